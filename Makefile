@@ -1,0 +1,90 @@
+# ev: small, fast, honest C programs for eval-driven fine-tuning.
+#
+#   make              build every tool into bin/
+#   make check        build and run the whole test suite (SAN=1: under ASan+UBSan)
+#   make demo         run the bundled example, offline
+#   make lint         format check, -Werror build, banned functions, mandoc -Tlint
+#   make bench        speed and memory ratios against a reference measured in the same run
+#   make deps         install the Debian packages ev needs (idempotent)
+#   make install      PREFIX=/usr/local DESTDIR= ...
+
+PREFIX  ?= /usr/local
+BINDIR  ?= $(PREFIX)/bin
+MANDIR  ?= $(PREFIX)/share/man
+DATADIR ?= $(PREFIX)/share/ev
+
+CC      ?= cc
+WARN     = -Wall -Wextra -Wpedantic -Wshadow -Wformat=2
+CFLAGS  ?= -O2 -g
+STD      = -std=c11 -D_GNU_SOURCE -DEV_DATADIR='"$(DATADIR)"'
+LDLIBS   = -ljq -lonig -lm
+
+ifeq ($(SAN),1)
+O       := bin/san
+CFLAGS  += -O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+LDFLAGS += -fsanitize=address,undefined
+else
+O       := bin
+endif
+
+# Only the tools that talk HTTP link libcurl; only ev-mock links libmicrohttpd.
+LIBS_ev-call = -lcurl
+LIBS_ev-tune = -lcurl
+LIBS_ev-mock = -lmicrohttpd
+
+TOOLS    := $(patsubst cmd/%.c,%,$(wildcard cmd/ev-*.c))
+LIBSRC   := $(wildcard lib/*.c)
+LIBOBJ   := $(patsubst %.c,$(O)/obj/%.o,$(LIBSRC))
+UNITSRC  := $(wildcard tests/unit/*.c)
+UNITS    := $(patsubst tests/unit/%.c,$(O)/unit/%,$(UNITSRC))
+MANPAGES := $(wildcard man/*.1 man/*.7)
+CSRC     := $(wildcard cmd/*.c lib/*.c lib/*.h tests/unit/*.c)
+
+all: $(addprefix $(O)/,$(TOOLS))
+
+$(O)/obj/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(STD) $(WARN) $(CFLAGS) -Ilib -MMD -MP -c -o $@ $<
+
+$(O)/libev.a: $(LIBOBJ)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+$(O)/ev-%: $(O)/obj/cmd/ev-%.o $(O)/libev.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_ev-$*) $(LDLIBS)
+
+$(O)/unit/%: $(O)/obj/tests/unit/%.o $(O)/libev.a
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+units: $(UNITS)
+
+check: all units
+	EV_BIN=$(abspath $(O)) tests/run
+
+demo: all
+	EV_BIN=$(abspath $(O)) examples/demo.sh
+
+bench: all
+	EV_BIN=$(abspath $(O)) scripts/bench
+
+deps:
+	scripts/deps
+
+lint:
+	scripts/lint
+
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man7 $(DESTDIR)$(DATADIR)
+	install -m 755 $(addprefix $(O)/,$(TOOLS)) $(DESTDIR)$(BINDIR)
+	install -m 644 $(wildcard man/*.1) $(DESTDIR)$(MANDIR)/man1
+	install -m 644 $(wildcard man/*.7) $(DESTDIR)$(MANDIR)/man7
+	$(if $(wildcard data/*),install -m 644 $(wildcard data/*) $(DESTDIR)$(DATADIR))
+
+clean:
+	rm -rf bin
+
+.PHONY: all units check demo bench deps lint install clean
+.SECONDARY:
+
+-include $(shell find bin -name '*.d' 2>/dev/null)

@@ -1,0 +1,37 @@
+/*
+ * diag.h: diagnostics in one style.
+ *
+ * This is the one module of lib/ that prints; the rest of lib/ returns errors
+ * and leaves policy to cmd/. Every message reads "ev-X: what is wrong", in
+ * lowercase, with no full stop, the subject in single quotes. A position, when
+ * there is one, comes first: "ev-X: file:line: what is wrong".
+ *
+ * Functions that take a jv consume it.
+ */
+#ifndef EV_DIAG_H
+#define EV_DIAG_H
+
+#include <jv.h>
+
+/* ev_warn prints "prog: message" to stderr. */
+void ev_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* ev_warn_jv prints the message carried by 'msg', an invalid-with-message or a
+ * string, and consumes it. */
+void ev_warn_jv(jv msg);
+
+/* ev_die prints like ev_warn and exits with 'status'. */
+_Noreturn void ev_die(int status, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* ev_usage_error prints the message and the hint "try 'prog --help'", and
+ * exits with status 2. */
+_Noreturn void ev_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* ev_print_version prints "prog (ev) VERSION" to stdout and exits 0. */
+_Noreturn void ev_print_version(void);
+
+/* ev_close_stdout flushes and closes stdout and reports a failed write, such as
+ * a full disk. It returns 0, or 2 when the output was not all written. */
+int ev_close_stdout(void);
+
+#endif

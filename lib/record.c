@@ -1,0 +1,184 @@
+#include "record.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "hash.h"
+
+jv
+ev_get(jv rec, const char *key)
+{
+    if (jv_get_kind(rec) != JV_KIND_OBJECT)
+        return jv_invalid();
+    return jv_object_get(jv_copy(rec), jv_string(key));
+}
+
+static bool
+is_role(jv msg, const char *role)
+{
+    if (jv_get_kind(msg) != JV_KIND_OBJECT)
+        return false;
+    jv r = jv_object_get(jv_copy(msg), jv_string("role"));
+    bool yes = jv_get_kind(r) == JV_KIND_STRING && strcmp(jv_string_value(r), role) == 0;
+    jv_free(r);
+    return yes;
+}
+
+/* last_assistant returns the index of the final message when it is from the
+ * assistant, or -1. */
+static int
+last_assistant(jv msgs)
+{
+    if (jv_get_kind(msgs) != JV_KIND_ARRAY)
+        return -1;
+    int n = jv_array_length(jv_copy(msgs));
+    if (n == 0)
+        return -1;
+    jv last = jv_array_get(jv_copy(msgs), n - 1);
+    bool yes = is_role(last, "assistant");
+    jv_free(last);
+    return yes ? n - 1 : -1;
+}
+
+jv
+ev_rec_input(jv rec)
+{
+    jv in = ev_get(rec, "input");
+    if (jv_is_valid(in) && jv_get_kind(in) != JV_KIND_NULL)
+        return in;
+    jv_free(in);
+    jv msgs = ev_get(rec, "messages");
+    if (jv_get_kind(msgs) != JV_KIND_ARRAY) {
+        jv_free(msgs);
+        return jv_invalid();
+    }
+    int k = last_assistant(msgs);
+    if (k >= 0)
+        return jv_array_slice(msgs, 0, k);
+    return msgs;
+}
+
+jv
+ev_rec_expected(jv rec)
+{
+    static const char *const names[] = {"expected", "ideal", "target"};
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+        jv v = ev_get(rec, names[i]);
+        if (jv_is_valid(v))
+            return v;
+    }
+    jv msgs = ev_get(rec, "messages");
+    int k = last_assistant(msgs);
+    if (k < 0) {
+        jv_free(msgs);
+        return jv_invalid();
+    }
+    jv last = jv_array_get(msgs, k);
+    return jv_object_get(last, jv_string("content"));
+}
+
+jv
+ev_rec_id(jv rec)
+{
+    jv id = ev_get(rec, "id");
+    switch (jv_get_kind(id)) {
+    case JV_KIND_STRING:
+        return id;
+    case JV_KIND_NUMBER:
+        return jv_dump_string(id, 0);
+    case JV_KIND_INVALID:
+    case JV_KIND_NULL:
+        break;
+    default:
+        jv_free(id);
+        return jv_invalid_with_msg(jv_string("'id' is neither a string nor a number"));
+    }
+    jv_free(id);
+    jv in = ev_rec_input(rec);
+    if (!jv_is_valid(in))
+        return jv_invalid_with_msg(jv_string("record has no 'id' and no 'input' to derive one"));
+    jv canon = jv_dump_string(in, JV_PRINT_SORTED);
+    const char *s = jv_string_value(canon);
+    uint64_t h = ev_hash64(s, strlen(s), 0);
+    jv_free(canon);
+    char buf[24];
+    snprintf(buf, sizeof(buf), "h%016" PRIx64, h);
+    return jv_string(buf);
+}
+
+jv
+ev_rec_with_id(jv rec)
+{
+    jv old = ev_get(rec, "id");
+    bool has = jv_get_kind(old) == JV_KIND_STRING || jv_get_kind(old) == JV_KIND_NUMBER;
+    jv_free(old);
+    if (has)
+        return rec;
+    jv id = ev_rec_id(rec);
+    if (!jv_is_valid(id)) {
+        jv_free(id);
+        return rec;
+    }
+    return jv_object_set(rec, jv_string("id"), id);
+}
+
+jv
+ev_rec_tags(jv rec)
+{
+    jv t = ev_get(rec, "tags");
+    if (jv_get_kind(t) == JV_KIND_STRING)
+        return jv_array_append(jv_array(), t);
+    if (jv_get_kind(t) != JV_KIND_ARRAY) {
+        jv_free(t);
+        return jv_array();
+    }
+    jv out = jv_array();
+    jv_array_foreach(t, i, tag)
+    {
+        if (jv_get_kind(tag) == JV_KIND_STRING)
+            out = jv_array_append(out, tag);
+        else
+            out = jv_array_append(out, ev_text_of(tag));
+        (void)i;
+    }
+    jv_free(t);
+    return out;
+}
+
+jv
+ev_text_of(jv v)
+{
+    switch (jv_get_kind(v)) {
+    case JV_KIND_STRING:
+        return v;
+    case JV_KIND_INVALID:
+    case JV_KIND_NULL:
+        jv_free(v);
+        return jv_string("");
+    default:
+        return jv_dump_string(v, 0);
+    }
+}
+
+jv
+ev_prompt_text(jv rec)
+{
+    jv in = ev_rec_input(rec);
+    if (jv_get_kind(in) != JV_KIND_ARRAY)
+        return ev_text_of(in);
+    jv out = jv_string("");
+    int first = 1;
+    jv_array_foreach(in, i, m)
+    {
+        jv c = jv_get_kind(m) == JV_KIND_OBJECT ? jv_object_get(m, jv_string("content"))
+                                                : (jv_free(m), jv_invalid());
+        if (!first)
+            out = jv_string_append_str(out, "\n");
+        first = 0;
+        out = jv_string_concat(out, ev_text_of(c));
+        (void)i;
+    }
+    jv_free(in);
+    return out;
+}

@@ -1,0 +1,51 @@
+/*
+ * record.h: the fields of an ev record, as DESIGN.md and ev(7) define them.
+ *
+ * Ownership: every function here borrows 'rec' and returns a value the caller
+ * owns, unless its comment says it consumes.
+ *
+ * A case gives its prompt as 'input' (a string, or an array of messages) and
+ * its answer as 'expected', or its aliases 'ideal' (OpenAI Evals) and 'target'
+ * (Inspect). A case in the chat fine-tuning format gives 'messages' instead:
+ * the final assistant message is the expected answer and the rest the input.
+ */
+#ifndef EV_RECORD_H
+#define EV_RECORD_H
+
+#include <stdbool.h>
+
+#include <jv.h>
+
+/* ev_get returns field 'key' of 'rec' (borrowed), or invalid when absent. */
+jv ev_get(jv rec, const char *key);
+
+/* ev_rec_input returns the prompt: a string or an array of messages, or
+ * invalid when the record has neither 'input' nor a usable 'messages'. */
+jv ev_rec_input(jv rec);
+
+/* ev_rec_expected returns the expected answer, or invalid when there is none. */
+jv ev_rec_expected(jv rec);
+
+/* ev_rec_id returns the record's id as a string. A numeric id becomes its
+ * JSON text. A record without one gets the derived id: "h" and 16 hex digits
+ * of a hash of the canonical JSON (sorted keys, compact) of its input. With
+ * neither an id nor an input the result is invalid with a message. */
+jv ev_rec_id(jv rec);
+
+/* ev_rec_with_id consumes 'rec' and returns it with 'id' set when it had none
+ * and one can be derived. */
+jv ev_rec_with_id(jv rec);
+
+/* ev_rec_tags returns the tags as an array of strings: a lone string becomes a
+ * one-element array, and a missing field an empty array. */
+jv ev_rec_tags(jv rec);
+
+/* ev_prompt_text returns the prompt as plain text: the string itself, or the
+ * contents of the messages joined by newlines. Empty when there is none. */
+jv ev_prompt_text(jv rec);
+
+/* ev_text_of returns 'v' (consumed) as text: a string as it is, anything else
+ * as compact JSON, null and invalid as "". */
+jv ev_text_of(jv v);
+
+#endif

@@ -1,0 +1,107 @@
+#include "text.h"
+
+#include <locale.h>
+#include <stdbool.h>
+#include <wctype.h>
+
+void
+ev_text_locale(void)
+{
+    if (setlocale(LC_CTYPE, "C.UTF-8") == NULL)
+        setlocale(LC_CTYPE, "");
+}
+
+uint32_t
+ev_utf8_next(const char **pp)
+{
+    const unsigned char *p = (const unsigned char *)*pp;
+    uint32_t c = p[0];
+    int n = 0;
+
+    if (c < 0x80) {
+        *pp += 1;
+        return c;
+    } else if ((c & 0xE0) == 0xC0) {
+        c &= 0x1F;
+        n = 1;
+    } else if ((c & 0xF0) == 0xE0) {
+        c &= 0x0F;
+        n = 2;
+    } else if ((c & 0xF8) == 0xF0) {
+        c &= 0x07;
+        n = 3;
+    } else {
+        *pp += 1;
+        return 0xFFFD;
+    }
+    for (int i = 1; i <= n; i++) {
+        if ((p[i] & 0xC0) != 0x80) {
+            *pp += i;
+            return 0xFFFD;
+        }
+        c = (c << 6) | (p[i] & 0x3F);
+    }
+    *pp += n + 1;
+    return c;
+}
+
+static bool
+is_space(uint32_t c)
+{
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v' ||
+           c == 0xA0 || iswspace((wint_t)c);
+}
+
+static bool
+is_punct(uint32_t c)
+{
+    return !is_space(c) && !iswalnum((wint_t)c) && (iswpunct((wint_t)c) || c < 0x80);
+}
+
+jv
+ev_normalize(const char *s, int flags)
+{
+    jv out = jv_string("");
+    bool pending_space = false;
+    bool started = false;
+
+    while (*s) {
+        uint32_t c = ev_utf8_next(&s);
+        if ((flags & EV_NORM_PUNCT) && is_punct(c))
+            continue;
+        if ((flags & EV_NORM_SPACE) && is_space(c)) {
+            pending_space = started;
+            continue;
+        }
+        if (flags & EV_NORM_CASE)
+            c = (uint32_t)towlower((wint_t)c);
+        if (pending_space)
+            out = jv_string_append_codepoint(out, ' ');
+        pending_space = false;
+        started = true;
+        out = jv_string_append_codepoint(out, c);
+    }
+    return out;
+}
+
+jv
+ev_words(const char *s)
+{
+    jv words = jv_array();
+    jv cur = jv_invalid();
+
+    while (*s) {
+        uint32_t c = ev_utf8_next(&s);
+        if (iswalnum((wint_t)c)) {
+            if (!jv_is_valid(cur))
+                cur = jv_string("");
+            cur = jv_string_append_codepoint(cur, (uint32_t)towlower((wint_t)c));
+        } else if (jv_is_valid(cur)) {
+            words = jv_array_append(words, cur);
+            cur = jv_invalid();
+        }
+    }
+    if (jv_is_valid(cur))
+        words = jv_array_append(words, cur);
+    return words;
+}

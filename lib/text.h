@@ -1,0 +1,36 @@
+/*
+ * text.h: UTF-8 text as the scorers and the leak check see it.
+ *
+ * Strings are NUL-terminated UTF-8. Invalid bytes are read as U+FFFD. Case
+ * folding and punctuation follow the C.UTF-8 locale's towlower and iswpunct,
+ * so they cover Unicode letters, not only ASCII; tools call setlocale with
+ * ev_text_locale() once at start.
+ */
+#ifndef EV_TEXT_H
+#define EV_TEXT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jv.h>
+
+enum ev_norm {
+    EV_NORM_CASE = 1,  /* fold case */
+    EV_NORM_SPACE = 2, /* trim, and collapse runs of white space to one space */
+    EV_NORM_PUNCT = 4, /* drop punctuation */
+};
+
+/* ev_text_locale sets LC_CTYPE to a UTF-8 locale (C.UTF-8 when available). */
+void ev_text_locale(void);
+
+/* ev_utf8_next decodes the code point at '*p' and advances '*p' past it. */
+uint32_t ev_utf8_next(const char **p);
+
+/* ev_normalize returns 's' normalised by the 'flags' of enum ev_norm. */
+jv ev_normalize(const char *s, int flags);
+
+/* ev_words returns the words of 's' as an array of strings: runs of letters
+ * and digits, case-folded, with punctuation and white space as separators. */
+jv ev_words(const char *s);
+
+#endif

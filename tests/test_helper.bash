@@ -1,0 +1,34 @@
+# Shared setup for every ev test file: load it with 'load test_helper'.
+bats_require_minimum_version 1.5.0
+
+: "${EV_BIN:?EV_BIN must name the directory of the built tools (run tests via make check)}"
+PATH="$EV_BIN:$PATH"
+FIXTURES="$BATS_TEST_DIRNAME/fixtures"
+EXAMPLES="$BATS_TEST_DIRNAME/../examples"
+export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0:exitcode=99}"
+export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1:exitcode=98}"
+export NO_COLOR=1
+export EV_CACHE_DIR="$BATS_TEST_TMPDIR/cache"
+
+# assert_jsonl FILE: every line of FILE is one JSON object.
+assert_jsonl() {
+    local n=0 line
+    while IFS= read -r line || [ -n "$line" ]; do
+        n=$((n + 1))
+        printf '%s\n' "$line" | jq -e 'type == "object"' >/dev/null 2>&1 || {
+            echo "line $n is not a JSON object: $line" >&2
+            return 1
+        }
+    done <"$1"
+}
+
+# field JQ: apply a jq filter to each line of $output (from 'run').
+field() {
+    printf '%s\n' "$output" | jq -c "$1"
+}
+
+# fail_with MESSAGE: fail the test, printing MESSAGE.
+fail_with() {
+    echo "$*" >&2
+    return 1
+}
