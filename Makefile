@@ -27,8 +27,9 @@ else
 O       := bin
 endif
 
-# Only the tools that talk HTTP link libcurl; only ev-mock links libmicrohttpd.
-LIBS_ev-call = -lcurl
+# Only the tools that talk HTTP link libcurl (ev-call also libcrypto, for its
+# SHA-256 cache keys); only ev-mock links libmicrohttpd.
+LIBS_ev-call = -lcurl -lcrypto
 LIBS_ev-tune = -lcurl
 LIBS_ev-mock = -lmicrohttpd
 
@@ -59,13 +60,16 @@ $(O)/unit/%: $(O)/obj/tests/unit/%.o $(O)/libev.a
 
 units: $(UNITS)
 
-check: all units
+check: deps
+	$(MAKE) all units
 	EV_BIN=$(abspath $(O)) tests/run
 
-demo: all
+demo: deps
+	$(MAKE) all
 	EV_BIN=$(abspath $(O)) examples/demo.sh
 
-bench: all
+bench: deps
+	$(MAKE) all
 	EV_BIN=$(abspath $(O)) scripts/bench
 
 deps:

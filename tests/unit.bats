@@ -1,0 +1,19 @@
+#!/usr/bin/env bats
+# Runs the C unit tests of lib/ (tests/unit/*.c); each prints one line a check.
+load test_helper
+
+run_unit() {
+    run --separate-stderr "$EV_BIN/unit/$1"
+    printf '%s\n' "$output" | grep -v '^ok ' >&2 || true
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"ok "* ]]
+    [[ "$output" != *"not ok"* ]]
+}
+
+@test "records, ids, hashing, text normalisation and number parsing behave as documented" {
+    run_unit test_record
+}
+
+@test "statistics match every test vector in STATS.md" {
+    run_unit test_stats
+}

@@ -1,0 +1,159 @@
+/* Unit tests of lib/record, lib/hash, lib/text and lib/cli. */
+#include <stdlib.h>
+
+#include "cli.h"
+#include "hash.h"
+#include "record.h"
+#include "text.h"
+#include "unit.h"
+
+/* check_jv compares the compact JSON of 'v' (consumed) with 'want'. */
+static void
+check_jv(jv v, const char *want, const char *name)
+{
+    jv s = jv_dump_string(v, JV_PRINT_SORTED);
+    CHECK_STR(jv_string_value(s), want, name);
+    jv_free(s);
+}
+
+static jv
+parse(const char *s)
+{
+    return jv_parse(s);
+}
+
+static void
+test_fields(void)
+{
+    jv r = parse("{\"input\":\"hi\",\"ideal\":\"there\"}");
+    check_jv(ev_rec_expected(r), "\"there\"", "'ideal' is read as expected");
+    jv_free(r);
+
+    r = parse("{\"input\":\"hi\",\"target\":[1,2]}");
+    check_jv(ev_rec_expected(r), "[1,2]", "'target' is read as expected");
+    jv_free(r);
+
+    r = parse("{\"input\":\"hi\",\"expected\":\"a\",\"ideal\":\"b\"}");
+    check_jv(ev_rec_expected(r), "\"a\"", "'expected' wins over its aliases");
+    jv_free(r);
+
+    r = parse("{\"messages\":[{\"role\":\"system\",\"content\":\"be brief\"},"
+              "{\"role\":\"user\",\"content\":\"2+2?\"},{\"role\":\"assistant\",\"content\":\"4\"}]}");
+    check_jv(ev_rec_expected(r), "\"4\"", "messages: the final assistant message is expected");
+    check_jv(ev_rec_input(r),
+             "[{\"content\":\"be brief\",\"role\":\"system\"},{\"content\":\"2+2?\",\"role\":\"user\"}]",
+             "messages: the rest is the input");
+    check_jv(ev_prompt_text(r), "\"be brief\\n2+2?\"", "messages: prompt text joins contents");
+    jv_free(r);
+
+    r = parse("{\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
+    CHECK(!jv_is_valid(ev_rec_expected(r)), "messages without a final assistant: no expected");
+    jv_free(r);
+
+    r = parse("{\"input\":\"x\",\"tags\":\"solo\"}");
+    check_jv(ev_rec_tags(r), "[\"solo\"]", "a lone tag string becomes a one-element array");
+    jv_free(r);
+    r = parse("{\"input\":\"x\"}");
+    check_jv(ev_rec_tags(r), "[]", "missing tags are an empty array");
+    jv_free(r);
+}
+
+static void
+test_ids(void)
+{
+    jv a = parse("{\"input\":{\"b\":1,\"a\":2}}");
+    jv b = parse("{\"input\":{\"a\":2,\"b\":1},\"expected\":\"x\"}");
+    jv ia = ev_rec_id(a), ib = ev_rec_id(b);
+    CHECK_STR(jv_string_value(ia), jv_string_value(ib), "derived id ignores key order in input");
+    CHECK(strlen(jv_string_value(ia)) == 17 && jv_string_value(ia)[0] == 'h',
+          "derived id is 'h' and 16 hex digits");
+    jv_free(ia);
+    jv_free(ib);
+    jv_free(a);
+    jv_free(b);
+
+    /* The derived id is part of the contract: it must never change. The value
+     * was computed independently from the definition in hash.h. */
+    a = parse("{\"input\":\"What is the capital of France?\"}");
+    check_jv(ev_rec_id(a), "\"hc2fac1587eb66d99\"", "derived id of a known input is stable");
+    jv_free(a);
+
+    a = parse("{\"messages\":[{\"role\":\"user\",\"content\":\"hi\"},"
+              "{\"role\":\"assistant\",\"content\":\"yo\"}]}");
+    b = parse("{\"input\":[{\"role\":\"user\",\"content\":\"hi\"}],\"expected\":\"yo\"}");
+    ia = ev_rec_id(a);
+    ib = ev_rec_id(b);
+    CHECK_STR(jv_string_value(ia), jv_string_value(ib),
+              "a chat-format case and its input/expected twin share an id");
+    jv_free(ia);
+    jv_free(ib);
+    jv_free(a);
+    jv_free(b);
+
+    a = parse("{\"id\":42,\"input\":\"x\"}");
+    check_jv(ev_rec_id(a), "\"42\"", "a numeric id becomes its JSON text");
+    jv_free(a);
+
+    a = parse("{\"expected\":\"x\"}");
+    jv e = ev_rec_id(a);
+    CHECK(!jv_is_valid(e) && jv_invalid_has_msg(jv_copy(e)), "no id and no input is an error");
+    jv_free(e);
+    check_jv(ev_rec_with_id(parse("{\"input\":\"q\"}")), "{\"id\":\"h4aadf762a21ae91c\",\"input\":\"q\"}",
+             "ev_rec_with_id adds the derived id");
+    jv_free(a);
+}
+
+static void
+test_hash(void)
+{
+    CHECK(ev_hash64("abc", 3, 1) != ev_hash64("abc", 3, 2), "the seed changes the hash");
+    CHECK(ev_hash64("abc", 3, 7) == ev_hash64("abc", 3, 7), "the hash is deterministic");
+    double u = ev_unit(UINT64_MAX);
+    CHECK(u < 1.0 && u > 0.999, "ev_unit stays below 1");
+    CHECK(ev_unit(0) == 0.0, "ev_unit of 0 is 0");
+}
+
+static void
+test_text(void)
+{
+    jv s = ev_normalize("  Hello,   WORLD!\t", EV_NORM_CASE | EV_NORM_SPACE);
+    CHECK_STR(jv_string_value(s), "hello, world!", "case and space normalisation");
+    jv_free(s);
+    s = ev_normalize("  Hello,   WORLD!\t", EV_NORM_CASE | EV_NORM_SPACE | EV_NORM_PUNCT);
+    CHECK_STR(jv_string_value(s), "hello world", "punctuation is dropped");
+    jv_free(s);
+    s = ev_normalize("ÉCOLE «Été»", EV_NORM_CASE | EV_NORM_PUNCT);
+    CHECK_STR(jv_string_value(s), "école été", "case folding and punctuation cover non-ASCII");
+    jv_free(s);
+    check_jv(ev_words("It's 4 o'clock, Zoë!"), "[\"it\",\"s\",\"4\",\"o\",\"clock\",\"zoë\"]",
+             "words split on punctuation and fold case");
+    const char *p = "\xff" "a";
+    CHECK(ev_utf8_next(&p) == 0xFFFD && *p == 'a', "an invalid byte reads as U+FFFD");
+}
+
+static void
+test_cli(void)
+{
+    long l = -1;
+    double d = -1;
+    CHECK(ev_parse_long("12", 0, 100, &l) && l == 12, "a number in range parses");
+    CHECK(!ev_parse_long("12x", 0, 100, &l) && l == 12, "trailing junk is refused");
+    CHECK(!ev_parse_long("101", 0, 100, &l), "a number above the range is refused");
+    CHECK(!ev_parse_long("", 0, 100, &l), "an empty string is refused");
+    CHECK(!ev_parse_long(" 1", 0, 100, &l), "leading space is refused");
+    CHECK(ev_parse_double("0.25", 0, 1, &d) && d == 0.25, "a fraction parses");
+    CHECK(!ev_parse_double("nan", 0, 1, &d), "nan is refused");
+    CHECK(!ev_parse_double("1.5", 0, 1, &d), "a fraction above the range is refused");
+}
+
+int
+main(void)
+{
+    ev_text_locale();
+    test_fields();
+    test_ids();
+    test_hash();
+    test_text();
+    test_cli();
+    UNIT_DONE();
+}
