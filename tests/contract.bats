@@ -98,3 +98,40 @@ tools() {
         [ -n "$output" ] || fail_with "$t dropped the readable file"
     done
 }
+
+# Tools whose main output is one report rather than records.
+reports() {
+    local t
+    for t in ev-compare; do
+        [ -x "$EV_BIN/$t" ] && echo "$t"
+    done
+}
+
+@test "every report tool reports a malformed line as file:line, still reports the good records and exits 2" {
+    for t in $(reports); do
+        run --separate-stderr "$t" "$FIXTURES/scored-malformed.jsonl"
+        [ "$status" -eq 2 ] || fail_with "$t exited $status"
+        [[ "$stderr" == *"$t: $FIXTURES/scored-malformed.jsonl:2: cannot parse record"* ]] ||
+            fail_with "$t: $stderr"
+        [[ "$stderr" == *"scored-malformed.jsonl:4: record is a string, not an object"* ]] ||
+            fail_with "$t: $stderr"
+        [ "$(printf '%s\n' "$output" | jq -c '.runs[0].cases')" = 3 ] || fail_with "$t: $output"
+    done
+}
+
+@test "every report tool prints one JSON object when stdout is not a terminal, even for empty input" {
+    for t in $(reports); do
+        run --separate-stderr "$t" /dev/null
+        [ "$status" -eq 0 ] || fail_with "$t exited $status on empty input"
+        [ "$(printf '%s\n' "$output" | jq -s 'length == 1 and (.[0] | type) == "object"')" = true ] ||
+            fail_with "$t printed: $output"
+    done
+}
+
+@test "every report tool fails loudly with exit 2 when stdout is /dev/full" {
+    for t in $(reports); do
+        run --separate-stderr bash -c "'$t' '$FIXTURES/scored-malformed.jsonl' 2>&1 >/dev/full"
+        [ "$status" -eq 2 ] || fail_with "$t exited $status"
+        [[ "$output" == *"$t: cannot write standard output"* ]] || fail_with "$t: $output"
+    done
+}

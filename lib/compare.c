@@ -1,0 +1,648 @@
+#include "compare.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "stats.h"
+
+/* A set of cases: a whole run or one group of it. */
+typedef struct caseset {
+    const ev_case **c;
+    size_t n;
+} caseset;
+
+static double
+rnd(double x)
+{
+    /* Round to 1e-9 so reports carry no float noise; keep NaN as NaN. */
+    return isfinite(x) ? round(x * 1e9) / 1e9 : x;
+}
+
+static jv
+num(double x)
+{
+    return isfinite(x) ? jv_number(rnd(x)) : jv_null();
+}
+
+static jv
+interval(ev_interval ci)
+{
+    return jv_array_append(jv_array_append(jv_array(), num(ci.lo)), num(ci.hi));
+}
+
+static jv
+set(jv o, const char *k, jv v)
+{
+    return jv_object_set(o, jv_string(k), v);
+}
+
+static int
+cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static caseset
+whole_run(const ev_run *run)
+{
+    caseset s = {malloc((run->n ? run->n : 1) * sizeof(*s.c)), 0};
+    if (s.c == NULL)
+        return s;
+    for (size_t i = 0; i < run->n; i++)
+        s.c[s.n++] = &run->cases[i];
+    return s;
+}
+
+static bool
+in_group(const ev_case *c, const char *g)
+{
+    bool yes = false;
+    jv_array_foreach(c->groups, i, v)
+    {
+        yes = yes || strcmp(jv_string_value(v), g) == 0;
+        jv_free(v);
+        (void)i;
+    }
+    return yes;
+}
+
+static caseset
+group_of(caseset all, const char *g)
+{
+    caseset s = {malloc((all.n ? all.n : 1) * sizeof(*s.c)), 0};
+    if (s.c == NULL)
+        return s;
+    for (size_t i = 0; i < all.n; i++)
+        if (in_group(all.c[i], g))
+            s.c[s.n++] = all.c[i];
+    return s;
+}
+
+/* group_names lists the groups of a set in first-seen order. */
+static jv
+group_names(caseset s)
+{
+    jv seen = jv_object(), names = jv_array();
+    for (size_t i = 0; i < s.n; i++) {
+        jv_array_foreach(s.c[i]->groups, j, g)
+        {
+            if (!jv_object_has(jv_copy(seen), jv_copy(g))) {
+                seen = jv_object_set(seen, jv_copy(g), jv_true());
+                names = jv_array_append(names, g);
+            } else {
+                jv_free(g);
+            }
+            (void)j;
+        }
+    }
+    jv_free(seen);
+    return names;
+}
+
+/* cluster_ids maps each case's cluster label to a number. */
+static long *
+cluster_ids(const ev_case *const *c, size_t n)
+{
+    long *ids = malloc((n ? n : 1) * sizeof(*ids));
+    if (ids == NULL)
+        return NULL;
+    jv map = jv_object();
+    long next = 0;
+    for (size_t i = 0; i < n; i++) {
+        jv key = jv_get_kind(c[i]->cluster) == JV_KIND_STRING ? jv_copy(c[i]->cluster)
+                                                              : jv_string("(none)");
+        jv got = jv_object_get(jv_copy(map), jv_copy(key));
+        if (jv_is_valid(got)) {
+            ids[i] = (long)jv_number_value(got);
+            jv_free(key);
+        } else {
+            ids[i] = next;
+            map = jv_object_set(map, key, jv_number((double)next++));
+        }
+        jv_free(got);
+    }
+    jv_free(map);
+    return ids;
+}
+
+/* mean_interval is the t interval for the mean of 'x', with a clustered
+ * standard error when 'cl' is not NULL. It sets '*se' and '*df'. */
+static ev_interval
+mean_interval(const double *x, const long *cl, size_t n, double level, double *se, double *df,
+              size_t *nclusters)
+{
+    ev_interval ci = {NAN, NAN};
+    *nclusters = 0;
+    if (n < 2) {
+        *se = NAN;
+        *df = NAN;
+        return ci;
+    }
+    if (cl != NULL) {
+        *se = ev_se_cluster_cr1(x, cl, n, nclusters);
+        *df = (double)*nclusters - 1;
+    } else {
+        *se = sqrt(ev_var(x, n) / (double)n);
+        *df = (double)n - 1;
+    }
+    if (!(*df >= 1))
+        return ci;
+    double t = ev_t_quantile(1 - (1 - level) / 2, *df);
+    double m = ev_mean(x, n);
+    ci.lo = m - t * *se;
+    ci.hi = m + t * *se;
+    return ci;
+}
+
+static jv
+latency_report(caseset s)
+{
+    double *l = malloc((s.n ? s.n : 1) * sizeof(*l));
+    size_t n = 0;
+    if (l == NULL)
+        return jv_null();
+    for (size_t i = 0; i < s.n; i++)
+        if (s.c[i]->nlatency > 0)
+            l[n++] = s.c[i]->latency / s.c[i]->nlatency;
+    if (n == 0) {
+        free(l);
+        return jv_null();
+    }
+    qsort(l, n, sizeof(*l), cmp_double);
+    jv r = jv_object();
+    r = set(r, "cases", jv_number((double)n));
+    r = set(r, "p50", num(ev_quantile_sorted(l, n, 0.50)));
+    r = set(r, "p90", num(ev_quantile_sorted(l, n, 0.90)));
+    r = set(r, "p95", num(ev_quantile_sorted(l, n, 0.95)));
+    r = set(r, "p99", num(ev_quantile_sorted(l, n, 0.99)));
+    free(l);
+    return r;
+}
+
+/* goal_min judges an accuracy interval against an absolute goal: met only
+ * when the whole interval is at or above it. */
+static jv
+goal_min(ev_interval ci, double min)
+{
+    const char *result = ci.lo >= min ? "meets" : ci.hi < min ? "below" : "inconclusive";
+    jv g = jv_object();
+    g = set(g, "min_accuracy", num(min));
+    g = set(g, "result", jv_string(result));
+    g = set(g, "met", jv_bool(ci.lo >= min));
+    return g;
+}
+
+/* set_report is the per-run figures for a set of cases. '*acc_ci' receives
+ * the accuracy interval. */
+static jv
+set_report(caseset s, const ev_compare_opts *o, ev_interval *acc_ci)
+{
+    jv r = jv_object();
+    size_t n = s.n;
+    long samples = 0, passes = 0, errors = 0, kmin = 0, kmax = 0, any_pass = 0, all_pass = 0;
+    double value = 0, cost = 0, tin = 0, tout = 0;
+    size_t ncost = 0;
+    bool graded = false;
+    double *score = malloc((n ? n : 1) * sizeof(*score));
+    double *val = malloc((n ? n : 1) * sizeof(*val));
+    if (score == NULL || val == NULL) {
+        free(score);
+        free(val);
+        return jv_invalid_with_msg(jv_string("out of memory"));
+    }
+    for (size_t i = 0; i < n; i++) {
+        const ev_case *c = s.c[i];
+        samples += c->samples;
+        passes += c->passes;
+        errors += c->errors;
+        kmin = i == 0 || c->samples < kmin ? c->samples : kmin;
+        kmax = c->samples > kmax ? c->samples : kmax;
+        any_pass += c->passes > 0;
+        all_pass += c->passes == c->samples;
+        score[i] = ev_case_score(c);
+        val[i] = c->value / c->samples;
+        graded = graded || (c->value != c->passes);
+        value += val[i];
+        if (c->ncost > 0) {
+            cost += c->cost / c->ncost;
+            ncost++;
+        }
+        tin += c->tokens_in;
+        tout += c->tokens_out;
+    }
+    bool repeats = kmax > 1;
+    r = set(r, "cases", jv_number((double)n));
+    r = set(r, "samples", jv_number((double)samples));
+    if (repeats) {
+        r = set(r, "samples_per_case",
+                kmin == kmax ? jv_number((double)kmax)
+                             : jv_array_append(jv_array_append(jv_array(), jv_number((double)kmin)),
+                                               jv_number((double)kmax)));
+    }
+    r = set(r, "passes", jv_number((double)passes));
+    double acc = n ? ev_mean(score, n) : NAN;
+    r = set(r, "accuracy", num(acc));
+
+    long *cl = o->clustered ? cluster_ids(s.c, n) : NULL;
+    ev_interval ci;
+    const char *method;
+    if (!repeats && cl == NULL) {
+        double z = ev_norm_quantile(1 - (1 - o->level) / 2);
+        ci = o->exact ? ev_clopper_pearson(passes, (long)n, 1 - o->level)
+                      : ev_wilson(passes, (long)n, z);
+        method = o->exact ? "clopper-pearson" : "wilson";
+    } else {
+        double se, df;
+        size_t nc;
+        ci = mean_interval(score, cl, n, o->level, &se, &df, &nc);
+        ci.lo = fmax(0, ci.lo);
+        ci.hi = fmin(1, ci.hi);
+        method = cl ? "t, clustered (CR1)" : "t, samples averaged per case";
+        if (cl) {
+            r = set(r, "clusters", jv_number((double)nc));
+            r = set(r, "accuracy_se", num(se));
+        }
+    }
+    *acc_ci = ci;
+    r = set(r, "accuracy_ci", interval(ci));
+    r = set(r, "ci_method", jv_string(method));
+    if (graded) {
+        double se = n > 1 ? sqrt(ev_var(val, n) / (double)n) : NAN;
+        r = set(r, "mean_score", num(value / (double)(n ? n : 1)));
+        r = set(r, "mean_score_se", num(se));
+    }
+    r = set(r, "failed_calls", jv_number((double)errors));
+    r = set(r, "wrong_answers", jv_number((double)(samples - passes - errors)));
+    if (repeats) {
+        r = set(r, "pass_at_k", num((double)any_pass / (double)n));
+        r = set(r, "pass_all_k", num((double)all_pass / (double)n));
+    }
+    jv lat = latency_report(s);
+    if (jv_get_kind(lat) != JV_KIND_NULL)
+        r = set(r, "latency_ms", lat);
+    else
+        jv_free(lat);
+    if (tin > 0 || tout > 0) {
+        jv t = jv_object();
+        t = set(t, "input", num(tin));
+        t = set(t, "output", num(tout));
+        r = set(r, "tokens", t);
+    }
+    if (ncost > 0) {
+        jv c = jv_object();
+        c = set(c, "total", num(cost));
+        c = set(c, "per_case", num(cost / (double)ncost));
+        c = set(c, "cases_priced", jv_number((double)ncost));
+        r = set(r, "cost", c);
+    }
+    free(cl);
+    free(score);
+    free(val);
+    return r;
+}
+
+jv
+ev_run_report(const ev_run *run, const ev_compare_opts *o)
+{
+    caseset all = whole_run(run);
+    if (all.c == NULL)
+        return jv_invalid_with_msg(jv_string("out of memory"));
+    ev_interval ci;
+    jv r = set(jv_object(), "run", jv_string(run->path));
+    jv body = set_report(all, o, &ci);
+    if (!jv_is_valid(body)) {
+        free(all.c);
+        jv_free(r);
+        return body;
+    }
+    r = jv_object_merge(r, body);
+    if (o->has_min)
+        r = set(r, "goal", goal_min(ci, o->min_accuracy));
+    if (o->by) {
+        jv groups = jv_object();
+        jv names = group_names(all);
+        jv_array_foreach(names, i, g)
+        {
+            caseset gs = group_of(all, jv_string_value(g));
+            ev_interval gci;
+            groups = jv_object_set(groups, g, set_report(gs, o, &gci));
+            free(gs.c);
+            (void)i;
+        }
+        jv_free(names);
+        r = set(r, "groups", groups);
+    }
+    free(all.c);
+    return r;
+}
+
+/* A paired view: the cases of 'cand' that 'base' also has. */
+typedef struct pairing {
+    const ev_case **b, **c;
+    size_t n;
+    size_t only_base, only_cand;
+} pairing;
+
+static pairing
+pair_up(const ev_run *base, const ev_run *cand, const char *group)
+{
+    pairing p = {0};
+    size_t cap = cand->n ? cand->n : 1;
+    p.b = malloc(cap * sizeof(*p.b));
+    p.c = malloc(cap * sizeof(*p.c));
+    if (p.b == NULL || p.c == NULL)
+        return p;
+    for (size_t i = 0; i < cand->n; i++) {
+        const ev_case *c = &cand->cases[i];
+        if (group != NULL && !in_group(c, group))
+            continue;
+        long j = ev_run_find(base, c->id);
+        if (j < 0 || (group != NULL && !in_group(&base->cases[j], group))) {
+            p.only_cand++;
+            continue;
+        }
+        p.b[p.n] = &base->cases[j];
+        p.c[p.n] = c;
+        p.n++;
+    }
+    for (size_t i = 0; i < base->n; i++) {
+        const ev_case *b = &base->cases[i];
+        if (group != NULL && !in_group(b, group))
+            continue;
+        long j = ev_run_find(cand, b->id);
+        if (j < 0 || (group != NULL && !in_group(&cand->cases[j], group)))
+            p.only_base++;
+    }
+    return p;
+}
+
+/* verdict applies STATS.md §6 to the interval [L, U] of cand - base. */
+static const char *
+verdict(ev_interval ci, double margin)
+{
+    if (ci.lo > 0)
+        return "surpasses";
+    if (ci.lo > -margin)
+        return "matches";
+    if (ci.hi < -margin)
+        return "worse";
+    if (ci.hi < 0)
+        return "worse";
+    return "inconclusive";
+}
+
+static jv
+ids_where(pairing p, int sign, long max, long *count)
+{
+    jv ids = jv_array();
+    *count = 0;
+    for (size_t i = 0; i < p.n; i++) {
+        double d = ev_case_score(p.c[i]) - ev_case_score(p.b[i]);
+        if ((sign > 0 && d > 0) || (sign < 0 && d < 0)) {
+            if (max < 0 || *count < max)
+                ids = jv_array_append(ids, jv_copy(p.c[i]->id));
+            (*count)++;
+        }
+    }
+    return ids;
+}
+
+static jv
+paired_report(pairing p, const ev_compare_opts *o, bool full)
+{
+    jv r = jv_object();
+    size_t n = p.n;
+    r = set(r, "paired_cases", jv_number((double)n));
+    if (full) {
+        r = set(r, "only_in_baseline", jv_number((double)p.only_base));
+        r = set(r, "only_in_candidate", jv_number((double)p.only_cand));
+    }
+    if (n == 0)
+        return r;
+    double *sb = malloc(n * sizeof(*sb)), *sc = malloc(n * sizeof(*sc));
+    double *d = malloc(n * sizeof(*d)), *dv = malloc(n * sizeof(*dv));
+    if (!sb || !sc || !d || !dv) {
+        free(sb);
+        free(sc);
+        free(d);
+        free(dv);
+        jv_free(r);
+        return jv_invalid_with_msg(jv_string("out of memory"));
+    }
+    bool binary = true, graded = false;
+    long A = 0, B = 0, C = 0, D = 0;
+    for (size_t i = 0; i < n; i++) {
+        binary = binary && p.b[i]->samples == 1 && p.c[i]->samples == 1;
+        graded = graded || p.b[i]->value != p.b[i]->passes || p.c[i]->value != p.c[i]->passes;
+        sb[i] = ev_case_score(p.b[i]);
+        sc[i] = ev_case_score(p.c[i]);
+        d[i] = sc[i] - sb[i];
+        dv[i] = p.c[i]->value / p.c[i]->samples - p.b[i]->value / p.b[i]->samples;
+        bool pb = sb[i] >= 0.5, pc = sc[i] >= 0.5;
+        A += pb && pc;
+        B += pc && !pb;
+        C += pb && !pc;
+        D += !pb && !pc;
+    }
+    jv table = jv_object();
+    table = set(table, "both_pass", jv_number((double)A));
+    table = set(table, "only_candidate", jv_number((double)B));
+    table = set(table, "only_baseline", jv_number((double)C));
+    table = set(table, "both_fail", jv_number((double)D));
+    if (!binary)
+        table = set(table, "rule", jv_string("a case passes when most of its samples pass"));
+    r = set(r, "table", table);
+    r = set(r, "baseline_accuracy", num(ev_mean(sb, n)));
+    r = set(r, "candidate_accuracy", num(ev_mean(sc, n)));
+    double delta = ev_mean(d, n);
+    r = set(r, "delta", num(delta));
+
+    long *cl = NULL;
+    if (o->clustered) {
+        const ev_case **cs = p.c;
+        cl = cluster_ids(cs, n);
+    }
+    double z = ev_norm_quantile(1 - (1 - o->level) / 2);
+    double psi = (double)(B + C) / (double)n;
+    ev_interval ci;
+    double se = NAN, df = NAN, var_d = n > 1 ? ev_var(d, n) : NAN;
+    size_t nclusters = 0;
+    if (binary && cl == NULL) {
+        ci = ev_tango(B, C, (long)n, z);
+        r = set(r, "delta_ci", interval(ci));
+        r = set(r, "ci_method", jv_string("tango"));
+        ev_mcnemar t = ev_mcnemar_test(B, C);
+        r = set(r, "mcnemar_p", num(t.p));
+        r = set(r, "mcnemar_midp", num(t.midp));
+        r = set(r, "mde", num(ev_mde_paired(psi > 0 ? psi : 1.0 / (double)n, (long)n,
+                                            1 - o->level, 0.8)));
+    } else {
+        ci = mean_interval(d, cl, n, o->level, &se, &df, &nclusters);
+        r = set(r, "delta_ci", interval(ci));
+        r = set(r, "delta_se", num(se));
+        r = set(r, "ci_method", jv_string(cl ? "t, clustered (CR1)" : "paired t"));
+        if (cl)
+            r = set(r, "clusters", jv_number((double)nclusters));
+        double pv = isfinite(se) && se > 0 && df >= 1 ? 2 * (1 - ev_t_cdf(fabs(delta / se), df))
+                                                     : NAN;
+        r = set(r, "p", num(pv));
+        double zz = ev_norm_quantile(1 - (1 - o->level) / 2) + ev_norm_quantile(0.8);
+        r = set(r, "mde", num(zz * sqrt(var_d / (double)n)));
+    }
+    r = set(r, "correlation", num(ev_pearson(sb, sc, n)));
+    if (full) {
+        long nreg, nfix;
+        r = set(r, "regressed", ids_where(p, -1, o->max_ids, &nreg));
+        r = set(r, "regressed_count", jv_number((double)nreg));
+        r = set(r, "fixed", ids_where(p, 1, o->max_ids, &nfix));
+        r = set(r, "fixed_count", jv_number((double)nfix));
+    }
+    if (graded) {
+        jv g = jv_object();
+        g = set(g, "delta", num(ev_mean(dv, n)));
+        g = set(g, "ci", interval(ev_bootstrap_mean(dv, n, (size_t)o->bootstrap, o->level,
+                                                    o->seed)));
+        g = set(g, "method", jv_string("paired bootstrap, percentile"));
+        g = set(g, "resamples", jv_number((double)o->bootstrap));
+        g = set(g, "seed", jv_number((double)o->seed));
+        r = set(r, "graded", g);
+    }
+    if (full) {
+        /* Latency: the geometric mean of per-case ratios, with a t interval
+         * on the mean log ratio (STATS.md §7.3). */
+        size_t m = 0;
+        for (size_t i = 0; i < n; i++) {
+            double lb = p.b[i]->nlatency ? p.b[i]->latency / p.b[i]->nlatency : 0;
+            double lc = p.c[i]->nlatency ? p.c[i]->latency / p.c[i]->nlatency : 0;
+            if (lb > 0 && lc > 0)
+                d[m++] = log(lc / lb);
+        }
+        if (m >= 2) {
+            double mr = ev_mean(d, m), s = sqrt(ev_var(d, m) / (double)m);
+            double t = ev_t_quantile(1 - (1 - o->level) / 2, (double)m - 1);
+            jv l = jv_object();
+            l = set(l, "geometric_mean", num(exp(mr)));
+            l = set(l, "ci", interval((ev_interval){exp(mr - t * s), exp(mr + t * s)}));
+            l = set(l, "cases", jv_number((double)m));
+            r = set(r, "latency_ratio", l);
+        }
+        double cb = 0, cc = 0;
+        size_t k = 0;
+        for (size_t i = 0; i < n; i++) {
+            if (p.b[i]->ncost && p.c[i]->ncost) {
+                cb += p.b[i]->cost / p.b[i]->ncost;
+                cc += p.c[i]->cost / p.c[i]->ncost;
+                k++;
+            }
+        }
+        if (k > 0 && cb > 0) {
+            jv c = jv_object();
+            c = set(c, "ratio", num(cc / cb));
+            c = set(c, "saving_per_case", num((cb - cc) / (double)k));
+            c = set(c, "cases", jv_number((double)k));
+            r = set(r, "cost_ratio", c);
+        }
+    }
+    if (full && o->goal != EV_GOAL_NONE) {
+        double margin = o->goal == EV_GOAL_MATCH ? o->margin : 0;
+        const char *v = verdict(ci, margin);
+        bool met = o->goal == EV_GOAL_SURPASS ? strcmp(v, "surpasses") == 0
+                                              : strcmp(v, "surpasses") == 0 ||
+                                                    strcmp(v, "matches") == 0;
+        jv g = jv_object();
+        g = set(g, "goal", jv_string(o->goal == EV_GOAL_SURPASS ? "surpass" : "match"));
+        if (o->goal == EV_GOAL_MATCH)
+            g = set(g, "margin", num(o->margin));
+        g = set(g, "result", jv_string(v));
+        if (strcmp(v, "worse") == 0 && o->goal == EV_GOAL_MATCH)
+            g = set(g, "beyond_margin", jv_bool(ci.hi < -margin));
+        g = set(g, "met", jv_bool(met));
+        if (strcmp(v, "inconclusive") == 0) {
+            /* How many paired cases would decide it, at the discordance seen
+             * here, with power 0.8 (STATS.md §5.3 and §6). */
+            double need = NAN;
+            double zsum = ev_norm_quantile(1 - (1 - o->level) / 2) + ev_norm_quantile(0.8);
+            double spread = binary ? (psi > 0 ? psi : 1.0 / (double)n) : var_d;
+            if (o->goal == EV_GOAL_MATCH)
+                need = zsum * zsum * spread / (o->margin * o->margin);
+            else if (delta > 0)
+                need = binary ? ev_n_paired(spread, delta, 1 - o->level, 0.8)
+                              : zsum * zsum * spread / (delta * delta);
+            g = set(g, "cases_needed", isfinite(need) ? jv_number(ceil(need)) : jv_null());
+            if (!isfinite(need))
+                g = set(g, "note", jv_string("the candidate is not ahead, so no number of cases "
+                                             "would show that it surpasses"));
+        }
+        r = set(r, "verdict", g);
+    }
+    free(cl);
+    free(sb);
+    free(sc);
+    free(d);
+    free(dv);
+    return r;
+}
+
+jv
+ev_compare_report(const ev_run *base, const ev_run *cand, const ev_compare_opts *o)
+{
+    caseset cs = whole_run(cand);
+    if (cs.c == NULL)
+        return jv_invalid_with_msg(jv_string("out of memory"));
+    pairing p = pair_up(base, cand, NULL);
+    jv r = jv_object();
+    r = set(r, "baseline", jv_string(base->path));
+    r = set(r, "candidate", jv_string(cand->path));
+    jv body = paired_report(p, o, true);
+    bool met = true;
+    if (jv_is_valid(body)) {
+        jv v = jv_object_get(jv_copy(body), jv_string("verdict"));
+        if (jv_is_valid(v)) {
+            jv m = jv_object_get(v, jv_string("met"));
+            met = met && jv_get_kind(m) == JV_KIND_TRUE;
+            jv_free(m);
+        } else {
+            jv_free(v);
+        }
+        r = jv_object_merge(r, body);
+    } else {
+        jv_free(r);
+        r = body;
+    }
+    free(p.b);
+    free(p.c);
+    if (!jv_is_valid(r)) {
+        free(cs.c);
+        return r;
+    }
+    if (o->has_min) {
+        ev_interval ci;
+        jv cr = set_report(cs, o, &ci);
+        jv_free(cr);
+        jv g = goal_min(ci, o->min_accuracy);
+        jv m = jv_object_get(jv_copy(g), jv_string("met"));
+        met = met && jv_get_kind(m) == JV_KIND_TRUE;
+        jv_free(m);
+        r = set(r, "min_accuracy_goal", g);
+    }
+    if (o->by) {
+        jv groups = jv_object();
+        jv names = group_names(cs);
+        jv_array_foreach(names, i, g)
+        {
+            pairing gp = pair_up(base, cand, jv_string_value(g));
+            groups = jv_object_set(groups, g, paired_report(gp, o, false));
+            free(gp.b);
+            free(gp.c);
+            (void)i;
+        }
+        jv_free(names);
+        r = set(r, "groups", groups);
+    }
+    if (o->goal != EV_GOAL_NONE || o->has_min)
+        r = set(r, "met", jv_bool(met));
+    free(cs.c);
+    return r;
+}

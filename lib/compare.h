@@ -1,0 +1,48 @@
+/*
+ * compare.h: what a scored run says, and whether a candidate matches or beats
+ * a baseline, as one JSON report.
+ *
+ * Ownership: functions borrow the runs and return a jv the caller owns.
+ *
+ * The methods are those of STATS.md: Wilson intervals for one accuracy,
+ * pairing by case id, Tango's score interval and McNemar's exact test for a
+ * binary paired difference, a t interval on per-case differences when cases
+ * carry several samples or clusters, and the verdict rule of §6.
+ */
+#ifndef EV_COMPARE_H
+#define EV_COMPARE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <jv.h>
+
+#include "runs.h"
+
+enum ev_goal { EV_GOAL_NONE, EV_GOAL_SURPASS, EV_GOAL_MATCH };
+
+typedef struct ev_compare_opts {
+    double level;        /* confidence level, 0.95 */
+    bool exact;          /* Clopper-Pearson instead of Wilson for one accuracy */
+    bool clustered;      /* cases carry clusters: use clustered standard errors */
+    bool by;             /* cases carry groups: add per-group figures */
+    enum ev_goal goal;
+    double margin;       /* for EV_GOAL_MATCH: an absolute difference */
+    bool has_min;        /* --min-accuracy given */
+    double min_accuracy;
+    uint64_t seed;       /* bootstrap seed, reported */
+    long bootstrap;      /* bootstrap resamples */
+    long max_ids;        /* how many regressed/fixed ids to list, -1 for all */
+} ev_compare_opts;
+
+/* ev_run_report summarises one run: cases, accuracy and its interval, graded
+ * score, failed calls, latency percentiles, tokens and cost, pass@k and
+ * pass^k under repeats, per group when 'o->by', and the --min-accuracy goal. */
+jv ev_run_report(const ev_run *run, const ev_compare_opts *o);
+
+/* ev_compare_report compares 'cand' with 'base' on the cases they share, and
+ * gives the verdict for 'o->goal' and 'o->has_min'. The result's "met" is
+ * true only when every goal asked for is met; an inconclusive result is not. */
+jv ev_compare_report(const ev_run *base, const ev_run *cand, const ev_compare_opts *o);
+
+#endif
