@@ -192,8 +192,8 @@ print_comparison(jv c, enum format f)
     double n = getn(c, "paired_cases");
     if (f == FMT_TSV) {
         printf("compare\t%s\t%s\t%.0f\t%.9g\t%.9g\t%.9g\t%.9g\t%.9g\t%s\n", cand, base, n,
-               getn(c, "delta"), getn(c, "delta_ci.0"), getn(c, "delta_ci.1"),
-               getn(c, "mcnemar_p"), getn(c, "mde"), gets_(c, "verdict.result", b3, sizeof(b3)));
+               getn(c, "delta"), getn(c, "delta_ci.0"), getn(c, "delta_ci.1"), getn(c, "mcnemar_p"),
+               getn(c, "mde"), gets_(c, "verdict.result", b3, sizeof(b3)));
         return;
     }
     const char *h = f == FMT_MARKDOWN ? "\n### " : "\n";
@@ -333,8 +333,8 @@ main(int argc, char **argv)
         {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0},
     };
-    ev_compare_opts o = {.level = 0.95, .margin = 0.05, .seed = 1, .bootstrap = 10000,
-                         .max_ids = -1};
+    ev_compare_opts o = {
+        .level = 0.95, .margin = 0.05, .seed = 1, .bootstrap = 10000, .max_ids = -1};
     ev_run_opts ro = {0};
     enum format fmt = FMT_AUTO;
     bool margin_given = false;

@@ -476,8 +476,8 @@ paired_report(pairing p, const ev_compare_opts *o, bool full)
         ev_mcnemar t = ev_mcnemar_test(B, C);
         r = set(r, "mcnemar_p", num(t.p));
         r = set(r, "mcnemar_midp", num(t.midp));
-        r = set(r, "mde", num(ev_mde_paired(psi > 0 ? psi : 1.0 / (double)n, (long)n,
-                                            1 - o->level, 0.8)));
+        r = set(r, "mde",
+                num(ev_mde_paired(psi > 0 ? psi : 1.0 / (double)n, (long)n, 1 - o->level, 0.8)));
     } else {
         ci = mean_interval(d, cl, n, o->level, &se, &df, &nclusters);
         r = set(r, "delta_ci", interval(ci));
@@ -485,8 +485,8 @@ paired_report(pairing p, const ev_compare_opts *o, bool full)
         r = set(r, "ci_method", jv_string(cl ? "t, clustered (CR1)" : "paired t"));
         if (cl)
             r = set(r, "clusters", jv_number((double)nclusters));
-        double pv = isfinite(se) && se > 0 && df >= 1 ? 2 * (1 - ev_t_cdf(fabs(delta / se), df))
-                                                     : NAN;
+        double pv =
+            isfinite(se) && se > 0 && df >= 1 ? 2 * (1 - ev_t_cdf(fabs(delta / se), df)) : NAN;
         r = set(r, "p", num(pv));
         double zz = ev_norm_quantile(1 - (1 - o->level) / 2) + ev_norm_quantile(0.8);
         r = set(r, "mde", num(zz * sqrt(var_d / (double)n)));
@@ -502,8 +502,8 @@ paired_report(pairing p, const ev_compare_opts *o, bool full)
     if (graded) {
         jv g = jv_object();
         g = set(g, "delta", num(ev_mean(dv, n)));
-        g = set(g, "ci", interval(ev_bootstrap_mean(dv, n, (size_t)o->bootstrap, o->level,
-                                                    o->seed)));
+        g = set(g, "ci",
+                interval(ev_bootstrap_mean(dv, n, (size_t)o->bootstrap, o->level, o->seed)));
         g = set(g, "method", jv_string("paired bootstrap, percentile"));
         g = set(g, "resamples", jv_number((double)o->bootstrap));
         g = set(g, "seed", jv_number((double)o->seed));
@@ -548,9 +548,9 @@ paired_report(pairing p, const ev_compare_opts *o, bool full)
     if (full && o->goal != EV_GOAL_NONE) {
         double margin = o->goal == EV_GOAL_MATCH ? o->margin : 0;
         const char *v = verdict(ci, margin);
-        bool met = o->goal == EV_GOAL_SURPASS ? strcmp(v, "surpasses") == 0
-                                              : strcmp(v, "surpasses") == 0 ||
-                                                    strcmp(v, "matches") == 0;
+        bool met = o->goal == EV_GOAL_SURPASS
+                       ? strcmp(v, "surpasses") == 0
+                       : strcmp(v, "surpasses") == 0 || strcmp(v, "matches") == 0;
         jv g = jv_object();
         g = set(g, "goal", jv_string(o->goal == EV_GOAL_SURPASS ? "surpass" : "match"));
         if (o->goal == EV_GOAL_MATCH)
@@ -572,8 +572,9 @@ paired_report(pairing p, const ev_compare_opts *o, bool full)
                               : zsum * zsum * spread / (delta * delta);
             g = set(g, "cases_needed", isfinite(need) ? jv_number(ceil(need)) : jv_null());
             if (!isfinite(need))
-                g = set(g, "note", jv_string("the candidate is not ahead, so no number of cases "
-                                             "would show that it surpasses"));
+                g = set(g, "note",
+                        jv_string("the candidate is not ahead, so no number of cases "
+                                  "would show that it surpasses"));
         }
         r = set(r, "verdict", g);
     }

@@ -22,17 +22,17 @@
 enum ev_goal { EV_GOAL_NONE, EV_GOAL_SURPASS, EV_GOAL_MATCH };
 
 typedef struct ev_compare_opts {
-    double level;        /* confidence level, 0.95 */
-    bool exact;          /* Clopper-Pearson instead of Wilson for one accuracy */
-    bool clustered;      /* cases carry clusters: use clustered standard errors */
-    bool by;             /* cases carry groups: add per-group figures */
+    double level;   /* confidence level, 0.95 */
+    bool exact;     /* Clopper-Pearson instead of Wilson for one accuracy */
+    bool clustered; /* cases carry clusters: use clustered standard errors */
+    bool by;        /* cases carry groups: add per-group figures */
     enum ev_goal goal;
-    double margin;       /* for EV_GOAL_MATCH: an absolute difference */
-    bool has_min;        /* --min-accuracy given */
+    double margin; /* for EV_GOAL_MATCH: an absolute difference */
+    bool has_min;  /* --min-accuracy given */
     double min_accuracy;
-    uint64_t seed;       /* bootstrap seed, reported */
-    long bootstrap;      /* bootstrap resamples */
-    long max_ids;        /* how many regressed/fixed ids to list, -1 for all */
+    uint64_t seed;  /* bootstrap seed, reported */
+    long bootstrap; /* bootstrap resamples */
+    long max_ids;   /* how many regressed/fixed ids to list, -1 for all */
 } ev_compare_opts;
 
 /* ev_run_report summarises one run: cases, accuracy and its interval, graded

@@ -10,11 +10,11 @@
 #define EV_VERSION "0.1.0"
 
 enum ev_exit {
-    EV_EXIT_OK = 0,        /* success; a verdict is yes */
-    EV_EXIT_NO = 1,        /* a verdict is no: goal not met, leak found */
-    EV_EXIT_TROUBLE = 2,   /* usage error, unreadable file, bad line, failed write */
-    EV_EXIT_CALLS = 3,     /* ev-call: some calls failed after their retries */
-    EV_EXIT_INTR = 130,    /* interrupted */
+    EV_EXIT_OK = 0,      /* success; a verdict is yes */
+    EV_EXIT_NO = 1,      /* a verdict is no: goal not met, leak found */
+    EV_EXIT_TROUBLE = 2, /* usage error, unreadable file, bad line, failed write */
+    EV_EXIT_CALLS = 3,   /* ev-call: some calls failed after their retries */
+    EV_EXIT_INTR = 130,  /* interrupted */
 };
 
 #endif

@@ -24,17 +24,17 @@
 #include <jv.h>
 
 typedef struct ev_reader {
-    char **paths;      /* operands; NULL or empty means standard input */
+    char **paths; /* operands; NULL or empty means standard input */
     int npaths;
-    int next_path;     /* index of the operand to open next */
-    FILE *fp;          /* current input, NULL between files */
-    const char *name;  /* current operand as the user wrote it, or "-" */
+    int next_path;      /* index of the operand to open next */
+    FILE *fp;           /* current input, NULL between files */
+    const char *name;   /* current operand as the user wrote it, or "-" */
     unsigned long line; /* line number of the last line read */
-    char *buf;         /* the last line, NUL-terminated, without its ending */
+    char *buf;          /* the last line, NUL-terminated, without its ending */
     size_t cap;
     size_t len;
-    bool may_block;    /* input is a pipe or terminal: flush before waiting */
-    FILE *flush;       /* stream to flush before waiting for input */
+    bool may_block; /* input is a pipe or terminal: flush before waiting */
+    FILE *flush;    /* stream to flush before waiting for input */
 } ev_reader;
 
 enum { EV_READ_EOF = 0, EV_READ_OK = 1, EV_READ_BAD = -1 };

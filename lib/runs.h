@@ -26,11 +26,11 @@ typedef struct ev_case {
     int errors;     /* samples whose call failed */
     double latency; /* sum of call.latency_ms over samples that have it */
     int nlatency;
-    double cost;    /* sum of cost.total over samples that have it */
+    double cost; /* sum of cost.total over samples that have it */
     int ncost;
     double tokens_in, tokens_out; /* sums over samples that report usage */
-    jv groups;      /* array of strings: the case's values of --by */
-    jv cluster;     /* string: the case's value of --cluster, or null */
+    jv groups;                    /* array of strings: the case's values of --by */
+    jv cluster;                   /* string: the case's value of --cluster, or null */
 } ev_case;
 
 typedef struct ev_run {

@@ -18,7 +18,7 @@ typedef struct ev_interval {
 
 /* Distributions. */
 double ev_norm_cdf(double x);
-double ev_norm_quantile(double p);          /* Acklam, refined by one Halley step */
+double ev_norm_quantile(double p); /* Acklam, refined by one Halley step */
 double ev_t_cdf(double t, double df);
 double ev_t_quantile(double p, double df);
 double ev_beta_inc(double a, double b, double x); /* regularised I_x(a, b) */
@@ -77,7 +77,7 @@ typedef struct ev_rng {
 } ev_rng;
 void ev_rng_seed(ev_rng *r, uint64_t seed);
 uint64_t ev_rng_next(ev_rng *r);
-double ev_rng_unit(ev_rng *r);          /* [0, 1) */
+double ev_rng_unit(ev_rng *r);            /* [0, 1) */
 size_t ev_rng_below(ev_rng *r, size_t n); /* [0, n), unbiased */
 double ev_rng_normal(ev_rng *r);
 long ev_rng_binomial(ev_rng *r, long n, double p);

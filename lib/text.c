@@ -48,8 +48,8 @@ ev_utf8_next(const char **pp)
 static bool
 is_space(uint32_t c)
 {
-    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v' ||
-           c == 0xA0 || iswspace((wint_t)c);
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v' || c == 0xA0 ||
+           iswspace((wint_t)c);
 }
 
 static bool

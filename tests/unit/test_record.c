@@ -37,12 +37,14 @@ test_fields(void)
     check_jv(ev_rec_expected(r), "\"a\"", "'expected' wins over its aliases");
     jv_free(r);
 
-    r = parse("{\"messages\":[{\"role\":\"system\",\"content\":\"be brief\"},"
-              "{\"role\":\"user\",\"content\":\"2+2?\"},{\"role\":\"assistant\",\"content\":\"4\"}]}");
+    r = parse(
+        "{\"messages\":[{\"role\":\"system\",\"content\":\"be brief\"},"
+        "{\"role\":\"user\",\"content\":\"2+2?\"},{\"role\":\"assistant\",\"content\":\"4\"}]}");
     check_jv(ev_rec_expected(r), "\"4\"", "messages: the final assistant message is expected");
-    check_jv(ev_rec_input(r),
-             "[{\"content\":\"be brief\",\"role\":\"system\"},{\"content\":\"2+2?\",\"role\":\"user\"}]",
-             "messages: the rest is the input");
+    check_jv(
+        ev_rec_input(r),
+        "[{\"content\":\"be brief\",\"role\":\"system\"},{\"content\":\"2+2?\",\"role\":\"user\"}]",
+        "messages: the rest is the input");
     check_jv(ev_prompt_text(r), "\"be brief\\n2+2?\"", "messages: prompt text joins contents");
     jv_free(r);
 
@@ -98,7 +100,8 @@ test_ids(void)
     jv e = ev_rec_id(a);
     CHECK(!jv_is_valid(e) && jv_invalid_has_msg(jv_copy(e)), "no id and no input is an error");
     jv_free(e);
-    check_jv(ev_rec_with_id(parse("{\"input\":\"q\"}")), "{\"id\":\"h4aadf762a21ae91c\",\"input\":\"q\"}",
+    check_jv(ev_rec_with_id(parse("{\"input\":\"q\"}")),
+             "{\"id\":\"h4aadf762a21ae91c\",\"input\":\"q\"}",
              "ev_rec_with_id adds the derived id");
     jv_free(a);
 }
@@ -127,7 +130,8 @@ test_text(void)
     jv_free(s);
     check_jv(ev_words("It's 4 o'clock, Zoë!"), "[\"it\",\"s\",\"4\",\"o\",\"clock\",\"zoë\"]",
              "words split on punctuation and fold case");
-    const char *p = "\xff" "a";
+    const char *p = "\xff"
+                    "a";
     CHECK(ev_utf8_next(&p) == 0xFFFD && *p == 'a', "an invalid byte reads as U+FFFD");
 }
 
