@@ -1,0 +1,100 @@
+/*
+ * mock.h: the simulated model behind ev-mock.
+ *
+ * Ownership: functions consume their jv arguments unless the parameter says
+ * borrowed; returned jv values belong to the caller.
+ *
+ * A mock model answers a prompt from the first source that knows it:
+ *   1. replay: the 'output' of a record of an earlier ev-call run with the
+ *      same prompt, and the same 'call.model' when the record names one;
+ *   2. cases: the 'expected' answer of the case with the same prompt, or,
+ *      when the simulated model gets the case wrong, a plausible wrong answer;
+ *   3. otherwise "mock answer " and 8 hex digits of a hash of the prompt
+ *      and the seed.
+ *
+ * A prompt is matched by its full text first (ev_prompt_text of the messages),
+ * then by the text of its last user message alone, so a client that adds its
+ * own system prompt still finds its cases. Among equals the first record in
+ * file order wins.
+ *
+ * Whether the model answers a case right is decided by a hash of the seed,
+ * the model's name and the case id against the accuracy for that model and
+ * case, so a run reproduces exactly and two models miss different cases.
+ *
+ * A mock is built (add, set) by one thread, then frozen; after ev_mock_freeze
+ * it is read-only and ev_mock_answer may run on many threads at once. It
+ * keeps plain C strings, never a jv, because jv reference counts are not
+ * safe to share between threads.
+ */
+#ifndef EV_MOCK_H
+#define EV_MOCK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jv.h>
+
+typedef struct ev_mock ev_mock;
+
+enum ev_mock_source {
+    EV_MOCK_REPLAY,  /* an output of an earlier run */
+    EV_MOCK_RIGHT,   /* a case's expected answer */
+    EV_MOCK_WRONG,   /* a case, answered wrong on purpose */
+    EV_MOCK_UNKNOWN, /* no case or replay knows the prompt */
+};
+
+typedef struct ev_mock_reply {
+    char *text; /* the answer, owned by the caller (free it) */
+    enum ev_mock_source source;
+    const char *case_id; /* the case answered, borrowed from the mock; else NULL */
+} ev_mock_reply;
+
+/* ev_mock_new returns an empty mock whose every choice depends on 'seed'.
+ * Every case is answered right until an accuracy says otherwise. */
+ev_mock *ev_mock_new(uint64_t seed);
+
+/* ev_mock_add_case adds the case 'rec' (borrowed): its prompt (input or
+ * messages), its expected answer as text (ev_text_of), its id (ev_rec_id)
+ * and its first tag. Returns false and sets '*err' to a message when the
+ * record has no prompt or no expected answer. */
+bool ev_mock_add_case(ev_mock *m, jv rec, jv *err);
+
+/* ev_mock_add_replay adds the record 'rec' (borrowed) of an earlier run.
+ * A record without a string 'output' (a failed call) is skipped and the
+ * result is still true. Returns false and sets '*err' when the record has
+ * no prompt. */
+bool ev_mock_add_replay(ev_mock *m, jv rec, jv *err);
+
+/* ev_mock_set_accuracy sets the probability in [0, 1] that a case whose
+ * first tag is 'tag' is answered right, or the default for every other case
+ * when 'tag' is NULL. ev_mock_set_model_accuracy sets a factor for one
+ * model: its accuracy on a case is the case's accuracy times this factor.
+ * Setting the same tag or model twice keeps the last value. */
+void ev_mock_set_accuracy(ev_mock *m, const char *tag, double p);
+void ev_mock_set_model_accuracy(ev_mock *m, const char *model, double p);
+
+/* ev_mock_freeze builds the indexes; call it once, after the last add and
+ * before the first answer. */
+void ev_mock_freeze(ev_mock *m);
+
+/* ev_mock_prompt sets '*full' to the prompt text of 'input' (a string or an
+ * array of messages), as ev_prompt_text reads it, and '*last' to the content
+ * of its last user message (the string itself for a string input; "" when
+ * there is none). A content that is an array of parts counts as the
+ * concatenated 'text' of its text parts. Both results are strings. */
+void ev_mock_prompt(jv input, jv *full, jv *last);
+
+/* ev_mock_answer answers the prompt whose texts are 'full' and 'last' (from
+ * ev_mock_prompt) as the model named 'model'. Thread-safe after freeze. */
+ev_mock_reply ev_mock_answer(const ev_mock *m, const char *model, const char *full,
+                             const char *last);
+
+/* ev_mock_count_cases and ev_mock_count_replay say how many records were
+ * kept, for the server's banner. */
+size_t ev_mock_count_cases(const ev_mock *m);
+size_t ev_mock_count_replay(const ev_mock *m);
+
+void ev_mock_free(ev_mock *m);
+
+#endif

@@ -1,0 +1,325 @@
+#include "mockwire.h"
+
+#include <limits.h>
+#include <stdio.h>
+#include <math.h>
+#include <string.h>
+#include <time.h>
+
+#include "mock.h"
+#include "record.h"
+
+typedef struct wire_error {
+    unsigned status;
+    const char *type;
+    const char *code; /* OpenAI's 'code': NULL is null */
+    const char *message;
+} wire_error;
+
+/* The statuses, types, codes and stock words each provider sends (APIS.md
+ * §1, §2). */
+static const wire_error openai_errors[EV_WIRE_NERRORS] = {
+    [EV_WIRE_BAD_REQUEST] = {400, "invalid_request_error", NULL, "bad request"},
+    [EV_WIRE_NO_KEY] = {401, "invalid_request_error", NULL,
+                        "You didn't provide an API key. You need to provide your API key in an "
+                        "Authorization header using Bearer auth (i.e. Authorization: Bearer "
+                        "YOUR_KEY)."},
+    [EV_WIRE_BAD_KEY] = {401, "invalid_request_error", "invalid_api_key",
+                         "Incorrect API key provided"},
+    [EV_WIRE_NOT_FOUND] = {404, "invalid_request_error", "unknown_url", "Unknown request URL"},
+    [EV_WIRE_TOO_LARGE] = {413, "invalid_request_error", NULL,
+                           "The request body is larger than 32 MB."},
+    [EV_WIRE_RATE_LIMIT] = {429, "requests", "rate_limit_exceeded",
+                            "Rate limit reached for requests"},
+    [EV_WIRE_QUOTA] = {429, "insufficient_quota", "insufficient_quota",
+                       "You exceeded your current quota, please check your plan and billing "
+                       "details."},
+    [EV_WIRE_500] = {500, "server_error", NULL,
+                     "The server had an error while processing your request. Sorry about that!"},
+    [EV_WIRE_502] = {502, "cf_bad_gateway", NULL, "Bad gateway."},
+    [EV_WIRE_503] = {503, "server_error", NULL,
+                     "The engine is currently overloaded, please try again later."},
+    [EV_WIRE_529] = {529, "server_error", NULL, "The server is overloaded."},
+};
+
+static const wire_error anthropic_errors[EV_WIRE_NERRORS] = {
+    [EV_WIRE_BAD_REQUEST] = {400, "invalid_request_error", NULL, "bad request"},
+    [EV_WIRE_NO_KEY] = {401, "authentication_error", NULL, "x-api-key header is required"},
+    [EV_WIRE_BAD_KEY] = {401, "authentication_error", NULL, "invalid x-api-key"},
+    [EV_WIRE_NOT_FOUND] = {404, "not_found_error", NULL, "Not found"},
+    [EV_WIRE_TOO_LARGE] = {413, "request_too_large", NULL,
+                           "Request exceeds the maximum allowed number of bytes."},
+    [EV_WIRE_RATE_LIMIT] = {429, "rate_limit_error", NULL,
+                            "Number of requests has exceeded your rate limit. Please try again "
+                            "later."},
+    [EV_WIRE_QUOTA] = {400, "invalid_request_error", NULL,
+                       "Your credit balance is too low to access the Anthropic API. Please go to "
+                       "Plans & Billing to upgrade or purchase credits."},
+    [EV_WIRE_500] = {500, "api_error", NULL, "Internal server error"},
+    [EV_WIRE_502] = {502, "api_error", NULL, "Bad gateway"},
+    [EV_WIRE_503] = {503, "api_error", NULL, "Service unavailable"},
+    [EV_WIRE_529] = {529, "overloaded_error", NULL, "Overloaded"},
+};
+
+static jv
+field(jv obj, const char *key)
+{
+    return jv_object_get(jv_copy(obj), jv_string(key));
+}
+
+/* token_limit reads the optional limit 'v' (consumed) into '*out'. */
+static bool
+token_limit(jv v, long *out)
+{
+    bool ok = true;
+    *out = -1;
+    if (jv_get_kind(v) == JV_KIND_NUMBER) {
+        double d = jv_number_value(v);
+        ok = d >= 0 && d <= INT_MAX && d == floor(d);
+        *out = ok ? (long)d : -1;
+    } else if (jv_is_valid(v) && jv_get_kind(v) != JV_KIND_NULL) {
+        ok = false;
+    }
+    jv_free(v);
+    return ok;
+}
+
+/* check returns the first thing wrong with the request 'req' (borrowed),
+ * or NULL, and sets '*limit'. */
+static const char *
+check(enum ev_wire w, jv req, long *limit)
+{
+    bool anth = w == EV_WIRE_ANTHROPIC;
+    const char *bad = NULL;
+    jv model = field(req, "model");
+    jv msgs = field(req, "messages");
+    jv stream = field(req, "stream");
+    jv max = field(req, anth ? "max_tokens" : "max_completion_tokens");
+    if (!anth && !jv_is_valid(max)) {
+        jv_free(max);
+        max = field(req, "max_tokens");
+    }
+    if (jv_get_kind(model) != JV_KIND_STRING || jv_string_length_bytes(jv_copy(model)) == 0)
+        bad = anth ? "model: Field required" : "you must provide a model parameter";
+    else if (jv_get_kind(msgs) != JV_KIND_ARRAY || jv_array_length(jv_copy(msgs)) == 0)
+        bad = anth ? "messages: at least one message is required"
+                   : "'messages' must be a non-empty array of messages";
+    else if (anth && (!jv_is_valid(max) || jv_get_kind(max) == JV_KIND_NULL))
+        bad = "max_tokens: Field required";
+    else if (!token_limit(jv_copy(max), limit))
+        bad = "the token limit must be a non-negative integer";
+    else if (jv_get_kind(stream) == JV_KIND_TRUE)
+        bad = "ev-mock does not stream: 'stream' must be false";
+    for (int i = 0, n = bad ? 0 : jv_array_length(jv_copy(msgs)); i < n && !bad; i++) {
+        jv m = jv_array_get(jv_copy(msgs), i);
+        if (jv_get_kind(m) != JV_KIND_OBJECT)
+            bad = "each of 'messages' must be an object";
+        jv_free(m);
+    }
+    jv_free(model);
+    jv_free(msgs);
+    jv_free(stream);
+    jv_free(max);
+    return bad;
+}
+
+const char *
+ev_wire_parse(enum ev_wire w, const char *body, size_t len, ev_wire_request *out)
+{
+    if (len > INT_MAX)
+        return "The request body is too large.";
+    jv req = len > 0 ? jv_parse_sized(body, (int)len) : jv_invalid();
+    if (jv_get_kind(req) != JV_KIND_OBJECT) {
+        bool parsed = jv_is_valid(req);
+        jv_free(req);
+        return parsed ? "The request body must be a JSON object."
+                      : "We could not parse the JSON body of your request.";
+    }
+    long limit;
+    const char *bad = check(w, req, &limit);
+    if (bad != NULL) {
+        jv_free(req);
+        return bad;
+    }
+    jv msgs = field(req, "messages");
+    jv system = w == EV_WIRE_ANTHROPIC ? field(req, "system") : jv_invalid();
+    if (jv_is_valid(system) && jv_get_kind(system) != JV_KIND_NULL) {
+        jv first = jv_object_set(jv_object(), jv_string("role"), jv_string("system"));
+        first = jv_object_set(first, jv_string("content"), system);
+        msgs = jv_array_concat(jv_array_append(jv_array(), first), msgs);
+    } else {
+        jv_free(system);
+    }
+    ev_mock_prompt(msgs, &out->full, &out->last);
+    out->model = field(req, "model");
+    out->max_tokens = limit;
+    jv_free(req);
+    return NULL;
+}
+
+void
+ev_wire_request_free(ev_wire_request *req)
+{
+    jv_free(req->model);
+    jv_free(req->full);
+    jv_free(req->last);
+    req->model = req->full = req->last = jv_invalid();
+}
+
+long
+ev_wire_tokens(size_t bytes)
+{
+    return (long)((bytes + 3) / 4);
+}
+
+/* cut_utf8 returns the length of the longest prefix of 's' ('len' bytes) of
+ * at most 'max' bytes that ends on a character boundary. */
+static size_t
+cut_utf8(const char *s, size_t len, size_t max)
+{
+    if (len <= max)
+        return len;
+    while (max > 0 && ((unsigned char)s[max] & 0xc0) == 0x80)
+        max--;
+    return max;
+}
+
+static jv
+openai_answer(const ev_wire_request *req, const char *id, jv text, bool cut, jv usage)
+{
+    jv msg = jv_object_set(jv_object(), jv_string("role"), jv_string("assistant"));
+    msg = jv_object_set(msg, jv_string("content"), text);
+    msg = jv_object_set(msg, jv_string("refusal"), jv_null());
+    jv choice = jv_object_set(jv_object(), jv_string("index"), jv_number(0));
+    choice = jv_object_set(choice, jv_string("message"), msg);
+    choice = jv_object_set(choice, jv_string("logprobs"), jv_null());
+    choice = jv_object_set(choice, jv_string("finish_reason"), jv_string(cut ? "length" : "stop"));
+    jv o = jv_object_set(jv_object(), jv_string("id"), jv_string(id));
+    o = jv_object_set(o, jv_string("object"), jv_string("chat.completion"));
+    o = jv_object_set(o, jv_string("created"), jv_number((double)time(NULL)));
+    o = jv_object_set(o, jv_string("model"), jv_copy(req->model));
+    o = jv_object_set(o, jv_string("choices"), jv_array_append(jv_array(), choice));
+    if (jv_is_valid(usage))
+        o = jv_object_set(o, jv_string("usage"), usage);
+    else
+        jv_free(usage);
+    return jv_object_set(o, jv_string("system_fingerprint"), jv_string("fp_ev_mock"));
+}
+
+static jv
+anthropic_answer(const ev_wire_request *req, const char *id, jv text, bool cut, jv usage)
+{
+    jv block = jv_object_set(jv_object(), jv_string("type"), jv_string("text"));
+    block = jv_object_set(block, jv_string("text"), text);
+    jv o = jv_object_set(jv_object(), jv_string("id"), jv_string(id));
+    o = jv_object_set(o, jv_string("type"), jv_string("message"));
+    o = jv_object_set(o, jv_string("role"), jv_string("assistant"));
+    o = jv_object_set(o, jv_string("model"), jv_copy(req->model));
+    o = jv_object_set(o, jv_string("content"), jv_array_append(jv_array(), block));
+    o = jv_object_set(o, jv_string("stop_reason"), jv_string(cut ? "max_tokens" : "end_turn"));
+    o = jv_object_set(o, jv_string("stop_sequence"), jv_null());
+    if (jv_is_valid(usage))
+        o = jv_object_set(o, jv_string("usage"), usage);
+    else
+        jv_free(usage);
+    return o;
+}
+
+jv
+ev_wire_answer(enum ev_wire w, const ev_wire_request *req, const char *id, const char *text,
+               bool usage)
+{
+    size_t len = strlen(text);
+    bool cut = req->max_tokens >= 0 && ev_wire_tokens(len) > req->max_tokens;
+    if (cut)
+        len = cut_utf8(text, len, (size_t)req->max_tokens * 4);
+    long in = ev_wire_tokens(jv_string_length_bytes(jv_copy(req->full)));
+    long out = ev_wire_tokens(len);
+    jv u = jv_invalid();
+    if (usage && w == EV_WIRE_OPENAI) {
+        u = jv_object_set(jv_object(), jv_string("prompt_tokens"), jv_number(in));
+        u = jv_object_set(u, jv_string("completion_tokens"), jv_number(out));
+        u = jv_object_set(u, jv_string("total_tokens"), jv_number(in + out));
+        u = jv_object_set(u, jv_string("prompt_tokens_details"),
+                          jv_object_set(jv_object(), jv_string("cached_tokens"), jv_number(0)));
+    } else if (usage) {
+        u = jv_object_set(jv_object(), jv_string("input_tokens"), jv_number(in));
+        u = jv_object_set(u, jv_string("output_tokens"), jv_number(out));
+        u = jv_object_set(u, jv_string("cache_creation_input_tokens"), jv_number(0));
+        u = jv_object_set(u, jv_string("cache_read_input_tokens"), jv_number(0));
+    }
+    jv t = jv_string_sized(text, (int)len);
+    return w == EV_WIRE_OPENAI ? openai_answer(req, id, t, cut, u)
+                               : anthropic_answer(req, id, t, cut, u);
+}
+
+unsigned
+ev_wire_status(enum ev_wire w, enum ev_wire_error e)
+{
+    return (w == EV_WIRE_OPENAI ? openai_errors : anthropic_errors)[e].status;
+}
+
+jv
+ev_wire_error(enum ev_wire w, enum ev_wire_error e, const char *message, const char *request_id)
+{
+    const wire_error *we = &(w == EV_WIRE_OPENAI ? openai_errors : anthropic_errors)[e];
+    const char *msg = message ? message : we->message;
+    if (w == EV_WIRE_OPENAI) {
+        jv code = e == EV_WIRE_502 ? jv_number(502) : we->code ? jv_string(we->code) : jv_null();
+        jv err = jv_object_set(jv_object(), jv_string("message"), jv_string(msg));
+        err = jv_object_set(err, jv_string("type"), jv_string(we->type));
+        err = jv_object_set(err, jv_string("param"), jv_null());
+        err = jv_object_set(err, jv_string("code"), code);
+        return jv_object_set(jv_object(), jv_string("error"), err);
+    }
+    jv err = jv_object_set(jv_object(), jv_string("type"), jv_string(we->type));
+    err = jv_object_set(err, jv_string("message"), jv_string(msg));
+    jv body = jv_object_set(jv_object(), jv_string("type"), jv_string("error"));
+    body = jv_object_set(body, jv_string("error"), err);
+    return jv_object_set(body, jv_string("request_id"), jv_string(request_id));
+}
+
+jv
+ev_wire_flat_error(int code, const char *message)
+{
+    jv o = jv_object_set(jv_object(), jv_string("object"), jv_string("error"));
+    o = jv_object_set(o, jv_string("message"), jv_string(message));
+    o = jv_object_set(o, jv_string("type"), jv_string("BadRequestError"));
+    o = jv_object_set(o, jv_string("param"), jv_null());
+    return jv_object_set(o, jv_string("code"), jv_number(code));
+}
+
+void
+ev_wire_duration(char *buf, size_t n, long ms)
+{
+    if (ms < 1000) {
+        snprintf(buf, n, "%ldms", ms);
+        return;
+    }
+    long h = ms / 3600000, m = ms / 60000 % 60, sec = ms / 1000 % 60, frac = ms % 1000;
+    char s[32];
+    if (frac == 0) {
+        snprintf(s, sizeof(s), "%lds", sec);
+    } else {
+        /* Go drops the trailing zeros of the fraction: 1.5s, not 1.500s. */
+        int k = snprintf(s, sizeof(s), "%ld.%03ld", sec, frac);
+        while (s[k - 1] == '0')
+            k--;
+        snprintf(s + k, sizeof(s) - (size_t)k, "s");
+    }
+    if (h > 0)
+        snprintf(buf, n, "%ldh%ldm%s", h, m, s);
+    else if (m > 0)
+        snprintf(buf, n, "%ldm%s", m, s);
+    else
+        snprintf(buf, n, "%s", s);
+}
+
+void
+ev_wire_time_in(char *buf, size_t n, long ms)
+{
+    time_t t = time(NULL) + (ms + 999) / 1000;
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(buf, n, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
