@@ -1,0 +1,863 @@
+/*
+ * ev-gaps: where the small model fails, and which data to add next.
+ *
+ * Reads a scored run and writes its failures, each with gap = {kind, ...}:
+ * error, truncated, refusal, format or wrong, and against a baseline run
+ * whether it is a regression. --summary tabulates failures per tag and spreads
+ * a budget of new training examples over them; --review writes a Markdown
+ * sheet for the person who reviews failures; --as train turns cases into chat
+ * training examples.
+ */
+#include <getopt.h>
+#include <math.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "diag.h"
+#include "ev.h"
+#include "gaps.h"
+#include "jsonl.h"
+#include "minhash.h"
+#include "record.h"
+#include "runs.h"
+#include "text.h"
+#include "train.h"
+
+enum mode { MODE_RECORDS, MODE_SUMMARY, MODE_REVIEW, MODE_TRAIN, MODE_POOL };
+enum format { FMT_AUTO, FMT_TABLE, FMT_JSON, FMT_MARKDOWN, FMT_TSV };
+
+typedef struct options {
+    enum mode mode;
+    enum format format;
+    long budget; /* -1 when not given */
+    const char *baseline, *teacher, *pool;
+    jv system;        /* string or null */
+    double threshold; /* near-duplicate similarity that counts as a leak */
+    bool as_train;
+    bool quiet;
+} options;
+
+/* What --from-pool keeps of the run: every case's prompt, to keep leaks out,
+ * and the failing prompts per tag, to aim at. */
+typedef struct aim {
+    ev_lsh *eval;      /* every run case, for near-duplicate leaks */
+    jv eval_exact;     /* normalised prompt -> true, for exact leaks */
+    ev_sketch *failed; /* sketches of the failing prompts */
+    jv failed_tags;    /* array: the tags of each failing prompt */
+    size_t nfailed, capfailed;
+} aim;
+
+/* Per-tag tallies, in first-seen order: tag -> [cases, failures, regressions]. */
+typedef struct tally {
+    jv counts;
+    jv order;
+} tally;
+
+static void
+usage(FILE *f)
+{
+    fputs("usage: ev-gaps [-b BASELINE] [-q] [RUN ...]\n"
+          "       ev-gaps --summary [-k BUDGET] [-b BASELINE] [-f FORMAT] [RUN]\n"
+          "       ev-gaps --review [-b BASELINE] [RUN]\n"
+          "       ev-gaps --from-pool POOL -k BUDGET [--as train] [-t TEACHER] [RUN]\n"
+          "       ev-gaps --as train [-t TEACHER] [--system TEXT] [RUN]\n"
+          "\n"
+          "Write the failures of a scored run, each with gap = {kind, ...}, where kind is\n"
+          "error, truncated, refusal, format or wrong.\n"
+          "\n"
+          "  -b, --baseline RUN   mark each failure a regression (the baseline passed) or\n"
+          "                       both-fail, and count regressions per tag\n"
+          "  -s, --summary        a per-tag table of cases, failures, failure rate and\n"
+          "                       regressions, worst first\n"
+          "  -k, --budget K       with --summary: how to spread K new training examples\n"
+          "                       across tags, in proportion to failures, at least one\n"
+          "                       per failing tag; with --from-pool: how many to pick\n"
+          "  -r, --review         a Markdown review sheet of the failures, grouped by tag\n"
+          "  -p, --from-pool POOL pick BUDGET new training cases from POOL, aimed at the\n"
+          "                       failing tags and most like the failing inputs, never\n"
+          "                       one that leaks into the run's own cases\n"
+          "      --threshold T    with --from-pool: the similarity, 0 to 1, from which a\n"
+          "                       pool case counts as a leak (default 0.8)\n"
+          "      --as train       write cases as chat fine-tuning examples instead\n"
+          "  -t, --teacher RUN    with --as train: take the answer from RUN (a baseline\n"
+          "                       model's run) where that run passed: distillation\n"
+          "      --system TEXT    with --as train: a system message for each example\n"
+          "  -f, --format FORMAT  for --summary: table, json, markdown or tsv (default:\n"
+          "                       table on a terminal, json otherwise)\n"
+          "  -q, --quiet          no summary line on standard error\n"
+          "  -h, --help           show this help\n"
+          "  -V, --version        show the version\n"
+          "\n"
+          "Exit status: 0 done, 2 trouble. See ev-gaps(1).\n",
+          f);
+}
+
+static void
+tally_add(tally *t, jv tags, bool failed, bool regression)
+{
+    jv_array_foreach(tags, i, tag)
+    {
+        jv c = jv_object_get(jv_copy(t->counts), jv_copy(tag));
+        if (!jv_is_valid(c)) {
+            jv_free(c);
+            c = jv_array_append(
+                jv_array_append(jv_array_append(jv_array(), jv_number(0)), jv_number(0)),
+                jv_number(0));
+            t->order = jv_array_append(t->order, jv_copy(tag));
+        }
+        double add[3] = {1, failed, regression};
+        for (int k = 0; k < 3; k++) {
+            jv x = jv_array_get(jv_copy(c), k);
+            c = jv_array_set(c, k, jv_number(jv_number_value(x) + add[k]));
+            jv_free(x);
+        }
+        t->counts = jv_object_set(t->counts, tag, c);
+        (void)i;
+    }
+    jv_free(tags);
+}
+
+static double
+count_of(jv counts, jv tag, int k)
+{
+    jv c = jv_object_get(jv_copy(counts), tag);
+    jv x = jv_array_get(c, k);
+    double v = jv_number_value(x);
+    jv_free(x);
+    return v;
+}
+
+/* worst_first orders the tags by failure rate, then failures, then name. */
+static jv
+worst_first(const tally *t)
+{
+    int n = jv_array_length(jv_copy(t->order));
+    jv keys = jv_array();
+    for (int i = 0; i < n; i++) {
+        jv tag = jv_array_get(jv_copy(t->order), i);
+        double cases = count_of(t->counts, jv_copy(tag), 0);
+        double fails = count_of(t->counts, jv_copy(tag), 1);
+        jv key = jv_array_append(jv_array(), jv_number(-fails / cases));
+        key = jv_array_append(key, jv_number(-fails));
+        keys = jv_array_append(keys, jv_array_append(key, tag));
+    }
+    return jv_sort(jv_copy(t->order), keys);
+}
+
+static jv
+summary_report(const tally *t, const options *o, const char *run, long failures, long cases)
+{
+    jv tags = worst_first(t);
+    int n = jv_array_length(jv_copy(tags));
+    double *weight = calloc((size_t)(n ? n : 1), sizeof(*weight));
+    long *alloc = calloc((size_t)(n ? n : 1), sizeof(*alloc));
+    if (weight == NULL || alloc == NULL)
+        ev_die(EV_EXIT_TROUBLE, "out of memory");
+    for (int i = 0; i < n; i++) {
+        jv tag = jv_array_get(jv_copy(tags), i);
+        weight[i] = count_of(t->counts, tag, 1);
+    }
+    if (o->budget >= 0)
+        ev_allocate(weight, (size_t)n, o->budget, alloc);
+    jv rows = jv_array();
+    for (int i = 0; i < n; i++) {
+        jv tag = jv_array_get(jv_copy(tags), i);
+        double c = count_of(t->counts, jv_copy(tag), 0);
+        double f = count_of(t->counts, jv_copy(tag), 1);
+        jv row = jv_object();
+        row = jv_object_set(row, jv_string("tag"), tag);
+        row = jv_object_set(row, jv_string("cases"), jv_number(c));
+        row = jv_object_set(row, jv_string("failures"), jv_number(f));
+        row = jv_object_set(row, jv_string("failure_rate"), jv_number(round(f / c * 1e9) / 1e9));
+        if (o->baseline != NULL) {
+            jv tag2 = jv_array_get(jv_copy(tags), i);
+            row = jv_object_set(row, jv_string("regressions"),
+                                jv_number(count_of(t->counts, tag2, 2)));
+        }
+        if (o->budget >= 0)
+            row = jv_object_set(row, jv_string("budget"), jv_number((double)alloc[i]));
+        rows = jv_array_append(rows, row);
+    }
+    jv_free(tags);
+    free(weight);
+    free(alloc);
+    jv r = jv_object_set(jv_object(), jv_string("run"), jv_string(run));
+    r = jv_object_set(r, jv_string("cases"), jv_number((double)cases));
+    r = jv_object_set(r, jv_string("failures"), jv_number((double)failures));
+    if (o->budget >= 0) {
+        r = jv_object_set(r, jv_string("budget"), jv_number((double)o->budget));
+        r = jv_object_set(r, jv_string("allocation"),
+                          jv_string("in proportion to failures, at least one per failing tag; "
+                                    "a case with several tags counts in each"));
+    }
+    return jv_object_set(r, jv_string("tags"), rows);
+}
+
+static void
+print_summary(jv rep, const options *o, enum format f)
+{
+    jv rows = jv_object_get(jv_copy(rep), jv_string("tags"));
+    bool reg = o->baseline != NULL, bud = o->budget >= 0;
+    if (f == FMT_TSV) {
+        printf("tag\tcases\tfailures\tfailure_rate%s%s\n", reg ? "\tregressions" : "",
+               bud ? "\tbudget" : "");
+    } else if (f == FMT_MARKDOWN) {
+        printf("| tag | cases | failures | failure rate |%s%s\n|---|--:|--:|--:|%s%s\n",
+               reg ? " regressions |" : "", bud ? " budget |" : "", reg ? "--:|" : "",
+               bud ? "--:|" : "");
+    } else {
+        printf("%-24s %7s %8s %8s%s%s\n", "tag", "cases", "failures", "rate",
+               reg ? " regressions" : "", bud ? "  budget" : "");
+    }
+    jv_array_foreach(rows, i, row)
+    {
+        jv tag = jv_object_get(jv_copy(row), jv_string("tag"));
+        double c = jv_number_value(jv_object_get(jv_copy(row), jv_string("cases")));
+        jv fj = jv_object_get(jv_copy(row), jv_string("failures"));
+        jv rj = jv_object_get(jv_copy(row), jv_string("regressions"));
+        jv bj = jv_object_get(jv_copy(row), jv_string("budget"));
+        double fl = jv_number_value(fj);
+        const char *name = jv_string_value(tag);
+        if (f == FMT_TSV) {
+            printf("%s\t%.0f\t%.0f\t%.6f", name, c, fl, fl / c);
+            if (reg)
+                printf("\t%.0f", jv_number_value(rj));
+            if (bud)
+                printf("\t%.0f", jv_number_value(bj));
+            printf("\n");
+        } else if (f == FMT_MARKDOWN) {
+            printf("| %s | %.0f | %.0f | %.1f%% |", name, c, fl, 100 * fl / c);
+            if (reg)
+                printf(" %.0f |", jv_number_value(rj));
+            if (bud)
+                printf(" %.0f |", jv_number_value(bj));
+            printf("\n");
+        } else {
+            printf("%-24s %7.0f %8.0f %7.1f%%", name, c, fl, 100 * fl / c);
+            if (reg)
+                printf(" %11.0f", jv_number_value(rj));
+            if (bud)
+                printf(" %7.0f", jv_number_value(bj));
+            printf("\n");
+        }
+        jv_free(tag);
+        jv_free(fj);
+        jv_free(rj);
+        jv_free(bj);
+        jv_free(row);
+        (void)i;
+    }
+    jv_free(rows);
+}
+
+/* load_baseline maps each case id of RUN to whether it passed. */
+static jv
+load_passes(const char *path, bool outputs, int *status)
+{
+    char *paths[] = {(char *)path};
+    ev_reader r;
+    ev_reader_init(&r, paths, 1, NULL);
+    jv map = jv_object(), rec;
+    int rc;
+    while ((rc = ev_reader_next(&r, &rec)) != EV_READ_EOF) {
+        if (rc == EV_READ_BAD) {
+            ev_warn_jv(rec);
+            *status = EV_EXIT_TROUBLE;
+            continue;
+        }
+        jv id = ev_rec_id(rec);
+        if (!jv_is_valid(id)) {
+            jv where = ev_reader_where(&r);
+            jv m = jv_invalid_get_msg(id);
+            ev_warn("%s: %s", jv_string_value(where), jv_string_value(m));
+            jv_free(where);
+            jv_free(m);
+            jv_free(rec);
+            *status = EV_EXIT_TROUBLE;
+            continue;
+        }
+        bool passed = !ev_failed(rec);
+        if (outputs) {
+            jv out = ev_get(rec, "output");
+            if (passed && jv_get_kind(out) == JV_KIND_STRING)
+                map = jv_object_set(map, id, out);
+            else {
+                jv_free(id);
+                jv_free(out);
+            }
+        } else {
+            map = jv_object_set(map, id, jv_bool(passed));
+        }
+        jv_free(rec);
+    }
+    ev_reader_free(&r);
+    return map;
+}
+
+static void
+print_fenced(const char *label, jv v)
+{
+    jv text = jv_get_kind(v) == JV_KIND_ARRAY || jv_get_kind(v) == JV_KIND_OBJECT
+                  ? jv_dump_string(v, JV_PRINT_PRETTY | JV_PRINT_SPACE1)
+                  : ev_text_of(v);
+    const char *s = jv_string_value(text);
+    /* A fence longer than any run of backticks in the text keeps it intact. */
+    int longest = 0, run = 0;
+    for (const char *p = s; *p; p++) {
+        run = *p == '`' ? run + 1 : 0;
+        longest = run > longest ? run : longest;
+    }
+    int fence = longest >= 3 ? longest + 1 : 3;
+    printf("**%s**\n\n%.*s\n%s\n%.*s\n\n", label, fence, "``````````````````````````````", s, fence,
+           "``````````````````````````````");
+    jv_free(text);
+}
+
+static void
+print_review(jv failures, const tally *t, const char *run, long nfail, long cases)
+{
+    printf("# Failure review: %s\n\n", run);
+    printf("%ld failures in %ld cases. For each one, decide: is the expected answer right? "
+           "Is the model wrong, or is the scorer too strict? Which training example would "
+           "teach the model this case's lesson, without copying the case itself?\n",
+           nfail, cases);
+    jv tags = worst_first(t);
+    jv_array_foreach(tags, i, tag)
+    {
+        double f = count_of(t->counts, jv_copy(tag), 1);
+        if (f == 0) {
+            jv_free(tag);
+            continue;
+        }
+        printf("\n## %s (%.0f of %.0f failed)\n", jv_string_value(tag), f,
+               count_of(t->counts, jv_copy(tag), 0));
+        jv_array_foreach(failures, j, rec)
+        {
+            jv rtags = ev_rec_tags(rec);
+            if (jv_array_length(jv_copy(rtags)) == 0)
+                rtags = jv_array_append(rtags, jv_string("(untagged)"));
+            bool member = false;
+            jv_array_foreach(rtags, k, rt)
+            {
+                member = member || jv_equal(rt, jv_copy(tag));
+                (void)k;
+            }
+            if (member) {
+                jv id = ev_rec_id(rec);
+                jv kind = ev_field_path(rec, "gap.kind");
+                jv reason = ev_field_path(rec, "score.reason");
+                jv vs = ev_field_path(rec, "gap.baseline");
+                printf("\n### %s: %s%s%s\n\n", jv_string_value(id), jv_string_value(kind),
+                       jv_is_valid(vs) ? ", " : "", jv_is_valid(vs) ? jv_string_value(vs) : "");
+                jv tagtext = jv_dump_string(jv_copy(rtags), 0);
+                printf("- scorer reason: %s\n- tags: %s\n\n",
+                       jv_get_kind(reason) == JV_KIND_STRING ? jv_string_value(reason) : "-",
+                       jv_string_value(tagtext));
+                jv_free(tagtext);
+                print_fenced("Input", ev_rec_input(rec));
+                print_fenced("Expected", ev_rec_expected(rec));
+                jv err = ev_get(rec, "error");
+                if (jv_is_valid(err))
+                    print_fenced("Error", err);
+                else
+                    print_fenced("Output", ev_get(rec, "output"));
+                printf("- [ ] the expected answer is right\n- [ ] the scorer is fair\n"
+                       "- [ ] add training data for this\n");
+                jv_free(id);
+                jv_free(kind);
+                jv_free(reason);
+                jv_free(vs);
+            }
+            jv_free(rtags);
+            jv_free(rec);
+            (void)j;
+        }
+        jv_free(tag);
+        (void)i;
+    }
+    jv_free(tags);
+}
+
+/* training_example writes 'rec' (consumed) as a chat example, answered from
+ * the teacher where it passed. Returns -1 when the output fails, 0 when the
+ * case was left out (reported), 1 when written. */
+static int
+training_example(jv rec, const options *o, jv teacher, jv where)
+{
+    jv id = ev_rec_id(rec);
+    jv answer = jv_is_valid(teacher) && jv_is_valid(id)
+                    ? jv_object_get(jv_copy(teacher), jv_copy(id))
+                    : jv_invalid();
+    jv_free(id);
+    jv ex = ev_to_chat(rec, jv_copy(o->system), answer);
+    jv_free(rec);
+    if (!jv_is_valid(ex)) {
+        jv m = jv_invalid_get_msg(ex);
+        ev_warn("%s: %s; left out", jv_string_value(where), jv_string_value(m));
+        jv_free(m);
+        jv_free(where);
+        return 0;
+    }
+    jv_free(where);
+    return ev_write_record(stdout, ex) == 0 ? 1 : -1;
+}
+
+static void
+aim_case(aim *a, jv rec, bool failed, jv tags)
+{
+    jv prompt = ev_prompt_text(rec);
+    ev_sketch sk = {0};
+    ev_sketch_text(&sk, jv_string_value(prompt));
+    ev_lsh_add(a->eval, &sk);
+    a->eval_exact = jv_object_set(
+        a->eval_exact, ev_normalize(jv_string_value(prompt), EV_NORM_CASE | EV_NORM_SPACE),
+        jv_true());
+    jv_free(prompt);
+    if (!failed) {
+        ev_sketch_free(&sk);
+        jv_free(tags);
+        return;
+    }
+    if (a->nfailed == a->capfailed) {
+        a->capfailed = a->capfailed ? 2 * a->capfailed : 64;
+        a->failed = realloc(a->failed, a->capfailed * sizeof(*a->failed));
+        if (a->failed == NULL)
+            ev_die(EV_EXIT_TROUBLE, "out of memory");
+    }
+    a->failed[a->nfailed++] = sk; /* the sketch now belongs to the aim */
+    a->failed_tags = jv_array_append(a->failed_tags, tags);
+}
+
+/* A pool case that may be picked: its text, and how near it comes to the
+ * failures of the tag it is aimed at. */
+typedef struct candidate {
+    long index;      /* position in the pool */
+    int tag;         /* position of the tag in the allocation */
+    double nearness; /* best similarity to a failing prompt of that tag */
+} candidate;
+
+static int
+by_nearness(const void *x, const void *y)
+{
+    const candidate *a = x, *b = y;
+    if (a->nearness != b->nearness)
+        return a->nearness < b->nearness ? 1 : -1;
+    return (a->index > b->index) - (a->index < b->index);
+}
+
+static int
+by_index(const void *x, const void *y)
+{
+    long a = *(const long *)x, b = *(const long *)y;
+    return (a > b) - (a < b);
+}
+
+/* pick_from_pool reads the pool, leaves out leaks, and writes the picked
+ * cases in pool order. Returns the exit status. */
+static int
+pick_from_pool(aim *a, const tally *t, const options *o, jv teacher)
+{
+    int status = EV_EXIT_OK;
+    jv tags = worst_first(t);
+    int ntags = jv_array_length(jv_copy(tags));
+    double *weight = calloc((size_t)ntags + 1, sizeof(*weight));
+    long *want = calloc((size_t)ntags + 1, sizeof(*want));
+    if (weight == NULL || want == NULL)
+        ev_die(EV_EXIT_TROUBLE, "out of memory");
+    for (int i = 0; i < ntags; i++)
+        weight[i] = count_of(t->counts, jv_array_get(jv_copy(tags), i), 1);
+    ev_allocate(weight, (size_t)ntags, o->budget, want);
+
+    char *paths[] = {(char *)o->pool};
+    ev_reader r;
+    ev_reader_init(&r, paths, 1, NULL);
+    jv records = jv_array(); /* per pool case: its raw text if a candidate, else null */
+    candidate *cand = NULL;
+    size_t ncand = 0, capcand = 0;
+    long pool = 0, leaks = 0;
+    ev_match *hits = NULL;
+    size_t caphits = 0;
+    ev_sketch sk = {0};
+    jv rec;
+    int rc;
+    while ((rc = ev_reader_next(&r, &rec)) != EV_READ_EOF) {
+        if (rc == EV_READ_BAD) {
+            ev_warn_jv(rec);
+            status = EV_EXIT_TROUBLE;
+            continue;
+        }
+        pool++;
+        jv prompt = ev_prompt_text(rec);
+        jv norm = ev_normalize(jv_string_value(prompt), EV_NORM_CASE | EV_NORM_SPACE);
+        ev_sketch_text(&sk, jv_string_value(prompt));
+        jv_free(prompt);
+        bool leak = jv_object_has(jv_copy(a->eval_exact), norm) ||
+                    ev_lsh_query(a->eval, &sk, &hits, &caphits) > 0;
+        if (leak) {
+            leaks++;
+            records = jv_array_append(records, jv_null());
+            jv_free(rec);
+            continue;
+        }
+        jv ptags = ev_rec_tags(rec);
+        if (jv_array_length(jv_copy(ptags)) == 0)
+            ptags = jv_array_append(ptags, jv_string("(untagged)"));
+        bool kept = false;
+        for (int k = 0; k < ntags; k++) {
+            if (want[k] == 0)
+                continue;
+            jv tag = jv_array_get(jv_copy(tags), k);
+            bool member = false;
+            jv_array_foreach(ptags, i, pt)
+            {
+                member = member || jv_equal(pt, jv_copy(tag));
+                (void)i;
+            }
+            if (member) {
+                double best = 0;
+                for (size_t f = 0; f < a->nfailed; f++) {
+                    jv ft = jv_array_get(jv_copy(a->failed_tags), (int)f);
+                    bool same = false;
+                    jv_array_foreach(ft, i, x)
+                    {
+                        same = same || jv_equal(x, jv_copy(tag));
+                        (void)i;
+                    }
+                    jv_free(ft);
+                    if (same) {
+                        double j = ev_sketch_jaccard(&sk, &a->failed[f]);
+                        best = j > best ? j : best;
+                    }
+                }
+                if (ncand == capcand) {
+                    capcand = capcand ? 2 * capcand : 256;
+                    cand = realloc(cand, capcand * sizeof(*cand));
+                    if (cand == NULL)
+                        ev_die(EV_EXIT_TROUBLE, "out of memory");
+                }
+                cand[ncand++] = (candidate){pool - 1, k, best};
+                kept = true;
+            }
+            jv_free(tag);
+        }
+        jv_free(ptags);
+        size_t len;
+        const char *raw = ev_reader_raw(&r, &len);
+        records = jv_array_append(records, kept ? jv_string_sized(raw, (int)len) : jv_null());
+        jv_free(rec);
+    }
+    ev_reader_free(&r);
+    ev_sketch_free(&sk);
+    free(hits);
+
+    /* Within each tag, the nearest first; a case is picked once. Budget a
+     * tag's pool cannot fill goes to the nearest cases left in any tag. */
+    qsort(cand, ncand, sizeof(*cand), by_nearness);
+    long *picked = calloc((size_t)o->budget + 1, sizeof(*picked));
+    long npicked = 0;
+    long *got = calloc((size_t)ntags + 1, sizeof(*got));
+    jv taken = jv_object();
+    if (picked == NULL || got == NULL)
+        ev_die(EV_EXIT_TROUBLE, "out of memory");
+    for (int pass = 0; pass < 2; pass++) {
+        for (size_t i = 0; i < ncand && npicked < o->budget; i++) {
+            int k = cand[i].tag;
+            if (pass == 0 && got[k] >= want[k])
+                continue;
+            jv key = jv_number((double)cand[i].index);
+            jv ks = jv_dump_string(key, 0);
+            if (jv_object_has(jv_copy(taken), jv_copy(ks))) {
+                jv_free(ks);
+                continue;
+            }
+            taken = jv_object_set(taken, ks, jv_true());
+            picked[npicked++] = cand[i].index;
+            got[k]++;
+        }
+    }
+    jv_free(taken);
+    qsort(picked, (size_t)npicked, sizeof(*picked), by_index);
+
+    for (long i = 0; i < npicked; i++) {
+        jv raw = jv_array_get(jv_copy(records), (int)picked[i]);
+        if (o->as_train) {
+            jv v = jv_parse(jv_string_value(raw));
+            jv where = jv_string_fmt("%s:%ld", o->pool, picked[i] + 1);
+            int w = training_example(v, o, teacher, where);
+            jv_free(raw);
+            if (w < 0)
+                break;
+        } else {
+            fputs(jv_string_value(raw), stdout);
+            jv_free(raw);
+            if (putchar('\n') == EOF)
+                break;
+        }
+    }
+    if (!o->quiet) {
+        fprintf(stderr, "ev-gaps: picked %ld of %ld pool cases for a budget of %ld", npicked, pool,
+                o->budget);
+        if (leaks > 0)
+            fprintf(stderr, "; left out %ld that leak into the eval set", leaks);
+        fprintf(stderr, "\n");
+        for (int k = 0; k < ntags; k++) {
+            if (want[k] == 0)
+                continue;
+            jv tag = jv_array_get(jv_copy(tags), k);
+            fprintf(stderr, "ev-gaps:   %-20s aimed %3ld, picked %3ld%s\n", jv_string_value(tag),
+                    want[k], got[k],
+                    got[k] < want[k]   ? " (the pool has too few)"
+                    : got[k] > want[k] ? " (filling in for others)"
+                                       : "");
+            jv_free(tag);
+        }
+    }
+    if (npicked < o->budget)
+        ev_warn("the pool had only %ld usable cases for a budget of %ld", npicked, o->budget);
+    jv_free(records);
+    jv_free(tags);
+    free(cand);
+    free(picked);
+    free(got);
+    free(weight);
+    free(want);
+    return status;
+}
+
+int
+main(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"as", required_argument, NULL, 'a'},        {"baseline", required_argument, NULL, 'b'},
+        {"budget", required_argument, NULL, 'k'},    {"format", required_argument, NULL, 'f'},
+        {"from-pool", required_argument, NULL, 'p'}, {"help", no_argument, NULL, 'h'},
+        {"quiet", no_argument, NULL, 'q'},           {"review", no_argument, NULL, 'r'},
+        {"summary", no_argument, NULL, 's'},         {"system", required_argument, NULL, 'S'},
+        {"teacher", required_argument, NULL, 't'},   {"threshold", required_argument, NULL, 'T'},
+        {"version", no_argument, NULL, 'V'},         {NULL, 0, NULL, 0},
+    };
+    options o = {.mode = MODE_RECORDS, .budget = -1, .system = jv_null(), .threshold = 0.8};
+    bool threshold_given = false;
+    int modes = 0, c;
+
+    while ((c = getopt_long(argc, argv, "b:f:hk:p:qrst:V", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'a':
+            if (strcmp(optarg, "train") != 0)
+                ev_usage_error("--as takes 'train', not '%s'", optarg);
+            o.as_train = true;
+            break;
+        case 'b':
+            o.baseline = optarg;
+            break;
+        case 'f':
+            if (strcmp(optarg, "table") == 0)
+                o.format = FMT_TABLE;
+            else if (strcmp(optarg, "json") == 0)
+                o.format = FMT_JSON;
+            else if (strcmp(optarg, "markdown") == 0)
+                o.format = FMT_MARKDOWN;
+            else if (strcmp(optarg, "tsv") == 0)
+                o.format = FMT_TSV;
+            else
+                ev_usage_error("--format takes table, json, markdown or tsv, not '%s'", optarg);
+            break;
+        case 'h':
+            usage(stdout);
+            return ev_close_stdout();
+        case 'k':
+            if (!ev_parse_long(optarg, 0, 100000000, &o.budget))
+                ev_usage_error("--budget takes a whole number of examples, not '%s'", optarg);
+            break;
+        case 'p':
+            o.pool = optarg;
+            o.mode = MODE_POOL;
+            modes++;
+            break;
+        case 'q':
+            o.quiet = true;
+            break;
+        case 'r':
+            o.mode = MODE_REVIEW;
+            modes++;
+            break;
+        case 's':
+            o.mode = MODE_SUMMARY;
+            modes++;
+            break;
+        case 'S':
+            jv_free(o.system);
+            o.system = jv_string(optarg);
+            break;
+        case 't':
+            o.teacher = optarg;
+            break;
+        case 'T':
+            if (!ev_parse_double(optarg, 0.01, 1, &o.threshold))
+                ev_usage_error("--threshold takes a similarity from 0.01 to 1, not '%s'", optarg);
+            threshold_given = true;
+            break;
+        case 'V':
+            ev_print_version();
+        default:
+            fprintf(stderr, "try 'ev-gaps --help'\n");
+            return EV_EXIT_TROUBLE;
+        }
+    }
+    if (modes > 1)
+        ev_usage_error("choose one of --summary, --review and --from-pool");
+    if (o.as_train && o.mode == MODE_RECORDS)
+        o.mode = MODE_TRAIN;
+    if (o.as_train && o.mode != MODE_TRAIN && o.mode != MODE_POOL)
+        ev_usage_error("--as train goes with --from-pool, or alone");
+    if (o.budget >= 0 && o.mode != MODE_SUMMARY && o.mode != MODE_POOL)
+        ev_usage_error("--budget goes with --summary or --from-pool");
+    if (o.mode == MODE_POOL && o.budget < 0)
+        ev_usage_error("--from-pool needs --budget: how many cases to pick");
+    if ((o.teacher || jv_get_kind(o.system) == JV_KIND_STRING) && !o.as_train)
+        ev_usage_error("--teacher and --system go with --as train");
+    if (threshold_given && o.mode != MODE_POOL)
+        ev_usage_error("--threshold goes with --from-pool");
+    if (o.format != FMT_AUTO && o.mode != MODE_SUMMARY)
+        ev_usage_error("--format goes with --summary");
+    ev_text_locale();
+
+    int status = EV_EXIT_OK;
+    jv base = o.baseline ? load_passes(o.baseline, false, &status) : jv_invalid();
+    jv teacher = o.teacher ? load_passes(o.teacher, true, &status) : jv_invalid();
+    if (o.mode == MODE_TRAIN && !o.quiet)
+        ev_warn("these are eval cases: training on them makes the eval measure memory, not "
+                "skill. Keep them for evaluation, and train on new cases like them instead "
+                "(ev-gaps --from-pool POOL --budget K picks them; ev-split --check finds "
+                "leaks)");
+
+    ev_output_setup();
+    ev_reader r;
+    ev_reader_init(&r, argv + optind, argc - optind, stdout);
+    const char *runname = argc - optind >= 1 ? argv[optind] : "-";
+    tally t = {jv_object(), jv_array()};
+    aim a = {0};
+    if (o.mode == MODE_POOL) {
+        a.eval = ev_lsh_new(o.threshold);
+        a.eval_exact = jv_object();
+        a.failed_tags = jv_array();
+    }
+    jv failures = jv_array();
+    long cases = 0, nfail = 0, written = 0, skipped = 0;
+    jv rec;
+    int rc;
+    while ((rc = ev_reader_next(&r, &rec)) != EV_READ_EOF) {
+        if (rc == EV_READ_BAD) {
+            ev_warn_jv(rec);
+            status = EV_EXIT_TROUBLE;
+            continue;
+        }
+        cases++;
+        if (o.mode == MODE_TRAIN) {
+            int w = training_example(rec, &o, teacher, ev_reader_where(&r));
+            if (w < 0)
+                break;
+            written += w;
+            skipped += w == 0;
+            continue;
+        }
+        bool failed = ev_failed(rec);
+        jv id = ev_rec_id(rec);
+        jv vs = jv_invalid();
+        if (jv_is_valid(base) && jv_is_valid(id)) {
+            jv bp = jv_object_get(jv_copy(base), jv_copy(id));
+            if (jv_is_valid(bp) && failed)
+                vs = jv_string(jv_get_kind(bp) == JV_KIND_TRUE ? "regression" : "both-fail");
+            jv_free(bp);
+        }
+        jv_free(id);
+        bool regression = jv_is_valid(vs) && strcmp(jv_string_value(vs), "regression") == 0;
+        jv tags = ev_rec_tags(rec);
+        if (jv_array_length(jv_copy(tags)) == 0)
+            tags = jv_array_append(tags, jv_string("(untagged)"));
+        if (o.mode == MODE_POOL)
+            aim_case(&a, rec, failed, jv_copy(tags));
+        tally_add(&t, tags, failed, regression);
+        if (!failed) {
+            jv_free(vs);
+            jv_free(rec);
+            continue;
+        }
+        nfail++;
+        const char *pattern;
+        jv gap =
+            jv_object_set(jv_object(), jv_string("kind"), jv_string(ev_gap_kind(rec, &pattern)));
+        if (pattern != NULL)
+            gap = jv_object_set(gap, jv_string("pattern"), jv_string(pattern));
+        if (jv_is_valid(vs))
+            gap = jv_object_set(gap, jv_string("baseline"), vs);
+        else
+            jv_free(vs);
+        if (o.mode == MODE_REVIEW) {
+            failures = jv_array_append(failures, jv_object_set(rec, jv_string("gap"), gap));
+        } else if (o.mode == MODE_RECORDS) {
+            jv old = ev_get(rec, "gap");
+            int wrote;
+            if (jv_is_valid(old)) {
+                jv_free(old);
+                wrote = ev_write_record(stdout, jv_object_set(rec, jv_string("gap"), gap));
+            } else {
+                size_t len;
+                const char *raw = ev_reader_raw(&r, &len);
+                jv_free(rec);
+                wrote = ev_write_extended(stdout, raw, len,
+                                          jv_object_set(jv_object(), jv_string("gap"), gap));
+            }
+            if (wrote != 0)
+                break;
+        } else {
+            jv_free(gap);
+            jv_free(rec);
+        }
+    }
+    ev_reader_free(&r);
+
+    if (o.mode == MODE_SUMMARY) {
+        jv rep = summary_report(&t, &o, runname, nfail, cases);
+        enum format f = o.format != FMT_AUTO    ? o.format
+                        : isatty(STDOUT_FILENO) ? FMT_TABLE
+                                                : FMT_JSON;
+        if (f == FMT_JSON) {
+            jv_dumpf(rep, stdout, 0);
+            putchar('\n');
+        } else {
+            print_summary(rep, &o, f);
+            jv_free(rep);
+        }
+    } else if (o.mode == MODE_REVIEW) {
+        print_review(jv_copy(failures), &t, runname, nfail, cases);
+    } else if (o.mode == MODE_POOL) {
+        int ps = pick_from_pool(&a, &t, &o, teacher);
+        status = ps != EV_EXIT_OK ? ps : status;
+    }
+    if (!o.quiet && o.mode == MODE_RECORDS)
+        fprintf(stderr, "ev-gaps: %ld failures in %ld cases\n", nfail, cases);
+    if (!o.quiet && o.mode == MODE_TRAIN)
+        fprintf(stderr, "ev-gaps: %ld training examples written, %ld left out\n", written, skipped);
+    if (o.mode == MODE_POOL) {
+        ev_lsh_free(a.eval);
+        for (size_t i = 0; i < a.nfailed; i++)
+            ev_sketch_free(&a.failed[i]);
+        free(a.failed);
+        jv_free(a.eval_exact);
+        jv_free(a.failed_tags);
+    }
+    jv_free(failures);
+    jv_free(t.counts);
+    jv_free(t.order);
+    jv_free(base);
+    jv_free(teacher);
+    jv_free(o.system);
+    if (ev_close_stdout() != EV_EXIT_OK)
+        status = EV_EXIT_TROUBLE;
+    return status;
+}

@@ -1,0 +1,37 @@
+/*
+ * gaps.h: why a case failed, and where the next training examples should go.
+ *
+ * Ownership: functions borrow 'rec' and return values the caller owns.
+ */
+#ifndef EV_GAPS_H
+#define EV_GAPS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <jv.h>
+
+/* ev_failed says whether a scored record is a failure: its score did not
+ * pass, or its call failed. */
+bool ev_failed(jv rec);
+
+/* ev_gap_kind classifies a failure, in this order of precedence:
+ *   "error"      the call failed (the record has 'error');
+ *   "truncated"  the answer hit the token limit (finish reason length or
+ *                max_tokens);
+ *   "refusal"    the provider's filter stopped it (content_filter, refusal)
+ *                or the output reads as a refusal;
+ *   "format"     the scorer could not parse the output (score.parsed false);
+ *   "wrong"      anything else.
+ * For a refusal matched in the text, '*pattern' receives the phrase (static
+ * storage), else NULL. */
+const char *ev_gap_kind(jv rec, const char **pattern);
+
+/* ev_allocate spreads 'budget' examples over 'n' groups in proportion to
+ * their 'weight' (failures), at least one to each group with a weight above
+ * zero while the budget lasts; the heaviest groups come first when it does
+ * not. Remainders go by the largest-remainder rule, ties to the lower index.
+ * 'out' receives the counts. */
+void ev_allocate(const double *weight, size_t n, long budget, long *out);
+
+#endif

@@ -1,0 +1,187 @@
+#!/usr/bin/env bats
+# ev-gaps: failures with their kind, per-tag summaries and budgets, review
+# sheets, and training examples.
+load test_helper
+
+RUN="$BATS_TEST_DIRNAME/fixtures/gaps-run.jsonl"
+BASE="$BATS_TEST_DIRNAME/fixtures/gaps-base.jsonl"
+
+@test "only failures are written, each with the kind of gap" {
+    run --separate-stderr ev-gaps "$RUN"
+    [ "$status" -eq 0 ]
+    [ "$(field '[.id, .gap.kind]' | tr -d '\n')" = '["g2","wrong"]["g3","error"]["m2","truncated"]["m3","format"]["s1","refusal"]["s2","refusal"]["u1","wrong"]' ]
+    [[ "$stderr" == *"ev-gaps: 7 failures in 9 cases"* ]]
+}
+
+@test "a refusal found in the text names the phrase; one from the provider's filter does not" {
+    run --separate-stderr ev-gaps "$RUN"
+    [ "$(field 'select(.id == "s1") | .gap.pattern')" = '"i can'"'"'t help with"' ]
+    [ "$(field 'select(.id == "s2") | .gap | has("pattern")')" = false ]
+}
+
+@test "a failed record passes through byte for byte with gap appended" {
+    run --separate-stderr ev-gaps -q "$RUN"
+    orig=$(grep '"id":"g2"' "$RUN")
+    got=$(printf '%s\n' "$output" | grep '"id":"g2"')
+    [ "${got:0:$((${#orig} - 1))}" = "${orig:0:$((${#orig} - 1))}" ]
+    [[ "$got" == *',"gap":{"kind":"wrong"}}' ]]
+}
+
+@test "--baseline marks regressions and both-fail" {
+    run --separate-stderr ev-gaps -q --baseline "$BASE" "$RUN"
+    [ "$(field '[.id, .gap.baseline]' | tr -d '\n')" = '["g2","regression"]["g3","regression"]["m2","regression"]["m3","both-fail"]["s1","regression"]["s2",null]["u1","regression"]' ]
+}
+
+@test "--summary tabulates failures per tag, worst first" {
+    run --separate-stderr ev-gaps --summary "$RUN"
+    [ "$status" -eq 0 ]
+    [ "$(field '[.cases, .failures]')" = '[9,7]' ]
+    [ "$(field '[.tags[] | [.tag, .cases, .failures]]')" = '[["safety",2,2],["(untagged)",1,1],["format",1,1],["geo",3,2],["math",3,2]]' ]
+    [ "$(field '.tags[] | select(.tag == "math") | .failure_rate')" = 0.666666667 ]
+}
+
+@test "--summary with --baseline counts regressions per tag" {
+    run --separate-stderr ev-gaps --summary --baseline "$BASE" "$RUN"
+    [ "$(field '[.tags[] | [.tag, .regressions]]')" = '[["safety",1],["(untagged)",1],["format",0],["geo",2],["math",1]]' ]
+}
+
+@test "--budget spreads new examples in proportion to failures, at least one per failing tag" {
+    run --separate-stderr ev-gaps --summary --budget 20 "$RUN"
+    # Worst first: safety, (untagged), format, geo, math with failures 2,1,1,2,2
+    # (8: m3 counts in two tags). One each, then 15 by share: 3.75, 1.875, 1.875,
+    # 3.75, 3.75 -> floors 3,1,1,3,3 = 11; the last 4 go to the largest
+    # remainders, .875 twice, then .75 to the first two in order.
+    [ "$(field '[.tags[] | .budget]')" = '[5,3,3,5,4]' ]
+    [ "$(field '[.tags[].budget] | add')" = 20 ]
+}
+
+@test "a budget smaller than the failing tags goes to the worst tags first" {
+    run --separate-stderr ev-gaps --summary --budget 2 "$RUN"
+    # The two tags with most failures (2 each), ties to the one listed first.
+    [ "$(field '[.tags[] | .budget]')" = '[1,0,0,1,0]' ]
+}
+
+@test "--summary prints a table, markdown or tsv on request" {
+    run --separate-stderr ev-gaps --summary --budget 5 --format table "$RUN"
+    [[ "$output" == *"tag"*"cases"*"failures"*"rate"*"budget"* ]]
+    [[ "$output" == *"safety"*"2"*"2"*"100.0%"* ]]
+    run --separate-stderr ev-gaps --summary --format markdown "$RUN"
+    [[ "$output" == *"| safety | 2 | 2 | 100.0% |"* ]]
+    run --separate-stderr ev-gaps --summary --format tsv "$RUN"
+    [[ "$output" == *$'geo\t3\t2\t0.666667'* ]]
+}
+
+@test "--review writes a Markdown sheet of the failures grouped by tag" {
+    run --separate-stderr ev-gaps --review --baseline "$BASE" "$RUN"
+    [ "$status" -eq 0 ]
+    [[ "$output" == "# Failure review: "*"gaps-run.jsonl"* ]]
+    [[ "$output" == *"7 failures in 9 cases."* ]]
+    [[ "$output" == *"## geo (2 of 3 failed)"* ]]
+    [[ "$output" == *"### g2: wrong, regression"* ]]
+    [[ "$output" == *"- scorer reason: expected 'Tokyo', got 'Kyoto'"* ]]
+    [[ "$output" == *"**Output**"*"Kyoto"* ]]
+    [[ "$output" == *"### g3: error, regression"*"**Error**"*"server error"* ]]
+    [[ "$output" == *"- [ ] the expected answer is right"* ]]
+}
+
+@test "--as train writes chat examples and warns that eval cases must not become training data" {
+    run --separate-stderr ev-gaps --as train --system "Be brief." "$RUN"
+    [ "$status" -eq 0 ]
+    [[ "$stderr" == *"these are eval cases"*"train on new cases like them instead"* ]]
+    [ "$(field 'select(.messages[1].content == "Capital of France?") | .messages' )" = '[{"role":"system","content":"Be brief."},{"role":"user","content":"Capital of France?"},{"role":"assistant","content":"Paris"}]' ]
+    [ "$(field 'select(.messages[1].content | startswith("Return")) | .messages[2].content')" = '"{\"a\":1}"' ]
+}
+
+@test "--teacher takes the answer from a run where it passed, else the expected answer" {
+    printf '%s\n' '{"id":"g2","output":"Tokyo, the capital.","score":{"pass":true}}' \
+        '{"id":"g1","output":"wrong","score":{"pass":false}}' >"$BATS_TEST_TMPDIR/teacher.jsonl"
+    run --separate-stderr ev-gaps -q --as train --teacher "$BATS_TEST_TMPDIR/teacher.jsonl" "$RUN"
+    [ "$(field 'select(.messages[0].content == "Capital of Japan?") | .messages[1].content')" = '"Tokyo, the capital."' ]
+    [ "$(field 'select(.messages[0].content == "Capital of France?") | .messages[1].content')" = '"Paris"' ]
+}
+
+@test "a case with no answer is left out of training data with a reason" {
+    printf '%s\n' '{"id":"x","input":"q"}' '{"id":"y","input":"q2","expected":"a"}' >"$BATS_TEST_TMPDIR/c.jsonl"
+    run --separate-stderr ev-gaps -q --as train "$BATS_TEST_TMPDIR/c.jsonl"
+    [ "$status" -eq 0 ]
+    [[ "$stderr" == *"c.jsonl:1: case has no expected answer; left out"* ]]
+    [ "$(printf '%s\n' "$output" | wc -l)" -eq 1 ]
+}
+
+@test "usage errors: two modes, a budget without --summary, a bad --as" {
+    run --separate-stderr ev-gaps --summary --review "$RUN"
+    [ "$status" -eq 2 ]
+    run --separate-stderr ev-gaps --budget 5 "$RUN"
+    [ "$status" -eq 2 ]
+    [[ "$stderr" == *"--budget goes with --summary"* ]]
+    run --separate-stderr ev-gaps --as alpaca "$RUN"
+    [ "$status" -eq 2 ]
+    run --separate-stderr ev-gaps --teacher "$BASE" "$RUN"
+    [ "$status" -eq 2 ]
+}
+
+POOL="$BATS_TEST_DIRNAME/fixtures/gaps-pool.jsonl"
+
+@test "--from-pool picks the budget, aimed at failing tags, in pool order" {
+    run --separate-stderr ev-gaps --from-pool "$POOL" --budget 5 "$RUN"
+    [ "$status" -eq 0 ]
+    [ "$(printf '%s\n' "$output" | wc -l)" -eq 5 ]
+    # Never a tag that did not fail (cooking), never twice the same case.
+    [ "$(printf '%s\n' "$output" | jq -s 'map(.id) | unique | length')" = 5 ]
+    [[ "$output" != *'"id":"p10"'* ]]
+    [[ "$stderr" == *"picked 5 of 10 pool cases for a budget of 5"* ]]
+}
+
+@test "--from-pool never picks a case that leaks into the eval set, exactly or nearly" {
+    run --separate-stderr ev-gaps --from-pool "$POOL" --budget 20 "$RUN"
+    [ "$status" -eq 0 ]
+    # p1 is the eval case g2 up to case and spacing.
+    [[ "$output" != *'"id":"p1"'* ]]
+    [[ "$stderr" == *"left out 1 that leak into the eval set"* ]]
+}
+
+@test "--threshold decides what counts as a near duplicate" {
+    printf '%s\n' '{"id":"e1","input":"the quick brown fox jumps over the lazy dog near the river bank today","expected":"x","output":"y","tags":["t"],"score":{"pass":false}}' >"$BATS_TEST_TMPDIR/run.jsonl"
+    printf '%s\n' '{"id":"c1","input":"the quick brown fox jumps over the lazy dog near the river bank tonight","expected":"x","tags":["t"]}' >"$BATS_TEST_TMPDIR/pool.jsonl"
+    # 13 words, last changed: 10 of 12 shingles shared of 12 + 1, similarity 10/12 = 0.83
+    run --separate-stderr ev-gaps --from-pool "$BATS_TEST_TMPDIR/pool.jsonl" --budget 1 "$BATS_TEST_TMPDIR/run.jsonl"
+    [ -z "$output" ]
+    [[ "$stderr" == *"left out 1 that leak"* ]]
+    run --separate-stderr ev-gaps --from-pool "$BATS_TEST_TMPDIR/pool.jsonl" --budget 1 --threshold 0.9 "$BATS_TEST_TMPDIR/run.jsonl"
+    [ "$(field .id)" = '"c1"' ]
+}
+
+@test "within a tag, the pool cases most like the failing inputs come first" {
+    run --separate-stderr ev-gaps --from-pool "$POOL" --budget 6 "$RUN"
+    # geo is aimed at 1 of 6; of the geo cases, p4 shares the shingle
+    # 'capital of italy' with a failing input, p3 (a river) shares nothing.
+    [[ "$output" == *'"id":"p4"'* ]]
+    [[ "$output" != *'"id":"p3"'* ]]
+    [[ "$stderr" == *"geo"*"aimed   1, picked   2 (filling in for others)"* ]]
+    [[ "$stderr" == *"safety"*"aimed   2, picked   1 (the pool has too few)"* ]]
+}
+
+@test "--from-pool --as train writes chat examples answered by the teacher where it passed" {
+    printf '%s\n' '{"id":"p8","output":"Six.","score":{"pass":true}}' >"$BATS_TEST_TMPDIR/teacher.jsonl"
+    run --separate-stderr ev-gaps -q --from-pool "$POOL" --budget 20 --as train \
+        --teacher "$BATS_TEST_TMPDIR/teacher.jsonl" "$RUN"
+    [ "$status" -eq 0 ]
+    [ "$(field 'select(.messages[0].content == "What is 3+3?") | .messages[1]')" = '{"role":"assistant","content":"Six."}' ]
+    [ "$(field 'select(.messages[0].content | startswith("Write out")) | .messages[1].content')" = '"2.71828"' ]
+    [[ "$stderr" != *"these are eval cases"* ]]
+}
+
+@test "a pool too small for the budget says so" {
+    run --separate-stderr ev-gaps --from-pool "$POOL" --budget 50 "$RUN"
+    [ "$status" -eq 0 ]
+    [ "$(printf '%s\n' "$output" | wc -l)" -eq 8 ]
+    [[ "$stderr" == *"the pool had only 8 usable cases for a budget of 50"* ]]
+}
+
+@test "--from-pool needs --budget" {
+    run --separate-stderr ev-gaps --from-pool "$POOL" "$RUN"
+    [ "$status" -eq 2 ]
+    [[ "$stderr" == *"--from-pool needs --budget"* ]]
+    run --separate-stderr ev-gaps --threshold 0.5 "$RUN"
+    [ "$status" -eq 2 ]
+}
