@@ -17,3 +17,15 @@ run_unit() {
 @test "statistics match every test vector in STATS.md" {
     run_unit test_stats
 }
+
+@test "ev-mock's model and wire formats answer, cut and word errors as documented" {
+    run_unit test_mock
+}
+
+@test "the key map, MinHash sketches, the LSH index and split assignment behave as documented" {
+    run_unit test_minhash
+}
+
+@test "learning-curve fits reproduce the worked examples of STATS.md section 8" {
+    run_unit test_curve
+}

@@ -1,0 +1,369 @@
+#include "curve.h"
+
+#include <math.h>
+#include <stdlib.h>
+
+#include "stats.h"
+
+/* Weights for least squares: N / (p(1 - p)) with p = (k + 0.5) / (N + 1),
+ * which keeps the variance away from zero at 0% and 100% (§8.3). */
+static double
+wls_weight(const ev_point *p)
+{
+    double q = (p->k + 0.5) / (p->N + 1);
+    return p->N / (q * (1 - q));
+}
+
+static size_t
+distinct_n(const ev_point *p, size_t np)
+{
+    size_t d = 0;
+    for (size_t i = 0; i < np; i++) {
+        bool seen = false;
+        for (size_t j = 0; j < i; j++)
+            seen = seen || p[j].n == p[i].n;
+        d += !seen;
+    }
+    return d;
+}
+
+static double
+deviance(const ev_fit *f, const ev_point *p, size_t np)
+{
+    double d = 0;
+    for (size_t i = 0; i < np; i++) {
+        double mu = ev_fit_predict(f, p[i].n);
+        mu = fmin(fmax(mu, 1e-12), 1 - 1e-12);
+        double k = p[i].k, N = p[i].N;
+        if (k > 0)
+            d += 2 * k * log(k / (N * mu));
+        if (k < N)
+            d += 2 * (N - k) * log((N - k) / (N * (1 - mu)));
+    }
+    return d;
+}
+
+/* fit_line is weighted least squares of y on x. */
+static bool
+fit_line(const double *x, const double *y, const double *w, size_t n, double *a, double *b)
+{
+    double sw = 0, sx = 0, sy = 0, sxx = 0, sxy = 0;
+    for (size_t i = 0; i < n; i++) {
+        sw += w[i];
+        sx += w[i] * x[i];
+        sy += w[i] * y[i];
+        sxx += w[i] * x[i] * x[i];
+        sxy += w[i] * x[i] * y[i];
+    }
+    double det = sw * sxx - sx * sx;
+    if (!(fabs(det) > 1e-300))
+        return false;
+    *b = (sw * sxy - sx * sy) / det;
+    *a = (sy - *b * sx) / sw;
+    return true;
+}
+
+static ev_fit
+fit_loglinear(const ev_point *p, size_t np)
+{
+    ev_fit f = {.model = EV_CURVE_LOGLINEAR};
+    double x[np], y[np], w[np];
+    for (size_t i = 0; i < np; i++) {
+        x[i] = log2(p[i].n);
+        y[i] = p[i].k / p[i].N;
+        w[i] = wls_weight(&p[i]);
+    }
+    f.ok = fit_line(x, y, w, np, &f.a, &f.b);
+    return f;
+}
+
+/* fit_logit is logistic regression on ln n by iteratively reweighted least
+ * squares: the binomial maximum-likelihood fit (§8.3). */
+static ev_fit
+fit_logit(const ev_point *p, size_t np)
+{
+    ev_fit f = {.model = EV_CURVE_LOGIT};
+    double x[np], z[np], w[np];
+    /* Start from the empirical logits. */
+    for (size_t i = 0; i < np; i++) {
+        double q = (p[i].k + 0.5) / (p[i].N + 1);
+        x[i] = log(p[i].n);
+        z[i] = log(q / (1 - q));
+        w[i] = p[i].N * q * (1 - q);
+    }
+    if (!fit_line(x, z, w, np, &f.a, &f.b))
+        return f;
+    for (int it = 0; it < 100; it++) {
+        for (size_t i = 0; i < np; i++) {
+            double eta = f.a + f.b * x[i];
+            double mu = 1 / (1 + exp(-eta));
+            double v = fmax(mu * (1 - mu), 1e-12);
+            w[i] = p[i].N * v;
+            z[i] = eta + (p[i].k / p[i].N - mu) / v;
+        }
+        double a = f.a, b = f.b;
+        if (!fit_line(x, z, w, np, &f.a, &f.b))
+            return f;
+        if (fabs(f.a - a) < 1e-12 && fabs(f.b - b) < 1e-12)
+            break;
+    }
+    f.ok = isfinite(f.a) && isfinite(f.b);
+    return f;
+}
+
+/* power_sse is the weighted squared error of a - b n^-c. */
+static double
+power_sse(const ev_point *p, size_t np, const double *w, double a, double b, double c)
+{
+    double s = 0;
+    for (size_t i = 0; i < np; i++) {
+        double r = p[i].k / p[i].N - (a - b * pow(p[i].n, -c));
+        s += w[i] * r * r;
+    }
+    return s;
+}
+
+/* fit_power is weighted nonlinear least squares by Levenberg-Marquardt, with
+ * b > 0, c > 0 and a <= 1 kept by clamping (§8.3). */
+static ev_fit
+fit_power(const ev_point *p, size_t np)
+{
+    ev_fit f = {.model = EV_CURVE_POWER};
+    if (distinct_n(p, np) < 4)
+        return f;
+    double w[np], maxp = 0;
+    for (size_t i = 0; i < np; i++) {
+        w[i] = wls_weight(&p[i]);
+        maxp = fmax(maxp, p[i].k / p[i].N);
+    }
+    double best = INFINITY;
+    /* A few starting exponents guard against a poor local minimum. */
+    static const double starts[] = {0.1, 0.3, 0.5, 1.0};
+    for (size_t s = 0; s < sizeof(starts) / sizeof(starts[0]); s++) {
+        double a = fmin(1, maxp + 0.1), c = starts[s], b;
+        /* With a and c fixed, b has a closed form; it seeds the search. */
+        double num = 0, den = 0;
+        for (size_t i = 0; i < np; i++) {
+            double t = pow(p[i].n, -c);
+            num += w[i] * t * (a - p[i].k / p[i].N);
+            den += w[i] * t * t;
+        }
+        b = den > 0 ? fmax(num / den, 1e-6) : 0.5;
+        double lambda = 1e-3, sse = power_sse(p, np, w, a, b, c);
+        for (int it = 0; it < 500; it++) {
+            double JtJ[3][3] = {{0}}, Jtr[3] = {0};
+            for (size_t i = 0; i < np; i++) {
+                double t = pow(p[i].n, -c);
+                double r = p[i].k / p[i].N - (a - b * t);
+                double J[3] = {1, -t, b * t * log(p[i].n)};
+                for (int u = 0; u < 3; u++) {
+                    Jtr[u] += w[i] * J[u] * r;
+                    for (int v = 0; v < 3; v++)
+                        JtJ[u][v] += w[i] * J[u] * J[v];
+                }
+            }
+            bool improved = false;
+            for (int tries = 0; tries < 20 && !improved; tries++) {
+                double A[3][4];
+                for (int u = 0; u < 3; u++) {
+                    for (int v = 0; v < 3; v++)
+                        A[u][v] = JtJ[u][v] + (u == v ? lambda * (JtJ[u][u] + 1e-12) : 0);
+                    A[u][3] = Jtr[u];
+                }
+                /* Solve the 3x3 system by Gaussian elimination with pivoting. */
+                bool singular = false;
+                for (int col = 0; col < 3 && !singular; col++) {
+                    int piv = col;
+                    for (int row = col + 1; row < 3; row++)
+                        if (fabs(A[row][col]) > fabs(A[piv][col]))
+                            piv = row;
+                    if (fabs(A[piv][col]) < 1e-300) {
+                        singular = true;
+                        break;
+                    }
+                    for (int k = 0; k < 4; k++) {
+                        double tmp = A[col][k];
+                        A[col][k] = A[piv][k];
+                        A[piv][k] = tmp;
+                    }
+                    for (int row = 0; row < 3; row++) {
+                        if (row == col)
+                            continue;
+                        double m = A[row][col] / A[col][col];
+                        for (int k = col; k < 4; k++)
+                            A[row][k] -= m * A[col][k];
+                    }
+                }
+                if (singular) {
+                    lambda *= 10;
+                    continue;
+                }
+                double na = fmin(1, a + A[0][3] / A[0][0]);
+                double nb = fmax(1e-9, b + A[1][3] / A[1][1]);
+                double nc = fmin(5, fmax(1e-6, c + A[2][3] / A[2][2]));
+                double nsse = power_sse(p, np, w, na, nb, nc);
+                if (nsse < sse) {
+                    improved = sse - nsse > 1e-15 * (1 + sse);
+                    a = na;
+                    b = nb;
+                    c = nc;
+                    sse = nsse;
+                    lambda = fmax(lambda / 10, 1e-12);
+                    if (!improved)
+                        break;
+                } else {
+                    lambda *= 10;
+                }
+            }
+            if (!improved)
+                break;
+        }
+        if (sse < best && isfinite(a) && isfinite(b) && isfinite(c)) {
+            best = sse;
+            f.a = a;
+            f.b = b;
+            f.c = c;
+            f.ok = true;
+        }
+    }
+    return f;
+}
+
+ev_fit
+ev_fit_curve(enum ev_curve_model model, const ev_point *p, size_t np)
+{
+    ev_fit f = {.model = model};
+    if (np < 2 || distinct_n(p, np) < 2)
+        return f;
+    switch (model) {
+    case EV_CURVE_LOGLINEAR:
+        f = fit_loglinear(p, np);
+        break;
+    case EV_CURVE_LOGIT:
+        f = fit_logit(p, np);
+        break;
+    case EV_CURVE_POWER:
+        f = fit_power(p, np);
+        break;
+    }
+    if (f.ok)
+        f.deviance = deviance(&f, p, np);
+    return f;
+}
+
+double
+ev_fit_predict(const ev_fit *f, double n)
+{
+    switch (f->model) {
+    case EV_CURVE_LOGLINEAR:
+        return f->a + f->b * log2(n);
+    case EV_CURVE_LOGIT:
+        return 1 / (1 + exp(-(f->a + f->b * log(n))));
+    case EV_CURVE_POWER:
+        return f->a - f->b * pow(n, -f->c);
+    }
+    return NAN;
+}
+
+double
+ev_fit_solve(const ev_fit *f, double t)
+{
+    if (!f->ok)
+        return NAN;
+    switch (f->model) {
+    case EV_CURVE_LOGLINEAR:
+        return f->b > 0 ? exp2((t - f->a) / f->b) : INFINITY;
+    case EV_CURVE_LOGIT:
+        if (t <= 0 || t >= 1)
+            return t <= 0 ? 1 : INFINITY;
+        return f->b > 0 ? exp((log(t / (1 - t)) - f->a) / f->b) : INFINITY;
+    case EV_CURVE_POWER:
+        return f->a > t && f->b > 0 && f->c > 0 ? pow(f->b / (f->a - t), 1 / f->c) : INFINITY;
+    }
+    return NAN;
+}
+
+static int
+cmp_double(const void *x, const void *y)
+{
+    double a = *(const double *)x, b = *(const double *)y;
+    return (a > b) - (a < b);
+}
+
+ev_nstar_range
+ev_quantiles_nstar(double *draws, size_t n)
+{
+    ev_nstar_range r = {NAN, NAN, NAN, NAN, n};
+    if (n == 0)
+        return r;
+    qsort(draws, n, sizeof(*draws), cmp_double);
+    size_t reach = 0;
+    while (reach < n && isfinite(draws[reach]))
+        reach++;
+    r.unreachable = (double)(n - reach) / (double)n;
+    if (reach > 0) {
+        r.lo = ev_quantile_sorted(draws, reach, 0.025);
+        r.median = ev_quantile_sorted(draws, reach, 0.5);
+        r.hi = ev_quantile_sorted(draws, reach, 0.975);
+    }
+    return r;
+}
+
+ev_nstar_range
+ev_bootstrap_nstar(enum ev_curve_model model, const ev_fit *source, const ev_point *p, size_t np,
+                   double target, double target_N, size_t B, uint64_t seed)
+{
+    ev_nstar_range none = {NAN, NAN, NAN, NAN, 0};
+    double *draws = malloc((B ? B : 1) * sizeof(*draws));
+    ev_point *sim = malloc(np * sizeof(*sim));
+    if (draws == NULL || sim == NULL) {
+        free(draws);
+        free(sim);
+        return none;
+    }
+    ev_rng r;
+    ev_rng_seed(&r, seed);
+    size_t n = 0;
+    for (size_t b = 0; b < B; b++) {
+        for (size_t i = 0; i < np; i++) {
+            double mu = fmin(fmax(ev_fit_predict(source, p[i].n), 0), 1);
+            sim[i] = p[i];
+            sim[i].k = (double)ev_rng_binomial(&r, (long)p[i].N, mu);
+        }
+        double t = target;
+        if (target_N > 0)
+            t = (double)ev_rng_binomial(&r, (long)target_N, target) / target_N;
+        ev_fit f = ev_fit_curve(model, sim, np);
+        if (!f.ok)
+            continue;
+        double s = ev_fit_solve(&f, t);
+        if (!isnan(s))
+            draws[n++] = s;
+    }
+    ev_nstar_range out = ev_quantiles_nstar(draws, n);
+    free(draws);
+    free(sim);
+    return out;
+}
+
+ev_halving
+ev_half_data(double n, double gain, double gain_se, double gap, double gap_se, size_t B,
+             uint64_t seed)
+{
+    ev_halving h = {gain, gain_se, gap, gap_se, NAN, NAN, {NAN, NAN, NAN, NAN, 0}};
+    h.doublings = gain > 0 ? gap / gain : INFINITY;
+    h.nstar = gain > 0 ? n * exp2(h.doublings) : INFINITY;
+    double *draws = malloc((B ? B : 1) * sizeof(*draws));
+    if (draws == NULL)
+        return h;
+    ev_rng r;
+    ev_rng_seed(&r, seed);
+    for (size_t b = 0; b < B; b++) {
+        double g = gain + gain_se * ev_rng_normal(&r);
+        double d = gap + gap_se * ev_rng_normal(&r);
+        draws[b] = g > 0 ? n * exp2(d / g) : INFINITY;
+    }
+    h.range = ev_quantiles_nstar(draws, B);
+    free(draws);
+    return h;
+}
