@@ -1,0 +1,192 @@
+#!/usr/bin/env bats
+# ev-curve: fits, projections, ranges and warnings, against STATS.md section 8.
+load test_helper
+
+setup() {
+    printf '%s\n' '{"n":25,"k":78,"N":200}' '{"n":50,"k":92,"N":200}' \
+        '{"n":100,"accuracy":0.52,"N":200}' '{"n":200,"k":112,"N":200}' >"$BATS_TEST_TMPDIR/pts.jsonl"
+    PTS="$BATS_TEST_TMPDIR/pts.jsonl"
+}
+
+# run_file NAME PASSES TOTAL [OFFSET]: a scored run of TOTAL cases c0..; case i
+# passes when (i + OFFSET) mod TOTAL < PASSES, so runs overlap realistically.
+run_file() {
+    local i p
+    for ((i = 0; i < $3; i++)); do
+        p=$([ $(((i + ${4:-0}) % $3)) -lt "$2" ] && echo true || echo false)
+        printf '{"id":"c%d","score":{"pass":%s}}\n' "$i" "$p"
+    done >"$BATS_TEST_TMPDIR/$1"
+}
+
+near() {
+    awk -v g="$1" -v w="$2" -v t="${3:-1e-6}" 'BEGIN { d = g - w; if (d < 0) d = -d; exit !(d <= t) }' ||
+        fail_with "got $1, want $2"
+}
+
+@test "the worked fit of STATS.md 8.5 reproduces for all three models" {
+    run --separate-stderr ev-curve --target 0.60 "$PTS"
+    [ "$status" -eq 1 ]
+    near "$(field '.fits[0].params.a')" 0.1318 5e-5
+    near "$(field '.fits[0].gain_per_doubling')" 0.0571 5e-5
+    near "$(field '.fits[0].n_star')" 295 0.5
+    near "$(field '.fits[1].params.a')" -1.4864 5e-5
+    near "$(field '.fits[1].params.b')" 0.3323 5e-5
+    near "$(field '.fits[1].n_star')" 297 0.5
+    near "$(field '.fits[2].params.a')" 0.7067 5e-4
+    near "$(field '.fits[2].n_star')" 461 1
+    [ "$(field '.fits[0].examples_needed')" = 296 ]
+}
+
+@test "the projection carries a bootstrap range with its seed, and the power law's unreachable share" {
+    run --separate-stderr ev-curve --target 0.60 "$PTS"
+    [ "$(field '.bootstrap | [.method, .resamples, .seed]')" = '["parametric, from the logit fit",1000,1]' ]
+    lo=$(field '.fits[1].range.lo')
+    hi=$(field '.fits[1].range.hi')
+    awk -v l="$lo" -v h="$hi" 'BEGIN { exit !(l > 120 && l < 210 && h > 1300 && h < 3200) }'
+    un=$(field '.fits[2].range.unreachable')
+    awk -v u="$un" 'BEGIN { exit !(u > 0.1 && u < 0.32) }'
+}
+
+@test "the same seed gives the same range; another seed another" {
+    run --separate-stderr ev-curve --target 0.6 --seed 5 --bootstrap 500 "$PTS"
+    first=$(field '.fits[0].range')
+    run --separate-stderr ev-curve --target 0.6 --seed 5 --bootstrap 500 "$PTS"
+    [ "$(field '.fits[0].range')" = "$first" ]
+    run --separate-stderr ev-curve --target 0.6 --seed 6 --bootstrap 500 "$PTS"
+    [ "$(field '.fits[0].range')" != "$first" ]
+}
+
+@test "a target reached already exits 0" {
+    run --separate-stderr ev-curve --target 0.55 "$PTS"
+    [ "$status" -eq 0 ]
+    [ "$(field .reached)" = true ]
+}
+
+@test "far extrapolation is flagged speculative past 4x and unreliable past 10x" {
+    # log-linear: n* = 2^((t - 0.1318) / 0.0571); 0.70 gives about 994 (5.0x
+    # the largest n, 200), 0.80 about 3300 (16x).
+    run --separate-stderr ev-curve --target 0.70 "$PTS"
+    [[ "$(field '.warnings | join(" ")')" == *"5.0x the largest size tried: speculative"* ]]
+    run --separate-stderr ev-curve --target 0.80 "$PTS"
+    [[ "$(field '.warnings | join(" ")')" == *"x the largest size tried: unreliable"* ]]
+    [[ "$(field '.warnings | join(" ")')" == *"power law's ceiling"*"below the target"* ]]
+}
+
+@test "two points get OpenAI's half-data calculation and a warning" {
+    printf '%s\n' '{"n":50,"k":84,"N":200}' '{"n":100,"k":100,"N":200}' >"$BATS_TEST_TMPDIR/two.jsonl"
+    run --separate-stderr ev-curve --target 0.60 "$BATS_TEST_TMPDIR/two.jsonl"
+    near "$(field '.half_data.gain_per_doubling')" 0.08
+    near "$(field '.half_data.doublings')" 1.25
+    near "$(field '.half_data.n_star')" 237.841423 1e-5
+    [[ "$(field '.half_data.standard_errors')" == *unpaired* ]]
+    [[ "$(field '.warnings[0]')" == *"only two training sizes"* ]]
+}
+
+@test "runs given as N=RUN are paired: the half-data SEs match STATS.md 8.2" {
+    # 200 cases. n=50 vs n=100: discordant 24 vs 8; the 100 run vs the
+    # baseline: 10 vs 30, so G = 0.08 (SE 0.0277) and D = 0.10 (SE 0.0308).
+    for ((i = 0; i < 200; i++)); do
+        if [ $i -lt 84 ]; then a=1; elif [ $i -lt 92 ]; then a=1; else a=0; fi
+        # run50 passes 0-83 (84) and fails the 24 that run100 gains back (92-115)
+        a=$([ $i -lt 84 ] && echo true || echo false)
+        b=$({ [ $i -lt 76 ] || { [ $i -ge 92 ] && [ $i -lt 116 ]; }; } && echo true || echo false)
+        printf '{"id":"c%d","score":{"pass":%s}}\n' $i "$a" >>"$BATS_TEST_TMPDIR/r50.jsonl"
+        printf '{"id":"c%d","score":{"pass":%s}}\n' $i "$b" >>"$BATS_TEST_TMPDIR/r100.jsonl"
+    done
+    # run100 passes 0-75 and 92-115: 100. The baseline passes 100 of run100's
+    # passes except 10 (0-9) and 30 of its failures (116-145): 120.
+    for ((i = 0; i < 200; i++)); do
+        p=$({ { [ $i -ge 10 ] && [ $i -lt 76 ]; } || { [ $i -ge 92 ] && [ $i -lt 146 ]; }; } && echo true || echo false)
+        printf '{"id":"c%d","score":{"pass":%s}}\n' $i "$p" >>"$BATS_TEST_TMPDIR/base.jsonl"
+    done
+    run --separate-stderr ev-curve --target-run "$BATS_TEST_TMPDIR/base.jsonl" \
+        50="$BATS_TEST_TMPDIR/r50.jsonl" 100="$BATS_TEST_TMPDIR/r100.jsonl"
+    [ "$status" -eq 1 ]
+    [ "$(field '.points | map(.k)')" = '[84,100]' ]
+    [ "$(field '.target | [.accuracy, .N]')" = '[0.6,200]' ]
+    near "$(field '.half_data.gain_se')" 0.027713 1e-6
+    near "$(field '.half_data.gap_se')" 0.030822 1e-6
+    near "$(field '.half_data.n_star')" 237.841423 1e-5
+    [ "$(field '.half_data.standard_errors')" = '"paired on the shared cases"' ]
+    lo=$(field '.half_data.range.lo')
+    hi=$(field '.half_data.range.hi')
+    awk -v l="$lo" -v h="$hi" 'BEGIN { exit !(l > 125 && l < 145 && h > 1450 && h < 2000) }'
+}
+
+@test "with runs, the bootstrap resamples cases jointly across runs" {
+    run_file r25.jsonl 78 200 0
+    run_file r50.jsonl 92 200 3
+    run_file r100.jsonl 104 200 7
+    run_file r200.jsonl 112 200 11
+    run --separate-stderr ev-curve --target 0.6 25="$BATS_TEST_TMPDIR/r25.jsonl" \
+        50="$BATS_TEST_TMPDIR/r50.jsonl" 100="$BATS_TEST_TMPDIR/r100.jsonl" 200="$BATS_TEST_TMPDIR/r200.jsonl"
+    [ "$(field '.bootstrap.method')" = '"cases, resampled jointly across runs"' ]
+    near "$(field '.fits[0].n_star')" 295 0.5
+    [ "$(field '.fits[0].range.lo < .fits[0].n_star and .fits[0].n_star < .fits[0].range.hi')" = true ]
+}
+
+@test "--model picks the headline fit, and --plot writes a labelled SVG chart" {
+    run --separate-stderr ev-curve --target 0.6 --model logit --plot "$BATS_TEST_TMPDIR/c.svg" "$PTS"
+    [ "$(field .primary)" = '"logit"' ]
+    [ "$(field .plot)" = "\"$BATS_TEST_TMPDIR/c.svg\"" ]
+    svg=$(cat "$BATS_TEST_TMPDIR/c.svg")
+    [[ "$svg" == "<svg xmlns="* ]]
+    [[ "$svg" == *"Accuracy against training examples (logit fit)"* ]]
+    [[ "$svg" == *"target 60.0%"* ]]
+    [[ "$svg" == *"n* = 297 (95% range"* ]]
+    [ "$(grep -o '<circle' "$BATS_TEST_TMPDIR/c.svg" | wc -l)" -eq 4 ]
+    [[ "$svg" == *"</svg>" ]]
+}
+
+@test "--format table prints points, fits and the bootstrap seed" {
+    run --separate-stderr ev-curve -f table --target 0.6 "$PTS"
+    [[ "$output" == *"25             78    200     39.0%  [32.5, 45.9]"* ]]
+    [[ "$output" == *"loglinear  n* = 296, 95% range ["*"+5.7 points per doubling"* ]]
+    [[ "$output" == *"target 60.0%: not reached yet"* ]]
+    [[ "$output" == *"bootstrap: 1000 resamples, seed 1"* ]]
+}
+
+@test "bad points are reported as file:line and the others still fit" {
+    printf '%s\n' '{"n":25,"k":78,"N":200}' '{"n":0,"k":1,"N":200}' '{"n":50,"N":200}' \
+        '{"n":100,"k":300,"N":200}' '{"n":200,"k":112,"N":200}' >"$BATS_TEST_TMPDIR/bad.jsonl"
+    run --separate-stderr ev-curve --target 0.6 "$BATS_TEST_TMPDIR/bad.jsonl"
+    [ "$status" -eq 2 ]
+    [[ "$stderr" == *"bad.jsonl:2: 'n', the number of training examples, must be a number of at least 1"* ]]
+    [[ "$stderr" == *"bad.jsonl:3: a point needs 'k' (cases right) or 'accuracy'"* ]]
+    [[ "$stderr" == *"bad.jsonl:4: 'k' must be from 0 to N"* ]]
+    [ "$(field '.points | length')" = 2 ]
+}
+
+@test "usage errors: no target, two targets, mixed operands, a bad model" {
+    run --separate-stderr ev-curve "$PTS"
+    [ "$status" -eq 2 ]
+    [[ "$stderr" == *"--target X or --target-run RUN"* ]]
+    run --separate-stderr ev-curve -t 0.5 -T "$PTS" "$PTS"
+    [ "$status" -eq 2 ]
+    run --separate-stderr ev-curve -t 0.5 "$PTS" 50="$PTS"
+    [ "$status" -eq 2 ]
+    run --separate-stderr ev-curve -t 0.5 -m cubic "$PTS"
+    [ "$status" -eq 2 ]
+    run --separate-stderr ev-curve -t 1.5 "$PTS"
+    [ "$status" -eq 2 ]
+}
+
+@test "empty input has no points to fit: exit 2 with a message" {
+    run --separate-stderr ev-curve --target 0.6 </dev/null
+    [ "$status" -eq 2 ]
+    [[ "$stderr" == *"ev-curve: no points to fit"* ]]
+    [ -z "$output" ]
+}
+
+@test "a full disk is an error" {
+    run --separate-stderr bash -c "ev-curve --target 0.6 '$PTS' >/dev/full"
+    [ "$status" -eq 2 ]
+    [[ "$stderr" == *"cannot write standard output"* ]]
+}
+
+@test "an unwritable chart is reported with exit 2, and the report is still printed" {
+    run --separate-stderr ev-curve --target 0.6 --plot "$BATS_TEST_TMPDIR/no/such/dir/c.svg" "$PTS"
+    [ "$status" -eq 2 ]
+    [[ "$stderr" == *"cannot write '$BATS_TEST_TMPDIR/no/such/dir/c.svg'"* ]]
+    [ "$(field '.fits | length')" = 3 ]
+}
