@@ -13,7 +13,7 @@ filter_args() {
 
 filters() {
     local t
-    for t in ev-score ev-split ev-gaps; do
+    for t in ev-score ev-split ev-gaps ev-cost; do
         [ -x "$EV_BIN/$t" ] && echo "$t"
     done
 }

@@ -29,3 +29,7 @@ run_unit() {
 @test "learning-curve fits reproduce the worked examples of STATS.md section 8" {
     run_unit test_curve
 }
+
+@test "price lookups, costs and estimates behave as documented" {
+    run_unit test_price
+}

@@ -1,0 +1,866 @@
+#include "price.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "record.h"
+
+#ifndef EV_DATADIR
+#define EV_DATADIR "/usr/local/share/ev"
+#endif
+
+/* The highest price accepted per million tokens, and the most tokens a count
+ * may hold: beyond either the figure is surely a mistake. */
+#define PRICE_MAX 1e6
+#define TOKENS_MAX 1e15
+
+/* A name a row answers to: its model or one of its aliases. */
+typedef struct name {
+    char *s;
+    size_t row;
+} name;
+
+typedef struct file_meta {
+    char *path, *as_of, *note;
+    char *currency; /* NULL: USD */
+    size_t rows;
+} file_meta;
+
+struct ev_prices {
+    ev_price *rows;
+    size_t nrows, caprows;
+    name *names;
+    size_t nnames, capnames;
+    file_meta *files;
+    size_t nfiles;
+    char *currency; /* NULL until a file names one: "USD" */
+};
+
+static void *
+xrealloc(void *p, size_t n)
+{
+    void *q = realloc(p, n);
+    if (q == NULL && n > 0)
+        abort(); /* out of memory: the one failure lib/ does not return */
+    return q;
+}
+
+static char *
+xstrdup(const char *s)
+{
+    char *d = strdup(s);
+    if (d == NULL)
+        abort();
+    return d;
+}
+
+ev_prices *
+ev_prices_new(void)
+{
+    ev_prices *t = calloc(1, sizeof(*t));
+    if (t == NULL)
+        abort();
+    return t;
+}
+
+static void
+row_free(ev_price *p)
+{
+    free(p->model);
+    free(p->provider);
+    free(p->tiers);
+    free(p->source);
+    free(p->as_of);
+    free(p->file);
+}
+
+void
+ev_prices_free(ev_prices *t)
+{
+    if (t == NULL)
+        return;
+    for (size_t i = 0; i < t->nrows; i++)
+        row_free(&t->rows[i]);
+    for (size_t i = 0; i < t->nnames; i++)
+        free(t->names[i].s);
+    for (size_t i = 0; i < t->nfiles; i++) {
+        free(t->files[i].path);
+        free(t->files[i].as_of);
+        free(t->files[i].note);
+    }
+    free(t->rows);
+    free(t->names);
+    free(t->files);
+    free(t->currency);
+    free(t);
+}
+
+const char *
+ev_prices_currency(const ev_prices *t)
+{
+    return t->currency != NULL ? t->currency : "USD";
+}
+
+static jv
+str_or_null(const char *s)
+{
+    return s != NULL ? jv_string(s) : jv_null();
+}
+
+jv
+ev_prices_meta(const ev_prices *t)
+{
+    jv out = jv_array();
+    for (size_t i = 0; i < t->nfiles; i++) {
+        jv m = jv_object();
+        m = jv_object_set(m, jv_string("file"), jv_string(t->files[i].path));
+        m = jv_object_set(m, jv_string("as_of"), str_or_null(t->files[i].as_of));
+        m = jv_object_set(m, jv_string("note"), str_or_null(t->files[i].note));
+        m = jv_object_set(m, jv_string("rows"), jv_number((double)t->files[i].rows));
+        out = jv_array_append(out, m);
+    }
+    return out;
+}
+
+static size_t
+add_row(ev_prices *t)
+{
+    if (t->nrows == t->caprows) {
+        t->caprows = t->caprows ? 2 * t->caprows : 64;
+        t->rows = xrealloc(t->rows, t->caprows * sizeof(*t->rows));
+    }
+    memset(&t->rows[t->nrows], 0, sizeof(t->rows[0]));
+    return t->nrows++;
+}
+
+static void
+add_name(ev_prices *t, const char *s, size_t row)
+{
+    if (t->nnames == t->capnames) {
+        t->capnames = t->capnames ? 2 * t->capnames : 64;
+        t->names = xrealloc(t->names, t->capnames * sizeof(*t->names));
+    }
+    t->names[t->nnames].s = xstrdup(s);
+    t->names[t->nnames].row = row;
+    t->nnames++;
+}
+
+void
+ev_prices_add_custom(ev_prices *t, const char *model, double input, double output, double cached)
+{
+    size_t r = add_row(t);
+    ev_price *p = &t->rows[r];
+    p->model = xstrdup(model);
+    p->input = input;
+    p->output = output;
+    p->cached = cached;
+    p->cache_write = input;
+    p->batch = NAN;
+    p->training = NAN;
+    p->file = xstrdup("command line");
+    add_name(t, model, r);
+}
+
+/* Loading ---------------------------------------------------------------- */
+
+/* A loader holds one file's progress, so that a bad file can be undone. */
+typedef struct loader {
+    ev_prices *t;
+    const char *path;
+    unsigned long line;
+    size_t first_row, first_name;
+    char *as_of; /* the file's date, from its metadata line */
+} loader;
+
+static jv
+fail(const loader *l, jv msg)
+{
+    jv out = jv_string_fmt("%s:%lu: %s", l->path, l->line, jv_string_value(msg));
+    jv_free(msg);
+    return jv_invalid_with_msg(out);
+}
+
+static jv
+field(jv o, const char *key)
+{
+    return jv_object_get(jv_copy(o), jv_string(key));
+}
+
+/* get_price reads optional number 'key' of 'o' into '*out'. Returns 0, or -1
+ * with '*err' set when it is present but not a price. Absent leaves '*out'. */
+static int
+get_price(const loader *l, jv o, const char *key, double *out, jv *err)
+{
+    jv v = field(o, key);
+    if (!jv_is_valid(v) || jv_get_kind(v) == JV_KIND_NULL) {
+        jv_free(v);
+        return 0;
+    }
+    double x = jv_get_kind(v) == JV_KIND_NUMBER ? jv_number_value(v) : NAN;
+    jv_free(v);
+    if (!(x >= 0 && x <= PRICE_MAX)) {
+        *err = fail(l, jv_string_fmt("'%s' is not a price per million tokens (a number from 0 "
+                                     "to %.0f)",
+                                     key, PRICE_MAX));
+        return -1;
+    }
+    *out = x;
+    return 0;
+}
+
+/* get_string reads optional string 'key' of 'o' as a new C string, or NULL
+ * when absent. Returns 0, or -1 with '*err' set when it is not a string. */
+static int
+get_string(const loader *l, jv o, const char *key, char **out, jv *err)
+{
+    jv v = field(o, key);
+    *out = NULL;
+    if (!jv_is_valid(v) || jv_get_kind(v) == JV_KIND_NULL) {
+        jv_free(v);
+        return 0;
+    }
+    if (jv_get_kind(v) != JV_KIND_STRING || jv_string_length_bytes(jv_copy(v)) == 0) {
+        jv_free(v);
+        *err = fail(l, jv_string_fmt("'%s' is not a non-empty string", key));
+        return -1;
+    }
+    *out = xstrdup(jv_string_value(v));
+    jv_free(v);
+    return 0;
+}
+
+static int
+cmp_tier(const void *a, const void *b)
+{
+    double x = ((const ev_price_tier *)a)->above, y = ((const ev_price_tier *)b)->above;
+    return (x > y) - (x < y);
+}
+
+static int
+get_tiers(const loader *l, jv o, ev_price *p, jv *err)
+{
+    jv tiers = field(o, "tiers");
+    if (!jv_is_valid(tiers) || jv_get_kind(tiers) == JV_KIND_NULL) {
+        jv_free(tiers);
+        return 0;
+    }
+    if (jv_get_kind(tiers) != JV_KIND_ARRAY) {
+        jv_free(tiers);
+        *err = fail(l, jv_string("'tiers' is not an array of {above, input, output}"));
+        return -1;
+    }
+    int n = jv_array_length(jv_copy(tiers));
+    p->tiers = xrealloc(NULL, (size_t)(n > 0 ? n : 1) * sizeof(*p->tiers));
+    int rc = 0;
+    jv_array_foreach(tiers, i, tv)
+    {
+        ev_price_tier *tr = &p->tiers[p->ntiers];
+        tr->above = tr->input = tr->output = NAN;
+        if (rc == 0 && jv_get_kind(tv) != JV_KIND_OBJECT) {
+            *err = fail(l, jv_string_fmt("tier %d is not an object {above, input, output}", i + 1));
+            rc = -1;
+        }
+        jv a = rc == 0 ? field(tv, "above") : jv_invalid();
+        double above = jv_get_kind(a) == JV_KIND_NUMBER ? jv_number_value(a) : NAN;
+        jv_free(a);
+        if (rc == 0 && !(above >= 0 && above <= TOKENS_MAX)) {
+            *err =
+                fail(l, jv_string_fmt("tier %d has no 'above' (a number of prompt tokens)", i + 1));
+            rc = -1;
+        }
+        tr->above = above;
+        if (rc == 0 && (get_price(l, tv, "input", &tr->input, err) != 0 ||
+                        get_price(l, tv, "output", &tr->output, err) != 0))
+            rc = -1;
+        if (rc == 0 && (isnan(tr->input) || isnan(tr->output))) {
+            *err = fail(l, jv_string_fmt("tier %d needs both 'input' and 'output'", i + 1));
+            rc = -1;
+        }
+        tr->cached = tr->cache_write = tr->input;
+        if (rc == 0 && (get_price(l, tv, "cached_input", &tr->cached, err) != 0 ||
+                        get_price(l, tv, "cache_write", &tr->cache_write, err) != 0))
+            rc = -1;
+        jv_free(tv);
+        if (rc == 0)
+            p->ntiers++;
+    }
+    jv_free(tiers);
+    if (rc == 0) {
+        qsort(p->tiers, p->ntiers, sizeof(*p->tiers), cmp_tier);
+        for (size_t i = 1; i < p->ntiers; i++)
+            if (p->tiers[i].above == p->tiers[i - 1].above) {
+                *err = fail(l, jv_string_fmt("two tiers start above %.0f", p->tiers[i].above));
+                return -1;
+            }
+    }
+    return rc;
+}
+
+/* name_in_file returns the line of this file that already uses 's', or 0. */
+static unsigned long
+name_in_file(const loader *l, const char *s)
+{
+    for (size_t i = l->first_name; i < l->t->nnames; i++)
+        if (strcmp(l->t->names[i].s, s) == 0)
+            return l->t->rows[l->t->names[i].row].line;
+    return 0;
+}
+
+/* claim_name gives row 'row' the name 'v' (borrowed), unless this file
+ * gave it to a row already. */
+static int
+claim_name(loader *l, jv v, size_t row, jv *err)
+{
+    if (jv_get_kind(v) != JV_KIND_STRING || jv_string_length_bytes(jv_copy(v)) == 0) {
+        *err = fail(l, jv_string("'model' and 'aliases' must be non-empty strings"));
+        return -1;
+    }
+    const char *s = jv_string_value(v);
+    unsigned long other = name_in_file(l, s);
+    if (other != 0) {
+        *err = fail(l, jv_string_fmt("'%s' is already priced on line %lu", s, other));
+        return -1;
+    }
+    add_name(l->t, s, row);
+    return 0;
+}
+
+static int
+parse_row(loader *l, jv o, jv *err)
+{
+    jv model = field(o, "model");
+    size_t r = add_row(l->t);
+    ev_price *p = &l->t->rows[r];
+    p->input = p->output = p->cached = p->cache_write = p->batch = p->training = NAN;
+    p->file = xstrdup(l->path);
+    p->line = l->line;
+    if (claim_name(l, model, r, err) != 0) {
+        jv_free(model);
+        return -1;
+    }
+    p->model = xstrdup(jv_string_value(model));
+    jv_free(model);
+
+    if (get_price(l, o, "input", &p->input, err) != 0 ||
+        get_price(l, o, "output", &p->output, err) != 0)
+        return -1;
+    if (isnan(p->input) || isnan(p->output)) {
+        *err = fail(l, jv_string_fmt("'%s' needs both 'input' and 'output' prices", p->model));
+        return -1;
+    }
+    p->cached = p->cache_write = p->input;
+    if (get_price(l, o, "cached_input", &p->cached, err) != 0 ||
+        get_price(l, o, "cache_write", &p->cache_write, err) != 0 ||
+        get_price(l, o, "training", &p->training, err) != 0)
+        return -1;
+
+    jv b = field(o, "batch");
+    if (jv_is_valid(b) && jv_get_kind(b) != JV_KIND_NULL) {
+        double x = jv_get_kind(b) == JV_KIND_NUMBER ? jv_number_value(b) : NAN;
+        if (!(x > 0 && x <= 1)) {
+            jv_free(b);
+            *err = fail(l, jv_string("'batch' is not a price factor above 0 and at most 1"));
+            return -1;
+        }
+        p->batch = x;
+    }
+    jv_free(b);
+
+    if (get_tiers(l, o, p, err) != 0 || get_string(l, o, "provider", &p->provider, err) != 0 ||
+        get_string(l, o, "source", &p->source, err) != 0 ||
+        get_string(l, o, "as_of", &p->as_of, err) != 0)
+        return -1;
+    if (p->as_of == NULL && l->as_of != NULL)
+        p->as_of = xstrdup(l->as_of);
+
+    jv aliases = field(o, "aliases");
+    int rc = 0;
+    if (jv_get_kind(aliases) == JV_KIND_ARRAY) {
+        jv_array_foreach(aliases, i, a)
+        {
+            if (rc == 0)
+                rc = claim_name(l, a, r, err);
+            jv_free(a);
+            (void)i;
+        }
+    } else if (jv_is_valid(aliases) && jv_get_kind(aliases) != JV_KIND_NULL) {
+        *err = fail(l, jv_string("'aliases' is not an array of model names"));
+        rc = -1;
+    }
+    jv_free(aliases);
+    return rc;
+}
+
+static bool
+is_currency_code(const char *s)
+{
+    for (int i = 0; i < 3; i++)
+        if (!isupper((unsigned char)s[i]))
+            return false;
+    return s[3] == '\0';
+}
+
+/* parse_meta reads the metadata line. */
+static int
+parse_meta(loader *l, jv o, file_meta *fm, jv *err)
+{
+    if (get_string(l, o, "as_of", &fm->as_of, err) != 0 ||
+        get_string(l, o, "note", &fm->note, err) != 0 ||
+        get_string(l, o, "currency", &fm->currency, err) != 0)
+        return -1;
+    l->as_of = fm->as_of;
+    if (fm->currency != NULL && !is_currency_code(fm->currency)) {
+        *err = fail(l, jv_string_fmt("'currency' is not a three-letter code such as 'USD': '%s'",
+                                     fm->currency));
+        return -1;
+    }
+    return 0;
+}
+
+/* is_meta says whether the first line is metadata rather than a row that
+ * lacks its model: it prices nothing. */
+static bool
+is_meta(jv o)
+{
+    static const char *const keys[] = {"model", "input", "output"};
+    for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+        jv v = field(o, keys[i]);
+        bool has = jv_is_valid(v);
+        jv_free(v);
+        if (has)
+            return false;
+    }
+    return true;
+}
+
+static void
+undo(loader *l)
+{
+    ev_prices *t = l->t;
+    while (t->nrows > l->first_row)
+        row_free(&t->rows[--t->nrows]);
+    while (t->nnames > l->first_name)
+        free(t->names[--t->nnames].s);
+}
+
+static int
+parse_line(loader *l, char *s, size_t len, bool first, file_meta *fm, jv *err)
+{
+    jv o = jv_parse_sized(s, (int)len);
+    if (!jv_is_valid(o)) {
+        jv m = jv_invalid_get_msg(o);
+        const char *txt = jv_get_kind(m) == JV_KIND_STRING ? jv_string_value(m) : "invalid JSON";
+        const char *cut = strstr(txt, " (while parsing");
+        int n = cut != NULL ? (int)(cut - txt) : (int)strlen(txt);
+        *err = fail(l, jv_string_fmt("cannot parse price row: %.*s", n, txt));
+        jv_free(m);
+        return -1;
+    }
+    int rc;
+    if (jv_get_kind(o) != JV_KIND_OBJECT) {
+        *err =
+            fail(l, jv_string_fmt("price row is %s, not an object", jv_kind_name(jv_get_kind(o))));
+        rc = -1;
+    } else if (first && is_meta(o)) {
+        rc = parse_meta(l, o, fm, err);
+    } else {
+        jv model = field(o, "model");
+        bool has = jv_is_valid(model);
+        jv_free(model);
+        if (!has) {
+            *err = fail(l, jv_string(first ? "price row has no 'model'"
+                                           : "price row has no 'model' (only the first line "
+                                             "may hold the table's metadata)"));
+            rc = -1;
+        } else {
+            rc = parse_row(l, o, err);
+            fm->rows += rc == 0;
+        }
+    }
+    jv_free(o);
+    return rc;
+}
+
+int
+ev_prices_load(ev_prices *t, const char *path, jv *err)
+{
+    FILE *f = fopen(path, "r");
+    if (f == NULL) {
+        *err = jv_invalid_with_msg(
+            jv_string_fmt("cannot open price table '%s': %s", path, strerror(errno)));
+        return -1;
+    }
+    loader l = {.t = t, .path = path, .first_row = t->nrows, .first_name = t->nnames};
+    file_meta fm = {0};
+    char *buf = NULL;
+    size_t cap = 0;
+    ssize_t n;
+    int rc = 0;
+    bool first = true;
+    while (rc == 0 && (n = getline(&buf, &cap, f)) >= 0) {
+        l.line++;
+        char *s = buf;
+        size_t len = (size_t)n;
+        if (l.line == 1 && len >= 3 && memcmp(s, "\xEF\xBB\xBF", 3) == 0) {
+            s += 3;
+            len -= 3;
+        }
+        while (len > 0 && isspace((unsigned char)s[len - 1]))
+            s[--len] = '\0';
+        size_t lead = strspn(s, " \t");
+        if (lead == len)
+            continue;
+        if (strlen(s) != len || len > INT_MAX) {
+            *err = fail(&l, jv_string("line is not text"));
+            rc = -1;
+            break;
+        }
+        rc = parse_line(&l, s, len, first, &fm, err);
+        first = false;
+    }
+    if (rc == 0 && ferror(f)) {
+        *err = jv_invalid_with_msg(
+            jv_string_fmt("cannot read price table '%s': %s", path, strerror(errno ? errno : EIO)));
+        rc = -1;
+    }
+    if (rc == 0 && fm.rows == 0) {
+        *err = jv_invalid_with_msg(jv_string_fmt("price table '%s' prices no model", path));
+        rc = -1;
+    }
+    /* Rows of different tables are summed together, so they share a currency. */
+    const char *currency = fm.currency != NULL ? fm.currency : "USD";
+    if (rc == 0 && t->nfiles > 0 && strcmp(currency, ev_prices_currency(t)) != 0) {
+        *err =
+            jv_invalid_with_msg(jv_string_fmt("price table '%s' is in %s, but '%s' is in %s", path,
+                                              currency, t->files[0].path, ev_prices_currency(t)));
+        rc = -1;
+    }
+    free(buf);
+    fclose(f);
+    if (rc != 0) {
+        undo(&l);
+        free(fm.as_of);
+        free(fm.note);
+        free(fm.currency);
+        return -1;
+    }
+    if (t->currency == NULL) {
+        t->currency = fm.currency;
+        fm.currency = NULL;
+    }
+    free(fm.currency);
+    fm.currency = NULL;
+    fm.path = xstrdup(path);
+    t->files = xrealloc(t->files, (t->nfiles + 1) * sizeof(*t->files));
+    t->files[t->nfiles++] = fm;
+    return 0;
+}
+
+/* Lookup ----------------------------------------------------------------- */
+
+static bool
+all_digits(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!isdigit((unsigned char)s[i]))
+            return false;
+    return true;
+}
+
+/* is_snapshot_tag says whether 's' names a snapshot: 2024-07-18, 20241022,
+ * 0613 or latest. */
+static bool
+is_snapshot_tag(const char *s)
+{
+    size_t n = strlen(s);
+    if (strcmp(s, "latest") == 0)
+        return true;
+    if ((n == 8 || n == 4) && all_digits(s, n))
+        return true;
+    return n == 10 && all_digits(s, 4) && s[4] == '-' && all_digits(s + 5, 2) && s[7] == '-' &&
+           all_digits(s + 8, 2);
+}
+
+/* find_exact prefers the row loaded last, so later tables shadow earlier. */
+static const ev_price *
+find_exact(const ev_prices *t, const char *model)
+{
+    for (size_t i = t->nnames; i-- > 0;)
+        if (strcmp(t->names[i].s, model) == 0)
+            return &t->rows[t->names[i].row];
+    return NULL;
+}
+
+static const ev_price *
+find_snapshot(const ev_prices *t, const char *model)
+{
+    const ev_price *best = NULL;
+    size_t best_len = 0;
+    for (size_t i = t->nnames; i-- > 0;) {
+        const char *s = t->names[i].s;
+        size_t n = strlen(s);
+        if (n > best_len && strncmp(model, s, n) == 0 && model[n] == '-' &&
+            is_snapshot_tag(model + n + 1)) {
+            best = &t->rows[t->names[i].row];
+            best_len = n;
+        }
+    }
+    return best;
+}
+
+static const ev_price *
+find_plain(const ev_prices *t, const char *model)
+{
+    const ev_price *p = find_exact(t, model);
+    return p != NULL ? p : find_snapshot(t, model);
+}
+
+const ev_price *
+ev_prices_find(const ev_prices *t, const char *model)
+{
+    const ev_price *p = find_exact(t, model);
+    if (p != NULL || strncmp(model, "ft:", 3) != 0)
+        return p != NULL ? p : find_snapshot(t, model);
+    /* ft:BASE:org:suffix:id is priced as the row ft:BASE. */
+    const char *end = strchr(model + 3, ':');
+    size_t n = end != NULL ? (size_t)(end - model) : strlen(model);
+    char *base = xstrdup(model);
+    base[n] = '\0';
+    p = find_plain(t, base);
+    free(base);
+    return p;
+}
+
+/* Locating the default table ---------------------------------------------- */
+
+static bool
+readable(const char *path)
+{
+    return access(path, R_OK) == 0;
+}
+
+/* try_data returns 'dir'/data/prices.jsonl when it is readable; otherwise
+ * it adds that path to the list '*tried' and returns invalid. */
+static jv
+try_data(const char *dir, jv *tried)
+{
+    jv p = jv_string_fmt("%s/data/prices.jsonl", dir);
+    if (readable(jv_string_value(p)))
+        return p;
+    jv more = jv_string_fmt("%s, '%s'", jv_string_value(*tried), jv_string_value(p));
+    jv_free(*tried);
+    jv_free(p);
+    *tried = more;
+    return jv_invalid();
+}
+
+/* beside_program returns data/prices.jsonl of the source tree the running
+ * program was built in: the parent of its directory (bin/ev-cost), or the
+ * grandparent when that parent is bin (a build variant such as
+ * bin/san/ev-cost). */
+static jv
+beside_program(jv *tried)
+{
+    char exe[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+    if (n <= 0)
+        return jv_invalid();
+    exe[n] = '\0';
+    char *cut;
+    for (int i = 0; i < 2; i++) { /* the program, then its directory */
+        if ((cut = strrchr(exe, '/')) == NULL || cut == exe)
+            return jv_invalid();
+        *cut = '\0';
+    }
+    jv p = try_data(exe, tried);
+    if (jv_is_valid(p))
+        return p;
+    jv_free(p);
+    cut = strrchr(exe, '/');
+    if (cut == NULL || cut == exe || strcmp(cut + 1, "bin") != 0)
+        return jv_invalid();
+    *cut = '\0';
+    return try_data(exe, tried);
+}
+
+jv
+ev_prices_locate(void)
+{
+    const char *env = getenv("EV_PRICES");
+    if (env != NULL && *env != '\0')
+        return jv_string(env);
+    jv installed = jv_string(EV_DATADIR "/prices.jsonl");
+    if (readable(jv_string_value(installed)))
+        return installed;
+    jv tried = jv_string_fmt("'%s'", jv_string_value(installed));
+    jv_free(installed);
+    jv p = beside_program(&tried);
+    if (jv_is_valid(p)) {
+        jv_free(tried);
+        return p;
+    }
+    jv msg = jv_string_fmt("no price table found (looked in %s)", jv_string_value(tried));
+    jv_free(tried);
+    return jv_invalid_with_msg(msg);
+}
+
+/* Usage and cost ----------------------------------------------------------- */
+
+/* get_count reads token count 'key' of 'call' into '*out', NAN when absent or
+ * null. Returns 0, or -1 with '*err' set when it is not a count. */
+static int
+get_count(jv call, const char *key, double *out, jv *err)
+{
+    jv v = field(call, key);
+    *out = NAN;
+    if (!jv_is_valid(v) || jv_get_kind(v) == JV_KIND_NULL) {
+        jv_free(v);
+        return 0;
+    }
+    double x = jv_get_kind(v) == JV_KIND_NUMBER ? jv_number_value(v) : NAN;
+    jv_free(v);
+    if (!(x >= 0 && x <= TOKENS_MAX && x == floor(x))) {
+        *err = jv_invalid_with_msg(
+            jv_string_fmt("'call.%s' is not a token count (a whole number from 0 up)", key));
+        return -1;
+    }
+    *out = x;
+    return 0;
+}
+
+int
+ev_usage_from_call(jv call, ev_usage *u, jv *err)
+{
+    u->input = u->output = NAN;
+    u->cached = u->cache_write = 0;
+    u->style = EV_USAGE_INCLUSIVE;
+    if (jv_get_kind(call) != JV_KIND_OBJECT)
+        return 0;
+    double cached, written;
+    if (get_count(call, "input_tokens", &u->input, err) != 0 ||
+        get_count(call, "output_tokens", &u->output, err) != 0 ||
+        get_count(call, "cached_tokens", &cached, err) != 0 ||
+        get_count(call, "cache_write_tokens", &written, err) != 0)
+        return -1;
+    u->cached = isnan(cached) ? 0 : cached;
+    u->cache_write = isnan(written) ? 0 : written;
+    return 0;
+}
+
+int
+ev_price_cost(const ev_price *p, const ev_usage *u, bool batch, double rate, ev_cost *c, jv *err)
+{
+    /* 'fresh' is the prompt tokens billed at the plain input price, and
+     * 'prompt' every prompt token, which picks the tier. */
+    double fresh = u->input, prompt = u->input;
+    double cache = u->cached + u->cache_write;
+    if (u->style == EV_USAGE_INCLUSIVE) {
+        if (cache > u->input) {
+            *err = jv_invalid_with_msg(
+                jv_string_fmt("%.0f cached tokens but only %.0f input tokens, which include them",
+                              cache, u->input));
+            return -1;
+        }
+        fresh = u->input - cache;
+    } else {
+        prompt = u->input + cache;
+    }
+    double in = p->input, out = p->output, cached = p->cached, written = p->cache_write;
+    c->tier = NULL;
+    for (size_t i = p->ntiers; i-- > 0;)
+        if (prompt > p->tiers[i].above) {
+            c->tier = &p->tiers[i];
+            in = c->tier->input;
+            out = c->tier->output;
+            cached = c->tier->cached;
+            written = c->tier->cache_write;
+            break;
+        }
+    double factor = rate;
+    c->batch = batch && !isnan(p->batch);
+    if (c->batch)
+        factor *= p->batch;
+    c->input = (fresh * in + u->cached * cached + u->cache_write * written) / EV_PRICE_PER * factor;
+    c->output = u->output * out / EV_PRICE_PER * factor;
+    c->total = c->input + c->output;
+    return 0;
+}
+
+double
+ev_price_training(const ev_price *p, double tokens)
+{
+    return tokens * p->training / EV_PRICE_PER;
+}
+
+double
+ev_money(double x)
+{
+    return round(x * 1e9) / 1e9;
+}
+
+/* Estimates -------------------------------------------------------------- */
+
+double
+ev_estimate_text_tokens(size_t len)
+{
+    return (double)((len + EV_BYTES_PER_TOKEN - 1) / EV_BYTES_PER_TOKEN);
+}
+
+static bool
+has_system_message(jv in)
+{
+    bool yes = false;
+    jv_array_foreach(in, i, m)
+    {
+        jv role = jv_get_kind(m) == JV_KIND_OBJECT ? field(m, "role") : jv_invalid();
+        yes = yes ||
+              (jv_get_kind(role) == JV_KIND_STRING && strcmp(jv_string_value(role), "system") == 0);
+        jv_free(role);
+        jv_free(m);
+        (void)i;
+    }
+    jv_free(in);
+    return yes;
+}
+
+double
+ev_estimate_prompt_tokens(jv rec, const char *system)
+{
+    jv in = ev_rec_input(rec);
+    if (!jv_is_valid(in)) {
+        jv_free(in);
+        return NAN;
+    }
+    double messages = 1;
+    bool has_system = false;
+    if (jv_get_kind(in) == JV_KIND_ARRAY) {
+        messages = jv_array_length(jv_copy(in));
+        has_system = has_system_message(jv_copy(in));
+    }
+    jv_free(in);
+    jv text = ev_prompt_text(rec);
+    double tokens = ev_estimate_text_tokens((size_t)jv_string_length_bytes(text));
+    if (system != NULL && !has_system) {
+        tokens += ev_estimate_text_tokens(strlen(system));
+        messages++;
+    }
+    return tokens + messages * EV_TOKENS_PER_MESSAGE + EV_TOKENS_PER_PROMPT;
+}
+
+double
+ev_estimate_output_tokens(jv rec)
+{
+    jv e = ev_rec_expected(rec);
+    if (!jv_is_valid(e)) {
+        jv_free(e);
+        return NAN;
+    }
+    jv text = ev_text_of(e);
+    return ev_estimate_text_tokens((size_t)jv_string_length_bytes(text));
+}

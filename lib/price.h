@@ -1,0 +1,174 @@
+/*
+ * price.h: the price table: load it, look up a model, compute what a call
+ * cost or will cost.
+ *
+ * Ownership: functions consume their jv arguments unless the parameter says
+ * borrowed, and returned jv values belong to the caller. The ev_price rows a
+ * table hands out belong to the table and live as long as it does.
+ *
+ * A table is JSONL. An optional first line without 'model' holds the table's
+ * metadata: {as_of, currency, note, source}. Every other line prices one
+ * model, in the table's currency (USD unless the metadata says otherwise) per
+ * million tokens:
+ *
+ *   {"model": "gpt-4o-mini", "provider": "openai", "input": 0.15,
+ *    "cached_input": 0.075, "output": 0.6, "batch": 0.5, "training": 3,
+ *    "tiers": [{"above": 200000, "input": 0.3, "output": 1.2}],
+ *    "aliases": ["..."], "source": "https://...", "as_of": "2025-10-15"}
+ *
+ * Only model, input and output are required. Unknown fields are ignored, so
+ * tables written for a later version still load.
+ *
+ * Lookup (ev_prices_find), first match wins:
+ *   1. a row whose model or alias is the name exactly;
+ *   2. a fine-tuned OpenAI name, "ft:BASE:org:suffix:id": the whole name
+ *      exactly, then the row "ft:BASE" by rules 1 and 3; never the base
+ *      model's own row, since fine-tuned inference costs more;
+ *   3. a dated snapshot: the longest row name N such that the name is
+ *      N-TAG, where TAG is a date (2024-07-18, 20241022), a four-digit
+ *      snapshot (0613) or "latest". "gpt-4o-mini-2024-07-18" finds
+ *      "gpt-4o-mini", but "gpt-4o-mini-audio-preview" finds nothing, because
+ *      a different product may cost something else.
+ * A table loaded later shadows an earlier one's rows of the same name.
+ */
+#ifndef EV_PRICE_H
+#define EV_PRICE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <jv.h>
+
+/* Prices are per this many tokens. */
+#define EV_PRICE_PER 1e6
+
+typedef struct ev_price_tier {
+    double above; /* applies when the prompt has more tokens than this */
+    double input, output, cached, cache_write;
+} ev_price_tier;
+
+typedef struct ev_price {
+    char *model;    /* the row's name */
+    char *provider; /* who sells it, such as "openai", or NULL */
+    /* Per EV_PRICE_PER tokens. 'cached' is for prompt tokens read from the
+     * provider's cache and 'cache_write' for prompt tokens written to it
+     * (Anthropic); each is 'input' when the row gives none. */
+    double input, output, cached, cache_write;
+    double batch;         /* price factor for batch jobs, such as 0.5; NAN if unknown */
+    double training;      /* per EV_PRICE_PER training tokens; NAN if not tunable */
+    ev_price_tier *tiers; /* ascending by 'above' */
+    size_t ntiers;
+    char *source; /* where the figures come from, or NULL */
+    char *as_of;  /* when they were recorded: the row's date, else the table's, or NULL */
+    char *file;   /* where the row was read */
+    unsigned long line;
+} ev_price;
+
+typedef struct ev_prices ev_prices;
+
+/* ev_prices_new returns an empty table. */
+ev_prices *ev_prices_new(void);
+
+/* ev_prices_load adds the rows of the table in 'path' to 't'. Returns 0, or
+ * -1 with '*err' set to an invalid whose message names "path:line" (or the
+ * path, when it cannot be read); 't' then holds none of the file's rows. */
+int ev_prices_load(ev_prices *t, const char *path, jv *err);
+
+/* ev_prices_add_custom adds a row named 'model' with the given prices per
+ * EV_PRICE_PER tokens, as from the command line. It has no tiers and no batch
+ * factor. */
+void ev_prices_add_custom(ev_prices *t, const char *model, double input, double output,
+                          double cached);
+
+/* ev_prices_find returns the row that prices 'model' by the lookup rules
+ * above, or NULL. */
+const ev_price *ev_prices_find(const ev_prices *t, const char *model);
+
+/* ev_prices_currency returns the table's currency code, "USD" by default. */
+const char *ev_prices_currency(const ev_prices *t);
+
+/* ev_prices_meta returns what the loaded files say about themselves:
+ * [{file, as_of, note, rows}], one object per file, in load order. */
+jv ev_prices_meta(const ev_prices *t);
+
+void ev_prices_free(ev_prices *t);
+
+/* ev_prices_locate returns the path of the default table: $EV_PRICES when set
+ * and not empty, else EV_DATADIR/prices.jsonl, else data/prices.jsonl beside
+ * the directory of the running program (so bin/ev-cost, and bin/san/ev-cost,
+ * work in a source tree before installation). The last two only when the
+ * file exists. Otherwise an invalid whose message lists the places tried. */
+jv ev_prices_locate(void);
+
+/* How a count of input tokens treats the prompt tokens of the cache. */
+enum ev_usage_style {
+    /* Input counts every prompt token, cached or not: the convention of ev's
+     * records (ev-call folds Anthropic's cache reads and writes in) and of
+     * OpenAI's prompt_tokens. */
+    EV_USAGE_INCLUSIVE,
+    /* Input leaves out the cache reads and writes: Anthropic's raw usage. */
+    EV_USAGE_EXCLUSIVE,
+};
+
+/* The tokens of one call. A count the provider did not report is NAN, except
+ * the cache counts, which are 0 then: a provider that reports no cache use
+ * bills every prompt token at the input price. */
+typedef struct ev_usage {
+    double input, output;
+    double cached;      /* prompt tokens read from the cache */
+    double cache_write; /* prompt tokens written to the cache (Anthropic) */
+    enum ev_usage_style style;
+} ev_usage;
+
+/* ev_usage_from_call reads the token counts of 'call' (borrowed), ev-call's
+ * record field: input_tokens, output_tokens, cached_tokens (cache reads) and
+ * the optional cache_write_tokens, in the inclusive style whatever the
+ * provider. 'call' may be invalid or null, which means nothing is known.
+ * Returns 0, or -1 with '*err' set when a count is present but is not a
+ * whole number of tokens from 0 up. */
+int ev_usage_from_call(jv call, ev_usage *u, jv *err);
+
+typedef struct ev_cost {
+    double input, output, total; /* NAN where the usage lacks the count */
+    const ev_price_tier *tier;   /* the prompt-size tier applied, or NULL */
+    bool batch;                  /* the batch factor was applied */
+} ev_cost;
+
+/* ev_price_cost prices usage 'u' at row 'p', in the table's currency times
+ * 'rate'. The tier is chosen by the prompt's size: every prompt token, cached
+ * or not. With 'batch', the row's batch factor applies when it has one;
+ * '*c'.batch says whether it did. Returns 0, or -1 with '*err' set when the
+ * counts contradict each other: more cache reads and writes than input
+ * tokens, in the inclusive style. */
+int ev_price_cost(const ev_price *p, const ev_usage *u, bool batch, double rate, ev_cost *c,
+                  jv *err);
+
+/* ev_price_training returns what training on 'tokens' tokens costs at row 'p'
+ * (epochs included in 'tokens'), or NAN when the row has no training price. */
+double ev_price_training(const ev_price *p, double tokens);
+
+/* ev_money rounds an amount to 1e-9, so that sums print without float noise. */
+double ev_money(double x);
+
+/* Estimates, before any call is made. A token is taken to be 4 bytes of UTF-8
+ * text, rounded up, and each message to add EV_TOKENS_PER_MESSAGE tokens of
+ * framing (role, separators), and each prompt EV_TOKENS_PER_PROMPT for the
+ * start of the reply: OpenAI's rule of thumb for its chat models. */
+#define EV_BYTES_PER_TOKEN 4
+#define EV_TOKENS_PER_MESSAGE 3
+#define EV_TOKENS_PER_PROMPT 3
+
+/* ev_estimate_text_tokens returns the tokens of 'len' bytes of text. */
+double ev_estimate_text_tokens(size_t len);
+
+/* ev_estimate_prompt_tokens returns the prompt tokens of case 'rec'
+ * (borrowed), with 'system' (or NULL) as an opening system message unless the
+ * case's input already has one; or NAN when the case has no input. */
+double ev_estimate_prompt_tokens(jv rec, const char *system);
+
+/* ev_estimate_output_tokens returns the tokens of the case's expected answer
+ * (as text: a string as it is, anything else as compact JSON), or NAN when
+ * it has none. */
+double ev_estimate_output_tokens(jv rec);
+
+#endif
