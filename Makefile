@@ -17,7 +17,9 @@ CC      ?= cc
 WARN     = -Wall -Wextra -Wpedantic -Wshadow -Wformat=2
 CFLAGS  ?= -O2 -g
 STD      = -std=c11 -D_GNU_SOURCE -DEV_DATADIR='"$(DATADIR)"'
-LDLIBS   = -ljq -lonig -lm
+# libc before libonig: Oniguruma exports regcomp, regexec, regfree and
+# regerror, which would otherwise shadow the C library's POSIX regex.
+LDLIBS   = -ljq -lm -lc -lonig
 
 ifeq ($(SAN),1)
 O       := bin/san

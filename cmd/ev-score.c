@@ -21,26 +21,28 @@
 static void
 usage(FILE *f)
 {
-    fputs("usage: ev-score [-ipw] [-s SPEC] [--quiet] [FILE ...]\n"
+    fputs("usage: ev-score [-ipqw] [-s SPEC] [FILE ...]\n"
           "\n"
           "Score each record's 'output' against its 'expected' and add\n"
           "score = {pass, value, scorer, reason}.\n"
           "\n"
           "  -s, --scorer SPEC     default scorer (default: exact); a record's 'assert'\n"
           "                        overrides it. SPEC is one of:\n"
-          "                          exact  contains:TEXT  icontains:TEXT\n"
-          "                          starts-with:TEXT  regex:PATTERN  number[:TOL]\n"
+          "                          exact  contains[:TEXT]  icontains[:TEXT]\n"
+          "                          starts-with[:TEXT]  regex[:PATTERN]  number[:TOL]\n"
           "                          choice  json  json-subset  f1[:THRESHOLD]\n"
-          "                          similar:THRESHOLD  jq:EXPR  cmd:COMMAND\n"
-          "                        and any of them prefixed with 'not-'\n"
-          "  -i, --ignore-case     exact: compare case-insensitively\n"
-          "  -w, --ignore-space    exact: ignore surrounding and repeated white space\n"
-          "  -p, --ignore-punct    exact: ignore punctuation\n"
+          "                          similar[:THRESHOLD]  jq:EXPR  cmd:COMMAND\n"
+          "                        and any of them prefixed with 'not-'; with no\n"
+          "                        TEXT or PATTERN, the record's 'expected' is used\n"
+          "  -i, --ignore-case     fold case (exact, contains, starts-with, similar)\n"
+          "  -w, --ignore-space    ignore surrounding and repeated white space (same)\n"
+          "  -p, --ignore-punct    ignore punctuation (same)\n"
           "  -q, --quiet           no summary on standard error\n"
           "  -h, --help            show this help\n"
           "  -V, --version         show the version\n"
           "\n"
-          "Exit status: 0 scored, 2 trouble (bad line, unreadable file, failed write).\n"
+          "Exit status: 0 scored, 2 trouble (bad line, unreadable file, record that\n"
+          "cannot be scored, failed write).\n"
           "See ev-score(1) and ev(7).\n",
           f);
 }
@@ -49,10 +51,10 @@ int
 main(int argc, char **argv)
 {
     static const struct option longopts[] = {
-        {"help", no_argument, NULL, 'h'},          {"ignore-case", no_argument, NULL, 'i'},
-        {"ignore-punct", no_argument, NULL, 'p'},  {"ignore-space", no_argument, NULL, 'w'},
-        {"quiet", no_argument, NULL, 'q'},         {"scorer", required_argument, NULL, 's'},
-        {"version", no_argument, NULL, 'V'},       {NULL, 0, NULL, 0},
+        {"help", no_argument, NULL, 'h'},         {"ignore-case", no_argument, NULL, 'i'},
+        {"ignore-punct", no_argument, NULL, 'p'}, {"ignore-space", no_argument, NULL, 'w'},
+        {"quiet", no_argument, NULL, 'q'},        {"scorer", required_argument, NULL, 's'},
+        {"version", no_argument, NULL, 'V'},      {NULL, 0, NULL, 0},
     };
     ev_score_opts opts = {0};
     const char *spec = "exact";
@@ -91,7 +93,10 @@ main(int argc, char **argv)
     ev_scoring *sc = ev_scoring_new(jv_string(spec), &opts, &err);
     if (sc == NULL) {
         jv m = jv_invalid_get_msg(err);
-        ev_usage_error("bad scorer '%s': %s", spec, jv_string_value(m));
+        ev_warn("bad scorer '%s': %s", spec, jv_string_value(m));
+        jv_free(m);
+        fprintf(stderr, "try 'ev-score --help'\n");
+        return EV_EXIT_TROUBLE;
     }
 
     ev_output_setup();

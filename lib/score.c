@@ -1,5 +1,6 @@
 #include "score.h"
 
+#include <ctype.h>
 #include <float.h>
 #include <jq.h>
 #include <math.h>
@@ -76,13 +77,13 @@ typedef struct item {
     bool limit_given;
     double limit;
     double weight;
-    jv answer;          /* the V_ANSWER value, or invalid to use 'expected' */
-    jv name;            /* the assertion as written */
-    regex_t *re;        /* the compiled V_ANSWER of a regex */
-    bool own_re;        /* 're' is this item's, not the cache's */
-    jq_state *jq;       /* the compiled program of a jq assertion */
-    bool own_jq;        /* 'jq' is this item's, not the cache's */
-    ev_coproc *proc;    /* the process of a cmd assertion, the cache's */
+    jv answer;       /* the V_ANSWER value, or invalid to use 'expected' */
+    jv name;         /* the assertion as written */
+    regex_t *re;     /* the compiled V_ANSWER of a regex */
+    bool own_re;     /* 're' is this item's, not the cache's */
+    jq_state *jq;    /* the compiled program of a jq assertion */
+    bool own_jq;     /* 'jq' is this item's, not the cache's */
+    ev_coproc *proc; /* the process of a cmd assertion, the cache's */
 } item;
 
 /* A whole scorer: one assertion, or a list that passes when all pass. */
@@ -115,7 +116,9 @@ typedef struct verdict {
     bool pass;
     double value;
     jv reason;
-    bool final; /* "no output": not flipped by not- */
+    bool final;    /* "no output": not flipped by not- */
+    bool unparsed; /* the scorer could not read the output (no number, no
+                    * choice letter, invalid JSON): score.parsed is false */
 } verdict;
 
 /* What one record offers the assertions, fetched on first use. */
@@ -139,24 +142,50 @@ xrealloc(void *p, size_t n)
 
 /* --- reasons and messages ---------------------------------------------- */
 
-/* quote_len returns how many bytes of 's' to quote, at most QUOTE_MAX and on
- * a UTF-8 boundary, and sets '*dots' to "..." when that cuts 's' short. */
-static int
-quote_len(const char *s, const char **dots)
+/* A buffer for clip: a text cut to QUOTE_MAX bytes, each of which may be
+ * written as two, and "...". */
+#define CLIP_SIZE (2 * QUOTE_MAX + 4)
+
+/* clip_to copies at most 'max' bytes of 's' into 'buf' (of 'size' >= 2 * max
+ * + 4 bytes), cut on a UTF-8 boundary and marked with "..." when cut, and
+ * returns 'buf'. Newlines, tabs and carriage returns are written \n, \t and
+ * \r, other control characters '?', so a reason stays on one line and shows
+ * the white space that made a difference. */
+static const char *
+clip_to(const char *s, size_t max, char *buf, size_t size)
 {
-    size_t n = strnlen(s, QUOTE_MAX + 1);
-    *dots = "";
-    if (n <= QUOTE_MAX)
-        return (int)n;
-    n = QUOTE_MAX;
-    while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
-        n--;
-    *dots = "...";
-    return (int)n;
+    size_t n = strnlen(s, max + 1);
+    const char *dots = "";
+    if (n > max) {
+        n = max;
+        while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
+            n--;
+        dots = "...";
+    }
+    size_t o = 0;
+    for (size_t i = 0; i < n && o + 2 < size; i++) {
+        unsigned char c = (unsigned char)s[i];
+        const char *esc = c == '\n' ? "\\n" : c == '\t' ? "\\t" : c == '\r' ? "\\r" : NULL;
+        if (esc != NULL) {
+            buf[o++] = esc[0];
+            buf[o++] = esc[1];
+        } else {
+            buf[o++] = c < 0x20 || c == 0x7F ? '?' : (char)c;
+        }
+    }
+    snprintf(buf + o, size - o, "%s", dots);
+    return buf;
 }
 
-/* fmt formats a short reason or message. Quoted texts are cut to QUOTE_MAX,
- * so the buffer always holds it. */
+/* clip cuts a text under review, or a name, for quoting in a reason. */
+static const char *
+clip(const char *s, char buf[CLIP_SIZE])
+{
+    return clip_to(s, QUOTE_MAX, buf, CLIP_SIZE);
+}
+
+/* fmt formats a reason or a message. Everything it quotes is cut short, so
+ * the buffer holds it. */
 static jv fmt(const char *f, ...) __attribute__((format(printf, 1, 2)));
 
 static jv
@@ -170,26 +199,23 @@ fmt(const char *f, ...)
     return jv_string(buf);
 }
 
-#define Q(s, dots) quote_len((s), &(dots)), (s), (dots)
+/* A buffer for show: a clipped text and its quotes. */
+#define SHOW_SIZE (CLIP_SIZE + 2)
 
-static jv
-error_fmt(jv msg)
+/* show writes 'v' (borrowed) into 'buf' as a reason shows it: a string in
+ * single quotes, any other value as JSON, both cut short. */
+static const char *
+show(jv v, char buf[SHOW_SIZE])
 {
-    return jv_invalid_with_msg(msg);
-}
-
-/* shown returns 'v' (borrowed) as a reason shows it: a string in quotes, any
- * other value as JSON, both cut short. */
-static jv
-shown(jv v)
-{
-    const char *dots;
-    if (jv_get_kind(v) == JV_KIND_STRING)
-        return fmt("'%.*s%s'", Q(jv_string_value(v), dots));
-    jv j = jv_dump_string(jv_copy(v), 0);
-    jv out = fmt("%.*s%s", Q(jv_string_value(j), dots));
-    jv_free(j);
-    return out;
+    char c[CLIP_SIZE];
+    if (jv_get_kind(v) == JV_KIND_STRING) {
+        snprintf(buf, SHOW_SIZE, "'%s'", clip(jv_string_value(v), c));
+    } else {
+        jv j = jv_dump_string(jv_copy(v), 0);
+        snprintf(buf, SHOW_SIZE, "%s", clip(jv_string_value(j), c));
+        jv_free(j);
+    }
+    return buf;
 }
 
 static const char *
@@ -198,11 +224,15 @@ plural(int n)
     return n == 1 ? "" : "s";
 }
 
-/* others_text is " or N others" for the wording of a failed any-of. */
-static jv
-others_text(int others)
+/* others_str words the other accepted answers of a failed any-of: " or 2
+ * others". */
+static const char *
+others_str(int others, char buf[32])
 {
-    return others > 0 ? fmt(" or %d other%s", others, plural(others)) : jv_string("");
+    if (others == 0)
+        return "";
+    snprintf(buf, 32, " or %d other%s", others, plural(others));
+    return buf;
 }
 
 /* --- the cache ----------------------------------------------------------- */
@@ -286,10 +316,11 @@ compile_regex(ev_scoring *s, const char *pattern, regex_t **out, bool *own, jv *
     int rc = regcomp(re, pattern, REG_EXTENDED | REG_NOSUB);
     if (rc != 0) {
         char why[256];
-        const char *dots;
+        char c1[CLIP_SIZE];
         regerror(rc, re, why, sizeof(why));
+        why[0] = (char)tolower((unsigned char)why[0]);
         free(re);
-        *err = error_fmt(fmt("bad regex '%.*s%s': %s", Q(pattern, dots), why));
+        *err = jv_invalid_with_msg(fmt("bad regex '%s': %s", clip(pattern, c1), why));
         return false;
     }
     *own = !cache_put(&s->regexes, pattern, re);
@@ -346,10 +377,10 @@ compile_jq(ev_scoring *s, const char *program, bool *own, jv *err)
     jq_set_error_cb(jq, keep_first_error, &s->jq_error);
     if (!jq_compile(jq, program)) {
         jv why = jq_message(s->jq_error);
-        const char *dots;
+        char c1[CLIP_SIZE];
         s->jq_error = jv_null();
-        *err = error_fmt(fmt("cannot compile jq program '%.*s%s': %s", Q(program, dots),
-                             jv_string_value(why)));
+        *err = jv_invalid_with_msg(
+            fmt("cannot compile jq program '%s': %s", clip(program, c1), jv_string_value(why)));
         jv_free(why);
         jq_teardown(&jq);
         return NULL;
@@ -365,7 +396,7 @@ start_cmd(ev_scoring *s, const char *command, jv *err)
     if (p != NULL)
         return p;
     if (s->procs.n == s->procs.max) {
-        *err = error_fmt(fmt("too many distinct cmd scorers (at most %d)", MAX_CMD));
+        *err = jv_invalid_with_msg(fmt("too many distinct cmd scorers (at most %d)", MAX_CMD));
         return NULL;
     }
     if ((p = ev_coproc_start(command, err)) == NULL)
@@ -407,7 +438,8 @@ find_kind(const char *type, size_t len)
     return NULL;
 }
 
-/* compile_limit reads a V_LIMIT value: a number, or a string holding one. */
+/* compile_limit reads a V_LIMIT value (borrowed): a number, or a string
+ * holding one. */
 static bool
 compile_limit(item *it, jv value, jv *err)
 {
@@ -421,14 +453,13 @@ compile_limit(item *it, jv value, jv *err)
         ok = ev_parse_double(jv_string_value(value), k->lo, k->hi, &d);
     }
     if (!ok) {
-        jv what = shown(value);
+        char what[SHOW_SIZE];
         if (k->kind == K_NUMBER)
-            *err = error_fmt(fmt("'number' needs a tolerance of 0 or more, not %s",
-                                 jv_string_value(what)));
+            *err = jv_invalid_with_msg(
+                fmt("'number' needs a tolerance of 0 or more, not %s", show(value, what)));
         else
-            *err = error_fmt(fmt("'%s' needs a threshold in [0, 1], not %s", k->name,
-                                 jv_string_value(what)));
-        jv_free(what);
+            *err = jv_invalid_with_msg(
+                fmt("'%s' needs a threshold in [0, 1], not %s", k->name, show(value, what)));
         return false;
     }
     it->limit = d;
@@ -436,14 +467,17 @@ compile_limit(item *it, jv value, jv *err)
     return true;
 }
 
+/* compile_program compiles the jq program or starts the command given as
+ * 'value' (borrowed). */
 static bool
 compile_program(ev_scoring *s, item *it, jv value, jv *err)
 {
     const char *what = it->info->kind == K_JQ ? "program" : "command";
     if (jv_get_kind(value) != JV_KIND_STRING || jv_string_value(value)[0] == '\0') {
-        *err = error_fmt(fmt("'%s' needs a %s after ':'", it->info->name, what));
+        *err = jv_invalid_with_msg(fmt("'%s' needs a %s after ':'", it->info->name, what));
         return false;
     }
+    it->answer = jv_copy(value);
     if (it->info->kind == K_JQ)
         it->jq = compile_jq(s, jv_string_value(value), &it->own_jq, err);
     else
@@ -464,22 +498,23 @@ compile_item(ev_scoring *s, const char *type, size_t len, jv value, item *it, jv
     }
     it->info = find_kind(type, len);
     if (it->info == NULL) {
-        *err = error_fmt(fmt("unknown scorer type '%.*s'", (int)(len < 60 ? len : 60), type));
+        *err = jv_invalid_with_msg(
+            fmt("unknown scorer type '%.*s'", (int)(len < 60 ? len : 60), type));
         jv_free(value);
         return false;
     }
     it->limit = it->info->deflt;
     bool ok = true;
     if (it->info->role == V_PROGRAM) {
-        ok = compile_program(s, it, jv_copy(value), err);
+        ok = compile_program(s, it, value, err);
     } else if (!jv_is_valid(value)) {
         /* 'expected' is the answer, and the limit keeps its default. */
     } else if (it->info->role == V_LIMIT) {
-        ok = compile_limit(it, jv_copy(value), err);
+        ok = compile_limit(it, value, err);
     } else if (it->info->kind == K_REGEX) {
         ok = jv_get_kind(value) == JV_KIND_STRING;
         if (!ok)
-            *err = error_fmt(jv_string("'regex' needs a pattern string"));
+            *err = jv_invalid_with_msg(jv_string("'regex' needs a pattern string"));
         else
             ok = compile_regex(s, jv_string_value(value), &it->re, &it->own_re, err);
         it->answer = jv_copy(value);
@@ -522,11 +557,11 @@ compile_object(ev_scoring *s, jv obj, item *it, jv *err)
         } else if (strcmp(k, "weight") == 0 && jv_get_kind(val) == JV_KIND_NUMBER &&
                    jv_number_value(val) >= 0 && isfinite(jv_number_value(val))) {
             it->weight = jv_number_value(val);
-        } else if (jv_is_valid(type) || strcmp(k, "type") != 0) {
-            const char *dots;
-            *err = error_fmt(strcmp(k, "weight") == 0
-                                 ? jv_string("'weight' must be a number of 0 or more")
-                                 : fmt("unknown key '%.*s%s' in an assertion", Q(k, dots)));
+        } else if (strcmp(k, "type") != 0) {
+            char c1[CLIP_SIZE];
+            *err = jv_invalid_with_msg(strcmp(k, "weight") == 0
+                                           ? jv_string("'weight' must be a number of 0 or more")
+                                           : fmt("unknown key '%s' in an assertion", clip(k, c1)));
             jv_free(key);
             jv_free(val);
             goto done;
@@ -535,21 +570,15 @@ compile_object(ev_scoring *s, jv obj, item *it, jv *err)
         jv_free(val);
     }
     if (!jv_is_valid(type)) {
-        *err = error_fmt(jv_string("an assertion object needs a string 'type'"));
+        *err = jv_invalid_with_msg(jv_string("an assertion object needs a string 'type'"));
     } else if (!jv_is_valid(value)) {
         jv copy = jv_copy(type);
         ok = compile_string(s, copy, it, err);
     } else {
         jv text = ev_text_of(jv_copy(value));
-        it->name = fmt("%s:%s", jv_string_value(type), jv_string_value(text));
-        if (strlen(jv_string_value(type)) + 1 + strlen(jv_string_value(text)) >= 1023) {
-            jv_free(it->name);
-            it->name = jv_string_concat(jv_string_fmt("%s:", jv_string_value(type)), text);
-        } else {
-            jv_free(text);
-        }
-        ok = compile_item(s, jv_string_value(type), strlen(jv_string_value(type)),
-                          jv_copy(value), it, err);
+        it->name = jv_string_concat(jv_string_append_str(jv_copy(type), ":"), text);
+        ok = compile_item(s, jv_string_value(type), strlen(jv_string_value(type)), jv_copy(value),
+                          it, err);
     }
 done:
     jv_free(type);
@@ -570,7 +599,7 @@ compile_one(ev_scoring *s, jv a, item *it, jv *err)
     if (jv_get_kind(a) == JV_KIND_OBJECT)
         return compile_object(s, a, it, err);
     jv_free(a);
-    *err = error_fmt(jv_string("an assertion must be a SPEC string or an object"));
+    *err = jv_invalid_with_msg(jv_string("an assertion must be a SPEC string or an object"));
     return false;
 }
 
@@ -596,7 +625,7 @@ compile_plan(ev_scoring *s, jv a, plan *p, jv *err)
     int n = jv_array_length(jv_copy(a));
     if (n == 0) {
         jv_free(a);
-        *err = error_fmt(jv_string("an assertion list is empty"));
+        *err = jv_invalid_with_msg(jv_string("an assertion list is empty"));
         return false;
     }
     p->items = xrealloc(NULL, (size_t)n * sizeof(item));
@@ -605,7 +634,7 @@ compile_plan(ev_scoring *s, jv a, plan *p, jv *err)
     {
         if (jv_get_kind(one) == JV_KIND_ARRAY) {
             jv_free(one);
-            *err = error_fmt(jv_string("an assertion list holds another list"));
+            *err = jv_invalid_with_msg(jv_string("an assertion list holds another list"));
         } else if (compile_one(s, one, &p->items[i], err)) {
             if (i > 0)
                 p->name = jv_string_append_str(p->name, " & ");
@@ -696,3 +725,743 @@ text_of_want(jv want)
     return ev_text_of(jv_copy(want));
 }
 
+/* same_text compares the output's text with 'want' (a string, borrowed)
+ * under the run's normalisation. */
+static bool
+same_text(ctx *c, jv want)
+{
+    int flags = c->s->opts.norm;
+    if (flags == 0 && jv_get_kind(c->out) == JV_KIND_STRING) {
+        int n = jv_string_length_bytes(jv_copy(c->out));
+        return n == jv_string_length_bytes(jv_copy(want)) &&
+               memcmp(jv_string_value(c->out), jv_string_value(want), (size_t)n) == 0;
+    }
+    if (flags == 0)
+        return strcmp(out_text(c), jv_string_value(want)) == 0;
+    return jv_equal(ev_normalize(out_text(c), flags), ev_normalize(jv_string_value(want), flags));
+}
+
+/* normalized returns 's' under 'flags', or a copy of it when there are none. */
+static jv
+normalized(const char *s, int flags)
+{
+    return flags ? ev_normalize(s, flags) : jv_string(s);
+}
+
+/* parse_whole parses all of 's' (consumed) as one JSON value, or returns
+ * invalid. */
+static jv
+parse_whole(jv s)
+{
+    jv v = jv_parse_sized(jv_string_value(s), jv_string_length_bytes(jv_copy(s)));
+    jv_free(s);
+    return v;
+}
+
+static bool
+score_exact(const item *it, ctx *c, jv want, int others, verdict *v, jv *err)
+{
+    (void)it;
+    (void)err;
+    bool pass;
+    if (jv_get_kind(want) == JV_KIND_STRING) {
+        pass = same_text(c, want);
+    } else {
+        /* A number, boolean or object is compared as JSON, so "4" and "4.0"
+         * both match 4. */
+        jv got =
+            jv_get_kind(c->out) == JV_KIND_STRING ? parse_whole(jv_copy(c->out)) : jv_copy(c->out);
+        pass = jv_is_valid(got) && jv_equal(jv_copy(got), jv_copy(want));
+        jv_free(got);
+    }
+    if (pass) {
+        binary(v, true, jv_copy(c->s->exact_match));
+        return true;
+    }
+    char w[SHOW_SIZE], more[32];
+    char c1[CLIP_SIZE];
+    binary(v, false,
+           fmt("expected %s%s, got '%s'", show(want, w), others_str(others, more),
+               clip(out_text(c), c1)));
+    return true;
+}
+
+static bool
+score_contains(const item *it, ctx *c, jv want, int others, verdict *v, jv *err)
+{
+    (void)err;
+    int flags = c->s->opts.norm | (it->info->kind == K_ICONTAINS ? EV_NORM_CASE : 0);
+    jv needle = text_of_want(want);
+    jv n = normalized(jv_string_value(needle), flags);
+    jv h = normalized(out_text(c), flags);
+    bool pass = strstr(jv_string_value(h), jv_string_value(n)) != NULL;
+    char w[SHOW_SIZE], more[32];
+    char c1[CLIP_SIZE];
+    show(needle, w);
+    binary(v, pass,
+           pass ? fmt("contains %s", w)
+                : fmt("no %s%s in '%s'", w, others_str(others, more), clip(out_text(c), c1)));
+    jv_free(needle);
+    jv_free(n);
+    jv_free(h);
+    return true;
+}
+
+static bool
+score_starts_with(const item *it, ctx *c, jv want, int others, verdict *v, jv *err)
+{
+    (void)it;
+    (void)err;
+    int flags = c->s->opts.norm;
+    jv prefix = text_of_want(want);
+    jv p = normalized(jv_string_value(prefix), flags);
+    jv h = normalized(out_text(c), flags);
+    const char *t = jv_string_value(h);
+    while (*t == ' ' || *t == '\t' || *t == '\n' || *t == '\r')
+        t++;
+    bool pass = strncmp(t, jv_string_value(p), strlen(jv_string_value(p))) == 0;
+    char w[SHOW_SIZE], more[32];
+    char c1[CLIP_SIZE];
+    show(prefix, w);
+    binary(v, pass,
+           pass ? fmt("starts with %s", w)
+                : fmt("'%s' does not start with %s%s", clip(out_text(c), c1), w,
+                      others_str(others, more)));
+    jv_free(prefix);
+    jv_free(p);
+    jv_free(h);
+    return true;
+}
+
+static bool
+score_regex(const item *it, ctx *c, jv want, int others, verdict *v, jv *err)
+{
+    regex_t *re = it->re;
+    bool own = false;
+    if (jv_get_kind(want) != JV_KIND_STRING) {
+        *err = jv_invalid_with_msg(
+            jv_string("the expected answer of 'regex' is not a pattern string"));
+        return false;
+    }
+    if (re == NULL && !compile_regex(c->s, jv_string_value(want), &re, &own, err))
+        return false;
+    bool pass = regexec(re, out_text(c), 0, NULL, 0) == 0;
+    if (own)
+        release_regex(re);
+    char more[32];
+    char c1[CLIP_SIZE], c2[CLIP_SIZE];
+    binary(v, pass,
+           pass ? fmt("matches /%s/", clip(jv_string_value(want), c1))
+                : fmt("'%s' does not match /%s/%s", clip(out_text(c), c1),
+                      clip(jv_string_value(want), c2), others_str(others, more)));
+    return true;
+}
+
+/* want_number reads the answer of 'number': a number, or text holding one. */
+static bool
+want_number(jv want, double *d, jv *err)
+{
+    if (jv_get_kind(want) == JV_KIND_NUMBER) {
+        *d = jv_number_value(want);
+        return true;
+    }
+    if (jv_get_kind(want) == JV_KIND_STRING && ev_extract_number(jv_string_value(want), d))
+        return true;
+    char w[SHOW_SIZE];
+    *err = jv_invalid_with_msg(fmt("the expected answer %s holds no number", show(want, w)));
+    return false;
+}
+
+static bool
+score_number(const item *it, ctx *c, jv want, int others, verdict *v, jv *err)
+{
+    double w, got;
+    if (!want_number(want, &w, err))
+        return false;
+    if (jv_get_kind(c->out) == JV_KIND_NUMBER) {
+        got = jv_number_value(c->out);
+    } else if (!ev_extract_number(out_text(c), &got)) {
+        binary(v, false, jv_string("no number found in output"));
+        v->unparsed = true;
+        return true;
+    }
+    bool pass = fabs(got - w) <= it->limit;
+    char more[32];
+    if (pass && it->limit_given)
+        binary(v, true, fmt("got %.15g, within %.15g of %.15g", got, it->limit, w));
+    else if (pass)
+        binary(v, true, fmt("got %.15g", got));
+    else if (it->limit_given)
+        binary(v, false,
+               fmt("expected %.15g%s within %.15g, got %.15g", w, others_str(others, more),
+                   it->limit, got));
+    else
+        binary(v, false, fmt("expected %.15g%s, got %.15g", w, others_str(others, more), got));
+    return true;
+}
+
+static bool
+score_choice(const item *it, ctx *c, jv want, int others, verdict *v, jv *err)
+{
+    (void)it;
+    char w, got, more[32];
+    if (jv_get_kind(want) != JV_KIND_STRING || !ev_extract_choice(jv_string_value(want), &w)) {
+        char shown[SHOW_SIZE];
+        *err = jv_invalid_with_msg(
+            fmt("the expected answer %s is not a choice letter", show(want, shown)));
+        return false;
+    }
+    if (!ev_extract_choice(out_text(c), &got)) {
+        binary(v, false, jv_string("no choice letter found in output"));
+        v->unparsed = true;
+        return true;
+    }
+    binary(v, got == w,
+           got == w ? fmt("chose '%c'", got)
+                    : fmt("expected '%c'%s, got '%c'", w, others_str(others, more), got));
+    return true;
+}
+
+static bool
+score_f1(const item *it, ctx *c, jv want, int others, verdict *v, jv *err)
+{
+    (void)err;
+    jv gold = text_of_want(want);
+    double f = ev_f1(out_text(c), jv_string_value(gold));
+    jv_free(gold);
+    v->value = f;
+    v->pass = f >= it->limit;
+    v->reason = fmt("F1 %.3f %s %g%s", f, v->pass ? ">=" : "<", it->limit,
+                    others > 0 && !v->pass ? " (best of the expected answers)" : "");
+    return true;
+}
+
+static bool
+score_similar(const item *it, ctx *c, jv want, int others, verdict *v, jv *err)
+{
+    (void)err;
+    int flags = c->s->opts.norm;
+    jv gold = text_of_want(want);
+    jv a = normalized(out_text(c), flags);
+    jv b = normalized(jv_string_value(gold), flags);
+    double sim = ev_similarity(jv_string_value(a), jv_string_value(b));
+    jv_free(gold);
+    jv_free(a);
+    jv_free(b);
+    v->value = sim;
+    v->pass = sim >= it->limit;
+    v->reason = fmt("similarity %.3f %s %g%s", sim, v->pass ? ">=" : "<", it->limit,
+                    others > 0 && !v->pass ? " (best of the expected answers)" : "");
+    return true;
+}
+
+/* score_any runs 'fn' on each accepted answer when 'want' (borrowed) is a
+ * list, and keeps the best verdict. */
+static bool
+score_any(score_fn fn, const item *it, ctx *c, jv want, verdict *v, jv *err)
+{
+    if (jv_get_kind(want) != JV_KIND_ARRAY)
+        return fn(it, c, want, 0, v, err);
+    int n = jv_array_length(jv_copy(want));
+    if (n == 0) {
+        *err = jv_invalid_with_msg(jv_string("the expected answer is an empty list"));
+        return false;
+    }
+    bool have = false;
+    for (int i = 0; i < n && !(have && v->pass && v->value >= 1); i++) {
+        jv w = jv_array_get(jv_copy(want), i);
+        verdict one;
+        bool ok = fn(it, c, w, n - 1, &one, err);
+        jv_free(w);
+        if (!ok) {
+            if (have)
+                jv_free(v->reason);
+            return false;
+        }
+        if (!have || one.value > v->value) {
+            if (have)
+                jv_free(v->reason);
+            *v = one;
+            have = true;
+        } else {
+            jv_free(one.reason);
+        }
+    }
+    return true;
+}
+
+/* json_want is the answer of 'json' as a JSON value: a string holding JSON
+ * text is parsed, anything else is taken as it is. */
+static jv
+json_want(jv want)
+{
+    if (jv_get_kind(want) == JV_KIND_STRING) {
+        jv v = parse_whole(jv_copy(want));
+        if (jv_is_valid(v))
+            return v;
+        jv_free(v);
+    }
+    return jv_copy(want);
+}
+
+static bool
+is_identifier(const char *k)
+{
+    if (!(isalpha((unsigned char)*k) || *k == '_'))
+        return false;
+    while (isalnum((unsigned char)*k) || *k == '_')
+        k++;
+    return *k == '\0';
+}
+
+/* path_key extends the jq path 'path' (consumed) by the key 'k' (consumed). */
+static jv
+path_key(jv path, jv k)
+{
+    if (is_identifier(jv_string_value(k))) {
+        path = jv_string_append_str(path, ".");
+        return jv_string_concat(path, k);
+    }
+    path = jv_string_append_str(path, jv_string_length_bytes(jv_copy(path)) ? "[" : ".[");
+    path = jv_string_concat(path, jv_dump_string(k, 0));
+    return jv_string_append_str(path, "]");
+}
+
+/* json_diff returns the first difference between 'want' and 'got' (both
+ * borrowed) under the jq path 'path' (consumed), or invalid when there is
+ * none. With 'subset', keys of 'got' that 'want' lacks are no difference. */
+static jv
+json_diff(jv want, jv got, bool subset, jv path)
+{
+    jv d = jv_invalid();
+    jv_kind wk = jv_get_kind(want), gk = jv_get_kind(got);
+    if (wk == JV_KIND_OBJECT && gk == JV_KIND_OBJECT) {
+        jv keys = jv_keys(jv_copy(want));
+        jv_array_foreach(keys, i, k)
+        {
+            jv g = jv_object_get(jv_copy(got), jv_copy(k));
+            jv w = jv_object_get(jv_copy(want), jv_copy(k));
+            jv sub = path_key(jv_copy(path), k);
+            if (!jv_is_valid(g)) {
+                d = fmt("missing key '%s'", jv_string_value(sub));
+                jv_free(sub);
+            } else {
+                d = json_diff(w, g, subset, sub);
+            }
+            jv_free(w);
+            jv_free(g);
+            if (jv_is_valid(d))
+                break;
+        }
+        jv_free(keys);
+        if (!jv_is_valid(d) && !subset) {
+            keys = jv_keys(jv_copy(got));
+            jv_array_foreach(keys, i, k)
+            {
+                if (!jv_object_has(jv_copy(want), jv_copy(k))) {
+                    jv sub = path_key(jv_copy(path), k);
+                    d = fmt("unexpected key '%s'", jv_string_value(sub));
+                    jv_free(sub);
+                    break;
+                }
+                jv_free(k);
+            }
+            jv_free(keys);
+        }
+    } else if (wk == JV_KIND_ARRAY && gk == JV_KIND_ARRAY) {
+        int wn = jv_array_length(jv_copy(want)), gn = jv_array_length(jv_copy(got));
+        if (wn != gn) {
+            d = fmt("%s%sexpected %d element%s, got %d", jv_string_value(path),
+                    jv_string_length_bytes(jv_copy(path)) ? ": " : "", wn, plural(wn), gn);
+        }
+        for (int i = 0; i < wn && wn == gn && !jv_is_valid(d); i++) {
+            jv w = jv_array_get(jv_copy(want), i), g = jv_array_get(jv_copy(got), i);
+            const char *p = jv_string_value(path);
+            d = json_diff(w, g, subset, jv_string_fmt("%s%s[%d]", p, *p ? "" : ".", i));
+            jv_free(w);
+            jv_free(g);
+        }
+    } else if (!jv_equal(jv_copy(want), jv_copy(got))) {
+        char a[SHOW_SIZE], b[SHOW_SIZE];
+        d = fmt("%s%sexpected %s, got %s", jv_string_value(path),
+                jv_string_length_bytes(jv_copy(path)) ? ": " : "", show(want, a), show(got, b));
+    }
+    jv_free(path);
+    return d;
+}
+
+static bool
+score_json(const item *it, ctx *c, jv want, verdict *v, jv *err)
+{
+    (void)err;
+    bool subset = it->info->kind == K_JSON_SUBSET;
+    jv got;
+    if (jv_get_kind(c->out) == JV_KIND_STRING) {
+        got = ev_extract_json(out_text(c));
+        if (!jv_is_valid(got)) {
+            jv m = jv_invalid_get_msg(got);
+            binary(v, false, fmt("invalid JSON: %s", jv_string_value(m)));
+            v->unparsed = true;
+            jv_free(m);
+            return true;
+        }
+    } else {
+        got = jv_copy(c->out);
+    }
+    jv w = json_want(want);
+    jv d = json_diff(w, got, subset, jv_string(""));
+    jv_free(w);
+    jv_free(got);
+    if (jv_is_valid(d))
+        binary(v, false, d);
+    else
+        binary(v, true,
+               jv_string(subset ? "JSON has every expected key and value" : "JSON matches"));
+    return true;
+}
+
+/* failure_of returns the message of 'v' (borrowed) when it is an error, or
+ * invalid. libjq 1.6 asserts when asked for the message of a valid value. */
+static jv
+failure_of(jv v)
+{
+    if (jv_is_valid(v) || !jv_invalid_has_msg(jv_copy(v)))
+        return jv_invalid();
+    return jv_invalid_get_msg(jv_copy(v));
+}
+
+static bool
+score_jq(const item *it, ctx *c, verdict *v, jv *err)
+{
+    const char *prog = jv_string_value(it->answer);
+    char c1[CLIP_SIZE], c2[6 * QUOTE_MAX + 4];
+    jq_start(it->jq, jv_copy(c->rec), 0);
+    jv r = jq_next(it->jq);
+    jv more = jv_is_valid(r) ? jq_next(it->jq) : jv_invalid();
+    jv failure = failure_of(r);
+    if (!jv_is_valid(failure)) {
+        jv_free(failure);
+        failure = failure_of(more);
+    }
+    bool ok = false;
+    if (jv_is_valid(failure)) {
+        jv m = ev_text_of(failure);
+        *err = jv_invalid_with_msg(fmt("jq program '%s' failed: %s", clip(prog, c1),
+                                       clip_to(jv_string_value(m), 3 * QUOTE_MAX, c2, sizeof(c2))));
+        jv_free(m);
+    } else if (jv_is_valid(more)) {
+        *err =
+            jv_invalid_with_msg(fmt("jq program '%s' gave more than one result", clip(prog, c1)));
+    } else if (!jv_is_valid(r)) {
+        *err = jv_invalid_with_msg(fmt("jq program '%s' %s", clip(prog, c1),
+                                       jq_halted(it->jq) ? "halted" : "gave no result"));
+    } else if (jv_get_kind(r) == JV_KIND_TRUE || jv_get_kind(r) == JV_KIND_FALSE) {
+        bool t = jv_get_kind(r) == JV_KIND_TRUE;
+        binary(v, t, fmt("'%s' is %s", clip(prog, c1), t ? "true" : "false"));
+        ok = true;
+    } else if (jv_get_kind(r) == JV_KIND_NUMBER && jv_number_value(r) >= 0 &&
+               jv_number_value(r) <= 1) {
+        v->value = jv_number_value(r);
+        v->pass = v->value >= 0.5;
+        v->reason = fmt("'%s' gave %g", clip(prog, c1), v->value);
+        ok = true;
+    } else {
+        char got[SHOW_SIZE];
+        *err =
+            jv_invalid_with_msg(fmt("jq program '%s' gave %s, not a boolean or a number in [0, 1]",
+                                    clip(prog, c1), show(r, got)));
+    }
+    jv_free(r);
+    jv_free(more);
+    return ok;
+}
+
+/* read_judgement reads a cmd scorer's answer 'a' (consumed): true, false, a
+ * number in [0, 1], or an object with 'pass' and/or 'value' and 'reason'. */
+static bool
+read_judgement(jv a, verdict *v)
+{
+    jv pass = jv_invalid(), value = jv_invalid(), reason = jv_invalid();
+    switch (jv_get_kind(a)) {
+    case JV_KIND_TRUE:
+    case JV_KIND_FALSE:
+        pass = jv_copy(a);
+        break;
+    case JV_KIND_NUMBER:
+        value = jv_copy(a);
+        break;
+    case JV_KIND_OBJECT:
+        pass = jv_object_get(jv_copy(a), jv_string("pass"));
+        value = jv_object_get(jv_copy(a), jv_string("value"));
+        reason = jv_object_get(jv_copy(a), jv_string("reason"));
+        break;
+    default:
+        break;
+    }
+    jv_free(a);
+    bool has_pass = jv_get_kind(pass) == JV_KIND_TRUE || jv_get_kind(pass) == JV_KIND_FALSE;
+    bool has_value = jv_get_kind(value) == JV_KIND_NUMBER && jv_number_value(value) >= 0 &&
+                     jv_number_value(value) <= 1;
+    bool ok = (has_pass || has_value) && (has_pass || !jv_is_valid(pass)) &&
+              (has_value || !jv_is_valid(value));
+    if (ok) {
+        v->value = has_value ? jv_number_value(value) : jv_get_kind(pass) == JV_KIND_TRUE;
+        v->pass = has_pass ? jv_get_kind(pass) == JV_KIND_TRUE : v->value >= 0.5;
+        if (jv_is_valid(reason) && jv_get_kind(reason) != JV_KIND_NULL)
+            v->reason = ev_text_of(jv_copy(reason));
+        else if (has_value)
+            v->reason = fmt("judged %g", v->value);
+        else
+            v->reason = jv_string(v->pass ? "judged pass" : "judged fail");
+    }
+    jv_free(pass);
+    jv_free(value);
+    jv_free(reason);
+    return ok;
+}
+
+static bool
+score_cmd(const item *it, ctx *c, verdict *v, jv *err)
+{
+    const char *cmd = jv_string_value(it->answer);
+    char c1[CLIP_SIZE], c2[CLIP_SIZE];
+    jv line = jv_dump_string(jv_copy(c->rec), 0);
+    jv ans = ev_coproc_ask(it->proc, jv_string_value(line),
+                           (size_t)jv_string_length_bytes(jv_copy(line)));
+    jv_free(line);
+    if (!jv_is_valid(ans)) {
+        jv m = jv_invalid_get_msg(ans);
+        *err = jv_invalid_with_msg(fmt("cmd scorer '%s' %s", clip(cmd, c1), jv_string_value(m)));
+        jv_free(m);
+        return false;
+    }
+    bool ok = read_judgement(parse_whole(jv_copy(ans)), v);
+    if (!ok)
+        *err = jv_invalid_with_msg(fmt("cmd scorer '%s' answered '%s', not true, false, a number "
+                                       "in [0, 1] or {pass, value, reason}",
+                                       clip(cmd, c1), clip(jv_string_value(ans), c2)));
+    jv_free(ans);
+    return ok;
+}
+
+static score_fn
+text_scorer(enum kind k)
+{
+    switch (k) {
+    case K_EXACT:
+        return score_exact;
+    case K_CONTAINS:
+    case K_ICONTAINS:
+        return score_contains;
+    case K_STARTS_WITH:
+        return score_starts_with;
+    case K_REGEX:
+        return score_regex;
+    case K_NUMBER:
+        return score_number;
+    case K_CHOICE:
+        return score_choice;
+    case K_F1:
+        return score_f1;
+    default:
+        return score_similar;
+    }
+}
+
+static bool
+needs_output(const item *it)
+{
+    return it->info->kind != K_JQ && it->info->kind != K_CMD;
+}
+
+/* run_item scores one assertion. A record with no output fails every
+ * assertion that reads the output, negated or not. */
+static bool
+run_item(const item *it, ctx *c, verdict *v, jv *err)
+{
+    enum kind k = it->info->kind;
+    bool ok;
+    v->final = false;
+    v->unparsed = false;
+    if (needs_output(it) && !jv_is_valid(c->out)) {
+        binary(v, false, jv_string("no output"));
+        v->final = true;
+        return true;
+    }
+    if (k == K_JQ) {
+        ok = score_jq(it, c, v, err);
+    } else if (k == K_CMD) {
+        ok = score_cmd(it, c, v, err);
+    } else {
+        jv want = it->info->role == V_ANSWER && jv_is_valid(it->answer) ? jv_copy(it->answer)
+                                                                        : expected(c);
+        if (!jv_is_valid(want)) {
+            char c1[CLIP_SIZE];
+            *err = jv_invalid_with_msg(
+                fmt("no 'expected' for scorer '%s'", clip(jv_string_value(it->name), c1)));
+            return false;
+        }
+        if (k == K_JSON || k == K_JSON_SUBSET)
+            ok = score_json(it, c, want, v, err);
+        else
+            ok = score_any(text_scorer(k), it, c, want, v, err);
+        jv_free(want);
+    }
+    if (ok && it->negate) {
+        v->pass = !v->pass;
+        v->value = 1 - v->value;
+        v->reason = jv_string_concat(jv_string("negated: "), v->reason);
+    }
+    return ok;
+}
+
+static jv
+make_score(ev_scoring *s, bool pass, double value, jv scorer, jv reason)
+{
+    /* Six decimals are plenty for a score, and spare readers 0.30000000000000004. */
+    value = round(value * 1e6) / 1e6;
+    jv r = jv_object();
+    r = jv_object_set(r, jv_copy(s->k_pass), jv_bool(pass));
+    r = jv_object_set(r, jv_copy(s->k_value), jv_number(value));
+    r = jv_object_set(r, jv_copy(s->k_scorer), scorer);
+    return jv_object_set(r, jv_copy(s->k_reason), reason);
+}
+
+static bool
+call_failed(ev_scoring *s, jv rec)
+{
+    jv e = jv_object_get(jv_copy(rec), jv_copy(s->k_error));
+    jv_kind k = jv_get_kind(e);
+    jv_free(e);
+    return k != JV_KIND_INVALID && k != JV_KIND_NULL && k != JV_KIND_FALSE;
+}
+
+static jv
+run_plan(ev_scoring *s, const plan *p, jv rec)
+{
+    if (call_failed(s, rec))
+        return make_score(s, false, 0, jv_copy(p->name), jv_string("call failed"));
+    ctx c;
+    ctx_init(&c, s, rec);
+    verdict v;
+    jv err = jv_invalid();
+    if (p->n == 1) {
+        jv out = run_item(&p->items[0], &c, &v, &err)
+                     ? make_score(s, v.pass, v.value, jv_copy(p->name), v.reason)
+                     : err;
+        if (jv_is_valid(out) && v.unparsed)
+            out = jv_object_set(out, jv_string("parsed"), jv_false());
+        ctx_free(&c);
+        return out;
+    }
+    bool all = true, reads = false, unparsed = false;
+    for (int i = 0; i < p->n; i++)
+        reads = reads || needs_output(&p->items[i]);
+    if (reads && !jv_is_valid(c.out)) {
+        ctx_free(&c);
+        return make_score(s, false, 0, jv_copy(p->name), jv_string("no output"));
+    }
+    double wsum = 0, vsum = 0;
+    jv failed = jv_string("");
+    for (int i = 0; i < p->n; i++) {
+        const item *it = &p->items[i];
+        if (!run_item(it, &c, &v, &err)) {
+            jv_free(failed);
+            ctx_free(&c);
+            return err;
+        }
+        wsum += it->weight;
+        vsum += it->weight * v.value;
+        if (!v.pass) {
+            unparsed = unparsed || v.unparsed;
+            if (!all)
+                failed = jv_string_append_str(failed, "; ");
+            failed = jv_string_concat(failed, jv_copy(it->name));
+            failed = jv_string_append_str(failed, ": ");
+            failed = jv_string_concat(failed, v.reason);
+            all = false;
+        } else {
+            jv_free(v.reason);
+        }
+    }
+    ctx_free(&c);
+    if (all) {
+        jv_free(failed);
+        failed = jv_string_fmt("all %d assertions passed", p->n);
+    }
+    double value = wsum > 0 ? vsum / wsum : all;
+    jv out = make_score(s, all, value, jv_copy(p->name), failed);
+    return unparsed ? jv_object_set(out, jv_string("parsed"), jv_false()) : out;
+}
+
+/* --- the API ------------------------------------------------------------- */
+
+ev_scoring *
+ev_scoring_new(jv spec, const ev_score_opts *opts, jv *err)
+{
+    ev_scoring *s = calloc(1, sizeof(*s));
+    if (s == NULL)
+        abort();
+    s->opts = *opts;
+    cache_init(&s->regexes, MAX_CACHED_REGEX, release_regex);
+    cache_init(&s->programs, MAX_CACHED_JQ, release_jq);
+    cache_init(&s->procs, MAX_CMD, release_proc);
+    s->jq_error = jv_null();
+    s->k_assert = jv_string("assert");
+    s->k_error = jv_string("error");
+    s->k_expected = jv_string("expected");
+    s->k_output = jv_string("output");
+    s->k_pass = jv_string("pass");
+    s->k_reason = jv_string("reason");
+    s->k_scorer = jv_string("scorer");
+    s->k_value = jv_string("value");
+    s->exact_match = jv_string("exact match");
+    if (!compile_plan(s, spec, &s->dflt, err)) {
+        ev_scoring_free(s);
+        return NULL;
+    }
+    return s;
+}
+
+jv
+ev_scoring_run(ev_scoring *s, jv rec)
+{
+    jv a = jv_object_get(jv_copy(rec), jv_copy(s->k_assert));
+    if (!jv_is_valid(a) || jv_get_kind(a) == JV_KIND_NULL) {
+        jv_free(a);
+        return run_plan(s, &s->dflt, rec);
+    }
+    plan p;
+    jv err;
+    if (!compile_plan(s, a, &p, &err)) {
+        jv m = jv_invalid_get_msg(err);
+        jv out = jv_invalid_with_msg(jv_string_fmt("bad 'assert': %s", jv_string_value(m)));
+        jv_free(m);
+        return out;
+    }
+    jv out = run_plan(s, &p, rec);
+    plan_free(&p);
+    return out;
+}
+
+void
+ev_scoring_free(ev_scoring *s)
+{
+    if (s == NULL)
+        return;
+    plan_free(&s->dflt);
+    cache_free(&s->regexes);
+    cache_free(&s->programs);
+    cache_free(&s->procs);
+    jv_free(s->jq_error);
+    jv_free(s->k_assert);
+    jv_free(s->k_error);
+    jv_free(s->k_expected);
+    jv_free(s->k_output);
+    jv_free(s->k_pass);
+    jv_free(s->k_reason);
+    jv_free(s->k_scorer);
+    jv_free(s->k_value);
+    jv_free(s->exact_match);
+    free(s);
+}

@@ -1,0 +1,161 @@
+#include "coproc.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+/* How long ev_coproc_close waits for a helper to exit on end of input before
+ * it sends SIGTERM. */
+#define GRACE_MS 2000
+
+struct ev_coproc {
+    pid_t pid;
+    int in;    /* the helper's standard input; -1 once closed */
+    FILE *out; /* the helper's standard output; NULL once it has ended */
+    char *buf;
+    size_t cap;
+    int status; /* as from waitpid, once the helper has been reaped */
+    bool reaped;
+};
+
+ev_coproc *
+ev_coproc_start(const char *command, jv *err)
+{
+    int to[2], from[2];
+    if (pipe2(to, O_CLOEXEC) != 0) {
+        *err = jv_invalid_with_msg(jv_string_fmt("cannot create a pipe: %s", strerror(errno)));
+        return NULL;
+    }
+    if (pipe2(from, O_CLOEXEC) != 0) {
+        *err = jv_invalid_with_msg(jv_string_fmt("cannot create a pipe: %s", strerror(errno)));
+        close(to[0]);
+        close(to[1]);
+        return NULL;
+    }
+    pid_t pid = fork();
+    if (pid == 0) {
+        /* The helper gets SIGPIPE back, like any command started by a shell. */
+        signal(SIGPIPE, SIG_DFL);
+        if (dup2(to[0], STDIN_FILENO) < 0 || dup2(from[1], STDOUT_FILENO) < 0)
+            _exit(127);
+        /* dup2 onto itself keeps close-on-exec: when standard input or output
+         * was closed, the pipe may already sit there. */
+        fcntl(STDIN_FILENO, F_SETFD, 0);
+        fcntl(STDOUT_FILENO, F_SETFD, 0);
+        execl("/bin/sh", "sh", "-c", command, (char *)NULL);
+        _exit(127);
+    }
+    int saved = errno;
+    close(to[0]);
+    close(from[1]);
+    if (pid < 0) {
+        *err = jv_invalid_with_msg(jv_string_fmt("cannot start a process: %s", strerror(saved)));
+        close(to[1]);
+        close(from[0]);
+        return NULL;
+    }
+    ev_coproc *p = calloc(1, sizeof(*p));
+    if (p == NULL)
+        abort();
+    p->pid = pid;
+    p->in = to[1];
+    p->out = fdopen(from[0], "r");
+    if (p->out == NULL)
+        abort();
+    return p;
+}
+
+static void
+reap(ev_coproc *p, bool block)
+{
+    if (p->reaped)
+        return;
+    pid_t r;
+    do {
+        r = waitpid(p->pid, &p->status, block ? 0 : WNOHANG);
+    } while (r < 0 && errno == EINTR);
+    p->reaped = r == p->pid || r < 0;
+}
+
+/* finish closes both pipes and reaps the helper, which has ended or is made
+ * to end by losing its input. */
+static void
+finish(ev_coproc *p)
+{
+    if (p->in >= 0)
+        close(p->in);
+    p->in = -1;
+    if (p->out != NULL)
+        fclose(p->out);
+    p->out = NULL;
+    reap(p, false);
+    for (int waited = 0; !p->reaped && waited < GRACE_MS; waited += 10) {
+        nanosleep(&(struct timespec){0, 10 * 1000 * 1000}, NULL);
+        reap(p, false);
+    }
+    if (!p->reaped)
+        kill(p->pid, SIGTERM);
+    reap(p, true);
+}
+
+static jv
+how_it_ended(const ev_coproc *p)
+{
+    if (p->reaped && WIFEXITED(p->status))
+        return jv_invalid_with_msg(jv_string_fmt("exited with status %d", WEXITSTATUS(p->status)));
+    if (p->reaped && WIFSIGNALED(p->status))
+        return jv_invalid_with_msg(jv_string_fmt("was killed by signal %d", WTERMSIG(p->status)));
+    return jv_invalid_with_msg(jv_string("closed its output"));
+}
+
+static bool
+write_all(int fd, const char *s, size_t n)
+{
+    while (n > 0) {
+        ssize_t w = write(fd, s, n);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return false;
+        s += w;
+        n -= (size_t)w;
+    }
+    return true;
+}
+
+jv
+ev_coproc_ask(ev_coproc *p, const char *line, size_t len)
+{
+    if (p->out == NULL)
+        return how_it_ended(p);
+    struct sigaction ignore = {.sa_handler = SIG_IGN}, old;
+    sigemptyset(&ignore.sa_mask);
+    sigaction(SIGPIPE, &ignore, &old);
+    bool sent = write_all(p->in, line, len) && write_all(p->in, "\n", 1);
+    sigaction(SIGPIPE, &old, NULL);
+    ssize_t n = sent ? getline(&p->buf, &p->cap, p->out) : -1;
+    if (n < 0) {
+        finish(p);
+        return how_it_ended(p);
+    }
+    while (n > 0 && (p->buf[n - 1] == '\n' || p->buf[n - 1] == '\r'))
+        n--;
+    return jv_string_sized(p->buf, (int)n);
+}
+
+void
+ev_coproc_close(ev_coproc *p)
+{
+    if (p == NULL)
+        return;
+    finish(p);
+    free(p->buf);
+    free(p);
+}

@@ -1,0 +1,36 @@
+/*
+ * coproc.h: a long-lived helper process that answers one line per line.
+ *
+ * Ownership: returned jv values belong to the caller.
+ *
+ * The cmd scorer starts its command once and talks to it over pipes for the
+ * whole run, so a judge that loads a model or opens a connection pays that
+ * cost once. The helper's standard error is ours.
+ */
+#ifndef EV_COPROC_H
+#define EV_COPROC_H
+
+#include <stddef.h>
+
+#include <jv.h>
+
+typedef struct ev_coproc ev_coproc;
+
+/* ev_coproc_start runs 'command' with /bin/sh -c, its standard input and
+ * output connected to pipes. On failure it returns NULL and sets '*err' to
+ * an invalid with a message. */
+ev_coproc *ev_coproc_start(const char *command, jv *err);
+
+/* ev_coproc_ask writes the 'len' bytes at 'line' and a newline to the
+ * helper, and returns the line it answers, without its newline. When the
+ * helper has exited or closed its output, the result is invalid with a
+ * message saying how it ended, and every later call fails the same way.
+ * SIGPIPE is ignored while writing, so a helper that died cannot kill us. */
+jv ev_coproc_ask(ev_coproc *p, const char *line, size_t len);
+
+/* ev_coproc_close closes the helper's standard input, waits for it to exit
+ * (it is sent SIGTERM if it has not exited after a grace period) and frees
+ * 'p'. NULL is allowed. */
+void ev_coproc_close(ev_coproc *p);
+
+#endif
