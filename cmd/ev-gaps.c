@@ -317,6 +317,7 @@ print_fenced(const char *label, jv v)
     jv_free(text);
 }
 
+/* print_review prints the sheet; 'failures' is borrowed. */
 static void
 print_review(jv failures, const tally *t, const char *run, long nfail, long cases)
 {
@@ -343,7 +344,8 @@ print_review(jv failures, const tally *t, const char *run, long nfail, long case
             bool member = false;
             jv_array_foreach(rtags, k, rt)
             {
-                member = member || jv_equal(rt, jv_copy(tag));
+                bool eq = jv_equal(rt, jv_copy(tag));
+                member = member || eq;
                 (void)k;
             }
             if (member) {
@@ -514,7 +516,8 @@ pick_from_pool(aim *a, const tally *t, const options *o, jv teacher)
             bool member = false;
             jv_array_foreach(ptags, i, pt)
             {
-                member = member || jv_equal(pt, jv_copy(tag));
+                bool eq = jv_equal(pt, jv_copy(tag));
+                member = member || eq;
                 (void)i;
             }
             if (member) {
@@ -524,7 +527,8 @@ pick_from_pool(aim *a, const tally *t, const options *o, jv teacher)
                     bool same = false;
                     jv_array_foreach(ft, i, x)
                     {
-                        same = same || jv_equal(x, jv_copy(tag));
+                        bool eq = jv_equal(x, jv_copy(tag));
+                        same = same || eq;
                         (void)i;
                     }
                     jv_free(ft);
@@ -556,7 +560,8 @@ pick_from_pool(aim *a, const tally *t, const options *o, jv teacher)
 
     /* Within each tag, the nearest first; a case is picked once. Budget a
      * tag's pool cannot fill goes to the nearest cases left in any tag. */
-    qsort(cand, ncand, sizeof(*cand), by_nearness);
+    if (ncand > 0)
+        qsort(cand, ncand, sizeof(*cand), by_nearness);
     long *picked = calloc((size_t)o->budget + 1, sizeof(*picked));
     long npicked = 0;
     long *got = calloc((size_t)ntags + 1, sizeof(*got));
@@ -834,7 +839,7 @@ main(int argc, char **argv)
             jv_free(rep);
         }
     } else if (o.mode == MODE_REVIEW) {
-        print_review(jv_copy(failures), &t, runname, nfail, cases);
+        print_review(failures, &t, runname, nfail, cases);
     } else if (o.mode == MODE_POOL) {
         int ps = pick_from_pool(&a, &t, &o, teacher);
         status = ps != EV_EXIT_OK ? ps : status;
