@@ -970,7 +970,7 @@ score_any(score_fn fn, const item *it, ctx *c, jv want, verdict *v, jv *err)
     bool have = false;
     for (int i = 0; i < n && !(have && v->pass && v->value >= 1); i++) {
         jv w = jv_array_get(jv_copy(want), i);
-        verdict one;
+        verdict one = {0};
         bool ok = fn(it, c, w, n - 1, &one, err);
         jv_free(w);
         if (!ok) {
@@ -1343,7 +1343,7 @@ run_plan(ev_scoring *s, const plan *p, jv rec)
         return make_score(s, false, 0, jv_copy(p->name), jv_string("call failed"));
     ctx c;
     ctx_init(&c, s, rec);
-    verdict v;
+    verdict v = {0};
     jv err = jv_invalid();
     if (p->n == 1) {
         jv out = run_item(&p->items[0], &c, &v, &err)
