@@ -33,3 +33,7 @@ run_unit() {
 @test "price lookups, costs and estimates behave as documented" {
     run_unit test_price
 }
+
+@test "ev-call's parsers, rate limits, provider bodies and errors, URLs and templates behave as documented" {
+    run_unit test_call
+}

@@ -1,0 +1,1952 @@
+/*
+ * ev-call: send every case to a model and write it back with the answer.
+ *
+ * Reads records (JSONL) and writes each one back, in input order, with
+ * 'output' (the answer) and 'call' (provider, model, latency, tokens,
+ * attempts...) added, or 'error' in place of 'output' when the call failed
+ * after its retries. Many calls run at once (lib/http.h), within the
+ * client's and the server's rate limits. Every answer is cached
+ * (lib/cache.h) the moment it arrives, so no answer is paid for twice: a
+ * second identical run makes no request, and a run killed half-way resumes
+ * where it stopped. The API key comes from the environment or a file and
+ * appears nowhere else.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <math.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cache.h"
+#include "cli.h"
+#include "diag.h"
+#include "ev.h"
+#include "http.h"
+#include "jsonl.h"
+#include "provider.h"
+#include "ratelimit.h"
+#include "record.h"
+#include "child.h"
+#include "template.h"
+#include "url.h"
+
+#define DEFAULT_JOBS 8
+#define DEFAULT_RETRIES 4
+#define DEFAULT_TIMEOUT 600.0
+#define DEFAULT_CONNECT_TIMEOUT 10.0
+#define ANTHROPIC_MAX_TOKENS 1024
+#define ESTIMATE_MAX_TOKENS 256 /* output tokens assumed when none are set */
+#define GRACE_SECONDS 5.0       /* wait for calls in flight after an interrupt */
+#define RATE_MARGIN 0.98        /* pace at this share of any rate limit */
+#define QUEUE_CAP 64            /* records read ahead of the window */
+
+static void
+usage(FILE *f)
+{
+    fputs("usage: ev-call [-qv] [-p openai|anthropic|cmd] [-m MODEL] [-c COMMAND]\n"
+          "               [-j JOBS] [--base-url URL] [--api-key-env NAME | --api-key-file FILE]\n"
+          "               [--system TEXT | --system-file FILE] [--template FILE]\n"
+          "               [--temperature T] [--max-tokens N] [--max-tokens-field FIELD]\n"
+          "               [--seed N] [--param KEY=JSON]... [--repeat K]\n"
+          "               [--timeout SECONDS] [--connect-timeout SECONDS] [--retries N]\n"
+          "               [--rpm N] [--tpm N] [--max-errors N|P%] [--unordered]\n"
+          "               [--no-cache | --refresh] [--cache-dir DIR] [--dry-run]\n"
+          "               [--allow-insecure-http] [FILE ...]\n"
+          "\n"
+          "Send each case to a model; write it back with 'output' and 'call', or\n"
+          "'error' when the call failed after its retries.\n"
+          "\n"
+          "  -p, --provider P        openai (default; also vLLM, llama.cpp, Ollama...),\n"
+          "                          anthropic, or cmd (a local command)\n"
+          "  -m, --model MODEL       the model (required unless -p cmd)\n"
+          "  -c, --command CMD       cmd: run CMD with sh -c per case, prompt on stdin\n"
+          "      --base-url URL      API base (default $OPENAI_BASE_URL or\n"
+          "                          https://api.openai.com/v1; $ANTHROPIC_BASE_URL or\n"
+          "                          https://api.anthropic.com/v1)\n"
+          "      --api-key-env NAME  read the key from $NAME (default OPENAI_API_KEY or\n"
+          "                          ANTHROPIC_API_KEY)\n"
+          "      --api-key-file FILE read the key from the first line of FILE\n"
+          "      --system TEXT       system prompt; --system-file FILE reads it\n"
+          "      --template FILE     build the prompt from {{field}} placeholders\n"
+          "      --temperature T     0 to 2 (default 0)\n"
+          "      --max-tokens N      answer length limit (anthropic default 1024)\n"
+          "      --max-tokens-field F  auto (default), max_tokens or max_completion_tokens\n"
+          "      --seed N            openai: sampling seed (sample i of --repeat: N+i)\n"
+          "      --param KEY=JSON    set a field of the request body; null removes it\n"
+          "      --repeat K          K samples per case, each its own record (call.sample)\n"
+          "  -j, --jobs N            at most N calls at once (default 8)\n"
+          "      --rpm N, --tpm N    stay under N requests / tokens a minute\n"
+          "      --retries N         retries after the first attempt (default 4)\n"
+          "      --timeout S         seconds for each attempt (default 600)\n"
+          "      --connect-timeout S seconds to connect (default 10)\n"
+          "      --max-errors N|P%   stop once more than N calls (P% of calls) failed\n"
+          "      --unordered         write answers as they arrive, not in input order\n"
+          "      --no-cache          neither read nor write the answer cache\n"
+          "      --refresh           call again and overwrite cached answers\n"
+          "      --cache-dir DIR     the cache (default $EV_CACHE_DIR, $XDG_CACHE_HOME/ev\n"
+          "                          or ~/.cache/ev)\n"
+          "      --dry-run           print the requests (key redacted) and send nothing\n"
+          "      --allow-insecure-http  allow sending the key over http:// to another host\n"
+          "  -q, --quiet             no progress and no summary on standard error\n"
+          "  -v, --verbose           log requests, headers (keys masked), retries, waits\n"
+          "  -h, --help              show this help\n"
+          "  -V, --version           show the version\n"
+          "\n"
+          "Exit status: 0 all answered, 2 trouble (bad line, usage, key or quota\n"
+          "refused, failed write), 3 some calls failed, 130 interrupted.\n"
+          "See ev-call(1) and ev(7).\n",
+          f);
+}
+
+/* The run's configuration, fixed after the options are read. */
+typedef struct config {
+    ev_request_opts req;
+    const char *base_opt, *key_env, *key_file, *system_text, *system_file, *template_path;
+    const char *tokens_field_opt, *cache_dir_opt;
+    char *system; /* from --system or --system-file */
+    char *key;    /* the API key, or NULL */
+    char *key_name;
+    char *url;  /* the endpoint */
+    char *base; /* the normalised base URL, for cache keys; "" for cmd */
+    const char *headers[8];
+    char *auth_header;
+    ev_template *tpl;
+    long jobs, retries, repeat;
+    double timeout, connect_timeout, rpm, tpm;
+    bool has_max_errors, max_errors_pct;
+    double max_errors;
+    bool no_cache, refresh, dry_run, unordered, quiet, verbose, insecure_http;
+} config;
+
+/* One output record-to-be: a sample of a case. */
+enum sample_state { S_PENDING, S_DONE, S_CANCELLED };
+
+typedef struct sample {
+    enum sample_state state;
+    jv add; /* {output, call} or {error, call}, when done */
+} sample;
+
+/* A case in the reorder window. */
+typedef struct slot {
+    char *raw; /* the record's text, as read */
+    size_t len;
+    bool replace; /* it has output, call or error from an earlier run */
+    int ndone;    /* samples finished */
+    bool used;
+    sample *s; /* [repeat] */
+} slot;
+
+/* A sample waiting for the answer to the same request as a call in flight. */
+typedef struct follower {
+    unsigned long seq;
+    int sample;
+} follower;
+
+typedef struct call_job {
+    ev_job job; /* first, so the engine's job is the call's */
+    unsigned long seq;
+    int sample;
+    char key[EV_CACHE_KEY_LEN + 1];
+    ev_reply reply;
+    char label[96];
+    char *envs[5];
+    struct call_job *next_pending; /* in the run's table of calls in flight */
+    follower *followers;           /* identical requests waiting for this one */
+    size_t nfollowers;
+} call_job;
+
+/* An item read by the reader thread. */
+typedef struct item {
+    int rc;
+    jv rec; /* the record, or the error */
+    char *raw;
+    size_t len;
+    const char *name;
+    unsigned long line;
+} item;
+
+typedef struct reader {
+    pthread_t tid;
+    pthread_mutex_t mu;
+    pthread_cond_t space;
+    item q[QUEUE_CAP];
+    size_t head, count;
+    bool stop, finished, started;
+    ev_reader r;
+    ev_http *engine;
+} reader;
+
+typedef struct run {
+    config *cfg;
+    ev_http *engine;
+    ev_cache *cache;
+    slot *win;
+    size_t wcap;
+    call_job **pending;       /* calls in flight by cache key, to share one answer */
+    size_t npending;          /* buckets, a power of two; 0 without the cache */
+    unsigned long head, tail; /* the window holds cases [head, tail) */
+    bool input_done, stopping, interrupted, fatal, max_errors_hit, out_broken;
+    bool cache_warned;
+    int status;
+    unsigned long total_cases; /* for progress; 0 when unknown */
+    unsigned long answered, cached, failed, finished_calls;
+    double tokens_in, tokens_out;
+    double started, grace_until, last_draw;
+    bool progress, drew, wrote;
+} run;
+
+static volatile sig_atomic_t signals_seen;
+static int wake_pipe[2] = {-1, -1};
+
+static void *
+xcalloc(size_t n, size_t size)
+{
+    void *p = calloc(n ? n : 1, size ? size : 1);
+    if (p == NULL)
+        ev_die(EV_EXIT_TROUBLE, "out of memory");
+    return p;
+}
+
+static char *
+xstrdup(const char *s)
+{
+    char *p = strdup(s);
+    if (p == NULL)
+        ev_die(EV_EXIT_TROUBLE, "out of memory");
+    return p;
+}
+
+static double
+mono(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Signals. */
+
+static void
+on_signal(int sig)
+{
+    int saved = errno;
+    (void)sig;
+    if (++signals_seen >= 2) {
+        ev_child_kill_all();
+        _exit(EV_EXIT_INTR);
+    }
+    if (wake_pipe[1] >= 0) {
+        ssize_t n = write(wake_pipe[1], "x", 1);
+        (void)n;
+    }
+    errno = saved;
+}
+
+static void
+on_usr1(int sig)
+{
+    (void)sig; /* only interrupts the reader's blocking read */
+}
+
+static void
+setup_signals(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sigemptyset(&sa.sa_mask);
+    sa.sa_handler = SIG_IGN;
+    sigaction(SIGPIPE, &sa, NULL);
+    if (pipe2(wake_pipe, O_CLOEXEC | O_NONBLOCK) != 0)
+        ev_die(EV_EXIT_TROUBLE, "cannot make a pipe: %s", strerror(errno));
+    sa.sa_handler = on_signal;
+    sa.sa_flags = SA_RESTART;
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    sa.sa_handler = on_usr1;
+    sa.sa_flags = 0; /* no SA_RESTART: a blocked read returns EINTR */
+    sigaction(SIGUSR1, &sa, NULL);
+}
+
+static void
+drain_wake_pipe(void)
+{
+    char buf[64];
+    while (read(wake_pipe[0], buf, sizeof(buf)) > 0)
+        ;
+}
+
+/* Options. */
+
+enum {
+    OPT_ALLOW_INSECURE_HTTP = 256,
+    OPT_API_KEY_ENV,
+    OPT_API_KEY_FILE,
+    OPT_BASE_URL,
+    OPT_CACHE_DIR,
+    OPT_CONNECT_TIMEOUT,
+    OPT_DRY_RUN,
+    OPT_MAX_ERRORS,
+    OPT_MAX_TOKENS,
+    OPT_MAX_TOKENS_FIELD,
+    OPT_NO_CACHE,
+    OPT_PARAM,
+    OPT_REFRESH,
+    OPT_REPEAT,
+    OPT_RETRIES,
+    OPT_RPM,
+    OPT_SEED,
+    OPT_SYSTEM,
+    OPT_SYSTEM_FILE,
+    OPT_TEMPERATURE,
+    OPT_TEMPLATE,
+    OPT_TIMEOUT,
+    OPT_TPM,
+    OPT_UNORDERED,
+};
+
+static long
+number_opt(const char *opt, const char *s, long lo, long hi)
+{
+    long v;
+    if (!ev_parse_long(s, lo, hi, &v))
+        ev_usage_error("%s must be a whole number from %ld to %ld, not '%s'", opt, lo, hi, s);
+    return v;
+}
+
+static double
+real_opt(const char *opt, const char *s, double lo, double hi)
+{
+    double v;
+    if (!ev_parse_double(s, lo, hi, &v))
+        ev_usage_error("%s must be a number from %g to %g, not '%s'", opt, lo, hi, s);
+    return v;
+}
+
+static void
+add_param(jv *params, const char *arg)
+{
+    const char *eq = strchr(arg, '=');
+    if (eq == NULL || eq == arg)
+        ev_usage_error("--param wants KEY=JSON, not '%s'", arg);
+    for (const char *p = arg; p < eq; p++)
+        if (!(p[0] == '_' || p[0] == '-' || (p[0] >= 'a' && p[0] <= 'z') ||
+              (p[0] >= 'A' && p[0] <= 'Z') || (p[0] >= '0' && p[0] <= '9')))
+            ev_usage_error("--param '%s': bad KEY '%.*s'", arg, (int)(eq - arg), arg);
+    jv v = jv_parse(eq + 1);
+    if (!jv_is_valid(v)) {
+        jv m = jv_invalid_get_msg(v);
+        const char *ms = jv_get_kind(m) == JV_KIND_STRING ? jv_string_value(m) : "not JSON";
+        const char *cut = strstr(ms, " (while parsing");
+        ev_usage_error("--param '%.*s': the value is not JSON: %.*s (quote a string: "
+                       "%.*s='\"text\"')",
+                       (int)(eq - arg), arg, cut ? (int)(cut - ms) : (int)strlen(ms), ms,
+                       (int)(eq - arg), arg);
+    }
+    *params = jv_object_set(*params, jv_string_sized(arg, (int)(eq - arg)), v);
+}
+
+static void
+parse_max_errors(config *c, const char *s)
+{
+    size_t n = strlen(s);
+    c->has_max_errors = true;
+    if (n > 0 && s[n - 1] == '%') {
+        char buf[64];
+        if (n >= sizeof(buf))
+            ev_usage_error("--max-errors must be N or P%%, not '%s'", s);
+        memcpy(buf, s, n - 1);
+        buf[n - 1] = '\0';
+        c->max_errors = real_opt("--max-errors P%", buf, 0, 100);
+        c->max_errors_pct = true;
+    } else {
+        c->max_errors = (double)number_opt("--max-errors", s, 0, 1000000000L);
+    }
+}
+
+/* read_text returns the contents of 'path' without trailing newlines. */
+static char *
+read_text(const char *what, const char *path)
+{
+    FILE *f = fopen(path, "r");
+    if (f == NULL)
+        ev_usage_error("cannot open %s '%s': %s", what, path, strerror(errno));
+    char *buf = NULL;
+    size_t cap = 0, len = 0, n;
+    char chunk[4096];
+    while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
+        if (len + n + 1 > cap) {
+            cap = (len + n + 1) * 2;
+            buf = realloc(buf, cap);
+            if (buf == NULL)
+                ev_die(EV_EXIT_TROUBLE, "out of memory");
+        }
+        memcpy(buf + len, chunk, n);
+        len += n;
+    }
+    bool bad = ferror(f);
+    fclose(f);
+    if (bad)
+        ev_usage_error("cannot read %s '%s'", what, path);
+    if (buf == NULL)
+        buf = xstrdup("");
+    while (len > 0 && (buf[len - 1] == '\n' || buf[len - 1] == '\r'))
+        len--;
+    buf[len] = '\0';
+    return buf;
+}
+
+/* load_key finds the API key; a missing one is NULL. */
+static void
+load_key(config *c)
+{
+    const char *name = c->key_env;
+    if (c->key_file != NULL) {
+        char *text = read_text("API key file", c->key_file);
+        size_t n = strcspn(text, "\r\n");
+        text[n] = '\0';
+        while (n > 0 && (text[n - 1] == ' ' || text[n - 1] == '\t'))
+            text[--n] = '\0';
+        if (n == 0)
+            ev_usage_error("API key file '%s' is empty", c->key_file);
+        c->key = xstrdup(text);
+        explicit_bzero(text, strlen(text));
+        free(text);
+        c->key_name = xstrdup(c->key_file);
+    } else {
+        if (name == NULL)
+            name = c->req.provider == EV_ANTHROPIC ? "ANTHROPIC_API_KEY" : "OPENAI_API_KEY";
+        const char *v = getenv(name);
+        if (v != NULL && *v != '\0')
+            c->key = xstrdup(v);
+        else if (c->key_env != NULL)
+            ev_usage_error("--api-key-env: environment variable '%s' is not set", name);
+        c->key_name = xstrdup(name);
+    }
+    if (c->key != NULL)
+        for (const char *p = c->key; *p; p++)
+            if ((unsigned char)*p < 0x20 || *p == 0x7f)
+                ev_usage_error("the API key from '%s' contains a control character", c->key_name);
+}
+
+/* setup_endpoint decides the URL, the headers and whether the key may go. */
+static void
+setup_endpoint(config *c)
+{
+    bool anth = c->req.provider == EV_ANTHROPIC;
+    const char *base = c->base_opt;
+    if (base == NULL)
+        base = getenv(anth ? "ANTHROPIC_BASE_URL" : "OPENAI_BASE_URL");
+    if (base == NULL || *base == '\0')
+        base = anth ? "https://api.anthropic.com/v1" : "https://api.openai.com/v1";
+    jv norm = ev_url_normalize(base);
+    if (!jv_is_valid(norm)) {
+        jv m = jv_invalid_get_msg(norm);
+        ev_usage_error("bad base URL '%s': %s", base, jv_string_value(m));
+    }
+    c->base = xstrdup(jv_string_value(norm));
+    jv url = jv_string_fmt("%s%s", c->base, anth ? "/messages" : "/chat/completions");
+    c->url = xstrdup(jv_string_value(url));
+    jv_free(url);
+    jv host = ev_url_host(c->base);
+    bool openai_host = strcmp(jv_string_value(host), "api.openai.com") == 0;
+    jv_free(norm);
+
+    const char *field = c->tokens_field_opt ? c->tokens_field_opt : "auto";
+    if (strcmp(field, "auto") == 0)
+        c->req.max_tokens_field = openai_host ? "max_completion_tokens" : "max_tokens";
+    else if (strcmp(field, "max_tokens") == 0 || strcmp(field, "max_completion_tokens") == 0)
+        c->req.max_tokens_field = field;
+    else
+        ev_usage_error("--max-tokens-field must be auto, max_tokens or max_completion_tokens, "
+                       "not '%s'",
+                       field);
+
+    load_key(c);
+    bool loopback = ev_url_is_loopback(c->base);
+    if (c->key == NULL && !loopback && !c->dry_run)
+        ev_usage_error("no API key for '%s': set %s, or use --api-key-env or --api-key-file",
+                       jv_string_value(host), c->key_name);
+    if (c->key != NULL && !ev_url_is_https(c->base) && !loopback && !c->insecure_http)
+        ev_usage_error("refusing to send the API key over plain http to '%s': use https, or "
+                       "--allow-insecure-http",
+                       jv_string_value(host));
+    jv_free(host);
+
+    int n = 0;
+    c->headers[n++] = "Content-Type: application/json";
+    c->headers[n++] = "Accept: application/json";
+    c->headers[n++] = "Expect:";
+    if (anth)
+        c->headers[n++] = "anthropic-version: 2023-06-01";
+    if (c->key != NULL) {
+        jv h = anth ? jv_string_fmt("x-api-key: %s", c->key)
+                    : jv_string_fmt("Authorization: Bearer %s", c->key);
+        c->auth_header = xstrdup(jv_string_value(h));
+        explicit_bzero((char *)jv_string_value(h), strlen(jv_string_value(h)));
+        jv_free(h);
+        c->headers[n++] = c->auth_header;
+    }
+    c->headers[n] = NULL;
+}
+
+static void
+parse_options(config *c, int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"allow-insecure-http", no_argument, NULL, OPT_ALLOW_INSECURE_HTTP},
+        {"api-key-env", required_argument, NULL, OPT_API_KEY_ENV},
+        {"api-key-file", required_argument, NULL, OPT_API_KEY_FILE},
+        {"base-url", required_argument, NULL, OPT_BASE_URL},
+        {"cache-dir", required_argument, NULL, OPT_CACHE_DIR},
+        {"command", required_argument, NULL, 'c'},
+        {"connect-timeout", required_argument, NULL, OPT_CONNECT_TIMEOUT},
+        {"dry-run", no_argument, NULL, OPT_DRY_RUN},
+        {"help", no_argument, NULL, 'h'},
+        {"jobs", required_argument, NULL, 'j'},
+        {"max-errors", required_argument, NULL, OPT_MAX_ERRORS},
+        {"max-tokens", required_argument, NULL, OPT_MAX_TOKENS},
+        {"max-tokens-field", required_argument, NULL, OPT_MAX_TOKENS_FIELD},
+        {"model", required_argument, NULL, 'm'},
+        {"no-cache", no_argument, NULL, OPT_NO_CACHE},
+        {"param", required_argument, NULL, OPT_PARAM},
+        {"provider", required_argument, NULL, 'p'},
+        {"quiet", no_argument, NULL, 'q'},
+        {"refresh", no_argument, NULL, OPT_REFRESH},
+        {"repeat", required_argument, NULL, OPT_REPEAT},
+        {"retries", required_argument, NULL, OPT_RETRIES},
+        {"rpm", required_argument, NULL, OPT_RPM},
+        {"seed", required_argument, NULL, OPT_SEED},
+        {"system", required_argument, NULL, OPT_SYSTEM},
+        {"system-file", required_argument, NULL, OPT_SYSTEM_FILE},
+        {"temperature", required_argument, NULL, OPT_TEMPERATURE},
+        {"template", required_argument, NULL, OPT_TEMPLATE},
+        {"timeout", required_argument, NULL, OPT_TIMEOUT},
+        {"tpm", required_argument, NULL, OPT_TPM},
+        {"unordered", no_argument, NULL, OPT_UNORDERED},
+        {"verbose", no_argument, NULL, 'v'},
+        {"version", no_argument, NULL, 'V'},
+        {NULL, 0, NULL, 0},
+    };
+    int opt;
+    c->req.provider = EV_OPENAI;
+    c->req.max_tokens = -1;
+    c->req.params = jv_object();
+    c->jobs = DEFAULT_JOBS;
+    c->retries = DEFAULT_RETRIES;
+    c->repeat = 1;
+    c->timeout = DEFAULT_TIMEOUT;
+    c->connect_timeout = DEFAULT_CONNECT_TIMEOUT;
+    while ((opt = getopt_long(argc, argv, "c:hj:m:p:qvV", longopts, NULL)) != -1) {
+        switch (opt) {
+        case OPT_ALLOW_INSECURE_HTTP:
+            c->insecure_http = true;
+            break;
+        case OPT_API_KEY_ENV:
+            c->key_env = optarg;
+            break;
+        case OPT_API_KEY_FILE:
+            c->key_file = optarg;
+            break;
+        case OPT_BASE_URL:
+            c->base_opt = optarg;
+            break;
+        case OPT_CACHE_DIR:
+            c->cache_dir_opt = optarg;
+            break;
+        case 'c':
+            c->req.command = optarg;
+            break;
+        case OPT_CONNECT_TIMEOUT:
+            c->connect_timeout = real_opt("--connect-timeout", optarg, 0.001, 3600);
+            break;
+        case OPT_DRY_RUN:
+            c->dry_run = true;
+            break;
+        case 'h':
+            usage(stdout);
+            exit(ev_close_stdout());
+        case 'j':
+            c->jobs = number_opt("--jobs", optarg, 1, 1024);
+            break;
+        case OPT_MAX_ERRORS:
+            parse_max_errors(c, optarg);
+            break;
+        case OPT_MAX_TOKENS:
+            c->req.max_tokens = number_opt("--max-tokens", optarg, 0, 100000000L);
+            break;
+        case OPT_MAX_TOKENS_FIELD:
+            c->tokens_field_opt = optarg;
+            break;
+        case 'm':
+            c->req.model = optarg;
+            break;
+        case OPT_NO_CACHE:
+            c->no_cache = true;
+            break;
+        case OPT_PARAM:
+            add_param(&c->req.params, optarg);
+            break;
+        case 'p':
+            if (!ev_provider_from_name(optarg, &c->req.provider))
+                ev_usage_error("--provider must be openai, anthropic or cmd, not '%s'", optarg);
+            break;
+        case 'q':
+            c->quiet = true;
+            break;
+        case OPT_REFRESH:
+            c->refresh = true;
+            break;
+        case OPT_REPEAT:
+            c->repeat = number_opt("--repeat", optarg, 1, 10000);
+            break;
+        case OPT_RETRIES:
+            c->retries = number_opt("--retries", optarg, 0, 100);
+            break;
+        case OPT_RPM:
+            c->rpm = real_opt("--rpm", optarg, 0.001, 1e9);
+            break;
+        case OPT_SEED:
+            c->req.seed = number_opt("--seed", optarg, -(1L << 53), 1L << 53);
+            c->req.has_seed = true;
+            break;
+        case OPT_SYSTEM:
+            c->system_text = optarg;
+            break;
+        case OPT_SYSTEM_FILE:
+            c->system_file = optarg;
+            break;
+        case OPT_TEMPERATURE:
+            c->req.temperature = real_opt("--temperature", optarg, 0, 2);
+            break;
+        case OPT_TEMPLATE:
+            c->template_path = optarg;
+            break;
+        case OPT_TIMEOUT:
+            c->timeout = real_opt("--timeout", optarg, 0.001, 86400);
+            break;
+        case OPT_TPM:
+            c->tpm = real_opt("--tpm", optarg, 1, 1e12);
+            break;
+        case OPT_UNORDERED:
+            c->unordered = true;
+            break;
+        case 'v':
+            c->verbose = true;
+            break;
+        case 'V':
+            ev_print_version();
+        default:
+            fprintf(stderr, "try 'ev-call --help'\n");
+            exit(EV_EXIT_TROUBLE);
+        }
+    }
+}
+
+static void
+validate(config *c)
+{
+    bool cmd = c->req.provider == EV_CMD;
+    if (c->req.command != NULL && !cmd)
+        ev_usage_error("--command needs --provider cmd");
+    if (cmd && (c->req.command == NULL || *c->req.command == '\0'))
+        ev_usage_error("--provider cmd needs --command");
+    if (!cmd && (c->req.model == NULL || *c->req.model == '\0'))
+        ev_usage_error("--model is required with --provider %s", ev_provider_name(c->req.provider));
+    if (c->system_text != NULL && c->system_file != NULL)
+        ev_usage_error("--system and --system-file cannot both be given");
+    if (c->no_cache && c->refresh)
+        ev_usage_error("--no-cache and --refresh cannot both be given");
+    if (cmd && (c->base_opt || c->key_env || c->key_file || c->insecure_http))
+        ev_usage_error("--base-url and the API key options do not apply to --provider cmd");
+    if (cmd && jv_object_length(jv_copy(c->req.params)) > 0)
+        ev_usage_error("--param does not apply to --provider cmd");
+    if (c->req.has_seed && c->req.provider == EV_ANTHROPIC)
+        ev_usage_error("--seed: the Anthropic API has no seed");
+    if (c->system_file != NULL)
+        c->system = read_text("system prompt file", c->system_file);
+    else if (c->system_text != NULL)
+        c->system = xstrdup(c->system_text);
+    c->req.system = c->system;
+    if (c->template_path != NULL) {
+        jv err;
+        c->tpl = ev_template_load(c->template_path, &err);
+        if (c->tpl == NULL) {
+            jv m = jv_invalid_get_msg(err);
+            ev_usage_error("%s", jv_string_value(m));
+        }
+    }
+    if (cmd) {
+        c->base = xstrdup("");
+    } else {
+        setup_endpoint(c);
+    }
+    if (c->req.provider == EV_ANTHROPIC && c->req.max_tokens < 0)
+        c->req.max_tokens = ANTHROPIC_MAX_TOKENS;
+}
+
+static void
+free_config(config *c)
+{
+    jv_free(c->req.params);
+    if (c->key != NULL)
+        explicit_bzero(c->key, strlen(c->key));
+    if (c->auth_header != NULL)
+        explicit_bzero(c->auth_header, strlen(c->auth_header));
+    free(c->key);
+    free(c->auth_header);
+    free(c->key_name);
+    free(c->system);
+    free(c->url);
+    free(c->base);
+    ev_template_free(c->tpl);
+}
+
+/* Requests. */
+
+/* build_prompt returns the messages of a record, or invalid with a message. */
+static jv
+build_prompt(const config *c, jv rec)
+{
+    jv prompt;
+    if (c->tpl != NULL) {
+        prompt = ev_template_render(c->tpl, rec);
+    } else {
+        prompt = ev_rec_input(rec);
+        if (!jv_is_valid(prompt)) {
+            jv_free(prompt);
+            return jv_invalid_with_msg(jv_string("record has no 'input' or 'messages'"));
+        }
+    }
+    if (!jv_is_valid(prompt))
+        return prompt;
+    return ev_prompt_messages(prompt);
+}
+
+static double
+estimate_tokens(const config *c, size_t body_len)
+{
+    double out = c->req.max_tokens >= 0 ? (double)c->req.max_tokens : ESTIMATE_MAX_TOKENS;
+    return ceil((double)body_len / 4.0) + out;
+}
+
+static jv
+redacted_headers(const config *c)
+{
+    jv h = jv_object();
+    for (int i = 0; c->headers[i] != NULL; i++) {
+        const char *line = c->headers[i];
+        const char *colon = strchr(line, ':');
+        const char *v = colon + 1;
+        while (*v == ' ')
+            v++;
+        if (*v == '\0')
+            continue; /* "Expect:" only removes a header */
+        jv name = jv_string_sized(line, (int)(colon - line));
+        bool secret = line == c->auth_header;
+        h = jv_object_set(h, name, jv_string(secret ? "[redacted]" : v));
+    }
+    return h;
+}
+
+/* Output. */
+
+static jv
+round_ms(double ms)
+{
+    return jv_number(round(ms * 10.0) / 10.0);
+}
+
+static jv
+call_object(const run *r, jv latency, jv in, jv out, jv cached_tok, jv finish, int attempts,
+            bool cached, int sample_no)
+{
+    const config *c = r->cfg;
+    jv o = jv_object_set(jv_object(), jv_string("provider"),
+                         jv_string(ev_provider_name(c->req.provider)));
+    o = jv_object_set(o, jv_string("model"), c->req.model ? jv_string(c->req.model) : jv_null());
+    o = jv_object_set(o, jv_string("latency_ms"), latency);
+    o = jv_object_set(o, jv_string("input_tokens"), in);
+    o = jv_object_set(o, jv_string("output_tokens"), out);
+    o = jv_object_set(o, jv_string("cached_tokens"), cached_tok);
+    o = jv_object_set(o, jv_string("finish_reason"), finish);
+    o = jv_object_set(o, jv_string("attempts"), jv_number(attempts));
+    o = jv_object_set(o, jv_string("cached"), jv_bool(cached));
+    return jv_object_set(o, jv_string("sample"), jv_number(sample_no));
+}
+
+/* numeric returns field 'key' of 'o' (borrowed) when it is a number, else null. */
+static jv
+numeric(jv o, const char *key)
+{
+    jv v = ev_get(o, key);
+    if (jv_get_kind(v) == JV_KIND_NUMBER)
+        return v;
+    jv_free(v);
+    return jv_null();
+}
+
+static jv
+string_or_null(jv o, const char *key)
+{
+    jv v = ev_get(o, key);
+    if (jv_get_kind(v) == JV_KIND_STRING)
+        return v;
+    jv_free(v);
+    return jv_null();
+}
+
+/* from_cache returns the addition for a cached answer 'entry' (consumed). */
+static jv
+from_cache(const run *r, jv entry, int sample_no)
+{
+    jv att = numeric(entry, "attempts");
+    int attempts = jv_get_kind(att) == JV_KIND_NUMBER ? (int)jv_number_value(att) : 1;
+    jv_free(att);
+    jv call = call_object(r, numeric(entry, "latency_ms"), numeric(entry, "input_tokens"),
+                          numeric(entry, "output_tokens"), numeric(entry, "cached_tokens"),
+                          string_or_null(entry, "finish_reason"), attempts, true, sample_no);
+    jv add = jv_object_set(jv_object(), jv_string("output"), ev_get(entry, "output"));
+    jv_free(entry);
+    return jv_object_set(add, jv_string("call"), call);
+}
+
+static void
+note_tokens(run *r, jv call)
+{
+    jv in = ev_get(call, "input_tokens"), out = ev_get(call, "output_tokens");
+    if (jv_get_kind(in) == JV_KIND_NUMBER)
+        r->tokens_in += jv_number_value(in);
+    if (jv_get_kind(out) == JV_KIND_NUMBER)
+        r->tokens_out += jv_number_value(out);
+    jv_free(in);
+    jv_free(out);
+}
+
+static void
+check_output(run *r)
+{
+    if (r->out_broken || !ferror(stdout))
+        return;
+    r->out_broken = true;
+    if (errno != EPIPE) /* a reader that went away is no news */
+        ev_warn("cannot write standard output: %s", strerror(errno ? errno : EIO));
+    r->status = EV_EXIT_TROUBLE;
+    if (!r->stopping) {
+        r->stopping = true;
+        r->grace_until = mono() + GRACE_SECONDS;
+        if (r->engine != NULL)
+            ev_http_stop(r->engine);
+    }
+}
+
+/* write_sample writes one output record: the case's text with 'add'
+ * (consumed) appended, or, when the case already has fields of an earlier
+ * run, the case with them replaced. */
+static void
+write_sample(run *r, const slot *s, jv add)
+{
+    if (r->out_broken) {
+        jv_free(add);
+        return;
+    }
+    if (!s->replace) {
+        ev_write_extended(stdout, s->raw, s->len, add);
+    } else {
+        jv rec = jv_parse_sized(s->raw, (int)s->len);
+        static const char *const old[] = {"output", "call", "error"};
+        for (size_t i = 0; i < sizeof(old) / sizeof(old[0]); i++)
+            rec = jv_object_delete(rec, jv_string(old[i]));
+        jv_object_foreach(add, key, val)
+        {
+            rec = jv_object_set(rec, key, val);
+        }
+        jv_free(add);
+        ev_write_record(stdout, rec);
+    }
+    r->wrote = true;
+    check_output(r);
+}
+
+static slot *
+slot_of(run *r, unsigned long seq)
+{
+    return &r->win[seq % r->wcap];
+}
+
+static void
+release(run *r, slot *s)
+{
+    for (long i = 0; i < r->cfg->repeat; i++) {
+        jv_free(s->s[i].add);
+        s->s[i].add = jv_invalid();
+        s->s[i].state = S_PENDING;
+    }
+    free(s->raw);
+    s->raw = NULL;
+    s->used = false;
+    s->ndone = 0;
+}
+
+/* flush_window writes the finished cases at the head of the window, in
+ * order; with 'all', every finished sample of every case, skipping those
+ * that never finished (at the end of an interrupted run). */
+static void
+flush_window(run *r, bool all)
+{
+    long k = r->cfg->repeat;
+    while (r->head < r->tail) {
+        slot *s = slot_of(r, r->head);
+        if (s->ndone < k && !all)
+            break;
+        for (long i = 0; i < k && !r->cfg->unordered; i++) {
+            if (s->s[i].state == S_DONE) {
+                write_sample(r, s, s->s[i].add);
+                s->s[i].add = jv_invalid();
+            }
+        }
+        release(r, s);
+        r->head++;
+    }
+}
+
+/* Finishing calls. */
+
+static void
+cache_answer(run *r, call_job *cj, jv call, jv output)
+{
+    if (r->cache == NULL) {
+        jv_free(call);
+        jv_free(output);
+        return;
+    }
+    char when[32];
+    time_t t = time(NULL);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+    jv e = jv_object_set(jv_object(), jv_string("version"), jv_number(1));
+    e = jv_object_set(e, jv_string("provider"), ev_get(call, "provider"));
+    e = jv_object_set(e, jv_string("model"), ev_get(call, "model"));
+    e = jv_object_set(e, jv_string("sample"), jv_number(cj->sample));
+    e = jv_object_set(e, jv_string("output"), output);
+    e = jv_object_set(e, jv_string("finish_reason"), ev_get(call, "finish_reason"));
+    e = jv_object_set(e, jv_string("input_tokens"), ev_get(call, "input_tokens"));
+    e = jv_object_set(e, jv_string("output_tokens"), ev_get(call, "output_tokens"));
+    e = jv_object_set(e, jv_string("cached_tokens"), ev_get(call, "cached_tokens"));
+    e = jv_object_set(e, jv_string("latency_ms"), ev_get(call, "latency_ms"));
+    e = jv_object_set(e, jv_string("attempts"), ev_get(call, "attempts"));
+    e = jv_object_set(e, jv_string("time"), jv_string(when));
+    jv_free(call);
+    jv err;
+    if (!ev_cache_put(r->cache, cj->key, e, &err)) {
+        if (!r->cache_warned)
+            ev_warn_jv(jv_invalid_get_msg(err));
+        else
+            jv_free(err);
+        r->cache_warned = true;
+    }
+}
+
+static const char *
+xfer_kind(enum ev_xfer x)
+{
+    return x == EV_XFER_TIMEOUT ? "timeout" : "network";
+}
+
+/* judge_http reads an attempt's response into the call's reply. */
+static enum ev_verdict
+judge_http(run *r, call_job *cj)
+{
+    ev_job *j = &cj->job;
+    ev_reply *rep = &cj->reply;
+    const config *c = r->cfg;
+    if (j->xfer != EV_XFER_OK) {
+        ev_reply_free(rep);
+        rep->kind = xfer_kind(j->xfer);
+        rep->message = ev_redact(jv_string(j->xfer_msg), c->key);
+        if (j->xfer == EV_XFER_FATAL) {
+            rep->outcome = EV_STOP_MISSING;
+            return EV_VERDICT_STOP;
+        }
+        rep->outcome = EV_RETRYABLE;
+        return EV_VERDICT_RETRY;
+    }
+    ev_reply_parse(c->req.provider, j->status, j->resp, j->resp_len, rep);
+    if (jv_is_valid(rep->message))
+        rep->message = ev_redact(rep->message, c->key);
+    if (rep->outcome == EV_RETRYABLE && j->should_retry == 0)
+        rep->outcome = EV_FAILED;
+    else if (rep->outcome == EV_FAILED && j->should_retry == 1)
+        rep->outcome = EV_RETRYABLE;
+    switch (rep->outcome) {
+    case EV_ANSWERED:
+    case EV_FAILED:
+        return EV_VERDICT_DONE;
+    case EV_RETRYABLE:
+        return EV_VERDICT_RETRY;
+    default:
+        return EV_VERDICT_STOP;
+    }
+}
+
+/* judge_cmd reads a command's exit: 0 is an answer, 75 (EX_TEMPFAIL) is
+ * worth a retry, anything else a failure. */
+static enum ev_verdict
+judge_cmd(run *r, call_job *cj)
+{
+    ev_job *j = &cj->job;
+    ev_reply *rep = &cj->reply;
+    (void)r;
+    ev_reply_free(rep);
+    if (j->xfer == EV_XFER_FATAL) { /* /bin/sh cannot be started */
+        rep->kind = "cmd";
+        rep->message = jv_string(j->xfer_msg);
+        rep->outcome = EV_STOP_MISSING;
+        return EV_VERDICT_STOP;
+    }
+    if (j->xfer != EV_XFER_OK && j->xfer != EV_XFER_TIMEOUT) { /* too much output */
+        rep->kind = "cmd";
+        rep->message = jv_string(j->xfer_msg);
+        return EV_VERDICT_DONE;
+    }
+    if (j->xfer == EV_XFER_TIMEOUT) {
+        rep->kind = "timeout";
+        rep->message = jv_string(j->xfer_msg);
+        return EV_VERDICT_DONE;
+    }
+    if (j->status != 0) {
+        rep->kind = "cmd";
+        rep->message = j->status > 128
+                           ? jv_string_fmt("the command was killed by signal %ld", j->status - 128)
+                           : jv_string_fmt("the command exited with status %ld", j->status);
+        rep->outcome = j->status == 75 ? EV_RETRYABLE : EV_FAILED;
+        return j->status == 75 ? EV_VERDICT_RETRY : EV_VERDICT_DONE;
+    }
+    size_t n = j->resp_len;
+    while (n > 0 && (j->resp[n - 1] == '\n' || j->resp[n - 1] == '\r'))
+        n--;
+    rep->output = jv_string_sized(j->resp, (int)n);
+    rep->outcome = EV_ANSWERED;
+    return EV_VERDICT_DONE;
+}
+
+static enum ev_verdict
+judge(void *ctx, ev_job *job)
+{
+    run *r = ctx;
+    call_job *cj = (call_job *)job;
+    enum ev_verdict v = r->cfg->req.provider == EV_CMD ? judge_cmd(r, cj) : judge_http(r, cj);
+    if (r->cfg->verbose && v != EV_VERDICT_DONE)
+        ev_warn("%s: attempt %d: %s%s%s", cj->label, job->attempts, cj->reply.kind,
+                jv_is_valid(cj->reply.message) ? ": " : "",
+                jv_is_valid(cj->reply.message) ? jv_string_value(cj->reply.message) : "");
+    return v;
+}
+
+static void
+free_call(call_job *cj)
+{
+    free(cj->followers);
+    ev_reply_free(&cj->reply);
+    free(cj->job.body);
+    for (int i = 0; cj->envs[i] != NULL; i++)
+        free(cj->envs[i]);
+    free(cj);
+}
+
+static bool
+over_max_errors(const run *r)
+{
+    const config *c = r->cfg;
+    if (!c->has_max_errors)
+        return false;
+    if (!c->max_errors_pct)
+        return (double)r->failed > c->max_errors;
+    return r->finished_calls >= 20 &&
+           (double)r->failed > c->max_errors / 100.0 * (double)r->finished_calls;
+}
+
+static void
+stop_run(run *r)
+{
+    if (r->stopping)
+        return;
+    r->stopping = true;
+    r->grace_until = mono() + GRACE_SECONDS;
+    ev_http_stop(r->engine);
+}
+
+/* note_fatal reports, once, why the run stops: no request can succeed. */
+static void
+note_fatal(run *r, call_job *cj)
+{
+    if (r->fatal)
+        return;
+    r->fatal = true;
+    r->status = EV_EXIT_TROUBLE;
+    const ev_reply *rep = &cj->reply;
+    const ev_job *j = &cj->job;
+    const char *msg = jv_is_valid(rep->message) ? jv_string_value(rep->message) : "";
+    const char *what;
+    if (r->cfg->req.provider == EV_CMD)
+        what = "cannot run the command";
+    else if (j->xfer == EV_XFER_CONNECT)
+        what = "cannot reach the server";
+    else if (j->xfer != EV_XFER_OK)
+        what = "cannot call the model";
+    else if (rep->outcome == EV_STOP_AUTH)
+        what = "the API key was refused";
+    else if (rep->outcome == EV_STOP_QUOTA)
+        what = "out of quota or over a spend limit";
+    else
+        what = "the endpoint or the model does not exist";
+    if (j->xfer == EV_XFER_OK && r->cfg->req.provider != EV_CMD)
+        ev_warn("stopping: %s (%s HTTP %ld): %s", what, ev_provider_name(r->cfg->req.provider),
+                j->status, msg);
+    else
+        ev_warn("stopping: %s: %s", what, msg);
+    stop_run(r);
+}
+
+static jv
+failure(const run *r, call_job *cj, enum ev_end end)
+{
+    const ev_job *j = &cj->job;
+    const ev_reply *rep = &cj->reply;
+    jv msg = jv_is_valid(rep->message) ? jv_copy(rep->message) : jv_string("the call failed");
+    if (end == EV_END_GAVE_UP && j->retry_after > EV_MAX_RETRY_AFTER)
+        msg = jv_string_concat(msg, jv_string_fmt(" (the server asked to wait %.0f s; a wait "
+                                                  "over %.0f s is not retried)",
+                                                  j->retry_after, EV_MAX_RETRY_AFTER));
+    bool has_status = strcmp(rep->kind, "http") == 0 || strcmp(rep->kind, "parse") == 0 ||
+                      strcmp(rep->kind, "cmd") == 0;
+    jv err = jv_object_set(jv_object(), jv_string("kind"), jv_string(rep->kind));
+    err = jv_object_set(err, jv_string("status"),
+                        has_status && j->status > 0 ? jv_number((double)j->status) : jv_null());
+    err = jv_object_set(err, jv_string("message"), msg);
+    err = jv_object_set(err, jv_string("attempts"), jv_number(j->attempts));
+    jv call = call_object(r, round_ms(j->latency_ms), jv_null(), jv_null(), jv_null(), jv_null(),
+                          j->attempts, false, cj->sample);
+    jv add = jv_object_set(jv_object(), jv_string("error"), err);
+    return jv_object_set(add, jv_string("call"), call);
+}
+
+/* The table of calls in flight. A case whose request is identical to one
+ * in flight (the same cache key) waits for its answer instead of paying for
+ * it again. */
+
+static call_job **
+pending_bucket(run *r, const char *key)
+{
+    char head[17];
+    memcpy(head, key, 16);
+    head[16] = '\0';
+    return &r->pending[strtoull(head, NULL, 16) & (r->npending - 1)];
+}
+
+static call_job *
+pending_find(run *r, const char *key)
+{
+    if (r->npending == 0)
+        return NULL;
+    call_job *cj = *pending_bucket(r, key);
+    while (cj != NULL && strcmp(cj->key, key) != 0)
+        cj = cj->next_pending;
+    return cj;
+}
+
+static void
+pending_add(run *r, call_job *cj)
+{
+    if (r->npending == 0)
+        return;
+    call_job **b = pending_bucket(r, cj->key);
+    cj->next_pending = *b;
+    *b = cj;
+}
+
+static void
+pending_remove(run *r, call_job *cj)
+{
+    if (r->npending == 0)
+        return;
+    for (call_job **p = pending_bucket(r, cj->key); *p != NULL; p = &(*p)->next_pending) {
+        if (*p == cj) {
+            *p = cj->next_pending;
+            return;
+        }
+    }
+}
+
+static void
+follow(call_job *lead, unsigned long seq, int sample_no)
+{
+    lead->followers = realloc(lead->followers, (lead->nfollowers + 1) * sizeof(follower));
+    if (lead->followers == NULL)
+        ev_die(EV_EXIT_TROUBLE, "out of memory");
+    lead->followers[lead->nfollowers++] = (follower){seq, sample_no};
+}
+
+/* finish_sample counts a sample as finished, writing it now when unordered. */
+static void
+finish_sample(run *r, slot *s, sample *smp)
+{
+    s->ndone++;
+    if (r->cfg->unordered && smp->state == S_DONE) {
+        write_sample(r, s, smp->add);
+        smp->add = jv_invalid();
+    }
+}
+
+/* settle_followers gives the samples that waited on 'cj' its result
+ * 'lead' (borrowed): an answer, marked as not paid for again, or the same
+ * failure; nothing when the call never finished. */
+static void
+settle_followers(run *r, call_job *cj, const sample *lead)
+{
+    for (size_t i = 0; i < cj->nfollowers; i++) {
+        slot *s = slot_of(r, cj->followers[i].seq);
+        sample *smp = &s->s[cj->followers[i].sample];
+        smp->state = lead->state;
+        if (lead->state == S_DONE) {
+            jv add = jv_copy(lead->add);
+            if (jv_object_has(jv_copy(add), jv_string("output"))) {
+                jv call = jv_object_set(ev_get(add, "call"), jv_string("cached"), jv_true());
+                add = jv_object_set(add, jv_string("call"), call);
+                r->answered++;
+                r->cached++;
+            } else {
+                r->failed++;
+            }
+            smp->add = add;
+        }
+        finish_sample(r, s, smp);
+    }
+}
+
+static void
+done(void *ctx, ev_job *job, enum ev_end end)
+{
+    run *r = ctx;
+    call_job *cj = (call_job *)job;
+    slot *s = slot_of(r, cj->seq);
+    sample *smp = &s->s[cj->sample];
+    ev_reply *rep = &cj->reply;
+
+    smp->state = S_CANCELLED;
+    if (end == EV_END_STOP) {
+        note_fatal(r, cj);
+    } else if (end == EV_END_CANCELLED) {
+        /* Not finished: not written, and called again by the next run. */
+    } else if (rep->outcome == EV_ANSWERED) {
+        jv call = call_object(r, round_ms(job->latency_ms), jv_copy(rep->input_tokens),
+                              jv_copy(rep->output_tokens), jv_copy(rep->cached_tokens),
+                              jv_copy(rep->finish_reason), job->attempts, false, cj->sample);
+        note_tokens(r, call);
+        cache_answer(r, cj, jv_copy(call), jv_copy(rep->output));
+        jv add = jv_object_set(jv_object(), jv_string("output"), jv_copy(rep->output));
+        smp->add = jv_object_set(add, jv_string("call"), call);
+        smp->state = S_DONE;
+        r->answered++;
+        r->finished_calls++;
+    } else if (end == EV_END_GAVE_UP && job->xfer == EV_XFER_CONNECT && r->answered == 0) {
+        /* Not one answer yet, and the server cannot be reached even after
+         * the retries: it is down or the URL is wrong, for every case. */
+        note_fatal(r, cj);
+    } else {
+        smp->add = failure(r, cj, end);
+        smp->state = S_DONE;
+        r->failed++;
+        r->finished_calls++;
+        if (!r->max_errors_hit && over_max_errors(r)) {
+            r->max_errors_hit = true;
+            ev_warn("stopping: %lu of %lu calls failed, more than --max-errors allows", r->failed,
+                    r->finished_calls);
+            stop_run(r);
+        }
+    }
+    pending_remove(r, cj);
+    settle_followers(r, cj, smp);
+    finish_sample(r, s, smp);
+    free_call(cj);
+}
+
+/* Reading records, in a thread of their own so that a slow producer upstream
+ * never stalls the calls in flight. */
+
+static void *
+reader_main(void *arg)
+{
+    reader *rd = arg;
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
+    sigemptyset(&set);
+    sigaddset(&set, SIGUSR1);
+    pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+    for (;;) {
+        pthread_mutex_lock(&rd->mu);
+        while (rd->count == QUEUE_CAP && !rd->stop)
+            pthread_cond_wait(&rd->space, &rd->mu);
+        bool stop = rd->stop;
+        pthread_mutex_unlock(&rd->mu);
+        if (stop)
+            break;
+        item it = {.rec = jv_invalid()};
+        it.rc = ev_reader_next(&rd->r, &it.rec);
+        if (it.rc == EV_READ_OK) {
+            size_t len;
+            const char *raw = ev_reader_raw(&rd->r, &len);
+            it.raw = malloc(len + 1);
+            if (it.raw == NULL)
+                abort(); /* out of memory */
+            memcpy(it.raw, raw, len + 1);
+            it.len = len;
+            it.name = rd->r.name;
+            it.line = rd->r.line;
+        }
+        pthread_mutex_lock(&rd->mu);
+        if (rd->stop) {
+            pthread_mutex_unlock(&rd->mu);
+            jv_free(it.rec);
+            free(it.raw);
+            break;
+        }
+        bool was_empty = rd->count == 0;
+        rd->q[(rd->head + rd->count) % QUEUE_CAP] = it;
+        rd->count++;
+        pthread_mutex_unlock(&rd->mu);
+        if (was_empty)
+            ev_http_wakeup(rd->engine);
+        if (it.rc == EV_READ_EOF)
+            break;
+    }
+    pthread_mutex_lock(&rd->mu);
+    rd->finished = true;
+    pthread_mutex_unlock(&rd->mu);
+    return NULL;
+}
+
+static bool
+reader_pop(reader *rd, item *it)
+{
+    pthread_mutex_lock(&rd->mu);
+    bool got = rd->count > 0;
+    if (got) {
+        *it = rd->q[rd->head];
+        rd->head = (rd->head + 1) % QUEUE_CAP;
+        rd->count--;
+        pthread_cond_signal(&rd->space);
+    }
+    pthread_mutex_unlock(&rd->mu);
+    return got;
+}
+
+static bool
+reader_has_items(reader *rd)
+{
+    pthread_mutex_lock(&rd->mu);
+    bool yes = rd->count > 0;
+    pthread_mutex_unlock(&rd->mu);
+    return yes;
+}
+
+static void
+reader_start(reader *rd, char **paths, int n, ev_http *engine)
+{
+    pthread_mutex_init(&rd->mu, NULL);
+    pthread_cond_init(&rd->space, NULL);
+    ev_reader_init(&rd->r, paths, n, NULL);
+    rd->engine = engine;
+    int rc = pthread_create(&rd->tid, NULL, reader_main, rd);
+    if (rc != 0)
+        ev_die(EV_EXIT_TROUBLE, "cannot start a thread: %s", strerror(rc));
+    rd->started = true;
+}
+
+static void
+reader_stop(reader *rd)
+{
+    if (!rd->started)
+        return;
+    pthread_mutex_lock(&rd->mu);
+    rd->stop = true;
+    pthread_cond_broadcast(&rd->space);
+    pthread_mutex_unlock(&rd->mu);
+    for (;;) {
+        pthread_mutex_lock(&rd->mu);
+        bool fin = rd->finished;
+        pthread_mutex_unlock(&rd->mu);
+        if (fin)
+            break;
+        /* Interrupt a read blocked on a pipe or terminal. */
+        pthread_kill(rd->tid, SIGUSR1);
+        nanosleep(&(struct timespec){0, 2000000}, NULL);
+    }
+    pthread_join(rd->tid, NULL);
+    while (rd->count > 0) {
+        item *it = &rd->q[rd->head];
+        jv_free(it->rec);
+        free(it->raw);
+        rd->head = (rd->head + 1) % QUEUE_CAP;
+        rd->count--;
+    }
+    ev_reader_free(&rd->r);
+    pthread_cond_destroy(&rd->space);
+    pthread_mutex_destroy(&rd->mu);
+}
+
+/* Turning records into calls. */
+
+static bool
+has_old_fields(jv rec)
+{
+    static const char *const names[] = {"output", "call", "error"};
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+        if (jv_object_has(jv_copy(rec), jv_string(names[i])))
+            return true;
+    return false;
+}
+
+/* make_label names a case in log lines: its id, or its position. */
+static void
+make_label(char *buf, size_t size, jv rec, const char *name, unsigned long line, int sample_no)
+{
+    jv id = ev_get(rec, "id");
+    int n;
+    if (jv_get_kind(id) == JV_KIND_STRING)
+        n = snprintf(buf, size, "'%.60s'", jv_string_value(id));
+    else if (jv_get_kind(id) == JV_KIND_NUMBER)
+        n = snprintf(buf, size, "'%.17g'", jv_number_value(id));
+    else
+        n = snprintf(buf, size, "%.60s:%lu", name, line);
+    jv_free(id);
+    if (sample_no > 0 && n > 0 && (size_t)n < size)
+        snprintf(buf + n, size - (size_t)n, " sample %d", sample_no);
+}
+
+/* stdin_of returns the standard input of a cmd call: the prompt and a
+ * newline, from the body (borrowed). */
+static char *
+stdin_of(jv body, size_t *len)
+{
+    jv in = ev_get(body, "input");
+    const char *s = jv_string_value(in);
+    size_t n = strlen(s);
+    char *p = malloc(n + 2);
+    if (p == NULL)
+        ev_die(EV_EXIT_TROUBLE, "out of memory");
+    memcpy(p, s, n);
+    p[n] = '\n';
+    p[n + 1] = '\0';
+    *len = n + 1;
+    jv_free(in);
+    return p;
+}
+
+static char *
+env_entry(const char *name, const char *value)
+{
+    jv e = jv_string_fmt("%s=%s", name, value);
+    char *s = xstrdup(jv_string_value(e));
+    jv_free(e);
+    return s;
+}
+
+static void
+set_cmd_env(call_job *cj, const config *c, jv rec)
+{
+    int n = 0;
+    jv id = ev_rec_id(rec);
+    if (jv_is_valid(id))
+        cj->envs[n++] = env_entry("EV_ID", jv_string_value(id));
+    jv_free(id);
+    char num[24];
+    snprintf(num, sizeof(num), "%d", cj->sample);
+    cj->envs[n++] = env_entry("EV_SAMPLE", num);
+    if (c->req.model != NULL)
+        cj->envs[n++] = env_entry("EV_MODEL", c->req.model);
+    if (c->system != NULL)
+        cj->envs[n++] = env_entry("EV_SYSTEM", c->system);
+    cj->envs[n] = NULL;
+    cj->job.env = cj->envs;
+}
+
+static void
+submit_call(run *r, jv rec, jv body, const char *text, size_t len, unsigned long seq, int sample_no,
+            const char *key, const item *it)
+{
+    const config *c = r->cfg;
+    call_job *cj = xcalloc(1, sizeof(*cj));
+    cj->seq = seq;
+    cj->sample = sample_no;
+    memcpy(cj->key, key, sizeof(cj->key));
+    ev_reply_init(&cj->reply);
+    make_label(cj->label, sizeof(cj->label), rec, it->name, it->line, sample_no);
+    cj->job.label = cj->label;
+    cj->job.user = cj;
+    if (c->req.provider == EV_CMD) {
+        cj->job.body = stdin_of(body, &cj->job.len);
+        set_cmd_env(cj, c, rec);
+    } else {
+        cj->job.body = malloc(len + 1);
+        if (cj->job.body == NULL)
+            ev_die(EV_EXIT_TROUBLE, "out of memory");
+        memcpy(cj->job.body, text, len + 1);
+        cj->job.len = len;
+    }
+    cj->job.cost = estimate_tokens(c, len);
+    pending_add(r, cj);
+    ev_http_submit(r->engine, &cj->job);
+}
+
+/* process_record puts a case in the window: each sample is answered from
+ * the cache or submitted. A record that cannot make a prompt is reported. */
+static void
+process_record(run *r, item *it)
+{
+    const config *c = r->cfg;
+    jv rec = it->rec;
+    jv msgs = build_prompt(c, rec);
+    jv body0 = jv_is_valid(msgs) ? ev_request_body(&c->req, jv_copy(msgs), 0) : jv_copy(msgs);
+    if (!jv_is_valid(body0)) {
+        jv m = jv_invalid_get_msg(body0);
+        ev_warn("%s:%lu: %s", it->name, it->line,
+                jv_get_kind(m) == JV_KIND_STRING ? jv_string_value(m) : "cannot build a prompt");
+        jv_free(m);
+        jv_free(msgs);
+        jv_free(rec);
+        free(it->raw);
+        r->status = EV_EXIT_TROUBLE;
+        return;
+    }
+    unsigned long seq = r->tail++;
+    slot *s = slot_of(r, seq);
+    s->raw = it->raw;
+    s->len = it->len;
+    s->replace = has_old_fields(rec);
+    s->used = true;
+    s->ndone = 0;
+    const char *provider = ev_provider_name(c->req.provider);
+    for (int k = 0; k < c->repeat; k++) {
+        jv body = k == 0 ? body0 : ev_request_body(&c->req, jv_copy(msgs), k);
+        jv text = jv_dump_string(jv_copy(body), 0);
+        const char *t = jv_string_value(text);
+        size_t len = strlen(t);
+        char key[EV_CACHE_KEY_LEN + 1];
+        ev_cache_key(provider, c->base, k, t, len, key);
+        jv entry = r->cache != NULL && !c->refresh ? ev_cache_get(r->cache, key) : jv_invalid();
+        call_job *lead;
+        if (jv_is_valid(entry)) {
+            sample *smp = &s->s[k];
+            smp->add = from_cache(r, entry, k);
+            smp->state = S_DONE;
+            r->cached++;
+            r->answered++;
+            finish_sample(r, s, smp);
+        } else if ((lead = pending_find(r, key)) != NULL) {
+            jv_free(entry);
+            follow(lead, seq, k);
+        } else {
+            jv_free(entry);
+            submit_call(r, rec, body, t, len, seq, k, key, it);
+        }
+        jv_free(text);
+        jv_free(body);
+    }
+    jv_free(msgs);
+    jv_free(rec);
+}
+
+/* Progress and summary. */
+
+static void
+human(char *buf, size_t size, double n)
+{
+    if (n >= 1e6)
+        snprintf(buf, size, "%.1fM", n / 1e6);
+    else if (n >= 1e4)
+        snprintf(buf, size, "%.1fk", n / 1e3);
+    else
+        snprintf(buf, size, "%.0f", n);
+}
+
+static void
+duration(char *buf, size_t size, double s)
+{
+    long t = lround(s);
+    if (t >= 3600)
+        snprintf(buf, size, "%ldh%02ldm", t / 3600, t / 60 % 60);
+    else if (t >= 60)
+        snprintf(buf, size, "%ldm%02lds", t / 60, t % 60);
+    else
+        snprintf(buf, size, "%lds", t);
+}
+
+static void
+draw_progress(run *r, bool force)
+{
+    if (!r->progress)
+        return;
+    double now = mono();
+    if (!force && now - r->last_draw < 0.25)
+        return;
+    r->last_draw = now;
+    ev_http_stats st;
+    ev_http_get_stats(r->engine, &st);
+    unsigned long done_calls = r->answered + r->failed;
+    unsigned long total = r->total_cases * (unsigned long)r->cfg->repeat;
+    double elapsed = now - r->started, rate = elapsed > 0 ? done_calls / elapsed : 0;
+    char line[256], a[16], b[16], eta[48] = "";
+    int n;
+    if (total >= done_calls && total > 0) {
+        if (rate > 0 && done_calls > 0) {
+            char d[32];
+            duration(d, sizeof(d), (double)(total - done_calls) / rate);
+            snprintf(eta, sizeof(eta), " ETA %s", d);
+        }
+        n = snprintf(line, sizeof(line), "%lu/%lu (%.0f%%) %.1f/s%s", done_calls, total,
+                     100.0 * (double)done_calls / (double)total, rate, eta);
+    } else {
+        n = snprintf(line, sizeof(line), "%lu done %.1f/s", done_calls, rate);
+    }
+    human(a, sizeof(a), r->tokens_in);
+    human(b, sizeof(b), r->tokens_out);
+    n += snprintf(line + n, sizeof(line) - (size_t)n,
+                  " | %d in flight, %lu retries, %lu failed, %lu cached | tokens %s in %s out",
+                  st.in_flight, st.retries, r->failed, r->cached, a, b);
+    if (st.paused > 0 && (size_t)n < sizeof(line))
+        snprintf(line + n, sizeof(line) - (size_t)n, " | rate limited %.0fs", ceil(st.paused));
+    struct winsize ws;
+    int width = ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 20 ? ws.ws_col : 80;
+    fprintf(stderr, "\rev-call: %.*s\033[K", width - 10, line);
+    fflush(stderr);
+    r->drew = true;
+}
+
+static void
+clear_progress(run *r)
+{
+    if (r->drew)
+        fputs("\r\033[K", stderr);
+    r->drew = false;
+}
+
+static void
+summary(run *r)
+{
+    ev_http_stats st;
+    ev_http_get_stats(r->engine, &st);
+    unsigned long calls = r->answered + r->failed;
+    ev_warn("%lu call%s: %lu answered (%lu from the cache), %lu failed; %lu request%s, %lu "
+            "retr%s, %lu rate limited; tokens %.0f in, %.0f out; %.1f s",
+            calls, calls == 1 ? "" : "s", r->answered, r->cached, r->failed, st.attempts,
+            st.attempts == 1 ? "" : "s", st.retries, st.retries == 1 ? "y" : "ies", st.rate_limited,
+            r->tokens_in, r->tokens_out, mono() - r->started);
+    if (r->interrupted)
+        ev_warn("interrupted: the answers received are cached; run again to finish");
+}
+
+/* count_lines counts the lines of the operands when all are regular files,
+ * for the progress total; 0 when unknown. */
+static unsigned long
+count_lines(char **paths, int n)
+{
+    unsigned long lines = 0;
+    static char buf[1 << 16];
+    for (int i = 0; i < (n > 0 ? n : 1); i++) {
+        const char *p = n > 0 ? paths[i] : "-";
+        int fd = strcmp(p, "-") == 0 ? STDIN_FILENO : open(p, O_RDONLY | O_CLOEXEC);
+        struct stat st;
+        if (fd < 0)
+            continue;
+        bool regular = fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
+        off_t off = 0;
+        ssize_t got;
+        char last = '\n';
+        while (regular && (got = pread(fd, buf, sizeof(buf), off)) > 0) {
+            for (char *q = buf; (q = memchr(q, '\n', (size_t)(buf + got - q))) != NULL; q++)
+                lines++;
+            last = buf[got - 1];
+            off += got;
+        }
+        lines += last != '\n';
+        if (fd != STDIN_FILENO)
+            close(fd);
+        if (!regular)
+            return 0;
+    }
+    return lines;
+}
+
+/* The run. */
+
+static void
+log_line(void *ctx, const char *line)
+{
+    (void)ctx;
+    ev_warn("%s", line);
+}
+
+static void
+call_all(run *r, reader *rd)
+{
+    for (;;) {
+        while (!r->stopping && !r->input_done && r->tail - r->head < r->wcap) {
+            item it;
+            if (!reader_pop(rd, &it))
+                break;
+            if (it.rc == EV_READ_EOF) {
+                r->input_done = true;
+            } else if (it.rc == EV_READ_BAD) {
+                ev_warn_jv(it.rec);
+                r->status = EV_EXIT_TROUBLE;
+            } else {
+                process_record(r, &it);
+            }
+        }
+        flush_window(r, false);
+        if (signals_seen > 0 && !r->interrupted) {
+            r->interrupted = true;
+            stop_run(r);
+        }
+        if ((r->input_done || r->stopping) && ev_http_pending(r->engine) == 0)
+            break;
+        double now = mono();
+        if (r->stopping && now >= r->grace_until) {
+            ev_http_abort(r->engine);
+            continue;
+        }
+        long wait = r->progress ? 250 : 1000;
+        if (!r->stopping && !r->input_done && r->tail - r->head < r->wcap && reader_has_items(rd))
+            wait = 0; /* the window has room again for what is already read */
+        if (r->stopping && (r->grace_until - now) * 1000 < wait)
+            wait = (long)ceil((r->grace_until - now) * 1000);
+        if (r->wrote && !r->out_broken) {
+            fflush(stdout);
+            check_output(r);
+            r->wrote = false;
+        }
+        if (ev_http_run(r->engine, wait) < 0) {
+            ev_warn("cannot wait for the network: %s", strerror(errno));
+            r->status = EV_EXIT_TROUBLE;
+            ev_http_abort(r->engine);
+        }
+        drain_wake_pipe();
+        draw_progress(r, false);
+    }
+    flush_window(r, true);
+}
+
+static int
+exit_status(const run *r)
+{
+    if (r->interrupted)
+        return EV_EXIT_INTR;
+    if (r->status != EV_EXIT_OK)
+        return r->status;
+    if (r->failed > 0 || r->max_errors_hit)
+        return EV_EXIT_CALLS;
+    return EV_EXIT_OK;
+}
+
+/* dry_run prints each request that would be sent, and sends nothing. */
+static int
+dry_run(const config *c, ev_cache *cache, char **paths, int n)
+{
+    ev_reader rd;
+    jv rec;
+    int rc, status = EV_EXIT_OK;
+    jv headers = c->req.provider == EV_CMD ? jv_null() : redacted_headers(c);
+    ev_reader_init(&rd, paths, n, stdout);
+    while ((rc = ev_reader_next(&rd, &rec)) != EV_READ_EOF) {
+        if (rc == EV_READ_BAD) {
+            ev_warn_jv(rec);
+            status = EV_EXIT_TROUBLE;
+            continue;
+        }
+        jv msgs = build_prompt(c, rec);
+        for (long k = 0; k < c->repeat; k++) {
+            jv body =
+                jv_is_valid(msgs) ? ev_request_body(&c->req, jv_copy(msgs), (int)k) : jv_copy(msgs);
+            if (!jv_is_valid(body)) {
+                jv m = jv_invalid_get_msg(body);
+                jv where = ev_reader_where(&rd);
+                ev_warn("%s: %s", jv_string_value(where),
+                        jv_get_kind(m) == JV_KIND_STRING ? jv_string_value(m)
+                                                         : "cannot build a prompt");
+                jv_free(where);
+                jv_free(m);
+                status = EV_EXIT_TROUBLE;
+                break;
+            }
+            jv text = jv_dump_string(jv_copy(body), 0);
+            char key[EV_CACHE_KEY_LEN + 1];
+            ev_cache_key(ev_provider_name(c->req.provider), c->base, (int)k, jv_string_value(text),
+                         strlen(jv_string_value(text)), key);
+            jv_free(text);
+            jv id = ev_rec_id(rec);
+            jv o = jv_object_set(jv_object(), jv_string("id"),
+                                 jv_is_valid(id) ? id : (jv_free(id), jv_null()));
+            o = jv_object_set(o, jv_string("sample"), jv_number((double)k));
+            if (c->req.provider == EV_CMD) {
+                size_t len;
+                char *in = stdin_of(body, &len);
+                o = jv_object_set(o, jv_string("command"), jv_string(c->req.command));
+                o = jv_object_set(o, jv_string("stdin"), jv_string_sized(in, (int)len));
+                free(in);
+                jv_free(body);
+            } else {
+                o = jv_object_set(o, jv_string("url"), jv_string(c->url));
+                o = jv_object_set(o, jv_string("headers"), jv_copy(headers));
+                o = jv_object_set(o, jv_string("body"), body);
+            }
+            o = jv_object_set(o, jv_string("cache_key"), jv_string(key));
+            o = jv_object_set(o, jv_string("cached"),
+                              jv_bool(cache != NULL && !c->refresh && ev_cache_has(cache, key)));
+            if (ev_write_record(stdout, o) != 0)
+                break;
+        }
+        jv_free(msgs);
+        jv_free(rec);
+        if (ferror(stdout))
+            break;
+        if (signals_seen > 0) {
+            status = EV_EXIT_INTR;
+            break;
+        }
+    }
+    ev_reader_free(&rd);
+    jv_free(headers);
+    return status;
+}
+
+static ev_cache *
+open_cache(const config *c)
+{
+    if (c->no_cache)
+        return NULL;
+    jv dir = c->cache_dir_opt ? jv_string(c->cache_dir_opt) : ev_cache_default_dir();
+    if (!jv_is_valid(dir)) {
+        ev_warn_jv(dir);
+        ev_warn("answers will not be cached");
+        return NULL;
+    }
+    jv err;
+    ev_cache *cache = ev_cache_open(jv_string_value(dir), &err);
+    jv_free(dir);
+    if (cache == NULL) {
+        ev_warn_jv(err);
+        ev_warn("answers will not be cached");
+    }
+    return cache;
+}
+
+/* call_cases runs the calls for every case of the operands and returns the
+ * exit status, before standard output is closed. */
+static int
+call_cases(config *c, ev_cache *cache, char **paths, int npaths, bool *out_broken)
+{
+    run r = {.cfg = c, .cache = cache, .started = mono()};
+    long window = 4 * c->jobs + 64;
+    r.wcap = (size_t)(window / c->repeat > 2 ? window / c->repeat : 2);
+    r.win = xcalloc(r.wcap, sizeof(*r.win));
+    for (size_t i = 0; i < r.wcap; i++) {
+        r.win[i].s = xcalloc((size_t)c->repeat, sizeof(sample));
+        for (long k = 0; k < c->repeat; k++)
+            r.win[i].s[k].add = jv_invalid();
+    }
+    if (cache != NULL) {
+        r.npending = 64;
+        while (r.npending < 2 * r.wcap * (size_t)c->repeat)
+            r.npending *= 2;
+        r.pending = xcalloc(r.npending, sizeof(*r.pending));
+    }
+    r.progress = !c->quiet && !c->verbose && isatty(STDERR_FILENO);
+    if (r.progress)
+        r.total_cases = count_lines(paths, npaths);
+
+    bool cmd = c->req.provider == EV_CMD;
+    ev_http_config hc = {
+        .url = cmd ? NULL : c->url,
+        .headers = cmd ? NULL : c->headers,
+        .command = c->req.command,
+        .user_agent = "ev-call/" EV_VERSION,
+        .jobs = (int)c->jobs,
+        .retries = (int)c->retries,
+        .timeout_ms = lround(c->timeout * 1000),
+        .connect_timeout_ms = lround(c->connect_timeout * 1000),
+        .rpm = c->rpm,
+        .tpm = c->tpm,
+        .rate_margin = RATE_MARGIN,
+        .wake_fd = wake_pipe[0],
+        .verbose = c->verbose,
+        .seed = (long)getpid() ^ (long)time(NULL),
+        .judge = judge,
+        .done = done,
+        .log = log_line,
+        .ctx = &r,
+    };
+    jv err;
+    r.engine = ev_http_new(&hc, &err);
+    if (r.engine == NULL) {
+        jv m = jv_invalid_get_msg(err);
+        ev_die(EV_EXIT_TROUBLE, "%s", jv_string_value(m));
+    }
+    reader rd = {0};
+    reader_start(&rd, paths, npaths, r.engine);
+    call_all(&r, &rd);
+    reader_stop(&rd);
+    clear_progress(&r);
+    if (!c->quiet)
+        summary(&r);
+    ev_http_free(r.engine);
+    for (size_t i = 0; i < r.wcap; i++) {
+        if (r.win[i].used)
+            release(&r, &r.win[i]);
+        free(r.win[i].s);
+    }
+    free(r.win);
+    free(r.pending);
+    *out_broken = r.out_broken;
+    return exit_status(&r);
+}
+
+int
+main(int argc, char **argv)
+{
+    config c = {0};
+    parse_options(&c, argc, argv);
+    validate(&c);
+
+    ev_output_setup();
+    if (!ev_http_global_init())
+        ev_die(EV_EXIT_TROUBLE, "cannot start libcurl");
+    setup_signals();
+    ev_cache *cache = open_cache(&c);
+    bool out_broken = false;
+    int status = c.dry_run ? dry_run(&c, cache, argv + optind, argc - optind)
+                           : call_cases(&c, cache, argv + optind, argc - optind, &out_broken);
+    if (out_broken)
+        fclose(stdout); /* already reported, or a reader that went away */
+    else if (ev_close_stdout() != EV_EXIT_OK && status != EV_EXIT_INTR)
+        status = EV_EXIT_TROUBLE;
+
+    ev_cache_close(cache);
+    free_config(&c);
+    ev_http_global_cleanup();
+    close(wake_pipe[0]);
+    close(wake_pipe[1]);
+    return status;
+}

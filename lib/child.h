@@ -1,0 +1,71 @@
+/*
+ * child.h: a local command run once, fed and read without blocking, so
+ * many can run at once beside network transfers in one poll loop.
+ *
+ * Ownership: returned jv values belong to the caller.
+ *
+ * The command runs with /bin/sh -c in a process group of its own, so a
+ * Ctrl-C at the terminal reaches ev-call alone, which decides whether the
+ * command's work is still wanted; ev_child_kill ends the whole group. Its
+ * standard input is the given bytes, then end of file; its standard output
+ * is collected; its standard error is ours. The input never appears on the
+ * command line. SIGPIPE, SIGINT and SIGTERM are reset to their defaults in
+ * the child.
+ */
+#ifndef EV_CHILD_H
+#define EV_CHILD_H
+
+#include <poll.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include <jv.h>
+
+/* The most a command may write before it is killed. */
+#define EV_CHILD_MAX_OUTPUT (64L * 1024 * 1024)
+
+typedef struct ev_child ev_child;
+
+/* ev_child_start runs 'command' with the 'len' bytes at 'input' (borrowed;
+ * they must outlive the child's reading of them) on its standard input, and
+ * 'env', a NULL-terminated list of "NAME=value" strings (may be NULL),
+ * added to the environment. On failure it returns NULL and sets '*err' to
+ * an invalid with a message. */
+ev_child *ev_child_start(const char *command, const char *input, size_t len, char *const *env,
+                         jv *err);
+
+/* ev_child_pollfds fills at most two pollfds with what the child waits on
+ * and returns how many. None means it has closed its output and only its
+ * exit remains to be collected: call ev_child_step again soon. */
+int ev_child_pollfds(const ev_child *c, struct pollfd *fds);
+
+/* ev_child_step writes and reads what it can without blocking, and
+ * collects the exit once output has ended. Returns true when the child has
+ * exited and its output is complete. */
+bool ev_child_step(ev_child *c);
+
+/* ev_child_status is the exit status, or 128 + the signal that ended it. */
+int ev_child_status(const ev_child *c);
+
+/* ev_child_output returns the collected output, NUL-terminated; '*len'
+ * gets its length. ev_child_overflowed says whether the command wrote more
+ * than EV_CHILD_MAX_OUTPUT and was killed for it. */
+const char *ev_child_output(const ev_child *c, size_t *len);
+bool ev_child_overflowed(const ev_child *c);
+
+/* ev_child_pid is the child's process id, which is also its group's. */
+pid_t ev_child_pid(const ev_child *c);
+
+/* ev_child_kill sends SIGKILL to the child's process group. */
+void ev_child_kill(ev_child *c);
+
+/* ev_child_kill_all sends SIGKILL to the group of every child still
+ * running. It is async-signal-safe, for a signal handler that exits. */
+void ev_child_kill_all(void);
+
+/* ev_child_free kills the child's group if it is still running, collects
+ * its exit and frees 'c'. NULL is allowed. */
+void ev_child_free(ev_child *c);
+
+#endif
