@@ -49,6 +49,13 @@ $(O)/obj/%.o: %.c
 	@mkdir -p $(@D)
 	$(CC) $(STD) $(WARN) $(CFLAGS) -Ilib -MMD -MP -c -o $@ $<
 
+# The price table's installed path is compiled in: rebuild what uses it when
+# DATADIR changes, as after 'make install PREFIX=...'.
+$(O)/datadir: FORCE
+	@mkdir -p $(@D)
+	@echo '$(DATADIR)' | cmp -s - $@ || echo '$(DATADIR)' > $@
+$(O)/obj/lib/price.o: $(O)/datadir
+
 $(O)/libev.a: $(LIBOBJ)
 	@rm -f $@
 	$(AR) rcs $@ $^
@@ -90,7 +97,7 @@ install: all
 clean:
 	rm -rf bin
 
-.PHONY: all units check demo bench deps lint install clean
+.PHONY: all units check demo bench deps lint install clean FORCE
 .SECONDARY:
 
 -include $(shell find bin -name '*.d' 2>/dev/null)

@@ -645,12 +645,12 @@ readable(const char *path)
     return access(path, R_OK) == 0;
 }
 
-/* try_data returns 'dir'/data/prices.jsonl when it is readable; otherwise
- * it adds that path to the list '*tried' and returns invalid. */
+/* try_data returns 'dir'/'rel' when it is readable; otherwise it adds that
+ * path to the list '*tried' and returns invalid. */
 static jv
-try_data(const char *dir, jv *tried)
+try_data(const char *dir, const char *rel, jv *tried)
 {
-    jv p = jv_string_fmt("%s/data/prices.jsonl", dir);
+    jv p = jv_string_fmt("%s/%s", dir, rel);
     if (readable(jv_string_value(p)))
         return p;
     jv more = jv_string_fmt("%s, '%s'", jv_string_value(*tried), jv_string_value(p));
@@ -660,52 +660,59 @@ try_data(const char *dir, jv *tried)
     return jv_invalid();
 }
 
-/* beside_program returns data/prices.jsonl of the source tree the running
- * program was built in: the parent of its directory (bin/ev-cost), or the
- * grandparent when that parent is bin (a build variant such as
- * bin/san/ev-cost). */
-static jv
-beside_program(jv *tried)
+/* program_parent sets 'dir' to the parent of the running program's
+ * directory: the prefix of an installed tree, or the source tree of bin/. */
+static bool
+program_parent(char *dir, size_t size)
 {
-    char exe[PATH_MAX];
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+    ssize_t n = readlink("/proc/self/exe", dir, size - 1);
     if (n <= 0)
-        return jv_invalid();
-    exe[n] = '\0';
-    char *cut;
+        return false;
+    dir[n] = '\0';
     for (int i = 0; i < 2; i++) { /* the program, then its directory */
-        if ((cut = strrchr(exe, '/')) == NULL || cut == exe)
-            return jv_invalid();
+        char *cut = strrchr(dir, '/');
+        if (cut == NULL || cut == dir)
+            return false;
         *cut = '\0';
     }
-    jv p = try_data(exe, tried);
-    if (jv_is_valid(p))
-        return p;
-    jv_free(p);
-    cut = strrchr(exe, '/');
-    if (cut == NULL || cut == exe || strcmp(cut + 1, "bin") != 0)
-        return jv_invalid();
-    *cut = '\0';
-    return try_data(exe, tried);
+    return true;
 }
 
+/* ev_prices_locate looks, in order, at $EV_PRICES; at share/ev/prices.jsonl
+ * beside the program's bin directory, so that a moved or staged install uses
+ * the table installed with it; at the compiled-in EV_DATADIR; and at the
+ * source tree's data/prices.jsonl, for bin/ev-cost and bin/san/ev-cost. */
 jv
 ev_prices_locate(void)
 {
     const char *env = getenv("EV_PRICES");
     if (env != NULL && *env != '\0')
         return jv_string(env);
-    jv installed = jv_string(EV_DATADIR "/prices.jsonl");
-    if (readable(jv_string_value(installed)))
-        return installed;
-    jv tried = jv_string_fmt("'%s'", jv_string_value(installed));
-    jv_free(installed);
-    jv p = beside_program(&tried);
+    char dir[PATH_MAX];
+    bool have = program_parent(dir, sizeof(dir));
+    jv tried = jv_string("");
+    jv p = have ? try_data(dir, "share/ev/prices.jsonl", &tried) : jv_invalid();
+    if (!jv_is_valid(p)) {
+        jv_free(p);
+        p = try_data(EV_DATADIR, "prices.jsonl", &tried);
+    }
+    if (!jv_is_valid(p) && have) {
+        jv_free(p);
+        p = try_data(dir, "data/prices.jsonl", &tried);
+        char *cut = strrchr(dir, '/');
+        if (!jv_is_valid(p) && cut != NULL && cut != dir && strcmp(cut + 1, "bin") == 0) {
+            jv_free(p);
+            *cut = '\0';
+            p = try_data(dir, "data/prices.jsonl", &tried);
+        }
+    }
     if (jv_is_valid(p)) {
         jv_free(tried);
         return p;
     }
-    jv msg = jv_string_fmt("no price table found (looked in %s)", jv_string_value(tried));
+    jv_free(p);
+    const char *list = jv_string_value(tried);
+    jv msg = jv_string_fmt("no price table found (looked in %s)", list[0] ? list + 2 : "no place");
     jv_free(tried);
     return jv_invalid_with_msg(msg);
 }
