@@ -9,6 +9,12 @@
  * Every choice is a hash of the seed and the request, never of timing, so a
  * run reproduces whatever the client's concurrency. GET /stats says what the
  * server saw.
+ *
+ * It also serves OpenAI's files and fine-tuning jobs endpoints, a
+ * SIMULATION (lib/finetune.h): a job trains nothing, and the model it makes
+ * answers with an accuracy per tag that grows with the examples of that tag
+ * it was tuned on (lib/learner.h), so the whole tune-and-evaluate cycle can
+ * be run and tested offline.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -33,11 +39,14 @@
 #include "cli.h"
 #include "diag.h"
 #include "ev.h"
+#include "finetune.h"
 #include "hash.h"
 #include "jsonl.h"
+#include "learner.h"
 #include "mock.h"
 #include "mockwire.h"
 #include "record.h"
+#include "tune.h"
 
 /* Anthropic's documented request limit for standard endpoints. */
 #define MAX_BODY (32L * 1024 * 1024)
@@ -80,10 +89,19 @@ enum outcome {
     NOUTCOMES,
 };
 
-enum path { P_V1_CHAT, P_CHAT, P_V1_MESSAGES, P_MESSAGES, P_OTHER, NPATHS };
+/* The fine-tuning paths count under the endpoint they belong to, with or
+ * without /v1 and whatever follows: /v1/fine_tuning/jobs/ID/events counts
+ * as /v1/fine_tuning/jobs. */
+enum path { P_V1_CHAT, P_CHAT, P_V1_MESSAGES, P_MESSAGES, P_FILES, P_JOBS, P_OTHER, NPATHS };
 
 static const char *const path_names[NPATHS] = {
-    "/v1/chat/completions", "/chat/completions", "/v1/messages", "/messages", "other",
+    "/v1/chat/completions",
+    "/chat/completions",
+    "/v1/messages",
+    "/messages",
+    "/v1/files",
+    "/v1/fine_tuning/jobs",
+    "other",
 };
 
 static const char *const source_names[] = {"replay", "right", "wrong", "unknown"};
@@ -104,6 +122,7 @@ typedef struct config {
     long rpm, rpm_window_ms; /* 0 rpm: no limit */
     char *key;               /* NULL: no key is required */
     bool verbose;
+    ev_ft *ft; /* the files and fine-tuning jobs; thread-safe on its own */
 } config;
 
 typedef struct model_count {
@@ -170,6 +189,8 @@ typedef struct call {
     long reset_ms;         /* until the oldest request leaves the window */
     const char *answer;    /* source of the answer, for the log */
     const char *case_id;
+    enum ev_ft_kind kind; /* what the model is to the fine-tuning store */
+    ev_mock_as as;        /* how the learner's models answer */
 } call;
 
 static void *
@@ -186,6 +207,16 @@ now_ms(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* wall_ms is the time since the epoch: fine-tuning jobs keep it, so that a
+ * journal outlives the server. */
+static int64_t
+wall_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
@@ -436,17 +467,31 @@ stats_json(server *s)
     o = jv_object_set(o, jv_string("in_flight"), jv_number((double)s->in_flight));
     o = jv_object_set(o, jv_string("max_in_flight"), jv_number((double)s->max_in_flight));
     pthread_mutex_unlock(&s->mu);
-    return o;
+    return jv_object_set(o, jv_string("fine_tuning"), ev_ft_stats(s->c.ft, wall_ms()));
 }
 
 /* Requests. */
 
+/* under says whether 'url' is 'base' or below it, with or without /v1. */
+static bool
+under(const char *url, const char *base)
+{
+    if (strncmp(url, "/v1/", 4) == 0)
+        url += 3;
+    size_t n = strlen(base);
+    return strncmp(url, base, n) == 0 && (url[n] == '\0' || url[n] == '/');
+}
+
 static enum path
 path_of(const char *url)
 {
-    for (int i = 0; i < P_OTHER; i++)
+    for (int i = 0; i < P_FILES; i++)
         if (strcmp(url, path_names[i]) == 0)
             return (enum path)i;
+    if (under(url, "/files"))
+        return P_FILES;
+    if (under(url, "/fine_tuning/jobs"))
+        return P_JOBS;
     return P_OTHER;
 }
 
@@ -544,8 +589,9 @@ static void
 set_answer(server *s, reply *r, call *c, bool usage)
 {
     const config *cf = &s->c;
-    ev_mock_reply a = ev_mock_answer(cf->mock, jv_string_value(c->req.model),
-                                     jv_string_value(c->req.full), jv_string_value(c->req.last));
+    ev_mock_reply a =
+        ev_mock_answer_as(cf->mock, jv_string_value(c->req.model), jv_string_value(c->req.full),
+                          jv_string_value(c->req.last), c->kind == EV_FT_PLAIN ? NULL : &c->as);
     c->answer = source_names[a.source];
     c->case_id = a.case_id;
     pthread_mutex_lock(&s->mu);
@@ -625,6 +671,25 @@ serve_fault(server *s, reply *r, call *c, enum fault f)
     }
 }
 
+/* set_model_not_found answers a request for a model of ev-mock's naming
+ * that no job here has made (or not yet), as OpenAI answers for a model it
+ * does not know. */
+static void
+set_model_not_found(server *s, reply *r, call *c)
+{
+    char id[24];
+    jv msg = jv_string_fmt("The model '%s' does not exist or you do not have access to it.",
+                           jv_string_value(c->req.model));
+    if (c->pv == EV_WIRE_OPENAI) {
+        request_id(s, r, c->pv, id);
+        set_json(r, 404, ev_ft_openai_error(jv_string_value(msg), "model", "model_not_found"));
+    } else {
+        set_error(s, r, c->pv, EV_WIRE_NOT_FOUND, jv_string_value(msg));
+    }
+    jv_free(msg);
+    r->outcome = O_NOT_FOUND;
+}
+
 /* serve_model answers a model endpoint: the key, the body, the rpm limit,
  * then a fault or the answer. */
 static void
@@ -649,6 +714,11 @@ serve_model(server *s, struct MHD_Connection *conn, const request *rq, reply *r,
         r->outcome = O_BAD_REQUEST;
         return;
     }
+    c->kind = ev_ft_resolve(cf->ft, jv_string_value(c->req.model), wall_ms(), &c->as);
+    if (c->kind == EV_FT_UNKNOWN) {
+        set_model_not_found(s, r, c);
+        return;
+    }
     pthread_mutex_lock(&s->mu);
     count_model(s, jv_string_value(c->req.model));
     if (cf->rpm > 0)
@@ -668,6 +738,150 @@ serve_model(server *s, struct MHD_Connection *conn, const request *rq, reply *r,
     pthread_mutex_lock(&s->mu);
     s->in_flight--;
     pthread_mutex_unlock(&s->mu);
+}
+
+/* The fine-tuning endpoints. */
+
+/* The multipart form of POST /v1/files, as the post processor reads it. */
+typedef struct form {
+    char *purpose, *filename, *data;
+    size_t purpose_len, len;
+    bool has_file;
+} form;
+
+static void
+grow(char **buf, size_t *len, const char *data, size_t n)
+{
+    *buf = xrealloc(*buf, *len + n + 1);
+    memcpy(*buf + *len, data, n);
+    *len += n;
+    (*buf)[*len] = '\0';
+}
+
+static enum MHD_Result
+on_form(void *cls, enum MHD_ValueKind kind, const char *key, const char *filename,
+        const char *content_type, const char *transfer_encoding, const char *data, uint64_t off,
+        size_t size)
+{
+    form *fm = cls;
+    (void)kind;
+    (void)content_type;
+    (void)transfer_encoding;
+    (void)off;
+    if (strcmp(key, "file") == 0) {
+        if (!fm->has_file) {
+            fm->has_file = true;
+            fm->filename = strdup(filename != NULL ? filename : "file");
+            if (fm->filename == NULL)
+                ev_die(EV_EXIT_TROUBLE, "out of memory");
+            grow(&fm->data, &fm->len, "", 0);
+        }
+        grow(&fm->data, &fm->len, data, size);
+    } else if (strcmp(key, "purpose") == 0) {
+        grow(&fm->purpose, &fm->purpose_len, data, size);
+    }
+    return MHD_YES;
+}
+
+/* upload reads the multipart body of POST /v1/files and stores the file. */
+static ev_ft_reply
+upload(server *s, struct MHD_Connection *conn, const request *rq)
+{
+    form fm = {0};
+    ev_ft_reply fr;
+    struct MHD_PostProcessor *pp = MHD_create_post_processor(conn, 65536, on_form, &fm);
+    if (pp == NULL || MHD_post_process(pp, rq->body ? rq->body : "", rq->len) != MHD_YES) {
+        fr.status = 400;
+        fr.body = ev_ft_openai_error("The body must be multipart/form-data with the fields "
+                                     "'purpose' and 'file'.",
+                                     NULL, NULL);
+    } else {
+        fr = ev_ft_upload(s->c.ft, fm.filename, fm.purpose, fm.data, fm.len, wall_ms());
+    }
+    if (pp != NULL)
+        MHD_destroy_post_processor(pp);
+    free(fm.purpose);
+    free(fm.filename);
+    free(fm.data);
+    return fr;
+}
+
+/* events lists a job's events, with the query's 'limit' and 'after'. */
+static ev_ft_reply
+events(server *s, struct MHD_Connection *conn, const char *id)
+{
+    const char *limit = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "limit");
+    const char *after = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "after");
+    long n = 20;
+    if (limit != NULL && !ev_parse_long(limit, 1, 100, &n))
+        return (ev_ft_reply){
+            400, ev_ft_openai_error("'limit' must be an integer from 1 to 100.", "limit", NULL)};
+    return ev_ft_events(s->c.ft, id, n, after, wall_ms());
+}
+
+/* route_finetune answers a request under /v1/files or /v1/fine_tuning/jobs
+ * from the store, or with 404 for a path or method it does not serve. */
+static ev_ft_reply
+route_finetune(server *s, struct MHD_Connection *conn, const char *url, bool post,
+               const request *rq)
+{
+    const char *p = strncmp(url, "/v1/", 4) == 0 ? url + 3 : url;
+    bool get = !post;
+    static const char jobs[] = "/fine_tuning/jobs";
+    if (strcmp(p, "/files") == 0 && post)
+        return upload(s, conn, rq);
+    if (strncmp(p, "/files/", 7) == 0 && p[7] != '\0' && strchr(p + 7, '/') == NULL && get)
+        return ev_ft_file(s->c.ft, p + 7);
+    if (strcmp(p, jobs) == 0 && post)
+        return ev_ft_create(s->c.ft, rq->body ? rq->body : "", rq->len, wall_ms());
+    if (strcmp(p, jobs) == 0 && get)
+        return ev_ft_list(s->c.ft, wall_ms());
+    if (strncmp(p, jobs, sizeof(jobs) - 1) == 0 && p[sizeof(jobs) - 1] == '/') {
+        const char *id = p + sizeof(jobs), *slash = strchr(id, '/');
+        char *job = strndup(id, slash ? (size_t)(slash - id) : strlen(id));
+        if (job == NULL)
+            ev_die(EV_EXIT_TROUBLE, "out of memory");
+        ev_ft_reply fr = {0, jv_invalid()};
+        if (*job != '\0' && slash == NULL && get)
+            fr = ev_ft_job(s->c.ft, job, wall_ms());
+        else if (*job != '\0' && slash != NULL && strcmp(slash, "/events") == 0 && get)
+            fr = events(s, conn, job);
+        else if (*job != '\0' && slash != NULL && strcmp(slash, "/cancel") == 0 && post)
+            fr = ev_ft_cancel(s->c.ft, job, wall_ms());
+        free(job);
+        if (fr.status != 0)
+            return fr;
+    }
+    return (ev_ft_reply){404, ev_wire_error(EV_WIRE_OPENAI, EV_WIRE_NOT_FOUND, NULL, "")};
+}
+
+/* serve_finetune answers the files and fine-tuning endpoints: the key, the
+ * body's size, then the store. The model faults, --rpm and --latency do not
+ * apply here. */
+static void
+serve_finetune(server *s, struct MHD_Connection *conn, const char *url, const char *method,
+               const request *rq, reply *r)
+{
+    char id[24];
+    int e;
+    if (s->c.key != NULL && (e = check_key(conn, EV_WIRE_OPENAI, s->c.key)) >= 0) {
+        set_error(s, r, EV_WIRE_OPENAI, (enum ev_wire_error)e, NULL);
+        r->outcome = O_UNAUTHORIZED;
+        return;
+    }
+    if (rq->too_big) {
+        set_error(s, r, EV_WIRE_OPENAI, EV_WIRE_TOO_LARGE, NULL);
+        r->outcome = O_BAD_REQUEST;
+        return;
+    }
+    bool post = strcmp(method, "POST") == 0;
+    ev_ft_reply fr =
+        post || strcmp(method, "GET") == 0
+            ? route_finetune(s, conn, url, post, rq)
+            : (ev_ft_reply){404, ev_wire_error(EV_WIRE_OPENAI, EV_WIRE_NOT_FOUND, NULL, "")};
+    request_id(s, r, EV_WIRE_OPENAI, id);
+    set_json(r, fr.status, fr.body);
+    r->outcome = fr.status == 200 ? O_OK : fr.status == 404 ? O_NOT_FOUND : O_BAD_REQUEST;
 }
 
 /* The reader of a 'reset' reply: the first 'cut' bytes, then an error, which
@@ -790,7 +1004,9 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *
     enum path p = path_of(url);
     call c = {.pv = p == P_V1_MESSAGES || p == P_MESSAGES ? EV_WIRE_ANTHROPIC : EV_WIRE_OPENAI,
               .req = {jv_invalid(), jv_invalid(), jv_invalid(), -1}};
-    if (p != P_OTHER && post) {
+    if (p == P_FILES || p == P_JOBS) {
+        serve_finetune(s, conn, url, method, rq, &r);
+    } else if (p != P_OTHER && post) {
         serve_model(s, conn, rq, &r, &c);
     } else {
         char msg[160];
@@ -854,8 +1070,12 @@ usage(FILE *f)
           "               [-l MS | -l MEAN:SD] [-s SEED] [--model-accuracy MODEL=P]\n"
           "               [--latency-dist normal|lognormal] [--require-key-env NAME]\n"
           "               [--retry-after-ms MS] [--rpm N] [--rpm-window MS] [--slow-ms MS]\n"
+          "               [--learner BASE] [--learner-floor P] [--learner-gain G]\n"
+          "               [--learner-ceiling P] [--learner-scale N] [--learner-noise P]\n"
+          "               [--job-ms MS] [--job-advance time|poll] [--state FILE]\n"
           "\n"
-          "Serve the OpenAI and Anthropic chat endpoints on 127.0.0.1 for offline tests.\n"
+          "Serve the OpenAI and Anthropic chat endpoints, and OpenAI's files and\n"
+          "fine-tuning jobs endpoints (a SIMULATION), on 127.0.0.1 for offline tests.\n"
           "The first line of standard output is the port.\n"
           "\n"
           "  -p, --port N              port to listen on (default 0: any free port)\n"
@@ -872,13 +1092,29 @@ usage(FILE *f)
           "                            fault RATE of distinct requests on their first TIMES\n"
           "                            attempts (default 1; 'all': every attempt). KIND is\n"
           "                            auth quota 429 529 503 502 500 flat-error nonjson\n"
-          "                            truncated nousage reset slow\n"
+          "                            truncated nousage reset slow; or job-fail=RATE:\n"
+          "                            fail RATE of fine-tuning jobs\n"
           "      --slow-ms MS          delay of a 'slow' fault (default 30000)\n"
           "      --retry-after-ms MS   wait a '429' fault asks for (default 1000)\n"
           "      --rpm N               answer 429 past N requests a minute\n"
           "      --rpm-window MS       length of the --rpm window (default 60000)\n"
           "      --require-key-env NAME\n"
           "                            require the key in $NAME (Bearer or x-api-key)\n"
+          "\n"
+          "Fine-tuning, a SIMULATION: a tuned model of the learner's base answers a tag\n"
+          "right with p = min(CEILING, FLOOR + GAIN * log2(1 + n / SCALE)) + noise, where\n"
+          "n counts the training examples of the tag; the base model answers at FLOOR.\n"
+          "      --learner BASE        simulate BASE as a small model that learns\n"
+          "      --learner-floor P     accuracy of the base model (default 0.25)\n"
+          "      --learner-gain G      accuracy gained per doubling of n / SCALE (0.072)\n"
+          "      --learner-ceiling P   the most a tag can reach (default 0.9)\n"
+          "      --learner-scale N     examples of a tag that make the first doubling (5)\n"
+          "      --learner-noise P     fixed noise per job and tag, within +-P (0.02)\n"
+          "      --job-ms MS           how long a fine-tuning job takes (default 300)\n"
+          "      --job-advance HOW     'time' (default), or 'poll': each GET of a job\n"
+          "                            moves it one step\n"
+          "      --state FILE          keep files and jobs in FILE across restarts\n"
+          "\n"
           "  -v, --verbose             log each request on standard error\n"
           "  -q, --quiet               no summary on standard error at exit\n"
           "  -h, --help                show this help\n"
@@ -891,13 +1127,22 @@ usage(FILE *f)
 }
 
 enum {
-    OPT_LATENCY_DIST = 256,
+    OPT_JOB_ADVANCE = 256,
+    OPT_JOB_MS,
+    OPT_LATENCY_DIST,
+    OPT_LEARNER,
+    OPT_LEARNER_CEILING,
+    OPT_LEARNER_FLOOR,
+    OPT_LEARNER_GAIN,
+    OPT_LEARNER_NOISE,
+    OPT_LEARNER_SCALE,
     OPT_MODEL_ACCURACY,
     OPT_REQUIRE_KEY_ENV,
     OPT_RETRY_AFTER_MS,
     OPT_RPM,
     OPT_RPM_WINDOW,
     OPT_SLOW_MS,
+    OPT_STATE,
 };
 
 /* An --accuracy or --model-accuracy rule, applied once the seed is known. */
@@ -924,10 +1169,17 @@ parse_share(const char *opt, const char *s)
     return v;
 }
 
+/* parse_fault reads --fault KIND=RATE[:TIMES], or job-fail=RATE into
+ * '*job_fail'. */
 static void
-parse_fault(config *cf, const char *arg)
+parse_fault(config *cf, const char *arg, double *job_fail)
 {
     const char *eq = strchr(arg, '=');
+    if (eq != NULL && (size_t)(eq - arg) == 8 && strncmp(arg, "job-fail", 8) == 0) {
+        if (!ev_parse_double(eq + 1, 0, 1, job_fail))
+            ev_usage_error("bad fault '%s': want job-fail=RATE, RATE a number from 0 to 1", arg);
+        return;
+    }
     int k = 0;
     while (k < NFAULTS && (eq == NULL || strlen(fault_names[k]) != (size_t)(eq - arg) ||
                            strncmp(arg, fault_names[k], (size_t)(eq - arg)) != 0))
@@ -1067,8 +1319,16 @@ main(int argc, char **argv)
         {"cases", required_argument, NULL, 'c'},
         {"fault", required_argument, NULL, 'f'},
         {"help", no_argument, NULL, 'h'},
+        {"job-advance", required_argument, NULL, OPT_JOB_ADVANCE},
+        {"job-ms", required_argument, NULL, OPT_JOB_MS},
         {"latency", required_argument, NULL, 'l'},
         {"latency-dist", required_argument, NULL, OPT_LATENCY_DIST},
+        {"learner", required_argument, NULL, OPT_LEARNER},
+        {"learner-ceiling", required_argument, NULL, OPT_LEARNER_CEILING},
+        {"learner-floor", required_argument, NULL, OPT_LEARNER_FLOOR},
+        {"learner-gain", required_argument, NULL, OPT_LEARNER_GAIN},
+        {"learner-noise", required_argument, NULL, OPT_LEARNER_NOISE},
+        {"learner-scale", required_argument, NULL, OPT_LEARNER_SCALE},
         {"model-accuracy", required_argument, NULL, OPT_MODEL_ACCURACY},
         {"port", required_argument, NULL, 'p'},
         {"quiet", no_argument, NULL, 'q'},
@@ -1079,6 +1339,7 @@ main(int argc, char **argv)
         {"rpm-window", required_argument, NULL, OPT_RPM_WINDOW},
         {"seed", required_argument, NULL, 's'},
         {"slow-ms", required_argument, NULL, OPT_SLOW_MS},
+        {"state", required_argument, NULL, OPT_STATE},
         {"verbose", no_argument, NULL, 'v'},
         {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0},
@@ -1091,7 +1352,9 @@ main(int argc, char **argv)
     char **replays = xrealloc(NULL, (size_t)argc * sizeof(*replays));
     int nrules = 0, ncases = 0, nreplays = 0, quiet = 0, c;
     long port = 0, seed = 0;
-    const char *key_env = NULL;
+    const char *key_env = NULL, *state = NULL;
+    ev_ft_config ftc = {
+        .job_ms = 300, .params = ev_learner_defaults(), .max_tokens = EV_TUNE_MAX_TOKENS};
 
     cf->slow_ms = 30000;
     cf->retry_after_ms = 1000;
@@ -1105,7 +1368,7 @@ main(int argc, char **argv)
             cases[ncases++] = optarg;
             break;
         case 'f':
-            parse_fault(cf, optarg);
+            parse_fault(cf, optarg, &ftc.fail_rate);
             break;
         case 'h':
             /* exit, not return: what main holds is still in reach, not leaked */
@@ -1113,6 +1376,36 @@ main(int argc, char **argv)
             exit(ev_close_stdout());
         case 'l':
             parse_latency(cf, optarg);
+            break;
+        case OPT_JOB_ADVANCE:
+            if (strcmp(optarg, "time") != 0 && strcmp(optarg, "poll") != 0)
+                ev_usage_error("--job-advance must be 'time' or 'poll', not '%s'", optarg);
+            ftc.by_poll = strcmp(optarg, "poll") == 0;
+            break;
+        case OPT_JOB_MS:
+            ftc.job_ms = parse_ms("--job-ms", optarg);
+            break;
+        case OPT_LEARNER:
+            if (*optarg == '\0')
+                ev_usage_error("--learner needs a model name");
+            ftc.learner = optarg;
+            break;
+        case OPT_LEARNER_CEILING:
+            ftc.params.ceiling = parse_share("--learner-ceiling", optarg);
+            break;
+        case OPT_LEARNER_FLOOR:
+            ftc.params.floor = parse_share("--learner-floor", optarg);
+            break;
+        case OPT_LEARNER_GAIN:
+            ftc.params.gain = parse_share("--learner-gain", optarg);
+            break;
+        case OPT_LEARNER_NOISE:
+            ftc.params.noise = parse_share("--learner-noise", optarg);
+            break;
+        case OPT_LEARNER_SCALE:
+            if (!ev_parse_double(optarg, 1e-6, 1e9, &ftc.params.scale))
+                ev_usage_error("--learner-scale must be a number of examples above 0, not '%s'",
+                               optarg);
             break;
         case OPT_LATENCY_DIST:
             if (strcmp(optarg, "normal") != 0 && strcmp(optarg, "lognormal") != 0)
@@ -1154,6 +1447,9 @@ main(int argc, char **argv)
         case OPT_SLOW_MS:
             cf->slow_ms = parse_ms("--slow-ms", optarg);
             break;
+        case OPT_STATE:
+            state = optarg;
+            break;
         case 'v':
             cf->verbose = true;
             break;
@@ -1166,6 +1462,9 @@ main(int argc, char **argv)
     }
     if (optind < argc)
         ev_usage_error("unexpected operand '%s'", argv[optind]);
+    if (ftc.params.ceiling < ftc.params.floor)
+        ev_usage_error("--learner-ceiling %g is below --learner-floor %g", ftc.params.ceiling,
+                       ftc.params.floor);
     if (key_env != NULL) {
         const char *k = getenv(key_env);
         if (k == NULL || *k == '\0')
@@ -1189,6 +1488,18 @@ main(int argc, char **argv)
         return EV_EXIT_TROUBLE;
     }
     ev_mock_freeze(cf->mock);
+    ftc.seed = cf->seed;
+    ftc.params.seed = cf->seed;
+    ftc.mock = cf->mock;
+    cf->ft = ev_ft_new(&ftc);
+    jv err;
+    if (state != NULL && ev_ft_journal(cf->ft, state, &err) != 0) {
+        ev_warn_jv(err);
+        ev_ft_free(cf->ft);
+        ev_mock_free(cf->mock);
+        free(cf->key);
+        return EV_EXIT_TROUBLE;
+    }
     if (cf->rpm > 0)
         s->window = xrealloc(NULL, (size_t)cf->rpm * sizeof(*s->window));
 
@@ -1255,6 +1566,7 @@ out:
     free(s->attempts);
     free(s->window);
     free(cf->key);
+    ev_ft_free(cf->ft);
     ev_mock_free(cf->mock);
     pthread_mutex_destroy(&s->mu);
     pthread_cond_destroy(&s->wake);

@@ -466,6 +466,32 @@ wrong_answer(const ev_mock *m, const mock_case *c, uint64_t h)
 ev_mock_reply
 ev_mock_answer(const ev_mock *m, const char *model, const char *full, const char *last)
 {
+    return ev_mock_answer_as(m, model, full, last, NULL);
+}
+
+static const mock_case *
+lookup_case(const ev_mock *m, const char *full, const char *last)
+{
+    const mock_case *c = find_case(m, m->case_full, case_full, full);
+    if (c == NULL && *last != '\0')
+        c = find_case(m, m->case_last, case_last, last);
+    return c;
+}
+
+bool
+ev_mock_case_tag(const ev_mock *m, const char *full, const char *last, const char **tag)
+{
+    const mock_case *c = lookup_case(m, full, last);
+    if (c == NULL)
+        return false;
+    *tag = c->tag;
+    return true;
+}
+
+ev_mock_reply
+ev_mock_answer_as(const ev_mock *m, const char *model, const char *full, const char *last,
+                  const ev_mock_as *as)
+{
     ev_mock_reply r = {NULL, EV_MOCK_UNKNOWN, NULL};
     const mock_replay *rp = find_replay(m, m->replay_full, replay_full, full, model);
     if (rp == NULL && *last != '\0')
@@ -475,9 +501,7 @@ ev_mock_answer(const ev_mock *m, const char *model, const char *full, const char
         r.source = EV_MOCK_REPLAY;
         return r;
     }
-    const mock_case *c = find_case(m, m->case_full, case_full, full);
-    if (c == NULL && *last != '\0')
-        c = find_case(m, m->case_last, case_last, last);
+    const mock_case *c = lookup_case(m, full, last);
     if (c == NULL) {
         char buf[32];
         snprintf(buf, sizeof(buf), "mock answer %08x", (unsigned)(hash_str(full, m->seed) >> 32));
@@ -485,8 +509,11 @@ ev_mock_answer(const ev_mock *m, const char *model, const char *full, const char
         return r;
     }
     r.case_id = c->id;
-    uint64_t h = hash_str(c->id, hash_str(model, m->seed));
-    if (ev_unit(h) < accuracy(m, model, c)) {
+    const char *draw = as != NULL && as->draw != NULL ? as->draw : model;
+    double p =
+        as != NULL && as->accuracy != NULL ? as->accuracy(as->ctx, c->tag) : accuracy(m, model, c);
+    uint64_t h = hash_str(c->id, hash_str(draw, m->seed));
+    if (ev_unit(h) < p) {
         r.text = xstrdup(c->expected);
         r.source = EV_MOCK_RIGHT;
     } else {

@@ -90,6 +90,30 @@ void ev_mock_prompt(jv input, jv *full, jv *last);
 ev_mock_reply ev_mock_answer(const ev_mock *m, const char *model, const char *full,
                              const char *last);
 
+/* How a model other than the named one answers: 'draw' is the name whose
+ * hash decides right or wrong (NULL: the model's own), and 'accuracy', when
+ * not NULL, gives the accuracy on a case from the case's first tag (NULL
+ * when it has none) in place of the --accuracy and --model-accuracy rules.
+ * ev-mock's learner answers this way (learner.h): a tuned model draws as its
+ * base model, so that tuning only ever turns wrong answers right. */
+typedef struct ev_mock_as {
+    const char *draw;
+    double (*accuracy)(const void *ctx, const char *tag);
+    const void *ctx;
+} ev_mock_as;
+
+/* ev_mock_answer_as is ev_mock_answer with the choices of 'as' (NULL: none).
+ * Replays still match the request's 'model'. Thread-safe after freeze, as
+ * long as 'accuracy' is. */
+ev_mock_reply ev_mock_answer_as(const ev_mock *m, const char *model, const char *full,
+                                const char *last, const ev_mock_as *as);
+
+/* ev_mock_case_tag looks the prompt up among the cases as an answer would
+ * (the whole prompt, then the last user message). When a case has it, it
+ * sets '*tag' to the case's first tag (NULL when it has none), borrowed from
+ * the mock, and returns true. */
+bool ev_mock_case_tag(const ev_mock *m, const char *full, const char *last, const char **tag);
+
 /* ev_mock_count_cases and ev_mock_count_replay say how many records were
  * kept, for the server's banner. */
 size_t ev_mock_count_cases(const ev_mock *m);

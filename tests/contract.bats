@@ -7,13 +7,14 @@ load test_helper
 filter_args() {
     case "$1" in
     ev-split) echo "--ratio 0.5" ;;
+    ev-tune) echo "--convert" ;;
     *) echo "" ;;
     esac
 }
 
 filters() {
     local t
-    for t in ev-score ev-split ev-gaps ev-cost; do
+    for t in ev-score ev-split ev-gaps ev-cost ev-tune; do
         [ -x "$EV_BIN/$t" ] && echo "$t"
     done
 }

@@ -493,7 +493,7 @@ ms_now() {
     curl -sS "$URL/nowhere" >/dev/null
     run curl -sS "$URL/stats"
     [ "$(field .requests)" = 5 ]
-    [ "$(field .by_path)" = '{"/v1/chat/completions":3,"/chat/completions":0,"/v1/messages":0,"/messages":1,"other":1}' ]
+    [ "$(field .by_path)" = '{"/v1/chat/completions":3,"/chat/completions":0,"/v1/messages":0,"/messages":1,"/v1/files":0,"/v1/fine_tuning/jobs":0,"other":1}' ]
     [ "$(field '.by_outcome | with_entries(select(.value > 0))')" = \
         '{"ok":1,"503":2,"bad_request":1,"not_found":1}' ]
     [ "$(field .by_model)" = '{"big":2,"claude":1}' ]
@@ -652,10 +652,339 @@ ms_now() {
     for args in '--port 70000' '--port x' '--accuracy 1.5' '--accuracy easy=' '--accuracy =0.5' \
         '--model-accuracy 0.5' '--fault nope=1' '--fault 429' '--fault 429=2' '--fault 429=0.5:0' \
         '--fault 429=0.5:x' '--latency x' '--latency 1:x' '--latency -5' '--latency-dist cauchy' \
-        '--rpm 0' '--rpm-window 0' '--slow-ms -1' '--retry-after-ms x' '--seed -1' 'operand'; do
+        '--rpm 0' '--rpm-window 0' '--slow-ms -1' '--retry-after-ms x' '--seed -1' 'operand' \
+        '--job-ms x' '--job-ms -1' '--job-advance never' '--learner-floor 2' '--learner-gain x' \
+        '--learner-scale 0' '--learner-noise -1' '--learner-ceiling 0.1' '--fault job-fail=2' \
+        '--fault job-fail=0.5:2' '--learner '; do
         run --separate-stderr ev-mock $args
         [ "$status" -eq 2 ] || fail_with "ev-mock $args exited $status"
         [ -z "$output" ] || fail_with "ev-mock $args wrote to stdout"
         [[ "$stderr" == *"try 'ev-mock --help'"* ]] || fail_with "ev-mock $args: $stderr"
     done
+}
+
+# Fine-tuning: files, jobs, events and the learner, a simulation.
+
+# raw JQ: apply a jq filter to $output and print raw strings.
+raw() {
+    printf '%s\n' "$output" | jq -r "$1"
+}
+
+# post_form CURL ARGS...: post a multipart form to /v1/files, leaving the
+# body in $BATS_TEST_TMPDIR/body; prints the status.
+post_form() {
+    curl -sS -o "$BATS_TEST_TMPDIR/body" -w '%{http_code}' "$@" "$URL/v1/files"
+}
+
+# chat_examples FILTER [FILE]: the cases of FILE (default: the fixture cases)
+# that FILTER selects, as chat fine-tuning examples.
+chat_examples() {
+    jq -c "$1"' | {messages: [{role: "user", content: .input}, {role: "assistant", content: .expected}]}' \
+        "${2:-$CASES}"
+}
+
+# upload FILE: upload FILE for fine-tuning; print the file id.
+upload() {
+    curl -sS "$URL/v1/files" -F purpose=fine-tune -F "file=@$1" | jq -r .id
+}
+
+# create_job FILE_ID MODEL [SUFFIX]: create a job; print its JSON.
+create_job() {
+    jq -cn --arg f "$1" --arg m "$2" --arg s "${3:-}" \
+        '{model: $m, training_file: $f} + (if $s == "" then {} else {suffix: $s} end)' |
+        curl -sS "$URL/v1/fine_tuning/jobs" -d @-
+}
+
+# job ID: GET the job.
+job() {
+    curl -sS "$URL/v1/fine_tuning/jobs/$1"
+}
+
+# tune FILE MODEL [SUFFIX]: upload FILE, tune MODEL on it and wait until the
+# job ends (at most 5 s); print the tuned model's name.
+tune() {
+    local fid jid i st
+    fid=$(upload "$1")
+    jid=$(create_job "$fid" "$2" "${3:-}" | jq -r .id)
+    for ((i = 0; i < 250; i++)); do
+        st=$(job "$jid" | jq -r .status)
+        [ "$st" = succeeded ] && break
+        sleep 0.02
+    done
+    job "$jid" | jq -r .fine_tuned_model
+}
+
+# learner_cases: 40 cases tagged 'target' and 20 tagged 'rest', in
+# $BATS_TEST_TMPDIR/lc.jsonl.
+learner_cases() {
+    jq -cn '(range(40) | {id: "t\(.)", input: "Target question \(.)?", expected: "T\(.)", tags: ["target"]}),
+        (range(20) | {id: "r\(.)", input: "Other question \(.)?", expected: "R\(.)", tags: ["rest"]})' \
+        >"$BATS_TEST_TMPDIR/lc.jsonl"
+}
+
+# target_examples N: N training examples of the 'target' cases, cycling.
+target_examples() {
+    jq -c -s --argjson n "$1" '[.[] | select(.tags[0] == "target")] as $t |
+        range($n) | $t[. % ($t | length)] |
+        {messages: [{role: "user", content: .input}, {role: "assistant", content: .expected}]}' \
+        "$BATS_TEST_TMPDIR/lc.jsonl"
+}
+
+# right_share MODEL TAG: how many of the learner cases of TAG MODEL answers right.
+right_share() {
+    local body args=()
+    while IFS= read -r body; do
+        args+=(-sS -d "$body" "$URL/v1/chat/completions" --next)
+    done < <(jq -c --arg m "$1" --arg t "$2" 'select(.tags[0] == $t) |
+        {model: $m, messages: [{role: "user", content: .input}]}' "$BATS_TEST_TMPDIR/lc.jsonl")
+    curl "${args[@]}" -sS -o /dev/null "$URL/stats" | jq -r '.choices[0].message.content' \
+        >"$BATS_TEST_TMPDIR/got"
+    jq -r --arg t "$2" 'select(.tags[0] == $t) | .expected' "$BATS_TEST_TMPDIR/lc.jsonl" |
+        paste - "$BATS_TEST_TMPDIR/got" | awk -F '\t' '$1 == $2 { n++ } END { print n + 0 }'
+}
+
+@test "POST /v1/files stores a multipart upload and GET /v1/files/ID returns the file object" {
+    start_mock
+    chat_examples '.' >"$BATS_TEST_TMPDIR/train.jsonl"
+    run curl -sS "$URL/v1/files" -F purpose=fine-tune -F "file=@$BATS_TEST_TMPDIR/train.jsonl"
+    [ "$(field '[.object, .filename, .purpose, .bytes, (.id | test("^file-[0-9a-f]{16}$")), (.created_at | type)]')" = \
+        "[\"file\",\"train.jsonl\",\"fine-tune\",$(wc -c <"$BATS_TEST_TMPDIR/train.jsonl"),true,\"number\"]" ]
+    id=$(raw .id)
+    run curl -sS "$URL/v1/files/$id"
+    [ "$(raw .id)" = "$id" ]
+    [ "$(field .bytes)" = "$(wc -c <"$BATS_TEST_TMPDIR/train.jsonl")" ]
+    # the same upload to a restarted server gets the same id
+    stop_mock
+    start_mock
+    [ "$(upload "$BATS_TEST_TMPDIR/train.jsonl")" = "$id" ]
+}
+
+@test "an upload without purpose or file, or not multipart, gets 400; an unknown file gets 404" {
+    start_mock
+    chat_examples '.' >"$BATS_TEST_TMPDIR/train.jsonl"
+    [ "$(post_form -F "file=@$BATS_TEST_TMPDIR/train.jsonl")" = 400 ]
+    jq -e '.error.param == "purpose"' "$BATS_TEST_TMPDIR/body"
+    [ "$(post_form -F purpose=fine-tune)" = 400 ]
+    jq -e '.error.param == "file"' "$BATS_TEST_TMPDIR/body"
+    [ "$(post_form -F purpose=nonsense -F "file=@$BATS_TEST_TMPDIR/train.jsonl")" = 400 ]
+    [ "$(fetch /v1/files '{"purpose":"fine-tune"}' -H 'content-type: application/json')" = 400 ]
+    jq -e '.error.message | test("multipart")' "$BATS_TEST_TMPDIR/body"
+    run curl -sS -o /dev/null -w '%{http_code}' "$URL/v1/files/file-0000000000000000"
+    [ "$output" = 404 ]
+}
+
+@test "with --job-advance poll a job goes validating_files, queued, running, succeeded, one step a GET" {
+    start_mock --cases "$CASES" --job-advance poll --job-ms 3600000
+    chat_examples '.' >"$BATS_TEST_TMPDIR/train.jsonl"
+    fid=$(upload "$BATS_TEST_TMPDIR/train.jsonl")
+    run create_job "$fid" small my-suffix
+    [ "$(field '[.object, .status, .model, .training_file, .fine_tuned_model, .trained_tokens, .simulated, .user_provided_suffix]')" = \
+        "[\"fine_tuning.job\",\"validating_files\",\"small\",\"$fid\",null,null,true,\"my-suffix\"]" ]
+    [ "$(field '(.id | test("^ftjob-[0-9a-f]{16}$")) and (.created_at | type == "number") and .error == null')" = true ]
+    jid=$(raw .id)
+    for want in queued running succeeded succeeded; do
+        run job "$jid"
+        [ "$(raw .status)" = "$want" ]
+    done
+    [ "$(raw .fine_tuned_model)" = "ft:small:ev-mock:my-suffix:$jid" ]
+    # 40 examples: 3 epochs, and the tokens ev-tune estimates
+    [ "$(field .hyperparameters.n_epochs)" = 3 ]
+    [ "$(field '.trained_tokens > 0 and (.finished_at | type) == "number"')" = true ]
+    run curl -sS "$URL/v1/fine_tuning/jobs"
+    [ "$(field '[.object, (.data | length), .data[0].id]')" = "[\"list\",1,\"$jid\"]" ]
+}
+
+@test "by time a job takes --job-ms, and its events list newest first with has_more and after" {
+    start_mock --cases "$CASES" --job-ms 400
+    chat_examples '.' >"$BATS_TEST_TMPDIR/train.jsonl"
+    fid=$(upload "$BATS_TEST_TMPDIR/train.jsonl")
+    jid=$(create_job "$fid" small | jq -r .id)
+    [ "$(job "$jid" | jq -r .status)" = validating_files ]
+    sleep 0.6
+    run job "$jid"
+    [ "$(raw .status)" = succeeded ]
+    run curl -sS "$URL/v1/fine_tuning/jobs/$jid/events"
+    [ "$(field '[.object, .has_more]')" = '["list",false]' ]
+    [ "$(field '.data | all(.object == "fine_tuning.job.event" and (.id | startswith("ftevent-")) and (.created_at | type == "number") and .level == "info")')" = true ]
+    [ "$(raw '.data[-1].message')" = "Validating training file: $fid" ]
+    [ "$(raw '.data[0].message')" = "The job has successfully completed" ]
+    [ "$(raw '.data[1].message')" = "New fine-tuned model created: $(job "$jid" | jq -r .fine_tuned_model)" ]
+    [ "$(field '[.data[] | select(.type == "metrics")] | length')" = 3 ]
+    all=$(field '[.data[].id]')
+    run curl -sS "$URL/v1/fine_tuning/jobs/$jid/events?limit=2"
+    [ "$(field '[(.data | length), .has_more]')" = '[2,true]' ]
+    second=$(raw '.data[1].id')
+    run curl -sS "$URL/v1/fine_tuning/jobs/$jid/events?after=$second&limit=100"
+    [ "$(field '[.data[].id]')" = "$(jq -c '.[2:]' <<<"$all")" ]
+    [ "$(fetch "/v1/fine_tuning/jobs/$jid/events?limit=0" '' -G)" = 400 ]
+}
+
+@test "a job with an unknown file, an invalid file or fewer than 10 examples gets 400 in OpenAI's shape" {
+    start_mock --cases "$CASES"
+    [ "$(fetch /v1/fine_tuning/jobs '{"model":"small","training_file":"file-nope"}')" = 400 ]
+    jq -e '.error.type == "invalid_request_error" and .error.param == "training_file" and
+        .error.code == "invalid_training_file"' "$BATS_TEST_TMPDIR/body"
+    { chat_examples '.'; echo '{"messages":[{"role":"bot","content":"x"}]}'; echo 'not json'; } \
+        >"$BATS_TEST_TMPDIR/bad.jsonl"
+    fid=$(upload "$BATS_TEST_TMPDIR/bad.jsonl")
+    [ "$(fetch /v1/fine_tuning/jobs "{\"model\":\"small\",\"training_file\":\"$fid\"}")" = 400 ]
+    jq -e '.error.code == "invalid_training_file" and (.error.message | test("line 41: message 1 has unrecognized role .bot.")) and
+        (.error.message | test("line 42: not valid JSON"))' "$BATS_TEST_TMPDIR/body"
+    chat_examples 'select(.id <= "c09")' >"$BATS_TEST_TMPDIR/nine.jsonl"
+    fid=$(upload "$BATS_TEST_TMPDIR/nine.jsonl")
+    [ "$(fetch /v1/fine_tuning/jobs "{\"model\":\"small\",\"training_file\":\"$fid\"}")" = 400 ]
+    jq -e '.error.code == "invalid_n_examples" and (.error.message | test("9 examples"))' "$BATS_TEST_TMPDIR/body"
+    for body in '{"training_file":"x"}' '{"model":"small"}' 'nope' \
+        "{\"model\":\"small\",\"training_file\":\"$fid\",\"suffix\":\"a:b\"}" \
+        "{\"model\":\"small\",\"training_file\":\"$fid\",\"hyperparameters\":{\"n_epochs\":0}}"; do
+        [ "$(fetch /v1/fine_tuning/jobs "$body")" = 400 ] || fail_with "accepted $body"
+    done
+    run curl -sS "$URL/stats"
+    [ "$(field .fine_tuning.jobs)" = 0 ]
+}
+
+@test "POST .../cancel cancels a job that has not ended, and an ended job cannot be cancelled" {
+    start_mock --cases "$CASES" --job-advance poll
+    chat_examples '.' >"$BATS_TEST_TMPDIR/train.jsonl"
+    fid=$(upload "$BATS_TEST_TMPDIR/train.jsonl")
+    jid=$(create_job "$fid" small | jq -r .id)
+    job "$jid" >/dev/null
+    run curl -sS -X POST "$URL/v1/fine_tuning/jobs/$jid/cancel"
+    [ "$(field '[.status, .fine_tuned_model]')" = '["cancelled",null]' ]
+    [ "$(job "$jid" | jq -r .status)" = cancelled ]
+    run curl -sS "$URL/v1/fine_tuning/jobs/$jid/events"
+    [ "$(raw '.data[0].message')" = "Fine-tuning job cancelled" ]
+    [ "$(fetch "/v1/fine_tuning/jobs/$jid/cancel" '')" = 400 ]
+    [ "$(fetch /v1/fine_tuning/jobs/ftjob-nope/cancel '')" = 404 ]
+}
+
+@test "--fault job-fail=1 fails every job with an error {code, message} and an error event" {
+    start_mock --cases "$CASES" --fault job-fail=1 --job-ms 50
+    chat_examples '.' >"$BATS_TEST_TMPDIR/train.jsonl"
+    fid=$(upload "$BATS_TEST_TMPDIR/train.jsonl")
+    jid=$(create_job "$fid" small | jq -r .id)
+    sleep 0.2
+    run job "$jid"
+    [ "$(field '[.status, .fine_tuned_model, .trained_tokens, .error.code]')" = '["failed",null,null,"server_error"]' ]
+    [[ "$(raw .error.message)" == *"job-fail"* ]]
+    run curl -sS "$URL/v1/fine_tuning/jobs/$jid/events"
+    [ "$(raw '.data[0].level')" = error ]
+    # a job-fail rate of 0.5 fails some of 20 distinct jobs, the same ones on restart
+    start_mock --cases "$CASES" --fault job-fail=0.5 --job-ms 1
+    for s in $(seq 20); do create_job "$(upload "$BATS_TEST_TMPDIR/train.jsonl")" small "s$s" | jq -r .id; done \
+        >"$BATS_TEST_TMPDIR/jobs"
+    sleep 0.1
+    while read -r j; do job "$j" | jq -r .status; done <"$BATS_TEST_TMPDIR/jobs" >"$BATS_TEST_TMPDIR/st"
+    n=$(grep -c failed "$BATS_TEST_TMPDIR/st")
+    [ "$n" -ge 3 ] && [ "$n" -le 17 ] || fail_with "$n of 20 failed"
+}
+
+@test "the fine-tuning endpoints require the key of --require-key-env" {
+    export MOCK_TEST_KEY=sk-test-ft-0123
+    start_mock --require-key-env MOCK_TEST_KEY
+    chat_examples '.' >"$BATS_TEST_TMPDIR/train.jsonl"
+    [ "$(post_form -F purpose=fine-tune -F "file=@$BATS_TEST_TMPDIR/train.jsonl")" = 401 ]
+    [ "$(fetch /v1/fine_tuning/jobs '{}' -H 'Authorization: Bearer sk-wrong')" = 401 ]
+    jq -e '.error.code == "invalid_api_key"' "$BATS_TEST_TMPDIR/body"
+    [ "$(post_form -F purpose=fine-tune -F "file=@$BATS_TEST_TMPDIR/train.jsonl" \
+        -H "Authorization: Bearer $MOCK_TEST_KEY")" = 200 ]
+    run curl -sS "$URL/stats"
+    [ "$(field '.by_outcome | [.ok, .unauthorized]')" = '[1,2]' ]
+}
+
+@test "a model of ev-mock's naming that no finished job made gets 404 model_not_found" {
+    start_mock --cases "$CASES" --learner small --job-advance poll
+    [ "$(fetch /v1/chat/completions "$(ask x 'ft:small:ev-mock::ftjob-0000000000000000')")" = 404 ]
+    jq -e '.error.code == "model_not_found"' "$BATS_TEST_TMPDIR/body"
+    chat_examples '.' >"$BATS_TEST_TMPDIR/train.jsonl"
+    jid=$(create_job "$(upload "$BATS_TEST_TMPDIR/train.jsonl")" small | jq -r .id)
+    # not finished yet
+    [ "$(fetch /v1/chat/completions "$(ask x "ft:small:ev-mock::$jid")")" = 404 ]
+    # other ft: names are plain model names, as in a replay of a real run
+    [ "$(fetch /v1/chat/completions "$(ask 'What is 1 plus 8?' 'ft:gpt-4o-mini:acme::abc123')")" = 200 ]
+}
+
+@test "the learner: a model tuned on 200 examples of a tag answers it right more often than on 10" {
+    learner_cases
+    start_mock --cases "$BATS_TEST_TMPDIR/lc.jsonl" --learner small --job-ms 20
+    target_examples 10 >"$BATS_TEST_TMPDIR/t10.jsonl"
+    target_examples 200 >"$BATS_TEST_TMPDIR/t200.jsonl"
+    m10=$(tune "$BATS_TEST_TMPDIR/t10.jsonl" small ten)
+    m200=$(tune "$BATS_TEST_TMPDIR/t200.jsonl" small many)
+    [[ "$m10" == ft:small:ev-mock:ten:ftjob-* ]]
+    base=$(right_share small target)
+    r10=$(right_share "$m10" target)
+    r200=$(right_share "$m200" target)
+    # p = 0.25 at the base, about 0.36 after 10 examples, about 0.64 after 200;
+    # a tuned model draws as its base, so tuning only turns wrong answers right
+    [ "$base" -le "$r10" ] && [ "$r10" -lt "$r200" ] || fail_with "base $base, 10: $r10, 200: $r200"
+    [ "$base" -ge 4 ] && [ "$base" -le 17 ] || fail_with "base $base of 40"
+    [ "$r200" -ge 18 ] || fail_with "200 examples: $r200 of 40"
+    # the tag it was not tuned on stays near the floor
+    [ "$(right_share "$m200" rest)" -le 10 ]
+    # deterministic across restarts: the same training gives the same model and answers
+    stop_mock
+    start_mock --cases "$BATS_TEST_TMPDIR/lc.jsonl" --learner small --job-ms 20
+    [ "$(tune "$BATS_TEST_TMPDIR/t10.jsonl" small ten)" = "$m10" ]
+    [ "$(right_share "$m10" target)" = "$r10" ]
+}
+
+@test "an example's own tags, when present, decide which tag it trains" {
+    learner_cases
+    start_mock --cases "$BATS_TEST_TMPDIR/lc.jsonl" --learner small --job-ms 20 --learner-noise 0
+    # 200 examples that match no case but say they are 'rest'
+    jq -cn 'range(200) | {messages: [{role: "user", content: "unseen \(.)"}, {role: "assistant", content: "x"}], tags: ["rest"]}' \
+        >"$BATS_TEST_TMPDIR/rest.jsonl"
+    m=$(tune "$BATS_TEST_TMPDIR/rest.jsonl" small)
+    [ "$(right_share "$m" rest)" -gt "$(right_share small rest)" ]
+    [ "$(right_share "$m" target)" = "$(right_share small target)" ]
+}
+
+@test "the learner's base model answers at --learner-floor, beside a large model set by --model-accuracy" {
+    learner_cases
+    start_mock --cases "$BATS_TEST_TMPDIR/lc.jsonl" --learner small --model-accuracy big=0.6
+    base=$(right_share small target)
+    big=$(right_share big target)
+    [ "$base" -ge 4 ] && [ "$base" -le 17 ] || fail_with "small: $base of 40"
+    [ "$big" -ge 16 ] && [ "$big" -le 32 ] || fail_with "big: $big of 40"
+    start_mock --cases "$BATS_TEST_TMPDIR/lc.jsonl" --learner small --learner-floor 1 --learner-ceiling 1
+    [ "$(right_share small target)" = 40 ]
+}
+
+@test "--state keeps files and jobs across a restart, so a tuned model still answers" {
+    learner_cases
+    start_mock --cases "$BATS_TEST_TMPDIR/lc.jsonl" --learner small --job-ms 20 --state "$BATS_TEST_TMPDIR/state.jsonl"
+    target_examples 50 >"$BATS_TEST_TMPDIR/t50.jsonl"
+    m=$(tune "$BATS_TEST_TMPDIR/t50.jsonl" small)
+    r=$(right_share "$m" target)
+    fid=$(upload "$BATS_TEST_TMPDIR/t50.jsonl")
+    stop_mock
+    start_mock --cases "$BATS_TEST_TMPDIR/lc.jsonl" --learner small --state "$BATS_TEST_TMPDIR/state.jsonl"
+    [ "$(right_share "$m" target)" = "$r" ]
+    run curl -sS "$URL/v1/files/$fid"
+    [ "$(raw .id)" = "$fid" ]
+    run curl -sS "$URL/stats"
+    [ "$(field '[.fine_tuning.files, .fine_tuning.jobs, .fine_tuning.by_status.succeeded]')" = '[2,1,1]' ]
+    # without the state the model is unknown
+    start_mock --cases "$BATS_TEST_TMPDIR/lc.jsonl" --learner small
+    [ "$(fetch /v1/chat/completions "$(ask x "$m")")" = 404 ]
+    # a journal that is not one stops the server from starting
+    echo '{"nope":1}' >"$BATS_TEST_TMPDIR/bad-state.jsonl"
+    run --separate-stderr ev-mock --state "$BATS_TEST_TMPDIR/bad-state.jsonl"
+    [ "$status" -eq 2 ]
+    [[ "$stderr" == *"bad-state.jsonl:1: not a record of an ev-mock journal"* ]]
+}
+
+@test "/stats and --help name the fine-tuning learner a SIMULATION, with its formula" {
+    start_mock --learner small --learner-floor 0.3
+    run curl -sS "$URL/stats"
+    [ "$(field '[.fine_tuning.simulated, .fine_tuning.learner.base, .fine_tuning.learner.floor, .fine_tuning.learner.scale]')" = \
+        '[true,"small",0.3,5]' ]
+    [[ "$(raw .fine_tuning.learner.formula)" == SIMULATION:* ]]
+    start_mock
+    run curl -sS "$URL/stats"
+    [ "$(field .fine_tuning.learner)" = null ]
+    run ev-mock --help
+    [[ "$output" == *"SIMULATION"* ]]
+    [[ "$output" == *"--learner BASE"* ]]
 }

@@ -37,3 +37,7 @@ run_unit() {
 @test "ev-call's parsers, rate limits, provider bodies and errors, URLs and templates behave as documented" {
     run_unit test_call
 }
+
+@test "training examples are checked, measured and converted as the cookbook and ev-tune(1) say" {
+    run_unit test_tune
+}

@@ -2,6 +2,8 @@
  * behind ev-mock. */
 #include <stdlib.h>
 
+#include "finetune.h"
+#include "learner.h"
 #include "mock.h"
 #include "mockwire.h"
 #include "unit.h"
@@ -186,6 +188,138 @@ test_wire(void)
     }
 }
 
+static void
+test_learner(void)
+{
+    ev_learner p = ev_learner_defaults();
+    /* p(n) = min(0.9, 0.25 + 0.072 * log2(1 + n / 5)) */
+    CHECK_NEAR(ev_learner_curve(&p, 0), 0.25, 1e-12, "no examples: the floor");
+    CHECK_NEAR(ev_learner_curve(&p, 5), 0.322, 1e-12, "scale examples: one doubling, floor + gain");
+    CHECK_NEAR(ev_learner_curve(&p, 10), 0.25 + 0.072 * log2(3), 1e-12, "10 examples: about 0.36");
+    CHECK_NEAR(ev_learner_curve(&p, 50), 0.25 + 0.072 * log2(11), 1e-12, "50 examples");
+    CHECK(fabs(ev_learner_curve(&p, 50) - 0.5) < 0.01,
+          "about 50 examples of a tag reach about 0.5");
+    CHECK(fabs(ev_learner_curve(&p, 400) - 0.7) < 0.01, "about 400 reach about 0.7");
+    CHECK_NEAR(ev_learner_curve(&p, 1e12), 0.9, 1e-12, "the ceiling holds");
+    CHECK(ev_learner_curve(&p, 20) > ev_learner_curve(&p, 10) &&
+              ev_learner_curve(&p, 20) - ev_learner_curve(&p, 10) <
+                  ev_learner_curve(&p, 10) - ev_learner_curve(&p, 0),
+          "the curve rises with diminishing returns");
+
+    double a = ev_learner_noise(&p, "ftjob-1", "geo");
+    CHECK(a == ev_learner_noise(&p, "ftjob-1", "geo"), "the noise is fixed by job and tag");
+    CHECK(a != ev_learner_noise(&p, "ftjob-2", "geo") &&
+              a != ev_learner_noise(&p, "ftjob-1", "math"),
+          "another job or tag gets other noise");
+    bool within = true;
+    for (int i = 0; i < 1000; i++) {
+        char job[32];
+        snprintf(job, sizeof(job), "ftjob-%d", i);
+        double x = ev_learner_noise(&p, job, "t");
+        within = within && x >= -p.noise && x <= p.noise;
+    }
+    CHECK(within, "the noise stays within +-noise");
+    CHECK_NEAR(ev_learner_accuracy(&p, "ftjob-1", "geo", 50), ev_learner_curve(&p, 50) + a, 1e-12,
+               "accuracy is the curve plus the noise");
+    CHECK_NEAR(ev_learner_accuracy(&p, NULL, "geo", 1000), 0.25, 0, "the base model is the floor");
+    CHECK_NEAR(ev_learner_accuracy(&p, "j", NULL, 0),
+               0.25 + ev_learner_noise(&p, "j", EV_LEARNER_OTHER), 1e-12,
+               "no tag reads as (other)");
+    ev_learner hi = p;
+    hi.floor = hi.ceiling = 1;
+    hi.noise = 0.5;
+    CHECK(ev_learner_accuracy(&hi, "j", "t", 0) <= 1, "accuracy is clamped to 1");
+    ev_learner seeded = p;
+    seeded.seed = 7;
+    CHECK(ev_learner_noise(&seeded, "ftjob-1", "geo") != a, "the seed changes the noise");
+
+    ev_tally *t = ev_tally_new();
+    ev_tally_add(t, "geo", 1);
+    ev_tally_add(t, NULL, 2);
+    ev_tally_add(t, "geo", 3);
+    CHECK(ev_tally_get(t, "geo") == 4 && ev_tally_get(t, EV_LEARNER_OTHER) == 2 &&
+              ev_tally_get(t, NULL) == 2 && ev_tally_get(t, "math") == 0,
+          "a tally counts by tag, NULL as (other)");
+    double n;
+    CHECK(ev_tally_size(t) == 2 && strcmp(ev_tally_at(t, 0, &n), "geo") == 0 && n == 4,
+          "a tally keeps first-counted order");
+    ev_tally_free(t);
+}
+
+/* A job on 12 examples: 4 with their own tag "t", 8 asking the case "1+1?"
+ * of tag "math". */
+static void
+test_finetune(void)
+{
+    static const char *const cases[] = {
+        "{\"id\":\"a\",\"input\":\"1+1?\",\"expected\":\"2\",\"tags\":[\"math\"]}",
+        NULL,
+    };
+    ev_mock *m = mock_of(cases, false);
+    ev_mock_freeze(m);
+    ev_ft_config c = {.seed = 0,
+                      .job_ms = 1000,
+                      .mock = m,
+                      .learner = "small",
+                      .params = ev_learner_defaults(),
+                      .max_tokens = 16385};
+    ev_ft *f = ev_ft_new(&c);
+    jv text = jv_string("");
+    for (int i = 0; i < 12; i++)
+        text = jv_string_append_str(
+            text, i < 4 ? "{\"messages\":[{\"role\":\"user\",\"content\":\"x\"},"
+                          "{\"role\":\"assistant\",\"content\":\"y\"}],\"tags\":[\"t\"]}\n"
+                        : "{\"messages\":[{\"role\":\"user\",\"content\":\"1+1?\"},"
+                          "{\"role\":\"assistant\",\"content\":\"2\"}]}\n");
+    const char *data = jv_string_value(text);
+    ev_ft_reply r = ev_ft_upload(f, "t.jsonl", "fine-tune", data, strlen(data), 1000000);
+    CHECK(r.status == 200, "an upload is stored");
+    jv id = jv_object_get(r.body, jv_string("id"));
+    jv body = jv_string_fmt("{\"model\":\"small\",\"training_file\":\"%s\",\"suffix\":\"s\"}",
+                            jv_string_value(id));
+    r = ev_ft_create(f, jv_string_value(body), strlen(jv_string_value(body)), 1000000);
+    jv job = jv_object_get(jv_copy(r.body), jv_string("id"));
+    jv st = jv_object_get(r.body, jv_string("status"));
+    CHECK_STR(jv_string_value(st), "validating_files", "a new job validates its file");
+    jv_free(st);
+    ev_ft_reply j = ev_ft_job(f, jv_string_value(job), 1000000 + 200);
+    st = jv_object_get(j.body, jv_string("status"));
+    CHECK_STR(jv_string_value(st), "queued", "a fifth of --job-ms later it is queued");
+    jv_free(st);
+    j = ev_ft_job(f, jv_string_value(job), 1000000 + 400);
+    st = jv_object_get(j.body, jv_string("status"));
+    CHECK_STR(jv_string_value(st), "running", "two fifths later it runs");
+    jv_free(st);
+    j = ev_ft_job(f, jv_string_value(job), 1000000 + 1000);
+    jv name = jv_object_get(j.body, jv_string("fine_tuned_model"));
+    jv want = jv_string_fmt("ft:small:ev-mock:s:%s", jv_string_value(job));
+    CHECK_STR(jv_string_value(name), jv_string_value(want), "after --job-ms it has a model");
+
+    ev_mock_as as;
+    CHECK(ev_ft_resolve(f, jv_string_value(name), 1000000 + 500, &as) == EV_FT_UNKNOWN,
+          "before the job ends its model is unknown");
+    CHECK(ev_ft_resolve(f, jv_string_value(name), 1000000 + 1000, &as) == EV_FT_TUNED,
+          "then it is the learner's");
+    CHECK_STR(as.draw, "small", "a tuned model draws as its base");
+    CHECK_NEAR(as.accuracy(as.ctx, "math"),
+               ev_learner_accuracy(&c.params, jv_string_value(job), "math", 8), 1e-12,
+               "8 examples matched the case of tag math");
+    CHECK_NEAR(as.accuracy(as.ctx, "t"),
+               ev_learner_accuracy(&c.params, jv_string_value(job), "t", 4), 1e-12,
+               "4 examples carried their own tag");
+    CHECK(ev_ft_resolve(f, "small", 0, &as) == EV_FT_BASE && as.accuracy(as.ctx, "math") == 0.25,
+          "the base model answers at the floor");
+    CHECK(ev_ft_resolve(f, "gpt-4o", 0, &as) == EV_FT_PLAIN, "other models are plain");
+    jv_free(name);
+    jv_free(want);
+    jv_free(job);
+    jv_free(body);
+    jv_free(id);
+    jv_free(text);
+    ev_ft_free(f);
+    ev_mock_free(m);
+}
+
 int
 main(void)
 {
@@ -193,5 +327,7 @@ main(void)
     test_answers();
     test_replay();
     test_wire();
+    test_learner();
+    test_finetune();
     UNIT_DONE();
 }

@@ -1,0 +1,143 @@
+#include "trainer.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+/* A stream of the command's, split into lines. */
+typedef struct stream {
+    int fd; /* -1 once closed */
+    char *buf;
+    size_t len;
+} stream;
+
+/* Running out of memory is the one failure lib/ does not return. */
+static void *
+xrealloc(void *p, size_t n)
+{
+    p = realloc(p, n ? n : 1);
+    if (p == NULL)
+        abort();
+    return p;
+}
+
+/* child sets up the command's side and runs it; it never returns. */
+static _Noreturn void
+child(const char *command, const char *name, const char *file, char *const *env, int out, int err)
+{
+    int null = open("/dev/null", O_RDONLY);
+    if (null < 0 || dup2(null, 0) < 0 || dup2(out, 1) < 0 || dup2(err, 2) < 0)
+        _exit(127);
+    signal(SIGINT, SIG_DFL);
+    signal(SIGTERM, SIG_DFL);
+    signal(SIGPIPE, SIG_DFL);
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+    for (; env != NULL && *env != NULL; env++)
+        putenv(*env);
+    execl("/bin/sh", "sh", "-c", command, name, file, (char *)NULL);
+    _exit(127);
+}
+
+/* drain reads what 's' has and passes on each whole line; at end of file
+ * it passes the last piece and closes the stream. */
+static void
+drain(stream *s, int which, ev_trainer_line on_line, void *ctx)
+{
+    char chunk[4096];
+    ssize_t n = read(s->fd, chunk, sizeof(chunk));
+    if (n < 0 && (errno == EINTR || errno == EAGAIN))
+        return;
+    if (n <= 0) {
+        if (s->len > 0) {
+            s->buf[s->len] = '\0';
+            on_line(ctx, which, s->buf, s->len);
+        }
+        s->len = 0;
+        close(s->fd);
+        s->fd = -1;
+        return;
+    }
+    for (ssize_t i = 0; i < n; i++) {
+        if (chunk[i] == '\n' || s->len == EV_TRAINER_MAX_LINE) {
+            s->buf[s->len] = '\0';
+            on_line(ctx, which, s->buf, s->len);
+            s->len = 0;
+            if (chunk[i] == '\n')
+                continue;
+        }
+        s->buf[s->len++] = chunk[i];
+    }
+}
+
+int
+ev_trainer_run(const char *command, const char *name, const char *file, char *const *env,
+               ev_trainer_line on_line, void *ctx, const volatile sig_atomic_t *stop, jv *err)
+{
+    int po[2], pe[2];
+    if (pipe2(po, O_CLOEXEC) != 0) {
+        *err = jv_invalid_with_msg(jv_string_fmt("cannot make a pipe: %s", strerror(errno)));
+        return -1;
+    }
+    if (pipe2(pe, O_CLOEXEC) != 0) {
+        *err = jv_invalid_with_msg(jv_string_fmt("cannot make a pipe: %s", strerror(errno)));
+        close(po[0]);
+        close(po[1]);
+        return -1;
+    }
+    pid_t pid = fork();
+    if (pid < 0) {
+        *err = jv_invalid_with_msg(jv_string_fmt("cannot start '/bin/sh': %s", strerror(errno)));
+        close(po[0]);
+        close(po[1]);
+        close(pe[0]);
+        close(pe[1]);
+        return -1;
+    }
+    if (pid == 0)
+        child(command, name, file, env, po[1], pe[1]);
+    close(po[1]);
+    close(pe[1]);
+    stream s[2] = {{po[0], xrealloc(NULL, EV_TRAINER_MAX_LINE + 1), 0},
+                   {pe[0], xrealloc(NULL, EV_TRAINER_MAX_LINE + 1), 0}};
+    bool termed = false;
+    while (s[0].fd >= 0 || s[1].fd >= 0) {
+        if (stop != NULL && *stop && !termed) {
+            kill(pid, SIGTERM);
+            termed = true;
+        }
+        struct pollfd fds[2];
+        int n = 0, which[2];
+        for (int i = 0; i < 2; i++)
+            if (s[i].fd >= 0) {
+                fds[n] = (struct pollfd){s[i].fd, POLLIN, 0};
+                which[n++] = i;
+            }
+        if (poll(fds, (nfds_t)n, -1) < 0)
+            continue; /* EINTR: a signal; look at 'stop' again */
+        for (int k = 0; k < n; k++)
+            if (fds[k].revents != 0)
+                drain(&s[which[k]], which[k] + 1, on_line, ctx);
+    }
+    free(s[0].buf);
+    free(s[1].buf);
+    int st;
+    while (waitpid(pid, &st, 0) < 0) {
+        if (errno != EINTR) {
+            *err = jv_invalid_with_msg(
+                jv_string_fmt("cannot wait for the trainer: %s", strerror(errno)));
+            return -1;
+        }
+        if (stop != NULL && *stop && !termed) {
+            kill(pid, SIGTERM);
+            termed = true;
+        }
+    }
+    return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}

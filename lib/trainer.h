@@ -1,0 +1,38 @@
+/*
+ * trainer.h: a local training command, run once with a training file, its
+ * output passed on line by line as it comes.
+ *
+ * Ownership: returned jv values belong to the caller.
+ *
+ * The command runs as /bin/sh -c COMMAND NAME FILE, so the file's path is
+ * "$1" in the command. Its standard input is /dev/null, so it cannot eat
+ * records meant for ev; SIGINT, SIGTERM and SIGPIPE are at their defaults
+ * in it. Its standard output and standard error are read through pipes and
+ * handed, a line at a time, to the caller's callback, which decides where
+ * they go.
+ */
+#ifndef EV_TRAINER_H
+#define EV_TRAINER_H
+
+#include <signal.h>
+#include <stddef.h>
+
+#include <jv.h>
+
+/* The longest line passed on whole; a longer one is passed in pieces. */
+#define EV_TRAINER_MAX_LINE 65536
+
+/* A line of output: 'stream' is 1 for standard output and 2 for standard
+ * error; 'line' ('len' bytes, NUL-terminated) has no newline. */
+typedef void (*ev_trainer_line)(void *ctx, int stream, const char *line, size_t len);
+
+/* ev_trainer_run runs 'command' as above with "$0" 'name' and "$1" 'file',
+ * and 'env' ("NAME=value" strings, NULL-terminated; may be NULL) added to
+ * its environment, and waits for it. When '*stop' becomes non-zero (NULL:
+ * never) while it runs, the command gets SIGTERM, once, and is still waited
+ * for. Returns its exit status, 128 + the signal that ended it, or -1 with
+ * '*err' set when it cannot be started. */
+int ev_trainer_run(const char *command, const char *name, const char *file, char *const *env,
+                   ev_trainer_line on_line, void *ctx, const volatile sig_atomic_t *stop, jv *err);
+
+#endif
