@@ -1,43 +1,41 @@
 #!/usr/bin/env bash
-# make demo: the part of the eval cycle ev runs today, offline, on the bundled
-# example. Each step prints the command it runs, so you can learn the pipeline
-# by watching and copy any line into your own shell.
+# make demo: the whole eval-driven fine-tuning cycle, offline, in under a
+# minute. ev-mock stands in for the providers: its "big" model is right about
+# 60% of the time and its "small" model learns from the examples it is
+# fine-tuned on. Both are a SIMULATION, there to show the mechanics of the
+# loop; every command is the one you would run against real models.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 : "${EV_BIN:=$here/../bin}"
-PATH="$EV_BIN:$PATH"
-out="$here/../bin/demo"
+export PATH="$EV_BIN:$PATH"
+out="$(cd "$here/.." && pwd)/bin/demo"
 rm -rf "$out"
 mkdir -p "$out"
-cd "$here/.."
+export EV_CACHE_DIR="$out/cache"
 
-step() {
-    printf '\n== %s\n' "$1"
+cd "$out"
+loop() {
+    # MAKEFLAGS is cleared so the loop prints every command it runs, even
+    # under an outer 'make -s'.
+    MAKEFLAGS= make --no-print-directory -f "$here/loop/Makefile" OUT=run "$@"
 }
-show() {
-    printf '$ %s\n' "$*"
-    eval "$@"
-}
+loop run/all.jsonl >/dev/null
+echo "== 0. Start ev-mock, a local model server (a SIMULATION of a big and a small model)"
+echo "\$ ev-mock --port 0 --cases all.jsonl --model-accuracy big=0.6 --learner small &"
+ev-mock --port 0 --cases run/all.jsonl --model-accuracy big=0.6 --learner small \
+    --job-ms 100 --quiet >"$out/mock.port" 2>"$out/mock.log" 3>&- &
+mock=$!
+trap 'kill "$mock" 2>/dev/null || true' EXIT
+for _ in $(seq 50); do
+    [ -s "$out/mock.port" ] && break
+    sleep 0.1
+done
+port=$(head -n 1 "$out/mock.port")
+[ -n "$port" ] || { echo "ev-mock did not start: $(cat "$out/mock.log")" >&2; exit 2; }
+echo "listening on 127.0.0.1:$port"
+echo
 
-step "1. Split the pool of cases: half to eval, half to training, each tag on both sides"
-show ev-split --stratify --ratio 0.5 --seed 7 --rest "$out/train.jsonl" examples/pool.jsonl '>' "$out/eval.jsonl"
-wc -l "$out/eval.jsonl" "$out/train.jsonl"
-
-step "2. Make sure no eval case leaks into the training set"
-show ev-split --check "$out/train.jsonl" "$out/eval.jsonl" '>' "$out/leaks.jsonl" || true
-echo "leaks found: $(wc -l <"$out/leaks.jsonl")"
-
-step "3. Learning-curve sets are nested: the first 5 training cases are inside the first 10"
-show ev-split --take 5 "$out/train.jsonl" '>' "$out/train5.jsonl"
-show ev-split --take 10 "$out/train.jsonl" '>' "$out/train10.jsonl"
-
-step "4. Score a model's recorded answers against the expected ones"
-show ev-score examples/capitals.jsonl '>' "$out/scored.jsonl"
-
-step "5. The same answers, forgiving case, spacing and punctuation"
-show ev-score --ignore-case --ignore-space --ignore-punct examples/capitals.jsonl '>' "$out/scored-lenient.jsonl"
-
-step "6. The failures, with the scorer's reason, for the person who reviews them"
-show jq -r "'select(.score.pass | not) | \"\\(.id)\\t\\(.score.reason)\"'" "$out/scored.jsonl"
-
-printf '\nEverything is in %s\n' "$out"
+loop BASE_URL="http://127.0.0.1:$port/v1" PRICES="$here/loop/prices.jsonl" loop
+echo
+echo "Everything is in $out/run; the chart is $out/run/curve.svg."
+echo "Against real models: make -C examples/loop loop MODEL_BIG=... MODEL_SMALL=... BASE_URL=..."
