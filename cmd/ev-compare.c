@@ -12,15 +12,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "cli.h"
 #include "compare.h"
 #include "diag.h"
 #include "ev.h"
 #include "runs.h"
-
-enum format { FMT_AUTO, FMT_TABLE, FMT_JSON, FMT_MARKDOWN, FMT_TSV };
 
 static void
 usage(FILE *f)
@@ -126,7 +123,7 @@ fixed(double x, int decimals, char *buf, size_t n)
 
 /* print_runs prints one row per run (or per group of a run). */
 static void
-print_run_row(jv r, const char *name, enum format f)
+print_run_row(jv r, const char *name, enum ev_format f)
 {
     char a[32], ci[40], p50[24], p95[24], cost[32];
     double fails = getn(r, "failed_calls");
@@ -135,10 +132,10 @@ print_run_row(jv r, const char *name, enum format f)
     fixed(getn(r, "latency_ms.p50"), 0, p50, sizeof(p50));
     fixed(getn(r, "latency_ms.p95"), 0, p95, sizeof(p95));
     fixed(getn(r, "cost.per_case"), 6, cost, sizeof(cost));
-    if (f == FMT_MARKDOWN)
+    if (f == EV_FORMAT_MARKDOWN)
         printf("| %s | %.0f | %.0f | %s | %s | %.0f | %s | %s | %s |\n", name, getn(r, "cases"),
                getn(r, "passes"), a, ci, fails, p50, p95, cost);
-    else if (f == FMT_TSV)
+    else if (f == EV_FORMAT_TSV)
         printf("run\t%s\t%.0f\t%.0f\t%.9g\t%.9g\t%.9g\t%.0f\t%s\t%s\t%s\n", name, getn(r, "cases"),
                getn(r, "passes"), getn(r, "accuracy"), getn(r, "accuracy_ci.0"),
                getn(r, "accuracy_ci.1"), fails, p50, p95, cost);
@@ -148,12 +145,12 @@ print_run_row(jv r, const char *name, enum format f)
 }
 
 static void
-print_run_header(enum format f)
+print_run_header(enum ev_format f)
 {
-    if (f == FMT_MARKDOWN)
+    if (f == EV_FORMAT_MARKDOWN)
         printf("| run | cases | passes | accuracy | 95%% CI | failed calls | p50 ms | p95 ms | "
                "cost/case |\n|---|--:|--:|--:|---|--:|--:|--:|--:|\n");
-    else if (f == FMT_TSV)
+    else if (f == EV_FORMAT_TSV)
         printf("kind\tname\tcases\tpasses\taccuracy\tci_lo\tci_hi\tfailed_calls\tp50_ms\tp95_ms\t"
                "cost_per_case\n");
     else
@@ -184,25 +181,25 @@ print_ids(jv c, const char *what)
 }
 
 static void
-print_comparison(jv c, enum format f)
+print_comparison(jv c, enum ev_format f)
 {
     char b1[64], b2[64], b3[64], b4[64];
     const char *base = gets_(c, "baseline", b1, sizeof(b1));
     const char *cand = gets_(c, "candidate", b2, sizeof(b2));
     double n = getn(c, "paired_cases");
-    if (f == FMT_TSV) {
+    if (f == EV_FORMAT_TSV) {
         printf("compare\t%s\t%s\t%.0f\t%.9g\t%.9g\t%.9g\t%.9g\t%.9g\t%s\n", cand, base, n,
                getn(c, "delta"), getn(c, "delta_ci.0"), getn(c, "delta_ci.1"), getn(c, "mcnemar_p"),
                getn(c, "mde"), gets_(c, "verdict.result", b3, sizeof(b3)));
         return;
     }
-    const char *h = f == FMT_MARKDOWN ? "\n### " : "\n";
+    const char *h = f == EV_FORMAT_MARKDOWN ? "\n### " : "\n";
     printf("%s%s vs %s: %.0f paired cases", h, cand, base, n);
     if (getn(c, "only_in_baseline") > 0 || getn(c, "only_in_candidate") > 0)
         printf(" (left out: %.0f only in the baseline, %.0f only in the candidate)",
                getn(c, "only_in_baseline"), getn(c, "only_in_candidate"));
-    printf("\n%s", f == FMT_MARKDOWN ? "\n" : "");
-    const char *li = f == FMT_MARKDOWN ? "- " : "  ";
+    printf("\n%s", f == EV_FORMAT_MARKDOWN ? "\n" : "");
+    const char *li = f == EV_FORMAT_MARKDOWN ? "- " : "  ";
     printf("%sboth pass %.0f, only candidate %.0f, only baseline %.0f, both fail %.0f\n", li,
            getn(c, "table.both_pass"), getn(c, "table.only_candidate"),
            getn(c, "table.only_baseline"), getn(c, "table.both_fail"));
@@ -272,7 +269,7 @@ print_comparison(jv c, enum format f)
 }
 
 static void
-print_report(jv rep, enum format f)
+print_report(jv rep, enum ev_format f)
 {
     jv runs = jv_object_get(jv_copy(rep), jv_string("runs"));
     print_run_header(f);
@@ -293,7 +290,7 @@ print_report(jv rep, enum format f)
         }
         jv_free(groups);
         jv goal = ev_field_path(r, "goal");
-        if (jv_get_kind(goal) == JV_KIND_OBJECT && f != FMT_TSV) {
+        if (jv_get_kind(goal) == JV_KIND_OBJECT && f != EV_FORMAT_TSV) {
             char b1[32], b2[32];
             printf("  minimum accuracy %s: %s\n", pct(getn(goal, "min_accuracy"), b1, sizeof(b1)),
                    gets_(goal, "result", b2, sizeof(b2)));
@@ -304,7 +301,7 @@ print_report(jv rep, enum format f)
     }
     jv_free(runs);
     jv comps = jv_object_get(jv_copy(rep), jv_string("comparisons"));
-    if (f == FMT_TSV && jv_array_length(jv_copy(comps)) > 0)
+    if (f == EV_FORMAT_TSV && jv_array_length(jv_copy(comps)) > 0)
         printf("\nkind\tcandidate\tbaseline\tpaired_cases\tdelta\tci_lo\tci_hi\tmcnemar_p\tmde\t"
                "verdict\n");
     jv_array_foreach(comps, j, c)
@@ -336,7 +333,7 @@ main(int argc, char **argv)
     ev_compare_opts o = {
         .level = 0.95, .margin = 0.05, .seed = 1, .bootstrap = 10000, .max_ids = -1};
     ev_run_opts ro = {0};
-    enum format fmt = FMT_AUTO;
+    enum ev_format fmt = EV_FORMAT_AUTO;
     bool margin_given = false;
     long l;
     int c;
@@ -361,15 +358,7 @@ main(int argc, char **argv)
             o.exact = true;
             break;
         case 'f':
-            if (strcmp(optarg, "table") == 0)
-                fmt = FMT_TABLE;
-            else if (strcmp(optarg, "json") == 0)
-                fmt = FMT_JSON;
-            else if (strcmp(optarg, "markdown") == 0)
-                fmt = FMT_MARKDOWN;
-            else if (strcmp(optarg, "tsv") == 0)
-                fmt = FMT_TSV;
-            else
+            if (!ev_parse_format(optarg, 4, &fmt))
                 ev_usage_error("--format takes table, json, markdown or tsv, not '%s'", optarg);
             break;
         case 'g':
@@ -419,8 +408,7 @@ main(int argc, char **argv)
         stdin_runs += strcmp(argv[i], "-") == 0;
     if (stdin_runs > 1)
         ev_usage_error("standard input can be only one of the runs");
-    if (fmt == FMT_AUTO)
-        fmt = isatty(STDOUT_FILENO) ? FMT_TABLE : FMT_JSON;
+    fmt = ev_format_resolve(fmt);
 
     int status = EV_EXIT_OK;
     ev_run *runs = calloc((size_t)nruns, sizeof(*runs));
@@ -471,7 +459,7 @@ main(int argc, char **argv)
     if (has_goal)
         rep = jv_object_set(rep, jv_string("met"), jv_bool(met));
 
-    if (fmt == FMT_JSON) {
+    if (fmt == EV_FORMAT_JSON) {
         jv_dumpf(rep, stdout, 0);
         putchar('\n');
     } else {

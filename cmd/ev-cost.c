@@ -26,7 +26,6 @@
 #include "record.h"
 
 enum mode { MODE_RECORDS, MODE_SUMMARY, MODE_ESTIMATE };
-enum format { FMT_AUTO, FMT_TABLE, FMT_JSON, FMT_MARKDOWN, FMT_TSV };
 
 /* Codes of the options that have no short form. */
 enum {
@@ -47,7 +46,7 @@ enum {
 
 typedef struct opts {
     enum mode mode;
-    enum format fmt;
+    enum ev_format fmt;
     const char *model; /* --model: price every record as this model */
     bool batch, quiet;
     char currency[4]; /* empty: the table's */
@@ -353,26 +352,26 @@ fmt_count(double x, char *buf, size_t n)
  * left-aligned in widths[0] columns and the rest right-aligned in theirs;
  * pipes for markdown; tabs for tsv. */
 static void
-put_row(enum format f, const char *const *cells, int n, const int *widths)
+put_row(enum ev_format f, const char *const *cells, int n, const int *widths)
 {
     for (int i = 0; i < n; i++) {
-        if (f == FMT_TSV)
+        if (f == EV_FORMAT_TSV)
             printf("%s%s", i ? "\t" : "", cells[i]);
-        else if (f == FMT_MARKDOWN)
+        else if (f == EV_FORMAT_MARKDOWN)
             printf("| %s ", cells[i]);
         else if (i == 0)
             printf("%-*s", widths[0], cells[i]);
         else
             printf(" %*s", widths[i], cells[i]);
     }
-    puts(f == FMT_MARKDOWN ? "|" : "");
+    puts(f == EV_FORMAT_MARKDOWN ? "|" : "");
 }
 
 static void
-put_header(enum format f, const char *const *cells, int n, const int *widths)
+put_header(enum ev_format f, const char *const *cells, int n, const int *widths)
 {
     put_row(f, cells, n, widths);
-    if (f != FMT_MARKDOWN)
+    if (f != EV_FORMAT_MARKDOWN)
         return;
     printf("|---");
     for (int i = 1; i < n; i++)
@@ -443,11 +442,11 @@ summary_json(const pricer *pc)
 /* summary_row prints the figures of one model, or of all: every column in
  * tsv, and on a terminal or in markdown those that fit a screen. */
 static void
-summary_row(enum format f, const char *name, const char *as, const tally *t, const char *cur,
+summary_row(enum ev_format f, const char *name, const char *as, const tally *t, const char *cur,
             const int *widths)
 {
     char b[10][48];
-    int dec = f == FMT_TSV ? 0 : 6;
+    int dec = f == EV_FORMAT_TSV ? 0 : 6;
     double in = t->priced ? t->cost_in : NAN, out = t->priced ? t->cost_out : NAN;
     fmt_count((double)t->records, b[0], sizeof(b[0]));
     fmt_count((double)t->priced, b[1], sizeof(b[1]));
@@ -459,7 +458,7 @@ summary_row(enum format f, const char *name, const char *as, const tally *t, con
     fmt_money(in, dec, b[7], sizeof(b[7]));
     fmt_money(out, dec, b[8], sizeof(b[8]));
     fmt_money(in + out, dec, b[9], sizeof(b[9]));
-    if (f == FMT_TSV) {
+    if (f == EV_FORMAT_TSV) {
         if (t->priced == 0) /* an empty cell, not "-", for a number nobody knows */
             b[7][0] = b[8][0] = b[9][0] = '\0';
         const char *cells[] = {name, as,   b[0], b[1], b[2], b[3], b[4],
@@ -472,7 +471,7 @@ summary_row(enum format f, const char *name, const char *as, const tally *t, con
 }
 
 static void
-print_summary(const pricer *pc, enum format f)
+print_summary(const pricer *pc, enum ev_format f)
 {
     char cost_head[32];
     snprintf(cost_head, sizeof(cost_head), "cost %s", pc->currency);
@@ -482,7 +481,7 @@ print_summary(const pricer *pc, enum format f)
         if ((int)n > widths[0] && n < 200)
             widths[0] = (int)n;
     }
-    if (f == FMT_TSV) {
+    if (f == EV_FORMAT_TSV) {
         const char *h[] = {"model",         "priced_as",  "records",      "priced",
                            "unknown",       "errors",     "input_tokens", "output_tokens",
                            "cached_tokens", "input_cost", "output_cost",  "total_cost",
@@ -498,12 +497,12 @@ print_summary(const pricer *pc, enum format f)
         summary_row(f, e->model, e->row ? e->row->model : "", &e->t, pc->currency, widths);
     }
     summary_row(f, "(total)", "", &pc->all, pc->currency, widths);
-    if (f == FMT_TSV)
+    if (f == EV_FORMAT_TSV)
         return;
     const tally *t = &pc->all;
     unsigned long ncases = (unsigned long)jv_object_length(jv_copy(pc->cases));
     char b1[48], b2[48];
-    const char *li = f == FMT_MARKDOWN ? "\n- " : "\n";
+    const char *li = f == EV_FORMAT_MARKDOWN ? "\n- " : "\n";
     double total = t->cost_in + t->cost_out;
     if (t->priced > 0)
         printf("%scost per case %s %s over %lu cases (%s per record)", li,
@@ -699,7 +698,7 @@ getn(jv o, const char *k1, const char *k2)
 }
 
 static void
-print_estimate(jv j, enum format f, const char *currency)
+print_estimate(jv j, enum ev_format f, const char *currency)
 {
     char b[8][48];
     jv model = jv_object_get(jv_copy(j), jv_string("model"));
@@ -707,7 +706,7 @@ print_estimate(jv j, enum format f, const char *currency)
     bool has_range = jv_get_kind(range) == JV_KIND_OBJECT;
     double lo = has_range ? getn(range, "low", "total") : NAN;
     double hi = has_range ? getn(range, "high", "total") : NAN;
-    if (f == FMT_TSV) {
+    if (f == EV_FORMAT_TSV) {
         const char *h[] = {"estimate",     "model",         "cases",      "calls",
                            "input_tokens", "output_tokens", "input_cost", "output_cost",
                            "total_cost",   "low_total",     "high_total", "currency"};
@@ -732,7 +731,7 @@ print_estimate(jv j, enum format f, const char *currency)
         put_row(f, cells, 12, NULL);
     } else {
         static const int widths[] = {8, 12, 12};
-        bool md = f == FMT_MARKDOWN;
+        bool md = f == EV_FORMAT_MARKDOWN;
         printf("%sESTIMATE for %.0f cases on %s (%.0f calls), before any call is made\n\n",
                md ? "### " : "", getn(j, "cases", NULL), jv_string_value(model),
                getn(j, "calls", NULL));
@@ -862,15 +861,7 @@ parse_options(int argc, char **argv, opts *o)
             estimate = true;
             break;
         case 'f':
-            if (strcmp(optarg, "table") == 0)
-                o->fmt = FMT_TABLE;
-            else if (strcmp(optarg, "json") == 0)
-                o->fmt = FMT_JSON;
-            else if (strcmp(optarg, "markdown") == 0)
-                o->fmt = FMT_MARKDOWN;
-            else if (strcmp(optarg, "tsv") == 0)
-                o->fmt = FMT_TSV;
-            else
+            if (!ev_parse_format(optarg, 4, &o->fmt))
                 ev_usage_error("--format takes table, json, markdown or tsv, not '%s'", optarg);
             break;
         case 'h':
@@ -934,7 +925,7 @@ parse_options(int argc, char **argv, opts *o)
     if (summary && estimate)
         ev_usage_error("--summary and --estimate are two different reports: choose one");
     o->mode = estimate ? MODE_ESTIMATE : summary ? MODE_SUMMARY : MODE_RECORDS;
-    if (o->fmt != FMT_AUTO && o->mode == MODE_RECORDS)
+    if (o->fmt != EV_FORMAT_AUTO && o->mode == MODE_RECORDS)
         ev_usage_error("--format goes with --summary or --estimate; records are always JSONL");
     if (!estimate) {
         const char *only = o->max_tokens > 0 ? "--max-tokens"
@@ -971,8 +962,7 @@ parse_options(int argc, char **argv, opts *o)
         o->system = read_system_file(system_file);
     else if (system != NULL && (o->system = strdup(system)) == NULL)
         ev_die(EV_EXIT_TROUBLE, "out of memory");
-    if (o->fmt == FMT_AUTO)
-        o->fmt = isatty(STDOUT_FILENO) ? FMT_TABLE : FMT_JSON;
+    o->fmt = ev_format_resolve(o->fmt);
 }
 
 static ev_prices *
@@ -1088,7 +1078,7 @@ run_estimate(pricer *pc, ev_reader *r)
                 es.no_expected, es.no_expected == 1 ? "" : "s",
                 es.no_expected == 1 ? "its" : "their");
     jv j = estimate_json(pc, &es, model);
-    if (o->fmt == FMT_JSON) {
+    if (o->fmt == EV_FORMAT_JSON) {
         jv_dumpf(j, stdout, 0);
         putchar('\n');
     } else {
@@ -1154,7 +1144,7 @@ main(int argc, char **argv)
         status = run_estimate(&pc, &r);
     } else {
         status = run_records(&pc, &r, o.mode == MODE_RECORDS);
-        if (o.mode == MODE_SUMMARY && o.fmt == FMT_JSON) {
+        if (o.mode == MODE_SUMMARY && o.fmt == EV_FORMAT_JSON) {
             jv_dumpf(summary_json(&pc), stdout, 0);
             putchar('\n');
         } else if (o.mode == MODE_SUMMARY) {

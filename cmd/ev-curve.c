@@ -593,7 +593,8 @@ main(int argc, char **argv)
         {NULL, 0, NULL, 0},
     };
     options o = {.target = NAN, .primary = EV_CURVE_LOGLINEAR, .seed = 1, .bootstrap = 1000};
-    int format = -1, c;
+    enum ev_format format = EV_FORMAT_AUTO;
+    int c;
     long l;
     while ((c = getopt_long(argc, argv, "f:hm:qt:T:V", longopts, NULL)) != -1) {
         switch (c) {
@@ -604,9 +605,7 @@ main(int argc, char **argv)
             o.bootstrap = l;
             break;
         case 'f':
-            if (strcmp(optarg, "table") == 0 || strcmp(optarg, "json") == 0)
-                format = strcmp(optarg, "table") == 0;
-            else
+            if (!ev_parse_format(optarg, 2, &format))
                 ev_usage_error("--format takes table or json, not '%s'", optarg);
             break;
         case 'h':
@@ -649,7 +648,7 @@ main(int argc, char **argv)
     }
     if (isnan(o.target) == (o.target_run == NULL))
         ev_usage_error("give the target as --target X or --target-run RUN (one of them)");
-    o.table = format < 0 ? isatty(STDOUT_FILENO) : format == 1;
+    o.table = ev_format_resolve(format) == EV_FORMAT_TABLE;
     int nops = argc - optind, runs = 0;
     for (int i = optind; i < argc; i++)
         runs += strchr(argv[i], '=') != NULL;

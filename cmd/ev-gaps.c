@@ -14,7 +14,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "cli.h"
 #include "diag.h"
@@ -28,11 +27,10 @@
 #include "train.h"
 
 enum mode { MODE_RECORDS, MODE_SUMMARY, MODE_REVIEW, MODE_TRAIN, MODE_POOL };
-enum format { FMT_AUTO, FMT_TABLE, FMT_JSON, FMT_MARKDOWN, FMT_TSV };
 
 typedef struct options {
     enum mode mode;
-    enum format format;
+    enum ev_format format;
     long budget; /* -1 when not given */
     const char *baseline, *teacher, *pool;
     jv system;        /* string or null */
@@ -198,14 +196,14 @@ summary_report(const tally *t, const options *o, const char *run, long failures,
 }
 
 static void
-print_summary(jv rep, const options *o, enum format f)
+print_summary(jv rep, const options *o, enum ev_format f)
 {
     jv rows = jv_object_get(jv_copy(rep), jv_string("tags"));
     bool reg = o->baseline != NULL, bud = o->budget >= 0;
-    if (f == FMT_TSV) {
+    if (f == EV_FORMAT_TSV) {
         printf("tag\tcases\tfailures\tfailure_rate%s%s\n", reg ? "\tregressions" : "",
                bud ? "\tbudget" : "");
-    } else if (f == FMT_MARKDOWN) {
+    } else if (f == EV_FORMAT_MARKDOWN) {
         printf("| tag | cases | failures | failure rate |%s%s\n|---|--:|--:|--:|%s%s\n",
                reg ? " regressions |" : "", bud ? " budget |" : "", reg ? "--:|" : "",
                bud ? "--:|" : "");
@@ -222,14 +220,14 @@ print_summary(jv rep, const options *o, enum format f)
         jv bj = jv_object_get(jv_copy(row), jv_string("budget"));
         double fl = jv_number_value(fj);
         const char *name = jv_string_value(tag);
-        if (f == FMT_TSV) {
+        if (f == EV_FORMAT_TSV) {
             printf("%s\t%.0f\t%.0f\t%.6f", name, c, fl, fl / c);
             if (reg)
                 printf("\t%.0f", jv_number_value(rj));
             if (bud)
                 printf("\t%.0f", jv_number_value(bj));
             printf("\n");
-        } else if (f == FMT_MARKDOWN) {
+        } else if (f == EV_FORMAT_MARKDOWN) {
             printf("| %s | %.0f | %.0f | %.1f%% |", name, c, fl, 100 * fl / c);
             if (reg)
                 printf(" %.0f |", jv_number_value(rj));
@@ -660,15 +658,7 @@ main(int argc, char **argv)
             o.baseline = optarg;
             break;
         case 'f':
-            if (strcmp(optarg, "table") == 0)
-                o.format = FMT_TABLE;
-            else if (strcmp(optarg, "json") == 0)
-                o.format = FMT_JSON;
-            else if (strcmp(optarg, "markdown") == 0)
-                o.format = FMT_MARKDOWN;
-            else if (strcmp(optarg, "tsv") == 0)
-                o.format = FMT_TSV;
-            else
+            if (!ev_parse_format(optarg, 4, &o.format))
                 ev_usage_error("--format takes table, json, markdown or tsv, not '%s'", optarg);
             break;
         case 'h':
@@ -727,7 +717,7 @@ main(int argc, char **argv)
         ev_usage_error("--teacher and --system go with --as train");
     if (threshold_given && o.mode != MODE_POOL)
         ev_usage_error("--threshold goes with --from-pool");
-    if (o.format != FMT_AUTO && o.mode != MODE_SUMMARY)
+    if (o.format != EV_FORMAT_AUTO && o.mode != MODE_SUMMARY)
         ev_usage_error("--format goes with --summary");
     ev_text_locale();
 
@@ -828,10 +818,8 @@ main(int argc, char **argv)
 
     if (o.mode == MODE_SUMMARY) {
         jv rep = summary_report(&t, &o, runname, nfail, cases);
-        enum format f = o.format != FMT_AUTO    ? o.format
-                        : isatty(STDOUT_FILENO) ? FMT_TABLE
-                                                : FMT_JSON;
-        if (f == FMT_JSON) {
+        enum ev_format f = ev_format_resolve(o.format);
+        if (f == EV_FORMAT_JSON) {
             jv_dumpf(rep, stdout, 0);
             putchar('\n');
         } else {

@@ -45,7 +45,6 @@
 #define TRAINER_TAIL 5
 
 enum mode { M_CHECK, M_CONVERT, M_SUBMIT, M_CMD, M_RESUME, M_CANCEL };
-enum format { F_AUTO, F_TABLE, F_JSON };
 enum to { TO_CHAT, TO_ALPACA, TO_SHAREGPT };
 
 static const char *const to_names[] = {"chat", "alpaca", "sharegpt"};
@@ -68,7 +67,7 @@ typedef struct opts {
     double max_tokens;
     long poll_ms;
     double timeout_s; /* 0: none */
-    enum format format;
+    enum ev_format format;
     enum to to;
     bool quiet;
     char **files;
@@ -582,7 +581,7 @@ run_check(const opts *o)
     bool ok = valid(&t);
     bool trouble = t.trouble || p.table_trouble;
     jv r = report_json(&t, o, &p);
-    bool table = o->format == F_TABLE || (o->format == F_AUTO && isatty(STDOUT_FILENO));
+    bool table = ev_format_resolve(o->format) == EV_FORMAT_TABLE;
     if (table) {
         report_table(r);
     } else {
@@ -1276,12 +1275,8 @@ parse_options(opts *o, int argc, char **argv)
                 ev_usage_error("--epochs must be from 1 to 50, not '%s'", optarg);
             break;
         case 'f':
-            if (strcmp(optarg, "table") == 0)
-                o->format = F_TABLE;
-            else if (strcmp(optarg, "json") == 0)
-                o->format = F_JSON;
-            else
-                ev_usage_error("--format must be 'table' or 'json', not '%s'", optarg);
+            if (!ev_parse_format(optarg, 2, &o->format))
+                ev_usage_error("--format takes table or json, not '%s'", optarg);
             break;
         case 'h':
             usage(stdout);

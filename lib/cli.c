@@ -4,6 +4,8 @@
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
 bool
 ev_parse_long(const char *s, long lo, long hi, long *out)
@@ -35,4 +37,25 @@ ev_parse_double(const char *s, double lo, double hi, double *out)
         return false;
     *out = v;
     return true;
+}
+
+bool
+ev_parse_format(const char *s, int n, enum ev_format *out)
+{
+    static const char *const names[] = {"table", "json", "markdown", "tsv"};
+    for (int i = 0; i < n && i < 4; i++) {
+        if (strcmp(s, names[i]) == 0) {
+            *out = (enum ev_format)(EV_FORMAT_TABLE + i);
+            return true;
+        }
+    }
+    return false;
+}
+
+enum ev_format
+ev_format_resolve(enum ev_format f)
+{
+    if (f != EV_FORMAT_AUTO)
+        return f;
+    return isatty(STDOUT_FILENO) ? EV_FORMAT_TABLE : EV_FORMAT_JSON;
 }
