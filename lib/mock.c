@@ -93,34 +93,6 @@ ev_mock_new(uint64_t seed)
     return m;
 }
 
-/* content_text returns a message content (consumed) as text: a string as it
- * is, an array of parts as the concatenated text of its text parts. */
-static jv
-content_text(jv c)
-{
-    if (jv_get_kind(c) != JV_KIND_ARRAY)
-        return ev_text_of(c);
-    jv out = jv_string("");
-    jv_array_foreach(c, i, part)
-    {
-        if (jv_get_kind(part) == JV_KIND_STRING) {
-            out = jv_string_concat(out, part);
-            continue;
-        }
-        jv text = jv_get_kind(part) == JV_KIND_OBJECT
-                      ? jv_object_get(jv_copy(part), jv_string("text"))
-                      : jv_invalid();
-        if (jv_get_kind(text) == JV_KIND_STRING)
-            out = jv_string_concat(out, text);
-        else
-            jv_free(text);
-        jv_free(part);
-        (void)i;
-    }
-    jv_free(c);
-    return out;
-}
-
 static bool
 has_role(jv msg, const char *role)
 {
@@ -143,7 +115,7 @@ ev_mock_prompt(jv input, jv *full, jv *last)
     jv_array_foreach(input, i, msg)
     {
         if (jv_get_kind(msg) == JV_KIND_OBJECT) {
-            jv text = content_text(jv_object_get(jv_copy(msg), jv_string("content")));
+            jv text = ev_content_text(jv_object_get(jv_copy(msg), jv_string("content")));
             if (has_role(msg, "user")) {
                 jv_free(*last);
                 *last = jv_copy(text);

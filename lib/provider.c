@@ -75,28 +75,6 @@ ev_prompt_messages(jv prompt)
     return prompt;
 }
 
-/* content_text returns a message content as text: a string as it is, the
- * concatenated 'text' of an array of parts, anything else as JSON. */
-static jv
-content_text(jv c)
-{
-    if (jv_get_kind(c) != JV_KIND_ARRAY)
-        return ev_text_of(c);
-    jv out = jv_string("");
-    jv_array_foreach(c, i, part)
-    {
-        jv t = jv_get_kind(part) == JV_KIND_OBJECT ? ev_get(part, "text") : jv_invalid();
-        if (jv_get_kind(t) == JV_KIND_STRING)
-            out = jv_string_concat(out, t);
-        else
-            jv_free(t);
-        jv_free(part);
-        (void)i;
-    }
-    jv_free(c);
-    return out;
-}
-
 /* field_is says whether field 'key' of 'o' (borrowed) is the string 'want'. */
 static bool
 field_is(jv o, const char *key, const char *want)
@@ -150,7 +128,7 @@ anthropic_body(const ev_request_opts *o, jv messages)
     jv_array_foreach(messages, i, m)
     {
         if (field_is(m, "role", "system"))
-            system = join(system, content_text(ev_get(m, "content")), "\n\n");
+            system = join(system, ev_content_text(ev_get(m, "content")), "\n\n");
         else
             rest = jv_array_append(rest, jv_copy(m));
         jv_free(m);
@@ -179,7 +157,7 @@ cmd_body(const ev_request_opts *o, jv messages)
     jv text = jv_invalid();
     jv_array_foreach(messages, i, m)
     {
-        text = join(text, content_text(ev_get(m, "content")), "\n");
+        text = join(text, ev_content_text(ev_get(m, "content")), "\n");
         jv_free(m);
         (void)i;
     }
@@ -352,7 +330,7 @@ openai_answer(jv body, ev_reply *r)
     jv content = ev_get(msg, "content");
     jv out;
     if (jv_get_kind(content) == JV_KIND_STRING || jv_get_kind(content) == JV_KIND_ARRAY) {
-        out = content_text(content);
+        out = ev_content_text(content);
     } else {
         jv_free(content);
         jv refusal = ev_get(msg, "refusal");

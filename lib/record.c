@@ -162,6 +162,29 @@ ev_text_of(jv v)
 }
 
 jv
+ev_content_text(jv c)
+{
+    if (jv_get_kind(c) != JV_KIND_ARRAY)
+        return ev_text_of(c);
+    jv out = jv_string("");
+    jv_array_foreach(c, i, part)
+    {
+        jv text = jv_get_kind(part) == JV_KIND_STRING ? jv_copy(part)
+                  : jv_get_kind(part) == JV_KIND_OBJECT
+                      ? jv_object_get(jv_copy(part), jv_string("text"))
+                      : jv_invalid();
+        if (jv_get_kind(text) == JV_KIND_STRING)
+            out = jv_string_concat(out, text);
+        else
+            jv_free(text);
+        jv_free(part);
+        (void)i;
+    }
+    jv_free(c);
+    return out;
+}
+
+jv
 ev_prompt_text(jv rec)
 {
     jv in = ev_rec_input(rec);
@@ -176,7 +199,7 @@ ev_prompt_text(jv rec)
         if (!first)
             out = jv_string_append_str(out, "\n");
         first = 0;
-        out = jv_string_concat(out, ev_text_of(c));
+        out = jv_string_concat(out, ev_content_text(c));
         (void)i;
     }
     jv_free(in);

@@ -41,8 +41,15 @@ jv ev_rec_with_id(jv rec);
 jv ev_rec_tags(jv rec);
 
 /* ev_prompt_text returns the prompt as plain text: the string itself, or the
- * contents of the messages joined by newlines. Empty when there is none. */
+ * contents of the messages (as ev_content_text reads them) joined by
+ * newlines. Empty when there is none. */
 jv ev_prompt_text(jv rec);
+
+/* ev_content_text returns a message's content (consumed) as text: a string
+ * as it is; an array of parts (the multimodal form) as the concatenation of
+ * its string parts and the 'text' of its object parts; anything else as
+ * ev_text_of gives it. */
+jv ev_content_text(jv content);
 
 /* ev_text_of returns 'v' (consumed) as text: a string as it is, anything else
  * as compact JSON, null and invalid as "". */

@@ -52,6 +52,14 @@ test_fields(void)
     CHECK(!jv_is_valid(ev_rec_expected(r)), "messages without a final assistant: no expected");
     jv_free(r);
 
+    check_jv(ev_content_text(parse("[{\"type\":\"text\",\"text\":\"a \"},\"b\","
+                                   "{\"type\":\"image_url\",\"image_url\":{}}]")),
+             "\"a b\"", "content parts read as their text, other parts left out");
+    r = parse("{\"input\":[{\"role\":\"user\",\"content\":[{\"type\":\"text\","
+              "\"text\":\"hi\"}]}]}");
+    check_jv(ev_prompt_text(r), "\"hi\"", "prompt text reads multi-part content as text");
+    jv_free(r);
+
     r = parse("{\"input\":\"x\",\"tags\":\"solo\"}");
     check_jv(ev_rec_tags(r), "[\"solo\"]", "a lone tag string becomes a one-element array");
     jv_free(r);
