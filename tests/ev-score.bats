@@ -614,7 +614,7 @@ EOF
 {"id":"own","output":"yes","assert":"contains:yes"}
 EOF
     [ "$status" -eq 2 ]
-    [[ "$stderr" == *"-:2: cannot score record: cmd scorer '"*"score-judge.sh' exited with status 3"* ]]
+    [[ "$stderr" == *"-:2: cannot score record: cmd scorer '"*"score-judge.sh' exited with status 3"* ]] || fail_with "$stderr"
     [[ "$stderr" == *"-:3: cannot score record: cmd scorer '"*"exited with status 3"* ]]
     [ "$(field .id | tr '\n' ' ')" = '"t" "own" ' ]
 }
