@@ -293,23 +293,15 @@ failed:
 static int
 write_priced(const ev_reader *r, jv rec, jv cost)
 {
+    if (jv_is_valid(cost))
+        return ev_write_merged(stdout, r, rec, jv_object_set(jv_object(), jv_string("cost"), cost));
+    jv_free(cost);
     jv old = ev_get(rec, "cost");
     bool had = jv_is_valid(old);
     jv_free(old);
-    if (had) {
-        rec = jv_is_valid(cost) ? jv_object_set(rec, jv_string("cost"), cost)
-                                : (jv_free(cost), jv_object_delete(rec, jv_string("cost")));
-        return ev_write_record(stdout, rec);
-    }
-    jv_free(rec);
-    size_t len;
-    const char *raw = ev_reader_raw(r, &len);
-    jv add = jv_object();
-    if (jv_is_valid(cost))
-        add = jv_object_set(add, jv_string("cost"), cost);
-    else
-        jv_free(cost);
-    return ev_write_extended(stdout, raw, len, add);
+    if (had)
+        return ev_write_record(stdout, jv_object_delete(rec, jv_string("cost")));
+    return ev_write_merged(stdout, r, rec, jv_object());
 }
 
 /* Money and rows of reports ---------------------------------------------- */

@@ -795,18 +795,8 @@ main(int argc, char **argv)
         if (o.mode == MODE_REVIEW) {
             failures = jv_array_append(failures, jv_object_set(rec, jv_string("gap"), gap));
         } else if (o.mode == MODE_RECORDS) {
-            jv old = ev_get(rec, "gap");
-            int wrote;
-            if (jv_is_valid(old)) {
-                jv_free(old);
-                wrote = ev_write_record(stdout, jv_object_set(rec, jv_string("gap"), gap));
-            } else {
-                size_t len;
-                const char *raw = ev_reader_raw(&r, &len);
-                jv_free(rec);
-                wrote = ev_write_extended(stdout, raw, len,
-                                          jv_object_set(jv_object(), jv_string("gap"), gap));
-            }
+            int wrote =
+                ev_write_merged(stdout, &r, rec, jv_object_set(jv_object(), jv_string("gap"), gap));
             if (wrote != 0)
                 break;
         } else {

@@ -127,19 +127,8 @@ main(int argc, char **argv)
         jv pass = jv_object_get(jv_copy(score), jv_string("pass"));
         passed += jv_get_kind(pass) == JV_KIND_TRUE;
         jv_free(pass);
-        jv old = ev_get(rec, "score");
-        int wrote;
-        if (jv_is_valid(old)) {
-            /* Rescoring: replace the old score in place, keeping key order. */
-            jv_free(old);
-            wrote = ev_write_record(stdout, jv_object_set(rec, jv_string("score"), score));
-        } else {
-            size_t len;
-            const char *raw = ev_reader_raw(&r, &len);
-            jv_free(rec);
-            wrote = ev_write_extended(stdout, raw, len,
-                                      jv_object_set(jv_object(), jv_string("score"), score));
-        }
+        int wrote =
+            ev_write_merged(stdout, &r, rec, jv_object_set(jv_object(), jv_string("score"), score));
         if (wrote != 0)
             break;
     }

@@ -262,6 +262,24 @@ ev_write_extended(FILE *out, const char *raw, size_t len, jv add)
     return putc('\n', out) == EOF ? -1 : 0;
 }
 
+int
+ev_write_merged(FILE *out, const ev_reader *r, jv rec, jv add)
+{
+    bool has = false;
+    jv_object_foreach(add, key, val)
+    {
+        has = has || jv_object_has(jv_copy(rec), jv_copy(key));
+        jv_free(key);
+        jv_free(val);
+    }
+    if (has)
+        return ev_write_record(out, jv_object_merge(rec, add));
+    jv_free(rec);
+    size_t len;
+    const char *raw = ev_reader_raw(r, &len);
+    return ev_write_extended(out, raw, len, add);
+}
+
 void
 ev_output_setup(void)
 {

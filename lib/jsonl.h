@@ -74,6 +74,13 @@ int ev_write_record(FILE *out, jv rec);
  * have any key of 'add'. Returns 0, or -1 when the stream has an error. */
 int ev_write_extended(FILE *out, const char *raw, size_t len, jv add);
 
+/* ev_write_merged writes 'rec' (consumed), the record 'r' read last, with the
+ * fields of 'add' (an object, consumed): appended to the record's original
+ * text when it has none of them, so every original byte passes through, or
+ * set in place, keeping key order, when it has (re-scoring a scored run, say).
+ * Returns 0, or -1 when the stream has an error. */
+int ev_write_merged(FILE *out, const ev_reader *r, jv rec, jv add);
+
 /* ev_output_setup gives stdout a large buffer, or line buffering when it is a
  * terminal. Call it before the first write. */
 void ev_output_setup(void);
