@@ -19,19 +19,10 @@ teardown() {
     done
 }
 
-# start_mock ARGS...: start ev-mock in the background; set PORT and BASE.
+# start_mock ARGS...: start a quiet ev-mock; set PORT and BASE.
 start_mock() {
-    local out="$BATS_TEST_TMPDIR/mock$((MOCK_N++))" i
-    ev-mock --port 0 -q "$@" >"$out.port" 2>"$out.err" 3>&- &
-    MOCK_PIDS+=($!)
-    for ((i = 0; i < 250; i++)); do
-        [ -s "$out.port" ] && break
-        kill -0 "${MOCK_PIDS[-1]}" 2>/dev/null || break
-        sleep 0.02
-    done
-    PORT=$(head -n 1 "$out.port")
-    [[ "$PORT" =~ ^[0-9]+$ ]] || fail_with "ev-mock did not start: $(cat "$out.err")"
-    BASE="http://127.0.0.1:$PORT/v1"
+    ev_mock_start -q "$@"
+    BASE="$MOCK/v1"
 }
 
 # stats FILTER: a jq filter applied to the mock's /stats.

@@ -23,21 +23,10 @@ teardown() {
     fi
 }
 
-# start_mock ARGS...: start ev-mock on a free port in the background and set
-# URL and PORT. Its stderr goes to $MOCK_ERR.
+# start_mock ARGS...: start ev-mock; set PORT, URL (its root) and MOCK_ERR.
 start_mock() {
-    local out="$BATS_TEST_TMPDIR/mock$((MOCK_N++))" i
-    ev-mock --port 0 "$@" >"$out.port" 2>"$out.err" 3>&- &
-    MOCK_PIDS+=($!)
-    MOCK_ERR="$out.err"
-    for ((i = 0; i < 250; i++)); do
-        [ -s "$out.port" ] && break
-        kill -0 "${MOCK_PIDS[-1]}" 2>/dev/null || break
-        sleep 0.02
-    done
-    PORT=$(head -n 1 "$out.port")
-    [[ "$PORT" =~ ^[0-9]+$ ]] || fail_with "ev-mock did not start: $(cat "$out.err")"
-    URL="http://127.0.0.1:$PORT"
+    ev_mock_start "$@"
+    URL="$MOCK"
 }
 
 # stop_mock: stop the newest server with SIGTERM and wait for it.

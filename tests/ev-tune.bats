@@ -29,20 +29,9 @@ teardown() {
     fi
 }
 
-# start_mock ARGS...: start ev-mock on a free port in the background and set
-# URL (the API's base URL) and MOCK (the server).
+# start_mock ARGS...: start ev-mock; set MOCK (the server) and URL (the API).
 start_mock() {
-    local out="$BATS_TEST_TMPDIR/mock$((MOCK_N++))" i port
-    ev-mock --port 0 "$@" >"$out.port" 2>"$out.err" 3>&- &
-    MOCK_PIDS+=($!)
-    for ((i = 0; i < 250; i++)); do
-        [ -s "$out.port" ] && break
-        kill -0 "${MOCK_PIDS[-1]}" 2>/dev/null || break
-        sleep 0.02
-    done
-    port=$(head -n 1 "$out.port")
-    [[ "$port" =~ ^[0-9]+$ ]] || fail_with "ev-mock did not start: $(cat "$out.err")"
-    MOCK="http://127.0.0.1:$port"
+    ev_mock_start "$@"
     URL="$MOCK/v1"
 }
 

@@ -32,3 +32,22 @@ fail_with() {
     echo "$*" >&2
     return 1
 }
+
+# ev_mock_start ARGS...: start ev-mock on a free port in the background, with
+# fd 3 closed so bats does not wait for it. Sets PORT, MOCK (its root URL,
+# http://127.0.0.1:PORT) and MOCK_ERR (its stderr), and adds it to MOCK_PIDS
+# for the test file's teardown to end. Fails the test when it does not start.
+ev_mock_start() {
+    local out="$BATS_TEST_TMPDIR/mock$((MOCK_N++))" i
+    ev-mock --port 0 "$@" >"$out.port" 2>"$out.err" 3>&- &
+    MOCK_PIDS+=($!)
+    MOCK_ERR="$out.err"
+    for ((i = 0; i < 250; i++)); do
+        [ -s "$out.port" ] && break
+        kill -0 "${MOCK_PIDS[-1]}" 2>/dev/null || break
+        sleep 0.02
+    done
+    PORT=$(head -n 1 "$out.port")
+    [[ "$PORT" =~ ^[0-9]+$ ]] || fail_with "ev-mock did not start: $(cat "$out.err")"
+    MOCK="http://127.0.0.1:$PORT"
+}
