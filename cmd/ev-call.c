@@ -32,6 +32,7 @@
 #include "ev.h"
 #include "http.h"
 #include "jsonl.h"
+#include "key.h"
 #include "provider.h"
 #include "ratelimit.h"
 #include "record.h"
@@ -60,7 +61,7 @@ usage(FILE *f)
           "               [--timeout SECONDS] [--connect-timeout SECONDS] [--retries N]\n"
           "               [--rpm N] [--tpm N] [--max-errors N|P%] [--unordered]\n"
           "               [--no-cache | --refresh] [--cache-dir DIR] [--dry-run]\n"
-          "               [--allow-insecure-http] [FILE ...]\n"
+          "               [--allow-insecure-http] [--cacert FILE] [FILE ...]\n"
           "\n"
           "Send each case to a model; write it back with 'output' and 'call', or\n"
           "'error' when the call failed after its retries.\n"
@@ -96,6 +97,7 @@ usage(FILE *f)
           "                          or ~/.cache/ev)\n"
           "      --dry-run           print the requests (key redacted) and send nothing\n"
           "      --allow-insecure-http  allow sending the key over http:// to another host\n"
+          "      --cacert FILE       trust the CA certificates in FILE (PEM) for https\n"
           "  -q, --quiet             no progress and no summary on standard error\n"
           "  -v, --verbose           log requests, headers (keys masked), retries, waits\n"
           "  -h, --help              show this help\n"
@@ -110,7 +112,7 @@ usage(FILE *f)
 /* The run's configuration, fixed after the options are read. */
 typedef struct config {
     ev_request_opts req;
-    const char *base_opt, *key_env, *key_file, *system_text, *system_file, *template_path;
+    const char *base_opt, *key_env, *key_file, *system_text, *system_file, *template_path, *cacert;
     const char *tokens_field_opt, *cache_dir_opt;
     char *system; /* from --system or --system-file */
     char *key;    /* the API key, or NULL */
@@ -194,7 +196,7 @@ typedef struct run {
     call_job **pending;       /* calls in flight by cache key, to share one answer */
     size_t npending;          /* buckets, a power of two; 0 without the cache */
     unsigned long head, tail; /* the window holds cases [head, tail) */
-    bool input_done, stopping, interrupted, fatal, max_errors_hit, out_broken;
+    bool input_done, stopping, interrupted, fatal, max_errors_hit, out_broken, reader_gone;
     bool cache_warned;
     int status;
     unsigned long total_cases; /* for progress; 0 when unknown */
@@ -291,6 +293,7 @@ enum {
     OPT_API_KEY_ENV,
     OPT_API_KEY_FILE,
     OPT_BASE_URL,
+    OPT_CACERT,
     OPT_CACHE_DIR,
     OPT_CONNECT_TIMEOUT,
     OPT_DRY_RUN,
@@ -408,33 +411,11 @@ read_text(const char *what, const char *path)
 static void
 load_key(config *c)
 {
-    const char *name = c->key_env;
-    if (c->key_file != NULL) {
-        char *text = read_text("API key file", c->key_file);
-        size_t n = strcspn(text, "\r\n");
-        text[n] = '\0';
-        while (n > 0 && (text[n - 1] == ' ' || text[n - 1] == '\t'))
-            text[--n] = '\0';
-        if (n == 0)
-            ev_usage_error("API key file '%s' is empty", c->key_file);
-        c->key = xstrdup(text);
-        explicit_bzero(text, strlen(text));
-        free(text);
-        c->key_name = xstrdup(c->key_file);
-    } else {
-        if (name == NULL)
-            name = c->req.provider == EV_ANTHROPIC ? "ANTHROPIC_API_KEY" : "OPENAI_API_KEY";
-        const char *v = getenv(name);
-        if (v != NULL && *v != '\0')
-            c->key = xstrdup(v);
-        else if (c->key_env != NULL)
-            ev_usage_error("--api-key-env: environment variable '%s' is not set", name);
-        c->key_name = xstrdup(name);
-    }
-    if (c->key != NULL)
-        for (const char *p = c->key; *p; p++)
-            if ((unsigned char)*p < 0x20 || *p == 0x7f)
-                ev_usage_error("the API key from '%s' contains a control character", c->key_name);
+    const char *source;
+    c->key = ev_key_read(c->key_file, c->key_env,
+                         c->req.provider == EV_ANTHROPIC ? "ANTHROPIC_API_KEY" : "OPENAI_API_KEY",
+                         &source);
+    c->key_name = xstrdup(source);
 }
 
 /* setup_endpoint decides the URL, the headers and whether the key may go. */
@@ -506,6 +487,7 @@ parse_options(config *c, int argc, char **argv)
         {"api-key-env", required_argument, NULL, OPT_API_KEY_ENV},
         {"api-key-file", required_argument, NULL, OPT_API_KEY_FILE},
         {"base-url", required_argument, NULL, OPT_BASE_URL},
+        {"cacert", required_argument, NULL, OPT_CACERT},
         {"cache-dir", required_argument, NULL, OPT_CACHE_DIR},
         {"command", required_argument, NULL, 'c'},
         {"connect-timeout", required_argument, NULL, OPT_CONNECT_TIMEOUT},
@@ -555,6 +537,9 @@ parse_options(config *c, int argc, char **argv)
             break;
         case OPT_API_KEY_FILE:
             c->key_file = optarg;
+            break;
+        case OPT_CACERT:
+            c->cacert = optarg;
             break;
         case OPT_BASE_URL:
             c->base_opt = optarg;
@@ -665,8 +650,11 @@ validate(config *c)
         ev_usage_error("--system and --system-file cannot both be given");
     if (c->no_cache && c->refresh)
         ev_usage_error("--no-cache and --refresh cannot both be given");
-    if (cmd && (c->base_opt || c->key_env || c->key_file || c->insecure_http))
-        ev_usage_error("--base-url and the API key options do not apply to --provider cmd");
+    if (cmd && (c->base_opt || c->key_env || c->key_file || c->insecure_http || c->cacert))
+        ev_usage_error("--base-url, --cacert and the API key options do not apply to "
+                       "--provider cmd");
+    if (c->cacert != NULL && access(c->cacert, R_OK) != 0)
+        ev_usage_error("--cacert: cannot read '%s': %s", c->cacert, strerror(errno));
     if (cmd && jv_object_length(jv_copy(c->req.params)) > 0)
         ev_usage_error("--param does not apply to --provider cmd");
     if (c->req.has_seed && c->req.provider == EV_ANTHROPIC)
@@ -697,12 +685,8 @@ static void
 free_config(config *c)
 {
     jv_free(c->req.params);
-    if (c->key != NULL)
-        explicit_bzero(c->key, strlen(c->key));
-    if (c->auth_header != NULL)
-        explicit_bzero(c->auth_header, strlen(c->auth_header));
-    free(c->key);
-    free(c->auth_header);
+    ev_key_free(c->key);
+    ev_key_free(c->auth_header);
     free(c->key_name);
     free(c->system);
     free(c->url);
@@ -837,7 +821,8 @@ check_output(run *r)
     if (r->out_broken || !ferror(stdout))
         return;
     r->out_broken = true;
-    if (errno != EPIPE) /* a reader that went away is no news */
+    r->reader_gone = errno == EPIPE;
+    if (!r->reader_gone) /* a reader that went away is no news */
         ev_warn("cannot write standard output: %s", strerror(errno ? errno : EIO));
     r->status = EV_EXIT_TROUBLE;
     if (!r->stopping) {
@@ -981,6 +966,15 @@ judge_http(run *r, call_job *cj)
         return EV_VERDICT_RETRY;
     }
     ev_reply_parse(c->req.provider, j->status, j->resp, j->resp_len, rep);
+    if (j->status >= 300 && j->status < 400) {
+        /* Every call would be sent the same way: a wrong base URL. */
+        jv_free(rep->message);
+        rep->message = jv_string_fmt("HTTP %ld: the server redirects to '%s'; redirects are not "
+                                     "followed, so that the key goes only where you send it; "
+                                     "correct --base-url",
+                                     j->status, j->xfer_msg[0] ? j->xfer_msg : "(nowhere)");
+        rep->outcome = EV_STOP_MISSING;
+    }
     if (jv_is_valid(rep->message))
         rep->message = ev_redact(rep->message, c->key);
     if (rep->outcome == EV_RETRYABLE && j->should_retry == 0)
@@ -1101,12 +1095,18 @@ note_fatal(run *r, call_job *cj)
         what = "cannot run the command";
     else if (j->xfer == EV_XFER_CONNECT)
         what = "cannot reach the server";
+    else if (j->untrusted)
+        what = r->cfg->cacert ? "the server's TLS certificate is not signed by the --cacert CAs"
+                              : "the server's TLS certificate is not trusted (if you trust it, "
+                                "name the CA that signed it with --cacert FILE)";
     else if (j->xfer != EV_XFER_OK)
         what = "cannot call the model";
     else if (rep->outcome == EV_STOP_AUTH)
         what = "the API key was refused";
     else if (rep->outcome == EV_STOP_QUOTA)
         what = "out of quota or over a spend limit";
+    else if (j->status >= 300 && j->status < 400)
+        what = "the base URL is not the API's";
     else
         what = "the endpoint or the model does not exist";
     if (j->xfer == EV_XFER_OK && r->cfg->req.provider != EV_CMD)
@@ -1856,7 +1856,8 @@ open_cache(const config *c)
 /* call_cases runs the calls for every case of the operands and returns the
  * exit status, before standard output is closed. */
 static int
-call_cases(config *c, ev_cache *cache, char **paths, int npaths, bool *out_broken)
+call_cases(config *c, ev_cache *cache, char **paths, int npaths, bool *out_broken,
+           bool *reader_gone)
 {
     run r = {.cfg = c, .cache = cache, .started = mono()};
     long window = 4 * c->jobs + 64;
@@ -1883,6 +1884,7 @@ call_cases(config *c, ev_cache *cache, char **paths, int npaths, bool *out_broke
         .headers = cmd ? NULL : c->headers,
         .command = c->req.command,
         .user_agent = "ev-call/" EV_VERSION,
+        .cainfo = c->cacert,
         .jobs = (int)c->jobs,
         .retries = (int)c->retries,
         .timeout_ms = lround(c->timeout * 1000),
@@ -1920,6 +1922,7 @@ call_cases(config *c, ev_cache *cache, char **paths, int npaths, bool *out_broke
     free(r.win);
     free(r.pending);
     *out_broken = r.out_broken;
+    *reader_gone = r.reader_gone;
     return exit_status(&r);
 }
 
@@ -1935,9 +1938,10 @@ main(int argc, char **argv)
         ev_die(EV_EXIT_TROUBLE, "cannot start libcurl");
     setup_signals();
     ev_cache *cache = open_cache(&c);
-    bool out_broken = false;
-    int status = c.dry_run ? dry_run(&c, cache, argv + optind, argc - optind)
-                           : call_cases(&c, cache, argv + optind, argc - optind, &out_broken);
+    bool out_broken = false, reader_gone = false;
+    int status =
+        c.dry_run ? dry_run(&c, cache, argv + optind, argc - optind)
+                  : call_cases(&c, cache, argv + optind, argc - optind, &out_broken, &reader_gone);
     if (out_broken)
         fclose(stdout); /* already reported, or a reader that went away */
     else if (ev_close_stdout() != EV_EXIT_OK && status != EV_EXIT_INTR)
@@ -1948,5 +1952,11 @@ main(int argc, char **argv)
     ev_http_global_cleanup();
     close(wake_pipe[0]);
     close(wake_pipe[1]);
+    if (reader_gone && status == EV_EXIT_TROUBLE) {
+        /* The answers in flight are cached; now end as any filter whose
+         * reader went away ends, by SIGPIPE, which a shell does not report. */
+        signal(SIGPIPE, SIG_DFL);
+        raise(SIGPIPE);
+    }
     return status;
 }

@@ -63,6 +63,7 @@ enum fault {
     F_503,
     F_502,
     F_500,
+    F_REDIRECT,
     F_FLAT,
     F_NONJSON,
     F_TRUNCATED,
@@ -74,8 +75,8 @@ enum fault {
 };
 
 static const char *const fault_names[NFAULTS] = {
-    "auth",       "quota",   "429",       "529",     "503",   "502",  "500",
-    "flat-error", "nonjson", "truncated", "nousage", "reset", "slow",
+    "auth",     "quota",      "429",     "529",       "503",     "502",   "500",
+    "redirect", "flat-error", "nonjson", "truncated", "nousage", "reset", "slow",
 };
 
 /* What became of a request: 'ok', a fault, or a refusal. */
@@ -506,11 +507,13 @@ secret_equal(const char *a, const char *b)
     return d == 0;
 }
 
-/* check_key returns -1 when the request carries the key, else the error. */
+/* check_key returns -1 when the request carries the key, else the error;
+ * '*given' is the key the request carried, or NULL. */
 static int
-check_key(struct MHD_Connection *conn, enum ev_wire pv, const char *key)
+check_key(struct MHD_Connection *conn, enum ev_wire pv, const char *key, const char **given)
 {
     const char *v;
+    *given = NULL;
     if (pv == EV_WIRE_OPENAI) {
         v = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "authorization");
         if (v == NULL)
@@ -523,7 +526,19 @@ check_key(struct MHD_Connection *conn, enum ev_wire pv, const char *key)
         if (v == NULL)
             return EV_WIRE_NO_KEY;
     }
+    *given = v;
     return secret_equal(v, key) ? -1 : EV_WIRE_BAD_KEY;
+}
+
+/* refuse_key answers a request without the right key. A wrong key is quoted
+ * whole, as a careless proxy might: the tests prove clients redact it. */
+static void
+refuse_key(server *s, reply *r, enum ev_wire pv, int e, const char *given)
+{
+    jv msg = given != NULL ? jv_string_fmt("Incorrect API key provided: %s.", given) : jv_null();
+    set_error(s, r, pv, (enum ev_wire_error)e, given != NULL ? jv_string_value(msg) : NULL);
+    jv_free(msg);
+    r->outcome = O_UNAUTHORIZED;
 }
 
 /* parse_call reads the body of a model request into 'c'. It returns NULL,
@@ -646,6 +661,13 @@ serve_fault(server *s, reply *r, call *c, enum fault f)
     case F_429:
         set_rate_limited(s, r, c->pv, cf->retry_after_ms, cf->rpm > 0 ? cf->rpm : 60);
         return;
+    case F_REDIRECT:
+        /* to where the answer is: a client that followed it would be paid
+         * an answer for a request it never meant to send */
+        set_json(r, 307, jv_object());
+        add_header(r, "location", "%s",
+                   c->pv == EV_WIRE_OPENAI ? "/v1/chat/completions" : "/v1/messages");
+        return;
     case F_FLAT:
         set_json(r, 500,
                  ev_wire_flat_error(500, "The server had an error while processing your request"));
@@ -698,14 +720,14 @@ serve_model(server *s, struct MHD_Connection *conn, const request *rq, reply *r,
     const config *cf = &s->c;
     int e;
     long wait = 0;
+    const char *given;
     if (rq->too_big) {
         set_error(s, r, c->pv, EV_WIRE_TOO_LARGE, NULL);
         r->outcome = O_BAD_REQUEST;
         return;
     }
-    if (cf->key != NULL && (e = check_key(conn, c->pv, cf->key)) >= 0) {
-        set_error(s, r, c->pv, (enum ev_wire_error)e, NULL);
-        r->outcome = O_UNAUTHORIZED;
+    if (cf->key != NULL && (e = check_key(conn, c->pv, cf->key, &given)) >= 0) {
+        refuse_key(s, r, c->pv, e, given);
         return;
     }
     const char *bad = parse_call(conn, rq, c);
@@ -864,9 +886,9 @@ serve_finetune(server *s, struct MHD_Connection *conn, const char *url, const ch
 {
     char id[24];
     int e;
-    if (s->c.key != NULL && (e = check_key(conn, EV_WIRE_OPENAI, s->c.key)) >= 0) {
-        set_error(s, r, EV_WIRE_OPENAI, (enum ev_wire_error)e, NULL);
-        r->outcome = O_UNAUTHORIZED;
+    const char *given;
+    if (s->c.key != NULL && (e = check_key(conn, EV_WIRE_OPENAI, s->c.key, &given)) >= 0) {
+        refuse_key(s, r, EV_WIRE_OPENAI, e, given);
         return;
     }
     if (rq->too_big) {
@@ -1063,6 +1085,21 @@ on_signal(int sig)
 
 /* Options. */
 
+/* read_pem returns the text of a PEM file named by option 'opt'. */
+static jv
+read_pem(const char *opt, const char *path)
+{
+    jv text = jv_load_file(path, 1);
+    if (!jv_is_valid(text)) {
+        jv msg = jv_invalid_get_msg(text);
+        ev_usage_error("%s: %s", opt,
+                       jv_get_kind(msg) == JV_KIND_STRING ? jv_string_value(msg) : path);
+    }
+    if (strstr(jv_string_value(text), "-----BEGIN ") == NULL)
+        ev_usage_error("%s: '%s' is not a PEM file", opt, path);
+    return text;
+}
+
 static void
 usage(FILE *f)
 {
@@ -1073,6 +1110,7 @@ usage(FILE *f)
           "               [--learner BASE] [--learner-floor P] [--learner-gain G]\n"
           "               [--learner-ceiling P] [--learner-scale N] [--learner-noise P]\n"
           "               [--job-ms MS] [--job-advance time|poll] [--state FILE]\n"
+          "               [--tls-cert FILE --tls-key FILE]\n"
           "\n"
           "Serve the OpenAI and Anthropic chat endpoints, and OpenAI's files and\n"
           "fine-tuning jobs endpoints (a SIMULATION), on 127.0.0.1 for offline tests.\n"
@@ -1091,15 +1129,17 @@ usage(FILE *f)
           "  -f, --fault KIND=RATE[:TIMES]\n"
           "                            fault RATE of distinct requests on their first TIMES\n"
           "                            attempts (default 1; 'all': every attempt). KIND is\n"
-          "                            auth quota 429 529 503 502 500 flat-error nonjson\n"
-          "                            truncated nousage reset slow; or job-fail=RATE:\n"
-          "                            fail RATE of fine-tuning jobs\n"
+          "                            auth quota 429 529 503 502 500 redirect flat-error\n"
+          "                            nonjson truncated nousage reset slow; or\n"
+          "                            job-fail=RATE: fail RATE of fine-tuning jobs\n"
           "      --slow-ms MS          delay of a 'slow' fault (default 30000)\n"
           "      --retry-after-ms MS   wait a '429' fault asks for (default 1000)\n"
           "      --rpm N               answer 429 past N requests a minute\n"
           "      --rpm-window MS       length of the --rpm window (default 60000)\n"
           "      --require-key-env NAME\n"
           "                            require the key in $NAME (Bearer or x-api-key)\n"
+          "      --tls-cert FILE       serve HTTPS with this PEM certificate (chain)\n"
+          "      --tls-key FILE        and this PEM private key\n"
           "\n"
           "Fine-tuning, a SIMULATION: a tuned model of the learner's base answers a tag\n"
           "right with p = min(CEILING, FLOOR + GAIN * log2(1 + n / SCALE)) + noise, where\n"
@@ -1143,6 +1183,8 @@ enum {
     OPT_RPM_WINDOW,
     OPT_SLOW_MS,
     OPT_STATE,
+    OPT_TLS_CERT,
+    OPT_TLS_KEY,
 };
 
 /* An --accuracy or --model-accuracy rule, applied once the seed is known. */
@@ -1340,6 +1382,8 @@ main(int argc, char **argv)
         {"seed", required_argument, NULL, 's'},
         {"slow-ms", required_argument, NULL, OPT_SLOW_MS},
         {"state", required_argument, NULL, OPT_STATE},
+        {"tls-cert", required_argument, NULL, OPT_TLS_CERT},
+        {"tls-key", required_argument, NULL, OPT_TLS_KEY},
         {"verbose", no_argument, NULL, 'v'},
         {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0},
@@ -1352,7 +1396,7 @@ main(int argc, char **argv)
     char **replays = xrealloc(NULL, (size_t)argc * sizeof(*replays));
     int nrules = 0, ncases = 0, nreplays = 0, quiet = 0, c;
     long port = 0, seed = 0;
-    const char *key_env = NULL, *state = NULL;
+    const char *key_env = NULL, *state = NULL, *tls_cert = NULL, *tls_key = NULL;
     ev_ft_config ftc = {
         .job_ms = 300, .params = ev_learner_defaults(), .max_tokens = EV_TUNE_MAX_TOKENS};
 
@@ -1450,6 +1494,12 @@ main(int argc, char **argv)
         case OPT_STATE:
             state = optarg;
             break;
+        case OPT_TLS_CERT:
+            tls_cert = optarg;
+            break;
+        case OPT_TLS_KEY:
+            tls_key = optarg;
+            break;
         case 'v':
             cf->verbose = true;
             break;
@@ -1465,6 +1515,10 @@ main(int argc, char **argv)
     if (ftc.params.ceiling < ftc.params.floor)
         ev_usage_error("--learner-ceiling %g is below --learner-floor %g", ftc.params.ceiling,
                        ftc.params.floor);
+    if ((tls_cert == NULL) != (tls_key == NULL))
+        ev_usage_error("--tls-cert and --tls-key go together");
+    jv cert = tls_cert ? read_pem("--tls-cert", tls_cert) : jv_null();
+    jv tkey = tls_key ? read_pem("--tls-key", tls_key) : jv_null();
     if (key_env != NULL) {
         const char *k = getenv(key_env);
         if (k == NULL || *k == '\0')
@@ -1485,6 +1539,8 @@ main(int argc, char **argv)
     if (!loaded) {
         ev_mock_free(cf->mock);
         free(cf->key);
+        jv_free(cert);
+        jv_free(tkey);
         return EV_EXIT_TROUBLE;
     }
     ev_mock_freeze(cf->mock);
@@ -1498,6 +1554,8 @@ main(int argc, char **argv)
         ev_ft_free(cf->ft);
         ev_mock_free(cf->mock);
         free(cf->key);
+        jv_free(cert);
+        jv_free(tkey);
         return EV_EXIT_TROUBLE;
     }
     if (cf->rpm > 0)
@@ -1532,12 +1590,16 @@ main(int argc, char **argv)
         status = EV_EXIT_TROUBLE;
         goto out;
     }
-    d = MHD_start_daemon(MHD_USE_THREAD_PER_CONNECTION | MHD_USE_POLL_INTERNAL_THREAD |
-                             (cf->verbose ? MHD_USE_ERROR_LOG : 0),
-                         0, NULL, NULL, on_request, s, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_error,
-                         NULL, MHD_OPTION_LISTEN_SOCKET, fd, MHD_OPTION_NOTIFY_COMPLETED,
-                         on_completed, NULL, MHD_OPTION_CONNECTION_LIMIT, 1000U,
-                         MHD_OPTION_CONNECTION_TIMEOUT, 300U, MHD_OPTION_END);
+    /* Without TLS the two HTTPS options end the list early. */
+    bool tls = jv_get_kind(cert) == JV_KIND_STRING;
+    d = MHD_start_daemon(
+        MHD_USE_THREAD_PER_CONNECTION | MHD_USE_POLL_INTERNAL_THREAD |
+            (cf->verbose ? MHD_USE_ERROR_LOG : 0) | (tls ? MHD_USE_TLS : 0),
+        0, NULL, NULL, on_request, s, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_error, NULL,
+        MHD_OPTION_LISTEN_SOCKET, fd, MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
+        MHD_OPTION_CONNECTION_LIMIT, 1000U, MHD_OPTION_CONNECTION_TIMEOUT, 300U,
+        tls ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, tls ? jv_string_value(cert) : NULL,
+        MHD_OPTION_HTTPS_MEM_KEY, tls ? jv_string_value(tkey) : NULL, MHD_OPTION_END);
     if (d == NULL) {
         close(fd);
         ev_warn("cannot start the server on 127.0.0.1:%ld", bound);
@@ -1562,6 +1624,8 @@ main(int argc, char **argv)
     if (!quiet)
         summary(s);
 out:
+    jv_free(cert);
+    jv_free(tkey);
     reset_stats(s);
     free(s->attempts);
     free(s->window);

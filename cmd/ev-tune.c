@@ -29,6 +29,7 @@
 #include "ev.h"
 #include "ftapi.h"
 #include "jsonl.h"
+#include "key.h"
 #include "price.h"
 #include "record.h"
 #include "train.h"
@@ -58,6 +59,7 @@ typedef struct opts {
     const char *suffix;
     const char *system;
     const char *base_url;
+    const char *cacert;
     const char *key_env, *key_file;
     char **prices;
     int nprices;
@@ -92,6 +94,7 @@ usage(FILE *f)
           "       ev-tune --convert [--to chat|alpaca|sharegpt] [--system TEXT] [FILE ...]\n"
           "       ev-tune --submit -m MODEL [--suffix S] [--seed N] [--epochs N]\n"
           "               [--base-url URL] [--api-key-env NAME | --api-key-file FILE]\n"
+          "               [--cacert FILE]\n"
           "               [--poll-ms MS] [--timeout SEC] [FILE ...]\n"
           "       ev-tune --cmd COMMAND [-m MODEL] [--to FORMAT] [--epochs N] [FILE ...]\n"
           "       ev-tune --resume JOB | --cancel JOB [--base-url URL] ...\n"
@@ -126,6 +129,7 @@ usage(FILE *f)
           "                            " DEFAULT_BASE_URL ")\n"
           "      --api-key-env NAME    read the key from $NAME (default $OPENAI_API_KEY)\n"
           "      --api-key-file FILE   read the key from FILE\n"
+          "      --cacert FILE         trust the CA certificates in FILE (PEM) for https\n"
           "      --poll-ms MS          time between polls of the job (default 5000)\n"
           "      --timeout SEC         give up following the job after SEC seconds\n"
           "  -q, --quiet               no progress or events on standard error\n"
@@ -649,47 +653,6 @@ say_plan(const opts *o, const training *t, const plan *p)
 
 /* The API: the key, and following a job. */
 
-/* read_key returns the API key: from --api-key-file, --api-key-env or
- * OPENAI_API_KEY, in that order; NULL when none is set. Never from argv. */
-static char *
-read_key(const opts *o)
-{
-    char *key = NULL;
-    if (o->key_file != NULL) {
-        FILE *f = fopen(o->key_file, "r");
-        size_t cap = 0;
-        if (f == NULL)
-            ev_die(EV_EXIT_TROUBLE, "cannot open '%s': %s", o->key_file, strerror(errno));
-        ssize_t n = getline(&key, &cap, f);
-        fclose(f);
-        if (n < 0)
-            n = 0;
-        while (n > 0 && (key[n - 1] == '\n' || key[n - 1] == '\r' || key[n - 1] == ' '))
-            key[--n] = '\0';
-        if (n == 0) {
-            free(key);
-            ev_die(EV_EXIT_TROUBLE, "the key file '%s' is empty", o->key_file);
-        }
-    } else {
-        const char *name = o->key_env != NULL ? o->key_env : "OPENAI_API_KEY";
-        const char *v = getenv(name);
-        if (v == NULL || *v == '\0') {
-            if (o->key_env != NULL)
-                ev_usage_error("--api-key-env: environment variable '%s' is not set", name);
-            return NULL;
-        }
-        key = strdup(v);
-        if (key == NULL)
-            ev_die(EV_EXIT_TROUBLE, "out of memory");
-    }
-    for (const char *c = key; *c; c++)
-        if ((unsigned char)*c < 0x20 || *c == 0x7f) {
-            free(key);
-            ev_die(EV_EXIT_TROUBLE, "the API key holds a control character");
-        }
-    return key;
-}
-
 static ev_ftapi *
 open_api(const opts *o)
 {
@@ -698,14 +661,16 @@ open_api(const opts *o)
         base = getenv("OPENAI_BASE_URL");
     if (base == NULL || *base == '\0')
         base = DEFAULT_BASE_URL;
-    char *key = read_key(o);
+    char *key = ev_key_read(o->key_file, o->key_env, "OPENAI_API_KEY", NULL);
     jv err;
     ev_ftapi *api = ev_ftapi_new(base, key, &interrupted, &err);
-    free(key);
+    ev_key_free(key);
     if (api == NULL) {
         ev_warn_jv(err);
         exit(EV_EXIT_TROUBLE);
     }
+    if (o->cacert != NULL)
+        ev_ftapi_set_cacert(api, o->cacert);
     return api;
 }
 
@@ -1187,6 +1152,7 @@ enum {
     OPT_API_KEY_ENV = 256,
     OPT_API_KEY_FILE,
     OPT_BASE_URL,
+    OPT_CACERT,
     OPT_CANCEL,
     OPT_CMD,
     OPT_CONVERT,
@@ -1218,6 +1184,7 @@ parse_options(opts *o, int argc, char **argv)
         {"api-key-env", required_argument, NULL, OPT_API_KEY_ENV},
         {"api-key-file", required_argument, NULL, OPT_API_KEY_FILE},
         {"base-url", required_argument, NULL, OPT_BASE_URL},
+        {"cacert", required_argument, NULL, OPT_CACERT},
         {"cancel", required_argument, NULL, OPT_CANCEL},
         {"check", no_argument, NULL, 'c'},
         {"cmd", required_argument, NULL, OPT_CMD},
@@ -1255,6 +1222,9 @@ parse_options(opts *o, int argc, char **argv)
             break;
         case OPT_BASE_URL:
             o->base_url = optarg;
+            break;
+        case OPT_CACERT:
+            o->cacert = optarg;
             break;
         case OPT_CANCEL:
             set_mode(o, M_CANCEL, "--cancel");
@@ -1365,6 +1335,8 @@ check_options(const opts *o)
         ev_usage_error("--check checks the chat format: drop --to, or use --convert");
     if (o->key_env != NULL && o->key_file != NULL)
         ev_usage_error("give --api-key-env or --api-key-file, not both");
+    if (o->cacert != NULL && access(o->cacert, R_OK) != 0)
+        ev_usage_error("--cacert: cannot read '%s': %s", o->cacert, strerror(errno));
 }
 
 int
@@ -1379,7 +1351,10 @@ main(int argc, char **argv)
     sigemptyset(&sa.sa_mask);
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
-    signal(SIGPIPE, SIG_IGN);
+    /* Only the modes that talk HTTP ignore SIGPIPE, as libcurl needs; the
+     * others end quietly by it when a reader such as head(1) goes away. */
+    if (o.mode == M_SUBMIT || o.mode == M_RESUME || o.mode == M_CANCEL)
+        signal(SIGPIPE, SIG_IGN);
 
     int status;
     switch (o.mode) {

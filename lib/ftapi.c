@@ -19,6 +19,7 @@ struct ev_ftapi {
     char *key;  /* NULL: none */
     const volatile sig_atomic_t *stop;
     long timeout_ms;
+    const char *cacert; /* NULL: the system's CAs */
     CURL *curl;
 };
 
@@ -78,6 +79,7 @@ ev_ftapi_new(const char *base, const char *key, const volatile sig_atomic_t *sto
     a->key = key != NULL ? xstrdup(key) : NULL;
     a->stop = stop;
     a->timeout_ms = 60000;
+    a->cacert = NULL;
     a->curl = curl_easy_init();
     if (a->curl == NULL)
         abort();
@@ -88,6 +90,12 @@ void
 ev_ftapi_set_timeout(ev_ftapi *a, long ms)
 {
     a->timeout_ms = ms > 0 ? ms : 1;
+}
+
+void
+ev_ftapi_set_cacert(ev_ftapi *a, const char *path)
+{
+    a->cacert = path;
 }
 
 void
@@ -204,6 +212,8 @@ perform(ev_ftapi *a, const char *what, ev_ftapi_result *res)
     curl_easy_setopt(c, CURLOPT_XFERINFODATA, a);
     curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
     curl_easy_setopt(c, CURLOPT_USERAGENT, "ev-tune/" EV_VERSION);
+    if (a->cacert != NULL)
+        curl_easy_setopt(c, CURLOPT_CAINFO, a->cacert);
     CURLcode rc = curl_easy_perform(c);
     ev_ftapi_result r = {EV_FTAPI_OK, 0};
     curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r.status);
@@ -215,6 +225,12 @@ perform(ev_ftapi *a, const char *what, ev_ftapi_result *res)
         r.fail = EV_FTAPI_TIMEOUT;
         out = jv_invalid_with_msg(
             jv_string_fmt("%s: no answer within %.1f s", what, (double)a->timeout_ms / 1000));
+    } else if (rc == CURLE_PEER_FAILED_VERIFICATION || rc == CURLE_SSL_ISSUER_ERROR) {
+        r.fail = EV_FTAPI_UNTRUSTED;
+        out = jv_invalid_with_msg(jv_string_fmt(
+            "%s: the server's TLS certificate is not trusted (%s)%s", what,
+            errbuf[0] ? errbuf : curl_easy_strerror(rc),
+            a->cacert ? "" : "; if you trust it, name the CA that signed it with --cacert FILE"));
     } else if (rc != CURLE_OK) {
         r.fail = EV_FTAPI_NETWORK;
         out = jv_invalid_with_msg(

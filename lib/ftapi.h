@@ -28,6 +28,7 @@ enum ev_ftapi_fail {
     EV_FTAPI_HTTP,        /* the server answered with a status other than 2xx */
     EV_FTAPI_BAD_ANSWER,  /* a 2xx whose body is not a JSON object */
     EV_FTAPI_NETWORK,     /* could not connect, or the connection broke */
+    EV_FTAPI_UNTRUSTED,   /* the server's TLS certificate did not verify */
     EV_FTAPI_TIMEOUT,     /* the request ran out of time */
     EV_FTAPI_INTERRUPTED, /* '*stop' was set during the request */
 };
@@ -49,6 +50,10 @@ ev_ftapi *ev_ftapi_new(const char *base, const char *key, const volatile sig_ato
 
 /* ev_ftapi_set_timeout limits each later request to 'ms' milliseconds. */
 void ev_ftapi_set_timeout(ev_ftapi *a, long ms);
+
+/* ev_ftapi_set_cacert makes later requests trust only the CA certificates
+ * in the PEM file 'path' (borrowed: it must outlive the client). */
+void ev_ftapi_set_cacert(ev_ftapi *a, const char *path);
 
 /* ev_ftapi_upload uploads 'len' bytes at 'data' (borrowed) as a file named
  * 'filename' for purpose fine-tune: POST {base}/files, multipart/form-data.

@@ -223,6 +223,8 @@ new_easy(ev_http *h)
     curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L);
     curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
+    if (h->cfg.cainfo != NULL)
+        curl_easy_setopt(e, CURLOPT_CAINFO, h->cfg.cainfo);
     curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
     curl_easy_setopt(e, CURLOPT_TCP_KEEPIDLE, 60L);
     curl_easy_setopt(e, CURLOPT_TCP_KEEPINTVL, 30L);
@@ -334,6 +336,7 @@ reset_attempt(ev_job *job)
 {
     job->too_big = false;
     job->xfer = EV_XFER_OK;
+    job->untrusted = false;
     job->xfer_msg[0] = '\0';
     job->status = 0;
     job->resp_len = 0;
@@ -514,8 +517,13 @@ finish_transfer(ev_http *h, CURL *e, CURLcode rc)
                             : strcasecmp(sr, "false") == 0 ? 0
                                                            : -1;
         observe_limits(h, e, job, mono());
+        char *to = NULL;
+        if (status >= 300 && status < 400 &&
+            curl_easy_getinfo(e, CURLINFO_REDIRECT_URL, &to) == CURLE_OK && to != NULL)
+            snprintf(job->xfer_msg, sizeof(job->xfer_msg), "%s", to);
     } else {
         job->xfer = classify(rc);
+        job->untrusted = rc == CURLE_PEER_FAILED_VERIFICATION || rc == CURLE_SSL_ISSUER_ERROR;
         if (rc == CURLE_WRITE_ERROR && job->too_big)
             snprintf(job->xfer_msg, sizeof(job->xfer_msg), "the response is larger than %ld MB",
                      RESP_MAX / (1024 * 1024));

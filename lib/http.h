@@ -77,7 +77,8 @@ typedef struct ev_job {
     /* The last attempt, for the judge and the done callback. */
     int attempts;
     enum ev_xfer xfer;
-    char xfer_msg[256]; /* what went wrong with the transfer */
+    char xfer_msg[256]; /* what went wrong with the transfer; after a
+                           redirect (3xx), where it pointed */
     long status;        /* HTTP status, or the command's exit status (128 + signal);
                            0 when there was no response */
     char *resp;         /* the response body or the command's output, NUL-terminated */
@@ -85,6 +86,7 @@ typedef struct ev_job {
     double latency_ms;  /* of the last attempt */
     double retry_after; /* seconds the server asked to wait, or -1 */
     int should_retry;   /* the x-should-retry header: 1 true, 0 false, -1 absent */
+    bool untrusted;     /* the server's TLS certificate did not verify */
 
     /* The engine's own. */
     void *handle; /* CURL * or ev_child * while in flight */
@@ -103,8 +105,9 @@ typedef struct ev_http_config {
     const char **headers; /* "Name: value" lines, NULL-terminated (borrowed) */
     const char *command;  /* /bin/sh -c command, when url is NULL */
     const char *user_agent;
-    int jobs;    /* the most jobs at once, at least 1 */
-    int retries; /* retries after the first attempt */
+    const char *cainfo; /* PEM file of the CAs to trust, or NULL for the system's */
+    int jobs;           /* the most jobs at once, at least 1 */
+    int retries;        /* retries after the first attempt */
     long timeout_ms, connect_timeout_ms;
     double rpm, tpm;    /* client-side limits a minute, 0 for none */
     double rate_margin; /* pace at this share of a limit, e.g. 0.98 */

@@ -12,15 +12,7 @@ setup() {
 }
 
 teardown() {
-    local pid st=0
-    for pid in "${MOCK_PIDS[@]}"; do
-        kill -TERM "$pid" 2>/dev/null || true
-        wait "$pid" || st=$?
-    done
-    if [ "$st" -ne 0 ]; then
-        cat "$BATS_TEST_TMPDIR"/mock*.err >&2
-        return 1
-    fi
+    ev_mock_stop_all
 }
 
 # start_mock ARGS...: start ev-mock; set PORT, URL (its root) and MOCK_ERR.

@@ -51,3 +51,18 @@ ev_mock_start() {
     [[ "$PORT" =~ ^[0-9]+$ ]] || fail_with "ev-mock did not start: $(cat "$out.err")"
     MOCK="http://127.0.0.1:$PORT"
 }
+
+# ev_mock_stop_all: end every ev-mock this test started (for teardown). A
+# server that does not exit 0 (a crash, a sanitizer report) fails the test,
+# with the servers' standard error shown.
+ev_mock_stop_all() {
+    local pid st=0
+    for pid in "${MOCK_PIDS[@]}"; do
+        kill -TERM "$pid" 2>/dev/null || true
+        wait "$pid" || st=$?
+    done
+    if [ "$st" -ne 0 ]; then
+        cat "$BATS_TEST_TMPDIR"/mock*.err >&2
+        return 1
+    fi
+}

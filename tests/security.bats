@@ -1,0 +1,276 @@
+#!/usr/bin/env bats
+# Security: where an API key may go and where it must never be, TLS
+# verification, redirects, the cache's modes, templates, and a reader that
+# goes away. ev-mock on 127.0.0.1 stands in for every server; with
+# --tls-cert it speaks HTTPS with a certificate made here, signed by nobody.
+load test_helper
+
+CANARY=sk-canary-5e1f0a77
+CASES="$FIXTURES/call-cases.jsonl"
+VALID="$FIXTURES/tune-valid.jsonl"
+
+setup_file() {
+    # A self-signed certificate for 127.0.0.1, and a second, unrelated one.
+    local d="$BATS_FILE_TMPDIR" n
+    for n in 1 2; do
+        openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 \
+            -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 \
+            -keyout "$d/key$n.pem" -out "$d/cert$n.pem" 2>/dev/null
+    done
+}
+
+setup() {
+    MOCK_PIDS=()
+    MOCK_N=0
+    unset OPENAI_API_KEY ANTHROPIC_API_KEY OPENAI_BASE_URL ANTHROPIC_BASE_URL
+    TLS_CERT="$BATS_FILE_TMPDIR/cert1.pem"
+    TLS_KEY="$BATS_FILE_TMPDIR/key1.pem"
+    OTHER_CA="$BATS_FILE_TMPDIR/cert2.pem"
+}
+
+teardown() {
+    ev_mock_stop_all
+}
+
+# stats FILTER: a jq filter applied to the last mock's /stats.
+stats() {
+    curl -sfk "$MOCK_ROOT/stats" | jq -c "$1"
+}
+
+# mock ARGS...: start ev-mock; sets MOCK_ROOT (http or https) and BASE.
+mock() {
+    ev_mock_start "$@"
+    MOCK_ROOT="$MOCK"
+    [[ " $* " == *" --tls-cert "* ]] && MOCK_ROOT="https://127.0.0.1:$PORT"
+    BASE="$MOCK_ROOT/v1"
+}
+
+# leaks: every place the canary must not be, searched; prints what it finds.
+leaks() {
+    grep -rl -- "$CANARY" "$BATS_TEST_TMPDIR" 2>/dev/null || true
+}
+
+@test "a canary key passes through every tool and mode and is never written anywhere" {
+    export OPENAI_API_KEY=$CANARY ANTHROPIC_API_KEY=$CANARY MOCK_KEY=$CANARY
+    local d="$BATS_TEST_TMPDIR" log="$BATS_TEST_TMPDIR/log"
+    mock -v --require-key-env MOCK_KEY -c "$CASES" --fault 500=0.3 --fault slow=0.2:all --slow-ms 3000
+    # answers, retries, and timeouts (the 'slow' cases), with every log on
+    ev-call -v --timeout 1 --retries 1 -m m --base-url "$BASE" "$CASES" >"$d/call1" 2>>"$log" || true
+    ev-call -v --repeat 2 -p anthropic -m m --base-url "$BASE" "$CASES" >>"$d/call2" 2>>"$log" || true
+    ev-call -v --dry-run -m m --base-url "$BASE" "$CASES" >>"$d/dry" 2>>"$log"
+    ev-call -v --dry-run -p anthropic -m m "$CASES" >>"$d/dry" 2>>"$log"
+    [ "$(stats '.by_outcome.ok')" -gt 0 ]
+    [ "$(stats '.by_outcome.slow')" -gt 0 ]
+    grep -q 'Authorization: \[redacted\]' "$log"
+    grep -q 'x-api-key: \[redacted\]' "$log"
+    # error paths: a key the server refuses and quotes back whole, no server
+    # at all, a certificate that does not verify
+    MOCK_KEY=sk-some-other-key mock -v --require-key-env MOCK_KEY
+    run --separate-stderr ev-call -v --no-cache -m m --base-url "$BASE" "$CASES"
+    [ "$status" -eq 2 ]
+    [[ "$stderr" == *"the API key was refused"*"Incorrect API key provided: [redacted]"* ]]
+    printf '%s\n%s\n' "$output" "$stderr" >>"$log"
+    run --separate-stderr ev-call -v --no-cache -p anthropic -m m --base-url "$BASE" "$CASES"
+    [ "$status" -eq 2 ]
+    printf '%s\n%s\n' "$output" "$stderr" >>"$log"
+    curl -s -H "Authorization: Bearer $CANARY" -d '{}' "$BASE/chat/completions" | grep -q "$CANARY"
+    run --separate-stderr ev-call -v --no-cache --connect-timeout 2 -m m \
+        --base-url "http://127.0.0.1:1/v1" "$CASES"
+    [ "$status" -eq 2 ]
+    printf '%s\n%s\n' "$output" "$stderr" >>"$log"
+    mock -v --tls-cert "$TLS_CERT" --tls-key "$TLS_KEY"
+    run --separate-stderr ev-call -v --no-cache -m m --base-url "$BASE" "$CASES"
+    [ "$status" -eq 2 ]
+    printf '%s\n%s\n' "$output" "$stderr" >>"$log"
+    # ev-tune: a whole job, verbose, and a refused key
+    mock -v --require-key-env MOCK_KEY --job-ms 10
+    ev-tune --submit -m small --poll-ms 20 --base-url "$BASE" "$VALID" >>"$d/tune" 2>>"$log"
+    MOCK_KEY=sk-some-other-key mock -v --require-key-env MOCK_KEY
+    run --separate-stderr ev-tune --submit -m small --base-url "$BASE" "$VALID"
+    [ "$status" -eq 2 ]
+    printf '%s\n%s\n' "$output" "$stderr" >>"$log"
+    # the tools that never need a key, with one in their environment
+    ev-score "$FIXTURES/cases.jsonl" >>"$d/offline" 2>>"$log" || true
+    ev-split -r 0.5 "$FIXTURES/cases.jsonl" >>"$d/offline" 2>>"$log"
+    ev-cost -s -f json "$BATS_TEST_TMPDIR/call1" >>"$d/offline" 2>>"$log" || true
+    ev-compare -f json "$EXAMPLES/runs/base.jsonl" "$EXAMPLES/runs/small.jsonl" >>"$d/offline" 2>>"$log" || true
+    ev-gaps --summary -f json "$EXAMPLES/runs/small.jsonl" >>"$d/offline" 2>>"$log"
+    ev-curve -t 0.9 -f json "$EXAMPLES/curve/points.jsonl" >>"$d/offline" 2>>"$log" || true
+    # Nothing anywhere under the test's directory holds it: outputs, logs,
+    # the cache, and every ev-mock's own log.
+    [ -s "$BATS_TEST_TMPDIR/call1" ] && [ -s "$BATS_TEST_TMPDIR/tune" ] && [ -d "$EV_CACHE_DIR" ]
+    [ -z "$(leaks)" ] || fail_with "the key leaked into: $(leaks)"
+}
+
+@test "a process that holds a key makes no core dump" {
+    export OPENAI_API_KEY=$CANARY
+    mock -l 3000
+    ulimit -c unlimited 2>/dev/null || ulimit -c 1024 2>/dev/null || true
+    local before
+    before=$(awk '/^Max core file size/ {print $5}' /proc/self/limits)
+    ev-call -q --no-cache -j 1 -m m --base-url "$BASE" "$CASES" >/dev/null 3>&- &
+    local pid=$! i
+    for ((i = 0; i < 100; i++)); do
+        [ "$(stats .in_flight)" -gt 0 ] && break
+        sleep 0.05
+    done
+    local limit
+    limit=$(awk '/^Max core file size/ {print $5 "/" $6}' "/proc/$pid/limits")
+    kill -TERM "$pid"
+    wait "$pid" || true
+    [ "$limit" = "0/0" ]
+    # without a key, core dumps stay as the user set them
+    [ "$before" != 0 ] || skip "core dumps are off here, so the default cannot be told apart"
+    unset OPENAI_API_KEY
+    ev-call -q --no-cache -j 1 -m m --base-url "$BASE" "$CASES" >/dev/null 3>&- &
+    pid=$!
+    for ((i = 0; i < 100; i++)); do
+        [ "$(stats .in_flight)" -gt 0 ] && break
+        sleep 0.05
+    done
+    limit=$(awk '/^Max core file size/ {print $5}' "/proc/$pid/limits")
+    kill -TERM "$pid"
+    wait "$pid" || true
+    [ "$limit" = "$before" ]
+}
+
+@test "ev-call verifies TLS certificates, and trusts a CA the user names with --cacert" {
+    mock -c "$CASES" --tls-cert "$TLS_CERT" --tls-key "$TLS_KEY"
+    run --separate-stderr ev-call -q --no-cache -m m --base-url "$BASE" "$CASES"
+    [ "$status" -eq 2 ]
+    [ -z "$output" ]
+    [[ "$stderr" == *"the server's TLS certificate is not trusted (if you trust it, name the CA that signed it with --cacert FILE)"* ]]
+    [ "$(stats .by_outcome.ok)" -eq 0 ]
+    run --separate-stderr ev-call -q --no-cache --cacert "$OTHER_CA" -m m --base-url "$BASE" "$CASES"
+    [ "$status" -eq 2 ]
+    [[ "$stderr" == *"not signed by the --cacert CAs"* ]]
+    run --separate-stderr ev-call -q --no-cache --cacert "$TLS_CERT" -m m --base-url "$BASE" "$CASES"
+    [ "$status" -eq 0 ]
+    [ "${#lines[@]}" -eq "$(wc -l <"$CASES")" ]
+    [ "$(field 'has("output")' | sort -u)" = true ]
+    [ "$(stats .by_outcome.ok)" -eq "$(wc -l <"$CASES")" ]
+    run --separate-stderr ev-call -q --cacert "$BATS_TEST_TMPDIR/none.pem" -m m --base-url "$BASE" "$CASES"
+    [ "$status" -eq 2 ]
+    [[ "$stderr" == *"--cacert: cannot read '$BATS_TEST_TMPDIR/none.pem'"* ]]
+}
+
+@test "ev-tune verifies TLS certificates, and trusts a CA the user names with --cacert" {
+    export OPENAI_API_KEY=sk-test
+    mock --job-ms 10 --tls-cert "$TLS_CERT" --tls-key "$TLS_KEY"
+    run --separate-stderr ev-tune -q --submit -m small --poll-ms 20 --base-url "$BASE" "$VALID"
+    [ "$status" -eq 2 ]
+    [[ "$stderr" == *"TLS certificate is not trusted"*"--cacert FILE"* ]]
+    [ "$(stats .fine_tuning.files)" -eq 0 ]
+    run --separate-stderr ev-tune -q --submit -m small --poll-ms 20 --cacert "$TLS_CERT" \
+        --base-url "$BASE" "$VALID"
+    [ "$status" -eq 0 ]
+    [ "$(field .status)" = '"succeeded"' ]
+    [[ "$(field .fine_tuned_model)" == '"ft:small:'* ]]
+    [ "$(stats .fine_tuning.by_status.succeeded)" -eq 1 ]
+}
+
+@test "a key is never sent over plain http to another host unless --allow-insecure-http" {
+    export OPENAI_API_KEY=$CANARY
+    run --separate-stderr ev-call -m m --base-url http://example.invalid/v1 "$CASES"
+    [ "$status" -eq 2 ]
+    [[ "$stderr" == *"refusing to send the API key over plain http to 'example.invalid'"* ]]
+    run --separate-stderr ev-tune --submit -m small --base-url http://example.invalid/v1 "$VALID"
+    [ "$status" -eq 2 ]
+    [[ "$stderr" == *"refusing to send the API key over plain http to 'example.invalid'"* ]]
+    # the user's explicit choice is honoured (shown with --dry-run: nothing is sent)
+    run --separate-stderr ev-call --dry-run --allow-insecure-http -m m \
+        --base-url http://example.invalid/v1 "$CASES"
+    [ "$status" -eq 0 ]
+    [[ "$output" != *"$CANARY"* ]]
+    # loopback is this machine: a local server may be plain http
+    mock -c "$CASES"
+    run --separate-stderr ev-call -q --no-cache -m m --base-url "$BASE" "$CASES"
+    [ "$status" -eq 0 ]
+}
+
+@test "redirects are not followed: the run stops and names where the server pointed" {
+    export OPENAI_API_KEY=$CANARY
+    mock -c "$CASES" --fault redirect=1
+    run --separate-stderr ev-call -q --no-cache -j 1 -m m --base-url "$BASE" "$CASES"
+    [ "$status" -eq 2 ]
+    [ -z "$output" ]
+    [[ "$stderr" == *"the base URL is not the API's (openai HTTP 307)"* ]]
+    [[ "$stderr" == *"redirects to '$MOCK/v1/chat/completions'; redirects are not followed"* ]]
+    # one request, the redirect itself; nothing went to where it pointed
+    [ "$(stats .requests)" -eq 1 ]
+    [ "$(stats .by_outcome.ok)" -eq 0 ]
+}
+
+@test "the cache is private: its directories are 0700 and its files 0600, whatever the umask" {
+    mock -c "$CASES"
+    umask 000
+    run --separate-stderr ev-call -q -m m --base-url "$BASE" "$CASES"
+    [ "$status" -eq 0 ]
+    local files dirs
+    files=$(find "$EV_CACHE_DIR" -type f | wc -l)
+    [ "$files" -ge "$(wc -l <"$CASES")" ]
+    [ -z "$(find "$EV_CACHE_DIR" -type f ! -perm 600)" ]
+    dirs=$(find "$EV_CACHE_DIR" -type d | wc -l)
+    [ "$dirs" -ge 2 ]
+    [ -z "$(find "$EV_CACHE_DIR" -type d ! -perm 700)" ]
+}
+
+@test "a template cannot read files or the environment" {
+    export SECRET_VALUE=s3cr3t-from-env
+    local t="$BATS_TEST_TMPDIR/t" c='{"id":"a","input":"hi","meta":{"x":"y"}}'
+    for p in '{{env.SECRET_VALUE}}' '{{$SECRET_VALUE}}' '{{SECRET_VALUE}}' '{{/etc/hostname}}' \
+        '{{input | @sh}}' '{{$__loc__}}' '{{input}}{{ env }}'; do
+        printf 'Q: %s\n' "$p" >"$t"
+        run --separate-stderr bash -c "printf '%s\n' '$c' | ev-call -p cmd -c cat --no-cache --template '$t'"
+        [ "$status" -ne 0 ] || fail_with "template '$p' was filled: $output"
+        [[ "$output$stderr" != *s3cr3t* ]]
+        [[ "$output$stderr" != *"$(cat /etc/hostname)"* ]] || [ -z "$(cat /etc/hostname)" ]
+    done
+    # a record's own fields are all a template can reach
+    printf 'Q: {{input}} {{meta.x}}\n' >"$t"
+    run --separate-stderr bash -c "printf '%s\n' '$c' | ev-call -p cmd -c cat --no-cache --template '$t'"
+    [ "$status" -eq 0 ]
+    [ "$(field .output)" = '"Q: hi y"' ]
+}
+
+# pipe_head CMD...: run "generator | CMD | head -n 5" with a bound on time;
+# sets PIPE_STATUS to the statuses of the three, LINES to what head printed,
+# and ERR to CMD's standard error. The generator is endless for a filter.
+pipe_head() {
+    local gen="$1"
+    shift
+    local cmd="$*"
+    LINES=$(timeout 60 bash -c "$gen | $cmd 2>'$BATS_TEST_TMPDIR/err' | head -n 5
+        echo \"status \${PIPESTATUS[*]}\" >'$BATS_TEST_TMPDIR/st'")
+    PIPE_STATUS=$(cat "$BATS_TEST_TMPDIR/st" 2>/dev/null)
+    ERR=$(cat "$BATS_TEST_TMPDIR/err")
+}
+
+@test "head -n 5 downstream ends every filter promptly and quietly, by SIGPIPE" {
+    local endless='awk '\''BEGIN { for (i = 1; ; i++) printf "{\"id\":\"c%d\",\"input\":\"q%d\",\"expected\":\"a\",\"output\":\"a\"}\n", i, i }'\'
+    local t
+    for t in "ev-split -q -r 0.5" "ev-score -q" "ev-cost -q -m gpt-4o-mini" "ev-gaps -q" \
+        "ev-tune --convert" "ev-call -q --no-cache -p cmd -c cat"; do
+        pipe_head "$endless" "$t"
+        # an endless input ends only because the tool stopped on the closed pipe
+        [ -n "$PIPE_STATUS" ] || fail_with "$t did not end within 60 s"
+        [ "$(printf '%s\n' "$LINES" | wc -l)" -eq 5 ] || fail_with "$t: $LINES"
+        # the first records, in order (ev-tune --convert drops the ids)
+        [ "$(printf '%s\n' "$LINES" | head -n 1 | jq -r '.id // .messages[0].content')" = \
+            "$([[ $t == ev-tune* ]] && echo q1 || echo c1)" ] || fail_with "$t: $LINES"
+        [ "$PIPE_STATUS" = "status 141 141 0" ] || fail_with "$t: $PIPE_STATUS $ERR"
+        [ -z "$ERR" ] || fail_with "$t wrote: $ERR"
+    done
+}
+
+@test "head -n 5 downstream of a report tool: the report, and no complaint" {
+    local t
+    for t in "ev-compare -f table $EXAMPLES/runs/base.jsonl $EXAMPLES/runs/small.jsonl" \
+        "ev-gaps --summary -f table $EXAMPLES/runs/small.jsonl" \
+        "ev-curve -t 0.5 -f table $EXAMPLES/curve/points.jsonl"; do
+        pipe_head true "$t"
+        [ "$(printf '%s\n' "$LINES" | wc -l)" -ge 2 ] || fail_with "$t: $LINES"
+        [[ "$PIPE_STATUS" =~ ^"status 0 "(0|141)" 0"$ ]] || fail_with "$t: $PIPE_STATUS $ERR"
+        [ -z "$ERR" ] || fail_with "$t wrote: $ERR"
+    done
+}
