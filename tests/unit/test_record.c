@@ -60,6 +60,14 @@ test_fields(void)
     check_jv(ev_prompt_text(r), "\"hi\"", "prompt text reads multi-part content as text");
     jv_free(r);
 
+    r = parse("{\"input\":42,\"expected\":\"x\"}");
+    jv in = ev_rec_input(r);
+    CHECK(!jv_is_valid(in) && jv_invalid_has_msg(jv_copy(in)),
+          "an input that is neither a string nor messages is an error");
+    jv_free(in);
+    check_jv(ev_rec_id(r), "\"h6612e41f1cbaf88a\"", "its id is still derived from it");
+    jv_free(r);
+
     r = parse("{\"input\":\"x\",\"tags\":\"solo\"}");
     check_jv(ev_rec_tags(r), "[\"solo\"]", "a lone tag string becomes a one-element array");
     jv_free(r);
