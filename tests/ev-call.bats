@@ -12,11 +12,7 @@ setup() {
 }
 
 teardown() {
-    local pid
-    for pid in "${MOCK_PIDS[@]}"; do
-        kill -TERM "$pid" 2>/dev/null || true
-        wait "$pid" 2>/dev/null || true
-    done
+    ev_mock_stop_all
 }
 
 # start_mock ARGS...: start a quiet ev-mock; set PORT and BASE.

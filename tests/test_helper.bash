@@ -51,3 +51,13 @@ ev_mock_start() {
     [[ "$PORT" =~ ^[0-9]+$ ]] || fail_with "ev-mock did not start: $(cat "$out.err")"
     MOCK="http://127.0.0.1:$PORT"
 }
+
+# ev_mock_stop_all: stop every ev-mock that ev_mock_start started, with
+# SIGTERM, and wait for each, whatever its exit status.
+ev_mock_stop_all() {
+    local pid
+    for pid in "${MOCK_PIDS[@]}"; do
+        kill -TERM "$pid" 2>/dev/null || true
+        wait "$pid" 2>/dev/null || true
+    done
+}
