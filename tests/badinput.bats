@@ -377,8 +377,9 @@ walk() {
 }
 
 @test "an unreadable file is reported by name, the other files are still read, exit 2" {
-    # Root reads any file, so as root the tools run as nobody, from a
-    # directory that nobody may enter.
+    # The bad file has mode 000. Root reads it all the same, so as root the
+    # tools run as nobody (setpriv), in a directory of their own that nobody
+    # may enter: the test's own directory is root's alone.
     PUBLIC=$(mktemp -d "${TMPDIR:-/tmp}/ev-badinput.XXXXXX")
     chmod 755 "$PUBLIC"
     ROOT=$PUBLIC
@@ -387,9 +388,10 @@ walk() {
             skip "as root every file is readable, and setpriv(1) is missing to run as another user"
         PRIV=(setpriv --reuid="$(id -u nobody)" --regid="$(id -g nobody)" --clear-groups)
     fi
-    printf 'x\n' >"$PUBLIC/probe"
+    printf 'x\n' | tee "$PUBLIC/open" >"$PUBLIC/probe"
     chmod 000 "$PUBLIC/probe"
     ! "${PRIV[@]}" test -r "$PUBLIC/probe" || skip "chmod 000 does not stop $(id -un) reading a file here"
+    "${PRIV[@]}" test -r "$PUBLIC/open" || skip "${PRIV[*]:-$(id -un)} cannot read files in $PUBLIC"
     "${PRIV[@]}" ev-score --version >/dev/null ||
         skip "the tools in $EV_BIN cannot be run as ${PRIV[*]:-$(id -un)}"
     walk unreadable
