@@ -705,7 +705,7 @@ build_prompt(const config *c, jv rec)
         prompt = ev_template_render(c->tpl, rec);
     } else {
         prompt = ev_rec_input(rec);
-        if (!jv_is_valid(prompt)) {
+        if (!jv_is_valid(prompt) && !jv_invalid_has_msg(jv_copy(prompt))) {
             jv_free(prompt);
             return jv_invalid_with_msg(jv_string("record has no 'input' or 'messages'"));
         }

@@ -252,6 +252,34 @@ print_summary(jv rep, const options *o, enum ev_format f)
     jv_free(rows);
 }
 
+/* warn_at reports 'msg' (a string or an invalid with a message, consumed)
+ * at the reader's position. */
+static void
+warn_at(const ev_reader *r, jv msg)
+{
+    if (jv_get_kind(msg) == JV_KIND_INVALID)
+        msg = jv_invalid_get_msg(msg);
+    jv where = ev_reader_where(r);
+    ev_warn("%s: %s", jv_string_value(where), jv_string_value(msg));
+    jv_free(where);
+    jv_free(msg);
+}
+
+/* bad_score reports what is wrong with the score of 'rec' (borrowed), when
+ * anything is, and says whether anything was. A record without a score is a
+ * failure, not a problem. */
+static bool
+bad_score(const ev_reader *r, jv rec)
+{
+    jv problem = ev_score_problem(rec);
+    if (!jv_is_valid(problem)) {
+        jv_free(problem);
+        return false;
+    }
+    warn_at(r, problem);
+    return true;
+}
+
 /* load_baseline maps each case id of RUN to whether it passed. */
 static jv
 load_passes(const char *path, bool outputs, int *status)
@@ -268,12 +296,11 @@ load_passes(const char *path, bool outputs, int *status)
             continue;
         }
         jv id = ev_rec_id(rec);
-        if (!jv_is_valid(id)) {
-            jv where = ev_reader_where(&r);
-            jv m = jv_invalid_get_msg(id);
-            ev_warn("%s: %s", jv_string_value(where), jv_string_value(m));
-            jv_free(where);
-            jv_free(m);
+        if (!jv_is_valid(id) || bad_score(&r, rec)) {
+            if (!jv_is_valid(id))
+                warn_at(&r, id);
+            else
+                jv_free(id);
             jv_free(rec);
             *status = EV_EXIT_TROUBLE;
             continue;
@@ -748,6 +775,11 @@ main(int argc, char **argv)
     while ((rc = ev_reader_next(&r, &rec)) != EV_READ_EOF) {
         if (rc == EV_READ_BAD) {
             ev_warn_jv(rec);
+            status = EV_EXIT_TROUBLE;
+            continue;
+        }
+        if (o.mode != MODE_TRAIN && bad_score(&r, rec)) {
+            jv_free(rec);
             status = EV_EXIT_TROUBLE;
             continue;
         }

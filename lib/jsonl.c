@@ -7,6 +7,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "text.h"
+
 #define EXCERPT_MAX 60
 
 void
@@ -159,6 +161,12 @@ ev_reader_next(ev_reader *r, jv *rec)
             continue;
         if (strlen(s) != len) {
             *rec = bad_line(r, s, len, jv_string("line contains a NUL byte"));
+            return EV_READ_BAD;
+        }
+        size_t good = ev_utf8_valid_len(s, len);
+        if (good != len) {
+            /* Quote only the valid part: a diagnostic must be text too. */
+            *rec = bad_line(r, s, good, jv_string_fmt("invalid UTF-8 at byte %zu", good + 1));
             return EV_READ_BAD;
         }
         if (len > (size_t)INT32_MAX) {

@@ -7,7 +7,9 @@
  * The reader walks a list of operands ("-" is standard input) with getline, so
  * a line has no length limit. Each line is parsed on its own, so a bad line
  * costs only itself and line numbers stay right. Blank lines, CRLF endings and
- * a UTF-8 byte order mark are accepted.
+ * a UTF-8 byte order mark are accepted; a line with a NUL byte or with bytes
+ * that are not UTF-8 is bad, since no JSON text holds them and records pass
+ * through byte for byte.
  *
  * The writer prints compact JSON, one record per line. Output is flushed after
  * every record when stdout is a terminal, and whenever the reader is about to

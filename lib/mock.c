@@ -131,13 +131,23 @@ ev_mock_prompt(jv input, jv *full, jv *last)
     jv_free(rec);
 }
 
+/* no_prompt returns what is wrong with the prompt 'in' (consumed) that
+ * ev_rec_input refused: its own message, or 'none' when there is none. */
+static jv
+no_prompt(jv in, const char *none)
+{
+    if (jv_invalid_has_msg(jv_copy(in)))
+        return jv_invalid_get_msg(in);
+    jv_free(in);
+    return jv_string(none);
+}
+
 bool
 ev_mock_add_case(ev_mock *m, jv rec, jv *err)
 {
     jv in = ev_rec_input(rec);
     if (!jv_is_valid(in)) {
-        jv_free(in);
-        *err = jv_string("case has no 'input' or 'messages'");
+        *err = no_prompt(in, "case has no 'input' or 'messages'");
         return false;
     }
     jv expected = ev_rec_expected(rec);
@@ -183,9 +193,8 @@ ev_mock_add_replay(ev_mock *m, jv rec, jv *err)
     }
     jv in = ev_rec_input(rec);
     if (!jv_is_valid(in)) {
-        jv_free(in);
         jv_free(output);
-        *err = jv_string("record has no 'input' or 'messages'");
+        *err = no_prompt(in, "record has no 'input' or 'messages'");
         return false;
     }
     if (m->nreplays == m->cap_replays) {

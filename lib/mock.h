@@ -57,13 +57,14 @@ ev_mock *ev_mock_new(uint64_t seed);
 /* ev_mock_add_case adds the case 'rec' (borrowed): its prompt (input or
  * messages), its expected answer as text (ev_text_of), its id (ev_rec_id)
  * and its first tag. Returns false and sets '*err' to a message when the
- * record has no prompt or no expected answer. */
+ * record has no prompt (or an 'input' of the wrong type) or no expected
+ * answer. */
 bool ev_mock_add_case(ev_mock *m, jv rec, jv *err);
 
 /* ev_mock_add_replay adds the record 'rec' (borrowed) of an earlier run.
  * A record without a string 'output' (a failed call) is skipped and the
  * result is still true. Returns false and sets '*err' when the record has
- * no prompt. */
+ * no prompt, or an 'input' of the wrong type. */
 bool ev_mock_add_replay(ev_mock *m, jv rec, jv *err);
 
 /* ev_mock_set_accuracy sets the probability in [0, 1] that a case whose

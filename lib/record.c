@@ -45,8 +45,13 @@ jv
 ev_rec_input(jv rec)
 {
     jv in = ev_get(rec, "input");
-    if (jv_is_valid(in) && jv_get_kind(in) != JV_KIND_NULL)
+    if (jv_get_kind(in) == JV_KIND_STRING || jv_get_kind(in) == JV_KIND_ARRAY)
         return in;
+    if (jv_is_valid(in) && jv_get_kind(in) != JV_KIND_NULL) {
+        jv_free(in);
+        return jv_invalid_with_msg(
+            jv_string("'input' is neither a string nor an array of messages"));
+    }
     jv_free(in);
     jv msgs = ev_get(rec, "messages");
     if (jv_get_kind(msgs) != JV_KIND_ARRAY) {
@@ -95,9 +100,17 @@ ev_rec_id(jv rec)
         return jv_invalid_with_msg(jv_string("'id' is neither a string nor a number"));
     }
     jv_free(id);
-    jv in = ev_rec_input(rec);
-    if (!jv_is_valid(in))
+    /* The derived id must never change, so it hashes 'input' whatever its
+     * type, even one that is not a prompt. */
+    jv in = ev_get(rec, "input");
+    if (!jv_is_valid(in) || jv_get_kind(in) == JV_KIND_NULL) {
+        jv_free(in);
+        in = ev_rec_input(rec);
+    }
+    if (!jv_is_valid(in)) {
+        jv_free(in);
         return jv_invalid_with_msg(jv_string("record has no 'id' and no 'input' to derive one"));
+    }
     jv canon = jv_dump_string(in, JV_PRINT_SORTED);
     const char *s = jv_string_value(canon);
     uint64_t h = ev_hash64(s, strlen(s), 0);

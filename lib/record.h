@@ -20,7 +20,8 @@
 jv ev_get(jv rec, const char *key);
 
 /* ev_rec_input returns the prompt: a string or an array of messages, or
- * invalid when the record has neither 'input' nor a usable 'messages'. */
+ * invalid when the record has neither 'input' nor a usable 'messages'; when
+ * it has an 'input' of another type, invalid with a message that says so. */
 jv ev_rec_input(jv rec);
 
 /* ev_rec_expected returns the expected answer, or invalid when there is none. */
@@ -28,8 +29,9 @@ jv ev_rec_expected(jv rec);
 
 /* ev_rec_id returns the record's id as a string. A numeric id becomes its
  * JSON text. A record without one gets the derived id: "h" and 16 hex digits
- * of a hash of the canonical JSON (sorted keys, compact) of its input. With
- * neither an id nor an input the result is invalid with a message. */
+ * of a hash of the canonical JSON (sorted keys, compact) of its input, of
+ * whatever type. With neither an id nor an input the result is invalid with
+ * a message. */
 jv ev_rec_id(jv rec);
 
 /* ev_rec_with_id consumes 'rec' and returns it with 'id' set when it had none

@@ -91,6 +91,32 @@ case_for(ev_run *run, jv id)
     return c;
 }
 
+jv
+ev_score_problem(jv rec)
+{
+    jv score = ev_get(rec, "score");
+    jv_kind kind = jv_get_kind(score);
+    if (kind == JV_KIND_INVALID || kind == JV_KIND_NULL) {
+        jv_free(score);
+        return jv_invalid();
+    }
+    if (kind != JV_KIND_OBJECT) {
+        jv_free(score);
+        return jv_string_fmt("'score' is %s %s, not an object", kind == JV_KIND_ARRAY ? "an" : "a",
+                             jv_kind_name(kind));
+    }
+    jv pass = jv_object_get(jv_copy(score), jv_string("pass"));
+    jv value = jv_object_get(score, jv_string("value"));
+    jv_kind pk = jv_get_kind(pass), vk = jv_get_kind(value);
+    jv_free(pass);
+    jv_free(value);
+    if (pk != JV_KIND_TRUE && pk != JV_KIND_FALSE)
+        return jv_string("'score.pass' is neither true nor false");
+    if (vk != JV_KIND_INVALID && vk != JV_KIND_NULL && vk != JV_KIND_NUMBER)
+        return jv_string("'score.value' is not a number");
+    return jv_invalid();
+}
+
 /* add_record folds one scored record into its case. Returns a message when
  * the record cannot be used. */
 static jv
@@ -99,6 +125,12 @@ add_record(ev_run *run, jv rec, const ev_run_opts *o)
     jv id = ev_rec_id(rec);
     if (!jv_is_valid(id))
         return jv_invalid_get_msg(id);
+    jv problem = ev_score_problem(rec);
+    if (jv_is_valid(problem)) {
+        jv_free(id);
+        return problem;
+    }
+    jv_free(problem);
     jv score = ev_get(rec, "score");
     jv err = ev_get(rec, "error");
     bool failed = jv_is_valid(err) && jv_get_kind(err) != JV_KIND_NULL;

@@ -45,6 +45,56 @@ ev_utf8_next(const char **pp)
     return c;
 }
 
+/* utf8_seq_len returns the length of the well-formed sequence at 'p', which
+ * has 'left' bytes, or 0 when it is not one. */
+static size_t
+utf8_seq_len(const unsigned char *p, size_t left)
+{
+    unsigned char lo = 0x80, hi = 0xBF;
+    size_t n;
+
+    if (p[0] < 0x80)
+        return 1;
+    if (p[0] >= 0xC2 && p[0] <= 0xDF) {
+        n = 2;
+    } else if (p[0] >= 0xE0 && p[0] <= 0xEF) {
+        n = 3;
+        lo = p[0] == 0xE0 ? 0xA0 : 0x80; /* overlong */
+        hi = p[0] == 0xED ? 0x9F : 0xBF; /* surrogates */
+    } else if (p[0] >= 0xF0 && p[0] <= 0xF4) {
+        n = 4;
+        lo = p[0] == 0xF0 ? 0x90 : 0x80; /* overlong */
+        hi = p[0] == 0xF4 ? 0x8F : 0xBF; /* above U+10FFFF */
+    } else {
+        return 0;
+    }
+    if (left < n || p[1] < lo || p[1] > hi)
+        return 0;
+    for (size_t i = 2; i < n; i++)
+        if ((p[i] & 0xC0) != 0x80)
+            return 0;
+    return n;
+}
+
+size_t
+ev_utf8_valid_len(const char *s, size_t n)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    size_t i = 0;
+
+    while (i < n) {
+        if (p[i] < 0x80) {
+            i++;
+            continue;
+        }
+        size_t k = utf8_seq_len(p + i, n - i);
+        if (k == 0)
+            break;
+        i += k;
+    }
+    return i;
+}
+
 static bool
 is_space(uint32_t c)
 {

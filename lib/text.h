@@ -26,6 +26,12 @@ void ev_text_locale(void);
 /* ev_utf8_next decodes the code point at '*p' and advances '*p' past it. */
 uint32_t ev_utf8_next(const char **p);
 
+/* ev_utf8_valid_len returns the length of the longest prefix of the 'n' bytes
+ * at 's' that is well-formed UTF-8 (RFC 3629: no overlong forms, no
+ * surrogates, nothing above U+10FFFF), so it returns 'n' when all of it is.
+ * A sequence cut short by the end counts as invalid. */
+size_t ev_utf8_valid_len(const char *s, size_t n);
+
 /* ev_normalize returns 's' normalised by the 'flags' of enum ev_norm. */
 jv ev_normalize(const char *s, int flags);
 

@@ -36,7 +36,9 @@ ev_to_chat(jv rec, jv system, jv answer)
     if (!jv_is_valid(in)) {
         jv_free(system);
         jv_free(answer);
-        return jv_invalid_with_msg(jv_string("case has no input"));
+        return jv_invalid_has_msg(jv_copy(in))
+                   ? in
+                   : jv_invalid_with_msg(jv_string("case has no input"));
     }
     if (jv_get_kind(answer) != JV_KIND_STRING) {
         jv_free(answer);

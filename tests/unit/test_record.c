@@ -60,6 +60,14 @@ test_fields(void)
     check_jv(ev_prompt_text(r), "\"hi\"", "prompt text reads multi-part content as text");
     jv_free(r);
 
+    r = parse("{\"input\":42,\"expected\":\"x\"}");
+    jv in = ev_rec_input(r);
+    CHECK(!jv_is_valid(in) && jv_invalid_has_msg(jv_copy(in)),
+          "an input that is neither a string nor messages is an error");
+    jv_free(in);
+    check_jv(ev_rec_id(r), "\"h6612e41f1cbaf88a\"", "its id is still derived from it");
+    jv_free(r);
+
     r = parse("{\"input\":\"x\",\"tags\":\"solo\"}");
     check_jv(ev_rec_tags(r), "[\"solo\"]", "a lone tag string becomes a one-element array");
     jv_free(r);
@@ -141,6 +149,14 @@ test_text(void)
     const char *p = "\xff"
                     "a";
     CHECK(ev_utf8_next(&p) == 0xFFFD && *p == 'a', "an invalid byte reads as U+FFFD");
+    CHECK(ev_utf8_valid_len("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80", 15) == 15,
+          "two-, three- and four-byte sequences are valid UTF-8");
+    CHECK(ev_utf8_valid_len("caf\xe9 x", 6) == 3, "a Latin-1 byte is invalid UTF-8");
+    CHECK(ev_utf8_valid_len("a\xc0\xaf", 3) == 1, "an overlong form is invalid UTF-8");
+    CHECK(ev_utf8_valid_len("a\xed\xa0\x80", 4) == 1, "a surrogate is invalid UTF-8");
+    CHECK(ev_utf8_valid_len("a\xf4\x90\x80\x80", 5) == 1, "above U+10FFFF is invalid UTF-8");
+    CHECK(ev_utf8_valid_len("ab\xe2\x82", 4) == 2, "a sequence cut short is invalid UTF-8");
+    CHECK(ev_utf8_valid_len("\xbf", 1) == 0, "a lone continuation byte is invalid UTF-8");
 }
 
 static void
