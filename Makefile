@@ -1,7 +1,8 @@
 # ev: small, fast, honest C programs for eval-driven fine-tuning.
 #
 #   make              build every tool into bin/
-#   make check        build and run the whole test suite (SAN=1: under ASan+UBSan)
+#   make check        build and run the whole test suite (SAN=1: under ASan+UBSan;
+#                     VALGRIND=1: the offline tools and unit tests under memcheck)
 #   make demo         run the bundled example, offline
 #   make lint         format check, -Werror build, banned functions, mandoc -Tlint
 #   make bench        speed and memory ratios against a reference measured in the same run
@@ -20,6 +21,10 @@ STD      = -std=c11 -D_GNU_SOURCE -DEV_DATADIR='"$(DATADIR)"'
 # libc before libonig: Oniguruma exports regcomp, regexec, regfree and
 # regerror, which would otherwise shadow the C library's POSIX regex.
 LDLIBS   = -ljq -lm -lc -lonig
+
+ifeq ($(SAN)$(VALGRIND),11)
+$(error VALGRIND=1 checks the plain build: leave out SAN=1)
+endif
 
 ifeq ($(SAN),1)
 O       := bin/san
@@ -71,7 +76,7 @@ units: $(UNITS)
 
 check: deps
 	$(MAKE) all units
-	EV_BIN=$(abspath $(O)) tests/run
+	EV_BIN=$(abspath $(O)) VALGRIND=$(VALGRIND) tests/run
 
 demo: deps
 	$(MAKE) all

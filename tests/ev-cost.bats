@@ -310,13 +310,13 @@ call() {
 @test "the default table is found beside the program's directory, else the error says where it looked" {
     [ -e /usr/local/share/ev/prices.jsonl ] && skip "a table is installed in /usr/local/share/ev"
     mkdir -p "$BATS_TEST_TMPDIR/tree/bin"
-    cp "$EV_BIN/ev-cost" "$BATS_TEST_TMPDIR/tree/bin/"
-    run --separate-stderr "$BATS_TEST_TMPDIR/tree/bin/ev-cost" </dev/null
+    cp "$EV_BUILD_BIN/ev-cost" "$BATS_TEST_TMPDIR/tree/bin/"
+    run --separate-stderr ev_exec "$BATS_TEST_TMPDIR/tree/bin/ev-cost" </dev/null
     [ "$status" -eq 2 ]
     [[ "$stderr" == *"no price table found (looked in "*"'$BATS_TEST_TMPDIR/tree/data/prices.jsonl'); give one with --prices FILE or EV_PRICES"* ]]
     mkdir "$BATS_TEST_TMPDIR/tree/data"
     cp "$PRICES" "$BATS_TEST_TMPDIR/tree/data/prices.jsonl"
-    run --separate-stderr "$BATS_TEST_TMPDIR/tree/bin/ev-cost" <<<"$(call small 1000000 0)"
+    run --separate-stderr ev_exec "$BATS_TEST_TMPDIR/tree/bin/ev-cost" <<<"$(call small 1000000 0)"
     [ "$status" -eq 0 ]
     expect '.cost.input' '1'
 }

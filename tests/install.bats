@@ -24,6 +24,6 @@ load test_helper
     jq -c 'if .model == "gpt-4o-mini" then .input = 1 | .output = 1 else . end' \
         "$root/share/ev/prices.jsonl" >"$BATS_TEST_TMPDIR/p" && mv "$BATS_TEST_TMPDIR/p" "$root/share/ev/prices.jsonl"
     printf '{"id":"a","call":{"model":"gpt-4o-mini","input_tokens":1000000,"output_tokens":0}}\n' |
-        EV_PRICES= "$root/bin/ev-cost" -q >"$BATS_TEST_TMPDIR/out"
+        EV_PRICES= ev_exec "$root/bin/ev-cost" -q >"$BATS_TEST_TMPDIR/out"
     [ "$(jq -c .cost.total "$BATS_TEST_TMPDIR/out")" = 1 ]
 }

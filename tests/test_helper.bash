@@ -3,12 +3,30 @@ bats_require_minimum_version 1.5.0
 
 : "${EV_BIN:?EV_BIN must name the directory of the built tools (run tests via make check)}"
 PATH="$EV_BIN:$PATH"
+# The built binaries themselves: with VALGRIND=1, EV_BIN holds wrappers.
+: "${EV_BUILD_BIN:=$EV_BIN}"
 FIXTURES="$BATS_TEST_DIRNAME/fixtures"
 EXAMPLES="$BATS_TEST_DIRNAME/../examples"
 export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0:exitcode=99}"
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1:exitcode=98}"
 export NO_COLOR=1
 export EV_CACHE_DIR="$BATS_TEST_TMPDIR/cache"
+# Names the test in a memcheck report (tests/memcheck). bats encodes the
+# description in BATS_TEST_NAME: spaces as '_' and other characters as -XX.
+EV_TEST=$(sed -e 's/^test_//' -e 's/_/ /g' -e 's/-\([0-9a-f][0-9a-f]\)/\\x\1/g' <<<"${BATS_TEST_NAME:-}")
+printf -v EV_TEST '%s: %b' "${BATS_TEST_FILENAME##*/}" "$EV_TEST"
+export EV_TEST
+
+# ev_exec PROGRAM [ARG...]: run an offline tool by its path rather than from
+# PATH (a copy, an installed one), under memcheck when tests/run was given
+# VALGRIND=1, as the offline tools on PATH then are.
+ev_exec() {
+    if [ "${VALGRIND:-}" = 1 ]; then
+        "$BATS_TEST_DIRNAME/memcheck" "$@"
+    else
+        "$@"
+    fi
+}
 
 # assert_jsonl FILE: every line of FILE is one JSON object.
 assert_jsonl() {
