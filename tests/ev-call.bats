@@ -618,3 +618,20 @@ now_ms() {
     [ "$status" -eq 0 ]
     [[ "$output" == *$'\r'"ev-call: "*"/12 ("* ]]
 }
+
+@test "answers are cached before the calls that replace them start: a kill -9 loses at most -j calls" {
+    # Answers of 300 KB: writing the first one blocks on a pipe that is not
+    # read yet, with its answer cached. Nothing more may have been asked
+    # meanwhile, or a kill then would lose more than the calls in flight.
+    seq 1 6 | jq -c '{id: "b\(.)", input: "Big question \(.)?", expected: ("x" * 300000)}' \
+        >"$BATS_TEST_TMPDIR/in"
+    start_mock --cases "$BATS_TEST_TMPDIR/in" --latency 100
+    ev-call -q --unordered -j 2 -m m --base-url "$BASE" "$BATS_TEST_TMPDIR/in" 3>&- |
+        { sleep 1.5; wc -l >"$BATS_TEST_TMPDIR/n"; } 3>&- &
+    local pid=$!
+    sleep 1
+    [ "$(stats .requests)" -eq 2 ] || fail_with "$(stats .requests) requests with 2 in flight"
+    [ "$(entries)" -ge 1 ]
+    wait "$pid"
+    [ "$(cat "$BATS_TEST_TMPDIR/n")" -eq 6 ]
+}
