@@ -384,6 +384,18 @@ now_ms() {
     [ "$(stats '[.requests, .by_outcome["429"]]')" = '[2,1]' ]
 }
 
+@test "each 429 pauses for the wait it names, not for the probe gap of an earlier one" {
+    cases 4 >"$BATS_TEST_TMPDIR/in"
+    start_mock --fault 429=1 --retry-after-ms 50
+    local t0=$(now_ms)
+    run --separate-stderr ev-call -q --no-cache -j 1 -m m --base-url "$BASE" "$BATS_TEST_TMPDIR/in"
+    local took=$(($(now_ms) - t0))
+    [ "$status" -eq 0 ]
+    [ "$(field .call.attempts | sort -u)" = 2 ]
+    # Four waits of 50 ms; a stale probe gap made each after the first 1 s.
+    [ "$took" -lt 1500 ] || fail_with "took $took ms"
+}
+
 @test "a retry-after over 120 s is not retried: the call fails with the wait named" {
     start_mock --fault 429=1 --retry-after-ms 200000
     run --separate-stderr ev-call -q --no-cache -m m --base-url "$BASE" <(head -1 "$CASES")
