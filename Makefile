@@ -6,6 +6,7 @@
 #   make demo         run the bundled example, offline
 #   make lint         format check, -Werror build, banned functions, mandoc -Tlint
 #   make bench        speed and memory ratios against a reference measured in the same run
+#   make soak         the fault soak: 20,000 cases, every fault kind, a rate limit, three SIGKILLs
 #   make deps         install the Debian packages ev needs (idempotent)
 #   make install      PREFIX=/usr/local DESTDIR= ...
 
@@ -86,6 +87,10 @@ bench: deps
 	$(MAKE) all
 	EV_BIN=$(abspath $(O)) scripts/bench
 
+soak: deps
+	$(MAKE) all
+	EV_BIN=$(abspath $(O)) tests/soak
+
 deps:
 	scripts/deps
 
@@ -102,7 +107,7 @@ install: all
 clean:
 	rm -rf bin
 
-.PHONY: all units check demo bench deps lint install clean FORCE
+.PHONY: all units check demo bench soak deps lint install clean FORCE
 .SECONDARY:
 
 -include $(shell find bin -name '*.d' 2>/dev/null)

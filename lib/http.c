@@ -277,9 +277,9 @@ running_remove(ev_http *h, ev_job *job)
         h->in_flight_cost = 0;
 }
 
-/* deliver queues 'job' to be handed back once the next requests are on
- * their way: the caller's work on an answer (writing the cache and the
- * output) must not delay the requests that replace it. */
+/* deliver queues 'job' to be handed back: before the next requests start,
+ * so that an answer is cached before the request that replaces it is sent,
+ * and a kill -9 loses at most the calls in flight. */
 static void
 deliver(ev_http *h, ev_job *job, enum ev_end end)
 {
@@ -747,11 +747,12 @@ progress(ev_http *h)
     collect(h);
     if (h->stopping)
         cancel_queued(h);
+    hand_back(h);
     if (start_ready(h) > 0 && h->cfg.url != NULL) {
         int running;
         curl_multi_perform(h->multi, &running);
     }
-    hand_back(h);
+    hand_back(h); /* a command that could not be started */
 }
 
 int

@@ -242,6 +242,7 @@ ev_quota_observe(ev_quota *q, double now, double seq, double remaining, double r
     if (remaining < 0) {
         q->known = false; /* the server no longer describes this limit */
         q->seq = seq;
+        q->probe_at = 0; /* nor is a probe still waiting for news */
         return;
     }
     double level = remaining - started_after;
@@ -255,6 +256,8 @@ ev_quota_observe(ev_quota *q, double now, double seq, double remaining, double r
     q->known = true;
     q->seq = seq;
     q->level = level;
+    if (level > 0)
+        q->probe_at = 0; /* room: the probing is over */
 }
 
 double

@@ -380,6 +380,18 @@ now_ms() {
     [ "$(stats '[.requests, .by_outcome["429"]]')" = '[2,1]' ]
 }
 
+@test "each 429 pauses for the wait it names, not for the probe gap of an earlier one" {
+    cases 4 >"$BATS_TEST_TMPDIR/in"
+    start_mock --fault 429=1 --retry-after-ms 50
+    local t0=$(now_ms)
+    run --separate-stderr ev-call -q --no-cache -j 1 -m m --base-url "$BASE" "$BATS_TEST_TMPDIR/in"
+    local took=$(($(now_ms) - t0))
+    [ "$status" -eq 0 ]
+    [ "$(field .call.attempts | sort -u)" = 2 ]
+    # Four waits of 50 ms; a stale probe gap made each after the first 1 s.
+    [ "$took" -lt 1500 ] || fail_with "took $took ms"
+}
+
 @test "a retry-after over 120 s is not retried: the call fails with the wait named" {
     start_mock --fault 429=1 --retry-after-ms 200000
     run --separate-stderr ev-call -q --no-cache -m m --base-url "$BASE" <(head -1 "$CASES")
@@ -613,4 +625,21 @@ now_ms() {
     run script -qec "ev-call -m m --base-url '$BASE' '$BATS_TEST_TMPDIR/in' >/dev/null" /dev/null
     [ "$status" -eq 0 ]
     [[ "$output" == *$'\r'"ev-call: "*"/12 ("* ]]
+}
+
+@test "answers are cached before the calls that replace them start: a kill -9 loses at most -j calls" {
+    # Answers of 300 KB: writing the first one blocks on a pipe that is not
+    # read yet, with its answer cached. Nothing more may have been asked
+    # meanwhile, or a kill then would lose more than the calls in flight.
+    seq 1 6 | jq -c '{id: "b\(.)", input: "Big question \(.)?", expected: ("x" * 300000)}' \
+        >"$BATS_TEST_TMPDIR/in"
+    start_mock --cases "$BATS_TEST_TMPDIR/in" --latency 100
+    ev-call -q --unordered -j 2 -m m --base-url "$BASE" "$BATS_TEST_TMPDIR/in" 3>&- |
+        { sleep 1.5; wc -l >"$BATS_TEST_TMPDIR/n"; } 3>&- &
+    local pid=$!
+    sleep 1
+    [ "$(stats .requests)" -eq 2 ] || fail_with "$(stats .requests) requests with 2 in flight"
+    [ "$(entries)" -ge 1 ]
+    wait "$pid"
+    [ "$(cat "$BATS_TEST_TMPDIR/n")" -eq 6 ]
 }

@@ -166,6 +166,21 @@ test_quota(void)
     ev_quota_observe(&q, 20, 7, 100, 60, 0);
     CHECK_NEAR(ev_quota_wait(&q, 20, 200), 60, 1e-9,
                "a request costing more than remains waits for the reset");
+
+    ev_quota p = {0};
+    ev_quota_observe(&p, 30, 1, 0, 0.05, 0);
+    ev_quota_take(&p, 30.05, 1);
+    ev_quota_observe(&p, 30.06, 2, -1, -1, 0);
+    ev_quota_observe(&p, 30.2, 3, 0, 0.05, 0);
+    CHECK_NEAR(ev_quota_wait(&p, 30.2, 1), 0.05, 1e-9,
+               "a new limit waits for its own reset, not the gap of an earlier probe");
+    ev_quota_take(&p, 30.25, 1);
+    ev_quota_observe(&p, 30.3, 4, 3, 1, 0);
+    ev_quota_take(&p, 30.3, 1);
+    ev_quota_take(&p, 30.3, 1);
+    ev_quota_take(&p, 30.3, 1);
+    ev_quota_observe(&p, 30.4, 5, 0, 0.05, 0);
+    CHECK_NEAR(ev_quota_wait(&p, 30.4, 1), 0.05, 1e-9, "nor after the server said there was room");
 }
 
 static void
