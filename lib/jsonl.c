@@ -238,12 +238,15 @@ ev_write_record(FILE *out, jv rec)
 int
 ev_write_extended(FILE *out, const char *raw, size_t len, jv add)
 {
-    /* The record is an object, so its text ends with '}'. Whether anything
-     * precedes it decides the comma. */
+    /* The record is an object, so its text is '{', after any blanks, to
+     * '}'. Whether anything lies between them decides the comma. */
     size_t end = len;
     while (end > 0 && raw[end - 1] != '}')
         end--;
-    size_t i = 1;
+    size_t i = 0;
+    while (i < end && raw[i] != '{')
+        i++;
+    i++;
     while (i < end - 1 && (raw[i] == ' ' || raw[i] == '\t' || raw[i] == '\r' || raw[i] == '\n'))
         i++;
     bool empty = i >= end - 1;

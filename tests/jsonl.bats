@@ -39,6 +39,13 @@ load test_helper
     [ "$(field '.score.pass')" = true ]
 }
 
+@test "an empty record indented by blanks gets its new field without a stray comma" {
+    run --separate-stderr ev-score -q -s 'jq:true' <<<$' \t{ }'
+    [ "$status" -eq 0 ]
+    [ "${output:0:4}" = $' \t{ ' ]
+    [ "$(field '.score.pass')" = true ]
+}
+
 @test "an existing field a tool owns is replaced in place, not duplicated" {
     run --separate-stderr ev-score -q <<<'{"score":{"pass":false},"output":"x","expected":"x","id":"k"}'
     [ "$status" -eq 0 ]
