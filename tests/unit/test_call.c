@@ -57,6 +57,11 @@ test_go_durations(void)
             continue; /* a bare number is read as seconds */
         CHECK(!ev_go_duration(bad[i], &d) && d == 42, name);
     }
+    char huge[400];
+    memset(huge, '9', sizeof(huge) - 1);
+    huge[sizeof(huge) - 1] = '\0';
+    double d = 42;
+    CHECK(!ev_go_duration(huge, &d) && d == 42, "a bare number past a double's range fails");
 }
 
 static void
