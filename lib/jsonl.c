@@ -161,6 +161,14 @@ ev_reader_next(ev_reader *r, jv *rec)
             *rec = bad_line(r, s, len, jv_string("line contains a NUL byte"));
             return EV_READ_BAD;
         }
+        /* jq 1.6 takes an ASCII RS for the start of a new JSON text (RFC
+         * 7464) and drops the rest of the line: {"a":1}<RS>... reads as
+         * {"a":1}, and a field appended to the line would be lost. No
+         * JSON text holds one, so the line is not a record. */
+        if (memchr(s, '\x1e', len) != NULL) {
+            *rec = bad_line(r, s, len, jv_string("line contains a record separator (0x1E)"));
+            return EV_READ_BAD;
+        }
         if (len > (size_t)INT32_MAX) {
             *rec = bad_line(r, s, len, jv_string("line is longer than 2 GiB"));
             return EV_READ_BAD;
