@@ -261,6 +261,18 @@ EOF
     [[ "$stderr" == *"try 'ev-score --help'"* ]]
 }
 
+@test "a regex too big once its repetitions are written out is refused, not compiled" {
+    run --separate-stderr ev-score -q <<'EOF'
+{"id":"ok","output":"aaa","assert":"regex:^(a{1,20}|b+){1,30}$"}
+{"id":"plus","output":"aaa","assert":"regex:a++++++++++++++++++++++++++++++++++++++++"}
+{"id":"nest","output":"aaa","assert":"regex:((a{1,100}){1,100}){1,100}"}
+EOF
+    [ "$status" -eq 2 ]
+    [ "$(got ok pass)" = true ]
+    [[ "$stderr" == *"-:2: cannot score record: bad 'assert': bad regex 'a+++"*"': too many repetitions, over 4096 pieces written out"* ]]
+    [[ "$stderr" == *"-:3: cannot score record: bad 'assert': bad regex '((a{1,100}){1,100}){1,100}': too many"* ]]
+}
+
 @test "regex with no value takes each record's expected answer as its pattern" {
     run --separate-stderr ev-score -q -s regex <<'EOF'
 {"id":"a","expected":"^4[0-9]$","output":"42"}
