@@ -1452,7 +1452,11 @@ run_plan(ev_scoring *s, const plan *p, jv rec)
         ctx_free(&c);
         return make_score(s, false, 0, jv_copy(p->name), jv_string("no output"));
     }
-    double wsum = 0, vsum = 0;
+    /* Weights are taken relative to the largest, so that two of 1e308 do
+     * not sum to infinity and make the mean NaN. */
+    double wmax = 0, wsum = 0, vsum = 0;
+    for (int i = 0; i < p->n; i++)
+        wmax = fmax(wmax, p->items[i].weight);
     jv failed = jv_string("");
     for (int i = 0; i < p->n; i++) {
         const item *it = &p->items[i];
@@ -1461,8 +1465,9 @@ run_plan(ev_scoring *s, const plan *p, jv rec)
             ctx_free(&c);
             return err;
         }
-        wsum += it->weight;
-        vsum += it->weight * v.value;
+        double w = wmax > 0 ? it->weight / wmax : 0;
+        wsum += w;
+        vsum += w * v.value;
         if (!v.pass) {
             unparsed = unparsed || v.unparsed;
             if (!all)

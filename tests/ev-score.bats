@@ -671,6 +671,7 @@ EOF
 {"id":"all","output":"Paris is the capital.","assert":["contains:Paris",{"type":"regex","value":"^P","weight":2},"not-contains:Lyon"]}
 {"id":"some","output":"Lyon","assert":[{"type":"contains","value":"Lyon","weight":3},{"type":"contains","value":"Paris","weight":1}]}
 {"id":"graded","expected":"cat sat","output":"cat sat on mat","assert":["f1",{"type":"contains","value":"dog","weight":0}]}
+{"id":"huge","output":"x","assert":[{"type":"exact","value":"x","weight":1e308},{"type":"exact","value":"y","weight":1e308}]}
 EOF
     [ "$status" -eq 0 ]
     [ "$(got all pass)" = true ]
@@ -682,6 +683,7 @@ EOF
     [ "$(reason some)" = "contains:Paris: no 'Paris' in 'Lyon'" ]
     [ "$(got graded pass)" = false ]
     [ "$(got graded value)" = 0.666667 ]
+    [ "$(got huge value)" = 0.5 ]
 }
 
 @test "an assert list with no output fails once with 'no output'" {
