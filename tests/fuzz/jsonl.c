@@ -2,7 +2,8 @@
  * Fuzz target: the JSONL reader (lib/jsonl.c) and what lib/record.c reads
  * from a record. The input is a whole file. Every record read is checked:
  * its id (given, or derived from its input), its prompt from 'input' or
- * 'messages' and the messages made of it, its expected answer under any
+ * 'messages', the messages made of it and the request bodies made of
+ * those (lib/provider.c), its expected answer under any
  * alias, its tags and its prompt text; and writing it back with a field
  * added must give one line of JSON with the record's fields and that one.
  */
@@ -72,6 +73,29 @@ check_id(jv rec)
     jv_free(given);
 }
 
+/* check_bodies checks the request bodies that ev-call would send each
+ * provider for 'msgs' (borrowed), as ev_prompt_messages made them. */
+static void
+check_bodies(jv msgs)
+{
+    jv params = jv_parse("{\"top_p\":0.5,\"temperature\":null}");
+    ev_request_opts o = {.model = "m",
+                         .system = "Be brief.",
+                         .temperature = 0,
+                         .max_tokens = 16,
+                         .has_seed = true,
+                         .seed = 7,
+                         .params = params,
+                         .command = "cat"};
+    for (int p = EV_OPENAI; p <= EV_CMD; p++) {
+        o.provider = (ev_provider)p;
+        jv b = ev_request_body(&o, jv_copy(msgs), 1);
+        FUZZ_ASSERT(jv_get_kind(b) == JV_KIND_OBJECT || fuzz_has_message(b));
+        jv_free(b);
+    }
+    jv_free(params);
+}
+
 /* check_fields checks the prompt, the expected answer and the tags of
  * 'rec' (borrowed). */
 static void
@@ -84,6 +108,8 @@ check_fields(jv rec)
     jv_free(given);
     jv msgs = ev_prompt_messages(in);
     FUZZ_ASSERT(all_of_kind(msgs, JV_KIND_OBJECT) || fuzz_has_message(msgs));
+    if (jv_is_valid(msgs))
+        check_bodies(msgs);
     jv_free(msgs);
 
     jv want = ev_rec_expected(rec);
