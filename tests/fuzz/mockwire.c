@@ -2,7 +2,8 @@
  * Fuzz target: how ev-mock reads the body of a request. The first byte
  * picks one:
  *   0, 1  a model request, OpenAI's or Anthropic's (lib/mockwire.c:
- *         ev_wire_parse), then the answer to it;
+ *         ev_wire_parse), then the answer to it or its 400, which ev-call
+ *         must read back as ev-mock meant them (lib/provider.c);
  *   2     a fine-tuning job request (lib/finetune.c: ev_ft_create), made
  *         after uploading a valid training file; "file-fuzz" in the body
  *         stands for that file's id;
@@ -15,6 +16,7 @@
 #include "finetune.h"
 #include "mock.h"
 #include "mockwire.h"
+#include "provider.h"
 #include "tune.h"
 
 #include "fuzz.h"
@@ -46,6 +48,22 @@ static const char job_request[] =
     "{\"model\":\"gpt-4o-mini\",\"training_file\":\"file-fuzz\",\"suffix\":\"fz\","
     "\"hyperparameters\":{\"n_epochs\":2}}";
 
+/* read_back returns what ev-call reads in 'body' (consumed), an answer of
+ * ev-mock's with HTTP status 'status'. Free it with ev_reply_free. */
+static ev_reply
+read_back(enum ev_wire w, unsigned status, jv body)
+{
+    jv text = jv_dump_string(body, 0);
+    ev_reply r;
+    ev_reply_init(&r);
+    ev_reply_parse(w == EV_WIRE_OPENAI ? EV_OPENAI : EV_ANTHROPIC, status, jv_string_value(text),
+                   (size_t)jv_string_length_bytes(jv_copy(text)), &r);
+    jv_free(text);
+    return r;
+}
+
+/* check_wire reads a model request and checks that ev-call reads ev-mock's
+ * answer to it, or its 400, as ev-mock meant. */
 static void
 check_wire(enum ev_wire w, const char *body, size_t len)
 {
@@ -53,9 +71,11 @@ check_wire(enum ev_wire w, const char *body, size_t len)
     const char *bad = ev_wire_parse(w, body, len, &req);
     if (bad != NULL) {
         FUZZ_ASSERT(bad[0] != '\0');
-        jv e = ev_wire_error(w, EV_WIRE_BAD_REQUEST, bad, "req_fuzz");
-        FUZZ_ASSERT(jv_get_kind(e) == JV_KIND_OBJECT);
-        jv_free(e);
+        ev_reply r = read_back(w, ev_wire_status(w, EV_WIRE_BAD_REQUEST),
+                               ev_wire_error(w, EV_WIRE_BAD_REQUEST, bad, "req_fuzz"));
+        FUZZ_ASSERT(r.outcome == EV_FAILED);
+        FUZZ_ASSERT(strcmp(jv_string_value(r.message), bad) == 0);
+        ev_reply_free(&r);
         return;
     }
     FUZZ_ASSERT(jv_get_kind(req.model) == JV_KIND_STRING);
@@ -63,11 +83,23 @@ check_wire(enum ev_wire w, const char *body, size_t len)
     FUZZ_ASSERT(jv_get_kind(req.full) == JV_KIND_STRING);
     FUZZ_ASSERT(jv_get_kind(req.last) == JV_KIND_STRING);
     FUZZ_ASSERT(req.max_tokens >= -1);
+    /* The answer is the prompt, cut to the token limit when over it. */
+    const char *text = jv_string_value(req.full);
     for (int usage = 0; usage < 2; usage++) {
-        jv a = ev_wire_answer(w, &req, w == EV_WIRE_OPENAI ? "chatcmpl-fuzz" : "msg_fuzz",
-                              jv_string_value(req.full), usage);
-        FUZZ_ASSERT(jv_get_kind(a) == JV_KIND_OBJECT);
-        jv_free(a);
+        ev_reply r =
+            read_back(w, 200,
+                      ev_wire_answer(w, &req, w == EV_WIRE_OPENAI ? "chatcmpl-fuzz" : "msg_fuzz",
+                                     text, usage));
+        FUZZ_ASSERT(r.outcome == EV_ANSWERED);
+        const char *out = jv_string_value(r.output);
+        size_t n = strlen(out);
+        FUZZ_ASSERT(strncmp(out, text, n) == 0);
+        bool cut = strcmp(jv_string_value(r.finish_reason), "stop") != 0 &&
+                   strcmp(jv_string_value(r.finish_reason), "end_turn") != 0;
+        FUZZ_ASSERT(cut == (text[n] != '\0'));
+        FUZZ_ASSERT(!cut || (long)n <= req.max_tokens * 4);
+        FUZZ_ASSERT(jv_get_kind(r.output_tokens) == (usage ? JV_KIND_NUMBER : JV_KIND_NULL));
+        ev_reply_free(&r);
     }
     ev_wire_request_free(&req);
 }
