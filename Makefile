@@ -2,7 +2,11 @@
 #
 #   make              build every tool into bin/
 #   make check        build and run the whole test suite (SAN=1: under ASan+UBSan;
-#                     VALGRIND=1: the offline tools and unit tests under memcheck)
+#                     VALGRIND=1: the offline tools and unit tests under memcheck);
+#                     it replays the fuzz corpus (tests/fuzz/corpus) through every target
+#   make fuzz         build the libFuzzer targets of tests/fuzz with clang into bin/fuzz/
+#                     and run each for FUZZ_SECONDS (default 60), one after the other;
+#                     a crash fails it and leaves the input in bin/fuzz/
 #   make demo         run the bundled example, offline
 #   make lint         format check, -Werror build, banned functions, mandoc -Tlint
 #   make bench        speed and memory ratios against a reference measured in the same run
@@ -49,6 +53,22 @@ UNITS    := $(patsubst tests/unit/%.c,$(O)/unit/%,$(UNITSRC))
 MANPAGES := $(wildcard man/*.1 man/*.7)
 CSRC     := $(wildcard cmd/*.c lib/*.c lib/*.h tests/unit/*.c)
 
+# Fuzz targets: tests/fuzz/NAME.c, each defining LLVMFuzzerTestOneInput, and
+# linked with tests/fuzz/jq16.c. 'make fuzz' builds them and the library with
+# clang and libFuzzer into bin/fuzz/, whatever SAN says; the suite builds them
+# with $(CC) and the replay driver (tests/fuzz/driver.c) into $(O)/replay/.
+FUZZCC       ?= clang
+FUZZCFLAGS   ?= -O1 -g
+FUZZ_SECONDS ?= 60
+FUZZSAN      := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+FUZZDIR      := bin/fuzz
+FUZZNAMES    := $(filter-out driver jq16,$(patsubst tests/fuzz/%.c,%,$(wildcard tests/fuzz/*.c)))
+FUZZERS      := $(addprefix $(FUZZDIR)/,$(FUZZNAMES))
+REPLAYS      := $(addprefix $(O)/replay/,$(FUZZNAMES))
+FUZZLIBOBJ   := $(patsubst %.c,$(FUZZDIR)/obj/%.o,$(LIBSRC))
+# The headers target reads HTTP-dates with curl_getdate, as lib/http.c does.
+LIBS_fuzz_headers = -lcurl
+
 all: $(addprefix $(O)/,$(TOOLS))
 
 $(O)/obj/%.o: %.c
@@ -75,8 +95,33 @@ $(O)/unit/%: $(O)/obj/tests/unit/%.o $(O)/libev.a
 
 units: $(UNITS)
 
+$(O)/replay/%: $(O)/obj/tests/fuzz/%.o $(O)/obj/tests/fuzz/driver.o $(O)/obj/tests/fuzz/jq16.o \
+               $(O)/libev.a
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_fuzz_$*) $(LDLIBS)
+
+replays: $(REPLAYS)
+
+$(FUZZDIR)/obj/%.o: %.c
+	@mkdir -p $(@D)
+	$(FUZZCC) $(STD) $(WARN) $(FUZZCFLAGS) $(FUZZSAN) -fsanitize=fuzzer-no-link -Ilib -MMD -MP -c -o $@ $<
+
+$(FUZZDIR)/libev.a: $(FUZZLIBOBJ)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+$(FUZZERS): $(FUZZDIR)/%: $(FUZZDIR)/obj/tests/fuzz/%.o $(FUZZDIR)/obj/tests/fuzz/jq16.o \
+                          $(FUZZDIR)/libev.a
+	$(FUZZCC) $(FUZZSAN) -fsanitize=fuzzer -o $@ $^ $(LIBS_fuzz_$*) $(LDLIBS)
+
+fuzzers: $(FUZZERS)
+
+fuzz: deps
+	$(MAKE) fuzzers
+	scripts/fuzz $(FUZZ_SECONDS) $(FUZZNAMES)
+
 check: deps
-	$(MAKE) all units
+	$(MAKE) all units replays
 	EV_BIN=$(abspath $(O)) VALGRIND=$(VALGRIND) tests/run
 
 demo: deps
@@ -107,7 +152,7 @@ install: all
 clean:
 	rm -rf bin
 
-.PHONY: all units check demo bench soak deps lint install clean FORCE
+.PHONY: all units replays fuzzers fuzz check demo bench soak deps lint install clean FORCE
 .SECONDARY:
 
 -include $(shell find bin -name '*.d' 2>/dev/null)

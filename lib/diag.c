@@ -8,6 +8,8 @@
 
 #include "ev.h"
 
+static void vwarn_prefixed(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
+
 static void
 vwarn_prefixed(const char *fmt, va_list ap)
 {

@@ -163,6 +163,14 @@ ev_reader_next(ev_reader *r, jv *rec)
             *rec = bad_line(r, s, len, jv_string("line contains a NUL byte"));
             return EV_READ_BAD;
         }
+        /* jq 1.6 takes an ASCII RS for the start of a new JSON text (RFC
+         * 7464) and drops the rest of the line: {"a":1}<RS>... reads as
+         * {"a":1}, and a field appended to the line would be lost. No
+         * JSON text holds one, so the line is not a record. */
+        if (memchr(s, '\x1e', len) != NULL) {
+            *rec = bad_line(r, s, len, jv_string("line contains a record separator (0x1E)"));
+            return EV_READ_BAD;
+        }
         size_t good = ev_utf8_valid_len(s, len);
         if (good != len) {
             /* Quote only the valid part: a diagnostic must be text too. */
@@ -246,12 +254,15 @@ ev_write_record(FILE *out, jv rec)
 int
 ev_write_extended(FILE *out, const char *raw, size_t len, jv add)
 {
-    /* The record is an object, so its text ends with '}'. Whether anything
-     * precedes it decides the comma. */
+    /* The record is an object, so its text is '{', after any blanks, to
+     * '}'. Whether anything lies between them decides the comma. */
     size_t end = len;
     while (end > 0 && raw[end - 1] != '}')
         end--;
-    size_t i = 1;
+    size_t i = 0;
+    while (i < end && raw[i] != '{')
+        i++;
+    i++;
     while (i < end - 1 && (raw[i] == ' ' || raw[i] == '\t' || raw[i] == '\r' || raw[i] == '\n'))
         i++;
     bool empty = i >= end - 1;

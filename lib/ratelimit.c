@@ -61,6 +61,8 @@ ev_go_duration(const char *s, double *secs)
         end++;
     if (*end == '\0') {
         /* A bare number: seconds (Go itself accepts only "0"). */
+        if (!isfinite(v))
+            return false;
         *secs = v;
         return true;
     }

@@ -303,6 +303,90 @@ release_proc(void *p)
 
 /* --- compiling ----------------------------------------------------------- */
 
+/* bracket_end returns the end of the bracket expression whose '[' is just
+ * before 'p': past its ']', or at the NUL when it has none. */
+static const char *
+bracket_end(const char *p)
+{
+    if (*p == '^')
+        p++;
+    if (*p == ']')
+        p++;
+    while (*p != '\0' && *p != ']') {
+        /* "[:alpha:]", "[.a.]" and "[=a=]" may hold a ']' */
+        const char *q = NULL;
+        if (*p == '[' && (p[1] == ':' || p[1] == '.' || p[1] == '=')) {
+            const char end[] = {p[1], ']', '\0'};
+            q = strstr(p + 2, end);
+        }
+        p = q != NULL ? q + 2 : p + 1;
+    }
+    return *p == ']' ? p + 1 : p;
+}
+
+/* regex_pieces returns a bound on the pieces of the extended regular
+ * expression 'p' once its repetitions are written out, as glibc's regcomp
+ * writes them ("a{3}" as "aaa", "a+" as "aa*"), or infinity for groups
+ * nested past REGEX_DEPTH. */
+#define REGEX_DEPTH 64
+static double
+regex_pieces(const char *p)
+{
+    /* Per open group: the pieces so far, and those of its last atom, which
+     * a repetition multiplies. */
+    double sum[REGEX_DEPTH] = {0}, last[REGEX_DEPTH] = {0};
+    int d = 0;
+    while (*p != '\0') {
+        char c = *p++;
+        double times = -1;
+        if (c == '*' || c == '?') {
+            times = 1;
+        } else if (c == '+') {
+            times = 2;
+        } else if (c == '{' && isdigit((unsigned char)*p)) {
+            char *end;
+            double m = (double)strtoul(p, &end, 10), n = m;
+            if (*end == ',') {
+                end++;
+                n = isdigit((unsigned char)*end) ? (double)strtoul(end, &end, 10) : m + 1;
+            }
+            if (*end == '}') {
+                times = fmax(fmax(m, n), 1);
+                p = end + 1;
+            }
+        }
+        if (times >= 0) {
+            sum[d] += last[d] * (times - 1) + 1;
+            last[d] *= times;
+        } else if (c == '(') {
+            if (++d == REGEX_DEPTH)
+                return INFINITY;
+            sum[d] = last[d] = 0;
+        } else if (c == ')' && d > 0) {
+            d--;
+            last[d] = fmax(sum[d + 1], 1);
+            sum[d] += last[d];
+        } else if (c == '|') {
+            last[d] = 0;
+        } else {
+            if (c == '\\' && *p != '\0')
+                p++;
+            else if (c == '[')
+                p = bracket_end(p);
+            sum[d] += 1;
+            last[d] = 1;
+        }
+    }
+    for (; d > 0; d--)
+        sum[d - 1] += fmax(sum[d], 1);
+    return sum[0];
+}
+
+/* A pattern of more pieces than this, written out, is refused: regcomp's
+ * time and memory grow as their square (about 100 MB here), and a short
+ * pattern such as "a++++++++++++++++++++++++++++++" would take them all. */
+#define MAX_REGEX_PIECES 4096
+
 static bool
 compile_regex(ev_scoring *s, const char *pattern, regex_t **out, bool *own, jv *err)
 {
@@ -311,6 +395,13 @@ compile_regex(ev_scoring *s, const char *pattern, regex_t **out, bool *own, jv *
         *out = re;
         *own = false;
         return true;
+    }
+    if (regex_pieces(pattern) > MAX_REGEX_PIECES) {
+        char c1[CLIP_SIZE];
+        *err = jv_invalid_with_msg(
+            fmt("bad regex '%s': too many repetitions, over %d pieces written out",
+                clip(pattern, c1), MAX_REGEX_PIECES));
+        return false;
     }
     re = xrealloc(NULL, sizeof(*re));
     int rc = regcomp(re, pattern, REG_EXTENDED | REG_NOSUB);
@@ -1361,7 +1452,11 @@ run_plan(ev_scoring *s, const plan *p, jv rec)
         ctx_free(&c);
         return make_score(s, false, 0, jv_copy(p->name), jv_string("no output"));
     }
-    double wsum = 0, vsum = 0;
+    /* Weights are taken relative to the largest, so that two of 1e308 do
+     * not sum to infinity and make the mean NaN. */
+    double wmax = 0, wsum = 0, vsum = 0;
+    for (int i = 0; i < p->n; i++)
+        wmax = fmax(wmax, p->items[i].weight);
     jv failed = jv_string("");
     for (int i = 0; i < p->n; i++) {
         const item *it = &p->items[i];
@@ -1370,8 +1465,9 @@ run_plan(ev_scoring *s, const plan *p, jv rec)
             ctx_free(&c);
             return err;
         }
-        wsum += it->weight;
-        vsum += it->weight * v.value;
+        double w = wmax > 0 ? it->weight / wmax : 0;
+        wsum += w;
+        vsum += w * v.value;
         if (!v.pass) {
             unparsed = unparsed || v.unparsed;
             if (!all)

@@ -114,8 +114,11 @@ ev_template_parse(const char *name, const char *text, size_t len, jv *err)
                       : jv_invalid();
         if (!jv_is_valid(path)) {
             jv_free(path);
-            size_t show = close != NULL && (nl == NULL || nl > close) ? (size_t)(close + 2 - open)
-                                                                      : strcspn(open, "\n");
+            /* Quote to the end of the line or of the text, which need not
+             * end with a NUL. */
+            size_t show = close != NULL && (nl == NULL || nl > close)
+                              ? (size_t)(close + 2 - open)
+                              : (size_t)((nl != NULL ? nl : end) - open);
             if (show > 60)
                 show = 60;
             *err = jv_invalid_with_msg(

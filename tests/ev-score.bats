@@ -261,6 +261,18 @@ EOF
     [[ "$stderr" == *"try 'ev-score --help'"* ]]
 }
 
+@test "a regex too big once its repetitions are written out is refused, not compiled" {
+    run --separate-stderr ev-score -q <<'EOF'
+{"id":"ok","output":"aaa","assert":"regex:^(a{1,20}|b+){1,30}$"}
+{"id":"plus","output":"aaa","assert":"regex:a++++++++++++++++++++++++++++++++++++++++"}
+{"id":"nest","output":"aaa","assert":"regex:((a{1,100}){1,100}){1,100}"}
+EOF
+    [ "$status" -eq 2 ]
+    [ "$(got ok pass)" = true ]
+    [[ "$stderr" == *"-:2: cannot score record: bad 'assert': bad regex 'a+++"*"': too many repetitions, over 4096 pieces written out"* ]]
+    [[ "$stderr" == *"-:3: cannot score record: bad 'assert': bad regex '((a{1,100}){1,100}){1,100}': too many"* ]]
+}
+
 @test "regex with no value takes each record's expected answer as its pattern" {
     run --separate-stderr ev-score -q -s regex <<'EOF'
 {"id":"a","expected":"^4[0-9]$","output":"42"}
@@ -659,6 +671,7 @@ EOF
 {"id":"all","output":"Paris is the capital.","assert":["contains:Paris",{"type":"regex","value":"^P","weight":2},"not-contains:Lyon"]}
 {"id":"some","output":"Lyon","assert":[{"type":"contains","value":"Lyon","weight":3},{"type":"contains","value":"Paris","weight":1}]}
 {"id":"graded","expected":"cat sat","output":"cat sat on mat","assert":["f1",{"type":"contains","value":"dog","weight":0}]}
+{"id":"huge","output":"x","assert":[{"type":"exact","value":"x","weight":1e308},{"type":"exact","value":"y","weight":1e308}]}
 EOF
     [ "$status" -eq 0 ]
     [ "$(got all pass)" = true ]
@@ -670,6 +683,7 @@ EOF
     [ "$(reason some)" = "contains:Paris: no 'Paris' in 'Lyon'" ]
     [ "$(got graded pass)" = false ]
     [ "$(got graded value)" = 0.666667 ]
+    [ "$(got huge value)" = 0.5 ]
 }
 
 @test "an assert list with no output fails once with 'no output'" {

@@ -39,6 +39,21 @@ load test_helper
     [ "$(field '.score.pass')" = true ]
 }
 
+@test "a line with an ASCII record separator is reported, not read up to it" {
+    printf '{"id":"a","output":"x","expected":"x"}\x1e{"id":"b"}\n' >"$BATS_TEST_TMPDIR/rs.jsonl"
+    run --separate-stderr ev-score -q "$BATS_TEST_TMPDIR/rs.jsonl"
+    [ "$status" -eq 2 ]
+    [ -z "$output" ]
+    [[ "$stderr" == *"rs.jsonl:1: line contains a record separator (0x1E)"* ]]
+}
+
+@test "an empty record indented by blanks gets its new field without a stray comma" {
+    run --separate-stderr ev-score -q -s 'jq:true' <<<$' \t{ }'
+    [ "$status" -eq 0 ]
+    [ "${output:0:4}" = $' \t{ ' ]
+    [ "$(field '.score.pass')" = true ]
+}
+
 @test "an existing field a tool owns is replaced in place, not duplicated" {
     run --separate-stderr ev-score -q <<<'{"score":{"pass":false},"output":"x","expected":"x","id":"k"}'
     [ "$status" -eq 0 ]

@@ -57,6 +57,11 @@ test_go_durations(void)
             continue; /* a bare number is read as seconds */
         CHECK(!ev_go_duration(bad[i], &d) && d == 42, name);
     }
+    char huge[400];
+    memset(huge, '9', sizeof(huge) - 1);
+    huge[sizeof(huge) - 1] = '\0';
+    double d = 42;
+    CHECK(!ev_go_duration(huge, &d) && d == 42, "a bare number past a double's range fails");
 }
 
 static void
@@ -475,6 +480,13 @@ test_templates(void)
     t = ev_template_parse("c.txt", open, strlen(open), &err);
     CHECK(t == NULL, "an unclosed placeholder is an error");
     jv_free(err);
+    /* The template is the first 16 bytes only, as a file read without a NUL. */
+    const char *cut = "unclosed {{input and what lies past the end";
+    t = ev_template_parse("e.txt", cut, 16, &err);
+    m = jv_invalid_get_msg(err);
+    CHECK(t == NULL && strstr(jv_string_value(m), "'{{input'") != NULL,
+          "an unclosed placeholder at the end is quoted from the template alone");
+    jv_free(m);
     const char *none = "no placeholders } { at all";
     t = ev_template_parse("d.txt", none, strlen(none), &err);
     rec = jv_object();
