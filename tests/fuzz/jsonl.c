@@ -103,8 +103,10 @@ check_fields(jv rec)
 {
     jv in = ev_rec_input(rec);
     jv given = ev_get(rec, "input");
-    if (jv_is_valid(given) && jv_get_kind(given) != JV_KIND_NULL)
+    if (jv_get_kind(given) == JV_KIND_STRING || jv_get_kind(given) == JV_KIND_ARRAY)
         FUZZ_ASSERT(same(in, given));
+    else if (jv_is_valid(given) && jv_get_kind(given) != JV_KIND_NULL)
+        FUZZ_ASSERT(!jv_is_valid(in)); /* an input of another type is an error */
     jv_free(given);
     jv msgs = ev_prompt_messages(in);
     FUZZ_ASSERT(all_of_kind(msgs, JV_KIND_OBJECT) || fuzz_has_message(msgs));
