@@ -104,6 +104,8 @@ leaks() {
 
 @test "a process that holds a key makes no core dump" {
     export OPENAI_API_KEY=$CANARY
+    # AddressSanitizer turns core dumps off by itself unless told not to
+    export ASAN_OPTIONS="$ASAN_OPTIONS:disable_coredump=0"
     mock -l 3000
     ulimit -c unlimited 2>/dev/null || ulimit -c 1024 2>/dev/null || true
     local before
