@@ -1937,6 +1937,8 @@ main(int argc, char **argv)
     if (!ev_http_global_init())
         ev_die(EV_EXIT_TROUBLE, "cannot start libcurl");
     setup_signals();
+    if (c.dry_run) /* nothing is sent: a reader that goes away ends it at once */
+        signal(SIGPIPE, SIG_DFL);
     ev_cache *cache = open_cache(&c);
     bool out_broken = false, reader_gone = false;
     int status =

@@ -23,12 +23,19 @@ read_line(const char *path)
     ssize_t n = getline(&line, &cap, f);
     bool bad = ferror(f);
     fclose(f);
+    if (n < 0) {
+        /* getline leaves its buffer unterminated when nothing is read */
+        if (line != NULL)
+            explicit_bzero(line, cap);
+        free(line);
+        if (bad)
+            ev_usage_error("--api-key-file: cannot read '%s'", path);
+        ev_usage_error("--api-key-file: '%s' is empty", path);
+    }
     if (bad) {
         ev_key_free(line);
         ev_usage_error("--api-key-file: cannot read '%s'", path);
     }
-    if (n < 0)
-        n = 0;
     while (n > 0 && strchr("\r\n \t", line[n - 1]) != NULL)
         n--;
     if (n == 0) {

@@ -343,9 +343,10 @@ regex_pieces(const char *p)
             times = 1;
         } else if (c == '+') {
             times = 2;
-        } else if (c == '{' && isdigit((unsigned char)*p)) {
-            char *end;
-            double m = (double)strtoul(p, &end, 10), n = m;
+        } else if (c == '{' && (isdigit((unsigned char)*p) || *p == ',')) {
+            /* glibc reads "{,n}" as "{0,n}" */
+            char *end = (char *)p;
+            double m = *p == ',' ? 0 : (double)strtoul(p, &end, 10), n = m;
             if (*end == ',') {
                 end++;
                 n = isdigit((unsigned char)*end) ? (double)strtoul(end, &end, 10) : m + 1;

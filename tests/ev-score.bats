@@ -266,8 +266,10 @@ EOF
 {"id":"ok","output":"aaa","assert":"regex:^(a{1,20}|b+){1,30}$"}
 {"id":"plus","output":"aaa","assert":"regex:a++++++++++++++++++++++++++++++++++++++++"}
 {"id":"nest","output":"aaa","assert":"regex:((a{1,100}){1,100}){1,100}"}
+{"id":"nomin","output":"aaa","assert":"regex:(((a{,100}){,100}){,100}){,100}"}
 EOF
     [ "$status" -eq 2 ]
+    [[ "$stderr" == *"-:4: cannot score record: bad 'assert': bad regex '(((a{,100}){,100}){,100}){,100}': too many"* ]]
     [ "$(got ok pass)" = true ]
     [[ "$stderr" == *"-:2: cannot score record: bad 'assert': bad regex 'a+++"*"': too many repetitions, over 4096 pieces written out"* ]]
     [[ "$stderr" == *"-:3: cannot score record: bad 'assert': bad regex '((a{1,100}){1,100}){1,100}': too many"* ]]

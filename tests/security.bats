@@ -98,7 +98,9 @@ leaks() {
     ev-curve -t 0.9 -f json "$EXAMPLES/curve/points.jsonl" >>"$d/offline" 2>>"$log" || true
     # Nothing anywhere under the test's directory holds it: outputs, logs,
     # the cache, and every ev-mock's own log.
-    [ -s "$BATS_TEST_TMPDIR/call1" ] && [ -s "$BATS_TEST_TMPDIR/tune" ] && [ -d "$EV_CACHE_DIR" ]
+    [ -s "$BATS_TEST_TMPDIR/call1" ]
+    [ -s "$BATS_TEST_TMPDIR/tune" ]
+    [ -d "$EV_CACHE_DIR" ]
     [ -z "$(leaks)" ] || fail_with "the key leaked into: $(leaks)"
 }
 
@@ -252,7 +254,7 @@ pipe_head() {
     local endless='awk '\''BEGIN { for (i = 1; ; i++) printf "{\"id\":\"c%d\",\"input\":\"q%d\",\"expected\":\"a\",\"output\":\"a\"}\n", i, i }'\'
     local t
     for t in "ev-split -q -r 0.5" "ev-score -q" "ev-cost -q -m gpt-4o-mini" "ev-gaps -q" \
-        "ev-tune --convert" "ev-call -q --no-cache -p cmd -c cat"; do
+        "ev-tune --convert" "ev-call -q --no-cache -p cmd -c cat" "ev-call --dry-run -m m"; do
         pipe_head "$endless" "$t"
         # an endless input ends only because the tool stopped on the closed pipe
         [ -n "$PIPE_STATUS" ] || fail_with "$t did not end within 60 s"
@@ -275,4 +277,20 @@ pipe_head() {
         [[ "$PIPE_STATUS" =~ ^"status 0 "(0|141)" 0"$ ]] || fail_with "$t: $PIPE_STATUS $ERR"
         [ -z "$ERR" ] || fail_with "$t wrote: $ERR"
     done
+}
+
+@test "an empty or unreadable --api-key-file is a usage error that names the file" {
+    : >"$BATS_TEST_TMPDIR/empty"
+    printf '\n  \n' >"$BATS_TEST_TMPDIR/blank"
+    for f in empty blank; do
+        run --separate-stderr ev-call -m m --api-key-file "$BATS_TEST_TMPDIR/$f" "$CASES"
+        [ "$status" -eq 2 ]
+        [[ "$stderr" == *"--api-key-file: '$BATS_TEST_TMPDIR/$f' is empty"* ]]
+        run --separate-stderr ev-tune --submit -m small --api-key-file "$BATS_TEST_TMPDIR/$f" "$VALID"
+        [ "$status" -eq 2 ]
+        [[ "$stderr" == *"--api-key-file: '$BATS_TEST_TMPDIR/$f' is empty"* ]]
+    done
+    run --separate-stderr ev-call -m m --api-key-file "$BATS_TEST_TMPDIR/none" "$CASES"
+    [ "$status" -eq 2 ]
+    [[ "$stderr" == *"--api-key-file: cannot open '$BATS_TEST_TMPDIR/none': No such file or directory"* ]]
 }
