@@ -26,10 +26,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "batch.h"
 #include "cache.h"
 #include "cli.h"
 #include "diag.h"
 #include "ev.h"
+#include "ftapi.h"
 #include "http.h"
 #include "jsonl.h"
 #include "key.h"
@@ -49,6 +51,7 @@
 #define GRACE_SECONDS 5.0       /* wait for calls in flight after an interrupt */
 #define RATE_MARGIN 0.98        /* pace at this share of any rate limit */
 #define QUEUE_CAP 64            /* records read ahead of the window */
+#define DEFAULT_POLL_INTERVAL 30.0 /* seconds between looks at a batch */
 
 static void
 usage(FILE *f)
@@ -61,7 +64,8 @@ usage(FILE *f)
           "               [--timeout SECONDS] [--connect-timeout SECONDS] [--retries N]\n"
           "               [--rpm N] [--tpm N] [--max-errors N|P%] [--unordered]\n"
           "               [--no-cache | --refresh] [--cache-dir DIR] [--dry-run]\n"
-          "               [--allow-insecure-http] [--cacert FILE] [FILE ...]\n"
+          "               [--allow-insecure-http] [--cacert FILE]\n"
+          "               [--batch [--batch-size N] [--poll-interval SECONDS]] [FILE ...]\n"
           "\n"
           "Send each case to a model; write it back with 'output' and 'call', or\n"
           "'error' when the call failed after its retries.\n"
@@ -98,6 +102,12 @@ usage(FILE *f)
           "      --dry-run           print the requests (key redacted) and send nothing\n"
           "      --allow-insecure-http  allow sending the key over http:// to another host\n"
           "      --cacert FILE       trust the CA certificates in FILE (PEM) for https\n"
+          "      --batch             send the calls through the provider's batch API (about\n"
+          "                          half the price; answers within 24 h); rerunning the\n"
+          "                          same command resumes the same batches\n"
+          "      --batch-size N      at most N requests a batch (default: the provider's\n"
+          "                          limit, 50000 openai, 100000 anthropic)\n"
+          "      --poll-interval S   seconds between looks at a batch (default 30)\n"
           "  -q, --quiet             no progress and no summary on standard error\n"
           "  -v, --verbose           log requests, headers (keys masked), retries, waits\n"
           "  -h, --help              show this help\n"
@@ -122,11 +132,11 @@ typedef struct config {
     const char *headers[8];
     char *auth_header;
     ev_template *tpl;
-    long jobs, retries, repeat;
-    double timeout, connect_timeout, rpm, tpm;
+    long jobs, retries, repeat, batch_size;
+    double timeout, connect_timeout, rpm, tpm, poll_interval;
     bool has_max_errors, max_errors_pct;
     double max_errors;
-    bool no_cache, refresh, dry_run, unordered, quiet, verbose, insecure_http;
+    bool no_cache, refresh, dry_run, unordered, quiet, verbose, insecure_http, batch;
 } config;
 
 /* One output record-to-be: a sample of a case. */
@@ -293,6 +303,8 @@ enum {
     OPT_API_KEY_ENV,
     OPT_API_KEY_FILE,
     OPT_BASE_URL,
+    OPT_BATCH,
+    OPT_BATCH_SIZE,
     OPT_CACERT,
     OPT_CACHE_DIR,
     OPT_CONNECT_TIMEOUT,
@@ -302,6 +314,7 @@ enum {
     OPT_MAX_TOKENS_FIELD,
     OPT_NO_CACHE,
     OPT_PARAM,
+    OPT_POLL_INTERVAL,
     OPT_REFRESH,
     OPT_REPEAT,
     OPT_RETRIES,
@@ -487,6 +500,8 @@ parse_options(config *c, int argc, char **argv)
         {"api-key-env", required_argument, NULL, OPT_API_KEY_ENV},
         {"api-key-file", required_argument, NULL, OPT_API_KEY_FILE},
         {"base-url", required_argument, NULL, OPT_BASE_URL},
+        {"batch", no_argument, NULL, OPT_BATCH},
+        {"batch-size", required_argument, NULL, OPT_BATCH_SIZE},
         {"cacert", required_argument, NULL, OPT_CACERT},
         {"cache-dir", required_argument, NULL, OPT_CACHE_DIR},
         {"command", required_argument, NULL, 'c'},
@@ -500,6 +515,7 @@ parse_options(config *c, int argc, char **argv)
         {"model", required_argument, NULL, 'm'},
         {"no-cache", no_argument, NULL, OPT_NO_CACHE},
         {"param", required_argument, NULL, OPT_PARAM},
+        {"poll-interval", required_argument, NULL, OPT_POLL_INTERVAL},
         {"provider", required_argument, NULL, 'p'},
         {"quiet", no_argument, NULL, 'q'},
         {"refresh", no_argument, NULL, OPT_REFRESH},
@@ -527,6 +543,7 @@ parse_options(config *c, int argc, char **argv)
     c->repeat = 1;
     c->timeout = DEFAULT_TIMEOUT;
     c->connect_timeout = DEFAULT_CONNECT_TIMEOUT;
+    c->poll_interval = DEFAULT_POLL_INTERVAL;
     while ((opt = getopt_long(argc, argv, "c:hj:m:p:qvV", longopts, NULL)) != -1) {
         switch (opt) {
         case OPT_ALLOW_INSECURE_HTTP:
@@ -543,6 +560,12 @@ parse_options(config *c, int argc, char **argv)
             break;
         case OPT_BASE_URL:
             c->base_opt = optarg;
+            break;
+        case OPT_BATCH:
+            c->batch = true;
+            break;
+        case OPT_BATCH_SIZE:
+            c->batch_size = number_opt("--batch-size", optarg, 1, 100000);
             break;
         case OPT_CACHE_DIR:
             c->cache_dir_opt = optarg;
@@ -579,6 +602,9 @@ parse_options(config *c, int argc, char **argv)
             break;
         case OPT_PARAM:
             add_param(&c->req.params, optarg);
+            break;
+        case OPT_POLL_INTERVAL:
+            c->poll_interval = real_opt("--poll-interval", optarg, 0.01, 86400);
             break;
         case 'p':
             if (!ev_provider_from_name(optarg, &c->req.provider))
@@ -657,6 +683,22 @@ validate(config *c)
         ev_usage_error("--cacert: cannot read '%s': %s", c->cacert, strerror(errno));
     if (cmd && jv_object_length(jv_copy(c->req.params)) > 0)
         ev_usage_error("--param does not apply to --provider cmd");
+    if (c->batch) {
+        if (cmd)
+            ev_usage_error("--batch needs a provider's batch API: openai or anthropic");
+        if (c->no_cache)
+            ev_usage_error("--batch needs the cache: it keeps the answers and the batch's id, so "
+                           "that a batch is never paid for twice");
+        if (c->dry_run || c->unordered || c->rpm > 0 || c->tpm > 0 || c->has_max_errors)
+            ev_usage_error("--dry-run, --unordered, --rpm, --tpm and --max-errors do not apply "
+                           "to --batch");
+        ev_batch_limits lim = ev_batch_limits_of(c->req.provider);
+        if (c->batch_size > (long)lim.requests)
+            ev_usage_error("--batch-size: a %s batch holds at most %zu requests",
+                           ev_provider_name(c->req.provider), lim.requests);
+    } else if (c->batch_size > 0 || c->poll_interval != DEFAULT_POLL_INTERVAL) {
+        ev_usage_error("--batch-size and --poll-interval go with --batch");
+    }
     if (c->req.has_seed && c->req.provider == EV_ANTHROPIC)
         ev_usage_error("--seed: the Anthropic API has no seed");
     if (c->system_file != NULL)
@@ -750,10 +792,9 @@ round_ms(double ms)
 }
 
 static jv
-call_object(const run *r, jv latency, jv in, jv out, jv cached_tok, jv finish, int attempts,
+call_object(const config *c, jv latency, jv in, jv out, jv cached_tok, jv finish, int attempts,
             bool cached, int sample_no)
 {
-    const config *c = r->cfg;
     jv o = jv_object_set(jv_object(), jv_string("provider"),
                          jv_string(ev_provider_name(c->req.provider)));
     o = jv_object_set(o, jv_string("model"), c->req.model ? jv_string(c->req.model) : jv_null());
@@ -788,31 +829,45 @@ string_or_null(jv o, const char *key)
     return jv_null();
 }
 
-/* from_cache returns the addition for a cached answer 'entry' (consumed). */
+/* from_cache returns the addition for a cached answer 'entry' (consumed):
+ * 'cached' says whether it was in the cache before this run. An answer of
+ * a batch says which, as call.batch. */
 static jv
-from_cache(const run *r, jv entry, int sample_no)
+from_cache(const config *c, jv entry, int sample_no, bool cached)
 {
     jv att = numeric(entry, "attempts");
     int attempts = jv_get_kind(att) == JV_KIND_NUMBER ? (int)jv_number_value(att) : 1;
     jv_free(att);
-    jv call = call_object(r, numeric(entry, "latency_ms"), numeric(entry, "input_tokens"),
+    jv call = call_object(c, numeric(entry, "latency_ms"), numeric(entry, "input_tokens"),
                           numeric(entry, "output_tokens"), numeric(entry, "cached_tokens"),
-                          string_or_null(entry, "finish_reason"), attempts, true, sample_no);
+                          string_or_null(entry, "finish_reason"), attempts, cached, sample_no);
+    jv batch = string_or_null(entry, "batch");
+    if (jv_get_kind(batch) == JV_KIND_STRING)
+        call = jv_object_set(call, jv_string("batch"), batch);
+    else
+        jv_free(batch);
     jv add = jv_object_set(jv_object(), jv_string("output"), ev_get(entry, "output"));
     jv_free(entry);
     return jv_object_set(add, jv_string("call"), call);
 }
 
+/* note_tokens_of adds the tokens of 'call' (borrowed) to '*in' and '*out'. */
 static void
-note_tokens(run *r, jv call)
+note_tokens_of(double *in_sum, double *out_sum, jv call)
 {
     jv in = ev_get(call, "input_tokens"), out = ev_get(call, "output_tokens");
     if (jv_get_kind(in) == JV_KIND_NUMBER)
-        r->tokens_in += jv_number_value(in);
+        *in_sum += jv_number_value(in);
     if (jv_get_kind(out) == JV_KIND_NUMBER)
-        r->tokens_out += jv_number_value(out);
+        *out_sum += jv_number_value(out);
     jv_free(in);
     jv_free(out);
+}
+
+static void
+note_tokens(run *r, jv call)
+{
+    note_tokens_of(&r->tokens_in, &r->tokens_out, call);
 }
 
 static void
@@ -833,9 +888,28 @@ check_output(run *r)
     }
 }
 
-/* write_sample writes one output record: the case's text with 'add'
+/* emit writes one output record: the case's text 'raw' with 'add'
  * (consumed) appended, or, when the case already has fields of an earlier
- * run, the case with them replaced. */
+ * run ('replace'), the case with them replaced. */
+static void
+emit(const char *raw, size_t len, bool replace, jv add)
+{
+    if (!replace) {
+        ev_write_extended(stdout, raw, len, add);
+        return;
+    }
+    jv rec = jv_parse_sized(raw, (int)len);
+    static const char *const old[] = {"output", "call", "error"};
+    for (size_t i = 0; i < sizeof(old) / sizeof(old[0]); i++)
+        rec = jv_object_delete(rec, jv_string(old[i]));
+    jv_object_foreach(add, key, val)
+    {
+        rec = jv_object_set(rec, key, val);
+    }
+    jv_free(add);
+    ev_write_record(stdout, rec);
+}
+
 static void
 write_sample(run *r, const slot *s, jv add)
 {
@@ -843,20 +917,7 @@ write_sample(run *r, const slot *s, jv add)
         jv_free(add);
         return;
     }
-    if (!s->replace) {
-        ev_write_extended(stdout, s->raw, s->len, add);
-    } else {
-        jv rec = jv_parse_sized(s->raw, (int)s->len);
-        static const char *const old[] = {"output", "call", "error"};
-        for (size_t i = 0; i < sizeof(old) / sizeof(old[0]); i++)
-            rec = jv_object_delete(rec, jv_string(old[i]));
-        jv_object_foreach(add, key, val)
-        {
-            rec = jv_object_set(rec, key, val);
-        }
-        jv_free(add);
-        ev_write_record(stdout, rec);
-    }
+    emit(s->raw, s->len, s->replace, add);
     r->wrote = true;
     check_output(r);
 }
@@ -905,14 +966,11 @@ flush_window(run *r, bool all)
 
 /* Finishing calls. */
 
-static void
-cache_answer(run *r, call_job *cj, jv call, jv output)
+/* cache_entry returns what the cache keeps of an answer: the 'call' object
+ * (consumed) and the 'output' (consumed) of sample 'sample_no'. */
+static jv
+cache_entry(jv call, jv output, int sample_no)
 {
-    if (r->cache == NULL) {
-        jv_free(call);
-        jv_free(output);
-        return;
-    }
     char when[32];
     time_t t = time(NULL);
     struct tm tm;
@@ -921,7 +979,7 @@ cache_answer(run *r, call_job *cj, jv call, jv output)
     jv e = jv_object_set(jv_object(), jv_string("version"), jv_number(1));
     e = jv_object_set(e, jv_string("provider"), ev_get(call, "provider"));
     e = jv_object_set(e, jv_string("model"), ev_get(call, "model"));
-    e = jv_object_set(e, jv_string("sample"), jv_number(cj->sample));
+    e = jv_object_set(e, jv_string("sample"), jv_number(sample_no));
     e = jv_object_set(e, jv_string("output"), output);
     e = jv_object_set(e, jv_string("finish_reason"), ev_get(call, "finish_reason"));
     e = jv_object_set(e, jv_string("input_tokens"), ev_get(call, "input_tokens"));
@@ -929,10 +987,26 @@ cache_answer(run *r, call_job *cj, jv call, jv output)
     e = jv_object_set(e, jv_string("cached_tokens"), ev_get(call, "cached_tokens"));
     e = jv_object_set(e, jv_string("latency_ms"), ev_get(call, "latency_ms"));
     e = jv_object_set(e, jv_string("attempts"), ev_get(call, "attempts"));
+    jv batch = ev_get(call, "batch");
+    if (jv_get_kind(batch) == JV_KIND_STRING)
+        e = jv_object_set(e, jv_string("batch"), batch);
+    else
+        jv_free(batch);
     e = jv_object_set(e, jv_string("time"), jv_string(when));
     jv_free(call);
+    return e;
+}
+
+static void
+cache_answer(run *r, call_job *cj, jv call, jv output)
+{
+    if (r->cache == NULL) {
+        jv_free(call);
+        jv_free(output);
+        return;
+    }
     jv err;
-    if (!ev_cache_put(r->cache, cj->key, e, &err)) {
+    if (!ev_cache_put(r->cache, cj->key, cache_entry(call, output, cj->sample), &err)) {
         if (!r->cache_warned)
             ev_warn_jv(jv_invalid_get_msg(err));
         else
@@ -1134,7 +1208,7 @@ failure(const run *r, call_job *cj, enum ev_end end)
                         has_status && j->status > 0 ? jv_number((double)j->status) : jv_null());
     err = jv_object_set(err, jv_string("message"), msg);
     err = jv_object_set(err, jv_string("attempts"), jv_number(j->attempts));
-    jv call = call_object(r, round_ms(j->latency_ms), jv_null(), jv_null(), jv_null(), jv_null(),
+    jv call = call_object(r->cfg, round_ms(j->latency_ms), jv_null(), jv_null(), jv_null(), jv_null(),
                           j->attempts, false, cj->sample);
     jv add = jv_object_set(jv_object(), jv_string("error"), err);
     return jv_object_set(add, jv_string("call"), call);
@@ -1248,7 +1322,7 @@ done(void *ctx, ev_job *job, enum ev_end end)
     } else if (end == EV_END_CANCELLED) {
         /* Not finished: not written, and called again by the next run. */
     } else if (rep->outcome == EV_ANSWERED) {
-        jv call = call_object(r, round_ms(job->latency_ms), jv_copy(rep->input_tokens),
+        jv call = call_object(r->cfg, round_ms(job->latency_ms), jv_copy(rep->input_tokens),
                               jv_copy(rep->output_tokens), jv_copy(rep->cached_tokens),
                               jv_copy(rep->finish_reason), job->attempts, false, cj->sample);
         note_tokens(r, call);
@@ -1550,7 +1624,7 @@ process_record(run *r, item *it)
         call_job *lead;
         if (jv_is_valid(entry)) {
             sample *smp = &s->s[k];
-            smp->add = from_cache(r, entry, k);
+            smp->add = from_cache(c, entry, k, true);
             smp->state = S_DONE;
             r->cached++;
             r->answered++;
@@ -1832,6 +1906,972 @@ dry_run(const config *c, ev_cache *cache, char **paths, int n)
     return status;
 }
 
+/* Batch mode (--batch).
+ *
+ * Every case is read first. The samples the cache cannot answer go to the
+ * provider's batch API (lib/batch.h), in as many batches as its limits
+ * need, each request named by a custom_id made from the case's id and
+ * sample. What was submitted, and the provider's ids, is kept next to the
+ * cache (ev_cache_state_put) before the first upload and after each step,
+ * under a name that is a hash of every request of the run; the same
+ * command finds it again and polls the same batches, so a killed run never
+ * pays twice. Answers are cached as they are fetched, marked with the
+ * batch's id, and the records are written at the end, in input order. */
+
+typedef struct bcase {
+    char *raw; /* the record's text, as read */
+    size_t len;
+    bool replace;
+    char *keys; /* [repeat] cache keys, EV_CACHE_KEY_LEN + 1 bytes each */
+} bcase;
+
+typedef struct brun {
+    config *cfg;
+    ev_cache *cache;
+    ev_ftapi *api;
+    bcase *cases;
+    size_t ncases, cap;
+    jv todo;     /* cache key -> {body, sample, id}: the requests the cache lacks */
+    jv state;    /* what is kept next to the cache */
+    jv answers;  /* cache key -> cache entry: answers fetched by this run */
+    jv errors;   /* cache key -> error object: requests that failed */
+    char name[EV_CACHE_KEY_LEN + 1];
+    int status;
+    bool interrupted, progress, drew, fatal;
+    double started;
+    unsigned long answered, cached, failed;
+    double tokens_in, tokens_out;
+    jv last_note; /* the progress line last printed, when not a terminal */
+} brun;
+
+static char *
+bkey(const brun *b, size_t i, long k)
+{
+    return b->cases[i].keys + (size_t)k * (EV_CACHE_KEY_LEN + 1);
+}
+
+/* bsleep waits 's' seconds, or less when a signal comes; false then. */
+static bool
+bsleep(double s)
+{
+    double until = mono() + s;
+    while (signals_seen == 0) {
+        double left = until - mono();
+        if (left <= 0)
+            return true;
+        if (left > 0.1)
+            left = 0.1;
+        struct timespec ts = {(time_t)left, (long)((left - (double)(time_t)left) * 1e9)};
+        nanosleep(&ts, NULL);
+    }
+    return false;
+}
+
+static jv
+now_text(void)
+{
+    char when[32];
+    time_t t = time(NULL);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+    return jv_string(when);
+}
+
+/* rfc3339 reads the seconds of a time (consumed) such as
+ * 2024-09-24T18:37:24.100Z; NAN when it is not one. */
+static double
+rfc3339(jv t)
+{
+    struct tm tm = {0};
+    double s = NAN;
+    if (jv_get_kind(t) == JV_KIND_STRING &&
+        strptime(jv_string_value(t), "%Y-%m-%dT%H:%M:%S", &tm) != NULL)
+        s = (double)timegm(&tm);
+    jv_free(t);
+    return s;
+}
+
+static void
+save_state(brun *b)
+{
+    jv err;
+    if (!ev_cache_state_put(b->cache, b->name, jv_copy(b->state), &err)) {
+        /* Without it a killed run cannot find its batch again: stop now,
+         * before anything more is paid for. */
+        jv m = jv_invalid_get_msg(err);
+        ev_die(EV_EXIT_TROUBLE, "%s; the batch's state must be kept to resume it",
+               jv_string_value(m));
+    }
+}
+
+/* api_try says whether a failed request is worth another try after a
+ * wait, and waits; it reports the failure when not. */
+static bool
+api_try(brun *b, jv *out, const ev_ftapi_result *res, int *attempt)
+{
+    if (jv_is_valid(*out))
+        return false;
+    if (res->fail == EV_FTAPI_INTERRUPTED || signals_seen > 0) {
+        b->interrupted = true;
+        return false;
+    }
+    if (ev_ftapi_transient(res) && *attempt < b->cfg->retries) {
+        double wait = 0.5 * (double)(1L << (*attempt < 6 ? *attempt : 6));
+        (*attempt)++;
+        if (b->cfg->verbose) {
+            jv m = jv_invalid_get_msg(jv_copy(*out));
+            ev_warn("%s; again in %.1f s", jv_string_value(m), wait);
+            jv_free(m);
+        }
+        jv_free(*out);
+        return bsleep(wait);
+    }
+    return false;
+}
+
+/* api_fail reports a request that failed for good and stops the run. */
+static void
+api_fail(brun *b, jv out)
+{
+    if (!b->interrupted) {
+        ev_warn_jv(jv_invalid_get_msg(out));
+        b->fatal = true;
+        b->status = EV_EXIT_TROUBLE;
+    } else {
+        jv_free(out);
+    }
+}
+
+static jv
+bget(brun *b, const char *path, const char *what)
+{
+    ev_ftapi_result res;
+    int attempt = 0;
+    jv out;
+    do
+        out = ev_ftapi_get(b->api, path, what, &res);
+    while (api_try(b, &out, &res, &attempt));
+    return out;
+}
+
+/* Reading the cases. */
+
+static void
+read_cases(brun *b, char **paths, int n)
+{
+    const config *c = b->cfg;
+    const char *provider = ev_provider_name(c->req.provider);
+    ev_reader rd;
+    jv rec;
+    int rc;
+    ev_reader_init(&rd, paths, n, NULL);
+    while ((rc = ev_reader_next(&rd, &rec)) != EV_READ_EOF && signals_seen == 0) {
+        if (rc == EV_READ_BAD) {
+            ev_warn_jv(rec);
+            b->status = EV_EXIT_TROUBLE;
+            continue;
+        }
+        jv msgs = build_prompt(c, rec);
+        jv body0 = jv_is_valid(msgs) ? ev_request_body(&c->req, jv_copy(msgs), 0) : jv_copy(msgs);
+        if (!jv_is_valid(body0)) {
+            jv m = jv_invalid_get_msg(body0), where = ev_reader_where(&rd);
+            ev_warn("%s: %s", jv_string_value(where),
+                    jv_get_kind(m) == JV_KIND_STRING ? jv_string_value(m) : "cannot build a prompt");
+            jv_free(where);
+            jv_free(m);
+            jv_free(msgs);
+            jv_free(rec);
+            b->status = EV_EXIT_TROUBLE;
+            continue;
+        }
+        if (b->ncases == b->cap) {
+            b->cap = b->cap ? 2 * b->cap : 256;
+            b->cases = realloc(b->cases, b->cap * sizeof(*b->cases));
+            if (b->cases == NULL)
+                ev_die(EV_EXIT_TROUBLE, "out of memory");
+        }
+        bcase *bc = &b->cases[b->ncases++];
+        size_t len;
+        const char *raw = ev_reader_raw(&rd, &len);
+        bc->raw = xcalloc(len + 1, 1);
+        memcpy(bc->raw, raw, len);
+        bc->len = len;
+        bc->replace = has_old_fields(rec);
+        bc->keys = xcalloc((size_t)c->repeat, EV_CACHE_KEY_LEN + 1);
+        jv id = ev_rec_id(rec);
+        for (int k = 0; k < c->repeat; k++) {
+            jv body = k == 0 ? body0 : ev_request_body(&c->req, jv_copy(msgs), k);
+            jv text = jv_dump_string(body, 0);
+            const char *t = jv_string_value(text);
+            char *key = bkey(b, b->ncases - 1, k);
+            ev_cache_key(provider, c->base, k, t, strlen(t), key);
+            if ((c->refresh || !ev_cache_has(b->cache, key)) &&
+                !jv_object_has(jv_copy(b->todo), jv_string(key))) {
+                jv r = jv_object_set(jv_object(), jv_string("body"), jv_copy(text));
+                r = jv_object_set(r, jv_string("sample"), jv_number(k));
+                r = jv_object_set(r, jv_string("id"), jv_copy(id));
+                b->todo = jv_object_set(b->todo, jv_string(key), r);
+            }
+            jv_free(text);
+        }
+        jv_free(id);
+        jv_free(msgs);
+        jv_free(rec);
+    }
+    ev_reader_free(&rd);
+    if (signals_seen > 0)
+        b->interrupted = true;
+}
+
+/* run_name names the run's state: a hash of every request of the run, in
+ * order, whether the cache has its answer or not. */
+static void
+run_name(brun *b)
+{
+    const config *c = b->cfg;
+    size_t n = b->ncases * (size_t)c->repeat * EV_CACHE_KEY_LEN;
+    char *all = xcalloc(n + 1, 1), *p = all;
+    for (size_t i = 0; i < b->ncases; i++)
+        for (long k = 0; k < c->repeat; k++, p += EV_CACHE_KEY_LEN)
+            memcpy(p, bkey(b, i, k), EV_CACHE_KEY_LEN);
+    char what[64];
+    snprintf(what, sizeof(what), "batch %s", ev_provider_name(c->req.provider));
+    ev_cache_key(what, c->base, 0, all, n, b->name);
+    free(all);
+}
+
+/* Planning the batches. */
+
+static jv
+new_part(void)
+{
+    jv p = jv_object_set(jv_object(), jv_string("ids"), jv_object());
+    p = jv_object_set(p, jv_string("file"), jv_null());
+    p = jv_object_set(p, jv_string("batch"), jv_null());
+    p = jv_object_set(p, jv_string("submitted"), jv_null());
+    p = jv_object_set(p, jv_string("done"), jv_false());
+    return jv_object_set(p, jv_string("errors"), jv_object());
+}
+
+static bool
+is_null(jv v)
+{
+    bool n = jv_get_kind(v) == JV_KIND_NULL || !jv_is_valid(v);
+    jv_free(v);
+    return n;
+}
+
+/* plan_parts keeps the parts of an earlier run that reached the provider,
+ * and puts every request no kept part holds into new parts, within the
+ * provider's limits (or --batch-size). */
+static void
+plan_parts(brun *b)
+{
+    const config *c = b->cfg;
+    jv old = ev_cache_state_get(b->cache, b->name);
+    jv kept = jv_array(), held = jv_object();
+    jv oldparts = ev_get(old, "parts");
+    jv_array_foreach(oldparts, i, part)
+    {
+        if (is_null(ev_get(part, "file")) && is_null(ev_get(part, "batch")) &&
+            is_null(ev_get(part, "submitted"))) {
+            jv_free(part); /* nothing of it reached the provider */
+            continue;
+        }
+        jv ids = ev_get(part, "ids");
+        jv_object_foreach(ids, cid, v)
+        {
+            held = jv_object_set(held, jv_array_get(v, 0), jv_true());
+            jv_free(cid);
+        }
+        jv_free(ids);
+        kept = jv_array_append(kept, part);
+    }
+    jv_free(oldparts);
+    jv_free(old);
+    size_t nkept = (size_t)jv_array_length(jv_copy(kept));
+    if (nkept > 0 && !c->quiet)
+        ev_warn("found %zu batch%s of an earlier run of these cases; collecting %s", nkept,
+                nkept == 1 ? "" : "es", nkept == 1 ? "it" : "them");
+
+    ev_batch_limits lim = ev_batch_limits_of(c->req.provider);
+    if (c->batch_size > 0)
+        lim.requests = (size_t)c->batch_size;
+    jv part = jv_invalid(), ids = jv_object(), used = jv_object();
+    size_t count = 0, bytes = 0;
+    jv_object_foreach(b->todo, key, r)
+    {
+        if (jv_object_has(jv_copy(held), jv_copy(key))) {
+            jv_free(key);
+            jv_free(r);
+            continue;
+        }
+        jv id = ev_get(r, "id"), smp = ev_get(r, "sample"), body = ev_get(r, "body");
+        int k = (int)jv_number_value(smp);
+        jv cid = ev_batch_custom_id(id, k, 0);
+        for (int dup = 1; jv_object_has(jv_copy(used), jv_copy(cid)); dup++) {
+            jv_free(cid);
+            cid = ev_batch_custom_id(id, k, dup);
+        }
+        jv line = ev_batch_line(c->req.provider, jv_string_value(cid), jv_string_value(body));
+        size_t len = (size_t)jv_string_length_bytes(line) + 1;
+        if (count > 0 && (count == lim.requests || bytes + len > lim.bytes)) {
+            part = jv_object_set(new_part(), jv_string("ids"), ids);
+            kept = jv_array_append(kept, part);
+            ids = jv_object();
+            count = bytes = 0;
+        }
+        used = jv_object_set(used, jv_copy(cid), jv_true());
+        ids = jv_object_set(ids, cid, jv_array_append(jv_array_append(jv_array(), key), smp));
+        count++;
+        bytes += len;
+        jv_free(line);
+        jv_free(body);
+        jv_free(id);
+        jv_free(r);
+    }
+    if (count > 0)
+        kept = jv_array_append(kept, jv_object_set(new_part(), jv_string("ids"), ids));
+    else
+        jv_free(ids);
+    jv_free(used);
+    jv_free(held);
+    jv s = jv_object_set(jv_object(), jv_string("version"), jv_number(1));
+    s = jv_object_set(s, jv_string("provider"), jv_string(ev_provider_name(c->req.provider)));
+    s = jv_object_set(s, jv_string("base"), jv_string(c->base));
+    s = jv_object_set(s, jv_string("model"), jv_string(c->req.model));
+    b->state = jv_object_set(s, jv_string("parts"), kept);
+}
+
+static jv
+part_get(brun *b, int i, const char *field)
+{
+    jv parts = ev_get(b->state, "parts");
+    jv p = jv_array_get(parts, i);
+    jv v = ev_get(p, field);
+    jv_free(p);
+    return v;
+}
+
+static void
+part_set(brun *b, int i, const char *field, jv v)
+{
+    jv parts = ev_get(b->state, "parts");
+    jv p = jv_array_get(jv_copy(parts), i);
+    p = jv_object_set(p, jv_string(field), v);
+    parts = jv_array_set(parts, i, p);
+    b->state = jv_object_set(b->state, jv_string("parts"), parts);
+}
+
+static int
+nparts(const brun *b)
+{
+    jv parts = ev_get(b->state, "parts");
+    int n = jv_get_kind(parts) == JV_KIND_ARRAY ? jv_array_length(jv_copy(parts)) : 0;
+    jv_free(parts);
+    return n;
+}
+
+/* Submitting. */
+
+/* part_text returns the requests of part 'i', one JSON line each. */
+static jv
+part_text(brun *b, int i, const char *sep)
+{
+    jv ids = part_get(b, i, "ids");
+    jv text = jv_string("");
+    bool first = true;
+    jv_object_foreach(ids, cid, v)
+    {
+        jv key = jv_array_get(v, 0);
+        jv r = jv_object_get(jv_copy(b->todo), key);
+        if (!jv_is_valid(r)) { /* answered by another run since */
+            jv_free(r);
+            jv_free(cid);
+            continue;
+        }
+        jv body = ev_get(r, "body");
+        jv line = ev_batch_line(b->cfg->req.provider, jv_string_value(cid), jv_string_value(body));
+        if (!first)
+            text = jv_string_append_str(text, sep);
+        text = jv_string_concat(text, line);
+        first = false;
+        jv_free(body);
+        jv_free(r);
+        jv_free(cid);
+    }
+    jv_free(ids);
+    return text;
+}
+
+/* find_openai looks among the newest batches for one made from 'file': a
+ * run killed after it created the batch and before it kept the id. */
+static jv
+find_openai(brun *b, jv file)
+{
+    jv list = bget(b, "/batches?limit=100", "cannot list the batches");
+    jv found = jv_null();
+    if (!jv_is_valid(list)) {
+        jv_free(list);
+        jv_free(file);
+        return found;
+    }
+    jv data = ev_get(list, "data");
+    jv_array_foreach(data, i, bt)
+    {
+        jv in = ev_get(bt, "input_file_id");
+        if (jv_get_kind(found) == JV_KIND_NULL && jv_equal(in, jv_copy(file)))
+            found = ev_get(bt, "id");
+        jv_free(bt);
+    }
+    jv_free(data);
+    jv_free(list);
+    jv_free(file);
+    return found;
+}
+
+/* find_anthropic looks among the newest message batches for one that holds
+ * as many requests as part 'i' and was made after it was sent. */
+static jv
+find_anthropic(brun *b, int i)
+{
+    double sent = rfc3339(part_get(b, i, "submitted"));
+    jv ids = part_get(b, i, "ids");
+    double n = jv_object_length(ids);
+    jv list = bget(b, "/messages/batches?limit=100", "cannot list the batches");
+    jv found = jv_null();
+    if (!jv_is_valid(list)) {
+        jv_free(list);
+        return found;
+    }
+    jv data = ev_get(list, "data");
+    jv_array_foreach(data, j, bt)
+    {
+        ev_batch_status st;
+        double at = rfc3339(ev_get(bt, "created_at"));
+        if (jv_get_kind(found) == JV_KIND_NULL && ev_batch_status_read(EV_ANTHROPIC, bt, &st)) {
+            if (st.total == n && at >= sent - 5)
+                found = jv_copy(st.id);
+            ev_batch_status_free(&st);
+        }
+        jv_free(bt);
+    }
+    jv_free(data);
+    jv_free(list);
+    return found;
+}
+
+/* submit_part starts the batch of part 'i', or finds the one an earlier
+ * run started. False when it cannot. */
+static bool
+submit_part(brun *b, int i, int n)
+{
+    const config *c = b->cfg;
+    bool anth = c->req.provider == EV_ANTHROPIC;
+    if (!is_null(part_get(b, i, "batch")))
+        return true;
+    ev_ftapi_result res;
+    int attempt = 0;
+    jv out;
+    if (!anth && is_null(part_get(b, i, "file"))) {
+        jv text = part_text(b, i, "\n");
+        text = jv_string_append_str(text, "\n");
+        char fname[64];
+        snprintf(fname, sizeof(fname), "ev-batch-%.12s-%d.jsonl", b->name, i + 1);
+        do
+            out = ev_ftapi_upload(b->api, "batch", fname, jv_string_value(text),
+                                  (size_t)jv_string_length_bytes(jv_copy(text)), &res);
+        while (api_try(b, &out, &res, &attempt));
+        jv_free(text);
+        jv fid = jv_is_valid(out) ? ev_get(out, "id") : jv_invalid();
+        if (jv_get_kind(fid) != JV_KIND_STRING) {
+            jv_free(fid);
+            api_fail(b, jv_is_valid(out) ? (jv_free(out), jv_invalid_with_msg(jv_string(
+                                                              "the upload's answer has no file id")))
+                                         : out);
+            return false;
+        }
+        jv_free(out);
+        part_set(b, i, "file", fid);
+        save_state(b);
+    }
+    jv found = jv_null();
+    if (!is_null(part_get(b, i, "submitted")))
+        found = anth ? find_anthropic(b, i) : find_openai(b, part_get(b, i, "file"));
+    if (b->interrupted || b->fatal) {
+        jv_free(found);
+        return false;
+    }
+    if (jv_get_kind(found) == JV_KIND_STRING) {
+        if (!c->quiet)
+            ev_warn("batch %s (%d of %d) was made by an earlier run; collecting it",
+                    jv_string_value(found), i + 1, n);
+        part_set(b, i, "batch", found);
+        save_state(b);
+        return true;
+    }
+    jv_free(found);
+    part_set(b, i, "submitted", now_text());
+    save_state(b);
+    attempt = 0;
+    if (anth) {
+        jv text = jv_string("{\"requests\":[");
+        text = jv_string_concat(text, part_text(b, i, ","));
+        text = jv_string_append_str(text, "]}");
+        do
+            out = ev_ftapi_post_text(b->api, "/messages/batches", jv_string_value(text),
+                                     (size_t)jv_string_length_bytes(jv_copy(text)),
+                                     "cannot create the batch", &res);
+        while (api_try(b, &out, &res, &attempt));
+        jv_free(text);
+    } else {
+        jv req = jv_object_set(jv_object(), jv_string("input_file_id"), part_get(b, i, "file"));
+        req = jv_object_set(req, jv_string("endpoint"), jv_string("/v1/chat/completions"));
+        req = jv_object_set(req, jv_string("completion_window"), jv_string("24h"));
+        do
+            out = ev_ftapi_post(b->api, "/batches", jv_copy(req), "cannot create the batch", &res);
+        while (api_try(b, &out, &res, &attempt));
+        jv_free(req);
+    }
+    jv bid = jv_is_valid(out) ? ev_get(out, "id") : jv_invalid();
+    if (jv_get_kind(bid) != JV_KIND_STRING) {
+        jv_free(bid);
+        api_fail(b, jv_is_valid(out) ? (jv_free(out), jv_invalid_with_msg(jv_string(
+                                                          "the answer has no batch id")))
+                                     : out);
+        return false;
+    }
+    jv_free(out);
+    jv ids = part_get(b, i, "ids");
+    if (!c->quiet)
+        ev_warn("submitted batch %s (%d of %d): %d request%s", jv_string_value(bid), i + 1, n,
+                jv_object_length(jv_copy(ids)), jv_object_length(jv_copy(ids)) == 1 ? "" : "s");
+    jv_free(ids);
+    part_set(b, i, "batch", bid);
+    save_state(b);
+    return true;
+}
+
+/* Collecting. */
+
+static void
+note_error(brun *b, int i, jv key, const char *kind, long status, jv message)
+{
+    jv err = jv_object_set(jv_object(), jv_string("kind"), jv_string(kind));
+    err = jv_object_set(err, jv_string("status"), status > 0 ? jv_number(status) : jv_null());
+    err = jv_object_set(err, jv_string("message"), message);
+    err = jv_object_set(err, jv_string("attempts"), jv_number(1));
+    jv errs = part_get(b, i, "errors");
+    part_set(b, i, "errors", jv_object_set(errs, jv_copy(key), jv_copy(err)));
+    b->errors = jv_object_set(b->errors, key, err);
+}
+
+/* read_results reads a downloaded results file of part 'i' (batch 'bid'),
+ * caching each answer and noting each failure; 'seen' gains the custom ids
+ * read. */
+static void
+read_results(brun *b, int i, jv bid, FILE *f, jv *seen)
+{
+    const config *c = b->cfg;
+    jv ids = part_get(b, i, "ids");
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t len;
+    unsigned long lineno = 0;
+    rewind(f);
+    while ((len = getline(&line, &cap, f)) > 0) {
+        lineno++;
+        while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+            line[--len] = '\0';
+        if (len == 0)
+            continue;
+        jv cid;
+        long status;
+        ev_reply rep;
+        ev_reply_init(&rep);
+        bool ok = ev_batch_result_read(c->req.provider, line, (size_t)len, &cid, &status, &rep);
+        jv v = ok ? jv_object_get(jv_copy(ids), jv_copy(cid)) : jv_invalid();
+        if (!jv_is_valid(v)) {
+            ev_warn("batch %s: result line %lu: %s", jv_string_value(bid), lineno,
+                    ok ? "a custom_id this run did not send" : jv_string_value(rep.message));
+            jv_free(v);
+            jv_free(cid);
+            ev_reply_free(&rep);
+            continue;
+        }
+        *seen = jv_object_set(*seen, cid, jv_true());
+        jv key = jv_array_get(jv_copy(v), 0), smp = jv_array_get(v, 1);
+        int k = (int)jv_number_value(smp);
+        jv_free(smp);
+        if (rep.outcome == EV_ANSWERED) {
+            jv call = call_object(c, jv_null(), jv_copy(rep.input_tokens),
+                                  jv_copy(rep.output_tokens), jv_copy(rep.cached_tokens),
+                                  jv_copy(rep.finish_reason), 1, false, k);
+            call = jv_object_set(call, jv_string("batch"), jv_copy(bid));
+            jv entry = cache_entry(call, jv_copy(rep.output), k);
+            jv err;
+            if (!ev_cache_put(b->cache, jv_string_value(key), jv_copy(entry), &err))
+                ev_warn_jv(jv_invalid_get_msg(err));
+            b->answers = jv_object_set(b->answers, key, entry);
+        } else {
+            note_error(b, i, key, rep.kind, status,
+                       jv_is_valid(rep.message) ? jv_copy(rep.message)
+                                                : jv_string("the request failed"));
+        }
+        ev_reply_free(&rep);
+    }
+    free(line);
+    jv_free(ids);
+}
+
+/* download fetches 'path' into a temporary file and reads its results. */
+static void
+download(brun *b, int i, jv bid, const char *path, const char *what, jv *seen)
+{
+    FILE *f = tmpfile();
+    if (f == NULL) {
+        ev_warn("cannot make a temporary file: %s", strerror(errno));
+        b->fatal = true;
+        b->status = EV_EXIT_TROUBLE;
+        return;
+    }
+    ev_ftapi_result res;
+    int attempt = 0;
+    jv out;
+    do {
+        if (ftruncate(fileno(f), 0) != 0 || fseek(f, 0, SEEK_SET) != 0) {
+            out = jv_invalid_with_msg(jv_string_fmt("%s: %s", what, strerror(errno)));
+            break;
+        }
+        out = ev_ftapi_download(b->api, path, f, what, &res);
+    } while (api_try(b, &out, &res, &attempt));
+    if (jv_is_valid(out) && fflush(f) == 0)
+        read_results(b, i, bid, f, seen);
+    else
+        api_fail(b, jv_is_valid(out) ? (jv_free(out), jv_invalid_with_msg(jv_string_fmt(
+                                                           "%s: %s", what, strerror(errno))))
+                                     : out);
+    fclose(f);
+}
+
+/* collect fetches the results of part 'i', whose batch has ended as 'st'
+ * says, and marks the part done. */
+static void
+collect(brun *b, int i, const ev_batch_status *st)
+{
+    jv bid = jv_copy(st->id), seen = jv_object();
+    char path[512];
+    if (st->failed) {
+        /* refused as a whole: every request fails with the reason */
+    } else if (b->cfg->req.provider == EV_ANTHROPIC) {
+        snprintf(path, sizeof(path), "/messages/batches/%s/results", jv_string_value(bid));
+        download(b, i, bid, path, "cannot fetch the batch's results", &seen);
+    } else {
+        if (jv_get_kind(st->output) == JV_KIND_STRING) {
+            snprintf(path, sizeof(path), "/files/%s/content", jv_string_value(st->output));
+            download(b, i, bid, path, "cannot fetch the batch's output file", &seen);
+        }
+        if (jv_get_kind(st->errors) == JV_KIND_STRING && !b->fatal && !b->interrupted) {
+            snprintf(path, sizeof(path), "/files/%s/content", jv_string_value(st->errors));
+            download(b, i, bid, path, "cannot fetch the batch's error file", &seen);
+        }
+    }
+    if (b->fatal || b->interrupted) {
+        jv_free(seen);
+        jv_free(bid);
+        return;
+    }
+    jv ids = part_get(b, i, "ids");
+    const char *state = jv_string_value(st->state);
+    bool expired = strcmp(state, "expired") == 0;
+    jv_object_foreach(ids, cid, v)
+    {
+        jv key = jv_array_get(jv_copy(v), 0);
+        /* a request another run has answered since was not sent */
+        bool sent = jv_object_has(jv_copy(b->todo), key);
+        if (sent && !jv_object_has(jv_copy(seen), cid)) {
+            jv msg = st->failed ? jv_string_fmt("the batch %s failed: %s", jv_string_value(bid),
+                                                jv_string_value(st->message))
+                                : jv_string_fmt("the batch %s ended (%s) without an answer for "
+                                                "this request",
+                                                jv_string_value(bid), state);
+            note_error(b, i, jv_array_get(jv_copy(v), 0), expired ? "timeout" : "http", 0, msg);
+        } else {
+            jv_free(cid);
+        }
+        jv_free(v);
+    }
+    jv_free(ids);
+    jv_free(seen);
+    jv_free(bid);
+    part_set(b, i, "done", jv_true());
+    save_state(b);
+}
+
+/* Polling. */
+
+static void
+batch_progress(brun *b, int ended, int n, double total, double done, double failed,
+               const char *state)
+{
+    char el[32];
+    duration(el, sizeof(el), mono() - b->started);
+    jv line = jv_string_fmt("batch%s %d/%d ended; %.0f/%.0f requests done, %.0f failed; %s; %s",
+                            n == 1 ? "" : "es", ended, n, done, total, failed, state, el);
+    if (b->progress) {
+        fprintf(stderr, "\r\033[K%s", jv_string_value(line));
+        fflush(stderr);
+        b->drew = true;
+        jv_free(line);
+        return;
+    }
+    /* Not a terminal: a line when something other than the time changed. */
+    jv key = jv_string_fmt("%d %.0f %.0f %s", ended, done, failed, state);
+    if (!b->cfg->quiet && !jv_equal(jv_copy(key), jv_copy(b->last_note)))
+        ev_warn("%s", jv_string_value(line));
+    jv_free(b->last_note);
+    b->last_note = key;
+    jv_free(line);
+}
+
+static void
+poll_parts(brun *b)
+{
+    const config *c = b->cfg;
+    int n = nparts(b);
+    for (;;) {
+        int ended = 0;
+        double total = 0, done = 0, failed = 0;
+        jv states = jv_string("");
+        for (int i = 0; i < n && !b->fatal && !b->interrupted; i++) {
+            jv ids = part_get(b, i, "ids");
+            double size = jv_object_length(ids);
+            jv isdone = part_get(b, i, "done");
+            bool was_done = jv_get_kind(isdone) == JV_KIND_TRUE;
+            jv_free(isdone);
+            if (was_done) {
+                ended++;
+                total += size;
+                done += size;
+                continue;
+            }
+            jv bid = part_get(b, i, "batch");
+            char path[512];
+            snprintf(path, sizeof(path), "%s/%s",
+                     c->req.provider == EV_ANTHROPIC ? "/messages/batches" : "/batches",
+                     jv_string_value(bid));
+            jv_free(bid);
+            jv out = bget(b, path, "cannot get the batch");
+            ev_batch_status st;
+            if (!jv_is_valid(out)) {
+                api_fail(b, out);
+                break;
+            }
+            if (!ev_batch_status_read(c->req.provider, out, &st)) {
+                jv_free(out);
+                api_fail(b, jv_invalid_with_msg(jv_string_fmt("%s: the answer is not a batch", path)));
+                break;
+            }
+            jv_free(out);
+            total += st.total > 0 ? st.total : size;
+            done += st.done;
+            failed += st.failed_n;
+            if (jv_string_length_bytes(jv_copy(states)) > 0)
+                states = jv_string_append_str(states, ", ");
+            states = jv_string_append_str(states, jv_string_value(st.state));
+            if (st.ended) {
+                collect(b, i, &st);
+                ended += !b->fatal && !b->interrupted;
+            }
+            ev_batch_status_free(&st);
+        }
+        if (b->fatal || b->interrupted) {
+            jv_free(states);
+            break;
+        }
+        batch_progress(b, ended, n, total, done, failed,
+                       ended == n ? "ended" : jv_string_value(states));
+        jv_free(states);
+        if (ended == n)
+            break;
+        if (!bsleep(c->poll_interval)) {
+            b->interrupted = true;
+            break;
+        }
+    }
+    if (b->drew)
+        fputs("\r\033[K", stderr);
+    b->drew = false;
+}
+
+/* Writing. */
+
+static jv
+batch_error(const config *c, jv err, int sample_no, jv bid)
+{
+    jv call = call_object(c, jv_null(), jv_null(), jv_null(), jv_null(), jv_null(), 1, false,
+                          sample_no);
+    if (jv_get_kind(bid) == JV_KIND_STRING)
+        call = jv_object_set(call, jv_string("batch"), bid);
+    else
+        jv_free(bid);
+    jv add = jv_object_set(jv_object(), jv_string("error"), err);
+    return jv_object_set(add, jv_string("call"), call);
+}
+
+/* write_cases writes every case, in input order, with its answers. False
+ * when standard output failed. */
+static bool
+write_cases(brun *b)
+{
+    const config *c = b->cfg;
+    /* failures kept by the parts of an earlier run */
+    int n = nparts(b);
+    jv batch_of = jv_object();
+    for (int i = 0; i < n; i++) {
+        jv errs = part_get(b, i, "errors"), bid = part_get(b, i, "batch");
+        jv_object_foreach(errs, key, err)
+        {
+            if (!jv_object_has(jv_copy(b->errors), jv_copy(key)))
+                b->errors = jv_object_set(b->errors, jv_copy(key), err);
+            else
+                jv_free(err);
+            batch_of = jv_object_set(batch_of, key, jv_copy(bid));
+        }
+        jv_free(errs);
+        jv_free(bid);
+    }
+    for (size_t i = 0; i < b->ncases; i++) {
+        bcase *bc = &b->cases[i];
+        for (long k = 0; k < c->repeat; k++) {
+            const char *key = bkey(b, i, k);
+            jv fresh = jv_object_get(jv_copy(b->answers), jv_string(key));
+            jv err = jv_object_get(jv_copy(b->errors), jv_string(key));
+            jv add;
+            if (jv_is_valid(fresh)) {
+                jv_free(err);
+                add = from_cache(c, fresh, (int)k, false);
+                b->answered++;
+            } else if (jv_is_valid(err)) {
+                add = batch_error(c, err, (int)k, jv_object_get(jv_copy(batch_of), jv_string(key)));
+                b->failed++;
+            } else {
+                jv_free(err);
+                jv entry = ev_cache_get(b->cache, key);
+                if (jv_is_valid(entry)) {
+                    add = from_cache(c, entry, (int)k, true);
+                    b->answered++;
+                    b->cached++;
+                } else {
+                    jv_free(entry);
+                    err = jv_object_set(jv_object(), jv_string("kind"), jv_string("http"));
+                    err = jv_object_set(err, jv_string("status"), jv_null());
+                    err = jv_object_set(err, jv_string("message"),
+                                        jv_string("no answer: the batch's answer could not be "
+                                                  "kept in the cache"));
+                    err = jv_object_set(err, jv_string("attempts"), jv_number(1));
+                    add = batch_error(c, err, (int)k, jv_null());
+                    b->failed++;
+                }
+            }
+            jv call = ev_get(add, "call");
+            note_tokens_of(&b->tokens_in, &b->tokens_out, call);
+            jv_free(call);
+            emit(bc->raw, bc->len, bc->replace, add);
+            if (ferror(stdout)) {
+                jv_free(batch_of);
+                return false;
+            }
+        }
+    }
+    jv_free(batch_of);
+    return true;
+}
+
+static int
+batch_cases(config *c, ev_cache *cache, char **paths, int npaths, bool *out_broken,
+            bool *reader_gone)
+{
+    if (cache == NULL)
+        ev_die(EV_EXIT_TROUBLE, "--batch needs the cache, and it cannot be opened");
+    brun b = {.cfg = c,
+              .cache = cache,
+              .todo = jv_object(),
+              .state = jv_null(),
+              .answers = jv_object(),
+              .errors = jv_object(),
+              .last_note = jv_null(),
+              .started = mono()};
+    b.progress = !c->quiet && isatty(STDERR_FILENO);
+    read_cases(&b, paths, npaths);
+    int todo = jv_object_length(jv_copy(b.todo));
+    if (!b.interrupted && todo > 0) {
+        jv err;
+        b.api = ev_ftapi_new(c->base, c->key, &signals_seen, &err);
+        if (b.api == NULL) {
+            jv m = jv_invalid_get_msg(err);
+            ev_die(EV_EXIT_TROUBLE, "%s", jv_string_value(m));
+        }
+        ev_ftapi_set_agent(b.api, "ev-call/" EV_VERSION);
+        ev_ftapi_set_timeout(b.api, lround(c->timeout * 1000));
+        if (c->cacert != NULL)
+            ev_ftapi_set_cacert(b.api, c->cacert);
+        if (c->req.provider == EV_ANTHROPIC)
+            ev_ftapi_set_anthropic(b.api);
+        run_name(&b);
+        plan_parts(&b);
+        save_state(&b);
+        int n = nparts(&b);
+        for (int i = 0; i < n && !b.fatal && !b.interrupted; i++)
+            submit_part(&b, i, n);
+        if (!b.fatal && !b.interrupted)
+            poll_parts(&b);
+    }
+    bool pending = b.fatal || b.interrupted;
+    bool running = false;
+    for (int i = 0; pending && i < (todo > 0 ? nparts(&b) : 0); i++)
+        running = running || !is_null(part_get(&b, i, "batch"));
+    if (running && !c->quiet)
+        ev_warn("%s: the batches keep running at the provider; run the same command again to "
+                "collect their answers (state: %s/batches/%s.json)",
+                b.interrupted ? "interrupted" : "stopped", ev_cache_dir(cache), b.name);
+    if (!pending) {
+        *out_broken = !write_cases(&b);
+        *reader_gone = *out_broken && errno == EPIPE;
+        if (*out_broken && !*reader_gone)
+            ev_warn("cannot write standard output: %s", strerror(errno ? errno : EIO));
+        if (todo > 0 && !*out_broken)
+            ev_cache_state_remove(cache, b.name);
+        if (!c->quiet) {
+            unsigned long calls = b.answered + b.failed;
+            ev_warn("%lu call%s: %lu answered (%lu from the cache), %lu failed, in %d batch%s; "
+                    "tokens %.0f in, %.0f out; %.1f s",
+                    calls, calls == 1 ? "" : "s", b.answered, b.cached, b.failed,
+                    todo > 0 ? nparts(&b) : 0, todo > 0 && nparts(&b) == 1 ? "" : "es",
+                    b.tokens_in, b.tokens_out, mono() - b.started);
+        }
+    }
+    for (size_t i = 0; i < b.ncases; i++) {
+        free(b.cases[i].raw);
+        free(b.cases[i].keys);
+    }
+    free(b.cases);
+    ev_ftapi_free(b.api);
+    jv_free(b.todo);
+    jv_free(b.state);
+    jv_free(b.answers);
+    jv_free(b.errors);
+    jv_free(b.last_note);
+    if (b.interrupted)
+        return EV_EXIT_INTR;
+    if (b.status != EV_EXIT_OK)
+        return b.status;
+    if (*out_broken)
+        return EV_EXIT_TROUBLE;
+    return b.failed > 0 ? EV_EXIT_CALLS : EV_EXIT_OK;
+}
+
 static ev_cache *
 open_cache(const config *c)
 {
@@ -1941,9 +2981,13 @@ main(int argc, char **argv)
         signal(SIGPIPE, SIG_DFL);
     ev_cache *cache = open_cache(&c);
     bool out_broken = false, reader_gone = false;
-    int status =
-        c.dry_run ? dry_run(&c, cache, argv + optind, argc - optind)
-                  : call_cases(&c, cache, argv + optind, argc - optind, &out_broken, &reader_gone);
+    int status;
+    if (c.dry_run)
+        status = dry_run(&c, cache, argv + optind, argc - optind);
+    else if (c.batch)
+        status = batch_cases(&c, cache, argv + optind, argc - optind, &out_broken, &reader_gone);
+    else
+        status = call_cases(&c, cache, argv + optind, argc - optind, &out_broken, &reader_gone);
     if (out_broken)
         fclose(stdout); /* already reported, or a reader that went away */
     else if (ev_close_stdout() != EV_EXIT_OK && status != EV_EXIT_INTR)

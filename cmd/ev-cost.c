@@ -105,6 +105,7 @@ usage(FILE *f)
 
 typedef struct tally {
     unsigned long records, priced, unknown, errors;
+    unsigned long batch; /* priced records at batch rates */
     double in_tok, out_tok, cached_tok; /* of priced records */
     double cost_in, cost_out;           /* of priced records, rounded per record */
 } tally;
@@ -218,6 +219,11 @@ static enum outcome
 price_record(pricer *pc, jv rec, jv *cost, jv *problem)
 {
     jv call = ev_get(rec, "call");
+    /* An answer of a provider's batch API (ev-call --batch) is billed at
+     * batch rates; with --price-in/--price-out the user's prices stand. */
+    jv bid = ev_get(call, "batch");
+    bool batch = pc->o->batch || (jv_get_kind(bid) == JV_KIND_STRING && !pc->o->custom);
+    jv_free(bid);
     jv m = pc->o->model != NULL ? jv_string(pc->o->model) : ev_get(call, "model");
     entry *e = entry_for(pc, jv_get_kind(m) == JV_KIND_STRING ? jv_string_value(m) : "(none)");
     bool has_model = jv_get_kind(m) == JV_KIND_STRING || pc->o->custom;
@@ -254,11 +260,13 @@ price_record(pricer *pc, jv rec, jv *cost, jv *problem)
         goto failed;
     }
     ev_cost c;
-    if (ev_price_cost(p, &u, pc->o->batch, pc->o->rate, &c, &err) != 0) {
+    if (ev_price_cost(p, &u, batch, pc->o->rate, &c, &err) != 0) {
         *problem = jv_invalid_get_msg(err);
         goto failed;
     }
-    if (pc->o->batch && !c.batch && !e->no_batch_told) {
+    e->t.batch += c.batch;
+    pc->all.batch += c.batch;
+    if (batch && !c.batch && !e->no_batch_told) {
         ev_warn("no batch discount known for '%s'; priced at the standard rate", p->model);
         e->no_batch_told = true;
     }
@@ -387,6 +395,7 @@ tally_json(const tally *t, bool priced_any)
     o = jv_object_set(o, jv_string("priced"), jv_number((double)t->priced));
     o = jv_object_set(o, jv_string("unknown"), jv_number((double)t->unknown));
     o = jv_object_set(o, jv_string("errors"), jv_number((double)t->errors));
+    o = jv_object_set(o, jv_string("batch_priced"), jv_number((double)t->batch));
     o = jv_object_set(o, jv_string("input_tokens"), jv_number(t->in_tok));
     o = jv_object_set(o, jv_string("output_tokens"), jv_number(t->out_tok));
     o = jv_object_set(o, jv_string("cached_tokens"), jv_number(t->cached_tok));
@@ -508,6 +517,9 @@ print_summary(const pricer *pc, enum ev_format f)
                t->errors == 1 ? "" : "s");
     if (pc->o->batch)
         printf("%sat batch rates", li);
+    else if (t->batch > 0)
+        printf("%s%lu record%s answered by a batch API, at batch rates", li, t->batch,
+               t->batch == 1 ? "" : "s");
     if (jv_is_valid(pc->as_of_min))
         printf("%sprices as of %s; verify them against each row's source before budgeting", li,
                jv_string_value(pc->as_of_min));

@@ -669,6 +669,7 @@ open_api(const opts *o)
         ev_warn_jv(err);
         exit(EV_EXIT_TROUBLE);
     }
+    ev_ftapi_set_agent(api, "ev-tune/" EV_VERSION);
     if (o->cacert != NULL)
         ev_ftapi_set_cacert(api, o->cacert);
     return api;
@@ -892,7 +893,7 @@ run_submit(const opts *o)
     plan_free(&p);
     ev_ftapi_result res;
     ev_ftapi_set_timeout(api, UPLOAD_MS);
-    jv file = ev_ftapi_upload(api, upload_name(o), t.text, t.len, &res);
+    jv file = ev_ftapi_upload(api, "fine-tune", upload_name(o), t.text, t.len, &res);
     training_free(&t);
     if (!jv_is_valid(file)) {
         ev_warn_jv(file);

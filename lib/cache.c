@@ -136,18 +136,16 @@ valid_key(const char *key)
     return strlen(key) == EV_CACHE_KEY_LEN && strspn(key, "0123456789abcdef") == EV_CACHE_KEY_LEN;
 }
 
-jv
-ev_cache_get(ev_cache *c, const char *key)
+/* read_json returns the JSON text of the regular file 'path', of at most
+ * 'max' bytes, parsed; invalid when it cannot. */
+static jv
+read_json(const char *path, off_t max)
 {
-    if (!valid_key(key))
-        return jv_invalid();
-    jv path = entry_path(c, key);
-    int fd = open(jv_string_value(path), O_RDONLY | O_CLOEXEC);
-    jv_free(path);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         return jv_invalid();
     struct stat st;
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size <= 0 || st.st_size > ENTRY_MAX) {
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size <= 0 || st.st_size > max) {
         close(fd);
         return jv_invalid();
     }
@@ -169,6 +167,17 @@ ev_cache_get(ev_cache *c, const char *key)
     buf[got] = '\0';
     jv v = got == size ? jv_parse_sized(buf, (int)got) : jv_invalid();
     free(buf);
+    return v;
+}
+
+jv
+ev_cache_get(ev_cache *c, const char *key)
+{
+    if (!valid_key(key))
+        return jv_invalid();
+    jv path = entry_path(c, key);
+    jv v = read_json(jv_string_value(path), ENTRY_MAX);
+    jv_free(path);
     jv out = jv_get_kind(v) == JV_KIND_OBJECT ? jv_object_get(jv_copy(v), jv_string("output"))
                                               : jv_invalid();
     bool ok = jv_get_kind(out) == JV_KIND_STRING;
@@ -222,6 +231,36 @@ write_all(int fd, const char *p, size_t n)
     return true;
 }
 
+/* write_atomic writes 'text' to 'path' through a temporary file made from
+ * the mkstemp pattern 'tmp' in the same directory, so that no reader ever
+ * sees half of it; with 'durable', it is on disk before the rename. */
+static bool
+write_atomic(const char *path, const char *tmp, const char *text, bool durable, jv *err)
+{
+    char *t = strdup(tmp);
+    int fd = t ? mkstemp(t) : -1;
+    bool ok = fd >= 0;
+    int e = errno;
+    if (ok) {
+        ok = write_all(fd, text, strlen(text)) && (!durable || fsync(fd) == 0);
+        e = errno;
+        if (close(fd) != 0 && ok) {
+            ok = false;
+            e = errno;
+        }
+        if (ok && rename(t, path) != 0) {
+            ok = false;
+            e = errno;
+        }
+        if (!ok)
+            unlink(t);
+    }
+    if (!ok)
+        *err = jv_invalid_with_msg(jv_string_fmt("cannot write '%s': %s", path, strerror(e ? e : EIO)));
+    free(t);
+    return ok;
+}
+
 bool
 ev_cache_put(ev_cache *c, const char *key, jv entry, jv *err)
 {
@@ -237,33 +276,72 @@ ev_cache_put(ev_cache *c, const char *key, jv entry, jv *err)
     jv text = jv_string_append_str(jv_dump_string(entry, 0), "\n");
     jv path = entry_path(c, key);
     jv tmp = jv_string_fmt("%s/%.2s/.%s.XXXXXX", c->dir, key, key);
-    char *t = strdup(jv_string_value(tmp));
+    bool ok = write_atomic(jv_string_value(path), jv_string_value(tmp), jv_string_value(text), false,
+                           err);
     jv_free(tmp);
-    int fd = t ? mkstemp(t) : -1;
-    bool ok = fd >= 0;
-    int e = errno;
-    if (ok) {
-        const char *s = jv_string_value(text);
-        ok = write_all(fd, s, strlen(s));
-        e = errno;
-        if (close(fd) != 0 && ok) {
-            ok = false;
-            e = errno;
-        }
-        if (ok && rename(t, jv_string_value(path)) != 0) {
-            ok = false;
-            e = errno;
-        }
-        if (!ok)
-            unlink(t);
-    }
-    if (!ok)
-        *err = jv_invalid_with_msg(jv_string_fmt("cannot write cache entry '%s': %s",
-                                                 jv_string_value(path), strerror(e ? e : EIO)));
-    free(t);
     jv_free(path);
     jv_free(text);
     return ok;
+}
+
+/* Batch states. */
+
+static jv
+state_path(const ev_cache *c, const char *name)
+{
+    return jv_string_fmt("%s/batches/%s.json", c->dir, name);
+}
+
+jv
+ev_cache_state_get(ev_cache *c, const char *name)
+{
+    if (!valid_key(name))
+        return jv_invalid();
+    jv path = state_path(c, name);
+    jv v = read_json(jv_string_value(path), 1L << 30);
+    jv_free(path);
+    if (jv_get_kind(v) == JV_KIND_OBJECT)
+        return v;
+    jv_free(v);
+    return jv_invalid();
+}
+
+bool
+ev_cache_state_put(ev_cache *c, const char *name, jv state, jv *err)
+{
+    if (!valid_key(name)) {
+        jv_free(state);
+        *err = jv_invalid_with_msg(jv_string("bad batch state name"));
+        return false;
+    }
+    jv d = jv_string_fmt("%s/batches", c->dir);
+    if (mkdir(jv_string_value(d), 0700) != 0 && errno != EEXIST) {
+        *err = jv_invalid_with_msg(jv_string_fmt("cannot make directory '%s': %s",
+                                                 jv_string_value(d), strerror(errno)));
+        jv_free(d);
+        jv_free(state);
+        return false;
+    }
+    jv text = jv_string_append_str(jv_dump_string(state, 0), "\n");
+    jv path = state_path(c, name);
+    jv tmp = jv_string_fmt("%s/.%s.XXXXXX", jv_string_value(d), name);
+    bool ok = write_atomic(jv_string_value(path), jv_string_value(tmp), jv_string_value(text), true,
+                           err);
+    jv_free(tmp);
+    jv_free(path);
+    jv_free(text);
+    jv_free(d);
+    return ok;
+}
+
+void
+ev_cache_state_remove(ev_cache *c, const char *name)
+{
+    if (!valid_key(name))
+        return;
+    jv path = state_path(c, name);
+    unlink(jv_string_value(path));
+    jv_free(path);
 }
 
 void

@@ -54,6 +54,20 @@ bool ev_cache_has(ev_cache *c, const char *key);
  * any entry there. Returns false with '*err' set when it cannot. */
 bool ev_cache_put(ev_cache *c, const char *key, jv entry, jv *err);
 
+/* A batch run (ev-call --batch) keeps its state next to the entries, in
+ * DIR/batches/NAME.json, where NAME is a key (64 hex digits): what it has
+ * submitted and the provider's ids, so that a run killed while its batch is
+ * processed finds the batch again rather than paying for it twice. The
+ * state is written as entries are, to a temporary file renamed into place,
+ * and reaches the disk (fsync) before ev_cache_state_put returns.
+ * ev_cache_state_get returns the state (an object), or invalid when there
+ * is none or it cannot be read; ev_cache_state_put stores 'state'
+ * (consumed), returning false with '*err' set when it cannot;
+ * ev_cache_state_remove deletes it. */
+jv ev_cache_state_get(ev_cache *c, const char *name);
+bool ev_cache_state_put(ev_cache *c, const char *name, jv state, jv *err);
+void ev_cache_state_remove(ev_cache *c, const char *name);
+
 /* ev_cache_dir is the directory of the cache (borrowed). */
 const char *ev_cache_dir(const ev_cache *c);
 

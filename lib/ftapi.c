@@ -1,5 +1,7 @@
 #include "ftapi.h"
 
+#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -20,6 +22,8 @@ struct ev_ftapi {
     const volatile sig_atomic_t *stop;
     long timeout_ms;
     const char *cacert; /* NULL: the system's CAs */
+    const char *agent;  /* the User-Agent */
+    bool anthropic;     /* x-api-key and anthropic-version, not Bearer */
     CURL *curl;
 };
 
@@ -27,6 +31,9 @@ typedef struct answer {
     char *data;
     size_t len, cap;
     bool too_big;
+    CURL *curl;
+    FILE *to; /* a download: a 2xx body goes here */
+    bool write_failed;
 } answer;
 
 /* Running out of memory is the one failure lib/ does not return. */
@@ -80,6 +87,8 @@ ev_ftapi_new(const char *base, const char *key, const volatile sig_atomic_t *sto
     a->stop = stop;
     a->timeout_ms = 60000;
     a->cacert = NULL;
+    a->agent = "ev/" EV_VERSION;
+    a->anthropic = false;
     a->curl = curl_easy_init();
     if (a->curl == NULL)
         abort();
@@ -96,6 +105,18 @@ void
 ev_ftapi_set_cacert(ev_ftapi *a, const char *path)
 {
     a->cacert = path;
+}
+
+void
+ev_ftapi_set_anthropic(ev_ftapi *a)
+{
+    a->anthropic = true;
+}
+
+void
+ev_ftapi_set_agent(ev_ftapi *a, const char *agent)
+{
+    a->agent = agent;
 }
 
 void
@@ -121,6 +142,17 @@ on_data(char *p, size_t size, size_t n, void *ctx)
 {
     answer *ans = ctx;
     size_t len = size * n;
+    if (ans->to != NULL) {
+        long status = 0;
+        curl_easy_getinfo(ans->curl, CURLINFO_RESPONSE_CODE, &status);
+        if (status >= 200 && status < 300) {
+            if (fwrite(p, 1, len, ans->to) != len) {
+                ans->write_failed = true;
+                return 0;
+            }
+            return len;
+        }
+    }
     if (ans->too_big || ans->len + len > (size_t)MAX_ANSWER) {
         ans->too_big = true;
         return len;
@@ -195,10 +227,10 @@ server_message(const answer *ans, jv body)
 /* perform runs the request set up on the handle and returns the answer's
  * JSON object, or an invalid with a message. */
 static jv
-perform(ev_ftapi *a, const char *what, ev_ftapi_result *res)
+perform(ev_ftapi *a, const char *what, FILE *to, ev_ftapi_result *res)
 {
     CURL *c = a->curl;
-    answer ans = {NULL, 0, 0, false};
+    answer ans = {NULL, 0, 0, false, c, to, false};
     char errbuf[CURL_ERROR_SIZE] = "";
     curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
@@ -211,7 +243,7 @@ perform(ev_ftapi *a, const char *what, ev_ftapi_result *res)
     curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
     curl_easy_setopt(c, CURLOPT_XFERINFODATA, a);
     curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
-    curl_easy_setopt(c, CURLOPT_USERAGENT, "ev-tune/" EV_VERSION);
+    curl_easy_setopt(c, CURLOPT_USERAGENT, a->agent);
     if (a->cacert != NULL)
         curl_easy_setopt(c, CURLOPT_CAINFO, a->cacert);
     CURLcode rc = curl_easy_perform(c);
@@ -231,6 +263,10 @@ perform(ev_ftapi *a, const char *what, ev_ftapi_result *res)
             "%s: the server's TLS certificate is not trusted (%s)%s", what,
             errbuf[0] ? errbuf : curl_easy_strerror(rc),
             a->cacert ? "" : "; if you trust it, name the CA that signed it with --cacert FILE"));
+    } else if (rc == CURLE_WRITE_ERROR && ans.write_failed) {
+        r.fail = EV_FTAPI_NETWORK;
+        out = jv_invalid_with_msg(jv_string_fmt("%s: cannot write a temporary file: %s", what,
+                                                strerror(errno ? errno : EIO)));
     } else if (rc != CURLE_OK) {
         r.fail = EV_FTAPI_NETWORK;
         out = jv_invalid_with_msg(
@@ -238,7 +274,10 @@ perform(ev_ftapi *a, const char *what, ev_ftapi_result *res)
     } else {
         jv body =
             ans.len > 0 && !ans.too_big ? jv_parse_sized(ans.data, (int)ans.len) : jv_invalid();
-        if (r.status >= 200 && r.status < 300 && jv_get_kind(body) == JV_KIND_OBJECT) {
+        if (r.status >= 200 && r.status < 300 && to != NULL) {
+            jv_free(body);
+            out = jv_true();
+        } else if (r.status >= 200 && r.status < 300 && jv_get_kind(body) == JV_KIND_OBJECT) {
             out = body;
         } else if (r.status >= 200 && r.status < 300) {
             jv_free(body);
@@ -272,13 +311,26 @@ headers(const ev_ftapi *a, bool json)
 {
     struct curl_slist *h = NULL;
     if (a->key != NULL) {
-        jv auth = jv_string_fmt("Authorization: Bearer %s", a->key);
+        jv auth = a->anthropic ? jv_string_fmt("x-api-key: %s", a->key)
+                               : jv_string_fmt("Authorization: Bearer %s", a->key);
         h = curl_slist_append(h, jv_string_value(auth));
+        explicit_bzero((char *)jv_string_value(auth), strlen(jv_string_value(auth)));
         jv_free(auth);
     }
+    if (a->anthropic)
+        h = curl_slist_append(h, "anthropic-version: 2023-06-01");
     if (json)
         h = curl_slist_append(h, "Content-Type: application/json");
     return h;
+}
+
+/* free_headers frees a header list, wiping the key's copy first. */
+static void
+free_headers(struct curl_slist *h)
+{
+    for (struct curl_slist *p = h; p != NULL; p = p->next)
+        explicit_bzero(p->data, strlen(p->data));
+    curl_slist_free_all(h);
 }
 
 static jv
@@ -287,43 +339,55 @@ url(const ev_ftapi *a, const char *path)
     return jv_string_fmt("%s%s", a->base, path);
 }
 
-/* request sends 'method' to 'path' with the JSON body 'body' (consumed; an
- * invalid for none). */
+/* send_text sends 'method' to 'path' with the 'len' bytes of JSON at 'text'
+ * (borrowed; NULL for no body). */
 static jv
-request(ev_ftapi *a, const char *method, jv path, jv body, const char *what, ev_ftapi_result *res)
+send_text(ev_ftapi *a, const char *method, const char *path, const char *text, size_t len,
+          const char *what, FILE *to, ev_ftapi_result *res)
 {
-    jv u = url(a, jv_string_value(path));
-    jv_free(path);
-    struct curl_slist *h = headers(a, jv_is_valid(body));
-    jv text = jv_is_valid(body) ? jv_dump_string(body, 0) : (jv_free(body), jv_invalid());
+    jv u = url(a, path);
+    struct curl_slist *h = headers(a, text != NULL);
     curl_easy_setopt(a->curl, CURLOPT_URL, jv_string_value(u));
     curl_easy_setopt(a->curl, CURLOPT_HTTPHEADER, h);
-    if (jv_is_valid(text)) {
-        curl_easy_setopt(a->curl, CURLOPT_POSTFIELDSIZE, (long)strlen(jv_string_value(text)));
-        curl_easy_setopt(a->curl, CURLOPT_POSTFIELDS, jv_string_value(text));
+    if (text != NULL) {
+        curl_easy_setopt(a->curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
+        curl_easy_setopt(a->curl, CURLOPT_POSTFIELDS, text);
     } else if (strcmp(method, "POST") == 0) {
         curl_easy_setopt(a->curl, CURLOPT_POSTFIELDSIZE, 0L);
         curl_easy_setopt(a->curl, CURLOPT_POSTFIELDS, "");
     } else {
         curl_easy_setopt(a->curl, CURLOPT_HTTPGET, 1L);
     }
-    jv out = perform(a, what, res);
-    curl_slist_free_all(h);
-    jv_free(text);
+    jv out = perform(a, what, to, res);
+    free_headers(h);
     jv_free(u);
     return out;
 }
 
+/* request sends 'method' to 'path' (consumed) with the JSON body 'body'
+ * (consumed; an invalid for none). */
+static jv
+request(ev_ftapi *a, const char *method, jv path, jv body, const char *what, FILE *to,
+        ev_ftapi_result *res)
+{
+    jv text = jv_is_valid(body) ? jv_dump_string(body, 0) : (jv_free(body), jv_invalid());
+    const char *t = jv_is_valid(text) ? jv_string_value(text) : NULL;
+    jv out = send_text(a, method, jv_string_value(path), t, t ? strlen(t) : 0, what, to, res);
+    jv_free(text);
+    jv_free(path);
+    return out;
+}
+
 jv
-ev_ftapi_upload(ev_ftapi *a, const char *filename, const char *data, size_t len,
-                ev_ftapi_result *res)
+ev_ftapi_upload(ev_ftapi *a, const char *purpose, const char *filename, const char *data,
+                size_t len, ev_ftapi_result *res)
 {
     jv u = url(a, "/files");
     struct curl_slist *h = headers(a, false);
     curl_mime *form = curl_mime_init(a->curl);
     curl_mimepart *part = curl_mime_addpart(form);
     curl_mime_name(part, "purpose");
-    curl_mime_data(part, "fine-tune", CURL_ZERO_TERMINATED);
+    curl_mime_data(part, purpose, CURL_ZERO_TERMINATED);
     part = curl_mime_addpart(form);
     curl_mime_name(part, "file");
     curl_mime_data(part, data, len);
@@ -332,9 +396,11 @@ ev_ftapi_upload(ev_ftapi *a, const char *filename, const char *data, size_t len,
     curl_easy_setopt(a->curl, CURLOPT_URL, jv_string_value(u));
     curl_easy_setopt(a->curl, CURLOPT_HTTPHEADER, h);
     curl_easy_setopt(a->curl, CURLOPT_MIMEPOST, form);
-    jv out = perform(a, "cannot upload the training file", res);
+    jv out = perform(a, strcmp(purpose, "batch") == 0 ? "cannot upload the batch's requests"
+                                                      : "cannot upload the training file",
+                     NULL, res);
     curl_mime_free(form);
-    curl_slist_free_all(h);
+    free_headers(h);
     jv_free(u);
     return out;
 }
@@ -342,7 +408,7 @@ ev_ftapi_upload(ev_ftapi *a, const char *filename, const char *data, size_t len,
 jv
 ev_ftapi_create(ev_ftapi *a, jv req, ev_ftapi_result *res)
 {
-    return request(a, "POST", jv_string("/fine_tuning/jobs"), req, "cannot create the job", res);
+    return request(a, "POST", jv_string("/fine_tuning/jobs"), req, "cannot create the job", NULL, res);
 }
 
 jv
@@ -350,7 +416,7 @@ ev_ftapi_job(ev_ftapi *a, const char *id, ev_ftapi_result *res)
 {
     char *esc = curl_easy_escape(a->curl, id, 0);
     jv out = request(a, "GET", jv_string_fmt("/fine_tuning/jobs/%s", esc), jv_invalid(),
-                     "cannot get the job", res);
+                     "cannot get the job", NULL, res);
     curl_free(esc);
     return out;
 }
@@ -360,7 +426,7 @@ ev_ftapi_events(ev_ftapi *a, const char *id, long limit, ev_ftapi_result *res)
 {
     char *esc = curl_easy_escape(a->curl, id, 0);
     jv out = request(a, "GET", jv_string_fmt("/fine_tuning/jobs/%s/events?limit=%ld", esc, limit),
-                     jv_invalid(), "cannot get the job's events", res);
+                     jv_invalid(), "cannot get the job's events", NULL, res);
     curl_free(esc);
     return out;
 }
@@ -370,9 +436,35 @@ ev_ftapi_cancel(ev_ftapi *a, const char *id, ev_ftapi_result *res)
 {
     char *esc = curl_easy_escape(a->curl, id, 0);
     jv out = request(a, "POST", jv_string_fmt("/fine_tuning/jobs/%s/cancel", esc), jv_invalid(),
-                     "cannot cancel the job", res);
+                     "cannot cancel the job", NULL, res);
     curl_free(esc);
     return out;
+}
+
+jv
+ev_ftapi_get(ev_ftapi *a, const char *path, const char *what, ev_ftapi_result *res)
+{
+    return request(a, "GET", jv_string(path), jv_invalid(), what, NULL, res);
+}
+
+jv
+ev_ftapi_post(ev_ftapi *a, const char *path, jv body, const char *what, ev_ftapi_result *res)
+{
+    return request(a, "POST", jv_string(path), body, what, NULL, res);
+}
+
+jv
+ev_ftapi_post_text(ev_ftapi *a, const char *path, const char *text, size_t len, const char *what,
+                   ev_ftapi_result *res)
+{
+    return send_text(a, "POST", path, text, len, what, NULL, res);
+}
+
+jv
+ev_ftapi_download(ev_ftapi *a, const char *path, FILE *to, const char *what,
+                  ev_ftapi_result *res)
+{
+    return request(a, "GET", jv_string(path), jv_invalid(), what, to, res);
 }
 
 bool

@@ -1,6 +1,8 @@
 /*
- * ftapi.h: a client of OpenAI's files and fine-tuning jobs API, one request
- * at a time (libcurl's easy interface).
+ * ftapi.h: a client of a provider's REST API, one request at a time
+ * (libcurl's easy interface): OpenAI's files and fine-tuning jobs for
+ * ev-tune, and the files and batches endpoints of OpenAI and Anthropic for
+ * ev-call --batch (lib/batch.h has their formats).
  *
  * Ownership: functions consume their jv arguments unless the parameter says
  * borrowed; returned jv values belong to the caller.
@@ -17,6 +19,7 @@
 #include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #include <jv.h>
 
@@ -51,18 +54,27 @@ ev_ftapi *ev_ftapi_new(const char *base, const char *key, const volatile sig_ato
 /* ev_ftapi_set_timeout limits each later request to 'ms' milliseconds. */
 void ev_ftapi_set_timeout(ev_ftapi *a, long ms);
 
+/* ev_ftapi_set_anthropic makes later requests carry the key as Anthropic
+ * wants it, in x-api-key with anthropic-version, in place of a Bearer
+ * token. */
+void ev_ftapi_set_anthropic(ev_ftapi *a);
+
+/* ev_ftapi_set_agent sets the User-Agent (borrowed; default "ev/VERSION"). */
+void ev_ftapi_set_agent(ev_ftapi *a, const char *agent);
+
 /* ev_ftapi_set_cacert makes later requests trust only the CA certificates
  * in the PEM file 'path' (borrowed: it must outlive the client). */
 void ev_ftapi_set_cacert(ev_ftapi *a, const char *path);
 
 /* ev_ftapi_upload uploads 'len' bytes at 'data' (borrowed) as a file named
- * 'filename' for purpose fine-tune: POST {base}/files, multipart/form-data.
+ * 'filename' for 'purpose' ("fine-tune", "batch"): POST {base}/files,
+ * multipart/form-data.
  * Each call below returns the answer's JSON object, or an invalid whose
  * message says what went wrong ("HTTP 401: Incorrect API key provided",
  * "cannot connect to ...: Connection refused"); '*res' (may be NULL) tells
  * how. */
-jv ev_ftapi_upload(ev_ftapi *a, const char *filename, const char *data, size_t len,
-                   ev_ftapi_result *res);
+jv ev_ftapi_upload(ev_ftapi *a, const char *purpose, const char *filename, const char *data,
+                   size_t len, ev_ftapi_result *res);
 
 /* ev_ftapi_create creates a job from 'request' (consumed), an object such
  * as {model, training_file, suffix, seed, hyperparameters}: POST
@@ -78,6 +90,25 @@ jv ev_ftapi_events(ev_ftapi *a, const char *id, long limit, ev_ftapi_result *res
 
 /* ev_ftapi_cancel asks to cancel job 'id': POST .../jobs/{id}/cancel. */
 jv ev_ftapi_cancel(ev_ftapi *a, const char *id, ev_ftapi_result *res);
+
+/* ev_ftapi_get and ev_ftapi_post send a request to {base}'path' ('path'
+ * starts with '/' and is already escaped), the POST with the JSON 'body'
+ * (consumed; invalid for an empty body), and return the answer's JSON
+ * object as the calls above do. 'what' begins the message of a failure
+ * ("cannot get the batch"). */
+jv ev_ftapi_get(ev_ftapi *a, const char *path, const char *what, ev_ftapi_result *res);
+jv ev_ftapi_post(ev_ftapi *a, const char *path, jv body, const char *what, ev_ftapi_result *res);
+
+/* ev_ftapi_post_text is ev_ftapi_post with a body that is already JSON
+ * text: the 'len' bytes at 'text' (borrowed), which may be large. */
+jv ev_ftapi_post_text(ev_ftapi *a, const char *path, const char *text, size_t len,
+                      const char *what, ev_ftapi_result *res);
+
+/* ev_ftapi_download writes the body of GET {base}'path' to 'to', however
+ * large, when the status is 2xx, and returns true; else an invalid with a
+ * message, as above. */
+jv ev_ftapi_download(ev_ftapi *a, const char *path, FILE *to, const char *what,
+                     ev_ftapi_result *res);
 
 /* ev_ftapi_transient says whether a failure may pass on its own, so that a
  * poll is worth repeating: a broken connection, a timeout, 408, 409, 429 or
