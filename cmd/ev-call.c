@@ -47,10 +47,10 @@
 #define DEFAULT_TIMEOUT 600.0
 #define DEFAULT_CONNECT_TIMEOUT 10.0
 #define ANTHROPIC_MAX_TOKENS 1024
-#define ESTIMATE_MAX_TOKENS 256 /* output tokens assumed when none are set */
-#define GRACE_SECONDS 5.0       /* wait for calls in flight after an interrupt */
-#define RATE_MARGIN 0.98        /* pace at this share of any rate limit */
-#define QUEUE_CAP 64            /* records read ahead of the window */
+#define ESTIMATE_MAX_TOKENS 256    /* output tokens assumed when none are set */
+#define GRACE_SECONDS 5.0          /* wait for calls in flight after an interrupt */
+#define RATE_MARGIN 0.98           /* pace at this share of any rate limit */
+#define QUEUE_CAP 64               /* records read ahead of the window */
 #define DEFAULT_POLL_INTERVAL 30.0 /* seconds between looks at a batch */
 
 static void
@@ -1208,8 +1208,8 @@ failure(const run *r, call_job *cj, enum ev_end end)
                         has_status && j->status > 0 ? jv_number((double)j->status) : jv_null());
     err = jv_object_set(err, jv_string("message"), msg);
     err = jv_object_set(err, jv_string("attempts"), jv_number(j->attempts));
-    jv call = call_object(r->cfg, round_ms(j->latency_ms), jv_null(), jv_null(), jv_null(), jv_null(),
-                          j->attempts, false, cj->sample);
+    jv call = call_object(r->cfg, round_ms(j->latency_ms), jv_null(), jv_null(), jv_null(),
+                          jv_null(), j->attempts, false, cj->sample);
     jv add = jv_object_set(jv_object(), jv_string("error"), err);
     return jv_object_set(add, jv_string("call"), call);
 }
@@ -1931,10 +1931,10 @@ typedef struct brun {
     ev_ftapi *api;
     bcase *cases;
     size_t ncases, cap;
-    jv todo;     /* cache key -> {body, sample, id}: the requests the cache lacks */
-    jv state;    /* what is kept next to the cache */
-    jv answers;  /* cache key -> cache entry: answers fetched by this run */
-    jv errors;   /* cache key -> error object: requests that failed */
+    jv todo;    /* cache key -> {body, sample, id}: the requests the cache lacks */
+    jv state;   /* what is kept next to the cache */
+    jv answers; /* cache key -> cache entry: answers fetched by this run */
+    jv errors;  /* cache key -> error object: requests that failed */
     char name[EV_CACHE_KEY_LEN + 1];
     int status;
     bool interrupted, progress, drew, fatal;
@@ -2077,7 +2077,8 @@ read_cases(brun *b, char **paths, int n)
         if (!jv_is_valid(body0)) {
             jv m = jv_invalid_get_msg(body0), where = ev_reader_where(&rd);
             ev_warn("%s: %s", jv_string_value(where),
-                    jv_get_kind(m) == JV_KIND_STRING ? jv_string_value(m) : "cannot build a prompt");
+                    jv_get_kind(m) == JV_KIND_STRING ? jv_string_value(m)
+                                                     : "cannot build a prompt");
             jv_free(where);
             jv_free(m);
             jv_free(msgs);
@@ -2387,9 +2388,10 @@ submit_part(brun *b, int i, int n)
         jv fid = jv_is_valid(out) ? ev_get(out, "id") : jv_invalid();
         if (jv_get_kind(fid) != JV_KIND_STRING) {
             jv_free(fid);
-            api_fail(b, jv_is_valid(out) ? (jv_free(out), jv_invalid_with_msg(jv_string(
-                                                              "the upload's answer has no file id")))
-                                         : out);
+            api_fail(b, jv_is_valid(out)
+                            ? (jv_free(out),
+                               jv_invalid_with_msg(jv_string("the upload's answer has no file id")))
+                            : out);
             return false;
         }
         jv_free(out);
@@ -2437,9 +2439,10 @@ submit_part(brun *b, int i, int n)
     jv bid = jv_is_valid(out) ? ev_get(out, "id") : jv_invalid();
     if (jv_get_kind(bid) != JV_KIND_STRING) {
         jv_free(bid);
-        api_fail(b, jv_is_valid(out) ? (jv_free(out), jv_invalid_with_msg(jv_string(
-                                                          "the answer has no batch id")))
-                                     : out);
+        api_fail(b,
+                 jv_is_valid(out)
+                     ? (jv_free(out), jv_invalid_with_msg(jv_string("the answer has no batch id")))
+                     : out);
         return false;
     }
     jv_free(out);
@@ -2505,9 +2508,9 @@ read_results(brun *b, int i, jv bid, FILE *f, jv *seen)
         int k = (int)jv_number_value(smp);
         jv_free(smp);
         if (rep.outcome == EV_ANSWERED) {
-            jv call = call_object(c, jv_null(), jv_copy(rep.input_tokens),
-                                  jv_copy(rep.output_tokens), jv_copy(rep.cached_tokens),
-                                  jv_copy(rep.finish_reason), 1, false, k);
+            jv call =
+                call_object(c, jv_null(), jv_copy(rep.input_tokens), jv_copy(rep.output_tokens),
+                            jv_copy(rep.cached_tokens), jv_copy(rep.finish_reason), 1, false, k);
             call = jv_object_set(call, jv_string("batch"), jv_copy(bid));
             jv entry = cache_entry(call, jv_copy(rep.output), k);
             jv err;
@@ -2549,9 +2552,10 @@ download(brun *b, int i, jv bid, const char *path, const char *what, jv *seen)
     if (jv_is_valid(out) && fflush(f) == 0)
         read_results(b, i, bid, f, seen);
     else
-        api_fail(b, jv_is_valid(out) ? (jv_free(out), jv_invalid_with_msg(jv_string_fmt(
-                                                           "%s: %s", what, strerror(errno))))
-                                     : out);
+        api_fail(b, jv_is_valid(out)
+                        ? (jv_free(out),
+                           jv_invalid_with_msg(jv_string_fmt("%s: %s", what, strerror(errno))))
+                        : out);
     fclose(f);
 }
 
@@ -2670,7 +2674,8 @@ poll_parts(brun *b)
             }
             if (!ev_batch_status_read(c->req.provider, out, &st)) {
                 jv_free(out);
-                api_fail(b, jv_invalid_with_msg(jv_string_fmt("%s: the answer is not a batch", path)));
+                api_fail(b,
+                         jv_invalid_with_msg(jv_string_fmt("%s: the answer is not a batch", path)));
                 break;
             }
             jv_free(out);
@@ -2710,8 +2715,8 @@ poll_parts(brun *b)
 static jv
 batch_error(const config *c, jv err, int sample_no, jv bid)
 {
-    jv call = call_object(c, jv_null(), jv_null(), jv_null(), jv_null(), jv_null(), 1, false,
-                          sample_no);
+    jv call =
+        call_object(c, jv_null(), jv_null(), jv_null(), jv_null(), jv_null(), 1, false, sample_no);
     if (jv_get_kind(bid) == JV_KIND_STRING)
         call = jv_object_set(call, jv_string("batch"), bid);
     else
@@ -2848,8 +2853,8 @@ batch_cases(config *c, ev_cache *cache, char **paths, int npaths, bool *out_brok
             ev_warn("%lu call%s: %lu answered (%lu from the cache), %lu failed, in %d batch%s; "
                     "tokens %.0f in, %.0f out; %.1f s",
                     calls, calls == 1 ? "" : "s", b.answered, b.cached, b.failed,
-                    todo > 0 ? nparts(&b) : 0, todo > 0 && nparts(&b) == 1 ? "" : "es",
-                    b.tokens_in, b.tokens_out, mono() - b.started);
+                    todo > 0 ? nparts(&b) : 0, todo > 0 && nparts(&b) == 1 ? "" : "es", b.tokens_in,
+                    b.tokens_out, mono() - b.started);
         }
     }
     for (size_t i = 0; i < b.ncases; i++) {

@@ -105,7 +105,7 @@ usage(FILE *f)
 
 typedef struct tally {
     unsigned long records, priced, unknown, errors;
-    unsigned long batch; /* priced records at batch rates */
+    unsigned long batch;                /* priced records at batch rates */
     double in_tok, out_tok, cached_tok; /* of priced records */
     double cost_in, cost_out;           /* of priced records, rounded per record */
 } tally;

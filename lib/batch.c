@@ -7,7 +7,7 @@
 #include "jsonl.h"
 #include "record.h"
 
-#define ID_KEEP 48     /* bytes of a case id kept in a custom_id */
+#define ID_KEEP 48      /* bytes of a case id kept in a custom_id */
 #define MESSAGE_MAX 300 /* bytes of a provider's message kept */
 
 ev_batch_limits
@@ -32,8 +32,8 @@ ev_batch_custom_id(jv id, int sample, int dup)
     size_t n = 0;
     for (; s[n] != '\0' && n < ID_KEEP; n++) {
         char ch = s[n];
-        bool ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
-                  ch == '_' || ch == '-';
+        bool ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+                  (ch >= '0' && ch <= '9') || ch == '_' || ch == '-';
         buf[n] = ok ? ch : '_';
     }
     if (dup > 0)
@@ -218,8 +218,8 @@ openai_result(jv o, long *status, ev_reply *r)
         reply_of(EV_OPENAI, *status, ev_get(resp, "body"), r);
     } else if (jv_get_kind(err) == JV_KIND_OBJECT) {
         jv code = string_or_null(err, "code");
-        bool expired =
-            jv_get_kind(code) == JV_KIND_STRING && strcmp(jv_string_value(code), "batch_expired") == 0;
+        bool expired = jv_get_kind(code) == JV_KIND_STRING &&
+                       strcmp(jv_string_value(code), "batch_expired") == 0;
         jv_free(code);
         failed(r, expired ? "timeout" : "http", error_text(err, "the request failed"));
     } else {
@@ -242,8 +242,8 @@ anthropic_result(jv o, long *status, ev_reply *r)
         reply_of(EV_ANTHROPIC, 200, ev_get(res, "message"), r);
     } else if (strcmp(t, "errored") == 0) {
         jv e = ev_get(res, "error"), inner = ev_get(e, "error");
-        failed(r, "http", error_text(jv_get_kind(inner) == JV_KIND_OBJECT ? inner : e,
-                                     "the request failed"));
+        failed(r, "http",
+               error_text(jv_get_kind(inner) == JV_KIND_OBJECT ? inner : e, "the request failed"));
         jv_free(inner);
         jv_free(e);
     } else if (strcmp(t, "canceled") == 0) {

@@ -55,14 +55,14 @@ jv ev_batch_line(ev_provider p, const char *custom_id, const char *body);
 
 /* What a batch object says of itself. */
 typedef struct ev_batch_status {
-    jv id;      /* string */
-    jv state;   /* the provider's word: validating, in_progress, completed... */
-    bool ended; /* no request will run any more */
+    jv id;       /* string */
+    jv state;    /* the provider's word: validating, in_progress, completed... */
+    bool ended;  /* no request will run any more */
     bool failed; /* openai: the batch was refused as a whole ('message' says why) */
     double total, done, failed_n; /* requests: in all, finished, failed so far */
-    jv output;  /* openai: the output file's id, or null; anthropic: null */
-    jv errors;  /* openai: the error file's id, or null; anthropic: null */
-    jv message; /* when 'failed': what the provider said, else null */
+    jv output;                    /* openai: the output file's id, or null; anthropic: null */
+    jv errors;                    /* openai: the error file's id, or null; anthropic: null */
+    jv message;                   /* when 'failed': what the provider said, else null */
 } ev_batch_status;
 
 /* ev_batch_status_read reads the batch object 'b' (borrowed) of provider
@@ -80,7 +80,7 @@ void ev_batch_status_free(ev_batch_status *s);
  * or 0 when none), or "timeout" for a request the batch never ran before it
  * expired. Returns false, with '*custom_id' invalid and a message in
  * r->message, for a line that is not a result. */
-bool ev_batch_result_read(ev_provider p, const char *line, size_t len, jv *custom_id,
-                          long *status, ev_reply *r);
+bool ev_batch_result_read(ev_provider p, const char *line, size_t len, jv *custom_id, long *status,
+                          ev_reply *r);
 
 #endif

@@ -256,7 +256,8 @@ write_atomic(const char *path, const char *tmp, const char *text, bool durable, 
             unlink(t);
     }
     if (!ok)
-        *err = jv_invalid_with_msg(jv_string_fmt("cannot write '%s': %s", path, strerror(e ? e : EIO)));
+        *err = jv_invalid_with_msg(
+            jv_string_fmt("cannot write '%s': %s", path, strerror(e ? e : EIO)));
     free(t);
     return ok;
 }
@@ -276,8 +277,8 @@ ev_cache_put(ev_cache *c, const char *key, jv entry, jv *err)
     jv text = jv_string_append_str(jv_dump_string(entry, 0), "\n");
     jv path = entry_path(c, key);
     jv tmp = jv_string_fmt("%s/%.2s/.%s.XXXXXX", c->dir, key, key);
-    bool ok = write_atomic(jv_string_value(path), jv_string_value(tmp), jv_string_value(text), false,
-                           err);
+    bool ok = write_atomic(jv_string_value(path), jv_string_value(tmp), jv_string_value(text),
+                           false, err);
     jv_free(tmp);
     jv_free(path);
     jv_free(text);
@@ -316,8 +317,8 @@ ev_cache_state_put(ev_cache *c, const char *name, jv state, jv *err)
     }
     jv d = jv_string_fmt("%s/batches", c->dir);
     if (mkdir(jv_string_value(d), 0700) != 0 && errno != EEXIST) {
-        *err = jv_invalid_with_msg(jv_string_fmt("cannot make directory '%s': %s",
-                                                 jv_string_value(d), strerror(errno)));
+        *err = jv_invalid_with_msg(
+            jv_string_fmt("cannot make directory '%s': %s", jv_string_value(d), strerror(errno)));
         jv_free(d);
         jv_free(state);
         return false;
@@ -325,8 +326,8 @@ ev_cache_state_put(ev_cache *c, const char *name, jv state, jv *err)
     jv text = jv_string_append_str(jv_dump_string(state, 0), "\n");
     jv path = state_path(c, name);
     jv tmp = jv_string_fmt("%s/.%s.XXXXXX", jv_string_value(d), name);
-    bool ok = write_atomic(jv_string_value(path), jv_string_value(tmp), jv_string_value(text), true,
-                           err);
+    bool ok =
+        write_atomic(jv_string_value(path), jv_string_value(tmp), jv_string_value(text), true, err);
     jv_free(tmp);
     jv_free(path);
     jv_free(text);

@@ -396,8 +396,9 @@ ev_ftapi_upload(ev_ftapi *a, const char *purpose, const char *filename, const ch
     curl_easy_setopt(a->curl, CURLOPT_URL, jv_string_value(u));
     curl_easy_setopt(a->curl, CURLOPT_HTTPHEADER, h);
     curl_easy_setopt(a->curl, CURLOPT_MIMEPOST, form);
-    jv out = perform(a, strcmp(purpose, "batch") == 0 ? "cannot upload the batch's requests"
-                                                      : "cannot upload the training file",
+    jv out = perform(a,
+                     strcmp(purpose, "batch") == 0 ? "cannot upload the batch's requests"
+                                                   : "cannot upload the training file",
                      NULL, res);
     curl_mime_free(form);
     free_headers(h);
@@ -408,7 +409,8 @@ ev_ftapi_upload(ev_ftapi *a, const char *purpose, const char *filename, const ch
 jv
 ev_ftapi_create(ev_ftapi *a, jv req, ev_ftapi_result *res)
 {
-    return request(a, "POST", jv_string("/fine_tuning/jobs"), req, "cannot create the job", NULL, res);
+    return request(a, "POST", jv_string("/fine_tuning/jobs"), req, "cannot create the job", NULL,
+                   res);
 }
 
 jv
@@ -461,8 +463,7 @@ ev_ftapi_post_text(ev_ftapi *a, const char *path, const char *text, size_t len, 
 }
 
 jv
-ev_ftapi_download(ev_ftapi *a, const char *path, FILE *to, const char *what,
-                  ev_ftapi_result *res)
+ev_ftapi_download(ev_ftapi *a, const char *path, FILE *to, const char *what, ev_ftapi_result *res)
 {
     return request(a, "GET", jv_string(path), jv_invalid(), what, to, res);
 }

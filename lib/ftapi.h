@@ -101,8 +101,8 @@ jv ev_ftapi_post(ev_ftapi *a, const char *path, jv body, const char *what, ev_ft
 
 /* ev_ftapi_post_text is ev_ftapi_post with a body that is already JSON
  * text: the 'len' bytes at 'text' (borrowed), which may be large. */
-jv ev_ftapi_post_text(ev_ftapi *a, const char *path, const char *text, size_t len,
-                      const char *what, ev_ftapi_result *res);
+jv ev_ftapi_post_text(ev_ftapi *a, const char *path, const char *text, size_t len, const char *what,
+                      ev_ftapi_result *res);
 
 /* ev_ftapi_download writes the body of GET {base}'path' to 'to', however
  * large, when the status is 2xx, and returns true; else an invalid with a
