@@ -44,6 +44,7 @@
 #include "jsonl.h"
 #include "learner.h"
 #include "mock.h"
+#include "mockchat.h"
 #include "mockwire.h"
 #include "record.h"
 #include "tune.h"
@@ -183,15 +184,13 @@ typedef struct reply {
 /* A model request, as far as it got. */
 typedef struct call {
     enum ev_wire pv;
-    ev_wire_request req; /* valid once the body is */
+    ev_chat chat; /* valid once the body is */
     uint64_t body_hash;
     unsigned long attempt; /* 0 until the request reaches the model */
     long remaining;        /* requests left in the rpm window */
     long reset_ms;         /* until the oldest request leaves the window */
     const char *answer;    /* source of the answer, for the log */
     const char *case_id;
-    enum ev_ft_kind kind; /* what the model is to the fine-tuning store */
-    ev_mock_as as;        /* how the learner's models answer */
 } call;
 
 static void *
@@ -278,16 +277,29 @@ set_json(reply *r, unsigned status, jv v)
     jv_free(s);
 }
 
-/* request_id gives the reply the provider's request id header, and returns
- * the id in 'buf'. */
+/* new_request_id writes a new request id into 'buf'. */
 static const char *
-request_id(server *s, reply *r, enum ev_wire pv, char buf[24])
+new_request_id(server *s, char buf[24])
 {
     pthread_mutex_lock(&s->mu);
     uint64_t id = ev_mix64(++s->serial ^ s->c.seed);
     pthread_mutex_unlock(&s->mu);
     snprintf(buf, 24, "req_%016" PRIx64, id);
-    add_header(r, pv == EV_WIRE_OPENAI ? "x-request-id" : "request-id", "%s", buf);
+    return buf;
+}
+
+static void
+add_request_id(reply *r, enum ev_wire pv, const char *id)
+{
+    add_header(r, pv == EV_WIRE_OPENAI ? "x-request-id" : "request-id", "%s", id);
+}
+
+/* request_id gives the reply the provider's request id header, and returns
+ * the id in 'buf'. */
+static const char *
+request_id(server *s, reply *r, enum ev_wire pv, char buf[24])
+{
+    add_request_id(r, pv, new_request_id(s, buf));
     return buf;
 }
 
@@ -541,18 +553,38 @@ refuse_key(server *s, reply *r, enum ev_wire pv, int e, const char *given)
     r->outcome = O_UNAUTHORIZED;
 }
 
-/* parse_call reads the body of a model request into 'c'. It returns NULL,
- * or the message of a 400 in the provider's words. */
-static const char *
-parse_call(struct MHD_Connection *conn, const request *rq, call *c)
+/* no_version says whether an Anthropic request lacks the anthropic-version
+ * header, which Anthropic requires. */
+static bool
+no_version(struct MHD_Connection *conn, enum ev_wire pv)
 {
-    if (c->pv == EV_WIRE_ANTHROPIC &&
-        MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "anthropic-version") == NULL)
-        return "anthropic-version: header is required";
-    const char *bad = ev_wire_parse(c->pv, rq->body ? rq->body : "", rq->len, &c->req);
-    if (bad == NULL)
-        c->body_hash = ev_hash64(rq->body, rq->len, 0);
-    return bad;
+    return pv == EV_WIRE_ANTHROPIC &&
+           MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "anthropic-version") == NULL;
+}
+
+/* read_call reads the body of a model request into 'c' and resolves its
+ * model. It returns true, or sets the error (a 400 or a 404) and false. */
+static bool
+read_call(server *s, struct MHD_Connection *conn, const request *rq, reply *r, call *c)
+{
+    char rid[24];
+    jv err;
+    if (no_version(conn, c->pv)) {
+        set_error(s, r, c->pv, EV_WIRE_BAD_REQUEST, "anthropic-version: header is required");
+        r->outcome = O_BAD_REQUEST;
+        return false;
+    }
+    new_request_id(s, rid);
+    unsigned st = ev_chat_read(s->c.ft, c->pv, rq->body ? rq->body : "", rq->len, wall_ms(), rid,
+                               &c->chat, &err);
+    if (st != 0) {
+        add_request_id(r, c->pv, rid);
+        set_json(r, st, err);
+        r->outcome = st == 404 ? O_NOT_FOUND : O_BAD_REQUEST;
+        return false;
+    }
+    c->body_hash = ev_hash64(rq->body, rq->len, 0);
+    return true;
 }
 
 /* pick_fault decides the fault of attempt 'attempt' of the body whose hash
@@ -604,21 +636,19 @@ static void
 set_answer(server *s, reply *r, call *c, bool usage)
 {
     const config *cf = &s->c;
-    ev_mock_reply a =
-        ev_mock_answer_as(cf->mock, jv_string_value(c->req.model), jv_string_value(c->req.full),
-                          jv_string_value(c->req.last), c->kind == EV_FT_PLAIN ? NULL : &c->as);
-    c->answer = source_names[a.source];
-    c->case_id = a.case_id;
-    pthread_mutex_lock(&s->mu);
-    s->by_source[a.source]++;
-    pthread_mutex_unlock(&s->mu);
     char id[40], rid[24];
     uint64_t idh = ev_mix64(c->body_hash ^ c->attempt);
     snprintf(id, sizeof(id), c->pv == EV_WIRE_OPENAI ? "chatcmpl-%016" PRIx64 : "msg_%016" PRIx64,
              idh);
+    ev_chat_source src;
+    jv body = ev_chat_answer(cf->mock, &c->chat, id, usage, &src);
+    c->answer = source_names[src.source];
+    c->case_id = src.case_id;
+    pthread_mutex_lock(&s->mu);
+    s->by_source[src.source]++;
+    pthread_mutex_unlock(&s->mu);
     request_id(s, r, c->pv, rid);
-    set_json(r, 200, ev_wire_answer(c->pv, &c->req, id, a.text, usage));
-    free(a.text);
+    set_json(r, 200, body);
     if (cf->rpm > 0) {
         char when[64];
         if (c->pv == EV_WIRE_OPENAI) {
@@ -693,25 +723,6 @@ serve_fault(server *s, reply *r, call *c, enum fault f)
     }
 }
 
-/* set_model_not_found answers a request for a model of ev-mock's naming
- * that no job here has made (or not yet), as OpenAI answers for a model it
- * does not know. */
-static void
-set_model_not_found(server *s, reply *r, call *c)
-{
-    char id[24];
-    jv msg = jv_string_fmt("The model '%s' does not exist or you do not have access to it.",
-                           jv_string_value(c->req.model));
-    if (c->pv == EV_WIRE_OPENAI) {
-        request_id(s, r, c->pv, id);
-        set_json(r, 404, ev_ft_openai_error(jv_string_value(msg), "model", "model_not_found"));
-    } else {
-        set_error(s, r, c->pv, EV_WIRE_NOT_FOUND, jv_string_value(msg));
-    }
-    jv_free(msg);
-    r->outcome = O_NOT_FOUND;
-}
-
 /* serve_model answers a model endpoint: the key, the body, the rpm limit,
  * then a fault or the answer. */
 static void
@@ -730,19 +741,10 @@ serve_model(server *s, struct MHD_Connection *conn, const request *rq, reply *r,
         refuse_key(s, r, c->pv, e, given);
         return;
     }
-    const char *bad = parse_call(conn, rq, c);
-    if (bad != NULL) {
-        set_error(s, r, c->pv, EV_WIRE_BAD_REQUEST, bad);
-        r->outcome = O_BAD_REQUEST;
+    if (!read_call(s, conn, rq, r, c))
         return;
-    }
-    c->kind = ev_ft_resolve(cf->ft, jv_string_value(c->req.model), wall_ms(), &c->as);
-    if (c->kind == EV_FT_UNKNOWN) {
-        set_model_not_found(s, r, c);
-        return;
-    }
     pthread_mutex_lock(&s->mu);
-    count_model(s, jv_string_value(c->req.model));
+    count_model(s, jv_string_value(c->chat.req.model));
     if (cf->rpm > 0)
         wait = rpm_admit(s, now_ms(), c);
     if (wait == 0) {
@@ -967,12 +969,12 @@ log_request(const request *rq, const char *method, const char *url, const reply 
                  c->case_id ? " case '" : "", c->case_id ? c->case_id : "", c->case_id ? "'" : "");
     else if (c->attempt > 0)
         snprintf(what, sizeof(what), " attempt %lu", c->attempt);
-    bool named = jv_is_valid(c->req.model);
+    bool named = jv_is_valid(c->chat.req.model);
     /* One line per request, whole, even when requests end at once. */
     flockfile(stderr);
     ev_warn("%s %s %u %s%s%s%s%s %ldms", method, url, r->status, outcome_name(r->outcome),
-            named ? " model '" : "", named ? jv_string_value(c->req.model) : "", named ? "'" : "",
-            what, (long)(now_ms() - rq->start));
+            named ? " model '" : "", named ? jv_string_value(c->chat.req.model) : "",
+            named ? "'" : "", what, (long)(now_ms() - rq->start));
     funlockfile(stderr);
 }
 
@@ -1025,7 +1027,7 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *
     }
     enum path p = path_of(url);
     call c = {.pv = p == P_V1_MESSAGES || p == P_MESSAGES ? EV_WIRE_ANTHROPIC : EV_WIRE_OPENAI,
-              .req = {jv_invalid(), jv_invalid(), jv_invalid(), -1}};
+              .chat = {.req = {jv_invalid(), jv_invalid(), jv_invalid(), -1}}};
     if (p == P_FILES || p == P_JOBS) {
         serve_finetune(s, conn, url, method, rq, &r);
     } else if (p != P_OTHER && post) {
@@ -1045,7 +1047,7 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *
     pthread_mutex_unlock(&s->mu);
     if (s->c.verbose)
         log_request(rq, method, url, &r, &c);
-    ev_wire_request_free(&c.req);
+    ev_chat_free(&c.chat);
     return send_reply(conn, &r);
 }
 
