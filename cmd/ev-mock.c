@@ -36,6 +36,7 @@
 
 #include <microhttpd.h>
 
+#include "batchsim.h"
 #include "cli.h"
 #include "diag.h"
 #include "ev.h"
@@ -44,12 +45,16 @@
 #include "jsonl.h"
 #include "learner.h"
 #include "mock.h"
+#include "mockchat.h"
 #include "mockwire.h"
 #include "record.h"
 #include "tune.h"
 
-/* Anthropic's documented request limit for standard endpoints. */
+/* Anthropic's documented request limit for standard endpoints; OpenAI's for
+ * one file; Anthropic's for a message batch. */
 #define MAX_BODY (32L * 1024 * 1024)
+#define MAX_FILE_BODY (512L * 1024 * 1024)
+#define MAX_BATCH_BODY (256L * 1024 * 1024)
 
 /* Faults, in the order they are tried on a request. The order follows a real
  * stack from the outside in: the key, the account's quota and rate limit,
@@ -93,16 +98,22 @@ enum outcome {
 /* The fine-tuning paths count under the endpoint they belong to, with or
  * without /v1 and whatever follows: /v1/fine_tuning/jobs/ID/events counts
  * as /v1/fine_tuning/jobs. */
-enum path { P_V1_CHAT, P_CHAT, P_V1_MESSAGES, P_MESSAGES, P_FILES, P_JOBS, P_OTHER, NPATHS };
+enum path {
+    P_V1_CHAT,
+    P_CHAT,
+    P_V1_MESSAGES,
+    P_MESSAGES,
+    P_FILES,
+    P_JOBS,
+    P_BATCHES,
+    P_MESSAGE_BATCHES,
+    P_OTHER,
+    NPATHS
+};
 
 static const char *const path_names[NPATHS] = {
-    "/v1/chat/completions",
-    "/chat/completions",
-    "/v1/messages",
-    "/messages",
-    "/v1/files",
-    "/v1/fine_tuning/jobs",
-    "other",
+    "/v1/chat/completions", "/chat/completions", "/v1/messages",         "/messages", "/v1/files",
+    "/v1/fine_tuning/jobs", "/v1/batches",       "/v1/messages/batches", "other",
 };
 
 static const char *const source_names[] = {"replay", "right", "wrong", "unknown"};
@@ -124,6 +135,7 @@ typedef struct config {
     char *key;               /* NULL: no key is required */
     bool verbose;
     ev_ft *ft; /* the files and fine-tuning jobs; thread-safe on its own */
+    ev_bs *bs; /* the batches; thread-safe on its own */
 } config;
 
 typedef struct model_count {
@@ -153,12 +165,13 @@ typedef struct server {
     int64_t *window; /* times (ms) of the requests admitted in the rpm window */
     size_t whead, wcount;
     uint64_t serial;
+    unsigned long files_uploaded;
 } server;
 
 /* One HTTP request: its body, gathered across calls of the handler. */
 typedef struct request {
     char *body; /* NUL-terminated, for jv_parse_sized */
-    size_t len, cap;
+    size_t len, cap, limit;
     bool too_big;
     int64_t start;
 } request;
@@ -183,15 +196,13 @@ typedef struct reply {
 /* A model request, as far as it got. */
 typedef struct call {
     enum ev_wire pv;
-    ev_wire_request req; /* valid once the body is */
+    ev_chat chat; /* valid once the body is */
     uint64_t body_hash;
     unsigned long attempt; /* 0 until the request reaches the model */
     long remaining;        /* requests left in the rpm window */
     long reset_ms;         /* until the oldest request leaves the window */
     const char *answer;    /* source of the answer, for the log */
     const char *case_id;
-    enum ev_ft_kind kind; /* what the model is to the fine-tuning store */
-    ev_mock_as as;        /* how the learner's models answer */
 } call;
 
 static void *
@@ -278,16 +289,29 @@ set_json(reply *r, unsigned status, jv v)
     jv_free(s);
 }
 
-/* request_id gives the reply the provider's request id header, and returns
- * the id in 'buf'. */
+/* new_request_id writes a new request id into 'buf'. */
 static const char *
-request_id(server *s, reply *r, enum ev_wire pv, char buf[24])
+new_request_id(server *s, char buf[24])
 {
     pthread_mutex_lock(&s->mu);
     uint64_t id = ev_mix64(++s->serial ^ s->c.seed);
     pthread_mutex_unlock(&s->mu);
     snprintf(buf, 24, "req_%016" PRIx64, id);
-    add_header(r, pv == EV_WIRE_OPENAI ? "x-request-id" : "request-id", "%s", buf);
+    return buf;
+}
+
+static void
+add_request_id(reply *r, enum ev_wire pv, const char *id)
+{
+    add_header(r, pv == EV_WIRE_OPENAI ? "x-request-id" : "request-id", "%s", id);
+}
+
+/* request_id gives the reply the provider's request id header, and returns
+ * the id in 'buf'. */
+static const char *
+request_id(server *s, reply *r, enum ev_wire pv, char buf[24])
+{
+    add_request_id(r, pv, new_request_id(s, buf));
     return buf;
 }
 
@@ -428,7 +452,10 @@ reset_stats(server *s)
     s->max_attempts = 0;
     s->whead = s->wcount = 0;
     s->max_in_flight = s->in_flight;
+    s->files_uploaded = 0;
     pthread_mutex_unlock(&s->mu);
+    if (s->c.bs != NULL)
+        ev_bs_reset_stats(s->c.bs);
 }
 
 static const char *
@@ -467,8 +494,13 @@ stats_json(server *s)
     o = jv_object_set(o, jv_string("max_attempts"), jv_number((double)s->max_attempts));
     o = jv_object_set(o, jv_string("in_flight"), jv_number((double)s->in_flight));
     o = jv_object_set(o, jv_string("max_in_flight"), jv_number((double)s->max_in_flight));
+    double uploaded = (double)s->files_uploaded;
     pthread_mutex_unlock(&s->mu);
-    return jv_object_set(o, jv_string("fine_tuning"), ev_ft_stats(s->c.ft, wall_ms()));
+    o = jv_object_set(o, jv_string("fine_tuning"), ev_ft_stats(s->c.ft, wall_ms()));
+    jv b = ev_bs_stats(s->c.bs, wall_ms());
+    jv oa = jv_object_get(jv_copy(b), jv_string("openai"));
+    oa = jv_object_set(oa, jv_string("files_uploaded"), jv_number(uploaded));
+    return jv_object_set(o, jv_string("batches"), jv_object_set(b, jv_string("openai"), oa));
 }
 
 /* Requests. */
@@ -493,6 +525,10 @@ path_of(const char *url)
         return P_FILES;
     if (under(url, "/fine_tuning/jobs"))
         return P_JOBS;
+    if (under(url, "/batches"))
+        return P_BATCHES;
+    if (under(url, "/messages/batches"))
+        return P_MESSAGE_BATCHES;
     return P_OTHER;
 }
 
@@ -541,18 +577,38 @@ refuse_key(server *s, reply *r, enum ev_wire pv, int e, const char *given)
     r->outcome = O_UNAUTHORIZED;
 }
 
-/* parse_call reads the body of a model request into 'c'. It returns NULL,
- * or the message of a 400 in the provider's words. */
-static const char *
-parse_call(struct MHD_Connection *conn, const request *rq, call *c)
+/* no_version says whether an Anthropic request lacks the anthropic-version
+ * header, which Anthropic requires. */
+static bool
+no_version(struct MHD_Connection *conn, enum ev_wire pv)
 {
-    if (c->pv == EV_WIRE_ANTHROPIC &&
-        MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "anthropic-version") == NULL)
-        return "anthropic-version: header is required";
-    const char *bad = ev_wire_parse(c->pv, rq->body ? rq->body : "", rq->len, &c->req);
-    if (bad == NULL)
-        c->body_hash = ev_hash64(rq->body, rq->len, 0);
-    return bad;
+    return pv == EV_WIRE_ANTHROPIC &&
+           MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "anthropic-version") == NULL;
+}
+
+/* read_call reads the body of a model request into 'c' and resolves its
+ * model. It returns true, or sets the error (a 400 or a 404) and false. */
+static bool
+read_call(server *s, struct MHD_Connection *conn, const request *rq, reply *r, call *c)
+{
+    char rid[24];
+    jv err;
+    if (no_version(conn, c->pv)) {
+        set_error(s, r, c->pv, EV_WIRE_BAD_REQUEST, "anthropic-version: header is required");
+        r->outcome = O_BAD_REQUEST;
+        return false;
+    }
+    new_request_id(s, rid);
+    unsigned st = ev_chat_read(s->c.ft, c->pv, rq->body ? rq->body : "", rq->len, wall_ms(), rid,
+                               &c->chat, &err);
+    if (st != 0) {
+        add_request_id(r, c->pv, rid);
+        set_json(r, st, err);
+        r->outcome = st == 404 ? O_NOT_FOUND : O_BAD_REQUEST;
+        return false;
+    }
+    c->body_hash = ev_hash64(rq->body, rq->len, 0);
+    return true;
 }
 
 /* pick_fault decides the fault of attempt 'attempt' of the body whose hash
@@ -604,21 +660,19 @@ static void
 set_answer(server *s, reply *r, call *c, bool usage)
 {
     const config *cf = &s->c;
-    ev_mock_reply a =
-        ev_mock_answer_as(cf->mock, jv_string_value(c->req.model), jv_string_value(c->req.full),
-                          jv_string_value(c->req.last), c->kind == EV_FT_PLAIN ? NULL : &c->as);
-    c->answer = source_names[a.source];
-    c->case_id = a.case_id;
-    pthread_mutex_lock(&s->mu);
-    s->by_source[a.source]++;
-    pthread_mutex_unlock(&s->mu);
     char id[40], rid[24];
     uint64_t idh = ev_mix64(c->body_hash ^ c->attempt);
     snprintf(id, sizeof(id), c->pv == EV_WIRE_OPENAI ? "chatcmpl-%016" PRIx64 : "msg_%016" PRIx64,
              idh);
+    ev_chat_source src;
+    jv body = ev_chat_answer(cf->mock, &c->chat, id, usage, &src);
+    c->answer = source_names[src.source];
+    c->case_id = src.case_id;
+    pthread_mutex_lock(&s->mu);
+    s->by_source[src.source]++;
+    pthread_mutex_unlock(&s->mu);
     request_id(s, r, c->pv, rid);
-    set_json(r, 200, ev_wire_answer(c->pv, &c->req, id, a.text, usage));
-    free(a.text);
+    set_json(r, 200, body);
     if (cf->rpm > 0) {
         char when[64];
         if (c->pv == EV_WIRE_OPENAI) {
@@ -693,25 +747,6 @@ serve_fault(server *s, reply *r, call *c, enum fault f)
     }
 }
 
-/* set_model_not_found answers a request for a model of ev-mock's naming
- * that no job here has made (or not yet), as OpenAI answers for a model it
- * does not know. */
-static void
-set_model_not_found(server *s, reply *r, call *c)
-{
-    char id[24];
-    jv msg = jv_string_fmt("The model '%s' does not exist or you do not have access to it.",
-                           jv_string_value(c->req.model));
-    if (c->pv == EV_WIRE_OPENAI) {
-        request_id(s, r, c->pv, id);
-        set_json(r, 404, ev_ft_openai_error(jv_string_value(msg), "model", "model_not_found"));
-    } else {
-        set_error(s, r, c->pv, EV_WIRE_NOT_FOUND, jv_string_value(msg));
-    }
-    jv_free(msg);
-    r->outcome = O_NOT_FOUND;
-}
-
 /* serve_model answers a model endpoint: the key, the body, the rpm limit,
  * then a fault or the answer. */
 static void
@@ -730,19 +765,10 @@ serve_model(server *s, struct MHD_Connection *conn, const request *rq, reply *r,
         refuse_key(s, r, c->pv, e, given);
         return;
     }
-    const char *bad = parse_call(conn, rq, c);
-    if (bad != NULL) {
-        set_error(s, r, c->pv, EV_WIRE_BAD_REQUEST, bad);
-        r->outcome = O_BAD_REQUEST;
+    if (!read_call(s, conn, rq, r, c))
         return;
-    }
-    c->kind = ev_ft_resolve(cf->ft, jv_string_value(c->req.model), wall_ms(), &c->as);
-    if (c->kind == EV_FT_UNKNOWN) {
-        set_model_not_found(s, r, c);
-        return;
-    }
     pthread_mutex_lock(&s->mu);
-    count_model(s, jv_string_value(c->req.model));
+    count_model(s, jv_string_value(c->chat.req.model));
     if (cf->rpm > 0)
         wait = rpm_admit(s, now_ms(), c);
     if (wait == 0) {
@@ -820,6 +846,11 @@ upload(server *s, struct MHD_Connection *conn, const request *rq)
     } else {
         fr = ev_ft_upload(s->c.ft, fm.filename, fm.purpose, fm.data, fm.len, wall_ms());
     }
+    if (fr.status == 200) {
+        pthread_mutex_lock(&s->mu);
+        s->files_uploaded++;
+        pthread_mutex_unlock(&s->mu);
+    }
     if (pp != NULL)
         MHD_destroy_post_processor(pp);
     free(fm.purpose);
@@ -877,12 +908,100 @@ route_finetune(server *s, struct MHD_Connection *conn, const char *url, bool pos
     return (ev_ft_reply){404, ev_wire_error(EV_WIRE_OPENAI, EV_WIRE_NOT_FOUND, NULL, "")};
 }
 
-/* serve_finetune answers the files and fine-tuning endpoints: the key, the
- * body's size, then the store. The model faults, --rpm and --latency do not
- * apply here. */
+/* id_after returns the id that follows 'base' and a '/' in the path 'p', up
+ * to the next '/', and sets '*rest' to what follows it ("" or "/cancel",
+ * say); NULL when 'p' has no such id. The caller frees it. */
+static char *
+id_after(const char *p, const char *base, const char **rest)
+{
+    size_t n = strlen(base);
+    if (strncmp(p, base, n) != 0 || p[n] != '/' || p[n + 1] == '\0' || p[n + 1] == '/')
+        return NULL;
+    const char *id = p + n + 1, *slash = strchr(id, '/');
+    *rest = slash != NULL ? slash : "";
+    char *out = strndup(id, slash != NULL ? (size_t)(slash - id) : strlen(id));
+    if (out == NULL)
+        ev_die(EV_EXIT_TROUBLE, "out of memory");
+    return out;
+}
+
+/* query_limit reads the query's 'limit' into '*n', which keeps its default
+ * when there is none; false when it is not an integer from 1 to 'max'. */
+static bool
+query_limit(struct MHD_Connection *conn, long max, long *n)
+{
+    const char *v = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "limit");
+    return v == NULL || ev_parse_long(v, 1, max, n);
+}
+
+static const char *
+query(struct MHD_Connection *conn, const char *name)
+{
+    return MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, name);
+}
+
+/* route_batches answers a request under /v1/batches from the batch store,
+ * or with 404 for a path or method it does not serve. */
+static ev_ft_reply
+route_batches(server *s, struct MHD_Connection *conn, const char *url, bool post, const request *rq)
+{
+    const char *p = strncmp(url, "/v1/", 4) == 0 ? url + 3 : url, *rest;
+    ev_bs *bs = s->c.bs;
+    long n = 20;
+    if (strcmp(p, "/batches") == 0 && post)
+        return ev_bs_create(bs, rq->body ? rq->body : "", rq->len, wall_ms());
+    if (strcmp(p, "/batches") == 0 && !query_limit(conn, 100, &n))
+        return (ev_ft_reply){
+            400, ev_ft_openai_error("'limit' must be an integer from 1 to 100.", "limit", NULL)};
+    if (strcmp(p, "/batches") == 0)
+        return ev_bs_list(bs, n, query(conn, "after"), wall_ms());
+    char *id = id_after(p, "/batches", &rest);
+    ev_ft_reply fr = {0, jv_invalid()};
+    if (id != NULL && *rest == '\0' && !post)
+        fr = ev_bs_get(bs, id, wall_ms());
+    else if (id != NULL && strcmp(rest, "/cancel") == 0 && post)
+        fr = ev_bs_cancel(bs, id, wall_ms());
+    free(id);
+    if (fr.status != 0)
+        return fr;
+    return (ev_ft_reply){404, ev_wire_error(EV_WIRE_OPENAI, EV_WIRE_NOT_FOUND, NULL, "")};
+}
+
+/* serve_content answers GET /v1/files/{id}/content with the file's bytes,
+ * when 'url' is that path; returns false when it is not. */
+static bool
+serve_content(server *s, const char *url, reply *r)
+{
+    const char *p = strncmp(url, "/v1/", 4) == 0 ? url + 3 : url, *rest;
+    char *id = id_after(p, "/files", &rest), *data;
+    size_t len;
+    if (id == NULL || strcmp(rest, "/content") != 0) {
+        free(id);
+        return false;
+    }
+    if (ev_ft_content(s->c.ft, id, NULL, &data, &len)) {
+        set_body(r, 200, "application/octet-stream", data, len);
+        free(data);
+        r->outcome = O_OK;
+    } else {
+        jv msg = jv_string_fmt("No such File object: %s", id);
+        set_json(r, 404, ev_ft_openai_error(jv_string_value(msg), "id", "not_found"));
+        jv_free(msg);
+        r->outcome = O_NOT_FOUND;
+    }
+    free(id);
+    return true;
+}
+
+typedef ev_ft_reply (*router)(server *s, struct MHD_Connection *conn, const char *url, bool post,
+                              const request *rq);
+
+/* serve_store answers the files, fine-tuning and batch endpoints of OpenAI
+ * by 'route': the key, the body's size, then the store. The model faults,
+ * --rpm and --latency do not apply here. */
 static void
-serve_finetune(server *s, struct MHD_Connection *conn, const char *url, const char *method,
-               const request *rq, reply *r)
+serve_store(server *s, struct MHD_Connection *conn, const char *url, const char *method,
+            const request *rq, reply *r, router route)
 {
     char id[24];
     int e;
@@ -892,17 +1011,93 @@ serve_finetune(server *s, struct MHD_Connection *conn, const char *url, const ch
         return;
     }
     if (rq->too_big) {
-        set_error(s, r, EV_WIRE_OPENAI, EV_WIRE_TOO_LARGE, NULL);
+        set_error(s, r, EV_WIRE_OPENAI, EV_WIRE_TOO_LARGE,
+                  rq->limit == (size_t)MAX_FILE_BODY ? "The file is larger than 512 MB." : NULL);
         r->outcome = O_BAD_REQUEST;
         return;
     }
     bool post = strcmp(method, "POST") == 0;
+    request_id(s, r, EV_WIRE_OPENAI, id);
+    if (!post && strcmp(method, "GET") == 0 && serve_content(s, url, r))
+        return;
     ev_ft_reply fr =
         post || strcmp(method, "GET") == 0
-            ? route_finetune(s, conn, url, post, rq)
+            ? route(s, conn, url, post, rq)
             : (ev_ft_reply){404, ev_wire_error(EV_WIRE_OPENAI, EV_WIRE_NOT_FOUND, NULL, "")};
-    request_id(s, r, EV_WIRE_OPENAI, id);
     set_json(r, fr.status, fr.body);
+    r->outcome = fr.status == 200 ? O_OK : fr.status == 404 ? O_NOT_FOUND : O_BAD_REQUEST;
+}
+
+/* route_message_batches answers a request under /v1/messages/batches; a
+ * 200 of results sets the body of 'r' and gives a null body. */
+static ev_ft_reply
+route_message_batches(server *s, struct MHD_Connection *conn, const char *url, bool post,
+                      const request *rq, const char *rid, reply *r)
+{
+    const char *p = strncmp(url, "/v1/", 4) == 0 ? url + 3 : url, *rest;
+    ev_bs *bs = s->c.bs;
+    long n = 20;
+    if (strcmp(p, "/messages/batches") == 0 && post)
+        return ev_bs_msg_create(bs, rq->body ? rq->body : "", rq->len, wall_ms(), rid);
+    if (strcmp(p, "/messages/batches") == 0 && !query_limit(conn, 1000, &n))
+        return (ev_ft_reply){400, ev_wire_error(EV_WIRE_ANTHROPIC, EV_WIRE_BAD_REQUEST,
+                                                "limit: must be an integer from 1 to 1000", rid)};
+    if (strcmp(p, "/messages/batches") == 0)
+        return ev_bs_msg_list(bs, n, query(conn, "after_id"), query(conn, "before_id"), wall_ms(),
+                              rid);
+    char *id = id_after(p, "/messages/batches", &rest), *text;
+    size_t len;
+    ev_ft_reply fr = {0, jv_invalid()};
+    if (id != NULL && *rest == '\0' && !post) {
+        fr = ev_bs_msg_get(bs, id, wall_ms(), rid);
+    } else if (id != NULL && strcmp(rest, "/cancel") == 0 && post) {
+        fr = ev_bs_msg_cancel(bs, id, wall_ms(), rid);
+    } else if (id != NULL && strcmp(rest, "/results") == 0 && !post) {
+        fr = ev_bs_msg_results(bs, id, wall_ms(), rid, &text, &len);
+        if (fr.status == 200) {
+            set_body(r, 200, "application/x-jsonl", text, len);
+            free(text);
+        }
+    }
+    free(id);
+    if (fr.status != 0)
+        return fr;
+    return (ev_ft_reply){404, ev_wire_error(EV_WIRE_ANTHROPIC, EV_WIRE_NOT_FOUND, NULL, rid)};
+}
+
+/* serve_message_batches answers Anthropic's message batches endpoints: the
+ * key, the anthropic-version header, the body's size, then the store. */
+static void
+serve_message_batches(server *s, struct MHD_Connection *conn, const char *url, const char *method,
+                      const request *rq, reply *r)
+{
+    char rid[24];
+    int e;
+    const char *given;
+    if (s->c.key != NULL && (e = check_key(conn, EV_WIRE_ANTHROPIC, s->c.key, &given)) >= 0) {
+        refuse_key(s, r, EV_WIRE_ANTHROPIC, e, given);
+        return;
+    }
+    r->outcome = O_BAD_REQUEST;
+    if (no_version(conn, EV_WIRE_ANTHROPIC)) {
+        set_error(s, r, EV_WIRE_ANTHROPIC, EV_WIRE_BAD_REQUEST,
+                  "anthropic-version: header is required");
+        return;
+    }
+    if (rq->too_big) {
+        set_error(s, r, EV_WIRE_ANTHROPIC, EV_WIRE_TOO_LARGE, NULL);
+        return;
+    }
+    bool post = strcmp(method, "POST") == 0;
+    request_id(s, r, EV_WIRE_ANTHROPIC, rid);
+    ev_ft_reply fr =
+        post || strcmp(method, "GET") == 0
+            ? route_message_batches(s, conn, url, post, rq, rid, r)
+            : (ev_ft_reply){404, ev_wire_error(EV_WIRE_ANTHROPIC, EV_WIRE_NOT_FOUND, NULL, rid)};
+    if (fr.status != 200 || jv_get_kind(fr.body) != JV_KIND_NULL)
+        set_json(r, fr.status, fr.body);
+    else
+        jv_free(fr.body);
     r->outcome = fr.status == 200 ? O_OK : fr.status == 404 ? O_NOT_FOUND : O_BAD_REQUEST;
 }
 
@@ -967,19 +1162,19 @@ log_request(const request *rq, const char *method, const char *url, const reply 
                  c->case_id ? " case '" : "", c->case_id ? c->case_id : "", c->case_id ? "'" : "");
     else if (c->attempt > 0)
         snprintf(what, sizeof(what), " attempt %lu", c->attempt);
-    bool named = jv_is_valid(c->req.model);
+    bool named = jv_is_valid(c->chat.req.model);
     /* One line per request, whole, even when requests end at once. */
     flockfile(stderr);
     ev_warn("%s %s %u %s%s%s%s%s %ldms", method, url, r->status, outcome_name(r->outcome),
-            named ? " model '" : "", named ? jv_string_value(c->req.model) : "", named ? "'" : "",
-            what, (long)(now_ms() - rq->start));
+            named ? " model '" : "", named ? jv_string_value(c->chat.req.model) : "",
+            named ? "'" : "", what, (long)(now_ms() - rq->start));
     funlockfile(stderr);
 }
 
 static void
 append_body(request *rq, const char *data, size_t n)
 {
-    if (rq->too_big || rq->len + n > (size_t)MAX_BODY) {
+    if (rq->too_big || rq->len + n > rq->limit) {
         rq->too_big = true;
         return;
     }
@@ -1003,7 +1198,14 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *
     (void)version;
     if (rq == NULL) {
         rq = xrealloc(NULL, sizeof(*rq));
-        *rq = (request){NULL, 0, 0, false, now_ms()};
+        enum path p = path_of(url);
+        *rq = (request){
+            NULL,
+            0,
+            0,
+            p == P_FILES ? MAX_FILE_BODY : p == P_MESSAGE_BATCHES ? MAX_BATCH_BODY : MAX_BODY,
+            false,
+            now_ms()};
         *ctx = rq;
         return MHD_YES;
     }
@@ -1025,9 +1227,13 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *
     }
     enum path p = path_of(url);
     call c = {.pv = p == P_V1_MESSAGES || p == P_MESSAGES ? EV_WIRE_ANTHROPIC : EV_WIRE_OPENAI,
-              .req = {jv_invalid(), jv_invalid(), jv_invalid(), -1}};
+              .chat = {.req = {jv_invalid(), jv_invalid(), jv_invalid(), -1}}};
     if (p == P_FILES || p == P_JOBS) {
-        serve_finetune(s, conn, url, method, rq, &r);
+        serve_store(s, conn, url, method, rq, &r, route_finetune);
+    } else if (p == P_BATCHES) {
+        serve_store(s, conn, url, method, rq, &r, route_batches);
+    } else if (p == P_MESSAGE_BATCHES) {
+        serve_message_batches(s, conn, url, method, rq, &r);
     } else if (p != P_OTHER && post) {
         serve_model(s, conn, rq, &r, &c);
     } else {
@@ -1045,7 +1251,7 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *
     pthread_mutex_unlock(&s->mu);
     if (s->c.verbose)
         log_request(rq, method, url, &r, &c);
-    ev_wire_request_free(&c.req);
+    ev_chat_free(&c.chat);
     return send_reply(conn, &r);
 }
 
@@ -1167,7 +1373,9 @@ usage(FILE *f)
 }
 
 enum {
-    OPT_JOB_ADVANCE = 256,
+    OPT_BATCH_ADVANCE = 256,
+    OPT_BATCH_MS,
+    OPT_JOB_ADVANCE,
     OPT_JOB_MS,
     OPT_LATENCY_DIST,
     OPT_LEARNER,
@@ -1211,15 +1419,25 @@ parse_share(const char *opt, const char *s)
     return v;
 }
 
-/* parse_fault reads --fault KIND=RATE[:TIMES], or job-fail=RATE into
- * '*job_fail'. */
+/* A fault that takes a share of jobs or batch lines, KIND=RATE, and no
+ * TIMES. */
+typedef struct share_fault {
+    const char *name;
+    double *rate;
+} share_fault;
+
+/* parse_fault reads --fault KIND=RATE[:TIMES], or one of the 'nshares'
+ * KIND=RATE of 'shares'. */
 static void
-parse_fault(config *cf, const char *arg, double *job_fail)
+parse_fault(config *cf, const char *arg, const share_fault *shares, size_t nshares)
 {
     const char *eq = strchr(arg, '=');
-    if (eq != NULL && (size_t)(eq - arg) == 8 && strncmp(arg, "job-fail", 8) == 0) {
-        if (!ev_parse_double(eq + 1, 0, 1, job_fail))
-            ev_usage_error("bad fault '%s': want job-fail=RATE, RATE a number from 0 to 1", arg);
+    for (size_t i = 0; eq != NULL && i < nshares; i++) {
+        const char *name = shares[i].name;
+        if (strlen(name) != (size_t)(eq - arg) || strncmp(arg, name, (size_t)(eq - arg)) != 0)
+            continue;
+        if (!ev_parse_double(eq + 1, 0, 1, shares[i].rate))
+            ev_usage_error("bad fault '%s': want %s=RATE, RATE a number from 0 to 1", arg, name);
         return;
     }
     int k = 0;
@@ -1358,6 +1576,8 @@ main(int argc, char **argv)
 {
     static const struct option longopts[] = {
         {"accuracy", required_argument, NULL, 'a'},
+        {"batch-advance", required_argument, NULL, OPT_BATCH_ADVANCE},
+        {"batch-ms", required_argument, NULL, OPT_BATCH_MS},
         {"cases", required_argument, NULL, 'c'},
         {"fault", required_argument, NULL, 'f'},
         {"help", no_argument, NULL, 'h'},
@@ -1399,6 +1619,12 @@ main(int argc, char **argv)
     const char *key_env = NULL, *state = NULL, *tls_cert = NULL, *tls_key = NULL;
     ev_ft_config ftc = {
         .job_ms = 300, .params = ev_learner_defaults(), .max_tokens = EV_TUNE_MAX_TOKENS};
+    ev_bs_config bsc = {.batch_ms = 300};
+    const share_fault shares[] = {
+        {"batch-expire", &bsc.expire_rate},
+        {"batch-fail", &bsc.fail_rate},
+        {"job-fail", &ftc.fail_rate},
+    };
 
     cf->slow_ms = 30000;
     cf->retry_after_ms = 1000;
@@ -1412,7 +1638,7 @@ main(int argc, char **argv)
             cases[ncases++] = optarg;
             break;
         case 'f':
-            parse_fault(cf, optarg, &ftc.fail_rate);
+            parse_fault(cf, optarg, shares, sizeof(shares) / sizeof(shares[0]));
             break;
         case 'h':
             /* exit, not return: what main holds is still in reach, not leaked */
@@ -1420,6 +1646,14 @@ main(int argc, char **argv)
             exit(ev_close_stdout());
         case 'l':
             parse_latency(cf, optarg);
+            break;
+        case OPT_BATCH_ADVANCE:
+            if (strcmp(optarg, "time") != 0 && strcmp(optarg, "poll") != 0)
+                ev_usage_error("--batch-advance must be 'time' or 'poll', not '%s'", optarg);
+            bsc.by_poll = strcmp(optarg, "poll") == 0;
+            break;
+        case OPT_BATCH_MS:
+            bsc.batch_ms = parse_ms("--batch-ms", optarg);
             break;
         case OPT_JOB_ADVANCE:
             if (strcmp(optarg, "time") != 0 && strcmp(optarg, "poll") != 0)
@@ -1592,6 +1826,13 @@ main(int argc, char **argv)
     }
     /* Without TLS the two HTTPS options end the list early. */
     bool tls = jv_get_kind(cert) == JV_KIND_STRING;
+    char base[64];
+    snprintf(base, sizeof(base), "%s://127.0.0.1:%ld", tls ? "https" : "http", bound);
+    bsc.seed = cf->seed;
+    bsc.base = base;
+    bsc.mock = cf->mock;
+    bsc.ft = cf->ft;
+    cf->bs = ev_bs_new(&bsc);
     d = MHD_start_daemon(
         MHD_USE_THREAD_PER_CONNECTION | MHD_USE_POLL_INTERNAL_THREAD |
             (cf->verbose ? MHD_USE_ERROR_LOG : 0) | (tls ? MHD_USE_TLS : 0),
@@ -1630,6 +1871,7 @@ out:
     free(s->attempts);
     free(s->window);
     free(cf->key);
+    ev_bs_free(cf->bs);
     ev_ft_free(cf->ft);
     ev_mock_free(cf->mock);
     pthread_mutex_destroy(&s->mu);

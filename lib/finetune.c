@@ -461,24 +461,12 @@ hex_id(const char *prefix, uint64_t key, size_t dup)
     return xstrdup(buf);
 }
 
-ev_ft_reply
-ev_ft_upload(ev_ft *f, const char *filename, const char *purpose, const char *data, size_t len,
-             int64_t now)
+/* store keeps a copy of 'data' ('len' bytes) as a file named 'filename'
+ * for 'purpose', and returns it; the store's lock must not be held. */
+static ft_file *
+store(ev_ft *f, const char *filename, const char *purpose, const char *data, size_t len,
+      int64_t now, jv *body)
 {
-    if (purpose == NULL)
-        return bad(jv_string("Missing required parameter: 'purpose'."), "purpose", NULL);
-    if (data == NULL || filename == NULL)
-        return bad(jv_string("Missing required parameter: 'file'."), "file", NULL);
-    size_t k = 0;
-    while (k < sizeof(purposes) / sizeof(purposes[0]) && strcmp(purposes[k], purpose) != 0)
-        k++;
-    if (k == sizeof(purposes) / sizeof(purposes[0]))
-        return bad(jv_string_fmt("'%s' is not one of ['fine-tune', 'batch', 'assistants', "
-                                 "'vision', 'user_data', 'evals'] - 'purpose'",
-                                 purpose),
-                   "purpose", NULL);
-    if (len > INT32_MAX)
-        return bad(jv_string("The file is too large."), "file", NULL);
     uint64_t key = ev_hash64(data, len, ev_mix64(f->c.seed ^ 0x66696c65ULL));
     key = ev_hash64(filename, strlen(filename) + 1, key);
     key = ev_hash64(purpose, strlen(purpose) + 1, key) & ~(uint64_t)0x7ff;
@@ -497,9 +485,58 @@ ev_ft_upload(ev_ft *f, const char *filename, const char *purpose, const char *da
     x->id = hex_id("file-", key, dup);
     add_file(f, x);
     journal(f, "file", file_record(x));
-    jv body = file_json(x);
+    *body = file_json(x);
     pthread_mutex_unlock(&f->mu);
+    return x;
+}
+
+ev_ft_reply
+ev_ft_upload(ev_ft *f, const char *filename, const char *purpose, const char *data, size_t len,
+             int64_t now)
+{
+    if (purpose == NULL)
+        return bad(jv_string("Missing required parameter: 'purpose'."), "purpose", NULL);
+    if (data == NULL || filename == NULL)
+        return bad(jv_string("Missing required parameter: 'file'."), "file", NULL);
+    size_t k = 0;
+    while (k < sizeof(purposes) / sizeof(purposes[0]) && strcmp(purposes[k], purpose) != 0)
+        k++;
+    if (k == sizeof(purposes) / sizeof(purposes[0]))
+        return bad(jv_string_fmt("'%s' is not one of ['fine-tune', 'batch', 'assistants', "
+                                 "'vision', 'user_data', 'evals'] - 'purpose'",
+                                 purpose),
+                   "purpose", NULL);
+    if (len > INT32_MAX)
+        return bad(jv_string("The file is too large."), "file", NULL);
+    jv body;
+    store(f, filename, purpose, data, len, now, &body);
     return reply(200, body);
+}
+
+char *
+ev_ft_add(ev_ft *f, const char *filename, const char *purpose, const char *data, size_t len,
+          int64_t now)
+{
+    jv body;
+    ft_file *x = store(f, filename, purpose, data, len, now, &body);
+    jv_free(body);
+    /* x->id never changes once stored, and files are never removed */
+    return xstrdup(x->id);
+}
+
+bool
+ev_ft_content(ev_ft *f, const char *id, char **purpose, char **data, size_t *len)
+{
+    pthread_mutex_lock(&f->mu);
+    const ft_file *x = find_file(f, id);
+    if (x != NULL) {
+        if (purpose != NULL)
+            *purpose = xstrdup(x->purpose);
+        *data = memcpy(xrealloc(NULL, x->len + 1), x->data, x->len + 1);
+        *len = x->len;
+    }
+    pthread_mutex_unlock(&f->mu);
+    return x != NULL;
 }
 
 ev_ft_reply

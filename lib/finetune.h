@@ -72,6 +72,18 @@ int ev_ft_journal(ev_ft *f, const char *path, jv *err);
 ev_ft_reply ev_ft_upload(ev_ft *f, const char *filename, const char *purpose, const char *data,
                          size_t len, int64_t now);
 
+/* ev_ft_add stores a file the server made itself, such as a batch's
+ * output (purpose "batch_output"), without the checks of an upload, and
+ * returns its id, which the caller frees. */
+char *ev_ft_add(ev_ft *f, const char *filename, const char *purpose, const char *data, size_t len,
+                int64_t now);
+
+/* ev_ft_content copies the bytes of the file 'id' into '*data' (with a NUL
+ * after its '*len' bytes) and, when 'purpose' is not NULL, its purpose into
+ * '*purpose'; the caller frees both. Returns false, and sets nothing, when
+ * there is no such file. */
+bool ev_ft_content(ev_ft *f, const char *id, char **purpose, char **data, size_t *len);
+
 /* ev_ft_file answers GET /v1/files/{id}. */
 ev_ft_reply ev_ft_file(ev_ft *f, const char *id);
 

@@ -291,7 +291,7 @@ ms_now() {
     jq -e '.error.code == "unknown_url"' "$BATS_TEST_TMPDIR/body"
     run curl -sS -o /dev/null -w '%{http_code}' "$URL/v1/chat/completions"
     [ "$output" = 404 ]
-    [ "$(fetch /v1/messages/batches '{}')" = 404 ]
+    [ "$(fetch /v1/messages/count '{}')" = 404 ]
     jq -e '.error.type == "not_found_error"' "$BATS_TEST_TMPDIR/body"
 }
 
@@ -474,7 +474,7 @@ ms_now() {
     curl -sS "$URL/nowhere" >/dev/null
     run curl -sS "$URL/stats"
     [ "$(field .requests)" = 5 ]
-    [ "$(field .by_path)" = '{"/v1/chat/completions":3,"/chat/completions":0,"/v1/messages":0,"/messages":1,"/v1/files":0,"/v1/fine_tuning/jobs":0,"other":1}' ]
+    [ "$(field .by_path)" = '{"/v1/chat/completions":3,"/chat/completions":0,"/v1/messages":0,"/messages":1,"/v1/files":0,"/v1/fine_tuning/jobs":0,"/v1/batches":0,"/v1/messages/batches":0,"other":1}' ]
     [ "$(field '.by_outcome | with_entries(select(.value > 0))')" = \
         '{"ok":1,"503":2,"bad_request":1,"not_found":1}' ]
     [ "$(field .by_model)" = '{"big":2,"claude":1}' ]
@@ -968,4 +968,97 @@ right_share() {
     run ev-mock --help
     [[ "$output" == *"SIMULATION"* ]]
     [[ "$output" == *"--learner BASE"* ]]
+}
+
+# Batches: OpenAI's Batch API and Anthropic's Message Batches, a simulation.
+
+# batch_input FILTER [MODEL]: the fixture cases FILTER selects, as the lines
+# of an OpenAI batch input file.
+batch_input() {
+    jq -c --arg m "${2:-small}" "$1"' | {custom_id: .id, method: "POST", url: "/v1/chat/completions",
+        body: {model: $m, messages: [{role: "user", content: .input}]}}' "$CASES"
+}
+
+# upload_batch FILE: upload FILE with purpose batch; print the file id.
+upload_batch() {
+    curl -sS "$URL/v1/files" -F purpose=batch -F "file=@$1" | jq -r .id
+}
+
+# create_batch FILE_ID [ENDPOINT [WINDOW]]: create a batch; print its JSON.
+create_batch() {
+    jq -cn --arg f "$1" --arg e "${2:-/v1/chat/completions}" --arg w "${3:-24h}" \
+        '{input_file_id: $f, endpoint: $e, completion_window: $w}' |
+        curl -sS "$URL/v1/batches" -d @-
+}
+
+# batch ID: GET the batch.
+batch() {
+    curl -sS "$URL/v1/batches/$1"
+}
+
+# wait_batch ID: poll the batch until it ends (at most 5 s); print its JSON.
+wait_batch() {
+    local i
+    for ((i = 0; i < 250; i++)); do
+        case $(batch "$1" | jq -r .status) in
+        completed | failed | expired | cancelled) break ;;
+        esac
+        sleep 0.02
+    done
+    batch "$1"
+}
+
+# content FILE_ID: the bytes of a file.
+content() {
+    curl -sS "$URL/v1/files/$1/content"
+}
+
+# by_custom_id FILE: the lines of FILE as one object keyed by custom_id.
+by_custom_id() {
+    jq -cs 'map({(.custom_id): .}) | add' "$1"
+}
+
+@test "an OpenAI batch: upload, create, poll to completed; the output file holds the synchronous answers, with usage" {
+    start_mock --cases "$CASES" --accuracy 0.5 --batch-ms 100
+    batch_input '.' >"$BATS_TEST_TMPDIR/in.jsonl"
+    fid=$(upload_batch "$BATS_TEST_TMPDIR/in.jsonl")
+    run curl -sS "$URL/v1/files/$fid"
+    [ "$(field '[.purpose, .bytes]')" = "[\"batch\",$(wc -c <"$BATS_TEST_TMPDIR/in.jsonl")]" ]
+    [ "$(content "$fid")" = "$(cat "$BATS_TEST_TMPDIR/in.jsonl")" ]
+    run create_batch "$fid"
+    [ "$(field '[.object, .status, .endpoint, .input_file_id, .completion_window, .output_file_id, .error_file_id, .errors, .request_counts, .metadata, .in_progress_at, .completed_at]')" = \
+        "[\"batch\",\"validating\",\"/v1/chat/completions\",\"$fid\",\"24h\",null,null,null,{\"total\":40,\"completed\":0,\"failed\":0},null,null,null]" ]
+    [ "$(field '(.id | test("^batch_[0-9a-f]{16}$")) and .expires_at - .created_at == 86400')" = true ]
+    bid=$(raw .id)
+    run wait_batch "$bid"
+    [ "$(field '[.status, .request_counts, .error_file_id, .failed_at, .cancelled_at]')" = \
+        '["completed",{"total":40,"completed":40,"failed":0},null,null,null]' ]
+    [ "$(field '[.in_progress_at, .finalizing_at, .completed_at] | all(type == "number")')" = true ]
+    oid=$(raw .output_file_id)
+    run curl -sS "$URL/v1/files/$oid"
+    [ "$(field '[.object, .purpose, (.id | startswith("file-"))]')" = '["file","batch_output",true]' ]
+    content "$oid" >"$BATS_TEST_TMPDIR/out.jsonl"
+    assert_jsonl "$BATS_TEST_TMPDIR/out.jsonl"
+    [ "$(wc -l <"$BATS_TEST_TMPDIR/out.jsonl")" = 40 ]
+    jq -e -s 'all((.id | test("^batch_req_[0-9a-f]{16}$")) and .error == null and
+        .response.status_code == 200 and (.response.request_id | startswith("req_")) and
+        .response.body.object == "chat.completion" and .response.body.usage.total_tokens > 0) and
+        (map(.id) | unique | length) == 40' "$BATS_TEST_TMPDIR/out.jsonl"
+    # each answer is the synchronous endpoint's answer to the same body
+    args=()
+    while IFS= read -r body; do
+        args+=(-sS -d "$body" "$URL/v1/chat/completions" --next)
+    done < <(jq -c .body "$BATS_TEST_TMPDIR/in.jsonl")
+    curl "${args[@]}" -sS -o /dev/null "$URL/stats" | jq -c '[.model, .choices, .usage]' >"$BATS_TEST_TMPDIR/sync"
+    jq -r .custom_id "$BATS_TEST_TMPDIR/in.jsonl" |
+        jq -cR --argjson out "$(by_custom_id "$BATS_TEST_TMPDIR/out.jsonl")" \
+            '$out[.].response.body | [.model, .choices, .usage]' >"$BATS_TEST_TMPDIR/batched"
+    cmp "$BATS_TEST_TMPDIR/sync" "$BATS_TEST_TMPDIR/batched"
+    # with --accuracy 0.5 some answers are wrong, and the batch got the same ones wrong
+    n=$(jq -r '.[1][0].message.content' "$BATS_TEST_TMPDIR/sync" | paste - <(jq -r .expected "$CASES") |
+        awk -F '\t' '$1 != $2 { n++ } END { print n + 0 }')
+    [ "$n" -ge 5 ] && [ "$n" -le 35 ] || fail_with "$n of 40 wrong"
+    run curl -sS "$URL/stats"
+    [ "$(field .batches)" = '{"simulated":true,"openai":{"batches_created":1,"requests_answered":40,"files_uploaded":1},"anthropic":{"batches_created":0,"requests_answered":0}}' ]
+    [ "$(field '.by_path["/v1/batches"]')" -ge 2 ]
 }
