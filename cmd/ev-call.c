@@ -2173,8 +2173,21 @@ plan_parts(brun *b)
     jv old = ev_cache_state_get(b->cache, b->name);
     jv kept = jv_array(), held = jv_object();
     jv oldparts = ev_get(old, "parts");
+    if (jv_get_kind(oldparts) != JV_KIND_ARRAY) {
+        jv_free(oldparts);
+        oldparts = jv_array();
+    }
     jv_array_foreach(oldparts, i, part)
     {
+        jv ids0 = ev_get(part, "ids"), errs0 = ev_get(part, "errors");
+        bool sound = jv_get_kind(ids0) == JV_KIND_OBJECT && jv_get_kind(errs0) == JV_KIND_OBJECT;
+        jv_free(ids0);
+        jv_free(errs0);
+        if (!sound)
+            ev_die(EV_EXIT_TROUBLE,
+                   "%s/batches/%s.json: part %d is not a batch's state; it was not written by "
+                   "this ev-call (removing it submits the requests again)",
+                   ev_cache_dir(b->cache), b->name, i + 1);
         if (is_null(ev_get(part, "file")) && is_null(ev_get(part, "batch")) &&
             is_null(ev_get(part, "submitted"))) {
             jv_free(part); /* nothing of it reached the provider */
@@ -2216,7 +2229,7 @@ plan_parts(brun *b)
             cid = ev_batch_custom_id(id, k, dup);
         }
         jv line = ev_batch_line(c->req.provider, jv_string_value(cid), jv_string_value(body));
-        size_t len = (size_t)jv_string_length_bytes(line) + 1;
+        size_t len = (size_t)jv_string_length_bytes(jv_copy(line)) + 1;
         if (count > 0 && (count == lim.requests || bytes + len > lim.bytes)) {
             part = jv_object_set(new_part(), jv_string("ids"), ids);
             kept = jv_array_append(kept, part);
@@ -2319,6 +2332,10 @@ find_openai(brun *b, jv file)
         return found;
     }
     jv data = ev_get(list, "data");
+    if (jv_get_kind(data) != JV_KIND_ARRAY) {
+        jv_free(data);
+        data = jv_array();
+    }
     jv_array_foreach(data, i, bt)
     {
         jv in = ev_get(bt, "input_file_id");
@@ -2347,6 +2364,10 @@ find_anthropic(brun *b, int i)
         return found;
     }
     jv data = ev_get(list, "data");
+    if (jv_get_kind(data) != JV_KIND_ARRAY) {
+        jv_free(data);
+        data = jv_array();
+    }
     jv_array_foreach(data, j, bt)
     {
         ev_batch_status st;
@@ -2594,15 +2615,14 @@ collect(brun *b, int i, const ev_batch_status *st)
         jv key = jv_array_get(jv_copy(v), 0);
         /* a request another run has answered since was not sent */
         bool sent = jv_object_has(jv_copy(b->todo), key);
-        if (sent && !jv_object_has(jv_copy(seen), cid)) {
+        bool answered = jv_object_has(jv_copy(seen), cid);
+        if (sent && !answered) {
             jv msg = st->failed ? jv_string_fmt("the batch %s failed: %s", jv_string_value(bid),
                                                 jv_string_value(st->message))
                                 : jv_string_fmt("the batch %s ended (%s) without an answer for "
                                                 "this request",
                                                 jv_string_value(bid), state);
             note_error(b, i, jv_array_get(jv_copy(v), 0), expired ? "timeout" : "http", 0, msg);
-        } else {
-            jv_free(cid);
         }
         jv_free(v);
     }

@@ -46,7 +46,7 @@ state_files() {
     run --separate-stderr ev-call --no-cache -q -m small --base-url "$BASE" "$CASES"
     [ "$status" -eq 0 ]
     [ "$batched" = "$(field '[.id, .output]' | jq -sc 'sort')" ]
-    [ "$(stats '.batches.openai.created')" = 1 ]
+    [ "$(stats '.batches.openai.batches_created')" = 1 ]
     [ "$(state_files)" -eq 0 ]
 }
 
@@ -67,12 +67,12 @@ state_files() {
     start_mock
     run --separate-stderr batch -m small --batch-size 2 "$CASES"
     [ "$status" -eq 0 ] || fail_with "$stderr"
-    [ "$(stats '.batches.openai.created')" = 3 ]
+    [ "$(stats '.batches.openai.batches_created')" = 3 ]
     [ "$(field '.call.batch' | sort -u | wc -l)" -eq 3 ]
     first=$(field '[.id, .output, .call.batch]')
     run --separate-stderr batch -m small --batch-size 2 "$CASES"
     [ "$status" -eq 0 ]
-    [ "$(stats '.batches.openai.created')" = 3 ]
+    [ "$(stats '.batches.openai.batches_created')" = 3 ]
     [ "$(field '.call.cached' | sort -u)" = true ]
     [ "$first" = "$(field '[.id, .output, .call.batch]')" ]
 }
@@ -83,12 +83,13 @@ state_files() {
     [ "$status" -eq 0 ] || fail_with "$stderr"
     [ "${#lines[@]}" -eq 12 ]
     [ "$(field '.call.sample' | sort | uniq -c | awk '{print $1}' | sort -u)" = 6 ]
-    [ "$(stats '.batches.openai.requests')" = 12 ]
+    [ "$(stats '.batches.openai.requests_answered')" = 12 ]
 }
 
 @test "a run killed while its batch runs resumes the same batch: it is never paid for twice" {
     start_mock --batch-ms 3000
-    batch -m small "$CASES" >/dev/null 2>"$BATS_TEST_TMPDIR/err" &
+    ev-call --batch --poll-interval 0.05 --base-url "$BASE" -m small "$CASES" \
+        >/dev/null 2>"$BATS_TEST_TMPDIR/err" &
     pid=$!
     for ((i = 0; i < 200; i++)); do
         grep -q "submitted batch" "$BATS_TEST_TMPDIR/err" && break
@@ -97,11 +98,12 @@ state_files() {
     kill -9 "$pid"
     wait "$pid" || true
     [ "$(state_files)" -eq 1 ]
-    [ "$(stats '.batches.openai.created')" = 1 ]
+    [ "$(find "$EV_CACHE_DIR" -path '*/batches' -prune -o -name '*.json' -print | wc -l)" -eq 0 ]
+    [ "$(stats '.batches.openai.batches_created')" = 1 ]
     run --separate-stderr batch -m small "$CASES"
     [ "$status" -eq 0 ] || fail_with "$stderr"
     [[ "$stderr" == *"found 1 batch of an earlier run"* ]] || fail_with "$stderr"
-    [ "$(stats '.batches.openai.created')" = 1 ]
+    [ "$(stats '.batches.openai.batches_created')" = 1 ]
     [ "${#lines[@]}" -eq 6 ]
     [ "$(field 'has("output")' | sort -u)" = true ]
     [ "$(state_files)" -eq 0 ]
@@ -109,7 +111,8 @@ state_files() {
 
 @test "a run killed after creating a batch but before keeping its id finds the batch by its file" {
     start_mock --batch-ms 2000
-    batch -m small "$CASES" >/dev/null 2>"$BATS_TEST_TMPDIR/err" &
+    ev-call --batch --poll-interval 0.05 --base-url "$BASE" -m small "$CASES" \
+        >/dev/null 2>"$BATS_TEST_TMPDIR/err" &
     pid=$!
     for ((i = 0; i < 200; i++)); do
         grep -q "submitted batch" "$BATS_TEST_TMPDIR/err" && break
@@ -122,13 +125,14 @@ state_files() {
     run --separate-stderr batch -m small "$CASES"
     [ "$status" -eq 0 ] || fail_with "$stderr"
     [[ "$stderr" == *"was made by an earlier run"* ]] || fail_with "$stderr"
-    [ "$(stats '.batches.openai.created')" = 1 ]
+    [ "$(stats '.batches.openai.batches_created')" = 1 ]
     [ "$(field 'has("output")' | sort -u)" = true ]
 }
 
 @test "SIGINT while polling exits 130, writes nothing, and says how to resume" {
     start_mock --batch-ms 5000
-    batch -m small "$CASES" >"$BATS_TEST_TMPDIR/out" 2>"$BATS_TEST_TMPDIR/err" &
+    ev-call --batch --poll-interval 0.05 --base-url "$BASE" -m small "$CASES" \
+        >"$BATS_TEST_TMPDIR/out" 2>"$BATS_TEST_TMPDIR/err" &
     pid=$!
     for ((i = 0; i < 200; i++)); do
         grep -q "submitted batch" "$BATS_TEST_TMPDIR/err" && break
@@ -152,9 +156,9 @@ state_files() {
     [ "$nfail" -ge 1 ] && [ "$nfail" -lt 6 ]
     [ "$(field 'select(.error) | .call.batch | startswith("batch_")' | sort -u)" = true ]
     [ "$(field 'select(.error) | has("output")' | sort -u)" = false ]
-    [ "$(stats '.batches.openai.requests')" = 6 ]
+    [ "$(stats '.batches.openai.requests_answered')" = 6 ]
     run --separate-stderr batch -m small "$CASES"
-    [ "$(stats '.batches.openai.requests')" = $((6 + nfail)) ]
+    [ "$(stats '.batches.openai.requests_answered')" = $((6 + nfail)) ]
     [ "$(state_files)" -eq 0 ]
 }
 
@@ -175,12 +179,13 @@ state_files() {
     batched=$(field '[.id, .output]' | jq -sc 'sort')
     run --separate-stderr ev-call --no-cache -q -p anthropic -m small --base-url "$BASE" "$CASES"
     [ "$batched" = "$(field '[.id, .output]' | jq -sc 'sort')" ]
-    [ "$(stats '.batches.anthropic.created')" = 1 ]
+    [ "$(stats '.batches.anthropic.batches_created')" = 1 ]
 }
 
 @test "an Anthropic batch whose id was not kept is found among the newest batches" {
     start_mock --batch-ms 2000
-    batch -p anthropic -m small "$CASES" >/dev/null 2>"$BATS_TEST_TMPDIR/err" &
+    ev-call --batch --poll-interval 0.05 --base-url "$BASE" -p anthropic -m small "$CASES" \
+        >/dev/null 2>"$BATS_TEST_TMPDIR/err" &
     pid=$!
     for ((i = 0; i < 200; i++)); do
         grep -q "submitted batch" "$BATS_TEST_TMPDIR/err" && break
@@ -192,7 +197,7 @@ state_files() {
     jq -c '.parts[0].batch = null' "$f" >"$f.new" && mv "$f.new" "$f"
     run --separate-stderr batch -p anthropic -m small "$CASES"
     [ "$status" -eq 0 ] || fail_with "$stderr"
-    [ "$(stats '.batches.anthropic.created')" = 1 ]
+    [ "$(stats '.batches.anthropic.batches_created')" = 1 ]
     [ "$(field 'has("output")' | sort -u)" = true ]
 }
 
@@ -226,7 +231,7 @@ state_files() {
     [[ "$stderr" == *"cannot upload the batch's requests: HTTP 401"* ]] || fail_with "$stderr"
     [[ "$stderr" != *sk-canary-batch-987* ]]
     ! grep -r sk-canary-batch-987 "$EV_CACHE_DIR" 2>/dev/null
-    [ "$(stats '.batches.openai.created')" = 0 ]
+    [ "$(stats '.batches.openai.batches_created')" = 0 ]
 }
 
 @test "--batch refuses what it cannot do, before anything is sent" {
