@@ -1132,6 +1132,8 @@ by_custom_id() {
         [ "$(field '[.status, .request_counts.completed]')" = "[$want]" ] || fail_with "want $want: $output"
     done
     [ "$(field '.output_file_id | startswith("file-")')" = true ]
+    run ev-mock --help
+    [[ "$output" == *"--batch-advance HOW"* && "$output" == *"--batch-ms MS"* && "$output" == *"batch-expire=RATE"* ]]
 }
 
 @test "by time a batch takes --batch-ms, and its completed count rises while it is in progress" {
