@@ -794,12 +794,15 @@ read_create(ev_bs *bs, const char *body, size_t len, bs_batch *x, ev_ft_reply *r
 {
     (void)bs;
     jv req = len > 0 && len < INT32_MAX ? jv_parse_sized(body, (int)len) : jv_invalid();
+    if (jv_get_kind(req) != JV_KIND_OBJECT) {
+        jv_free(req);
+        *r = openai_bad(jv_string("We could not parse the JSON body of your request."), NULL);
+        return false;
+    }
     jv file = field(req, "input_file_id"), endpoint = field(req, "endpoint");
     jv window = field(req, "completion_window"), meta = field(req, "metadata");
     bool ok = false;
-    if (jv_get_kind(req) != JV_KIND_OBJECT)
-        *r = openai_bad(jv_string("We could not parse the JSON body of your request."), NULL);
-    else if (jv_get_kind(file) != JV_KIND_STRING)
+    if (jv_get_kind(file) != JV_KIND_STRING)
         *r = openai_bad(jv_string("Missing required parameter: 'input_file_id'."), "input_file_id");
     else if (jv_get_kind(endpoint) != JV_KIND_STRING ||
              strcmp(jv_string_value(endpoint), chat_endpoint) != 0)

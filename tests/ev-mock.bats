@@ -636,7 +636,8 @@ ms_now() {
         '--rpm 0' '--rpm-window 0' '--slow-ms -1' '--retry-after-ms x' '--seed -1' 'operand' \
         '--job-ms x' '--job-ms -1' '--job-advance never' '--learner-floor 2' '--learner-gain x' \
         '--learner-scale 0' '--learner-noise -1' '--learner-ceiling 0.1' '--fault job-fail=2' \
-        '--fault job-fail=0.5:2' '--learner '; do
+        '--fault job-fail=0.5:2' '--learner ' '--batch-ms x' '--batch-ms -1' '--batch-advance never' \
+        '--fault batch-fail=2' '--fault batch-expire=x' '--fault batch-fail=0.5:2'; do
         run --separate-stderr ev-mock $args
         [ "$status" -eq 2 ] || fail_with "ev-mock $args exited $status"
         [ -z "$output" ] || fail_with "ev-mock $args wrote to stdout"
@@ -1061,4 +1062,380 @@ by_custom_id() {
     run curl -sS "$URL/stats"
     [ "$(field .batches)" = '{"simulated":true,"openai":{"batches_created":1,"requests_answered":40,"files_uploaded":1},"anthropic":{"batches_created":0,"requests_answered":0}}' ]
     [ "$(field '.by_path["/v1/batches"]')" -ge 2 ]
+}
+
+@test "--fault batch-fail sends a share of lines, chosen by custom_id, to the error file with status 500" {
+    start_mock --cases "$CASES" --batch-ms 20 --fault batch-fail=0.3
+    batch_input '.' >"$BATS_TEST_TMPDIR/in.jsonl"
+    run wait_batch "$(create_batch "$(upload_batch "$BATS_TEST_TMPDIR/in.jsonl")" | jq -r .id)"
+    [ "$(raw .status)" = completed ]
+    failed=$(field .request_counts.failed)
+    [ "$failed" -ge 3 ] && [ "$failed" -le 25 ] || fail_with "$failed of 40 failed"
+    [ "$(field '.request_counts.completed + .request_counts.failed')" = 40 ]
+    content "$(raw .output_file_id)" >"$BATS_TEST_TMPDIR/out.jsonl"
+    content "$(raw .error_file_id)" >"$BATS_TEST_TMPDIR/err.jsonl"
+    [ "$(wc -l <"$BATS_TEST_TMPDIR/err.jsonl")" = "$failed" ]
+    jq -e -s 'all(.response.status_code == 500 and .response.body.error.type == "server_error" and
+        (.response.body.error.message | test("batch-fail")) and (.response.request_id | startswith("req_")) and
+        .error == null and (.id | startswith("batch_req_")))' "$BATS_TEST_TMPDIR/err.jsonl"
+    # every line is in one file or the other
+    [ "$(cat "$BATS_TEST_TMPDIR/out.jsonl" "$BATS_TEST_TMPDIR/err.jsonl" | jq -r .custom_id | sort | tr '\n' ' ')" = \
+        "$(jq -r .id "$CASES" | sort | tr '\n' ' ')" ]
+    # the same lines fail on a restarted server
+    jq -r .custom_id "$BATS_TEST_TMPDIR/err.jsonl" | sort >"$BATS_TEST_TMPDIR/first"
+    start_mock --cases "$CASES" --batch-ms 20 --fault batch-fail=0.3
+    run wait_batch "$(create_batch "$(upload_batch "$BATS_TEST_TMPDIR/in.jsonl")" | jq -r .id)"
+    content "$(raw .error_file_id)" | jq -r .custom_id | sort | cmp - "$BATS_TEST_TMPDIR/first"
+    # when every line fails there is no output file
+    start_mock --cases "$CASES" --batch-ms 20 --fault batch-fail=1
+    run wait_batch "$(create_batch "$(upload_batch "$BATS_TEST_TMPDIR/in.jsonl")" | jq -r .id)"
+    [ "$(field '[.status, .output_file_id, .request_counts]')" = '["completed",null,{"total":40,"completed":0,"failed":40}]' ]
+}
+
+@test "a line whose body is not a chat request, or names an unknown tuned model, ends in the error file with its 4xx" {
+    start_mock --cases "$CASES" --batch-ms 20
+    { batch_input 'select(.id == "c01")'
+      echo '{"custom_id":"nomsg","method":"POST","url":"/v1/chat/completions","body":{"model":"small"}}'
+      echo '{"custom_id":"ft","method":"POST","url":"/v1/chat/completions","body":{"model":"ft:small:ev-mock::ftjob-0000000000000000","messages":[{"role":"user","content":"x"}]}}'
+    } >"$BATS_TEST_TMPDIR/in.jsonl"
+    run wait_batch "$(create_batch "$(upload_batch "$BATS_TEST_TMPDIR/in.jsonl")" | jq -r .id)"
+    [ "$(field '[.status, .request_counts]')" = '["completed",{"total":3,"completed":1,"failed":2}]' ]
+    run content "$(raw .error_file_id)"
+    [ "$(field '[.custom_id, .response.status_code, .response.body.error.type, .response.body.error.code]' | tr '\n' ' ')" = \
+        '["nomsg",400,"invalid_request_error",null] ["ft",404,"invalid_request_error","model_not_found"] ' ]
+}
+
+@test "--fault batch-expire: the batch ends expired, the expired lines are only in the error file, code batch_expired" {
+    start_mock --cases "$CASES" --batch-ms 20 --fault batch-expire=0.25
+    batch_input '.' >"$BATS_TEST_TMPDIR/in.jsonl"
+    run wait_batch "$(create_batch "$(upload_batch "$BATS_TEST_TMPDIR/in.jsonl")" | jq -r .id)"
+    [ "$(field '[.status, (.expired_at | type), .completed_at]')" = '["expired","number",null]' ]
+    expired=$(field .request_counts.failed)
+    [ "$expired" -ge 2 ] && [ "$expired" -le 20 ] || fail_with "$expired of 40 expired"
+    content "$(raw .output_file_id)" >"$BATS_TEST_TMPDIR/out.jsonl"
+    content "$(raw .error_file_id)" >"$BATS_TEST_TMPDIR/err.jsonl"
+    [ "$(wc -l <"$BATS_TEST_TMPDIR/out.jsonl")" = $((40 - expired)) ]
+    [ "$(wc -l <"$BATS_TEST_TMPDIR/err.jsonl")" = "$expired" ]
+    jq -e -s 'all(.response == null and .error.code == "batch_expired" and (.error.message | length > 0))' \
+        "$BATS_TEST_TMPDIR/err.jsonl"
+    # never run: the expired lines were not answered
+    run curl -sS "$URL/stats"
+    [ "$(field .batches.openai.requests_answered)" = $((40 - expired)) ]
+}
+
+@test "with --batch-advance poll a batch goes validating, in_progress with 0 then 20 of 40 done, finalizing, completed" {
+    start_mock --cases "$CASES" --batch-advance poll --batch-ms 3600000
+    batch_input '.' >"$BATS_TEST_TMPDIR/in.jsonl"
+    bid=$(create_batch "$(upload_batch "$BATS_TEST_TMPDIR/in.jsonl")" | jq -r .id)
+    for want in '"in_progress",0' '"in_progress",20' '"finalizing",40' '"completed",40' '"completed",40'; do
+        run batch "$bid"
+        [ "$(field '[.status, .request_counts.completed]')" = "[$want]" ] || fail_with "want $want: $output"
+    done
+    [ "$(field '.output_file_id | startswith("file-")')" = true ]
+    run ev-mock --help
+    [[ "$output" == *"--batch-advance HOW"* && "$output" == *"--batch-ms MS"* && "$output" == *"batch-expire=RATE"* ]]
+}
+
+@test "by time a batch takes --batch-ms, and its completed count rises while it is in progress" {
+    start_mock --cases "$CASES" --batch-ms 1000
+    batch_input '.' >"$BATS_TEST_TMPDIR/in.jsonl"
+    bid=$(create_batch "$(upload_batch "$BATS_TEST_TMPDIR/in.jsonl")" | jq -r .id)
+    start=$(ms_now)
+    for ((i = 0; i < 300; i++)); do
+        batch "$bid" | jq -c '[.status, .request_counts.completed]'
+        [ "$(batch "$bid" | jq -r .status)" = completed ] && break
+        sleep 0.02
+    done >"$BATS_TEST_TMPDIR/seen"
+    took=$(($(ms_now) - start))
+    [ "$took" -ge 900 ] || fail_with "done after $took ms"
+    [ "$(head -n 1 "$BATS_TEST_TMPDIR/seen")" = '["validating",0]' ]
+    # some poll saw part of the lines done, and the count never fell
+    grep -q '^\["in_progress",\([1-9]\|[1-3][0-9]\)\]$' "$BATS_TEST_TMPDIR/seen" || fail_with "$(cat "$BATS_TEST_TMPDIR/seen")"
+    jq -s -e '[.[][1]] as $n | [range(1; $n | length) | $n[.] >= $n[. - 1]] | all' "$BATS_TEST_TMPDIR/seen"
+}
+
+@test "POST /v1/batches/ID/cancel: cancelling, then cancelled, with only the lines already done in the output" {
+    start_mock --cases "$CASES" --batch-advance poll
+    batch_input '.' >"$BATS_TEST_TMPDIR/in.jsonl"
+    bid=$(create_batch "$(upload_batch "$BATS_TEST_TMPDIR/in.jsonl")" | jq -r .id)
+    batch "$bid" >/dev/null
+    batch "$bid" >/dev/null
+    run curl -sS -X POST "$URL/v1/batches/$bid/cancel"
+    [ "$(field '[.status, (.cancelling_at | type), .cancelled_at, .request_counts.completed]')" = '["cancelling","number",null,20]' ]
+    run batch "$bid"
+    [ "$(field '[.status, (.cancelled_at | type), .request_counts, .error_file_id]')" = \
+        '["cancelled","number",{"total":40,"completed":20,"failed":0},null]' ]
+    run content "$(raw .output_file_id)"
+    [ "$(field .custom_id | wc -l)" = 20 ]
+    [ "$(fetch "/v1/batches/$bid/cancel" '')" = 400 ]
+    jq -e '.error.type == "invalid_request_error"' "$BATS_TEST_TMPDIR/body"
+    [ "$(fetch /v1/batches/batch_nope/cancel '')" = 404 ]
+    # a batch cancelled before it started has no output at all
+    bid=$(create_batch "$(upload_batch "$BATS_TEST_TMPDIR/in.jsonl")" | jq -r .id)
+    curl -sS -X POST "$URL/v1/batches/$bid/cancel" >/dev/null
+    run batch "$bid"
+    [ "$(field '[.status, .output_file_id, .error_file_id, .request_counts.completed]')" = '["cancelled",null,null,0]' ]
+}
+
+@test "GET /v1/batches lists newest first with limit, after, first_id, last_id and has_more; unknown ids get 404" {
+    start_mock --cases "$CASES" --batch-ms 1
+    batch_input '.' >"$BATS_TEST_TMPDIR/in.jsonl"
+    fid=$(upload_batch "$BATS_TEST_TMPDIR/in.jsonl")
+    for i in 1 2 3; do create_batch "$fid" | jq -r .id; done >"$BATS_TEST_TMPDIR/ids"
+    newest=$(tac "$BATS_TEST_TMPDIR/ids" | jq -Rsc 'split("\n")[:-1]')
+    [ "$(jq -r 'length' <<<"$newest")" = 3 ]
+    run curl -sS "$URL/v1/batches"
+    [ "$(field '[.object, [.data[].id], .has_more]')" = "[\"list\",$newest,false]" ]
+    run curl -sS "$URL/v1/batches?limit=2"
+    [ "$(field '[[.data[].id], .first_id, .last_id, .has_more]')" = \
+        "[$(jq -c '.[:2]' <<<"$newest"),$(jq -c '.[0]' <<<"$newest"),$(jq -c '.[1]' <<<"$newest"),true]" ]
+    run curl -sS "$URL/v1/batches?limit=2&after=$(raw .last_id)"
+    [ "$(field '[[.data[].id], .has_more]')" = "[$(jq -c '.[2:]' <<<"$newest"),false]" ]
+    for q in limit=0 limit=101 limit=x; do
+        [ "$(fetch "/v1/batches?$q" '' -G)" = 400 ] || fail_with "accepted $q"
+    done
+    [ "$(fetch /v1/batches/batch_0000000000000000 '' -G)" = 404 ]
+    jq -e '.error.type == "invalid_request_error" and (.error.message | test("batch_0000000000000000"))' "$BATS_TEST_TMPDIR/body"
+    [ "$(fetch /v1/files/file-nope/content '' -G)" = 404 ]
+    # a wrong method is a 404, as on the other routes
+    run curl -sS -o /dev/null -w '%{http_code}' -X DELETE "$URL/v1/batches/$(head -n 1 "$BATS_TEST_TMPDIR/ids")"
+    [ "$output" = 404 ]
+}
+
+@test "a batch request with an unknown file gets 404, a wrong endpoint or completion_window 400" {
+    start_mock --cases "$CASES"
+    batch_input '.' >"$BATS_TEST_TMPDIR/in.jsonl"
+    fid=$(upload_batch "$BATS_TEST_TMPDIR/in.jsonl")
+    [ "$(fetch /v1/batches '{"input_file_id":"file-nope","endpoint":"/v1/chat/completions","completion_window":"24h"}')" = 404 ]
+    jq -e '.error.param == "input_file_id"' "$BATS_TEST_TMPDIR/body"
+    [ "$(fetch /v1/batches "{\"input_file_id\":\"$fid\",\"endpoint\":\"/v1/embeddings\",\"completion_window\":\"24h\"}")" = 400 ]
+    jq -e '.error.type == "invalid_request_error" and .error.param == "endpoint"' "$BATS_TEST_TMPDIR/body"
+    [ "$(fetch /v1/batches "{\"input_file_id\":\"$fid\",\"endpoint\":\"/v1/chat/completions\",\"completion_window\":\"1h\"}")" = 400 ]
+    jq -e '.error.param == "completion_window"' "$BATS_TEST_TMPDIR/body"
+    [ "$(fetch /v1/batches "{\"endpoint\":\"/v1/chat/completions\",\"completion_window\":\"24h\"}")" = 400 ]
+    [ "$(fetch /v1/batches 'nope')" = 400 ]
+    # a file uploaded for fine-tuning is not a batch's input
+    tid=$(curl -sS "$URL/v1/files" -F purpose=fine-tune -F "file=@$BATS_TEST_TMPDIR/in.jsonl" | jq -r .id)
+    [ "$(fetch /v1/batches "{\"input_file_id\":\"$tid\",\"endpoint\":\"/v1/chat/completions\",\"completion_window\":\"24h\"}")" = 400 ]
+    # metadata is kept
+    run curl -sS "$URL/v1/batches" -d "{\"input_file_id\":\"$fid\",\"endpoint\":\"/v1/chat/completions\",\"completion_window\":\"24h\",\"metadata\":{\"run\":\"r1\"}}"
+    [ "$(field .metadata)" = '{"run":"r1"}' ]
+    run curl -sS "$URL/stats"
+    [ "$(field .batches.openai.batches_created)" = 1 ]
+}
+
+@test "an input file with a bad line, a duplicate custom_id or a wrong url makes a batch that fails, naming the lines" {
+    start_mock --cases "$CASES" --batch-ms 20
+    { batch_input 'select(.id <= "c03")'
+      echo 'not json'
+      batch_input 'select(.id == "c02")'
+      echo '{"custom_id":"u","method":"POST","url":"/v1/embeddings","body":{}}'
+      echo '{"method":"POST","url":"/v1/chat/completions","body":{}}'
+    } >"$BATS_TEST_TMPDIR/bad.jsonl"
+    run create_batch "$(upload_batch "$BATS_TEST_TMPDIR/bad.jsonl")"
+    [ "$(raw .status)" = validating ]
+    run wait_batch "$(raw .id)"
+    [ "$(field '[.status, (.failed_at | type), .output_file_id, .error_file_id, .request_counts.total, .errors.object]')" = \
+        '["failed","number",null,null,0,"list"]' ]
+    [ "$(field '[.errors.data[] | [.line, .code, .param]]')" = \
+        '[[4,"invalid_json_line",null],[5,"duplicate_custom_id","custom_id"],[6,"mismatched_url","url"],[7,"missing_required_parameter","custom_id"]]' ]
+    [[ "$(raw '.errors.data[1].message')" == *"'c02' is also on line 2"* ]]
+    run curl -sS "$URL/stats"
+    [ "$(field .batches.openai.requests_answered)" = 0 ]
+}
+
+@test "an input file of more than 50,000 lines makes a batch that fails at line 50,001" {
+    start_mock --batch-advance poll
+    jq -cn 'range(50001) | {custom_id: "r\(.)", method: "POST", url: "/v1/chat/completions", body: {}}' \
+        >"$BATS_TEST_TMPDIR/big.jsonl"
+    bid=$(create_batch "$(upload_batch "$BATS_TEST_TMPDIR/big.jsonl")" | jq -r .id)
+    run batch "$bid"
+    [ "$(field '[.status, [.errors.data[] | [.line, .code]]]')" = '["failed",[[50001,"too_many_requests"]]]' ]
+}
+
+@test "the batch endpoints require the key of --require-key-env, Bearer for OpenAI and x-api-key for Anthropic" {
+    export MOCK_TEST_KEY=sk-test-batch-0123
+    start_mock --require-key-env MOCK_TEST_KEY
+    [ "$(fetch /v1/batches '{}')" = 401 ]
+    [ "$(fetch /v1/batches/batch_x '' -G -H 'Authorization: Bearer sk-wrong')" = 401 ]
+    jq -e '.error.code == "invalid_api_key"' "$BATS_TEST_TMPDIR/body"
+    [ "$(fetch /v1/batches '' -G -H "Authorization: Bearer $MOCK_TEST_KEY")" = 200 ]
+    [ "$(fetch /v1/files/file-x/content '' -G)" = 401 ]
+    [ "$(fetch /v1/messages/batches '{}' -H 'anthropic-version: 2023-06-01')" = 401 ]
+    jq -e '.type == "error" and .error.type == "authentication_error"' "$BATS_TEST_TMPDIR/body"
+    [ "$(fetch /v1/messages/batches '' -G -H 'anthropic-version: 2023-06-01' -H "x-api-key: $MOCK_TEST_KEY")" = 200 ]
+}
+
+# msg_batch BODY: post an Anthropic message batch; print the status, the
+# body in $BATS_TEST_TMPDIR/body.
+msg_batch() {
+    fetch /v1/messages/batches "$1" -H 'anthropic-version: 2023-06-01' -H 'x-api-key: k'
+}
+
+# msg_get PATH: GET an Anthropic batch path (after /v1/messages/batches).
+msg_get() {
+    curl -sS "$URL/v1/messages/batches$1" -H 'anthropic-version: 2023-06-01' -H 'x-api-key: k'
+}
+
+# msg_requests FILTER: the fixture cases FILTER selects as a batch request body.
+msg_requests() {
+    jq -cs "[.[] | $1]"' | {requests: map({custom_id: .id, params: {model: "small", max_tokens: 100,
+        messages: [{role: "user", content: .input}]}})}' "$CASES"
+}
+
+@test "an Anthropic message batch: create, poll to ended, results_url, and results that are the synchronous messages" {
+    # by poll: 40 processing, 20 and 20, then ended
+    start_mock --cases "$CASES" --accuracy 0.5 --batch-advance poll
+    msg_requests '.' >"$BATS_TEST_TMPDIR/req.json"
+    [ "$(msg_batch "@$BATS_TEST_TMPDIR/req.json")" = 200 ]
+    run cat "$BATS_TEST_TMPDIR/body"
+    [ "$(field '[.type, .processing_status, .request_counts, .ended_at, .archived_at, .cancel_initiated_at, .results_url]')" = \
+        '["message_batch","in_progress",{"processing":40,"succeeded":0,"errored":0,"canceled":0,"expired":0},null,null,null,null]' ]
+    [ "$(field '(.id | test("^msgbatch_[0-9a-f]{16}$")) and (.created_at | test("^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}Z$")) and (.expires_at > .created_at)')" = true ]
+    id=$(raw .id)
+    # the results are not there before the batch ends
+    run curl -sS -o /dev/null -w '%{http_code}' "$URL/v1/messages/batches/$id/results" -H 'anthropic-version: 2023-06-01'
+    [ "$output" = 400 ]
+    run msg_get "/$id"
+    [ "$(field '[.processing_status, .request_counts.processing, .results_url]')" = '["in_progress",40,null]' ]
+    run msg_get "/$id"
+    [ "$(field '[.processing_status, .request_counts.processing, .request_counts.succeeded]')" = '["in_progress",20,20]' ]
+    msg_get "/$id" >/dev/null
+    run msg_get "/$id"
+    [ "$(field '[.processing_status, .request_counts, (.ended_at | type), .results_url]')" = \
+        "[\"ended\",{\"processing\":0,\"succeeded\":40,\"errored\":0,\"canceled\":0,\"expired\":0},\"string\",\"$URL/v1/messages/batches/$id/results\"]" ]
+    curl -sS "$(raw .results_url)" -H 'anthropic-version: 2023-06-01' >"$BATS_TEST_TMPDIR/results.jsonl"
+    assert_jsonl "$BATS_TEST_TMPDIR/results.jsonl"
+    jq -e -s 'length == 40 and all(.result.type == "succeeded" and .result.message.type == "message" and
+        .result.message.usage.output_tokens > 0)' "$BATS_TEST_TMPDIR/results.jsonl"
+    # each message is the synchronous endpoint's for the same params
+    args=()
+    while IFS= read -r body; do
+        args+=(-sS -H 'anthropic-version: 2023-06-01' -d "$body" "$URL/v1/messages" --next)
+    done < <(jq -c '.requests[].params' "$BATS_TEST_TMPDIR/req.json")
+    curl "${args[@]}" -sS -o /dev/null "$URL/stats" | jq -c '[.content, .usage, .stop_reason]' >"$BATS_TEST_TMPDIR/sync"
+    jq -r '.requests[].custom_id' "$BATS_TEST_TMPDIR/req.json" |
+        jq -cR --argjson r "$(by_custom_id "$BATS_TEST_TMPDIR/results.jsonl")" \
+            '$r[.].result.message | [.content, .usage, .stop_reason]' >"$BATS_TEST_TMPDIR/batched"
+    cmp "$BATS_TEST_TMPDIR/sync" "$BATS_TEST_TMPDIR/batched"
+    run curl -sS "$URL/stats"
+    [ "$(field .batches.anthropic)" = '{"batches_created":1,"requests_answered":40}' ]
+}
+
+@test "Anthropic results say errored for batch-fail lines and bad params, expired for batch-expire lines" {
+    start_mock --cases "$CASES" --batch-advance poll --fault batch-fail=0.3 --fault batch-expire=0.2
+    msg_requests '.' >"$BATS_TEST_TMPDIR/req.json"
+    msg_batch "@$BATS_TEST_TMPDIR/req.json" >/dev/null
+    id=$(jq -r .id "$BATS_TEST_TMPDIR/body")
+    for i in 1 2 3 4; do msg_get "/$id" >/dev/null; done
+    run msg_get "/$id"
+    [ "$(raw .processing_status)" = ended ]
+    msg_get "/$id/results" >"$BATS_TEST_TMPDIR/results.jsonl"
+    [ "$(jq -s -c 'group_by(.result.type) | map({(.[0].result.type): length}) | add' "$BATS_TEST_TMPDIR/results.jsonl")" = \
+        "$(field '.request_counts | {errored, expired, succeeded} | with_entries(select(.value > 0))')" ]
+    [ "$(field '.request_counts | [.errored >= 4, .expired >= 2, .succeeded >= 10, .processing == 0] | all')" = true ]
+    jq -e -s 'map(select(.result.type == "errored")) | all(.result.error.type == "error" and
+        (.result.error.error.type | IN("api_error", "invalid_request_error")) and (.result.error | has("request_id") | not))' \
+        "$BATS_TEST_TMPDIR/results.jsonl"
+    # params that are not a messages request make an errored result, not a 400
+    start_mock --cases "$CASES" --batch-advance poll
+    msg_batch "$(msg_requests 'select(.id == "c01")' |
+        jq -c '.requests += [{custom_id: "bad-params", params: {model: "small", messages: []}}]')" >/dev/null
+    id=$(jq -r .id "$BATS_TEST_TMPDIR/body")
+    for i in 1 2 3 4; do msg_get "/$id" >/dev/null; done
+    run msg_get "/$id/results"
+    [ "$(field '[.custom_id, .result.type, .result.error.error.type]' | tr '\n' ' ')" = \
+        '["c01","succeeded",null] ["bad-params","errored","invalid_request_error"] ' ]
+    jq -e -s 'map(select(.result.type == "expired")) | all(.result == {type: "expired"})' "$BATS_TEST_TMPDIR/results.jsonl"
+}
+
+@test "an Anthropic batch needs 1 to 100,000 requests, each with a unique custom_id of ^[a-zA-Z0-9_-]{1,64}\$ and params" {
+    start_mock --cases "$CASES"
+    long=$(printf 'a%.0s' $(seq 65))
+    for body in '{"requests":[]}' '{}' 'nope' '{"requests":[{"custom_id":"a b","params":{}}]}' \
+        '{"requests":[{"custom_id":"","params":{}}]}' "{\"requests\":[{\"custom_id\":\"$long\",\"params\":{}}]}" \
+        '{"requests":[{"custom_id":"ok","params":{}},{"custom_id":"ok","params":{}}]}' \
+        '{"requests":[{"custom_id":"ok"}]}'; do
+        [ "$(msg_batch "$body")" = 400 ] || fail_with "accepted $body"
+        jq -e '.type == "error" and .error.type == "invalid_request_error" and (.request_id | startswith("req_"))' \
+            "$BATS_TEST_TMPDIR/body" || fail_with "$(cat "$BATS_TEST_TMPDIR/body")"
+    done
+    [ "$(msg_batch '{"requests":[{"custom_id":"ok","params":{}},{"custom_id":"ok","params":{}}]}')" = 400 ]
+    jq -e '.error.message | test("requests.1.custom_id")' "$BATS_TEST_TMPDIR/body"
+    jq -cn '{requests: [range(100001) | {custom_id: "r\(.)", params: {}}]}' >"$BATS_TEST_TMPDIR/big.json"
+    [ "$(msg_batch "@$BATS_TEST_TMPDIR/big.json")" = 400 ]
+    jq -e '.error.message | test("100000")' "$BATS_TEST_TMPDIR/body"
+    # a 64-character custom_id of every allowed kind is fine
+    [ "$(msg_batch "{\"requests\":[{\"custom_id\":\"${long:1}\",\"params\":{}},{\"custom_id\":\"Az09_-\",\"params\":{}}]}")" = 200 ]
+    # the anthropic-version header is required, and unknown ids get 404 not_found_error
+    [ "$(fetch /v1/messages/batches "$(msg_requests 'select(.id == "c01")')")" = 400 ]
+    run msg_get /msgbatch_nope
+    [ "$(field '[.type, .error.type]')" = '["error","not_found_error"]' ]
+    run msg_get /msgbatch_nope/results
+    [ "$(raw .error.type)" = not_found_error ]
+    run curl -sS "$URL/stats"
+    [ "$(field .batches.anthropic.batches_created)" = 1 ]
+}
+
+@test "an Anthropic batch cancelled midway ends with the rest canceled; lists page with after_id and before_id" {
+    start_mock --cases "$CASES" --batch-advance poll
+    msg_requests '.' >"$BATS_TEST_TMPDIR/req.json"
+    msg_batch "@$BATS_TEST_TMPDIR/req.json" >/dev/null
+    id=$(jq -r .id "$BATS_TEST_TMPDIR/body")
+    msg_get "/$id" >/dev/null
+    msg_get "/$id" >/dev/null
+    [ "$(fetch "/v1/messages/batches/$id/cancel" '' -H 'anthropic-version: 2023-06-01')" = 200 ]
+    run cat "$BATS_TEST_TMPDIR/body"
+    [ "$(field '[.processing_status, (.cancel_initiated_at | type), .request_counts.succeeded]')" = '["canceling","string",20]' ]
+    run msg_get "/$id"
+    [ "$(field '[.processing_status, .request_counts]')" = '["ended",{"processing":0,"succeeded":20,"errored":0,"canceled":20,"expired":0}]' ]
+    msg_get "/$id/results" >"$BATS_TEST_TMPDIR/results.jsonl"
+    [ "$(jq -s -c 'map(.result.type) | group_by(.) | map([.[0], length])' "$BATS_TEST_TMPDIR/results.jsonl")" = '[["canceled",20],["succeeded",20]]' ]
+    [ "$(fetch "/v1/messages/batches/$id/cancel" '' -H 'anthropic-version: 2023-06-01')" = 400 ]
+    # three batches, newest first
+    for i in 1 2; do
+        msg_batch "$(msg_requests "select(.id == \"c0$i\")")" >/dev/null
+        jq -r .id "$BATS_TEST_TMPDIR/body"
+    done >"$BATS_TEST_TMPDIR/ids"
+    newest="[\"$(sed -n 2p "$BATS_TEST_TMPDIR/ids")\",\"$(sed -n 1p "$BATS_TEST_TMPDIR/ids")\",\"$id\"]"
+    run msg_get ''
+    [ "$(field '[[.data[].id], .has_more, .first_id, .last_id]')" = \
+        "[$newest,false,$(jq -c '.[0]' <<<"$newest"),\"$id\"]" ]
+    run msg_get '?limit=1'
+    [ "$(field '[[.data[].id], .has_more]')" = "[$(jq -c '.[:1]' <<<"$newest"),true]" ]
+    run msg_get "?limit=1&after_id=$(raw .last_id)"
+    [ "$(field '[[.data[].id], .has_more]')" = "[$(jq -c '.[1:2]' <<<"$newest"),true]" ]
+    run msg_get "?limit=5&before_id=$id"
+    [ "$(field '[[.data[].id], .has_more]')" = "[$(jq -c '.[:2]' <<<"$newest"),false]" ]
+    run msg_get '?limit=0'
+    [ "$(raw .error.type)" = invalid_request_error ]
+}
+
+@test "/stats counts batches and uploads per provider, so a batch sent twice shows; /stats/reset zeroes them" {
+    start_mock --cases "$CASES" --batch-ms 1
+    batch_input 'select(.id <= "c05")' >"$BATS_TEST_TMPDIR/in.jsonl"
+    fid=$(upload_batch "$BATS_TEST_TMPDIR/in.jsonl")
+    wait_batch "$(create_batch "$fid" | jq -r .id)" >/dev/null
+    wait_batch "$(create_batch "$fid" | jq -r .id)" >/dev/null
+    msg_batch "$(msg_requests 'select(.id <= "c03")')" >/dev/null
+    sleep 0.05
+    run curl -sS "$URL/stats"
+    [ "$(field .batches)" = '{"simulated":true,"openai":{"batches_created":2,"requests_answered":10,"files_uploaded":1},"anthropic":{"batches_created":1,"requests_answered":3}}' ]
+    run curl -sS -X POST "$URL/stats/reset"
+    [ "$(field .batches)" = '{"simulated":true,"openai":{"batches_created":0,"requests_answered":0,"files_uploaded":0},"anthropic":{"batches_created":0,"requests_answered":0}}' ]
+    # the batches themselves stay
+    run curl -sS "$URL/v1/batches"
+    [ "$(field '.data | length')" = 2 ]
+}
+
+@test "under --tls-cert the results_url is https" {
+    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 \
+        -subj /CN=127.0.0.1 -keyout "$BATS_TEST_TMPDIR/key.pem" -out "$BATS_TEST_TMPDIR/cert.pem" 2>/dev/null
+    start_mock --batch-ms 1 --tls-cert "$BATS_TEST_TMPDIR/cert.pem" --tls-key "$BATS_TEST_TMPDIR/key.pem"
+    run curl -sSk "https://127.0.0.1:$PORT/v1/messages/batches" -H 'anthropic-version: 2023-06-01' \
+        -d '{"requests":[{"custom_id":"a","params":{"model":"m","max_tokens":5,"messages":[{"role":"user","content":"hi"}]}}]}'
+    id=$(raw .id)
+    sleep 0.05
+    run curl -sSk "https://127.0.0.1:$PORT/v1/messages/batches/$id" -H 'anthropic-version: 2023-06-01'
+    [ "$(raw .results_url)" = "https://127.0.0.1:$PORT/v1/messages/batches/$id/results" ]
 }
