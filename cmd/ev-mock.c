@@ -70,13 +70,14 @@ enum fault {
     F_NOUSAGE,
     F_RESET,
     F_SLOW,
+    F_JUDGE_INVALID,
     NFAULTS,
     F_NONE = NFAULTS,
 };
 
 static const char *const fault_names[NFAULTS] = {
-    "auth",     "quota",      "429",     "529",       "503",     "502",   "500",
-    "redirect", "flat-error", "nonjson", "truncated", "nousage", "reset", "slow",
+    "auth",       "quota",   "429",       "529",     "503",   "502",  "500",           "redirect",
+    "flat-error", "nonjson", "truncated", "nousage", "reset", "slow", "judge-invalid",
 };
 
 /* What became of a request: 'ok', a fault, or a refusal. */
@@ -124,6 +125,8 @@ typedef struct config {
     char *key;               /* NULL: no key is required */
     bool verbose;
     ev_ft *ft; /* the files and fine-tuning jobs; thread-safe on its own */
+
+    const char *judge; /* --judge: the model that grades judge prompts */
 } config;
 
 typedef struct model_count {
@@ -192,6 +195,7 @@ typedef struct call {
     const char *case_id;
     enum ev_ft_kind kind; /* what the model is to the fine-tuning store */
     ev_mock_as as;        /* how the learner's models answer */
+    bool judge_invalid;   /* the judge answers with no label */
 } call;
 
 static void *
@@ -604,9 +608,13 @@ static void
 set_answer(server *s, reply *r, call *c, bool usage)
 {
     const config *cf = &s->c;
-    ev_mock_reply a =
-        ev_mock_answer_as(cf->mock, jv_string_value(c->req.model), jv_string_value(c->req.full),
-                          jv_string_value(c->req.last), c->kind == EV_FT_PLAIN ? NULL : &c->as);
+    ev_mock_reply a;
+    if (cf->judge != NULL && strcmp(jv_string_value(c->req.model), cf->judge) == 0)
+        a = (ev_mock_reply){ev_mock_judge(jv_string_value(c->req.last), c->judge_invalid),
+                            EV_MOCK_UNKNOWN, NULL};
+    else
+        a = ev_mock_answer_as(cf->mock, jv_string_value(c->req.model), jv_string_value(c->req.full),
+                              jv_string_value(c->req.last), c->kind == EV_FT_PLAIN ? NULL : &c->as);
     c->answer = source_names[a.source];
     c->case_id = a.case_id;
     pthread_mutex_lock(&s->mu);
@@ -679,6 +687,9 @@ serve_fault(server *s, reply *r, call *c, enum fault f)
         nap(s, cf->slow_ms);
         set_answer(s, r, c, true);
         return;
+    case F_JUDGE_INVALID:
+        c->judge_invalid = true;
+        /* fall through */
     case F_TRUNCATED:
     case F_NOUSAGE:
     case F_RESET:
@@ -1110,7 +1121,7 @@ usage(FILE *f)
           "               [--learner BASE] [--learner-floor P] [--learner-gain G]\n"
           "               [--learner-ceiling P] [--learner-scale N] [--learner-noise P]\n"
           "               [--job-ms MS] [--job-advance time|poll] [--state FILE]\n"
-          "               [--tls-cert FILE --tls-key FILE]\n"
+          "               [--tls-cert FILE --tls-key FILE] [--judge MODEL]\n"
           "\n"
           "Serve the OpenAI and Anthropic chat endpoints, and OpenAI's files and\n"
           "fine-tuning jobs endpoints (a SIMULATION), on 127.0.0.1 for offline tests.\n"
@@ -1130,8 +1141,11 @@ usage(FILE *f)
           "                            fault RATE of distinct requests on their first TIMES\n"
           "                            attempts (default 1; 'all': every attempt). KIND is\n"
           "                            auth quota 429 529 503 502 500 redirect flat-error\n"
-          "                            nonjson truncated nousage reset slow; or\n"
+          "                            nonjson truncated nousage reset slow judge-invalid;\n"
+          "                            or\n"
           "                            job-fail=RATE: fail RATE of fine-tuning jobs\n"
+          "      --judge MODEL         MODEL grades ev-score's judge prompts: the output\n"
+          "                            against the expected answer (see ev-mock(1))\n"
           "      --slow-ms MS          delay of a 'slow' fault (default 30000)\n"
           "      --retry-after-ms MS   wait a '429' fault asks for (default 1000)\n"
           "      --rpm N               answer 429 past N requests a minute\n"
@@ -1169,6 +1183,7 @@ usage(FILE *f)
 enum {
     OPT_JOB_ADVANCE = 256,
     OPT_JOB_MS,
+    OPT_JUDGE,
     OPT_LATENCY_DIST,
     OPT_LEARNER,
     OPT_LEARNER_CEILING,
@@ -1363,6 +1378,7 @@ main(int argc, char **argv)
         {"help", no_argument, NULL, 'h'},
         {"job-advance", required_argument, NULL, OPT_JOB_ADVANCE},
         {"job-ms", required_argument, NULL, OPT_JOB_MS},
+        {"judge", required_argument, NULL, OPT_JUDGE},
         {"latency", required_argument, NULL, 'l'},
         {"latency-dist", required_argument, NULL, OPT_LATENCY_DIST},
         {"learner", required_argument, NULL, OPT_LEARNER},
@@ -1428,6 +1444,11 @@ main(int argc, char **argv)
             break;
         case OPT_JOB_MS:
             ftc.job_ms = parse_ms("--job-ms", optarg);
+            break;
+        case OPT_JUDGE:
+            if (*optarg == '\0')
+                ev_usage_error("--judge needs a model name");
+            cf->judge = optarg;
             break;
         case OPT_LEARNER:
             if (*optarg == '\0')
