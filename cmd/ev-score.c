@@ -215,7 +215,8 @@ read_answers(run *r, const entry *e, jv lines)
 {
     int k = (int)r->j->samples;
     jv judged = jv_array(), failure = jv_invalid();
-    for (int p = 0; p < e->nprompts && !jv_is_valid(failure); p++) {
+    bool failed = false;
+    for (int p = 0; p < e->nprompts && !failed; p++) {
         jv samples = jv_array();
         for (int i = 0; i < k; i++) {
             jv line = jv_array_get(jv_copy(lines), p * k + i);
@@ -229,13 +230,15 @@ read_answers(run *r, const entry *e, jv lines)
                            : jv_invalid();
             if (!jv_equal(id, want)) {
                 failure = jv_invalid_with_msg(jv_string("ev-call answered out of order"));
+                failed = true;
             } else if (jv_get_kind(error) == JV_KIND_OBJECT) {
                 jv m = ev_text_of(jv_object_get(error, jv_string("message")));
                 failure = jv_invalid_with_msg(m);
                 error = jv_invalid();
+                failed = true;
             }
             jv_free(error);
-            if (jv_is_valid(failure)) {
+            if (failed) {
                 jv_free(a);
                 break;
             }
@@ -244,7 +247,7 @@ read_answers(run *r, const entry *e, jv lines)
         judged = jv_array_append(judged, samples);
     }
     jv_free(lines);
-    if (jv_is_valid(failure)) {
+    if (failed) {
         jv_free(judged);
         return failure;
     }
