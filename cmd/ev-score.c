@@ -291,11 +291,12 @@ write_entry(run *r, entry *e)
         r->passed += jv_get_kind(pass) == JV_KIND_TRUE;
         jv_free(pass);
         jv add = jv_object_set(jv_object(), jv_string("score"), e->score);
-        if (jv_object_has(jv_copy(e->rec), jv_string("score")))
+        if (jv_object_has(jv_copy(e->rec), jv_string("score"))) {
             wrote = ev_write_record(stdout, jv_object_merge(e->rec, add));
-        else
+            e->rec = jv_invalid();
+        } else {
             wrote = ev_write_extended(stdout, e->raw, e->len, add);
-        e->rec = jv_invalid();
+        }
     } else if (!r->write_failed) {
         fwrite(e->raw, 1, e->len, stdout);
         putchar('\n');
@@ -499,6 +500,7 @@ main(int argc, char **argv)
         switch (c) {
         case 'h':
             usage(stdout);
+            free(j.opts);
             return ev_close_stdout();
         case 'i':
             opts.norm |= EV_NORM_CASE;
@@ -552,6 +554,7 @@ main(int argc, char **argv)
             break;
         default:
             fprintf(stderr, "try 'ev-score --help'\n");
+            free(j.opts);
             return EV_EXIT_TROUBLE;
         }
     }
@@ -570,6 +573,8 @@ main(int argc, char **argv)
         ev_warn("bad scorer '%s': %s", spec, jv_string_value(m));
         jv_free(m);
         fprintf(stderr, "try 'ev-score --help'\n");
+        ev_rubric_free(rubric);
+        free(j.opts);
         return EV_EXIT_TROUBLE;
     }
 
