@@ -128,6 +128,7 @@ typedef struct pricer {
     jv index;     /* model name -> entry number */
     jv cases;     /* ids of priced cases (summary), or invalid when not kept */
     tally all;    /* every record */
+    tally judge;  /* the judges of ev-score's score.judge, priced as their models */
     jv as_of_min; /* dates of the rows used */
     jv as_of_max;
 } pricer;
@@ -295,6 +296,54 @@ failed:
     return FAILED;
 }
 
+/* price_judge adds to 'cost' (consumed) what judging the record 'rec'
+ * (borrowed) cost: the tokens of score.judge at the judge model's prices,
+ * as cost.judge. A judge without token counts costs null; a judge model
+ * without a price sets '*failed', and '*problem' as price_record does. */
+static jv
+price_judge(pricer *pc, jv rec, jv cost, bool *failed, jv *problem)
+{
+    jv score = ev_get(rec, "score");
+    jv judge = jv_get_kind(score) == JV_KIND_OBJECT ? ev_get(score, "judge") : jv_invalid();
+    jv_free(score);
+    if (jv_get_kind(judge) != JV_KIND_OBJECT) {
+        jv_free(judge);
+        return cost;
+    }
+    jv m = ev_get(judge, "model");
+    pc->judge.records++;
+    ev_usage u;
+    jv err;
+    double in = NAN, out = NAN;
+    if (ev_usage_from_call(judge, &u, &err) != 0) {
+        *problem = jv_invalid_get_msg(err);
+        *failed = true;
+    } else if (jv_get_kind(m) != JV_KIND_STRING && !pc->o->custom) {
+        *problem = jv_string("no model to price the judge: 'score.judge' has no 'model'");
+        *failed = true;
+    } else if (!isnan(u.input) && !isnan(u.output)) {
+        entry *e = entry_for(pc, jv_get_kind(m) == JV_KIND_STRING ? jv_string_value(m) : "(none)");
+        const ev_price *p = row_for(pc, e);
+        ev_cost c;
+        if (p == NULL) {
+            *problem = e->no_price_told ? jv_invalid()
+                                        : jv_string_fmt("no price for judge model '%s'", e->model);
+            e->no_price_told = true;
+            *failed = true;
+        } else if (ev_price_cost(p, &u, pc->o->batch, pc->o->rate, &c, &err) != 0) {
+            *problem = jv_invalid_get_msg(err);
+            *failed = true;
+        } else {
+            in = ev_money(c.input);
+            out = ev_money(c.output);
+            add_to(&pc->judge, &u, in, out);
+        }
+    }
+    jv_free(m);
+    jv_free(judge);
+    return jv_object_set(cost, jv_string("judge"), money(in + out));
+}
+
 /* write_priced writes 'rec' (consumed) as read, with 'cost' (consumed, or
  * invalid for none) added, or replacing the cost it had: a record re-priced
  * with no price must not keep a stale cost. */
@@ -425,6 +474,8 @@ summary_json(const pricer *pc)
     jv models = jv_object();
     for (size_t i = 0; i < pc->nentries; i++) {
         const entry *e = &pc->entries[i];
+        if (e->t.records == 0) /* a judge model only */
+            continue;
         jv m = tally_json(&e->t, e->t.priced > 0);
         m = jv_object_set(m, jv_string("priced_as"),
                           e->row != NULL ? jv_string(e->row->model) : jv_null());
@@ -437,6 +488,12 @@ summary_json(const pricer *pc)
         models = jv_object_set(models, jv_string(e->model), m);
     }
     o = jv_object_set(o, jv_string("models"), models);
+    if (pc->judge.priced > 0) {
+        c = jv_object_get(jv_copy(o), jv_string("cost"));
+        c = jv_object_set(c, jv_string("judge"), money(pc->judge.cost_in + pc->judge.cost_out));
+        o = jv_object_set(o, jv_string("cost"), c);
+        o = jv_object_set(o, jv_string("judge"), tally_json(&pc->judge, true));
+    }
     return jv_object_set(o, jv_string("prices"), ev_prices_meta(pc->table));
 }
 
@@ -495,6 +552,8 @@ print_summary(const pricer *pc, enum ev_format f)
     }
     for (size_t i = 0; i < pc->nentries; i++) {
         const entry *e = &pc->entries[i];
+        if (e->t.records == 0)
+            continue;
         summary_row(f, e->model, e->row ? e->row->model : "", &e->t, pc->currency, widths);
     }
     summary_row(f, "(total)", "", &pc->all, pc->currency, widths);
@@ -509,6 +568,10 @@ print_summary(const pricer *pc, enum ev_format f)
         printf("%scost per case %s %s over %lu cases (%s per record)", li,
                fmt_money(per(total, ncases), 6, b1, sizeof(b1)), pc->currency, ncases,
                fmt_money(per(total, t->priced), 6, b2, sizeof(b2)));
+    if (pc->judge.priced > 0)
+        printf("%sjudging cost %s %s more for %lu judged record%s", li,
+               fmt_money(pc->judge.cost_in + pc->judge.cost_out, 6, b1, sizeof(b1)), pc->currency,
+               pc->judge.priced, pc->judge.priced == 1 ? "" : "s");
     if (t->unknown > 0)
         printf("%s%lu record%s without token usage %s not in the total", li, t->unknown,
                t->unknown == 1 ? "" : "s", t->unknown == 1 ? "is" : "are");
@@ -1029,11 +1092,18 @@ run_records(pricer *pc, ev_reader *r, bool write)
             status = EV_EXIT_TROUBLE;
             continue;
         }
-        jv cost = jv_invalid(), problem = jv_invalid();
+        jv cost = jv_invalid(), problem = jv_invalid(), judge_problem = jv_invalid();
         if (price_record(pc, rec, &cost, &problem) == FAILED) {
             status = EV_EXIT_TROUBLE;
             if (jv_is_valid(problem))
                 report(r, problem);
+        } else {
+            bool failed = false;
+            cost = price_judge(pc, rec, cost, &failed, &judge_problem);
+            if (jv_is_valid(judge_problem))
+                report(r, judge_problem);
+            if (failed)
+                status = EV_EXIT_TROUBLE;
         }
         if (!write) {
             jv_free(rec);

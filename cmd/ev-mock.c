@@ -75,13 +75,14 @@ enum fault {
     F_NOUSAGE,
     F_RESET,
     F_SLOW,
+    F_JUDGE_INVALID,
     NFAULTS,
     F_NONE = NFAULTS,
 };
 
 static const char *const fault_names[NFAULTS] = {
-    "auth",     "quota",      "429",     "529",       "503",     "502",   "500",
-    "redirect", "flat-error", "nonjson", "truncated", "nousage", "reset", "slow",
+    "auth",       "quota",   "429",       "529",     "503",   "502",  "500",           "redirect",
+    "flat-error", "nonjson", "truncated", "nousage", "reset", "slow", "judge-invalid",
 };
 
 /* What became of a request: 'ok', a fault, or a refusal. */
@@ -134,8 +135,9 @@ typedef struct config {
     long rpm, rpm_window_ms; /* 0 rpm: no limit */
     char *key;               /* NULL: no key is required */
     bool verbose;
-    ev_ft *ft; /* the files and fine-tuning jobs; thread-safe on its own */
-    ev_bs *bs; /* the batches; thread-safe on its own */
+    ev_ft *ft;         /* the files and fine-tuning jobs; thread-safe on its own */
+    ev_bs *bs;         /* the batches; thread-safe on its own */
+    const char *judge; /* --judge: the model that grades judge prompts */
 } config;
 
 typedef struct model_count {
@@ -733,6 +735,9 @@ serve_fault(server *s, reply *r, call *c, enum fault f)
         nap(s, cf->slow_ms);
         set_answer(s, r, c, true);
         return;
+    case F_JUDGE_INVALID:
+        c->chat.judge_invalid = true;
+        /* fall through */
     case F_TRUNCATED:
     case F_NOUSAGE:
     case F_RESET:
@@ -1317,7 +1322,7 @@ usage(FILE *f)
           "               [--learner-ceiling P] [--learner-scale N] [--learner-noise P]\n"
           "               [--job-ms MS] [--job-advance time|poll]\n"
           "               [--batch-ms MS] [--batch-advance time|poll] [--state FILE]\n"
-          "               [--tls-cert FILE --tls-key FILE]\n"
+          "               [--tls-cert FILE --tls-key FILE] [--judge MODEL]\n"
           "\n"
           "Serve the OpenAI and Anthropic chat endpoints, OpenAI's files and fine-tuning\n"
           "jobs endpoints, and both providers' batch APIs (SIMULATIONS), on 127.0.0.1\n"
@@ -1338,10 +1343,12 @@ usage(FILE *f)
           "                            fault RATE of distinct requests on their first TIMES\n"
           "                            attempts (default 1; 'all': every attempt). KIND is\n"
           "                            auth quota 429 529 503 502 500 redirect flat-error\n"
-          "                            nonjson truncated nousage reset slow; or\n"
-          "                            job-fail=RATE: fail RATE of fine-tuning jobs;\n"
+          "                            nonjson truncated nousage reset slow judge-invalid;\n"
+          "                            or job-fail=RATE: fail RATE of fine-tuning jobs;\n"
           "                            batch-fail=RATE: fail RATE of batch lines;\n"
           "                            batch-expire=RATE: never run RATE of batch lines\n"
+          "      --judge MODEL         MODEL grades ev-score's judge prompts: the output\n"
+          "                            against the expected answer (see ev-mock(1))\n"
           "      --slow-ms MS          delay of a 'slow' fault (default 30000)\n"
           "      --retry-after-ms MS   wait a '429' fault asks for (default 1000)\n"
           "      --rpm N               answer 429 past N requests a minute\n"
@@ -1388,6 +1395,7 @@ enum {
     OPT_BATCH_MS,
     OPT_JOB_ADVANCE,
     OPT_JOB_MS,
+    OPT_JUDGE,
     OPT_LATENCY_DIST,
     OPT_LEARNER,
     OPT_LEARNER_CEILING,
@@ -1594,6 +1602,7 @@ main(int argc, char **argv)
         {"help", no_argument, NULL, 'h'},
         {"job-advance", required_argument, NULL, OPT_JOB_ADVANCE},
         {"job-ms", required_argument, NULL, OPT_JOB_MS},
+        {"judge", required_argument, NULL, OPT_JUDGE},
         {"latency", required_argument, NULL, 'l'},
         {"latency-dist", required_argument, NULL, OPT_LATENCY_DIST},
         {"learner", required_argument, NULL, OPT_LEARNER},
@@ -1673,6 +1682,11 @@ main(int argc, char **argv)
             break;
         case OPT_JOB_MS:
             ftc.job_ms = parse_ms("--job-ms", optarg);
+            break;
+        case OPT_JUDGE:
+            if (*optarg == '\0')
+                ev_usage_error("--judge needs a model name");
+            cf->judge = optarg;
             break;
         case OPT_LEARNER:
             if (*optarg == '\0')
@@ -1788,6 +1802,7 @@ main(int argc, char **argv)
         jv_free(tkey);
         return EV_EXIT_TROUBLE;
     }
+    ev_mock_set_judge(cf->mock, cf->judge);
     ev_mock_freeze(cf->mock);
     ftc.seed = cf->seed;
     ftc.params.seed = cf->seed;

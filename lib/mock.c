@@ -1,12 +1,16 @@
 #include "mock.h"
 
+#include <ctype.h>
 #include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "hash.h"
+#include "judge.h"
 #include "record.h"
+#include "text.h"
 
 typedef struct mock_case {
     char *id;
@@ -55,6 +59,7 @@ struct ev_mock {
     slot *case_full, *case_last, *replay_full, *replay_last;
     group *groups;
     size_t ngroups;
+    char *judge; /* the model that grades judge prompts, or NULL */
 };
 
 /* Running out of memory is the one failure lib/ does not return. */
@@ -517,10 +522,24 @@ ev_mock_count_replay(const ev_mock *m)
 }
 
 void
+ev_mock_set_judge(ev_mock *m, const char *model)
+{
+    free(m->judge);
+    m->judge = model != NULL ? xstrdup(model) : NULL;
+}
+
+bool
+ev_mock_is_judge(const ev_mock *m, const char *model)
+{
+    return m->judge != NULL && strcmp(m->judge, model) == 0;
+}
+
+void
 ev_mock_free(ev_mock *m)
 {
     if (m == NULL)
         return;
+    free(m->judge);
     for (size_t i = 0; i < m->ncases; i++) {
         mock_case *c = &m->cases[i];
         free(c->id);
@@ -552,4 +571,86 @@ ev_mock_free(ev_mock *m)
     free(m->replay_full);
     free(m->replay_last);
     free(m);
+}
+
+/* --- the judge ----------------------------------------------------------- */
+
+/* holds says whether 'hay' holds 'needle' (both normalised strings,
+ * consumed); an empty needle is held by nothing. */
+static bool
+holds(jv hay, jv needle)
+{
+    bool in = jv_string_length_bytes(jv_copy(needle)) > 0 &&
+              strstr(jv_string_value(hay), jv_string_value(needle)) != NULL;
+    jv_free(hay);
+    jv_free(needle);
+    return in;
+}
+
+static jv
+norm_part(const char *s, size_t len)
+{
+    jv t = jv_string_sized(s, (int)len);
+    jv n = ev_normalize(jv_string_value(t), EV_NORM_CASE | EV_NORM_SPACE | EV_NORM_PUNCT);
+    jv_free(t);
+    return n;
+}
+
+/* grade_parts grades a built-in judge prompt: the output against the
+ * expected answer, both normalised. */
+static const char *
+grade_parts(const ev_judge_parts *p)
+{
+    jv out = norm_part(p->output, p->output_len);
+    jv exp = norm_part(p->expected, p->expected_len);
+    const char *label;
+    if (!p->has_expected) {
+        label = ev_judge_label(p->kind, jv_string_length_bytes(jv_copy(out)) > 0, false, false);
+    } else if (jv_equal(jv_copy(out), jv_copy(exp))) {
+        label = ev_judge_label(p->kind, true, false, false);
+    } else if (holds(jv_copy(out), jv_copy(exp))) {
+        label = ev_judge_label(p->kind, true, false, true);
+    } else if (p->kind == EV_JUDGE_FACT && holds(jv_copy(exp), jv_copy(out))) {
+        label = ev_judge_label(p->kind, true, true, false);
+    } else {
+        label = ev_judge_label(p->kind, false, false, false);
+    }
+    jv_free(out);
+    jv_free(exp);
+    return label;
+}
+
+/* grade_other grades a prompt of someone else's template: PASS when its
+ * last non-empty line, normalised, is found in the text above it. */
+static const char *
+grade_other(const char *prompt)
+{
+    const char *stop = prompt + strlen(prompt);
+    while (stop > prompt && isspace((unsigned char)stop[-1]))
+        stop--;
+    const char *line = stop;
+    while (line > prompt && line[-1] != '\n')
+        line--;
+    bool pass =
+        holds(norm_part(prompt, (size_t)(line - prompt)), norm_part(line, (size_t)(stop - line)));
+    return pass ? "PASS" : "FAIL";
+}
+
+char *
+ev_mock_judge(const char *prompt, bool invalid)
+{
+    const char *text;
+    char *out;
+    if (invalid) {
+        text = "The answer looks mostly right to me, though I would not swear to it.";
+        out = strdup(text);
+    } else {
+        ev_judge_parts p;
+        const char *label = ev_judge_split(prompt, &p) ? grade_parts(&p) : grade_other(prompt);
+        if (asprintf(&out, "I compared the answer with the reference.\n%s", label) < 0)
+            out = NULL;
+    }
+    if (out == NULL)
+        abort();
+    return out;
 }

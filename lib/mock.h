@@ -120,6 +120,25 @@ bool ev_mock_case_tag(const ev_mock *m, const char *full, const char *last, cons
 size_t ev_mock_count_cases(const ev_mock *m);
 size_t ev_mock_count_replay(const ev_mock *m);
 
+/* ev_mock_judge answers 'prompt' as ev-mock's judge model does, one line of
+ * reasoning then a label. A built-in judge prompt (judge.h) is graded by
+ * comparing its output with its expected answer, both folded in case and
+ * stripped of punctuation and extra blanks: equal passes; an output that
+ * holds the expected answer passes (fact: B); for fact, an output that the
+ * expected answer holds is C; else it fails. With no expected answer a
+ * non-empty output passes. Any other prompt gets PASS when its last
+ * non-empty line, so normalised, is found in the text above it, else FAIL.
+ * With 'invalid' the answer is prose with no label. The result is the
+ * caller's to free. */
+char *ev_mock_judge(const char *prompt, bool invalid);
+
+/* ev_mock_set_judge makes 'model' (copied; NULL: none) the judge: its every
+ * answer, from the synchronous endpoints or a batch, is ev_mock_judge's.
+ * Call it before ev_mock_freeze. ev_mock_is_judge says whether 'model' is
+ * the judge. */
+void ev_mock_set_judge(ev_mock *m, const char *model);
+bool ev_mock_is_judge(const ev_mock *m, const char *model);
+
 void ev_mock_free(ev_mock *m);
 
 #endif

@@ -28,9 +28,13 @@ ev_chat_read(ev_ft *ft, enum ev_wire w, const char *body, size_t len, int64_t no
 jv
 ev_chat_answer(const ev_mock *m, const ev_chat *c, const char *id, bool usage, ev_chat_source *src)
 {
-    ev_mock_reply a =
-        ev_mock_answer_as(m, jv_string_value(c->req.model), jv_string_value(c->req.full),
-                          jv_string_value(c->req.last), c->kind == EV_FT_PLAIN ? NULL : &c->as);
+    ev_mock_reply a;
+    if (ev_mock_is_judge(m, jv_string_value(c->req.model)))
+        a = (ev_mock_reply){ev_mock_judge(jv_string_value(c->req.last), c->judge_invalid),
+                            EV_MOCK_UNKNOWN, NULL};
+    else
+        a = ev_mock_answer_as(m, jv_string_value(c->req.model), jv_string_value(c->req.full),
+                              jv_string_value(c->req.last), c->kind == EV_FT_PLAIN ? NULL : &c->as);
     if (src != NULL)
         *src = (ev_chat_source){a.source, a.case_id};
     jv body = ev_wire_answer(c->w, &c->req, id, a.text, usage);

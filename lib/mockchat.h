@@ -28,6 +28,7 @@ typedef struct ev_chat {
     ev_wire_request req;
     enum ev_ft_kind kind; /* what the model is to the fine-tuning store */
     ev_mock_as as;        /* how the learner's models answer */
+    bool judge_invalid;   /* the judge (ev_mock_set_judge) answers with no label */
 } ev_chat;
 
 /* What an answer was made from, for the server's counts and log. */

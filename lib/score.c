@@ -13,6 +13,7 @@
 #include "cli.h"
 #include "coproc.h"
 #include "extract.h"
+#include "judge.h"
 #include "metric.h"
 #include "record.h"
 #include "text.h"
@@ -34,6 +35,7 @@ enum kind {
     K_F1,
     K_ICONTAINS,
     K_JQ,
+    K_JUDGE,
     K_JSON,
     K_JSON_SUBSET,
     K_NUMBER,
@@ -47,6 +49,7 @@ enum role {
     V_ANSWER,  /* the answer to compare with, in place of 'expected' */
     V_LIMIT,   /* a tolerance or threshold; 'expected' is the answer */
     V_PROGRAM, /* a jq program or shell command; required */
+    V_RUBRIC,  /* a judge's criterion; none: the run's rubric */
 };
 
 static const struct kind_info {
@@ -62,6 +65,7 @@ static const struct kind_info {
     {"f1", K_F1, V_LIMIT, 0, 1, 0.5},
     {"icontains", K_ICONTAINS, V_ANSWER, 0, 0, 0},
     {"jq", K_JQ, V_PROGRAM, 0, 0, 0},
+    {"judge", K_JUDGE, V_RUBRIC, 0, 0, 0},
     {"json", K_JSON, V_ANSWER, 0, 0, 0},
     {"json-subset", K_JSON_SUBSET, V_ANSWER, 0, 0, 0},
     {"number", K_NUMBER, V_LIMIT, 0, DBL_MAX, 1e-9},
@@ -77,13 +81,15 @@ typedef struct item {
     bool limit_given;
     double limit;
     double weight;
-    jv answer;       /* the V_ANSWER value, or invalid to use 'expected' */
-    jv name;         /* the assertion as written */
-    regex_t *re;     /* the compiled V_ANSWER of a regex */
-    bool own_re;     /* 're' is this item's, not the cache's */
-    jq_state *jq;    /* the compiled program of a jq assertion */
-    bool own_jq;     /* 'jq' is this item's, not the cache's */
-    ev_coproc *proc; /* the process of a cmd assertion, the cache's */
+    jv answer;               /* the V_ANSWER value, or invalid to use 'expected' */
+    jv name;                 /* the assertion as written */
+    regex_t *re;             /* the compiled V_ANSWER of a regex */
+    bool own_re;             /* 're' is this item's, not the cache's */
+    jq_state *jq;            /* the compiled program of a jq assertion */
+    bool own_jq;             /* 'jq' is this item's, not the cache's */
+    ev_coproc *proc;         /* the process of a cmd assertion, the cache's */
+    const ev_rubric *rubric; /* a judge's rubric */
+    ev_rubric *own_rubric;   /* 'rubric' when it is this item's */
 } item;
 
 /* A whole scorer: one assertion, or a list that passes when all pass. */
@@ -116,9 +122,10 @@ typedef struct verdict {
     bool pass;
     double value;
     jv reason;
-    bool final;    /* "no output": not flipped by not- */
-    bool unparsed; /* the scorer could not read the output (no number, no
-                    * choice letter, invalid JSON): score.parsed is false */
+    bool final;      /* "no output": not flipped by not- */
+    bool unparsed;   /* the scorer could not read the output (no number, no
+                      * choice letter, invalid JSON): score.parsed is false */
+    jv label, judge; /* a judge's verdict: its label and score.judge */
 } verdict;
 
 /* What one record offers the assertions, fetched on first use. */
@@ -129,6 +136,8 @@ typedef struct ctx {
     jv text;     /* 'output' as text, or invalid until asked for */
     jv expected; /* the expected answer, invalid when absent or null */
     bool fetched;
+    jv judged; /* the judges' answers, one array of samples per judge item */
+    int next_judged;
 } ctx;
 
 static void *
@@ -506,6 +515,7 @@ item_free(item *it)
         release_regex(it->re);
     if (it->own_jq)
         jq_teardown(&it->jq);
+    ev_rubric_free(it->own_rubric);
 }
 
 static void
@@ -577,6 +587,34 @@ compile_program(ev_scoring *s, item *it, jv value, jv *err)
     return it->jq != NULL || it->proc != NULL;
 }
 
+/* compile_rubric sets the rubric of a judge item from its criterion 'value'
+ * (borrowed; invalid for the run's rubric), and names the item by it. */
+static bool
+compile_rubric(ev_scoring *s, item *it, jv value, jv *err)
+{
+    if (it->negate) {
+        *err = jv_invalid_with_msg(jv_string("'judge' cannot be negated"));
+        return false;
+    }
+    if (!jv_is_valid(value)) {
+        it->rubric = s->opts.judge;
+        if (it->rubric == NULL) {
+            *err = jv_invalid_with_msg(
+                jv_string("'judge' needs a criterion after ':', or a rubric from --judge"));
+            return false;
+        }
+    } else if (jv_get_kind(value) != JV_KIND_STRING || jv_string_value(value)[0] == '\0') {
+        *err = jv_invalid_with_msg(jv_string("'judge' needs a criterion after ':'"));
+        return false;
+    } else {
+        it->own_rubric = ev_rubric_criterion(jv_string_value(value));
+        it->rubric = it->own_rubric;
+    }
+    jv_free(it->name);
+    it->name = jv_string(ev_rubric_scorer(it->rubric));
+    return true;
+}
+
 /* compile_item builds 'it' from a type (with its not- prefix), its value
  * (consumed; invalid when none was given) and a weight. 'it->name' must be
  * set already. */
@@ -597,7 +635,9 @@ compile_item(ev_scoring *s, const char *type, size_t len, jv value, item *it, jv
     }
     it->limit = it->info->deflt;
     bool ok = true;
-    if (it->info->role == V_PROGRAM) {
+    if (it->info->role == V_RUBRIC) {
+        ok = compile_rubric(s, it, value, err);
+    } else if (it->info->role == V_PROGRAM) {
         ok = compile_program(s, it, value, err);
     } else if (!jv_is_valid(value)) {
         /* 'expected' is the answer, and the limit keeps its default. */
@@ -746,10 +786,14 @@ compile_plan(ev_scoring *s, jv a, plan *p, jv *err)
 
 /* --- the record's side --------------------------------------------------- */
 
+/* ctx_init readies 'rec' (borrowed) for scoring, with 'judged' (consumed)
+ * the judges' answers, or invalid when none were asked. */
 static void
-ctx_init(ctx *c, ev_scoring *s, jv rec)
+ctx_init(ctx *c, ev_scoring *s, jv rec, jv judged)
 {
     c->s = s;
+    c->judged = judged;
+    c->next_judged = 0;
     c->rec = rec;
     c->out = jv_object_get(jv_copy(rec), jv_copy(s->k_output));
     if (jv_get_kind(c->out) == JV_KIND_NULL) {
@@ -767,6 +811,7 @@ ctx_free(ctx *c)
     jv_free(c->out);
     jv_free(c->text);
     jv_free(c->expected);
+    jv_free(c->judged);
 }
 
 static const char *
@@ -1336,6 +1381,113 @@ score_cmd(const item *it, ctx *c, verdict *v, jv *err)
     return ok;
 }
 
+/* add_count adds field 'k' of 'from' (borrowed) to the number 'k' of 'to'. */
+static jv
+add_count(jv to, jv from, const char *k)
+{
+    jv a = jv_object_get(jv_copy(to), jv_string(k));
+    jv b = jv_object_get(jv_copy(from), jv_string(k));
+    double n = (jv_get_kind(a) == JV_KIND_NUMBER ? jv_number_value(a) : 0) +
+               (jv_get_kind(b) == JV_KIND_NUMBER ? jv_number_value(b) : 0);
+    jv_free(a);
+    jv_free(b);
+    return jv_object_set(to, jv_string(k), jv_number(n));
+}
+
+/* judge_info starts score.judge from the samples' records ('samples',
+ * borrowed): who
+ * judged, and the tokens the judging took. */
+static jv
+judge_info(jv samples)
+{
+    jv call0 = jv_array_get(jv_copy(samples), 0);
+    call0 = jv_object_get(call0, jv_string("call"));
+    jv j = jv_object();
+    const char *ks[] = {"provider", "model"};
+    for (int i = 0; i < 2; i++) {
+        jv v = jv_get_kind(call0) == JV_KIND_OBJECT
+                   ? jv_object_get(jv_copy(call0), jv_string(ks[i]))
+                   : jv_invalid();
+        j = jv_object_set(j, jv_string(ks[i]), jv_is_valid(v) ? v : jv_null());
+    }
+    jv_free(call0);
+    j = jv_object_set(j, jv_string("samples"), jv_number(jv_array_length(jv_copy(samples))));
+    j = jv_object_set(j, jv_string("labels"), jv_array());
+    j = jv_object_set(j, jv_string("agreement"), jv_number(0));
+    double cached = 0;
+    const char *counts[] = {"input_tokens", "output_tokens", "cached_tokens"};
+    for (int i = 0; i < 3; i++)
+        j = jv_object_set(j, jv_string(counts[i]), jv_number(0));
+    jv_array_foreach(samples, i, one)
+    {
+        jv call = jv_object_get(one, jv_string("call"));
+        if (jv_get_kind(call) == JV_KIND_OBJECT) {
+            for (int k = 0; k < 3; k++)
+                j = add_count(j, call, counts[k]);
+            jv c = jv_object_get(jv_copy(call), jv_string("cached"));
+            cached += jv_get_kind(c) == JV_KIND_TRUE;
+            jv_free(c);
+        }
+        jv_free(call);
+    }
+    return jv_object_set(j, jv_string("cached"), jv_number(cached));
+}
+
+/* score_judge reads the judge's answers to this item's prompt: each sample
+ * is read as a label, and the labels are combined. */
+static bool
+score_judge(const item *it, ctx *c, verdict *v, jv *err)
+{
+    char c1[CLIP_SIZE], c2[3 * QUOTE_MAX + 4];
+    jv samples =
+        jv_is_valid(c->judged) ? jv_array_get(jv_copy(c->judged), c->next_judged++) : jv_invalid();
+    if (jv_get_kind(samples) != JV_KIND_ARRAY || jv_array_length(jv_copy(samples)) == 0) {
+        jv_free(samples);
+        *err = jv_invalid_with_msg(
+            fmt("no judge answer for '%s'", clip(jv_string_value(it->name), c1)));
+        return false;
+    }
+    jv reads = jv_array(), labels = jv_array(), raw = jv_invalid();
+    jv_array_foreach(samples, i, one)
+    {
+        jv text = ev_text_of(jv_object_get(one, jv_copy(c->s->k_output)));
+        jv r = ev_rubric_read(it->rubric, jv_string_value(text));
+        jv l = jv_object_get(jv_copy(r), jv_string("label"));
+        if (!jv_is_valid(raw) && strcmp(jv_string_value(l), EV_JUDGE_INVALID) == 0)
+            raw = jv_copy(text);
+        labels = jv_array_append(labels, l);
+        reads = jv_array_append(reads, r);
+        jv_free(text);
+    }
+    int n = jv_array_length(jv_copy(reads));
+    jv agg = ev_judge_aggregate(reads, c->s->opts.judge_mean);
+    jv value = jv_object_get(jv_copy(agg), jv_copy(c->s->k_value));
+    jv pass = jv_object_get(jv_copy(agg), jv_copy(c->s->k_pass));
+    v->label = jv_object_get(jv_copy(agg), jv_string("label"));
+    jv agreement = jv_object_get(agg, jv_string("agreement"));
+    v->value = jv_number_value(value);
+    v->pass = jv_get_kind(pass) == JV_KIND_TRUE;
+    jv_free(value);
+    jv_free(pass);
+    const char *label = jv_string_value(v->label);
+    if (strcmp(label, EV_JUDGE_INVALID) == 0)
+        v->reason = fmt("judge gave no label: '%s'",
+                        clip_to(jv_string_value(raw), 3 * QUOTE_MAX, c2, sizeof(c2)));
+    else if (n == 1)
+        v->reason = fmt("judged %s", label);
+    else if (c->s->opts.judge_mean)
+        v->reason = fmt("judged %g, the mean of %d samples", v->value, n);
+    else
+        v->reason =
+            fmt("judged %s by %g of %d samples", label, round(jv_number_value(agreement) * n), n);
+    jv_free(raw);
+    v->judge = judge_info(samples);
+    jv_free(samples);
+    v->judge = jv_object_set(v->judge, jv_string("labels"), labels);
+    v->judge = jv_object_set(v->judge, jv_string("agreement"), agreement);
+    return true;
+}
+
 static score_fn
 text_scorer(enum kind k)
 {
@@ -1375,6 +1527,8 @@ run_item(const item *it, ctx *c, verdict *v, jv *err)
     bool ok;
     v->final = false;
     v->unparsed = false;
+    v->label = jv_invalid();
+    v->judge = jv_invalid();
     if (needs_output(it) && !jv_is_valid(c->out)) {
         binary(v, false, jv_string("no output"));
         v->final = true;
@@ -1384,6 +1538,8 @@ run_item(const item *it, ctx *c, verdict *v, jv *err)
         ok = score_jq(it, c, v, err);
     } else if (k == K_CMD) {
         ok = score_cmd(it, c, v, err);
+    } else if (k == K_JUDGE) {
+        ok = score_judge(it, c, v, err);
     } else {
         jv want = it->info->role == V_ANSWER && jv_is_valid(it->answer) ? jv_copy(it->answer)
                                                                         : expected(c);
@@ -1428,15 +1584,57 @@ call_failed(ev_scoring *s, jv rec)
     return k != JV_KIND_INVALID && k != JV_KIND_NULL && k != JV_KIND_FALSE;
 }
 
-static jv
-run_plan(ev_scoring *s, const plan *p, jv rec)
+/* merge_judge moves the judge verdict of 'v' into '*label' and '*judge',
+ * the record's judge data so far: the first label is kept, and the samples,
+ * labels and tokens of several judges add up. */
+static void
+merge_judge(verdict *v, jv *label, jv *judge)
 {
-    if (call_failed(s, rec))
+    if (!jv_is_valid(v->judge))
+        return;
+    if (!jv_is_valid(*judge)) {
+        *label = v->label;
+        *judge = v->judge;
+        v->label = jv_invalid();
+        v->judge = jv_invalid();
+        return;
+    }
+    const char *counts[] = {"samples", "input_tokens", "output_tokens", "cached_tokens", "cached"};
+    for (size_t i = 0; i < sizeof(counts) / sizeof(counts[0]); i++)
+        *judge = add_count(*judge, v->judge, counts[i]);
+    jv labels = jv_object_get(jv_copy(*judge), jv_string("labels"));
+    labels = jv_array_concat(labels, jv_object_get(jv_copy(v->judge), jv_string("labels")));
+    *judge = jv_object_set(*judge, jv_string("labels"), labels);
+    jv_free(v->label);
+    jv_free(v->judge);
+    v->label = jv_invalid();
+    v->judge = jv_invalid();
+}
+
+/* with_judge adds 'label' and 'judge' (consumed) to the score 'out'. */
+static jv
+with_judge(jv out, jv label, jv judge)
+{
+    if (jv_is_valid(out) && jv_is_valid(judge)) {
+        out = jv_object_set(out, jv_string("label"), label);
+        return jv_object_set(out, jv_string("judge"), judge);
+    }
+    jv_free(label);
+    jv_free(judge);
+    return out;
+}
+
+static jv
+run_plan(ev_scoring *s, const plan *p, jv rec, jv judged)
+{
+    if (call_failed(s, rec)) {
+        jv_free(judged);
         return make_score(s, false, 0, jv_copy(p->name), jv_string("call failed"));
+    }
     ctx c;
-    ctx_init(&c, s, rec);
+    ctx_init(&c, s, rec, judged);
     verdict v = {0};
-    jv err = jv_invalid();
+    jv err = jv_invalid(), label = jv_invalid(), judge = jv_invalid();
     if (p->n == 1) {
         jv out = run_item(&p->items[0], &c, &v, &err)
                      ? make_score(s, v.pass, v.value, jv_copy(p->name), v.reason)
@@ -1444,7 +1642,7 @@ run_plan(ev_scoring *s, const plan *p, jv rec)
         if (jv_is_valid(out) && v.unparsed)
             out = jv_object_set(out, jv_string("parsed"), jv_false());
         ctx_free(&c);
-        return out;
+        return with_judge(out, v.label, v.judge);
     }
     bool all = true, reads = false, unparsed = false;
     for (int i = 0; i < p->n; i++)
@@ -1463,9 +1661,12 @@ run_plan(ev_scoring *s, const plan *p, jv rec)
         const item *it = &p->items[i];
         if (!run_item(it, &c, &v, &err)) {
             jv_free(failed);
+            jv_free(label);
+            jv_free(judge);
             ctx_free(&c);
             return err;
         }
+        merge_judge(&v, &label, &judge);
         double w = wmax > 0 ? it->weight / wmax : 0;
         wsum += w;
         vsum += w * v.value;
@@ -1488,7 +1689,56 @@ run_plan(ev_scoring *s, const plan *p, jv rec)
     }
     double value = wsum > 0 ? vsum / wsum : all;
     jv out = make_score(s, all, value, jv_copy(p->name), failed);
-    return unparsed ? jv_object_set(out, jv_string("parsed"), jv_false()) : out;
+    if (unparsed)
+        out = jv_object_set(out, jv_string("parsed"), jv_false());
+    return with_judge(out, label, judge);
+}
+
+/* prompt_of writes the judge prompt of item 'it' for the record of 'c'. */
+static jv
+prompt_of(const item *it, ctx *c)
+{
+    jv want = expected(c);
+    jv text = jv_is_valid(want) ? ev_text_of(want) : want;
+    jv out = ev_rubric_prompt(it->rubric, c->rec, text, jv_copy(c->out));
+    if (!jv_is_valid(out) && jv_invalid_has_msg(jv_copy(out))) {
+        char c1[CLIP_SIZE];
+        jv m = jv_invalid_get_msg(out);
+        out = jv_invalid_with_msg(
+            fmt("%s for scorer '%s'", jv_string_value(m), clip(jv_string_value(it->name), c1)));
+        jv_free(m);
+    }
+    return out;
+}
+
+/* plan_prompts returns the judge prompts of 'p' for 'rec' (borrowed): none
+ * when the record fails before any judge is asked. */
+static jv
+plan_prompts(ev_scoring *s, const plan *p, jv rec)
+{
+    jv out = jv_array();
+    bool judged = false, reads = false;
+    for (int i = 0; i < p->n; i++) {
+        judged = judged || p->items[i].info->kind == K_JUDGE;
+        reads = reads || needs_output(&p->items[i]);
+    }
+    if (!judged || call_failed(s, rec))
+        return out;
+    ctx c;
+    ctx_init(&c, s, rec, jv_invalid());
+    for (int i = 0; i < p->n && jv_is_valid(c.out) && jv_is_valid(out); i++) {
+        if (p->items[i].info->kind != K_JUDGE)
+            continue;
+        jv one = prompt_of(&p->items[i], &c);
+        if (jv_is_valid(one)) {
+            out = jv_array_append(out, one);
+        } else {
+            jv_free(out);
+            out = one;
+        }
+    }
+    ctx_free(&c);
+    return out;
 }
 
 /* --- the API ------------------------------------------------------------- */
@@ -1520,25 +1770,53 @@ ev_scoring_new(jv spec, const ev_score_opts *opts, jv *err)
     return s;
 }
 
-jv
-ev_scoring_run(ev_scoring *s, jv rec)
+/* with_plan runs 'fn' on the plan that scores 'rec' (borrowed): its own
+ * 'assert' compiled for it, else the default. */
+static jv
+with_plan(ev_scoring *s, jv rec, jv judged, jv (*fn)(ev_scoring *, const plan *, jv, jv))
 {
     jv a = jv_object_get(jv_copy(rec), jv_copy(s->k_assert));
     if (!jv_is_valid(a) || jv_get_kind(a) == JV_KIND_NULL) {
         jv_free(a);
-        return run_plan(s, &s->dflt, rec);
+        return fn(s, &s->dflt, rec, judged);
     }
     plan p;
     jv err;
     if (!compile_plan(s, a, &p, &err)) {
+        jv_free(judged);
         jv m = jv_invalid_get_msg(err);
         jv out = jv_invalid_with_msg(jv_string_fmt("bad 'assert': %s", jv_string_value(m)));
         jv_free(m);
         return out;
     }
-    jv out = run_plan(s, &p, rec);
+    jv out = fn(s, &p, rec, judged);
     plan_free(&p);
     return out;
+}
+
+static jv
+prompts_fn(ev_scoring *s, const plan *p, jv rec, jv unused)
+{
+    jv_free(unused);
+    return plan_prompts(s, p, rec);
+}
+
+jv
+ev_scoring_run(ev_scoring *s, jv rec)
+{
+    return with_plan(s, rec, jv_invalid(), run_plan);
+}
+
+jv
+ev_scoring_prompts(ev_scoring *s, jv rec)
+{
+    return with_plan(s, rec, jv_invalid(), prompts_fn);
+}
+
+jv
+ev_scoring_run_judged(ev_scoring *s, jv rec, jv judged)
+{
+    return with_plan(s, rec, judged, run_plan);
 }
 
 void

@@ -22,6 +22,11 @@
  * - A record that needs an expected answer and has none (or a null one)
  *   cannot be scored: that is an error, not a failure.
  *
+ * A judge assertion ("judge:TEXT", or "judge" for the run's rubric) is
+ * scored in two steps, because a model answers it: ev_scoring_prompts says
+ * what to ask the judge, and ev_scoring_run_judged scores the record with
+ * the answers. Its score adds 'label' and 'judge' (judge.h).
+ *
  * Regular expressions, jq programs and cmd processes are compiled or started
  * once per distinct text and kept for the run; ev_scoring_free releases them
  * and waits for the cmd processes to exit.
@@ -33,9 +38,13 @@
 
 #include <jv.h>
 
+#include "judge.h"
+
 /* Options that apply to every scorer of a run. */
 typedef struct ev_score_opts {
-    int norm; /* enum ev_norm flags for exact, contains, starts-with, similar */
+    int norm;               /* enum ev_norm flags for exact, contains, starts-with, similar */
+    const ev_rubric *judge; /* the rubric of a bare "judge", borrowed; may be NULL */
+    bool judge_mean;        /* combine a judge's samples by their mean, not a vote */
 } ev_score_opts;
 
 /* A scoring context: the run's default scorer, plus what per-case 'assert'
@@ -55,6 +64,19 @@ ev_scoring *ev_scoring_new(jv spec, const ev_score_opts *opts, jv *err);
  * 'assert', no expected answer, a jq runtime error, a dead cmd scorer) the
  * result is invalid with a message, and the caller reports it. */
 jv ev_scoring_run(ev_scoring *s, jv rec);
+
+/* ev_scoring_prompts returns the judge prompts that scoring 'rec'
+ * (borrowed) takes: an array of strings, one per judge assertion in order.
+ * It is empty when there is none, or when the record fails before a judge
+ * is asked (a failed call, no output). When the record cannot be scored the
+ * result is invalid with a message, as from ev_scoring_run. */
+jv ev_scoring_prompts(ev_scoring *s, jv rec);
+
+/* ev_scoring_run_judged is ev_scoring_run with the judges' answers:
+ * 'judged' (consumed) holds, for each prompt of ev_scoring_prompts, the
+ * array of records (with 'output' and 'call') that ev-call wrote for its
+ * samples. A judge assertion without an answer is an error. */
+jv ev_scoring_run_judged(ev_scoring *s, jv rec, jv judged);
 
 /* ev_scoring_free releases 's' and everything it compiled or started. NULL
  * is allowed. */

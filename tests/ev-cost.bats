@@ -694,3 +694,26 @@ call() {
             fail_with "man page lacks $opt"
     done
 }
+
+@test "score.judge is priced at the judge model's prices, as cost.judge and in the summary" {
+    printf '%s\n' \
+        '{"id":"a","call":{"model":"m","input_tokens":1000000,"output_tokens":0},"score":{"pass":true,"judge":{"provider":"openai","model":"j","input_tokens":1000000,"output_tokens":1000000,"cached_tokens":0}}}' \
+        '{"id":"b","call":{"model":"m","input_tokens":1000000,"output_tokens":0}}' \
+        >"$BATS_TEST_TMPDIR/judged.jsonl"
+    printf '%s\n' '{"model":"m","input":1,"output":2}' '{"model":"j","input":3,"output":5}' \
+        >"$BATS_TEST_TMPDIR/prices.jsonl"
+    run --separate-stderr ev-cost -q --prices "$BATS_TEST_TMPDIR/prices.jsonl" "$BATS_TEST_TMPDIR/judged.jsonl"
+    [ "$status" -eq 0 ]
+    [ "$(field '[.cost.total, .cost.judge]' | tr -d '\n')" = '[1,8][1,null]' ]
+    run --separate-stderr ev-cost -s -f json --prices "$BATS_TEST_TMPDIR/prices.jsonl" "$BATS_TEST_TMPDIR/judged.jsonl"
+    [ "$(field '[.cost.total, .cost.judge, .judge.priced, .judge.input_tokens]')" = '[2,8,1,1000000]' ]
+    [ "$(field '.models | keys')" = '["m"]' ]
+    run --separate-stderr ev-cost -s -f table --prices "$BATS_TEST_TMPDIR/prices.jsonl" "$BATS_TEST_TMPDIR/judged.jsonl"
+    [[ "$output" == *"judging cost 8.000000 USD more for 1 judged record"* ]]
+    # a judge model without a price is an error for its record, which keeps its call's cost
+    printf '%s\n' '{"model":"m","input":1,"output":2}' >"$BATS_TEST_TMPDIR/prices.jsonl"
+    run --separate-stderr ev-cost -q --prices "$BATS_TEST_TMPDIR/prices.jsonl" "$BATS_TEST_TMPDIR/judged.jsonl"
+    [ "$status" -eq 2 ]
+    [[ "$stderr" == *"judged.jsonl:1: no price for judge model 'j'"* ]]
+    [ "$(field '[.cost.total, .cost.judge]' | head -n 1)" = '[1,null]' ]
+}

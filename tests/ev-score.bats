@@ -8,6 +8,16 @@ got() {
     printf '%s\n' "$output" | jq -c --arg id "$1" "select(.id == \$id) | .score.$2"
 }
 
+setup() {
+    MOCK_PIDS=()
+    MOCK_N=0
+    unset OPENAI_API_KEY ANTHROPIC_API_KEY OPENAI_BASE_URL ANTHROPIC_BASE_URL
+}
+
+teardown() {
+    ev_mock_stop_all
+}
+
 # reason ID: the score's reason of record ID, as raw text.
 reason() {
     printf '%s\n' "$output" | jq -r --arg id "$1" 'select(.id == $id) | .score.reason'
@@ -819,4 +829,289 @@ in_examples() {
     [ "$(field '.score | has("parsed")')" = false ]
     run --separate-stderr ev-score -q <<<'{"id":"a","output":"x","expected":"4","assert":["contains:x","number"]}'
     [ "$(field '.score.parsed')" = false ]
+}
+
+# --- the judge ------------------------------------------------------------
+
+JUDGE="$FIXTURES/judge-cases.jsonl"
+
+# judge_mock ARGS...: start ev-mock with 'grader' as its judge model; sets
+# BASE and a key for ev-call.
+judge_mock() {
+    ev_mock_start -q --judge grader "$@"
+    BASE="$MOCK/v1"
+    export OPENAI_API_KEY=sk-judge-test ANTHROPIC_API_KEY=sk-judge-test
+}
+
+# judge ARGS...: ev-score with the mock's judge, quietly, into $output.
+judge() {
+    run --separate-stderr ev-score -q --judge-model grader --judge-base-url "$BASE" "$@"
+}
+
+requests() {
+    curl -sf "$MOCK/stats" | jq '.requests'
+}
+
+@test "judge fact: the same facts, more, part of them and a contradiction get A, B, C and E" {
+    judge_mock
+    judge --judge fact "$JUDGE"
+    [ "$status" -eq 0 ]
+    [ "$(field '[.id, .score.label, .score.value, .score.pass]' | tr -d '\n')" = \
+        '["same","A",1,true]["more","B",1,true]["part","C",0.75,true]["wrong","E",0,false]' ]
+    [ "$(got same scorer)" = '"judge:fact"' ]
+    [ "$(reason wrong)" = "judged E" ]
+    [ "$(got same judge.provider)" = '"openai"' ]
+    [ "$(got same judge.model)" = '"grader"' ]
+    [ "$(got same judge.samples)" = 1 ]
+    [ "$(got same judge.labels)" = '["A"]' ]
+    [ "$(got same judge.agreement)" = 1 ]
+    [ "$(got same judge.cached)" = 0 ]
+    [ "$(got same 'judge.input_tokens > 50 and .score.judge.output_tokens > 0')" = true ]
+    # every other field passes through in its place
+    [ "$(printf '%s\n' "$output" | head -n 1 | jq -c 'del(.score)')" = "$(head -n 1 "$JUDGE")" ]
+}
+
+@test "judge closedqa answers Y for a correct answer and N for a wrong one" {
+    judge_mock
+    judge --judge closedqa "$JUDGE"
+    [ "$status" -eq 0 ]
+    [ "$(field '[.score.label, .score.pass]' | tr -d '\n')" = \
+        '["Y",true]["Y",true]["N",false]["N",false]' ]
+    [ "$(got same scorer)" = '"judge:closedqa"' ]
+}
+
+@test "judge rubric:TEXT grades PASS and FAIL against the criterion" {
+    judge_mock
+    judge --judge 'rubric:names the city' "$JUDGE"
+    [ "$status" -eq 0 ]
+    [ "$(field '[.score.label, .score.value]' | tr -d '\n')" = '["PASS",1]["PASS",1]["FAIL",0]["FAIL",0]' ]
+    [ "$(got more scorer)" = '"judge:rubric"' ]
+}
+
+@test "judge fact needs an expected answer; the other rubrics do without" {
+    judge_mock
+    printf '%s\n' '{"id":"x","input":"Say hi","output":"hi"}' >"$BATS_TEST_TMPDIR/noexp.jsonl"
+    judge --judge fact "$BATS_TEST_TMPDIR/noexp.jsonl"
+    [ "$status" -eq 2 ]
+    [[ "$stderr" == *"noexp.jsonl:1: cannot score record: no 'expected' for the judge"* ]]
+    judge --judge closedqa "$BATS_TEST_TMPDIR/noexp.jsonl"
+    [ "$status" -eq 0 ]
+    [ "$(got x label)" = '"Y"' ]
+}
+
+@test "a judge template with custom labels maps the judge's label to its value" {
+    judge_mock
+    printf 'Reference answer: {{expected}}\nQuestion: {{input}}\nGrade this answer:\n{{output}}\n' \
+        >"$BATS_TEST_TMPDIR/grade.txt"
+    judge --judge-template "$BATS_TEST_TMPDIR/grade.txt" --judge-labels 'PASS=0.9,FAIL=0.2' "$JUDGE"
+    [ "$status" -eq 0 ]
+    [ "$(field '[.score.label, .score.value, .score.pass]' | tr -d '\n')" = \
+        '["PASS",0.9,true]["FAIL",0.2,false]["PASS",0.9,true]["FAIL",0.2,false]' ]
+    [ "$(got same scorer)" = '"judge:template"' ]
+    # (ev-mock passes a prompt whose last line is found above it: 'french' is)
+    # the default labels are PASS=1,FAIL=0
+    judge --judge-template "$BATS_TEST_TMPDIR/grade.txt" "$JUDGE"
+    [ "$(got same value)" = 1 ]
+    [ "$(got wrong value)" = 0 ]
+    # labels the judge does not answer with read as INVALID
+    judge --judge-template "$BATS_TEST_TMPDIR/grade.txt" --judge-labels 'GOOD=1,BAD=0' "$JUDGE"
+    [ "$(got same label)" = '"INVALID"' ]
+    [ "$(got same pass)" = false ]
+}
+
+@test "bad judge labels and templates are usage errors" {
+    for labels in 'PASS' 'PASS=2' 'PASS=1,PASS=0' 'INVALID=1' 'A B=1' ''; do
+        run --separate-stderr ev-score --judge-template /dev/null --judge-labels "$labels" \
+            --judge-model m </dev/null
+        [ "$status" -eq 2 ] || fail_with "labels '$labels' exited $status"
+        [[ "$stderr" == *"bad judge: "*"try 'ev-score --help'"* ]]
+    done
+    run --separate-stderr ev-score --judge-template "$BATS_TEST_TMPDIR/none" --judge-model m </dev/null
+    [ "$status" -eq 2 ]
+}
+
+@test "an answer outside the label set is INVALID: value 0, no pass, the raw text in the reason" {
+    judge_mock -f judge-invalid=1:all
+    judge --judge fact "$JUDGE"
+    [ "$status" -eq 0 ]
+    [ "$(field '.score.label' | sort -u)" = '"INVALID"' ]
+    [ "$(field '.score.pass' | sort -u)" = false ]
+    [ "$(field '.score.value' | sort -u)" = 0 ]
+    [[ "$(reason same)" == "judge gave no label: 'The answer looks mostly right to me"* ]]
+}
+
+@test "judge samples: a majority vote with its agreement, and a tie goes to the lower value" {
+    # the first attempt of each prompt answers prose, the others a label
+    judge_mock -f judge-invalid=1:1
+    judge --judge closedqa --judge-samples 3 "$JUDGE"
+    [ "$status" -eq 0 ]
+    [ "$(got same label)" = '"Y"' ]
+    [ "$(got same pass)" = true ]
+    [ "$(got same judge.agreement)" = 0.666667 ]
+    [ "$(got same judge.samples)" = 3 ]
+    [ "$(got same 'judge.labels | sort')" = '["INVALID","Y","Y"]' ]
+    [ "$(reason same)" = "judged Y by 2 of 3 samples" ]
+    [ "$(requests)" = 12 ]
+    judge_mock -f judge-invalid=1:1
+    judge --judge fact --judge-samples 2 "$JUDGE"
+    [ "$(got same label)" = '"INVALID"' ]
+    [ "$(got same pass)" = false ]
+    [ "$(got same judge.agreement)" = 0.5 ]
+}
+
+@test "judge samples with --judge-aggregate mean average the values" {
+    judge_mock -f judge-invalid=1:1
+    judge --judge fact --judge-samples 3 --judge-aggregate mean "$JUDGE"
+    [ "$status" -eq 0 ]
+    [ "$(got same value)" = 0.666667 ]
+    [ "$(got same pass)" = true ]
+    [ "$(got same label)" = '"A"' ]
+    [ "$(got same judge.agreement)" = 0.666667 ]
+    [ "$(got part value)" = 0.5 ]
+    [ "$(reason same)" = "judged 0.666667, the mean of 3 samples" ]
+    judge_mock -f judge-invalid=1:1
+    judge --judge fact --judge-samples 3 --judge-aggregate majority "$JUDGE"
+    [ "$(got part value)" = 0.75 ]
+}
+
+@test "a judge: assertion sits in an assert list beside deterministic checks" {
+    judge_mock
+    run --separate-stderr ev-score -q --judge-model grader --judge-base-url "$BASE" <<'EOF'
+{"id":"both","expected":"Lima","output":"Lima","assert":["contains:Lima","judge:names a city"]}
+{"id":"judge-fails","expected":"Lima","output":"Cusco","assert":["contains:C",{"type":"judge","value":"names the capital"}]}
+{"id":"plain","expected":"Lima","output":"Lima"}
+EOF
+    [ "$status" -eq 0 ]
+    [ "$(got both scorer)" = '"contains:Lima & judge:rubric"' ]
+    [ "$(got both pass)" = true ]
+    [ "$(got both label)" = '"PASS"' ]
+    [ "$(got judge-fails pass)" = false ]
+    [ "$(got judge-fails value)" = 0.5 ]
+    [ "$(reason judge-fails)" = "judge:rubric: judged FAIL" ]
+    [ "$(got plain scorer)" = '"exact"' ]
+    [ "$(got plain judge)" = null ]
+    [ "$(requests)" = 2 ]
+}
+
+@test "a judge needs --judge-model: a usage error for --judge, a line error for an assert" {
+    run --separate-stderr ev-score --judge fact "$JUDGE"
+    [ "$status" -eq 2 ]
+    [[ "$stderr" == *"a judge needs --judge-model"*"try 'ev-score --help'"* ]]
+    [ -z "$output" ]
+    run --separate-stderr ev-score --judge-template /dev/null </dev/null
+    [ "$status" -eq 2 ]
+    run --separate-stderr ev-score -q <<'EOF'
+{"id":"a","expected":"x","output":"x"}
+{"id":"b","expected":"x","output":"x","assert":"judge:is short"}
+EOF
+    [ "$status" -eq 2 ]
+    [ "$stderr" = "ev-score: -:2: cannot score record: 'judge' needs --judge-model" ]
+    [ "$(field .id)" = '"a"' ]
+}
+
+@test "bad judge options are usage errors" {
+    for args in "--judge nope" "--judge rubric:" "--judge-samples 0" "--judge-samples 101" \
+        "--judge-aggregate median" "--judge-provider azure" "--judge-labels A=1" \
+        "--judge fact --judge-template /dev/null" "--judge fact -s exact"; do
+        run --separate-stderr ev-score --judge-model m $args </dev/null
+        [ "$status" -eq 2 ] || fail_with "'$args' exited $status"
+        [[ "$stderr" == *"try 'ev-score --help'" ]] || fail_with "'$args': $stderr"
+    done
+    run --separate-stderr ev-score -s judge </dev/null
+    [ "$status" -eq 2 ]
+    [[ "$stderr" == *"'judge' needs a criterion after ':', or a rubric from --judge"* ]]
+    run --separate-stderr ev-score -s not-judge:x </dev/null
+    [ "$status" -eq 2 ]
+}
+
+@test "no ev-call starts when no record needs a judge" {
+    # an option ev-call refuses would fail the run if it started
+    run --separate-stderr ev-score -q --judge-model m --judge-opt=--no-such-option "$FIXTURES/cases.jsonl"
+    [ "$status" -eq 0 ]
+    [ -n "$output" ]
+    [ -z "$stderr" ]
+}
+
+@test "a failed judge call leaves its record unscored, says file:line, and exits 2" {
+    judge_mock -f auth=1:all
+    judge --judge fact "$JUDGE"
+    [ "$status" -eq 2 ]
+    [[ "$stderr" == *"judge-cases.jsonl:1: judge call failed: "* ]]
+    [[ "$stderr" == *"judge-cases.jsonl:4: judge call failed: "* ]]
+    [ "$output" = "$(cat "$JUDGE")" ]
+    # a call that fails after its retries, while ev-call goes on
+    judge_mock -f 500=1:all
+    judge --judge fact --judge-opt=--retries=0 "$JUDGE"
+    [ "$status" -eq 2 ]
+    [[ "$stderr" == *"judge-cases.jsonl:2: judge call failed: "* ]]
+    [ "$output" = "$(cat "$JUDGE")" ]
+}
+
+@test "a second judge run comes from ev-call's cache and sends nothing" {
+    judge_mock
+    judge --judge fact "$JUDGE"
+    [ "$status" -eq 0 ]
+    first=$output
+    [ "$(requests)" = 4 ]
+    judge --judge fact "$JUDGE"
+    [ "$status" -eq 0 ]
+    [ "$(requests)" = 4 ]
+    [ "$(field '.score.judge.cached' | sort -u)" = 1 ]
+    [ "$(field '.score.label')" = "$(printf '%s\n' "$first" | jq -c .score.label)" ]
+}
+
+@test "--judge-opt passes options to ev-call verbatim" {
+    judge_mock
+    judge --judge fact --judge-opt=--cache-dir="$BATS_TEST_TMPDIR/judges" --judge-opt=-j2 "$JUDGE"
+    [ "$status" -eq 0 ]
+    [ -n "$(find "$BATS_TEST_TMPDIR/judges" -type f)" ]
+    [ -z "$(find "$EV_CACHE_DIR" -type f 2>/dev/null)" ]
+    judge --judge fact --judge-opt=--no-cache "$JUDGE"
+    [ "$(requests)" = 8 ]
+}
+
+@test "--judge-provider anthropic and cmd reach ev-call" {
+    judge_mock
+    judge --judge closedqa --judge-provider anthropic "$JUDGE"
+    [ "$status" -eq 0 ]
+    [ "$(got same judge.provider)" = '"anthropic"' ]
+    [ "$(got same label)" = '"Y"' ]
+    [ "$(curl -sf "$MOCK/stats" | jq '.by_path["/v1/messages"]')" = 4 ]
+    run --separate-stderr ev-score -q --judge 'rubric:says yes' --judge-model local \
+        --judge-provider cmd --judge-opt='--command=echo "**PASS**"' "$JUDGE"
+    [ "$status" -eq 0 ]
+    [ "$(field '.score.label' | sort -u)" = '"PASS"' ]
+    [ "$(got same judge.provider)" = '"cmd"' ]
+}
+
+@test "ev-score -q quiets the judge's ev-call; without it ev-call reports on stderr" {
+    judge_mock
+    run --separate-stderr ev-score --judge fact --judge-model grader --judge-base-url "$BASE" "$JUDGE"
+    [ "$status" -eq 0 ]
+    [[ "$stderr" == *"ev-call: 4 calls"*"ev-score: 4 records, 3 passed (75.0%)"* ]]
+    judge --judge fact "$JUDGE"
+    [ -z "$stderr" ]
+}
+
+@test "judged records keep input order among records that need no judge" {
+    judge_mock -l 3:3
+    seq 1 120 | jq -c 'if . % 3 == 0 then {id: "n\(.)", expected: "a", output: "a", assert: "exact"}
+        else {id: "n\(.)", input: "q\(.)", expected: "a",
+              output: (if . % 2 == 0 then "a" else "b" end)} end' >"$BATS_TEST_TMPDIR/many.jsonl"
+    judge --judge fact --judge-opt=-j16 "$BATS_TEST_TMPDIR/many.jsonl"
+    [ "$status" -eq 0 ]
+    [ "$(field .id | tr -d '"' | tr '\n' ' ')" = "$(seq 1 120 | sed 's/^/n/' | tr '\n' ' ')" ]
+    [ "$(field 'select(.id == "n4") | .score.label')" = '"A"' ]
+    [ "$(field 'select(.id == "n5") | .score.label')" = '"E"' ]
+    [ "$(requests)" = 80 ]
+}
+
+@test "example: a model as the judge, run offline by a grading command" {
+    in_examples
+    run --separate-stderr ev-score --judge fact --judge-model local --judge-provider cmd \
+        --judge-opt=--command=examples/grade.sh examples/capitals.jsonl
+    [ "$status" -eq 0 ]
+    [[ "$stderr" == *"ev-score: 12 records, 7 passed (58.3%)" ]]
+    [ "$(got geo-01 label)" = '"A"' ]
+    [ "$(got geo-03 label)" = '"E"' ]
 }

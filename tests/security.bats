@@ -89,6 +89,11 @@ leaks() {
     run --separate-stderr ev-tune --submit -m small --base-url "$BASE" "$VALID"
     [ "$status" -eq 2 ]
     printf '%s\n%s\n' "$output" "$stderr" >>"$log"
+    # ev-score's judge, through ev-call, verbose
+    mock -v --require-key-env MOCK_KEY --judge j
+    ev-score --judge fact --judge-model j --judge-base-url "$BASE" --judge-opt=-v \
+        "$FIXTURES/judge-cases.jsonl" >>"$d/judge" 2>>"$log"
+    [ "$(jq -r .score.label "$d/judge" | head -n 1)" = A ]
     # the tools that never need a key, with one in their environment
     ev-score "$FIXTURES/cases.jsonl" >>"$d/offline" 2>>"$log" || true
     ev-split -r 0.5 "$FIXTURES/cases.jsonl" >>"$d/offline" 2>>"$log"

@@ -76,7 +76,7 @@ score(char *s, bool norm)
         jv_free(rec);
         return;
     }
-    ev_score_opts opts = {norm ? EV_NORM_CASE | EV_NORM_SPACE | EV_NORM_PUNCT : 0};
+    ev_score_opts opts = {.norm = norm ? EV_NORM_CASE | EV_NORM_SPACE | EV_NORM_PUNCT : 0};
     jv err;
     ev_scoring *sc = ev_scoring_new(jv_string(s), &opts, &err);
     if (sc == NULL) {

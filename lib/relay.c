@@ -1,0 +1,269 @@
+#include "relay.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+typedef struct batch {
+    int want, got;
+    char **lines; /* [want], owned */
+    struct batch *next;
+} batch;
+
+struct ev_relay {
+    pid_t pid;
+    int in; /* the child's standard input; -1 once closed */
+    FILE *out;
+    pthread_t reader;
+    pthread_mutex_t mu; /* guards what follows */
+    pthread_cond_t answered;
+    batch *head, *tail;
+    batch *filling; /* the oldest batch still short of answers, or NULL */
+    size_t pending;
+    bool ended;    /* the child closed its output */
+    bool overflow; /* it wrote lines no batch waited for */
+    int status;    /* as from waitpid, once 'reaped' */
+    bool reaped;
+};
+
+static void
+batch_free(batch *b)
+{
+    for (int i = 0; i < b->got; i++)
+        free(b->lines[i]);
+    free(b->lines);
+    free(b);
+}
+
+/* read_answers is the reading thread: each line of the child's output goes
+ * to the oldest batch short of answers. */
+static void *
+read_answers(void *arg)
+{
+    ev_relay *r = arg;
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t n;
+    while ((n = getline(&line, &cap, r->out)) >= 0) {
+        while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+            line[--n] = '\0';
+        pthread_mutex_lock(&r->mu);
+        batch *b = r->filling;
+        if (b == NULL) {
+            r->overflow = true;
+        } else {
+            b->lines[b->got++] = line;
+            line = NULL;
+            cap = 0;
+            if (b->got == b->want) {
+                r->filling = b->next;
+                pthread_cond_broadcast(&r->answered);
+            }
+        }
+        pthread_mutex_unlock(&r->mu);
+    }
+    free(line);
+    pthread_mutex_lock(&r->mu);
+    r->ended = true;
+    pthread_cond_broadcast(&r->answered);
+    pthread_mutex_unlock(&r->mu);
+    return NULL;
+}
+
+ev_relay *
+ev_relay_start(char *const *argv, jv *err)
+{
+    int to[2], from[2];
+    if (pipe2(to, O_CLOEXEC) != 0) {
+        *err = jv_invalid_with_msg(jv_string_fmt("cannot create a pipe: %s", strerror(errno)));
+        return NULL;
+    }
+    if (pipe2(from, O_CLOEXEC) != 0) {
+        *err = jv_invalid_with_msg(jv_string_fmt("cannot create a pipe: %s", strerror(errno)));
+        close(to[0]);
+        close(to[1]);
+        return NULL;
+    }
+    pid_t pid = fork();
+    if (pid == 0) {
+        signal(SIGPIPE, SIG_DFL);
+        if (dup2(to[0], STDIN_FILENO) < 0 || dup2(from[1], STDOUT_FILENO) < 0)
+            _exit(127);
+        /* dup2 onto itself keeps close-on-exec */
+        fcntl(STDIN_FILENO, F_SETFD, 0);
+        fcntl(STDOUT_FILENO, F_SETFD, 0);
+        execvp(argv[0], argv);
+        fprintf(stderr, "cannot run '%s': %s\n", argv[0], strerror(errno));
+        _exit(127);
+    }
+    int saved = errno;
+    close(to[0]);
+    close(from[1]);
+    if (pid < 0) {
+        *err = jv_invalid_with_msg(jv_string_fmt("cannot start a process: %s", strerror(saved)));
+        close(to[1]);
+        close(from[0]);
+        return NULL;
+    }
+    ev_relay *r = calloc(1, sizeof(*r));
+    if (r == NULL)
+        abort();
+    r->pid = pid;
+    r->in = to[1];
+    r->out = fdopen(from[0], "r");
+    if (r->out == NULL)
+        abort();
+    pthread_mutex_init(&r->mu, NULL);
+    pthread_cond_init(&r->answered, NULL);
+    if (pthread_create(&r->reader, NULL, read_answers, r) != 0)
+        abort();
+    return r;
+}
+
+static bool
+write_all(int fd, const char *s, size_t n)
+{
+    while (n > 0) {
+        ssize_t w = write(fd, s, n);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return false;
+        s += w;
+        n -= (size_t)w;
+    }
+    return true;
+}
+
+bool
+ev_relay_send(ev_relay *r, const char *requests, size_t len, int n)
+{
+    batch *b = calloc(1, sizeof(*b));
+    if (b == NULL)
+        abort();
+    b->want = n;
+    b->lines = calloc((size_t)n, sizeof(char *));
+    if (b->lines == NULL)
+        abort();
+    pthread_mutex_lock(&r->mu);
+    if (r->tail)
+        r->tail->next = b;
+    else
+        r->head = b;
+    r->tail = b;
+    if (r->filling == NULL)
+        r->filling = b;
+    r->pending++;
+    pthread_mutex_unlock(&r->mu);
+    if (r->in < 0)
+        return false;
+    struct sigaction ignore = {.sa_handler = SIG_IGN}, old;
+    sigemptyset(&ignore.sa_mask);
+    sigaction(SIGPIPE, &ignore, &old);
+    bool sent = write_all(r->in, requests, len);
+    sigaction(SIGPIPE, &old, NULL);
+    if (!sent) {
+        close(r->in);
+        r->in = -1;
+    }
+    return sent;
+}
+
+static void
+reap(ev_relay *r)
+{
+    pid_t w;
+    do {
+        w = waitpid(r->pid, &r->status, 0);
+    } while (w < 0 && errno == EINTR);
+    r->reaped = true;
+    if (w < 0)
+        r->status = 0;
+}
+
+static int
+exit_status(const ev_relay *r)
+{
+    if (WIFSIGNALED(r->status))
+        return 128 + WTERMSIG(r->status);
+    return WEXITSTATUS(r->status);
+}
+
+jv
+ev_relay_next(ev_relay *r, bool wait)
+{
+    pthread_mutex_lock(&r->mu);
+    batch *b = r->head;
+    while (wait && b != NULL && b->got < b->want && !r->ended)
+        pthread_cond_wait(&r->answered, &r->mu);
+    if (b == NULL || (b->got < b->want && !r->ended)) {
+        pthread_mutex_unlock(&r->mu);
+        return b == NULL ? jv_null() : jv_invalid();
+    }
+    r->head = b->next;
+    if (r->head == NULL)
+        r->tail = NULL;
+    if (r->filling == b)
+        r->filling = b->next;
+    r->pending--;
+    bool ended = r->ended;
+    pthread_mutex_unlock(&r->mu);
+    jv out;
+    if (b->got == b->want) {
+        out = jv_array();
+        for (int i = 0; i < b->got; i++)
+            out = jv_array_append(out, jv_string(b->lines[i]));
+    } else {
+        /* the child has closed its output: its exit is near */
+        if (ended && !r->reaped) {
+            if (r->in >= 0)
+                close(r->in);
+            r->in = -1;
+            reap(r);
+        }
+        out = jv_invalid_with_msg(
+            WIFSIGNALED(r->status)
+                ? jv_string_fmt("was killed by signal %d", WTERMSIG(r->status))
+                : jv_string_fmt("exited with status %d before answering", WEXITSTATUS(r->status)));
+    }
+    batch_free(b);
+    return out;
+}
+
+size_t
+ev_relay_pending(const ev_relay *r)
+{
+    return r->pending;
+}
+
+int
+ev_relay_finish(ev_relay *r)
+{
+    if (r == NULL)
+        return 0;
+    if (r->in >= 0)
+        close(r->in);
+    r->in = -1;
+    pthread_join(r->reader, NULL);
+    fclose(r->out);
+    if (!r->reaped)
+        reap(r);
+    int status = exit_status(r);
+    if (status == 0 && r->overflow)
+        status = 2;
+    while (r->head) {
+        batch *b = r->head;
+        r->head = b->next;
+        batch_free(b);
+    }
+    pthread_cond_destroy(&r->answered);
+    pthread_mutex_destroy(&r->mu);
+    free(r);
+    return status;
+}
