@@ -15,6 +15,11 @@
  * answers with an accuracy per tag that grows with the examples of that tag
  * it was tuned on (lib/learner.h), so the whole tune-and-evaluate cycle can
  * be run and tested offline.
+ *
+ * And it serves OpenAI's Batch API and Anthropic's Message Batches API, a
+ * SIMULATION too (lib/batchsim.h): each line is answered as the synchronous
+ * endpoint answers it (lib/mockchat.h), and time or polling reveals the
+ * answers. This file only routes.
  */
 #include <errno.h>
 #include <getopt.h>
