@@ -19,7 +19,7 @@
  * And it serves OpenAI's Batch API and Anthropic's Message Batches API, a
  * SIMULATION too (lib/batchsim.h): each line is answered as the synchronous
  * endpoint answers it (lib/mockchat.h), and time or polling reveals the
- * answers. This file only routes.
+ * answers; for batches this file only routes.
  */
 #include <errno.h>
 #include <getopt.h>
