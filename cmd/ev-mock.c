@@ -15,6 +15,11 @@
  * answers with an accuracy per tag that grows with the examples of that tag
  * it was tuned on (lib/learner.h), so the whole tune-and-evaluate cycle can
  * be run and tested offline.
+ *
+ * And it serves OpenAI's Batch API and Anthropic's Message Batches API, a
+ * SIMULATION too (lib/batchsim.h): each line is answered as the synchronous
+ * endpoint answers it (lib/mockchat.h), and time or polling reveals the
+ * answers; for batches this file only routes.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -1048,8 +1053,7 @@ route_message_batches(server *s, struct MHD_Connection *conn, const char *url, b
         return (ev_ft_reply){400, ev_wire_error(EV_WIRE_ANTHROPIC, EV_WIRE_BAD_REQUEST,
                                                 "limit: must be an integer from 1 to 1000", rid)};
     if (strcmp(p, "/messages/batches") == 0)
-        return ev_bs_msg_list(bs, n, query(conn, "after_id"), query(conn, "before_id"), wall_ms(),
-                              rid);
+        return ev_bs_msg_list(bs, n, query(conn, "after_id"), query(conn, "before_id"), wall_ms());
     char *id = id_after(p, "/messages/batches", &rest), *text;
     size_t len;
     ev_ft_reply fr = {0, jv_invalid()};
@@ -1429,6 +1433,15 @@ parse_ms(const char *opt, const char *s)
     return v;
 }
 
+/* by_poll reads an --*-advance option: 'time' or 'poll'. */
+static bool
+by_poll(const char *opt, const char *s)
+{
+    if (strcmp(s, "time") != 0 && strcmp(s, "poll") != 0)
+        ev_usage_error("%s must be 'time' or 'poll', not '%s'", opt, s);
+    return strcmp(s, "poll") == 0;
+}
+
 static double
 parse_share(const char *opt, const char *s)
 {
@@ -1668,17 +1681,13 @@ main(int argc, char **argv)
             parse_latency(cf, optarg);
             break;
         case OPT_BATCH_ADVANCE:
-            if (strcmp(optarg, "time") != 0 && strcmp(optarg, "poll") != 0)
-                ev_usage_error("--batch-advance must be 'time' or 'poll', not '%s'", optarg);
-            bsc.by_poll = strcmp(optarg, "poll") == 0;
+            bsc.by_poll = by_poll("--batch-advance", optarg);
             break;
         case OPT_BATCH_MS:
             bsc.batch_ms = parse_ms("--batch-ms", optarg);
             break;
         case OPT_JOB_ADVANCE:
-            if (strcmp(optarg, "time") != 0 && strcmp(optarg, "poll") != 0)
-                ev_usage_error("--job-advance must be 'time' or 'poll', not '%s'", optarg);
-            ftc.by_poll = strcmp(optarg, "poll") == 0;
+            ftc.by_poll = by_poll("--job-advance", optarg);
             break;
         case OPT_JOB_MS:
             ftc.job_ms = parse_ms("--job-ms", optarg);

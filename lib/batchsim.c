@@ -1101,11 +1101,9 @@ ev_bs_list(ev_bs *bs, long limit, const char *after, int64_t now)
 }
 
 ev_ft_reply
-ev_bs_msg_list(ev_bs *bs, long limit, const char *after, const char *before, int64_t now,
-               const char *request_id)
+ev_bs_msg_list(ev_bs *bs, long limit, const char *after, const char *before, int64_t now)
 {
     bool more;
-    (void)request_id;
     jv data = page(bs, EV_WIRE_ANTHROPIC, limit, after, before, now, &more);
     return reply(200, list(data, more));
 }

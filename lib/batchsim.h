@@ -106,8 +106,8 @@ ev_ft_reply ev_bs_msg_get(ev_bs *b, const char *id, int64_t now, const char *req
 /* ev_bs_msg_list answers GET /v1/messages/batches: at most 'limit' batches,
  * newest first, just after the batch 'after' or just before 'before' (NULL:
  * from the newest). */
-ev_ft_reply ev_bs_msg_list(ev_bs *b, long limit, const char *after, const char *before, int64_t now,
-                           const char *request_id);
+ev_ft_reply ev_bs_msg_list(ev_bs *b, long limit, const char *after, const char *before,
+                           int64_t now);
 
 /* ev_bs_msg_cancel answers POST /v1/messages/batches/{id}/cancel; an ended
  * batch is a 400. */
