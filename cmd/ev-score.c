@@ -592,6 +592,7 @@ main(int argc, char **argv)
         }
         take(&r, &rd, rec);
     }
+    ev_relay_end_input(r.relay); /* the input is read: the judge has every request */
     drain(&r, true);
     ev_reader_free(&rd);
     int judge = ev_relay_finish(r.relay);

@@ -242,6 +242,15 @@ ev_relay_pending(const ev_relay *r)
     return r->pending;
 }
 
+void
+ev_relay_end_input(ev_relay *r)
+{
+    if (r == NULL || r->in < 0)
+        return;
+    close(r->in);
+    r->in = -1;
+}
+
 int
 ev_relay_finish(ev_relay *r)
 {

@@ -44,6 +44,11 @@ jv ev_relay_next(ev_relay *r, bool wait);
 /* ev_relay_pending says how many batches were sent and not yet taken. */
 size_t ev_relay_pending(const ev_relay *r);
 
+/* ev_relay_end_input closes the child's standard input: no request will
+ * follow. A child that reads all of its input before it answers (ev-call
+ * --batch) answers only then. NULL is allowed. */
+void ev_relay_end_input(ev_relay *r);
+
 /* ev_relay_finish closes the child's input, waits for it to exit and frees
  * 'r'; batches not taken are dropped. Returns the child's exit status, or
  * 128 + the signal that ended it. NULL is allowed and gives 0. */

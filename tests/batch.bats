@@ -248,3 +248,19 @@ state_files() {
     run --separate-stderr ev-call --batch --batch-size 50001 -m x "$CASES"
     [ "$status" -eq 2 ] && [[ "$stderr" == *"holds at most 50000"* ]]
 }
+
+@test "ev-score's judge goes through a batch with --judge-opt=--batch, and grades as it does without" {
+    start_mock --judge grader
+    ev-call -q -m small --base-url "$BASE" "$CASES" >"$BATS_TEST_TMPDIR/run.jsonl"
+    run --separate-stderr ev-score -q --judge fact --judge-model grader --judge-base-url "$BASE" \
+        --judge-opt=--batch --judge-opt=--poll-interval=0.05 "$BATS_TEST_TMPDIR/run.jsonl"
+    [ "$status" -eq 0 ] || fail_with "exit $status: $stderr"
+    [ "$(stats '.batches.openai.batches_created')" = 1 ]
+    [ "$(stats '.batches.openai.requests_answered')" = 6 ]
+    batched=$(field '[.id, .score.pass, .score.label]')
+    [ "$(field '.score.scorer' | sort -u)" = '"judge:fact"' ]
+    run --separate-stderr ev-score -q --judge fact --judge-model grader --judge-base-url "$BASE" \
+        --judge-opt=--no-cache "$BATS_TEST_TMPDIR/run.jsonl"
+    [ "$status" -eq 0 ]
+    [ "$batched" = "$(field '[.id, .score.pass, .score.label]')" ]
+}
