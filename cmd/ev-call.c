@@ -689,9 +689,10 @@ validate(config *c)
         if (c->no_cache)
             ev_usage_error("--batch needs the cache: it keeps the answers and the batch's id, so "
                            "that a batch is never paid for twice");
-        if (c->dry_run || c->unordered || c->rpm > 0 || c->tpm > 0 || c->has_max_errors)
-            ev_usage_error("--dry-run, --unordered, --rpm, --tpm and --max-errors do not apply "
-                           "to --batch");
+        if (c->dry_run || c->unordered || c->rpm > 0 || c->tpm > 0 || c->has_max_errors ||
+            c->insecure_http)
+            ev_usage_error("--dry-run, --unordered, --rpm, --tpm, --max-errors and "
+                           "--allow-insecure-http do not apply to --batch");
         ev_batch_limits lim = ev_batch_limits_of(c->req.provider);
         if (c->batch_size > (long)lim.requests)
             ev_usage_error("--batch-size: a %s batch holds at most %zu requests",
@@ -808,40 +809,22 @@ call_object(const config *c, jv latency, jv in, jv out, jv cached_tok, jv finish
     return jv_object_set(o, jv_string("sample"), jv_number(sample_no));
 }
 
-/* numeric returns field 'key' of 'o' (borrowed) when it is a number, else null. */
-static jv
-numeric(jv o, const char *key)
-{
-    jv v = ev_get(o, key);
-    if (jv_get_kind(v) == JV_KIND_NUMBER)
-        return v;
-    jv_free(v);
-    return jv_null();
-}
-
-static jv
-string_or_null(jv o, const char *key)
-{
-    jv v = ev_get(o, key);
-    if (jv_get_kind(v) == JV_KIND_STRING)
-        return v;
-    jv_free(v);
-    return jv_null();
-}
-
 /* from_cache returns the addition for a cached answer 'entry' (consumed):
  * 'cached' says whether it was in the cache before this run. An answer of
  * a batch says which, as call.batch. */
 static jv
 from_cache(const config *c, jv entry, int sample_no, bool cached)
 {
-    jv att = numeric(entry, "attempts");
+    jv att = ev_get_kind(entry, "attempts", JV_KIND_NUMBER);
     int attempts = jv_get_kind(att) == JV_KIND_NUMBER ? (int)jv_number_value(att) : 1;
     jv_free(att);
-    jv call = call_object(c, numeric(entry, "latency_ms"), numeric(entry, "input_tokens"),
-                          numeric(entry, "output_tokens"), numeric(entry, "cached_tokens"),
-                          string_or_null(entry, "finish_reason"), attempts, cached, sample_no);
-    jv batch = string_or_null(entry, "batch");
+    jv call = call_object(c, ev_get_kind(entry, "latency_ms", JV_KIND_NUMBER),
+                          ev_get_kind(entry, "input_tokens", JV_KIND_NUMBER),
+                          ev_get_kind(entry, "output_tokens", JV_KIND_NUMBER),
+                          ev_get_kind(entry, "cached_tokens", JV_KIND_NUMBER),
+                          ev_get_kind(entry, "finish_reason", JV_KIND_STRING), attempts, cached,
+                          sample_no);
+    jv batch = ev_get_kind(entry, "batch", JV_KIND_STRING);
     if (jv_get_kind(batch) == JV_KIND_STRING)
         call = jv_object_set(call, jv_string("batch"), batch);
     else

@@ -62,21 +62,10 @@ ev_batch_line(ev_provider p, const char *custom_id, const char *body)
 static double
 number(jv o, const char *key)
 {
-    jv v = ev_get(o, key);
+    jv v = ev_get_kind(o, key, JV_KIND_NUMBER);
     double x = jv_get_kind(v) == JV_KIND_NUMBER ? jv_number_value(v) : 0;
     jv_free(v);
     return isfinite(x) && x > 0 ? x : 0;
-}
-
-/* string_or_null returns field 'key' of 'o' (borrowed) when a string. */
-static jv
-string_or_null(jv o, const char *key)
-{
-    jv v = ev_get(o, key);
-    if (jv_get_kind(v) == JV_KIND_STRING)
-        return v;
-    jv_free(v);
-    return jv_null();
 }
 
 /* openai_errors returns the message of a failed batch's 'errors' list. */
@@ -89,7 +78,7 @@ openai_errors(jv b)
     int n = jv_get_kind(data) == JV_KIND_ARRAY ? jv_array_length(jv_copy(data)) : 0;
     for (int i = 0; i < n && i < 3; i++) {
         jv d = jv_array_get(jv_copy(data), i);
-        jv m = string_or_null(d, "message"), line = ev_get(d, "line");
+        jv m = ev_get_kind(d, "message", JV_KIND_STRING), line = ev_get(d, "line");
         if (i > 0)
             out = jv_string_append_str(out, "; ");
         if (jv_get_kind(line) == JV_KIND_NUMBER)
@@ -113,8 +102,8 @@ openai_errors(jv b)
 bool
 ev_batch_status_read(ev_provider p, jv b, ev_batch_status *s)
 {
-    s->id = string_or_null(b, "id");
-    s->state = string_or_null(b, p == EV_ANTHROPIC ? "processing_status" : "status");
+    s->id = ev_get_kind(b, "id", JV_KIND_STRING);
+    s->state = ev_get_kind(b, p == EV_ANTHROPIC ? "processing_status" : "status", JV_KIND_STRING);
     s->output = jv_null();
     s->errors = jv_null();
     s->message = jv_null();
@@ -142,8 +131,8 @@ ev_batch_status_read(ev_provider p, jv b, ev_batch_status *s)
         s->failed = strcmp(st, "failed") == 0;
         jv_free(s->output);
         jv_free(s->errors);
-        s->output = string_or_null(b, "output_file_id");
-        s->errors = string_or_null(b, "error_file_id");
+        s->output = ev_get_kind(b, "output_file_id", JV_KIND_STRING);
+        s->errors = ev_get_kind(b, "error_file_id", JV_KIND_STRING);
         if (s->failed) {
             jv_free(s->message);
             s->message = openai_errors(b);
@@ -180,12 +169,12 @@ failed(ev_reply *r, const char *kind, jv message)
 static jv
 error_text(jv e, const char *fallback)
 {
-    jv t = string_or_null(e, "code");
+    jv t = ev_get_kind(e, "code", JV_KIND_STRING);
     if (jv_get_kind(t) != JV_KIND_STRING) {
         jv_free(t);
-        t = string_or_null(e, "type");
+        t = ev_get_kind(e, "type", JV_KIND_STRING);
     }
-    jv m = string_or_null(e, "message");
+    jv m = ev_get_kind(e, "message", JV_KIND_STRING);
     bool named = jv_get_kind(t) == JV_KIND_STRING;
     jv out = jv_string_fmt("%s%s%s", named ? jv_string_value(t) : "", named ? ": " : "",
                            jv_get_kind(m) == JV_KIND_STRING ? jv_string_value(m) : fallback);
@@ -217,7 +206,7 @@ openai_result(jv o, long *status, ev_reply *r)
         jv_free(sc);
         reply_of(EV_OPENAI, *status, ev_get(resp, "body"), r);
     } else if (jv_get_kind(err) == JV_KIND_OBJECT) {
-        jv code = string_or_null(err, "code");
+        jv code = ev_get_kind(err, "code", JV_KIND_STRING);
         bool expired = jv_get_kind(code) == JV_KIND_STRING &&
                        strcmp(jv_string_value(code), "batch_expired") == 0;
         jv_free(code);
@@ -234,7 +223,7 @@ static bool
 anthropic_result(jv o, long *status, ev_reply *r)
 {
     jv res = ev_get(o, "result");
-    jv type = string_or_null(res, "type");
+    jv type = ev_get_kind(res, "type", JV_KIND_STRING);
     bool ok = jv_get_kind(type) == JV_KIND_STRING;
     const char *t = ok ? jv_string_value(type) : "";
     if (strcmp(t, "succeeded") == 0) {
@@ -265,7 +254,8 @@ ev_batch_result_read(ev_provider p, const char *line, size_t len, jv *custom_id,
     *status = 0;
     *custom_id = jv_invalid();
     jv o = jv_parse_sized(line, (int)len);
-    jv id = jv_get_kind(o) == JV_KIND_OBJECT ? string_or_null(o, "custom_id") : jv_null();
+    jv id =
+        jv_get_kind(o) == JV_KIND_OBJECT ? ev_get_kind(o, "custom_id", JV_KIND_STRING) : jv_null();
     bool ok = jv_get_kind(id) == JV_KIND_STRING &&
               (p == EV_ANTHROPIC ? anthropic_result(o, status, r) : openai_result(o, status, r));
     if (ok) {

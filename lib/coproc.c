@@ -25,23 +25,23 @@ struct ev_coproc {
     bool reaped;
 };
 
-ev_coproc *
-ev_coproc_start(const char *command, jv *err)
+pid_t
+ev_coproc_spawn(char *const *argv, int *in, int *out, jv *err)
 {
     int to[2], from[2];
     if (pipe2(to, O_CLOEXEC) != 0) {
         *err = jv_invalid_with_msg(jv_string_fmt("cannot create a pipe: %s", strerror(errno)));
-        return NULL;
+        return -1;
     }
     if (pipe2(from, O_CLOEXEC) != 0) {
         *err = jv_invalid_with_msg(jv_string_fmt("cannot create a pipe: %s", strerror(errno)));
         close(to[0]);
         close(to[1]);
-        return NULL;
+        return -1;
     }
     pid_t pid = fork();
     if (pid == 0) {
-        /* The helper gets SIGPIPE back, like any command started by a shell. */
+        /* The child gets SIGPIPE back, like any command started by a shell. */
         signal(SIGPIPE, SIG_DFL);
         if (dup2(to[0], STDIN_FILENO) < 0 || dup2(from[1], STDOUT_FILENO) < 0)
             _exit(127);
@@ -49,7 +49,8 @@ ev_coproc_start(const char *command, jv *err)
          * was closed, the pipe may already sit there. */
         fcntl(STDIN_FILENO, F_SETFD, 0);
         fcntl(STDOUT_FILENO, F_SETFD, 0);
-        execl("/bin/sh", "sh", "-c", command, (char *)NULL);
+        execvp(argv[0], argv);
+        fprintf(stderr, "cannot run '%s': %s\n", argv[0], strerror(errno));
         _exit(127);
     }
     int saved = errno;
@@ -59,14 +60,27 @@ ev_coproc_start(const char *command, jv *err)
         *err = jv_invalid_with_msg(jv_string_fmt("cannot start a process: %s", strerror(saved)));
         close(to[1]);
         close(from[0]);
-        return NULL;
+        return -1;
     }
+    *in = to[1];
+    *out = from[0];
+    return pid;
+}
+
+ev_coproc *
+ev_coproc_start(const char *command, jv *err)
+{
+    char *argv[] = {"sh", "-c", (char *)command, NULL};
+    int in, out;
+    pid_t pid = ev_coproc_spawn(argv, &in, &out, err);
+    if (pid < 0)
+        return NULL;
     ev_coproc *p = calloc(1, sizeof(*p));
     if (p == NULL)
         abort();
     p->pid = pid;
-    p->in = to[1];
-    p->out = fdopen(from[0], "r");
+    p->in = in;
+    p->out = fdopen(out, "r");
     if (p->out == NULL)
         abort();
     return p;

@@ -11,10 +11,19 @@
 #define EV_COPROC_H
 
 #include <stddef.h>
+#include <sys/types.h>
 
 #include <jv.h>
 
 typedef struct ev_coproc ev_coproc;
+
+/* ev_coproc_spawn runs 'argv' (NULL-terminated; argv[0] a path, or a name
+ * looked up on PATH) with its standard input and output connected to
+ * pipes, close-on-exec on our side: '*in' is the child's input, '*out' its
+ * output. Returns the child's pid, or -1 with '*err' set to an invalid with
+ * a message. The child gets SIGPIPE back. lib/relay.h starts its child with
+ * it. */
+pid_t ev_coproc_spawn(char *const *argv, int *in, int *out, jv *err);
 
 /* ev_coproc_start runs 'command' with /bin/sh -c, its standard input and
  * output connected to pipes. On failure it returns NULL and sets '*err' to

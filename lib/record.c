@@ -14,6 +14,16 @@ ev_get(jv rec, const char *key)
     return jv_object_get(jv_copy(rec), jv_string(key));
 }
 
+jv
+ev_get_kind(jv rec, const char *key, jv_kind kind)
+{
+    jv v = ev_get(rec, key);
+    if (jv_get_kind(v) == kind)
+        return v;
+    jv_free(v);
+    return jv_null();
+}
+
 static bool
 is_role(jv msg, const char *role)
 {

@@ -19,6 +19,10 @@
 /* ev_get returns field 'key' of 'rec' (borrowed), or invalid when absent. */
 jv ev_get(jv rec, const char *key);
 
+/* ev_get_kind returns field 'key' of 'rec' (borrowed) when it is of 'kind'
+ * (JV_KIND_STRING, JV_KIND_NUMBER...), else null. */
+jv ev_get_kind(jv rec, const char *key, jv_kind kind);
+
 /* ev_rec_input returns the prompt: a string or an array of messages, or
  * invalid when the record has neither 'input' nor a usable 'messages'; when
  * it has an 'input' of another type, invalid with a message that says so. */

@@ -10,6 +10,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "coproc.h"
+
 typedef struct batch {
     int want, got;
     char **lines; /* [want], owned */
@@ -79,44 +81,16 @@ read_answers(void *arg)
 ev_relay *
 ev_relay_start(char *const *argv, jv *err)
 {
-    int to[2], from[2];
-    if (pipe2(to, O_CLOEXEC) != 0) {
-        *err = jv_invalid_with_msg(jv_string_fmt("cannot create a pipe: %s", strerror(errno)));
+    int in, out;
+    pid_t pid = ev_coproc_spawn(argv, &in, &out, err);
+    if (pid < 0)
         return NULL;
-    }
-    if (pipe2(from, O_CLOEXEC) != 0) {
-        *err = jv_invalid_with_msg(jv_string_fmt("cannot create a pipe: %s", strerror(errno)));
-        close(to[0]);
-        close(to[1]);
-        return NULL;
-    }
-    pid_t pid = fork();
-    if (pid == 0) {
-        signal(SIGPIPE, SIG_DFL);
-        if (dup2(to[0], STDIN_FILENO) < 0 || dup2(from[1], STDOUT_FILENO) < 0)
-            _exit(127);
-        /* dup2 onto itself keeps close-on-exec */
-        fcntl(STDIN_FILENO, F_SETFD, 0);
-        fcntl(STDOUT_FILENO, F_SETFD, 0);
-        execvp(argv[0], argv);
-        fprintf(stderr, "cannot run '%s': %s\n", argv[0], strerror(errno));
-        _exit(127);
-    }
-    int saved = errno;
-    close(to[0]);
-    close(from[1]);
-    if (pid < 0) {
-        *err = jv_invalid_with_msg(jv_string_fmt("cannot start a process: %s", strerror(saved)));
-        close(to[1]);
-        close(from[0]);
-        return NULL;
-    }
     ev_relay *r = calloc(1, sizeof(*r));
     if (r == NULL)
         abort();
     r->pid = pid;
-    r->in = to[1];
-    r->out = fdopen(from[0], "r");
+    r->in = in;
+    r->out = fdopen(out, "r");
     if (r->out == NULL)
         abort();
     pthread_mutex_init(&r->mu, NULL);

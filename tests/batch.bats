@@ -29,6 +29,22 @@ batch() {
     ev-call --batch --poll-interval 0.05 --base-url "$BASE" "$@"
 }
 
+# submit_in_background OUT ARGS...: start ev-call --batch ARGS in the
+# background, its records to OUT, and wait until it says it submitted its
+# batch; sets PID. ev-call itself is the background job, so signals reach it.
+submit_in_background() {
+    local out=$1 i
+    shift
+    ev-call --batch --poll-interval 0.05 --base-url "$BASE" "$@" "$CASES" \
+        >"$out" 2>"$BATS_TEST_TMPDIR/err" &
+    PID=$!
+    for ((i = 0; i < 200; i++)); do
+        grep -q "submitted batch" "$BATS_TEST_TMPDIR/err" && return 0
+        sleep 0.05
+    done
+    fail_with "no batch was submitted: $(cat "$BATS_TEST_TMPDIR/err")"
+}
+
 state_files() {
     find "$EV_CACHE_DIR/batches" -name '*.json' -not -name '.*' 2>/dev/null | wc -l
 }
@@ -88,13 +104,8 @@ state_files() {
 
 @test "a run killed while its batch runs resumes the same batch: it is never paid for twice" {
     start_mock --batch-ms 3000
-    ev-call --batch --poll-interval 0.05 --base-url "$BASE" -m small "$CASES" \
-        >/dev/null 2>"$BATS_TEST_TMPDIR/err" &
-    pid=$!
-    for ((i = 0; i < 200; i++)); do
-        grep -q "submitted batch" "$BATS_TEST_TMPDIR/err" && break
-        sleep 0.05
-    done
+    submit_in_background /dev/null -m small
+    pid=$PID
     kill -9 "$pid"
     wait "$pid" || true
     [ "$(state_files)" -eq 1 ]
@@ -111,13 +122,8 @@ state_files() {
 
 @test "a run killed after creating a batch but before keeping its id finds the batch by its file" {
     start_mock --batch-ms 2000
-    ev-call --batch --poll-interval 0.05 --base-url "$BASE" -m small "$CASES" \
-        >/dev/null 2>"$BATS_TEST_TMPDIR/err" &
-    pid=$!
-    for ((i = 0; i < 200; i++)); do
-        grep -q "submitted batch" "$BATS_TEST_TMPDIR/err" && break
-        sleep 0.05
-    done
+    submit_in_background /dev/null -m small
+    pid=$PID
     kill -9 "$pid"
     wait "$pid" || true
     f=$(find "$EV_CACHE_DIR/batches" -name '*.json')
@@ -131,13 +137,8 @@ state_files() {
 
 @test "SIGINT while polling exits 130, writes nothing, and says how to resume" {
     start_mock --batch-ms 5000
-    ev-call --batch --poll-interval 0.05 --base-url "$BASE" -m small "$CASES" \
-        >"$BATS_TEST_TMPDIR/out" 2>"$BATS_TEST_TMPDIR/err" &
-    pid=$!
-    for ((i = 0; i < 200; i++)); do
-        grep -q "submitted batch" "$BATS_TEST_TMPDIR/err" && break
-        sleep 0.05
-    done
+    submit_in_background "$BATS_TEST_TMPDIR/out" -m small
+    pid=$PID
     kill -INT "$pid"
     st=0
     wait "$pid" || st=$?
@@ -153,7 +154,8 @@ state_files() {
     run --separate-stderr batch -m small "$CASES"
     [ "$status" -eq 3 ] || fail_with "exit $status: $stderr"
     nfail=$(field 'select(.error) | .error.kind' | grep -c http)
-    [ "$nfail" -ge 1 ] && [ "$nfail" -lt 6 ]
+    [ "$nfail" -ge 1 ]
+    [ "$nfail" -lt 6 ]
     [ "$(field 'select(.error) | .call.batch | startswith("batch_")' | sort -u)" = true ]
     [ "$(field 'select(.error) | has("output")' | sort -u)" = false ]
     [ "$(stats '.batches.openai.requests_answered')" = 6 ]
@@ -184,13 +186,8 @@ state_files() {
 
 @test "an Anthropic batch whose id was not kept is found among the newest batches" {
     start_mock --batch-ms 2000
-    ev-call --batch --poll-interval 0.05 --base-url "$BASE" -p anthropic -m small "$CASES" \
-        >/dev/null 2>"$BATS_TEST_TMPDIR/err" &
-    pid=$!
-    for ((i = 0; i < 200; i++)); do
-        grep -q "submitted batch" "$BATS_TEST_TMPDIR/err" && break
-        sleep 0.05
-    done
+    submit_in_background /dev/null -p anthropic -m small
+    pid=$PID
     kill -9 "$pid"
     wait "$pid" || true
     f=$(find "$EV_CACHE_DIR/batches" -name '*.json')
@@ -236,17 +233,26 @@ state_files() {
 
 @test "--batch refuses what it cannot do, before anything is sent" {
     run --separate-stderr ev-call --batch -p cmd -c cat "$CASES"
-    [ "$status" -eq 2 ] && [[ "$stderr" == *"--batch needs a provider's batch API"* ]]
+    [ "$status" -eq 2 ]
+    [[ "$stderr" == *"--batch needs a provider's batch API"* ]]
     run --separate-stderr ev-call --batch --no-cache -m x "$CASES"
-    [ "$status" -eq 2 ] && [[ "$stderr" == *"--batch needs the cache"* ]]
+    [ "$status" -eq 2 ]
+    [[ "$stderr" == *"--batch needs the cache"* ]]
     run --separate-stderr ev-call --batch --dry-run -m x "$CASES"
-    [ "$status" -eq 2 ] && [[ "$stderr" == *"do not apply to --batch"* ]]
+    [ "$status" -eq 2 ]
+    [[ "$stderr" == *"do not apply to --batch"* ]]
+    run --separate-stderr ev-call --batch --allow-insecure-http -m x "$CASES"
+    [ "$status" -eq 2 ]
+    [[ "$stderr" == *"do not apply to --batch"* ]]
     run --separate-stderr ev-call --batch-size 3 -m x "$CASES"
-    [ "$status" -eq 2 ] && [[ "$stderr" == *"go with --batch"* ]]
+    [ "$status" -eq 2 ]
+    [[ "$stderr" == *"go with --batch"* ]]
     run --separate-stderr ev-call --poll-interval 3 -m x "$CASES"
-    [ "$status" -eq 2 ] && [[ "$stderr" == *"go with --batch"* ]]
+    [ "$status" -eq 2 ]
+    [[ "$stderr" == *"go with --batch"* ]]
     run --separate-stderr ev-call --batch --batch-size 50001 -m x "$CASES"
-    [ "$status" -eq 2 ] && [[ "$stderr" == *"holds at most 50000"* ]]
+    [ "$status" -eq 2 ]
+    [[ "$stderr" == *"holds at most 50000"* ]]
 }
 
 @test "ev-score's judge goes through a batch with --judge-opt=--batch, and grades as it does without" {

@@ -162,7 +162,8 @@ now_ms() {
     run --separate-stderr ev-call -q -p cmd -c 'printf "%s|%s|" "$EV_ID" "$EV_SAMPLE"; cat' in.jsonl
     [ "$status" -eq 0 ]
     [ "$(field .output)" = "\"x|0|say \$(touch pwned) \`touch pwned2\` \\\"dq\\\" 'sq'\"" ]
-    [ ! -e pwned ] && [ ! -e pwned2 ]
+    [ ! -e pwned ]
+    [ ! -e pwned2 ]
     [ "$(field '[.call.provider, .call.model, .call.input_tokens]')" = '["cmd",null,null]' ]
 }
 
@@ -357,7 +358,8 @@ now_ms() {
     done
     local have
     have=$(entries)
-    [ "$have" -gt 0 ] && [ "$have" -lt 60 ]
+    [ "$have" -gt 0 ]
+    [ "$have" -lt 60 ]
     [ -z "$(find "$EV_CACHE_DIR" -name '.*' -type f)" ] || [ "$(find "$EV_CACHE_DIR" -name '.*' -type f | wc -l)" -le 8 ]
     reset_stats
     run --separate-stderr ev-call -q -m m --base-url "$BASE" "$BATS_TEST_TMPDIR/in"
@@ -489,7 +491,8 @@ now_ms() {
     assert_jsonl "$BATS_TEST_TMPDIR/out"
     local n
     n=$(wc -l <"$BATS_TEST_TMPDIR/out")
-    [ "$n" -gt 0 ] && [ "$n" -lt 60 ]
+    [ "$n" -gt 0 ]
+    [ "$n" -lt 60 ]
     [ "$(jq -r .id "$BATS_TEST_TMPDIR/out" | tr -d k | paste -sd,)" = "$(seq -s, 1 "$n")" ]
     [ "$(jq -c 'has("output")' "$BATS_TEST_TMPDIR/out" | sort -u)" = true ]
     [ "$(entries)" -ge "$n" ]

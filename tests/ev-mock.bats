@@ -454,7 +454,8 @@ ms_now() {
     [ "$(header x-ratelimit-limit-requests)" = 3 ]
     [ "$(fetch /v1/chat/completions "$(ask q4)")" = 429 ]
     wait_ms=$(header retry-after-ms)
-    [ "$wait_ms" -gt 0 ] && [ "$wait_ms" -le 1500 ]
+    [ "$wait_ms" -gt 0 ]
+    [ "$wait_ms" -le 1500 ]
     # retry-after is the same wait in whole seconds, rounded up
     [ "$(header retry-after)" = $(((wait_ms + 999) / 1000)) ]
     [ "$(fetch /v1/messages "$(ask_anthropic q4)" -H 'anthropic-version: 1')" = 429 ]

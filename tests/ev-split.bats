@@ -428,7 +428,8 @@ EOF
             [ "$output" = "$(jq -r 'select(.kind == "near") | "\(.eval_id) \(.train_id) \(.similarity)"' leaks.jsonl)" ]
             ;;
         5)
-            [ "$(wc -l <train-10.jsonl)" -eq 10 ] && [ "$(wc -l <train-30.jsonl)" -eq 30 ]
+            [ "$(wc -l <train-10.jsonl)" -eq 10 ]
+            [ "$(wc -l <train-30.jsonl)" -eq 30 ]
             [ -z "$(comm -23 <(ids train-10.jsonl) <(ids train-20.jsonl))" ]
             [ -z "$(comm -23 <(ids train-20.jsonl) <(ids train-30.jsonl))" ]
             ;;
