@@ -1921,6 +1921,7 @@ typedef struct brun {
     char name[EV_CACHE_KEY_LEN + 1];
     int status;
     bool interrupted, progress, drew, fatal;
+    bool cache_failed; /* an answer fetched could not be cached */
     double started;
     unsigned long answered, cached, failed;
     double tokens_in, tokens_out;
@@ -2007,8 +2008,12 @@ api_try(brun *b, jv *out, const ev_ftapi_result *res, int *attempt)
             ev_warn("%s; again in %.1f s", jv_string_value(m), wait);
             jv_free(m);
         }
+        if (!bsleep(wait)) {
+            b->interrupted = true;
+            return false; /* '*out' is still the caller's to report or free */
+        }
         jv_free(*out);
-        return bsleep(wait);
+        return true;
     }
     return false;
 }
@@ -2154,6 +2159,11 @@ plan_parts(brun *b)
 {
     const config *c = b->cfg;
     jv old = ev_cache_state_get(b->cache, b->name);
+    if (!jv_is_valid(old) && jv_invalid_has_msg(jv_copy(old))) {
+        jv m = jv_invalid_get_msg(old);
+        ev_die(EV_EXIT_TROUBLE, "%s; it may name batches already paid for, so nothing is sent",
+               jv_string_value(m));
+    }
     jv kept = jv_array(), held = jv_object();
     jv oldparts = ev_get(old, "parts");
     if (jv_get_kind(oldparts) != JV_KIND_ARRAY) {
@@ -2206,10 +2216,10 @@ plan_parts(brun *b)
         }
         jv id = ev_get(r, "id"), smp = ev_get(r, "sample"), body = ev_get(r, "body");
         int k = (int)jv_number_value(smp);
-        jv cid = ev_batch_custom_id(id, k, 0);
+        jv cid = ev_batch_custom_id(b->name, id, k, 0);
         for (int dup = 1; jv_object_has(jv_copy(used), jv_copy(cid)); dup++) {
             jv_free(cid);
-            cid = ev_batch_custom_id(id, k, dup);
+            cid = ev_batch_custom_id(b->name, id, k, dup);
         }
         jv line = ev_batch_line(c->req.provider, jv_string_value(cid), jv_string_value(body));
         size_t len = (size_t)jv_string_length_bytes(jv_copy(line)) + 1;
@@ -2302,15 +2312,27 @@ part_text(brun *b, int i, const char *sep)
     return text;
 }
 
-/* find_openai looks among the newest batches for one made from 'file': a
- * run killed after it created the batch and before it kept the id. */
+/* held says whether batch 'id' (borrowed) belongs to a part of the state. */
+static bool
+held(brun *b, jv id)
+{
+    bool h = false;
+    for (int i = 0; i < nparts(b) && !h; i++)
+        h = jv_equal(part_get(b, i, "batch"), jv_copy(id));
+    return h;
+}
+
+/* find_openai looks among the newest batches for one made from 'file'
+ * (consumed): a run killed after it created the batch and before it kept
+ * the id. A list that cannot be had stops the run: without it a batch could
+ * be paid for twice. */
 static jv
 find_openai(brun *b, jv file)
 {
     jv list = bget(b, "/batches?limit=100", "cannot list the batches");
     jv found = jv_null();
     if (!jv_is_valid(list)) {
-        jv_free(list);
+        api_fail(b, list);
         jv_free(file);
         return found;
     }
@@ -2332,8 +2354,11 @@ find_openai(brun *b, jv file)
     return found;
 }
 
-/* find_anthropic looks among the newest message batches for one that holds
- * as many requests as part 'i' and was made after it was sent. */
+/* find_anthropic looks among the newest message batches for the one part
+ * 'i' made: as many requests, made since it was sent, and held by no other
+ * part. Anthropic's batches carry nothing of ours to match, so two such
+ * candidates stop the run rather than guess; a wrong guess could not join
+ * anyway, since the custom_ids carry the run's tag. */
 static jv
 find_anthropic(brun *b, int i)
 {
@@ -2341,10 +2366,11 @@ find_anthropic(brun *b, int i)
     jv ids = part_get(b, i, "ids");
     double n = jv_object_length(ids);
     jv list = bget(b, "/messages/batches?limit=100", "cannot list the batches");
-    jv found = jv_null();
+    jv found = jv_array();
     if (!jv_is_valid(list)) {
-        jv_free(list);
-        return found;
+        api_fail(b, list);
+        jv_free(found);
+        return jv_null();
     }
     jv data = ev_get(list, "data");
     if (jv_get_kind(data) != JV_KIND_ARRAY) {
@@ -2355,16 +2381,43 @@ find_anthropic(brun *b, int i)
     {
         ev_batch_status st;
         double at = rfc3339(ev_get(bt, "created_at"));
-        if (jv_get_kind(found) == JV_KIND_NULL && ev_batch_status_read(EV_ANTHROPIC, bt, &st)) {
-            if (st.total == n && at >= sent - 5)
-                found = jv_copy(st.id);
+        if (ev_batch_status_read(EV_ANTHROPIC, bt, &st)) {
+            if (st.total == n && at >= sent - 5 && !held(b, st.id))
+                found = jv_array_append(found, jv_copy(st.id));
             ev_batch_status_free(&st);
         }
         jv_free(bt);
     }
     jv_free(data);
     jv_free(list);
-    return found;
+    int nfound = jv_array_length(jv_copy(found));
+    if (nfound == 1)
+        return jv_array_get(found, 0);
+    if (nfound > 1) {
+        jv names = jv_string("");
+        jv_array_foreach(found, j, id)
+        {
+            names = jv_string_append_str(names, j ? ", " : "");
+            names = jv_string_concat(names, id);
+        }
+        ev_warn("batch %d: an earlier run sent it, and %d batches could be it (%s); cancel the "
+                "ones that are not yours, or remove %s/batches/%s.json to send it again",
+                i + 1, nfound, jv_string_value(names), ev_cache_dir(b->cache), b->name);
+        jv_free(names);
+        b->fatal = true;
+        b->status = EV_EXIT_TROUBLE;
+    }
+    jv_free(found);
+    return jv_null();
+}
+
+/* find_part looks for the batch of part 'i' that an earlier attempt may
+ * have made. */
+static jv
+find_part(brun *b, int i)
+{
+    return b->cfg->req.provider == EV_ANTHROPIC ? find_anthropic(b, i)
+                                                : find_openai(b, part_get(b, i, "file"));
 }
 
 /* submit_part starts the batch of part 'i', or finds the one an earlier
@@ -2404,7 +2457,7 @@ submit_part(brun *b, int i, int n)
     }
     jv found = jv_null();
     if (!is_null(part_get(b, i, "submitted")))
-        found = anth ? find_anthropic(b, i) : find_openai(b, part_get(b, i, "file"));
+        found = find_part(b, i);
     if (b->interrupted || b->fatal) {
         jv_free(found);
         return false;
@@ -2420,26 +2473,36 @@ submit_part(brun *b, int i, int n)
     jv_free(found);
     part_set(b, i, "submitted", now_text());
     save_state(b);
+    /* A create whose answer was lost may have made the batch: before each
+     * new try, look for it, so that it is never made twice. */
     attempt = 0;
+    jv body = jv_invalid();
     if (anth) {
-        jv text = jv_string("{\"requests\":[");
-        text = jv_string_concat(text, part_text(b, i, ","));
-        text = jv_string_append_str(text, "]}");
-        do
-            out = ev_ftapi_post_text(b->api, "/messages/batches", jv_string_value(text),
-                                     (size_t)jv_string_length_bytes(jv_copy(text)),
-                                     "cannot create the batch", &res);
-        while (api_try(b, &out, &res, &attempt));
-        jv_free(text);
+        body = jv_string("{\"requests\":[");
+        body = jv_string_concat(body, part_text(b, i, ","));
+        body = jv_string_append_str(body, "]}");
     } else {
         jv req = jv_object_set(jv_object(), jv_string("input_file_id"), part_get(b, i, "file"));
         req = jv_object_set(req, jv_string("endpoint"), jv_string("/v1/chat/completions"));
         req = jv_object_set(req, jv_string("completion_window"), jv_string("24h"));
-        do
-            out = ev_ftapi_post(b->api, "/batches", jv_copy(req), "cannot create the batch", &res);
-        while (api_try(b, &out, &res, &attempt));
-        jv_free(req);
+        body = jv_dump_string(req, 0);
     }
+    for (;;) {
+        out = ev_ftapi_post_text(
+            b->api, anth ? "/messages/batches" : "/batches", jv_string_value(body),
+            (size_t)jv_string_length_bytes(jv_copy(body)), "cannot create the batch", &res);
+        if (!api_try(b, &out, &res, &attempt))
+            break;
+        found = find_part(b, i);
+        if (jv_get_kind(found) == JV_KIND_STRING || b->fatal || b->interrupted) {
+            out = jv_is_valid(found) && jv_get_kind(found) == JV_KIND_STRING
+                      ? jv_object_set(jv_object(), jv_string("id"), found)
+                      : (jv_free(found), jv_invalid_with_msg(jv_string("cannot create the batch")));
+            break;
+        }
+        jv_free(found);
+    }
+    jv_free(body);
     jv bid = jv_is_valid(out) ? ev_get(out, "id") : jv_invalid();
     if (jv_get_kind(bid) != JV_KIND_STRING) {
         jv_free(bid);
@@ -2518,8 +2581,13 @@ read_results(brun *b, int i, jv bid, FILE *f, jv *seen)
             call = jv_object_set(call, jv_string("batch"), jv_copy(bid));
             jv entry = cache_entry(call, jv_copy(rep.output), k);
             jv err;
-            if (!ev_cache_put(b->cache, jv_string_value(key), jv_copy(entry), &err))
-                ev_warn_jv(jv_invalid_get_msg(err));
+            if (!ev_cache_put(b->cache, jv_string_value(key), jv_copy(entry), &err)) {
+                if (!b->cache_failed)
+                    ev_warn_jv(jv_invalid_get_msg(err));
+                else
+                    jv_free(err);
+                b->cache_failed = true;
+            }
             b->answers = jv_object_set(b->answers, key, entry);
         } else {
             note_error(b, i, key, rep.kind, status,
@@ -2584,6 +2652,15 @@ collect(brun *b, int i, const ev_batch_status *st)
             snprintf(path, sizeof(path), "/files/%s/content", jv_string_value(st->errors));
             download(b, i, bid, path, "cannot fetch the batch's error file", &seen);
         }
+    }
+    if (b->cache_failed && !b->fatal) {
+        /* Marked done, the part would not be fetched again, and what the
+         * cache lacks would be paid for again: stop, and fetch it next time. */
+        ev_warn("batch %s: its answers could not all be cached; run again once the cache can "
+                "be written, and they are downloaded again (not paid for again)",
+                jv_string_value(bid));
+        b->fatal = true;
+        b->status = EV_EXIT_TROUBLE;
     }
     if (b->fatal || b->interrupted) {
         jv_free(seen);

@@ -312,6 +312,14 @@ price_judge(pricer *pc, jv rec, jv cost, bool *failed, jv *problem)
     }
     jv m = ev_get(judge, "model");
     pc->judge.records++;
+    /* at batch rates when every sample came from a batch API */
+    jv nb = ev_get_kind(judge, "batch", JV_KIND_NUMBER),
+       ns = ev_get_kind(judge, "samples", JV_KIND_NUMBER);
+    bool batch = pc->o->batch || (!pc->o->custom && jv_get_kind(nb) == JV_KIND_NUMBER &&
+                                  jv_get_kind(ns) == JV_KIND_NUMBER && jv_number_value(nb) > 0 &&
+                                  jv_number_value(nb) >= jv_number_value(ns));
+    jv_free(nb);
+    jv_free(ns);
     ev_usage u;
     jv err;
     double in = NAN, out = NAN;
@@ -330,7 +338,7 @@ price_judge(pricer *pc, jv rec, jv cost, bool *failed, jv *problem)
                                         : jv_string_fmt("no price for judge model '%s'", e->model);
             e->no_price_told = true;
             *failed = true;
-        } else if (ev_price_cost(p, &u, pc->o->batch, pc->o->rate, &c, &err) != 0) {
+        } else if (ev_price_cost(p, &u, batch, pc->o->rate, &c, &err) != 0) {
             *problem = jv_invalid_get_msg(err);
             *failed = true;
         } else {

@@ -52,6 +52,7 @@ typedef struct judge_opts {
     long samples;
     char **opts; /* --judge-opt, in order */
     int nopts;
+    bool batch; /* --judge-opt=--batch: the judge answers only once its input ends */
 } judge_opts;
 
 /* A record on its way out: scored already, or waiting for its judges. */
@@ -424,7 +425,9 @@ take(run *r, ev_reader *rd, jv rec)
         ev_warn("%s: judge call failed: cannot start ev-call", jv_string_value(where));
         r->status = EV_EXIT_TROUBLE;
     }
-    drain(r, r->n >= MAX_WAITING);
+    /* Wait for answers when too many records wait, unless the judge is a
+     * batch, which answers nothing before it has read every request. */
+    drain(r, r->n >= MAX_WAITING && !r->j->batch);
 }
 
 /* --- main ---------------------------------------------------------------- */
@@ -538,6 +541,7 @@ main(int argc, char **argv)
             break;
         case OPT_JUDGE_OPT:
             j.opts[j.nopts++] = optarg;
+            j.batch = j.batch || strcmp(optarg, "--batch") == 0;
             break;
         case OPT_JUDGE_PROVIDER:
             if (strcmp(optarg, "openai") != 0 && strcmp(optarg, "anthropic") != 0 &&

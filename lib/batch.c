@@ -19,9 +19,9 @@ ev_batch_limits_of(ev_provider p)
 }
 
 jv
-ev_batch_custom_id(jv id, int sample, int dup)
+ev_batch_custom_id(const char *tag, jv id, int sample, int dup)
 {
-    char buf[ID_KEEP + 40], num[32];
+    char buf[ID_KEEP + 64], num[32];
     const char *s = "case";
     if (jv_get_kind(id) == JV_KIND_STRING && jv_string_length_bytes(jv_copy(id)) > 0) {
         s = jv_string_value(id);
@@ -29,9 +29,9 @@ ev_batch_custom_id(jv id, int sample, int dup)
         snprintf(num, sizeof(num), "%.17g", jv_number_value(id));
         s = num;
     }
-    size_t n = 0;
-    for (; s[n] != '\0' && n < ID_KEEP; n++) {
-        char ch = s[n];
+    size_t n = (size_t)snprintf(buf, sizeof(buf), "%.8s_", tag);
+    for (size_t i = 0; s[i] != '\0' && i < ID_KEEP; i++, n++) {
+        char ch = s[i];
         bool ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
                   (ch >= '0' && ch <= '9') || ch == '_' || ch == '-';
         buf[n] = ok ? ch : '_';

@@ -60,8 +60,9 @@ bool ev_cache_put(ev_cache *c, const char *key, jv entry, jv *err);
  * processed finds the batch again rather than paying for it twice. The
  * state is written as entries are, to a temporary file renamed into place,
  * and reaches the disk (fsync) before ev_cache_state_put returns.
- * ev_cache_state_get returns the state (an object), or invalid when there
- * is none or it cannot be read; ev_cache_state_put stores 'state'
+ * ev_cache_state_get returns the state (an object); invalid when there is
+ * none; or invalid with a message when one exists but cannot be read, which
+ * a caller must not take for none; ev_cache_state_put stores 'state'
  * (consumed), returning false with '*err' set when it cannot;
  * ev_cache_state_remove deletes it. */
 jv ev_cache_state_get(ev_cache *c, const char *name);

@@ -348,7 +348,8 @@ ev_judge_aggregate(jv samples, bool mean)
     }
     jv_free(counts);
     double value = mean && n > 0 ? sum / n : best_value;
-    bool pass = mean ? value >= 0.5 : sample_pass(best, best_value);
+    /* a result whose label is INVALID never passes, whatever the mean */
+    bool pass = mean ? value >= 0.5 && sample_pass(best, 1) : sample_pass(best, best_value);
     int agree = best_votes;
     if (mean) {
         agree = 0;

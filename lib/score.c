@@ -1414,7 +1414,7 @@ judge_info(jv samples)
     j = jv_object_set(j, jv_string("samples"), jv_number(jv_array_length(jv_copy(samples))));
     j = jv_object_set(j, jv_string("labels"), jv_array());
     j = jv_object_set(j, jv_string("agreement"), jv_number(0));
-    double cached = 0;
+    double cached = 0, batch = 0;
     const char *counts[] = {"input_tokens", "output_tokens", "cached_tokens"};
     for (int i = 0; i < 3; i++)
         j = jv_object_set(j, jv_string(counts[i]), jv_number(0));
@@ -1427,10 +1427,14 @@ judge_info(jv samples)
             jv c = jv_object_get(jv_copy(call), jv_string("cached"));
             cached += jv_get_kind(c) == JV_KIND_TRUE;
             jv_free(c);
+            jv b = jv_object_get(jv_copy(call), jv_string("batch"));
+            batch += jv_get_kind(b) == JV_KIND_STRING;
+            jv_free(b);
         }
         jv_free(call);
     }
-    return jv_object_set(j, jv_string("cached"), jv_number(cached));
+    j = jv_object_set(j, jv_string("cached"), jv_number(cached));
+    return jv_object_set(j, jv_string("batch"), jv_number(batch));
 }
 
 /* score_judge reads the judge's answers to this item's prompt: each sample
@@ -1599,7 +1603,8 @@ merge_judge(verdict *v, jv *label, jv *judge)
         v->judge = jv_invalid();
         return;
     }
-    const char *counts[] = {"samples", "input_tokens", "output_tokens", "cached_tokens", "cached"};
+    const char *counts[] = {"samples",       "input_tokens", "output_tokens",
+                            "cached_tokens", "cached",       "batch"};
     for (size_t i = 0; i < sizeof(counts) / sizeof(counts[0]); i++)
         *judge = add_count(*judge, v->judge, counts[i]);
     jv labels = jv_object_get(jv_copy(*judge), jv_string("labels"));

@@ -265,8 +265,29 @@ state_files() {
     [ "$(stats '.batches.openai.requests_answered')" = 6 ]
     batched=$(field '[.id, .score.pass, .score.label]')
     [ "$(field '.score.scorer' | sort -u)" = '"judge:fact"' ]
+    [ "$(field '.score.judge.batch' | sort -u)" = 1 ]
+    printf '%s\n' "$output" | jq -c '.call.model = "gpt-4o-mini" | .score.judge.model = "gpt-4o-mini"' \
+        >"$BATS_TEST_TMPDIR/judged.jsonl"
+    jb=$(ev-cost -q "$BATS_TEST_TMPDIR/judged.jsonl" | jq -s 'map(.cost.judge) | add')
+    js=$(jq -c '.score.judge.batch = 0' "$BATS_TEST_TMPDIR/judged.jsonl" | ev-cost -q |
+        jq -s 'map(.cost.judge) | add')
+    jq -en "$js > 0 and ($jb * 2 - $js | fabs) < 1e-9" >/dev/null || fail_with "batch $jb, sync $js"
     run --separate-stderr ev-score -q --judge fact --judge-model grader --judge-base-url "$BASE" \
         --judge-opt=--no-cache "$BATS_TEST_TMPDIR/run.jsonl"
     [ "$status" -eq 0 ]
     [ "$batched" = "$(field '[.id, .score.pass, .score.label]')" ]
+}
+
+@test "a state that cannot be read stops the run: it may name batches already paid for" {
+    start_mock --batch-ms 3000
+    submit_in_background /dev/null -m small
+    kill -9 "$PID"
+    wait "$PID" || true
+    f=$(find "$EV_CACHE_DIR/batches" -name '*.json')
+    echo 'not json' >"$f"
+    run --separate-stderr batch -m small "$CASES"
+    [ "$status" -eq 2 ]
+    [ -z "$output" ]
+    [[ "$stderr" == *"cannot read the batch state '$f'"*"nothing is sent"* ]] || fail_with "$stderr"
+    [ "$(stats '.batches.openai.batches_created')" = 1 ]
 }

@@ -1115,3 +1115,12 @@ EOF
     [ "$(got geo-01 label)" = '"A"' ]
     [ "$(got geo-03 label)" = '"E"' ]
 }
+
+@test "with --judge-aggregate mean, a result whose label is INVALID never passes" {
+    judge_mock -f judge-invalid=1:2
+    judge --judge fact --judge-samples 4 --judge-aggregate mean "$JUDGE"
+    [ "$status" -eq 0 ]
+    [ "$(got same value)" = 0.5 ]
+    [ "$(got same label)" = '"INVALID"' ]
+    [ "$(got same pass)" = false ]
+}
