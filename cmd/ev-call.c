@@ -2354,6 +2354,22 @@ find_openai(brun *b, jv file)
     return found;
 }
 
+/* part_count is how many requests part 'i' sends: those of its requests no
+ * other run has answered since it was planned. */
+static int
+part_count(brun *b, int i)
+{
+    jv ids = part_get(b, i, "ids");
+    int n = 0;
+    jv_object_foreach(ids, cid, v)
+    {
+        n += jv_object_has(jv_copy(b->todo), jv_array_get(v, 0));
+        jv_free(cid);
+    }
+    jv_free(ids);
+    return n;
+}
+
 /* find_anthropic looks among the newest message batches for the one part
  * 'i' made: as many requests, made since it was sent, and held by no other
  * part. Anthropic's batches carry nothing of ours to match, so two such
@@ -2363,8 +2379,9 @@ static jv
 find_anthropic(brun *b, int i)
 {
     double sent = rfc3339(part_get(b, i, "submitted"));
-    jv ids = part_get(b, i, "ids");
-    double n = jv_object_length(ids);
+    jv count = part_get(b, i, "count");
+    double n = jv_get_kind(count) == JV_KIND_NUMBER ? jv_number_value(count) : part_count(b, i);
+    jv_free(count);
     jv list = bget(b, "/messages/batches?limit=100", "cannot list the batches");
     jv found = jv_array();
     if (!jv_is_valid(list)) {
@@ -2382,8 +2399,11 @@ find_anthropic(brun *b, int i)
         ev_batch_status st;
         double at = rfc3339(ev_get(bt, "created_at"));
         if (ev_batch_status_read(EV_ANTHROPIC, bt, &st)) {
-            if (st.total == n && at >= sent - 5 && !held(b, st.id))
+            jv cancel = ev_get_kind(bt, "cancel_initiated_at", JV_KIND_STRING);
+            if (st.total == n && at >= sent - 60 && jv_get_kind(cancel) == JV_KIND_NULL &&
+                !held(b, st.id))
                 found = jv_array_append(found, jv_copy(st.id));
+            jv_free(cancel);
             ev_batch_status_free(&st);
         }
         jv_free(bt);
@@ -2472,6 +2492,7 @@ submit_part(brun *b, int i, int n)
     }
     jv_free(found);
     part_set(b, i, "submitted", now_text());
+    part_set(b, i, "count", jv_number(part_count(b, i)));
     save_state(b);
     /* A create whose answer was lost may have made the batch: before each
      * new try, look for it, so that it is never made twice. */
@@ -2494,10 +2515,13 @@ submit_part(brun *b, int i, int n)
         if (!api_try(b, &out, &res, &attempt))
             break;
         found = find_part(b, i);
-        if (jv_get_kind(found) == JV_KIND_STRING || b->fatal || b->interrupted) {
-            out = jv_is_valid(found) && jv_get_kind(found) == JV_KIND_STRING
-                      ? jv_object_set(jv_object(), jv_string("id"), found)
-                      : (jv_free(found), jv_invalid_with_msg(jv_string("cannot create the batch")));
+        if (b->fatal || b->interrupted) { /* reported already */
+            jv_free(found);
+            jv_free(body);
+            return false;
+        }
+        if (jv_get_kind(found) == JV_KIND_STRING) {
+            out = jv_object_set(jv_object(), jv_string("id"), found);
             break;
         }
         jv_free(found);
@@ -2891,6 +2915,11 @@ batch_cases(config *c, ev_cache *cache, char **paths, int npaths, bool *out_brok
     b.progress = !c->quiet && isatty(STDERR_FILENO);
     read_cases(&b, paths, npaths);
     int todo = jv_object_length(jv_copy(b.todo));
+    if (!b.interrupted && todo == 0 && b.ncases > 0) {
+        /* every answer is cached: a state left by an earlier run is stale */
+        run_name(&b);
+        ev_cache_state_remove(cache, b.name);
+    }
     if (!b.interrupted && todo > 0) {
         jv err;
         b.api = ev_ftapi_new(c->base, c->key, &signals_seen, &err);

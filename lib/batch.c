@@ -7,7 +7,7 @@
 #include "jsonl.h"
 #include "record.h"
 
-#define ID_KEEP 48      /* bytes of a case id kept in a custom_id */
+#define ID_MAX 64       /* the longest custom_id Anthropic takes */
 #define MESSAGE_MAX 300 /* bytes of a provider's message kept */
 
 ev_batch_limits
@@ -21,7 +21,7 @@ ev_batch_limits_of(ev_provider p)
 jv
 ev_batch_custom_id(const char *tag, jv id, int sample, int dup)
 {
-    char buf[ID_KEEP + 64], num[32];
+    char buf[ID_MAX + 1], num[32], suffix[32];
     const char *s = "case";
     if (jv_get_kind(id) == JV_KIND_STRING && jv_string_length_bytes(jv_copy(id)) > 0) {
         s = jv_string_value(id);
@@ -29,17 +29,20 @@ ev_batch_custom_id(const char *tag, jv id, int sample, int dup)
         snprintf(num, sizeof(num), "%.17g", jv_number_value(id));
         s = num;
     }
+    if (dup > 0)
+        snprintf(suffix, sizeof(suffix), "_s%d_%d", sample, dup + 1);
+    else
+        snprintf(suffix, sizeof(suffix), "_s%d", sample);
     size_t n = (size_t)snprintf(buf, sizeof(buf), "%.8s_", tag);
-    for (size_t i = 0; s[i] != '\0' && i < ID_KEEP; i++, n++) {
+    /* the id is cut to what the tag and the suffix leave of 64 bytes */
+    size_t keep = ID_MAX - n - strlen(suffix);
+    for (size_t i = 0; s[i] != '\0' && i < keep; i++, n++) {
         char ch = s[i];
         bool ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
                   (ch >= '0' && ch <= '9') || ch == '_' || ch == '-';
         buf[n] = ok ? ch : '_';
     }
-    if (dup > 0)
-        snprintf(buf + n, sizeof(buf) - n, "_s%d_%d", sample, dup + 1);
-    else
-        snprintf(buf + n, sizeof(buf) - n, "_s%d", sample);
+    memcpy(buf + n, suffix, strlen(suffix) + 1);
     return jv_string(buf);
 }
 

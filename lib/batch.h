@@ -42,11 +42,11 @@ ev_batch_limits ev_batch_limits_of(ev_provider p);
 /* ev_batch_custom_id returns the custom_id of sample 'sample' of the case
  * whose id is 'id' (borrowed; a string or a number) in the run whose tag is
  * 'tag': the first 8 bytes of the tag, '_', the id with every byte outside
- * [A-Za-z0-9_-] made '_' and cut to 40 bytes, then "_s" and the sample. It
- * suits both providers (Anthropic allows only those characters, at most
- * 64), and the tag keeps the results of another run's batch from joining
- * this run's cases. 'dup' > 0 appends "_" and 'dup' + 1, for the caller to
- * make it unique within the batch. */
+ * [A-Za-z0-9_-] made '_', then "_s" and the sample, and with 'dup' > 0 "_"
+ * and 'dup' + 1 (for the caller to make it unique within the batch); the
+ * id is cut so that the whole is at most 64 bytes. It suits both providers
+ * (Anthropic allows only those characters, at most 64), and the tag keeps
+ * the results of another run's batch from joining this run's cases. */
 jv ev_batch_custom_id(const char *tag, jv id, int sample, int dup);
 
 /* ev_batch_line returns one request of a batch, as the JSON text of one

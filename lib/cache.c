@@ -299,18 +299,16 @@ ev_cache_state_get(ev_cache *c, const char *name)
     if (!valid_key(name))
         return jv_invalid();
     jv path = state_path(c, name);
-    struct stat st;
-    if (stat(jv_string_value(path), &st) != 0 && errno == ENOENT) {
-        jv_free(path);
-        return jv_invalid();
-    }
     errno = 0;
     jv v = read_json(jv_string_value(path), 1L << 30);
+    int e = errno;
     if (jv_get_kind(v) != JV_KIND_OBJECT) {
         jv_free(v);
-        v = jv_invalid_with_msg(jv_string_fmt(
-            "cannot read the batch state '%s': it exists, but is not readable JSON%s%s",
-            jv_string_value(path), errno ? ": " : "", errno ? strerror(errno) : ""));
+        v = e == ENOENT ? jv_invalid()
+                        : jv_invalid_with_msg(jv_string_fmt(
+                              "cannot read the batch state '%s': it exists, but is not readable "
+                              "JSON%s%s",
+                              jv_string_value(path), e ? ": " : "", e ? strerror(e) : ""));
     }
     jv_free(path);
     return v;

@@ -291,3 +291,30 @@ state_files() {
     [[ "$stderr" == *"cannot read the batch state '$f'"*"nothing is sent"* ]] || fail_with "$stderr"
     [ "$(stats '.batches.openai.batches_created')" = 1 ]
 }
+
+@test "a state left by a killed run is removed once every answer is in the cache" {
+    start_mock --batch-ms 3000
+    submit_in_background /dev/null -m small
+    kill -9 "$PID"
+    wait "$PID" || true
+    [ "$(state_files)" -eq 1 ]
+    ev-call -q -m small --base-url "$BASE" "$CASES" >/dev/null
+    run --separate-stderr batch -m small "$CASES"
+    [ "$status" -eq 0 ]
+    [ "$(field '.call.cached' | sort -u)" = true ]
+    [ "$(state_files)" -eq 0 ]
+}
+
+@test "long ids that share their start still make distinct custom_ids of at most 64 bytes" {
+    start_mock
+    long=$(printf 'x%.0s' $(seq 1 80))
+    for i in 1 2 3; do
+        jq -nc --arg id "$long/$i" --arg q "question $i" '{id: $id, input: $q}'
+    done >"$BATS_TEST_TMPDIR/long.jsonl"
+    run --separate-stderr batch -p anthropic -m small --repeat 2 --temperature 1 \
+        "$BATS_TEST_TMPDIR/long.jsonl"
+    [ "$status" -eq 0 ] || fail_with "$stderr"
+    [ "${#lines[@]}" -eq 6 ]
+    [ "$(field '.call.sample' | tr -d '\n')" = 010101 ]
+    [ "$(stats '.batches.anthropic.requests_answered')" = 6 ]
+}
