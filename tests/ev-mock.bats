@@ -1440,3 +1440,23 @@ msg_requests() {
     run curl -sSk "https://127.0.0.1:$PORT/v1/messages/batches/$id" -H 'anthropic-version: 2023-06-01'
     [ "$(raw .results_url)" = "https://127.0.0.1:$PORT/v1/messages/batches/$id/results" ]
 }
+
+@test "--judge MODEL grades prompts for MODEL only, with a reason line then the label" {
+    start_mock -q --judge grader
+    printf -v pass 'The reply was: the capital is Paris.\nParis'
+    printf -v fail 'The reply was: the capital is Lyon.\nParis'
+    [ "$(answer "$pass" grader)" = "$(printf 'I compared the answer with the reference.\nPASS')" ]
+    [ "$(answer "$fail" grader | tail -n 1)" = FAIL ]
+    [[ "$(answer "$pass" small)" == "mock answer "* ]]
+    got=$(anthropic "$(ask_anthropic "$fail" grader)" | jq -r '.content[0].text' | tail -n 1)
+    [ "$got" = FAIL ]
+}
+
+@test "-f judge-invalid makes the judge answer in prose, with no label at all" {
+    start_mock -q --judge grader -f judge-invalid=1:all
+    printf -v pass 'The reply was: Paris.\nParis'
+    got=$(answer "$pass" grader)
+    [ -n "$got" ]
+    [[ "$got" != *PASS* ]]
+    [[ "$got" != *FAIL* ]]
+}
