@@ -336,11 +336,15 @@ bracket_end(const char *p)
 /* regex_pieces returns a bound on the pieces of the extended regular
  * expression 'p' once its repetitions are written out, as glibc's regcomp
  * writes them ("a{3}" as "aaa", "a+" as "aa*"), or infinity for groups
- * nested past REGEX_DEPTH. */
+ * nested past REGEX_DEPTH. '*stacked' says whether a repetition follows a
+ * repetition ("a*+", "s??"): POSIX leaves that undefined, and glibc's
+ * regcomp can take seconds or forever on a run of them ("^a*+++++"). */
 #define REGEX_DEPTH 64
 static double
-regex_pieces(const char *p)
+regex_pieces(const char *p, bool *stacked)
 {
+    bool after_repetition = false;
+    *stacked = false;
     /* Per open group: the pieces so far, and those of its last atom, which
      * a repetition multiplies. */
     double sum[REGEX_DEPTH] = {0}, last[REGEX_DEPTH] = {0};
@@ -365,6 +369,8 @@ regex_pieces(const char *p)
                 p = end + 1;
             }
         }
+        *stacked = *stacked || (times >= 0 && after_repetition);
+        after_repetition = times >= 0;
         if (times >= 0) {
             sum[d] += last[d] * (times - 1) + 1;
             last[d] *= times;
@@ -406,11 +412,21 @@ compile_regex(ev_scoring *s, const char *pattern, regex_t **out, bool *own, jv *
         *own = false;
         return true;
     }
-    if (regex_pieces(pattern) > MAX_REGEX_PIECES) {
+    bool stacked;
+    if (regex_pieces(pattern, &stacked) > MAX_REGEX_PIECES) {
         char c1[CLIP_SIZE];
         *err = jv_invalid_with_msg(
             fmt("bad regex '%s': too many repetitions, over %d pieces written out",
                 clip(pattern, c1), MAX_REGEX_PIECES));
+        return false;
+    }
+    if (stacked) {
+        char c1[CLIP_SIZE];
+        *err = jv_invalid_with_msg(
+            fmt("bad regex '%s': a repetition ('*', '+', '?' or '{}') follows another; POSIX "
+                "leaves that undefined (and has no lazy '*?'): group what is repeated, as in "
+                "'(a*)?'",
+                clip(pattern, c1)));
         return false;
     }
     re = xrealloc(NULL, sizeof(*re));

@@ -1124,3 +1124,16 @@ EOF
     [ "$(got same label)" = '"INVALID"' ]
     [ "$(got same pass)" = false ]
 }
+
+@test "a regex with a repetition after a repetition is refused at once, not compiled for seconds" {
+    for re in '^a*+++++' 's??????????????????????++??????????++$' '.*?x' 'a{2}{3}'; do
+        start=$SECONDS
+        run --separate-stderr ev-score -s "regex:$re" <<<'{"id":"x","output":"aaa"}'
+        [ "$status" -eq 2 ]
+        [[ "$stderr" == *"a repetition ('*', '+', '?' or '{}') follows another"* ]] || fail_with "$re: $stderr"
+        [ $((SECONDS - start)) -lt 5 ]
+    done
+    run --separate-stderr ev-score -q -s 'regex:^(a*)?(b+)*[*?+]\*$' <<<'{"id":"x","output":"aab?*"}'
+    [ "$status" -eq 0 ]
+    [ "$(field '.score.pass')" = true ]
+}
