@@ -129,8 +129,8 @@ how_it_ended(const ev_coproc *p)
     return jv_invalid_with_msg(jv_string("closed its output"));
 }
 
-static bool
-write_all(int fd, const char *s, size_t n)
+bool
+ev_coproc_write(int fd, const char *s, size_t n)
 {
     while (n > 0) {
         ssize_t w = write(fd, s, n);
@@ -152,7 +152,7 @@ ev_coproc_ask(ev_coproc *p, const char *line, size_t len)
     struct sigaction ignore = {.sa_handler = SIG_IGN}, old;
     sigemptyset(&ignore.sa_mask);
     sigaction(SIGPIPE, &ignore, &old);
-    bool sent = write_all(p->in, line, len) && write_all(p->in, "\n", 1);
+    bool sent = ev_coproc_write(p->in, line, len) && ev_coproc_write(p->in, "\n", 1);
     sigaction(SIGPIPE, &old, NULL);
     ssize_t n = sent ? getline(&p->buf, &p->cap, p->out) : -1;
     if (n < 0) {

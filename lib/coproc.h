@@ -10,6 +10,7 @@
 #ifndef EV_COPROC_H
 #define EV_COPROC_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -24,6 +25,11 @@ typedef struct ev_coproc ev_coproc;
  * a message. The child gets SIGPIPE back. lib/relay.h starts its child with
  * it. */
 pid_t ev_coproc_spawn(char *const *argv, int *in, int *out, jv *err);
+
+/* ev_coproc_write writes the 'n' bytes at 's' to the child's input 'fd',
+ * through interrupts and short writes; false when the child no longer
+ * reads. */
+bool ev_coproc_write(int fd, const char *s, size_t n);
 
 /* ev_coproc_start runs 'command' with /bin/sh -c, its standard input and
  * output connected to pipes. On failure it returns NULL and sets '*err' to

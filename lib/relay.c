@@ -100,21 +100,6 @@ ev_relay_start(char *const *argv, jv *err)
     return r;
 }
 
-static bool
-write_all(int fd, const char *s, size_t n)
-{
-    while (n > 0) {
-        ssize_t w = write(fd, s, n);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            return false;
-        s += w;
-        n -= (size_t)w;
-    }
-    return true;
-}
-
 bool
 ev_relay_send(ev_relay *r, const char *requests, size_t len, int n)
 {
@@ -140,7 +125,7 @@ ev_relay_send(ev_relay *r, const char *requests, size_t len, int n)
     struct sigaction ignore = {.sa_handler = SIG_IGN}, old;
     sigemptyset(&ignore.sa_mask);
     sigaction(SIGPIPE, &ignore, &old);
-    bool sent = write_all(r->in, requests, len);
+    bool sent = ev_coproc_write(r->in, requests, len);
     sigaction(SIGPIPE, &old, NULL);
     if (!sent) {
         close(r->in);
