@@ -26,9 +26,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "alloc.h"
 #include "batch.h"
 #include "cache.h"
 #include "cli.h"
+#include "clock.h"
 #include "diag.h"
 #include "ev.h"
 #include "ftapi.h"
@@ -219,32 +221,6 @@ typedef struct run {
 static volatile sig_atomic_t signals_seen;
 static int wake_pipe[2] = {-1, -1};
 
-static void *
-xcalloc(size_t n, size_t size)
-{
-    void *p = calloc(n ? n : 1, size ? size : 1);
-    if (p == NULL)
-        ev_die(EV_EXIT_TROUBLE, "out of memory");
-    return p;
-}
-
-static char *
-xstrdup(const char *s)
-{
-    char *p = strdup(s);
-    if (p == NULL)
-        ev_die(EV_EXIT_TROUBLE, "out of memory");
-    return p;
-}
-
-static double
-mono(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* Signals. */
 
 static void
@@ -401,9 +377,7 @@ read_text(const char *what, const char *path)
     while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
         if (len + n + 1 > cap) {
             cap = (len + n + 1) * 2;
-            buf = realloc(buf, cap);
-            if (buf == NULL)
-                ev_die(EV_EXIT_TROUBLE, "out of memory");
+            buf = ev_alloc_resize(buf, cap);
         }
         memcpy(buf + len, chunk, n);
         len += n;
@@ -413,7 +387,7 @@ read_text(const char *what, const char *path)
     if (bad)
         ev_usage_error("cannot read %s '%s'", what, path);
     if (buf == NULL)
-        buf = xstrdup("");
+        buf = ev_alloc_strdup("");
     while (len > 0 && (buf[len - 1] == '\n' || buf[len - 1] == '\r'))
         len--;
     buf[len] = '\0';
@@ -428,7 +402,7 @@ load_key(config *c)
     c->key = ev_key_read(c->key_file, c->key_env,
                          c->req.provider == EV_ANTHROPIC ? "ANTHROPIC_API_KEY" : "OPENAI_API_KEY",
                          &source);
-    c->key_name = xstrdup(source);
+    c->key_name = ev_alloc_strdup(source);
 }
 
 /* setup_endpoint decides the URL, the headers and whether the key may go. */
@@ -446,9 +420,9 @@ setup_endpoint(config *c)
         jv m = jv_invalid_get_msg(norm);
         ev_usage_error("bad base URL '%s': %s", base, jv_string_value(m));
     }
-    c->base = xstrdup(jv_string_value(norm));
+    c->base = ev_alloc_strdup(jv_string_value(norm));
     jv url = jv_string_fmt("%s%s", c->base, anth ? "/messages" : "/chat/completions");
-    c->url = xstrdup(jv_string_value(url));
+    c->url = ev_alloc_strdup(jv_string_value(url));
     jv_free(url);
     jv host = ev_url_host(c->base);
     bool openai_host = strcmp(jv_string_value(host), "api.openai.com") == 0;
@@ -484,7 +458,7 @@ setup_endpoint(config *c)
     if (c->key != NULL) {
         jv h = anth ? jv_string_fmt("x-api-key: %s", c->key)
                     : jv_string_fmt("Authorization: Bearer %s", c->key);
-        c->auth_header = xstrdup(jv_string_value(h));
+        c->auth_header = ev_alloc_strdup(jv_string_value(h));
         explicit_bzero((char *)jv_string_value(h), strlen(jv_string_value(h)));
         jv_free(h);
         c->headers[n++] = c->auth_header;
@@ -705,7 +679,7 @@ validate(config *c)
     if (c->system_file != NULL)
         c->system = read_text("system prompt file", c->system_file);
     else if (c->system_text != NULL)
-        c->system = xstrdup(c->system_text);
+        c->system = ev_alloc_strdup(c->system_text);
     c->req.system = c->system;
     if (c->template_path != NULL) {
         jv err;
@@ -716,7 +690,7 @@ validate(config *c)
         }
     }
     if (cmd) {
-        c->base = xstrdup("");
+        c->base = ev_alloc_strdup("");
     } else {
         setup_endpoint(c);
     }
@@ -865,7 +839,7 @@ check_output(run *r)
     r->status = EV_EXIT_TROUBLE;
     if (!r->stopping) {
         r->stopping = true;
-        r->grace_until = mono() + GRACE_SECONDS;
+        r->grace_until = ev_clock_mono() + GRACE_SECONDS;
         if (r->engine != NULL)
             ev_http_stop(r->engine);
     }
@@ -1132,7 +1106,7 @@ stop_run(run *r)
     if (r->stopping)
         return;
     r->stopping = true;
-    r->grace_until = mono() + GRACE_SECONDS;
+    r->grace_until = ev_clock_mono() + GRACE_SECONDS;
     ev_http_stop(r->engine);
 }
 
@@ -1247,9 +1221,7 @@ pending_remove(run *r, call_job *cj)
 static void
 follow(call_job *lead, unsigned long seq, int sample_no)
 {
-    lead->followers = realloc(lead->followers, (lead->nfollowers + 1) * sizeof(follower));
-    if (lead->followers == NULL)
-        ev_die(EV_EXIT_TROUBLE, "out of memory");
+    lead->followers = ev_alloc_resize(lead->followers, (lead->nfollowers + 1) * sizeof(follower));
     lead->followers[lead->nfollowers++] = (follower){seq, sample_no};
 }
 
@@ -1365,9 +1337,7 @@ reader_main(void *arg)
         if (it.rc == EV_READ_OK) {
             size_t len;
             const char *raw = ev_reader_raw(&rd->r, &len);
-            it.raw = malloc(len + 1);
-            if (it.raw == NULL)
-                abort(); /* out of memory */
+            it.raw = ev_alloc(len + 1);
             memcpy(it.raw, raw, len + 1);
             it.len = len;
             it.name = rd->r.name;
@@ -1501,9 +1471,7 @@ stdin_of(jv body, size_t *len)
     jv in = ev_get(body, "input");
     const char *s = jv_string_value(in);
     size_t n = strlen(s);
-    char *p = malloc(n + 2);
-    if (p == NULL)
-        ev_die(EV_EXIT_TROUBLE, "out of memory");
+    char *p = ev_alloc(n + 2);
     memcpy(p, s, n);
     p[n] = '\n';
     p[n + 1] = '\0';
@@ -1516,7 +1484,7 @@ static char *
 env_entry(const char *name, const char *value)
 {
     jv e = jv_string_fmt("%s=%s", name, value);
-    char *s = xstrdup(jv_string_value(e));
+    char *s = ev_alloc_strdup(jv_string_value(e));
     jv_free(e);
     return s;
 }
@@ -1545,7 +1513,7 @@ submit_call(run *r, jv rec, jv body, const char *text, size_t len, unsigned long
             const char *key, const item *it)
 {
     const config *c = r->cfg;
-    call_job *cj = xcalloc(1, sizeof(*cj));
+    call_job *cj = ev_alloc_zero(1, sizeof(*cj));
     cj->seq = seq;
     cj->sample = sample_no;
     memcpy(cj->key, key, sizeof(cj->key));
@@ -1557,9 +1525,7 @@ submit_call(run *r, jv rec, jv body, const char *text, size_t len, unsigned long
         cj->job.body = stdin_of(body, &cj->job.len);
         set_cmd_env(cj, c, rec);
     } else {
-        cj->job.body = malloc(len + 1);
-        if (cj->job.body == NULL)
-            ev_die(EV_EXIT_TROUBLE, "out of memory");
+        cj->job.body = ev_alloc(len + 1);
         memcpy(cj->job.body, text, len + 1);
         cj->job.len = len;
     }
@@ -1656,7 +1622,7 @@ draw_progress(run *r, bool force)
 {
     if (!r->progress)
         return;
-    double now = mono();
+    double now = ev_clock_mono();
     if (!force && now - r->last_draw < 0.25)
         return;
     r->last_draw = now;
@@ -1710,7 +1676,7 @@ summary(run *r)
             "retr%s, %lu rate limited; tokens %.0f in, %.0f out; %.1f s",
             calls, calls == 1 ? "" : "s", r->answered, r->cached, r->failed, st.attempts,
             st.attempts == 1 ? "" : "s", st.retries, st.retries == 1 ? "y" : "ies", st.rate_limited,
-            r->tokens_in, r->tokens_out, mono() - r->started);
+            r->tokens_in, r->tokens_out, ev_clock_mono() - r->started);
     if (r->interrupted)
         ev_warn("interrupted: the answers received are cached; run again to finish");
 }
@@ -1780,7 +1746,7 @@ call_all(run *r, reader *rd)
         }
         if ((r->input_done || r->stopping) && ev_http_pending(r->engine) == 0)
             break;
-        double now = mono();
+        double now = ev_clock_mono();
         if (r->stopping && now >= r->grace_until) {
             ev_http_abort(r->engine);
             continue;
@@ -1938,9 +1904,9 @@ bkey(const brun *b, size_t i, long k)
 static bool
 bsleep(double s)
 {
-    double until = mono() + s;
+    double until = ev_clock_mono() + s;
     while (signals_seen == 0) {
-        double left = until - mono();
+        double left = until - ev_clock_mono();
         if (left <= 0)
             return true;
         if (left > 0.1)
@@ -2076,18 +2042,16 @@ read_cases(brun *b, char **paths, int n)
         }
         if (b->ncases == b->cap) {
             b->cap = b->cap ? 2 * b->cap : 256;
-            b->cases = realloc(b->cases, b->cap * sizeof(*b->cases));
-            if (b->cases == NULL)
-                ev_die(EV_EXIT_TROUBLE, "out of memory");
+            b->cases = ev_alloc_resize(b->cases, b->cap * sizeof(*b->cases));
         }
         bcase *bc = &b->cases[b->ncases++];
         size_t len;
         const char *raw = ev_reader_raw(&rd, &len);
-        bc->raw = xcalloc(len + 1, 1);
+        bc->raw = ev_alloc_zero(len + 1, 1);
         memcpy(bc->raw, raw, len);
         bc->len = len;
         bc->replace = has_old_fields(rec);
-        bc->keys = xcalloc((size_t)c->repeat, EV_CACHE_KEY_LEN + 1);
+        bc->keys = ev_alloc_zero((size_t)c->repeat, EV_CACHE_KEY_LEN + 1);
         jv id = ev_rec_id(rec);
         for (int k = 0; k < c->repeat; k++) {
             jv body = k == 0 ? body0 : ev_request_body(&c->req, jv_copy(msgs), k);
@@ -2120,7 +2084,7 @@ run_name(brun *b)
 {
     const config *c = b->cfg;
     size_t n = b->ncases * (size_t)c->repeat * EV_CACHE_KEY_LEN;
-    char *all = xcalloc(n + 1, 1), *p = all;
+    char *all = ev_alloc_zero(n + 1, 1), *p = all;
     for (size_t i = 0; i < b->ncases; i++)
         for (long k = 0; k < c->repeat; k++, p += EV_CACHE_KEY_LEN)
             memcpy(p, bkey(b, i, k), EV_CACHE_KEY_LEN);
@@ -2724,7 +2688,7 @@ batch_progress(brun *b, int ended, int n, double total, double done, double fail
                const char *state)
 {
     char el[32];
-    duration(el, sizeof(el), mono() - b->started);
+    duration(el, sizeof(el), ev_clock_mono() - b->started);
     jv line = jv_string_fmt("batch%s %d/%d ended; %.0f/%.0f requests done, %.0f failed; %s; %s",
                             n == 1 ? "" : "es", ended, n, done, total, failed, state, el);
     if (b->progress) {
@@ -2911,7 +2875,7 @@ batch_cases(config *c, ev_cache *cache, char **paths, int npaths, bool *out_brok
               .answers = jv_object(),
               .errors = jv_object(),
               .last_note = jv_null(),
-              .started = mono()};
+              .started = ev_clock_mono()};
     b.progress = !c->quiet && isatty(STDERR_FILENO);
     read_cases(&b, paths, npaths);
     int todo = jv_object_length(jv_copy(b.todo));
@@ -2963,7 +2927,7 @@ batch_cases(config *c, ev_cache *cache, char **paths, int npaths, bool *out_brok
                     "tokens %.0f in, %.0f out; %.1f s",
                     calls, calls == 1 ? "" : "s", b.answered, b.cached, b.failed,
                     todo > 0 ? nparts(&b) : 0, todo > 0 && nparts(&b) == 1 ? "" : "es", b.tokens_in,
-                    b.tokens_out, mono() - b.started);
+                    b.tokens_out, ev_clock_mono() - b.started);
         }
     }
     for (size_t i = 0; i < b.ncases; i++) {
@@ -3013,12 +2977,12 @@ static int
 call_cases(config *c, ev_cache *cache, char **paths, int npaths, bool *out_broken,
            bool *reader_gone)
 {
-    run r = {.cfg = c, .cache = cache, .started = mono()};
+    run r = {.cfg = c, .cache = cache, .started = ev_clock_mono()};
     long window = 4 * c->jobs + 64;
     r.wcap = (size_t)(window / c->repeat > 2 ? window / c->repeat : 2);
-    r.win = xcalloc(r.wcap, sizeof(*r.win));
+    r.win = ev_alloc_zero(r.wcap, sizeof(*r.win));
     for (size_t i = 0; i < r.wcap; i++) {
-        r.win[i].s = xcalloc((size_t)c->repeat, sizeof(sample));
+        r.win[i].s = ev_alloc_zero((size_t)c->repeat, sizeof(sample));
         for (long k = 0; k < c->repeat; k++)
             r.win[i].s[k].add = jv_invalid();
     }
@@ -3026,7 +2990,7 @@ call_cases(config *c, ev_cache *cache, char **paths, int npaths, bool *out_broke
         r.npending = 64;
         while (r.npending < 2 * r.wcap * (size_t)c->repeat)
             r.npending *= 2;
-        r.pending = xcalloc(r.npending, sizeof(*r.pending));
+        r.pending = ev_alloc_zero(r.npending, sizeof(*r.pending));
     }
     r.progress = !c->quiet && !c->verbose && isatty(STDERR_FILENO);
     if (r.progress)

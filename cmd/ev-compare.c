@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alloc.h"
 #include "cli.h"
 #include "compare.h"
 #include "diag.h"
@@ -411,9 +412,7 @@ main(int argc, char **argv)
     fmt = ev_format_resolve(fmt);
 
     int status = EV_EXIT_OK;
-    ev_run *runs = calloc((size_t)nruns, sizeof(*runs));
-    if (runs == NULL)
-        ev_die(EV_EXIT_TROUBLE, "out of memory");
+    ev_run *runs = ev_alloc_zero((size_t)nruns, sizeof(*runs));
     for (int i = 0; i < nruns; i++) {
         int problems = ev_run_load(&runs[i], argv[optind + i], &ro, report_problem, NULL);
         if (problems < 0) {

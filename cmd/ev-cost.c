@@ -18,6 +18,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "alloc.h"
 #include "cli.h"
 #include "diag.h"
 #include "ev.h"
@@ -145,15 +146,11 @@ entry_for(pricer *pc, const char *model)
     jv_free(k);
     if (pc->nentries == pc->cap) {
         pc->cap = pc->cap ? 2 * pc->cap : 16;
-        pc->entries = realloc(pc->entries, pc->cap * sizeof(*pc->entries));
-        if (pc->entries == NULL)
-            ev_die(EV_EXIT_TROUBLE, "out of memory");
+        pc->entries = ev_alloc_resize(pc->entries, pc->cap * sizeof(*pc->entries));
     }
     entry *e = &pc->entries[pc->nentries];
     memset(e, 0, sizeof(*e));
-    e->model = strdup(model);
-    if (e->model == NULL)
-        ev_die(EV_EXIT_TROUBLE, "out of memory");
+    e->model = ev_alloc_strdup(model);
     pc->index = jv_object_set(pc->index, jv_string(model), jv_number((double)pc->nentries));
     pc->nentries++;
     return e;
@@ -867,9 +864,7 @@ read_system_file(const char *path)
     while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
         if (len + n + 1 > cap) {
             cap = 2 * (len + n + 1);
-            buf = realloc(buf, cap);
-            if (buf == NULL)
-                ev_die(EV_EXIT_TROUBLE, "out of memory");
+            buf = ev_alloc_resize(buf, cap);
         }
         memcpy(buf + len, chunk, n);
         len += n;
@@ -880,9 +875,7 @@ read_system_file(const char *path)
     /* A file's final line ending is not part of the message. */
     while (len > 0 && (buf[len - 1] == '\n' || buf[len - 1] == '\r'))
         len--;
-    char *s = malloc(len + 1);
-    if (s == NULL)
-        ev_die(EV_EXIT_TROUBLE, "out of memory");
+    char *s = ev_alloc(len + 1);
     if (len > 0)
         memcpy(s, buf, len);
     s[len] = '\0';
@@ -1035,8 +1028,8 @@ parse_options(int argc, char **argv, opts *o)
         ev_usage_error("--estimate needs --model, the model the cases will be sent to");
     if (system_file != NULL)
         o->system = read_system_file(system_file);
-    else if (system != NULL && (o->system = strdup(system)) == NULL)
-        ev_die(EV_EXIT_TROUBLE, "out of memory");
+    else if (system != NULL)
+        o->system = ev_alloc_strdup(system);
     o->fmt = ev_format_resolve(o->fmt);
 }
 
@@ -1197,9 +1190,7 @@ int
 main(int argc, char **argv)
 {
     opts o = {.rate = 1, .repeat = 1};
-    o.prices = calloc((size_t)argc, sizeof(*o.prices));
-    if (o.prices == NULL)
-        ev_die(EV_EXIT_TROUBLE, "out of memory");
+    o.prices = ev_alloc_zero((size_t)argc, sizeof(*o.prices));
     parse_options(argc, argv, &o);
 
     pricer pc = {.o = &o,

@@ -16,6 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "alloc.h"
 #include "cli.h"
 #include "curve.h"
 #include "diag.h"
@@ -90,10 +91,8 @@ add_point(data *d, ev_point pt)
 {
     if (d->np == d->cap) {
         d->cap = d->cap ? 2 * d->cap : 16;
-        d->p = realloc(d->p, d->cap * sizeof(*d->p));
-        d->scores = realloc(d->scores, d->cap * sizeof(*d->scores));
-        if (d->p == NULL || d->scores == NULL)
-            ev_die(EV_EXIT_TROUBLE, "out of memory");
+        d->p = ev_alloc_resize(d->p, d->cap * sizeof(*d->p));
+        d->scores = ev_alloc_resize(d->scores, d->cap * sizeof(*d->scores));
     }
     d->scores[d->np] = NULL;
     d->p[d->np++] = pt;
@@ -162,10 +161,8 @@ read_runs(data *d, char **ops, int n, const char *target_run)
     int status = EV_EXIT_OK;
     ev_run_opts ro = {0};
     int nr = n + (target_run != NULL);
-    ev_run *runs = calloc((size_t)nr, sizeof(*runs));
-    double *ns = calloc((size_t)nr, sizeof(*ns));
-    if (runs == NULL || ns == NULL)
-        ev_die(EV_EXIT_TROUBLE, "out of memory");
+    ev_run *runs = ev_alloc_zero((size_t)nr, sizeof(*runs));
+    double *ns = ev_alloc_zero((size_t)nr, sizeof(*ns));
     for (int i = 0; i < n; i++) {
         char *eq = strchr(ops[i], '=');
         double v;
@@ -181,7 +178,7 @@ read_runs(data *d, char **ops, int n, const char *target_run)
         ev_die(EV_EXIT_TROUBLE, "cannot read the target run '%s'", target_run);
 
     /* The cases every run shares, in the first run's order. */
-    size_t *idx = calloc((size_t)nr * (runs[0].n + 1), sizeof(*idx));
+    size_t *idx = ev_alloc_zero((size_t)nr * (runs[0].n + 1), sizeof(*idx));
     size_t m = 0;
     for (size_t c = 0; c < runs[0].n; c++) {
         bool all = true;
@@ -201,7 +198,7 @@ read_runs(data *d, char **ops, int n, const char *target_run)
     }
     d->ncases = m;
     for (int i = 0; i < nr; i++) {
-        double *s = calloc(m + 1, sizeof(*s)), k = 0;
+        double *s = ev_alloc_zero(m + 1, sizeof(*s)), k = 0;
         for (size_t c = 0; c < m; c++) {
             size_t j = i == 0 ? idx[c] : idx[(size_t)i * (runs[0].n + 1) + c];
             s[c] = ev_case_score(&runs[i].cases[j]);
@@ -263,11 +260,9 @@ set(jv o, const char *k, jv v)
 static ev_nstar_range
 case_bootstrap(const data *d, enum ev_curve_model model, size_t B, uint64_t seed)
 {
-    double *draws = malloc((B ? B : 1) * sizeof(*draws));
-    ev_point *sim = malloc(d->np * sizeof(*sim));
-    size_t *pick = malloc((d->ncases ? d->ncases : 1) * sizeof(*pick));
-    if (draws == NULL || sim == NULL || pick == NULL)
-        ev_die(EV_EXIT_TROUBLE, "out of memory");
+    double *draws = ev_alloc((B ? B : 1) * sizeof(*draws));
+    ev_point *sim = ev_alloc(d->np * sizeof(*sim));
+    size_t *pick = ev_alloc((d->ncases ? d->ncases : 1) * sizeof(*pick));
     ev_rng r;
     ev_rng_seed(&r, seed);
     size_t n = 0;

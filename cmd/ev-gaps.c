@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alloc.h"
 #include "cli.h"
 #include "diag.h"
 #include "ev.h"
@@ -151,10 +152,8 @@ summary_report(const tally *t, const options *o, const char *run, long failures,
 {
     jv tags = worst_first(t);
     int n = jv_array_length(jv_copy(tags));
-    double *weight = calloc((size_t)(n ? n : 1), sizeof(*weight));
-    long *alloc = calloc((size_t)(n ? n : 1), sizeof(*alloc));
-    if (weight == NULL || alloc == NULL)
-        ev_die(EV_EXIT_TROUBLE, "out of memory");
+    double *weight = ev_alloc_zero((size_t)(n ? n : 1), sizeof(*weight));
+    long *alloc = ev_alloc_zero((size_t)(n ? n : 1), sizeof(*alloc));
     for (int i = 0; i < n; i++) {
         jv tag = jv_array_get(jv_copy(tags), i);
         weight[i] = count_of(t->counts, tag, 1);
@@ -451,9 +450,7 @@ aim_case(aim *a, jv rec, bool failed, jv tags)
     }
     if (a->nfailed == a->capfailed) {
         a->capfailed = a->capfailed ? 2 * a->capfailed : 64;
-        a->failed = realloc(a->failed, a->capfailed * sizeof(*a->failed));
-        if (a->failed == NULL)
-            ev_die(EV_EXIT_TROUBLE, "out of memory");
+        a->failed = ev_alloc_resize(a->failed, a->capfailed * sizeof(*a->failed));
     }
     a->failed[a->nfailed++] = sk; /* the sketch now belongs to the aim */
     a->failed_tags = jv_array_append(a->failed_tags, tags);
@@ -491,10 +488,8 @@ pick_from_pool(aim *a, const tally *t, const options *o, jv teacher)
     int status = EV_EXIT_OK;
     jv tags = worst_first(t);
     int ntags = jv_array_length(jv_copy(tags));
-    double *weight = calloc((size_t)ntags + 1, sizeof(*weight));
-    long *want = calloc((size_t)ntags + 1, sizeof(*want));
-    if (weight == NULL || want == NULL)
-        ev_die(EV_EXIT_TROUBLE, "out of memory");
+    double *weight = ev_alloc_zero((size_t)ntags + 1, sizeof(*weight));
+    long *want = ev_alloc_zero((size_t)ntags + 1, sizeof(*want));
     for (int i = 0; i < ntags; i++)
         weight[i] = count_of(t->counts, jv_array_get(jv_copy(tags), i), 1);
     ev_allocate(weight, (size_t)ntags, o->budget, want);
@@ -564,9 +559,7 @@ pick_from_pool(aim *a, const tally *t, const options *o, jv teacher)
                 }
                 if (ncand == capcand) {
                     capcand = capcand ? 2 * capcand : 256;
-                    cand = realloc(cand, capcand * sizeof(*cand));
-                    if (cand == NULL)
-                        ev_die(EV_EXIT_TROUBLE, "out of memory");
+                    cand = ev_alloc_resize(cand, capcand * sizeof(*cand));
                 }
                 cand[ncand++] = (candidate){pool - 1, k, best};
                 kept = true;
@@ -587,12 +580,10 @@ pick_from_pool(aim *a, const tally *t, const options *o, jv teacher)
      * tag's pool cannot fill goes to the nearest cases left in any tag. */
     if (ncand > 0)
         qsort(cand, ncand, sizeof(*cand), by_nearness);
-    long *picked = calloc((size_t)o->budget + 1, sizeof(*picked));
+    long *picked = ev_alloc_zero((size_t)o->budget + 1, sizeof(*picked));
     long npicked = 0;
-    long *got = calloc((size_t)ntags + 1, sizeof(*got));
+    long *got = ev_alloc_zero((size_t)ntags + 1, sizeof(*got));
     jv taken = jv_object();
-    if (picked == NULL || got == NULL)
-        ev_die(EV_EXIT_TROUBLE, "out of memory");
     for (int pass = 0; pass < 2; pass++) {
         for (size_t i = 0; i < ncand && npicked < o->budget; i++) {
             int k = cand[i].tag;

@@ -41,8 +41,10 @@
 
 #include <microhttpd.h>
 
+#include "alloc.h"
 #include "batchsim.h"
 #include "cli.h"
+#include "clock.h"
 #include "diag.h"
 #include "ev.h"
 #include "finetune.h"
@@ -212,33 +214,6 @@ typedef struct call {
     const char *case_id;
 } call;
 
-static void *
-xrealloc(void *p, size_t n)
-{
-    p = realloc(p, n ? n : 1);
-    if (p == NULL)
-        ev_die(EV_EXIT_TROUBLE, "out of memory");
-    return p;
-}
-
-static int64_t
-now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* wall_ms is the time since the epoch: fine-tuning jobs keep it, so that a
- * journal outlives the server. */
-static int64_t
-wall_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* nap sleeps 'ms' milliseconds, or less when the server stops. */
 static void
 nap(server *s, long ms)
@@ -283,7 +258,7 @@ set_body(reply *r, unsigned status, const char *type, const char *text, size_t l
     free(r->body);
     r->status = status;
     r->type = type;
-    r->body = memcpy(xrealloc(NULL, len), text, len);
+    r->body = memcpy(ev_alloc_resize(NULL, len), text, len);
     r->len = len;
 }
 
@@ -369,10 +344,8 @@ count_model(server *s, const char *model)
         /* Past a thousand names, a client is making them up; stop growing. */
         if (s->nmodels == 1000)
             return;
-        s->models = xrealloc(s->models, (s->nmodels + 1) * sizeof(*s->models));
-        s->models[i] = (model_count){strdup(model), 0};
-        if (s->models[i].model == NULL)
-            ev_die(EV_EXIT_TROUBLE, "out of memory");
+        s->models = ev_alloc_resize(s->models, (s->nmodels + 1) * sizeof(*s->models));
+        s->models[i] = (model_count){ev_alloc_strdup(model), 0};
         s->nmodels++;
     }
     s->models[i].n++;
@@ -386,7 +359,7 @@ bump_attempts(server *s, uint64_t h)
     h = h ? h : 1;
     if (2 * (s->bodies + 1) > s->attempts_cap) {
         size_t cap = s->attempts_cap ? 2 * s->attempts_cap : 1024;
-        attempt_slot *t = xrealloc(NULL, cap * sizeof(*t));
+        attempt_slot *t = ev_alloc_resize(NULL, cap * sizeof(*t));
         memset(t, 0, cap * sizeof(*t));
         for (size_t i = 0; i < s->attempts_cap; i++) {
             if (s->attempts[i].h == 0)
@@ -503,8 +476,8 @@ stats_json(server *s)
     o = jv_object_set(o, jv_string("max_in_flight"), jv_number((double)s->max_in_flight));
     double uploaded = (double)s->files_uploaded;
     pthread_mutex_unlock(&s->mu);
-    o = jv_object_set(o, jv_string("fine_tuning"), ev_ft_stats(s->c.ft, wall_ms()));
-    jv b = ev_bs_stats(s->c.bs, wall_ms());
+    o = jv_object_set(o, jv_string("fine_tuning"), ev_ft_stats(s->c.ft, ev_clock_wall_ms()));
+    jv b = ev_bs_stats(s->c.bs, ev_clock_wall_ms());
     jv oa = jv_object_get(jv_copy(b), jv_string("openai"));
     oa = jv_object_set(oa, jv_string("files_uploaded"), jv_number(uploaded));
     return jv_object_set(o, jv_string("batches"), jv_object_set(b, jv_string("openai"), oa));
@@ -606,8 +579,8 @@ read_call(server *s, struct MHD_Connection *conn, const request *rq, reply *r, c
         return false;
     }
     new_request_id(s, rid);
-    unsigned st = ev_chat_read(s->c.ft, c->pv, rq->body ? rq->body : "", rq->len, wall_ms(), rid,
-                               &c->chat, &err);
+    unsigned st = ev_chat_read(s->c.ft, c->pv, rq->body ? rq->body : "", rq->len,
+                               ev_clock_wall_ms(), rid, &c->chat, &err);
     if (st != 0) {
         add_request_id(r, c->pv, rid);
         set_json(r, st, err);
@@ -780,7 +753,7 @@ serve_model(server *s, struct MHD_Connection *conn, const request *rq, reply *r,
     pthread_mutex_lock(&s->mu);
     count_model(s, jv_string_value(c->chat.req.model));
     if (cf->rpm > 0)
-        wait = rpm_admit(s, now_ms(), c);
+        wait = rpm_admit(s, ev_clock_mono_ms(), c);
     if (wait == 0) {
         c->attempt = bump_attempts(s, c->body_hash);
         if (++s->in_flight > s->max_in_flight)
@@ -810,7 +783,7 @@ typedef struct form {
 static void
 grow(char **buf, size_t *len, const char *data, size_t n)
 {
-    *buf = xrealloc(*buf, *len + n + 1);
+    *buf = ev_alloc_resize(*buf, *len + n + 1);
     memcpy(*buf + *len, data, n);
     *len += n;
     (*buf)[*len] = '\0';
@@ -829,9 +802,7 @@ on_form(void *cls, enum MHD_ValueKind kind, const char *key, const char *filenam
     if (strcmp(key, "file") == 0) {
         if (!fm->has_file) {
             fm->has_file = true;
-            fm->filename = strdup(filename != NULL ? filename : "file");
-            if (fm->filename == NULL)
-                ev_die(EV_EXIT_TROUBLE, "out of memory");
+            fm->filename = ev_alloc_strdup(filename != NULL ? filename : "file");
             grow(&fm->data, &fm->len, "", 0);
         }
         grow(&fm->data, &fm->len, data, size);
@@ -854,7 +825,7 @@ upload(server *s, struct MHD_Connection *conn, const request *rq)
                                      "'purpose' and 'file'.",
                                      NULL, NULL);
     } else {
-        fr = ev_ft_upload(s->c.ft, fm.filename, fm.purpose, fm.data, fm.len, wall_ms());
+        fr = ev_ft_upload(s->c.ft, fm.filename, fm.purpose, fm.data, fm.len, ev_clock_wall_ms());
     }
     if (fr.status == 200) {
         pthread_mutex_lock(&s->mu);
@@ -879,7 +850,7 @@ events(server *s, struct MHD_Connection *conn, const char *id)
     if (limit != NULL && !ev_parse_long(limit, 1, 100, &n))
         return (ev_ft_reply){
             400, ev_ft_openai_error("'limit' must be an integer from 1 to 100.", "limit", NULL)};
-    return ev_ft_events(s->c.ft, id, n, after, wall_ms());
+    return ev_ft_events(s->c.ft, id, n, after, ev_clock_wall_ms());
 }
 
 /* route_finetune answers a request under /v1/files or /v1/fine_tuning/jobs
@@ -896,21 +867,19 @@ route_finetune(server *s, struct MHD_Connection *conn, const char *url, bool pos
     if (strncmp(p, "/files/", 7) == 0 && p[7] != '\0' && strchr(p + 7, '/') == NULL && get)
         return ev_ft_file(s->c.ft, p + 7);
     if (strcmp(p, jobs) == 0 && post)
-        return ev_ft_create(s->c.ft, rq->body ? rq->body : "", rq->len, wall_ms());
+        return ev_ft_create(s->c.ft, rq->body ? rq->body : "", rq->len, ev_clock_wall_ms());
     if (strcmp(p, jobs) == 0 && get)
-        return ev_ft_list(s->c.ft, wall_ms());
+        return ev_ft_list(s->c.ft, ev_clock_wall_ms());
     if (strncmp(p, jobs, sizeof(jobs) - 1) == 0 && p[sizeof(jobs) - 1] == '/') {
         const char *id = p + sizeof(jobs), *slash = strchr(id, '/');
-        char *job = strndup(id, slash ? (size_t)(slash - id) : strlen(id));
-        if (job == NULL)
-            ev_die(EV_EXIT_TROUBLE, "out of memory");
+        char *job = ev_alloc_strndup(id, slash ? (size_t)(slash - id) : strlen(id));
         ev_ft_reply fr = {0, jv_invalid()};
         if (*job != '\0' && slash == NULL && get)
-            fr = ev_ft_job(s->c.ft, job, wall_ms());
+            fr = ev_ft_job(s->c.ft, job, ev_clock_wall_ms());
         else if (*job != '\0' && slash != NULL && strcmp(slash, "/events") == 0 && get)
             fr = events(s, conn, job);
         else if (*job != '\0' && slash != NULL && strcmp(slash, "/cancel") == 0 && post)
-            fr = ev_ft_cancel(s->c.ft, job, wall_ms());
+            fr = ev_ft_cancel(s->c.ft, job, ev_clock_wall_ms());
         free(job);
         if (fr.status != 0)
             return fr;
@@ -929,9 +898,7 @@ id_after(const char *p, const char *base, const char **rest)
         return NULL;
     const char *id = p + n + 1, *slash = strchr(id, '/');
     *rest = slash != NULL ? slash : "";
-    char *out = strndup(id, slash != NULL ? (size_t)(slash - id) : strlen(id));
-    if (out == NULL)
-        ev_die(EV_EXIT_TROUBLE, "out of memory");
+    char *out = ev_alloc_strndup(id, slash != NULL ? (size_t)(slash - id) : strlen(id));
     return out;
 }
 
@@ -959,18 +926,18 @@ route_batches(server *s, struct MHD_Connection *conn, const char *url, bool post
     ev_bs *bs = s->c.bs;
     long n = 20;
     if (strcmp(p, "/batches") == 0 && post)
-        return ev_bs_create(bs, rq->body ? rq->body : "", rq->len, wall_ms());
+        return ev_bs_create(bs, rq->body ? rq->body : "", rq->len, ev_clock_wall_ms());
     if (strcmp(p, "/batches") == 0 && !query_limit(conn, 100, &n))
         return (ev_ft_reply){
             400, ev_ft_openai_error("'limit' must be an integer from 1 to 100.", "limit", NULL)};
     if (strcmp(p, "/batches") == 0)
-        return ev_bs_list(bs, n, query(conn, "after"), wall_ms());
+        return ev_bs_list(bs, n, query(conn, "after"), ev_clock_wall_ms());
     char *id = id_after(p, "/batches", &rest);
     ev_ft_reply fr = {0, jv_invalid()};
     if (id != NULL && *rest == '\0' && !post)
-        fr = ev_bs_get(bs, id, wall_ms());
+        fr = ev_bs_get(bs, id, ev_clock_wall_ms());
     else if (id != NULL && strcmp(rest, "/cancel") == 0 && post)
-        fr = ev_bs_cancel(bs, id, wall_ms());
+        fr = ev_bs_cancel(bs, id, ev_clock_wall_ms());
     free(id);
     if (fr.status != 0)
         return fr;
@@ -1048,21 +1015,22 @@ route_message_batches(server *s, struct MHD_Connection *conn, const char *url, b
     ev_bs *bs = s->c.bs;
     long n = 20;
     if (strcmp(p, "/messages/batches") == 0 && post)
-        return ev_bs_msg_create(bs, rq->body ? rq->body : "", rq->len, wall_ms(), rid);
+        return ev_bs_msg_create(bs, rq->body ? rq->body : "", rq->len, ev_clock_wall_ms(), rid);
     if (strcmp(p, "/messages/batches") == 0 && !query_limit(conn, 1000, &n))
         return (ev_ft_reply){400, ev_wire_error(EV_WIRE_ANTHROPIC, EV_WIRE_BAD_REQUEST,
                                                 "limit: must be an integer from 1 to 1000", rid)};
     if (strcmp(p, "/messages/batches") == 0)
-        return ev_bs_msg_list(bs, n, query(conn, "after_id"), query(conn, "before_id"), wall_ms());
+        return ev_bs_msg_list(bs, n, query(conn, "after_id"), query(conn, "before_id"),
+                              ev_clock_wall_ms());
     char *id = id_after(p, "/messages/batches", &rest), *text;
     size_t len;
     ev_ft_reply fr = {0, jv_invalid()};
     if (id != NULL && *rest == '\0' && !post) {
-        fr = ev_bs_msg_get(bs, id, wall_ms(), rid);
+        fr = ev_bs_msg_get(bs, id, ev_clock_wall_ms(), rid);
     } else if (id != NULL && strcmp(rest, "/cancel") == 0 && post) {
-        fr = ev_bs_msg_cancel(bs, id, wall_ms(), rid);
+        fr = ev_bs_msg_cancel(bs, id, ev_clock_wall_ms(), rid);
     } else if (id != NULL && strcmp(rest, "/results") == 0 && !post) {
-        fr = ev_bs_msg_results(bs, id, wall_ms(), rid, &text, &len);
+        fr = ev_bs_msg_results(bs, id, ev_clock_wall_ms(), rid, &text, &len);
         if (fr.status == 200) {
             set_body(r, 200, "application/x-jsonl", text, len);
             free(text);
@@ -1141,7 +1109,7 @@ send_reply(struct MHD_Connection *conn, reply *r)
 {
     struct MHD_Response *resp;
     if (r->cut > 0) {
-        cut_body *b = xrealloc(NULL, sizeof(*b));
+        cut_body *b = ev_alloc_resize(NULL, sizeof(*b));
         *b = (cut_body){r->body, r->cut};
         resp = MHD_create_response_from_callback(r->len, 4096, read_cut, b, free_cut);
         if (resp == NULL)
@@ -1176,7 +1144,7 @@ log_request(const request *rq, const char *method, const char *url, const reply 
     flockfile(stderr);
     ev_warn("%s %s %u %s%s%s%s%s %ldms", method, url, r->status, outcome_name(r->outcome),
             named ? " model '" : "", named ? jv_string_value(c->chat.req.model) : "",
-            named ? "'" : "", what, (long)(now_ms() - rq->start));
+            named ? "'" : "", what, (long)(ev_clock_mono_ms() - rq->start));
     funlockfile(stderr);
 }
 
@@ -1191,7 +1159,7 @@ append_body(request *rq, const char *data, size_t n)
         rq->cap = rq->cap ? rq->cap : 4096;
         while (rq->len + n + 1 > rq->cap)
             rq->cap *= 2;
-        rq->body = xrealloc(rq->body, rq->cap);
+        rq->body = ev_alloc_resize(rq->body, rq->cap);
     }
     memcpy(rq->body + rq->len, data, n);
     rq->len += n;
@@ -1206,7 +1174,7 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *
     request *rq = *ctx;
     (void)version;
     if (rq == NULL) {
-        rq = xrealloc(NULL, sizeof(*rq));
+        rq = ev_alloc_resize(NULL, sizeof(*rq));
         enum path p = path_of(url);
         *rq = (request){
             NULL,
@@ -1214,7 +1182,7 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *
             0,
             p == P_FILES ? MAX_FILE_BODY : p == P_MESSAGE_BATCHES ? MAX_BATCH_BODY : MAX_BODY,
             false,
-            now_ms()};
+            ev_clock_mono_ms()};
         *ctx = rq;
         return MHD_YES;
     }
@@ -1523,9 +1491,7 @@ apply_accuracy(ev_mock *m, const acc_rule *a)
     }
     if (eq == NULL || eq == a->opt)
         ev_usage_error("bad %s '%s': want %s=P", opt, a->opt, a->model ? "MODEL" : "TAG");
-    char *name = strndup(a->opt, (size_t)(eq - a->opt));
-    if (name == NULL)
-        ev_die(EV_EXIT_TROUBLE, "out of memory");
+    char *name = ev_alloc_strndup(a->opt, (size_t)(eq - a->opt));
     double p = parse_share(opt, eq + 1);
     if (a->model)
         ev_mock_set_model_accuracy(m, name, p);
@@ -1644,9 +1610,9 @@ main(int argc, char **argv)
     static server srv;
     server *s = &srv;
     config *cf = &s->c;
-    acc_rule *rules = xrealloc(NULL, (size_t)argc * sizeof(*rules));
-    char **cases = xrealloc(NULL, (size_t)argc * sizeof(*cases));
-    char **replays = xrealloc(NULL, (size_t)argc * sizeof(*replays));
+    acc_rule *rules = ev_alloc_resize(NULL, (size_t)argc * sizeof(*rules));
+    char **cases = ev_alloc_resize(NULL, (size_t)argc * sizeof(*cases));
+    char **replays = ev_alloc_resize(NULL, (size_t)argc * sizeof(*replays));
     int nrules = 0, ncases = 0, nreplays = 0, quiet = 0, c;
     long port = 0, seed = 0;
     const char *key_env = NULL, *state = NULL, *tls_cert = NULL, *tls_key = NULL;
@@ -1791,9 +1757,7 @@ main(int argc, char **argv)
         const char *k = getenv(key_env);
         if (k == NULL || *k == '\0')
             ev_usage_error("--require-key-env: environment variable '%s' is not set", key_env);
-        cf->key = strdup(k);
-        if (cf->key == NULL)
-            ev_die(EV_EXIT_TROUBLE, "out of memory");
+        cf->key = ev_alloc_strdup(k);
     }
     cf->seed = (uint64_t)seed;
     cf->mock = ev_mock_new(cf->seed);
@@ -1828,7 +1792,7 @@ main(int argc, char **argv)
         return EV_EXIT_TROUBLE;
     }
     if (cf->rpm > 0)
-        s->window = xrealloc(NULL, (size_t)cf->rpm * sizeof(*s->window));
+        s->window = ev_alloc_resize(NULL, (size_t)cf->rpm * sizeof(*s->window));
 
     pthread_condattr_t ca;
     pthread_condattr_init(&ca);

@@ -21,6 +21,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "alloc.h"
 #include "cli.h"
 #include "diag.h"
 #include "ev.h"
@@ -137,9 +138,9 @@ ev_call_path(void)
         char path[PATH_MAX + 16];
         snprintf(path, sizeof(path), "%s/ev-call", dirname(self));
         if (access(path, X_OK) == 0)
-            return strdup(path);
+            return ev_alloc_strdup(path);
     }
-    return strdup("ev-call");
+    return ev_alloc_strdup("ev-call");
 }
 
 /* start_judge starts ev-call with the judge's options. */
@@ -149,9 +150,7 @@ start_judge(run *r)
     const judge_opts *j = r->j;
     char samples[32];
     snprintf(samples, sizeof(samples), "%ld", j->samples);
-    char **argv = calloc((size_t)j->nopts + 12, sizeof(char *));
-    if (argv == NULL)
-        abort();
+    char **argv = ev_alloc_zero((size_t)j->nopts + 12, sizeof(char *));
     int n = 0;
     argv[n++] = ev_call_path();
     argv[n++] = "-m";
@@ -262,9 +261,7 @@ push(run *r)
 {
     if (r->n == r->cap) {
         size_t cap = r->cap ? 2 * r->cap : 64;
-        entry *q = calloc(cap, sizeof(entry));
-        if (q == NULL)
-            abort();
+        entry *q = ev_alloc_zero(cap, sizeof(entry));
         for (size_t i = 0; i < r->n; i++)
             q[i] = r->q[(r->head + i) % r->cap];
         free(r->q);
@@ -407,9 +404,7 @@ take(run *r, ev_reader *rd, jv rec)
     entry *e = push(r);
     size_t len;
     const char *raw = ev_reader_raw(rd, &len);
-    e->raw = malloc(len + 1);
-    if (e->raw == NULL)
-        abort();
+    e->raw = ev_alloc(len + 1);
     memcpy(e->raw, raw, len);
     e->raw[len] = '\0';
     e->len = len;
@@ -496,9 +491,7 @@ main(int argc, char **argv)
     const char *spec = NULL;
     int quiet = 0, c;
 
-    j.opts = calloc((size_t)argc, sizeof(char *));
-    if (j.opts == NULL)
-        abort();
+    j.opts = ev_alloc_zero((size_t)argc, sizeof(char *));
     while ((c = getopt_long(argc, argv, "hipqs:wV", longopts, NULL)) != -1) {
         switch (c) {
         case 'h':

@@ -21,6 +21,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "alloc.h"
 #include "cli.h"
 #include "diag.h"
 #include "ev.h"
@@ -354,9 +355,7 @@ struct line {
 static struct line *
 line_new(const char *s, size_t len)
 {
-    struct line *l = malloc(sizeof(*l) + len);
-    if (l == NULL)
-        ev_die(EV_EXIT_TROUBLE, "out of memory");
+    struct line *l = ev_alloc(sizeof(*l) + len);
     l->len = len;
     memcpy(l->text, s, len);
     return l;
@@ -375,10 +374,10 @@ line_of(jv rec, jv id, const char *raw, size_t len)
     size_t n = 0;
     FILE *m = open_memstream(&buf, &n);
     if (m == NULL)
-        ev_die(EV_EXIT_TROUBLE, "out of memory");
+        ev_out_of_memory();
     emit(m, rec, id, raw, len);
     if (fclose(m) != 0)
-        ev_die(EV_EXIT_TROUBLE, "out of memory");
+        ev_out_of_memory();
     struct line *l = line_new(buf, n > 0 ? n - 1 : 0);
     free(buf);
     return l;
@@ -422,9 +421,7 @@ static void *
 grow(void *p, size_t *cap, size_t size)
 {
     *cap = *cap ? 2 * *cap : 256;
-    p = realloc(p, *cap * size);
-    if (p == NULL)
-        ev_die(EV_EXIT_TROUBLE, "out of memory");
+    p = ev_alloc_resize(p, *cap * size);
     return p;
 }
 
@@ -532,9 +529,7 @@ make_strata(strata *st, uint64_t seed)
 {
     jv count = tag_counts(st);
     jv number = jv_object(); /* stratum's tag -> its number */
-    st->s = calloc(st->nset ? st->nset : 1, sizeof(*st->s));
-    if (st->s == NULL)
-        ev_die(EV_EXIT_TROUBLE, "out of memory");
+    st->s = ev_alloc_zero(st->nset ? st->nset : 1, sizeof(*st->s));
     for (size_t i = 0; i < st->nset; i++) {
         jv rarest = jv_string("");
         double least = INFINITY;
@@ -662,10 +657,8 @@ open_temp(void)
     if (dir == NULL || *dir == '\0')
         dir = "/tmp";
     jv path = jv_string_fmt("%s/ev-split.XXXXXX", dir);
-    char *p = strdup(jv_string_value(path));
+    char *p = ev_alloc_strdup(jv_string_value(path));
     jv_free(path);
-    if (p == NULL)
-        ev_die(EV_EXIT_TROUBLE, "out of memory");
     int fd = mkstemp(p);
     FILE *f = fd >= 0 ? fdopen(fd, "w+") : NULL;
     int err = errno;
@@ -707,9 +700,7 @@ run_stratify(run *rn, strata *st)
     if (fflush(tmp) != 0 || ferror(tmp) || fseek(tmp, 0, SEEK_SET) != 0)
         ev_die(EV_EXIT_TROUBLE, "cannot write a temporary file: %s", strerror(errno));
 
-    bool *out = calloc(st->nc ? st->nc : 1, sizeof(*out));
-    if (out == NULL)
-        ev_die(EV_EXIT_TROUBLE, "out of memory");
+    bool *out = ev_alloc_zero(st->nc ? st->nc : 1, sizeof(*out));
     decide(st, rn->o->ratio, rn->o->seed, out);
     char *buf = NULL;
     size_t cap = 0;

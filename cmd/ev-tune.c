@@ -24,7 +24,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "alloc.h"
 #include "cli.h"
+#include "clock.h"
 #include "diag.h"
 #include "ev.h"
 #include "ftapi.h"
@@ -180,21 +182,12 @@ typedef struct training {
     bool trouble; /* a file could not be read */
 } training;
 
-static void *
-xrealloc(void *p, size_t n)
-{
-    p = realloc(p, n ? n : 1);
-    if (p == NULL)
-        ev_die(EV_EXIT_TROUBLE, "out of memory");
-    return p;
-}
-
 static void
 append(training *t, const char *s, size_t n)
 {
     if (t->len + n + 1 > t->cap) {
         t->cap = (t->len + n + 1) * 2;
-        t->text = xrealloc(t->text, t->cap);
+        t->text = ev_alloc_resize(t->text, t->cap);
     }
     memcpy(t->text + t->len, s, n);
     t->len += n;
@@ -675,14 +668,6 @@ open_api(const opts *o)
     return api;
 }
 
-static double
-mono_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* nap sleeps 'ms' milliseconds, or less when a signal comes. */
 static void
 nap(long ms)
@@ -781,18 +766,18 @@ resume_hint(const follow *f)
 static int
 follow_job(ev_ftapi *api, const opts *o, jv job)
 {
-    follow f = {api, o, job, jv_object(), NULL, mono_s()};
+    follow f = {api, o, job, jv_object(), NULL, ev_clock_mono()};
     jv id = get(job, "id");
-    f.id = strdup(str(id, "?"));
+    f.id = ev_alloc_strdup(str(id, "?"));
     jv_free(id);
     double deadline = o->timeout_s > 0 ? f.start + o->timeout_s : 0;
     int failures = 0, status = -1;
     jv st = get(f.job, "status");
-    char *last = strdup(str(st, "unknown"));
+    char *last = ev_alloc_strdup(str(st, "unknown"));
     jv_free(st);
     show_events(&f);
     while (!terminal(last)) {
-        double left = deadline > 0 ? deadline - mono_s() : 1e9;
+        double left = deadline > 0 ? deadline - ev_clock_mono() : 1e9;
         if (interrupted) {
             ev_warn("interrupted while following job '%s'", f.id);
             resume_hint(&f);
@@ -808,7 +793,7 @@ follow_job(ev_ftapi *api, const opts *o, jv job)
         nap(left * 1000 < (double)o->poll_ms ? (long)(left * 1000) + 1 : o->poll_ms);
         if (interrupted)
             continue;
-        left = deadline > 0 ? deadline - mono_s() : 1e9;
+        left = deadline > 0 ? deadline - ev_clock_mono() : 1e9;
         ev_ftapi_set_timeout(api, left * 1000 < REQUEST_MS ? (long)(left * 1000) + 1 : REQUEST_MS);
         ev_ftapi_result res;
         jv j = ev_ftapi_job(api, f.id, &res);
@@ -835,9 +820,9 @@ follow_job(ev_ftapi *api, const opts *o, jv job)
         st = get(f.job, "status");
         if (strcmp(str(st, "unknown"), last) != 0) {
             free(last);
-            last = strdup(str(st, "unknown"));
+            last = ev_alloc_strdup(str(st, "unknown"));
             if (!o->quiet)
-                ev_warn("%s: %s (%.1f s)", f.id, last, mono_s() - f.start);
+                ev_warn("%s: %s (%.1f s)", f.id, last, ev_clock_mono() - f.start);
         }
         jv_free(st);
     }
@@ -990,9 +975,7 @@ trimmed(const char *s, size_t len)
     }
     while (len > 0 && (s[len - 1] == ' ' || s[len - 1] == '\t' || s[len - 1] == '\r'))
         len--;
-    char *out = strndup(s, len);
-    if (out == NULL)
-        ev_die(EV_EXIT_TROUBLE, "out of memory");
+    char *out = ev_alloc_strndup(s, len);
     return out;
 }
 
@@ -1008,7 +991,7 @@ on_trainer_line(void *ctx, int stream, const char *line, size_t len)
         memmove(t->tail, t->tail + 1, (TRAINER_TAIL - 1) * sizeof(*t->tail));
         t->ntail--;
     }
-    t->tail[t->ntail++] = strdup(s);
+    t->tail[t->ntail++] = ev_alloc_strdup(s);
     if (stream == 1 && *s != '\0') {
         free(t->model);
         t->model = s;
@@ -1024,10 +1007,8 @@ write_temp(const training *t)
 {
     const char *dir = getenv("TMPDIR");
     jv path = jv_string_fmt("%s/ev-tune-XXXXXX.jsonl", dir && *dir ? dir : "/tmp");
-    char *p = strdup(jv_string_value(path));
+    char *p = ev_alloc_strdup(jv_string_value(path));
     jv_free(path);
-    if (p == NULL)
-        ev_die(EV_EXIT_TROUBLE, "out of memory");
     int fd = mkstemps(p, 6);
     FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
     if (f == NULL || fwrite(t->text, 1, t->len, f) != t->len || fclose(f) != 0) {
@@ -1044,10 +1025,8 @@ static char *
 env_entry(const char *name, const char *value)
 {
     jv s = jv_string_fmt("%s=%s", name, value);
-    char *e = strdup(jv_string_value(s));
+    char *e = ev_alloc_strdup(jv_string_value(s));
     jv_free(s);
-    if (e == NULL)
-        ev_die(EV_EXIT_TROUBLE, "out of memory");
     return e;
 }
 
@@ -1071,7 +1050,7 @@ run_cmd(const opts *o)
     struct stat sb;
     bool as_given = !t.changed && o->nfiles == 1 && strcmp(o->files[0], "-") != 0 &&
                     stat(o->files[0], &sb) == 0 && S_ISREG(sb.st_mode);
-    char *path = as_given ? strdup(o->files[0]) : write_temp(&t);
+    char *path = as_given ? ev_alloc_strdup(o->files[0]) : write_temp(&t);
     training_free(&t);
     if (path == NULL) {
         plan_free(&p);
@@ -1212,7 +1191,7 @@ parse_options(opts *o, int argc, char **argv)
     long v;
     o->max_tokens = EV_TUNE_MAX_TOKENS;
     o->poll_ms = 5000;
-    o->prices = xrealloc(NULL, (size_t)argc * sizeof(*o->prices));
+    o->prices = ev_alloc_resize(NULL, (size_t)argc * sizeof(*o->prices));
     while ((c = getopt_long(argc, argv, "cf:hm:p:qsV", longopts, NULL)) != -1) {
         switch (c) {
         case OPT_API_KEY_ENV:

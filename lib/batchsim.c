@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "alloc.h"
 #include "hash.h"
 #include "mockchat.h"
 #include "mockwire.h"
@@ -57,23 +58,6 @@ struct ev_bs {
     unsigned long created[2], answered[2]; /* by enum ev_wire */
 };
 
-/* Running out of memory is the one failure lib/ does not return. */
-static void *
-xrealloc(void *p, size_t n)
-{
-    p = realloc(p, n ? n : 1);
-    if (p == NULL)
-        abort();
-    return p;
-}
-
-static char *
-xstrdup(const char *s)
-{
-    size_t n = strlen(s) + 1;
-    return memcpy(xrealloc(NULL, n), s, n);
-}
-
 static jv
 field(jv o, const char *key)
 {
@@ -121,10 +105,10 @@ not_found(enum ev_wire w, const char *id, const char *request_id)
 ev_bs *
 ev_bs_new(const ev_bs_config *c)
 {
-    ev_bs *b = xrealloc(NULL, sizeof(*b));
+    ev_bs *b = ev_alloc_resize(NULL, sizeof(*b));
     memset(b, 0, sizeof(*b));
     b->c = *c;
-    b->base = xstrdup(c->base != NULL ? c->base : "");
+    b->base = ev_alloc_strdup(c->base != NULL ? c->base : "");
     b->c.base = b->base;
     pthread_mutex_init(&b->mu, NULL);
     return b;
@@ -274,7 +258,7 @@ static void
 put_line(buf *b, const char *line)
 {
     size_t n = strlen(line);
-    b->p = xrealloc(b->p, b->len + n + 2);
+    b->p = ev_alloc_resize(b->p, b->len + n + 2);
     memcpy(b->p + b->len, line, n);
     b->len += n;
     b->p[b->len++] = '\n';
@@ -494,7 +478,8 @@ idset_new(size_t n)
     size_t cap = 16;
     while (cap < 2 * n + 2)
         cap *= 2;
-    idset s = {xrealloc(NULL, cap * sizeof(char *)), xrealloc(NULL, cap * sizeof(size_t)), cap};
+    idset s = {ev_alloc_resize(NULL, cap * sizeof(char *)),
+               ev_alloc_resize(NULL, cap * sizeof(size_t)), cap};
     memset(s.ids, 0, cap * sizeof(char *));
     return s;
 }
@@ -533,12 +518,12 @@ reserve_id(ev_bs *bs, const char *prefix, uint64_t key)
     size_t dup = 0;
     for (size_t i = 0; i < bs->nkeys; i++)
         dup += bs->keys[i] == key;
-    bs->keys = xrealloc(bs->keys, (bs->nkeys + 1) * sizeof(*bs->keys));
+    bs->keys = ev_alloc_resize(bs->keys, (bs->nkeys + 1) * sizeof(*bs->keys));
     bs->keys[bs->nkeys++] = key;
     pthread_mutex_unlock(&bs->mu);
     char s[48];
     snprintf(s, sizeof(s), "%s%016" PRIx64, prefix, ev_mix64(key ^ ev_mix64((uint64_t)dup + 1)));
-    return xstrdup(s);
+    return ev_alloc_strdup(s);
 }
 
 /* picked says whether the fault of 'rate', salted by 'salt', picks the line
@@ -617,7 +602,7 @@ openai_line(const ev_bs *bs, const bs_batch *x, size_t i, jv body, int64_t now)
         o = jv_object_set(o, jv_string("error"), jv_null());
     }
     jv s = jv_dump_string(o, 0);
-    l->text = xstrdup(jv_string_value(s));
+    l->text = ev_alloc_strdup(jv_string_value(s));
     jv_free(s);
 }
 
@@ -643,7 +628,7 @@ anthropic_line(const ev_bs *bs, const bs_batch *x, size_t i, jv params, int64_t 
     }
     jv o = jv_object_set(jv_object(), jv_string("custom_id"), jv_string(l->custom_id));
     jv s = jv_dump_string(jv_object_set(o, jv_string("result"), r), 0);
-    l->text = xstrdup(jv_string_value(s));
+    l->text = ev_alloc_strdup(jv_string_value(s));
     jv_free(s);
 }
 
@@ -658,7 +643,7 @@ add(ev_bs *bs, bs_batch *x, int64_t now)
                        : now + step_ms(bs->c.batch_ms, x->errors != NULL ? 1 : k);
     x->cancel = x->cancelled = -1;
     pthread_mutex_lock(&bs->mu);
-    bs->batches = xrealloc(bs->batches, (bs->nbatches + 1) * sizeof(*bs->batches));
+    bs->batches = ev_alloc_resize(bs->batches, (bs->nbatches + 1) * sizeof(*bs->batches));
     bs->batches[bs->nbatches++] = x;
     bs->created[x->w]++;
     jv o = batch_json(bs, x, now);
@@ -669,7 +654,7 @@ add(ev_bs *bs, bs_batch *x, int64_t now)
 static bs_batch *
 new_batch(enum ev_wire w)
 {
-    bs_batch *x = xrealloc(NULL, sizeof(*x));
+    bs_batch *x = ev_alloc_resize(NULL, sizeof(*x));
     memset(x, 0, sizeof(*x));
     x->w = w;
     return x;
@@ -819,10 +804,10 @@ read_create(ev_bs *bs, const char *body, size_t len, bs_batch *x, ev_ft_reply *r
     else
         ok = true;
     if (ok) {
-        x->input_file = xstrdup(jv_string_value(file));
+        x->input_file = ev_alloc_strdup(jv_string_value(file));
         if (jv_get_kind(meta) == JV_KIND_OBJECT) {
             jv s = jv_dump_string(jv_copy(meta), 0);
-            x->metadata = xstrdup(jv_string_value(s));
+            x->metadata = ev_alloc_strdup(jv_string_value(s));
             jv_free(s);
         }
     }
@@ -869,14 +854,14 @@ ev_bs_create(ev_bs *bs, const char *body, size_t len, int64_t now)
     free(data);
     if (jv_array_length(jv_copy(in.errors)) > 0) {
         jv s = jv_dump_string(jv_copy(in.errors), 0);
-        x->errors = xstrdup(jv_string_value(s));
+        x->errors = ev_alloc_strdup(jv_string_value(s));
         jv_free(s);
     } else {
         x->n = (size_t)jv_array_length(jv_copy(in.ids));
-        x->lines = xrealloc(NULL, x->n * sizeof(*x->lines));
+        x->lines = ev_alloc_resize(NULL, x->n * sizeof(*x->lines));
         for (size_t i = 0; i < x->n; i++) {
             jv id = jv_array_get(jv_copy(in.ids), (int)i);
-            x->lines[i].custom_id = xstrdup(jv_string_value(id));
+            x->lines[i].custom_id = ev_alloc_strdup(jv_string_value(id));
             jv_free(id);
             openai_line(bs, x, i, jv_array_get(jv_copy(in.bodies), (int)i), now);
         }
@@ -954,11 +939,11 @@ ev_bs_msg_create(ev_bs *bs, const char *body, size_t len, int64_t now, const cha
     bs_batch *x = new_batch(EV_WIRE_ANTHROPIC);
     x->id = reserve_id(bs, "msgbatch_", ev_hash64(body, len, ev_mix64(bs->c.seed ^ 0x6d7367ULL)));
     x->n = (size_t)jv_array_length(jv_copy(reqs));
-    x->lines = xrealloc(NULL, x->n * sizeof(*x->lines));
+    x->lines = ev_alloc_resize(NULL, x->n * sizeof(*x->lines));
     for (size_t i = 0; i < x->n; i++) {
         jv q = jv_array_get(jv_copy(reqs), (int)i);
         jv id = field(q, "custom_id");
-        x->lines[i].custom_id = xstrdup(jv_string_value(id));
+        x->lines[i].custom_id = ev_alloc_strdup(jv_string_value(id));
         jv_free(id);
         anthropic_line(bs, x, i, field(q, "params"), now);
         jv_free(q);
@@ -1047,7 +1032,7 @@ page(ev_bs *bs, enum ev_wire w, long limit, const char *after, const char *befor
      bool *more)
 {
     pthread_mutex_lock(&bs->mu);
-    bs_batch **all = xrealloc(NULL, (bs->nbatches + 1) * sizeof(*all));
+    bs_batch **all = ev_alloc_resize(NULL, (bs->nbatches + 1) * sizeof(*all));
     size_t n = 0, from = 0, to;
     for (size_t i = bs->nbatches; i-- > 0;)
         if (bs->batches[i]->w == w)
@@ -1128,7 +1113,7 @@ ev_bs_msg_results(ev_bs *bs, const char *id, int64_t now, const char *request_id
                                               x->id),
                                 request_id);
         } else {
-            *text = memcpy(xrealloc(NULL, x->results_len + 1), x->results ? x->results : "",
+            *text = memcpy(ev_alloc_resize(NULL, x->results_len + 1), x->results ? x->results : "",
                            x->results_len + 1);
             *len = x->results_len;
             r = reply(200, jv_null());

@@ -1,4 +1,6 @@
 #include "cache.h"
+#include "alloc.h"
+#include "diag.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -36,9 +38,7 @@ ev_cache_default_dir(void)
 static int
 mkdirs(const char *path)
 {
-    char *p = strdup(path);
-    if (p == NULL)
-        return -1;
+    char *p = ev_alloc_strdup(path);
     for (char *s = p + 1;; s++) {
         if (*s != '/' && *s != '\0')
             continue;
@@ -77,12 +77,8 @@ ev_cache_open(const char *dir, jv *err)
             jv_string_fmt("cannot make cache directory '%s': %s", dir, strerror(errno)));
         return NULL;
     }
-    ev_cache *c = calloc(1, sizeof(*c));
-    if (c == NULL || (c->dir = strdup(dir)) == NULL) {
-        free(c);
-        *err = jv_invalid_with_msg(jv_string("out of memory"));
-        return NULL;
-    }
+    ev_cache *c = ev_alloc_zero(1, sizeof(*c));
+    c->dir = ev_alloc_strdup(dir);
     size_t n = strlen(c->dir);
     while (n > 1 && c->dir[n - 1] == '/')
         c->dir[--n] = '\0';
@@ -106,7 +102,7 @@ ev_cache_key(const char *provider, const char *base, int sample, const char *bod
     int hn = snprintf(head, sizeof(head), "\n%d\n", sample);
     EVP_MD_CTX *ctx = EVP_MD_CTX_new();
     if (ctx == NULL)
-        abort(); /* out of memory */
+        ev_out_of_memory();
     EVP_DigestInit_ex(ctx, EVP_sha256(), NULL);
     EVP_DigestUpdate(ctx, "ev-call cache 1\n", 16);
     EVP_DigestUpdate(ctx, provider, strlen(provider));
@@ -150,11 +146,7 @@ read_json(const char *path, off_t max)
         return jv_invalid();
     }
     size_t size = (size_t)st.st_size, got = 0;
-    char *buf = malloc(size + 1);
-    if (buf == NULL) {
-        close(fd);
-        return jv_invalid();
-    }
+    char *buf = ev_alloc(size + 1);
     while (got < size) {
         ssize_t n = read(fd, buf + got, size - got);
         if (n < 0 && errno == EINTR)
@@ -237,7 +229,7 @@ write_all(int fd, const char *p, size_t n)
 static bool
 write_atomic(const char *path, const char *tmp, const char *text, bool durable, jv *err)
 {
-    char *t = strdup(tmp);
+    char *t = ev_alloc_strdup(tmp);
     int fd = t ? mkstemp(t) : -1;
     bool ok = fd >= 0;
     int e = errno;

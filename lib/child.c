@@ -1,4 +1,5 @@
 #include "child.h"
+#include "alloc.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -85,9 +86,7 @@ build_env(char *const *extra)
         n++;
     while (extra != NULL && extra[k] != NULL)
         k++;
-    char **env = malloc((n + k + 1) * sizeof(*env));
-    if (env == NULL)
-        return NULL;
+    char **env = ev_alloc((n + k + 1) * sizeof(*env));
     size_t m = 0;
     for (size_t i = 0; i < n; i++) {
         bool replaced = false;
@@ -154,15 +153,7 @@ ev_child_start(const char *command, const char *input, size_t len, char *const *
     }
     fcntl(in[1], F_SETFL, O_NONBLOCK);
     fcntl(out[0], F_SETFL, O_NONBLOCK);
-    ev_child *c = calloc(1, sizeof(*c));
-    if (c == NULL) {
-        kill(-pid, SIGKILL);
-        waitpid(pid, NULL, 0);
-        close(in[1]);
-        close(out[0]);
-        *err = jv_invalid_with_msg(jv_string("out of memory"));
-        return NULL;
-    }
+    ev_child *c = ev_alloc_zero(1, sizeof(*c));
     c->pid = pid;
     register_pid(pid, 0);
     c->in_fd = in[1];
@@ -221,9 +212,7 @@ drain(ev_child *c)
     while (c->out_fd >= 0) {
         if (c->out_cap - c->out_len < 4096) {
             size_t cap = c->out_cap ? c->out_cap * 2 : 8192;
-            char *p = realloc(c->out, cap + 1);
-            if (p == NULL)
-                abort(); /* out of memory */
+            char *p = ev_alloc_resize(c->out, cap + 1);
             c->out = p;
             c->out_cap = cap;
         }

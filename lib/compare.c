@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alloc.h"
 #include "stats.h"
 
 /* A set of cases: a whole run or one group of it. */
@@ -47,9 +48,7 @@ cmp_double(const void *a, const void *b)
 static caseset
 whole_run(const ev_run *run)
 {
-    caseset s = {malloc((run->n ? run->n : 1) * sizeof(*s.c)), 0};
-    if (s.c == NULL)
-        return s;
+    caseset s = {ev_alloc((run->n ? run->n : 1) * sizeof(*s.c)), 0};
     for (size_t i = 0; i < run->n; i++)
         s.c[s.n++] = &run->cases[i];
     return s;
@@ -71,9 +70,7 @@ in_group(const ev_case *c, const char *g)
 static caseset
 group_of(caseset all, const char *g)
 {
-    caseset s = {malloc((all.n ? all.n : 1) * sizeof(*s.c)), 0};
-    if (s.c == NULL)
-        return s;
+    caseset s = {ev_alloc((all.n ? all.n : 1) * sizeof(*s.c)), 0};
     for (size_t i = 0; i < all.n; i++)
         if (in_group(all.c[i], g))
             s.c[s.n++] = all.c[i];
@@ -105,9 +102,7 @@ group_names(caseset s)
 static long *
 cluster_ids(const ev_case *const *c, size_t n)
 {
-    long *ids = malloc((n ? n : 1) * sizeof(*ids));
-    if (ids == NULL)
-        return NULL;
+    long *ids = ev_alloc((n ? n : 1) * sizeof(*ids));
     jv map = jv_object();
     long next = 0;
     for (size_t i = 0; i < n; i++) {
@@ -159,10 +154,8 @@ mean_interval(const double *x, const long *cl, size_t n, double level, double *s
 static jv
 latency_report(caseset s)
 {
-    double *l = malloc((s.n ? s.n : 1) * sizeof(*l));
+    double *l = ev_alloc((s.n ? s.n : 1) * sizeof(*l));
     size_t n = 0;
-    if (l == NULL)
-        return jv_null();
     for (size_t i = 0; i < s.n; i++)
         if (s.c[i]->nlatency > 0)
             l[n++] = s.c[i]->latency / s.c[i]->nlatency;
@@ -205,13 +198,8 @@ set_report(caseset s, const ev_compare_opts *o, ev_interval *acc_ci)
     double value = 0, cost = 0, tin = 0, tout = 0;
     size_t ncost = 0;
     bool graded = false;
-    double *score = malloc((n ? n : 1) * sizeof(*score));
-    double *val = malloc((n ? n : 1) * sizeof(*val));
-    if (score == NULL || val == NULL) {
-        free(score);
-        free(val);
-        return jv_invalid_with_msg(jv_string("out of memory"));
-    }
+    double *score = ev_alloc((n ? n : 1) * sizeof(*score));
+    double *val = ev_alloc((n ? n : 1) * sizeof(*val));
     for (size_t i = 0; i < n; i++) {
         const ev_case *c = s.c[i];
         samples += c->samples;
@@ -307,8 +295,6 @@ jv
 ev_run_report(const ev_run *run, const ev_compare_opts *o)
 {
     caseset all = whole_run(run);
-    if (all.c == NULL)
-        return jv_invalid_with_msg(jv_string("out of memory"));
     ev_interval ci;
     jv r = set(jv_object(), "run", jv_string(run->path));
     jv body = set_report(all, o, &ci);
@@ -350,10 +336,8 @@ pair_up(const ev_run *base, const ev_run *cand, const char *group)
 {
     pairing p = {0};
     size_t cap = cand->n ? cand->n : 1;
-    p.b = malloc(cap * sizeof(*p.b));
-    p.c = malloc(cap * sizeof(*p.c));
-    if (p.b == NULL || p.c == NULL)
-        return p;
+    p.b = ev_alloc(cap * sizeof(*p.b));
+    p.c = ev_alloc(cap * sizeof(*p.c));
     for (size_t i = 0; i < cand->n; i++) {
         const ev_case *c = &cand->cases[i];
         if (group != NULL && !in_group(c, group))
@@ -421,16 +405,8 @@ paired_report(pairing p, const ev_compare_opts *o, bool full)
     }
     if (n == 0)
         return r;
-    double *sb = malloc(n * sizeof(*sb)), *sc = malloc(n * sizeof(*sc));
-    double *d = malloc(n * sizeof(*d)), *dv = malloc(n * sizeof(*dv));
-    if (!sb || !sc || !d || !dv) {
-        free(sb);
-        free(sc);
-        free(d);
-        free(dv);
-        jv_free(r);
-        return jv_invalid_with_msg(jv_string("out of memory"));
-    }
+    double *sb = ev_alloc(n * sizeof(*sb)), *sc = ev_alloc(n * sizeof(*sc));
+    double *d = ev_alloc(n * sizeof(*d)), *dv = ev_alloc(n * sizeof(*dv));
     bool binary = true, graded = false;
     long A = 0, B = 0, C = 0, D = 0;
     for (size_t i = 0; i < n; i++) {
@@ -590,8 +566,6 @@ jv
 ev_compare_report(const ev_run *base, const ev_run *cand, const ev_compare_opts *o)
 {
     caseset cs = whole_run(cand);
-    if (cs.c == NULL)
-        return jv_invalid_with_msg(jv_string("out of memory"));
     pairing p = pair_up(base, cand, NULL);
     jv r = jv_object();
     r = set(r, "baseline", jv_string(base->path));

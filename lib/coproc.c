@@ -1,4 +1,6 @@
 #include "coproc.h"
+#include "alloc.h"
+#include "diag.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -75,14 +77,12 @@ ev_coproc_start(const char *command, jv *err)
     pid_t pid = ev_coproc_spawn(argv, &in, &out, err);
     if (pid < 0)
         return NULL;
-    ev_coproc *p = calloc(1, sizeof(*p));
-    if (p == NULL)
-        abort();
+    ev_coproc *p = ev_alloc_zero(1, sizeof(*p));
     p->pid = pid;
     p->in = in;
     p->out = fdopen(out, "r");
     if (p->out == NULL)
-        abort();
+        ev_out_of_memory();
     return p;
 }
 

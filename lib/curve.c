@@ -3,6 +3,7 @@
 #include <math.h>
 #include <stdlib.h>
 
+#include "alloc.h"
 #include "stats.h"
 
 /* Weights for least squares: N / (p(1 - p)) with p = (k + 0.5) / (N + 1),
@@ -314,13 +315,8 @@ ev_bootstrap_nstar(enum ev_curve_model model, const ev_fit *source, const ev_poi
                    double target, double target_N, size_t B, uint64_t seed)
 {
     ev_nstar_range none = {NAN, NAN, NAN, NAN, 0};
-    double *draws = malloc((B ? B : 1) * sizeof(*draws));
-    ev_point *sim = malloc(np * sizeof(*sim));
-    if (draws == NULL || sim == NULL) {
-        free(draws);
-        free(sim);
-        return none;
-    }
+    double *draws = ev_alloc((B ? B : 1) * sizeof(*draws));
+    ev_point *sim = ev_alloc(np * sizeof(*sim));
     ev_rng r;
     ev_rng_seed(&r, seed);
     size_t n = 0;
@@ -353,9 +349,7 @@ ev_half_data(double n, double gain, double gain_se, double gap, double gap_se, s
     ev_halving h = {gain, gain_se, gap, gap_se, NAN, NAN, {NAN, NAN, NAN, NAN, 0}};
     h.doublings = gain > 0 ? gap / gain : INFINITY;
     h.nstar = gain > 0 ? n * exp2(h.doublings) : INFINITY;
-    double *draws = malloc((B ? B : 1) * sizeof(*draws));
-    if (draws == NULL)
-        return h;
+    double *draws = ev_alloc((B ? B : 1) * sizeof(*draws));
     ev_rng r;
     ev_rng_seed(&r, seed);
     for (size_t b = 0; b < B; b++) {

@@ -61,6 +61,15 @@ ev_usage_error(const char *fmt, ...)
 }
 
 _Noreturn void
+ev_out_of_memory(void)
+{
+    /* No allocation here: stderr is unbuffered. */
+    fputs(program_invocation_short_name, stderr);
+    fputs(": out of memory\n", stderr);
+    exit(EV_EXIT_TROUBLE);
+}
+
+_Noreturn void
 ev_print_version(void)
 {
     printf("%s (ev) %s\n", program_invocation_short_name, EV_VERSION);

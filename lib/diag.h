@@ -27,6 +27,10 @@ _Noreturn void ev_die(int status, const char *fmt, ...) __attribute__((format(pr
  * exits with status 2. */
 _Noreturn void ev_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* ev_out_of_memory reports "prog: out of memory" and exits with status 2.
+ * It is what every allocation in ev does when memory runs out (alloc.h). */
+_Noreturn void ev_out_of_memory(void);
+
 /* ev_print_version prints "prog (ev) VERSION" to stdout and exits 0. */
 _Noreturn void ev_print_version(void);
 

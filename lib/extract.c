@@ -1,4 +1,5 @@
 #include "extract.h"
+#include "alloc.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -80,9 +81,7 @@ digits_at(const char *s, const char *p)
                 q++;
         }
     }
-    char *clean = malloc((size_t)(q - p) + 1);
-    if (clean == NULL)
-        abort();
+    char *clean = ev_alloc((size_t)(q - p) + 1);
     size_t n = 0;
     for (const char *c = p; c < q; c++) {
         if (*c != ',')

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "alloc.h"
 #include "hash.h"
 #include "jsonl.h"
 #include "record.h"
@@ -59,23 +60,6 @@ struct ev_ft {
     char *journal_path;
 };
 
-/* Running out of memory is the one failure lib/ does not return. */
-static void *
-xrealloc(void *p, size_t n)
-{
-    p = realloc(p, n ? n : 1);
-    if (p == NULL)
-        abort();
-    return p;
-}
-
-static char *
-xstrdup(const char *s)
-{
-    size_t n = strlen(s) + 1;
-    return memcpy(xrealloc(NULL, n), s, n);
-}
-
 static jv
 field(jv o, const char *key)
 {
@@ -125,10 +109,10 @@ not_found(const char *what, const char *id)
 ev_ft *
 ev_ft_new(const ev_ft_config *c)
 {
-    ev_ft *f = xrealloc(NULL, sizeof(*f));
+    ev_ft *f = ev_alloc_resize(NULL, sizeof(*f));
     memset(f, 0, sizeof(*f));
     f->c = *c;
-    f->learner = c->learner != NULL ? xstrdup(c->learner) : NULL;
+    f->learner = c->learner != NULL ? ev_alloc_strdup(c->learner) : NULL;
     f->c.learner = f->learner;
     pthread_mutex_init(&f->mu, NULL);
     return f;
@@ -198,14 +182,14 @@ find_job(const ev_ft *f, const char *id)
 static void
 add_file(ev_ft *f, ft_file *x)
 {
-    f->files = xrealloc(f->files, (f->nfiles + 1) * sizeof(*f->files));
+    f->files = ev_alloc_resize(f->files, (f->nfiles + 1) * sizeof(*f->files));
     f->files[f->nfiles++] = x;
 }
 
 static void
 add_job(ev_ft *f, ft_job *j)
 {
-    f->jobs = xrealloc(f->jobs, (f->njobs + 1) * sizeof(*f->jobs));
+    f->jobs = ev_alloc_resize(f->jobs, (f->njobs + 1) * sizeof(*f->jobs));
     f->jobs[f->njobs++] = j;
 }
 
@@ -272,7 +256,7 @@ get_str(jv o, const char *key, bool *ok)
     jv v = field(o, key);
     char *s = NULL;
     if (jv_get_kind(v) == JV_KIND_STRING)
-        s = xstrdup(jv_string_value(v));
+        s = ev_alloc_strdup(jv_string_value(v));
     else if (jv_get_kind(v) != JV_KIND_NULL)
         *ok = false;
     jv_free(v);
@@ -293,7 +277,7 @@ static const char *
 replay_file(ev_ft *f, jv o)
 {
     bool ok = true;
-    ft_file *x = xrealloc(NULL, sizeof(*x));
+    ft_file *x = ev_alloc_resize(NULL, sizeof(*x));
     memset(x, 0, sizeof(*x));
     x->id = get_str(o, "id", &ok);
     x->filename = get_str(o, "filename", &ok);
@@ -304,7 +288,7 @@ replay_file(ev_ft *f, jv o)
     ok = ok && x->id && x->filename && x->purpose && jv_get_kind(content) == JV_KIND_STRING;
     if (ok) {
         x->len = (size_t)jv_string_length_bytes(jv_copy(content));
-        x->data = memcpy(xrealloc(NULL, x->len + 1), jv_string_value(content), x->len + 1);
+        x->data = memcpy(ev_alloc_resize(NULL, x->len + 1), jv_string_value(content), x->len + 1);
     }
     jv_free(content);
     if (!ok || find_file(f, x->id) != NULL) {
@@ -319,7 +303,7 @@ static const char *
 replay_job(ev_ft *f, jv o)
 {
     bool ok = true;
-    ft_job *j = xrealloc(NULL, sizeof(*j));
+    ft_job *j = ev_alloc_resize(NULL, sizeof(*j));
     memset(j, 0, sizeof(*j));
     j->id = get_str(o, "id", &ok);
     j->model = get_str(o, "model", &ok);
@@ -362,7 +346,7 @@ replay_job(ev_ft *f, jv o)
         return ok ? "a job id appears twice" : "a job record lacks a field";
     }
     jv name = jv_string_fmt("ft:%s:ev-mock:%s:%s", j->model, j->suffix ? j->suffix : "", j->id);
-    j->name = xstrdup(jv_string_value(name));
+    j->name = ev_alloc_strdup(jv_string_value(name));
     jv_free(name);
     add_job(f, j);
     return NULL;
@@ -431,7 +415,7 @@ ev_ft_journal(ev_ft *f, const char *path, jv *err)
         *err = jv_invalid_with_msg(jv_string_fmt("cannot open '%s': %s", path, strerror(errno)));
         return -1;
     }
-    f->journal_path = xstrdup(path);
+    f->journal_path = ev_alloc_strdup(path);
     return 0;
 }
 
@@ -458,7 +442,7 @@ hex_id(const char *prefix, uint64_t key, size_t dup)
     char buf[48];
     uint64_t h = ev_mix64(key ^ ev_mix64((uint64_t)dup + 1));
     snprintf(buf, sizeof(buf), "%s%016" PRIx64, prefix, h);
-    return xstrdup(buf);
+    return ev_alloc_strdup(buf);
 }
 
 /* store keeps a copy of 'data' ('len' bytes) as a file named 'filename'
@@ -470,10 +454,10 @@ store(ev_ft *f, const char *filename, const char *purpose, const char *data, siz
     uint64_t key = ev_hash64(data, len, ev_mix64(f->c.seed ^ 0x66696c65ULL));
     key = ev_hash64(filename, strlen(filename) + 1, key);
     key = ev_hash64(purpose, strlen(purpose) + 1, key) & ~(uint64_t)0x7ff;
-    ft_file *x = xrealloc(NULL, sizeof(*x));
-    x->filename = xstrdup(filename);
-    x->purpose = xstrdup(purpose);
-    x->data = memcpy(xrealloc(NULL, len + 1), data, len);
+    ft_file *x = ev_alloc_resize(NULL, sizeof(*x));
+    x->filename = ev_alloc_strdup(filename);
+    x->purpose = ev_alloc_strdup(purpose);
+    x->data = memcpy(ev_alloc_resize(NULL, len + 1), data, len);
     x->data[len] = '\0';
     x->len = len;
     x->created = now;
@@ -521,7 +505,7 @@ ev_ft_add(ev_ft *f, const char *filename, const char *purpose, const char *data,
     ft_file *x = store(f, filename, purpose, data, len, now, &body);
     jv_free(body);
     /* x->id never changes once stored, and files are never removed */
-    return xstrdup(x->id);
+    return ev_alloc_strdup(x->id);
 }
 
 bool
@@ -531,8 +515,8 @@ ev_ft_content(ev_ft *f, const char *id, char **purpose, char **data, size_t *len
     const ft_file *x = find_file(f, id);
     if (x != NULL) {
         if (purpose != NULL)
-            *purpose = xstrdup(x->purpose);
-        *data = memcpy(xrealloc(NULL, x->len + 1), x->data, x->len + 1);
+            *purpose = ev_alloc_strdup(x->purpose);
+        *data = memcpy(ev_alloc_resize(NULL, x->len + 1), x->data, x->len + 1);
         *len = x->len;
     }
     pthread_mutex_unlock(&f->mu);
@@ -741,7 +725,7 @@ static void
 scan_file(const ev_ft *f, const ft_file *x, scan *s)
 {
     *s = (scan){0, 0, 0, jv_array(), ev_tally_new()};
-    char *line = xrealloc(NULL, x->len + 1);
+    char *line = ev_alloc_resize(NULL, x->len + 1);
     unsigned long lineno = 0;
     for (size_t at = 0; at < x->len;) {
         const char *end = memchr(x->data + at, '\n', x->len - at);
@@ -833,10 +817,10 @@ read_request(jv req, ft_job *j, ev_ft_reply *r)
         *r = bad(jv_string("'seed' must be an integer."), "seed", NULL);
     } else {
         ok = true;
-        j->model = xstrdup(jv_string_value(model));
-        j->file = xstrdup(jv_string_value(file));
+        j->model = ev_alloc_strdup(jv_string_value(model));
+        j->file = ev_alloc_strdup(jv_string_value(file));
         if (jv_get_kind(suffix) == JV_KIND_STRING && jv_string_length_bytes(jv_copy(suffix)) > 0)
-            j->suffix = xstrdup(jv_string_value(suffix));
+            j->suffix = ev_alloc_strdup(jv_string_value(suffix));
         j->seed = jv_get_kind(seed) == JV_KIND_NUMBER ? (long)jv_number_value(seed) : -1;
     }
     jv_free(model);
@@ -895,7 +879,7 @@ ev_ft_create(ev_ft *f, const char *body, size_t len, int64_t now)
         return bad(jv_string("We could not parse the JSON body of your request."), NULL, NULL);
     }
     ev_ft_reply r;
-    ft_job *j = xrealloc(NULL, sizeof(*j));
+    ft_job *j = ev_alloc_resize(NULL, sizeof(*j));
     memset(j, 0, sizeof(*j));
     j->cancelled = -1;
     j->params = &f->c.params;
@@ -945,7 +929,7 @@ ev_ft_create(ev_ft *f, const char *body, size_t len, int64_t now)
     if (j->seed < 0)
         j->seed = (long)(ev_mix64(j->key ^ dup) % 2147483647u);
     jv name = jv_string_fmt("ft:%s:ev-mock:%s:%s", j->model, j->suffix ? j->suffix : "", j->id);
-    j->name = xstrdup(jv_string_value(name));
+    j->name = ev_alloc_strdup(jv_string_value(name));
     jv_free(name);
     j->fail = f->c.fail_rate > 0 &&
               ev_unit(ev_hash64(j->id, strlen(j->id), ev_mix64(f->c.seed ^ 0x6a6f626661696cULL))) <

@@ -7,6 +7,8 @@
 
 #include <curl/curl.h>
 
+#include "alloc.h"
+#include "diag.h"
 #include "ev.h"
 #include "jsonl.h"
 #include "url.h"
@@ -36,23 +38,6 @@ typedef struct answer {
     bool write_failed;
 } answer;
 
-/* Running out of memory is the one failure lib/ does not return. */
-static void *
-xrealloc(void *p, size_t n)
-{
-    p = realloc(p, n ? n : 1);
-    if (p == NULL)
-        abort();
-    return p;
-}
-
-static char *
-xstrdup(const char *s)
-{
-    size_t n = strlen(s) + 1;
-    return memcpy(xrealloc(NULL, n), s, n);
-}
-
 ev_ftapi *
 ev_ftapi_new(const char *base, const char *key, const volatile sig_atomic_t *stop, jv *err)
 {
@@ -80,10 +65,10 @@ ev_ftapi_new(const char *base, const char *key, const volatile sig_atomic_t *sto
         *err = jv_invalid_with_msg(jv_string("cannot initialise libcurl"));
         return NULL;
     }
-    ev_ftapi *a = xrealloc(NULL, sizeof(*a));
-    a->base = xstrdup(jv_string_value(norm));
+    ev_ftapi *a = ev_alloc_resize(NULL, sizeof(*a));
+    a->base = ev_alloc_strdup(jv_string_value(norm));
     jv_free(norm);
-    a->key = key != NULL ? xstrdup(key) : NULL;
+    a->key = key != NULL ? ev_alloc_strdup(key) : NULL;
     a->stop = stop;
     a->timeout_ms = 60000;
     a->cacert = NULL;
@@ -91,7 +76,7 @@ ev_ftapi_new(const char *base, const char *key, const volatile sig_atomic_t *sto
     a->anthropic = false;
     a->curl = curl_easy_init();
     if (a->curl == NULL)
-        abort();
+        ev_out_of_memory();
     return a;
 }
 
@@ -159,7 +144,7 @@ on_data(char *p, size_t size, size_t n, void *ctx)
     }
     if (ans->len + len + 1 > ans->cap) {
         ans->cap = (ans->len + len + 1) * 2;
-        ans->data = xrealloc(ans->data, ans->cap);
+        ans->data = ev_alloc_resize(ans->data, ans->cap);
     }
     memcpy(ans->data + ans->len, p, len);
     ans->len += len;

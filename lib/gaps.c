@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alloc.h"
 #include "record.h"
 #include "runs.h"
 #include "text.h"
@@ -113,7 +114,7 @@ ev_allocate(const double *weight, size_t n, long budget, long *out)
     }
     long rest = budget - (long)active;
     long given = 0;
-    double *frac = malloc(n * sizeof(*frac));
+    double *frac = ev_alloc(n * sizeof(*frac));
     for (size_t i = 0; i < n; i++) {
         if (weight[i] <= 0)
             continue;

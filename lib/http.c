@@ -11,6 +11,9 @@
 
 #include <curl/curl.h>
 
+#include "alloc.h"
+#include "clock.h"
+#include "diag.h"
 #include "ratelimit.h"
 #include "child.h"
 
@@ -44,31 +47,6 @@ struct ev_http {
     unsigned long attempts, retries, rate_limited;
     uint64_t rng;
 };
-
-static void *
-xrealloc(void *p, size_t n)
-{
-    p = realloc(p, n ? n : 1);
-    if (p == NULL)
-        abort(); /* out of memory */
-    return p;
-}
-
-static double
-mono(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static double
-epoch(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 /* uniform returns a number in [0, 1) from xorshift64*. */
 static double
@@ -188,7 +166,7 @@ on_write(char *data, size_t size, size_t n, void *ud)
         size_t cap = job->resp_cap ? job->resp_cap : 4096;
         while (cap < job->resp_len + len + 1)
             cap *= 2;
-        job->resp = xrealloc(job->resp, cap);
+        job->resp = ev_alloc_resize(job->resp, cap);
         job->resp_cap = cap;
     }
     memcpy(job->resp + job->resp_len, data, len);
@@ -202,7 +180,7 @@ new_easy(ev_http *h)
 {
     CURL *e = curl_easy_init();
     if (e == NULL)
-        abort(); /* out of memory */
+        ev_out_of_memory();
     curl_easy_setopt(e, CURLOPT_URL, h->cfg.url);
     curl_easy_setopt(e, CURLOPT_POST, 1L);
     curl_easy_setopt(e, CURLOPT_HTTPHEADER, h->headers);
@@ -251,7 +229,7 @@ pool_put(ev_http *h, CURL *e)
 {
     curl_easy_setopt(e, CURLOPT_ERRORBUFFER, NULL);
     curl_easy_setopt(e, CURLOPT_PRIVATE, NULL);
-    h->pool = xrealloc(h->pool, (h->npool + 1) * sizeof(*h->pool));
+    h->pool = ev_alloc_resize(h->pool, (h->npool + 1) * sizeof(*h->pool));
     h->pool[h->npool++] = e;
 }
 
@@ -260,7 +238,7 @@ pool_put(ev_http *h, CURL *e)
 static void
 running_add(ev_http *h, ev_job *job)
 {
-    h->running = xrealloc(h->running, (h->nrunning + 1) * sizeof(*h->running));
+    h->running = ev_alloc_resize(h->running, (h->nrunning + 1) * sizeof(*h->running));
     job->slot = h->nrunning;
     h->running[h->nrunning++] = job;
     h->in_flight_cost += job->cost;
@@ -456,7 +434,7 @@ observe_limits(ev_http *h, CURL *e, const ev_job *job, double now)
             if (remaining < 0)
                 continue;
             if (now_epoch < 0)
-                now_epoch = epoch();
+                now_epoch = ev_clock_wall();
             reset = header_reset(e, names[kind][who][1], now_epoch);
         }
         bool was = q->known && q->level > 0;
@@ -510,13 +488,13 @@ finish_transfer(ev_http *h, CURL *e, CURLcode rc)
         job->xfer = EV_XFER_OK;
         const char *ms = header(e, "retry-after-ms", a, sizeof(a));
         const char *secs = header(e, "retry-after", b, sizeof(b));
-        job->retry_after = ev_retry_after(ms, secs, epoch(), http_date);
+        job->retry_after = ev_retry_after(ms, secs, ev_clock_wall(), http_date);
         const char *sr = header(e, "x-should-retry", c, sizeof(c));
         job->should_retry = sr == NULL                     ? -1
                             : strcasecmp(sr, "true") == 0  ? 1
                             : strcasecmp(sr, "false") == 0 ? 0
                                                            : -1;
-        observe_limits(h, e, job, mono());
+        observe_limits(h, e, job, ev_clock_mono());
         char *to = NULL;
         if (status >= 300 && status < 400 &&
             curl_easy_getinfo(e, CURLINFO_REDIRECT_URL, &to) == CURLE_OK && to != NULL)
@@ -531,7 +509,7 @@ finish_transfer(ev_http *h, CURL *e, CURLcode rc)
             snprintf(job->xfer_msg, sizeof(job->xfer_msg), "%s", curl_easy_strerror(rc));
     }
     if (job->resp == NULL) {
-        job->resp = xrealloc(NULL, 1);
+        job->resp = ev_alloc_resize(NULL, 1);
         job->resp_cap = 1;
     }
     job->resp[job->resp_len] = '\0';
@@ -545,7 +523,7 @@ static void
 finish_child(ev_http *h, ev_job *job, bool timed_out)
 {
     ev_child *c = job->handle;
-    job->latency_ms = (mono() - job->started) * 1000.0;
+    job->latency_ms = (ev_clock_mono() - job->started) * 1000.0;
     if (timed_out) {
         job->xfer = EV_XFER_TIMEOUT;
         snprintf(job->xfer_msg, sizeof(job->xfer_msg), "the command ran past %.3g s and was killed",
@@ -560,7 +538,7 @@ finish_child(ev_http *h, ev_job *job, bool timed_out)
         const char *out = ev_child_output(c, &len);
         job->status = ev_child_status(c);
         job->xfer = EV_XFER_OK;
-        job->resp = xrealloc(job->resp, len + 1);
+        job->resp = ev_alloc_resize(job->resp, len + 1);
         job->resp_cap = len + 1;
         memcpy(job->resp, out, len + 1);
         job->resp_len = len;
@@ -581,12 +559,12 @@ finish_attempt(ev_http *h, ev_job *job)
 {
     running_remove(h, job);
     if (job->resp == NULL) {
-        job->resp = xrealloc(NULL, 1);
+        job->resp = ev_alloc_resize(NULL, 1);
         job->resp_cap = 1;
         job->resp[0] = '\0';
     }
     enum ev_verdict v = h->cfg.judge(h->cfg.ctx, job);
-    double now = mono();
+    double now = ev_clock_mono();
     bool http = h->cfg.url != NULL, answered = job->xfer == EV_XFER_OK;
     if (http && answered && job->status == 429)
         h->rate_limited++;
@@ -651,7 +629,7 @@ start_ready(ev_http *h)
     h->next_timer = HUGE_VAL;
     if (h->stopping)
         return 0;
-    double now = mono();
+    double now = ev_clock_mono();
     for (;;) {
         ev_job **best = NULL;
         for (ev_job **p = &h->delayed; *p != NULL; p = &(*p)->next) {
@@ -722,7 +700,7 @@ collect(ev_http *h)
                 finish_transfer(h, msg->easy_handle, msg->data.result);
         return;
     }
-    double now = mono(), limit = (double)h->cfg.timeout_ms / 1000.0;
+    double now = ev_clock_mono(), limit = (double)h->cfg.timeout_ms / 1000.0;
     for (size_t i = 0; i < h->nrunning;) {
         ev_job *job = h->running[i];
         if (job->handle == NULL) {
@@ -762,7 +740,7 @@ ev_http_run(ev_http *h, long wait_ms)
     progress(h);
     if (h->delivered > 0 || wait_ms <= 0)
         return h->delivered;
-    double now = mono();
+    double now = ev_clock_mono();
     long timeout = wait_ms;
     if (h->next_timer < HUGE_VAL) {
         double ms = ceil((h->next_timer - now) * 1000.0);
@@ -771,7 +749,7 @@ ev_http_run(ev_http *h, long wait_ms)
     }
     size_t cap = 1 + 2 * h->nrunning, n = 0;
     if (cap > h->nfds) {
-        h->fds = xrealloc(h->fds, cap * sizeof(*h->fds));
+        h->fds = ev_alloc_resize(h->fds, cap * sizeof(*h->fds));
         h->nfds = cap;
     }
     struct curl_waitfd *fds = h->fds;
@@ -804,11 +782,7 @@ ev_http_run(ev_http *h, long wait_ms)
 ev_http *
 ev_http_new(const ev_http_config *cfg, jv *err)
 {
-    ev_http *h = calloc(1, sizeof(*h));
-    if (h == NULL) {
-        *err = jv_invalid_with_msg(jv_string("out of memory"));
-        return NULL;
-    }
+    ev_http *h = ev_alloc_zero(1, sizeof(*h));
     h->cfg = *cfg;
     if (h->cfg.rate_margin <= 0 || h->cfg.rate_margin > 1)
         h->cfg.rate_margin = 1;
@@ -822,7 +796,7 @@ ev_http_new(const ev_http_config *cfg, jv *err)
     for (const char **p = cfg->headers; p != NULL && *p != NULL; p++) {
         struct curl_slist *l = curl_slist_append(h->headers, *p);
         if (l == NULL)
-            abort(); /* out of memory */
+            ev_out_of_memory();
         h->headers = l;
     }
     ev_aimd_init(&h->aimd, cfg->jobs);
@@ -878,7 +852,7 @@ ev_http_pending(const ev_http *h)
 void
 ev_http_get_stats(const ev_http *h, ev_http_stats *s)
 {
-    double now = mono();
+    double now = ev_clock_mono();
     s->in_flight = (int)h->nrunning;
     s->cap = h->aimd.cap;
     s->queued = h->queued;

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "alloc.h"
 #include "cli.h"
 #include "record.h"
 #include "template.h"
@@ -72,21 +73,10 @@ struct ev_rubric {
     int n;
 };
 
-static char *
-xstrdup(const char *s)
-{
-    char *d = strdup(s);
-    if (d == NULL)
-        abort();
-    return d;
-}
-
 static ev_rubric *
 rubric_new(enum ev_judge_kind kind)
 {
-    ev_rubric *r = calloc(1, sizeof(*r));
-    if (r == NULL)
-        abort();
+    ev_rubric *r = ev_alloc_zero(1, sizeof(*r));
     r->kind = kind;
     if (kind != EV_JUDGE_TEMPLATE) {
         r->labels = (judge_label *)builtins[kind].labels;
@@ -99,7 +89,7 @@ ev_rubric *
 ev_rubric_criterion(const char *text)
 {
     ev_rubric *r = rubric_new(EV_JUDGE_RUBRIC);
-    r->criterion = xstrdup(text);
+    r->criterion = ev_alloc_strdup(text);
     return r;
 }
 
@@ -121,9 +111,7 @@ ev_rubric_parse(const char *spec, jv *err)
 static bool
 add_label(ev_rubric *r, const char *item, size_t len, jv *err)
 {
-    char *name = strndup(item, len);
-    if (name == NULL)
-        abort();
+    char *name = ev_alloc_strndup(item, len);
     char *eq = strrchr(name, '=');
     double v = 0;
     bool ok = eq != NULL && eq != name && ev_parse_double(eq + 1, 0, 1, &v);
@@ -146,9 +134,7 @@ add_label(ev_rubric *r, const char *item, size_t len, jv *err)
         free(name);
         return false;
     }
-    r->labels = realloc(r->labels, (size_t)(r->n + 1) * sizeof(judge_label));
-    if (r->labels == NULL)
-        abort();
+    r->labels = ev_alloc_resize(r->labels, (size_t)(r->n + 1) * sizeof(judge_label));
     r->labels[r->n++] = (judge_label){name, v, NULL};
     return true;
 }

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/resource.h>
 
+#include "alloc.h"
 #include "diag.h"
 #include "ev.h"
 
@@ -62,9 +63,7 @@ ev_key_read(const char *file, const char *env, const char *default_env, const ch
                 ev_usage_error("--api-key-env: environment variable '%s' is not set", env);
             return NULL;
         }
-        key = strdup(v);
-        if (key == NULL)
-            ev_die(EV_EXIT_TROUBLE, "out of memory");
+        key = ev_alloc_strdup(v);
     }
     for (const char *p = key; *p; p++)
         if ((unsigned char)*p < 0x20 || *p == 0x7f) {

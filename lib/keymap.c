@@ -2,6 +2,7 @@
 
 #include <stdlib.h>
 
+#include "alloc.h"
 #include "hash.h"
 
 /* An entry is one (key, item) pair; 'next' links it to the next older entry
@@ -29,25 +30,14 @@ struct ev_keymap {
     size_t keys; /* distinct keys, kept at most three quarters of the slots */
 };
 
-static void *
-xrealloc(void *p, size_t n)
-{
-    p = realloc(p, n ? n : 1);
-    if (p == NULL)
-        abort();
-    return p;
-}
-
 ev_keymap *
 ev_keymap_new(void)
 {
-    ev_keymap *m = xrealloc(NULL, sizeof(*m));
+    ev_keymap *m = ev_alloc_resize(NULL, sizeof(*m));
     m->e = NULL;
     m->n = m->cap = 0;
     m->mask = 15;
-    m->slot = calloc(m->mask + 1, sizeof(*m->slot));
-    if (m->slot == NULL)
-        abort();
+    m->slot = ev_alloc_zero(m->mask + 1, sizeof(*m->slot));
     m->keys = 0;
     return m;
 }
@@ -83,9 +73,7 @@ grow(ev_keymap *m)
     size_t oldn = m->mask + 1;
 
     m->mask = 2 * oldn - 1;
-    m->slot = calloc(m->mask + 1, sizeof(*m->slot));
-    if (m->slot == NULL)
-        abort();
+    m->slot = ev_alloc_zero(m->mask + 1, sizeof(*m->slot));
     for (size_t i = 0; i < oldn; i++)
         if (old[i].head != 0)
             m->slot[probe(m, m->e[old[i].head - 1].key)] = old[i];
@@ -99,7 +87,7 @@ ev_keymap_add(ev_keymap *m, uint64_t key, uint32_t item)
         abort(); /* 64 GiB of entries: beyond any eval set */
     if (m->n == m->cap) {
         m->cap = m->cap ? 2 * m->cap : 64;
-        m->e = xrealloc(m->e, m->cap * sizeof(*m->e));
+        m->e = ev_alloc_resize(m->e, m->cap * sizeof(*m->e));
     }
     size_t i = probe(m, key);
     struct slot *s = &m->slot[i];

@@ -8,7 +8,7 @@
  * index of a case. A key holds every item added under it, newest first.
  *
  * Memory is 16 bytes an entry and 11 to 22 bytes a distinct key. Running
- * out of memory aborts.
+ * out of memory ends the program (alloc.h).
  */
 #ifndef EV_KEYMAP_H
 #define EV_KEYMAP_H

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alloc.h"
 #include "hash.h"
 
 ev_learner
@@ -48,20 +49,10 @@ struct ev_tally {
     size_t n, cap;
 };
 
-/* Running out of memory is the one failure lib/ does not return. */
-static void *
-xrealloc(void *p, size_t n)
-{
-    p = realloc(p, n ? n : 1);
-    if (p == NULL)
-        abort();
-    return p;
-}
-
 ev_tally *
 ev_tally_new(void)
 {
-    ev_tally *t = xrealloc(NULL, sizeof(*t));
+    ev_tally *t = ev_alloc_resize(NULL, sizeof(*t));
     *t = (ev_tally){NULL, 0, 0};
     return t;
 }
@@ -86,10 +77,10 @@ ev_tally_add(ev_tally *t, const char *tag, double n)
     }
     if (t->n == t->cap) {
         t->cap = t->cap ? 2 * t->cap : 16;
-        t->rows = xrealloc(t->rows, t->cap * sizeof(*t->rows));
+        t->rows = ev_alloc_resize(t->rows, t->cap * sizeof(*t->rows));
     }
     size_t len = strlen(tag) + 1;
-    t->rows[t->n++] = (tally_row){memcpy(xrealloc(NULL, len), tag, len), n};
+    t->rows[t->n++] = (tally_row){memcpy(ev_alloc_resize(NULL, len), tag, len), n};
 }
 
 double

@@ -5,16 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alloc.h"
 #include "text.h"
-
-static void *
-xmalloc(size_t n)
-{
-    void *p = malloc(n ? n : 1);
-    if (p == NULL)
-        abort();
-    return p;
-}
 
 /* Tokens in SQuAD's sense, sorted so two lists can be merged to count the
  * overlap. 'tok' points into 'buf'. */
@@ -41,10 +33,10 @@ tokenize(const char *s, tokens *t)
 {
     jv norm = ev_normalize(s, EV_NORM_CASE | EV_NORM_PUNCT | EV_NORM_SPACE);
     size_t len = strlen(jv_string_value(norm));
-    t->buf = xmalloc(len + 1);
+    t->buf = ev_alloc(len + 1);
     memcpy(t->buf, jv_string_value(norm), len + 1);
     jv_free(norm);
-    t->tok = xmalloc((len / 2 + 1) * sizeof(char *));
+    t->tok = ev_alloc((len / 2 + 1) * sizeof(char *));
     t->n = 0;
     char *p = t->buf;
     while (*p) {
@@ -91,7 +83,7 @@ ev_f1(const char *answer, const char *gold)
 static uint32_t *
 code_points(const char *s, size_t *n)
 {
-    uint32_t *cp = xmalloc((strlen(s) + 1) * sizeof(uint32_t));
+    uint32_t *cp = ev_alloc((strlen(s) + 1) * sizeof(uint32_t));
     *n = 0;
     while (*s)
         cp[(*n)++] = ev_utf8_next(&s);
@@ -111,7 +103,7 @@ ev_similarity(const char *a, const char *b)
         return 1;
     }
     /* One row of the edit-distance table at a time. */
-    size_t *row = xmalloc((n + 1) * sizeof(size_t));
+    size_t *row = ev_alloc((n + 1) * sizeof(size_t));
     for (size_t j = 0; j <= n; j++)
         row[j] = j;
     for (size_t i = 1; i <= m; i++) {

@@ -6,21 +6,13 @@
 
 #include <jv.h>
 
+#include "alloc.h"
 #include "hash.h"
 #include "keymap.h"
 #include "text.h"
 
 /* A pair at the threshold is found with at least this probability. */
 #define LSH_RECALL 0.99
-
-static void *
-xrealloc(void *p, size_t n)
-{
-    p = realloc(p, n ? n : 1);
-    if (p == NULL)
-        abort();
-    return p;
-}
 
 static int
 cmp_u64(const void *a, const void *b)
@@ -34,7 +26,7 @@ push_shingle(ev_sketch *s, uint64_t h)
 {
     if (s->n == s->cap) {
         s->cap = s->cap ? 2 * s->cap : 32;
-        s->shingle = xrealloc(s->shingle, s->cap * sizeof(*s->shingle));
+        s->shingle = ev_alloc_resize(s->shingle, s->cap * sizeof(*s->shingle));
     }
     s->shingle[s->n++] = h;
 }
@@ -56,7 +48,7 @@ shingle_text(ev_sketch *s, const char *text)
     jv words = ev_words(text);
     size_t nw = (size_t)jv_array_length(jv_copy(words));
     uint64_t small[64];
-    uint64_t *wh = nw <= 64 ? small : xrealloc(NULL, nw * sizeof(*wh));
+    uint64_t *wh = nw <= 64 ? small : ev_alloc_resize(NULL, nw * sizeof(*wh));
 
     jv_array_foreach(words, i, w)
     {
@@ -187,12 +179,12 @@ choose_bands(ev_lsh *ix)
 ev_lsh *
 ev_lsh_new(double threshold)
 {
-    ev_lsh *ix = xrealloc(NULL, sizeof(*ix));
+    ev_lsh *ix = ev_alloc_resize(NULL, sizeof(*ix));
     memset(ix, 0, sizeof(*ix));
     ix->threshold = threshold < 0.01 ? 0.01 : threshold > 1 ? 1 : threshold;
     choose_bands(ix);
     ix->buckets = ev_keymap_new();
-    ix->off = xrealloc(NULL, sizeof(*ix->off));
+    ix->off = ev_alloc_resize(NULL, sizeof(*ix->off));
     ix->off[0] = 0;
     return ix;
 }
@@ -234,13 +226,13 @@ ev_lsh_add(ev_lsh *ix, const ev_sketch *s)
         abort();
     if (ix->n == ix->cap) {
         ix->cap = ix->cap ? 2 * ix->cap : 1024;
-        ix->off = xrealloc(ix->off, (ix->cap + 1) * sizeof(*ix->off));
-        ix->seen = xrealloc(ix->seen, ix->cap * sizeof(*ix->seen));
+        ix->off = ev_alloc_resize(ix->off, (ix->cap + 1) * sizeof(*ix->off));
+        ix->seen = ev_alloc_resize(ix->seen, ix->cap * sizeof(*ix->seen));
     }
     if (ix->nsh + s->n > ix->capsh) {
         while (ix->nsh + s->n > ix->capsh)
             ix->capsh = ix->capsh ? 2 * ix->capsh : 4096;
-        ix->sh = xrealloc(ix->sh, ix->capsh * sizeof(*ix->sh));
+        ix->sh = ev_alloc_resize(ix->sh, ix->capsh * sizeof(*ix->sh));
     }
     uint32_t item = (uint32_t)ix->n++;
     if (s->n > 0)
@@ -299,7 +291,7 @@ ev_lsh_query(ev_lsh *ix, const ev_sketch *s, ev_match **out, size_t *cap)
                 continue;
             if (n == *cap) {
                 *cap = *cap ? 2 * *cap : 16;
-                *out = xrealloc(*out, *cap * sizeof(**out));
+                *out = ev_alloc_resize(*out, *cap * sizeof(**out));
             }
             (*out)[n++] = (ev_match){item, sim};
         }

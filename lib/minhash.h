@@ -22,7 +22,7 @@
  * (0.2% at 0.8); the odds fall fast above it.
  *
  * Nothing is seeded: the same texts give the same answers on every run. Running
- * out of memory aborts.
+ * out of memory ends the program (alloc.h).
  */
 #ifndef EV_MINHASH_H
 #define EV_MINHASH_H

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alloc.h"
 #include "hash.h"
 #include "judge.h"
 #include "record.h"
@@ -62,28 +63,11 @@ struct ev_mock {
     char *judge; /* the model that grades judge prompts, or NULL */
 };
 
-/* Running out of memory is the one failure lib/ does not return. */
-static void *
-xrealloc(void *p, size_t n)
-{
-    p = realloc(p, n ? n : 1);
-    if (p == NULL)
-        abort();
-    return p;
-}
-
-static char *
-xstrdup(const char *s)
-{
-    size_t n = strlen(s) + 1;
-    return memcpy(xrealloc(NULL, n), s, n);
-}
-
 /* take_string returns a copy of the string 's' (consumed). */
 static char *
 take_string(jv s)
 {
-    char *out = xstrdup(jv_string_value(s));
+    char *out = ev_alloc_strdup(jv_string_value(s));
     jv_free(s);
     return out;
 }
@@ -91,7 +75,7 @@ take_string(jv s)
 ev_mock *
 ev_mock_new(uint64_t seed)
 {
-    ev_mock *m = xrealloc(NULL, sizeof(*m));
+    ev_mock *m = ev_alloc_resize(NULL, sizeof(*m));
     memset(m, 0, sizeof(*m));
     m->seed = seed;
     m->accuracy = 1.0;
@@ -171,7 +155,7 @@ ev_mock_add_case(ev_mock *m, jv rec, jv *err)
     }
     if (m->ncases == m->cap_cases) {
         m->cap_cases = m->cap_cases ? 2 * m->cap_cases : 64;
-        m->cases = xrealloc(m->cases, m->cap_cases * sizeof(*m->cases));
+        m->cases = ev_alloc_resize(m->cases, m->cap_cases * sizeof(*m->cases));
     }
     mock_case *c = &m->cases[m->ncases++];
     jv full, last;
@@ -204,7 +188,7 @@ ev_mock_add_replay(ev_mock *m, jv rec, jv *err)
     }
     if (m->nreplays == m->cap_replays) {
         m->cap_replays = m->cap_replays ? 2 * m->cap_replays : 64;
-        m->replays = xrealloc(m->replays, m->cap_replays * sizeof(*m->replays));
+        m->replays = ev_alloc_resize(m->replays, m->cap_replays * sizeof(*m->replays));
     }
     mock_replay *r = &m->replays[m->nreplays++];
     jv full, last;
@@ -228,8 +212,8 @@ set_rule(rule **rules, size_t *n, const char *name, double p)
             return;
         }
     }
-    *rules = xrealloc(*rules, (*n + 1) * sizeof(**rules));
-    (*rules)[*n] = (rule){xstrdup(name), p};
+    *rules = ev_alloc_resize(*rules, (*n + 1) * sizeof(**rules));
+    (*rules)[*n] = (rule){ev_alloc_strdup(name), p};
     (*n)++;
 }
 
@@ -302,7 +286,7 @@ replay_last(const ev_mock *m, size_t i)
 static slot *
 build_index(const ev_mock *m, text_fn text, size_t n)
 {
-    slot *s = xrealloc(NULL, n * sizeof(*s));
+    slot *s = ev_alloc_resize(NULL, n * sizeof(*s));
     for (size_t i = 0; i < n; i++)
         s[i] = (slot){hash_str(text(m, i), 0), i};
     qsort(s, n, sizeof(*s), cmp_slot);
@@ -345,18 +329,19 @@ cmp_case_tag(const void *a, const void *b)
 static void
 build_groups(ev_mock *m)
 {
-    mock_case **by = xrealloc(NULL, m->ncases * sizeof(*by));
+    mock_case **by = ev_alloc_resize(NULL, m->ncases * sizeof(*by));
     for (size_t i = 0; i < m->ncases; i++)
         by[i] = &m->cases[i];
     qsort(by, m->ncases, sizeof(*by), cmp_case_tag);
-    m->groups = xrealloc(NULL, m->ncases * sizeof(*m->groups));
+    m->groups = ev_alloc_resize(NULL, m->ncases * sizeof(*m->groups));
     m->ngroups = 0;
     for (size_t i = 0; i < m->ncases; i++) {
         if (i == 0 || cmp_tag(by[i - 1]->tag, by[i]->tag) != 0) {
             size_t j = i;
             while (j < m->ncases && cmp_tag(by[j]->tag, by[i]->tag) == 0)
                 j++;
-            m->groups[m->ngroups++] = (group){xrealloc(NULL, (j - i) * sizeof(const char *)), 0};
+            m->groups[m->ngroups++] =
+                (group){ev_alloc_resize(NULL, (j - i) * sizeof(const char *)), 0};
         }
         group *g = &m->groups[m->ngroups - 1];
         if (g->n == 0 || strcmp(g->answers[g->n - 1], by[i]->expected) != 0)
@@ -423,9 +408,9 @@ perturb(const char *right)
             snprintf(buf, sizeof(buf), "%.0f", v + 1);
         else
             snprintf(buf, sizeof(buf), "%.15g", v + 1);
-        return xstrdup(buf);
+        return ev_alloc_strdup(buf);
     }
-    return xstrdup(strcmp(right, "I don't know") == 0 ? "I do not know" : "I don't know");
+    return ev_alloc_strdup(strcmp(right, "I don't know") == 0 ? "I do not know" : "I don't know");
 }
 
 /* wrong_answer returns another answer from the case's tag group, chosen by
@@ -446,7 +431,7 @@ wrong_answer(const ev_mock *m, const mock_case *c, uint64_t h)
     }
     size_t own = lo;
     size_t k = (size_t)(h % (g->n - 1));
-    return xstrdup(g->answers[k < own ? k : k + 1]);
+    return ev_alloc_strdup(g->answers[k < own ? k : k + 1]);
 }
 
 ev_mock_reply
@@ -483,7 +468,7 @@ ev_mock_answer_as(const ev_mock *m, const char *model, const char *full, const c
     if (rp == NULL && *last != '\0')
         rp = find_replay(m, m->replay_last, replay_last, last, model);
     if (rp != NULL) {
-        r.text = xstrdup(rp->output);
+        r.text = ev_alloc_strdup(rp->output);
         r.source = EV_MOCK_REPLAY;
         return r;
     }
@@ -491,7 +476,7 @@ ev_mock_answer_as(const ev_mock *m, const char *model, const char *full, const c
     if (c == NULL) {
         char buf[32];
         snprintf(buf, sizeof(buf), "mock answer %08x", (unsigned)(hash_str(full, m->seed) >> 32));
-        r.text = xstrdup(buf);
+        r.text = ev_alloc_strdup(buf);
         return r;
     }
     r.case_id = c->id;
@@ -500,7 +485,7 @@ ev_mock_answer_as(const ev_mock *m, const char *model, const char *full, const c
         as != NULL && as->accuracy != NULL ? as->accuracy(as->ctx, c->tag) : accuracy(m, model, c);
     uint64_t h = hash_str(c->id, hash_str(draw, m->seed));
     if (ev_unit(h) < p) {
-        r.text = xstrdup(c->expected);
+        r.text = ev_alloc_strdup(c->expected);
         r.source = EV_MOCK_RIGHT;
     } else {
         r.text = wrong_answer(m, c, ev_mix64(h ^ 0x5bd1e995u));
@@ -525,7 +510,7 @@ void
 ev_mock_set_judge(ev_mock *m, const char *model)
 {
     free(m->judge);
-    m->judge = model != NULL ? xstrdup(model) : NULL;
+    m->judge = model != NULL ? ev_alloc_strdup(model) : NULL;
 }
 
 bool
@@ -643,14 +628,11 @@ ev_mock_judge(const char *prompt, bool invalid)
     char *out;
     if (invalid) {
         text = "The answer looks mostly right to me, though I would not swear to it.";
-        out = strdup(text);
+        out = ev_alloc_strdup(text);
     } else {
         ev_judge_parts p;
         const char *label = ev_judge_split(prompt, &p) ? grade_parts(&p) : grade_other(prompt);
-        if (asprintf(&out, "I compared the answer with the reference.\n%s", label) < 0)
-            out = NULL;
+        out = ev_alloc_printf("I compared the answer with the reference.\n%s", label);
     }
-    if (out == NULL)
-        abort();
     return out;
 }

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "alloc.h"
 #include "record.h"
 
 #ifndef EV_DATADIR
@@ -42,30 +43,10 @@ struct ev_prices {
     char *currency; /* NULL until a file names one: "USD" */
 };
 
-static void *
-xrealloc(void *p, size_t n)
-{
-    void *q = realloc(p, n);
-    if (q == NULL && n > 0)
-        abort(); /* out of memory: the one failure lib/ does not return */
-    return q;
-}
-
-static char *
-xstrdup(const char *s)
-{
-    char *d = strdup(s);
-    if (d == NULL)
-        abort();
-    return d;
-}
-
 ev_prices *
 ev_prices_new(void)
 {
-    ev_prices *t = calloc(1, sizeof(*t));
-    if (t == NULL)
-        abort();
+    ev_prices *t = ev_alloc_zero(1, sizeof(*t));
     return t;
 }
 
@@ -133,7 +114,7 @@ add_row(ev_prices *t)
 {
     if (t->nrows == t->caprows) {
         t->caprows = t->caprows ? 2 * t->caprows : 64;
-        t->rows = xrealloc(t->rows, t->caprows * sizeof(*t->rows));
+        t->rows = ev_alloc_resize(t->rows, t->caprows * sizeof(*t->rows));
     }
     memset(&t->rows[t->nrows], 0, sizeof(t->rows[0]));
     return t->nrows++;
@@ -144,9 +125,9 @@ add_name(ev_prices *t, const char *s, size_t row)
 {
     if (t->nnames == t->capnames) {
         t->capnames = t->capnames ? 2 * t->capnames : 64;
-        t->names = xrealloc(t->names, t->capnames * sizeof(*t->names));
+        t->names = ev_alloc_resize(t->names, t->capnames * sizeof(*t->names));
     }
-    t->names[t->nnames].s = xstrdup(s);
+    t->names[t->nnames].s = ev_alloc_strdup(s);
     t->names[t->nnames].row = row;
     t->nnames++;
 }
@@ -156,14 +137,14 @@ ev_prices_add_custom(ev_prices *t, const char *model, double input, double outpu
 {
     size_t r = add_row(t);
     ev_price *p = &t->rows[r];
-    p->model = xstrdup(model);
+    p->model = ev_alloc_strdup(model);
     p->input = input;
     p->output = output;
     p->cached = cached;
     p->cache_write = input;
     p->batch = NAN;
     p->training = NAN;
-    p->file = xstrdup("command line");
+    p->file = ev_alloc_strdup("command line");
     add_name(t, model, r);
 }
 
@@ -230,7 +211,7 @@ get_string(const loader *l, jv o, const char *key, char **out, jv *err)
         *err = fail(l, jv_string_fmt("'%s' is not a non-empty string", key));
         return -1;
     }
-    *out = xstrdup(jv_string_value(v));
+    *out = ev_alloc_strdup(jv_string_value(v));
     jv_free(v);
     return 0;
 }
@@ -256,7 +237,7 @@ get_tiers(const loader *l, jv o, ev_price *p, jv *err)
         return -1;
     }
     int n = jv_array_length(jv_copy(tiers));
-    p->tiers = xrealloc(NULL, (size_t)(n > 0 ? n : 1) * sizeof(*p->tiers));
+    p->tiers = ev_alloc_resize(NULL, (size_t)(n > 0 ? n : 1) * sizeof(*p->tiers));
     int rc = 0;
     jv_array_foreach(tiers, i, tv)
     {
@@ -338,13 +319,13 @@ parse_row(loader *l, jv o, jv *err)
     size_t r = add_row(l->t);
     ev_price *p = &l->t->rows[r];
     p->input = p->output = p->cached = p->cache_write = p->batch = p->training = NAN;
-    p->file = xstrdup(l->path);
+    p->file = ev_alloc_strdup(l->path);
     p->line = l->line;
     if (claim_name(l, model, r, err) != 0) {
         jv_free(model);
         return -1;
     }
-    p->model = xstrdup(jv_string_value(model));
+    p->model = ev_alloc_strdup(jv_string_value(model));
     jv_free(model);
 
     if (get_price(l, o, "input", &p->input, err) != 0 ||
@@ -377,7 +358,7 @@ parse_row(loader *l, jv o, jv *err)
         get_string(l, o, "as_of", &p->as_of, err) != 0)
         return -1;
     if (p->as_of == NULL && l->as_of != NULL)
-        p->as_of = xstrdup(l->as_of);
+        p->as_of = ev_alloc_strdup(l->as_of);
 
     jv aliases = field(o, "aliases");
     int rc = 0;
@@ -556,8 +537,8 @@ ev_prices_load(ev_prices *t, const char *path, jv *err)
     }
     free(fm.currency);
     fm.currency = NULL;
-    fm.path = xstrdup(path);
-    t->files = xrealloc(t->files, (t->nfiles + 1) * sizeof(*t->files));
+    fm.path = ev_alloc_strdup(path);
+    t->files = ev_alloc_resize(t->files, (t->nfiles + 1) * sizeof(*t->files));
     t->files[t->nfiles++] = fm;
     return 0;
 }
@@ -630,7 +611,7 @@ ev_prices_find(const ev_prices *t, const char *model)
     /* ft:BASE:org:suffix:id is priced as the row ft:BASE. */
     const char *end = strchr(model + 3, ':');
     size_t n = end != NULL ? (size_t)(end - model) : strlen(model);
-    char *base = xstrdup(model);
+    char *base = ev_alloc_strdup(model);
     base[n] = '\0';
     p = find_plain(t, base);
     free(base);

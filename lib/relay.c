@@ -10,7 +10,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "alloc.h"
 #include "coproc.h"
+#include "diag.h"
 
 typedef struct batch {
     int want, got;
@@ -85,14 +87,12 @@ ev_relay_start(char *const *argv, jv *err)
     pid_t pid = ev_coproc_spawn(argv, &in, &out, err);
     if (pid < 0)
         return NULL;
-    ev_relay *r = calloc(1, sizeof(*r));
-    if (r == NULL)
-        abort();
+    ev_relay *r = ev_alloc_zero(1, sizeof(*r));
     r->pid = pid;
     r->in = in;
     r->out = fdopen(out, "r");
     if (r->out == NULL)
-        abort();
+        ev_out_of_memory();
     pthread_mutex_init(&r->mu, NULL);
     pthread_cond_init(&r->answered, NULL);
     if (pthread_create(&r->reader, NULL, read_answers, r) != 0)
@@ -103,13 +103,9 @@ ev_relay_start(char *const *argv, jv *err)
 bool
 ev_relay_send(ev_relay *r, const char *requests, size_t len, int n)
 {
-    batch *b = calloc(1, sizeof(*b));
-    if (b == NULL)
-        abort();
+    batch *b = ev_alloc_zero(1, sizeof(*b));
     b->want = n;
-    b->lines = calloc((size_t)n, sizeof(char *));
-    if (b->lines == NULL)
-        abort();
+    b->lines = ev_alloc_zero((size_t)n, sizeof(char *));
     pthread_mutex_lock(&r->mu);
     if (r->tail)
         r->tail->next = b;

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alloc.h"
 #include "jsonl.h"
 #include "record.h"
 
@@ -73,12 +74,7 @@ case_for(ev_run *run, jv id)
     }
     if (run->n == run->cap) {
         size_t cap = run->cap ? run->cap * 2 : 256;
-        ev_case *c = realloc(run->cases, cap * sizeof(*c));
-        if (c == NULL) {
-            jv_free(id);
-            return NULL;
-        }
-        run->cases = c;
+        run->cases = ev_alloc_resize(run->cases, cap * sizeof(*run->cases));
         run->cap = cap;
     }
     ev_case *c = &run->cases[run->n];
@@ -155,10 +151,6 @@ add_record(ev_run *run, jv rec, const ev_run_opts *o)
     run->samples_seen = jv_object_set(run->samples_seen, key, jv_true());
 
     ev_case *c = case_for(run, id);
-    if (c == NULL) {
-        jv_free(score);
-        return jv_string("out of memory");
-    }
     bool pass = false;
     double value = 0;
     if (jv_get_kind(score) == JV_KIND_OBJECT) {
@@ -216,7 +208,7 @@ int
 ev_run_load(ev_run *run, const char *path, const ev_run_opts *o, ev_run_problem report, void *ctx)
 {
     memset(run, 0, sizeof(*run));
-    run->path = strdup(path);
+    run->path = ev_alloc_strdup(path);
     run->index = jv_object();
     run->samples_seen = jv_object();
     char *paths[] = {(char *)path};

@@ -10,8 +10,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alloc.h"
 #include "cli.h"
 #include "coproc.h"
+#include "diag.h"
 #include "extract.h"
 #include "judge.h"
 #include "metric.h"
@@ -140,15 +142,6 @@ typedef struct ctx {
     int next_judged;
 } ctx;
 
-static void *
-xrealloc(void *p, size_t n)
-{
-    p = realloc(p, n ? n : 1);
-    if (p == NULL)
-        abort();
-    return p;
-}
-
 /* --- reasons and messages ---------------------------------------------- */
 
 /* A buffer for clip: a text cut to QUOTE_MAX bytes, each of which may be
@@ -274,7 +267,7 @@ cache_put(cache *c, const char *key, void *thing)
         return false;
     if (c->n == c->cap) {
         c->cap = c->cap ? 2 * c->cap : 8;
-        c->items = xrealloc(c->items, (size_t)c->cap * sizeof(void *));
+        c->items = ev_alloc_resize(c->items, (size_t)c->cap * sizeof(void *));
     }
     c->index = jv_object_set(c->index, jv_string(key), jv_number(c->n));
     c->items[c->n++] = thing;
@@ -429,7 +422,7 @@ compile_regex(ev_scoring *s, const char *pattern, regex_t **out, bool *own, jv *
                 clip(pattern, c1)));
         return false;
     }
-    re = xrealloc(NULL, sizeof(*re));
+    re = ev_alloc_resize(NULL, sizeof(*re));
     int rc = regcomp(re, pattern, REG_EXTENDED | REG_NOSUB);
     if (rc != 0) {
         char why[256];
@@ -488,7 +481,7 @@ compile_jq(ev_scoring *s, const char *program, bool *own, jv *err)
         return jq;
     }
     if ((jq = jq_init()) == NULL)
-        abort();
+        ev_out_of_memory();
     jv_free(s->jq_error);
     s->jq_error = jv_null();
     jq_set_error_cb(jq, keep_first_error, &s->jq_error);
@@ -760,7 +753,7 @@ compile_plan(ev_scoring *s, jv a, plan *p, jv *err)
     p->n = 0;
     p->name = jv_invalid();
     if (jv_get_kind(a) != JV_KIND_ARRAY) {
-        p->items = xrealloc(NULL, sizeof(item));
+        p->items = ev_alloc_resize(NULL, sizeof(item));
         if (!compile_one(s, a, &p->items[0], err)) {
             item_free(&p->items[0]);
             plan_free(p);
@@ -776,7 +769,7 @@ compile_plan(ev_scoring *s, jv a, plan *p, jv *err)
         *err = jv_invalid_with_msg(jv_string("an assertion list is empty"));
         return false;
     }
-    p->items = xrealloc(NULL, (size_t)n * sizeof(item));
+    p->items = ev_alloc_resize(NULL, (size_t)n * sizeof(item));
     p->name = jv_string("");
     jv_array_foreach(a, i, one)
     {
@@ -1767,9 +1760,7 @@ plan_prompts(ev_scoring *s, const plan *p, jv rec)
 ev_scoring *
 ev_scoring_new(jv spec, const ev_score_opts *opts, jv *err)
 {
-    ev_scoring *s = calloc(1, sizeof(*s));
-    if (s == NULL)
-        abort();
+    ev_scoring *s = ev_alloc_zero(1, sizeof(*s));
     s->opts = *opts;
     cache_init(&s->regexes, MAX_CACHED_REGEX, release_regex);
     cache_init(&s->programs, MAX_CACHED_JQ, release_jq);

@@ -3,6 +3,7 @@
 #include <math.h>
 #include <stdlib.h>
 
+#include "alloc.h"
 #include "hash.h"
 
 uint64_t
@@ -105,9 +106,7 @@ ev_first_k_offer(ev_first_k *f, uint64_t key, uint64_t seq, void *data)
             f->cap = f->cap ? 2 * f->cap : 64;
             if (f->cap > f->k)
                 f->cap = f->k;
-            f->heap = realloc(f->heap, f->cap * sizeof(*f->heap));
-            if (f->heap == NULL)
-                abort();
+            f->heap = ev_alloc_resize(f->heap, f->cap * sizeof(*f->heap));
         }
         f->heap[f->n] = (ev_first_slot){key, seq, data};
         sift_up(f->heap, f->n++);

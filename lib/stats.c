@@ -1,4 +1,5 @@
 #include "stats.h"
+#include "alloc.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -380,9 +381,7 @@ by_label(const void *a, const void *b)
 static int
 cluster_sums(const double *x, const long *cl, size_t n, double *tt, double *ee, size_t *nc)
 {
-    labelled *v = malloc(n * sizeof(*v));
-    if (v == NULL)
-        return -1;
+    labelled *v = ev_alloc(n * sizeof(*v));
     double m = ev_mean(x, n);
     for (size_t i = 0; i < n; i++) {
         v[i].label = cl[i];
@@ -524,9 +523,7 @@ ev_bootstrap_mean(const double *d, size_t n, size_t B, double level, uint64_t se
     ev_interval ci = {NAN, NAN};
     if (n == 0 || B == 0)
         return ci;
-    double *means = malloc(B * sizeof(*means));
-    if (means == NULL)
-        return ci;
+    double *means = ev_alloc(B * sizeof(*means));
     ev_rng r;
     ev_rng_seed(&r, seed);
     for (size_t b = 0; b < B; b++) {

@@ -83,8 +83,7 @@ double ev_rng_normal(ev_rng *r);
 long ev_rng_binomial(ev_rng *r, long n, double p);
 
 /* §5.1: paired bootstrap percentile interval of the mean of 'd' (B
- * resamples, type-7 percentiles). Allocates B doubles temporarily; returns
- * {NAN, NAN} when out of memory. */
+ * resamples, type-7 percentiles). Allocates B doubles temporarily. */
 ev_interval ev_bootstrap_mean(const double *d, size_t n, size_t B, double level, uint64_t seed);
 
 #endif

@@ -1,5 +1,7 @@
 #include "template.h"
 
+#include "alloc.h"
+
 #include <ctype.h>
 #include <errno.h>
 #include <stdbool.h>
@@ -20,21 +22,10 @@ struct ev_template {
     size_t nparts;
 };
 
-static void *
-xmalloc(size_t n)
-{
-    void *p = malloc(n ? n : 1);
-    if (p == NULL) {
-        fputs("out of memory\n", stderr);
-        abort();
-    }
-    return p;
-}
-
 static char *
 xmemdup(const char *s, size_t n)
 {
-    char *p = xmalloc(n + 1);
+    char *p = ev_alloc(n + 1);
     memcpy(p, s, n);
     p[n] = '\0';
     return p;
@@ -43,11 +34,7 @@ xmemdup(const char *s, size_t n)
 static void
 add_part(ev_template *t, const char *text, size_t len, jv path)
 {
-    t->parts = realloc(t->parts, (t->nparts + 1) * sizeof(*t->parts));
-    if (t->parts == NULL) {
-        fputs("out of memory\n", stderr);
-        abort();
-    }
+    t->parts = ev_alloc_resize(t->parts, (t->nparts + 1) * sizeof(*t->parts));
     t->parts[t->nparts++] = (part){xmemdup(text, len), len, path};
 }
 
@@ -96,7 +83,7 @@ line_of(const char *text, const char *at)
 ev_template *
 ev_template_parse(const char *name, const char *text, size_t len, jv *err)
 {
-    ev_template *t = xmalloc(sizeof(*t));
+    ev_template *t = ev_alloc(sizeof(*t));
     *t = (ev_template){xmemdup(name, strlen(name)), NULL, 0};
     const char *p = text, *end = text + len;
     while (p < end) {
@@ -148,13 +135,7 @@ ev_template_load(const char *path, jv *err)
     do {
         if (len + 4096 > cap) {
             cap = cap ? cap * 2 : 8192;
-            char *nb = realloc(buf, cap);
-            if (nb == NULL) {
-                free(buf);
-                fclose(f);
-                *err = jv_invalid_with_msg(jv_string("out of memory"));
-                return NULL;
-            }
+            char *nb = ev_alloc_resize(buf, cap);
             buf = nb;
         }
         n = fread(buf + len, 1, cap - len, f);

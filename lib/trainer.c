@@ -1,5 +1,7 @@
 #include "trainer.h"
 
+#include "alloc.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -15,16 +17,6 @@ typedef struct stream {
     char *buf;
     size_t len;
 } stream;
-
-/* Running out of memory is the one failure lib/ does not return. */
-static void *
-xrealloc(void *p, size_t n)
-{
-    p = realloc(p, n ? n : 1);
-    if (p == NULL)
-        abort();
-    return p;
-}
 
 /* child sets up the command's side and runs it; it never returns. */
 static _Noreturn void
@@ -104,8 +96,8 @@ ev_trainer_run(const char *command, const char *name, const char *file, char *co
         child(command, name, file, env, po[1], pe[1]);
     close(po[1]);
     close(pe[1]);
-    stream s[2] = {{po[0], xrealloc(NULL, EV_TRAINER_MAX_LINE + 1), 0},
-                   {pe[0], xrealloc(NULL, EV_TRAINER_MAX_LINE + 1), 0}};
+    stream s[2] = {{po[0], ev_alloc_resize(NULL, EV_TRAINER_MAX_LINE + 1), 0},
+                   {pe[0], ev_alloc_resize(NULL, EV_TRAINER_MAX_LINE + 1), 0}};
     bool termed = false;
     while (s[0].fd >= 0 || s[1].fd >= 0) {
         if (stop != NULL && *stop && !termed) {

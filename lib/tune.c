@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alloc.h"
 #include "price.h"
 #include "record.h"
 #include "stats.h"
@@ -270,16 +271,6 @@ ev_tune_check(jv ex, double max_tokens, ev_tune_measure *m)
     return list;
 }
 
-/* Running out of memory is the one failure lib/ does not return. */
-static void *
-xrealloc(void *p, size_t n)
-{
-    p = realloc(p, n ? n : 1);
-    if (p == NULL)
-        abort();
-    return p;
-}
-
 void
 ev_tune_stats_init(ev_tune_stats *s, double max_tokens)
 {
@@ -292,9 +283,9 @@ ev_tune_stats_add(ev_tune_stats *s, const ev_tune_measure *m)
 {
     if (s->n == s->cap) {
         s->cap = s->cap ? 2 * s->cap : 256;
-        s->tokens = xrealloc(s->tokens, s->cap * sizeof(double));
-        s->assistant = xrealloc(s->assistant, s->cap * sizeof(double));
-        s->messages = xrealloc(s->messages, s->cap * sizeof(double));
+        s->tokens = ev_alloc_resize(s->tokens, s->cap * sizeof(double));
+        s->assistant = ev_alloc_resize(s->assistant, s->cap * sizeof(double));
+        s->messages = ev_alloc_resize(s->messages, s->cap * sizeof(double));
     }
     s->tokens[s->n] = m->tokens;
     s->assistant[s->n] = m->assistant_tokens;

@@ -1,0 +1,25 @@
+/*
+ * clock.h: the one clock of ev.
+ *
+ * Durations are measured on the monotonic clock, which no change of the
+ * system's time moves; times that are kept or shown (in the cache, in a
+ * fine-tuning job) are wall-clock times since the epoch.
+ */
+#ifndef EV_CLOCK_H
+#define EV_CLOCK_H
+
+#include <stdint.h>
+
+/* ev_clock_mono returns seconds on the monotonic clock. */
+double ev_clock_mono(void);
+
+/* ev_clock_mono_ms returns milliseconds on the monotonic clock. */
+int64_t ev_clock_mono_ms(void);
+
+/* ev_clock_wall returns seconds since the epoch. */
+double ev_clock_wall(void);
+
+/* ev_clock_wall_ms returns milliseconds since the epoch. */
+int64_t ev_clock_wall_ms(void);
+
+#endif
