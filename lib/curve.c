@@ -314,7 +314,6 @@ ev_nstar_range
 ev_bootstrap_nstar(enum ev_curve_model model, const ev_fit *source, const ev_point *p, size_t np,
                    double target, double target_N, size_t B, uint64_t seed)
 {
-    ev_nstar_range none = {NAN, NAN, NAN, NAN, 0};
     double *draws = ev_alloc((B ? B : 1) * sizeof(*draws));
     ev_point *sim = ev_alloc(np * sizeof(*sim));
     ev_rng r;
