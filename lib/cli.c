@@ -2,10 +2,16 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <getopt.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#include "alloc.h"
+#include "diag.h"
+#include "metric.h"
 
 bool
 ev_parse_long(const char *s, long lo, long hi, long *out)
@@ -58,4 +64,140 @@ ev_format_resolve(enum ev_format f)
     if (f != EV_FORMAT_AUTO)
         return f;
     return isatty(STDOUT_FILENO) ? EV_FORMAT_TABLE : EV_FORMAT_JSON;
+}
+
+void
+ev_cli_init(ev_cli *c, const ev_opt *opts, int nopts, int argc, char **argv)
+{
+    struct option *lo = ev_alloc_zero((size_t)nopts + 1, sizeof(*lo));
+    /* ':' first: a missing value comes back as ':' rather than a message. */
+    char *so = ev_alloc(3 * (size_t)nopts + 2);
+    size_t k = 0;
+    so[k++] = ':';
+    for (int i = 0; i < nopts; i++) {
+        bool takes = opts[i].arg != EV_ARG_NONE;
+        lo[i] = (struct option){opts[i].name, takes ? required_argument : no_argument, NULL,
+                                opts[i].key};
+        if (opts[i].key > 0 && opts[i].key < 256) {
+            so[k++] = (char)opts[i].key;
+            if (takes)
+                so[k++] = ':';
+        }
+    }
+    so[k] = '\0';
+    *c = (ev_cli){
+        .opts = opts, .nopts = nopts, .argc = argc, .argv = argv, .longopts = lo, .shortopts = so};
+    opterr = 0;
+}
+
+void
+ev_cli_free(ev_cli *c)
+{
+    free(c->longopts);
+    free(c->shortopts);
+    c->longopts = NULL;
+    c->shortopts = NULL;
+}
+
+static const ev_opt *
+find_key(const ev_cli *c, int key)
+{
+    for (int i = 0; i < c->nopts; i++)
+        if (c->opts[i].key == key)
+            return &c->opts[i];
+    return NULL;
+}
+
+/* spelled returns how the user wrote the option 'o' just read: "-x" when
+ * the word was a short option, else "--name". */
+static const char *
+spelled(const ev_cli *c, const ev_opt *o, char *buf, size_t n)
+{
+    /* A value given as its own word is argv[optind - 1]; the option before. */
+    int at = optind - 1;
+    if (optarg != NULL && at > 0 && c->argv[at] == optarg)
+        at--;
+    const char *word = at > 0 && at < c->argc ? c->argv[at] : "";
+    if (word[0] == '-' && word[1] != '-' && o->key > 0 && o->key < 256)
+        snprintf(buf, n, "-%c", o->key);
+    else
+        snprintf(buf, n, "--%s", o->name);
+    return buf;
+}
+
+/* unknown reports the option at argv[optind - 1] (or the short 'optopt'),
+ * with the nearest known name when one is near enough. */
+_Noreturn static void
+unknown(const ev_cli *c)
+{
+    const char *word = optind > 0 && optind <= c->argc ? c->argv[optind - 1] : "";
+    if (strncmp(word, "--", 2) != 0) {
+        if (optopt > 0 && optopt < 256)
+            ev_usage_error("unknown option '-%c'", optopt);
+        ev_usage_error("unknown option '%s'", word);
+    }
+    char name[128];
+    size_t len = strcspn(word + 2, "=");
+    snprintf(name, sizeof(name), "%.*s", (int)(len < 120 ? len : 120), word + 2);
+    const char *best = NULL;
+    double best_sim = 0;
+    for (int i = 0; i < c->nopts; i++) {
+        double sim = ev_similarity(name, c->opts[i].name);
+        if (name[0] != '\0' && strncmp(c->opts[i].name, name, strlen(name)) == 0)
+            sim += 0.5; /* a prefix that more than one option shares */
+        if (sim > best_sim) {
+            best_sim = sim;
+            best = c->opts[i].name;
+        }
+    }
+    if (best != NULL && best_sim >= 0.5)
+        ev_usage_error("unknown option '--%s'; did you mean '--%s'?", name, best);
+    ev_usage_error("unknown option '--%s'", name);
+}
+
+/* number reads the value of 'o' into 'c', or ends with a usage error that
+ * says the range. */
+static void
+number(ev_cli *c, const ev_opt *o)
+{
+    char opt[64];
+    spelled(c, o, opt, sizeof(opt));
+    if (o->arg == EV_ARG_INT) {
+        if (!ev_parse_long(c->text, (long)o->lo, (long)o->hi, &c->integer))
+            ev_usage_error("%s takes a whole number from %.0f to %.0f, not '%s'", opt, o->lo, o->hi,
+                           c->text);
+        c->real = (double)c->integer;
+        return;
+    }
+    if (!ev_parse_double(c->text, o->lo, o->hi, &c->real) || (o->above && c->real <= o->lo)) {
+        if (o->above)
+            ev_usage_error("%s takes a number above %g and up to %g, not '%s'", opt, o->lo, o->hi,
+                           c->text);
+        ev_usage_error("%s takes a number from %g to %g, not '%s'", opt, o->lo, o->hi, c->text);
+    }
+}
+
+int
+ev_cli_next(ev_cli *c)
+{
+    optopt = 0;
+    int key = getopt_long(c->argc, c->argv, c->shortopts, c->longopts, NULL);
+    if (key == -1)
+        return -1;
+    if (key == '?')
+        unknown(c);
+    if (key == ':') {
+        const ev_opt *o = find_key(c, optopt);
+        char opt[64];
+        if (o == NULL)
+            ev_usage_error("option '%s' needs a value", c->argv[optind - 1]);
+        ev_usage_error("%s needs a value", spelled(c, o, opt, sizeof(opt)));
+    }
+    const ev_opt *o = find_key(c, key);
+    c->text = optarg;
+    c->integer = 0;
+    c->real = 0;
+    if (o != NULL && (o->arg == EV_ARG_INT || o->arg == EV_ARG_REAL))
+        number(c, o);
+    return key;
 }

@@ -10,7 +10,7 @@ run_unit() {
     [[ "$output" != *"not ok"* ]]
 }
 
-@test "records, ids, hashing, text normalisation and number parsing behave as documented" {
+@test "records, ids, hashing and text normalisation behave as documented" {
     run_unit test_record
 }
 
@@ -40,4 +40,8 @@ run_unit() {
 
 @test "training examples are checked, measured and converted as the cookbook and ev-tune(1) say" {
     run_unit test_tune
+}
+
+@test "the option table parses, range-checks and refuses options as documented" {
+    run_unit test_cli
 }

@@ -1,7 +1,6 @@
-/* Unit tests of lib/record, lib/hash, lib/text and lib/cli. */
+/* Unit tests of lib/record, lib/hash and lib/text. */
 #include <stdlib.h>
 
-#include "cli.h"
 #include "hash.h"
 #include "record.h"
 #include "text.h"
@@ -159,21 +158,6 @@ test_text(void)
     CHECK(ev_utf8_valid_len("\xbf", 1) == 0, "a lone continuation byte is invalid UTF-8");
 }
 
-static void
-test_cli(void)
-{
-    long l = -1;
-    double d = -1;
-    CHECK(ev_parse_long("12", 0, 100, &l) && l == 12, "a number in range parses");
-    CHECK(!ev_parse_long("12x", 0, 100, &l) && l == 12, "trailing junk is refused");
-    CHECK(!ev_parse_long("101", 0, 100, &l), "a number above the range is refused");
-    CHECK(!ev_parse_long("", 0, 100, &l), "an empty string is refused");
-    CHECK(!ev_parse_long(" 1", 0, 100, &l), "leading space is refused");
-    CHECK(ev_parse_double("0.25", 0, 1, &d) && d == 0.25, "a fraction parses");
-    CHECK(!ev_parse_double("nan", 0, 1, &d), "nan is refused");
-    CHECK(!ev_parse_double("1.5", 0, 1, &d), "a fraction above the range is refused");
-}
-
 int
 main(void)
 {
@@ -182,6 +166,5 @@ main(void)
     test_ids();
     test_hash();
     test_text();
-    test_cli();
     UNIT_DONE();
 }
