@@ -45,3 +45,7 @@ run_unit() {
 @test "the option table parses, range-checks and refuses options as documented" {
     run_unit test_cli
 }
+
+@test "the JSON helpers read fields and paths without consuming, and clean parse messages" {
+    run_unit test_json
+}
