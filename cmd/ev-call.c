@@ -443,7 +443,7 @@ setup_endpoint(config *c)
     if (c->key == NULL && !loopback && !c->dry_run)
         ev_usage_error("no API key for '%s': set %s, or use --api-key-env or --api-key-file",
                        jv_string_value(host), c->key_name);
-    if (c->key != NULL && !ev_url_is_https(c->base) && !loopback && !c->insecure_http)
+    if (c->key != NULL && !ev_key_may_send(c->base, c->insecure_http))
         ev_usage_error("refusing to send the API key over plain http to '%s': use https, or "
                        "--allow-insecure-http",
                        jv_string_value(host));
@@ -988,7 +988,7 @@ judge_http(run *r, call_job *cj)
     if (j->xfer != EV_XFER_OK) {
         ev_reply_free(rep);
         rep->kind = xfer_kind(j->xfer);
-        rep->message = ev_redact(jv_string(j->xfer_msg), c->key);
+        rep->message = ev_key_redact(jv_string(j->xfer_msg), c->key);
         if (j->xfer == EV_XFER_FATAL) {
             rep->outcome = EV_STOP_MISSING;
             return EV_VERDICT_STOP;
@@ -1007,7 +1007,7 @@ judge_http(run *r, call_job *cj)
         rep->outcome = EV_STOP_MISSING;
     }
     if (jv_is_valid(rep->message))
-        rep->message = ev_redact(rep->message, c->key);
+        rep->message = ev_key_redact(rep->message, c->key);
     if (rep->outcome == EV_RETRYABLE && j->should_retry == 0)
         rep->outcome = EV_FAILED;
     else if (rep->outcome == EV_FAILED && j->should_retry == 1)
@@ -3003,6 +3003,7 @@ call_cases(config *c, ev_cache *cache, char **paths, int npaths, bool *out_broke
         .command = c->req.command,
         .user_agent = "ev-call/" EV_VERSION,
         .cainfo = c->cacert,
+        .secret = c->key,
         .jobs = (int)c->jobs,
         .retries = (int)c->retries,
         .timeout_ms = lround(c->timeout * 1000),

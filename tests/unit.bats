@@ -41,3 +41,7 @@ run_unit() {
 @test "training examples are checked, measured and converted as the cookbook and ev-tune(1) say" {
     run_unit test_tune
 }
+
+@test "the key is redacted wherever it appears, and goes only where the rules of lib/key.h allow" {
+    run_unit test_key
+}
