@@ -353,7 +353,8 @@ start(ev_http *h, ev_job *job, double now)
     running_add(h, job);
     if (h->cfg.url == NULL) {
         jv err;
-        ev_child *c = ev_child_start(h->cfg.command, job->body, job->len, job->env, &err);
+        ev_child *c =
+            ev_child_start(h->cfg.command, job->body, job->len, job->env, h->cfg.pass_env, &err);
         if (c == NULL) {
             jv m = jv_invalid_get_msg(err);
             job->xfer = EV_XFER_FATAL;

@@ -73,7 +73,8 @@ typedef struct ev_job {
     char *body; /* the request body, or the command's standard input */
     size_t len;
     double cost;       /* estimated tokens, for --tpm and token limits */
-    char **env;        /* commands: extra environment "NAME=value", NULL-terminated */
+    char **env;        /* commands: "NAME=value" strings added to their environment
+                          (lib/child.h: ev_child_env), NULL-terminated */
     const char *label; /* names the job in log lines, e.g. "'q1'" */
     void *user;
 
@@ -104,9 +105,11 @@ typedef struct ev_job {
 } ev_job;
 
 typedef struct ev_http_config {
-    const char *url;      /* POST here; NULL when jobs are commands */
-    const char **headers; /* "Name: value" lines, NULL-terminated (borrowed) */
-    const char *command;  /* /bin/sh -c command, when url is NULL */
+    const char *url;       /* POST here; NULL when jobs are commands */
+    const char **headers;  /* "Name: value" lines, NULL-terminated (borrowed) */
+    const char *command;   /* /bin/sh -c command, when url is NULL */
+    char *const *pass_env; /* patterns of our variables the command also gets
+                              (lib/child.h: ev_child_env); may be NULL */
     const char *user_agent;
     const char *cainfo; /* PEM file of the CAs to trust, or NULL for the system's */
     const char *secret; /* the API key, cut out of every log line; may be NULL */

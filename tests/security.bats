@@ -283,6 +283,93 @@ PROXY_VARS="http_proxy HTTP_PROXY https_proxy HTTPS_PROXY all_proxy ALL_PROXY"
     [[ "$output$stderr" != *"${CANARY:0:8}"* ]]
 }
 
+# names_of FILE: the sorted names of the variables in FILE, an env(1) listing.
+names_of() {
+    sed -n 's/^\([A-Za-z_][A-Za-z0-9_]*\)=.*/\1/p' "$1" | sort -u
+}
+
+# only_allowed FILE: FILE lists no variable but those every local command
+# gets, those the shell sets itself, and the EV_* of the child contract.
+only_allowed() {
+    local extra
+    extra=$(names_of "$1" | grep -Ev '^(PATH|HOME|USER|LOGNAME|LANG|LANGUAGE|LC_[A-Z_]+|TZ|TMPDIR|TERM|NO_COLOR|PWD|OLDPWD|SHLVL|_|EV_ID|EV_SAMPLE|EV_MODEL|EV_SYSTEM|EV_TRAIN_FILE|EV_TRAIN_FORMAT|EV_EPOCHS|EV_BASE_MODEL|EV_SUFFIX)$' || true)
+    [ -z "$extra" ] || fail_with "$1 also has: $extra"
+}
+
+@test "local commands get no key: ev-call -p cmd, ev-tune --cmd and a cmd scorer see only what they need" {
+    export OPENAI_API_KEY=$CANARY ANTHROPIC_API_KEY=$CANARY MY_KEY=$CANARY HF_TOKEN=hf-canary
+    export HF_HOME=/tmp/hf LC_ALL=C
+    local d=$BATS_TEST_TMPDIR
+    # ev-call -p cmd: the command's answer is its environment
+    run --separate-stderr ev-call -q --no-cache -p cmd -c env -m m --system s "$CASES"
+    [ "$status" -eq 0 ]
+    [[ "$output" != *canary* ]]
+    printf '%s\n' "$output" | head -n 1 | jq -r .output >"$d/call.env"
+    only_allowed "$d/call.env"
+    grep -qx "PATH=$PATH" "$d/call.env"
+    grep -qx "HOME=$HOME" "$d/call.env"
+    grep -qx LC_ALL=C "$d/call.env"
+    grep -qx EV_ID=c1 "$d/call.env"
+    grep -qx EV_MODEL=m "$d/call.env"
+    # ev-tune --cmd: the trainer's output is copied to standard error
+    run --separate-stderr ev-tune --cmd 'env; echo local/model' -m small "$VALID"
+    [ "$status" -eq 0 ]
+    [[ "$output$stderr" != *canary* ]]
+    printf '%s\n' "$stderr" >"$d/tune.env"
+    only_allowed "$d/tune.env"
+    grep -qx "EV_TRAIN_FILE=$VALID" "$d/tune.env"
+    grep -qx EV_BASE_MODEL=small "$d/tune.env"
+    # ev-score's cmd scorer, started once for the run
+    run --separate-stderr ev-score -s "cmd:env >'$d/score.env'; while read -r l; do echo true; done" \
+        "$FIXTURES/cases.jsonl"
+    [ "$status" -eq 0 ]
+    # every record that has an output was scored by it
+    [ "$(field 'select(.score.reason == "judged pass")' | wc -l)" -eq \
+        "$(jq -c 'select(has("error") | not)' "$FIXTURES/cases.jsonl" | wc -l)" ]
+    [[ "$output" != *canary* ]]
+    [ -s "$d/score.env" ]
+    only_allowed "$d/score.env"
+    grep -qx "PATH=$PATH" "$d/score.env"
+    [ -z "$(leaks)" ] || fail_with "the key leaked into: $(leaks)"
+    if grep -rl hf-canary "$d"; then fail_with "HF_TOKEN was passed"; fi
+}
+
+@test "--env passes more of the environment to a local command, by name or pattern, and never takes a value" {
+    export MY_KEY=$CANARY HF_HOME=/tmp/hf HF_TOKEN=hf-canary OTHER=x
+    local d=$BATS_TEST_TMPDIR
+    run --separate-stderr ev-call -q --no-cache -p cmd -c env --env MY_KEY --env 'HF_*' "$CASES"
+    [ "$status" -eq 0 ]
+    printf '%s\n' "$output" | head -n 1 | jq -r .output >"$d/call.env"
+    grep -qx "MY_KEY=$CANARY" "$d/call.env"
+    grep -qx HF_HOME=/tmp/hf "$d/call.env"
+    grep -qx HF_TOKEN=hf-canary "$d/call.env"
+    if grep -q '^OTHER=' "$d/call.env"; then fail_with "OTHER was passed"; fi
+    run --separate-stderr ev-tune --cmd 'env; echo local/model' --env OTHER "$VALID"
+    [ "$status" -eq 0 ]
+    [[ "$stderr" == *"OTHER=x"* ]]
+    [[ "$stderr" != *"$CANARY"* ]]
+    run --separate-stderr ev-score --env 'HF_T*' \
+        -s "cmd:env >'$d/score.env'; while read -r l; do echo true; done" "$FIXTURES/cases.jsonl"
+    [ "$status" -eq 0 ]
+    grep -qx HF_TOKEN=hf-canary "$d/score.env"
+    if grep -q '^HF_HOME=' "$d/score.env"; then fail_with "HF_HOME was passed"; fi
+    # a value never goes on the command line; --env goes with a local command
+    local t
+    for t in "ev-call -p cmd -c cat --env MY_KEY=x" "ev-tune --cmd true --env MY_KEY=x" \
+        "ev-score --env MY_KEY=x" "ev-call -p cmd -c cat --env=" ; do
+        run --separate-stderr $t "$CASES"
+        [ "$status" -eq 2 ] || fail_with "$t: $status"
+        [[ "$stderr" == *"--env takes the name of a variable, or a pattern such as 'HF_*', never a value"* ]]
+        [[ "$stderr" == *"try '"*" --help'"* ]]
+    done
+    run --separate-stderr ev-call --dry-run -m m --env MY_KEY "$CASES"
+    [ "$status" -eq 2 ]
+    [[ "$stderr" == *"--env goes with --provider cmd"* ]]
+    run --separate-stderr ev-tune --env MY_KEY "$VALID"
+    [ "$status" -eq 2 ]
+    [[ "$stderr" == *"--env goes with --cmd"* ]]
+}
+
 @test "the cache is private: its directories are 0700 and its files 0600, whatever the umask" {
     mock -c "$CASES"
     umask 000

@@ -45,3 +45,7 @@ run_unit() {
 @test "the key is redacted wherever it appears, and goes only where the rules of lib/key.h allow" {
     run_unit test_key
 }
+
+@test "a local command gets only the environment lib/child.h lists, what --env names, and its own variables" {
+    run_unit test_child
+}
