@@ -245,8 +245,15 @@ PROXY_VARS="http_proxy HTTP_PROXY https_proxy HTTPS_PROXY all_proxy ALL_PROXY"
     [ "$(stats '.by_path["/v1/messages"]')" -eq "$n" ]
     [ "$(stats '.batches.openai.batches_created')" -eq 1 ]
     [ "$(stats '.fine_tuning.by_status.succeeded')" -eq 1 ]
+    # https to this machine does not go through one either, not even a tunnel
+    mock -c "$CASES" --tls-cert "$TLS_CERT" --tls-key "$TLS_KEY"
+    run --separate-stderr env https_proxy="$proxy" all_proxy="$proxy" \
+        ev-call -q --no-cache --cacert "$TLS_CERT" -m m --base-url "$BASE" "$CASES"
+    [ "$status" -eq 0 ] || fail_with "$stderr"
+    [ -z "$(field 'select(.output != (.expected // .messages[-1].content))')" ]
+    [ "$(stats '.by_path["/v1/chat/completions"]')" -eq "$n" ]
     [ "$(curl -sf "$proxy/stats" | jq .requests)" -eq 0 ]
-    if grep -E 'POST|GET' "$proxy_log"; then fail_with "the proxy was sent requests"; fi
+    if grep -E 'POST|GET|CONNECT' "$proxy_log"; then fail_with "the proxy was sent requests"; fi
 }
 
 @test "-v never shows a key that a server echoes in Location, Set-Cookie or a header of its own" {
