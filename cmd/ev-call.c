@@ -66,7 +66,7 @@ usage(FILE *f)
           "               [--timeout SECONDS] [--connect-timeout SECONDS] [--retries N]\n"
           "               [--rpm N] [--tpm N] [--max-errors N|P%] [--unordered]\n"
           "               [--no-cache | --refresh] [--cache-dir DIR] [--dry-run]\n"
-          "               [--allow-insecure-http] [--cacert FILE]\n"
+          "               [--allow-insecure-http] [--cacert FILE] [--env NAME]...\n"
           "               [--batch [--batch-size N] [--poll-interval SECONDS]] [FILE ...]\n"
           "\n"
           "Send each case to a model; write it back with 'output' and 'call', or\n"
@@ -76,6 +76,8 @@ usage(FILE *f)
           "                          anthropic, or cmd (a local command)\n"
           "  -m, --model MODEL       the model (required unless -p cmd)\n"
           "  -c, --command CMD       cmd: run CMD with sh -c per case, prompt on stdin\n"
+          "      --env NAME          cmd: also pass $NAME (a pattern: 'HF_*') to CMD, which\n"
+          "                          otherwise gets only PATH, HOME, LANG... and no key\n"
           "      --base-url URL      API base (default $OPENAI_BASE_URL or\n"
           "                          https://api.openai.com/v1; $ANTHROPIC_BASE_URL or\n"
           "                          https://api.anthropic.com/v1)\n"
@@ -133,6 +135,8 @@ typedef struct config {
     char *base; /* the normalised base URL, for cache keys; "" for cmd */
     const char *headers[8];
     char *auth_header;
+    char **pass_env; /* --env, NULL-terminated */
+    int npass;
     ev_template *tpl;
     long jobs, retries, repeat, batch_size;
     double timeout, connect_timeout, rpm, tpm, poll_interval;
@@ -285,6 +289,7 @@ enum {
     OPT_CACHE_DIR,
     OPT_CONNECT_TIMEOUT,
     OPT_DRY_RUN,
+    OPT_ENV,
     OPT_MAX_ERRORS,
     OPT_MAX_TOKENS,
     OPT_MAX_TOKENS_FIELD,
@@ -443,7 +448,7 @@ setup_endpoint(config *c)
     if (c->key == NULL && !loopback && !c->dry_run)
         ev_usage_error("no API key for '%s': set %s, or use --api-key-env or --api-key-file",
                        jv_string_value(host), c->key_name);
-    if (c->key != NULL && !ev_url_is_https(c->base) && !loopback && !c->insecure_http)
+    if (c->key != NULL && !ev_key_may_send(c->base, c->insecure_http))
         ev_usage_error("refusing to send the API key over plain http to '%s': use https, or "
                        "--allow-insecure-http",
                        jv_string_value(host));
@@ -481,6 +486,7 @@ parse_options(config *c, int argc, char **argv)
         {"command", required_argument, NULL, 'c'},
         {"connect-timeout", required_argument, NULL, OPT_CONNECT_TIMEOUT},
         {"dry-run", no_argument, NULL, OPT_DRY_RUN},
+        {"env", required_argument, NULL, OPT_ENV},
         {"help", no_argument, NULL, 'h'},
         {"jobs", required_argument, NULL, 'j'},
         {"max-errors", required_argument, NULL, OPT_MAX_ERRORS},
@@ -518,6 +524,7 @@ parse_options(config *c, int argc, char **argv)
     c->timeout = DEFAULT_TIMEOUT;
     c->connect_timeout = DEFAULT_CONNECT_TIMEOUT;
     c->poll_interval = DEFAULT_POLL_INTERVAL;
+    c->pass_env = ev_alloc_zero((size_t)argc, sizeof(char *));
     while ((opt = getopt_long(argc, argv, "c:hj:m:p:qvV", longopts, NULL)) != -1) {
         switch (opt) {
         case OPT_ALLOW_INSECURE_HTTP:
@@ -552,6 +559,12 @@ parse_options(config *c, int argc, char **argv)
             break;
         case OPT_DRY_RUN:
             c->dry_run = true;
+            break;
+        case OPT_ENV:
+            if (!ev_child_pass_ok(optarg))
+                ev_usage_error("--env takes the name of a variable, or a pattern such as 'HF_*', "
+                               "never a value");
+            c->pass_env[c->npass++] = optarg;
             break;
         case 'h':
             usage(stdout);
@@ -655,6 +668,8 @@ validate(config *c)
                        "--provider cmd");
     if (c->cacert != NULL && access(c->cacert, R_OK) != 0)
         ev_usage_error("--cacert: cannot read '%s': %s", c->cacert, strerror(errno));
+    if (!cmd && c->npass > 0)
+        ev_usage_error("--env goes with --provider cmd");
     if (cmd && jv_object_length(jv_copy(c->req.params)) > 0)
         ev_usage_error("--param does not apply to --provider cmd");
     if (c->batch) {
@@ -704,6 +719,7 @@ free_config(config *c)
     jv_free(c->req.params);
     ev_key_free(c->key);
     ev_key_free(c->auth_header);
+    free(c->pass_env);
     free(c->key_name);
     free(c->system);
     free(c->url);
@@ -988,7 +1004,7 @@ judge_http(run *r, call_job *cj)
     if (j->xfer != EV_XFER_OK) {
         ev_reply_free(rep);
         rep->kind = xfer_kind(j->xfer);
-        rep->message = ev_redact(jv_string(j->xfer_msg), c->key);
+        rep->message = ev_key_redact(jv_string(j->xfer_msg), c->key);
         if (j->xfer == EV_XFER_FATAL) {
             rep->outcome = EV_STOP_MISSING;
             return EV_VERDICT_STOP;
@@ -1007,7 +1023,7 @@ judge_http(run *r, call_job *cj)
         rep->outcome = EV_STOP_MISSING;
     }
     if (jv_is_valid(rep->message))
-        rep->message = ev_redact(rep->message, c->key);
+        rep->message = ev_key_redact(rep->message, c->key);
     if (rep->outcome == EV_RETRYABLE && j->should_retry == 0)
         rep->outcome = EV_FAILED;
     else if (rep->outcome == EV_FAILED && j->should_retry == 1)
@@ -3001,8 +3017,10 @@ call_cases(config *c, ev_cache *cache, char **paths, int npaths, bool *out_broke
         .url = cmd ? NULL : c->url,
         .headers = cmd ? NULL : c->headers,
         .command = c->req.command,
+        .pass_env = c->pass_env,
         .user_agent = "ev-call/" EV_VERSION,
         .cainfo = c->cacert,
+        .secret = c->key,
         .jobs = (int)c->jobs,
         .retries = (int)c->retries,
         .timeout_ms = lround(c->timeout * 1000),

@@ -141,6 +141,7 @@ typedef struct config {
     long slow_ms, retry_after_ms;
     long rpm, rpm_window_ms; /* 0 rpm: no limit */
     char *key;               /* NULL: no key is required */
+    bool echo_key;           /* --echo-key: quote the request's key in headers */
     bool verbose;
     ev_ft *ft;         /* the files and fine-tuning jobs; thread-safe on its own */
     ev_bs *bs;         /* the batches; thread-safe on its own */
@@ -197,7 +198,7 @@ typedef struct reply {
     int nhdr;
     struct {
         const char *name;
-        char value[64];
+        char value[256];
     } hdr[MAX_HEADERS];
     enum outcome outcome;
 } reply;
@@ -555,6 +556,24 @@ refuse_key(server *s, reply *r, enum ev_wire pv, int e, const char *given)
     set_error(s, r, pv, (enum ev_wire_error)e, given != NULL ? jv_string_value(msg) : NULL);
     jv_free(msg);
     r->outcome = O_UNAUTHORIZED;
+}
+
+/* echo_key quotes the key the request carried, if any, in the reply's
+ * headers, as a careless server might: in a redirect, a cookie and a header
+ * of its own. The tests prove clients redact it wherever it comes back. */
+static void
+echo_key(struct MHD_Connection *conn, reply *r)
+{
+    const char *v = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "authorization");
+    if (v != NULL && strncasecmp(v, "Bearer ", 7) == 0)
+        v += 7;
+    else
+        v = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "x-api-key");
+    if (v == NULL)
+        return;
+    add_header(r, "Location", "/v1/echo?key=%s", v);
+    add_header(r, "Set-Cookie", "session=%s; Path=/; HttpOnly", v);
+    add_header(r, "X-Echo-Key", "%s", v);
 }
 
 /* no_version says whether an Anthropic request lacks the anthropic-version
@@ -1228,6 +1247,8 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *
     pthread_mutex_unlock(&s->mu);
     if (s->c.verbose)
         log_request(rq, method, url, &r, &c);
+    if (s->c.echo_key)
+        echo_key(conn, &r);
     ev_chat_free(&c.chat);
     return send_reply(conn, &r);
 }
@@ -1294,7 +1315,7 @@ usage(FILE *f)
           "               [--learner-ceiling P] [--learner-scale N] [--learner-noise P]\n"
           "               [--job-ms MS] [--job-advance time|poll]\n"
           "               [--batch-ms MS] [--batch-advance time|poll] [--state FILE]\n"
-          "               [--tls-cert FILE --tls-key FILE] [--judge MODEL]\n"
+          "               [--tls-cert FILE --tls-key FILE] [--judge MODEL] [--echo-key]\n"
           "\n"
           "Serve the OpenAI and Anthropic chat endpoints, OpenAI's files and fine-tuning\n"
           "jobs endpoints, and both providers' batch APIs (SIMULATIONS), on 127.0.0.1\n"
@@ -1327,6 +1348,8 @@ usage(FILE *f)
           "      --rpm-window MS       length of the --rpm window (default 60000)\n"
           "      --require-key-env NAME\n"
           "                            require the key in $NAME (Bearer or x-api-key)\n"
+          "      --echo-key            quote each request's key in the Location, Set-Cookie\n"
+          "                            and X-Echo-Key headers of its answer\n"
           "      --tls-cert FILE       serve HTTPS with this PEM certificate (chain)\n"
           "      --tls-key FILE        and this PEM private key\n"
           "\n",
@@ -1365,6 +1388,7 @@ usage(FILE *f)
 enum {
     OPT_BATCH_ADVANCE = 256,
     OPT_BATCH_MS,
+    OPT_ECHO_KEY,
     OPT_JOB_ADVANCE,
     OPT_JOB_MS,
     OPT_JUDGE,
@@ -1577,6 +1601,7 @@ main(int argc, char **argv)
         {"batch-advance", required_argument, NULL, OPT_BATCH_ADVANCE},
         {"batch-ms", required_argument, NULL, OPT_BATCH_MS},
         {"cases", required_argument, NULL, 'c'},
+        {"echo-key", no_argument, NULL, OPT_ECHO_KEY},
         {"fault", required_argument, NULL, 'f'},
         {"help", no_argument, NULL, 'h'},
         {"job-advance", required_argument, NULL, OPT_JOB_ADVANCE},
@@ -1705,6 +1730,9 @@ main(int argc, char **argv)
             break;
         case OPT_REQUIRE_KEY_ENV:
             key_env = optarg;
+            break;
+        case OPT_ECHO_KEY:
+            cf->echo_key = true;
             break;
         case OPT_RETRY_AFTER_MS:
             cf->retry_after_ms = parse_ms("--retry-after-ms", optarg);

@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "alloc.h"
+#include "child.h"
 #include "cli.h"
 #include "diag.h"
 #include "ev.h"
@@ -34,7 +35,8 @@
 
 /* Codes of the options that have no short form. */
 enum {
-    OPT_JUDGE = 256,
+    OPT_ENV = 256,
+    OPT_JUDGE,
     OPT_JUDGE_AGGREGATE,
     OPT_JUDGE_BASE_URL,
     OPT_JUDGE_LABELS,
@@ -82,7 +84,7 @@ typedef struct run {
 static void
 usage(FILE *f)
 {
-    fputs("usage: ev-score [-ipqw] [-s SPEC] [FILE ...]\n"
+    fputs("usage: ev-score [-ipqw] [-s SPEC] [--env NAME]... [FILE ...]\n"
           "       ev-score --judge RUBRIC | --judge-template FILE [--judge-labels LABELS]\n"
           "                --judge-model MODEL [--judge-provider P] [--judge-base-url URL]\n"
           "                [--judge-samples K] [--judge-aggregate majority|mean]\n"
@@ -103,6 +105,8 @@ usage(FILE *f)
           "  -i, --ignore-case     fold case (exact, contains, starts-with, similar)\n"
           "  -w, --ignore-space    ignore surrounding and repeated white space (same)\n"
           "  -p, --ignore-punct    ignore punctuation (same)\n"
+          "      --env NAME        also pass $NAME (a pattern: 'HF_*') to cmd scorers,\n"
+          "                        which otherwise get only PATH, HOME, LANG... and no key\n"
           "  -q, --quiet           no summary on standard error (ev-call gets -q)\n"
           "  -h, --help            show this help\n"
           "  -V, --version         show the version\n"
@@ -468,6 +472,7 @@ int
 main(int argc, char **argv)
 {
     static const struct option longopts[] = {
+        {"env", required_argument, NULL, OPT_ENV},
         {"help", no_argument, NULL, 'h'},
         {"ignore-case", no_argument, NULL, 'i'},
         {"ignore-punct", no_argument, NULL, 'p'},
@@ -492,11 +497,15 @@ main(int argc, char **argv)
     int quiet = 0, c;
 
     j.opts = ev_alloc_zero((size_t)argc, sizeof(char *));
+    char **pass_env = ev_alloc_zero((size_t)argc, sizeof(char *));
+    int npass = 0;
+    opts.pass_env = pass_env;
     while ((c = getopt_long(argc, argv, "hipqs:wV", longopts, NULL)) != -1) {
         switch (c) {
         case 'h':
             usage(stdout);
             free(j.opts);
+            free(pass_env);
             return ev_close_stdout();
         case 'i':
             opts.norm |= EV_NORM_CASE;
@@ -514,6 +523,12 @@ main(int argc, char **argv)
             ev_print_version();
         case 'w':
             opts.norm |= EV_NORM_SPACE;
+            break;
+        case OPT_ENV:
+            if (!ev_child_pass_ok(optarg))
+                usage_error("--env takes the name of a variable, or a pattern such as 'HF_*', "
+                            "never a value");
+            pass_env[npass++] = optarg;
             break;
         case OPT_JUDGE:
             j.rubric = optarg;
@@ -552,6 +567,7 @@ main(int argc, char **argv)
         default:
             fprintf(stderr, "try 'ev-score --help'\n");
             free(j.opts);
+            free(pass_env);
             return EV_EXIT_TROUBLE;
         }
     }
@@ -572,6 +588,7 @@ main(int argc, char **argv)
         fprintf(stderr, "try 'ev-score --help'\n");
         ev_rubric_free(rubric);
         free(j.opts);
+        free(pass_env);
         return EV_EXIT_TROUBLE;
     }
 
@@ -606,6 +623,7 @@ main(int argc, char **argv)
     ev_rubric_free(rubric);
     free(r.q);
     free(j.opts);
+    free(pass_env);
     if (!quiet && r.scored > 0)
         fprintf(stderr, "ev-score: %lu records, %lu passed (%.1f%%)\n", r.scored, r.passed,
                 100.0 * (double)r.passed / (double)r.scored);

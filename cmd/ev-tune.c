@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "alloc.h"
+#include "child.h"
 #include "cli.h"
 #include "clock.h"
 #include "diag.h"
@@ -65,6 +66,8 @@ typedef struct opts {
     const char *key_env, *key_file;
     char **prices;
     int nprices;
+    char **pass_env; /* --env, NULL-terminated */
+    int npass;
     long epochs; /* 0: the cookbook's default */
     long seed;   /* -1: none */
     bool seed_set;
@@ -98,7 +101,8 @@ usage(FILE *f)
           "               [--base-url URL] [--api-key-env NAME | --api-key-file FILE]\n"
           "               [--cacert FILE]\n"
           "               [--poll-ms MS] [--timeout SEC] [FILE ...]\n"
-          "       ev-tune --cmd COMMAND [-m MODEL] [--to FORMAT] [--epochs N] [FILE ...]\n"
+          "       ev-tune --cmd COMMAND [-m MODEL] [--to FORMAT] [--epochs N]\n"
+          "               [--env NAME]... [FILE ...]\n"
           "       ev-tune --resume JOB | --cancel JOB [--base-url URL] ...\n"
           "\n"
           "Check a chat fine-tuning file by the OpenAI cookbook's rules, estimate its\n"
@@ -112,6 +116,9 @@ usage(FILE *f)
           "      --cmd COMMAND         check, then run COMMAND with the training file as $1\n"
           "                            (and $EV_TRAIN_FILE); its last line of output names\n"
           "                            the model\n"
+          "      --env NAME            with --cmd: also pass $NAME (a pattern: 'HF_*') to\n"
+          "                            COMMAND, which otherwise gets only PATH, HOME,\n"
+          "                            LANG... and no key\n"
           "      --resume JOB          follow a job created earlier to its end\n"
           "      --cancel JOB          cancel a job\n"
           "\n"
@@ -1071,8 +1078,8 @@ run_cmd(const opts *o)
     env[n] = NULL;
     trainer_out out = {o->quiet, NULL, {NULL}, 0};
     jv err;
-    int rc =
-        ev_trainer_run(o->command, "ev-tune", path, env, on_trainer_line, &out, &interrupted, &err);
+    int rc = ev_trainer_run(o->command, "ev-tune", path, env, o->pass_env, on_trainer_line, &out,
+                            &interrupted, &err);
     if (!as_given)
         unlink(path);
     int status;
@@ -1136,6 +1143,7 @@ enum {
     OPT_CANCEL,
     OPT_CMD,
     OPT_CONVERT,
+    OPT_ENV,
     OPT_EPOCHS,
     OPT_MAX_EXAMPLE_TOKENS,
     OPT_POLL_MS,
@@ -1169,6 +1177,7 @@ parse_options(opts *o, int argc, char **argv)
         {"check", no_argument, NULL, 'c'},
         {"cmd", required_argument, NULL, OPT_CMD},
         {"convert", no_argument, NULL, OPT_CONVERT},
+        {"env", required_argument, NULL, OPT_ENV},
         {"epochs", required_argument, NULL, OPT_EPOCHS},
         {"format", required_argument, NULL, 'f'},
         {"help", no_argument, NULL, 'h'},
@@ -1192,6 +1201,7 @@ parse_options(opts *o, int argc, char **argv)
     o->max_tokens = EV_TUNE_MAX_TOKENS;
     o->poll_ms = 5000;
     o->prices = ev_alloc_resize(NULL, (size_t)argc * sizeof(*o->prices));
+    o->pass_env = ev_alloc_zero((size_t)argc, sizeof(*o->pass_env));
     while ((c = getopt_long(argc, argv, "cf:hm:p:qsV", longopts, NULL)) != -1) {
         switch (c) {
         case OPT_API_KEY_ENV:
@@ -1220,6 +1230,12 @@ parse_options(opts *o, int argc, char **argv)
         case OPT_CONVERT:
             set_mode(o, M_CONVERT, "--convert");
             break;
+        case OPT_ENV:
+            if (!ev_child_pass_ok(optarg))
+                ev_usage_error("--env takes the name of a variable, or a pattern such as 'HF_*', "
+                               "never a value");
+            o->pass_env[o->npass++] = optarg;
+            break;
         case OPT_EPOCHS:
             if (!ev_parse_long(optarg, 1, 50, &o->epochs))
                 ev_usage_error("--epochs must be from 1 to 50, not '%s'", optarg);
@@ -1231,6 +1247,7 @@ parse_options(opts *o, int argc, char **argv)
         case 'h':
             usage(stdout);
             free(o->prices);
+            free(o->pass_env);
             exit(ev_close_stdout());
         case OPT_MAX_EXAMPLE_TOKENS:
             if (!ev_parse_long(optarg, 1, 100000000, &v))
@@ -1290,10 +1307,12 @@ parse_options(opts *o, int argc, char **argv)
             break;
         case 'V':
             free(o->prices);
+            free(o->pass_env);
             ev_print_version();
         default:
             fprintf(stderr, "try 'ev-tune --help'\n");
             free(o->prices);
+            free(o->pass_env);
             exit(EV_EXIT_TROUBLE);
         }
     }
@@ -1315,6 +1334,8 @@ check_options(const opts *o)
         ev_usage_error("--check checks the chat format: drop --to, or use --convert");
     if (o->key_env != NULL && o->key_file != NULL)
         ev_usage_error("give --api-key-env or --api-key-file, not both");
+    if (o->npass > 0 && o->mode != M_CMD)
+        ev_usage_error("--env goes with --cmd");
     if (o->cacert != NULL && access(o->cacert, R_OK) != 0)
         ev_usage_error("--cacert: cannot read '%s': %s", o->cacert, strerror(errno));
 }
@@ -1356,6 +1377,7 @@ main(int argc, char **argv)
         break;
     }
     free(o.prices);
+    free(o.pass_env);
     if (interrupted && status != EV_EXIT_TROUBLE)
         status = EV_EXIT_INTR;
     return status;

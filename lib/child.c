@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <fnmatch.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdlib.h>
@@ -76,24 +77,46 @@ make_pipe(int fds[2])
     return true;
 }
 
-/* build_env returns environ with 'extra' added; a name in 'extra' replaces
- * the same name in environ. Only the array is allocated. */
-static char **
-build_env(char *const *extra)
+/* What a program needs to run, find its files and speak the user's
+ * language; no secret is among them. */
+static const char *const base_env[] = {"PATH", "HOME", "USER",   "LOGNAME", "LANG",     "LANGUAGE",
+                                       "LC_*", "TZ",   "TMPDIR", "TERM",    "NO_COLOR", NULL};
+
+/* matches says whether the variable named by the 'len' bytes at 'name' is
+ * matched by a pattern of 'patterns' (NULL-terminated; may be NULL). */
+static bool
+matches(const char *name, size_t len, const char *const *patterns)
+{
+    char buf[256];
+    char *n = len < sizeof(buf) ? buf : ev_alloc(len + 1);
+    memcpy(n, name, len);
+    n[len] = '\0';
+    bool yes = false;
+    for (size_t i = 0; patterns != NULL && patterns[i] != NULL && !yes; i++)
+        yes = fnmatch(patterns[i], n, 0) == 0;
+    if (n != buf)
+        free(n);
+    return yes;
+}
+
+char **
+ev_child_env(char *const *extra, char *const *pass)
 {
     size_t n = 0, k = 0;
     while (environ[n] != NULL)
         n++;
     while (extra != NULL && extra[k] != NULL)
         k++;
-    char **env = ev_alloc((n + k + 1) * sizeof(*env));
+    char **env = ev_alloc_array(NULL, n + k + 1, sizeof(*env));
     size_t m = 0;
     for (size_t i = 0; i < n; i++) {
+        size_t len = strcspn(environ[i], "=");
+        if (environ[i][len] != '=' || (!matches(environ[i], len, base_env) &&
+                                       !matches(environ[i], len, (const char *const *)pass)))
+            continue;
         bool replaced = false;
-        for (size_t j = 0; j < k && !replaced; j++) {
-            size_t len = strcspn(extra[j], "=");
-            replaced = strncmp(environ[i], extra[j], len) == 0 && environ[i][len] == '=';
-        }
+        for (size_t j = 0; j < k && !replaced; j++)
+            replaced = strncmp(environ[i], extra[j], len + 1) == 0;
         if (!replaced)
             env[m++] = environ[i];
     }
@@ -103,8 +126,15 @@ build_env(char *const *extra)
     return env;
 }
 
+bool
+ev_child_pass_ok(const char *pattern)
+{
+    return *pattern != '\0' && strchr(pattern, '=') == NULL;
+}
+
 ev_child *
-ev_child_start(const char *command, const char *input, size_t len, char *const *env, jv *err)
+ev_child_start(const char *command, const char *input, size_t len, char *const *extra,
+               char *const *pass, jv *err)
 {
     int in[2], out[2];
     if (!make_pipe(in)) {
@@ -136,10 +166,10 @@ ev_child_start(const char *command, const char *input, size_t len, char *const *
     posix_spawnattr_setpgroup(&attr, 0);
     posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK |
                                         POSIX_SPAWN_SETPGROUP);
-    char **envp = build_env(env);
+    char **envp = ev_child_env(extra, pass);
     char *argv[] = {"sh", "-c", (char *)command, NULL};
     pid_t pid = -1;
-    int rc = envp ? posix_spawn(&pid, "/bin/sh", &fa, &attr, argv, envp) : ENOMEM;
+    int rc = posix_spawn(&pid, "/bin/sh", &fa, &attr, argv, envp);
     free(envp);
     posix_spawn_file_actions_destroy(&fa);
     posix_spawnattr_destroy(&attr);

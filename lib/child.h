@@ -11,6 +11,11 @@
  * is collected; its standard error is ours. The input never appears on the
  * command line. SIGPIPE, SIGINT and SIGTERM are reset to their defaults in
  * the child.
+ *
+ * Every local command ev runs (a model command here, a cmd scorer through
+ * lib/coproc.h, a trainer through lib/trainer.h) gets the environment that
+ * ev_child_env makes, never ours whole: the few variables a program needs
+ * to run, and none of the API keys ev holds.
  */
 #ifndef EV_CHILD_H
 #define EV_CHILD_H
@@ -27,13 +32,27 @@
 
 typedef struct ev_child ev_child;
 
+/* ev_child_env returns the environment of a local command: those of our
+ * variables that every command gets when they are set (PATH, HOME, USER,
+ * LOGNAME, LANG, LANGUAGE, LC_*, TZ, TMPDIR, TERM and NO_COLOR), those that
+ * a pattern of 'pass' matches (fnmatch(3) patterns such as "HF_*" or
+ * "CUDA_VISIBLE_DEVICES", NULL-terminated; may be NULL), then 'extra'
+ * ("NAME=value" strings, NULL-terminated; may be NULL), each of which
+ * replaces a variable of ours of the same name. Only the array is
+ * allocated: its strings are borrowed from our environment and 'extra'. */
+char **ev_child_env(char *const *extra, char *const *pass);
+
+/* ev_child_pass_ok says whether 'pattern' may name variables for 'pass'
+ * (a user's --env): not empty, and with no '=', so that no value is ever
+ * given on a command line. */
+bool ev_child_pass_ok(const char *pattern);
+
 /* ev_child_start runs 'command' with the 'len' bytes at 'input' (borrowed;
- * they must outlive the child's reading of them) on its standard input, and
- * 'env', a NULL-terminated list of "NAME=value" strings (may be NULL),
- * added to the environment. On failure it returns NULL and sets '*err' to
- * an invalid with a message. */
-ev_child *ev_child_start(const char *command, const char *input, size_t len, char *const *env,
-                         jv *err);
+ * they must outlive the child's reading of them) on its standard input, in
+ * the environment ev_child_env('extra', 'pass') makes. On failure it
+ * returns NULL and sets '*err' to an invalid with a message. */
+ev_child *ev_child_start(const char *command, const char *input, size_t len, char *const *extra,
+                         char *const *pass, jv *err);
 
 /* ev_child_pollfds fills at most two pollfds with what the child waits on
  * and returns how many. None means it has closed its output and only its

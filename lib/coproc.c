@@ -1,5 +1,6 @@
 #include "coproc.h"
 #include "alloc.h"
+#include "child.h"
 #include "diag.h"
 
 #include <errno.h>
@@ -27,8 +28,9 @@ struct ev_coproc {
     bool reaped;
 };
 
-pid_t
-ev_coproc_spawn(char *const *argv, int *in, int *out, jv *err)
+/* spawn is ev_coproc_spawn with the environment 'envp' (NULL: ours). */
+static pid_t
+spawn(char *const *argv, char *const *envp, int *in, int *out, jv *err)
 {
     int to[2], from[2];
     if (pipe2(to, O_CLOEXEC) != 0) {
@@ -51,7 +53,10 @@ ev_coproc_spawn(char *const *argv, int *in, int *out, jv *err)
          * was closed, the pipe may already sit there. */
         fcntl(STDIN_FILENO, F_SETFD, 0);
         fcntl(STDOUT_FILENO, F_SETFD, 0);
-        execvp(argv[0], argv);
+        if (envp != NULL)
+            execvpe(argv[0], argv, envp);
+        else
+            execvp(argv[0], argv);
         fprintf(stderr, "cannot run '%s': %s\n", argv[0], strerror(errno));
         _exit(127);
     }
@@ -69,12 +74,20 @@ ev_coproc_spawn(char *const *argv, int *in, int *out, jv *err)
     return pid;
 }
 
+pid_t
+ev_coproc_spawn(char *const *argv, int *in, int *out, jv *err)
+{
+    return spawn(argv, NULL, in, out, err);
+}
+
 ev_coproc *
-ev_coproc_start(const char *command, jv *err)
+ev_coproc_start(const char *command, char *const *pass, jv *err)
 {
     char *argv[] = {"sh", "-c", (char *)command, NULL};
     int in, out;
-    pid_t pid = ev_coproc_spawn(argv, &in, &out, err);
+    char **envp = ev_child_env(NULL, pass);
+    pid_t pid = spawn(argv, envp, &in, &out, err);
+    free(envp);
     if (pid < 0)
         return NULL;
     ev_coproc *p = ev_alloc_zero(1, sizeof(*p));

@@ -22,8 +22,9 @@ typedef struct ev_coproc ev_coproc;
  * looked up on PATH) with its standard input and output connected to
  * pipes, close-on-exec on our side: '*in' is the child's input, '*out' its
  * output. Returns the child's pid, or -1 with '*err' set to an invalid with
- * a message. The child gets SIGPIPE back. lib/relay.h starts its child with
- * it. */
+ * a message. The child gets SIGPIPE back, and our whole environment: it is
+ * for ev's own tools, as lib/relay.h starts ev-score's judge, an ev-call
+ * that needs the judge's key. */
 pid_t ev_coproc_spawn(char *const *argv, int *in, int *out, jv *err);
 
 /* ev_coproc_write writes the 'n' bytes at 's' to the child's input 'fd',
@@ -32,9 +33,11 @@ pid_t ev_coproc_spawn(char *const *argv, int *in, int *out, jv *err);
 bool ev_coproc_write(int fd, const char *s, size_t n);
 
 /* ev_coproc_start runs 'command' with /bin/sh -c, its standard input and
- * output connected to pipes. On failure it returns NULL and sets '*err' to
- * an invalid with a message. */
-ev_coproc *ev_coproc_start(const char *command, jv *err);
+ * output connected to pipes, in the environment of a local command
+ * (lib/child.h: ev_child_env), with the variables that the patterns of
+ * 'pass' (NULL-terminated; may be NULL) match. On failure it returns NULL
+ * and sets '*err' to an invalid with a message. */
+ev_coproc *ev_coproc_start(const char *command, char *const *pass, jv *err);
 
 /* ev_coproc_ask writes the 'len' bytes at 'line' and a newline to the
  * helper, and returns the line it answers, without its newline. When the

@@ -11,6 +11,7 @@
 #include "diag.h"
 #include "ev.h"
 #include "jsonl.h"
+#include "key.h"
 #include "url.h"
 
 /* The most of an answer kept: a fine-tuning answer is a few kilobytes. */
@@ -50,7 +51,7 @@ ev_ftapi_new(const char *base, const char *key, const volatile sig_atomic_t *sto
         jv_free(m);
         return NULL;
     }
-    if (key != NULL && !ev_url_is_https(base) && !ev_url_is_loopback(base)) {
+    if (key != NULL && !ev_key_may_send(base, false)) {
         jv host = ev_url_host(base);
         *err = jv_invalid_with_msg(jv_string_fmt(
             "refusing to send the API key over plain http to '%s': use https, or a loopback "
@@ -163,25 +164,6 @@ on_progress(void *ctx, curl_off_t dt, curl_off_t dn, curl_off_t ut, curl_off_t u
     return a->stop != NULL && *a->stop != 0;
 }
 
-/* redact returns 'msg' (consumed) with every copy of the key cut out. */
-static jv
-redact(const ev_ftapi *a, jv msg)
-{
-    if (a->key == NULL || *a->key == '\0' || strstr(jv_string_value(msg), a->key) == NULL)
-        return msg;
-    jv out = jv_string("");
-    const char *s = jv_string_value(msg), *hit;
-    size_t klen = strlen(a->key);
-    while ((hit = strstr(s, a->key)) != NULL) {
-        out = jv_string_append_buf(out, s, (int)(hit - s));
-        out = jv_string_append_str(out, "[redacted]");
-        s = hit + klen;
-    }
-    out = jv_string_append_str(out, s);
-    jv_free(msg);
-    return out;
-}
-
 /* server_message returns the message of an error body: OpenAI's
  * error.message, a flat message, or an excerpt of the body. */
 static jv
@@ -231,6 +213,10 @@ perform(ev_ftapi *a, const char *what, FILE *to, ev_ftapi_result *res)
     curl_easy_setopt(c, CURLOPT_USERAGENT, a->agent);
     if (a->cacert != NULL)
         curl_easy_setopt(c, CURLOPT_CAINFO, a->cacert);
+    if (ev_key_may_proxy(a->base))
+        curl_easy_setopt(c, CURLOPT_HTTPPROXYTUNNEL, 1L);
+    else
+        curl_easy_setopt(c, CURLOPT_PROXY, ""); /* none, whatever the environment says */
     CURLcode rc = curl_easy_perform(c);
     ev_ftapi_result r = {EV_FTAPI_OK, 0};
     curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r.status);
@@ -282,7 +268,7 @@ perform(ev_ftapi *a, const char *what, FILE *to, ev_ftapi_result *res)
     }
     free(ans.data);
     if (!jv_is_valid(out))
-        out = jv_invalid_with_msg(redact(a, jv_invalid_get_msg(out)));
+        out = jv_invalid_with_msg(ev_key_redact(jv_invalid_get_msg(out), a->key));
     if (res != NULL)
         *res = r;
     curl_easy_reset(c);

@@ -14,6 +14,7 @@
 #include "alloc.h"
 #include "clock.h"
 #include "diag.h"
+#include "key.h"
 #include "ratelimit.h"
 #include "child.h"
 
@@ -58,19 +59,25 @@ uniform(ev_http *h)
     return (double)((h->rng * 2685821657736338717ULL) >> 11) / 9007199254740992.0;
 }
 
+/* The longest log line shown; the rest is cut, after the key is. */
+#define LOG_MAX 512
+
 static void logf_(ev_http *h, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* logf_ logs a line with the key cut out of it, wherever it is. */
 static void
 logf_(ev_http *h, const char *fmt, ...)
 {
     if (!h->cfg.verbose || h->cfg.log == NULL)
         return;
-    char line[512];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(line, sizeof(line), fmt, ap);
+    jv line = ev_key_redact(jv_string_vfmt(fmt, ap), h->cfg.secret);
     va_end(ap);
-    h->cfg.log(h->cfg.ctx, line);
+    char *cut = ev_alloc_strndup(jv_string_value(line), LOG_MAX);
+    h->cfg.log(h->cfg.ctx, cut);
+    free(cut);
+    jv_free(line);
 }
 
 bool
@@ -116,7 +123,7 @@ log_header_lines(ev_http *h, const char *label, char dir, const char *data, size
                 const char *colon = memchr(data, ':', shown);
                 logf_(h, "%s%c %.*s: [redacted]", label, dir, (int)(colon - data), data);
             } else {
-                logf_(h, "%s%c %.*s", label, dir, shown > 400 ? 400 : (int)shown, data);
+                logf_(h, "%s%c %.*s", label, dir, (int)shown, data);
             }
         }
         if (nl == NULL)
@@ -203,6 +210,10 @@ new_easy(ev_http *h)
     curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
     if (h->cfg.cainfo != NULL)
         curl_easy_setopt(e, CURLOPT_CAINFO, h->cfg.cainfo);
+    if (ev_key_may_proxy(h->cfg.url))
+        curl_easy_setopt(e, CURLOPT_HTTPPROXYTUNNEL, 1L);
+    else
+        curl_easy_setopt(e, CURLOPT_PROXY, ""); /* none, whatever the environment says */
     curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
     curl_easy_setopt(e, CURLOPT_TCP_KEEPIDLE, 60L);
     curl_easy_setopt(e, CURLOPT_TCP_KEEPINTVL, 30L);
@@ -342,7 +353,8 @@ start(ev_http *h, ev_job *job, double now)
     running_add(h, job);
     if (h->cfg.url == NULL) {
         jv err;
-        ev_child *c = ev_child_start(h->cfg.command, job->body, job->len, job->env, &err);
+        ev_child *c =
+            ev_child_start(h->cfg.command, job->body, job->len, job->env, h->cfg.pass_env, &err);
         if (c == NULL) {
             jv m = jv_invalid_get_msg(err);
             job->xfer = EV_XFER_FATAL;

@@ -27,9 +27,12 @@
  *     until it has finished. A command past its timeout is killed.
  *
  * What the engine never does: follow redirects, skip TLS verification, speak
- * anything but http and https, or show a header value named authorization,
- * x-api-key, api-key or proxy-authorization in its log. Request and response
- * bodies are never logged.
+ * anything but http and https, go through a proxy other than by a tunnel
+ * over https (lib/key.h: ev_key_may_proxy), show a header value named
+ * authorization, x-api-key, api-key, proxy-authorization or cookie in its
+ * log, or show 'secret' anywhere in it: every log line, whatever header or
+ * direction, goes through ev_key_redact. Request and response bodies are
+ * never logged.
  */
 #ifndef EV_HTTP_H
 #define EV_HTTP_H
@@ -70,7 +73,8 @@ typedef struct ev_job {
     char *body; /* the request body, or the command's standard input */
     size_t len;
     double cost;       /* estimated tokens, for --tpm and token limits */
-    char **env;        /* commands: extra environment "NAME=value", NULL-terminated */
+    char **env;        /* commands: "NAME=value" strings added to their environment
+                          (lib/child.h: ev_child_env), NULL-terminated */
     const char *label; /* names the job in log lines, e.g. "'q1'" */
     void *user;
 
@@ -101,11 +105,14 @@ typedef struct ev_job {
 } ev_job;
 
 typedef struct ev_http_config {
-    const char *url;      /* POST here; NULL when jobs are commands */
-    const char **headers; /* "Name: value" lines, NULL-terminated (borrowed) */
-    const char *command;  /* /bin/sh -c command, when url is NULL */
+    const char *url;       /* POST here; NULL when jobs are commands */
+    const char **headers;  /* "Name: value" lines, NULL-terminated (borrowed) */
+    const char *command;   /* /bin/sh -c command, when url is NULL */
+    char *const *pass_env; /* patterns of our variables the command also gets
+                              (lib/child.h: ev_child_env); may be NULL */
     const char *user_agent;
     const char *cainfo; /* PEM file of the CAs to trust, or NULL for the system's */
+    const char *secret; /* the API key, cut out of every log line; may be NULL */
     int jobs;           /* the most jobs at once, at least 1 */
     int retries;        /* retries after the first attempt */
     long timeout_ms, connect_timeout_ms;

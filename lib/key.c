@@ -10,6 +10,7 @@
 #include "alloc.h"
 #include "diag.h"
 #include "ev.h"
+#include "url.h"
 
 /* read_line returns the first line of 'path' without its line end and
  * trailing blanks. */
@@ -84,4 +85,47 @@ ev_key_free(char *key)
         return;
     explicit_bzero(key, strlen(key));
     free(key);
+}
+
+jv
+ev_key_redact(jv text, const char *key)
+{
+    size_t n = key != NULL ? strlen(key) : 0;
+    if (n == 0 || jv_get_kind(text) != JV_KIND_STRING)
+        return text;
+    /* A prefix shorter than the key would cut ordinary words. */
+    size_t prefix = n < 8 ? n : 8;
+    const char *s = jv_string_value(text);
+    int len = jv_string_length_bytes(jv_copy(text));
+    const char *end = s + len, *p = s;
+    jv out = jv_string("");
+    while (p < end) {
+        const char *hit = memmem(p, (size_t)(end - p), key, prefix);
+        if (hit == NULL) {
+            out = jv_string_append_buf(out, p, (int)(end - p));
+            break;
+        }
+        out = jv_string_append_buf(out, p, (int)(hit - p));
+        out = jv_string_append_str(out, "[redacted]");
+        if ((size_t)(end - hit) >= n && memcmp(hit, key, n) == 0)
+            p = hit + n;
+        else
+            p = hit + prefix + strcspn(hit + prefix, " \t\r\n\"',;");
+        if (p > end)
+            p = end;
+    }
+    jv_free(text);
+    return out;
+}
+
+bool
+ev_key_may_send(const char *url, bool insecure_ok)
+{
+    return ev_url_is_https(url) || ev_url_is_loopback(url) || insecure_ok;
+}
+
+bool
+ev_key_may_proxy(const char *url)
+{
+    return ev_url_is_https(url) && !ev_url_is_loopback(url);
 }

@@ -524,30 +524,3 @@ ev_reply_parse(ev_provider provider, long status, const char *body, size_t len, 
     }
     jv_free(v);
 }
-
-jv
-ev_redact(jv text, const char *secret)
-{
-    size_t n = secret ? strlen(secret) : 0;
-    if (n == 0 || jv_get_kind(text) != JV_KIND_STRING)
-        return text;
-    const char *s = jv_string_value(text);
-    jv out = jv_string("");
-    const char *p = s;
-    while (*p != '\0') {
-        if (strncmp(p, secret, n) == 0) {
-            out = jv_string_append_str(out, "[redacted]");
-            p += n;
-        } else if (n >= 8 && strncmp(p, secret, 8) == 0) {
-            out = jv_string_append_str(out, "[redacted]");
-            while (*p != '\0' && *p != ' ' && *p != '\t' && *p != '\n' && *p != '"' && *p != '\'' &&
-                   *p != ',')
-                p++;
-        } else {
-            out = jv_string_append_buf(out, p, 1);
-            p++;
-        }
-    }
-    jv_free(text);
-    return out;
-}

@@ -97,10 +97,4 @@ void ev_reply_init(ev_reply *r);
 
 void ev_reply_free(ev_reply *r);
 
-/* ev_redact returns 'text' (a string, consumed) with every occurrence of
- * 'secret' replaced by "[redacted]", and every word that starts with its
- * first 8 characters too (servers echo keys partly masked, as in
- * "sk-abcde***...wxyz"). A NULL or short 'secret' changes nothing. */
-jv ev_redact(jv text, const char *secret);
-
 #endif

@@ -509,7 +509,7 @@ start_cmd(ev_scoring *s, const char *command, jv *err)
         *err = jv_invalid_with_msg(fmt("too many distinct cmd scorers (at most %d)", MAX_CMD));
         return NULL;
     }
-    if ((p = ev_coproc_start(command, err)) == NULL)
+    if ((p = ev_coproc_start(command, s->opts.pass_env, err)) == NULL)
         return NULL;
     cache_put(&s->procs, command, p);
     return p;

@@ -45,6 +45,8 @@ typedef struct ev_score_opts {
     int norm;               /* enum ev_norm flags for exact, contains, starts-with, similar */
     const ev_rubric *judge; /* the rubric of a bare "judge", borrowed; may be NULL */
     bool judge_mean;        /* combine a judge's samples by their mean, not a vote */
+    char *const *pass_env;  /* patterns of our variables a cmd scorer also gets
+                               (lib/child.h: ev_child_env); may be NULL */
 } ev_score_opts;
 
 /* A scoring context: the run's default scorer, plus what per-case 'assert'

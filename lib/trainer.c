@@ -1,6 +1,7 @@
 #include "trainer.h"
 
 #include "alloc.h"
+#include "child.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -20,7 +21,7 @@ typedef struct stream {
 
 /* child sets up the command's side and runs it; it never returns. */
 static _Noreturn void
-child(const char *command, const char *name, const char *file, char *const *env, int out, int err)
+child(const char *command, const char *name, const char *file, char *const *envp, int out, int err)
 {
     int null = open("/dev/null", O_RDONLY);
     if (null < 0 || dup2(null, 0) < 0 || dup2(out, 1) < 0 || dup2(err, 2) < 0)
@@ -31,9 +32,7 @@ child(const char *command, const char *name, const char *file, char *const *env,
     sigset_t none;
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, NULL);
-    for (; env != NULL && *env != NULL; env++)
-        putenv(*env);
-    execl("/bin/sh", "sh", "-c", command, name, file, (char *)NULL);
+    execle("/bin/sh", "sh", "-c", command, name, file, (char *)NULL, envp);
     _exit(127);
 }
 
@@ -69,8 +68,9 @@ drain(stream *s, int which, ev_trainer_line on_line, void *ctx)
 }
 
 int
-ev_trainer_run(const char *command, const char *name, const char *file, char *const *env,
-               ev_trainer_line on_line, void *ctx, const volatile sig_atomic_t *stop, jv *err)
+ev_trainer_run(const char *command, const char *name, const char *file, char *const *extra,
+               char *const *pass, ev_trainer_line on_line, void *ctx,
+               const volatile sig_atomic_t *stop, jv *err)
 {
     int po[2], pe[2];
     if (pipe2(po, O_CLOEXEC) != 0) {
@@ -83,9 +83,12 @@ ev_trainer_run(const char *command, const char *name, const char *file, char *co
         close(po[1]);
         return -1;
     }
+    /* made before the fork: the child only execs */
+    char **envp = ev_child_env(extra, pass);
     pid_t pid = fork();
     if (pid < 0) {
         *err = jv_invalid_with_msg(jv_string_fmt("cannot start '/bin/sh': %s", strerror(errno)));
+        free(envp);
         close(po[0]);
         close(po[1]);
         close(pe[0]);
@@ -93,7 +96,8 @@ ev_trainer_run(const char *command, const char *name, const char *file, char *co
         return -1;
     }
     if (pid == 0)
-        child(command, name, file, env, po[1], pe[1]);
+        child(command, name, file, envp, po[1], pe[1]);
+    free(envp);
     close(po[1]);
     close(pe[1]);
     stream s[2] = {{po[0], ev_alloc_resize(NULL, EV_TRAINER_MAX_LINE + 1), 0},

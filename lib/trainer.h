@@ -27,12 +27,14 @@
 typedef void (*ev_trainer_line)(void *ctx, int stream, const char *line, size_t len);
 
 /* ev_trainer_run runs 'command' as above with "$0" 'name' and "$1" 'file',
- * and 'env' ("NAME=value" strings, NULL-terminated; may be NULL) added to
- * its environment, and waits for it. When '*stop' becomes non-zero (NULL:
- * never) while it runs, the command gets SIGTERM, once, and is still waited
- * for. Returns its exit status, 128 + the signal that ended it, or -1 with
+ * in the environment of a local command (lib/child.h: ev_child_env) with
+ * the variables that the patterns of 'pass' match and 'extra' ("NAME=value"
+ * strings), both NULL-terminated and either NULL, and waits for it. When '*stop' becomes non-zero
+ * (NULL: never) while it runs, the command gets SIGTERM, once, and is still waited for. Returns its
+ * exit status, 128 + the signal that ended it, or -1 with
  * '*err' set when it cannot be started. */
-int ev_trainer_run(const char *command, const char *name, const char *file, char *const *env,
-                   ev_trainer_line on_line, void *ctx, const volatile sig_atomic_t *stop, jv *err);
+int ev_trainer_run(const char *command, const char *name, const char *file, char *const *extra,
+                   char *const *pass, ev_trainer_line on_line, void *ctx,
+                   const volatile sig_atomic_t *stop, jv *err);
 
 #endif

@@ -610,7 +610,7 @@ EOF
 
 @test "cmd scorer input ends with the run, and ev-score waits for the process to finish" {
     export JUDGE_DONE="$BATS_TEST_TMPDIR/done"
-    run --separate-stderr ev-score -q -s "cmd:$FIXTURES/score-judge.sh" <<'EOF'
+    run --separate-stderr ev-score -q --env JUDGE_DONE -s "cmd:$FIXTURES/score-judge.sh" <<'EOF'
 {"id":"a","output":"yes"}
 {"id":"b","output":"no"}
 EOF

@@ -352,14 +352,16 @@ echo "local/$EV_BASE_MODEL-tuned"
 EOF
     chmod +x "$BATS_TEST_TMPDIR/trainer.sh"
     export OUT_COPY="$BATS_TEST_TMPDIR/copy.jsonl"
-    run --separate-stderr ev-tune --cmd "$BATS_TEST_TMPDIR/trainer.sh \"\$1\"" -m llama-1b "$VALID"
+    run --separate-stderr ev-tune --cmd "$BATS_TEST_TMPDIR/trainer.sh \"\$1\"" --env OUT_COPY \
+        -m llama-1b "$VALID"
     [ "$status" -eq 0 ]
     [ "$output" = "{\"job_id\":null,\"status\":\"succeeded\",\"fine_tuned_model\":\"local/llama-1b-tuned\",\"trained_tokens\":null,\"training_file\":\"$VALID\",\"model\":\"llama-1b\"}" ]
     [[ "$stderr" == *"training on 12 examples in chat for 8 epochs of llama-1b"* ]]
     [[ "$stderr" == *"a progress line"* ]]
     cmp "$OUT_COPY" "$VALID"
     # cases are converted to a temporary file in --to's format, removed afterwards
-    run --separate-stderr ev-tune --cmd 'cp "$1" "$OUT_COPY"; echo "$1"' --to sharegpt "$CASES" "$VALID"
+    run --separate-stderr ev-tune --cmd 'cp "$1" "$OUT_COPY"; echo "$1"' --env 'OUT_*' \
+        --to sharegpt "$CASES" "$VALID"
     [ "$status" -eq 0 ]
     tmp=$(raw .fine_tuned_model)
     [ "$(raw .training_file)" = null ]

@@ -53,7 +53,8 @@ leaks() {
 @test "a canary key passes through every tool and mode and is never written anywhere" {
     export OPENAI_API_KEY=$CANARY ANTHROPIC_API_KEY=$CANARY MOCK_KEY=$CANARY
     local d="$BATS_TEST_TMPDIR" log="$BATS_TEST_TMPDIR/log"
-    mock -v --require-key-env MOCK_KEY -c "$CASES" --fault 500=0.3 --fault slow=0.2:all --slow-ms 3000
+    mock -v --echo-key --require-key-env MOCK_KEY -c "$CASES" --fault 500=0.3 --fault slow=0.2:all \
+        --slow-ms 3000
     # answers, retries, and timeouts (the 'slow' cases), with every log on
     ev-call -v --timeout 1 --retries 1 -m m --base-url "$BASE" "$CASES" >"$d/call1" 2>>"$log" || true
     ev-call -v --repeat 2 -p anthropic -m m --base-url "$BASE" "$CASES" >>"$d/call2" 2>>"$log" || true
@@ -83,14 +84,14 @@ leaks() {
     [ "$status" -eq 2 ]
     printf '%s\n%s\n' "$output" "$stderr" >>"$log"
     # ev-tune: a whole job, verbose, and a refused key
-    mock -v --require-key-env MOCK_KEY --job-ms 10
+    mock -v --echo-key --require-key-env MOCK_KEY --job-ms 10
     ev-tune --submit -m small --poll-ms 20 --base-url "$BASE" "$VALID" >>"$d/tune" 2>>"$log"
     MOCK_KEY=sk-some-other-key mock -v --require-key-env MOCK_KEY
     run --separate-stderr ev-tune --submit -m small --base-url "$BASE" "$VALID"
     [ "$status" -eq 2 ]
     printf '%s\n%s\n' "$output" "$stderr" >>"$log"
     # ev-score's judge, through ev-call, verbose
-    mock -v --require-key-env MOCK_KEY --judge j
+    mock -v --echo-key --require-key-env MOCK_KEY --judge j
     ev-score --judge fact --judge-model j --judge-base-url "$BASE" --judge-opt=-v \
         "$FIXTURES/judge-cases.jsonl" >>"$d/judge" 2>>"$log"
     [ "$(jq -r .score.label "$d/judge" | head -n 1)" = A ]
@@ -101,8 +102,9 @@ leaks() {
     ev-compare -f json "$EXAMPLES/runs/base.jsonl" "$EXAMPLES/runs/small.jsonl" >>"$d/offline" 2>>"$log" || true
     ev-gaps --summary -f json "$EXAMPLES/runs/small.jsonl" >>"$d/offline" 2>>"$log"
     ev-curve -t 0.9 -f json "$EXAMPLES/curve/points.jsonl" >>"$d/offline" 2>>"$log" || true
-    # Nothing anywhere under the test's directory holds it: outputs, logs,
-    # the cache, and every ev-mock's own log.
+    # Nothing anywhere under the test's directory holds it: outputs, logs
+    # (where the servers echoed it back in headers), the cache, and every
+    # ev-mock's own log.
     [ -s "$BATS_TEST_TMPDIR/call1" ]
     [ -s "$BATS_TEST_TMPDIR/tune" ]
     [ -d "$EV_CACHE_DIR" ]
@@ -208,6 +210,171 @@ leaks() {
     # one request, the redirect itself; nothing went to where it pointed
     [ "$(stats .requests)" -eq 1 ]
     [ "$(stats .by_outcome.ok)" -eq 0 ]
+}
+
+# Every variable a proxy may be named by; curl reads most of them.
+PROXY_VARS="http_proxy HTTP_PROXY https_proxy HTTPS_PROXY all_proxy ALL_PROXY"
+
+@test "a proxy in the environment never sees a loopback request or its key: ev-call, --batch, ev-tune" {
+    export OPENAI_API_KEY=$CANARY ANTHROPIC_API_KEY=$CANARY
+    mock -v # plays the proxy: it would log, count and answer what it is sent
+    local proxy=$MOCK proxy_log=$MOCK_ERR v n
+    n=$(wc -l <"$CASES")
+    mock -c "$CASES" --job-ms 10 --batch-advance poll
+    for v in $PROXY_VARS; do
+        run --separate-stderr env "$v=$proxy" ev-call -q --no-cache -m m --base-url "$BASE" "$CASES"
+        [ "$status" -eq 0 ] || fail_with "$v: $stderr"
+        # the named server's answers: ev-mock -c answers each case's expected
+        [ "${#lines[@]}" -eq "$n" ]
+        [ -z "$(field 'select(.output != (.expected // .messages[-1].content))')" ] || fail_with "$v: $output"
+    done
+    run --separate-stderr env all_proxy="$proxy" http_proxy="$proxy" \
+        ev-call -q --no-cache -p anthropic -m m --base-url "$BASE" "$CASES"
+    [ "$status" -eq 0 ]
+    [ -z "$(field 'select(.output != (.expected // .messages[-1].content))')" ]
+    run --separate-stderr env all_proxy="$proxy" http_proxy="$proxy" \
+        ev-call -q --batch --poll-interval 0.05 -m m --base-url "$BASE" "$CASES"
+    [ "$status" -eq 0 ] || fail_with "$stderr"
+    [ -z "$(field 'select(.output != (.expected // .messages[-1].content))')" ]
+    run --separate-stderr env all_proxy="$proxy" http_proxy="$proxy" \
+        ev-tune -q --submit -m small --poll-ms 20 --base-url "$BASE" "$VALID"
+    [ "$status" -eq 0 ] || fail_with "$stderr"
+    [ "$(field .status)" = '"succeeded"' ]
+    # everything went to the server named, nothing to the proxy
+    [ "$(stats '.by_path["/v1/chat/completions"]')" -eq $((n * 6)) ]
+    [ "$(stats '.by_path["/v1/messages"]')" -eq "$n" ]
+    [ "$(stats '.batches.openai.batches_created')" -eq 1 ]
+    [ "$(stats '.fine_tuning.by_status.succeeded')" -eq 1 ]
+    # https to this machine does not go through one either, not even a tunnel
+    mock -c "$CASES" --tls-cert "$TLS_CERT" --tls-key "$TLS_KEY"
+    run --separate-stderr env https_proxy="$proxy" all_proxy="$proxy" \
+        ev-call -q --no-cache --cacert "$TLS_CERT" -m m --base-url "$BASE" "$CASES"
+    [ "$status" -eq 0 ] || fail_with "$stderr"
+    [ -z "$(field 'select(.output != (.expected // .messages[-1].content))')" ]
+    [ "$(stats '.by_path["/v1/chat/completions"]')" -eq "$n" ]
+    [ "$(curl -sf "$proxy/stats" | jq .requests)" -eq 0 ]
+    if grep -E 'POST|GET|CONNECT' "$proxy_log"; then fail_with "the proxy was sent requests"; fi
+}
+
+@test "-v never shows a key that a server echoes in Location, Set-Cookie or a header of its own" {
+    export OPENAI_API_KEY=$CANARY ANTHROPIC_API_KEY=$CANARY
+    mock --echo-key -c "$CASES" --job-ms 10 --batch-advance poll
+    # the server does echo it
+    curl -sf -D "$BATS_TEST_TMPDIR/h" -o /dev/null -H "Authorization: Bearer $CANARY" \
+        -d '{"model":"m","messages":[{"role":"user","content":"hi"}]}' "$BASE/chat/completions"
+    [ "$(grep -c -- "$CANARY" "$BATS_TEST_TMPDIR/h")" -eq 3 ]
+    local p
+    for p in openai anthropic; do
+        run --separate-stderr ev-call -v --no-cache -j 1 -p "$p" -m m --base-url "$BASE" "$CASES"
+        [ "$status" -eq 0 ] || fail_with "$p: $stderr"
+        [[ "$stderr" != *"${CANARY:0:8}"* ]] || fail_with "$p: $stderr"
+        # each header is there, its value cut out, in both directions
+        [[ "$stderr" == *"< Location: /v1/echo?key=[redacted]"* ]] || fail_with "$p: $stderr"
+        [[ "$stderr" == *"< Set-Cookie: session=[redacted]; Path=/; HttpOnly"* ]]
+        [[ "$stderr" == *"< X-Echo-Key: [redacted]"* ]]
+        [[ "$stderr" == *"> $([ "$p" = openai ] && echo Authorization || echo x-api-key): [redacted]"* ]]
+    done
+    # the paths through the files and batches APIs, verbose where they can be
+    run --separate-stderr ev-call -v --batch --poll-interval 0.05 -m m --base-url "$BASE" "$CASES"
+    [ "$status" -eq 0 ] || fail_with "$stderr"
+    [[ "$output$stderr" != *"${CANARY:0:8}"* ]]
+    run --separate-stderr ev-tune --submit -m small --poll-ms 20 --base-url "$BASE" "$VALID"
+    [ "$status" -eq 0 ] || fail_with "$stderr"
+    [[ "$output$stderr" != *"${CANARY:0:8}"* ]]
+    # ev-score's judge is an ev-call, verbose when asked to be
+    mock --echo-key --judge j
+    run --separate-stderr ev-score --judge fact --judge-model j --judge-base-url "$BASE" \
+        --judge-opt=-v "$FIXTURES/judge-cases.jsonl"
+    [ "$status" -eq 0 ] || fail_with "$stderr"
+    [[ "$stderr" == *"< X-Echo-Key: [redacted]"* ]]
+    [[ "$output$stderr" != *"${CANARY:0:8}"* ]]
+}
+
+# names_of FILE: the sorted names of the variables in FILE, an env(1) listing.
+names_of() {
+    sed -n 's/^\([A-Za-z_][A-Za-z0-9_]*\)=.*/\1/p' "$1" | sort -u
+}
+
+# only_allowed FILE: FILE lists no variable but those every local command
+# gets, those the shell sets itself, and the EV_* of the child contract.
+only_allowed() {
+    local extra
+    extra=$(names_of "$1" | grep -Ev '^(PATH|HOME|USER|LOGNAME|LANG|LANGUAGE|LC_[A-Z_]+|TZ|TMPDIR|TERM|NO_COLOR|PWD|OLDPWD|SHLVL|_|EV_ID|EV_SAMPLE|EV_MODEL|EV_SYSTEM|EV_TRAIN_FILE|EV_TRAIN_FORMAT|EV_EPOCHS|EV_BASE_MODEL|EV_SUFFIX)$' || true)
+    [ -z "$extra" ] || fail_with "$1 also has: $extra"
+}
+
+@test "local commands get no key: ev-call -p cmd, ev-tune --cmd and a cmd scorer see only what they need" {
+    export OPENAI_API_KEY=$CANARY ANTHROPIC_API_KEY=$CANARY MY_KEY=$CANARY HF_TOKEN=hf-canary
+    export HF_HOME=/tmp/hf LC_ALL=C
+    local d=$BATS_TEST_TMPDIR
+    # ev-call -p cmd: the command's answer is its environment
+    run --separate-stderr ev-call -q --no-cache -p cmd -c env -m m --system s "$CASES"
+    [ "$status" -eq 0 ]
+    [[ "$output" != *canary* ]]
+    printf '%s\n' "$output" | head -n 1 | jq -r .output >"$d/call.env"
+    only_allowed "$d/call.env"
+    grep -qx "PATH=$PATH" "$d/call.env"
+    grep -qx "HOME=$HOME" "$d/call.env"
+    grep -qx LC_ALL=C "$d/call.env"
+    grep -qx EV_ID=c1 "$d/call.env"
+    grep -qx EV_MODEL=m "$d/call.env"
+    # ev-tune --cmd: the trainer's output is copied to standard error
+    run --separate-stderr ev-tune --cmd 'env; echo local/model' -m small "$VALID"
+    [ "$status" -eq 0 ]
+    [[ "$output$stderr" != *canary* ]]
+    printf '%s\n' "$stderr" >"$d/tune.env"
+    only_allowed "$d/tune.env"
+    grep -qx "EV_TRAIN_FILE=$VALID" "$d/tune.env"
+    grep -qx EV_BASE_MODEL=small "$d/tune.env"
+    # ev-score's cmd scorer, started once for the run
+    run --separate-stderr ev-score -s "cmd:env >'$d/score.env'; while read -r l; do echo true; done" \
+        "$FIXTURES/cases.jsonl"
+    [ "$status" -eq 0 ]
+    # every record that has an output was scored by it
+    [ "$(field 'select(.score.reason == "judged pass")' | wc -l)" -eq \
+        "$(jq -c 'select(has("error") | not)' "$FIXTURES/cases.jsonl" | wc -l)" ]
+    [[ "$output" != *canary* ]]
+    [ -s "$d/score.env" ]
+    only_allowed "$d/score.env"
+    grep -qx "PATH=$PATH" "$d/score.env"
+    [ -z "$(leaks)" ] || fail_with "the key leaked into: $(leaks)"
+    if grep -rl hf-canary "$d"; then fail_with "HF_TOKEN was passed"; fi
+}
+
+@test "--env passes more of the environment to a local command, by name or pattern, and never takes a value" {
+    export MY_KEY=$CANARY HF_HOME=/tmp/hf HF_TOKEN=hf-canary OTHER=x
+    local d=$BATS_TEST_TMPDIR
+    run --separate-stderr ev-call -q --no-cache -p cmd -c env --env MY_KEY --env 'HF_*' "$CASES"
+    [ "$status" -eq 0 ]
+    printf '%s\n' "$output" | head -n 1 | jq -r .output >"$d/call.env"
+    grep -qx "MY_KEY=$CANARY" "$d/call.env"
+    grep -qx HF_HOME=/tmp/hf "$d/call.env"
+    grep -qx HF_TOKEN=hf-canary "$d/call.env"
+    if grep -q '^OTHER=' "$d/call.env"; then fail_with "OTHER was passed"; fi
+    run --separate-stderr ev-tune --cmd 'env; echo local/model' --env OTHER "$VALID"
+    [ "$status" -eq 0 ]
+    [[ "$stderr" == *"OTHER=x"* ]]
+    [[ "$stderr" != *"$CANARY"* ]]
+    run --separate-stderr ev-score --env 'HF_T*' \
+        -s "cmd:env >'$d/score.env'; while read -r l; do echo true; done" "$FIXTURES/cases.jsonl"
+    [ "$status" -eq 0 ]
+    grep -qx HF_TOKEN=hf-canary "$d/score.env"
+    if grep -q '^HF_HOME=' "$d/score.env"; then fail_with "HF_HOME was passed"; fi
+    # a value never goes on the command line; --env goes with a local command
+    local t
+    for t in "ev-call -p cmd -c cat --env MY_KEY=x" "ev-tune --cmd true --env MY_KEY=x" \
+        "ev-score --env MY_KEY=x" "ev-call -p cmd -c cat --env=" ; do
+        run --separate-stderr $t "$CASES"
+        [ "$status" -eq 2 ] || fail_with "$t: $status"
+        [[ "$stderr" == *"--env takes the name of a variable, or a pattern such as 'HF_*', never a value"* ]]
+        [[ "$stderr" == *"try '"*" --help'"* ]]
+    done
+    run --separate-stderr ev-call --dry-run -m m --env MY_KEY "$CASES"
+    [ "$status" -eq 2 ]
+    [[ "$stderr" == *"--env goes with --provider cmd"* ]]
+    run --separate-stderr ev-tune --env MY_KEY "$VALID"
+    [ "$status" -eq 2 ]
+    [[ "$stderr" == *"--env goes with --cmd"* ]]
 }
 
 @test "the cache is private: its directories are 0700 and its files 0600, whatever the umask" {

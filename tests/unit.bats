@@ -38,6 +38,14 @@ run_unit() {
     run_unit test_call
 }
 
+@test "the key is redacted wherever it appears, and goes only where the rules of lib/key.h allow" {
+    run_unit test_key
+}
+
+@test "a local command gets only the environment lib/child.h lists, what --env names, and its own variables" {
+    run_unit test_child
+}
+
 @test "training examples are checked, measured and converted as the cookbook and ev-tune(1) say" {
     run_unit test_tune
 }
