@@ -41,3 +41,7 @@ run_unit() {
 @test "training examples are checked, measured and converted as the cookbook and ev-tune(1) say" {
     run_unit test_tune
 }
+
+@test "the answer cache reads only regular files, checks every field, claims keys and sweeps leftovers as documented" {
+    run_unit test_cache
+}
