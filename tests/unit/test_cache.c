@@ -284,15 +284,15 @@ test_claims(void)
         exit(2);
     pid_t pid = fork();
     if (pid == 0) {
-        ev_cache *cc = open_cache("claims");
         jv e;
         int f = -1;
-        char ok = ev_cache_claim(cc, K2, &f, &e) == EV_CACHE_CLAIMED ? 'y' : 'n';
+        char ok = ev_cache_claim(c, K2, &f, &e) == EV_CACHE_CLAIMED ? 'y' : 'n';
         if (write(up[1], &ok, 1) != 1)
             _exit(2);
         char go;
         if (read(down[0], &go, 1) != 1)
             _exit(2);
+        ev_cache_close(c);
         _exit(0); /* dies holding it */
     }
     char ok = 'n';
