@@ -44,6 +44,7 @@ endif
 LIBS_ev-call = -lcurl -lcrypto
 LIBS_ev-tune = -lcurl
 LIBS_ev-mock = -lmicrohttpd
+LIBS_unit_test_cache = -lcrypto
 
 TOOLS    := $(patsubst cmd/%.c,%,$(wildcard cmd/ev-*.c))
 LIBSRC   := $(wildcard lib/*.c)
@@ -91,7 +92,7 @@ $(O)/ev-%: $(O)/obj/cmd/ev-%.o $(O)/libev.a
 
 $(O)/unit/%: $(O)/obj/tests/unit/%.o $(O)/libev.a
 	@mkdir -p $(@D)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_unit_$*) $(LDLIBS)
 
 units: $(UNITS)
 

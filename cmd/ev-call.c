@@ -54,6 +54,8 @@
 #define RATE_MARGIN 0.98           /* pace at this share of any rate limit */
 #define QUEUE_CAP 64               /* records read ahead of the window */
 #define DEFAULT_POLL_INTERVAL 30.0 /* seconds between looks at a batch */
+#define CLAIM_POLL_MS 50           /* between looks at another run's claim */
+#define STATE_POLL 1.0             /* seconds between looks at a claimed batch state */
 
 static void
 usage(FILE *f)
@@ -118,7 +120,8 @@ usage(FILE *f)
           "  -V, --version           show the version\n"
           "\n"
           "Exit status: 0 all answered, 2 trouble (bad line, usage, key or quota\n"
-          "refused, failed write), 3 some calls failed, 130 interrupted.\n"
+          "refused, failed write, a cache that cannot keep answers), 3 some calls\n"
+          "failed, 130 interrupted.\n"
           "See ev-call(1) and ev(7).\n",
           f);
 }
@@ -169,11 +172,28 @@ typedef struct follower {
     int sample;
 } follower;
 
+/* A sample on its way to an answer: from the cache, from a call in flight
+ * for the same request, or from a call of its own. Its key is claimed
+ * (ev_cache_claim) only when the engine has room to start the call, so
+ * that another run sharing the cache takes the keys after it rather than
+ * waiting for them; while another run holds the claim, it waits. */
+typedef struct want {
+    unsigned long seq;
+    int sample;
+    bool waited; /* it found another run's claim */
+    bool warned; /* its bad cache entry was reported */
+    char key[EV_CACHE_KEY_LEN + 1];
+    jv rec, body, text; /* the case, the request and the request's text */
+    const char *name;   /* where the case was read */
+    unsigned long line;
+} want;
+
 typedef struct call_job {
     ev_job job; /* first, so the engine's job is the call's */
     unsigned long seq;
     int sample;
     char key[EV_CACHE_KEY_LEN + 1];
+    int claim; /* of the key (ev_cache_claim), or -1 */
     ev_reply reply;
     char label[96];
     char *envs[5];
@@ -209,16 +229,20 @@ typedef struct run {
     ev_cache *cache;
     slot *win;
     size_t wcap;
-    call_job **pending;       /* calls in flight by cache key, to share one answer */
-    size_t npending;          /* buckets, a power of two; 0 without the cache */
+    call_job **pending; /* calls in flight by cache key, to share one answer */
+    size_t npending;    /* buckets, a power of two; 0 without the cache */
+    want *ready;        /* samples for a call, in order: a ring of 'capready' */
+    size_t readyhead, nready, capready;
+    want *waiting; /* samples whose key another run has claimed */
+    size_t nwaiting, capwaiting;
     unsigned long head, tail; /* the window holds cases [head, tail) */
     bool input_done, stopping, interrupted, fatal, max_errors_hit, out_broken, reader_gone;
-    bool cache_warned;
+    bool cache_failed, wait_noted;
     int status;
     unsigned long total_cases; /* for progress; 0 when unknown */
     unsigned long answered, cached, failed, finished_calls;
     double tokens_in, tokens_out;
-    double started, grace_until, last_draw;
+    double started, grace_until, last_draw, next_look;
     bool progress, drew, wrote;
 } run;
 
@@ -257,6 +281,7 @@ setup_signals(void)
     sigemptyset(&sa.sa_mask);
     sa.sa_handler = SIG_IGN;
     sigaction(SIGPIPE, &sa, NULL);
+    sigaction(SIGXFSZ, &sa, NULL); /* a file size limit fails the write, as a full disk does */
     if (pipe2(wake_pipe, O_CLOEXEC | O_NONBLOCK) != 0)
         ev_die(EV_EXIT_TROUBLE, "cannot make a pipe: %s", strerror(errno));
     sa.sa_handler = on_signal;
@@ -970,24 +995,6 @@ cache_entry(jv call, jv output, int sample_no)
     return e;
 }
 
-static void
-cache_answer(run *r, call_job *cj, jv call, jv output)
-{
-    if (r->cache == NULL) {
-        jv_free(call);
-        jv_free(output);
-        return;
-    }
-    jv err;
-    if (!ev_cache_put(r->cache, cj->key, cache_entry(call, output, cj->sample), &err)) {
-        if (!r->cache_warned)
-            ev_warn_jv(jv_invalid_get_msg(err));
-        else
-            jv_free(err);
-        r->cache_warned = true;
-    }
-}
-
 static const char *
 xfer_kind(enum ev_xfer x)
 {
@@ -1124,6 +1131,40 @@ stop_run(run *r)
     r->stopping = true;
     r->grace_until = ev_clock_mono() + GRACE_SECONDS;
     ev_http_stop(r->engine);
+}
+
+/* cache_trouble stops the run, once, when the cache cannot keep answers
+ * ('err', consumed, says why): every answer it lost would be paid for again
+ * by the next run. The answers already received are still written, and
+ * the exit status is 2. */
+static void
+cache_trouble(run *r, jv err)
+{
+    if (r->cache_failed) {
+        jv_free(err);
+        return;
+    }
+    r->cache_failed = true;
+    ev_warn_jv(jv_invalid_get_msg(err));
+    ev_warn("stopping: the cache '%s' cannot keep answers, and the next run would pay again for "
+            "each one it lost; free space there or make it writable, choose another cache with "
+            "--cache-dir, or run with --no-cache",
+            ev_cache_dir(r->cache));
+    r->status = EV_EXIT_TROUBLE;
+    stop_run(r);
+}
+
+static void
+cache_answer(run *r, call_job *cj, jv call, jv output)
+{
+    if (r->cache == NULL) {
+        jv_free(call);
+        jv_free(output);
+        return;
+    }
+    jv err;
+    if (!ev_cache_put(r->cache, cj->key, cache_entry(call, output, cj->sample), &err))
+        cache_trouble(r, err);
 }
 
 /* note_fatal reports, once, why the run stops: no request can succeed. */
@@ -1319,6 +1360,8 @@ done(void *ctx, ev_job *job, enum ev_end end)
             stop_run(r);
         }
     }
+    if (cj->claim >= 0) /* the answer is stored, or the call failed */
+        ev_cache_unclaim(r->cache, cj->key, cj->claim);
     pending_remove(r, cj);
     settle_followers(r, cj, smp);
     finish_sample(r, s, smp);
@@ -1525,21 +1568,23 @@ set_cmd_env(call_job *cj, const config *c, jv rec)
 }
 
 static void
-submit_call(run *r, jv rec, jv body, const char *text, size_t len, unsigned long seq, int sample_no,
-            const char *key, const item *it)
+submit_call(run *r, const want *w, int claim)
 {
     const config *c = r->cfg;
     call_job *cj = ev_alloc_zero(1, sizeof(*cj));
-    cj->seq = seq;
-    cj->sample = sample_no;
-    memcpy(cj->key, key, sizeof(cj->key));
+    const char *text = jv_string_value(w->text);
+    size_t len = strlen(text);
+    cj->seq = w->seq;
+    cj->sample = w->sample;
+    cj->claim = claim;
+    memcpy(cj->key, w->key, sizeof(cj->key));
     ev_reply_init(&cj->reply);
-    make_label(cj->label, sizeof(cj->label), rec, it->name, it->line, sample_no);
+    make_label(cj->label, sizeof(cj->label), w->rec, w->name, w->line, w->sample);
     cj->job.label = cj->label;
     cj->job.user = cj;
     if (c->req.provider == EV_CMD) {
-        cj->job.body = stdin_of(body, &cj->job.len);
-        set_cmd_env(cj, c, rec);
+        cj->job.body = stdin_of(w->body, &cj->job.len);
+        set_cmd_env(cj, c, w->rec);
     } else {
         cj->job.body = ev_alloc(len + 1);
         memcpy(cj->job.body, text, len + 1);
@@ -1550,8 +1595,179 @@ submit_call(run *r, jv rec, jv body, const char *text, size_t len, unsigned long
     ev_http_submit(r->engine, &cj->job);
 }
 
-/* process_record puts a case in the window: each sample is answered from
- * the cache or submitted. A record that cannot make a prompt is reported. */
+static void
+free_want(want *w)
+{
+    jv_free(w->rec);
+    jv_free(w->body);
+    jv_free(w->text);
+}
+
+/* answer_cached answers sample 'w' from the cache when it has a good entry,
+ * and reports a bad one, once. */
+static bool
+answer_cached(run *r, want *w)
+{
+    jv entry = ev_cache_get(r->cache, w->key);
+    if (!jv_is_valid(entry)) {
+        jv msg = jv_invalid_get_msg(entry);
+        if (jv_get_kind(msg) == JV_KIND_STRING && !w->warned) {
+            w->warned = true;
+            ev_warn_jv(msg);
+        } else {
+            jv_free(msg);
+        }
+        return false;
+    }
+    slot *s = slot_of(r, w->seq);
+    sample *smp = &s->s[w->sample];
+    smp->add = from_cache(r->cfg, entry, w->sample, true);
+    smp->state = S_DONE;
+    r->cached++;
+    r->answered++;
+    finish_sample(r, s, smp);
+    return true;
+}
+
+/* note_wait says, once, that another run is fetching answers this one
+ * needs; with -v, for each sample. */
+static void
+note_wait(run *r, want *w)
+{
+    const config *c = r->cfg;
+    if (w->waited)
+        return;
+    w->waited = true;
+    if (c->verbose) {
+        char label[96];
+        make_label(label, sizeof(label), w->rec, w->name, w->line, w->sample);
+        ev_warn("%s: another ev-call is fetching this answer; waiting for it", label);
+    } else if (!c->quiet && !r->wait_noted) {
+        ev_warn("another ev-call is fetching some of these answers into the cache '%s'; waiting "
+                "for them rather than paying twice",
+                ev_cache_dir(r->cache));
+    }
+    r->wait_noted = true;
+}
+
+/* How take_sample left a sample. */
+enum take {
+    TAKEN,   /* answered from the cache, joined to a call, or sent */
+    BUSY,    /* another run holds its claim: it waits for that run */
+    NO_ROOM, /* the engine has no room to start its call yet */
+};
+
+/* room says whether the engine can start another call now. */
+static bool
+room(const run *r)
+{
+    ev_http_stats st;
+    ev_http_get_stats(r->engine, &st);
+    return (size_t)st.in_flight + st.fresh < (size_t)st.cap;
+}
+
+/* take_sample sets sample 'w' on its way: answered from the cache, joined
+ * to a call in flight for the same request, or sent, once the engine has
+ * room and its key is claimed. With --refresh the cache is not read, except
+ * for an answer another run fetched while this one waited. */
+static enum take
+take_sample(run *r, want *w)
+{
+    call_job *lead = pending_find(r, w->key);
+    if (lead != NULL) {
+        follow(lead, w->seq, w->sample);
+        return TAKEN;
+    }
+    bool look = r->cache != NULL && (!r->cfg->refresh || w->waited);
+    if (look && answer_cached(r, w))
+        return TAKEN;
+    if (!room(r))
+        return NO_ROOM;
+    int claim = -1;
+    if (r->cache != NULL) {
+        jv err;
+        switch (ev_cache_claim(r->cache, w->key, &claim, &err)) {
+        case EV_CACHE_BUSY:
+            note_wait(r, w);
+            return BUSY;
+        case EV_CACHE_FAILED:
+            cache_trouble(r, err); /* not sent: its answer could not be kept */
+            return TAKEN;
+        case EV_CACHE_CLAIMED:
+            break;
+        }
+        /* Another run may have stored it and let go of its claim between
+         * the look and the claim. */
+        if (look && answer_cached(r, w)) {
+            ev_cache_unclaim(r->cache, w->key, claim);
+            return TAKEN;
+        }
+    }
+    submit_call(r, w, claim);
+    return TAKEN;
+}
+
+static void
+add_waiting(run *r, const want *w)
+{
+    if (r->nwaiting == r->capwaiting) {
+        r->capwaiting = r->capwaiting ? 2 * r->capwaiting : 16;
+        r->waiting = ev_alloc_resize(r->waiting, r->capwaiting * sizeof(*r->waiting));
+    }
+    r->waiting[r->nwaiting++] = *w;
+}
+
+/* start_calls takes the samples of the ready queue, in order, while the
+ * engine has room for their calls. */
+static void
+start_calls(run *r)
+{
+    while (r->nready > 0 && !r->stopping) {
+        want *w = &r->ready[r->readyhead];
+        enum take t = take_sample(r, w);
+        if (t == NO_ROOM)
+            break;
+        if (t == BUSY)
+            add_waiting(r, w);
+        else
+            free_want(w);
+        r->readyhead = (r->readyhead + 1) % r->capready;
+        r->nready--;
+    }
+}
+
+/* look_again takes again the samples that wait for another run. */
+static void
+look_again(run *r)
+{
+    size_t i = 0;
+    while (i < r->nwaiting && !r->stopping) {
+        if (take_sample(r, &r->waiting[i]) != TAKEN) {
+            i++;
+            continue;
+        }
+        free_want(&r->waiting[i]);
+        r->waiting[i] = r->waiting[--r->nwaiting];
+    }
+}
+
+/* stop_waiting drops the samples not yet sent, when the run stops: like
+ * cases not yet tried, they are not written, and the next run asks for
+ * them. */
+static void
+stop_waiting(run *r)
+{
+    for (size_t i = 0; i < r->nwaiting; i++)
+        free_want(&r->waiting[i]);
+    r->nwaiting = 0;
+    for (; r->nready > 0; r->nready--) {
+        free_want(&r->ready[r->readyhead]);
+        r->readyhead = (r->readyhead + 1) % r->capready;
+    }
+}
+
+/* process_record puts a case in the window, and its samples in the ready
+ * queue. A record that cannot make a prompt is reported. */
 static void
 process_record(run *r, item *it)
 {
@@ -1579,30 +1795,13 @@ process_record(run *r, item *it)
     s->ndone = 0;
     const char *provider = ev_provider_name(c->req.provider);
     for (int k = 0; k < c->repeat; k++) {
-        jv body = k == 0 ? body0 : ev_request_body(&c->req, jv_copy(msgs), k);
-        jv text = jv_dump_string(jv_copy(body), 0);
-        const char *t = jv_string_value(text);
-        size_t len = strlen(t);
-        char key[EV_CACHE_KEY_LEN + 1];
-        ev_cache_key(provider, c->base, k, t, len, key);
-        jv entry = r->cache != NULL && !c->refresh ? ev_cache_get(r->cache, key) : jv_invalid();
-        call_job *lead;
-        if (jv_is_valid(entry)) {
-            sample *smp = &s->s[k];
-            smp->add = from_cache(c, entry, k, true);
-            smp->state = S_DONE;
-            r->cached++;
-            r->answered++;
-            finish_sample(r, s, smp);
-        } else if ((lead = pending_find(r, key)) != NULL) {
-            jv_free(entry);
-            follow(lead, seq, k);
-        } else {
-            jv_free(entry);
-            submit_call(r, rec, body, t, len, seq, k, key, it);
-        }
-        jv_free(text);
-        jv_free(body);
+        want *w = &r->ready[(r->readyhead + r->nready++) % r->capready];
+        *w = (want){.seq = seq, .sample = k, .name = it->name, .line = it->line};
+        w->body = k == 0 ? body0 : ev_request_body(&c->req, jv_copy(msgs), k);
+        w->text = jv_dump_string(jv_copy(w->body), 0);
+        w->rec = jv_copy(rec);
+        const char *t = jv_string_value(w->text);
+        ev_cache_key(provider, c->base, k, t, strlen(t), w->key);
     }
     jv_free(msgs);
     jv_free(rec);
@@ -1755,14 +1954,22 @@ call_all(run *r, reader *rd)
                 process_record(r, &it);
             }
         }
+        start_calls(r);
+        double now = ev_clock_mono();
+        if (r->nwaiting > 0 && !r->stopping && now >= r->next_look) {
+            look_again(r);
+            r->next_look = now + CLAIM_POLL_MS / 1000.0;
+        }
         flush_window(r, false);
         if (signals_seen > 0 && !r->interrupted) {
             r->interrupted = true;
             stop_run(r);
         }
-        if ((r->input_done || r->stopping) && ev_http_pending(r->engine) == 0)
+        if (r->stopping)
+            stop_waiting(r);
+        if ((r->input_done || r->stopping) && ev_http_pending(r->engine) == 0 &&
+            r->nready + r->nwaiting == 0)
             break;
-        double now = ev_clock_mono();
         if (r->stopping && now >= r->grace_until) {
             ev_http_abort(r->engine);
             continue;
@@ -1772,6 +1979,8 @@ call_all(run *r, reader *rd)
             wait = 0; /* the window has room again for what is already read */
         if (r->stopping && (r->grace_until - now) * 1000 < wait)
             wait = (long)ceil((r->grace_until - now) * 1000);
+        if (r->nwaiting > 0 && wait > CLAIM_POLL_MS)
+            wait = CLAIM_POLL_MS;
         if (r->wrote && !r->out_broken) {
             fflush(stdout);
             check_output(r);
@@ -1904,6 +2113,7 @@ typedef struct brun {
     int status;
     bool interrupted, progress, drew, fatal;
     bool cache_failed; /* an answer fetched could not be cached */
+    int claim;         /* of the state (ev_cache_state_claim), or -1 */
     double started;
     unsigned long answered, cached, failed;
     double tokens_in, tokens_out;
@@ -2027,6 +2237,22 @@ bget(brun *b, const char *path, const char *what)
 
 /* Reading the cases. */
 
+/* in_cache says whether the cache has a good entry for 'key', and reports
+ * a bad one. */
+static bool
+in_cache(ev_cache *cache, const char *key)
+{
+    jv entry = ev_cache_get(cache, key);
+    bool yes = jv_is_valid(entry);
+    jv msg = yes ? jv_null() : jv_invalid_get_msg(jv_copy(entry));
+    if (jv_get_kind(msg) == JV_KIND_STRING)
+        ev_warn_jv(msg);
+    else
+        jv_free(msg);
+    jv_free(entry);
+    return yes;
+}
+
 static void
 read_cases(brun *b, char **paths, int n)
 {
@@ -2075,7 +2301,7 @@ read_cases(brun *b, char **paths, int n)
             const char *t = jv_string_value(text);
             char *key = bkey(b, b->ncases - 1, k);
             ev_cache_key(provider, c->base, k, t, strlen(t), key);
-            if ((c->refresh || !ev_cache_has(b->cache, key)) &&
+            if ((c->refresh || !in_cache(b->cache, key)) &&
                 !jv_object_has(jv_copy(b->todo), jv_string(key))) {
                 jv r = jv_object_set(jv_object(), jv_string("body"), jv_copy(text));
                 r = jv_object_set(r, jv_string("sample"), jv_number(k));
@@ -2110,7 +2336,84 @@ run_name(brun *b)
     free(all);
 }
 
+/* claim_state claims the run's state, so that no other run submits its
+ * batches too, waiting while another run of the same cases holds it; then
+ * the requests that run has answered meanwhile are dropped. False when it
+ * cannot be claimed, or when interrupted. */
+static bool
+claim_state(brun *b)
+{
+    bool waited = false;
+    for (;;) {
+        jv err;
+        enum ev_cache_claim got = ev_cache_state_claim(b->cache, b->name, &b->claim, &err);
+        if (got == EV_CACHE_CLAIMED)
+            break;
+        if (got == EV_CACHE_FAILED) {
+            ev_warn_jv(jv_invalid_get_msg(err));
+            b->fatal = true;
+            b->status = EV_EXIT_TROUBLE;
+            return false;
+        }
+        if (!waited && !b->cfg->quiet)
+            ev_warn("another ev-call is running the batches of these cases (state %s/batches/"
+                    "%s.json); waiting for it to finish",
+                    ev_cache_dir(b->cache), b->name);
+        waited = true;
+        if (!bsleep(STATE_POLL)) {
+            b->interrupted = true;
+            return false;
+        }
+    }
+    if (waited && !b->cfg->refresh) {
+        jv keys = jv_keys(jv_copy(b->todo));
+        jv_array_foreach(keys, i, key)
+        {
+            if (ev_cache_has(b->cache, jv_string_value(key)))
+                b->todo = jv_object_delete(b->todo, key);
+            else
+                jv_free(key);
+        }
+        jv_free(keys);
+    }
+    return true;
+}
+
 /* Planning the batches. */
+
+/* sound_part says whether 'part' (borrowed), of a state read back, has the
+ * shape this ev-call writes: 'ids' maps each custom_id to a cache key and a
+ * sample number of this run, and 'errors' is an object. */
+static bool
+sound_part(jv part, long repeat)
+{
+    jv ids = ev_get(part, "ids"), errs = ev_get(part, "errors");
+    bool ok = jv_get_kind(ids) == JV_KIND_OBJECT && jv_get_kind(errs) == JV_KIND_OBJECT;
+    jv_free(errs);
+    if (!ok) {
+        jv_free(ids);
+        return false;
+    }
+    jv_object_foreach(ids, cid, v)
+    {
+        bool good = jv_get_kind(v) == JV_KIND_ARRAY && jv_array_length(jv_copy(v)) == 2;
+        if (good) {
+            jv key = jv_array_get(jv_copy(v), 0), smp = jv_array_get(jv_copy(v), 1);
+            double k = jv_get_kind(smp) == JV_KIND_NUMBER ? jv_number_value(smp) : -1;
+            good = jv_get_kind(key) == JV_KIND_STRING &&
+                   jv_string_length_bytes(jv_copy(key)) == EV_CACHE_KEY_LEN &&
+                   strspn(jv_string_value(key), "0123456789abcdef") == EV_CACHE_KEY_LEN && k >= 0 &&
+                   k < (double)repeat && k == floor(k);
+            jv_free(key);
+            jv_free(smp);
+        }
+        ok = ok && good;
+        jv_free(cid);
+        jv_free(v);
+    }
+    jv_free(ids);
+    return ok;
+}
 
 static jv
 new_part(void)
@@ -2152,11 +2455,7 @@ plan_parts(brun *b)
     }
     jv_array_foreach(oldparts, i, part)
     {
-        jv ids0 = ev_get(part, "ids"), errs0 = ev_get(part, "errors");
-        bool sound = jv_get_kind(ids0) == JV_KIND_OBJECT && jv_get_kind(errs0) == JV_KIND_OBJECT;
-        jv_free(ids0);
-        jv_free(errs0);
-        if (!sound)
+        if (!sound_part(part, c->repeat))
             ev_die(EV_EXIT_TROUBLE,
                    "%s/batches/%s.json: part %d is not a batch's state; it was not written by "
                    "this ev-call (removing it submits the requests again)",
@@ -2891,16 +3190,25 @@ batch_cases(config *c, ev_cache *cache, char **paths, int npaths, bool *out_brok
               .answers = jv_object(),
               .errors = jv_object(),
               .last_note = jv_null(),
+              .claim = -1,
               .started = ev_clock_mono()};
     b.progress = !c->quiet && isatty(STDERR_FILENO);
     read_cases(&b, paths, npaths);
     int todo = jv_object_length(jv_copy(b.todo));
-    if (!b.interrupted && todo == 0 && b.ncases > 0) {
-        /* every answer is cached: a state left by an earlier run is stale */
+    if (!b.interrupted && b.ncases > 0)
         run_name(&b);
-        ev_cache_state_remove(cache, b.name);
+    if (!b.interrupted && todo > 0 && claim_state(&b))
+        todo = jv_object_length(jv_copy(b.todo));
+    if (!b.interrupted && !b.fatal && todo == 0 && b.ncases > 0) {
+        /* Every answer is cached: a state left by an earlier run is stale.
+         * One that a live run holds is that run's to remove. */
+        jv err;
+        if (b.claim < 0 && ev_cache_state_claim(cache, b.name, &b.claim, &err) == EV_CACHE_FAILED)
+            jv_free(err);
+        if (b.claim >= 0)
+            ev_cache_state_remove(cache, b.name);
     }
-    if (!b.interrupted && todo > 0) {
+    if (!b.interrupted && !b.fatal && todo > 0) {
         jv err;
         b.api = ev_ftapi_new(c->base, c->key, &signals_seen, &err);
         if (b.api == NULL) {
@@ -2913,7 +3221,6 @@ batch_cases(config *c, ev_cache *cache, char **paths, int npaths, bool *out_brok
             ev_ftapi_set_cacert(b.api, c->cacert);
         if (c->req.provider == EV_ANTHROPIC)
             ev_ftapi_set_anthropic(b.api);
-        run_name(&b);
         plan_parts(&b);
         save_state(&b);
         int n = nparts(&b);
@@ -2946,6 +3253,7 @@ batch_cases(config *c, ev_cache *cache, char **paths, int npaths, bool *out_brok
                     b.tokens_out, ev_clock_mono() - b.started);
         }
     }
+    ev_cache_state_unclaim(cache, b.name, b.claim);
     for (size_t i = 0; i < b.ncases; i++) {
         free(b.cases[i].raw);
         free(b.cases[i].keys);
@@ -2966,23 +3274,29 @@ batch_cases(config *c, ev_cache *cache, char **paths, int npaths, bool *out_brok
     return b.failed > 0 ? EV_EXIT_CALLS : EV_EXIT_OK;
 }
 
+/* open_cache opens the cache, or stops the run when it cannot: every
+ * answer would be lost, and paid for again. A dry run pays nothing, and
+ * goes on without it. */
 static ev_cache *
 open_cache(const config *c)
 {
     if (c->no_cache)
         return NULL;
     jv dir = c->cache_dir_opt ? jv_string(c->cache_dir_opt) : ev_cache_default_dir();
-    if (!jv_is_valid(dir)) {
-        ev_warn_jv(dir);
-        ev_warn("answers will not be cached");
-        return NULL;
+    jv err = jv_invalid();
+    ev_cache *cache = NULL;
+    if (jv_is_valid(dir)) {
+        cache = ev_cache_open(jv_string_value(dir), &err);
+        jv_free(dir);
+    } else {
+        err = dir;
     }
-    jv err;
-    ev_cache *cache = ev_cache_open(jv_string_value(dir), &err);
-    jv_free(dir);
     if (cache == NULL) {
         ev_warn_jv(err);
-        ev_warn("answers will not be cached");
+        if (!c->dry_run)
+            ev_die(EV_EXIT_TROUBLE, "no answer could be kept, and each would be paid for again: "
+                                    "name a cache directory that can be written with --cache-dir "
+                                    "or EV_CACHE_DIR, or run with --no-cache");
     }
     return cache;
 }
@@ -2997,6 +3311,8 @@ call_cases(config *c, ev_cache *cache, char **paths, int npaths, bool *out_broke
     long window = 4 * c->jobs + 64;
     r.wcap = (size_t)(window / c->repeat > 2 ? window / c->repeat : 2);
     r.win = ev_alloc_zero(r.wcap, sizeof(*r.win));
+    r.capready = r.wcap * (size_t)c->repeat;
+    r.ready = ev_alloc_zero(r.capready, sizeof(*r.ready));
     for (size_t i = 0; i < r.wcap; i++) {
         r.win[i].s = ev_alloc_zero((size_t)c->repeat, sizeof(sample));
         for (long k = 0; k < c->repeat; k++)
@@ -3057,6 +3373,8 @@ call_cases(config *c, ev_cache *cache, char **paths, int npaths, bool *out_broke
     }
     free(r.win);
     free(r.pending);
+    free(r.ready);
+    free(r.waiting);
     *out_broken = r.out_broken;
     *reader_gone = r.reader_gone;
     return exit_status(&r);

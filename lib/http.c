@@ -868,6 +868,9 @@ ev_http_get_stats(const ev_http *h, ev_http_stats *s)
     s->in_flight = (int)h->nrunning;
     s->cap = h->aimd.cap;
     s->queued = h->queued;
+    s->fresh = 0;
+    for (const ev_job *j = h->ready_head; j != NULL; j = j->next)
+        s->fresh++;
     s->attempts = h->attempts;
     s->retries = h->retries;
     s->rate_limited = h->rate_limited;

@@ -131,6 +131,7 @@ typedef struct ev_http_stats {
     int in_flight;              /* attempts running now */
     int cap;                    /* the adaptive cap on them */
     size_t queued;              /* submitted, not yet started or waiting to retry */
+    size_t fresh;               /* of which submitted, first attempt not yet started */
     unsigned long attempts;     /* attempts started */
     unsigned long retries;      /* of which were retries */
     unsigned long rate_limited; /* 429 answers */

@@ -57,3 +57,7 @@ run_unit() {
 @test "the JSON helpers read fields and paths without consuming, and clean parse messages" {
     run_unit test_json
 }
+
+@test "the answer cache reads only regular files, checks every field, claims keys and sweeps leftovers as documented" {
+    run_unit test_cache
+}
