@@ -61,3 +61,7 @@ run_unit() {
 @test "the answer cache reads only regular files, checks every field, claims keys and sweeps leftovers as documented" {
     run_unit test_cache
 }
+
+@test "report cells read the same in every tool: percentages, intervals, points, counts, durations" {
+    run_unit test_report
+}

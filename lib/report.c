@@ -1,0 +1,76 @@
+#include "report.h"
+
+#include <math.h>
+#include <stdio.h>
+
+static const char *
+missing(char *buf, size_t n)
+{
+    snprintf(buf, n, "-");
+    return buf;
+}
+
+const char *
+ev_report_pct(double x, char *buf, size_t n)
+{
+    if (isnan(x))
+        return missing(buf, n);
+    snprintf(buf, n, "%.1f%%", 100 * x);
+    return buf;
+}
+
+const char *
+ev_report_ci_pct(double lo, double hi, char *buf, size_t n)
+{
+    if (isnan(lo) || isnan(hi))
+        return missing(buf, n);
+    snprintf(buf, n, "[%.1f, %.1f]", 100 * lo, 100 * hi);
+    return buf;
+}
+
+const char *
+ev_report_points(double x, char *buf, size_t n)
+{
+    if (isnan(x))
+        return missing(buf, n);
+    snprintf(buf, n, "%+.1f", 100 * x);
+    return buf;
+}
+
+const char *
+ev_report_fixed(double x, int decimals, char *buf, size_t n)
+{
+    if (isnan(x))
+        return missing(buf, n);
+    snprintf(buf, n, "%.*f", decimals, x);
+    return buf;
+}
+
+const char *
+ev_report_count(double x, char *buf, size_t n)
+{
+    if (isnan(x))
+        return missing(buf, n);
+    if (x >= 1e6)
+        snprintf(buf, n, "%.1fM", x / 1e6);
+    else if (x >= 1e4)
+        snprintf(buf, n, "%.1fk", x / 1e3);
+    else
+        snprintf(buf, n, "%.0f", x);
+    return buf;
+}
+
+const char *
+ev_report_duration(double s, char *buf, size_t n)
+{
+    if (isnan(s))
+        return missing(buf, n);
+    long t = lround(s);
+    if (t >= 3600)
+        snprintf(buf, n, "%ldh%02ldm", t / 3600, t / 60 % 60);
+    else if (t >= 60)
+        snprintf(buf, n, "%ldm%02lds", t / 60, t % 60);
+    else
+        snprintf(buf, n, "%lds", t);
+    return buf;
+}

@@ -1,0 +1,34 @@
+/*
+ * report.h: the cells of the reports that ev-compare, ev-curve, ev-gaps,
+ * ev-cost and ev-call's progress line print, formatted in one place so the
+ * same figure reads the same in every tool.
+ *
+ * Each function writes into 'buf' (of 'n' bytes, cut to fit) and returns
+ * it. A missing figure (NaN) is written "-".
+ */
+#ifndef EV_REPORT_H
+#define EV_REPORT_H
+
+#include <stddef.h>
+
+/* ev_report_pct writes a proportion as a percentage: 0.6123 is "61.2%". */
+const char *ev_report_pct(double x, char *buf, size_t n);
+
+/* ev_report_ci_pct writes an interval of proportions in percent:
+ * "[50.1, 69.3]"; "-" when either end is missing. */
+const char *ev_report_ci_pct(double lo, double hi, char *buf, size_t n);
+
+/* ev_report_points writes a difference of proportions in signed
+ * percentage points: -0.021 is "-2.1". */
+const char *ev_report_points(double x, char *buf, size_t n);
+
+/* ev_report_fixed writes 'x' with 'decimals' decimals. */
+const char *ev_report_fixed(double x, int decimals, char *buf, size_t n);
+
+/* ev_report_count writes a count short: 950, 12.3k, 4.5M. */
+const char *ev_report_count(double x, char *buf, size_t n);
+
+/* ev_report_duration writes seconds as 42s, 3m07s or 2h05m. */
+const char *ev_report_duration(double s, char *buf, size_t n);
+
+#endif

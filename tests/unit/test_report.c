@@ -1,0 +1,28 @@
+/* Unit tests of lib/report: the cells every report prints. */
+#include <math.h>
+
+#include "report.h"
+#include "unit.h"
+
+int
+main(void)
+{
+    char b[64];
+    CHECK_STR(ev_report_pct(0.6123, b, sizeof(b)), "61.2%", "a proportion reads in percent");
+    CHECK_STR(ev_report_pct(NAN, b, sizeof(b)), "-", "a missing figure is a dash");
+    CHECK_STR(ev_report_ci_pct(0.501, 0.6934, b, sizeof(b)), "[50.1, 69.3]",
+              "an interval reads in percent");
+    CHECK_STR(ev_report_ci_pct(0.5, NAN, b, sizeof(b)), "-", "an interval needs both ends");
+    CHECK_STR(ev_report_points(-0.021, b, sizeof(b)), "-2.1", "a difference is signed points");
+    CHECK_STR(ev_report_points(0.05, b, sizeof(b)), "+5.0", "a gain has its plus sign");
+    CHECK_STR(ev_report_fixed(3.14159, 2, b, sizeof(b)), "3.14", "fixed decimals");
+    CHECK_STR(ev_report_count(950, b, sizeof(b)), "950", "a small count is whole");
+    CHECK_STR(ev_report_count(12345, b, sizeof(b)), "12.3k", "thousands are k");
+    CHECK_STR(ev_report_count(4.5e6, b, sizeof(b)), "4.5M", "millions are M");
+    CHECK_STR(ev_report_duration(42.4, b, sizeof(b)), "42s", "seconds");
+    CHECK_STR(ev_report_duration(187, b, sizeof(b)), "3m07s", "minutes and seconds");
+    CHECK_STR(ev_report_duration(7500, b, sizeof(b)), "2h05m", "hours and minutes");
+    char small[4];
+    CHECK_STR(ev_report_pct(0.6123, small, sizeof(small)), "61.", "a cell is cut to its buffer");
+    UNIT_DONE();
+}
