@@ -41,3 +41,7 @@ run_unit() {
 @test "training examples are checked, measured and converted as the cookbook and ev-tune(1) say" {
     run_unit test_tune
 }
+
+@test "the sandbox confines its worker and holds it to its CPU and memory budgets" {
+    run_unit test_sandbox
+}
