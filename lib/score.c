@@ -615,10 +615,26 @@ failure_of(jv v)
     return jv_invalid_get_msg(jv_copy(v));
 }
 
+/* A reply of the sandbox quotes at most this many bytes of a text, so that
+ * a program cannot make ev-score itself read and hold a huge one. */
+#define REPLY_TEXT_MAX 1024
+
+/* reply_text cuts the text 't' (consumed) for a reply. */
+static jv
+reply_text(jv t)
+{
+    if (jv_string_length_bytes(jv_copy(t)) <= REPLY_TEXT_MAX)
+        return t;
+    jv cut = jv_string_sized(jv_string_value(t), REPLY_TEXT_MAX);
+    jv_free(t);
+    return cut;
+}
+
 /* worker_run runs a jq program on its input: {"compile": why} when it does
- * not compile, {"error": message} when it fails, {"halted": true}, or
- * {"result": first result, "more": a second came}, and {} for none. With
- * no input it is only compiled: {} when it compiles. */
+ * not compile, {"error": message} when it fails, {"halted": true}, or the
+ * first result, {"result": a boolean or number, or "shown": any other value
+ * as a reason shows it}, with "more" when a second came, and {} for none.
+ * With no input it is only compiled: {} when it compiles. */
 static jv
 worker_run(worker *w, jv program, jv input)
 {
@@ -638,10 +654,14 @@ worker_run(worker *w, jv program, jv input)
             jv_free(failure);
             failure = failure_of(more);
         }
+        jv_kind k = jv_get_kind(r);
         if (jv_is_valid(failure)) {
-            reply = jv_object_set(reply, jv_string("error"), ev_text_of(failure));
+            reply = jv_object_set(reply, jv_string("error"), reply_text(ev_text_of(failure)));
         } else if (jv_is_valid(r)) {
-            reply = jv_object_set(reply, jv_string("result"), jv_copy(r));
+            bool plain = k == JV_KIND_TRUE || k == JV_KIND_FALSE || k == JV_KIND_NUMBER;
+            char buf[SHOW_SIZE];
+            reply = jv_object_set(reply, jv_string(plain ? "result" : "shown"),
+                                  plain ? jv_copy(r) : jv_string(show(r, buf)));
             reply = jv_object_set(reply, jv_string("more"), jv_bool(jv_is_valid(more)));
         } else if (jq_halted(jq)) {
             reply = jv_object_set(reply, jv_string("halted"), jv_true());
@@ -1624,6 +1644,7 @@ score_jq(const item *it, ctx *c, verdict *v, jv *err)
     jv failure = jv_object_get(jv_copy(reply), jv_string("error"));
     jv compile = jv_object_get(jv_copy(reply), jv_string("compile"));
     jv r = jv_object_get(jv_copy(reply), jv_string("result"));
+    jv shown = jv_object_get(jv_copy(reply), jv_string("shown"));
     jv more = jv_object_get(jv_copy(reply), jv_string("more"));
     bool halted = jv_object_has(reply, jv_string("halted"));
     bool ok = false;
@@ -1637,7 +1658,7 @@ score_jq(const item *it, ctx *c, verdict *v, jv *err)
     } else if (jv_get_kind(more) == JV_KIND_TRUE) {
         *err =
             jv_invalid_with_msg(fmt("jq program '%s' gave more than one result", clip(prog, c1)));
-    } else if (!jv_is_valid(r)) {
+    } else if (!jv_is_valid(r) && !jv_is_valid(shown)) {
         *err = jv_invalid_with_msg(
             fmt("jq program '%s' %s", clip(prog, c1), halted ? "halted" : "gave no result"));
     } else if (jv_get_kind(r) == JV_KIND_TRUE || jv_get_kind(r) == JV_KIND_FALSE) {
@@ -1652,12 +1673,13 @@ score_jq(const item *it, ctx *c, verdict *v, jv *err)
         ok = true;
     } else {
         char got[SHOW_SIZE];
-        *err =
-            jv_invalid_with_msg(fmt("jq program '%s' gave %s, not a boolean or a number in [0, 1]",
-                                    clip(prog, c1), show(r, got)));
+        *err = jv_invalid_with_msg(
+            fmt("jq program '%s' gave %s, not a boolean or a number in [0, 1]", clip(prog, c1),
+                jv_is_valid(shown) ? jv_string_value(shown) : show(r, got)));
     }
     jv_free(failure);
     jv_free(compile);
+    jv_free(shown);
     jv_free(r);
     jv_free(more);
     return ok;

@@ -562,6 +562,19 @@ EOF
     [[ "$stderr" == *"-:3: cannot score record: jq program 'true, false' gave more than one result"* ]]
 }
 
+@test "a jq program's huge result or message comes back cut short" {
+    run --separate-stderr ev-score -q <<'EOF'
+{"id":"array","output":"x","assert":"jq:[range(1000000)]"}
+{"id":"text","output":"x","assert":"jq:\"x\" * 1000000"}
+{"id":"error","output":"x","assert":"jq:error(\"e\" * 1000000)"}
+EOF
+    [ "$status" -eq 2 ]
+    [[ "$stderr" == *"-:1: cannot score record: jq program '[range(1000000)]' gave [0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,1..., not a boolean"* ]]
+    [[ "$stderr" == *"-:2: cannot score record: jq program '\"x\" * 1000000' gave 'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx...', not"* ]]
+    [[ "$stderr" == *"-:3: cannot score record: jq program 'error(\"e\" * 1000000)' failed: eeeeeeee"*"..."* ]]
+    [ "${#stderr}" -lt 2000 ]
+}
+
 @test "a jq program that does not compile is a usage error with jq's message and nothing else" {
     run --separate-stderr ev-score -s 'jq:.output ===' </dev/null
     [ "$status" -eq 2 ]

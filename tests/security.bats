@@ -349,13 +349,16 @@ verdicts() {
         jq_case key 'error($ENV.OPENAI_API_KEY // "no key")'
         jq_case key-fn 'error(env.EV_CANARY // "no key")'
         jq_case home 'from_home'
+        jq_case args '$__prog_args'
+        jq_case origin '[get_jq_origin, get_prog_origin] == []'
     } >"$BATS_TEST_TMPDIR/cases.jsonl"
     run --separate-stderr ev-score -q "$BATS_TEST_TMPDIR/cases.jsonl"
     [ "$status" -eq 2 ]
-    [ "$(verdicts)" = '["env",true] ["env-fn",true] ' ]
+    [ "$(verdicts)" = '["env",true] ["env-fn",true] ["origin",true] ' ]
     [[ "$stderr" == *":3: cannot score record: jq program "*"failed: no key"* ]]
     [[ "$stderr" == *":4: cannot score record: jq program "*"failed: no key"* ]]
     [[ "$stderr" == *":5: cannot score record: bad 'assert': cannot compile jq program 'from_home': from_home/0 is not defined"* ]]
+    [[ "$stderr" == *":6: cannot score record: bad 'assert': cannot compile jq program '\$__prog_args': \$__prog_args is not defined"* ]]
     [[ "$output$stderr" != *"$CANARY"* ]]
     run --separate-stderr ev-score -q -s 'jq:[$ENV, env] == [{}, {}]' <<<'{"id":"x","output":"x"}'
     [ "$status" -eq 0 ]
