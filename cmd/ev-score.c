@@ -35,7 +35,9 @@
 
 /* Codes of the options that have no short form. */
 enum {
-    OPT_ENV = 256,
+    OPT_ALLOW_RECORD_COMMANDS = 256,
+    OPT_CPU_BUDGET,
+    OPT_ENV,
     OPT_JUDGE,
     OPT_JUDGE_AGGREGATE,
     OPT_JUDGE_BASE_URL,
@@ -45,6 +47,7 @@ enum {
     OPT_JUDGE_PROVIDER,
     OPT_JUDGE_SAMPLES,
     OPT_JUDGE_TEMPLATE,
+    OPT_MEMORY_BUDGET,
 };
 
 /* Records wait for their judges in a queue of at most this many. */
@@ -84,7 +87,8 @@ typedef struct run {
 static void
 usage(FILE *f)
 {
-    fputs("usage: ev-score [-ipqw] [-s SPEC] [--env NAME]... [FILE ...]\n"
+    fputs("usage: ev-score [-ipqw] [-s SPEC] [--allow-record-commands] [--cpu-budget SECONDS]\n"
+          "                [--memory-budget MB] [--env NAME]... [FILE ...]\n"
           "       ev-score --judge RUBRIC | --judge-template FILE [--judge-labels LABELS]\n"
           "                --judge-model MODEL [--judge-provider P] [--judge-base-url URL]\n"
           "                [--judge-samples K] [--judge-aggregate majority|mean]\n"
@@ -108,6 +112,14 @@ usage(FILE *f)
           "      --env NAME        also pass $NAME (a pattern: 'HF_*') to cmd scorers,\n"
           "                        which otherwise get only PATH, HOME, LANG... and no key\n"
           "  -q, --quiet           no summary on standard error (ev-call gets -q)\n"
+          "      --allow-record-commands\n"
+          "                        let a record's 'assert' run a cmd scorer (refused\n"
+          "                        otherwise: a record is data from anywhere)\n"
+          "      --cpu-budget SECONDS\n"
+          "                        the CPU time each record's jq programs, long regex\n"
+          "                        matches and similar may take (default 10)\n"
+          "      --memory-budget MB\n"
+          "                        the memory they may take (default 512)\n"
           "  -h, --help            show this help\n"
           "  -V, --version         show the version\n"
           "\n"
@@ -124,7 +136,8 @@ usage(FILE *f)
           "      --judge-opt OPT       pass OPT to ev-call (repeatable)\n"
           "\n"
           "Exit status: 0 scored, 2 trouble (bad line, unreadable file, record that\n"
-          "cannot be scored, failed judge call, failed write), 130 interrupted.\n"
+          "cannot be scored or ran over its budget, failed judge call, cmd scorer out\n"
+          "of step, failed write), 130 interrupted.\n"
           "See ev-score(1) and ev(7).\n",
           f);
 }
@@ -313,6 +326,19 @@ write_entry(run *r, entry *e)
     free(e->raw);
 }
 
+/* report_warning reports 'warning' (consumed), when there is one, about
+ * the record at 'where' (borrowed): it was scored, and failed for a reason
+ * the user must hear of. */
+static void
+report_warning(run *r, jv where, jv warning)
+{
+    if (jv_is_valid(warning)) {
+        ev_warn("%s: %s", jv_string_value(where), jv_string_value(warning));
+        r->status = EV_EXIT_TROUBLE;
+    }
+    jv_free(warning);
+}
+
 /* judge_done scores entry 'e' with its judges' 'answers' (consumed). A
  * failed judge call leaves the record without a new score. */
 static void
@@ -329,7 +355,9 @@ judge_done(run *r, entry *e, jv answers)
         e->score = jv_invalid();
         return;
     }
-    e->score = ev_scoring_run_judged(r->sc, e->rec, judged);
+    jv warning;
+    e->score = ev_scoring_run_judged(r->sc, e->rec, judged, &warning);
+    report_warning(r, e->where, warning);
     if (!jv_is_valid(e->score)) {
         jv m = jv_invalid_get_msg(e->score);
         ev_warn("%s: cannot score record: %s", jv_string_value(e->where), jv_string_value(m));
@@ -363,12 +391,13 @@ drain(run *r, bool wait)
 }
 
 /* classify returns the judge prompts of 'rec' (borrowed) and sets '*score'
- * when it needs none, or returns invalid with a message when the record
- * cannot be scored. */
+ * (and '*warning', see ev_scoring_run) when it needs none, or returns
+ * invalid with a message when the record cannot be scored. */
 static jv
-classify(run *r, jv rec, jv *score)
+classify(run *r, jv rec, jv *score, jv *warning)
 {
     *score = jv_invalid();
+    *warning = jv_invalid();
     jv prompts = ev_scoring_prompts(r->sc, rec);
     if (!jv_is_valid(prompts))
         return prompts;
@@ -378,7 +407,7 @@ classify(run *r, jv rec, jv *score)
         return jv_invalid_with_msg(jv_string("'judge' needs --judge-model"));
     }
     if (n == 0) {
-        *score = ev_scoring_run(r->sc, rec);
+        *score = ev_scoring_run(r->sc, rec, warning);
         if (!jv_is_valid(*score)) {
             jv_free(prompts);
             prompts = *score;
@@ -394,8 +423,9 @@ static void
 take(run *r, ev_reader *rd, jv rec)
 {
     jv where = ev_reader_where(rd);
-    jv score;
-    jv prompts = classify(r, rec, &score);
+    jv score, warning;
+    jv prompts = classify(r, rec, &score, &warning);
+    report_warning(r, where, warning);
     if (!jv_is_valid(prompts)) {
         jv m = jv_invalid_get_msg(prompts);
         ev_warn("%s: cannot score record: %s", jv_string_value(where), jv_string_value(m));
@@ -472,6 +502,8 @@ int
 main(int argc, char **argv)
 {
     static const struct option longopts[] = {
+        {"allow-record-commands", no_argument, NULL, OPT_ALLOW_RECORD_COMMANDS},
+        {"cpu-budget", required_argument, NULL, OPT_CPU_BUDGET},
         {"env", required_argument, NULL, OPT_ENV},
         {"help", no_argument, NULL, 'h'},
         {"ignore-case", no_argument, NULL, 'i'},
@@ -486,6 +518,7 @@ main(int argc, char **argv)
         {"judge-provider", required_argument, NULL, OPT_JUDGE_PROVIDER},
         {"judge-samples", required_argument, NULL, OPT_JUDGE_SAMPLES},
         {"judge-template", required_argument, NULL, OPT_JUDGE_TEMPLATE},
+        {"memory-budget", required_argument, NULL, OPT_MEMORY_BUDGET},
         {"quiet", no_argument, NULL, 'q'},
         {"scorer", required_argument, NULL, 's'},
         {"version", no_argument, NULL, 'V'},
@@ -529,6 +562,17 @@ main(int argc, char **argv)
                 usage_error("--env takes the name of a variable, or a pattern such as 'HF_*', "
                             "never a value");
             pass_env[npass++] = optarg;
+            break;
+        case OPT_ALLOW_RECORD_COMMANDS:
+            opts.record_commands = true;
+            break;
+        case OPT_CPU_BUDGET:
+            if (!ev_parse_double(optarg, 0.01, 86400, &opts.budget.cpu_seconds))
+                usage_error("--cpu-budget needs a number of seconds from 0.01 to 86400");
+            break;
+        case OPT_MEMORY_BUDGET:
+            if (!ev_parse_double(optarg, 1, 1048576, &opts.budget.memory_mb))
+                usage_error("--memory-budget needs a number of MB from 1 to 1048576");
             break;
         case OPT_JUDGE:
             j.rubric = optarg;
@@ -619,6 +663,14 @@ main(int argc, char **argv)
         ev_warn("the judge's ev-call exited with status %d", judge);
         r.status = EV_EXIT_TROUBLE;
     }
+    jv problems = ev_scoring_finish(sc);
+    jv_array_foreach(problems, i, m)
+    {
+        ev_warn("%s", jv_string_value(m));
+        r.status = EV_EXIT_TROUBLE;
+        jv_free(m);
+    }
+    jv_free(problems);
     ev_scoring_free(sc);
     ev_rubric_free(rubric);
     free(r.q);

@@ -5,7 +5,9 @@
  *
  * The cmd scorer starts its command once and talks to it over pipes for the
  * whole run, so a judge that loads a model or opens a connection pays that
- * cost once. The helper's standard error is ours.
+ * cost once. The helper's standard error is ours. This module is ev's one
+ * fork of a helper that it talks to over pipes: a program (ev_coproc_spawn,
+ * ev_coproc_start) or library code (ev_coproc_fork).
  */
 #ifndef EV_COPROC_H
 #define EV_COPROC_H
@@ -27,6 +29,15 @@ typedef struct ev_coproc ev_coproc;
  * that needs the judge's key. */
 pid_t ev_coproc_spawn(char *const *argv, int *in, int *out, jv *err);
 
+/* ev_coproc_fork forks a child that runs 'fn'('arg') with its standard
+ * input and output connected to pipes, as ev_coproc_spawn does for a
+ * program, and exits with what 'fn' returns through _exit, so that no
+ * stdio buffer or exit handler of the parent runs twice. What the parent
+ * had buffered on stdin, stdout and stderr is dropped in the child. The
+ * child must not return through the caller's stack: 'fn' runs in a copy of
+ * the parent's memory, and whatever it changes stays in the child. */
+pid_t ev_coproc_fork(int (*fn)(void *), void *arg, int *in, int *out, jv *err);
+
 /* ev_coproc_write writes the 'n' bytes at 's' to the child's input 'fd',
  * through interrupts and short writes; false when the child no longer
  * reads. */
@@ -43,12 +54,25 @@ ev_coproc *ev_coproc_start(const char *command, char *const *pass, jv *err);
  * helper, and returns the line it answers, without its newline. When the
  * helper has exited or closed its output, the result is invalid with a
  * message saying how it ended, and every later call fails the same way.
- * SIGPIPE is ignored while writing, so a helper that died cannot kill us. */
+ * SIGPIPE is ignored while writing, so a helper that died cannot kill us.
+ *
+ * A helper answers each line with exactly one. One that writes a line it
+ * was not asked for (two for one record) is out of step, and every later
+ * answer would belong to the line before: when that shows, in the answer
+ * just read or before the next line is sent, the helper is stopped and
+ * this call and every later one fail with a message that says so. A line
+ * written after the last answer is found by ev_coproc_end. */
 jv ev_coproc_ask(ev_coproc *p, const char *line, size_t len);
 
-/* ev_coproc_close closes the helper's standard input, waits for it to exit
- * (it is sent SIGTERM if it has not exited after a grace period) and frees
- * 'p'. NULL is allowed. */
+/* ev_coproc_end closes the helper's standard input, reads what it still
+ * writes and waits for it to exit (it is sent SIGTERM if it has not exited
+ * after a grace period). It returns null, or an invalid with a message when
+ * the helper wrote lines it was not asked for that no call of
+ * ev_coproc_ask reported. 'p' stays to be freed. */
+jv ev_coproc_end(ev_coproc *p);
+
+/* ev_coproc_close ends the helper as ev_coproc_end does, unless that was
+ * done, and frees 'p'. NULL is allowed. */
 void ev_coproc_close(ev_coproc *p);
 
 #endif

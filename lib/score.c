@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "alloc.h"
 #include "cli.h"
@@ -18,6 +19,7 @@
 #include "judge.h"
 #include "metric.h"
 #include "record.h"
+#include "sandbox.h"
 #include "text.h"
 
 #define QUOTE_MAX 40 /* bytes of a text quoted in a reason or a message */
@@ -27,7 +29,16 @@
  * processes, so past their bound a record's assert is refused. */
 #define MAX_CACHED_REGEX 1024
 #define MAX_CACHED_JQ 64
+#define MAX_KNOWN_JQ 1024 /* texts of programs known to compile */
 #define MAX_CMD 16
+
+/* Work cheaper than this runs in ev-score itself; dearer work runs in the
+ * sandbox, under the record's budget (sandbox.h). glibc's regexec takes
+ * time that grows with the square of the text's length times the pattern's
+ * pieces (a text of 100,000 bytes can take minutes), and 'similar' with the
+ * product of the two lengths. Both bounds stand for some 10 ms at worst. */
+#define INLINE_REGEX_COST 1e9
+#define INLINE_SIMILAR_CELLS 4e6
 
 enum kind {
     K_CHOICE,
@@ -76,6 +87,13 @@ static const struct kind_info {
     {"starts-with", K_STARTS_WITH, V_ANSWER, 0, 0, 0},
 };
 
+/* A regular expression, compiled, and its pieces once its repetitions are
+ * written out, which say what matching it may cost. */
+typedef struct pattern {
+    regex_t re;
+    double pieces;
+} pattern;
+
 /* One assertion, compiled. */
 typedef struct item {
     const struct kind_info *info;
@@ -83,12 +101,11 @@ typedef struct item {
     bool limit_given;
     double limit;
     double weight;
-    jv answer;               /* the V_ANSWER value, or invalid to use 'expected' */
+    jv answer;               /* the V_ANSWER value, or invalid to use 'expected';
+                              * the program of a jq or cmd assertion */
     jv name;                 /* the assertion as written */
-    regex_t *re;             /* the compiled V_ANSWER of a regex */
+    pattern *re;             /* the compiled V_ANSWER of a regex */
     bool own_re;             /* 're' is this item's, not the cache's */
-    jq_state *jq;            /* the compiled program of a jq assertion */
-    bool own_jq;             /* 'jq' is this item's, not the cache's */
     ev_coproc *proc;         /* the process of a cmd assertion, the cache's */
     const ev_rubric *rubric; /* a judge's rubric */
     ev_rubric *own_rubric;   /* 'rubric' when it is this item's */
@@ -109,11 +126,21 @@ typedef struct cache {
     void (*release)(void *);
 } cache;
 
+/* What the sandbox keeps, in its own copy: the jq programs it has compiled,
+ * by their text. In ev-score itself it stays empty. */
+typedef struct worker {
+    cache programs;
+    jv jq_error; /* the first message of the jq compile in progress */
+} worker;
+
 struct ev_scoring {
     ev_score_opts opts;
     plan dflt;
-    cache regexes, programs, procs;
-    jv jq_error; /* the first message of the jq compile in progress */
+    cache regexes, procs;
+    jv compiled;         /* the jq programs known to compile: text -> true */
+    bool untrusted;      /* a record's own 'assert' is being compiled */
+    ev_sandbox *sandbox; /* started for the first jq program or dear match */
+    worker worker;
     /* Keys and texts made once, so that scoring a record costs few allocations. */
     jv k_assert, k_error, k_expected, k_output, k_pass, k_reason, k_scorer, k_value;
     jv exact_match;
@@ -130,6 +157,8 @@ typedef struct verdict {
     jv label, judge; /* a judge's verdict: its label and score.judge */
 } verdict;
 
+static void binary(verdict *v, bool pass, jv reason);
+
 /* What one record offers the assertions, fetched on first use. */
 typedef struct ctx {
     ev_scoring *s;
@@ -140,6 +169,8 @@ typedef struct ctx {
     bool fetched;
     jv judged; /* the judges' answers, one array of samples per judge item */
     int next_judged;
+    jv warning;      /* why the record failed, for the user to hear, or invalid */
+    double cpu_left; /* of the record's CPU budget */
 } ctx;
 
 /* --- reasons and messages ---------------------------------------------- */
@@ -286,8 +317,9 @@ cache_free(cache *c)
 static void
 release_regex(void *p)
 {
-    regfree(p);
-    free(p);
+    pattern *pat = p;
+    regfree(&pat->re);
+    free(pat);
 }
 
 static void
@@ -331,13 +363,18 @@ bracket_end(const char *p)
  * writes them ("a{3}" as "aaa", "a+" as "aa*"), or infinity for groups
  * nested past REGEX_DEPTH. '*stacked' says whether a repetition follows a
  * repetition ("a*+", "s??"): POSIX leaves that undefined, and glibc's
- * regcomp can take seconds or forever on a run of them ("^a*+++++"). */
+ * regcomp can take seconds or forever on a run of them ("^a*+++++").
+ * '*backref' says whether it holds a back-reference ("\1"), which POSIX
+ * leaves undefined in an extended expression, and whose matching glibc
+ * does by trying every way, in time that grows exponentially with the
+ * text. */
 #define REGEX_DEPTH 64
 static double
-regex_pieces(const char *p, bool *stacked)
+regex_pieces(const char *p, bool *stacked, bool *backref)
 {
     bool after_repetition = false;
     *stacked = false;
+    *backref = false;
     /* Per open group: the pieces so far, and those of its last atom, which
      * a repetition multiplies. */
     double sum[REGEX_DEPTH] = {0}, last[REGEX_DEPTH] = {0};
@@ -378,6 +415,8 @@ regex_pieces(const char *p, bool *stacked)
         } else if (c == '|') {
             last[d] = 0;
         } else {
+            if (c == '\\' && *p >= '1' && *p <= '9')
+                *backref = true;
             if (c == '\\' && *p != '\0')
                 p++;
             else if (c == '[')
@@ -397,44 +436,51 @@ regex_pieces(const char *p, bool *stacked)
 #define MAX_REGEX_PIECES 4096
 
 static bool
-compile_regex(ev_scoring *s, const char *pattern, regex_t **out, bool *own, jv *err)
+compile_regex(ev_scoring *s, const char *pattern_text, pattern **out, bool *own, jv *err)
 {
-    regex_t *re = cache_get(&s->regexes, pattern);
-    if (re != NULL) {
-        *out = re;
+    pattern *pat = cache_get(&s->regexes, pattern_text);
+    if (pat != NULL) {
+        *out = pat;
         *own = false;
         return true;
     }
-    bool stacked;
-    if (regex_pieces(pattern, &stacked) > MAX_REGEX_PIECES) {
-        char c1[CLIP_SIZE];
+    bool stacked, backref;
+    char c1[CLIP_SIZE];
+    double pieces = regex_pieces(pattern_text, &stacked, &backref);
+    if (pieces > MAX_REGEX_PIECES) {
         *err = jv_invalid_with_msg(
             fmt("bad regex '%s': too many repetitions, over %d pieces written out",
-                clip(pattern, c1), MAX_REGEX_PIECES));
+                clip(pattern_text, c1), MAX_REGEX_PIECES));
         return false;
     }
     if (stacked) {
-        char c1[CLIP_SIZE];
         *err = jv_invalid_with_msg(
             fmt("bad regex '%s': a repetition ('*', '+', '?' or '{}') follows another; POSIX "
                 "leaves that undefined (and has no lazy '*?'): group what is repeated, as in "
                 "'(a*)?'",
-                clip(pattern, c1)));
+                clip(pattern_text, c1)));
         return false;
     }
-    re = ev_alloc_resize(NULL, sizeof(*re));
-    int rc = regcomp(re, pattern, REG_EXTENDED | REG_NOSUB);
+    if (backref) {
+        *err = jv_invalid_with_msg(
+            fmt("bad regex '%s': back-references ('\\1' to '\\9') are refused: matching them "
+                "can take time that grows exponentially with the output",
+                clip(pattern_text, c1)));
+        return false;
+    }
+    pat = ev_alloc(sizeof(*pat));
+    pat->pieces = pieces;
+    int rc = regcomp(&pat->re, pattern_text, REG_EXTENDED | REG_NOSUB);
     if (rc != 0) {
         char why[256];
-        char c1[CLIP_SIZE];
-        regerror(rc, re, why, sizeof(why));
+        regerror(rc, &pat->re, why, sizeof(why));
         why[0] = (char)tolower((unsigned char)why[0]);
-        free(re);
-        *err = jv_invalid_with_msg(fmt("bad regex '%s': %s", clip(pattern, c1), why));
+        free(pat);
+        *err = jv_invalid_with_msg(fmt("bad regex '%s': %s", clip(pattern_text, c1), why));
         return false;
     }
-    *own = !cache_put(&s->regexes, pattern, re);
-    *out = re;
+    *own = !cache_put(&s->regexes, pattern_text, pat);
+    *out = pat;
     return true;
 }
 
@@ -472,31 +518,289 @@ jq_message(jv msg)
     return out;
 }
 
-static jq_state *
-compile_jq(ev_scoring *s, const char *program, bool *own, jv *err)
+/* --- what runs in the sandbox ------------------------------------------- */
+
+/* uses_modules says whether the jq program 'p' starts with a module
+ * directive: 'module', 'import' or 'include', which jq 1.6 allows nowhere
+ * else, after blanks and comments only. A module is a file, and an import
+ * names where to look for it ({search: "/etc"}), so none is allowed. */
+static bool
+uses_modules(const char *p)
 {
-    jq_state *jq = cache_get(&s->programs, program);
-    if (jq != NULL) {
-        *own = false;
+    for (;;) {
+        p += strspn(p, " \t\n");
+        if (*p != '#')
+            break;
+        p += strcspn(p, "\r\n");
+    }
+    size_t n = strspn(p, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_");
+    const char *directives[] = {"module", "import", "include"};
+    for (size_t i = 0; i < 3; i++)
+        if (n == strlen(directives[i]) && strncmp(p, directives[i], n) == 0)
+            return true;
+    return false;
+}
+
+static void
+out_of_memory_in_sandbox(void *unused)
+{
+    (void)unused;
+    _exit(EV_SANDBOX_EXIT_NOMEM);
+}
+
+/* no_input is jq's input callback: there is no input but the record, so
+ * 'input' fails and 'inputs' gives nothing. */
+static jv
+no_input(jq_state *jq, void *unused)
+{
+    (void)jq;
+    (void)unused;
+    return jv_invalid();
+}
+
+/* no_debug is jq's debug callback: what 'debug' shows goes nowhere. */
+static void
+no_debug(void *unused, jv msg)
+{
+    (void)unused;
+    jv_free(msg);
+}
+
+/* worker_jq returns the compiled 'program', from the worker's cache or
+ * compiled now ('*own' then says the caller tears it down), or NULL with
+ * '*why' set to jq's message. A jq program reaches nothing but its input:
+ * the sandbox has no environment ($ENV, env and ~/.jq are empty or
+ * absent) and no files, and here it gets no module, no library path
+ * (modulemeta, get_search_list), no input (input, inputs, input_filename)
+ * and nowhere to print (debug; stderr goes nowhere in the sandbox). */
+static jq_state *
+worker_jq(worker *w, const char *program, bool *own, jv *why)
+{
+    jq_state *jq = cache_get(&w->programs, program);
+    *own = false;
+    if (jq != NULL)
         return jq;
+    if (uses_modules(program)) {
+        *why = jv_string("jq modules ('module', 'import', 'include') are not available");
+        return NULL;
     }
     if ((jq = jq_init()) == NULL)
-        ev_out_of_memory();
-    jv_free(s->jq_error);
-    s->jq_error = jv_null();
-    jq_set_error_cb(jq, keep_first_error, &s->jq_error);
+        _exit(EV_SANDBOX_EXIT_NOMEM);
+    /* libjq 1.6's jq_init leaves these callbacks uninitialised: 'input' or
+     * 'debug' would call through whatever the memory held. */
+    jq_set_input_cb(jq, no_input, NULL);
+    jq_set_debug_cb(jq, no_debug, NULL);
+    jq_set_nomem_handler(jq, out_of_memory_in_sandbox, NULL);
+    jq_set_attr(jq, jv_string("JQ_LIBRARY_PATH"), jv_array());
+    jv_free(w->jq_error);
+    w->jq_error = jv_null();
+    jq_set_error_cb(jq, keep_first_error, &w->jq_error);
     if (!jq_compile(jq, program)) {
-        jv why = jq_message(s->jq_error);
-        char c1[CLIP_SIZE];
-        s->jq_error = jv_null();
-        *err = jv_invalid_with_msg(
-            fmt("cannot compile jq program '%s': %s", clip(program, c1), jv_string_value(why)));
-        jv_free(why);
+        *why = jq_message(w->jq_error);
+        w->jq_error = jv_null();
         jq_teardown(&jq);
         return NULL;
     }
-    *own = !cache_put(&s->programs, program, jq);
+    *own = !cache_put(&w->programs, program, jq);
     return jq;
+}
+
+/* failure_of returns the message of 'v' (borrowed) when it is an error, or
+ * invalid. libjq 1.6 asserts when asked for the message of a valid value. */
+static jv
+failure_of(jv v)
+{
+    if (jv_is_valid(v) || !jv_invalid_has_msg(jv_copy(v)))
+        return jv_invalid();
+    return jv_invalid_get_msg(jv_copy(v));
+}
+
+/* A reply of the sandbox quotes at most this many bytes of a text, so that
+ * a program cannot make ev-score itself read and hold a huge one. */
+#define REPLY_TEXT_MAX 1024
+
+/* reply_text cuts the text 't' (consumed) for a reply. */
+static jv
+reply_text(jv t)
+{
+    if (jv_string_length_bytes(jv_copy(t)) <= REPLY_TEXT_MAX)
+        return t;
+    jv cut = jv_string_sized(jv_string_value(t), REPLY_TEXT_MAX);
+    jv_free(t);
+    return cut;
+}
+
+/* worker_run runs a jq program on its input: {"compile": why} when it does
+ * not compile, {"error": message} when it fails, {"halted": true}, or the
+ * first result, {"result": a boolean or number, or "shown": any other value
+ * as a reason shows it}, with "more" when a second came, and {} for none.
+ * With no input it is only compiled: {} when it compiles. */
+static jv
+worker_run(worker *w, jv program, jv input)
+{
+    bool own;
+    jv why = jv_invalid();
+    jq_state *jq = worker_jq(w, jv_string_value(program), &own, &why);
+    jv reply = jv_object();
+    if (jq == NULL) {
+        reply = jv_object_set(reply, jv_string("compile"), why);
+    } else if (jv_is_valid(input)) {
+        jq_start(jq, input, 0);
+        input = jv_invalid();
+        jv r = jq_next(jq);
+        jv more = jv_is_valid(r) ? jq_next(jq) : jv_invalid();
+        jv failure = failure_of(r);
+        if (!jv_is_valid(failure)) {
+            jv_free(failure);
+            failure = failure_of(more);
+        }
+        jv_kind k = jv_get_kind(r);
+        if (jv_is_valid(failure)) {
+            reply = jv_object_set(reply, jv_string("error"), reply_text(ev_text_of(failure)));
+        } else if (jv_is_valid(r)) {
+            bool plain = k == JV_KIND_TRUE || k == JV_KIND_FALSE || k == JV_KIND_NUMBER;
+            char buf[SHOW_SIZE];
+            reply = jv_object_set(reply, jv_string(plain ? "result" : "shown"),
+                                  plain ? jv_copy(r) : jv_string(show(r, buf)));
+            reply = jv_object_set(reply, jv_string("more"), jv_bool(jv_is_valid(more)));
+        } else if (jq_halted(jq)) {
+            reply = jv_object_set(reply, jv_string("halted"), jv_true());
+        }
+        jv_free(r);
+        jv_free(more);
+    }
+    if (own)
+        jq_teardown(&jq);
+    jv_free(input);
+    jv_free(program);
+    return reply;
+}
+
+/* worker_regex matches a text with a pattern that the caller has compiled
+ * once already: {"match": bool}. */
+static jv
+worker_regex(jv pattern_text, jv text)
+{
+    regex_t re;
+    bool match = false;
+    if (regcomp(&re, jv_string_value(pattern_text), REG_EXTENDED | REG_NOSUB) == 0) {
+        match = regexec(&re, jv_string_value(text), 0, NULL, 0) == 0;
+        regfree(&re);
+    }
+    jv_free(pattern_text);
+    jv_free(text);
+    return jv_object_set(jv_object(), jv_string("match"), jv_bool(match));
+}
+
+/* serve answers a request of the sandbox: {"op": "jq", "program", "input"}
+ * (no input: compile only), {"op": "regex", "pattern", "text"} or {"op":
+ * "similar", "a", "b"} (the similarity: {"value": number}). */
+static jv
+serve(void *state, jv req)
+{
+    jv op = jv_get_kind(req) == JV_KIND_OBJECT ? jv_object_get(jv_copy(req), jv_string("op"))
+                                               : jv_invalid();
+    const char *o = jv_get_kind(op) == JV_KIND_STRING ? jv_string_value(op) : "";
+    jv a = jv_invalid(), b = jv_invalid(), reply;
+    const char *ka = "program", *kb = "input";
+    if (strcmp(o, "regex") == 0) {
+        ka = "pattern";
+        kb = "text";
+    } else if (strcmp(o, "similar") == 0) {
+        ka = "a";
+        kb = "b";
+    }
+    if (jv_get_kind(req) == JV_KIND_OBJECT) {
+        a = jv_object_get(jv_copy(req), jv_string(ka));
+        b = jv_object_get(jv_copy(req), jv_string(kb));
+    }
+    if (jv_get_kind(a) != JV_KIND_STRING ||
+        (strcmp(o, "jq") != 0 && jv_get_kind(b) != JV_KIND_STRING)) {
+        reply = jv_object_set(jv_object(), jv_string("error"), jv_string("bad request"));
+        jv_free(a);
+        jv_free(b);
+    } else if (strcmp(o, "jq") == 0) {
+        reply = worker_run(state, a, b);
+    } else if (strcmp(o, "regex") == 0) {
+        reply = worker_regex(a, b);
+    } else {
+        double d = ev_similarity(jv_string_value(a), jv_string_value(b));
+        reply = jv_object_set(jv_object(), jv_string("value"), jv_number(d));
+        jv_free(a);
+        jv_free(b);
+    }
+    jv_free(op);
+    jv_free(req);
+    return reply;
+}
+
+/* --- asking the sandbox --------------------------------------------------- */
+
+/* ask sends 'req' (consumed) to the sandbox, started on first use, for
+ * assertion 'it', with '*cpu_left' of the record's CPU budget left (and
+ * taken from). When the work ran over its budget, the verdict fails
+ * with the budget as its reason, the record's warning says so, and the
+ * result is invalid without a message; when the sandbox failed otherwise,
+ * the result is invalid with a message that names the assertion. */
+static jv
+ask(ev_scoring *s, const item *it, jv req, double *cpu_left, verdict *v, jv *warning)
+{
+    if (s->sandbox == NULL)
+        s->sandbox = ev_sandbox_new(serve, &s->worker, s->opts.budget);
+    ev_sandbox_over over;
+    jv reply = ev_sandbox_call(s->sandbox, req, cpu_left, &over);
+    if (jv_is_valid(reply))
+        return reply;
+    char c1[CLIP_SIZE];
+    jv m = jv_invalid_get_msg(reply);
+    jv out = jv_invalid();
+    if (over != EV_SANDBOX_WITHIN) {
+        binary(v, false, jv_copy(m));
+        if (!jv_is_valid(*warning))
+            *warning = fmt("scorer '%s' %s, so the record fails (%s sets the budget)",
+                           clip(jv_string_value(it->name), c1), jv_string_value(m),
+                           over == EV_SANDBOX_OVER_CPU ? "--cpu-budget" : "--memory-budget");
+    } else {
+        out = jv_invalid_with_msg(
+            fmt("scorer '%s' failed: %s", clip(jv_string_value(it->name), c1), jv_string_value(m)));
+    }
+    jv_free(m);
+    return out;
+}
+
+/* check_jq asks the sandbox whether 'program' compiles, once per distinct
+ * program, and says why not in '*err'. */
+static bool
+check_jq(ev_scoring *s, item *it, const char *program, jv *err)
+{
+    jv known = jv_object_get(jv_copy(s->compiled), jv_string(program));
+    bool ok = jv_is_valid(known);
+    jv_free(known);
+    if (ok)
+        return true;
+    verdict v = {.reason = jv_invalid()};
+    jv warning = jv_invalid();
+    jv req = jv_object_set(jv_object(), jv_string("op"), jv_string("jq"));
+    req = jv_object_set(req, jv_string("program"), jv_string(program));
+    double cpu = s->opts.budget.cpu_seconds;
+    jv reply = ask(s, it, req, &cpu, &v, &warning);
+    if (!jv_is_valid(reply) && !jv_is_valid(warning)) {
+        *err = reply;
+        return false;
+    }
+    jv why = jv_is_valid(reply) ? jv_object_get(reply, jv_string("compile")) : jv_copy(v.reason);
+    ok = !jv_is_valid(why);
+    if (ok && jv_object_length(jv_copy(s->compiled)) < MAX_KNOWN_JQ) {
+        s->compiled = jv_object_set(s->compiled, jv_string(program), jv_true());
+    } else if (!ok) {
+        char c1[CLIP_SIZE];
+        *err = jv_invalid_with_msg(
+            fmt("cannot compile jq program '%s': %s", clip(program, c1), jv_string_value(why)));
+    }
+    jv_free(why);
+    jv_free(v.reason);
+    jv_free(warning);
+    return ok;
 }
 
 static ev_coproc *
@@ -522,8 +826,6 @@ item_free(item *it)
     jv_free(it->name);
     if (it->own_re)
         release_regex(it->re);
-    if (it->own_jq)
-        jq_teardown(&it->jq);
     ev_rubric_free(it->own_rubric);
 }
 
@@ -578,8 +880,9 @@ compile_limit(item *it, jv value, jv *err)
     return true;
 }
 
-/* compile_program compiles the jq program or starts the command given as
- * 'value' (borrowed). */
+/* compile_program compiles the jq program, in the sandbox, or starts the
+ * command given as 'value' (borrowed). A record's own assertion may run a
+ * command only when the user allows it. */
 static bool
 compile_program(ev_scoring *s, item *it, jv value, jv *err)
 {
@@ -590,10 +893,16 @@ compile_program(ev_scoring *s, item *it, jv value, jv *err)
     }
     it->answer = jv_copy(value);
     if (it->info->kind == K_JQ)
-        it->jq = compile_jq(s, jv_string_value(value), &it->own_jq, err);
-    else
-        it->proc = start_cmd(s, jv_string_value(value), err);
-    return it->jq != NULL || it->proc != NULL;
+        return check_jq(s, it, jv_string_value(value), err);
+    if (s->untrusted && !s->opts.record_commands) {
+        char c1[CLIP_SIZE];
+        *err = jv_invalid_with_msg(fmt("'%s' would run a command, which a record may do only with "
+                                       "--allow-record-commands",
+                                       clip(jv_string_value(it->name), c1)));
+        return false;
+    }
+    it->proc = start_cmd(s, jv_string_value(value), err);
+    return it->proc != NULL;
 }
 
 /* compile_rubric sets the rubric of a judge item from its criterion 'value'
@@ -812,6 +1121,8 @@ ctx_init(ctx *c, ev_scoring *s, jv rec, jv judged)
     c->text = jv_invalid();
     c->expected = jv_invalid();
     c->fetched = false;
+    c->warning = jv_invalid();
+    c->cpu_left = s->opts.budget.cpu_seconds;
 }
 
 static void
@@ -821,6 +1132,7 @@ ctx_free(ctx *c)
     jv_free(c->text);
     jv_free(c->expected);
     jv_free(c->judged);
+    jv_free(c->warning);
 }
 
 static const char *
@@ -982,7 +1294,7 @@ score_starts_with(const item *it, ctx *c, jv want, int others, verdict *v, jv *e
 static bool
 score_regex(const item *it, ctx *c, jv want, int others, verdict *v, jv *err)
 {
-    regex_t *re = it->re;
+    pattern *re = it->re;
     bool own = false;
     if (jv_get_kind(want) != JV_KIND_STRING) {
         *err = jv_invalid_with_msg(
@@ -991,7 +1303,29 @@ score_regex(const item *it, ctx *c, jv want, int others, verdict *v, jv *err)
     }
     if (re == NULL && !compile_regex(c->s, jv_string_value(want), &re, &own, err))
         return false;
-    bool pass = regexec(re, out_text(c), 0, NULL, 0) == 0;
+    const char *text = out_text(c);
+    double n = (double)strlen(text);
+    bool pass;
+    if (n * n * (re->pieces + 1) <= INLINE_REGEX_COST) {
+        pass = regexec(&re->re, text, 0, NULL, 0) == 0;
+    } else {
+        jv req = jv_object_set(jv_object(), jv_string("op"), jv_string("regex"));
+        req = jv_object_set(req, jv_string("pattern"), jv_copy(want));
+        req = jv_object_set(req, jv_string("text"), jv_copy(c->text));
+        jv reply = ask(c->s, it, req, &c->cpu_left, v, &c->warning);
+        if (own)
+            release_regex(re);
+        if (!jv_is_valid(reply)) {
+            bool over = !jv_invalid_has_msg(jv_copy(reply));
+            if (!over)
+                *err = reply;
+            return over;
+        }
+        jv match = jv_object_get(reply, jv_string("match"));
+        pass = jv_get_kind(match) == JV_KIND_TRUE;
+        jv_free(match);
+        own = false;
+    }
     if (own)
         release_regex(re);
     char more[32];
@@ -1085,15 +1419,33 @@ score_f1(const item *it, ctx *c, jv want, int others, verdict *v, jv *err)
 static bool
 score_similar(const item *it, ctx *c, jv want, int others, verdict *v, jv *err)
 {
-    (void)err;
     int flags = c->s->opts.norm;
     jv gold = text_of_want(want);
     jv a = normalized(out_text(c), flags);
     jv b = normalized(jv_string_value(gold), flags);
-    double sim = ev_similarity(jv_string_value(a), jv_string_value(b));
     jv_free(gold);
-    jv_free(a);
-    jv_free(b);
+    double cells =
+        (double)jv_string_length_bytes(jv_copy(a)) * (double)jv_string_length_bytes(jv_copy(b));
+    double sim;
+    if (cells <= INLINE_SIMILAR_CELLS) {
+        sim = ev_similarity(jv_string_value(a), jv_string_value(b));
+        jv_free(a);
+        jv_free(b);
+    } else {
+        jv req = jv_object_set(jv_object(), jv_string("op"), jv_string("similar"));
+        req = jv_object_set(req, jv_string("a"), a);
+        req = jv_object_set(req, jv_string("b"), b);
+        jv reply = ask(c->s, it, req, &c->cpu_left, v, &c->warning);
+        if (!jv_is_valid(reply)) {
+            bool over = !jv_invalid_has_msg(jv_copy(reply));
+            if (!over)
+                *err = reply;
+            return over;
+        }
+        jv d = jv_object_get(reply, jv_string("value"));
+        sim = jv_get_kind(d) == JV_KIND_NUMBER ? jv_number_value(d) : 0;
+        jv_free(d);
+    }
     v->value = sim;
     v->pass = sim >= it->limit;
     v->reason = fmt("similarity %.3f %s %g%s", sim, v->pass ? ">=" : "<", it->limit,
@@ -1123,6 +1475,13 @@ score_any(score_fn fn, const item *it, ctx *c, jv want, verdict *v, jv *err)
             if (have)
                 jv_free(v->reason);
             return false;
+        }
+        if (jv_is_valid(c->warning)) {
+            /* over budget: the record fails, whatever the other answers */
+            if (have)
+                jv_free(v->reason);
+            *v = one;
+            return true;
         }
         if (!have || one.value > v->value) {
             if (have)
@@ -1266,41 +1625,42 @@ score_json(const item *it, ctx *c, jv want, verdict *v, jv *err)
     return true;
 }
 
-/* failure_of returns the message of 'v' (borrowed) when it is an error, or
- * invalid. libjq 1.6 asserts when asked for the message of a valid value. */
-static jv
-failure_of(jv v)
-{
-    if (jv_is_valid(v) || !jv_invalid_has_msg(jv_copy(v)))
-        return jv_invalid();
-    return jv_invalid_get_msg(jv_copy(v));
-}
-
 static bool
 score_jq(const item *it, ctx *c, verdict *v, jv *err)
 {
     const char *prog = jv_string_value(it->answer);
     char c1[CLIP_SIZE], c2[6 * QUOTE_MAX + 4];
-    jq_start(it->jq, jv_copy(c->rec), 0);
-    jv r = jq_next(it->jq);
-    jv more = jv_is_valid(r) ? jq_next(it->jq) : jv_invalid();
-    jv failure = failure_of(r);
-    if (!jv_is_valid(failure)) {
-        jv_free(failure);
-        failure = failure_of(more);
+    jv req = jv_object_set(jv_object(), jv_string("op"), jv_string("jq"));
+    req = jv_object_set(req, jv_string("program"), jv_copy(it->answer));
+    req = jv_object_set(req, jv_string("input"), jv_copy(c->rec));
+    jv reply = ask(c->s, it, req, &c->cpu_left, v, &c->warning);
+    if (!jv_is_valid(reply)) {
+        if (jv_invalid_has_msg(jv_copy(reply))) {
+            *err = reply;
+            return false;
+        }
+        return true;
     }
+    jv failure = jv_object_get(jv_copy(reply), jv_string("error"));
+    jv compile = jv_object_get(jv_copy(reply), jv_string("compile"));
+    jv r = jv_object_get(jv_copy(reply), jv_string("result"));
+    jv shown = jv_object_get(jv_copy(reply), jv_string("shown"));
+    jv more = jv_object_get(jv_copy(reply), jv_string("more"));
+    bool halted = jv_object_has(reply, jv_string("halted"));
     bool ok = false;
-    if (jv_is_valid(failure)) {
-        jv m = ev_text_of(failure);
-        *err = jv_invalid_with_msg(fmt("jq program '%s' failed: %s", clip(prog, c1),
-                                       clip_to(jv_string_value(m), 3 * QUOTE_MAX, c2, sizeof(c2))));
-        jv_free(m);
-    } else if (jv_is_valid(more)) {
+    if (jv_get_kind(compile) == JV_KIND_STRING) {
+        *err = jv_invalid_with_msg(
+            fmt("cannot compile jq program '%s': %s", clip(prog, c1), jv_string_value(compile)));
+    } else if (jv_get_kind(failure) == JV_KIND_STRING) {
+        *err = jv_invalid_with_msg(
+            fmt("jq program '%s' failed: %s", clip(prog, c1),
+                clip_to(jv_string_value(failure), 3 * QUOTE_MAX, c2, sizeof(c2))));
+    } else if (jv_get_kind(more) == JV_KIND_TRUE) {
         *err =
             jv_invalid_with_msg(fmt("jq program '%s' gave more than one result", clip(prog, c1)));
-    } else if (!jv_is_valid(r)) {
-        *err = jv_invalid_with_msg(fmt("jq program '%s' %s", clip(prog, c1),
-                                       jq_halted(it->jq) ? "halted" : "gave no result"));
+    } else if (!jv_is_valid(r) && !jv_is_valid(shown)) {
+        *err = jv_invalid_with_msg(
+            fmt("jq program '%s' %s", clip(prog, c1), halted ? "halted" : "gave no result"));
     } else if (jv_get_kind(r) == JV_KIND_TRUE || jv_get_kind(r) == JV_KIND_FALSE) {
         bool t = jv_get_kind(r) == JV_KIND_TRUE;
         binary(v, t, fmt("'%s' is %s", clip(prog, c1), t ? "true" : "false"));
@@ -1313,10 +1673,13 @@ score_jq(const item *it, ctx *c, verdict *v, jv *err)
         ok = true;
     } else {
         char got[SHOW_SIZE];
-        *err =
-            jv_invalid_with_msg(fmt("jq program '%s' gave %s, not a boolean or a number in [0, 1]",
-                                    clip(prog, c1), show(r, got)));
+        *err = jv_invalid_with_msg(
+            fmt("jq program '%s' gave %s, not a boolean or a number in [0, 1]", clip(prog, c1),
+                jv_is_valid(shown) ? jv_string_value(shown) : show(r, got)));
     }
+    jv_free(failure);
+    jv_free(compile);
+    jv_free(shown);
     jv_free(r);
     jv_free(more);
     return ok;
@@ -1638,8 +2001,10 @@ with_judge(jv out, jv label, jv judge)
     return out;
 }
 
+/* run_plan scores 'rec' (borrowed) with 'p', and sets '*warning' when the
+ * record failed for a reason the user must hear of. */
 static jv
-run_plan(ev_scoring *s, const plan *p, jv rec, jv judged)
+run_plan(ev_scoring *s, const plan *p, jv rec, jv judged, jv *warning)
 {
     if (call_failed(s, rec)) {
         jv_free(judged);
@@ -1655,6 +2020,8 @@ run_plan(ev_scoring *s, const plan *p, jv rec, jv judged)
                      : err;
         if (jv_is_valid(out) && v.unparsed)
             out = jv_object_set(out, jv_string("parsed"), jv_false());
+        *warning = c.warning;
+        c.warning = jv_invalid();
         ctx_free(&c);
         return with_judge(out, v.label, v.judge);
     }
@@ -1695,13 +2062,18 @@ run_plan(ev_scoring *s, const plan *p, jv rec, jv judged)
         } else {
             jv_free(v.reason);
         }
+        if (jv_is_valid(c.warning))
+            break; /* over budget: the record fails, and the rest is not run */
     }
+    bool over = jv_is_valid(c.warning);
+    *warning = c.warning;
+    c.warning = jv_invalid();
     ctx_free(&c);
     if (all) {
         jv_free(failed);
         failed = jv_string_fmt("all %d assertions passed", p->n);
     }
-    double value = wsum > 0 ? vsum / wsum : all;
+    double value = over ? 0 : wsum > 0 ? vsum / wsum : all;
     jv out = make_score(s, all, value, jv_copy(p->name), failed);
     if (unparsed)
         out = jv_object_set(out, jv_string("parsed"), jv_false());
@@ -1762,10 +2134,16 @@ ev_scoring_new(jv spec, const ev_score_opts *opts, jv *err)
 {
     ev_scoring *s = ev_alloc_zero(1, sizeof(*s));
     s->opts = *opts;
+    if (s->opts.budget.cpu_seconds <= 0)
+        s->opts.budget.cpu_seconds = EV_SCORE_CPU_BUDGET;
+    if (s->opts.budget.memory_mb <= 0)
+        s->opts.budget.memory_mb = EV_SCORE_MEMORY_BUDGET;
     cache_init(&s->regexes, MAX_CACHED_REGEX, release_regex);
-    cache_init(&s->programs, MAX_CACHED_JQ, release_jq);
     cache_init(&s->procs, MAX_CMD, release_proc);
-    s->jq_error = jv_null();
+    s->compiled = jv_object();
+    /* the worker's: made in the worker, on first use */
+    cache_init(&s->worker.programs, MAX_CACHED_JQ, release_jq);
+    s->worker.jq_error = jv_null();
     s->k_assert = jv_string("assert");
     s->k_error = jv_string("error");
     s->k_expected = jv_string("expected");
@@ -1785,50 +2163,80 @@ ev_scoring_new(jv spec, const ev_score_opts *opts, jv *err)
 /* with_plan runs 'fn' on the plan that scores 'rec' (borrowed): its own
  * 'assert' compiled for it, else the default. */
 static jv
-with_plan(ev_scoring *s, jv rec, jv judged, jv (*fn)(ev_scoring *, const plan *, jv, jv))
+with_plan(ev_scoring *s, jv rec, jv judged, jv *warning,
+          jv (*fn)(ev_scoring *, const plan *, jv, jv, jv *))
 {
+    *warning = jv_invalid();
     jv a = jv_object_get(jv_copy(rec), jv_copy(s->k_assert));
     if (!jv_is_valid(a) || jv_get_kind(a) == JV_KIND_NULL) {
         jv_free(a);
-        return fn(s, &s->dflt, rec, judged);
+        return fn(s, &s->dflt, rec, judged, warning);
     }
     plan p;
     jv err;
-    if (!compile_plan(s, a, &p, &err)) {
+    s->untrusted = true;
+    bool compiled = compile_plan(s, a, &p, &err);
+    s->untrusted = false;
+    if (!compiled) {
         jv_free(judged);
         jv m = jv_invalid_get_msg(err);
         jv out = jv_invalid_with_msg(jv_string_fmt("bad 'assert': %s", jv_string_value(m)));
         jv_free(m);
         return out;
     }
-    jv out = fn(s, &p, rec, judged);
+    jv out = fn(s, &p, rec, judged, warning);
     plan_free(&p);
     return out;
 }
 
 static jv
-prompts_fn(ev_scoring *s, const plan *p, jv rec, jv unused)
+prompts_fn(ev_scoring *s, const plan *p, jv rec, jv unused, jv *warning)
 {
+    (void)warning;
     jv_free(unused);
     return plan_prompts(s, p, rec);
 }
 
 jv
-ev_scoring_run(ev_scoring *s, jv rec)
+ev_scoring_run(ev_scoring *s, jv rec, jv *warning)
 {
-    return with_plan(s, rec, jv_invalid(), run_plan);
+    return with_plan(s, rec, jv_invalid(), warning, run_plan);
 }
 
 jv
 ev_scoring_prompts(ev_scoring *s, jv rec)
 {
-    return with_plan(s, rec, jv_invalid(), prompts_fn);
+    jv warning;
+    return with_plan(s, rec, jv_invalid(), &warning, prompts_fn);
 }
 
 jv
-ev_scoring_run_judged(ev_scoring *s, jv rec, jv judged)
+ev_scoring_run_judged(ev_scoring *s, jv rec, jv judged, jv *warning)
 {
-    return with_plan(s, rec, judged, run_plan);
+    return with_plan(s, rec, judged, warning, run_plan);
+}
+
+jv
+ev_scoring_finish(ev_scoring *s)
+{
+    jv problems = jv_array();
+    jv_object_foreach(s->procs.index, command, pos)
+    {
+        jv m = ev_coproc_end(s->procs.items[(int)jv_number_value(pos)]);
+        if (!jv_is_valid(m)) {
+            char c1[CLIP_SIZE];
+            jv why = jv_invalid_get_msg(m);
+            problems = jv_array_append(problems,
+                                       fmt("cmd scorer '%s' %s", clip(jv_string_value(command), c1),
+                                           jv_string_value(why)));
+            jv_free(why);
+        } else {
+            jv_free(m);
+        }
+        jv_free(command);
+        jv_free(pos);
+    }
+    return problems;
 }
 
 void
@@ -1838,9 +2246,11 @@ ev_scoring_free(ev_scoring *s)
         return;
     plan_free(&s->dflt);
     cache_free(&s->regexes);
-    cache_free(&s->programs);
     cache_free(&s->procs);
-    jv_free(s->jq_error);
+    ev_sandbox_free(s->sandbox);
+    cache_free(&s->worker.programs);
+    jv_free(s->worker.jq_error);
+    jv_free(s->compiled);
     jv_free(s->k_assert);
     jv_free(s->k_error);
     jv_free(s->k_expected);

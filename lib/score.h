@@ -30,6 +30,17 @@
  * Regular expressions, jq programs and cmd processes are compiled or started
  * once per distinct text and kept for the run; ev_scoring_free releases them
  * and waits for the cmd processes to exit.
+ *
+ * A record is data from anywhere, and its 'assert' is held to that:
+ * - it may not name a cmd scorer, which runs a program, unless the run
+ *   allows it ('record_commands'); a default spec may;
+ * - jq programs, from a record or not, run in a sandbox (sandbox.h) with
+ *   the record as their only input: no environment, no files, no modules;
+ * - what a record makes costly runs in the sandbox too, under the record's
+ *   budget: every jq program, a regex on a long output, 'similar' on long
+ *   texts. Past its budget a record fails, with the budget as its reason,
+ *   and the caller is given a warning to report;
+ * - a regex with a back-reference is refused.
  */
 #ifndef EV_SCORE_H
 #define EV_SCORE_H
@@ -39,6 +50,11 @@
 #include <jv.h>
 
 #include "judge.h"
+#include "sandbox.h"
+
+/* The defaults of a record's budget (ev_score_opts). */
+#define EV_SCORE_CPU_BUDGET 10.0   /* seconds of CPU time */
+#define EV_SCORE_MEMORY_BUDGET 512 /* MiB */
 
 /* Options that apply to every scorer of a run. */
 typedef struct ev_score_opts {
@@ -47,6 +63,8 @@ typedef struct ev_score_opts {
     bool judge_mean;        /* combine a judge's samples by their mean, not a vote */
     char *const *pass_env;  /* patterns of our variables a cmd scorer also gets
                                (lib/child.h: ev_child_env); may be NULL */
+    bool record_commands;   /* a record's 'assert' may run a cmd scorer */
+    ev_budget budget;       /* each record's; a field of 0 takes its default */
 } ev_score_opts;
 
 /* A scoring context: the run's default scorer, plus what per-case 'assert'
@@ -64,8 +82,10 @@ ev_scoring *ev_scoring_new(jv spec, const ev_score_opts *opts, jv *err);
  * record's own 'assert' overrides the default; a record with 'error' fails
  * with reason "call failed". When the record cannot be scored (a bad
  * 'assert', no expected answer, a jq runtime error, a dead cmd scorer) the
- * result is invalid with a message, and the caller reports it. */
-jv ev_scoring_run(ev_scoring *s, jv rec);
+ * result is invalid with a message, and the caller reports it. When the
+ * record failed because it ran over its budget, '*warning' is set to a
+ * message for the caller to report; otherwise it is set to invalid. */
+jv ev_scoring_run(ev_scoring *s, jv rec, jv *warning);
 
 /* ev_scoring_prompts returns the judge prompts that scoring 'rec'
  * (borrowed) takes: an array of strings, one per judge assertion in order.
@@ -78,7 +98,14 @@ jv ev_scoring_prompts(ev_scoring *s, jv rec);
  * 'judged' (consumed) holds, for each prompt of ev_scoring_prompts, the
  * array of records (with 'output' and 'call') that ev-call wrote for its
  * samples. A judge assertion without an answer is an error. */
-jv ev_scoring_run_judged(ev_scoring *s, jv rec, jv judged);
+jv ev_scoring_run_judged(ev_scoring *s, jv rec, jv judged, jv *warning);
+
+/* ev_scoring_finish ends the cmd scorers' processes (their input is closed
+ * and they are waited for) and returns an array of messages about what no
+ * record was told: a cmd scorer that wrote more lines than it was sent
+ * records, whose answers were out of step. Call it once, after the last
+ * record. */
+jv ev_scoring_finish(ev_scoring *s);
 
 /* ev_scoring_free releases 's' and everything it compiled or started. NULL
  * is allowed. */

@@ -562,6 +562,19 @@ EOF
     [[ "$stderr" == *"-:3: cannot score record: jq program 'true, false' gave more than one result"* ]]
 }
 
+@test "a jq program's huge result or message comes back cut short" {
+    run --separate-stderr ev-score -q <<'EOF'
+{"id":"array","output":"x","assert":"jq:[range(1000000)]"}
+{"id":"text","output":"x","assert":"jq:\"x\" * 1000000"}
+{"id":"error","output":"x","assert":"jq:error(\"e\" * 1000000)"}
+EOF
+    [ "$status" -eq 2 ]
+    [[ "$stderr" == *"-:1: cannot score record: jq program '[range(1000000)]' gave [0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,1..., not a boolean"* ]]
+    [[ "$stderr" == *"-:2: cannot score record: jq program '\"x\" * 1000000' gave 'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx...', not"* ]]
+    [[ "$stderr" == *"-:3: cannot score record: jq program 'error(\"e\" * 1000000)' failed: eeeeeeee"*"..."* ]]
+    [ "${#stderr}" -lt 2000 ]
+}
+
 @test "a jq program that does not compile is a usage error with jq's message and nothing else" {
     run --separate-stderr ev-score -s 'jq:.output ===' </dev/null
     [ "$status" -eq 2 ]
@@ -816,6 +829,14 @@ in_examples() {
     [ "$status" -eq 0 ]
     [ "$stderr" = "ev-score: 12 records, 8 passed (66.7%)" ]
     [ "$(reason geo-04)" = "same answer" ]
+}
+
+@test "example: a downloaded eval set on a tighter budget" {
+    in_examples
+    run --separate-stderr ev-score --cpu-budget 1 --memory-budget 256 examples/capitals.jsonl
+    [ "$status" -eq 0 ]
+    [ "$stderr" = "ev-score: 12 records, 6 passed (50.0%)" ]
+    [ "$(printf '%s\n' "$output" | wc -l)" -eq 12 ]
 }
 
 @test "a scorer that cannot read the output marks the score parsed: false, for ev-gaps" {
@@ -1136,4 +1157,100 @@ EOF
     run --separate-stderr ev-score -q -s 'regex:^(a*)?(b+)*[*?+]\*$' <<<'{"id":"x","output":"aab?*"}'
     [ "$status" -eq 0 ]
     [ "$(field '.score.pass')" = true ]
+}
+
+@test "a regex with a back-reference is refused: a usage error with -s, an error for the record in an assert" {
+    run --separate-stderr ev-score -s 'regex:^(a+)\1$' <<<'{"id":"x","output":"aa"}'
+    [ "$status" -eq 2 ]
+    [ -z "$output" ]
+    [[ "$stderr" == "ev-score: bad scorer 'regex:^(a+)\\1\$': bad regex '^(a+)\\1\$': back-references ('\\1' to '\\9') are refused: matching them can take time that grows exponentially with the output"* ]]
+    run --separate-stderr ev-score -q <<'EOF'
+{"id":"ref","output":"abab","assert":"regex:(ab)\\1"}
+{"id":"escaped","output":"a\\1","assert":"regex:a\\\\1"}
+{"id":"bracket","output":"1","assert":"regex:[\\1]"}
+EOF
+    [ "$status" -eq 2 ]
+    [[ "$stderr" == *"-:1: cannot score record: bad 'assert': bad regex '(ab)\\1': back-references"* ]]
+    [ "$(field '[.id, .score.pass]' | tr '\n' ' ')" = '["escaped",true] ["bracket",true] ' ]
+}
+
+# --- the budget ------------------------------------------------------------
+
+@test "--cpu-budget and --memory-budget take numbers in range; others are usage errors" {
+    for bad in "--cpu-budget 0" "--cpu-budget -1" "--cpu-budget 1e9" "--cpu-budget x" \
+        "--memory-budget 0" "--memory-budget 2e6" "--memory-budget 1MB"; do
+        run --separate-stderr ev-score $bad </dev/null
+        [ "$status" -eq 2 ] || fail_with "$bad"
+        [[ "$stderr" == *"needs a number of"*"try 'ev-score --help'"* ]] || fail_with "$bad: $stderr"
+    done
+    run --separate-stderr ev-score -q --cpu-budget 0.5 --memory-budget 100 -s 'jq:.output == "x"' \
+        <<<'{"id":"a","output":"x"}'
+    [ "$status" -eq 0 ]
+    [ "$(got a pass)" = true ]
+}
+
+@test "a default jq program over its budget fails that record; a new worker scores the next ones" {
+    run --separate-stderr ev-score -q --cpu-budget 0.5 \
+        -s 'jq:if .output == "loop" then last(range(1e18)) > 0 else .output == "x" end' <<'EOF'
+{"id":"a","output":"x"}
+{"id":"loop","output":"loop"}
+{"id":"b","output":"x"}
+{"id":"loop2","output":"loop"}
+{"id":"c","output":"y"}
+EOF
+    [ "$status" -eq 2 ]
+    [ "$(field .id | tr '\n' ' ')" = '"a" "loop" "b" "loop2" "c" ' ]
+    [ "$(field .score.pass | tr '\n' ' ')" = 'true false true false false ' ]
+    [ "$(reason loop)" = "ran over its CPU budget of 0.5 s" ]
+    [ "$(reason c)" = "'if .output == \"loop\" then last(range(1e1...' is false" ]
+    [[ "$stderr" == *"-:2: scorer 'jq:if .output == \"loop\" then last(range(...' ran over its CPU budget of 0.5 s, so the record fails (--cpu-budget sets the budget)"* ]]
+    [[ "$stderr" == *"-:4: scorer"* ]]
+    [ "$(printf '%s\n' "$stderr" | wc -l)" -eq 2 ]
+}
+
+@test "an assert list over its budget fails as a whole, and what follows in it is not run" {
+    run --separate-stderr ev-score -q --cpu-budget 0.5 <<'EOF'
+{"id":"x","output":"x","assert":["contains:x",{"type":"jq","value":"last(range(1e18)) > 0","weight":0},"contains:y"]}
+EOF
+    [ "$status" -eq 2 ]
+    [ "$(got x pass)" = false ]
+    [ "$(got x value)" = 0 ]
+    [ "$(reason x)" = "jq:last(range(1e18)) > 0: ran over its CPU budget of 0.5 s" ]
+}
+
+@test "a regex on a long output and similar on long texts give the verdicts they give in-process" {
+    {
+        jq -nc '{id: "long", output: ("ab" * 6000 + "END"), assert: "regex:(ab)+END$"}'
+        jq -nc '{id: "miss", output: ("ab" * 6000), assert: "regex:(ab)+END$"}'
+        jq -nc '{id: "sim", output: ("ab" * 3000), expected: ("ab" * 2999 + "ba"), assert: "similar:0.99"}'
+    } >"$BATS_TEST_TMPDIR/long.jsonl"
+    # generous: under memcheck the sandbox is some 50 times slower
+    run --separate-stderr ev-score -q --cpu-budget 100 "$BATS_TEST_TMPDIR/long.jsonl"
+    [ "$status" -eq 0 ]
+    [ "$(got long pass)" = true ]
+    [ "$(got miss pass)" = false ]
+    [ "$(got sim pass)" = true ]
+    [ "$(got sim value)" = 0.999667 ]
+}
+
+# --- cmd out of step -----------------------------------------------------------
+
+@test "a cmd scorer that answers one record with two lines is stopped with a clear error" {
+    run --separate-stderr ev-score -q -s "cmd:while read -r l; do printf 'true\nfalse\n'; done" <<'EOF'
+{"id":"a","output":"x"}
+{"id":"b","output":"x"}
+{"id":"own","output":"x","assert":"contains:x"}
+EOF
+    [ "$status" -eq 2 ]
+    [ "$(field .id)" = '"own"' ]
+    [[ "$stderr" == *"-:1: cannot score record: cmd scorer 'while read -r l; do printf 'true\\nfalse\\...' wrote a line it was not asked for (two for one record?): its answers are out of step with the records, so it was stopped"* ]]
+    [[ "$stderr" == *"-:2: cannot score record: cmd scorer"*"out of step with the records, so it was stopped"* ]]
+    # lines written after the last answer are found at the end
+    run --separate-stderr ev-score -q -s "cmd:while read -r l; do echo true; done; echo done" <<'EOF'
+{"id":"a","output":"x"}
+{"id":"b","output":"x"}
+EOF
+    [ "$status" -eq 2 ]
+    [ "$(field .id | tr '\n' ' ')" = '"a" "b" ' ]
+    [[ "$stderr" == *"ev-score: cmd scorer 'while read -r l; do echo true; done; ech...' wrote 1 line more than the records it was sent: its answers were out of step with the records"* ]]
 }

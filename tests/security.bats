@@ -466,3 +466,141 @@ pipe_head() {
     [ "$status" -eq 2 ]
     [[ "$stderr" == *"--api-key-file: cannot open '$BATS_TEST_TMPDIR/none': No such file or directory"* ]]
 }
+
+# --- what a record may do: asserts are data from anywhere ------------------
+
+# jq_case ID PROGRAM: a record whose assert is the jq program PROGRAM.
+jq_case() {
+    jq -nc --arg id "$1" --arg p "$2" '{id: $id, output: "x", assert: ("jq:" + $p)}'
+}
+
+# verdicts: the records ev-score wrote, as [id,pass] on one line.
+verdicts() {
+    field '[.id, .score.pass]' | tr '\n' ' '
+}
+
+@test "a record's cmd assert runs nothing without --allow-record-commands: file:line, and the run goes on" {
+    local f="$BATS_TEST_TMPDIR/cases.jsonl" mark="$BATS_TEST_TMPDIR/ran"
+    local judge="while read -r l; do touch '$mark'; echo true; done"
+    {
+        echo '{"id":"a","output":"x","expected":"x"}'
+        jq -nc --arg c "cmd:$judge" '{id: "b", output: "x", assert: $c}'
+        jq -nc --arg c "$judge" '{id: "c", output: "x", assert: ["contains:x", {type: "cmd", value: $c}]}'
+        jq -nc --arg c "$judge" '{id: "d", output: "x", assert: {type: "not-cmd", value: $c}}'
+        echo '{"id":"e","output":"x","expected":"x"}'
+    } >"$f"
+    run --separate-stderr ev-score -q "$f"
+    [ "$status" -eq 2 ]
+    [ ! -e "$mark" ]
+    [ "$(field .id | tr '\n' ' ')" = '"a" "e" ' ]
+    local n
+    for n in 2 3 4; do
+        [[ "$stderr" == *"$f:$n: cannot score record: bad 'assert': '"*"' would run a command, which a record may do only with --allow-record-commands"* ]] ||
+            fail_with "line $n: $stderr"
+    done
+    [ "$(printf '%s\n' "$stderr" | wc -l)" -eq 3 ]
+    # the user may allow it
+    run --separate-stderr ev-score -q --allow-record-commands "$f"
+    [ "$status" -eq 0 ]
+    [ -e "$mark" ]
+    [ "$(field .id | tr '\n' ' ')" = '"a" "b" "c" "d" "e" ' ]
+    [ "$(field .score.pass | tr '\n' ' ')" = 'true true true false true ' ]
+}
+
+@test "a jq program sees no environment: not \$ENV, not env, not ~/.jq, from a record or from -s" {
+    export OPENAI_API_KEY=$CANARY EV_CANARY=$CANARY HOME="$BATS_TEST_TMPDIR"
+    printf 'def from_home: "%s";\n' "$CANARY" >"$HOME/.jq"
+    {
+        jq_case env '$ENV == {}'
+        jq_case env-fn 'env == {}'
+        jq_case key 'error($ENV.OPENAI_API_KEY // "no key")'
+        jq_case key-fn 'error(env.EV_CANARY // "no key")'
+        jq_case home 'from_home'
+        jq_case args '$__prog_args'
+        jq_case origin '[get_jq_origin, get_prog_origin] == []'
+    } >"$BATS_TEST_TMPDIR/cases.jsonl"
+    run --separate-stderr ev-score -q "$BATS_TEST_TMPDIR/cases.jsonl"
+    [ "$status" -eq 2 ]
+    [ "$(verdicts)" = '["env",true] ["env-fn",true] ["origin",true] ' ]
+    [[ "$stderr" == *":3: cannot score record: jq program "*"failed: no key"* ]]
+    [[ "$stderr" == *":4: cannot score record: jq program "*"failed: no key"* ]]
+    [[ "$stderr" == *":5: cannot score record: bad 'assert': cannot compile jq program 'from_home': from_home/0 is not defined"* ]]
+    [[ "$stderr" == *":6: cannot score record: bad 'assert': cannot compile jq program '\$__prog_args': \$__prog_args is not defined"* ]]
+    [[ "$output$stderr" != *"$CANARY"* ]]
+    run --separate-stderr ev-score -q -s 'jq:[$ENV, env] == [{}, {}]' <<<'{"id":"x","output":"x"}'
+    [ "$status" -eq 0 ]
+    [ "$(field .score.pass)" = true ]
+}
+
+@test "a jq program reaches no file: import, include, module, modulemeta, search paths and inputs" {
+    local d="$BATS_TEST_TMPDIR"
+    printf '{"k":"%s"}\n' "$CANARY" >"$d/secret.json"
+    printf 'def leak: "%s";\n' "$CANARY" >"$d/mod.jq"
+    cd "$d"
+    {
+        jq_case data "import \"secret\" as \$s {search: \"$d\"}; \$s[0].k"
+        jq_case data-here 'import "secret" as $s; $s[0].k'
+        jq_case include "include \"mod\" {search: \"$d\"}; leak"
+        jq_case module "module {}; import \"mod\" as m {search: \"$d\"}; m::leak"
+        jq_case comment "# a comment first
+    import \"mod\" as m {search: \"$d\"}; m::leak"
+        jq_case meta '"mod" | modulemeta | tostring'
+        jq_case search 'get_search_list == []'
+        jq_case inputs '[inputs] == []'
+        jq_case filename 'input_filename == null'
+        jq_case good '.output == "x"'
+    } >cases.jsonl
+    run --separate-stderr ev-score -q cases.jsonl
+    [ "$status" -eq 2 ]
+    [ "$(verdicts)" = '["search",true] ["inputs",true] ["filename",true] ["good",true] ' ]
+    local n
+    for n in 1 2 3 4 5; do
+        [[ "$stderr" == *"cases.jsonl:$n: cannot score record: bad 'assert': cannot compile jq program '"*"': jq modules ('module', 'import', 'include') are not available"* ]] ||
+            fail_with "line $n: $stderr"
+    done
+    [[ "$stderr" == *"cases.jsonl:6: cannot score record: jq program "*"failed: module not found: mod"* ]]
+    [[ "$output$stderr" != *"$CANARY"* ]]
+    # -s is held to the same
+    run --separate-stderr ev-score -q -s "jq:include \"mod\" {search: \"$d\"}; leak == \"x\"" </dev/null
+    [ "$status" -eq 2 ]
+    [[ "$stderr" == *"jq modules ('module', 'import', 'include') are not available"* ]]
+}
+
+@test "a jq program prints nothing: debug, stderr and halt_error write nowhere" {
+    local secret='("sk-" + "canary-9f2")'
+    {
+        jq_case debug "$secret | debug | true"
+        jq_case stderr "$secret | stderr | true"
+        jq_case halt "$secret | halt_error(1)"
+        jq_case halt0 "$secret | halt_error(0)"
+    } >"$BATS_TEST_TMPDIR/cases.jsonl"
+    run --separate-stderr ev-score -q "$BATS_TEST_TMPDIR/cases.jsonl"
+    [ "$status" -eq 2 ]
+    [ "$(verdicts)" = '["debug",true] ["stderr",true] ' ]
+    [[ "$stderr" == *":3: cannot score record: jq program "*" halted"* ]]
+    [[ "$stderr" == *":4: cannot score record: jq program "*" halted"* ]]
+    [[ "$output$stderr" != *"sk-canary-9f2"* ]]
+    [ "$(printf '%s\n' "$stderr" | wc -l)" -eq 2 ]
+}
+
+@test "no record stops a run: an endless jq loop, unbounded memory, a slow regex and a long similar fail on their budget" {
+    local f="$BATS_TEST_TMPDIR/cases.jsonl"
+    {
+        echo '{"id":"before","output":"x","expected":"x"}'
+        jq_case loop 'last(range(1e18)) > 0'
+        jq_case memory 'reduce range(64) as $i ("0123456789"; . + .) | length > 0'
+        jq -nc '{id: "regex", output: ("a" * 200000), assert: "regex:(a|aa)*b"}'
+        jq -nc '{id: "similar", output: ("a" * 100000), expected: ("b" * 100000), assert: "similar"}'
+        jq_case after '.output == "x"'
+    } >"$f"
+    run --separate-stderr ev-score -q --cpu-budget 1 --memory-budget 32 "$f"
+    [ "$status" -eq 2 ]
+    [ "$(field .id | tr '\n' ' ')" = '"before" "loop" "memory" "regex" "similar" "after" ' ]
+    [ "$(field '[.score.pass, .score.value]' | tr '\n' ' ')" = '[true,1] [false,0] [false,0] [false,0] [false,0] [true,1] ' ]
+    [ "$(field .score.reason | sed -n 2,5p | tr '\n' '|')" = '"ran over its CPU budget of 1 s"|"ran over its memory budget of 32 MB"|"ran over its CPU budget of 1 s"|"ran over its CPU budget of 1 s"|' ]
+    [[ "$stderr" == *"$f:2: scorer 'jq:last(range(1e18)) > 0' ran over its CPU budget of 1 s, so the record fails (--cpu-budget sets the budget)"* ]]
+    [[ "$stderr" == *"$f:3: scorer 'jq:reduce range(64) as \$i (\"0123456789\";...' ran over its memory budget of 32 MB, so the record fails (--memory-budget sets the budget)"* ]]
+    [[ "$stderr" == *"$f:4: scorer 'regex:(a|aa)*b' ran over its CPU budget of 1 s"* ]]
+    [[ "$stderr" == *"$f:5: scorer 'similar' ran over its CPU budget of 1 s"* ]]
+    [ "$(printf '%s\n' "$stderr" | wc -l)" -eq 4 ]
+}

@@ -65,3 +65,7 @@ run_unit() {
 @test "report cells read the same in every tool: percentages, intervals, points, counts, durations" {
     run_unit test_report
 }
+
+@test "the sandbox confines its worker and holds it to its CPU and memory budgets" {
+    run_unit test_sandbox
+}
