@@ -41,3 +41,15 @@ run_unit() {
 @test "training examples are checked, measured and converted as the cookbook and ev-tune(1) say" {
     run_unit test_tune
 }
+
+@test "the string table numbers each string once, in first-seen order, across growth" {
+    run_unit test_intern
+}
+
+@test "a scored run gathers samples into cases, catches duplicates and refuses bad scores with file:line" {
+    run_unit test_runs
+}
+
+@test "paired comparisons pair by id and group, and the verdict follows STATS.md section 6" {
+    run_unit test_compare
+}
