@@ -53,3 +53,7 @@ run_unit() {
 @test "paired comparisons pair by id and group, and the verdict follows STATS.md section 6" {
     run_unit test_compare
 }
+
+@test "the per-tag tally orders tags worst first, and budgets spread as ev-gaps(1) says" {
+    run_unit test_gaps
+}
