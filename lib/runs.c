@@ -323,6 +323,7 @@ ev_run_load(ev_run *run, const char *path, const ev_run_opts *o, ev_run_problem 
             problems++;
             if (fatal) {
                 ev_reader_free(&r);
+                ev_run_free(run);
                 return -1;
             }
             continue;

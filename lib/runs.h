@@ -70,7 +70,8 @@ typedef void (*ev_run_problem)(jv msg, void *ctx);
 
 /* ev_run_load reads the scored run at 'path' ("-" for standard input) into
  * 'run'. Problems go to 'report' and the record is left out. Returns the
- * number of problems, or -1 when the file cannot be read at all (reported). */
+ * number of problems, or -1 when the file cannot be read at all (reported);
+ * the run is then left empty. */
 int ev_run_load(ev_run *run, const char *path, const ev_run_opts *o, ev_run_problem report,
                 void *ctx);
 

@@ -85,6 +85,7 @@ BASE="$BATS_TEST_DIRNAME/fixtures/gaps-base.jsonl"
 }
 
 @test "--review files a failure once under each of its tags, worst tag first, and names a case without an id by its line" {
+    cd "$BATS_TEST_TMPDIR"
     printf '%s\n' '{"id":"m1","input":"q1","tags":["b","a","b"],"score":{"pass":false}}' \
         '{"id":"m2","input":"q2","tags":["a"],"score":{"pass":true}}' \
         '{"output":"x","score":{"pass":false}}' \
@@ -99,6 +100,7 @@ BASE="$BATS_TEST_DIRNAME/fixtures/gaps-base.jsonl"
 }
 
 @test "--review keeps the failures in a temporary file in TMPDIR, and says so when it cannot" {
+    cd "$BATS_TEST_TMPDIR"
     mkdir tmp
     TMPDIR="$PWD/tmp" run --separate-stderr ev-gaps --review "$RUN"
     [ "$status" -eq 0 ]
