@@ -8,7 +8,6 @@
  * sheet for the person who reviews failures; --as train turns cases into chat
  * training examples.
  */
-#include <errno.h>
 #include <getopt.h>
 #include <math.h>
 #include <stdbool.h>
@@ -26,7 +25,7 @@
 #include "minhash.h"
 #include "record.h"
 #include "runs.h"
-#include "spill.h"
+#include "sheet.h"
 #include "text.h"
 #include "train.h"
 
@@ -62,19 +61,6 @@ typedef struct verdicts {
     ev_intern *answers; /* teacher: the distinct passing answers */
     size_t cap;
 } verdicts;
-
-/* The review sheet. Each failure's section is written to a temporary file
- * as the run is read, and printed at the end under each of its tags, worst
- * tag first. Memory holds about 20 bytes a failure and tag. */
-typedef struct review {
-    FILE *sheet;
-    off_t *at; /* where failure i's section starts; at[n] is the end */
-    size_t n, cap;
-    uint32_t *tag, *fail; /* (tag, failure) pairs, one for each tag of each failure */
-    size_t npairs, cappairs;
-    uint32_t *last; /* per tag: 1 + the last failure filed under it, or 0 */
-    size_t caplast;
-} review;
 
 static void
 usage(FILE *f)
@@ -375,41 +361,14 @@ print_fenced(FILE *out, const char *label, jv v)
     jv_free(text);
 }
 
-/* review_open starts a review sheet in a temporary file. */
-static void
-review_open(review *rv)
-{
-    jv err;
-    memset(rv, 0, sizeof(*rv));
-    rv->sheet = ev_spill_open(&err);
-    if (rv->sheet == NULL) {
-        ev_warn_jv(err);
-        exit(EV_EXIT_TROUBLE);
-    }
-    rv->cap = 256;
-    rv->at = ev_alloc_array(NULL, rv->cap, sizeof(*rv->at));
-    rv->at[0] = 0;
-}
-
-static void
-review_free(review *rv)
-{
-    if (rv->sheet != NULL)
-        fclose(rv->sheet);
-    free(rv->at);
-    free(rv->tag);
-    free(rv->fail);
-    free(rv->last);
-}
-
 /* review_add writes the section of the failure 'rec' (borrowed), whose gap
  * is 'gap' (borrowed) and whose tags are 'tags' (borrowed; their numbers
- * are 'num'), and files it under each of its tags once. 'where' (consumed)
- * names it when it has no id. */
+ * are 'num'), and files it under each of its tags. 'where' (consumed) names
+ * it when it has no id. */
 static void
-review_add(review *rv, jv rec, jv gap, jv tags, const uint32_t *num, size_t ntags, jv where)
+review_add(ev_sheet *sheet, jv rec, jv gap, jv tags, const uint32_t *num, size_t ntags, jv where)
 {
-    FILE *out = rv->sheet;
+    FILE *out = ev_sheet_out(sheet);
     jv id = ev_rec_id(rec);
     if (!jv_is_valid(id)) {
         jv_free(id);
@@ -440,79 +399,14 @@ review_add(review *rv, jv rec, jv gap, jv tags, const uint32_t *num, size_t ntag
     jv_free(kind);
     jv_free(reason);
     jv_free(vs);
-
-    if (rv->n + 2 > rv->cap) {
-        rv->cap *= 2;
-        rv->at = ev_alloc_array(rv->at, rv->cap, sizeof(*rv->at));
-    }
-    if (rv->n >= UINT32_MAX - 1)
-        ev_die(EV_EXIT_TROUBLE, "more than %lu failures to review", (unsigned long)UINT32_MAX - 1);
-    uint32_t f = (uint32_t)rv->n++;
-    rv->at[rv->n] = ftello(out);
-    for (size_t i = 0; i < ntags; i++) {
-        uint32_t k = num[i];
-        if (k >= rv->caplast) {
-            size_t cap = rv->caplast ? rv->caplast : 16;
-            while (cap <= k)
-                cap *= 2;
-            rv->last = ev_alloc_array(rv->last, cap, sizeof(*rv->last));
-            memset(rv->last + rv->caplast, 0, (cap - rv->caplast) * sizeof(*rv->last));
-            rv->caplast = cap;
-        }
-        if (rv->last[k] == f + 1)
-            continue; /* a tag given twice */
-        rv->last[k] = f + 1;
-        if (rv->npairs == rv->cappairs) {
-            rv->cappairs = rv->cappairs ? 2 * rv->cappairs : 256;
-            rv->tag = ev_alloc_array(rv->tag, rv->cappairs, sizeof(*rv->tag));
-            rv->fail = ev_alloc_array(rv->fail, rv->cappairs, sizeof(*rv->fail));
-        }
-        rv->tag[rv->npairs] = k;
-        rv->fail[rv->npairs] = f;
-        rv->npairs++;
-    }
-}
-
-/* copy_section copies the bytes from 'start' to 'end' of 'from' to stdout. */
-static bool
-copy_section(FILE *from, off_t start, off_t end)
-{
-    char buf[16384];
-    if (fseeko(from, start, SEEK_SET) != 0)
-        return false;
-    for (off_t left = end - start; left > 0;) {
-        size_t want = left < (off_t)sizeof(buf) ? (size_t)left : sizeof(buf);
-        size_t got = fread(buf, 1, want, from);
-        if (got == 0 || fwrite(buf, 1, got, stdout) != got)
-            return false;
-        left -= (off_t)got;
-    }
-    return true;
+    ev_sheet_file(sheet, num, ntags);
 }
 
 /* review_print prints the sheet: the failures of each tag, worst tag
  * first, each tag's in input order. Returns the exit status. */
 static int
-review_print(review *rv, const ev_tag_tally *t, const char *run, long nfail, long cases)
+review_print(ev_sheet *sheet, const ev_tag_tally *t, const char *run, long nfail, long cases)
 {
-    if (fflush(rv->sheet) != 0 || ferror(rv->sheet)) {
-        ev_warn("cannot write the review sheet to a temporary file: %s", strerror(errno));
-        return EV_EXIT_TROUBLE;
-    }
-    /* The failures of each tag, in input order: a counting sort of the pairs. */
-    size_t ntags = ev_intern_count(t->tags);
-    size_t *start = ev_alloc_zero(ntags + 1, sizeof(*start));
-    for (size_t i = 0; i < rv->npairs; i++)
-        start[rv->tag[i] + 1]++;
-    for (size_t k = 0; k < ntags; k++)
-        start[k + 1] += start[k];
-    uint32_t *byfail = ev_alloc_array(NULL, rv->npairs + 1, sizeof(*byfail));
-    size_t *next = ev_alloc_array(NULL, ntags + 1, sizeof(*next));
-    memcpy(next, start, (ntags + 1) * sizeof(*next));
-    for (size_t i = 0; i < rv->npairs; i++)
-        byfail[next[rv->tag[i]]++] = rv->fail[i];
-    free(next);
-
     printf("# Failure review: %s\n\n", run);
     printf("%ld failures in %ld cases. For each one, decide: is the expected answer right? "
            "Is the model wrong, or is the scorer too strict? Which training example would "
@@ -521,27 +415,22 @@ review_print(review *rv, const ev_tag_tally *t, const char *run, long nfail, lon
     size_t n;
     uint32_t *order = ev_tag_tally_worst_first(t, &n);
     int status = EV_EXIT_OK;
-    for (size_t i = 0; i < n && status == EV_EXIT_OK; i++) {
-        uint32_t k = order[i];
-        const ev_tag_count *c = &t->count[k];
+    for (size_t i = 0; i < n; i++) {
+        const ev_tag_count *c = &t->count[order[i]];
         if (c->failures == 0)
             continue;
-        jv name = ev_tag_tally_name(t, k);
+        jv name = ev_tag_tally_name(t, order[i]);
         printf("\n## %s (%.0f of %.0f failed)\n", jv_string_value(name), c->failures, c->cases);
         jv_free(name);
-        for (size_t j = start[k]; j < start[k + 1]; j++) {
-            uint32_t f = byfail[j];
-            if (!copy_section(rv->sheet, rv->at[f], rv->at[f + 1])) {
-                ev_warn("cannot read the review sheet back from its temporary file: %s",
-                        strerror(errno));
-                status = EV_EXIT_TROUBLE;
-                break;
-            }
+        jv err;
+        if (ev_sheet_copy(sheet, order[i], stdout, &err) != 0) {
+            ev_warn("review sheet: %s", jv_string_value(err));
+            jv_free(err);
+            status = EV_EXIT_TROUBLE;
+            break;
         }
     }
     free(order);
-    free(start);
-    free(byfail);
     return status;
 }
 
@@ -879,6 +768,16 @@ main(int argc, char **argv)
         ev_usage_error("--format goes with --summary");
     ev_text_locale();
 
+    ev_sheet *sheet = NULL;
+    if (o.mode == MODE_REVIEW) {
+        jv err;
+        sheet = ev_sheet_new(&err);
+        if (sheet == NULL) {
+            ev_warn_jv(err);
+            jv_free(o.system);
+            return EV_EXIT_TROUBLE;
+        }
+    }
     int status = EV_EXIT_OK;
     verdicts base = {0}, teacher = {0};
     if (o.baseline != NULL)
@@ -899,9 +798,6 @@ main(int argc, char **argv)
     ev_tag_tally_init(&t);
     uint32_t *num = NULL; /* the tag numbers of the case at hand */
     size_t capnum = 0;
-    review rv = {0};
-    if (o.mode == MODE_REVIEW)
-        review_open(&rv);
     aim a = {0};
     if (o.mode == MODE_POOL) {
         a.eval = ev_lsh_new(o.threshold);
@@ -962,7 +858,7 @@ main(int argc, char **argv)
         else
             jv_free(vs);
         if (o.mode == MODE_REVIEW) {
-            review_add(&rv, rec, gap, tags, num, ntags, ev_reader_where(&r));
+            review_add(sheet, rec, gap, tags, num, ntags, ev_reader_where(&r));
             jv_free(gap);
             jv_free(rec);
         } else if (o.mode == MODE_RECORDS) {
@@ -991,7 +887,7 @@ main(int argc, char **argv)
             jv_free(rep);
         }
     } else if (o.mode == MODE_REVIEW) {
-        int rs = review_print(&rv, &t, runname, nfail, cases);
+        int rs = review_print(sheet, &t, runname, nfail, cases);
         status = rs != EV_EXIT_OK ? rs : status;
     } else if (o.mode == MODE_POOL) {
         int ps = pick_from_pool(&a, &t, &o, &teacher);
@@ -1009,7 +905,7 @@ main(int argc, char **argv)
         jv_free(a.eval_exact);
         jv_free(a.failed_tags);
     }
-    review_free(&rv);
+    ev_sheet_free(sheet);
     free(num);
     ev_tag_tally_free(&t);
     verdicts_free(&base);

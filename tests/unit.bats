@@ -57,3 +57,7 @@ run_unit() {
 @test "the per-tag tally orders tags worst first, and budgets spread as ev-gaps(1) says" {
     run_unit test_gaps
 }
+
+@test "a sheet files sections under headings in a temporary file and writes each heading's in order" {
+    run_unit test_sheet
+}
