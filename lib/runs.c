@@ -136,11 +136,11 @@ seen_has(const ev_run *run, uint64_t key, size_t i)
     return false;
 }
 
-/* first_sample says whether sample 's' is the first record of case 'i',
- * and remembers it when so. The first sample of each case is kept in the case
- * itself; only a case with several records puts them in the 'seen' map. */
+/* new_sample says whether sample 's' of case 'i' is new, and remembers it
+ * when so. A case keeps its first sample itself; only a case with several
+ * records puts them in the 'seen' map. */
 static bool
-first_sample(ev_run *run, size_t i, double s)
+new_sample(ev_run *run, size_t i, double s)
 {
     ev_case *c = &run->cases[i];
     bool small = s >= 0 && s < EV_SAMPLE_SEEN && s == floor(s);
@@ -242,7 +242,7 @@ add_record(ev_run *run, jv rec, const ev_run_opts *o)
     jv_free(sample);
     ev_case *c = case_for(run, jv_string_value(id), (size_t)jv_string_length_bytes(jv_copy(id)));
     size_t i = (size_t)(c - run->cases);
-    if (!first_sample(run, i, s)) {
+    if (!new_sample(run, i, s)) {
         jv msg = jv_string_fmt("duplicate record for id '%s'%s; the first is kept",
                                jv_string_value(id), s != 0 ? " and sample" : "");
         jv_free(id);
