@@ -22,7 +22,9 @@
 #include "cli.h"
 #include "diag.h"
 #include "ev.h"
+#include "hash.h"
 #include "jsonl.h"
+#include "keymap.h"
 #include "price.h"
 #include "record.h"
 
@@ -126,11 +128,12 @@ typedef struct pricer {
     const char *currency; /* of the reported figures */
     entry *entries;
     size_t nentries, cap;
-    jv index;     /* model name -> entry number */
-    jv cases;     /* ids of priced cases (summary), or invalid when not kept */
-    tally all;    /* every record */
-    tally judge;  /* the judges of ev-score's score.judge, priced as their models */
-    jv as_of_min; /* dates of the rows used */
+    jv index;             /* model name -> entry number */
+    ev_keymap *cases;     /* hashes of the ids of priced cases (summary), or NULL */
+    unsigned long ncases; /* distinct ids among them, and records without one */
+    tally all;            /* every record */
+    tally judge;          /* the judges of ev-score's score.judge, priced as their models */
+    jv as_of_min;         /* dates of the rows used */
     jv as_of_max;
 } pricer;
 
@@ -210,6 +213,28 @@ add_to(tally *t, const ev_usage *u, double in, double out)
 
 enum outcome { PRICED, UNKNOWN, FAILED };
 
+/* count_case counts the case of 'rec' (borrowed) once, however many of its
+ * records are priced. Ids are kept as 64-bit hashes, 24 to 40 bytes a case
+ * (keymap.h): two ids that share one would count as one case, with odds of
+ * about one in 2^64 a pair. A record with neither an id nor an input to
+ * derive one is a case of its own. */
+static void
+count_case(pricer *pc, jv rec)
+{
+    jv id = ev_rec_id(rec);
+    if (jv_get_kind(id) != JV_KIND_STRING) {
+        jv_free(id);
+        pc->ncases++;
+        return;
+    }
+    uint64_t key = ev_hash64(jv_string_value(id), (size_t)jv_string_length_bytes(jv_copy(id)), 0);
+    jv_free(id);
+    if (ev_keymap_find(pc->cases, key) == EV_KEYMAP_END) {
+        ev_keymap_add(pc->cases, key, 0);
+        pc->ncases++;
+    }
+}
+
 /* price_record prices 'rec' (borrowed). PRICED and UNKNOWN set '*cost';
  * FAILED sets '*problem' to a message for the user, or to invalid when the
  * problem was reported before (a model without a price is named once). */
@@ -276,16 +301,8 @@ price_record(pricer *pc, jv rec, jv *cost, jv *problem)
     *cost = jv_object_set(o, jv_string("currency"), jv_string(pc->currency));
     add_to(&e->t, &u, in, out);
     add_to(&pc->all, &u, in, out);
-    if (jv_is_valid(pc->cases)) {
-        /* A record with neither an id nor an input to derive one is a case
-         * of its own. */
-        jv id = ev_rec_id(rec);
-        if (jv_get_kind(id) != JV_KIND_STRING) {
-            jv_free(id);
-            id = jv_string_fmt("\n%lu", pc->all.records);
-        }
-        pc->cases = jv_object_set(pc->cases, id, jv_true());
-    }
+    if (pc->cases != NULL)
+        count_case(pc, rec);
     return PRICED;
 failed:
     e->t.errors++;
@@ -466,7 +483,7 @@ summary_json(const pricer *pc)
 {
     const tally *t = &pc->all;
     jv o = tally_json(t, t->priced > 0);
-    unsigned long ncases = (unsigned long)jv_object_length(jv_copy(pc->cases));
+    unsigned long ncases = pc->ncases;
     double total = t->cost_in + t->cost_out;
     jv c = jv_object_get(jv_copy(o), jv_string("cost"));
     c = jv_object_set(c, jv_string("per_record"), money(per(total, t->priced)));
@@ -565,7 +582,7 @@ print_summary(const pricer *pc, enum ev_format f)
     if (f == EV_FORMAT_TSV)
         return;
     const tally *t = &pc->all;
-    unsigned long ncases = (unsigned long)jv_object_length(jv_copy(pc->cases));
+    unsigned long ncases = pc->ncases;
     char b1[48], b2[48];
     const char *li = f == EV_FORMAT_MARKDOWN ? "\n- " : "\n";
     double total = t->cost_in + t->cost_out;
@@ -1193,11 +1210,8 @@ main(int argc, char **argv)
     o.prices = ev_alloc_zero((size_t)argc, sizeof(*o.prices));
     parse_options(argc, argv, &o);
 
-    pricer pc = {.o = &o,
-                 .index = jv_object(),
-                 .cases = jv_invalid(),
-                 .as_of_min = jv_invalid(),
-                 .as_of_max = jv_invalid()};
+    pricer pc = {
+        .o = &o, .index = jv_object(), .as_of_min = jv_invalid(), .as_of_max = jv_invalid()};
     pc.table = load_prices(&o);
     if (pc.table == NULL) {
         free(o.prices);
@@ -1207,7 +1221,7 @@ main(int argc, char **argv)
     }
     pc.currency = o.currency[0] != '\0' ? o.currency : ev_prices_currency(pc.table);
     if (o.mode == MODE_SUMMARY)
-        pc.cases = jv_object();
+        pc.cases = ev_keymap_new();
 
     ev_output_setup();
     ev_reader r;
@@ -1232,7 +1246,7 @@ main(int argc, char **argv)
         free(pc.entries[i].model);
     free(pc.entries);
     jv_free(pc.index);
-    jv_free(pc.cases);
+    ev_keymap_free(pc.cases);
     jv_free(pc.as_of_min);
     jv_free(pc.as_of_max);
     ev_prices_free(pc.table);

@@ -182,8 +182,10 @@ read_runs(data *d, char **ops, int n, const char *target_run)
     size_t m = 0;
     for (size_t c = 0; c < runs[0].n; c++) {
         bool all = true;
+        size_t len;
+        const char *id = ev_run_id(&runs[0], c, &len);
         for (int i = 1; i < nr && all; i++) {
-            long j = ev_run_find(&runs[i], runs[0].cases[c].id);
+            long j = ev_run_find(&runs[i], id, len);
             all = j >= 0;
             if (all)
                 idx[(size_t)i * (runs[0].n + 1) + m] = (size_t)j;

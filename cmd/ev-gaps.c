@@ -20,10 +20,12 @@
 #include "diag.h"
 #include "ev.h"
 #include "gaps.h"
+#include "intern.h"
 #include "jsonl.h"
 #include "minhash.h"
 #include "record.h"
 #include "runs.h"
+#include "sheet.h"
 #include "text.h"
 #include "train.h"
 
@@ -50,11 +52,15 @@ typedef struct aim {
     size_t nfailed, capfailed;
 } aim;
 
-/* Per-tag tallies, in first-seen order: tag -> [cases, failures, regressions]. */
-typedef struct tally {
-    jv counts;
-    jv order;
-} tally;
+/* What ev-gaps keeps of a baseline or teacher run: for each case id,
+ * whether it passed; of a teacher, only its passing answers. */
+typedef struct verdicts {
+    ev_intern *ids;
+    bool *passed;       /* per id */
+    uint32_t *answer;   /* teacher: per id, its answer in 'answers' */
+    ev_intern *answers; /* teacher: the distinct passing answers */
+    size_t cap;
+} verdicts;
 
 static void
 usage(FILE *f)
@@ -95,91 +101,52 @@ usage(FILE *f)
           f);
 }
 
-static void
-tally_add(tally *t, jv tags, bool failed, bool regression)
+/* tally_add counts a case in each of its 'tags' (consumed), and leaves
+ * their numbers in '*num', which it grows to hold them. Returns their count. */
+static size_t
+tally_add(ev_tag_tally *t, jv tags, bool failed, bool regression, uint32_t **num, size_t *cap)
 {
+    size_t n = (size_t)jv_array_length(jv_copy(tags));
+    if (n > *cap) {
+        *cap = n;
+        *num = ev_alloc_array(*num, n, sizeof(**num));
+    }
     jv_array_foreach(tags, i, tag)
     {
-        jv c = jv_object_get(jv_copy(t->counts), jv_copy(tag));
-        if (!jv_is_valid(c)) {
-            jv_free(c);
-            c = jv_array_append(
-                jv_array_append(jv_array_append(jv_array(), jv_number(0)), jv_number(0)),
-                jv_number(0));
-            t->order = jv_array_append(t->order, jv_copy(tag));
-        }
-        double add[3] = {1, failed, regression};
-        for (int k = 0; k < 3; k++) {
-            jv x = jv_array_get(jv_copy(c), k);
-            c = jv_array_set(c, k, jv_number(jv_number_value(x) + add[k]));
-            jv_free(x);
-        }
-        t->counts = jv_object_set(t->counts, tag, c);
-        (void)i;
+        (*num)[i] = ev_tag_tally_add(t, tag, failed, regression);
+        jv_free(tag);
     }
     jv_free(tags);
-}
-
-static double
-count_of(jv counts, jv tag, int k)
-{
-    jv c = jv_object_get(jv_copy(counts), tag);
-    jv x = jv_array_get(c, k);
-    double v = jv_number_value(x);
-    jv_free(x);
-    return v;
-}
-
-/* worst_first orders the tags by failure rate, then failures, then name. */
-static jv
-worst_first(const tally *t)
-{
-    int n = jv_array_length(jv_copy(t->order));
-    jv keys = jv_array();
-    for (int i = 0; i < n; i++) {
-        jv tag = jv_array_get(jv_copy(t->order), i);
-        double cases = count_of(t->counts, jv_copy(tag), 0);
-        double fails = count_of(t->counts, jv_copy(tag), 1);
-        jv key = jv_array_append(jv_array(), jv_number(-fails / cases));
-        key = jv_array_append(key, jv_number(-fails));
-        keys = jv_array_append(keys, jv_array_append(key, tag));
-    }
-    return jv_sort(jv_copy(t->order), keys);
+    return n;
 }
 
 static jv
-summary_report(const tally *t, const options *o, const char *run, long failures, long cases)
+summary_report(const ev_tag_tally *t, const options *o, const char *run, long failures, long cases)
 {
-    jv tags = worst_first(t);
-    int n = jv_array_length(jv_copy(tags));
-    double *weight = ev_alloc_zero((size_t)(n ? n : 1), sizeof(*weight));
-    long *alloc = ev_alloc_zero((size_t)(n ? n : 1), sizeof(*alloc));
-    for (int i = 0; i < n; i++) {
-        jv tag = jv_array_get(jv_copy(tags), i);
-        weight[i] = count_of(t->counts, tag, 1);
-    }
+    size_t n;
+    uint32_t *tags = ev_tag_tally_worst_first(t, &n);
+    double *weight = ev_alloc_zero(n ? n : 1, sizeof(*weight));
+    long *alloc = ev_alloc_zero(n ? n : 1, sizeof(*alloc));
+    for (size_t i = 0; i < n; i++)
+        weight[i] = t->count[tags[i]].failures;
     if (o->budget >= 0)
-        ev_allocate(weight, (size_t)n, o->budget, alloc);
+        ev_allocate(weight, n, o->budget, alloc);
     jv rows = jv_array();
-    for (int i = 0; i < n; i++) {
-        jv tag = jv_array_get(jv_copy(tags), i);
-        double c = count_of(t->counts, jv_copy(tag), 0);
-        double f = count_of(t->counts, jv_copy(tag), 1);
+    for (size_t i = 0; i < n; i++) {
+        const ev_tag_count *tc = &t->count[tags[i]];
+        double c = tc->cases, f = tc->failures;
         jv row = jv_object();
-        row = jv_object_set(row, jv_string("tag"), tag);
+        row = jv_object_set(row, jv_string("tag"), ev_tag_tally_name(t, tags[i]));
         row = jv_object_set(row, jv_string("cases"), jv_number(c));
         row = jv_object_set(row, jv_string("failures"), jv_number(f));
         row = jv_object_set(row, jv_string("failure_rate"), jv_number(round(f / c * 1e9) / 1e9));
-        if (o->baseline != NULL) {
-            jv tag2 = jv_array_get(jv_copy(tags), i);
-            row = jv_object_set(row, jv_string("regressions"),
-                                jv_number(count_of(t->counts, tag2, 2)));
-        }
+        if (o->baseline != NULL)
+            row = jv_object_set(row, jv_string("regressions"), jv_number(tc->regressions));
         if (o->budget >= 0)
             row = jv_object_set(row, jv_string("budget"), jv_number((double)alloc[i]));
         rows = jv_array_append(rows, row);
     }
-    jv_free(tags);
+    free(tags);
     free(weight);
     free(alloc);
     jv r = jv_object_set(jv_object(), jv_string("run"), jv_string(run));
@@ -279,14 +246,70 @@ bad_score(const ev_reader *r, jv rec)
     return true;
 }
 
-/* load_baseline maps each case id of RUN to whether it passed. */
-static jv
-load_passes(const char *path, bool outputs, int *status)
+/* verdict_set records that case 'id' passed or not; of a teacher, only a
+ * passing 'answer' (consumed) is kept. A later record of the same id wins. */
+static void
+verdict_set(verdicts *v, jv id, bool passed, jv answer)
 {
+    uint32_t i = ev_intern_add(v->ids, jv_string_value(id),
+                               (size_t)jv_string_length_bytes(jv_copy(id)), NULL);
+    jv_free(id);
+    if (i >= v->cap) {
+        v->cap = v->cap ? 2 * v->cap : 256;
+        v->passed = ev_alloc_array(v->passed, v->cap, sizeof(*v->passed));
+        if (v->answers != NULL)
+            v->answer = ev_alloc_array(v->answer, v->cap, sizeof(*v->answer));
+    }
+    v->passed[i] = passed;
+    if (v->answers != NULL) {
+        v->answer[i] = ev_intern_add(v->answers, jv_string_value(answer),
+                                     (size_t)jv_string_length_bytes(jv_copy(answer)), NULL);
+    }
+    jv_free(answer);
+}
+
+/* verdict_of returns the position of case 'id' (borrowed) in 'v', or
+ * EV_INTERN_NONE when 'v' has none or does not hold it. */
+static uint32_t
+verdict_of(const verdicts *v, jv id)
+{
+    if (v->ids == NULL || !jv_is_valid(id))
+        return EV_INTERN_NONE;
+    return ev_intern_find(v->ids, jv_string_value(id), (size_t)jv_string_length_bytes(jv_copy(id)));
+}
+
+/* teacher_answer returns the teacher's passing answer for case 'id'
+ * (borrowed), or invalid when it has none. */
+static jv
+teacher_answer(const verdicts *v, jv id)
+{
+    uint32_t i = verdict_of(v, id);
+    if (i == EV_INTERN_NONE)
+        return jv_invalid();
+    size_t len;
+    const char *s = ev_intern_get(v->answers, v->answer[i], &len);
+    return jv_string_sized(s, (int)len);
+}
+
+static void
+verdicts_free(verdicts *v)
+{
+    ev_intern_free(v->ids);
+    ev_intern_free(v->answers);
+    free(v->passed);
+    free(v->answer);
+}
+
+/* load_verdicts reads whether each case of RUN passed, and with 'answers'
+ * the answers of those that did (a teacher's). */
+static verdicts
+load_verdicts(const char *path, bool answers, int *status)
+{
+    verdicts v = {ev_intern_new(), NULL, NULL, answers ? ev_intern_new() : NULL, 0};
     char *paths[] = {(char *)path};
     ev_reader r;
     ev_reader_init(&r, paths, 1, NULL);
-    jv map = jv_object(), rec;
+    jv rec;
     int rc;
     while ((rc = ev_reader_next(&r, &rec)) != EV_READ_EOF) {
         if (rc == EV_READ_BAD) {
@@ -305,25 +328,22 @@ load_passes(const char *path, bool outputs, int *status)
             continue;
         }
         bool passed = !ev_failed(rec);
-        if (outputs) {
-            jv out = ev_get(rec, "output");
-            if (passed && jv_get_kind(out) == JV_KIND_STRING)
-                map = jv_object_set(map, id, out);
-            else {
-                jv_free(id);
-                jv_free(out);
-            }
-        } else {
-            map = jv_object_set(map, id, jv_bool(passed));
-        }
+        jv out = ev_get(rec, "output");
+        if (!answers)
+            verdict_set(&v, id, passed, jv_null());
+        else if (passed && jv_get_kind(out) == JV_KIND_STRING)
+            verdict_set(&v, id, passed, jv_copy(out));
+        else
+            jv_free(id);
+        jv_free(out);
         jv_free(rec);
     }
     ev_reader_free(&r);
-    return map;
+    return v;
 }
 
 static void
-print_fenced(const char *label, jv v)
+print_fenced(FILE *out, const char *label, jv v)
 {
     jv text = jv_get_kind(v) == JV_KIND_ARRAY || jv_get_kind(v) == JV_KIND_OBJECT
                   ? jv_dump_string(v, JV_PRINT_PRETTY | JV_PRINT_SPACE1)
@@ -336,88 +356,92 @@ print_fenced(const char *label, jv v)
         longest = run > longest ? run : longest;
     }
     int fence = longest >= 3 ? longest + 1 : 3;
-    printf("**%s**\n\n%.*s\n%s\n%.*s\n\n", label, fence, "``````````````````````````````", s, fence,
-           "``````````````````````````````");
+    fprintf(out, "**%s**\n\n%.*s\n%s\n%.*s\n\n", label, fence, "``````````````````````````````", s,
+            fence, "``````````````````````````````");
     jv_free(text);
 }
 
-/* print_review prints the sheet; 'failures' is borrowed. */
+/* review_add writes the section of the failure 'rec' (borrowed), whose gap
+ * is 'gap' (borrowed) and whose tags are 'tags' (borrowed; their numbers
+ * are 'num'), and files it under each of its tags. 'where' (consumed) names
+ * it when it has no id. */
 static void
-print_review(jv failures, const tally *t, const char *run, long nfail, long cases)
+review_add(ev_sheet *sheet, jv rec, jv gap, jv tags, const uint32_t *num, size_t ntags, jv where)
+{
+    FILE *out = ev_sheet_out(sheet);
+    jv id = ev_rec_id(rec);
+    if (!jv_is_valid(id)) {
+        jv_free(id);
+        id = jv_string_fmt("(no id, %s)", jv_string_value(where));
+    }
+    jv_free(where);
+    jv kind = ev_get(gap, "kind");
+    jv vs = ev_get(gap, "baseline");
+    jv reason = ev_field_path(rec, "score.reason");
+    fprintf(out, "\n### %s: %s%s%s\n\n", jv_string_value(id), jv_string_value(kind),
+            jv_is_valid(vs) ? ", " : "", jv_is_valid(vs) ? jv_string_value(vs) : "");
+    jv tagtext = jv_dump_string(jv_copy(tags), 0);
+    fprintf(out, "- scorer reason: %s\n- tags: %s\n\n",
+            jv_get_kind(reason) == JV_KIND_STRING ? jv_string_value(reason) : "-",
+            jv_string_value(tagtext));
+    jv_free(tagtext);
+    print_fenced(out, "Input", ev_rec_input(rec));
+    print_fenced(out, "Expected", ev_rec_expected(rec));
+    jv err = ev_get(rec, "error");
+    if (jv_is_valid(err))
+        print_fenced(out, "Error", err);
+    else
+        print_fenced(out, "Output", ev_get(rec, "output"));
+    fputs("- [ ] the expected answer is right\n- [ ] the scorer is fair\n"
+          "- [ ] add training data for this\n",
+          out);
+    jv_free(id);
+    jv_free(kind);
+    jv_free(reason);
+    jv_free(vs);
+    ev_sheet_file(sheet, num, ntags);
+}
+
+/* review_print prints the sheet: the failures of each tag, worst tag
+ * first, each tag's in input order. Returns the exit status. */
+static int
+review_print(ev_sheet *sheet, const ev_tag_tally *t, const char *run, long nfail, long cases)
 {
     printf("# Failure review: %s\n\n", run);
     printf("%ld failures in %ld cases. For each one, decide: is the expected answer right? "
            "Is the model wrong, or is the scorer too strict? Which training example would "
            "teach the model this case's lesson, without copying the case itself?\n",
            nfail, cases);
-    jv tags = worst_first(t);
-    jv_array_foreach(tags, i, tag)
-    {
-        double f = count_of(t->counts, jv_copy(tag), 1);
-        if (f == 0) {
-            jv_free(tag);
+    size_t n;
+    uint32_t *order = ev_tag_tally_worst_first(t, &n);
+    int status = EV_EXIT_OK;
+    for (size_t i = 0; i < n; i++) {
+        const ev_tag_count *c = &t->count[order[i]];
+        if (c->failures == 0)
             continue;
+        jv name = ev_tag_tally_name(t, order[i]);
+        printf("\n## %s (%.0f of %.0f failed)\n", jv_string_value(name), c->failures, c->cases);
+        jv_free(name);
+        jv err;
+        if (ev_sheet_copy(sheet, order[i], stdout, &err) != 0) {
+            ev_warn("review sheet: %s", jv_string_value(err));
+            jv_free(err);
+            status = EV_EXIT_TROUBLE;
+            break;
         }
-        printf("\n## %s (%.0f of %.0f failed)\n", jv_string_value(tag), f,
-               count_of(t->counts, jv_copy(tag), 0));
-        jv_array_foreach(failures, j, rec)
-        {
-            jv rtags = ev_rec_tags(rec);
-            if (jv_array_length(jv_copy(rtags)) == 0)
-                rtags = jv_array_append(rtags, jv_string("(untagged)"));
-            bool member = false;
-            jv_array_foreach(rtags, k, rt)
-            {
-                bool eq = jv_equal(rt, jv_copy(tag));
-                member = member || eq;
-                (void)k;
-            }
-            if (member) {
-                jv id = ev_rec_id(rec);
-                jv kind = ev_field_path(rec, "gap.kind");
-                jv reason = ev_field_path(rec, "score.reason");
-                jv vs = ev_field_path(rec, "gap.baseline");
-                printf("\n### %s: %s%s%s\n\n", jv_string_value(id), jv_string_value(kind),
-                       jv_is_valid(vs) ? ", " : "", jv_is_valid(vs) ? jv_string_value(vs) : "");
-                jv tagtext = jv_dump_string(jv_copy(rtags), 0);
-                printf("- scorer reason: %s\n- tags: %s\n\n",
-                       jv_get_kind(reason) == JV_KIND_STRING ? jv_string_value(reason) : "-",
-                       jv_string_value(tagtext));
-                jv_free(tagtext);
-                print_fenced("Input", ev_rec_input(rec));
-                print_fenced("Expected", ev_rec_expected(rec));
-                jv err = ev_get(rec, "error");
-                if (jv_is_valid(err))
-                    print_fenced("Error", err);
-                else
-                    print_fenced("Output", ev_get(rec, "output"));
-                printf("- [ ] the expected answer is right\n- [ ] the scorer is fair\n"
-                       "- [ ] add training data for this\n");
-                jv_free(id);
-                jv_free(kind);
-                jv_free(reason);
-                jv_free(vs);
-            }
-            jv_free(rtags);
-            jv_free(rec);
-            (void)j;
-        }
-        jv_free(tag);
-        (void)i;
     }
-    jv_free(tags);
+    free(order);
+    return status;
 }
 
 /* training_example writes 'rec' (consumed) as a chat example, answered from
  * the teacher where it passed. Returns -1 when the output fails, 0 when the
  * case was left out (reported), 1 when written. */
 static int
-training_example(jv rec, const options *o, jv teacher, jv where)
+training_example(jv rec, const options *o, const verdicts *teacher, jv where)
 {
     jv id = ev_rec_id(rec);
-    jv answer = jv_is_valid(teacher) && jv_is_valid(id)
-                    ? jv_object_get(jv_copy(teacher), jv_copy(id))
-                    : jv_invalid();
+    jv answer = teacher_answer(teacher, id);
     jv_free(id);
     jv ex = ev_to_chat(rec, jv_copy(o->system), answer);
     jv_free(rec);
@@ -483,15 +507,20 @@ by_index(const void *x, const void *y)
 /* pick_from_pool reads the pool, leaves out leaks, and writes the picked
  * cases in pool order. Returns the exit status. */
 static int
-pick_from_pool(aim *a, const tally *t, const options *o, jv teacher)
+pick_from_pool(aim *a, const ev_tag_tally *t, const options *o, const verdicts *teacher)
 {
     int status = EV_EXIT_OK;
-    jv tags = worst_first(t);
-    int ntags = jv_array_length(jv_copy(tags));
+    size_t nt;
+    uint32_t *order = ev_tag_tally_worst_first(t, &nt);
+    int ntags = (int)nt;
+    jv tags = jv_array();
     double *weight = ev_alloc_zero((size_t)ntags + 1, sizeof(*weight));
     long *want = ev_alloc_zero((size_t)ntags + 1, sizeof(*want));
-    for (int i = 0; i < ntags; i++)
-        weight[i] = count_of(t->counts, jv_array_get(jv_copy(tags), i), 1);
+    for (int i = 0; i < ntags; i++) {
+        tags = jv_array_append(tags, ev_tag_tally_name(t, order[i]));
+        weight[i] = t->count[order[i]].failures;
+    }
+    free(order);
     ev_allocate(weight, (size_t)ntags, o->budget, want);
 
     char *paths[] = {(char *)o->pool};
@@ -739,9 +768,22 @@ main(int argc, char **argv)
         ev_usage_error("--format goes with --summary");
     ev_text_locale();
 
+    ev_sheet *sheet = NULL;
+    if (o.mode == MODE_REVIEW) {
+        jv err;
+        sheet = ev_sheet_new(&err);
+        if (sheet == NULL) {
+            ev_warn_jv(err);
+            jv_free(o.system);
+            return EV_EXIT_TROUBLE;
+        }
+    }
     int status = EV_EXIT_OK;
-    jv base = o.baseline ? load_passes(o.baseline, false, &status) : jv_invalid();
-    jv teacher = o.teacher ? load_passes(o.teacher, true, &status) : jv_invalid();
+    verdicts base = {0}, teacher = {0};
+    if (o.baseline != NULL)
+        base = load_verdicts(o.baseline, false, &status);
+    if (o.teacher != NULL)
+        teacher = load_verdicts(o.teacher, true, &status);
     if (o.mode == MODE_TRAIN && !o.quiet)
         ev_warn("these are eval cases: training on them makes the eval measure memory, not "
                 "skill. Keep them for evaluation, and train on new cases like them instead "
@@ -752,14 +794,16 @@ main(int argc, char **argv)
     ev_reader r;
     ev_reader_init(&r, argv + optind, argc - optind, stdout);
     const char *runname = argc - optind >= 1 ? argv[optind] : "-";
-    tally t = {jv_object(), jv_array()};
+    ev_tag_tally t;
+    ev_tag_tally_init(&t);
+    uint32_t *num = NULL; /* the tag numbers of the case at hand */
+    size_t capnum = 0;
     aim a = {0};
     if (o.mode == MODE_POOL) {
         a.eval = ev_lsh_new(o.threshold);
         a.eval_exact = jv_object();
         a.failed_tags = jv_array();
     }
-    jv failures = jv_array();
     long cases = 0, nfail = 0, written = 0, skipped = 0;
     jv rec;
     int rc;
@@ -776,7 +820,7 @@ main(int argc, char **argv)
         }
         cases++;
         if (o.mode == MODE_TRAIN) {
-            int w = training_example(rec, &o, teacher, ev_reader_where(&r));
+            int w = training_example(rec, &o, &teacher, ev_reader_where(&r));
             if (w < 0)
                 break;
             written += w;
@@ -786,12 +830,9 @@ main(int argc, char **argv)
         bool failed = ev_failed(rec);
         jv id = ev_rec_id(rec);
         jv vs = jv_invalid();
-        if (jv_is_valid(base) && jv_is_valid(id)) {
-            jv bp = jv_object_get(jv_copy(base), jv_copy(id));
-            if (jv_is_valid(bp) && failed)
-                vs = jv_string(jv_get_kind(bp) == JV_KIND_TRUE ? "regression" : "both-fail");
-            jv_free(bp);
-        }
+        uint32_t b = verdict_of(&base, id);
+        if (b != EV_INTERN_NONE && failed)
+            vs = jv_string(base.passed[b] ? "regression" : "both-fail");
         jv_free(id);
         bool regression = jv_is_valid(vs) && strcmp(jv_string_value(vs), "regression") == 0;
         jv tags = ev_rec_tags(rec);
@@ -799,8 +840,9 @@ main(int argc, char **argv)
             tags = jv_array_append(tags, jv_string("(untagged)"));
         if (o.mode == MODE_POOL)
             aim_case(&a, rec, failed, jv_copy(tags));
-        tally_add(&t, tags, failed, regression);
+        size_t ntags = tally_add(&t, jv_copy(tags), failed, regression, &num, &capnum);
         if (!failed) {
+            jv_free(tags);
             jv_free(vs);
             jv_free(rec);
             continue;
@@ -816,16 +858,21 @@ main(int argc, char **argv)
         else
             jv_free(vs);
         if (o.mode == MODE_REVIEW) {
-            failures = jv_array_append(failures, jv_object_set(rec, jv_string("gap"), gap));
+            review_add(sheet, rec, gap, tags, num, ntags, ev_reader_where(&r));
+            jv_free(gap);
+            jv_free(rec);
         } else if (o.mode == MODE_RECORDS) {
             int wrote =
                 ev_write_merged(stdout, &r, rec, jv_object_set(jv_object(), jv_string("gap"), gap));
-            if (wrote != 0)
+            if (wrote != 0) {
+                jv_free(tags);
                 break;
+            }
         } else {
             jv_free(gap);
             jv_free(rec);
         }
+        jv_free(tags);
     }
     ev_reader_free(&r);
 
@@ -840,9 +887,10 @@ main(int argc, char **argv)
             jv_free(rep);
         }
     } else if (o.mode == MODE_REVIEW) {
-        print_review(failures, &t, runname, nfail, cases);
+        int rs = review_print(sheet, &t, runname, nfail, cases);
+        status = rs != EV_EXIT_OK ? rs : status;
     } else if (o.mode == MODE_POOL) {
-        int ps = pick_from_pool(&a, &t, &o, teacher);
+        int ps = pick_from_pool(&a, &t, &o, &teacher);
         status = ps != EV_EXIT_OK ? ps : status;
     }
     if (!o.quiet && o.mode == MODE_RECORDS)
@@ -857,11 +905,11 @@ main(int argc, char **argv)
         jv_free(a.eval_exact);
         jv_free(a.failed_tags);
     }
-    jv_free(failures);
-    jv_free(t.counts);
-    jv_free(t.order);
-    jv_free(base);
-    jv_free(teacher);
+    ev_sheet_free(sheet);
+    free(num);
+    ev_tag_tally_free(&t);
+    verdicts_free(&base);
+    verdicts_free(&teacher);
     jv_free(o.system);
     if (ev_close_stdout() != EV_EXIT_OK)
         status = EV_EXIT_TROUBLE;

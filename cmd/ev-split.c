@@ -30,6 +30,7 @@
 #include "keymap.h"
 #include "minhash.h"
 #include "record.h"
+#include "spill.h"
 #include "split.h"
 #include "text.h"
 
@@ -653,24 +654,12 @@ report_tags(const strata *st)
 static FILE *
 open_temp(void)
 {
-    const char *dir = getenv("TMPDIR");
-    if (dir == NULL || *dir == '\0')
-        dir = "/tmp";
-    jv path = jv_string_fmt("%s/ev-split.XXXXXX", dir);
-    char *p = ev_alloc_strdup(jv_string_value(path));
-    jv_free(path);
-    int fd = mkstemp(p);
-    FILE *f = fd >= 0 ? fdopen(fd, "w+") : NULL;
-    int err = errno;
-    if (fd >= 0)
-        unlink(p);
-    if (fd >= 0 && f == NULL)
-        close(fd);
-    /* freed before any exit: a pointer left only in a register at exit is
-     * a leak to LeakSanitizer, some runs and not others */
-    free(p);
-    if (f == NULL)
-        ev_die(EV_EXIT_TROUBLE, "cannot create a temporary file in '%s': %s", dir, strerror(err));
+    jv err;
+    FILE *f = ev_spill_open(&err);
+    if (f == NULL) {
+        ev_warn_jv(err);
+        exit(EV_EXIT_TROUBLE);
+    }
     return f;
 }
 

@@ -7,8 +7,9 @@
 #include "alloc.h"
 #include "stats.h"
 
-/* A set of cases: a whole run or one group of it. */
+/* A set of cases of 'run': the whole run or one group of it. */
 typedef struct caseset {
+    const ev_run *run;
     const ev_case **c;
     size_t n;
 } caseset;
@@ -48,77 +49,76 @@ cmp_double(const void *a, const void *b)
 static caseset
 whole_run(const ev_run *run)
 {
-    caseset s = {ev_alloc((run->n ? run->n : 1) * sizeof(*s.c)), 0};
+    caseset s = {run, ev_alloc_array(NULL, run->n ? run->n : 1, sizeof(*s.c)), 0};
     for (size_t i = 0; i < run->n; i++)
         s.c[s.n++] = &run->cases[i];
     return s;
 }
 
+/* in_group says whether case 'c' of 'run' is in the group 'label' of that
+ * run (EV_INTERN_NONE, a group the run does not have, holds no case). */
 static bool
-in_group(const ev_case *c, const char *g)
+in_group(const ev_run *run, const ev_case *c, uint32_t label)
 {
-    bool yes = false;
-    jv_array_foreach(c->groups, i, v)
-    {
-        yes = yes || strcmp(jv_string_value(v), g) == 0;
-        jv_free(v);
-        (void)i;
-    }
-    return yes;
+    size_t n;
+    const uint32_t *g = ev_case_groups(run, c, &n);
+    for (size_t i = 0; i < n; i++)
+        if (g[i] == label)
+            return true;
+    return false;
 }
 
 static caseset
-group_of(caseset all, const char *g)
+group_of(caseset all, uint32_t label)
 {
-    caseset s = {ev_alloc((all.n ? all.n : 1) * sizeof(*s.c)), 0};
+    caseset s = {all.run, ev_alloc_array(NULL, all.n ? all.n : 1, sizeof(*s.c)), 0};
     for (size_t i = 0; i < all.n; i++)
-        if (in_group(all.c[i], g))
+        if (in_group(all.run, all.c[i], label))
             s.c[s.n++] = all.c[i];
     return s;
 }
 
-/* group_names lists the groups of a set in first-seen order. */
-static jv
-group_names(caseset s)
+/* group_names lists the group labels of a set in first-seen order, and sets
+ * '*n' to their count. */
+static uint32_t *
+group_names(caseset s, size_t *n)
 {
-    jv seen = jv_object(), names = jv_array();
+    size_t nlabels = ev_intern_count(s.run->labels);
+    bool *seen = ev_alloc_zero(nlabels + 1, sizeof(*seen));
+    uint32_t *names = ev_alloc_array(NULL, nlabels + 1, sizeof(*names));
+    *n = 0;
     for (size_t i = 0; i < s.n; i++) {
-        jv_array_foreach(s.c[i]->groups, j, g)
-        {
-            if (!jv_object_has(jv_copy(seen), jv_copy(g))) {
-                seen = jv_object_set(seen, jv_copy(g), jv_true());
-                names = jv_array_append(names, g);
-            } else {
-                jv_free(g);
+        size_t k;
+        const uint32_t *g = ev_case_groups(s.run, s.c[i], &k);
+        for (size_t j = 0; j < k; j++) {
+            if (!seen[g[j]]) {
+                seen[g[j]] = true;
+                names[(*n)++] = g[j];
             }
-            (void)j;
         }
     }
-    jv_free(seen);
+    free(seen);
     return names;
 }
 
-/* cluster_ids maps each case's cluster label to a number. */
+/* cluster_ids numbers the clusters of the cases 'c' of 'run' 0, 1, 2... in
+ * first-seen order. */
 static long *
-cluster_ids(const ev_case *const *c, size_t n)
+cluster_ids(const ev_run *run, const ev_case *const *c, size_t n)
 {
-    long *ids = ev_alloc((n ? n : 1) * sizeof(*ids));
-    jv map = jv_object();
+    size_t nlabels = ev_intern_count(run->labels);
+    long *number = ev_alloc_array(NULL, nlabels + 1, sizeof(*number));
+    for (size_t i = 0; i <= nlabels; i++)
+        number[i] = -1;
+    long *ids = ev_alloc_array(NULL, n ? n : 1, sizeof(*ids));
     long next = 0;
     for (size_t i = 0; i < n; i++) {
-        jv key = jv_get_kind(c[i]->cluster) == JV_KIND_STRING ? jv_copy(c[i]->cluster)
-                                                              : jv_string("(none)");
-        jv got = jv_object_get(jv_copy(map), jv_copy(key));
-        if (jv_is_valid(got)) {
-            ids[i] = (long)jv_number_value(got);
-            jv_free(key);
-        } else {
-            ids[i] = next;
-            map = jv_object_set(map, key, jv_number((double)next++));
-        }
-        jv_free(got);
+        size_t label = c[i]->cluster == EV_INTERN_NONE ? nlabels : c[i]->cluster;
+        if (number[label] < 0)
+            number[label] = next++;
+        ids[i] = number[label];
     }
-    jv_free(map);
+    free(number);
     return ids;
 }
 
@@ -233,7 +233,7 @@ set_report(caseset s, const ev_compare_opts *o, ev_interval *acc_ci)
     double acc = n ? ev_mean(score, n) : NAN;
     r = set(r, "accuracy", num(acc));
 
-    long *cl = o->clustered ? cluster_ids(s.c, n) : NULL;
+    long *cl = o->clustered ? cluster_ids(s.run, s.c, n) : NULL;
     ev_interval ci;
     const char *method;
     if (!repeats && cl == NULL) {
@@ -308,16 +308,15 @@ ev_run_report(const ev_run *run, const ev_compare_opts *o)
         r = set(r, "goal", goal_min(ci, o->min_accuracy));
     if (o->by) {
         jv groups = jv_object();
-        jv names = group_names(all);
-        jv_array_foreach(names, i, g)
-        {
-            caseset gs = group_of(all, jv_string_value(g));
+        size_t ng;
+        uint32_t *names = group_names(all, &ng);
+        for (size_t i = 0; i < ng; i++) {
+            caseset gs = group_of(all, names[i]);
             ev_interval gci;
-            groups = jv_object_set(groups, g, set_report(gs, o, &gci));
+            groups = jv_object_set(groups, ev_run_label(run, names[i]), set_report(gs, o, &gci));
             free(gs.c);
-            (void)i;
         }
-        jv_free(names);
+        free(names);
         r = set(r, "groups", groups);
     }
     free(all.c);
@@ -326,39 +325,50 @@ ev_run_report(const ev_run *run, const ev_compare_opts *o)
 
 /* A paired view: the cases of 'cand' that 'base' also has. */
 typedef struct pairing {
+    const ev_run *cand;
     const ev_case **b, **c;
     size_t n;
     size_t only_base, only_cand;
 } pairing;
 
+/* pair_up pairs the cases of 'cand' with those of 'base' by id: all of them
+ * when 'group' is NULL, else those in the group of that name in both runs. */
 static pairing
-pair_up(const ev_run *base, const ev_run *cand, const char *group)
+pair_up(const ev_run *base, const ev_run *cand, jv group)
 {
-    pairing p = {0};
+    pairing p = {cand, NULL, NULL, 0, 0, 0};
     size_t cap = cand->n ? cand->n : 1;
-    p.b = ev_alloc(cap * sizeof(*p.b));
-    p.c = ev_alloc(cap * sizeof(*p.c));
+    p.b = ev_alloc_array(NULL, cap, sizeof(*p.b));
+    p.c = ev_alloc_array(NULL, cap, sizeof(*p.c));
+    bool grouped = jv_is_valid(group);
+    uint32_t gb = EV_INTERN_NONE, gc = EV_INTERN_NONE;
+    if (grouped) {
+        size_t len = (size_t)jv_string_length_bytes(jv_copy(group));
+        gb = ev_intern_find(base->labels, jv_string_value(group), len);
+        gc = ev_intern_find(cand->labels, jv_string_value(group), len);
+    }
+    jv_free(group);
+    bool *paired = ev_alloc_zero(base->n + 1, sizeof(*paired));
     for (size_t i = 0; i < cand->n; i++) {
         const ev_case *c = &cand->cases[i];
-        if (group != NULL && !in_group(c, group))
+        if (grouped && !in_group(cand, c, gc))
             continue;
-        long j = ev_run_find(base, c->id);
-        if (j < 0 || (group != NULL && !in_group(&base->cases[j], group))) {
+        size_t len;
+        const char *id = ev_run_id(cand, i, &len);
+        long j = ev_run_find(base, id, len);
+        if (j < 0 || (grouped && !in_group(base, &base->cases[j], gb))) {
             p.only_cand++;
             continue;
         }
+        paired[j] = true;
         p.b[p.n] = &base->cases[j];
         p.c[p.n] = c;
         p.n++;
     }
-    for (size_t i = 0; i < base->n; i++) {
-        const ev_case *b = &base->cases[i];
-        if (group != NULL && !in_group(b, group))
-            continue;
-        long j = ev_run_find(cand, b->id);
-        if (j < 0 || (group != NULL && !in_group(&cand->cases[j], group)))
+    for (size_t i = 0; i < base->n; i++)
+        if (!paired[i] && (!grouped || in_group(base, &base->cases[i], gb)))
             p.only_base++;
-    }
+    free(paired);
     return p;
 }
 
@@ -385,8 +395,11 @@ ids_where(pairing p, int sign, long max, long *count)
     for (size_t i = 0; i < p.n; i++) {
         double d = ev_case_score(p.c[i]) - ev_case_score(p.b[i]);
         if ((sign > 0 && d > 0) || (sign < 0 && d < 0)) {
-            if (max < 0 || *count < max)
-                ids = jv_array_append(ids, jv_copy(p.c[i]->id));
+            if (max < 0 || *count < max) {
+                size_t len;
+                const char *id = ev_run_id(p.cand, (size_t)(p.c[i] - p.cand->cases), &len);
+                ids = jv_array_append(ids, jv_string_sized(id, (int)len));
+            }
             (*count)++;
         }
     }
@@ -435,11 +448,7 @@ paired_report(pairing p, const ev_compare_opts *o, bool full)
     double delta = ev_mean(d, n);
     r = set(r, "delta", num(delta));
 
-    long *cl = NULL;
-    if (o->clustered) {
-        const ev_case **cs = p.c;
-        cl = cluster_ids(cs, n);
-    }
+    long *cl = o->clustered ? cluster_ids(p.cand, p.c, n) : NULL;
     double z = ev_norm_quantile(1 - (1 - o->level) / 2);
     double psi = (double)(B + C) / (double)n;
     ev_interval ci;
@@ -566,7 +575,7 @@ jv
 ev_compare_report(const ev_run *base, const ev_run *cand, const ev_compare_opts *o)
 {
     caseset cs = whole_run(cand);
-    pairing p = pair_up(base, cand, NULL);
+    pairing p = pair_up(base, cand, jv_invalid());
     jv r = jv_object();
     r = set(r, "baseline", jv_string(base->path));
     r = set(r, "candidate", jv_string(cand->path));
@@ -604,16 +613,16 @@ ev_compare_report(const ev_run *base, const ev_run *cand, const ev_compare_opts 
     }
     if (o->by) {
         jv groups = jv_object();
-        jv names = group_names(cs);
-        jv_array_foreach(names, i, g)
-        {
-            pairing gp = pair_up(base, cand, jv_string_value(g));
+        size_t ng;
+        uint32_t *names = group_names(cs, &ng);
+        for (size_t i = 0; i < ng; i++) {
+            jv g = ev_run_label(cand, names[i]);
+            pairing gp = pair_up(base, cand, jv_copy(g));
             groups = jv_object_set(groups, g, paired_report(gp, o, false));
             free(gp.b);
             free(gp.c);
-            (void)i;
         }
-        jv_free(names);
+        free(names);
         r = set(r, "groups", groups);
     }
     if (o->goal != EV_GOAL_NONE || o->has_min)

@@ -136,3 +136,86 @@ ev_allocate(const double *weight, size_t n, long budget, long *out)
     }
     free(frac);
 }
+
+void
+ev_tag_tally_init(ev_tag_tally *t)
+{
+    t->tags = ev_intern_new();
+    t->count = NULL;
+    t->cap = 0;
+}
+
+void
+ev_tag_tally_free(ev_tag_tally *t)
+{
+    ev_intern_free(t->tags);
+    free(t->count);
+    memset(t, 0, sizeof(*t));
+}
+
+uint32_t
+ev_tag_tally_add(ev_tag_tally *t, jv tag, bool failed, bool regression)
+{
+    bool added;
+    uint32_t k = ev_intern_add(t->tags, jv_string_value(tag),
+                               (size_t)jv_string_length_bytes(jv_copy(tag)), &added);
+    if (added) {
+        if (k >= t->cap) {
+            t->cap = t->cap ? 2 * t->cap : 16;
+            t->count = ev_alloc_array(t->count, t->cap, sizeof(*t->count));
+        }
+        t->count[k] = (ev_tag_count){0, 0, 0};
+    }
+    t->count[k].cases++;
+    t->count[k].failures += failed;
+    t->count[k].regressions += regression;
+    return k;
+}
+
+jv
+ev_tag_tally_name(const ev_tag_tally *t, uint32_t k)
+{
+    size_t len;
+    const char *s = ev_intern_get(t->tags, k, &len);
+    return jv_string_sized(s, (int)len);
+}
+
+/* A tag with its sort keys, for ev_tag_tally_worst_first. */
+typedef struct ranked {
+    double rate, failures;
+    const char *name;
+    size_t len;
+    uint32_t tag;
+} ranked;
+
+static int
+worse(const void *x, const void *y)
+{
+    const ranked *a = x, *b = y;
+    if (a->rate != b->rate)
+        return a->rate > b->rate ? -1 : 1;
+    if (a->failures != b->failures)
+        return a->failures > b->failures ? -1 : 1;
+    int r = memcmp(a->name, b->name, a->len < b->len ? a->len : b->len);
+    return r != 0 ? r : (a->len > b->len) - (a->len < b->len);
+}
+
+uint32_t *
+ev_tag_tally_worst_first(const ev_tag_tally *t, size_t *n)
+{
+    *n = ev_intern_count(t->tags);
+    ranked *r = ev_alloc_array(NULL, *n ? *n : 1, sizeof(*r));
+    for (size_t i = 0; i < *n; i++) {
+        const ev_tag_count *c = &t->count[i];
+        r[i].rate = c->failures / c->cases;
+        r[i].failures = c->failures;
+        r[i].name = ev_intern_get(t->tags, (uint32_t)i, &r[i].len);
+        r[i].tag = (uint32_t)i;
+    }
+    qsort(r, *n, sizeof(*r), worse);
+    uint32_t *order = ev_alloc_array(NULL, *n ? *n : 1, sizeof(*order));
+    for (size_t i = 0; i < *n; i++)
+        order[i] = r[i].tag;
+    free(r);
+    return order;
+}

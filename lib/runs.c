@@ -1,9 +1,11 @@
 #include "runs.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "alloc.h"
+#include "hash.h"
 #include "jsonl.h"
 #include "record.h"
 
@@ -40,51 +42,127 @@ number_or_invalid(jv rec, const char *path)
     return jv_invalid();
 }
 
-/* group_values returns the case's values of --by as an array of strings. */
-static jv
-group_values(jv rec, const char *by)
+/* intern_text adds the text of 'v' (consumed) to 't' and returns its number. */
+static uint32_t
+intern_text(ev_intern *t, jv v)
 {
-    if (by == NULL)
-        return jv_array();
-    if (strcmp(by, "tag") == 0 || strcmp(by, "tags") == 0) {
-        jv t = ev_rec_tags(rec);
-        if (jv_array_length(jv_copy(t)) == 0) {
-            jv_free(t);
-            return jv_array_append(jv_array(), jv_string("(untagged)"));
-        }
-        return t;
-    }
-    jv v = ev_field_path(rec, by);
-    if (!jv_is_valid(v) || jv_get_kind(v) == JV_KIND_NULL) {
-        jv_free(v);
-        return jv_array_append(jv_array(), jv_string("(none)"));
-    }
-    return jv_array_append(jv_array(), ev_text_of(v));
+    jv s = ev_text_of(v);
+    uint32_t n =
+        ev_intern_add(t, jv_string_value(s), (size_t)jv_string_length_bytes(jv_copy(s)), NULL);
+    jv_free(s);
+    return n;
 }
 
-static ev_case *
-case_for(ev_run *run, jv id)
+static void
+glist_push(ev_run *run, uint32_t x)
 {
-    jv pos = jv_object_get(jv_copy(run->index), jv_copy(id));
-    if (jv_is_valid(pos)) {
-        size_t i = (size_t)jv_number_value(pos);
-        jv_free(pos);
-        jv_free(id);
+    if (run->nglist == run->capglist) {
+        run->capglist = run->capglist ? 2 * run->capglist : 256;
+        run->glist = ev_alloc_array(run->glist, run->capglist, sizeof(*run->glist));
+    }
+    run->glist[run->nglist++] = x;
+}
+
+/* set_groups records the case's values of --by as labels: each of its tags,
+ * or the value of the field. */
+static void
+set_groups(ev_run *run, ev_case *c, jv rec, const char *by)
+{
+    if (run->nglist >= UINT32_MAX - 1)
+        abort(); /* four billion group labels: beyond any eval set */
+    c->groups = (uint32_t)run->nglist;
+    glist_push(run, 0);
+    if (strcmp(by, "tag") == 0 || strcmp(by, "tags") == 0) {
+        jv t = ev_rec_tags(rec);
+        if (jv_array_length(jv_copy(t)) == 0)
+            t = jv_array_append(t, jv_string("(untagged)"));
+        jv_array_foreach(t, i, tag)
+        {
+            glist_push(run, intern_text(run->labels, tag));
+            (void)i;
+        }
+        jv_free(t);
+    } else {
+        jv v = ev_field_path(rec, by);
+        if (!jv_is_valid(v) || jv_get_kind(v) == JV_KIND_NULL) {
+            jv_free(v);
+            v = jv_string("(none)");
+        }
+        glist_push(run, intern_text(run->labels, v));
+    }
+    run->glist[c->groups] = (uint32_t)(run->nglist - c->groups - 1);
+}
+
+/* case_for returns the case of 'id', made anew (all zero) when the run has
+ * none yet. */
+static ev_case *
+case_for(ev_run *run, const char *id, size_t len)
+{
+    size_t before = ev_intern_count(run->ids);
+    uint32_t i = ev_intern_add(run->ids, id, len, NULL);
+    if (i < before)
         return &run->cases[i];
-    }
     if (run->n == run->cap) {
-        size_t cap = run->cap ? run->cap * 2 : 256;
-        run->cases = ev_alloc_resize(run->cases, cap * sizeof(*run->cases));
-        run->cap = cap;
+        run->cap = run->cap ? run->cap * 2 : 256;
+        run->cases = ev_alloc_array(run->cases, run->cap, sizeof(*run->cases));
     }
-    ev_case *c = &run->cases[run->n];
+    ev_case *c = &run->cases[run->n++];
     memset(c, 0, sizeof(*c));
-    c->id = jv_copy(id);
-    c->groups = jv_null();
-    c->cluster = jv_null();
-    run->index = jv_object_set(run->index, id, jv_number((double)run->n));
-    run->n++;
+    c->cluster = EV_INTERN_NONE;
     return c;
+}
+
+/* sample_key is the key of sample 's' of case 'i' in the run's 'seen' map:
+ * a hash, so two pairs could share one with odds of about one in 2^64
+ * (keymap.h), and the later would be taken for a duplicate. */
+static uint64_t
+sample_key(size_t i, double s)
+{
+    unsigned char b[sizeof(uint32_t) + sizeof(double)];
+    uint32_t ci = (uint32_t)i;
+    s = s == 0 ? 0 : s; /* -0 is 0 */
+    memcpy(b, &ci, sizeof(ci));
+    memcpy(b + sizeof(ci), &s, sizeof(s));
+    return ev_hash64(b, sizeof(b), 0x73616d706c65); /* "sample" */
+}
+
+static bool
+seen_has(const ev_run *run, uint64_t key, size_t i)
+{
+    for (size_t e = ev_keymap_find(run->seen, key); e != EV_KEYMAP_END;
+         e = ev_keymap_next(run->seen, e))
+        if (ev_keymap_item(run->seen, e) == i)
+            return true;
+    return false;
+}
+
+/* new_sample says whether sample 's' of case 'i' is new, and remembers it
+ * when so. A case keeps its first sample itself; only a case with several
+ * records puts them in the 'seen' map. */
+static bool
+new_sample(ev_run *run, size_t i, double s)
+{
+    ev_case *c = &run->cases[i];
+    bool small = s >= 0 && s < EV_SAMPLE_SEEN && s == floor(s);
+    if (c->samples == 0) {
+        if (small) {
+            c->sample0 = (uint32_t)s;
+            return true;
+        }
+        c->sample0 = EV_SAMPLE_SEEN;
+        ev_keymap_add(run->seen, sample_key(i, s), (uint32_t)i);
+        return true;
+    }
+    if (c->sample0 != EV_SAMPLE_SEEN) {
+        if (small && (uint32_t)s == c->sample0)
+            return false;
+        ev_keymap_add(run->seen, sample_key(i, c->sample0), (uint32_t)i);
+        c->sample0 = EV_SAMPLE_SEEN;
+    } else if (seen_has(run, sample_key(i, s), i)) {
+        return false;
+    }
+    ev_keymap_add(run->seen, sample_key(i, s), (uint32_t)i);
+    return true;
 }
 
 jv
@@ -113,6 +191,25 @@ ev_score_problem(jv rec)
     return jv_invalid();
 }
 
+/* value_problem says what is wrong with the 'score.value' of 'rec'
+ * (borrowed), or returns invalid when it is absent or a number from 0 to 1.
+ * A value outside [0, 1] or not finite would skew every mean it joins. */
+static jv
+value_problem(jv rec)
+{
+    jv v = ev_field_path(rec, "score.value");
+    double x = jv_get_kind(v) == JV_KIND_NUMBER ? jv_number_value(v) : 0;
+    jv_free(v);
+    if (isfinite(x) && x >= 0 && x <= 1)
+        return jv_invalid();
+    jv shown = isnan(x)   ? jv_string("NaN")
+               : isinf(x) ? jv_string(x > 0 ? "infinite" : "minus infinite")
+                          : jv_dump_string(jv_number(x), 0);
+    jv msg = jv_string_fmt("'score.value' is %s, not a number from 0 to 1", jv_string_value(shown));
+    jv_free(shown);
+    return msg;
+}
+
 /* add_record folds one scored record into its case. Returns a message when
  * the record cannot be used. */
 static jv
@@ -122,6 +219,10 @@ add_record(ev_run *run, jv rec, const ev_run_opts *o)
     if (!jv_is_valid(id))
         return jv_invalid_get_msg(id);
     jv problem = ev_score_problem(rec);
+    if (!jv_is_valid(problem)) {
+        jv_free(problem);
+        problem = value_problem(rec);
+    }
     if (jv_is_valid(problem)) {
         jv_free(id);
         return problem;
@@ -139,18 +240,17 @@ add_record(ev_run *run, jv rec, const ev_run_opts *o)
     jv sample = number_or_invalid(rec, "call.sample");
     double s = jv_is_valid(sample) ? jv_number_value(sample) : 0;
     jv_free(sample);
-    jv key = jv_string_fmt("%s\x1f%.17g", jv_string_value(id), s);
-    if (jv_object_has(jv_copy(run->samples_seen), jv_copy(key))) {
+    ev_case *c = case_for(run, jv_string_value(id), (size_t)jv_string_length_bytes(jv_copy(id)));
+    size_t i = (size_t)(c - run->cases);
+    if (!new_sample(run, i, s)) {
         jv msg = jv_string_fmt("duplicate record for id '%s'%s; the first is kept",
                                jv_string_value(id), s != 0 ? " and sample" : "");
-        jv_free(key);
         jv_free(id);
         jv_free(score);
         return msg;
     }
-    run->samples_seen = jv_object_set(run->samples_seen, key, jv_true());
+    jv_free(id);
 
-    ev_case *c = case_for(run, id);
     bool pass = false;
     double value = 0;
     if (jv_get_kind(score) == JV_KIND_OBJECT) {
@@ -163,17 +263,15 @@ add_record(ev_run *run, jv rec, const ev_run_opts *o)
     }
     jv_free(score);
     if (c->samples == 0) {
-        jv_free(c->groups);
-        c->groups = group_values(rec, o->by);
+        if (o->by != NULL)
+            set_groups(run, c, rec, o->by);
         if (o->cluster != NULL) {
             jv cl = ev_field_path(rec, o->cluster);
-            jv_free(c->cluster);
-            if (jv_is_valid(cl) && jv_get_kind(cl) != JV_KIND_NULL) {
-                c->cluster = ev_text_of(cl);
-            } else {
+            if (!jv_is_valid(cl) || jv_get_kind(cl) == JV_KIND_NULL) {
                 jv_free(cl);
-                c->cluster = jv_string("(none)");
+                cl = jv_string("(none)");
             }
+            c->cluster = intern_text(run->labels, cl);
         }
     }
     c->samples++;
@@ -209,8 +307,9 @@ ev_run_load(ev_run *run, const char *path, const ev_run_opts *o, ev_run_problem 
 {
     memset(run, 0, sizeof(*run));
     run->path = ev_alloc_strdup(path);
-    run->index = jv_object();
-    run->samples_seen = jv_object();
+    run->ids = ev_intern_new();
+    run->labels = ev_intern_new();
+    run->seen = ev_keymap_new();
     char *paths[] = {(char *)path};
     ev_reader r;
     ev_reader_init(&r, paths, 1, NULL);
@@ -224,6 +323,7 @@ ev_run_load(ev_run *run, const char *path, const ev_run_opts *o, ev_run_problem 
             problems++;
             if (fatal) {
                 ev_reader_free(&r);
+                ev_run_free(run);
                 return -1;
             }
             continue;
@@ -242,13 +342,36 @@ ev_run_load(ev_run *run, const char *path, const ev_run_opts *o, ev_run_problem 
     return problems;
 }
 
-long
-ev_run_find(const ev_run *run, jv id)
+const char *
+ev_run_id(const ev_run *run, size_t i, size_t *len)
 {
-    jv pos = jv_object_get(jv_copy(run->index), jv_copy(id));
-    long i = jv_is_valid(pos) ? (long)jv_number_value(pos) : -1;
-    jv_free(pos);
-    return i;
+    return ev_intern_get(run->ids, (uint32_t)i, len);
+}
+
+long
+ev_run_find(const ev_run *run, const char *id, size_t len)
+{
+    uint32_t i = ev_intern_find(run->ids, id, len);
+    return i == EV_INTERN_NONE ? -1 : (long)i;
+}
+
+const uint32_t *
+ev_case_groups(const ev_run *run, const ev_case *c, size_t *n)
+{
+    if (run->glist == NULL) {
+        *n = 0;
+        return NULL;
+    }
+    *n = run->glist[c->groups];
+    return &run->glist[c->groups + 1];
+}
+
+jv
+ev_run_label(const ev_run *run, uint32_t label)
+{
+    size_t len;
+    const char *s = ev_intern_get(run->labels, label, &len);
+    return jv_string_sized(s, (int)len);
 }
 
 double
@@ -260,14 +383,11 @@ ev_case_score(const ev_case *c)
 void
 ev_run_free(ev_run *run)
 {
-    for (size_t i = 0; i < run->n; i++) {
-        jv_free(run->cases[i].id);
-        jv_free(run->cases[i].groups);
-        jv_free(run->cases[i].cluster);
-    }
     free(run->cases);
     free(run->path);
-    jv_free(run->index);
-    jv_free(run->samples_seen);
+    free(run->glist);
+    ev_intern_free(run->ids);
+    ev_intern_free(run->labels);
+    ev_keymap_free(run->seen);
     memset(run, 0, sizeof(*run));
 }

@@ -249,6 +249,21 @@ near() {
     [ "$(field '.runs[0].cases')" = 10 ]
 }
 
+@test "a score.value that is NaN, above 1 or negative is reported with file:line and not counted (exit 2)" {
+    printf '%s\n' '{"id":"a","score":{"pass":true,"value":0.5}}' \
+        '{"id":"b","score":{"pass":true,"value":1.5}}' \
+        '{"id":"c","score":{"pass":false,"value":-0.25}}' \
+        '{"id":"d","score":{"pass":false,"value":NaN}}' \
+        '{"id":"e","score":{"pass":false,"value":0}}' >"$BATS_TEST_TMPDIR/bad.jsonl"
+    run --separate-stderr ev-compare "$BATS_TEST_TMPDIR/bad.jsonl"
+    [ "$status" -eq 2 ]
+    [[ "$stderr" == *"bad.jsonl:2: 'score.value' is 1.5, not a number from 0 to 1"* ]]
+    [[ "$stderr" == *"bad.jsonl:3: 'score.value' is -0.25, not a number from 0 to 1"* ]]
+    [[ "$stderr" == *"bad.jsonl:4: "* ]]
+    [ "$(field '.runs[0] | [.cases, .passes]')" = '[2,1]' ]
+    [ "$(field '.runs[0].mean_score')" = 0.25 ]
+}
+
 @test "a duplicate case is reported and the first record kept" {
     printf '%s\n' '{"id":"a","score":{"pass":true}}' '{"id":"a","score":{"pass":false}}' >"$BATS_TEST_TMPDIR/dup.jsonl"
     run --separate-stderr ev-compare "$BATS_TEST_TMPDIR/dup.jsonl"

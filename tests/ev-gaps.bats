@@ -84,6 +84,34 @@ BASE="$BATS_TEST_DIRNAME/fixtures/gaps-base.jsonl"
     [[ "$output" == *"- [ ] the expected answer is right"* ]]
 }
 
+@test "--review files a failure once under each of its tags, worst tag first, and names a case without an id by its line" {
+    cd "$BATS_TEST_TMPDIR"
+    printf '%s\n' '{"id":"m1","input":"q1","tags":["b","a","b"],"score":{"pass":false}}' \
+        '{"id":"m2","input":"q2","tags":["a"],"score":{"pass":true}}' \
+        '{"output":"x","score":{"pass":false}}' \
+        '{"id":"m3","input":"q3","tags":"b","score":{"pass":false}}' >review.jsonl
+    run --separate-stderr ev-gaps --review review.jsonl
+    [ "$status" -eq 0 ]
+    [ "$(printf '%s\n' "$output" | grep '^## ' | cut -d' ' -f2 | paste -sd,)" = 'b,(untagged),a' ]
+    [ "$(printf '%s\n' "$output" | grep -c '^### m1: wrong$')" -eq 2 ]
+    [ "$(printf '%s\n' "$output" | grep -c '^### m3: wrong$')" -eq 1 ]
+    [[ "$output" == *"### (no id, review.jsonl:3): wrong"* ]]
+    [[ "$output" == *"## a (1 of 2 failed)"$'\n\n'"### m1: wrong"* ]]
+}
+
+@test "--review keeps the failures in a temporary file in TMPDIR, and says so when it cannot" {
+    cd "$BATS_TEST_TMPDIR"
+    mkdir tmp
+    TMPDIR="$PWD/tmp" run --separate-stderr ev-gaps --review "$RUN"
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"### g2: wrong"* ]]
+    [ -z "$(ls tmp)" ]
+    TMPDIR="$PWD/missing" run --separate-stderr ev-gaps --review "$RUN"
+    [ "$status" -eq 2 ]
+    [[ "$stderr" == "ev-gaps: cannot create a temporary file in '$PWD/missing': "* ]]
+    [ -z "$output" ]
+}
+
 @test "--as train writes chat examples and warns that eval cases must not become training data" {
     run --separate-stderr ev-gaps --as train --system "Be brief." "$RUN"
     [ "$status" -eq 0 ]

@@ -69,3 +69,23 @@ run_unit() {
 @test "the sandbox confines its worker and holds it to its CPU and memory budgets" {
     run_unit test_sandbox
 }
+
+@test "the string table numbers each string once, in first-seen order, across growth" {
+    run_unit test_intern
+}
+
+@test "a scored run gathers samples into cases, catches duplicates and refuses bad scores with file:line" {
+    run_unit test_runs
+}
+
+@test "paired comparisons pair by id and group, and the verdict follows STATS.md section 6" {
+    run_unit test_compare
+}
+
+@test "the per-tag tally orders tags worst first, and budgets spread as ev-gaps(1) says" {
+    run_unit test_gaps
+}
+
+@test "a sheet files sections under headings in a temporary file and writes each heading's in order" {
+    run_unit test_sheet
+}

@@ -5,7 +5,9 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static int unit_failed;
 static int unit_count;
@@ -38,5 +40,28 @@ static int unit_count;
     } while (0)
 
 #define UNIT_DONE() return unit_failed
+
+/* unit_file writes 'text' to 'name' in a new directory under /tmp, and
+ * returns its path in 'path' (at least 64 bytes), so that messages name the
+ * file the same way each time. unit_file_remove removes both. */
+static inline void
+unit_file(char *path, const char *name, const char *text)
+{
+    char dir[] = "/tmp/ev-unit-XXXXXX";
+    if (mkdtemp(dir) == NULL)
+        abort();
+    snprintf(path, 64, "%s/%s", dir, name);
+    FILE *f = fopen(path, "w");
+    if (f == NULL || fputs(text, f) == EOF || fclose(f) != 0)
+        abort();
+}
+
+static inline void
+unit_file_remove(char *path)
+{
+    unlink(path);
+    *strrchr(path, '/') = '\0';
+    rmdir(path);
+}
 
 #endif
