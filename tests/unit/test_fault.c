@@ -117,6 +117,15 @@ test_latency(void)
     CHECK(fixed, "a body's attempt always waits the same");
     CHECK(floor, "never below 0");
     p.lognormal = true;
+    sum = 0;
+    floor = true;
+    for (unsigned long i = 1; i <= 4000; i++) {
+        long ms = evm_fault_latency(&p, i, 1);
+        sum += (double)ms;
+        floor = floor && ms >= 0;
+    }
+    CHECK(sum / 4000 > 235 && sum / 4000 < 265, "lognormal draws average the mean");
+    CHECK(floor, "and are never below 0");
     p.latency_mean = 0;
     CHECK(evm_fault_latency(&p, 3, 1) == 0, "a lognormal of mean 0 is 0");
 }
