@@ -794,13 +794,12 @@ log_request(const evm_server *s, const request *rq, const char *method, const ch
             const reply *r, const call *c)
 {
     const char *case_id = c->src.case_id;
-    jv what = jv_string("");
-    if (c->attempt > 0 && c->answered)
-        what = jv_string_fmt(" attempt %lu answer %s%s%s%s", c->attempt,
-                             evm_counts_source_name(c->src.source), case_id ? " case '" : "",
-                             case_id ? case_id : "", case_id ? "'" : "");
-    else if (c->attempt > 0)
-        what = jv_string_fmt(" attempt %lu", c->attempt);
+    jv what = c->attempt > 0 && c->answered
+                  ? jv_string_fmt(" attempt %lu answer %s%s%s%s", c->attempt,
+                                  evm_counts_source_name(c->src.source), case_id ? " case '" : "",
+                                  case_id ? case_id : "", case_id ? "'" : "")
+              : c->attempt > 0 ? jv_string_fmt(" attempt %lu", c->attempt)
+                               : jv_string("");
     bool named = jv_is_valid(c->chat.req.model);
     report(s, jv_string_fmt("%s %s %u %s%s%s%s%s %ldms", method, url, r->status,
                             evm_counts_outcome_name(r->outcome), named ? " model '" : "",
