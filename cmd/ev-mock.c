@@ -283,6 +283,7 @@ read_option(options *o, int c, char *arg)
         parse_fault(&sc->faults, arg);
         break;
     case 'h':
+        /* exit, not return: what main holds is still in reach, not leaked */
         usage(stdout);
         exit(ev_close_stdout());
     case 'l':
@@ -484,13 +485,16 @@ serve(const evm_server_config *c, bool quiet)
     signal(SIGINT, on_signal);
     signal(SIGTERM, on_signal);
     evm_server *s = evm_server_start(c);
-    if (s == NULL) {
-        ev_close_stdout();
+    if (s == NULL)
         return EV_EXIT_TROUBLE;
-    }
+    /* stdout stays open until exit: a reader sees its end when the server
+     * ends */
     printf("%ld\n", evm_server_port(s));
-    int status = ev_close_stdout(), sig;
-    if (status == EV_EXIT_OK) {
+    int status = EV_EXIT_OK, sig;
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+        ev_warn("cannot write standard output: %s", strerror(errno));
+        status = EV_EXIT_TROUBLE;
+    } else {
         const evm_model *m = evm_server_model(s);
         if (c->verbose)
             ev_warn("listening on 127.0.0.1:%ld with %zu cases and %zu replayed answers",
@@ -504,6 +508,7 @@ serve(const evm_server_config *c, bool quiet)
     return status;
 }
 
+/* main reads the options, then serves until SIGINT or SIGTERM. */
 int
 main(int argc, char **argv)
 {
@@ -516,6 +521,7 @@ main(int argc, char **argv)
         ev_usage_error("unexpected operand '%s'", argv[optind]);
     validate(&o);
     int status = serve(&o.c, o.quiet);
+    fclose(stdout);
     for (int i = 0; i < o.nrules; i++)
         free((char *)o.accuracy[i].name);
     free(o.accuracy);
