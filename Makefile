@@ -52,7 +52,17 @@ LIBOBJ   := $(patsubst %.c,$(O)/obj/%.o,$(LIBSRC))
 UNITSRC  := $(wildcard tests/unit/*.c)
 UNITS    := $(patsubst tests/unit/%.c,$(O)/unit/%,$(UNITSRC))
 MANPAGES := $(wildcard man/*.1 man/*.7)
-CSRC     := $(wildcard cmd/*.c lib/*.c lib/*.h tests/unit/*.c)
+CSRC     := $(wildcard cmd/*.c lib/*.c lib/*.h mock/*.c mock/*.h tests/unit/*.c)
+
+# mock/ is ev-mock's own library, libevmock.a, on top of libev.a. Only ev-mock
+# links it, with the unit tests of its modules (tests/unit/test_STEM.c for
+# mock/STEM.c) and the fuzz targets that read what ev-mock reads and writes.
+# Code outside mock/ includes its headers as "mock/STEM.h".
+MOCKSRC   := $(wildcard mock/*.c)
+MOCKOBJ   := $(patsubst %.c,$(O)/obj/%.o,$(MOCKSRC))
+MOCKUNITS := $(patsubst tests/unit/%.c,$(O)/unit/%,\
+               $(filter $(patsubst mock/%.c,tests/unit/test_%.c,$(MOCKSRC)),$(UNITSRC)))
+MOCKFUZZ  := headers mockwire
 
 # Fuzz targets: tests/fuzz/NAME.c, each defining LLVMFuzzerTestOneInput, and
 # linked with tests/fuzz/jq16.c. 'make fuzz' builds them and the library with
@@ -67,6 +77,7 @@ FUZZNAMES    := $(filter-out driver jq16,$(patsubst tests/fuzz/%.c,%,$(wildcard 
 FUZZERS      := $(addprefix $(FUZZDIR)/,$(FUZZNAMES))
 REPLAYS      := $(addprefix $(O)/replay/,$(FUZZNAMES))
 FUZZLIBOBJ   := $(patsubst %.c,$(FUZZDIR)/obj/%.o,$(LIBSRC))
+FUZZMOCKOBJ  := $(patsubst %.c,$(FUZZDIR)/obj/%.o,$(MOCKSRC))
 # The headers target reads HTTP-dates with curl_getdate, as lib/http.c does.
 LIBS_fuzz_headers = -lcurl
 
@@ -74,7 +85,7 @@ all: $(addprefix $(O)/,$(TOOLS))
 
 $(O)/obj/%.o: %.c
 	@mkdir -p $(@D)
-	$(CC) $(STD) $(WARN) $(CFLAGS) -Ilib -MMD -MP -c -o $@ $<
+	$(CC) $(STD) $(WARN) $(CFLAGS) -Ilib -I. -MMD -MP -c -o $@ $<
 
 # The price table's installed path is compiled in: rebuild what uses it when
 # DATADIR changes, as after 'make install PREFIX=...'.
@@ -87,12 +98,23 @@ $(O)/libev.a: $(LIBOBJ)
 	@rm -f $@
 	$(AR) rcs $@ $^
 
+$(O)/libevmock.a: $(MOCKOBJ)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
 $(O)/ev-%: $(O)/obj/cmd/ev-%.o $(O)/libev.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_ev-$*) $(LDLIBS)
+
+$(O)/ev-mock: $(O)/obj/cmd/ev-mock.o $(O)/libevmock.a $(O)/libev.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_ev-mock) $(LDLIBS)
 
 $(O)/unit/%: $(O)/obj/tests/unit/%.o $(O)/libev.a
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_unit_$*) $(LDLIBS)
+
+$(MOCKUNITS): $(O)/unit/%: $(O)/obj/tests/unit/%.o $(O)/libevmock.a $(O)/libev.a
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_ev-mock) $(LDLIBS)
 
 units: $(UNITS)
 
@@ -101,18 +123,32 @@ $(O)/replay/%: $(O)/obj/tests/fuzz/%.o $(O)/obj/tests/fuzz/driver.o $(O)/obj/tes
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_fuzz_$*) $(LDLIBS)
 
+$(addprefix $(O)/replay/,$(MOCKFUZZ)): $(O)/replay/%: $(O)/obj/tests/fuzz/%.o \
+               $(O)/obj/tests/fuzz/driver.o $(O)/obj/tests/fuzz/jq16.o $(O)/libevmock.a $(O)/libev.a
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_fuzz_$*) $(LDLIBS)
+
 replays: $(REPLAYS)
 
 $(FUZZDIR)/obj/%.o: %.c
 	@mkdir -p $(@D)
-	$(FUZZCC) $(STD) $(WARN) $(FUZZCFLAGS) $(FUZZSAN) -fsanitize=fuzzer-no-link -Ilib -MMD -MP -c -o $@ $<
+	$(FUZZCC) $(STD) $(WARN) $(FUZZCFLAGS) $(FUZZSAN) -fsanitize=fuzzer-no-link -Ilib -I. -MMD -MP -c -o $@ $<
 
 $(FUZZDIR)/libev.a: $(FUZZLIBOBJ)
 	@rm -f $@
 	$(AR) rcs $@ $^
 
-$(FUZZERS): $(FUZZDIR)/%: $(FUZZDIR)/obj/tests/fuzz/%.o $(FUZZDIR)/obj/tests/fuzz/jq16.o \
+$(FUZZDIR)/libevmock.a: $(FUZZMOCKOBJ)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+$(filter-out $(addprefix $(FUZZDIR)/,$(MOCKFUZZ)),$(FUZZERS)): $(FUZZDIR)/%: \
+                          $(FUZZDIR)/obj/tests/fuzz/%.o $(FUZZDIR)/obj/tests/fuzz/jq16.o \
                           $(FUZZDIR)/libev.a
+	$(FUZZCC) $(FUZZSAN) -fsanitize=fuzzer -o $@ $^ $(LIBS_fuzz_$*) $(LDLIBS)
+
+$(addprefix $(FUZZDIR)/,$(MOCKFUZZ)): $(FUZZDIR)/%: $(FUZZDIR)/obj/tests/fuzz/%.o \
+                          $(FUZZDIR)/obj/tests/fuzz/jq16.o $(FUZZDIR)/libevmock.a $(FUZZDIR)/libev.a
 	$(FUZZCC) $(FUZZSAN) -fsanitize=fuzzer -o $@ $^ $(LIBS_fuzz_$*) $(LDLIBS)
 
 fuzzers: $(FUZZERS)

@@ -24,6 +24,19 @@ ev_clock_mono_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+struct timespec
+ev_clock_mono_after(long ms)
+{
+    struct timespec ts = now(CLOCK_MONOTONIC);
+    ts.tv_sec += ms / 1000;
+    ts.tv_nsec += (ms % 1000) * 1000000L;
+    if (ts.tv_nsec >= 1000000000L) {
+        ts.tv_sec++;
+        ts.tv_nsec -= 1000000000L;
+    }
+    return ts;
+}
+
 double
 ev_clock_wall(void)
 {

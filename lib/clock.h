@@ -9,12 +9,18 @@
 #define EV_CLOCK_H
 
 #include <stdint.h>
+#include <time.h>
 
 /* ev_clock_mono returns seconds on the monotonic clock. */
 double ev_clock_mono(void);
 
 /* ev_clock_mono_ms returns milliseconds on the monotonic clock. */
 int64_t ev_clock_mono_ms(void);
+
+/* ev_clock_mono_after returns the time on the monotonic clock 'ms'
+ * milliseconds from now, to the nanosecond, as a deadline for
+ * clock_nanosleep or a timed wait on that clock. */
+struct timespec ev_clock_mono_after(long ms);
 
 /* ev_clock_wall returns seconds since the epoch. */
 double ev_clock_wall(void);

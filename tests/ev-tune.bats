@@ -289,7 +289,8 @@ expected_tokens() {
 }
 
 @test "--timeout gives up following a job, names it, and exits 2 without cancelling it" {
-    start_mock --job-ms 60000
+    # a job of an hour, which no machine is slow enough to see end
+    start_mock --job-ms 3600000
     run --separate-stderr ev-tune --submit -m small --poll-ms 100 --timeout 0.5 --base-url "$URL" "$VALID"
     [ "$status" -eq 2 ]
     jid=$(raw .job_id)
@@ -301,14 +302,17 @@ expected_tokens() {
 }
 
 @test "--resume follows a job created earlier to its end, and --cancel cancels one" {
-    start_mock --job-ms 300
+    # by poll, a job ends on its third GET: the first follower gives up
+    # after one, and the resumed one sees it to the end
+    start_mock --job-advance poll
     jid=$(ev-tune -q --submit -m small --poll-ms 100 --timeout 0.05 --base-url "$URL" "$VALID" | jq -r .job_id) || true
     [[ "$jid" == ftjob-* ]]
+    [ "$(curl -sS "$MOCK/stats" | jq -c '.fine_tuning.by_status.succeeded')" = 0 ]
     run --separate-stderr ev-tune --resume "$jid" --poll-ms 50 --base-url "$URL"
     [ "$status" -eq 0 ]
     [ "$(field '[.job_id, .status]')" = "[\"$jid\",\"succeeded\"]" ]
     [[ "$stderr" == *"$jid: Validating training file"* ]]
-    start_mock --job-ms 60000
+    start_mock --job-ms 3600000
     jid=$(ev-tune -q --submit -m small --poll-ms 100 --timeout 0.05 --base-url "$URL" "$VALID" | jq -r .job_id) || true
     run --separate-stderr ev-tune --cancel "$jid" --base-url "$URL"
     [ "$status" -eq 0 ]
@@ -322,7 +326,7 @@ expected_tokens() {
 }
 
 @test "SIGINT while following a job stops, names the job, exits 130 and leaves the job running" {
-    start_mock --job-ms 60000
+    start_mock --job-ms 3600000
     ev-tune --submit -m small --poll-ms 100 --base-url "$URL" "$VALID" \
         >"$BATS_TEST_TMPDIR/out" 2>"$BATS_TEST_TMPDIR/err" 3>&- &
     pid=$!

@@ -1,5 +1,5 @@
 #!/usr/bin/env bats
-# Runs the C unit tests of lib/ (tests/unit/*.c); each prints one line a check.
+# Runs the C unit tests of lib/ and mock/ (tests/unit/*.c); each prints one line a check.
 load test_helper
 
 run_unit() {
@@ -18,8 +18,37 @@ run_unit() {
     run_unit test_stats
 }
 
-@test "ev-mock's model and wire formats answer, cut and word errors as documented" {
-    run_unit test_mock
+@test "ev-mock's model answers right, wrong and from replays, loads its cases and judges as documented" {
+    run_unit test_model
+}
+
+@test "ev-mock's wire formats read requests, cut answers and word errors as each provider does" {
+    run_unit test_wire
+}
+
+@test "ev-mock answers a chat body from the model, the judge or a tuned model, or refuses it" {
+    run_unit test_answer
+}
+
+@test "ev-mock's faults are read from --fault and pick requests, jobs and batch lines by hash" {
+    run_unit test_fault
+}
+
+@test "ev-mock's learner formula and tally behave as documented" {
+    run_unit test_learner
+}
+
+@test "ev-mock's files and fine-tuning jobs move by time and by poll, fail, cancel and journal" {
+    run_unit test_jobs
+}
+
+@test "ev-mock's batches move by time and by poll, answer as the chat endpoint and fault lines" {
+    run_unit test_batches
+}
+
+@test "ev-mock's /stats counts and its --rpm window behave as documented" {
+    run_unit test_counts
+    run_unit test_rpm
 }
 
 @test "the key map, MinHash sketches, the LSH index and split assignment behave as documented" {

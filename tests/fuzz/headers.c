@@ -6,7 +6,7 @@
  *   2  ev_retry_after: retry-after-ms, a newline, then retry-after, in
  *      seconds or as an HTTP-date read by curl_getdate;
  *   3  a round trip: the other bytes, as a number of milliseconds, written
- *      by ev-mock as a Go duration (ev_wire_duration) and read back.
+ *      by ev-mock as a Go duration (evm_wire_duration) and read back.
  * Otherwise the other bytes are the header's value. What each returns must
  * be a wait the engine can use: a finite number of seconds.
  */
@@ -15,8 +15,9 @@
 
 #include <curl/curl.h>
 
-#include "mockwire.h"
 #include "ratelimit.h"
+
+#include "mock/wire.h"
 
 #include "fuzz.h"
 
@@ -62,7 +63,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             n = n << 8 | data[i];
         long ms = (long)(n % 31536000000u);
         char buf[64];
-        ev_wire_duration(buf, sizeof(buf), ms);
+        evm_wire_duration(buf, sizeof(buf), ms);
         FUZZ_ASSERT(ev_go_duration(buf, &v));
         FUZZ_ASSERT(fabs(v - (double)ms / 1000) <= 1e-9 * fmax(1, v));
         break;

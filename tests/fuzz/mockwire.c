@@ -1,10 +1,10 @@
 /*
  * Fuzz target: how ev-mock reads the body of a request. The first byte
  * picks one:
- *   0, 1  a model request, OpenAI's or Anthropic's (lib/mockwire.c:
- *         ev_wire_parse), then the answer to it or its 400, which ev-call
+ *   0, 1  a model request, OpenAI's or Anthropic's (mock/wire.c:
+ *         evm_wire_parse), then the answer to it or its 400, which ev-call
  *         must read back as ev-mock meant them (lib/provider.c);
- *   2     a fine-tuning job request (lib/finetune.c: ev_ft_create), made
+ *   2     a fine-tuning job request (mock/jobs.c: evm_jobs_create), made
  *         after uploading a valid training file; "file-fuzz" in the body
  *         stands for that file's id;
  *   3     an uploaded training file, which a fixed job request then checks
@@ -13,11 +13,12 @@
  */
 #include <stdbool.h>
 
-#include "finetune.h"
-#include "mock.h"
-#include "mockwire.h"
 #include "provider.h"
 #include "tune.h"
+
+#include "mock/jobs.h"
+#include "mock/model.h"
+#include "mock/wire.h"
 
 #include "fuzz.h"
 
@@ -51,12 +52,12 @@ static const char job_request[] =
 /* read_back returns what ev-call reads in 'body' (consumed), an answer of
  * ev-mock's with HTTP status 'status'. Free it with ev_reply_free. */
 static ev_reply
-read_back(enum ev_wire w, unsigned status, jv body)
+read_back(enum evm_wire w, unsigned status, jv body)
 {
     jv text = jv_dump_string(body, 0);
     ev_reply r;
     ev_reply_init(&r);
-    ev_reply_parse(w == EV_WIRE_OPENAI ? EV_OPENAI : EV_ANTHROPIC, status, jv_string_value(text),
+    ev_reply_parse(w == EVM_WIRE_OPENAI ? EV_OPENAI : EV_ANTHROPIC, status, jv_string_value(text),
                    (size_t)jv_string_length_bytes(jv_copy(text)), &r);
     jv_free(text);
     return r;
@@ -65,14 +66,14 @@ read_back(enum ev_wire w, unsigned status, jv body)
 /* check_wire reads a model request and checks that ev-call reads ev-mock's
  * answer to it, or its 400, as ev-mock meant. */
 static void
-check_wire(enum ev_wire w, const char *body, size_t len)
+check_wire(enum evm_wire w, const char *body, size_t len)
 {
-    ev_wire_request req;
-    const char *bad = ev_wire_parse(w, body, len, &req);
+    evm_wire_request req;
+    const char *bad = evm_wire_parse(w, body, len, &req);
     if (bad != NULL) {
         FUZZ_ASSERT(bad[0] != '\0');
-        ev_reply r = read_back(w, ev_wire_status(w, EV_WIRE_BAD_REQUEST),
-                               ev_wire_error(w, EV_WIRE_BAD_REQUEST, bad, "req_fuzz"));
+        ev_reply r = read_back(w, evm_wire_status(w, EVM_WIRE_BAD_REQUEST),
+                               evm_wire_error(w, EVM_WIRE_BAD_REQUEST, bad, "req_fuzz"));
         FUZZ_ASSERT(r.outcome == EV_FAILED);
         FUZZ_ASSERT(strcmp(jv_string_value(r.message), bad) == 0);
         ev_reply_free(&r);
@@ -88,8 +89,8 @@ check_wire(enum ev_wire w, const char *body, size_t len)
     for (int usage = 0; usage < 2; usage++) {
         ev_reply r =
             read_back(w, 200,
-                      ev_wire_answer(w, &req, w == EV_WIRE_OPENAI ? "chatcmpl-fuzz" : "msg_fuzz",
-                                     text, usage));
+                      evm_wire_answer(w, &req, w == EVM_WIRE_OPENAI ? "chatcmpl-fuzz" : "msg_fuzz",
+                                      text, usage));
         FUZZ_ASSERT(r.outcome == EV_ANSWERED);
         const char *out = jv_string_value(r.output);
         size_t n = strlen(out);
@@ -101,15 +102,15 @@ check_wire(enum ev_wire w, const char *body, size_t len)
         FUZZ_ASSERT(jv_get_kind(r.output_tokens) == (usage ? JV_KIND_NUMBER : JV_KIND_NULL));
         ev_reply_free(&r);
     }
-    ev_wire_request_free(&req);
+    evm_wire_request_free(&req);
 }
 
 /* upload stores 'len' bytes at 'data' as a training file and returns its
  * id, which the caller frees. */
 static char *
-upload(ev_ft *f, const char *data, size_t len)
+upload(evm_jobs *f, const char *data, size_t len)
 {
-    ev_ft_reply r = ev_ft_upload(f, "train.jsonl", "fine-tune", data, len, 0);
+    evm_wire_reply r = evm_jobs_upload(f, "train.jsonl", "fine-tune", data, len, 0);
     FUZZ_ASSERT(r.status == 200 && jv_get_kind(r.body) == JV_KIND_OBJECT);
     jv id = jv_object_get(r.body, jv_string("id"));
     FUZZ_ASSERT(jv_get_kind(id) == JV_KIND_STRING);
@@ -139,37 +140,37 @@ with_file(const char *body, size_t len, const char *id)
 static void
 check_job(const char *body, size_t len, const char *file, size_t file_len)
 {
-    ev_mock *m = ev_mock_new(7);
+    evm_model *m = evm_model_new(7);
     jv err;
     jv c = jv_parse("{\"id\":\"c1\",\"input\":\"Capital of France?\",\"expected\":\"Paris\","
                     "\"tags\":[\"geo\"]}");
-    FUZZ_ASSERT(ev_mock_add_case(m, c, &err));
+    FUZZ_ASSERT(evm_model_add_case(m, c, &err));
     jv_free(c);
-    ev_mock_freeze(m);
-    ev_ft_config cf = {.seed = 7,
-                       .job_ms = 100,
-                       .mock = m,
-                       .learner = "gpt-4o-mini",
-                       .params = ev_learner_defaults(),
-                       .max_tokens = EV_TUNE_MAX_TOKENS};
-    ev_ft *f = ev_ft_new(&cf);
+    evm_model_freeze(m);
+    evm_jobs_config cf = {.seed = 7,
+                          .job_ms = 100,
+                          .model = m,
+                          .learner = "gpt-4o-mini",
+                          .params = evm_learner_defaults(),
+                          .max_tokens = EV_TUNE_MAX_TOKENS};
+    evm_jobs *f = evm_jobs_new(&cf);
     char *id = upload(f, file, file_len);
     jv req = with_file(body, len, id);
     /* jv strings may hold a NUL; the server reads a body by its length. */
-    ev_ft_reply r =
-        ev_ft_create(f, jv_string_value(req), (size_t)jv_string_length_bytes(jv_copy(req)), 1000);
+    evm_wire_reply r = evm_jobs_create(f, jv_string_value(req),
+                                       (size_t)jv_string_length_bytes(jv_copy(req)), 1000);
     FUZZ_ASSERT(jv_get_kind(r.body) == JV_KIND_OBJECT);
     FUZZ_ASSERT(r.status == 200 || r.status == 400);
     if (r.status == 200) {
         jv job = jv_object_get(jv_copy(r.body), jv_string("id"));
         FUZZ_ASSERT(jv_get_kind(job) == JV_KIND_STRING);
-        ev_ft_reply done = ev_ft_job(f, jv_string_value(job), 10000);
+        evm_wire_reply done = evm_jobs_job(f, jv_string_value(job), 10000);
         FUZZ_ASSERT(done.status == 200);
         jv model = jv_object_get(done.body, jv_string("fine_tuned_model"));
         FUZZ_ASSERT(jv_get_kind(model) == JV_KIND_STRING);
-        ev_mock_as as;
-        FUZZ_ASSERT(ev_ft_resolve(f, jv_string_value(model), 10000, &as) != EV_FT_UNKNOWN);
-        ev_ft_reply ev = ev_ft_events(f, jv_string_value(job), 100, NULL, 10000);
+        evm_model_as as;
+        FUZZ_ASSERT(evm_jobs_resolve(f, jv_string_value(model), 10000, &as) != EVM_JOBS_UNKNOWN);
+        evm_wire_reply ev = evm_jobs_events(f, jv_string_value(job), 100, NULL, 10000);
         FUZZ_ASSERT(ev.status == 200);
         jv_free(ev.body);
         jv_free(model);
@@ -178,8 +179,8 @@ check_job(const char *body, size_t len, const char *file, size_t file_len)
     jv_free(r.body);
     jv_free(req);
     free(id);
-    ev_ft_free(f);
-    ev_mock_free(m);
+    evm_jobs_free(f);
+    evm_model_free(m);
 }
 
 int
@@ -190,10 +191,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     char *body = fuzz_cstring(data + 1, size - 1);
     switch (data[0] % 4) {
     case 0:
-        check_wire(EV_WIRE_OPENAI, body, size - 1);
+        check_wire(EVM_WIRE_OPENAI, body, size - 1);
         break;
     case 1:
-        check_wire(EV_WIRE_ANTHROPIC, body, size - 1);
+        check_wire(EVM_WIRE_ANTHROPIC, body, size - 1);
         break;
     case 2:
         check_job(body, size - 1, training, sizeof(training) - 1);

@@ -1,5 +1,5 @@
 /*
- * mock.h: the simulated model behind ev-mock.
+ * model.h: the simulated model behind ev-mock.
  *
  * Ownership: functions consume their jv arguments unless the parameter says
  * borrowed; returned jv values belong to the caller.
@@ -21,13 +21,13 @@
  * the model's name and the case id against the accuracy for that model and
  * case, so a run reproduces exactly and two models miss different cases.
  *
- * A mock is built (add, set) by one thread, then frozen; after ev_mock_freeze
- * it is read-only and ev_mock_answer may run on many threads at once. It
+ * A mock is built (add, set) by one thread, then frozen; after evm_model_freeze
+ * it is read-only and evm_model_answer may run on many threads at once. It
  * keeps plain C strings, never a jv, because jv reference counts are not
  * safe to share between threads.
  */
-#ifndef EV_MOCK_H
-#define EV_MOCK_H
+#ifndef EVM_MODEL_H
+#define EVM_MODEL_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -35,92 +35,104 @@
 
 #include <jv.h>
 
-typedef struct ev_mock ev_mock;
+typedef struct evm_model evm_model;
 
-enum ev_mock_source {
-    EV_MOCK_REPLAY,  /* an output of an earlier run */
-    EV_MOCK_RIGHT,   /* a case's expected answer */
-    EV_MOCK_WRONG,   /* a case, answered wrong on purpose */
-    EV_MOCK_UNKNOWN, /* no case or replay knows the prompt */
+enum evm_model_source {
+    EVM_MODEL_REPLAY,  /* an output of an earlier run */
+    EVM_MODEL_RIGHT,   /* a case's expected answer */
+    EVM_MODEL_WRONG,   /* a case, answered wrong on purpose */
+    EVM_MODEL_UNKNOWN, /* no case or replay knows the prompt */
 };
 
-typedef struct ev_mock_reply {
+typedef struct evm_model_reply {
     char *text; /* the answer, owned by the caller (free it) */
-    enum ev_mock_source source;
+    enum evm_model_source source;
     const char *case_id; /* the case answered, borrowed from the mock; else NULL */
-} ev_mock_reply;
+} evm_model_reply;
 
-/* ev_mock_new returns an empty mock whose every choice depends on 'seed'.
+/* evm_model_new returns an empty mock whose every choice depends on 'seed'.
  * Every case is answered right until an accuracy says otherwise. */
-ev_mock *ev_mock_new(uint64_t seed);
+evm_model *evm_model_new(uint64_t seed);
 
-/* ev_mock_add_case adds the case 'rec' (borrowed): its prompt (input or
+/* evm_model_add_case adds the case 'rec' (borrowed): its prompt (input or
  * messages), its expected answer as text (ev_text_of), its id (ev_rec_id)
  * and its first tag. Returns false and sets '*err' to a message when the
  * record has no prompt (or an 'input' of the wrong type) or no expected
  * answer. */
-bool ev_mock_add_case(ev_mock *m, jv rec, jv *err);
+bool evm_model_add_case(evm_model *m, jv rec, jv *err);
 
-/* ev_mock_add_replay adds the record 'rec' (borrowed) of an earlier run.
+/* A report of a problem 'msg' (a string, consumed) to whoever runs the
+ * mock: a record that was refused, a request logged. */
+typedef void (*evm_model_report)(void *ctx, jv msg);
+
+/* evm_model_load adds the records of the 'n' files 'paths' ("-" is standard
+ * input): as cases, or with 'replay' as records of an earlier run. A line
+ * that is not a record, or a record that evm_model_add_case or
+ * evm_model_add_replay refuses, is passed to 'report' as "file:line: what
+ * is wrong" and skipped. Returns false when there was one. */
+bool evm_model_load(evm_model *m, char **paths, int n, bool replay, evm_model_report report,
+                    void *ctx);
+
+/* evm_model_add_replay adds the record 'rec' (borrowed) of an earlier run.
  * A record without a string 'output' (a failed call) is skipped and the
  * result is still true. Returns false and sets '*err' when the record has
  * no prompt, or an 'input' of the wrong type. */
-bool ev_mock_add_replay(ev_mock *m, jv rec, jv *err);
+bool evm_model_add_replay(evm_model *m, jv rec, jv *err);
 
-/* ev_mock_set_accuracy sets the probability in [0, 1] that a case whose
+/* evm_model_set_accuracy sets the probability in [0, 1] that a case whose
  * first tag is 'tag' is answered right, or the default for every other case
- * when 'tag' is NULL. ev_mock_set_model_accuracy sets a factor for one
+ * when 'tag' is NULL. evm_model_set_model_accuracy sets a factor for one
  * model: its accuracy on a case is the case's accuracy times this factor.
  * Setting the same tag or model twice keeps the last value. */
-void ev_mock_set_accuracy(ev_mock *m, const char *tag, double p);
-void ev_mock_set_model_accuracy(ev_mock *m, const char *model, double p);
+void evm_model_set_accuracy(evm_model *m, const char *tag, double p);
+void evm_model_set_model_accuracy(evm_model *m, const char *model, double p);
 
-/* ev_mock_freeze builds the indexes; call it once, after the last add and
+/* evm_model_freeze builds the indexes; call it once, after the last add and
  * before the first answer. */
-void ev_mock_freeze(ev_mock *m);
+void evm_model_freeze(evm_model *m);
 
-/* ev_mock_prompt sets '*full' to the prompt text of 'input' (a string or an
+/* evm_model_prompt sets '*full' to the prompt text of 'input' (a string or an
  * array of messages), as ev_prompt_text reads it, and '*last' to the content
  * of its last user message (the string itself for a string input; "" when
  * there is none). A content that is an array of parts counts as the
  * concatenated 'text' of its text parts. Both results are strings. */
-void ev_mock_prompt(jv input, jv *full, jv *last);
+void evm_model_prompt(jv input, jv *full, jv *last);
 
-/* ev_mock_answer answers the prompt whose texts are 'full' and 'last' (from
- * ev_mock_prompt) as the model named 'model'. Thread-safe after freeze. */
-ev_mock_reply ev_mock_answer(const ev_mock *m, const char *model, const char *full,
-                             const char *last);
+/* evm_model_answer answers the prompt whose texts are 'full' and 'last' (from
+ * evm_model_prompt) as the model named 'model'. Thread-safe after freeze. */
+evm_model_reply evm_model_answer(const evm_model *m, const char *model, const char *full,
+                                 const char *last);
 
 /* How a model other than the named one answers: 'draw' is the name whose
  * hash decides right or wrong (NULL: the model's own), and 'accuracy', when
  * not NULL, gives the accuracy on a case from the case's first tag (NULL
  * when it has none) in place of the --accuracy and --model-accuracy rules.
- * ev-mock's learner answers this way (learner.h): a tuned model draws as its
+ * ev-mock's learner answers this way (learner.h, jobs.h): a tuned model draws as its
  * base model, so that tuning only ever turns wrong answers right. */
-typedef struct ev_mock_as {
+typedef struct evm_model_as {
     const char *draw;
     double (*accuracy)(const void *ctx, const char *tag);
     const void *ctx;
-} ev_mock_as;
+} evm_model_as;
 
-/* ev_mock_answer_as is ev_mock_answer with the choices of 'as' (NULL: none).
+/* evm_model_answer_as is evm_model_answer with the choices of 'as' (NULL: none).
  * Replays still match the request's 'model'. Thread-safe after freeze, as
  * long as 'accuracy' is. */
-ev_mock_reply ev_mock_answer_as(const ev_mock *m, const char *model, const char *full,
-                                const char *last, const ev_mock_as *as);
+evm_model_reply evm_model_answer_as(const evm_model *m, const char *model, const char *full,
+                                    const char *last, const evm_model_as *as);
 
-/* ev_mock_case_tag looks the prompt up among the cases as an answer would
+/* evm_model_case_tag looks the prompt up among the cases as an answer would
  * (the whole prompt, then the last user message). When a case has it, it
  * sets '*tag' to the case's first tag (NULL when it has none), borrowed from
  * the mock, and returns true. */
-bool ev_mock_case_tag(const ev_mock *m, const char *full, const char *last, const char **tag);
+bool evm_model_case_tag(const evm_model *m, const char *full, const char *last, const char **tag);
 
-/* ev_mock_count_cases and ev_mock_count_replay say how many records were
+/* evm_model_count_cases and evm_model_count_replay say how many records were
  * kept, for the server's banner. */
-size_t ev_mock_count_cases(const ev_mock *m);
-size_t ev_mock_count_replay(const ev_mock *m);
+size_t evm_model_count_cases(const evm_model *m);
+size_t evm_model_count_replay(const evm_model *m);
 
-/* ev_mock_judge answers 'prompt' as ev-mock's judge model does, one line of
+/* evm_model_judge answers 'prompt' as ev-mock's judge model does, one line of
  * reasoning then a label. A built-in judge prompt (judge.h) is graded by
  * comparing its output with its expected answer, both folded in case and
  * stripped of punctuation and extra blanks: equal passes; an output that
@@ -130,15 +142,15 @@ size_t ev_mock_count_replay(const ev_mock *m);
  * non-empty line, so normalised, is found in the text above it, else FAIL.
  * With 'invalid' the answer is prose with no label. The result is the
  * caller's to free. */
-char *ev_mock_judge(const char *prompt, bool invalid);
+char *evm_model_judge(const char *prompt, bool invalid);
 
-/* ev_mock_set_judge makes 'model' (copied; NULL: none) the judge: its every
- * answer, from the synchronous endpoints or a batch, is ev_mock_judge's.
- * Call it before ev_mock_freeze. ev_mock_is_judge says whether 'model' is
+/* evm_model_set_judge makes 'model' (copied; NULL: none) the judge: its every
+ * answer, from the synchronous endpoints or a batch, is evm_model_judge's.
+ * Call it before evm_model_freeze. evm_model_is_judge says whether 'model' is
  * the judge. */
-void ev_mock_set_judge(ev_mock *m, const char *model);
-bool ev_mock_is_judge(const ev_mock *m, const char *model);
+void evm_model_set_judge(evm_model *m, const char *model);
+bool evm_model_is_judge(const evm_model *m, const char *model);
 
-void ev_mock_free(ev_mock *m);
+void evm_model_free(evm_model *m);
 
 #endif

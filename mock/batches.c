@@ -1,16 +1,16 @@
-#include "batchsim.h"
+#include "batches.h"
 
 #include <inttypes.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "alloc.h"
+#include "answer.h"
 #include "hash.h"
-#include "mockchat.h"
-#include "mockwire.h"
+#include "keymap.h"
+#include "record.h"
 
 /* A batch's steps. S_HALF is a point in progress: half the lines done. */
 enum step { S_VALIDATING, S_IN_PROGRESS, S_HALF, S_FINALIZING, S_DONE, NSTEPS };
@@ -33,7 +33,7 @@ typedef struct bs_line {
 
 typedef struct bs_batch {
     char *id;
-    enum ev_wire w;
+    enum evm_wire w;
     char *input_file; /* OpenAI */
     char *metadata;   /* OpenAI: its JSON text, or NULL */
     char *errors;     /* OpenAI: the JSON text of errors.data when invalid, else NULL */
@@ -47,66 +47,51 @@ typedef struct bs_batch {
     size_t results_len;
 } bs_batch;
 
-struct ev_bs {
-    ev_bs_config c;
+struct evm_batches {
+    evm_batches_config c;
     char *base;
     pthread_mutex_t mu; /* guards everything below */
     bs_batch **batches;
     size_t nbatches;
     uint64_t *keys; /* the key of every id handed out, for the duplicate count */
     size_t nkeys;
-    unsigned long created[2], answered[2]; /* by enum ev_wire */
+    unsigned long created[2], answered[2]; /* by enum evm_wire */
 };
 
-static jv
-field(jv o, const char *key)
-{
-    return jv_object_get(jv_copy(o), jv_string(key));
-}
-
-static ev_ft_reply
+static evm_wire_reply
 reply(unsigned status, jv body)
 {
-    return (ev_ft_reply){status, body};
+    return (evm_wire_reply){status, body};
 }
 
-/* openai_bad returns an OpenAI 400 whose message is 'msg' (consumed). */
-static ev_ft_reply
+/* openai_bad returns an OpenAI 400 whose message is 'msg' (a string). */
+static evm_wire_reply
 openai_bad(jv msg, const char *param)
 {
-    ev_ft_reply r = reply(400, ev_ft_openai_error(jv_string_value(msg), param, NULL));
-    jv_free(msg);
-    return r;
+    return evm_wire_openai_reply(400, msg, param, NULL);
 }
 
-/* anthropic_error returns Anthropic's error 'e' whose message is 'msg'
- * (consumed). */
-static ev_ft_reply
-anthropic_error(enum ev_wire_error e, jv msg, const char *request_id)
+/* anthropic_bad returns Anthropic's 400 whose message is 'msg' (a string). */
+static evm_wire_reply
+anthropic_bad(jv msg, const char *request_id)
 {
-    ev_ft_reply r = reply(ev_wire_status(EV_WIRE_ANTHROPIC, e),
-                          ev_wire_error(EV_WIRE_ANTHROPIC, e, jv_string_value(msg), request_id));
-    jv_free(msg);
-    return r;
+    return evm_wire_error_reply(EVM_WIRE_ANTHROPIC, EVM_WIRE_BAD_REQUEST, msg, request_id);
 }
 
-static ev_ft_reply
-not_found(enum ev_wire w, const char *id, const char *request_id)
+static evm_wire_reply
+not_found(enum evm_wire w, const char *id, const char *request_id)
 {
-    if (w == EV_WIRE_ANTHROPIC)
-        return anthropic_error(EV_WIRE_NOT_FOUND, jv_string_fmt("No batch with id '%s'.", id),
-                               request_id);
-    jv msg = jv_string_fmt("No batch found with id '%s'.", id);
-    ev_ft_reply r = reply(404, ev_ft_openai_error(jv_string_value(msg), NULL, "not_found"));
-    jv_free(msg);
-    return r;
+    if (w == EVM_WIRE_ANTHROPIC)
+        return evm_wire_error_reply(EVM_WIRE_ANTHROPIC, EVM_WIRE_NOT_FOUND,
+                                    jv_string_fmt("No batch with id '%s'.", id), request_id);
+    return evm_wire_openai_reply(404, jv_string_fmt("No batch found with id '%s'.", id), NULL,
+                                 "not_found");
 }
 
-ev_bs *
-ev_bs_new(const ev_bs_config *c)
+evm_batches *
+evm_batches_new(const evm_batches_config *c)
 {
-    ev_bs *b = ev_alloc_resize(NULL, sizeof(*b));
-    memset(b, 0, sizeof(*b));
+    evm_batches *b = ev_alloc_zero(1, sizeof(*b));
     b->c = *c;
     b->base = ev_alloc_strdup(c->base != NULL ? c->base : "");
     b->c.base = b->base;
@@ -133,7 +118,7 @@ batch_free(bs_batch *x)
 }
 
 void
-ev_bs_free(ev_bs *b)
+evm_batches_free(evm_batches *b)
 {
     if (b == NULL)
         return;
@@ -268,12 +253,12 @@ put_line(buf *b, const char *line)
 /* result_file stores 'b' (freed) as an output file of batch 'x'; NULL when
  * it is empty. */
 static char *
-result_file(ev_bs *bs, const bs_batch *x, buf *b, const char *kind, int64_t at)
+result_file(evm_batches *bs, const bs_batch *x, buf *b, const char *kind, int64_t at)
 {
     char *id = NULL;
     if (b->len > 0) {
         jv name = jv_string_fmt("%s_%s.jsonl", x->id, kind);
-        id = ev_ft_add(bs->c.ft, jv_string_value(name), "batch_output", b->p, b->len, at);
+        id = evm_jobs_add(bs->c.jobs, jv_string_value(name), "batch_output", b->p, b->len, at);
         jv_free(name);
     }
     free(b->p);
@@ -293,7 +278,7 @@ canceled_line(buf *b, const char *custom_id)
 /* settle makes the files or results of a batch that has ended, once, and
  * counts its answered lines. The caller holds the lock. */
 static void
-settle(ev_bs *bs, bs_batch *x, int64_t now)
+settle(evm_batches *bs, bs_batch *x, int64_t now)
 {
     if (x->settled || !ended(x, now))
         return;
@@ -306,7 +291,7 @@ settle(ev_bs *bs, bs_batch *x, int64_t now)
         bool run = i < done && l->fate != L_EXPIRED;
         if (run)
             bs->answered[x->w]++;
-        if (x->w == EV_WIRE_ANTHROPIC) {
+        if (x->w == EVM_WIRE_ANTHROPIC) {
             if (run || (!cancelled && l->fate == L_EXPIRED))
                 put_line(&out, l->text);
             else
@@ -315,7 +300,7 @@ settle(ev_bs *bs, bs_batch *x, int64_t now)
             put_line(l->fate == L_OK ? &out : &err, l->text);
         }
     }
-    if (x->w == EV_WIRE_ANTHROPIC) {
+    if (x->w == EVM_WIRE_ANTHROPIC) {
         x->results = out.p;
         x->results_len = out.len;
         return;
@@ -330,12 +315,6 @@ static jv
 num_or_null(bool set, int64_t ms)
 {
     return set ? jv_number((double)(ms / 1000)) : jv_null();
-}
-
-static jv
-str_or_null(const char *s)
-{
-    return s != NULL ? jv_string(s) : jv_null();
 }
 
 static jv
@@ -357,8 +336,8 @@ openai_json(const bs_batch *x, int64_t now)
     o = jv_object_set(o, jv_string("input_file_id"), jv_string(x->input_file));
     o = jv_object_set(o, jv_string("completion_window"), jv_string("24h"));
     o = jv_object_set(o, jv_string("status"), jv_string(st));
-    o = jv_object_set(o, jv_string("output_file_id"), str_or_null(x->output_file));
-    o = jv_object_set(o, jv_string("error_file_id"), str_or_null(x->err_file));
+    o = jv_object_set(o, jv_string("output_file_id"), evm_wire_nullable(x->output_file));
+    o = jv_object_set(o, jv_string("error_file_id"), evm_wire_nullable(x->err_file));
     o = jv_object_set(o, jv_string("created_at"), num_or_null(true, x->at[S_VALIDATING]));
     o = jv_object_set(o, jv_string("in_progress_at"),
                       num_or_null(valid && k >= S_IN_PROGRESS, x->at[S_IN_PROGRESS]));
@@ -383,21 +362,18 @@ openai_json(const bs_batch *x, int64_t now)
                          x->metadata != NULL ? jv_parse(x->metadata) : jv_null());
 }
 
-/* rfc3339 returns the time 'ms' milliseconds after the epoch, in RFC 3339
- * to the second ("2026-11-24T12:40:59Z"). */
+/* rfc3339 returns the time 'ms' milliseconds after the epoch as Anthropic
+ * writes it. */
 static jv
 rfc3339(int64_t ms)
 {
     char s[32];
-    time_t t = (time_t)(ms / 1000);
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    strftime(s, sizeof(s), "%Y-%m-%dT%H:%M:%SZ", &tm);
+    evm_wire_rfc3339(s, sizeof(s), ms);
     return jv_string(s);
 }
 
 static jv
-anthropic_json(const ev_bs *bs, const bs_batch *x, int64_t now)
+anthropic_json(const evm_batches *bs, const bs_batch *x, int64_t now)
 {
     bool end = ended(x, now);
     counts c = count(x, now);
@@ -424,15 +400,15 @@ anthropic_json(const ev_bs *bs, const bs_batch *x, int64_t now)
 }
 
 static jv
-batch_json(const ev_bs *bs, const bs_batch *x, int64_t now)
+batch_json(const evm_batches *bs, const bs_batch *x, int64_t now)
 {
-    return x->w == EV_WIRE_OPENAI ? openai_json(x, now) : anthropic_json(bs, x, now);
+    return x->w == EVM_WIRE_OPENAI ? openai_json(x, now) : anthropic_json(bs, x, now);
 }
 
 /* Lookups and steps; callers hold the lock. */
 
 static bs_batch *
-find(const ev_bs *bs, enum ev_wire w, const char *id)
+find(const evm_batches *bs, enum evm_wire w, const char *id)
 {
     for (size_t i = 0; i < bs->nbatches; i++)
         if (bs->batches[i]->w == w && strcmp(bs->batches[i]->id, id) == 0)
@@ -465,23 +441,18 @@ advance(bs_batch *x, int64_t now)
         x->at[reached(x, now) + 1] = now;
 }
 
-/* A set of custom_ids, to find duplicates: open addressing on a hash. */
+/* A set of custom_ids, to find duplicates. */
 typedef struct idset {
-    const char **ids;
+    ev_keymap *index; /* a hash of each id to its number */
+    const char **ids; /* borrowed */
     size_t *where;
-    size_t cap;
+    size_t n;
 } idset;
 
 static idset
-idset_new(size_t n)
+idset_new(void)
 {
-    size_t cap = 16;
-    while (cap < 2 * n + 2)
-        cap *= 2;
-    idset s = {ev_alloc_resize(NULL, cap * sizeof(char *)),
-               ev_alloc_resize(NULL, cap * sizeof(size_t)), cap};
-    memset(s.ids, 0, cap * sizeof(char *));
-    return s;
+    return (idset){ev_keymap_new(), NULL, NULL, 0};
 }
 
 /* idset_add adds 'id' (borrowed, kept) seen at 'where'; when it is there
@@ -489,50 +460,44 @@ idset_new(size_t n)
 static bool
 idset_add(idset *s, const char *id, size_t where, size_t *first)
 {
-    size_t k = ev_hash64(id, strlen(id), 0) & (s->cap - 1);
-    while (s->ids[k] != NULL) {
-        if (strcmp(s->ids[k], id) == 0) {
-            *first = s->where[k];
+    uint64_t h = ev_hash64(id, strlen(id), 0);
+    for (size_t e = ev_keymap_find(s->index, h); e != EV_KEYMAP_END;
+         e = ev_keymap_next(s->index, e)) {
+        uint32_t i = ev_keymap_item(s->index, e);
+        if (strcmp(s->ids[i], id) == 0) {
+            *first = s->where[i];
             return false;
         }
-        k = (k + 1) & (s->cap - 1);
     }
-    s->ids[k] = id;
-    s->where[k] = where;
+    s->ids = ev_alloc_array(s->ids, s->n + 1, sizeof(*s->ids));
+    s->where = ev_alloc_array(s->where, s->n + 1, sizeof(*s->where));
+    s->ids[s->n] = id;
+    s->where[s->n] = where;
+    ev_keymap_add(s->index, h, (uint32_t)s->n++);
     return true;
 }
 
 static void
 idset_free(idset *s)
 {
+    ev_keymap_free(s->index);
     free(s->ids);
     free(s->where);
 }
 
-/* reserve_id hands out the id of a new batch: 'prefix' and 16 hex digits of
- * a hash of 'key' and the number of earlier batches with the same key. */
+/* reserve_id hands out the id of a new batch (evm_wire_id), counting the
+ * earlier batches with the same key. */
 static char *
-reserve_id(ev_bs *bs, const char *prefix, uint64_t key)
+reserve_id(evm_batches *bs, const char *prefix, uint64_t key)
 {
     pthread_mutex_lock(&bs->mu);
     size_t dup = 0;
     for (size_t i = 0; i < bs->nkeys; i++)
         dup += bs->keys[i] == key;
-    bs->keys = ev_alloc_resize(bs->keys, (bs->nkeys + 1) * sizeof(*bs->keys));
+    bs->keys = ev_alloc_array(bs->keys, bs->nkeys + 1, sizeof(*bs->keys));
     bs->keys[bs->nkeys++] = key;
     pthread_mutex_unlock(&bs->mu);
-    char s[48];
-    snprintf(s, sizeof(s), "%s%016" PRIx64, prefix, ev_mix64(key ^ ev_mix64((uint64_t)dup + 1)));
-    return ev_alloc_strdup(s);
-}
-
-/* picked says whether the fault of 'rate', salted by 'salt', picks the line
- * 'custom_id'. */
-static bool
-picked(const ev_bs *bs, double rate, uint64_t salt, const char *custom_id)
-{
-    return rate > 0 &&
-           ev_unit(ev_hash64(custom_id, strlen(custom_id), ev_mix64(bs->c.seed ^ salt))) < rate;
+    return evm_wire_id(prefix, key, dup);
 }
 
 /* answer answers line 'i' of batch 'x' whose request body is 'body'
@@ -540,35 +505,36 @@ picked(const ev_bs *bs, double rate, uint64_t salt, const char *custom_id)
  * (an answer, or an error in the provider's shape), or, for a line the
  * batch-expire fault picks, 0 and jv_null(). '*rid' gets the request id. */
 static unsigned
-answer(const ev_bs *bs, const bs_batch *x, size_t i, jv body, int64_t now, char rid[24], jv *out)
+answer(const evm_batches *bs, const bs_batch *x, size_t i, jv body, int64_t now, char rid[24],
+       jv *out)
 {
     bs_line *l = &x->lines[i];
     uint64_t h = ev_hash64(x->id, strlen(x->id), (uint64_t)i);
     snprintf(rid, 24, "req_%016" PRIx64, ev_mix64(h));
-    if (picked(bs, bs->c.expire_rate, 0x657870697265ULL, l->custom_id)) {
+    enum evm_fault_fate fate =
+        bs->c.faults != NULL ? evm_fault_batch_line(bs->c.faults, l->custom_id) : EVM_FAULT_RUN;
+    if (fate == EVM_FAULT_EXPIRE) {
         jv_free(body);
         l->fate = L_EXPIRED;
         *out = jv_null();
         return 0;
     }
-    if (picked(bs, bs->c.fail_rate, 0x6661696cULL, l->custom_id)) {
+    if (fate == EVM_FAULT_FAIL) {
         jv_free(body);
         l->fate = L_ERROR;
-        *out = ev_wire_error(x->w, EV_WIRE_500,
-                             "The server had an error processing this request (simulated by "
-                             "ev-mock's batch-fail fault).",
-                             rid);
-        return ev_wire_status(x->w, EV_WIRE_500);
+        *out = evm_wire_error(x->w, EVM_WIRE_500,
+                              "The server had an error processing this request (simulated by "
+                              "ev-mock's batch-fail fault).",
+                              rid);
+        return evm_wire_status(x->w, EVM_WIRE_500);
     }
     jv text = jv_dump_string(body, 0);
     const char *t = jv_string_value(text);
     size_t len = strlen(t);
     char id[40];
-    /* the id the synchronous endpoint gives the first attempt of this body */
-    snprintf(id, sizeof(id), x->w == EV_WIRE_OPENAI ? "chatcmpl-%016" PRIx64 : "msg_%016" PRIx64,
-             ev_mix64(ev_hash64(t, len, 0) ^ 1));
+    evm_answer_id(id, x->w, ev_hash64(t, len, 0), 1);
     unsigned status;
-    *out = ev_chat_reply(bs->c.ft, bs->c.mock, x->w, t, len, id, now, rid, &status, NULL);
+    *out = evm_answer_reply(bs->c.jobs, bs->c.model, x->w, t, len, id, now, rid, &status, NULL);
     jv_free(text);
     l->fate = status == 200 ? L_OK : L_ERROR;
     return status;
@@ -576,7 +542,7 @@ answer(const ev_bs *bs, const bs_batch *x, size_t i, jv body, int64_t now, char 
 
 /* openai_line sets the line of OpenAI's output or error file of line 'i'. */
 static void
-openai_line(const ev_bs *bs, const bs_batch *x, size_t i, jv body, int64_t now)
+openai_line(const evm_batches *bs, const bs_batch *x, size_t i, jv body, int64_t now)
 {
     bs_line *l = &x->lines[i];
     char rid[24], id[48];
@@ -608,7 +574,7 @@ openai_line(const ev_bs *bs, const bs_batch *x, size_t i, jv body, int64_t now)
 
 /* anthropic_line sets the result line of request 'i'. */
 static void
-anthropic_line(const ev_bs *bs, const bs_batch *x, size_t i, jv params, int64_t now)
+anthropic_line(const evm_batches *bs, const bs_batch *x, size_t i, jv params, int64_t now)
 {
     bs_line *l = &x->lines[i];
     char rid[24];
@@ -634,7 +600,7 @@ anthropic_line(const ev_bs *bs, const bs_batch *x, size_t i, jv params, int64_t 
 
 /* add keeps a new batch and returns its object; the lock is not held. */
 static jv
-add(ev_bs *bs, bs_batch *x, int64_t now)
+add(evm_batches *bs, bs_batch *x, int64_t now)
 {
     x->at[S_VALIDATING] = now;
     for (int k = 1; k < NSTEPS; k++)
@@ -652,10 +618,9 @@ add(ev_bs *bs, bs_batch *x, int64_t now)
 }
 
 static bs_batch *
-new_batch(enum ev_wire w)
+new_batch(enum evm_wire w)
 {
-    bs_batch *x = ev_alloc_resize(NULL, sizeof(*x));
-    memset(x, 0, sizeof(*x));
+    bs_batch *x = ev_alloc_zero(1, sizeof(*x));
     x->w = w;
     return x;
 }
@@ -678,7 +643,7 @@ problem(input *in, const char *code, jv message, const char *param, long line)
     }
     jv e = jv_object_set(jv_object(), jv_string("code"), jv_string(code));
     e = jv_object_set(e, jv_string("message"), message);
-    e = jv_object_set(e, jv_string("param"), str_or_null(param));
+    e = jv_object_set(e, jv_string("param"), evm_wire_nullable(param));
     e = jv_object_set(e, jv_string("line"), line > 0 ? jv_number((double)line) : jv_null());
     in->errors = jv_array_append(in->errors, e);
 }
@@ -695,8 +660,8 @@ check_line(input *in, idset *seen_ids, char *text, size_t len, long lineno)
                 NULL, lineno);
         return;
     }
-    jv id = field(rec, "custom_id"), method = field(rec, "method"), url = field(rec, "url");
-    jv body = field(rec, "body");
+    jv id = ev_get(rec, "custom_id"), method = ev_get(rec, "method"), url = ev_get(rec, "url");
+    jv body = ev_get(rec, "body");
     jv_free(rec);
     size_t first;
     if (jv_get_kind(id) != JV_KIND_STRING || jv_string_length_bytes(jv_copy(id)) == 0) {
@@ -740,15 +705,12 @@ static input
 read_input(char *data, size_t len)
 {
     input in = {jv_array(), jv_array(), jv_array(), 0};
-    if (len > (size_t)EV_BS_OPENAI_MAX_BYTES) {
+    if (len > (size_t)EVM_BATCHES_OPENAI_MAX_BYTES) {
         problem(&in, "file_too_large",
                 jv_string_fmt("The input file has %zu bytes; the limit is 200 MB.", len), NULL, 0);
         return in;
     }
-    size_t lines = 1;
-    for (size_t i = 0; i < len; i++)
-        lines += data[i] == '\n';
-    idset ids = idset_new(lines < EV_BS_OPENAI_MAX_LINES ? lines : EV_BS_OPENAI_MAX_LINES);
+    idset ids = idset_new();
     long lineno = 0;
     for (size_t at = 0; at < len;) {
         char *end = memchr(data + at, '\n', len - at);
@@ -759,7 +721,7 @@ read_input(char *data, size_t len)
         line[n] = '\0';
         if (strspn(line, " \t\r") == n)
             continue;
-        if (++in.lines > EV_BS_OPENAI_MAX_LINES) {
+        if (++in.lines > EVM_BATCHES_OPENAI_MAX_LINES) {
             problem(
                 &in, "too_many_requests",
                 jv_string_fmt("Line %ld is past the limit of 50,000 requests in a batch.", lineno),
@@ -775,7 +737,7 @@ read_input(char *data, size_t len)
 /* read_create reads the request of POST /v1/batches into 'x', or returns
  * false and sets the error. */
 static bool
-read_create(ev_bs *bs, const char *body, size_t len, bs_batch *x, ev_ft_reply *r)
+read_create(evm_batches *bs, const char *body, size_t len, bs_batch *x, evm_wire_reply *r)
 {
     (void)bs;
     jv req = len > 0 && len < INT32_MAX ? jv_parse_sized(body, (int)len) : jv_invalid();
@@ -784,8 +746,8 @@ read_create(ev_bs *bs, const char *body, size_t len, bs_batch *x, ev_ft_reply *r
         *r = openai_bad(jv_string("We could not parse the JSON body of your request."), NULL);
         return false;
     }
-    jv file = field(req, "input_file_id"), endpoint = field(req, "endpoint");
-    jv window = field(req, "completion_window"), meta = field(req, "metadata");
+    jv file = ev_get(req, "input_file_id"), endpoint = ev_get(req, "endpoint");
+    jv window = ev_get(req, "completion_window"), meta = ev_get(req, "metadata");
     bool ok = false;
     if (jv_get_kind(file) != JV_KIND_STRING)
         *r = openai_bad(jv_string("Missing required parameter: 'input_file_id'."), "input_file_id");
@@ -819,20 +781,20 @@ read_create(ev_bs *bs, const char *body, size_t len, bs_batch *x, ev_ft_reply *r
     return ok;
 }
 
-ev_ft_reply
-ev_bs_create(ev_bs *bs, const char *body, size_t len, int64_t now)
+evm_wire_reply
+evm_batches_create(evm_batches *bs, const char *body, size_t len, int64_t now)
 {
-    ev_ft_reply r;
-    bs_batch *x = new_batch(EV_WIRE_OPENAI);
+    evm_wire_reply r;
+    bs_batch *x = new_batch(EVM_WIRE_OPENAI);
     if (!read_create(bs, body, len, x, &r)) {
         batch_free(x);
         return r;
     }
     char *purpose, *data;
     size_t n;
-    if (!ev_ft_content(bs->c.ft, x->input_file, &purpose, &data, &n)) {
+    if (!evm_jobs_content(bs->c.jobs, x->input_file, &purpose, &data, &n)) {
         jv msg = jv_string_fmt("No such File object: %s", x->input_file);
-        r = reply(404, ev_ft_openai_error(jv_string_value(msg), "input_file_id", "not_found"));
+        r = reply(404, evm_wire_openai_error(jv_string_value(msg), "input_file_id", "not_found"));
         jv_free(msg);
         batch_free(x);
         return r;
@@ -858,7 +820,7 @@ ev_bs_create(ev_bs *bs, const char *body, size_t len, int64_t now)
         jv_free(s);
     } else {
         x->n = (size_t)jv_array_length(jv_copy(in.ids));
-        x->lines = ev_alloc_resize(NULL, x->n * sizeof(*x->lines));
+        x->lines = ev_alloc(x->n * sizeof(*x->lines));
         for (size_t i = 0; i < x->n; i++) {
             jv id = jv_array_get(jv_copy(in.ids), (int)i);
             x->lines[i].custom_id = ev_alloc_strdup(jv_string_value(id));
@@ -891,14 +853,14 @@ check_requests(jv reqs)
     if (jv_get_kind(reqs) != JV_KIND_ARRAY)
         return jv_string("requests: Field required");
     int n = jv_array_length(jv_copy(reqs));
-    if (n < 1 || n > EV_BS_ANTHROPIC_MAX_REQUESTS)
+    if (n < 1 || n > EVM_BATCHES_ANTHROPIC_MAX_REQUESTS)
         return jv_string_fmt("requests: a batch has from 1 to 100000 requests, not %d", n);
-    idset ids = idset_new((size_t)n);
+    idset ids = idset_new();
     jv bad = jv_invalid();
     for (int i = 0; i < n && !jv_is_valid(bad); i++) {
         jv q = jv_array_get(jv_copy(reqs), i);
-        jv id = jv_get_kind(q) == JV_KIND_OBJECT ? field(q, "custom_id") : jv_invalid();
-        jv params = jv_get_kind(q) == JV_KIND_OBJECT ? field(q, "params") : jv_invalid();
+        jv id = jv_get_kind(q) == JV_KIND_OBJECT ? ev_get(q, "custom_id") : jv_invalid();
+        jv params = jv_get_kind(q) == JV_KIND_OBJECT ? ev_get(q, "params") : jv_invalid();
         size_t first;
         if (jv_get_kind(id) != JV_KIND_STRING || !good_custom_id(jv_string_value(id)))
             bad = jv_string_fmt("requests.%d.custom_id: String should match pattern "
@@ -919,33 +881,33 @@ check_requests(jv reqs)
     return bad;
 }
 
-ev_ft_reply
-ev_bs_msg_create(ev_bs *bs, const char *body, size_t len, int64_t now, const char *request_id)
+evm_wire_reply
+evm_batches_msg_create(evm_batches *bs, const char *body, size_t len, int64_t now,
+                       const char *request_id)
 {
     jv req = len > 0 && len < INT32_MAX ? jv_parse_sized(body, (int)len) : jv_invalid();
     if (jv_get_kind(req) != JV_KIND_OBJECT) {
         jv_free(req);
-        return anthropic_error(EV_WIRE_BAD_REQUEST, jv_string("The body is not a JSON object."),
-                               request_id);
+        return anthropic_bad(jv_string("The body is not a JSON object."), request_id);
     }
-    jv reqs = field(req, "requests");
+    jv reqs = ev_get(req, "requests");
     jv_free(req);
     jv bad = check_requests(reqs);
     if (jv_is_valid(bad)) {
         jv_free(reqs);
-        return anthropic_error(EV_WIRE_BAD_REQUEST, bad, request_id);
+        return anthropic_bad(bad, request_id);
     }
     jv_free(bad);
-    bs_batch *x = new_batch(EV_WIRE_ANTHROPIC);
+    bs_batch *x = new_batch(EVM_WIRE_ANTHROPIC);
     x->id = reserve_id(bs, "msgbatch_", ev_hash64(body, len, ev_mix64(bs->c.seed ^ 0x6d7367ULL)));
     x->n = (size_t)jv_array_length(jv_copy(reqs));
-    x->lines = ev_alloc_resize(NULL, x->n * sizeof(*x->lines));
+    x->lines = ev_alloc(x->n * sizeof(*x->lines));
     for (size_t i = 0; i < x->n; i++) {
         jv q = jv_array_get(jv_copy(reqs), (int)i);
-        jv id = field(q, "custom_id");
+        jv id = ev_get(q, "custom_id");
         x->lines[i].custom_id = ev_alloc_strdup(jv_string_value(id));
         jv_free(id);
-        anthropic_line(bs, x, i, field(q, "params"), now);
+        anthropic_line(bs, x, i, ev_get(q, "params"), now);
         jv_free(q);
     }
     jv_free(reqs);
@@ -956,12 +918,13 @@ ev_bs_msg_create(ev_bs *bs, const char *body, size_t len, int64_t now, const cha
 
 /* look returns the object of batch 'id' of provider 'w', moved one step
  * first when 'step' and by poll, and settled when it has ended. */
-static ev_ft_reply
-look(ev_bs *bs, enum ev_wire w, const char *id, bool step, int64_t now, const char *request_id)
+static evm_wire_reply
+look(evm_batches *bs, enum evm_wire w, const char *id, bool step, int64_t now,
+     const char *request_id)
 {
     pthread_mutex_lock(&bs->mu);
     bs_batch *x = find(bs, w, id);
-    ev_ft_reply r;
+    evm_wire_reply r;
     if (x == NULL) {
         r = not_found(w, id, request_id);
     } else {
@@ -974,32 +937,31 @@ look(ev_bs *bs, enum ev_wire w, const char *id, bool step, int64_t now, const ch
     return r;
 }
 
-ev_ft_reply
-ev_bs_get(ev_bs *bs, const char *id, int64_t now)
+evm_wire_reply
+evm_batches_get(evm_batches *bs, const char *id, int64_t now)
 {
-    return look(bs, EV_WIRE_OPENAI, id, true, now, NULL);
+    return look(bs, EVM_WIRE_OPENAI, id, true, now, NULL);
 }
 
-ev_ft_reply
-ev_bs_msg_get(ev_bs *bs, const char *id, int64_t now, const char *request_id)
+evm_wire_reply
+evm_batches_msg_get(evm_batches *bs, const char *id, int64_t now, const char *request_id)
 {
-    return look(bs, EV_WIRE_ANTHROPIC, id, true, now, request_id);
+    return look(bs, EVM_WIRE_ANTHROPIC, id, true, now, request_id);
 }
 
-static ev_ft_reply
-cancel(ev_bs *bs, enum ev_wire w, const char *id, int64_t now, const char *request_id)
+static evm_wire_reply
+cancel(evm_batches *bs, enum evm_wire w, const char *id, int64_t now, const char *request_id)
 {
     pthread_mutex_lock(&bs->mu);
     bs_batch *x = find(bs, w, id);
-    ev_ft_reply r;
+    evm_wire_reply r;
     if (x == NULL) {
         r = not_found(w, id, request_id);
     } else if (ended(x, now) || x->cancel >= 0) {
         settle(bs, x, now);
         jv msg = jv_string_fmt("Batch %s cannot be cancelled: it has %s.", x->id,
                                x->cancel >= 0 && !ended(x, now) ? "a cancel pending" : "ended");
-        r = w == EV_WIRE_OPENAI ? openai_bad(msg, NULL)
-                                : anthropic_error(EV_WIRE_BAD_REQUEST, msg, request_id);
+        r = w == EVM_WIRE_OPENAI ? openai_bad(msg, NULL) : anthropic_bad(msg, request_id);
     } else {
         x->cancel = now;
         x->cancelled =
@@ -1010,16 +972,16 @@ cancel(ev_bs *bs, enum ev_wire w, const char *id, int64_t now, const char *reque
     return r;
 }
 
-ev_ft_reply
-ev_bs_cancel(ev_bs *bs, const char *id, int64_t now)
+evm_wire_reply
+evm_batches_cancel(evm_batches *bs, const char *id, int64_t now)
 {
-    return cancel(bs, EV_WIRE_OPENAI, id, now, NULL);
+    return cancel(bs, EVM_WIRE_OPENAI, id, now, NULL);
 }
 
-ev_ft_reply
-ev_bs_msg_cancel(ev_bs *bs, const char *id, int64_t now, const char *request_id)
+evm_wire_reply
+evm_batches_msg_cancel(evm_batches *bs, const char *id, int64_t now, const char *request_id)
 {
-    return cancel(bs, EV_WIRE_ANTHROPIC, id, now, request_id);
+    return cancel(bs, EVM_WIRE_ANTHROPIC, id, now, request_id);
 }
 
 /* page returns the objects of the batches of provider 'w', newest first:
@@ -1028,11 +990,11 @@ ev_bs_msg_cancel(ev_bs *bs, const char *id, int64_t now, const char *request_id)
  * the page in its direction. A cursor that names no batch gives an empty
  * page. */
 static jv
-page(ev_bs *bs, enum ev_wire w, long limit, const char *after, const char *before, int64_t now,
-     bool *more)
+page(evm_batches *bs, enum evm_wire w, long limit, const char *after, const char *before,
+     int64_t now, bool *more)
 {
     pthread_mutex_lock(&bs->mu);
-    bs_batch **all = ev_alloc_resize(NULL, (bs->nbatches + 1) * sizeof(*all));
+    bs_batch **all = ev_alloc((bs->nbatches + 1) * sizeof(*all));
     size_t n = 0, from = 0, to;
     for (size_t i = bs->nbatches; i-- > 0;)
         if (bs->batches[i]->w == w)
@@ -1069,51 +1031,51 @@ list(jv data, bool more)
     jv first = n > 0 ? jv_array_get(jv_copy(data), 0) : jv_null();
     jv last = n > 0 ? jv_array_get(jv_copy(data), n - 1) : jv_null();
     jv o = jv_object_set(jv_object(), jv_string("data"), data);
-    o = jv_object_set(o, jv_string("first_id"), n > 0 ? field(first, "id") : jv_null());
-    o = jv_object_set(o, jv_string("last_id"), n > 0 ? field(last, "id") : jv_null());
+    o = jv_object_set(o, jv_string("first_id"), n > 0 ? ev_get(first, "id") : jv_null());
+    o = jv_object_set(o, jv_string("last_id"), n > 0 ? ev_get(last, "id") : jv_null());
     jv_free(first);
     jv_free(last);
     return jv_object_set(o, jv_string("has_more"), jv_bool(more));
 }
 
-ev_ft_reply
-ev_bs_list(ev_bs *bs, long limit, const char *after, int64_t now)
+evm_wire_reply
+evm_batches_list(evm_batches *bs, long limit, const char *after, int64_t now)
 {
     bool more;
-    jv data = page(bs, EV_WIRE_OPENAI, limit, after, NULL, now, &more);
+    jv data = page(bs, EVM_WIRE_OPENAI, limit, after, NULL, now, &more);
     jv o = list(data, more);
     return reply(200, jv_object_set(o, jv_string("object"), jv_string("list")));
 }
 
-ev_ft_reply
-ev_bs_msg_list(ev_bs *bs, long limit, const char *after, const char *before, int64_t now)
+evm_wire_reply
+evm_batches_msg_list(evm_batches *bs, long limit, const char *after, const char *before,
+                     int64_t now)
 {
     bool more;
-    jv data = page(bs, EV_WIRE_ANTHROPIC, limit, after, before, now, &more);
+    jv data = page(bs, EVM_WIRE_ANTHROPIC, limit, after, before, now, &more);
     return reply(200, list(data, more));
 }
 
-ev_ft_reply
-ev_bs_msg_results(ev_bs *bs, const char *id, int64_t now, const char *request_id, char **text,
-                  size_t *len)
+evm_wire_reply
+evm_batches_msg_results(evm_batches *bs, const char *id, int64_t now, const char *request_id,
+                        char **text, size_t *len)
 {
     pthread_mutex_lock(&bs->mu);
-    bs_batch *x = find(bs, EV_WIRE_ANTHROPIC, id);
-    ev_ft_reply r;
+    bs_batch *x = find(bs, EVM_WIRE_ANTHROPIC, id);
+    evm_wire_reply r;
     *text = NULL;
     *len = 0;
     if (x == NULL) {
-        r = not_found(EV_WIRE_ANTHROPIC, id, request_id);
+        r = not_found(EVM_WIRE_ANTHROPIC, id, request_id);
     } else {
         settle(bs, x, now);
         if (!x->settled) {
-            r = anthropic_error(EV_WIRE_BAD_REQUEST,
-                                jv_string_fmt("Batch %s is still processing; its results are "
-                                              "available once it has ended.",
-                                              x->id),
-                                request_id);
+            r = anthropic_bad(jv_string_fmt("Batch %s is still processing; its results are "
+                                            "available once it has ended.",
+                                            x->id),
+                              request_id);
         } else {
-            *text = memcpy(ev_alloc_resize(NULL, x->results_len + 1), x->results ? x->results : "",
+            *text = memcpy(ev_alloc(x->results_len + 1), x->results ? x->results : "",
                            x->results_len + 1);
             *len = x->results_len;
             r = reply(200, jv_null());
@@ -1126,10 +1088,10 @@ ev_bs_msg_results(ev_bs *bs, const char *id, int64_t now, const char *request_id
 /* Statistics. */
 
 jv
-ev_bs_stats(ev_bs *bs, int64_t now)
+evm_batches_stats(evm_batches *bs, int64_t now)
 {
     static const char *const names[] = {
-        [EV_WIRE_OPENAI] = "openai", [EV_WIRE_ANTHROPIC] = "anthropic"};
+        [EVM_WIRE_OPENAI] = "openai", [EVM_WIRE_ANTHROPIC] = "anthropic"};
     jv o = jv_object_set(jv_object(), jv_string("simulated"), jv_true());
     pthread_mutex_lock(&bs->mu);
     for (size_t i = 0; i < bs->nbatches; i++)
@@ -1145,7 +1107,7 @@ ev_bs_stats(ev_bs *bs, int64_t now)
 }
 
 void
-ev_bs_reset_stats(ev_bs *bs)
+evm_batches_reset_stats(evm_batches *bs)
 {
     pthread_mutex_lock(&bs->mu);
     memset(bs->created, 0, sizeof(bs->created));

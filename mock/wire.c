@@ -1,13 +1,18 @@
-#include "mockwire.h"
+#include "wire.h"
 
+#include <inttypes.h>
 #include <limits.h>
-#include <stdio.h>
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 
-#include "mock.h"
+#include "alloc.h"
+#include "clock.h"
+#include "hash.h"
+#include "model.h"
 #include "record.h"
+#include "text.h"
 
 typedef struct wire_error {
     unsigned status;
@@ -18,54 +23,48 @@ typedef struct wire_error {
 
 /* The statuses, types, codes and stock words each provider sends (APIS.md
  * §1, §2). */
-static const wire_error openai_errors[EV_WIRE_NERRORS] = {
-    [EV_WIRE_BAD_REQUEST] = {400, "invalid_request_error", NULL, "bad request"},
-    [EV_WIRE_NO_KEY] = {401, "invalid_request_error", NULL,
-                        "You didn't provide an API key. You need to provide your API key in an "
-                        "Authorization header using Bearer auth (i.e. Authorization: Bearer "
-                        "YOUR_KEY)."},
-    [EV_WIRE_BAD_KEY] = {401, "invalid_request_error", "invalid_api_key",
-                         "Incorrect API key provided"},
-    [EV_WIRE_NOT_FOUND] = {404, "invalid_request_error", "unknown_url", "Unknown request URL"},
-    [EV_WIRE_TOO_LARGE] = {413, "invalid_request_error", NULL,
-                           "The request body is larger than 32 MB."},
-    [EV_WIRE_RATE_LIMIT] = {429, "requests", "rate_limit_exceeded",
-                            "Rate limit reached for requests"},
-    [EV_WIRE_QUOTA] = {429, "insufficient_quota", "insufficient_quota",
-                       "You exceeded your current quota, please check your plan and billing "
-                       "details."},
-    [EV_WIRE_500] = {500, "server_error", NULL,
-                     "The server had an error while processing your request. Sorry about that!"},
-    [EV_WIRE_502] = {502, "cf_bad_gateway", NULL, "Bad gateway."},
-    [EV_WIRE_503] = {503, "server_error", NULL,
-                     "The engine is currently overloaded, please try again later."},
-    [EV_WIRE_529] = {529, "server_error", NULL, "The server is overloaded."},
+static const wire_error openai_errors[EVM_WIRE_NERRORS] = {
+    [EVM_WIRE_BAD_REQUEST] = {400, "invalid_request_error", NULL, "bad request"},
+    [EVM_WIRE_NO_KEY] = {401, "invalid_request_error", NULL,
+                         "You didn't provide an API key. You need to provide your API key in an "
+                         "Authorization header using Bearer auth (i.e. Authorization: Bearer "
+                         "YOUR_KEY)."},
+    [EVM_WIRE_BAD_KEY] = {401, "invalid_request_error", "invalid_api_key",
+                          "Incorrect API key provided"},
+    [EVM_WIRE_NOT_FOUND] = {404, "invalid_request_error", "unknown_url", "Unknown request URL"},
+    [EVM_WIRE_TOO_LARGE] = {413, "invalid_request_error", NULL,
+                            "The request body is larger than 32 MB."},
+    [EVM_WIRE_RATE_LIMIT] = {429, "requests", "rate_limit_exceeded",
+                             "Rate limit reached for requests"},
+    [EVM_WIRE_QUOTA] = {429, "insufficient_quota", "insufficient_quota",
+                        "You exceeded your current quota, please check your plan and billing "
+                        "details."},
+    [EVM_WIRE_500] = {500, "server_error", NULL,
+                      "The server had an error while processing your request. Sorry about that!"},
+    [EVM_WIRE_502] = {502, "cf_bad_gateway", NULL, "Bad gateway."},
+    [EVM_WIRE_503] = {503, "server_error", NULL,
+                      "The engine is currently overloaded, please try again later."},
+    [EVM_WIRE_529] = {529, "server_error", NULL, "The server is overloaded."},
 };
 
-static const wire_error anthropic_errors[EV_WIRE_NERRORS] = {
-    [EV_WIRE_BAD_REQUEST] = {400, "invalid_request_error", NULL, "bad request"},
-    [EV_WIRE_NO_KEY] = {401, "authentication_error", NULL, "x-api-key header is required"},
-    [EV_WIRE_BAD_KEY] = {401, "authentication_error", NULL, "invalid x-api-key"},
-    [EV_WIRE_NOT_FOUND] = {404, "not_found_error", NULL, "Not found"},
-    [EV_WIRE_TOO_LARGE] = {413, "request_too_large", NULL,
-                           "Request exceeds the maximum allowed number of bytes."},
-    [EV_WIRE_RATE_LIMIT] = {429, "rate_limit_error", NULL,
-                            "Number of requests has exceeded your rate limit. Please try again "
-                            "later."},
-    [EV_WIRE_QUOTA] = {400, "invalid_request_error", NULL,
-                       "Your credit balance is too low to access the Anthropic API. Please go to "
-                       "Plans & Billing to upgrade or purchase credits."},
-    [EV_WIRE_500] = {500, "api_error", NULL, "Internal server error"},
-    [EV_WIRE_502] = {502, "api_error", NULL, "Bad gateway"},
-    [EV_WIRE_503] = {503, "api_error", NULL, "Service unavailable"},
-    [EV_WIRE_529] = {529, "overloaded_error", NULL, "Overloaded"},
+static const wire_error anthropic_errors[EVM_WIRE_NERRORS] = {
+    [EVM_WIRE_BAD_REQUEST] = {400, "invalid_request_error", NULL, "bad request"},
+    [EVM_WIRE_NO_KEY] = {401, "authentication_error", NULL, "x-api-key header is required"},
+    [EVM_WIRE_BAD_KEY] = {401, "authentication_error", NULL, "invalid x-api-key"},
+    [EVM_WIRE_NOT_FOUND] = {404, "not_found_error", NULL, "Not found"},
+    [EVM_WIRE_TOO_LARGE] = {413, "request_too_large", NULL,
+                            "Request exceeds the maximum allowed number of bytes."},
+    [EVM_WIRE_RATE_LIMIT] = {429, "rate_limit_error", NULL,
+                             "Number of requests has exceeded your rate limit. Please try again "
+                             "later."},
+    [EVM_WIRE_QUOTA] = {400, "invalid_request_error", NULL,
+                        "Your credit balance is too low to access the Anthropic API. Please go to "
+                        "Plans & Billing to upgrade or purchase credits."},
+    [EVM_WIRE_500] = {500, "api_error", NULL, "Internal server error"},
+    [EVM_WIRE_502] = {502, "api_error", NULL, "Bad gateway"},
+    [EVM_WIRE_503] = {503, "api_error", NULL, "Service unavailable"},
+    [EVM_WIRE_529] = {529, "overloaded_error", NULL, "Overloaded"},
 };
-
-static jv
-field(jv obj, const char *key)
-{
-    return jv_object_get(jv_copy(obj), jv_string(key));
-}
 
 /* token_limit reads the optional limit 'v' (consumed) into '*out'. */
 static bool
@@ -87,17 +86,17 @@ token_limit(jv v, long *out)
 /* check returns the first thing wrong with the request 'req' (borrowed),
  * or NULL, and sets '*limit'. */
 static const char *
-check(enum ev_wire w, jv req, long *limit)
+check(enum evm_wire w, jv req, long *limit)
 {
-    bool anth = w == EV_WIRE_ANTHROPIC;
+    bool anth = w == EVM_WIRE_ANTHROPIC;
     const char *bad = NULL;
-    jv model = field(req, "model");
-    jv msgs = field(req, "messages");
-    jv stream = field(req, "stream");
-    jv max = field(req, anth ? "max_tokens" : "max_completion_tokens");
+    jv model = ev_get(req, "model");
+    jv msgs = ev_get(req, "messages");
+    jv stream = ev_get(req, "stream");
+    jv max = ev_get(req, anth ? "max_tokens" : "max_completion_tokens");
     if (!anth && !jv_is_valid(max)) {
         jv_free(max);
-        max = field(req, "max_tokens");
+        max = ev_get(req, "max_tokens");
     }
     if (jv_get_kind(model) != JV_KIND_STRING || jv_string_length_bytes(jv_copy(model)) == 0)
         bad = anth ? "model: Field required" : "you must provide a model parameter";
@@ -124,7 +123,7 @@ check(enum ev_wire w, jv req, long *limit)
 }
 
 const char *
-ev_wire_parse(enum ev_wire w, const char *body, size_t len, ev_wire_request *out)
+evm_wire_parse(enum evm_wire w, const char *body, size_t len, evm_wire_request *out)
 {
     if (len > INT_MAX)
         return "The request body is too large.";
@@ -141,8 +140,8 @@ ev_wire_parse(enum ev_wire w, const char *body, size_t len, ev_wire_request *out
         jv_free(req);
         return bad;
     }
-    jv msgs = field(req, "messages");
-    jv system = w == EV_WIRE_ANTHROPIC ? field(req, "system") : jv_invalid();
+    jv msgs = ev_get(req, "messages");
+    jv system = w == EVM_WIRE_ANTHROPIC ? ev_get(req, "system") : jv_invalid();
     if (jv_is_valid(system) && jv_get_kind(system) != JV_KIND_NULL) {
         jv first = jv_object_set(jv_object(), jv_string("role"), jv_string("system"));
         first = jv_object_set(first, jv_string("content"), system);
@@ -150,15 +149,15 @@ ev_wire_parse(enum ev_wire w, const char *body, size_t len, ev_wire_request *out
     } else {
         jv_free(system);
     }
-    ev_mock_prompt(msgs, &out->full, &out->last);
-    out->model = field(req, "model");
+    evm_model_prompt(msgs, &out->full, &out->last);
+    out->model = ev_get(req, "model");
     out->max_tokens = limit;
     jv_free(req);
     return NULL;
 }
 
 void
-ev_wire_request_free(ev_wire_request *req)
+evm_wire_request_free(evm_wire_request *req)
 {
     jv_free(req->model);
     jv_free(req->full);
@@ -167,25 +166,13 @@ ev_wire_request_free(ev_wire_request *req)
 }
 
 long
-ev_wire_tokens(size_t bytes)
+evm_wire_tokens(size_t bytes)
 {
     return (long)((bytes + 3) / 4);
 }
 
-/* cut_utf8 returns the length of the longest prefix of 's' ('len' bytes) of
- * at most 'max' bytes that ends on a character boundary. */
-static size_t
-cut_utf8(const char *s, size_t len, size_t max)
-{
-    if (len <= max)
-        return len;
-    while (max > 0 && ((unsigned char)s[max] & 0xc0) == 0x80)
-        max--;
-    return max;
-}
-
 static jv
-openai_answer(const ev_wire_request *req, const char *id, jv text, bool cut, jv usage)
+openai_answer(const evm_wire_request *req, const char *id, jv text, bool cut, jv usage)
 {
     jv msg = jv_object_set(jv_object(), jv_string("role"), jv_string("assistant"));
     msg = jv_object_set(msg, jv_string("content"), text);
@@ -196,7 +183,7 @@ openai_answer(const ev_wire_request *req, const char *id, jv text, bool cut, jv 
     choice = jv_object_set(choice, jv_string("finish_reason"), jv_string(cut ? "length" : "stop"));
     jv o = jv_object_set(jv_object(), jv_string("id"), jv_string(id));
     o = jv_object_set(o, jv_string("object"), jv_string("chat.completion"));
-    o = jv_object_set(o, jv_string("created"), jv_number((double)time(NULL)));
+    o = jv_object_set(o, jv_string("created"), jv_number((double)(ev_clock_wall_ms() / 1000)));
     o = jv_object_set(o, jv_string("model"), jv_copy(req->model));
     o = jv_object_set(o, jv_string("choices"), jv_array_append(jv_array(), choice));
     if (jv_is_valid(usage))
@@ -207,7 +194,7 @@ openai_answer(const ev_wire_request *req, const char *id, jv text, bool cut, jv 
 }
 
 static jv
-anthropic_answer(const ev_wire_request *req, const char *id, jv text, bool cut, jv usage)
+anthropic_answer(const evm_wire_request *req, const char *id, jv text, bool cut, jv usage)
 {
     jv block = jv_object_set(jv_object(), jv_string("type"), jv_string("text"));
     block = jv_object_set(block, jv_string("text"), text);
@@ -226,17 +213,19 @@ anthropic_answer(const ev_wire_request *req, const char *id, jv text, bool cut, 
 }
 
 jv
-ev_wire_answer(enum ev_wire w, const ev_wire_request *req, const char *id, const char *text,
-               bool usage)
+evm_wire_answer(enum evm_wire w, const evm_wire_request *req, const char *id, const char *text,
+                bool usage)
 {
     size_t len = strlen(text);
-    bool cut = req->max_tokens >= 0 && ev_wire_tokens(len) > req->max_tokens;
+    bool cut = req->max_tokens >= 0 && evm_wire_tokens(len) > req->max_tokens;
+    /* the text is UTF-8 (a jv string's), so its longest valid prefix ends
+     * on a character boundary */
     if (cut)
-        len = cut_utf8(text, len, (size_t)req->max_tokens * 4);
-    long in = ev_wire_tokens(jv_string_length_bytes(jv_copy(req->full)));
-    long out = ev_wire_tokens(len);
+        len = ev_utf8_valid_len(text, (size_t)req->max_tokens * 4);
+    long in = evm_wire_tokens(jv_string_length_bytes(jv_copy(req->full)));
+    long out = evm_wire_tokens(len);
     jv u = jv_invalid();
-    if (usage && w == EV_WIRE_OPENAI) {
+    if (usage && w == EVM_WIRE_OPENAI) {
         u = jv_object_set(jv_object(), jv_string("prompt_tokens"), jv_number(in));
         u = jv_object_set(u, jv_string("completion_tokens"), jv_number(out));
         u = jv_object_set(u, jv_string("total_tokens"), jv_number(in + out));
@@ -249,23 +238,23 @@ ev_wire_answer(enum ev_wire w, const ev_wire_request *req, const char *id, const
         u = jv_object_set(u, jv_string("cache_read_input_tokens"), jv_number(0));
     }
     jv t = jv_string_sized(text, (int)len);
-    return w == EV_WIRE_OPENAI ? openai_answer(req, id, t, cut, u)
-                               : anthropic_answer(req, id, t, cut, u);
+    return w == EVM_WIRE_OPENAI ? openai_answer(req, id, t, cut, u)
+                                : anthropic_answer(req, id, t, cut, u);
 }
 
 unsigned
-ev_wire_status(enum ev_wire w, enum ev_wire_error e)
+evm_wire_status(enum evm_wire w, enum evm_wire_error e)
 {
-    return (w == EV_WIRE_OPENAI ? openai_errors : anthropic_errors)[e].status;
+    return (w == EVM_WIRE_OPENAI ? openai_errors : anthropic_errors)[e].status;
 }
 
 jv
-ev_wire_error(enum ev_wire w, enum ev_wire_error e, const char *message, const char *request_id)
+evm_wire_error(enum evm_wire w, enum evm_wire_error e, const char *message, const char *request_id)
 {
-    const wire_error *we = &(w == EV_WIRE_OPENAI ? openai_errors : anthropic_errors)[e];
+    const wire_error *we = &(w == EVM_WIRE_OPENAI ? openai_errors : anthropic_errors)[e];
     const char *msg = message ? message : we->message;
-    if (w == EV_WIRE_OPENAI) {
-        jv code = e == EV_WIRE_502 ? jv_number(502) : we->code ? jv_string(we->code) : jv_null();
+    if (w == EVM_WIRE_OPENAI) {
+        jv code = e == EVM_WIRE_502 ? jv_number(502) : we->code ? jv_string(we->code) : jv_null();
         jv err = jv_object_set(jv_object(), jv_string("message"), jv_string(msg));
         err = jv_object_set(err, jv_string("type"), jv_string(we->type));
         err = jv_object_set(err, jv_string("param"), jv_null());
@@ -280,7 +269,46 @@ ev_wire_error(enum ev_wire w, enum ev_wire_error e, const char *message, const c
 }
 
 jv
-ev_wire_flat_error(int code, const char *message)
+evm_wire_nullable(const char *s)
+{
+    return s != NULL ? jv_string(s) : jv_null();
+}
+
+jv
+evm_wire_openai_error(const char *message, const char *param, const char *code)
+{
+    jv e = jv_object_set(jv_object(), jv_string("message"), jv_string(message));
+    e = jv_object_set(e, jv_string("type"), jv_string("invalid_request_error"));
+    e = jv_object_set(e, jv_string("param"), evm_wire_nullable(param));
+    e = jv_object_set(e, jv_string("code"), evm_wire_nullable(code));
+    return jv_object_set(jv_object(), jv_string("error"), e);
+}
+
+evm_wire_reply
+evm_wire_openai_reply(unsigned status, jv message, const char *param, const char *code)
+{
+    evm_wire_reply r = {status, evm_wire_openai_error(jv_string_value(message), param, code)};
+    jv_free(message);
+    return r;
+}
+
+evm_wire_reply
+evm_wire_error_reply(enum evm_wire w, enum evm_wire_error e, jv message, const char *request_id)
+{
+    evm_wire_reply r = {evm_wire_status(w, e),
+                        evm_wire_error(w, e, jv_string_value(message), request_id)};
+    jv_free(message);
+    return r;
+}
+
+char *
+evm_wire_id(const char *prefix, uint64_t key, size_t dup)
+{
+    return ev_alloc_printf("%s%016" PRIx64, prefix, ev_mix64(key ^ ev_mix64((uint64_t)dup + 1)));
+}
+
+jv
+evm_wire_flat_error(int code, const char *message)
 {
     jv o = jv_object_set(jv_object(), jv_string("object"), jv_string("error"));
     o = jv_object_set(o, jv_string("message"), jv_string(message));
@@ -290,7 +318,7 @@ ev_wire_flat_error(int code, const char *message)
 }
 
 void
-ev_wire_duration(char *buf, size_t n, long ms)
+evm_wire_duration(char *buf, size_t n, long ms)
 {
     if (ms < 1000) {
         snprintf(buf, n, "%ldms", ms);
@@ -316,10 +344,16 @@ ev_wire_duration(char *buf, size_t n, long ms)
 }
 
 void
-ev_wire_time_in(char *buf, size_t n, long ms)
+evm_wire_rfc3339(char *buf, size_t n, int64_t ms)
 {
-    time_t t = time(NULL) + (ms + 999) / 1000;
+    time_t t = (time_t)(ms / 1000);
     struct tm tm;
     gmtime_r(&t, &tm);
     strftime(buf, n, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+void
+evm_wire_time_in(char *buf, size_t n, long ms)
+{
+    evm_wire_rfc3339(buf, n, (ev_clock_wall_ms() / 1000 + (ms + 999) / 1000) * 1000);
 }

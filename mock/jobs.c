@@ -1,4 +1,4 @@
-#include "finetune.h"
+#include "jobs.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -44,12 +44,12 @@ typedef struct ft_job {
     int64_t cancelled;  /* -1: never */
     bool fail;
     uint64_t key;
-    ev_tally *tally;
-    const ev_learner *params;
+    evm_learner_tally *tally;
+    const evm_learner *params;
 } ft_job;
 
-struct ev_ft {
-    ev_ft_config c;
+struct evm_jobs {
+    evm_jobs_config c;
     char *learner;
     pthread_mutex_t mu; /* guards everything below */
     ft_file **files;
@@ -60,57 +60,30 @@ struct ev_ft {
     char *journal_path;
 };
 
-static jv
-field(jv o, const char *key)
-{
-    return jv_object_get(jv_copy(o), jv_string(key));
-}
-
-static jv
-str_or_null(const char *s)
-{
-    return s != NULL ? jv_string(s) : jv_null();
-}
-
-static ev_ft_reply
+static evm_wire_reply
 reply(unsigned status, jv body)
 {
-    return (ev_ft_reply){status, body};
+    return (evm_wire_reply){status, body};
 }
 
-jv
-ev_ft_openai_error(const char *message, const char *param, const char *code)
-{
-    jv e = jv_object_set(jv_object(), jv_string("message"), jv_string(message));
-    e = jv_object_set(e, jv_string("type"), jv_string("invalid_request_error"));
-    e = jv_object_set(e, jv_string("param"), str_or_null(param));
-    e = jv_object_set(e, jv_string("code"), str_or_null(code));
-    return jv_object_set(jv_object(), jv_string("error"), e);
-}
-
-/* bad returns a 400 whose message is 'msg' (consumed). */
-static ev_ft_reply
+/* bad returns a 400 whose message is 'msg' (a string). */
+static evm_wire_reply
 bad(jv msg, const char *param, const char *code)
 {
-    ev_ft_reply r = reply(400, ev_ft_openai_error(jv_string_value(msg), param, code));
-    jv_free(msg);
-    return r;
+    return evm_wire_openai_reply(400, msg, param, code);
 }
 
-static ev_ft_reply
+static evm_wire_reply
 not_found(const char *what, const char *id)
 {
-    jv msg = jv_string_fmt("No such %s: '%s'", what, id);
-    ev_ft_reply r = reply(404, ev_ft_openai_error(jv_string_value(msg), NULL, "not_found"));
-    jv_free(msg);
-    return r;
+    return evm_wire_openai_reply(404, jv_string_fmt("No such %s: '%s'", what, id), NULL,
+                                 "not_found");
 }
 
-ev_ft *
-ev_ft_new(const ev_ft_config *c)
+evm_jobs *
+evm_jobs_new(const evm_jobs_config *c)
 {
-    ev_ft *f = ev_alloc_resize(NULL, sizeof(*f));
-    memset(f, 0, sizeof(*f));
+    evm_jobs *f = ev_alloc_zero(1, sizeof(*f));
     f->c = *c;
     f->learner = c->learner != NULL ? ev_alloc_strdup(c->learner) : NULL;
     f->c.learner = f->learner;
@@ -136,12 +109,12 @@ job_free(ft_job *j)
     free(j->file);
     free(j->suffix);
     free(j->name);
-    ev_tally_free(j->tally);
+    evm_learner_tally_free(j->tally);
     free(j);
 }
 
 void
-ev_ft_free(ev_ft *f)
+evm_jobs_free(evm_jobs *f)
 {
     if (f == NULL)
         return;
@@ -162,7 +135,7 @@ ev_ft_free(ev_ft *f)
 /* Lookups; callers hold the lock. */
 
 static ft_file *
-find_file(const ev_ft *f, const char *id)
+find_file(const evm_jobs *f, const char *id)
 {
     for (size_t i = 0; i < f->nfiles; i++)
         if (strcmp(f->files[i]->id, id) == 0)
@@ -171,7 +144,7 @@ find_file(const ev_ft *f, const char *id)
 }
 
 static ft_job *
-find_job(const ev_ft *f, const char *id)
+find_job(const evm_jobs *f, const char *id)
 {
     for (size_t i = 0; i < f->njobs; i++)
         if (strcmp(f->jobs[i]->id, id) == 0)
@@ -180,14 +153,14 @@ find_job(const ev_ft *f, const char *id)
 }
 
 static void
-add_file(ev_ft *f, ft_file *x)
+add_file(evm_jobs *f, ft_file *x)
 {
     f->files = ev_alloc_resize(f->files, (f->nfiles + 1) * sizeof(*f->files));
     f->files[f->nfiles++] = x;
 }
 
 static void
-add_job(ev_ft *f, ft_job *j)
+add_job(evm_jobs *f, ft_job *j)
 {
     f->jobs = ev_alloc_resize(f->jobs, (f->njobs + 1) * sizeof(*f->jobs));
     f->jobs[f->njobs++] = j;
@@ -199,7 +172,7 @@ add_job(ev_ft *f, ft_job *j)
  * failed write is not the request's failure: the answer stands, and only a
  * restart would forget it. */
 static void
-journal(ev_ft *f, const char *kind, jv what)
+journal(evm_jobs *f, const char *kind, jv what)
 {
     if (f->journal == NULL) {
         jv_free(what);
@@ -228,7 +201,7 @@ job_record(const ft_job *j)
     jv o = jv_object_set(jv_object(), jv_string("id"), jv_string(j->id));
     o = jv_object_set(o, jv_string("model"), jv_string(j->model));
     o = jv_object_set(o, jv_string("training_file"), jv_string(j->file));
-    o = jv_object_set(o, jv_string("suffix"), str_or_null(j->suffix));
+    o = jv_object_set(o, jv_string("suffix"), evm_wire_nullable(j->suffix));
     o = jv_object_set(o, jv_string("seed"), jv_number((double)j->seed));
     o = jv_object_set(o, jv_string("n_epochs"), jv_number((double)j->epochs));
     o = jv_object_set(o, jv_string("batch_size"), jv_number((double)j->batch));
@@ -242,9 +215,9 @@ job_record(const ft_job *j)
     o = jv_object_set(o, jv_string("fail"), jv_bool(j->fail));
     o = jv_object_set(o, jv_string("key"), jv_number((double)(j->key >> 11)));
     jv tally = jv_object();
-    for (size_t i = 0; i < ev_tally_size(j->tally); i++) {
+    for (size_t i = 0; i < evm_learner_tally_size(j->tally); i++) {
         double n;
-        const char *tag = ev_tally_at(j->tally, i, &n);
+        const char *tag = evm_learner_tally_at(j->tally, i, &n);
         tally = jv_object_set(tally, jv_string(tag), jv_number(n));
     }
     return jv_object_set(o, jv_string("tally"), tally);
@@ -253,7 +226,7 @@ job_record(const ft_job *j)
 static char *
 get_str(jv o, const char *key, bool *ok)
 {
-    jv v = field(o, key);
+    jv v = ev_get(o, key);
     char *s = NULL;
     if (jv_get_kind(v) == JV_KIND_STRING)
         s = ev_alloc_strdup(jv_string_value(v));
@@ -266,7 +239,7 @@ get_str(jv o, const char *key, bool *ok)
 static double
 get_num(jv o, const char *key, bool *ok)
 {
-    jv v = field(o, key);
+    jv v = ev_get(o, key);
     double x = jv_get_kind(v) == JV_KIND_NUMBER ? jv_number_value(v) : NAN;
     *ok = *ok && !isnan(x);
     jv_free(v);
@@ -274,21 +247,20 @@ get_num(jv o, const char *key, bool *ok)
 }
 
 static const char *
-replay_file(ev_ft *f, jv o)
+replay_file(evm_jobs *f, jv o)
 {
     bool ok = true;
-    ft_file *x = ev_alloc_resize(NULL, sizeof(*x));
-    memset(x, 0, sizeof(*x));
+    ft_file *x = ev_alloc_zero(1, sizeof(*x));
     x->id = get_str(o, "id", &ok);
     x->filename = get_str(o, "filename", &ok);
     x->purpose = get_str(o, "purpose", &ok);
     x->created = (int64_t)get_num(o, "created", &ok);
     x->key = (uint64_t)get_num(o, "key", &ok) << 11;
-    jv content = field(o, "content");
+    jv content = ev_get(o, "content");
     ok = ok && x->id && x->filename && x->purpose && jv_get_kind(content) == JV_KIND_STRING;
     if (ok) {
         x->len = (size_t)jv_string_length_bytes(jv_copy(content));
-        x->data = memcpy(ev_alloc_resize(NULL, x->len + 1), jv_string_value(content), x->len + 1);
+        x->data = memcpy(ev_alloc(x->len + 1), jv_string_value(content), x->len + 1);
     }
     jv_free(content);
     if (!ok || find_file(f, x->id) != NULL) {
@@ -300,11 +272,10 @@ replay_file(ev_ft *f, jv o)
 }
 
 static const char *
-replay_job(ev_ft *f, jv o)
+replay_job(evm_jobs *f, jv o)
 {
     bool ok = true;
-    ft_job *j = ev_alloc_resize(NULL, sizeof(*j));
-    memset(j, 0, sizeof(*j));
+    ft_job *j = ev_alloc_zero(1, sizeof(*j));
     j->id = get_str(o, "id", &ok);
     j->model = get_str(o, "model", &ok);
     j->file = get_str(o, "training_file", &ok);
@@ -318,8 +289,8 @@ replay_job(ev_ft *f, jv o)
     j->key = (uint64_t)get_num(o, "key", &ok) << 11;
     j->cancelled = -1;
     j->params = &f->c.params;
-    j->tally = ev_tally_new();
-    jv at = field(o, "at"), fail = field(o, "fail"), tally = field(o, "tally");
+    j->tally = evm_learner_tally_new();
+    jv at = ev_get(o, "at"), fail = ev_get(o, "fail"), tally = ev_get(o, "tally");
     ok = ok && j->id && j->model && j->file && jv_get_kind(at) == JV_KIND_ARRAY &&
          jv_array_length(jv_copy(at)) == NSTEPS && jv_get_kind(tally) == JV_KIND_OBJECT;
     for (int k = 0; ok && k < NSTEPS; k++) {
@@ -333,7 +304,7 @@ replay_job(ev_ft *f, jv o)
         jv_object_foreach(tally, tag, n)
         {
             if (jv_get_kind(n) == JV_KIND_NUMBER)
-                ev_tally_add(j->tally, jv_string_value(tag), jv_number_value(n));
+                evm_learner_tally_add(j->tally, jv_string_value(tag), jv_number_value(n));
             jv_free(tag);
             jv_free(n);
         }
@@ -354,7 +325,7 @@ replay_job(ev_ft *f, jv o)
 
 /* replay_change applies a step or a cancellation 'o' of a known job. */
 static const char *
-replay_change(ev_ft *f, jv o, bool cancel)
+replay_change(evm_jobs *f, jv o, bool cancel)
 {
     bool ok = true;
     char *id = get_str(o, "id", &ok);
@@ -374,7 +345,7 @@ replay_change(ev_ft *f, jv o, bool cancel)
 }
 
 int
-ev_ft_journal(ev_ft *f, const char *path, jv *err)
+evm_jobs_journal(evm_jobs *f, const char *path, jv *err)
 {
     if (access(path, F_OK) == 0) {
         char *paths[] = {(char *)path};
@@ -390,13 +361,13 @@ ev_ft_journal(ev_ft *f, const char *path, jv *err)
             }
             const char *why = "not a record of an ev-mock journal";
             jv v;
-            if (jv_is_valid(v = field(rec, "file")))
+            if (jv_is_valid(v = ev_get(rec, "file")))
                 why = replay_file(f, v);
-            else if (jv_free(v), jv_is_valid(v = field(rec, "job")))
+            else if (jv_free(v), jv_is_valid(v = ev_get(rec, "job")))
                 why = replay_job(f, v);
-            else if (jv_free(v), jv_is_valid(v = field(rec, "step")))
+            else if (jv_free(v), jv_is_valid(v = ev_get(rec, "step")))
                 why = replay_change(f, v, false);
-            else if (jv_free(v), jv_is_valid(v = field(rec, "cancel")))
+            else if (jv_free(v), jv_is_valid(v = ev_get(rec, "cancel")))
                 why = replay_change(f, v, true);
             jv_free(v);
             jv_free(rec);
@@ -434,30 +405,19 @@ file_json(const ft_file *x)
     return jv_object_set(o, jv_string("status_details"), jv_null());
 }
 
-/* hex_id returns 'prefix' and 16 hex digits of a hash of 'key' and the
- * number of earlier objects with the same key. */
-static char *
-hex_id(const char *prefix, uint64_t key, size_t dup)
-{
-    char buf[48];
-    uint64_t h = ev_mix64(key ^ ev_mix64((uint64_t)dup + 1));
-    snprintf(buf, sizeof(buf), "%s%016" PRIx64, prefix, h);
-    return ev_alloc_strdup(buf);
-}
-
 /* store keeps a copy of 'data' ('len' bytes) as a file named 'filename'
  * for 'purpose', and returns it; the store's lock must not be held. */
 static ft_file *
-store(ev_ft *f, const char *filename, const char *purpose, const char *data, size_t len,
+store(evm_jobs *f, const char *filename, const char *purpose, const char *data, size_t len,
       int64_t now, jv *body)
 {
     uint64_t key = ev_hash64(data, len, ev_mix64(f->c.seed ^ 0x66696c65ULL));
     key = ev_hash64(filename, strlen(filename) + 1, key);
     key = ev_hash64(purpose, strlen(purpose) + 1, key) & ~(uint64_t)0x7ff;
-    ft_file *x = ev_alloc_resize(NULL, sizeof(*x));
+    ft_file *x = ev_alloc(sizeof(*x));
     x->filename = ev_alloc_strdup(filename);
     x->purpose = ev_alloc_strdup(purpose);
-    x->data = memcpy(ev_alloc_resize(NULL, len + 1), data, len);
+    x->data = memcpy(ev_alloc(len + 1), data, len);
     x->data[len] = '\0';
     x->len = len;
     x->created = now;
@@ -466,7 +426,7 @@ store(ev_ft *f, const char *filename, const char *purpose, const char *data, siz
     size_t dup = 0;
     for (size_t i = 0; i < f->nfiles; i++)
         dup += f->files[i]->key == key;
-    x->id = hex_id("file-", key, dup);
+    x->id = evm_wire_id("file-", key, dup);
     add_file(f, x);
     journal(f, "file", file_record(x));
     *body = file_json(x);
@@ -474,9 +434,9 @@ store(ev_ft *f, const char *filename, const char *purpose, const char *data, siz
     return x;
 }
 
-ev_ft_reply
-ev_ft_upload(ev_ft *f, const char *filename, const char *purpose, const char *data, size_t len,
-             int64_t now)
+evm_wire_reply
+evm_jobs_upload(evm_jobs *f, const char *filename, const char *purpose, const char *data,
+                size_t len, int64_t now)
 {
     if (purpose == NULL)
         return bad(jv_string("Missing required parameter: 'purpose'."), "purpose", NULL);
@@ -498,8 +458,8 @@ ev_ft_upload(ev_ft *f, const char *filename, const char *purpose, const char *da
 }
 
 char *
-ev_ft_add(ev_ft *f, const char *filename, const char *purpose, const char *data, size_t len,
-          int64_t now)
+evm_jobs_add(evm_jobs *f, const char *filename, const char *purpose, const char *data, size_t len,
+             int64_t now)
 {
     jv body;
     ft_file *x = store(f, filename, purpose, data, len, now, &body);
@@ -509,26 +469,26 @@ ev_ft_add(ev_ft *f, const char *filename, const char *purpose, const char *data,
 }
 
 bool
-ev_ft_content(ev_ft *f, const char *id, char **purpose, char **data, size_t *len)
+evm_jobs_content(evm_jobs *f, const char *id, char **purpose, char **data, size_t *len)
 {
     pthread_mutex_lock(&f->mu);
     const ft_file *x = find_file(f, id);
     if (x != NULL) {
         if (purpose != NULL)
             *purpose = ev_alloc_strdup(x->purpose);
-        *data = memcpy(ev_alloc_resize(NULL, x->len + 1), x->data, x->len + 1);
+        *data = memcpy(ev_alloc(x->len + 1), x->data, x->len + 1);
         *len = x->len;
     }
     pthread_mutex_unlock(&f->mu);
     return x != NULL;
 }
 
-ev_ft_reply
-ev_ft_file(ev_ft *f, const char *id)
+evm_wire_reply
+evm_jobs_file(evm_jobs *f, const char *id)
 {
     pthread_mutex_lock(&f->mu);
     const ft_file *x = find_file(f, id);
-    ev_ft_reply r = x != NULL ? reply(200, file_json(x)) : not_found("file", id);
+    evm_wire_reply r = x != NULL ? reply(200, file_json(x)) : not_found("file", id);
     pthread_mutex_unlock(&f->mu);
     return r;
 }
@@ -609,7 +569,7 @@ job_json(const ft_job *j, int64_t now)
     o = jv_object_set(o, jv_string("trained_tokens"),
                       ok ? jv_number(j->trained_tokens) : jv_null());
     o = jv_object_set(o, jv_string("error"), failed ? job_error(j) : jv_null());
-    o = jv_object_set(o, jv_string("user_provided_suffix"), str_or_null(j->suffix));
+    o = jv_object_set(o, jv_string("user_provided_suffix"), evm_wire_nullable(j->suffix));
     o = jv_object_set(o, jv_string("seed"), jv_number((double)j->seed));
     o = jv_object_set(o, jv_string("estimated_finish"), jv_null());
     o = jv_object_set(o, jv_string("integrations"), jv_array());
@@ -628,7 +588,7 @@ job_json(const ft_job *j, int64_t now)
 static bool
 option(jv hp, const char *key, double lo, double hi, bool whole, double *out)
 {
-    jv v = jv_get_kind(hp) == JV_KIND_OBJECT ? field(hp, key) : jv_invalid();
+    jv v = jv_get_kind(hp) == JV_KIND_OBJECT ? ev_get(hp, key) : jv_invalid();
     bool ok = true;
     if (jv_get_kind(v) == JV_KIND_NUMBER) {
         double x = jv_number_value(v);
@@ -643,10 +603,10 @@ option(jv hp, const char *key, double lo, double hi, bool whole, double *out)
 }
 
 /* example_tag returns the tag an example counts toward: its own first tag,
- * else its case's, else NULL (EV_LEARNER_OTHER). The text is borrowed from
+ * else its case's, else NULL (EVM_LEARNER_OTHER). The text is borrowed from
  * 'rec' or the mock: 'hold' keeps the jv it may come from. */
 static const char *
-example_tag(const ev_ft *f, jv rec, jv *hold)
+example_tag(const evm_jobs *f, jv rec, jv *hold)
 {
     jv tags = ev_rec_tags(rec);
     jv first = jv_array_length(jv_copy(tags)) > 0 ? jv_array_get(jv_copy(tags), 0) : jv_null();
@@ -659,10 +619,10 @@ example_tag(const ev_ft *f, jv rec, jv *hold)
     *hold = jv_null();
     const char *tag = NULL;
     jv in = ev_rec_input(rec);
-    if (f->c.mock != NULL && jv_is_valid(in)) {
+    if (f->c.model != NULL && jv_is_valid(in)) {
         jv full, last;
-        ev_mock_prompt(in, &full, &last);
-        if (!ev_mock_case_tag(f->c.mock, jv_string_value(full), jv_string_value(last), &tag))
+        evm_model_prompt(in, &full, &last);
+        if (!evm_model_case_tag(f->c.model, jv_string_value(full), jv_string_value(last), &tag))
             tag = NULL;
         jv_free(full);
         jv_free(last);
@@ -677,11 +637,11 @@ typedef struct scan {
     double examples, billing_tokens;
     long problems;
     jv quoted; /* the first QUOTED_PROBLEMS problems, as strings */
-    ev_tally *tally;
+    evm_learner_tally *tally;
 } scan;
 
 static void
-scan_line(const ev_ft *f, scan *s, char *line, size_t len, unsigned long lineno)
+scan_line(const evm_jobs *f, scan *s, char *line, size_t len, unsigned long lineno)
 {
     jv rec = jv_parse_sized(line, (int)len);
     jv problems;
@@ -699,7 +659,7 @@ scan_line(const ev_ft *f, scan *s, char *line, size_t len, unsigned long lineno)
     if (n == 0) {
         jv hold;
         const char *tag = example_tag(f, rec, &hold);
-        ev_tally_add(s->tally, tag, 1);
+        evm_learner_tally_add(s->tally, tag, 1);
         jv_free(hold);
         s->examples++;
         s->billing_tokens += m.tokens < f->c.max_tokens ? m.tokens : f->c.max_tokens;
@@ -722,10 +682,10 @@ scan_line(const ev_ft *f, scan *s, char *line, size_t len, unsigned long lineno)
 
 /* scan_file validates the training file 'x' and counts its examples. */
 static void
-scan_file(const ev_ft *f, const ft_file *x, scan *s)
+scan_file(const evm_jobs *f, const ft_file *x, scan *s)
 {
-    *s = (scan){0, 0, 0, jv_array(), ev_tally_new()};
-    char *line = ev_alloc_resize(NULL, x->len + 1);
+    *s = (scan){0, 0, 0, jv_array(), evm_learner_tally_new()};
+    char *line = ev_alloc(x->len + 1);
     unsigned long lineno = 0;
     for (size_t at = 0; at < x->len;) {
         const char *end = memchr(x->data + at, '\n', x->len - at);
@@ -761,7 +721,7 @@ joined(jv list)
 /* check_file returns whether file 'x' can train a job; when it cannot, '*r'
  * gets the 400. */
 static bool
-check_file(const ev_ft *f, const ft_file *x, scan *s, ev_ft_reply *r)
+check_file(const evm_jobs *f, const ft_file *x, scan *s, evm_wire_reply *r)
 {
     if (strcmp(x->purpose, "fine-tune") != 0) {
         *r = bad(jv_string_fmt("File '%s' has purpose '%s', not 'fine-tune'.", x->id, x->purpose),
@@ -795,10 +755,10 @@ check_file(const ev_ft *f, const ft_file *x, scan *s, ev_ft_reply *r)
 /* read_request reads the job request 'req' (borrowed) into 'j', or returns
  * the 400. */
 static bool
-read_request(jv req, ft_job *j, ev_ft_reply *r)
+read_request(jv req, ft_job *j, evm_wire_reply *r)
 {
-    jv model = field(req, "model"), file = field(req, "training_file");
-    jv suffix = field(req, "suffix"), seed = field(req, "seed");
+    jv model = ev_get(req, "model"), file = ev_get(req, "training_file");
+    jv suffix = ev_get(req, "suffix"), seed = ev_get(req, "seed");
     bool ok = false;
     if (jv_get_kind(model) != JV_KIND_STRING || jv_string_length_bytes(jv_copy(model)) == 0) {
         *r = bad(jv_string("Missing required parameter: 'model'."), "model", NULL);
@@ -833,14 +793,14 @@ read_request(jv req, ft_job *j, ev_ft_reply *r)
 /* read_hyperparameters reads hyperparameters or
  * method.supervised.hyperparameters of 'req' (borrowed): NAN where auto. */
 static bool
-read_hyperparameters(jv req, double *epochs, double *batch, double *lr, ev_ft_reply *r)
+read_hyperparameters(jv req, double *epochs, double *batch, double *lr, evm_wire_reply *r)
 {
-    jv hp = field(req, "hyperparameters");
+    jv hp = ev_get(req, "hyperparameters");
     if (!jv_is_valid(hp) || jv_get_kind(hp) == JV_KIND_NULL) {
         jv_free(hp);
-        jv method = field(req, "method");
-        jv sup = jv_get_kind(method) == JV_KIND_OBJECT ? field(method, "supervised") : jv_null();
-        hp = jv_get_kind(sup) == JV_KIND_OBJECT ? field(sup, "hyperparameters") : jv_null();
+        jv method = ev_get(req, "method");
+        jv sup = jv_get_kind(method) == JV_KIND_OBJECT ? ev_get(method, "supervised") : jv_null();
+        hp = jv_get_kind(sup) == JV_KIND_OBJECT ? ev_get(sup, "hyperparameters") : jv_null();
         jv_free(method);
         jv_free(sup);
     }
@@ -870,17 +830,16 @@ step_ms(long job_ms, int k)
     return at > k ? at : k;
 }
 
-ev_ft_reply
-ev_ft_create(ev_ft *f, const char *body, size_t len, int64_t now)
+evm_wire_reply
+evm_jobs_create(evm_jobs *f, const char *body, size_t len, int64_t now)
 {
     jv req = len > 0 && len < INT32_MAX ? jv_parse_sized(body, (int)len) : jv_invalid();
     if (jv_get_kind(req) != JV_KIND_OBJECT) {
         jv_free(req);
         return bad(jv_string("We could not parse the JSON body of your request."), NULL, NULL);
     }
-    ev_ft_reply r;
-    ft_job *j = ev_alloc_resize(NULL, sizeof(*j));
-    memset(j, 0, sizeof(*j));
+    evm_wire_reply r;
+    ft_job *j = ev_alloc_zero(1, sizeof(*j));
     j->cancelled = -1;
     j->params = &f->c.params;
     double epochs = NAN, batch = NAN, lr = NAN;
@@ -905,7 +864,7 @@ ev_ft_create(ev_ft *f, const char *body, size_t len, int64_t now)
     scan s = {0, 0, 0, jv_null(), NULL};
     if (!check_file(f, x, &s, &r)) {
         jv_free(s.quoted);
-        ev_tally_free(s.tally);
+        evm_learner_tally_free(s.tally);
         job_free(j);
         return r;
     }
@@ -925,15 +884,13 @@ ev_ft_create(ev_ft *f, const char *body, size_t len, int64_t now)
     size_t dup = 0;
     for (size_t i = 0; i < f->njobs; i++)
         dup += f->jobs[i]->key == j->key;
-    j->id = hex_id("ftjob-", j->key, dup);
+    j->id = evm_wire_id("ftjob-", j->key, dup);
     if (j->seed < 0)
         j->seed = (long)(ev_mix64(j->key ^ dup) % 2147483647u);
     jv name = jv_string_fmt("ft:%s:ev-mock:%s:%s", j->model, j->suffix ? j->suffix : "", j->id);
     j->name = ev_alloc_strdup(jv_string_value(name));
     jv_free(name);
-    j->fail = f->c.fail_rate > 0 &&
-              ev_unit(ev_hash64(j->id, strlen(j->id), ev_mix64(f->c.seed ^ 0x6a6f626661696cULL))) <
-                  f->c.fail_rate;
+    j->fail = f->c.faults != NULL && evm_fault_job_fails(f->c.faults, j->id);
     j->at[S_VALIDATING] = now;
     for (int k = 1; k < NSTEPS; k++)
         j->at[k] = f->c.by_poll ? -1 : now + step_ms(f->c.job_ms, k);
@@ -944,12 +901,12 @@ ev_ft_create(ev_ft *f, const char *body, size_t len, int64_t now)
     return reply(200, out);
 }
 
-ev_ft_reply
-ev_ft_job(ev_ft *f, const char *id, int64_t now)
+evm_wire_reply
+evm_jobs_job(evm_jobs *f, const char *id, int64_t now)
 {
     pthread_mutex_lock(&f->mu);
     ft_job *j = find_job(f, id);
-    ev_ft_reply r;
+    evm_wire_reply r;
     if (j == NULL) {
         r = not_found("job", id);
     } else {
@@ -966,8 +923,8 @@ ev_ft_job(ev_ft *f, const char *id, int64_t now)
     return r;
 }
 
-ev_ft_reply
-ev_ft_list(ev_ft *f, int64_t now)
+evm_wire_reply
+evm_jobs_list(evm_jobs *f, int64_t now)
 {
     pthread_mutex_lock(&f->mu);
     jv data = jv_array();
@@ -1039,7 +996,7 @@ events(const ft_job *j, int64_t now)
     }
     if (done && j->fail) {
         jv err = job_error(j);
-        jv msg = field(err, "message");
+        jv msg = ev_get(err, "message");
         jv_free(err);
         list = jv_array_append(list,
                                event(j, n++, j->at[S_DONE], "error", "message", msg, jv_object()));
@@ -1057,13 +1014,13 @@ events(const ft_job *j, int64_t now)
     return list;
 }
 
-ev_ft_reply
-ev_ft_events(ev_ft *f, const char *id, long limit, const char *after, int64_t now)
+evm_wire_reply
+evm_jobs_events(evm_jobs *f, const char *id, long limit, const char *after, int64_t now)
 {
     pthread_mutex_lock(&f->mu);
     ft_job *j = find_job(f, id);
     if (j == NULL) {
-        ev_ft_reply r = not_found("job", id);
+        evm_wire_reply r = not_found("job", id);
         pthread_mutex_unlock(&f->mu);
         return r;
     }
@@ -1073,7 +1030,7 @@ ev_ft_events(ev_ft *f, const char *id, long limit, const char *after, int64_t no
     if (after != NULL) {
         for (int i = n - 1; i >= 0; i--) {
             jv e = jv_array_get(jv_copy(all), i);
-            jv eid = field(e, "id");
+            jv eid = ev_get(e, "id");
             jv_free(e);
             bool hit = strcmp(jv_string_value(eid), after) == 0;
             jv_free(eid);
@@ -1093,12 +1050,12 @@ ev_ft_events(ev_ft *f, const char *id, long limit, const char *after, int64_t no
     return reply(200, jv_object_set(o, jv_string("has_more"), jv_bool(i >= 0)));
 }
 
-ev_ft_reply
-ev_ft_cancel(ev_ft *f, const char *id, int64_t now)
+evm_wire_reply
+evm_jobs_cancel(evm_jobs *f, const char *id, int64_t now)
 {
     pthread_mutex_lock(&f->mu);
     ft_job *j = find_job(f, id);
-    ev_ft_reply r;
+    evm_wire_reply r;
     if (j == NULL) {
         r = not_found("job", id);
     } else if (ended(j, now)) {
@@ -1119,16 +1076,16 @@ ev_ft_cancel(ev_ft *f, const char *id, int64_t now)
 static double
 base_accuracy(const void *ctx, const char *tag)
 {
-    const ev_ft *f = ctx;
+    const evm_jobs *f = ctx;
     (void)tag;
-    return ev_learner_accuracy(&f->c.params, NULL, NULL, 0);
+    return evm_learner_accuracy(&f->c.params, NULL, NULL, 0);
 }
 
 static double
 tuned_accuracy(const void *ctx, const char *tag)
 {
     const ft_job *j = ctx;
-    return ev_learner_accuracy(j->params, j->id, tag, ev_tally_get(j->tally, tag));
+    return evm_learner_accuracy(j->params, j->id, tag, evm_learner_tally_get(j->tally, tag));
 }
 
 /* ours says whether 'model' has the shape of the names this store gives,
@@ -1144,31 +1101,31 @@ ours(const char *model, const char **id)
     return true;
 }
 
-enum ev_ft_kind
-ev_ft_resolve(ev_ft *f, const char *model, int64_t now, ev_mock_as *as)
+enum evm_jobs_kind
+evm_jobs_resolve(evm_jobs *f, const char *model, int64_t now, evm_model_as *as)
 {
     const char *id;
     if (f->learner != NULL && strcmp(model, f->learner) == 0) {
-        *as = (ev_mock_as){f->learner, base_accuracy, f};
-        return EV_FT_BASE;
+        *as = (evm_model_as){f->learner, base_accuracy, f};
+        return EVM_JOBS_BASE;
     }
     if (!ours(model, &id))
-        return EV_FT_PLAIN;
+        return EVM_JOBS_PLAIN;
     pthread_mutex_lock(&f->mu);
     const ft_job *j = find_job(f, id);
     bool ready = j != NULL && strcmp(j->name, model) == 0 && !j->fail && !is_cancelled(j, now) &&
                  reached(j, now) == S_DONE;
     pthread_mutex_unlock(&f->mu);
     if (!ready)
-        return EV_FT_UNKNOWN;
+        return EVM_JOBS_UNKNOWN;
     if (f->learner == NULL || strcmp(j->model, f->learner) != 0)
-        return EV_FT_PLAIN;
-    *as = (ev_mock_as){f->learner, tuned_accuracy, j};
-    return EV_FT_TUNED;
+        return EVM_JOBS_PLAIN;
+    *as = (evm_model_as){f->learner, tuned_accuracy, j};
+    return EVM_JOBS_TUNED;
 }
 
 jv
-ev_ft_stats(ev_ft *f, int64_t now)
+evm_jobs_stats(evm_jobs *f, int64_t now)
 {
     static const char *const all[] = {"validating_files", "queued", "running",
                                       "succeeded",        "failed", "cancelled"};
@@ -1187,7 +1144,7 @@ ev_ft_stats(ev_ft *f, int64_t now)
     o = jv_object_set(o, jv_string("by_status"), by);
     jv l = jv_null();
     if (f->learner != NULL) {
-        const ev_learner *p = &f->c.params;
+        const evm_learner *p = &f->c.params;
         l = jv_object_set(jv_object(), jv_string("base"), jv_string(f->learner));
         l = jv_object_set(l, jv_string("floor"), jv_number(p->floor));
         l = jv_object_set(l, jv_string("gain"), jv_number(p->gain));

@@ -1,4 +1,4 @@
-#include "mock.h"
+#include "model.h"
 
 #include <ctype.h>
 #include <math.h>
@@ -9,7 +9,9 @@
 
 #include "alloc.h"
 #include "hash.h"
+#include "jsonl.h"
 #include "judge.h"
+#include "keymap.h"
 #include "record.h"
 #include "text.h"
 
@@ -29,13 +31,6 @@ typedef struct mock_replay {
     char *output;
 } mock_replay;
 
-/* A slot indexes one text of one record by its hash; slots are sorted by
- * (hash, record) so equal texts keep file order. */
-typedef struct slot {
-    uint64_t h;
-    size_t i;
-} slot;
-
 /* The distinct expected answers of the cases that share a first tag: the
  * pool a wrong answer is drawn from. */
 typedef struct group {
@@ -48,7 +43,7 @@ typedef struct rule {
     double p;
 } rule;
 
-struct ev_mock {
+struct evm_model {
     uint64_t seed;
     double accuracy;
     rule *tag_rules, *model_rules;
@@ -57,7 +52,8 @@ struct ev_mock {
     size_t ncases, cap_cases;
     mock_replay *replays;
     size_t nreplays, cap_replays;
-    slot *case_full, *case_last, *replay_full, *replay_last;
+    /* the records by a hash of each text; freeze builds them */
+    ev_keymap *case_full, *case_last, *replay_full, *replay_last;
     group *groups;
     size_t ngroups;
     char *judge; /* the model that grades judge prompts, or NULL */
@@ -72,11 +68,10 @@ take_string(jv s)
     return out;
 }
 
-ev_mock *
-ev_mock_new(uint64_t seed)
+evm_model *
+evm_model_new(uint64_t seed)
 {
-    ev_mock *m = ev_alloc_resize(NULL, sizeof(*m));
-    memset(m, 0, sizeof(*m));
+    evm_model *m = ev_alloc_zero(1, sizeof(*m));
     m->seed = seed;
     m->accuracy = 1.0;
     return m;
@@ -92,7 +87,7 @@ has_role(jv msg, const char *role)
 }
 
 void
-ev_mock_prompt(jv input, jv *full, jv *last)
+evm_model_prompt(jv input, jv *full, jv *last)
 {
     if (jv_get_kind(input) != JV_KIND_ARRAY) {
         *full = ev_text_of(input);
@@ -120,6 +115,17 @@ ev_mock_prompt(jv input, jv *full, jv *last)
     jv_free(rec);
 }
 
+/* take_prompt sets '*full' and '*last' to copies of the texts of the
+ * prompt 'in' (consumed), as evm_model_prompt gives them. */
+static void
+take_prompt(jv in, char **full, char **last)
+{
+    jv f, l;
+    evm_model_prompt(in, &f, &l);
+    *full = take_string(f);
+    *last = take_string(l);
+}
+
 /* no_prompt returns what is wrong with the prompt 'in' (consumed) that
  * ev_rec_input refused: its own message, or 'none' when there is none. */
 static jv
@@ -132,7 +138,7 @@ no_prompt(jv in, const char *none)
 }
 
 bool
-ev_mock_add_case(ev_mock *m, jv rec, jv *err)
+evm_model_add_case(evm_model *m, jv rec, jv *err)
 {
     jv in = ev_rec_input(rec);
     if (!jv_is_valid(in)) {
@@ -158,10 +164,7 @@ ev_mock_add_case(ev_mock *m, jv rec, jv *err)
         m->cases = ev_alloc_resize(m->cases, m->cap_cases * sizeof(*m->cases));
     }
     mock_case *c = &m->cases[m->ncases++];
-    jv full, last;
-    ev_mock_prompt(in, &full, &last);
-    c->full = take_string(full);
-    c->last = take_string(last);
+    take_prompt(in, &c->full, &c->last);
     c->expected = take_string(ev_text_of(expected));
     c->id = take_string(id);
     jv tags = ev_rec_tags(rec);
@@ -173,7 +176,7 @@ ev_mock_add_case(ev_mock *m, jv rec, jv *err)
 }
 
 bool
-ev_mock_add_replay(ev_mock *m, jv rec, jv *err)
+evm_model_add_replay(evm_model *m, jv rec, jv *err)
 {
     jv output = ev_get(rec, "output");
     if (jv_get_kind(output) != JV_KIND_STRING) {
@@ -191,16 +194,42 @@ ev_mock_add_replay(ev_mock *m, jv rec, jv *err)
         m->replays = ev_alloc_resize(m->replays, m->cap_replays * sizeof(*m->replays));
     }
     mock_replay *r = &m->replays[m->nreplays++];
-    jv full, last;
-    ev_mock_prompt(in, &full, &last);
-    r->full = take_string(full);
-    r->last = take_string(last);
+    take_prompt(in, &r->full, &r->last);
     r->output = take_string(output);
     jv call = ev_get(rec, "call");
     jv model = ev_get(call, "model");
     jv_free(call);
     r->model = jv_get_kind(model) == JV_KIND_STRING ? take_string(model) : (jv_free(model), NULL);
     return true;
+}
+
+bool
+evm_model_load(evm_model *m, char **paths, int n, bool replay, evm_model_report report, void *ctx)
+{
+    ev_reader r;
+    jv rec, err;
+    int rc;
+    bool ok = true;
+    if (n == 0)
+        return true;
+    ev_reader_init(&r, paths, n, NULL);
+    while ((rc = ev_reader_next(&r, &rec)) != EV_READ_EOF) {
+        if (rc == EV_READ_BAD) {
+            report(ctx, jv_invalid_get_msg(rec));
+            ok = false;
+            continue;
+        }
+        if (!(replay ? evm_model_add_replay(m, rec, &err) : evm_model_add_case(m, rec, &err))) {
+            jv where = ev_reader_where(&r);
+            report(ctx, jv_string_fmt("%s: %s", jv_string_value(where), jv_string_value(err)));
+            jv_free(where);
+            jv_free(err);
+            ok = false;
+        }
+        jv_free(rec);
+    }
+    ev_reader_free(&r);
+    return ok;
 }
 
 static void
@@ -227,7 +256,7 @@ find_rule(const rule *rules, size_t n, const char *name)
 }
 
 void
-ev_mock_set_accuracy(ev_mock *m, const char *tag, double p)
+evm_model_set_accuracy(evm_model *m, const char *tag, double p)
 {
     if (tag == NULL)
         m->accuracy = p;
@@ -236,7 +265,7 @@ ev_mock_set_accuracy(ev_mock *m, const char *tag, double p)
 }
 
 void
-ev_mock_set_model_accuracy(ev_mock *m, const char *model, double p)
+evm_model_set_model_accuracy(evm_model *m, const char *model, double p)
 {
     set_rule(&m->model_rules, &m->nmodel_rules, model, p);
 }
@@ -247,65 +276,57 @@ hash_str(const char *s, uint64_t seed)
     return ev_hash64(s, strlen(s), seed);
 }
 
-static int
-cmp_slot(const void *a, const void *b)
-{
-    const slot *x = a, *y = b;
-    if (x->h != y->h)
-        return x->h < y->h ? -1 : 1;
-    return x->i < y->i ? -1 : x->i > y->i;
-}
-
-typedef const char *(*text_fn)(const ev_mock *m, size_t i);
+typedef const char *(*text_fn)(const evm_model *m, size_t i);
 
 static const char *
-case_full(const ev_mock *m, size_t i)
+case_full(const evm_model *m, size_t i)
 {
     return m->cases[i].full;
 }
 
 static const char *
-case_last(const ev_mock *m, size_t i)
+case_last(const evm_model *m, size_t i)
 {
     return m->cases[i].last;
 }
 
 static const char *
-replay_full(const ev_mock *m, size_t i)
+replay_full(const evm_model *m, size_t i)
 {
     return m->replays[i].full;
 }
 
 static const char *
-replay_last(const ev_mock *m, size_t i)
+replay_last(const evm_model *m, size_t i)
 {
     return m->replays[i].last;
 }
 
-/* build_index returns the slots of the 'n' texts that 'text' gives. */
-static slot *
-build_index(const ev_mock *m, text_fn text, size_t n)
+/* build_index returns the index of the 'n' texts that 'text' gives. */
+static ev_keymap *
+build_index(const evm_model *m, text_fn text, size_t n)
 {
-    slot *s = ev_alloc_resize(NULL, n * sizeof(*s));
+    ev_keymap *ix = ev_keymap_new();
     for (size_t i = 0; i < n; i++)
-        s[i] = (slot){hash_str(text(m, i), 0), i};
-    qsort(s, n, sizeof(*s), cmp_slot);
-    return s;
+        ev_keymap_add(ix, hash_str(text(m, i), 0), (uint32_t)i);
+    return ix;
 }
 
-/* lower_bound returns the first slot whose hash is at least 'h'. */
-static size_t
-lower_bound(const slot *s, size_t n, uint64_t h)
+/* find returns the first record in file order whose text, as 'of' gives it
+ * from 'index', is 'text' and that 'fits' (NULL: any), or -1. */
+static long
+find(const evm_model *m, const ev_keymap *index, text_fn of, const char *text,
+     bool (*fits)(const evm_model *m, size_t i, const char *model), const char *model)
 {
-    size_t lo = 0, hi = n;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (s[mid].h < h)
-            lo = mid + 1;
-        else
-            hi = mid;
+    long first = -1;
+    size_t e = ev_keymap_find(index, hash_str(text, 0));
+    for (; e != EV_KEYMAP_END; e = ev_keymap_next(index, e)) {
+        size_t i = ev_keymap_item(index, e);
+        if ((first < 0 || i < (size_t)first) && strcmp(of(m, i), text) == 0 &&
+            (fits == NULL || fits(m, i, model)))
+            first = (long)i;
     }
-    return lo;
+    return first;
 }
 
 static int
@@ -327,21 +348,20 @@ cmp_case_tag(const void *a, const void *b)
 }
 
 static void
-build_groups(ev_mock *m)
+build_groups(evm_model *m)
 {
-    mock_case **by = ev_alloc_resize(NULL, m->ncases * sizeof(*by));
+    mock_case **by = ev_alloc(m->ncases * sizeof(*by));
     for (size_t i = 0; i < m->ncases; i++)
         by[i] = &m->cases[i];
     qsort(by, m->ncases, sizeof(*by), cmp_case_tag);
-    m->groups = ev_alloc_resize(NULL, m->ncases * sizeof(*m->groups));
+    m->groups = ev_alloc(m->ncases * sizeof(*m->groups));
     m->ngroups = 0;
     for (size_t i = 0; i < m->ncases; i++) {
         if (i == 0 || cmp_tag(by[i - 1]->tag, by[i]->tag) != 0) {
             size_t j = i;
             while (j < m->ncases && cmp_tag(by[j]->tag, by[i]->tag) == 0)
                 j++;
-            m->groups[m->ngroups++] =
-                (group){ev_alloc_resize(NULL, (j - i) * sizeof(const char *)), 0};
+            m->groups[m->ngroups++] = (group){ev_alloc((j - i) * sizeof(const char *)), 0};
         }
         group *g = &m->groups[m->ngroups - 1];
         if (g->n == 0 || strcmp(g->answers[g->n - 1], by[i]->expected) != 0)
@@ -352,7 +372,7 @@ build_groups(ev_mock *m)
 }
 
 void
-ev_mock_freeze(ev_mock *m)
+evm_model_freeze(evm_model *m)
 {
     m->case_full = build_index(m, case_full, m->ncases);
     m->case_last = build_index(m, case_last, m->ncases);
@@ -364,32 +384,32 @@ ev_mock_freeze(ev_mock *m)
 /* find_case returns the first case whose text, as 'of' gives it from
  * 'index', is 'text', or NULL. */
 static const mock_case *
-find_case(const ev_mock *m, const slot *index, text_fn of, const char *text)
+find_case(const evm_model *m, const ev_keymap *index, text_fn of, const char *text)
 {
-    uint64_t h = hash_str(text, 0);
-    for (size_t k = lower_bound(index, m->ncases, h); k < m->ncases && index[k].h == h; k++)
-        if (strcmp(of(m, index[k].i), text) == 0)
-            return &m->cases[index[k].i];
-    return NULL;
+    long i = find(m, index, of, text, NULL, NULL);
+    return i >= 0 ? &m->cases[i] : NULL;
+}
+
+/* answers_for says whether replayed record 'i' answers for 'model': it
+ * names that model or none. */
+static bool
+answers_for(const evm_model *m, size_t i, const char *model)
+{
+    return m->replays[i].model == NULL || strcmp(m->replays[i].model, model) == 0;
 }
 
 /* find_replay is find_case for replayed records, which must also answer for
- * 'model' or for any model. */
+ * 'model'. */
 static const mock_replay *
-find_replay(const ev_mock *m, const slot *index, text_fn of, const char *text, const char *model)
+find_replay(const evm_model *m, const ev_keymap *index, text_fn of, const char *text,
+            const char *model)
 {
-    uint64_t h = hash_str(text, 0);
-    for (size_t k = lower_bound(index, m->nreplays, h); k < m->nreplays && index[k].h == h; k++) {
-        const mock_replay *r = &m->replays[index[k].i];
-        if (strcmp(of(m, index[k].i), text) == 0 &&
-            (r->model == NULL || strcmp(r->model, model) == 0))
-            return r;
-    }
-    return NULL;
+    long i = find(m, index, of, text, answers_for, model);
+    return i >= 0 ? &m->replays[i] : NULL;
 }
 
 static double
-accuracy(const ev_mock *m, const char *model, const mock_case *c)
+accuracy(const evm_model *m, const char *model, const mock_case *c)
 {
     const rule *t = find_rule(m->tag_rules, m->ntag_rules, c->tag);
     const rule *f = find_rule(m->model_rules, m->nmodel_rules, model);
@@ -416,7 +436,7 @@ perturb(const char *right)
 /* wrong_answer returns another answer from the case's tag group, chosen by
  * 'h', or a perturbation when the group has no other. */
 static char *
-wrong_answer(const ev_mock *m, const mock_case *c, uint64_t h)
+wrong_answer(const evm_model *m, const mock_case *c, uint64_t h)
 {
     const group *g = &m->groups[c->group];
     if (g->n < 2)
@@ -434,14 +454,14 @@ wrong_answer(const ev_mock *m, const mock_case *c, uint64_t h)
     return ev_alloc_strdup(g->answers[k < own ? k : k + 1]);
 }
 
-ev_mock_reply
-ev_mock_answer(const ev_mock *m, const char *model, const char *full, const char *last)
+evm_model_reply
+evm_model_answer(const evm_model *m, const char *model, const char *full, const char *last)
 {
-    return ev_mock_answer_as(m, model, full, last, NULL);
+    return evm_model_answer_as(m, model, full, last, NULL);
 }
 
 static const mock_case *
-lookup_case(const ev_mock *m, const char *full, const char *last)
+lookup_case(const evm_model *m, const char *full, const char *last)
 {
     const mock_case *c = find_case(m, m->case_full, case_full, full);
     if (c == NULL && *last != '\0')
@@ -450,7 +470,7 @@ lookup_case(const ev_mock *m, const char *full, const char *last)
 }
 
 bool
-ev_mock_case_tag(const ev_mock *m, const char *full, const char *last, const char **tag)
+evm_model_case_tag(const evm_model *m, const char *full, const char *last, const char **tag)
 {
     const mock_case *c = lookup_case(m, full, last);
     if (c == NULL)
@@ -459,17 +479,17 @@ ev_mock_case_tag(const ev_mock *m, const char *full, const char *last, const cha
     return true;
 }
 
-ev_mock_reply
-ev_mock_answer_as(const ev_mock *m, const char *model, const char *full, const char *last,
-                  const ev_mock_as *as)
+evm_model_reply
+evm_model_answer_as(const evm_model *m, const char *model, const char *full, const char *last,
+                    const evm_model_as *as)
 {
-    ev_mock_reply r = {NULL, EV_MOCK_UNKNOWN, NULL};
+    evm_model_reply r = {NULL, EVM_MODEL_UNKNOWN, NULL};
     const mock_replay *rp = find_replay(m, m->replay_full, replay_full, full, model);
     if (rp == NULL && *last != '\0')
         rp = find_replay(m, m->replay_last, replay_last, last, model);
     if (rp != NULL) {
         r.text = ev_alloc_strdup(rp->output);
-        r.source = EV_MOCK_REPLAY;
+        r.source = EVM_MODEL_REPLAY;
         return r;
     }
     const mock_case *c = lookup_case(m, full, last);
@@ -486,41 +506,41 @@ ev_mock_answer_as(const ev_mock *m, const char *model, const char *full, const c
     uint64_t h = hash_str(c->id, hash_str(draw, m->seed));
     if (ev_unit(h) < p) {
         r.text = ev_alloc_strdup(c->expected);
-        r.source = EV_MOCK_RIGHT;
+        r.source = EVM_MODEL_RIGHT;
     } else {
         r.text = wrong_answer(m, c, ev_mix64(h ^ 0x5bd1e995u));
-        r.source = EV_MOCK_WRONG;
+        r.source = EVM_MODEL_WRONG;
     }
     return r;
 }
 
 size_t
-ev_mock_count_cases(const ev_mock *m)
+evm_model_count_cases(const evm_model *m)
 {
     return m->ncases;
 }
 
 size_t
-ev_mock_count_replay(const ev_mock *m)
+evm_model_count_replay(const evm_model *m)
 {
     return m->nreplays;
 }
 
 void
-ev_mock_set_judge(ev_mock *m, const char *model)
+evm_model_set_judge(evm_model *m, const char *model)
 {
     free(m->judge);
     m->judge = model != NULL ? ev_alloc_strdup(model) : NULL;
 }
 
 bool
-ev_mock_is_judge(const ev_mock *m, const char *model)
+evm_model_is_judge(const evm_model *m, const char *model)
 {
     return m->judge != NULL && strcmp(m->judge, model) == 0;
 }
 
 void
-ev_mock_free(ev_mock *m)
+evm_model_free(evm_model *m)
 {
     if (m == NULL)
         return;
@@ -551,10 +571,10 @@ ev_mock_free(ev_mock *m)
     free(m->groups);
     free(m->cases);
     free(m->replays);
-    free(m->case_full);
-    free(m->case_last);
-    free(m->replay_full);
-    free(m->replay_last);
+    ev_keymap_free(m->case_full);
+    ev_keymap_free(m->case_last);
+    ev_keymap_free(m->replay_full);
+    ev_keymap_free(m->replay_last);
     free(m);
 }
 
@@ -622,7 +642,7 @@ grade_other(const char *prompt)
 }
 
 char *
-ev_mock_judge(const char *prompt, bool invalid)
+evm_model_judge(const char *prompt, bool invalid)
 {
     const char *text;
     char *out;

@@ -1,0 +1,78 @@
+#include "answer.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "hash.h"
+
+unsigned
+evm_answer_read(evm_jobs *jobs, enum evm_wire w, const char *body, size_t len, int64_t now,
+                const char *request_id, evm_answer_chat *c, jv *err)
+{
+    *c = (evm_answer_chat){.w = w, .req = {jv_invalid(), jv_invalid(), jv_invalid(), -1}};
+    const char *bad = evm_wire_parse(w, body, len, &c->req);
+    if (bad != NULL) {
+        *err = evm_wire_error(w, EVM_WIRE_BAD_REQUEST, bad, request_id);
+        return evm_wire_status(w, EVM_WIRE_BAD_REQUEST);
+    }
+    c->kind = evm_jobs_resolve(jobs, jv_string_value(c->req.model), now, &c->as);
+    if (c->kind != EVM_JOBS_UNKNOWN)
+        return 0;
+    /* as OpenAI answers for a model it does not know */
+    jv msg = jv_string_fmt("The model '%s' does not exist or you do not have access to it.",
+                           jv_string_value(c->req.model));
+    *err = w == EVM_WIRE_OPENAI
+               ? evm_wire_openai_error(jv_string_value(msg), "model", "model_not_found")
+               : evm_wire_error(w, EVM_WIRE_NOT_FOUND, jv_string_value(msg), request_id);
+    jv_free(msg);
+    return 404;
+}
+
+jv
+evm_answer_body(const evm_model *m, const evm_answer_chat *c, const char *id, bool usage,
+                evm_answer_source *src)
+{
+    evm_model_reply a;
+    if (evm_model_is_judge(m, jv_string_value(c->req.model)))
+        a = (evm_model_reply){evm_model_judge(jv_string_value(c->req.last), c->judge_invalid),
+                              EVM_MODEL_UNKNOWN, NULL};
+    else
+        a = evm_model_answer_as(m, jv_string_value(c->req.model), jv_string_value(c->req.full),
+                                jv_string_value(c->req.last),
+                                c->kind == EVM_JOBS_PLAIN ? NULL : &c->as);
+    if (src != NULL)
+        *src = (evm_answer_source){a.source, a.case_id};
+    jv body = evm_wire_answer(c->w, &c->req, id, a.text, usage);
+    free(a.text);
+    return body;
+}
+
+jv
+evm_answer_reply(evm_jobs *jobs, const evm_model *m, enum evm_wire w, const char *body, size_t len,
+                 const char *id, int64_t now, const char *request_id, unsigned *status,
+                 evm_answer_source *src)
+{
+    evm_answer_chat c;
+    jv out;
+    *status = evm_answer_read(jobs, w, body, len, now, request_id, &c, &out);
+    if (*status == 0) {
+        *status = 200;
+        out = evm_answer_body(m, &c, id, true, src);
+    }
+    evm_answer_free(&c);
+    return out;
+}
+
+void
+evm_answer_id(char buf[40], enum evm_wire w, uint64_t body, unsigned long attempt)
+{
+    snprintf(buf, 40, w == EVM_WIRE_OPENAI ? "chatcmpl-%016" PRIx64 : "msg_%016" PRIx64,
+             ev_mix64(body ^ attempt));
+}
+
+void
+evm_answer_free(evm_answer_chat *c)
+{
+    evm_wire_request_free(&c->req);
+}
