@@ -87,32 +87,6 @@ case_for(ev_run *run, jv id)
     return c;
 }
 
-jv
-ev_score_problem(jv rec)
-{
-    jv score = ev_get(rec, "score");
-    jv_kind kind = jv_get_kind(score);
-    if (kind == JV_KIND_INVALID || kind == JV_KIND_NULL) {
-        jv_free(score);
-        return jv_invalid();
-    }
-    if (kind != JV_KIND_OBJECT) {
-        jv_free(score);
-        return jv_string_fmt("'score' is %s %s, not an object", kind == JV_KIND_ARRAY ? "an" : "a",
-                             jv_kind_name(kind));
-    }
-    jv pass = jv_object_get(jv_copy(score), jv_string("pass"));
-    jv value = jv_object_get(score, jv_string("value"));
-    jv_kind pk = jv_get_kind(pass), vk = jv_get_kind(value);
-    jv_free(pass);
-    jv_free(value);
-    if (pk != JV_KIND_TRUE && pk != JV_KIND_FALSE)
-        return jv_string("'score.pass' is neither true nor false");
-    if (vk != JV_KIND_INVALID && vk != JV_KIND_NULL && vk != JV_KIND_NUMBER)
-        return jv_string("'score.value' is not a number");
-    return jv_invalid();
-}
-
 /* add_record folds one scored record into its case. Returns a message when
  * the record cannot be used. */
 static jv

@@ -56,12 +56,6 @@ typedef void (*ev_run_problem)(jv msg, void *ctx);
 int ev_run_load(ev_run *run, const char *path, const ev_run_opts *o, ev_run_problem report,
                 void *ctx);
 
-/* ev_score_problem says what is wrong with the 'score' of the record 'rec'
- * (borrowed), or returns invalid when it has none or it is well formed: an
- * object whose 'pass' is true or false and whose 'value', when present, is a
- * number. */
-jv ev_score_problem(jv rec);
-
 /* ev_run_find returns the position of case 'id' (borrowed), or -1. */
 long ev_run_find(const ev_run *run, jv id);
 
