@@ -22,6 +22,7 @@
 #include "cli.h"
 #include "diag.h"
 #include "ev.h"
+#include "interrupt.h"
 #include "jsonl.h"
 #include "price.h"
 #include "record.h"
@@ -1145,6 +1146,8 @@ run_estimate(pricer *pc, ev_reader *r)
         }
         jv_free(rec);
     }
+    if (ev_interrupted())
+        return EV_EXIT_INTR; /* an estimate of part of the input would mislead */
     if (o->batch && isnan(es.row->batch))
         ev_warn("no batch discount known for '%s'; estimated at the standard rate", es.row->model);
     if (es.no_expected > 0 && o->max_tokens == 0)
@@ -1210,6 +1213,7 @@ main(int argc, char **argv)
         pc.cases = jv_object();
 
     ev_output_setup();
+    ev_interrupt_catch();
     ev_reader r;
     ev_reader_init(&r, argv + optind, argc - optind, o.mode == MODE_RECORDS ? stdout : NULL);
     int status;
@@ -1217,12 +1221,13 @@ main(int argc, char **argv)
         status = run_estimate(&pc, &r);
     } else {
         status = run_records(&pc, &r, o.mode == MODE_RECORDS);
-        if (o.mode == MODE_SUMMARY && o.fmt == EV_FORMAT_JSON) {
+        bool whole = !ev_interrupted(); /* no summary of part of the input */
+        if (o.mode == MODE_SUMMARY && whole && o.fmt == EV_FORMAT_JSON) {
             jv_dumpf(summary_json(&pc), stdout, 0);
             putchar('\n');
-        } else if (o.mode == MODE_SUMMARY) {
+        } else if (o.mode == MODE_SUMMARY && whole) {
             print_summary(&pc, o.fmt);
-        } else if (!o.quiet && pc.all.records > 0) {
+        } else if (o.mode != MODE_SUMMARY && !o.quiet && pc.all.records > 0) {
             summary_line(&pc);
         }
     }
@@ -1240,5 +1245,5 @@ main(int argc, char **argv)
     free(o.system);
     if (ev_close_stdout() != EV_EXIT_OK)
         status = EV_EXIT_TROUBLE;
-    return status;
+    return ev_interrupt_status(status);
 }

@@ -151,7 +151,7 @@ near() {
         '{"n":100,"k":300,"N":200}' '{"n":200,"k":112,"N":200}' >"$BATS_TEST_TMPDIR/bad.jsonl"
     run --separate-stderr ev-curve --target 0.6 "$BATS_TEST_TMPDIR/bad.jsonl"
     [ "$status" -eq 2 ]
-    [[ "$stderr" == *"bad.jsonl:2: 'n', the number of training examples, must be a number of at least 1"* ]]
+    [[ "$stderr" == *"bad.jsonl:2: 'n', the number of training examples, must be a number from 1 to 1e12"* ]]
     [[ "$stderr" == *"bad.jsonl:3: a point needs 'k' (cases right) or 'accuracy'"* ]]
     [[ "$stderr" == *"bad.jsonl:4: 'k' must be from 0 to N"* ]]
     [ "$(field '.points | length')" = 2 ]
