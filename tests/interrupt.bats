@@ -41,9 +41,17 @@ wait_for() {
     fail_with "$1 never had $2 lines: $(head -c 300 "$1") / $(head -c 300 "$ERR")"
 }
 
+# signal SIGNAL: send SIGNAL to the tool. Under VALGRIND=1, $PID is the
+# memcheck script, and the tool runs in its child.
+signal() {
+    local child=
+    [ "${VALGRIND:-}" != 1 ] || child=$(pgrep -P "$PID" | head -n 1)
+    kill -"$1" "${child:-$PID}" 2>/dev/null || true
+}
+
 # finish SIGNAL: send SIGNAL to the tool and set STATUS to how it exits.
 finish() {
-    kill -"$1" "$PID"
+    signal "$1"
     await
 }
 
@@ -117,7 +125,7 @@ record() {
     # The record is 2 MB and the pipe holds 64 KB: once its head is here, the
     # rest is being written, or waits to be.
     read -r -N 100 -u 5 head
-    cat <&5 >"$BATS_TEST_TMPDIR/rest" &
+    cat <&5 >"$BATS_TEST_TMPDIR/rest" 4>&- &
     finish INT
     wait $!
     printf '%s' "$head" | cat - "$BATS_TEST_TMPDIR/rest" >"$BATS_TEST_TMPDIR/all"
@@ -139,7 +147,8 @@ record() {
     # ends the process. Signals that come together count once, so send
     # them until it ends.
     for ((i = 0; i < 3000; i++)); do
-        kill -INT "$PID" 2>/dev/null || break
+        kill -0 "$PID" 2>/dev/null || break
+        signal INT
         sleep 0.01
     done
     await
