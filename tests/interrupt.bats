@@ -177,3 +177,26 @@ record() {
         grep -q "^$tool: -:1: cannot parse record" "$ERR" || fail_with "$cmd: $(cat "$ERR")"
     done
 }
+
+@test "records waiting for a judge interrupted with them are left out, and counted" {
+    # As from Control-C, ev-score and its judge's ev-call both get SIGINT,
+    # once the judge has been asked: its command has left a mark.
+    start ev-score --judge fact --judge-model m --judge-provider cmd --judge-opt=--no-cache \
+        --judge-opt=-c --judge-opt="touch '$BATS_TEST_TMPDIR/asked'; sleep 60; echo A"
+    printf '%s\n' '{"id":"j1","input":"q","output":"x","expected":"x"}' \
+        '{"id":"j2","input":"q","output":"y","expected":"y"}' >&4
+    local i tool judge
+    for ((i = 0; i < 3000; i++)); do
+        [ -e "$BATS_TEST_TMPDIR/asked" ] && break
+        sleep 0.01
+    done
+    tool=$PID
+    [ "${VALGRIND:-}" != 1 ] || tool=$(pgrep -P "$PID" | head -n 1)
+    judge=$(pgrep -P "$tool" -f ev-call)
+    [ -n "$judge" ]
+    kill -INT "$judge"
+    finish INT
+    [ "$STATUS" -eq 130 ]
+    [ ! -s "$OUT" ]
+    grep -q "^ev-score: interrupted: 2 records waiting for the judge were left out$" "$ERR"
+}
