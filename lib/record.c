@@ -1,6 +1,7 @@
 #include "record.h"
 
 #include <inttypes.h>
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -128,9 +129,16 @@ ev_score_problem(jv rec)
         return jv_string("'score.pass' is neither true nor false");
     if (vk != JV_KIND_INVALID && vk != JV_KIND_NULL && vk != JV_KIND_NUMBER)
         return jv_string("'score.value' is not a number");
-    if (!(v >= 0 && v <= 1))
-        return jv_string_fmt("'score.value' is %g, not a number from 0 to 1", v);
-    return jv_invalid();
+    if (v >= 0 && v <= 1)
+        return jv_invalid();
+    /* Out of range, it would skew every mean it joins. jq reads 1e400 as
+     * infinite; NaN only comes from a program, never from a line. */
+    jv shown = isnan(v)   ? jv_string("NaN")
+               : isinf(v) ? jv_string(v > 0 ? "infinite" : "minus infinite")
+                          : jv_dump_string(jv_number(v), 0);
+    jv msg = jv_string_fmt("'score.value' is %s, not a number from 0 to 1", jv_string_value(shown));
+    jv_free(shown);
+    return msg;
 }
 
 jv

@@ -50,7 +50,7 @@ BASE="$BATS_TEST_DIRNAME/fixtures/gaps-base.jsonl"
     [ "$(field '[.cases, .failures]')" = '[2,1]' ]
     [[ "$stderr" == *"run.jsonl:2: 'score.value' is 1.5, not a number from 0 to 1"* ]]
     [[ "$stderr" == *"run.jsonl:3: 'score.value' is -0.2, not a number from 0 to 1"* ]]
-    [[ "$stderr" == *"run.jsonl:4: 'score.value' is inf, not a number from 0 to 1"* ]]
+    [[ "$stderr" == *"run.jsonl:4: 'score.value' is infinite, not a number from 0 to 1"* ]]
 }
 
 @test "--summary with --baseline counts regressions per tag" {
