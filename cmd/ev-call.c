@@ -1375,6 +1375,7 @@ static void *
 reader_main(void *arg)
 {
     reader *rd = arg;
+    ev_alloc_thread_init(); /* jq runs out of memory as ev does here too */
     sigset_t set;
     sigemptyset(&set);
     sigaddset(&set, SIGINT);

@@ -18,6 +18,7 @@
 #include "compare.h"
 #include "diag.h"
 #include "ev.h"
+#include "interrupt.h"
 #include "runs.h"
 
 static void
@@ -410,16 +411,17 @@ main(int argc, char **argv)
     if (stdin_runs > 1)
         ev_usage_error("standard input can be only one of the runs");
     fmt = ev_format_resolve(fmt);
+    ev_interrupt_catch();
 
     int status = EV_EXIT_OK;
     ev_run *runs = ev_alloc_zero((size_t)nruns, sizeof(*runs));
     for (int i = 0; i < nruns; i++) {
         int problems = ev_run_load(&runs[i], argv[optind + i], &ro, report_problem, NULL);
-        if (problems < 0) {
+        if (problems < 0 || ev_interrupted()) { /* no report of part of a run */
             for (int j = 0; j <= i; j++)
                 ev_run_free(&runs[j]);
             free(runs);
-            return EV_EXIT_TROUBLE;
+            return ev_interrupt_status(EV_EXIT_TROUBLE);
         }
         if (problems > 0)
             status = EV_EXIT_TROUBLE;
@@ -458,7 +460,9 @@ main(int argc, char **argv)
     if (has_goal)
         rep = jv_object_set(rep, jv_string("met"), jv_bool(met));
 
-    if (fmt == EV_FORMAT_JSON) {
+    if (ev_interrupted()) {
+        jv_free(rep); /* interrupted while it was being made: none is printed */
+    } else if (fmt == EV_FORMAT_JSON) {
         jv_dumpf(rep, stdout, 0);
         putchar('\n');
     } else {
@@ -469,8 +473,8 @@ main(int argc, char **argv)
         ev_run_free(&runs[i]);
     free(runs);
     if (ev_close_stdout() != EV_EXIT_OK)
-        return EV_EXIT_TROUBLE;
-    if (status != EV_EXIT_OK)
-        return status;
-    return has_goal && !met ? EV_EXIT_NO : EV_EXIT_OK;
+        status = EV_EXIT_TROUBLE;
+    else if (status == EV_EXIT_OK && has_goal && !met)
+        status = EV_EXIT_NO;
+    return ev_interrupt_status(status);
 }

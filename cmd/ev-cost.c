@@ -23,6 +23,7 @@
 #include "diag.h"
 #include "ev.h"
 #include "hash.h"
+#include "interrupt.h"
 #include "jsonl.h"
 #include "keymap.h"
 #include "price.h"
@@ -1162,6 +1163,8 @@ run_estimate(pricer *pc, ev_reader *r)
         }
         jv_free(rec);
     }
+    if (ev_interrupted())
+        return EV_EXIT_INTR; /* an estimate of part of the input would mislead */
     if (o->batch && isnan(es.row->batch))
         ev_warn("no batch discount known for '%s'; estimated at the standard rate", es.row->model);
     if (es.no_expected > 0 && o->max_tokens == 0)
@@ -1224,6 +1227,7 @@ main(int argc, char **argv)
         pc.cases = ev_keymap_new();
 
     ev_output_setup();
+    ev_interrupt_catch();
     ev_reader r;
     ev_reader_init(&r, argv + optind, argc - optind, o.mode == MODE_RECORDS ? stdout : NULL);
     int status;
@@ -1231,12 +1235,13 @@ main(int argc, char **argv)
         status = run_estimate(&pc, &r);
     } else {
         status = run_records(&pc, &r, o.mode == MODE_RECORDS);
-        if (o.mode == MODE_SUMMARY && o.fmt == EV_FORMAT_JSON) {
+        bool whole = !ev_interrupted(); /* no summary of part of the input */
+        if (o.mode == MODE_SUMMARY && whole && o.fmt == EV_FORMAT_JSON) {
             jv_dumpf(summary_json(&pc), stdout, 0);
             putchar('\n');
-        } else if (o.mode == MODE_SUMMARY) {
+        } else if (o.mode == MODE_SUMMARY && whole) {
             print_summary(&pc, o.fmt);
-        } else if (!o.quiet && pc.all.records > 0) {
+        } else if (o.mode != MODE_SUMMARY && !o.quiet && pc.all.records > 0) {
             summary_line(&pc);
         }
     }
@@ -1254,5 +1259,5 @@ main(int argc, char **argv)
     free(o.system);
     if (ev_close_stdout() != EV_EXIT_OK)
         status = EV_EXIT_TROUBLE;
-    return status;
+    return ev_interrupt_status(status);
 }

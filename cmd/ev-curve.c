@@ -21,12 +21,19 @@
 #include "curve.h"
 #include "diag.h"
 #include "ev.h"
+#include "interrupt.h"
 #include "jsonl.h"
 #include "record.h"
 #include "runs.h"
 #include "stats.h"
 
 #define Z95 1.959963984540054
+
+/* The largest numbers of training examples and of eval cases ev-curve
+ * takes: the same for every number it reads, from a point, an operand or an
+ * option. */
+#define MAX_EXAMPLES 1e12
+#define MAX_CASES 1e9
 
 typedef struct options {
     double target;
@@ -79,6 +86,16 @@ usage(FILE *f)
 }
 
 static void
+data_free(data *d)
+{
+    for (size_t i = 0; i < d->np; i++)
+        free(d->scores[i]);
+    free(d->scores);
+    free(d->target_scores);
+    free(d->p);
+}
+
+static void
 report_problem(jv msg, void *ctx)
 {
     int *status = ctx;
@@ -128,10 +145,10 @@ read_points(data *d, char **paths, int n)
         double acc = num_field(rec, "accuracy", &oka);
         jv_free(rec);
         const char *why = NULL;
-        if (!okn || !(pt.n >= 1))
-            why = "'n', the number of training examples, must be a number of at least 1";
-        else if (!okN || !(pt.N >= 1) || pt.N != floor(pt.N))
-            why = "'N', the number of eval cases, must be a whole number of at least 1";
+        if (!okn || !(pt.n >= 1 && pt.n <= MAX_EXAMPLES))
+            why = "'n', the number of training examples, must be a number from 1 to 1e12";
+        else if (!okN || !(pt.N >= 1 && pt.N <= MAX_CASES) || pt.N != floor(pt.N))
+            why = "'N', the number of eval cases, must be a whole number from 1 to 1e9";
         else if (!okk && !oka)
             why = "a point needs 'k' (cases right) or 'accuracy'";
         else if (!okk && !(acc >= 0 && acc <= 1))
@@ -165,17 +182,26 @@ read_runs(data *d, char **ops, int n, const char *target_run)
     double *ns = ev_alloc_zero((size_t)nr, sizeof(*ns));
     for (int i = 0; i < n; i++) {
         char *eq = strchr(ops[i], '=');
-        double v;
         *eq = '\0';
-        if (!ev_parse_double(ops[i], 1, 1e12, &v))
-            ev_usage_error("'%s=%s': N must be a number of training examples of at least 1", ops[i],
-                           eq + 1);
-        ns[i] = v;
-        if (ev_run_load(&runs[i], eq + 1, &ro, report_problem, &status) < 0)
-            ev_die(EV_EXIT_TROUBLE, "cannot read the run '%s'", eq + 1);
+        if (!ev_parse_double(ops[i], 1, MAX_EXAMPLES, &ns[i]))
+            ev_usage_error("'%s=%s': N, the number of training examples, must be a number from 1 "
+                           "to 1e12",
+                           ops[i], eq + 1);
+    }
+    for (int i = 0; i < n; i++) {
+        const char *path = ops[i] + strlen(ops[i]) + 1;
+        if (ev_run_load(&runs[i], path, &ro, report_problem, &status) < 0)
+            ev_die(EV_EXIT_TROUBLE, "cannot read the run '%s'", path);
     }
     if (target_run != NULL && ev_run_load(&runs[n], target_run, &ro, report_problem, &status) < 0)
         ev_die(EV_EXIT_TROUBLE, "cannot read the target run '%s'", target_run);
+    if (ev_interrupted()) { /* part of the runs: nothing to fit */
+        for (int i = 0; i < nr; i++)
+            ev_run_free(&runs[i]);
+        free(runs);
+        free(ns);
+        return status;
+    }
 
     /* The cases every run shares, in the first run's order. */
     size_t *idx = ev_alloc_zero((size_t)nr * (runs[0].n + 1), sizeof(*idx));
@@ -626,7 +652,8 @@ main(int argc, char **argv)
             break;
         case 's':
             if (!ev_parse_long(optarg, 0, LONG_MAX, &l))
-                ev_usage_error("--seed takes a whole number, not '%s'", optarg);
+                ev_usage_error("--seed takes a whole number from 0 to %ld, not '%s'", LONG_MAX,
+                               optarg);
             o.seed = (uint64_t)l;
             break;
         case 't':
@@ -652,6 +679,7 @@ main(int argc, char **argv)
     if (runs > 0 && runs != nops)
         ev_usage_error("give either point files or N=RUN operands, not both");
 
+    ev_interrupt_catch();
     data d = {0};
     int status;
     if (runs > 0) {
@@ -664,6 +692,10 @@ main(int argc, char **argv)
     if (!isnan(o.target)) {
         d.target = o.target;
         d.target_N = 0;
+    }
+    if (ev_interrupted()) { /* no report of part of the points */
+        data_free(&d);
+        return EV_EXIT_INTR;
     }
     if (d.np == 0)
         ev_die(EV_EXIT_TROUBLE, "no points to fit");
@@ -813,6 +845,11 @@ main(int argc, char **argv)
             warnings, jv_string_fmt("in %.0f%% of resamples the target is never reached",
                                     100 * primary_range.unreachable));
     rep = set(rep, "warnings", warnings);
+    if (ev_interrupted()) { /* during the bootstrap: no report, no chart */
+        jv_free(rep);
+        data_free(&d);
+        return EV_EXIT_INTR;
+    }
     if (o.plot != NULL) {
         if (write_svg(o.plot, &d, &primary, primary_n, primary_range, tci, &o) != 0) {
             ev_warn("cannot write '%s': %s", o.plot, strerror(errno));
@@ -865,11 +902,7 @@ main(int argc, char **argv)
         jv_dumpf(rep, stdout, 0);
         putchar('\n');
     }
-    for (size_t i = 0; i < d.np; i++)
-        free(d.scores[i]);
-    free(d.scores);
-    free(d.target_scores);
-    free(d.p);
+    data_free(&d);
     if (ev_close_stdout() != EV_EXIT_OK)
         return EV_EXIT_TROUBLE;
     if (status != EV_EXIT_OK)

@@ -19,6 +19,7 @@
 #include "cli.h"
 #include "diag.h"
 #include "ev.h"
+#include "interrupt.h"
 #include "gaps.h"
 #include "intern.h"
 #include "jsonl.h"
@@ -604,6 +605,14 @@ pick_from_pool(aim *a, const ev_tag_tally *t, const options *o, const verdicts *
     ev_reader_free(&r);
     ev_sketch_free(&sk);
     free(hits);
+    if (ev_interrupted()) { /* picks from part of the pool would mislead */
+        jv_free(records);
+        jv_free(tags);
+        free(cand);
+        free(weight);
+        free(want);
+        return status;
+    }
 
     /* Within each tag, the nearest first; a case is picked once. Budget a
      * tag's pool cannot fill goes to the nearest cases left in any tag. */
@@ -767,6 +776,7 @@ main(int argc, char **argv)
     if (o.format != EV_FORMAT_AUTO && o.mode != MODE_SUMMARY)
         ev_usage_error("--format goes with --summary");
     ev_text_locale();
+    ev_interrupt_catch();
 
     ev_sheet *sheet = NULL;
     if (o.mode == MODE_REVIEW) {
@@ -876,7 +886,8 @@ main(int argc, char **argv)
     }
     ev_reader_free(&r);
 
-    if (o.mode == MODE_SUMMARY) {
+    bool whole = !ev_interrupted(); /* no report, and no picks, from part of the run */
+    if (o.mode == MODE_SUMMARY && whole) {
         jv rep = summary_report(&t, &o, runname, nfail, cases);
         enum ev_format f = ev_format_resolve(o.format);
         if (f == EV_FORMAT_JSON) {
@@ -886,10 +897,10 @@ main(int argc, char **argv)
             print_summary(rep, &o, f);
             jv_free(rep);
         }
-    } else if (o.mode == MODE_REVIEW) {
+    } else if (o.mode == MODE_REVIEW && whole) {
         int rs = review_print(sheet, &t, runname, nfail, cases);
         status = rs != EV_EXIT_OK ? rs : status;
-    } else if (o.mode == MODE_POOL) {
+    } else if (o.mode == MODE_POOL && whole) {
         int ps = pick_from_pool(&a, &t, &o, &teacher);
         status = ps != EV_EXIT_OK ? ps : status;
     }
@@ -913,5 +924,5 @@ main(int argc, char **argv)
     jv_free(o.system);
     if (ev_close_stdout() != EV_EXIT_OK)
         status = EV_EXIT_TROUBLE;
-    return status;
+    return ev_interrupt_status(status);
 }

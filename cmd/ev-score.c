@@ -26,6 +26,7 @@
 #include "cli.h"
 #include "diag.h"
 #include "ev.h"
+#include "interrupt.h"
 #include "judge.h"
 #include "jsonl.h"
 #include "record.h"
@@ -80,6 +81,7 @@ typedef struct run {
     entry *q; /* a ring of 'cap' entries */
     size_t head, n, cap;
     unsigned long seq, scored, passed;
+    unsigned long unjudged; /* left out: the judge ended on an interrupt */
     int status;
     bool write_failed;
 } run;
@@ -345,6 +347,16 @@ static void
 judge_done(run *r, entry *e, jv answers)
 {
     bool ended = !jv_is_valid(answers);
+    if (ended && ev_interrupted()) {
+        /* The judge was interrupted too: the record is left out, as one
+         * not yet read would be. */
+        jv_free(answers);
+        jv_free(e->rec);
+        e->rec = jv_invalid();
+        e->score = jv_invalid();
+        r->unjudged++;
+        return;
+    }
     jv judged = ended ? answers : read_answers(r, e, answers);
     if (!jv_is_valid(judged)) {
         jv m = jv_invalid_get_msg(judged);
@@ -637,6 +649,7 @@ main(int argc, char **argv)
     }
 
     ev_output_setup();
+    ev_interrupt_catch();
     ev_reader rd;
     ev_reader_init(&rd, argv + optind, argc - optind, stdout);
     run r = {.sc = sc, .j = &j, .quiet = quiet, .status = EV_EXIT_OK};
@@ -679,7 +692,9 @@ main(int argc, char **argv)
     if (!quiet && r.scored > 0)
         fprintf(stderr, "ev-score: %lu records, %lu passed (%.1f%%)\n", r.scored, r.passed,
                 100.0 * (double)r.passed / (double)r.scored);
+    if (r.unjudged > 0)
+        ev_warn("interrupted: %lu records waiting for the judge were left out", r.unjudged);
     if (ev_close_stdout() != EV_EXIT_OK && r.status != EV_EXIT_INTR)
         r.status = EV_EXIT_TROUBLE;
-    return r.status;
+    return ev_interrupt_status(r.status);
 }

@@ -25,6 +25,7 @@
 #include "cli.h"
 #include "diag.h"
 #include "ev.h"
+#include "interrupt.h"
 #include "hash.h"
 #include "jsonl.h"
 #include "keymap.h"
@@ -406,15 +407,20 @@ run_take(run *rn)
         }
         seq++;
     }
+    /* Interrupted, the cases kept are not the first of the whole input:
+     * none is written. */
+    bool whole = !ev_interrupted();
     size_t n;
     ev_first_slot *kept = ev_first_k_sorted(&f, &n);
     for (size_t i = 0; i < n; i++) {
         struct line *l = kept[i].data;
-        fwrite(l->text, 1, l->len, stdout);
-        putc('\n', stdout);
+        if (whole) {
+            fwrite(l->text, 1, l->len, stdout);
+            putc('\n', stdout);
+        }
         free(l);
     }
-    rn->out = n;
+    rn->out = whole ? n : 0;
     ev_first_k_free(&f);
 }
 
@@ -686,6 +692,10 @@ run_stratify(run *rn, strata *st)
         const char *raw = ev_reader_raw(&rn->r, &len);
         emit(tmp, rec, id, raw, len);
     }
+    if (ev_interrupted()) { /* strata of part of the input: none is written */
+        fclose(tmp);
+        return;
+    }
     if (fflush(tmp) != 0 || ferror(tmp) || fseek(tmp, 0, SEEK_SET) != 0)
         ev_die(EV_EXIT_TROUBLE, "cannot write a temporary file: %s", strerror(errno));
 
@@ -868,7 +878,7 @@ run_check(const opts *o, char **eval, int neval)
     }
     ev_reader_free(&ev.r);
 
-    if (!o->quiet) {
+    if (!o->quiet && !ev_interrupted()) {
         unsigned long leaked = ck.exact_leaks + ck.near_leaks;
         if (leaked == 0)
             fprintf(stderr, "ev-split: none of %lu eval cases leaks into %lu training cases\n",
@@ -883,10 +893,10 @@ run_check(const opts *o, char **eval, int neval)
     bool leaked = ck.exact_leaks + ck.near_leaks > 0;
     checker_free(&ck);
     if (ev_close_stdout() != EV_EXIT_OK)
-        return EV_EXIT_TROUBLE;
-    if (status != EV_EXIT_OK)
-        return status;
-    return leaked ? EV_EXIT_NO : EV_EXIT_OK;
+        status = EV_EXIT_TROUBLE;
+    else if (status == EV_EXIT_OK && leaked)
+        status = EV_EXIT_NO;
+    return ev_interrupt_status(status);
 }
 
 static FILE *
@@ -1028,6 +1038,7 @@ main(int argc, char **argv)
     validate(&o, paths, npaths);
     ev_text_locale();
     ev_output_setup();
+    ev_interrupt_catch();
     if (o.mode == MODE_CHECK)
         return run_check(&o, paths, npaths);
 
@@ -1045,12 +1056,13 @@ main(int argc, char **argv)
     else
         run_stream(&rn);
     ev_reader_free(&rn.r);
-    report(&rn, o.stratify ? &st : NULL);
+    if (!ev_interrupted())
+        report(&rn, o.stratify ? &st : NULL);
     strata_free(&st);
     ev_keymap_free(rn.seen);
     if (close_rest(rn.rest, o.rest) != EV_EXIT_OK)
         rn.status = EV_EXIT_TROUBLE;
     if (ev_close_stdout() != EV_EXIT_OK)
         rn.status = EV_EXIT_TROUBLE;
-    return rn.status;
+    return ev_interrupt_status(rn.status);
 }

@@ -6,7 +6,30 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jv.h>
+
 #include "diag.h"
+
+static void
+jq_out_of_memory(void *data)
+{
+    (void)data; /* jq 1.6 passes NULL whatever it was given */
+    ev_out_of_memory();
+}
+
+void
+ev_alloc_thread_init(void)
+{
+    jv_nomem_handler(jq_out_of_memory, NULL);
+}
+
+/* Without this, jq prints "error: cannot allocate memory" and aborts, naming
+ * neither the tool nor the input. Every tool links this file. */
+__attribute__((constructor)) static void
+catch_jq_out_of_memory(void)
+{
+    ev_alloc_thread_init();
+}
 
 void *
 ev_alloc(size_t n)
@@ -33,6 +56,12 @@ ev_alloc_resize(void *p, size_t n)
     if (p == NULL)
         ev_out_of_memory();
     return p;
+}
+
+void *
+ev_alloc_try_resize(void *p, size_t n)
+{
+    return realloc(p, n ? n : 1);
 }
 
 void *

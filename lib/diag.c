@@ -60,11 +60,35 @@ ev_usage_error(const char *fmt, ...)
     exit(EV_EXIT_TROUBLE);
 }
 
+/* The input line being worked on, for ev_out_of_memory. */
+static const char *where_name;
+static unsigned long where_line;
+
+void
+ev_diag_position(const char *name, unsigned long line)
+{
+    where_name = name;
+    where_line = line;
+}
+
 _Noreturn void
 ev_out_of_memory(void)
 {
-    /* No allocation here: stderr is unbuffered. */
+    /* No allocation here: stderr is unbuffered, and the line number is
+     * printed by hand, since printf may allocate. */
+    char num[24], *p = num + sizeof(num);
     fputs(program_invocation_short_name, stderr);
+    if (where_name != NULL) {
+        unsigned long n = where_line;
+        *--p = '\0';
+        do
+            *--p = (char)('0' + n % 10);
+        while ((n /= 10) > 0);
+        fputs(": ", stderr);
+        fputs(where_name, stderr);
+        fputs(":", stderr);
+        fputs(p, stderr);
+    }
     fputs(": out of memory\n", stderr);
     exit(EV_EXIT_TROUBLE);
 }

@@ -27,9 +27,17 @@ _Noreturn void ev_die(int status, const char *fmt, ...) __attribute__((format(pr
  * exits with status 2. */
 _Noreturn void ev_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-/* ev_out_of_memory reports "prog: out of memory" and exits with status 2.
- * It is what every allocation in ev does when memory runs out (alloc.h). */
+/* ev_out_of_memory reports "prog: file:line: out of memory", or
+ * "prog: out of memory" when no input line is being worked on, and exits
+ * with status 2. It is what every allocation in ev, and in jq, does when
+ * memory runs out (alloc.h). */
 _Noreturn void ev_out_of_memory(void);
+
+/* ev_diag_position names the input line being worked on, for
+ * ev_out_of_memory: 'name' is kept, not copied, and must stay valid until
+ * the next call; NULL means none. The reader (jsonl.h) calls it for each
+ * line. */
+void ev_diag_position(const char *name, unsigned long line);
 
 /* ev_print_version prints "prog (ev) VERSION" to stdout and exits 0. */
 _Noreturn void ev_print_version(void);

@@ -7,9 +7,25 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "alloc.h"
+#include "diag.h"
+#include "interrupt.h"
+#include "record.h"
 #include "text.h"
 
 #define EXCERPT_MAX 60
+#define CHUNK (1 << 16)
+#define LINE_MAX_LEN ((size_t)INT32_MAX) /* jv_parse_sized takes an int */
+
+/* What next_line finds besides a line. */
+enum {
+    LINE_EOF = 0,
+    LINE_OK = 1,
+    LINE_ERROR = -1,
+    LINE_INTR = -2,
+    LINE_NOMEM = -3,
+    LINE_LONG = -4
+};
 
 void
 ev_reader_init(ev_reader *r, char **paths, int npaths, FILE *flush)
@@ -46,6 +62,8 @@ open_next(ev_reader *r, jv *err)
         r->npaths = -1; /* standard input has been taken */
     r->name = p;
     r->line = 0;
+    r->next = r->end = r->scanned = 0;
+    r->at_eof = r->skipping = false;
     if (is_stdin_name(p)) {
         r->fp = stdin;
     } else if ((r->fp = fopen(p, "r")) == NULL) {
@@ -70,36 +88,116 @@ close_current(ev_reader *r)
     r->fp = NULL;
 }
 
-/* flush_if_idle flushes the output before a read that may wait, so that a
- * record written for the last input line reaches the consumer now. */
-static void
-flush_if_idle(ev_reader *r)
+/* wait_for_input waits until the input has bytes to read, or has ended. It
+ * flushes the output first, so that the records written for the lines read
+ * so far reach the consumer now. Returns false when the run is interrupted
+ * meanwhile. */
+static bool
+wait_for_input(ev_reader *r)
 {
-    struct pollfd pfd;
+    struct pollfd p[2] = {{.fd = fileno(r->fp), .events = POLLIN},
+                          {.fd = ev_interrupt_fd(), .events = POLLIN}};
 
-    if (r->flush == NULL || !r->may_block)
-        return;
-    pfd.fd = fileno(r->fp);
-    pfd.events = POLLIN;
-    if (poll(&pfd, 1, 0) == 0)
+    if (poll(p, 1, 0) > 0)
+        return true;
+    if (r->flush != NULL)
         fflush(r->flush);
+    if (p[1].fd < 0)
+        return true; /* read(2) waits */
+    while (!ev_interrupted() && poll(p, 2, -1) < 0 && errno == EINTR)
+        ;
+    return !ev_interrupted();
 }
 
-/* trim removes a BOM on the first line, the line ending and trailing blanks. */
-static char *
-trim(ev_reader *r, ssize_t n, size_t *len)
+/* fill reads more of the current input after what the buffer holds, first
+ * dropping the lines already taken. Returns LINE_OK when it read some bytes,
+ * LINE_EOF at the end of the input, or LINE_ERROR (errno set), LINE_INTR or
+ * LINE_NOMEM, when the line it is part of cannot grow. */
+static int
+fill(ev_reader *r)
 {
-    char *s = r->buf;
+    if (r->next > 0) {
+        memmove(r->buf, r->buf + r->next, r->end - r->next);
+        r->end -= r->next;
+        r->next = 0;
+    }
+    if (r->cap - r->end < CHUNK + 1) {
+        size_t cap = r->cap * 2 > r->end + CHUNK + 1 ? r->cap * 2 : r->end + CHUNK + 1;
+        char *b = r->buf == NULL ? ev_alloc(cap) : ev_alloc_try_resize(r->buf, cap);
+        if (b == NULL)
+            return LINE_NOMEM;
+        r->buf = b;
+        r->cap = cap;
+    }
+    if (r->may_block && !wait_for_input(r))
+        return LINE_INTR;
+    ssize_t n = read(fileno(r->fp), r->buf + r->end, r->cap - r->end - 1);
+    if (n < 0)
+        return LINE_ERROR;
+    r->end += (size_t)n;
+    return n > 0 ? LINE_OK : LINE_EOF;
+}
+
+/* next_line finds the next line of the current input and sets 'start' and
+ * 'len' to it, without its newline and NUL-terminated. Returns LINE_OK, or
+ * LINE_EOF at the end of the input, or what stops it: LINE_ERROR (errno set),
+ * LINE_INTR, or LINE_NOMEM or LINE_LONG with the head of the line at 'next';
+ * the rest of such a line is skipped on the next call. */
+static int
+next_line(ev_reader *r)
+{
+    for (;;) {
+        size_t have = r->end - r->next;
+        char *nl = have > r->scanned
+                       ? memchr(r->buf + r->next + r->scanned, '\n', have - r->scanned)
+                       : NULL;
+        if (nl != NULL && r->skipping) {
+            r->skipping = false;
+            r->next = (size_t)(nl + 1 - r->buf);
+            r->scanned = 0;
+            continue;
+        }
+        if (nl != NULL || (r->at_eof && have > 0 && !r->skipping)) {
+            char *stop = nl != NULL ? nl : r->buf + r->end;
+            *stop = '\0';
+            r->start = r->next;
+            r->len = (size_t)(stop - (r->buf + r->next));
+            r->next = r->end > (size_t)(stop - r->buf) ? (size_t)(stop + 1 - r->buf) : r->end;
+            r->scanned = 0;
+            return LINE_OK;
+        }
+        if (r->skipping)
+            r->next = r->end;
+        r->scanned = r->end - r->next;
+        if (r->at_eof)
+            return LINE_EOF;
+        if (r->scanned > LINE_MAX_LEN)
+            return LINE_LONG;
+        int got = fill(r);
+        if (got == LINE_EOF)
+            r->at_eof = true;
+        else if (got != LINE_OK)
+            return got;
+    }
+}
+
+/* trim removes a BOM on the first line, and trailing blanks and CR, from the
+ * line at 'start'. */
+static void
+trim(ev_reader *r)
+{
+    char *s = r->buf + r->start;
+    size_t n = r->len;
 
     if (r->line == 1 && n >= 3 && memcmp(s, "\xEF\xBB\xBF", 3) == 0) {
+        r->start += 3;
         s += 3;
         n -= 3;
     }
-    while (n > 0 && (s[n - 1] == '\n' || s[n - 1] == '\r' || s[n - 1] == ' ' || s[n - 1] == '\t'))
+    while (n > 0 && (s[n - 1] == '\r' || s[n - 1] == ' ' || s[n - 1] == '\t'))
         n--;
     s[n] = '\0';
-    *len = (size_t)n;
-    return s;
+    r->len = n;
 }
 
 static jv
@@ -127,87 +225,202 @@ bad_line(const ev_reader *r, const char *text, size_t len, jv reason)
     return jv_invalid_with_msg(msg);
 }
 
+/* is_delimiter says whether 'c' ends a literal for jq 1.6's parser: white
+ * space, a quote or a structural character. */
+static bool
+is_delimiter(char c)
+{
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '"' || c == ',' || c == ':' ||
+           c == '[' || c == ']' || c == '{' || c == '}';
+}
+
+static size_t
+digits(const char *s, size_t i, size_t n)
+{
+    while (i < n && s[i] >= '0' && s[i] <= '9')
+        i++;
+    return i;
+}
+
+/* is_json_literal says whether the 'n' bytes at 's' are true, false, null or
+ * a number as RFC 8259 writes one. */
+static bool
+is_json_literal(const char *s, size_t n)
+{
+    if ((n == 4 && (memcmp(s, "true", 4) == 0 || memcmp(s, "null", 4) == 0)) ||
+        (n == 5 && memcmp(s, "false", 5) == 0))
+        return true;
+    size_t i = s[0] == '-', j;
+    if (i < n && s[i] == '0')
+        i++;
+    else if ((j = digits(s, i, n)) > i)
+        i = j;
+    else
+        return false;
+    if (i < n && s[i] == '.') {
+        if ((j = digits(s, i + 1, n)) == i + 1)
+            return false;
+        i = j;
+    }
+    if (i < n && (s[i] == 'e' || s[i] == 'E')) {
+        i += i + 1 < n && (s[i + 1] == '+' || s[i + 1] == '-') ? 2 : 1;
+        if ((j = digits(s, i, n)) == i)
+            return false;
+        i = j;
+    }
+    return i == n;
+}
+
+/* non_json_literal returns the first literal in the JSON text 's' (which jq
+ * has parsed) that is not JSON, and its length in '*n', or NULL when there
+ * is none. One pass, that skips strings with memchr. */
+static const char *
+non_json_literal(const char *s, size_t len, size_t *n)
+{
+    const char *p = s, *end = s + len;
+    while (p < end) {
+        if (*p == '"') {
+            /* To the closing quote: one not escaped by an odd number of
+             * backslashes. */
+            for (p++;;) {
+                const char *q = memchr(p, '"', (size_t)(end - p));
+                if (q == NULL)
+                    return NULL;
+                const char *b = q;
+                while (b > p && b[-1] == '\\')
+                    b--;
+                p = q + 1;
+                if ((q - b) % 2 == 0)
+                    break;
+            }
+        } else if (is_delimiter(*p)) {
+            p++;
+        } else {
+            const char *t = p;
+            while (p < end && !is_delimiter(*p))
+                p++;
+            if (!is_json_literal(t, (size_t)(p - t))) {
+                *n = (size_t)(p - t);
+                return t;
+            }
+        }
+    }
+    return NULL;
+}
+
+/* parse_line parses the line at 'start' into a record, or says why it is
+ * not one. */
+static int
+parse_line(ev_reader *r, jv *rec)
+{
+    const char *s = r->buf + r->start;
+    size_t len = r->len;
+
+    if (strlen(s) != len) {
+        *rec = bad_line(r, s, len, jv_string("line contains a NUL byte"));
+        return EV_READ_BAD;
+    }
+    /* jq 1.6 takes an ASCII RS for the start of a new JSON text (RFC 7464)
+     * and drops the rest of the line: {"a":1}<RS>... reads as {"a":1}, and
+     * a field appended to the line would be lost. No JSON text holds one,
+     * so the line is not a record. */
+    if (memchr(s, '\x1e', len) != NULL) {
+        *rec = bad_line(r, s, len, jv_string("line contains a record separator (0x1E)"));
+        return EV_READ_BAD;
+    }
+    size_t good = ev_utf8_valid_len(s, len);
+    if (good != len) {
+        /* Quote only the valid part: a diagnostic must be text too. */
+        *rec = bad_line(r, s, good, jv_string_fmt("invalid UTF-8 at byte %zu", good + 1));
+        return EV_READ_BAD;
+    }
+    jv v = jv_parse_sized(s, (int)len);
+    if (!jv_is_valid(v)) {
+        jv m = jv_invalid_get_msg(v);
+        if (jv_get_kind(m) != JV_KIND_STRING) {
+            jv_free(m);
+            m = jv_string("invalid JSON");
+        }
+        m = strip_parser_context(m);
+        *rec = bad_line(r, s, len, jv_string_fmt("cannot parse record: %s", jv_string_value(m)));
+        jv_free(m);
+        return EV_READ_BAD;
+    }
+    if (jv_get_kind(v) != JV_KIND_OBJECT) {
+        jv reason = jv_string_fmt("record is %s %s, not an object",
+                                  jv_get_kind(v) == JV_KIND_ARRAY ? "an" : "a",
+                                  jv_kind_name(jv_get_kind(v)));
+        jv_free(v);
+        *rec = bad_line(r, s, len, reason);
+        return EV_READ_BAD;
+    }
+    size_t n;
+    const char *lit = non_json_literal(s, len, &n);
+    if (lit != NULL) {
+        jv ex = ev_excerpt(lit, n, 20);
+        jv_free(v);
+        *rec = bad_line(
+            r, s, len,
+            jv_string_fmt("cannot parse record: '%s' is not a JSON number", jv_string_value(ex)));
+        jv_free(ex);
+        return EV_READ_BAD;
+    }
+    jv problem = ev_id_problem(v);
+    if (jv_is_valid(problem)) {
+        jv_free(v);
+        *rec = bad_line(r, s, len, problem);
+        return EV_READ_BAD;
+    }
+    *rec = v;
+    return EV_READ_OK;
+}
+
 int
 ev_reader_next(ev_reader *r, jv *rec)
 {
     for (;;) {
+        if (ev_interrupted())
+            return EV_READ_EOF;
         if (r->fp == NULL) {
             int o = open_next(r, rec);
             if (o <= 0)
                 return o == 0 ? EV_READ_EOF : EV_READ_BAD;
         }
-        flush_if_idle(r);
-        errno = 0;
-        ssize_t n = getline(&r->buf, &r->cap, r->fp);
-        if (n < 0) {
+        int got = next_line(r);
+        if (got == LINE_EOF) {
+            close_current(r);
+            continue;
+        }
+        if (got == LINE_INTR)
+            return EV_READ_EOF;
+        if (got == LINE_ERROR) {
             int e = errno;
-            bool failed = ferror(r->fp);
             const char *name = r->name;
             close_current(r);
-            if (failed) {
-                *rec = jv_invalid_with_msg(
-                    jv_string_fmt("cannot read '%s': %s", name, strerror(e ? e : EIO)));
-                return EV_READ_BAD;
-            }
-            continue;
+            *rec = jv_invalid_with_msg(
+                jv_string_fmt("cannot read '%s': %s", name, strerror(e ? e : EIO)));
+            return EV_READ_BAD;
         }
         r->line++;
-        size_t len;
-        char *s = trim(r, n, &len);
+        ev_diag_position(r->name, r->line);
+        if (got != LINE_OK) {
+            /* Skip the rest: only the head of the line is here. */
+            *rec = bad_line(r, r->buf + r->next, r->end - r->next,
+                            jv_string(got == LINE_LONG ? "line is longer than 2 GiB: skipped"
+                                                       : "line is too long to hold in memory: "
+                                                         "skipped"));
+            r->skipping = true;
+            r->next = r->end;
+            r->scanned = 0;
+            return EV_READ_BAD;
+        }
+        trim(r);
         size_t lead = 0;
-        while (lead < len && (s[lead] == ' ' || s[lead] == '\t'))
+        while (lead < r->len && (r->buf[r->start + lead] == ' ' || r->buf[r->start + lead] == '\t'))
             lead++;
-        if (lead == len)
+        if (lead == r->len)
             continue;
-        if (strlen(s) != len) {
-            *rec = bad_line(r, s, len, jv_string("line contains a NUL byte"));
-            return EV_READ_BAD;
-        }
-        /* jq 1.6 takes an ASCII RS for the start of a new JSON text (RFC
-         * 7464) and drops the rest of the line: {"a":1}<RS>... reads as
-         * {"a":1}, and a field appended to the line would be lost. No
-         * JSON text holds one, so the line is not a record. */
-        if (memchr(s, '\x1e', len) != NULL) {
-            *rec = bad_line(r, s, len, jv_string("line contains a record separator (0x1E)"));
-            return EV_READ_BAD;
-        }
-        size_t good = ev_utf8_valid_len(s, len);
-        if (good != len) {
-            /* Quote only the valid part: a diagnostic must be text too. */
-            *rec = bad_line(r, s, good, jv_string_fmt("invalid UTF-8 at byte %zu", good + 1));
-            return EV_READ_BAD;
-        }
-        if (len > (size_t)INT32_MAX) {
-            *rec = bad_line(r, s, len, jv_string("line is longer than 2 GiB"));
-            return EV_READ_BAD;
-        }
-        if (s != r->buf) {
-            memmove(r->buf, s, len + 1);
-        }
-        r->len = len;
-        jv v = jv_parse_sized(r->buf, (int)len);
-        if (!jv_is_valid(v)) {
-            jv m = jv_invalid_get_msg(v);
-            if (jv_get_kind(m) != JV_KIND_STRING) {
-                jv_free(m);
-                m = jv_string("invalid JSON");
-            }
-            m = strip_parser_context(m);
-            *rec = bad_line(r, r->buf, len,
-                            jv_string_fmt("cannot parse record: %s", jv_string_value(m)));
-            jv_free(m);
-            return EV_READ_BAD;
-        }
-        if (jv_get_kind(v) != JV_KIND_OBJECT) {
-            jv reason = jv_string_fmt("record is %s %s, not an object",
-                                      jv_get_kind(v) == JV_KIND_ARRAY ? "an" : "a",
-                                      jv_kind_name(jv_get_kind(v)));
-            jv_free(v);
-            *rec = bad_line(r, r->buf, len, reason);
-            return EV_READ_BAD;
-        }
-        *rec = v;
-        return EV_READ_OK;
+        return parse_line(r, rec);
     }
 }
 
@@ -215,7 +428,7 @@ const char *
 ev_reader_raw(const ev_reader *r, size_t *len)
 {
     *len = r->len;
-    return r->buf;
+    return r->buf + r->start;
 }
 
 jv
@@ -227,6 +440,7 @@ ev_reader_where(const ev_reader *r)
 void
 ev_reader_free(ev_reader *r)
 {
+    ev_diag_position(NULL, 0);
     close_current(r);
     free(r->buf);
     r->buf = NULL;

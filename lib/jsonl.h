@@ -4,12 +4,23 @@
  * Ownership: functions consume their jv arguments unless the parameter says
  * borrowed; returned jv values belong to the caller.
  *
- * The reader walks a list of operands ("-" is standard input) with getline, so
- * a line has no length limit. Each line is parsed on its own, so a bad line
- * costs only itself and line numbers stay right. Blank lines, CRLF endings and
- * a UTF-8 byte order mark are accepted; a line with a NUL byte or with bytes
- * that are not UTF-8 is bad, since no JSON text holds them and records pass
- * through byte for byte.
+ * The reader walks a list of operands ("-" is standard input) and reads each
+ * line whole, so a line has no length limit but memory. Each line is parsed
+ * on its own, so a bad line costs only itself and line numbers stay right.
+ * Blank lines, CRLF endings and a UTF-8 byte order mark are accepted. A line
+ * is bad, and reported as "file:line: ...", when it is not a JSON object or
+ * holds what no JSON text holds: a NUL byte, bytes that are not UTF-8, a
+ * number literal that is not JSON (jq 1.6 reads NaN, Infinity, 01, .5, +1
+ * and 1. as numbers; records pass through byte for byte, so such a line
+ * would make the output no longer JSON), or an 'id' that is neither a
+ * string nor a number (record.h). A line too large to hold in memory, or
+ * longer than 2 GiB, is skipped unread and reported the same way.
+ *
+ * The reader tells diag.h which line it read last, so that running out of
+ * memory names it. When the tool has called ev_interrupt_catch
+ * (interrupt.h), the reader ends the input as soon as SIGINT or SIGTERM
+ * arrives, even while it waits on a pipe: the line it was reading is
+ * dropped.
  *
  * The writer prints compact JSON, one record per line. Output is flushed after
  * every record when stdout is a terminal, and whenever the reader is about to
@@ -29,14 +40,19 @@ typedef struct ev_reader {
     char **paths; /* operands; NULL or empty means standard input */
     int npaths;
     int next_path;      /* index of the operand to open next */
-    FILE *fp;           /* current input, NULL between files */
+    FILE *fp;           /* current input, NULL between files; read with read(2) */
     const char *name;   /* current operand as the user wrote it, or "-" */
     unsigned long line; /* line number of the last line read */
-    char *buf;          /* the last line, NUL-terminated, without its ending */
+    char *buf;          /* bytes read from 'fp' and not yet consumed */
     size_t cap;
-    size_t len;
-    bool may_block; /* input is a pipe or terminal: flush before waiting */
-    FILE *flush;    /* stream to flush before waiting for input */
+    size_t start, len; /* the last line, NUL-terminated, without its ending */
+    size_t next;       /* where the next line starts */
+    size_t scanned;    /* bytes from 'next' known to hold no newline */
+    size_t end;        /* the end of the bytes read */
+    bool at_eof;       /* 'fp' has no more bytes */
+    bool skipping;     /* the rest of a line too long to hold is being skipped */
+    bool may_block;    /* input is a pipe or terminal: flush before waiting */
+    FILE *flush;       /* stream to flush before waiting for input */
 } ev_reader;
 
 enum { EV_READ_EOF = 0, EV_READ_OK = 1, EV_READ_BAD = -1 };
@@ -50,7 +66,8 @@ void ev_reader_init(ev_reader *r, char **paths, int npaths, FILE *flush);
  * EV_READ_OK: '*rec' is an object, owned by the caller.
  * EV_READ_BAD: '*rec' is invalid with a message that starts "file:line: " or
  *   names the file; the caller reports it and may call again to go on.
- * EV_READ_EOF: every operand has been read. */
+ * EV_READ_EOF: every operand has been read, or the run was interrupted
+ *   (ev_interrupted says which). */
 int ev_reader_next(ev_reader *r, jv *rec);
 
 /* ev_reader_raw returns the text of the line last returned as a record, with

@@ -1,6 +1,7 @@
 #include "record.h"
 
 #include <inttypes.h>
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -94,21 +95,63 @@ ev_rec_expected(jv rec)
 }
 
 jv
-ev_rec_id(jv rec)
+ev_id_problem(jv rec)
 {
     jv id = ev_get(rec, "id");
-    switch (jv_get_kind(id)) {
-    case JV_KIND_STRING:
-        return id;
-    case JV_KIND_NUMBER:
-        return jv_dump_string(id, 0);
-    case JV_KIND_INVALID:
-    case JV_KIND_NULL:
-        break;
-    default:
-        jv_free(id);
-        return jv_invalid_with_msg(jv_string("'id' is neither a string nor a number"));
+    jv_kind k = jv_get_kind(id);
+    jv_free(id);
+    if (k == JV_KIND_STRING || k == JV_KIND_NUMBER || k == JV_KIND_NULL || k == JV_KIND_INVALID)
+        return jv_invalid();
+    return jv_string("'id' is neither a string nor a number");
+}
+
+jv
+ev_score_problem(jv rec)
+{
+    jv score = ev_get(rec, "score");
+    jv_kind kind = jv_get_kind(score);
+    if (kind == JV_KIND_INVALID || kind == JV_KIND_NULL) {
+        jv_free(score);
+        return jv_invalid();
     }
+    if (kind != JV_KIND_OBJECT) {
+        jv_free(score);
+        return jv_string_fmt("'score' is %s %s, not an object", kind == JV_KIND_ARRAY ? "an" : "a",
+                             jv_kind_name(kind));
+    }
+    jv pass = jv_object_get(jv_copy(score), jv_string("pass"));
+    jv value = jv_object_get(score, jv_string("value"));
+    jv_kind pk = jv_get_kind(pass), vk = jv_get_kind(value);
+    double v = vk == JV_KIND_NUMBER ? jv_number_value(value) : 0;
+    jv_free(pass);
+    jv_free(value);
+    if (pk != JV_KIND_TRUE && pk != JV_KIND_FALSE)
+        return jv_string("'score.pass' is neither true nor false");
+    if (vk != JV_KIND_INVALID && vk != JV_KIND_NULL && vk != JV_KIND_NUMBER)
+        return jv_string("'score.value' is not a number");
+    if (v >= 0 && v <= 1)
+        return jv_invalid();
+    /* Out of range, it would skew every mean it joins. jq reads 1e400 as
+     * infinite; NaN only comes from a program, never from a line. */
+    jv shown = isnan(v)   ? jv_string("NaN")
+               : isinf(v) ? jv_string(v > 0 ? "infinite" : "minus infinite")
+                          : jv_dump_string(jv_number(v), 0);
+    jv msg = jv_string_fmt("'score.value' is %s, not a number from 0 to 1", jv_string_value(shown));
+    jv_free(shown);
+    return msg;
+}
+
+jv
+ev_rec_id(jv rec)
+{
+    jv problem = ev_id_problem(rec);
+    if (jv_is_valid(problem))
+        return jv_invalid_with_msg(problem);
+    jv id = ev_get(rec, "id");
+    if (jv_get_kind(id) == JV_KIND_STRING)
+        return id;
+    if (jv_get_kind(id) == JV_KIND_NUMBER)
+        return jv_dump_string(id, 0);
     jv_free(id);
     /* The derived id must never change, so it hashes 'input' whatever its
      * type, even one that is not a prompt. */

@@ -31,6 +31,18 @@ jv ev_rec_input(jv rec);
 /* ev_rec_expected returns the expected answer, or invalid when there is none. */
 jv ev_rec_expected(jv rec);
 
+/* ev_id_problem says what is wrong with the 'id' of 'rec' (borrowed), as a
+ * string, or returns invalid when nothing is: an id is a string or a number,
+ * and null or absent means derived. The reader (jsonl.h) refuses a record
+ * with a bad id, so every tool applies this one rule. */
+jv ev_id_problem(jv rec);
+
+/* ev_score_problem says what is wrong with the 'score' of 'rec' (borrowed),
+ * as a string, or returns invalid when it has none or it is well formed: an
+ * object whose 'pass' is true or false and whose 'value', when present and
+ * not null, is a number from 0 to 1. */
+jv ev_score_problem(jv rec);
+
 /* ev_rec_id returns the record's id as a string. A numeric id becomes its
  * JSON text. A record without one gets the derived id: "h" and 16 hex digits
  * of a hash of the canonical JSON (sorted keys, compact) of its input, of

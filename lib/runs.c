@@ -165,51 +165,6 @@ new_sample(ev_run *run, size_t i, double s)
     return true;
 }
 
-jv
-ev_score_problem(jv rec)
-{
-    jv score = ev_get(rec, "score");
-    jv_kind kind = jv_get_kind(score);
-    if (kind == JV_KIND_INVALID || kind == JV_KIND_NULL) {
-        jv_free(score);
-        return jv_invalid();
-    }
-    if (kind != JV_KIND_OBJECT) {
-        jv_free(score);
-        return jv_string_fmt("'score' is %s %s, not an object", kind == JV_KIND_ARRAY ? "an" : "a",
-                             jv_kind_name(kind));
-    }
-    jv pass = jv_object_get(jv_copy(score), jv_string("pass"));
-    jv value = jv_object_get(score, jv_string("value"));
-    jv_kind pk = jv_get_kind(pass), vk = jv_get_kind(value);
-    jv_free(pass);
-    jv_free(value);
-    if (pk != JV_KIND_TRUE && pk != JV_KIND_FALSE)
-        return jv_string("'score.pass' is neither true nor false");
-    if (vk != JV_KIND_INVALID && vk != JV_KIND_NULL && vk != JV_KIND_NUMBER)
-        return jv_string("'score.value' is not a number");
-    return jv_invalid();
-}
-
-/* value_problem says what is wrong with the 'score.value' of 'rec'
- * (borrowed), or returns invalid when it is absent or a number from 0 to 1.
- * A value outside [0, 1] or not finite would skew every mean it joins. */
-static jv
-value_problem(jv rec)
-{
-    jv v = ev_field_path(rec, "score.value");
-    double x = jv_get_kind(v) == JV_KIND_NUMBER ? jv_number_value(v) : 0;
-    jv_free(v);
-    if (isfinite(x) && x >= 0 && x <= 1)
-        return jv_invalid();
-    jv shown = isnan(x)   ? jv_string("NaN")
-               : isinf(x) ? jv_string(x > 0 ? "infinite" : "minus infinite")
-                          : jv_dump_string(jv_number(x), 0);
-    jv msg = jv_string_fmt("'score.value' is %s, not a number from 0 to 1", jv_string_value(shown));
-    jv_free(shown);
-    return msg;
-}
-
 /* add_record folds one scored record into its case. Returns a message when
  * the record cannot be used. */
 static jv
@@ -219,10 +174,6 @@ add_record(ev_run *run, jv rec, const ev_run_opts *o)
     if (!jv_is_valid(id))
         return jv_invalid_get_msg(id);
     jv problem = ev_score_problem(rec);
-    if (!jv_is_valid(problem)) {
-        jv_free(problem);
-        problem = value_problem(rec);
-    }
     if (jv_is_valid(problem)) {
         jv_free(id);
         return problem;

@@ -75,12 +75,6 @@ typedef void (*ev_run_problem)(jv msg, void *ctx);
 int ev_run_load(ev_run *run, const char *path, const ev_run_opts *o, ev_run_problem report,
                 void *ctx);
 
-/* ev_score_problem says what is wrong with the 'score' of the record 'rec'
- * (borrowed), or returns invalid when it has none or it is well formed: an
- * object whose 'pass' is true or false and whose 'value', when present, is a
- * number. */
-jv ev_score_problem(jv rec);
-
 /* ev_run_id returns the id of case 'i', NUL-terminated, and its length in
  * '*len'. It lives as long as the run. */
 const char *ev_run_id(const ev_run *run, size_t i, size_t *len);

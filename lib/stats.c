@@ -5,6 +5,9 @@
 #include <stdlib.h>
 
 #define BISECT_STEPS 200
+/* Up to this many trials a binomial draw is n Bernoulli draws, as it always
+ * was, so the draws of a seed stay the same. */
+#define BINOMIAL_EXACT_MAX 1000
 
 double
 ev_norm_cdf(double x)
@@ -505,9 +508,31 @@ long
 ev_rng_binomial(ev_rng *r, long n, double p)
 {
     long k = 0;
-    for (long i = 0; i < n; i++)
-        k += ev_rng_unit(r) < p;
-    return k;
+    if (n <= BINOMIAL_EXACT_MAX) {
+        for (long i = 0; i < n; i++)
+            k += ev_rng_unit(r) < p;
+        return k;
+    }
+    /* Past that, the time must not grow with n. Count the rarer outcome:
+     * few expected, as the gaps between them, which are geometric (exact, in
+     * time proportional to their number); many, as a rounded normal draw
+     * with the binomial's mean and variance. */
+    double q = p < 0.5 ? p : 1 - p;
+    if (!(q > 0)) {
+        k = 0;
+    } else if ((double)n * q < 50) {
+        double lq = log1p(-q), t = 0;
+        for (;;) {
+            t += floor(log(1 - ev_rng_unit(r)) / lq) + 1;
+            if (t > (double)n)
+                break;
+            k++;
+        }
+    } else {
+        double m = (double)n * q, x = floor(m + sqrt(m * (1 - q)) * ev_rng_normal(r) + 0.5);
+        k = x < 0 ? 0 : x > (double)n ? n : (long)x;
+    }
+    return p < 0.5 ? k : n - k;
 }
 
 static int

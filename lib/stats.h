@@ -80,6 +80,9 @@ uint64_t ev_rng_next(ev_rng *r);
 double ev_rng_unit(ev_rng *r);            /* [0, 1) */
 size_t ev_rng_below(ev_rng *r, size_t n); /* [0, n), unbiased */
 double ev_rng_normal(ev_rng *r);
+/* ev_rng_binomial draws the successes in 'n' trials of chance 'p': exactly up
+ * to 1000 trials, and past that in a time that does not grow with 'n' (a
+ * normal draw when many of either outcome are expected). */
 long ev_rng_binomial(ev_rng *r, long n, double p);
 
 /* §5.1: paired bootstrap percentile interval of the mean of 'd' (B

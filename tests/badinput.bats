@@ -16,6 +16,9 @@
 #   not-object   a line that is a JSON array
 #   wrong-type   a record with a field of the wrong type for the tool (see
 #                wrong_type below)
+#   number       a record with a number literal jq 1.6 reads but JSON has not:
+#                NaN (tests/jsonl.bats tries the others)
+#   bad-id       a record whose 'id' is true: neither a string nor a number
 #   huge         a valid record h whose 'note' holds 50 MB
 #   huge-bad     a 50 MB line cut off inside a string
 #   utf8         a record whose 'note' holds a Latin-1 byte, not UTF-8
@@ -42,8 +45,8 @@ load test_helper
 TABLE="$BATS_TEST_DIRNAME/badinput.tsv"
 TOOLS=(ev-split ev-score ev-call ev-cost ev-compare ev-gaps ev-curve ev-tune
     "ev-mock --cases" "ev-mock --replay")
-KINDS=(clean empty blank blank-lines crlf bom malformed not-object wrong-type huge
-    huge-bad utf8 nul missing directory unreadable dev-full)
+KINDS=(clean empty blank blank-lines crlf bom malformed not-object wrong-type number
+    bad-id huge huge-bad utf8 nul missing directory unreadable dev-full)
 
 setup_file() {
     head -c 50000000 /dev/zero | tr '\0' x >"$BATS_FILE_TMPDIR/50mb"
@@ -97,6 +100,17 @@ wrong_type() {
     esac
 }
 
+# bad_id TOOL: a good record for TOOL whose id is true.
+bad_id() {
+    local r
+    r=$(good "$1" b)
+    if [[ "$r" == *'"id":"b"'* ]]; then
+        printf '%s' "${r/'"id":"b"'/'"id":true'}"
+    else
+        printf '{"id":true,%s' "${r#\{}"
+    fi
+}
+
 # with_note RECORD: RECORD with a field 'note' whose text comes from standard
 # input, without its newline.
 with_note() {
@@ -129,6 +143,8 @@ make_input() {
     malformed) between "$g1" "$g2" printf '{"id":"b","input":' ;;
     not-object) between "$g1" "$g2" printf '["a",1]' ;;
     wrong-type) between "$g1" "$g2" wrong_type "$t" ;;
+    number) between "$g1" "$g2" printf '%s,"note":NaN}' "$(good "$t" n | sed 's/}$//')" ;;
+    bad-id) between "$g1" "$g2" bad_id "$t" ;;
     huge) between "$g1" "$g2" with_note "$(good "$t" h)" <"$BATS_FILE_TMPDIR/50mb" ;;
     huge-bad) between "$g1" "$g2" cut_off <"$BATS_FILE_TMPDIR/50mb" ;;
     utf8) between "$g1" "$g2" with_note "$(good "$t" u)" < <(printf 'caf\xe9') ;;
@@ -350,6 +366,14 @@ walk() {
 
 @test "a field of the wrong type is reported as file:line, the good records are kept, exit 2" {
     walk wrong-type
+}
+
+@test "a number literal that is not JSON is reported as file:line, the good records are kept, exit 2" {
+    walk number
+}
+
+@test "an id that is neither a string nor a number is reported as file:line by every tool, exit 2" {
+    walk bad-id
 }
 
 @test "a valid 50 MB line is read and written whole" {

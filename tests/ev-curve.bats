@@ -113,6 +113,50 @@ near() {
     awk -v l="$lo" -v h="$hi" 'BEGIN { exit !(l > 125 && l < 145 && h > 1450 && h < 2000) }'
 }
 
+@test "a run's score.value outside [0, 1] is reported as file:line and its case not counted" {
+    printf '%s\n' '{"id":"a","score":{"pass":true,"value":1}}' '{"id":"b","score":{"pass":false,"value":0}}' \
+        >"$BATS_TEST_TMPDIR/r10.jsonl"
+    printf '%s\n' '{"id":"a","score":{"pass":true,"value":1}}' '{"id":"b","score":{"pass":true,"value":-3}}' \
+        >"$BATS_TEST_TMPDIR/r20.jsonl"
+    run --separate-stderr ev-curve -f json --target 0.9 10="$BATS_TEST_TMPDIR/r10.jsonl" 20="$BATS_TEST_TMPDIR/r20.jsonl"
+    [ "$status" -eq 2 ]
+    [[ "$stderr" == *"r20.jsonl:2: 'score.value' is -3, not a number from 0 to 1"* ]]
+    [ "$(field '.points | map([.n, .k, .N])')" = '[[10,1,1],[20,1,1]]' ]
+}
+
+@test "every number ev-curve reads is range-checked, with the range in the message" {
+    printf '%s\n' '{"n":10,"k":5,"N":1e10}' '{"n":1e13,"k":5,"N":10}' '{"n":20,"k":5,"N":10}' \
+        '{"n":40,"k":6,"N":10}' >"$BATS_TEST_TMPDIR/pts.jsonl"
+    # A CPU budget ends the run should a point out of range be fitted.
+    run --separate-stderr bash -c "ulimit -t 60; exec ev-curve -f json --target 0.9 '$BATS_TEST_TMPDIR/pts.jsonl'"
+    [ "$status" -eq 2 ]
+    [[ "$stderr" == *"pts.jsonl:1: 'N', the number of eval cases, must be a whole number from 1 to 1e9"* ]]
+    [[ "$stderr" == *"pts.jsonl:2: 'n', the number of training examples, must be a number from 1 to 1e12"* ]]
+    [ "$(field '.points | map(.n)')" = '[20,40]' ]
+    run --separate-stderr ev-curve --target 0.9 1e18="$BATS_TEST_TMPDIR/pts.jsonl"
+    [ "$status" -eq 2 ]
+    [[ "$stderr" == *"'1e18=$BATS_TEST_TMPDIR/pts.jsonl': N, the number of training examples, must be a number from 1 to 1e12"* ]]
+    run --separate-stderr ev-curve --target 0.9 --seed -1 "$BATS_TEST_TMPDIR/pts.jsonl"
+    [ "$status" -eq 2 ]
+    [[ "$stderr" == *"--seed takes a whole number from 0 to 9223372036854775807, not '-1'"* ]]
+    run --separate-stderr ev-curve --target 0.9 --bootstrap 99 "$BATS_TEST_TMPDIR/pts.jsonl"
+    [ "$status" -eq 2 ]
+    [[ "$stderr" == *"--bootstrap takes a whole number from 100 to 1000000, not '99'"* ]]
+}
+
+@test "the largest N a point may have is fitted in a bounded time" {
+    # Each parametric resample draws every point's N cases: that must not
+    # take time in proportion to N. A CPU budget (not a wall clock) ends a
+    # run that does.
+    printf '%s\n' '{"n":10,"k":5e8,"N":1e9}' '{"n":20,"accuracy":0.6,"N":1e9}' \
+        '{"n":40,"accuracy":0.7,"N":1e9}' >"$BATS_TEST_TMPDIR/big.jsonl"
+    run --separate-stderr bash -c "ulimit -t 60; exec ev-curve -f json --target 0.9 '$BATS_TEST_TMPDIR/big.jsonl'"
+    [ "$status" -eq 1 ]
+    [ "$(field '.points | map(.N)')" = '[1000000000,1000000000,1000000000]' ]
+    # The resamples come from the logit fit, so its range holds its n*.
+    [ "$(field '.fits[1] | .range.lo < .n_star and .n_star < .range.hi')" = true ]
+}
+
 @test "with runs, the bootstrap resamples cases jointly across runs" {
     run_file r25.jsonl 78 200 0
     run_file r50.jsonl 92 200 3
@@ -151,7 +195,7 @@ near() {
         '{"n":100,"k":300,"N":200}' '{"n":200,"k":112,"N":200}' >"$BATS_TEST_TMPDIR/bad.jsonl"
     run --separate-stderr ev-curve --target 0.6 "$BATS_TEST_TMPDIR/bad.jsonl"
     [ "$status" -eq 2 ]
-    [[ "$stderr" == *"bad.jsonl:2: 'n', the number of training examples, must be a number of at least 1"* ]]
+    [[ "$stderr" == *"bad.jsonl:2: 'n', the number of training examples, must be a number from 1 to 1e12"* ]]
     [[ "$stderr" == *"bad.jsonl:3: a point needs 'k' (cases right) or 'accuracy'"* ]]
     [[ "$stderr" == *"bad.jsonl:4: 'k' must be from 0 to N"* ]]
     [ "$(field '.points | length')" = 2 ]

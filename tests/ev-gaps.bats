@@ -40,6 +40,19 @@ BASE="$BATS_TEST_DIRNAME/fixtures/gaps-base.jsonl"
     [ "$(field '.tags[] | select(.tag == "math") | .failure_rate')" = 0.666666667 ]
 }
 
+@test "a score.value outside [0, 1] is reported as file:line and not counted" {
+    # NaN cannot reach it: the reader refuses the literal (tests/jsonl.bats).
+    printf '%s\n' '{"id":"a","score":{"pass":false,"value":0}}' '{"id":"b","score":{"pass":true,"value":1.5}}' \
+        '{"id":"c","score":{"pass":false,"value":-0.2}}' '{"id":"d","score":{"pass":true,"value":1e400}}' \
+        '{"id":"e","score":{"pass":true,"value":1}}' >"$BATS_TEST_TMPDIR/run.jsonl"
+    run --separate-stderr ev-gaps --summary -f json "$BATS_TEST_TMPDIR/run.jsonl"
+    [ "$status" -eq 2 ]
+    [ "$(field '[.cases, .failures]')" = '[2,1]' ]
+    [[ "$stderr" == *"run.jsonl:2: 'score.value' is 1.5, not a number from 0 to 1"* ]]
+    [[ "$stderr" == *"run.jsonl:3: 'score.value' is -0.2, not a number from 0 to 1"* ]]
+    [[ "$stderr" == *"run.jsonl:4: 'score.value' is infinite, not a number from 0 to 1"* ]]
+}
+
 @test "--summary with --baseline counts regressions per tag" {
     run --separate-stderr ev-gaps --summary --baseline "$BASE" "$RUN"
     [ "$(field '[.tags[] | [.tag, .regressions]]')" = '[["safety",1],["(untagged)",1],["format",0],["geo",2],["math",1]]' ]

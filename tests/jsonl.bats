@@ -91,3 +91,62 @@ load test_helper
     wait
     exec 5<&-
 }
+
+@test "number literals that jq 1.6 reads but JSON has not are reported as file:line" {
+    local lit
+    for lit in NaN -NaN nan Infinity -Infinity infinity 01 -01 00 .5 +1 1. 1.e5 1e 1e+ - 0x10; do
+        printf '%s\n' '{"id":"a","output":"x","expected":"x"}' \
+            "{\"id\":\"b\",\"output\":\"x\",\"expected\":\"x\",\"n\":[1,$lit]}" \
+            '{"id":"c","output":"x","expected":"x"}' >"$BATS_TEST_TMPDIR/num.jsonl"
+        run --separate-stderr ev-score -q "$BATS_TEST_TMPDIR/num.jsonl"
+        [ "$status" -eq 2 ] || fail_with "'$lit': exit $status"
+        [[ "$stderr" == "ev-score: $BATS_TEST_TMPDIR/num.jsonl:2: cannot parse record: "* ]] ||
+            fail_with "'$lit': $stderr"
+        [ "$(field .id | paste -sd ' ')" = '"a" "c"' ] || fail_with "'$lit': wrote $output"
+    done
+}
+
+@test "JSON numbers, and anything like a number inside a string, pass through untouched" {
+    line='{"id":"a","n":[-0,0,1e400,1E+2,0.5e-3,-12.5E-7,{"x":[10]}],"s":"NaN 01 .5 \"+1\\","t":"\\\\","u":".5","output":"x","expected":"x"}'
+    run --separate-stderr ev-score -q <<<"$line"
+    [ "$status" -eq 0 ]
+    [ -z "$stderr" ]
+    [ "${output:0:$((${#line} - 1))}" = "${line:0:$((${#line} - 1))}" ]
+    [ "$(field '.score.pass')" = true ]
+}
+
+# not_under_sanitizers: skip a test that limits the address space. ASan maps
+# terabytes of shadow memory and valgrind runs the tool in its own, so under
+# either a limit fails at once, whatever the tool does.
+not_under_sanitizers() {
+    [ "${VALGRIND:-}" != 1 ] || skip "valgrind cannot run under ulimit -v"
+    ! ldd "$EV_BUILD_BIN/ev-score" 2>/dev/null | grep -q libasan ||
+        skip "ASan cannot run under ulimit -v"
+}
+
+# huge_run SIZE: a record 'g1', one whose output holds SIZE bytes, and 'g2'.
+huge_run() {
+    printf '{"id":"g1","output":"x","expected":"x"}\n{"id":"big","output":"'
+    head -c "$1" /dev/zero | tr '\0' x
+    printf '","expected":"x"}\n{"id":"g2","output":"y","expected":"y"}\n'
+}
+
+@test "out of memory names the tool and the line, and what came before is written" {
+    not_under_sanitizers
+    # In 120 MB the 60 MB line is read, but jq cannot parse it: after a failed
+    # jq allocation nothing can go on safely.
+    run --separate-stderr bash -c "{ $(declare -f huge_run); huge_run 60000000; } |
+        { ulimit -v 122880; exec ev-score -q; }"
+    [ "$status" -eq 2 ]
+    [ "$stderr" = "ev-score: -:2: out of memory" ]
+    [ "$(field .id)" = '"g1"' ]
+}
+
+@test "a line too large to hold in memory is skipped as file:line, and the run goes on" {
+    not_under_sanitizers
+    run --separate-stderr bash -c "{ $(declare -f huge_run); huge_run 150000000; } |
+        { ulimit -v 122880; exec ev-score -q; }"
+    [ "$status" -eq 2 ]
+    [[ "$stderr" == "ev-score: -:2: line is too long to hold in memory: skipped: '{\"id\":\"big\",\"output\":\"xxx"* ]]
+    [ "$(field .id | paste -sd ' ')" = '"g1" "g2"' ]
+}

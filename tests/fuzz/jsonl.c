@@ -1,7 +1,8 @@
 /*
  * Fuzz target: the JSONL reader (lib/jsonl.c) and what lib/record.c reads
  * from a record. The input is a whole file. Every record read is checked:
- * its id (given, or derived from its input), its prompt from 'input' or
+ * its id (given, or derived from its input; never of another type than a
+ * string or a number), its prompt from 'input' or
  * 'messages', the messages made of it and the request bodies made of
  * those (lib/provider.c), its expected answer under any
  * alias, its tags and its prompt text; and writing it back with a field
@@ -54,6 +55,9 @@ check_id(jv rec)
     jv id = ev_rec_id(rec);
     FUZZ_ASSERT(jv_get_kind(id) == JV_KIND_STRING || fuzz_has_message(id));
     jv_kind k = jv_get_kind(given);
+    /* The reader lets no other id through (ev_id_problem). */
+    FUZZ_ASSERT(k == JV_KIND_STRING || k == JV_KIND_NUMBER || k == JV_KIND_NULL ||
+                k == JV_KIND_INVALID);
     if (k == JV_KIND_STRING) {
         FUZZ_ASSERT(same(id, given));
     } else if (jv_is_valid(id) && k != JV_KIND_NUMBER) {

@@ -121,6 +121,64 @@ test_ids(void)
     jv_free(a);
 }
 
+/* check_problem checks what 'f' says of the record 'json': 'want' is the
+ * message, or NULL for none. */
+static void
+check_problem(jv (*f)(jv), const char *json, const char *want, const char *name)
+{
+    jv r = parse(json);
+    jv p = f(r);
+    if (want == NULL)
+        CHECK(!jv_is_valid(p), name);
+    else
+        CHECK_STR(jv_is_valid(p) ? jv_string_value(p) : "(none)", want, name);
+    jv_free(p);
+    jv_free(r);
+}
+
+static void
+test_problems(void)
+{
+    const char *bad_id = "'id' is neither a string nor a number";
+    check_problem(ev_id_problem, "{\"id\":\"a\"}", NULL, "a string id is an id");
+    check_problem(ev_id_problem, "{\"id\":-1.5}", NULL, "a number is an id");
+    check_problem(ev_id_problem, "{\"id\":null}", NULL, "a null id is derived");
+    check_problem(ev_id_problem, "{}", NULL, "no id is derived");
+    check_problem(ev_id_problem, "{\"id\":true}", bad_id, "true is no id");
+    check_problem(ev_id_problem, "{\"id\":[\"a\"]}", bad_id, "an array is no id");
+    check_problem(ev_id_problem, "{\"id\":{\"a\":1}}", bad_id, "an object is no id");
+    jv r = parse("{\"id\":{\"a\":1},\"input\":\"q\"}");
+    jv id = ev_rec_id(r);
+    CHECK(!jv_is_valid(id) && jv_invalid_has_msg(jv_copy(id)), "ev_rec_id refuses it too");
+    jv_free(id);
+    jv_free(r);
+
+    check_problem(ev_score_problem, "{}", NULL, "no score is no problem");
+    check_problem(ev_score_problem, "{\"score\":{\"pass\":true}}", NULL, "a value may be absent");
+    check_problem(ev_score_problem, "{\"score\":{\"pass\":false,\"value\":0}}", NULL,
+                  "0 is a value");
+    check_problem(ev_score_problem, "{\"score\":{\"pass\":true,\"value\":1}}", NULL,
+                  "1 is a value");
+    check_problem(ev_score_problem, "{\"score\":{\"pass\":true,\"value\":1.25}}",
+                  "'score.value' is 1.25, not a number from 0 to 1", "1.25 is out of range");
+    check_problem(ev_score_problem, "{\"score\":{\"pass\":true,\"value\":-1e-9}}",
+                  "'score.value' is -1e-09, not a number from 0 to 1",
+                  "a negative is out of range");
+    check_problem(ev_score_problem, "{\"score\":{\"pass\":true,\"value\":1e400}}",
+                  "'score.value' is infinite, not a number from 0 to 1",
+                  "infinity is out of range");
+    r = jv_object_set(jv_object(), jv_string("score"),
+                      jv_object_set(jv_object_set(jv_object(), jv_string("pass"), jv_true()),
+                                    jv_string("value"), jv_number(NAN)));
+    jv p = ev_score_problem(r);
+    CHECK_STR(jv_is_valid(p) ? jv_string_value(p) : "(none)",
+              "'score.value' is NaN, not a number from 0 to 1", "NaN is out of range");
+    jv_free(p);
+    jv_free(r);
+    check_problem(ev_score_problem, "{\"score\":{\"pass\":1}}",
+                  "'score.pass' is neither true nor false", "pass is a boolean");
+}
+
 static void
 test_hash(void)
 {
@@ -164,6 +222,7 @@ main(void)
     ev_text_locale();
     test_fields();
     test_ids();
+    test_problems();
     test_hash();
     test_text();
     UNIT_DONE();

@@ -1,6 +1,7 @@
 /* lib/stats against the test vectors of STATS.md, to 1e-6 unless the vector
  * itself is given to fewer places. */
 #include <stdlib.h>
+#include <sys/resource.h>
 
 #include "stats.h"
 #include "unit.h"
@@ -173,6 +174,58 @@ test_bootstrap(void)
     CHECK(fabs(s / 20000) < 0.03 && fabs(s2 / 20000 - 1) < 0.05, "normal draws have mean 0, sd 1");
 }
 
+/* binomial_moments draws 'k' binomials of 'n' trials and chance 'p' and
+ * gives their mean and variance. */
+static void
+binomial_moments(long n, double p, int k, double *mean, double *var)
+{
+    ev_rng r;
+    ev_rng_seed(&r, 7);
+    double s = 0, s2 = 0;
+    for (int i = 0; i < k; i++) {
+        double x = (double)ev_rng_binomial(&r, n, p);
+        s += x;
+        s2 += x * x;
+    }
+    *mean = s / k;
+    *var = s2 / k - *mean * *mean;
+}
+
+static void
+test_binomial(void)
+{
+    /* Up to 1000 trials a draw is the count of unit draws below p, as it
+     * always was, so a seed's bootstrap stays the same. */
+    ev_rng a, b;
+    ev_rng_seed(&a, 3);
+    ev_rng_seed(&b, 3);
+    long want = 0;
+    for (int i = 0; i < 1000; i++)
+        want += ev_rng_unit(&b) < 0.37;
+    CHECK(ev_rng_binomial(&a, 1000, 0.37) == want, "1000 trials are 1000 Bernoulli draws");
+
+    /* Past that, a draw takes a time that does not grow with n, with the
+     * binomial's mean and variance, whichever outcome is rarer. A billion
+     * trials a draw would take hours otherwise: a budget of 60 CPU seconds
+     * more (SIGXCPU) ends the test then. */
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    rlim_t cpu = (rlim_t)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec + 60);
+    setrlimit(RLIMIT_CPU, &(struct rlimit){cpu, cpu});
+    double m, v, n = 1e9;
+    binomial_moments((long)n, 0.3, 4000, &m, &v);
+    CHECK_NEAR(m, n * 0.3, 4 * sqrt(n * 0.21 / 4000), "many successes: the mean is np");
+    CHECK_NEAR(v, n * 0.21, 0.1 * n * 0.21, "many successes: the variance is np(1-p)");
+    binomial_moments((long)n, 1e-8, 4000, &m, &v);
+    CHECK_NEAR(m, 10, 4 * sqrt(10.0 / 4000), "few successes: the mean is np");
+    CHECK_NEAR(v, 10, 1.5, "few successes: the variance is np(1-p)");
+    binomial_moments((long)n, 1 - 1e-8, 4000, &m, &v);
+    CHECK_NEAR(n - m, 10, 4 * sqrt(10.0 / 4000), "few failures: the mean is np");
+    ev_rng_seed(&a, 5);
+    CHECK(ev_rng_binomial(&a, 5000, 0) == 0 && ev_rng_binomial(&a, 5000, 1) == 5000,
+          "chance 0 gives none and chance 1 all");
+}
+
 int
 main(void)
 {
@@ -184,5 +237,6 @@ main(void)
     test_clusters();
     test_latency();
     test_bootstrap();
+    test_binomial();
     UNIT_DONE();
 }
