@@ -877,6 +877,8 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *
     request *rq = *ctx;
     (void)version;
     if (rq == NULL) {
+        /* libmicrohttpd's threads are not ours: give each jq's handler. */
+        ev_alloc_thread_init();
         enum evm_counts_path p = evm_counts_path_of(url);
         rq = ev_alloc_zero(1, sizeof(*rq));
         rq->limit = p == EVM_COUNTS_FILES             ? MAX_FILE_BODY
