@@ -118,3 +118,13 @@ run_unit() {
 @test "a sheet files sections under headings in a temporary file and writes each heading's in order" {
     run_unit test_sheet
 }
+
+# i14-mock: ev-mock's fine-tuning providers (issue 14).
+
+@test "ev-mock's steps move by time at exact moments, one a poll, and stop" {
+    run_unit test_steps
+}
+
+@test "ev-mock's training data: the tag an example trains" {
+    run_unit test_dataset
+}
