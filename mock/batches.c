@@ -61,7 +61,7 @@ struct evm_batches {
 static evm_wire_reply
 reply(unsigned status, jv body)
 {
-    return (evm_wire_reply){status, body};
+    return (evm_wire_reply){status, body, false};
 }
 
 /* openai_bad returns an OpenAI 400 whose message is 'msg' (a string). */
@@ -534,7 +534,8 @@ answer(const evm_batches *bs, const bs_batch *x, size_t i, jv body, int64_t now,
     char id[40];
     evm_answer_id(id, x->w, ev_hash64(t, len, 0), 1);
     unsigned status;
-    *out = evm_answer_reply(bs->c.jobs, bs->c.model, x->w, t, len, id, now, rid, &status, NULL);
+    evm_answer_names names = evm_answer_openai(bs->c.jobs);
+    *out = evm_answer_reply(&names, bs->c.model, x->w, t, len, id, now, rid, &status, NULL);
     jv_free(text);
     l->fate = status == 200 ? L_OK : L_ERROR;
     return status;

@@ -1,11 +1,37 @@
 /*
  * dataset.h: the training data of ev-mock's simulated fine-tuning: which
- * tag each example trains, for the learner (learner.h).
+ * tag each example trains, for the learner (learner.h), and Together's and
+ * Fireworks' rules for a training file, as their documentation states them
+ * (ev-mock(1) names the sources and their dates).
  *
  * Ownership: json.h.
+ *
+ * Together (docs.together.ai data-preparation, and its SDK's file check):
+ * each line one example in one of four formats, the same on every line:
+ * conversation {"messages"[, "tools"]}, instruction {"prompt",
+ * "completion"}, general {"text"} and preference {"input": {"messages"},
+ * "preferred_output", "non_preferred_output"}, each with an optional
+ * number "weight" and no other key. Messages have a role of system, user,
+ * assistant or tool and a string content (or tool_calls), start with
+ * system or user, never repeat a role twice in a row, and weigh 0 or 1
+ * when they weigh; a conversation has an assistant message; a preference
+ * input ends with no assistant message, and each output is a list of
+ * exactly one assistant message. At least 1 example.
+ *
+ * Fireworks (docs.fireworks.ai fine-tuning-models and dpo-fine-tuning):
+ * chat {"messages"} or preference, as above, other keys ignored. Roles are
+ * system (first only), user, assistant and tool; a content is a string or
+ * a list of text parts; a chat example has an assistant message; a
+ * preference example is one turn: an optional system message and one user
+ * message, then one assistant message in each output. A root "weight" is
+ * on every example or on none. At least 3 examples.
+ *
+ * Problems are reported as "Line N: what is wrong", the first only.
  */
 #ifndef EVM_DATASET_H
 #define EVM_DATASET_H
+
+#include <stddef.h>
 
 #include <jv.h>
 
@@ -20,5 +46,38 @@
  * invalid when the example has none. */
 void evm_dataset_count(evm_learner_tally *tally, const evm_model *m, jv rec /* borrowed */,
                        jv input);
+
+enum evm_dataset_rules { EVM_DATASET_TOGETHER, EVM_DATASET_FIREWORKS };
+
+enum evm_dataset_format {
+    EVM_DATASET_NONE,        /* no example */
+    EVM_DATASET_CHAT,        /* Together's conversation */
+    EVM_DATASET_INSTRUCTION, /* Together only */
+    EVM_DATASET_TEXT,        /* Together's general; Together only */
+    EVM_DATASET_PREFERENCE,  /* for DPO */
+};
+
+/* A training file, as a provider reads it. */
+typedef struct evm_dataset {
+    enum evm_dataset_format format;
+    double examples;
+    double tokens; /* estimated: one for 4 bytes of each example's line */
+    jv problem;    /* null, or the first problem, "Line N: ..." */
+    evm_learner_tally *tally;
+} evm_dataset;
+
+/* evm_dataset_scan reads the 'len' bytes of 'data' by the provider's
+ * 'rules' into 'd': its format, examples and tokens, the first problem,
+ * and the examples by tag (evm_dataset_count, with the cases of 'm', which
+ * may be NULL). Blank lines are skipped. Free 'd' with evm_dataset_free. */
+void evm_dataset_scan(evm_dataset *d, enum evm_dataset_rules rules, const char *data, size_t len,
+                      const evm_model *m);
+
+/* evm_dataset_format_name returns Together's name of 'f' in a file's
+ * validation report: "conversation", "instruction", "general",
+ * "preference_openai", or "none". */
+const char *evm_dataset_format_name(enum evm_dataset_format f);
+
+void evm_dataset_free(evm_dataset *d);
 
 #endif

@@ -64,7 +64,7 @@ struct evm_jobs {
 static evm_wire_reply
 reply(unsigned status, jv body)
 {
-    return (evm_wire_reply){status, body};
+    return (evm_wire_reply){status, body, false};
 }
 
 /* bad returns a 400 whose message is 'msg' (a string). */

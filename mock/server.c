@@ -75,7 +75,8 @@ typedef struct reply {
 /* A model request, as far as it got. */
 typedef struct call {
     enum evm_wire pv;
-    evm_answer_chat chat; /* valid once the body is */
+    evm_answer_names names; /* who knows the endpoint's model names */
+    evm_answer_chat chat;   /* valid once the body is */
     uint64_t body_hash;
     unsigned long attempt; /* 0 until the request reaches the model */
     long remaining;        /* requests left in the rpm window */
@@ -326,7 +327,7 @@ read_call(evm_server *s, struct MHD_Connection *conn, const request *rq, reply *
     if (no_version(s, conn, r, c->pv))
         return false;
     new_request_id(s, rid);
-    unsigned st = evm_answer_read(s->jobs, c->pv, rq->body ? rq->body : "", rq->len,
+    unsigned st = evm_answer_read(&c->names, c->pv, rq->body ? rq->body : "", rq->len,
                                   ev_clock_wall_ms(), rid, &c->chat, &err);
     if (st != 0) {
         add_request_id(r, c->pv, rid);
@@ -558,7 +559,7 @@ id_after(const char *p, const char *base, const char **rest)
 static evm_wire_reply
 not_found(enum evm_wire pv, const char *rid)
 {
-    return (evm_wire_reply){404, evm_wire_error(pv, EVM_WIRE_NOT_FOUND, NULL, rid)};
+    return (evm_wire_reply){404, evm_wire_error(pv, EVM_WIRE_NOT_FOUND, NULL, rid), false};
 }
 
 /* route_jobs answers a request under /v1/files or /v1/fine_tuning/jobs
@@ -577,7 +578,7 @@ route_jobs(evm_server *s, struct MHD_Connection *conn, const char *p, bool post,
     if (strcmp(p, "/fine_tuning/jobs") == 0 && !post)
         return evm_jobs_list(s->jobs, now);
     char *file = id_after(p, "/files", &rest), *job = id_after(p, "/fine_tuning/jobs", &rest);
-    evm_wire_reply fr = {0, jv_invalid()};
+    evm_wire_reply fr = {0, jv_invalid(), false};
     if (file != NULL && *rest == '\0' && !post)
         fr = evm_jobs_file(s->jobs, file);
     else if (job != NULL && *rest == '\0' && !post)
@@ -610,7 +611,7 @@ route_batches(evm_server *s, struct MHD_Connection *conn, const char *p, bool po
                    ? evm_batches_list(s->batches, n, query(conn, "after"), now)
                    : bad_limit();
     char *id = id_after(p, "/batches", &rest);
-    evm_wire_reply fr = {0, jv_invalid()};
+    evm_wire_reply fr = {0, jv_invalid(), false};
     if (id != NULL && *rest == '\0' && !post)
         fr = evm_batches_get(s->batches, id, now);
     else if (id != NULL && strcmp(rest, "/cancel") == 0 && post)
@@ -690,7 +691,7 @@ route_message_batches(evm_server *s, struct MHD_Connection *conn, const char *p,
                                     query(conn, "before_id"), now);
     char *id = id_after(p, "/messages/batches", &rest), *text;
     size_t len;
-    evm_wire_reply fr = {0, jv_invalid()};
+    evm_wire_reply fr = {0, jv_invalid(), false};
     if (id != NULL && *rest == '\0' && !post) {
         fr = evm_batches_msg_get(s->batches, id, now, rid);
     } else if (id != NULL && strcmp(rest, "/cancel") == 0 && post) {
@@ -906,6 +907,7 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *
     enum evm_counts_path p = evm_counts_path_of(url);
     call c = {.pv = p == EVM_COUNTS_MESSAGES_V1 || p == EVM_COUNTS_MESSAGES ? EVM_WIRE_ANTHROPIC
                                                                             : EVM_WIRE_OPENAI,
+              .names = evm_answer_openai(s->jobs),
               .chat = {.req = {jv_invalid(), jv_invalid(), jv_invalid(), -1}}};
     route(s, conn, url, method, rq, p, &r, &c);
     pthread_mutex_lock(&s->mu);

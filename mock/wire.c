@@ -4,6 +4,7 @@
 #include <limits.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -287,7 +288,8 @@ evm_wire_openai_error(const char *message, const char *param, const char *code)
 evm_wire_reply
 evm_wire_openai_reply(unsigned status, jv message, const char *param, const char *code)
 {
-    evm_wire_reply r = {status, evm_wire_openai_error(jv_string_value(message), param, code)};
+    evm_wire_reply r = {status, evm_wire_openai_error(jv_string_value(message), param, code),
+                        false};
     jv_free(message);
     return r;
 }
@@ -296,7 +298,7 @@ evm_wire_reply
 evm_wire_error_reply(enum evm_wire w, enum evm_wire_error e, jv message, const char *request_id)
 {
     evm_wire_reply r = {evm_wire_status(w, e),
-                        evm_wire_error(w, e, jv_string_value(message), request_id)};
+                        evm_wire_error(w, e, jv_string_value(message), request_id), false};
     jv_free(message);
     return r;
 }
@@ -305,6 +307,83 @@ char *
 evm_wire_id(const char *prefix, uint64_t key, size_t dup)
 {
     return ev_alloc_printf("%s%016" PRIx64, prefix, ev_mix64(key ^ ev_mix64((uint64_t)dup + 1)));
+}
+
+char *
+evm_wire_uuid(const char *prefix, uint64_t key, size_t dup)
+{
+    uint64_t a = ev_mix64(key ^ ev_mix64((uint64_t)dup + 1)), b = ev_mix64(a ^ key);
+    return ev_alloc_printf("%s%08" PRIx64 "-%04" PRIx64 "-%04" PRIx64 "-%04" PRIx64 "-%012" PRIx64,
+                           prefix, a >> 32, (a >> 16) & 0xffff, a & 0xffff, b >> 48,
+                           b & (uint64_t)0xffffffffffff);
+}
+
+evm_wire_reply
+evm_wire_grpc_reply(enum evm_wire_grpc code, jv message)
+{
+    unsigned status = code == EVM_WIRE_GRPC_NOT_FOUND           ? 404
+                      : code == EVM_WIRE_GRPC_ALREADY_EXISTS    ? 409
+                      : code == EVM_WIRE_GRPC_PERMISSION_DENIED ? 403
+                      : code == EVM_WIRE_GRPC_UNAUTHENTICATED   ? 401
+                                                                : 400;
+    jv o = jv_object_set(jv_object(), jv_string("code"), jv_number(code));
+    o = jv_object_set(o, jv_string("message"), message);
+    return (evm_wire_reply){status, jv_object_set(o, jv_string("details"), jv_array()), false};
+}
+
+void
+evm_wire_form_append(evm_wire_form *f, const char *name, const char *filename, const char *data,
+                     size_t n)
+{
+    evm_wire_field *x = (evm_wire_field *)evm_wire_form_get(f, name);
+    if (x == NULL) {
+        f->fields = ev_alloc_array(f->fields, f->n + 1, sizeof(*f->fields));
+        x = &f->fields[f->n++];
+        *x = (evm_wire_field){ev_alloc_strdup(name),
+                              filename != NULL ? ev_alloc_strdup(filename) : NULL,
+                              ev_alloc_zero(1, 1), 0};
+    }
+    x->data = ev_alloc_resize(x->data, x->len + n + 1);
+    memcpy(x->data + x->len, data, n);
+    x->len += n;
+    x->data[x->len] = '\0';
+}
+
+const evm_wire_field *
+evm_wire_form_get(const evm_wire_form *f, const char *name)
+{
+    for (size_t i = 0; f != NULL && i < f->n; i++)
+        if (strcmp(f->fields[i].name, name) == 0)
+            return &f->fields[i];
+    return NULL;
+}
+
+void
+evm_wire_form_free(evm_wire_form *f)
+{
+    for (size_t i = 0; i < f->n; i++) {
+        free(f->fields[i].name);
+        free(f->fields[i].filename);
+        free(f->fields[i].data);
+    }
+    free(f->fields);
+    *f = (evm_wire_form){NULL, 0};
+}
+
+const char *
+evm_wire_query(const evm_wire_http *h, const char *name)
+{
+    return h->query != NULL ? h->query(h->ctx, name) : NULL;
+}
+
+jv
+evm_wire_json_body(const evm_wire_http *h)
+{
+    jv v = h->len > 0 && h->len < INT_MAX ? jv_parse_sized(h->body, (int)h->len) : jv_invalid();
+    if (jv_get_kind(v) == JV_KIND_OBJECT)
+        return v;
+    jv_free(v);
+    return jv_invalid();
 }
 
 jv

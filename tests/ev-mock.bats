@@ -498,7 +498,7 @@ stop_mock_within() {
     curl -sS "$URL/nowhere" >/dev/null
     run curl -sS "$URL/stats"
     [ "$(field .requests)" = 5 ]
-    [ "$(field .by_path)" = '{"/v1/chat/completions":3,"/chat/completions":0,"/v1/messages":0,"/messages":1,"/v1/files":0,"/v1/fine_tuning/jobs":0,"/v1/batches":0,"/v1/messages/batches":0,"other":1}' ]
+    [ "$(field .by_path)" = '{"/v1/chat/completions":3,"/chat/completions":0,"/v1/messages":0,"/messages":1,"/together/v1/chat/completions":0,"/fireworks/inference/v1/chat/completions":0,"/v1/files":0,"/v1/fine_tuning/jobs":0,"/v1/batches":0,"/v1/messages/batches":0,"/together/v1/files":0,"/together/v1/fine-tunes":0,"/together/v1/whoami":0,"/together/v2":0,"/fireworks/v1/accounts/{account}/datasets":0,"/fireworks/v1/accounts/{account}/supervisedFineTuningJobs":0,"/fireworks/v1/accounts/{account}/dpoJobs":0,"/fireworks/v1/accounts/{account}/models":0,"/fireworks/v1/accounts/{account}/deployments":0,"other":1}' ]
     [ "$(field '.by_outcome | with_entries(select(.value > 0))')" = \
         '{"ok":1,"503":2,"bad_request":1,"not_found":1}' ]
     [ "$(field .by_model)" = '{"big":2,"claude":1}' ]
