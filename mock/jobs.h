@@ -44,7 +44,9 @@ typedef struct evm_jobs evm_jobs;
 typedef struct evm_jobs_config {
     uint64_t seed;
     long job_ms;                  /* by time: how long a job takes */
-    bool by_poll;                 /* each GET of a job moves it one step */
+    long deploy_ms;               /* by time: how long a deployment takes to come up
+                                     (Together's and Fireworks') */
+    bool by_poll;                 /* each GET of a job (or deployment) moves it one step */
     const evm_fault_plan *faults; /* its job-fail share picks the jobs that fail
                                      (borrowed; NULL: none fails) */
     const evm_model *model;       /* frozen; cases that training examples match

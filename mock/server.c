@@ -453,69 +453,57 @@ serve_model(evm_server *s, struct MHD_Connection *conn, const request *rq, reply
 
 /* The files, jobs and batches endpoints. */
 
-/* The multipart form of POST /v1/files, as the post processor reads it. */
-typedef struct form {
-    char *purpose, *filename, *data;
-    size_t purpose_len, len;
-    bool has_file;
-} form;
-
-static void
-grow(char **buf, size_t *len, const char *data, size_t n)
-{
-    *buf = ev_alloc_resize(*buf, *len + n + 1);
-    memcpy(*buf + *len, data, n);
-    *len += n;
-    (*buf)[*len] = '\0';
-}
-
+/* on_form adds a part of a multipart body to the form 'cls'. */
 static enum MHD_Result
 on_form(void *cls, enum MHD_ValueKind kind, const char *key, const char *filename,
         const char *content_type, const char *transfer_encoding, const char *data, uint64_t off,
         size_t size)
 {
-    form *fm = cls;
     (void)kind;
     (void)content_type;
     (void)transfer_encoding;
     (void)off;
-    if (strcmp(key, "file") == 0) {
-        if (!fm->has_file) {
-            fm->has_file = true;
-            fm->filename = ev_alloc_strdup(filename != NULL ? filename : "file");
-            grow(&fm->data, &fm->len, "", 0);
-        }
-        grow(&fm->data, &fm->len, data, size);
-    } else if (strcmp(key, "purpose") == 0) {
-        grow(&fm->purpose, &fm->purpose_len, data, size);
-    }
+    evm_wire_form_append(cls, key, filename, data, size);
     return MHD_YES;
+}
+
+/* read_form reads the multipart body of 'rq' into 'f'; false when it is
+ * not one. */
+static bool
+read_form(struct MHD_Connection *conn, const request *rq, evm_wire_form *f)
+{
+    *f = (evm_wire_form){NULL, 0};
+    struct MHD_PostProcessor *pp = MHD_create_post_processor(conn, 65536, on_form, f);
+    bool ok = pp != NULL && MHD_post_process(pp, rq->body ? rq->body : "", rq->len) == MHD_YES;
+    if (pp != NULL)
+        MHD_destroy_post_processor(pp);
+    return ok;
 }
 
 /* upload reads the multipart body of POST /v1/files and stores the file. */
 static evm_wire_reply
 upload(evm_server *s, struct MHD_Connection *conn, const request *rq)
 {
-    form fm = {0};
+    evm_wire_form fm;
     evm_wire_reply fr;
-    struct MHD_PostProcessor *pp = MHD_create_post_processor(conn, 65536, on_form, &fm);
-    if (pp == NULL || MHD_post_process(pp, rq->body ? rq->body : "", rq->len) != MHD_YES)
+    if (!read_form(conn, rq, &fm)) {
         fr = evm_wire_openai_reply(400,
                                    jv_string("The body must be multipart/form-data with the "
                                              "fields 'purpose' and 'file'."),
                                    NULL, NULL);
-    else
-        fr = evm_jobs_upload(s->jobs, fm.filename, fm.purpose, fm.data, fm.len, ev_clock_wall_ms());
+    } else {
+        const evm_wire_field *file = evm_wire_form_get(&fm, "file");
+        const evm_wire_field *purpose = evm_wire_form_get(&fm, "purpose");
+        const char *name = file && file->filename ? file->filename : file ? "file" : NULL;
+        fr = evm_jobs_upload(s->jobs, name, purpose ? purpose->data : NULL,
+                             file ? file->data : NULL, file ? file->len : 0, ev_clock_wall_ms());
+    }
     if (fr.status == 200) {
         pthread_mutex_lock(&s->mu);
         evm_counts_upload(s->counts);
         pthread_mutex_unlock(&s->mu);
     }
-    if (pp != NULL)
-        MHD_destroy_post_processor(pp);
-    free(fm.purpose);
-    free(fm.filename);
-    free(fm.data);
+    evm_wire_form_free(&fm);
     return fr;
 }
 
@@ -956,7 +944,10 @@ evm_server_defaults(void)
     return (evm_server_config){
         .faults = evm_fault_defaults(),
         .rpm_window_ms = 60000,
-        .jobs = {.job_ms = 300, .params = evm_learner_defaults(), .max_tokens = EV_TUNE_MAX_TOKENS},
+        .jobs = {.job_ms = 300,
+                 .deploy_ms = 300,
+                 .params = evm_learner_defaults(),
+                 .max_tokens = EV_TUNE_MAX_TOKENS},
         .batches = {.batch_ms = 300},
     };
 }
