@@ -40,13 +40,15 @@ usage(FILE *f)
           "               [--retry-after-ms MS] [--rpm N] [--rpm-window MS] [--slow-ms MS]\n"
           "               [--learner BASE] [--learner-floor P] [--learner-gain G]\n"
           "               [--learner-ceiling P] [--learner-scale N] [--learner-noise P]\n"
-          "               [--job-ms MS] [--job-advance time|poll]\n"
+          "               [--job-ms MS] [--deploy-ms MS] [--job-advance time|poll]\n"
+          "               [--fireworks-account ID]\n"
           "               [--batch-ms MS] [--batch-advance time|poll] [--state FILE]\n"
           "               [--tls-cert FILE --tls-key FILE] [--judge MODEL] [--echo-key]\n"
           "\n"
           "Serve the OpenAI and Anthropic chat endpoints, OpenAI's files and fine-tuning\n"
-          "jobs endpoints, and both providers' batch APIs (SIMULATIONS), on 127.0.0.1\n"
-          "for offline tests.\n"
+          "jobs endpoints, both providers' batch APIs, and Together's and Fireworks'\n"
+          "fine-tuning and deployment endpoints under /together and /fireworks\n"
+          "(SIMULATIONS), on 127.0.0.1 for offline tests.\n"
           "The first line of standard output is the port.\n"
           "\n"
           "  -p, --port N              port to listen on (default 0: any free port)\n"
@@ -65,6 +67,9 @@ usage(FILE *f)
           "                            auth quota 429 529 503 502 500 redirect flat-error\n"
           "                            nonjson truncated nousage reset slow judge-invalid;\n"
           "                            or job-fail=RATE: fail RATE of fine-tuning jobs;\n"
+          "                            lost-id=RATE: lose the answer that creates RATE of\n"
+          "                            jobs and deployments; slow-deploy=RATE: RATE of\n"
+          "                            deployments take ten times --deploy-ms;\n"
           "                            batch-fail=RATE: fail RATE of batch lines;\n"
           "                            batch-expire=RATE: never run RATE of batch lines\n"
           "      --judge MODEL         MODEL grades ev-score's judge prompts: the output\n"
@@ -91,8 +96,12 @@ usage(FILE *f)
           "      --learner-scale N     examples of a tag that make the first doubling (5)\n"
           "      --learner-noise P     fixed noise per job and tag, within +-P (0.02)\n"
           "      --job-ms MS           how long a fine-tuning job takes (default 300)\n"
+          "      --deploy-ms MS        how long a Together or Fireworks deployment takes\n"
+          "                            to come up (default 300)\n"
           "      --job-advance HOW     'time' (default), or 'poll': each GET of a job\n"
-          "                            moves it one step\n"
+          "                            or deployment moves it one step\n"
+          "      --fireworks-account ID\n"
+          "                            the key's account on /fireworks (default ev-mock)\n"
           "\n"
           "Batches, a SIMULATION: lines are answered as the chat endpoints answer them.\n"
           "      --batch-ms MS         how long a batch takes (default 300)\n"
@@ -115,7 +124,9 @@ usage(FILE *f)
 enum {
     OPT_BATCH_ADVANCE = 256,
     OPT_BATCH_MS,
+    OPT_DEPLOY_MS,
     OPT_ECHO_KEY,
+    OPT_FIREWORKS_ACCOUNT,
     OPT_JOB_ADVANCE,
     OPT_JOB_MS,
     OPT_JUDGE,
@@ -142,8 +153,10 @@ static const struct option longopts[] = {
     {"batch-advance", required_argument, NULL, OPT_BATCH_ADVANCE},
     {"batch-ms", required_argument, NULL, OPT_BATCH_MS},
     {"cases", required_argument, NULL, 'c'},
+    {"deploy-ms", required_argument, NULL, OPT_DEPLOY_MS},
     {"echo-key", no_argument, NULL, OPT_ECHO_KEY},
     {"fault", required_argument, NULL, 'f'},
+    {"fireworks-account", required_argument, NULL, OPT_FIREWORKS_ACCOUNT},
     {"help", no_argument, NULL, 'h'},
     {"job-advance", required_argument, NULL, OPT_JOB_ADVANCE},
     {"job-ms", required_argument, NULL, OPT_JOB_MS},
@@ -298,6 +311,16 @@ read_option(options *o, int c, char *arg)
         break;
     case OPT_BATCH_MS:
         sc->batches.batch_ms = parse_ms("--batch-ms", arg);
+        break;
+    case OPT_DEPLOY_MS:
+        sc->jobs.deploy_ms = parse_ms("--deploy-ms", arg);
+        break;
+    case OPT_FIREWORKS_ACCOUNT:
+        if (!evm_wire_good_id(arg) || strcmp(arg, "fireworks") == 0)
+            ev_usage_error("--fireworks-account must be an account id (a lowercase letter, then "
+                           "lowercase letters, digits and '-'), not '%s'",
+                           arg);
+        sc->fireworks_account = arg;
         break;
     case OPT_JOB_ADVANCE:
         sc->jobs.by_poll = by_poll("--job-advance", arg);

@@ -20,8 +20,11 @@
 #include "cli.h"
 #include "clock.h"
 #include "counts.h"
+#include "dmi.h"
+#include "fireworks.h"
 #include "hash.h"
 #include "rpm.h"
+#include "together.h"
 #include "tune.h"
 #include "wire.h"
 
@@ -36,6 +39,9 @@ struct evm_server {
     evm_model *model;    /* frozen */
     evm_jobs *jobs;      /* thread-safe on its own */
     evm_batches *batches;
+    evm_together *together; /* Together's files and jobs */
+    evm_dmi *dmi;           /* Together's deployments */
+    evm_fireworks *fireworks;
     struct MHD_Daemon *daemon;
     long port;
     char base[64];       /* the root URL, for the batches' results_url */
@@ -177,14 +183,19 @@ set_error(evm_server *s, reply *r, enum evm_wire pv, enum evm_wire_error e, cons
     set_json(r, evm_wire_status(pv, e), evm_wire_error(pv, e, message, id));
 }
 
-/* set_reply sets the status and body of 'fr' and the outcome they mean. */
+/* set_reply sets the status and body of 'fr' and the outcome they mean.
+ * A lost answer (the lost-id fault) drops the connection halfway. */
 static void
 set_reply(reply *r, evm_wire_reply fr)
 {
     set_json(r, fr.status, fr.body);
-    r->outcome = fr.status == 200   ? EVM_COUNTS_OK
-                 : fr.status == 404 ? EVM_COUNTS_NOT_FOUND
-                                    : EVM_COUNTS_BAD_REQUEST;
+    r->outcome = fr.lost                                ? EVM_COUNTS_LOST_ID
+                 : fr.status == 200                     ? EVM_COUNTS_OK
+                 : fr.status == 404                     ? EVM_COUNTS_NOT_FOUND
+                 : fr.status == 401 || fr.status == 403 ? EVM_COUNTS_UNAUTHORIZED
+                                                        : EVM_COUNTS_BAD_REQUEST;
+    if (fr.lost)
+        r->cut = r->len > 1 ? r->len / 2 : 1;
 }
 
 /* add_rate_headers adds the headers each provider sends of its request
@@ -230,6 +241,9 @@ stats_json(evm_server *s)
 {
     int64_t now = ev_clock_wall_ms();
     jv jobs = evm_jobs_stats(s->jobs, now), batches = evm_batches_stats(s->batches, now);
+    jv together = jv_object_merge(evm_together_stats(s->together, now), evm_dmi_stats(s->dmi, now));
+    jobs = jv_object_set(jobs, jv_string("together"), together);
+    jobs = jv_object_set(jobs, jv_string("fireworks"), evm_fireworks_stats(s->fireworks, now));
     pthread_mutex_lock(&s->mu);
     jv o = evm_counts_json(s->counts, jobs, batches);
     pthread_mutex_unlock(&s->mu);
@@ -659,6 +673,66 @@ serve_store(evm_server *s, struct MHD_Connection *conn, const char *url, const c
     set_reply(r, post || get ? route(s, conn, p, post, rq) : not_found(EVM_WIRE_OPENAI, ""));
 }
 
+/* query_of is evm_wire_http's query: a query parameter of the connection
+ * 'ctx'. */
+static const char *
+query_of(void *ctx, const char *name)
+{
+    return query(ctx, name);
+}
+
+/* provider_refused answers a request to Together's or Fireworks' paths
+ * without the right key, when the server wants one, as refused does: in
+ * Together's error shape (OpenAI's), or Fireworks' (UNAUTHENTICATED). */
+static bool
+provider_refused(evm_server *s, struct MHD_Connection *conn, reply *r, bool fireworks)
+{
+    const char *given;
+    int e;
+    if (!fireworks)
+        return refused(s, conn, r, EVM_WIRE_OPENAI);
+    if (s->c.key == NULL || (e = check_key(conn, EVM_WIRE_OPENAI, s->c.key, &given)) < 0)
+        return false;
+    set_reply(r, evm_wire_grpc_reply(EVM_WIRE_GRPC_UNAUTHENTICATED,
+                                     given != NULL ? jv_string_fmt("invalid API key: %s", given)
+                                                   : jv_string("missing API key: send it as "
+                                                               "'Authorization: Bearer KEY'")));
+    return true;
+}
+
+/* serve_provider answers the REST endpoints of Together (under /together)
+ * and Fireworks (under /fireworks) from their stores: the key, the body's
+ * size, a multipart body read as a form, then the store. */
+static void
+serve_provider(evm_server *s, struct MHD_Connection *conn, const char *url, const char *method,
+               const request *rq, reply *r)
+{
+    char id[24];
+    bool fireworks = strncmp(url, "/fireworks/", 11) == 0;
+    const char *path = url + (fireworks ? 10 : 9);
+    if (provider_refused(s, conn, r, fireworks))
+        return;
+    request_id(s, r, EVM_WIRE_OPENAI, id);
+    if (rq->too_big) {
+        jv msg = jv_string("The request body is too large.");
+        set_reply(r, fireworks ? evm_wire_grpc_reply(EVM_WIRE_GRPC_INVALID_ARGUMENT, msg)
+                               : evm_wire_openai_reply(413, msg, NULL, NULL));
+        return;
+    }
+    const char *type = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "content-type");
+    evm_wire_form form = {NULL, 0};
+    bool multipart = type != NULL && strncasecmp(type, "multipart/form-data", 19) == 0 &&
+                     read_form(conn, rq, &form);
+    evm_wire_http h = {method,   path, rq->body ? rq->body : "", rq->len, multipart ? &form : NULL,
+                       query_of, conn, ev_clock_wall_ms()};
+    bool dmi = strncmp(path, "/v2/", 4) == 0 || strcmp(path, "/v1/whoami") == 0 ||
+               strcmp(path, "/v1/endpoints") == 0;
+    set_reply(r, fireworks ? evm_fireworks_serve(s->fireworks, &h)
+                 : dmi     ? evm_dmi_serve(s->dmi, &h)
+                           : evm_together_serve(s->together, &h));
+    evm_wire_form_free(&form);
+}
+
 /* route_message_batches answers a request under /v1/messages/batches ('p',
  * without /v1); a 200 of results sets the body of 'r' and gives a null
  * body. */
@@ -822,14 +896,16 @@ route(evm_server *s, struct MHD_Connection *conn, const char *url, const char *m
       const request *rq, enum evm_counts_path p, reply *r, call *c)
 {
     bool post = strcmp(method, "POST") == 0;
-    if (p == EVM_COUNTS_FILES || p == EVM_COUNTS_JOBS) {
+    if (evm_counts_is_model(p) && post) {
+        serve_model(s, conn, rq, r, c);
+    } else if (strncmp(url, "/together/", 10) == 0 || strncmp(url, "/fireworks/", 11) == 0) {
+        serve_provider(s, conn, url, method, rq, r);
+    } else if (p == EVM_COUNTS_FILES || p == EVM_COUNTS_JOBS) {
         serve_store(s, conn, url, method, rq, r, route_jobs);
     } else if (p == EVM_COUNTS_BATCHES) {
         serve_store(s, conn, url, method, rq, r, route_batches);
     } else if (p == EVM_COUNTS_MESSAGE_BATCHES) {
         serve_message_batches(s, conn, url, method, rq, r);
-    } else if (p != EVM_COUNTS_OTHER && post) {
-        serve_model(s, conn, rq, r, c);
     } else {
         char msg[160];
         snprintf(msg, sizeof(msg), "Unknown request URL: %.16s %.100s", method, url);
@@ -870,7 +946,9 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *
         ev_alloc_thread_init();
         enum evm_counts_path p = evm_counts_path_of(url);
         rq = ev_alloc_zero(1, sizeof(*rq));
-        rq->limit = p == EVM_COUNTS_FILES             ? MAX_FILE_BODY
+        bool files = p == EVM_COUNTS_FILES || p == EVM_COUNTS_TOGETHER_FILES ||
+                     p == EVM_COUNTS_FIREWORKS_DATASETS;
+        rq->limit = files                             ? MAX_FILE_BODY
                     : p == EVM_COUNTS_MESSAGE_BATCHES ? MAX_BATCH_BODY
                                                       : MAX_BODY;
         rq->start = ev_clock_mono_ms();
@@ -895,7 +973,9 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *
     enum evm_counts_path p = evm_counts_path_of(url);
     call c = {.pv = p == EVM_COUNTS_MESSAGES_V1 || p == EVM_COUNTS_MESSAGES ? EVM_WIRE_ANTHROPIC
                                                                             : EVM_WIRE_OPENAI,
-              .names = evm_answer_openai(s->jobs),
+              .names = p == EVM_COUNTS_TOGETHER_CHAT    ? evm_dmi_names(s->dmi)
+                       : p == EVM_COUNTS_FIREWORKS_CHAT ? evm_fireworks_names(s->fireworks)
+                                                        : evm_answer_openai(s->jobs),
               .chat = {.req = {jv_invalid(), jv_invalid(), jv_invalid(), -1}}};
     route(s, conn, url, method, rq, p, &r, &c);
     pthread_mutex_lock(&s->mu);
@@ -944,6 +1024,7 @@ evm_server_defaults(void)
     return (evm_server_config){
         .faults = evm_fault_defaults(),
         .rpm_window_ms = 60000,
+        .fireworks_account = "ev-mock",
         .jobs = {.job_ms = 300,
                  .deploy_ms = 300,
                  .params = evm_learner_defaults(),
@@ -1041,6 +1122,9 @@ evm_server_start(const evm_server_config *c)
     jc.faults = &s->c.faults;
     jc.model = s->model;
     s->jobs = evm_jobs_new(&jc);
+    s->together = evm_together_new(&jc);
+    s->dmi = evm_dmi_new(&jc, s->together);
+    s->fireworks = evm_fireworks_new(&jc, c->fireworks_account);
     jv err;
     if (c->state != NULL && evm_jobs_journal(s->jobs, c->state, &err) != 0) {
         report(s, jv_invalid_get_msg(err));
@@ -1113,6 +1197,9 @@ evm_server_free(evm_server *s)
         return;
     evm_server_stop(s);
     evm_batches_free(s->batches);
+    evm_fireworks_free(s->fireworks);
+    evm_dmi_free(s->dmi);
+    evm_together_free(s->together);
     evm_jobs_free(s->jobs);
     evm_model_free(s->model);
     evm_rpm_free(s->rpm);

@@ -269,6 +269,22 @@ evm_wire_error(enum evm_wire w, enum evm_wire_error e, const char *message, cons
     return jv_object_set(body, jv_string("request_id"), jv_string(request_id));
 }
 
+bool
+evm_wire_good_id(const char *id)
+{
+    size_t n = strlen(id);
+    return n > 0 && n <= 63 && id[0] >= 'a' && id[0] <= 'z' &&
+           strspn(id, "abcdefghijklmnopqrstuvwxyz0123456789-") == n;
+}
+
+jv
+evm_wire_time(int64_t ms)
+{
+    char buf[32];
+    evm_wire_rfc3339(buf, sizeof(buf), ms);
+    return jv_string(buf);
+}
+
 jv
 evm_wire_nullable(const char *s)
 {
@@ -374,6 +390,47 @@ const char *
 evm_wire_query(const evm_wire_http *h, const char *name)
 {
     return h->query != NULL ? h->query(h->ctx, name) : NULL;
+}
+
+bool
+evm_wire_number(jv obj, const char *key, double lo, double hi, bool whole, double *out)
+{
+    jv v = jv_get_kind(obj) == JV_KIND_OBJECT ? jv_object_get(jv_copy(obj), jv_string(key))
+                                              : jv_invalid();
+    bool ok = !jv_is_valid(v) || jv_get_kind(v) == JV_KIND_NULL;
+    if (jv_get_kind(v) == JV_KIND_NUMBER) {
+        double x = jv_number_value(v);
+        ok = x >= lo && x <= hi && (!whole || x == floor(x));
+        *out = ok ? x : *out;
+    }
+    jv_free(v);
+    return ok;
+}
+
+bool
+evm_wire_match(const char *path, const char *pattern, char **caps)
+{
+    const char *p = path, *q = pattern;
+    const char *span[8];
+    size_t len[8], n = 0;
+    while (*q != '\0') {
+        if (*q == '*') {
+            size_t k = strcspn(p, "/:");
+            if (k == 0 || n == 8)
+                return false;
+            span[n] = p;
+            len[n++] = k;
+            p += k;
+            q++;
+        } else if (*p++ != *q++) {
+            return false;
+        }
+    }
+    if (*p != '\0')
+        return false;
+    for (size_t i = 0; i < n; i++)
+        caps[i] = ev_alloc_strndup(span[i], len[i]);
+    return true;
 }
 
 jv

@@ -135,6 +135,20 @@ typedef struct evm_wire_http {
 /* evm_wire_query returns the query parameter 'name' of 'h', or NULL. */
 const char *evm_wire_query(const evm_wire_http *h, const char *name);
 
+/* evm_wire_number reads the optional number 'key' of the request 'obj'
+ * into '*out', which keeps its value when the key is absent or null; false
+ * when it is anything but a number in [lo, hi] (a whole one when
+ * 'whole'). */
+bool evm_wire_number(jv obj /* borrowed */, const char *key, double lo, double hi, bool whole,
+                     double *out);
+
+/* evm_wire_match says whether 'path' is 'pattern', where each '*' stands
+ * for one or more characters other than '/' and ':' (an id; Fireworks'
+ * custom methods follow one after a ':'). When it is, 'caps' gets what each
+ * '*' stood for, in order, which the caller frees; else 'caps' is left
+ * alone. */
+bool evm_wire_match(const char *path, const char *pattern, char **caps);
+
 /* evm_wire_json_body returns the body of 'h' parsed, when it is a JSON
  * object, else invalid. */
 jv evm_wire_json_body(const evm_wire_http *h);
@@ -174,6 +188,16 @@ char *evm_wire_id(const char *prefix, uint64_t key, size_t dup);
 /* evm_wire_uuid is evm_wire_id with the hash written as a UUID,
  * 8-4-4-4-12 hex digits after 'prefix', as Together writes its ids. */
 char *evm_wire_uuid(const char *prefix, uint64_t key, size_t dup);
+
+/* evm_wire_good_id says whether 'id' may be an id a client chooses for a
+ * Fireworks resource or a Together endpoint: a lowercase letter, then
+ * lowercase letters, digits and '-', at most 63 in all. */
+bool evm_wire_good_id(const char *id);
+
+/* evm_wire_time returns the time 'ms' milliseconds after the epoch as an
+ * RFC 3339 string (evm_wire_rfc3339): how Together's and Fireworks' objects
+ * write their times. */
+jv evm_wire_time(int64_t ms);
 
 /* evm_wire_nullable returns the string 's', or null when it is NULL: how
  * the APIs write an optional string. */

@@ -128,3 +128,15 @@ run_unit() {
 @test "ev-mock's training data: the tag an example trains" {
     run_unit test_dataset
 }
+
+@test "ev-mock's Together files and jobs: upload checks, steps by time and by poll, cancel, faults, requests" {
+    run_unit test_together
+}
+
+@test "ev-mock's Together deployments: endpoints, states by time and poll, traffic, stop and delete, names" {
+    run_unit test_dmi
+}
+
+@test "ev-mock's Fireworks datasets, jobs and deployments: states, Training V2's refusals, accounts, names" {
+    run_unit test_fireworks
+}

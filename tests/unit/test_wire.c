@@ -148,6 +148,25 @@ test_providers(void)
     CHECK(!jv_is_valid(evm_wire_json_body(&h)), "anything else is invalid");
     h.query = NULL;
     CHECK(evm_wire_query(&h, "pageSize") == NULL, "no query: no parameter");
+
+    char *caps[2] = {NULL, NULL};
+    CHECK(evm_wire_match("/v1/fine-tunes/ft-1/events", "/v1/fine-tunes/*/events", caps) &&
+              strcmp(caps[0], "ft-1") == 0,
+          "a '*' stands for an id");
+    free(caps[0]);
+    caps[0] = NULL;
+    CHECK(evm_wire_match("/v1/accounts/a/datasets/d:upload", "/v1/accounts/*/datasets/*:upload",
+                         caps) &&
+              strcmp(caps[0], "a") == 0 && strcmp(caps[1], "d") == 0,
+          "and ends at a custom method");
+    free(caps[0]);
+    free(caps[1]);
+    caps[0] = caps[1] = NULL;
+    CHECK(!evm_wire_match("/v1/files/", "/v1/files/*", caps) &&
+              !evm_wire_match("/v1/files/a/b", "/v1/files/*", caps) &&
+              !evm_wire_match("/v1/file", "/v1/files", caps) &&
+              !evm_wire_match("/v1/files/x:y", "/v1/files/*", caps) && caps[0] == NULL,
+          "an empty id, more or less path, or another method do not match, and capture nothing");
 }
 
 int
