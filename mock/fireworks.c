@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "alloc.h"
-#include "dataset.h"
+#include "trainset.h"
 #include "hash.h"
 #include "json.h"
 #include "learner.h"
@@ -106,7 +106,7 @@ typedef struct fw_dataset {
     double declared; /* exampleCount as the client gave it, or -1 */
     bool ready, deleted;
     size_t len;
-    enum evm_dataset_format kind;
+    enum evm_trainset_format kind;
     double examples, tokens;
     evm_learner_tally *tally;
 } fw_dataset;
@@ -386,12 +386,12 @@ upload(evm_fireworks *f, fw_dataset *x, const evm_wire_http *h)
                     jv_string_fmt("dataset '%s' is already uploaded", x->name));
     if (file->len > 150L * 1024 * 1024)
         return invalid(jv_string("this upload path takes files up to 150 MB"));
-    evm_dataset d;
-    evm_dataset_scan(&d, EVM_DATASET_FIREWORKS, file->data, file->len, f->c.model);
+    evm_trainset d;
+    evm_trainset_scan(&d, EVM_TRAINSET_FIREWORKS, file->data, file->len, f->c.model);
     if (jv_get_kind(d.problem) == JV_KIND_STRING) {
         evm_wire_reply r =
             invalid(jv_string_fmt("dataset '%s': %s", x->name, jv_string_value(d.problem)));
-        evm_dataset_free(&d);
+        evm_trainset_free(&d);
         return r;
     }
     x->ready = true;
@@ -403,7 +403,7 @@ upload(evm_fireworks *f, fw_dataset *x, const evm_wire_http *h)
     x->tokens = d.tokens;
     x->tally = d.tally;
     d.tally = NULL;
-    evm_dataset_free(&d);
+    evm_trainset_free(&d);
     jv o = jv_object_set(jv_object(), jv_string("id"), jv_string(x->id));
     o = jv_object_set(o, jv_string("object"), jv_string("file"));
     o = jv_object_set(o, jv_string("bytes"), jv_number((double)x->len));
@@ -638,7 +638,7 @@ read_data(evm_fireworks *f, jv req, const char *key, bool dpo, char **name, cons
         why = jv_string_fmt("%s must name a dataset of accounts/%s", key, f->account);
     else if (!(*x)->ready)
         why = jv_string_fmt("dataset '%s' is not READY: upload it first", (*x)->name);
-    else if (dpo != ((*x)->kind == EVM_DATASET_PREFERENCE))
+    else if (dpo != ((*x)->kind == EVM_TRAINSET_PREFERENCE))
         why = jv_string_fmt(dpo ? "dataset '%s' is not preference data, which a DPO job needs"
                                 : "dataset '%s' is preference data: train it with a DPO job",
                             (*x)->name);

@@ -21,7 +21,7 @@
  * 409 ALREADY_EXISTS.
  *
  * A dataset is made UPLOADING, and its :upload (a multipart field 'file')
- * checks it by Fireworks' rules (dataset.h) and makes it READY, or answers
+ * checks it by Fireworks' rules (trainset.h) and makes it READY, or answers
  * 400 with the first problem. A supervised (or DPO) job moves
  * JOB_STATE_CREATING -> _PENDING -> _RUNNING -> _WRITING_RESULTS ->
  * _COMPLETED in fifths of 'job_ms' (one step a GET by poll); a job the

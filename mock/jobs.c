@@ -10,7 +10,7 @@
 #include <unistd.h>
 
 #include "alloc.h"
-#include "dataset.h"
+#include "trainset.h"
 #include "hash.h"
 #include "jsonl.h"
 #include "steps.h"
@@ -627,7 +627,7 @@ scan_line(const evm_jobs *f, scan *s, char *line, size_t len, unsigned long line
     }
     int n = jv_array_length(jv_copy(problems));
     if (n == 0) {
-        evm_dataset_count(s->tally, f->c.model, rec, ev_rec_input(rec));
+        evm_trainset_count(s->tally, f->c.model, rec, ev_rec_input(rec));
         s->examples++;
         s->billing_tokens += m.tokens < f->c.max_tokens ? m.tokens : f->c.max_tokens;
     }

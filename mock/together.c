@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "alloc.h"
-#include "dataset.h"
+#include "trainset.h"
 #include "hash.h"
 #include "json.h"
 #include "steps.h"
@@ -42,7 +42,7 @@ typedef struct tg_file {
     int64_t created;
     bool checked;  /* a fine-tune file, checked by Together's rules */
     char *problem; /* the first problem when the check failed, else NULL */
-    enum evm_dataset_format format;
+    enum evm_trainset_format format;
     double examples, tokens;
     evm_learner_tally *tally;
 } tg_file;
@@ -189,7 +189,7 @@ file_json(const tg_file *x)
     } else if (x->checked) {
         report = jv_object_set(jv_object(), jv_string("valid"), jv_true());
         report = jv_object_set(report, jv_string("dataset_format"),
-                               jv_string(evm_dataset_format_name(x->format)));
+                               jv_string(evm_trainset_format_name(x->format)));
         report = jv_object_set(report, jv_string("nlines"), jv_number((double)x->lines));
     }
     o = jv_object_set(o, jv_string("validation_report"), report);
@@ -231,8 +231,8 @@ new_file(const evm_together *t, const char *name, const char *purpose, const cha
     if (x->checked && strcmp(type, "jsonl") != 0) {
         x->problem = ev_alloc_strdup("ev-mock reads fine-tune files as jsonl only");
     } else if (x->checked) {
-        evm_dataset d;
-        evm_dataset_scan(&d, EVM_DATASET_TOGETHER, data, len, t->c.model);
+        evm_trainset d;
+        evm_trainset_scan(&d, EVM_TRAINSET_TOGETHER, data, len, t->c.model);
         if (jv_get_kind(d.problem) == JV_KIND_STRING)
             x->problem = ev_alloc_strdup(jv_string_value(d.problem));
         x->format = d.format;
@@ -240,7 +240,7 @@ new_file(const evm_together *t, const char *name, const char *purpose, const cha
         x->tokens = d.tokens;
         x->tally = d.tally;
         d.tally = NULL;
-        evm_dataset_free(&d);
+        evm_trainset_free(&d);
     }
     return x;
 }
@@ -636,7 +636,7 @@ usable(const evm_together *t, const char *id, bool dpo, const tg_file **x)
         return jv_string_fmt("File '%s' has purpose '%s', not 'fine-tune'", id, (*x)->purpose);
     if ((*x)->problem != NULL)
         return jv_string_fmt("File '%s' is invalid: %s", id, (*x)->problem);
-    if (dpo != ((*x)->format == EVM_DATASET_PREFERENCE))
+    if (dpo != ((*x)->format == EVM_TRAINSET_PREFERENCE))
         return jv_string_fmt(dpo ? "File '%s' is not in the preference format that dpo needs"
                                  : "File '%s' is in the preference format, which needs method "
                                    "dpo",

@@ -14,7 +14,7 @@
  *
  * Files. POST /v1/files/upload takes a multipart form of purpose,
  * file_name, file_type (jsonl by default) and file, checks a fine-tune
- * file by Together's rules (dataset.h) at once, and answers the file
+ * file by Together's rules (trainset.h) at once, and answers the file
  * object with processing_status COMPLETED, or INVALID_FORMAT and a
  * validation_report naming the first problem. The same bytes uploaded
  * again for the same purpose get the same file back, as the docs say
@@ -34,7 +34,7 @@
  * model_output_name is "ev-mock/BASE-SUFFIX-HEX" (BASE the last part of
  * the model's name); once it has completed it also has model_object_id
  * ("ml_...") and model_object_name, which deployments name (dmi.h). Its
- * token_count is the file's estimated tokens (dataset.h) times n_epochs,
+ * token_count is the file's estimated tokens (trainset.h) times n_epochs,
  * and its total_price, in nano-dollars, that times a made-up rate of
  * $0.50 a million tokens.
  *

@@ -126,7 +126,7 @@ run_unit() {
 }
 
 @test "ev-mock's training data: the tag an example trains" {
-    run_unit test_dataset
+    run_unit test_trainset
 }
 
 @test "ev-mock's Together files and jobs: upload checks, steps by time and by poll, cancel, faults, requests" {

@@ -285,8 +285,7 @@ test_faults(void)
     CHECK(r.status == 200 && r.lost, "the lost-id fault loses the answer of a job made");
     jv_free(r.body);
     jv b = serve(f, "GET", ACCOUNT "/supervisedFineTuningJobs/doomed", NULL, NULL, T0 + 1000).body;
-    check_field(b, "state", "\"JOB_STATE_FAILED\"",
-                "job-fail fails it at the end of its running");
+    check_field(b, "state", "\"JOB_STATE_FAILED\"", "job-fail fails it at the end of its running");
     jv code = ev_json_path(b, "status.code");
     CHECK_STR(ev_json_str(code, ""), "INTERNAL", "with an INTERNAL status");
     jv_free(code);

@@ -1,8 +1,8 @@
-/* Unit tests of mock/dataset, the training data of ev-mock's fine-tuning:
+/* Unit tests of mock/trainset, the training data of ev-mock's fine-tuning:
  * which tag an example trains, and Together's and Fireworks' rules. */
 #include <string.h>
 
-#include "mock/dataset.h"
+#include "mock/trainset.h"
 #include "mockunit.h"
 #include "record.h"
 
@@ -11,7 +11,7 @@ static void
 count_line(evm_learner_tally *t, const evm_model *m, const char *line)
 {
     jv rec = jv_parse(line);
-    evm_dataset_count(t, m, rec, ev_rec_input(rec));
+    evm_trainset_count(t, m, rec, ev_rec_input(rec));
     jv_free(rec);
 }
 
@@ -51,7 +51,7 @@ test_count(void)
     count_line(t, NULL, "{\"input\":\"1+1?\"}");
     CHECK(evm_learner_tally_get(t, NULL) == 3, "without cases every untagged example is (other)");
     jv rec = jv_parse("{\"text\":\"x\"}");
-    evm_dataset_count(t, m, rec, jv_invalid());
+    evm_trainset_count(t, m, rec, jv_invalid());
     jv_free(rec);
     CHECK(evm_learner_tally_get(t, NULL) == 4, "an example without a prompt is (other)");
     evm_learner_tally_free(t);
@@ -60,17 +60,17 @@ test_count(void)
 
 /* problem returns the first problem of the file 'text' by 'r', or "" */
 static jv
-problem(enum evm_dataset_rules r, const char *text)
+problem(enum evm_trainset_rules r, const char *text)
 {
-    evm_dataset d;
-    evm_dataset_scan(&d, r, text, strlen(text), NULL);
+    evm_trainset d;
+    evm_trainset_scan(&d, r, text, strlen(text), NULL);
     jv p = jv_get_kind(d.problem) == JV_KIND_STRING ? jv_copy(d.problem) : jv_string("");
-    evm_dataset_free(&d);
+    evm_trainset_free(&d);
     return p;
 }
 
 static void
-check_problem(enum evm_dataset_rules r, const char *text, const char *want, const char *name)
+check_problem(enum evm_trainset_rules r, const char *text, const char *want, const char *name)
 {
     jv p = problem(r, text);
     CHECK_STR(jv_string_value(p), want, name);
@@ -88,19 +88,20 @@ check_problem(enum evm_dataset_rules r, const char *text, const char *want, cons
 static void
 test_together(void)
 {
-    enum evm_dataset_rules t = EVM_DATASET_TOGETHER;
-    evm_dataset d;
+    enum evm_trainset_rules t = EVM_TRAINSET_TOGETHER;
+    evm_trainset d;
     const char *good = CHAT "\n" CHAT;
-    evm_dataset_scan(&d, t, good, strlen(good), NULL);
-    CHECK(jv_get_kind(d.problem) == JV_KIND_NULL && d.format == EVM_DATASET_CHAT && d.examples == 2,
+    evm_trainset_scan(&d, t, good, strlen(good), NULL);
+    CHECK(jv_get_kind(d.problem) == JV_KIND_NULL && d.format == EVM_TRAINSET_CHAT &&
+              d.examples == 2,
           "two conversations, a blank line between them");
     CHECK(d.tokens == 2 * (double)((strlen(CHAT) - 1 + 3) / 4), "a token for 4 bytes of a line");
-    CHECK_STR(evm_dataset_format_name(d.format), "conversation", "Together's name of the format");
-    evm_dataset_free(&d);
-    evm_dataset_scan(&d, t, PREF, strlen(PREF), NULL);
-    CHECK(jv_get_kind(d.problem) == JV_KIND_NULL && d.format == EVM_DATASET_PREFERENCE,
+    CHECK_STR(evm_trainset_format_name(d.format), "conversation", "Together's name of the format");
+    evm_trainset_free(&d);
+    evm_trainset_scan(&d, t, PREF, strlen(PREF), NULL);
+    CHECK(jv_get_kind(d.problem) == JV_KIND_NULL && d.format == EVM_TRAINSET_PREFERENCE,
           "a preference example");
-    evm_dataset_free(&d);
+    evm_trainset_free(&d);
     check_problem(t, "{\"prompt\":\"p\",\"completion\":\"c\"}\n{\"text\":\"t\"}",
                   "Line 2: the example is general but the file's first is instruction",
                   "every line has the format of the first");
@@ -168,7 +169,7 @@ test_together(void)
 static void
 test_fireworks(void)
 {
-    enum evm_dataset_rules f = EVM_DATASET_FIREWORKS;
+    enum evm_trainset_rules f = EVM_TRAINSET_FIREWORKS;
     check_problem(f, CHAT CHAT, "the file has 2 examples, but at least 3 are required",
                   "Fireworks wants 3 examples");
     check_problem(f, CHAT CHAT CHAT, "", "and takes 3");
@@ -218,10 +219,10 @@ test_preference_tags(void)
     };
     evm_model *m = model_of(cases, false);
     evm_model_freeze(m);
-    evm_dataset d;
-    evm_dataset_scan(&d, EVM_DATASET_FIREWORKS, PREF PREF PREF, strlen(PREF PREF PREF), m);
+    evm_trainset d;
+    evm_trainset_scan(&d, EVM_TRAINSET_FIREWORKS, PREF PREF PREF, strlen(PREF PREF PREF), m);
     CHECK(evm_learner_tally_get(d.tally, "t") == 3, "preference examples count toward their case");
-    evm_dataset_free(&d);
+    evm_trainset_free(&d);
     evm_model_free(m);
 }
 

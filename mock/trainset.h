@@ -1,5 +1,5 @@
 /*
- * dataset.h: the training data of ev-mock's simulated fine-tuning: which
+ * trainset.h: the training data of ev-mock's simulated fine-tuning: which
  * tag each example trains, for the learner (learner.h), and Together's and
  * Fireworks' rules for a training file, as their documentation states them
  * (ev-mock(1) names the sources and their dates).
@@ -28,8 +28,8 @@
  *
  * Problems are reported as "Line N: what is wrong", the first only.
  */
-#ifndef EVM_DATASET_H
-#define EVM_DATASET_H
+#ifndef EVM_TRAINSET_H
+#define EVM_TRAINSET_H
 
 #include <stddef.h>
 
@@ -38,46 +38,46 @@
 #include "learner.h"
 #include "model.h"
 
-/* evm_dataset_count counts one example, the record 'rec', toward the tag it
+/* evm_trainset_count counts one example, the record 'rec', toward the tag it
  * trains in 'tally': its own first tag ('tags', as ev_rec_tags reads them),
  * else the first tag of the case in 'm' (NULL: none) that its prompt
  * 'input' asks, matched as an answer is (evm_model_case_tag), else
  * EVM_LEARNER_OTHER. 'input' is a string or an array of messages, or
  * invalid when the example has none. */
-void evm_dataset_count(evm_learner_tally *tally, const evm_model *m, jv rec /* borrowed */,
-                       jv input);
+void evm_trainset_count(evm_learner_tally *tally, const evm_model *m, jv rec /* borrowed */,
+                        jv input);
 
-enum evm_dataset_rules { EVM_DATASET_TOGETHER, EVM_DATASET_FIREWORKS };
+enum evm_trainset_rules { EVM_TRAINSET_TOGETHER, EVM_TRAINSET_FIREWORKS };
 
-enum evm_dataset_format {
-    EVM_DATASET_NONE,        /* no example */
-    EVM_DATASET_CHAT,        /* Together's conversation */
-    EVM_DATASET_INSTRUCTION, /* Together only */
-    EVM_DATASET_TEXT,        /* Together's general; Together only */
-    EVM_DATASET_PREFERENCE,  /* for DPO */
+enum evm_trainset_format {
+    EVM_TRAINSET_NONE,        /* no example */
+    EVM_TRAINSET_CHAT,        /* Together's conversation */
+    EVM_TRAINSET_INSTRUCTION, /* Together only */
+    EVM_TRAINSET_TEXT,        /* Together's general; Together only */
+    EVM_TRAINSET_PREFERENCE,  /* for DPO */
 };
 
 /* A training file, as a provider reads it. */
-typedef struct evm_dataset {
-    enum evm_dataset_format format;
+typedef struct evm_trainset {
+    enum evm_trainset_format format;
     double examples;
     double tokens; /* estimated: one for 4 bytes of each example's line */
     jv problem;    /* null, or the first problem, "Line N: ..." */
     evm_learner_tally *tally;
-} evm_dataset;
+} evm_trainset;
 
-/* evm_dataset_scan reads the 'len' bytes of 'data' by the provider's
+/* evm_trainset_scan reads the 'len' bytes of 'data' by the provider's
  * 'rules' into 'd': its format, examples and tokens, the first problem,
- * and the examples by tag (evm_dataset_count, with the cases of 'm', which
- * may be NULL). Blank lines are skipped. Free 'd' with evm_dataset_free. */
-void evm_dataset_scan(evm_dataset *d, enum evm_dataset_rules rules, const char *data, size_t len,
-                      const evm_model *m);
+ * and the examples by tag (evm_trainset_count, with the cases of 'm', which
+ * may be NULL). Blank lines are skipped. Free 'd' with evm_trainset_free. */
+void evm_trainset_scan(evm_trainset *d, enum evm_trainset_rules rules, const char *data, size_t len,
+                       const evm_model *m);
 
-/* evm_dataset_format_name returns Together's name of 'f' in a file's
+/* evm_trainset_format_name returns Together's name of 'f' in a file's
  * validation report: "conversation", "instruction", "general",
  * "preference_openai", or "none". */
-const char *evm_dataset_format_name(enum evm_dataset_format f);
+const char *evm_trainset_format_name(enum evm_trainset_format f);
 
-void evm_dataset_free(evm_dataset *d);
+void evm_trainset_free(evm_trainset *d);
 
 #endif

@@ -1,4 +1,4 @@
-#include "dataset.h"
+#include "trainset.h"
 
 #include <stdbool.h>
 #include <string.h>
@@ -9,7 +9,7 @@
 #include "wire.h"
 
 void
-evm_dataset_count(evm_learner_tally *tally, const evm_model *m, jv rec, jv input)
+evm_trainset_count(evm_learner_tally *tally, const evm_model *m, jv rec, jv input)
 {
     jv tags = ev_rec_tags(rec);
     jv first = jv_array_length(jv_copy(tags)) > 0 ? jv_array_get(jv_copy(tags), 0) : jv_null();
@@ -32,7 +32,7 @@ evm_dataset_count(evm_learner_tally *tally, const evm_model *m, jv rec, jv input
 }
 
 const char *
-evm_dataset_format_name(enum evm_dataset_format f)
+evm_trainset_format_name(enum evm_trainset_format f)
 {
     static const char *const names[] = {"none", "conversation", "instruction", "general",
                                         "preference_openai"};
@@ -60,23 +60,23 @@ is_kind(jv obj, const char *key, jv_kind kind)
     return yes;
 }
 
-/* format_of returns the format whose keys 'rec' has, EVM_DATASET_NONE when
+/* format_of returns the format whose keys 'rec' has, EVM_TRAINSET_NONE when
  * it has none's and 'twice' set when it has two's. */
-static enum evm_dataset_format
-format_of(enum evm_dataset_rules r, jv rec, bool *twice)
+static enum evm_trainset_format
+format_of(enum evm_trainset_rules r, jv rec, bool *twice)
 {
     bool is[] = {
         false,
         has(rec, "messages"),
-        r == EVM_DATASET_TOGETHER && has(rec, "prompt") && has(rec, "completion"),
-        r == EVM_DATASET_TOGETHER && has(rec, "text"),
+        r == EVM_TRAINSET_TOGETHER && has(rec, "prompt") && has(rec, "completion"),
+        r == EVM_TRAINSET_TOGETHER && has(rec, "text"),
         has(rec, "input") && has(rec, "preferred_output") && has(rec, "non_preferred_output"),
     };
-    enum evm_dataset_format f = EVM_DATASET_NONE;
+    enum evm_trainset_format f = EVM_TRAINSET_NONE;
     int n = 0;
-    for (int k = EVM_DATASET_CHAT; k <= EVM_DATASET_PREFERENCE; k++)
+    for (int k = EVM_TRAINSET_CHAT; k <= EVM_TRAINSET_PREFERENCE; k++)
         if (is[k]) {
-            f = (enum evm_dataset_format)k;
+            f = (enum evm_trainset_format)k;
             n++;
         }
     *twice = n > 1;
@@ -86,13 +86,13 @@ format_of(enum evm_dataset_rules r, jv rec, bool *twice)
 /* extra_key returns Together's problem with a key its format does not
  * have, or null. */
 static jv
-extra_key(jv rec, enum evm_dataset_format f)
+extra_key(jv rec, enum evm_trainset_format f)
 {
     static const char *const keys[][4] = {
-        [EVM_DATASET_CHAT] = {"messages", "tools"},
-        [EVM_DATASET_INSTRUCTION] = {"prompt", "completion"},
-        [EVM_DATASET_TEXT] = {"text"},
-        [EVM_DATASET_PREFERENCE] = {"input", "preferred_output", "non_preferred_output"},
+        [EVM_TRAINSET_CHAT] = {"messages", "tools"},
+        [EVM_TRAINSET_INSTRUCTION] = {"prompt", "completion"},
+        [EVM_TRAINSET_TEXT] = {"text"},
+        [EVM_TRAINSET_PREFERENCE] = {"input", "preferred_output", "non_preferred_output"},
     };
     jv found = jv_null();
     jv_object_foreach(rec, k, v)
@@ -112,11 +112,11 @@ extra_key(jv rec, enum evm_dataset_format f)
  * a string; for Fireworks also a list of text parts; for an assistant
  * message that calls tools, none. */
 static bool
-content_ok(enum evm_dataset_rules r, jv m)
+content_ok(enum evm_trainset_rules r, jv m)
 {
     jv c = ev_json_field(m, "content");
     bool ok = jv_get_kind(c) == JV_KIND_STRING;
-    if (!ok && jv_get_kind(c) == JV_KIND_ARRAY && r == EVM_DATASET_FIREWORKS) {
+    if (!ok && jv_get_kind(c) == JV_KIND_ARRAY && r == EVM_TRAINSET_FIREWORKS) {
         ok = jv_array_length(jv_copy(c)) > 0;
         jv_array_foreach(c, i, part)
         {
@@ -134,7 +134,7 @@ content_ok(enum evm_dataset_rules r, jv m)
 /* check_message returns what is wrong with message 'i' of 'where', 'm',
  * after a message of role 'prev' (NULL for the first). */
 static jv
-check_message(enum evm_dataset_rules r, const char *where, int i, jv m, const char *prev)
+check_message(enum evm_trainset_rules r, const char *where, int i, jv m, const char *prev)
 {
     static const char *const roles[] = {"system", "user", "assistant", "tool"};
     if (jv_get_kind(m) != JV_KIND_OBJECT)
@@ -155,13 +155,13 @@ check_message(enum evm_dataset_rules r, const char *where, int i, jv m, const ch
              !(jv_get_kind(weight) == JV_KIND_NUMBER &&
                (jv_number_value(weight) == 0 || jv_number_value(weight) == 1)))
         bad = jv_string_fmt("`%s[%d].weight` must be 0 or 1", where, i);
-    else if (r == EVM_DATASET_TOGETHER && prev == NULL && k > 1)
+    else if (r == EVM_TRAINSET_TOGETHER && prev == NULL && k > 1)
         bad = jv_string_fmt("`%s[0]` must be a system or user message", where);
-    else if (r == EVM_DATASET_TOGETHER && prev != NULL && strcmp(prev, name) == 0)
+    else if (r == EVM_TRAINSET_TOGETHER && prev != NULL && strcmp(prev, name) == 0)
         bad = jv_string_fmt("`%s[%d]` repeats the role '%s': after an optional system message, "
                             "roles alternate between user and assistant",
                             where, i, name);
-    else if (r == EVM_DATASET_FIREWORKS && prev != NULL && k == 0)
+    else if (r == EVM_TRAINSET_FIREWORKS && prev != NULL && k == 0)
         bad = jv_string_fmt("`%s[%d]`: a system message must be the first message", where, i);
     jv_free(role);
     jv_free(weight);
@@ -171,7 +171,7 @@ check_message(enum evm_dataset_rules r, const char *where, int i, jv m, const ch
 /* check_messages returns what is wrong with the messages 'msgs' of
  * 'where': of a conversation, or with 'input', of a preference's input. */
 static jv
-check_messages(enum evm_dataset_rules r, const char *where, jv msgs, bool input)
+check_messages(enum evm_trainset_rules r, const char *where, jv msgs, bool input)
 {
     int n = jv_get_kind(msgs) == JV_KIND_ARRAY ? jv_array_length(jv_copy(msgs)) : 0;
     if (n == 0)
@@ -194,9 +194,9 @@ check_messages(enum evm_dataset_rules r, const char *where, jv msgs, bool input)
     jv_free(bad);
     if (!input && assistants == 0)
         return jv_string_fmt("`%s` has no assistant message", where);
-    if (input && r == EVM_DATASET_TOGETHER && last_assistant)
+    if (input && r == EVM_TRAINSET_TOGETHER && last_assistant)
         return jv_string_fmt("`%s` must not end with an assistant message", where);
-    if (input && r == EVM_DATASET_FIREWORKS && (users != 1 || assistants != 0))
+    if (input && r == EVM_TRAINSET_FIREWORKS && (users != 1 || assistants != 0))
         return jv_string_fmt("only one-turn conversations are supported: `%s` must hold an "
                              "optional system message and one user message",
                              where);
@@ -226,30 +226,30 @@ check_output(jv rec, const char *key)
 
 /* check_example returns what is wrong with example 'rec', of format 'f'. */
 static jv
-check_example(enum evm_dataset_rules r, jv rec, enum evm_dataset_format f)
+check_example(enum evm_trainset_rules r, jv rec, enum evm_trainset_format f)
 {
-    jv bad = r == EVM_DATASET_TOGETHER ? extra_key(rec, f) : jv_null();
+    jv bad = r == EVM_TRAINSET_TOGETHER ? extra_key(rec, f) : jv_null();
     jv weight = ev_json_field(rec, "weight");
     if (jv_get_kind(bad) == JV_KIND_NULL && jv_is_valid(weight) &&
         (jv_get_kind(weight) != JV_KIND_NUMBER ||
-         (r == EVM_DATASET_TOGETHER && jv_number_value(weight) < 0))) {
+         (r == EVM_TRAINSET_TOGETHER && jv_number_value(weight) < 0))) {
         jv_free(bad);
-        bad = jv_string(r == EVM_DATASET_TOGETHER ? "`weight` must be a number of 0 or more"
-                                                  : "`weight` must be a number");
+        bad = jv_string(r == EVM_TRAINSET_TOGETHER ? "`weight` must be a number of 0 or more"
+                                                   : "`weight` must be a number");
     }
     jv_free(weight);
     if (jv_get_kind(bad) != JV_KIND_NULL)
         return bad;
     jv_free(bad);
-    if (f == EVM_DATASET_CHAT) {
+    if (f == EVM_TRAINSET_CHAT) {
         jv msgs = ev_json_field(rec, "messages");
         bad = check_messages(r, "messages", msgs, false);
         jv_free(msgs);
-    } else if (f == EVM_DATASET_INSTRUCTION) {
+    } else if (f == EVM_TRAINSET_INSTRUCTION) {
         bad = is_kind(rec, "prompt", JV_KIND_STRING) && is_kind(rec, "completion", JV_KIND_STRING)
                   ? jv_null()
                   : jv_string("`prompt` and `completion` must be strings");
-    } else if (f == EVM_DATASET_TEXT) {
+    } else if (f == EVM_TRAINSET_TEXT) {
         bad =
             is_kind(rec, "text", JV_KIND_STRING) ? jv_null() : jv_string("`text` must be a string");
     } else {
@@ -267,13 +267,13 @@ check_example(enum evm_dataset_rules r, jv rec, enum evm_dataset_format f)
 /* prompt_of returns the prompt of a good example 'rec' of format 'f', for
  * its tag: what the model is asked. */
 static jv
-prompt_of(jv rec, enum evm_dataset_format f)
+prompt_of(jv rec, enum evm_trainset_format f)
 {
-    if (f == EVM_DATASET_CHAT)
+    if (f == EVM_TRAINSET_CHAT)
         return ev_rec_input(rec);
-    if (f == EVM_DATASET_INSTRUCTION)
+    if (f == EVM_TRAINSET_INSTRUCTION)
         return ev_json_field(rec, "prompt");
-    if (f == EVM_DATASET_PREFERENCE)
+    if (f == EVM_TRAINSET_PREFERENCE)
         return ev_json_path(rec, "input.messages");
     return jv_invalid();
 }
@@ -285,28 +285,28 @@ typedef struct scan {
 
 /* scan_line reads the example 'line' ('len' bytes), line 'no', into 'd'. */
 static void
-scan_line(evm_dataset *d, scan *s, enum evm_dataset_rules r, const char *line, size_t len,
+scan_line(evm_trainset *d, scan *s, enum evm_trainset_rules r, const char *line, size_t len,
           unsigned long no, const evm_model *m)
 {
     jv rec = jv_parse_sized(line, (int)len), bad = jv_null();
     bool twice = false;
-    enum evm_dataset_format f = EVM_DATASET_NONE;
+    enum evm_trainset_format f = EVM_TRAINSET_NONE;
     if (jv_get_kind(rec) != JV_KIND_OBJECT)
         bad = jv_string("not a JSON object");
-    else if ((f = format_of(r, rec, &twice)) == EVM_DATASET_NONE || twice)
+    else if ((f = format_of(r, rec, &twice)) == EVM_TRAINSET_NONE || twice)
         bad = jv_string(twice ? "the example matches more than one format"
-                        : r == EVM_DATASET_TOGETHER
+                        : r == EVM_TRAINSET_TOGETHER
                             ? "no known format: want `messages`, `prompt` and `completion`, "
                               "`text`, or `input` with `preferred_output` and "
                               "`non_preferred_output`"
                             : "no known format: want `messages`, or `input` with "
                               "`preferred_output` and `non_preferred_output`");
-    else if (d->format != EVM_DATASET_NONE && f != d->format)
+    else if (d->format != EVM_TRAINSET_NONE && f != d->format)
         bad = jv_string_fmt("the example is %s but the file's first is %s",
-                            evm_dataset_format_name(f), evm_dataset_format_name(d->format));
+                            evm_trainset_format_name(f), evm_trainset_format_name(d->format));
     else
         bad = check_example(r, rec, f);
-    if (jv_get_kind(bad) == JV_KIND_NULL && r == EVM_DATASET_FIREWORKS) {
+    if (jv_get_kind(bad) == JV_KIND_NULL && r == EVM_TRAINSET_FIREWORKS) {
         unsigned long *first = has(rec, "weight") ? &s->weighted : &s->unweighted;
         *first = *first ? *first : no;
         if (s->weighted && s->unweighted) {
@@ -320,17 +320,17 @@ scan_line(evm_dataset *d, scan *s, enum evm_dataset_rules r, const char *line, s
         d->format = f;
         d->examples++;
         d->tokens += (double)evm_wire_tokens(len);
-        evm_dataset_count(d->tally, m, rec, prompt_of(rec, f));
+        evm_trainset_count(d->tally, m, rec, prompt_of(rec, f));
     }
     jv_free(bad);
     jv_free(rec);
 }
 
 void
-evm_dataset_scan(evm_dataset *d, enum evm_dataset_rules r, const char *data, size_t len,
-                 const evm_model *m)
+evm_trainset_scan(evm_trainset *d, enum evm_trainset_rules r, const char *data, size_t len,
+                  const evm_model *m)
 {
-    *d = (evm_dataset){EVM_DATASET_NONE, 0, 0, jv_null(), evm_learner_tally_new()};
+    *d = (evm_trainset){EVM_TRAINSET_NONE, 0, 0, jv_null(), evm_learner_tally_new()};
     scan s = {0, 0};
     unsigned long no = 0;
     for (size_t at = 0; at < len && jv_get_kind(d->problem) == JV_KIND_NULL;) {
@@ -345,7 +345,7 @@ evm_dataset_scan(evm_dataset *d, enum evm_dataset_rules r, const char *data, siz
         if (lead < n)
             scan_line(d, &s, r, line, n, no, m);
     }
-    double least = r == EVM_DATASET_TOGETHER ? 1 : 3;
+    double least = r == EVM_TRAINSET_TOGETHER ? 1 : 3;
     if (jv_get_kind(d->problem) == JV_KIND_NULL && d->examples < least)
         d->problem =
             jv_string_fmt("the file has %.0f example%s, but at least %.0f %s required", d->examples,
@@ -353,7 +353,7 @@ evm_dataset_scan(evm_dataset *d, enum evm_dataset_rules r, const char *data, siz
 }
 
 void
-evm_dataset_free(evm_dataset *d)
+evm_trainset_free(evm_trainset *d)
 {
     jv_free(d->problem);
     evm_learner_tally_free(d->tally);
