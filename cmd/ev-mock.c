@@ -10,8 +10,9 @@
  * run reproduces whatever the client's concurrency. GET /stats says what the
  * server saw.
  *
- * It also serves OpenAI's files and fine-tuning jobs endpoints, and both
- * providers' batch APIs, as SIMULATIONS. All of it lives in mock/
+ * It also serves OpenAI's files and fine-tuning jobs endpoints, both
+ * providers' batch APIs, and Together's and Fireworks' fine-tuning and
+ * deployment endpoints (under /together and /fireworks), as SIMULATIONS. All of it lives in mock/
  * (libevmock.a; mock/server.h is the way in); this file reads the options
  * and runs the server until SIGINT or SIGTERM.
  */

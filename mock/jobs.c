@@ -853,9 +853,10 @@ evm_jobs_create(evm_jobs *f, const char *body, size_t len, int64_t now)
     j->tuned = (evm_learner_tuned){&f->c.params, j->id, j->tally};
     add_job(f, j);
     journal(f, "job", job_record(j));
-    jv out = job_json(j, now);
+    r = reply(200, job_json(j, now));
+    r.lost = f->c.faults != NULL && evm_fault_lost_id(f->c.faults, j->id);
     pthread_mutex_unlock(&f->mu);
-    return reply(200, out);
+    return r;
 }
 
 evm_wire_reply

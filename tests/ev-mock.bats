@@ -1748,7 +1748,7 @@ fw_finish() {
     [[ "$(raw '.data[-1].message')" == *job-fail* ]]
 }
 
-@test "Together: a create whose answer is lost made one job, found again by listing by training_file and suffix" {
+@test "Together (and OpenAI): a create whose answer is lost made one job, found again by listing by training_file and suffix" {
     start_mock --cases "$CASES" --job-advance poll --fault lost-id=1
     chat_examples . >"$BATS_TEST_TMPDIR/train.jsonl"
     fid=$(tg_upload "$BATS_TEST_TMPDIR/train.jsonl" | jq -r .id)
@@ -1767,6 +1767,12 @@ fw_finish() {
     [ "$(field '[(.data | length), .data[0].name]')" = '[1,"ev-mock/ev-lost"]' ]
     [ "$(fetch "$TG_PROJECT/endpoints" '{"name":"ev-lost"}')" = 409 ]
     [ "$(fetch "$TG_PROJECT/endpoints?filter=state:x" '' -G)" = 400 ]
+    # so do OpenAI's jobs
+    start_mock --cases "$CASES" --job-advance poll --fault lost-id=1
+    fid=$(upload "$BATS_TEST_TMPDIR/train.jsonl")
+    run -18 curl -sS -o /dev/null "$URL/v1/fine_tuning/jobs" -d "{\"model\":\"small\",\"training_file\":\"$fid\",\"suffix\":\"lost\"}"
+    run curl -sS "$URL/v1/fine_tuning/jobs"
+    [ "$(field "[.data[] | select(.training_file == \"$fid\" and .user_provided_suffix == \"lost\")] | length")" = 1 ]
 }
 
 @test "Together: every path needs the key of --require-key-env, and v1 endpoint creation is refused with 403" {
