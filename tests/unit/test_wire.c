@@ -120,11 +120,20 @@ test_providers(void)
     CHECK(r.status == 403 && !r.lost, "PERMISSION_DENIED is a 403");
     check_jv(r.body, "{\"code\":7,\"details\":[],\"message\":\"no\"}",
              "Fireworks' error: the gRPC code, the message, no details");
-    CHECK(evm_wire_grpc_reply(EVM_WIRE_GRPC_ALREADY_EXISTS, jv_string("x")).status == 409 &&
-              evm_wire_grpc_reply(EVM_WIRE_GRPC_NOT_FOUND, jv_string("x")).status == 404 &&
-              evm_wire_grpc_reply(EVM_WIRE_GRPC_UNAUTHENTICATED, jv_string("x")).status == 401 &&
-              evm_wire_grpc_reply(EVM_WIRE_GRPC_FAILED_PRECONDITION, jv_string("x")).status == 400,
-          "each code has its HTTP status");
+    static const struct {
+        enum evm_wire_grpc code;
+        unsigned status;
+    } codes[] = {
+        {EVM_WIRE_GRPC_ALREADY_EXISTS, 409},
+        {EVM_WIRE_GRPC_NOT_FOUND, 404},
+        {EVM_WIRE_GRPC_UNAUTHENTICATED, 401},
+        {EVM_WIRE_GRPC_FAILED_PRECONDITION, 400},
+    };
+    for (size_t i = 0; i < sizeof(codes) / sizeof(codes[0]); i++) {
+        r = evm_wire_grpc_reply(codes[i].code, jv_string("x"));
+        CHECK(r.status == codes[i].status, "each code has its HTTP status");
+        jv_free(r.body);
+    }
 
     evm_wire_form f = {NULL, 0};
     evm_wire_form_append(&f, "file", "t.jsonl", "ab", 2);
