@@ -149,43 +149,42 @@ enum {
     OPT_TLS_KEY,
 };
 
-static const struct option longopts[] = {
-    {"accuracy", required_argument, NULL, 'a'},
-    {"batch-advance", required_argument, NULL, OPT_BATCH_ADVANCE},
-    {"batch-ms", required_argument, NULL, OPT_BATCH_MS},
-    {"cases", required_argument, NULL, 'c'},
-    {"deploy-ms", required_argument, NULL, OPT_DEPLOY_MS},
-    {"echo-key", no_argument, NULL, OPT_ECHO_KEY},
-    {"fault", required_argument, NULL, 'f'},
-    {"fireworks-account", required_argument, NULL, OPT_FIREWORKS_ACCOUNT},
-    {"help", no_argument, NULL, 'h'},
-    {"job-advance", required_argument, NULL, OPT_JOB_ADVANCE},
-    {"job-ms", required_argument, NULL, OPT_JOB_MS},
-    {"judge", required_argument, NULL, OPT_JUDGE},
-    {"latency", required_argument, NULL, 'l'},
-    {"latency-dist", required_argument, NULL, OPT_LATENCY_DIST},
-    {"learner", required_argument, NULL, OPT_LEARNER},
-    {"learner-ceiling", required_argument, NULL, OPT_LEARNER_CEILING},
-    {"learner-floor", required_argument, NULL, OPT_LEARNER_FLOOR},
-    {"learner-gain", required_argument, NULL, OPT_LEARNER_GAIN},
-    {"learner-noise", required_argument, NULL, OPT_LEARNER_NOISE},
-    {"learner-scale", required_argument, NULL, OPT_LEARNER_SCALE},
-    {"model-accuracy", required_argument, NULL, OPT_MODEL_ACCURACY},
-    {"port", required_argument, NULL, 'p'},
-    {"quiet", no_argument, NULL, 'q'},
-    {"replay", required_argument, NULL, 'r'},
-    {"require-key-env", required_argument, NULL, OPT_REQUIRE_KEY_ENV},
-    {"retry-after-ms", required_argument, NULL, OPT_RETRY_AFTER_MS},
-    {"rpm", required_argument, NULL, OPT_RPM},
-    {"rpm-window", required_argument, NULL, OPT_RPM_WINDOW},
-    {"seed", required_argument, NULL, 's'},
-    {"slow-ms", required_argument, NULL, OPT_SLOW_MS},
-    {"state", required_argument, NULL, OPT_STATE},
-    {"tls-cert", required_argument, NULL, OPT_TLS_CERT},
-    {"tls-key", required_argument, NULL, OPT_TLS_KEY},
-    {"verbose", no_argument, NULL, 'v'},
-    {"version", no_argument, NULL, 'V'},
-    {NULL, 0, NULL, 0},
+static const ev_opt table[] = {
+    {"accuracy", 'a', EV_ARG_TEXT, 0, 0, false},
+    {"batch-advance", OPT_BATCH_ADVANCE, EV_ARG_TEXT, 0, 0, false},
+    {"batch-ms", OPT_BATCH_MS, EV_ARG_INT, 0, 3600000, false},
+    {"cases", 'c', EV_ARG_TEXT, 0, 0, false},
+    {"deploy-ms", OPT_DEPLOY_MS, EV_ARG_INT, 0, 3600000, false},
+    {"echo-key", OPT_ECHO_KEY, EV_ARG_NONE, 0, 0, false},
+    {"fault", 'f', EV_ARG_TEXT, 0, 0, false},
+    {"fireworks-account", OPT_FIREWORKS_ACCOUNT, EV_ARG_TEXT, 0, 0, false},
+    {"help", 'h', EV_ARG_NONE, 0, 0, false},
+    {"job-advance", OPT_JOB_ADVANCE, EV_ARG_TEXT, 0, 0, false},
+    {"job-ms", OPT_JOB_MS, EV_ARG_INT, 0, 3600000, false},
+    {"judge", OPT_JUDGE, EV_ARG_TEXT, 0, 0, false},
+    {"latency", 'l', EV_ARG_TEXT, 0, 0, false},
+    {"latency-dist", OPT_LATENCY_DIST, EV_ARG_TEXT, 0, 0, false},
+    {"learner", OPT_LEARNER, EV_ARG_TEXT, 0, 0, false},
+    {"learner-ceiling", OPT_LEARNER_CEILING, EV_ARG_REAL, 0, 1, false},
+    {"learner-floor", OPT_LEARNER_FLOOR, EV_ARG_REAL, 0, 1, false},
+    {"learner-gain", OPT_LEARNER_GAIN, EV_ARG_REAL, 0, 1, false},
+    {"learner-noise", OPT_LEARNER_NOISE, EV_ARG_REAL, 0, 1, false},
+    {"learner-scale", OPT_LEARNER_SCALE, EV_ARG_REAL, 0, 1e9, true},
+    {"model-accuracy", OPT_MODEL_ACCURACY, EV_ARG_TEXT, 0, 0, false},
+    {"port", 'p', EV_ARG_INT, 0, 65535, false},
+    {"quiet", 'q', EV_ARG_NONE, 0, 0, false},
+    {"replay", 'r', EV_ARG_TEXT, 0, 0, false},
+    {"require-key-env", OPT_REQUIRE_KEY_ENV, EV_ARG_TEXT, 0, 0, false},
+    {"retry-after-ms", OPT_RETRY_AFTER_MS, EV_ARG_INT, 0, 3600000, false},
+    {"rpm", OPT_RPM, EV_ARG_INT, 1, 1000000, false},
+    {"rpm-window", OPT_RPM_WINDOW, EV_ARG_INT, 1, 3600000, false},
+    {"seed", 's', EV_ARG_TEXT, 0, 0, false},
+    {"slow-ms", OPT_SLOW_MS, EV_ARG_INT, 0, 3600000, false},
+    {"state", OPT_STATE, EV_ARG_TEXT, 0, 0, false},
+    {"tls-cert", OPT_TLS_CERT, EV_ARG_TEXT, 0, 0, false},
+    {"tls-key", OPT_TLS_KEY, EV_ARG_TEXT, 0, 0, false},
+    {"verbose", 'v', EV_ARG_NONE, 0, 0, false},
+    {"version", 'V', EV_ARG_NONE, 0, 0, false},
 };
 
 /* The options, as read. The server's configuration holds what it takes as
@@ -283,14 +282,15 @@ add_rule(options *o, const char *arg, bool model)
     o->model_rule[o->nrules++] = model;
 }
 
-/* read_option reads option 'c' with argument 'arg' into 'o'. */
+/* read_option reads option 'key', with its value in 'c', into 'o'. */
 static void
-read_option(options *o, int c, char *arg)
+read_option(options *o, int key, const ev_cli *c)
 {
+    char *arg = (char *)c->text;
     evm_server_config *sc = &o->c;
     evm_learner *lp = &sc->jobs.params;
     long seed;
-    switch (c) {
+    switch (key) {
     case 'a':
         add_rule(o, arg, false);
         break;
@@ -311,10 +311,10 @@ read_option(options *o, int c, char *arg)
         sc->batches.by_poll = by_poll("--batch-advance", arg);
         break;
     case OPT_BATCH_MS:
-        sc->batches.batch_ms = parse_ms("--batch-ms", arg);
+        sc->batches.batch_ms = c->integer;
         break;
     case OPT_DEPLOY_MS:
-        sc->jobs.deploy_ms = parse_ms("--deploy-ms", arg);
+        sc->jobs.deploy_ms = c->integer;
         break;
     case OPT_FIREWORKS_ACCOUNT:
         if (!evm_wire_good_id(arg) || strcmp(arg, "fireworks") == 0)
@@ -327,7 +327,7 @@ read_option(options *o, int c, char *arg)
         sc->jobs.by_poll = by_poll("--job-advance", arg);
         break;
     case OPT_JOB_MS:
-        sc->jobs.job_ms = parse_ms("--job-ms", arg);
+        sc->jobs.job_ms = c->integer;
         break;
     case OPT_JUDGE:
         sc->judge = model_name("--judge", arg);
@@ -336,20 +336,19 @@ read_option(options *o, int c, char *arg)
         sc->jobs.learner = model_name("--learner", arg);
         break;
     case OPT_LEARNER_CEILING:
-        lp->ceiling = parse_share("--learner-ceiling", arg);
+        lp->ceiling = c->real;
         break;
     case OPT_LEARNER_FLOOR:
-        lp->floor = parse_share("--learner-floor", arg);
+        lp->floor = c->real;
         break;
     case OPT_LEARNER_GAIN:
-        lp->gain = parse_share("--learner-gain", arg);
+        lp->gain = c->real;
         break;
     case OPT_LEARNER_NOISE:
-        lp->noise = parse_share("--learner-noise", arg);
+        lp->noise = c->real;
         break;
     case OPT_LEARNER_SCALE:
-        if (!ev_parse_double(arg, 1e-6, 1e9, &lp->scale))
-            ev_usage_error("--learner-scale must be a number of examples above 0, not '%s'", arg);
+        lp->scale = c->real;
         break;
     case OPT_LATENCY_DIST:
         if (strcmp(arg, "normal") != 0 && strcmp(arg, "lognormal") != 0)
@@ -360,8 +359,7 @@ read_option(options *o, int c, char *arg)
         add_rule(o, arg, true);
         break;
     case 'p':
-        if (!ev_parse_long(arg, 0, 65535, &sc->port))
-            ev_usage_error("--port must be from 0 to 65535, not '%s'", arg);
+        sc->port = c->integer;
         break;
     case 'q':
         o->quiet = true;
@@ -373,16 +371,13 @@ read_option(options *o, int c, char *arg)
         o->key_env = arg;
         break;
     case OPT_RETRY_AFTER_MS:
-        sc->faults.retry_after_ms = parse_ms("--retry-after-ms", arg);
+        sc->faults.retry_after_ms = c->integer;
         break;
     case OPT_RPM:
-        if (!ev_parse_long(arg, 1, 1000000, &sc->rpm))
-            ev_usage_error("--rpm must be from 1 to 1000000, not '%s'", arg);
+        sc->rpm = c->integer;
         break;
     case OPT_RPM_WINDOW:
-        sc->rpm_window_ms = parse_ms("--rpm-window", arg);
-        if (sc->rpm_window_ms == 0)
-            ev_usage_error("--rpm-window must be at least 1 ms");
+        sc->rpm_window_ms = c->integer;
         break;
     case 's':
         if (!ev_parse_long(arg, 0, LONG_MAX, &seed))
@@ -390,7 +385,7 @@ read_option(options *o, int c, char *arg)
         sc->seed = (uint64_t)seed;
         break;
     case OPT_SLOW_MS:
-        sc->faults.slow_ms = parse_ms("--slow-ms", arg);
+        sc->faults.slow_ms = c->integer;
         break;
     case OPT_STATE:
         sc->state = arg;
@@ -409,9 +404,8 @@ read_option(options *o, int c, char *arg)
         break;
     case 'V':
         ev_print_version();
-    default:
-        fprintf(stderr, "try 'ev-mock --help'\n");
-        exit(EV_EXIT_TROUBLE);
+    default: /* ev_cli_next refused every other option */
+        break;
     }
 }
 
@@ -544,10 +538,13 @@ int
 main(int argc, char **argv)
 {
     options o = {.c = evm_server_defaults()};
-    int c;
+    ev_cli c;
+    int key;
     o.c.report = report;
-    while ((c = getopt_long(argc, argv, "a:c:f:hl:p:qr:s:vV", longopts, NULL)) != -1)
-        read_option(&o, c, optarg);
+    ev_cli_init(&c, table, (int)(sizeof(table) / sizeof(table[0])), argc, argv);
+    while ((key = ev_cli_next(&c)) != -1)
+        read_option(&o, key, &c);
+    ev_cli_free(&c);
     if (optind < argc)
         ev_usage_error("unexpected operand '%s'", argv[optind]);
     validate(&o);

@@ -671,6 +671,9 @@ stop_mock_within() {
         [ -z "$output" ] || fail_with "ev-mock $args wrote to stdout"
         [[ "$stderr" == *"try 'ev-mock --help'"* ]] || fail_with "ev-mock $args: $stderr"
     done
+    run --separate-stderr ev-mock --prot 1
+    [ "$status" -eq 2 ]
+    [[ "$stderr" == *"unknown option '--prot'; did you mean '--port'?"* ]]
 }
 
 # Fine-tuning: files, jobs, events and the learner, a simulation.
