@@ -12,9 +12,6 @@
 #define T0 1000000
 #define BASE "meta-llama/Meta-Llama-3.1-8B-Instruct-Reference"
 #define PROJECT "/v2/projects/proj_ev-mock"
-#define EXAMPLE                                                                                    \
-    "{\"messages\":[{\"role\":\"user\",\"content\":\"1+1?\"},"                                     \
-    "{\"role\":\"assistant\",\"content\":\"2\"}]}\n"
 
 /* A job store with one job completed by T0 + 1000, and the DMI store on
  * it. */
@@ -26,15 +23,6 @@ typedef struct fixture {
     jv ml; /* the model object id */
 } fixture;
 
-/* The query of a request: 'ctx' is "NAME=VALUE". */
-static const char *
-query_of(void *ctx, const char *name)
-{
-    const char *q = ctx, *eq = strchr(q, '=');
-    return eq != NULL && strncmp(q, name, (size_t)(eq - q)) == 0 && name[eq - q] == '\0' ? eq + 1
-                                                                                         : NULL;
-}
-
 /* serve sends 'method' 'path' with the JSON 'body' (or none) and the query
  * 'query' ("NAME=VALUE", or NULL) at 'now', to the job store or the DMI
  * store as the server would. */
@@ -42,10 +30,7 @@ static evm_wire_reply
 serve(fixture *x, const char *method, const char *path, const char *body, const char *query,
       int64_t now)
 {
-    evm_wire_http h = {method, path,     body ? body : "", body ? strlen(body) : 0,
-                       NULL,   query_of, (void *)query,    now};
-    if (query == NULL)
-        h.query = NULL;
+    evm_wire_http h = http(method, path, body, query, now);
     return strncmp(path, "/v1/fine-tunes", 14) == 0 ? evm_together_serve(x->jobs, &h)
                                                     : evm_dmi_serve(x->dmi, &h);
 }
@@ -73,7 +58,7 @@ setup(fixture *x, double lost, double slow, bool by_poll)
     evm_wire_form f = {NULL, 0};
     evm_wire_form_append(&f, "purpose", NULL, "fine-tune", 9);
     evm_wire_form_append(&f, "file_name", NULL, "t.jsonl", 7);
-    evm_wire_form_append(&f, "file", "t.jsonl", EXAMPLE, strlen(EXAMPLE));
+    evm_wire_form_append(&f, "file", "t.jsonl", MOCK_CHAT, strlen(MOCK_CHAT));
     evm_wire_http h = {"POST", "/v1/files/upload", "", 0, &f, NULL, NULL, T0};
     jv file = text_of(evm_together_serve(x->jobs, &h).body, "id");
     evm_wire_form_free(&f);

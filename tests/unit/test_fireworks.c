@@ -13,21 +13,6 @@
 #define T0 1000000
 #define BASE "accounts/fireworks/models/qwen3-8b"
 #define ACCOUNT "/v1/accounts/acme"
-#define CHAT                                                                                       \
-    "{\"messages\":[{\"role\":\"user\",\"content\":\"1+1?\"},"                                     \
-    "{\"role\":\"assistant\",\"content\":\"2\"}]}\n"
-#define PREF                                                                                       \
-    "{\"input\":{\"messages\":[{\"role\":\"user\",\"content\":\"1+1?\"}]},"                        \
-    "\"preferred_output\":[{\"role\":\"assistant\",\"content\":\"2\"}],"                           \
-    "\"non_preferred_output\":[{\"role\":\"assistant\",\"content\":\"3\"}]}\n"
-
-static const char *
-query_of(void *ctx, const char *name)
-{
-    const char *q = ctx, *eq = strchr(q, '=');
-    return eq != NULL && strncmp(q, name, (size_t)(eq - q)) == 0 && name[eq - q] == '\0' ? eq + 1
-                                                                                         : NULL;
-}
 
 /* serve sends 'method' 'path' with the JSON 'body' (or none) and the
  * query 'query' ("NAME=VALUE", or NULL) at 'now'. */
@@ -35,10 +20,7 @@ static evm_wire_reply
 serve(evm_fireworks *f, const char *method, const char *path, const char *body, const char *query,
       int64_t now)
 {
-    evm_wire_http h = {method, path,     body ? body : "", body ? strlen(body) : 0,
-                       NULL,   query_of, (void *)query,    now};
-    if (query == NULL)
-        h.query = NULL;
+    evm_wire_http h = http(method, path, body, query, now);
     return evm_fireworks_serve(f, &h);
 }
 
@@ -101,7 +83,8 @@ test_flow(void)
     evm_jobs_config c;
     evm_fault_plan faults;
     evm_fireworks *f = store(&c, &faults, false);
-    CHECK(dataset(f, "train", CHAT CHAT CHAT) == 200, "a dataset is made and uploaded");
+    CHECK(dataset(f, "train", MOCK_CHAT MOCK_CHAT MOCK_CHAT) == 200,
+          "a dataset is made and uploaded");
     check_path(f, ACCOUNT "/datasets/train", T0, "state", "\"READY\"", "and READY");
     check_path(f, ACCOUNT "/datasets/train", T0, "exampleCount", "\"3\"",
                "with its examples, an int64 as a string");
@@ -179,9 +162,10 @@ test_refusals(void)
     evm_jobs_config c;
     evm_fault_plan faults;
     evm_fireworks *f = store(&c, &faults, true);
-    CHECK(dataset(f, "train", CHAT CHAT CHAT) == 200 && dataset(f, "pref", PREF PREF PREF) == 200,
+    CHECK(dataset(f, "train", MOCK_CHAT MOCK_CHAT MOCK_CHAT) == 200 &&
+              dataset(f, "pref", MOCK_PREF MOCK_PREF MOCK_PREF) == 200,
           "a chat and a preference dataset");
-    CHECK(dataset(f, "two", CHAT CHAT) == 400, "a dataset of 2 examples is refused");
+    CHECK(dataset(f, "two", MOCK_CHAT MOCK_CHAT) == 400, "a dataset of 2 examples is refused");
     check_path(f, ACCOUNT "/datasets/two", T0, "state", "\"UPLOADING\"", "and stays UPLOADING");
     CHECK(status_of(serve(f, "POST", ACCOUNT "/datasets",
                           "{\"datasetId\":\"train\",\"dataset\":{\"userUploaded\":{}}}", NULL,
@@ -277,7 +261,7 @@ test_faults(void)
     faults.job_fail = 1;
     faults.lost_id = 1;
     faults.slow_deploy = 1;
-    dataset(f, "train", CHAT CHAT CHAT);
+    dataset(f, "train", MOCK_CHAT MOCK_CHAT MOCK_CHAT);
     evm_wire_reply r =
         serve(f, "POST", ACCOUNT "/supervisedFineTuningJobs",
               "{\"dataset\":\"accounts/acme/datasets/train\",\"baseModel\":\"" BASE "\"}",
@@ -294,7 +278,7 @@ test_faults(void)
 
     f = store(&c, &faults, false);
     faults.slow_deploy = 1;
-    dataset(f, "train", CHAT CHAT CHAT);
+    dataset(f, "train", MOCK_CHAT MOCK_CHAT MOCK_CHAT);
     jv_free(serve(f, "POST", ACCOUNT "/supervisedFineTuningJobs",
                   "{\"dataset\":\"accounts/acme/datasets/train\",\"baseModel\":\"" BASE "\"}",
                   "supervisedFineTuningJobId=ok", T0)

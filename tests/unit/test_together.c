@@ -12,20 +12,11 @@
 /* T0 is when the tests' files and jobs are made, in ms since the epoch. */
 #define T0 1000000
 
-#define EXAMPLE                                                                                    \
-    "{\"messages\":[{\"role\":\"user\",\"content\":\"1+1?\"},"                                     \
-    "{\"role\":\"assistant\",\"content\":\"2\"}]}\n"
-#define PREF                                                                                       \
-    "{\"input\":{\"messages\":[{\"role\":\"user\",\"content\":\"1+1?\"}]},"                        \
-    "\"preferred_output\":[{\"role\":\"assistant\",\"content\":\"2\"}],"                           \
-    "\"non_preferred_output\":[{\"role\":\"assistant\",\"content\":\"3\"}]}\n"
-
 /* call sends 'method' 'path' with the JSON 'body' (or none) at 'now'. */
 static evm_wire_reply
 call(evm_together *t, const char *method, const char *path, const char *body, int64_t now)
 {
-    evm_wire_http h = {method, path, body ? body : "", body ? strlen(body) : 0, NULL, NULL,
-                       NULL,   now};
+    evm_wire_http h = http(method, path, body, NULL, now);
     return evm_together_serve(t, &h);
 }
 
@@ -99,7 +90,7 @@ static void
 test_files(void)
 {
     evm_together *t = store(1000, false, NULL);
-    evm_wire_reply r = upload(t, "train.jsonl", "fine-tune", EXAMPLE EXAMPLE);
+    evm_wire_reply r = upload(t, "train.jsonl", "fine-tune", MOCK_CHAT MOCK_CHAT);
     CHECK(r.status == 200, "an upload is stored");
     jv id = text_of(jv_copy(r.body), "id");
     CHECK(strncmp(jv_string_value(id), "file-", 5) == 0 &&
@@ -112,24 +103,24 @@ test_files(void)
                 "with its report");
     check_field(r.body, "LineCount", "2", "and its lines");
     jv_free(r.body);
-    r = upload(t, "again.jsonl", "fine-tune", EXAMPLE EXAMPLE);
+    r = upload(t, "again.jsonl", "fine-tune", MOCK_CHAT MOCK_CHAT);
     jv again = field(r, "id");
     CHECK_STR(jv_string_value(again), jv_string_value(id), "the same bytes get the same file");
     jv_free(again);
-    r = upload(t, "bad.jsonl", "fine-tune", EXAMPLE "{\"messages\":[{\"content\":\"x\"}]}\n");
+    r = upload(t, "bad.jsonl", "fine-tune", MOCK_CHAT "{\"messages\":[{\"content\":\"x\"}]}\n");
     check_field(r.body, "processing_status", "\"INVALID_FORMAT\"", "a bad file is INVALID_FORMAT");
     check_field(r.body, "validation_report",
                 "{\"error\":\"Line 2: `messages[0]` must contain a `role` field\","
                 "\"error_type\":\"INVALID_FORMAT\",\"valid\":false}",
                 "its report names the first problem by line");
     jv bad = text_of(r.body, "id");
-    r = upload(t, "x.jsonl", NULL, EXAMPLE);
+    r = upload(t, "x.jsonl", NULL, MOCK_CHAT);
     CHECK(r.status == 400, "an upload without a purpose is refused");
     check_jv(r.body,
              "{\"error\":{\"code\":null,\"message\":\"Missing required field 'purpose'.\","
              "\"param\":\"purpose\",\"type\":\"invalid_request_error\"}}",
              "in Together's error shape");
-    r = upload(t, "x.jsonl", "train", EXAMPLE);
+    r = upload(t, "x.jsonl", "train", MOCK_CHAT);
     CHECK(r.status == 400, "an unknown purpose is refused");
     jv_free(r.body);
     r = call(t, "GET", "/v1/files", NULL, T0);
@@ -161,7 +152,7 @@ static void
 test_jobs_by_time(void)
 {
     evm_together *t = store(1000, false, NULL);
-    jv id = start(t, EXAMPLE EXAMPLE EXAMPLE, "");
+    jv id = start(t, MOCK_CHAT MOCK_CHAT MOCK_CHAT, "");
     CHECK(strncmp(jv_string_value(id), "ft-", 3) == 0, "a job id is ft- and a UUID");
     jv j = job_at(t, id, T0);
     check_field(j, "status", "\"pending\"", "a new job is pending");
@@ -186,7 +177,7 @@ test_jobs_by_time(void)
     check_status(t, id, T0 + 1000, "completed", "completed after --job-ms");
     j = job_at(t, id, T0 + 1000);
     jv tokens = jv_object_get(jv_copy(j), jv_string("token_count"));
-    CHECK(jv_number_value(tokens) == 2 * 3 * (double)((strlen(EXAMPLE) - 1 + 3) / 4),
+    CHECK(jv_number_value(tokens) == 2 * 3 * (double)((strlen(MOCK_CHAT) - 1 + 3) / 4),
           "token_count: the file's tokens times the epochs");
     jv price = jv_object_get(jv_copy(j), jv_string("total_price"));
     CHECK(jv_number_value(price) == jv_number_value(tokens) * 500,
@@ -235,7 +226,7 @@ test_jobs_by_poll(void)
     evm_fault_plan faults = evm_fault_defaults();
     faults.job_fail = 1;
     evm_together *t = store(3600000, true, NULL);
-    jv id = start(t, EXAMPLE, "");
+    jv id = start(t, MOCK_CHAT, "");
     const char *want[] = {"queued", "running", "uploading", "completed", "completed"};
     for (int i = 0; i < 5; i++)
         check_status(t, id, T0 + 1, want[i], "by poll, one step a GET");
@@ -243,7 +234,7 @@ test_jobs_by_poll(void)
     evm_together_free(t);
 
     t = store(3600000, true, &faults);
-    id = start(t, EXAMPLE, "");
+    id = start(t, MOCK_CHAT, "");
     const char *failing[] = {"queued", "running", "error", "error"};
     for (int i = 0; i < 4; i++)
         check_status(t, id, T0 + 1, failing[i], "the job-fail fault ends a job in error");
@@ -266,7 +257,7 @@ test_cancel_and_lost(void)
     evm_fault_plan faults = evm_fault_defaults();
     faults.lost_id = 1;
     evm_together *t = store(1000, false, &faults);
-    jv file = field(upload(t, "t.jsonl", "fine-tune", EXAMPLE), "id");
+    jv file = field(upload(t, "t.jsonl", "fine-tune", MOCK_CHAT), "id");
     jv body = jv_string_fmt("{\"model\":\"m\",\"training_file\":\"%s\"}", jv_string_value(file));
     evm_wire_reply r = call(t, "POST", "/v1/fine-tunes", jv_string_value(body), T0);
     CHECK(r.status == 200 && r.lost, "the lost-id fault makes the job, and loses the answer");
@@ -295,8 +286,8 @@ static void
 test_requests(void)
 {
     evm_together *t = store(1000, false, NULL);
-    jv sft = field(upload(t, "s.jsonl", "fine-tune", EXAMPLE), "id");
-    jv pref = field(upload(t, "p.jsonl", "fine-tune", PREF), "id");
+    jv sft = field(upload(t, "s.jsonl", "fine-tune", MOCK_CHAT), "id");
+    jv pref = field(upload(t, "p.jsonl", "fine-tune", MOCK_PREF), "id");
     /* each after {"training_file": ID */
     static const struct {
         const char *rest, *param;
@@ -332,7 +323,7 @@ test_requests(void)
     jv_free(body);
     body = jv_string_fmt("{\"training_file\":\"%s\",\"n_epochs\":4}", jv_string_value(sft));
     r = call(t, "POST", "/v1/fine-tunes/estimate-price", jv_string_value(body), T0);
-    double tokens = 4 * (double)((strlen(EXAMPLE) - 1 + 3) / 4);
+    double tokens = 4 * (double)((strlen(MOCK_CHAT) - 1 + 3) / 4);
     jv price = jv_object_get(jv_copy(r.body), jv_string("estimated_total_price"));
     CHECK(jv_number_value(price) == tokens * 0.5 / 1e6, "estimate-price: tokens times the rate");
     check_field(r.body, "allowed_to_proceed", "true", "and allowed");

@@ -77,28 +77,21 @@ check_problem(enum evm_trainset_rules r, const char *text, const char *want, con
     jv_free(p);
 }
 
-#define CHAT                                                                                       \
-    "{\"messages\":[{\"role\":\"user\",\"content\":\"q\"},{\"role\":\"assistant\",\"content\":"    \
-    "\"a\"}]}\n"
-#define PREF                                                                                       \
-    "{\"input\":{\"messages\":[{\"role\":\"user\",\"content\":\"q\"}]},"                           \
-    "\"preferred_output\":[{\"role\":\"assistant\",\"content\":\"good\"}],"                        \
-    "\"non_preferred_output\":[{\"role\":\"assistant\",\"content\":\"bad\"}]}\n"
-
 static void
 test_together(void)
 {
     enum evm_trainset_rules t = EVM_TRAINSET_TOGETHER;
     evm_trainset d;
-    const char *good = CHAT "\n" CHAT;
+    const char *good = MOCK_CHAT "\n" MOCK_CHAT;
     evm_trainset_scan(&d, t, good, strlen(good), NULL);
     CHECK(jv_get_kind(d.problem) == JV_KIND_NULL && d.format == EVM_TRAINSET_CHAT &&
               d.examples == 2,
           "two conversations, a blank line between them");
-    CHECK(d.tokens == 2 * (double)((strlen(CHAT) - 1 + 3) / 4), "a token for 4 bytes of a line");
+    CHECK(d.tokens == 2 * (double)((strlen(MOCK_CHAT) - 1 + 3) / 4),
+          "a token for 4 bytes of a line");
     CHECK_STR(evm_trainset_format_name(d.format), "conversation", "Together's name of the format");
     evm_trainset_free(&d);
-    evm_trainset_scan(&d, t, PREF, strlen(PREF), NULL);
+    evm_trainset_scan(&d, t, MOCK_PREF, strlen(MOCK_PREF), NULL);
     CHECK(jv_get_kind(d.problem) == JV_KIND_NULL && d.format == EVM_TRAINSET_PREFERENCE,
           "a preference example");
     evm_trainset_free(&d);
@@ -170,17 +163,18 @@ static void
 test_fireworks(void)
 {
     enum evm_trainset_rules f = EVM_TRAINSET_FIREWORKS;
-    check_problem(f, CHAT CHAT, "the file has 2 examples, but at least 3 are required",
+    check_problem(f, MOCK_CHAT MOCK_CHAT, "the file has 2 examples, but at least 3 are required",
                   "Fireworks wants 3 examples");
-    check_problem(f, CHAT CHAT CHAT, "", "and takes 3");
+    check_problem(f, MOCK_CHAT MOCK_CHAT MOCK_CHAT, "", "and takes 3");
     check_problem(f,
-                  CHAT "{\"messages\":[{\"role\":\"user\",\"content\":\"q\"},"
-                       "{\"role\":\"assistant\",\"content\":\"a\"}],\"tags\":[\"x\"]}\n" CHAT,
+                  MOCK_CHAT
+                  "{\"messages\":[{\"role\":\"user\",\"content\":\"q\"},"
+                  "{\"role\":\"assistant\",\"content\":\"a\"}],\"tags\":[\"x\"]}\n" MOCK_CHAT,
                   "", "other keys are ignored");
     check_problem(
         f,
         "{\"messages\":[{\"role\":\"user\",\"content\":[{\"type\":\"text\",\"text\":\"q\"}]},"
-        "{\"role\":\"assistant\",\"content\":\"a\"}]}\n" CHAT CHAT,
+        "{\"role\":\"assistant\",\"content\":\"a\"}]}\n" MOCK_CHAT MOCK_CHAT,
         "", "a content may be a list of text parts");
     check_problem(
         f,
@@ -193,11 +187,11 @@ test_fireworks(void)
                   "and `non_preferred_output`",
                   "Fireworks has no instruction format");
     check_problem(f,
-                  CHAT "{\"messages\":[{\"role\":\"user\",\"content\":\"q\"},"
-                       "{\"role\":\"assistant\",\"content\":\"a\"}],\"weight\":0.5}\n",
+                  MOCK_CHAT "{\"messages\":[{\"role\":\"user\",\"content\":\"q\"},"
+                            "{\"role\":\"assistant\",\"content\":\"a\"}],\"weight\":0.5}\n",
                   "Line 2: `weight` must be on every example or on none",
                   "a root weight on some examples only");
-    check_problem(f, PREF PREF PREF, "", "three preference examples");
+    check_problem(f, MOCK_PREF MOCK_PREF MOCK_PREF, "", "three preference examples");
     check_problem(
         f,
         "{\"input\":{\"messages\":[{\"role\":\"user\",\"content\":\"q\"},"
@@ -214,13 +208,14 @@ static void
 test_preference_tags(void)
 {
     static const char *const cases[] = {
-        "{\"id\":\"a\",\"input\":\"q\",\"expected\":\"good\",\"tags\":[\"t\"]}",
+        "{\"id\":\"a\",\"input\":\"1+1?\",\"expected\":\"2\",\"tags\":[\"t\"]}",
         NULL,
     };
     evm_model *m = model_of(cases, false);
     evm_model_freeze(m);
     evm_trainset d;
-    evm_trainset_scan(&d, EVM_TRAINSET_FIREWORKS, PREF PREF PREF, strlen(PREF PREF PREF), m);
+    evm_trainset_scan(&d, EVM_TRAINSET_FIREWORKS, MOCK_PREF MOCK_PREF MOCK_PREF,
+                      strlen(MOCK_PREF MOCK_PREF MOCK_PREF), m);
     CHECK(evm_learner_tally_get(d.tally, "t") == 3, "preference examples count toward their case");
     evm_trainset_free(&d);
     evm_model_free(m);

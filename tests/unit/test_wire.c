@@ -98,12 +98,6 @@ test_helpers(void)
              "vLLM's flat error has no wrapper and a number for code");
 }
 
-static const char *
-query_of(void *ctx, const char *name)
-{
-    return strcmp(name, "pageSize") == 0 ? ctx : NULL;
-}
-
 /* What the stores of Together and Fireworks are handed, and what they give
  * back. */
 static void
@@ -148,7 +142,7 @@ test_providers(void)
     evm_wire_form_free(&f);
     CHECK(f.n == 0 && evm_wire_form_get(NULL, "file") == NULL, "a freed or absent form is empty");
 
-    evm_wire_http h = {"POST", "/v1/x", "{\"a\":1}", 7, NULL, query_of, "50", 0};
+    evm_wire_http h = http("POST", "/v1/x", "{\"a\":1}", "pageSize=50", 0);
     CHECK_STR(evm_wire_query(&h, "pageSize"), "50", "a query parameter");
     CHECK(evm_wire_query(&h, "x") == NULL, "an absent one is NULL");
     check_jv(evm_wire_json_body(&h), "{\"a\":1}", "a JSON object body");
