@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "alloc.h"
+#include "cli.h"
 #include "trainset.h"
 #include "hash.h"
 #include "json.h"
@@ -340,13 +341,19 @@ create_dataset(evm_fireworks *f, const evm_wire_http *h)
     jv id = ev_json_field(req, "datasetId"), ds = ev_json_field(req, "dataset");
     jv display = ev_json_field(ds, "displayName"), format = ev_json_field(ds, "format");
     jv examples = ev_json_field(ds, "exampleCount");
+    /* an int64, which JSON may carry as a number or a string */
     double declared = -1;
+    long n;
+    bool count_ok = !jv_is_valid(examples);
     if (jv_get_kind(examples) == JV_KIND_NUMBER)
-        declared = jv_number_value(examples);
-    else if (jv_get_kind(examples) == JV_KIND_STRING)
-        declared = atof(jv_string_value(examples));
+        count_ok = evm_wire_number(ds, "exampleCount", 0, 3e6, true, &declared);
+    else if (jv_get_kind(examples) == JV_KIND_STRING &&
+             (count_ok = ev_parse_long(jv_string_value(examples), 0, 3000000, &n)))
+        declared = (double)n;
     evm_wire_reply r;
-    if (jv_get_kind(id) != JV_KIND_STRING || !evm_wire_good_id(jv_string_value(id)))
+    if (!count_ok)
+        r = invalid(jv_string("dataset.exampleCount must be a whole number of 0 or more"));
+    else if (jv_get_kind(id) != JV_KIND_STRING || !evm_wire_good_id(jv_string_value(id)))
         r = invalid(jv_string("datasetId is required: a lowercase letter, then lowercase letters, "
                               "digits and '-', at most 63"));
     else if (jv_get_kind(ds) != JV_KIND_OBJECT)

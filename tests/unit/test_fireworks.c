@@ -175,6 +175,10 @@ test_refusals(void)
                           "{\"datasetId\":\"9lives\",\"dataset\":{\"userUploaded\":{}}}", NULL,
                           T0)) == 400,
           "an id starts with a letter");
+    CHECK(status_of(serve(f, "POST", ACCOUNT "/datasets",
+                          "{\"datasetId\":\"n\",\"dataset\":{\"exampleCount\":\"many\"}}", NULL,
+                          T0)) == 400,
+          "an exampleCount is an int64, a number or a string of one");
     static const char *const bad[] = {
         "\"batchSize\":8",         "\"gradientAccumulationSteps\":4",
         "\"jinjaTemplate\":\"t\"", "\"earlyStop\":true",
