@@ -635,7 +635,8 @@ read_training(evm_fireworks *f, jv cfg, fw_job *j, int64_t now, bool *taken)
 /* read_data reads the dataset (and with 'eval', the evaluationDataset)
  * 'key' of 'req' into '*name'; returns null or what is wrong. */
 static jv
-read_data(evm_fireworks *f, jv req, const char *key, bool dpo, char **name, const fw_dataset **x)
+read_data(evm_fireworks *f, jv req, const char *key, bool dpo, char **name, const fw_dataset **x,
+          bool *precondition)
 {
     jv v = ev_json_field(req, key);
     char *id = jv_get_kind(v) == JV_KIND_STRING ? name_in(f, jv_string_value(v), "datasets") : NULL;
@@ -643,7 +644,7 @@ read_data(evm_fireworks *f, jv req, const char *key, bool dpo, char **name, cons
     jv why = jv_null();
     if (*x == NULL)
         why = jv_string_fmt("%s must name a dataset of accounts/%s", key, f->account);
-    else if (!(*x)->ready)
+    else if ((*precondition = !(*x)->ready))
         why = jv_string_fmt("dataset '%s' is not READY: upload it first", (*x)->name);
     else if (dpo != ((*x)->kind == EVM_TRAINSET_PREFERENCE))
         why = jv_string_fmt(dpo ? "dataset '%s' is not preference data, which a DPO job needs"
@@ -679,9 +680,10 @@ read_loss(jv req, fw_job *j)
 }
 
 /* read_job reads the request 'req' into the job; returns null or what is
- * wrong, with '*taken' set when an id or output is taken. */
+ * wrong, with '*taken' set when an output is taken and '*precondition'
+ * when a dataset is not ready. */
 static jv
-read_job(evm_fireworks *f, jv req, fw_job *j, int64_t now, bool *taken)
+read_job(evm_fireworks *f, jv req, fw_job *j, int64_t now, bool *taken, bool *precondition)
 {
     jv cfg = j->dpo ? ev_json_field(req, "trainingConfig") : jv_copy(req);
     jv display = ev_json_field(req, "displayName");
@@ -694,10 +696,10 @@ read_job(evm_fireworks *f, jv req, fw_job *j, int64_t now, bool *taken)
     if (jv_get_kind(why) == JV_KIND_NULL)
         why = refused(cfg);
     if (jv_get_kind(why) == JV_KIND_NULL)
-        why = read_data(f, req, "dataset", j->dpo, &j->dataset, &x);
+        why = read_data(f, req, "dataset", j->dpo, &j->dataset, &x, precondition);
     if (jv_get_kind(why) == JV_KIND_NULL && !j->dpo &&
         jv_object_has(jv_copy(req), jv_string("evaluationDataset")))
-        why = read_data(f, req, "evaluationDataset", false, &j->eval, &e);
+        why = read_data(f, req, "evaluationDataset", false, &j->eval, &e, precondition);
     if (jv_get_kind(why) == JV_KIND_NULL && j->dpo)
         why = read_loss(req, j);
     if (jv_get_kind(why) == JV_KIND_NULL)
@@ -750,20 +752,19 @@ create_job(evm_fireworks *f, const evm_wire_http *h, bool dpo)
     j->dpo = dpo;
     jv why = jv_null();
     j->id = new_id(f, h, dpo ? "dpoJobId" : "supervisedFineTuningJobId", f->njobs, &why);
-    bool taken = j->id != NULL && find_job(f, j->id, dpo) != NULL;
+    bool taken = j->id != NULL && find_job(f, j->id, dpo) != NULL, precondition = false;
     if (taken) {
         jv_free(why);
         why = jv_string_fmt("job '%s' already exists", j->id);
     } else if (j->id != NULL) {
-        why = read_job(f, req, j, h->now, &taken);
+        why = read_job(f, req, j, h->now, &taken, &precondition);
     }
     jv_free(req);
     if (jv_get_kind(why) != JV_KIND_NULL) {
         job_free(j);
-        return fail(taken ? EVM_WIRE_GRPC_ALREADY_EXISTS
-                    : strstr(jv_string_value(why), "is not READY") != NULL
-                        ? EVM_WIRE_GRPC_FAILED_PRECONDITION
-                        : EVM_WIRE_GRPC_INVALID_ARGUMENT,
+        return fail(taken          ? EVM_WIRE_GRPC_ALREADY_EXISTS
+                    : precondition ? EVM_WIRE_GRPC_FAILED_PRECONDITION
+                                   : EVM_WIRE_GRPC_INVALID_ARGUMENT,
                     why);
     }
     jv_free(why);

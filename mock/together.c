@@ -570,41 +570,47 @@ read_request(jv req, tg_job *j, bool *dpo, const char **param)
     jv batch_v = ev_json_field(req, "batch_size"), packing = ev_json_field(req, "packing");
     jv sched = ev_json_field(req, "lr_scheduler");
     bool max = strcmp(ev_json_str(batch_v, ""), "max") == 0;
-    jv out = jv_null();
-    struct {
-        const char *key;
-        bool ok;
-    } checks[] = {
-        {"training_file", text(req, "training_file", &j->file) && j->file != NULL},
-        {"model", text(req, "model", &j->model) && j->model != NULL && *j->model != '\0'},
-        {"validation_file", text(req, "validation_file", &j->vfile)},
-        {"suffix",
-         text(req, "suffix", &j->suffix) && (j->suffix == NULL || strlen(j->suffix) <= 40)},
-        {"n_epochs", evm_wire_number(req, "n_epochs", 1, 1000, true, &epochs)},
-        {"n_checkpoints", evm_wire_number(req, "n_checkpoints", 1, 1000, true, &checkpoints)},
-        {"n_evals", evm_wire_number(req, "n_evals", 0, 1000, true, &evals)},
-        {"batch_size", max || evm_wire_number(req, "batch_size", 1, 1e6, true, &batch)},
-        {"learning_rate",
-         evm_wire_number(req, "learning_rate", 1e-12, 1, false, &j->lr) && j->lr > 0},
-        {"warmup_ratio", evm_wire_number(req, "warmup_ratio", 0, 1, false, &j->warmup)},
-        {"max_grad_norm", evm_wire_number(req, "max_grad_norm", 0, 1e9, false, &j->grad_norm)},
-        {"weight_decay", evm_wire_number(req, "weight_decay", 0, 1e9, false, &j->decay)},
-        {"random_seed",
-         evm_wire_number(req, "random_seed", -2147483648.0, 2147483647.0, true, &j->seed)},
-        {"packing", !jv_is_valid(packing) || jv_get_kind(packing) == JV_KIND_TRUE ||
-                        jv_get_kind(packing) == JV_KIND_FALSE},
-        {"lr_scheduler", !jv_is_valid(sched) || jv_get_kind(sched) == JV_KIND_NULL ||
-                             jv_get_kind(sched) == JV_KIND_OBJECT},
-    };
-    for (size_t i = 0; i < sizeof(checks) / sizeof(checks[0]) && jv_get_kind(out) == JV_KIND_NULL;
-         i++)
-        if (!checks[i].ok) {
-            *param = checks[i].key;
-            out = i < 2 ? jv_string_fmt("`%s` is required: a string", checks[i].key)
-                  : i == 3
-                      ? jv_string("`suffix` must be a string of at most 40 characters")
-                      : jv_string_fmt("`%s` is out of range or of the wrong type", checks[i].key);
-        }
+    bool packing_ok = !jv_is_valid(packing) || jv_get_kind(packing) == JV_KIND_TRUE ||
+                      jv_get_kind(packing) == JV_KIND_FALSE;
+    bool sched_ok = !jv_is_valid(sched) || jv_get_kind(sched) == JV_KIND_NULL ||
+                    jv_get_kind(sched) == JV_KIND_OBJECT;
+    /* the first field that is wrong, in the order of the spec */
+    if (!text(req, "training_file", &j->file) || j->file == NULL)
+        *param = "training_file";
+    else if (!text(req, "model", &j->model) || j->model == NULL || *j->model == '\0')
+        *param = "model";
+    else if (!text(req, "validation_file", &j->vfile))
+        *param = "validation_file";
+    else if (!text(req, "suffix", &j->suffix) || (j->suffix != NULL && strlen(j->suffix) > 40))
+        *param = "suffix";
+    else if (!evm_wire_number(req, "n_epochs", 1, 1000, true, &epochs))
+        *param = "n_epochs";
+    else if (!evm_wire_number(req, "n_checkpoints", 1, 1000, true, &checkpoints))
+        *param = "n_checkpoints";
+    else if (!evm_wire_number(req, "n_evals", 0, 1000, true, &evals))
+        *param = "n_evals";
+    else if (!max && !evm_wire_number(req, "batch_size", 1, 1e6, true, &batch))
+        *param = "batch_size";
+    else if (!evm_wire_number(req, "learning_rate", 1e-12, 1, false, &j->lr))
+        *param = "learning_rate";
+    else if (!evm_wire_number(req, "warmup_ratio", 0, 1, false, &j->warmup))
+        *param = "warmup_ratio";
+    else if (!evm_wire_number(req, "max_grad_norm", 0, 1e9, false, &j->grad_norm))
+        *param = "max_grad_norm";
+    else if (!evm_wire_number(req, "weight_decay", 0, 1e9, false, &j->decay))
+        *param = "weight_decay";
+    else if (!evm_wire_number(req, "random_seed", -2147483648.0, 2147483647.0, true, &j->seed))
+        *param = "random_seed";
+    else if (!packing_ok)
+        *param = "packing";
+    else if (!sched_ok)
+        *param = "lr_scheduler";
+    jv out = *param == NULL                  ? jv_null()
+             : strcmp(*param, "suffix") == 0 ? jv_string("`suffix` must be a string of "
+                                                         "at most 40 characters")
+             : strcmp(*param, "training_file") == 0 || strcmp(*param, "model") == 0
+                 ? jv_string_fmt("`%s` is required: a string", *param)
+                 : jv_string_fmt("`%s` is out of range or of the wrong type", *param);
     if (jv_get_kind(out) == JV_KIND_NULL &&
         jv_get_kind(out = read_method(req, j, dpo)) != JV_KIND_NULL)
         *param = "training_method";
