@@ -2,9 +2,9 @@
 
 #include "alloc.h"
 #include "child.h"
+#include "proc.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <poll.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -18,23 +18,6 @@ typedef struct stream {
     char *buf;
     size_t len;
 } stream;
-
-/* child sets up the command's side and runs it; it never returns. */
-static _Noreturn void
-child(const char *command, const char *name, const char *file, char *const *envp, int out, int err)
-{
-    int null = open("/dev/null", O_RDONLY);
-    if (null < 0 || dup2(null, 0) < 0 || dup2(out, 1) < 0 || dup2(err, 2) < 0)
-        _exit(127);
-    signal(SIGINT, SIG_DFL);
-    signal(SIGTERM, SIG_DFL);
-    signal(SIGPIPE, SIG_DFL);
-    sigset_t none;
-    sigemptyset(&none);
-    sigprocmask(SIG_SETMASK, &none, NULL);
-    execle("/bin/sh", "sh", "-c", command, name, file, (char *)NULL, envp);
-    _exit(127);
-}
 
 /* drain reads what 's' has and passes on each whole line; at end of file
  * it passes the last piece and closes the stream. */
@@ -72,36 +55,18 @@ ev_trainer_run(const char *command, const char *name, const char *file, char *co
                char *const *pass, ev_trainer_line on_line, void *ctx,
                const volatile sig_atomic_t *stop, jv *err)
 {
-    int po[2], pe[2];
-    if (pipe2(po, O_CLOEXEC) != 0) {
-        *err = jv_invalid_with_msg(jv_string_fmt("cannot make a pipe: %s", strerror(errno)));
-        return -1;
-    }
-    if (pipe2(pe, O_CLOEXEC) != 0) {
-        *err = jv_invalid_with_msg(jv_string_fmt("cannot make a pipe: %s", strerror(errno)));
-        close(po[0]);
-        close(po[1]);
-        return -1;
-    }
-    /* made before the fork: the child only execs */
+    /* "$0" is 'name' and "$1" is 'file' in the command */
+    char *argv[] = {"sh", "-c", (char *)command, (char *)name, (char *)file, NULL};
     char **envp = ev_child_env(extra, pass);
-    pid_t pid = fork();
-    if (pid < 0) {
-        *err = jv_invalid_with_msg(jv_string_fmt("cannot start '/bin/sh': %s", strerror(errno)));
-        free(envp);
-        close(po[0]);
-        close(po[1]);
-        close(pe[0]);
-        close(pe[1]);
-        return -1;
-    }
-    if (pid == 0)
-        child(command, name, file, envp, po[1], pe[1]);
+    ev_proc_spec spec = {"/bin/sh", argv, envp, EV_PROC_NULL, EV_PROC_PIPE, EV_PROC_PIPE, false};
+    ev_proc p;
+    bool started = ev_proc_spawn(&spec, &p, err);
     free(envp);
-    close(po[1]);
-    close(pe[1]);
-    stream s[2] = {{po[0], ev_alloc_resize(NULL, EV_TRAINER_MAX_LINE + 1), 0},
-                   {pe[0], ev_alloc_resize(NULL, EV_TRAINER_MAX_LINE + 1), 0}};
+    if (!started)
+        return -1;
+    pid_t pid = p.pid;
+    stream s[2] = {{p.out, ev_alloc_resize(NULL, EV_TRAINER_MAX_LINE + 1), 0},
+                   {p.err, ev_alloc_resize(NULL, EV_TRAINER_MAX_LINE + 1), 0}};
     bool termed = false;
     while (s[0].fd >= 0 || s[1].fd >= 0) {
         if (stop != NULL && *stop && !termed) {
@@ -135,5 +100,5 @@ ev_trainer_run(const char *command, const char *name, const char *file, char *co
             termed = true;
         }
     }
-    return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+    return ev_proc_status(st);
 }

@@ -2,7 +2,7 @@
  * trainer.h: a local training command, run once with a training file, its
  * output passed on line by line as it comes.
  *
- * Ownership: returned jv values belong to the caller.
+ * Ownership: json.h.
  *
  * The command runs as /bin/sh -c COMMAND NAME FILE, so the file's path is
  * "$1" in the command. Its standard input is /dev/null, so it cannot eat

@@ -118,3 +118,9 @@ run_unit() {
 @test "a sheet files sections under headings in a temporary file and writes each heading's in order" {
     run_unit test_sheet
 }
+
+# ev-tune's modules and ev's one way to start a process (phase 2)
+
+@test "a process starts with pipes, /dev/null or ours, its signals at their defaults and none of our pipes" {
+    run_unit test_proc
+}
