@@ -35,9 +35,11 @@
 #include "key.h"
 #include "price.h"
 #include "record.h"
-#include "train.h"
-#include "trainer.h"
-#include "tune.h"
+#include "convert.h"
+#include "dataset.h"
+#include "example.h"
+#include "localtrain.h"
+#include "quote.h"
 
 #define DEFAULT_BASE_URL "https://api.openai.com/v1"
 /* Polls in a row that may fail on their own before ev-tune gives up. */
@@ -181,8 +183,8 @@ valid_flag(jv r)
 typedef struct training {
     char *text; /* the valid examples as JSONL, in 'to' format */
     size_t len, cap;
-    ev_tune_stats stats;
-    unsigned long problems[EV_TUNE_NPROBLEMS];
+    ev_dataset_stats stats;
+    unsigned long problems[EV_EXAMPLE_NPROBLEMS];
     unsigned long invalid; /* examples with a problem */
     unsigned long valid;
     bool changed; /* the text differs from the one input file */
@@ -205,15 +207,15 @@ append(training *t, const char *s, size_t n)
 static jv
 in_format(jv ex, enum to to)
 {
-    jv out = to == TO_ALPACA     ? ev_chat_to_alpaca(ex)
-             : to == TO_SHAREGPT ? ev_chat_to_sharegpt(ex)
+    jv out = to == TO_ALPACA     ? ev_convert_alpaca(ex)
+             : to == TO_SHAREGPT ? ev_convert_sharegpt(ex)
                                  : jv_copy(ex);
     jv_free(ex);
     return out;
 }
 
 static void
-problem(training *t, jv where, enum ev_tune_problem kind, const char *msg)
+problem(training *t, jv where, enum ev_example_problem kind, const char *msg)
 {
     t->problems[kind]++;
     ev_warn("%s: %s", jv_string_value(where), msg);
@@ -223,9 +225,9 @@ problem(training *t, jv where, enum ev_tune_problem kind, const char *msg)
 static void
 take(training *t, const opts *o, jv rec, jv where)
 {
-    enum ev_tune_problem kind;
+    enum ev_example_problem kind;
     bool changed;
-    jv ex = ev_tune_example(rec, o->system, &changed, &kind);
+    jv ex = ev_example_from_record(rec, o->system, &changed, &kind);
     if (!jv_is_valid(ex)) {
         jv m = jv_invalid_get_msg(ex);
         problem(t, where, kind, jv_string_value(m));
@@ -233,15 +235,15 @@ take(training *t, const opts *o, jv rec, jv where)
         t->invalid++;
         return;
     }
-    ev_tune_measure m;
-    jv found = ev_tune_check(ex, o->max_tokens, &m);
+    ev_example_measure m;
+    jv found = ev_example_check(ex, o->max_tokens, &m);
     int n = jv_array_length(jv_copy(found));
     if (m.messages > 0)
-        ev_tune_stats_add(&t->stats, &m);
+        ev_dataset_stats_add(&t->stats, &m);
     jv_array_foreach(found, i, p)
     {
         jv k = jv_array_get(jv_copy(p), 0), msg = jv_array_get(p, 1);
-        problem(t, where, (enum ev_tune_problem)jv_number_value(k), jv_string_value(msg));
+        problem(t, where, (enum ev_example_problem)jv_number_value(k), jv_string_value(msg));
         jv_free(k);
         jv_free(msg);
         (void)i;
@@ -283,7 +285,7 @@ static void
 read_training(training *t, const opts *o)
 {
     memset(t, 0, sizeof(*t));
-    ev_tune_stats_init(&t->stats, o->max_tokens);
+    ev_dataset_stats_init(&t->stats, o->max_tokens);
     ev_reader r;
     jv rec;
     int rc;
@@ -295,7 +297,7 @@ read_training(training *t, const opts *o)
             jv prefix = jv_string_fmt("%s: ", jv_string_value(where));
             const char *m = jv_string_value(msg), *p = jv_string_value(prefix);
             if (r.line > 0 && strncmp(m, p, strlen(p)) == 0) {
-                problem(t, where, EV_TUNE_DATA_TYPE, m + strlen(p));
+                problem(t, where, EV_EXAMPLE_DATA_TYPE, m + strlen(p));
                 t->invalid++;
             } else {
                 ev_warn("%s", m);
@@ -309,10 +311,10 @@ read_training(training *t, const opts *o)
         jv_free(where);
     }
     ev_reader_free(&r);
-    if (t->valid < EV_TUNE_MIN_EXAMPLES) {
-        t->problems[EV_TUNE_TOO_FEW_EXAMPLES]++;
+    if (t->valid < EV_DATASET_MIN_EXAMPLES) {
+        t->problems[EV_EXAMPLE_TOO_FEW_EXAMPLES]++;
         ev_warn("%s: %lu valid example%s, and at least %d are required", input_name(o), t->valid,
-                t->valid == 1 ? "" : "s", EV_TUNE_MIN_EXAMPLES);
+                t->valid == 1 ? "" : "s", EV_DATASET_MIN_EXAMPLES);
     }
 }
 
@@ -321,7 +323,7 @@ read_training(training *t, const opts *o)
 static bool
 valid(const training *t)
 {
-    for (int k = 0; k < EV_TUNE_NPROBLEMS; k++)
+    for (int k = 0; k < EV_EXAMPLE_NPROBLEMS; k++)
         if (t->problems[k] > 0)
             return false;
     return t->invalid == 0 && !t->trouble;
@@ -331,7 +333,7 @@ static void
 training_free(training *t)
 {
     free(t->text);
-    ev_tune_stats_free(&t->stats);
+    ev_dataset_stats_free(&t->stats);
 }
 
 /* The plan: epochs, tokens and cost. */
@@ -418,7 +420,7 @@ make_plan(plan *p, const opts *o, const training *t)
         p->epochs = o->epochs;
         p->epochs_rule = jv_string("given with --epochs");
     } else {
-        p->epochs = ev_tune_default_epochs(n, &why);
+        p->epochs = ev_quote_default_epochs(n, &why);
         p->epochs_rule =
             strcmp(why, "raised") == 0
                 ? jv_string_fmt("the cookbook's default: 3, raised to %ld so that %zu examples x "
@@ -460,15 +462,15 @@ report_json(training *t, const opts *o, const plan *p)
     if (o->nfiles == 0)
         files = jv_array_append(files, jv_string("-"));
     jv problems = jv_object();
-    for (int k = 0; k < EV_TUNE_NPROBLEMS; k++)
-        problems = jv_object_set(problems, jv_string(ev_tune_problem_name(k)),
+    for (int k = 0; k < EV_EXAMPLE_NPROBLEMS; k++)
+        problems = jv_object_set(problems, jv_string(ev_example_problem_name(k)),
                                  jv_number((double)t->problems[k]));
     jv r = jv_object_set(jv_object(), jv_string("files"), files);
     r = jv_object_set(r, jv_string("valid"), jv_bool(valid(t)));
     r = jv_object_set(r, jv_string("valid_examples"), jv_number((double)t->valid));
     r = jv_object_set(r, jv_string("invalid_examples"), jv_number((double)t->invalid));
     r = jv_object_set(r, jv_string("problems"), problems);
-    jv s = ev_tune_stats_json(&t->stats);
+    jv s = ev_dataset_stats_json(&t->stats);
     jv_object_foreach(s, k, v) r = jv_object_set(r, k, v);
     jv_free(s);
     r = jv_object_set(r, jv_string("max_example_tokens"), jv_number(o->max_tokens));
@@ -614,9 +616,9 @@ run_convert(const opts *o)
             status = EV_EXIT_TROUBLE;
             continue;
         }
-        enum ev_tune_problem kind;
+        enum ev_example_problem kind;
         bool changed;
-        jv ex = in_format(ev_tune_example(rec, o->system, &changed, &kind), o->to);
+        jv ex = in_format(ev_example_from_record(rec, o->system, &changed, &kind), o->to);
         if (!jv_is_valid(ex)) {
             jv where = ev_reader_where(&r);
             jv m = jv_invalid_get_msg(ex);
@@ -1078,8 +1080,8 @@ run_cmd(const opts *o)
     env[n] = NULL;
     trainer_out out = {o->quiet, NULL, {NULL}, 0};
     jv err;
-    int rc = ev_trainer_run(o->command, "ev-tune", path, env, o->pass_env, on_trainer_line, &out,
-                            &interrupted, &err);
+    int rc = ev_localtrain_run(o->command, "ev-tune", path, env, o->pass_env, on_trainer_line, &out,
+                               &interrupted, &err);
     if (!as_given)
         unlink(path);
     int status;
@@ -1198,7 +1200,7 @@ parse_options(opts *o, int argc, char **argv)
     };
     int c;
     long v;
-    o->max_tokens = EV_TUNE_MAX_TOKENS;
+    o->max_tokens = EV_EXAMPLE_MAX_TOKENS;
     o->poll_ms = 5000;
     o->prices = ev_alloc_resize(NULL, (size_t)argc * sizeof(*o->prices));
     o->pass_env = ev_alloc_zero((size_t)argc, sizeof(*o->pass_env));

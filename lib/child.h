@@ -13,7 +13,7 @@
  * signals at their defaults.
  *
  * Every local command ev runs (a model command here, a cmd scorer through
- * lib/coproc.h, a trainer through lib/trainer.h) gets the environment
+ * lib/coproc.h, a trainer through lib/localtrain.h) gets the environment
  * that ev_child_env makes, never ours whole: the few variables a program
  * needs to run, and none of the API keys ev holds.
  */

@@ -3,7 +3,7 @@
  * for it: a program (ev_proc_spawn), or a function of ours in a forked copy
  * of this process (ev_proc_fork). lib/child.h (a model command of ev-call),
  * lib/coproc.h (a cmd scorer), lib/relay.h (ev-score's judge), the sandbox
- * and lib/trainer.h (a local trainer) start theirs here.
+ * and lib/localtrain.h (a local trainer) start theirs here.
  *
  * Ownership: json.h.
  *

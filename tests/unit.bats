@@ -76,7 +76,10 @@ run_unit() {
 }
 
 @test "training examples are checked, measured and converted as the cookbook and ev-tune(1) say" {
-    run_unit test_tune
+    run_unit test_example
+    run_unit test_convert
+    run_unit test_dataset
+    run_unit test_quote
 }
 
 @test "the option table parses, range-checks and refuses options as documented" {

@@ -9,6 +9,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <jv.h>
+
 static int unit_failed;
 static int unit_count;
 
@@ -37,6 +39,15 @@ static int unit_count;
         CHECK(fabs(g_ - w_) <= (tol), name);                                                       \
         if (!(fabs(g_ - w_) <= (tol)))                                                             \
             printf("#   got %.9g, want %.9g\n", g_, w_);                                           \
+    } while (0)
+
+/* CHECK_JV compares the compact JSON of 'v' (consumed), its keys sorted,
+ * with 'want'. */
+#define CHECK_JV(v, want, name)                                                                    \
+    do {                                                                                           \
+        jv s_ = jv_dump_string((v), JV_PRINT_SORTED);                                              \
+        CHECK_STR(jv_string_value(s_), want, name);                                                \
+        jv_free(s_);                                                                               \
     } while (0)
 
 #define UNIT_DONE() return unit_failed

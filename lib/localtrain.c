@@ -1,4 +1,4 @@
-#include "trainer.h"
+#include "localtrain.h"
 
 #include "alloc.h"
 #include "child.h"
@@ -22,7 +22,7 @@ typedef struct stream {
 /* drain reads what 's' has and passes on each whole line; at end of file
  * it passes the last piece and closes the stream. */
 static void
-drain(stream *s, int which, ev_trainer_line on_line, void *ctx)
+drain(stream *s, int which, ev_localtrain_line on_line, void *ctx)
 {
     char chunk[4096];
     ssize_t n = read(s->fd, chunk, sizeof(chunk));
@@ -39,7 +39,7 @@ drain(stream *s, int which, ev_trainer_line on_line, void *ctx)
         return;
     }
     for (ssize_t i = 0; i < n; i++) {
-        if (chunk[i] == '\n' || s->len == EV_TRAINER_MAX_LINE) {
+        if (chunk[i] == '\n' || s->len == EV_LOCALTRAIN_MAX_LINE) {
             s->buf[s->len] = '\0';
             on_line(ctx, which, s->buf, s->len);
             s->len = 0;
@@ -50,10 +50,20 @@ drain(stream *s, int which, ev_trainer_line on_line, void *ctx)
     }
 }
 
+/* stop_once sends SIGTERM to 'pid' the first time '*stop' is seen set. */
+static void
+stop_once(pid_t pid, const volatile sig_atomic_t *stop, bool *termed)
+{
+    if (stop != NULL && *stop && !*termed) {
+        kill(pid, SIGTERM);
+        *termed = true;
+    }
+}
+
 int
-ev_trainer_run(const char *command, const char *name, const char *file, char *const *extra,
-               char *const *pass, ev_trainer_line on_line, void *ctx,
-               const volatile sig_atomic_t *stop, jv *err)
+ev_localtrain_run(const char *command, const char *name, const char *file, char *const *extra,
+                  char *const *pass, ev_localtrain_line on_line, void *ctx,
+                  const volatile sig_atomic_t *stop, jv *err)
 {
     /* "$0" is 'name' and "$1" is 'file' in the command */
     char *argv[] = {"sh", "-c", (char *)command, (char *)name, (char *)file, NULL};
@@ -65,14 +75,11 @@ ev_trainer_run(const char *command, const char *name, const char *file, char *co
     if (!started)
         return -1;
     pid_t pid = p.pid;
-    stream s[2] = {{p.out, ev_alloc_resize(NULL, EV_TRAINER_MAX_LINE + 1), 0},
-                   {p.err, ev_alloc_resize(NULL, EV_TRAINER_MAX_LINE + 1), 0}};
+    stream s[2] = {{p.out, ev_alloc_resize(NULL, EV_LOCALTRAIN_MAX_LINE + 1), 0},
+                   {p.err, ev_alloc_resize(NULL, EV_LOCALTRAIN_MAX_LINE + 1), 0}};
     bool termed = false;
     while (s[0].fd >= 0 || s[1].fd >= 0) {
-        if (stop != NULL && *stop && !termed) {
-            kill(pid, SIGTERM);
-            termed = true;
-        }
+        stop_once(pid, stop, &termed);
         struct pollfd fds[2];
         int n = 0, which[2];
         for (int i = 0; i < 2; i++)
@@ -95,10 +102,7 @@ ev_trainer_run(const char *command, const char *name, const char *file, char *co
                 jv_string_fmt("cannot wait for the trainer: %s", strerror(errno)));
             return -1;
         }
-        if (stop != NULL && *stop && !termed) {
-            kill(pid, SIGTERM);
-            termed = true;
-        }
+        stop_once(pid, stop, &termed);
     }
     return ev_proc_status(st);
 }
