@@ -50,6 +50,17 @@ static int unit_count;
         jv_free(s_);                                                                               \
     } while (0)
 
+/* unit_hear is a log's callback (lib/log.h) for tests: it adds 'line' to
+ * unit_said, after the prefix 'ctx' (a string) and before a newline. */
+static char unit_said[16384];
+
+static inline void
+unit_hear(void *ctx, const char *line)
+{
+    size_t len = strlen(unit_said);
+    snprintf(unit_said + len, sizeof(unit_said) - len, "%s%s\n", (const char *)ctx, line);
+}
+
 #define UNIT_DONE() return unit_failed
 
 /* unit_file writes 'text' to 'name' in a new directory under /tmp, and
