@@ -28,7 +28,7 @@
 #include "runs.h"
 #include "sheet.h"
 #include "text.h"
-#include "train.h"
+#include "example.h"
 
 enum mode { MODE_RECORDS, MODE_SUMMARY, MODE_REVIEW, MODE_TRAIN, MODE_POOL };
 
@@ -444,7 +444,7 @@ training_example(jv rec, const options *o, const verdicts *teacher, jv where)
     jv id = ev_rec_id(rec);
     jv answer = teacher_answer(teacher, id);
     jv_free(id);
-    jv ex = ev_to_chat(rec, jv_copy(o->system), answer);
+    jv ex = ev_example_from_case(rec, jv_copy(o->system), answer);
     jv_free(rec);
     if (!jv_is_valid(ex)) {
         jv m = jv_invalid_get_msg(ex);

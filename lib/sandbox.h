@@ -6,7 +6,7 @@
  * Ownership: functions consume their jv arguments; returned jv values
  * belong to the caller.
  *
- * The worker is forked (coproc.h) on the first call and kept for the run.
+ * The worker is forked (proc.h) on the first call and kept for the run.
  * It answers each request, a JSON value, with 'fn'('state', request),
  * another, computed in its own copy of the caller's memory. It runs
  * confined:

@@ -10,10 +10,12 @@
 #include <unistd.h>
 
 #include "alloc.h"
+#include "dataset.h"
+#include "example.h"
 #include "hash.h"
 #include "jsonl.h"
+#include "quote.h"
 #include "record.h"
-#include "tune.h"
 
 /* The purposes OpenAI's files endpoint accepts. */
 static const char *const purposes[] = {"fine-tune", "batch",     "assistants",
@@ -645,7 +647,7 @@ scan_line(const evm_jobs *f, scan *s, char *line, size_t len, unsigned long line
 {
     jv rec = jv_parse_sized(line, (int)len);
     jv problems;
-    ev_tune_measure m = {0, 0, 0, false, false};
+    ev_example_measure m = {0, 0, 0, false, false};
     if (!jv_is_valid(rec)) {
         jv_free(rec);
         problems =
@@ -653,7 +655,7 @@ scan_line(const evm_jobs *f, scan *s, char *line, size_t len, unsigned long line
                                                         jv_string("not valid JSON")));
         rec = jv_null();
     } else {
-        problems = ev_tune_check(rec, f->c.max_tokens, &m);
+        problems = ev_example_check(rec, f->c.max_tokens, &m);
     }
     int n = jv_array_length(jv_copy(problems));
     if (n == 0) {
@@ -741,11 +743,11 @@ check_file(const evm_jobs *f, const ft_file *x, scan *s, evm_wire_reply *r)
         *r = bad(msg, "training_file", "invalid_training_file");
         return false;
     }
-    if (s->examples < EV_TUNE_MIN_EXAMPLES) {
+    if (s->examples < EV_DATASET_MIN_EXAMPLES) {
         *r = bad(jv_string_fmt("Training file '%s' has %.0f example%s, but at least %d are "
                                "required.",
                                x->id, s->examples, s->examples == 1 ? "" : "s",
-                               EV_TUNE_MIN_EXAMPLES),
+                               EV_DATASET_MIN_EXAMPLES),
                  "training_file", "invalid_n_examples");
         return false;
     }
@@ -871,7 +873,7 @@ evm_jobs_create(evm_jobs *f, const char *body, size_t len, int64_t now)
     jv_free(s.quoted);
     j->tally = s.tally;
     j->examples = s.examples;
-    j->epochs = isnan(epochs) ? ev_tune_default_epochs((size_t)s.examples, NULL) : (long)epochs;
+    j->epochs = isnan(epochs) ? ev_quote_default_epochs((size_t)s.examples, NULL) : (long)epochs;
     j->batch = isnan(batch) ? 1 : (long)batch;
     j->lr = isnan(lr) ? 2 : lr;
     j->trained_tokens = s.billing_tokens * (double)j->epochs;

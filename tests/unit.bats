@@ -76,7 +76,8 @@ run_unit() {
 }
 
 @test "training examples are checked, measured and converted as the cookbook and ev-tune(1) say" {
-    run_unit test_tune
+    run_unit test_example
+    run_unit test_convert
 }
 
 @test "the option table parses, range-checks and refuses options as documented" {
@@ -117,4 +118,27 @@ run_unit() {
 
 @test "a sheet files sections under headings in a temporary file and writes each heading's in order" {
     run_unit test_sheet
+}
+
+# ev-tune's modules and ev's one way to start a process (phase 2)
+
+@test "a process starts with pipes, /dev/null or ours, its signals at their defaults and none of our pipes" {
+    run_unit test_proc
+}
+
+@test "a training file is read, reported, converted and refused as ev-tune(1) says, and quoted at the table's price" {
+    run_unit test_dataset
+    run_unit test_quote
+}
+
+@test "a fine-tuning job is uploaded, created, followed with its events, retried, failed, interrupted and cancelled as lib/finetune.h says" {
+    run_unit test_finetune
+}
+
+@test "a local trainer gets the file, its variables and a stop, and its lines, exit and model make the line" {
+    run_unit test_localtrain
+}
+
+@test "library code's warnings and progress reach the command's callbacks, or nowhere" {
+    run_unit test_log
 }
