@@ -9,14 +9,29 @@
 /* Weights for least squares: N / (p(1 - p)) with p = (k + 0.5) / (N + 1),
  * which keeps the variance away from zero at 0% and 100% (§8.3). */
 static double
-wls_weight(const ev_point *p)
+wls_weight(const ev_curve_point *p)
 {
     double q = (p->k + 0.5) / (p->N + 1);
     return p->N / (q * (1 - q));
 }
 
-static size_t
-distinct_n(const ev_point *p, size_t np)
+/* The normal quantile of a two-sided 95% interval. */
+#define Z95 1.959963984540054
+
+ev_interval
+ev_curve_point_ci(const ev_curve_point *p)
+{
+    return ev_wilson((long)p->k, (long)p->N, Z95);
+}
+
+const char *
+ev_curve_model_name(enum ev_curve_model m)
+{
+    return m == EV_CURVE_LOGLINEAR ? "loglinear" : m == EV_CURVE_LOGIT ? "logit" : "power";
+}
+
+size_t
+ev_curve_distinct(const ev_curve_point *p, size_t np)
 {
     size_t d = 0;
     for (size_t i = 0; i < np; i++) {
@@ -29,11 +44,11 @@ distinct_n(const ev_point *p, size_t np)
 }
 
 static double
-deviance(const ev_fit *f, const ev_point *p, size_t np)
+deviance(const ev_curve_fit *f, const ev_curve_point *p, size_t np)
 {
     double d = 0;
     for (size_t i = 0; i < np; i++) {
-        double mu = ev_fit_predict(f, p[i].n);
+        double mu = ev_curve_predict(f, p[i].n);
         mu = fmin(fmax(mu, 1e-12), 1 - 1e-12);
         double k = p[i].k, N = p[i].N;
         if (k > 0)
@@ -64,10 +79,10 @@ fit_line(const double *x, const double *y, const double *w, size_t n, double *a,
     return true;
 }
 
-static ev_fit
-fit_loglinear(const ev_point *p, size_t np)
+static ev_curve_fit
+fit_loglinear(const ev_curve_point *p, size_t np)
 {
-    ev_fit f = {.model = EV_CURVE_LOGLINEAR};
+    ev_curve_fit f = {.model = EV_CURVE_LOGLINEAR};
     double x[np], y[np], w[np];
     for (size_t i = 0; i < np; i++) {
         x[i] = log2(p[i].n);
@@ -80,10 +95,10 @@ fit_loglinear(const ev_point *p, size_t np)
 
 /* fit_logit is logistic regression on ln n by iteratively reweighted least
  * squares: the binomial maximum-likelihood fit (§8.3). */
-static ev_fit
-fit_logit(const ev_point *p, size_t np)
+static ev_curve_fit
+fit_logit(const ev_curve_point *p, size_t np)
 {
-    ev_fit f = {.model = EV_CURVE_LOGIT};
+    ev_curve_fit f = {.model = EV_CURVE_LOGIT};
     double x[np], z[np], w[np];
     /* Start from the empirical logits. */
     for (size_t i = 0; i < np; i++) {
@@ -114,7 +129,7 @@ fit_logit(const ev_point *p, size_t np)
 
 /* power_sse is the weighted squared error of a - b n^-c. */
 static double
-power_sse(const ev_point *p, size_t np, const double *w, double a, double b, double c)
+power_sse(const ev_curve_point *p, size_t np, const double *w, double a, double b, double c)
 {
     double s = 0;
     for (size_t i = 0; i < np; i++) {
@@ -126,11 +141,11 @@ power_sse(const ev_point *p, size_t np, const double *w, double a, double b, dou
 
 /* fit_power is weighted nonlinear least squares by Levenberg-Marquardt, with
  * b > 0, c > 0 and a <= 1 kept by clamping (§8.3). */
-static ev_fit
-fit_power(const ev_point *p, size_t np)
+static ev_curve_fit
+fit_power(const ev_curve_point *p, size_t np)
 {
-    ev_fit f = {.model = EV_CURVE_POWER};
-    if (distinct_n(p, np) < 4)
+    ev_curve_fit f = {.model = EV_CURVE_POWER};
+    if (ev_curve_distinct(p, np) < 4)
         return f;
     double w[np], maxp = 0;
     for (size_t i = 0; i < np; i++) {
@@ -230,11 +245,11 @@ fit_power(const ev_point *p, size_t np)
     return f;
 }
 
-ev_fit
-ev_fit_curve(enum ev_curve_model model, const ev_point *p, size_t np)
+ev_curve_fit
+ev_curve_fit_points(enum ev_curve_model model, const ev_curve_point *p, size_t np)
 {
-    ev_fit f = {.model = model};
-    if (np < 2 || distinct_n(p, np) < 2)
+    ev_curve_fit f = {.model = model};
+    if (np < 2 || ev_curve_distinct(p, np) < 2)
         return f;
     switch (model) {
     case EV_CURVE_LOGLINEAR:
@@ -253,7 +268,7 @@ ev_fit_curve(enum ev_curve_model model, const ev_point *p, size_t np)
 }
 
 double
-ev_fit_predict(const ev_fit *f, double n)
+ev_curve_predict(const ev_curve_fit *f, double n)
 {
     switch (f->model) {
     case EV_CURVE_LOGLINEAR:
@@ -267,7 +282,7 @@ ev_fit_predict(const ev_fit *f, double n)
 }
 
 double
-ev_fit_solve(const ev_fit *f, double t)
+ev_curve_solve(const ev_curve_fit *f, double t)
 {
     if (!f->ok)
         return NAN;
@@ -291,10 +306,10 @@ cmp_double(const void *x, const void *y)
     return (a > b) - (a < b);
 }
 
-ev_nstar_range
-ev_quantiles_nstar(double *draws, size_t n)
+ev_curve_range
+ev_curve_quantiles(double *draws, size_t n)
 {
-    ev_nstar_range r = {NAN, NAN, NAN, NAN, n};
+    ev_curve_range r = {NAN, NAN, NAN, NAN, n};
     if (n == 0)
         return r;
     qsort(draws, n, sizeof(*draws), cmp_double);
@@ -310,42 +325,91 @@ ev_quantiles_nstar(double *draws, size_t n)
     return r;
 }
 
-ev_nstar_range
-ev_bootstrap_nstar(enum ev_curve_model model, const ev_fit *source, const ev_point *p, size_t np,
-                   double target, double target_N, size_t B, uint64_t seed)
+ev_curve_range
+ev_curve_bootstrap(enum ev_curve_model model, const ev_curve_fit *source, const ev_curve_point *p,
+                   size_t np, double target, double target_N, size_t B, uint64_t seed)
 {
     double *draws = ev_alloc((B ? B : 1) * sizeof(*draws));
-    ev_point *sim = ev_alloc(np * sizeof(*sim));
+    ev_curve_point *sim = ev_alloc(np * sizeof(*sim));
     ev_rng r;
     ev_rng_seed(&r, seed);
     size_t n = 0;
     for (size_t b = 0; b < B; b++) {
         for (size_t i = 0; i < np; i++) {
-            double mu = fmin(fmax(ev_fit_predict(source, p[i].n), 0), 1);
+            double mu = fmin(fmax(ev_curve_predict(source, p[i].n), 0), 1);
             sim[i] = p[i];
             sim[i].k = (double)ev_rng_binomial(&r, (long)p[i].N, mu);
         }
         double t = target;
         if (target_N > 0)
             t = (double)ev_rng_binomial(&r, (long)target_N, target) / target_N;
-        ev_fit f = ev_fit_curve(model, sim, np);
+        ev_curve_fit f = ev_curve_fit_points(model, sim, np);
         if (!f.ok)
             continue;
-        double s = ev_fit_solve(&f, t);
+        double s = ev_curve_solve(&f, t);
         if (!isnan(s))
             draws[n++] = s;
     }
-    ev_nstar_range out = ev_quantiles_nstar(draws, n);
+    ev_curve_range out = ev_curve_quantiles(draws, n);
     free(draws);
     free(sim);
     return out;
 }
 
-ev_halving
-ev_half_data(double n, double gain, double gain_se, double gap, double gap_se, size_t B,
-             uint64_t seed)
+ev_curve_range
+ev_curve_case_bootstrap(const ev_curve_cases *d, enum ev_curve_model model, size_t B, uint64_t seed)
 {
-    ev_halving h = {gain, gain_se, gap, gap_se, NAN, NAN, {NAN, NAN, NAN, NAN, 0}};
+    double *draws = ev_alloc((B ? B : 1) * sizeof(*draws));
+    ev_curve_point *sim = ev_alloc(d->np * sizeof(*sim));
+    size_t *pick = ev_alloc((d->ncases ? d->ncases : 1) * sizeof(*pick));
+    ev_rng r;
+    ev_rng_seed(&r, seed);
+    size_t n = 0;
+    for (size_t b = 0; b < B; b++) {
+        for (size_t c = 0; c < d->ncases; c++)
+            pick[c] = ev_rng_below(&r, d->ncases);
+        for (size_t i = 0; i < d->np; i++) {
+            double k = 0;
+            for (size_t c = 0; c < d->ncases; c++)
+                k += d->scores[i][pick[c]];
+            sim[i] = (ev_curve_point){d->p[i].n, k, d->p[i].N};
+        }
+        double t = d->target;
+        if (d->target_scores != NULL) {
+            double k = 0;
+            for (size_t c = 0; c < d->ncases; c++)
+                k += d->target_scores[pick[c]];
+            t = k / (double)d->ncases;
+        }
+        ev_curve_fit f = ev_curve_fit_points(model, sim, d->np);
+        if (f.ok)
+            draws[n++] = ev_curve_solve(&f, t);
+    }
+    ev_curve_range out = ev_curve_quantiles(draws, n);
+    free(draws);
+    free(sim);
+    free(pick);
+    return out;
+}
+
+double
+ev_curve_paired_se(const double *a, const double *b, size_t n)
+{
+    double s = 0, s2 = 0;
+    for (size_t i = 0; i < n; i++) {
+        double x = a[i] - b[i];
+        s += x;
+        s2 += x * x;
+    }
+    double nn = (double)n;
+    return sqrt(fmax(0, s2 - s * s / nn)) / nn;
+}
+
+ev_curve_halving
+ev_curve_half_data(double n, double gain, double gain_se, double gap, double gap_se, size_t B,
+                   uint64_t seed)
+{
+    ev_curve_halving h = {gain, gain_se, gap, gap_se, NAN, NAN, {NAN, NAN, NAN, NAN, 0}};
     h.doublings = gain > 0 ? gap / gain : INFINITY;
     h.nstar = gain > 0 ? n * exp2(h.doublings) : INFINITY;
     double *draws = ev_alloc((B ? B : 1) * sizeof(*draws));
@@ -356,7 +420,7 @@ ev_half_data(double n, double gain, double gain_se, double gap, double gap_se, s
         double d = gap + gap_se * ev_rng_normal(&r);
         draws[b] = g > 0 ? n * exp2(d / g) : INFINITY;
     }
-    h.range = ev_quantiles_nstar(draws, B);
+    h.range = ev_curve_quantiles(draws, B);
     free(draws);
     return h;
 }
