@@ -139,109 +139,116 @@ power_sse(const ev_curve_point *p, size_t np, const double *w, double a, double 
     return s;
 }
 
-/* fit_power is weighted nonlinear least squares by Levenberg-Marquardt, with
- * b > 0, c > 0 and a <= 1 kept by clamping (§8.3). */
+/* The power law's bounds: a ceiling a of at most 1 (100%), b >= 0, and an
+ * exponent c from POWER_CMIN to POWER_CMAX. */
+#define POWER_CMIN 1e-6
+#define POWER_CMAX 5.0
+/* The exponents tried before the search narrows down, evenly spaced in
+ * ln c. */
+#define POWER_GRID 128
+
+/* power_ab fits a and b of a - b n^-c for a fixed exponent 'c' to the
+ * points with weights 'w': a weighted linear least-squares problem with
+ * a <= 1 and b >= 0, whose optimum is the unconstrained one when that
+ * keeps the bounds, else the best of the two edges a = 1 and b = 0. It
+ * returns the weighted squared error. */
+static double
+power_ab(const ev_curve_point *p, size_t np, const double *w, double c, double *a, double *b)
+{
+    /* Weighted sums of t = n^-c and the accuracy y. */
+    double sw = 0, st = 0, sy = 0, stt = 0, sty = 0;
+    for (size_t i = 0; i < np; i++) {
+        double t = pow(p[i].n, -c), y = p[i].k / p[i].N;
+        sw += w[i];
+        st += w[i] * t;
+        sy += w[i] * y;
+        stt += w[i] * t * t;
+        sty += w[i] * t * y;
+    }
+    /* Unconstrained: y = a - b t. */
+    double det = sw * stt - st * st;
+    if (fabs(det) > 1e-300) {
+        double ub = -(sw * sty - st * sy) / det, ua = (sy + ub * st) / sw;
+        if (ua <= 1 && ub >= 0) {
+            *a = ua;
+            *b = ub;
+            return power_sse(p, np, w, ua, ub, c);
+        }
+    }
+    /* The edge a = 1: b by least squares, kept at 0 or above. */
+    double eb = stt > 0 ? fmax(0, (st - sty) / stt) : 0;
+    double s1 = power_sse(p, np, w, 1, eb, c);
+    /* The edge b = 0: a is the weighted mean, kept at 1 or below. */
+    double ea = fmin(1, sy / sw);
+    double s0 = power_sse(p, np, w, ea, 0, c);
+    *a = s1 <= s0 ? 1 : ea;
+    *b = s1 <= s0 ? eb : 0;
+    return fmin(s1, s0);
+}
+
+/* power_slope is the derivative of the profile error min over a, b of the
+ * weighted squared error at the exponent 'c': by the envelope theorem, the
+ * partial derivative in c at the best a and b. */
+static double
+power_slope(const ev_curve_point *p, size_t np, const double *w, double c)
+{
+    double a, b, g = 0;
+    power_ab(p, np, w, c, &a, &b);
+    for (size_t i = 0; i < np; i++) {
+        double t = pow(p[i].n, -c);
+        double r = p[i].k / p[i].N - (a - b * t);
+        g -= 2 * w[i] * r * b * t * log(p[i].n);
+    }
+    return g;
+}
+
+/* fit_power is weighted nonlinear least squares (§8.3) within the bounds
+ * above, by variable projection: for each exponent c the best a and b are
+ * a bounded linear problem (power_ab), which leaves a search over c alone.
+ * A grid in ln c finds the best region, and the zero of the profile's
+ * derivative within it gives c to machine precision; a bound on a or b that
+ * holds at the optimum is met exactly, not approached. */
 static ev_curve_fit
 fit_power(const ev_curve_point *p, size_t np)
 {
     ev_curve_fit f = {.model = EV_CURVE_POWER};
     if (ev_curve_distinct(p, np) < 4)
         return f;
-    double w[np], maxp = 0;
-    for (size_t i = 0; i < np; i++) {
+    double w[np], a, b;
+    for (size_t i = 0; i < np; i++)
         w[i] = wls_weight(&p[i]);
-        maxp = fmax(maxp, p[i].k / p[i].N);
-    }
-    double best = INFINITY;
-    /* A few starting exponents guard against a poor local minimum. */
-    static const double starts[] = {0.1, 0.3, 0.5, 1.0};
-    for (size_t s = 0; s < sizeof(starts) / sizeof(starts[0]); s++) {
-        double a = fmin(1, maxp + 0.1), c = starts[s], b;
-        /* With a and c fixed, b has a closed form; it seeds the search. */
-        double num = 0, den = 0;
-        for (size_t i = 0; i < np; i++) {
-            double t = pow(p[i].n, -c);
-            num += w[i] * t * (a - p[i].k / p[i].N);
-            den += w[i] * t * t;
+    double step = log(POWER_CMAX / POWER_CMIN) / (POWER_GRID - 1), best = INFINITY;
+    int at = 0;
+    for (int g = 0; g < POWER_GRID; g++) {
+        double s = power_ab(p, np, w, POWER_CMIN * exp(step * g), &a, &b);
+        if (s < best) {
+            best = s;
+            at = g;
         }
-        b = den > 0 ? fmax(num / den, 1e-6) : 0.5;
-        double lambda = 1e-3, sse = power_sse(p, np, w, a, b, c);
-        for (int it = 0; it < 500; it++) {
-            double JtJ[3][3] = {{0}}, Jtr[3] = {0};
-            for (size_t i = 0; i < np; i++) {
-                double t = pow(p[i].n, -c);
-                double r = p[i].k / p[i].N - (a - b * t);
-                double J[3] = {1, -t, b * t * log(p[i].n)};
-                for (int u = 0; u < 3; u++) {
-                    Jtr[u] += w[i] * J[u] * r;
-                    for (int v = 0; v < 3; v++)
-                        JtJ[u][v] += w[i] * J[u] * J[v];
-                }
-            }
-            bool improved = false;
-            for (int tries = 0; tries < 20 && !improved; tries++) {
-                double A[3][4];
-                for (int u = 0; u < 3; u++) {
-                    for (int v = 0; v < 3; v++)
-                        A[u][v] = JtJ[u][v] + (u == v ? lambda * (JtJ[u][u] + 1e-12) : 0);
-                    A[u][3] = Jtr[u];
-                }
-                /* Solve the 3x3 system by Gaussian elimination with pivoting. */
-                bool singular = false;
-                for (int col = 0; col < 3 && !singular; col++) {
-                    int piv = col;
-                    for (int row = col + 1; row < 3; row++)
-                        if (fabs(A[row][col]) > fabs(A[piv][col]))
-                            piv = row;
-                    if (fabs(A[piv][col]) < 1e-300) {
-                        singular = true;
-                        break;
-                    }
-                    for (int k = 0; k < 4; k++) {
-                        double tmp = A[col][k];
-                        A[col][k] = A[piv][k];
-                        A[piv][k] = tmp;
-                    }
-                    for (int row = 0; row < 3; row++) {
-                        if (row == col)
-                            continue;
-                        double m = A[row][col] / A[col][col];
-                        for (int k = col; k < 4; k++)
-                            A[row][k] -= m * A[col][k];
-                    }
-                }
-                if (singular) {
-                    lambda *= 10;
-                    continue;
-                }
-                double na = fmin(1, a + A[0][3] / A[0][0]);
-                double nb = fmax(1e-9, b + A[1][3] / A[1][1]);
-                double nc = fmin(5, fmax(1e-6, c + A[2][3] / A[2][2]));
-                double nsse = power_sse(p, np, w, na, nb, nc);
-                if (nsse < sse) {
-                    improved = sse - nsse > 1e-15 * (1 + sse);
-                    a = na;
-                    b = nb;
-                    c = nc;
-                    sse = nsse;
-                    lambda = fmax(lambda / 10, 1e-12);
-                    if (!improved)
-                        break;
-                } else {
-                    lambda *= 10;
-                }
-            }
-            if (!improved)
+    }
+    double lo = POWER_CMIN * exp(step * (at > 0 ? at - 1 : 0));
+    double hi = at + 1 < POWER_GRID ? POWER_CMIN * exp(step * (at + 1)) : POWER_CMAX;
+    double c = POWER_CMIN * exp(step * at);
+    if (power_slope(p, np, w, lo) < 0 && power_slope(p, np, w, hi) > 0) {
+        /* Bisection on the slope's sign, until the bracket cannot shrink. */
+        for (int it = 0; it < 200; it++) {
+            double mid = lo + (hi - lo) / 2;
+            if (!(mid > lo && mid < hi))
                 break;
+            if (power_slope(p, np, w, mid) < 0)
+                lo = mid;
+            else
+                hi = mid;
         }
-        if (sse < best && isfinite(a) && isfinite(b) && isfinite(c)) {
-            best = sse;
-            f.a = a;
-            f.b = b;
-            f.c = c;
-            f.ok = true;
-        }
+        c = lo + (hi - lo) / 2;
+    } else if (at == 0 && power_slope(p, np, w, POWER_CMIN) >= 0) {
+        c = POWER_CMIN;
+    } else if (at == POWER_GRID - 1 && power_slope(p, np, w, POWER_CMAX) <= 0) {
+        c = POWER_CMAX;
     }
+    power_ab(p, np, w, c, &f.a, &f.b);
+    f.c = c;
+    f.ok = isfinite(f.a) && isfinite(f.b);
     return f;
 }
 

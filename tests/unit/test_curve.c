@@ -42,6 +42,88 @@ test_fits(void)
     CHECK(lf.ok && isinf(ev_curve_solve(&lf, 0.6)), "a flat curve never reaches a higher target");
 }
 
+/* wsse is the power law's weighted squared error, with the weights of
+ * ev-curve(1): N / (p~(1 - p~)), p~ = (k + 1/2) / (N + 1). */
+static double
+wsse(const ev_curve_fit *f, const ev_curve_point *p, size_t np)
+{
+    double s = 0;
+    for (size_t i = 0; i < np; i++) {
+        double q = (p[i].k + 0.5) / (p[i].N + 1), r = p[i].k / p[i].N - ev_curve_predict(f, p[i].n);
+        s += p[i].N / (q * (1 - q)) * r * r;
+    }
+    return s;
+}
+
+/* The power law against scipy.optimize.least_squares with the bounds a <= 1,
+ * b >= 0, 0 <= c <= 5 (tests/reference/curve_power.py), to 1e-6: an
+ * interior optimum, three whose ceiling sits at the bound a = 1, where the
+ * Levenberg-Marquardt fit with clamping stopped short (on ceiling-1 at
+ * b = 22.29, c = 1.347, error 5.981 against 3.963), and unequal eval sizes. */
+static void
+test_power_reference(void)
+{
+    static const struct {
+        const char *name;
+        ev_curve_point p[5];
+        size_t np;
+        double a, b, c, sse;
+    } cases[] = {
+        {"worked",
+         {{25, 78, 200}, {50, 92, 200}, {100, 104, 200}, {200, 112, 200}},
+         4,
+         0.7067440128,
+         1.0561296643,
+         0.3736360439,
+         0.0077347461},
+        {"ceiling-1",
+         {{10, 1, 100}, {20, 55, 100}, {40, 89, 100}, {80, 95, 100}, {160, 99, 100}},
+         5,
+         1,
+         26.5550790469,
+         1.4280418367,
+         3.9626397632},
+        {"ceiling-2",
+         {{10, 2, 100}, {20, 47, 100}, {40, 79, 100}, {80, 97, 100}, {160, 100, 100}},
+         5,
+         1,
+         26.8461617340,
+         1.4354385459,
+         22.5769282162},
+        {"ceiling-3",
+         {{10, 66, 100}, {20, 89, 100}, {40, 94, 100}, {80, 99, 100}, {160, 100, 100}},
+         5,
+         1,
+         12.9204550638,
+         1.5777155852,
+         1.2310410653},
+        {"unequal",
+         {{10, 12, 50}, {30, 31, 80}, {100, 52, 100}, {300, 73, 120}, {1000, 95, 150}},
+         5,
+         0.7287486942,
+         1.1809104009,
+         0.3772194109,
+         0.2650449542},
+    };
+    char what[96];
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        ev_curve_fit f = ev_curve_fit_points(EV_CURVE_POWER, cases[i].p, cases[i].np);
+        snprintf(what, sizeof(what), "power law, %s: fits", cases[i].name);
+        CHECK(f.ok, what);
+        snprintf(what, sizeof(what), "power law, %s: a as scipy", cases[i].name);
+        CHECK_NEAR(f.a, cases[i].a, 1e-6, what);
+        snprintf(what, sizeof(what), "power law, %s: b as scipy", cases[i].name);
+        CHECK_NEAR(f.b, cases[i].b, 1e-6, what);
+        snprintf(what, sizeof(what), "power law, %s: c as scipy", cases[i].name);
+        CHECK_NEAR(f.c, cases[i].c, 1e-6, what);
+        snprintf(what, sizeof(what), "power law, %s: weighted error as scipy", cases[i].name);
+        CHECK_NEAR(wsse(&f, cases[i].p, cases[i].np), cases[i].sse, 1e-6, what);
+    }
+    /* A ceiling at the bound is met exactly. */
+    ev_curve_fit f = ev_curve_fit_points(EV_CURVE_POWER, cases[1].p, cases[1].np);
+    CHECK(f.a == 1, "an active bound a = 1 is met, not approached");
+}
+
 static void
 test_bootstrap(void)
 {
@@ -91,6 +173,7 @@ int
 main(void)
 {
     test_fits();
+    test_power_reference();
     test_bootstrap();
     test_half_data();
     UNIT_DONE();
