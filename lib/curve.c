@@ -313,6 +313,21 @@ cmp_double(const void *x, const void *y)
     return (a > b) - (a < b);
 }
 
+/* quantile is the type-7 quantile of the sorted 'x', where INFINITY is a
+ * value like any other: a quantile that lies between a number and INFINITY
+ * is INFINITY. */
+static double
+quantile(const double *x, size_t n, double p)
+{
+    double h = (double)(n - 1) * p;
+    size_t lo = (size_t)floor(h);
+    if (lo + 1 >= n || h == (double)lo)
+        return x[lo];
+    if (isinf(x[lo + 1]))
+        return INFINITY;
+    return x[lo] + (h - (double)lo) * (x[lo + 1] - x[lo]);
+}
+
 ev_curve_range
 ev_curve_quantiles(double *draws, size_t n)
 {
@@ -324,17 +339,15 @@ ev_curve_quantiles(double *draws, size_t n)
     while (reach < n && isfinite(draws[reach]))
         reach++;
     r.unreachable = (double)(n - reach) / (double)n;
-    if (reach > 0) {
-        r.lo = ev_quantile_sorted(draws, reach, 0.025);
-        r.median = ev_quantile_sorted(draws, reach, 0.5);
-        r.hi = ev_quantile_sorted(draws, reach, 0.975);
-    }
+    r.lo = quantile(draws, n, 0.025);
+    r.median = quantile(draws, n, 0.5);
+    r.hi = quantile(draws, n, 0.975);
     return r;
 }
 
 ev_curve_range
-ev_curve_bootstrap(enum ev_curve_model model, const ev_curve_fit *source, const ev_curve_point *p,
-                   size_t np, double target, double target_N, size_t B, uint64_t seed)
+ev_curve_bootstrap(const ev_curve_fit *fit, const ev_curve_point *p, size_t np, double target,
+                   double target_N, size_t B, uint64_t seed)
 {
     double *draws = ev_alloc((B ? B : 1) * sizeof(*draws));
     ev_curve_point *sim = ev_alloc(np * sizeof(*sim));
@@ -343,14 +356,14 @@ ev_curve_bootstrap(enum ev_curve_model model, const ev_curve_fit *source, const 
     size_t n = 0;
     for (size_t b = 0; b < B; b++) {
         for (size_t i = 0; i < np; i++) {
-            double mu = fmin(fmax(ev_curve_predict(source, p[i].n), 0), 1);
+            double mu = fmin(fmax(ev_curve_predict(fit, p[i].n), 0), 1);
             sim[i] = p[i];
             sim[i].k = (double)ev_rng_binomial(&r, (long)p[i].N, mu);
         }
         double t = target;
         if (target_N > 0)
             t = (double)ev_rng_binomial(&r, (long)target_N, target) / target_N;
-        ev_curve_fit f = ev_curve_fit_points(model, sim, np);
+        ev_curve_fit f = ev_curve_fit_points(fit->model, sim, np);
         if (!f.ok)
             continue;
         double s = ev_curve_solve(&f, t);

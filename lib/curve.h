@@ -57,9 +57,12 @@ double ev_curve_predict(const ev_curve_fit *f, double n);
  * reaches it. */
 double ev_curve_solve(const ev_curve_fit *f, double target);
 
-/* The result of a bootstrap of n*. */
+/* The result of a bootstrap of n*. A draw whose fit never reaches the
+ * target counts as n* = INFINITY ("never"), so an end is INFINITY when the
+ * share of such draws passes it: the upper end once about 2.5% of the draws
+ * never reach the target, the median once half do (STATS.md §8.6). */
 typedef struct ev_curve_range {
-    double lo, median, hi; /* 2.5%, 50% and 97.5% of the reachable draws */
+    double lo, median, hi; /* type-7 2.5%, 50% and 97.5% of all the draws */
     double unreachable;    /* share of draws whose fit never reaches the target */
     size_t draws;
 } ev_curve_range;
@@ -68,13 +71,13 @@ typedef struct ev_curve_range {
  * ones) into a range; it sorts 'draws' in place. */
 ev_curve_range ev_curve_quantiles(double *draws, size_t n);
 
-/* ev_curve_bootstrap is the parametric bootstrap of STATS.md §8.6: it
- * simulates k_j from the fitted 'source' curve (the logit fit is the usual
- * source) and the target from Bin(target_N, target) when target_N > 0 (a
- * target measured on a run), refits 'model' and solves, 'B' times. */
-ev_curve_range ev_curve_bootstrap(enum ev_curve_model model, const ev_curve_fit *source,
-                                  const ev_curve_point *p, size_t np, double target,
-                                  double target_N, size_t B, uint64_t seed);
+/* ev_curve_bootstrap is the parametric bootstrap of STATS.md §8.6 for the
+ * fit 'fit' of the points 'p': it simulates each k_j ~ Bin(N_j, f(n_j)) from
+ * the fit itself, and the target from Bin(target_N, target) / target_N when
+ * target_N > 0 (a target measured on a run), refits the same model and
+ * solves, 'B' times. */
+ev_curve_range ev_curve_bootstrap(const ev_curve_fit *fit, const ev_curve_point *p, size_t np,
+                                  double target, double target_N, size_t B, uint64_t seed);
 
 /* Points measured on one eval set: each point's per-case scores, and the
  * target run's when the target is measured, on the same 'ncases' cases. */

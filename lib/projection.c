@@ -311,10 +311,10 @@ target(ev_projection *pj)
     return ev_json_set(t, "ci", pair(pj->target_ci.lo, pj->target_ci.hi));
 }
 
-/* range bootstraps n* for the fit 'f': cases resampled when the points come
- * from runs, else parametric from the 'logit' fit. */
+/* range bootstraps n* for the fit 'f' from its own resamples: cases
+ * resampled when the points come from runs, else parametric from 'f'. */
 static ev_curve_range
-range(const ev_projection *pj, const ev_curve_fit *f, const ev_curve_fit *logit)
+range(const ev_projection *pj, const ev_curve_fit *f)
 {
     ev_curve_range none = {NAN, NAN, NAN, NAN, 0};
     size_t B = (size_t)pj->o.bootstrap;
@@ -322,16 +322,15 @@ range(const ev_projection *pj, const ev_curve_fit *f, const ev_curve_fit *logit)
         ev_curve_cases cs = {pj->p, pj->np, pj->scores, pj->target_scores, pj->ncases, pj->target};
         return ev_curve_case_bootstrap(&cs, f->model, B, pj->o.seed);
     }
-    if (ev_curve_distinct(pj->p, pj->np) < 3 || !logit->ok)
+    if (ev_curve_distinct(pj->p, pj->np) < 3)
         return none;
-    return ev_curve_bootstrap(f->model, logit, pj->p, pj->np, pj->target, pj->target_N, B,
-                              pj->o.seed);
+    return ev_curve_bootstrap(f, pj->p, pj->np, pj->target, pj->target_N, B, pj->o.seed);
 }
 
 /* fit fits 'model', reports it as an object, and keeps the headline fit's
  * figures in 'pj'; a warning of the power law's ceiling goes to 'warnings'. */
 static jv
-fit(ev_projection *pj, enum ev_curve_model model, const ev_curve_fit *logit, jv *warnings)
+fit(ev_projection *pj, enum ev_curve_model model, jv *warnings)
 {
     ev_curve_fit f = ev_curve_fit_points(model, pj->p, pj->np);
     jv fj = ev_json_set(jv_object(), "model", jv_string(ev_curve_model_name(model)));
@@ -343,7 +342,7 @@ fit(ev_projection *pj, enum ev_curve_model model, const ev_curve_fit *logit, jv 
                                          : "the fit needs 2 or more distinct n"));
     }
     double ns = ev_curve_solve(&f, pj->target);
-    ev_curve_range rg = range(pj, &f, logit);
+    ev_curve_range rg = range(pj, &f);
     fj = ev_json_set(fj, "ok", jv_true());
     jv params = ev_json_set(jv_object(), "a", num(f.a));
     params = ev_json_set(params, "b", num(f.b));
@@ -420,15 +419,14 @@ ev_projection_report(ev_projection *pj)
     const ev_curve_point *last = &pj->p[pj->np - 1];
     rep = ev_json_set(rep, "reached", jv_bool(last->k / last->N >= pj->target));
 
-    ev_curve_fit logit = ev_curve_fit_points(EV_CURVE_LOGIT, pj->p, pj->np);
     jv fits = jv_array(), warnings = jv_array();
     for (int m = EV_CURVE_LOGLINEAR; m <= EV_CURVE_POWER; m++)
-        fits = jv_array_append(fits, fit(pj, (enum ev_curve_model)m, &logit, &warnings));
+        fits = jv_array_append(fits, fit(pj, (enum ev_curve_model)m, &warnings));
     rep = ev_json_set(rep, "fits", fits);
     rep = ev_json_set(rep, "primary", jv_string(ev_curve_model_name(pj->o.primary)));
     jv boot = ev_json_set(jv_object(), "method",
                           jv_string(pj->scores[0] != NULL ? "cases, resampled jointly across runs"
-                                                          : "parametric, from the logit fit"));
+                                                          : "parametric, from each fit"));
     boot = ev_json_set(boot, "resamples", jv_number((double)pj->o.bootstrap));
     rep = ev_json_set(rep, "bootstrap", ev_json_set(boot, "seed", jv_number((double)pj->o.seed)));
     if (distinct == 2) {
@@ -457,11 +455,19 @@ is_true(jv o, const char *key)
     return t;
 }
 
+/* end writes an end of a range of n*: a whole number of examples, or
+ * "never" for the null of an end that is never reached. */
+static const char *
+end(double x, char *buf, size_t n)
+{
+    return isnan(x) ? "never" : ev_report_fixed(ceil(x), 0, buf, n);
+}
+
 /* table_fit writes one fit of the report, 'f' (borrowed), as a table line. */
 static void
 table_fit(FILE *out, jv f)
 {
-    char a[32], b[32];
+    char a[32], b[32], c[32];
     jv model = ev_json_field(f, "model"), note = ev_json_field(f, "note");
     fprintf(out, "%-10s ", ev_json_str(model, ""));
     if (!is_true(f, "ok")) {
@@ -477,12 +483,9 @@ table_fit(FILE *out, jv f)
         fprintf(out, "n* = %s", ev_report_fixed(need, 0, a, sizeof(a)));
     else
         fprintf(out, "n* = never (the fit does not reach the target)");
-    if (isfinite(lo))
-        fprintf(out, ", 95%% range [%s, %s]", ev_report_fixed(ceil(lo), 0, a, sizeof(a)),
-                isfinite(hi) ? ev_report_fixed(ceil(hi), 0, b, sizeof(b)) : "never");
-    if (un > 0)
-        fprintf(out, ", unreachable in %s%% of resamples",
-                ev_report_fixed(100 * un, 0, a, sizeof(a)));
+    if (!isnan(un))
+        fprintf(out, ", 95%% range [%s, %s], unreachable in %s of resamples", end(lo, a, sizeof(a)),
+                end(hi, b, sizeof(b)), ev_report_pct(un, c, sizeof(c)));
     if (isfinite(gain))
         fprintf(out, ", %s points per doubling", ev_report_points(gain, a, sizeof(a)));
     fprintf(out, "\n");

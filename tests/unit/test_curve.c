@@ -4,6 +4,7 @@
  * loosely. */
 #include <stdlib.h>
 
+#include "alloc.h"
 #include "curve.h"
 #include "unit.h"
 
@@ -127,18 +128,69 @@ test_power_reference(void)
 static void
 test_bootstrap(void)
 {
-    ev_curve_fit src = ev_curve_fit_points(EV_CURVE_LOGIT, points, 4);
-    ev_curve_range r = ev_curve_bootstrap(EV_CURVE_LOGIT, &src, points, 4, 0.60, 0, 1000, 1);
+    ev_curve_fit logit = ev_curve_fit_points(EV_CURVE_LOGIT, points, 4);
+    ev_curve_range r = ev_curve_bootstrap(&logit, points, 4, 0.60, 0, 1000, 1);
     /* STATS.md: [163, 2029], median 292, with its own seed. */
     CHECK(r.lo > 120 && r.lo < 210, "logit bootstrap low end near 163");
     CHECK(r.median > 250 && r.median < 340, "logit bootstrap median near 292");
     CHECK(r.hi > 1300 && r.hi < 3200, "logit bootstrap high end near 2029");
-    ev_curve_range again = ev_curve_bootstrap(EV_CURVE_LOGIT, &src, points, 4, 0.60, 0, 1000, 1);
+    ev_curve_range again = ev_curve_bootstrap(&logit, points, 4, 0.60, 0, 1000, 1);
     CHECK(again.lo == r.lo && again.hi == r.hi, "the bootstrap is reproducible for a seed");
 
-    r = ev_curve_bootstrap(EV_CURVE_POWER, &src, points, 4, 0.60, 0, 1000, 1);
-    /* STATS.md: 20% of resamples have a ceiling at or below 0.60. */
-    CHECK(r.unreachable > 0.10 && r.unreachable < 0.32, "power law unreachable in about 20%");
+    /* The power law's range comes from its own fit; more than 2.5% of its
+     * resamples put the ceiling at or below 0.60, so the upper end is
+     * never, and its n* (461) lies within the range. */
+    ev_curve_fit power = ev_curve_fit_points(EV_CURVE_POWER, points, 4);
+    r = ev_curve_bootstrap(&power, points, 4, 0.60, 0, 1000, 1);
+    CHECK(r.unreachable > 0.10 && r.unreachable < 0.40, "power law unreachable in about 20-30%");
+    CHECK(isinf(r.hi), "so its upper end is never");
+    CHECK(r.lo < ev_curve_solve(&power, 0.60), "and its low end is below its n*");
+}
+
+/* draws returns 1, 2, ..., 1000 with the 'never' largest replaced by
+ * INFINITY, shuffled. */
+static double *
+draws(size_t never)
+{
+    double *d = ev_alloc(1000 * sizeof(*d));
+    for (size_t i = 0; i < 1000; i++)
+        d[(i * 389) % 1000] = i >= 1000 - never ? INFINITY : (double)(i + 1);
+    return d;
+}
+
+/* The range is taken over all the draws, "never" counting as infinite
+ * (type-7 percentiles, by hand: the 2.5% of 1..1000 is x[24] + 0.975
+ * (x[25] - x[24]) = 25.975, the median 500.5, the 97.5% x[974] + 0.025
+ * (x[975] - x[974]) = 975.025). */
+static void
+test_quantiles(void)
+{
+    double *d = draws(0);
+    ev_curve_range r = ev_curve_quantiles(d, 1000);
+    CHECK_NEAR(r.lo, 25.975, 1e-9, "2.5% of all draws");
+    CHECK_NEAR(r.median, 500.5, 1e-9, "the median");
+    CHECK_NEAR(r.hi, 975.025, 1e-9, "97.5% of all draws");
+    CHECK(r.unreachable == 0 && r.draws == 1000, "none unreachable");
+    free(d);
+    d = draws(24);
+    r = ev_curve_quantiles(d, 1000);
+    CHECK_NEAR(r.hi, 975.025, 1e-9, "2.4% never: the upper end is still a number");
+    CHECK_NEAR(r.unreachable, 0.024, 1e-12, "and the share is 2.4%");
+    free(d);
+    d = draws(25);
+    r = ev_curve_quantiles(d, 1000);
+    CHECK(isinf(r.hi), "2.5% never: the upper end is never");
+    CHECK_NEAR(r.lo, 25.975, 1e-9, "the low end stays");
+    free(d);
+    d = draws(500);
+    r = ev_curve_quantiles(d, 1000);
+    CHECK(isinf(r.median), "half never: the median is never");
+    CHECK_NEAR(r.lo, 25.975, 1e-9, "the low end stays");
+    free(d);
+    d = draws(976);
+    r = ev_curve_quantiles(d, 1000);
+    CHECK(isinf(r.lo), "97.6% never: the low end is never too");
+    free(d);
 }
 
 static void
@@ -175,6 +227,7 @@ main(void)
     test_fits();
     test_power_reference();
     test_bootstrap();
+    test_quantiles();
     test_half_data();
     UNIT_DONE();
 }
