@@ -288,22 +288,56 @@ ev_curve_predict(const ev_curve_fit *f, double n)
     return NAN;
 }
 
+enum ev_curve_trend
+ev_curve_trend(const ev_curve_fit *f)
+{
+    if (f->model == EV_CURVE_POWER)
+        return f->b > 0 && f->c > 0 ? EV_CURVE_RISING : EV_CURVE_FLAT;
+    return f->b > 0 ? EV_CURVE_RISING : f->b < 0 ? EV_CURVE_FALLING : EV_CURVE_FLAT;
+}
+
+const char *
+ev_curve_trend_name(enum ev_curve_trend t)
+{
+    return t == EV_CURVE_RISING ? "rising" : t == EV_CURVE_FALLING ? "falling" : "flat";
+}
+
+/* crossing is where a rising fit reaches 't', or INFINITY when it never
+ * does (a ceiling at or below it). */
+static double
+crossing(const ev_curve_fit *f, double t)
+{
+    switch (f->model) {
+    case EV_CURVE_LOGLINEAR:
+        return exp2((t - f->a) / f->b);
+    case EV_CURVE_LOGIT:
+        return t >= 1 ? INFINITY : exp((log(t / (1 - t)) - f->a) / f->b);
+    case EV_CURVE_POWER:
+        return f->a > t ? pow(f->b / (f->a - t), 1 / f->c) : INFINITY;
+    }
+    return NAN;
+}
+
 double
-ev_curve_solve(const ev_curve_fit *f, double t)
+ev_curve_solve(const ev_curve_fit *f, double t, double nmin)
 {
     if (!f->ok)
         return NAN;
-    switch (f->model) {
-    case EV_CURVE_LOGLINEAR:
-        return f->b > 0 ? exp2((t - f->a) / f->b) : INFINITY;
-    case EV_CURVE_LOGIT:
-        if (t <= 0 || t >= 1)
-            return t <= 0 ? 1 : INFINITY;
-        return f->b > 0 ? exp((log(t / (1 - t)) - f->a) / f->b) : INFINITY;
-    case EV_CURVE_POWER:
-        return f->a > t && f->b > 0 && f->c > 0 ? pow(f->b / (f->a - t), 1 / f->c) : INFINITY;
-    }
-    return NAN;
+    if (ev_curve_predict(f, nmin) >= t)
+        return nmin;
+    if (ev_curve_trend(f) != EV_CURVE_RISING)
+        return INFINITY;
+    return fmax(nmin, crossing(f, t));
+}
+
+/* smallest is the smallest n of the 'np' points of 'p'. */
+static double
+smallest(const ev_curve_point *p, size_t np)
+{
+    double n = INFINITY;
+    for (size_t i = 0; i < np; i++)
+        n = fmin(n, p[i].n);
+    return n;
 }
 
 static int
@@ -351,6 +385,7 @@ ev_curve_bootstrap(const ev_curve_fit *fit, const ev_curve_point *p, size_t np, 
 {
     double *draws = ev_alloc((B ? B : 1) * sizeof(*draws));
     ev_curve_point *sim = ev_alloc(np * sizeof(*sim));
+    double nmin = smallest(p, np);
     ev_rng r;
     ev_rng_seed(&r, seed);
     size_t n = 0;
@@ -366,7 +401,7 @@ ev_curve_bootstrap(const ev_curve_fit *fit, const ev_curve_point *p, size_t np, 
         ev_curve_fit f = ev_curve_fit_points(fit->model, sim, np);
         if (!f.ok)
             continue;
-        double s = ev_curve_solve(&f, t);
+        double s = ev_curve_solve(&f, t, nmin);
         if (!isnan(s))
             draws[n++] = s;
     }
@@ -382,6 +417,7 @@ ev_curve_case_bootstrap(const ev_curve_cases *d, enum ev_curve_model model, size
     double *draws = ev_alloc((B ? B : 1) * sizeof(*draws));
     ev_curve_point *sim = ev_alloc(d->np * sizeof(*sim));
     size_t *pick = ev_alloc((d->ncases ? d->ncases : 1) * sizeof(*pick));
+    double nmin = smallest(d->p, d->np);
     ev_rng r;
     ev_rng_seed(&r, seed);
     size_t n = 0;
@@ -403,7 +439,7 @@ ev_curve_case_bootstrap(const ev_curve_cases *d, enum ev_curve_model model, size
         }
         ev_curve_fit f = ev_curve_fit_points(model, sim, d->np);
         if (f.ok)
-            draws[n++] = ev_curve_solve(&f, t);
+            draws[n++] = ev_curve_solve(&f, t, nmin);
     }
     ev_curve_range out = ev_curve_quantiles(draws, n);
     free(draws);

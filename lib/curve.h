@@ -53,9 +53,27 @@ size_t ev_curve_distinct(const ev_curve_point *p, size_t np);
 /* ev_curve_predict is the fitted accuracy at n. */
 double ev_curve_predict(const ev_curve_fit *f, double n);
 
-/* ev_curve_solve returns n* for 'target', or INFINITY when the fit never
- * reaches it. */
-double ev_curve_solve(const ev_curve_fit *f, double target);
+/* Which way a fit goes as n grows: the sign of b. A power law rises unless
+ * b = 0 at its bound. */
+enum ev_curve_trend {
+    EV_CURVE_RISING,
+    EV_CURVE_FLAT,
+    EV_CURVE_FALLING,
+};
+
+enum ev_curve_trend ev_curve_trend(const ev_curve_fit *f);
+
+/* ev_curve_trend_name is "rising", "flat" or "falling". */
+const char *ev_curve_trend_name(enum ev_curve_trend t);
+
+/* ev_curve_solve returns n* for 'target': the smallest number of examples,
+ * from 'nmin' (the smallest size tried) up, at which the fit is at or above
+ * the target. That is 'nmin' when the fit meets the target there already,
+ * whichever way it goes, since the data say nothing of fewer examples;
+ * where a rising fit crosses the target, above 'nmin'; and INFINITY when
+ * the fit never meets it from 'nmin' on (a flat or falling fit below the
+ * target, or a ceiling at or below it). */
+double ev_curve_solve(const ev_curve_fit *f, double target, double nmin);
 
 /* The result of a bootstrap of n*. A draw whose fit never reaches the
  * target counts as n* = INFINITY ("never"), so an end is INFINITY when the

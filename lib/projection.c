@@ -341,9 +341,10 @@ fit(ev_projection *pj, enum ev_curve_model model, jv *warnings)
                                          ? "the power law needs 4 or more distinct n"
                                          : "the fit needs 2 or more distinct n"));
     }
-    double ns = ev_curve_solve(&f, pj->target);
+    double ns = ev_curve_solve(&f, pj->target, pj->p[0].n);
     ev_curve_range rg = range(pj, &f);
     fj = ev_json_set(fj, "ok", jv_true());
+    fj = ev_json_set(fj, "trend", jv_string(ev_curve_trend_name(ev_curve_trend(&f))));
     jv params = ev_json_set(jv_object(), "a", num(f.a));
     params = ev_json_set(params, "b", num(f.b));
     if (model == EV_CURVE_POWER)
@@ -395,7 +396,8 @@ caveats(const ev_projection *pj, size_t distinct, jv w)
         w = jv_array_append(w, jv_string_fmt("the projection is %.1fx the largest size tried: "
                                              "speculative",
                                              factor));
-    if (pj->primary.ok && !isfinite(pj->primary_n))
+    if (pj->primary.ok && !isfinite(pj->primary_n) &&
+        ev_curve_trend(&pj->primary) != EV_CURVE_RISING)
         w = jv_array_append(w, jv_string("the primary fit never reaches the target: the curve "
                                          "is flat or falling"));
     if (pj->primary_range.unreachable > 0.05)
@@ -418,6 +420,10 @@ ev_projection_report(ev_projection *pj)
     rep = ev_json_set(rep, "target", target(pj));
     const ev_curve_point *last = &pj->p[pj->np - 1];
     rep = ev_json_set(rep, "reached", jv_bool(last->k / last->N >= pj->target));
+    ev_curve_fit trend = ev_curve_fit_points(EV_CURVE_LOGLINEAR, pj->p, pj->np);
+    rep =
+        ev_json_set(rep, "trend",
+                    trend.ok ? jv_string(ev_curve_trend_name(ev_curve_trend(&trend))) : jv_null());
 
     jv fits = jv_array(), warnings = jv_array();
     for (int m = EV_CURVE_LOGLINEAR; m <= EV_CURVE_POWER; m++)
@@ -463,9 +469,10 @@ end(double x, char *buf, size_t n)
     return isnan(x) ? "never" : ev_report_fixed(ceil(x), 0, buf, n);
 }
 
-/* table_fit writes one fit of the report, 'f' (borrowed), as a table line. */
+/* table_fit writes one fit of the report, 'f' (borrowed), as a table line;
+ * 'smallest' is the smallest size tried. */
 static void
-table_fit(FILE *out, jv f)
+table_fit(FILE *out, jv f, double smallest)
 {
     char a[32], b[32], c[32];
     jv model = ev_json_field(f, "model"), note = ev_json_field(f, "note");
@@ -479,10 +486,22 @@ table_fit(FILE *out, jv f)
     double need = ev_json_number(f, "examples_needed"), lo = ev_json_number(f, "range.lo");
     double hi = ev_json_number(f, "range.hi"), un = ev_json_number(f, "range.unreachable");
     double gain = ev_json_number(f, "gain_per_doubling");
-    if (isfinite(need))
+    jv trend = ev_json_field(f, "trend");
+    const char *tr = ev_json_str(trend, "");
+    const char *how = strcmp(tr, "falling") == 0 ? "; the fit falls"
+                      : strcmp(tr, "flat") == 0  ? "; the fit is flat"
+                                                 : "";
+    const char *why = strcmp(tr, "falling") == 0 ? "the fit falls"
+                      : strcmp(tr, "flat") == 0  ? "the fit is flat below the target"
+                                                 : "its ceiling is below the target";
+    if (isfinite(need) && need == ceil(smallest))
+        fprintf(out, "n* = %s (the smallest size tried%s)", ev_report_fixed(need, 0, a, sizeof(a)),
+                how);
+    else if (isfinite(need))
         fprintf(out, "n* = %s", ev_report_fixed(need, 0, a, sizeof(a)));
     else
-        fprintf(out, "n* = never (the fit does not reach the target)");
+        fprintf(out, "n* = never (%s)", why);
+    jv_free(trend);
     if (!isnan(un))
         fprintf(out, ", 95%% range [%s, %s], unreachable in %s of resamples", end(lo, a, sizeof(a)),
                 end(hi, b, sizeof(b)), ev_report_pct(un, c, sizeof(c)));
@@ -526,13 +545,21 @@ ev_projection_table(FILE *out, const ev_projection *pj, jv rep, bool chart)
                 ev_report_pct(p->k / p->N, acc, sizeof(acc)),
                 ev_report_ci_pct(w.lo, w.hi, ci, sizeof(ci)));
     }
-    fprintf(out, "\ntarget %s%s: %s\n", ev_report_pct(pj->target, acc, sizeof(acc)),
-            pj->target_N > 0 ? " (from a run)" : "",
-            is_true(rep, "reached") ? "reached already" : "not reached yet");
+    fprintf(out, "\ntarget %s%s: ", ev_report_pct(pj->target, acc, sizeof(acc)),
+            pj->target_N > 0 ? " (from a run)" : "");
+    jv trend = ev_json_field(rep, "trend");
+    bool falling = strcmp(ev_json_str(trend, ""), "falling") == 0;
+    jv_free(trend);
+    if (falling)
+        fprintf(out, "%s, and the trend points down (%s points per doubling)\n",
+                is_true(rep, "reached") ? "reached at the sizes tried" : "not reached yet",
+                ev_report_points(ev_json_number(rep, "fits.0.gain_per_doubling"), N, sizeof(N)));
+    else
+        fprintf(out, "%s\n", is_true(rep, "reached") ? "reached already" : "not reached yet");
     jv fits = ev_json_field(rep, "fits");
     jv_array_foreach(fits, i, f)
     {
-        table_fit(out, f);
+        table_fit(out, f, pj->p[0].n);
         jv_free(f);
         (void)i;
     }

@@ -14,7 +14,7 @@ render(bool svg, double target)
 {
     ev_curve_fit fit = ev_curve_fit_points(EV_CURVE_LOGLINEAR, points, 4);
     ev_curve_range range = {160, 291, 1796, 0, 1000};
-    ev_chart c = {points, 4, &fit, target, {NAN, NAN}, ev_curve_solve(&fit, target), range, 1};
+    ev_chart c = {points, 4, &fit, target, {NAN, NAN}, ev_curve_solve(&fit, target, 25), range, 1};
     char *text = NULL;
     size_t len = 0;
     FILE *f = open_memstream(&text, &len);

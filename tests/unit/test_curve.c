@@ -18,7 +18,7 @@ test_fits(void)
     CHECK(f.ok, "log-linear fit converges");
     CHECK_NEAR(f.a, 0.1318, 5e-5, "log-linear alpha");
     CHECK_NEAR(f.b, 0.0571, 5e-5, "log-linear beta per doubling");
-    CHECK(round(ev_curve_solve(&f, 0.60)) == 295,
+    CHECK(round(ev_curve_solve(&f, 0.60, 25)) == 295,
           "log-linear n* is 295 (STATS.md rounds to nearest)");
 
     f = ev_curve_fit_points(EV_CURVE_LOGIT, points, 4);
@@ -26,21 +26,38 @@ test_fits(void)
     CHECK_NEAR(f.a, -1.4864, 5e-5, "logit alpha");
     CHECK_NEAR(f.b, 0.3323, 5e-5, "logit beta per ln n");
     CHECK_NEAR(f.deviance, 0.197, 5e-4, "logit deviance");
-    CHECK(round(ev_curve_solve(&f, 0.60)) == 297, "logit n* is 297");
+    CHECK(round(ev_curve_solve(&f, 0.60, 25)) == 297, "logit n* is 297");
 
     f = ev_curve_fit_points(EV_CURVE_POWER, points, 4);
     CHECK(f.ok, "power-law fit converges");
     CHECK_NEAR(f.a, 0.7067, 5e-4, "power-law ceiling a");
     CHECK_NEAR(f.b, 1.0561, 5e-3, "power-law b");
     CHECK_NEAR(f.c, 0.3736, 2e-3, "power-law c");
-    CHECK_NEAR(ev_curve_solve(&f, 0.60), 461, 5, "power-law n* is about 461");
-    CHECK(isinf(ev_curve_solve(&f, 0.75)), "a target above the ceiling is unreachable");
+    CHECK_NEAR(ev_curve_solve(&f, 0.60, 25), 461, 5, "power-law n* is about 461");
+    CHECK(isinf(ev_curve_solve(&f, 0.75, 25)), "a target above the ceiling is unreachable");
+
+    /* n* is never below the smallest size tried, whichever way a fit goes. */
+    f = ev_curve_fit_points(EV_CURVE_LOGLINEAR, points, 4);
+    CHECK(ev_curve_trend(&f) == EV_CURVE_RISING, "the worked fit rises");
+    CHECK(ev_curve_solve(&f, 0.30, 25) == 25, "a target met at the smallest size gives that size");
+    ev_curve_point falling[] = {{10, 60, 100}, {20, 58, 100}, {40, 57, 100}, {80, 55, 100}};
+    for (int m = EV_CURVE_LOGLINEAR; m <= EV_CURVE_LOGIT; m++) {
+        f = ev_curve_fit_points((enum ev_curve_model)m, falling, 4);
+        CHECK(ev_curve_trend(&f) == EV_CURVE_FALLING, "a falling fit");
+        CHECK(ev_curve_solve(&f, 0.54, 10) == 10, "meets a lower target at the smallest size");
+        CHECK(isinf(ev_curve_solve(&f, 0.65, 10)), "never reaches a higher one");
+    }
+    f = ev_curve_fit_points(EV_CURVE_POWER, falling, 4);
+    CHECK(ev_curve_trend(&f) == EV_CURVE_FLAT && f.b == 0, "the power law can only be flat");
+    CHECK(ev_curve_solve(&f, 0.54, 10) == 10, "and meets a target below its level at once");
+    CHECK_STR(ev_curve_trend_name(EV_CURVE_FALLING), "falling", "trends have names");
 
     ev_curve_fit few = ev_curve_fit_points(EV_CURVE_POWER, points, 3);
     CHECK(!few.ok, "the power law needs four distinct n");
     ev_curve_point flat[] = {{50, 100, 200}, {100, 100, 200}};
     ev_curve_fit lf = ev_curve_fit_points(EV_CURVE_LOGLINEAR, flat, 2);
-    CHECK(lf.ok && isinf(ev_curve_solve(&lf, 0.6)), "a flat curve never reaches a higher target");
+    CHECK(lf.ok && isinf(ev_curve_solve(&lf, 0.6, 50)),
+          "a flat curve never reaches a higher target");
 }
 
 /* wsse is the power law's weighted squared error, with the weights of
@@ -144,7 +161,7 @@ test_bootstrap(void)
     r = ev_curve_bootstrap(&power, points, 4, 0.60, 0, 1000, 1);
     CHECK(r.unreachable > 0.10 && r.unreachable < 0.40, "power law unreachable in about 20-30%");
     CHECK(isinf(r.hi), "so its upper end is never");
-    CHECK(r.lo < ev_curve_solve(&power, 0.60), "and its low end is below its n*");
+    CHECK(r.lo < ev_curve_solve(&power, 0.60, 25), "and its low end is below its n*");
 }
 
 /* draws returns 1, 2, ..., 1000 with the 'never' largest replaced by
