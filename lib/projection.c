@@ -87,6 +87,21 @@ load_run(ev_projection *pj, ev_run *run, const char *path)
     return ev_run_load(run, path, &ro, problem, pj) >= 0;
 }
 
+/* no_evidence says why 'run' says nothing of a model's accuracy, or NULL
+ * when it does: it has no case (empty, or none of its records scored), or
+ * every call of every case failed. A case with some failed samples counts,
+ * with a failed sample as a fail, as in ev-compare. */
+static const char *
+no_evidence(const ev_run *run)
+{
+    if (run->n == 0)
+        return "no scored case";
+    for (size_t i = 0; i < run->n; i++)
+        if (run->cases[i].errors < run->cases[i].samples)
+            return NULL;
+    return "no scored case, only failed calls";
+}
+
 jv
 ev_projection_read_points(ev_projection *pj, char **paths, int n)
 {
@@ -118,6 +133,12 @@ ev_projection_read_points(ev_projection *pj, char **paths, int n)
     if (!load_run(pj, &run, pj->o.target_run))
         return jv_invalid_with_msg(
             jv_string_fmt("cannot read the target run '%s'", pj->o.target_run));
+    const char *why = no_evidence(&run);
+    if (why != NULL) {
+        ev_run_free(&run);
+        return jv_invalid_with_msg(
+            jv_string_fmt("the target run '%s' has %s: nothing to project", pj->o.target_run, why));
+    }
     double k = 0;
     for (size_t i = 0; i < run.n; i++)
         k += ev_case_score(&run.cases[i]);
@@ -154,53 +175,64 @@ jv
 ev_projection_read_runs(ev_projection *pj, const double *ns, char **paths, int n)
 {
     const char *target_run = pj->o.target_run;
-    int nr = n + (target_run != NULL);
+    int nr = n + (target_run != NULL), kept = 0;
     ev_run *runs = ev_alloc_zero((size_t)nr, sizeof(*runs));
+    double *at = ev_alloc_zero((size_t)nr, sizeof(*at)); /* the n of each run kept */
     jv err = jv_null();
-    for (int i = 0; i < nr && jv_is_valid(err); i++) {
-        const char *path = i < n ? paths[i] : target_run;
-        if (!load_run(pj, &runs[i], path))
+    /* A run without evidence is reported and left out; the target run
+     * without it leaves nothing to project. */
+    for (int i = 0; i < nr && jv_is_valid(err) && !ev_interrupted(); i++) {
+        const char *path = i < n ? paths[i] : target_run, *why;
+        if (!load_run(pj, &runs[kept], path))
             err = jv_invalid_with_msg(jv_string_fmt(
                 i < n ? "cannot read the run '%s'" : "cannot read the target run '%s'", path));
+        else if ((why = no_evidence(&runs[kept])) == NULL) {
+            at[kept++] = i < n ? ns[i] : NAN;
+            continue;
+        } else if (i == n)
+            err = jv_invalid_with_msg(
+                jv_string_fmt("the target run '%s' has %s: nothing to project", path, why));
+        else
+            problem(jv_string_fmt("'%s' has %s: left out", path, why), pj);
+        ev_run_free(&runs[kept]);
     }
-    if (!jv_is_valid(err) || ev_interrupted()) { /* part of the runs: nothing to fit */
-        for (int i = 0; i < nr; i++)
-            ev_run_free(&runs[i]);
-        free(runs);
-        return err;
-    }
-
-    size_t stride = runs[0].n + 1;
+    int points = kept - (target_run != NULL);
+    size_t stride = kept > 0 ? runs[0].n + 1 : 1;
     size_t *idx = ev_alloc_zero((size_t)nr * stride, sizeof(*idx));
-    size_t m = shared(runs, nr, idx, stride);
-    for (int i = 0; i < nr; i++) {
+    size_t m = points > 0 && jv_is_valid(err) ? shared(runs, kept, idx, stride) : 0;
+    if (points > 0 && jv_is_valid(err) && m == 0)
+        err = jv_invalid_with_msg(jv_string("no case id is in every run: nothing to project"));
+    if (!jv_is_valid(err) || ev_interrupted() || points <= 0) /* nothing to fit */
+        kept = 0;
+    for (int i = 0; i < kept; i++) {
         if (runs[i].n != m)
             pj->o.warn(jv_string_fmt("'%s': %zu of its %zu cases are shared by every run and used",
                                      runs[i].path, m, runs[i].n),
                        pj->o.ctx);
     }
     pj->ncases = m;
-    for (int i = 0; i < nr; i++) {
+    for (int i = 0; i < kept; i++) {
         double *s = ev_alloc_zero(m + 1, sizeof(*s)), k = 0;
         for (size_t c = 0; c < m; c++) {
             size_t j = idx[(size_t)i * stride + c];
             s[c] = ev_case_score(&runs[i].cases[j]);
             k += s[c];
         }
-        if (i < n) {
-            add_point(pj, (ev_curve_point){ns[i], k, (double)m});
+        if (i < points) {
+            add_point(pj, (ev_curve_point){at[i], k, (double)m});
             pj->scores[pj->np - 1] = s;
         } else {
             pj->target_scores = s;
-            pj->target = m ? k / (double)m : NAN;
+            pj->target = k / (double)m;
             pj->target_N = (double)m;
         }
     }
     for (int i = 0; i < nr; i++)
         ev_run_free(&runs[i]);
     free(runs);
+    free(at);
     free(idx);
-    return jv_null();
+    return err;
 }
 
 /* num is a figure of the report: rounded to 6 decimals, null when it is not

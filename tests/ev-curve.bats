@@ -276,6 +276,44 @@ near() {
     [ -z "$output" ]
 }
 
+@test "empty, unscored and error-only runs give no projection: ev-curve says so and exits 2" {
+    run_file good10.jsonl 5 10
+    run_file good20.jsonl 7 10
+    : >"$BATS_TEST_TMPDIR/empty.jsonl"
+    printf '%s\n' '{"id":"c0"}' '{"id":"c1"}' >"$BATS_TEST_TMPDIR/unscored.jsonl"
+    printf '%s\n' '{"id":"c0","error":{"kind":"http","status":500,"message":"no","attempts":3}}' \
+        '{"id":"c1","error":{"kind":"timeout","message":"no","attempts":3}}' >"$BATS_TEST_TMPDIR/failed.jsonl"
+    for kind in empty unscored failed; do
+        r="$BATS_TEST_TMPDIR/$kind.jsonl"
+        run --separate-stderr ev-curve -f json --target 0.6 10="$r" 20="$r"
+        [ "$status" -eq 2 ] || fail_with "$kind: status $status"
+        [ -z "$output" ]
+        [[ "$stderr" == *"'$r' has no scored case"* ]]
+        [[ "$stderr" == *"ev-curve: no points to fit"* ]]
+        run --separate-stderr ev-curve -f table --target-run "$r" 10="$BATS_TEST_TMPDIR/good10.jsonl" \
+            20="$BATS_TEST_TMPDIR/good20.jsonl"
+        [ "$status" -eq 2 ] || fail_with "$kind target: status $status"
+        [ -z "$output" ]
+        [[ "$stderr" == *"the target run '$r' has no scored case"*": nothing to project"* ]]
+        run --separate-stderr ev-curve -f json --target-run "$r" "$PTS"
+        [ "$status" -eq 2 ]
+        [[ "$stderr" == *"the target run '$r' has no scored case"*": nothing to project"* ]]
+    done
+    [[ "$stderr" == *"no scored case, only failed calls"* ]]
+    # One run without evidence among good ones is left out, and said.
+    run --separate-stderr ev-curve -f json --target 0.9 10="$BATS_TEST_TMPDIR/good10.jsonl" \
+        15="$BATS_TEST_TMPDIR/failed.jsonl" 20="$BATS_TEST_TMPDIR/good20.jsonl"
+    [ "$status" -eq 2 ]
+    [ "$(field '.points | map(.n)')" = '[10,20]' ]
+    # Runs that share no case id.
+    printf '%s\n' '{"id":"x","score":{"pass":true}}' >"$BATS_TEST_TMPDIR/other.jsonl"
+    run --separate-stderr ev-curve -f json --target 0.6 10="$BATS_TEST_TMPDIR/good10.jsonl" \
+        20="$BATS_TEST_TMPDIR/other.jsonl"
+    [ "$status" -eq 2 ]
+    [ -z "$output" ]
+    [[ "$stderr" == *"no case id is in every run: nothing to project"* ]]
+}
+
 @test "a full disk is an error" {
     run --separate-stderr bash -c "ev-curve --target 0.6 '$PTS' >/dev/full"
     [ "$status" -eq 2 ]

@@ -118,10 +118,56 @@ test_nothing(void)
     said_free(&s);
 }
 
+/* Runs without evidence: a point's run is left out and reported, the
+ * target run's leaves nothing to project. */
+static void
+test_no_evidence(void)
+{
+    char good[64], failed[64], got[256], want[256];
+    unit_file(good, "good.jsonl",
+              "{\"id\":\"a\",\"score\":{\"pass\":true}}\n"
+              "{\"id\":\"b\",\"score\":{\"pass\":false}}\n");
+    unit_file(failed, "failed.jsonl",
+              "{\"id\":\"a\",\"error\":{\"kind\":\"http\"}}\n"
+              "{\"id\":\"b\",\"error\":{\"kind\":\"timeout\"}}\n");
+    said s;
+    ev_projection_opts o = opts(&s, 0.60);
+    ev_projection pj;
+    ev_projection_init(&pj, &o);
+    double ns[] = {10, 20};
+    char *paths[] = {good, failed};
+    jv err = ev_projection_read_runs(&pj, ns, paths, 2);
+    CHECK(jv_get_kind(err) == JV_KIND_NULL, "a run of failed calls is no error");
+    jv_free(err);
+    CHECK(pj.np == 1 && pj.p[0].n == 10, "but no point either");
+    snprintf(want, sizeof(want), "'%s' has no scored case, only failed calls: left out", failed);
+    CHECK_STR(message(s.problems, 0, got, sizeof(got)), want, "and it is reported");
+    ev_projection_free(&pj);
+    said_free(&s);
+
+    o = opts(&s, NAN);
+    o.target_run = failed;
+    ev_projection_init(&pj, &o);
+    err = ev_projection_read_runs(&pj, ns, paths, 1);
+    CHECK(!jv_is_valid(err), "a target run of failed calls is an error");
+    snprintf(want, sizeof(want),
+             "the target run '%s' has no scored case, only failed calls: nothing to project",
+             failed);
+    jv msg = jv_invalid_get_msg(err);
+    CHECK_STR(ev_json_str(msg, ""), want, "that says why");
+    jv_free(msg);
+    CHECK(pj.np == 0, "and leaves no points");
+    ev_projection_free(&pj);
+    said_free(&s);
+    unit_file_remove(good);
+    unit_file_remove(failed);
+}
+
 int
 main(void)
 {
     test_points();
     test_nothing();
+    test_no_evidence();
     UNIT_DONE();
 }
