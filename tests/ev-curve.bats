@@ -233,6 +233,8 @@ near() {
     [[ "$svg" == *"target 60.0%"* ]]
     [[ "$svg" == *"n* = 297 (95% range"* ]]
     [ "$(grep -o '<circle' "$BATS_TEST_TMPDIR/c.svg" | wc -l)" -eq 4 ]
+    # Ticked at the sizes measured, not at powers of two.
+    [ "$(grep -o 'class="xtick"[^>]*>[^<]*' "$BATS_TEST_TMPDIR/c.svg" | sed 's/.*>//' | tr '\n' ' ')" = "25 50 100 200 " ]
     [[ "$svg" == *"</svg>" ]]
 }
 
