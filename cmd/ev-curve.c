@@ -195,10 +195,6 @@ project(const options *o, char **ops, int n, bool runs)
     jv err = load(&pj, ops, n, runs);
     if (!jv_is_valid(err))
         ev_die(EV_EXIT_TROUBLE, "%s", jv_string_value(jv_invalid_get_msg(err)));
-    if (!isnan(o->pj.target)) {
-        pj.target = o->pj.target;
-        pj.target_N = 0;
-    }
     if (ev_interrupted()) { /* no report of part of the points */
         ev_projection_free(&pj);
         return EV_EXIT_INTR;

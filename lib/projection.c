@@ -143,7 +143,7 @@ ev_projection_read_points(ev_projection *pj, char **paths, int n)
     for (size_t i = 0; i < run.n; i++)
         k += ev_case_score(&run.cases[i]);
     pj->target_N = (double)run.n;
-    pj->target = run.n ? k / (double)run.n : NAN;
+    pj->target = k / (double)run.n;
     ev_run_free(&run);
     return jv_null();
 }
