@@ -142,3 +142,12 @@ run_unit() {
 @test "library code's warnings and progress reach the command's callbacks, or nowhere" {
     run_unit test_log
 }
+
+# ev-curve's modules: the chart and the report (the fits are test_curve, above).
+@test "the learning-curve chart draws the points, the fit, the target and n*, as SVG and as text" {
+    run_unit test_chart
+}
+
+@test "ev-curve's report reads points, reports bad lines as file:line, and prints JSON and a table" {
+    run_unit test_projection
+}
