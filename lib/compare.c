@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "alloc.h"
+#include "json.h"
 #include "stats.h"
 
 /* A set of cases of 'run': the whole run or one group of it. */
@@ -292,7 +293,7 @@ set_report(caseset s, const ev_compare_opts *o, ev_interval *acc_ci)
 }
 
 jv
-ev_run_report(const ev_run *run, const ev_compare_opts *o)
+ev_compare_run(const ev_run *run, const ev_compare_opts *o)
 {
     caseset all = whole_run(run);
     ev_interval ci;
@@ -572,7 +573,7 @@ paired_report(pairing p, const ev_compare_opts *o, bool full)
 }
 
 jv
-ev_compare_report(const ev_run *base, const ev_run *cand, const ev_compare_opts *o)
+ev_compare_pair(const ev_run *base, const ev_run *cand, const ev_compare_opts *o)
 {
     caseset cs = whole_run(cand);
     pairing p = pair_up(base, cand, jv_invalid());
@@ -629,4 +630,39 @@ ev_compare_report(const ev_run *base, const ev_run *cand, const ev_compare_opts 
         r = set(r, "met", jv_bool(met));
     free(cs.c);
     return r;
+}
+
+/* met_at says whether the member at 'path' of 'r' (borrowed) is true. */
+static bool
+met_at(jv r, const char *path)
+{
+    jv m = ev_json_path(r, path);
+    bool met = jv_get_kind(m) == JV_KIND_TRUE;
+    jv_free(m);
+    return met;
+}
+
+jv
+ev_compare_runs(const ev_run *runs, size_t n, const ev_compare_opts *o)
+{
+    jv rr = jv_array(), cc = jv_array();
+    bool met = true;
+    for (size_t i = 0; i < n; i++) {
+        ev_compare_opts one = *o;
+        one.has_min = o->has_min && n == 1;
+        jv r = ev_compare_run(&runs[i], &one);
+        if (one.has_min)
+            met = met && met_at(r, "goal.met");
+        rr = jv_array_append(rr, r);
+        if (i > 0) {
+            jv c = ev_compare_pair(&runs[0], &runs[i], o);
+            met = met && (o->goal == EV_GOAL_NONE && !o->has_min ? true : met_at(c, "met"));
+            cc = jv_array_append(cc, c);
+        }
+    }
+    jv rep = set(jv_object(), "runs", rr);
+    rep = set(rep, "comparisons", cc);
+    if (o->goal != EV_GOAL_NONE || o->has_min)
+        rep = set(rep, "met", jv_bool(met));
+    return rep;
 }

@@ -2,7 +2,7 @@
  * compare.h: what a scored run says, and whether a candidate matches or beats
  * a baseline, as one JSON report.
  *
- * Ownership: functions borrow the runs and return a jv the caller owns.
+ * Ownership: json.h.
  *
  * The methods are those of STATS.md: Wilson intervals for one accuracy,
  * pairing by case id, Tango's score interval and McNemar's exact test for a
@@ -35,14 +35,22 @@ typedef struct ev_compare_opts {
     long max_ids;   /* how many regressed/fixed ids to list, -1 for all */
 } ev_compare_opts;
 
-/* ev_run_report summarises one run: cases, accuracy and its interval, graded
+/* ev_compare_run summarises one run: cases, accuracy and its interval, graded
  * score, failed calls, latency percentiles, tokens and cost, pass@k and
  * pass^k under repeats, per group when 'o->by', and the --min-accuracy goal. */
-jv ev_run_report(const ev_run *run, const ev_compare_opts *o);
+jv ev_compare_run(const ev_run *run /* borrowed */, const ev_compare_opts *o);
 
-/* ev_compare_report compares 'cand' with 'base' on the cases they share, and
+/* ev_compare_pair compares 'cand' with 'base' on the cases they share, and
  * gives the verdict for 'o->goal' and 'o->has_min'. The result's "met" is
  * true only when every goal asked for is met; an inconclusive result is not. */
-jv ev_compare_report(const ev_run *base, const ev_run *cand, const ev_compare_opts *o);
+jv ev_compare_pair(const ev_run *base /* borrowed */, const ev_run *cand /* borrowed */,
+                   const ev_compare_opts *o);
+
+/* ev_compare_runs is the whole report of the 'n' runs at 'runs': {runs,
+ * comparisons}, each run summarised and every run after the first compared
+ * with the first, and "met" when a goal was asked for: true only when every
+ * goal is met. The --min-accuracy goal is judged on the lone run, or on each
+ * candidate. */
+jv ev_compare_runs(const ev_run *runs /* borrowed */, size_t n, const ev_compare_opts *o);
 
 #endif

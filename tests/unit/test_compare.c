@@ -2,6 +2,7 @@
  * and the verdict rule of STATS.md §6. */
 #include "alloc.h"
 #include "compare.h"
+#include "json.h"
 #include "unit.h"
 
 /* A growing text. */
@@ -87,7 +88,7 @@ goal(enum ev_goal g, double margin)
 static double
 num(jv r, const char *path)
 {
-    jv v = ev_field_path(r, path);
+    jv v = ev_json_path(r, path);
     double x = jv_get_kind(v) == JV_KIND_NUMBER ? jv_number_value(v) : NAN;
     jv_free(v);
     return x;
@@ -97,7 +98,7 @@ num(jv r, const char *path)
 static const char *
 str(jv r, const char *path, char *buf, size_t n)
 {
-    jv v = ev_field_path(r, path);
+    jv v = ev_json_path(r, path);
     jv t = jv_get_kind(v) == JV_KIND_INVALID ? jv_string("(none)") : jv_dump_string(v, 0);
     snprintf(buf, n, "%s", jv_string_value(t));
     jv_free(t);
@@ -112,7 +113,7 @@ verdict_of(int a, int b, int c, int d, enum ev_goal g, double margin)
     ev_run base, cand;
     pair(&base, &cand, a, b, c, d);
     ev_compare_opts o = goal(g, margin);
-    jv r = ev_compare_report(&base, &cand, &o);
+    jv r = ev_compare_pair(&base, &cand, &o);
     ev_run_free(&base);
     ev_run_free(&cand);
     return r;
@@ -214,13 +215,13 @@ test_min_accuracy(void)
     ev_compare_opts o = goal(EV_GOAL_NONE, 0);
     o.has_min = true;
     o.min_accuracy = 0.3;
-    jv r = ev_compare_report(&base, &cand, &o);
+    jv r = ev_compare_pair(&base, &cand, &o);
     CHECK_STR(str(r, "min_accuracy_goal.result", buf, sizeof(buf)), "\"meets\"",
               "an accuracy interval wholly above the minimum meets it");
     CHECK_STR(str(r, "met", buf, sizeof(buf)), "true", "and the goal is met");
     jv_free(r);
     o.min_accuracy = 0.5;
-    r = ev_compare_report(&base, &cand, &o);
+    r = ev_compare_pair(&base, &cand, &o);
     CHECK_STR(str(r, "min_accuracy_goal.result", buf, sizeof(buf)), "\"inconclusive\"",
               "an interval across the minimum is inconclusive");
     CHECK_STR(str(r, "met", buf, sizeof(buf)), "false", "which is not met");
@@ -228,7 +229,7 @@ test_min_accuracy(void)
     o.min_accuracy = 0.7;
     o.goal = EV_GOAL_MATCH;
     o.margin = 0.5;
-    r = ev_compare_report(&base, &cand, &o);
+    r = ev_compare_pair(&base, &cand, &o);
     CHECK_STR(str(r, "verdict.met", buf, sizeof(buf)), "true", "the match goal alone is met");
     CHECK_STR(str(r, "min_accuracy_goal.result", buf, sizeof(buf)), "\"below\"",
               "an interval wholly below the minimum is below");
@@ -256,7 +257,7 @@ test_pairing(void)
               "tag");
     ev_compare_opts o = goal(EV_GOAL_NONE, 0);
     o.max_ids = 0;
-    jv r = ev_compare_report(&base, &cand, &o);
+    jv r = ev_compare_pair(&base, &cand, &o);
     CHECK(num(r, "paired_cases") == 2 && num(r, "only_in_baseline") == 2 &&
               num(r, "only_in_candidate") == 1,
           "cases are paired by id, and the rest counted on each side");

@@ -1,0 +1,263 @@
+#include "compare_report.h"
+
+#include <math.h>
+#include <stdio.h>
+
+#include "json.h"
+#include "report.h"
+
+static double
+num(jv o, const char *path)
+{
+    return ev_json_number(o, path);
+}
+
+/* text copies the string at 'path' of 'o' into 'buf', or "-". */
+static const char *
+text(jv o, const char *path, char *buf, size_t n)
+{
+    jv v = ev_json_path(o, path);
+    snprintf(buf, n, "%s", ev_json_str(v, "-"));
+    jv_free(v);
+    return buf;
+}
+
+/* ci_pct writes the interval at 'path' ([lo, hi]) of 'o' in percent. */
+static const char *
+ci_pct(jv o, const char *path, char *buf, size_t n)
+{
+    char lo[64], hi[64];
+    snprintf(lo, sizeof(lo), "%s.0", path);
+    snprintf(hi, sizeof(hi), "%s.1", path);
+    return ev_report_ci_pct(num(o, lo), num(o, hi), buf, n);
+}
+
+/* run_row writes one row per run, or per group of a run. */
+static void
+run_row(FILE *f, jv r, const char *name, enum ev_format fmt)
+{
+    char a[32], ci[40], p50[24], p95[24], cost[32];
+    double fails = num(r, "failed_calls");
+    ev_report_pct(num(r, "accuracy"), a, sizeof(a));
+    ci_pct(r, "accuracy_ci", ci, sizeof(ci));
+    ev_report_fixed(num(r, "latency_ms.p50"), 0, p50, sizeof(p50));
+    ev_report_fixed(num(r, "latency_ms.p95"), 0, p95, sizeof(p95));
+    ev_report_fixed(num(r, "cost.per_case"), 6, cost, sizeof(cost));
+    if (fmt == EV_FORMAT_MARKDOWN)
+        fprintf(f, "| %s | %.0f | %.0f | %s | %s | %.0f | %s | %s | %s |\n", name, num(r, "cases"),
+                num(r, "passes"), a, ci, fails, p50, p95, cost);
+    else if (fmt == EV_FORMAT_TSV)
+        fprintf(f, "run\t%s\t%.0f\t%.0f\t%.9g\t%.9g\t%.9g\t%.0f\t%s\t%s\t%s\n", name,
+                num(r, "cases"), num(r, "passes"), num(r, "accuracy"), num(r, "accuracy_ci.0"),
+                num(r, "accuracy_ci.1"), fails, p50, p95, cost);
+    else
+        fprintf(f, "%-28s %6.0f %6.0f %7s %-15s %6.0f %7s %7s %10s\n", name, num(r, "cases"),
+                num(r, "passes"), a, ci, fails, p50, p95, cost);
+}
+
+static void
+run_header(FILE *f, enum ev_format fmt)
+{
+    if (fmt == EV_FORMAT_MARKDOWN)
+        fprintf(f, "| run | cases | passes | accuracy | 95%% CI | failed calls | p50 ms | p95 ms | "
+                   "cost/case |\n|---|--:|--:|--:|---|--:|--:|--:|--:|\n");
+    else if (fmt == EV_FORMAT_TSV)
+        fprintf(f, "kind\tname\tcases\tpasses\taccuracy\tci_lo\tci_hi\tfailed_calls\tp50_ms\t"
+                   "p95_ms\tcost_per_case\n");
+    else
+        fprintf(f, "%-28s %6s %6s %7s %-15s %6s %7s %7s %10s\n", "run", "cases", "passes", "acc",
+                "95% CI", "failed", "p50 ms", "p95 ms", "cost/case");
+}
+
+/* ids writes the ids of the cases that 'what' ("regressed", "fixed"), the
+ * first twelve. */
+static void
+ids(FILE *f, jv c, const char *what)
+{
+    char key[32];
+    snprintf(key, sizeof(key), "%s_count", what);
+    double count = num(c, key);
+    if (!(count > 0))
+        return;
+    fprintf(f, "  %s (%.0f):", what, count);
+    jv list = ev_json_field(c, what);
+    int shown = 0;
+    jv_array_foreach(list, i, id)
+    {
+        if (shown++ < 12)
+            fprintf(f, " %s", ev_json_str(id, "-"));
+        jv_free(id);
+        (void)i;
+    }
+    jv_free(list);
+    fprintf(f, "%s\n", count > 12 ? " ..." : "");
+}
+
+static void
+groups(FILE *f, jv c, const char *li)
+{
+    char b1[64], b2[64];
+    jv gs = ev_json_field(c, "groups");
+    if (jv_get_kind(gs) == JV_KIND_OBJECT) {
+        fprintf(f, "%sper group:\n", li);
+        jv_object_foreach(gs, g, v)
+        {
+            fprintf(f, "    %-24s n %4.0f  difference %6s  95%% CI %s\n", jv_string_value(g),
+                    num(v, "paired_cases"), ev_report_points(num(v, "delta"), b1, sizeof(b1)),
+                    ci_pct(v, "delta_ci", b2, sizeof(b2)));
+            jv_free(g);
+            jv_free(v);
+        }
+    }
+    jv_free(gs);
+}
+
+static void
+verdict(FILE *f, jv c, const char *li)
+{
+    char b1[64], b2[64];
+    jv v = ev_json_field(c, "verdict");
+    if (jv_get_kind(v) == JV_KIND_OBJECT) {
+        fprintf(f, "%sverdict: %s", li, text(v, "result", b1, sizeof(b1)));
+        jv beyond = ev_json_field(v, "beyond_margin");
+        if (jv_get_kind(beyond) != JV_KIND_INVALID)
+            fputs(jv_get_kind(beyond) == JV_KIND_TRUE ? ", beyond the margin"
+                                                      : ", but within the margin",
+                  f);
+        jv_free(beyond);
+        if (!isnan(num(v, "margin")))
+            fprintf(f, " (goal: match within %.1f points)", 100 * num(v, "margin"));
+        else
+            fputs(" (goal: surpass)", f);
+        if (!isnan(num(v, "cases_needed")))
+            fprintf(f, "; about %.0f paired cases would decide it", num(v, "cases_needed"));
+        fputc('\n', f);
+    }
+    jv_free(v);
+    v = ev_json_field(c, "min_accuracy_goal");
+    if (jv_get_kind(v) == JV_KIND_OBJECT)
+        fprintf(f, "%sminimum accuracy %s: %s\n", li,
+                ev_report_pct(num(v, "min_accuracy"), b1, sizeof(b1)),
+                text(v, "result", b2, sizeof(b2)));
+    jv_free(v);
+}
+
+static void
+comparison(FILE *f, jv c, enum ev_format fmt)
+{
+    char b1[64], b2[64], b3[64], b4[64];
+    const char *base = text(c, "baseline", b1, sizeof(b1));
+    const char *cand = text(c, "candidate", b2, sizeof(b2));
+    double n = num(c, "paired_cases");
+    if (fmt == EV_FORMAT_TSV) {
+        fprintf(f, "compare\t%s\t%s\t%.0f\t%.9g\t%.9g\t%.9g\t%.9g\t%.9g\t%s\n", cand, base, n,
+                num(c, "delta"), num(c, "delta_ci.0"), num(c, "delta_ci.1"), num(c, "mcnemar_p"),
+                num(c, "mde"), text(c, "verdict.result", b3, sizeof(b3)));
+        return;
+    }
+    bool md = fmt == EV_FORMAT_MARKDOWN;
+    fprintf(f, "%s%s vs %s: %.0f paired cases", md ? "\n### " : "\n", cand, base, n);
+    if (num(c, "only_in_baseline") > 0 || num(c, "only_in_candidate") > 0)
+        fprintf(f, " (left out: %.0f only in the baseline, %.0f only in the candidate)",
+                num(c, "only_in_baseline"), num(c, "only_in_candidate"));
+    fprintf(f, "\n%s", md ? "\n" : "");
+    const char *li = md ? "- " : "  ";
+    fprintf(f, "%sboth pass %.0f, only candidate %.0f, only baseline %.0f, both fail %.0f\n", li,
+            num(c, "table.both_pass"), num(c, "table.only_candidate"),
+            num(c, "table.only_baseline"), num(c, "table.both_fail"));
+    char method[64];
+    fprintf(f,
+            "%saccuracy %s (candidate) vs %s (baseline): difference %s points, 95%% CI %s (%s)\n",
+            li, ev_report_pct(num(c, "candidate_accuracy"), b1, sizeof(b1)),
+            ev_report_pct(num(c, "baseline_accuracy"), b2, sizeof(b2)),
+            ev_report_points(num(c, "delta"), b3, sizeof(b3)),
+            ci_pct(c, "delta_ci", b4, sizeof(b4)), text(c, "ci_method", method, sizeof(method)));
+    if (!isnan(num(c, "mcnemar_p")))
+        fprintf(f, "%sMcNemar exact p = %.4f (mid-p %.4f)", li, num(c, "mcnemar_p"),
+                num(c, "mcnemar_midp"));
+    else
+        fprintf(f, "%spaired t p = %.4f", li, num(c, "p"));
+    fprintf(f, ", correlation %s, smallest difference detectable at this n: %s points\n",
+            ev_report_fixed(num(c, "correlation"), 2, b1, sizeof(b1)),
+            ev_report_fixed(100 * num(c, "mde"), 1, b2, sizeof(b2)));
+    if (!isnan(num(c, "graded.delta")))
+        fprintf(f,
+                "%sgraded score difference %+.3f, 95%% CI [%.3f, %.3f] (paired bootstrap, "
+                "%.0f resamples, seed %.0f)\n",
+                li, num(c, "graded.delta"), num(c, "graded.ci.0"), num(c, "graded.ci.1"),
+                num(c, "graded.resamples"), num(c, "graded.seed"));
+    if (!isnan(num(c, "latency_ratio.geometric_mean")))
+        fprintf(f, "%slatency x%.2f [%.2f, %.2f] (geometric mean of per-case ratios)\n", li,
+                num(c, "latency_ratio.geometric_mean"), num(c, "latency_ratio.ci.0"),
+                num(c, "latency_ratio.ci.1"));
+    if (!isnan(num(c, "cost_ratio.ratio")))
+        fprintf(f, "%scost x%.3f, saving %.6f per case\n", li, num(c, "cost_ratio.ratio"),
+                num(c, "cost_ratio.saving_per_case"));
+    ids(f, c, "regressed");
+    ids(f, c, "fixed");
+    groups(f, c, li);
+    verdict(f, c, li);
+}
+
+/* runs writes the table of runs, a row for each run and for each of its
+ * groups. */
+static void
+runs(FILE *f, jv rep, enum ev_format fmt)
+{
+    jv rs = ev_json_field(rep, "runs");
+    run_header(f, fmt);
+    jv_array_foreach(rs, i, r)
+    {
+        char name[256];
+        run_row(f, r, text(r, "run", name, sizeof(name)), fmt);
+        jv gs = ev_json_field(r, "groups");
+        if (jv_get_kind(gs) == JV_KIND_OBJECT) {
+            jv_object_foreach(gs, g, v)
+            {
+                char label[300];
+                snprintf(label, sizeof(label), "  %s", jv_string_value(g));
+                run_row(f, v, label, fmt);
+                jv_free(g);
+                jv_free(v);
+            }
+        }
+        jv_free(gs);
+        jv goal = ev_json_field(r, "goal");
+        if (jv_get_kind(goal) == JV_KIND_OBJECT && fmt != EV_FORMAT_TSV) {
+            char b1[32], b2[32];
+            fprintf(f, "  minimum accuracy %s: %s\n",
+                    ev_report_pct(num(goal, "min_accuracy"), b1, sizeof(b1)),
+                    text(goal, "result", b2, sizeof(b2)));
+        }
+        jv_free(goal);
+        jv_free(r);
+        (void)i;
+    }
+    jv_free(rs);
+}
+
+void
+ev_compare_report_write(FILE *f, jv rep, enum ev_format fmt)
+{
+    if (fmt == EV_FORMAT_JSON) {
+        jv_dumpf(jv_copy(rep), f, 0);
+        fputc('\n', f);
+        return;
+    }
+    runs(f, rep, fmt);
+    jv comps = ev_json_field(rep, "comparisons");
+    if (fmt == EV_FORMAT_TSV && jv_get_kind(comps) == JV_KIND_ARRAY &&
+        jv_array_length(jv_copy(comps)) > 0)
+        fprintf(f,
+                "\nkind\tcandidate\tbaseline\tpaired_cases\tdelta\tci_lo\tci_hi\tmcnemar_p\tmde\t"
+                "verdict\n");
+    if (jv_get_kind(comps) == JV_KIND_ARRAY) {
+        jv_array_foreach(comps, j, c)
+        {
+            comparison(f, c, fmt);
+            jv_free(c);
+            (void)j;
+        }
+    }
+    jv_free(comps);
+}
