@@ -31,8 +31,8 @@ usage(FILE *f)
           "Report scored runs and compare each candidate with the baseline, case by case.\n"
           "\n"
           "  -g, --goal GOAL         surpass, or match (within --margin); exit 1 unless met\n"
-          "  -M, --margin M          for --goal match: the absolute difference that still\n"
-          "                          counts as a match (default 0.05, five points)\n"
+          "  -M, --margin M          for --goal match: the absolute difference above 0\n"
+          "                          that still counts as a match (default 0.05)\n"
           "      --min-accuracy X    goal: the candidate's accuracy interval lies at or\n"
           "                          above X (with one run, that run's)\n"
           "  -b, --by FIELD          add figures per group: 'tag' (each tag) or a field\n"
@@ -47,7 +47,8 @@ usage(FILE *f)
           "  -V, --version           show the version\n"
           "\n"
           "Exit status: 0 every goal met (or no goal), 1 a goal not met or the result\n"
-          "inconclusive, 2 trouble. See ev-compare(1).\n",
+          "inconclusive, 2 trouble, such as no scored case in common: no verdict.\n"
+          "See ev-compare(1).\n",
           f);
 }
 
@@ -170,6 +171,35 @@ load_runs(ev_run *runs, char **paths, int n, const ev_run_opts *ro)
     return status;
 }
 
+/* no_evidence warns of each comparison, or lone run's goal, that has nothing
+ * to rest on, and says whether there was one: there is no verdict then, and
+ * the run is in trouble. */
+static bool
+no_evidence(jv rep /* borrowed */)
+{
+    jv no = ev_json_field(rep, "no_evidence");
+    bool any = jv_get_kind(no) == JV_KIND_TRUE;
+    jv_free(no);
+    if (!any)
+        return false;
+    jv comps = ev_json_field(rep, "comparisons");
+    jv_array_foreach(comps, i, c)
+    {
+        jv base = ev_json_field(c, "baseline"), cand = ev_json_field(c, "candidate");
+        if (ev_json_number(c, "paired_cases") == 0)
+            ev_warn("'%s' and '%s' have no scored case id in common: nothing to compare, "
+                    "no verdict",
+                    ev_json_str(cand, "-"), ev_json_str(base, "-"));
+        jv_free(base);
+        jv_free(cand);
+        jv_free(c);
+        (void)i;
+    }
+    if (jv_array_length(comps) == 0)
+        ev_warn("no scored case to judge --min-accuracy by: no verdict");
+    return true;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -192,11 +222,11 @@ main(int argc, char **argv)
     jv met = ev_json_field(rep, "met");
     if (!ev_interrupted()) /* a report made while interrupted is not printed */
         ev_compare_report_write(stdout, rep, fmt);
-    jv_free(rep);
-    if (ev_close_stdout() != EV_EXIT_OK)
+    if (ev_close_stdout() != EV_EXIT_OK || no_evidence(rep))
         status = EV_EXIT_TROUBLE;
     else if (status == EV_EXIT_OK && jv_get_kind(met) == JV_KIND_FALSE)
         status = EV_EXIT_NO;
     jv_free(met);
+    jv_free(rep);
     return ev_interrupt_status(status);
 }

@@ -19,6 +19,13 @@
 
 #include "runs.h"
 
+/* The result of a goal with nothing to judge: no paired scored case, or an
+ * accuracy of no case. There is no verdict then, and no goal is met. */
+#define EV_COMPARE_NO_EVIDENCE "no evidence"
+/* What a comparison without a paired case says, as "no_evidence". */
+#define EV_COMPARE_NOTHING_PAIRED                                                                  \
+    "the runs have no scored case id in common: there is nothing to compare and no verdict"
+
 enum ev_goal { EV_GOAL_NONE, EV_GOAL_SURPASS, EV_GOAL_MATCH };
 
 typedef struct ev_compare_opts {
@@ -46,11 +53,15 @@ jv ev_compare_run(const ev_run *run /* borrowed */, const ev_compare_opts *o);
 jv ev_compare_pair(const ev_run *base /* borrowed */, const ev_run *cand /* borrowed */,
                    const ev_compare_opts *o);
 
+/* A comparison without a paired case has no figures but its counts, says
+ * why in "no_evidence", and its "met" is false, goal or not. */
+
 /* ev_compare_runs is the whole report of the 'n' runs at 'runs': {runs,
  * comparisons}, each run summarised and every run after the first compared
  * with the first, and "met" when a goal was asked for: true only when every
  * goal is met. The --min-accuracy goal is judged on the lone run, or on each
- * candidate. */
+ * candidate. When a comparison, or the goal of a lone run, has no case to
+ * rest on, "no_evidence" is true and "met" false. */
 jv ev_compare_runs(const ev_run *runs /* borrowed */, size_t n, const ev_compare_opts *o);
 
 #endif

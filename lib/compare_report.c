@@ -1,6 +1,7 @@
 #include "compare_report.h"
 
 #include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 
 #include "json.h"
@@ -46,10 +47,6 @@ run_row(FILE *f, jv r, const char *name, enum ev_format fmt)
     if (fmt == EV_FORMAT_MARKDOWN)
         fprintf(f, "| %s | %.0f | %.0f | %s | %s | %.0f | %s | %s | %s |\n", name, num(r, "cases"),
                 num(r, "passes"), a, ci, fails, p50, p95, cost);
-    else if (fmt == EV_FORMAT_TSV)
-        fprintf(f, "run\t%s\t%.0f\t%.0f\t%.9g\t%.9g\t%.9g\t%.0f\t%s\t%s\t%s\n", name,
-                num(r, "cases"), num(r, "passes"), num(r, "accuracy"), num(r, "accuracy_ci.0"),
-                num(r, "accuracy_ci.1"), fails, p50, p95, cost);
     else
         fprintf(f, "%-28s %6.0f %6.0f %7s %-15s %6.0f %7s %7s %10s\n", name, num(r, "cases"),
                 num(r, "passes"), a, ci, fails, p50, p95, cost);
@@ -61,49 +58,54 @@ run_header(FILE *f, enum ev_format fmt)
     if (fmt == EV_FORMAT_MARKDOWN)
         fprintf(f, "| run | cases | passes | accuracy | 95%% CI | failed calls | p50 ms | p95 ms | "
                    "cost/case |\n|---|--:|--:|--:|---|--:|--:|--:|--:|\n");
-    else if (fmt == EV_FORMAT_TSV)
-        fprintf(f, "kind\tname\tcases\tpasses\taccuracy\tci_lo\tci_hi\tfailed_calls\tp50_ms\t"
-                   "p95_ms\tcost_per_case\n");
     else
         fprintf(f, "%-28s %6s %6s %7s %-15s %6s %7s %7s %10s\n", "run", "cases", "passes", "acc",
                 "95% CI", "failed", "p50 ms", "p95 ms", "cost/case");
 }
 
 /* ids writes the ids of the cases that 'what' ("regressed", "fixed"), the
- * first twelve. */
+ * first twelve: on a line of their own, or a bullet of their own in
+ * markdown, each id in a code span there. */
 static void
-ids(FILE *f, jv c, const char *what)
+ids(FILE *f, jv c, const char *what, bool md)
 {
     char key[32];
     snprintf(key, sizeof(key), "%s_count", what);
     double count = num(c, key);
     if (!(count > 0))
         return;
-    fprintf(f, "  %s (%.0f):", what, count);
+    fprintf(f, "%s%s (%.0f):", md ? "- " : "  ", what, count);
     jv list = ev_json_field(c, what);
-    int shown = 0;
-    jv_array_foreach(list, i, id)
-    {
-        if (shown++ < 12)
-            fprintf(f, " %s", ev_json_str(id, "-"));
-        jv_free(id);
-        (void)i;
+    if (jv_get_kind(list) == JV_KIND_ARRAY) {
+        int shown = 0;
+        jv_array_foreach(list, i, id)
+        {
+            if (shown++ < 12)
+                fprintf(f, md ? " `%s`" : " %s", ev_json_str(id, "-"));
+            jv_free(id);
+            (void)i;
+        }
     }
     jv_free(list);
     fprintf(f, "%s\n", count > 12 ? " ..." : "");
 }
 
+/* groups writes the figures of each group: indented lines, or a nested
+ * list in markdown. */
 static void
-groups(FILE *f, jv c, const char *li)
+groups(FILE *f, jv c, bool md)
 {
     char b1[64], b2[64];
     jv gs = ev_json_field(c, "groups");
     if (jv_get_kind(gs) == JV_KIND_OBJECT) {
-        fprintf(f, "%sper group:\n", li);
+        fprintf(f, "%sper group:\n", md ? "- " : "  ");
         jv_object_foreach(gs, g, v)
         {
-            fprintf(f, "    %-24s n %4.0f  difference %6s  95%% CI %s\n", jv_string_value(g),
-                    num(v, "paired_cases"), ev_report_points(num(v, "delta"), b1, sizeof(b1)),
+            fprintf(f,
+                    md ? "    - %s: n %.0f, difference %s, 95%% CI %s\n"
+                       : "    %-24s n %4.0f  difference %6s  95%% CI %s\n",
+                    jv_string_value(g), num(v, "paired_cases"),
+                    ev_report_points(num(v, "delta"), b1, sizeof(b1)),
                     ci_pct(v, "delta_ci", b2, sizeof(b2)));
             jv_free(g);
             jv_free(v);
@@ -149,12 +151,6 @@ comparison(FILE *f, jv c, enum ev_format fmt)
     const char *base = text(c, "baseline", b1, sizeof(b1));
     const char *cand = text(c, "candidate", b2, sizeof(b2));
     double n = num(c, "paired_cases");
-    if (fmt == EV_FORMAT_TSV) {
-        fprintf(f, "compare\t%s\t%s\t%.0f\t%.9g\t%.9g\t%.9g\t%.9g\t%.9g\t%s\n", cand, base, n,
-                num(c, "delta"), num(c, "delta_ci.0"), num(c, "delta_ci.1"), num(c, "mcnemar_p"),
-                num(c, "mde"), text(c, "verdict.result", b3, sizeof(b3)));
-        return;
-    }
     bool md = fmt == EV_FORMAT_MARKDOWN;
     fprintf(f, "%s%s vs %s: %.0f paired cases", md ? "\n### " : "\n", cand, base, n);
     if (num(c, "only_in_baseline") > 0 || num(c, "only_in_candidate") > 0)
@@ -162,6 +158,14 @@ comparison(FILE *f, jv c, enum ev_format fmt)
                 num(c, "only_in_baseline"), num(c, "only_in_candidate"));
     fprintf(f, "\n%s", md ? "\n" : "");
     const char *li = md ? "- " : "  ";
+    jv none = ev_json_field(c, "no_evidence");
+    if (jv_get_kind(none) == JV_KIND_STRING) {
+        fprintf(f, "%s%s\n", li, jv_string_value(none));
+        jv_free(none);
+        verdict(f, c, li);
+        return;
+    }
+    jv_free(none);
     fprintf(f, "%sboth pass %.0f, only candidate %.0f, only baseline %.0f, both fail %.0f\n", li,
             num(c, "table.both_pass"), num(c, "table.only_candidate"),
             num(c, "table.only_baseline"), num(c, "table.both_fail"));
@@ -193,9 +197,9 @@ comparison(FILE *f, jv c, enum ev_format fmt)
     if (!isnan(num(c, "cost_ratio.ratio")))
         fprintf(f, "%scost x%.3f, saving %.6f per case\n", li, num(c, "cost_ratio.ratio"),
                 num(c, "cost_ratio.saving_per_case"));
-    ids(f, c, "regressed");
-    ids(f, c, "fixed");
-    groups(f, c, li);
+    ids(f, c, "regressed", md);
+    ids(f, c, "fixed", md);
+    groups(f, c, md);
     verdict(f, c, li);
 }
 
@@ -206,6 +210,10 @@ runs(FILE *f, jv rep, enum ev_format fmt)
 {
     jv rs = ev_json_field(rep, "runs");
     run_header(f, fmt);
+    if (jv_get_kind(rs) != JV_KIND_ARRAY) {
+        jv_free(rs);
+        return;
+    }
     jv_array_foreach(rs, i, r)
     {
         char name[256];
@@ -236,6 +244,162 @@ runs(FILE *f, jv rep, enum ev_format fmt)
     jv_free(rs);
 }
 
+/* The TSV layout: one header, and every row of every kind with these
+ * columns, empty where a row has no such figure. */
+static const char *const tsv_columns[] = {
+    "kind",         "run",
+    "group",        "cases",
+    "passes",       "accuracy",
+    "ci_lo",        "ci_hi",
+    "failed_calls", "p50_ms",
+    "p95_ms",       "cost_per_case",
+    "baseline",     "baseline_accuracy",
+    "delta",        "delta_ci_lo",
+    "delta_ci_hi",  "p",
+    "mde",          "verdict",
+    "met",
+};
+enum { TSV_COLS = sizeof(tsv_columns) / sizeof(tsv_columns[0]) };
+
+/* tsv_text writes 's' as one TSV cell: tabs and line ends become spaces. */
+static void
+tsv_text(FILE *f, const char *s)
+{
+    for (; *s != '\0'; s++)
+        fputc(*s == '\t' || *s == '\n' || *s == '\r' ? ' ' : *s, f);
+}
+
+static void
+tsv_row(FILE *f, const char *const *cells)
+{
+    for (int i = 0; i < TSV_COLS; i++) {
+        if (i > 0)
+            fputc('\t', f);
+        tsv_text(f, cells[i] != NULL ? cells[i] : "");
+    }
+    fputc('\n', f);
+}
+
+/* tsv_met is the cell of a "met" at 'path' of 'o': true, false or empty. */
+static const char *
+tsv_met(jv o, const char *path)
+{
+    jv m = ev_json_path(o, path);
+    jv_kind k = jv_get_kind(m);
+    jv_free(m);
+    return k == JV_KIND_TRUE ? "true" : k == JV_KIND_FALSE ? "false" : "";
+}
+
+static void
+tsv_run(FILE *f, jv r, const char *run, const char *group)
+{
+    char b[9][40];
+    const char *cells[TSV_COLS] = {
+        "run",
+        run,
+        group,
+        ev_report_raw(num(r, "cases"), b[0], sizeof(b[0])),
+        ev_report_raw(num(r, "passes"), b[1], sizeof(b[1])),
+        ev_report_raw(num(r, "accuracy"), b[2], sizeof(b[2])),
+        ev_report_raw(num(r, "accuracy_ci.0"), b[3], sizeof(b[3])),
+        ev_report_raw(num(r, "accuracy_ci.1"), b[4], sizeof(b[4])),
+        ev_report_raw(num(r, "failed_calls"), b[5], sizeof(b[5])),
+        ev_report_raw(num(r, "latency_ms.p50"), b[6], sizeof(b[6])),
+        ev_report_raw(num(r, "latency_ms.p95"), b[7], sizeof(b[7])),
+        ev_report_raw(num(r, "cost.per_case"), b[8], sizeof(b[8])),
+    };
+    cells[TSV_COLS - 1] = tsv_met(r, "goal.met");
+    tsv_row(f, cells);
+}
+
+static void
+tsv_compare(FILE *f, jv c, const char *cand, const char *base, const char *group)
+{
+    char b[8][40], v[64];
+    double p = num(c, "mcnemar_p");
+    const char *cells[TSV_COLS] = {
+        "compare",
+        cand,
+        group,
+        ev_report_raw(num(c, "paired_cases"), b[0], sizeof(b[0])),
+        NULL,
+        ev_report_raw(num(c, "candidate_accuracy"), b[1], sizeof(b[1])),
+        NULL,
+        NULL,
+        NULL,
+        NULL,
+        NULL,
+        NULL,
+        base,
+        ev_report_raw(num(c, "baseline_accuracy"), b[2], sizeof(b[2])),
+        ev_report_raw(num(c, "delta"), b[3], sizeof(b[3])),
+        ev_report_raw(num(c, "delta_ci.0"), b[4], sizeof(b[4])),
+        ev_report_raw(num(c, "delta_ci.1"), b[5], sizeof(b[5])),
+        ev_report_raw(isnan(p) ? num(c, "p") : p, b[6], sizeof(b[6])),
+        ev_report_raw(num(c, "mde"), b[7], sizeof(b[7])),
+        NULL,
+        tsv_met(c, "met"),
+    };
+    jv r = ev_json_path(c, "verdict.result");
+    snprintf(v, sizeof(v), "%s", ev_json_str(r, ""));
+    jv_free(r);
+    cells[TSV_COLS - 2] = v;
+    tsv_row(f, cells);
+}
+
+/* tsv writes the report as one TSV table: a row for each run and each of
+ * its groups ("run"), then for each comparison and each of its groups
+ * ("compare"). */
+static void
+tsv(FILE *f, jv rep)
+{
+    char name[512], other[512];
+    tsv_row(f, tsv_columns);
+    jv rs = ev_json_field(rep, "runs");
+    if (jv_get_kind(rs) == JV_KIND_ARRAY) {
+        jv_array_foreach(rs, i, r)
+        {
+            text(r, "run", name, sizeof(name));
+            tsv_run(f, r, name, "");
+            jv gs = ev_json_field(r, "groups");
+            if (jv_get_kind(gs) == JV_KIND_OBJECT) {
+                jv_object_foreach(gs, g, v)
+                {
+                    tsv_run(f, v, name, jv_string_value(g));
+                    jv_free(g);
+                    jv_free(v);
+                }
+            }
+            jv_free(gs);
+            jv_free(r);
+            (void)i;
+        }
+    }
+    jv_free(rs);
+    jv cs = ev_json_field(rep, "comparisons");
+    if (jv_get_kind(cs) == JV_KIND_ARRAY) {
+        jv_array_foreach(cs, i, c)
+        {
+            text(c, "candidate", name, sizeof(name));
+            text(c, "baseline", other, sizeof(other));
+            tsv_compare(f, c, name, other, "");
+            jv gs = ev_json_field(c, "groups");
+            if (jv_get_kind(gs) == JV_KIND_OBJECT) {
+                jv_object_foreach(gs, g, v)
+                {
+                    tsv_compare(f, v, name, other, jv_string_value(g));
+                    jv_free(g);
+                    jv_free(v);
+                }
+            }
+            jv_free(gs);
+            jv_free(c);
+            (void)i;
+        }
+    }
+    jv_free(cs);
+}
+
 void
 ev_compare_report_write(FILE *f, jv rep, enum ev_format fmt)
 {
@@ -244,13 +408,12 @@ ev_compare_report_write(FILE *f, jv rep, enum ev_format fmt)
         fputc('\n', f);
         return;
     }
+    if (fmt == EV_FORMAT_TSV) {
+        tsv(f, rep);
+        return;
+    }
     runs(f, rep, fmt);
     jv comps = ev_json_field(rep, "comparisons");
-    if (fmt == EV_FORMAT_TSV && jv_get_kind(comps) == JV_KIND_ARRAY &&
-        jv_array_length(jv_copy(comps)) > 0)
-        fprintf(f,
-                "\nkind\tcandidate\tbaseline\tpaired_cases\tdelta\tci_lo\tci_hi\tmcnemar_p\tmde\t"
-                "verdict\n");
     if (jv_get_kind(comps) == JV_KIND_ARRAY) {
         jv_array_foreach(comps, j, c)
         {

@@ -47,6 +47,16 @@ ev_report_fixed(double x, int decimals, char *buf, size_t n)
 }
 
 const char *
+ev_report_raw(double x, char *buf, size_t n)
+{
+    if (isnan(x))
+        snprintf(buf, n, "%s", "");
+    else
+        snprintf(buf, n, "%.9g", x);
+    return buf;
+}
+
+const char *
 ev_report_count(double x, char *buf, size_t n)
 {
     if (isnan(x))

@@ -25,6 +25,11 @@ const char *ev_report_points(double x, char *buf, size_t n);
 /* ev_report_fixed writes 'x' with 'decimals' decimals. */
 const char *ev_report_fixed(double x, int decimals, char *buf, size_t n);
 
+/* ev_report_raw writes 'x' as it is, to 9 significant digits, for a
+ * machine to read (TSV): 0.502003 is "0.502003"; a missing figure is an
+ * empty cell, "". */
+const char *ev_report_raw(double x, char *buf, size_t n);
+
 /* ev_report_count writes a count short: 950, 12.3k, 4.5M. */
 const char *ev_report_count(double x, char *buf, size_t n);
 

@@ -118,3 +118,8 @@ run_unit() {
 @test "a sheet files sections under headings in a temporary file and writes each heading's in order" {
     run_unit test_sheet
 }
+
+# p2-compare: ev-compare's report in every format.
+@test "ev-compare's report writes one TSV layout, markdown lists and no evidence plainly" {
+    run_unit test_compare_report
+}

@@ -22,6 +22,9 @@ main(void)
     CHECK_STR(ev_report_duration(42.4, b, sizeof(b)), "42s", "seconds");
     CHECK_STR(ev_report_duration(187, b, sizeof(b)), "3m07s", "minutes and seconds");
     CHECK_STR(ev_report_duration(7500, b, sizeof(b)), "2h05m", "hours and minutes");
+    CHECK_STR(ev_report_raw(0.502003, b, sizeof(b)), "0.502003", "a raw number for TSV");
+    CHECK_STR(ev_report_raw(1.0 / 3, b, sizeof(b)), "0.333333333", "to 9 significant digits");
+    CHECK_STR(ev_report_raw(NAN, b, sizeof(b)), "", "a missing raw number is an empty cell");
     char small[4];
     CHECK_STR(ev_report_pct(0.6123, small, sizeof(small)), "61.", "a cell is cut to its buffer");
     UNIT_DONE();
