@@ -132,6 +132,19 @@ add_name(ev_prices *t, const char *s, size_t row)
     t->nnames++;
 }
 
+ev_prices *
+ev_prices_open(const char *const *paths, int n, jv *err)
+{
+    ev_prices *t = ev_prices_new();
+    for (int i = 0; i < n; i++) {
+        if (ev_prices_load(t, paths[i], err) != 0) {
+            ev_prices_free(t);
+            return NULL;
+        }
+    }
+    return t;
+}
+
 void
 ev_prices_add_custom(ev_prices *t, const char *model, double input, double output, double cached)
 {

@@ -74,6 +74,10 @@ ev_prices *ev_prices_new(void);
  * path, when it cannot be read); 't' then holds none of the file's rows. */
 int ev_prices_load(ev_prices *t, const char *path, jv *err);
 
+/* ev_prices_open returns a new table of the 'n' files at 'paths', loaded in
+ * order, or NULL with '*err' set as ev_prices_load sets it. */
+ev_prices *ev_prices_open(const char *const *paths, int n, jv *err);
+
 /* ev_prices_add_custom adds a row named 'model' with the given prices per
  * EV_PRICE_PER tokens, as from the command line. It has no tiers and no batch
  * factor. */
