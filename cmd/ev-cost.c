@@ -101,7 +101,8 @@ usage(FILE *f)
           "  -s, --summary           report totals, per model, instead of records\n"
           "  -e, --estimate          before calling: the expected cost of running the\n"
           "                          cases on --model (a report)\n"
-          "      --max-tokens N      estimate: answers of N tokens, the worst case\n"
+          "      --max-tokens N      estimate: answers of N tokens, the worst case, the\n"
+          "                          high end of the range and the total shown\n"
           "      --repeat K          estimate: each case called K times (default 1)\n"
           "      --system TEXT       estimate: a system message opens each case\n"
           "      --system-file FILE  estimate: the system message from FILE\n"
@@ -113,7 +114,8 @@ usage(FILE *f)
           "\n"
           "A record without token counts gets a cost of nulls, never 0. A model the\n"
           "table lacks is an error: its record passes through without a cost.\n"
-          "Exit status: 0 done, 2 trouble (no price, bad line, bad table, failed write).\n"
+          "Exit status: 0 done, 2 trouble (no price, bad line, bad table, failed write,\n"
+          "a --summary with nothing priced).\n"
           "See ev-cost(1) and ev(7).\n",
           f);
 }
@@ -443,15 +445,26 @@ run_ledger(const opts *o, const ev_prices *table, ev_reader *r)
     ev_cost_ledger_init(&l, &o->cost, table, o->mode == MODE_SUMMARY, warn, NULL);
     int status = run_records(&l, r, o->mode == MODE_RECORDS);
     bool whole = !ev_interrupted(); /* no summary of part of the input */
-    if (o->mode == MODE_SUMMARY && whole && o->fmt == EV_FORMAT_JSON) {
-        jv_dumpf(ev_cost_summary(&l), stdout, 0);
-        putchar('\n');
-    } else if (o->mode == MODE_SUMMARY && whole) {
-        ev_cost_report_summary(stdout, &l, o->fmt);
-    } else if (o->mode != MODE_SUMMARY && !o->quiet && l.all.records > 0) {
-        jv line = ev_cost_summary_line(&l);
-        ev_warn("%s", jv_string_value(line));
-        jv_free(line);
+    if (o->mode != MODE_SUMMARY) {
+        if (!o->quiet && l.all.records > 0) {
+            jv line = ev_cost_summary_line(&l);
+            ev_warn("%s", jv_string_value(line));
+            jv_free(line);
+        }
+    } else if (whole) {
+        if (o->fmt == EV_FORMAT_JSON) {
+            jv_dumpf(ev_cost_summary(&l), stdout, 0);
+            putchar('\n');
+        } else {
+            ev_cost_report_summary(stdout, &l, o->fmt);
+        }
+        jv none = ev_cost_nothing_priced(&l);
+        if (jv_is_valid(none)) { /* no total: trouble, not a cost of 0 */
+            ev_warn_jv(none);
+            status = EV_EXIT_TROUBLE;
+        } else {
+            jv_free(none);
+        }
     }
     ev_cost_ledger_free(&l);
     return status;

@@ -311,7 +311,22 @@ ev_cost_summary(const ev_cost_ledger *pc)
         o = jv_object_set(o, jv_string("cost"), c);
         o = jv_object_set(o, jv_string("judge"), tally_json(&pc->judge, true));
     }
+    if (t->priced == 0)
+        o = jv_object_set(o, jv_string("no_evidence"), ev_cost_nothing_priced(pc));
     return jv_object_set(o, jv_string("prices"), ev_prices_meta(pc->table));
+}
+
+jv
+ev_cost_nothing_priced(const ev_cost_ledger *pc)
+{
+    const ev_cost_tally *t = &pc->all;
+    if (t->priced > 0)
+        return jv_invalid();
+    if (t->records == 0)
+        return jv_string("no records: there is no cost to report");
+    return jv_string_fmt("no record was priced (%lu without token usage, %lu not priced): there "
+                         "is no cost to report",
+                         t->unknown, t->errors);
 }
 
 void
@@ -529,23 +544,21 @@ ev_cost_estimate_report(const ev_cost_estimate *es)
     c = jv_object_set(c, jv_string("per_case"), ev_cost_money(per(in + out, es->cases)));
     j = jv_object_set(j, jv_string("cost"), c);
     j = jv_object_set(j, jv_string("currency"), jv_string(es->currency));
-    /* The range needs both ends: answers as long as expected, and of --max-tokens. */
-    if (worst && es->no_expected < es->cases) {
-        jv r = jv_object();
-        jv lo = jv_object();
-        lo = jv_object_set(lo, jv_string("output_tokens"), jv_number(es->out_low));
-        lo =
-            jv_object_set(lo, jv_string("total"), jv_number(ev_money(in + ev_money(es->cost_low))));
-        lo = jv_object_set(lo, jv_string("basis"), jv_string("expected"));
-        jv hi = jv_object();
-        hi = jv_object_set(hi, jv_string("output_tokens"), jv_number(es->out_high));
-        hi = jv_object_set(hi, jv_string("total"),
-                           jv_number(ev_money(in + ev_money(es->cost_high))));
-        hi = jv_object_set(hi, jv_string("basis"), jv_string("max_tokens"));
-        r = jv_object_set(r, jv_string("low"), lo);
-        r = jv_object_set(r, jv_string("high"), hi);
-        j = jv_object_set(j, jv_string("range"), r);
-    }
+    /* The range, always, low to high: answers as long as 'expected', and
+     * of --max-tokens, or of no bound without it. The headline is the high
+     * end with --max-tokens, the worst case, and the low end without it. */
+    jv lo = jv_object();
+    lo = jv_object_set(lo, jv_string("output_tokens"), jv_number(es->out_low));
+    lo = jv_object_set(lo, jv_string("total"), jv_number(ev_money(in + ev_money(es->cost_low))));
+    lo = jv_object_set(lo, jv_string("basis"), jv_string("expected"));
+    jv hi = jv_object();
+    hi = jv_object_set(hi, jv_string("output_tokens"), worst ? jv_number(es->out_high) : jv_null());
+    hi = jv_object_set(hi, jv_string("total"),
+                       worst ? jv_number(ev_money(in + ev_money(es->cost_high))) : jv_null());
+    hi = jv_object_set(hi, jv_string("basis"), jv_string(worst ? "max_tokens" : "unbounded"));
+    jv r = jv_object_set(jv_object(), jv_string("low"), lo);
+    j = jv_object_set(j, jv_string("range"), jv_object_set(r, jv_string("high"), hi));
+    j = jv_object_set(j, jv_string("headline"), jv_string(worst ? "high" : "low"));
     j = jv_object_set(j, jv_string("complete"), jv_bool(worst || es->no_expected == 0));
     return jv_object_set(j, jv_string("assumptions"), assumptions(es));
 }

@@ -99,6 +99,12 @@ int ev_cost_record(ev_cost_ledger *l, jv rec /* borrowed */, jv *cost, jv *probl
  * used. "complete" says whether every record was priced. */
 jv ev_cost_summary(const ev_cost_ledger *l);
 
+/* ev_cost_nothing_priced says why the ledger has no cost to report when it
+ * priced no record ("no records: ...", "no record was priced (...): ..."),
+ * or returns invalid when it priced one. A summary of no priced record is
+ * no evidence of what a run costs: it carries this as "no_evidence". */
+jv ev_cost_nothing_priced(const ev_cost_ledger *l);
+
 /* ev_cost_summary_line says the ledger in one line, for standard error:
  * "12 records, 12 priced, ...; total 0.0042 USD (prices as of ...)". */
 jv ev_cost_summary_line(const ev_cost_ledger *l);
@@ -126,7 +132,10 @@ int ev_cost_estimate_init(ev_cost_estimate *e, const ev_cost_opts *o, const ev_p
 int ev_cost_estimate_case(ev_cost_estimate *e, jv rec /* borrowed */, jv *problem);
 
 /* ev_cost_estimate_report is the estimate, with what it takes for granted
- * in words ("assumptions"). */
+ * in words ("assumptions"). Its "range" goes from "low", answers as long as
+ * 'expected', to "high", answers of --max-tokens (of no bound, null, without
+ * it); "headline" names the end that "cost" is: "high", the worst case, with
+ * --max-tokens, and "low", an optimistic figure, without. */
 jv ev_cost_estimate_report(const ev_cost_estimate *e);
 
 /* ev_cost_money returns an amount as a number, rounded (ev_money), or null

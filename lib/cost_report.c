@@ -88,6 +88,10 @@ ev_cost_report_summary(FILE *out, const ev_cost_ledger *pc, enum ev_format f)
         fprintf(out, "%sjudging cost %s %s more for %lu judged record%s", li,
                 ev_report_money(pc->judge.cost_in + pc->judge.cost_out, 6, b1, sizeof(b1)),
                 pc->currency, pc->judge.priced, pc->judge.priced == 1 ? "" : "s");
+    jv none = ev_cost_nothing_priced(pc);
+    if (jv_is_valid(none))
+        fprintf(out, "%s%s", li, jv_string_value(none));
+    jv_free(none);
     if (t->unknown > 0)
         fprintf(out, "%s%lu record%s without token usage %s not in the total", li, t->unknown,
                 t->unknown == 1 ? "" : "s", t->unknown == 1 ? "is" : "are");
@@ -115,10 +119,8 @@ ev_cost_report_estimate(FILE *out, jv j, enum ev_format f)
     const char *currency = cur;
     char b[8][48];
     jv model = ev_json_field(j, "model");
-    jv range = ev_json_field(j, "range");
-    bool has_range = jv_get_kind(range) == JV_KIND_OBJECT;
-    double lo = has_range ? ev_json_number(range, "low.total") : NAN;
-    double hi = has_range ? ev_json_number(range, "high.total") : NAN;
+    double lo = ev_json_number(j, "range.low.total");
+    double hi = ev_json_number(j, "range.high.total");
     if (f == EV_FORMAT_TSV) {
         const char *h[] = {"estimate",     "model",         "cases",      "calls",
                            "input_tokens", "output_tokens", "input_cost", "output_cost",
@@ -134,12 +136,12 @@ ev_cost_report_estimate(FILE *out, jv j, enum ev_format f)
             ev_report_money(ev_json_number(j, "cost.input"), 0, b[4], sizeof(b[4])),
             ev_report_money(ev_json_number(j, "cost.output"), 0, b[5], sizeof(b[5])),
             ev_report_money(ev_json_number(j, "cost.total"), 0, b[6], sizeof(b[6])),
-            has_range ? ev_report_money(lo, 0, b[7], sizeof(b[7])) : "",
+            isnan(lo) ? "" : ev_report_money(lo, 0, b[7], sizeof(b[7])),
             "",
             currency,
         };
         char hb[48];
-        if (has_range)
+        if (!isnan(hi))
             cells[10] = ev_report_money(hi, 0, hb, sizeof(hb));
         ev_report_row(out, f, cells, 12, NULL);
     } else {
@@ -163,12 +165,16 @@ ev_cost_report_estimate(FILE *out, jv j, enum ev_format f)
         ev_report_row(out, f, r1, 3, widths);
         ev_report_row(out, f, r2, 3, widths);
         ev_report_row(out, f, r3, 3, widths);
-        if (has_range)
+        fprintf(out, "\nrange: %s %s (answers as long as 'expected') to ",
+                ev_report_money(lo, 6, b[5], sizeof(b[5])), currency);
+        if (!isnan(hi))
             fprintf(out,
-                    "\nrange: %s %s (answers as long as 'expected') to %s %s (answers of "
-                    "--max-tokens)\n",
-                    ev_report_money(lo, 6, b[5], sizeof(b[5])), currency,
+                    "%s %s (answers of --max-tokens); the total is the high end, the worst "
+                    "case\n",
                     ev_report_money(hi, 6, b[6], sizeof(b[6])), currency);
+        else
+            fprintf(out, "no upper bound (answers of any length: --max-tokens sets one); the "
+                         "total is the low end, an optimistic figure\n");
         fprintf(out, "\n%s:\n", md ? "**assumptions**" : "assumptions");
         jv as = ev_json_field(j, "assumptions");
         jv_array_foreach(as, i, s)
@@ -179,6 +185,5 @@ ev_cost_report_estimate(FILE *out, jv j, enum ev_format f)
         }
         jv_free(as);
     }
-    jv_free(range);
     jv_free(model);
 }
