@@ -61,7 +61,7 @@ ev_cost_money(double x)
 }
 
 static jv
-unknown_cost(const ev_cost_ledger *pc, const ev_usage *u)
+unknown_cost(const ev_cost_ledger *pc, const ev_price_usage *u)
 {
     const char *why = isnan(u->input) && isnan(u->output) ? "no token usage"
                       : isnan(u->input)                   ? "no input token count"
@@ -75,7 +75,7 @@ unknown_cost(const ev_cost_ledger *pc, const ev_usage *u)
 }
 
 static void
-add_to(ev_cost_tally *t, const ev_usage *u, double in, double out)
+add_to(ev_cost_tally *t, const ev_price_usage *u, double in, double out)
 {
     t->priced++;
     t->in_tok += u->input;
@@ -129,9 +129,9 @@ price_record(ev_cost_ledger *pc, jv rec, jv *cost, jv *problem)
     e->t.records++;
     pc->all.records++;
 
-    ev_usage u;
+    ev_price_usage u;
     jv err;
-    int rc = ev_usage_from_call(call, &u, &err);
+    int rc = ev_price_usage_from_call(call, &u, &err);
     jv_free(call);
     if (rc != 0) {
         *problem = jv_invalid_get_msg(err);
@@ -157,7 +157,7 @@ price_record(ev_cost_ledger *pc, jv rec, jv *cost, jv *problem)
         e->no_price_told = true;
         goto failed;
     }
-    ev_cost c;
+    ev_price_charge c;
     if (ev_price_cost(p, &u, batch, pc->o->rate, &c, &err) != 0) {
         *problem = jv_invalid_get_msg(err);
         goto failed;
@@ -213,10 +213,10 @@ price_judge(ev_cost_ledger *pc, jv rec, jv cost, bool *failed, jv *problem)
                                   jv_number_value(nb) >= jv_number_value(ns));
     jv_free(nb);
     jv_free(ns);
-    ev_usage u;
+    ev_price_usage u;
     jv err;
     double in = NAN, out = NAN;
-    if (ev_usage_from_call(judge, &u, &err) != 0) {
+    if (ev_price_usage_from_call(judge, &u, &err) != 0) {
         *problem = jv_invalid_get_msg(err);
         *failed = true;
     } else if (jv_get_kind(m) != JV_KIND_STRING && !pc->o->custom) {
@@ -226,7 +226,7 @@ price_judge(ev_cost_ledger *pc, jv rec, jv cost, bool *failed, jv *problem)
         ev_cost_model *e =
             entry_for(pc, jv_get_kind(m) == JV_KIND_STRING ? jv_string_value(m) : "(none)");
         const ev_price *p = row_for(pc, e);
-        ev_cost c;
+        ev_price_charge c;
         if (p == NULL) {
             *problem = e->no_price_told ? jv_invalid()
                                         : jv_string_fmt("no price for judge model '%s'", e->model);
@@ -428,8 +428,8 @@ ev_cost_estimate_case(ev_cost_estimate *es, jv rec, jv *problem)
     /* An answer never exceeds --max-tokens, so neither end of the range does. */
     double low = isnan(want) ? (isnan(max) ? 0 : max) : (isnan(max) ? want : fmin(want, max));
     double high = isnan(max) ? low : max;
-    ev_usage u = {.input = in, .output = low, .style = EV_USAGE_INCLUSIVE};
-    ev_cost c_low, c_high;
+    ev_price_usage u = {.input = in, .output = low, .style = EV_PRICE_USAGE_INCLUSIVE};
+    ev_price_charge c_low, c_high;
     jv err = jv_invalid();
     ev_price_cost(es->row, &u, o->batch, o->rate, &c_low, &err);
     u.output = high;

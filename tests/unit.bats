@@ -123,3 +123,11 @@ run_unit() {
 @test "ev-compare's report writes one TSV layout, markdown lists and no evidence plainly" {
     run_unit test_compare_report
 }
+
+@test "ev-cost's ledger prices records and judges, sums them, and estimates with a range" {
+    run_unit test_cost
+}
+
+@test "ev-cost's summary and estimate read as documented in every format" {
+    run_unit test_cost_report
+}
