@@ -54,6 +54,11 @@ def expected_table(pc, pb):
 
 
 if __name__ == "__main__":
+    # The implementation first reproduces STATS.md 4.5's vectors, which were
+    # checked against R's PropCIs::scoreci.mp.
+    assert abs(tango(5, 15, 100)[0] - -0.192397) < 1e-6
+    assert abs(tango(12, 4, 100)[1] - 0.165588) < 1e-6
+    assert abs(wilson(60, 100)[0] - 0.502003) < 1e-6
     print("40 cases, every sample passing: Wilson(40, 40) = [%.9f, %.9f]" % wilson(40, 40))
     b, c = expected_table([0.75] * 30, [0.5] * 30)
     print("30 cases at 3/4 against 2/4: expected b = %g, c = %g" % (b, c))
