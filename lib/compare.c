@@ -161,17 +161,18 @@ passes_case(const ev_case *c)
     return 2 * (uint64_t)c->passes > (uint64_t)c->samples;
 }
 
-/* floored widens 'ci' to hold 'floor', and keeps it inside [lo, hi]: an
- * interval from averaged samples or clusters is never narrower than the one
- * the same cases give with one sample each, and never of zero width. */
+/* floored widens 'ci' to hold 'single', the one-sample interval, and keeps
+ * it inside [lo, hi]: an interval from averaged samples or clusters is never
+ * narrower than the one the same cases give with one sample each, and never
+ * of zero width (ev-compare(1), "The floor"). */
 static ev_interval
-floored(ev_interval ci, ev_interval floor, double lo, double hi)
+floored(ev_interval ci, ev_interval single, double lo, double hi)
 {
     ev_interval r = ci;
-    if (!(r.lo <= floor.lo)) /* NaN too */
-        r.lo = floor.lo;
-    if (!(r.hi >= floor.hi))
-        r.hi = floor.hi;
+    if (!(r.lo <= single.lo)) /* NaN too */
+        r.lo = single.lo;
+    if (!(r.hi >= single.hi))
+        r.hi = single.hi;
     r.lo = fmax(lo, r.lo);
     r.hi = fmin(hi, r.hi);
     return r;
@@ -278,9 +279,9 @@ set_report(caseset s, const ev_compare_opts *o, ev_interval *acc_ci)
         /* The floor: Wilson's interval of the count one sample per case
          * would be expected to give, the sum of the per-case pass rates. */
         if (n > 0) {
-            ev_interval floor = ev_wilson(acc * (double)n, (double)n, z);
-            r = set(r, "floor_ci", interval(floor));
-            ci = floored(ci, floor, 0, 1);
+            ev_interval single = ev_wilson(acc * (double)n, (double)n, z);
+            r = set(r, "floor_ci", interval(single));
+            ci = floored(ci, single, 0, 1);
         }
         method = cl ? "t, clustered (CR1)" : "t, samples averaged per case";
         if (cl) {
@@ -528,10 +529,10 @@ paired_report(pairing p, const ev_compare_opts *o, bool full)
     } else {
         ci = mean_interval(d, cl, n, o->level, &se, &df, &nclusters);
         /* The floor: Tango's interval of the expected one-sample table. */
-        ev_interval floor = ev_tango(eb, ec, (double)n, z);
-        ci = floored(ci, floor, -1, 1);
+        ev_interval single = ev_tango(eb, ec, (double)n, z);
+        ci = floored(ci, single, -1, 1);
         r = set(r, "delta_ci", interval(ci));
-        r = set(r, "floor_ci", interval(floor));
+        r = set(r, "floor_ci", interval(single));
         r = set(r, "delta_se", num(se));
         r = set(r, "ci_method", jv_string(cl ? "t, clustered (CR1)" : "paired t"));
         if (cl)
