@@ -33,6 +33,19 @@ ci_pct(jv o, const char *path, char *buf, size_t n)
     return ev_report_ci_pct(num(o, lo), num(o, hi), buf, n);
 }
 
+/* md_cell writes 's' as the text of a markdown table cell: a pipe would end
+ * the cell, and a line end the row. */
+static void
+md_cell(FILE *f, const char *s)
+{
+    for (; *s != '\0'; s++) {
+        if (*s == '|')
+            fputs("\\|", f);
+        else
+            fputc(*s == '\n' || *s == '\r' ? ' ' : *s, f);
+    }
+}
+
 /* run_row writes one row per run, or per group of a run. */
 static void
 run_row(FILE *f, jv r, const char *name, enum ev_format fmt)
@@ -44,10 +57,12 @@ run_row(FILE *f, jv r, const char *name, enum ev_format fmt)
     ev_report_fixed(num(r, "latency_ms.p50"), 0, p50, sizeof(p50));
     ev_report_fixed(num(r, "latency_ms.p95"), 0, p95, sizeof(p95));
     ev_report_fixed(num(r, "cost.per_case"), 6, cost, sizeof(cost));
-    if (fmt == EV_FORMAT_MARKDOWN)
-        fprintf(f, "| %s | %.0f | %.0f | %s | %s | %.0f | %s | %s | %s |\n", name, num(r, "cases"),
+    if (fmt == EV_FORMAT_MARKDOWN) {
+        fputs("| ", f);
+        md_cell(f, name);
+        fprintf(f, " | %.0f | %.0f | %s | %s | %.0f | %s | %s | %s |\n", num(r, "cases"),
                 num(r, "passes"), a, ci, fails, p50, p95, cost);
-    else
+    } else
         fprintf(f, "%-28s %6.0f %6.0f %7s %-15s %6.0f %7s %7s %10s\n", name, num(r, "cases"),
                 num(r, "passes"), a, ci, fails, p50, p95, cost);
 }

@@ -448,3 +448,21 @@ repeats() {
     [ "$status" -eq 2 ]
     [[ "$stderr" == *"--margin takes a number above 0 and up to 1, not '0'"* ]]
 }
+
+# 100 cases in 10 clusters of 10; the candidate fails the 20 cases of the
+# first two. CR1 (STATS.md 5.2): d = -1 on 20 cases, mean -0.2, cluster sums
+# of e = d + 0.2: -8, -8, then 2 eight times; SE = sqrt(10/9 * 160) / 100 =
+# 0.133333; MDE = (1.959964 + 0.841621) * SE = 0.373545, above Connor's
+# 0.1238 at psi = 0.2 (Python's statistics.NormalDist for the quantiles).
+@test "with --cluster the MDE is Miller's Eq. 10 on the clustered standard error, never below Connor's" {
+    for i in $(seq 0 99); do
+        printf '{"id":"c%d","k":"k%d","score":{"pass":true}}\n' "$i" $((i / 10)) >>"$BATS_TEST_TMPDIR/b.jsonl"
+        printf '{"id":"c%d","k":"k%d","score":{"pass":%s}}\n' "$i" $((i / 10)) \
+            "$([ "$i" -lt 20 ] && echo false || echo true)" >>"$BATS_TEST_TMPDIR/c.jsonl"
+    done
+    run --separate-stderr ev-compare --cluster k "$BATS_TEST_TMPDIR/b.jsonl" "$BATS_TEST_TMPDIR/c.jsonl"
+    near "$(field '.comparisons[0].delta_se')" 0.133333333
+    near "$(field '.comparisons[0].mde')" 0.373544696
+    run --separate-stderr ev-compare "$BATS_TEST_TMPDIR/b.jsonl" "$BATS_TEST_TMPDIR/c.jsonl"
+    near "$(field '.comparisons[0].mde')" 0.123819331
+}

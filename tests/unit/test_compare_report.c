@@ -70,6 +70,10 @@ main(void)
     s = written(compared, EV_FORMAT_MARKDOWN);
     CHECK(strstr(s, "\n- fixed (1): `x|y`\n") != NULL, "markdown lists ids as a bullet of code");
     free(s);
+    s = written("{\"runs\":[{\"run\":\"a|b\",\"groups\":{\"g|h\":{}}}]}", EV_FORMAT_MARKDOWN);
+    CHECK(strstr(s, "\n| a\\|b | ") != NULL && strstr(s, "\n|   g\\|h | ") != NULL,
+          "a pipe in a run's or group's name does not end its markdown cell");
+    free(s);
 
     s = written(nothing, EV_FORMAT_TABLE);
     CHECK(strstr(s, "c vs b: 0 paired cases\n  nothing to compare\n  verdict: no evidence") != NULL,
