@@ -7,7 +7,10 @@
  * The methods are those of STATS.md: Wilson intervals for one accuracy,
  * pairing by case id, Tango's score interval and McNemar's exact test for a
  * binary paired difference, a t interval on per-case differences when cases
- * carry several samples or clusters, and the verdict rule of §6.
+ * carry several samples or clusters (never narrower than the Wilson or
+ * Tango interval of the expected one-sample counts: ev-compare(1), "The
+ * floor"), and the verdict rule of §6. With no paired case there is no
+ * verdict.
  */
 #ifndef EV_COMPARE_H
 #define EV_COMPARE_H
