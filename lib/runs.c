@@ -6,6 +6,7 @@
 
 #include "alloc.h"
 #include "hash.h"
+#include "json.h"
 #include "jsonl.h"
 #include "record.h"
 
@@ -35,7 +36,7 @@ ev_field_path(jv rec, const char *path)
 static jv
 number_or_invalid(jv rec, const char *path)
 {
-    jv v = ev_field_path(rec, path);
+    jv v = ev_json_path(rec, path);
     if (jv_get_kind(v) == JV_KIND_NUMBER)
         return v;
     jv_free(v);
@@ -83,7 +84,7 @@ set_groups(ev_run *run, ev_case *c, jv rec, const char *by)
         }
         jv_free(t);
     } else {
-        jv v = ev_field_path(rec, by);
+        jv v = ev_json_path(rec, by);
         if (!jv_is_valid(v) || jv_get_kind(v) == JV_KIND_NULL) {
             jv_free(v);
             v = jv_string("(none)");
@@ -179,8 +180,8 @@ add_record(ev_run *run, jv rec, const ev_run_opts *o)
         return problem;
     }
     jv_free(problem);
-    jv score = ev_get(rec, "score");
-    jv err = ev_get(rec, "error");
+    jv score = ev_json_field(rec, "score");
+    jv err = ev_json_field(rec, "error");
     bool failed = jv_is_valid(err) && jv_get_kind(err) != JV_KIND_NULL;
     jv_free(err);
     if (jv_get_kind(score) != JV_KIND_OBJECT && !failed) {
@@ -217,7 +218,7 @@ add_record(ev_run *run, jv rec, const ev_run_opts *o)
         if (o->by != NULL)
             set_groups(run, c, rec, o->by);
         if (o->cluster != NULL) {
-            jv cl = ev_field_path(rec, o->cluster);
+            jv cl = ev_json_path(rec, o->cluster);
             if (!jv_is_valid(cl) || jv_get_kind(cl) == JV_KIND_NULL) {
                 jv_free(cl);
                 cl = jv_string("(none)");

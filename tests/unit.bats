@@ -151,3 +151,16 @@ run_unit() {
 @test "ev-curve's report reads points, reports bad lines as file:line, and prints JSON and a table" {
     run_unit test_projection
 }
+
+# p2-compare: ev-compare's report in every format.
+@test "ev-compare's report writes one TSV layout, markdown lists and no evidence plainly" {
+    run_unit test_compare_report
+}
+
+@test "ev-cost's ledger prices records and judges, sums them, and estimates with a range" {
+    run_unit test_cost
+}
+
+@test "ev-cost's summary and estimate read as documented in every format" {
+    run_unit test_cost_report
+}
