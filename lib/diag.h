@@ -5,8 +5,6 @@
  * and leaves policy to cmd/. Every message reads "ev-X: what is wrong", in
  * lowercase, with no full stop, the subject in single quotes. A position, when
  * there is one, comes first: "ev-X: file:line: what is wrong".
- *
- * Functions that take a jv consume it.
  */
 #ifndef EV_DIAG_H
 #define EV_DIAG_H

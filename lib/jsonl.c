@@ -10,6 +10,7 @@
 #include "alloc.h"
 #include "diag.h"
 #include "interrupt.h"
+#include "json.h"
 #include "record.h"
 #include "text.h"
 
@@ -201,20 +202,6 @@ trim(ev_reader *r)
 }
 
 static jv
-strip_parser_context(jv msg)
-{
-    /* jq 1.6 appends "(while parsing '<whole line>')"; we quote an excerpt
-     * ourselves, since a line can be large or secret. */
-    const char *m = jv_string_value(msg);
-    const char *cut = strstr(m, " (while parsing");
-    if (cut == NULL)
-        return msg;
-    jv out = jv_string_sized(m, (int)(cut - m));
-    jv_free(msg);
-    return out;
-}
-
-static jv
 bad_line(const ev_reader *r, const char *text, size_t len, jv reason)
 {
     jv ex = ev_excerpt(text, len, EXCERPT_MAX);
@@ -336,12 +323,8 @@ parse_line(ev_reader *r, jv *rec)
     }
     jv v = jv_parse_sized(s, (int)len);
     if (!jv_is_valid(v)) {
-        jv m = jv_invalid_get_msg(v);
-        if (jv_get_kind(m) != JV_KIND_STRING) {
-            jv_free(m);
-            m = jv_string("invalid JSON");
-        }
-        m = strip_parser_context(m);
+        /* without jq's copy of the whole line: bad_line quotes an excerpt */
+        jv m = ev_json_parse_error(v);
         *rec = bad_line(r, s, len, jv_string_fmt("cannot parse record: %s", jv_string_value(m)));
         jv_free(m);
         return EV_READ_BAD;

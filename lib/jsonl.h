@@ -1,8 +1,7 @@
 /*
  * jsonl.h: reading and writing records, one JSON object per line.
  *
- * Ownership: functions consume their jv arguments unless the parameter says
- * borrowed; returned jv values belong to the caller.
+ * Ownership: json.h.
  *
  * The reader walks a list of operands ("-" is standard input) and reads each
  * line whole, so a line has no length limit but memory. Each line is parsed

@@ -1,8 +1,7 @@
 /*
  * judge.h: the judge prompt format, for model-graded scoring.
  *
- * Ownership: functions consume their jv arguments unless the parameter says
- * borrowed; returned jv values belong to the caller.
+ * Ownership: json.h.
  *
  * A rubric says how a judge model grades an answer: a built-in one (fact,
  * closedqa, rubric:TEXT) writes a prompt in the format below, and a user's
@@ -66,10 +65,10 @@ const char *ev_rubric_scorer(const ev_rubric *r);
  * answer to be graded (fact, and a template that names {{expected}}). */
 bool ev_rubric_needs_expected(const ev_rubric *r);
 
-/* ev_rubric_prompt writes the judge's prompt for the case 'rec' (borrowed)
- * whose answer is 'output' and expected answer 'expected' (text, or invalid
- * when there is none). Returns a string, or an invalid with a message. */
-jv ev_rubric_prompt(const ev_rubric *r, jv rec, jv expected, jv output);
+/* ev_rubric_prompt writes the judge's prompt for the case 'rec' whose
+ * answer is 'output' and expected answer 'expected' (text, or invalid when
+ * there is none). Returns a string, or an invalid with a message. */
+jv ev_rubric_prompt(const ev_rubric *r, jv rec /* borrowed */, jv expected, jv output);
 
 /* ev_rubric_read reads a judge's answer 'text': the whole trimmed answer,
  * or its last non-empty line, must be a label, optionally wrapped in quotes,

@@ -1,8 +1,6 @@
 /*
  * relay.h: a filter program run as a child, fed and read at the same time.
  *
- * Ownership: returned jv values belong to the caller.
- *
  * ev-score asks its judges through ev-call this way: requests go to the
  * child's standard input in batches, while a thread of the relay reads the
  * child's standard output and gives each line to the oldest batch that

@@ -3,8 +3,7 @@
  * cost and reach a record decides: the jq programs, regular expressions
  * and edit distances ev-score runs for data it cannot trust.
  *
- * Ownership: functions consume their jv arguments; returned jv values
- * belong to the caller.
+ * Ownership: json.h.
  *
  * The worker is forked (coproc.h) on the first call and kept for the run.
  * It answers each request, a JSON value, with 'fn'('state', request),

@@ -1,8 +1,7 @@
 /*
  * score.h: the scorers of ev-score.
  *
- * Ownership: functions consume their jv arguments unless the parameter says
- * borrowed; returned jv values belong to the caller.
+ * Ownership: json.h.
  *
  * A scorer is compiled once from a SPEC string ("exact", "contains:Paris",
  * "not-regex:^A", "jq:.output == .expected", "cmd:./judge.py", ...) or from a
