@@ -73,7 +73,7 @@ typedef struct entry {
 } entry;
 
 typedef struct run {
-    ev_scoring *sc;
+    ev_score *sc;
     const judge_opts *j;
     bool quiet;
     ev_relay *relay; /* started with the first judge prompt */
@@ -368,7 +368,7 @@ judge_done(run *r, entry *e, jv answers)
         return;
     }
     jv warning;
-    e->score = ev_scoring_run_judged(r->sc, e->rec, judged, &warning);
+    e->score = ev_score_run_judged(r->sc, e->rec, judged, &warning);
     report_warning(r, e->where, warning);
     if (!jv_is_valid(e->score)) {
         jv m = jv_invalid_get_msg(e->score);
@@ -403,14 +403,14 @@ drain(run *r, bool wait)
 }
 
 /* classify returns the judge prompts of 'rec' (borrowed) and sets '*score'
- * (and '*warning', see ev_scoring_run) when it needs none, or returns
+ * (and '*warning', see ev_score_run) when it needs none, or returns
  * invalid with a message when the record cannot be scored. */
 static jv
 classify(run *r, jv rec, jv *score, jv *warning)
 {
     *score = jv_invalid();
     *warning = jv_invalid();
-    jv prompts = ev_scoring_prompts(r->sc, rec);
+    jv prompts = ev_score_prompts(r->sc, rec);
     if (!jv_is_valid(prompts))
         return prompts;
     int n = jv_array_length(jv_copy(prompts));
@@ -419,7 +419,7 @@ classify(run *r, jv rec, jv *score, jv *warning)
         return jv_invalid_with_msg(jv_string("'judge' needs --judge-model"));
     }
     if (n == 0) {
-        *score = ev_scoring_run(r->sc, rec, warning);
+        *score = ev_score_run(r->sc, rec, warning);
         if (!jv_is_valid(*score)) {
             jv_free(prompts);
             prompts = *score;
@@ -483,19 +483,19 @@ usage_error(const char *what)
 
 /* make_rubric builds the run's judge rubric from --judge or
  * --judge-template, or returns NULL when neither was given. */
-static ev_rubric *
+static ev_judge_rubric *
 make_rubric(const judge_opts *j)
 {
     jv err;
-    ev_rubric *rb = NULL;
+    ev_judge_rubric *rb = NULL;
     if (j->rubric && j->tmpl)
         usage_error("--judge and --judge-template exclude each other");
     if (j->labels && !j->tmpl)
         usage_error("--judge-labels needs --judge-template");
     if (j->rubric)
-        rb = ev_rubric_parse(j->rubric, &err);
+        rb = ev_judge_parse(j->rubric, &err);
     else if (j->tmpl)
-        rb = ev_rubric_template(j->tmpl, j->labels ? j->labels : "PASS=1,FAIL=0", &err);
+        rb = ev_judge_from_template(j->tmpl, j->labels ? j->labels : "PASS=1,FAIL=0", &err);
     else
         return NULL;
     if (rb == NULL) {
@@ -628,7 +628,7 @@ main(int argc, char **argv)
         }
     }
     ev_text_locale();
-    ev_rubric *rubric = make_rubric(&j);
+    ev_judge_rubric *rubric = make_rubric(&j);
     if (rubric != NULL && spec != NULL)
         usage_error("--scorer and a default judge exclude each other");
     opts.judge = rubric;
@@ -636,13 +636,13 @@ main(int argc, char **argv)
         spec = rubric ? "judge" : "exact";
 
     jv err;
-    ev_scoring *sc = ev_scoring_new(jv_string(spec), &opts, &err);
+    ev_score *sc = ev_score_new(jv_string(spec), &opts, &err);
     if (sc == NULL) {
         jv m = jv_invalid_get_msg(err);
         ev_warn("bad scorer '%s': %s", spec, jv_string_value(m));
         jv_free(m);
         fprintf(stderr, "try 'ev-score --help'\n");
-        ev_rubric_free(rubric);
+        ev_judge_free(rubric);
         free(j.opts);
         free(pass_env);
         return EV_EXIT_TROUBLE;
@@ -676,7 +676,7 @@ main(int argc, char **argv)
         ev_warn("the judge's ev-call exited with status %d", judge);
         r.status = EV_EXIT_TROUBLE;
     }
-    jv problems = ev_scoring_finish(sc);
+    jv problems = ev_score_finish(sc);
     jv_array_foreach(problems, i, m)
     {
         ev_warn("%s", jv_string_value(m));
@@ -684,8 +684,8 @@ main(int argc, char **argv)
         jv_free(m);
     }
     jv_free(problems);
-    ev_scoring_free(sc);
-    ev_rubric_free(rubric);
+    ev_score_free(sc);
+    ev_judge_free(rubric);
     free(r.q);
     free(j.opts);
     free(pass_env);

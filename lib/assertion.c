@@ -34,7 +34,7 @@ item_free(ev_assertion *a)
     jv_free(a->name);
     if (a->own_re)
         ev_pattern_free(a->re);
-    ev_rubric_free(a->own_rubric);
+    ev_judge_free(a->own_rubric);
 }
 
 void
@@ -123,11 +123,11 @@ read_rubric(const ev_assertion_env *env, ev_assertion *a, jv value, jv *err)
         *err = jv_invalid_with_msg(jv_string("'judge' needs a criterion after ':'"));
         return false;
     } else {
-        a->own_rubric = ev_rubric_criterion(jv_string_value(value));
+        a->own_rubric = ev_judge_criterion(jv_string_value(value));
         a->rubric = a->own_rubric;
     }
     jv_free(a->name);
-    a->name = jv_string(ev_rubric_scorer(a->rubric));
+    a->name = jv_string(ev_judge_scorer(a->rubric));
     return true;
 }
 

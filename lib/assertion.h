@@ -72,12 +72,12 @@ typedef struct ev_assertion {
     bool negate;      /* not-TYPE */
     bool limit_given; /* the limit was written, not taken by default */
     double limit;
-    double weight;           /* in a list; 1 unless given */
-    jv answer;               /* the answer given as VALUE, or invalid to use 'expected';
-                              * the program of a jq or cmd assertion */
-    jv name;                 /* the assertion as a SPEC string, as the score names it */
-    const ev_rubric *rubric; /* a judge's rubric */
-    ev_rubric *own_rubric;   /* 'rubric' when it is this assertion's */
+    double weight;                 /* in a list; 1 unless given */
+    jv answer;                     /* the answer given as VALUE, or invalid to use 'expected';
+                                    * the program of a jq or cmd assertion */
+    jv name;                       /* the assertion as a SPEC string, as the score names it */
+    const ev_judge_rubric *rubric; /* a judge's rubric */
+    ev_judge_rubric *own_rubric;   /* 'rubric' when it is this assertion's */
     /* What 'bind' makes: */
     ev_pattern *re;  /* a regex's VALUE, compiled */
     bool own_re;     /* 're' is this assertion's to free, not a memo's */
@@ -93,7 +93,7 @@ typedef struct ev_assertion_plan {
 
 /* What parsing needs from its caller. */
 typedef struct ev_assertion_env {
-    const ev_rubric *rubric; /* the run's, for a bare "judge"; may be NULL */
+    const ev_judge_rubric *rubric; /* the run's, for a bare "judge"; may be NULL */
     /* bind makes what 'a' needs beyond its text: for a regex given a
      * pattern, for a jq program and for a cmd command. It returns false
      * with '*err' set to an invalid with a message when it cannot. */

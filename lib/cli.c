@@ -142,7 +142,7 @@ unknown(const ev_cli *c)
     const char *best = NULL;
     double best_sim = 0;
     for (int i = 0; i < c->nopts; i++) {
-        double sim = ev_similarity(name, c->opts[i].name);
+        double sim = ev_metric_similarity(name, c->opts[i].name);
         if (name[0] != '\0' && strncmp(c->opts[i].name, name, strlen(name)) == 0)
             sim += 0.5; /* a prefix that more than one option shares */
         if (sim > best_sim) {

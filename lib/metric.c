@@ -52,7 +52,7 @@ tokenize(const char *s, tokens *t)
 }
 
 double
-ev_f1(const char *answer, const char *gold)
+ev_metric_f1(const char *answer, const char *gold)
 {
     tokens a, g;
     tokenize(answer, &a);
@@ -91,7 +91,7 @@ code_points(const char *s, size_t *n)
 }
 
 double
-ev_similarity(const char *a, const char *b)
+ev_metric_similarity(const char *a, const char *b)
 {
     size_t m, n;
     uint32_t *x = code_points(a, &m);

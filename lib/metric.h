@@ -7,16 +7,16 @@
 #ifndef EV_METRIC_H
 #define EV_METRIC_H
 
-/* ev_f1 is the token-level F1 of 'answer' against 'gold' as SQuAD computes
+/* ev_metric_f1 is the token-level F1 of 'answer' against 'gold' as SQuAD computes
  * it: both are case-folded, stripped of punctuation and of the articles "a",
  * "an" and "the", and split on white space; the overlap counts each token as
  * often as it occurs in both. When either has no tokens, F1 is 1 if both
  * have none and 0 otherwise. */
-double ev_f1(const char *answer, const char *gold);
+double ev_metric_f1(const char *answer, const char *gold);
 
-/* ev_similarity is 1 - d / max(m, n), where d is the Levenshtein distance
+/* ev_metric_similarity is 1 - d / max(m, n), where d is the Levenshtein distance
  * between the two texts counted in code points and m and n their lengths in
  * code points. It takes time proportional to m * n. */
-double ev_similarity(const char *a, const char *b);
+double ev_metric_similarity(const char *a, const char *b);
 
 #endif

@@ -13,7 +13,7 @@
 
 #define MAX_CMD 16 /* cmd scorers are processes: past this, a record's is refused */
 
-struct ev_scoring {
+struct ev_score {
     ev_score_opts opts;
     ev_assertion_plan dflt;
     ev_scorer *scorer;
@@ -31,7 +31,7 @@ release_proc(void *p)
 }
 
 static ev_coproc *
-start_cmd(ev_scoring *s, const char *command, jv *err)
+start_cmd(ev_score *s, const char *command, jv *err)
 {
     ev_coproc *p = ev_memo_get(s->procs, command);
     if (p != NULL)
@@ -53,7 +53,7 @@ start_cmd(ev_scoring *s, const char *command, jv *err)
 static bool
 bind(void *ctx, ev_assertion *a, jv *err)
 {
-    ev_scoring *s = ctx;
+    ev_score *s = ctx;
     switch (a->type->kind) {
     case EV_ASSERTION_REGEX:
         a->re = ev_scorer_pattern(s->scorer, jv_string_value(a->answer), &a->own_re, err);
@@ -76,7 +76,7 @@ bind(void *ctx, ev_assertion *a, jv *err)
 }
 
 static jv
-make_score(ev_scoring *s, bool pass, double value, jv scorer, jv reason)
+make_score(ev_score *s, bool pass, double value, jv scorer, jv reason)
 {
     /* Six decimals are plenty for a score, and spare readers 0.30000000000000004. */
     value = round(value * 1e6) / 1e6;
@@ -88,7 +88,7 @@ make_score(ev_scoring *s, bool pass, double value, jv scorer, jv reason)
 }
 
 static bool
-call_failed(ev_scoring *s, jv rec)
+call_failed(ev_score *s, jv rec)
 {
     jv e = jv_object_get(jv_copy(rec), jv_copy(s->k_error));
     jv_kind k = jv_get_kind(e);
@@ -112,7 +112,7 @@ with_judge(jv out, jv label, jv judge)
 /* run_plan scores 'rec' (borrowed) with 'p', and sets '*warning' when the
  * record failed for a reason the user must hear of. */
 static jv
-run_plan(ev_scoring *s, const ev_assertion_plan *p, jv rec, jv judged, jv *warning)
+run_plan(ev_score *s, const ev_assertion_plan *p, jv rec, jv judged, jv *warning)
 {
     if (call_failed(s, rec)) {
         jv_free(judged);
@@ -191,7 +191,7 @@ run_plan(ev_scoring *s, const ev_assertion_plan *p, jv rec, jv judged, jv *warni
 /* plan_prompts returns the judge prompts of 'p' for 'rec' (borrowed): none
  * when the record fails before any judge is asked. */
 static jv
-plan_prompts(ev_scoring *s, const ev_assertion_plan *p, jv rec)
+plan_prompts(ev_score *s, const ev_assertion_plan *p, jv rec)
 {
     jv out = jv_array();
     bool judged = false;
@@ -218,10 +218,10 @@ plan_prompts(ev_scoring *s, const ev_assertion_plan *p, jv rec)
 
 /* --- the API ------------------------------------------------------------- */
 
-ev_scoring *
-ev_scoring_new(jv spec, const ev_score_opts *opts, jv *err)
+ev_score *
+ev_score_new(jv spec, const ev_score_opts *opts, jv *err)
 {
-    ev_scoring *s = ev_alloc_zero(1, sizeof(*s));
+    ev_score *s = ev_alloc_zero(1, sizeof(*s));
     s->opts = *opts;
     if (s->opts.budget.cpu_seconds <= 0)
         s->opts.budget.cpu_seconds = EV_SCORE_CPU_BUDGET;
@@ -238,7 +238,7 @@ ev_scoring_new(jv spec, const ev_score_opts *opts, jv *err)
     s->k_scorer = jv_string("scorer");
     s->k_value = jv_string("value");
     if (!ev_assertion_parse(spec, &s->env, &s->dflt, err)) {
-        ev_scoring_free(s);
+        ev_score_free(s);
         return NULL;
     }
     return s;
@@ -247,8 +247,8 @@ ev_scoring_new(jv spec, const ev_score_opts *opts, jv *err)
 /* with_plan runs 'fn' on the plan that scores 'rec' (borrowed): its own
  * 'assert' read for it, else the default. */
 static jv
-with_plan(ev_scoring *s, jv rec, jv judged, jv *warning,
-          jv (*fn)(ev_scoring *, const ev_assertion_plan *, jv, jv, jv *))
+with_plan(ev_score *s, jv rec, jv judged, jv *warning,
+          jv (*fn)(ev_score *, const ev_assertion_plan *, jv, jv, jv *))
 {
     *warning = jv_invalid();
     jv a = jv_object_get(jv_copy(rec), jv_copy(s->k_assert));
@@ -274,7 +274,7 @@ with_plan(ev_scoring *s, jv rec, jv judged, jv *warning,
 }
 
 static jv
-prompts_fn(ev_scoring *s, const ev_assertion_plan *p, jv rec, jv unused, jv *warning)
+prompts_fn(ev_score *s, const ev_assertion_plan *p, jv rec, jv unused, jv *warning)
 {
     (void)warning;
     jv_free(unused);
@@ -282,26 +282,26 @@ prompts_fn(ev_scoring *s, const ev_assertion_plan *p, jv rec, jv unused, jv *war
 }
 
 jv
-ev_scoring_run(ev_scoring *s, jv rec, jv *warning)
+ev_score_run(ev_score *s, jv rec, jv *warning)
 {
     return with_plan(s, rec, jv_invalid(), warning, run_plan);
 }
 
 jv
-ev_scoring_prompts(ev_scoring *s, jv rec)
+ev_score_prompts(ev_score *s, jv rec)
 {
     jv warning;
     return with_plan(s, rec, jv_invalid(), &warning, prompts_fn);
 }
 
 jv
-ev_scoring_run_judged(ev_scoring *s, jv rec, jv judged, jv *warning)
+ev_score_run_judged(ev_score *s, jv rec, jv judged, jv *warning)
 {
     return with_plan(s, rec, judged, warning, run_plan);
 }
 
 jv
-ev_scoring_finish(ev_scoring *s)
+ev_score_finish(ev_score *s)
 {
     jv problems = jv_array();
     for (int i = 0; i < ev_memo_count(s->procs); i++) {
@@ -322,7 +322,7 @@ ev_scoring_finish(ev_scoring *s)
 }
 
 void
-ev_scoring_free(ev_scoring *s)
+ev_score_free(ev_score *s)
 {
     if (s == NULL)
         return;

@@ -12,13 +12,13 @@
 #include "pattern.h"
 
 struct ev_scorebox {
-    ev_budget budget;
+    ev_sandbox_budget budget;
     ev_sandbox *sandbox; /* made on the first request */
     ev_jqprog *jq;       /* the worker's; in ev-score itself it stays empty */
 };
 
 ev_scorebox *
-ev_scorebox_new(ev_budget budget)
+ev_scorebox_new(ev_sandbox_budget budget)
 {
     ev_scorebox *b = ev_alloc_zero(1, sizeof(*b));
     b->budget = budget;
@@ -81,7 +81,7 @@ serve(void *state, jv req)
     } else if (strcmp(o, "regex") == 0) {
         reply = regex_match(a, c);
     } else {
-        double d = ev_similarity(jv_string_value(a), jv_string_value(c));
+        double d = ev_metric_similarity(jv_string_value(a), jv_string_value(c));
         reply = jv_object_set(jv_object(), jv_string("value"), jv_number(d));
         jv_free(a);
         jv_free(c);

@@ -24,7 +24,7 @@
 typedef struct ev_scorebox ev_scorebox;
 
 /* ev_scorebox_new prepares a sandbox with 'budget'; no process starts yet. */
-ev_scorebox *ev_scorebox_new(ev_budget budget);
+ev_scorebox *ev_scorebox_new(ev_sandbox_budget budget);
 
 /* ev_scorebox_jq runs the jq 'program' (a string) on 'input', or only
  * compiles it when 'input' is invalid, and returns the reply of
@@ -36,7 +36,7 @@ jv ev_scorebox_jq(ev_scorebox *b, jv program, jv input, double *cpu_left, ev_san
  * ev_pattern_new accepts; one it refuses matches nothing). */
 jv ev_scorebox_regex(ev_scorebox *b, jv pattern, jv text, double *cpu_left, ev_sandbox_over *over);
 
-/* ev_scorebox_similar returns ev_similarity (metric.h) of the strings 'a'
+/* ev_scorebox_similar returns ev_metric_similarity (metric.h) of the strings 'a'
  * and 'c' as a number. */
 jv ev_scorebox_similar(ev_scorebox *b, jv a, jv c, double *cpu_left, ev_sandbox_over *over);
 

@@ -31,7 +31,7 @@
 struct ev_scorer {
     int norm;
     bool judge_mean;
-    ev_budget budget;
+    ev_sandbox_budget budget;
     ev_scorebox *box;
     ev_memo *patterns;
     jv compiled; /* the jq programs known to compile: text -> true */
@@ -41,7 +41,7 @@ struct ev_scorer {
 };
 
 ev_scorer *
-ev_scorer_new(int norm, bool judge_mean, ev_budget budget)
+ev_scorer_new(int norm, bool judge_mean, ev_sandbox_budget budget)
 {
     ev_scorer *s = ev_alloc_zero(1, sizeof(*s));
     s->norm = norm;
@@ -455,7 +455,7 @@ score_f1(const ev_assertion *a, ev_scorer_case *c, jv want, int others, ev_score
 {
     (void)err;
     jv gold = text_of_want(want);
-    double f = ev_f1(out_text(c), jv_string_value(gold));
+    double f = ev_metric_f1(out_text(c), jv_string_value(gold));
     jv_free(gold);
     v->value = f;
     v->pass = f >= a->limit;
@@ -477,7 +477,7 @@ score_similar(const ev_assertion *a, ev_scorer_case *c, jv want, int others, ev_
         (double)jv_string_length_bytes(jv_copy(x)) * (double)jv_string_length_bytes(jv_copy(y));
     double sim;
     if (cells <= INLINE_SIMILAR_CELLS) {
-        sim = ev_similarity(jv_string_value(x), jv_string_value(y));
+        sim = ev_metric_similarity(jv_string_value(x), jv_string_value(y));
         jv_free(x);
         jv_free(y);
     } else {
@@ -791,7 +791,7 @@ score_judge(const ev_assertion *a, ev_scorer_case *c, ev_scorer_verdict *v, jv *
     jv_array_foreach(samples, i, one)
     {
         jv text = ev_text_of(jv_object_get(one, jv_copy(c->s->k_output)));
-        jv r = ev_rubric_read(a->rubric, jv_string_value(text));
+        jv r = ev_judge_read(a->rubric, jv_string_value(text));
         jv l = jv_object_get(jv_copy(r), jv_string("label"));
         if (!jv_is_valid(raw) && strcmp(jv_string_value(l), EV_JUDGE_INVALID) == 0)
             raw = jv_copy(text);
@@ -933,7 +933,7 @@ ev_scorer_prompt(const ev_assertion *a, ev_scorer_case *c)
 {
     jv want = expected(c);
     jv text = jv_is_valid(want) ? ev_text_of(want) : want;
-    jv out = ev_rubric_prompt(a->rubric, c->rec, text, jv_copy(c->out));
+    jv out = ev_judge_prompt(a->rubric, c->rec, text, jv_copy(c->out));
     if (!jv_is_valid(out) && jv_invalid_has_msg(jv_copy(out))) {
         char c1[EV_REASON_CLIP_SIZE];
         jv m = jv_invalid_get_msg(out);

@@ -35,7 +35,7 @@ typedef struct ev_scorer ev_scorer;
  * ev_norm flags, for exact, contains, starts-with and similar), combines
  * a judge's samples by their mean when 'judge_mean' (else by a vote), and
  * gives each record 'budget'. */
-ev_scorer *ev_scorer_new(int norm, bool judge_mean, ev_budget budget);
+ev_scorer *ev_scorer_new(int norm, bool judge_mean, ev_sandbox_budget budget);
 
 void ev_scorer_free(ev_scorer *s);
 
