@@ -758,13 +758,6 @@ try 'ev-score --help'" ]
     [[ "$stderr" == *"'cmd' needs a command after ':'"* ]]
 }
 
-@test "lib/extract and lib/metric pass their unit tests" {
-    run --separate-stderr "$EV_BIN/unit/test_score"
-    printf '%s\n' "$output" | grep -v '^ok ' >&2 || true
-    [ "$status" -eq 0 ]
-    [[ "$output" != *"not ok"* ]]
-}
-
 # --- the examples of ev-score(1) ----------------------------------------
 
 @test "man page: ev-score passes mandoc -Tlint" {

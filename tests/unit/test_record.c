@@ -1,4 +1,4 @@
-/* Unit tests of lib/record, lib/hash and lib/text. */
+/* Unit tests of lib/record and lib/hash. */
 #include <stdlib.h>
 
 #include "hash.h"
@@ -189,33 +189,6 @@ test_hash(void)
     CHECK(ev_unit(0) == 0.0, "ev_unit of 0 is 0");
 }
 
-static void
-test_text(void)
-{
-    jv s = ev_normalize("  Hello,   WORLD!\t", EV_NORM_CASE | EV_NORM_SPACE);
-    CHECK_STR(jv_string_value(s), "hello, world!", "case and space normalisation");
-    jv_free(s);
-    s = ev_normalize("  Hello,   WORLD!\t", EV_NORM_CASE | EV_NORM_SPACE | EV_NORM_PUNCT);
-    CHECK_STR(jv_string_value(s), "hello world", "punctuation is dropped");
-    jv_free(s);
-    s = ev_normalize("ÉCOLE «Été»", EV_NORM_CASE | EV_NORM_PUNCT);
-    CHECK_STR(jv_string_value(s), "école été", "case folding and punctuation cover non-ASCII");
-    jv_free(s);
-    check_jv(ev_words("It's 4 o'clock, Zoë!"), "[\"it\",\"s\",\"4\",\"o\",\"clock\",\"zoë\"]",
-             "words split on punctuation and fold case");
-    const char *p = "\xff"
-                    "a";
-    CHECK(ev_utf8_next(&p) == 0xFFFD && *p == 'a', "an invalid byte reads as U+FFFD");
-    CHECK(ev_utf8_valid_len("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80", 15) == 15,
-          "two-, three- and four-byte sequences are valid UTF-8");
-    CHECK(ev_utf8_valid_len("caf\xe9 x", 6) == 3, "a Latin-1 byte is invalid UTF-8");
-    CHECK(ev_utf8_valid_len("a\xc0\xaf", 3) == 1, "an overlong form is invalid UTF-8");
-    CHECK(ev_utf8_valid_len("a\xed\xa0\x80", 4) == 1, "a surrogate is invalid UTF-8");
-    CHECK(ev_utf8_valid_len("a\xf4\x90\x80\x80", 5) == 1, "above U+10FFFF is invalid UTF-8");
-    CHECK(ev_utf8_valid_len("ab\xe2\x82", 4) == 2, "a sequence cut short is invalid UTF-8");
-    CHECK(ev_utf8_valid_len("\xbf", 1) == 0, "a lone continuation byte is invalid UTF-8");
-}
-
 int
 main(void)
 {
@@ -224,6 +197,5 @@ main(void)
     test_ids();
     test_problems();
     test_hash();
-    test_text();
     UNIT_DONE();
 }
