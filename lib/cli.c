@@ -170,10 +170,12 @@ number(ev_cli *c, const ev_opt *o)
         return;
     }
     if (!ev_parse_double(c->text, o->lo, o->hi, &c->real) || (o->above && c->real <= o->lo)) {
+        /* %.15g: a bound such as 1048576 reads as written, not 1.04858e+06 */
         if (o->above)
-            ev_usage_error("%s takes a number above %g and up to %g, not '%s'", opt, o->lo, o->hi,
-                           c->text);
-        ev_usage_error("%s takes a number from %g to %g, not '%s'", opt, o->lo, o->hi, c->text);
+            ev_usage_error("%s takes a number above %.15g and up to %.15g, not '%s'", opt, o->lo,
+                           o->hi, c->text);
+        ev_usage_error("%s takes a number from %.15g to %.15g, not '%s'", opt, o->lo, o->hi,
+                       c->text);
     }
 }
 

@@ -1174,7 +1174,11 @@ EOF
         "--memory-budget 0" "--memory-budget 2e6" "--memory-budget 1MB"; do
         run --separate-stderr ev-score $bad </dev/null
         [ "$status" -eq 2 ] || fail_with "$bad"
-        [[ "$stderr" == *"needs a number of"*"try 'ev-score --help'"* ]] || fail_with "$bad: $stderr"
+        case $bad in
+        --cpu-budget*) range="--cpu-budget takes a number from 0.01 to 86400, not '${bad#* }'" ;;
+        *) range="--memory-budget takes a number from 1 to 1048576, not '${bad#* }'" ;;
+        esac
+        [[ "$stderr" == *"$range"*"try 'ev-score --help'"* ]] || fail_with "$bad: $stderr"
     done
     run --separate-stderr ev-score -q --cpu-budget 0.5 --memory-budget 100 -s 'jq:.output == "x"' \
         <<<'{"id":"a","output":"x"}'

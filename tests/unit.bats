@@ -172,3 +172,7 @@ run_unit() {
 @test "rubrics write and read the judge's prompt and labels, and samples combine by vote or mean" {
     run_unit test_judge
 }
+
+@test "a run of ev-score checks its options, scores in input order and warns of each bad line once" {
+    run_unit test_scorerun
+}
