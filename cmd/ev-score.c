@@ -246,6 +246,7 @@ main(int argc, char **argv)
     ev_scorerun_free(run);
     free(o.judge.opts);
     free(pass);
+    ev_diag_flush(); /* the lines like others, before the summary */
     if (!o.quiet && st.scored > 0)
         fprintf(stderr, "ev-score: %lu records, %lu passed (%.1f%%)\n", st.scored, st.passed,
                 100.0 * (double)st.passed / (double)st.scored);

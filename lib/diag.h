@@ -9,10 +9,33 @@
 #ifndef EV_DIAG_H
 #define EV_DIAG_H
 
+#include <stddef.h>
+
 #include <jv.h>
 
-/* ev_warn prints "prog: message" to stderr. */
+/* ev_warn prints "prog: message" to stderr.
+ *
+ * A message about a line ("file:line: what is wrong") that comes again and
+ * again is printed EV_DIAG_SHOWN times and then counted, so that a bad
+ * input of many lines does not flood the terminal: messages are alike when
+ * they differ only in their position, their quoted texts and their
+ * numbers. At exit, or at ev_diag_flush, each kind counted is summed up
+ * once: "prog: and 1,998 more lines like cases.jsonl:3", naming the last
+ * one shown. */
 void ev_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* How many messages of one kind ev_warn prints before it counts them. */
+#define EV_DIAG_SHOWN 5
+
+/* ev_diag_flush prints the sums of the messages ev_warn counted and not
+ * printed, and starts counting afresh. A tool calls it before its own
+ * summary; exit calls it too. */
+void ev_diag_flush(void);
+
+/* ev_diag_count writes 'n' with its thousands separated by commas, as
+ * diagnostics count lines ("1,998"), into 'buf' of 'size' bytes, and
+ * returns 'buf'. */
+const char *ev_diag_count(unsigned long n, char *buf, size_t size);
 
 /* ev_warn_jv prints the message carried by 'msg', an invalid-with-message or a
  * string, and consumes it. */

@@ -150,3 +150,16 @@ huge_run() {
     [[ "$stderr" == "ev-score: -:2: line is too long to hold in memory: skipped: '{\"id\":\"big\",\"output\":\"xxx"* ]]
     [ "$(field .id | paste -sd ' ')" = '"g1" "g2"' ]
 }
+
+@test "a message repeated for many lines is shown five times, then counted once with its thousands" {
+    for i in $(seq 1 2000); do echo "{\"id\":[$i]}"; done >"$BATS_TEST_TMPDIR/ids.jsonl"
+    for cmd in ev-score "ev-split --dedupe"; do
+        tool=${cmd%% *}
+        run --separate-stderr $cmd "$BATS_TEST_TMPDIR/ids.jsonl"
+        [ "$status" -eq 2 ] || fail_with "$tool exited $status"
+        [ "$(printf '%s\n' "$stderr" | grep -c "'id' is neither a string nor a number")" -eq 5 ] ||
+            fail_with "$tool: $stderr"
+        [ "$(printf '%s\n' "$stderr" | tail -n 1)" = "$tool: and 1,995 more lines like $BATS_TEST_TMPDIR/ids.jsonl:5" ] ||
+            fail_with "$tool: $stderr"
+    done
+}

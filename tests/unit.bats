@@ -176,3 +176,7 @@ run_unit() {
 @test "a run of ev-score checks its options, scores in input order and warns of each bad line once" {
     run_unit test_scorerun
 }
+
+@test "diagnostics about many lines alike are shown five times, then counted with thousands separated" {
+    run_unit test_diag
+}
