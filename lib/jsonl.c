@@ -64,7 +64,8 @@ open_next(ev_reader *r, jv *err)
     r->name = p;
     r->line = 0;
     r->next = r->end = r->scanned = 0;
-    r->at_eof = r->skipping = false;
+    r->at_eof = r->skipping = r->seen = r->foreign = false;
+    r->hidden = 0;
     if (is_stdin_name(p)) {
         r->fp = stdin;
     } else if ((r->fp = fopen(p, "r")) == NULL) {
@@ -358,6 +359,70 @@ parse_line(ev_reader *r, jv *rec)
     return EV_READ_OK;
 }
 
+/* foreign_kind says what the first line of an operand, 's' of 'len' bytes,
+ * which is not a record, looks like when it shows that the operand is not
+ * JSONL at all, or returns NULL when it may be a broken record. */
+static const char *
+foreign_kind(const char *s, size_t len)
+{
+    while (len > 0 && (*s == ' ' || *s == '\t'))
+        s++, len--;
+    if (len > 0 && s[0] == '[')
+        return "is a JSON array (jq -c '.[]' turns it into JSONL)";
+    if (len == 1 && s[0] == '{')
+        return "looks like pretty-printed JSON (jq -c . turns it into JSONL)";
+    if (len > 0 && s[0] == '{')
+        return NULL;
+    jv v = jv_parse_sized(s, (int)len);
+    bool json = jv_is_valid(v);
+    jv_free(v);
+    if (json)
+        return NULL; /* a string or a number: "record is a string" says it */
+    if (memchr(s, '\t', len) != NULL)
+        return "looks like TSV";
+    if (memchr(s, ',', len) != NULL)
+        return "looks like CSV";
+    return NULL;
+}
+
+/* judge_line passes on what parse_line made of a line ('got', '*rec'),
+ * unless the operand is not JSONL: then its first line says so, and the
+ * others are counted, not read. Returns EV_READ_EOF for a line counted. */
+static int
+judge_line(ev_reader *r, int got, jv *rec)
+{
+    bool first = !r->seen;
+    r->seen = true;
+    if (r->foreign) {
+        jv_free(*rec);
+        r->hidden++;
+        return EV_READ_EOF;
+    }
+    if (got == EV_READ_OK)
+        return got;
+    const char *s = r->buf + r->start;
+    const char *kind = first ? foreign_kind(s, r->len) : NULL;
+    if (kind != NULL) {
+        jv_free(*rec);
+        r->foreign = true;
+        *rec = bad_line(
+            r, s, r->len,
+            jv_string_fmt("not JSONL: ev reads one JSON object per line, and this %s", kind));
+    }
+    return got;
+}
+
+/* hidden_lines reports the lines of a foreign operand counted, not read. */
+static jv
+hidden_lines(ev_reader *r)
+{
+    char n[32];
+    jv m = jv_string_fmt("%s: and %s more line%s not read: the file is not JSONL", r->name,
+                         ev_diag_count(r->hidden, n, sizeof(n)), r->hidden == 1 ? "" : "s");
+    r->hidden = 0;
+    return jv_invalid_with_msg(m);
+}
+
 int
 ev_reader_next(ev_reader *r, jv *rec)
 {
@@ -370,6 +435,10 @@ ev_reader_next(ev_reader *r, jv *rec)
                 return o == 0 ? EV_READ_EOF : EV_READ_BAD;
         }
         int got = next_line(r);
+        if (got == LINE_EOF && r->hidden > 0) {
+            *rec = hidden_lines(r);
+            return EV_READ_BAD;
+        }
         if (got == LINE_EOF) {
             close_current(r);
             continue;
@@ -403,7 +472,9 @@ ev_reader_next(ev_reader *r, jv *rec)
             lead++;
         if (lead == r->len)
             continue;
-        return parse_line(r, rec);
+        int read = judge_line(r, parse_line(r, rec), rec);
+        if (read != EV_READ_EOF)
+            return read;
     }
 }
 
@@ -429,6 +500,7 @@ ev_reader_free(ev_reader *r)
     r->buf = NULL;
     r->cap = 0;
 }
+
 
 jv
 ev_excerpt(const char *s, size_t len, size_t max)

@@ -15,6 +15,16 @@
  * string nor a number (record.h). A line too large to hold in memory, or
  * longer than 2 GiB, is skipped unread and reported the same way.
  *
+ * A file that is not JSONL at all is said so once, not line by line: when
+ * the first line of an operand is bad and looks like CSV or TSV (it is no
+ * JSON and holds a comma or a tab), a JSON array (it starts with '[') or
+ * pretty-printed JSON (it is a lone '{'), that line is reported as "not
+ * JSONL", with what it looks like and how to convert it. The operand's
+ * other lines are then counted, not read (a pretty-printed array would
+ * otherwise give its last element alone), and the count comes as one more
+ * bad line at the operand's end ("data.csv: and 1,998 more lines not read:
+ * the file is not JSONL"). Any other first line is read as ever.
+ *
  * The reader tells diag.h which line it read last, so that running out of
  * memory names it. When the tool has called ev_interrupt_catch
  * (interrupt.h), the reader ends the input as soon as SIGINT or SIGTERM
@@ -44,14 +54,17 @@ typedef struct ev_reader {
     unsigned long line; /* line number of the last line read */
     char *buf;          /* bytes read from 'fp' and not yet consumed */
     size_t cap;
-    size_t start, len; /* the last line, NUL-terminated, without its ending */
-    size_t next;       /* where the next line starts */
-    size_t scanned;    /* bytes from 'next' known to hold no newline */
-    size_t end;        /* the end of the bytes read */
-    bool at_eof;       /* 'fp' has no more bytes */
-    bool skipping;     /* the rest of a line too long to hold is being skipped */
-    bool may_block;    /* input is a pipe or terminal: flush before waiting */
-    FILE *flush;       /* stream to flush before waiting for input */
+    size_t start, len;    /* the last line, NUL-terminated, without its ending */
+    size_t next;          /* where the next line starts */
+    size_t scanned;       /* bytes from 'next' known to hold no newline */
+    size_t end;           /* the end of the bytes read */
+    bool at_eof;          /* 'fp' has no more bytes */
+    bool seen;            /* a line of the operand was read, not blank */
+    bool foreign;         /* the operand is not JSONL: its bad lines are counted */
+    unsigned long hidden; /* lines counted and not yet reported */
+    bool skipping;        /* the rest of a line too long to hold is being skipped */
+    bool may_block;       /* input is a pipe or terminal: flush before waiting */
+    FILE *flush;          /* stream to flush before waiting for input */
 } ev_reader;
 
 enum { EV_READ_EOF = 0, EV_READ_OK = 1, EV_READ_BAD = -1 };
@@ -77,6 +90,7 @@ const char *ev_reader_raw(const ev_reader *r, size_t *len);
 jv ev_reader_where(const ev_reader *r);
 
 void ev_reader_free(ev_reader *r);
+
 
 /* ev_excerpt returns at most 'max' bytes of 's', cut on a UTF-8 boundary and
  * marked with "..." when cut, for quoting input in diagnostics. */
