@@ -7,6 +7,7 @@
 
 #include "alloc.h"
 #include "cli.h"
+#include "metric.h"
 #include "reason.h"
 #include "record.h"
 
@@ -57,6 +58,32 @@ find_type(const char *type, size_t len)
             return &types[i];
     }
     return NULL;
+}
+
+/* unknown_type says that the type of 'len' bytes at 'type' is none, with
+ * the nearest one when there is one, and lists the types. */
+static jv
+unknown_type(const char *type, size_t len)
+{
+    enum { N = sizeof(types) / sizeof(types[0]) };
+    const char *names[N];
+    jv list = jv_string("");
+    for (int i = 0; i < N; i++) {
+        names[i] = types[i].name;
+        list = jv_string_append_str(list, i == 0 ? "" : i == N - 1 ? " and " : ", ");
+        list = jv_string_append_str(list, names[i]);
+    }
+    char *word = ev_alloc_strndup(type, len < 60 ? len : 60);
+    const char *near = ev_metric_nearest(word, names, N);
+    char c1[EV_REASON_CLIP_SIZE];
+    jv m = jv_string_fmt("unknown scorer type '%s'", ev_reason_clip(word, c1));
+    if (near != NULL)
+        m = jv_string_concat(m, jv_string_fmt(" (did you mean '%s'?)", near));
+    m = jv_string_concat(m, jv_string_fmt(": the types are %s, and not-TYPE for each but judge",
+                                          jv_string_value(list)));
+    jv_free(list);
+    free(word);
+    return m;
 }
 
 /* read_limit reads a limit 'value' (borrowed): a number, or a string
@@ -145,8 +172,7 @@ read_item(const ev_assertion_env *env, const char *type, size_t len, jv value, e
     }
     a->type = find_type(type, len);
     if (a->type == NULL) {
-        *err = jv_invalid_with_msg(
-            ev_reason_fmt("unknown scorer type '%.*s'", (int)(len < 60 ? len : 60), type));
+        *err = jv_invalid_with_msg(unknown_type(type, len));
         jv_free(value);
         return false;
     }

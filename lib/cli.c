@@ -139,18 +139,11 @@ unknown(const ev_cli *c)
     char name[128];
     size_t len = strcspn(word + 2, "=");
     snprintf(name, sizeof(name), "%.*s", (int)(len < 120 ? len : 120), word + 2);
-    const char *best = NULL;
-    double best_sim = 0;
-    for (int i = 0; i < c->nopts; i++) {
-        double sim = ev_metric_similarity(name, c->opts[i].name);
-        if (name[0] != '\0' && strncmp(c->opts[i].name, name, strlen(name)) == 0)
-            sim += 0.5; /* a prefix that more than one option shares */
-        if (sim > best_sim) {
-            best_sim = sim;
-            best = c->opts[i].name;
-        }
-    }
-    if (best != NULL && best_sim >= 0.5)
+    const char **names = ev_alloc_array(NULL, (size_t)c->nopts, sizeof(char *));
+    for (int i = 0; i < c->nopts; i++)
+        names[i] = c->opts[i].name;
+    const char *best = ev_metric_nearest(name, names, c->nopts);
+    if (best != NULL)
         ev_usage_error("unknown option '--%s'; did you mean '--%s'?", name, best);
     ev_usage_error("unknown option '--%s'", name);
 }

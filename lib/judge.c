@@ -218,7 +218,8 @@ ev_judge_prompt(const ev_judge_rubric *r, jv rec, jv expected, jv output)
     if (!jv_is_valid(expected) && ev_judge_needs_expected(r)) {
         jv_free(expected);
         jv_free(output);
-        return jv_invalid_with_msg(jv_string("no 'expected' for the judge"));
+        return jv_invalid_with_msg(
+            jv_string("no 'expected' for the judge (" EV_RECORD_EXPECTED_ELSEWHERE ")"));
     }
     jv input = ev_prompt_text(rec);
     if (r->kind != EV_JUDGE_TEMPLATE)

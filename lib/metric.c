@@ -126,3 +126,20 @@ ev_metric_similarity(const char *a, const char *b)
     free(y);
     return 1 - d / (double)longest;
 }
+
+const char *
+ev_metric_nearest(const char *word, const char *const *names, int n)
+{
+    const char *best = NULL;
+    double best_sim = 0;
+    for (int i = 0; i < n; i++) {
+        double sim = ev_metric_similarity(word, names[i]);
+        if (word[0] != '\0' && strncmp(names[i], word, strlen(word)) == 0)
+            sim += 0.5; /* a prefix that more than one name may share */
+        if (sim > best_sim) {
+            best_sim = sim;
+            best = names[i];
+        }
+    }
+    return best_sim >= 0.5 ? best : NULL;
+}

@@ -1,8 +1,9 @@
 /*
  * metric.h: graded similarity between a model's answer and the expected one.
  *
- * Both functions take NUL-terminated UTF-8 and return a value in [0, 1],
- * where 1 means the texts agree fully. Two empty texts agree fully.
+ * The functions take NUL-terminated UTF-8; ev_metric_f1 and
+ * ev_metric_similarity return a value in [0, 1], where 1 means the texts
+ * agree fully. Two empty texts agree fully.
  */
 #ifndef EV_METRIC_H
 #define EV_METRIC_H
@@ -18,5 +19,10 @@ double ev_metric_f1(const char *answer, const char *gold);
  * between the two texts counted in code points and m and n their lengths in
  * code points. It takes time proportional to m * n. */
 double ev_metric_similarity(const char *a, const char *b);
+
+/* ev_metric_nearest returns the one of the 'n' 'names' nearest to 'word',
+ * for a "did you mean" after a typo, or NULL when none is near enough:
+ * its similarity, plus 0.5 when 'word' begins it, must reach 0.5. */
+const char *ev_metric_nearest(const char *word, const char *const *names, int n);
 
 #endif

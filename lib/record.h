@@ -25,6 +25,11 @@ jv ev_get_kind(jv rec /* borrowed */, const char *key, jv_kind kind);
  * it has an 'input' of another type, invalid with a message that says so. */
 jv ev_rec_input(jv rec /* borrowed */);
 
+/* EV_RECORD_EXPECTED_ELSEWHERE names, for a message about a record with no
+ * 'expected', the other places ev_rec_expected looks. */
+#define EV_RECORD_EXPECTED_ELSEWHERE                                                               \
+    "nor its aliases 'ideal' and 'target', nor 'messages' ending with the assistant's answer"
+
 /* ev_rec_expected returns the expected answer, or invalid when there is none. */
 jv ev_rec_expected(jv rec /* borrowed */);
 

@@ -885,8 +885,9 @@ ev_scorer_run(const ev_assertion *a, ev_scorer_case *c, ev_scorer_verdict *v, jv
                       : expected(c);
         if (!jv_is_valid(want)) {
             char c1[EV_REASON_CLIP_SIZE];
-            *err = jv_invalid_with_msg(ev_reason_fmt("no 'expected' for scorer '%s'",
-                                                     ev_reason_clip(jv_string_value(a->name), c1)));
+            *err = jv_invalid_with_msg(
+                ev_reason_fmt("no 'expected' for scorer '%s' (" EV_RECORD_EXPECTED_ELSEWHERE ")",
+                              ev_reason_clip(jv_string_value(a->name), c1)));
             return false;
         }
         if (k == EV_ASSERTION_JSON || k == EV_ASSERTION_JSON_SUBSET)

@@ -186,6 +186,12 @@ EOF
     [ "$(field .id)" = '"fine"' ]
 }
 
+@test "a record with no expected answer is told where ev looks for one: 'ideal', 'target', 'messages'" {
+    run --separate-stderr ev-score -q <<<'{"id":"a","output":"Lima"}'
+    [ "$status" -eq 2 ]
+    [ "$stderr" = "ev-score: -:1: cannot score record: no 'expected' for scorer 'exact' (nor its aliases 'ideal' and 'target', nor 'messages' ending with the assistant's answer)" ]
+}
+
 @test "the summary on stderr counts records and passes, and --quiet silences it" {
     run --separate-stderr ev-score "$FIXTURES/cases.jsonl"
     [ "$status" -eq 0 ]
@@ -741,12 +747,21 @@ EOF
 
 # --- usage ---------------------------------------------------------------
 
-@test "an unknown scorer is a usage error with exit 2 and a hint" {
+@test "an unknown scorer is a usage error with exit 2 and a hint, and lists the scorers there are" {
     run --separate-stderr ev-score -s levenshtein </dev/null
     [ "$status" -eq 2 ]
     [ -z "$output" ]
-    [ "$stderr" = "ev-score: bad scorer 'levenshtein': unknown scorer type 'levenshtein'
+    [ "$stderr" = "ev-score: bad scorer 'levenshtein': unknown scorer type 'levenshtein': the types are choice, cmd, contains, exact, f1, icontains, jq, judge, json, json-subset, number, regex, similar and starts-with, and not-TYPE for each but judge
 try 'ev-score --help'" ]
+}
+
+@test "an unknown scorer near a known one asks whether that one was meant, in -s and in an assert" {
+    run --separate-stderr ev-score -s not-containz:x </dev/null
+    [ "$status" -eq 2 ]
+    [[ "$stderr" == "ev-score: bad scorer 'not-containz:x': unknown scorer type 'containz' (did you mean 'contains'?): the types are choice, "* ]]
+    run --separate-stderr ev-score -q <<<'{"id":"a","output":"x","assert":"exactly"}'
+    [ "$status" -eq 2 ]
+    [[ "$stderr" == "ev-score: -:1: cannot score record: bad 'assert': unknown scorer type 'exactly' (did you mean 'exact'?): the types are "* ]]
 }
 
 @test "jq and cmd need a program after the colon" {

@@ -101,7 +101,16 @@ test_objects_and_lists(void)
 static void
 test_errors(void)
 {
-    refused("\"nope\"", "unknown scorer type 'nope'", "an unknown type");
+    refused("\"nope\"",
+            "unknown scorer type 'nope': the types are choice, cmd, contains, exact, f1, "
+            "icontains, jq, judge, json, json-subset, number, regex, similar and starts-with, "
+            "and not-TYPE for each but judge",
+            "an unknown type lists the types");
+    refused("\"not-simliar\"",
+            "unknown scorer type 'simliar' (did you mean 'similar'?): the types are choice, cmd, "
+            "contains, exact, f1, icontains, jq, judge, json, json-subset, number, regex, "
+            "similar and starts-with, and not-TYPE for each but judge",
+            "an unknown type near a known one names it");
     refused("\"number:-1\"", "'number' needs a tolerance of 0 or more, not '-1'",
             "a negative tolerance");
     refused("\"f1:2\"", "'f1' needs a threshold in [0, 1], not '2'", "a threshold above 1");

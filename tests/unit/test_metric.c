@@ -28,11 +28,24 @@ test_similarity(void)
                "distance counts code points, not bytes");
 }
 
+static void
+test_nearest(void)
+{
+    const char *names[] = {"exact", "contains", "icontains", "similar", "judge-model", "judge"};
+    CHECK_STR(ev_metric_nearest("exactt", names, 6), "exact", "a typo finds its word");
+    CHECK_STR(ev_metric_nearest("simliar", names, 6), "similar", "two letters swapped");
+    CHECK_STR(ev_metric_nearest("judge-m", names, 6), "judge-model",
+              "a beginning finds the word it begins");
+    CHECK(ev_metric_nearest("levenshtein", names, 6) == NULL, "nothing near, nothing found");
+    CHECK(ev_metric_nearest("", names, 6) == NULL, "an empty word finds nothing");
+}
+
 int
 main(void)
 {
     ev_text_locale();
     test_f1();
     test_similarity();
+    test_nearest();
     UNIT_DONE();
 }

@@ -71,7 +71,9 @@ main(void)
     is("exact", "{\"expected\":\"a\"}", "fail 0 no output", "no output fails");
     is("not-exact", "{\"output\":null,\"expected\":\"a\"}", "fail 0 no output",
        "a null output fails even negated");
-    is("exact", "{\"output\":\"a\"}", "error: no 'expected' for scorer 'exact'",
+    is("exact", "{\"output\":\"a\"}",
+       "error: no 'expected' for scorer 'exact' (nor its aliases 'ideal' and 'target', nor "
+       "'messages' ending with the assistant's answer)",
        "no expected answer is an error");
     is("exact", "{\"output\":\"a\",\"ideal\":\"a\"}", "pass 1 exact match", "'ideal' is an alias");
     is("regex:^[0-9]+$", "{\"output\":\"123\"}", "pass 1 matches /^[0-9]+$/", "a regex matches");
