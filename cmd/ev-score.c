@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include "alloc.h"
@@ -20,6 +21,7 @@
 #include "ev.h"
 #include "interrupt.h"
 #include "jsonl.h"
+#include "report.h"
 #include "scorerun.h"
 #include "text.h"
 
@@ -122,12 +124,92 @@ static const ev_opt opts[] = {
     {"version", 'V', EV_ARG_NONE, 0, 0, false},
 };
 
+/* summary says how the scored records did, and how many had no answer. */
+static void
+summary(const ev_scorerun_stats *st)
+{
+    char none[64] = "";
+    if (st->unanswered > 0)
+        snprintf(none, sizeof(none), ", %lu with no output", st->unanswered);
+    fprintf(stderr, "ev-score: %lu records, %lu passed (%.1f%%)%s\n", st->scored, st->passed,
+            100.0 * (double)st->passed / (double)st->scored, none);
+}
+
+/* The progress line on a terminal, while the judge works. */
+typedef struct line {
+    int drawn;   /* the length of the line on the screen, 0 for none */
+    double last; /* when it was drawn */
+} line;
+
+/* erase takes the progress line off the screen, so a message can take its
+ * place; it is drawn again on the next record. Blanks, not escape codes:
+ * the same on a dumb terminal. */
+static void
+erase(line *l)
+{
+    if (l->drawn > 0)
+        fprintf(stderr, "\r%*s\r", l->drawn, "");
+    l->drawn = 0;
+}
+
 /* warn prints a message of the run. */
 static void
 warn(void *ctx, const char *message)
 {
-    (void)ctx;
+    erase(ctx);
     ev_warn("%s", message);
+}
+
+/* width returns the terminal's width: from the terminal, else COLUMNS,
+ * else 80. */
+static int
+width(void)
+{
+    struct winsize ws;
+    long cols;
+    if (ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
+        return ws.ws_col;
+    if (ev_parse_long(getenv("COLUMNS"), 20, 1000, &cols))
+        return (int)cols;
+    return 80;
+}
+
+/* progress draws "judged 120/500 records (24%), 3.2/s, ETA 2m05s", at most
+ * four times a second, and the last one for good. */
+static void
+progress(void *ctx, const ev_scorerun_progress *p)
+{
+    line *l = ctx;
+    if (!p->ended && l->drawn > 0 && p->elapsed - l->last < 0.25)
+        return;
+    l->last = p->elapsed;
+    double rate = p->elapsed > 0 ? (double)p->done / p->elapsed : 0;
+    char text[256], d[32], eta[48] = "";
+    int n;
+    if (p->total > 0 && p->done <= p->total) {
+        if (!p->ended && rate > 0 && p->done > 0)
+            snprintf(eta, sizeof(eta), ", ETA %s",
+                     ev_report_duration((double)(p->total - p->done) / rate, d, sizeof(d)));
+        n = snprintf(text, sizeof(text), "judged %lu/%lu records (%.0f%%), %.1f/s%s", p->done,
+                     p->total, 100.0 * (double)p->done / (double)p->total, rate, eta);
+    } else {
+        n = snprintf(text, sizeof(text), "judged %lu records, %.1f/s", p->done, rate);
+    }
+    if (p->failed > 0)
+        snprintf(text + n, sizeof(text) - (size_t)n, ", %lu judge call%s failed", p->failed,
+                 p->failed == 1 ? "" : "s");
+    /* Cut to the terminal, so that the line never wraps. */
+    int room = width() - (int)strlen("ev-score: ") - 1;
+    int len = (int)strlen(text);
+    len = len < room ? len : room > 0 ? room : 0;
+    int full = len + (int)strlen("ev-score: ");
+    fprintf(stderr, "\rev-score: %.*s%*s", len, text, l->drawn > full ? l->drawn - full : 0, "");
+    l->drawn = full;
+    if (p->ended) {
+        fputc('\n', stderr);
+        l->drawn = 0;
+    }
+    fflush(stderr);
 }
 
 /* judge_option takes the judge's option 'key' with the value 'v', or ends
@@ -221,7 +303,8 @@ option(ev_scorerun_opts *o, int key, const ev_cli *c, char **pass, int *npass)
 int
 main(int argc, char **argv)
 {
-    ev_scorerun_opts o = {.judge.samples = 1, .out = stdout, .warn = warn};
+    line l = {0};
+    ev_scorerun_opts o = {.judge.samples = 1, .out = stdout, .warn = warn, .ctx = &l};
     char **pass = ev_alloc_zero((size_t)argc, sizeof(char *));
     o.judge.opts = ev_alloc_zero((size_t)argc, sizeof(char *));
     o.score.pass_env = pass;
@@ -232,6 +315,8 @@ main(int argc, char **argv)
         option(&o, key, &c, pass, &npass);
     ev_cli_free(&c);
     ev_text_locale();
+    if (!o.quiet && isatty(STDERR_FILENO))
+        o.progress = progress;
 
     jv err;
     ev_scorerun *run = ev_scorerun_new(&o, &err);
@@ -248,8 +333,7 @@ main(int argc, char **argv)
     free(pass);
     ev_diag_flush(); /* the lines like others, before the summary */
     if (!o.quiet && st.scored > 0)
-        fprintf(stderr, "ev-score: %lu records, %lu passed (%.1f%%)\n", st.scored, st.passed,
-                100.0 * (double)st.passed / (double)st.scored);
+        summary(&st);
     if (st.unjudged > 0)
         ev_warn("interrupted: %lu records waiting for the judge were left out", st.unjudged);
     if (ev_close_stdout() != EV_EXIT_OK && status != EV_EXIT_INTR)

@@ -1,6 +1,7 @@
 #include "jsonl.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
@@ -501,6 +502,50 @@ ev_reader_free(ev_reader *r)
     r->cap = 0;
 }
 
+/* count_in counts the lines that are not empty in the regular file 'fd',
+ * or returns false when it is not one. A line of only a CR is empty. */
+static bool
+count_in(int fd, unsigned long *lines)
+{
+    struct stat st;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))
+        return false;
+    char buf[1 << 16];
+    off_t off = 0;
+    ssize_t got;
+    size_t len = 0; /* of the line so far, without a CR */
+    while ((got = pread(fd, buf, sizeof(buf), off)) > 0) {
+        for (ssize_t i = 0; i < got; i++) {
+            if (buf[i] == '\n') {
+                *lines += len > 0;
+                len = 0;
+            } else if (buf[i] != '\r') {
+                len++;
+            }
+        }
+        off += got;
+    }
+    *lines += len > 0;
+    return true;
+}
+
+unsigned long
+ev_jsonl_count_lines(char **paths, int npaths)
+{
+    unsigned long lines = 0;
+    for (int i = 0; i < (npaths > 0 ? npaths : 1); i++) {
+        const char *p = npaths > 0 ? paths[i] : "-";
+        int fd = is_stdin_name(p) ? STDIN_FILENO : open(p, O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+            continue; /* the reader reports it */
+        bool regular = count_in(fd, &lines);
+        if (fd != STDIN_FILENO)
+            close(fd);
+        if (!regular)
+            return 0;
+    }
+    return lines;
+}
 
 jv
 ev_excerpt(const char *s, size_t len, size_t max)

@@ -91,6 +91,11 @@ jv ev_reader_where(const ev_reader *r);
 
 void ev_reader_free(ev_reader *r);
 
+/* ev_jsonl_count_lines counts the lines that are not empty in the 'npaths'
+ * operands 'paths' (none: standard input), for a progress total, when all
+ * are regular files; else it returns 0, for unknown. It reads them with
+ * pread(2), and leaves standard input where it was. */
+unsigned long ev_jsonl_count_lines(char **paths, int npaths);
 
 /* ev_excerpt returns at most 'max' bytes of 's', cut on a UTF-8 boundary and
  * marked with "..." when cut, for quoting input in diagnostics. */

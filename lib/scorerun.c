@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "alloc.h"
+#include "clock.h"
 #include "ev.h"
 #include "interrupt.h"
 #include "json.h"
@@ -40,6 +41,8 @@ struct ev_scorerun {
     size_t head, n, cap;
     unsigned long seq;
     ev_scorerun_stats st;
+    ev_scorerun_progress pg;
+    double started;
     int status;
     bool write_failed;
 };
@@ -181,7 +184,7 @@ start_judge(ev_scorerun *r)
     }
     argv[n++] = "--repeat";
     argv[n++] = samples;
-    if (r->o->quiet)
+    if (r->o->quiet || r->o->progress != NULL)
         argv[n++] = "-q";
     for (int i = 0; i < j->nopts; i++)
         argv[n++] = j->opts[i];
@@ -286,6 +289,30 @@ push(ev_scorerun *r)
     return e;
 }
 
+/* answered says whether 'rec' (borrowed) has an answer to score: an
+ * 'output', or the 'error' of a call that failed. */
+static bool
+answered(jv rec)
+{
+    jv out = ev_json_field(rec, "output"), error = ev_json_field(rec, "error");
+    jv_kind o = jv_get_kind(out), e = jv_get_kind(error);
+    jv_free(out);
+    jv_free(error);
+    return (o != JV_KIND_INVALID && o != JV_KIND_NULL) ||
+           (e != JV_KIND_INVALID && e != JV_KIND_NULL && e != JV_KIND_FALSE);
+}
+
+/* tick tells of the run's progress, once the judge has started. */
+static void
+tick(ev_scorerun *r, bool ended)
+{
+    if (r->o->progress == NULL || (r->relay == NULL && !r->relay_failed && !ended))
+        return;
+    r->pg.elapsed = ev_clock_mono() - r->started;
+    r->pg.ended = ended;
+    r->o->progress(r->o->ctx, &r->pg);
+}
+
 /* write_entry writes the record of 'e' with its score, or unchanged when it
  * has none, and releases what 'e' holds. A record that could not be scored
  * ('rec' invalid) is left out. */
@@ -298,6 +325,7 @@ write_entry(ev_scorerun *r, entry *e)
         jv_free(e->score);
     } else if (!r->write_failed && jv_is_valid(e->score)) {
         r->st.scored++;
+        r->st.unanswered += !answered(e->rec);
         jv pass = ev_json_field(e->score, "pass");
         r->st.passed += jv_get_kind(pass) == JV_KIND_TRUE;
         jv_free(pass);
@@ -320,6 +348,8 @@ write_entry(ev_scorerun *r, entry *e)
     jv_free(e->rec);
     jv_free(e->where);
     free(e->raw);
+    r->pg.done++;
+    tick(r, false);
 }
 
 /* report_warning reports 'warning' (consumed), when there is one, about
@@ -356,6 +386,7 @@ judge_done(ev_scorerun *r, entry *e, jv answers)
             jv_get_kind(m) == JV_KIND_STRING ? jv_string_value(m) : "gave no answer");
         jv_free(m);
         e->score = jv_invalid();
+        r->pg.failed++;
         return;
     }
     jv warning;
@@ -485,6 +516,9 @@ finish(ev_scorerun *r)
 int
 ev_scorerun_run(ev_scorerun *r, char **paths, int npaths, ev_scorerun_stats *st)
 {
+    r->started = ev_clock_mono();
+    if (r->o->progress != NULL)
+        r->pg.total = ev_jsonl_count_lines(paths, npaths);
     ev_reader rd;
     ev_reader_init(&rd, paths, npaths, r->o->out);
     jv rec;
@@ -494,6 +528,7 @@ ev_scorerun_run(ev_scorerun *r, char **paths, int npaths, ev_scorerun_stats *st)
             jv m = jv_invalid_get_msg(rec);
             say(r, "%s", ev_json_str(m, "unknown error"));
             jv_free(m);
+            r->pg.done++;
             continue;
         }
         take(r, &rd, rec);
@@ -501,7 +536,13 @@ ev_scorerun_run(ev_scorerun *r, char **paths, int npaths, ev_scorerun_stats *st)
     ev_relay_end_input(r->relay); /* the input is read: the judge has every request */
     drain(r, true);
     ev_reader_free(&rd);
+    bool judged = r->relay != NULL || r->relay_failed;
     finish(r);
+    if (judged)
+        tick(r, true);
+    if (r->st.scored > 0 && r->st.unanswered == r->st.scored && r->st.passed == 0)
+        r->o->warn(r->o->ctx, "no record has an 'output' to score: ev-call comes first, as in "
+                              "'ev-call -m MODEL cases.jsonl | ev-score'");
     *st = r->st;
     return r->status;
 }

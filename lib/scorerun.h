@@ -15,7 +15,11 @@
  * What the user must hear of, the run says through the 'warn' callback,
  * one message at a time: a bad line, a record that cannot be scored or ran
  * over its budget, a failed judge call ("file:line: ..."), and how the
- * judge or a cmd scorer ended. The run never prints.
+ * judge or a cmd scorer ended; these make the status 2. When records were
+ * scored, none has an answer (neither an 'output' nor a failed call) and
+ * none passed, it says once that ev-call comes first: that is a mistake in
+ * the pipeline, not a bad line, and leaves the status alone. The run never
+ * prints.
  */
 #ifndef EV_SCORERUN_H
 #define EV_SCORERUN_H
@@ -39,6 +43,16 @@ typedef struct ev_scorerun_judge {
     int nopts;
 } ev_scorerun_judge;
 
+/* How far a run with a judge has come, for a progress line. */
+typedef struct ev_scorerun_progress {
+    unsigned long done;   /* records out of the queue, and bad lines */
+    unsigned long total;  /* lines of the operands that are not empty, or 0
+                           * when unknown (an operand is not a regular file) */
+    unsigned long failed; /* records whose judge call failed */
+    double elapsed;       /* seconds since the run began */
+    bool ended;           /* the last report, at the end of the run */
+} ev_scorerun_progress;
+
 typedef struct ev_scorerun_opts {
     const char *spec;    /* --scorer, or NULL for the default */
     ev_score_opts score; /* the scorers' options; 'judge' is the run's to set */
@@ -46,14 +60,20 @@ typedef struct ev_scorerun_opts {
     bool quiet; /* the judge's ev-call gets -q */
     FILE *out;  /* where the records go */
     void (*warn)(void *ctx, const char *message);
+    /* progress, when not NULL, is told of each record out of the queue once
+     * the judge has started, and once more at the end; the judge's ev-call
+     * then draws no progress of its own (it gets -q). The run counts the
+     * lines of its operands first, for the total. */
+    void (*progress)(void *ctx, const ev_scorerun_progress *p);
     void *ctx;
 } ev_scorerun_opts;
 
 /* What a run counted. */
 typedef struct ev_scorerun_stats {
-    unsigned long scored;   /* records written with a score */
-    unsigned long passed;   /* of them, those that passed */
-    unsigned long unjudged; /* left out: the judge was interrupted */
+    unsigned long scored;     /* records written with a score */
+    unsigned long passed;     /* of them, those that passed */
+    unsigned long unjudged;   /* left out: the judge was interrupted */
+    unsigned long unanswered; /* scored, with neither an 'output' nor a failed call */
 } ev_scorerun_stats;
 
 typedef struct ev_scorerun ev_scorerun;

@@ -192,6 +192,22 @@ EOF
     [ "$stderr" = "ev-score: -:1: cannot score record: no 'expected' for scorer 'exact' (nor its aliases 'ideal' and 'target', nor 'messages' ending with the assistant's answer)" ]
 }
 
+@test "records with no output are scored as failures, and the run says once that ev-call comes first" {
+    for i in $(seq 1 12); do echo "{\"id\":\"q$i\",\"input\":\"$i?\",\"expected\":\"$i\"}"; done \
+        >"$BATS_TEST_TMPDIR/cases.jsonl"
+    run --separate-stderr ev-score "$BATS_TEST_TMPDIR/cases.jsonl"
+    [ "$status" -eq 0 ]
+    [ "$(field .score.reason | sort -u)" = '"no output"' ]
+    [ "$stderr" = "ev-score: no record has an 'output' to score: ev-call comes first, as in 'ev-call -m MODEL cases.jsonl | ev-score'
+ev-score: 12 records, 0 passed (0.0%), 12 with no output" ]
+    # a run where calls failed, or where some records have answers, is no such mistake
+    run --separate-stderr ev-score "$FIXTURES/cases.jsonl" "$BATS_TEST_TMPDIR/cases.jsonl"
+    [ "$status" -eq 0 ]
+    [ "$stderr" = "ev-score: 18 records, 3 passed (16.7%), 12 with no output" ]
+    run --separate-stderr ev-score <<<'{"id":"a","error":{"kind":"http"}}'
+    [ "$stderr" = "ev-score: 1 records, 0 passed (0.0%)" ]
+}
+
 @test "the summary on stderr counts records and passes, and --quiet silences it" {
     run --separate-stderr ev-score "$FIXTURES/cases.jsonl"
     [ "$status" -eq 0 ]
@@ -1265,4 +1281,32 @@ EOF
     [ "$status" -eq 2 ]
     [ "$(field .id | tr '\n' ' ')" = '"a" "b" ' ]
     [[ "$stderr" == *"ev-score: cmd scorer 'while read -r l; do echo true; done; ech...' wrote 1 line more than the records it was sent: its answers were out of step with the records"* ]]
+}
+
+# --- progress ----------------------------------------------------------------
+
+@test "on a terminal the judge's progress shows records done of the total, the rate and the ETA" {
+    command -v script >/dev/null || skip "no script(1)"
+    judge_mock
+    run script -qec "ev-score --judge fact --judge-model grader --judge-base-url '$BASE' '$JUDGE' >'$BATS_TEST_TMPDIR/out'" /dev/null
+    [ "$status" -eq 0 ]
+    # the first record drawn, of the four lines of the file, and the last, for good
+    [[ "$output" == *$'\r'"ev-score: judged 1/4 records (25%), "*"/s, ETA "* ]]
+    [[ "$output" == *$'\r'"ev-score: judged 4/4 records (100%), "*"/s"*$'\r\n'"ev-score: 4 records, 3 passed (75.0%)"* ]]
+    # ev-call draws no line of its own, and nothing writes an escape code
+    [[ "$output" != *"ev-call: "* ]]
+    [[ "$output" != *$'\033'* ]]
+    [ "$(wc -l <"$BATS_TEST_TMPDIR/out")" -eq 4 ]
+}
+
+@test "from a pipe the total is unknown, and what is known is shown; -q and a pipe show nothing" {
+    command -v script >/dev/null || skip "no script(1)"
+    judge_mock -f 500=1:all
+    run script -qec "cat '$JUDGE' | ev-score --judge fact --judge-model grader --judge-base-url '$BASE' --judge-opt=--retries=0 >/dev/null" /dev/null
+    [ "$status" -eq 2 ]
+    [[ "$output" == *$'\r'"ev-score: judged 4 records, "*"/s, 4 judge calls failed"* ]]
+    # a warning takes the progress line's place, and the line comes back after it
+    [[ "$output" == *$'\r'"ev-score: -:2: judge call failed: "* ]]
+    run script -qec "ev-score -q --judge fact --judge-model grader --judge-base-url '$BASE' '$JUDGE' >/dev/null" /dev/null
+    [[ "$output" != *"judged"* ]]
 }

@@ -180,3 +180,7 @@ run_unit() {
 @test "diagnostics about many lines alike are shown five times, then counted with thousands separated" {
     run_unit test_diag
 }
+
+@test "the reader says once that a file is not JSONL, and counts lines for a progress total" {
+    run_unit test_jsonl
+}

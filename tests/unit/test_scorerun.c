@@ -64,25 +64,38 @@ test_options(void)
           "a bad scorer names itself");
 }
 
-static void
-test_run(void)
+/* score_text runs ev-score over a file holding 'text', writing to 'out',
+ * and returns the status; '*n' counts the warnings, kept in 'warned'. */
+static int
+score_text(const char *text, FILE *out, int *n, ev_scorerun_stats *st)
 {
     char in[64];
-    unit_file(in, "in.jsonl",
-              "{\"id\":\"a\",\"output\":\"x\",\"expected\":\"x\"}\n"
-              "not json\n"
-              "{\"id\":\"b\",\"output\":\"y\",\"expected\":\"x\"}\n"
-              "{\"id\":\"c\",\"output\":\"y\"}\n"
-              "{\"id\":\"d\",\"output\":\"x\",\"expected\":\"x\",\"score\":{\"pass\":false}}\n");
-    FILE *out = tmpfile();
-    int n = 0;
-    ev_scorerun_opts o = {.judge.samples = 1, .out = out, .warn = warn, .ctx = &n};
+    unit_file(in, "in.jsonl", text);
+    *n = 0;
+    warned[0] = '\0';
+    ev_scorerun_opts o = {.judge.samples = 1, .out = out, .warn = warn, .ctx = n};
     jv err;
     ev_scorerun *r = ev_scorerun_new(&o, &err);
     char *paths[] = {in};
-    ev_scorerun_stats st;
-    int status = ev_scorerun_run(r, paths, 1, &st);
+    int status = ev_scorerun_run(r, paths, 1, st);
     ev_scorerun_free(r);
+    unit_file_remove(in);
+    return status;
+}
+
+static void
+test_run(void)
+{
+    FILE *out = tmpfile();
+    int n;
+    ev_scorerun_stats st;
+    int status = score_text(
+        "{\"id\":\"a\",\"output\":\"x\",\"expected\":\"x\"}\n"
+        "not json\n"
+        "{\"id\":\"b\",\"output\":\"y\",\"expected\":\"x\"}\n"
+        "{\"id\":\"c\",\"output\":\"y\"}\n"
+        "{\"id\":\"d\",\"output\":\"x\",\"expected\":\"x\",\"score\":{\"pass\":false}}\n",
+        out, &n, &st);
     CHECK(status == EV_EXIT_TROUBLE, "a bad line and a record with no answer make the status 2");
     CHECK(n == 2, "each is warned of once");
     CHECK(strstr(warned, "in.jsonl:2: cannot parse record") != NULL,
@@ -101,14 +114,31 @@ test_run(void)
     }
     CHECK_STR(ids, "abd", "records come out in input order, the unscorable one left out");
     rewind(out);
-    fgets(line, sizeof(line), out);
+    if (fgets(line, sizeof(line), out) == NULL)
+        line[0] = '\0';
     CHECK_STR(
         line,
         "{\"id\":\"a\",\"output\":\"x\",\"expected\":\"x\",\"score\":{\"pass\":true,\"value\":1,"
         "\"scorer\":\"exact\",\"reason\":\"exact match\"}}\n",
         "a record passes through byte for byte with its score appended");
     fclose(out);
-    unit_file_remove(in);
+}
+
+static void
+test_no_answers(void)
+{
+    FILE *out = tmpfile();
+    int n;
+    ev_scorerun_stats st;
+    int status = score_text(
+        "{\"id\":\"a\",\"expected\":\"x\"}\n{\"id\":\"b\",\"expected\":\"y\"}\n", out, &n, &st);
+    CHECK(status == EV_EXIT_OK, "records with no output are no bad lines: status 0");
+    CHECK(st.scored == 2 && st.unanswered == 2, "they are scored, and counted as unanswered");
+    CHECK_STR(warned,
+              "no record has an 'output' to score: ev-call comes first, as in 'ev-call -m MODEL "
+              "cases.jsonl | ev-score'\n",
+              "the run says once that ev-call comes first");
+    fclose(out);
 }
 
 int
@@ -117,5 +147,6 @@ main(void)
     ev_text_locale();
     test_options();
     test_run();
+    test_no_answers();
     UNIT_DONE();
 }
