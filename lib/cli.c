@@ -142,7 +142,8 @@ unknown(const ev_cli *c)
     const char **names = ev_alloc_array(NULL, (size_t)c->nopts, sizeof(char *));
     for (int i = 0; i < c->nopts; i++)
         names[i] = c->opts[i].name;
-    const char *best = ev_metric_nearest(name, names, c->nopts);
+    const char *best = ev_metric_nearest(name, names, c->nopts); /* a name of 'c->opts' */
+    free(names);
     if (best != NULL)
         ev_usage_error("unknown option '--%s'; did you mean '--%s'?", name, best);
     ev_usage_error("unknown option '--%s'", name);
