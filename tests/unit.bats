@@ -184,3 +184,7 @@ run_unit() {
 @test "the reader says once that a file is not JSONL, and counts lines for a progress total" {
     run_unit test_jsonl
 }
+
+@test "the relay gives each batch its answers in order, and says how a child that ended early ended" {
+    run_unit test_relay
+}
