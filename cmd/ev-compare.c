@@ -55,7 +55,7 @@ static void
 report_problem(jv msg, void *ctx)
 {
     (void)ctx;
-    ev_warn_jv(msg);
+    ev_diag_warn_jv(msg);
 }
 
 static double
@@ -344,8 +344,8 @@ main(int argc, char **argv)
         switch (c) {
         case 'B':
             if (!ev_parse_long(optarg, 100, 10000000, &l))
-                ev_usage_error("--bootstrap takes a whole number from 100 to 10000000, not '%s'",
-                               optarg);
+                ev_diag_usage_error(
+                    "--bootstrap takes a whole number from 100 to 10000000, not '%s'", optarg);
             o.bootstrap = l;
             break;
         case 'b':
@@ -361,7 +361,8 @@ main(int argc, char **argv)
             break;
         case 'f':
             if (!ev_parse_format(optarg, 4, &fmt))
-                ev_usage_error("--format takes table, json, markdown or tsv, not '%s'", optarg);
+                ev_diag_usage_error("--format takes table, json, markdown or tsv, not '%s'",
+                                    optarg);
             break;
         case 'g':
             if (strcmp(optarg, "surpass") == 0)
@@ -369,30 +370,30 @@ main(int argc, char **argv)
             else if (strcmp(optarg, "match") == 0)
                 o.goal = EV_GOAL_MATCH;
             else
-                ev_usage_error("--goal takes surpass or match, not '%s'", optarg);
+                ev_diag_usage_error("--goal takes surpass or match, not '%s'", optarg);
             break;
         case 'h':
             usage(stdout);
-            return ev_close_stdout();
+            return ev_diag_close_stdout();
         case 'M':
             if (!ev_parse_double(optarg, 0, 1, &o.margin) || o.margin <= 0)
-                ev_usage_error("--margin takes a difference above 0 and at most 1, such as "
-                               "0.05, not '%s'",
-                               optarg);
+                ev_diag_usage_error("--margin takes a difference above 0 and at most 1, such as "
+                                    "0.05, not '%s'",
+                                    optarg);
             margin_given = true;
             break;
         case 'm':
             if (!ev_parse_double(optarg, 0, 1, &o.min_accuracy))
-                ev_usage_error("--min-accuracy takes a number from 0 to 1, not '%s'", optarg);
+                ev_diag_usage_error("--min-accuracy takes a number from 0 to 1, not '%s'", optarg);
             o.has_min = true;
             break;
         case 's':
             if (!ev_parse_long(optarg, 0, LONG_MAX, &l))
-                ev_usage_error("--seed takes a whole number, not '%s'", optarg);
+                ev_diag_usage_error("--seed takes a whole number, not '%s'", optarg);
             o.seed = (uint64_t)l;
             break;
         case 'V':
-            ev_print_version();
+            ev_diag_version();
         default:
             fprintf(stderr, "try 'ev-compare --help'\n");
             return EV_EXIT_TROUBLE;
@@ -400,16 +401,16 @@ main(int argc, char **argv)
     }
     int nruns = argc - optind;
     if (nruns < 1)
-        ev_usage_error("name at least one scored run");
+        ev_diag_usage_error("name at least one scored run");
     if (o.goal != EV_GOAL_NONE && nruns < 2)
-        ev_usage_error("--goal compares a candidate with a baseline: name two runs");
+        ev_diag_usage_error("--goal compares a candidate with a baseline: name two runs");
     if (margin_given && o.goal != EV_GOAL_MATCH)
-        ev_usage_error("--margin goes with --goal match");
+        ev_diag_usage_error("--margin goes with --goal match");
     int stdin_runs = 0;
     for (int i = optind; i < argc; i++)
         stdin_runs += strcmp(argv[i], "-") == 0;
     if (stdin_runs > 1)
-        ev_usage_error("standard input can be only one of the runs");
+        ev_diag_usage_error("standard input can be only one of the runs");
     fmt = ev_format_resolve(fmt);
     ev_interrupt_catch();
 
@@ -426,7 +427,7 @@ main(int argc, char **argv)
         if (problems > 0)
             status = EV_EXIT_TROUBLE;
         if (runs[i].n == 0)
-            ev_warn("'%s' has no scored cases", argv[optind + i]);
+            ev_diag_warn("'%s' has no scored cases", argv[optind + i]);
     }
 
     jv rep = jv_object();
@@ -437,7 +438,7 @@ main(int argc, char **argv)
         ro_opts.has_min = o.has_min && nruns == 1;
         jv r = ev_run_report(&runs[i], &ro_opts);
         if (!jv_is_valid(r))
-            ev_die(EV_EXIT_TROUBLE, "out of memory");
+            ev_diag_die(EV_EXIT_TROUBLE, "out of memory");
         if (ro_opts.has_min) {
             jv m = ev_field_path(r, "goal.met");
             met = met && jv_get_kind(m) == JV_KIND_TRUE;
@@ -447,7 +448,7 @@ main(int argc, char **argv)
         if (i > 0) {
             jv c2 = ev_compare_report(&runs[0], &runs[i], &o);
             if (!jv_is_valid(c2))
-                ev_die(EV_EXIT_TROUBLE, "out of memory");
+                ev_diag_die(EV_EXIT_TROUBLE, "out of memory");
             jv m = jv_object_get(jv_copy(c2), jv_string("met"));
             met = met && jv_get_kind(m) != JV_KIND_FALSE;
             jv_free(m);
@@ -472,7 +473,7 @@ main(int argc, char **argv)
     for (int i = 0; i < nruns; i++)
         ev_run_free(&runs[i]);
     free(runs);
-    if (ev_close_stdout() != EV_EXIT_OK)
+    if (ev_diag_close_stdout() != EV_EXIT_OK)
         status = EV_EXIT_TROUBLE;
     else if (status == EV_EXIT_OK && has_goal && !met)
         status = EV_EXIT_NO;

@@ -222,7 +222,7 @@ enum outcome { PRICED, UNKNOWN, FAILED };
 static void
 count_case(pricer *pc, jv rec)
 {
-    jv id = ev_rec_id(rec);
+    jv id = ev_record_id(rec);
     if (jv_get_kind(id) != JV_KIND_STRING) {
         jv_free(id);
         pc->ncases++;
@@ -291,7 +291,7 @@ price_record(pricer *pc, jv rec, jv *cost, jv *problem)
     e->t.batch += c.batch;
     pc->all.batch += c.batch;
     if (batch && !c.batch && !e->no_batch_told) {
-        ev_warn("no batch discount known for '%s'; priced at the standard rate", p->model);
+        ev_diag_warn("no batch discount known for '%s'; priced at the standard rate", p->model);
         e->no_batch_told = true;
     }
     double in = ev_money(c.input), out = ev_money(c.output);
@@ -371,17 +371,18 @@ price_judge(pricer *pc, jv rec, jv cost, bool *failed, jv *problem)
  * invalid for none) added, or replacing the cost it had: a record re-priced
  * with no price must not keep a stale cost. */
 static int
-write_priced(const ev_reader *r, jv rec, jv cost)
+write_priced(const ev_jsonl_reader *r, jv rec, jv cost)
 {
     if (jv_is_valid(cost))
-        return ev_write_merged(stdout, r, rec, jv_object_set(jv_object(), jv_string("cost"), cost));
+        return ev_jsonl_write_merged(stdout, r, rec,
+                                     jv_object_set(jv_object(), jv_string("cost"), cost));
     jv_free(cost);
     jv old = ev_get(rec, "cost");
     bool had = jv_is_valid(old);
     jv_free(old);
     if (had)
-        return ev_write_record(stdout, jv_object_delete(rec, jv_string("cost")));
-    return ev_write_merged(stdout, r, rec, jv_object());
+        return ev_jsonl_write(stdout, jv_object_delete(rec, jv_string("cost")));
+    return ev_jsonl_write_merged(stdout, r, rec, jv_object());
 }
 
 /* Money and rows of reports ---------------------------------------------- */
@@ -864,8 +865,8 @@ parse_price(const char *name, const char *arg)
 {
     double x;
     if (!ev_parse_double(arg, 0, PRICE_MAX, &x))
-        ev_usage_error("%s takes a price per million tokens from 0 to %.0f, not '%s'", name,
-                       PRICE_MAX, arg);
+        ev_diag_usage_error("%s takes a price per million tokens from 0 to %.0f, not '%s'", name,
+                            PRICE_MAX, arg);
     return x;
 }
 
@@ -874,7 +875,7 @@ read_system_file(const char *path)
 {
     FILE *f = fopen(path, "r");
     if (f == NULL)
-        ev_die(EV_EXIT_TROUBLE, "cannot open '%s': %s", path, strerror(errno));
+        ev_diag_die(EV_EXIT_TROUBLE, "cannot open '%s': %s", path, strerror(errno));
     char *buf = NULL;
     size_t cap = 0, len = 0;
     size_t n;
@@ -888,7 +889,7 @@ read_system_file(const char *path)
         len += n;
     }
     if (ferror(f))
-        ev_die(EV_EXIT_TROUBLE, "cannot read '%s': %s", path, strerror(errno));
+        ev_diag_die(EV_EXIT_TROUBLE, "cannot read '%s': %s", path, strerror(errno));
     fclose(f);
     /* A file's final line ending is not part of the message. */
     while (len > 0 && (buf[len - 1] == '\n' || buf[len - 1] == '\r'))
@@ -938,8 +939,8 @@ parse_options(int argc, char **argv, opts *o)
         case OPT_CURRENCY:
             if (strlen(optarg) != 3 || !isalpha((unsigned char)optarg[0]) ||
                 !isalpha((unsigned char)optarg[1]) || !isalpha((unsigned char)optarg[2]))
-                ev_usage_error("--currency takes a three-letter code such as GBP, not '%s'",
-                               optarg);
+                ev_diag_usage_error("--currency takes a three-letter code such as GBP, not '%s'",
+                                    optarg);
             for (int i = 0; i < 3; i++)
                 o->currency[i] = (char)toupper((unsigned char)optarg[i]);
             break;
@@ -948,19 +949,20 @@ parse_options(int argc, char **argv, opts *o)
             break;
         case 'f':
             if (!ev_parse_format(optarg, 4, &o->fmt))
-                ev_usage_error("--format takes table, json, markdown or tsv, not '%s'", optarg);
+                ev_diag_usage_error("--format takes table, json, markdown or tsv, not '%s'",
+                                    optarg);
             break;
         case 'h':
             usage(stdout);
-            exit(ev_close_stdout());
+            exit(ev_diag_close_stdout());
         case OPT_MAX_TOKENS:
             if (!ev_parse_long(optarg, 1, 100000000, &o->max_tokens))
-                ev_usage_error("--max-tokens takes a whole number from 1 to 100000000, not '%s'",
-                               optarg);
+                ev_diag_usage_error(
+                    "--max-tokens takes a whole number from 1 to 100000000, not '%s'", optarg);
             break;
         case 'm':
             if (*optarg == '\0')
-                ev_usage_error("--model takes a model name");
+                ev_diag_usage_error("--model takes a model name");
             o->model = optarg;
             break;
         case OPT_PRICE_CACHED:
@@ -983,12 +985,14 @@ parse_options(int argc, char **argv, opts *o)
             break;
         case OPT_RATE:
             if (!ev_parse_double(optarg, 0, RATE_MAX, &o->rate) || o->rate <= 0)
-                ev_usage_error("--rate takes a number above 0, such as 0.79, not '%s'", optarg);
+                ev_diag_usage_error("--rate takes a number above 0, such as 0.79, not '%s'",
+                                    optarg);
             has_rate = true;
             break;
         case OPT_REPEAT:
             if (!ev_parse_long(optarg, 1, 1000000, &o->repeat))
-                ev_usage_error("--repeat takes a whole number from 1 to 1000000, not '%s'", optarg);
+                ev_diag_usage_error("--repeat takes a whole number from 1 to 1000000, not '%s'",
+                                    optarg);
             repeat_given = true;
             break;
         case 's':
@@ -1001,7 +1005,7 @@ parse_options(int argc, char **argv, opts *o)
             system_file = optarg;
             break;
         case 'V':
-            ev_print_version();
+            ev_diag_version();
         default:
             fprintf(stderr, "try 'ev-cost --help'\n");
             exit(EV_EXIT_TROUBLE);
@@ -1009,10 +1013,10 @@ parse_options(int argc, char **argv, opts *o)
     }
 
     if (summary && estimate)
-        ev_usage_error("--summary and --estimate are two different reports: choose one");
+        ev_diag_usage_error("--summary and --estimate are two different reports: choose one");
     o->mode = estimate ? MODE_ESTIMATE : summary ? MODE_SUMMARY : MODE_RECORDS;
     if (o->fmt != EV_FORMAT_AUTO && o->mode == MODE_RECORDS)
-        ev_usage_error("--format goes with --summary or --estimate; records are always JSONL");
+        ev_diag_usage_error("--format goes with --summary or --estimate; records are always JSONL");
     if (!estimate) {
         const char *only = o->max_tokens > 0 ? "--max-tokens"
                            : repeat_given    ? "--repeat"
@@ -1020,30 +1024,31 @@ parse_options(int argc, char **argv, opts *o)
                            : system_file     ? "--system-file"
                                              : NULL;
         if (only != NULL)
-            ev_usage_error("%s goes with --estimate", only);
+            ev_diag_usage_error("%s goes with --estimate", only);
     }
     if (system != NULL && system_file != NULL)
-        ev_usage_error("--system and --system-file both give the system message: choose one");
+        ev_diag_usage_error("--system and --system-file both give the system message: choose one");
     if (has_in != has_out)
-        ev_usage_error("--price-in and --price-out go together");
+        ev_diag_usage_error("--price-in and --price-out go together");
     if (has_cached && !has_in)
-        ev_usage_error("--price-cached goes with --price-in and --price-out");
+        ev_diag_usage_error("--price-cached goes with --price-in and --price-out");
     o->custom = has_in;
     if (o->custom && o->nprices > 0)
-        ev_usage_error("--price-in/--price-out replace the price table: drop --prices");
+        ev_diag_usage_error("--price-in/--price-out replace the price table: drop --prices");
     if (o->custom && o->batch)
-        ev_usage_error("--batch applies a table's batch discount; with --price-in/--price-out "
-                       "give the batch prices themselves");
+        ev_diag_usage_error("--batch applies a table's batch discount; with --price-in/--price-out "
+                            "give the batch prices themselves");
     if (o->custom && !has_cached)
         o->price_cached = o->price_in;
     if (o->currency[0] != '\0' && !has_rate)
-        ev_usage_error("--currency needs --rate, the %s per unit of the price table's currency "
-                       "(USD): ev-cost works offline and fetches no exchange rates",
-                       o->currency);
+        ev_diag_usage_error(
+            "--currency needs --rate, the %s per unit of the price table's currency "
+            "(USD): ev-cost works offline and fetches no exchange rates",
+            o->currency);
     if (has_rate && o->currency[0] == '\0')
-        ev_usage_error("--rate goes with --currency");
+        ev_diag_usage_error("--rate goes with --currency");
     if (estimate && o->model == NULL && !o->custom)
-        ev_usage_error("--estimate needs --model, the model the cases will be sent to");
+        ev_diag_usage_error("--estimate needs --model, the model the cases will be sent to");
     if (system_file != NULL)
         o->system = read_system_file(system_file);
     else if (system != NULL)
@@ -1064,9 +1069,9 @@ load_prices(const opts *o)
         jv path = ev_prices_locate();
         if (!jv_is_valid(path)) {
             jv m = jv_invalid_get_msg(path);
-            ev_warn("%s; give one with --prices FILE or EV_PRICES, or prices with "
-                    "--price-in/--price-out",
-                    jv_string_value(m));
+            ev_diag_warn("%s; give one with --prices FILE or EV_PRICES, or prices with "
+                         "--price-in/--price-out",
+                         jv_string_value(m));
             jv_free(m);
             ev_prices_free(t);
             return NULL;
@@ -1074,7 +1079,7 @@ load_prices(const opts *o)
         int rc = ev_prices_load(t, jv_string_value(path), &err);
         jv_free(path);
         if (rc != 0) {
-            ev_warn_jv(err);
+            ev_diag_warn_jv(err);
             ev_prices_free(t);
             return NULL;
         }
@@ -1082,7 +1087,7 @@ load_prices(const opts *o)
     }
     for (int i = 0; i < o->nprices; i++)
         if (ev_prices_load(t, o->prices[i], &err) != 0) {
-            ev_warn_jv(err);
+            ev_diag_warn_jv(err);
             ev_prices_free(t);
             return NULL;
         }
@@ -1090,24 +1095,24 @@ load_prices(const opts *o)
 }
 
 static void
-report(const ev_reader *r, jv msg)
+report(const ev_jsonl_reader *r, jv msg)
 {
-    jv where = ev_reader_where(r);
-    ev_warn("%s: %s", jv_string_value(where), jv_string_value(msg));
+    jv where = ev_jsonl_where(r);
+    ev_diag_warn("%s: %s", jv_string_value(where), jv_string_value(msg));
     jv_free(where);
     jv_free(msg);
 }
 
 /* run_records prices every record; with 'write' it writes each one out. */
 static int
-run_records(pricer *pc, ev_reader *r, bool write)
+run_records(pricer *pc, ev_jsonl_reader *r, bool write)
 {
     int status = EV_EXIT_OK;
     jv rec;
     int rc;
-    while ((rc = ev_reader_next(r, &rec)) != EV_READ_EOF) {
-        if (rc == EV_READ_BAD) {
-            ev_warn_jv(rec);
+    while ((rc = ev_jsonl_next(r, &rec)) != EV_JSONL_EOF) {
+        if (rc == EV_JSONL_BAD) {
+            ev_diag_warn_jv(rec);
             status = EV_EXIT_TROUBLE;
             continue;
         }
@@ -1136,7 +1141,7 @@ run_records(pricer *pc, ev_reader *r, bool write)
 }
 
 static int
-run_estimate(pricer *pc, ev_reader *r)
+run_estimate(pricer *pc, ev_jsonl_reader *r)
 {
     const opts *o = pc->o;
     est es = {0};
@@ -1144,15 +1149,16 @@ run_estimate(pricer *pc, ev_reader *r)
     es.row =
         o->custom ? ev_prices_find(pc->table, "(command line)") : ev_prices_find(pc->table, model);
     if (es.row == NULL) {
-        ev_warn("no price for model '%s'; add it with --prices or --price-in/--price-out", model);
+        ev_diag_warn("no price for model '%s'; add it with --prices or --price-in/--price-out",
+                     model);
         return EV_EXIT_TROUBLE;
     }
     int status = EV_EXIT_OK;
     jv rec;
     int rc;
-    while ((rc = ev_reader_next(r, &rec)) != EV_READ_EOF) {
-        if (rc == EV_READ_BAD) {
-            ev_warn_jv(rec);
+    while ((rc = ev_jsonl_next(r, &rec)) != EV_JSONL_EOF) {
+        if (rc == EV_JSONL_BAD) {
+            ev_diag_warn_jv(rec);
             status = EV_EXIT_TROUBLE;
             continue;
         }
@@ -1166,12 +1172,13 @@ run_estimate(pricer *pc, ev_reader *r)
     if (ev_interrupted())
         return EV_EXIT_INTR; /* an estimate of part of the input would mislead */
     if (o->batch && isnan(es.row->batch))
-        ev_warn("no batch discount known for '%s'; estimated at the standard rate", es.row->model);
+        ev_diag_warn("no batch discount known for '%s'; estimated at the standard rate",
+                     es.row->model);
     if (es.no_expected > 0 && o->max_tokens == 0)
-        ev_warn("%lu case%s without 'expected': %s output is not in the estimate; give "
-                "--max-tokens for the worst case",
-                es.no_expected, es.no_expected == 1 ? "" : "s",
-                es.no_expected == 1 ? "its" : "their");
+        ev_diag_warn("%lu case%s without 'expected': %s output is not in the estimate; give "
+                     "--max-tokens for the worst case",
+                     es.no_expected, es.no_expected == 1 ? "" : "s",
+                     es.no_expected == 1 ? "its" : "their");
     jv j = estimate_json(pc, &es, model);
     if (o->fmt == EV_FORMAT_JSON) {
         jv_dumpf(j, stdout, 0);
@@ -1226,10 +1233,10 @@ main(int argc, char **argv)
     if (o.mode == MODE_SUMMARY)
         pc.cases = ev_keymap_new();
 
-    ev_output_setup();
+    ev_jsonl_output_setup();
     ev_interrupt_catch();
-    ev_reader r;
-    ev_reader_init(&r, argv + optind, argc - optind, o.mode == MODE_RECORDS ? stdout : NULL);
+    ev_jsonl_reader r;
+    ev_jsonl_init(&r, argv + optind, argc - optind, o.mode == MODE_RECORDS ? stdout : NULL);
     int status;
     if (o.mode == MODE_ESTIMATE) {
         status = run_estimate(&pc, &r);
@@ -1245,7 +1252,7 @@ main(int argc, char **argv)
             summary_line(&pc);
         }
     }
-    ev_reader_free(&r);
+    ev_jsonl_free(&r);
 
     for (size_t i = 0; i < pc.nentries; i++)
         free(pc.entries[i].model);
@@ -1257,7 +1264,7 @@ main(int argc, char **argv)
     ev_prices_free(pc.table);
     free(o.prices);
     free(o.system);
-    if (ev_close_stdout() != EV_EXIT_OK)
+    if (ev_diag_close_stdout() != EV_EXIT_OK)
         status = EV_EXIT_TROUBLE;
     return ev_interrupt_status(status);
 }

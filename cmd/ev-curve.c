@@ -99,7 +99,7 @@ static void
 report_problem(jv msg, void *ctx)
 {
     int *status = ctx;
-    ev_warn_jv(msg);
+    ev_diag_warn_jv(msg);
     *status = EV_EXIT_TROUBLE;
 }
 
@@ -130,12 +130,12 @@ static int
 read_points(data *d, char **paths, int n)
 {
     int status = EV_EXIT_OK, rc;
-    ev_reader r;
-    ev_reader_init(&r, paths, n, NULL);
+    ev_jsonl_reader r;
+    ev_jsonl_init(&r, paths, n, NULL);
     jv rec;
-    while ((rc = ev_reader_next(&r, &rec)) != EV_READ_EOF) {
-        if (rc == EV_READ_BAD) {
-            ev_warn_jv(rec);
+    while ((rc = ev_jsonl_next(&r, &rec)) != EV_JSONL_EOF) {
+        if (rc == EV_JSONL_BAD) {
+            ev_diag_warn_jv(rec);
             status = EV_EXIT_TROUBLE;
             continue;
         }
@@ -158,15 +158,15 @@ read_points(data *d, char **paths, int n)
         if (why == NULL && !(pt.k >= 0 && pt.k <= pt.N))
             why = "'k' must be from 0 to N";
         if (why != NULL) {
-            jv where = ev_reader_where(&r);
-            ev_warn("%s: %s", jv_string_value(where), why);
+            jv where = ev_jsonl_where(&r);
+            ev_diag_warn("%s: %s", jv_string_value(where), why);
             jv_free(where);
             status = EV_EXIT_TROUBLE;
             continue;
         }
         add_point(d, pt);
     }
-    ev_reader_free(&r);
+    ev_jsonl_free(&r);
     return status;
 }
 
@@ -184,17 +184,18 @@ read_runs(data *d, char **ops, int n, const char *target_run)
         char *eq = strchr(ops[i], '=');
         *eq = '\0';
         if (!ev_parse_double(ops[i], 1, MAX_EXAMPLES, &ns[i]))
-            ev_usage_error("'%s=%s': N, the number of training examples, must be a number from 1 "
-                           "to 1e12",
-                           ops[i], eq + 1);
+            ev_diag_usage_error(
+                "'%s=%s': N, the number of training examples, must be a number from 1 "
+                "to 1e12",
+                ops[i], eq + 1);
     }
     for (int i = 0; i < n; i++) {
         const char *path = ops[i] + strlen(ops[i]) + 1;
         if (ev_run_load(&runs[i], path, &ro, report_problem, &status) < 0)
-            ev_die(EV_EXIT_TROUBLE, "cannot read the run '%s'", path);
+            ev_diag_die(EV_EXIT_TROUBLE, "cannot read the run '%s'", path);
     }
     if (target_run != NULL && ev_run_load(&runs[n], target_run, &ro, report_problem, &status) < 0)
-        ev_die(EV_EXIT_TROUBLE, "cannot read the target run '%s'", target_run);
+        ev_diag_die(EV_EXIT_TROUBLE, "cannot read the target run '%s'", target_run);
     if (ev_interrupted()) { /* part of the runs: nothing to fit */
         for (int i = 0; i < nr; i++)
             ev_run_free(&runs[i]);
@@ -221,8 +222,8 @@ read_runs(data *d, char **ops, int n, const char *target_run)
     }
     for (int i = 0; i < nr; i++) {
         if (runs[i].n != m)
-            ev_warn("'%s': %zu of its %zu cases are shared by every run and used", runs[i].path, m,
-                    runs[i].n);
+            ev_diag_warn("'%s': %zu of its %zu cases are shared by every run and used",
+                         runs[i].path, m, runs[i].n);
     }
     d->ncases = m;
     for (int i = 0; i < nr; i++) {
@@ -255,7 +256,7 @@ run_accuracy(const char *path, double *N, int *status)
     ev_run run;
     ev_run_opts ro = {0};
     if (ev_run_load(&run, path, &ro, report_problem, status) < 0)
-        ev_die(EV_EXIT_TROUBLE, "cannot read the target run '%s'", path);
+        ev_diag_die(EV_EXIT_TROUBLE, "cannot read the target run '%s'", path);
     double k = 0;
     for (size_t i = 0; i < run.n; i++)
         k += ev_case_score(&run.cases[i]);
@@ -623,17 +624,17 @@ main(int argc, char **argv)
         switch (c) {
         case 'B':
             if (!ev_parse_long(optarg, 100, 1000000, &l))
-                ev_usage_error("--bootstrap takes a whole number from 100 to 1000000, not '%s'",
-                               optarg);
+                ev_diag_usage_error(
+                    "--bootstrap takes a whole number from 100 to 1000000, not '%s'", optarg);
             o.bootstrap = l;
             break;
         case 'f':
             if (!ev_parse_format(optarg, 2, &format))
-                ev_usage_error("--format takes table or json, not '%s'", optarg);
+                ev_diag_usage_error("--format takes table or json, not '%s'", optarg);
             break;
         case 'h':
             usage(stdout);
-            return ev_close_stdout();
+            return ev_diag_close_stdout();
         case 'm':
             if (strcmp(optarg, "loglinear") == 0)
                 o.primary = EV_CURVE_LOGLINEAR;
@@ -642,7 +643,7 @@ main(int argc, char **argv)
             else if (strcmp(optarg, "power") == 0)
                 o.primary = EV_CURVE_POWER;
             else
-                ev_usage_error("--model takes loglinear, logit or power, not '%s'", optarg);
+                ev_diag_usage_error("--model takes loglinear, logit or power, not '%s'", optarg);
             break;
         case 'P':
             o.plot = optarg;
@@ -652,32 +653,32 @@ main(int argc, char **argv)
             break;
         case 's':
             if (!ev_parse_long(optarg, 0, LONG_MAX, &l))
-                ev_usage_error("--seed takes a whole number from 0 to %ld, not '%s'", LONG_MAX,
-                               optarg);
+                ev_diag_usage_error("--seed takes a whole number from 0 to %ld, not '%s'", LONG_MAX,
+                                    optarg);
             o.seed = (uint64_t)l;
             break;
         case 't':
             if (!ev_parse_double(optarg, 0, 1, &o.target) || o.target <= 0 || o.target >= 1)
-                ev_usage_error("--target takes an accuracy between 0 and 1, not '%s'", optarg);
+                ev_diag_usage_error("--target takes an accuracy between 0 and 1, not '%s'", optarg);
             break;
         case 'T':
             o.target_run = optarg;
             break;
         case 'V':
-            ev_print_version();
+            ev_diag_version();
         default:
             fprintf(stderr, "try 'ev-curve --help'\n");
             return EV_EXIT_TROUBLE;
         }
     }
     if (isnan(o.target) == (o.target_run == NULL))
-        ev_usage_error("give the target as --target X or --target-run RUN (one of them)");
+        ev_diag_usage_error("give the target as --target X or --target-run RUN (one of them)");
     o.table = ev_format_resolve(format) == EV_FORMAT_TABLE;
     int nops = argc - optind, runs = 0;
     for (int i = optind; i < argc; i++)
         runs += strchr(argv[i], '=') != NULL;
     if (runs > 0 && runs != nops)
-        ev_usage_error("give either point files or N=RUN operands, not both");
+        ev_diag_usage_error("give either point files or N=RUN operands, not both");
 
     ev_interrupt_catch();
     data d = {0};
@@ -698,10 +699,10 @@ main(int argc, char **argv)
         return EV_EXIT_INTR;
     }
     if (d.np == 0)
-        ev_die(EV_EXIT_TROUBLE, "no points to fit");
+        ev_diag_die(EV_EXIT_TROUBLE, "no points to fit");
     if (!(d.target > 0 && d.target < 1))
-        ev_die(EV_EXIT_TROUBLE, "the target run's accuracy, %.3f, leaves nothing to project",
-               d.target);
+        ev_diag_die(EV_EXIT_TROUBLE, "the target run's accuracy, %.3f, leaves nothing to project",
+                    d.target);
     /* Sort points (and their per-case scores) by n. */
     if (d.scores[0] == NULL) {
         qsort(d.p, d.np, sizeof(*d.p), by_n);
@@ -852,7 +853,7 @@ main(int argc, char **argv)
     }
     if (o.plot != NULL) {
         if (write_svg(o.plot, &d, &primary, primary_n, primary_range, tci, &o) != 0) {
-            ev_warn("cannot write '%s': %s", o.plot, strerror(errno));
+            ev_diag_warn("cannot write '%s': %s", o.plot, strerror(errno));
             status = EV_EXIT_TROUBLE;
         } else {
             rep = set(rep, "plot", jv_string(o.plot));
@@ -903,7 +904,7 @@ main(int argc, char **argv)
         putchar('\n');
     }
     data_free(&d);
-    if (ev_close_stdout() != EV_EXIT_OK)
+    if (ev_diag_close_stdout() != EV_EXIT_OK)
         return EV_EXIT_TROUBLE;
     if (status != EV_EXIT_OK)
         return status;

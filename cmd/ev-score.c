@@ -157,7 +157,7 @@ static void
 warn(void *ctx, const char *message)
 {
     erase(ctx);
-    ev_warn("%s", message);
+    ev_diag_warn("%s", message);
 }
 
 /* width returns the terminal's width: from the terminal, else COLUMNS,
@@ -224,7 +224,7 @@ judge_option(ev_scorerun_opts *o, int key, const char *v, const ev_cli *c)
         break;
     case OPT_JUDGE_AGGREGATE:
         if (strcmp(v, "mean") != 0 && strcmp(v, "majority") != 0)
-            ev_usage_error("--judge-aggregate is 'majority' or 'mean'");
+            ev_diag_usage_error("--judge-aggregate is 'majority' or 'mean'");
         o->score.judge_mean = strcmp(v, "mean") == 0;
         break;
     case OPT_JUDGE_BASE_URL:
@@ -241,7 +241,7 @@ judge_option(ev_scorerun_opts *o, int key, const char *v, const ev_cli *c)
         break;
     case OPT_JUDGE_PROVIDER:
         if (strcmp(v, "openai") != 0 && strcmp(v, "anthropic") != 0 && strcmp(v, "cmd") != 0)
-            ev_usage_error("--judge-provider is 'openai', 'anthropic' or 'cmd'");
+            ev_diag_usage_error("--judge-provider is 'openai', 'anthropic' or 'cmd'");
         j->provider = v;
         break;
     case OPT_JUDGE_SAMPLES:
@@ -261,12 +261,12 @@ option(ev_scorerun_opts *o, int key, const ev_cli *c, char **pass, int *npass)
     switch (key) {
     case 'h':
         usage(stdout);
-        exit(ev_close_stdout());
+        exit(ev_diag_close_stdout());
     case 'i':
-        o->score.norm |= EV_NORM_CASE;
+        o->score.norm |= EV_TEXT_NORM_CASE;
         break;
     case 'p':
-        o->score.norm |= EV_NORM_PUNCT;
+        o->score.norm |= EV_TEXT_NORM_PUNCT;
         break;
     case 'q':
         o->quiet = true;
@@ -275,9 +275,9 @@ option(ev_scorerun_opts *o, int key, const ev_cli *c, char **pass, int *npass)
         o->spec = c->text;
         break;
     case 'V':
-        ev_print_version();
+        ev_diag_version();
     case 'w':
-        o->score.norm |= EV_NORM_SPACE;
+        o->score.norm |= EV_TEXT_NORM_SPACE;
         break;
     case OPT_ALLOW_RECORD_COMMANDS:
         o->score.record_commands = true;
@@ -287,8 +287,8 @@ option(ev_scorerun_opts *o, int key, const ev_cli *c, char **pass, int *npass)
         break;
     case OPT_ENV:
         if (!ev_child_pass_ok(c->text))
-            ev_usage_error("--env takes the name of a variable, or a pattern such as 'HF_*', "
-                           "never a value");
+            ev_diag_usage_error("--env takes the name of a variable, or a pattern such as 'HF_*', "
+                                "never a value");
         pass[(*npass)++] = (char *)c->text;
         break;
     case OPT_MEMORY_BUDGET:
@@ -322,9 +322,9 @@ main(int argc, char **argv)
     ev_scorerun *run = ev_scorerun_new(&o, &err);
     if (run == NULL) {
         jv m = jv_invalid_get_msg(err);
-        ev_usage_error("%s", jv_string_value(m));
+        ev_diag_usage_error("%s", jv_string_value(m));
     }
-    ev_output_setup();
+    ev_jsonl_output_setup();
     ev_interrupt_catch();
     ev_scorerun_stats st;
     int status = ev_scorerun_run(run, argv + optind, argc - optind, &st);
@@ -335,8 +335,8 @@ main(int argc, char **argv)
     if (!o.quiet && st.scored > 0)
         summary(&st);
     if (st.unjudged > 0)
-        ev_warn("interrupted: %lu records waiting for the judge were left out", st.unjudged);
-    if (ev_close_stdout() != EV_EXIT_OK && status != EV_EXIT_INTR)
+        ev_diag_warn("interrupted: %lu records waiting for the judge were left out", st.unjudged);
+    if (ev_diag_close_stdout() != EV_EXIT_OK && status != EV_EXIT_INTR)
         status = EV_EXIT_TROUBLE;
     return ev_interrupt_status(status);
 }

@@ -216,7 +216,7 @@ static void
 problem(training *t, jv where, enum ev_tune_problem kind, const char *msg)
 {
     t->problems[kind]++;
-    ev_warn("%s: %s", jv_string_value(where), msg);
+    ev_diag_warn("%s: %s", jv_string_value(where), msg);
 }
 
 /* take checks one record (consumed) read at 'where' (borrowed). */
@@ -255,8 +255,8 @@ take(training *t, const opts *o, jv rec, jv where)
     jv out = in_format(ex, o->to);
     if (!jv_is_valid(out)) {
         jv msg = jv_invalid_get_msg(out);
-        ev_warn("%s: cannot write as %s: %s", jv_string_value(where), to_names[o->to],
-                jv_string_value(msg));
+        ev_diag_warn("%s: cannot write as %s: %s", jv_string_value(where), to_names[o->to],
+                     jv_string_value(msg));
         jv_free(msg);
         t->invalid++;
         return;
@@ -284,13 +284,13 @@ read_training(training *t, const opts *o)
 {
     memset(t, 0, sizeof(*t));
     ev_tune_stats_init(&t->stats, o->max_tokens);
-    ev_reader r;
+    ev_jsonl_reader r;
     jv rec;
     int rc;
-    ev_reader_init(&r, o->files, o->nfiles, NULL);
-    while ((rc = ev_reader_next(&r, &rec)) != EV_READ_EOF) {
-        jv where = ev_reader_where(&r);
-        if (rc == EV_READ_BAD) {
+    ev_jsonl_init(&r, o->files, o->nfiles, NULL);
+    while ((rc = ev_jsonl_next(&r, &rec)) != EV_JSONL_EOF) {
+        jv where = ev_jsonl_where(&r);
+        if (rc == EV_JSONL_BAD) {
             jv msg = jv_invalid_get_msg(rec);
             jv prefix = jv_string_fmt("%s: ", jv_string_value(where));
             const char *m = jv_string_value(msg), *p = jv_string_value(prefix);
@@ -298,7 +298,7 @@ read_training(training *t, const opts *o)
                 problem(t, where, EV_TUNE_DATA_TYPE, m + strlen(p));
                 t->invalid++;
             } else {
-                ev_warn("%s", m);
+                ev_diag_warn("%s", m);
                 t->trouble = true;
             }
             jv_free(prefix);
@@ -308,11 +308,11 @@ read_training(training *t, const opts *o)
         }
         jv_free(where);
     }
-    ev_reader_free(&r);
+    ev_jsonl_free(&r);
     if (t->valid < EV_TUNE_MIN_EXAMPLES) {
         t->problems[EV_TUNE_TOO_FEW_EXAMPLES]++;
-        ev_warn("%s: %lu valid example%s, and at least %d are required", input_name(o), t->valid,
-                t->valid == 1 ? "" : "s", EV_TUNE_MIN_EXAMPLES);
+        ev_diag_warn("%s: %lu valid example%s, and at least %d are required", input_name(o),
+                     t->valid, t->valid == 1 ? "" : "s", EV_TUNE_MIN_EXAMPLES);
     }
 }
 
@@ -377,7 +377,7 @@ load_prices(const opts *o, plan *p)
     }
     for (int i = 0; i < o->nprices; i++) {
         if (ev_prices_load(t, o->prices[i], &err) != 0) {
-            ev_warn_jv(err);
+            ev_diag_warn_jv(err);
             p->table_trouble = true;
             p->cost_note = jv_string("the price table cannot be read");
             ev_prices_free(t);
@@ -589,11 +589,11 @@ run_check(const opts *o)
     if (table) {
         report_table(r);
     } else {
-        ev_write_record(stdout, r);
+        ev_jsonl_write(stdout, r);
     }
     plan_free(&p);
     training_free(&t);
-    if (ev_close_stdout() != EV_EXIT_OK || trouble)
+    if (ev_diag_close_stdout() != EV_EXIT_OK || trouble)
         return EV_EXIT_TROUBLE;
     return ok ? EV_EXIT_OK : EV_EXIT_NO;
 }
@@ -603,14 +603,14 @@ run_check(const opts *o)
 static int
 run_convert(const opts *o)
 {
-    ev_output_setup();
-    ev_reader r;
+    ev_jsonl_output_setup();
+    ev_jsonl_reader r;
     jv rec;
     int rc, status = EV_EXIT_OK;
-    ev_reader_init(&r, o->files, o->nfiles, stdout);
-    while ((rc = ev_reader_next(&r, &rec)) != EV_READ_EOF) {
-        if (rc == EV_READ_BAD) {
-            ev_warn_jv(rec);
+    ev_jsonl_init(&r, o->files, o->nfiles, stdout);
+    while ((rc = ev_jsonl_next(&r, &rec)) != EV_JSONL_EOF) {
+        if (rc == EV_JSONL_BAD) {
+            ev_diag_warn_jv(rec);
             status = EV_EXIT_TROUBLE;
             continue;
         }
@@ -618,20 +618,20 @@ run_convert(const opts *o)
         bool changed;
         jv ex = in_format(ev_tune_example(rec, o->system, &changed, &kind), o->to);
         if (!jv_is_valid(ex)) {
-            jv where = ev_reader_where(&r);
+            jv where = ev_jsonl_where(&r);
             jv m = jv_invalid_get_msg(ex);
-            ev_warn("%s: cannot convert: %s", jv_string_value(where),
-                    jv_get_kind(m) == JV_KIND_STRING ? jv_string_value(m) : "not an example");
+            ev_diag_warn("%s: cannot convert: %s", jv_string_value(where),
+                         jv_get_kind(m) == JV_KIND_STRING ? jv_string_value(m) : "not an example");
             jv_free(m);
             jv_free(where);
             status = EV_EXIT_TROUBLE;
             continue;
         }
-        if (ev_write_record(stdout, ex) != 0)
+        if (ev_jsonl_write(stdout, ex) != 0)
             break;
     }
-    ev_reader_free(&r);
-    if (ev_close_stdout() != EV_EXIT_OK)
+    ev_jsonl_free(&r);
+    if (ev_diag_close_stdout() != EV_EXIT_OK)
         status = EV_EXIT_TROUBLE;
     return status;
 }
@@ -642,13 +642,14 @@ say_plan(const opts *o, const training *t, const plan *p)
 {
     if (o->quiet)
         return;
-    ev_warn("%lu examples, about %g tokens; %ld epochs (%s); about %g training tokens", t->valid,
-            t->stats.billing_tokens, p->epochs, jv_string_value(p->epochs_rule), p->tokens);
+    ev_diag_warn("%lu examples, about %g tokens; %ld epochs (%s); about %g training tokens",
+                 t->valid, t->stats.billing_tokens, p->epochs, jv_string_value(p->epochs_rule),
+                 p->tokens);
     if (!isnan(p->cost))
-        ev_warn("estimated training cost: %s %.4f, %s", p->currency, p->cost,
-                jv_string_value(p->cost_note));
+        ev_diag_warn("estimated training cost: %s %.4f, %s", p->currency, p->cost,
+                     jv_string_value(p->cost_note));
     else
-        ev_warn("training cost unknown: %s", jv_string_value(p->cost_note));
+        ev_diag_warn("training cost unknown: %s", jv_string_value(p->cost_note));
 }
 
 /* The API: the key, and following a job. */
@@ -666,7 +667,7 @@ open_api(const opts *o)
     ev_ftapi *api = ev_ftapi_new(base, key, &interrupted, &err);
     ev_key_free(key);
     if (api == NULL) {
-        ev_warn_jv(err);
+        ev_diag_warn_jv(err);
         exit(EV_EXIT_TROUBLE);
     }
     ev_ftapi_set_agent(api, "ev-tune/" EV_VERSION);
@@ -709,7 +710,7 @@ show_events(follow *f)
     jv list = ev_ftapi_events(f->api, f->id, 100, &res);
     if (!jv_is_valid(list)) {
         if (!f->o->quiet && res.fail != EV_FTAPI_INTERRUPTED)
-            ev_warn_jv(list);
+            ev_diag_warn_jv(list);
         else
             jv_free(list);
         return;
@@ -728,8 +729,8 @@ show_events(follow *f)
             f->seen = jv_object_set(f->seen, jv_copy(eid), jv_true());
             const char *lv = str(level, "info");
             if (!f->o->quiet)
-                ev_warn("%s: %s%s%s", f->id, strcmp(lv, "info") == 0 ? "" : lv,
-                        strcmp(lv, "info") == 0 ? "" : ": ", str(msg, ""));
+                ev_diag_warn("%s: %s%s%s", f->id, strcmp(lv, "info") == 0 ? "" : lv,
+                             strcmp(lv, "info") == 0 ? "" : ": ", str(msg, ""));
         }
         jv_free(eid);
         jv_free(msg);
@@ -757,15 +758,15 @@ result_line(jv job)
         out = jv_object_set(out, jv_string("error"), err);
     else
         jv_free(err);
-    ev_write_record(stdout, out);
+    ev_jsonl_write(stdout, out);
 }
 
 static void
 resume_hint(const follow *f)
 {
-    ev_warn("job '%s' was not cancelled and goes on at the provider: 'ev-tune --resume %s' "
-            "follows it again, 'ev-tune --cancel %s' cancels it (with the same --base-url)",
-            f->id, f->id, f->id);
+    ev_diag_warn("job '%s' was not cancelled and goes on at the provider: 'ev-tune --resume %s' "
+                 "follows it again, 'ev-tune --cancel %s' cancels it (with the same --base-url)",
+                 f->id, f->id, f->id);
 }
 
 /* follow_job polls the job until it ends, the time is up or a signal
@@ -786,13 +787,13 @@ follow_job(ev_ftapi *api, const opts *o, jv job)
     while (!terminal(last)) {
         double left = deadline > 0 ? deadline - ev_clock_mono() : 1e9;
         if (interrupted) {
-            ev_warn("interrupted while following job '%s'", f.id);
+            ev_diag_warn("interrupted while following job '%s'", f.id);
             resume_hint(&f);
             status = EV_EXIT_INTR;
             break;
         }
         if (left <= 0) {
-            ev_warn("gave up after %g s: job '%s' is %s", o->timeout_s, f.id, last);
+            ev_diag_warn("gave up after %g s: job '%s' is %s", o->timeout_s, f.id, last);
             resume_hint(&f);
             status = EV_EXIT_TROUBLE;
             break;
@@ -811,11 +812,11 @@ follow_job(ev_ftapi *api, const opts *o, jv job)
             }
             if (ev_ftapi_transient(&res) && ++failures < MAX_POLL_FAILURES) {
                 jv m = jv_invalid_get_msg(j);
-                ev_warn("%s; trying again", jv_string_value(m));
+                ev_diag_warn("%s; trying again", jv_string_value(m));
                 jv_free(m);
                 continue;
             }
-            ev_warn_jv(j);
+            ev_diag_warn_jv(j);
             resume_hint(&f);
             status = EV_EXIT_TROUBLE;
             break;
@@ -829,7 +830,7 @@ follow_job(ev_ftapi *api, const opts *o, jv job)
             free(last);
             last = ev_alloc_strdup(str(st, "unknown"));
             if (!o->quiet)
-                ev_warn("%s: %s (%.1f s)", f.id, last, ev_clock_mono() - f.start);
+                ev_diag_warn("%s: %s (%.1f s)", f.id, last, ev_clock_mono() - f.start);
         }
         jv_free(st);
     }
@@ -839,8 +840,8 @@ follow_job(ev_ftapi *api, const opts *o, jv job)
         } else {
             jv err = get(f.job, "error");
             jv msg = jv_get_kind(err) == JV_KIND_OBJECT ? get(err, "message") : jv_null();
-            ev_warn("job '%s' %s%s%s", f.id, last, jv_get_kind(msg) == JV_KIND_STRING ? ": " : "",
-                    str(msg, ""));
+            ev_diag_warn("job '%s' %s%s%s", f.id, last,
+                         jv_get_kind(msg) == JV_KIND_STRING ? ": " : "", str(msg, ""));
             jv_free(err);
             jv_free(msg);
             status = EV_EXIT_NO;
@@ -875,7 +876,7 @@ run_submit(const opts *o)
     read_training(&t, o);
     if (t.trouble || !valid(&t)) {
         if (!t.trouble)
-            ev_warn("refusing to upload an invalid training file; nothing was sent");
+            ev_diag_warn("refusing to upload an invalid training file; nothing was sent");
         training_free(&t);
         ev_ftapi_free(api);
         return t.trouble ? EV_EXIT_TROUBLE : EV_EXIT_NO;
@@ -888,7 +889,7 @@ run_submit(const opts *o)
     jv file = ev_ftapi_upload(api, "fine-tune", upload_name(o), t.text, t.len, &res);
     training_free(&t);
     if (!jv_is_valid(file)) {
-        ev_warn_jv(file);
+        ev_diag_warn_jv(file);
         ev_ftapi_free(api);
         return interrupted ? EV_EXIT_INTR : EV_EXIT_TROUBLE;
     }
@@ -896,12 +897,12 @@ run_submit(const opts *o)
     jv_free(file);
     if (jv_get_kind(fid) != JV_KIND_STRING) {
         jv_free(fid);
-        ev_warn("the upload's answer has no file id");
+        ev_diag_warn("the upload's answer has no file id");
         ev_ftapi_free(api);
         return EV_EXIT_TROUBLE;
     }
     if (!o->quiet)
-        ev_warn("uploaded the training file as '%s'", jv_string_value(fid));
+        ev_diag_warn("uploaded the training file as '%s'", jv_string_value(fid));
     jv req = jv_object_set(jv_object(), jv_string("model"), jv_string(o->model));
     req = jv_object_set(req, jv_string("training_file"), fid);
     if (o->suffix != NULL)
@@ -915,20 +916,20 @@ run_submit(const opts *o)
     ev_ftapi_set_timeout(api, REQUEST_MS);
     jv job = ev_ftapi_create(api, req, &res);
     if (!jv_is_valid(job)) {
-        ev_warn_jv(job);
+        ev_diag_warn_jv(job);
         if (res.fail == EV_FTAPI_INTERRUPTED || res.fail == EV_FTAPI_TIMEOUT)
-            ev_warn("the job may have been created all the same: list the jobs to see");
+            ev_diag_warn("the job may have been created all the same: list the jobs to see");
         ev_ftapi_free(api);
         return interrupted ? EV_EXIT_INTR : EV_EXIT_TROUBLE;
     }
     jv id = get(job, "id");
     if (!o->quiet)
-        ev_warn("created job '%s' to tune '%s'; following it every %g s", str(id, "?"), o->model,
-                (double)o->poll_ms / 1000);
+        ev_diag_warn("created job '%s' to tune '%s'; following it every %g s", str(id, "?"),
+                     o->model, (double)o->poll_ms / 1000);
     jv_free(id);
     int status = follow_job(api, o, job);
     ev_ftapi_free(api);
-    if (ev_close_stdout() != EV_EXIT_OK)
+    if (ev_diag_close_stdout() != EV_EXIT_OK)
         return EV_EXIT_TROUBLE;
     return status;
 }
@@ -942,7 +943,7 @@ run_resume(const opts *o)
     jv job =
         o->mode == M_CANCEL ? ev_ftapi_cancel(api, o->job, &res) : ev_ftapi_job(api, o->job, &res);
     if (!jv_is_valid(job)) {
-        ev_warn_jv(job);
+        ev_diag_warn_jv(job);
         ev_ftapi_free(api);
         return interrupted ? EV_EXIT_INTR : EV_EXIT_TROUBLE;
     }
@@ -950,7 +951,7 @@ run_resume(const opts *o)
     if (o->mode == M_CANCEL) {
         jv st = get(job, "status");
         if (!o->quiet)
-            ev_warn("job '%s' is %s", o->job, str(st, "unknown"));
+            ev_diag_warn("job '%s' is %s", o->job, str(st, "unknown"));
         jv_free(st);
         result_line(job);
         jv_free(job);
@@ -959,7 +960,7 @@ run_resume(const opts *o)
         status = follow_job(api, o, job);
     }
     ev_ftapi_free(api);
-    if (ev_close_stdout() != EV_EXIT_OK)
+    if (ev_diag_close_stdout() != EV_EXIT_OK)
         return EV_EXIT_TROUBLE;
     return status;
 }
@@ -1019,7 +1020,7 @@ write_temp(const training *t)
     int fd = mkstemps(p, 6);
     FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
     if (f == NULL || fwrite(t->text, 1, t->len, f) != t->len || fclose(f) != 0) {
-        ev_warn("cannot write the training file '%s': %s", p, strerror(errno));
+        ev_diag_warn("cannot write the training file '%s': %s", p, strerror(errno));
         if (fd >= 0)
             unlink(p);
         free(p);
@@ -1048,7 +1049,7 @@ run_cmd(const opts *o)
         return EV_EXIT_TROUBLE;
     }
     if (!valid(&t)) {
-        ev_warn("refusing to train on an invalid training file");
+        ev_diag_warn("refusing to train on an invalid training file");
         training_free(&t);
         return EV_EXIT_NO;
     }
@@ -1085,19 +1086,19 @@ run_cmd(const opts *o)
     int status;
     jv line = jv_object_set(jv_object(), jv_string("job_id"), jv_null());
     if (rc < 0) {
-        ev_warn_jv(err);
+        ev_diag_warn_jv(err);
         status = EV_EXIT_TROUBLE;
     } else if (interrupted) {
-        ev_warn("interrupted: the trainer was stopped");
+        ev_diag_warn("interrupted: the trainer was stopped");
         status = EV_EXIT_INTR;
     } else if (rc != 0 || out.model == NULL) {
         if (rc != 0)
-            ev_warn("the trainer failed with status %d%s", rc,
-                    out.ntail ? "; its last lines:" : "");
+            ev_diag_warn("the trainer failed with status %d%s", rc,
+                         out.ntail ? "; its last lines:" : "");
         else
-            ev_warn("the trainer printed no model name: its last line of output must be one");
+            ev_diag_warn("the trainer printed no model name: its last line of output must be one");
         for (int i = 0; rc != 0 && i < out.ntail; i++)
-            ev_warn("  %s", out.tail[i]);
+            ev_diag_warn("  %s", out.tail[i]);
         status = EV_EXIT_NO;
     } else {
         status = EV_EXIT_OK;
@@ -1118,7 +1119,7 @@ run_cmd(const opts *o)
                                       : jv_string("the trainer printed no model name"));
             line = jv_object_set(line, jv_string("error"), e);
         }
-        ev_write_record(stdout, line);
+        ev_jsonl_write(stdout, line);
     } else {
         jv_free(line);
     }
@@ -1128,7 +1129,7 @@ run_cmd(const opts *o)
         free(out.tail[i]);
     free(out.model);
     free(path);
-    if (ev_close_stdout() != EV_EXIT_OK)
+    if (ev_diag_close_stdout() != EV_EXIT_OK)
         return EV_EXIT_TROUBLE;
     return status;
 }
@@ -1159,8 +1160,8 @@ static void
 set_mode(opts *o, enum mode m, const char *name)
 {
     if (o->mode_set && o->mode != m)
-        ev_usage_error("%s: give one of --check, --convert, --submit, --cmd, --resume, --cancel",
-                       name);
+        ev_diag_usage_error(
+            "%s: give one of --check, --convert, --submit, --cmd, --resume, --cancel", name);
     o->mode = m;
     o->mode_set = true;
 }
@@ -1232,37 +1233,38 @@ parse_options(opts *o, int argc, char **argv)
             break;
         case OPT_ENV:
             if (!ev_child_pass_ok(optarg))
-                ev_usage_error("--env takes the name of a variable, or a pattern such as 'HF_*', "
-                               "never a value");
+                ev_diag_usage_error(
+                    "--env takes the name of a variable, or a pattern such as 'HF_*', "
+                    "never a value");
             o->pass_env[o->npass++] = optarg;
             break;
         case OPT_EPOCHS:
             if (!ev_parse_long(optarg, 1, 50, &o->epochs))
-                ev_usage_error("--epochs must be from 1 to 50, not '%s'", optarg);
+                ev_diag_usage_error("--epochs must be from 1 to 50, not '%s'", optarg);
             break;
         case 'f':
             if (!ev_parse_format(optarg, 2, &o->format))
-                ev_usage_error("--format takes table or json, not '%s'", optarg);
+                ev_diag_usage_error("--format takes table or json, not '%s'", optarg);
             break;
         case 'h':
             usage(stdout);
             free(o->prices);
             free(o->pass_env);
-            exit(ev_close_stdout());
+            exit(ev_diag_close_stdout());
         case OPT_MAX_EXAMPLE_TOKENS:
             if (!ev_parse_long(optarg, 1, 100000000, &v))
-                ev_usage_error("--max-example-tokens must be from 1 to 100000000, not '%s'",
-                               optarg);
+                ev_diag_usage_error("--max-example-tokens must be from 1 to 100000000, not '%s'",
+                                    optarg);
             o->max_tokens = (double)v;
             break;
         case 'm':
             if (*optarg == '\0')
-                ev_usage_error("--model needs a model name");
+                ev_diag_usage_error("--model needs a model name");
             o->model = optarg;
             break;
         case OPT_POLL_MS:
             if (!ev_parse_long(optarg, 1, 3600000, &o->poll_ms))
-                ev_usage_error("--poll-ms must be from 1 to 3600000, not '%s'", optarg);
+                ev_diag_usage_error("--poll-ms must be from 1 to 3600000, not '%s'", optarg);
             break;
         case 'p':
             o->prices[o->nprices++] = optarg;
@@ -1279,12 +1281,13 @@ parse_options(opts *o, int argc, char **argv)
             break;
         case OPT_SEED:
             if (!ev_parse_long(optarg, 0, 2147483647, &o->seed))
-                ev_usage_error("--seed must be from 0 to 2147483647, not '%s'", optarg);
+                ev_diag_usage_error("--seed must be from 0 to 2147483647, not '%s'", optarg);
             o->seed_set = true;
             break;
         case OPT_SUFFIX:
             if (strlen(optarg) > 64 || strchr(optarg, ':') != NULL || *optarg == '\0')
-                ev_usage_error("--suffix must be 1 to 64 characters without ':', not '%s'", optarg);
+                ev_diag_usage_error("--suffix must be 1 to 64 characters without ':', not '%s'",
+                                    optarg);
             o->suffix = optarg;
             break;
         case OPT_SYSTEM:
@@ -1292,8 +1295,8 @@ parse_options(opts *o, int argc, char **argv)
             break;
         case OPT_TIMEOUT:
             if (!ev_parse_double(optarg, 0.001, 1e7, &o->timeout_s))
-                ev_usage_error("--timeout must be seconds from 0.001 to 10000000, not '%s'",
-                               optarg);
+                ev_diag_usage_error("--timeout must be seconds from 0.001 to 10000000, not '%s'",
+                                    optarg);
             break;
         case OPT_TO:
             if (strcmp(optarg, "chat") == 0)
@@ -1303,12 +1306,13 @@ parse_options(opts *o, int argc, char **argv)
             else if (strcmp(optarg, "sharegpt") == 0)
                 o->to = TO_SHAREGPT;
             else
-                ev_usage_error("--to must be 'chat', 'alpaca' or 'sharegpt', not '%s'", optarg);
+                ev_diag_usage_error("--to must be 'chat', 'alpaca' or 'sharegpt', not '%s'",
+                                    optarg);
             break;
         case 'V':
             free(o->prices);
             free(o->pass_env);
-            ev_print_version();
+            ev_diag_version();
         default:
             fprintf(stderr, "try 'ev-tune --help'\n");
             free(o->prices);
@@ -1325,19 +1329,19 @@ static void
 check_options(const opts *o)
 {
     if (o->mode == M_SUBMIT && o->model == NULL)
-        ev_usage_error("--submit needs the base model: -m MODEL");
+        ev_diag_usage_error("--submit needs the base model: -m MODEL");
     if (o->mode == M_SUBMIT && o->to != TO_CHAT)
-        ev_usage_error("--submit uploads the chat format: drop --to");
+        ev_diag_usage_error("--submit uploads the chat format: drop --to");
     if ((o->mode == M_RESUME || o->mode == M_CANCEL) && o->nfiles > 0)
-        ev_usage_error("--resume and --cancel take no file, not '%s'", o->files[0]);
+        ev_diag_usage_error("--resume and --cancel take no file, not '%s'", o->files[0]);
     if (o->mode == M_CHECK && o->to != TO_CHAT)
-        ev_usage_error("--check checks the chat format: drop --to, or use --convert");
+        ev_diag_usage_error("--check checks the chat format: drop --to, or use --convert");
     if (o->key_env != NULL && o->key_file != NULL)
-        ev_usage_error("give --api-key-env or --api-key-file, not both");
+        ev_diag_usage_error("give --api-key-env or --api-key-file, not both");
     if (o->npass > 0 && o->mode != M_CMD)
-        ev_usage_error("--env goes with --cmd");
+        ev_diag_usage_error("--env goes with --cmd");
     if (o->cacert != NULL && access(o->cacert, R_OK) != 0)
-        ev_usage_error("--cacert: cannot read '%s': %s", o->cacert, strerror(errno));
+        ev_diag_usage_error("--cacert: cannot read '%s': %s", o->cacert, strerror(errno));
 }
 
 int

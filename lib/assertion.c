@@ -250,7 +250,7 @@ read_object(const ev_assertion_env *env, jv obj, ev_assertion *a, jv *err)
     } else if (!jv_is_valid(value)) {
         ok = read_string(env, jv_copy(type), a, err);
     } else {
-        jv text = ev_text_of(jv_copy(value));
+        jv text = ev_record_text_of(jv_copy(value));
         a->name = jv_string_concat(jv_string_append_str(jv_copy(type), ":"), text);
         ok = read_item(env, jv_string_value(type), strlen(jv_string_value(type)), jv_copy(value), a,
                        err);

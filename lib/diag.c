@@ -34,7 +34,7 @@ typedef struct kind {
 static kind kinds[KINDS_MAX];
 static int nkinds;
 static pthread_mutex_t kinds_lock =
-    PTHREAD_MUTEX_INITIALIZER; /* ev_warn may come from any thread */
+    PTHREAD_MUTEX_INITIALIZER; /* ev_diag_warn may come from any thread */
 
 /* position_len returns the length of the position that starts 'm',
  * "file:line: " with its colon and blank, or 0 when it has none. */
@@ -112,7 +112,7 @@ shown_or_counted(const char *m)
 }
 
 void
-ev_warn(const char *fmt, ...)
+ev_diag_warn(const char *fmt, ...)
 {
     va_list ap, again;
     va_start(ap, fmt);
@@ -161,19 +161,19 @@ ev_diag_flush(void)
 }
 
 void
-ev_warn_jv(jv msg)
+ev_diag_warn_jv(jv msg)
 {
     if (jv_get_kind(msg) == JV_KIND_INVALID)
         msg = jv_invalid_get_msg(msg);
     if (jv_get_kind(msg) == JV_KIND_STRING)
-        ev_warn("%s", jv_string_value(msg));
+        ev_diag_warn("%s", jv_string_value(msg));
     else
-        ev_warn("unknown error");
+        ev_diag_warn("unknown error");
     jv_free(msg);
 }
 
 _Noreturn void
-ev_die(int status, const char *fmt, ...)
+ev_diag_die(int status, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -183,7 +183,7 @@ ev_die(int status, const char *fmt, ...)
 }
 
 _Noreturn void
-ev_usage_error(const char *fmt, ...)
+ev_diag_usage_error(const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -193,7 +193,7 @@ ev_usage_error(const char *fmt, ...)
     exit(EV_EXIT_TROUBLE);
 }
 
-/* The input line being worked on, for ev_out_of_memory. */
+/* The input line being worked on, for ev_diag_out_of_memory. */
 static const char *where_name;
 static unsigned long where_line;
 
@@ -205,7 +205,7 @@ ev_diag_position(const char *name, unsigned long line)
 }
 
 _Noreturn void
-ev_out_of_memory(void)
+ev_diag_out_of_memory(void)
 {
     /* No allocation here: stderr is unbuffered, and the line number is
      * printed by hand, since printf may allocate. */
@@ -227,14 +227,14 @@ ev_out_of_memory(void)
 }
 
 _Noreturn void
-ev_print_version(void)
+ev_diag_version(void)
 {
     printf("%s (ev) %s\n", program_invocation_short_name, EV_VERSION);
-    exit(ev_close_stdout());
+    exit(ev_diag_close_stdout());
 }
 
 int
-ev_close_stdout(void)
+ev_diag_close_stdout(void)
 {
     int bad = fflush(stdout) != 0 || ferror(stdout);
     int saved = errno;
@@ -243,7 +243,7 @@ ev_close_stdout(void)
         saved = errno;
     }
     if (bad) {
-        ev_warn("cannot write standard output: %s", strerror(saved ? saved : EIO));
+        ev_diag_warn("cannot write standard output: %s", strerror(saved ? saved : EIO));
         return EV_EXIT_TROUBLE;
     }
     return EV_EXIT_OK;

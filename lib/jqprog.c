@@ -202,7 +202,8 @@ ev_jqprog_run(ev_jqprog *j, jv program, jv input)
         }
         jv_kind k = jv_get_kind(r);
         if (jv_is_valid(failure)) {
-            reply = jv_object_set(reply, jv_string("error"), reply_text(ev_text_of(failure)));
+            reply =
+                jv_object_set(reply, jv_string("error"), reply_text(ev_record_text_of(failure)));
         } else if (jv_is_valid(r)) {
             bool plain = k == JV_KIND_TRUE || k == JV_KIND_FALSE || k == JV_KIND_NUMBER;
             char buf[EV_REASON_SHOW_SIZE];

@@ -221,7 +221,7 @@ ev_judge_prompt(const ev_judge_rubric *r, jv rec, jv expected, jv output)
         return jv_invalid_with_msg(
             jv_string("no 'expected' for the judge (" EV_RECORD_EXPECTED_ELSEWHERE ")"));
     }
-    jv input = ev_prompt_text(rec);
+    jv input = ev_record_prompt_text(rec);
     if (r->kind != EV_JUDGE_TEMPLATE)
         return builtin_prompt(r, input, expected, output);
     jv fields = jv_copy(rec);

@@ -31,7 +31,7 @@ is_article(const char *w)
 static void
 tokenize(const char *s, tokens *t)
 {
-    jv norm = ev_normalize(s, EV_NORM_CASE | EV_NORM_PUNCT | EV_NORM_SPACE);
+    jv norm = ev_text_normalize(s, EV_TEXT_NORM_CASE | EV_TEXT_NORM_PUNCT | EV_TEXT_NORM_SPACE);
     size_t len = strlen(jv_string_value(norm));
     t->buf = ev_alloc(len + 1);
     memcpy(t->buf, jv_string_value(norm), len + 1);
@@ -86,7 +86,7 @@ code_points(const char *s, size_t *n)
     uint32_t *cp = ev_alloc((strlen(s) + 1) * sizeof(uint32_t));
     *n = 0;
     while (*s)
-        cp[(*n)++] = ev_utf8_next(&s);
+        cp[(*n)++] = ev_text_utf8_next(&s);
     return cp;
 }
 

@@ -48,7 +48,7 @@ last_assistant(jv msgs)
 }
 
 jv
-ev_rec_input(jv rec)
+ev_record_input(jv rec)
 {
     jv in = ev_json_field(rec, "input");
     if (jv_get_kind(in) == JV_KIND_STRING || jv_get_kind(in) == JV_KIND_ARRAY)
@@ -71,7 +71,7 @@ ev_rec_input(jv rec)
 }
 
 jv
-ev_rec_expected(jv rec)
+ev_record_expected(jv rec)
 {
     static const char *const names[] = {"expected", "ideal", "target"};
     for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
@@ -90,7 +90,7 @@ ev_rec_expected(jv rec)
 }
 
 jv
-ev_id_problem(jv rec)
+ev_record_id_problem(jv rec)
 {
     jv id = ev_json_field(rec, "id");
     jv_kind k = jv_get_kind(id);
@@ -101,7 +101,7 @@ ev_id_problem(jv rec)
 }
 
 jv
-ev_score_problem(jv rec)
+ev_record_score_problem(jv rec)
 {
     jv score = ev_json_field(rec, "score");
     jv_kind kind = jv_get_kind(score);
@@ -137,9 +137,9 @@ ev_score_problem(jv rec)
 }
 
 jv
-ev_rec_id(jv rec)
+ev_record_id(jv rec)
 {
-    jv problem = ev_id_problem(rec);
+    jv problem = ev_record_id_problem(rec);
     if (jv_is_valid(problem))
         return jv_invalid_with_msg(problem);
     jv id = ev_json_field(rec, "id");
@@ -153,7 +153,7 @@ ev_rec_id(jv rec)
     jv in = ev_json_field(rec, "input");
     if (!jv_is_valid(in) || jv_get_kind(in) == JV_KIND_NULL) {
         jv_free(in);
-        in = ev_rec_input(rec);
+        in = ev_record_input(rec);
     }
     if (!jv_is_valid(in)) {
         jv_free(in);
@@ -169,14 +169,14 @@ ev_rec_id(jv rec)
 }
 
 jv
-ev_rec_with_id(jv rec)
+ev_record_with_id(jv rec)
 {
     jv old = ev_json_field(rec, "id");
     bool has = jv_get_kind(old) == JV_KIND_STRING || jv_get_kind(old) == JV_KIND_NUMBER;
     jv_free(old);
     if (has)
         return rec;
-    jv id = ev_rec_id(rec);
+    jv id = ev_record_id(rec);
     if (!jv_is_valid(id)) {
         jv_free(id);
         return rec;
@@ -185,7 +185,7 @@ ev_rec_with_id(jv rec)
 }
 
 jv
-ev_rec_tags(jv rec)
+ev_record_tags(jv rec)
 {
     jv t = ev_json_field(rec, "tags");
     if (jv_get_kind(t) == JV_KIND_STRING)
@@ -200,7 +200,7 @@ ev_rec_tags(jv rec)
         if (jv_get_kind(tag) == JV_KIND_STRING)
             out = jv_array_append(out, tag);
         else
-            out = jv_array_append(out, ev_text_of(tag));
+            out = jv_array_append(out, ev_record_text_of(tag));
         (void)i;
     }
     jv_free(t);
@@ -208,7 +208,7 @@ ev_rec_tags(jv rec)
 }
 
 jv
-ev_text_of(jv v)
+ev_record_text_of(jv v)
 {
     switch (jv_get_kind(v)) {
     case JV_KIND_STRING:
@@ -223,10 +223,10 @@ ev_text_of(jv v)
 }
 
 jv
-ev_content_text(jv c)
+ev_record_content_text(jv c)
 {
     if (jv_get_kind(c) != JV_KIND_ARRAY)
-        return ev_text_of(c);
+        return ev_record_text_of(c);
     jv out = jv_string("");
     jv_array_foreach(c, i, part)
     {
@@ -246,11 +246,11 @@ ev_content_text(jv c)
 }
 
 jv
-ev_prompt_text(jv rec)
+ev_record_prompt_text(jv rec)
 {
-    jv in = ev_rec_input(rec);
+    jv in = ev_record_input(rec);
     if (jv_get_kind(in) != JV_KIND_ARRAY)
-        return ev_text_of(in);
+        return ev_record_text_of(in);
     jv out = jv_string("");
     int first = 1;
     jv_array_foreach(in, i, m)
@@ -260,7 +260,7 @@ ev_prompt_text(jv rec)
         if (!first)
             out = jv_string_append_str(out, "\n");
         first = 0;
-        out = jv_string_concat(out, ev_content_text(c));
+        out = jv_string_concat(out, ev_record_content_text(c));
         (void)i;
     }
     jv_free(in);

@@ -92,7 +92,7 @@ ev_relay_start(char *const *argv, jv *err)
     r->in = in;
     r->out = fdopen(out, "r");
     if (r->out == NULL)
-        ev_out_of_memory();
+        ev_diag_out_of_memory();
     pthread_mutex_init(&r->mu, NULL);
     pthread_cond_init(&r->answered, NULL);
     int e = pthread_create(&r->reader, NULL, read_answers, r);

@@ -63,7 +63,7 @@
 
 /* Options that apply to every scorer of a run. */
 typedef struct ev_score_opts {
-    int norm;                     /* enum ev_norm flags for exact, contains, starts-with, similar */
+    int norm; /* enum ev_text_norm flags for exact, contains, starts-with, similar */
     const ev_judge_rubric *judge; /* the rubric of a bare "judge", borrowed; may be NULL */
     bool judge_mean;              /* combine a judge's samples by their mean, not a vote */
     char *const *pass_env;        /* patterns of our variables a cmd scorer also gets

@@ -188,7 +188,7 @@ static const char *
 out_text(ev_scorer_case *c)
 {
     if (!jv_is_valid(c->text))
-        c->text = ev_text_of(jv_copy(c->out));
+        c->text = ev_record_text_of(jv_copy(c->out));
     return jv_string_value(c->text);
 }
 
@@ -200,7 +200,7 @@ expected(ev_scorer_case *c)
         c->fetched = true;
         c->expected = jv_object_get(jv_copy(c->rec), jv_copy(c->s->k_expected));
         if (!jv_is_valid(c->expected))
-            c->expected = ev_rec_expected(c->rec);
+            c->expected = ev_record_expected(c->rec);
         if (jv_get_kind(c->expected) == JV_KIND_NULL) {
             jv_free(c->expected);
             c->expected = jv_invalid();
@@ -222,7 +222,7 @@ typedef bool (*score_fn)(const ev_assertion *a, ev_scorer_case *c, jv want, int 
 static jv
 text_of_want(jv want)
 {
-    return ev_text_of(jv_copy(want));
+    return ev_record_text_of(jv_copy(want));
 }
 
 /* same_text compares the output's text with 'want' (a string, borrowed)
@@ -238,14 +238,15 @@ same_text(ev_scorer_case *c, jv want)
     }
     if (flags == 0)
         return strcmp(out_text(c), jv_string_value(want)) == 0;
-    return jv_equal(ev_normalize(out_text(c), flags), ev_normalize(jv_string_value(want), flags));
+    return jv_equal(ev_text_normalize(out_text(c), flags),
+                    ev_text_normalize(jv_string_value(want), flags));
 }
 
 /* normalized returns 's' under 'flags', or a copy of it when there are none. */
 static jv
 normalized(const char *s, int flags)
 {
-    return flags ? ev_normalize(s, flags) : jv_string(s);
+    return flags ? ev_text_normalize(s, flags) : jv_string(s);
 }
 
 /* parse_whole parses all of 's' (consumed) as one JSON value, or returns
@@ -291,7 +292,7 @@ score_contains(const ev_assertion *a, ev_scorer_case *c, jv want, int others, ev
                jv *err)
 {
     (void)err;
-    int flags = c->s->norm | (a->type->kind == EV_ASSERTION_ICONTAINS ? EV_NORM_CASE : 0);
+    int flags = c->s->norm | (a->type->kind == EV_ASSERTION_ICONTAINS ? EV_TEXT_NORM_CASE : 0);
     jv needle = text_of_want(want);
     jv n = normalized(jv_string_value(needle), flags);
     jv h = normalized(out_text(c), flags);
@@ -680,7 +681,7 @@ read_judgement(jv a, ev_scorer_verdict *v)
         v->value = has_value ? jv_number_value(value) : jv_get_kind(pass) == JV_KIND_TRUE;
         v->pass = has_pass ? jv_get_kind(pass) == JV_KIND_TRUE : v->value >= 0.5;
         if (jv_is_valid(reason) && jv_get_kind(reason) != JV_KIND_NULL)
-            v->reason = ev_text_of(jv_copy(reason));
+            v->reason = ev_record_text_of(jv_copy(reason));
         else if (has_value)
             v->reason = ev_reason_fmt("judged %g", v->value);
         else
@@ -790,7 +791,7 @@ score_judge(const ev_assertion *a, ev_scorer_case *c, ev_scorer_verdict *v, jv *
     jv reads = jv_array(), labels = jv_array(), raw = jv_invalid();
     jv_array_foreach(samples, i, one)
     {
-        jv text = ev_text_of(jv_object_get(one, jv_copy(c->s->k_output)));
+        jv text = ev_record_text_of(jv_object_get(one, jv_copy(c->s->k_output)));
         jv r = ev_judge_read(a->rubric, jv_string_value(text));
         jv l = jv_object_get(jv_copy(r), jv_string("label"));
         if (!jv_is_valid(raw) && strcmp(jv_string_value(l), EV_JUDGE_INVALID) == 0)
@@ -933,7 +934,7 @@ jv
 ev_scorer_prompt(const ev_assertion *a, ev_scorer_case *c)
 {
     jv want = expected(c);
-    jv text = jv_is_valid(want) ? ev_text_of(want) : want;
+    jv text = jv_is_valid(want) ? ev_record_text_of(want) : want;
     jv out = ev_judge_prompt(a->rubric, c->rec, text, jv_copy(c->out));
     if (!jv_is_valid(out) && jv_invalid_has_msg(jv_copy(out))) {
         char c1[EV_REASON_CLIP_SIZE];

@@ -32,7 +32,7 @@
 typedef struct ev_scorer ev_scorer;
 
 /* ev_scorer_new returns a scorer that normalises texts by 'norm' (enum
- * ev_norm flags, for exact, contains, starts-with and similar), combines
+ * ev_text_norm flags, for exact, contains, starts-with and similar), combines
  * a judge's samples by their mean when 'judge_mean' (else by a vote), and
  * gives each record 'budget'. */
 ev_scorer *ev_scorer_new(int norm, bool judge_mean, ev_sandbox_budget budget);

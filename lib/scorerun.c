@@ -247,7 +247,7 @@ read_answers(ev_scorerun *r, const entry *e, jv lines)
                 failure = jv_invalid_with_msg(jv_string("ev-call answered out of order"));
                 failed = true;
             } else if (jv_get_kind(error) == JV_KIND_OBJECT) {
-                jv m = ev_text_of(jv_object_get(error, jv_string("message")));
+                jv m = ev_record_text_of(jv_object_get(error, jv_string("message")));
                 failure = jv_invalid_with_msg(m);
                 error = jv_invalid();
                 failed = true;
@@ -331,10 +331,10 @@ write_entry(ev_scorerun *r, entry *e)
         jv_free(pass);
         jv add = ev_json_set(jv_object(), "score", e->score);
         if (jv_object_has(jv_copy(e->rec), jv_string("score"))) {
-            wrote = ev_write_record(out, jv_object_merge(e->rec, add));
+            wrote = ev_jsonl_write(out, jv_object_merge(e->rec, add));
             e->rec = jv_invalid();
         } else {
-            wrote = ev_write_extended(out, e->raw, e->len, add);
+            wrote = ev_jsonl_write_extended(out, e->raw, e->len, add);
         }
     } else if (!r->write_failed) {
         fwrite(e->raw, 1, e->len, out);
@@ -453,9 +453,9 @@ classify(ev_scorerun *r, jv rec, jv *score, jv *warning)
 /* take queues the record 'rec' (consumed) just read: scored now, or with
  * its prompts sent to the judge. */
 static void
-take(ev_scorerun *r, ev_reader *rd, jv rec)
+take(ev_scorerun *r, ev_jsonl_reader *rd, jv rec)
 {
-    jv where = ev_reader_where(rd);
+    jv where = ev_jsonl_where(rd);
     jv score, warning;
     jv prompts = classify(r, rec, &score, &warning);
     report_warning(r, where, warning);
@@ -469,7 +469,7 @@ take(ev_scorerun *r, ev_reader *rd, jv rec)
     }
     entry *e = push(r);
     size_t len;
-    const char *raw = ev_reader_raw(rd, &len);
+    const char *raw = ev_jsonl_raw(rd, &len);
     e->raw = ev_alloc_strndup(raw, len);
     e->len = len;
     e->rec = rec;
@@ -519,12 +519,12 @@ ev_scorerun_run(ev_scorerun *r, char **paths, int npaths, ev_scorerun_stats *st)
     r->started = ev_clock_mono();
     if (r->o->progress != NULL)
         r->pg.total = ev_jsonl_count_lines(paths, npaths);
-    ev_reader rd;
-    ev_reader_init(&rd, paths, npaths, r->o->out);
+    ev_jsonl_reader rd;
+    ev_jsonl_init(&rd, paths, npaths, r->o->out);
     jv rec;
     int rc;
-    while (!r->write_failed && (rc = ev_reader_next(&rd, &rec)) != EV_READ_EOF) {
-        if (rc == EV_READ_BAD) {
+    while (!r->write_failed && (rc = ev_jsonl_next(&rd, &rec)) != EV_JSONL_EOF) {
+        if (rc == EV_JSONL_BAD) {
             jv m = jv_invalid_get_msg(rec);
             say(r, "%s", ev_json_str(m, "unknown error"));
             jv_free(m);
@@ -535,7 +535,7 @@ ev_scorerun_run(ev_scorerun *r, char **paths, int npaths, ev_scorerun_stats *st)
     }
     ev_relay_end_input(r->relay); /* the input is read: the judge has every request */
     drain(r, true);
-    ev_reader_free(&rd);
+    ev_jsonl_free(&rd);
     bool judged = r->relay != NULL || r->relay_failed;
     finish(r);
     if (judged)

@@ -193,7 +193,7 @@ check_message(jv list, jv msg, int k, ev_tune_measure *m)
     if (jv_is_valid(role)) {
         if (jv_get_kind(role) != JV_KIND_STRING ||
             !in(jv_string_value(role), roles, COUNT(roles))) {
-            jv text = ev_text_of(jv_copy(role));
+            jv text = ev_record_text_of(jv_copy(role));
             list = problem(
                 list, EV_TUNE_UNRECOGNIZED_ROLE,
                 jv_string_fmt("message %d has unrecognized role '%s'", k, jv_string_value(text)));

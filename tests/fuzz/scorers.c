@@ -78,7 +78,7 @@ score(char *s, bool norm)
         return;
     }
     ev_score_opts opts = {
-        .norm = norm ? EV_NORM_CASE | EV_NORM_SPACE | EV_NORM_PUNCT : 0,
+        .norm = norm ? EV_TEXT_NORM_CASE | EV_TEXT_NORM_SPACE | EV_TEXT_NORM_PUNCT : 0,
         .budget = {.cpu_seconds = 0.3, .memory_mb = 256},
     };
     jv err;

@@ -32,12 +32,12 @@ main(void)
     long at = 0;
 
     for (int i = 1; i <= 2000; i++)
-        ev_warn("big.jsonl:%d: cannot parse record: invalid at column %d: '%d'", i, i % 7, i);
-    ev_warn("big.jsonl:9999: record is an array, not an object: '[%d]'", 1);
-    ev_warn("no position here");
-    ev_warn("no position here");
-    ev_warn("no position here");
-    ev_warn("no position here");
+        ev_diag_warn("big.jsonl:%d: cannot parse record: invalid at column %d: '%d'", i, i % 7, i);
+    ev_diag_warn("big.jsonl:9999: record is an array, not an object: '[%d]'", 1);
+    ev_diag_warn("no position here");
+    ev_diag_warn("no position here");
+    ev_diag_warn("no position here");
+    ev_diag_warn("no position here");
     CHECK_STR(captured(f, &at),
               "ev-test: big.jsonl:1: cannot parse record: invalid at column 1: '1'\n"
               "ev-test: big.jsonl:2: cannot parse record: invalid at column 2: '2'\n"
@@ -56,7 +56,7 @@ main(void)
               "the flush counts the rest once, naming the last one shown");
     ev_diag_flush();
     CHECK_STR(captured(f, &at), "", "a second flush has nothing to say");
-    ev_warn("big.jsonl:2001: cannot parse record: invalid at column 0: 'x'");
+    ev_diag_warn("big.jsonl:2001: cannot parse record: invalid at column 0: 'x'");
     ev_diag_flush();
     CHECK_STR(captured(f, &at), "ev-test: and 1 more line like big.jsonl:5\n",
               "after a flush the kind stays counted");

@@ -11,13 +11,13 @@ messages(char *path, int *records)
     static char out[2048];
     out[0] = '\0';
     *records = 0;
-    ev_reader r;
+    ev_jsonl_reader r;
     char *paths[] = {path};
-    ev_reader_init(&r, paths, 1, NULL);
+    ev_jsonl_init(&r, paths, 1, NULL);
     jv rec;
     int rc;
-    while ((rc = ev_reader_next(&r, &rec)) != EV_READ_EOF) {
-        if (rc == EV_READ_OK) {
+    while ((rc = ev_jsonl_next(&r, &rec)) != EV_JSONL_EOF) {
+        if (rc == EV_JSONL_OK) {
             (*records)++;
             jv_free(rec);
             continue;
@@ -28,7 +28,7 @@ messages(char *path, int *records)
         snprintf(out + used, sizeof(out) - used, "%s\n", base ? base + 1 : jv_string_value(m));
         jv_free(m);
     }
-    ev_reader_free(&r);
+    ev_jsonl_free(&r);
     return out;
 }
 
