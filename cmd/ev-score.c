@@ -69,7 +69,7 @@ usage(FILE *f)
           "  -p, --ignore-punct    ignore punctuation (same)\n"
           "      --env NAME        also pass $NAME (a pattern: 'HF_*') to cmd scorers,\n"
           "                        which otherwise get only PATH, HOME, LANG... and no key\n"
-          "  -q, --quiet           no summary on standard error (ev-call gets -q)\n"
+          "  -q, --quiet           no summary or progress on standard error (ev-call gets -q)\n"
           "      --allow-record-commands\n"
           "                        let a record's 'assert' run a cmd scorer (refused\n"
           "                        otherwise: a record is data from anywhere)\n"
