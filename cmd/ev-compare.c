@@ -98,7 +98,8 @@ parse_options(int argc, char **argv, ev_compare_opts *o, ev_run_opts *ro, enum e
             break;
         case 'f':
             if (!ev_parse_format(c.text, 4, fmt))
-                ev_usage_error("--format takes table, json, markdown or tsv, not '%s'", c.text);
+                ev_diag_usage_error("--format takes table, json, markdown or tsv, not '%s'",
+                                    c.text);
             break;
         case 'g':
             if (strcmp(c.text, "surpass") == 0)
@@ -106,11 +107,11 @@ parse_options(int argc, char **argv, ev_compare_opts *o, ev_run_opts *ro, enum e
             else if (strcmp(c.text, "match") == 0)
                 o->goal = EV_GOAL_MATCH;
             else
-                ev_usage_error("--goal takes surpass or match, not '%s'", c.text);
+                ev_diag_usage_error("--goal takes surpass or match, not '%s'", c.text);
             break;
         case 'h':
             usage(stdout);
-            exit(ev_close_stdout());
+            exit(ev_diag_close_stdout());
         case 'M':
             o->margin = c.real;
             margin_given = true;
@@ -123,7 +124,7 @@ parse_options(int argc, char **argv, ev_compare_opts *o, ev_run_opts *ro, enum e
             o->seed = (uint64_t)c.integer;
             break;
         case 'V':
-            ev_print_version();
+            ev_diag_version();
         default: /* ev_cli_next refuses every other option */
             abort();
         }
@@ -131,16 +132,16 @@ parse_options(int argc, char **argv, ev_compare_opts *o, ev_run_opts *ro, enum e
     ev_cli_free(&c);
     int nruns = argc - optind;
     if (nruns < 1)
-        ev_usage_error("name at least one scored run");
+        ev_diag_usage_error("name at least one scored run");
     if (o->goal != EV_GOAL_NONE && nruns < 2)
-        ev_usage_error("--goal compares a candidate with a baseline: name two runs");
+        ev_diag_usage_error("--goal compares a candidate with a baseline: name two runs");
     if (margin_given && o->goal != EV_GOAL_MATCH)
-        ev_usage_error("--margin goes with --goal match");
+        ev_diag_usage_error("--margin goes with --goal match");
     int stdin_runs = 0;
     for (int i = optind; i < argc; i++)
         stdin_runs += strcmp(argv[i], "-") == 0;
     if (stdin_runs > 1)
-        ev_usage_error("standard input can be only one of the runs");
+        ev_diag_usage_error("standard input can be only one of the runs");
     *fmt = ev_format_resolve(*fmt);
     return optind;
 }
@@ -149,7 +150,7 @@ static void
 report_problem(jv msg, void *ctx)
 {
     (void)ctx;
-    ev_warn_jv(msg);
+    ev_diag_warn_jv(msg);
 }
 
 /* load_runs reads the 'n' runs named at 'paths' into 'runs'. Returns the
@@ -166,7 +167,7 @@ load_runs(ev_run *runs, char **paths, int n, const ev_run_opts *ro)
         if (problems > 0)
             status = EV_EXIT_TROUBLE;
         if (runs[i].n == 0)
-            ev_warn("'%s' has no scored cases", paths[i]);
+            ev_diag_warn("'%s' has no scored cases", paths[i]);
     }
     return status;
 }
@@ -187,16 +188,16 @@ no_evidence(jv rep /* borrowed */)
     {
         jv base = ev_json_field(c, "baseline"), cand = ev_json_field(c, "candidate");
         if (ev_json_number(c, "paired_cases") == 0)
-            ev_warn("'%s' and '%s' have no scored case id in common: nothing to compare, "
-                    "no verdict",
-                    ev_json_str(cand, "-"), ev_json_str(base, "-"));
+            ev_diag_warn("'%s' and '%s' have no scored case id in common: nothing to compare, "
+                         "no verdict",
+                         ev_json_str(cand, "-"), ev_json_str(base, "-"));
         jv_free(base);
         jv_free(cand);
         jv_free(c);
         (void)i;
     }
     if (jv_array_length(comps) == 0)
-        ev_warn("no scored case to judge --min-accuracy by: no verdict");
+        ev_diag_warn("no scored case to judge --min-accuracy by: no verdict");
     return true;
 }
 
@@ -222,7 +223,7 @@ main(int argc, char **argv)
     jv met = ev_json_field(rep, "met");
     if (!ev_interrupted()) /* a report made while interrupted is not printed */
         ev_compare_report_write(stdout, rep, fmt);
-    if (ev_close_stdout() != EV_EXIT_OK || no_evidence(rep))
+    if (ev_diag_close_stdout() != EV_EXIT_OK || no_evidence(rep))
         status = EV_EXIT_TROUBLE;
     else if (status == EV_EXIT_OK && jv_get_kind(met) == JV_KIND_FALSE)
         status = EV_EXIT_NO;

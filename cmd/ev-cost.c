@@ -137,7 +137,8 @@ read_option(ev_cli *c, int k, opts *o, given *g)
     case OPT_CURRENCY:
         if (strlen(c->text) != 3 || !isalpha((unsigned char)c->text[0]) ||
             !isalpha((unsigned char)c->text[1]) || !isalpha((unsigned char)c->text[2]))
-            ev_usage_error("--currency takes a three-letter code such as GBP, not '%s'", c->text);
+            ev_diag_usage_error("--currency takes a three-letter code such as GBP, not '%s'",
+                                c->text);
         for (int i = 0; i < 3; i++)
             o->currency[i] = (char)toupper((unsigned char)c->text[i]);
         break;
@@ -146,17 +147,17 @@ read_option(ev_cli *c, int k, opts *o, given *g)
         break;
     case 'f':
         if (!ev_parse_format(c->text, 4, &o->fmt))
-            ev_usage_error("--format takes table, json, markdown or tsv, not '%s'", c->text);
+            ev_diag_usage_error("--format takes table, json, markdown or tsv, not '%s'", c->text);
         break;
     case 'h':
         usage(stdout);
-        exit(ev_close_stdout());
+        exit(ev_diag_close_stdout());
     case OPT_MAX_TOKENS:
         o->cost.max_tokens = c->integer;
         break;
     case 'm':
         if (*c->text == '\0')
-            ev_usage_error("--model takes a model name");
+            ev_diag_usage_error("--model takes a model name");
         o->cost.model = c->text;
         break;
     case OPT_PRICE_CACHED:
@@ -195,7 +196,7 @@ read_option(ev_cli *c, int k, opts *o, given *g)
         g->system_file = c->text;
         break;
     case 'V':
-        ev_print_version();
+        ev_diag_version();
     default: /* ev_cli_next refuses every other option */
         abort();
     }
@@ -206,7 +207,7 @@ read_system_file(const char *path)
 {
     FILE *f = fopen(path, "r");
     if (f == NULL)
-        ev_die(EV_EXIT_TROUBLE, "cannot open '%s': %s", path, strerror(errno));
+        ev_diag_die(EV_EXIT_TROUBLE, "cannot open '%s': %s", path, strerror(errno));
     char *buf = NULL;
     size_t cap = 0, len = 0;
     size_t n;
@@ -220,7 +221,7 @@ read_system_file(const char *path)
         len += n;
     }
     if (ferror(f))
-        ev_die(EV_EXIT_TROUBLE, "cannot read '%s': %s", path, strerror(errno));
+        ev_diag_die(EV_EXIT_TROUBLE, "cannot read '%s': %s", path, strerror(errno));
     fclose(f);
     /* A file's final line ending is not part of the message. */
     while (len > 0 && (buf[len - 1] == '\n' || buf[len - 1] == '\r'))
@@ -247,10 +248,10 @@ parse_options(int argc, char **argv, opts *o)
     ev_cli_free(&c);
 
     if (g.summary && g.estimate)
-        ev_usage_error("--summary and --estimate are two different reports: choose one");
+        ev_diag_usage_error("--summary and --estimate are two different reports: choose one");
     o->mode = g.estimate ? MODE_ESTIMATE : g.summary ? MODE_SUMMARY : MODE_RECORDS;
     if (o->fmt != EV_FORMAT_AUTO && o->mode == MODE_RECORDS)
-        ev_usage_error("--format goes with --summary or --estimate; records are always JSONL");
+        ev_diag_usage_error("--format goes with --summary or --estimate; records are always JSONL");
     if (!g.estimate) {
         const char *only = o->cost.max_tokens > 0 ? "--max-tokens"
                            : g.repeat             ? "--repeat"
@@ -258,30 +259,31 @@ parse_options(int argc, char **argv, opts *o)
                            : g.system_file        ? "--system-file"
                                                   : NULL;
         if (only != NULL)
-            ev_usage_error("%s goes with --estimate", only);
+            ev_diag_usage_error("%s goes with --estimate", only);
     }
     if (g.system != NULL && g.system_file != NULL)
-        ev_usage_error("--system and --system-file both give the system message: choose one");
+        ev_diag_usage_error("--system and --system-file both give the system message: choose one");
     if (g.in != g.out)
-        ev_usage_error("--price-in and --price-out go together");
+        ev_diag_usage_error("--price-in and --price-out go together");
     if (g.cached && !g.in)
-        ev_usage_error("--price-cached goes with --price-in and --price-out");
+        ev_diag_usage_error("--price-cached goes with --price-in and --price-out");
     o->cost.custom = g.in;
     if (o->cost.custom && o->nprices > 0)
-        ev_usage_error("--price-in/--price-out replace the price table: drop --prices");
+        ev_diag_usage_error("--price-in/--price-out replace the price table: drop --prices");
     if (o->cost.custom && o->cost.batch)
-        ev_usage_error("--batch applies a table's batch discount; with --price-in/--price-out "
-                       "give the batch prices themselves");
+        ev_diag_usage_error("--batch applies a table's batch discount; with --price-in/--price-out "
+                            "give the batch prices themselves");
     if (o->cost.custom && !g.cached)
         o->cost.price_cached = o->cost.price_in;
     if (o->currency[0] != '\0' && !g.rate)
-        ev_usage_error("--currency needs --rate, the %s per unit of the price table's currency "
-                       "(USD): ev-cost works offline and fetches no exchange rates",
-                       o->currency);
+        ev_diag_usage_error(
+            "--currency needs --rate, the %s per unit of the price table's currency "
+            "(USD): ev-cost works offline and fetches no exchange rates",
+            o->currency);
     if (g.rate && o->currency[0] == '\0')
-        ev_usage_error("--rate goes with --currency");
+        ev_diag_usage_error("--rate goes with --currency");
     if (g.estimate && o->cost.model == NULL && !o->cost.custom)
-        ev_usage_error("--estimate needs --model, the model the cases will be sent to");
+        ev_diag_usage_error("--estimate needs --model, the model the cases will be sent to");
     if (g.system_file != NULL)
         o->system = read_system_file(g.system_file);
     else if (g.system != NULL)
@@ -310,9 +312,9 @@ load_prices(const opts *o)
         path = ev_prices_locate();
         if (!jv_is_valid(path)) {
             jv m = jv_invalid_get_msg(path);
-            ev_warn("%s; give one with --prices FILE or EV_PRICES, or prices with "
-                    "--price-in/--price-out",
-                    jv_string_value(m));
+            ev_diag_warn("%s; give one with --prices FILE or EV_PRICES, or prices with "
+                         "--price-in/--price-out",
+                         jv_string_value(m));
             jv_free(m);
             return NULL;
         }
@@ -324,15 +326,15 @@ load_prices(const opts *o)
     ev_prices *t = ev_prices_open(paths, n, &err);
     jv_free(path);
     if (t == NULL)
-        ev_warn_jv(err);
+        ev_diag_warn_jv(err);
     return t;
 }
 
 static void
-report(const ev_reader *r, jv msg)
+report(const ev_jsonl_reader *r, jv msg)
 {
-    jv where = ev_reader_where(r);
-    ev_warn("%s: %s", jv_string_value(where), jv_string_value(msg));
+    jv where = ev_jsonl_where(r);
+    ev_diag_warn("%s: %s", jv_string_value(where), jv_string_value(msg));
     jv_free(where);
     jv_free(msg);
 }
@@ -341,36 +343,37 @@ static void
 warn(jv msg, void *ctx)
 {
     (void)ctx;
-    ev_warn_jv(msg);
+    ev_diag_warn_jv(msg);
 }
 
 /* write_priced writes 'rec' (consumed) as read, with 'cost' (consumed, or
  * invalid for none) added, or replacing the cost it had: a record re-priced
  * with no price must not keep a stale cost. */
 static int
-write_priced(const ev_reader *r, jv rec, jv cost)
+write_priced(const ev_jsonl_reader *r, jv rec, jv cost)
 {
     if (jv_is_valid(cost))
-        return ev_write_merged(stdout, r, rec, jv_object_set(jv_object(), jv_string("cost"), cost));
+        return ev_jsonl_write_merged(stdout, r, rec,
+                                     jv_object_set(jv_object(), jv_string("cost"), cost));
     jv_free(cost);
     jv old = ev_json_field(rec, "cost");
     bool had = jv_is_valid(old);
     jv_free(old);
     if (had)
-        return ev_write_record(stdout, jv_object_delete(rec, jv_string("cost")));
-    return ev_write_merged(stdout, r, rec, jv_object());
+        return ev_jsonl_write(stdout, jv_object_delete(rec, jv_string("cost")));
+    return ev_jsonl_write_merged(stdout, r, rec, jv_object());
 }
 
 /* run_records prices every record; with 'write' it writes each one out. */
 static int
-run_records(ev_cost_ledger *l, ev_reader *r, bool write)
+run_records(ev_cost_ledger *l, ev_jsonl_reader *r, bool write)
 {
     int status = EV_EXIT_OK;
     jv rec;
     int rc;
-    while ((rc = ev_reader_next(r, &rec)) != EV_READ_EOF) {
-        if (rc == EV_READ_BAD) {
-            ev_warn_jv(rec);
+    while ((rc = ev_jsonl_next(r, &rec)) != EV_JSONL_EOF) {
+        if (rc == EV_JSONL_BAD) {
+            ev_diag_warn_jv(rec);
             status = EV_EXIT_TROUBLE;
             continue;
         }
@@ -393,20 +396,20 @@ run_records(ev_cost_ledger *l, ev_reader *r, bool write)
 }
 
 static int
-run_estimate(const opts *o, const ev_prices *table, ev_reader *r)
+run_estimate(const opts *o, const ev_prices *table, ev_jsonl_reader *r)
 {
     ev_cost_estimate es;
     jv err;
     if (ev_cost_estimate_init(&es, &o->cost, table, &err) != 0) {
-        ev_warn_jv(err);
+        ev_diag_warn_jv(err);
         return EV_EXIT_TROUBLE;
     }
     int status = EV_EXIT_OK;
     jv rec;
     int rc;
-    while ((rc = ev_reader_next(r, &rec)) != EV_READ_EOF) {
-        if (rc == EV_READ_BAD) {
-            ev_warn_jv(rec);
+    while ((rc = ev_jsonl_next(r, &rec)) != EV_JSONL_EOF) {
+        if (rc == EV_JSONL_BAD) {
+            ev_diag_warn_jv(rec);
             status = EV_EXIT_TROUBLE;
             continue;
         }
@@ -420,12 +423,13 @@ run_estimate(const opts *o, const ev_prices *table, ev_reader *r)
     if (ev_interrupted())
         return EV_EXIT_INTR; /* an estimate of part of the input would mislead */
     if (o->cost.batch && isnan(es.row->batch))
-        ev_warn("no batch discount known for '%s'; estimated at the standard rate", es.row->model);
+        ev_diag_warn("no batch discount known for '%s'; estimated at the standard rate",
+                     es.row->model);
     if (es.no_expected > 0 && o->cost.max_tokens == 0)
-        ev_warn("%lu case%s without 'expected': %s output is not in the estimate; give "
-                "--max-tokens for the worst case",
-                es.no_expected, es.no_expected == 1 ? "" : "s",
-                es.no_expected == 1 ? "its" : "their");
+        ev_diag_warn("%lu case%s without 'expected': %s output is not in the estimate; give "
+                     "--max-tokens for the worst case",
+                     es.no_expected, es.no_expected == 1 ? "" : "s",
+                     es.no_expected == 1 ? "its" : "their");
     jv j = ev_cost_estimate_report(&es);
     if (o->fmt == EV_FORMAT_JSON) {
         jv_dumpf(j, stdout, 0);
@@ -439,7 +443,7 @@ run_estimate(const opts *o, const ev_prices *table, ev_reader *r)
 
 /* run_ledger prices the records of 'r', and writes them, or the summary. */
 static int
-run_ledger(const opts *o, const ev_prices *table, ev_reader *r)
+run_ledger(const opts *o, const ev_prices *table, ev_jsonl_reader *r)
 {
     ev_cost_ledger l;
     ev_cost_ledger_init(&l, &o->cost, table, o->mode == MODE_SUMMARY, warn, NULL);
@@ -448,7 +452,7 @@ run_ledger(const opts *o, const ev_prices *table, ev_reader *r)
     if (o->mode != MODE_SUMMARY) {
         if (!o->quiet && l.all.records > 0) {
             jv line = ev_cost_summary_line(&l);
-            ev_warn("%s", jv_string_value(line));
+            ev_diag_warn("%s", jv_string_value(line));
             jv_free(line);
         }
     } else if (whole) {
@@ -460,7 +464,7 @@ run_ledger(const opts *o, const ev_prices *table, ev_reader *r)
         }
         jv none = ev_cost_nothing_priced(&l);
         if (jv_is_valid(none)) { /* no total: trouble, not a cost of 0 */
-            ev_warn_jv(none);
+            ev_diag_warn_jv(none);
             status = EV_EXIT_TROUBLE;
         } else {
             jv_free(none);
@@ -483,16 +487,16 @@ main(int argc, char **argv)
         return EV_EXIT_TROUBLE;
     }
 
-    ev_output_setup();
+    ev_jsonl_output_setup();
     ev_interrupt_catch();
-    ev_reader r;
-    ev_reader_init(&r, argv + optind, argc - optind, o.mode == MODE_RECORDS ? stdout : NULL);
+    ev_jsonl_reader r;
+    ev_jsonl_init(&r, argv + optind, argc - optind, o.mode == MODE_RECORDS ? stdout : NULL);
     int status = o.mode == MODE_ESTIMATE ? run_estimate(&o, table, &r) : run_ledger(&o, table, &r);
-    ev_reader_free(&r);
+    ev_jsonl_free(&r);
     ev_prices_free(table);
     free(o.prices);
     free(o.system);
-    if (ev_close_stdout() != EV_EXIT_OK)
+    if (ev_diag_close_stdout() != EV_EXIT_OK)
         status = EV_EXIT_TROUBLE;
     return ev_interrupt_status(status);
 }

@@ -79,7 +79,7 @@ static void
 problem(jv msg, void *ctx)
 {
     int *status = ctx;
-    ev_warn_jv(msg);
+    ev_diag_warn_jv(msg);
     *status = EV_EXIT_TROUBLE;
 }
 
@@ -87,7 +87,7 @@ static void
 warn(jv msg, void *ctx)
 {
     (void)ctx;
-    ev_warn_jv(msg);
+    ev_diag_warn_jv(msg);
 }
 
 static enum ev_curve_model
@@ -96,7 +96,7 @@ model(const char *s)
     for (int m = EV_CURVE_LOGLINEAR; m <= EV_CURVE_POWER; m++)
         if (strcmp(s, ev_curve_model_name((enum ev_curve_model)m)) == 0)
             return (enum ev_curve_model)m;
-    ev_usage_error("--model takes loglinear, logit or power, not '%s'", s);
+    ev_diag_usage_error("--model takes loglinear, logit or power, not '%s'", s);
 }
 
 /* option applies the option 'key' just read by 'c' to 'o'. */
@@ -110,11 +110,11 @@ option(options *o, int key, const ev_cli *c)
         break;
     case 'f':
         if (!ev_parse_format(c->text, 2, &o->format))
-            ev_usage_error("--format takes table or json, not '%s'", c->text);
+            ev_diag_usage_error("--format takes table or json, not '%s'", c->text);
         break;
     case 'h':
         usage(stdout);
-        exit(ev_close_stdout());
+        exit(ev_diag_close_stdout());
     case 'm':
         o->pj.primary = model(c->text);
         break;
@@ -126,20 +126,20 @@ option(options *o, int key, const ev_cli *c)
         break;
     case OPT_SEED:
         if (!ev_parse_long(c->text, 0, LONG_MAX, &l))
-            ev_usage_error("--seed takes a whole number from 0 to %ld, not '%s'", LONG_MAX,
-                           c->text);
+            ev_diag_usage_error("--seed takes a whole number from 0 to %ld, not '%s'", LONG_MAX,
+                                c->text);
         o->pj.seed = (uint64_t)l;
         break;
     case 't':
         if (!ev_parse_double(c->text, 0, 1, &o->pj.target) || o->pj.target <= 0 ||
             o->pj.target >= 1)
-            ev_usage_error("--target takes an accuracy between 0 and 1, not '%s'", c->text);
+            ev_diag_usage_error("--target takes an accuracy between 0 and 1, not '%s'", c->text);
         break;
     case 'T':
         o->pj.target_run = c->text;
         break;
     case 'V':
-        ev_print_version();
+        ev_diag_version();
     default: /* ev_cli_next refuses any other */
         abort();
     }
@@ -158,9 +158,10 @@ load(ev_projection *pj, char **ops, int n, bool runs)
         *eq = '\0';
         paths[i] = eq + 1;
         if (!ev_parse_double(ops[i], 1, EV_PROJECTION_MAX_EXAMPLES, &ns[i]))
-            ev_usage_error("'%s=%s': N, the number of training examples, must be a number from 1 "
-                           "to 1e12",
-                           ops[i], eq + 1);
+            ev_diag_usage_error(
+                "'%s=%s': N, the number of training examples, must be a number from 1 "
+                "to 1e12",
+                ops[i], eq + 1);
     }
     jv err = ev_projection_read_runs(pj, ns, paths, n);
     free(ns);
@@ -194,21 +195,21 @@ project(const options *o, char **ops, int n, bool runs)
     ev_projection_init(&pj, &oo.pj);
     jv err = load(&pj, ops, n, runs);
     if (!jv_is_valid(err))
-        ev_die(EV_EXIT_TROUBLE, "%s", jv_string_value(jv_invalid_get_msg(err)));
+        ev_diag_die(EV_EXIT_TROUBLE, "%s", jv_string_value(jv_invalid_get_msg(err)));
     if (ev_interrupted()) { /* no report of part of the points */
         ev_projection_free(&pj);
         return EV_EXIT_INTR;
     }
     jv rep = ev_projection_report(&pj);
     if (!jv_is_valid(rep))
-        ev_die(EV_EXIT_TROUBLE, "%s", jv_string_value(jv_invalid_get_msg(rep)));
+        ev_diag_die(EV_EXIT_TROUBLE, "%s", jv_string_value(jv_invalid_get_msg(rep)));
     if (ev_interrupted()) { /* during the bootstrap: no report, no chart */
         jv_free(rep);
         ev_projection_free(&pj);
         return EV_EXIT_INTR;
     }
     if (o->plot != NULL && !plot(&pj, o->plot)) {
-        ev_warn("cannot write '%s': %s", o->plot, strerror(errno));
+        ev_diag_warn("cannot write '%s': %s", o->plot, strerror(errno));
         status = EV_EXIT_TROUBLE;
     } else if (o->plot != NULL) {
         rep = ev_json_set(rep, "plot", jv_string(o->plot));
@@ -224,7 +225,7 @@ project(const options *o, char **ops, int n, bool runs)
     }
     jv_free(rep);
     ev_projection_free(&pj);
-    if (ev_close_stdout() != EV_EXIT_OK)
+    if (ev_diag_close_stdout() != EV_EXIT_OK)
         return EV_EXIT_TROUBLE;
     if (status != EV_EXIT_OK)
         return status;
@@ -242,12 +243,12 @@ main(int argc, char **argv)
         option(&o, key, &c);
     ev_cli_free(&c);
     if (isnan(o.pj.target) == (o.pj.target_run == NULL))
-        ev_usage_error("give the target as --target X or --target-run RUN (one of them)");
+        ev_diag_usage_error("give the target as --target X or --target-run RUN (one of them)");
     int nops = argc - optind, runs = 0;
     for (int i = optind; i < argc; i++)
         runs += strchr(argv[i], '=') != NULL;
     if (runs > 0 && runs != nops)
-        ev_usage_error("give either point files or N=RUN operands, not both");
+        ev_diag_usage_error("give either point files or N=RUN operands, not both");
     ev_interrupt_catch();
     return project(&o, argv + optind, nops, runs > 0);
 }

@@ -188,8 +188,8 @@ static void
 set_mode(opts *o, enum mode m, const char *name, const char *job)
 {
     if (o->mode_set && o->mode != m)
-        ev_usage_error("%s: give one of --check, --convert, --submit, --cmd, --resume, --cancel",
-                       name);
+        ev_diag_usage_error(
+            "%s: give one of --check, --convert, --submit, --cmd, --resume, --cancel", name);
     o->mode = m;
     o->mode_set = true;
     o->job = job;
@@ -228,8 +228,8 @@ option(opts *o, int key, const ev_cli *c)
         break;
     case OPT_ENV:
         if (!ev_child_pass_ok(v))
-            ev_usage_error("--env takes the name of a variable, or a pattern such as 'HF_*', "
-                           "never a value");
+            ev_diag_usage_error("--env takes the name of a variable, or a pattern such as 'HF_*', "
+                                "never a value");
         o->pass_env[o->npass++] = (char *)v;
         break;
     case OPT_EPOCHS:
@@ -237,14 +237,14 @@ option(opts *o, int key, const ev_cli *c)
         break;
     case 'f':
         if (!ev_parse_format(v, 2, &o->format))
-            ev_usage_error("--format takes table or json, not '%s'", v);
+            ev_diag_usage_error("--format takes table or json, not '%s'", v);
         break;
     case OPT_MAX_EXAMPLE_TOKENS:
         o->max_tokens = c->real;
         break;
     case 'm':
         if (*v == '\0')
-            ev_usage_error("--model needs a model name");
+            ev_diag_usage_error("--model needs a model name");
         o->model = v;
         break;
     case OPT_POLL_MS:
@@ -267,7 +267,7 @@ option(opts *o, int key, const ev_cli *c)
         break;
     case OPT_SUFFIX:
         if (strlen(v) > 64 || strchr(v, ':') != NULL || *v == '\0')
-            ev_usage_error("--suffix must be 1 to 64 characters without ':', not '%s'", v);
+            ev_diag_usage_error("--suffix must be 1 to 64 characters without ':', not '%s'", v);
         o->suffix = v;
         break;
     case OPT_SYSTEM:
@@ -278,7 +278,7 @@ option(opts *o, int key, const ev_cli *c)
         break;
     case OPT_TO:
         if (!ev_convert_parse(v, &o->to))
-            ev_usage_error("--to must be 'chat', 'alpaca' or 'sharegpt', not '%s'", v);
+            ev_diag_usage_error("--to must be 'chat', 'alpaca' or 'sharegpt', not '%s'", v);
         break;
     default: /* ev_cli_next refused every other option */
         break;
@@ -302,9 +302,9 @@ parse_options(opts *o, int argc, char **argv)
             free(o->prices);
             free(o->pass_env);
             if (key == 'V')
-                ev_print_version();
+                ev_diag_version();
             usage(stdout);
-            exit(ev_close_stdout());
+            exit(ev_diag_close_stdout());
         }
         option(o, key, &c);
     }
@@ -318,19 +318,19 @@ static void
 check_options(const opts *o)
 {
     if (o->mode == M_SUBMIT && o->model == NULL)
-        ev_usage_error("--submit needs the base model: -m MODEL");
+        ev_diag_usage_error("--submit needs the base model: -m MODEL");
     if (o->mode == M_SUBMIT && o->to != EV_CONVERT_CHAT)
-        ev_usage_error("--submit uploads the chat format: drop --to");
+        ev_diag_usage_error("--submit uploads the chat format: drop --to");
     if ((o->mode == M_RESUME || o->mode == M_CANCEL) && o->nfiles > 0)
-        ev_usage_error("--resume and --cancel take no file, not '%s'", o->files[0]);
+        ev_diag_usage_error("--resume and --cancel take no file, not '%s'", o->files[0]);
     if (o->mode == M_CHECK && o->to != EV_CONVERT_CHAT)
-        ev_usage_error("--check checks the chat format: drop --to, or use --convert");
+        ev_diag_usage_error("--check checks the chat format: drop --to, or use --convert");
     if (o->key_env != NULL && o->key_file != NULL)
-        ev_usage_error("give --api-key-env or --api-key-file, not both");
+        ev_diag_usage_error("give --api-key-env or --api-key-file, not both");
     if (o->npass > 0 && o->mode != M_CMD)
-        ev_usage_error("--env goes with --cmd");
+        ev_diag_usage_error("--env goes with --cmd");
     if (o->cacert != NULL && access(o->cacert, R_OK) != 0)
-        ev_usage_error("--cacert: cannot read '%s': %s", o->cacert, strerror(errno));
+        ev_diag_usage_error("--cacert: cannot read '%s': %s", o->cacert, strerror(errno));
 }
 
 /* What the library says: warnings always, progress and the trainer's own
@@ -340,7 +340,7 @@ static void
 say_warning(void *ctx, const char *line)
 {
     (void)ctx;
-    ev_warn("%s", line);
+    ev_diag_warn("%s", line);
 }
 
 static void
@@ -348,7 +348,7 @@ say_progress(void *ctx, const char *line)
 {
     const opts *o = ctx;
     if (!o->quiet)
-        ev_warn("%s", line);
+        ev_diag_warn("%s", line);
 }
 
 static void
@@ -372,7 +372,7 @@ remote(const opts *o, const ev_dataset_opts *d, const ev_quote_opts *q)
                                    &interrupted, &err);
     ev_key_free(key);
     if (c == NULL) {
-        ev_warn_jv(err);
+        ev_diag_warn_jv(err);
         return EV_EXIT_TROUBLE;
     }
     ev_finetune_opts f = {api,        o->model,     o->suffix,    o->seed, o->epochs,
@@ -412,7 +412,7 @@ main(int argc, char **argv)
         status = ev_dataset_check(&d, &q, o.format, stdout);
         break;
     case M_CONVERT:
-        ev_output_setup();
+        ev_jsonl_output_setup();
         status = ev_dataset_convert(&d, stdout);
         break;
     case M_CMD:
@@ -424,7 +424,7 @@ main(int argc, char **argv)
     }
     free(o.prices);
     free(o.pass_env);
-    if (ev_close_stdout() != EV_EXIT_OK)
+    if (ev_diag_close_stdout() != EV_EXIT_OK)
         status = EV_EXIT_TROUBLE;
     if (interrupted && status != EV_EXIT_TROUBLE)
         status = EV_EXIT_INTR;

@@ -95,7 +95,7 @@ enum outcome { PRICED, UNKNOWN, FAILED };
 static void
 count_case(ev_cost_ledger *pc, jv rec)
 {
-    jv id = ev_rec_id(rec);
+    jv id = ev_record_id(rec);
     if (jv_get_kind(id) != JV_KIND_STRING) {
         jv_free(id);
         pc->ncases++;

@@ -168,13 +168,13 @@ ev_dataset_read(ev_dataset *d, const ev_dataset_opts *o)
 {
     memset(d, 0, sizeof(*d));
     ev_dataset_stats_init(&d->stats, o->max_tokens);
-    ev_reader r;
+    ev_jsonl_reader r;
     jv rec;
     int rc;
-    ev_reader_init(&r, o->files, o->nfiles, NULL);
-    while ((rc = ev_reader_next(&r, &rec)) != EV_READ_EOF) {
-        jv where = ev_reader_where(&r);
-        if (rc == EV_READ_BAD) {
+    ev_jsonl_init(&r, o->files, o->nfiles, NULL);
+    while ((rc = ev_jsonl_next(&r, &rec)) != EV_JSONL_EOF) {
+        jv where = ev_jsonl_where(&r);
+        if (rc == EV_JSONL_BAD) {
             /* A line that is no record is a problem of the file; a file
              * that cannot be read is trouble. */
             jv msg = jv_invalid_get_msg(rec);
@@ -194,7 +194,7 @@ ev_dataset_read(ev_dataset *d, const ev_dataset_opts *o)
         }
         jv_free(where);
     }
-    ev_reader_free(&r);
+    ev_jsonl_free(&r);
     if (d->valid < EV_DATASET_MIN_EXAMPLES) {
         d->problems[EV_EXAMPLE_TOO_FEW_EXAMPLES]++;
         ev_log_warn(o->log, "%s: %lu valid example%s, and at least %d are required",
@@ -351,7 +351,7 @@ ev_dataset_check(const ev_dataset_opts *o, const ev_quote_opts *qo, enum ev_form
         ev_dataset_report_table(out, r);
         jv_free(r);
     } else {
-        ev_write_record(out, r);
+        ev_jsonl_write(out, r);
     }
     ev_quote_free(&q);
     ev_dataset_free(&d);
@@ -363,12 +363,12 @@ ev_dataset_check(const ev_dataset_opts *o, const ev_quote_opts *qo, enum ev_form
 int
 ev_dataset_convert(const ev_dataset_opts *o, FILE *out)
 {
-    ev_reader r;
+    ev_jsonl_reader r;
     jv rec;
     int rc, status = EV_EXIT_OK;
-    ev_reader_init(&r, o->files, o->nfiles, out);
-    while ((rc = ev_reader_next(&r, &rec)) != EV_READ_EOF) {
-        if (rc == EV_READ_BAD) {
+    ev_jsonl_init(&r, o->files, o->nfiles, out);
+    while ((rc = ev_jsonl_next(&r, &rec)) != EV_JSONL_EOF) {
+        if (rc == EV_JSONL_BAD) {
             ev_log_warn_jv(o->log, rec);
             status = EV_EXIT_TROUBLE;
             continue;
@@ -377,7 +377,7 @@ ev_dataset_convert(const ev_dataset_opts *o, FILE *out)
         bool changed;
         jv ex = ev_convert(ev_example_from_record(rec, o->system, &changed, &kind), o->to);
         if (!jv_is_valid(ex)) {
-            jv where = ev_reader_where(&r);
+            jv where = ev_jsonl_where(&r);
             jv m = jv_invalid_get_msg(ex);
             ev_log_warn(o->log, "%s: cannot convert: %s", jv_string_value(where),
                         ev_json_str(m, "not an example"));
@@ -386,10 +386,10 @@ ev_dataset_convert(const ev_dataset_opts *o, FILE *out)
             status = EV_EXIT_TROUBLE;
             continue;
         }
-        if (ev_write_record(out, ex) != 0)
+        if (ev_jsonl_write(out, ex) != 0)
             break;
     }
-    ev_reader_free(&r);
+    ev_jsonl_free(&r);
     return status;
 }
 

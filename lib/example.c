@@ -76,7 +76,7 @@ has_role(jv msgs, const char *role)
 jv
 ev_example_from_case(jv rec, jv system, jv answer)
 {
-    jv in = ev_rec_input(rec);
+    jv in = ev_record_input(rec);
     if (!jv_is_valid(in)) {
         jv_free(system);
         jv_free(answer);
@@ -86,14 +86,14 @@ ev_example_from_case(jv rec, jv system, jv answer)
     }
     if (jv_get_kind(answer) != JV_KIND_STRING) {
         jv_free(answer);
-        answer = ev_rec_expected(rec);
+        answer = ev_record_expected(rec);
         if (!jv_is_valid(answer) || jv_get_kind(answer) == JV_KIND_NULL) {
             jv_free(in);
             jv_free(system);
             jv_free(answer);
             return jv_invalid_with_msg(jv_string("case has no expected answer"));
         }
-        answer = ev_text_of(answer);
+        answer = ev_record_text_of(answer);
     }
     jv msgs = jv_array();
     if (jv_get_kind(in) == JV_KIND_ARRAY) {
@@ -103,7 +103,7 @@ ev_example_from_case(jv rec, jv system, jv answer)
     } else {
         if (jv_get_kind(system) == JV_KIND_STRING)
             msgs = jv_array_append(msgs, message("system", jv_copy(system)));
-        msgs = jv_array_append(msgs, message("user", ev_text_of(in)));
+        msgs = jv_array_append(msgs, message("user", ev_record_text_of(in)));
     }
     jv_free(system);
     msgs = jv_array_append(msgs, message("assistant", answer));
@@ -222,7 +222,7 @@ check_message(jv list, jv msg /* borrowed */, int k, ev_example_measure *m)
     if (jv_is_valid(role)) {
         if (jv_get_kind(role) != JV_KIND_STRING ||
             !in(jv_string_value(role), roles, COUNT(roles))) {
-            jv text = ev_text_of(jv_copy(role));
+            jv text = ev_record_text_of(jv_copy(role));
             list = problem(
                 list, EV_EXAMPLE_UNRECOGNIZED_ROLE,
                 jv_string_fmt("message %d has unrecognized role '%s'", k, jv_string_value(text)));

@@ -342,7 +342,7 @@ follow(ev_ftapi *c, const ev_finetune_opts *o, jv job)
     }
     if (status < 0)
         status = ended(&f, last);
-    ev_write_record(o->out, f.job);
+    ev_jsonl_write(o->out, f.job);
     free(last);
     free(f.id);
     jv_free(f.seen);
@@ -430,6 +430,6 @@ ev_finetune_cancel(ev_ftapi *c, const ev_finetune_opts *o, const char *id)
     jv st = ev_json_field(job, "status");
     ev_log_progress(o->log, "job '%s' is %s", id, ev_json_str(st, "unknown"));
     jv_free(st);
-    ev_write_record(o->out, job);
+    ev_jsonl_write(o->out, job);
     return EV_EXIT_OK;
 }

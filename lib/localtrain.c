@@ -268,7 +268,7 @@ ev_localtrain_train(const ev_localtrain_opts *o, const ev_dataset_opts *d, const
         unlink(path);
     status = judge(o, &h, rc, err);
     if (status == EV_EXIT_OK || status == EV_EXIT_NO)
-        ev_write_record(o->out, result(o, &h, status, rc, given ? path : NULL));
+        ev_jsonl_write(o->out, result(o, &h, status, rc, given ? path : NULL));
     for (int i = 0; i < n; i++)
         free(env[i]);
     for (int i = 0; i < h.ntail; i++)

@@ -834,7 +834,7 @@ has_system_message(jv in)
 double
 ev_estimate_prompt_tokens(jv rec, const char *system)
 {
-    jv in = ev_rec_input(rec);
+    jv in = ev_record_input(rec);
     if (!jv_is_valid(in)) {
         jv_free(in);
         return NAN;
@@ -846,7 +846,7 @@ ev_estimate_prompt_tokens(jv rec, const char *system)
         has_system = has_system_message(jv_copy(in));
     }
     jv_free(in);
-    jv text = ev_prompt_text(rec);
+    jv text = ev_record_prompt_text(rec);
     double tokens = ev_estimate_text_tokens((size_t)jv_string_length_bytes(text));
     if (system != NULL && !has_system) {
         tokens += ev_estimate_text_tokens(strlen(system));
@@ -858,11 +858,11 @@ ev_estimate_prompt_tokens(jv rec, const char *system)
 double
 ev_estimate_output_tokens(jv rec)
 {
-    jv e = ev_rec_expected(rec);
+    jv e = ev_record_expected(rec);
     if (!jv_is_valid(e)) {
         jv_free(e);
         return NAN;
     }
-    jv text = ev_text_of(e);
+    jv text = ev_record_text_of(e);
     return ev_estimate_text_tokens((size_t)jv_string_length_bytes(text));
 }

@@ -106,11 +106,11 @@ jv
 ev_projection_read_points(ev_projection *pj, char **paths, int n)
 {
     int rc;
-    ev_reader r;
-    ev_reader_init(&r, paths, n, NULL);
+    ev_jsonl_reader r;
+    ev_jsonl_init(&r, paths, n, NULL);
     jv rec;
-    while ((rc = ev_reader_next(&r, &rec)) != EV_READ_EOF) {
-        if (rc == EV_READ_BAD) {
+    while ((rc = ev_jsonl_next(&r, &rec)) != EV_JSONL_EOF) {
+        if (rc == EV_JSONL_BAD) {
             problem(rec, pj);
             continue;
         }
@@ -119,14 +119,14 @@ ev_projection_read_points(ev_projection *pj, char **paths, int n)
         const char *why = point_error(&pt, ev_json_number(rec, "accuracy"));
         jv_free(rec);
         if (why != NULL) {
-            jv where = ev_reader_where(&r);
+            jv where = ev_jsonl_where(&r);
             problem(jv_string_fmt("%s: %s", jv_string_value(where), why), pj);
             jv_free(where);
             continue;
         }
         add_point(pj, pt);
     }
-    ev_reader_free(&r);
+    ev_jsonl_free(&r);
     if (pj->o.target_run == NULL)
         return jv_null();
     ev_run run;

@@ -1,6 +1,7 @@
 #include "relay.h"
 
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -89,11 +90,23 @@ ev_relay_start(char *const *argv, jv *err)
     r->in = child.in;
     r->out = fdopen(child.out, "r");
     if (r->out == NULL)
-        ev_out_of_memory();
+        ev_diag_out_of_memory();
     pthread_mutex_init(&r->mu, NULL);
     pthread_cond_init(&r->answered, NULL);
-    if (pthread_create(&r->reader, NULL, read_answers, r) != 0)
-        abort();
+    int e = pthread_create(&r->reader, NULL, read_answers, r);
+    if (e != 0) {
+        /* Without its reader the child could fill its pipe and wait for
+         * ever: end it, and say why. */
+        *err = jv_invalid_with_msg(jv_string_fmt("cannot start a thread: %s", strerror(e)));
+        close(r->in);
+        fclose(r->out);
+        kill(r->pid, SIGKILL);
+        ev_proc_wait(r->pid, true, NULL);
+        pthread_cond_destroy(&r->answered);
+        pthread_mutex_destroy(&r->mu);
+        free(r);
+        return NULL;
+    }
     return r;
 }
 

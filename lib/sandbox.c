@@ -26,7 +26,7 @@
 struct ev_sandbox {
     ev_sandbox_fn fn;
     void *state;
-    ev_budget budget;
+    ev_sandbox_budget budget;
     pid_t parent;     /* our pid, for the worker to tell it was orphaned */
     pid_t pid;        /* the worker, or 0 when none runs */
     int in, out;      /* our ends of its standard input and output */
@@ -220,7 +220,7 @@ serve(void *p)
 /* --- the caller's side ---------------------------------------------------- */
 
 ev_sandbox *
-ev_sandbox_new(ev_sandbox_fn fn, void *state, ev_budget budget)
+ev_sandbox_new(ev_sandbox_fn fn, void *state, ev_sandbox_budget budget)
 {
     ev_sandbox *sb = ev_alloc_zero(1, sizeof(*sb));
     sb->fn = fn;

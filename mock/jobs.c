@@ -351,13 +351,13 @@ evm_jobs_journal(evm_jobs *f, const char *path, jv *err)
 {
     if (access(path, F_OK) == 0) {
         char *paths[] = {(char *)path};
-        ev_reader r;
+        ev_jsonl_reader r;
         jv rec;
         int rc;
-        ev_reader_init(&r, paths, 1, NULL);
-        while ((rc = ev_reader_next(&r, &rec)) != EV_READ_EOF) {
-            if (rc == EV_READ_BAD) {
-                ev_reader_free(&r);
+        ev_jsonl_init(&r, paths, 1, NULL);
+        while ((rc = ev_jsonl_next(&r, &rec)) != EV_JSONL_EOF) {
+            if (rc == EV_JSONL_BAD) {
+                ev_jsonl_free(&r);
                 *err = rec;
                 return -1;
             }
@@ -374,14 +374,14 @@ evm_jobs_journal(evm_jobs *f, const char *path, jv *err)
             jv_free(v);
             jv_free(rec);
             if (why != NULL) {
-                jv where = ev_reader_where(&r);
+                jv where = ev_jsonl_where(&r);
                 *err = jv_invalid_with_msg(jv_string_fmt("%s: %s", jv_string_value(where), why));
                 jv_free(where);
-                ev_reader_free(&r);
+                ev_jsonl_free(&r);
                 return -1;
             }
         }
-        ev_reader_free(&r);
+        ev_jsonl_free(&r);
     }
     f->journal = fopen(path, "a");
     if (f->journal == NULL) {
@@ -610,7 +610,7 @@ option(jv hp, const char *key, double lo, double hi, bool whole, double *out)
 static const char *
 example_tag(const evm_jobs *f, jv rec, jv *hold)
 {
-    jv tags = ev_rec_tags(rec);
+    jv tags = ev_record_tags(rec);
     jv first = jv_array_length(jv_copy(tags)) > 0 ? jv_array_get(jv_copy(tags), 0) : jv_null();
     jv_free(tags);
     if (jv_get_kind(first) == JV_KIND_STRING) {
@@ -620,7 +620,7 @@ example_tag(const evm_jobs *f, jv rec, jv *hold)
     jv_free(first);
     *hold = jv_null();
     const char *tag = NULL;
-    jv in = ev_rec_input(rec);
+    jv in = ev_record_input(rec);
     if (f->c.model != NULL && jv_is_valid(in)) {
         jv full, last;
         evm_model_prompt(in, &full, &last);
