@@ -39,13 +39,14 @@ else
 O       := bin
 endif
 
-# Only the tools that talk HTTP link libcurl (ev-call also libcrypto, for its
-# SHA-256 cache keys); only ev-mock links libmicrohttpd.
+# Only the tools that talk HTTP link libcurl (ev-call and ev-tune also
+# libcrypto, for the SHA-256 names of cache entries and states); only ev-mock
+# links libmicrohttpd.
 LIBS_ev-call = -lcurl -lcrypto
-LIBS_ev-tune = -lcurl
+LIBS_ev-tune = -lcurl -lcrypto
 LIBS_ev-mock = -lmicrohttpd
 LIBS_unit_test_cache = -lcrypto
-LIBS_unit_test_finetune = -lcurl
+LIBS_unit_test_finetune = -lcurl -lcrypto
 
 TOOLS    := $(patsubst cmd/%.c,%,$(wildcard cmd/ev-*.c))
 LIBSRC   := $(wildcard lib/*.c)

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "alloc.h"
+#include "cache.h"
 #include "child.h"
 #include "cli.h"
 #include "convert.h"
@@ -28,6 +29,8 @@
 #include "diag.h"
 #include "ev.h"
 #include "finetune.h"
+#include "finetune_fireworks.h"
+#include "finetune_together.h"
 #include "jsonl.h"
 #include "key.h"
 #include "localtrain.h"
@@ -47,6 +50,8 @@ typedef struct opts {
     const char *base_url;
     const char *cacert;
     const char *key_env, *key_file;
+    const char *provider, *account, *cache_dir;
+    bool dpo, full;
     char **prices;
     int nprices;
     char **pass_env; /* --env, NULL-terminated */
@@ -79,13 +84,15 @@ usage(FILE *f)
     fputs("usage: ev-tune [--check] [-m MODEL] [--epochs N] [--max-example-tokens N]\n"
           "               [--prices FILE] [--format table|json] [--system TEXT] [FILE ...]\n"
           "       ev-tune --convert [--to chat|alpaca|sharegpt] [--system TEXT] [FILE ...]\n"
-          "       ev-tune --submit -m MODEL [--suffix S] [--seed N] [--epochs N]\n"
+          "       ev-tune --submit --provider together|fireworks|openai -m MODEL\n"
+          "               [--method sft|dpo] [--full] [--account ID] [--suffix S]\n"
+          "               [--seed N] [--epochs N] [--cache-dir DIR]\n"
           "               [--base-url URL] [--api-key-env NAME | --api-key-file FILE]\n"
           "               [--cacert FILE]\n"
           "               [--poll-ms MS] [--timeout SEC] [FILE ...]\n"
           "       ev-tune --cmd COMMAND [-m MODEL] [--to FORMAT] [--epochs N]\n"
           "               [--env NAME]... [FILE ...]\n"
-          "       ev-tune --resume JOB | --cancel JOB [--base-url URL] ...\n"
+          "       ev-tune --resume JOB | --cancel JOB [--provider P] [--base-url URL] ...\n"
           "\n"
           "Check a chat fine-tuning file by the OpenAI cookbook's rules, estimate its\n"
           "tokens and cost, convert cases to chat, Alpaca or ShareGPT, and fine-tune.\n"
@@ -103,8 +110,9 @@ usage(FILE *f)
           "                            LANG... and no key\n"
           "      --resume JOB          follow a job created earlier to its end\n"
           "      --cancel JOB          cancel a job\n"
-          "\n"
-          "Options:\n"
+          "\n",
+          f);
+    fputs("Options:\n"
           "  -m, --model MODEL         base model: priced for the estimate, tuned by --submit\n"
           "      --epochs N            epochs (1-50); default: the cookbook's, 3 raised or\n"
           "                            lowered to keep examples x epochs in 100..25000\n"
@@ -114,11 +122,24 @@ usage(FILE *f)
           "      --to FORMAT           chat (default), alpaca or sharegpt\n"
           "  -p, --prices FILE         price table (default $EV_PRICES, else the installed one)\n"
           "  -f, --format FORMAT       report as table or json (default: table on a terminal)\n"
-          "      --suffix S            suffix of the tuned model's name (up to 64 characters)\n"
+          "      --provider P          where --submit, --resume and --cancel tune: together,\n"
+          "                            fireworks or openai (default openai, which closes\n"
+          "                            self-serve fine-tuning to everyone on 2027-01-06)\n"
+          "      --method M            sft (default) or dpo (preference pairs)\n"
+          "      --full                full fine-tuning rather than LoRA (together)\n"
+          "      --account ID          the Fireworks account (default $FIREWORKS_ACCOUNT_ID)\n"
+          "      --cache-dir DIR       where a submission keeps its state, so that it is never\n"
+          "                            paid twice (default $EV_CACHE_DIR, else\n"
+          "                            $XDG_CACHE_HOME/ev, else ~/.cache/ev)\n"
+          "      --suffix S            suffix of the tuned model's name (up to 64 characters;\n"
+          "                            40 for together)\n"
           "      --seed N              the job's seed\n"
-          "      --base-url URL        the API (default $OPENAI_BASE_URL, else\n"
+          "      --base-url URL        the API (default $TOGETHER_BASE_URL, else\n"
+          "                            https://api.together.ai/v1; $FIREWORKS_BASE_URL, else\n"
+          "                            https://api.fireworks.ai; $OPENAI_BASE_URL, else\n"
           "                            https://api.openai.com/v1)\n"
-          "      --api-key-env NAME    read the key from $NAME (default $OPENAI_API_KEY)\n"
+          "      --api-key-env NAME    read the key from $NAME (default $TOGETHER_API_KEY,\n"
+          "                            $FIREWORKS_API_KEY or $OPENAI_API_KEY)\n"
           "      --api-key-file FILE   read the key from FILE\n"
           "      --cacert FILE         trust the CA certificates in FILE (PEM) for https\n"
           "      --poll-ms MS          time between polls of the job (default 5000)\n"
@@ -137,17 +158,22 @@ usage(FILE *f)
 /* Options. */
 
 enum {
-    OPT_API_KEY_ENV = 256,
+    OPT_ACCOUNT = 256,
+    OPT_API_KEY_ENV,
     OPT_API_KEY_FILE,
     OPT_BASE_URL,
     OPT_CACERT,
+    OPT_CACHE_DIR,
     OPT_CANCEL,
     OPT_CMD,
     OPT_CONVERT,
     OPT_ENV,
     OPT_EPOCHS,
+    OPT_FULL,
     OPT_MAX_EXAMPLE_TOKENS,
+    OPT_METHOD,
     OPT_POLL_MS,
+    OPT_PROVIDER,
     OPT_RESUME,
     OPT_SEED,
     OPT_SUFFIX,
@@ -157,9 +183,11 @@ enum {
 };
 
 static const ev_opt options[] = {
+    {"account", OPT_ACCOUNT, EV_ARG_TEXT, 0, 0, false},
     {"api-key-env", OPT_API_KEY_ENV, EV_ARG_TEXT, 0, 0, false},
     {"api-key-file", OPT_API_KEY_FILE, EV_ARG_TEXT, 0, 0, false},
     {"base-url", OPT_BASE_URL, EV_ARG_TEXT, 0, 0, false},
+    {"cache-dir", OPT_CACHE_DIR, EV_ARG_TEXT, 0, 0, false},
     {"cacert", OPT_CACERT, EV_ARG_TEXT, 0, 0, false},
     {"cancel", OPT_CANCEL, EV_ARG_TEXT, 0, 0, false},
     {"check", 'c', EV_ARG_NONE, 0, 0, false},
@@ -168,11 +196,14 @@ static const ev_opt options[] = {
     {"env", OPT_ENV, EV_ARG_TEXT, 0, 0, false},
     {"epochs", OPT_EPOCHS, EV_ARG_INT, 1, 50, false},
     {"format", 'f', EV_ARG_TEXT, 0, 0, false},
+    {"full", OPT_FULL, EV_ARG_NONE, 0, 0, false},
     {"help", 'h', EV_ARG_NONE, 0, 0, false},
     {"max-example-tokens", OPT_MAX_EXAMPLE_TOKENS, EV_ARG_INT, 1, 100000000, false},
+    {"method", OPT_METHOD, EV_ARG_TEXT, 0, 0, false},
     {"model", 'm', EV_ARG_TEXT, 0, 0, false},
     {"poll-ms", OPT_POLL_MS, EV_ARG_INT, 1, 3600000, false},
     {"prices", 'p', EV_ARG_TEXT, 0, 0, false},
+    {"provider", OPT_PROVIDER, EV_ARG_TEXT, 0, 0, false},
     {"quiet", 'q', EV_ARG_NONE, 0, 0, false},
     {"resume", OPT_RESUME, EV_ARG_TEXT, 0, 0, false},
     {"seed", OPT_SEED, EV_ARG_INT, 0, 2147483647, false},
@@ -201,6 +232,9 @@ option(opts *o, int key, const ev_cli *c)
 {
     const char *v = c->text;
     switch (key) {
+    case OPT_ACCOUNT:
+        o->account = v;
+        break;
     case OPT_API_KEY_ENV:
         o->key_env = v;
         break;
@@ -212,6 +246,9 @@ option(opts *o, int key, const ev_cli *c)
         break;
     case OPT_CACERT:
         o->cacert = v;
+        break;
+    case OPT_CACHE_DIR:
+        o->cache_dir = v;
         break;
     case OPT_CANCEL:
         set_mode(o, M_CANCEL, "--cancel", v);
@@ -239,6 +276,14 @@ option(opts *o, int key, const ev_cli *c)
         if (!ev_parse_format(v, 2, &o->format))
             ev_diag_usage_error("--format takes table or json, not '%s'", v);
         break;
+    case OPT_FULL:
+        o->full = true;
+        break;
+    case OPT_METHOD:
+        if (strcmp(v, "sft") != 0 && strcmp(v, "dpo") != 0)
+            ev_diag_usage_error("--method must be 'sft' or 'dpo', not '%s'", v);
+        o->dpo = strcmp(v, "dpo") == 0;
+        break;
     case OPT_MAX_EXAMPLE_TOKENS:
         o->max_tokens = c->real;
         break;
@@ -255,6 +300,12 @@ option(opts *o, int key, const ev_cli *c)
         break;
     case 'q':
         o->quiet = true;
+        break;
+    case OPT_PROVIDER:
+        if (strcmp(v, "together") != 0 && strcmp(v, "fireworks") != 0 && strcmp(v, "openai") != 0)
+            ev_diag_usage_error("--provider must be 'together', 'fireworks' or 'openai', not '%s'",
+                                v);
+        o->provider = v;
         break;
     case OPT_RESUME:
         set_mode(o, M_RESUME, "--resume", v);
@@ -329,6 +380,17 @@ check_options(const opts *o)
         ev_diag_usage_error("give --api-key-env or --api-key-file, not both");
     if (o->npass > 0 && o->mode != M_CMD)
         ev_diag_usage_error("--env goes with --cmd");
+    bool remote = o->mode == M_SUBMIT || o->mode == M_RESUME || o->mode == M_CANCEL;
+    if (!remote && (o->provider || o->account || o->full || o->cache_dir))
+        ev_diag_usage_error("--provider, --account, --full and --cache-dir go with --submit, "
+                            "--resume or --cancel");
+    bool together = o->provider != NULL && strcmp(o->provider, "together") == 0;
+    if (o->full && !together)
+        ev_diag_usage_error("--full is Together's choice of full fine-tuning over LoRA: add "
+                            "--provider together, or drop --full");
+    if (together && o->suffix != NULL && strlen(o->suffix) > 40)
+        ev_diag_usage_error("--suffix must be at most 40 characters for Together, not '%s'",
+                            o->suffix);
     if (o->cacert != NULL && access(o->cacert, R_OK) != 0)
         ev_diag_usage_error("--cacert: cannot read '%s': %s", o->cacert, strerror(errno));
 }
@@ -362,10 +424,46 @@ say_output(void *ctx, const char *line)
 /* remote runs --submit, --resume or --cancel at the provider. The key is
  * read, and the client made, before the training file is: a mistake there
  * is found before the reading of a large file. */
+/* provider returns the API --provider names. */
+static const ev_finetune_api *
+provider(const opts *o)
+{
+    if (o->provider != NULL && strcmp(o->provider, "together") == 0)
+        return &ev_finetune_together;
+    if (o->provider != NULL && strcmp(o->provider, "fireworks") == 0)
+        return &ev_finetune_fireworks;
+    return &ev_finetune_openai;
+}
+
+/* open_cache opens the directory where a submission keeps its state. */
+static ev_cache *
+open_cache(const opts *o)
+{
+    jv dir = o->cache_dir ? jv_string(o->cache_dir) : ev_cache_default_dir();
+    if (!jv_is_valid(dir))
+        ev_diag_die(EV_EXIT_TROUBLE, "%s; name one with --cache-dir",
+                    jv_string_value(jv_invalid_get_msg(dir)));
+    jv err;
+    ev_cache *cache = ev_cache_open(jv_string_value(dir), &err);
+    jv_free(dir);
+    if (cache == NULL)
+        ev_diag_die(EV_EXIT_TROUBLE,
+                    "%s; a submission keeps its state there so that it is never paid twice: name "
+                    "a directory that can be written with --cache-dir",
+                    jv_string_value(jv_invalid_get_msg(err)));
+    return cache;
+}
+
 static int
 remote(const opts *o, const ev_dataset_opts *d, const ev_quote_opts *q)
 {
-    const ev_finetune_api *api = &ev_finetune_openai;
+    const ev_finetune_api *api = provider(o);
+    const char *account = o->account;
+    if (account == NULL && api->account_env != NULL)
+        account = getenv(api->account_env);
+    if (api->account_env != NULL && o->mode == M_SUBMIT && (account == NULL || *account == '\0'))
+        ev_diag_usage_error("--provider %s needs the account: --account ID, or $%s", api->name,
+                            api->account_env);
     char *key = ev_key_read(o->key_file, o->key_env, api->key_env, NULL);
     jv err;
     ev_ftapi *c = ev_finetune_open(api, o->base_url, key, o->cacert, "ev-tune/" EV_VERSION,
@@ -375,11 +473,27 @@ remote(const opts *o, const ev_dataset_opts *d, const ev_quote_opts *q)
         ev_diag_warn_jv(err);
         return EV_EXIT_TROUBLE;
     }
-    ev_finetune_opts f = {api,        o->model,     o->suffix,    o->seed, o->epochs,
-                          o->poll_ms, o->timeout_s, &interrupted, d->log,  stdout};
+    ev_finetune_opts f = {.api = api,
+                          .model = o->model,
+                          .suffix = o->suffix,
+                          .seed = o->seed,
+                          .epochs = o->epochs,
+                          .poll_ms = o->poll_ms,
+                          .timeout_s = o->timeout_s,
+                          .stop = &interrupted,
+                          .log = d->log,
+                          .out = stdout,
+                          .account = account,
+                          .dpo = o->dpo,
+                          .full = o->full,
+                          .base = o->base_url};
+    if (o->mode == M_SUBMIT)
+        f.cache = open_cache(o);
     int status = o->mode == M_SUBMIT   ? ev_finetune_submit(c, &f, d, q)
                  : o->mode == M_RESUME ? ev_finetune_resume(c, &f, o->job)
                                        : ev_finetune_cancel(c, &f, o->job);
+    if (f.cache != NULL)
+        ev_cache_close(f.cache);
     ev_ftapi_free(c);
     return status;
 }

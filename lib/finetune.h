@@ -5,16 +5,28 @@
  * for every provider:
  *
  *   {job_id, status, fine_tuned_model, trained_tokens, training_file,
- *    model[, error]}
+ *    model, provider[, error]}
  *
  * Ownership: json.h.
  *
  * The flow is the same for every provider; what differs (the requests, and
  * how a job and its events read) is an ev_finetune_api, a table of
- * functions over lib/ftapi.h's REST client. OpenAI's fine-tuning API is the
- * first (ev_finetune_openai). A provider's functions give back a job in the
- * line's form, with 'status' one of the provider's words, of which
- * "succeeded", "failed" and "cancelled" end a job.
+ * functions over lib/ftapi.h's REST client: OpenAI's (ev_finetune_openai,
+ * here), Together's (lib/finetune_together.h) and Fireworks'
+ * (lib/finetune_fireworks.h). A provider's functions give back a job in
+ * the line's form, with 'status' "succeeded", "failed" or "cancelled" when
+ * the job has ended (whatever the provider's word for it), else the
+ * provider's own word, and 'error' {message} when it failed.
+ *
+ * Never paid twice: with a cache (lib/cache.h), a submission keeps its
+ * state next to it (ev_cache_state_put), named by the provider, the API,
+ * the options of the job and the training file's bytes: the uploaded
+ * file's id as soon as it is known, that a job is being created before
+ * the request goes, and the job's id as soon as it is known. A submission
+ * that finds a job id there follows that job; one that finds a creation
+ * whose answer was lost asks the provider for the job (the api's 'find')
+ * before it creates another; a job that failed or was cancelled drops the
+ * state, so that the next run tries again.
  *
  * Nothing here prints: progress (the plan, the events, each change of
  * status) and warnings go through the log (lib/log.h), and the line to
@@ -27,10 +39,12 @@
 #define EV_FINETUNE_H
 
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 
 #include <jv.h>
 
+#include "cache.h"
 #include "dataset.h"
 #include "ftapi.h"
 #include "log.h"
@@ -41,15 +55,22 @@ typedef struct ev_finetune_opts ev_finetune_opts;
 /* A provider. Each function returns an invalid with a message when the
  * request fails, and says how in '*res'. */
 typedef struct ev_finetune_api {
-    const char *name;    /* "openai" */
-    const char *key_env; /* the variable that holds the key by default */
-    const char *url_env; /* the variable that may name the API */
-    const char *url;     /* the API, when neither --base-url nor 'url_env' names one */
+    const char *name;        /* "openai", "together", "fireworks" */
+    const char *key_env;     /* the variable that holds the key by default */
+    const char *url_env;     /* the variable that may name the API */
+    const char *url;         /* the API, when neither --base-url nor 'url_env' names one */
+    const char *account_env; /* the variable that names the account, or NULL: none needed */
     /* upload sends the training file, the 'len' bytes at 'data' named
-     * 'name', and returns its id at the provider (a string). */
-    jv (*upload)(ev_ftapi *c, const char *name, const char *data, size_t len, ev_ftapi_result *res);
+     * 'name' holding 'examples' examples, and returns its id at the
+     * provider (a string). */
+    jv (*upload)(ev_ftapi *c, const ev_finetune_opts *o, const char *name, const char *data,
+                 size_t len, size_t examples, ev_ftapi_result *res);
     /* create creates the job of 'o' on the uploaded file 'file' (a string). */
     jv (*create)(ev_ftapi *c, const ev_finetune_opts *o, jv file, ev_ftapi_result *res);
+    /* find returns the job of 'o' on 'file' that a lost answer to create
+     * made, or null when there is none. */
+    jv (*find)(ev_ftapi *c, const ev_finetune_opts *o, jv file /* borrowed */,
+               ev_ftapi_result *res);
     /* job fetches job 'id'. */
     jv (*job)(ev_ftapi *c, const char *id, ev_ftapi_result *res);
     /* events returns the job's newest events, oldest first, each
@@ -63,9 +84,25 @@ typedef struct ev_finetune_api {
  * /fine_tuning/jobs/{id} and its /events, POST .../{id}/cancel. */
 extern const ev_finetune_api ev_finetune_openai;
 
+/* ev_finetune_field returns member 'key' of 'obj', or null when it has
+ * none. */
+jv ev_finetune_field(jv obj /* borrowed */, const char *key);
+
+/* ev_finetune_read_as returns 'answer' as 'reader' reads it, or as it is
+ * when the request failed (an invalid). */
+jv ev_finetune_read_as(jv answer, jv (*reader)(jv));
+
 /* ev_finetune_openai_job returns OpenAI's job object 'job' in the line's
  * form. */
 jv ev_finetune_openai_job(jv job /* borrowed */);
+
+/* ev_finetune_openai_find returns the newest job (by created_at) of the
+ * list 'list' ({data: [...]}) on 'file' for 'model' with 'suffix' (NULL:
+ * none; a job without a suffix field matches any), as 'reader' reads it,
+ * or null when there is none. OpenAI's list and Together's read the
+ * same. */
+jv ev_finetune_openai_find(jv list /* borrowed */, const char *file, const char *model,
+                           const char *suffix, jv (*reader)(jv));
 
 /* ev_finetune_openai_events returns OpenAI's list of events 'list' ({data:
  * [...]}, newest first) as events oldest first, each {id, level,
@@ -83,8 +120,19 @@ struct ev_finetune_opts {
     double timeout_s;                  /* how long to follow a job at most; 0: no limit */
     const volatile sig_atomic_t *stop; /* when it becomes non-zero, stop (NULL: never) */
     const ev_log *log;
-    FILE *out; /* where the line goes */
+    FILE *out;           /* where the line goes */
+    ev_cache *cache;     /* where a submission keeps its state; NULL: nowhere */
+    const char *account; /* the provider's account (Fireworks), or NULL */
+    bool dpo;            /* preference tuning (DPO) rather than supervised */
+    bool full;           /* full fine-tuning rather than LoRA (Together) */
+    const char *base;    /* the API as the user named it (NULL: the default), for the state */
+    const char *run;     /* set by ev_finetune_submit: "ev-" and 12 hex digits that name the
+                          * submission (its state's name), for the ids a client chooses */
 };
+
+/* ev_finetune_base returns the API of 'api' at 'base': 'base' itself, else
+ * the one $url_env names, else 'api->url' (borrowed). */
+const char *ev_finetune_base(const ev_finetune_api *api, const char *base);
 
 /* ev_finetune_open returns a client of 'api' at 'base' (NULL: the API that
  * $url_env names, else 'api->url'), that sends 'key' (NULL: none), trusts

@@ -27,6 +27,7 @@ struct ev_ftapi {
     const char *cacert; /* NULL: the system's CAs */
     const char *agent;  /* the User-Agent */
     bool anthropic;     /* x-api-key and anthropic-version, not Bearer */
+    bool empty_ok;      /* the next answer may have no body: {} (a DELETE's) */
     CURL *curl;
 };
 
@@ -250,6 +251,9 @@ perform(ev_ftapi *a, const char *what, FILE *to, ev_ftapi_result *res)
             out = jv_true();
         } else if (r.status >= 200 && r.status < 300 && jv_get_kind(body) == JV_KIND_OBJECT) {
             out = body;
+        } else if (r.status >= 200 && r.status < 300 && a->empty_ok && ans.len == 0) {
+            jv_free(body);
+            out = jv_object();
         } else if (r.status >= 200 && r.status < 300) {
             jv_free(body);
             r.fail = EV_FTAPI_BAD_ANSWER;
@@ -272,6 +276,7 @@ perform(ev_ftapi *a, const char *what, FILE *to, ev_ftapi_result *res)
     if (res != NULL)
         *res = r;
     curl_easy_reset(c);
+    a->empty_ok = false;
     return out;
 }
 
@@ -350,15 +355,22 @@ request(ev_ftapi *a, const char *method, jv path, jv body, const char *what, FIL
 }
 
 jv
-ev_ftapi_upload(ev_ftapi *a, const char *purpose, const char *filename, const char *data,
-                size_t len, ev_ftapi_result *res)
+ev_ftapi_upload_form(ev_ftapi *a, const char *path, jv fields, const char *filename,
+                     const char *data, size_t len, const char *what, ev_ftapi_result *res)
 {
-    jv u = url(a, "/files");
+    jv u = url(a, path);
     struct curl_slist *h = headers(a, false);
     curl_mime *form = curl_mime_init(a->curl);
-    curl_mimepart *part = curl_mime_addpart(form);
-    curl_mime_name(part, "purpose");
-    curl_mime_data(part, purpose, CURL_ZERO_TERMINATED);
+    curl_mimepart *part;
+    jv_object_foreach(fields, k, v)
+    {
+        part = curl_mime_addpart(form);
+        curl_mime_name(part, jv_string_value(k));
+        curl_mime_data(part, jv_string_value(v), CURL_ZERO_TERMINATED);
+        jv_free(k);
+        jv_free(v);
+    }
+    jv_free(fields);
     part = curl_mime_addpart(form);
     curl_mime_name(part, "file");
     curl_mime_data(part, data, len);
@@ -367,14 +379,23 @@ ev_ftapi_upload(ev_ftapi *a, const char *purpose, const char *filename, const ch
     curl_easy_setopt(a->curl, CURLOPT_URL, jv_string_value(u));
     curl_easy_setopt(a->curl, CURLOPT_HTTPHEADER, h);
     curl_easy_setopt(a->curl, CURLOPT_MIMEPOST, form);
-    jv out = perform(a,
-                     strcmp(purpose, "batch") == 0 ? "cannot upload the batch's requests"
-                                                   : "cannot upload the training file",
-                     NULL, res);
+    jv out = perform(a, what, NULL, res);
     curl_mime_free(form);
     free_headers(h);
     jv_free(u);
     return out;
+}
+
+jv
+ev_ftapi_upload(ev_ftapi *a, const char *purpose, const char *filename, const char *data,
+                size_t len, ev_ftapi_result *res)
+{
+    return ev_ftapi_upload_form(
+        a, "/files", jv_object_set(jv_object(), jv_string("purpose"), jv_string(purpose)), filename,
+        data, len,
+        strcmp(purpose, "batch") == 0 ? "cannot upload the batch's requests"
+                                      : "cannot upload the training file",
+        res);
 }
 
 jv
@@ -424,6 +445,17 @@ jv
 ev_ftapi_post(ev_ftapi *a, const char *path, jv body, const char *what, ev_ftapi_result *res)
 {
     return request(a, "POST", jv_string(path), body, what, NULL, res);
+}
+
+jv
+ev_ftapi_send(ev_ftapi *a, const char *method, const char *path, jv body, const char *what,
+              ev_ftapi_result *res)
+{
+    if (strcmp(method, "GET") != 0 && strcmp(method, "POST") != 0)
+        curl_easy_setopt(a->curl, CURLOPT_CUSTOMREQUEST, method); /* reset by perform */
+    a->empty_ok = strcmp(method, "DELETE") == 0;
+    return request(a, jv_is_valid(body) || strcmp(method, "POST") == 0 ? "POST" : "GET",
+                   jv_string(path), body, what, NULL, res);
 }
 
 jv

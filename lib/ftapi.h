@@ -77,6 +77,13 @@ void ev_ftapi_set_cacert(ev_ftapi *a, const char *path);
 jv ev_ftapi_upload(ev_ftapi *a, const char *purpose, const char *filename, const char *data,
                    size_t len, ev_ftapi_result *res);
 
+/* ev_ftapi_upload_form uploads 'len' bytes at 'data' (borrowed) as the
+ * form field "file" named 'filename', after the text fields of 'fields'
+ * (an object of strings, consumed): POST {base}'path', multipart/form-data.
+ * 'what' begins the message of a failure. */
+jv ev_ftapi_upload_form(ev_ftapi *a, const char *path, jv fields, const char *filename,
+                        const char *data, size_t len, const char *what, ev_ftapi_result *res);
+
 /* ev_ftapi_create creates a job from 'request' (consumed), an object such
  * as {model, training_file, suffix, seed, hyperparameters}: POST
  * {base}/fine_tuning/jobs. */
@@ -99,6 +106,12 @@ jv ev_ftapi_cancel(ev_ftapi *a, const char *id, ev_ftapi_result *res);
  * ("cannot get the batch"). */
 jv ev_ftapi_get(ev_ftapi *a, const char *path, const char *what, ev_ftapi_result *res);
 jv ev_ftapi_post(ev_ftapi *a, const char *path, jv body, const char *what, ev_ftapi_result *res);
+
+/* ev_ftapi_send is ev_ftapi_post with any method: "GET", "POST", "PATCH",
+ * "DELETE" (a DELETE, or a GET, without a body: 'body' invalid). A
+ * DELETE's answer may have no body: it is {} then. */
+jv ev_ftapi_send(ev_ftapi *a, const char *method, const char *path, jv body, const char *what,
+                 ev_ftapi_result *res);
 
 /* ev_ftapi_post_text is ev_ftapi_post with a body that is already JSON
  * text: the 'len' bytes at 'text' (borrowed), which may be large. */

@@ -37,9 +37,12 @@ fake_job_now(void)
 }
 
 static jv
-fake_upload(ev_ftapi *c, const char *name, const char *data, size_t len, ev_ftapi_result *res)
+fake_upload(ev_ftapi *c, const ev_finetune_opts *o, const char *name, const char *data, size_t len,
+            size_t examples, ev_ftapi_result *res)
 {
     (void)c;
+    (void)o;
+    (void)examples;
     (void)name;
     (void)data;
     (void)len;
@@ -101,9 +104,17 @@ fake_cancel(ev_ftapi *c, const char *id, ev_ftapi_result *res)
     return fake_job_now();
 }
 
-static const ev_finetune_api fake_api = {"fake",      "FAKE_KEY",  "FAKE_URL", "http://127.0.0.1:1",
-                                         fake_upload, fake_create, fake_job,   fake_events,
-                                         fake_cancel};
+static const ev_finetune_api fake_api = {
+    .name = "fake",
+    .key_env = "FAKE_KEY",
+    .url_env = "FAKE_URL",
+    .url = "http://127.0.0.1:1",
+    .upload = fake_upload,
+    .create = fake_create,
+    .job = fake_job,
+    .events = fake_events,
+    .cancel = fake_cancel,
+};
 
 /* --- what the flow says -------------------------------------------------- */
 
@@ -193,7 +204,14 @@ start(run *r, const volatile sig_atomic_t *stop)
     r->f = open_memstream(&r->out, &r->len);
     jv err;
     r->c = ev_finetune_open(&fake_api, NULL, NULL, NULL, "t", stop, &err);
-    r->o = (ev_finetune_opts){&fake_api, "base", NULL, -1, 2, 1, 0, stop, &log_, r->f};
+    r->o = (ev_finetune_opts){.api = &fake_api,
+                              .model = "base",
+                              .seed = -1,
+                              .epochs = 2,
+                              .poll_ms = 1,
+                              .stop = stop,
+                              .log = &log_,
+                              .out = r->f};
 }
 
 static void
@@ -224,7 +242,8 @@ test_submit(void)
     CHECK(status == EV_EXIT_OK, "a job that succeeds exits 0");
     CHECK_JV(jv_parse(r.out),
              "{\"fine_tuned_model\":\"base:tuned\",\"job_id\":\"job-1\",\"model\":\"base\","
-             "\"status\":\"succeeded\",\"trained_tokens\":null,\"training_file\":\"file-1\"}",
+             "\"provider\":\"fake\",\"status\":\"succeeded\",\"trained_tokens\":null,\"training_"
+             "file\":\"file-1\"}",
              "one line names the tuned model");
     CHECK(count(r.out, "\n") == 1, "and it is the only one");
     CHECK_STR(fake.body, "file-1 x 2", "the job is created on the uploaded file, with the epochs");

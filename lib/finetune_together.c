@@ -1,0 +1,238 @@
+#include "finetune_together.h"
+
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "json.h"
+#include "url.h"
+
+/* The LoRA of a job that is not full fine-tuning: the rank of the docs'
+ * example for an 8B model, and alpha twice it, as Together's SDK sets. */
+#define LORA_RANK 16
+#define DPO_BETA 0.1
+
+/* status returns the line's word for Together's status 's'. */
+static const char *
+status(const char *s)
+{
+    if (strcasecmp(s, "completed") == 0)
+        return "succeeded";
+    if (strcasecmp(s, "error") == 0 || strcasecmp(s, "user_error") == 0)
+        return "failed";
+    if (strcasecmp(s, "cancelled") == 0)
+        return "cancelled";
+    return s;
+}
+
+jv
+ev_finetune_together_job(jv job)
+{
+    jv st = ev_json_field(job, "status");
+    const char *word = status(ev_json_str(st, "unknown"));
+    bool done = strcmp(word, "succeeded") == 0;
+    jv out = ev_json_set(jv_object(), "job_id", ev_finetune_field(job, "id"));
+    out = ev_json_set(out, "status", jv_string(word));
+    out = ev_json_set(out, "fine_tuned_model",
+                      done ? ev_finetune_field(job, "model_output_name") : jv_null());
+    jv tokens = ev_json_field_kind(job, "token_count", JV_KIND_NUMBER);
+    out = ev_json_set(out, "trained_tokens",
+                      done && jv_is_valid(tokens) ? tokens : (jv_free(tokens), jv_null()));
+    out = ev_json_set(out, "training_file", ev_finetune_field(job, "training_file"));
+    out = ev_json_set(out, "model", ev_finetune_field(job, "model"));
+    jv ml = ev_json_field_kind(job, "model_object_id", JV_KIND_STRING);
+    if (jv_is_valid(ml))
+        out = ev_json_set(out, "model_object_id", ml);
+    else
+        jv_free(ml);
+    jv_free(st);
+    return out;
+}
+
+jv
+ev_finetune_together_events(jv list)
+{
+    jv data = ev_json_field_kind(list, "data", JV_KIND_ARRAY);
+    jv out = jv_array();
+    if (jv_get_kind(data) == JV_KIND_ARRAY) {
+        jv_array_foreach(data, i, e)
+        {
+            jv at = ev_json_field(e, "created_at"), type = ev_json_field(e, "type");
+            jv msg = ev_json_field(e, "message"), level = ev_json_field(e, "level");
+            jv id = jv_string_fmt("%s %s %s", ev_json_str(at, ""), ev_json_str(type, ""),
+                                  ev_json_str(msg, ""));
+            const char *lv = ev_json_str(level, "");
+            /* "legacy_ierror" and "Error" are errors too */
+            const char *word = strcasestr(lv, "error")  ? "error"
+                               : strcasestr(lv, "warn") ? "warning"
+                                                        : "info";
+            jv event = ev_json_set(jv_object(), "id", id);
+            event = ev_json_set(event, "level", jv_string(word));
+            event = ev_json_set(event, "message", jv_string(ev_json_str(msg, "")));
+            out = jv_array_append(out, event);
+            jv_free(at);
+            jv_free(type);
+            jv_free(msg);
+            jv_free(level);
+            jv_free(e);
+            (void)i;
+        }
+    }
+    jv_free(data);
+    return out;
+}
+
+/* upload sends the file as the REST reference documents it; a file that
+ * Together's check refused (processing_status INVALID_FORMAT or FAILED) is
+ * an error with its report's reason. */
+static jv
+upload(ev_ftapi *c, const ev_finetune_opts *o, const char *name, const char *data, size_t len,
+       size_t examples, ev_ftapi_result *res)
+{
+    (void)o;
+    (void)examples;
+    jv fields = ev_json_set(jv_object(), "purpose", jv_string("fine-tune"));
+    fields = ev_json_set(fields, "file_name", jv_string(name));
+    fields = ev_json_set(fields, "file_type", jv_string("jsonl"));
+    jv file = ev_ftapi_upload_form(c, "/files/upload", fields, name, data, len,
+                                   "cannot upload the training file", res);
+    if (!jv_is_valid(file))
+        return file;
+    jv id = ev_json_field_kind(file, "id", JV_KIND_STRING);
+    jv st = ev_json_field(file, "processing_status");
+    const char *s = ev_json_str(st, "COMPLETED");
+    if (jv_is_valid(id) && (strcmp(s, "INVALID_FORMAT") == 0 || strcmp(s, "FAILED") == 0)) {
+        jv why = ev_json_path(file, "validation_report.error");
+        jv err = jv_invalid_with_msg(
+            jv_string_fmt("Together refused the training file '%s' (%s): %s", jv_string_value(id),
+                          s, ev_json_str(why, "no reason given")));
+        jv_free(why);
+        jv_free(id);
+        id = err;
+    } else if (!jv_is_valid(id)) {
+        jv_free(id);
+        id = jv_invalid_with_msg(jv_string("the upload's answer has no file id"));
+    }
+    jv_free(st);
+    jv_free(file);
+    return id;
+}
+
+/* suffix is the suffix that names the submission. */
+static const char *
+suffix(const ev_finetune_opts *o)
+{
+    return o->suffix != NULL ? o->suffix : o->run;
+}
+
+static jv
+create(ev_ftapi *c, const ev_finetune_opts *o, jv file, ev_ftapi_result *res)
+{
+    jv req = ev_json_set(jv_object(), "training_file", file);
+    req = ev_json_set(req, "model", jv_string(o->model));
+    if (o->epochs > 0)
+        req = ev_json_set(req, "n_epochs", jv_number((double)o->epochs));
+    if (suffix(o) != NULL)
+        req = ev_json_set(req, "suffix", jv_string(suffix(o)));
+    if (o->seed >= 0)
+        req = ev_json_set(req, "random_seed", jv_number((double)o->seed));
+    jv method = ev_json_set(jv_object(), "method", jv_string(o->dpo ? "dpo" : "sft"));
+    method = o->dpo ? ev_json_set(method, "dpo_beta", jv_number(DPO_BETA))
+                    : ev_json_set(method, "train_on_inputs", jv_string("auto"));
+    req = ev_json_set(req, "training_method", method);
+    jv type = ev_json_set(jv_object(), "type", jv_string(o->full ? "Full" : "Lora"));
+    if (!o->full) {
+        type = ev_json_set(type, "lora_r", jv_number(LORA_RANK));
+        type = ev_json_set(type, "lora_alpha", jv_number(2 * LORA_RANK));
+        type = ev_json_set(type, "lora_dropout", jv_number(0));
+        type = ev_json_set(type, "lora_trainable_modules", jv_string("all-linear"));
+    }
+    req = ev_json_set(req, "training_type", type);
+    return ev_finetune_read_as(ev_ftapi_post(c, "/fine-tunes", req, "cannot create the job", res),
+                               ev_finetune_together_job);
+}
+
+static jv
+find(ev_ftapi *c, const ev_finetune_opts *o, jv file, ev_ftapi_result *res)
+{
+    jv list = ev_ftapi_get(c, "/fine-tunes", "cannot list the jobs", res);
+    if (!jv_is_valid(list))
+        return list;
+    jv out = ev_finetune_openai_find(list, jv_string_value(file), o->model, suffix(o),
+                                     ev_finetune_together_job);
+    jv_free(list);
+    return out;
+}
+
+/* call sends 'method' to /fine-tunes/{id}'tail' and returns the answer. */
+static jv
+call(ev_ftapi *c, const char *method, const char *id, const char *tail, const char *what,
+     ev_ftapi_result *res)
+{
+    jv esc = ev_url_escape(id, false);
+    jv path = jv_string_fmt("/fine-tunes/%s%s", jv_string_value(esc), tail);
+    jv out = ev_ftapi_send(c, method, jv_string_value(path), jv_invalid(), what, res);
+    jv_free(path);
+    jv_free(esc);
+    return out;
+}
+
+static jv
+events(ev_ftapi *c, const char *id, ev_ftapi_result *res)
+{
+    return ev_finetune_read_as(call(c, "GET", id, "/events", "cannot get the job's events", res),
+                               ev_finetune_together_events);
+}
+
+/* job fetches the job; a failed one gets its last error event as its
+ * error, since Together's job object holds no message. */
+static jv
+job(ev_ftapi *c, const char *id, ev_ftapi_result *res)
+{
+    jv j = ev_finetune_read_as(call(c, "GET", id, "", "cannot get the job", res),
+                               ev_finetune_together_job);
+    jv st = ev_json_field(j, "status");
+    bool failed = jv_is_valid(j) && strcmp(ev_json_str(st, ""), "failed") == 0;
+    jv_free(st);
+    if (!failed)
+        return j;
+    ev_ftapi_result r;
+    jv list = events(c, id, &r);
+    jv msg = jv_string("the job failed, and Together gave no reason");
+    if (jv_is_valid(list)) {
+        jv_array_foreach(list, i, e)
+        {
+            jv level = ev_json_field(e, "level");
+            if (strcmp(ev_json_str(level, ""), "error") == 0) {
+                jv_free(msg);
+                msg = ev_json_field(e, "message");
+            }
+            jv_free(level);
+            jv_free(e);
+            (void)i;
+        }
+    }
+    jv_free(list);
+    return ev_json_set(j, "error", ev_json_set(jv_object(), "message", msg));
+}
+
+static jv
+cancel(ev_ftapi *c, const char *id, ev_ftapi_result *res)
+{
+    return ev_finetune_read_as(call(c, "POST", id, "/cancel", "cannot cancel the job", res),
+                               ev_finetune_together_job);
+}
+
+const ev_finetune_api ev_finetune_together = {
+    .name = "together",
+    .key_env = "TOGETHER_API_KEY",
+    .url_env = "TOGETHER_BASE_URL",
+    .url = "https://api.together.ai/v1",
+    .upload = upload,
+    .create = create,
+    .find = find,
+    .job = job,
+    .events = events,
+    .cancel = cancel,
+};
