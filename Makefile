@@ -47,6 +47,8 @@ LIBS_ev-tune = -lcurl -lcrypto
 LIBS_ev-mock = -lmicrohttpd
 LIBS_unit_test_cache = -lcrypto
 LIBS_unit_test_finetune = -lcurl -lcrypto
+LIBS_unit_test_finetune_together = -lcurl -lcrypto
+LIBS_unit_test_finetune_fireworks = -lcurl -lcrypto
 
 TOOLS    := $(patsubst cmd/%.c,%,$(wildcard cmd/ev-*.c))
 LIBSRC   := $(wildcard lib/*.c)

@@ -465,6 +465,10 @@ remote(const opts *o, const ev_dataset_opts *d, const ev_quote_opts *q)
         ev_diag_usage_error("--provider %s needs the account: --account ID, or $%s", api->name,
                             api->account_env);
     char *key = ev_key_read(o->key_file, o->key_env, api->key_env, NULL);
+    if (key == NULL && api != &ev_finetune_openai)
+        ev_diag_usage_error("--provider %s needs a key: set $%s, or name one with --api-key-env "
+                            "or --api-key-file",
+                            api->name, api->key_env);
     jv err;
     ev_ftapi *c = ev_finetune_open(api, o->base_url, key, o->cacert, "ev-tune/" EV_VERSION,
                                    &interrupted, &err);

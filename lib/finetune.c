@@ -142,6 +142,27 @@ openai_find(ev_ftapi *c, const ev_finetune_opts *o, jv file, ev_ftapi_result *re
     return out;
 }
 
+jv
+ev_finetune_openai_refused(jv job, const ev_ftapi_result *res)
+{
+    if (jv_is_valid(job) || res->fail != EV_FTAPI_HTTP ||
+        (res->status != 403 && res->status != 400))
+        return job;
+    jv m = jv_invalid_get_msg(job);
+    const char *t = jv_string_value(m);
+    if (res->status == 400 && strcasestr(t, "fine-tun") == NULL &&
+        strcasestr(t, "fine tun") == NULL)
+        return jv_invalid_with_msg(m);
+    jv out = jv_string_fmt(
+        "%s; OpenAI is closing self-serve fine-tuning: since 2026-05-07 to organisations that "
+        "never fine-tuned, since 2026-07-02 to those without fine-tuned inference in the last 60 "
+        "days, from 2027-01-06 to everyone; tune an open model with --provider together or "
+        "--provider fireworks (ev-tune(1))",
+        t);
+    jv_free(m);
+    return jv_invalid_with_msg(out);
+}
+
 static jv
 openai_create(ev_ftapi *c, const ev_finetune_opts *o, jv file, ev_ftapi_result *res)
 {
@@ -154,20 +175,15 @@ openai_create(ev_ftapi *c, const ev_finetune_opts *o, jv file, ev_ftapi_result *
     if (o->epochs > 0)
         req = ev_json_set(req, "hyperparameters",
                           ev_json_set(jv_object(), "n_epochs", jv_number((double)o->epochs)));
-    jv job = ev_finetune_read_as(ev_ftapi_create(c, req, res), ev_finetune_openai_job);
-    if (jv_is_valid(job) || res->fail != EV_FTAPI_HTTP ||
-        (res->status != 403 && res->status != 400))
-        return job;
-    jv m = jv_invalid_get_msg(job);
-    if (res->status == 400 && strstr(jv_string_value(m), "fine-tun") == NULL &&
-        strstr(jv_string_value(m), "Fine-tun") == NULL)
-        return jv_invalid_with_msg(m);
-    return jv_invalid_with_msg(jv_string_fmt(
-        "%s; OpenAI is closing self-serve fine-tuning: since 2026-05-07 to organisations that "
-        "never fine-tuned, since 2026-07-02 to those without fine-tuned inference in the last 60 "
-        "days, from 2027-01-06 to everyone; tune an open model with --provider together or "
-        "--provider fireworks (ev-tune(1))",
-        jv_string_value(m)));
+    if (o->dpo) {
+        jv hp = ev_json_set(jv_object(), "beta", jv_string("auto"));
+        jv dpo = ev_json_set(jv_object(), "hyperparameters", hp);
+        req = ev_json_set(
+            req, "method",
+            ev_json_set(ev_json_set(jv_object(), "type", jv_string("dpo")), "dpo", dpo));
+    }
+    return ev_finetune_openai_refused(
+        ev_finetune_read_as(ev_ftapi_create(c, req, res), ev_finetune_openai_job), res);
 }
 
 static jv

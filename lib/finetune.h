@@ -96,6 +96,12 @@ jv ev_finetune_read_as(jv answer, jv (*reader)(jv));
  * form. */
 jv ev_finetune_openai_job(jv job /* borrowed */);
 
+/* ev_finetune_openai_refused returns 'job', the answer to a creation that
+ * 'res' tells of, or, when OpenAI refused it (403, or 400 about
+ * fine-tuning), the refusal with the dates of OpenAI's closing of
+ * self-serve fine-tuning and a pointer to the other providers. */
+jv ev_finetune_openai_refused(jv job, const ev_ftapi_result *res);
+
 /* ev_finetune_openai_find returns the newest job (by created_at) of the
  * list 'list' ({data: [...]}) on 'file' for 'model' with 'suffix' (NULL:
  * none; a job without a suffix field matches any), as 'reader' reads it,

@@ -42,7 +42,7 @@ ev_finetune_together_job(jv job)
     out = ev_json_set(out, "training_file", ev_finetune_field(job, "training_file"));
     out = ev_json_set(out, "model", ev_finetune_field(job, "model"));
     jv ml = ev_json_field_kind(job, "model_object_id", JV_KIND_STRING);
-    if (jv_is_valid(ml))
+    if (jv_get_kind(ml) == JV_KIND_STRING)
         out = ev_json_set(out, "model_object_id", ml);
     else
         jv_free(ml);

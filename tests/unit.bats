@@ -131,7 +131,7 @@ run_unit() {
     run_unit test_quote
 }
 
-@test "a fine-tuning job is uploaded, created, followed with its events, retried, failed, interrupted and cancelled as lib/finetune.h says" {
+@test "a fine-tuning job is uploaded, created, followed with its events, retried, failed, interrupted, cancelled, found again when its answer was lost, and refused by OpenAI as lib/finetune.h says" {
     run_unit test_finetune
 }
 
@@ -255,4 +255,14 @@ run_unit() {
 
 @test "ev-mock's Fireworks datasets, jobs and deployments: states, Training V2's refusals, accounts, names" {
     run_unit test_fireworks
+}
+
+# i14-client: ev-tune's providers (issue 14).
+
+@test "Together's jobs and events read as the line: its statuses, output model, tokens and event ids" {
+    run_unit test_finetune_together
+}
+
+@test "Fireworks' supervised and DPO jobs read as the line: states, output model, tokens, errors" {
+    run_unit test_finetune_fireworks
 }

@@ -1,0 +1,225 @@
+#!/usr/bin/env bats
+# ev-tune --provider together|fireworks: each provider's fine-tuning flow
+# against ev-mock's simulation of it (ev-mock(1), TOGETHER AND FIREWORKS),
+# never paying twice (the state next to the cache, a lost id found again),
+# and the keys' rules. Each test starts its own ev-mock on a free port.
+load test_helper
+
+VALID="$FIXTURES/tune-valid.jsonl"
+PRICES="$FIXTURES/tune-prices.jsonl"
+TG_BASE=meta-llama/Meta-Llama-3.1-8B-Instruct-Reference
+FW_BASE=accounts/fireworks/models/qwen3-8b
+
+setup() {
+    MOCK_PIDS=()
+    MOCK_N=0
+    unset OPENAI_API_KEY OPENAI_BASE_URL TOGETHER_BASE_URL FIREWORKS_BASE_URL FIREWORKS_ACCOUNT_ID
+    export TOGETHER_API_KEY=tg-test-key FIREWORKS_API_KEY=fw-test-key
+    export EV_PRICES="$PRICES"
+}
+
+teardown() {
+    ev_mock_stop_all
+}
+
+# start_mock ARGS...: start ev-mock; set TG and FW, the two providers' base
+# URLs on it.
+start_mock() {
+    ev_mock_start "$@"
+    TG="$MOCK/together/v1"
+    FW="$MOCK/fireworks"
+}
+
+# raw JQ: apply a jq filter to $output and print raw strings.
+raw() {
+    printf '%s\n' "$output" | jq -r "$1"
+}
+
+# stats JQ: a figure of the newest ev-mock's /stats.
+stats() {
+    curl -sS "$MOCK/stats" | jq -c "$1"
+}
+
+@test "--provider together uploads, creates a LoRA job, follows its events and names the output model" {
+    start_mock --job-ms 200
+    run --separate-stderr ev-tune --submit --provider together -m "$TG_BASE" --poll-ms 20 --base-url "$TG" "$VALID"
+    [ "$status" -eq 0 ]
+    [ "$(field '[.status, .provider, .model]')" = "[\"succeeded\",\"together\",\"$TG_BASE\"]" ]
+    jid=$(raw .job_id)
+    job=$(curl -sS -H "Authorization: Bearer tg-test-key" "$TG/fine-tunes/$jid")
+    [ "$(raw .fine_tuned_model)" = "$(jq -r .model_output_name <<<"$job")" ]
+    [ "$(raw .training_file)" = "$(jq -r .training_file <<<"$job")" ]
+    [ "$(raw .trained_tokens)" = "$(jq -r .token_count <<<"$job")" ]
+    [ "$(jq -c '[.training_type.type, .training_method.method]' <<<"$job")" = '["Lora","sft"]' ]
+    # the suffix names the submission, so that a lost job can be found
+    [[ "$(jq -r .suffix <<<"$job")" =~ ^ev-[0-9a-f]{12}$ ]]
+    # the plan's epochs (the cookbook's 8 for 12 examples), not Together's default 1
+    [ "$(jq -r .n_epochs <<<"$job")" = 8 ]
+    [[ "$stderr" == *"$jid: Training started for $TG_BASE"* ]]
+    [[ "$stderr" == *"$jid: Epoch completed, at step"* ]]
+    [ "$(stats .fine_tuning.together.jobs)" = 1 ]
+}
+
+@test "--provider together --full asks for full fine-tuning, and --suffix names the job" {
+    start_mock --job-ms 100
+    run --separate-stderr ev-tune -q --submit --provider together --full --suffix mine -m "$TG_BASE" --poll-ms 20 --base-url "$TG" "$VALID"
+    [ "$status" -eq 0 ]
+    job=$(curl -sS "$TG/fine-tunes/$(raw .job_id)")
+    [ "$(jq -c '[.training_type.type, .suffix]' <<<"$job")" = '["Full","mine"]' ]
+}
+
+@test "--provider fireworks makes a dataset, uploads it, creates a supervised job and names the output model" {
+    start_mock --job-ms 200
+    run --separate-stderr ev-tune --submit --provider fireworks --account ev-mock -m "$FW_BASE" --poll-ms 20 --base-url "$FW" "$VALID"
+    [ "$status" -eq 0 ]
+    [ "$(field '[.status, .provider, .model]')" = "[\"succeeded\",\"fireworks\",\"$FW_BASE\"]" ]
+    jid=$(raw .job_id)
+    [[ "$jid" =~ ^accounts/ev-mock/supervisedFineTuningJobs/ev-[0-9a-f]{12}$ ]]
+    job=$(curl -sS "$FW/v1/$jid")
+    [ "$(jq -r .state <<<"$job")" = JOB_STATE_COMPLETED ]
+    [ "$(raw .fine_tuned_model)" = "$(jq -r .outputModel <<<"$job")" ]
+    [ "$(raw .training_file)" = "$(jq -r .dataset <<<"$job")" ]
+    ds=$(curl -sS "$FW/v1/$(raw .training_file)")
+    [ "$(jq -c '[.state, .exampleCount]' <<<"$ds")" = '["READY","12"]' ]
+    [[ "$stderr" == *"$jid: succeeded ("* ]]
+    # the account may come from the environment
+    FIREWORKS_ACCOUNT_ID=ev-mock run --separate-stderr ev-tune -q --submit --provider fireworks --suffix two -m "$FW_BASE" --poll-ms 20 --base-url "$FW" "$VALID"
+    [ "$status" -eq 0 ]
+    [ "$(stats .fine_tuning.fireworks.jobs)" = 2 ]
+}
+
+@test "a failed job exits 1 with the provider's message and the line says failed, for both providers" {
+    start_mock --job-ms 50 --fault job-fail=1
+    run --separate-stderr ev-tune --submit --provider together -m "$TG_BASE" --poll-ms 20 --base-url "$TG" "$VALID"
+    [ "$status" -eq 1 ]
+    [ "$(raw .status)" = failed ]
+    [[ "$(raw .error.message)" == *"failed: internal error (simulated by ev-mock's job-fail fault)"* ]]
+    [[ "$stderr" == *"job '$(raw .job_id)' failed: Job "*"internal error"* ]]
+    run --separate-stderr ev-tune --submit --provider fireworks --account ev-mock -m "$FW_BASE" --poll-ms 20 --base-url "$FW" "$VALID"
+    [ "$status" -eq 1 ]
+    [ "$(raw '[.status, .provider]')" = '[
+  "failed",
+  "fireworks"
+]' ]
+    [[ "$(raw .error.message)" == *"internal error (simulated by ev-mock's job-fail fault)"* ]]
+    # a failed job drops the state: the next run creates another
+    run --separate-stderr ev-tune -q --submit --provider together -m "$TG_BASE" --poll-ms 20 --base-url "$TG" "$VALID"
+    [ "$status" -eq 1 ]
+    [ "$(stats .fine_tuning.together.jobs)" = 2 ]
+}
+
+@test "a job whose creation's answer was lost is found again, not created twice: Together by listing, Fireworks by its id" {
+    start_mock --job-ms 100 --fault lost-id=1
+    run --separate-stderr ev-tune --submit --provider together -m "$TG_BASE" --poll-ms 20 --base-url "$TG" "$VALID"
+    [ "$status" -eq 0 ]
+    [[ "$stderr" == *"cannot create the job"* ]]
+    [[ "$stderr" == *"the answer was lost, but the provider has the job '$(raw .job_id)'"* ]]
+    [ "$(raw .status)" = succeeded ]
+    [ "$(stats .fine_tuning.together.jobs)" = 1 ]
+    run --separate-stderr ev-tune --submit --provider fireworks --account ev-mock -m "$FW_BASE" --poll-ms 20 --base-url "$FW" "$VALID"
+    [ "$status" -eq 0 ]
+    [[ "$stderr" == *"the answer was lost, but the provider has the job '$(raw .job_id)'"* ]]
+    [ "$(stats .fine_tuning.fireworks.jobs)" = 1 ]
+    [ "$(stats .by_outcome.lost_id)" = 2 ]
+}
+
+@test "a run interrupted while following is picked up by the same command or --resume, never paid twice" {
+    start_mock --job-advance poll
+    ev-tune --submit --provider together -m "$TG_BASE" --poll-ms 50 --base-url "$TG" "$VALID" \
+        >"$BATS_TEST_TMPDIR/out" 2>"$BATS_TEST_TMPDIR/err" 3>&- &
+    pid=$!
+    for ((i = 0; i < 250; i++)); do
+        grep -q 'created job' "$BATS_TEST_TMPDIR/err" && break
+        sleep 0.02
+    done
+    kill -INT "$pid"
+    st=0
+    wait "$pid" || st=$?
+    [ "$st" -eq 130 ]
+    jid=$(jq -r .job_id "$BATS_TEST_TMPDIR/out")
+    grep -q "'ev-tune --provider together --resume $jid' follows it again" "$BATS_TEST_TMPDIR/err"
+    # the same command follows the same job to its end
+    run --separate-stderr ev-tune --submit --provider together -m "$TG_BASE" --poll-ms 20 --base-url "$TG" "$VALID"
+    [ "$status" -eq 0 ]
+    [ "$(raw '.job_id')" = "$jid" ]
+    [[ "$stderr" == *"an earlier run submitted this file as job '$jid'; following it"* ]]
+    [ "$(stats .fine_tuning.together.jobs)" = 1 ]
+    [ "$(stats .fine_tuning.together.files)" = 1 ]
+    # and --resume follows it too
+    run --separate-stderr ev-tune --resume "$jid" --provider together --poll-ms 20 --base-url "$TG"
+    [ "$status" -eq 0 ]
+    [ "$(raw '[.job_id, .status, .provider] | join(" ")')" = "$jid succeeded together" ]
+}
+
+@test "--cancel stops a job at either provider and the line says cancelled" {
+    start_mock --job-ms 3600000
+    jid=$(ev-tune -q --submit --provider together -m "$TG_BASE" --poll-ms 50 --timeout 0.2 --base-url "$TG" "$VALID" | jq -r .job_id) || true
+    [[ "$jid" == ft-* ]]
+    run --separate-stderr ev-tune --cancel "$jid" --provider together --base-url "$TG"
+    [ "$status" -eq 0 ]
+    [ "$(raw '[.job_id, .status, .provider] | join(" ")')" = "$jid cancel_requested together" ]
+    jid=$(ev-tune -q --submit --provider fireworks --account ev-mock -m "$FW_BASE" --poll-ms 50 --timeout 0.2 --base-url "$FW" "$VALID" | jq -r .job_id) || true
+    [[ "$jid" == accounts/ev-mock/supervisedFineTuningJobs/* ]]
+    run --separate-stderr ev-tune --cancel "$jid" --provider fireworks --base-url "$FW"
+    [ "$status" -eq 0 ]
+    [ "$(raw '[.job_id, .status] | join(" ")')" = "$jid cancelled" ]
+    run curl -sS -o /dev/null -w '%{http_code}' "$FW/v1/$jid"
+    [ "$output" = 404 ]
+}
+
+@test "a canary key never appears in argv, output, diagnostics or the state, for either provider" {
+    export TOGETHER_API_KEY=tg-canary-5e1d
+    export FIREWORKS_API_KEY=tg-canary-5e1d
+    export MOCK_KEY=tg-canary-5e1d
+    start_mock --require-key-env MOCK_KEY --job-advance poll
+    ev-tune --submit --provider together -m "$TG_BASE" --poll-ms 50 --base-url "$TG" "$VALID" \
+        >"$BATS_TEST_TMPDIR/out" 2>"$BATS_TEST_TMPDIR/err" 3>&- &
+    pid=$!
+    for ((i = 0; i < 250; i++)); do
+        grep -q 'created job' "$BATS_TEST_TMPDIR/err" && break
+        sleep 0.02
+    done
+    tr '\0' ' ' <"/proc/$pid/cmdline" >"$BATS_TEST_TMPDIR/argv"
+    kill -INT "$pid"
+    wait "$pid" || true
+    grep -q -- '--provider together' "$BATS_TEST_TMPDIR/argv"
+    ! grep -q canary "$BATS_TEST_TMPDIR/argv"
+    ! grep -q canary "$BATS_TEST_TMPDIR/out" "$BATS_TEST_TMPDIR/err"
+    run --separate-stderr ev-tune --submit --provider fireworks --account ev-mock -m "$FW_BASE" --poll-ms 20 --base-url "$FW" "$VALID"
+    [ "$status" -eq 0 ]
+    [[ "$output$stderr" != *canary* ]]
+    # the states hold ids, never the key
+    ls "$EV_CACHE_DIR"/batches/*.json
+    ! grep -rq canary "$EV_CACHE_DIR"
+    # a wrong key: the server's 401 is said, the key is not
+    TOGETHER_API_KEY=tg-canary-wrong run --separate-stderr ev-tune --submit --provider together -m "$TG_BASE" --base-url "$TG" "$VALID"
+    [ "$status" -eq 2 ]
+    [[ "$stderr" == *"HTTP 401"* ]]
+    [[ "$stderr" != *canary* ]]
+    # and never over plain http to another host
+    run --separate-stderr ev-tune --submit --provider together -m "$TG_BASE" --base-url http://example.invalid/v1 "$VALID"
+    [ "$status" -eq 2 ]
+    [[ "$stderr" == *"refusing to send the API key over plain http to 'example.invalid'"* ]]
+}
+
+@test "provider options are checked: the account, --full, the suffix, the provider's name" {
+    run --separate-stderr ev-tune --submit --provider fireworks -m "$FW_BASE" "$VALID"
+    [ "$status" -eq 2 ]
+    [[ "$stderr" == *"--provider fireworks needs the account: --account ID, or \$FIREWORKS_ACCOUNT_ID"* ]]
+    run --separate-stderr ev-tune --submit --provider fireworks --account a --full -m "$FW_BASE" "$VALID"
+    [ "$status" -eq 2 ]
+    [[ "$stderr" == *"--full is Together's choice"* ]]
+    run --separate-stderr ev-tune --submit --provider together --suffix "$(printf 'x%.0s' {1..41})" -m "$TG_BASE" "$VALID"
+    [ "$status" -eq 2 ]
+    [[ "$stderr" == *"--suffix must be at most 40 characters for Together"* ]]
+    run --separate-stderr ev-tune --submit --provider mistral -m m "$VALID"
+    [ "$status" -eq 2 ]
+    [[ "$stderr" == *"--provider must be 'together', 'fireworks' or 'openai', not 'mistral'"* ]]
+    run --separate-stderr ev-tune --check --provider together "$VALID"
+    [ "$status" -eq 2 ]
+    [[ "$stderr" == *"go with --submit, --resume or --cancel"* ]]
+    unset TOGETHER_API_KEY
+    run --separate-stderr ev-tune --submit --provider together -m "$TG_BASE" "$VALID"
+    [ "$status" -eq 2 ]
+    [[ "$stderr" == *TOGETHER_API_KEY* ]]
+}
