@@ -26,6 +26,8 @@
 #include "cli.h"
 #include "convert.h"
 #include "dataset.h"
+#include "deploy_fireworks.h"
+#include "deploy_together.h"
 #include "diag.h"
 #include "ev.h"
 #include "finetune.h"
@@ -37,7 +39,7 @@
 #include "log.h"
 #include "quote.h"
 
-enum mode { M_CHECK, M_CONVERT, M_SUBMIT, M_CMD, M_RESUME, M_CANCEL };
+enum mode { M_CHECK, M_CONVERT, M_SUBMIT, M_CMD, M_RESUME, M_CANCEL, M_UNDEPLOY };
 
 typedef struct opts {
     enum mode mode;
@@ -51,7 +53,7 @@ typedef struct opts {
     const char *cacert;
     const char *key_env, *key_file;
     const char *provider, *account, *cache_dir;
-    bool dpo, full;
+    bool dpo, full, deploy;
     char **prices;
     int nprices;
     char **pass_env; /* --env, NULL-terminated */
@@ -93,6 +95,7 @@ usage(FILE *f)
           "       ev-tune --cmd COMMAND [-m MODEL] [--to FORMAT] [--epochs N]\n"
           "               [--env NAME]... [FILE ...]\n"
           "       ev-tune --resume JOB | --cancel JOB [--provider P] [--base-url URL] ...\n"
+          "       ev-tune --undeploy ID --provider together|fireworks [--base-url URL] ...\n"
           "\n"
           "Check a chat fine-tuning file by the OpenAI cookbook's rules, estimate its\n"
           "tokens and cost, convert cases to chat, Alpaca or ShareGPT, and fine-tune.\n"
@@ -110,6 +113,11 @@ usage(FILE *f)
           "                            LANG... and no key\n"
           "      --resume JOB          follow a job created earlier to its end\n"
           "      --cancel JOB          cancel a job\n"
+          "      --deploy              with --submit or --resume (together, fireworks): then\n"
+          "                            start a dedicated endpoint for the tuned model, wait\n"
+          "                            until it is ready, say its model and price an hour;\n"
+          "                            it bills until --undeploy stops it\n"
+          "      --undeploy ID         stop and remove the endpoint ID\n"
           "\n",
           f);
     fputs("Options:\n"
@@ -167,6 +175,7 @@ enum {
     OPT_CANCEL,
     OPT_CMD,
     OPT_CONVERT,
+    OPT_DEPLOY,
     OPT_ENV,
     OPT_EPOCHS,
     OPT_FULL,
@@ -180,6 +189,7 @@ enum {
     OPT_SYSTEM,
     OPT_TIMEOUT,
     OPT_TO,
+    OPT_UNDEPLOY,
 };
 
 static const ev_opt options[] = {
@@ -193,6 +203,7 @@ static const ev_opt options[] = {
     {"check", 'c', EV_ARG_NONE, 0, 0, false},
     {"cmd", OPT_CMD, EV_ARG_TEXT, 0, 0, false},
     {"convert", OPT_CONVERT, EV_ARG_NONE, 0, 0, false},
+    {"deploy", OPT_DEPLOY, EV_ARG_NONE, 0, 0, false},
     {"env", OPT_ENV, EV_ARG_TEXT, 0, 0, false},
     {"epochs", OPT_EPOCHS, EV_ARG_INT, 1, 50, false},
     {"format", 'f', EV_ARG_TEXT, 0, 0, false},
@@ -212,6 +223,7 @@ static const ev_opt options[] = {
     {"system", OPT_SYSTEM, EV_ARG_TEXT, 0, 0, false},
     {"timeout", OPT_TIMEOUT, EV_ARG_REAL, 0.001, 1e7, false},
     {"to", OPT_TO, EV_ARG_TEXT, 0, 0, false},
+    {"undeploy", OPT_UNDEPLOY, EV_ARG_TEXT, 0, 0, false},
     {"version", 'V', EV_ARG_NONE, 0, 0, false},
 };
 
@@ -220,7 +232,8 @@ set_mode(opts *o, enum mode m, const char *name, const char *job)
 {
     if (o->mode_set && o->mode != m)
         ev_diag_usage_error(
-            "%s: give one of --check, --convert, --submit, --cmd, --resume, --cancel", name);
+            "%s: give one of --check, --convert, --submit, --cmd, --resume, --cancel, --undeploy",
+            name);
     o->mode = m;
     o->mode_set = true;
     o->job = job;
@@ -262,6 +275,9 @@ option(opts *o, int key, const ev_cli *c)
         break;
     case OPT_CONVERT:
         set_mode(o, M_CONVERT, "--convert", NULL);
+        break;
+    case OPT_DEPLOY:
+        o->deploy = true;
         break;
     case OPT_ENV:
         if (!ev_child_pass_ok(v))
@@ -331,6 +347,9 @@ option(opts *o, int key, const ev_cli *c)
         if (!ev_convert_parse(v, &o->to))
             ev_diag_usage_error("--to must be 'chat', 'alpaca' or 'sharegpt', not '%s'", v);
         break;
+    case OPT_UNDEPLOY:
+        set_mode(o, M_UNDEPLOY, "--undeploy", v);
+        break;
     default: /* ev_cli_next refused every other option */
         break;
     }
@@ -380,11 +399,20 @@ check_options(const opts *o)
         ev_diag_usage_error("give --api-key-env or --api-key-file, not both");
     if (o->npass > 0 && o->mode != M_CMD)
         ev_diag_usage_error("--env goes with --cmd");
-    bool remote = o->mode == M_SUBMIT || o->mode == M_RESUME || o->mode == M_CANCEL;
+    bool remote =
+        o->mode == M_SUBMIT || o->mode == M_RESUME || o->mode == M_CANCEL || o->mode == M_UNDEPLOY;
     if (!remote && (o->provider || o->account || o->full || o->cache_dir))
         ev_diag_usage_error("--provider, --account, --full and --cache-dir go with --submit, "
-                            "--resume or --cancel");
+                            "--resume, --cancel or --undeploy");
     bool together = o->provider != NULL && strcmp(o->provider, "together") == 0;
+    bool serving = together || (o->provider != NULL && strcmp(o->provider, "fireworks") == 0);
+    if (o->deploy && (!serving || (o->mode != M_SUBMIT && o->mode != M_RESUME)))
+        ev_diag_usage_error("--deploy goes with --submit or --resume, and --provider together or "
+                            "fireworks");
+    if (o->mode == M_UNDEPLOY && !serving)
+        ev_diag_usage_error("--undeploy needs --provider together or --provider fireworks");
+    if (o->mode == M_UNDEPLOY && o->nfiles > 0)
+        ev_diag_usage_error("--undeploy takes no file, not '%s'", o->files[0]);
     if (o->full && !together)
         ev_diag_usage_error("--full is Together's choice of full fine-tuning over LoRA: add "
                             "--provider together, or drop --full");
@@ -454,6 +482,27 @@ open_cache(const opts *o)
     return cache;
 }
 
+/* deploy serves the model of the job of 'line' (consumed) when the job
+ * succeeded ('status' EV_EXIT_OK), puts the deployment in the line, writes
+ * it, and returns the exit status. */
+static int
+deploy(ev_ftapi *c, const ev_deploy_opts *o, int status, jv line)
+{
+    if (jv_get_kind(line) != JV_KIND_OBJECT) {
+        jv_free(line);
+        return status;
+    }
+    jv dep = jv_null();
+    if (status == EV_EXIT_OK)
+        status = ev_deploy_start(c, o, line, &dep);
+    if (jv_get_kind(dep) == JV_KIND_OBJECT)
+        line = jv_object_set(line, jv_string("deployment"), jv_copy(dep));
+    ev_jsonl_write(stdout, line);
+    ev_deploy_remind(o, dep);
+    jv_free(dep);
+    return status;
+}
+
 static int
 remote(const opts *o, const ev_dataset_opts *d, const ev_quote_opts *q)
 {
@@ -491,11 +540,20 @@ remote(const opts *o, const ev_dataset_opts *d, const ev_quote_opts *q)
                           .dpo = o->dpo,
                           .full = o->full,
                           .base = o->base_url};
+    ev_deploy_opts dep = {strcmp(api->name, "together") == 0 ? &ev_deploy_together
+                                                             : &ev_deploy_fireworks,
+                          o->poll_ms, o->timeout_s, &interrupted, d->log};
     if (o->mode == M_SUBMIT)
         f.cache = open_cache(o);
+    jv line = jv_null();
+    if (o->deploy)
+        f.line = &line;
     int status = o->mode == M_SUBMIT   ? ev_finetune_submit(c, &f, d, q)
                  : o->mode == M_RESUME ? ev_finetune_resume(c, &f, o->job)
-                                       : ev_finetune_cancel(c, &f, o->job);
+                 : o->mode == M_CANCEL ? ev_finetune_cancel(c, &f, o->job)
+                                       : ev_deploy_stop(c, &dep, o->job, stdout);
+    if (o->deploy)
+        status = deploy(c, &dep, status, line);
     if (f.cache != NULL)
         ev_cache_close(f.cache);
     ev_ftapi_free(c);
@@ -516,7 +574,7 @@ main(int argc, char **argv)
     sigaction(SIGTERM, &sa, NULL);
     /* Only the modes that talk HTTP ignore SIGPIPE, as libcurl needs; the
      * others end quietly by it when a reader such as head(1) goes away. */
-    if (o.mode == M_SUBMIT || o.mode == M_RESUME || o.mode == M_CANCEL)
+    if (o.mode == M_SUBMIT || o.mode == M_RESUME || o.mode == M_CANCEL || o.mode == M_UNDEPLOY)
         signal(SIGPIPE, SIG_IGN);
 
     ev_log log = {say_warning, say_progress, say_output, &o};

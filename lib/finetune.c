@@ -392,11 +392,18 @@ ended(const follower *f, const char *last)
     return EV_EXIT_NO;
 }
 
-/* write_line writes the line of 'job' (consumed), with the provider. */
+/* write_line writes the line of 'job' (consumed), with the provider, or
+ * keeps it in '*o->line'. */
 static void
 write_line(const ev_finetune_opts *o, jv job)
 {
-    ev_jsonl_write(o->out, ev_json_set(job, "provider", jv_string(o->api->name)));
+    job = ev_json_set(job, "provider", jv_string(o->api->name));
+    if (o->line != NULL) {
+        jv_free(*o->line);
+        *o->line = job;
+    } else {
+        ev_jsonl_write(o->out, job);
+    }
 }
 
 /* follow polls 'job' until it ends, the time is up or a signal comes, then

@@ -127,6 +127,7 @@ struct ev_finetune_opts {
     const volatile sig_atomic_t *stop; /* when it becomes non-zero, stop (NULL: never) */
     const ev_log *log;
     FILE *out;           /* where the line goes */
+    jv *line;            /* when not NULL, the line goes here instead (replacing what is there) */
     ev_cache *cache;     /* where a submission keeps its state; NULL: nowhere */
     const char *account; /* the provider's account (Fireworks), or NULL */
     bool dpo;            /* preference tuning (DPO) rather than supervised */

@@ -82,6 +82,34 @@ ev_ftapi_new(const char *base, const char *key, const volatile sig_atomic_t *sto
     return a;
 }
 
+ev_ftapi *
+ev_ftapi_sibling(const ev_ftapi *a, const char *base, jv *err)
+{
+    jv h1 = ev_url_host(a->base), h2 = ev_url_host(base);
+    bool same = jv_is_valid(h1) && jv_is_valid(h2) && jv_equal(jv_copy(h1), jv_copy(h2));
+    jv_free(h1);
+    jv_free(h2);
+    if (!same) {
+        *err = jv_invalid_with_msg(jv_string_fmt(
+            "'%s' is not on the host of '%s': the key goes only there", base, a->base));
+        return NULL;
+    }
+    ev_ftapi *b = ev_ftapi_new(base, a->key, a->stop, err);
+    if (b != NULL) {
+        b->timeout_ms = a->timeout_ms;
+        b->cacert = a->cacert;
+        b->agent = a->agent;
+        b->anthropic = a->anthropic;
+    }
+    return b;
+}
+
+const char *
+ev_ftapi_base(const ev_ftapi *a)
+{
+    return a->base;
+}
+
 void
 ev_ftapi_set_timeout(ev_ftapi *a, long ms)
 {

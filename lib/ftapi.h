@@ -52,6 +52,15 @@ typedef struct ev_ftapi_result {
 ev_ftapi *ev_ftapi_new(const char *base, const char *key, const volatile sig_atomic_t *stop,
                        jv *err);
 
+/* ev_ftapi_sibling returns a client of another API, 'base', on the same
+ * host as 'a''s, with its key and settings (a provider's other version of
+ * its API); NULL with '*err' set when 'base' is on another host, where the
+ * key may not go, or is not a URL. */
+ev_ftapi *ev_ftapi_sibling(const ev_ftapi *a, const char *base, jv *err);
+
+/* ev_ftapi_base returns the base URL of 'a', normalised (borrowed). */
+const char *ev_ftapi_base(const ev_ftapi *a);
+
 /* ev_ftapi_set_timeout limits each later request to 'ms' milliseconds. */
 void ev_ftapi_set_timeout(ev_ftapi *a, long ms);
 

@@ -223,3 +223,70 @@ stats() {
     [ "$status" -eq 2 ]
     [[ "$stderr" == *TOGETHER_API_KEY* ]]
 }
+
+@test "--deploy serves the tuned model on Together's dedicated endpoint, says its price and that it bills, and --undeploy stops it" {
+    start_mock --job-ms 100 --deploy-ms 100 --cases "$EXAMPLES/mock-cases.jsonl" --learner "$TG_BASE"
+    run --separate-stderr ev-tune --submit --deploy --provider together -m "$TG_BASE" --poll-ms 20 --base-url "$TG" "$EXAMPLES/mock-cases.jsonl"
+    [ "$status" -eq 0 ]
+    [ "$(raw '[.status, .deployment.state] | join(" ")')" = "succeeded ready" ]
+    ep=$(raw .deployment.id)
+    model=$(raw .deployment.model)
+    [[ "$ep" == ep_* ]]
+    [[ "$model" == ev-mock/ev-* ]]
+    [ "$(raw .deployment.base_url)" = "$TG" ]
+    # the price is Together's, for the deployment's hardware
+    hw=$(raw .deployment.hardware)
+    cents=$(curl -sS "$MOCK/together/v2/public/inference-instance-types/$hw" | jq .priceCentsPerHour)
+    [ "$(raw .deployment.price_per_hour)" = "$(jq -n "$cents / 100")" ]
+    # it bills until stopped: said when it starts and when the run ends
+    [ "$(grep -c "endpoint '$ep' bills $(raw '.deployment.price_per_hour * 100 | round / 100') USD an hour until it is stopped" <<<"$stderr")" = 2 ]
+    [[ "$stderr" == *"the run ends, but endpoint '$ep' bills"* ]]
+    [[ "$stderr" == *"'ev-tune --provider together --undeploy $ep' stops it"* ]]
+    # the model answers through ev-call
+    ev-call -q -m "$model" --base-url "$(raw .deployment.base_url)" --api-key-env TOGETHER_API_KEY "$EXAMPLES/mock-cases.jsonl" >"$BATS_TEST_TMPDIR/run.jsonl"
+    [ "$(jq -s '[.[] | select(.output != null)] | length' "$BATS_TEST_TMPDIR/run.jsonl")" -gt 0 ]
+    run --separate-stderr ev-tune --undeploy "$ep" --provider together --poll-ms 20 --base-url "$TG"
+    [ "$status" -eq 0 ]
+    [ "$(raw '[.id, .state, .provider] | join(" ")')" = "$ep stopped together" ]
+    [[ "$stderr" == *"it no longer bills"* ]]
+    [ "$(stats .fine_tuning.together.endpoints)" = 0 ]
+    run curl -sS -o /dev/null -w '%{http_code}' -H 'Content-Type: application/json' "$TG/chat/completions" \
+        -d '{"model": "'"$model"'", "messages": [{"role": "user", "content": "hi"}]}'
+    [ "$output" = 404 ]
+}
+
+@test "--deploy at Fireworks waits out a slow deployment, names the model to ask, says its price is unknown; --undeploy deletes it" {
+    start_mock --job-ms 100 --deploy-ms 50 --fault slow-deploy=1
+    run --separate-stderr ev-tune --submit --deploy --provider fireworks --account ev-mock -m "$FW_BASE" --poll-ms 20 --base-url "$FW" "$VALID"
+    [ "$status" -eq 0 ]
+    dep=$(raw .deployment.id)
+    [[ "$dep" == accounts/ev-mock/deployments/ev-* ]]
+    [ "$(raw .deployment.model)" = "$(raw .fine_tuned_model)" ]
+    [ "$(raw .deployment.base_url)" = "$FW/inference/v1" ]
+    [ "$(raw .deployment.price_per_hour)" = null ]
+    [[ "$stderr" == *"starting a dedicated endpoint for '$(raw .fine_tuned_model)': creating"* ]]
+    [[ "$stderr" == *"endpoint: ready ("* ]]
+    [[ "$stderr" == *"bills by the hour, at a price ev does not know (unknown: Fireworks bills by the GPU-second"* ]]
+    run curl -sS "$FW/v1/$dep"
+    [ "$(raw .state)" = READY ]
+    run --separate-stderr ev-tune --undeploy "$dep" --provider fireworks --base-url "$FW"
+    [ "$status" -eq 0 ]
+    [ "$(raw .state)" = stopped ]
+    run curl -sS "$FW/v1/$dep"
+    [[ "$(raw .state)" =~ ^(DELETING|DELETED)$ ]]
+}
+
+@test "--deploy that runs out of time says the endpoint bills and how to stop it; run again, it finds the same endpoint" {
+    start_mock --job-ms 50 --deploy-ms 3600000
+    run --separate-stderr ev-tune --submit --deploy --provider together -m "$TG_BASE" --poll-ms 20 --timeout 1 --base-url "$TG" "$VALID"
+    [ "$status" -eq 2 ]
+    ep=$(raw .deployment.id)
+    [[ "$stderr" == *"gave up waiting after 1 s: the endpoint is"* ]]
+    [[ "$stderr" == *"the run ends, but endpoint '$ep' bills"* ]]
+    run --separate-stderr ev-tune --submit --deploy --provider together -m "$TG_BASE" --poll-ms 20 --timeout 0.3 --base-url "$TG" "$VALID"
+    [ "$status" -eq 2 ]
+    [ "$(raw .deployment.id)" = "$ep" ]
+    [ "$(stats .fine_tuning.together.endpoints)" = 1 ]
+    [ "$(stats .fine_tuning.together.deployments)" = 1 ]
+    [ "$(stats .fine_tuning.together.jobs)" = 1 ]
+}

@@ -1,0 +1,153 @@
+#include "deploy_fireworks.h"
+
+#include <stdbool.h>
+#include <string.h>
+
+#include "json.h"
+#include "url.h"
+
+/* deployment returns Fireworks' deployment 'd' as deploy.h says, serving
+ * 'model'. */
+static jv
+deployment(ev_ftapi *c, jv d /* borrowed */, jv model)
+{
+    jv st = ev_json_field(d, "state");
+    const char *s = ev_json_str(st, "STATE_UNSPECIFIED");
+    const char *word = strcmp(s, "READY") == 0                                   ? "ready"
+                       : strcmp(s, "FAILED") == 0                                ? "failed"
+                       : strcmp(s, "DELETED") == 0 || strcmp(s, "DELETING") == 0 ? "stopped"
+                                                                                 : NULL;
+    jv out = ev_json_set(jv_object(), "id", ev_json_field(d, "name"));
+    out = ev_json_set(out, "model", model);
+    out = ev_json_set(out, "base_url", jv_string_fmt("%s/inference/v1", ev_ftapi_base(c)));
+    jv lower = jv_string("");
+    for (const char *p = s; word == NULL && *p != '\0'; p++) {
+        char ch = *p >= 'A' && *p <= 'Z' ? (char)(*p - 'A' + 'a') : *p;
+        lower = jv_string_append_buf(lower, &ch, 1);
+    }
+    out = ev_json_set(out, "state", word != NULL ? (jv_free(lower), jv_string(word)) : lower);
+    jv msg = ev_json_path(d, "status.message");
+    if (jv_get_kind(msg) == JV_KIND_STRING && jv_string_length_bytes(jv_copy(msg)) > 0)
+        out = ev_json_set(out, "message", msg);
+    else
+        jv_free(msg);
+    out = ev_json_set(out, "hardware", ev_json_field(d, "acceleratorType"));
+    jv_free(st);
+    return out;
+}
+
+/* named sends 'method' to /v1/'name' (a resource name) with 'body'. */
+static jv
+named(ev_ftapi *c, const char *method, const char *name, jv body, const char *what,
+      ev_ftapi_result *res)
+{
+    jv esc = ev_url_escape(name, true);
+    jv p = jv_string_fmt("/v1/%s", jv_string_value(esc));
+    jv out = ev_ftapi_send(c, method, jv_string_value(p), body, what, res);
+    jv_free(p);
+    jv_free(esc);
+    return out;
+}
+
+static jv
+start(ev_ftapi *c, const ev_deploy_opts *o, jv job)
+{
+    (void)o;
+    jv model = ev_json_field_kind(job, "fine_tuned_model", JV_KIND_STRING);
+    const char *m = jv_get_kind(model) == JV_KIND_STRING ? jv_string_value(model) : "";
+    const char *cut = strstr(m, "/models/");
+    if (strncmp(m, "accounts/", 9) != 0 || cut == NULL) {
+        jv_free(model);
+        return jv_invalid_with_msg(
+            jv_string("the job names no tuned model of the form accounts/A/models/M"));
+    }
+    jv account = jv_string_sized(m + 9, (int)(cut - (m + 9)));
+    jv id = ev_deploy_name(m);
+    jv name =
+        jv_string_fmt("accounts/%s/deployments/%s", jv_string_value(account), jv_string_value(id));
+    ev_ftapi_result res;
+    jv d = named(c, "GET", jv_string_value(name), jv_invalid(), "cannot get the deployment", &res);
+    bool gone = false;
+    if (jv_is_valid(d)) {
+        jv st = ev_json_field(d, "state");
+        gone = strcmp(ev_json_str(st, ""), "DELETED") == 0 ||
+               strcmp(ev_json_str(st, ""), "DELETING") == 0;
+        jv_free(st);
+    }
+    if (!jv_is_valid(d) || gone) {
+        bool absent = gone || (res.fail == EV_FTAPI_HTTP && res.status == 404);
+        if (!absent) {
+            jv_free(name);
+            jv_free(id);
+            jv_free(account);
+            jv_free(model);
+            return d;
+        }
+        jv_free(d);
+        jv body = ev_json_set(jv_object(), "baseModel", jv_copy(model));
+        body = ev_json_set(body, "displayName", jv_string_fmt("ev-tune %s", cut + 8));
+        body = ev_json_set(body, "minReplicaCount", jv_number(1));
+        body = ev_json_set(body, "maxReplicaCount", jv_number(1));
+        jv esc = ev_url_escape(jv_string_value(account), false);
+        jv q = jv_string_fmt("/v1/accounts/%s/deployments?deploymentId=%s", jv_string_value(esc),
+                             jv_string_value(id));
+        d = ev_ftapi_post(c, jv_string_value(q), body, "cannot create the deployment", NULL);
+        jv_free(q);
+        jv_free(esc);
+    }
+    jv out = jv_is_valid(d) ? deployment(c, d, jv_copy(model)) : d;
+    if (jv_is_valid(d))
+        jv_free(d);
+    jv_free(name);
+    jv_free(id);
+    jv_free(account);
+    jv_free(model);
+    return out;
+}
+
+static jv
+get(ev_ftapi *c, const ev_deploy_opts *o, jv dep)
+{
+    (void)o;
+    jv id = ev_json_field(dep, "id");
+    jv d = named(c, "GET", ev_json_str(id, ""), jv_invalid(), "cannot get the deployment", NULL);
+    jv out = d;
+    if (jv_is_valid(d)) {
+        /* what the deployment was known by (its price) stays */
+        out = jv_object_merge(jv_copy(dep), deployment(c, d, ev_json_field(dep, "model")));
+        jv_free(d);
+    }
+    jv_free(id);
+    return out;
+}
+
+static jv
+price(ev_ftapi *c, const ev_deploy_opts *o, jv dep)
+{
+    (void)c;
+    (void)o;
+    dep = ev_json_set(dep, "price_per_hour", jv_null());
+    return ev_json_set(dep, "price_source",
+                       jv_string("unknown: Fireworks bills by the GPU-second at "
+                                 "https://fireworks.ai/pricing and says no price of a deployment"));
+}
+
+static jv
+stop(ev_ftapi *c, const ev_deploy_opts *o, const char *id)
+{
+    (void)o;
+    jv d = named(c, "DELETE", id, jv_invalid(), "cannot delete the deployment", NULL);
+    if (!jv_is_valid(d))
+        return d;
+    jv_free(d);
+    return ev_json_set(ev_json_set(jv_object(), "id", jv_string(id)), "state",
+                       jv_string("stopped"));
+}
+
+const ev_deploy_api ev_deploy_fireworks = {
+    .name = "fireworks",
+    .start = start,
+    .get = get,
+    .price = price,
+    .stop = stop,
+};
