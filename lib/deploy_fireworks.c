@@ -3,6 +3,7 @@
 #include <stdbool.h>
 #include <string.h>
 
+#include "finetune_fireworks.h"
 #include "json.h"
 #include "url.h"
 
@@ -36,19 +37,6 @@ deployment(ev_ftapi *c, jv d /* borrowed */, jv model)
     return out;
 }
 
-/* named sends 'method' to /v1/'name' (a resource name) with 'body'. */
-static jv
-named(ev_ftapi *c, const char *method, const char *name, jv body, const char *what,
-      ev_ftapi_result *res)
-{
-    jv esc = ev_url_escape(name, true);
-    jv p = jv_string_fmt("/v1/%s", jv_string_value(esc));
-    jv out = ev_ftapi_send(c, method, jv_string_value(p), body, what, res);
-    jv_free(p);
-    jv_free(esc);
-    return out;
-}
-
 static jv
 start(ev_ftapi *c, const ev_deploy_opts *o, jv job)
 {
@@ -66,7 +54,8 @@ start(ev_ftapi *c, const ev_deploy_opts *o, jv job)
     jv name =
         jv_string_fmt("accounts/%s/deployments/%s", jv_string_value(account), jv_string_value(id));
     ev_ftapi_result res;
-    jv d = named(c, "GET", jv_string_value(name), jv_invalid(), "cannot get the deployment", &res);
+    jv d = ev_finetune_fireworks_send(c, "GET", jv_string_value(name), jv_invalid(),
+                                      "cannot get the deployment", &res);
     bool gone = false;
     if (jv_is_valid(d)) {
         jv st = ev_json_field(d, "state");
@@ -110,7 +99,8 @@ get(ev_ftapi *c, const ev_deploy_opts *o, jv dep)
 {
     (void)o;
     jv id = ev_json_field(dep, "id");
-    jv d = named(c, "GET", ev_json_str(id, ""), jv_invalid(), "cannot get the deployment", NULL);
+    jv d = ev_finetune_fireworks_send(c, "GET", ev_json_str(id, ""), jv_invalid(),
+                                      "cannot get the deployment", NULL);
     jv out = d;
     if (jv_is_valid(d)) {
         /* what the deployment was known by (its price) stays */
@@ -136,7 +126,8 @@ static jv
 stop(ev_ftapi *c, const ev_deploy_opts *o, const char *id)
 {
     (void)o;
-    jv d = named(c, "DELETE", id, jv_invalid(), "cannot delete the deployment", NULL);
+    jv d = ev_finetune_fireworks_send(c, "DELETE", id, jv_invalid(), "cannot delete the deployment",
+                                      NULL);
     if (!jv_is_valid(d))
         return d;
     jv_free(d);

@@ -202,13 +202,13 @@ find(ev_ftapi *c, const ev_finetune_opts *o, jv file, ev_ftapi_result *res)
     return ev_finetune_read_as(job, ev_finetune_fireworks_job);
 }
 
-/* named sends 'method' to /v1/{name}. */
-static jv
-named(ev_ftapi *c, const char *method, const char *name, const char *what, ev_ftapi_result *res)
+jv
+ev_finetune_fireworks_send(ev_ftapi *c, const char *method, const char *name, jv body,
+                           const char *what, ev_ftapi_result *res)
 {
     jv esc = ev_url_escape(name, true);
     jv path = jv_string_fmt("/v1/%s", jv_string_value(esc));
-    jv out = ev_ftapi_send(c, method, jv_string_value(path), jv_invalid(), what, res);
+    jv out = ev_ftapi_send(c, method, jv_string_value(path), body, what, res);
     jv_free(path);
     jv_free(esc);
     return out;
@@ -217,8 +217,9 @@ named(ev_ftapi *c, const char *method, const char *name, const char *what, ev_ft
 static jv
 job(ev_ftapi *c, const char *id, ev_ftapi_result *res)
 {
-    return ev_finetune_read_as(named(c, "GET", id, "cannot get the job", res),
-                               ev_finetune_fireworks_job);
+    return ev_finetune_read_as(
+        ev_finetune_fireworks_send(c, "GET", id, jv_invalid(), "cannot get the job", res),
+        ev_finetune_fireworks_job);
 }
 
 static jv
@@ -235,10 +236,11 @@ events(ev_ftapi *c, const char *id, ev_ftapi_result *res)
 static jv
 cancel(ev_ftapi *c, const char *id, ev_ftapi_result *res)
 {
-    jv j = named(c, "GET", id, "cannot get the job", res);
+    jv j = ev_finetune_fireworks_send(c, "GET", id, jv_invalid(), "cannot get the job", res);
     if (!jv_is_valid(j))
         return j;
-    jv done = named(c, "DELETE", id, "cannot cancel the job", res);
+    jv done =
+        ev_finetune_fireworks_send(c, "DELETE", id, jv_invalid(), "cannot cancel the job", res);
     if (!jv_is_valid(done)) {
         jv_free(j);
         return done;

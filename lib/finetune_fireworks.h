@@ -36,4 +36,10 @@ extern const ev_finetune_api ev_finetune_fireworks;
  * other state its name in lowercase without JOB_STATE_. */
 jv ev_finetune_fireworks_job(jv job /* borrowed */);
 
+/* ev_finetune_fireworks_send sends 'method' to /v1/'name', a resource
+ * name such as accounts/a/deployments/d, with 'body' (consumed; invalid for
+ * none), as ev_ftapi_send does. */
+jv ev_finetune_fireworks_send(ev_ftapi *c, const char *method, const char *name, jv body,
+                              const char *what, ev_ftapi_result *res);
+
 #endif
