@@ -202,7 +202,7 @@ stats() {
     [[ "$stderr" == *"refusing to send the API key over plain http to 'example.invalid'"* ]]
 }
 
-@test "provider options are checked: the account, --full, the suffix, the provider's name" {
+@test "provider options are checked: the account, --full, the suffix, the provider's name, --deploy and --undeploy" {
     run --separate-stderr ev-tune --submit --provider fireworks -m "$FW_BASE" "$VALID"
     [ "$status" -eq 2 ]
     [[ "$stderr" == *"--provider fireworks needs the account: --account ID, or \$FIREWORKS_ACCOUNT_ID"* ]]
@@ -217,7 +217,13 @@ stats() {
     [[ "$stderr" == *"--provider must be 'together', 'fireworks' or 'openai', not 'mistral'"* ]]
     run --separate-stderr ev-tune --check --provider together "$VALID"
     [ "$status" -eq 2 ]
-    [[ "$stderr" == *"go with --submit, --resume or --cancel"* ]]
+    [[ "$stderr" == *"go with --submit, --resume, --cancel or --undeploy"* ]]
+    run --separate-stderr ev-tune --submit --deploy --provider openai -m m "$VALID"
+    [ "$status" -eq 2 ]
+    [[ "$stderr" == *"--deploy goes with --submit or --resume, and --provider together or fireworks"* ]]
+    run --separate-stderr ev-tune --undeploy ep_1
+    [ "$status" -eq 2 ]
+    [[ "$stderr" == *"--undeploy needs --provider together or --provider fireworks"* ]]
     unset TOGETHER_API_KEY
     run --separate-stderr ev-tune --submit --provider together -m "$TG_BASE" "$VALID"
     [ "$status" -eq 2 ]
