@@ -276,7 +276,8 @@ get(ev_ftapi *c, const ev_deploy_opts *o, jv dep)
         jv_invalid(), "cannot get the deployment");
     jv out = now;
     if (jv_is_valid(now)) {
-        out = ev_json_set(jv_copy(dep), "state", state(now));
+        out =
+            ev_json_set(jv_object_delete(jv_copy(dep), jv_string("message")), "state", state(now));
         jv msg = ev_json_path(now, "status.message");
         if (jv_get_kind(msg) == JV_KIND_STRING && jv_string_length_bytes(jv_copy(msg)) > 0)
             out = ev_json_set(out, "message", msg);
