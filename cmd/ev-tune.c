@@ -61,6 +61,7 @@ typedef struct opts {
     long epochs; /* 0: the cookbook's default */
     long seed;   /* -1: none */
     double max_tokens;
+    bool max_tokens_set;
     long poll_ms;
     double timeout_s; /* 0: none */
     enum ev_format format;
@@ -302,6 +303,7 @@ option(opts *o, int key, const ev_cli *c)
         break;
     case OPT_MAX_EXAMPLE_TOKENS:
         o->max_tokens = c->real;
+        o->max_tokens_set = true;
         break;
     case 'm':
         if (*v == '\0')
@@ -539,7 +541,8 @@ remote(const opts *o, const ev_dataset_opts *d, const ev_quote_opts *q)
                           .account = account,
                           .dpo = o->dpo,
                           .full = o->full,
-                          .base = o->base_url};
+                          .base = o->base_url,
+                          .max_tokens_given = o->max_tokens_set};
     ev_deploy_opts dep = {strcmp(api->name, "together") == 0 ? &ev_deploy_together
                                                              : &ev_deploy_fireworks,
                           o->poll_ms, o->timeout_s, &interrupted, d->log};

@@ -697,14 +697,54 @@ submit(submission *s, const ev_dataset *set, const ev_dataset_opts *d)
     return create(s, file);
 }
 
+/* limit sets the example limit of 'd' to the base model's context, as the
+ * provider says it; false (said) when the provider says the base cannot be
+ * tuned. */
+static bool
+limit(ev_ftapi *c, const ev_finetune_opts *o, ev_dataset_opts *d)
+{
+    if (o->api->limits == NULL || o->max_tokens_given)
+        return true;
+    ev_ftapi_set_timeout(c, REQUEST_MS);
+    jv l = o->api->limits(c, o);
+    if (!jv_is_valid(l)) {
+        jv m = jv_invalid_get_msg(l);
+        ev_log_warn(o->log, "%s; examples are checked against %g tokens (--max-example-tokens)",
+                    jv_is_valid(m) ? jv_string_value(m) : "cannot ask for the base's limits",
+                    d->max_tokens);
+        jv_free(m);
+        return true;
+    }
+    jv ctx = ev_json_field(l, "context"), tunable = ev_json_field(l, "tunable");
+    jv src = ev_json_field(l, "source"), why = ev_json_field(l, "why");
+    bool ok = jv_get_kind(tunable) != JV_KIND_FALSE;
+    if (!ok)
+        ev_log_warn(o->log, "'%s' cannot be tuned: %s; nothing was sent", o->model,
+                    ev_json_str(why, "the provider says so"));
+    else if (jv_get_kind(ctx) == JV_KIND_NUMBER) {
+        d->max_tokens = jv_number_value(ctx);
+        ev_log_progress(o->log, "examples are checked against %g tokens, the context of '%s' (%s)",
+                        d->max_tokens, o->model, ev_json_str(src, o->api->name));
+    }
+    jv_free(ctx);
+    jv_free(tunable);
+    jv_free(src);
+    jv_free(why);
+    jv_free(l);
+    return ok;
+}
+
 int
 ev_finetune_submit(ev_ftapi *c, const ev_finetune_opts *o, const ev_dataset_opts *d,
                    const ev_quote_opts *q)
 {
     ev_dataset set;
     ev_quote quote;
+    ev_dataset_opts checked = *d;
+    if (!limit(c, o, &checked))
+        return stopped(o) ? EV_EXIT_INTR : EV_EXIT_NO;
     int status = ev_dataset_prepare(
-        &set, &quote, d, q, "refusing to upload an invalid training file; nothing was sent");
+        &set, &quote, &checked, q, "refusing to upload an invalid training file; nothing was sent");
     if (status != EV_EXIT_OK)
         return status;
     submission s = {.c = c, .o = *o, .state = jv_invalid()};

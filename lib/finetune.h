@@ -71,6 +71,12 @@ typedef struct ev_finetune_api {
      * made, or null when there is none. */
     jv (*find)(ev_ftapi *c, const ev_finetune_opts *o, jv file /* borrowed */,
                ev_ftapi_result *res);
+    /* limits returns what the provider says of the base model 'o->model'
+     * before anything is sent: {context, tunable, source}, where context
+     * is the most tokens an example may have (null when unknown),
+     * 'source' where that is from, and 'why', when it is not tunable,
+     * what to do; NULL: nothing is known. */
+    jv (*limits)(ev_ftapi *c, const ev_finetune_opts *o);
     /* job fetches job 'id'. */
     jv (*job)(ev_ftapi *c, const char *id, ev_ftapi_result *res);
     /* events returns the job's newest events, oldest first, each
@@ -126,15 +132,16 @@ struct ev_finetune_opts {
     double timeout_s;                  /* how long to follow a job at most; 0: no limit */
     const volatile sig_atomic_t *stop; /* when it becomes non-zero, stop (NULL: never) */
     const ev_log *log;
-    FILE *out;           /* where the line goes */
-    jv *line;            /* when not NULL, the line goes here instead (replacing what is there) */
-    ev_cache *cache;     /* where a submission keeps its state; NULL: nowhere */
-    const char *account; /* the provider's account (Fireworks), or NULL */
-    bool dpo;            /* preference tuning (DPO) rather than supervised */
-    bool full;           /* full fine-tuning rather than LoRA (Together) */
-    const char *base;    /* the API as the user named it (NULL: the default), for the state */
-    const char *run;     /* set by ev_finetune_submit: "ev-" and 12 hex digits that name the
-                          * submission (its state's name), for the ids a client chooses */
+    FILE *out;             /* where the line goes */
+    jv *line;              /* when not NULL, the line goes here instead (replacing what is there) */
+    ev_cache *cache;       /* where a submission keeps its state; NULL: nowhere */
+    const char *account;   /* the provider's account (Fireworks), or NULL */
+    bool dpo;              /* preference tuning (DPO) rather than supervised */
+    bool full;             /* full fine-tuning rather than LoRA (Together) */
+    const char *base;      /* the API as the user named it (NULL: the default), for the state */
+    bool max_tokens_given; /* the user set the example limit: the base's context does not */
+    const char *run;       /* set by ev_finetune_submit: "ev-" and 12 hex digits that name the
+                            * submission (its state's name), for the ids a client chooses */
 };
 
 /* ev_finetune_base returns the API of 'api' at 'base': 'base' itself, else
@@ -152,7 +159,9 @@ ev_ftapi *ev_finetune_open(const ev_finetune_api *api, const char *base, const c
                            jv *err);
 
 /* ev_finetune_submit reads and checks the training file (lib/dataset.h) and
- * sends nothing unless it is valid; then it uploads it, creates the job and
+ * sends nothing unless it is valid: against the base model's context, as
+ * the api's 'limits' says it, unless 'max_tokens_given', and not at all
+ * when the provider says the base cannot be tuned; then it uploads it, creates the job and
  * follows it to its end. It returns EV_EXIT_OK when the job succeeded,
  * EV_EXIT_NO when the file was invalid or the job failed or was cancelled,
  * EV_EXIT_INTR when '*stop' was set, and EV_EXIT_TROUBLE otherwise: a file

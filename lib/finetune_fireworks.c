@@ -149,6 +149,39 @@ upload(ev_ftapi *c, const ev_finetune_opts *o, const char *name, const char *dat
     return out;
 }
 
+/* Fireworks cuts a job's examples at this many tokens unless the job's
+ * maxContextLength says otherwise (docs: fine-tuning models). */
+#define JOB_CONTEXT 32768
+
+/* limits asks Fireworks for the base model: whether it is tunable, and its
+ * context, of which a job uses JOB_CONTEXT at most. A base it does not know
+ * (404) is left for the job's creation to refuse. */
+static jv
+limits(ev_ftapi *c, const ev_finetune_opts *o)
+{
+    ev_ftapi_result res;
+    jv m = ev_finetune_fireworks_send(c, "GET", o->model, jv_invalid(), "cannot get the base model",
+                                      &res);
+    if (!jv_is_valid(m))
+        return m;
+    jv out = ev_json_set(jv_object(), "tunable", ev_json_field(m, "tunable"));
+    out = ev_json_set(out, "why",
+                      jv_string("Fireworks says it is not tunable; pick a model of its list of "
+                                "tunable models, such as accounts/fireworks/models/qwen3-8b"));
+    jv ctx = ev_json_field_kind(m, "contextLength", JV_KIND_NUMBER);
+    if (jv_get_kind(ctx) == JV_KIND_NUMBER && jv_number_value(ctx) > JOB_CONTEXT) {
+        jv_free(ctx);
+        ctx = jv_number(JOB_CONTEXT);
+    }
+    out = ev_json_set(out, "context",
+                      jv_get_kind(ctx) == JV_KIND_NUMBER ? ctx : (jv_free(ctx), jv_null()));
+    out = ev_json_set(out, "source",
+                      jv_string("Fireworks' model: its tunable and contextLength, cut at 32768 "
+                                "tokens as a job does"));
+    jv_free(m);
+    return out;
+}
+
 /* collection is the kind of job the submission makes. */
 static const char *
 collection(const ev_finetune_opts *o)
@@ -260,6 +293,7 @@ const ev_finetune_api ev_finetune_fireworks = {
     .upload = upload,
     .create = create,
     .find = find,
+    .limits = limits,
     .job = job,
     .events = events,
     .cancel = cancel,

@@ -83,6 +83,56 @@ ev_finetune_together_events(jv list)
     return out;
 }
 
+/* The contexts of the bases in Together's table of supported models
+ * (docs.together.ai, fine-tuning/supported-models, 2026; Qwen3-8B and
+ * Meta-Llama-3-8B-Instruct from its older table), for SFT and DPO with
+ * LoRA, used when its limits endpoint does not answer. */
+static const struct {
+    const char *model;
+    double sft, dpo;
+} contexts[] = {
+    {"google/gemma-4-31B-it", 49152, 24576},
+    {"meta-llama/Llama-3.3-70B-Instruct-Reference", 24576, 12288},
+    {"meta-llama/Meta-Llama-3-8B-Instruct", 8192, 8192},
+    {"meta-llama/Meta-Llama-3.1-8B-Instruct-Reference", 131072, 65536},
+    {"openai/gpt-oss-20b", 131072, 65536},
+    {"Qwen/Qwen3-8B", 32768, 40960},
+    {"Qwen/Qwen3.5-4B", 131072, 65536},
+    {"Qwen/Qwen3.5-9B", 65536, 49152},
+};
+
+/* limits asks GET /fine-tunes/models/limits for the base's
+ * max_seq_length_sft or _dpo, else looks the base up in Together's table;
+ * an unknown context is null. */
+static jv
+limits(ev_ftapi *c, const ev_finetune_opts *o)
+{
+    jv name = ev_url_escape(o->model, false);
+    jv path = jv_string_fmt("/fine-tunes/models/limits?model_name=%s", jv_string_value(name));
+    jv l = ev_ftapi_get(c, jv_string_value(path), "cannot get the base's limits", NULL);
+    jv_free(path);
+    jv_free(name);
+    jv ctx = jv_is_valid(l)
+                 ? ev_json_field_kind(l, o->dpo ? "max_seq_length_dpo" : "max_seq_length_sft",
+                                      JV_KIND_NUMBER)
+                 : jv_null();
+    jv_free(l);
+    jv out = ev_json_set(jv_object(), "tunable", jv_true());
+    if (jv_get_kind(ctx) == JV_KIND_NUMBER) {
+        out = ev_json_set(out, "context", ctx);
+        return ev_json_set(out, "source", jv_string("Together's limits of the model"));
+    }
+    jv_free(ctx);
+    for (size_t i = 0; i < sizeof(contexts) / sizeof(contexts[0]); i++)
+        if (strcmp(contexts[i].model, o->model) == 0) {
+            out =
+                ev_json_set(out, "context", jv_number(o->dpo ? contexts[i].dpo : contexts[i].sft));
+            return ev_json_set(out, "source",
+                               jv_string("Together's table of supported models, 2026"));
+        }
+    return ev_json_set(out, "context", jv_null());
+}
+
 /* upload sends the file as the REST reference documents it; a file that
  * Together's check refused (processing_status INVALID_FORMAT or FAILED) is
  * an error with its report's reason. */
@@ -232,6 +282,7 @@ const ev_finetune_api ev_finetune_together = {
     .upload = upload,
     .create = create,
     .find = find,
+    .limits = limits,
     .job = job,
     .events = events,
     .cancel = cancel,

@@ -296,3 +296,35 @@ stats() {
     [ "$(stats .fine_tuning.together.deployments)" = 1 ]
     [ "$(stats .fine_tuning.together.jobs)" = 1 ]
 }
+
+@test "before anything is sent, examples are checked against the base's context, and a base Fireworks cannot tune is refused" {
+    start_mock --job-ms 50
+    # Fireworks says llama-v3p1-8b-instruct is not tunable: nothing is sent
+    run --separate-stderr ev-tune --submit --provider fireworks --account ev-mock -m accounts/fireworks/models/llama-v3p1-8b-instruct --base-url "$FW" "$VALID"
+    [ "$status" -eq 1 ]
+    [ -z "$output" ]
+    [[ "$stderr" == *"'accounts/fireworks/models/llama-v3p1-8b-instruct' cannot be tuned: Fireworks says it is not tunable; pick a model of its list of tunable models, such as accounts/fireworks/models/qwen3-8b; nothing was sent"* ]]
+    [ "$(stats .fine_tuning.fireworks.datasets)" = 0 ]
+    # a tunable base: its context, cut as a job cuts it, is the limit of an example
+    run --separate-stderr ev-tune --submit --provider fireworks --account ev-mock -m "$FW_BASE" --poll-ms 20 --base-url "$FW" "$VALID"
+    [ "$status" -eq 0 ]
+    [[ "$stderr" == *"examples are checked against 32768 tokens, the context of '$FW_BASE'"* ]]
+    # Together: the base's context from Together's table, when its limits endpoint does not answer
+    run --separate-stderr ev-tune --submit --provider together -m "$TG_BASE" --poll-ms 20 --base-url "$TG" "$VALID"
+    [ "$status" -eq 0 ]
+    [[ "$stderr" == *"examples are checked against 131072 tokens, the context of '$TG_BASE' (Together's table of supported models, 2026)"* ]]
+    # an example longer than the base's context (about 75000 tokens) is refused, nothing sent
+    cp "$VALID" "$BATS_TEST_TMPDIR/long.jsonl"
+    head -c 300000 /dev/zero | tr '\0' a |
+        jq -cR '{messages: [{role: "user", content: .}, {role: "assistant", content: "ok"}]}' >>"$BATS_TEST_TMPDIR/long.jsonl"
+    run --separate-stderr ev-tune --submit --provider together -m Qwen/Qwen3.5-9B --base-url "$TG" "$BATS_TEST_TMPDIR/long.jsonl"
+    [ "$status" -eq 1 ]
+    [[ "$stderr" == *"checked against 65536 tokens"* ]]
+    [[ "$stderr" == *"long.jsonl:13:"* ]]
+    [[ "$stderr" == *"nothing was sent"* ]]
+    [ "$(stats .fine_tuning.together.files)" = 1 ]
+    # --max-example-tokens, when given, is the limit
+    run --separate-stderr ev-tune --submit --provider together --max-example-tokens 200000 -m Qwen/Qwen3.5-9B --poll-ms 20 --base-url "$TG" "$BATS_TEST_TMPDIR/long.jsonl"
+    [ "$status" -eq 0 ]
+    [[ "$stderr" != *"checked against"* ]]
+}
