@@ -118,3 +118,12 @@ run_unit() {
 @test "a sheet files sections under headings in a temporary file and writes each heading's in order" {
     run_unit test_sheet
 }
+
+# ev-view (issue 16)
+@test "data goes into a page as JSON no record can break out of: every '<', '>' and '&' escaped" {
+    run_unit test_html
+}
+
+@test "the review page's data joins the runs by id, with ev-compare's statuses and ev-gaps' per-tag counts" {
+    run_unit test_view
+}

@@ -1,0 +1,927 @@
+#include "view.h"
+
+#include <errno.h>
+#include <math.h>
+#include <poll.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "alloc.h"
+#include "curve.h"
+#include "gaps.h"
+#include "hash.h"
+#include "html.h"
+#include "intern.h"
+#include "interrupt.h"
+#include "json.h"
+#include "jsonl.h"
+#include "record.h"
+#include "report.h"
+#include "spill.h"
+
+/* The failure kinds of ev_gap_kind, in the order the page lists them. */
+static const char *const kinds[] = {"error", "truncated", "refusal", "format", "wrong"};
+#define NKINDS (sizeof(kinds) / sizeof(kinds[0]))
+
+/* One run as the page reads it. */
+typedef struct source {
+    const char *name; /* as the user wrote it */
+    char *path;       /* what is opened: 'name', or the copy of standard input */
+    FILE *copy;       /* that copy, or NULL */
+    ev_run run;       /* what ev-compare reads of it */
+    jv *entry;        /* per case: what the run answered, or null */
+    /* candidates: the per-tag counts of ev-gaps --summary */
+    ev_tag_tally tally;
+    double (*kinds)[NKINDS]; /* per tag number: failures of each kind */
+    size_t capkinds;
+    long records, failures;
+} source;
+
+typedef struct view {
+    source *src; /* the candidates, then the baseline */
+    int nruns;   /* candidates */
+    int nsrc;
+    ev_intern *ids;           /* the case ids */
+    jv *info;                 /* per case: id, input, expected and tags, or null */
+    bool *info_base;          /* per case: 'info' is the baseline's, no candidate's yet */
+    signed char *base_passed; /* per case: ev-gaps' baseline verdict, -1 for none */
+    bool *ordered;            /* per case: placed in 'order' */
+    uint32_t *order;          /* cases in the order the candidates first name them */
+    size_t norder, cap;
+    uint64_t key;
+} view;
+
+/* The problems found, passed on to the caller's callback, with the copy of
+ * standard input named "-". */
+typedef struct problems {
+    ev_run_problem report;
+    void *ctx;
+    int count;
+    const char *path; /* a path to name as "-", or NULL */
+} problems;
+
+static void
+problem(jv msg, void *ctx)
+{
+    problems *p = ctx;
+    p->count++;
+    if (p->path != NULL && jv_get_kind(msg) == JV_KIND_STRING) {
+        size_t n = strlen(p->path);
+        const char *s = jv_string_value(msg);
+        if (strncmp(s, p->path, n) == 0 && s[n] == ':') {
+            jv named = jv_string_fmt("-%s", s + n);
+            jv_free(msg);
+            msg = named;
+        }
+    }
+    p->report(msg, p->ctx);
+}
+
+/* copy_stdin copies standard input into a temporary file, since a run is
+ * read twice: by ev_run_load and for the page. It stops early when the
+ * input is interrupted. */
+static FILE *
+copy_stdin(jv *err)
+{
+    FILE *f = ev_spill_open(err);
+    if (f == NULL)
+        return NULL;
+    char buf[65536];
+    int ifd = ev_interrupt_fd();
+    while (!ev_interrupted()) {
+        struct pollfd p[2] = {{0, POLLIN, 0}, {ifd, POLLIN, 0}};
+        if (poll(p, ifd >= 0 ? 2 : 1, -1) < 0 && errno != EINTR)
+            break;
+        if (ev_interrupted())
+            break;
+        ssize_t got = read(0, buf, sizeof(buf));
+        if (got == 0)
+            break;
+        if (got < 0 && (errno == EINTR || errno == EAGAIN))
+            continue;
+        if (got < 0 || fwrite(buf, 1, (size_t)got, f) != (size_t)got) {
+            *err = jv_string_fmt("-: cannot read: %s", strerror(errno));
+            fclose(f);
+            return NULL;
+        }
+    }
+    if (fflush(f) != 0) {
+        *err = jv_string_fmt("-: cannot keep a copy: %s", strerror(errno));
+        fclose(f);
+        return NULL;
+    }
+    return f;
+}
+
+/* text_or_null returns 'v' (consumed) as text for the page: a string as it
+ * is, other JSON pretty-printed, and null or nothing as null. */
+static jv
+text_or_null(jv v)
+{
+    jv_kind k = jv_get_kind(v);
+    if (k == JV_KIND_INVALID || k == JV_KIND_NULL) {
+        jv_free(v);
+        return jv_null();
+    }
+    if (k == JV_KIND_STRING)
+        return v;
+    return jv_dump_string(v, JV_PRINT_PRETTY | JV_PRINT_SPACE1);
+}
+
+static jv
+set_number(jv obj, const char *key, double x)
+{
+    return isfinite(x) ? ev_json_set(obj, key, jv_number(x)) : obj;
+}
+
+/* grow makes room for case 'i' in every per-case array. */
+static void
+grow(view *v, uint32_t i)
+{
+    if (i < v->cap)
+        return;
+    size_t cap = v->cap ? 2 * v->cap : 256;
+    while (cap <= i)
+        cap *= 2;
+    v->info = ev_alloc_array(v->info, cap, sizeof(*v->info));
+    v->info_base = ev_alloc_array(v->info_base, cap, sizeof(*v->info_base));
+    v->base_passed = ev_alloc_array(v->base_passed, cap, sizeof(*v->base_passed));
+    v->ordered = ev_alloc_array(v->ordered, cap, sizeof(*v->ordered));
+    v->order = ev_alloc_array(v->order, cap, sizeof(*v->order));
+    for (int s = 0; s < v->nsrc; s++)
+        v->src[s].entry = ev_alloc_array(v->src[s].entry, cap, sizeof(*v->src[s].entry));
+    for (size_t k = v->cap; k < cap; k++) {
+        v->info[k] = jv_null();
+        v->info_base[k] = false;
+        v->base_passed[k] = -1;
+        v->ordered[k] = false;
+        for (int s = 0; s < v->nsrc; s++)
+            v->src[s].entry[k] = jv_null();
+    }
+    v->cap = cap;
+}
+
+/* case_info returns what the page shows of a case whatever the run: its
+ * 'id' (consumed), input (a string, or a list of messages as role and
+ * text), expected answer and tags. */
+static jv
+case_info(jv rec, jv id)
+{
+    jv c = ev_json_set(jv_object(), "id", id);
+    jv in = ev_rec_input(rec);
+    if (jv_get_kind(in) == JV_KIND_ARRAY) {
+        jv msgs = jv_array();
+        jv_array_foreach(in, i, m)
+        {
+            jv msg =
+                ev_json_set(jv_object(), "role", ev_json_field_kind(m, "role", JV_KIND_STRING));
+            msg = ev_json_set(msg, "content", ev_content_text(ev_json_field(m, "content")));
+            msgs = jv_array_append(msgs, msg);
+            jv_free(m);
+            (void)i;
+        }
+        jv_free(in);
+        c = ev_json_set(c, "input", msgs);
+    } else {
+        c = ev_json_set(c, "input", text_or_null(in));
+    }
+    c = ev_json_set(c, "expected", text_or_null(ev_rec_expected(rec)));
+    jv tags = ev_rec_tags(rec);
+    if (jv_array_length(jv_copy(tags)) == 0)
+        tags = jv_array_append(tags, jv_string("(untagged)"));
+    return ev_json_set(c, "tags", tags);
+}
+
+/* entry_of returns what one run answered a case, from its first record. */
+static jv
+entry_of(jv rec, bool failed)
+{
+    jv e = ev_json_set(jv_object(), "output", text_or_null(ev_json_field(rec, "output")));
+    jv reason = ev_json_path(rec, "score.reason");
+    e = ev_json_set(e, "reason", text_or_null(reason));
+    e = set_number(e, "latency_ms", ev_json_number(rec, "call.latency_ms"));
+    e = set_number(e, "cost", ev_json_number(rec, "cost.total"));
+    jv err = ev_json_field(rec, "error");
+    if (jv_get_kind(err) == JV_KIND_OBJECT) {
+        jv kind = ev_json_field_kind(err, "kind", JV_KIND_STRING);
+        jv msg = ev_json_field_kind(err, "message", JV_KIND_STRING);
+        e = ev_json_set(
+            e, "error",
+            jv_string_fmt("%s%s%s", ev_json_str(kind, "error"),
+                          jv_is_valid(msg) && jv_get_kind(msg) == JV_KIND_STRING ? ": " : "",
+                          ev_json_str(msg, "")));
+        jv_free(kind);
+        jv_free(msg);
+        jv_free(err);
+    } else if (jv_get_kind(err) != JV_KIND_NULL && jv_is_valid(err)) {
+        e = ev_json_set(e, "error", ev_text_of(err));
+    } else {
+        jv_free(err);
+    }
+    e = ev_json_set(e, "pass", jv_bool(!failed));
+    if (failed) {
+        const char *pattern;
+        e = ev_json_set(e, "kind", jv_string(ev_gap_kind(rec, &pattern)));
+    }
+    return e;
+}
+
+/* count_tags counts a candidate's record in each of its tags, as ev-gaps
+ * --summary does. */
+static void
+count_tags(source *src, jv rec, bool failed, bool regression)
+{
+    int kind = -1;
+    if (failed) {
+        const char *pattern, *k = ev_gap_kind(rec, &pattern);
+        for (size_t i = 0; i < NKINDS; i++)
+            if (strcmp(k, kinds[i]) == 0)
+                kind = (int)i;
+    }
+    jv tags = ev_rec_tags(rec);
+    if (jv_array_length(jv_copy(tags)) == 0)
+        tags = jv_array_append(tags, jv_string("(untagged)"));
+    jv_array_foreach(tags, i, tag)
+    {
+        uint32_t t = ev_tag_tally_add(&src->tally, tag, failed, regression);
+        if (t >= src->capkinds) {
+            size_t cap = src->capkinds ? 2 * src->capkinds : 16;
+            while (cap <= t)
+                cap *= 2;
+            src->kinds = ev_alloc_array(src->kinds, cap, sizeof(*src->kinds));
+            memset(src->kinds + src->capkinds, 0, (cap - src->capkinds) * sizeof(*src->kinds));
+            src->capkinds = cap;
+        }
+        if (kind >= 0)
+            src->kinds[t][kind]++;
+        jv_free(tag);
+        (void)i;
+    }
+    jv_free(tags);
+    src->records++;
+    src->failures += failed;
+}
+
+/* add_record takes one record of source 's' into the view. A record whose
+ * score is malformed was reported by ev_run_load and is left out, as
+ * ev-compare and ev-gaps leave it out. */
+static void
+add_record(view *v, int s, jv rec)
+{
+    source *src = &v->src[s];
+    bool candidate = s < v->nruns;
+    jv bad = ev_score_problem(rec);
+    bool malformed = jv_is_valid(bad);
+    jv_free(bad);
+    if (malformed)
+        return;
+    bool failed = ev_failed(rec);
+    jv id = ev_rec_id(rec);
+    if (!jv_is_valid(id)) { /* no case to show, but ev-gaps counts it */
+        if (candidate)
+            count_tags(src, rec, failed, false);
+        jv_free(id);
+        return;
+    }
+    uint32_t i = ev_intern_add(v->ids, jv_string_value(id),
+                               (size_t)jv_string_length_bytes(jv_copy(id)), NULL);
+    grow(v, i);
+    if (candidate) {
+        count_tags(src, rec, failed, failed && v->base_passed[i] == 1);
+        if (!v->ordered[i]) {
+            v->ordered[i] = true;
+            v->order[v->norder++] = i;
+        }
+    } else {
+        v->base_passed[i] = !failed; /* the last record decides, as in ev-gaps */
+    }
+    if (jv_get_kind(v->info[i]) == JV_KIND_NULL || (candidate && v->info_base[i])) {
+        jv_free(v->info[i]);
+        v->info[i] = case_info(rec, jv_copy(id));
+        v->info_base[i] = !candidate;
+    }
+    jv_free(id);
+    if (jv_get_kind(src->entry[i]) == JV_KIND_NULL) {
+        jv_free(src->entry[i]);
+        src->entry[i] = entry_of(rec, failed);
+    } else if (failed && !jv_object_has(jv_copy(src->entry[i]), jv_string("kind"))) {
+        const char *pattern;
+        src->entry[i] = ev_json_set(src->entry[i], "kind", jv_string(ev_gap_kind(rec, &pattern)));
+    }
+}
+
+/* read_source reads every record of source 's' for the page; ev_run_load
+ * has reported its bad lines. Every line goes into the key. */
+static void
+read_source(view *v, int s)
+{
+    char *paths[] = {v->src[s].path};
+    ev_reader r;
+    ev_reader_init(&r, paths, 1, NULL);
+    v->key = ev_mix64(v->key + 0x72756e); /* "run": a new run begins */
+    jv rec;
+    int rc;
+    while ((rc = ev_reader_next(&r, &rec)) != EV_READ_EOF) {
+        if (rc == EV_READ_BAD) {
+            jv_free(rec);
+            continue;
+        }
+        size_t len;
+        const char *raw = ev_reader_raw(&r, &len);
+        v->key = ev_hash64(raw, len, v->key);
+        add_record(v, s, rec);
+        jv_free(rec);
+    }
+    ev_reader_free(&r);
+}
+
+/* finish_entries gives each entry its samples and, from the run as
+ * ev-compare reads it, whether the case passes: when most of its samples
+ * do (ev-compare's table). A case the run left out (a record without a
+ * score) keeps its record's verdict, a failure. */
+static void
+finish_entries(view *v)
+{
+    for (int s = 0; s < v->nsrc; s++) {
+        source *src = &v->src[s];
+        for (size_t i = 0; i < ev_intern_count(v->ids); i++) {
+            if (jv_get_kind(src->entry[i]) == JV_KIND_NULL)
+                continue;
+            size_t len;
+            const char *id = ev_intern_get(v->ids, (uint32_t)i, &len);
+            long c = ev_run_find(&src->run, id, len);
+            if (c < 0)
+                continue;
+            const ev_case *ec = &src->run.cases[c];
+            src->entry[i] = ev_json_set(src->entry[i], "samples", jv_number(ec->samples));
+            src->entry[i] = ev_json_set(src->entry[i], "passes", jv_number(ec->passes));
+            src->entry[i] = ev_json_set(src->entry[i], "pass", jv_bool(ev_case_score(ec) >= 0.5));
+        }
+    }
+}
+
+/* --- the summary: ev-compare's report and its table's cells --------------- */
+
+static jv
+cell(jv obj, const char *key, const char *text)
+{
+    return ev_json_set(obj, key, jv_string(text));
+}
+
+/* run_cells: one row of ev-compare's table of runs. */
+static jv
+run_cells(jv r)
+{
+    char b[64];
+    jv c = jv_object();
+    c = ev_json_set(c, "run", ev_json_field_kind(r, "run", JV_KIND_STRING));
+    c = cell(c, "cases", ev_report_fixed(ev_json_number(r, "cases"), 0, b, sizeof(b)));
+    c = cell(c, "passes", ev_report_fixed(ev_json_number(r, "passes"), 0, b, sizeof(b)));
+    c = cell(c, "accuracy", ev_report_pct(ev_json_number(r, "accuracy"), b, sizeof(b)));
+    c = cell(c, "ci",
+             ev_report_ci_pct(ev_json_number(r, "accuracy_ci.0"),
+                              ev_json_number(r, "accuracy_ci.1"), b, sizeof(b)));
+    c = cell(c, "failed", ev_report_fixed(ev_json_number(r, "failed_calls"), 0, b, sizeof(b)));
+    c = cell(c, "p50", ev_report_fixed(ev_json_number(r, "latency_ms.p50"), 0, b, sizeof(b)));
+    c = cell(c, "p95", ev_report_fixed(ev_json_number(r, "latency_ms.p95"), 0, b, sizeof(b)));
+    return cell(c, "cost", ev_report_fixed(ev_json_number(r, "cost.per_case"), 6, b, sizeof(b)));
+}
+
+/* verdict_text: ev-compare's verdict line, or null without a goal. */
+static jv
+verdict_text(jv c)
+{
+    jv v = ev_json_field(c, "verdict");
+    if (jv_get_kind(v) != JV_KIND_OBJECT) {
+        jv_free(v);
+        return jv_null();
+    }
+    jv result = ev_json_field(v, "result");
+    jv beyond = ev_json_field(v, "beyond_margin");
+    double margin = ev_json_number(v, "margin"), need = ev_json_number(v, "cases_needed");
+    jv t = jv_string_fmt("%s%s", ev_json_str(result, "-"),
+                         !jv_is_valid(beyond)                  ? ""
+                         : jv_get_kind(beyond) == JV_KIND_TRUE ? ", beyond the margin"
+                                                               : ", but within the margin");
+    if (isnan(margin))
+        t = jv_string_append_str(t, " (goal: surpass)");
+    else
+        t = jv_string_concat(t, jv_string_fmt(" (goal: match within %.1f points)", 100 * margin));
+    if (!isnan(need))
+        t = jv_string_concat(t, jv_string_fmt("; about %.0f paired cases would decide it", need));
+    jv_free(result);
+    jv_free(beyond);
+    jv_free(v);
+    return t;
+}
+
+/* compare_cells: ev-compare's lines for one comparison. */
+static jv
+compare_cells(jv c)
+{
+    char b[64], b2[64], b3[64];
+    jv x = jv_object();
+    x = cell(x, "paired", ev_report_fixed(ev_json_number(c, "paired_cases"), 0, b, sizeof(b)));
+    const char *table[] = {"both_pass", "only_candidate", "only_baseline", "both_fail"};
+    for (size_t i = 0; i < 4; i++) {
+        char path[32];
+        snprintf(path, sizeof(path), "table.%s", table[i]);
+        x = cell(x, table[i], ev_report_fixed(ev_json_number(c, path), 0, b, sizeof(b)));
+    }
+    x = cell(x, "candidate_accuracy",
+             ev_report_pct(ev_json_number(c, "candidate_accuracy"), b, sizeof(b)));
+    x = cell(x, "baseline_accuracy",
+             ev_report_pct(ev_json_number(c, "baseline_accuracy"), b, sizeof(b)));
+    x = cell(x, "delta", ev_report_points(ev_json_number(c, "delta"), b, sizeof(b)));
+    x = cell(x, "delta_ci",
+             ev_report_ci_pct(ev_json_number(c, "delta_ci.0"), ev_json_number(c, "delta_ci.1"), b,
+                              sizeof(b)));
+    jv method = ev_json_field(c, "ci_method");
+    x = cell(x, "ci_method", ev_json_str(method, "-"));
+    jv_free(method);
+    if (!isnan(ev_json_number(c, "mcnemar_p")))
+        x = ev_json_set(
+            x, "test",
+            jv_string_fmt("McNemar exact p = %s (mid-p %s)",
+                          ev_report_fixed(ev_json_number(c, "mcnemar_p"), 4, b, 64),
+                          ev_report_fixed(ev_json_number(c, "mcnemar_midp"), 4, b2, sizeof(b2))));
+    else
+        x = ev_json_set(x, "test",
+                        jv_string_fmt("paired t p = %s",
+                                      ev_report_fixed(ev_json_number(c, "p"), 4, b, sizeof(b))));
+    x = cell(x, "mde", ev_report_fixed(100 * ev_json_number(c, "mde"), 1, b, sizeof(b)));
+    if (!isnan(ev_json_number(c, "latency_ratio.geometric_mean")))
+        x = ev_json_set(
+            x, "latency",
+            jv_string_fmt(
+                "x%s [%s, %s]",
+                ev_report_fixed(ev_json_number(c, "latency_ratio.geometric_mean"), 2, b, 64),
+                ev_report_fixed(ev_json_number(c, "latency_ratio.ci.0"), 2, b2, sizeof(b2)),
+                ev_report_fixed(ev_json_number(c, "latency_ratio.ci.1"), 2, b3, sizeof(b3))));
+    if (!isnan(ev_json_number(c, "cost_ratio.ratio")))
+        x = ev_json_set(
+            x, "cost",
+            jv_string_fmt(
+                "x%s, saving %s per case",
+                ev_report_fixed(ev_json_number(c, "cost_ratio.ratio"), 3, b, sizeof(b)),
+                ev_report_fixed(ev_json_number(c, "cost_ratio.saving_per_case"), 6, b2, 64)));
+    x = cell(x, "regressed", ev_report_fixed(ev_json_number(c, "regressed_count"), 0, b, 64));
+    x = cell(x, "fixed", ev_report_fixed(ev_json_number(c, "fixed_count"), 0, b, sizeof(b)));
+    return ev_json_set(x, "verdict", verdict_text(c));
+}
+
+/* mark sets the status of every case of 'ids' (consumed) for candidate 'r'. */
+static void
+mark(const view *v, jv *status, jv ids, const char *what)
+{
+    jv_array_foreach(ids, k, id)
+    {
+        uint32_t i = ev_intern_find(v->ids, jv_string_value(id),
+                                    (size_t)jv_string_length_bytes(jv_copy(id)));
+        if (i != EV_INTERN_NONE) {
+            jv_free(status[i]);
+            status[i] = jv_string(what);
+        }
+        jv_free(id);
+        (void)k;
+    }
+    jv_free(ids);
+}
+
+/* statuses returns, per case, candidate 'r' against the baseline as the
+ * comparison 'c' (borrowed) has it: "regressed" and "fixed" from its
+ * lists, and of the other paired cases "both-pass" or "both-fail", by the
+ * rule of its table; null for a case not in both runs. */
+static jv *
+statuses(const view *v, int r, jv c)
+{
+    size_t n = ev_intern_count(v->ids);
+    jv *status = ev_alloc_array(NULL, n ? n : 1, sizeof(*status));
+    const source *cand = &v->src[r], *base = &v->src[v->nruns];
+    for (size_t i = 0; i < n; i++) {
+        size_t len;
+        const char *id = ev_intern_get(v->ids, (uint32_t)i, &len);
+        long ci = ev_run_find(&cand->run, id, len), bi = ev_run_find(&base->run, id, len);
+        status[i] = ci < 0 || bi < 0                             ? jv_null()
+                    : ev_case_score(&cand->run.cases[ci]) >= 0.5 ? jv_string("both-pass")
+                                                                 : jv_string("both-fail");
+    }
+    mark(v, status, ev_json_field(c, "regressed"), "regressed");
+    mark(v, status, ev_json_field(c, "fixed"), "fixed");
+    return status;
+}
+
+/* summary returns what ev-compare reports of the runs, the baseline first,
+ * with each candidate's 'status' per case, and sets '*cells'. */
+static jv
+summary(view *v, const ev_view_opts *o, jv **status, jv *cells)
+{
+    ev_compare_opts co = {.level = 0.95,
+                          .margin = o->margin,
+                          .goal = o->goal,
+                          .seed = 1,
+                          .bootstrap = 10000,
+                          .max_ids = -1};
+    bool has_base = v->nsrc > v->nruns;
+    jv runs = jv_array(), comps = jv_array(), rc = jv_array(), cc = jv_array();
+    bool met = true;
+    for (int k = 0; k < v->nsrc; k++) {
+        int s = has_base ? (k + v->nruns) % v->nsrc : k; /* the baseline first */
+        jv r = ev_run_report(&v->src[s].run, &co);
+        rc = jv_array_append(rc, run_cells(r));
+        runs = jv_array_append(runs, r);
+    }
+    for (int s = 0; has_base && s < v->nruns; s++) {
+        jv c = ev_compare_report(&v->src[v->nruns].run, &v->src[s].run, &co);
+        status[s] = statuses(v, s, c);
+        jv m = ev_json_field(c, "met");
+        met = met && jv_get_kind(m) != JV_KIND_FALSE;
+        jv_free(m);
+        c = jv_object_delete(jv_object_delete(c, jv_string("regressed")), jv_string("fixed"));
+        cc = jv_array_append(cc, compare_cells(c));
+        comps = jv_array_append(comps, c);
+    }
+    jv rep = ev_json_set(ev_json_set(jv_object(), "runs", runs), "comparisons", comps);
+    if (o->goal != EV_GOAL_NONE && has_base)
+        rep = ev_json_set(rep, "met", jv_bool(met));
+    *cells = ev_json_set(ev_json_set(jv_object(), "runs", rc), "comparisons", cc);
+    return rep;
+}
+
+/* --- per tag, as ev-gaps --summary counts -------------------------------- */
+
+static jv
+tag_table(const source *src, bool has_base)
+{
+    size_t n;
+    uint32_t *order = ev_tag_tally_worst_first(&src->tally, &n);
+    jv rows = jv_array();
+    for (size_t i = 0; i < n; i++) {
+        const ev_tag_count *tc = &src->tally.count[order[i]];
+        char b[32];
+        jv row = ev_json_set(jv_object(), "tag", ev_tag_tally_name(&src->tally, order[i]));
+        row = ev_json_set(row, "cases", jv_number(tc->cases));
+        row = ev_json_set(row, "failures", jv_number(tc->failures));
+        row = cell(row, "rate", ev_report_pct(tc->failures / tc->cases, b, sizeof(b)));
+        jv k = jv_object();
+        for (size_t j = 0; j < NKINDS; j++)
+            k = ev_json_set(k, kinds[j], jv_number(src->kinds[order[i]][j]));
+        row = ev_json_set(row, "kinds", k);
+        if (has_base)
+            row = ev_json_set(row, "regressions", jv_number(tc->regressions));
+        rows = jv_array_append(rows, row);
+    }
+    free(order);
+    jv t = ev_json_set(jv_object(), "run", jv_string(src->name));
+    t = ev_json_set(t, "cases", jv_number((double)src->records));
+    t = ev_json_set(t, "failures", jv_number((double)src->failures));
+    return ev_json_set(t, "tags", rows);
+}
+
+/* --- the learning curve ------------------------------------------------- */
+
+static bool
+fit_model(const char *name, enum ev_curve_model *m)
+{
+    static const char *const names[] = {"loglinear", "logit", "power"};
+    static const enum ev_curve_model models[] = {EV_CURVE_LOGLINEAR, EV_CURVE_LOGIT,
+                                                 EV_CURVE_POWER};
+    for (size_t i = 0; i < 3; i++)
+        if (strcmp(name, names[i]) == 0) {
+            *m = models[i];
+            return true;
+        }
+    return false;
+}
+
+/* fit_line returns the fitted accuracy at 'npts' sizes spread evenly on a
+ * log scale over [lo, hi], as [n, accuracy] pairs, or null when the fit
+ * 'f' (borrowed, from the report) is not one curve.h draws. */
+static jv
+fit_line(jv f, double lo, double hi)
+{
+    enum ev_curve_model m;
+    jv model = ev_json_field(f, "model"), ok = ev_json_field(f, "ok");
+    bool known = jv_get_kind(model) == JV_KIND_STRING && fit_model(jv_string_value(model), &m) &&
+                 jv_get_kind(ok) == JV_KIND_TRUE;
+    jv_free(model);
+    jv_free(ok);
+    ev_fit fit = {.ok = true,
+                  .a = ev_json_number(f, "params.a"),
+                  .b = ev_json_number(f, "params.b"),
+                  .c = ev_json_number(f, "params.c")};
+    if (!known || isnan(fit.a) || isnan(fit.b) || (m == EV_CURVE_POWER && isnan(fit.c)))
+        return jv_null();
+    fit.model = m;
+    const int npts = 48;
+    jv line = jv_array();
+    for (int i = 0; i < npts; i++) {
+        double n = lo * pow(hi / lo, (double)i / (npts - 1));
+        double acc = ev_fit_predict(&fit, n);
+        if (isfinite(acc))
+            line = jv_array_append(line, JV_ARRAY(jv_number(n), jv_number(acc)));
+    }
+    return line;
+}
+
+/* fit_text: ev-curve's line for a fit, without the model's name: "n* = 476,
+ * 95% range [235, 975], +6.1 points per doubling" (examples are whole,
+ * rounded up). */
+static jv
+fit_text(jv f)
+{
+    char b[32];
+    jv ok = ev_json_field(f, "ok");
+    bool fitted = jv_get_kind(ok) == JV_KIND_TRUE;
+    jv_free(ok);
+    if (!fitted) {
+        jv note = ev_json_field(f, "note");
+        jv t = jv_string_fmt("no fit: %s", ev_json_str(note, "-"));
+        jv_free(note);
+        return t;
+    }
+    double need = ev_json_number(f, "examples_needed"), lo = ev_json_number(f, "range.lo");
+    double hi = ev_json_number(f, "range.hi"), un = ev_json_number(f, "range.unreachable");
+    double gain = ev_json_number(f, "gain_per_doubling");
+    jv t = isfinite(need) ? jv_string_fmt("n* = %s", ev_report_fixed(need, 0, b, sizeof(b)))
+                          : jv_string("n* = never (the fit does not reach the target)");
+    if (isfinite(lo) && isfinite(hi))
+        t = jv_string_concat(t, jv_string_fmt(", 95%% range [%.0f, %.0f]", ceil(lo), ceil(hi)));
+    else if (isfinite(lo))
+        t = jv_string_concat(t, jv_string_fmt(", 95%% range [%.0f, never]", ceil(lo)));
+    if (un > 0)
+        t = jv_string_concat(t, jv_string_fmt(", unreachable in %.0f%% of resamples", 100 * un));
+    if (isfinite(gain))
+        t = jv_string_concat(t, jv_string_fmt(", %+.1f points per doubling", 100 * gain));
+    return t;
+}
+
+/* curve_of reduces the ev-curve report 'rep' (consumed) to the chart's data,
+ * or returns invalid with a message when it is not one. */
+static jv
+curve_of(jv rep)
+{
+    jv points = ev_json_field(rep, "points");
+    double nmin = INFINITY, nmax = 0;
+    jv pts = jv_array();
+    if (jv_get_kind(points) == JV_KIND_ARRAY) {
+        jv_array_foreach(points, i, p)
+        {
+            double n = ev_json_number(p, "n"), acc = ev_json_number(p, "accuracy");
+            if (n >= 1 && acc >= 0 && acc <= 1) {
+                nmin = n < nmin ? n : nmin;
+                nmax = n > nmax ? n : nmax;
+                jv q = ev_json_set(jv_object(), "n", jv_number(n));
+                q = ev_json_set(q, "accuracy", jv_number(acc));
+                q = set_number(q, "lo", ev_json_number(p, "ci.0"));
+                q = set_number(q, "hi", ev_json_number(p, "ci.1"));
+                pts = jv_array_append(pts, q);
+            }
+            jv_free(p);
+            (void)i;
+        }
+    }
+    jv_free(points);
+    if (jv_array_length(jv_copy(pts)) == 0) {
+        jv_free(pts);
+        jv_free(rep);
+        return jv_invalid_with_msg(
+            jv_string("not an ev-curve report: it has no 'points' with "
+                      "'n' and 'accuracy' (write one with ev-curve -f json)"));
+    }
+    jv fits = ev_json_field(rep, "fits"), primary = ev_json_field(rep, "primary");
+    double lo = nmin / 1.5, hi = nmax * 1.5;
+    if (jv_get_kind(fits) == JV_KIND_ARRAY) {
+        jv_array_foreach(fits, i, f)
+        {
+            jv model = ev_json_field(f, "model");
+            double nstar = ev_json_number(f, "n_star");
+            if ((jv_equal(jv_copy(model), jv_copy(primary)) || i == 0) && nstar * 1.3 > hi)
+                hi = fmin(nstar * 1.3, nmax * 64);
+            jv_free(model);
+            jv_free(f);
+        }
+    }
+    jv out = ev_json_set(jv_object(), "points", pts);
+    out = ev_json_set(out, "domain", JV_ARRAY(jv_number(lo), jv_number(hi)));
+    jv lines = jv_array();
+    if (jv_get_kind(fits) == JV_KIND_ARRAY) {
+        jv_array_foreach(fits, i, f)
+        {
+            jv g =
+                ev_json_set(jv_object(), "model", ev_json_field_kind(f, "model", JV_KIND_STRING));
+            g = ev_json_set(g, "primary",
+                            jv_bool(jv_equal(ev_json_field(f, "model"), jv_copy(primary))));
+            g = set_number(g, "n_star", ev_json_number(f, "n_star"));
+            g = ev_json_set(g, "text", fit_text(f));
+            g = ev_json_set(g, "line", fit_line(f, lo, hi));
+            lines = jv_array_append(lines, g);
+            jv_free(f);
+            (void)i;
+        }
+    }
+    jv_free(fits);
+    jv_free(primary);
+    out = ev_json_set(out, "fits", lines);
+    double target = ev_json_number(rep, "target.accuracy");
+    if (!isnan(target)) {
+        char b[32];
+        jv t = ev_json_set(jv_object(), "accuracy", jv_number(target));
+        t = set_number(t, "lo", ev_json_number(rep, "target.ci.0"));
+        t = set_number(t, "hi", ev_json_number(rep, "target.ci.1"));
+        t = cell(t, "text", ev_report_pct(target, b, sizeof(b)));
+        out = ev_json_set(out, "target", t);
+    }
+    jv reached = ev_json_field(rep, "reached");
+    out = ev_json_set(out, "reached", jv_bool(jv_get_kind(reached) == JV_KIND_TRUE));
+    jv_free(reached);
+    jv_free(rep);
+    return out;
+}
+
+/* read_curve reads the ev-curve report at 'path', or returns invalid with a
+ * message "path: what is wrong". */
+static jv
+read_curve(const char *path)
+{
+    jv all = jv_load_file(path, 0);
+    if (!jv_is_valid(all)) {
+        jv msg = jv_invalid_get_msg(all);
+        jv e = jv_string_fmt("%s: cannot read an ev-curve report: %s", path,
+                             ev_json_str(msg, "not JSON"));
+        jv_free(msg);
+        return jv_invalid_with_msg(e);
+    }
+    jv rep = jv_array_length(jv_copy(all)) == 1 ? jv_array_get(jv_copy(all), 0) : jv_invalid();
+    jv_free(all);
+    if (jv_get_kind(rep) != JV_KIND_OBJECT) {
+        jv_free(rep);
+        return jv_invalid_with_msg(
+            jv_string_fmt("%s: not an ev-curve report: it is not one JSON object (write one "
+                          "with ev-curve -f json)",
+                          path));
+    }
+    jv c = curve_of(rep);
+    if (jv_is_valid(c))
+        return c;
+    jv msg = jv_invalid_get_msg(c);
+    jv e = jv_string_fmt("%s: %s", path, jv_string_value(msg));
+    jv_free(msg);
+    return jv_invalid_with_msg(e);
+}
+
+/* --- the whole ------------------------------------------------------------ */
+
+static void
+view_free(view *v)
+{
+    for (int s = 0; s < v->nsrc; s++) {
+        source *src = &v->src[s];
+        for (size_t i = 0; i < v->cap; i++)
+            jv_free(src->entry[i]);
+        free(src->entry);
+        ev_run_free(&src->run);
+        if (src->copy != NULL)
+            fclose(src->copy);
+        free(src->path);
+        ev_tag_tally_free(&src->tally);
+        free(src->kinds);
+    }
+    for (size_t i = 0; i < v->cap; i++)
+        jv_free(v->info[i]);
+    free(v->src);
+    free(v->info);
+    free(v->info_base);
+    free(v->base_passed);
+    free(v->ordered);
+    free(v->order);
+    ev_intern_free(v->ids);
+}
+
+/* open_sources loads each run as ev-compare does, with its problems
+ * reported, and makes a copy of standard input first when one is "-".
+ * Returns false when one cannot be read at all. */
+static bool
+open_sources(view *v, problems *pr)
+{
+    for (int s = 0; s < v->nsrc; s++) {
+        source *src = &v->src[s];
+        ev_tag_tally_init(&src->tally);
+        if (strcmp(src->name, "-") == 0) {
+            jv err;
+            src->copy = copy_stdin(&err);
+            if (src->copy == NULL) {
+                problem(err, pr);
+                return false;
+            }
+            src->path = ev_alloc_printf("/proc/self/fd/%d", fileno(src->copy));
+        } else {
+            src->path = ev_alloc_strdup(src->name);
+        }
+        pr->path = src->copy != NULL ? src->path : NULL;
+        int n = ev_run_load(&src->run, src->path, &(ev_run_opts){0}, problem, pr);
+        pr->path = NULL;
+        if (n < 0 || ev_interrupted())
+            return false;
+        free(src->run.path);
+        src->run.path = ev_alloc_strdup(src->name);
+    }
+    return true;
+}
+
+jv
+ev_view_data(char **paths, int n, const ev_view_opts *o, ev_run_problem report, void *ctx,
+             int *problems_found)
+{
+    view v = {0};
+    v.nruns = n;
+    v.nsrc = n + (o->baseline != NULL);
+    v.src = ev_alloc_zero((size_t)v.nsrc, sizeof(*v.src));
+    for (int s = 0; s < n; s++)
+        v.src[s].name = paths[s];
+    if (o->baseline != NULL)
+        v.src[n].name = o->baseline;
+    v.ids = ev_intern_new();
+    problems pr = {report, ctx, 0, NULL};
+    bool whole = open_sources(&v, &pr);
+    for (int k = 0; whole && k < v.nsrc; k++) /* the baseline first, for regressions */
+        read_source(&v, (k + n) % v.nsrc);
+    *problems_found += pr.count;
+    if (!whole || ev_interrupted()) {
+        view_free(&v);
+        return jv_invalid();
+    }
+    finish_entries(&v);
+
+    jv **status = ev_alloc_zero((size_t)n, sizeof(*status));
+    jv data = ev_json_set(jv_object(), "ev_view", jv_number(1));
+    data = ev_json_set(data, "key", jv_string_fmt("%016llx", (unsigned long long)v.key));
+    jv names = jv_array();
+    for (int s = 0; s < n; s++)
+        names = jv_array_append(names, jv_string(paths[s]));
+    data = ev_json_set(data, "runs", names);
+    data = ev_json_set(data, "baseline", ev_json_string_or_null(o->baseline));
+    jv cells;
+    data = ev_json_set(data, "summary", summary(&v, o, status, &cells));
+    data = ev_json_set(data, "cells", cells);
+    jv tags = jv_array();
+    for (int s = 0; s < n; s++)
+        tags = jv_array_append(tags, tag_table(&v.src[s], o->baseline != NULL));
+    data = ev_json_set(data, "tags", tags);
+    jv curve = jv_null();
+    if (o->curve != NULL) {
+        curve = read_curve(o->curve);
+        if (!jv_is_valid(curve)) {
+            problem(jv_invalid_get_msg(curve), &pr);
+            (*problems_found)++;
+            curve = jv_null();
+        }
+    }
+    data = ev_json_set(data, "curve", curve);
+
+    /* every case once: the candidates' order, then the baseline's own */
+    size_t ncases = ev_intern_count(v.ids);
+    for (size_t i = 0; i < ncases; i++)
+        if (!v.ordered[i])
+            v.order[v.norder++] = (uint32_t)i;
+    jv cases = jv_array();
+    for (size_t k = 0; k < v.norder; k++) {
+        uint32_t i = v.order[k];
+        jv c = v.info[i], runs = jv_array(), st = jv_array();
+        v.info[i] = jv_null();
+        for (int s = 0; s < n; s++) {
+            runs = jv_array_append(runs, v.src[s].entry[i]);
+            v.src[s].entry[i] = jv_null();
+            if (o->baseline != NULL) {
+                st = jv_array_append(st, status[s][i]);
+                status[s][i] = jv_null();
+            }
+        }
+        c = ev_json_set(c, "runs", runs);
+        if (o->baseline != NULL) {
+            c = ev_json_set(c, "base", v.src[n].entry[i]);
+            v.src[n].entry[i] = jv_null();
+            c = ev_json_set(c, "status", st);
+        } else {
+            jv_free(st);
+        }
+        cases = jv_array_append(cases, c);
+    }
+    data = ev_json_set(data, "cases", cases);
+    for (int s = 0; s < n; s++) {
+        for (size_t i = 0; status[s] != NULL && i < ncases; i++)
+            jv_free(status[s][i]);
+        free(status[s]);
+    }
+    free(status);
+    view_free(&v);
+    return data;
+}
+
+int
+ev_view_write(FILE *out, jv data)
+{
+    return ev_html_page(out, ev_view_page, ev_view_page_len, EV_VIEW_MARKER, data);
+}
