@@ -9,7 +9,7 @@
 #include <unistd.h>
 
 #include "alloc.h"
-#include "curve.h"
+#include "curvefile.h"
 #include "gaps.h"
 #include "hash.h"
 #include "html.h"
@@ -580,198 +580,6 @@ tag_table(const source *src, bool has_base)
     return ev_json_set(t, "tags", rows);
 }
 
-/* --- the learning curve ------------------------------------------------- */
-
-static bool
-fit_model(const char *name, enum ev_curve_model *m)
-{
-    static const char *const names[] = {"loglinear", "logit", "power"};
-    static const enum ev_curve_model models[] = {EV_CURVE_LOGLINEAR, EV_CURVE_LOGIT,
-                                                 EV_CURVE_POWER};
-    for (size_t i = 0; i < 3; i++)
-        if (strcmp(name, names[i]) == 0) {
-            *m = models[i];
-            return true;
-        }
-    return false;
-}
-
-/* fit_line returns the fitted accuracy at 'npts' sizes spread evenly on a
- * log scale over [lo, hi], as [n, accuracy] pairs, or null when the fit
- * 'f' (borrowed, from the report) is not one curve.h draws. */
-static jv
-fit_line(jv f, double lo, double hi)
-{
-    enum ev_curve_model m;
-    jv model = ev_json_field(f, "model"), ok = ev_json_field(f, "ok");
-    bool known = jv_get_kind(model) == JV_KIND_STRING && fit_model(jv_string_value(model), &m) &&
-                 jv_get_kind(ok) == JV_KIND_TRUE;
-    jv_free(model);
-    jv_free(ok);
-    ev_fit fit = {.ok = true,
-                  .a = ev_json_number(f, "params.a"),
-                  .b = ev_json_number(f, "params.b"),
-                  .c = ev_json_number(f, "params.c")};
-    if (!known || isnan(fit.a) || isnan(fit.b) || (m == EV_CURVE_POWER && isnan(fit.c)))
-        return jv_null();
-    fit.model = m;
-    const int npts = 48;
-    jv line = jv_array();
-    for (int i = 0; i < npts; i++) {
-        double n = lo * pow(hi / lo, (double)i / (npts - 1));
-        double acc = ev_fit_predict(&fit, n);
-        if (isfinite(acc))
-            line = jv_array_append(line, JV_ARRAY(jv_number(n), jv_number(acc)));
-    }
-    return line;
-}
-
-/* fit_text: ev-curve's line for a fit, without the model's name: "n* = 476,
- * 95% range [235, 975], +6.1 points per doubling" (examples are whole,
- * rounded up). */
-static jv
-fit_text(jv f)
-{
-    char b[32];
-    jv ok = ev_json_field(f, "ok");
-    bool fitted = jv_get_kind(ok) == JV_KIND_TRUE;
-    jv_free(ok);
-    if (!fitted) {
-        jv note = ev_json_field(f, "note");
-        jv t = jv_string_fmt("no fit: %s", ev_json_str(note, "-"));
-        jv_free(note);
-        return t;
-    }
-    double need = ev_json_number(f, "examples_needed"), lo = ev_json_number(f, "range.lo");
-    double hi = ev_json_number(f, "range.hi"), un = ev_json_number(f, "range.unreachable");
-    double gain = ev_json_number(f, "gain_per_doubling");
-    jv t = isfinite(need) ? jv_string_fmt("n* = %s", ev_report_fixed(need, 0, b, sizeof(b)))
-                          : jv_string("n* = never (the fit does not reach the target)");
-    if (isfinite(lo) && isfinite(hi))
-        t = jv_string_concat(t, jv_string_fmt(", 95%% range [%.0f, %.0f]", ceil(lo), ceil(hi)));
-    else if (isfinite(lo))
-        t = jv_string_concat(t, jv_string_fmt(", 95%% range [%.0f, never]", ceil(lo)));
-    if (un > 0)
-        t = jv_string_concat(t, jv_string_fmt(", unreachable in %.0f%% of resamples", 100 * un));
-    if (isfinite(gain))
-        t = jv_string_concat(t, jv_string_fmt(", %+.1f points per doubling", 100 * gain));
-    return t;
-}
-
-/* curve_of reduces the ev-curve report 'rep' (consumed) to the chart's data,
- * or returns invalid with a message when it is not one. */
-static jv
-curve_of(jv rep)
-{
-    jv points = ev_json_field(rep, "points");
-    double nmin = INFINITY, nmax = 0;
-    jv pts = jv_array();
-    if (jv_get_kind(points) == JV_KIND_ARRAY) {
-        jv_array_foreach(points, i, p)
-        {
-            double n = ev_json_number(p, "n"), acc = ev_json_number(p, "accuracy");
-            if (n >= 1 && acc >= 0 && acc <= 1) {
-                nmin = n < nmin ? n : nmin;
-                nmax = n > nmax ? n : nmax;
-                jv q = ev_json_set(jv_object(), "n", jv_number(n));
-                q = ev_json_set(q, "accuracy", jv_number(acc));
-                q = set_number(q, "lo", ev_json_number(p, "ci.0"));
-                q = set_number(q, "hi", ev_json_number(p, "ci.1"));
-                pts = jv_array_append(pts, q);
-            }
-            jv_free(p);
-            (void)i;
-        }
-    }
-    jv_free(points);
-    if (jv_array_length(jv_copy(pts)) == 0) {
-        jv_free(pts);
-        jv_free(rep);
-        return jv_invalid_with_msg(
-            jv_string("not an ev-curve report: it has no 'points' with "
-                      "'n' and 'accuracy' (write one with ev-curve -f json)"));
-    }
-    jv fits = ev_json_field(rep, "fits"), primary = ev_json_field(rep, "primary");
-    double lo = nmin / 1.5, hi = nmax * 1.5;
-    if (jv_get_kind(fits) == JV_KIND_ARRAY) {
-        jv_array_foreach(fits, i, f)
-        {
-            jv model = ev_json_field(f, "model");
-            double nstar = ev_json_number(f, "n_star");
-            if ((jv_equal(jv_copy(model), jv_copy(primary)) || i == 0) && nstar * 1.3 > hi)
-                hi = fmin(nstar * 1.3, nmax * 64);
-            jv_free(model);
-            jv_free(f);
-        }
-    }
-    jv out = ev_json_set(jv_object(), "points", pts);
-    out = ev_json_set(out, "domain", JV_ARRAY(jv_number(lo), jv_number(hi)));
-    jv lines = jv_array();
-    if (jv_get_kind(fits) == JV_KIND_ARRAY) {
-        jv_array_foreach(fits, i, f)
-        {
-            jv g =
-                ev_json_set(jv_object(), "model", ev_json_field_kind(f, "model", JV_KIND_STRING));
-            g = ev_json_set(g, "primary",
-                            jv_bool(jv_equal(ev_json_field(f, "model"), jv_copy(primary))));
-            g = set_number(g, "n_star", ev_json_number(f, "n_star"));
-            g = ev_json_set(g, "text", fit_text(f));
-            g = ev_json_set(g, "line", fit_line(f, lo, hi));
-            lines = jv_array_append(lines, g);
-            jv_free(f);
-            (void)i;
-        }
-    }
-    jv_free(fits);
-    jv_free(primary);
-    out = ev_json_set(out, "fits", lines);
-    double target = ev_json_number(rep, "target.accuracy");
-    if (!isnan(target)) {
-        char b[32];
-        jv t = ev_json_set(jv_object(), "accuracy", jv_number(target));
-        t = set_number(t, "lo", ev_json_number(rep, "target.ci.0"));
-        t = set_number(t, "hi", ev_json_number(rep, "target.ci.1"));
-        t = cell(t, "text", ev_report_pct(target, b, sizeof(b)));
-        out = ev_json_set(out, "target", t);
-    }
-    jv reached = ev_json_field(rep, "reached");
-    out = ev_json_set(out, "reached", jv_bool(jv_get_kind(reached) == JV_KIND_TRUE));
-    jv_free(reached);
-    jv_free(rep);
-    return out;
-}
-
-/* read_curve reads the ev-curve report at 'path', or returns invalid with a
- * message "path: what is wrong". */
-static jv
-read_curve(const char *path)
-{
-    jv all = jv_load_file(path, 0);
-    if (!jv_is_valid(all)) {
-        jv msg = jv_invalid_get_msg(all);
-        jv e = jv_string_fmt("%s: cannot read an ev-curve report: %s", path,
-                             ev_json_str(msg, "not JSON"));
-        jv_free(msg);
-        return jv_invalid_with_msg(e);
-    }
-    jv rep = jv_array_length(jv_copy(all)) == 1 ? jv_array_get(jv_copy(all), 0) : jv_invalid();
-    jv_free(all);
-    if (jv_get_kind(rep) != JV_KIND_OBJECT) {
-        jv_free(rep);
-        return jv_invalid_with_msg(
-            jv_string_fmt("%s: not an ev-curve report: it is not one JSON object (write one "
-                          "with ev-curve -f json)",
-                          path));
-    }
-    jv c = curve_of(rep);
-    if (jv_is_valid(c))
-        return c;
-    jv msg = jv_invalid_get_msg(c);
-    jv e = jv_string_fmt("%s: %s", path, jv_string_value(msg));
-    jv_free(msg);
-    return jv_invalid_with_msg(e);
-}
-
 /* --- the whole ------------------------------------------------------------ */
 
 static void
@@ -872,7 +680,7 @@ ev_view_data(char **paths, int n, const ev_view_opts *o, ev_run_problem report, 
     data = ev_json_set(data, "tags", tags);
     jv curve = jv_null();
     if (o->curve != NULL) {
-        curve = read_curve(o->curve);
+        curve = ev_curvefile_read(o->curve);
         if (!jv_is_valid(curve)) {
             problem(jv_invalid_get_msg(curve), &pr);
             (*problems_found)++;

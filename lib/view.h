@@ -14,8 +14,8 @@
  *            regressions per tag, counted as 'ev-gaps --summary' counts
  *            them (gaps.h: per record, a record without tags under
  *            "(untagged)");
- *   curve    an ev-curve JSON report reduced to what its chart shows, with
- *            each fit's curve drawn by curve.h, or null;
+ *   curve    an ev-curve JSON report reduced to what its chart shows
+ *            (curvefile.h), or null;
  *   cases    every case once, in the order the runs first name it: its
  *            input, expected answer and tags, what each run (and the
  *            baseline) answered, and against the baseline whether it

@@ -127,3 +127,7 @@ run_unit() {
 @test "the review page's data joins the runs by id, with ev-compare's statuses and ev-gaps' per-tag counts" {
     run_unit test_view
 }
+
+@test "an ev-curve report is read back for a chart: its points, target and each fit's line and words" {
+    run_unit test_curvefile
+}

@@ -2,10 +2,10 @@
 #include <math.h>
 #include <stdlib.h>
 
-#include "curve.h"
 #include "json.h"
 #include "view.h"
 #include "unit.h"
+#include "unitjson.h"
 
 /* Problems reported while reading, joined by newlines. */
 static char said[2048];
@@ -39,28 +39,6 @@ view_of(const char *cand, const char *base, int *problems)
     return d;
 }
 
-/* text returns 'v' (consumed) as compact JSON with sorted keys, in a static
- * buffer, or "(none)" when it is invalid. */
-static const char *
-text(jv v)
-{
-    static char buf[1024];
-    if (!jv_is_valid(v)) {
-        jv_free(v);
-        return "(none)";
-    }
-    jv s = jv_dump_string(v, JV_PRINT_SORTED);
-    snprintf(buf, sizeof(buf), "%s", jv_string_value(s));
-    jv_free(s);
-    return buf;
-}
-
-static const char *
-at(jv d, const char *path)
-{
-    return text(ev_json_path(d, path));
-}
-
 static void
 test_cases(void)
 {
@@ -87,7 +65,8 @@ test_cases(void)
     int problems;
     jv d = view_of(cand, base, &problems);
     CHECK(problems == 0 && said[0] == '\0', "good runs have no problems");
-    CHECK_STR(text(jv_number(jv_array_length(ev_json_field(d, "cases")))), "6", "every case once");
+    CHECK_STR(unit_json(jv_number(jv_array_length(ev_json_field(d, "cases")))), "6",
+              "every case once");
     jv ids = jv_array(), status = jv_array();
     jv cases = ev_json_field(d, "cases");
     jv_array_foreach(cases, i, c)
@@ -98,37 +77,41 @@ test_cases(void)
         (void)i;
     }
     jv_free(cases);
-    CHECK_STR(text(ids), "[\"d\",\"a\",\"b\",\"c\",\"n\",\"z\"]",
+    CHECK_STR(unit_json(ids), "[\"d\",\"a\",\"b\",\"c\",\"n\",\"z\"]",
               "the candidate's order, then the baseline's own cases");
-    CHECK_STR(text(status), "[\"both-pass\",\"regressed\",\"fixed\",\"both-fail\",null,null]",
+    CHECK_STR(unit_json(status), "[\"both-pass\",\"regressed\",\"fixed\",\"both-fail\",null,null]",
               "each case's status against the baseline");
-    CHECK_STR(at(d, "cases.1.runs.0"),
+    CHECK_STR(unit_json_at(d, "cases.1.runs.0"),
               "{\"cost\":0.5,\"kind\":\"truncated\",\"latency_ms\":12,\"output\":\"no\",\"pass\":"
               "false,\"passes\":0,"
               "\"reason\":\"r\",\"samples\":1}",
               "a run's answer: output, verdict, kind, reason, latency and cost");
-    CHECK_STR(at(d, "cases.1.base.output"), "\"A\"", "the baseline's answer beside it");
-    CHECK_STR(at(d, "cases.1.tags"), "[\"t\"]", "a lone tag is a list of one");
-    CHECK_STR(at(d, "cases.2.tags"), "[\"(untagged)\"]", "a case without tags is untagged");
-    CHECK_STR(at(d, "cases.3.runs.0.error"), "\"timeout: slow\"", "a failed call says why");
-    CHECK_STR(at(d, "cases.3.runs.0.kind"), "\"error\"", "and is of kind error");
-    CHECK_STR(at(d, "cases.4.input"), "[{\"content\":\"hi\",\"role\":\"user\"}]",
+    CHECK_STR(unit_json_at(d, "cases.1.base.output"), "\"A\"", "the baseline's answer beside it");
+    CHECK_STR(unit_json_at(d, "cases.1.tags"), "[\"t\"]", "a lone tag is a list of one");
+    CHECK_STR(unit_json_at(d, "cases.2.tags"), "[\"(untagged)\"]",
+              "a case without tags is untagged");
+    CHECK_STR(unit_json_at(d, "cases.3.runs.0.error"), "\"timeout: slow\"",
+              "a failed call says why");
+    CHECK_STR(unit_json_at(d, "cases.3.runs.0.kind"), "\"error\"", "and is of kind error");
+    CHECK_STR(unit_json_at(d, "cases.4.input"), "[{\"content\":\"hi\",\"role\":\"user\"}]",
               "messages keep their roles");
-    CHECK_STR(at(d, "cases.4.expected"), "\"{\\n  \\\"k\\\": 1\\n}\"",
+    CHECK_STR(unit_json_at(d, "cases.4.expected"), "\"{\\n  \\\"k\\\": 1\\n}\"",
               "an expected answer that is not a string is shown as JSON");
-    CHECK_STR(at(d, "cases.5.runs.0"), "null", "a case a run lacks is null there");
-    CHECK_STR(at(d, "tags.0.tags.1.tag"), "\"t\"", "tags by failure rate, worst first");
-    CHECK_STR(at(d, "tags.0.tags.1.kinds.truncated"), "1", "failure kinds are counted per tag");
-    CHECK_STR(at(d, "tags.0.tags.1.regressions"), "1", "regressions are counted per tag");
-    CHECK_STR(at(d, "tags.0.tags.0"),
+    CHECK_STR(unit_json_at(d, "cases.5.runs.0"), "null", "a case a run lacks is null there");
+    CHECK_STR(unit_json_at(d, "tags.0.tags.1.tag"), "\"t\"", "tags by failure rate, worst first");
+    CHECK_STR(unit_json_at(d, "tags.0.tags.1.kinds.truncated"), "1",
+              "failure kinds are counted per tag");
+    CHECK_STR(unit_json_at(d, "tags.0.tags.1.regressions"), "1", "regressions are counted per tag");
+    CHECK_STR(unit_json_at(d, "tags.0.tags.0"),
               "{\"cases\":3,\"failures\":2,\"kinds\":{\"error\":1,\"format\":0,\"refusal\":0,"
               "\"truncated\":0,"
               "\"wrong\":1},\"rate\":\"66.7%\",\"regressions\":0,\"tag\":\"(untagged)\"}",
               "the untagged row, as ev-gaps counts it");
-    CHECK_STR(at(d, "summary.comparisons.0.regressed_count"), "1", "the summary is ev-compare's");
-    CHECK_STR(at(d, "summary.comparisons.0.regressed"), "(none)",
+    CHECK_STR(unit_json_at(d, "summary.comparisons.0.regressed_count"), "1",
+              "the summary is ev-compare's");
+    CHECK_STR(unit_json_at(d, "summary.comparisons.0.regressed"), "(none)",
               "without its lists of ids, which the cases carry");
-    CHECK_STR(at(d, "cells.comparisons.0.delta"), "\"+0.0\"",
+    CHECK_STR(unit_json_at(d, "cells.comparisons.0.delta"), "\"+0.0\"",
               "the cells are formatted as ev-compare prints them");
     jv_free(d);
 }
@@ -145,13 +128,15 @@ test_samples(void)
         "{\"id\":\"b\",\"output\":\"y\",\"score\":{\"pass\":false},\"call\":{\"sample\":2}}\n";
     int problems;
     jv d = view_of(cand, NULL, &problems);
-    CHECK_STR(at(d, "cases.0.runs.0.output"), "\"x\"", "a case shows its first sample");
-    CHECK_STR(at(d, "cases.0.runs.0.pass"), "true", "and passes when most of its samples pass");
-    CHECK_STR(at(d, "cases.0.runs.0.kind"), "\"wrong\"",
+    CHECK_STR(unit_json_at(d, "cases.0.runs.0.output"), "\"x\"", "a case shows its first sample");
+    CHECK_STR(unit_json_at(d, "cases.0.runs.0.pass"), "true",
+              "and passes when most of its samples pass");
+    CHECK_STR(unit_json_at(d, "cases.0.runs.0.kind"), "\"wrong\"",
               "with the kind of its first failing sample");
-    CHECK_STR(at(d, "cases.0.runs.0.samples"), "3", "and its samples counted");
-    CHECK_STR(at(d, "cases.1.runs.0.pass"), "false", "and fails when most fail");
-    CHECK_STR(at(d, "tags.0.tags.0.failures"), "3", "per tag, every record counts, as in ev-gaps");
+    CHECK_STR(unit_json_at(d, "cases.0.runs.0.samples"), "3", "and its samples counted");
+    CHECK_STR(unit_json_at(d, "cases.1.runs.0.pass"), "false", "and fails when most fail");
+    CHECK_STR(unit_json_at(d, "tags.0.tags.0.failures"), "3",
+              "per tag, every record counts, as in ev-gaps");
     jv_free(d);
 }
 
@@ -166,7 +151,7 @@ test_problems(void)
     CHECK(strstr(said, "cand.jsonl:2: cannot parse record") != NULL,
           "a bad line is named by file:line");
     CHECK(strstr(said, "cand.jsonl:3: 'score.pass'") != NULL, "a bad score is named by file:line");
-    CHECK_STR(text(jv_number(jv_array_length(ev_json_field(d, "cases")))), "1",
+    CHECK_STR(unit_json(jv_number(jv_array_length(ev_json_field(d, "cases")))), "1",
               "the page keeps the good cases");
     jv_free(d);
 
@@ -188,11 +173,11 @@ test_key(void)
     jv d3 = view_of("{\"id\":\"a\",\"score\":{\"pass\":false}}\n", NULL, &problems);
     jv d4 = view_of(run, run, &problems);
     char k1[32];
-    snprintf(k1, sizeof(k1), "%s", at(d1, "key"));
+    snprintf(k1, sizeof(k1), "%s", unit_json_at(d1, "key"));
     CHECK(strlen(k1) == 18, "the key is 16 hex digits");
-    CHECK_STR(at(d2, "key"), k1, "the same runs give the same key");
-    CHECK(strcmp(at(d3, "key"), k1) != 0, "another line gives another key");
-    CHECK(strcmp(at(d4, "key"), k1) != 0, "a baseline gives another key");
+    CHECK_STR(unit_json_at(d2, "key"), k1, "the same runs give the same key");
+    CHECK(strcmp(unit_json_at(d3, "key"), k1) != 0, "another line gives another key");
+    CHECK(strcmp(unit_json_at(d4, "key"), k1) != 0, "a baseline gives another key");
     jv_free(d1);
     jv_free(d2);
     jv_free(d3);
@@ -204,36 +189,14 @@ test_curve(void)
 {
     char cpath[64], kpath[64];
     unit_file(cpath, "cand.jsonl", "{\"id\":\"a\",\"score\":{\"pass\":true}}\n");
-    unit_file(
-        kpath, "curve.json",
-        "{\"points\":[{\"n\":100,\"accuracy\":0.5,\"ci\":[0.4,0.6]},{\"n\":400,\"accuracy\":0.6}],"
-        "\n"
-        " \"target\":{\"accuracy\":0.7,\"ci\":[0.65,0.75]},\"reached\":false,\"primary\":"
-        "\"loglinear\",\n"
-        " \"fits\":[{\"model\":\"loglinear\",\"ok\":true,\"params\":{\"a\":-0.164,\"b\":0.1},\n"
-        "   \"n_star\":1600,\"examples_needed\":1600,\"range\":{\"lo\":800.2,\"hi\":null},\n"
-        "   \"gain_per_doubling\":0.1},\n"
-        "  {\"model\":\"power\",\"ok\":false,\"note\":\"needs 4 sizes\"}]}\n");
+    unit_file(kpath, "curve.json", "{\"points\":[{\"n\":100,\"accuracy\":0.5}],\"fits\":[]}\n");
     char *paths[] = {cpath};
     ev_view_opts o = {.curve = kpath, .margin = 0.05};
     int problems = 0;
     jv d = ev_view_data(paths, 1, &o, collect, NULL, &problems);
-    CHECK(problems == 0, "an ev-curve report is read");
-    CHECK_STR(at(d, "curve.points.0"), "{\"accuracy\":0.5,\"hi\":0.6,\"lo\":0.4,\"n\":100}",
-              "each point with its interval");
-    CHECK_NEAR(ev_json_number(d, "curve.domain.1"), 2080, 1e-9,
-               "the chart reaches past the headline n*");
-    ev_fit f = {.model = EV_CURVE_LOGLINEAR, .ok = true, .a = -0.164, .b = 0.1};
-    double n0 = ev_json_number(d, "curve.fits.0.line.0.0");
-    CHECK_NEAR(ev_json_number(d, "curve.fits.0.line.0.1"), ev_fit_predict(&f, n0), 1e-12,
-               "the fit's line is curve.h's prediction");
-    CHECK_NEAR(n0, 100 / 1.5, 1e-9, "from below the smallest size");
-    CHECK_STR(at(d, "curve.fits.0.text"),
-              "\"n* = 1600, 95% range [801, never], +10.0 points per doubling\"",
-              "each fit is worded as ev-curve words it");
-    CHECK_STR(at(d, "curve.fits.1.text"), "\"no fit: needs 4 sizes\"",
-              "a fit that failed says why");
-    CHECK_STR(at(d, "curve.fits.1.line"), "null", "and has no line");
+    CHECK(problems == 0, "with --curve, the ev-curve report is read (test_curvefile.c)");
+    CHECK_STR(unit_json_at(d, "curve.points"), "[{\"accuracy\":0.5,\"n\":100}]",
+              "and its chart is in the data");
     jv_free(d);
     unit_file_remove(kpath);
     unit_file(kpath, "curve.json", "[1, 2]");
@@ -241,8 +204,10 @@ test_curve(void)
     said[0] = '\0';
     d = ev_view_data(paths, 1, &o, collect, NULL, &problems);
     CHECK(problems == 1 && strstr(said, "curve.json: not an ev-curve report") != NULL,
-          "anything else is a problem named by its file");
-    CHECK_STR(at(d, "curve"), "null", "and the page has no chart");
+          "a file that is not one is a problem named by its file");
+    CHECK_STR(unit_json_at(d, "curve"), "null", "and the page has no chart");
+    CHECK_STR(unit_json(jv_number(jv_array_length(ev_json_field(d, "cases")))), "1",
+              "but has its cases");
     jv_free(d);
     unit_file_remove(kpath);
     unit_file_remove(cpath);
