@@ -55,6 +55,14 @@ pr() {
     jq -r "$1" "$BATS_TEST_TMPDIR/page.json"
 }
 
+# ref TOOL ARG...: another tool of ev, as built, for the figures ev-view must
+# agree with (under VALGRIND=1 only ev-view runs under memcheck here).
+ref() {
+    local tool=$1
+    shift
+    "$EV_BUILD_BIN/$tool" "$@"
+}
+
 # runs [ARG...] FILTER: a jq filter over the two fixture runs, as $b and $c.
 runs() {
     jq -nc --slurpfile b "$BASE" --slurpfile c "$RUN" "$@"
@@ -130,9 +138,9 @@ open() {
 @test "the summary is ev-compare's own report of the same runs, and its cells are ev-compare's table's" {
     view --baseline "$BASE" "$RUN"
     local want
-    want=$(ev-compare -f json "$BASE" "$RUN" | jq -c 'del(.comparisons[].regressed, .comparisons[].fixed)')
+    want=$(ref ev-compare -f json "$BASE" "$RUN" | jq -c 'del(.comparisons[].regressed, .comparisons[].fixed)')
     [ "$(pj .summary)" = "$want" ]
-    run ev-compare -f table "$BASE" "$RUN"
+    run ref ev-compare -f table "$BASE" "$RUN"
     local table=$output
     [[ "$table" == *"$(pr '.cells.comparisons[0] | "accuracy \(.candidate_accuracy) (candidate) vs \(.baseline_accuracy) (baseline): difference \(.delta) points, 95% CI \(.delta_ci) (\(.ci_method))"')"* ]]
     [[ "$table" == *"$(pr '.cells.comparisons[0] | "\(.test), correlation"')"* ]]
@@ -148,26 +156,26 @@ open() {
 @test "--goal and --margin give the verdict ev-compare gives" {
     view --baseline "$BASE" --goal match --margin 0.3 "$RUN"
     [ "$status" -eq 0 ]
-    [ "$(pj .summary)" = "$(ev-compare -f json --goal match --margin 0.3 "$BASE" "$RUN" | jq -c 'del(.comparisons[].regressed, .comparisons[].fixed)')" ]
+    [ "$(pj .summary)" = "$(ref ev-compare -f json --goal match --margin 0.3 "$BASE" "$RUN" | jq -c 'del(.comparisons[].regressed, .comparisons[].fixed)')" ]
     [ "$(pj '.summary.comparisons[0].verdict.result')" = '"matches"' ]
-    [[ "$(ev-compare -f table --goal match --margin 0.3 "$BASE" "$RUN")" == *"verdict: $(pr .cells.comparisons[0].verdict)"* ]]
+    [[ "$(ref ev-compare -f table --goal match --margin 0.3 "$BASE" "$RUN")" == *"verdict: $(pr .cells.comparisons[0].verdict)"* ]]
     view --baseline "$BASE" --goal surpass "$RUN"
     [ "$(pj '.summary.comparisons[0].verdict.result')" = '"inconclusive"' ]
-    [[ "$(ev-compare -f table --goal surpass "$BASE" "$RUN")" == *"verdict: $(pr .cells.comparisons[0].verdict)"* ]]
+    [[ "$(ref ev-compare -f table --goal surpass "$BASE" "$RUN")" == *"verdict: $(pr .cells.comparisons[0].verdict)"* ]]
     [ "$(pj .summary.met)" = false ]
 }
 
 @test "without a baseline the summary is ev-compare's report of each run, and no case has a status" {
     view "$RUN"
     [ "$status" -eq 0 ]
-    [ "$(pj .summary)" = "$(ev-compare -f json "$RUN" | jq -c .)" ]
+    [ "$(pj .summary)" = "$(ref ev-compare -f json "$RUN" | jq -c .)" ]
     [ "$(pj '[.cases[] | has("status") or has("base")] | any')" = false ]
 }
 
 @test "each case's status is ev-compare's: its regressed and fixed lists and its table's both-fail" {
     view --baseline "$BASE" "$RUN"
     local cmp
-    cmp=$(ev-compare -f json "$BASE" "$RUN")
+    cmp=$(ref ev-compare -f json "$BASE" "$RUN")
     [ "$(pj '[.cases[] | select(.status[0] == "regressed") | .id]')" = "$(jq -c '.comparisons[0].regressed' <<<"$cmp")" ]
     [ "$(pj '[.cases[] | select(.status[0] == "fixed") | .id]')" = "$(jq -c '.comparisons[0].fixed' <<<"$cmp")" ]
     [ "$(pj '[.cases[] | select(.status[0] == "both-fail")] | length')" = "$(jq '.comparisons[0].table.both_fail' <<<"$cmp")" ]
@@ -189,12 +197,12 @@ open() {
 @test "per tag, cases, failures and regressions are ev-gaps --summary's, and the kinds are ev-gaps'" {
     view --baseline "$BASE" "$RUN"
     [ "$(pj '.tags[0].tags | map({tag, cases, failures, regressions})')" = \
-        "$(ev-gaps --summary -f json --baseline "$BASE" "$RUN" | jq -c '.tags | map({tag, cases, failures, regressions})')" ]
+        "$(ref ev-gaps --summary -f json --baseline "$BASE" "$RUN" | jq -c '.tags | map({tag, cases, failures, regressions})')" ]
     local kinds
-    kinds=$(ev-gaps -q "$RUN" | jq -Ssc '[.[] | (.tags // [] | if length == 0 then ["(untagged)"] else . end)[] as $t | {t: $t, k: .gap.kind}]
+    kinds=$(ref ev-gaps -q "$RUN" | jq -Ssc '[.[] | (.tags // [] | if length == 0 then ["(untagged)"] else . end)[] as $t | {t: $t, k: .gap.kind}]
         | group_by(.t) | map({tag: .[0].t, kinds: (group_by(.k) | map({key: .[0].k, value: length}) | from_entries)}) | sort_by(.tag)')
     [ "$(jq -Sc '.tags[0].tags | map({tag, kinds: (.kinds | with_entries(select(.value > 0)))}) | sort_by(.tag)' "$BATS_TEST_TMPDIR/page.json")" = "$kinds" ]
-    [ "$(pj '.tags[0] | [.cases, .failures]')" = "$(ev-gaps --summary -f json "$RUN" | jq -c '[.cases, .failures]')" ]
+    [ "$(pj '.tags[0] | [.cases, .failures]')" = "$(ref ev-gaps --summary -f json "$RUN" | jq -c '[.cases, .failures]')" ]
 }
 
 @test "several runs: a column and a status for each, compared with the one baseline" {
@@ -203,7 +211,7 @@ open() {
     [ "$status" -eq 0 ]
     [ "$(pj '[(.runs | length), (.summary.runs | length), (.summary.comparisons | length), (.tags | length)]')" = '[2,3,2,2]' ]
     [ "$(pj '.cases[] | select(.id == "c04") | [.status, (.runs | map(.output))]')" = '[["both-pass","regressed"],["Answer 4 is Paris","Paris?"]]' ]
-    [ "$(pj .summary)" = "$(ev-compare -f json "$BASE" "$RUN" "$BATS_TEST_TMPDIR/second.jsonl" | jq -c 'del(.comparisons[].regressed, .comparisons[].fixed)')" ]
+    [ "$(pj .summary)" = "$(ref ev-compare -f json "$BASE" "$RUN" "$BATS_TEST_TMPDIR/second.jsonl" | jq -c 'del(.comparisons[].regressed, .comparisons[].fixed)')" ]
 }
 
 @test "a record's markup and script are data: no '<' in the embedded JSON, and the text comes back whole" {
@@ -236,12 +244,12 @@ open() {
     local c=$BATS_TEST_TMPDIR/curve
     printf '%s\n' '{"n":50,"k":150,"N":374}' '{"n":100,"k":170,"N":374}' '{"n":200,"k":195,"N":374}' \
         '{"n":400,"k":218,"N":374}' '{"n":800,"k":247,"N":374}' >"$c.jsonl"
-    ev-curve -f json -t 0.62 "$c.jsonl" >"$c.json" || true
+    ref ev-curve -f json -t 0.62 "$c.jsonl" >"$c.json" || true
     view --curve "$c.json" "$RUN"
     [ "$status" -eq 0 ]
     [ "$(pj '[.curve.points[].n]')" = '[50,100,200,400,800]' ]
     [ "$(pj '.curve.target.text')" = '"62.0%"' ]
-    run ev-curve -f table --quiet -t 0.62 "$c.jsonl"
+    run ref ev-curve -f table --quiet -t 0.62 "$c.jsonl"
     local f
     for f in loglinear logit power; do
         [[ "$output" == *"$(pj ".curve.fits[] | select(.model == \"$f\") | .text" | tr -d '"')"* ]] || fail_with "$f"
@@ -342,7 +350,7 @@ open() {
     open_kept "$BATS_TEST_TMPDIR/page.html"
     [ "$(js 'document.querySelectorAll("[data-id]").length > 0')" = true ]
     local line
-    line=$(ev-compare -f table "$BASE" "$RUN" | sed -n 's/^  \(accuracy .*(tango)\)$/\1/p')
+    line=$(ref ev-compare -f table "$BASE" "$RUN" | sed -n 's/^  \(accuracy .*(tango)\)$/\1/p')
     [ -n "$line" ]
     [ "$(js "document.getElementById('summary').textContent.includes($(jq -nc --arg l "$line" '$l'))")" = true ]
     [ "$(br '{"op":"events"}')" = "{\"requests\":[\"file://$BATS_TEST_TMPDIR/page.html\"],\"log\":[],\"exceptions\":[],\"console\":[]}" ]
@@ -374,7 +382,7 @@ open() {
     # by failure kind, as ev-gaps finds it
     js 'choose("tag", ""); ctl("all failures").click()' >/dev/null
     for k in error truncated refusal format wrong; do
-        want=$(ev-gaps -q "$RUN" | jq -s --arg k "$k" '[.[] | select(.gap.kind == $k)] | length')
+        want=$(ref ev-gaps -q "$RUN" | jq -s --arg k "$k" '[.[] | select(.gap.kind == $k)] | length')
         [ "$(js "choose(\"failure kind\", \"$k\"); shown()")" = "$want" ] || fail_with "$k: want $want"
     done
     # a search over id, input and outputs, in any case
@@ -388,7 +396,7 @@ open() {
     # the cases on the page are those ids
     js 'type(ctl("search"), ""); ctl("regressed").click()' >/dev/null
     [ "$(js '[...document.querySelectorAll("#cases [data-id]")].map(e => e.dataset.id)')" = \
-        "$(ev-compare -f json "$BASE" "$RUN" | jq -c '.comparisons[0].regressed')" ]
+        "$(ref ev-compare -f json "$BASE" "$RUN" | jq -c '.comparisons[0].regressed')" ]
 }
 
 @test "labels, a corrected answer, a note and the reviewer go into window.evExport(), and survive a reload" {
@@ -497,7 +505,7 @@ open() {
     need_browser
     local c=$BATS_TEST_TMPDIR/curve
     printf '%s\n' '{"n":50,"k":150,"N":374}' '{"n":100,"k":170,"N":374}' '{"n":200,"k":195,"N":374}' >"$c.jsonl"
-    ev-curve -f json -t 0.7 "$c.jsonl" >"$c.json" || true
+    ref ev-curve -f json -t 0.7 "$c.jsonl" >"$c.json" || true
     view --curve "$c.json" "$RUN"
     open "$BATS_TEST_TMPDIR/page.html"
     [ "$(js '[document.querySelectorAll("#curve circle.point").length, document.querySelectorAll("#curve line.target").length, document.querySelectorAll("#curve path.fit:not(.other)").length]')" = '[3,1,1]' ]
