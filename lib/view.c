@@ -424,6 +424,10 @@ compare_cells(jv c)
     char b[64], b2[64], b3[64];
     jv x = jv_object();
     x = cell(x, "paired", ev_report_fixed(ev_json_number(c, "paired_cases"), 0, b, sizeof(b)));
+    x = cell(x, "only_in_baseline",
+             ev_report_fixed(ev_json_number(c, "only_in_baseline"), 0, b, sizeof(b)));
+    x = cell(x, "only_in_candidate",
+             ev_report_fixed(ev_json_number(c, "only_in_candidate"), 0, b, sizeof(b)));
     const char *table[] = {"both_pass", "only_candidate", "only_baseline", "both_fail"};
     for (size_t i = 0; i < 4; i++) {
         char path[32];
@@ -472,10 +476,15 @@ compare_cells(jv c)
     return ev_json_set(x, "verdict", verdict_text(c));
 }
 
-/* mark sets the status of every case of 'ids' (consumed) for candidate 'r'. */
+/* mark sets the status of every case of 'ids' (consumed), a comparison's
+ * list, to 'what'. */
 static void
 mark(const view *v, jv *status, jv ids, const char *what)
 {
+    if (jv_get_kind(ids) != JV_KIND_ARRAY) { /* no paired case: no list */
+        jv_free(ids);
+        return;
+    }
     jv_array_foreach(ids, k, id)
     {
         uint32_t i = ev_intern_find(v->ids, jv_string_value(id),

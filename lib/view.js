@@ -639,7 +639,13 @@
       if (c.verdict) {
         lines.push([el('span', { 'class': 'verdict' }, 'verdict: ' + c.verdict)]);
       }
-      sec.appendChild(el('h3', null, data.runs[k] + ' vs ' + data.baseline + ': ' + c.paired + ' paired cases'));
+      var left = c.only_in_baseline !== '0' || c.only_in_candidate !== '0'
+        ? ' (left out: ' + c.only_in_baseline + ' only in the baseline, ' + c.only_in_candidate + ' only in the candidate)'
+        : '';
+      if (c.paired === '0') {
+        lines = [['no case is in both runs: there is nothing to compare, and no verdict']];
+      }
+      sec.appendChild(el('h3', null, data.runs[k] + ' vs ' + data.baseline + ': ' + c.paired + ' paired cases' + left));
       sec.appendChild(el('ul', { 'class': 'lines', 'data-comparison': k },
         lines.map(function (l) { return el('li', null, l); })));
     });
@@ -703,7 +709,8 @@
         g.push(svg('rect', { 'class': 'band', x: L, width: W - R - L, y: Y(cv.target.hi), height: Y(cv.target.lo) - Y(cv.target.hi) }));
       }
       g.push(svg('line', { 'class': 'target', x1: L, x2: W - R, y1: Y(cv.target.accuracy), y2: Y(cv.target.accuracy) }));
-      g.push(svg('text', { x: W - R - 4, y: Y(cv.target.accuracy) - 6, 'text-anchor': 'end' }, 'target ' + cv.target.text));
+      /* at the left, where a learning curve is lowest, clear of the points */
+      g.push(svg('text', { x: L + 6, y: Y(cv.target.accuracy) - 6, 'text-anchor': 'start' }, 'target ' + cv.target.text));
     }
     cv.fits.forEach(function (f) {
       if (!f.line || f.line.length < 2) {

@@ -226,6 +226,20 @@ open() {
     [ "$(pj '.cases[0].runs[0].output')" = "$(jq -nc --arg h "$hostile" '$h + "\u2028"')" ]
 }
 
+@test "runs with no case in common: every case, none with a status, and a summary that pairs none" {
+    echo '{"id":"x","score":{"pass":true}}' >"$BATS_TEST_TMPDIR/x.jsonl"
+    echo '{"id":"y","score":{"pass":false}}' >"$BATS_TEST_TMPDIR/y.jsonl"
+    view --baseline "$BATS_TEST_TMPDIR/x.jsonl" "$BATS_TEST_TMPDIR/y.jsonl"
+    [ "$status" -eq 0 ]
+    [ "$(pj '[.cases[] | [.id, .status[0]]]')" = '[["y",null],["x",null]]' ]
+    [ "$(pj '.cells.comparisons[0] | [.paired, .only_in_baseline, .only_in_candidate]')" = '["0","1","1"]' ]
+    [ "$(pj .summary)" = "$(ref ev-compare -f json "$BATS_TEST_TMPDIR/x.jsonl" "$BATS_TEST_TMPDIR/y.jsonl" | jq -c .)" ]
+    : >"$BATS_TEST_TMPDIR/empty.jsonl"
+    view --baseline "$BATS_TEST_TMPDIR/empty.jsonl" "$BATS_TEST_TMPDIR/empty.jsonl"
+    [ "$status" -eq 0 ]
+    [ "$(pj '.cases')" = '[]' ]
+}
+
 @test "the key of the labels is the runs' content: another name keeps it, another line changes it" {
     cp "$RUN" "$BATS_TEST_TMPDIR/copy.jsonl"
     view "$RUN"
@@ -513,6 +527,20 @@ open() {
     view "$RUN"
     open "$BATS_TEST_TMPDIR/page.html"
     [ "$(js 'document.getElementById("curve").hidden')" = true ]
+}
+
+@test "a page that pairs no case, and one with no case at all, open and say so" {
+    need_browser
+    echo '{"id":"x","score":{"pass":true}}' >"$BATS_TEST_TMPDIR/x.jsonl"
+    echo '{"id":"y","score":{"pass":false}}' >"$BATS_TEST_TMPDIR/y.jsonl"
+    view --baseline "$BATS_TEST_TMPDIR/x.jsonl" "$BATS_TEST_TMPDIR/y.jsonl"
+    open "$BATS_TEST_TMPDIR/page.html"
+    [ "$(js 'document.getElementById("summary").textContent.includes("0 paired cases (left out: 1 only in the baseline, 1 only in the candidate)no case is in both runs: there is nothing to compare, and no verdict")')" = true ]
+    : >"$BATS_TEST_TMPDIR/empty.jsonl"
+    view "$BATS_TEST_TMPDIR/empty.jsonl"
+    open "$BATS_TEST_TMPDIR/page.html"
+    [ "$(js 'document.getElementById("count").textContent')" = '"0 of 0 cases"' ]
+    [ "$(br '{"op":"events"}' | jq -c '[.exceptions, .console]')" = '[[],[]]' ]
 }
 
 @test "ten thousand cases open and render, the list a few cases at a time" {
