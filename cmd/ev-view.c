@@ -48,7 +48,7 @@ static void
 report_problem(jv msg, void *ctx)
 {
     (void)ctx;
-    ev_warn_jv(msg);
+    ev_diag_warn_jv(msg);
 }
 
 static const ev_opt opts[] = {
@@ -79,18 +79,18 @@ main(int argc, char **argv)
             else if (strcmp(c.text, "match") == 0)
                 o.goal = EV_GOAL_MATCH;
             else
-                ev_usage_error("--goal takes surpass or match, not '%s'", c.text);
+                ev_diag_usage_error("--goal takes surpass or match, not '%s'", c.text);
             break;
         case 'h':
             usage(stdout);
             ev_cli_free(&c);
-            return ev_close_stdout();
+            return ev_diag_close_stdout();
         case 'M':
             o.margin = c.real;
             margin_given = true;
             break;
         case 'V':
-            ev_print_version();
+            ev_diag_version();
         default: /* ev_cli_next has refused anything else */
             break;
         }
@@ -98,15 +98,15 @@ main(int argc, char **argv)
     ev_cli_free(&c);
     int nruns = argc - optind, stdin_runs = o.baseline != NULL && strcmp(o.baseline, "-") == 0;
     if (nruns < 1)
-        ev_usage_error("name at least one scored run");
+        ev_diag_usage_error("name at least one scored run");
     for (int i = optind; i < argc; i++)
         stdin_runs += strcmp(argv[i], "-") == 0;
     if (stdin_runs > 1)
-        ev_usage_error("standard input can be only one of the runs");
+        ev_diag_usage_error("standard input can be only one of the runs");
     if (o.goal != EV_GOAL_NONE && o.baseline == NULL)
-        ev_usage_error("--goal compares the runs with a baseline: add --baseline RUN");
+        ev_diag_usage_error("--goal compares the runs with a baseline: add --baseline RUN");
     if (margin_given && o.goal != EV_GOAL_MATCH)
-        ev_usage_error("--margin goes with --goal match");
+        ev_diag_usage_error("--margin goes with --goal match");
     ev_interrupt_catch();
 
     int problems = 0;
@@ -117,7 +117,7 @@ main(int argc, char **argv)
     }
     int status = problems > 0 ? EV_EXIT_TROUBLE : EV_EXIT_OK;
     int wrote = ev_view_write(stdout, data); /* a failed write is reported at the close */
-    if (ev_close_stdout() != EV_EXIT_OK || wrote != 0)
+    if (ev_diag_close_stdout() != EV_EXIT_OK || wrote != 0)
         status = EV_EXIT_TROUBLE;
     return ev_interrupt_status(status);
 }

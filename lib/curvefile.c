@@ -39,7 +39,7 @@ fit_line(jv f, double lo, double hi)
                  jv_get_kind(ok) == JV_KIND_TRUE;
     jv_free(model);
     jv_free(ok);
-    ev_fit fit = {.ok = true,
+    ev_curve_fit fit = {.ok = true,
                   .a = ev_json_number(f, "params.a"),
                   .b = ev_json_number(f, "params.b"),
                   .c = ev_json_number(f, "params.c")};
@@ -50,7 +50,7 @@ fit_line(jv f, double lo, double hi)
     jv line = jv_array();
     for (int i = 0; i < npts; i++) {
         double n = lo * pow(hi / lo, (double)i / (npts - 1));
-        double acc = ev_fit_predict(&fit, n);
+        double acc = ev_curve_predict(&fit, n);
         if (isfinite(acc))
             line = jv_array_append(line, JV_ARRAY(jv_number(n), jv_number(acc)));
     }

@@ -170,14 +170,14 @@ static jv
 case_info(jv rec, jv id)
 {
     jv c = ev_json_set(jv_object(), "id", id);
-    jv in = ev_rec_input(rec);
+    jv in = ev_record_input(rec);
     if (jv_get_kind(in) == JV_KIND_ARRAY) {
         jv msgs = jv_array();
         jv_array_foreach(in, i, m)
         {
             jv msg =
                 ev_json_set(jv_object(), "role", ev_json_field_kind(m, "role", JV_KIND_STRING));
-            msg = ev_json_set(msg, "content", ev_content_text(ev_json_field(m, "content")));
+            msg = ev_json_set(msg, "content", ev_record_content_text(ev_json_field(m, "content")));
             msgs = jv_array_append(msgs, msg);
             jv_free(m);
             (void)i;
@@ -187,8 +187,8 @@ case_info(jv rec, jv id)
     } else {
         c = ev_json_set(c, "input", text_or_null(in));
     }
-    c = ev_json_set(c, "expected", text_or_null(ev_rec_expected(rec)));
-    jv tags = ev_rec_tags(rec);
+    c = ev_json_set(c, "expected", text_or_null(ev_record_expected(rec)));
+    jv tags = ev_record_tags(rec);
     if (jv_array_length(jv_copy(tags)) == 0)
         tags = jv_array_append(tags, jv_string("(untagged)"));
     return ev_json_set(c, "tags", tags);
@@ -216,7 +216,7 @@ entry_of(jv rec, bool failed)
         jv_free(msg);
         jv_free(err);
     } else if (jv_get_kind(err) != JV_KIND_NULL && jv_is_valid(err)) {
-        e = ev_json_set(e, "error", ev_text_of(err));
+        e = ev_json_set(e, "error", ev_record_text_of(err));
     } else {
         jv_free(err);
     }
@@ -240,7 +240,7 @@ count_tags(source *src, jv rec, bool failed, bool regression)
             if (strcmp(k, kinds[i]) == 0)
                 kind = (int)i;
     }
-    jv tags = ev_rec_tags(rec);
+    jv tags = ev_record_tags(rec);
     if (jv_array_length(jv_copy(tags)) == 0)
         tags = jv_array_append(tags, jv_string("(untagged)"));
     jv_array_foreach(tags, i, tag)
@@ -272,13 +272,13 @@ add_record(view *v, int s, jv rec)
 {
     source *src = &v->src[s];
     bool candidate = s < v->nruns;
-    jv bad = ev_score_problem(rec);
+    jv bad = ev_record_score_problem(rec);
     bool malformed = jv_is_valid(bad);
     jv_free(bad);
     if (malformed)
         return;
     bool failed = ev_failed(rec);
-    jv id = ev_rec_id(rec);
+    jv id = ev_record_id(rec);
     if (!jv_is_valid(id)) { /* no case to show, but ev-gaps counts it */
         if (candidate)
             count_tags(src, rec, failed, false);
@@ -318,23 +318,23 @@ static void
 read_source(view *v, int s)
 {
     char *paths[] = {v->src[s].path};
-    ev_reader r;
-    ev_reader_init(&r, paths, 1, NULL);
+    ev_jsonl_reader r;
+    ev_jsonl_init(&r, paths, 1, NULL);
     v->key = ev_mix64(v->key + 0x72756e); /* "run": a new run begins */
     jv rec;
     int rc;
-    while ((rc = ev_reader_next(&r, &rec)) != EV_READ_EOF) {
-        if (rc == EV_READ_BAD) {
+    while ((rc = ev_jsonl_next(&r, &rec)) != EV_JSONL_EOF) {
+        if (rc == EV_JSONL_BAD) {
             jv_free(rec);
             continue;
         }
         size_t len;
-        const char *raw = ev_reader_raw(&r, &len);
+        const char *raw = ev_jsonl_raw(&r, &len);
         v->key = ev_hash64(raw, len, v->key);
         add_record(v, s, rec);
         jv_free(rec);
     }
-    ev_reader_free(&r);
+    ev_jsonl_free(&r);
 }
 
 /* finish_entries gives each entry its samples and, from the run as
@@ -538,12 +538,12 @@ summary(view *v, const ev_view_opts *o, jv **status, jv *cells)
     bool met = true;
     for (int k = 0; k < v->nsrc; k++) {
         int s = has_base ? (k + v->nruns) % v->nsrc : k; /* the baseline first */
-        jv r = ev_run_report(&v->src[s].run, &co);
+        jv r = ev_compare_run(&v->src[s].run, &co);
         rc = jv_array_append(rc, run_cells(r));
         runs = jv_array_append(runs, r);
     }
     for (int s = 0; has_base && s < v->nruns; s++) {
-        jv c = ev_compare_report(&v->src[v->nruns].run, &v->src[s].run, &co);
+        jv c = ev_compare_pair(&v->src[v->nruns].run, &v->src[s].run, &co);
         status[s] = statuses(v, s, c);
         jv m = ev_json_field(c, "met");
         met = met && jv_get_kind(m) != JV_KIND_FALSE;

@@ -44,15 +44,15 @@ test_report(void)
                "the chart starts below the smallest size");
     CHECK_NEAR(ev_json_number(c, "domain.1"), 1600 * 1.3, 1e-9,
                "and reaches past the headline fit's n*");
-    ev_fit lin = {.model = EV_CURVE_LOGLINEAR, .ok = true, .a = -0.164, .b = 0.1};
-    ev_fit pow_ = {.model = EV_CURVE_POWER, .ok = true, .a = 0.9, .b = 1.2, .c = 0.3};
+    ev_curve_fit lin = {.model = EV_CURVE_LOGLINEAR, .ok = true, .a = -0.164, .b = 0.1};
+    ev_curve_fit pow_ = {.model = EV_CURVE_POWER, .ok = true, .a = 0.9, .b = 1.2, .c = 0.3};
     CHECK_STR(unit_json_at(c, "fits.0.line.47.0"), unit_json_at(c, "domain.1"),
               "a fit's line spans the domain");
     double n = ev_json_number(c, "fits.0.line.10.0");
-    CHECK_NEAR(ev_json_number(c, "fits.0.line.10.1"), ev_fit_predict(&lin, n), 1e-12,
+    CHECK_NEAR(ev_json_number(c, "fits.0.line.10.1"), ev_curve_predict(&lin, n), 1e-12,
                "the loglinear line is curve.h's prediction");
     n = ev_json_number(c, "fits.1.line.30.0");
-    CHECK_NEAR(ev_json_number(c, "fits.1.line.30.1"), ev_fit_predict(&pow_, n), 1e-12,
+    CHECK_NEAR(ev_json_number(c, "fits.1.line.30.1"), ev_curve_predict(&pow_, n), 1e-12,
                "and so is the power law's");
     CHECK_STR(unit_json_at(c, "fits.0.primary"), "true", "the headline fit is marked");
     CHECK_STR(unit_json_at(c, "fits.1.primary"), "false", "the others are not");
