@@ -5,6 +5,7 @@
 
 #include "curve.h"
 #include "json.h"
+#include "projection.h"
 #include "report.h"
 
 static jv
@@ -16,11 +17,9 @@ set_number(jv obj, const char *key, double x)
 static bool
 fit_model(const char *name, enum ev_curve_model *m)
 {
-    static const char *const names[] = {"loglinear", "logit", "power"};
-    static const enum ev_curve_model models[] = {EV_CURVE_LOGLINEAR, EV_CURVE_LOGIT,
-                                                 EV_CURVE_POWER};
-    for (size_t i = 0; i < 3; i++)
-        if (strcmp(name, names[i]) == 0) {
+    const enum ev_curve_model models[] = {EV_CURVE_LOGLINEAR, EV_CURVE_LOGIT, EV_CURVE_POWER};
+    for (size_t i = 0; i < sizeof(models) / sizeof(models[0]); i++)
+        if (strcmp(name, ev_curve_model_name(models[i])) == 0) {
             *m = models[i];
             return true;
         }
@@ -40,9 +39,9 @@ fit_line(jv f, double lo, double hi)
     jv_free(model);
     jv_free(ok);
     ev_curve_fit fit = {.ok = true,
-                  .a = ev_json_number(f, "params.a"),
-                  .b = ev_json_number(f, "params.b"),
-                  .c = ev_json_number(f, "params.c")};
+                        .a = ev_json_number(f, "params.a"),
+                        .b = ev_json_number(f, "params.b"),
+                        .c = ev_json_number(f, "params.c")};
     if (!known || isnan(fit.a) || isnan(fit.b) || (m == EV_CURVE_POWER && isnan(fit.c)))
         return jv_null();
     fit.model = m;
@@ -55,38 +54,6 @@ fit_line(jv f, double lo, double hi)
             line = jv_array_append(line, JV_ARRAY(jv_number(n), jv_number(acc)));
     }
     return line;
-}
-
-/* fit_text: ev-curve's line for a fit, without the model's name: "n* = 476,
- * 95% range [235, 975], +6.1 points per doubling" (examples are whole,
- * rounded up). */
-static jv
-fit_text(jv f)
-{
-    char b[32];
-    jv ok = ev_json_field(f, "ok");
-    bool fitted = jv_get_kind(ok) == JV_KIND_TRUE;
-    jv_free(ok);
-    if (!fitted) {
-        jv note = ev_json_field(f, "note");
-        jv t = jv_string_fmt("no fit: %s", ev_json_str(note, "-"));
-        jv_free(note);
-        return t;
-    }
-    double need = ev_json_number(f, "examples_needed"), lo = ev_json_number(f, "range.lo");
-    double hi = ev_json_number(f, "range.hi"), un = ev_json_number(f, "range.unreachable");
-    double gain = ev_json_number(f, "gain_per_doubling");
-    jv t = isfinite(need) ? jv_string_fmt("n* = %s", ev_report_fixed(need, 0, b, sizeof(b)))
-                          : jv_string("n* = never (the fit does not reach the target)");
-    if (isfinite(lo) && isfinite(hi))
-        t = jv_string_concat(t, jv_string_fmt(", 95%% range [%.0f, %.0f]", ceil(lo), ceil(hi)));
-    else if (isfinite(lo))
-        t = jv_string_concat(t, jv_string_fmt(", 95%% range [%.0f, never]", ceil(lo)));
-    if (un > 0)
-        t = jv_string_concat(t, jv_string_fmt(", unreachable in %.0f%% of resamples", 100 * un));
-    if (isfinite(gain))
-        t = jv_string_concat(t, jv_string_fmt(", %+.1f points per doubling", 100 * gain));
-    return t;
 }
 
 /* curve_of reduces the ev-curve report 'rep' (consumed) to the chart's data,
@@ -146,7 +113,7 @@ curve_of(jv rep)
             g = ev_json_set(g, "primary",
                             jv_bool(jv_equal(ev_json_field(f, "model"), jv_copy(primary))));
             g = set_number(g, "n_star", ev_json_number(f, "n_star"));
-            g = ev_json_set(g, "text", fit_text(f));
+            g = ev_json_set(g, "text", ev_projection_fit_words(f, nmin));
             g = ev_json_set(g, "line", fit_line(f, lo, hi));
             lines = jv_array_append(lines, g);
             jv_free(f);

@@ -473,6 +473,7 @@ compare_cells(jv c)
                 ev_report_fixed(ev_json_number(c, "cost_ratio.saving_per_case"), 6, b2, 64)));
     x = cell(x, "regressed", ev_report_fixed(ev_json_number(c, "regressed_count"), 0, b, 64));
     x = cell(x, "fixed", ev_report_fixed(ev_json_number(c, "fixed_count"), 0, b, sizeof(b)));
+    x = ev_json_set(x, "no_evidence", ev_json_field_kind(c, "no_evidence", JV_KIND_STRING));
     return ev_json_set(x, "verdict", verdict_text(c));
 }
 
@@ -522,8 +523,10 @@ statuses(const view *v, int r, jv c)
     return status;
 }
 
-/* summary returns what ev-compare reports of the runs, the baseline first,
- * with each candidate's 'status' per case, and sets '*cells'. */
+/* summary returns what ev-compare reports of the runs, the baseline first
+ * (ev_compare_runs; without a baseline, each run's figures alone), with
+ * each candidate's 'status' per case from its comparison's lists of ids,
+ * and sets '*cells'. */
 static jv
 summary(view *v, const ev_view_opts *o, jv **status, jv *cells)
 {
@@ -533,30 +536,39 @@ summary(view *v, const ev_view_opts *o, jv **status, jv *cells)
                           .seed = 1,
                           .bootstrap = 10000,
                           .max_ids = -1};
-    bool has_base = v->nsrc > v->nruns;
-    jv runs = jv_array(), comps = jv_array(), rc = jv_array(), cc = jv_array();
-    bool met = true;
-    for (int k = 0; k < v->nsrc; k++) {
-        int s = has_base ? (k + v->nruns) % v->nsrc : k; /* the baseline first */
-        jv r = ev_compare_run(&v->src[s].run, &co);
-        rc = jv_array_append(rc, run_cells(r));
-        runs = jv_array_append(runs, r);
+    jv rep;
+    if (v->nsrc > v->nruns) { /* the baseline first, then each candidate against it */
+        ev_run *runs = ev_alloc_array(NULL, (size_t)v->nsrc, sizeof(*runs));
+        for (int k = 0; k < v->nsrc; k++) /* borrowed copies */
+            runs[k] = v->src[(k + v->nruns) % v->nsrc].run;
+        rep = ev_compare_runs(runs, (size_t)v->nsrc, &co);
+        free(runs);
+    } else { /* each run on its own: no run is the baseline */
+        jv rr = jv_array();
+        for (int k = 0; k < v->nsrc; k++)
+            rr = jv_array_append(rr, ev_compare_run(&v->src[k].run, &co));
+        rep = ev_json_set(ev_json_set(jv_object(), "runs", rr), "comparisons", jv_array());
     }
-    for (int s = 0; has_base && s < v->nruns; s++) {
-        jv c = ev_compare_pair(&v->src[v->nruns].run, &v->src[s].run, &co);
+    jv rc = jv_array(), cc = jv_array(), comps = jv_array();
+    jv rr = ev_json_field(rep, "runs");
+    jv_array_foreach(rr, k, r)
+    {
+        rc = jv_array_append(rc, run_cells(r));
+        jv_free(r);
+        (void)k;
+    }
+    jv_free(rr);
+    jv all = ev_json_field(rep, "comparisons");
+    jv_array_foreach(all, s, c)
+    {
         status[s] = statuses(v, s, c);
-        jv m = ev_json_field(c, "met");
-        met = met && jv_get_kind(m) != JV_KIND_FALSE;
-        jv_free(m);
         c = jv_object_delete(jv_object_delete(c, jv_string("regressed")), jv_string("fixed"));
         cc = jv_array_append(cc, compare_cells(c));
         comps = jv_array_append(comps, c);
     }
-    jv rep = ev_json_set(ev_json_set(jv_object(), "runs", runs), "comparisons", comps);
-    if (o->goal != EV_GOAL_NONE && has_base)
-        rep = ev_json_set(rep, "met", jv_bool(met));
+    jv_free(all);
     *cells = ev_json_set(ev_json_set(jv_object(), "runs", rc), "comparisons", cc);
-    return rep;
+    return ev_json_set(rep, "comparisons", comps);
 }
 
 /* --- per tag, as ev-gaps --summary counts -------------------------------- */

@@ -642,8 +642,8 @@
       var left = c.only_in_baseline !== '0' || c.only_in_candidate !== '0'
         ? ' (left out: ' + c.only_in_baseline + ' only in the baseline, ' + c.only_in_candidate + ' only in the candidate)'
         : '';
-      if (c.paired === '0') {
-        lines = [['no case is in both runs: there is nothing to compare, and no verdict']];
+      if (c.no_evidence) {
+        lines = [[c.no_evidence]];
       }
       sec.appendChild(el('h3', null, data.runs[k] + ' vs ' + data.baseline + ': ' + c.paired + ' paired cases' + left));
       sec.appendChild(el('ul', { 'class': 'lines', 'data-comparison': k },

@@ -535,7 +535,7 @@ open() {
     echo '{"id":"y","score":{"pass":false}}' >"$BATS_TEST_TMPDIR/y.jsonl"
     view --baseline "$BATS_TEST_TMPDIR/x.jsonl" "$BATS_TEST_TMPDIR/y.jsonl"
     open "$BATS_TEST_TMPDIR/page.html"
-    [ "$(js 'document.getElementById("summary").textContent.includes("0 paired cases (left out: 1 only in the baseline, 1 only in the candidate)no case is in both runs: there is nothing to compare, and no verdict")')" = true ]
+    [ "$(js 'document.getElementById("summary").textContent.includes("0 paired cases (left out: 1 only in the baseline, 1 only in the candidate)the runs have no scored case id in common: there is nothing to compare and no verdict")')" = true ]
     : >"$BATS_TEST_TMPDIR/empty.jsonl"
     view "$BATS_TEST_TMPDIR/empty.jsonl"
     open "$BATS_TEST_TMPDIR/page.html"

@@ -28,8 +28,8 @@ test_report(void)
         " \"target\":{\"accuracy\":0.7,\"ci\":[0.65,0.75]},\"reached\":false,\n"
         " \"primary\":\"loglinear\",\n"
         " \"fits\":[{\"model\":\"loglinear\",\"ok\":true,\"params\":{\"a\":-0.164,\"b\":0.1},\n"
-        "   \"n_star\":1600,\"examples_needed\":1600,\"range\":{\"lo\":800.2,\"hi\":null},\n"
-        "   \"gain_per_doubling\":0.1},\n"
+        "   \"n_star\":1600,\"examples_needed\":1600,\"range\":{\"lo\":800.2,\"hi\":null,\n"
+        "   \"unreachable\":0.03},\"trend\":\"rising\",\"gain_per_doubling\":0.1},\n"
         "  {\"model\":\"power\",\"ok\":true,\"params\":{\"a\":0.9,\"b\":1.2,\"c\":0.3},\n"
         "   \"n_star\":3000.4,\"examples_needed\":3001,\"range\":{\"lo\":1000,\"hi\":9000.5,\n"
         "   \"unreachable\":0.012}},\n"
@@ -57,10 +57,11 @@ test_report(void)
     CHECK_STR(unit_json_at(c, "fits.0.primary"), "true", "the headline fit is marked");
     CHECK_STR(unit_json_at(c, "fits.1.primary"), "false", "the others are not");
     CHECK_STR(unit_json_at(c, "fits.0.text"),
-              "\"n* = 1600, 95% range [801, never], +10.0 points per doubling\"",
+              "\"n* = 1600, 95% range [801, never], unreachable in 3.0% of resamples, +10.0 points "
+              "per doubling\"",
               "each fit is worded as ev-curve's table words it, the range rounded up");
     CHECK_STR(unit_json_at(c, "fits.1.text"),
-              "\"n* = 3001, 95% range [1000, 9001], unreachable in 1% of resamples\"",
+              "\"n* = 3001, 95% range [1000, 9001], unreachable in 1.2% of resamples\"",
               "with the share of resamples that never reach the target");
     CHECK_STR(unit_json_at(c, "fits.2.text"), "\"no fit: needs 2 sizes\"",
               "a fit that failed says why");
