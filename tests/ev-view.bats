@@ -99,18 +99,17 @@ wait_js() {
     br "$(jq -nc --arg e "{ $LIB; $1 }" '{op: "wait", expr: $e, timeout: 60}')" >/dev/null
 }
 
-# open_kept PAGE: open PAGE from file:// and wait until it has rendered.
-open_kept() {
+# open PAGE: open PAGE from file:// in a browser context of its own, whose
+# storage holds no labels of another test, and wait until it has rendered.
+open() {
     br "$(jq -nc --arg u "file://$1" '{op: "open", url: $u}')" >/dev/null
     wait_js 'window.evReady === true'
 }
 
-# open PAGE: open PAGE with no labels from an earlier test: one profile
-# serves the whole file, and pages from file:// share their storage.
-open() {
-    open_kept "$1"
-    js 'localStorage.clear()' >/dev/null
-    br '{"op":"reload"}' >/dev/null
+# open_beside PAGE: the same, in the context of the page before, which
+# shares its storage.
+open_beside() {
+    br "$(jq -nc --arg u "file://$1" '{op: "open", url: $u, fresh: false}')" >/dev/null
     wait_js 'window.evReady === true'
 }
 
@@ -361,7 +360,7 @@ open() {
     [ "$NETNS" = 1 ] || fail_with "unshare -rn does not work here: the browser has the machine's network"
     [ "$(br '{"op":"interfaces"}')" = '["lo"]' ]
     view --baseline "$BASE" "$RUN"
-    open_kept "$BATS_TEST_TMPDIR/page.html"
+    open "$BATS_TEST_TMPDIR/page.html"
     [ "$(js 'document.querySelectorAll("[data-id]").length > 0')" = true ]
     local line
     line=$(ref ev-compare -f table "$BASE" "$RUN" | sed -n 's/^  \(accuracy .*(tango)\)$/\1/p')
@@ -430,7 +429,7 @@ open() {
     # another set of runs has labels of its own
     jq -c 'if .id == "c05" then .output = "Paris." else . end' "$RUN" >"$BATS_TEST_TMPDIR/other.jsonl"
     view --baseline "$BASE" "$BATS_TEST_TMPDIR/other.jsonl"
-    open_kept "$BATS_TEST_TMPDIR/page.html"
+    open_beside "$BATS_TEST_TMPDIR/page.html"
     [ "$(js 'window.evExport()')" = '""' ]
 }
 
