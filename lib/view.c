@@ -9,7 +9,9 @@
 #include <unistd.h>
 
 #include "alloc.h"
+#include "compare_report.h"
 #include "curvefile.h"
+#include "diag.h"
 #include "gaps.h"
 #include "hash.h"
 #include "html.h"
@@ -389,92 +391,44 @@ run_cells(jv r)
     return cell(c, "cost", ev_report_fixed(ev_json_number(r, "cost.per_case"), 6, b, sizeof(b)));
 }
 
-/* verdict_text: ev-compare's verdict line, or null without a goal. */
-static jv
-verdict_text(jv c)
-{
-    jv v = ev_json_field(c, "verdict");
-    if (jv_get_kind(v) != JV_KIND_OBJECT) {
-        jv_free(v);
-        return jv_null();
-    }
-    jv result = ev_json_field(v, "result");
-    jv beyond = ev_json_field(v, "beyond_margin");
-    double margin = ev_json_number(v, "margin"), need = ev_json_number(v, "cases_needed");
-    jv t = jv_string_fmt("%s%s", ev_json_str(result, "-"),
-                         !jv_is_valid(beyond)                  ? ""
-                         : jv_get_kind(beyond) == JV_KIND_TRUE ? ", beyond the margin"
-                                                               : ", but within the margin");
-    if (isnan(margin))
-        t = jv_string_append_str(t, " (goal: surpass)");
-    else
-        t = jv_string_concat(t, jv_string_fmt(" (goal: match within %.1f points)", 100 * margin));
-    if (!isnan(need))
-        t = jv_string_concat(t, jv_string_fmt("; about %.0f paired cases would decide it", need));
-    jv_free(result);
-    jv_free(beyond);
-    jv_free(v);
-    return t;
-}
-
-/* compare_cells: ev-compare's lines for one comparison. */
+/* compare_cells: one comparison 'c' (borrowed) as ev-compare's table says
+ * it (compare_report.h): 'heading', the line that names the runs, and
+ * 'lines', one per figure; and the counts the page's filters show. */
 static jv
 compare_cells(jv c)
 {
-    char b[64], b2[64], b3[64];
-    jv x = jv_object();
+    char *buf = NULL, b[64];
+    size_t len = 0;
+    FILE *m = open_memstream(&buf, &len);
+    if (m == NULL)
+        ev_diag_out_of_memory();
+    ev_compare_report_pair(m, c, EV_FORMAT_TABLE);
+    fclose(m);
+    jv heading = jv_null(), lines = jv_array();
+    for (char *line = buf, *end; line < buf + len; line = end + 1) {
+        end = strchr(line, '\n');
+        if (end == NULL)
+            end = buf + len;
+        const char *text = line + strspn(line, " ");
+        if (text == end)
+            continue;
+        jv t = jv_string_sized(text, (int)(end - text));
+        if (jv_get_kind(heading) == JV_KIND_NULL) {
+            heading = t;
+        } else {
+            lines = jv_array_append(lines, t);
+        }
+    }
+    free(buf);
+    jv x = ev_json_set(jv_object(), "heading", heading);
+    x = ev_json_set(x, "lines", lines);
     x = cell(x, "paired", ev_report_fixed(ev_json_number(c, "paired_cases"), 0, b, sizeof(b)));
     x = cell(x, "only_in_baseline",
              ev_report_fixed(ev_json_number(c, "only_in_baseline"), 0, b, sizeof(b)));
     x = cell(x, "only_in_candidate",
              ev_report_fixed(ev_json_number(c, "only_in_candidate"), 0, b, sizeof(b)));
-    const char *table[] = {"both_pass", "only_candidate", "only_baseline", "both_fail"};
-    for (size_t i = 0; i < 4; i++) {
-        char path[32];
-        snprintf(path, sizeof(path), "table.%s", table[i]);
-        x = cell(x, table[i], ev_report_fixed(ev_json_number(c, path), 0, b, sizeof(b)));
-    }
-    x = cell(x, "candidate_accuracy",
-             ev_report_pct(ev_json_number(c, "candidate_accuracy"), b, sizeof(b)));
-    x = cell(x, "baseline_accuracy",
-             ev_report_pct(ev_json_number(c, "baseline_accuracy"), b, sizeof(b)));
-    x = cell(x, "delta", ev_report_points(ev_json_number(c, "delta"), b, sizeof(b)));
-    x = cell(x, "delta_ci",
-             ev_report_ci_pct(ev_json_number(c, "delta_ci.0"), ev_json_number(c, "delta_ci.1"), b,
-                              sizeof(b)));
-    jv method = ev_json_field(c, "ci_method");
-    x = cell(x, "ci_method", ev_json_str(method, "-"));
-    jv_free(method);
-    if (!isnan(ev_json_number(c, "mcnemar_p")))
-        x = ev_json_set(
-            x, "test",
-            jv_string_fmt("McNemar exact p = %s (mid-p %s)",
-                          ev_report_fixed(ev_json_number(c, "mcnemar_p"), 4, b, 64),
-                          ev_report_fixed(ev_json_number(c, "mcnemar_midp"), 4, b2, sizeof(b2))));
-    else
-        x = ev_json_set(x, "test",
-                        jv_string_fmt("paired t p = %s",
-                                      ev_report_fixed(ev_json_number(c, "p"), 4, b, sizeof(b))));
-    x = cell(x, "mde", ev_report_fixed(100 * ev_json_number(c, "mde"), 1, b, sizeof(b)));
-    if (!isnan(ev_json_number(c, "latency_ratio.geometric_mean")))
-        x = ev_json_set(
-            x, "latency",
-            jv_string_fmt(
-                "x%s [%s, %s]",
-                ev_report_fixed(ev_json_number(c, "latency_ratio.geometric_mean"), 2, b, 64),
-                ev_report_fixed(ev_json_number(c, "latency_ratio.ci.0"), 2, b2, sizeof(b2)),
-                ev_report_fixed(ev_json_number(c, "latency_ratio.ci.1"), 2, b3, sizeof(b3))));
-    if (!isnan(ev_json_number(c, "cost_ratio.ratio")))
-        x = ev_json_set(
-            x, "cost",
-            jv_string_fmt(
-                "x%s, saving %s per case",
-                ev_report_fixed(ev_json_number(c, "cost_ratio.ratio"), 3, b, sizeof(b)),
-                ev_report_fixed(ev_json_number(c, "cost_ratio.saving_per_case"), 6, b2, 64)));
     x = cell(x, "regressed", ev_report_fixed(ev_json_number(c, "regressed_count"), 0, b, 64));
-    x = cell(x, "fixed", ev_report_fixed(ev_json_number(c, "fixed_count"), 0, b, sizeof(b)));
-    x = ev_json_set(x, "no_evidence", ev_json_field_kind(c, "no_evidence", JV_KIND_STRING));
-    return ev_json_set(x, "verdict", verdict_text(c));
+    return cell(x, "fixed", ev_report_fixed(ev_json_number(c, "fixed_count"), 0, b, sizeof(b)));
 }
 
 /* mark sets the status of every case of 'ids' (consumed), a comparison's
@@ -562,8 +516,8 @@ summary(view *v, const ev_view_opts *o, jv **status, jv *cells)
     jv_array_foreach(all, s, c)
     {
         status[s] = statuses(v, s, c);
-        c = jv_object_delete(jv_object_delete(c, jv_string("regressed")), jv_string("fixed"));
         cc = jv_array_append(cc, compare_cells(c));
+        c = jv_object_delete(jv_object_delete(c, jv_string("regressed")), jv_string("fixed"));
         comps = jv_array_append(comps, c);
     }
     jv_free(all);

@@ -9,7 +9,9 @@
  *            (or 'ev-compare RUN...' without a baseline), from the same
  *            library code (compare.h), without its lists of regressed and
  *            fixed ids, which the cases carry;
- *   cells    the same figures as ev-compare's table prints them;
+ *   cells    the runs' rows as ev-compare's table prints them, and each
+ *            comparison in its table's words: its heading and a line per
+ *            figure, written by compare_report.h;
  *   tags     per candidate run, cases, failures, failure kinds and
  *            regressions per tag, counted as 'ev-gaps --summary' counts
  *            them (gaps.h: per record, a record without tags under

@@ -621,33 +621,17 @@
       data.cells.runs.map(function (r) {
         return [r.run, r.cases, r.passes, r.accuracy, r.ci, r.failed, r.p50, r.p95, r.cost];
       })));
+    /* each comparison in ev-compare's own words; its counts of regressed
+       and fixed cases are the filters' links */
     data.cells.comparisons.forEach(function (c, k) {
-      var lines = [
-        ['accuracy ' + c.candidate_accuracy + ' (candidate) vs ' + c.baseline_accuracy + ' (baseline): difference ' +
-          c.delta + ' points, 95% CI ' + c.delta_ci + ' (' + c.ci_method + ')'],
-        [c.test + ', smallest difference detectable at this n: ' + c.mde + ' points'],
-        [viewLink('regressed', 'regressed ' + c.regressed), ', ', viewLink('fixed', 'fixed ' + c.fixed),
-          '; both pass ' + c.both_pass + ', only candidate ' + c.only_candidate + ', only baseline ' +
-          c.only_baseline + ', both fail ' + c.both_fail]
-      ];
-      if (c.latency) {
-        lines.push(['latency ' + c.latency + ' (geometric mean of per-case ratios)']);
-      }
-      if (c.cost) {
-        lines.push(['cost ' + c.cost]);
-      }
-      if (c.verdict) {
-        lines.push([el('span', { 'class': 'verdict' }, 'verdict: ' + c.verdict)]);
-      }
-      var left = c.only_in_baseline !== '0' || c.only_in_candidate !== '0'
-        ? ' (left out: ' + c.only_in_baseline + ' only in the baseline, ' + c.only_in_candidate + ' only in the candidate)'
-        : '';
-      if (c.no_evidence) {
-        lines = [[c.no_evidence]];
-      }
-      sec.appendChild(el('h3', null, data.runs[k] + ' vs ' + data.baseline + ': ' + c.paired + ' paired cases' + left));
-      sec.appendChild(el('ul', { 'class': 'lines', 'data-comparison': k },
-        lines.map(function (l) { return el('li', null, l); })));
+      sec.appendChild(el('h3', null, c.heading));
+      sec.appendChild(el('ul', { 'class': 'lines', 'data-comparison': k }, c.lines.map(function (l) {
+        var m = /^(regressed|fixed) \(\d+\)/.exec(l);
+        if (m) {
+          return el('li', null, [viewLink(m[1], m[0]), l.slice(m[0].length)]);
+        }
+        return el('li', l.indexOf('verdict: ') === 0 ? { 'class': 'verdict' } : null, l);
+      })));
     });
   }
 

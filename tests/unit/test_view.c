@@ -1,6 +1,7 @@
 /* Unit tests of lib/view: the review page's data. */
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "json.h"
 #include "view.h"
@@ -111,8 +112,24 @@ test_cases(void)
               "the summary is ev-compare's");
     CHECK_STR(unit_json_at(d, "summary.comparisons.0.regressed"), "(none)",
               "without its lists of ids, which the cases carry");
-    CHECK_STR(unit_json_at(d, "cells.comparisons.0.delta"), "\"+0.0\"",
-              "the cells are formatted as ev-compare prints them");
+    jv lines = ev_json_path(d, "cells.comparisons.0.lines");
+    CHECK_STR(unit_json(jv_array_slice(jv_copy(lines), 0, 1)),
+              "[\"both pass 1, only candidate 1, only baseline 1, both fail 1\"]",
+              "a comparison is in ev-compare's table's words, a line per figure");
+    jv line = jv_array_get(jv_copy(lines), 1);
+    CHECK(strstr(ev_json_str(line, ""), "accuracy 50.0% (candidate) vs 50.0% (baseline): "
+                                        "difference +0.0 points, 95% CI [") != NULL,
+          "with the accuracies and their difference");
+    jv_free(line);
+    int n = jv_array_length(jv_copy(lines));
+    CHECK_STR(unit_json(jv_array_slice(lines, n - 2, n)), "[\"regressed (1): a\",\"fixed (1): b\"]",
+              "and the regressed and fixed cases' ids");
+    jv heading = ev_json_path(d, "cells.comparisons.0.heading");
+    CHECK(strstr(ev_json_str(heading, ""), "cand.jsonl vs ") != NULL &&
+              strstr(ev_json_str(heading, ""), "base.jsonl: 4 paired cases (left out: 1 only in "
+                                               "the baseline, 1 only in the candidate)") != NULL,
+          "under ev-compare's heading");
+    jv_free(heading);
     jv_free(d);
 }
 
