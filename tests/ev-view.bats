@@ -488,8 +488,8 @@ open_beside() {
 {"id":"constructor","label":"expected-wrong"}' ]
     [ "$(br '{"op":"events"}' | jq -c '[.log, .exceptions, .console]')" = '[[],[],[]]' ]
     # The check can fail: markup put in by hand is refused by the policy, and reported.
-    js 'document.body.insertAdjacentHTML("beforeend", "<img src=x onerror=\"window.pwned=9\">"); 1' >/dev/null
-    wait_js 'true'
+    js 'document.addEventListener("securitypolicyviolation", () => { window.refused = true; }); document.body.insertAdjacentHTML("beforeend", "<img src=x onerror=\"window.pwned=9\">"); 1' >/dev/null
+    wait_js 'window.refused === true'
     [ "$(js 'window.pwned === undefined')" = true ]
     [[ "$(br '{"op":"events"}' | jq -c '.log')" == *"Content Security Policy"* ]]
 }
