@@ -21,11 +21,11 @@
 #include "clock.h"
 #include "counts.h"
 #include "dmi.h"
+#include "example.h"
 #include "fireworks.h"
 #include "hash.h"
 #include "rpm.h"
 #include "together.h"
-#include "tune.h"
 #include "wire.h"
 
 /* Anthropic's documented request limit for standard endpoints; OpenAI's for
@@ -1028,7 +1028,7 @@ evm_server_defaults(void)
         .jobs = {.job_ms = 300,
                  .deploy_ms = 300,
                  .params = evm_learner_defaults(),
-                 .max_tokens = EV_TUNE_MAX_TOKENS},
+                 .max_tokens = EV_EXAMPLE_MAX_TOKENS},
         .batches = {.batch_ms = 300},
     };
 }

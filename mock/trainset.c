@@ -11,7 +11,7 @@
 void
 evm_trainset_count(evm_learner_tally *tally, const evm_model *m, jv rec, jv input)
 {
-    jv tags = ev_rec_tags(rec);
+    jv tags = ev_record_tags(rec);
     jv first = jv_array_length(jv_copy(tags)) > 0 ? jv_array_get(jv_copy(tags), 0) : jv_null();
     jv_free(tags);
     const char *tag = NULL;
@@ -270,7 +270,7 @@ static jv
 prompt_of(jv rec, enum evm_trainset_format f)
 {
     if (f == EVM_TRAINSET_CHAT)
-        return ev_rec_input(rec);
+        return ev_record_input(rec);
     if (f == EVM_TRAINSET_INSTRUCTION)
         return ev_json_field(rec, "prompt");
     if (f == EVM_TRAINSET_PREFERENCE)

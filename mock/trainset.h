@@ -39,7 +39,7 @@
 #include "model.h"
 
 /* evm_trainset_count counts one example, the record 'rec', toward the tag it
- * trains in 'tally': its own first tag ('tags', as ev_rec_tags reads them),
+ * trains in 'tally': its own first tag ('tags', as ev_record_tags reads them),
  * else the first tag of the case in 'm' (NULL: none) that its prompt
  * 'input' asks, matched as an answer is (evm_model_case_tag), else
  * EVM_LEARNER_OTHER. 'input' is a string or an array of messages, or

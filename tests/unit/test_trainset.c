@@ -11,7 +11,7 @@ static void
 count_line(evm_learner_tally *t, const evm_model *m, const char *line)
 {
     jv rec = jv_parse(line);
-    evm_trainset_count(t, m, rec, ev_rec_input(rec));
+    evm_trainset_count(t, m, rec, ev_record_input(rec));
     jv_free(rec);
 }
 
