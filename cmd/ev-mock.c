@@ -318,9 +318,10 @@ read_option(options *o, int key, const ev_cli *c)
         break;
     case OPT_FIREWORKS_ACCOUNT:
         if (!evm_wire_good_id(arg) || strcmp(arg, "fireworks") == 0)
-            ev_diag_usage_error("--fireworks-account must be an account id (a lowercase letter, then "
-                           "lowercase letters, digits and '-'), not '%s'",
-                           arg);
+            ev_diag_usage_error(
+                "--fireworks-account must be an account id (a lowercase letter, then "
+                "lowercase letters, digits and '-'), not '%s'",
+                arg);
         sc->fireworks_account = arg;
         break;
     case OPT_JOB_ADVANCE:
