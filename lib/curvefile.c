@@ -33,11 +33,10 @@ static jv
 fit_line(jv f, double lo, double hi)
 {
     enum ev_curve_model m;
-    jv model = ev_json_field(f, "model"), ok = ev_json_field(f, "ok");
+    jv model = ev_json_field(f, "model");
     bool known = jv_get_kind(model) == JV_KIND_STRING && fit_model(jv_string_value(model), &m) &&
-                 jv_get_kind(ok) == JV_KIND_TRUE;
+                 ev_json_true(f, "ok");
     jv_free(model);
-    jv_free(ok);
     ev_curve_fit fit = {.ok = true,
                         .a = ev_json_number(f, "params.a"),
                         .b = ev_json_number(f, "params.b"),
@@ -132,9 +131,7 @@ curve_of(jv rep)
         t = ev_json_set(t, "text", jv_string(ev_report_pct(target, b, sizeof(b))));
         out = ev_json_set(out, "target", t);
     }
-    jv reached = ev_json_field(rep, "reached");
-    out = ev_json_set(out, "reached", jv_bool(jv_get_kind(reached) == JV_KIND_TRUE));
-    jv_free(reached);
+    out = ev_json_set(out, "reached", jv_bool(ev_json_true(rep, "reached")));
     jv_free(rep);
     return out;
 }
