@@ -42,5 +42,10 @@ url="http://127.0.0.1:$port"
 loop PROVIDER=together MODEL_BIG=big BIG_URL="$url/v1" MODEL_SMALL=small TUNE_BASE=small \
     SMALL_URL="$url/together/v1" POLL_MS=100 PRICES="$here/loop/prices.jsonl" loop
 echo
-echo "Everything is in $out/run; the chart is $out/run/curve.svg."
+last=$(tail -n 1 run/curve-runs | cut -d= -f2)
+echo "== Review what changed, label the failures: open run/review.html in a browser"
+echo "\$ ev-view --baseline run/base.jsonl $last > run/review.html"
+ev-view --baseline run/base.jsonl "$last" >run/review.html
+echo
+echo "Everything is in $out/run; the chart is $out/run/curve.svg, the review page $out/run/review.html."
 echo "Against real models: export TOGETHER_API_KEY=... OPENAI_API_KEY=...; make -C examples/loop loop POOL=..."

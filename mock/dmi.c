@@ -74,12 +74,6 @@ struct evm_dmi {
 };
 
 static evm_wire_reply
-reply(unsigned status, jv body)
-{
-    return (evm_wire_reply){status, body, false};
-}
-
-static evm_wire_reply
 error(unsigned status, jv msg, const char *param, const char *code)
 {
     return evm_wire_openai_reply(status, msg, param, code);
@@ -381,7 +375,7 @@ create_endpoint(evm_dmi *d, const evm_wire_http *h)
             e->etag = 1;
             d->endpoints = ev_alloc_array(d->endpoints, d->nendpoints + 1, sizeof(*d->endpoints));
             d->endpoints[d->nendpoints++] = e;
-            r = reply(200, endpoint_json(d, e));
+            r = evm_wire_ok(endpoint_json(d, e));
             r.lost = d->c.faults != NULL && evm_fault_lost_id(d->c.faults, e->id);
         }
     }
@@ -406,7 +400,7 @@ list_endpoints(evm_dmi *d, const evm_wire_http *h)
             data = jv_array_append(data, endpoint_json(d, e));
     }
     free(want);
-    return reply(200, jv_object_set(jv_object(), jv_string("data"), data));
+    return evm_wire_ok(jv_object_set(jv_object(), jv_string("data"), data));
 }
 
 /* stale says whether the request 'req' names an etag other than 'now'. */
@@ -489,7 +483,7 @@ update_endpoint(evm_dmi *d, dm_endpoint *e, const evm_wire_http *h)
             e->nsplit = n;
             e->etag++;
             e->updated = h->now;
-            r = reply(200, endpoint_json(d, e));
+            r = evm_wire_ok(endpoint_json(d, e));
         }
     }
     jv_free(req);
@@ -505,7 +499,7 @@ delete_endpoint(evm_dmi *d, dm_endpoint *e)
                                      e->id, d->deployments[i]->id),
                        NULL);
     e->deleted = true;
-    return reply(200, jv_object());
+    return evm_wire_ok(jv_object());
 }
 
 /* Deployments. */
@@ -636,7 +630,7 @@ create_deployment(evm_dmi *d, dm_endpoint *e, const evm_wire_http *h)
     come_up(d, x, h->now);
     d->deployments = ev_alloc_array(d->deployments, d->ndeployments + 1, sizeof(*d->deployments));
     d->deployments[d->ndeployments++] = x;
-    evm_wire_reply r = reply(200, deployment_json(x, h->now));
+    evm_wire_reply r = evm_wire_ok(deployment_json(x, h->now));
     r.lost = d->c.faults != NULL && evm_fault_lost_id(d->c.faults, x->id);
     return r;
 }
@@ -656,7 +650,7 @@ list_deployments(evm_dmi *d, const dm_endpoint *e, const evm_wire_http *h)
             data = jv_array_append(data, deployment_json(x, h->now));
     }
     free(want);
-    return reply(200, jv_object_set(jv_object(), jv_string("data"), data));
+    return evm_wire_ok(jv_object_set(jv_object(), jv_string("data"), data));
 }
 
 static evm_wire_reply
@@ -664,7 +658,7 @@ get_deployment(evm_dmi *d, dm_deployment *x, int64_t now)
 {
     if (d->c.by_poll)
         evm_steps_poll(x->stopping ? &x->down : &x->up, now);
-    return reply(200, deployment_json(x, now));
+    return evm_wire_ok(deployment_json(x, now));
 }
 
 static evm_wire_reply
@@ -700,7 +694,7 @@ update_deployment(evm_dmi *d, dm_deployment *x, const evm_wire_http *h)
     }
     x->etag++;
     x->updated = h->now;
-    return reply(200, deployment_json(x, h->now));
+    return evm_wire_ok(deployment_json(x, h->now));
 }
 
 static evm_wire_reply
@@ -725,7 +719,7 @@ delete_deployment(dm_endpoint *e, dm_deployment *x, int64_t now)
             e->split[kept++] = e->split[k];
     }
     e->nsplit = kept;
-    return reply(200, jv_object());
+    return evm_wire_ok(jv_object());
 }
 
 /* Everything else. */
@@ -738,7 +732,7 @@ whoami(void)
     o = jv_object_set(o, jv_string("organization_name"), jv_string("ev-mock"));
     o = jv_object_set(o, jv_string("project_id"), jv_string(PROJECT));
     o = jv_object_set(o, jv_string("project_name"), jv_string("ev-mock"));
-    return reply(200, jv_object_set(o, jv_string("project_slug"), jv_string(SLUG)));
+    return evm_wire_ok(jv_object_set(o, jv_string("project_slug"), jv_string(SLUG)));
 }
 
 static jv
@@ -765,14 +759,14 @@ instance_types(const char *id)
     if (id != NULL) {
         for (size_t i = 0; i < NINSTANCES; i++)
             if (strcmp(id, instances[i].id) == 0)
-                return reply(200, instance_json(i));
+                return evm_wire_ok(instance_json(i));
         return not_found("Instance type", id);
     }
     jv data = jv_array();
     for (size_t i = 0; i < NINSTANCES; i++)
         data = jv_array_append(data, instance_json(i));
     jv o = jv_object_set(jv_object(), jv_string("object"), jv_string("list"));
-    return reply(200, jv_object_set(o, jv_string("data"), data));
+    return evm_wire_ok(jv_object_set(o, jv_string("data"), data));
 }
 
 static evm_wire_reply
@@ -785,7 +779,7 @@ configs(evm_dmi *d, const evm_wire_http *h)
     if (ml != NULL && evm_together_tuned(d->jobs, ml, h->now, &m))
         data = jv_array_append(data, config_json(ml));
     free(ml);
-    return reply(200, jv_object_set(jv_object(), jv_string("data"), data));
+    return evm_wire_ok(jv_object_set(jv_object(), jv_string("data"), data));
 }
 
 /* serve_project answers the paths under /v2/projects/{p}, 'sub' the path
@@ -825,7 +819,7 @@ serve_project(evm_dmi *d, const evm_wire_http *h, const char *sub)
         else if (x == NULL && deployments && get)
             r = list_deployments(d, e, h);
         else if (!deployments && get)
-            r = reply(200, endpoint_json(d, e));
+            r = evm_wire_ok(endpoint_json(d, e));
         else if (!deployments && patch)
             r = update_endpoint(d, e, h);
         else if (!deployments && del)

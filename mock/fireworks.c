@@ -144,12 +144,6 @@ struct evm_fireworks {
 };
 
 static evm_wire_reply
-reply(jv body)
-{
-    return (evm_wire_reply){200, body, false};
-}
-
-static evm_wire_reply
 fail(enum evm_wire_grpc code, jv msg)
 {
     return evm_wire_grpc_reply(code, msg);
@@ -371,7 +365,7 @@ create_dataset(evm_fireworks *f, const evm_wire_http *h)
         x->created = x->updated = h->now;
         x->declared = declared;
         add(&f->datasets, &f->ndatasets, x);
-        r = reply(dataset_json(x));
+        r = evm_wire_ok(dataset_json(x));
     }
     jv_free(req);
     jv_free(id);
@@ -416,7 +410,7 @@ upload(evm_fireworks *f, fw_dataset *x, const evm_wire_http *h)
     o = jv_object_set(o, jv_string("bytes"), jv_number((double)x->len));
     o = jv_object_set(o, jv_string("created_at"), jv_number((double)(h->now / 1000)));
     o = jv_object_set(o, jv_string("filename"), jv_string(x->filename));
-    return reply(jv_object_set(o, jv_string("purpose"), jv_string("fine-tune")));
+    return evm_wire_ok(jv_object_set(o, jv_string("purpose"), jv_string("fine-tune")));
 }
 
 /* Jobs: their state at a time. */
@@ -775,7 +769,7 @@ create_job(evm_fireworks *f, const evm_wire_http *h, bool dpo)
     evm_steps_start(&j->steps, j->fail ? NSTEPS - 1 : NSTEPS, h->now, f->c.job_ms, f->c.by_poll,
                     step_parts);
     add(&f->jobs, &f->njobs, j);
-    evm_wire_reply r = reply(job_json(j, h->now));
+    evm_wire_reply r = evm_wire_ok(job_json(j, h->now));
     r.lost = f->c.faults != NULL && evm_fault_lost_id(f->c.faults, j->name);
     return r;
 }
@@ -785,7 +779,7 @@ get_job(evm_fireworks *f, fw_job *j, int64_t now)
 {
     if (f->c.by_poll)
         evm_steps_poll(&j->steps, now);
-    return reply(job_json(j, now));
+    return evm_wire_ok(job_json(j, now));
 }
 
 static evm_wire_reply
@@ -797,7 +791,7 @@ list_jobs(evm_fireworks *f, bool dpo, int64_t now)
             data = jv_array_append(data, job_json(f->jobs[i], now));
     jv o =
         jv_object_set(jv_object(), jv_string(dpo ? "dpoJobs" : "supervisedFineTuningJobs"), data);
-    return reply(jv_object_set(o, jv_string("nextPageToken"), jv_string("")));
+    return evm_wire_ok(jv_object_set(o, jv_string("nextPageToken"), jv_string("")));
 }
 
 /* Models. */
@@ -821,7 +815,7 @@ get_base(const char *id)
 {
     for (size_t i = 0; i < NBASES; i++)
         if (strcmp(bases[i].id, id) == 0)
-            return reply(base_json(i));
+            return evm_wire_ok(base_json(i));
     jv name = jv_string_fmt(BASES "%s", id);
     evm_wire_reply r = not_found("model", jv_string_value(name));
     jv_free(name);
@@ -850,7 +844,7 @@ get_model(evm_fireworks *f, const char *id, int64_t now)
     o = jv_object_set(o, jv_string("fineTuningJob"), jv_string(j->name));
     o = jv_object_set(o, jv_string("contextLength"), jv_number((double)j->context));
     o = jv_object_set(o, jv_string("createTime"), evm_wire_time(j->steps.at[j->steps.n - 1]));
-    return reply(jv_object_set(o, jv_string("simulated"), jv_true()));
+    return evm_wire_ok(jv_object_set(o, jv_string("simulated"), jv_true()));
 }
 
 /* Deployments. */
@@ -978,7 +972,7 @@ create_deployment(evm_fireworks *f, const evm_wire_http *h)
     evm_steps_start(&x->up, x->slow ? SLOW_STEPS : 2, h->now, f->c.deploy_ms * (x->slow ? 10 : 1),
                     f->c.by_poll, NULL);
     add(&f->deployments, &f->ndeployments, x);
-    evm_wire_reply r = reply(deployment_json(x, h->now));
+    evm_wire_reply r = evm_wire_ok(deployment_json(x, h->now));
     r.lost = f->c.faults != NULL && evm_fault_lost_id(f->c.faults, x->name);
     return r;
 }
@@ -988,7 +982,7 @@ get_deployment(evm_fireworks *f, fw_deployment *x, int64_t now)
 {
     if (f->c.by_poll)
         evm_steps_poll(x->deleted ? &x->gone : &x->up, now);
-    return reply(deployment_json(x, now));
+    return evm_wire_ok(deployment_json(x, now));
 }
 
 static evm_wire_reply
@@ -1000,7 +994,7 @@ delete_deployment(evm_fireworks *f, fw_deployment *x, int64_t now)
     x->updated = now;
     long ms = f->c.deploy_ms / 10;
     evm_steps_start(&x->gone, 2, now, ms > 1 ? ms : 1, f->c.by_poll, NULL);
-    return reply(jv_object());
+    return evm_wire_ok(jv_object());
 }
 
 static evm_wire_reply
@@ -1011,7 +1005,7 @@ list_deployments(evm_fireworks *f, int64_t now)
         if (strcmp(deployment_state(f->deployments[i], now), "DELETED") != 0)
             data = jv_array_append(data, deployment_json(f->deployments[i], now));
     jv o = jv_object_set(jv_object(), jv_string("deployments"), data);
-    return reply(jv_object_set(o, jv_string("nextPageToken"), jv_string("")));
+    return evm_wire_ok(jv_object_set(o, jv_string("nextPageToken"), jv_string("")));
 }
 
 /* Routing. */
@@ -1024,7 +1018,7 @@ list_datasets(evm_fireworks *f)
         if (!f->datasets[i]->deleted)
             data = jv_array_append(data, dataset_json(f->datasets[i]));
     jv o = jv_object_set(jv_object(), jv_string("datasets"), data);
-    return reply(jv_object_set(o, jv_string("nextPageToken"), jv_string("")));
+    return evm_wire_ok(jv_object_set(o, jv_string("nextPageToken"), jv_string("")));
 }
 
 /* serve_datasets answers the account's datasets ('sub' the path below the
@@ -1049,10 +1043,10 @@ serve_datasets(evm_fireworks *f, const evm_wire_http *h, const char *sub, bool g
         } else if (post) {
             r = upload(f, x, h);
         } else if (get) {
-            r = reply(dataset_json(x));
+            r = evm_wire_ok(dataset_json(x));
         } else if (del) {
             x->deleted = true;
-            r = reply(jv_object());
+            r = evm_wire_ok(jv_object());
         }
     }
     free(id[0]);
@@ -1087,7 +1081,7 @@ serve_account(evm_fireworks *f, const evm_wire_http *h, const char *sub)
                 r = get_job(f, j, h->now);
             } else {
                 j->deleted = true;
-                r = reply(jv_object());
+                r = evm_wire_ok(jv_object());
             }
         }
         jv_free(one);

@@ -15,9 +15,9 @@
 #include "hash.h"
 #include "jsonl.h"
 #include "quote.h"
+#include "record.h"
 #include "steps.h"
 #include "trainset.h"
-#include "record.h"
 
 /* The purposes OpenAI's files endpoint accepts. */
 static const char *const purposes[] = {"fine-tune", "batch",     "assistants",
@@ -62,12 +62,6 @@ struct evm_jobs {
     FILE *journal;
     char *journal_path;
 };
-
-static evm_wire_reply
-reply(unsigned status, jv body)
-{
-    return (evm_wire_reply){status, body, false};
-}
 
 /* bad returns a 400 whose message is 'msg' (a string). */
 static evm_wire_reply
@@ -457,7 +451,7 @@ evm_jobs_upload(evm_jobs *f, const char *filename, const char *purpose, const ch
         return bad(jv_string("The file is too large."), "file", NULL);
     jv body;
     store(f, filename, purpose, data, len, now, &body);
-    return reply(200, body);
+    return evm_wire_ok(body);
 }
 
 char *
@@ -491,7 +485,7 @@ evm_jobs_file(evm_jobs *f, const char *id)
 {
     pthread_mutex_lock(&f->mu);
     const ft_file *x = find_file(f, id);
-    evm_wire_reply r = x != NULL ? reply(200, file_json(x)) : not_found("file", id);
+    evm_wire_reply r = x != NULL ? evm_wire_ok(file_json(x)) : not_found("file", id);
     pthread_mutex_unlock(&f->mu);
     return r;
 }
@@ -855,7 +849,7 @@ evm_jobs_create(evm_jobs *f, const char *body, size_t len, int64_t now)
     j->tuned = (evm_learner_tuned){&f->c.params, j->id, j->tally};
     add_job(f, j);
     journal(f, "job", job_record(j));
-    r = reply(200, job_json(j, now));
+    r = evm_wire_ok(job_json(j, now));
     r.lost = f->c.faults != NULL && evm_fault_lost_id(f->c.faults, j->id);
     pthread_mutex_unlock(&f->mu);
     return r;
@@ -876,7 +870,7 @@ evm_jobs_job(evm_jobs *f, const char *id, int64_t now)
             step = jv_object_set(step, jv_string("step"), jv_number(k));
             journal(f, "step", jv_object_set(step, jv_string("at"), jv_number((double)now)));
         }
-        r = reply(200, job_json(j, now));
+        r = evm_wire_ok(job_json(j, now));
     }
     pthread_mutex_unlock(&f->mu);
     return r;
@@ -892,7 +886,7 @@ evm_jobs_list(evm_jobs *f, int64_t now)
     pthread_mutex_unlock(&f->mu);
     jv o = jv_object_set(jv_object(), jv_string("object"), jv_string("list"));
     o = jv_object_set(o, jv_string("data"), data);
-    return reply(200, jv_object_set(o, jv_string("has_more"), jv_false()));
+    return evm_wire_ok(jv_object_set(o, jv_string("has_more"), jv_false()));
 }
 
 /* Events. */
@@ -1007,7 +1001,7 @@ evm_jobs_events(evm_jobs *f, const char *id, long limit, const char *after, int6
     jv_free(all);
     jv o = jv_object_set(jv_object(), jv_string("object"), jv_string("list"));
     o = jv_object_set(o, jv_string("data"), data);
-    return reply(200, jv_object_set(o, jv_string("has_more"), jv_bool(i >= 0)));
+    return evm_wire_ok(jv_object_set(o, jv_string("has_more"), jv_bool(i >= 0)));
 }
 
 evm_wire_reply
@@ -1025,7 +1019,7 @@ evm_jobs_cancel(evm_jobs *f, const char *id, int64_t now)
         evm_steps_stop(&j->steps, now);
         jv c = jv_object_set(jv_object(), jv_string("id"), jv_string(j->id));
         journal(f, "cancel", jv_object_set(c, jv_string("at"), jv_number((double)now)));
-        r = reply(200, job_json(j, now));
+        r = evm_wire_ok(job_json(j, now));
     }
     pthread_mutex_unlock(&f->mu);
     return r;

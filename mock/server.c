@@ -21,10 +21,10 @@
 #include "clock.h"
 #include "counts.h"
 #include "dmi.h"
+#include "example.h"
 #include "fireworks.h"
 #include "hash.h"
 #include "rpm.h"
-#include "example.h"
 #include "together.h"
 #include "wire.h"
 

@@ -70,12 +70,6 @@ struct evm_together {
     size_t njobs;
 };
 
-static evm_wire_reply
-reply(unsigned status, jv body)
-{
-    return (evm_wire_reply){status, body, false};
-}
-
 /* bad returns a 400 whose message is 'msg' (a string). */
 static evm_wire_reply
 bad(jv msg, const char *param)
@@ -301,7 +295,7 @@ upload(evm_together *t, const evm_wire_http *h)
         body = file_json(x);
     }
     pthread_mutex_unlock(&t->mu);
-    return reply(200, body);
+    return evm_wire_ok(body);
 }
 
 static evm_wire_reply
@@ -312,7 +306,7 @@ list_files(evm_together *t)
     for (size_t i = t->nfiles; i-- > 0;)
         data = jv_array_append(data, file_json(t->files[i]));
     pthread_mutex_unlock(&t->mu);
-    return reply(200, jv_object_set(jv_object(), jv_string("data"), data));
+    return evm_wire_ok(jv_object_set(jv_object(), jv_string("data"), data));
 }
 
 static evm_wire_reply
@@ -320,7 +314,7 @@ get_file(evm_together *t, const char *id)
 {
     pthread_mutex_lock(&t->mu);
     const tg_file *x = find_file(t, id);
-    evm_wire_reply r = x ? reply(200, file_json(x)) : not_found("File", id);
+    evm_wire_reply r = x ? evm_wire_ok(file_json(x)) : not_found("File", id);
     pthread_mutex_unlock(&t->mu);
     return r;
 }
@@ -719,7 +713,7 @@ create(evm_together *t, const evm_wire_http *h)
                     step_parts);
     t->jobs = ev_alloc_array(t->jobs, t->njobs + 1, sizeof(*t->jobs));
     t->jobs[t->njobs++] = j;
-    evm_wire_reply r = reply(200, job_json(j, h->now));
+    evm_wire_reply r = evm_wire_ok(job_json(j, h->now));
     r.lost = t->c.faults != NULL && evm_fault_lost_id(t->c.faults, j->id);
     pthread_mutex_unlock(&t->mu);
     return r;
@@ -745,7 +739,7 @@ get_job(evm_together *t, const char *id, int64_t now)
     tg_job *j = find_job(t, id);
     if (j != NULL)
         poll(t, j, now);
-    evm_wire_reply r = j ? reply(200, job_json(j, now)) : not_found("Fine-tune job", id);
+    evm_wire_reply r = j ? evm_wire_ok(job_json(j, now)) : not_found("Fine-tune job", id);
     pthread_mutex_unlock(&t->mu);
     return r;
 }
@@ -758,7 +752,7 @@ list_jobs(evm_together *t, int64_t now)
     for (size_t i = t->njobs; i-- > 0;)
         data = jv_array_append(data, job_json(t->jobs[i], now));
     pthread_mutex_unlock(&t->mu);
-    return reply(200, jv_object_set(jv_object(), jv_string("data"), data));
+    return evm_wire_ok(jv_object_set(jv_object(), jv_string("data"), data));
 }
 
 static evm_wire_reply
@@ -776,7 +770,7 @@ cancel(evm_together *t, const char *id, int64_t now)
         evm_steps_stop(&j->steps, now);
         long ms = t->c.job_ms / 10;
         j->cancel_done = t->c.by_poll ? -1 : now + (ms > 1 ? ms : 1);
-        r = reply(200, job_json(j, now));
+        r = evm_wire_ok(job_json(j, now));
     }
     pthread_mutex_unlock(&t->mu);
     return r;
@@ -857,8 +851,9 @@ list_events(evm_together *t, const char *id, int64_t now)
 {
     pthread_mutex_lock(&t->mu);
     const tg_job *j = find_job(t, id);
-    evm_wire_reply r = j ? reply(200, jv_object_set(jv_object(), jv_string("data"), events(j, now)))
-                         : not_found("Fine-tune job", id);
+    evm_wire_reply r =
+        j ? evm_wire_ok(jv_object_set(jv_object(), jv_string("data"), events(j, now)))
+          : not_found("Fine-tune job", id);
     pthread_mutex_unlock(&t->mu);
     return r;
 }
@@ -909,7 +904,7 @@ estimate(evm_together *t, const evm_wire_http *h)
     o = jv_object_set(o, jv_string("user_limit"), jv_number(limit));
     o = jv_object_set(o, jv_string("estimated_train_token_count"), jv_number(train));
     o = jv_object_set(o, jv_string("estimated_eval_token_count"), jv_number(eval));
-    return reply(200, jv_object_set(o, jv_string("simulated"), jv_true()));
+    return evm_wire_ok(jv_object_set(o, jv_string("simulated"), jv_true()));
 }
 
 evm_wire_reply

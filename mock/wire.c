@@ -302,6 +302,12 @@ evm_wire_openai_error(const char *message, const char *param, const char *code)
 }
 
 evm_wire_reply
+evm_wire_ok(jv body)
+{
+    return (evm_wire_reply){200, body, false};
+}
+
+evm_wire_reply
 evm_wire_openai_reply(unsigned status, jv message, const char *param, const char *code)
 {
     evm_wire_reply r = {status, evm_wire_openai_error(jv_string_value(message), param, code),

@@ -98,6 +98,9 @@ typedef struct evm_wire_reply {
     bool lost;
 } evm_wire_reply;
 
+/* evm_wire_ok returns the answer 200 with 'body', not lost. */
+evm_wire_reply evm_wire_ok(jv body);
+
 /* A part of a multipart/form-data body: its 'data' (NUL-terminated after
  * 'len' bytes) and its file name, NULL when it had none. */
 typedef struct evm_wire_field {
