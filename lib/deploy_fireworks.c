@@ -83,6 +83,17 @@ start(ev_ftapi *c, const ev_deploy_opts *o, jv job)
         d = ev_ftapi_post(c, jv_string_value(q), body, "cannot create the deployment", NULL);
         jv_free(q);
         jv_free(esc);
+        if (!jv_is_valid(d)) {
+            /* a lost answer may have made it all the same: ask for it by its id */
+            jv again = ev_finetune_fireworks_send(c, "GET", jv_string_value(name), jv_invalid(),
+                                                  "cannot get the deployment", NULL);
+            if (jv_is_valid(again)) {
+                jv_free(d);
+                d = again;
+            } else {
+                jv_free(again);
+            }
+        }
     }
     jv out = jv_is_valid(d) ? deployment(c, d, jv_copy(model)) : d;
     if (jv_is_valid(d))

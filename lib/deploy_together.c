@@ -177,6 +177,41 @@ deployment(ev_ftapi *c, jv ep /* borrowed */, jv dep /* borrowed */)
     return out;
 }
 
+/* find_or_make returns the first of the list at 'list' (consumed), or
+ * makes one by POSTing 'body' to 'make' (both consumed); when the answer
+ * to that is lost, or it is refused, it lists again, since a lost answer
+ * may have made it all the same. 'what' names it in messages. */
+static jv
+find_or_make(dmi *d, jv list, jv make, jv body, const char *what)
+{
+    jv msg = jv_string_fmt("cannot list %s", what);
+    jv found = send(d, "GET", jv_copy(list), jv_invalid(), jv_string_value(msg));
+    found = jv_is_valid(found) ? first(found) : found;
+    if (jv_get_kind(found) == JV_KIND_NULL) {
+        jv_free(found);
+        jv m = jv_string_fmt("cannot create %s", what);
+        jv made = send(d, "POST", make, body, jv_string_value(m));
+        jv_free(m);
+        found = made;
+        if (!jv_is_valid(made)) {
+            jv again = send(d, "GET", jv_copy(list), jv_invalid(), jv_string_value(msg));
+            again = jv_is_valid(again) ? first(again) : again;
+            if (jv_get_kind(again) == JV_KIND_OBJECT) {
+                jv_free(made);
+                found = again;
+            } else {
+                jv_free(again);
+            }
+        }
+    } else {
+        jv_free(make);
+        jv_free(body);
+    }
+    jv_free(msg);
+    jv_free(list);
+    return found;
+}
+
 /* serve finds or makes the endpoint, its deployment and its traffic. */
 static jv
 serve(ev_ftapi *c, dmi *d, const char *ml)
@@ -187,41 +222,31 @@ serve(ev_ftapi *c, dmi *d, const char *ml)
         jv_free(name);
         return cfg;
     }
-    jv list = send(d, "GET", jv_string_fmt("/endpoints?filter=name:%s", jv_string_value(name)),
-                   jv_invalid(), "cannot list the endpoints");
-    jv ep = jv_is_valid(list) ? first(list) : list;
-    if (jv_get_kind(ep) == JV_KIND_NULL) {
-        jv_free(ep);
-        ep = send(d, "POST", jv_string("/endpoints"),
-                  ev_json_set(jv_object(), "name", jv_copy(name)), "cannot create the endpoint");
-    }
+    jv ep = find_or_make(d, jv_string_fmt("/endpoints?filter=name:%s", jv_string_value(name)),
+                         jv_string("/endpoints"), ev_json_set(jv_object(), "name", jv_copy(name)),
+                         "the endpoint");
     jv_free(name);
     if (!jv_is_valid(ep)) {
         jv_free(cfg);
         return ep;
     }
     jv eid = ev_json_field(ep, "id");
-    jv deps = send(d, "GET", jv_string_fmt("/endpoints/%s/deployments", ev_json_str(eid, "")),
-                   jv_invalid(), "cannot list the endpoint's deployments");
-    jv dep = jv_is_valid(deps) ? first(deps) : deps;
-    if (jv_get_kind(dep) == JV_KIND_NULL) {
-        jv_free(dep);
-        jv body = ev_json_set(jv_object(), "name", jv_string("main"));
-        body = ev_json_set(body, "model",
-                           jv_string_fmt("projects/%s/models/%s", jv_string_value(d->project), ml));
-        body = ev_json_set(body, "config", jv_copy(cfg));
-        jv scale = ev_json_set(jv_object(), "minReplicas", jv_number(1));
-        body = ev_json_set(body, "autoscaling", ev_json_set(scale, "maxReplicas", jv_number(1)));
-        dep = send(d, "POST", jv_string_fmt("/endpoints/%s/deployments", ev_json_str(eid, "")),
-                   body, "cannot create the deployment");
-    }
+    jv body = ev_json_set(jv_object(), "name", jv_string("main"));
+    body = ev_json_set(body, "model",
+                       jv_string_fmt("projects/%s/models/%s", jv_string_value(d->project), ml));
+    body = ev_json_set(body, "config", jv_copy(cfg));
+    jv scale = ev_json_set(jv_object(), "minReplicas", jv_number(1));
+    body = ev_json_set(body, "autoscaling", ev_json_set(scale, "maxReplicas", jv_number(1)));
+    jv dep = find_or_make(d, jv_string_fmt("/endpoints/%s/deployments", ev_json_str(eid, "")),
+                          jv_string_fmt("/endpoints/%s/deployments", ev_json_str(eid, "")), body,
+                          "the deployment");
     jv_free(cfg);
     jv out = dep;
     if (jv_is_valid(dep)) {
         jv split = ev_json_set(jv_object(), "deploymentId", ev_json_field(dep, "id"));
         split = ev_json_set(split, "weight", jv_number(1));
-        jv body = ev_json_set(jv_object(), "trafficSplit", jv_array_append(jv_array(), split));
-        jv done = send(d, "PATCH", jv_string_fmt("/endpoints/%s", ev_json_str(eid, "")), body,
+        jv traffic = ev_json_set(jv_object(), "trafficSplit", jv_array_append(jv_array(), split));
+        jv done = send(d, "PATCH", jv_string_fmt("/endpoints/%s", ev_json_str(eid, "")), traffic,
                        "cannot send the endpoint's traffic to its deployment");
         if (jv_is_valid(done)) {
             jv_free(done);

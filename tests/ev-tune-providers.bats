@@ -328,3 +328,17 @@ stats() {
     [ "$status" -eq 0 ]
     [[ "$stderr" != *"checked against"* ]]
 }
+
+@test "an endpoint or deployment whose answer was lost is found again, not started twice, at either provider" {
+    start_mock --job-ms 50 --deploy-ms 50 --fault lost-id=1
+    run --separate-stderr ev-tune --submit --deploy --provider together -m "$TG_BASE" --poll-ms 20 --base-url "$TG" "$VALID"
+    [ "$status" -eq 0 ]
+    [ "$(raw .deployment.state)" = ready ]
+    [ "$(stats '[.fine_tuning.together.jobs, .fine_tuning.together.endpoints, .fine_tuning.together.deployments]')" = '[1,1,1]' ]
+    run --separate-stderr ev-tune --submit --deploy --provider fireworks --account ev-mock -m "$FW_BASE" --poll-ms 20 --base-url "$FW" "$VALID"
+    [ "$status" -eq 0 ]
+    [ "$(raw .deployment.state)" = ready ]
+    [ "$(stats '[.fine_tuning.fireworks.jobs, .fine_tuning.fireworks.deployments]')" = '[1,1]' ]
+    # the job, the endpoint and the deployment at Together, the job and the deployment at Fireworks
+    [ "$(stats .by_outcome.lost_id)" = 5 ]
+}
