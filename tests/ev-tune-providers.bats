@@ -342,3 +342,13 @@ stats() {
     # the job, the endpoint and the deployment at Together, the job and the deployment at Fireworks
     [ "$(stats .by_outcome.lost_id)" = 5 ]
 }
+
+@test "--provider openai keeps its flow, and finds a job whose answer was lost by listing, too" {
+    start_mock --job-ms 50 --fault lost-id=1
+    run --separate-stderr ev-tune --submit -m small --poll-ms 20 --base-url "$MOCK/v1" "$VALID"
+    [ "$status" -eq 0 ]
+    [ "$(raw '[.status, .provider] | join(" ")')" = "succeeded openai" ]
+    [[ "$(raw .job_id)" == ftjob-* ]]
+    [[ "$stderr" == *"the answer was lost, but the provider has the job '$(raw .job_id)'"* ]]
+    [ "$(stats .fine_tuning.jobs)" = 1 ]
+}
