@@ -244,18 +244,17 @@ ev_finetune_open(const ev_finetune_api *api, const char *base, const char *key, 
 
 /* --- following a job ----------------------------------------------------- */
 
-static bool
-stopped(const ev_finetune_opts *o)
+bool
+ev_finetune_stopped(const ev_finetune_opts *o)
 {
     return o->stop != NULL && *o->stop;
 }
 
-/* nap sleeps 'ms' milliseconds, or less when a signal comes. */
-static void
-nap(const ev_finetune_opts *o, long ms)
+void
+ev_finetune_nap(const ev_finetune_opts *o, long ms)
 {
     struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-    if (!stopped(o))
+    if (!ev_finetune_stopped(o))
         nanosleep(&ts, NULL);
 }
 
@@ -421,7 +420,7 @@ follow(ev_ftapi *c, const ev_finetune_opts *o, jv job, const char *state)
     char *last = status_of(&f);
     show_events(&f);
     while (!terminal(last)) {
-        if (stopped(o)) {
+        if (ev_finetune_stopped(o)) {
             ev_log_warn(o->log, "interrupted while following job '%s'", f.id);
             resume_hint(&f);
             status = EV_EXIT_INTR;
@@ -433,8 +432,8 @@ follow(ev_ftapi *c, const ev_finetune_opts *o, jv job, const char *state)
             status = EV_EXIT_TROUBLE;
             break;
         }
-        nap(o, until(deadline, o->poll_ms));
-        if (stopped(o))
+        ev_finetune_nap(o, until(deadline, o->poll_ms));
+        if (ev_finetune_stopped(o))
             continue;
         ev_ftapi_set_timeout(c, until(deadline, REQUEST_MS));
         if (!poll_job(&f, &failures, &status))
@@ -463,7 +462,7 @@ static int
 failed(const ev_finetune_opts *o, jv answer)
 {
     ev_log_warn_jv(o->log, answer);
-    return stopped(o) ? EV_EXIT_INTR : EV_EXIT_TROUBLE;
+    return ev_finetune_stopped(o) ? EV_EXIT_INTR : EV_EXIT_TROUBLE;
 }
 
 /* upload_name names the uploaded file after the one operand, if there is
@@ -626,7 +625,7 @@ create(submission *s, jv file)
         jv_free(file);
         return status;
     }
-    if (!stopped(&s->o) && s->o.api->find != NULL) {
+    if (!ev_finetune_stopped(&s->o) && s->o.api->find != NULL) {
         jv found = look(s, file);
         jv_free(file);
         if (jv_get_kind(found) == JV_KIND_OBJECT)
@@ -742,7 +741,7 @@ ev_finetune_submit(ev_ftapi *c, const ev_finetune_opts *o, const ev_dataset_opts
     ev_quote quote;
     ev_dataset_opts checked = *d;
     if (!limit(c, o, &checked))
-        return stopped(o) ? EV_EXIT_INTR : EV_EXIT_NO;
+        return ev_finetune_stopped(o) ? EV_EXIT_INTR : EV_EXIT_NO;
     int status = ev_dataset_prepare(
         &set, &quote, &checked, q, "refusing to upload an invalid training file; nothing was sent");
     if (status != EV_EXIT_OK)

@@ -133,14 +133,15 @@ limits(ev_ftapi *c, const ev_finetune_opts *o)
     return ev_json_set(out, "context", jv_null());
 }
 
-/* upload sends the file as the REST reference documents it; a file that
- * Together's check refused (processing_status INVALID_FORMAT or FAILED) is
- * an error with its report's reason. */
+/* upload sends the file as the REST reference documents it, then waits
+ * while Together processes it (processing_status, polled with GET
+ * /files/{id}; an answer without one is taken as processed); a file
+ * Together's check refused (INVALID_FORMAT, FAILED) is an error with its
+ * report's reason. */
 static jv
 upload(ev_ftapi *c, const ev_finetune_opts *o, const char *name, const char *data, size_t len,
        size_t examples, ev_ftapi_result *res)
 {
-    (void)o;
     (void)examples;
     jv fields = ev_json_set(jv_object(), "purpose", jv_string("fine-tune"));
     fields = ev_json_set(fields, "file_name", jv_string(name));
@@ -150,23 +151,46 @@ upload(ev_ftapi *c, const ev_finetune_opts *o, const char *name, const char *dat
     if (!jv_is_valid(file))
         return file;
     jv id = ev_json_field_kind(file, "id", JV_KIND_STRING);
-    jv st = ev_json_field(file, "processing_status");
-    const char *s = ev_json_str(st, "COMPLETED");
-    if (jv_is_valid(id) && (strcmp(s, "INVALID_FORMAT") == 0 || strcmp(s, "FAILED") == 0)) {
-        jv why = ev_json_path(file, "validation_report.error");
-        jv err = jv_invalid_with_msg(
-            jv_string_fmt("Together refused the training file '%s' (%s): %s", jv_string_value(id),
-                          s, ev_json_str(why, "no reason given")));
-        jv_free(why);
+    if (jv_get_kind(id) != JV_KIND_STRING) {
         jv_free(id);
-        id = err;
-    } else if (!jv_is_valid(id)) {
-        jv_free(id);
-        id = jv_invalid_with_msg(jv_string("the upload's answer has no file id"));
+        jv_free(file);
+        return jv_invalid_with_msg(jv_string("the upload's answer has no file id"));
     }
-    jv_free(st);
+    jv esc = ev_url_escape(jv_string_value(id), false);
+    jv path = jv_string_fmt("/files/%s", jv_string_value(esc));
+    jv out = jv_invalid();
+    while (!jv_is_valid(out)) {
+        jv st = ev_json_field(file, "processing_status");
+        const char *s = ev_json_str(st, "COMPLETED");
+        if (strcmp(s, "COMPLETED") == 0) {
+            out = jv_copy(id);
+        } else if (strcmp(s, "INVALID_FORMAT") == 0 || strcmp(s, "FAILED") == 0) {
+            jv why = ev_json_path(file, "validation_report.error");
+            out = jv_invalid_with_msg(
+                jv_string_fmt("Together refused the training file '%s' (%s): %s",
+                              jv_string_value(id), s, ev_json_str(why, "no reason given")));
+            jv_free(why);
+        } else if (ev_finetune_stopped(o)) {
+            out = jv_invalid_with_msg(
+                jv_string_fmt("interrupted while Together processes the training file '%s'",
+                              jv_string_value(id)));
+        } else {
+            ev_finetune_nap(o, o->poll_ms);
+            jv next = ev_ftapi_get(c, jv_string_value(path), "cannot get the training file", res);
+            if (!jv_is_valid(next))
+                out = next;
+            jv_free(file);
+            file = jv_is_valid(next) ? next : jv_object();
+        }
+        jv_free(st);
+        if (!jv_is_valid(out) && jv_invalid_has_msg(jv_copy(out)))
+            break;
+    }
+    jv_free(path);
+    jv_free(esc);
+    jv_free(id);
     jv_free(file);
-    return id;
+    return out;
 }
 
 /* suffix is the suffix that names the submission. */
