@@ -323,6 +323,12 @@ stats() {
     [[ "$stderr" == *"long.jsonl:13:"* ]]
     [[ "$stderr" == *"nothing was sent"* ]]
     [ "$(stats .fine_tuning.together.files)" = 1 ]
+    # a file Together's own check refuses (a role twice in a row) is said with Together's reason
+    { cat "$VALID"; echo '{"messages": [{"role": "user", "content": "a"}, {"role": "user", "content": "b"}, {"role": "assistant", "content": "c"}]}'; } >"$BATS_TEST_TMPDIR/twice.jsonl"
+    run --separate-stderr ev-tune --submit --provider together -m "$TG_BASE" --base-url "$TG" "$BATS_TEST_TMPDIR/twice.jsonl"
+    [ "$status" -eq 2 ]
+    [[ "$stderr" == *"Together refused the training file 'file-"*"' (INVALID_FORMAT): Line 13: "*"repeats the role 'user'"* ]]
+    [ "$(stats .fine_tuning.together.jobs)" = 1 ]
     # --max-example-tokens, when given, is the limit
     run --separate-stderr ev-tune --submit --provider together --max-example-tokens 200000 -m Qwen/Qwen3.5-9B --poll-ms 20 --base-url "$TG" "$BATS_TEST_TMPDIR/long.jsonl"
     [ "$status" -eq 0 ]
