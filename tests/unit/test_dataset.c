@@ -57,7 +57,8 @@ test_read(void)
                         "{\"role\":\"assistant\",\"content\":\"a\"}]}\n"
                         "{\"input\":\"case\",\"expected\":\"yes\",\"id\":\"c1\"}\n");
     char *files[] = {path};
-    ev_dataset_opts o = {files, 1, NULL, EV_EXAMPLE_MAX_TOKENS, EV_CONVERT_CHAT, &log_};
+    ev_dataset_opts o = {files,           1,     NULL,          EV_EXAMPLE_MAX_TOKENS,
+                         EV_CONVERT_CHAT, &log_, EV_EXAMPLE_SFT};
     ev_dataset d;
     unit_said[0] = '\0';
     ev_dataset_read(&d, &o);
@@ -131,7 +132,8 @@ test_flows(void)
     char path[64];
     unit_file(path, "t.jsonl", TEN_CHATS);
     char *files[] = {path};
-    ev_dataset_opts o = {files, 1, NULL, EV_EXAMPLE_MAX_TOKENS, EV_CONVERT_CHAT, &log_};
+    ev_dataset_opts o = {files,           1,     NULL,          EV_EXAMPLE_MAX_TOKENS,
+                         EV_CONVERT_CHAT, &log_, EV_EXAMPLE_SFT};
     int status;
     char *out = written(check_json, &o, &status);
     CHECK(status == EV_EXIT_OK, "--check of a valid file exits 0");
