@@ -135,9 +135,8 @@ ev_convert_alpaca(jv chat)
             *slot = content;
         } else {
             why = jv_string_fmt("alpaca holds one exchange (system?, user, assistant), and "
-                                "message %d is a%s %s message",
-                                i + 1, strchr("aeiou", r[0]) != NULL ? "n" : "",
-                                r[0] ? r : "(no role)");
+                                "message %d, of role '%s', is more",
+                                i + 1, r);
             jv_free(content);
         }
         jv_free(role);
