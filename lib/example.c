@@ -184,6 +184,15 @@ ev_example_from_record(jv rec, const char *system, bool *changed, enum ev_exampl
         return jv_invalid_with_msg(jv_string("record is not an object"));
     }
     jv msgs = ev_json_field(rec, "messages");
+    jv pref = ev_json_field(rec, "preferred_output");
+    bool preference = jv_is_valid(pref);
+    jv_free(pref);
+    if (!jv_is_valid(msgs) && preference) {
+        jv_free(msgs);
+        jv_free(rec);
+        *kind = EV_EXAMPLE_MISSING_MESSAGES;
+        return jv_invalid_with_msg(jv_string("a preference example: check it with --method dpo"));
+    }
     if (!jv_is_valid(msgs)) {
         jv_free(msgs);
         jv input = ev_json_field(rec, "input");

@@ -88,6 +88,8 @@ jv ev_example_from_case(jv rec /* borrowed */, jv system, jv answer);
  *   - a case with 'input' becomes {"messages": [system?, prompt...,
  *     assistant]} by ev_example_from_case, the answer being its 'expected'
  *     (or 'ideal', 'target');
+ *   - a preference example (it has preferred_output) is invalid, with a
+ *     message that says so;
  *   - anything else is invalid with a message.
  * The example keeps only what a trainer reads: 'messages', and 'tools',
  * 'functions' and 'parallel_tool_calls' when present; ev's own fields (id,
