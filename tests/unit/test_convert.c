@@ -1,16 +1,16 @@
-/* Unit tests of lib/convert: chat examples as Alpaca and ShareGPT, and the
- * names of the formats. */
+/* Unit tests of lib/convert: chat examples as prompt-completion, Alpaca and
+ * ShareGPT, preference examples in the DPO formats, the names of the
+ * formats, and LLaMA-Factory's dataset_info.json entries. */
 #include <stdlib.h>
 
 #include "convert.h"
 #include "unit.h"
 
+/* check_out checks that 'out' (consumed) is 'want', or that its message
+ * is. */
 static void
-check_convert(jv (*to)(jv), const char *chat, const char *want, const char *name)
+check_out(jv out, const char *want, const char *name)
 {
-    jv c = jv_parse(chat);
-    jv out = to(c);
-    jv_free(c);
     if (jv_is_valid(out)) {
         CHECK_JV(out, want, name);
     } else {
@@ -18,6 +18,14 @@ check_convert(jv (*to)(jv), const char *chat, const char *want, const char *name
         CHECK_STR(jv_string_value(m), want, name);
         jv_free(m);
     }
+}
+
+static void
+check_convert(jv (*to)(jv), const char *chat, const char *want, const char *name)
+{
+    jv c = jv_parse(chat);
+    check_out(to(c), want, name);
+    jv_free(c);
 }
 
 static void
@@ -50,34 +58,14 @@ test_conversions(void)
                   "sharegpt has no role for 'tool' (message 1)", "sharegpt refuses a tool role");
 }
 
-static jv
-to_trl(jv p)
+/* check_dpo checks that the preference example 'pair' is 'want' in format
+ * 'to' (or that the conversion says 'want'). */
+static void
+check_dpo(enum ev_convert_to to, const char *pair, const char *want, const char *name)
 {
-    return ev_convert_dpo(p, EV_CONVERT_TRL_DPO);
-}
-
-static jv
-to_axolotl(jv p)
-{
-    return ev_convert_dpo(p, EV_CONVERT_AXOLOTL_DPO);
-}
-
-static jv
-to_alpaca_dpo(jv p)
-{
-    return ev_convert_dpo(p, EV_CONVERT_ALPACA_DPO);
-}
-
-static jv
-to_sharegpt_dpo(jv p)
-{
-    return ev_convert_dpo(p, EV_CONVERT_SHAREGPT_DPO);
-}
-
-static jv
-to_preference(jv p)
-{
-    return ev_convert_dpo(p, EV_CONVERT_PREFERENCE);
+    jv p = jv_parse(pair);
+    check_out(ev_convert_dpo(p, to), want, name);
+    jv_free(p);
 }
 
 #define PAIR                                                                                       \
@@ -102,48 +90,48 @@ test_more_formats(void)
                   "prompt-completion needs a prompt and the example to end with an assistant "
                   "message",
                   "prompt-completion refuses an example without an answer");
-    check_convert(to_trl, PAIR,
-                  "{\"chosen\":[{\"content\":\"good\",\"role\":\"assistant\"}],"
-                  "\"prompt\":[{\"content\":\"s\",\"role\":\"system\"},"
-                  "{\"content\":\"q\",\"role\":\"user\"}],"
-                  "\"rejected\":[{\"content\":\"bad\",\"role\":\"assistant\"}]}",
-                  "trl-dpo: TRL's conversational prompt, chosen and rejected");
-    check_convert(to_axolotl, PAIR,
-                  "{\"chosen\":{\"content\":\"good\",\"role\":\"assistant\"},"
-                  "\"messages\":[{\"content\":\"s\",\"role\":\"system\"},"
-                  "{\"content\":\"q\",\"role\":\"user\"}],"
-                  "\"rejected\":{\"content\":\"bad\",\"role\":\"assistant\"}}",
-                  "axolotl-dpo: messages, and one message chosen and one rejected");
-    check_convert(to_alpaca_dpo, PAIR,
-                  "{\"chosen\":\"good\",\"input\":\"q\",\"instruction\":\"s\","
-                  "\"rejected\":\"bad\"}",
-                  "alpaca-dpo: the alpaca prompt, and the two answers as text");
-    check_convert(to_sharegpt_dpo, PAIR,
-                  "{\"chosen\":{\"from\":\"gpt\",\"value\":\"good\"},"
-                  "\"conversations\":[{\"from\":\"system\",\"value\":\"s\"},"
-                  "{\"from\":\"human\",\"value\":\"q\"}],"
-                  "\"rejected\":{\"from\":\"gpt\",\"value\":\"bad\"}}",
-                  "sharegpt-dpo: the conversation, and gpt turns chosen and rejected");
-    check_convert(to_preference, PAIR,
-                  "{\"input\":{\"messages\":[{\"content\":\"s\",\"role\":\"system\"},"
-                  "{\"content\":\"q\",\"role\":\"user\"}]},"
-                  "\"non_preferred_output\":[{\"content\":\"bad\",\"role\":\"assistant\"}],"
-                  "\"preferred_output\":[{\"content\":\"good\",\"role\":\"assistant\"}]}",
-                  "preference: as it is");
-    check_convert(to_trl, "{\"input\":{\"messages\":[]},\"preferred_output\":[]}",
-                  "'preferred_output' is not a list of one message with string content",
-                  "a pair without its answers cannot be written");
-    check_convert(to_preference, "{\"messages\":[]}",
-                  "example has no 'input' with a 'messages' list",
-                  "nor one without an input, even as it is");
-    check_convert(to_alpaca_dpo,
-                  "{\"input\":{\"messages\":[{\"role\":\"user\",\"content\":\"q\"},"
-                  "{\"role\":\"user\",\"content\":\"r\"}]},"
-                  "\"preferred_output\":[{\"role\":\"assistant\",\"content\":\"good\"}],"
-                  "\"non_preferred_output\":[{\"role\":\"assistant\",\"content\":\"bad\"}]}",
-                  "alpaca holds one exchange (system?, user, assistant), and message 2, of role "
-                  "'user', is more",
-                  "alpaca-dpo holds one exchange");
+    check_dpo(EV_CONVERT_TRL_DPO, PAIR,
+              "{\"chosen\":[{\"content\":\"good\",\"role\":\"assistant\"}],"
+              "\"prompt\":[{\"content\":\"s\",\"role\":\"system\"},"
+              "{\"content\":\"q\",\"role\":\"user\"}],"
+              "\"rejected\":[{\"content\":\"bad\",\"role\":\"assistant\"}]}",
+              "trl-dpo: TRL's conversational prompt, chosen and rejected");
+    check_dpo(EV_CONVERT_AXOLOTL_DPO, PAIR,
+              "{\"chosen\":{\"content\":\"good\",\"role\":\"assistant\"},"
+              "\"messages\":[{\"content\":\"s\",\"role\":\"system\"},"
+              "{\"content\":\"q\",\"role\":\"user\"}],"
+              "\"rejected\":{\"content\":\"bad\",\"role\":\"assistant\"}}",
+              "axolotl-dpo: messages, and one message chosen and one rejected");
+    check_dpo(EV_CONVERT_ALPACA_DPO, PAIR,
+              "{\"chosen\":\"good\",\"input\":\"q\",\"instruction\":\"s\","
+              "\"rejected\":\"bad\"}",
+              "alpaca-dpo: the alpaca prompt, and the two answers as text");
+    check_dpo(EV_CONVERT_SHAREGPT_DPO, PAIR,
+              "{\"chosen\":{\"from\":\"gpt\",\"value\":\"good\"},"
+              "\"conversations\":[{\"from\":\"system\",\"value\":\"s\"},"
+              "{\"from\":\"human\",\"value\":\"q\"}],"
+              "\"rejected\":{\"from\":\"gpt\",\"value\":\"bad\"}}",
+              "sharegpt-dpo: the conversation, and gpt turns chosen and rejected");
+    check_dpo(EV_CONVERT_PREFERENCE, PAIR,
+              "{\"input\":{\"messages\":[{\"content\":\"s\",\"role\":\"system\"},"
+              "{\"content\":\"q\",\"role\":\"user\"}]},"
+              "\"non_preferred_output\":[{\"content\":\"bad\",\"role\":\"assistant\"}],"
+              "\"preferred_output\":[{\"content\":\"good\",\"role\":\"assistant\"}]}",
+              "preference: as it is");
+    check_dpo(EV_CONVERT_TRL_DPO, "{\"input\":{\"messages\":[]},\"preferred_output\":[]}",
+              "'preferred_output' is not a list of one message with string content",
+              "a pair without its answers cannot be written");
+    check_dpo(EV_CONVERT_PREFERENCE, "{\"messages\":[]}",
+              "example has no 'input' with a 'messages' list",
+              "nor one without an input, even as it is");
+    check_dpo(EV_CONVERT_ALPACA_DPO,
+              "{\"input\":{\"messages\":[{\"role\":\"user\",\"content\":\"q\"},"
+              "{\"role\":\"user\",\"content\":\"r\"}]},"
+              "\"preferred_output\":[{\"role\":\"assistant\",\"content\":\"good\"}],"
+              "\"non_preferred_output\":[{\"role\":\"assistant\",\"content\":\"bad\"}]}",
+              "alpaca holds one exchange (system?, user, assistant), and message 2, of role "
+              "'user', is more",
+              "alpaca-dpo holds one exchange");
 
     enum ev_convert_to to;
     CHECK(ev_convert_parse("axolotl-dpo", &to) && to == EV_CONVERT_AXOLOTL_DPO,
@@ -158,14 +146,7 @@ test_more_formats(void)
 static void
 check_info(enum ev_convert_to to, const char *want, const char *name)
 {
-    jv info = ev_convert_dataset_info(to, "ev");
-    if (jv_is_valid(info)) {
-        CHECK_JV(info, want, name);
-    } else {
-        jv m = jv_invalid_get_msg(info);
-        CHECK_STR(jv_string_value(m), want, name);
-        jv_free(m);
-    }
+    check_out(ev_convert_dataset_info(to, "ev"), want, name);
 }
 
 /* The entries of LLaMA-Factory's data/README.md (hiyouga/LLaMA-Factory,

@@ -105,15 +105,15 @@ test_preference_checks(void)
     CHECK_STR(buf, "identical_outputs", "two answers the same train nothing");
 }
 
+static void check_made(jv (*make)(jv, const char *, bool *, enum ev_example_problem *),
+                       const char *rec, const char *system, const char *want, bool changed,
+                       const char *name);
+
 static void
 check_preference(const char *rec, const char *system, const char *want, bool changed,
                  const char *name)
 {
-    bool ch;
-    enum ev_example_problem kind;
-    jv ex = ev_example_preference_from_record(jv_parse(rec), system, &ch, &kind);
-    CHECK_JV(ex, want, name);
-    CHECK(ch == changed, name);
+    check_made(ev_example_preference_from_record, rec, system, want, changed, name);
 }
 
 static void
@@ -212,14 +212,23 @@ test_checks(void)
     CHECK_STR(buf, "", "tool messages and weight are accepted");
 }
 
+/* check_made makes an example of record 'rec' with 'make' and checks it
+ * is 'want', and whether it was changed. */
 static void
-check_example(const char *rec, const char *system, const char *want, bool changed, const char *name)
+check_made(jv (*make)(jv, const char *, bool *, enum ev_example_problem *), const char *rec,
+           const char *system, const char *want, bool changed, const char *name)
 {
     bool ch;
     enum ev_example_problem kind;
-    jv ex = ev_example_from_record(jv_parse(rec), system, &ch, &kind);
+    jv ex = make(jv_parse(rec), system, &ch, &kind);
     CHECK_JV(ex, want, name);
     CHECK(ch == changed, name);
+}
+
+static void
+check_example(const char *rec, const char *system, const char *want, bool changed, const char *name)
+{
+    check_made(ev_example_from_record, rec, system, want, changed, name);
 }
 
 static void
