@@ -80,15 +80,17 @@ on_signal(int sig)
 static void
 usage(FILE *f)
 {
-    fputs("usage: ev-tune [--check] [-m MODEL] [--epochs N] [--max-example-tokens N]\n"
-          "               [--prices FILE] [--format table|json] [--system TEXT] [FILE ...]\n"
+    fputs("usage: ev-tune [--check] [--method sft|dpo] [-m MODEL] [--epochs N]\n"
+          "               [--max-example-tokens N] [--prices FILE] [--format table|json]\n"
+          "               [--system TEXT] [FILE ...]\n"
           "       ev-tune --convert [--method sft|dpo] [--to FORMAT] [--system TEXT] [FILE ...]\n"
           "       ev-tune --dataset-info NAME [--to FORMAT]\n"
           "       ev-tune --submit -m MODEL [--suffix S] [--seed N] [--epochs N]\n"
           "               [--base-url URL] [--api-key-env NAME | --api-key-file FILE]\n"
           "               [--cacert FILE]\n"
           "               [--poll-ms MS] [--timeout SEC] [FILE ...]\n"
-          "       ev-tune --cmd COMMAND [-m MODEL] [--to FORMAT] [--epochs N]\n"
+          "       ev-tune --cmd COMMAND [--method sft|dpo] [-m MODEL] [--to FORMAT]\n"
+          "               [--epochs N]\n"
           "               [--env NAME]... [FILE ...]\n"
           "       ev-tune --resume JOB | --cancel JOB [--base-url URL] ...\n"
           "\n"

@@ -187,3 +187,13 @@ recipe() {
     run shellcheck -s sh "$TRAINERS"/*.sh "$FAKES"/*
     [ "$status" -eq 0 ] || fail_with "$output"
 }
+
+@test "--help names --method, --dataset-info and every format" {
+    run --separate-stderr ev-tune --help
+    [ "$status" -eq 0 ]
+    local word
+    for word in '--method sft|dpo' '--dataset-info NAME' chat prompt-completion alpaca sharegpt \
+        preference trl-dpo axolotl-dpo alpaca-dpo sharegpt-dpo; do
+        [[ "$output" == *"$word"* ]] || fail_with "no '$word' in --help"
+    done
+}
