@@ -51,6 +51,7 @@ esac
 mkdir -p "$out"
 cat >"$out/axolotl.yml" <<YML
 base_model: $model
+chat_template: tokenizer_default
 $rl
 datasets:
   - path: $file

@@ -54,6 +54,8 @@ model = FastLanguageModel.get_peft_model(
     target_modules=["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"])
 data = load_dataset("json", data_files=file, split="train")
 if method == "dpo":
+    from unsloth import PatchDPOTrainer
+    PatchDPOTrainer()
     from trl import DPOConfig, DPOTrainer
     trainer = DPOTrainer(model=model, ref_model=None, processing_class=tokenizer,
                          train_dataset=data,
