@@ -358,3 +358,23 @@ stats() {
     [[ "$stderr" == *"the answer was lost, but the provider has the job '$(raw .job_id)'"* ]]
     [ "$(stats .fine_tuning.jobs)" = 1 ]
 }
+
+@test "--method dpo submits a preference file as Together's dpo training_method and as a Fireworks DPO job" {
+    start_mock --job-ms 50
+    run --separate-stderr ev-tune --submit --method dpo --provider together -m "$TG_BASE" --poll-ms 20 --base-url "$TG" "$EXAMPLES/pref-small.jsonl"
+    [ "$status" -eq 0 ]
+    [ "$(raw .status)" = succeeded ]
+    job=$(curl -sS "$TG/fine-tunes/$(raw .job_id)")
+    [ "$(jq -c '[.training_method.method, .training_type.type]' <<<"$job")" = '["dpo","Lora"]' ]
+    run --separate-stderr ev-tune --submit --method dpo --provider fireworks --account ev-mock -m "$FW_BASE" --poll-ms 20 --base-url "$FW" "$EXAMPLES/pref-small.jsonl"
+    [ "$status" -eq 0 ]
+    [[ "$(raw .job_id)" == accounts/ev-mock/dpoJobs/ev-* ]]
+    job=$(curl -sS "$FW/v1/$(raw .job_id)")
+    [ "$(jq -r .lossConfig.method <<<"$job")" = DPO ]
+    [ "$(raw .fine_tuned_model)" = "$(jq -r .trainingConfig.outputModel <<<"$job")" ]
+    # a chat file is not a preference file: refused before anything is sent
+    run --separate-stderr ev-tune --submit --method dpo --provider together -m "$TG_BASE" --base-url "$TG" "$VALID"
+    [ "$status" -eq 1 ]
+    [[ "$stderr" == *"nothing was sent"* ]]
+    [ "$(stats .fine_tuning.together.files)" = 1 ]
+}
