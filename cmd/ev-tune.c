@@ -93,7 +93,7 @@ usage(FILE *f)
           "               [--system TEXT] [FILE ...]\n"
           "       ev-tune --convert [--method sft|dpo] [--to FORMAT] [--system TEXT] [FILE ...]\n"
           "       ev-tune --dataset-info NAME [--to FORMAT]\n"
-          "       ev-tune --submit --provider together|fireworks|openai -m MODEL\n"
+          "       ev-tune --submit [--provider together|fireworks|openai] -m MODEL\n"
           "               [--method sft|dpo] [--full] [--account ID] [--suffix S]\n"
           "               [--seed N] [--epochs N] [--cache-dir DIR] [--deploy]\n"
           "               [--base-url URL] [--api-key-env NAME | --api-key-file FILE]\n"

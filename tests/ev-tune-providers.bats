@@ -378,3 +378,18 @@ stats() {
     [[ "$stderr" == *"nothing was sent"* ]]
     [ "$(stats .fine_tuning.together.files)" = 1 ]
 }
+
+@test "--help and ev-tune(1) name every provider option" {
+    run --separate-stderr ev-tune --help
+    [ "$status" -eq 0 ]
+    for word in --provider together fireworks --account --full --deploy --undeploy --cache-dir \
+        TOGETHER_API_KEY FIREWORKS_API_KEY FIREWORKS_ACCOUNT_ID 2027-01-06; do
+        [[ "$output" == *"$word"* ]] || fail_with "no '$word' in --help"
+    done
+    page=$(MANWIDTH=200 mandoc -Tascii "$BATS_TEST_DIRNAME/../man/ev-tune.1" | col -b)
+    for word in --provider --account --full --deploy --undeploy --cache-dir TOGETHER_API_KEY \
+        FIREWORKS_API_KEY FIREWORKS_ACCOUNT_ID 2026-05-07 2026-07-02 2027-01-06 2027-01-14 \
+        "NEVER PAID TWICE" SERVING PROVIDERS; do
+        [[ "$page" == *"$word"* ]] || fail_with "no '$word' in ev-tune(1)"
+    done
+}
