@@ -635,7 +635,7 @@ main(int argc, char **argv)
         signal(SIGPIPE, SIG_IGN);
 
     ev_log log = {say_warning, say_progress, say_output, &o};
-    ev_dataset_opts d = {o.files, o.nfiles, o.system, o.max_tokens, o.to, &log, o.method};
+    ev_dataset_opts d = {o.files, o.nfiles, o.system, o.max_tokens, o.to, &log, o.method, 0};
     ev_quote_opts q = {o.model, o.epochs, o.prices, o.nprices};
     ev_localtrain_opts t = {o.command, "ev-tune",    o.pass_env, o.model,
                             o.suffix,  &interrupted, &log,       stdout};

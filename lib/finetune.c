@@ -740,6 +740,8 @@ ev_finetune_submit(ev_ftapi *c, const ev_finetune_opts *o, const ev_dataset_opts
     ev_dataset set;
     ev_quote quote;
     ev_dataset_opts checked = *d;
+    if (o->api->min_examples > 0)
+        checked.min_examples = o->api->min_examples;
     if (!limit(c, o, &checked))
         return ev_finetune_stopped(o) ? EV_EXIT_INTR : EV_EXIT_NO;
     int status = ev_dataset_prepare(

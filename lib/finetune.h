@@ -55,11 +55,12 @@ typedef struct ev_finetune_opts ev_finetune_opts;
 /* A provider. Each function returns an invalid with a message when the
  * request fails, and says how in '*res'. */
 typedef struct ev_finetune_api {
-    const char *name;        /* "openai", "together", "fireworks" */
-    const char *key_env;     /* the variable that holds the key by default */
-    const char *url_env;     /* the variable that may name the API */
-    const char *url;         /* the API, when neither --base-url nor 'url_env' names one */
-    const char *account_env; /* the variable that names the account, or NULL: none needed */
+    const char *name;           /* "openai", "together", "fireworks" */
+    const char *key_env;        /* the variable that holds the key by default */
+    const char *url_env;        /* the variable that may name the API */
+    const char *url;            /* the API, when neither --base-url nor 'url_env' names one */
+    const char *account_env;    /* the variable that names the account, or NULL: none needed */
+    unsigned long min_examples; /* the fewest examples it trains on; 0: OpenAI's 10 */
     /* upload sends the training file, the 'len' bytes at 'data' named
      * 'name' holding 'examples' examples, and returns its id at the
      * provider (a string). */

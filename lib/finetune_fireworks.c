@@ -290,6 +290,7 @@ const ev_finetune_api ev_finetune_fireworks = {
     .url_env = "FIREWORKS_BASE_URL",
     .url = "https://api.fireworks.ai",
     .account_env = "FIREWORKS_ACCOUNT_ID",
+    .min_examples = 3, /* "Minimum 3 examples" (docs: fine-tuning models) */
     .upload = upload,
     .create = create,
     .find = find,

@@ -303,6 +303,7 @@ const ev_finetune_api ev_finetune_together = {
     .key_env = "TOGETHER_API_KEY",
     .url_env = "TOGETHER_BASE_URL",
     .url = "https://api.together.ai/v1",
+    .min_examples = 1, /* MIN_SAMPLES of its SDK's file check */
     .upload = upload,
     .create = create,
     .find = find,

@@ -393,3 +393,21 @@ stats() {
         [[ "$page" == *"$word"* ]] || fail_with "no '$word' in ev-tune(1)"
     done
 }
+
+@test "the fewest examples are the provider's: 1 at Together, 3 at Fireworks, 10 at OpenAI" {
+    start_mock --job-ms 50
+    head -n 2 "$VALID" >"$BATS_TEST_TMPDIR/two.jsonl"
+    run --separate-stderr ev-tune -q --submit --provider together -m "$TG_BASE" --poll-ms 20 --base-url "$TG" "$BATS_TEST_TMPDIR/two.jsonl"
+    [ "$status" -eq 0 ]
+    [ "$(raw .status)" = succeeded ]
+    run --separate-stderr ev-tune --submit --provider fireworks --account ev-mock -m "$FW_BASE" --base-url "$FW" "$BATS_TEST_TMPDIR/two.jsonl"
+    [ "$status" -eq 1 ]
+    [[ "$stderr" == *"two.jsonl: 2 valid examples, and at least 3 are required"* ]]
+    [ "$(stats .fine_tuning.fireworks.datasets)" = 0 ]
+    head -n 3 "$VALID" >"$BATS_TEST_TMPDIR/three.jsonl"
+    run --separate-stderr ev-tune -q --submit --provider fireworks --account ev-mock -m "$FW_BASE" --poll-ms 20 --base-url "$FW" "$BATS_TEST_TMPDIR/three.jsonl"
+    [ "$status" -eq 0 ]
+    run --separate-stderr ev-tune --submit -m small --base-url "$MOCK/v1" "$BATS_TEST_TMPDIR/three.jsonl"
+    [ "$status" -eq 1 ]
+    [[ "$stderr" == *"three.jsonl: 3 valid examples, and at least 10 are required"* ]]
+}

@@ -252,8 +252,8 @@ test_submit(void)
     char path[64];
     unit_file(path, "train.jsonl", TEN_CHATS CHAT(10) CHAT(11));
     char *files[] = {path};
-    ev_dataset_opts d = {files,           1,     NULL,          EV_EXAMPLE_MAX_TOKENS,
-                         EV_CONVERT_CHAT, &log_, EV_EXAMPLE_SFT};
+    ev_dataset_opts d = {files,           1,     NULL,           EV_EXAMPLE_MAX_TOKENS,
+                         EV_CONVERT_CHAT, &log_, EV_EXAMPLE_SFT, 0};
     ev_quote_opts q = {NULL, 0, NULL, 0};
     run r;
     start(&r, NULL);
@@ -441,8 +441,8 @@ test_lost(void)
     unit_file(path, "lost.jsonl", TEN_CHATS CHAT(10));
     snprintf(dir, sizeof(dir), "%s.cache", path);
     char *files[] = {path};
-    ev_dataset_opts d = {files,           1,     NULL,          EV_EXAMPLE_MAX_TOKENS,
-                         EV_CONVERT_CHAT, &log_, EV_EXAMPLE_SFT};
+    ev_dataset_opts d = {files,           1,     NULL,           EV_EXAMPLE_MAX_TOKENS,
+                         EV_CONVERT_CHAT, &log_, EV_EXAMPLE_SFT, 0};
     ev_quote_opts q = {NULL, 0, NULL, 0};
     jv err;
     ev_cache *cache = ev_cache_open(dir, &err);
