@@ -49,6 +49,7 @@ LIBS_unit_test_cache = -lcrypto
 LIBS_unit_test_finetune = -lcurl -lcrypto
 LIBS_unit_test_finetune_together = -lcurl -lcrypto
 LIBS_unit_test_finetune_fireworks = -lcurl -lcrypto
+LIBS_unit_test_deploy = -lcurl -lcrypto
 
 TOOLS    := $(patsubst cmd/%.c,%,$(wildcard cmd/ev-*.c))
 LIBSRC   := $(wildcard lib/*.c)

@@ -279,3 +279,7 @@ run_unit() {
 @test "Fireworks' supervised and DPO jobs read as the line: states, output model, tokens, errors" {
     run_unit test_finetune_fireworks
 }
+
+@test "a deployment is started, followed to ready, failed, out of time or interrupted, said to bill, and stopped; URL escapes" {
+    run_unit test_deploy
+}
