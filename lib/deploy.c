@@ -71,6 +71,23 @@ state_of(jv dep /* borrowed */)
     return s;
 }
 
+/* carry returns 'now', the deployment as the provider says it now, with
+ * the price 'was' (consumed) had. */
+static jv
+carry(jv was, jv now)
+{
+    static const char *const keys[] = {"price_per_hour", "currency", "price_source"};
+    for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+        jv v = jv_object_get(jv_copy(was), jv_string(keys[i]));
+        if (jv_is_valid(v))
+            now = jv_object_set(now, jv_string(keys[i]), v);
+        else
+            jv_free(v);
+    }
+    jv_free(was);
+    return now;
+}
+
 int
 ev_deploy_start(ev_ftapi *c, const ev_deploy_opts *o, jv job, jv *dep)
 {
@@ -112,8 +129,7 @@ ev_deploy_start(ev_ftapi *c, const ev_deploy_opts *o, jv job, jv *dep)
             status = ev_deploy_stopped(o) ? EV_EXIT_INTR : EV_EXIT_TROUBLE;
             break;
         }
-        jv_free(d);
-        d = now;
+        d = carry(d, now);
         if (strcmp(state_of(d), last) != 0) {
             free(last);
             last = ev_alloc_strdup(state_of(d));

@@ -98,18 +98,20 @@ count(const char *hay, const char *needle)
     return n;
 }
 
-/* run starts a deployment through states 'a', 'b', 'c' (NULL-ended). */
+/* run starts a deployment through states 'a', 'b', 'z' (NULL-ended). */
 static int
-run(const ev_deploy_opts *o, const char *a, const char *b, const char *c, jv *dep)
+run(const ev_deploy_opts *o, const char *a, const char *b, const char *z, jv *dep)
 {
     fake.states[0] = a;
     fake.states[1] = b;
-    fake.states[2] = c;
+    fake.states[2] = z;
     fake.states[3] = NULL;
     fake.at = 0;
     unit_said[0] = '\0';
-    jv job = jv_object();
-    int status = ev_deploy_start(NULL, o, job, dep);
+    jv job = jv_object(), err;
+    ev_ftapi *c = ev_ftapi_new("http://127.0.0.1:1", NULL, NULL, &err);
+    int status = ev_deploy_start(c, o, job, dep);
+    ev_ftapi_free(c);
     jv_free(job);
     return status;
 }
@@ -177,11 +179,13 @@ static void
 test_stop(void)
 {
     ev_deploy_opts o = {&fake_api, 1, 0, NULL, &log_};
+    jv err;
+    ev_ftapi *c = ev_ftapi_new("http://127.0.0.1:1", NULL, NULL, &err);
     char *out;
     size_t len;
     FILE *f = open_memstream(&out, &len);
     unit_said[0] = '\0';
-    int status = ev_deploy_stop(NULL, &o, "ep_1", f);
+    int status = ev_deploy_stop(c, &o, "ep_1", f);
     fclose(f);
     CHECK(status == EV_EXIT_OK, "a stop that works is OK");
     CHECK_STR(out, "{\"id\":\"ep_1\",\"state\":\"stopped\",\"provider\":\"fake\"}\n",
@@ -191,13 +195,14 @@ test_stop(void)
     free(out);
     f = open_memstream(&out, &len);
     unit_said[0] = '\0';
-    status = ev_deploy_stop(NULL, &o, "ep_gone", f);
+    status = ev_deploy_stop(c, &o, "ep_gone", f);
     fclose(f);
     CHECK(status == EV_EXIT_TROUBLE, "a stop that fails is trouble");
     CHECK(len == 0, "with no line");
     CHECK(strstr(unit_said, "! endpoint 'ep_gone' may still be running, and billing\n") != NULL,
           "and says it may still bill");
     free(out);
+    ev_ftapi_free(c);
 }
 
 static void
