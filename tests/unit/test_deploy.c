@@ -73,30 +73,7 @@ fake_stop(ev_ftapi *c, const ev_deploy_opts *o, const char *id)
 
 static const ev_deploy_api fake_api = {"fake", fake_start, fake_get, fake_price, fake_stop};
 
-static void
-hear_warning(void *ctx, const char *line)
-{
-    (void)ctx;
-    unit_hear("! ", line);
-}
-
-static void
-hear_progress(void *ctx, const char *line)
-{
-    (void)ctx;
-    unit_hear("- ", line);
-}
-
-static const ev_log log_ = {hear_warning, hear_progress, NULL, NULL};
-
-static int
-count(const char *hay, const char *needle)
-{
-    int n = 0;
-    for (const char *p = strstr(hay, needle); p != NULL; p = strstr(p + 1, needle))
-        n++;
-    return n;
-}
+static const ev_log log_ = {unit_hear_warning, unit_hear_progress, NULL, NULL};
 
 /* run starts a deployment through states 'a', 'b', 'z' (NULL-ended). */
 static int
@@ -132,8 +109,8 @@ test_start(void)
                             "it is asked or not: 'ev-tune --provider fake --undeploy ep_1' stops "
                             "it\n") != NULL,
           "that it bills, at its price, and how to stop it");
-    CHECK(count(unit_said, "- endpoint: scaling (") == 1 &&
-              count(unit_said, "- endpoint: ready (") == 1,
+    CHECK(unit_occurrences(unit_said, "- endpoint: scaling (") == 1 &&
+              unit_occurrences(unit_said, "- endpoint: ready (") == 1,
           "each change of state is said once");
     CHECK(strstr(unit_said,
                  "- ready: ask it with ev-call -m 'me/tuned' --base-url 'http://x/v1'\n") != NULL,
@@ -223,6 +200,21 @@ test_names(void)
     CHECK_JV(ev_url_escape("projects/p/models/ml_1", false), "\"projects%2Fp%2Fmodels%2Fml_1\"",
              "a query value escapes its slashes too");
     CHECK_JV(ev_url_escape("A-z.0_9~", false), "\"A-z.0_9~\"", "unreserved bytes stay");
+
+    /* Together's v2 API is a sibling of its v1 API: the key goes there,
+     * and nowhere else */
+    jv err;
+    ev_ftapi *v1 = ev_ftapi_new("https://api.together.ai/v1", "k-1", NULL, &err);
+    ev_ftapi *v2 = ev_ftapi_sibling(v1, "https://api.together.ai/v2", &err);
+    CHECK(v2 != NULL, "a sibling on the same host is made");
+    CHECK_STR(ev_ftapi_base(v2), "https://api.together.ai/v2", "at its own base");
+    ev_ftapi *other = ev_ftapi_sibling(v1, "https://api-inference.together.ai/v1", &err);
+    CHECK(other == NULL, "one on another host is not");
+    jv m = jv_invalid_get_msg(err);
+    CHECK(strstr(jv_string_value(m), "the key goes only there") != NULL, "which is said");
+    jv_free(m);
+    ev_ftapi_free(v2);
+    ev_ftapi_free(v1);
 }
 
 int

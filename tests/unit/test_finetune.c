@@ -142,31 +142,7 @@ static const ev_finetune_api fake_api = {
 
 /* --- what the flow says -------------------------------------------------- */
 
-static void
-hear_warning(void *ctx, const char *line)
-{
-    (void)ctx;
-    unit_hear("! ", line);
-}
-
-static void
-hear_progress(void *ctx, const char *line)
-{
-    (void)ctx;
-    unit_hear("- ", line);
-}
-
-static const ev_log log_ = {hear_warning, hear_progress, NULL, NULL};
-
-/* count returns how many times 'needle' is in 'hay'. */
-static int
-count(const char *hay, const char *needle)
-{
-    int n = 0;
-    for (const char *p = strstr(hay, needle); p != NULL; p = strstr(p + 1, needle))
-        n++;
-    return n;
-}
+static const ev_log log_ = {unit_hear_warning, unit_hear_progress, NULL, NULL};
 
 /* --- the tests ----------------------------------------------------------- */
 
@@ -270,7 +246,7 @@ test_submit(void)
              "\"provider\":\"fake\",\"status\":\"succeeded\",\"trained_tokens\":null,\"training_"
              "file\":\"file-1\"}",
              "one line names the tuned model");
-    CHECK(count(r.out, "\n") == 1, "and it is the only one");
+    CHECK(unit_occurrences(r.out, "\n") == 1, "and it is the only one");
     CHECK_STR(fake.body, "file-1 x 2", "the job is created on the uploaded file, with the epochs");
     CHECK(strncmp(unit_said, "- 12 examples, about", 20) == 0, "the plan is unit_said first");
     CHECK(strstr(unit_said, "- uploaded the training file as 'file-1'\n") != NULL,
@@ -278,13 +254,14 @@ test_submit(void)
     CHECK(strstr(unit_said, "- created job 'job-1' to tune 'base'; following it every 0.001 s\n") !=
               NULL,
           "so is the job");
-    CHECK(count(unit_said, "- job-1: step 0\n") == 1,
+    CHECK(unit_occurrences(unit_said, "- job-1: step 0\n") == 1,
           "each event is unit_said once, however often listed");
-    CHECK(count(unit_said, "- job-1: warn: step 1\n") == 1, "with its level when it is not info");
-    CHECK(count(unit_said, "- job-1: running (") == 1,
+    CHECK(unit_occurrences(unit_said, "- job-1: warn: step 1\n") == 1,
+          "with its level when it is not info");
+    CHECK(unit_occurrences(unit_said, "- job-1: running (") == 1,
           "a status is unit_said when it changes, not again");
-    CHECK(count(unit_said, "- job-1: succeeded (") == 1, "and the end");
-    CHECK(count(unit_said, "! ") == 0, "nothing is wrong");
+    CHECK(unit_occurrences(unit_said, "- job-1: succeeded (") == 1, "and the end");
+    CHECK(unit_occurrences(unit_said, "! ") == 0, "nothing is wrong");
     finish(&r);
 
     /* Polls that fail may pass: they are tried again, up to five. */
@@ -292,13 +269,15 @@ test_submit(void)
     fake.failures = 2;
     status = ev_finetune_submit(r.c, &r.o, &d, &q);
     CHECK(status == EV_EXIT_OK, "two failed polls in a row do not end the following");
-    CHECK(count(unit_said, "! cannot connect; trying again\n") == 2, "each is unit_said");
+    CHECK(unit_occurrences(unit_said, "! cannot connect; trying again\n") == 2,
+          "each is unit_said");
     finish(&r);
     start(&r, NULL);
     fake.failures = 5;
     status = ev_finetune_submit(r.c, &r.o, &d, &q);
     CHECK(status == EV_EXIT_TROUBLE, "five do");
-    CHECK(count(unit_said, "! cannot connect; trying again\n") == 4, "after four tries again");
+    CHECK(unit_occurrences(unit_said, "! cannot connect; trying again\n") == 4,
+          "after four tries again");
     CHECK(strstr(unit_said, "! cannot connect\n! job 'job-1' was not cancelled and goes on") !=
               NULL,
           "with the last failure and how to pick the job up again");
