@@ -5,7 +5,6 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
-#include <time.h>
 
 #include "alloc.h"
 #include "clock.h"
@@ -28,14 +27,6 @@ bool
 ev_deploy_stopped(const ev_deploy_opts *o)
 {
     return o->stop != NULL && *o->stop;
-}
-
-void
-ev_deploy_nap(const ev_deploy_opts *o, long ms)
-{
-    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-    if (!ev_deploy_stopped(o))
-        nanosleep(&ts, NULL);
 }
 
 /* bills says that 'dep' bills until stopped, and how to stop it. */
@@ -120,7 +111,7 @@ ev_deploy_start(ev_ftapi *c, const ev_deploy_opts *o, jv job, jv *dep)
             status = EV_EXIT_TROUBLE;
             break;
         }
-        ev_deploy_nap(o, o->poll_ms);
+        ev_clock_nap(o->poll_ms, o->stop);
         if (ev_deploy_stopped(o))
             continue;
         jv now = o->api->get(c, o, d);

@@ -64,11 +64,9 @@ struct ev_deploy_opts {
  * name of the deployment of 'model', the same each time. */
 jv ev_deploy_name(const char *model);
 
-/* ev_deploy_stopped says whether '*o->stop' is set; ev_deploy_nap sleeps
- * 'ms' milliseconds, or less when it becomes set: for a provider's
- * function that waits. */
+/* ev_deploy_stopped says whether '*o->stop' is set: for a provider's
+ * function that waits (with ev_clock_nap). */
 bool ev_deploy_stopped(const ev_deploy_opts *o);
-void ev_deploy_nap(const ev_deploy_opts *o, long ms);
 
 /* ev_deploy_start starts serving the model of 'job' (borrowed), waits
  * until it is ready, and sets '*dep' to the deployment (null when none was

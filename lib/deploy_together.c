@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "clock.h"
 #include "json.h"
 #include "url.h"
 
@@ -373,7 +374,7 @@ stop_one(dmi *d, const ev_deploy_opts *o, const char *eid, const char *did)
             break;
         if (ev_deploy_stopped(o))
             return jv_invalid_with_msg(jv_string("interrupted while the deployment stops"));
-        ev_deploy_nap(o, o->poll_ms);
+        ev_clock_nap(o->poll_ms, o->stop);
         r = send(d, "GET", jv_string_fmt("/endpoints/%s/deployments/%s", eid, did), jv_invalid(),
                  "cannot get the deployment");
     }

@@ -3,7 +3,6 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "alloc.h"
 #include "cache.h"
@@ -250,14 +249,6 @@ ev_finetune_stopped(const ev_finetune_opts *o)
     return o->stop != NULL && *o->stop;
 }
 
-void
-ev_finetune_nap(const ev_finetune_opts *o, long ms)
-{
-    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-    if (!ev_finetune_stopped(o))
-        nanosleep(&ts, NULL);
-}
-
 static bool
 terminal(const char *status)
 {
@@ -432,7 +423,7 @@ follow(ev_ftapi *c, const ev_finetune_opts *o, jv job, const char *state)
             status = EV_EXIT_TROUBLE;
             break;
         }
-        ev_finetune_nap(o, until(deadline, o->poll_ms));
+        ev_clock_nap(until(deadline, o->poll_ms), o->stop);
         if (ev_finetune_stopped(o))
             continue;
         ev_ftapi_set_timeout(c, until(deadline, REQUEST_MS));

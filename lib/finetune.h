@@ -145,11 +145,9 @@ struct ev_finetune_opts {
                             * submission (its state's name), for the ids a client chooses */
 };
 
-/* ev_finetune_stopped says whether '*o->stop' is set; ev_finetune_nap
- * sleeps 'ms' milliseconds, or less when it becomes set: for a provider's
- * function that waits. */
+/* ev_finetune_stopped says whether '*o->stop' is set: for a provider's
+ * function that waits (with ev_clock_nap). */
 bool ev_finetune_stopped(const ev_finetune_opts *o);
-void ev_finetune_nap(const ev_finetune_opts *o, long ms);
 
 /* ev_finetune_base returns the API of 'api' at 'base': 'base' itself, else
  * the one $url_env names, else 'api->url' (borrowed). */

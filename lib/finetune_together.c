@@ -5,6 +5,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "clock.h"
 #include "json.h"
 #include "url.h"
 
@@ -175,7 +176,7 @@ upload(ev_ftapi *c, const ev_finetune_opts *o, const char *name, const char *dat
                 jv_string_fmt("interrupted while Together processes the training file '%s'",
                               jv_string_value(id)));
         } else {
-            ev_finetune_nap(o, o->poll_ms);
+            ev_clock_nap(o->poll_ms, o->stop);
             jv next = ev_ftapi_get(c, jv_string_value(path), "cannot get the training file", res);
             if (!jv_is_valid(next))
                 out = next;
