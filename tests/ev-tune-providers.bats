@@ -35,6 +35,16 @@ raw() {
     printf '%s\n' "$output" | jq -r "$1"
 }
 
+# wait_created FILE: wait until ev-tune's stderr in FILE says it created a
+# job (at most 5 s, by 20 ms looks).
+wait_created() {
+    local i
+    for ((i = 0; i < 250; i++)); do
+        grep -q 'created job' "$1" && return 0
+        sleep 0.02
+    done
+}
+
 # stats JQ: a figure of the newest ev-mock's /stats.
 stats() {
     curl -sS "$MOCK/stats" | jq -c "$1"
@@ -128,10 +138,7 @@ stats() {
     ev-tune --submit --provider together -m "$TG_BASE" --poll-ms 50 --base-url "$TG" "$VALID" \
         >"$BATS_TEST_TMPDIR/out" 2>"$BATS_TEST_TMPDIR/err" 3>&- &
     pid=$!
-    for ((i = 0; i < 250; i++)); do
-        grep -q 'created job' "$BATS_TEST_TMPDIR/err" && break
-        sleep 0.02
-    done
+    wait_created "$BATS_TEST_TMPDIR/err"
     kill -INT "$pid"
     st=0
     wait "$pid" || st=$?
@@ -175,10 +182,7 @@ stats() {
     ev-tune --submit --provider together -m "$TG_BASE" --poll-ms 50 --base-url "$TG" "$VALID" \
         >"$BATS_TEST_TMPDIR/out" 2>"$BATS_TEST_TMPDIR/err" 3>&- &
     pid=$!
-    for ((i = 0; i < 250; i++)); do
-        grep -q 'created job' "$BATS_TEST_TMPDIR/err" && break
-        sleep 0.02
-    done
+    wait_created "$BATS_TEST_TMPDIR/err"
     tr '\0' ' ' <"/proc/$pid/cmdline" >"$BATS_TEST_TMPDIR/argv"
     kill -INT "$pid"
     wait "$pid" || true
