@@ -574,7 +574,8 @@ look(submission *s, jv file /* borrowed */)
     if (!jv_is_valid(job)) {
         jv m = jv_invalid_get_msg(job);
         ev_log_warn(s->o.log,
-                    "%s; a job may exist: nothing was created, run again to look for it again",
+                    "%s; the job may exist: ev-tune creates no other, and looks for it again when "
+                    "run again",
                     jv_is_valid(m) ? jv_string_value(m) : "cannot look for the job");
         jv_free(m);
         return jv_invalid();
@@ -648,7 +649,17 @@ submit(submission *s, const ev_dataset *set, const ev_dataset_opts *d)
                         "an earlier run submitted this file as job '%s'; following it "
                         "(its state: %s/batches/%s.json)",
                         copy, ev_cache_dir(s->o.cache), s->name);
-        jv job = ask(s->c, s->o.api->job, copy);
+        ev_ftapi_result got;
+        ev_ftapi_set_timeout(s->c, REQUEST_MS);
+        jv job = s->o.api->job(s->c, copy, &got);
+        if (!jv_is_valid(job) && got.fail == EV_FTAPI_HTTP && got.status == 404) {
+            /* a job the provider no longer has is followed by no one */
+            ev_cache_state_remove(s->o.cache, s->name);
+            ev_log_warn(s->o.log,
+                        "the provider has no job '%s' any more: its state is dropped; "
+                        "run again to submit the file anew",
+                        copy);
+        }
         free(copy);
         return jv_is_valid(job) ? follow(s->c, &s->o, job, s->name) : failed(&s->o, job);
     }
@@ -665,7 +676,7 @@ submit(submission *s, const ev_dataset *set, const ev_dataset_opts *d)
             jv found = look(s, file);
             if (jv_get_kind(found) == JV_KIND_OBJECT) {
                 jv_free(file);
-                return follow_found(s, found, "an earlier run lost the answer, but found its");
+                return follow_found(s, found, "an earlier run lost the answer to its creation of");
             }
             if (!jv_is_valid(found)) {
                 jv_free(file);

@@ -172,6 +172,13 @@ stats() {
     [ "$(raw '[.job_id, .status] | join(" ")')" = "$jid cancelled" ]
     run curl -sS -o /dev/null -w '%{http_code}' "$FW/v1/$jid"
     [ "$output" = 404 ]
+    # the same command again: the job its state names is gone, so the state is dropped ...
+    run --separate-stderr ev-tune --submit --provider fireworks --account ev-mock -m "$FW_BASE" --poll-ms 50 --timeout 0.2 --base-url "$FW" "$VALID"
+    [ "$status" -eq 2 ]
+    [[ "$stderr" == *"the provider has no job '$jid' any more: its state is dropped; run again to submit the file anew"* ]]
+    # ... and the next run submits the file anew
+    run --separate-stderr ev-tune --submit --provider fireworks --account ev-mock -m "$FW_BASE" --poll-ms 50 --timeout 0.2 --base-url "$FW" "$VALID"
+    [[ "$stderr" == *"created job '$jid'"* ]]
 }
 
 @test "a canary key never appears in argv, output, diagnostics or the state, for either provider" {
