@@ -85,6 +85,7 @@ FUZZLIBOBJ   := $(patsubst %.c,$(FUZZDIR)/obj/%.o,$(LIBSRC))
 FUZZMOCKOBJ  := $(patsubst %.c,$(FUZZDIR)/obj/%.o,$(MOCKSRC))
 # The headers target reads HTTP-dates with curl_getdate, as lib/http.c does.
 LIBS_fuzz_headers = -lcurl
+LIBS_fuzz_finetunejobs = -lcurl -lcrypto
 
 all: $(addprefix $(O)/,$(TOOLS))
 
