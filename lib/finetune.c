@@ -102,7 +102,8 @@ ev_finetune_openai_find(jv list, const char *file, const char *model, const char
         jv_array_foreach(data, i, j)
         {
             jv f = ev_json_field(j, "training_file"), m = ev_json_field(j, "model");
-            jv sfx = ev_json_field(j, "suffix"), at = ev_json_field(j, "created_at");
+            /* null when missing: jv_cmp takes no invalid */
+            jv sfx = ev_json_field(j, "suffix"), at = ev_finetune_field(j, "created_at");
             const char *js = ev_json_str(sfx, NULL);
             /* a job without a suffix field (OpenAI's) is matched by its file and model */
             bool same = strcmp(ev_json_str(f, ""), file) == 0 &&
