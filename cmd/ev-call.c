@@ -36,7 +36,7 @@
 #include "ftapi.h"
 #include "http.h"
 #include "jsonl.h"
-#include "key.h"
+#include "secret.h"
 #include "provider.h"
 #include "ratelimit.h"
 #include "record.h"
@@ -429,9 +429,13 @@ static void
 load_key(config *c)
 {
     const char *source;
-    c->key = ev_key_read(c->key_file, c->key_env,
-                         c->req.provider == EV_ANTHROPIC ? "ANTHROPIC_API_KEY" : "OPENAI_API_KEY",
-                         &source);
+    jv err;
+    if (!ev_secret_read(c->key_file, c->key_env,
+                        c->req.provider == EV_ANTHROPIC ? "ANTHROPIC_API_KEY" : "OPENAI_API_KEY",
+                        &c->key, &source, &err)) {
+        jv m = jv_invalid_get_msg(err);
+        ev_usage_error("%s", jv_string_value(m));
+    }
     c->key_name = ev_alloc_strdup(source);
 }
 
@@ -440,15 +444,11 @@ static void
 setup_endpoint(config *c)
 {
     bool anth = c->req.provider == EV_ANTHROPIC;
-    const char *base = c->base_opt;
-    if (base == NULL)
-        base = getenv(anth ? "ANTHROPIC_BASE_URL" : "OPENAI_BASE_URL");
-    if (base == NULL || *base == '\0')
-        base = anth ? "https://api.anthropic.com/v1" : "https://api.openai.com/v1";
-    jv norm = ev_url_normalize(base);
+    jv norm = ev_secret_base(c->base_opt, anth ? "ANTHROPIC_BASE_URL" : "OPENAI_BASE_URL",
+                             anth ? "https://api.anthropic.com/v1" : "https://api.openai.com/v1");
     if (!jv_is_valid(norm)) {
         jv m = jv_invalid_get_msg(norm);
-        ev_usage_error("bad base URL '%s': %s", base, jv_string_value(m));
+        ev_usage_error("%s", jv_string_value(m));
     }
     c->base = ev_alloc_strdup(jv_string_value(norm));
     jv url = jv_string_fmt("%s%s", c->base, anth ? "/messages" : "/chat/completions");
@@ -473,10 +473,11 @@ setup_endpoint(config *c)
     if (c->key == NULL && !loopback && !c->dry_run)
         ev_usage_error("no API key for '%s': set %s, or use --api-key-env or --api-key-file",
                        jv_string_value(host), c->key_name);
-    if (c->key != NULL && !ev_key_may_send(c->base, c->insecure_http))
-        ev_usage_error("refusing to send the API key over plain http to '%s': use https, or "
-                       "--allow-insecure-http",
-                       jv_string_value(host));
+    jv err;
+    if (!ev_secret_check(c->base, c->key, c->insecure_http, "--allow-insecure-http", &err)) {
+        jv m = jv_invalid_get_msg(err);
+        ev_usage_error("%s", jv_string_value(m));
+    }
     jv_free(host);
 
     int n = 0;
@@ -742,8 +743,8 @@ static void
 free_config(config *c)
 {
     jv_free(c->req.params);
-    ev_key_free(c->key);
-    ev_key_free(c->auth_header);
+    ev_secret_free(c->key);
+    ev_secret_free(c->auth_header);
     free(c->pass_env);
     free(c->key_name);
     free(c->system);
@@ -1011,7 +1012,7 @@ judge_http(run *r, call_job *cj)
     if (j->xfer != EV_XFER_OK) {
         ev_reply_free(rep);
         rep->kind = xfer_kind(j->xfer);
-        rep->message = ev_key_redact(jv_string(j->xfer_msg), c->key);
+        rep->message = ev_secret_redact(jv_string(j->xfer_msg), c->key);
         if (j->xfer == EV_XFER_FATAL) {
             rep->outcome = EV_STOP_MISSING;
             return EV_VERDICT_STOP;
@@ -1030,7 +1031,7 @@ judge_http(run *r, call_job *cj)
         rep->outcome = EV_STOP_MISSING;
     }
     if (jv_is_valid(rep->message))
-        rep->message = ev_key_redact(rep->message, c->key);
+        rep->message = ev_secret_redact(rep->message, c->key);
     if (rep->outcome == EV_RETRYABLE && j->should_retry == 0)
         rep->outcome = EV_FAILED;
     else if (rep->outcome == EV_FAILED && j->should_retry == 1)

@@ -32,7 +32,7 @@
 #include "ev.h"
 #include "ftapi.h"
 #include "jsonl.h"
-#include "key.h"
+#include "secret.h"
 #include "price.h"
 #include "record.h"
 #include "train.h"
@@ -656,15 +656,20 @@ say_plan(const opts *o, const training *t, const plan *p)
 static ev_ftapi *
 open_api(const opts *o)
 {
-    const char *base = o->base_url;
-    if (base == NULL)
-        base = getenv("OPENAI_BASE_URL");
-    if (base == NULL || *base == '\0')
-        base = DEFAULT_BASE_URL;
-    char *key = ev_key_read(o->key_file, o->key_env, "OPENAI_API_KEY", NULL);
+    char *key;
     jv err;
-    ev_ftapi *api = ev_ftapi_new(base, key, &interrupted, &err);
-    ev_key_free(key);
+    if (!ev_secret_read(o->key_file, o->key_env, "OPENAI_API_KEY", &key, NULL, &err)) {
+        jv m = jv_invalid_get_msg(err);
+        ev_usage_error("%s", jv_string_value(m));
+    }
+    jv base = ev_secret_base(o->base_url, "OPENAI_BASE_URL", DEFAULT_BASE_URL);
+    ev_ftapi *api = NULL;
+    if (jv_is_valid(base))
+        api = ev_ftapi_new(jv_string_value(base), key, &interrupted, &err);
+    else
+        err = jv_copy(base);
+    jv_free(base);
+    ev_secret_free(key);
     if (api == NULL) {
         ev_warn_jv(err);
         exit(EV_EXIT_TROUBLE);

@@ -11,8 +11,7 @@
 #include "diag.h"
 #include "ev.h"
 #include "jsonl.h"
-#include "key.h"
-#include "url.h"
+#include "secret.h"
 
 /* The most of an answer kept: a fine-tuning answer is a few kilobytes. */
 #define MAX_ANSWER (16L * 1024 * 1024)
@@ -42,22 +41,12 @@ typedef struct answer {
 ev_ftapi *
 ev_ftapi_new(const char *base, const char *key, const volatile sig_atomic_t *stop, jv *err)
 {
-    jv norm = ev_url_normalize(base);
+    jv norm = ev_secret_base(base, NULL, base);
     if (!jv_is_valid(norm)) {
-        jv m = jv_invalid_get_msg(norm);
-        *err = jv_invalid_with_msg(jv_string_fmt(
-            "bad base URL '%s': %s", base,
-            jv_get_kind(m) == JV_KIND_STRING ? jv_string_value(m) : "not an http or https URL"));
-        jv_free(m);
+        *err = norm;
         return NULL;
     }
-    if (key != NULL && !ev_key_may_send(base, false)) {
-        jv host = ev_url_host(base);
-        *err = jv_invalid_with_msg(jv_string_fmt(
-            "refusing to send the API key over plain http to '%s': use https, or a loopback "
-            "address for a local server",
-            jv_is_valid(host) ? jv_string_value(host) : base));
-        jv_free(host);
+    if (!ev_secret_check(base, key, false, "a loopback address for a local server", err)) {
         jv_free(norm);
         return NULL;
     }
@@ -111,13 +100,7 @@ ev_ftapi_free(ev_ftapi *a)
     if (a == NULL)
         return;
     curl_easy_cleanup(a->curl);
-    if (a->key != NULL) {
-        /* the key leaves no copy behind in freed memory */
-        volatile char *k = a->key;
-        for (size_t i = 0; k[i] != '\0'; i++)
-            k[i] = '\0';
-        free(a->key);
-    }
+    ev_secret_free(a->key); /* the key leaves no copy behind in freed memory */
     free(a->base);
     free(a);
     curl_global_cleanup();
@@ -213,7 +196,7 @@ perform(ev_ftapi *a, const char *what, FILE *to, ev_ftapi_result *res)
     curl_easy_setopt(c, CURLOPT_USERAGENT, a->agent);
     if (a->cacert != NULL)
         curl_easy_setopt(c, CURLOPT_CAINFO, a->cacert);
-    if (ev_key_may_proxy(a->base))
+    if (ev_secret_may_proxy(a->base))
         curl_easy_setopt(c, CURLOPT_HTTPPROXYTUNNEL, 1L);
     else
         curl_easy_setopt(c, CURLOPT_PROXY, ""); /* none, whatever the environment says */
@@ -268,7 +251,7 @@ perform(ev_ftapi *a, const char *what, FILE *to, ev_ftapi_result *res)
     }
     free(ans.data);
     if (!jv_is_valid(out))
-        out = jv_invalid_with_msg(ev_key_redact(jv_invalid_get_msg(out), a->key));
+        out = jv_invalid_with_msg(ev_secret_redact(jv_invalid_get_msg(out), a->key));
     if (res != NULL)
         *res = r;
     curl_easy_reset(c);

@@ -10,8 +10,8 @@
  * What the client never does: follow a redirect, skip TLS verification,
  * speak anything but http and https, send the key over plain http to a host
  * other than this machine, go through a proxy other than by a tunnel over
- * https (lib/key.h: ev_key_may_proxy), or put the key in a message: every
- * message that quotes the server has the key cut out (ev_key_redact). It retries nothing: a caller
+ * https (lib/secret.h: ev_secret_may_proxy), or put the key in a message: every
+ * message that quotes the server has the key cut out (ev_secret_redact). It retries nothing: a caller
  * that polls decides what is worth another try (ev_ftapi_transient).
  */
 #ifndef EV_FTAPI_H

@@ -14,7 +14,7 @@
 #include "alloc.h"
 #include "clock.h"
 #include "diag.h"
-#include "key.h"
+#include "secret.h"
 #include "ratelimit.h"
 #include "child.h"
 
@@ -72,7 +72,7 @@ logf_(ev_http *h, const char *fmt, ...)
         return;
     va_list ap;
     va_start(ap, fmt);
-    jv line = ev_key_redact(jv_string_vfmt(fmt, ap), h->cfg.secret);
+    jv line = ev_secret_redact(jv_string_vfmt(fmt, ap), h->cfg.secret);
     va_end(ap);
     char *cut = ev_alloc_strndup(jv_string_value(line), LOG_MAX);
     h->cfg.log(h->cfg.ctx, cut);
@@ -210,7 +210,7 @@ new_easy(ev_http *h)
     curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
     if (h->cfg.cainfo != NULL)
         curl_easy_setopt(e, CURLOPT_CAINFO, h->cfg.cainfo);
-    if (ev_key_may_proxy(h->cfg.url))
+    if (ev_secret_may_proxy(h->cfg.url))
         curl_easy_setopt(e, CURLOPT_HTTPPROXYTUNNEL, 1L);
     else
         curl_easy_setopt(e, CURLOPT_PROXY, ""); /* none, whatever the environment says */

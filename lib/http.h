@@ -28,10 +28,10 @@
  *
  * What the engine never does: follow redirects, skip TLS verification, speak
  * anything but http and https, go through a proxy other than by a tunnel
- * over https (lib/key.h: ev_key_may_proxy), show a header value named
+ * over https (lib/secret.h: ev_secret_may_proxy), show a header value named
  * authorization, x-api-key, api-key, proxy-authorization or cookie in its
  * log, or show 'secret' anywhere in it: every log line, whatever header or
- * direction, goes through ev_key_redact. Request and response bodies are
+ * direction, goes through ev_secret_redact. Request and response bodies are
  * never logged.
  */
 #ifndef EV_HTTP_H

@@ -67,7 +67,7 @@ run_unit() {
     run_unit test_call
 }
 
-@test "the key is redacted wherever it appears, and goes only where the rules of lib/key.h allow" {
+@test "the key is redacted wherever it appears, and goes only where the rules of lib/secret.h allow" {
     run_unit test_key
 }
 

@@ -1,13 +1,13 @@
 /*
  * Fuzz target: how a provider's answer is read (lib/provider.c:
  * ev_reply_parse), for OpenAI and Anthropic, success and error bodies
- * alike, and the redaction of a key from what is read (lib/key.c). The first byte
+ * alike, and the redaction of a key from what is read (lib/secret.c). The first byte
  * picks the provider (bit 0) and the HTTP status (the rest); the other
  * bytes are the body.
  */
 #include <stdbool.h>
 
-#include "key.h"
+#include "secret.h"
 #include "provider.h"
 
 #include "fuzz.h"
@@ -21,7 +21,7 @@ static const long statuses[] = {200, 201, 204, 400, 401, 402, 403, 404, 408, 409
 static void
 check_redacted(jv text)
 {
-    jv r = ev_key_redact(jv_copy(text), SECRET);
+    jv r = ev_secret_redact(jv_copy(text), SECRET);
     FUZZ_ASSERT(jv_get_kind(r) == JV_KIND_STRING);
     const char *s = jv_string_value(r);
     FUZZ_ASSERT(strstr(s, "sk-fuzz0") == NULL);
