@@ -33,7 +33,7 @@
 #include "clock.h"
 #include "diag.h"
 #include "ev.h"
-#include "ftapi.h"
+#include "rest.h"
 #include "http.h"
 #include "jsonl.h"
 #include "secret.h"
@@ -2104,7 +2104,7 @@ typedef struct bcase {
 typedef struct brun {
     config *cfg;
     ev_cache *cache;
-    ev_ftapi *api;
+    ev_rest *api;
     bcase *cases;
     size_t ncases, cap;
     jv todo;    /* cache key -> {body, sample, id}: the requests the cache lacks */
@@ -2186,15 +2186,15 @@ save_state(brun *b)
 /* api_try says whether a failed request is worth another try after a
  * wait, and waits; it reports the failure when not. */
 static bool
-api_try(brun *b, jv *out, const ev_ftapi_result *res, int *attempt)
+api_try(brun *b, jv *out, const ev_rest_result *res, int *attempt)
 {
     if (jv_is_valid(*out))
         return false;
-    if (res->fail == EV_FTAPI_INTERRUPTED || signals_seen > 0) {
+    if (res->fail == EV_REST_INTERRUPTED || signals_seen > 0) {
         b->interrupted = true;
         return false;
     }
-    if (ev_ftapi_transient(res) && *attempt < b->cfg->retries) {
+    if (ev_rest_transient(res) && *attempt < b->cfg->retries) {
         double wait = 0.5 * (double)(1L << (*attempt < 6 ? *attempt : 6));
         (*attempt)++;
         if (b->cfg->verbose) {
@@ -2228,11 +2228,11 @@ api_fail(brun *b, jv out)
 static jv
 bget(brun *b, const char *path, const char *what)
 {
-    ev_ftapi_result res;
+    ev_rest_result res;
     int attempt = 0;
     jv out;
     do
-        out = ev_ftapi_get(b->api, path, what, &res);
+        out = ev_rest_get(b->api, path, what, &res);
     while (api_try(b, &out, &res, &attempt));
     return out;
 }
@@ -2730,7 +2730,7 @@ submit_part(brun *b, int i, int n)
     bool anth = c->req.provider == EV_ANTHROPIC;
     if (!is_null(part_get(b, i, "batch")))
         return true;
-    ev_ftapi_result res;
+    ev_rest_result res;
     int attempt = 0;
     jv out;
     if (!anth && is_null(part_get(b, i, "file"))) {
@@ -2739,8 +2739,8 @@ submit_part(brun *b, int i, int n)
         char fname[64];
         snprintf(fname, sizeof(fname), "ev-batch-%.12s-%d.jsonl", b->name, i + 1);
         do
-            out = ev_ftapi_upload(b->api, "batch", fname, jv_string_value(text),
-                                  (size_t)jv_string_length_bytes(jv_copy(text)), &res);
+            out = ev_rest_upload(b->api, "batch", fname, jv_string_value(text),
+                                 (size_t)jv_string_length_bytes(jv_copy(text)), &res);
         while (api_try(b, &out, &res, &attempt));
         jv_free(text);
         jv fid = jv_is_valid(out) ? ev_get(out, "id") : jv_invalid();
@@ -2790,7 +2790,7 @@ submit_part(brun *b, int i, int n)
         body = jv_dump_string(req, 0);
     }
     for (;;) {
-        out = ev_ftapi_post_text(
+        out = ev_rest_post_text(
             b->api, anth ? "/messages/batches" : "/batches", jv_string_value(body),
             (size_t)jv_string_length_bytes(jv_copy(body)), "cannot create the batch", &res);
         if (!api_try(b, &out, &res, &attempt))
@@ -2916,7 +2916,7 @@ download(brun *b, int i, jv bid, const char *path, const char *what, jv *seen)
         b->status = EV_EXIT_TROUBLE;
         return;
     }
-    ev_ftapi_result res;
+    ev_rest_result res;
     int attempt = 0;
     jv out;
     do {
@@ -2924,7 +2924,7 @@ download(brun *b, int i, jv bid, const char *path, const char *what, jv *seen)
             out = jv_invalid_with_msg(jv_string_fmt("%s: %s", what, strerror(errno)));
             break;
         }
-        out = ev_ftapi_download(b->api, path, f, what, &res);
+        out = ev_rest_download(b->api, path, f, what, &res);
     } while (api_try(b, &out, &res, &attempt));
     if (jv_is_valid(out) && fflush(f) == 0)
         read_results(b, i, bid, f, seen);
@@ -3212,17 +3212,17 @@ batch_cases(config *c, ev_cache *cache, char **paths, int npaths, bool *out_brok
     }
     if (!b.interrupted && !b.fatal && todo > 0) {
         jv err;
-        b.api = ev_ftapi_new(c->base, c->key, &signals_seen, &err);
+        b.api = ev_rest_new(c->base, c->key, &signals_seen, &err);
         if (b.api == NULL) {
             jv m = jv_invalid_get_msg(err);
             ev_die(EV_EXIT_TROUBLE, "%s", jv_string_value(m));
         }
-        ev_ftapi_set_agent(b.api, "ev-call/" EV_VERSION);
-        ev_ftapi_set_timeout(b.api, lround(c->timeout * 1000));
+        ev_rest_set_agent(b.api, "ev-call/" EV_VERSION);
+        ev_rest_set_timeout(b.api, lround(c->timeout * 1000));
         if (c->cacert != NULL)
-            ev_ftapi_set_cacert(b.api, c->cacert);
+            ev_rest_set_cacert(b.api, c->cacert);
         if (c->req.provider == EV_ANTHROPIC)
-            ev_ftapi_set_anthropic(b.api);
+            ev_rest_set_anthropic(b.api);
         plan_parts(&b);
         save_state(&b);
         int n = nparts(&b);
@@ -3261,7 +3261,7 @@ batch_cases(config *c, ev_cache *cache, char **paths, int npaths, bool *out_brok
         free(b.cases[i].keys);
     }
     free(b.cases);
-    ev_ftapi_free(b.api);
+    ev_rest_free(b.api);
     jv_free(b.todo);
     jv_free(b.state);
     jv_free(b.answers);

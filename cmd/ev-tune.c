@@ -30,7 +30,7 @@
 #include "clock.h"
 #include "diag.h"
 #include "ev.h"
-#include "ftapi.h"
+#include "rest.h"
 #include "jsonl.h"
 #include "secret.h"
 #include "price.h"
@@ -653,7 +653,7 @@ say_plan(const opts *o, const training *t, const plan *p)
 
 /* The API: the key, and following a job. */
 
-static ev_ftapi *
+static ev_rest *
 open_api(const opts *o)
 {
     char *key;
@@ -663,9 +663,9 @@ open_api(const opts *o)
         ev_usage_error("%s", jv_string_value(m));
     }
     jv base = ev_secret_base(o->base_url, "OPENAI_BASE_URL", DEFAULT_BASE_URL);
-    ev_ftapi *api = NULL;
+    ev_rest *api = NULL;
     if (jv_is_valid(base))
-        api = ev_ftapi_new(jv_string_value(base), key, &interrupted, &err);
+        api = ev_rest_new(jv_string_value(base), key, &interrupted, &err);
     else
         err = jv_copy(base);
     jv_free(base);
@@ -674,9 +674,9 @@ open_api(const opts *o)
         ev_warn_jv(err);
         exit(EV_EXIT_TROUBLE);
     }
-    ev_ftapi_set_agent(api, "ev-tune/" EV_VERSION);
+    ev_rest_set_agent(api, "ev-tune/" EV_VERSION);
     if (o->cacert != NULL)
-        ev_ftapi_set_cacert(api, o->cacert);
+        ev_rest_set_cacert(api, o->cacert);
     return api;
 }
 
@@ -698,7 +698,7 @@ terminal(const char *status)
 
 /* The state of a job being followed. */
 typedef struct follow {
-    ev_ftapi *api;
+    ev_rest *api;
     const opts *o;
     jv job;  /* the last answer */
     jv seen; /* ids of the events already shown */
@@ -710,10 +710,10 @@ typedef struct follow {
 static void
 show_events(follow *f)
 {
-    ev_ftapi_result res;
-    jv list = ev_ftapi_events(f->api, f->id, 100, &res);
+    ev_rest_result res;
+    jv list = ev_rest_events(f->api, f->id, 100, &res);
     if (!jv_is_valid(list)) {
-        if (!f->o->quiet && res.fail != EV_FTAPI_INTERRUPTED)
+        if (!f->o->quiet && res.fail != EV_REST_INTERRUPTED)
             ev_warn_jv(list);
         else
             jv_free(list);
@@ -776,7 +776,7 @@ resume_hint(const follow *f)
 /* follow_job polls the job until it ends, the time is up or a signal
  * comes, then writes the line and returns the exit status. */
 static int
-follow_job(ev_ftapi *api, const opts *o, jv job)
+follow_job(ev_rest *api, const opts *o, jv job)
 {
     follow f = {api, o, job, jv_object(), NULL, ev_clock_mono()};
     jv id = get(job, "id");
@@ -806,15 +806,15 @@ follow_job(ev_ftapi *api, const opts *o, jv job)
         if (interrupted)
             continue;
         left = deadline > 0 ? deadline - ev_clock_mono() : 1e9;
-        ev_ftapi_set_timeout(api, left * 1000 < REQUEST_MS ? (long)(left * 1000) + 1 : REQUEST_MS);
-        ev_ftapi_result res;
-        jv j = ev_ftapi_job(api, f.id, &res);
+        ev_rest_set_timeout(api, left * 1000 < REQUEST_MS ? (long)(left * 1000) + 1 : REQUEST_MS);
+        ev_rest_result res;
+        jv j = ev_rest_job(api, f.id, &res);
         if (!jv_is_valid(j)) {
-            if (res.fail == EV_FTAPI_INTERRUPTED) {
+            if (res.fail == EV_REST_INTERRUPTED) {
                 jv_free(j);
                 continue;
             }
-            if (ev_ftapi_transient(&res) && ++failures < MAX_POLL_FAILURES) {
+            if (ev_rest_transient(&res) && ++failures < MAX_POLL_FAILURES) {
                 jv m = jv_invalid_get_msg(j);
                 ev_warn("%s; trying again", jv_string_value(m));
                 jv_free(m);
@@ -876,25 +876,25 @@ run_submit(const opts *o)
     plan p;
     /* The key and the URL first: a mistake there is found before the
      * reading of a large file. Nothing is sent before the file is valid. */
-    ev_ftapi *api = open_api(o);
+    ev_rest *api = open_api(o);
     read_training(&t, o);
     if (t.trouble || !valid(&t)) {
         if (!t.trouble)
             ev_warn("refusing to upload an invalid training file; nothing was sent");
         training_free(&t);
-        ev_ftapi_free(api);
+        ev_rest_free(api);
         return t.trouble ? EV_EXIT_TROUBLE : EV_EXIT_NO;
     }
     make_plan(&p, o, &t);
     say_plan(o, &t, &p);
     plan_free(&p);
-    ev_ftapi_result res;
-    ev_ftapi_set_timeout(api, UPLOAD_MS);
-    jv file = ev_ftapi_upload(api, "fine-tune", upload_name(o), t.text, t.len, &res);
+    ev_rest_result res;
+    ev_rest_set_timeout(api, UPLOAD_MS);
+    jv file = ev_rest_upload(api, "fine-tune", upload_name(o), t.text, t.len, &res);
     training_free(&t);
     if (!jv_is_valid(file)) {
         ev_warn_jv(file);
-        ev_ftapi_free(api);
+        ev_rest_free(api);
         return interrupted ? EV_EXIT_INTR : EV_EXIT_TROUBLE;
     }
     jv fid = get(file, "id");
@@ -902,7 +902,7 @@ run_submit(const opts *o)
     if (jv_get_kind(fid) != JV_KIND_STRING) {
         jv_free(fid);
         ev_warn("the upload's answer has no file id");
-        ev_ftapi_free(api);
+        ev_rest_free(api);
         return EV_EXIT_TROUBLE;
     }
     if (!o->quiet)
@@ -917,13 +917,13 @@ run_submit(const opts *o)
         req = jv_object_set(
             req, jv_string("hyperparameters"),
             jv_object_set(jv_object(), jv_string("n_epochs"), jv_number((double)o->epochs)));
-    ev_ftapi_set_timeout(api, REQUEST_MS);
-    jv job = ev_ftapi_create(api, req, &res);
+    ev_rest_set_timeout(api, REQUEST_MS);
+    jv job = ev_rest_create(api, req, &res);
     if (!jv_is_valid(job)) {
         ev_warn_jv(job);
-        if (res.fail == EV_FTAPI_INTERRUPTED || res.fail == EV_FTAPI_TIMEOUT)
+        if (res.fail == EV_REST_INTERRUPTED || res.fail == EV_REST_TIMEOUT)
             ev_warn("the job may have been created all the same: list the jobs to see");
-        ev_ftapi_free(api);
+        ev_rest_free(api);
         return interrupted ? EV_EXIT_INTR : EV_EXIT_TROUBLE;
     }
     jv id = get(job, "id");
@@ -932,7 +932,7 @@ run_submit(const opts *o)
                 (double)o->poll_ms / 1000);
     jv_free(id);
     int status = follow_job(api, o, job);
-    ev_ftapi_free(api);
+    ev_rest_free(api);
     if (ev_close_stdout() != EV_EXIT_OK)
         return EV_EXIT_TROUBLE;
     return status;
@@ -941,14 +941,14 @@ run_submit(const opts *o)
 static int
 run_resume(const opts *o)
 {
-    ev_ftapi *api = open_api(o);
-    ev_ftapi_result res;
-    ev_ftapi_set_timeout(api, REQUEST_MS);
+    ev_rest *api = open_api(o);
+    ev_rest_result res;
+    ev_rest_set_timeout(api, REQUEST_MS);
     jv job =
-        o->mode == M_CANCEL ? ev_ftapi_cancel(api, o->job, &res) : ev_ftapi_job(api, o->job, &res);
+        o->mode == M_CANCEL ? ev_rest_cancel(api, o->job, &res) : ev_rest_job(api, o->job, &res);
     if (!jv_is_valid(job)) {
         ev_warn_jv(job);
-        ev_ftapi_free(api);
+        ev_rest_free(api);
         return interrupted ? EV_EXIT_INTR : EV_EXIT_TROUBLE;
     }
     int status;
@@ -963,7 +963,7 @@ run_resume(const opts *o)
     } else {
         status = follow_job(api, o, job);
     }
-    ev_ftapi_free(api);
+    ev_rest_free(api);
     if (ev_close_stdout() != EV_EXIT_OK)
         return EV_EXIT_TROUBLE;
     return status;

@@ -118,3 +118,9 @@ run_unit() {
 @test "a sheet files sections under headings in a temporary file and writes each heading's in order" {
     run_unit test_sheet
 }
+
+# ev-call's modules (p2-call).
+
+@test "the REST client takes only base URLs and keys the rules allow, and words and classes failures" {
+    run_unit test_rest
+}
