@@ -369,34 +369,37 @@ ev_rest_create(ev_rest *a, jv req, ev_rest_result *res)
                    res);
 }
 
+/* job_request sends 'method' to the job 'id' (escaped here), with 'tail'
+ * after it ("", "/cancel", "/events?limit=N"). */
+static jv
+job_request(ev_rest *a, const char *method, const char *id, const char *tail, const char *what,
+            ev_rest_result *res)
+{
+    char *esc = curl_easy_escape(a->curl, id, 0);
+    jv out = request(a, method, jv_string_fmt("/fine_tuning/jobs/%s%s", esc, tail), jv_invalid(),
+                     what, NULL, res);
+    curl_free(esc);
+    return out;
+}
+
 jv
 ev_rest_job(ev_rest *a, const char *id, ev_rest_result *res)
 {
-    char *esc = curl_easy_escape(a->curl, id, 0);
-    jv out = request(a, "GET", jv_string_fmt("/fine_tuning/jobs/%s", esc), jv_invalid(),
-                     "cannot get the job", NULL, res);
-    curl_free(esc);
-    return out;
+    return job_request(a, "GET", id, "", "cannot get the job", res);
 }
 
 jv
 ev_rest_events(ev_rest *a, const char *id, long limit, ev_rest_result *res)
 {
-    char *esc = curl_easy_escape(a->curl, id, 0);
-    jv out = request(a, "GET", jv_string_fmt("/fine_tuning/jobs/%s/events?limit=%ld", esc, limit),
-                     jv_invalid(), "cannot get the job's events", NULL, res);
-    curl_free(esc);
-    return out;
+    char tail[40];
+    snprintf(tail, sizeof(tail), "/events?limit=%ld", limit);
+    return job_request(a, "GET", id, tail, "cannot get the job's events", res);
 }
 
 jv
 ev_rest_cancel(ev_rest *a, const char *id, ev_rest_result *res)
 {
-    char *esc = curl_easy_escape(a->curl, id, 0);
-    jv out = request(a, "POST", jv_string_fmt("/fine_tuning/jobs/%s/cancel", esc), jv_invalid(),
-                     "cannot cancel the job", NULL, res);
-    curl_free(esc);
-    return out;
+    return job_request(a, "POST", id, "/cancel", "cannot cancel the job", res);
 }
 
 jv
