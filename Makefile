@@ -46,6 +46,7 @@ LIBS_ev-tune = -lcurl
 LIBS_ev-mock = -lmicrohttpd
 LIBS_unit_test_cache = -lcrypto
 LIBS_unit_test_rest = -lcurl
+LIBS_unit_test_http = -lcurl
 
 TOOLS    := $(patsubst cmd/%.c,%,$(wildcard cmd/ev-*.c))
 LIBSRC   := $(wildcard lib/*.c)

@@ -128,7 +128,7 @@ usage(FILE *f)
 
 /* The run's configuration, fixed after the options are read. */
 typedef struct config {
-    ev_request_opts req;
+    ev_provider_opts req;
     const char *base_opt, *key_env, *key_file, *system_text, *system_file, *template_path, *cacert;
     const char *tokens_field_opt, *cache_dir_opt;
     char *system; /* from --system or --system-file */
@@ -189,12 +189,12 @@ typedef struct want {
 } want;
 
 typedef struct call_job {
-    ev_job job; /* first, so the engine's job is the call's */
+    ev_http_job job; /* first, so the engine's job is the call's */
     unsigned long seq;
     int sample;
     char key[EV_CACHE_KEY_LEN + 1];
     int claim; /* of the key (ev_cache_claim), or -1 */
-    ev_reply reply;
+    ev_provider_reply reply;
     char label[96];
     char *envs[5];
     struct call_job *next_pending; /* in the run's table of calls in flight */
@@ -431,7 +431,8 @@ load_key(config *c)
     const char *source;
     jv err;
     if (!ev_secret_read(c->key_file, c->key_env,
-                        c->req.provider == EV_ANTHROPIC ? "ANTHROPIC_API_KEY" : "OPENAI_API_KEY",
+                        c->req.provider == EV_PROVIDER_ANTHROPIC ? "ANTHROPIC_API_KEY"
+                                                                 : "OPENAI_API_KEY",
                         &c->key, &source, &err)) {
         jv m = jv_invalid_get_msg(err);
         ev_usage_error("%s", jv_string_value(m));
@@ -443,7 +444,7 @@ load_key(config *c)
 static void
 setup_endpoint(config *c)
 {
-    bool anth = c->req.provider == EV_ANTHROPIC;
+    bool anth = c->req.provider == EV_PROVIDER_ANTHROPIC;
     jv norm = ev_secret_base(c->base_opt, anth ? "ANTHROPIC_BASE_URL" : "OPENAI_BASE_URL",
                              anth ? "https://api.anthropic.com/v1" : "https://api.openai.com/v1");
     if (!jv_is_valid(norm)) {
@@ -541,7 +542,7 @@ parse_options(config *c, int argc, char **argv)
         {NULL, 0, NULL, 0},
     };
     int opt;
-    c->req.provider = EV_OPENAI;
+    c->req.provider = EV_PROVIDER_OPENAI;
     c->req.max_tokens = -1;
     c->req.params = jv_object();
     c->jobs = DEFAULT_JOBS;
@@ -678,7 +679,7 @@ parse_options(config *c, int argc, char **argv)
 static void
 validate(config *c)
 {
-    bool cmd = c->req.provider == EV_CMD;
+    bool cmd = c->req.provider == EV_PROVIDER_CMD;
     if (c->req.command != NULL && !cmd)
         ev_usage_error("--command needs --provider cmd");
     if (cmd && (c->req.command == NULL || *c->req.command == '\0'))
@@ -715,7 +716,7 @@ validate(config *c)
     } else if (c->batch_size > 0 || c->poll_interval != DEFAULT_POLL_INTERVAL) {
         ev_usage_error("--batch-size and --poll-interval go with --batch");
     }
-    if (c->req.has_seed && c->req.provider == EV_ANTHROPIC)
+    if (c->req.has_seed && c->req.provider == EV_PROVIDER_ANTHROPIC)
         ev_usage_error("--seed: the Anthropic API has no seed");
     if (c->system_file != NULL)
         c->system = read_text("system prompt file", c->system_file);
@@ -735,7 +736,7 @@ validate(config *c)
     } else {
         setup_endpoint(c);
     }
-    if (c->req.provider == EV_ANTHROPIC && c->req.max_tokens < 0)
+    if (c->req.provider == EV_PROVIDER_ANTHROPIC && c->req.max_tokens < 0)
         c->req.max_tokens = ANTHROPIC_MAX_TOKENS;
 }
 
@@ -771,7 +772,7 @@ build_prompt(const config *c, jv rec)
     }
     if (!jv_is_valid(prompt))
         return prompt;
-    return ev_prompt_messages(prompt);
+    return ev_provider_messages(prompt);
 }
 
 static double
@@ -997,30 +998,30 @@ cache_entry(jv call, jv output, int sample_no)
 }
 
 static const char *
-xfer_kind(enum ev_xfer x)
+xfer_kind(enum ev_http_xfer x)
 {
-    return x == EV_XFER_TIMEOUT ? "timeout" : "network";
+    return x == EV_HTTP_XFER_TIMEOUT ? "timeout" : "network";
 }
 
 /* judge_http reads an attempt's response into the call's reply. */
-static enum ev_verdict
+static enum ev_http_verdict
 judge_http(run *r, call_job *cj)
 {
-    ev_job *j = &cj->job;
-    ev_reply *rep = &cj->reply;
+    ev_http_job *j = &cj->job;
+    ev_provider_reply *rep = &cj->reply;
     const config *c = r->cfg;
-    if (j->xfer != EV_XFER_OK) {
-        ev_reply_free(rep);
+    if (j->xfer != EV_HTTP_XFER_OK) {
+        ev_provider_reply_free(rep);
         rep->kind = xfer_kind(j->xfer);
         rep->message = ev_secret_redact(jv_string(j->xfer_msg), c->key);
-        if (j->xfer == EV_XFER_FATAL) {
-            rep->outcome = EV_STOP_MISSING;
-            return EV_VERDICT_STOP;
+        if (j->xfer == EV_HTTP_XFER_FATAL) {
+            rep->outcome = EV_PROVIDER_STOP_MISSING;
+            return EV_HTTP_VERDICT_STOP;
         }
-        rep->outcome = EV_RETRYABLE;
-        return EV_VERDICT_RETRY;
+        rep->outcome = EV_PROVIDER_RETRYABLE;
+        return EV_HTTP_VERDICT_RETRY;
     }
-    ev_reply_parse(c->req.provider, j->status, j->resp, j->resp_len, rep);
+    ev_provider_reply_parse(c->req.provider, j->status, j->resp, j->resp_len, rep);
     if (j->status >= 300 && j->status < 400) {
         /* Every call would be sent the same way: a wrong base URL. */
         jv_free(rep->message);
@@ -1028,73 +1029,74 @@ judge_http(run *r, call_job *cj)
                                      "followed, so that the key goes only where you send it; "
                                      "correct --base-url",
                                      j->status, j->xfer_msg[0] ? j->xfer_msg : "(nowhere)");
-        rep->outcome = EV_STOP_MISSING;
+        rep->outcome = EV_PROVIDER_STOP_MISSING;
     }
     if (jv_is_valid(rep->message))
         rep->message = ev_secret_redact(rep->message, c->key);
-    if (rep->outcome == EV_RETRYABLE && j->should_retry == 0)
-        rep->outcome = EV_FAILED;
-    else if (rep->outcome == EV_FAILED && j->should_retry == 1)
-        rep->outcome = EV_RETRYABLE;
+    if (rep->outcome == EV_PROVIDER_RETRYABLE && j->should_retry == 0)
+        rep->outcome = EV_PROVIDER_FAILED;
+    else if (rep->outcome == EV_PROVIDER_FAILED && j->should_retry == 1)
+        rep->outcome = EV_PROVIDER_RETRYABLE;
     switch (rep->outcome) {
-    case EV_ANSWERED:
-    case EV_FAILED:
-        return EV_VERDICT_DONE;
-    case EV_RETRYABLE:
-        return EV_VERDICT_RETRY;
+    case EV_PROVIDER_ANSWERED:
+    case EV_PROVIDER_FAILED:
+        return EV_HTTP_VERDICT_DONE;
+    case EV_PROVIDER_RETRYABLE:
+        return EV_HTTP_VERDICT_RETRY;
     default:
-        return EV_VERDICT_STOP;
+        return EV_HTTP_VERDICT_STOP;
     }
 }
 
 /* judge_cmd reads a command's exit: 0 is an answer, 75 (EX_TEMPFAIL) is
  * worth a retry, anything else a failure. */
-static enum ev_verdict
+static enum ev_http_verdict
 judge_cmd(run *r, call_job *cj)
 {
-    ev_job *j = &cj->job;
-    ev_reply *rep = &cj->reply;
+    ev_http_job *j = &cj->job;
+    ev_provider_reply *rep = &cj->reply;
     (void)r;
-    ev_reply_free(rep);
-    if (j->xfer == EV_XFER_FATAL) { /* /bin/sh cannot be started */
+    ev_provider_reply_free(rep);
+    if (j->xfer == EV_HTTP_XFER_FATAL) { /* /bin/sh cannot be started */
         rep->kind = "cmd";
         rep->message = jv_string(j->xfer_msg);
-        rep->outcome = EV_STOP_MISSING;
-        return EV_VERDICT_STOP;
+        rep->outcome = EV_PROVIDER_STOP_MISSING;
+        return EV_HTTP_VERDICT_STOP;
     }
-    if (j->xfer != EV_XFER_OK && j->xfer != EV_XFER_TIMEOUT) { /* too much output */
+    if (j->xfer != EV_HTTP_XFER_OK && j->xfer != EV_HTTP_XFER_TIMEOUT) { /* too much output */
         rep->kind = "cmd";
         rep->message = jv_string(j->xfer_msg);
-        return EV_VERDICT_DONE;
+        return EV_HTTP_VERDICT_DONE;
     }
-    if (j->xfer == EV_XFER_TIMEOUT) {
+    if (j->xfer == EV_HTTP_XFER_TIMEOUT) {
         rep->kind = "timeout";
         rep->message = jv_string(j->xfer_msg);
-        return EV_VERDICT_DONE;
+        return EV_HTTP_VERDICT_DONE;
     }
     if (j->status != 0) {
         rep->kind = "cmd";
         rep->message = j->status > 128
                            ? jv_string_fmt("the command was killed by signal %ld", j->status - 128)
                            : jv_string_fmt("the command exited with status %ld", j->status);
-        rep->outcome = j->status == 75 ? EV_RETRYABLE : EV_FAILED;
-        return j->status == 75 ? EV_VERDICT_RETRY : EV_VERDICT_DONE;
+        rep->outcome = j->status == 75 ? EV_PROVIDER_RETRYABLE : EV_PROVIDER_FAILED;
+        return j->status == 75 ? EV_HTTP_VERDICT_RETRY : EV_HTTP_VERDICT_DONE;
     }
     size_t n = j->resp_len;
     while (n > 0 && (j->resp[n - 1] == '\n' || j->resp[n - 1] == '\r'))
         n--;
     rep->output = jv_string_sized(j->resp, (int)n);
-    rep->outcome = EV_ANSWERED;
-    return EV_VERDICT_DONE;
+    rep->outcome = EV_PROVIDER_ANSWERED;
+    return EV_HTTP_VERDICT_DONE;
 }
 
-static enum ev_verdict
-judge(void *ctx, ev_job *job)
+static enum ev_http_verdict
+judge(void *ctx, ev_http_job *job)
 {
     run *r = ctx;
     call_job *cj = (call_job *)job;
-    enum ev_verdict v = r->cfg->req.provider == EV_CMD ? judge_cmd(r, cj) : judge_http(r, cj);
-    if (r->cfg->verbose && v != EV_VERDICT_DONE)
+    enum ev_http_verdict v =
+        r->cfg->req.provider == EV_PROVIDER_CMD ? judge_cmd(r, cj) : judge_http(r, cj);
+    if (r->cfg->verbose && v != EV_HTTP_VERDICT_DONE)
         ev_warn("%s: attempt %d: %s%s%s", cj->label, job->attempts, cj->reply.kind,
                 jv_is_valid(cj->reply.message) ? ": " : "",
                 jv_is_valid(cj->reply.message) ? jv_string_value(cj->reply.message) : "");
@@ -1105,7 +1107,7 @@ static void
 free_call(call_job *cj)
 {
     free(cj->followers);
-    ev_reply_free(&cj->reply);
+    ev_provider_reply_free(&cj->reply);
     free(cj->job.body);
     for (int i = 0; cj->envs[i] != NULL; i++)
         free(cj->envs[i]);
@@ -1176,29 +1178,29 @@ note_fatal(run *r, call_job *cj)
         return;
     r->fatal = true;
     r->status = EV_EXIT_TROUBLE;
-    const ev_reply *rep = &cj->reply;
-    const ev_job *j = &cj->job;
+    const ev_provider_reply *rep = &cj->reply;
+    const ev_http_job *j = &cj->job;
     const char *msg = jv_is_valid(rep->message) ? jv_string_value(rep->message) : "";
     const char *what;
-    if (r->cfg->req.provider == EV_CMD)
+    if (r->cfg->req.provider == EV_PROVIDER_CMD)
         what = "cannot run the command";
-    else if (j->xfer == EV_XFER_CONNECT)
+    else if (j->xfer == EV_HTTP_XFER_CONNECT)
         what = "cannot reach the server";
     else if (j->untrusted)
         what = r->cfg->cacert ? "the server's TLS certificate is not signed by the --cacert CAs"
                               : "the server's TLS certificate is not trusted (if you trust it, "
                                 "name the CA that signed it with --cacert FILE)";
-    else if (j->xfer != EV_XFER_OK)
+    else if (j->xfer != EV_HTTP_XFER_OK)
         what = "cannot call the model";
-    else if (rep->outcome == EV_STOP_AUTH)
+    else if (rep->outcome == EV_PROVIDER_STOP_AUTH)
         what = "the API key was refused";
-    else if (rep->outcome == EV_STOP_QUOTA)
+    else if (rep->outcome == EV_PROVIDER_STOP_QUOTA)
         what = "out of quota or over a spend limit";
     else if (j->status >= 300 && j->status < 400)
         what = "the base URL is not the API's";
     else
         what = "the endpoint or the model does not exist";
-    if (j->xfer == EV_XFER_OK && r->cfg->req.provider != EV_CMD)
+    if (j->xfer == EV_HTTP_XFER_OK && r->cfg->req.provider != EV_PROVIDER_CMD)
         ev_warn("stopping: %s (%s HTTP %ld): %s", what, ev_provider_name(r->cfg->req.provider),
                 j->status, msg);
     else
@@ -1207,15 +1209,15 @@ note_fatal(run *r, call_job *cj)
 }
 
 static jv
-failure(const run *r, call_job *cj, enum ev_end end)
+failure(const run *r, call_job *cj, enum ev_http_end end)
 {
-    const ev_job *j = &cj->job;
-    const ev_reply *rep = &cj->reply;
+    const ev_http_job *j = &cj->job;
+    const ev_provider_reply *rep = &cj->reply;
     jv msg = jv_is_valid(rep->message) ? jv_copy(rep->message) : jv_string("the call failed");
-    if (end == EV_END_GAVE_UP && j->retry_after > EV_MAX_RETRY_AFTER)
+    if (end == EV_HTTP_END_GAVE_UP && j->retry_after > EV_RATELIMIT_MAX_RETRY_AFTER)
         msg = jv_string_concat(msg, jv_string_fmt(" (the server asked to wait %.0f s; a wait "
                                                   "over %.0f s is not retried)",
-                                                  j->retry_after, EV_MAX_RETRY_AFTER));
+                                                  j->retry_after, EV_RATELIMIT_MAX_RETRY_AFTER));
     bool has_status = strcmp(rep->kind, "http") == 0 || strcmp(rep->kind, "parse") == 0 ||
                       strcmp(rep->kind, "cmd") == 0;
     jv err = jv_object_set(jv_object(), jv_string("kind"), jv_string(rep->kind));
@@ -1321,20 +1323,20 @@ settle_followers(run *r, call_job *cj, const sample *lead)
 }
 
 static void
-done(void *ctx, ev_job *job, enum ev_end end)
+done(void *ctx, ev_http_job *job, enum ev_http_end end)
 {
     run *r = ctx;
     call_job *cj = (call_job *)job;
     slot *s = slot_of(r, cj->seq);
     sample *smp = &s->s[cj->sample];
-    ev_reply *rep = &cj->reply;
+    ev_provider_reply *rep = &cj->reply;
 
     smp->state = S_CANCELLED;
-    if (end == EV_END_STOP) {
+    if (end == EV_HTTP_END_STOP) {
         note_fatal(r, cj);
-    } else if (end == EV_END_CANCELLED) {
+    } else if (end == EV_HTTP_END_CANCELLED) {
         /* Not finished: not written, and called again by the next run. */
-    } else if (rep->outcome == EV_ANSWERED) {
+    } else if (rep->outcome == EV_PROVIDER_ANSWERED) {
         jv call = call_object(r->cfg, round_ms(job->latency_ms), jv_copy(rep->input_tokens),
                               jv_copy(rep->output_tokens), jv_copy(rep->cached_tokens),
                               jv_copy(rep->finish_reason), job->attempts, false, cj->sample);
@@ -1345,7 +1347,8 @@ done(void *ctx, ev_job *job, enum ev_end end)
         smp->state = S_DONE;
         r->answered++;
         r->finished_calls++;
-    } else if (end == EV_END_GAVE_UP && job->xfer == EV_XFER_CONNECT && r->answered == 0) {
+    } else if (end == EV_HTTP_END_GAVE_UP && job->xfer == EV_HTTP_XFER_CONNECT &&
+               r->answered == 0) {
         /* Not one answer yet, and the server cannot be reached even after
          * the retries: it is down or the URL is wrong, for every case. */
         note_fatal(r, cj);
@@ -1580,11 +1583,11 @@ submit_call(run *r, const want *w, int claim)
     cj->sample = w->sample;
     cj->claim = claim;
     memcpy(cj->key, w->key, sizeof(cj->key));
-    ev_reply_init(&cj->reply);
+    ev_provider_reply_init(&cj->reply);
     make_label(cj->label, sizeof(cj->label), w->rec, w->name, w->line, w->sample);
     cj->job.label = cj->label;
     cj->job.user = cj;
-    if (c->req.provider == EV_CMD) {
+    if (c->req.provider == EV_PROVIDER_CMD) {
         cj->job.body = stdin_of(w->body, &cj->job.len);
         set_cmd_env(cj, c, w->rec);
     } else {
@@ -1776,7 +1779,7 @@ process_record(run *r, item *it)
     const config *c = r->cfg;
     jv rec = it->rec;
     jv msgs = build_prompt(c, rec);
-    jv body0 = jv_is_valid(msgs) ? ev_request_body(&c->req, jv_copy(msgs), 0) : jv_copy(msgs);
+    jv body0 = jv_is_valid(msgs) ? ev_provider_body(&c->req, jv_copy(msgs), 0) : jv_copy(msgs);
     if (!jv_is_valid(body0)) {
         jv m = jv_invalid_get_msg(body0);
         ev_warn("%s:%lu: %s", it->name, it->line,
@@ -1799,7 +1802,7 @@ process_record(run *r, item *it)
     for (int k = 0; k < c->repeat; k++) {
         want *w = &r->ready[(r->readyhead + r->nready++) % r->capready];
         *w = (want){.seq = seq, .sample = k, .name = it->name, .line = it->line};
-        w->body = k == 0 ? body0 : ev_request_body(&c->req, jv_copy(msgs), k);
+        w->body = k == 0 ? body0 : ev_provider_body(&c->req, jv_copy(msgs), k);
         w->text = jv_dump_string(jv_copy(w->body), 0);
         w->rec = jv_copy(rec);
         const char *t = jv_string_value(w->text);
@@ -2018,7 +2021,7 @@ dry_run(const config *c, ev_cache *cache, char **paths, int n)
     ev_reader rd;
     jv rec;
     int rc, status = EV_EXIT_OK;
-    jv headers = c->req.provider == EV_CMD ? jv_null() : redacted_headers(c);
+    jv headers = c->req.provider == EV_PROVIDER_CMD ? jv_null() : redacted_headers(c);
     ev_reader_init(&rd, paths, n, stdout);
     while ((rc = ev_reader_next(&rd, &rec)) != EV_READ_EOF) {
         if (rc == EV_READ_BAD) {
@@ -2028,8 +2031,8 @@ dry_run(const config *c, ev_cache *cache, char **paths, int n)
         }
         jv msgs = build_prompt(c, rec);
         for (long k = 0; k < c->repeat; k++) {
-            jv body =
-                jv_is_valid(msgs) ? ev_request_body(&c->req, jv_copy(msgs), (int)k) : jv_copy(msgs);
+            jv body = jv_is_valid(msgs) ? ev_provider_body(&c->req, jv_copy(msgs), (int)k)
+                                        : jv_copy(msgs);
             if (!jv_is_valid(body)) {
                 jv m = jv_invalid_get_msg(body);
                 jv where = ev_reader_where(&rd);
@@ -2050,7 +2053,7 @@ dry_run(const config *c, ev_cache *cache, char **paths, int n)
             jv o = jv_object_set(jv_object(), jv_string("id"),
                                  jv_is_valid(id) ? id : (jv_free(id), jv_null()));
             o = jv_object_set(o, jv_string("sample"), jv_number((double)k));
-            if (c->req.provider == EV_CMD) {
+            if (c->req.provider == EV_PROVIDER_CMD) {
                 size_t len;
                 char *in = stdin_of(body, &len);
                 o = jv_object_set(o, jv_string("command"), jv_string(c->req.command));
@@ -2271,7 +2274,7 @@ read_cases(brun *b, char **paths, int n)
             continue;
         }
         jv msgs = build_prompt(c, rec);
-        jv body0 = jv_is_valid(msgs) ? ev_request_body(&c->req, jv_copy(msgs), 0) : jv_copy(msgs);
+        jv body0 = jv_is_valid(msgs) ? ev_provider_body(&c->req, jv_copy(msgs), 0) : jv_copy(msgs);
         if (!jv_is_valid(body0)) {
             jv m = jv_invalid_get_msg(body0), where = ev_reader_where(&rd);
             ev_warn("%s: %s", jv_string_value(where),
@@ -2298,7 +2301,7 @@ read_cases(brun *b, char **paths, int n)
         bc->keys = ev_alloc_zero((size_t)c->repeat, EV_CACHE_KEY_LEN + 1);
         jv id = ev_rec_id(rec);
         for (int k = 0; k < c->repeat; k++) {
-            jv body = k == 0 ? body0 : ev_request_body(&c->req, jv_copy(msgs), k);
+            jv body = k == 0 ? body0 : ev_provider_body(&c->req, jv_copy(msgs), k);
             jv text = jv_dump_string(body, 0);
             const char *t = jv_string_value(text);
             char *key = bkey(b, b->ncases - 1, k);
@@ -2679,7 +2682,7 @@ find_anthropic(brun *b, int i)
     {
         ev_batch_status st;
         double at = rfc3339(ev_get(bt, "created_at"));
-        if (ev_batch_status_read(EV_ANTHROPIC, bt, &st)) {
+        if (ev_batch_status_read(EV_PROVIDER_ANTHROPIC, bt, &st)) {
             jv cancel = ev_get_kind(bt, "cancel_initiated_at", JV_KIND_STRING);
             if (st.total == n && at >= sent - 60 && jv_get_kind(cancel) == JV_KIND_NULL &&
                 !held(b, st.id))
@@ -2717,8 +2720,8 @@ find_anthropic(brun *b, int i)
 static jv
 find_part(brun *b, int i)
 {
-    return b->cfg->req.provider == EV_ANTHROPIC ? find_anthropic(b, i)
-                                                : find_openai(b, part_get(b, i, "file"));
+    return b->cfg->req.provider == EV_PROVIDER_ANTHROPIC ? find_anthropic(b, i)
+                                                         : find_openai(b, part_get(b, i, "file"));
 }
 
 /* submit_part starts the batch of part 'i', or finds the one an earlier
@@ -2727,7 +2730,7 @@ static bool
 submit_part(brun *b, int i, int n)
 {
     const config *c = b->cfg;
-    bool anth = c->req.provider == EV_ANTHROPIC;
+    bool anth = c->req.provider == EV_PROVIDER_ANTHROPIC;
     if (!is_null(part_get(b, i, "batch")))
         return true;
     ev_rest_result res;
@@ -2863,8 +2866,8 @@ read_results(brun *b, int i, jv bid, FILE *f, jv *seen)
             continue;
         jv cid;
         long status;
-        ev_reply rep;
-        ev_reply_init(&rep);
+        ev_provider_reply rep;
+        ev_provider_reply_init(&rep);
         bool ok = ev_batch_result_read(c->req.provider, line, (size_t)len, &cid, &status, &rep);
         jv v = ok ? jv_object_get(jv_copy(ids), jv_copy(cid)) : jv_invalid();
         if (!jv_is_valid(v)) {
@@ -2872,14 +2875,14 @@ read_results(brun *b, int i, jv bid, FILE *f, jv *seen)
                     ok ? "a custom_id this run did not send" : jv_string_value(rep.message));
             jv_free(v);
             jv_free(cid);
-            ev_reply_free(&rep);
+            ev_provider_reply_free(&rep);
             continue;
         }
         *seen = jv_object_set(*seen, cid, jv_true());
         jv key = jv_array_get(jv_copy(v), 0), smp = jv_array_get(v, 1);
         int k = (int)jv_number_value(smp);
         jv_free(smp);
-        if (rep.outcome == EV_ANSWERED) {
+        if (rep.outcome == EV_PROVIDER_ANSWERED) {
             jv call =
                 call_object(c, jv_null(), jv_copy(rep.input_tokens), jv_copy(rep.output_tokens),
                             jv_copy(rep.cached_tokens), jv_copy(rep.finish_reason), 1, false, k);
@@ -2899,7 +2902,7 @@ read_results(brun *b, int i, jv bid, FILE *f, jv *seen)
                        jv_is_valid(rep.message) ? jv_copy(rep.message)
                                                 : jv_string("the request failed"));
         }
-        ev_reply_free(&rep);
+        ev_provider_reply_free(&rep);
     }
     free(line);
     jv_free(ids);
@@ -2945,7 +2948,7 @@ collect(brun *b, int i, const ev_batch_status *st)
     char path[512];
     if (st->failed) {
         /* refused as a whole: every request fails with the reason */
-    } else if (b->cfg->req.provider == EV_ANTHROPIC) {
+    } else if (b->cfg->req.provider == EV_PROVIDER_ANTHROPIC) {
         snprintf(path, sizeof(path), "/messages/batches/%s/results", jv_string_value(bid));
         download(b, i, bid, path, "cannot fetch the batch's results", &seen);
     } else {
@@ -3048,7 +3051,7 @@ poll_parts(brun *b)
             jv bid = part_get(b, i, "batch");
             char path[512];
             snprintf(path, sizeof(path), "%s/%s",
-                     c->req.provider == EV_ANTHROPIC ? "/messages/batches" : "/batches",
+                     c->req.provider == EV_PROVIDER_ANTHROPIC ? "/messages/batches" : "/batches",
                      jv_string_value(bid));
             jv_free(bid);
             jv out = bget(b, path, "cannot get the batch");
@@ -3221,7 +3224,7 @@ batch_cases(config *c, ev_cache *cache, char **paths, int npaths, bool *out_brok
         ev_rest_set_timeout(b.api, lround(c->timeout * 1000));
         if (c->cacert != NULL)
             ev_rest_set_cacert(b.api, c->cacert);
-        if (c->req.provider == EV_ANTHROPIC)
+        if (c->req.provider == EV_PROVIDER_ANTHROPIC)
             ev_rest_set_anthropic(b.api);
         plan_parts(&b);
         save_state(&b);
@@ -3330,7 +3333,7 @@ call_cases(config *c, ev_cache *cache, char **paths, int npaths, bool *out_broke
     if (r.progress)
         r.total_cases = count_lines(paths, npaths);
 
-    bool cmd = c->req.provider == EV_CMD;
+    bool cmd = c->req.provider == EV_PROVIDER_CMD;
     ev_http_config hc = {
         .url = cmd ? NULL : c->url,
         .headers = cmd ? NULL : c->headers,

@@ -13,7 +13,7 @@
 ev_batch_limits
 ev_batch_limits_of(ev_provider p)
 {
-    if (p == EV_ANTHROPIC)
+    if (p == EV_PROVIDER_ANTHROPIC)
         return (ev_batch_limits){100000, 256UL * 1000 * 1000};
     return (ev_batch_limits){50000, 200UL * 1000 * 1000};
 }
@@ -51,7 +51,7 @@ ev_batch_line(ev_provider p, const char *custom_id, const char *body)
 {
     jv b = jv_parse(body);
     jv o = jv_object_set(jv_object(), jv_string("custom_id"), jv_string(custom_id));
-    if (p == EV_ANTHROPIC) {
+    if (p == EV_PROVIDER_ANTHROPIC) {
         o = jv_object_set(o, jv_string("params"), b);
     } else {
         o = jv_object_set(o, jv_string("method"), jv_string("POST"));
@@ -106,7 +106,8 @@ bool
 ev_batch_status_read(ev_provider p, jv b, ev_batch_status *s)
 {
     s->id = ev_get_kind(b, "id", JV_KIND_STRING);
-    s->state = ev_get_kind(b, p == EV_ANTHROPIC ? "processing_status" : "status", JV_KIND_STRING);
+    s->state =
+        ev_get_kind(b, p == EV_PROVIDER_ANTHROPIC ? "processing_status" : "status", JV_KIND_STRING);
     s->output = jv_null();
     s->errors = jv_null();
     s->message = jv_null();
@@ -118,7 +119,7 @@ ev_batch_status_read(ev_provider p, jv b, ev_batch_status *s)
     }
     const char *st = jv_string_value(s->state);
     jv rc = ev_get(b, "request_counts");
-    if (p == EV_ANTHROPIC) {
+    if (p == EV_PROVIDER_ANTHROPIC) {
         double ok = number(rc, "succeeded"), bad = number(rc, "errored"),
                gone = number(rc, "canceled") + number(rc, "expired");
         s->total = number(rc, "processing") + ok + bad + gone;
@@ -158,10 +159,10 @@ ev_batch_status_free(ev_batch_status *s)
 
 /* failed sets '*r' to a failure of 'kind' saying 'message' (consumed). */
 static void
-failed(ev_reply *r, const char *kind, jv message)
+failed(ev_provider_reply *r, const char *kind, jv message)
 {
-    ev_reply_free(r);
-    r->outcome = EV_FAILED;
+    ev_provider_reply_free(r);
+    r->outcome = EV_PROVIDER_FAILED;
     r->kind = kind;
     const char *m = jv_string_value(message);
     r->message = ev_excerpt(m, strlen(m), MESSAGE_MAX);
@@ -188,18 +189,18 @@ error_text(jv e, const char *fallback)
 
 /* reply_of reads a response 'body' (consumed) with HTTP 'status'. */
 static void
-reply_of(ev_provider p, long status, jv body, ev_reply *r)
+reply_of(ev_provider p, long status, jv body, ev_provider_reply *r)
 {
     jv text = jv_dump_string(body, 0);
     const char *t = jv_string_value(text);
-    ev_reply_parse(p, status, t, strlen(t), r);
+    ev_provider_reply_parse(p, status, t, strlen(t), r);
     jv_free(text);
-    if (r->outcome == EV_RETRYABLE || r->outcome > EV_FAILED)
-        r->outcome = EV_FAILED; /* a batch answer is final */
+    if (r->outcome == EV_PROVIDER_RETRYABLE || r->outcome > EV_PROVIDER_FAILED)
+        r->outcome = EV_PROVIDER_FAILED; /* a batch answer is final */
 }
 
 static bool
-openai_result(jv o, long *status, ev_reply *r)
+openai_result(jv o, long *status, ev_provider_reply *r)
 {
     jv resp = ev_get(o, "response"), err = ev_get(o, "error");
     bool ok = true;
@@ -207,7 +208,7 @@ openai_result(jv o, long *status, ev_reply *r)
         jv sc = ev_get(resp, "status_code");
         *status = jv_get_kind(sc) == JV_KIND_NUMBER ? (long)jv_number_value(sc) : 0;
         jv_free(sc);
-        reply_of(EV_OPENAI, *status, ev_get(resp, "body"), r);
+        reply_of(EV_PROVIDER_OPENAI, *status, ev_get(resp, "body"), r);
     } else if (jv_get_kind(err) == JV_KIND_OBJECT) {
         jv code = ev_get_kind(err, "code", JV_KIND_STRING);
         bool expired = jv_get_kind(code) == JV_KIND_STRING &&
@@ -223,7 +224,7 @@ openai_result(jv o, long *status, ev_reply *r)
 }
 
 static bool
-anthropic_result(jv o, long *status, ev_reply *r)
+anthropic_result(jv o, long *status, ev_provider_reply *r)
 {
     jv res = ev_get(o, "result");
     jv type = ev_get_kind(res, "type", JV_KIND_STRING);
@@ -231,7 +232,7 @@ anthropic_result(jv o, long *status, ev_reply *r)
     const char *t = ok ? jv_string_value(type) : "";
     if (strcmp(t, "succeeded") == 0) {
         *status = 200;
-        reply_of(EV_ANTHROPIC, 200, ev_get(res, "message"), r);
+        reply_of(EV_PROVIDER_ANTHROPIC, 200, ev_get(res, "message"), r);
     } else if (strcmp(t, "errored") == 0) {
         jv e = ev_get(res, "error"), inner = ev_get(e, "error");
         failed(r, "http",
@@ -252,15 +253,16 @@ anthropic_result(jv o, long *status, ev_reply *r)
 
 bool
 ev_batch_result_read(ev_provider p, const char *line, size_t len, jv *custom_id, long *status,
-                     ev_reply *r)
+                     ev_provider_reply *r)
 {
     *status = 0;
     *custom_id = jv_invalid();
     jv o = jv_parse_sized(line, (int)len);
     jv id =
         jv_get_kind(o) == JV_KIND_OBJECT ? ev_get_kind(o, "custom_id", JV_KIND_STRING) : jv_null();
-    bool ok = jv_get_kind(id) == JV_KIND_STRING &&
-              (p == EV_ANTHROPIC ? anthropic_result(o, status, r) : openai_result(o, status, r));
+    bool ok =
+        jv_get_kind(id) == JV_KIND_STRING &&
+        (p == EV_PROVIDER_ANTHROPIC ? anthropic_result(o, status, r) : openai_result(o, status, r));
     if (ok) {
         *custom_id = id;
     } else {

@@ -77,12 +77,12 @@ void ev_batch_status_free(ev_batch_status *s);
 /* ev_batch_result_read reads one line of a batch's results (the output or
  * error file of openai, the results of anthropic) into '*r' and sets
  * '*custom_id' to the line's custom_id. An answer reads as a synchronous
- * response would (ev_reply_parse). A request that failed, was cancelled or
+ * response would (ev_provider_reply_parse). A request that failed, was cancelled or
  * expired reads as a failure: kind "http" (with '*status' its HTTP status,
  * or 0 when none), or "timeout" for a request the batch never ran before it
  * expired. Returns false, with '*custom_id' invalid and a message in
  * r->message, for a line that is not a result. */
 bool ev_batch_result_read(ev_provider p, const char *line, size_t len, jv *custom_id, long *status,
-                          ev_reply *r);
+                          ev_provider_reply *r);
 
 #endif

@@ -12,11 +12,11 @@ const char *
 ev_provider_name(ev_provider p)
 {
     switch (p) {
-    case EV_OPENAI:
+    case EV_PROVIDER_OPENAI:
         return "openai";
-    case EV_ANTHROPIC:
+    case EV_PROVIDER_ANTHROPIC:
         return "anthropic";
-    case EV_CMD:
+    case EV_PROVIDER_CMD:
         return "cmd";
     }
     return "?";
@@ -25,7 +25,7 @@ ev_provider_name(ev_provider p)
 bool
 ev_provider_from_name(const char *name, ev_provider *p)
 {
-    static const ev_provider all[] = {EV_OPENAI, EV_ANTHROPIC, EV_CMD};
+    static const ev_provider all[] = {EV_PROVIDER_OPENAI, EV_PROVIDER_ANTHROPIC, EV_PROVIDER_CMD};
     for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
         if (strcmp(name, ev_provider_name(all[i])) == 0) {
             *p = all[i];
@@ -45,7 +45,7 @@ message(const char *role, jv content)
 }
 
 jv
-ev_prompt_messages(jv prompt)
+ev_provider_messages(jv prompt)
 {
     switch (jv_get_kind(prompt)) {
     case JV_KIND_STRING:
@@ -104,7 +104,7 @@ join(jv acc, jv text, const char *sep)
 }
 
 static jv
-openai_body(const ev_request_opts *o, jv messages, int sample)
+openai_body(const ev_provider_opts *o, jv messages, int sample)
 {
     if (o->system != NULL)
         messages = jv_array_concat(
@@ -121,7 +121,7 @@ openai_body(const ev_request_opts *o, jv messages, int sample)
 }
 
 static jv
-anthropic_body(const ev_request_opts *o, jv messages)
+anthropic_body(const ev_provider_opts *o, jv messages)
 {
     jv system = o->system != NULL ? jv_string(o->system) : jv_invalid();
     jv rest = jv_array();
@@ -152,7 +152,7 @@ anthropic_body(const ev_request_opts *o, jv messages)
 }
 
 static jv
-cmd_body(const ev_request_opts *o, jv messages)
+cmd_body(const ev_provider_opts *o, jv messages)
 {
     jv text = jv_invalid();
     jv_array_foreach(messages, i, m)
@@ -173,14 +173,14 @@ cmd_body(const ev_request_opts *o, jv messages)
 }
 
 jv
-ev_request_body(const ev_request_opts *o, jv messages, int sample)
+ev_provider_body(const ev_provider_opts *o, jv messages, int sample)
 {
     jv b;
     switch (o->provider) {
-    case EV_OPENAI:
+    case EV_PROVIDER_OPENAI:
         b = openai_body(o, messages, sample);
         break;
-    case EV_ANTHROPIC:
+    case EV_PROVIDER_ANTHROPIC:
         b = anthropic_body(o, messages);
         break;
     default:
@@ -204,9 +204,9 @@ ev_request_body(const ev_request_opts *o, jv messages, int sample)
 /* Reading replies. */
 
 void
-ev_reply_init(ev_reply *r)
+ev_provider_reply_init(ev_provider_reply *r)
 {
-    r->outcome = EV_FAILED;
+    r->outcome = EV_PROVIDER_FAILED;
     r->output = jv_invalid();
     r->finish_reason = jv_null();
     r->input_tokens = jv_null();
@@ -217,7 +217,7 @@ ev_reply_init(ev_reply *r)
 }
 
 void
-ev_reply_free(ev_reply *r)
+ev_provider_reply_free(ev_provider_reply *r)
 {
     jv_free(r->output);
     jv_free(r->finish_reason);
@@ -225,7 +225,7 @@ ev_reply_free(ev_reply *r)
     jv_free(r->output_tokens);
     jv_free(r->cached_tokens);
     jv_free(r->message);
-    ev_reply_init(r);
+    ev_provider_reply_init(r);
 }
 
 /* path returns the value at the dotted 'path' of 'v' (borrowed), or invalid. */
@@ -268,7 +268,7 @@ string_or_null(jv v)
 }
 
 static void
-fail(ev_reply *r, enum ev_outcome outcome, const char *kind, jv message)
+fail(ev_provider_reply *r, enum ev_provider_outcome outcome, const char *kind, jv message)
 {
     r->outcome = outcome;
     r->kind = kind;
@@ -311,12 +311,12 @@ tool_json(jv items, const char *type)
 }
 
 static void
-openai_answer(jv body, ev_reply *r)
+openai_answer(jv body, ev_provider_reply *r)
 {
     jv choice = path(body, "choices");
     if (jv_get_kind(choice) != JV_KIND_ARRAY || jv_array_length(jv_copy(choice)) == 0) {
         jv_free(choice);
-        fail(r, EV_RETRYABLE, "parse", jv_string("the response has no 'choices'"));
+        fail(r, EV_PROVIDER_RETRYABLE, "parse", jv_string("the response has no 'choices'"));
         return;
     }
     choice = jv_array_get(choice, 0);
@@ -324,7 +324,8 @@ openai_answer(jv body, ev_reply *r)
     if (jv_get_kind(msg) != JV_KIND_OBJECT) {
         jv_free(msg);
         jv_free(choice);
-        fail(r, EV_RETRYABLE, "parse", jv_string("the response's choice has no 'message'"));
+        fail(r, EV_PROVIDER_RETRYABLE, "parse",
+             jv_string("the response's choice has no 'message'"));
         return;
     }
     jv content = ev_get(msg, "content");
@@ -356,18 +357,18 @@ openai_answer(jv body, ev_reply *r)
     r->input_tokens = count(body, "usage.prompt_tokens");
     r->output_tokens = count(body, "usage.completion_tokens");
     r->cached_tokens = count(body, "usage.prompt_tokens_details.cached_tokens");
-    r->outcome = EV_ANSWERED;
+    r->outcome = EV_PROVIDER_ANSWERED;
     jv_free(msg);
     jv_free(choice);
 }
 
 static void
-anthropic_answer(jv body, ev_reply *r)
+anthropic_answer(jv body, ev_provider_reply *r)
 {
     jv content = ev_get(body, "content");
     if (jv_get_kind(content) != JV_KIND_ARRAY) {
         jv_free(content);
-        fail(r, EV_RETRYABLE, "parse", jv_string("the response has no 'content'"));
+        fail(r, EV_PROVIDER_RETRYABLE, "parse", jv_string("the response has no 'content'"));
         return;
     }
     jv text = jv_invalid();
@@ -413,7 +414,7 @@ anthropic_answer(jv body, ev_reply *r)
     r->input_tokens = in;
     r->output_tokens = count(body, "usage.output_tokens");
     r->cached_tokens = read;
-    r->outcome = EV_ANSWERED;
+    r->outcome = EV_PROVIDER_ANSWERED;
 }
 
 static bool
@@ -423,7 +424,7 @@ is_string(jv v, const char *s)
 }
 
 /* error_outcome decides what an error answer means for the run. */
-static enum ev_outcome
+static enum ev_provider_outcome
 error_outcome(long status, jv err, jv msg)
 {
     jv code = ev_get(err, "code"), type = ev_get(err, "type");
@@ -439,14 +440,14 @@ error_outcome(long status, jv err, jv msg)
         strcasestr(jv_string_value(msg), "credit balance") != NULL)
         quota = true; /* Anthropic: "Your credit balance is too low ..." */
     if (quota || status == 402)
-        return EV_STOP_QUOTA;
+        return EV_PROVIDER_STOP_QUOTA;
     if (status == 401 || status == 403)
-        return EV_STOP_AUTH;
+        return EV_PROVIDER_STOP_AUTH;
     if (status == 404)
-        return EV_STOP_MISSING;
+        return EV_PROVIDER_STOP_MISSING;
     if (status == 408 || status == 409 || status == 429 || status >= 500)
-        return EV_RETRYABLE;
-    return EV_FAILED;
+        return EV_PROVIDER_RETRYABLE;
+    return EV_PROVIDER_FAILED;
 }
 
 /* error_of finds the error object in a body: OpenAI and Anthropic nest it
@@ -466,11 +467,11 @@ error_of(jv body)
 }
 
 static void
-http_error(long status, jv body, const char *raw, size_t len, ev_reply *r)
+http_error(long status, jv body, const char *raw, size_t len, ev_provider_reply *r)
 {
     jv err = error_of(body);
     jv msg = ev_get(err, "message");
-    enum ev_outcome outcome = error_outcome(status, err, msg);
+    enum ev_provider_outcome outcome = error_outcome(status, err, msg);
     jv text;
     if (jv_get_kind(msg) == JV_KIND_STRING && jv_string_length_bytes(jv_copy(msg)) > 0) {
         text = jv_copy(msg);
@@ -487,9 +488,10 @@ http_error(long status, jv body, const char *raw, size_t len, ev_reply *r)
 }
 
 void
-ev_reply_parse(ev_provider provider, long status, const char *body, size_t len, ev_reply *r)
+ev_provider_reply_parse(ev_provider provider, long status, const char *body, size_t len,
+                        ev_provider_reply *r)
 {
-    ev_reply_free(r);
+    ev_provider_reply_free(r);
     jv v = len > 0 ? jv_parse_sized(body, (int)len) : jv_invalid();
     bool ok = status >= 200 && status < 300;
     if (!ok) {
@@ -500,7 +502,7 @@ ev_reply_parse(ev_provider provider, long status, const char *body, size_t len, 
     if (jv_get_kind(v) != JV_KIND_OBJECT) {
         jv_free(v);
         jv ex = excerpt(body, len);
-        fail(r, EV_RETRYABLE, "parse",
+        fail(r, EV_PROVIDER_RETRYABLE, "parse",
              len == 0 ? jv_string("the response body is empty")
                       : jv_string_fmt("the response body is not a JSON object: '%s'",
                                       jv_string_value(ex)));
@@ -508,16 +510,16 @@ ev_reply_parse(ev_provider provider, long status, const char *body, size_t len, 
         return;
     }
     jv e = ev_get(v, "error");
-    jv answer = ev_get(v, provider == EV_ANTHROPIC ? "content" : "choices");
+    jv answer = ev_get(v, provider == EV_PROVIDER_ANTHROPIC ? "content" : "choices");
     bool is_error = jv_is_valid(e) && jv_get_kind(e) != JV_KIND_NULL && !jv_is_valid(answer);
     jv_free(e);
     jv_free(answer);
     if (is_error) {
         /* A 200 that carries an error, as some proxies send. */
         http_error(status, v, body, len, r);
-        if (r->outcome == EV_FAILED)
-            r->outcome = EV_RETRYABLE;
-    } else if (provider == EV_ANTHROPIC) {
+        if (r->outcome == EV_PROVIDER_FAILED)
+            r->outcome = EV_PROVIDER_RETRYABLE;
+    } else if (provider == EV_PROVIDER_ANTHROPIC) {
         anthropic_answer(v, r);
     } else {
         openai_answer(v, r);

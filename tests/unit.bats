@@ -63,12 +63,28 @@ run_unit() {
     run_unit test_price
 }
 
-@test "ev-call's parsers, rate limits, provider bodies and errors, URLs and templates behave as documented" {
-    run_unit test_call
+@test "rate limits read servers' durations, dates and retry-after, and pace, mirror quotas and back off" {
+    run_unit test_ratelimit
 }
 
-@test "the key is redacted wherever it appears, and goes only where the rules of lib/secret.h allow" {
-    run_unit test_key
+@test "provider bodies, and the answers and errors of every provider and compatible server, read as documented" {
+    run_unit test_provider
+}
+
+@test "base URLs normalise, and only this machine's hosts count as loopback" {
+    run_unit test_url
+}
+
+@test "templates fill placeholders from records, and name the file and line of what they cannot" {
+    run_unit test_template
+}
+
+@test "custom_ids fit both providers, and batch result lines read as answers or failures" {
+    run_unit test_batch
+}
+
+@test "a key is read, redacted wherever it appears, and goes only where the rules of lib/secret.h allow" {
+    run_unit test_secret
 }
 
 @test "a local command gets only the environment lib/child.h lists, what --env names, and its own variables" {
@@ -123,4 +139,8 @@ run_unit() {
 
 @test "the REST client takes only base URLs and keys the rules allow, and words and classes failures" {
     run_unit test_rest
+}
+
+@test "the request engine classes transfers, masks secret headers, and runs, retries, stops and times out jobs" {
+    run_unit test_http
 }

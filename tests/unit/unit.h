@@ -39,6 +39,14 @@ static int unit_count;
             printf("#   got %.9g, want %.9g\n", g_, w_);                                           \
     } while (0)
 
+/* CHECK_JV compares the compact JSON of the jv 'v' (consumed) with 'want'. */
+#define CHECK_JV(v, want, name)                                                                    \
+    do {                                                                                           \
+        jv s_ = jv_dump_string((v), 0);                                                            \
+        CHECK_STR(jv_string_value(s_), want, name);                                                \
+        jv_free(s_);                                                                               \
+    } while (0)
+
 #define UNIT_DONE() return unit_failed
 
 /* unit_file writes 'text' to 'name' in a new directory under /tmp, and
