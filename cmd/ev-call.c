@@ -35,6 +35,7 @@
 #include "ev.h"
 #include "rest.h"
 #include "http.h"
+#include "json.h"
 #include "jsonl.h"
 #include "secret.h"
 #include "provider.h"
@@ -832,21 +833,21 @@ call_object(const config *c, jv latency, jv in, jv out, jv cached_tok, jv finish
 static jv
 from_cache(const config *c, jv entry, int sample_no, bool cached)
 {
-    jv att = ev_get_kind(entry, "attempts", JV_KIND_NUMBER);
+    jv att = ev_json_field_kind(entry, "attempts", JV_KIND_NUMBER);
     int attempts = jv_get_kind(att) == JV_KIND_NUMBER ? (int)jv_number_value(att) : 1;
     jv_free(att);
-    jv call = call_object(c, ev_get_kind(entry, "latency_ms", JV_KIND_NUMBER),
-                          ev_get_kind(entry, "input_tokens", JV_KIND_NUMBER),
-                          ev_get_kind(entry, "output_tokens", JV_KIND_NUMBER),
-                          ev_get_kind(entry, "cached_tokens", JV_KIND_NUMBER),
-                          ev_get_kind(entry, "finish_reason", JV_KIND_STRING), attempts, cached,
+    jv call = call_object(c, ev_json_field_kind(entry, "latency_ms", JV_KIND_NUMBER),
+                          ev_json_field_kind(entry, "input_tokens", JV_KIND_NUMBER),
+                          ev_json_field_kind(entry, "output_tokens", JV_KIND_NUMBER),
+                          ev_json_field_kind(entry, "cached_tokens", JV_KIND_NUMBER),
+                          ev_json_field_kind(entry, "finish_reason", JV_KIND_STRING), attempts, cached,
                           sample_no);
-    jv batch = ev_get_kind(entry, "batch", JV_KIND_STRING);
+    jv batch = ev_json_field_kind(entry, "batch", JV_KIND_STRING);
     if (jv_get_kind(batch) == JV_KIND_STRING)
         call = jv_object_set(call, jv_string("batch"), batch);
     else
         jv_free(batch);
-    jv add = jv_object_set(jv_object(), jv_string("output"), ev_get(entry, "output"));
+    jv add = jv_object_set(jv_object(), jv_string("output"), ev_json_field(entry, "output"));
     jv_free(entry);
     return jv_object_set(add, jv_string("call"), call);
 }
@@ -855,7 +856,7 @@ from_cache(const config *c, jv entry, int sample_no, bool cached)
 static void
 note_tokens_of(double *in_sum, double *out_sum, jv call)
 {
-    jv in = ev_get(call, "input_tokens"), out = ev_get(call, "output_tokens");
+    jv in = ev_json_field(call, "input_tokens"), out = ev_json_field(call, "output_tokens");
     if (jv_get_kind(in) == JV_KIND_NUMBER)
         *in_sum += jv_number_value(in);
     if (jv_get_kind(out) == JV_KIND_NUMBER)
@@ -977,17 +978,17 @@ cache_entry(jv call, jv output, int sample_no)
     gmtime_r(&t, &tm);
     strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
     jv e = jv_object_set(jv_object(), jv_string("version"), jv_number(1));
-    e = jv_object_set(e, jv_string("provider"), ev_get(call, "provider"));
-    e = jv_object_set(e, jv_string("model"), ev_get(call, "model"));
+    e = jv_object_set(e, jv_string("provider"), ev_json_field(call, "provider"));
+    e = jv_object_set(e, jv_string("model"), ev_json_field(call, "model"));
     e = jv_object_set(e, jv_string("sample"), jv_number(sample_no));
     e = jv_object_set(e, jv_string("output"), output);
-    e = jv_object_set(e, jv_string("finish_reason"), ev_get(call, "finish_reason"));
-    e = jv_object_set(e, jv_string("input_tokens"), ev_get(call, "input_tokens"));
-    e = jv_object_set(e, jv_string("output_tokens"), ev_get(call, "output_tokens"));
-    e = jv_object_set(e, jv_string("cached_tokens"), ev_get(call, "cached_tokens"));
-    e = jv_object_set(e, jv_string("latency_ms"), ev_get(call, "latency_ms"));
-    e = jv_object_set(e, jv_string("attempts"), ev_get(call, "attempts"));
-    jv batch = ev_get(call, "batch");
+    e = jv_object_set(e, jv_string("finish_reason"), ev_json_field(call, "finish_reason"));
+    e = jv_object_set(e, jv_string("input_tokens"), ev_json_field(call, "input_tokens"));
+    e = jv_object_set(e, jv_string("output_tokens"), ev_json_field(call, "output_tokens"));
+    e = jv_object_set(e, jv_string("cached_tokens"), ev_json_field(call, "cached_tokens"));
+    e = jv_object_set(e, jv_string("latency_ms"), ev_json_field(call, "latency_ms"));
+    e = jv_object_set(e, jv_string("attempts"), ev_json_field(call, "attempts"));
+    jv batch = ev_json_field(call, "batch");
     if (jv_get_kind(batch) == JV_KIND_STRING)
         e = jv_object_set(e, jv_string("batch"), batch);
     else
@@ -1309,7 +1310,7 @@ settle_followers(run *r, call_job *cj, const sample *lead)
         if (lead->state == S_DONE) {
             jv add = jv_copy(lead->add);
             if (jv_object_has(jv_copy(add), jv_string("output"))) {
-                jv call = jv_object_set(ev_get(add, "call"), jv_string("cached"), jv_true());
+                jv call = jv_object_set(ev_json_field(add, "call"), jv_string("cached"), jv_true());
                 add = jv_object_set(add, jv_string("call"), call);
                 r->answered++;
                 r->cached++;
@@ -1514,7 +1515,7 @@ has_old_fields(jv rec)
 static void
 make_label(char *buf, size_t size, jv rec, const char *name, unsigned long line, int sample_no)
 {
-    jv id = ev_get(rec, "id");
+    jv id = ev_json_field(rec, "id");
     int n;
     if (jv_get_kind(id) == JV_KIND_STRING)
         n = snprintf(buf, size, "'%.60s'", jv_string_value(id));
@@ -1532,7 +1533,7 @@ make_label(char *buf, size_t size, jv rec, const char *name, unsigned long line,
 static char *
 stdin_of(jv body, size_t *len)
 {
-    jv in = ev_get(body, "input");
+    jv in = ev_json_field(body, "input");
     const char *s = jv_string_value(in);
     size_t n = strlen(s);
     char *p = ev_alloc(n + 2);
@@ -2392,7 +2393,7 @@ claim_state(brun *b)
 static bool
 sound_part(jv part, long repeat)
 {
-    jv ids = ev_get(part, "ids"), errs = ev_get(part, "errors");
+    jv ids = ev_json_field(part, "ids"), errs = ev_json_field(part, "errors");
     bool ok = jv_get_kind(ids) == JV_KIND_OBJECT && jv_get_kind(errs) == JV_KIND_OBJECT;
     jv_free(errs);
     if (!ok) {
@@ -2453,7 +2454,7 @@ plan_parts(brun *b)
                jv_string_value(m));
     }
     jv kept = jv_array(), held = jv_object();
-    jv oldparts = ev_get(old, "parts");
+    jv oldparts = ev_json_field(old, "parts");
     if (jv_get_kind(oldparts) != JV_KIND_ARRAY) {
         jv_free(oldparts);
         oldparts = jv_array();
@@ -2465,12 +2466,12 @@ plan_parts(brun *b)
                    "%s/batches/%s.json: part %d is not a batch's state; it was not written by "
                    "this ev-call (removing it submits the requests again)",
                    ev_cache_dir(b->cache), b->name, i + 1);
-        if (is_null(ev_get(part, "file")) && is_null(ev_get(part, "batch")) &&
-            is_null(ev_get(part, "submitted"))) {
+        if (is_null(ev_json_field(part, "file")) && is_null(ev_json_field(part, "batch")) &&
+            is_null(ev_json_field(part, "submitted"))) {
             jv_free(part); /* nothing of it reached the provider */
             continue;
         }
-        jv ids = ev_get(part, "ids");
+        jv ids = ev_json_field(part, "ids");
         jv_object_foreach(ids, cid, v)
         {
             held = jv_object_set(held, jv_array_get(v, 0), jv_true());
@@ -2498,7 +2499,7 @@ plan_parts(brun *b)
             jv_free(r);
             continue;
         }
-        jv id = ev_get(r, "id"), smp = ev_get(r, "sample"), body = ev_get(r, "body");
+        jv id = ev_json_field(r, "id"), smp = ev_json_field(r, "sample"), body = ev_json_field(r, "body");
         int k = (int)jv_number_value(smp);
         jv cid = ev_batch_custom_id(b->name, id, k, 0);
         for (int dup = 1; jv_object_has(jv_copy(used), jv_copy(cid)); dup++) {
@@ -2538,9 +2539,9 @@ plan_parts(brun *b)
 static jv
 part_get(brun *b, int i, const char *field)
 {
-    jv parts = ev_get(b->state, "parts");
+    jv parts = ev_json_field(b->state, "parts");
     jv p = jv_array_get(parts, i);
-    jv v = ev_get(p, field);
+    jv v = ev_json_field(p, field);
     jv_free(p);
     return v;
 }
@@ -2548,7 +2549,7 @@ part_get(brun *b, int i, const char *field)
 static void
 part_set(brun *b, int i, const char *field, jv v)
 {
-    jv parts = ev_get(b->state, "parts");
+    jv parts = ev_json_field(b->state, "parts");
     jv p = jv_array_get(jv_copy(parts), i);
     p = jv_object_set(p, jv_string(field), v);
     parts = jv_array_set(parts, i, p);
@@ -2558,7 +2559,7 @@ part_set(brun *b, int i, const char *field, jv v)
 static int
 nparts(const brun *b)
 {
-    jv parts = ev_get(b->state, "parts");
+    jv parts = ev_json_field(b->state, "parts");
     int n = jv_get_kind(parts) == JV_KIND_ARRAY ? jv_array_length(jv_copy(parts)) : 0;
     jv_free(parts);
     return n;
@@ -2582,7 +2583,7 @@ part_text(brun *b, int i, const char *sep)
             jv_free(cid);
             continue;
         }
-        jv body = ev_get(r, "body");
+        jv body = ev_json_field(r, "body");
         jv line = ev_batch_line(b->cfg->req.provider, jv_string_value(cid), jv_string_value(body));
         if (!first)
             text = jv_string_append_str(text, sep);
@@ -2620,16 +2621,16 @@ find_openai(brun *b, jv file)
         jv_free(file);
         return found;
     }
-    jv data = ev_get(list, "data");
+    jv data = ev_json_field(list, "data");
     if (jv_get_kind(data) != JV_KIND_ARRAY) {
         jv_free(data);
         data = jv_array();
     }
     jv_array_foreach(data, i, bt)
     {
-        jv in = ev_get(bt, "input_file_id");
+        jv in = ev_json_field(bt, "input_file_id");
         if (jv_get_kind(found) == JV_KIND_NULL && jv_equal(in, jv_copy(file)))
-            found = ev_get(bt, "id");
+            found = ev_json_field(bt, "id");
         jv_free(bt);
     }
     jv_free(data);
@@ -2673,7 +2674,7 @@ find_anthropic(brun *b, int i)
         jv_free(found);
         return jv_null();
     }
-    jv data = ev_get(list, "data");
+    jv data = ev_json_field(list, "data");
     if (jv_get_kind(data) != JV_KIND_ARRAY) {
         jv_free(data);
         data = jv_array();
@@ -2681,9 +2682,9 @@ find_anthropic(brun *b, int i)
     jv_array_foreach(data, j, bt)
     {
         ev_batch_status st;
-        double at = rfc3339(ev_get(bt, "created_at"));
+        double at = rfc3339(ev_json_field(bt, "created_at"));
         if (ev_batch_status_read(EV_PROVIDER_ANTHROPIC, bt, &st)) {
-            jv cancel = ev_get_kind(bt, "cancel_initiated_at", JV_KIND_STRING);
+            jv cancel = ev_json_field_kind(bt, "cancel_initiated_at", JV_KIND_STRING);
             if (st.total == n && at >= sent - 60 && jv_get_kind(cancel) == JV_KIND_NULL &&
                 !held(b, st.id))
                 found = jv_array_append(found, jv_copy(st.id));
@@ -2746,7 +2747,7 @@ submit_part(brun *b, int i, int n)
                                  (size_t)jv_string_length_bytes(jv_copy(text)), &res);
         while (api_try(b, &out, &res, &attempt));
         jv_free(text);
-        jv fid = jv_is_valid(out) ? ev_get(out, "id") : jv_invalid();
+        jv fid = jv_is_valid(out) ? ev_json_field(out, "id") : jv_invalid();
         if (jv_get_kind(fid) != JV_KIND_STRING) {
             jv_free(fid);
             api_fail(b, jv_is_valid(out)
@@ -2811,7 +2812,7 @@ submit_part(brun *b, int i, int n)
         jv_free(found);
     }
     jv_free(body);
-    jv bid = jv_is_valid(out) ? ev_get(out, "id") : jv_invalid();
+    jv bid = jv_is_valid(out) ? ev_json_field(out, "id") : jv_invalid();
     if (jv_get_kind(bid) != JV_KIND_STRING) {
         jv_free(bid);
         api_fail(b,
@@ -3168,7 +3169,7 @@ write_cases(brun *b)
                     b->failed++;
                 }
             }
-            jv call = ev_get(add, "call");
+            jv call = ev_json_field(add, "call");
             note_tokens_of(&b->tokens_in, &b->tokens_out, call);
             jv_free(call);
             emit(bc->raw, bc->len, bc->replace, add);

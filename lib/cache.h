@@ -1,8 +1,7 @@
 /*
  * cache.h: the answer cache, so that no answer is paid for twice.
  *
- * Ownership: functions consume their jv arguments unless the parameter says
- * borrowed; returned jv values belong to the caller.
+ * Ownership: json.h.
  *
  * An entry is one small JSON file, DIR/ab/abcdef....json, named by the
  * SHA-256 (hex) of what was asked:

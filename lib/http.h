@@ -3,10 +3,8 @@
  * multi handle or local commands (lib/child), many at once, with retries,
  * backoff and rate limits, in one thread and one poll loop.
  *
- * Ownership: functions consume their jv arguments unless the parameter says
- * borrowed; returned jv values belong to the caller. A job belongs to the
- * engine from ev_http_submit until the engine hands it back through the
- * 'done' callback.
+ * Ownership: json.h. A job belongs to the engine from ev_http_submit until the engine hands it back
+ * through the 'done' callback.
  *
  * What the engine decides, so that callers do not have to:
  *   - How many jobs run at once: at most 'jobs', cut in half by an overload

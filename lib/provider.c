@@ -3,6 +3,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "json.h"
 #include "jsonl.h"
 #include "record.h"
 
@@ -62,7 +63,7 @@ ev_provider_messages(jv prompt)
     }
     jv_array_foreach(prompt, i, m)
     {
-        jv role = jv_get_kind(m) == JV_KIND_OBJECT ? ev_get(m, "role") : jv_invalid();
+        jv role = jv_get_kind(m) == JV_KIND_OBJECT ? ev_json_field(m, "role") : jv_invalid();
         bool ok = jv_get_kind(role) == JV_KIND_STRING;
         jv_free(role);
         jv_free(m);
@@ -81,7 +82,7 @@ field_is(jv o, const char *key, const char *want)
 {
     if (jv_get_kind(o) != JV_KIND_OBJECT)
         return false;
-    jv v = ev_get(o, key);
+    jv v = ev_json_field(o, key);
     bool yes = jv_get_kind(v) == JV_KIND_STRING && strcmp(jv_string_value(v), want) == 0;
     jv_free(v);
     return yes;
@@ -128,7 +129,7 @@ anthropic_body(const ev_provider_opts *o, jv messages)
     jv_array_foreach(messages, i, m)
     {
         if (field_is(m, "role", "system"))
-            system = join(system, ev_content_text(ev_get(m, "content")), "\n\n");
+            system = join(system, ev_content_text(ev_json_field(m, "content")), "\n\n");
         else
             rest = jv_array_append(rest, jv_copy(m));
         jv_free(m);
@@ -157,7 +158,7 @@ cmd_body(const ev_provider_opts *o, jv messages)
     jv text = jv_invalid();
     jv_array_foreach(messages, i, m)
     {
-        text = join(text, ev_content_text(ev_get(m, "content")), "\n");
+        text = join(text, ev_content_text(ev_json_field(m, "content")), "\n");
         jv_free(m);
         (void)i;
     }
@@ -328,14 +329,14 @@ openai_answer(jv body, ev_provider_reply *r)
              jv_string("the response's choice has no 'message'"));
         return;
     }
-    jv content = ev_get(msg, "content");
+    jv content = ev_json_field(msg, "content");
     jv out;
     if (jv_get_kind(content) == JV_KIND_STRING || jv_get_kind(content) == JV_KIND_ARRAY) {
         out = ev_content_text(content);
     } else {
         jv_free(content);
-        jv refusal = ev_get(msg, "refusal");
-        jv calls = ev_get(msg, "tool_calls");
+        jv refusal = ev_json_field(msg, "refusal");
+        jv calls = ev_json_field(msg, "tool_calls");
         if (jv_get_kind(refusal) == JV_KIND_STRING) {
             out = refusal;
         } else {
@@ -350,7 +351,7 @@ openai_answer(jv body, ev_provider_reply *r)
     }
     r->output = out;
     jv_free(r->finish_reason);
-    r->finish_reason = string_or_null(ev_get(choice, "finish_reason"));
+    r->finish_reason = string_or_null(ev_json_field(choice, "finish_reason"));
     jv_free(r->input_tokens);
     jv_free(r->output_tokens);
     jv_free(r->cached_tokens);
@@ -365,7 +366,7 @@ openai_answer(jv body, ev_provider_reply *r)
 static void
 anthropic_answer(jv body, ev_provider_reply *r)
 {
-    jv content = ev_get(body, "content");
+    jv content = ev_json_field(body, "content");
     if (jv_get_kind(content) != JV_KIND_ARRAY) {
         jv_free(content);
         fail(r, EV_PROVIDER_RETRYABLE, "parse", jv_string("the response has no 'content'"));
@@ -375,7 +376,7 @@ anthropic_answer(jv body, ev_provider_reply *r)
     jv_array_foreach(content, i, block)
     {
         if (field_is(block, "type", "text")) {
-            jv t = ev_get(block, "text");
+            jv t = ev_json_field(block, "text");
             text = join(text, ev_text_of(t), "");
         }
         jv_free(block);
@@ -392,7 +393,7 @@ anthropic_answer(jv body, ev_provider_reply *r)
     jv_free(content);
     r->output = text;
     jv_free(r->finish_reason);
-    r->finish_reason = string_or_null(ev_get(body, "stop_reason"));
+    r->finish_reason = string_or_null(ev_json_field(body, "stop_reason"));
     jv in = count(body, "usage.input_tokens");
     jv read = count(body, "usage.cache_read_input_tokens");
     jv made = count(body, "usage.cache_creation_input_tokens");
@@ -427,7 +428,7 @@ is_string(jv v, const char *s)
 static enum ev_provider_outcome
 error_outcome(long status, jv err, jv msg)
 {
-    jv code = ev_get(err, "code"), type = ev_get(err, "type");
+    jv code = ev_json_field(err, "code"), type = ev_json_field(err, "type");
     jv detail = path(err, "details.error_code");
     bool quota = is_string(code, "insufficient_quota") || is_string(type, "insufficient_quota") ||
                  is_string(code, "enforced_spend_limit_reached") ||
@@ -455,7 +456,7 @@ error_outcome(long status, jv err, jv msg)
 static jv
 error_of(jv body)
 {
-    jv e = ev_get(body, "error");
+    jv e = ev_json_field(body, "error");
     if (jv_get_kind(e) == JV_KIND_OBJECT)
         return e;
     if (jv_get_kind(e) == JV_KIND_STRING) {
@@ -470,7 +471,7 @@ static void
 http_error(long status, jv body, const char *raw, size_t len, ev_provider_reply *r)
 {
     jv err = error_of(body);
-    jv msg = ev_get(err, "message");
+    jv msg = ev_json_field(err, "message");
     enum ev_provider_outcome outcome = error_outcome(status, err, msg);
     jv text;
     if (jv_get_kind(msg) == JV_KIND_STRING && jv_string_length_bytes(jv_copy(msg)) > 0) {
@@ -509,8 +510,8 @@ ev_provider_reply_parse(ev_provider provider, long status, const char *body, siz
         jv_free(ex);
         return;
     }
-    jv e = ev_get(v, "error");
-    jv answer = ev_get(v, provider == EV_PROVIDER_ANTHROPIC ? "content" : "choices");
+    jv e = ev_json_field(v, "error");
+    jv answer = ev_json_field(v, provider == EV_PROVIDER_ANTHROPIC ? "content" : "choices");
     bool is_error = jv_is_valid(e) && jv_get_kind(e) != JV_KIND_NULL && !jv_is_valid(answer);
     jv_free(e);
     jv_free(answer);

@@ -1,8 +1,7 @@
 /*
  * provider.h: what each model provider is sent and how its answers read.
  *
- * Ownership: functions consume their jv arguments unless the parameter says
- * borrowed; returned jv values belong to the caller.
+ * Ownership: json.h.
  *
  * Three providers:
  *   openai     POST {base}/chat/completions: OpenAI, and the servers that
