@@ -105,8 +105,8 @@ bool
 ev_batch_status_read(ev_provider p, jv b, ev_batch_status *s)
 {
     s->id = ev_json_field_kind(b, "id", JV_KIND_STRING);
-    s->state =
-        ev_json_field_kind(b, p == EV_PROVIDER_ANTHROPIC ? "processing_status" : "status", JV_KIND_STRING);
+    s->state = ev_json_field_kind(b, p == EV_PROVIDER_ANTHROPIC ? "processing_status" : "status",
+                                  JV_KIND_STRING);
     s->output = jv_null();
     s->errors = jv_null();
     s->message = jv_null();
@@ -257,8 +257,8 @@ ev_batch_result_read(ev_provider p, const char *line, size_t len, jv *custom_id,
     *status = 0;
     *custom_id = jv_invalid();
     jv o = jv_parse_sized(line, (int)len);
-    jv id =
-        jv_get_kind(o) == JV_KIND_OBJECT ? ev_json_field_kind(o, "custom_id", JV_KIND_STRING) : jv_null();
+    jv id = jv_get_kind(o) == JV_KIND_OBJECT ? ev_json_field_kind(o, "custom_id", JV_KIND_STRING)
+                                             : jv_null();
     bool ok =
         jv_get_kind(id) == JV_KIND_STRING &&
         (p == EV_PROVIDER_ANTHROPIC ? anthropic_result(o, status, r) : openai_result(o, status, r));

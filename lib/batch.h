@@ -17,7 +17,7 @@
  * Either way each answer names its request by the custom_id it was sent
  * with, in no promised order, and costs about half the synchronous price.
  *
- * Nothing here does I/O: lib/rest.c sends, cmd/ev-call.c runs the batch.
+ * Nothing here does I/O: lib/rest.c sends, lib/batchrun.c runs the batch.
  */
 #ifndef EV_BATCH_H
 #define EV_BATCH_H

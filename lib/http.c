@@ -805,7 +805,7 @@ ev_http_new(const ev_http_config *cfg, jv *err)
         return NULL;
     }
     curl_multi_setopt(h->multi, CURLMOPT_MAXCONNECTS, (long)(cfg->jobs + 8));
-    for (const char **p = cfg->headers; p != NULL && *p != NULL; p++) {
+    for (const char *const *p = cfg->headers; p != NULL && *p != NULL; p++) {
         struct curl_slist *l = curl_slist_append(h->headers, *p);
         if (l == NULL)
             ev_out_of_memory();

@@ -103,11 +103,11 @@ typedef struct ev_http_job {
 } ev_http_job;
 
 typedef struct ev_http_config {
-    const char *url;       /* POST here; NULL when jobs are commands */
-    const char **headers;  /* "Name: value" lines, NULL-terminated (borrowed) */
-    const char *command;   /* /bin/sh -c command, when url is NULL */
-    char *const *pass_env; /* patterns of our variables the command also gets
-                              (lib/child.h: ev_child_env); may be NULL */
+    const char *url;            /* POST here; NULL when jobs are commands */
+    const char *const *headers; /* "Name: value" lines, NULL-terminated (borrowed) */
+    const char *command;        /* /bin/sh -c command, when url is NULL */
+    char *const *pass_env;      /* patterns of our variables the command also gets
+                                   (lib/child.h: ev_child_env); may be NULL */
     const char *user_agent;
     const char *cainfo; /* PEM file of the CAs to trust, or NULL for the system's */
     const char *secret; /* the API key, cut out of every log line; may be NULL */
