@@ -47,6 +47,9 @@ LIBS_ev-mock = -lmicrohttpd
 LIBS_unit_test_cache = -lcrypto
 LIBS_unit_test_rest = -lcurl
 LIBS_unit_test_http = -lcurl
+LIBS_unit_test_call = -lcrypto
+LIBS_unit_test_syncrun = -lcurl -lcrypto
+LIBS_unit_test_batchrun = -lcurl -lcrypto
 
 TOOLS    := $(patsubst cmd/%.c,%,$(wildcard cmd/ev-*.c))
 LIBSRC   := $(wildcard lib/*.c)

@@ -59,7 +59,9 @@ typedef struct ev_syncrun_show {
  * configuration is quiet it ends with a summary through the hooks' 'warn'.
  * It returns the exit status (ev(7)): 0 every call answered, 2 trouble, 3
  * some calls failed, 130 interrupted; '*end' says how standard output
- * fared. 'out' is flushed, not closed. */
+ * fared. 'out' is flushed, not closed. The caller ignores SIGPIPE: a
+ * command may end without reading its input, and a reader of 'out' may go
+ * away; either is an error to report, not a reason to die. */
 int ev_syncrun_run(const ev_call_config *c, ev_cache *cache, char **paths, int n, FILE *out,
                    const ev_call_hooks *h, const ev_syncrun_show *show, ev_call_end *end);
 

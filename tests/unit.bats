@@ -144,3 +144,19 @@ run_unit() {
 @test "the request engine classes transfers, masks secret headers, and runs, retries, stops and times out jobs" {
     run_unit test_http
 }
+
+@test "ev-call's configuration checks its options, builds requests and records, and dry-runs as documented" {
+    run_unit test_call
+}
+
+@test "records are read ahead in a thread, in order with their text and line, and a stop ends a blocked read" {
+    run_unit test_readahead
+}
+
+@test "the synchronous run keeps input order, pays once for identical requests, caches, and words its progress" {
+    run_unit test_syncrun
+}
+
+@test "the batch driver sends nothing when the cache answers all, stops on an unreachable provider, and words its progress" {
+    run_unit test_batchrun
+}
