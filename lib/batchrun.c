@@ -344,12 +344,12 @@ sound_part(jv part, long repeat)
 static jv
 new_part(void)
 {
-    jv p = jv_object_set(jv_object(), jv_string("ids"), jv_object());
-    p = jv_object_set(p, jv_string("file"), jv_null());
-    p = jv_object_set(p, jv_string("batch"), jv_null());
-    p = jv_object_set(p, jv_string("submitted"), jv_null());
-    p = jv_object_set(p, jv_string("done"), jv_false());
-    return jv_object_set(p, jv_string("errors"), jv_object());
+    jv p = ev_json_set(jv_object(), "ids", jv_object());
+    p = ev_json_set(p, "file", jv_null());
+    p = ev_json_set(p, "batch", jv_null());
+    p = ev_json_set(p, "submitted", jv_null());
+    p = ev_json_set(p, "done", jv_false());
+    return ev_json_set(p, "errors", jv_object());
 }
 
 static bool
@@ -451,7 +451,7 @@ plan_parts(brun *b)
         jv line = ev_batch_line(c->req.provider, jv_string_value(cid), jv_string_value(body));
         size_t len = (size_t)jv_string_length_bytes(jv_copy(line)) + 1;
         if (count > 0 && (count == lim.requests || bytes + len > lim.bytes)) {
-            part = jv_object_set(new_part(), jv_string("ids"), ids);
+            part = ev_json_set(new_part(), "ids", ids);
             kept = jv_array_append(kept, part);
             ids = jv_object();
             count = bytes = 0;
@@ -466,16 +466,16 @@ plan_parts(brun *b)
         jv_free(r);
     }
     if (count > 0)
-        kept = jv_array_append(kept, jv_object_set(new_part(), jv_string("ids"), ids));
+        kept = jv_array_append(kept, ev_json_set(new_part(), "ids", ids));
     else
         jv_free(ids);
     jv_free(used);
     jv_free(held);
-    jv s = jv_object_set(jv_object(), jv_string("version"), jv_number(1));
-    s = jv_object_set(s, jv_string("provider"), jv_string(ev_provider_name(c->req.provider)));
-    s = jv_object_set(s, jv_string("base"), jv_string(c->base));
-    s = jv_object_set(s, jv_string("model"), jv_string(c->req.model));
-    b->state = jv_object_set(s, jv_string("parts"), kept);
+    jv s = ev_json_set(jv_object(), "version", jv_number(1));
+    s = ev_json_set(s, "provider", jv_string(ev_provider_name(c->req.provider)));
+    s = ev_json_set(s, "base", jv_string(c->base));
+    s = ev_json_set(s, "model", jv_string(c->req.model));
+    b->state = ev_json_set(s, "parts", kept);
     return true;
 }
 
@@ -496,7 +496,7 @@ part_set(brun *b, int i, const char *field, jv v)
     jv p = jv_array_get(jv_copy(parts), i);
     p = jv_object_set(p, jv_string(field), v);
     parts = jv_array_set(parts, i, p);
-    b->state = jv_object_set(b->state, jv_string("parts"), parts);
+    b->state = ev_json_set(b->state, "parts", parts);
 }
 
 static int
@@ -736,9 +736,9 @@ submit_part(brun *b, int i, int n)
         body = jv_string_concat(body, part_text(b, i, ","));
         body = jv_string_append_str(body, "]}");
     } else {
-        jv req = jv_object_set(jv_object(), jv_string("input_file_id"), part_get(b, i, "file"));
-        req = jv_object_set(req, jv_string("endpoint"), jv_string("/v1/chat/completions"));
-        req = jv_object_set(req, jv_string("completion_window"), jv_string("24h"));
+        jv req = ev_json_set(jv_object(), "input_file_id", part_get(b, i, "file"));
+        req = ev_json_set(req, "endpoint", jv_string("/v1/chat/completions"));
+        req = ev_json_set(req, "completion_window", jv_string("24h"));
         body = jv_dump_string(req, 0);
     }
     for (;;) {
@@ -754,7 +754,7 @@ submit_part(brun *b, int i, int n)
             return false;
         }
         if (jv_get_kind(found) == JV_KIND_STRING) {
-            out = jv_object_set(jv_object(), jv_string("id"), found);
+            out = ev_json_set(jv_object(), "id", found);
             break;
         }
         jv_free(found);
@@ -783,10 +783,10 @@ submit_part(brun *b, int i, int n)
 static void
 note_error(brun *b, int i, jv key, const char *kind, long status, jv message)
 {
-    jv err = jv_object_set(jv_object(), jv_string("kind"), jv_string(kind));
-    err = jv_object_set(err, jv_string("status"), status > 0 ? jv_number(status) : jv_null());
-    err = jv_object_set(err, jv_string("message"), message);
-    err = jv_object_set(err, jv_string("attempts"), jv_number(1));
+    jv err = ev_json_set(jv_object(), "kind", jv_string(kind));
+    err = ev_json_set(err, "status", status > 0 ? jv_number(status) : jv_null());
+    err = ev_json_set(err, "message", message);
+    err = ev_json_set(err, "attempts", jv_number(1));
     jv errs = part_get(b, i, "errors");
     part_set(b, i, "errors", jv_object_set(errs, jv_copy(key), jv_copy(err)));
     b->errors = jv_object_set(b->errors, key, err);
@@ -833,7 +833,7 @@ read_results(brun *b, int i, jv bid, FILE *f, jv *seen)
             jv call =
                 ev_call_object(c, jv_null(), jv_copy(rep.input_tokens), jv_copy(rep.output_tokens),
                                jv_copy(rep.cached_tokens), jv_copy(rep.finish_reason), 1, false, k);
-            call = jv_object_set(call, jv_string("batch"), jv_copy(bid));
+            call = ev_json_set(call, "batch", jv_copy(bid));
             jv entry = ev_call_cache_entry(call, jv_copy(rep.output), k);
             jv err;
             if (!ev_cache_put(b->cache, jv_string_value(key), jv_copy(entry), &err)) {
@@ -1058,11 +1058,11 @@ batch_error(const ev_call_config *c, jv err, int sample_no, jv bid)
     jv call = ev_call_object(c, jv_null(), jv_null(), jv_null(), jv_null(), jv_null(), 1, false,
                              sample_no);
     if (jv_get_kind(bid) == JV_KIND_STRING)
-        call = jv_object_set(call, jv_string("batch"), bid);
+        call = ev_json_set(call, "batch", bid);
     else
         jv_free(bid);
-    jv add = jv_object_set(jv_object(), jv_string("error"), err);
-    return jv_object_set(add, jv_string("call"), call);
+    jv add = ev_json_set(jv_object(), "error", err);
+    return ev_json_set(add, "call", call);
 }
 
 /* write_cases writes every case, in input order, with its answers. False
@@ -1091,8 +1091,8 @@ write_cases(brun *b)
         bcase *bc = &b->cases[i];
         for (long k = 0; k < c->repeat; k++) {
             const char *key = bkey(b, i, k);
-            jv fresh = jv_object_get(jv_copy(b->answers), jv_string(key));
-            jv err = jv_object_get(jv_copy(b->errors), jv_string(key));
+            jv fresh = ev_json_field(b->answers, key);
+            jv err = ev_json_field(b->errors, key);
             jv add;
             if (jv_is_valid(fresh)) {
                 jv_free(err);
@@ -1110,12 +1110,12 @@ write_cases(brun *b)
                     b->cached++;
                 } else {
                     jv_free(entry);
-                    err = jv_object_set(jv_object(), jv_string("kind"), jv_string("http"));
-                    err = jv_object_set(err, jv_string("status"), jv_null());
+                    err = ev_json_set(jv_object(), "kind", jv_string("http"));
+                    err = ev_json_set(err, "status", jv_null());
                     err = jv_object_set(err, jv_string("message"),
                                         jv_string("no answer: the batch's answer could not be "
                                                   "kept in the cache"));
-                    err = jv_object_set(err, jv_string("attempts"), jv_number(1));
+                    err = ev_json_set(err, "attempts", jv_number(1));
                     add = batch_error(c, err, (int)k, jv_null());
                     b->failed++;
                 }

@@ -1,6 +1,7 @@
 #include "cache.h"
 #include "alloc.h"
 #include "diag.h"
+#include "json.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -429,13 +430,13 @@ entry_problem(jv v)
 {
     if (jv_get_kind(v) != JV_KIND_OBJECT)
         return jv_string("it is not a JSON object");
-    jv out = jv_object_get(jv_copy(v), jv_string("output"));
+    jv out = ev_json_field(v, "output");
     bool text = jv_get_kind(out) == JV_KIND_STRING;
     jv_free(out);
     if (!text)
         return jv_string("'output' is not a string");
     for (size_t i = 0; i < sizeof(entry_numbers) / sizeof(entry_numbers[0]); i++) {
-        jv x = jv_object_get(jv_copy(v), jv_string(entry_numbers[i].name));
+        jv x = ev_json_field(v, entry_numbers[i].name);
         jv_kind k = jv_get_kind(x);
         double d = k == JV_KIND_NUMBER ? jv_number_value(x) : NAN;
         jv_free(x);
@@ -448,7 +449,7 @@ entry_problem(jv v)
                                  entry_numbers[i].lo, entry_numbers[i].hi);
     }
     for (size_t i = 0; i < sizeof(entry_strings) / sizeof(entry_strings[0]); i++) {
-        jv x = jv_object_get(jv_copy(v), jv_string(entry_strings[i]));
+        jv x = ev_json_field(v, entry_strings[i]);
         jv_kind k = jv_get_kind(x);
         jv_free(x);
         if (k != JV_KIND_INVALID && k != JV_KIND_NULL && k != JV_KIND_STRING)

@@ -416,15 +416,15 @@ failure(const run *r, call_job *cj, enum ev_http_end end)
                                                   j->retry_after, EV_RATELIMIT_MAX_RETRY_AFTER));
     bool has_status = strcmp(rep->kind, "http") == 0 || strcmp(rep->kind, "parse") == 0 ||
                       strcmp(rep->kind, "cmd") == 0;
-    jv err = jv_object_set(jv_object(), jv_string("kind"), jv_string(rep->kind));
+    jv err = ev_json_set(jv_object(), "kind", jv_string(rep->kind));
     err = jv_object_set(err, jv_string("status"),
                         has_status && j->status > 0 ? jv_number((double)j->status) : jv_null());
-    err = jv_object_set(err, jv_string("message"), msg);
-    err = jv_object_set(err, jv_string("attempts"), jv_number(j->attempts));
+    err = ev_json_set(err, "message", msg);
+    err = ev_json_set(err, "attempts", jv_number(j->attempts));
     jv call = ev_call_object(r->cfg, round_ms(j->latency_ms), jv_null(), jv_null(), jv_null(),
                              jv_null(), j->attempts, false, cj->sample);
-    jv add = jv_object_set(jv_object(), jv_string("error"), err);
-    return jv_object_set(add, jv_string("call"), call);
+    jv add = ev_json_set(jv_object(), "error", err);
+    return ev_json_set(add, "call", call);
 }
 
 static call_job **
@@ -502,7 +502,7 @@ settle_followers(run *r, call_job *cj, const sample *lead)
             jv add = jv_copy(lead->add);
             if (jv_object_has(jv_copy(add), jv_string("output"))) {
                 jv call = jv_object_set(ev_json_field(add, "call"), jv_string("cached"), jv_true());
-                add = jv_object_set(add, jv_string("call"), call);
+                add = ev_json_set(add, "call", call);
                 r->answered++;
                 r->cached++;
             } else {
@@ -534,8 +534,8 @@ done(void *ctx, ev_http_job *job, enum ev_http_end end)
                                  jv_copy(rep->finish_reason), job->attempts, false, cj->sample);
         ev_call_tokens(call, &r->tokens_in, &r->tokens_out);
         cache_answer(r, cj, jv_copy(call), jv_copy(rep->output));
-        jv add = jv_object_set(jv_object(), jv_string("output"), jv_copy(rep->output));
-        smp->add = jv_object_set(add, jv_string("call"), call);
+        jv add = ev_json_set(jv_object(), "output", jv_copy(rep->output));
+        smp->add = ev_json_set(add, "call", call);
         smp->state = S_DONE;
         r->answered++;
         r->finished_calls++;
