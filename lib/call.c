@@ -174,7 +174,56 @@ check_options(const ev_call_config *c, jv *err)
     return true;
 }
 
-/* setup_endpoint decides the URL, the headers and whether the key may go. */
+/* tokens_field decides the name of the answer's length limit: OpenAI's own
+ * API wants max_completion_tokens, the servers that copy it max_tokens. */
+static bool
+tokens_field(ev_call_config *c, const char *host, jv *err)
+{
+    const char *field = c->tokens_field ? c->tokens_field : "auto";
+    if (strcmp(field, "auto") == 0)
+        c->req.max_tokens_field =
+            strcmp(host, "api.openai.com") == 0 ? "max_completion_tokens" : "max_tokens";
+    else if (strcmp(field, "max_tokens") == 0 || strcmp(field, "max_completion_tokens") == 0)
+        c->req.max_tokens_field = field;
+    else
+        return fail(err,
+                    "--max-tokens-field must be auto, max_tokens or max_completion_tokens, not "
+                    "'%s'",
+                    field);
+    return true;
+}
+
+/* find_key reads the key, and decides whether it may go to 'host': a key
+ * goes over plain http only to this machine, unless --allow-insecure-http;
+ * a server without a key is sent none, and needs no https then, since
+ * there is nothing to protect; but the providers' own APIs always want
+ * one, so none for them is the user's mistake, said before anything is
+ * sent. */
+static bool
+find_key(ev_call_config *c, const char *host, jv *err)
+{
+    bool anth = c->req.provider == EV_PROVIDER_ANTHROPIC;
+    const char *source;
+    if (!ev_secret_read(c->key_file, c->key_env, anth ? "ANTHROPIC_API_KEY" : "OPENAI_API_KEY",
+                        &c->key, &source, err))
+        return false;
+    c->key_name = ev_alloc_strdup(source);
+    bool own = strcmp(host, "api.openai.com") == 0 || strcmp(host, "api.anthropic.com") == 0;
+    if (c->key == NULL && own && !c->dry_run)
+        return fail(err, "no API key for '%s': set %s, or use --api-key-env or --api-key-file",
+                    host, c->key_name);
+    if (ev_secret_check(c->base, c->key, c->insecure_http, "--allow-insecure-http", err))
+        return true;
+    if (c->key_file == NULL && c->key_env == NULL) {
+        jv m = jv_invalid_get_msg(*err);
+        fail(err, "%s (or, for a server that needs no key, unset %s)", jv_string_value(m),
+             c->key_name);
+        jv_free(m);
+    }
+    return false;
+}
+
+/* setup_endpoint decides the URL, the key and the headers. */
 static bool
 setup_endpoint(ev_call_config *c, jv *err)
 {
@@ -189,38 +238,11 @@ setup_endpoint(ev_call_config *c, jv *err)
     jv_free(base);
     c->url = ev_alloc_printf("%s%s", c->base, anth ? "/messages" : "/chat/completions");
     jv host = ev_url_host(c->base);
-    bool openai_host = strcmp(jv_string_value(host), "api.openai.com") == 0;
-
-    const char *field = c->tokens_field ? c->tokens_field : "auto";
-    if (strcmp(field, "auto") == 0)
-        c->req.max_tokens_field = openai_host ? "max_completion_tokens" : "max_tokens";
-    else if (strcmp(field, "max_tokens") == 0 || strcmp(field, "max_completion_tokens") == 0)
-        c->req.max_tokens_field = field;
-    else
-        fail(err, "--max-tokens-field must be auto, max_tokens or max_completion_tokens, not '%s'",
-             field);
-    if (c->req.max_tokens_field == NULL) {
-        jv_free(host);
-        return false;
-    }
-
-    const char *source;
-    if (!ev_secret_read(c->key_file, c->key_env, anth ? "ANTHROPIC_API_KEY" : "OPENAI_API_KEY",
-                        &c->key, &source, err)) {
-        jv_free(host);
-        return false;
-    }
-    c->key_name = ev_alloc_strdup(source);
-    bool loopback = ev_url_is_loopback(c->base);
-    if (c->key == NULL && !loopback && !c->dry_run)
-        fail(err, "no API key for '%s': set %s, or use --api-key-env or --api-key-file",
-             jv_string_value(host), c->key_name);
+    bool ok =
+        tokens_field(c, jv_string_value(host), err) && find_key(c, jv_string_value(host), err);
     jv_free(host);
-    if (c->key == NULL && !loopback && !c->dry_run)
+    if (!ok)
         return false;
-    if (!ev_secret_check(c->base, c->key, c->insecure_http, "--allow-insecure-http", err))
-        return false;
-
     int n = 0;
     c->headers[n++] = "Content-Type: application/json";
     c->headers[n++] = "Accept: application/json";

@@ -377,6 +377,11 @@ note_fatal(run *r, call_job *cj)
     const ev_provider_reply *rep = &cj->reply;
     const ev_http_job *j = &cj->job;
     const char *msg = jv_is_valid(rep->message) ? jv_string_value(rep->message) : "";
+    char no_key[256];
+    snprintf(no_key, sizeof(no_key),
+             "the server wants an API key, and none was sent: set %s, or use --api-key-env or "
+             "--api-key-file",
+             r->cfg->key_name ? r->cfg->key_name : "the provider's variable");
     const char *what;
     if (r->cfg->req.provider == EV_PROVIDER_CMD)
         what = "cannot run the command";
@@ -388,6 +393,8 @@ note_fatal(run *r, call_job *cj)
                                 "name the CA that signed it with --cacert FILE)";
     else if (j->xfer != EV_HTTP_XFER_OK)
         what = "cannot call the model";
+    else if (rep->outcome == EV_PROVIDER_STOP_AUTH && r->cfg->key == NULL)
+        what = no_key;
     else if (rep->outcome == EV_PROVIDER_STOP_AUTH)
         what = "the API key was refused";
     else if (rep->outcome == EV_PROVIDER_STOP_QUOTA)

@@ -549,19 +549,54 @@ now_ms() {
     [ "$status" -eq 2 ]
 }
 
-@test "the key is never sent over plain http to another host, and a remote host needs a key" {
+@test "the key is never sent over plain http to another host, and the providers' own APIs need one" {
     OPENAI_API_KEY=sk-x run --separate-stderr ev-call -m m --base-url http://example.com/v1 "$CASES"
     [ "$status" -eq 2 ]
-    [[ "$stderr" == *"refusing to send the API key over plain http to 'example.com'"* ]]
+    [[ "$stderr" == *"refusing to send the API key over plain http to 'example.com': use https, or --allow-insecure-http (or, for a server that needs no key, unset OPENAI_API_KEY)"* ]]
+    OPENAI_API_KEY=sk-x run --separate-stderr ev-call -m m --api-key-env OPENAI_API_KEY \
+        --base-url http://example.com/v1 "$CASES"
+    [ "$status" -eq 2 ]
+    [[ "$stderr" == *"use https, or --allow-insecure-http"$'\n'* ]]
     OPENAI_API_KEY=sk-x run --separate-stderr ev-call --dry-run --allow-insecure-http -m m \
         --base-url http://example.com/v1 "$CASES"
     [ "$status" -eq 0 ]
-    run --separate-stderr ev-call -m m --base-url https://example.com/v1 "$CASES"
+    run --separate-stderr ev-call -m m "$CASES"
     [ "$status" -eq 2 ]
-    [[ "$stderr" == *"no API key for 'example.com': set OPENAI_API_KEY"* ]]
+    [[ "$stderr" == *"no API key for 'api.openai.com': set OPENAI_API_KEY"* ]]
+    run --separate-stderr ev-call -p anthropic -m m --base-url https://API.anthropic.com/v1 "$CASES"
+    [ "$status" -eq 2 ]
+    [[ "$stderr" == *"no API key for 'api.anthropic.com': set ANTHROPIC_API_KEY"* ]]
     start_mock
     run --separate-stderr ev-call -q -m m --base-url "http://localhost:$PORT/v1" "$CASES"
     [ "$status" -eq 0 ]
+}
+
+@test "a server that needs no key is sent none, over plain http to another host too" {
+    # 127.1 reaches this machine, but is not one of the names ev takes for
+    # it (localhost, 127.0.0.0/8 in four parts, ::1): to ev it is another
+    # host, as a GPU box on the network would be.
+    start_mock --echo-key
+    run --separate-stderr ev-call -v --no-cache -m m --base-url "http://127.1:$PORT/v1" "$CASES"
+    [ "$status" -eq 0 ] || fail_with "$stderr"
+    [ "$(field '.output | type' | sort -u)" = '"string"' ]
+    [[ "$stderr" == *"> POST /v1/chat/completions"* ]]
+    [[ "$stderr" != *[Aa]uthorization* ]]
+    [[ "$stderr" != *[Ee]cho-[Kk]ey* ]]
+    # The same log shows a key when one is sent (to this machine, by name).
+    OPENAI_API_KEY=sk-x run --separate-stderr ev-call -v --no-cache -m m \
+        --base-url "http://127.0.0.1:$PORT/v1" <(head -1 "$CASES")
+    [ "$status" -eq 0 ]
+    [[ "$stderr" == *"Authorization: [redacted]"* ]]
+    [[ "$stderr" == *[Ee]cho-[Kk]ey": [redacted]"* ]]
+}
+
+@test "a server that wants a key when none was sent stops the run, saying how to give one" {
+    export REAL_KEY=sk-right-one
+    start_mock --require-key-env REAL_KEY
+    run --separate-stderr ev-call -q --no-cache -m m --base-url "http://127.1:$PORT/v1" "$CASES"
+    [ "$status" -eq 2 ]
+    [ -z "$output" ]
+    [[ "$stderr" == *"ev-call: stopping: the server wants an API key, and none was sent: set OPENAI_API_KEY, or use --api-key-env or --api-key-file (openai HTTP 401): "* ]]
 }
 
 # Options.

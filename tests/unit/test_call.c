@@ -111,10 +111,25 @@ test_setup(void)
     c.base_url = "http://gpu-box:8000/v1";
     CHECK_STR(setup_error(&c),
               "refusing to send the API key over plain http to 'gpu-box': use https, or "
-              "--allow-insecure-http",
+              "--allow-insecure-http (or, for a server that needs no key, unset OPENAI_API_KEY)",
               "a key never goes over plain http to another host");
     ev_call_free(&c);
     unsetenv("OPENAI_API_KEY");
+
+    ev_call_init(&c, 0);
+    c.req.model = "m";
+    c.base_url = "http://gpu-box:8000/v1";
+    CHECK_STR(setup_error(&c), "ok", "a server without a key, over plain http to another host");
+    CHECK(c.auth_header == NULL && c.key == NULL, "is sent no key");
+    ev_call_free(&c);
+
+    ev_call_init(&c, 0);
+    c.req.model = "m";
+    CHECK_STR(setup_error(&c),
+              "no API key for 'api.openai.com': set OPENAI_API_KEY, or use --api-key-env or "
+              "--api-key-file",
+              "OpenAI's own API always wants a key");
+    ev_call_free(&c);
 }
 
 static void
