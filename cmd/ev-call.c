@@ -18,18 +18,20 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include "batchrun.h"
 #include "cache.h"
 #include "call.h"
 #include "child.h"
+#include "clock.h"
 #include "cli.h"
 #include "diag.h"
 #include "ev.h"
 #include "http.h"
 #include "jsonl.h"
+#include "price.h"
+#include "progress.h"
 #include "provider.h"
 #include "syncrun.h"
 
@@ -215,7 +217,11 @@ setup_signals(void)
 
 /* What the run reports: notes, and a progress line on a terminal. */
 
-static bool drew; /* a progress line is on the terminal */
+static bool drew;         /* a progress line is on the terminal */
+static double last_plain; /* when the last plain line was written */
+
+#define PROGRESS_PREFIX "ev-call: "
+#define PLAIN_EVERY 5.0 /* seconds between plain progress lines on a dumb terminal */
 
 static void
 warn(void *ctx, const char *text)
@@ -232,6 +238,31 @@ clear_progress(void)
     drew = false;
 }
 
+/* text_width is the room for the text of a progress line: the terminal's
+ * width, less the prefix and the last column, where a terminal may wrap. */
+static int
+text_width(void)
+{
+    return ev_progress_width(STDERR_FILENO) - (int)strlen(PROGRESS_PREFIX) - 1;
+}
+
+/* show_line shows the progress line 'line' (consumed): kept up to date in
+ * place on a terminal, or, on one that takes no escape codes, written as a
+ * plain line when 'due'. */
+static void
+show_line(jv line, bool due)
+{
+    if (ev_progress_plain()) {
+        if (due)
+            ev_warn("%s", jv_string_value(line));
+    } else {
+        fprintf(stderr, "\r" PROGRESS_PREFIX "%s\033[K", jv_string_value(line));
+        fflush(stderr);
+        drew = true;
+    }
+    jv_free(line);
+}
+
 static void
 draw_calls(void *ctx, const ev_syncrun_progress *p)
 {
@@ -240,13 +271,11 @@ draw_calls(void *ctx, const ev_syncrun_progress *p)
         clear_progress();
         return;
     }
-    jv line = ev_syncrun_progress_line(p);
-    struct winsize ws;
-    int width = ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 20 ? ws.ws_col : 80;
-    fprintf(stderr, "\rev-call: %.*s\033[K", width - 10, jv_string_value(line));
-    fflush(stderr);
-    drew = true;
-    jv_free(line);
+    double now = ev_clock_mono();
+    bool due = last_plain == 0 || now - last_plain >= PLAIN_EVERY;
+    if (due)
+        last_plain = now;
+    show_line(ev_syncrun_progress_line(p, text_width()), due);
 }
 
 /* draw_batches keeps a line up to date on a terminal; elsewhere it writes
@@ -259,15 +288,29 @@ draw_batches(void *ctx, const ev_batchrun_progress *p)
         clear_progress();
         return;
     }
-    jv line = ev_batchrun_progress_line(p);
-    if (isatty(STDERR_FILENO)) {
-        fprintf(stderr, "\r\033[K%s", jv_string_value(line));
-        fflush(stderr);
-        drew = true;
-    } else if (p->changed) {
-        ev_warn("%s", jv_string_value(line));
-    }
-    jv_free(line);
+    if (isatty(STDERR_FILENO))
+        show_line(ev_batchrun_progress_line(p, text_width()), p->changed);
+    else if (p->changed)
+        show_line(ev_batchrun_progress_line(p, 1 << 20), true);
+}
+
+/* load_prices loads the price table (lib/price.h: $EV_PRICES, else the one
+ * ev ships), and sets '*row' to the model's price, for the money spent
+ * that progress shows; none, quietly, when either is missing. */
+static ev_prices *
+load_prices(const ev_call_config *c, const ev_price **row)
+{
+    *row = NULL;
+    if (c->req.model == NULL)
+        return NULL;
+    jv path = ev_prices_locate(), err;
+    ev_prices *t = ev_prices_new();
+    if (jv_is_valid(path) && ev_prices_load(t, jv_string_value(path), &err) == 0)
+        *row = ev_prices_find(t, c->req.model);
+    else if (jv_is_valid(path))
+        jv_free(err);
+    jv_free(path);
+    return t;
 }
 
 /* usage_error reports 'err', an invalid with the message of a usage
@@ -454,7 +497,11 @@ run(const ev_call_config *c, ev_cache *cache, char **paths, int n, ev_call_end *
         return ev_batchrun_run(c, cache, paths, n, stdout, &h, c->quiet ? NULL : draw_batches, end);
     bool shown = !c->quiet && !c->verbose && isatty(STDERR_FILENO);
     ev_syncrun_show show = {.progress = shown ? draw_calls : NULL, .count_total = shown};
-    return ev_syncrun_run(c, cache, paths, n, stdout, &h, &show, end);
+    ev_prices *prices = shown ? load_prices(c, &show.price) : NULL;
+    show.currency = prices != NULL ? ev_prices_currency(prices) : NULL;
+    int status = ev_syncrun_run(c, cache, paths, n, stdout, &h, &show, end);
+    ev_prices_free(prices);
+    return status;
 }
 
 int

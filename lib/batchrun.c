@@ -13,6 +13,7 @@
 #include "ev.h"
 #include "json.h"
 #include "jsonl.h"
+#include "progress.h"
 #include "ratelimit.h"
 #include "record.h"
 #include "report.h"
@@ -950,13 +951,19 @@ collect(brun *b, int i, const ev_batch_status *st)
 }
 
 jv
-ev_batchrun_progress_line(const ev_batchrun_progress *p)
+ev_batchrun_progress_line(const ev_batchrun_progress *p, int width)
 {
-    char el[32];
+    char ended[64], done[64], failed[32], el[32];
+    snprintf(ended, sizeof(ended), "batch%s %d/%d ended", p->batches == 1 ? "" : "es", p->ended,
+             p->batches);
+    snprintf(done, sizeof(done), "%.0f/%.0f requests done", p->done, p->total);
+    snprintf(failed, sizeof(failed), "%.0f failed", p->failed);
     ev_report_duration(p->elapsed, el, sizeof(el));
-    return jv_string_fmt("batch%s %d/%d ended; %.0f/%.0f requests done, %.0f failed; %s; %s",
-                         p->batches == 1 ? "" : "es", p->ended, p->batches, p->done, p->total,
-                         p->failed, p->state, el);
+    const ev_progress_field f[] = {
+        {ended, 0, 0, ""},      {done, 1, 0, "; "}, {failed, 2, 0, ", "},
+        {p->state, 4, 0, "; "}, {el, 3, 0, "; "},
+    };
+    return ev_progress_fit(f, sizeof(f) / sizeof(f[0]), width);
 }
 
 /* batch_progress hands the progress to the caller, saying whether

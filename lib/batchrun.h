@@ -32,8 +32,10 @@ typedef struct ev_batchrun_progress {
     bool changed;               /* something but the time changed since the last one */
 } ev_batchrun_progress;
 
-/* ev_batchrun_progress_line returns the progress line of 'p'. */
-jv ev_batchrun_progress_line(const ev_batchrun_progress *p);
+/* ev_batchrun_progress_line returns the progress line of 'p', fitted to
+ * 'width' columns (lib/progress.h); the batches ended, then the requests
+ * done and failed, are the last to go. */
+jv ev_batchrun_progress_line(const ev_batchrun_progress *p, int width);
 
 /* ev_batchrun_run runs the calls of every sample of every case of 'paths'
  * ('n' operands; none is standard input) through the provider's batch API,

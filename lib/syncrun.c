@@ -15,6 +15,7 @@
 #include "http.h"
 #include "json.h"
 #include "jsonl.h"
+#include "progress.h"
 #include "ratelimit.h"
 #include "readahead.h"
 #include "record.h"
@@ -102,6 +103,7 @@ typedef struct run {
     unsigned long total_cases; /* for progress; 0 when unknown */
     unsigned long answered, cached, failed, finished_calls;
     double tokens_in, tokens_out;
+    double spent; /* what the answers paid for cost, when the model has a price */
     double started, grace_until, last_draw, next_look;
     bool wrote;
 } run;
@@ -521,6 +523,25 @@ settle_followers(run *r, call_job *cj, const sample *lead)
     }
 }
 
+/* note_spent adds what the answer of 'call' (borrowed) cost to the money
+ * spent, when the model has a price and the call its token counts. */
+static void
+note_spent(run *r, jv call)
+{
+    if (r->show->price == NULL)
+        return;
+    ev_usage u;
+    ev_cost cost;
+    jv err;
+    if (ev_usage_from_call(call, &u, &err) != 0 ||
+        ev_price_cost(r->show->price, &u, false, 1, &cost, &err) != 0) {
+        jv_free(err);
+        return;
+    }
+    if (!isnan(cost.total))
+        r->spent += cost.total;
+}
+
 static void
 done(void *ctx, ev_http_job *job, enum ev_http_end end)
 {
@@ -540,6 +561,7 @@ done(void *ctx, ev_http_job *job, enum ev_http_end end)
                                  jv_copy(rep->output_tokens), jv_copy(rep->cached_tokens),
                                  jv_copy(rep->finish_reason), job->attempts, false, cj->sample);
         ev_call_tokens(call, &r->tokens_in, &r->tokens_out);
+        note_spent(r, call);
         cache_answer(r, cj, jv_copy(call), jv_copy(rep->output));
         jv add = ev_json_set(jv_object(), "output", jv_copy(rep->output));
         smp->add = ev_json_set(add, "call", call);
@@ -852,31 +874,47 @@ process_record(run *r, ev_readahead_item *it)
 }
 
 jv
-ev_syncrun_progress_line(const ev_syncrun_progress *p)
+ev_syncrun_progress_line(const ev_syncrun_progress *p, int width)
 {
     double rate = p->elapsed > 0 ? (double)p->done / p->elapsed : 0;
-    char a[16], b[16];
-    jv line;
+    char count[64], speed[32], eta[48] = "", flight[32], retries[32], failed[32], cached[32];
+    char tokens[64], spent[48] = "", paused[48] = "", a[16], b[16];
     if (p->total >= p->done && p->total > 0) {
-        line = jv_string_fmt("%lu/%lu (%.0f%%) %.1f/s", p->done, p->total,
-                             100.0 * (double)p->done / (double)p->total, rate);
+        snprintf(count, sizeof(count), "%lu/%lu (%.0f%%)", p->done, p->total,
+                 100.0 * (double)p->done / (double)p->total);
         if (rate > 0 && p->done > 0) {
             char d[32];
             ev_report_duration((double)(p->total - p->done) / rate, d, sizeof(d));
-            line = jv_string_concat(line, jv_string_fmt(" ETA %s", d));
+            snprintf(eta, sizeof(eta), "ETA %s", d);
         }
     } else {
-        line = jv_string_fmt("%lu done %.1f/s", p->done, rate);
+        snprintf(count, sizeof(count), "%lu done", p->done);
     }
-    ev_report_count(p->tokens_in, a, sizeof(a));
-    ev_report_count(p->tokens_out, b, sizeof(b));
-    line = jv_string_concat(
-        line, jv_string_fmt(" | %d in flight, %lu retries, %lu failed, %lu cached | tokens %s in "
-                            "%s out",
-                            p->in_flight, p->retries, p->failed, p->cached, a, b));
+    snprintf(speed, sizeof(speed), "%.1f/s", rate);
+    snprintf(flight, sizeof(flight), "%d in flight", p->in_flight);
+    snprintf(retries, sizeof(retries), "%lu retries", p->retries);
+    snprintf(failed, sizeof(failed), "%lu failed", p->failed);
+    snprintf(cached, sizeof(cached), "%lu cached", p->cached);
+    snprintf(tokens, sizeof(tokens), "tokens %s in %s out",
+             ev_report_count(p->tokens_in, a, sizeof(a)),
+             ev_report_count(p->tokens_out, b, sizeof(b)));
+    if (!isnan(p->spent) && p->currency != NULL && strcmp(p->currency, "USD") == 0)
+        snprintf(spent, sizeof(spent), "$%.4f", p->spent);
+    else if (!isnan(p->spent) && p->currency != NULL)
+        snprintf(spent, sizeof(spent), "%.4f %s", p->spent, p->currency);
     if (p->paused > 0)
-        line = jv_string_concat(line, jv_string_fmt(" | rate limited %.0fs", ceil(p->paused)));
-    return line;
+        snprintf(paused, sizeof(paused), "rate limited %.0fs", ceil(p->paused));
+    const ev_progress_field all[] = {
+        {count, 0, 0, " "},    {speed, 5, 0, " "},   {eta, 1, 0, " "},     {flight, 6, 1, ", "},
+        {retries, 8, 1, ", "}, {failed, 2, 1, ", "}, {cached, 7, 1, ", "}, {tokens, 4, 2, ""},
+        {spent, 3, 3, ""},     {paused, 3, 4, ""},
+    };
+    ev_progress_field f[sizeof(all) / sizeof(all[0])];
+    size_t n = 0;
+    for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
+        if (all[i].text[0] != '\0')
+            f[n++] = all[i];
+    return ev_progress_fit(f, n, width);
 }
 
 /* show_progress hands the progress to the caller, at most four times a
@@ -902,6 +940,8 @@ show_progress(run *r)
         .cached = r->cached,
         .tokens_in = r->tokens_in,
         .tokens_out = r->tokens_out,
+        .spent = r->show->price != NULL ? r->spent : NAN,
+        .currency = r->show->currency,
         .paused = st.paused,
     };
     r->show->progress(r->hooks->ctx, &p);

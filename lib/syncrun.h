@@ -27,6 +27,7 @@
 
 #include "cache.h"
 #include "call.h"
+#include "price.h"
 
 /* Where a run is, for a progress line. */
 typedef struct ev_syncrun_progress {
@@ -37,11 +38,17 @@ typedef struct ev_syncrun_progress {
     unsigned long retries;        /* attempts that were retries */
     unsigned long failed, cached; /* calls failed, and answered from the cache */
     double tokens_in, tokens_out; /* of the answers this run paid for */
+    double spent;                 /* what they cost, or NAN when the model has no price */
+    const char *currency;         /* of 'spent': "USD" shows as "$0.0123" */
     double paused;                /* seconds until calls start again after a 429, or 0 */
 } ev_syncrun_progress;
 
-/* ev_syncrun_progress_line returns the progress line of 'p'. */
-jv ev_syncrun_progress_line(const ev_syncrun_progress *p);
+/* ev_syncrun_progress_line returns the progress line of 'p', fitted to
+ * 'width' columns (lib/progress.h): the calls done of the total, the time
+ * left, the failures, the money spent and a pause after a 429 are the last
+ * to go; then the tokens, the rate, and the calls in flight, cached and
+ * retried. */
+jv ev_syncrun_progress_line(const ev_syncrun_progress *p, int width);
 
 /* What the run reports as it goes, beside the hooks' warnings. */
 typedef struct ev_syncrun_show {
@@ -51,6 +58,10 @@ typedef struct ev_syncrun_show {
     /* The total of calls to show: count the lines of the operands when
      * they are regular files. */
     bool count_total;
+    /* The price of the model (lib/price.h), to show the money spent, and
+     * the currency of its table; NULL: not shown. */
+    const ev_price *price;
+    const char *currency;
 } ev_syncrun_show;
 
 /* ev_syncrun_run runs the calls of every sample of every case of 'paths'

@@ -667,9 +667,57 @@ now_ms() {
     command -v script >/dev/null || skip "no script(1)"
     start_mock --latency 100
     cases 12 >"$BATS_TEST_TMPDIR/in"
-    run script -qec "ev-call -m m --base-url '$BASE' '$BATS_TEST_TMPDIR/in' >/dev/null" /dev/null
+    TERM=xterm run script -qec "ev-call -m m --base-url '$BASE' '$BATS_TEST_TMPDIR/in' >/dev/null" /dev/null
     [ "$status" -eq 0 ]
     [[ "$output" == *$'\r'"ev-call: "*"/12 ("* ]]
+}
+
+# progress_lines: the progress lines drawn in $output, one a line, without
+# the carriage returns and escape codes that draw them.
+progress_lines() {
+    printf '%s' "$output" | tr '\r' '\n' | sed 's/\x1b\[K//g' | grep -E '^ev-call: [0-9]+(/| done)'
+}
+
+@test "progress fits the terminal's width by leaving out whole fields, and shows the money spent" {
+    command -v script >/dev/null || skip "no script(1)"
+    start_mock --latency 100
+    cases 12 >"$BATS_TEST_TMPDIR/in"
+    # $1 a thousand input tokens, nothing for output: each answer costs cents
+    printf '{"model":"m","input":1000,"output":0}\n' >"$BATS_TEST_TMPDIR/prices.jsonl"
+    export EV_PRICES="$BATS_TEST_TMPDIR/prices.jsonl"
+    # script(1) gives ev-call a terminal of no size: COLUMNS names it
+    TERM=xterm COLUMNS=200 run script -qec "ev-call -j 2 --no-cache -m m --base-url '$BASE' '$BATS_TEST_TMPDIR/in' >/dev/null" /dev/null
+    [ "$status" -eq 0 ]
+    [ -n "$(progress_lines)" ] || fail_with "no progress: $output"
+    [[ "$(progress_lines | tail -1)" =~ "/12 (".*" | tokens "[0-9.k]+" in "[0-9.k]+" out | \$"[0-9]+\.[0-9]{4}$ ]] ||
+        fail_with "$(progress_lines | tail -1)"
+    TERM=xterm COLUMNS=48 run script -qec "ev-call -j 2 --no-cache -m m --base-url '$BASE' '$BATS_TEST_TMPDIR/in' >/dev/null" /dev/null
+    [ "$status" -eq 0 ]
+    [ -n "$(progress_lines)" ] || fail_with "no progress: $output"
+    local line
+    while IFS= read -r line; do
+        [ "${#line}" -le 47 ] || fail_with "wider than 47 columns: '$line'"
+        [[ "$line" =~ ^"ev-call: "[0-9]+/12" ("[0-9]+"%)"(" "[0-9.]+/s)?(" ETA "[0-9hms]+)?(" | "[0-9]+" failed")?(" | \$"[0-9]+\.[0-9]{4})?$ ]] ||
+            fail_with "not whole fields: '$line'"
+    done < <(progress_lines)
+    # an unpriced model shows no money
+    TERM=xterm COLUMNS=200 run script -qec "ev-call -j 2 --no-cache -m other --base-url '$BASE' '$BATS_TEST_TMPDIR/in' >/dev/null" /dev/null
+    [ "$status" -eq 0 ]
+    [ -n "$(progress_lines)" ]
+    [[ "$(progress_lines)" != *'$'* ]]
+}
+
+@test "on a dumb terminal progress is plain lines, without escape codes" {
+    command -v script >/dev/null || skip "no script(1)"
+    start_mock --latency 100
+    cases 12 >"$BATS_TEST_TMPDIR/in"
+    TERM=dumb run script -qec "ev-call --no-cache -m m --base-url '$BASE' '$BATS_TEST_TMPDIR/in' >/dev/null" /dev/null
+    [ "$status" -eq 0 ]
+    [[ "$output" != *$'\e'* ]]
+    [[ "$output" =~ (^|$'\n')"ev-call: "[0-9]+/12" ("[0-9]+"%) " ]] || fail_with "$output"
+    [[ "$(printf '%s' "$output" | tr -d '\r')" == *"ev-call: 12 calls: 12 answered"* ]]
+    # script(1) writes each newline as CR LF: a lone CR would redraw in place
+    [[ "$(printf '%s' "$output" | sed 's/\r$//' | tr -cd '\r' | wc -c)" -eq 0 ]]
 }
 
 @test "answers are cached before the calls that replace them start: a kill -9 loses at most -j calls" {

@@ -160,3 +160,7 @@ run_unit() {
 @test "the batch driver sends nothing when the cache answers all, stops on an unreachable provider, and words its progress" {
     run_unit test_batchrun
 }
+
+@test "a progress line fits the terminal by leaving out whole fields, least important first" {
+    run_unit test_progress
+}

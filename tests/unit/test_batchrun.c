@@ -29,10 +29,17 @@ test_progress_line(void)
                               .failed = 1,
                               .state = "completed, in_progress",
                               .elapsed = 65};
-    jv line = ev_batchrun_progress_line(&p);
+    jv line = ev_batchrun_progress_line(&p, 200);
     CHECK_STR(jv_string_value(line),
               "batches 1/2 ended; 7/10 requests done, 1 failed; completed, in_progress; 1m05s",
               "batches ended, requests done and failed, the states and the time");
+    jv_free(line);
+    line = ev_batchrun_progress_line(&p, 56);
+    CHECK_STR(jv_string_value(line), "batches 1/2 ended; 7/10 requests done, 1 failed; 1m05s",
+              "in 56 columns the states go first");
+    jv_free(line);
+    line = ev_batchrun_progress_line(&p, 30);
+    CHECK_STR(jv_string_value(line), "batches 1/2 ended", "in 30 the batches ended stay");
     jv_free(line);
 }
 

@@ -2,6 +2,7 @@
  * the model (-p cmd), which needs no server: records in input order, the
  * cache, identical requests paid for once, failures and exit statuses, and
  * the progress line. */
+#include <math.h>
 #include <signal.h>
 #include <stdlib.h>
 
@@ -147,19 +148,41 @@ test_progress_line(void)
                              .failed = 1,
                              .cached = 0,
                              .tokens_in = 12345,
-                             .tokens_out = 678};
-    jv line = ev_syncrun_progress_line(&p);
+                             .tokens_out = 678,
+                             .spent = NAN};
+    jv line = ev_syncrun_progress_line(&p, 200);
     CHECK_STR(jv_string_value(line),
               "3/12 (25%) 2.0/s ETA 5s | 2 in flight, 1 retries, 1 failed, 0 cached | tokens "
               "12.3k in 678 out",
               "done of the total, rate, time left (4.5 s, rounded), the calls and the tokens");
     jv_free(line);
+    p.spent = 0.012345;
+    p.currency = "USD";
+    line = ev_syncrun_progress_line(&p, 200);
+    CHECK(strstr(jv_string_value(line), "678 out | $0.0123") != NULL,
+          "the money spent, when the model has a price");
+    jv_free(line);
+    line = ev_syncrun_progress_line(&p, 40);
+    CHECK_STR(jv_string_value(line), "3/12 (25%) ETA 5s | 1 failed | $0.0123",
+              "in 40 columns: what is done, the time left, the failures and the money stay");
+    jv_free(line);
+    line = ev_syncrun_progress_line(&p, 12);
+    CHECK_STR(jv_string_value(line), "3/12 (25%)", "in 12, what is done");
+    jv_free(line);
+    p.currency = "EUR";
+    line = ev_syncrun_progress_line(&p, 200);
+    CHECK(strstr(jv_string_value(line), "| 0.0123 EUR") != NULL, "another currency is named");
+    jv_free(line);
     p.total = 0;
     p.paused = 2.2;
-    line = ev_syncrun_progress_line(&p);
+    p.spent = NAN;
+    line = ev_syncrun_progress_line(&p, 200);
     CHECK(strncmp(jv_string_value(line), "3 done 2.0/s |", 14) == 0,
           "without a total, what is done");
     CHECK(strstr(jv_string_value(line), " | rate limited 3s") != NULL, "and a pause, rounded up");
+    CHECK(strchr(jv_string_value(line), '$') == NULL &&
+              strstr(jv_string_value(line), "EUR") == NULL,
+          "no money when the model has no price");
     jv_free(line);
 }
 
