@@ -40,6 +40,7 @@ struct ev_http {
     ev_ratelimit_pacer rpm, tpm;
     ev_ratelimit_quota q_req, q_tok;
     double pause_until;
+    double held_until;       /* when the start last logged as held may go */
     double next_timer;       /* when something may next start, or HUGE_VAL */
     struct curl_waitfd *fds; /* for curl_multi_poll */
     size_t nfds;
@@ -622,16 +623,41 @@ finish_attempt(ev_http *h, ev_http_job *job)
 
 /* Starting. */
 
-/* gate returns how long a job costing 'cost' must wait to start. */
+/* gate returns how long a job costing 'cost' must wait to start, and sets
+ * '*why' to what holds it longest. */
 static double
-gate(ev_http *h, double now, double cost)
+gate(ev_http *h, double now, double cost, const char **why)
 {
-    double w = h->pause_until - now;
-    w = fmax(w, ev_ratelimit_pacer_wait(&h->rpm, now));
-    w = fmax(w, ev_ratelimit_pacer_wait(&h->tpm, now));
-    w = fmax(w, ev_ratelimit_quota_wait(&h->q_req, now, 1));
-    w = fmax(w, ev_ratelimit_quota_wait(&h->q_tok, now, cost));
+    const struct {
+        double wait;
+        const char *why;
+    } holds[] = {
+        {h->pause_until - now, "rate limited"},
+        {ev_ratelimit_pacer_wait(&h->rpm, now), "--rpm"},
+        {ev_ratelimit_pacer_wait(&h->tpm, now), "--tpm"},
+        {ev_ratelimit_quota_wait(&h->q_req, now, 1), "the server's request limit"},
+        {ev_ratelimit_quota_wait(&h->q_tok, now, cost), "the server's token limit"},
+    };
+    double w = 0;
+    *why = "";
+    for (size_t i = 0; i < sizeof(holds) / sizeof(holds[0]); i++) {
+        if (holds[i].wait > w) {
+            w = holds[i].wait;
+            *why = holds[i].why;
+        }
+    }
     return w;
+}
+
+/* log_hold logs, once for each time a start is held until, how long the
+ * next request waits and why. */
+static void
+log_hold(ev_http *h, double now, double wait, const char *why)
+{
+    if (fabs(now + wait - h->held_until) < 1e-3)
+        return;
+    h->held_until = now + wait;
+    logf_(h, "next request in %.3g s: %s", wait, why);
 }
 
 static int
@@ -655,10 +681,12 @@ start_ready(ev_http *h)
         ev_http_job *job = best ? *best : h->ready_head;
         if (job == NULL || (int)h->nrunning >= h->aimd.cap)
             break;
-        double w = gate(h, now, job->cost);
+        const char *why;
+        double w = gate(h, now, job->cost, &why);
         if (w > 0) {
             if (now + w < h->next_timer)
                 h->next_timer = now + w;
+            log_hold(h, now, w, why);
             break;
         }
         if (best != NULL) {

@@ -47,7 +47,7 @@ submit_in_background() {
     ev-call --batch --poll-interval 3600 --base-url "$BASE" "$@" "$CASES" \
         >"$out" 2>"$BATS_TEST_TMPDIR/err" &
     PID=$!
-    for ((i = 0; i < 200; i++)); do
+    for ((i = 0; i < 1200; i++)); do
         grep -q "submitted batch" "$BATS_TEST_TMPDIR/err" && return 0
         sleep 0.05
     done

@@ -43,6 +43,17 @@ now_ms() {
     date +%s%3N
 }
 
+# wait_for CONDITION: wait until the shell CONDITION holds; a minute, which
+# only a run that hangs would take, fails the test.
+wait_for() {
+    local i
+    for ((i = 0; i < 1200; i++)); do
+        eval "$1" && return 0
+        sleep 0.05
+    done
+    fail_with "still not so after a minute: $1"
+}
+
 # The contract every filter keeps, run against the mock.
 
 @test "ev-call writes nothing and exits 0 on empty input" {
@@ -168,12 +179,23 @@ now_ms() {
 }
 
 @test "the cmd provider runs up to -j commands at once" {
-    cases 8 >"$BATS_TEST_TMPDIR/in"
-    local t0=$(now_ms)
-    run --separate-stderr ev-call -q --no-cache -j 8 -p cmd -c 'sleep 0.4; cat' "$BATS_TEST_TMPDIR/in"
-    [ "$status" -eq 0 ]
+    cd "$BATS_TEST_TMPDIR"
+    cases 8 >in
+    # Each command waits until all eight have started: every case can only
+    # be answered if they ran at once (--timeout ends a wait that would not).
+    run --separate-stderr ev-call -q --no-cache -j 8 --timeout 60 --retries 0 -p cmd \
+        -c 'touch "started.$EV_ID"; while [ "$(ls started.* | wc -l)" -lt 8 ]; do sleep 0.01; done; cat' in
+    [ "$status" -eq 0 ] || fail_with "$(field .error.message | sort -u)"
     [ "${#lines[@]}" -eq 8 ]
-    [ $(($(now_ms) - t0)) -lt 2500 ]
+    [ "$(field 'has("output")' | sort -u)" = true ]
+    # ... and never more: at no point of the log of starts and ends are
+    # more than -j commands between the two.
+    cases 6 >in
+    run --separate-stderr ev-call -q --no-cache -j 2 -p cmd \
+        -c 'echo start >>log; sleep 0.2; echo end >>log; cat' in
+    [ "$status" -eq 0 ]
+    [ "$(awk '/start/ { n++; if (n > max) max = n } /end/ { n-- } END { print max }' log)" -le 2 ]
+    [ "$(grep -c start log)" -eq 6 ]
 }
 
 @test "a command that fails is an error record of kind cmd, one past --timeout is killed, and the exit is 3" {
@@ -307,14 +329,14 @@ now_ms() {
     ev-call -q --no-cache -m m --base-url "$BASE" "$CASES" >/dev/null
     [ ! -e "$EV_CACHE_DIR" ]
     ev-call -q -m m --base-url "$BASE" "$CASES" >/dev/null
-    local before=$(find "$EV_CACHE_DIR" -name '*.json' -newer "$CASES" -exec stat -c %Y.%N {} + | sort | head -1)
+    # Every entry an hour old: each one --refresh writes is new again.
+    find "$EV_CACHE_DIR" -name '*.json' -exec touch -d '-1 hour' {} +
     reset_stats
-    sleep 1
     run --separate-stderr ev-call -q --refresh -m m --base-url "$BASE" "$CASES"
     [ "$(stats .requests)" = 6 ]
     [ "$(field .call.cached | sort -u)" = false ]
     [ "$(entries)" = 6 ]
-    [ -z "$(find "$EV_CACHE_DIR" -name '*.json' ! -newermt '-0.9 seconds')" ]
+    [ -z "$(find "$EV_CACHE_DIR" -name '*.json' -mmin +30)" ]
 }
 
 @test "the cache key is the SHA-256 of the provider, base URL, sample and body, and an entry is one JSON file" {
@@ -350,7 +372,7 @@ now_ms() {
     start_mock --latency 200
     ev-call -q -m m --base-url "$BASE" "$BATS_TEST_TMPDIR/in" >"$BATS_TEST_TMPDIR/first" 3>&- &
     local pid=$!
-    sleep 1
+    wait_for '[ "$(entries)" -gt 0 ]'
     kill -9 "$pid"
     wait "$pid" || true
     # Let the server finish the requests it was answering, so that they
@@ -392,13 +414,16 @@ now_ms() {
 @test "each 429 pauses for the wait it names, not for the probe gap of an earlier one" {
     cases 4 >"$BATS_TEST_TMPDIR/in"
     start_mock --fault 429=1 --retry-after-ms 50
-    local t0=$(now_ms)
-    run --separate-stderr ev-call -q --no-cache -j 1 -m m --base-url "$BASE" "$BATS_TEST_TMPDIR/in"
-    local took=$(($(now_ms) - t0))
+    run --separate-stderr ev-call -v --no-cache -j 1 -m m --base-url "$BASE" "$BATS_TEST_TMPDIR/in"
     [ "$status" -eq 0 ]
     [ "$(field .call.attempts | sort -u)" = 2 ]
-    # Four waits of 50 ms; a stale probe gap made each after the first 1 s.
-    [ "$took" -lt 1500 ] || fail_with "took $took ms"
+    # -v logs each wait that holds back a request. Each 429 names 50 ms; a
+    # stale probe gap of an earlier one (1 s) would hold a later one longer.
+    local waits
+    waits=$(printf '%s\n' "$stderr" | sed -n 's/.*next request in \([0-9.e-]*\) s: .*/\1/p')
+    [ -n "$waits" ] || fail_with "no wait logged: $stderr"
+    printf '%s\n' "$waits" | awk '$1 > 0.05 { bad = 1 } END { exit bad }' ||
+        fail_with "a wait longer than the 50 ms named: $(printf '%s\n' "$stderr" | grep 'next request')"
 }
 
 @test "a retry-after over 120 s is not retried: the call fails with the wait named" {
@@ -491,7 +516,7 @@ now_ms() {
     ev-call -q -m m --base-url "$BASE" "$BATS_TEST_TMPDIR/in" >"$BATS_TEST_TMPDIR/out" \
         2>"$BATS_TEST_TMPDIR/err" 3>&- &
     local pid=$! st=0
-    sleep 0.8
+    wait_for '[ -s "$BATS_TEST_TMPDIR/out" ]'
     kill -INT "$pid"
     wait "$pid" || st=$?
     [ "$st" -eq 130 ]
@@ -727,12 +752,18 @@ progress_lines() {
     seq 1 6 | jq -c '{id: "b\(.)", input: "Big question \(.)?", expected: ("x" * 300000)}' \
         >"$BATS_TEST_TMPDIR/in"
     start_mock --cases "$BATS_TEST_TMPDIR/in" --latency 100
+    local go="$BATS_TEST_TMPDIR/go"
     ev-call -q --unordered -j 2 -m m --base-url "$BASE" "$BATS_TEST_TMPDIR/in" 3>&- |
-        { sleep 1.5; wc -l >"$BATS_TEST_TMPDIR/n"; } 3>&- &
+        { for ((i = 0; i < 1200; i++)); do [ -e "$go" ] && break; sleep 0.05; done
+          wc -l >"$BATS_TEST_TMPDIR/n"; } 3>&- &
     local pid=$!
-    sleep 1
+    # The first answer is cached, and its write blocks on the pipe nobody
+    # reads yet; the two calls it started are all there are. However long
+    # this goes on, no third call starts.
+    wait_for '[ "$(entries)" -ge 1 ] && [ "$(stats .in_flight)" -eq 0 ]'
+    sleep 0.5
     [ "$(stats .requests)" -eq 2 ] || fail_with "$(stats .requests) requests with 2 in flight"
-    [ "$(entries)" -ge 1 ]
+    touch "$go"
     wait "$pid"
     [ "$(cat "$BATS_TEST_TMPDIR/n")" -eq 6 ]
 }
