@@ -13,6 +13,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -288,10 +289,13 @@ draw_batches(void *ctx, const ev_batchrun_progress *p)
         clear_progress();
         return;
     }
-    if (isatty(STDERR_FILENO))
+    if (isatty(STDERR_FILENO)) {
         show_line(ev_batchrun_progress_line(p, text_width()), p->changed);
-    else if (p->changed)
-        show_line(ev_batchrun_progress_line(p, 1 << 20), true);
+    } else if (p->changed) {
+        jv line = ev_batchrun_progress_line(p, INT_MAX);
+        ev_warn("%s", jv_string_value(line));
+        jv_free(line);
+    }
 }
 
 /* load_prices loads the price table (lib/price.h: $EV_PRICES, else the one

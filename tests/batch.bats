@@ -82,6 +82,7 @@ state_files() {
     [ "$status" -eq 0 ]
     [[ "$stderr" == *"submitted batch batch_"*"(1 of 1): 6 requests"* ]] || fail_with "$stderr"
     [[ "$stderr" == *"batch 0/1 ended;"*"requests done"* ]] || fail_with "$stderr"
+    [[ "$stderr" != *$'\r'* ]] # lines, not a line redrawn in place: this is no terminal
     [[ "$stderr" == *"6 calls: 6 answered (0 from the cache), 0 failed, in 1 batch;"* ]] ||
         fail_with "$stderr"
     run --separate-stderr batch -q -m small "$CASES"
