@@ -108,11 +108,13 @@ typedef struct run {
     bool wrote;
 } run;
 
+/* estimate_tokens is what a request of 'body_len' bytes may spend, for
+ * --tpm and the server's token limit: its prompt and the longest answer. */
 static double
 estimate_tokens(const ev_call_config *c, size_t body_len)
 {
     double out = c->req.max_tokens >= 0 ? (double)c->req.max_tokens : ESTIMATE_MAX_TOKENS;
-    return ceil((double)body_len / 4.0) + out;
+    return ev_estimate_text_tokens(body_len) + out;
 }
 
 static jv
