@@ -494,7 +494,8 @@ open_cache(const ev_call_config *c)
 static int
 run(const ev_call_config *c, ev_cache *cache, char **paths, int n, ev_call_end *end)
 {
-    ev_call_hooks h = {.warn = warn, .log = warn, .stop = &signals_seen, .wake_fd = wake_pipe[0]};
+    ev_call_hooks h = {
+        .log = {.warn = warn, .progress = warn}, .stop = &signals_seen, .wake_fd = wake_pipe[0]};
     if (c->dry_run)
         return ev_call_dry_run(c, cache, paths, n, stdout, &h);
     if (c->batch)

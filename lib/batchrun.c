@@ -93,7 +93,7 @@ rfc3339(jv t)
 static void
 die(brun *b, jv err)
 {
-    ev_call_warn_jv(b->hooks, err);
+    ev_log_warn_jv(&b->hooks->log, err);
     b->fatal = b->dead = true;
     b->status = EV_EXIT_TROUBLE;
 }
@@ -130,7 +130,7 @@ api_try(brun *b, jv *out, const ev_rest_result *res, int *attempt)
         (*attempt)++;
         if (b->cfg->verbose) {
             jv m = jv_invalid_get_msg(jv_copy(*out));
-            ev_call_warn(b->hooks, "%s; again in %.1f s", jv_string_value(m), wait);
+            ev_log_warn(&b->hooks->log, "%s; again in %.1f s", jv_string_value(m), wait);
             jv_free(m);
         }
         if (!bsleep(b, wait)) {
@@ -148,7 +148,7 @@ static void
 api_fail(brun *b, jv out)
 {
     if (!b->interrupted) {
-        ev_call_warn_jv(b->hooks, jv_invalid_get_msg(out));
+        ev_log_warn_jv(&b->hooks->log, jv_invalid_get_msg(out));
         b->fatal = true;
         b->status = EV_EXIT_TROUBLE;
     } else {
@@ -177,7 +177,7 @@ in_cache(brun *b, const char *key)
     bool yes = jv_is_valid(entry);
     jv msg = yes ? jv_null() : jv_invalid_get_msg(jv_copy(entry));
     if (jv_get_kind(msg) == JV_KIND_STRING)
-        ev_call_warn_jv(b->hooks, msg);
+        ev_log_warn_jv(&b->hooks->log, msg);
     else
         jv_free(msg);
     jv_free(entry);
@@ -194,7 +194,7 @@ read_cases(brun *b, char **paths, int n)
     ev_reader_init(&rd, paths, n, NULL);
     while (!ev_call_stopped(b->hooks) && (rc = ev_reader_next(&rd, &rec)) != EV_READ_EOF) {
         if (rc == EV_READ_BAD) {
-            ev_call_warn_jv(b->hooks, rec);
+            ev_log_warn_jv(&b->hooks->log, rec);
             b->status = EV_EXIT_TROUBLE;
             continue;
         }
@@ -203,7 +203,7 @@ read_cases(brun *b, char **paths, int n)
         char key[EV_CACHE_KEY_LEN + 1];
         if (!ev_call_request(c, msgs, 0, &body, &text, key)) {
             jv m = jv_invalid_get_msg(body), where = ev_reader_where(&rd);
-            ev_call_warn(b->hooks, "%s: %s", jv_string_value(where), jv_string_value(m));
+            ev_log_warn(&b->hooks->log, "%s: %s", jv_string_value(where), jv_string_value(m));
             jv_free(where);
             jv_free(m);
             jv_free(msgs);
@@ -278,16 +278,16 @@ claim_state(brun *b)
         if (got == EV_CACHE_CLAIMED)
             break;
         if (got == EV_CACHE_FAILED) {
-            ev_call_warn_jv(b->hooks, jv_invalid_get_msg(err));
+            ev_log_warn_jv(&b->hooks->log, jv_invalid_get_msg(err));
             b->fatal = true;
             b->status = EV_EXIT_TROUBLE;
             return false;
         }
         if (!waited && !b->cfg->quiet)
-            ev_call_warn(b->hooks,
-                         "another ev-call is running the batches of these cases (state %s/batches/"
-                         "%s.json); waiting for it to finish",
-                         ev_cache_dir(b->cache), b->name);
+            ev_log_warn(&b->hooks->log,
+                        "another ev-call is running the batches of these cases (state %s/batches/"
+                        "%s.json); waiting for it to finish",
+                        ev_cache_dir(b->cache), b->name);
         waited = true;
         if (!bsleep(b, STATE_POLL)) {
             b->interrupted = true;
@@ -426,8 +426,9 @@ plan_parts(brun *b)
         return false;
     size_t nkept = (size_t)jv_array_length(jv_copy(kept));
     if (nkept > 0 && !c->quiet)
-        ev_call_warn(b->hooks, "found %zu batch%s of an earlier run of these cases; collecting %s",
-                     nkept, nkept == 1 ? "" : "es", nkept == 1 ? "it" : "them");
+        ev_log_warn(&b->hooks->log,
+                    "found %zu batch%s of an earlier run of these cases; collecting %s", nkept,
+                    nkept == 1 ? "" : "es", nkept == 1 ? "it" : "them");
 
     ev_batch_limits lim = ev_batch_limits_of(c->req.provider);
     if (c->batch_size > 0)
@@ -651,11 +652,10 @@ find_anthropic(brun *b, int i)
             names = jv_string_append_str(names, j ? ", " : "");
             names = jv_string_concat(names, id);
         }
-        ev_call_warn(
-            b->hooks,
-            "batch %d: an earlier run sent it, and %d batches could be it (%s); cancel the "
-            "ones that are not yours, or remove %s/batches/%s.json to send it again",
-            i + 1, nfound, jv_string_value(names), ev_cache_dir(b->cache), b->name);
+        ev_log_warn(&b->hooks->log,
+                    "batch %d: an earlier run sent it, and %d batches could be it (%s); cancel the "
+                    "ones that are not yours, or remove %s/batches/%s.json to send it again",
+                    i + 1, nfound, jv_string_value(names), ev_cache_dir(b->cache), b->name);
         jv_free(names);
         b->fatal = true;
         b->status = EV_EXIT_TROUBLE;
@@ -718,8 +718,9 @@ submit_part(brun *b, int i, int n)
     }
     if (jv_get_kind(found) == JV_KIND_STRING) {
         if (!c->quiet)
-            ev_call_warn(b->hooks, "batch %s (%d of %d) was made by an earlier run; collecting it",
-                         jv_string_value(found), i + 1, n);
+            ev_log_warn(&b->hooks->log,
+                        "batch %s (%d of %d) was made by an earlier run; collecting it",
+                        jv_string_value(found), i + 1, n);
         part_set(b, i, "batch", found);
         return save_state(b);
     }
@@ -773,9 +774,9 @@ submit_part(brun *b, int i, int n)
     jv_free(out);
     jv ids = part_get(b, i, "ids");
     if (!c->quiet)
-        ev_call_warn(b->hooks, "submitted batch %s (%d of %d): %d request%s", jv_string_value(bid),
-                     i + 1, n, jv_object_length(jv_copy(ids)),
-                     jv_object_length(jv_copy(ids)) == 1 ? "" : "s");
+        ev_log_warn(&b->hooks->log, "submitted batch %s (%d of %d): %d request%s",
+                    jv_string_value(bid), i + 1, n, jv_object_length(jv_copy(ids)),
+                    jv_object_length(jv_copy(ids)) == 1 ? "" : "s");
     jv_free(ids);
     part_set(b, i, "batch", bid);
     return save_state(b);
@@ -819,8 +820,9 @@ read_results(brun *b, int i, jv bid, FILE *f, jv *seen)
         bool ok = ev_batch_result_read(c->req.provider, line, (size_t)len, &cid, &status, &rep);
         jv v = ok ? jv_object_get(jv_copy(ids), jv_copy(cid)) : jv_invalid();
         if (!jv_is_valid(v)) {
-            ev_call_warn(b->hooks, "batch %s: result line %lu: %s", jv_string_value(bid), lineno,
-                         ok ? "a custom_id this run did not send" : jv_string_value(rep.message));
+            ev_log_warn(&b->hooks->log, "batch %s: result line %lu: %s", jv_string_value(bid),
+                        lineno,
+                        ok ? "a custom_id this run did not send" : jv_string_value(rep.message));
             jv_free(v);
             jv_free(cid);
             ev_provider_reply_free(&rep);
@@ -839,7 +841,7 @@ read_results(brun *b, int i, jv bid, FILE *f, jv *seen)
             jv err;
             if (!ev_cache_put(b->cache, jv_string_value(key), jv_copy(entry), &err)) {
                 if (!b->cache_failed)
-                    ev_call_warn_jv(b->hooks, jv_invalid_get_msg(err));
+                    ev_log_warn_jv(&b->hooks->log, jv_invalid_get_msg(err));
                 else
                     jv_free(err);
                 b->cache_failed = true;
@@ -862,7 +864,7 @@ download(brun *b, int i, jv bid, const char *path, const char *what, jv *seen)
 {
     FILE *f = tmpfile();
     if (f == NULL) {
-        ev_call_warn(b->hooks, "cannot make a temporary file: %s", strerror(errno));
+        ev_log_warn(&b->hooks->log, "cannot make a temporary file: %s", strerror(errno));
         b->fatal = true;
         b->status = EV_EXIT_TROUBLE;
         return;
@@ -912,10 +914,10 @@ collect(brun *b, int i, const ev_batch_status *st)
     if (b->cache_failed && !b->fatal) {
         /* Marked done, the part would not be fetched again, and what the
          * cache lacks would be paid for again: stop, and fetch it next time. */
-        ev_call_warn(b->hooks,
-                     "batch %s: its answers could not all be cached; run again once the cache can "
-                     "be written, and they are downloaded again (not paid for again)",
-                     jv_string_value(bid));
+        ev_log_warn(&b->hooks->log,
+                    "batch %s: its answers could not all be cached; run again once the cache can "
+                    "be written, and they are downloaded again (not paid for again)",
+                    jv_string_value(bid));
         b->fatal = true;
         b->status = EV_EXIT_TROUBLE;
     }
@@ -986,7 +988,7 @@ batch_progress(brun *b, int ended, int n, double total, double done, double fail
                               .state = state,
                               .elapsed = ev_clock_mono() - b->started,
                               .changed = changed};
-    b->progress(b->hooks->ctx, &p);
+    b->progress(b->hooks->log.ctx, &p);
 }
 
 static void
@@ -1056,7 +1058,7 @@ poll_parts(brun *b)
         }
     }
     if (b->progress != NULL)
-        b->progress(b->hooks->ctx, NULL);
+        b->progress(b->hooks->log.ctx, NULL);
 }
 
 static jv
@@ -1184,18 +1186,19 @@ finish(brun *b, int todo, ev_call_end *end)
     end->out_broken = !write_cases(b);
     end->reader_gone = end->out_broken && errno == EPIPE;
     if (end->out_broken && !end->reader_gone)
-        ev_call_warn(b->hooks, "cannot write standard output: %s", strerror(errno ? errno : EIO));
+        ev_log_warn(&b->hooks->log, "cannot write standard output: %s",
+                    strerror(errno ? errno : EIO));
     if (todo > 0 && !end->out_broken)
         ev_cache_state_remove(b->cache, b->name);
     if (c->quiet)
         return;
     unsigned long calls = b->answered + b->failed;
     int n = todo > 0 ? nparts(b) : 0;
-    ev_call_warn(b->hooks,
-                 "%lu call%s: %lu answered (%lu from the cache), %lu failed, in %d batch%s; "
-                 "tokens %.0f in, %.0f out; %.1f s",
-                 calls, calls == 1 ? "" : "s", b->answered, b->cached, b->failed, n,
-                 n == 1 ? "" : "es", b->tokens_in, b->tokens_out, ev_clock_mono() - b->started);
+    ev_log_warn(&b->hooks->log,
+                "%lu call%s: %lu answered (%lu from the cache), %lu failed, in %d batch%s; "
+                "tokens %.0f in, %.0f out; %.1f s",
+                calls, calls == 1 ? "" : "s", b->answered, b->cached, b->failed, n,
+                n == 1 ? "" : "es", b->tokens_in, b->tokens_out, ev_clock_mono() - b->started);
 }
 
 /* free_brun frees what the run holds and gives back its claim. */
@@ -1223,7 +1226,7 @@ ev_batchrun_run(const ev_call_config *c, ev_cache *cache, char **paths, int n, F
 {
     *end = (ev_call_end){0};
     if (cache == NULL) {
-        ev_call_warn(h, "--batch needs the cache, and it cannot be opened");
+        ev_log_warn(&h->log, "--batch needs the cache, and it cannot be opened");
         return EV_EXIT_TROUBLE;
     }
     brun b = {.cfg = c,
@@ -1260,10 +1263,10 @@ ev_batchrun_run(const ev_call_config *c, ev_cache *cache, char **paths, int n, F
     for (int i = 0; pending && i < (todo > 0 ? nparts(&b) : 0); i++)
         running = running || !is_null(part_get(&b, i, "batch"));
     if (running && !c->quiet && !b.dead)
-        ev_call_warn(h,
-                     "%s: the batches keep running at the provider; run the same command again "
-                     "to collect their answers (state: %s/batches/%s.json)",
-                     b.interrupted ? "interrupted" : "stopped", ev_cache_dir(cache), b.name);
+        ev_log_warn(&h->log,
+                    "%s: the batches keep running at the provider; run the same command again "
+                    "to collect their answers (state: %s/batches/%s.json)",
+                    b.interrupted ? "interrupted" : "stopped", ev_cache_dir(cache), b.name);
     if (!pending)
         finish(&b, todo, end);
     free_brun(&b);

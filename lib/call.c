@@ -302,29 +302,6 @@ ev_call_free(ev_call_config *c)
     c->tpl = NULL;
 }
 
-void
-ev_call_warn(const ev_call_hooks *h, const char *fmt, ...)
-{
-    if (h->warn == NULL)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    jv text = jv_string_vfmt(fmt, ap);
-    va_end(ap);
-    h->warn(h->ctx, jv_string_value(text));
-    jv_free(text);
-}
-
-void
-ev_call_warn_jv(const ev_call_hooks *h, jv msg)
-{
-    if (jv_get_kind(msg) == JV_KIND_INVALID)
-        msg = jv_invalid_get_msg(msg);
-    ev_call_warn(h, "%s",
-                 jv_get_kind(msg) == JV_KIND_STRING ? jv_string_value(msg) : "unknown error");
-    jv_free(msg);
-}
-
 bool
 ev_call_stopped(const ev_call_hooks *h)
 {
@@ -554,7 +531,7 @@ ev_call_dry_run(const ev_call_config *c, ev_cache *cache, char **paths, int n, F
     ev_reader_init(&rd, paths, n, out);
     while ((rc = ev_reader_next(&rd, &rec)) != EV_READ_EOF) {
         if (rc == EV_READ_BAD) {
-            ev_call_warn_jv(h, rec);
+            ev_log_warn_jv(&h->log, rec);
             status = EV_EXIT_TROUBLE;
             continue;
         }
@@ -564,7 +541,7 @@ ev_call_dry_run(const ev_call_config *c, ev_cache *cache, char **paths, int n, F
             char key[EV_CACHE_KEY_LEN + 1];
             if (!ev_call_request(c, msgs, (int)k, &body, &text, key)) {
                 jv m = jv_invalid_get_msg(body), where = ev_reader_where(&rd);
-                ev_call_warn(h, "%s: %s", jv_string_value(where), jv_string_value(m));
+                ev_log_warn(&h->log, "%s: %s", jv_string_value(where), jv_string_value(m));
                 jv_free(where);
                 jv_free(m);
                 status = EV_EXIT_TROUBLE;

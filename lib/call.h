@@ -9,8 +9,8 @@
  * Ownership: json.h.
  *
  * An engine reports through the hooks its caller gives (ev_call_hooks):
- * warnings and notes as text, and progress as figures; it never prints to
- * standard error itself and never exits. Records go to the FILE the caller
+ * warnings and notes as lines (lib/log.h), and progress as figures; it
+ * never prints to standard error itself and never exits. Records go to the FILE the caller
  * names.
  */
 #ifndef EV_CALL_H
@@ -24,6 +24,7 @@
 #include <jv.h>
 
 #include "cache.h"
+#include "log.h"
 #include "provider.h"
 #include "template.h"
 
@@ -87,26 +88,15 @@ void ev_call_free(ev_call_config *c);
 
 /* What an engine reports, and how it learns that it must stop. */
 typedef struct ev_call_hooks {
-    /* A warning or a note for the user, without the program's name (may
-     * be NULL: none is shown). */
-    void (*warn)(void *ctx, const char *text);
-    /* The verbose log of requests, retries and waits, one line at a time
-     * (may be NULL). */
-    void (*log)(void *ctx, const char *line);
-    void *ctx;
+    /* Where its lines go (lib/log.h): every warning and note (the summary,
+     * the batches submitted...) to 'warn', and the verbose log of
+     * requests, retries and waits (-v) to 'progress'. */
+    ev_log log;
     /* Non-zero once the run is interrupted (SIGINT, SIGTERM); may be NULL. */
     const volatile sig_atomic_t *stop;
     /* Readable when 'stop' is set, to end a wait at once; or -1. */
     int wake_fd;
 } ev_call_hooks;
-
-/* ev_call_warn sends a note made from 'fmt' to the hooks' 'warn'. */
-void ev_call_warn(const ev_call_hooks *h, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-/* ev_call_warn_jv sends the message of 'msg', a string or an invalid with
- * a message, to the hooks' 'warn'. */
-void ev_call_warn_jv(const ev_call_hooks *h, jv msg);
 
 /* ev_call_stopped says whether the hooks' 'stop' is set. */
 bool ev_call_stopped(const ev_call_hooks *h);

@@ -131,7 +131,8 @@ check_output(run *r)
     r->out_broken = true;
     r->reader_gone = errno == EPIPE;
     if (!r->reader_gone) /* a reader that went away is no news */
-        ev_call_warn(r->hooks, "cannot write standard output: %s", strerror(errno ? errno : EIO));
+        ev_log_warn(&r->hooks->log, "cannot write standard output: %s",
+                    strerror(errno ? errno : EIO));
     r->status = EV_EXIT_TROUBLE;
     if (!r->stopping) {
         r->stopping = true;
@@ -295,9 +296,9 @@ judge(void *ctx, ev_http_job *job)
     enum ev_http_verdict v =
         r->cfg->req.provider == EV_PROVIDER_CMD ? judge_cmd(r, cj) : judge_http(r, cj);
     if (r->cfg->verbose && v != EV_HTTP_VERDICT_DONE)
-        ev_call_warn(r->hooks, "%s: attempt %d: %s%s%s", cj->label, job->attempts, cj->reply.kind,
-                     jv_is_valid(cj->reply.message) ? ": " : "",
-                     jv_is_valid(cj->reply.message) ? jv_string_value(cj->reply.message) : "");
+        ev_log_warn(&r->hooks->log, "%s: attempt %d: %s%s%s", cj->label, job->attempts,
+                    cj->reply.kind, jv_is_valid(cj->reply.message) ? ": " : "",
+                    jv_is_valid(cj->reply.message) ? jv_string_value(cj->reply.message) : "");
     return v;
 }
 
@@ -346,9 +347,9 @@ cache_trouble(run *r, jv err)
         return;
     }
     r->cache_failed = true;
-    ev_call_warn_jv(r->hooks, jv_invalid_get_msg(err));
-    ev_call_warn(
-        r->hooks,
+    ev_log_warn_jv(&r->hooks->log, jv_invalid_get_msg(err));
+    ev_log_warn(
+        &r->hooks->log,
         "stopping: the cache '%s' cannot keep answers, and the next run would pay again for "
         "each one it lost; free space there or make it writable, choose another cache with "
         "--cache-dir, or run with --no-cache",
@@ -408,10 +409,10 @@ note_fatal(run *r, call_job *cj)
     else
         what = "the endpoint or the model does not exist";
     if (j->xfer == EV_HTTP_XFER_OK && r->cfg->req.provider != EV_PROVIDER_CMD)
-        ev_call_warn(r->hooks, "stopping: %s (%s HTTP %ld): %s", what,
-                     ev_provider_name(r->cfg->req.provider), j->status, msg);
+        ev_log_warn(&r->hooks->log, "stopping: %s (%s HTTP %ld): %s", what,
+                    ev_provider_name(r->cfg->req.provider), j->status, msg);
     else
-        ev_call_warn(r->hooks, "stopping: %s: %s", what, msg);
+        ev_log_warn(&r->hooks->log, "stopping: %s: %s", what, msg);
     stop_run(r);
 }
 
@@ -582,9 +583,9 @@ done(void *ctx, ev_http_job *job, enum ev_http_end end)
         r->finished_calls++;
         if (!r->max_errors_hit && over_max_errors(r)) {
             r->max_errors_hit = true;
-            ev_call_warn(r->hooks,
-                         "stopping: %lu of %lu calls failed, more than --max-errors allows",
-                         r->failed, r->finished_calls);
+            ev_log_warn(&r->hooks->log,
+                        "stopping: %lu of %lu calls failed, more than --max-errors allows",
+                        r->failed, r->finished_calls);
             stop_run(r);
         }
     }
@@ -678,7 +679,7 @@ answer_cached(run *r, want *w)
         jv msg = jv_invalid_get_msg(entry);
         if (jv_get_kind(msg) == JV_KIND_STRING && !w->warned) {
             w->warned = true;
-            ev_call_warn_jv(r->hooks, msg);
+            ev_log_warn_jv(&r->hooks->log, msg);
         } else {
             jv_free(msg);
         }
@@ -706,11 +707,11 @@ note_wait(run *r, want *w)
     if (c->verbose) {
         char label[96];
         make_label(label, sizeof(label), w->rec, w->name, w->line, w->sample);
-        ev_call_warn(r->hooks, "%s: another ev-call is fetching this answer; waiting for it",
-                     label);
+        ev_log_warn(&r->hooks->log, "%s: another ev-call is fetching this answer; waiting for it",
+                    label);
     } else if (!c->quiet && !r->wait_noted) {
-        ev_call_warn(
-            r->hooks,
+        ev_log_warn(
+            &r->hooks->log,
             "another ev-call is fetching some of these answers into the cache '%s'; waiting "
             "for them rather than paying twice",
             ev_cache_dir(r->cache));
@@ -846,7 +847,7 @@ process_record(run *r, ev_readahead_item *it)
     char key[EV_CACHE_KEY_LEN + 1];
     if (!ev_call_request(c, msgs, 0, &body, &text, key)) {
         jv m = jv_invalid_get_msg(body);
-        ev_call_warn(r->hooks, "%s:%lu: %s", it->name, it->line, jv_string_value(m));
+        ev_log_warn(&r->hooks->log, "%s:%lu: %s", it->name, it->line, jv_string_value(m));
         jv_free(m);
         jv_free(msgs);
         jv_free(rec);
@@ -946,7 +947,7 @@ show_progress(run *r)
         .currency = r->show->currency,
         .paused = st.paused,
     };
-    r->show->progress(r->hooks->ctx, &p);
+    r->show->progress(r->hooks->log.ctx, &p);
 }
 
 static void
@@ -955,14 +956,15 @@ summary(run *r)
     ev_http_stats st;
     ev_http_get_stats(r->engine, &st);
     unsigned long calls = r->answered + r->failed;
-    ev_call_warn(r->hooks,
-                 "%lu call%s: %lu answered (%lu from the cache), %lu failed; %lu request%s, %lu "
-                 "retr%s, %lu rate limited; tokens %.0f in, %.0f out; %.1f s",
-                 calls, calls == 1 ? "" : "s", r->answered, r->cached, r->failed, st.attempts,
-                 st.attempts == 1 ? "" : "s", st.retries, st.retries == 1 ? "y" : "ies",
-                 st.rate_limited, r->tokens_in, r->tokens_out, ev_clock_mono() - r->started);
+    ev_log_warn(&r->hooks->log,
+                "%lu call%s: %lu answered (%lu from the cache), %lu failed; %lu request%s, %lu "
+                "retr%s, %lu rate limited; tokens %.0f in, %.0f out; %.1f s",
+                calls, calls == 1 ? "" : "s", r->answered, r->cached, r->failed, st.attempts,
+                st.attempts == 1 ? "" : "s", st.retries, st.retries == 1 ? "y" : "ies",
+                st.rate_limited, r->tokens_in, r->tokens_out, ev_clock_mono() - r->started);
     if (r->interrupted)
-        ev_call_warn(r->hooks, "interrupted: the answers received are cached; run again to finish");
+        ev_log_warn(&r->hooks->log,
+                    "interrupted: the answers received are cached; run again to finish");
 }
 
 /* count_lines counts the lines of the operands when all are regular files,
@@ -1001,8 +1003,7 @@ static void
 log_line(void *ctx, const char *line)
 {
     run *r = ctx;
-    if (r->hooks->log != NULL)
-        r->hooks->log(r->hooks->ctx, line);
+    ev_log_progress(&r->hooks->log, "%s", line);
 }
 
 static void
@@ -1032,7 +1033,7 @@ call_all(run *r, ev_readahead *rd)
             if (it.rc == EV_READ_EOF) {
                 r->input_done = true;
             } else if (it.rc == EV_READ_BAD) {
-                ev_call_warn_jv(r->hooks, it.rec);
+                ev_log_warn_jv(&r->hooks->log, it.rec);
                 r->status = EV_EXIT_TROUBLE;
             } else {
                 process_record(r, &it);
@@ -1072,7 +1073,7 @@ call_all(run *r, ev_readahead *rd)
             r->wrote = false;
         }
         if (ev_http_run(r->engine, wait) < 0) {
-            ev_call_warn(r->hooks, "cannot wait for the network: %s", strerror(errno));
+            ev_log_warn(&r->hooks->log, "cannot wait for the network: %s", strerror(errno));
             r->status = EV_EXIT_TROUBLE;
             ev_http_abort(r->engine);
         }
@@ -1172,7 +1173,7 @@ ev_syncrun_run(const ev_call_config *c, ev_cache *cache, char **paths, int n, FI
     if (r.engine != NULL)
         rd = ev_readahead_start(paths, n, wake, r.engine, &err);
     if (rd == NULL) {
-        ev_call_warn_jv(h, err);
+        ev_log_warn_jv(&h->log, err);
         ev_http_free(r.engine);
         free_run(&r);
         *end = (ev_call_end){0};
@@ -1181,7 +1182,7 @@ ev_syncrun_run(const ev_call_config *c, ev_cache *cache, char **paths, int n, FI
     call_all(&r, rd);
     ev_readahead_stop(rd);
     if (show->progress != NULL)
-        show->progress(h->ctx, NULL);
+        show->progress(h->log.ctx, NULL);
     if (!c->quiet)
         summary(&r);
     ev_http_free(r.engine);

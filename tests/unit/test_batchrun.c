@@ -78,7 +78,7 @@ run_batch(const char *dir, bool prefill, char *out)
     char path[64];
     unit_file(path, "in.jsonl", CASES);
     char *paths[] = {path};
-    ev_call_hooks h = {.warn = warn, .wake_fd = -1};
+    ev_call_hooks h = {.log = {.warn = warn}, .wake_fd = -1};
     ev_call_end end;
     FILE *f = tmpfile();
     warnings[0] = '\0';

@@ -241,7 +241,7 @@ test_dry_run(void)
     char path[64];
     unit_file(path, "in.jsonl", "{\"id\":\"a\",\"input\":\"hi\"}\nnot json\n{\"id\":\"c\"}\n");
     int warnings = 0;
-    ev_call_hooks h = {.warn = warn_count, .ctx = &warnings, .wake_fd = -1};
+    ev_call_hooks h = {.log = {.warn = warn_count, .ctx = &warnings}, .wake_fd = -1};
     FILE *f = tmpfile();
     char *paths[] = {path};
     int status = ev_call_dry_run(&c, NULL, paths, 1, f, &h);

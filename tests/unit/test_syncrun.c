@@ -37,7 +37,7 @@ run_command(const char *command, const char *input, ev_cache *cache, char *out)
     char path[64];
     unit_file(path, "in.jsonl", input);
     char *paths[] = {path};
-    ev_call_hooks h = {.warn = warn, .wake_fd = -1};
+    ev_call_hooks h = {.log = {.warn = warn}, .wake_fd = -1};
     ev_syncrun_show show = {0};
     ev_call_end end;
     FILE *f = tmpfile();
