@@ -145,7 +145,8 @@ test_requests(void)
     CHECK(ev_call_setup(&c, &err), "set up");
     jv rec = jv_parse("{\"id\":\"a\",\"input\":\"hi\"}");
     jv msgs = ev_call_prompt(&c, rec);
-    CHECK_JV(jv_copy(msgs), "[{\"role\":\"user\",\"content\":\"hi\"}]", "a string is one message");
+    CHECK_JV_ORDERED(jv_copy(msgs), "[{\"role\":\"user\",\"content\":\"hi\"}]",
+                     "a string is one message");
     jv body, text;
     char key[EV_CACHE_KEY_LEN + 1], want[EV_CACHE_KEY_LEN + 1];
     CHECK(ev_call_request(&c, msgs, 1, &body, &text, key), "a request");
@@ -180,26 +181,29 @@ test_records(void)
     c.req.model = "m";
     jv call = ev_call_object(&c, jv_number(12.5), jv_number(3), jv_number(1), jv_null(),
                              jv_string("stop"), 2, false, 0);
-    CHECK_JV(jv_copy(call),
-             "{\"provider\":\"openai\",\"model\":\"m\",\"latency_ms\":12.5,\"input_tokens\":3,"
-             "\"output_tokens\":1,\"cached_tokens\":null,\"finish_reason\":\"stop\","
-             "\"attempts\":2,\"cached\":false,\"sample\":0}",
-             "a call object, in the order of ev(7)");
+    CHECK_JV_ORDERED(
+        jv_copy(call),
+        "{\"provider\":\"openai\",\"model\":\"m\",\"latency_ms\":12.5,\"input_tokens\":3,"
+        "\"output_tokens\":1,\"cached_tokens\":null,\"finish_reason\":\"stop\","
+        "\"attempts\":2,\"cached\":false,\"sample\":0}",
+        "a call object, in the order of ev(7)");
     double in = 0, out = 0;
     ev_call_tokens(call, &in, &out);
     CHECK(in == 3 && out == 1, "its tokens are counted");
     jv entry = ev_call_cache_entry(call, jv_string("Paris"), 0);
-    CHECK_JV(jv_object_delete(jv_copy(entry), jv_string("time")),
-             "{\"version\":1,\"provider\":\"openai\",\"model\":\"m\",\"sample\":0,"
-             "\"output\":\"Paris\",\"finish_reason\":\"stop\",\"input_tokens\":3,"
-             "\"output_tokens\":1,\"cached_tokens\":null,\"latency_ms\":12.5,\"attempts\":2}",
-             "the cache keeps the answer and its call, never a key");
+    CHECK_JV_ORDERED(
+        jv_object_delete(jv_copy(entry), jv_string("time")),
+        "{\"version\":1,\"provider\":\"openai\",\"model\":\"m\",\"sample\":0,"
+        "\"output\":\"Paris\",\"finish_reason\":\"stop\",\"input_tokens\":3,"
+        "\"output_tokens\":1,\"cached_tokens\":null,\"latency_ms\":12.5,\"attempts\":2}",
+        "the cache keeps the answer and its call, never a key");
     jv add = ev_call_from_cache(&c, entry, 0, true);
-    CHECK_JV(add,
-             "{\"output\":\"Paris\",\"call\":{\"provider\":\"openai\",\"model\":\"m\","
-             "\"latency_ms\":12.5,\"input_tokens\":3,\"output_tokens\":1,\"cached_tokens\":null,"
-             "\"finish_reason\":\"stop\",\"attempts\":2,\"cached\":true,\"sample\":0}}",
-             "an entry read back gives the answer, marked cached");
+    CHECK_JV_ORDERED(
+        add,
+        "{\"output\":\"Paris\",\"call\":{\"provider\":\"openai\",\"model\":\"m\","
+        "\"latency_ms\":12.5,\"input_tokens\":3,\"output_tokens\":1,\"cached_tokens\":null,"
+        "\"finish_reason\":\"stop\",\"attempts\":2,\"cached\":true,\"sample\":0}}",
+        "an entry read back gives the answer, marked cached");
 
     FILE *f = tmpfile();
     const char *fresh = "{\"id\":\"a\",\"input\":\"q\"}";

@@ -32,39 +32,40 @@ test_openai_answers(void)
                      "\"cached_tokens\":4}}}";
     ev_provider_reply_parse(EV_PROVIDER_OPENAI, 200, ok, strlen(ok), &r);
     CHECK(r.outcome == EV_PROVIDER_ANSWERED, "an OpenAI answer is read");
-    CHECK_JV(jv_copy(r.output), "\"Paris\"", "its text");
-    CHECK_JV(jv_copy(r.finish_reason), "\"stop\"", "its finish reason");
-    CHECK_JV(jv_copy(r.input_tokens), "12", "prompt_tokens is input_tokens");
-    CHECK_JV(jv_copy(r.output_tokens), "2", "completion_tokens is output_tokens");
-    CHECK_JV(jv_copy(r.cached_tokens), "4", "cached_tokens from prompt_tokens_details");
+    CHECK_JV_ORDERED(jv_copy(r.output), "\"Paris\"", "its text");
+    CHECK_JV_ORDERED(jv_copy(r.finish_reason), "\"stop\"", "its finish reason");
+    CHECK_JV_ORDERED(jv_copy(r.input_tokens), "12", "prompt_tokens is input_tokens");
+    CHECK_JV_ORDERED(jv_copy(r.output_tokens), "2", "completion_tokens is output_tokens");
+    CHECK_JV_ORDERED(jv_copy(r.cached_tokens), "4", "cached_tokens from prompt_tokens_details");
 
     const char *nousage = "{\"choices\":[{\"message\":{\"content\":\"hi\"},\"finish_reason\":"
                           "null}]}";
     ev_provider_reply_parse(EV_PROVIDER_OPENAI, 200, nousage, strlen(nousage), &r);
     CHECK(r.outcome == EV_PROVIDER_ANSWERED, "an answer without usage is still an answer");
-    CHECK_JV(jv_copy(r.input_tokens), "null", "missing usage is null, never 0");
-    CHECK_JV(jv_copy(r.cached_tokens), "null", "missing cached tokens are null");
-    CHECK_JV(jv_copy(r.finish_reason), "null", "a null finish reason stays null");
+    CHECK_JV_ORDERED(jv_copy(r.input_tokens), "null", "missing usage is null, never 0");
+    CHECK_JV_ORDERED(jv_copy(r.cached_tokens), "null", "missing cached tokens are null");
+    CHECK_JV_ORDERED(jv_copy(r.finish_reason), "null", "a null finish reason stays null");
 
     const char *vllm = "{\"choices\":[{\"message\":{\"content\":\"x\"}}],\"usage\":{"
                        "\"prompt_tokens\":3,\"completion_tokens\":1}}";
     ev_provider_reply_parse(EV_PROVIDER_OPENAI, 200, vllm, strlen(vllm), &r);
-    CHECK_JV(jv_copy(r.cached_tokens), "null", "usage without details: cached tokens null");
+    CHECK_JV_ORDERED(jv_copy(r.cached_tokens), "null", "usage without details: cached tokens null");
 
     const char *refusal = "{\"choices\":[{\"message\":{\"content\":null,\"refusal\":\"I can't\"},"
                           "\"finish_reason\":\"stop\"}]}";
     ev_provider_reply_parse(EV_PROVIDER_OPENAI, 200, refusal, strlen(refusal), &r);
-    CHECK_JV(jv_copy(r.output), "\"I can't\"", "a refusal is the answer text");
+    CHECK_JV_ORDERED(jv_copy(r.output), "\"I can't\"", "a refusal is the answer text");
 
     const char *parts = "{\"choices\":[{\"message\":{\"content\":[{\"type\":\"text\",\"text\":"
                         "\"a\"},{\"type\":\"text\",\"text\":\"b\"}]}}]}";
     ev_provider_reply_parse(EV_PROVIDER_OPENAI, 200, parts, strlen(parts), &r);
-    CHECK_JV(jv_copy(r.output), "\"ab\"", "content parts are joined");
+    CHECK_JV_ORDERED(jv_copy(r.output), "\"ab\"", "content parts are joined");
 
     const char *tools = "{\"choices\":[{\"message\":{\"content\":null,\"tool_calls\":[{\"id\":"
                         "\"1\"}]},\"finish_reason\":\"tool_calls\"}]}";
     ev_provider_reply_parse(EV_PROVIDER_OPENAI, 200, tools, strlen(tools), &r);
-    CHECK_JV(jv_copy(r.output), "\"[{\\\"id\\\":\\\"1\\\"}]\"", "tool calls become JSON text");
+    CHECK_JV_ORDERED(jv_copy(r.output), "\"[{\\\"id\\\":\\\"1\\\"}]\"",
+                     "tool calls become JSON text");
     ev_provider_reply_free(&r);
 
     reply_case(EV_PROVIDER_OPENAI, 200, "{\"choices\":[{\"message\":{\"content\":\"Par", "parse",
@@ -86,16 +87,17 @@ test_errors(void)
                          "\"param\":null,\"code\":\"rate_limit_exceeded\"}}";
     ev_provider_reply_parse(EV_PROVIDER_OPENAI, 429, nested, strlen(nested), &r);
     CHECK(r.outcome == EV_PROVIDER_RETRYABLE, "a rate limit 429 is retried");
-    CHECK_JV(jv_copy(r.message), "\"Rate limit reached\"", "with the server's message");
+    CHECK_JV_ORDERED(jv_copy(r.message), "\"Rate limit reached\"", "with the server's message");
     const char *flat = "{\"object\":\"error\",\"message\":\"bad things\",\"type\":"
                        "\"BadRequestError\",\"param\":null,\"code\":500}";
     ev_provider_reply_parse(EV_PROVIDER_OPENAI, 500, flat, strlen(flat), &r);
-    CHECK_JV(jv_copy(r.message), "\"bad things\"", "a flat vLLM error body is read");
+    CHECK_JV_ORDERED(jv_copy(r.message), "\"bad things\"", "a flat vLLM error body is read");
     CHECK(r.outcome == EV_PROVIDER_RETRYABLE, "a 500 is retried");
     const char *llama = "{\"error\":{\"code\":503,\"message\":\"Loading model\",\"type\":"
                         "\"unavailable_error\"}}";
     ev_provider_reply_parse(EV_PROVIDER_OPENAI, 503, llama, strlen(llama), &r);
-    CHECK_JV(jv_copy(r.message), "\"Loading model\"", "an integer code (llama.cpp) is fine");
+    CHECK_JV_ORDERED(jv_copy(r.message), "\"Loading model\"",
+                     "an integer code (llama.cpp) is fine");
     ev_provider_reply_parse(EV_PROVIDER_OPENAI, 502, "<html>502 Bad Gateway</html>", 28, &r);
     CHECK(r.outcome == EV_PROVIDER_RETRYABLE && strstr(jv_string_value(r.message), "502") != NULL,
           "an HTML 502 is retried and quoted");
@@ -142,13 +144,14 @@ test_anthropic_answers(void)
                      "\"cache_creation_input_tokens\":1}}";
     ev_provider_reply_parse(EV_PROVIDER_ANTHROPIC, 200, ok, strlen(ok), &r);
     CHECK(r.outcome == EV_PROVIDER_ANSWERED, "an Anthropic answer is read");
-    CHECK_JV(jv_copy(r.output), "\"Paris\"", "text blocks are joined, thinking skipped");
-    CHECK_JV(jv_copy(r.finish_reason), "\"end_turn\"", "stop_reason is the finish reason");
-    CHECK_JV(jv_copy(r.input_tokens), "16", "input tokens count cache reads and writes too");
-    CHECK_JV(jv_copy(r.cached_tokens), "5", "cached tokens are the cache reads");
+    CHECK_JV_ORDERED(jv_copy(r.output), "\"Paris\"", "text blocks are joined, thinking skipped");
+    CHECK_JV_ORDERED(jv_copy(r.finish_reason), "\"end_turn\"", "stop_reason is the finish reason");
+    CHECK_JV_ORDERED(jv_copy(r.input_tokens), "16",
+                     "input tokens count cache reads and writes too");
+    CHECK_JV_ORDERED(jv_copy(r.cached_tokens), "5", "cached tokens are the cache reads");
     const char *nousage = "{\"content\":[{\"type\":\"text\",\"text\":\"x\"}]}";
     ev_provider_reply_parse(EV_PROVIDER_ANTHROPIC, 200, nousage, strlen(nousage), &r);
-    CHECK_JV(jv_copy(r.output_tokens), "null", "no usage: null tokens");
+    CHECK_JV_ORDERED(jv_copy(r.output_tokens), "null", "no usage: null tokens");
     ev_provider_reply_free(&r);
 }
 
@@ -161,10 +164,10 @@ test_bodies(void)
                           .max_tokens_field = "max_completion_tokens",
                           .params = jv_object()};
     jv msgs = ev_provider_messages(jv_string("hi"));
-    CHECK_JV(ev_provider_body(&o, jv_copy(msgs), 0),
-             "{\"model\":\"gpt-x\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],"
-             "\"temperature\":0}",
-             "openai: a string prompt is one user message");
+    CHECK_JV_ORDERED(ev_provider_body(&o, jv_copy(msgs), 0),
+                     "{\"model\":\"gpt-x\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],"
+                     "\"temperature\":0}",
+                     "openai: a string prompt is one user message");
     o.system = "be brief";
     o.max_tokens = 50;
     o.has_seed = true;
@@ -172,11 +175,12 @@ test_bodies(void)
     o.params = jv_object_set(o.params, jv_string("temperature"), jv_null());
     o.params = jv_object_set(o.params, jv_string("response_format"),
                              jv_parse("{\"type\":\"json_object\"}"));
-    CHECK_JV(ev_provider_body(&o, jv_copy(msgs), 2),
-             "{\"model\":\"gpt-x\",\"messages\":[{\"role\":\"system\",\"content\":\"be brief\"},"
-             "{\"role\":\"user\",\"content\":\"hi\"}],\"max_completion_tokens\":50,\"seed\":9,"
-             "\"response_format\":{\"type\":\"json_object\"}}",
-             "openai: system, token field, seed + sample, params merged, null removes");
+    CHECK_JV_ORDERED(
+        ev_provider_body(&o, jv_copy(msgs), 2),
+        "{\"model\":\"gpt-x\",\"messages\":[{\"role\":\"system\",\"content\":\"be brief\"},"
+        "{\"role\":\"user\",\"content\":\"hi\"}],\"max_completion_tokens\":50,\"seed\":9,"
+        "\"response_format\":{\"type\":\"json_object\"}}",
+        "openai: system, token field, seed + sample, params merged, null removes");
     jv_free(o.params);
 
     ev_provider_opts a = {.provider = EV_PROVIDER_ANTHROPIC,
@@ -187,10 +191,10 @@ test_bodies(void)
     jv chat = ev_provider_messages(
         jv_parse("[{\"role\":\"system\",\"content\":\"sys\"},{\"role\":\"user\",\"content\":"
                  "\"q\"}]"));
-    CHECK_JV(ev_provider_body(&a, jv_copy(chat), 0),
-             "{\"model\":\"claude\",\"max_tokens\":1024,\"system\":\"top\\n\\nsys\","
-             "\"messages\":[{\"role\":\"user\",\"content\":\"q\"}],\"temperature\":0}",
-             "anthropic: system messages move to the top-level system");
+    CHECK_JV_ORDERED(ev_provider_body(&a, jv_copy(chat), 0),
+                     "{\"model\":\"claude\",\"max_tokens\":1024,\"system\":\"top\\n\\nsys\","
+                     "\"messages\":[{\"role\":\"user\",\"content\":\"q\"}],\"temperature\":0}",
+                     "anthropic: system messages move to the top-level system");
     jv only = ev_provider_messages(jv_parse("[{\"role\":\"system\",\"content\":\"s\"}]"));
     jv b = ev_provider_body(&a, only, 0);
     CHECK(!jv_is_valid(b), "anthropic: a prompt of only system messages is refused");
@@ -198,9 +202,9 @@ test_bodies(void)
     jv_free(a.params);
 
     ev_provider_opts c = {.provider = EV_PROVIDER_CMD, .command = "cat", .params = jv_null()};
-    CHECK_JV(ev_provider_body(&c, jv_copy(chat), 0),
-             "{\"command\":\"cat\",\"model\":null,\"system\":null,\"input\":\"sys\\nq\"}",
-             "cmd: the body describes the run; input is the text");
+    CHECK_JV_ORDERED(ev_provider_body(&c, jv_copy(chat), 0),
+                     "{\"command\":\"cat\",\"model\":null,\"system\":null,\"input\":\"sys\\nq\"}",
+                     "cmd: the body describes the run; input is the text");
     jv_free(chat);
     jv_free(msgs);
 
