@@ -50,6 +50,7 @@ LIBS_unit_test_http = -lcurl
 LIBS_unit_test_call = -lcrypto
 LIBS_unit_test_syncrun = -lcurl -lcrypto
 LIBS_unit_test_batchrun = -lcurl -lcrypto
+LIBS_unit_test_finetune = -lcurl
 
 TOOLS    := $(patsubst cmd/%.c,%,$(wildcard cmd/ev-*.c))
 LIBSRC   := $(wildcard lib/*.c)

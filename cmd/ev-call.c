@@ -209,7 +209,7 @@ setup_signals(void)
     sigaction(SIGPIPE, &sa, NULL);
     sigaction(SIGXFSZ, &sa, NULL); /* a file size limit fails the write, as a full disk does */
     if (pipe2(wake_pipe, O_CLOEXEC | O_NONBLOCK) != 0)
-        ev_die(EV_EXIT_TROUBLE, "cannot make a pipe: %s", strerror(errno));
+        ev_diag_die(EV_EXIT_TROUBLE, "cannot make a pipe: %s", strerror(errno));
     sa.sa_handler = on_signal;
     sa.sa_flags = SA_RESTART;
     sigaction(SIGINT, &sa, NULL);
@@ -228,7 +228,7 @@ static void
 warn(void *ctx, const char *text)
 {
     (void)ctx;
-    ev_warn("%s", text);
+    ev_diag_warn("%s", text);
 }
 
 static void
@@ -255,7 +255,7 @@ show_line(jv line, bool due)
 {
     if (ev_progress_plain()) {
         if (due)
-            ev_warn("%s", jv_string_value(line));
+            ev_diag_warn("%s", jv_string_value(line));
     } else {
         fprintf(stderr, "\r" PROGRESS_PREFIX "%s\033[K", jv_string_value(line));
         fflush(stderr);
@@ -293,7 +293,7 @@ draw_batches(void *ctx, const ev_batchrun_progress *p)
         show_line(ev_batchrun_progress_line(p, text_width()), p->changed);
     } else if (p->changed) {
         jv line = ev_batchrun_progress_line(p, INT_MAX);
-        ev_warn("%s", jv_string_value(line));
+        ev_diag_warn("%s", jv_string_value(line));
         jv_free(line);
     }
 }
@@ -323,7 +323,7 @@ _Noreturn static void
 usage_error(jv err)
 {
     jv m = jv_invalid_get_msg(err);
-    ev_usage_error("%s", jv_string_value(m));
+    ev_diag_usage_error("%s", jv_string_value(m));
 }
 
 /* parse_options reads the options into 'c'. */
@@ -373,13 +373,13 @@ parse_options(ev_call_config *c, int argc, char **argv)
             break;
         case OPT_ENV:
             if (!ev_child_pass_ok(v))
-                ev_usage_error("--env takes the name of a variable, or a pattern such as 'HF_*', "
+                ev_diag_usage_error("--env takes the name of a variable, or a pattern such as 'HF_*', "
                                "never a value");
             c->pass_env[c->npass++] = (char *)v;
             break;
         case 'h':
             usage(stdout);
-            exit(ev_close_stdout());
+            exit(ev_diag_close_stdout());
         case 'j':
             c->jobs = cli.integer;
             break;
@@ -408,7 +408,7 @@ parse_options(ev_call_config *c, int argc, char **argv)
             break;
         case 'p':
             if (!ev_provider_from_name(v, &c->req.provider))
-                ev_usage_error("--provider must be openai, anthropic or cmd, not '%s'", v);
+                ev_diag_usage_error("--provider must be openai, anthropic or cmd, not '%s'", v);
             break;
         case 'q':
             c->quiet = true;
@@ -454,7 +454,7 @@ parse_options(ev_call_config *c, int argc, char **argv)
             c->verbose = true;
             break;
         case 'V':
-            ev_print_version();
+            ev_diag_version();
         default:
             break; /* ev_cli_next refuses what is not in the table */
         }
@@ -480,9 +480,9 @@ open_cache(const ev_call_config *c)
         err = dir;
     }
     if (cache == NULL) {
-        ev_warn_jv(err);
+        ev_diag_warn_jv(err);
         if (!c->dry_run)
-            ev_die(EV_EXIT_TROUBLE, "no answer could be kept, and each would be paid for again: "
+            ev_diag_die(EV_EXIT_TROUBLE, "no answer could be kept, and each would be paid for again: "
                                     "name a cache directory that can be written with --cache-dir "
                                     "or EV_CACHE_DIR, or run with --no-cache");
     }
@@ -518,9 +518,9 @@ main(int argc, char **argv)
     if (!ev_call_setup(&c, &err))
         usage_error(err);
 
-    ev_output_setup();
+    ev_jsonl_output_setup();
     if (!ev_http_global_init())
-        ev_die(EV_EXIT_TROUBLE, "cannot start libcurl");
+        ev_diag_die(EV_EXIT_TROUBLE, "cannot start libcurl");
     setup_signals();
     if (c.dry_run) /* nothing is sent: a reader that goes away ends it at once */
         signal(SIGPIPE, SIG_DFL);
@@ -529,7 +529,7 @@ main(int argc, char **argv)
     int status = run(&c, cache, argv + optind, argc - optind, &end);
     if (end.out_broken)
         fclose(stdout); /* already reported, or a reader that went away */
-    else if (ev_close_stdout() != EV_EXIT_OK && status != EV_EXIT_INTR)
+    else if (ev_diag_close_stdout() != EV_EXIT_OK && status != EV_EXIT_INTR)
         status = EV_EXIT_TROUBLE;
 
     ev_cache_close(cache);

@@ -28,7 +28,7 @@
 #include "runs.h"
 #include "sheet.h"
 #include "text.h"
-#include "train.h"
+#include "example.h"
 
 enum mode { MODE_RECORDS, MODE_SUMMARY, MODE_REVIEW, MODE_TRAIN, MODE_POOL };
 
@@ -222,12 +222,12 @@ print_summary(jv rep, const options *o, enum ev_format f)
 /* warn_at reports 'msg' (a string or an invalid with a message, consumed)
  * at the reader's position. */
 static void
-warn_at(const ev_reader *r, jv msg)
+warn_at(const ev_jsonl_reader *r, jv msg)
 {
     if (jv_get_kind(msg) == JV_KIND_INVALID)
         msg = jv_invalid_get_msg(msg);
-    jv where = ev_reader_where(r);
-    ev_warn("%s: %s", jv_string_value(where), jv_string_value(msg));
+    jv where = ev_jsonl_where(r);
+    ev_diag_warn("%s: %s", jv_string_value(where), jv_string_value(msg));
     jv_free(where);
     jv_free(msg);
 }
@@ -236,9 +236,9 @@ warn_at(const ev_reader *r, jv msg)
  * anything is, and says whether anything was. A record without a score is a
  * failure, not a problem. */
 static bool
-bad_score(const ev_reader *r, jv rec)
+bad_score(const ev_jsonl_reader *r, jv rec)
 {
-    jv problem = ev_score_problem(rec);
+    jv problem = ev_record_score_problem(rec);
     if (!jv_is_valid(problem)) {
         jv_free(problem);
         return false;
@@ -308,17 +308,17 @@ load_verdicts(const char *path, bool answers, int *status)
 {
     verdicts v = {ev_intern_new(), NULL, NULL, answers ? ev_intern_new() : NULL, 0};
     char *paths[] = {(char *)path};
-    ev_reader r;
-    ev_reader_init(&r, paths, 1, NULL);
+    ev_jsonl_reader r;
+    ev_jsonl_init(&r, paths, 1, NULL);
     jv rec;
     int rc;
-    while ((rc = ev_reader_next(&r, &rec)) != EV_READ_EOF) {
-        if (rc == EV_READ_BAD) {
-            ev_warn_jv(rec);
+    while ((rc = ev_jsonl_next(&r, &rec)) != EV_JSONL_EOF) {
+        if (rc == EV_JSONL_BAD) {
+            ev_diag_warn_jv(rec);
             *status = EV_EXIT_TROUBLE;
             continue;
         }
-        jv id = ev_rec_id(rec);
+        jv id = ev_record_id(rec);
         if (!jv_is_valid(id) || bad_score(&r, rec)) {
             if (!jv_is_valid(id))
                 warn_at(&r, id);
@@ -339,7 +339,7 @@ load_verdicts(const char *path, bool answers, int *status)
         jv_free(out);
         jv_free(rec);
     }
-    ev_reader_free(&r);
+    ev_jsonl_free(&r);
     return v;
 }
 
@@ -348,7 +348,7 @@ print_fenced(FILE *out, const char *label, jv v)
 {
     jv text = jv_get_kind(v) == JV_KIND_ARRAY || jv_get_kind(v) == JV_KIND_OBJECT
                   ? jv_dump_string(v, JV_PRINT_PRETTY | JV_PRINT_SPACE1)
-                  : ev_text_of(v);
+                  : ev_record_text_of(v);
     const char *s = jv_string_value(text);
     /* A fence longer than any run of backticks in the text keeps it intact. */
     int longest = 0, run = 0;
@@ -370,7 +370,7 @@ static void
 review_add(ev_sheet *sheet, jv rec, jv gap, jv tags, const uint32_t *num, size_t ntags, jv where)
 {
     FILE *out = ev_sheet_out(sheet);
-    jv id = ev_rec_id(rec);
+    jv id = ev_record_id(rec);
     if (!jv_is_valid(id)) {
         jv_free(id);
         id = jv_string_fmt("(no id, %s)", jv_string_value(where));
@@ -386,8 +386,8 @@ review_add(ev_sheet *sheet, jv rec, jv gap, jv tags, const uint32_t *num, size_t
             jv_get_kind(reason) == JV_KIND_STRING ? jv_string_value(reason) : "-",
             jv_string_value(tagtext));
     jv_free(tagtext);
-    print_fenced(out, "Input", ev_rec_input(rec));
-    print_fenced(out, "Expected", ev_rec_expected(rec));
+    print_fenced(out, "Input", ev_record_input(rec));
+    print_fenced(out, "Expected", ev_record_expected(rec));
     jv err = ev_get(rec, "error");
     if (jv_is_valid(err))
         print_fenced(out, "Error", err);
@@ -425,7 +425,7 @@ review_print(ev_sheet *sheet, const ev_tag_tally *t, const char *run, long nfail
         jv_free(name);
         jv err;
         if (ev_sheet_copy(sheet, order[i], stdout, &err) != 0) {
-            ev_warn("review sheet: %s", jv_string_value(err));
+            ev_diag_warn("review sheet: %s", jv_string_value(err));
             jv_free(err);
             status = EV_EXIT_TROUBLE;
             break;
@@ -441,31 +441,32 @@ review_print(ev_sheet *sheet, const ev_tag_tally *t, const char *run, long nfail
 static int
 training_example(jv rec, const options *o, const verdicts *teacher, jv where)
 {
-    jv id = ev_rec_id(rec);
+    jv id = ev_record_id(rec);
     jv answer = teacher_answer(teacher, id);
     jv_free(id);
-    jv ex = ev_to_chat(rec, jv_copy(o->system), answer);
+    jv ex = ev_example_from_case(rec, jv_copy(o->system), answer);
     jv_free(rec);
     if (!jv_is_valid(ex)) {
         jv m = jv_invalid_get_msg(ex);
-        ev_warn("%s: %s; left out", jv_string_value(where), jv_string_value(m));
+        ev_diag_warn("%s: %s; left out", jv_string_value(where), jv_string_value(m));
         jv_free(m);
         jv_free(where);
         return 0;
     }
     jv_free(where);
-    return ev_write_record(stdout, ex) == 0 ? 1 : -1;
+    return ev_jsonl_write(stdout, ex) == 0 ? 1 : -1;
 }
 
 static void
 aim_case(aim *a, jv rec, bool failed, jv tags)
 {
-    jv prompt = ev_prompt_text(rec);
+    jv prompt = ev_record_prompt_text(rec);
     ev_sketch sk = {0};
     ev_sketch_text(&sk, jv_string_value(prompt));
     ev_lsh_add(a->eval, &sk);
     a->eval_exact = jv_object_set(
-        a->eval_exact, ev_normalize(jv_string_value(prompt), EV_NORM_CASE | EV_NORM_SPACE),
+        a->eval_exact,
+        ev_text_normalize(jv_string_value(prompt), EV_TEXT_NORM_CASE | EV_TEXT_NORM_SPACE),
         jv_true());
     jv_free(prompt);
     if (!failed) {
@@ -525,8 +526,8 @@ pick_from_pool(aim *a, const ev_tag_tally *t, const options *o, const verdicts *
     ev_allocate(weight, (size_t)ntags, o->budget, want);
 
     char *paths[] = {(char *)o->pool};
-    ev_reader r;
-    ev_reader_init(&r, paths, 1, NULL);
+    ev_jsonl_reader r;
+    ev_jsonl_init(&r, paths, 1, NULL);
     jv records = jv_array(); /* per pool case: its raw text if a candidate, else null */
     candidate *cand = NULL;
     size_t ncand = 0, capcand = 0;
@@ -536,15 +537,16 @@ pick_from_pool(aim *a, const ev_tag_tally *t, const options *o, const verdicts *
     ev_sketch sk = {0};
     jv rec;
     int rc;
-    while ((rc = ev_reader_next(&r, &rec)) != EV_READ_EOF) {
-        if (rc == EV_READ_BAD) {
-            ev_warn_jv(rec);
+    while ((rc = ev_jsonl_next(&r, &rec)) != EV_JSONL_EOF) {
+        if (rc == EV_JSONL_BAD) {
+            ev_diag_warn_jv(rec);
             status = EV_EXIT_TROUBLE;
             continue;
         }
         pool++;
-        jv prompt = ev_prompt_text(rec);
-        jv norm = ev_normalize(jv_string_value(prompt), EV_NORM_CASE | EV_NORM_SPACE);
+        jv prompt = ev_record_prompt_text(rec);
+        jv norm =
+            ev_text_normalize(jv_string_value(prompt), EV_TEXT_NORM_CASE | EV_TEXT_NORM_SPACE);
         ev_sketch_text(&sk, jv_string_value(prompt));
         jv_free(prompt);
         bool leak = jv_object_has(jv_copy(a->eval_exact), norm) ||
@@ -555,7 +557,7 @@ pick_from_pool(aim *a, const ev_tag_tally *t, const options *o, const verdicts *
             jv_free(rec);
             continue;
         }
-        jv ptags = ev_rec_tags(rec);
+        jv ptags = ev_record_tags(rec);
         if (jv_array_length(jv_copy(ptags)) == 0)
             ptags = jv_array_append(ptags, jv_string("(untagged)"));
         bool kept = false;
@@ -598,11 +600,11 @@ pick_from_pool(aim *a, const ev_tag_tally *t, const options *o, const verdicts *
         }
         jv_free(ptags);
         size_t len;
-        const char *raw = ev_reader_raw(&r, &len);
+        const char *raw = ev_jsonl_raw(&r, &len);
         records = jv_array_append(records, kept ? jv_string_sized(raw, (int)len) : jv_null());
         jv_free(rec);
     }
-    ev_reader_free(&r);
+    ev_jsonl_free(&r);
     ev_sketch_free(&sk);
     free(hits);
     if (ev_interrupted()) { /* picks from part of the pool would mislead */
@@ -676,7 +678,7 @@ pick_from_pool(aim *a, const ev_tag_tally *t, const options *o, const verdicts *
         }
     }
     if (npicked < o->budget)
-        ev_warn("the pool had only %ld usable cases for a budget of %ld", npicked, o->budget);
+        ev_diag_warn("the pool had only %ld usable cases for a budget of %ld", npicked, o->budget);
     jv_free(records);
     jv_free(tags);
     free(cand);
@@ -707,7 +709,7 @@ main(int argc, char **argv)
         switch (c) {
         case 'a':
             if (strcmp(optarg, "train") != 0)
-                ev_usage_error("--as takes 'train', not '%s'", optarg);
+                ev_diag_usage_error("--as takes 'train', not '%s'", optarg);
             o.as_train = true;
             break;
         case 'b':
@@ -715,14 +717,15 @@ main(int argc, char **argv)
             break;
         case 'f':
             if (!ev_parse_format(optarg, 4, &o.format))
-                ev_usage_error("--format takes table, json, markdown or tsv, not '%s'", optarg);
+                ev_diag_usage_error("--format takes table, json, markdown or tsv, not '%s'",
+                                    optarg);
             break;
         case 'h':
             usage(stdout);
-            return ev_close_stdout();
+            return ev_diag_close_stdout();
         case 'k':
             if (!ev_parse_long(optarg, 0, 100000000, &o.budget))
-                ev_usage_error("--budget takes a whole number of examples, not '%s'", optarg);
+                ev_diag_usage_error("--budget takes a whole number of examples, not '%s'", optarg);
             break;
         case 'p':
             o.pool = optarg;
@@ -749,32 +752,33 @@ main(int argc, char **argv)
             break;
         case 'T':
             if (!ev_parse_double(optarg, 0.01, 1, &o.threshold))
-                ev_usage_error("--threshold takes a similarity from 0.01 to 1, not '%s'", optarg);
+                ev_diag_usage_error("--threshold takes a similarity from 0.01 to 1, not '%s'",
+                                    optarg);
             threshold_given = true;
             break;
         case 'V':
-            ev_print_version();
+            ev_diag_version();
         default:
             fprintf(stderr, "try 'ev-gaps --help'\n");
             return EV_EXIT_TROUBLE;
         }
     }
     if (modes > 1)
-        ev_usage_error("choose one of --summary, --review and --from-pool");
+        ev_diag_usage_error("choose one of --summary, --review and --from-pool");
     if (o.as_train && o.mode == MODE_RECORDS)
         o.mode = MODE_TRAIN;
     if (o.as_train && o.mode != MODE_TRAIN && o.mode != MODE_POOL)
-        ev_usage_error("--as train goes with --from-pool, or alone");
+        ev_diag_usage_error("--as train goes with --from-pool, or alone");
     if (o.budget >= 0 && o.mode != MODE_SUMMARY && o.mode != MODE_POOL)
-        ev_usage_error("--budget goes with --summary or --from-pool");
+        ev_diag_usage_error("--budget goes with --summary or --from-pool");
     if (o.mode == MODE_POOL && o.budget < 0)
-        ev_usage_error("--from-pool needs --budget: how many cases to pick");
+        ev_diag_usage_error("--from-pool needs --budget: how many cases to pick");
     if ((o.teacher || jv_get_kind(o.system) == JV_KIND_STRING) && !o.as_train)
-        ev_usage_error("--teacher and --system go with --as train");
+        ev_diag_usage_error("--teacher and --system go with --as train");
     if (threshold_given && o.mode != MODE_POOL)
-        ev_usage_error("--threshold goes with --from-pool");
+        ev_diag_usage_error("--threshold goes with --from-pool");
     if (o.format != EV_FORMAT_AUTO && o.mode != MODE_SUMMARY)
-        ev_usage_error("--format goes with --summary");
+        ev_diag_usage_error("--format goes with --summary");
     ev_text_locale();
     ev_interrupt_catch();
 
@@ -783,7 +787,7 @@ main(int argc, char **argv)
         jv err;
         sheet = ev_sheet_new(&err);
         if (sheet == NULL) {
-            ev_warn_jv(err);
+            ev_diag_warn_jv(err);
             jv_free(o.system);
             return EV_EXIT_TROUBLE;
         }
@@ -795,14 +799,14 @@ main(int argc, char **argv)
     if (o.teacher != NULL)
         teacher = load_verdicts(o.teacher, true, &status);
     if (o.mode == MODE_TRAIN && !o.quiet)
-        ev_warn("these are eval cases: training on them makes the eval measure memory, not "
-                "skill. Keep them for evaluation, and train on new cases like them instead "
-                "(ev-gaps --from-pool POOL --budget K picks them; ev-split --check finds "
-                "leaks)");
+        ev_diag_warn("these are eval cases: training on them makes the eval measure memory, not "
+                     "skill. Keep them for evaluation, and train on new cases like them instead "
+                     "(ev-gaps --from-pool POOL --budget K picks them; ev-split --check finds "
+                     "leaks)");
 
-    ev_output_setup();
-    ev_reader r;
-    ev_reader_init(&r, argv + optind, argc - optind, stdout);
+    ev_jsonl_output_setup();
+    ev_jsonl_reader r;
+    ev_jsonl_init(&r, argv + optind, argc - optind, stdout);
     const char *runname = argc - optind >= 1 ? argv[optind] : "-";
     ev_tag_tally t;
     ev_tag_tally_init(&t);
@@ -817,9 +821,9 @@ main(int argc, char **argv)
     long cases = 0, nfail = 0, written = 0, skipped = 0;
     jv rec;
     int rc;
-    while ((rc = ev_reader_next(&r, &rec)) != EV_READ_EOF) {
-        if (rc == EV_READ_BAD) {
-            ev_warn_jv(rec);
+    while ((rc = ev_jsonl_next(&r, &rec)) != EV_JSONL_EOF) {
+        if (rc == EV_JSONL_BAD) {
+            ev_diag_warn_jv(rec);
             status = EV_EXIT_TROUBLE;
             continue;
         }
@@ -830,7 +834,7 @@ main(int argc, char **argv)
         }
         cases++;
         if (o.mode == MODE_TRAIN) {
-            int w = training_example(rec, &o, &teacher, ev_reader_where(&r));
+            int w = training_example(rec, &o, &teacher, ev_jsonl_where(&r));
             if (w < 0)
                 break;
             written += w;
@@ -838,14 +842,14 @@ main(int argc, char **argv)
             continue;
         }
         bool failed = ev_failed(rec);
-        jv id = ev_rec_id(rec);
+        jv id = ev_record_id(rec);
         jv vs = jv_invalid();
         uint32_t b = verdict_of(&base, id);
         if (b != EV_INTERN_NONE && failed)
             vs = jv_string(base.passed[b] ? "regression" : "both-fail");
         jv_free(id);
         bool regression = jv_is_valid(vs) && strcmp(jv_string_value(vs), "regression") == 0;
-        jv tags = ev_rec_tags(rec);
+        jv tags = ev_record_tags(rec);
         if (jv_array_length(jv_copy(tags)) == 0)
             tags = jv_array_append(tags, jv_string("(untagged)"));
         if (o.mode == MODE_POOL)
@@ -868,12 +872,12 @@ main(int argc, char **argv)
         else
             jv_free(vs);
         if (o.mode == MODE_REVIEW) {
-            review_add(sheet, rec, gap, tags, num, ntags, ev_reader_where(&r));
+            review_add(sheet, rec, gap, tags, num, ntags, ev_jsonl_where(&r));
             jv_free(gap);
             jv_free(rec);
         } else if (o.mode == MODE_RECORDS) {
-            int wrote =
-                ev_write_merged(stdout, &r, rec, jv_object_set(jv_object(), jv_string("gap"), gap));
+            int wrote = ev_jsonl_write_merged(stdout, &r, rec,
+                                              jv_object_set(jv_object(), jv_string("gap"), gap));
             if (wrote != 0) {
                 jv_free(tags);
                 break;
@@ -884,7 +888,7 @@ main(int argc, char **argv)
         }
         jv_free(tags);
     }
-    ev_reader_free(&r);
+    ev_jsonl_free(&r);
 
     bool whole = !ev_interrupted(); /* no report, and no picks, from part of the run */
     if (o.mode == MODE_SUMMARY && whole) {
@@ -922,7 +926,7 @@ main(int argc, char **argv)
     verdicts_free(&base);
     verdicts_free(&teacher);
     jv_free(o.system);
-    if (ev_close_stdout() != EV_EXIT_OK)
+    if (ev_diag_close_stdout() != EV_EXIT_OK)
         status = EV_EXIT_TROUBLE;
     return ev_interrupt_status(status);
 }

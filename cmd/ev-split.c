@@ -55,7 +55,7 @@ typedef struct opts {
  * to the --rest file. */
 typedef struct run {
     const opts *o;
-    ev_reader r;
+    ev_jsonl_reader r;
     FILE *rest;
     ev_keymap *seen; /* --dedupe: keys of the normalised inputs so far */
     unsigned long cases, out, dropped;
@@ -120,8 +120,8 @@ static void
 set_mode(opts *o, enum mode m)
 {
     if (o->mode != MODE_NONE && o->mode != m)
-        ev_usage_error("%s and %s do not go together: choose one", mode_name(o->mode),
-                       mode_name(m));
+        ev_diag_usage_error("%s and %s do not go together: choose one", mode_name(o->mode),
+                            mode_name(m));
     o->mode = m;
 }
 
@@ -132,13 +132,15 @@ parse_shard(opts *o, const char *s)
     char k[32];
 
     if (slash == NULL || (size_t)(slash - s) >= sizeof(k))
-        ev_usage_error("--shard takes K/N, such as 2/4, not '%s'", s);
+        ev_diag_usage_error("--shard takes K/N, such as 2/4, not '%s'", s);
     memcpy(k, s, (size_t)(slash - s));
     k[slash - s] = '\0';
     if (!ev_parse_long(slash + 1, 1, 1000000, &o->nshards))
-        ev_usage_error("--shard K/N: N is a whole number from 1 to 1000000, not '%s'", slash + 1);
+        ev_diag_usage_error("--shard K/N: N is a whole number from 1 to 1000000, not '%s'",
+                            slash + 1);
     if (!ev_parse_long(k, 1, o->nshards, &o->shard))
-        ev_usage_error("--shard K/N: K is a whole number from 1 to %ld, not '%s'", o->nshards, k);
+        ev_diag_usage_error("--shard K/N: K is a whole number from 1 to %ld, not '%s'", o->nshards,
+                            k);
 }
 
 /* same_file says whether 'a' describes the file named 'b', or the one open
@@ -161,11 +163,11 @@ check_rest(const char *rest, char **paths, int npaths)
     if (stat(rest, &st) != 0 || !S_ISREG(st.st_mode))
         return;
     if (npaths == 0 && same_file(&st, STDIN_FILENO, NULL))
-        ev_usage_error("'%s' is both --rest and standard input", rest);
+        ev_diag_usage_error("'%s' is both --rest and standard input", rest);
     for (int i = 0; i < npaths; i++) {
         bool is_stdin = strcmp(paths[i], "-") == 0;
         if (same_file(&st, STDIN_FILENO, is_stdin ? NULL : paths[i]))
-            ev_usage_error("'%s' is both --rest and an input", rest);
+            ev_diag_usage_error("'%s' is both --rest and an input", rest);
     }
 }
 
@@ -173,25 +175,25 @@ static void
 validate(opts *o, char **paths, int npaths)
 {
     if (o->mode == MODE_NONE && !o->dedupe)
-        ev_usage_error("choose what to do: --ratio, --take, --shard, --dedupe or --check");
+        ev_diag_usage_error("choose what to do: --ratio, --take, --shard, --dedupe or --check");
     if (o->mode == MODE_NONE)
         o->mode = MODE_DEDUPE;
     if (o->stratify && o->mode != MODE_RATIO)
-        ev_usage_error("--stratify goes with --ratio");
+        ev_diag_usage_error("--stratify goes with --ratio");
     if (o->rest != NULL && o->mode != MODE_RATIO && o->mode != MODE_SHARD)
-        ev_usage_error("--rest goes with --ratio or --shard");
+        ev_diag_usage_error("--rest goes with --ratio or --shard");
     if (o->threshold_given && o->mode != MODE_CHECK)
-        ev_usage_error("--threshold goes with --check");
+        ev_diag_usage_error("--threshold goes with --check");
     if (o->seed_given && (o->mode == MODE_CHECK || o->mode == MODE_DEDUPE))
-        ev_usage_error("--seed goes with --ratio, --take or --shard");
+        ev_diag_usage_error("--seed goes with --ratio, --take or --shard");
     if (o->mode == MODE_CHECK) {
         if (o->dedupe)
-            ev_usage_error("--dedupe does not go with --check");
+            ev_diag_usage_error("--dedupe does not go with --check");
         bool eval_stdin = npaths == 0;
         for (int i = 0; i < npaths; i++)
             eval_stdin = eval_stdin || strcmp(paths[i], "-") == 0;
         if (strcmp(o->train, "-") == 0 && eval_stdin)
-            ev_usage_error("standard input can be the training set or the eval set, not both");
+            ev_diag_usage_error("standard input can be the training set or the eval set, not both");
     }
     if (o->rest != NULL)
         check_rest(o->rest, paths, npaths);
@@ -224,9 +226,9 @@ emit(FILE *f, jv rec, jv id, const char *raw, size_t len)
         putc('\n', f);
     } else if (k == JV_KIND_INVALID) {
         jv_free(rec);
-        ev_write_extended(f, raw, len, jv_object_set(jv_object(), jv_string("id"), id));
+        ev_jsonl_write_extended(f, raw, len, jv_object_set(jv_object(), jv_string("id"), id));
     } else {
-        ev_write_record(f, jv_object_set(rec, jv_string("id"), id));
+        ev_jsonl_write(f, jv_object_set(rec, jv_string("id"), id));
     }
 }
 
@@ -243,7 +245,7 @@ key_of(const run *rn, jv id)
 static bool
 input_key(const char *text, uint64_t *key)
 {
-    jv norm = ev_normalize(text, EV_NORM_CASE | EV_NORM_SPACE);
+    jv norm = ev_text_normalize(text, EV_TEXT_NORM_CASE | EV_TEXT_NORM_SPACE);
     size_t len = (size_t)jv_string_length_bytes(jv_copy(norm));
     *key = ev_hash64(jv_string_value(norm), len, 0);
     jv_free(norm);
@@ -255,7 +257,7 @@ input_key(const char *text, uint64_t *key)
 static bool
 repeats(run *rn, jv rec)
 {
-    jv text = ev_prompt_text(rec);
+    jv text = ev_record_prompt_text(rec);
     uint64_t key;
     bool has = input_key(jv_string_value(text), &key);
     jv_free(text);
@@ -269,11 +271,11 @@ repeats(run *rn, jv rec)
 
 /* warn_at reports the error 'err' (consumed) at the reader's position. */
 static void
-warn_at(const ev_reader *r, jv err)
+warn_at(const ev_jsonl_reader *r, jv err)
 {
     jv m = jv_invalid_get_msg(err);
-    jv where = ev_reader_where(r);
-    ev_warn("%s: %s", jv_string_value(where), jv_string_value(m));
+    jv where = ev_jsonl_where(r);
+    ev_diag_warn("%s: %s", jv_string_value(where), jv_string_value(m));
     jv_free(where);
     jv_free(m);
 }
@@ -286,13 +288,13 @@ static bool
 next_case(run *rn, jv *rec, jv *id)
 {
     int rc;
-    while ((rc = ev_reader_next(&rn->r, rec)) != EV_READ_EOF) {
-        if (rc == EV_READ_BAD) {
-            ev_warn_jv(*rec);
+    while ((rc = ev_jsonl_next(&rn->r, rec)) != EV_JSONL_EOF) {
+        if (rc == EV_JSONL_BAD) {
+            ev_diag_warn_jv(*rec);
             rn->status = EV_EXIT_TROUBLE;
             continue;
         }
-        *id = ev_rec_id(*rec);
+        *id = ev_record_id(*rec);
         if (!jv_is_valid(*id)) {
             warn_at(&rn->r, *id);
             jv_free(*rec);
@@ -336,7 +338,7 @@ run_stream(run *rn)
         FILE *to = in ? stdout : rn->rest;
         rn->out += in;
         size_t len;
-        const char *raw = ev_reader_raw(&rn->r, &len);
+        const char *raw = ev_jsonl_raw(&rn->r, &len);
         if (to != NULL) {
             emit(to, rec, id, raw, len);
         } else {
@@ -376,10 +378,10 @@ line_of(jv rec, jv id, const char *raw, size_t len)
     size_t n = 0;
     FILE *m = open_memstream(&buf, &n);
     if (m == NULL)
-        ev_out_of_memory();
+        ev_diag_out_of_memory();
     emit(m, rec, id, raw, len);
     if (fclose(m) != 0)
-        ev_out_of_memory();
+        ev_diag_out_of_memory();
     struct line *l = line_new(buf, n > 0 ? n - 1 : 0);
     free(buf);
     return l;
@@ -402,7 +404,7 @@ run_take(run *rn)
             jv_free(id);
         } else {
             size_t len;
-            const char *raw = ev_reader_raw(&rn->r, &len);
+            const char *raw = ev_jsonl_raw(&rn->r, &len);
             free(ev_first_k_offer(&f, key, seq, line_of(rec, id, raw, len)));
         }
         seq++;
@@ -491,7 +493,7 @@ distinct_sorted(jv tags)
 static uint32_t
 set_of(strata *st, jv rec)
 {
-    jv tags = distinct_sorted(ev_rec_tags(rec));
+    jv tags = distinct_sorted(ev_record_tags(rec));
     jv name = jv_dump_string(jv_copy(tags), 0);
     jv num = jv_object_get(jv_copy(st->index), jv_copy(name));
     if (jv_is_valid(num)) {
@@ -502,7 +504,7 @@ set_of(strata *st, jv rec)
         return k;
     }
     if (st->nset == UINT32_MAX)
-        ev_die(EV_EXIT_TROUBLE, "too many tag sets");
+        ev_diag_die(EV_EXIT_TROUBLE, "too many tag sets");
     if (st->nset == st->capset)
         st->set = grow(st->set, &st->capset, sizeof(*st->set));
     st->set[st->nset] = (tagset){tags, 0, 0, 0};
@@ -663,7 +665,7 @@ open_temp(void)
     jv err;
     FILE *f = ev_spill_open(&err);
     if (f == NULL) {
-        ev_warn_jv(err);
+        ev_diag_warn_jv(err);
         exit(EV_EXIT_TROUBLE);
     }
     return f;
@@ -681,7 +683,7 @@ run_stratify(run *rn, strata *st)
 
     while (next_case(rn, &rec, &id)) {
         if (st->nc == UINT32_MAX)
-            ev_die(EV_EXIT_TROUBLE, "too many cases for --stratify");
+            ev_diag_die(EV_EXIT_TROUBLE, "too many cases for --stratify");
         if (st->nc == st->capc)
             st->c = grow(st->c, &st->capc, sizeof(*st->c));
         uint32_t set = set_of(st, rec);
@@ -689,7 +691,7 @@ run_stratify(run *rn, strata *st)
         st->c[st->nc] = (scase){key_of(rn, id), set, 0, (uint32_t)st->nc};
         st->nc++;
         size_t len;
-        const char *raw = ev_reader_raw(&rn->r, &len);
+        const char *raw = ev_jsonl_raw(&rn->r, &len);
         emit(tmp, rec, id, raw, len);
     }
     if (ev_interrupted()) { /* strata of part of the input: none is written */
@@ -697,7 +699,7 @@ run_stratify(run *rn, strata *st)
         return;
     }
     if (fflush(tmp) != 0 || ferror(tmp) || fseek(tmp, 0, SEEK_SET) != 0)
-        ev_die(EV_EXIT_TROUBLE, "cannot write a temporary file: %s", strerror(errno));
+        ev_diag_die(EV_EXIT_TROUBLE, "cannot write a temporary file: %s", strerror(errno));
 
     bool *out = ev_alloc_zero(st->nc ? st->nc : 1, sizeof(*out));
     decide(st, rn->o->ratio, rn->o->seed, out);
@@ -706,7 +708,7 @@ run_stratify(run *rn, strata *st)
     for (size_t i = 0; i < st->nc; i++) {
         ssize_t n = getline(&buf, &cap, tmp);
         if (n <= 0)
-            ev_die(EV_EXIT_TROUBLE, "cannot read back a temporary file");
+            ev_diag_die(EV_EXIT_TROUBLE, "cannot read back a temporary file");
         FILE *to = out[i] ? stdout : rn->rest;
         rn->out += out[i];
         if (to != NULL)
@@ -767,10 +769,10 @@ load_train(run *rn, checker *ck)
     jv rec, id;
     while (next_case(rn, &rec, &id)) {
         if (ck->n >= UINT32_MAX - 1)
-            ev_die(EV_EXIT_TROUBLE, "too many training cases");
+            ev_diag_die(EV_EXIT_TROUBLE, "too many training cases");
         uint32_t item = (uint32_t)ck->n;
         add_train_id(ck, id);
-        jv text = ev_prompt_text(rec);
+        jv text = ev_record_prompt_text(rec);
         uint64_t key;
         if (input_key(jv_string_value(text), &key))
             ev_keymap_add(ck->exact, key, item);
@@ -789,7 +791,7 @@ write_pair(jv eval_id, const char *train_id, const char *kind, double similarity
     p = jv_object_set(p, jv_string("train_id"), jv_string(train_id));
     p = jv_object_set(p, jv_string("kind"), jv_string(kind));
     p = jv_object_set(p, jv_string("similarity"), jv_number(round(similarity * 1e4) / 1e4));
-    ev_write_record(stdout, p);
+    ev_jsonl_write(stdout, p);
 }
 
 static int
@@ -806,7 +808,7 @@ static void
 check_case(checker *ck, jv rec, jv id)
 {
     size_t nsame = 0;
-    jv text = ev_prompt_text(rec);
+    jv text = ev_record_prompt_text(rec);
     uint64_t key;
 
     if (input_key(jv_string_value(text), &key)) {
@@ -865,18 +867,18 @@ run_check(const opts *o, char **eval, int neval)
 
     ck.exact = ev_keymap_new();
     ck.near = ev_lsh_new(o->threshold);
-    ev_reader_init(&tr.r, train, 1, NULL);
+    ev_jsonl_init(&tr.r, train, 1, NULL);
     load_train(&tr, &ck);
-    ev_reader_free(&tr.r);
+    ev_jsonl_free(&tr.r);
 
     jv rec, id;
-    ev_reader_init(&ev.r, eval, neval, stdout);
+    ev_jsonl_init(&ev.r, eval, neval, stdout);
     while (next_case(&ev, &rec, &id)) {
         check_case(&ck, rec, id);
         if (ferror(stdout))
             break;
     }
-    ev_reader_free(&ev.r);
+    ev_jsonl_free(&ev.r);
 
     if (!o->quiet && !ev_interrupted()) {
         unsigned long leaked = ck.exact_leaks + ck.near_leaks;
@@ -892,7 +894,7 @@ run_check(const opts *o, char **eval, int neval)
     int status = tr.status != EV_EXIT_OK ? tr.status : ev.status;
     bool leaked = ck.exact_leaks + ck.near_leaks > 0;
     checker_free(&ck);
-    if (ev_close_stdout() != EV_EXIT_OK)
+    if (ev_diag_close_stdout() != EV_EXIT_OK)
         status = EV_EXIT_TROUBLE;
     else if (status == EV_EXIT_OK && leaked)
         status = EV_EXIT_NO;
@@ -904,7 +906,7 @@ open_rest(const char *path)
 {
     FILE *f = fopen(path, "w");
     if (f == NULL)
-        ev_die(EV_EXIT_TROUBLE, "cannot open '%s': %s", path, strerror(errno));
+        ev_diag_die(EV_EXIT_TROUBLE, "cannot open '%s': %s", path, strerror(errno));
     setvbuf(f, NULL, _IOFBF, 1 << 16);
     return f;
 }
@@ -923,7 +925,7 @@ close_rest(FILE *f, const char *path)
     }
     if (!bad)
         return EV_EXIT_OK;
-    ev_warn("cannot write '%s': %s", path, strerror(saved ? saved : EIO));
+    ev_diag_warn("cannot write '%s': %s", path, strerror(saved ? saved : EIO));
     return EV_EXIT_TROUBLE;
 }
 
@@ -991,7 +993,7 @@ main(int argc, char **argv)
             break;
         case 'h':
             usage(stdout);
-            return ev_close_stdout();
+            return ev_diag_close_stdout();
         case 'k':
             set_mode(&o, MODE_SHARD);
             parse_shard(&o, optarg);
@@ -1005,29 +1007,31 @@ main(int argc, char **argv)
         case 'r':
             set_mode(&o, MODE_RATIO);
             if (!ev_parse_double(optarg, 0, 1, &o.ratio))
-                ev_usage_error("--ratio takes a share from 0 to 1, such as 0.2, not '%s'", optarg);
+                ev_diag_usage_error("--ratio takes a share from 0 to 1, such as 0.2, not '%s'",
+                                    optarg);
             break;
         case 'S':
             o.stratify = true;
             break;
         case 's':
             if (!ev_parse_long(optarg, 0, LONG_MAX, &l))
-                ev_usage_error("--seed takes a whole number, not '%s'", optarg);
+                ev_diag_usage_error("--seed takes a whole number, not '%s'", optarg);
             o.seed = (uint64_t)l;
             o.seed_given = true;
             break;
         case 'T':
             if (!ev_parse_double(optarg, 0.1, 1, &o.threshold))
-                ev_usage_error("--threshold takes a similarity from 0.1 to 1, not '%s'", optarg);
+                ev_diag_usage_error("--threshold takes a similarity from 0.1 to 1, not '%s'",
+                                    optarg);
             o.threshold_given = true;
             break;
         case 't':
             set_mode(&o, MODE_TAKE);
             if (!ev_parse_long(optarg, 0, LONG_MAX, &o.take))
-                ev_usage_error("--take takes a whole number of cases, not '%s'", optarg);
+                ev_diag_usage_error("--take takes a whole number of cases, not '%s'", optarg);
             break;
         case 'V':
-            ev_print_version();
+            ev_diag_version();
         default:
             fprintf(stderr, "try 'ev-split --help'\n");
             return EV_EXIT_TROUBLE;
@@ -1037,7 +1041,7 @@ main(int argc, char **argv)
     int npaths = argc - optind;
     validate(&o, paths, npaths);
     ev_text_locale();
-    ev_output_setup();
+    ev_jsonl_output_setup();
     ev_interrupt_catch();
     if (o.mode == MODE_CHECK)
         return run_check(&o, paths, npaths);
@@ -1048,21 +1052,21 @@ main(int argc, char **argv)
         rn.rest = open_rest(o.rest);
     if (o.dedupe)
         rn.seen = ev_keymap_new();
-    ev_reader_init(&rn.r, paths, npaths, stdout);
+    ev_jsonl_init(&rn.r, paths, npaths, stdout);
     if (o.mode == MODE_TAKE)
         run_take(&rn);
     else if (o.stratify)
         run_stratify(&rn, &st);
     else
         run_stream(&rn);
-    ev_reader_free(&rn.r);
+    ev_jsonl_free(&rn.r);
     if (!ev_interrupted())
         report(&rn, o.stratify ? &st : NULL);
     strata_free(&st);
     ev_keymap_free(rn.seen);
     if (close_rest(rn.rest, o.rest) != EV_EXIT_OK)
         rn.status = EV_EXIT_TROUBLE;
-    if (ev_close_stdout() != EV_EXIT_OK)
+    if (ev_diag_close_stdout() != EV_EXIT_OK)
         rn.status = EV_EXIT_TROUBLE;
     return ev_interrupt_status(rn.status);
 }

@@ -188,12 +188,12 @@ static void
 read_cases(brun *b, char **paths, int n)
 {
     const ev_call_config *c = b->cfg;
-    ev_reader rd;
+    ev_jsonl_reader rd;
     jv rec;
     int rc;
-    ev_reader_init(&rd, paths, n, NULL);
-    while (!ev_call_stopped(b->hooks) && (rc = ev_reader_next(&rd, &rec)) != EV_READ_EOF) {
-        if (rc == EV_READ_BAD) {
+    ev_jsonl_init(&rd, paths, n, NULL);
+    while (!ev_call_stopped(b->hooks) && (rc = ev_jsonl_next(&rd, &rec)) != EV_JSONL_EOF) {
+        if (rc == EV_JSONL_BAD) {
             ev_log_warn_jv(&b->hooks->log, rec);
             b->status = EV_EXIT_TROUBLE;
             continue;
@@ -202,7 +202,7 @@ read_cases(brun *b, char **paths, int n)
         jv body, text;
         char key[EV_CACHE_KEY_LEN + 1];
         if (!ev_call_request(c, msgs, 0, &body, &text, key)) {
-            jv m = jv_invalid_get_msg(body), where = ev_reader_where(&rd);
+            jv m = jv_invalid_get_msg(body), where = ev_jsonl_where(&rd);
             ev_log_warn(&b->hooks->log, "%s: %s", jv_string_value(where), jv_string_value(m));
             jv_free(where);
             jv_free(m);
@@ -217,13 +217,13 @@ read_cases(brun *b, char **paths, int n)
         }
         bcase *bc = &b->cases[b->ncases++];
         size_t len;
-        const char *raw = ev_reader_raw(&rd, &len);
+        const char *raw = ev_jsonl_raw(&rd, &len);
         bc->raw = ev_alloc_zero(len + 1, 1);
         memcpy(bc->raw, raw, len);
         bc->len = len;
         bc->replace = ev_call_replaces(rec);
         bc->keys = ev_alloc_zero((size_t)c->repeat, EV_CACHE_KEY_LEN + 1);
-        jv id = ev_rec_id(rec);
+        jv id = ev_record_id(rec);
         for (int k = 0; k < c->repeat; k++) {
             if (k > 0)
                 ev_call_request(c, msgs, k, &body, &text, key);
@@ -242,7 +242,7 @@ read_cases(brun *b, char **paths, int n)
         jv_free(msgs);
         jv_free(rec);
     }
-    ev_reader_free(&rd);
+    ev_jsonl_free(&rd);
     if (ev_call_stopped(b->hooks))
         b->interrupted = true;
 }

@@ -317,7 +317,7 @@ ev_call_prompt(const ev_call_config *c, jv rec)
     if (c->tpl != NULL) {
         prompt = ev_template_render(c->tpl, rec);
     } else {
-        prompt = ev_rec_input(rec);
+        prompt = ev_record_input(rec);
         if (!jv_is_valid(prompt) && !jv_invalid_has_msg(jv_copy(prompt))) {
             jv_free(prompt);
             return jv_invalid_with_msg(jv_string("record has no 'input' or 'messages'"));
@@ -459,7 +459,7 @@ int
 ev_call_write(FILE *out, const char *raw, size_t len, bool replace, jv add)
 {
     if (!replace)
-        return ev_write_extended(out, raw, len, add);
+        return ev_jsonl_write_extended(out, raw, len, add);
     jv rec = jv_parse_sized(raw, (int)len);
     for (size_t i = 0; i < sizeof(old_fields) / sizeof(old_fields[0]); i++)
         rec = jv_object_delete(rec, jv_string(old_fields[i]));
@@ -468,7 +468,7 @@ ev_call_write(FILE *out, const char *raw, size_t len, bool replace, jv add)
         rec = jv_object_set(rec, key, val);
     }
     jv_free(add);
-    return ev_write_record(out, rec);
+    return ev_jsonl_write(out, rec);
 }
 
 /* The dry run. */
@@ -500,7 +500,7 @@ static jv
 dry_sample(const ev_call_config *c, ev_cache *cache, jv rec, long k, jv body, jv headers,
            const char *key)
 {
-    jv id = ev_rec_id(rec);
+    jv id = ev_record_id(rec);
     jv o = ev_json_set(jv_object(), "id", jv_is_valid(id) ? id : (jv_free(id), jv_null()));
     o = ev_json_set(o, "sample", jv_number((double)k));
     if (c->req.provider == EV_PROVIDER_CMD) {
@@ -524,13 +524,13 @@ int
 ev_call_dry_run(const ev_call_config *c, ev_cache *cache, char **paths, int n, FILE *out,
                 const ev_call_hooks *h)
 {
-    ev_reader rd;
+    ev_jsonl_reader rd;
     jv rec;
     int rc, status = EV_EXIT_OK;
     jv headers = c->req.provider == EV_PROVIDER_CMD ? jv_null() : shown_headers(c);
-    ev_reader_init(&rd, paths, n, out);
-    while ((rc = ev_reader_next(&rd, &rec)) != EV_READ_EOF) {
-        if (rc == EV_READ_BAD) {
+    ev_jsonl_init(&rd, paths, n, out);
+    while ((rc = ev_jsonl_next(&rd, &rec)) != EV_JSONL_EOF) {
+        if (rc == EV_JSONL_BAD) {
             ev_log_warn_jv(&h->log, rec);
             status = EV_EXIT_TROUBLE;
             continue;
@@ -540,7 +540,7 @@ ev_call_dry_run(const ev_call_config *c, ev_cache *cache, char **paths, int n, F
             jv body, text;
             char key[EV_CACHE_KEY_LEN + 1];
             if (!ev_call_request(c, msgs, (int)k, &body, &text, key)) {
-                jv m = jv_invalid_get_msg(body), where = ev_reader_where(&rd);
+                jv m = jv_invalid_get_msg(body), where = ev_jsonl_where(&rd);
                 ev_log_warn(&h->log, "%s: %s", jv_string_value(where), jv_string_value(m));
                 jv_free(where);
                 jv_free(m);
@@ -548,7 +548,7 @@ ev_call_dry_run(const ev_call_config *c, ev_cache *cache, char **paths, int n, F
                 break;
             }
             jv_free(text);
-            if (ev_write_record(out, dry_sample(c, cache, rec, k, body, headers, key)) != 0)
+            if (ev_jsonl_write(out, dry_sample(c, cache, rec, k, body, headers, key)) != 0)
                 break;
         }
         jv_free(msgs);
@@ -560,7 +560,7 @@ ev_call_dry_run(const ev_call_config *c, ev_cache *cache, char **paths, int n, F
             break;
         }
     }
-    ev_reader_free(&rd);
+    ev_jsonl_free(&rd);
     jv_free(headers);
     return status;
 }

@@ -64,7 +64,7 @@ ev_gap_kind(jv rec, const char **pattern)
         return "refusal";
     jv out = ev_get(rec, "output");
     if (jv_get_kind(out) == JV_KIND_STRING) {
-        jv folded = ev_normalize(jv_string_value(out), EV_NORM_CASE | EV_NORM_SPACE);
+        jv folded = ev_text_normalize(jv_string_value(out), EV_TEXT_NORM_CASE | EV_TEXT_NORM_SPACE);
         const char *s = jv_string_value(folded);
         /* Only the opening of the answer: a refusal quoted deep inside a
          * long answer is not the model refusing. */

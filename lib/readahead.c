@@ -16,7 +16,7 @@ struct ev_readahead {
     ev_readahead_item q[EV_READAHEAD_CAP];
     size_t head, count;
     bool stop, finished;
-    ev_reader r;
+    ev_jsonl_reader r;
     void (*wake)(void *ctx);
     void *ctx;
 };
@@ -49,10 +49,10 @@ reader_main(void *arg)
         if (stop)
             break;
         ev_readahead_item it = {.rec = jv_invalid()};
-        it.rc = ev_reader_next(&rd->r, &it.rec);
-        if (it.rc == EV_READ_OK) {
+        it.rc = ev_jsonl_next(&rd->r, &it.rec);
+        if (it.rc == EV_JSONL_OK) {
             size_t len;
-            const char *raw = ev_reader_raw(&rd->r, &len);
+            const char *raw = ev_jsonl_raw(&rd->r, &len);
             it.raw = ev_alloc(len + 1);
             memcpy(it.raw, raw, len + 1);
             it.len = len;
@@ -72,7 +72,7 @@ reader_main(void *arg)
         pthread_mutex_unlock(&rd->mu);
         if (was_empty && rd->wake != NULL)
             rd->wake(rd->ctx);
-        if (it.rc == EV_READ_EOF)
+        if (it.rc == EV_JSONL_EOF)
             break;
     }
     pthread_mutex_lock(&rd->mu);
@@ -94,13 +94,13 @@ ev_readahead_start(char **paths, int n, void (*wake)(void *ctx), void *ctx, jv *
     ev_readahead *rd = ev_alloc_zero(1, sizeof(*rd));
     pthread_mutex_init(&rd->mu, NULL);
     pthread_cond_init(&rd->space, NULL);
-    ev_reader_init(&rd->r, paths, n, NULL);
+    ev_jsonl_init(&rd->r, paths, n, NULL);
     rd->wake = wake;
     rd->ctx = ctx;
     int rc = pthread_create(&rd->tid, NULL, reader_main, rd);
     if (rc != 0) {
         *err = jv_invalid_with_msg(jv_string_fmt("cannot start a thread: %s", strerror(rc)));
-        ev_reader_free(&rd->r);
+        ev_jsonl_free(&rd->r);
         pthread_cond_destroy(&rd->space);
         pthread_mutex_destroy(&rd->mu);
         free(rd);
@@ -160,7 +160,7 @@ ev_readahead_stop(ev_readahead *rd)
         rd->head = (rd->head + 1) % EV_READAHEAD_CAP;
         rd->count--;
     }
-    ev_reader_free(&rd->r);
+    ev_jsonl_free(&rd->r);
     pthread_cond_destroy(&rd->space);
     pthread_mutex_destroy(&rd->mu);
     free(rd);

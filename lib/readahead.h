@@ -24,9 +24,9 @@
 
 /* One item read: a record, a bad line, or the end of the input. */
 typedef struct ev_readahead_item {
-    int rc;           /* EV_READ_OK, EV_READ_BAD or EV_READ_EOF (lib/jsonl.h) */
+    int rc;           /* EV_JSONL_OK, EV_JSONL_BAD or EV_JSONL_EOF (lib/jsonl.h) */
     jv rec;           /* the record, or the error with its message */
-    char *raw;        /* the record's text, as read (ev_reader_raw); the caller's */
+    char *raw;        /* the record's text, as read (ev_jsonl_raw); the caller's */
     size_t len;       /* of 'raw' */
     const char *name; /* the operand it was read from (borrowed from 'paths') */
     unsigned long line;
@@ -42,7 +42,7 @@ typedef struct ev_readahead ev_readahead;
 ev_readahead *ev_readahead_start(char **paths, int n, void (*wake)(void *ctx), void *ctx, jv *err);
 
 /* ev_readahead_next takes the next item into '*it'; false when none has
- * been read yet. After EV_READ_EOF nothing more comes. */
+ * been read yet. After EV_JSONL_EOF nothing more comes. */
 bool ev_readahead_next(ev_readahead *r, ev_readahead_item *it);
 
 /* ev_readahead_waiting says whether an item is there to take. */

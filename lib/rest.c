@@ -67,7 +67,7 @@ ev_rest_new(const char *base, const char *key, const volatile sig_atomic_t *stop
     a->anthropic = false;
     a->curl = curl_easy_init();
     if (a->curl == NULL)
-        ev_out_of_memory();
+        ev_diag_out_of_memory();
     return a;
 }
 
@@ -171,7 +171,7 @@ ev_rest_error_message(const char *body, size_t len)
     jv_free(m);
     if (len == 0)
         return jv_string("(empty body)");
-    return ev_excerpt(body, len, MAX_QUOTE);
+    return ev_jsonl_excerpt(body, len, MAX_QUOTE);
 }
 
 /* perform runs the request set up on the handle and returns the answer's
@@ -236,7 +236,7 @@ perform(ev_rest *a, const char *what, FILE *to, ev_rest_result *res)
         } else if (r.status >= 200 && r.status < 300) {
             jv_free(body);
             r.fail = EV_REST_BAD_ANSWER;
-            jv ex = ans.len ? ev_excerpt(ans.data, ans.len, MAX_QUOTE) : jv_string("(empty)");
+            jv ex = ans.len ? ev_jsonl_excerpt(ans.data, ans.len, MAX_QUOTE) : jv_string("(empty)");
             out = jv_invalid_with_msg(jv_string_fmt("%s: HTTP %ld with a body that is not a JSON "
                                                     "object: '%s'",
                                                     what, r.status, jv_string_value(ex)));
@@ -244,7 +244,7 @@ perform(ev_rest *a, const char *what, FILE *to, ev_rest_result *res)
         } else {
             r.fail = EV_REST_HTTP;
             jv_free(body);
-            jv m = ans.too_big ? ev_excerpt(ans.data, ans.len, MAX_QUOTE)
+            jv m = ans.too_big ? ev_jsonl_excerpt(ans.data, ans.len, MAX_QUOTE)
                                : ev_rest_error_message(ans.data, ans.len);
             out = jv_invalid_with_msg(
                 jv_string_fmt("%s: HTTP %ld: %s", what, r.status, jv_string_value(m)));

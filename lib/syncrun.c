@@ -533,10 +533,10 @@ note_spent(run *r, jv call)
 {
     if (r->show->price == NULL)
         return;
-    ev_usage u;
-    ev_cost cost;
+    ev_price_usage u;
+    ev_price_charge cost;
     jv err;
-    if (ev_usage_from_call(call, &u, &err) != 0 ||
+    if (ev_price_usage_from_call(call, &u, &err) != 0 ||
         ev_price_cost(r->show->price, &u, false, 1, &cost, &err) != 0) {
         jv_free(err);
         return;
@@ -618,7 +618,7 @@ static void
 set_cmd_env(call_job *cj, const ev_call_config *c, jv rec)
 {
     int n = 0;
-    jv id = ev_rec_id(rec);
+    jv id = ev_record_id(rec);
     if (jv_is_valid(id))
         cj->envs[n++] = ev_alloc_printf("%s=%s", "EV_ID", jv_string_value(id));
     jv_free(id);
@@ -1030,9 +1030,9 @@ call_all(run *r, ev_readahead *rd)
             ev_readahead_item it;
             if (!ev_readahead_next(rd, &it))
                 break;
-            if (it.rc == EV_READ_EOF) {
+            if (it.rc == EV_JSONL_EOF) {
                 r->input_done = true;
-            } else if (it.rc == EV_READ_BAD) {
+            } else if (it.rc == EV_JSONL_BAD) {
                 ev_log_warn_jv(&r->hooks->log, it.rec);
                 r->status = EV_EXIT_TROUBLE;
             } else {

@@ -37,27 +37,27 @@ test_order(void)
     ev_readahead *r = ev_readahead_start(paths, 1, wake, NULL, &err);
     CHECK(r != NULL, "the thread starts");
     ev_readahead_item it = next_item(r);
-    CHECK(it.rc == EV_READ_OK && it.line == 1 && strcmp(it.raw, "{\"id\":\"a\"}") == 0,
+    CHECK(it.rc == EV_JSONL_OK && it.line == 1 && strcmp(it.raw, "{\"id\":\"a\"}") == 0,
           "the first record, with its text and line");
     CHECK_STR(it.name, path, "and the operand it came from");
     jv_free(it.rec);
     free(it.raw);
     it = next_item(r);
-    CHECK(it.rc == EV_READ_OK && it.line == 3 && strcmp(it.raw, "{\"id\": \"b\"}") == 0,
+    CHECK(it.rc == EV_JSONL_OK && it.line == 3 && strcmp(it.raw, "{\"id\": \"b\"}") == 0,
           "a blank line is skipped, and the text keeps its bytes without trailing blanks");
     jv_free(it.rec);
     free(it.raw);
     it = next_item(r);
-    CHECK(it.rc == EV_READ_BAD && it.raw == NULL, "a bad line comes as an error");
+    CHECK(it.rc == EV_JSONL_BAD && it.raw == NULL, "a bad line comes as an error");
     jv m = jv_invalid_get_msg(it.rec);
     CHECK(strstr(jv_string_value(m), ":4: ") != NULL, "naming its line");
     jv_free(m);
     it = next_item(r);
-    CHECK(it.rc == EV_READ_OK && it.line == 5, "a last line without a newline is read");
+    CHECK(it.rc == EV_JSONL_OK && it.line == 5, "a last line without a newline is read");
     jv_free(it.rec);
     free(it.raw);
     it = next_item(r);
-    CHECK(it.rc == EV_READ_EOF, "then the end");
+    CHECK(it.rc == EV_JSONL_EOF, "then the end");
     CHECK(__atomic_load_n(&wakes, __ATOMIC_SEQ_CST) >= 1, "the caller was woken for them");
     ev_readahead_stop(r);
     unit_file_remove(path);
@@ -76,7 +76,7 @@ test_stop_blocked(void)
     if (write(fd[1], "{\"id\":1}\n", 9) != 9)
         abort();
     ev_readahead_item it = next_item(r);
-    CHECK(it.rc == EV_READ_OK, "a record from a pipe");
+    CHECK(it.rc == EV_JSONL_OK, "a record from a pipe");
     jv_free(it.rec);
     free(it.raw);
     ev_readahead_stop(r); /* the thread waits for more, on a pipe still open */
