@@ -373,8 +373,9 @@ parse_options(ev_call_config *c, int argc, char **argv)
             break;
         case OPT_ENV:
             if (!ev_child_pass_ok(v))
-                ev_diag_usage_error("--env takes the name of a variable, or a pattern such as 'HF_*', "
-                               "never a value");
+                ev_diag_usage_error(
+                    "--env takes the name of a variable, or a pattern such as 'HF_*', "
+                    "never a value");
             c->pass_env[c->npass++] = (char *)v;
             break;
         case 'h':
@@ -482,9 +483,10 @@ open_cache(const ev_call_config *c)
     if (cache == NULL) {
         ev_diag_warn_jv(err);
         if (!c->dry_run)
-            ev_diag_die(EV_EXIT_TROUBLE, "no answer could be kept, and each would be paid for again: "
-                                    "name a cache directory that can be written with --cache-dir "
-                                    "or EV_CACHE_DIR, or run with --no-cache");
+            ev_diag_die(EV_EXIT_TROUBLE,
+                        "no answer could be kept, and each would be paid for again: "
+                        "name a cache directory that can be written with --cache-dir "
+                        "or EV_CACHE_DIR, or run with --no-cache");
     }
     return cache;
 }

@@ -373,7 +373,7 @@ remote(const opts *o, const ev_dataset_opts *d, const ev_quote_opts *q)
         ev_diag_usage_error("%s", jv_string_value(m));
     }
     ev_rest *c = ev_finetune_open(api, o->base_url, key, o->cacert, "ev-tune/" EV_VERSION,
-                                   &interrupted, &err);
+                                  &interrupted, &err);
     ev_secret_free(key);
     if (c == NULL) {
         ev_diag_warn_jv(err);

@@ -93,8 +93,8 @@ struct ev_finetune_opts {
  * '*stop' becomes non-zero. NULL with '*err' set when the URL is not one,
  * or the key may not go to it (lib/rest.h). */
 ev_rest *ev_finetune_open(const ev_finetune_api *api, const char *base, const char *key,
-                           const char *cacert, const char *agent, const volatile sig_atomic_t *stop,
-                           jv *err);
+                          const char *cacert, const char *agent, const volatile sig_atomic_t *stop,
+                          jv *err);
 
 /* ev_finetune_submit reads and checks the training file (lib/dataset.h) and
  * sends nothing unless it is valid; then it uploads it, creates the job and
