@@ -7,6 +7,7 @@
 #include <jv.h>
 
 #include "alloc.h"
+#include "diag.h"
 #include "hash.h"
 #include "keymap.h"
 #include "text.h"
@@ -223,7 +224,7 @@ uint32_t
 ev_lsh_add(ev_lsh *ix, const ev_sketch *s)
 {
     if (ix->n >= UINT32_MAX - 1)
-        abort();
+        ev_diag_out_of_memory(); /* four billion sketches: beyond any eval set */
     if (ix->n == ix->cap) {
         ix->cap = ix->cap ? 2 * ix->cap : 1024;
         ix->off = ev_alloc_resize(ix->off, (ix->cap + 1) * sizeof(*ix->off));
