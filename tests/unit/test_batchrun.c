@@ -9,16 +9,6 @@
 
 #define CASES "{\"id\":\"a\",\"input\":\"one\"}\n{\"id\":\"b\",\"input\":\"two\"}\n"
 
-static char warnings[4096];
-
-static void
-warn(void *ctx, const char *text)
-{
-    (void)ctx;
-    size_t n = strlen(warnings);
-    snprintf(warnings + n, sizeof(warnings) - n, "%s\n", text);
-}
-
 static void
 test_progress_line(void)
 {
@@ -78,10 +68,10 @@ run_batch(const char *dir, bool prefill, char *out)
     char path[64];
     unit_file(path, "in.jsonl", CASES);
     char *paths[] = {path};
-    ev_call_hooks h = {.log = {.warn = warn}, .wake_fd = -1};
+    ev_call_hooks h = {.log = {.warn = unit_hear, .ctx = ""}, .wake_fd = -1};
     ev_call_end end;
     FILE *f = tmpfile();
-    warnings[0] = '\0';
+    unit_said[0] = '\0';
     int status = ev_batchrun_run(&c, cache, paths, 1, f, &h, NULL, &end);
     rewind(f);
     size_t n = fread(out, 1, 1023, f);
@@ -101,7 +91,7 @@ test_runs(void)
         abort();
     int status = run_batch(dir, false, out);
     CHECK(status == 2, "a provider that cannot be reached stops the run: exit 2");
-    CHECK(strstr(warnings, "cannot upload the batch's requests") != NULL, "saying what failed");
+    CHECK(strstr(unit_said, "cannot upload the batch's requests") != NULL, "saying what failed");
     CHECK(out[0] == '\0', "and nothing is written");
     status = run_batch(dir, true, out);
     CHECK(status == 0, "every answer in the cache: exit 0, with nothing sent");
@@ -109,7 +99,7 @@ test_runs(void)
               strstr(out, "{\"id\":\"b\",\"input\":\"two\",\"output\":\"two\",\"call\":{") != NULL,
           "each case has its answer, in order");
     CHECK(strstr(out, "\"cached\":false") == NULL, "every one from the cache");
-    CHECK(strstr(warnings, "2 calls: 2 answered (2 from the cache), 0 failed, in 0 batches") !=
+    CHECK(strstr(unit_said, "2 calls: 2 answered (2 from the cache), 0 failed, in 0 batches") !=
               NULL,
           "the summary says so");
     char rm[128];

@@ -10,16 +10,6 @@
 #include "syncrun.h"
 #include "unit.h"
 
-static char warnings[2048];
-
-static void
-warn(void *ctx, const char *text)
-{
-    (void)ctx;
-    size_t n = strlen(warnings);
-    snprintf(warnings + n, sizeof(warnings) - n, "%s\n", text);
-}
-
 /* run_command runs 'command' over the cases of 'input' and returns the
  * status; the records go to 'out' (at least 4096 bytes). */
 static int
@@ -37,11 +27,11 @@ run_command(const char *command, const char *input, ev_cache *cache, char *out)
     char path[64];
     unit_file(path, "in.jsonl", input);
     char *paths[] = {path};
-    ev_call_hooks h = {.log = {.warn = warn}, .wake_fd = -1};
+    ev_call_hooks h = {.log = {.warn = unit_hear, .ctx = ""}, .wake_fd = -1};
     ev_syncrun_show show = {0};
     ev_call_end end;
     FILE *f = tmpfile();
-    warnings[0] = '\0';
+    unit_said[0] = '\0';
     int status = ev_syncrun_run(&c, cache, paths, 1, f, &h, &show, &end);
     rewind(f);
     size_t n = fread(out, 1, 4095, f);
@@ -89,7 +79,7 @@ test_order_and_failures(void)
     status = run_command("cat", "{\"id\":\"a\",\"input\":\"x\"}\n{\"id\":\"b\"}\n", NULL, out);
     CHECK(status == 2, "a case that cannot make a prompt: exit 2");
     CHECK_STR(field(out, "id"), "\"a\"", "and the other cases are answered");
-    CHECK(strstr(warnings, ":2: record has no 'input' or 'messages'") != NULL,
+    CHECK(strstr(unit_said, ":2: record has no 'input' or 'messages'") != NULL,
           "the case is reported with its line");
 }
 
