@@ -565,6 +565,8 @@ wait_for() {
     OPENAI_API_KEY=sk-canary-XYZ123 run --separate-stderr ev-call --no-cache -v -m m \
         --api-key-env NO_SUCH_KEY_SET --base-url "$BASE" "$CASES"
     [ "$status" -eq 2 ]
+    # A key named but not set is an error, even where no key would do.
+    [[ "$stderr" == *"ev-call: --api-key-env: environment variable 'NO_SUCH_KEY_SET' is not set"* ]]
     [[ "$stderr" != *canary* ]]
     ANTHROPIC_API_KEY=sk-canary-XYZ123 run --separate-stderr ev-call --no-cache -v -p anthropic \
         -m m --base-url "$BASE" "$CASES"
