@@ -229,30 +229,11 @@ ev_provider_reply_free(ev_provider_reply *r)
     ev_provider_reply_init(r);
 }
 
-/* path returns the value at the dotted 'path' of 'v' (borrowed), or invalid. */
-static jv
-path(jv v, const char *p)
-{
-    jv cur = jv_copy(v);
-    while (*p != '\0') {
-        size_t n = strcspn(p, ".");
-        if (jv_get_kind(cur) != JV_KIND_OBJECT) {
-            jv_free(cur);
-            return jv_invalid();
-        }
-        cur = jv_object_get(cur, jv_string_sized(p, (int)n));
-        p += n;
-        if (*p == '.')
-            p++;
-    }
-    return cur;
-}
-
 /* count returns the token count at 'p' of 'v' (borrowed), or null. */
 static jv
 count(jv v, const char *p)
 {
-    jv n = path(v, p);
+    jv n = ev_json_path(v, p);
     if (jv_get_kind(n) == JV_KIND_NUMBER && jv_number_value(n) >= 0)
         return n;
     jv_free(n);
@@ -314,14 +295,14 @@ tool_json(jv items, const char *type)
 static void
 openai_answer(jv body, ev_provider_reply *r)
 {
-    jv choice = path(body, "choices");
+    jv choice = ev_json_field(body, "choices");
     if (jv_get_kind(choice) != JV_KIND_ARRAY || jv_array_length(jv_copy(choice)) == 0) {
         jv_free(choice);
         fail(r, EV_PROVIDER_RETRYABLE, "parse", jv_string("the response has no 'choices'"));
         return;
     }
     choice = jv_array_get(choice, 0);
-    jv msg = path(choice, "message");
+    jv msg = ev_json_field(choice, "message");
     if (jv_get_kind(msg) != JV_KIND_OBJECT) {
         jv_free(msg);
         jv_free(choice);
@@ -429,7 +410,7 @@ static enum ev_provider_outcome
 error_outcome(long status, jv err, jv msg)
 {
     jv code = ev_json_field(err, "code"), type = ev_json_field(err, "type");
-    jv detail = path(err, "details.error_code");
+    jv detail = ev_json_path(err, "details.error_code");
     bool quota = is_string(code, "insufficient_quota") || is_string(type, "insufficient_quota") ||
                  is_string(code, "enforced_spend_limit_reached") ||
                  is_string(detail, "enforced_spend_limit_reached") ||
