@@ -67,3 +67,7 @@ replay() {
 @test "ev-compare's report, in every format, takes every pair of runs in the corpus" {
     replay compare
 }
+
+@test "training examples, their checks and every format of ev-tune --convert take every corpus input" {
+    replay training
+}

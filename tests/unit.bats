@@ -302,3 +302,16 @@ run_unit() {
 @test "ev-mock's Fireworks datasets, jobs and deployments: states, Training V2's refusals, accounts, names" {
     run_unit test_fireworks
 }
+
+# ev-view (issue 16)
+@test "data goes into a page as JSON no record can break out of: every '<', '>' and '&' escaped" {
+    run_unit test_html
+}
+
+@test "the review page's data joins the runs by id, with ev-compare's statuses and ev-gaps' per-tag counts" {
+    run_unit test_view
+}
+
+@test "an ev-curve report is read back for a chart: its points, target and each fit's line and words" {
+    run_unit test_curvefile
+}
