@@ -5,19 +5,27 @@
 #include <string.h>
 
 #include "alloc.h"
+#include "baseline.h"
+#include "ev.h"
+#include "interrupt.h"
+#include "json.h"
+#include "jsonl.h"
+#include "pick.h"
 #include "record.h"
-#include "runs.h"
+#include "report.h"
+#include "review.h"
 #include "text.h"
+#include "train.h"
 
 bool
-ev_failed(jv rec)
+ev_gaps_failed(jv rec)
 {
-    jv err = ev_get(rec, "error");
+    jv err = ev_json_field(rec, "error");
     bool failed = jv_is_valid(err) && jv_get_kind(err) != JV_KIND_NULL;
     jv_free(err);
     if (failed)
         return true;
-    jv pass = ev_field_path(rec, "score.pass");
+    jv pass = ev_json_path(rec, "score.pass");
     bool passed = jv_get_kind(pass) == JV_KIND_TRUE;
     jv_free(pass);
     return !passed;
@@ -26,7 +34,7 @@ ev_failed(jv rec)
 static bool
 field_is(jv rec, const char *path, const char *const *values)
 {
-    jv v = ev_field_path(rec, path);
+    jv v = ev_json_path(rec, path);
     bool yes = false;
     if (jv_get_kind(v) == JV_KIND_STRING)
         for (size_t i = 0; values[i] != NULL && !yes; i++)
@@ -47,13 +55,13 @@ static const char *const refusals[] = {
 };
 
 const char *
-ev_gap_kind(jv rec, const char **pattern)
+ev_gaps_kind(jv rec, const char **pattern)
 {
     static const char *const truncated[] = {"length", "max_tokens", NULL};
     static const char *const filtered[] = {"content_filter", "refusal", NULL};
     *pattern = NULL;
 
-    jv err = ev_get(rec, "error");
+    jv err = ev_json_field(rec, "error");
     bool failed = jv_is_valid(err) && jv_get_kind(err) != JV_KIND_NULL;
     jv_free(err);
     if (failed)
@@ -62,7 +70,7 @@ ev_gap_kind(jv rec, const char **pattern)
         return "truncated";
     if (field_is(rec, "call.finish_reason", filtered))
         return "refusal";
-    jv out = ev_get(rec, "output");
+    jv out = ev_json_field(rec, "output");
     if (jv_get_kind(out) == JV_KIND_STRING) {
         jv folded = ev_normalize(jv_string_value(out), EV_NORM_CASE | EV_NORM_SPACE);
         const char *s = jv_string_value(folded);
@@ -79,7 +87,7 @@ ev_gap_kind(jv rec, const char **pattern)
     jv_free(out);
     if (*pattern != NULL)
         return "refusal";
-    jv parsed = ev_field_path(rec, "score.parsed");
+    jv parsed = ev_json_path(rec, "score.parsed");
     bool unparsed = jv_get_kind(parsed) == JV_KIND_FALSE;
     jv_free(parsed);
     if (unparsed)
@@ -88,7 +96,7 @@ ev_gap_kind(jv rec, const char **pattern)
 }
 
 void
-ev_allocate(const double *weight, size_t n, long budget, long *out)
+ev_gaps_allocate(const double *weight, size_t n, long budget, long *out)
 {
     size_t active = 0;
     double total = 0;
@@ -138,7 +146,7 @@ ev_allocate(const double *weight, size_t n, long budget, long *out)
 }
 
 void
-ev_tag_tally_init(ev_tag_tally *t)
+ev_gaps_tally_init(ev_gaps_tally *t)
 {
     t->tags = ev_intern_new();
     t->count = NULL;
@@ -146,7 +154,7 @@ ev_tag_tally_init(ev_tag_tally *t)
 }
 
 void
-ev_tag_tally_free(ev_tag_tally *t)
+ev_gaps_tally_free(ev_gaps_tally *t)
 {
     ev_intern_free(t->tags);
     free(t->count);
@@ -154,7 +162,7 @@ ev_tag_tally_free(ev_tag_tally *t)
 }
 
 uint32_t
-ev_tag_tally_add(ev_tag_tally *t, jv tag, bool failed, bool regression)
+ev_gaps_tally_add(ev_gaps_tally *t, jv tag, bool failed, bool regression)
 {
     bool added;
     uint32_t k = ev_intern_add(t->tags, jv_string_value(tag),
@@ -164,7 +172,7 @@ ev_tag_tally_add(ev_tag_tally *t, jv tag, bool failed, bool regression)
             t->cap = t->cap ? 2 * t->cap : 16;
             t->count = ev_alloc_array(t->count, t->cap, sizeof(*t->count));
         }
-        t->count[k] = (ev_tag_count){0, 0, 0};
+        t->count[k] = (ev_gaps_count){0, 0, 0};
     }
     t->count[k].cases++;
     t->count[k].failures += failed;
@@ -173,14 +181,14 @@ ev_tag_tally_add(ev_tag_tally *t, jv tag, bool failed, bool regression)
 }
 
 jv
-ev_tag_tally_name(const ev_tag_tally *t, uint32_t k)
+ev_gaps_tally_name(const ev_gaps_tally *t, uint32_t k)
 {
     size_t len;
     const char *s = ev_intern_get(t->tags, k, &len);
     return jv_string_sized(s, (int)len);
 }
 
-/* A tag with its sort keys, for ev_tag_tally_worst_first. */
+/* A tag with its sort keys, for ev_gaps_tally_worst_first. */
 typedef struct ranked {
     double rate, failures;
     const char *name;
@@ -201,12 +209,12 @@ worse(const void *x, const void *y)
 }
 
 uint32_t *
-ev_tag_tally_worst_first(const ev_tag_tally *t, size_t *n)
+ev_gaps_tally_worst_first(const ev_gaps_tally *t, size_t *n)
 {
     *n = ev_intern_count(t->tags);
     ranked *r = ev_alloc_array(NULL, *n ? *n : 1, sizeof(*r));
     for (size_t i = 0; i < *n; i++) {
-        const ev_tag_count *c = &t->count[i];
+        const ev_gaps_count *c = &t->count[i];
         r[i].rate = c->failures / c->cases;
         r[i].failures = c->failures;
         r[i].name = ev_intern_get(t->tags, (uint32_t)i, &r[i].len);
@@ -218,4 +226,363 @@ ev_tag_tally_worst_first(const ev_tag_tally *t, size_t *n)
         order[i] = r[i].tag;
     free(r);
     return order;
+}
+
+jv
+ev_gaps_summary(const ev_gaps_tally *t, const char *run, long cases, long failures, long budget,
+                bool regressions)
+{
+    size_t n;
+    uint32_t *tags = ev_gaps_tally_worst_first(t, &n);
+    double *weight = ev_alloc_zero(n ? n : 1, sizeof(*weight));
+    long *alloc = ev_alloc_zero(n ? n : 1, sizeof(*alloc));
+    for (size_t i = 0; i < n; i++)
+        weight[i] = t->count[tags[i]].failures;
+    if (budget >= 0)
+        ev_gaps_allocate(weight, n, budget, alloc);
+    jv rows = jv_array();
+    for (size_t i = 0; i < n; i++) {
+        const ev_gaps_count *tc = &t->count[tags[i]];
+        double c = tc->cases, f = tc->failures;
+        jv row = ev_json_set(jv_object(), "tag", ev_gaps_tally_name(t, tags[i]));
+        row = ev_json_set(row, "cases", jv_number(c));
+        row = ev_json_set(row, "failures", jv_number(f));
+        row = ev_json_set(row, "failure_rate", jv_number(round(f / c * 1e9) / 1e9));
+        if (regressions)
+            row = ev_json_set(row, "regressions", jv_number(tc->regressions));
+        if (budget >= 0)
+            row = ev_json_set(row, "budget", jv_number((double)alloc[i]));
+        rows = jv_array_append(rows, row);
+    }
+    free(tags);
+    free(weight);
+    free(alloc);
+    jv r = ev_json_set(jv_object(), "run", jv_string(run));
+    r = ev_json_set(r, "cases", jv_number((double)cases));
+    r = ev_json_set(r, "failures", jv_number((double)failures));
+    if (budget >= 0) {
+        r = ev_json_set(r, "budget", jv_number((double)budget));
+        r = ev_json_set(r, "allocation",
+                        jv_string("in proportion to failures, at least one per failing tag; "
+                                  "a case with several tags counts in each"));
+    }
+    return ev_json_set(r, "tags", rows);
+}
+
+/* cell writes one cell of a summary row in the format 'f': the first of a
+ * row opens it; 'width' pads a table's cell, negative to the left. */
+static void
+cell(FILE *out, enum ev_format f, const char *text, int width, bool first)
+{
+    if (f == EV_FORMAT_TSV)
+        fprintf(out, "%s%s", first ? "" : "\t", text);
+    else if (f == EV_FORMAT_MARKDOWN)
+        fprintf(out, "%s%s |", first ? "| " : " ", text);
+    else
+        fprintf(out, "%s%*s", first ? "" : " ", width, text);
+}
+
+/* The columns of a summary, their widths in a table and their headings in
+ * each format: table, markdown, tsv. */
+static const struct column {
+    const char *key;
+    int width;
+    const char *head[3];
+} columns[] = {
+    {"tag", -24, {"tag", "tag", "tag"}},
+    {"cases", 7, {"cases", "cases", "cases"}},
+    {"failures", 8, {"failures", "failures", "failures"}},
+    {"failure_rate", 8, {"rate", "failure rate", "failure_rate"}},
+    {"regressions", 11, {"regressions", "regressions", "regressions"}},
+    {"budget", 7, {"budget", "budget", "budget"}},
+};
+
+/* summary_line writes the headings, or with a 'row' (borrowed) its cells;
+ * the last two columns only when 'reg' and 'bud'. */
+static void
+summary_line(FILE *out, jv row, enum ev_format f, bool reg, bool bud)
+{
+    int which = f == EV_FORMAT_MARKDOWN ? 1 : f == EV_FORMAT_TSV ? 2 : 0;
+    double rate = ev_json_number(row, "failures") / ev_json_number(row, "cases");
+    jv tag = ev_json_field(row, "tag");
+    for (size_t i = 0; i < sizeof(columns) / sizeof(columns[0]); i++) {
+        const struct column *col = &columns[i];
+        char buf[64];
+        const char *text = buf;
+        if ((i == 4 && !reg) || (i == 5 && !bud))
+            continue;
+        if (!jv_is_valid(row))
+            text = col->head[which];
+        else if (i == 0)
+            text = ev_json_str(tag, "");
+        else if (i == 3 && f == EV_FORMAT_TSV)
+            ev_report_fixed(rate, 6, buf, sizeof(buf));
+        else if (i == 3)
+            ev_report_pct(rate, buf, sizeof(buf));
+        else
+            ev_report_fixed(ev_json_number(row, col->key), 0, buf, sizeof(buf));
+        cell(out, f, text, col->width, i == 0);
+    }
+    jv_free(tag);
+    fputc('\n', out);
+}
+
+int
+ev_gaps_summary_print(FILE *out, jv rep, enum ev_format f, bool regressions)
+{
+    if (f == EV_FORMAT_JSON) {
+        jv_dumpf(rep, out, 0);
+        fputc('\n', out);
+        return ferror(out) ? -1 : 0;
+    }
+    bool bud = jv_object_has(jv_copy(rep), jv_string("budget"));
+    summary_line(out, jv_invalid(), f, regressions, bud);
+    if (f == EV_FORMAT_MARKDOWN)
+        fprintf(out, "|---|--:|--:|--:|%s%s\n", regressions ? "--:|" : "", bud ? "--:|" : "");
+    jv rows = ev_json_field(rep, "tags");
+    jv_array_foreach(rows, i, row)
+    {
+        summary_line(out, row, f, regressions, bud);
+        jv_free(row);
+        (void)i;
+    }
+    jv_free(rows);
+    jv_free(rep);
+    return ferror(out) ? -1 : 0;
+}
+
+/* The state of a run of ev-gaps. */
+typedef struct gaps {
+    const ev_gaps_opts *o;
+    ev_reader r;
+    ev_baseline base, teacher;
+    ev_gaps_tally tally;
+    ev_sheet *sheet; /* EV_GAPS_REVIEW */
+    ev_pick *pick;   /* EV_GAPS_POOL */
+    uint32_t *num;   /* the tag numbers of the case at hand */
+    size_t capnum;
+    int status;
+} gaps;
+
+static void
+trouble(gaps *g, jv msg)
+{
+    g->o->problem(msg, g->o->ctx);
+    g->status = EV_EXIT_TROUBLE;
+}
+
+/* example writes 'rec' (consumed) as a chat example, answered from the
+ * teacher where it passed. Returns -1 when the output fails, 0 when the
+ * case was left out (reported), 1 when written. */
+static int
+example(gaps *g, jv rec, jv where)
+{
+    jv id = ev_rec_id(rec);
+    jv answer = ev_baseline_answer(&g->teacher, id);
+    jv_free(id);
+    jv ex = ev_to_chat(rec, jv_copy(g->o->system), answer);
+    jv_free(rec);
+    if (!jv_is_valid(ex)) {
+        jv m = jv_invalid_get_msg(ex);
+        g->o->problem(jv_string_fmt("%s: %s; left out", jv_string_value(where), jv_string_value(m)),
+                      g->o->ctx);
+        jv_free(m);
+        jv_free(where);
+        return 0;
+    }
+    jv_free(where);
+    return ev_write_record(g->o->out, ex) == 0 ? 1 : -1;
+}
+
+/* tally_add counts a case in each of its 'tags', and leaves their numbers
+ * in 'g->num'. Returns their count. */
+static size_t
+tally_add(gaps *g, jv tags /* borrowed */, bool failed, bool regression)
+{
+    size_t n = (size_t)jv_array_length(jv_copy(tags));
+    if (n > g->capnum) {
+        g->capnum = n;
+        g->num = ev_alloc_array(g->num, n, sizeof(*g->num));
+    }
+    jv_array_foreach(tags, i, tag)
+    {
+        g->num[i] = ev_gaps_tally_add(&g->tally, tag, failed, regression);
+        jv_free(tag);
+    }
+    return n;
+}
+
+/* gap_of returns the gap of the failure 'rec' (borrowed), with its standing
+ * against the baseline 'vs' (a string, or invalid). */
+static jv
+gap_of(jv rec, jv vs)
+{
+    const char *pattern;
+    jv gap = ev_json_set(jv_object(), "kind", jv_string(ev_gaps_kind(rec, &pattern)));
+    if (pattern != NULL)
+        gap = ev_json_set(gap, "pattern", jv_string(pattern));
+    if (jv_is_valid(vs))
+        return ev_json_set(gap, "baseline", vs);
+    jv_free(vs);
+    return gap;
+}
+
+/* scored_case tallies the scored case 'rec' (consumed) and, when it failed,
+ * writes it or files it as the mode says. Returns -1 when the output
+ * fails. */
+static int
+scored_case(gaps *g, jv rec, ev_gaps_result *res)
+{
+    const ev_gaps_opts *o = g->o;
+    bool failed = ev_gaps_failed(rec);
+    jv id = ev_rec_id(rec);
+    jv vs = jv_invalid();
+    uint32_t b = ev_baseline_find(&g->base, id);
+    if (b != EV_INTERN_NONE && failed)
+        vs = jv_string(ev_baseline_passed(&g->base, b) ? "regression" : "both-fail");
+    jv_free(id);
+    bool regression = jv_is_valid(vs) && strcmp(jv_string_value(vs), "regression") == 0;
+    jv tags = ev_rec_tags(rec);
+    if (jv_array_length(jv_copy(tags)) == 0)
+        tags = jv_array_append(tags, jv_string("(untagged)"));
+    if (o->mode == EV_GAPS_POOL)
+        ev_pick_aim(g->pick, rec, failed, jv_copy(tags));
+    size_t ntags = tally_add(g, tags, failed, regression);
+    int rc = 0;
+    if (failed) {
+        res->failures++;
+        jv gap = gap_of(rec, vs);
+        vs = jv_invalid();
+        if (o->mode == EV_GAPS_REVIEW) {
+            ev_review_add(g->sheet, rec, gap, tags, g->num, ntags, ev_reader_where(&g->r));
+        } else if (o->mode == EV_GAPS_RECORDS) {
+            rc = ev_write_merged(o->out, &g->r, rec, ev_json_set(jv_object(), "gap", gap));
+            rec = jv_invalid();
+            gap = jv_invalid();
+        }
+        jv_free(gap);
+    }
+    jv_free(vs);
+    jv_free(tags);
+    jv_free(rec);
+    return rc;
+}
+
+/* read_run reads the run, case by case. */
+static void
+read_run(gaps *g, ev_gaps_result *res)
+{
+    const ev_gaps_opts *o = g->o;
+    unsigned long problems = 0;
+    jv rec;
+    while (ev_reader_good(&g->r, &rec, o->problem, o->ctx, &problems)) {
+        jv problem = o->mode == EV_GAPS_TRAIN ? jv_invalid() : ev_score_problem(rec);
+        if (jv_is_valid(problem)) {
+            trouble(g, ev_reader_at(&g->r, problem));
+            jv_free(rec);
+            continue;
+        }
+        jv_free(problem);
+        res->cases++;
+        if (o->mode == EV_GAPS_TRAIN) {
+            int w = example(g, rec, ev_reader_where(&g->r));
+            if (w < 0)
+                break;
+            res->written += w;
+            res->skipped += w == 0;
+        } else if (scored_case(g, rec, res) != 0) {
+            break;
+        }
+    }
+    if (problems > 0)
+        g->status = EV_EXIT_TROUBLE;
+}
+
+/* write_picks writes the cases picked from the pool: their lines, or
+ * training examples. */
+static void
+write_picks(gaps *g, jv picked /* borrowed */)
+{
+    const ev_gaps_opts *o = g->o;
+    jv lines = ev_json_field(picked, "picked");
+    jv_array_foreach(lines, i, pick)
+    {
+        jv raw = jv_array_get(jv_copy(pick), 1);
+        long at = (long)ev_json_number(pick, "0");
+        jv_free(pick);
+        int rc;
+        if (o->as_train) {
+            jv where = jv_string_fmt("%s:%ld", o->pool, at + 1);
+            rc = example(g, jv_parse(jv_string_value(raw)), where) < 0 ? -1 : 0;
+        } else {
+            fputs(jv_string_value(raw), o->out);
+            rc = fputc('\n', o->out) == EOF ? -1 : 0;
+        }
+        jv_free(raw);
+        if (rc != 0)
+            break;
+        (void)i;
+    }
+    jv_free(lines);
+}
+
+/* finish writes what the mode writes once the whole run is read. */
+static void
+finish(gaps *g, const char *run, ev_gaps_result *res)
+{
+    const ev_gaps_opts *o = g->o;
+    if (o->mode == EV_GAPS_SUMMARY) {
+        jv rep = ev_gaps_summary(&g->tally, run, res->cases, res->failures, o->budget,
+                                 o->baseline != NULL);
+        ev_gaps_summary_print(o->out, rep, o->format, o->baseline != NULL);
+    } else if (o->mode == EV_GAPS_REVIEW) {
+        jv err;
+        if (ev_review_print(g->sheet, o->out, &g->tally, run, res->failures, res->cases, &err) !=
+            0) {
+            trouble(g, jv_string_fmt("review sheet: %s", jv_string_value(err)));
+            jv_free(err);
+        }
+    } else if (o->mode == EV_GAPS_POOL) {
+        unsigned long problems;
+        res->picked =
+            ev_pick_from(g->pick, &g->tally, o->pool, o->budget, o->problem, o->ctx, &problems);
+        if (problems > 0)
+            g->status = EV_EXIT_TROUBLE;
+        if (jv_is_valid(res->picked) && jv_get_kind(res->picked) != JV_KIND_NULL)
+            write_picks(g, res->picked);
+    }
+}
+
+int
+ev_gaps_run(const ev_gaps_opts *o, char **paths, int npaths, ev_gaps_result *res)
+{
+    gaps g = {.o = o, .status = EV_EXIT_OK};
+    *res = (ev_gaps_result){.picked = jv_null()};
+    if (o->mode == EV_GAPS_REVIEW) {
+        jv err;
+        g.sheet = ev_sheet_new(&err);
+        if (g.sheet == NULL) {
+            o->problem(err, o->ctx);
+            return EV_EXIT_TROUBLE;
+        }
+    }
+    if (o->baseline != NULL && ev_baseline_load(&g.base, o->baseline, false, o->problem, o->ctx))
+        g.status = EV_EXIT_TROUBLE;
+    if (o->teacher != NULL && ev_baseline_load(&g.teacher, o->teacher, true, o->problem, o->ctx))
+        g.status = EV_EXIT_TROUBLE;
+    if (o->mode == EV_GAPS_POOL)
+        g.pick = ev_pick_new(o->threshold);
+    ev_gaps_tally_init(&g.tally);
+    ev_reader_init(&g.r, paths, npaths, o->out);
+    read_run(&g, res);
+    ev_reader_free(&g.r);
+    if (!ev_interrupted()) /* no report, and no picks, from part of the run */
+        finish(&g, npaths >= 1 ? paths[0] : "-", res);
+    ev_pick_free(g.pick);
+    ev_sheet_free(g.sheet);
+    free(g.num);
+    ev_gaps_tally_free(&g.tally);
+    ev_baseline_free(&g.base);
+    ev_baseline_free(&g.teacher);
+    return g.status;
 }

@@ -437,6 +437,30 @@ ev_reader_where(const ev_reader *r)
     return jv_string_fmt("%s:%lu", r->name ? r->name : "-", r->line);
 }
 
+jv
+ev_reader_at(const ev_reader *r, jv msg)
+{
+    if (jv_get_kind(msg) == JV_KIND_INVALID)
+        msg = jv_invalid_get_msg(msg);
+    jv where = ev_reader_where(r);
+    jv s = jv_string_fmt("%s: %s", jv_string_value(where), jv_string_value(msg));
+    jv_free(where);
+    jv_free(msg);
+    return s;
+}
+
+bool
+ev_reader_good(ev_reader *r, jv *rec, void (*problem)(jv msg, void *ctx), void *ctx,
+               unsigned long *problems)
+{
+    int rc;
+    while ((rc = ev_reader_next(r, rec)) == EV_READ_BAD) {
+        problem(jv_invalid_get_msg(*rec), ctx);
+        (*problems)++;
+    }
+    return rc == EV_READ_OK;
+}
+
 void
 ev_reader_free(ev_reader *r)
 {

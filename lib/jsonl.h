@@ -77,6 +77,16 @@ const char *ev_reader_raw(const ev_reader *r, size_t *len);
 /* ev_reader_where returns "file:line" for the last line, owned by the caller. */
 jv ev_reader_where(const ev_reader *r);
 
+/* ev_reader_at returns 'msg', a string or an invalid with a message, as the
+ * string "file:line: msg" of the last line. */
+jv ev_reader_at(const ev_reader *r, jv msg);
+
+/* ev_reader_good reads the next record into '*rec', as ev_reader_next does,
+ * but hands each bad line's message to 'problem' (which consumes it),
+ * counts it in '*problems' and reads on. Returns false at the end. */
+bool ev_reader_good(ev_reader *r, jv *rec, void (*problem)(jv msg, void *ctx), void *ctx,
+                    unsigned long *problems);
+
 void ev_reader_free(ev_reader *r);
 
 /* ev_excerpt returns at most 'max' bytes of 's', cut on a UTF-8 boundary and

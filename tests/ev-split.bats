@@ -372,21 +372,21 @@ setup() {
 --seed 1|choose what to do
 --ratio 0.5 --take 3|--ratio and --take do not go together: choose one
 --shard 1/2 --check pool.jsonl|--shard and --check do not go together
---ratio 1.5|--ratio takes a share from 0 to 1, such as 0.2, not '1.5'
---ratio -0.1|--ratio takes a share from 0 to 1
---ratio half|--ratio takes a share from 0 to 1
+--ratio 1.5|--ratio takes a number from 0 to 1, not '1.5'
+--ratio -0.1|--ratio takes a number from 0 to 1, not '-0.1'
+--ratio half|--ratio takes a number from 0 to 1, not 'half'
 --shard 0/3|--shard K/N: K is a whole number from 1 to 3, not '0'
 --shard 4/3|--shard K/N: K is a whole number from 1 to 3, not '4'
 --shard 3|--shard takes K/N, such as 2/4, not '3'
 --shard 1/0|--shard K/N: N is a whole number from 1 to 1000000, not '0'
---take -1|--take takes a whole number of cases, not '-1'
---take 2.5|--take takes a whole number of cases
---ratio 0.5 --seed -1|--seed takes a whole number, not '-1'
+--take -1|--take takes a whole number from 0 to 9223372036854775807, not '-1'
+--take 2.5|--take takes a whole number from 0 to 9223372036854775807, not '2.5'
+--ratio 0.5 --seed -1|--seed takes a whole number from 0 to 9223372036854775807, not '-1'
 --stratify --take 3|--stratify goes with --ratio
 --take 3 --rest r.jsonl|--rest goes with --ratio or --shard
 --dedupe --rest r.jsonl|--rest goes with --ratio or --shard
 --ratio 0.5 --threshold 0.9|--threshold goes with --check
---check pool.jsonl --threshold 0.05|--threshold takes a similarity from 0.1 to 1, not '0.05'
+--check pool.jsonl --threshold 0.05|--threshold takes a number from 0.1 to 1, not '0.05'
 --check pool.jsonl --seed 2|--seed goes with --ratio, --take or --shard
 --dedupe --seed 2|--seed goes with --ratio, --take or --shard
 --check pool.jsonl --dedupe|--dedupe does not go with --check

@@ -1,0 +1,43 @@
+/*
+ * leak.h: eval cases that leak into a training set (ev-split --check).
+ *
+ * The training set is read first and indexed (near.h): its ids and its
+ * inputs, about 1 KB a case of 20 words. The eval sets then stream past the
+ * index, and each pair of an eval case and a training case whose inputs are
+ * near duplicates is written as one JSON object:
+ *
+ *     {"eval_id": ..., "train_id": ..., "kind": "exact" or "near", "similarity": ...}
+ *
+ * "exact" when the inputs are the same (similarity 1), "near" otherwise,
+ * with the similarity to four places. Each eval case's pairs come exact
+ * first, in training order, then most similar first.
+ */
+#ifndef EV_LEAK_H
+#define EV_LEAK_H
+
+#include <stdio.h>
+
+#include <jv.h>
+
+typedef struct ev_leak_opts {
+    const char *train; /* the training set: a path, or "-" */
+    double threshold;  /* the similarity that makes a near duplicate */
+    FILE *out;         /* where the pairs go */
+    /* 'problem' receives each bad line of either set as a string
+     * "file:line: ...", for the caller to report; the check goes on. */
+    void (*problem)(jv msg, void *ctx);
+    void *ctx;
+} ev_leak_opts;
+
+typedef struct ev_leak_result {
+    unsigned long train, eval; /* the cases of each set */
+    unsigned long exact;       /* eval cases with a training case of the same input */
+    unsigned long near;        /* eval cases with near duplicates only */
+} ev_leak_result;
+
+/* ev_leak_check checks the eval sets named by the 'neval' operands 'eval'
+ * against the training set, and writes the pairs. It stops early when 'out'
+ * fails or the run is interrupted. Returns the number of problems. */
+unsigned long ev_leak_check(const ev_leak_opts *o, char **eval, int neval, ev_leak_result *res);
+
+#endif

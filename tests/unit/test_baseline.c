@@ -1,0 +1,63 @@
+/* Unit tests of lib/baseline: which cases of another run passed, and a
+ * teacher's answers. */
+#include "baseline.h"
+#include "unit.h"
+
+/* problem keeps the last message it is handed in 'said' (a jv). */
+static void
+problem(jv msg, void *said)
+{
+    jv_free(*(jv *)said);
+    *(jv *)said = msg;
+}
+
+static void
+test_load(void)
+{
+    char path[64];
+    unit_file(path, "base.jsonl",
+              "{\"id\":\"a\",\"output\":\"Paris\",\"score\":{\"pass\":true}}\n"
+              "{\"id\":\"b\",\"output\":\"Lyon\",\"score\":{\"pass\":false}}\n"
+              "{\"id\":\"c\",\"score\":{\"pass\":true,\"value\":7}}\n"
+              "{\"id\":\"d\",\"error\":{\"kind\":\"http\"}}\n"
+              "{\"id\":\"b\",\"output\":\"Rome\",\"score\":{\"pass\":true}}\n");
+    ev_baseline b = {0};
+    jv said = jv_null();
+    CHECK(ev_baseline_load(&b, path, false, problem, &said) == 1,
+          "a bad score is a problem, and counted");
+    CHECK(jv_get_kind(said) == JV_KIND_STRING &&
+              strstr(jv_string_value(said), "base.jsonl:3: 'score.value' is 7") != NULL,
+          "the caller is handed it with the file and line");
+    jv a = jv_string("a"), d = jv_string("d"), c = jv_string("c"), bb = jv_string("b");
+    uint32_t i = ev_baseline_find(&b, a);
+    CHECK(i != EV_INTERN_NONE && ev_baseline_passed(&b, i), "a passing case passed");
+    i = ev_baseline_find(&b, d);
+    CHECK(i != EV_INTERN_NONE && !ev_baseline_passed(&b, i), "a failed call did not");
+    CHECK(ev_baseline_find(&b, c) == EV_INTERN_NONE, "a case with a bad score is left out");
+    i = ev_baseline_find(&b, bb);
+    CHECK(i != EV_INTERN_NONE && ev_baseline_passed(&b, i), "a later record of an id wins");
+    CHECK(!jv_is_valid(ev_baseline_answer(&b, a)), "a baseline keeps no answers");
+    ev_baseline_free(&b);
+
+    ev_baseline t = {0};
+    ev_baseline_load(&t, path, true, problem, &said);
+    jv_free(said);
+    jv ans = ev_baseline_answer(&t, bb);
+    CHECK_STR(jv_get_kind(ans) == JV_KIND_STRING ? jv_string_value(ans) : NULL, "Rome",
+              "a teacher keeps the answer of each case it passed");
+    jv_free(ans);
+    CHECK(!jv_is_valid(ev_baseline_answer(&t, d)), "and none of a case it failed");
+    ev_baseline_free(&t);
+    jv_free(a);
+    jv_free(bb);
+    jv_free(c);
+    jv_free(d);
+    unit_file_remove(path);
+}
+
+int
+main(void)
+{
+    test_load();
+    UNIT_DONE();
+}

@@ -1,0 +1,56 @@
+/* Unit tests of lib/leak: eval cases that leak into a training set. */
+#include "leak.h"
+#include "text.h"
+#include "unit.h"
+
+static int problems;
+
+static void
+problem(jv msg, void *ctx)
+{
+    (void)ctx;
+    problems++;
+    jv_free(msg);
+}
+
+static void
+test_check(void)
+{
+    char train[64], eval[64];
+    unit_file(train, "train.jsonl",
+              "{\"id\":\"t1\",\"input\":\"What is the capital of Australia?\"}\n"
+              "{\"id\":\"t2\",\"input\":\"Which planet is known as the Red Planet?\"}\n"
+              "not json\n"
+              "{\"id\":\"t3\",\"input\":\"what is the capital of  australia?\"}\n");
+    unit_file(eval, "eval.jsonl",
+              "{\"id\":\"e1\",\"input\":\"WHAT is the capital of Australia?\"}\n"
+              "{\"id\":\"e2\",\"input\":\"which planet is known as the red planet\"}\n"
+              "{\"id\":\"e3\",\"input\":\"Which river flows through Cairo?\"}\n");
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *out = open_memstream(&buf, &len);
+    ev_leak_opts o = {.train = train, .threshold = 0.8, .out = out, .problem = problem};
+    ev_leak_result r;
+    char *evals[] = {eval};
+    unsigned long bad = ev_leak_check(&o, evals, 1, &r);
+    fclose(out);
+    CHECK(bad == 1 && problems == 1, "a bad line is handed to the caller and counted");
+    CHECK(r.train == 3 && r.eval == 3, "the cases of each set are counted");
+    CHECK(r.exact == 1 && r.near == 1, "an eval case leaks exactly, another nearly");
+    CHECK_STR(buf,
+              "{\"eval_id\":\"e1\",\"train_id\":\"t1\",\"kind\":\"exact\",\"similarity\":1}\n"
+              "{\"eval_id\":\"e1\",\"train_id\":\"t3\",\"kind\":\"exact\",\"similarity\":1}\n"
+              "{\"eval_id\":\"e2\",\"train_id\":\"t2\",\"kind\":\"near\",\"similarity\":1}\n",
+              "each pair is written, exact ones in training order");
+    free(buf);
+    unit_file_remove(train);
+    unit_file_remove(eval);
+}
+
+int
+main(void)
+{
+    ev_text_locale();
+    test_check();
+    UNIT_DONE();
+}
