@@ -7,9 +7,10 @@
  * --rest; --stratify keeps that share within each tag; --take writes
  * the first N cases in hash order, so smaller sets nest in larger ones;
  * --shard writes one of N disjoint shards; --dedupe drops cases whose input
- * repeats. --check reads a training set and an eval set and reports the eval
- * cases that leak into training, exactly or nearly. The split is
- * lib/split.c's, the check lib/leak.c's.
+ * repeats, exactly or nearly. Near duplicates always stay on one side.
+ * --check reads a training set and an eval set and reports the eval cases
+ * that leak into training, exactly or nearly, by the same measure. The split
+ * is lib/split.c's, the check lib/leak.c's, near duplicates lib/near.c's.
  */
 #include <errno.h>
 #include <limits.h>
@@ -56,13 +57,16 @@ typedef struct options {
 static void
 usage(FILE *f)
 {
-    fputs("usage: ev-split -r RATIO [--stratify] [--rest FILE] [-d] [--seed N] [-q] [FILE ...]\n"
-          "       ev-split -t N [-d] [--seed N] [-q] [FILE ...]\n"
-          "       ev-split --shard K/N [--rest FILE] [-d] [--seed N] [-q] [FILE ...]\n"
-          "       ev-split -d [-q] [FILE ...]\n"
+    fputs("usage: ev-split -r RATIO [--stratify] [--rest FILE] [-d] [--seed N] [--threshold T]\n"
+          "                [-q] [FILE ...]\n"
+          "       ev-split -t N [-d [--threshold T]] [--seed N] [-q] [FILE ...]\n"
+          "       ev-split --shard K/N [--rest FILE] [-d] [--seed N] [--threshold T] [-q]\n"
+          "                [FILE ...]\n"
+          "       ev-split -d [--threshold T] [-q] [FILE ...]\n"
           "       ev-split --check TRAIN [--threshold T] [-q] [EVAL ...]\n"
           "\n"
-          "Split a pool of cases (JSONL) by a seeded hash of each case's id.\n"
+          "Split a pool of cases (JSONL) by a seeded hash of each case's id, keeping\n"
+          "near duplicates on one side.\n"
           "\n"
           "  -r, --ratio RATIO     send about RATIO (0 to 1) of the cases to standard\n"
           "                        output and the rest to --rest\n"
@@ -71,15 +75,15 @@ usage(FILE *f)
           "  -t, --take N          write the first N cases in hash order; the first 5\n"
           "                        are among the first 10\n"
           "      --shard K/N       write shard K (1 to N) of N disjoint shards\n"
-          "  -d, --dedupe          drop cases whose input, ignoring case and spacing,\n"
-          "                        repeats an earlier one; alone or with a mode above\n"
+          "  -d, --dedupe          drop cases whose input is a near duplicate of an\n"
+          "                        earlier case's; alone or with a mode above\n"
           "      --rest FILE       write the cases not sent to standard output to FILE\n"
           "                        (without it they are left out)\n"
           "      --seed N          the seed of the hash (default: 0)\n"
           "      --check TRAIN     report eval cases that leak into the training set\n"
           "                        TRAIN, as JSONL pairs; exit 1 when any does\n"
-          "      --threshold T     with --check: the word 3-gram similarity (0.1 to 1)\n"
-          "                        that makes a near duplicate (default: 0.8)\n"
+          "      --threshold T     the word 3-gram similarity (0.1 to 1) that makes a\n"
+          "                        near duplicate (default: 0.8)\n"
           "  -q, --quiet           no report on standard error\n"
           "  -h, --help            show this help\n"
           "  -V, --version         show the version\n"
@@ -157,8 +161,8 @@ validate(options *o, char **paths, int npaths)
         ev_usage_error("--stratify goes with --ratio");
     if (o->rest != NULL && (check || (s->mode != EV_SPLIT_RATIO && s->mode != EV_SPLIT_SHARD)))
         ev_usage_error("--rest goes with --ratio or --shard");
-    if (o->threshold_given && !check)
-        ev_usage_error("--threshold goes with --check");
+    if (o->threshold_given && s->mode == EV_SPLIT_TAKE && !s->dedupe)
+        ev_usage_error("--threshold goes with --ratio, --shard, --dedupe or --check");
     if (o->seed_given && (check || s->mode == EV_SPLIT_DEDUPE))
         ev_usage_error("--seed goes with --ratio, --take or --shard");
     if (check) {
@@ -215,7 +219,8 @@ report(const options *o, const ev_split_result *r)
     if (o->quiet || (r->cases == 0 && r->dropped == 0))
         return;
     if (s->dedupe)
-        fprintf(stderr, "ev-split: dropped %lu case%s whose input repeats an earlier one\n",
+        fprintf(stderr,
+                "ev-split: dropped %lu case%s whose input repeats an earlier one, or nearly\n",
                 r->dropped, r->dropped == 1 ? "" : "s");
     fprintf(stderr, "ev-split: %lu case%s: ", r->cases, r->cases == 1 ? "" : "s");
     if (s->mode == EV_SPLIT_TAKE)
@@ -232,6 +237,10 @@ report(const options *o, const ev_split_result *r)
         else
             fprintf(stderr, "%lu left out\n", rest);
     }
+    if (r->groups > 0)
+        fprintf(stderr,
+                "ev-split: kept %lu group%s of near duplicates, %lu cases, each on one side\n",
+                r->groups, r->groups == 1 ? "" : "s", r->grouped);
     if (r->strata != NULL)
         ev_strata_report(r->strata, stderr);
 }
@@ -279,7 +288,7 @@ split(options *o, char **paths, int npaths)
 int
 main(int argc, char **argv)
 {
-    options o = {.split = {.out = stdout, .problem = problem},
+    options o = {.split = {.threshold = 0.8, .out = stdout, .problem = problem},
                  .check = {.threshold = 0.8, .out = stdout, .problem = problem}};
     ev_cli c;
     int k;
@@ -323,7 +332,7 @@ main(int argc, char **argv)
             o.split.take = c.integer;
             break;
         case OPT_THRESHOLD:
-            o.check.threshold = c.real;
+            o.check.threshold = o.split.threshold = c.real;
             o.threshold_given = true;
             break;
         default: /* 'V' */

@@ -10,7 +10,6 @@
 #include "hash.h"
 #include "interrupt.h"
 #include "json.h"
-#include "keymap.h"
 #include "near.h"
 #include "record.h"
 #include "spill.h"
@@ -64,39 +63,45 @@ ev_split_next(ev_reader *r, jv *rec, jv *id, void (*problem)(jv msg, void *ctx),
 typedef struct run {
     const ev_split_opts *o;
     ev_reader r;
-    ev_keymap *seen; /* --dedupe: keys of the inputs so far */
     ev_split_result *res;
     unsigned long problems;
+    ev_near *ix;      /* the inputs of the cases kept so far (near.h) */
+    ev_near_match *m; /* the near duplicates of the case at hand among them */
+    size_t nm, capm;
 } run;
 
-/* repeats says whether the input of 'rec' (borrowed) was seen before, and
- * remembers it. */
-static bool
-repeats(run *rn, jv rec)
+static void
+stop(run *rn, jv msg)
 {
-    jv text = ev_prompt_text(rec);
-    uint64_t key;
-    bool has = ev_near_key(jv_string_value(text), &key);
-    jv_free(text);
-    if (!has)
-        return false;
-    if (ev_keymap_find(rn->seen, key) != EV_KEYMAP_END)
-        return true;
-    ev_keymap_add(rn->seen, key, 0);
-    return false;
+    rn->o->problem(msg, rn->o->ctx);
+    rn->problems++;
 }
 
-/* next_case reads the next case to split, dropping repeated inputs under
- * --dedupe. */
+/* next_case reads the next case to split. With an index, it finds the
+ * case's near duplicates among the cases before it and indexes it, or,
+ * under --dedupe, drops it when it has any. */
 static bool
 next_case(run *rn, jv *rec, jv *id)
 {
     while (ev_split_next(&rn->r, rec, id, rn->o->problem, rn->o->ctx, &rn->problems)) {
-        if (rn->seen != NULL && repeats(rn, *rec)) {
-            rn->res->dropped++;
-            jv_free(*rec);
-            jv_free(*id);
-            continue;
+        if (rn->ix != NULL) {
+            jv text = ev_prompt_text(*rec);
+            rn->nm = ev_near_find(rn->ix, jv_string_value(text), &rn->m, &rn->capm);
+            bool drop = rn->o->dedupe && rn->nm > 0;
+            bool full = !drop && ev_near_add(rn->ix, jv_string_value(text)) == UINT32_MAX;
+            jv_free(text);
+            if (full) {
+                stop(rn, jv_string("too many cases: ev-split holds at most 4294967294"));
+                jv_free(*rec);
+                jv_free(*id);
+                return false;
+            }
+            if (drop) {
+                rn->res->dropped++;
+                jv_free(*rec);
+                jv_free(*id);
+                continue;
+            }
         }
         rn->res->cases++;
         return true;
@@ -147,30 +152,15 @@ write_failed(const run *rn)
     return ferror(rn->o->out) || (rn->o->rest != NULL && ferror(rn->o->rest));
 }
 
-/* run_stream decides each case as it comes: --ratio, --shard and --dedupe
- * alone. Memory stays the same however large the pool (--dedupe adds about
- * 40 bytes a distinct input). */
+/* run_stream writes every case as it comes: --dedupe alone. */
 static void
 run_stream(run *rn)
 {
-    const ev_split_opts *o = rn->o;
     jv rec, id;
 
     while (next_case(rn, &rec, &id)) {
-        uint64_t key = key_of(rn, id);
-        bool in = true;
-        if (o->mode == EV_SPLIT_RATIO)
-            in = ev_split_in(key, o->ratio);
-        else if (o->mode == EV_SPLIT_SHARD)
-            in = ev_split_shard(key, o->nshards) == o->shard;
-        FILE *to = in ? o->out : o->rest;
-        rn->res->out += in;
-        if (to != NULL) {
-            emit_read(rn, to, rec, id);
-        } else {
-            jv_free(rec);
-            jv_free(id);
-        }
+        rn->res->out++;
+        emit_read(rn, rn->o->out, rec, id);
         if (write_failed(rn))
             break;
     }
@@ -239,13 +229,6 @@ run_take(run *rn)
     ev_take_free(&t);
 }
 
-static void
-stop(run *rn, jv msg)
-{
-    rn->o->problem(msg, rn->o->ctx);
-    rn->problems++;
-}
-
 /* write_back writes the lines waiting in 'tmp' to the side 'out' marks. */
 static void
 write_back(run *rn, FILE *tmp, const bool *out, size_t n)
@@ -273,39 +256,110 @@ write_back(run *rn, FILE *tmp, const bool *out, size_t n)
     free(buf);
 }
 
-/* run_stratify splits each stratum on its own (strata.h). The cases' lines
- * wait in a temporary file, so memory holds about 50 bytes a case at its
- * peak (in the sort), and the output keeps input order. */
-static void
-run_stratify(run *rn)
+/* The groups of near duplicates: a union-find forest over the cases, by
+ * number, whose roots are the groups' first cases. */
+typedef struct groups {
+    uint32_t *parent;
+    uint64_t *key; /* each case's key */
+    size_t n, cap;
+} groups;
+
+static uint32_t
+lead(groups *g, uint32_t i)
 {
-    jv err;
+    uint32_t root = i;
+    while (g->parent[root] != root)
+        root = g->parent[root];
+    while (g->parent[i] != root) {
+        uint32_t next = g->parent[i];
+        g->parent[i] = root;
+        i = next;
+    }
+    return root;
+}
+
+/* join puts the new case, with 'key', in one group with its near duplicates
+ * 'm' (the earlier cases it is near): the group of the first of them. */
+static void
+join(groups *g, uint64_t key, const ev_near_match *m, size_t nm)
+{
+    if (g->n == g->cap) {
+        g->cap = g->cap ? 2 * g->cap : 1024;
+        g->parent = ev_alloc_array(g->parent, g->cap, sizeof(*g->parent));
+        g->key = ev_alloc_array(g->key, g->cap, sizeof(*g->key));
+    }
+    uint32_t me = (uint32_t)g->n++;
+    g->parent[me] = me;
+    g->key[me] = key;
+    for (size_t i = 0; i < nm; i++) {
+        uint32_t a = lead(g, me), b = lead(g, m[i].item);
+        g->parent[a > b ? a : b] = a < b ? a : b;
+    }
+}
+
+/* decide marks in 'out' the cases that go to standard output: each group
+ * goes where its first case's key sends it. */
+static void
+decide(run *rn, groups *g, ev_strata *st, bool *out)
+{
+    const ev_split_opts *o = rn->o;
+    uint32_t *leads = ev_alloc_array(NULL, g->n ? g->n : 1, sizeof(*leads));
+    bool *led = ev_alloc_zero(g->n ? g->n : 1, sizeof(*led));
+    for (size_t i = 0; i < g->n; i++) {
+        leads[i] = lead(g, (uint32_t)i);
+        if (leads[i] != i) {
+            rn->res->grouped += led[leads[i]] ? 1 : 2;
+            rn->res->groups += !led[leads[i]];
+            led[leads[i]] = true;
+        }
+    }
+    free(led);
+    if (st != NULL) {
+        ev_strata_decide(st, o->ratio, o->seed, leads, out);
+    } else {
+        for (size_t i = 0; i < g->n; i++) {
+            uint64_t key = g->key[leads[i]];
+            out[i] = o->mode == EV_SPLIT_RATIO ? ev_split_in(key, o->ratio)
+                                               : ev_split_shard(key, o->nshards) == o->shard;
+        }
+    }
+    free(leads);
+}
+
+/* run_grouped splits --ratio and --shard, keeping near duplicates together.
+ * The first pass reads the pool, joins each case to the groups of its near
+ * duplicates, and leaves its line in a temporary file; the second decides
+ * each group by its first case and writes the lines to their sides, in
+ * input order. Memory holds the index of the inputs, about 1 KB a case of
+ * 20 words, and 12 bytes a case (50 with --stratify). */
+static void
+run_grouped(run *rn)
+{
+    jv err, rec, id;
     FILE *tmp = ev_spill_open(&err);
     if (tmp == NULL) {
         stop(rn, err);
         return;
     }
-    ev_strata *st = ev_strata_new();
+    groups g = {0};
+    ev_strata *st = rn->o->stratify ? ev_strata_new() : NULL;
     rn->res->strata = st;
-    jv rec, id;
     while (next_case(rn, &rec, &id)) {
-        if (!ev_strata_add(st, rec, key_of(rn, id))) {
-            stop(rn, jv_string("too many cases for --stratify"));
-            jv_free(rec);
-            jv_free(id);
-            fclose(tmp);
-            return;
-        }
+        uint64_t key = key_of(rn, id);
+        join(&g, key, rn->m, rn->o->dedupe ? 0 : rn->nm);
+        if (st != NULL)
+            ev_strata_add(st, rec, key);
         emit_read(rn, tmp, rec, id);
     }
-    if (!ev_interrupted()) { /* strata of part of the input: none is written */
-        size_t n = rn->res->cases;
-        bool *out = ev_alloc_zero(n ? n : 1, sizeof(*out));
-        ev_strata_decide(st, rn->o->ratio, rn->o->seed, out);
-        write_back(rn, tmp, out, n);
+    if (!ev_interrupted()) { /* groups of part of the input: none is written */
+        bool *out = ev_alloc_zero(g.n ? g.n : 1, sizeof(*out));
+        decide(rn, &g, st, out);
+        write_back(rn, tmp, out, g.n);
         free(out);
     }
     fclose(tmp);
+    free(g.parent);
+    free(g.key);
 }
 
 unsigned long
@@ -313,16 +367,17 @@ ev_split_run(const ev_split_opts *o, char **paths, int npaths, ev_split_result *
 {
     run rn = {.o = o, .res = res};
     *res = (ev_split_result){0};
-    if (o->dedupe)
-        rn.seen = ev_keymap_new();
+    if (o->dedupe || o->mode == EV_SPLIT_RATIO || o->mode == EV_SPLIT_SHARD)
+        rn.ix = ev_near_new(o->threshold);
     ev_reader_init(&rn.r, paths, npaths, o->out);
     if (o->mode == EV_SPLIT_TAKE)
         run_take(&rn);
-    else if (o->stratify)
-        run_stratify(&rn);
-    else
+    else if (o->mode == EV_SPLIT_DEDUPE)
         run_stream(&rn);
+    else
+        run_grouped(&rn);
     ev_reader_free(&rn.r);
-    ev_keymap_free(rn.seen);
+    ev_near_free(rn.ix);
+    free(rn.m);
     return rn.problems;
 }

@@ -27,6 +27,7 @@ typedef struct stratum {
 typedef struct scase {
     uint64_t key;
     uint32_t set, stratum, seq;
+    uint32_t size; /* the cases of the group it comes first in; 0 when it follows one */
 } scase;
 
 struct ev_strata {
@@ -119,7 +120,7 @@ ev_strata_add(ev_strata *st, jv rec, uint64_t key)
     }
     uint32_t set = set_of(st, rec);
     st->set[set].n++;
-    st->c[st->nc] = (scase){key, set, 0, (uint32_t)st->nc};
+    st->c[st->nc] = (scase){key, set, 0, (uint32_t)st->nc, 1};
     st->nc++;
     return true;
 }
@@ -165,9 +166,11 @@ rarest(jv tags, jv count)
     return best;
 }
 
-/* make_strata puts each tag set in the stratum of its rarest tag. */
+/* make_strata puts each tag set in the stratum of its rarest tag, and
+ * counts in each stratum the cases of the groups whose first case
+ * ('leads') is in it. */
 static void
-make_strata(ev_strata *st, uint64_t seed)
+make_strata(ev_strata *st, uint64_t seed, const uint32_t *leads)
 {
     jv count = tag_counts(st);
     jv number = jv_object(); /* stratum's tag -> its number */
@@ -185,18 +188,38 @@ make_strata(ev_strata *st, uint64_t seed)
             number = jv_object_set(number, jv_copy(tag), jv_copy(num));
         }
         st->set[i].stratum = (uint32_t)jv_number_value(num);
-        st->s[st->set[i].stratum].n += st->set[i].n;
         jv_free(num);
         jv_free(tag);
+    }
+    for (size_t i = 0; i < st->nc; i++) {
+        scase *c = &st->c[i];
+        c->stratum = st->set[c->set].stratum;
+        c->size = 0;
+    }
+    for (size_t i = 0; i < st->nc; i++) {
+        uint32_t lead = leads != NULL ? leads[i] : (uint32_t)i;
+        st->c[lead].size++;
+        st->s[st->c[lead].stratum].n++;
     }
     jv_free(number);
     jv_free(count);
 }
 
 static int
+cmp_seq(const void *a, const void *b)
+{
+    const scase *x = a, *y = b;
+    return (x->seq > y->seq) - (x->seq < y->seq);
+}
+
+/* The order of the decision: by stratum, then key, then input order, with
+ * the cases that follow a group's first case after all. */
+static int
 cmp_scase(const void *a, const void *b)
 {
     const scase *x = a, *y = b;
+    if ((x->size == 0) != (y->size == 0))
+        return x->size == 0 ? 1 : -1;
     if (x->stratum != y->stratum)
         return x->stratum < y->stratum ? -1 : 1;
     if (x->key != y->key)
@@ -205,24 +228,29 @@ cmp_scase(const void *a, const void *b)
 }
 
 void
-ev_strata_decide(ev_strata *st, double ratio, uint64_t seed, bool *out)
+ev_strata_decide(ev_strata *st, double ratio, uint64_t seed, const uint32_t *leads, bool *out)
 {
-    make_strata(st, seed);
+    make_strata(st, seed, leads);
     for (size_t i = 0; i < st->n; i++)
         st->s[i].quota = ev_split_quota(ratio, st->s[i].n, st->s[i].key);
-    for (size_t i = 0; i < st->nc; i++)
-        st->c[i].stratum = st->set[st->c[i].set].stratum;
     if (st->nc > 1)
         qsort(st->c, st->nc, sizeof(*st->c), cmp_scase);
-    for (size_t i = 0; i < st->nset; i++)
-        st->set[i].out = 0;
-    long rank = 0;
-    for (size_t i = 0; i < st->nc; i++) {
+    long taken = 0;
+    for (size_t i = 0; i < st->nc && st->c[i].size > 0; i++) {
         const scase *c = &st->c[i];
         if (i == 0 || c->stratum != st->c[i - 1].stratum)
-            rank = 0;
-        out[c->seq] = rank++ < st->s[c->stratum].quota;
-        st->set[c->set].out += out[c->seq];
+            taken = 0;
+        out[c->seq] = taken + (long)c->size <= st->s[c->stratum].quota;
+        taken += out[c->seq] ? (long)c->size : 0;
+    }
+    /* Back to input order, each case on its group's side. */
+    if (st->nc > 1)
+        qsort(st->c, st->nc, sizeof(*st->c), cmp_seq);
+    for (size_t i = 0; i < st->nset; i++)
+        st->set[i].out = 0;
+    for (size_t i = 0; i < st->nc; i++) {
+        out[i] = out[leads != NULL ? leads[i] : i];
+        st->set[st->c[i].set].out += out[i];
     }
 }
 

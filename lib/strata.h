@@ -31,8 +31,15 @@ bool ev_strata_add(ev_strata *st, jv rec /* borrowed */, uint64_t key);
 
 /* ev_strata_decide gives each stratum its quota of the share 'ratio', with
  * the rounding keyed by each stratum's tag under 'seed', and marks in 'out'
- * (one place a case, by number) the cases that go to the share. */
-void ev_strata_decide(ev_strata *st, double ratio, uint64_t seed, bool *out);
+ * (one place a case, by number) the cases that go to the share. Cases go in
+ * groups: 'leads' gives each case the number of its group's first case (or
+ * is NULL: every case alone). A group belongs to its first case's stratum
+ * and counts all its cases there. In the order of their first cases' keys,
+ * each group that fits in what is left of its stratum's quota goes to the
+ * share; one that does not is passed over, and a smaller one after it may
+ * still fit. A stratum so takes at most its quota, and all of it when its
+ * cases are alone. It may be called again. */
+void ev_strata_decide(ev_strata *st, double ratio, uint64_t seed, const uint32_t *leads, bool *out);
 
 /* ev_strata_report writes to 'f' a table of each tag's cases on each side
  * of the last decision, "tag out rest", tags in byte order; a case with two
