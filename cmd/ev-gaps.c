@@ -110,11 +110,13 @@ validate(ev_gaps_opts *o, bool threshold_given)
 }
 
 static void
-problem(jv msg, void *ctx)
+warn(void *ctx, const char *line)
 {
     (void)ctx;
-    ev_warn_jv(msg);
+    ev_warn("%s", line);
 }
+
+static const ev_log warnings = {.warn = warn};
 
 /* report_picks says what --from-pool picked, per tag aimed at. */
 static void
@@ -170,7 +172,7 @@ main(int argc, char **argv)
                       .system = jv_null(),
                       .threshold = 0.8,
                       .out = stdout,
-                      .problem = problem};
+                      .log = &warnings};
     bool quiet = false, threshold_given = false;
     ev_cli c;
     int k;

@@ -179,11 +179,13 @@ validate(options *o, char **paths, int npaths)
 }
 
 static void
-problem(jv msg, void *ctx)
+warn(void *ctx, const char *line)
 {
     (void)ctx;
-    ev_warn_jv(msg);
+    ev_warn("%s", line);
 }
+
+static const ev_log warnings = {.warn = warn};
 
 /* check runs --check and says how many eval cases leak. */
 static int
@@ -288,8 +290,8 @@ split(options *o, char **paths, int npaths)
 int
 main(int argc, char **argv)
 {
-    options o = {.split = {.threshold = 0.8, .out = stdout, .problem = problem},
-                 .check = {.threshold = 0.8, .out = stdout, .problem = problem}};
+    options o = {.split = {.threshold = 0.8, .out = stdout, .log = &warnings},
+                 .check = {.threshold = 0.8, .out = stdout, .log = &warnings}};
     ev_cli c;
     int k;
 

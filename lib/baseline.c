@@ -32,8 +32,7 @@ set(ev_baseline *b, jv id, bool passed, jv answer)
 }
 
 unsigned long
-ev_baseline_load(ev_baseline *b, const char *path, bool answers, void (*problem)(jv msg, void *ctx),
-                 void *ctx)
+ev_baseline_load(ev_baseline *b, const char *path, bool answers, const ev_log *log)
 {
     char *paths[] = {(char *)path};
     ev_reader r;
@@ -43,11 +42,11 @@ ev_baseline_load(ev_baseline *b, const char *path, bool answers, void (*problem)
     b->ids = ev_intern_new();
     b->answers = answers ? ev_intern_new() : NULL;
     ev_reader_init(&r, paths, 1, NULL);
-    while (ev_reader_good(&r, &rec, problem, ctx, &problems)) {
+    while (ev_reader_good(&r, &rec, log, &problems)) {
         jv id = ev_rec_id(rec);
         jv bad = jv_is_valid(id) ? ev_score_problem(rec) : jv_copy(id);
         if (jv_is_valid(bad) || !jv_is_valid(id)) {
-            problem(ev_reader_at(&r, bad), ctx);
+            ev_log_warn_jv(log, ev_reader_at(&r, bad));
             problems++;
             jv_free(id);
             jv_free(rec);

@@ -17,6 +17,7 @@
 #include <jv.h>
 
 #include "intern.h"
+#include "log.h"
 
 typedef struct ev_baseline {
     ev_intern *ids;
@@ -29,10 +30,9 @@ typedef struct ev_baseline {
 /* ev_baseline_load reads the scored run at 'path' ("-" for standard input)
  * into 'b', which starts zeroed; with 'answers' it keeps the answers of the
  * cases that passed, as a teacher's. Each bad line, record without an id and
- * bad score goes to 'problem' as a string "file:line: ..." and the record is
+ * bad score is a warning to 'log', "file:line: ...", and the record is
  * left out. Returns the number of problems. */
-unsigned long ev_baseline_load(ev_baseline *b, const char *path, bool answers,
-                               void (*problem)(jv msg, void *ctx), void *ctx);
+unsigned long ev_baseline_load(ev_baseline *b, const char *path, bool answers, const ev_log *log);
 
 /* ev_baseline_find returns the position of the case 'id' (a string), or
  * EV_INTERN_NONE when 'b' holds none or 'id' is not a valid string. */

@@ -367,7 +367,7 @@ typedef struct gaps {
 static void
 trouble(gaps *g, jv msg)
 {
-    g->o->problem(msg, g->o->ctx);
+    ev_log_warn_jv(g->o->log, msg);
     g->status = EV_EXIT_TROUBLE;
 }
 
@@ -384,8 +384,7 @@ example(gaps *g, jv rec, jv where)
     jv_free(rec);
     if (!jv_is_valid(ex)) {
         jv m = jv_invalid_get_msg(ex);
-        g->o->problem(jv_string_fmt("%s: %s; left out", jv_string_value(where), jv_string_value(m)),
-                      g->o->ctx);
+        ev_log_warn(g->o->log, "%s: %s; left out", jv_string_value(where), jv_string_value(m));
         jv_free(m);
         jv_free(where);
         return 0;
@@ -475,7 +474,7 @@ read_run(gaps *g, ev_gaps_result *res)
     const ev_gaps_opts *o = g->o;
     unsigned long problems = 0;
     jv rec;
-    while (ev_reader_good(&g->r, &rec, o->problem, o->ctx, &problems)) {
+    while (ev_reader_good(&g->r, &rec, o->log, &problems)) {
         jv problem = o->mode == EV_GAPS_TRAIN ? jv_invalid() : ev_score_problem(rec);
         if (jv_is_valid(problem)) {
             trouble(g, ev_reader_at(&g->r, problem));
@@ -544,8 +543,7 @@ finish(gaps *g, const char *run, ev_gaps_result *res)
         }
     } else if (o->mode == EV_GAPS_POOL) {
         unsigned long problems;
-        res->picked =
-            ev_pick_from(g->pick, &g->tally, o->pool, o->budget, o->problem, o->ctx, &problems);
+        res->picked = ev_pick_from(g->pick, &g->tally, o->pool, o->budget, o->log, &problems);
         if (problems > 0)
             g->status = EV_EXIT_TROUBLE;
         if (jv_is_valid(res->picked) && jv_get_kind(res->picked) != JV_KIND_NULL)
@@ -562,13 +560,13 @@ ev_gaps_run(const ev_gaps_opts *o, char **paths, int npaths, ev_gaps_result *res
         jv err;
         g.sheet = ev_sheet_new(&err);
         if (g.sheet == NULL) {
-            o->problem(err, o->ctx);
+            ev_log_warn_jv(o->log, err);
             return EV_EXIT_TROUBLE;
         }
     }
-    if (o->baseline != NULL && ev_baseline_load(&g.base, o->baseline, false, o->problem, o->ctx))
+    if (o->baseline != NULL && ev_baseline_load(&g.base, o->baseline, false, o->log))
         g.status = EV_EXIT_TROUBLE;
-    if (o->teacher != NULL && ev_baseline_load(&g.teacher, o->teacher, true, o->problem, o->ctx))
+    if (o->teacher != NULL && ev_baseline_load(&g.teacher, o->teacher, true, o->log))
         g.status = EV_EXIT_TROUBLE;
     if (o->mode == EV_GAPS_POOL)
         g.pick = ev_pick_new(o->threshold);

@@ -18,6 +18,7 @@
 
 #include "cli.h"
 #include "intern.h"
+#include "log.h"
 
 /* ev_gaps_failed says whether a scored record is a failure: its score did not
  * pass, or its call failed. */
@@ -104,10 +105,7 @@ typedef struct ev_gaps_opts {
     double threshold;      /* EV_GAPS_POOL: the similarity that counts as a leak */
     bool as_train;         /* write cases as chat training examples */
     FILE *out;
-    /* 'problem' receives each problem as a string (bad lines as "file:line:
-     * ..."), for the caller to report; the run goes on. */
-    void (*problem)(jv msg, void *ctx);
-    void *ctx;
+    const ev_log *log; /* problems ("file:line: ..." for a line); the run goes on */
 } ev_gaps_opts;
 
 typedef struct ev_gaps_result {

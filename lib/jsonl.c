@@ -450,12 +450,11 @@ ev_reader_at(const ev_reader *r, jv msg)
 }
 
 bool
-ev_reader_good(ev_reader *r, jv *rec, void (*problem)(jv msg, void *ctx), void *ctx,
-               unsigned long *problems)
+ev_reader_good(ev_reader *r, jv *rec, const ev_log *log, unsigned long *problems)
 {
     int rc;
     while ((rc = ev_reader_next(r, rec)) == EV_READ_BAD) {
-        problem(jv_invalid_get_msg(*rec), ctx);
+        ev_log_warn_jv(log, *rec);
         (*problems)++;
     }
     return rc == EV_READ_OK;

@@ -36,6 +36,8 @@
 
 #include <jv.h>
 
+#include "log.h"
+
 typedef struct ev_reader {
     char **paths; /* operands; NULL or empty means standard input */
     int npaths;
@@ -82,10 +84,9 @@ jv ev_reader_where(const ev_reader *r);
 jv ev_reader_at(const ev_reader *r, jv msg);
 
 /* ev_reader_good reads the next record into '*rec', as ev_reader_next does,
- * but hands each bad line's message to 'problem' (which consumes it),
- * counts it in '*problems' and reads on. Returns false at the end. */
-bool ev_reader_good(ev_reader *r, jv *rec, void (*problem)(jv msg, void *ctx), void *ctx,
-                    unsigned long *problems);
+ * but warns of each bad line through 'log' (log.h), counts it in
+ * '*problems' and reads on. Returns false at the end. */
+bool ev_reader_good(ev_reader *r, jv *rec, const ev_log *log, unsigned long *problems);
 
 void ev_reader_free(ev_reader *r);
 

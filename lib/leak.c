@@ -52,9 +52,9 @@ load(checker *ck, const ev_leak_opts *o, ev_leak_result *res)
     jv rec, id;
 
     ev_reader_init(&r, train, 1, NULL);
-    while (ev_split_next(&r, &rec, &id, o->problem, o->ctx, &problems)) {
+    while (ev_split_next(&r, &rec, &id, o->log, &problems)) {
         if (ck->n >= EV_MINHASH_MAX) {
-            o->problem(jv_string("too many training cases"), o->ctx);
+            ev_log_warn(o->log, "too many training cases");
             jv_free(rec);
             jv_free(id);
             problems++;
@@ -110,7 +110,7 @@ ev_leak_check(const ev_leak_opts *o, char **eval, int neval, ev_leak_result *res
     *res = (ev_leak_result){0};
     unsigned long problems = load(&ck, o, res);
     ev_reader_init(&r, eval, neval, o->out);
-    while (ev_split_next(&r, &rec, &id, o->problem, o->ctx, &problems)) {
+    while (ev_split_next(&r, &rec, &id, o->log, &problems)) {
         res->eval++;
         check_case(&ck, o, rec, id, res);
         if (ferror(o->out))

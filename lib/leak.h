@@ -19,14 +19,13 @@
 
 #include <jv.h>
 
+#include "log.h"
+
 typedef struct ev_leak_opts {
     const char *train; /* the training set: a path, or "-" */
     double threshold;  /* the similarity that makes a near duplicate */
     FILE *out;         /* where the pairs go */
-    /* 'problem' receives each bad line of either set as a string
-     * "file:line: ...", for the caller to report; the check goes on. */
-    void (*problem)(jv msg, void *ctx);
-    void *ctx;
+    const ev_log *log; /* the bad lines of either set, "file:line: ..." */
 } ev_leak_opts;
 
 typedef struct ev_leak_result {

@@ -170,7 +170,7 @@ consider(walk *w, jv rec, const ev_minhash_sketch *sk)
 
 /* read_pool reads the pool's cases into the walk's candidates. */
 static unsigned long
-read_pool(walk *w, const char *path, void (*problem)(jv msg, void *ctx), void *ctx)
+read_pool(walk *w, const char *path, const ev_log *log)
 {
     char *paths[] = {(char *)path};
     ev_reader r;
@@ -181,7 +181,7 @@ read_pool(walk *w, const char *path, void (*problem)(jv msg, void *ctx), void *c
     jv rec;
 
     ev_reader_init(&r, paths, 1, NULL);
-    while (ev_reader_good(&r, &rec, problem, ctx, &problems)) {
+    while (ev_reader_good(&r, &rec, log, &problems)) {
         w->pool++;
         jv prompt = ev_prompt_text(rec);
         ev_minhash_sketch_text(&sk, jv_string_value(prompt));
@@ -236,8 +236,8 @@ choose(walk *w, long budget, long *got, long *n)
 }
 
 jv
-ev_pick_from(ev_pick *p, const ev_gaps_tally *t, const char *path, long budget,
-             void (*problem)(jv msg, void *ctx), void *ctx, unsigned long *problems)
+ev_pick_from(ev_pick *p, const ev_gaps_tally *t, const char *path, long budget, const ev_log *log,
+             unsigned long *problems)
 {
     size_t nt;
     uint32_t *order = ev_gaps_tally_worst_first(t, &nt);
@@ -253,7 +253,7 @@ ev_pick_from(ev_pick *p, const ev_gaps_tally *t, const char *path, long budget,
     ev_gaps_allocate(weight, (size_t)ntags, budget, w.want);
     free(weight);
 
-    *problems = read_pool(&w, path, problem, ctx);
+    *problems = read_pool(&w, path, log);
     jv rep = jv_null();
     if (!ev_interrupted()) { /* picks from part of the pool would mislead */
         long *got = ev_alloc_zero((size_t)ntags + 1, sizeof(*got)), n;

@@ -33,7 +33,7 @@ void ev_pick_aim(ev_pick *p, jv rec /* borrowed */, bool failed, jv tags);
 
 /* ev_pick_from reads the pool at 'path' and picks 'budget' cases, aimed at
  * the failing tags of 't' (borrowed), the tally of the run shown to
- * ev_pick_aim. Bad lines go to 'problem' as strings, and '*problems' counts
+ * ev_pick_aim. Bad lines are warnings to 'log', and '*problems' counts
  * them. It returns what it did, an object:
  *   pool    the pool's cases read;
  *   leaks   those left out as leaks into the run;
@@ -43,6 +43,6 @@ void ev_pick_aim(ev_pick *p, jv rec /* borrowed */, bool failed, jv tags);
  *           from 0, its line as read].
  * Interrupted (interrupt.h), it picks nothing and returns null. */
 jv ev_pick_from(ev_pick *p, const ev_gaps_tally *t, const char *path, long budget,
-                void (*problem)(jv msg, void *ctx), void *ctx, unsigned long *problems);
+                const ev_log *log, unsigned long *problems);
 
 #endif

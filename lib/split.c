@@ -45,14 +45,13 @@ ev_split_quota(double ratio, long n, uint64_t stratum_key)
 }
 
 bool
-ev_split_next(ev_reader *r, jv *rec, jv *id, void (*problem)(jv msg, void *ctx), void *ctx,
-              unsigned long *problems)
+ev_split_next(ev_reader *r, jv *rec, jv *id, const ev_log *log, unsigned long *problems)
 {
-    while (ev_reader_good(r, rec, problem, ctx, problems)) {
+    while (ev_reader_good(r, rec, log, problems)) {
         *id = ev_rec_id(*rec);
         if (jv_is_valid(*id))
             return true;
-        problem(ev_reader_at(r, *id), ctx);
+        ev_log_warn_jv(log, ev_reader_at(r, *id));
         (*problems)++;
         jv_free(*rec);
     }
@@ -73,7 +72,7 @@ typedef struct run {
 static void
 stop(run *rn, jv msg)
 {
-    rn->o->problem(msg, rn->o->ctx);
+    ev_log_warn_jv(rn->o->log, msg);
     rn->problems++;
 }
 
@@ -83,7 +82,7 @@ stop(run *rn, jv msg)
 static bool
 next_case(run *rn, jv *rec, jv *id)
 {
-    while (ev_split_next(&rn->r, rec, id, rn->o->problem, rn->o->ctx, &rn->problems)) {
+    while (ev_split_next(&rn->r, rec, id, rn->o->log, &rn->problems)) {
         if (rn->ix != NULL) {
             jv text = ev_prompt_text(*rec);
             rn->nm = ev_near_find(rn->ix, jv_string_value(text), &rn->m, &rn->capm);

@@ -30,6 +30,7 @@
 #include <jv.h>
 
 #include "jsonl.h"
+#include "log.h"
 #include "strata.h"
 
 /* ev_split_key returns the key of the id 'id' ('len' bytes) under 'seed'. */
@@ -66,15 +67,12 @@ typedef struct ev_split_opts {
     long take;
     long shard, nshards;
     uint64_t seed;
-    bool stratify;    /* EV_SPLIT_RATIO: keep the share within each tag (strata.h) */
-    bool dedupe;      /* drop the near duplicates of earlier cases */
-    double threshold; /* the similarity that makes a near duplicate (near.h) */
-    FILE *out;        /* the cases chosen */
-    FILE *rest;       /* the others, or NULL to leave them out */
-    /* 'problem' receives each bad line, and what stops the run, as a string
-     * ("file:line: ..." for a line), for the caller to report. */
-    void (*problem)(jv msg, void *ctx);
-    void *ctx;
+    bool stratify;     /* EV_SPLIT_RATIO: keep the share within each tag (strata.h) */
+    bool dedupe;       /* drop the near duplicates of earlier cases */
+    double threshold;  /* the similarity that makes a near duplicate (near.h) */
+    FILE *out;         /* the cases chosen */
+    FILE *rest;        /* the others, or NULL to leave them out */
+    const ev_log *log; /* bad lines ("file:line: ..."), and what stops the run */
 } ev_split_opts;
 
 typedef struct ev_split_result {
@@ -98,9 +96,8 @@ unsigned long ev_split_run(const ev_split_opts *o, char **paths, int npaths, ev_
 
 /* ev_split_next reads the next case of 'r' into '*rec' and its id (ev_rec_id)
  * into '*id', both owned by the caller. A bad line, or a case that has no id
- * and cannot derive one, goes to 'problem' and counts in '*problems', and
+ * and cannot derive one, is a warning to 'log' and counts in '*problems', and
  * the reading goes on. Returns false at the end of the input. */
-bool ev_split_next(ev_reader *r, jv *rec, jv *id, void (*problem)(jv msg, void *ctx), void *ctx,
-                   unsigned long *problems);
+bool ev_split_next(ev_reader *r, jv *rec, jv *id, const ev_log *log, unsigned long *problems);
 
 #endif

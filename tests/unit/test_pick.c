@@ -3,13 +3,6 @@
 #include "text.h"
 #include "unit.h"
 
-static void
-problem(jv msg, void *ctx)
-{
-    (void)ctx;
-    jv_free(msg);
-}
-
 /* aim shows the picker and the tally a run case with 'input' and 'tag'. */
 static void
 aim(ev_pick *p, ev_gaps_tally *t, const char *input, const char *tag, bool failed)
@@ -47,7 +40,7 @@ test_pick(void)
         "{\"id\":\"p5\",\"input\":\"Bake a cake.\",\"tags\":[\"cooking\"]}\n"
         "{\"id\":\"p6\",\"input\":\"Which river flows through Paris?\",\"tags\":[\"geo\"]}\n");
     unsigned long problems;
-    jv rep = ev_pick_from(p, &t, pool, 3, problem, NULL, &problems);
+    jv rep = ev_pick_from(p, &t, pool, 3, NULL, &problems);
     jv picked = jv_dump_string(jv_object_get(jv_copy(rep), jv_string("picked")), 0);
     CHECK_STR(jv_string_value(picked),
               "[[2,\"{\\\"id\\\":\\\"p3\\\",\\\"input\\\":\\\"What is the capital of "

@@ -39,13 +39,6 @@ test_split(void)
     CHECK(bad == 0 && ups > 4800 && ups < 5200, "quota: half of one rounds up half the time");
 }
 
-static void
-problem(jv msg, void *ctx)
-{
-    (void)ctx;
-    jv_free(msg);
-}
-
 /* sides runs a split of 'pool' and returns, for each of its six cases in
  * order, 'o' when it went to standard output, 'r' to the rest and '-'
  * when it was dropped. */
@@ -56,7 +49,6 @@ sides(const char *pool, ev_split_opts o, char *buf)
     size_t nout = 0, nrest = 0;
     o.out = open_memstream(&out, &nout);
     o.rest = open_memstream(&rest, &nrest);
-    o.problem = problem;
     o.threshold = 0.8;
     char *paths[] = {(char *)pool};
     ev_split_result r;
