@@ -51,6 +51,34 @@ EOF
     [ "$(cat out)" = "a\\"$'\n'"b" ]
 }
 
+# rendered PAGE: the page as man shows it, lines unwrapped.
+rendered() {
+    mandoc -Tutf8 -O width=400 "$1" | col -b
+}
+
+@test "JSON in every man page renders as written: ev(7)'s messages, and every other" {
+    local page bad=""
+    for page in "$BATS_TEST_DIRNAME"/../man/*.[17]; do
+        run --separate-stderr awk -f "$BATS_TEST_DIRNAME/man-json.awk" <(rendered "$page")
+        [ "$status" -eq 0 ] || bad="$bad${page##*/}: $output"$'\n'
+    done
+    [ -z "$bad" ] || fail_with "$bad"
+    run rendered "$BATS_TEST_DIRNAME/../man/ev.7"
+    [[ "$output" == *'{"role": "system|user|assistant|tool", "content": string}'* ]]
+}
+
+@test "the JSON check catches what mdoc's quoting garbles" {
+    local line
+    for line in 'messages {"role: "system|user, "content: string"""}.' \
+        'such as {"n": 50, k: 92, N: 200} (50 examples)' '{"messages: [system?, user]"}' \
+        '{"model": "m" "input": 1}' '{"a": "unclosed}'; do
+        run awk -f "$BATS_TEST_DIRNAME/man-json.awk" <<<"$line"
+        [ "$status" -eq 1 ] || fail_with "passed: $line"
+    done
+    run awk -f "$BATS_TEST_DIRNAME/man-json.awk" <<<'{"id", "object": "list", "data": [{"n": 1}], "x": string, "y"?}'
+    [ "$status" -eq 0 ]
+}
+
 @test "the man pages are clean under mandoc -Tlint" {
     for page in "$BATS_TEST_DIRNAME"/../man/*.[17]; do
         run mandoc -Tlint -W warning "$page"
