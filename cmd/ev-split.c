@@ -194,7 +194,11 @@ check(options *o, char **eval, int neval)
     ev_leak_result r;
     int status = ev_leak_check(&o->check, eval, neval, &r) ? EV_EXIT_TROUBLE : EV_EXIT_OK;
     unsigned long leaked = r.exact + r.near;
-    if (!o->quiet && !ev_interrupted()) {
+    const char *why = ev_interrupted() ? NULL : ev_leak_no_verdict(&r);
+    if (why != NULL) {
+        ev_warn("no verdict: %s", why);
+        status = EV_EXIT_TROUBLE;
+    } else if (!o->quiet && !ev_interrupted()) {
         if (leaked == 0)
             fprintf(stderr, "ev-split: none of %lu eval cases leaks into %lu training cases\n",
                     r.eval, r.train);

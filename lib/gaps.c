@@ -434,6 +434,13 @@ scored_case(gaps *g, jv rec, ev_gaps_result *res)
 {
     const ev_gaps_opts *o = g->o;
     bool failed = ev_gaps_failed(rec);
+    jv err = ev_json_field(rec, "error"), pass = ev_json_path(rec, "score.pass");
+    bool error = jv_is_valid(err) && jv_get_kind(err) != JV_KIND_NULL;
+    jv_kind kind = jv_get_kind(pass);
+    res->errors += error;
+    res->scored += !error && (kind == JV_KIND_TRUE || kind == JV_KIND_FALSE);
+    jv_free(err);
+    jv_free(pass);
     jv id = ev_rec_id(rec);
     jv vs = jv_invalid();
     uint32_t b = ev_baseline_find(&g->base, id);
@@ -530,7 +537,14 @@ static void
 finish(gaps *g, const char *run, ev_gaps_result *res)
 {
     const ev_gaps_opts *o = g->o;
-    if (o->mode == EV_GAPS_SUMMARY) {
+    const char *why = ev_gaps_no_evidence(res);
+    if (o->mode == EV_GAPS_SUMMARY && why != NULL) {
+        bool in = strcmp(run, "-") == 0;
+        ev_log_warn(o->log, "%s%s%s %s: no gaps to report%s", in ? "" : "'",
+                    in ? "standard input" : run, in ? "" : "'", why,
+                    strcmp(why, "has no scored case") == 0 ? "; ev-score scores it" : "");
+        g->status = EV_EXIT_TROUBLE;
+    } else if (o->mode == EV_GAPS_SUMMARY) {
         jv rep = ev_gaps_summary(&g->tally, run, res->cases, res->failures, o->budget,
                                  o->baseline != NULL);
         ev_gaps_summary_print(o->out, rep, o->format, o->baseline != NULL);
@@ -583,4 +597,15 @@ ev_gaps_run(const ev_gaps_opts *o, char **paths, int npaths, ev_gaps_result *res
     ev_baseline_free(&g.base);
     ev_baseline_free(&g.teacher);
     return g.status;
+}
+
+const char *
+ev_gaps_no_evidence(const ev_gaps_result *res)
+{
+    if (res->scored > 0)
+        return NULL;
+    if (res->cases == 0)
+        return "has no case";
+    return res->errors == res->cases ? "has no scored case, only failed calls"
+                                     : "has no scored case";
 }

@@ -110,15 +110,25 @@ typedef struct ev_gaps_opts {
 
 typedef struct ev_gaps_result {
     long cases, failures;
+    long scored, errors;   /* cases scored without a failed call; cases whose call failed */
     long written, skipped; /* EV_GAPS_TRAIN: examples written and left out */
     jv picked;             /* EV_GAPS_POOL: what was picked (pick.h), or null */
 } ev_gaps_result;
 
 /* ev_gaps_run reads the run from the 'npaths' operands 'paths' and does what
  * 'o' says, writing to 'o->out'. An interrupted run (interrupt.h) writes no
- * summary, sheet or picks, which would speak for part of the run. Returns
+ * summary, sheet or picks, which would speak for part of the run. Nor does
+ * a run without evidence write a summary: with no case scored without a
+ * failed call (an empty run, an unscored one, failed calls only) there are
+ * no gaps to report, and it says so as a problem (ev_gaps_no_evidence).
+ * Returns
  * EV_EXIT_OK, or EV_EXIT_TROUBLE when a problem was reported or a write
  * failed. The caller frees 'res->picked'. */
 int ev_gaps_run(const ev_gaps_opts *o, char **paths, int npaths, ev_gaps_result *res);
+
+/* ev_gaps_no_evidence says why the run 'res' read has no evidence of gaps,
+ * or returns NULL when it has: "has no case", "has no scored case", "has no
+ * scored case, only failed calls". */
+const char *ev_gaps_no_evidence(const ev_gaps_result *res);
 
 #endif

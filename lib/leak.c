@@ -62,6 +62,7 @@ load(checker *ck, const ev_leak_opts *o, ev_leak_result *res)
         }
         add_id(ck, id);
         jv text = ev_prompt_text(rec);
+        res->train_inputs += !ev_near_empty(ck->ix, jv_string_value(text));
         ev_near_add(ck->ix, jv_string_value(text));
         jv_free(text);
         jv_free(rec);
@@ -88,6 +89,7 @@ static void
 check_case(checker *ck, const ev_leak_opts *o, jv rec, jv id, ev_leak_result *res)
 {
     jv text = ev_prompt_text(rec);
+    res->eval_inputs += !ev_near_empty(ck->ix, jv_string_value(text));
     size_t n = ev_near_find(ck->ix, jv_string_value(text), &ck->m, &ck->capm);
     for (size_t i = 0; i < n; i++)
         write_pair(o->out, id, ck->ids + ck->idoff[ck->m[i].item], &ck->m[i]);
@@ -122,4 +124,14 @@ ev_leak_check(const ev_leak_opts *o, char **eval, int neval, ev_leak_result *res
     free(ck.idoff);
     free(ck.m);
     return problems;
+}
+
+const char *
+ev_leak_no_verdict(const ev_leak_result *res)
+{
+    if (res->eval_inputs == 0)
+        return res->eval == 0 ? "the eval set has no case" : "no eval case has an input";
+    if (res->train_inputs == 0)
+        return res->train == 0 ? "the training set has no case" : "no training case has an input";
+    return NULL;
 }

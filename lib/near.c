@@ -118,6 +118,13 @@ ev_near_find(ev_near *ix, const char *text, ev_near_match **out, size_t *cap)
     return n;
 }
 
+bool
+ev_near_empty(ev_near *ix, const char *text)
+{
+    look(ix, text);
+    return !ix->has_key;
+}
+
 uint32_t
 ev_near_add(ev_near *ix, const char *text)
 {

@@ -48,6 +48,11 @@ void ev_near_free(ev_near *ix);
  * belong to the caller), and returns how many. */
 size_t ev_near_find(ev_near *ix, const char *text, ev_near_match **out, size_t *cap);
 
+/* ev_near_empty says whether 'text' is empty, case-folded and with white
+ * space collapsed: near nothing, and so no evidence of a leak or its
+ * absence. The next ev_near_find or ev_near_add of it reuses its sketch. */
+bool ev_near_empty(ev_near *ix, const char *text);
+
 /* ev_near_add indexes 'text' and returns its number: 0 for the first input
  * added, then 1, 2 and so on. Adding the text of the last ev_near_find
  * reuses its sketch. An index holds at most EV_MINHASH_MAX inputs; past

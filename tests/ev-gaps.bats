@@ -226,3 +226,32 @@ POOL="$BATS_TEST_DIRNAME/fixtures/gaps-pool.jsonl"
     run --separate-stderr ev-gaps --threshold 0.5 "$RUN"
     [ "$status" -eq 2 ]
 }
+
+@test "--summary makes no gaps claim on an empty, unscored or error-only run: it says so and exits 2" {
+    cd "$BATS_TEST_TMPDIR"
+    : >empty.jsonl
+    printf '%s\n' '{"id":"a","input":"q","tags":["t"]}' '{"id":"b","input":"r"}' >unscored.jsonl
+    printf '%s\n' '{"id":"a","error":{"kind":"http"},"tags":["t"]}' \
+        '{"id":"b","error":{"kind":"timeout"},"score":{"pass":false,"value":0}}' >failed.jsonl
+    local kind f
+    for kind in empty unscored failed; do
+        for f in table json markdown tsv; do
+            run --separate-stderr ev-gaps --summary --budget 5 -f "$f" "$kind.jsonl"
+            [ "$status" -eq 2 ] || fail_with "$kind -f $f exited $status"
+            [ -z "$output" ] || fail_with "$kind -f $f wrote $output"
+        done
+    done
+    run --separate-stderr ev-gaps -q --summary empty.jsonl
+    [ "$stderr" = "ev-gaps: 'empty.jsonl' has no case: no gaps to report" ]
+    run --separate-stderr ev-gaps --summary unscored.jsonl
+    [ "$stderr" = "ev-gaps: 'unscored.jsonl' has no scored case: no gaps to report; ev-score scores it" ]
+    run --separate-stderr ev-gaps --summary failed.jsonl
+    [ "$stderr" = "ev-gaps: 'failed.jsonl' has no scored case, only failed calls: no gaps to report" ]
+    run --separate-stderr ev-gaps --summary <empty.jsonl
+    [ "$stderr" = "ev-gaps: standard input has no case: no gaps to report" ]
+    # One scored case is evidence: the failed calls count as failures.
+    printf '%s\n' '{"id":"c","score":{"pass":true,"value":1},"tags":["t"]}' >>failed.jsonl
+    run --separate-stderr ev-gaps --summary -f json failed.jsonl
+    [ "$status" -eq 0 ]
+    [ "$(field '[.cases, .failures]')" = '[3,2]' ]
+}

@@ -282,6 +282,28 @@ setup() {
         '["a","t","near",1]["b","u","near",1]' ]
 }
 
+@test "--check gives no verdict without eval and training cases that have inputs: it says so and exits 2" {
+    printf '%s\n' '{"id":"a","input":"   "}' '{"id":"b","input":""}' >blank.jsonl
+    : >empty.jsonl
+    echo 'not json' >bad.jsonl
+    while IFS='|' read -r train eval want; do
+        run --separate-stderr ev-split -q --check "$train" "$eval"
+        [ "$status" -eq 2 ] || fail_with "$train $eval exited $status"
+        [ -z "$output" ]
+        [[ "$stderr" == *"ev-split: no verdict: $want" ]] || fail_with "$train $eval: $stderr"
+    done <<EOF
+$TRAIN|empty.jsonl|the eval set has no case
+$TRAIN|bad.jsonl|the eval set has no case
+$TRAIN|blank.jsonl|no eval case has an input
+empty.jsonl|$EVAL|the training set has no case
+blank.jsonl|$EVAL|no training case has an input
+EOF
+    printf '%s\n' '{"id":"c","input":"Unrelated question?"}' >>blank.jsonl
+    run --separate-stderr ev-split --check "$TRAIN" blank.jsonl
+    [ "$status" -eq 0 ]
+    [[ "$stderr" == "ev-split: none of 3 eval cases leaks into 5 training cases" ]]
+}
+
 @test "--check reads the eval set from stdin, and not both sets" {
     run --separate-stderr ev-split --check "$TRAIN" <"$EVAL"
     [ "$status" -eq 1 ]

@@ -119,11 +119,26 @@ test_summary(void)
     ev_gaps_tally_free(&t);
 }
 
+static void
+test_no_evidence(void)
+{
+    ev_gaps_result r = {.cases = 0};
+    CHECK_STR(ev_gaps_no_evidence(&r), "has no case", "an empty run is no evidence");
+    r.cases = 3;
+    CHECK_STR(ev_gaps_no_evidence(&r), "has no scored case", "nor an unscored one");
+    r.errors = 3;
+    CHECK_STR(ev_gaps_no_evidence(&r), "has no scored case, only failed calls",
+              "nor one of failed calls");
+    r.scored = 1;
+    CHECK(ev_gaps_no_evidence(&r) == NULL, "one case scored without a failed call is evidence");
+}
+
 int
 main(void)
 {
     test_tally();
     test_allocate();
     test_summary();
+    test_no_evidence();
     UNIT_DONE();
 }
