@@ -118,6 +118,13 @@ ev_near_find(ev_near *ix, const char *text, ev_near_match **out, size_t *cap)
     return n;
 }
 
+const ev_minhash_sketch *
+ev_near_sketch(ev_near *ix, const char *text)
+{
+    look(ix, text);
+    return &ix->sk;
+}
+
 bool
 ev_near_empty(ev_near *ix, const char *text)
 {

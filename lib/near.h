@@ -23,6 +23,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "minhash.h"
+
 /* ev_near_key sets '*key' to a hash of 'text' case-folded and with white
  * space collapsed, so two inputs with the same key are the same. It returns
  * false for an empty input, which is the same as nothing. */
@@ -47,6 +49,11 @@ void ev_near_free(ev_near *ix);
  * buffer ('*out' and its capacity '*cap', which start as NULL and 0 and
  * belong to the caller), and returns how many. */
 size_t ev_near_find(ev_near *ix, const char *text, ev_near_match **out, size_t *cap);
+
+/* ev_near_sketch returns the word 3-gram sketch of 'text' (minhash.h), for
+ * other measures of likeness. It belongs to the index and lasts until the
+ * next call with another text. */
+const ev_minhash_sketch *ev_near_sketch(ev_near *ix, const char *text);
 
 /* ev_near_empty says whether 'text' is empty, case-folded and with white
  * space collapsed: near nothing, and so no evidence of a leak or its

@@ -6,12 +6,13 @@
 #include "interrupt.h"
 #include "jsonl.h"
 #include "minhash.h"
+#include "near.h"
 #include "record.h"
-#include "text.h"
 
 struct ev_pick {
-    ev_minhash_index *eval;    /* every run case, for near-duplicate leaks */
-    jv eval_exact;             /* normalised prompt -> true, for exact leaks */
+    ev_near *eval; /* every run case's prompt, for leaks */
+    ev_near_match *hits;
+    size_t caphits;
     ev_minhash_sketch *failed; /* sketches of the failing prompts */
     jv failed_tags;            /* array: the tags of each failing prompt */
     size_t nfailed, capfailed;
@@ -29,8 +30,7 @@ ev_pick *
 ev_pick_new(double threshold)
 {
     ev_pick *p = ev_alloc_zero(1, sizeof(*p));
-    p->eval = ev_minhash_index_new(threshold);
-    p->eval_exact = jv_object();
+    p->eval = ev_near_new(threshold);
     p->failed_tags = jv_array();
     return p;
 }
@@ -40,11 +40,11 @@ ev_pick_free(ev_pick *p)
 {
     if (p == NULL)
         return;
-    ev_minhash_index_free(p->eval);
+    ev_near_free(p->eval);
+    free(p->hits);
     for (size_t i = 0; i < p->nfailed; i++)
         ev_minhash_sketch_free(&p->failed[i]);
     free(p->failed);
-    jv_free(p->eval_exact);
     jv_free(p->failed_tags);
     free(p);
 }
@@ -53,15 +53,12 @@ void
 ev_pick_aim(ev_pick *p, jv rec, bool failed, jv tags)
 {
     jv prompt = ev_prompt_text(rec);
+    ev_near_add(p->eval, jv_string_value(prompt));
     ev_minhash_sketch sk = {0};
-    ev_minhash_sketch_text(&sk, jv_string_value(prompt));
-    ev_minhash_index_add(p->eval, &sk);
-    p->eval_exact = jv_object_set(
-        p->eval_exact, ev_normalize(jv_string_value(prompt), EV_NORM_CASE | EV_NORM_SPACE),
-        jv_true());
+    if (failed)
+        ev_minhash_sketch_text(&sk, jv_string_value(prompt));
     jv_free(prompt);
     if (!failed) {
-        ev_minhash_sketch_free(&sk);
         jv_free(tags);
         return;
     }
@@ -129,17 +126,6 @@ typedef struct walk {
     long pool, leaks;
 } walk;
 
-/* leaks says whether the pool case with prompt 'prompt' (borrowed, a
- * string), sketched in 'sk', leaks into the run. */
-static bool
-leaks(const ev_pick *p, jv prompt, const ev_minhash_sketch *sk, ev_minhash_match **hits,
-      size_t *caphits)
-{
-    jv norm = ev_normalize(jv_string_value(prompt), EV_NORM_CASE | EV_NORM_SPACE);
-    return jv_object_has(jv_copy(p->eval_exact), norm) ||
-           ev_minhash_index_query(p->eval, sk, hits, caphits) > 0;
-}
-
 /* consider files the pool case 'rec' (borrowed), sketched in 'sk', as a
  * candidate of each aimed tag it carries. Returns whether it is one. */
 static bool
@@ -174,32 +160,27 @@ read_pool(walk *w, const char *path, const ev_log *log)
 {
     char *paths[] = {(char *)path};
     ev_reader r;
-    ev_minhash_match *hits = NULL;
-    size_t caphits = 0;
     unsigned long problems = 0;
-    ev_minhash_sketch sk = {0};
     jv rec;
 
     ev_reader_init(&r, paths, 1, NULL);
     while (ev_reader_good(&r, &rec, log, &problems)) {
         w->pool++;
+        ev_pick *p = w->p;
         jv prompt = ev_prompt_text(rec);
-        ev_minhash_sketch_text(&sk, jv_string_value(prompt));
-        bool leak = leaks(w->p, prompt, &sk, &hits, &caphits);
-        jv_free(prompt);
+        const char *text = jv_string_value(prompt);
         bool kept = false;
-        if (leak)
+        if (ev_near_find(p->eval, text, &p->hits, &p->caphits) > 0)
             w->leaks++;
         else
-            kept = consider(w, rec, &sk);
+            kept = consider(w, rec, ev_near_sketch(p->eval, text));
+        jv_free(prompt);
         size_t len;
         const char *raw = ev_reader_raw(&r, &len);
         w->records = jv_array_append(w->records, kept ? jv_string_sized(raw, (int)len) : jv_null());
         jv_free(rec);
     }
     ev_reader_free(&r);
-    ev_minhash_sketch_free(&sk);
-    free(hits);
     return problems;
 }
 

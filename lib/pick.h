@@ -3,8 +3,9 @@
  *
  * ev-gaps --from-pool first shows the picker every case of the run (the
  * aim): each case's prompt, so that no pool case that leaks into the run is
- * picked, and each failing prompt under its tags, to aim at. It then spreads
- * the budget over the failing tags in proportion to their failures
+ * picked, a near duplicate of it as ev-split --check would find (near.h),
+ * and each failing prompt under its tags, to aim at. It then spreads the
+ * budget over the failing tags in proportion to their failures
  * (ev_gaps_allocate), and within each tag picks the pool cases most like
  * its failing prompts (word 3-gram similarity, minhash.h). A case is picked
  * once; budget that a tag's pool cannot fill goes to the nearest cases left
@@ -22,8 +23,8 @@
 
 typedef struct ev_pick ev_pick;
 
-/* ev_pick_new returns an empty aim, for which a pool case whose prompt
- * reaches 'threshold' of similarity with a run case's leaks. */
+/* ev_pick_new returns an empty aim, for which a pool case leaks when its
+ * prompt is a near duplicate of a run case's at 'threshold'. */
 ev_pick *ev_pick_new(double threshold);
 void ev_pick_free(ev_pick *p);
 

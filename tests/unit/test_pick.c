@@ -63,10 +63,39 @@ test_pick(void)
     unit_file_remove(pool);
 }
 
+static void
+test_blank(void)
+{
+    ev_pick *p = ev_pick_new(0.8);
+    ev_gaps_tally t;
+    ev_gaps_tally_init(&t);
+    aim(p, &t, " ", "t", true);
+    aim(p, &t, "What is the capital of Italy?", "t", true);
+    char pool[64];
+    unit_file(pool, "pool.jsonl",
+              "{\"id\":\"p1\",\"input\":\"\",\"tags\":[\"t\"]}\n"
+              "{\"id\":\"p2\",\"input\":\"What is the capital of Italy!\",\"tags\":[\"t\"]}\n");
+    unsigned long problems;
+    jv rep = ev_pick_from(p, &t, pool, 2, NULL, &problems);
+    jv leaks = jv_object_get(jv_copy(rep), jv_string("leaks"));
+    CHECK(jv_number_value(leaks) == 1,
+          "a leak is what ev-split --check calls one: the same words, not a blank input");
+    jv first = jv_array_get(jv_object_get(rep, jv_string("picked")), 0);
+    jv at = jv_array_get(first, 0);
+    CHECK(jv_get_kind(at) == JV_KIND_NUMBER && jv_number_value(at) == 0,
+          "a blank pool case is near nothing, and may be picked");
+    jv_free(leaks);
+    jv_free(at);
+    ev_gaps_tally_free(&t);
+    ev_pick_free(p);
+    unit_file_remove(pool);
+}
+
 int
 main(void)
 {
     ev_text_locale();
     test_pick();
+    test_blank();
     UNIT_DONE();
 }
