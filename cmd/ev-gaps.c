@@ -118,6 +118,17 @@ warn(void *ctx, const char *line)
 
 static const ev_log warnings = {.warn = warn};
 
+/* warn_eval_cases warns that --as train alone turns eval cases into
+ * training data. */
+static void
+warn_eval_cases(void)
+{
+    ev_warn("these are eval cases: training on them makes the eval measure memory, not "
+            "skill. Keep them for evaluation, and train on new cases like them instead "
+            "(ev-gaps --from-pool POOL --budget K picks them; ev-split --check finds "
+            "leaks)");
+}
+
 /* report_picks says what --from-pool picked, per tag aimed at. */
 static void
 report_picks(jv rep /* borrowed */)
@@ -231,10 +242,7 @@ main(int argc, char **argv)
     ev_text_locale();
     ev_interrupt_catch();
     if (o.mode == EV_GAPS_TRAIN && !quiet)
-        ev_warn("these are eval cases: training on them makes the eval measure memory, not "
-                "skill. Keep them for evaluation, and train on new cases like them instead "
-                "(ev-gaps --from-pool POOL --budget K picks them; ev-split --check finds "
-                "leaks)");
+        warn_eval_cases();
     ev_output_setup();
     ev_gaps_result res;
     int status = ev_gaps_run(&o, argv + optind, argc - optind, &res);

@@ -71,7 +71,7 @@ void ev_minhash_index_free(ev_minhash_index *ix);
  * copy of its shingles, not the signature) and returns its number: 0 for the
  * first text added, then 1, 2 and so on. An index holds at most
  * EV_MINHASH_MAX texts; past them it adds nothing and returns UINT32_MAX. */
-uint32_t ev_minhash_index_add(ev_minhash_index *ix, const ev_minhash_sketch *s /* borrowed */);
+uint32_t ev_minhash_index_add(ev_minhash_index *ix, const ev_minhash_sketch *s);
 
 /* ev_minhash_index_query finds the indexed texts whose similarity to the text sketched
  * in 's' reaches the threshold. It stores them in '*out', most similar first
