@@ -45,6 +45,7 @@ LIBS_ev-call = -lcurl -lcrypto
 LIBS_ev-tune = -lcurl
 LIBS_ev-mock = -lmicrohttpd
 LIBS_unit_test_cache = -lcrypto
+LIBS_unit_test_finetune = -lcurl
 
 TOOLS    := $(patsubst cmd/%.c,%,$(wildcard cmd/ev-*.c))
 LIBSRC   := $(wildcard lib/*.c)

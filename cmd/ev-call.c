@@ -219,7 +219,7 @@ typedef struct reader {
     item q[QUEUE_CAP];
     size_t head, count;
     bool stop, finished, started;
-    ev_reader r;
+    ev_jsonl_reader r;
     ev_http *engine;
 } reader;
 
@@ -283,7 +283,7 @@ setup_signals(void)
     sigaction(SIGPIPE, &sa, NULL);
     sigaction(SIGXFSZ, &sa, NULL); /* a file size limit fails the write, as a full disk does */
     if (pipe2(wake_pipe, O_CLOEXEC | O_NONBLOCK) != 0)
-        ev_die(EV_EXIT_TROUBLE, "cannot make a pipe: %s", strerror(errno));
+        ev_diag_die(EV_EXIT_TROUBLE, "cannot make a pipe: %s", strerror(errno));
     sa.sa_handler = on_signal;
     sa.sa_flags = SA_RESTART;
     sigaction(SIGINT, &sa, NULL);
@@ -340,7 +340,7 @@ number_opt(const char *opt, const char *s, long lo, long hi)
 {
     long v;
     if (!ev_parse_long(s, lo, hi, &v))
-        ev_usage_error("%s must be a whole number from %ld to %ld, not '%s'", opt, lo, hi, s);
+        ev_diag_usage_error("%s must be a whole number from %ld to %ld, not '%s'", opt, lo, hi, s);
     return v;
 }
 
@@ -349,7 +349,7 @@ real_opt(const char *opt, const char *s, double lo, double hi)
 {
     double v;
     if (!ev_parse_double(s, lo, hi, &v))
-        ev_usage_error("%s must be a number from %g to %g, not '%s'", opt, lo, hi, s);
+        ev_diag_usage_error("%s must be a number from %g to %g, not '%s'", opt, lo, hi, s);
     return v;
 }
 
@@ -358,20 +358,20 @@ add_param(jv *params, const char *arg)
 {
     const char *eq = strchr(arg, '=');
     if (eq == NULL || eq == arg)
-        ev_usage_error("--param wants KEY=JSON, not '%s'", arg);
+        ev_diag_usage_error("--param wants KEY=JSON, not '%s'", arg);
     for (const char *p = arg; p < eq; p++)
         if (!(p[0] == '_' || p[0] == '-' || (p[0] >= 'a' && p[0] <= 'z') ||
               (p[0] >= 'A' && p[0] <= 'Z') || (p[0] >= '0' && p[0] <= '9')))
-            ev_usage_error("--param '%s': bad KEY '%.*s'", arg, (int)(eq - arg), arg);
+            ev_diag_usage_error("--param '%s': bad KEY '%.*s'", arg, (int)(eq - arg), arg);
     jv v = jv_parse(eq + 1);
     if (!jv_is_valid(v)) {
         jv m = jv_invalid_get_msg(v);
         const char *ms = jv_get_kind(m) == JV_KIND_STRING ? jv_string_value(m) : "not JSON";
         const char *cut = strstr(ms, " (while parsing");
-        ev_usage_error("--param '%.*s': the value is not JSON: %.*s (quote a string: "
-                       "%.*s='\"text\"')",
-                       (int)(eq - arg), arg, cut ? (int)(cut - ms) : (int)strlen(ms), ms,
-                       (int)(eq - arg), arg);
+        ev_diag_usage_error("--param '%.*s': the value is not JSON: %.*s (quote a string: "
+                            "%.*s='\"text\"')",
+                            (int)(eq - arg), arg, cut ? (int)(cut - ms) : (int)strlen(ms), ms,
+                            (int)(eq - arg), arg);
     }
     *params = jv_object_set(*params, jv_string_sized(arg, (int)(eq - arg)), v);
 }
@@ -384,7 +384,7 @@ parse_max_errors(config *c, const char *s)
     if (n > 0 && s[n - 1] == '%') {
         char buf[64];
         if (n >= sizeof(buf))
-            ev_usage_error("--max-errors must be N or P%%, not '%s'", s);
+            ev_diag_usage_error("--max-errors must be N or P%%, not '%s'", s);
         memcpy(buf, s, n - 1);
         buf[n - 1] = '\0';
         c->max_errors = real_opt("--max-errors P%", buf, 0, 100);
@@ -400,7 +400,7 @@ read_text(const char *what, const char *path)
 {
     FILE *f = fopen(path, "r");
     if (f == NULL)
-        ev_usage_error("cannot open %s '%s': %s", what, path, strerror(errno));
+        ev_diag_usage_error("cannot open %s '%s': %s", what, path, strerror(errno));
     char *buf = NULL;
     size_t cap = 0, len = 0, n;
     char chunk[4096];
@@ -415,7 +415,7 @@ read_text(const char *what, const char *path)
     bool bad = ferror(f);
     fclose(f);
     if (bad)
-        ev_usage_error("cannot read %s '%s'", what, path);
+        ev_diag_usage_error("cannot read %s '%s'", what, path);
     if (buf == NULL)
         buf = ev_alloc_strdup("");
     while (len > 0 && (buf[len - 1] == '\n' || buf[len - 1] == '\r'))
@@ -448,7 +448,7 @@ setup_endpoint(config *c)
     jv norm = ev_url_normalize(base);
     if (!jv_is_valid(norm)) {
         jv m = jv_invalid_get_msg(norm);
-        ev_usage_error("bad base URL '%s': %s", base, jv_string_value(m));
+        ev_diag_usage_error("bad base URL '%s': %s", base, jv_string_value(m));
     }
     c->base = ev_alloc_strdup(jv_string_value(norm));
     jv url = jv_string_fmt("%s%s", c->base, anth ? "/messages" : "/chat/completions");
@@ -464,19 +464,19 @@ setup_endpoint(config *c)
     else if (strcmp(field, "max_tokens") == 0 || strcmp(field, "max_completion_tokens") == 0)
         c->req.max_tokens_field = field;
     else
-        ev_usage_error("--max-tokens-field must be auto, max_tokens or max_completion_tokens, "
-                       "not '%s'",
-                       field);
+        ev_diag_usage_error("--max-tokens-field must be auto, max_tokens or max_completion_tokens, "
+                            "not '%s'",
+                            field);
 
     load_key(c);
     bool loopback = ev_url_is_loopback(c->base);
     if (c->key == NULL && !loopback && !c->dry_run)
-        ev_usage_error("no API key for '%s': set %s, or use --api-key-env or --api-key-file",
-                       jv_string_value(host), c->key_name);
+        ev_diag_usage_error("no API key for '%s': set %s, or use --api-key-env or --api-key-file",
+                            jv_string_value(host), c->key_name);
     if (c->key != NULL && !ev_key_may_send(c->base, c->insecure_http))
-        ev_usage_error("refusing to send the API key over plain http to '%s': use https, or "
-                       "--allow-insecure-http",
-                       jv_string_value(host));
+        ev_diag_usage_error("refusing to send the API key over plain http to '%s': use https, or "
+                            "--allow-insecure-http",
+                            jv_string_value(host));
     jv_free(host);
 
     int n = 0;
@@ -587,13 +587,14 @@ parse_options(config *c, int argc, char **argv)
             break;
         case OPT_ENV:
             if (!ev_child_pass_ok(optarg))
-                ev_usage_error("--env takes the name of a variable, or a pattern such as 'HF_*', "
-                               "never a value");
+                ev_diag_usage_error(
+                    "--env takes the name of a variable, or a pattern such as 'HF_*', "
+                    "never a value");
             c->pass_env[c->npass++] = optarg;
             break;
         case 'h':
             usage(stdout);
-            exit(ev_close_stdout());
+            exit(ev_diag_close_stdout());
         case 'j':
             c->jobs = number_opt("--jobs", optarg, 1, 1024);
             break;
@@ -620,7 +621,8 @@ parse_options(config *c, int argc, char **argv)
             break;
         case 'p':
             if (!ev_provider_from_name(optarg, &c->req.provider))
-                ev_usage_error("--provider must be openai, anthropic or cmd, not '%s'", optarg);
+                ev_diag_usage_error("--provider must be openai, anthropic or cmd, not '%s'",
+                                    optarg);
             break;
         case 'q':
             c->quiet = true;
@@ -666,7 +668,7 @@ parse_options(config *c, int argc, char **argv)
             c->verbose = true;
             break;
         case 'V':
-            ev_print_version();
+            ev_diag_version();
         default:
             fprintf(stderr, "try 'ev-call --help'\n");
             exit(EV_EXIT_TROUBLE);
@@ -679,43 +681,45 @@ validate(config *c)
 {
     bool cmd = c->req.provider == EV_CMD;
     if (c->req.command != NULL && !cmd)
-        ev_usage_error("--command needs --provider cmd");
+        ev_diag_usage_error("--command needs --provider cmd");
     if (cmd && (c->req.command == NULL || *c->req.command == '\0'))
-        ev_usage_error("--provider cmd needs --command");
+        ev_diag_usage_error("--provider cmd needs --command");
     if (!cmd && (c->req.model == NULL || *c->req.model == '\0'))
-        ev_usage_error("--model is required with --provider %s", ev_provider_name(c->req.provider));
+        ev_diag_usage_error("--model is required with --provider %s",
+                            ev_provider_name(c->req.provider));
     if (c->system_text != NULL && c->system_file != NULL)
-        ev_usage_error("--system and --system-file cannot both be given");
+        ev_diag_usage_error("--system and --system-file cannot both be given");
     if (c->no_cache && c->refresh)
-        ev_usage_error("--no-cache and --refresh cannot both be given");
+        ev_diag_usage_error("--no-cache and --refresh cannot both be given");
     if (cmd && (c->base_opt || c->key_env || c->key_file || c->insecure_http || c->cacert))
-        ev_usage_error("--base-url, --cacert and the API key options do not apply to "
-                       "--provider cmd");
+        ev_diag_usage_error("--base-url, --cacert and the API key options do not apply to "
+                            "--provider cmd");
     if (c->cacert != NULL && access(c->cacert, R_OK) != 0)
-        ev_usage_error("--cacert: cannot read '%s': %s", c->cacert, strerror(errno));
+        ev_diag_usage_error("--cacert: cannot read '%s': %s", c->cacert, strerror(errno));
     if (!cmd && c->npass > 0)
-        ev_usage_error("--env goes with --provider cmd");
+        ev_diag_usage_error("--env goes with --provider cmd");
     if (cmd && jv_object_length(jv_copy(c->req.params)) > 0)
-        ev_usage_error("--param does not apply to --provider cmd");
+        ev_diag_usage_error("--param does not apply to --provider cmd");
     if (c->batch) {
         if (cmd)
-            ev_usage_error("--batch needs a provider's batch API: openai or anthropic");
+            ev_diag_usage_error("--batch needs a provider's batch API: openai or anthropic");
         if (c->no_cache)
-            ev_usage_error("--batch needs the cache: it keeps the answers and the batch's id, so "
-                           "that a batch is never paid for twice");
+            ev_diag_usage_error(
+                "--batch needs the cache: it keeps the answers and the batch's id, so "
+                "that a batch is never paid for twice");
         if (c->dry_run || c->unordered || c->rpm > 0 || c->tpm > 0 || c->has_max_errors ||
             c->insecure_http)
-            ev_usage_error("--dry-run, --unordered, --rpm, --tpm, --max-errors and "
-                           "--allow-insecure-http do not apply to --batch");
+            ev_diag_usage_error("--dry-run, --unordered, --rpm, --tpm, --max-errors and "
+                                "--allow-insecure-http do not apply to --batch");
         ev_batch_limits lim = ev_batch_limits_of(c->req.provider);
         if (c->batch_size > (long)lim.requests)
-            ev_usage_error("--batch-size: a %s batch holds at most %zu requests",
-                           ev_provider_name(c->req.provider), lim.requests);
+            ev_diag_usage_error("--batch-size: a %s batch holds at most %zu requests",
+                                ev_provider_name(c->req.provider), lim.requests);
     } else if (c->batch_size > 0 || c->poll_interval != DEFAULT_POLL_INTERVAL) {
-        ev_usage_error("--batch-size and --poll-interval go with --batch");
+        ev_diag_usage_error("--batch-size and --poll-interval go with --batch");
     }
     if (c->req.has_seed && c->req.provider == EV_ANTHROPIC)
-        ev_usage_error("--seed: the Anthropic API has no seed");
+        ev_diag_usage_error("--seed: the Anthropic API has no seed");
     if (c->system_file != NULL)
         c->system = read_text("system prompt file", c->system_file);
     else if (c->system_text != NULL)
@@ -726,7 +730,7 @@ validate(config *c)
         c->tpl = ev_template_load(c->template_path, &err);
         if (c->tpl == NULL) {
             jv m = jv_invalid_get_msg(err);
-            ev_usage_error("%s", jv_string_value(m));
+            ev_diag_usage_error("%s", jv_string_value(m));
         }
     }
     if (cmd) {
@@ -762,7 +766,7 @@ build_prompt(const config *c, jv rec)
     if (c->tpl != NULL) {
         prompt = ev_template_render(c->tpl, rec);
     } else {
-        prompt = ev_rec_input(rec);
+        prompt = ev_record_input(rec);
         if (!jv_is_valid(prompt) && !jv_invalid_has_msg(jv_copy(prompt))) {
             jv_free(prompt);
             return jv_invalid_with_msg(jv_string("record has no 'input' or 'messages'"));
@@ -876,7 +880,7 @@ check_output(run *r)
     r->out_broken = true;
     r->reader_gone = errno == EPIPE;
     if (!r->reader_gone) /* a reader that went away is no news */
-        ev_warn("cannot write standard output: %s", strerror(errno ? errno : EIO));
+        ev_diag_warn("cannot write standard output: %s", strerror(errno ? errno : EIO));
     r->status = EV_EXIT_TROUBLE;
     if (!r->stopping) {
         r->stopping = true;
@@ -893,7 +897,7 @@ static void
 emit(const char *raw, size_t len, bool replace, jv add)
 {
     if (!replace) {
-        ev_write_extended(stdout, raw, len, add);
+        ev_jsonl_write_extended(stdout, raw, len, add);
         return;
     }
     jv rec = jv_parse_sized(raw, (int)len);
@@ -905,7 +909,7 @@ emit(const char *raw, size_t len, bool replace, jv add)
         rec = jv_object_set(rec, key, val);
     }
     jv_free(add);
-    ev_write_record(stdout, rec);
+    ev_jsonl_write(stdout, rec);
 }
 
 static void
@@ -1094,9 +1098,9 @@ judge(void *ctx, ev_job *job)
     call_job *cj = (call_job *)job;
     enum ev_verdict v = r->cfg->req.provider == EV_CMD ? judge_cmd(r, cj) : judge_http(r, cj);
     if (r->cfg->verbose && v != EV_VERDICT_DONE)
-        ev_warn("%s: attempt %d: %s%s%s", cj->label, job->attempts, cj->reply.kind,
-                jv_is_valid(cj->reply.message) ? ": " : "",
-                jv_is_valid(cj->reply.message) ? jv_string_value(cj->reply.message) : "");
+        ev_diag_warn("%s: attempt %d: %s%s%s", cj->label, job->attempts, cj->reply.kind,
+                     jv_is_valid(cj->reply.message) ? ": " : "",
+                     jv_is_valid(cj->reply.message) ? jv_string_value(cj->reply.message) : "");
     return v;
 }
 
@@ -1145,11 +1149,12 @@ cache_trouble(run *r, jv err)
         return;
     }
     r->cache_failed = true;
-    ev_warn_jv(jv_invalid_get_msg(err));
-    ev_warn("stopping: the cache '%s' cannot keep answers, and the next run would pay again for "
-            "each one it lost; free space there or make it writable, choose another cache with "
-            "--cache-dir, or run with --no-cache",
-            ev_cache_dir(r->cache));
+    ev_diag_warn_jv(jv_invalid_get_msg(err));
+    ev_diag_warn(
+        "stopping: the cache '%s' cannot keep answers, and the next run would pay again for "
+        "each one it lost; free space there or make it writable, choose another cache with "
+        "--cache-dir, or run with --no-cache",
+        ev_cache_dir(r->cache));
     r->status = EV_EXIT_TROUBLE;
     stop_run(r);
 }
@@ -1198,10 +1203,10 @@ note_fatal(run *r, call_job *cj)
     else
         what = "the endpoint or the model does not exist";
     if (j->xfer == EV_XFER_OK && r->cfg->req.provider != EV_CMD)
-        ev_warn("stopping: %s (%s HTTP %ld): %s", what, ev_provider_name(r->cfg->req.provider),
-                j->status, msg);
+        ev_diag_warn("stopping: %s (%s HTTP %ld): %s", what, ev_provider_name(r->cfg->req.provider),
+                     j->status, msg);
     else
-        ev_warn("stopping: %s: %s", what, msg);
+        ev_diag_warn("stopping: %s: %s", what, msg);
     stop_run(r);
 }
 
@@ -1355,8 +1360,8 @@ done(void *ctx, ev_job *job, enum ev_end end)
         r->finished_calls++;
         if (!r->max_errors_hit && over_max_errors(r)) {
             r->max_errors_hit = true;
-            ev_warn("stopping: %lu of %lu calls failed, more than --max-errors allows", r->failed,
-                    r->finished_calls);
+            ev_diag_warn("stopping: %lu of %lu calls failed, more than --max-errors allows",
+                         r->failed, r->finished_calls);
             stop_run(r);
         }
     }
@@ -1393,10 +1398,10 @@ reader_main(void *arg)
         if (stop)
             break;
         item it = {.rec = jv_invalid()};
-        it.rc = ev_reader_next(&rd->r, &it.rec);
-        if (it.rc == EV_READ_OK) {
+        it.rc = ev_jsonl_next(&rd->r, &it.rec);
+        if (it.rc == EV_JSONL_OK) {
             size_t len;
-            const char *raw = ev_reader_raw(&rd->r, &len);
+            const char *raw = ev_jsonl_raw(&rd->r, &len);
             it.raw = ev_alloc(len + 1);
             memcpy(it.raw, raw, len + 1);
             it.len = len;
@@ -1416,7 +1421,7 @@ reader_main(void *arg)
         pthread_mutex_unlock(&rd->mu);
         if (was_empty)
             ev_http_wakeup(rd->engine);
-        if (it.rc == EV_READ_EOF)
+        if (it.rc == EV_JSONL_EOF)
             break;
     }
     pthread_mutex_lock(&rd->mu);
@@ -1454,11 +1459,11 @@ reader_start(reader *rd, char **paths, int n, ev_http *engine)
 {
     pthread_mutex_init(&rd->mu, NULL);
     pthread_cond_init(&rd->space, NULL);
-    ev_reader_init(&rd->r, paths, n, NULL);
+    ev_jsonl_init(&rd->r, paths, n, NULL);
     rd->engine = engine;
     int rc = pthread_create(&rd->tid, NULL, reader_main, rd);
     if (rc != 0)
-        ev_die(EV_EXIT_TROUBLE, "cannot start a thread: %s", strerror(rc));
+        ev_diag_die(EV_EXIT_TROUBLE, "cannot start a thread: %s", strerror(rc));
     rd->started = true;
 }
 
@@ -1489,7 +1494,7 @@ reader_stop(reader *rd)
         rd->head = (rd->head + 1) % QUEUE_CAP;
         rd->count--;
     }
-    ev_reader_free(&rd->r);
+    ev_jsonl_free(&rd->r);
     pthread_cond_destroy(&rd->space);
     pthread_mutex_destroy(&rd->mu);
 }
@@ -1553,7 +1558,7 @@ static void
 set_cmd_env(call_job *cj, const config *c, jv rec)
 {
     int n = 0;
-    jv id = ev_rec_id(rec);
+    jv id = ev_record_id(rec);
     if (jv_is_valid(id))
         cj->envs[n++] = env_entry("EV_ID", jv_string_value(id));
     jv_free(id);
@@ -1614,7 +1619,7 @@ answer_cached(run *r, want *w)
         jv msg = jv_invalid_get_msg(entry);
         if (jv_get_kind(msg) == JV_KIND_STRING && !w->warned) {
             w->warned = true;
-            ev_warn_jv(msg);
+            ev_diag_warn_jv(msg);
         } else {
             jv_free(msg);
         }
@@ -1642,11 +1647,12 @@ note_wait(run *r, want *w)
     if (c->verbose) {
         char label[96];
         make_label(label, sizeof(label), w->rec, w->name, w->line, w->sample);
-        ev_warn("%s: another ev-call is fetching this answer; waiting for it", label);
+        ev_diag_warn("%s: another ev-call is fetching this answer; waiting for it", label);
     } else if (!c->quiet && !r->wait_noted) {
-        ev_warn("another ev-call is fetching some of these answers into the cache '%s'; waiting "
-                "for them rather than paying twice",
-                ev_cache_dir(r->cache));
+        ev_diag_warn(
+            "another ev-call is fetching some of these answers into the cache '%s'; waiting "
+            "for them rather than paying twice",
+            ev_cache_dir(r->cache));
     }
     r->wait_noted = true;
 }
@@ -1778,8 +1784,9 @@ process_record(run *r, item *it)
     jv body0 = jv_is_valid(msgs) ? ev_request_body(&c->req, jv_copy(msgs), 0) : jv_copy(msgs);
     if (!jv_is_valid(body0)) {
         jv m = jv_invalid_get_msg(body0);
-        ev_warn("%s:%lu: %s", it->name, it->line,
-                jv_get_kind(m) == JV_KIND_STRING ? jv_string_value(m) : "cannot build a prompt");
+        ev_diag_warn("%s:%lu: %s", it->name, it->line,
+                     jv_get_kind(m) == JV_KIND_STRING ? jv_string_value(m)
+                                                      : "cannot build a prompt");
         jv_free(m);
         jv_free(msgs);
         jv_free(rec);
@@ -1888,13 +1895,13 @@ summary(run *r)
     ev_http_stats st;
     ev_http_get_stats(r->engine, &st);
     unsigned long calls = r->answered + r->failed;
-    ev_warn("%lu call%s: %lu answered (%lu from the cache), %lu failed; %lu request%s, %lu "
-            "retr%s, %lu rate limited; tokens %.0f in, %.0f out; %.1f s",
-            calls, calls == 1 ? "" : "s", r->answered, r->cached, r->failed, st.attempts,
-            st.attempts == 1 ? "" : "s", st.retries, st.retries == 1 ? "y" : "ies", st.rate_limited,
-            r->tokens_in, r->tokens_out, ev_clock_mono() - r->started);
+    ev_diag_warn("%lu call%s: %lu answered (%lu from the cache), %lu failed; %lu request%s, %lu "
+                 "retr%s, %lu rate limited; tokens %.0f in, %.0f out; %.1f s",
+                 calls, calls == 1 ? "" : "s", r->answered, r->cached, r->failed, st.attempts,
+                 st.attempts == 1 ? "" : "s", st.retries, st.retries == 1 ? "y" : "ies",
+                 st.rate_limited, r->tokens_in, r->tokens_out, ev_clock_mono() - r->started);
     if (r->interrupted)
-        ev_warn("interrupted: the answers received are cached; run again to finish");
+        ev_diag_warn("interrupted: the answers received are cached; run again to finish");
 }
 
 /* count_lines counts the lines of the operands when all are regular files,
@@ -1935,7 +1942,7 @@ static void
 log_line(void *ctx, const char *line)
 {
     (void)ctx;
-    ev_warn("%s", line);
+    ev_diag_warn("%s", line);
 }
 
 static void
@@ -1946,10 +1953,10 @@ call_all(run *r, reader *rd)
             item it;
             if (!reader_pop(rd, &it))
                 break;
-            if (it.rc == EV_READ_EOF) {
+            if (it.rc == EV_JSONL_EOF) {
                 r->input_done = true;
-            } else if (it.rc == EV_READ_BAD) {
-                ev_warn_jv(it.rec);
+            } else if (it.rc == EV_JSONL_BAD) {
+                ev_diag_warn_jv(it.rec);
                 r->status = EV_EXIT_TROUBLE;
             } else {
                 process_record(r, &it);
@@ -1988,7 +1995,7 @@ call_all(run *r, reader *rd)
             r->wrote = false;
         }
         if (ev_http_run(r->engine, wait) < 0) {
-            ev_warn("cannot wait for the network: %s", strerror(errno));
+            ev_diag_warn("cannot wait for the network: %s", strerror(errno));
             r->status = EV_EXIT_TROUBLE;
             ev_http_abort(r->engine);
         }
@@ -2014,14 +2021,14 @@ exit_status(const run *r)
 static int
 dry_run(const config *c, ev_cache *cache, char **paths, int n)
 {
-    ev_reader rd;
+    ev_jsonl_reader rd;
     jv rec;
     int rc, status = EV_EXIT_OK;
     jv headers = c->req.provider == EV_CMD ? jv_null() : redacted_headers(c);
-    ev_reader_init(&rd, paths, n, stdout);
-    while ((rc = ev_reader_next(&rd, &rec)) != EV_READ_EOF) {
-        if (rc == EV_READ_BAD) {
-            ev_warn_jv(rec);
+    ev_jsonl_init(&rd, paths, n, stdout);
+    while ((rc = ev_jsonl_next(&rd, &rec)) != EV_JSONL_EOF) {
+        if (rc == EV_JSONL_BAD) {
+            ev_diag_warn_jv(rec);
             status = EV_EXIT_TROUBLE;
             continue;
         }
@@ -2031,10 +2038,10 @@ dry_run(const config *c, ev_cache *cache, char **paths, int n)
                 jv_is_valid(msgs) ? ev_request_body(&c->req, jv_copy(msgs), (int)k) : jv_copy(msgs);
             if (!jv_is_valid(body)) {
                 jv m = jv_invalid_get_msg(body);
-                jv where = ev_reader_where(&rd);
-                ev_warn("%s: %s", jv_string_value(where),
-                        jv_get_kind(m) == JV_KIND_STRING ? jv_string_value(m)
-                                                         : "cannot build a prompt");
+                jv where = ev_jsonl_where(&rd);
+                ev_diag_warn("%s: %s", jv_string_value(where),
+                             jv_get_kind(m) == JV_KIND_STRING ? jv_string_value(m)
+                                                              : "cannot build a prompt");
                 jv_free(where);
                 jv_free(m);
                 status = EV_EXIT_TROUBLE;
@@ -2045,7 +2052,7 @@ dry_run(const config *c, ev_cache *cache, char **paths, int n)
             ev_cache_key(ev_provider_name(c->req.provider), c->base, (int)k, jv_string_value(text),
                          strlen(jv_string_value(text)), key);
             jv_free(text);
-            jv id = ev_rec_id(rec);
+            jv id = ev_record_id(rec);
             jv o = jv_object_set(jv_object(), jv_string("id"),
                                  jv_is_valid(id) ? id : (jv_free(id), jv_null()));
             o = jv_object_set(o, jv_string("sample"), jv_number((double)k));
@@ -2064,7 +2071,7 @@ dry_run(const config *c, ev_cache *cache, char **paths, int n)
             o = jv_object_set(o, jv_string("cache_key"), jv_string(key));
             o = jv_object_set(o, jv_string("cached"),
                               jv_bool(cache != NULL && !c->refresh && ev_cache_has(cache, key)));
-            if (ev_write_record(stdout, o) != 0)
+            if (ev_jsonl_write(stdout, o) != 0)
                 break;
         }
         jv_free(msgs);
@@ -2076,7 +2083,7 @@ dry_run(const config *c, ev_cache *cache, char **paths, int n)
             break;
         }
     }
-    ev_reader_free(&rd);
+    ev_jsonl_free(&rd);
     jv_free(headers);
     return status;
 }
@@ -2177,8 +2184,8 @@ save_state(brun *b)
         /* Without it a killed run cannot find its batch again: stop now,
          * before anything more is paid for. */
         jv m = jv_invalid_get_msg(err);
-        ev_die(EV_EXIT_TROUBLE, "%s; the batch's state must be kept to resume it",
-               jv_string_value(m));
+        ev_diag_die(EV_EXIT_TROUBLE, "%s; the batch's state must be kept to resume it",
+                    jv_string_value(m));
     }
 }
 
@@ -2198,7 +2205,7 @@ api_try(brun *b, jv *out, const ev_ftapi_result *res, int *attempt)
         (*attempt)++;
         if (b->cfg->verbose) {
             jv m = jv_invalid_get_msg(jv_copy(*out));
-            ev_warn("%s; again in %.1f s", jv_string_value(m), wait);
+            ev_diag_warn("%s; again in %.1f s", jv_string_value(m), wait);
             jv_free(m);
         }
         if (!bsleep(wait)) {
@@ -2216,7 +2223,7 @@ static void
 api_fail(brun *b, jv out)
 {
     if (!b->interrupted) {
-        ev_warn_jv(jv_invalid_get_msg(out));
+        ev_diag_warn_jv(jv_invalid_get_msg(out));
         b->fatal = true;
         b->status = EV_EXIT_TROUBLE;
     } else {
@@ -2247,7 +2254,7 @@ in_cache(ev_cache *cache, const char *key)
     bool yes = jv_is_valid(entry);
     jv msg = yes ? jv_null() : jv_invalid_get_msg(jv_copy(entry));
     if (jv_get_kind(msg) == JV_KIND_STRING)
-        ev_warn_jv(msg);
+        ev_diag_warn_jv(msg);
     else
         jv_free(msg);
     jv_free(entry);
@@ -2259,23 +2266,23 @@ read_cases(brun *b, char **paths, int n)
 {
     const config *c = b->cfg;
     const char *provider = ev_provider_name(c->req.provider);
-    ev_reader rd;
+    ev_jsonl_reader rd;
     jv rec;
     int rc;
-    ev_reader_init(&rd, paths, n, NULL);
-    while ((rc = ev_reader_next(&rd, &rec)) != EV_READ_EOF && signals_seen == 0) {
-        if (rc == EV_READ_BAD) {
-            ev_warn_jv(rec);
+    ev_jsonl_init(&rd, paths, n, NULL);
+    while ((rc = ev_jsonl_next(&rd, &rec)) != EV_JSONL_EOF && signals_seen == 0) {
+        if (rc == EV_JSONL_BAD) {
+            ev_diag_warn_jv(rec);
             b->status = EV_EXIT_TROUBLE;
             continue;
         }
         jv msgs = build_prompt(c, rec);
         jv body0 = jv_is_valid(msgs) ? ev_request_body(&c->req, jv_copy(msgs), 0) : jv_copy(msgs);
         if (!jv_is_valid(body0)) {
-            jv m = jv_invalid_get_msg(body0), where = ev_reader_where(&rd);
-            ev_warn("%s: %s", jv_string_value(where),
-                    jv_get_kind(m) == JV_KIND_STRING ? jv_string_value(m)
-                                                     : "cannot build a prompt");
+            jv m = jv_invalid_get_msg(body0), where = ev_jsonl_where(&rd);
+            ev_diag_warn("%s: %s", jv_string_value(where),
+                         jv_get_kind(m) == JV_KIND_STRING ? jv_string_value(m)
+                                                          : "cannot build a prompt");
             jv_free(where);
             jv_free(m);
             jv_free(msgs);
@@ -2289,13 +2296,13 @@ read_cases(brun *b, char **paths, int n)
         }
         bcase *bc = &b->cases[b->ncases++];
         size_t len;
-        const char *raw = ev_reader_raw(&rd, &len);
+        const char *raw = ev_jsonl_raw(&rd, &len);
         bc->raw = ev_alloc_zero(len + 1, 1);
         memcpy(bc->raw, raw, len);
         bc->len = len;
         bc->replace = has_old_fields(rec);
         bc->keys = ev_alloc_zero((size_t)c->repeat, EV_CACHE_KEY_LEN + 1);
-        jv id = ev_rec_id(rec);
+        jv id = ev_record_id(rec);
         for (int k = 0; k < c->repeat; k++) {
             jv body = k == 0 ? body0 : ev_request_body(&c->req, jv_copy(msgs), k);
             jv text = jv_dump_string(body, 0);
@@ -2315,7 +2322,7 @@ read_cases(brun *b, char **paths, int n)
         jv_free(msgs);
         jv_free(rec);
     }
-    ev_reader_free(&rd);
+    ev_jsonl_free(&rd);
     if (signals_seen > 0)
         b->interrupted = true;
 }
@@ -2351,15 +2358,15 @@ claim_state(brun *b)
         if (got == EV_CACHE_CLAIMED)
             break;
         if (got == EV_CACHE_FAILED) {
-            ev_warn_jv(jv_invalid_get_msg(err));
+            ev_diag_warn_jv(jv_invalid_get_msg(err));
             b->fatal = true;
             b->status = EV_EXIT_TROUBLE;
             return false;
         }
         if (!waited && !b->cfg->quiet)
-            ev_warn("another ev-call is running the batches of these cases (state %s/batches/"
-                    "%s.json); waiting for it to finish",
-                    ev_cache_dir(b->cache), b->name);
+            ev_diag_warn("another ev-call is running the batches of these cases (state %s/batches/"
+                         "%s.json); waiting for it to finish",
+                         ev_cache_dir(b->cache), b->name);
         waited = true;
         if (!bsleep(STATE_POLL)) {
             b->interrupted = true;
@@ -2445,8 +2452,8 @@ plan_parts(brun *b)
     jv old = ev_cache_state_get(b->cache, b->name);
     if (!jv_is_valid(old) && jv_invalid_has_msg(jv_copy(old))) {
         jv m = jv_invalid_get_msg(old);
-        ev_die(EV_EXIT_TROUBLE, "%s; it may name batches already paid for, so nothing is sent",
-               jv_string_value(m));
+        ev_diag_die(EV_EXIT_TROUBLE, "%s; it may name batches already paid for, so nothing is sent",
+                    jv_string_value(m));
     }
     jv kept = jv_array(), held = jv_object();
     jv oldparts = ev_get(old, "parts");
@@ -2457,10 +2464,10 @@ plan_parts(brun *b)
     jv_array_foreach(oldparts, i, part)
     {
         if (!sound_part(part, c->repeat))
-            ev_die(EV_EXIT_TROUBLE,
-                   "%s/batches/%s.json: part %d is not a batch's state; it was not written by "
-                   "this ev-call (removing it submits the requests again)",
-                   ev_cache_dir(b->cache), b->name, i + 1);
+            ev_diag_die(EV_EXIT_TROUBLE,
+                        "%s/batches/%s.json: part %d is not a batch's state; it was not written by "
+                        "this ev-call (removing it submits the requests again)",
+                        ev_cache_dir(b->cache), b->name, i + 1);
         if (is_null(ev_get(part, "file")) && is_null(ev_get(part, "batch")) &&
             is_null(ev_get(part, "submitted"))) {
             jv_free(part); /* nothing of it reached the provider */
@@ -2479,8 +2486,8 @@ plan_parts(brun *b)
     jv_free(old);
     size_t nkept = (size_t)jv_array_length(jv_copy(kept));
     if (nkept > 0 && !c->quiet)
-        ev_warn("found %zu batch%s of an earlier run of these cases; collecting %s", nkept,
-                nkept == 1 ? "" : "es", nkept == 1 ? "it" : "them");
+        ev_diag_warn("found %zu batch%s of an earlier run of these cases; collecting %s", nkept,
+                     nkept == 1 ? "" : "es", nkept == 1 ? "it" : "them");
 
     ev_batch_limits lim = ev_batch_limits_of(c->req.provider);
     if (c->batch_size > 0)
@@ -2700,9 +2707,10 @@ find_anthropic(brun *b, int i)
             names = jv_string_append_str(names, j ? ", " : "");
             names = jv_string_concat(names, id);
         }
-        ev_warn("batch %d: an earlier run sent it, and %d batches could be it (%s); cancel the "
-                "ones that are not yours, or remove %s/batches/%s.json to send it again",
-                i + 1, nfound, jv_string_value(names), ev_cache_dir(b->cache), b->name);
+        ev_diag_warn(
+            "batch %d: an earlier run sent it, and %d batches could be it (%s); cancel the "
+            "ones that are not yours, or remove %s/batches/%s.json to send it again",
+            i + 1, nfound, jv_string_value(names), ev_cache_dir(b->cache), b->name);
         jv_free(names);
         b->fatal = true;
         b->status = EV_EXIT_TROUBLE;
@@ -2764,8 +2772,8 @@ submit_part(brun *b, int i, int n)
     }
     if (jv_get_kind(found) == JV_KIND_STRING) {
         if (!c->quiet)
-            ev_warn("batch %s (%d of %d) was made by an earlier run; collecting it",
-                    jv_string_value(found), i + 1, n);
+            ev_diag_warn("batch %s (%d of %d) was made by an earlier run; collecting it",
+                         jv_string_value(found), i + 1, n);
         part_set(b, i, "batch", found);
         save_state(b);
         return true;
@@ -2819,8 +2827,9 @@ submit_part(brun *b, int i, int n)
     jv_free(out);
     jv ids = part_get(b, i, "ids");
     if (!c->quiet)
-        ev_warn("submitted batch %s (%d of %d): %d request%s", jv_string_value(bid), i + 1, n,
-                jv_object_length(jv_copy(ids)), jv_object_length(jv_copy(ids)) == 1 ? "" : "s");
+        ev_diag_warn("submitted batch %s (%d of %d): %d request%s", jv_string_value(bid), i + 1, n,
+                     jv_object_length(jv_copy(ids)),
+                     jv_object_length(jv_copy(ids)) == 1 ? "" : "s");
     jv_free(ids);
     part_set(b, i, "batch", bid);
     save_state(b);
@@ -2867,8 +2876,8 @@ read_results(brun *b, int i, jv bid, FILE *f, jv *seen)
         bool ok = ev_batch_result_read(c->req.provider, line, (size_t)len, &cid, &status, &rep);
         jv v = ok ? jv_object_get(jv_copy(ids), jv_copy(cid)) : jv_invalid();
         if (!jv_is_valid(v)) {
-            ev_warn("batch %s: result line %lu: %s", jv_string_value(bid), lineno,
-                    ok ? "a custom_id this run did not send" : jv_string_value(rep.message));
+            ev_diag_warn("batch %s: result line %lu: %s", jv_string_value(bid), lineno,
+                         ok ? "a custom_id this run did not send" : jv_string_value(rep.message));
             jv_free(v);
             jv_free(cid);
             ev_reply_free(&rep);
@@ -2887,7 +2896,7 @@ read_results(brun *b, int i, jv bid, FILE *f, jv *seen)
             jv err;
             if (!ev_cache_put(b->cache, jv_string_value(key), jv_copy(entry), &err)) {
                 if (!b->cache_failed)
-                    ev_warn_jv(jv_invalid_get_msg(err));
+                    ev_diag_warn_jv(jv_invalid_get_msg(err));
                 else
                     jv_free(err);
                 b->cache_failed = true;
@@ -2910,7 +2919,7 @@ download(brun *b, int i, jv bid, const char *path, const char *what, jv *seen)
 {
     FILE *f = tmpfile();
     if (f == NULL) {
-        ev_warn("cannot make a temporary file: %s", strerror(errno));
+        ev_diag_warn("cannot make a temporary file: %s", strerror(errno));
         b->fatal = true;
         b->status = EV_EXIT_TROUBLE;
         return;
@@ -2960,9 +2969,9 @@ collect(brun *b, int i, const ev_batch_status *st)
     if (b->cache_failed && !b->fatal) {
         /* Marked done, the part would not be fetched again, and what the
          * cache lacks would be paid for again: stop, and fetch it next time. */
-        ev_warn("batch %s: its answers could not all be cached; run again once the cache can "
-                "be written, and they are downloaded again (not paid for again)",
-                jv_string_value(bid));
+        ev_diag_warn("batch %s: its answers could not all be cached; run again once the cache can "
+                     "be written, and they are downloaded again (not paid for again)",
+                     jv_string_value(bid));
         b->fatal = true;
         b->status = EV_EXIT_TROUBLE;
     }
@@ -3017,7 +3026,7 @@ batch_progress(brun *b, int ended, int n, double total, double done, double fail
     /* Not a terminal: a line when something other than the time changed. */
     jv key = jv_string_fmt("%d %.0f %.0f %s", ended, done, failed, state);
     if (!b->cfg->quiet && !jv_equal(jv_copy(key), jv_copy(b->last_note)))
-        ev_warn("%s", jv_string_value(line));
+        ev_diag_warn("%s", jv_string_value(line));
     jv_free(b->last_note);
     b->last_note = key;
     jv_free(line);
@@ -3183,7 +3192,7 @@ batch_cases(config *c, ev_cache *cache, char **paths, int npaths, bool *out_brok
             bool *reader_gone)
 {
     if (cache == NULL)
-        ev_die(EV_EXIT_TROUBLE, "--batch needs the cache, and it cannot be opened");
+        ev_diag_die(EV_EXIT_TROUBLE, "--batch needs the cache, and it cannot be opened");
     brun b = {.cfg = c,
               .cache = cache,
               .todo = jv_object(),
@@ -3214,7 +3223,7 @@ batch_cases(config *c, ev_cache *cache, char **paths, int npaths, bool *out_brok
         b.api = ev_ftapi_new(c->base, c->key, &signals_seen, &err);
         if (b.api == NULL) {
             jv m = jv_invalid_get_msg(err);
-            ev_die(EV_EXIT_TROUBLE, "%s", jv_string_value(m));
+            ev_diag_die(EV_EXIT_TROUBLE, "%s", jv_string_value(m));
         }
         ev_ftapi_set_agent(b.api, "ev-call/" EV_VERSION);
         ev_ftapi_set_timeout(b.api, lround(c->timeout * 1000));
@@ -3235,23 +3244,24 @@ batch_cases(config *c, ev_cache *cache, char **paths, int npaths, bool *out_brok
     for (int i = 0; pending && i < (todo > 0 ? nparts(&b) : 0); i++)
         running = running || !is_null(part_get(&b, i, "batch"));
     if (running && !c->quiet)
-        ev_warn("%s: the batches keep running at the provider; run the same command again to "
-                "collect their answers (state: %s/batches/%s.json)",
-                b.interrupted ? "interrupted" : "stopped", ev_cache_dir(cache), b.name);
+        ev_diag_warn("%s: the batches keep running at the provider; run the same command again to "
+                     "collect their answers (state: %s/batches/%s.json)",
+                     b.interrupted ? "interrupted" : "stopped", ev_cache_dir(cache), b.name);
     if (!pending) {
         *out_broken = !write_cases(&b);
         *reader_gone = *out_broken && errno == EPIPE;
         if (*out_broken && !*reader_gone)
-            ev_warn("cannot write standard output: %s", strerror(errno ? errno : EIO));
+            ev_diag_warn("cannot write standard output: %s", strerror(errno ? errno : EIO));
         if (todo > 0 && !*out_broken)
             ev_cache_state_remove(cache, b.name);
         if (!c->quiet) {
             unsigned long calls = b.answered + b.failed;
-            ev_warn("%lu call%s: %lu answered (%lu from the cache), %lu failed, in %d batch%s; "
-                    "tokens %.0f in, %.0f out; %.1f s",
-                    calls, calls == 1 ? "" : "s", b.answered, b.cached, b.failed,
-                    todo > 0 ? nparts(&b) : 0, todo > 0 && nparts(&b) == 1 ? "" : "es", b.tokens_in,
-                    b.tokens_out, ev_clock_mono() - b.started);
+            ev_diag_warn(
+                "%lu call%s: %lu answered (%lu from the cache), %lu failed, in %d batch%s; "
+                "tokens %.0f in, %.0f out; %.1f s",
+                calls, calls == 1 ? "" : "s", b.answered, b.cached, b.failed,
+                todo > 0 ? nparts(&b) : 0, todo > 0 && nparts(&b) == 1 ? "" : "es", b.tokens_in,
+                b.tokens_out, ev_clock_mono() - b.started);
         }
     }
     ev_cache_state_unclaim(cache, b.name, b.claim);
@@ -3293,11 +3303,12 @@ open_cache(const config *c)
         err = dir;
     }
     if (cache == NULL) {
-        ev_warn_jv(err);
+        ev_diag_warn_jv(err);
         if (!c->dry_run)
-            ev_die(EV_EXIT_TROUBLE, "no answer could be kept, and each would be paid for again: "
-                                    "name a cache directory that can be written with --cache-dir "
-                                    "or EV_CACHE_DIR, or run with --no-cache");
+            ev_diag_die(EV_EXIT_TROUBLE,
+                        "no answer could be kept, and each would be paid for again: "
+                        "name a cache directory that can be written with --cache-dir "
+                        "or EV_CACHE_DIR, or run with --no-cache");
     }
     return cache;
 }
@@ -3357,7 +3368,7 @@ call_cases(config *c, ev_cache *cache, char **paths, int npaths, bool *out_broke
     r.engine = ev_http_new(&hc, &err);
     if (r.engine == NULL) {
         jv m = jv_invalid_get_msg(err);
-        ev_die(EV_EXIT_TROUBLE, "%s", jv_string_value(m));
+        ev_diag_die(EV_EXIT_TROUBLE, "%s", jv_string_value(m));
     }
     reader rd = {0};
     reader_start(&rd, paths, npaths, r.engine);
@@ -3388,9 +3399,9 @@ main(int argc, char **argv)
     parse_options(&c, argc, argv);
     validate(&c);
 
-    ev_output_setup();
+    ev_jsonl_output_setup();
     if (!ev_http_global_init())
-        ev_die(EV_EXIT_TROUBLE, "cannot start libcurl");
+        ev_diag_die(EV_EXIT_TROUBLE, "cannot start libcurl");
     setup_signals();
     if (c.dry_run) /* nothing is sent: a reader that goes away ends it at once */
         signal(SIGPIPE, SIG_DFL);
@@ -3405,7 +3416,7 @@ main(int argc, char **argv)
         status = call_cases(&c, cache, argv + optind, argc - optind, &out_broken, &reader_gone);
     if (out_broken)
         fclose(stdout); /* already reported, or a reader that went away */
-    else if (ev_close_stdout() != EV_EXIT_OK && status != EV_EXIT_INTR)
+    else if (ev_diag_close_stdout() != EV_EXIT_OK && status != EV_EXIT_INTR)
         status = EV_EXIT_TROUBLE;
 
     ev_cache_close(cache);

@@ -85,7 +85,7 @@ static void
 set_mode(ev_gaps_opts *o, enum ev_gaps_mode m)
 {
     if (o->mode != EV_GAPS_RECORDS)
-        ev_usage_error("choose one of --summary, --review and --from-pool");
+        ev_diag_usage_error("choose one of --summary, --review and --from-pool");
     o->mode = m;
 }
 
@@ -95,17 +95,17 @@ validate(ev_gaps_opts *o, bool threshold_given)
     if (o->as_train && o->mode == EV_GAPS_RECORDS)
         o->mode = EV_GAPS_TRAIN;
     if (o->as_train && o->mode != EV_GAPS_TRAIN && o->mode != EV_GAPS_POOL)
-        ev_usage_error("--as train goes with --from-pool, or alone");
+        ev_diag_usage_error("--as train goes with --from-pool, or alone");
     if (o->budget >= 0 && o->mode != EV_GAPS_SUMMARY && o->mode != EV_GAPS_POOL)
-        ev_usage_error("--budget goes with --summary or --from-pool");
+        ev_diag_usage_error("--budget goes with --summary or --from-pool");
     if (o->mode == EV_GAPS_POOL && o->budget < 0)
-        ev_usage_error("--from-pool needs --budget: how many cases to pick");
+        ev_diag_usage_error("--from-pool needs --budget: how many cases to pick");
     if ((o->teacher || jv_get_kind(o->system) == JV_KIND_STRING) && !o->as_train)
-        ev_usage_error("--teacher and --system go with --as train");
+        ev_diag_usage_error("--teacher and --system go with --as train");
     if (threshold_given && o->mode != EV_GAPS_POOL)
-        ev_usage_error("--threshold goes with --from-pool");
+        ev_diag_usage_error("--threshold goes with --from-pool");
     if (o->format != EV_FORMAT_AUTO && o->mode != EV_GAPS_SUMMARY)
-        ev_usage_error("--format goes with --summary");
+        ev_diag_usage_error("--format goes with --summary");
     o->format = ev_format_resolve(o->format);
 }
 
@@ -113,7 +113,7 @@ static void
 warn(void *ctx, const char *line)
 {
     (void)ctx;
-    ev_warn("%s", line);
+    ev_diag_warn("%s", line);
 }
 
 static const ev_log warnings = {.warn = warn};
@@ -123,7 +123,7 @@ static const ev_log warnings = {.warn = warn};
 static void
 warn_eval_cases(void)
 {
-    ev_warn("these are eval cases: training on them makes the eval measure memory, not "
+    ev_diag_warn("these are eval cases: training on them makes the eval measure memory, not "
             "skill. Keep them for evaluation, and train on new cases like them instead "
             "(ev-gaps --from-pool POOL --budget K picks them; ev-split --check finds "
             "leaks)");
@@ -172,7 +172,7 @@ report(const ev_gaps_opts *o, const ev_gaps_result *res, bool quiet)
     jv lines = picked ? ev_json_field(res->picked, "picked") : jv_array();
     long n = jv_array_length(lines);
     if (picked && n < o->budget)
-        ev_warn("the pool had only %ld usable cases for a budget of %ld", n, o->budget);
+        ev_diag_warn("the pool had only %ld usable cases for a budget of %ld", n, o->budget);
 }
 
 int
@@ -193,7 +193,7 @@ main(int argc, char **argv)
         switch (k) {
         case OPT_AS:
             if (strcmp(c.text, "train") != 0)
-                ev_usage_error("--as takes 'train', not '%s'", c.text);
+                ev_diag_usage_error("--as takes 'train', not '%s'", c.text);
             o.as_train = true;
             break;
         case 'b':
@@ -201,11 +201,11 @@ main(int argc, char **argv)
             break;
         case 'f':
             if (!ev_parse_format(c.text, 4, &o.format))
-                ev_usage_error("--format takes table, json, markdown or tsv, not '%s'", c.text);
+                ev_diag_usage_error("--format takes table, json, markdown or tsv, not '%s'", c.text);
             break;
         case 'h':
             usage(stdout);
-            return ev_close_stdout();
+            return ev_diag_close_stdout();
         case 'k':
             o.budget = c.integer;
             break;
@@ -234,7 +234,7 @@ main(int argc, char **argv)
             threshold_given = true;
             break;
         default: /* 'V' */
-            ev_print_version();
+            ev_diag_version();
         }
     }
     ev_cli_free(&c);
@@ -243,13 +243,13 @@ main(int argc, char **argv)
     ev_interrupt_catch();
     if (o.mode == EV_GAPS_TRAIN && !quiet)
         warn_eval_cases();
-    ev_output_setup();
+    ev_jsonl_output_setup();
     ev_gaps_result res;
     int status = ev_gaps_run(&o, argv + optind, argc - optind, &res);
     report(&o, &res, quiet);
     jv_free(res.picked);
     jv_free(o.system);
-    if (ev_close_stdout() != EV_EXIT_OK)
+    if (ev_diag_close_stdout() != EV_EXIT_OK)
         status = EV_EXIT_TROUBLE;
     return ev_interrupt_status(status);
 }

@@ -195,7 +195,7 @@ parse_ms(const char *opt, const char *s)
 {
     long v;
     if (!ev_parse_long(s, 0, 3600000, &v))
-        ev_usage_error("%s must be milliseconds from 0 to 3600000, not '%s'", opt, s);
+        ev_diag_usage_error("%s must be milliseconds from 0 to 3600000, not '%s'", opt, s);
     return v;
 }
 
@@ -204,7 +204,7 @@ parse_share(const char *opt, const char *s)
 {
     double v;
     if (!ev_parse_double(s, 0, 1, &v))
-        ev_usage_error("%s must be a number from 0 to 1, not '%s'", opt, s);
+        ev_diag_usage_error("%s must be a number from 0 to 1, not '%s'", opt, s);
     return v;
 }
 
@@ -213,7 +213,7 @@ static bool
 by_poll(const char *opt, const char *s)
 {
     if (strcmp(s, "time") != 0 && strcmp(s, "poll") != 0)
-        ev_usage_error("%s must be 'time' or 'poll', not '%s'", opt, s);
+        ev_diag_usage_error("%s must be 'time' or 'poll', not '%s'", opt, s);
     return strcmp(s, "poll") == 0;
 }
 
@@ -222,7 +222,7 @@ static const char *
 model_name(const char *opt, const char *s)
 {
     if (*s == '\0')
-        ev_usage_error("%s needs a model name", opt);
+        ev_diag_usage_error("%s needs a model name", opt);
     return s;
 }
 
@@ -238,7 +238,7 @@ parse_latency(evm_fault_plan *p, const char *arg)
     char mean[32];
     size_t n = (size_t)(colon - arg);
     if (n >= sizeof(mean))
-        ev_usage_error("bad latency '%s': want MS or MEAN:SD", arg);
+        ev_diag_usage_error("bad latency '%s': want MS or MEAN:SD", arg);
     snprintf(mean, sizeof(mean), "%.*s", (int)n, arg);
     p->latency_mean = parse_ms("--latency MEAN", mean);
     p->latency_sd = parse_ms("--latency SD", colon + 1);
@@ -249,7 +249,7 @@ parse_fault(evm_fault_plan *p, const char *arg)
 {
     jv err;
     if (!evm_fault_parse(p, arg, &err))
-        ev_usage_error("%s", jv_string_value(err));
+        ev_diag_usage_error("%s", jv_string_value(err));
 }
 
 /* add_file adds 'path' to the list '*files' of '*n'. */
@@ -289,7 +289,7 @@ read_option(options *o, int c, char *arg)
     case 'h':
         /* exit, not return: what main holds is still in reach, not leaked */
         usage(stdout);
-        exit(ev_close_stdout());
+        exit(ev_diag_close_stdout());
     case 'l':
         parse_latency(&sc->faults, arg);
         break;
@@ -325,11 +325,12 @@ read_option(options *o, int c, char *arg)
         break;
     case OPT_LEARNER_SCALE:
         if (!ev_parse_double(arg, 1e-6, 1e9, &lp->scale))
-            ev_usage_error("--learner-scale must be a number of examples above 0, not '%s'", arg);
+            ev_diag_usage_error("--learner-scale must be a number of examples above 0, not '%s'",
+                                arg);
         break;
     case OPT_LATENCY_DIST:
         if (strcmp(arg, "normal") != 0 && strcmp(arg, "lognormal") != 0)
-            ev_usage_error("--latency-dist must be 'normal' or 'lognormal', not '%s'", arg);
+            ev_diag_usage_error("--latency-dist must be 'normal' or 'lognormal', not '%s'", arg);
         sc->faults.lognormal = strcmp(arg, "lognormal") == 0;
         break;
     case OPT_MODEL_ACCURACY:
@@ -337,7 +338,7 @@ read_option(options *o, int c, char *arg)
         break;
     case 'p':
         if (!ev_parse_long(arg, 0, 65535, &sc->port))
-            ev_usage_error("--port must be from 0 to 65535, not '%s'", arg);
+            ev_diag_usage_error("--port must be from 0 to 65535, not '%s'", arg);
         break;
     case 'q':
         o->quiet = true;
@@ -353,16 +354,16 @@ read_option(options *o, int c, char *arg)
         break;
     case OPT_RPM:
         if (!ev_parse_long(arg, 1, 1000000, &sc->rpm))
-            ev_usage_error("--rpm must be from 1 to 1000000, not '%s'", arg);
+            ev_diag_usage_error("--rpm must be from 1 to 1000000, not '%s'", arg);
         break;
     case OPT_RPM_WINDOW:
         sc->rpm_window_ms = parse_ms("--rpm-window", arg);
         if (sc->rpm_window_ms == 0)
-            ev_usage_error("--rpm-window must be at least 1 ms");
+            ev_diag_usage_error("--rpm-window must be at least 1 ms");
         break;
     case 's':
         if (!ev_parse_long(arg, 0, LONG_MAX, &seed))
-            ev_usage_error("--seed must be a non-negative integer, not '%s'", arg);
+            ev_diag_usage_error("--seed must be a non-negative integer, not '%s'", arg);
         sc->seed = (uint64_t)seed;
         break;
     case OPT_SLOW_MS:
@@ -384,7 +385,7 @@ read_option(options *o, int c, char *arg)
         sc->echo_key = true;
         break;
     case 'V':
-        ev_print_version();
+        ev_diag_version();
     default:
         fprintf(stderr, "try 'ev-mock --help'\n");
         exit(EV_EXIT_TROUBLE);
@@ -402,11 +403,11 @@ read_pem(const char *opt, const char *path)
     jv text = jv_load_file(path, 1);
     if (!jv_is_valid(text)) {
         jv msg = jv_invalid_get_msg(text);
-        ev_usage_error("%s: %s", opt,
-                       jv_get_kind(msg) == JV_KIND_STRING ? jv_string_value(msg) : path);
+        ev_diag_usage_error("%s: %s", opt,
+                            jv_get_kind(msg) == JV_KIND_STRING ? jv_string_value(msg) : path);
     }
     if (strstr(jv_string_value(text), "-----BEGIN ") == NULL)
-        ev_usage_error("%s: '%s' is not a PEM file", opt, path);
+        ev_diag_usage_error("%s: '%s' is not a PEM file", opt, path);
     return text;
 }
 
@@ -420,7 +421,7 @@ parse_rule(const char *arg, bool model)
     if (eq == NULL && !model)
         return (evm_server_accuracy){NULL, parse_share(opt, arg), false};
     if (eq == NULL || eq == arg)
-        ev_usage_error("bad %s '%s': want %s=P", opt, arg, model ? "MODEL" : "TAG");
+        ev_diag_usage_error("bad %s '%s': want %s=P", opt, arg, model ? "MODEL" : "TAG");
     double p = parse_share(opt, eq + 1);
     return (evm_server_accuracy){ev_alloc_strndup(arg, (size_t)(eq - arg)), p, model};
 }
@@ -433,9 +434,10 @@ validate(options *o)
     evm_server_config *sc = &o->c;
     const evm_learner *lp = &sc->jobs.params;
     if (lp->ceiling < lp->floor)
-        ev_usage_error("--learner-ceiling %g is below --learner-floor %g", lp->ceiling, lp->floor);
+        ev_diag_usage_error("--learner-ceiling %g is below --learner-floor %g", lp->ceiling,
+                            lp->floor);
     if ((o->cert_path == NULL) != (o->key_path == NULL))
-        ev_usage_error("--tls-cert and --tls-key go together");
+        ev_diag_usage_error("--tls-cert and --tls-key go together");
     o->cert = read_pem("--tls-cert", o->cert_path);
     o->tkey = read_pem("--tls-key", o->key_path);
     if (o->cert_path != NULL) {
@@ -445,7 +447,8 @@ validate(options *o)
     if (o->key_env != NULL) {
         const char *k = getenv(o->key_env);
         if (k == NULL || *k == '\0')
-            ev_usage_error("--require-key-env: environment variable '%s' is not set", o->key_env);
+            ev_diag_usage_error("--require-key-env: environment variable '%s' is not set",
+                                o->key_env);
         sc->key = o->key = ev_alloc_strdup(k);
     }
     o->accuracy = ev_alloc_array(NULL, (size_t)o->nrules, sizeof(*o->accuracy));
@@ -464,7 +467,7 @@ report(void *ctx, jv msg)
 {
     (void)ctx;
     flockfile(stderr);
-    ev_warn_jv(msg);
+    ev_diag_warn_jv(msg);
     funlockfile(stderr);
 }
 
@@ -499,18 +502,18 @@ serve(const evm_server_config *c, bool quiet)
     printf("%ld\n", evm_server_port(s));
     int status = EV_EXIT_OK, sig;
     if (fflush(stdout) != 0 || ferror(stdout)) {
-        ev_warn("cannot write standard output: %s", strerror(errno));
+        ev_diag_warn("cannot write standard output: %s", strerror(errno));
         status = EV_EXIT_TROUBLE;
     } else {
         const evm_model *m = evm_server_model(s);
         if (c->verbose)
-            ev_warn("listening on 127.0.0.1:%ld with %zu cases and %zu replayed answers",
-                    evm_server_port(s), evm_model_count_cases(m), evm_model_count_replay(m));
+            ev_diag_warn("listening on 127.0.0.1:%ld with %zu cases and %zu replayed answers",
+                         evm_server_port(s), evm_model_count_cases(m), evm_model_count_replay(m));
         sigwait(&stop, &sig);
     }
     evm_server_stop(s);
     if (!quiet)
-        ev_warn_jv(evm_server_summary(s));
+        ev_diag_warn_jv(evm_server_summary(s));
     evm_server_free(s);
     return status;
 }
@@ -525,7 +528,7 @@ main(int argc, char **argv)
     while ((c = getopt_long(argc, argv, "a:c:f:hl:p:qr:s:vV", longopts, NULL)) != -1)
         read_option(&o, c, optarg);
     if (optind < argc)
-        ev_usage_error("unexpected operand '%s'", argv[optind]);
+        ev_diag_usage_error("unexpected operand '%s'", argv[optind]);
     validate(&o);
     int status = serve(&o.c, o.quiet);
     fclose(stdout);

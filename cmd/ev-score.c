@@ -5,20 +5,13 @@
  * {pass, value, scorer, reason}, chosen by --scorer or by the record's own
  * 'assert'. A record whose call failed scores as a failure, never vanishes.
  *
- * A judge assertion asks a model: ev-score runs ev-call as a child for the
- * whole run and relays the judge prompts to it, so providers, keys, the
- * cache, retries and rate limits are ev-call's. Records wait in a queue for
- * their answers and leave it in input order.
+ * A judge assertion asks a model through ev-call (lib/scorerun.h).
  */
-#include <errno.h>
-#include <getopt.h>
-#include <libgen.h>
-#include <limits.h>
-#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include "alloc.h"
@@ -27,11 +20,9 @@
 #include "diag.h"
 #include "ev.h"
 #include "interrupt.h"
-#include "judge.h"
 #include "jsonl.h"
-#include "record.h"
-#include "relay.h"
-#include "score.h"
+#include "report.h"
+#include "scorerun.h"
 #include "text.h"
 
 /* Codes of the options that have no short form. */
@@ -50,41 +41,6 @@ enum {
     OPT_JUDGE_TEMPLATE,
     OPT_MEMORY_BUDGET,
 };
-
-/* Records wait for their judges in a queue of at most this many. */
-#define MAX_WAITING 4096
-
-typedef struct judge_opts {
-    const char *rubric, *tmpl, *labels, *model, *provider, *base_url;
-    long samples;
-    char **opts; /* --judge-opt, in order */
-    int nopts;
-    bool batch; /* --judge-opt=--batch: the judge answers only once its input ends */
-} judge_opts;
-
-/* A record on its way out: scored already, or waiting for its judges. */
-typedef struct entry {
-    char *raw; /* the record's text, owned */
-    size_t len;
-    jv rec, where;
-    jv score; /* the score, or invalid while 'nprompts' > 0 */
-    int nprompts;
-    unsigned long seq;
-} entry;
-
-typedef struct run {
-    ev_scoring *sc;
-    const judge_opts *j;
-    bool quiet;
-    ev_relay *relay; /* started with the first judge prompt */
-    bool relay_failed;
-    entry *q; /* a ring of 'cap' entries */
-    size_t head, n, cap;
-    unsigned long seq, scored, passed;
-    unsigned long unjudged; /* left out: the judge ended on an interrupt */
-    int status;
-    bool write_failed;
-} run;
 
 static void
 usage(FILE *f)
@@ -113,7 +69,7 @@ usage(FILE *f)
           "  -p, --ignore-punct    ignore punctuation (same)\n"
           "      --env NAME        also pass $NAME (a pattern: 'HF_*') to cmd scorers,\n"
           "                        which otherwise get only PATH, HOME, LANG... and no key\n"
-          "  -q, --quiet           no summary on standard error (ev-call gets -q)\n"
+          "  -q, --quiet           no summary or progress on standard error (ev-call gets -q)\n"
           "      --allow-record-commands\n"
           "                        let a record's 'assert' run a cmd scorer (refused\n"
           "                        otherwise: a record is data from anywhere)\n"
@@ -144,557 +100,243 @@ usage(FILE *f)
           f);
 }
 
-/* --- the judge's ev-call ------------------------------------------------ */
+/* The options, sorted by their long names. */
+static const ev_opt opts[] = {
+    {"allow-record-commands", OPT_ALLOW_RECORD_COMMANDS, EV_ARG_NONE, 0, 0, false},
+    {"cpu-budget", OPT_CPU_BUDGET, EV_ARG_REAL, 0.01, 86400, false},
+    {"env", OPT_ENV, EV_ARG_TEXT, 0, 0, false},
+    {"help", 'h', EV_ARG_NONE, 0, 0, false},
+    {"ignore-case", 'i', EV_ARG_NONE, 0, 0, false},
+    {"ignore-punct", 'p', EV_ARG_NONE, 0, 0, false},
+    {"ignore-space", 'w', EV_ARG_NONE, 0, 0, false},
+    {"judge", OPT_JUDGE, EV_ARG_TEXT, 0, 0, false},
+    {"judge-aggregate", OPT_JUDGE_AGGREGATE, EV_ARG_TEXT, 0, 0, false},
+    {"judge-base-url", OPT_JUDGE_BASE_URL, EV_ARG_TEXT, 0, 0, false},
+    {"judge-labels", OPT_JUDGE_LABELS, EV_ARG_TEXT, 0, 0, false},
+    {"judge-model", OPT_JUDGE_MODEL, EV_ARG_TEXT, 0, 0, false},
+    {"judge-opt", OPT_JUDGE_OPT, EV_ARG_TEXT, 0, 0, false},
+    {"judge-provider", OPT_JUDGE_PROVIDER, EV_ARG_TEXT, 0, 0, false},
+    {"judge-samples", OPT_JUDGE_SAMPLES, EV_ARG_INT, 1, 100, false},
+    {"judge-template", OPT_JUDGE_TEMPLATE, EV_ARG_TEXT, 0, 0, false},
+    {"memory-budget", OPT_MEMORY_BUDGET, EV_ARG_REAL, 1, 1048576, false},
+    {"quiet", 'q', EV_ARG_NONE, 0, 0, false},
+    {"scorer", 's', EV_ARG_TEXT, 0, 0, false},
+    {"version", 'V', EV_ARG_NONE, 0, 0, false},
+};
 
-/* ev_call_path returns ev-call beside this program, else its name for PATH. */
-static char *
-ev_call_path(void)
-{
-    char self[PATH_MAX];
-    ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-    if (n > 0) {
-        self[n] = '\0';
-        char path[PATH_MAX + 16];
-        snprintf(path, sizeof(path), "%s/ev-call", dirname(self));
-        if (access(path, X_OK) == 0)
-            return ev_alloc_strdup(path);
-    }
-    return ev_alloc_strdup("ev-call");
-}
-
-/* start_judge starts ev-call with the judge's options. */
-static bool
-start_judge(run *r)
-{
-    const judge_opts *j = r->j;
-    char samples[32];
-    snprintf(samples, sizeof(samples), "%ld", j->samples);
-    char **argv = ev_alloc_zero((size_t)j->nopts + 12, sizeof(char *));
-    int n = 0;
-    argv[n++] = ev_call_path();
-    argv[n++] = "-m";
-    argv[n++] = (char *)j->model;
-    if (j->provider) {
-        argv[n++] = "-p";
-        argv[n++] = (char *)j->provider;
-    }
-    if (j->base_url) {
-        argv[n++] = "--base-url";
-        argv[n++] = (char *)j->base_url;
-    }
-    argv[n++] = "--repeat";
-    argv[n++] = samples;
-    if (r->quiet)
-        argv[n++] = "-q";
-    for (int i = 0; i < j->nopts; i++)
-        argv[n++] = j->opts[i];
-    jv err;
-    r->relay = ev_relay_start(argv, &err);
-    if (r->relay == NULL) {
-        jv m = jv_invalid_get_msg(err);
-        ev_warn("cannot start the judge '%s': %s", argv[0], jv_string_value(m));
-        jv_free(m);
-        r->relay_failed = true;
-    }
-    free(argv[0]);
-    free(argv);
-    return r->relay != NULL;
-}
-
-/* send_prompts sends the judge prompts of entry 'e' (consumed) to ev-call,
- * one request per prompt, with ids that name the entry. */
-static bool
-send_prompts(run *r, const entry *e, jv prompts)
-{
-    if (r->relay == NULL && (r->relay_failed || !start_judge(r))) {
-        jv_free(prompts);
-        return false;
-    }
-    jv lines = jv_string("");
-    jv_array_foreach(prompts, i, p)
-    {
-        jv req =
-            jv_object_set(jv_object(), jv_string("id"), jv_string_fmt("judge-%lu-%d", e->seq, i));
-        req = jv_object_set(req, jv_string("input"), p);
-        lines = jv_string_concat(lines, jv_dump_string(req, 0));
-        lines = jv_string_append_str(lines, "\n");
-    }
-    jv_free(prompts);
-    ev_relay_send(r->relay, jv_string_value(lines), (size_t)jv_string_length_bytes(jv_copy(lines)),
-                  e->nprompts * (int)r->j->samples);
-    jv_free(lines);
-    return true;
-}
-
-/* read_answers groups the ev-call records of entry 'e' ('lines', consumed)
- * by prompt. A failed call, or an answer that is not for this entry, is an
- * invalid with a message. */
-static jv
-read_answers(run *r, const entry *e, jv lines)
-{
-    int k = (int)r->j->samples;
-    jv judged = jv_array(), failure = jv_invalid();
-    bool failed = false;
-    for (int p = 0; p < e->nprompts && !failed; p++) {
-        jv samples = jv_array();
-        for (int i = 0; i < k; i++) {
-            jv line = jv_array_get(jv_copy(lines), p * k + i);
-            jv a = jv_parse(jv_string_value(line));
-            jv_free(line);
-            jv id = jv_get_kind(a) == JV_KIND_OBJECT ? jv_object_get(jv_copy(a), jv_string("id"))
-                                                     : jv_invalid();
-            jv want = jv_string_fmt("judge-%lu-%d", e->seq, p);
-            jv error = jv_get_kind(a) == JV_KIND_OBJECT
-                           ? jv_object_get(jv_copy(a), jv_string("error"))
-                           : jv_invalid();
-            if (!jv_equal(id, want)) {
-                failure = jv_invalid_with_msg(jv_string("ev-call answered out of order"));
-                failed = true;
-            } else if (jv_get_kind(error) == JV_KIND_OBJECT) {
-                jv m = ev_text_of(jv_object_get(error, jv_string("message")));
-                failure = jv_invalid_with_msg(m);
-                error = jv_invalid();
-                failed = true;
-            }
-            jv_free(error);
-            if (failed) {
-                jv_free(a);
-                break;
-            }
-            samples = jv_array_append(samples, a);
-        }
-        judged = jv_array_append(judged, samples);
-    }
-    jv_free(lines);
-    if (failed) {
-        jv_free(judged);
-        return failure;
-    }
-    return judged;
-}
-
-/* --- the queue ----------------------------------------------------------- */
-
-static entry *
-push(run *r)
-{
-    if (r->n == r->cap) {
-        size_t cap = r->cap ? 2 * r->cap : 64;
-        entry *q = ev_alloc_zero(cap, sizeof(entry));
-        for (size_t i = 0; i < r->n; i++)
-            q[i] = r->q[(r->head + i) % r->cap];
-        free(r->q);
-        r->q = q;
-        r->head = 0;
-        r->cap = cap;
-    }
-    entry *e = &r->q[(r->head + r->n++) % r->cap];
-    memset(e, 0, sizeof(*e));
-    return e;
-}
-
-/* write_entry writes the record of 'e' with its score, or unchanged when it
- * has none, and releases what 'e' holds. A record that could not be scored
- * ('rec' invalid) is left out. */
+/* summary says how the scored records did, and how many had no answer. */
 static void
-write_entry(run *r, entry *e)
+summary(const ev_scorerun_stats *st)
 {
-    int wrote = 0;
-    if (!jv_is_valid(e->rec)) {
-        jv_free(e->score);
-    } else if (!r->write_failed && jv_is_valid(e->score)) {
-        r->scored++;
-        jv pass = jv_object_get(jv_copy(e->score), jv_string("pass"));
-        r->passed += jv_get_kind(pass) == JV_KIND_TRUE;
-        jv_free(pass);
-        jv add = jv_object_set(jv_object(), jv_string("score"), e->score);
-        if (jv_object_has(jv_copy(e->rec), jv_string("score"))) {
-            wrote = ev_write_record(stdout, jv_object_merge(e->rec, add));
-            e->rec = jv_invalid();
-        } else {
-            wrote = ev_write_extended(stdout, e->raw, e->len, add);
-        }
-    } else if (!r->write_failed) {
-        fwrite(e->raw, 1, e->len, stdout);
-        putchar('\n');
-        wrote = ferror(stdout) ? -1 : 0;
-        jv_free(e->score);
+    char none[64] = "";
+    if (st->unanswered > 0)
+        snprintf(none, sizeof(none), ", %lu with no output", st->unanswered);
+    fprintf(stderr, "ev-score: %lu records, %lu passed (%.1f%%)%s\n", st->scored, st->passed,
+            100.0 * (double)st->passed / (double)st->scored, none);
+}
+
+/* The progress line on a terminal, while the judge works. */
+typedef struct line {
+    int drawn;   /* the length of the line on the screen, 0 for none */
+    double last; /* when it was drawn */
+} line;
+
+/* erase takes the progress line off the screen, so a message can take its
+ * place; it is drawn again on the next record. Blanks, not escape codes:
+ * the same on a dumb terminal. */
+static void
+erase(line *l)
+{
+    if (l->drawn > 0)
+        fprintf(stderr, "\r%*s\r", l->drawn, "");
+    l->drawn = 0;
+}
+
+/* warn prints a message of the run. */
+static void
+warn(void *ctx, const char *message)
+{
+    erase(ctx);
+    ev_diag_warn("%s", message);
+}
+
+/* width returns the terminal's width: from the terminal, else COLUMNS,
+ * else 80. */
+static int
+width(void)
+{
+    struct winsize ws;
+    long cols;
+    if (ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
+        return ws.ws_col;
+    if (ev_parse_long(getenv("COLUMNS"), 20, 1000, &cols))
+        return (int)cols;
+    return 80;
+}
+
+/* progress draws "judged 120/500 records (24%), 3.2/s, ETA 2m05s", at most
+ * four times a second, and the last one for good. */
+static void
+progress(void *ctx, const ev_scorerun_progress *p)
+{
+    line *l = ctx;
+    if (!p->ended && l->drawn > 0 && p->elapsed - l->last < 0.25)
+        return;
+    l->last = p->elapsed;
+    double rate = p->elapsed > 0 ? (double)p->done / p->elapsed : 0;
+    char text[256], d[32], eta[48] = "";
+    int n;
+    if (p->total > 0 && p->done <= p->total) {
+        if (!p->ended && rate > 0 && p->done > 0)
+            snprintf(eta, sizeof(eta), ", ETA %s",
+                     ev_report_duration((double)(p->total - p->done) / rate, d, sizeof(d)));
+        n = snprintf(text, sizeof(text), "judged %lu/%lu records (%.0f%%), %.1f/s%s", p->done,
+                     p->total, 100.0 * (double)p->done / (double)p->total, rate, eta);
     } else {
-        jv_free(e->score);
+        n = snprintf(text, sizeof(text), "judged %lu records, %.1f/s", p->done, rate);
     }
-    r->write_failed = r->write_failed || wrote != 0;
-    jv_free(e->rec);
-    jv_free(e->where);
-    free(e->raw);
+    if (p->failed > 0)
+        snprintf(text + n, sizeof(text) - (size_t)n, ", %lu judge call%s failed", p->failed,
+                 p->failed == 1 ? "" : "s");
+    /* Cut to the terminal, so that the line never wraps. */
+    int room = width() - (int)strlen("ev-score: ") - 1;
+    int len = (int)strlen(text);
+    len = len < room ? len : room > 0 ? room : 0;
+    int full = len + (int)strlen("ev-score: ");
+    fprintf(stderr, "\rev-score: %.*s%*s", len, text, l->drawn > full ? l->drawn - full : 0, "");
+    l->drawn = full;
+    if (p->ended) {
+        fputc('\n', stderr);
+        l->drawn = 0;
+    }
+    fflush(stderr);
 }
 
-/* report_warning reports 'warning' (consumed), when there is one, about
- * the record at 'where' (borrowed): it was scored, and failed for a reason
- * the user must hear of. */
+/* judge_option takes the judge's option 'key' with the value 'v', or ends
+ * with a usage error. */
 static void
-report_warning(run *r, jv where, jv warning)
+judge_option(ev_scorerun_opts *o, int key, const char *v, const ev_cli *c)
 {
-    if (jv_is_valid(warning)) {
-        ev_warn("%s: %s", jv_string_value(where), jv_string_value(warning));
-        r->status = EV_EXIT_TROUBLE;
+    ev_scorerun_judge *j = &o->judge;
+    switch (key) {
+    case OPT_JUDGE:
+        j->rubric = v;
+        break;
+    case OPT_JUDGE_AGGREGATE:
+        if (strcmp(v, "mean") != 0 && strcmp(v, "majority") != 0)
+            ev_diag_usage_error("--judge-aggregate is 'majority' or 'mean'");
+        o->score.judge_mean = strcmp(v, "mean") == 0;
+        break;
+    case OPT_JUDGE_BASE_URL:
+        j->base_url = v;
+        break;
+    case OPT_JUDGE_LABELS:
+        j->labels = v;
+        break;
+    case OPT_JUDGE_MODEL:
+        j->model = v;
+        break;
+    case OPT_JUDGE_OPT:
+        j->opts[j->nopts++] = (char *)v;
+        break;
+    case OPT_JUDGE_PROVIDER:
+        if (strcmp(v, "openai") != 0 && strcmp(v, "anthropic") != 0 && strcmp(v, "cmd") != 0)
+            ev_diag_usage_error("--judge-provider is 'openai', 'anthropic' or 'cmd'");
+        j->provider = v;
+        break;
+    case OPT_JUDGE_SAMPLES:
+        j->samples = c->integer;
+        break;
+    default: /* OPT_JUDGE_TEMPLATE */
+        j->tmpl = v;
+        break;
     }
-    jv_free(warning);
 }
 
-/* judge_done scores entry 'e' with its judges' 'answers' (consumed). A
- * failed judge call leaves the record without a new score. */
+/* option takes the option 'key' just read by 'c' into 'o', and a --env
+ * pattern into 'pass'. */
 static void
-judge_done(run *r, entry *e, jv answers)
+option(ev_scorerun_opts *o, int key, const ev_cli *c, char **pass, int *npass)
 {
-    bool ended = !jv_is_valid(answers);
-    if (ended && ev_interrupted()) {
-        /* The judge was interrupted too: the record is left out, as one
-         * not yet read would be. */
-        jv_free(answers);
-        jv_free(e->rec);
-        e->rec = jv_invalid();
-        e->score = jv_invalid();
-        r->unjudged++;
-        return;
+    switch (key) {
+    case 'h':
+        usage(stdout);
+        exit(ev_diag_close_stdout());
+    case 'i':
+        o->score.norm |= EV_TEXT_NORM_CASE;
+        break;
+    case 'p':
+        o->score.norm |= EV_TEXT_NORM_PUNCT;
+        break;
+    case 'q':
+        o->quiet = true;
+        break;
+    case 's':
+        o->spec = c->text;
+        break;
+    case 'V':
+        ev_diag_version();
+    case 'w':
+        o->score.norm |= EV_TEXT_NORM_SPACE;
+        break;
+    case OPT_ALLOW_RECORD_COMMANDS:
+        o->score.record_commands = true;
+        break;
+    case OPT_CPU_BUDGET:
+        o->score.budget.cpu_seconds = c->real;
+        break;
+    case OPT_ENV:
+        if (!ev_child_pass_ok(c->text))
+            ev_diag_usage_error("--env takes the name of a variable, or a pattern such as 'HF_*', "
+                                "never a value");
+        pass[(*npass)++] = (char *)c->text;
+        break;
+    case OPT_MEMORY_BUDGET:
+        o->score.budget.memory_mb = c->real;
+        break;
+    default:
+        judge_option(o, key, c->text, c);
+        break;
     }
-    jv judged = ended ? answers : read_answers(r, e, answers);
-    if (!jv_is_valid(judged)) {
-        jv m = jv_invalid_get_msg(judged);
-        ev_warn("%s: judge call failed: %s%s", jv_string_value(e->where), ended ? "ev-call " : "",
-                jv_get_kind(m) == JV_KIND_STRING ? jv_string_value(m) : "gave no answer");
-        jv_free(m);
-        r->status = EV_EXIT_TROUBLE;
-        e->score = jv_invalid();
-        return;
-    }
-    jv warning;
-    e->score = ev_scoring_run_judged(r->sc, e->rec, judged, &warning);
-    report_warning(r, e->where, warning);
-    if (!jv_is_valid(e->score)) {
-        jv m = jv_invalid_get_msg(e->score);
-        ev_warn("%s: cannot score record: %s", jv_string_value(e->where), jv_string_value(m));
-        jv_free(m);
-        r->status = EV_EXIT_TROUBLE;
-        e->score = jv_invalid();
-        jv_free(e->rec);
-        e->rec = jv_invalid();
-    }
-}
-
-/* drain writes the records at the head of the queue whose scores are known,
- * waiting for the judge when 'wait'. */
-static void
-drain(run *r, bool wait)
-{
-    while (r->n > 0) {
-        entry *e = &r->q[r->head];
-        if (e->nprompts > 0) {
-            jv answers = ev_relay_next(r->relay, wait);
-            if (!jv_is_valid(answers) && !jv_invalid_has_msg(jv_copy(answers))) {
-                jv_free(answers);
-                return;
-            }
-            judge_done(r, e, answers);
-        }
-        write_entry(r, e);
-        r->head = (r->head + 1) % r->cap;
-        r->n--;
-    }
-}
-
-/* classify returns the judge prompts of 'rec' (borrowed) and sets '*score'
- * (and '*warning', see ev_scoring_run) when it needs none, or returns
- * invalid with a message when the record cannot be scored. */
-static jv
-classify(run *r, jv rec, jv *score, jv *warning)
-{
-    *score = jv_invalid();
-    *warning = jv_invalid();
-    jv prompts = ev_scoring_prompts(r->sc, rec);
-    if (!jv_is_valid(prompts))
-        return prompts;
-    int n = jv_array_length(jv_copy(prompts));
-    if (n > 0 && r->j->model == NULL) {
-        jv_free(prompts);
-        return jv_invalid_with_msg(jv_string("'judge' needs --judge-model"));
-    }
-    if (n == 0) {
-        *score = ev_scoring_run(r->sc, rec, warning);
-        if (!jv_is_valid(*score)) {
-            jv_free(prompts);
-            prompts = *score;
-            *score = jv_invalid();
-        }
-    }
-    return prompts;
-}
-
-/* take queues the record 'rec' (consumed) just read: scored now, or with
- * its prompts sent to the judge. */
-static void
-take(run *r, ev_reader *rd, jv rec)
-{
-    jv where = ev_reader_where(rd);
-    jv score, warning;
-    jv prompts = classify(r, rec, &score, &warning);
-    report_warning(r, where, warning);
-    if (!jv_is_valid(prompts)) {
-        jv m = jv_invalid_get_msg(prompts);
-        ev_warn("%s: cannot score record: %s", jv_string_value(where), jv_string_value(m));
-        jv_free(m);
-        jv_free(where);
-        jv_free(rec);
-        r->status = EV_EXIT_TROUBLE;
-        return;
-    }
-    entry *e = push(r);
-    size_t len;
-    const char *raw = ev_reader_raw(rd, &len);
-    e->raw = ev_alloc(len + 1);
-    memcpy(e->raw, raw, len);
-    e->raw[len] = '\0';
-    e->len = len;
-    e->rec = rec;
-    e->where = where;
-    e->seq = r->seq++;
-    e->score = score;
-    e->nprompts = jv_array_length(jv_copy(prompts));
-    if (e->nprompts == 0) {
-        jv_free(prompts);
-    } else if (!send_prompts(r, e, prompts)) {
-        e->nprompts = 0;
-        ev_warn("%s: judge call failed: cannot start ev-call", jv_string_value(where));
-        r->status = EV_EXIT_TROUBLE;
-    }
-    /* Wait for answers when too many records wait, unless the judge is a
-     * batch, which answers nothing before it has read every request. */
-    drain(r, r->n >= MAX_WAITING && !r->j->batch);
-}
-
-/* --- main ---------------------------------------------------------------- */
-
-static void
-usage_error(const char *what)
-{
-    ev_warn("%s", what);
-    fprintf(stderr, "try 'ev-score --help'\n");
-    exit(EV_EXIT_TROUBLE);
-}
-
-/* make_rubric builds the run's judge rubric from --judge or
- * --judge-template, or returns NULL when neither was given. */
-static ev_rubric *
-make_rubric(const judge_opts *j)
-{
-    jv err;
-    ev_rubric *rb = NULL;
-    if (j->rubric && j->tmpl)
-        usage_error("--judge and --judge-template exclude each other");
-    if (j->labels && !j->tmpl)
-        usage_error("--judge-labels needs --judge-template");
-    if (j->rubric)
-        rb = ev_rubric_parse(j->rubric, &err);
-    else if (j->tmpl)
-        rb = ev_rubric_template(j->tmpl, j->labels ? j->labels : "PASS=1,FAIL=0", &err);
-    else
-        return NULL;
-    if (rb == NULL) {
-        jv m = jv_invalid_get_msg(err);
-        ev_warn("bad judge: %s", jv_string_value(m));
-        jv_free(m);
-        fprintf(stderr, "try 'ev-score --help'\n");
-        exit(EV_EXIT_TROUBLE);
-    }
-    if (j->model == NULL)
-        usage_error("a judge needs --judge-model");
-    return rb;
 }
 
 int
 main(int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        {"allow-record-commands", no_argument, NULL, OPT_ALLOW_RECORD_COMMANDS},
-        {"cpu-budget", required_argument, NULL, OPT_CPU_BUDGET},
-        {"env", required_argument, NULL, OPT_ENV},
-        {"help", no_argument, NULL, 'h'},
-        {"ignore-case", no_argument, NULL, 'i'},
-        {"ignore-punct", no_argument, NULL, 'p'},
-        {"ignore-space", no_argument, NULL, 'w'},
-        {"judge", required_argument, NULL, OPT_JUDGE},
-        {"judge-aggregate", required_argument, NULL, OPT_JUDGE_AGGREGATE},
-        {"judge-base-url", required_argument, NULL, OPT_JUDGE_BASE_URL},
-        {"judge-labels", required_argument, NULL, OPT_JUDGE_LABELS},
-        {"judge-model", required_argument, NULL, OPT_JUDGE_MODEL},
-        {"judge-opt", required_argument, NULL, OPT_JUDGE_OPT},
-        {"judge-provider", required_argument, NULL, OPT_JUDGE_PROVIDER},
-        {"judge-samples", required_argument, NULL, OPT_JUDGE_SAMPLES},
-        {"judge-template", required_argument, NULL, OPT_JUDGE_TEMPLATE},
-        {"memory-budget", required_argument, NULL, OPT_MEMORY_BUDGET},
-        {"quiet", no_argument, NULL, 'q'},
-        {"scorer", required_argument, NULL, 's'},
-        {"version", no_argument, NULL, 'V'},
-        {NULL, 0, NULL, 0},
-    };
-    ev_score_opts opts = {0};
-    judge_opts j = {.samples = 1};
-    const char *spec = NULL;
-    int quiet = 0, c;
-
-    j.opts = ev_alloc_zero((size_t)argc, sizeof(char *));
-    char **pass_env = ev_alloc_zero((size_t)argc, sizeof(char *));
-    int npass = 0;
-    opts.pass_env = pass_env;
-    while ((c = getopt_long(argc, argv, "hipqs:wV", longopts, NULL)) != -1) {
-        switch (c) {
-        case 'h':
-            usage(stdout);
-            free(j.opts);
-            free(pass_env);
-            return ev_close_stdout();
-        case 'i':
-            opts.norm |= EV_NORM_CASE;
-            break;
-        case 'p':
-            opts.norm |= EV_NORM_PUNCT;
-            break;
-        case 'q':
-            quiet = 1;
-            break;
-        case 's':
-            spec = optarg;
-            break;
-        case 'V':
-            ev_print_version();
-        case 'w':
-            opts.norm |= EV_NORM_SPACE;
-            break;
-        case OPT_ENV:
-            if (!ev_child_pass_ok(optarg))
-                usage_error("--env takes the name of a variable, or a pattern such as 'HF_*', "
-                            "never a value");
-            pass_env[npass++] = optarg;
-            break;
-        case OPT_ALLOW_RECORD_COMMANDS:
-            opts.record_commands = true;
-            break;
-        case OPT_CPU_BUDGET:
-            if (!ev_parse_double(optarg, 0.01, 86400, &opts.budget.cpu_seconds))
-                usage_error("--cpu-budget needs a number of seconds from 0.01 to 86400");
-            break;
-        case OPT_MEMORY_BUDGET:
-            if (!ev_parse_double(optarg, 1, 1048576, &opts.budget.memory_mb))
-                usage_error("--memory-budget needs a number of MB from 1 to 1048576");
-            break;
-        case OPT_JUDGE:
-            j.rubric = optarg;
-            break;
-        case OPT_JUDGE_AGGREGATE:
-            if (strcmp(optarg, "mean") != 0 && strcmp(optarg, "majority") != 0)
-                usage_error("--judge-aggregate is 'majority' or 'mean'");
-            opts.judge_mean = strcmp(optarg, "mean") == 0;
-            break;
-        case OPT_JUDGE_BASE_URL:
-            j.base_url = optarg;
-            break;
-        case OPT_JUDGE_LABELS:
-            j.labels = optarg;
-            break;
-        case OPT_JUDGE_MODEL:
-            j.model = optarg;
-            break;
-        case OPT_JUDGE_OPT:
-            j.opts[j.nopts++] = optarg;
-            j.batch = j.batch || strcmp(optarg, "--batch") == 0;
-            break;
-        case OPT_JUDGE_PROVIDER:
-            if (strcmp(optarg, "openai") != 0 && strcmp(optarg, "anthropic") != 0 &&
-                strcmp(optarg, "cmd") != 0)
-                usage_error("--judge-provider is 'openai', 'anthropic' or 'cmd'");
-            j.provider = optarg;
-            break;
-        case OPT_JUDGE_SAMPLES:
-            if (!ev_parse_long(optarg, 1, 100, &j.samples))
-                usage_error("--judge-samples needs a number from 1 to 100");
-            break;
-        case OPT_JUDGE_TEMPLATE:
-            j.tmpl = optarg;
-            break;
-        default:
-            fprintf(stderr, "try 'ev-score --help'\n");
-            free(j.opts);
-            free(pass_env);
-            return EV_EXIT_TROUBLE;
-        }
-    }
+    line l = {0};
+    ev_scorerun_opts o = {.judge.samples = 1, .out = stdout, .warn = warn, .ctx = &l};
+    char **pass = ev_alloc_zero((size_t)argc, sizeof(char *));
+    o.judge.opts = ev_alloc_zero((size_t)argc, sizeof(char *));
+    o.score.pass_env = pass;
+    int npass = 0, key;
+    ev_cli c;
+    ev_cli_init(&c, opts, (int)(sizeof(opts) / sizeof(opts[0])), argc, argv);
+    while ((key = ev_cli_next(&c)) != -1)
+        option(&o, key, &c, pass, &npass);
+    ev_cli_free(&c);
     ev_text_locale();
-    ev_rubric *rubric = make_rubric(&j);
-    if (rubric != NULL && spec != NULL)
-        usage_error("--scorer and a default judge exclude each other");
-    opts.judge = rubric;
-    if (spec == NULL)
-        spec = rubric ? "judge" : "exact";
+    if (!o.quiet && isatty(STDERR_FILENO))
+        o.progress = progress;
 
     jv err;
-    ev_scoring *sc = ev_scoring_new(jv_string(spec), &opts, &err);
-    if (sc == NULL) {
+    ev_scorerun *run = ev_scorerun_new(&o, &err);
+    if (run == NULL) {
         jv m = jv_invalid_get_msg(err);
-        ev_warn("bad scorer '%s': %s", spec, jv_string_value(m));
-        jv_free(m);
-        fprintf(stderr, "try 'ev-score --help'\n");
-        ev_rubric_free(rubric);
-        free(j.opts);
-        free(pass_env);
-        return EV_EXIT_TROUBLE;
+        ev_diag_usage_error("%s", jv_string_value(m));
     }
-
-    ev_output_setup();
+    ev_jsonl_output_setup();
     ev_interrupt_catch();
-    ev_reader rd;
-    ev_reader_init(&rd, argv + optind, argc - optind, stdout);
-    run r = {.sc = sc, .j = &j, .quiet = quiet, .status = EV_EXIT_OK};
-    jv rec;
-    int rc;
-    while (!r.write_failed && (rc = ev_reader_next(&rd, &rec)) != EV_READ_EOF) {
-        if (rc == EV_READ_BAD) {
-            ev_warn_jv(rec);
-            r.status = EV_EXIT_TROUBLE;
-            continue;
-        }
-        take(&r, &rd, rec);
-    }
-    ev_relay_end_input(r.relay); /* the input is read: the judge has every request */
-    drain(&r, true);
-    ev_reader_free(&rd);
-    int judge = ev_relay_finish(r.relay);
-    if (judge == EV_EXIT_INTR || judge == 128 + SIGINT) {
-        r.status = EV_EXIT_INTR;
-    } else if (judge > 128) {
-        ev_warn("the judge's ev-call was killed by signal %d", judge - 128);
-        r.status = EV_EXIT_TROUBLE;
-    } else if (judge != EV_EXIT_OK && judge != EV_EXIT_CALLS) {
-        ev_warn("the judge's ev-call exited with status %d", judge);
-        r.status = EV_EXIT_TROUBLE;
-    }
-    jv problems = ev_scoring_finish(sc);
-    jv_array_foreach(problems, i, m)
-    {
-        ev_warn("%s", jv_string_value(m));
-        r.status = EV_EXIT_TROUBLE;
-        jv_free(m);
-    }
-    jv_free(problems);
-    ev_scoring_free(sc);
-    ev_rubric_free(rubric);
-    free(r.q);
-    free(j.opts);
-    free(pass_env);
-    if (!quiet && r.scored > 0)
-        fprintf(stderr, "ev-score: %lu records, %lu passed (%.1f%%)\n", r.scored, r.passed,
-                100.0 * (double)r.passed / (double)r.scored);
-    if (r.unjudged > 0)
-        ev_warn("interrupted: %lu records waiting for the judge were left out", r.unjudged);
-    if (ev_close_stdout() != EV_EXIT_OK && r.status != EV_EXIT_INTR)
-        r.status = EV_EXIT_TROUBLE;
-    return ev_interrupt_status(r.status);
+    ev_scorerun_stats st;
+    int status = ev_scorerun_run(run, argv + optind, argc - optind, &st);
+    ev_scorerun_free(run);
+    free(o.judge.opts);
+    free(pass);
+    ev_diag_flush(); /* the lines like others, before the summary */
+    if (!o.quiet && st.scored > 0)
+        summary(&st);
+    if (st.unjudged > 0)
+        ev_diag_warn("interrupted: %lu records waiting for the judge were left out", st.unjudged);
+    if (ev_diag_close_stdout() != EV_EXIT_OK && status != EV_EXIT_INTR)
+        status = EV_EXIT_TROUBLE;
+    return ev_interrupt_status(status);
 }

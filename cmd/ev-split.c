@@ -99,7 +99,7 @@ static void
 set_mode(options *o, const char *opt, enum ev_split_mode m)
 {
     if (o->mode != NULL && strcmp(o->mode, opt) != 0)
-        ev_usage_error("%s and %s do not go together: choose one", o->mode, opt);
+        ev_diag_usage_error("%s and %s do not go together: choose one", o->mode, opt);
     o->mode = opt;
     o->split.mode = m;
 }
@@ -111,13 +111,13 @@ parse_shard(ev_split_opts *s, const char *text)
     char k[32];
 
     if (slash == NULL || (size_t)(slash - text) >= sizeof(k))
-        ev_usage_error("--shard takes K/N, such as 2/4, not '%s'", text);
+        ev_diag_usage_error("--shard takes K/N, such as 2/4, not '%s'", text);
     memcpy(k, text, (size_t)(slash - text));
     k[slash - text] = '\0';
     if (!ev_parse_long(slash + 1, 1, 1000000, &s->nshards))
-        ev_usage_error("--shard K/N: N is a whole number from 1 to 1000000, not '%s'", slash + 1);
+        ev_diag_usage_error("--shard K/N: N is a whole number from 1 to 1000000, not '%s'", slash + 1);
     if (!ev_parse_long(k, 1, s->nshards, &s->shard))
-        ev_usage_error("--shard K/N: K is a whole number from 1 to %ld, not '%s'", s->nshards, k);
+        ev_diag_usage_error("--shard K/N: K is a whole number from 1 to %ld, not '%s'", s->nshards, k);
 }
 
 /* same_file says whether 'a' describes the file named 'b', or the one open
@@ -140,11 +140,11 @@ check_rest(const char *rest, char **paths, int npaths)
     if (stat(rest, &st) != 0 || !S_ISREG(st.st_mode))
         return;
     if (npaths == 0 && same_file(&st, STDIN_FILENO, NULL))
-        ev_usage_error("'%s' is both --rest and standard input", rest);
+        ev_diag_usage_error("'%s' is both --rest and standard input", rest);
     for (int i = 0; i < npaths; i++) {
         bool is_stdin = strcmp(paths[i], "-") == 0;
         if (same_file(&st, STDIN_FILENO, is_stdin ? NULL : paths[i]))
-            ev_usage_error("'%s' is both --rest and an input", rest);
+            ev_diag_usage_error("'%s' is both --rest and an input", rest);
     }
 }
 
@@ -154,25 +154,25 @@ validate(options *o, char **paths, int npaths)
     ev_split_opts *s = &o->split;
     bool check = o->check.train != NULL;
     if (o->mode == NULL && !s->dedupe)
-        ev_usage_error("choose what to do: --ratio, --take, --shard, --dedupe or --check");
+        ev_diag_usage_error("choose what to do: --ratio, --take, --shard, --dedupe or --check");
     if (o->mode == NULL)
         s->mode = EV_SPLIT_DEDUPE;
     if (s->stratify && (o->mode == NULL || s->mode != EV_SPLIT_RATIO))
-        ev_usage_error("--stratify goes with --ratio");
+        ev_diag_usage_error("--stratify goes with --ratio");
     if (o->rest != NULL && (check || (s->mode != EV_SPLIT_RATIO && s->mode != EV_SPLIT_SHARD)))
-        ev_usage_error("--rest goes with --ratio or --shard");
+        ev_diag_usage_error("--rest goes with --ratio or --shard");
     if (o->threshold_given && s->mode == EV_SPLIT_TAKE && !s->dedupe)
-        ev_usage_error("--threshold goes with --ratio, --shard, --dedupe or --check");
+        ev_diag_usage_error("--threshold goes with --ratio, --shard, --dedupe or --check");
     if (o->seed_given && (check || s->mode == EV_SPLIT_DEDUPE))
-        ev_usage_error("--seed goes with --ratio, --take or --shard");
+        ev_diag_usage_error("--seed goes with --ratio, --take or --shard");
     if (check) {
         if (s->dedupe)
-            ev_usage_error("--dedupe does not go with --check");
+            ev_diag_usage_error("--dedupe does not go with --check");
         bool eval_stdin = npaths == 0;
         for (int i = 0; i < npaths; i++)
             eval_stdin = eval_stdin || strcmp(paths[i], "-") == 0;
         if (strcmp(o->check.train, "-") == 0 && eval_stdin)
-            ev_usage_error("standard input can be the training set or the eval set, not both");
+            ev_diag_usage_error("standard input can be the training set or the eval set, not both");
     }
     if (o->rest != NULL)
         check_rest(o->rest, paths, npaths);
@@ -182,7 +182,7 @@ static void
 warn(void *ctx, const char *line)
 {
     (void)ctx;
-    ev_warn("%s", line);
+    ev_diag_warn("%s", line);
 }
 
 static const ev_log warnings = {.warn = warn};
@@ -196,7 +196,7 @@ check(options *o, char **eval, int neval)
     unsigned long leaked = r.exact + r.near;
     const char *why = ev_interrupted() ? NULL : ev_leak_no_verdict(&r);
     if (why != NULL) {
-        ev_warn("no verdict: %s", why);
+        ev_diag_warn("no verdict: %s", why);
         status = EV_EXIT_TROUBLE;
     } else if (!o->quiet && !ev_interrupted()) {
         if (leaked == 0)
@@ -208,7 +208,7 @@ check(options *o, char **eval, int neval)
                     "same input, %lu more with near duplicates\n",
                     leaked, r.eval, r.train, r.exact, r.near);
     }
-    if (ev_close_stdout() != EV_EXIT_OK)
+    if (ev_diag_close_stdout() != EV_EXIT_OK)
         status = EV_EXIT_TROUBLE;
     else if (status == EV_EXIT_OK && leaked > 0)
         status = EV_EXIT_NO;
@@ -265,7 +265,7 @@ close_rest(FILE *f, const char *path)
     }
     if (!bad)
         return EV_EXIT_OK;
-    ev_warn("cannot write '%s': %s", path, strerror(saved ? saved : EIO));
+    ev_diag_warn("cannot write '%s': %s", path, strerror(saved ? saved : EIO));
     return EV_EXIT_TROUBLE;
 }
 
@@ -277,7 +277,7 @@ split(options *o, char **paths, int npaths)
     if (o->rest != NULL) {
         o->split.rest = fopen(o->rest, "w");
         if (o->split.rest == NULL)
-            ev_die(EV_EXIT_TROUBLE, "cannot open '%s': %s", o->rest, strerror(errno));
+            ev_diag_die(EV_EXIT_TROUBLE, "cannot open '%s': %s", o->rest, strerror(errno));
         setvbuf(o->split.rest, NULL, _IOFBF, 1 << 16);
     }
     int status = ev_split_run(&o->split, paths, npaths, &r) ? EV_EXIT_TROUBLE : EV_EXIT_OK;
@@ -286,7 +286,7 @@ split(options *o, char **paths, int npaths)
     ev_strata_free(r.strata);
     if (close_rest(o->split.rest, o->rest) != EV_EXIT_OK)
         status = EV_EXIT_TROUBLE;
-    if (ev_close_stdout() != EV_EXIT_OK)
+    if (ev_diag_close_stdout() != EV_EXIT_OK)
         status = EV_EXIT_TROUBLE;
     return ev_interrupt_status(status);
 }
@@ -311,7 +311,7 @@ main(int argc, char **argv)
             break;
         case 'h':
             usage(stdout);
-            return ev_close_stdout();
+            return ev_diag_close_stdout();
         case 'q':
             o.quiet = true;
             break;
@@ -342,13 +342,13 @@ main(int argc, char **argv)
             o.threshold_given = true;
             break;
         default: /* 'V' */
-            ev_print_version();
+            ev_diag_version();
         }
     }
     ev_cli_free(&c);
     validate(&o, argv + optind, argc - optind);
     ev_text_locale();
-    ev_output_setup();
+    ev_jsonl_output_setup();
     ev_interrupt_catch();
     if (o.check.train != NULL)
         return check(&o, argv + optind, argc - optind);

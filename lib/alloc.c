@@ -14,7 +14,7 @@ static void
 jq_out_of_memory(void *data)
 {
     (void)data; /* jq 1.6 passes NULL whatever it was given */
-    ev_out_of_memory();
+    ev_diag_out_of_memory();
 }
 
 void
@@ -36,7 +36,7 @@ ev_alloc(size_t n)
 {
     void *p = malloc(n ? n : 1);
     if (p == NULL)
-        ev_out_of_memory();
+        ev_diag_out_of_memory();
     return p;
 }
 
@@ -45,7 +45,7 @@ ev_alloc_zero(size_t n, size_t size)
 {
     void *p = calloc(n ? n : 1, size ? size : 1);
     if (p == NULL)
-        ev_out_of_memory();
+        ev_diag_out_of_memory();
     return p;
 }
 
@@ -54,7 +54,7 @@ ev_alloc_resize(void *p, size_t n)
 {
     p = realloc(p, n ? n : 1);
     if (p == NULL)
-        ev_out_of_memory();
+        ev_diag_out_of_memory();
     return p;
 }
 
@@ -68,7 +68,7 @@ void *
 ev_alloc_array(void *p, size_t n, size_t size)
 {
     if (size != 0 && n > SIZE_MAX / size)
-        ev_out_of_memory();
+        ev_diag_out_of_memory();
     return ev_alloc_resize(p, n * size);
 }
 
@@ -97,7 +97,7 @@ ev_alloc_printf(const char *fmt, ...)
     int n = vsnprintf(NULL, 0, fmt, ap);
     va_end(ap);
     if (n < 0)
-        ev_out_of_memory();
+        ev_diag_out_of_memory();
     char *s = ev_alloc((size_t)n + 1);
     va_start(ap, fmt);
     vsnprintf(s, (size_t)n + 1, fmt, ap);

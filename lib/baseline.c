@@ -35,18 +35,18 @@ unsigned long
 ev_baseline_load(ev_baseline *b, const char *path, bool answers, const ev_log *log)
 {
     char *paths[] = {(char *)path};
-    ev_reader r;
+    ev_jsonl_reader r;
     jv rec;
     unsigned long problems = 0;
 
     b->ids = ev_intern_new();
     b->answers = answers ? ev_intern_new() : NULL;
-    ev_reader_init(&r, paths, 1, NULL);
-    while (ev_reader_good(&r, &rec, log, &problems)) {
-        jv id = ev_rec_id(rec);
-        jv bad = jv_is_valid(id) ? ev_score_problem(rec) : jv_copy(id);
+    ev_jsonl_init(&r, paths, 1, NULL);
+    while (ev_jsonl_good(&r, &rec, log, &problems)) {
+        jv id = ev_record_id(rec);
+        jv bad = jv_is_valid(id) ? ev_record_score_problem(rec) : jv_copy(id);
         if (jv_is_valid(bad) || !jv_is_valid(id)) {
-            ev_log_warn_jv(log, ev_reader_at(&r, bad));
+            ev_log_warn_jv(log, ev_jsonl_at(&r, bad));
             problems++;
             jv_free(id);
             jv_free(rec);
@@ -64,7 +64,7 @@ ev_baseline_load(ev_baseline *b, const char *path, bool answers, const ev_log *l
         jv_free(out);
         jv_free(rec);
     }
-    ev_reader_free(&r);
+    ev_jsonl_free(&r);
     return problems;
 }
 

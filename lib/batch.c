@@ -164,7 +164,7 @@ failed(ev_reply *r, const char *kind, jv message)
     r->outcome = EV_FAILED;
     r->kind = kind;
     const char *m = jv_string_value(message);
-    r->message = ev_excerpt(m, strlen(m), MESSAGE_MAX);
+    r->message = ev_jsonl_excerpt(m, strlen(m), MESSAGE_MAX);
     jv_free(message);
 }
 
@@ -265,7 +265,7 @@ ev_batch_result_read(ev_provider p, const char *line, size_t len, jv *custom_id,
         *custom_id = id;
     } else {
         jv_free(id);
-        jv ex = ev_excerpt(line, len, 120);
+        jv ex = ev_jsonl_excerpt(line, len, 120);
         failed(r, "parse", jv_string_fmt("not a batch result: '%s'", jv_string_value(ex)));
         jv_free(ex);
     }

@@ -109,7 +109,7 @@ ev_cache_key(const char *provider, const char *base, int sample, const char *bod
     int hn = snprintf(head, sizeof(head), "\n%d\n", sample);
     EVP_MD_CTX *ctx = EVP_MD_CTX_new();
     if (ctx == NULL)
-        ev_out_of_memory();
+        ev_diag_out_of_memory();
     EVP_DigestInit_ex(ctx, EVP_sha256(), NULL);
     EVP_DigestUpdate(ctx, "ev-call cache 1\n", 16);
     EVP_DigestUpdate(ctx, provider, strlen(provider));

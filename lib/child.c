@@ -1,14 +1,13 @@
 #include "child.h"
 #include "alloc.h"
+#include "proc.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <fnmatch.h>
 #include <signal.h>
-#include <spawn.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 extern char **environ;
@@ -47,35 +46,6 @@ struct ev_child {
     bool exited, overflow;
     int status;
 };
-
-/* high_fd moves 'fd' above the standard descriptors, keeping close-on-exec,
- * so that a dup2 onto 0 or 1 in the child always takes effect. */
-static int
-high_fd(int fd)
-{
-    if (fd > 2)
-        return fd;
-    int n = fcntl(fd, F_DUPFD_CLOEXEC, 3);
-    close(fd);
-    return n;
-}
-
-static bool
-make_pipe(int fds[2])
-{
-    if (pipe2(fds, O_CLOEXEC) != 0)
-        return false;
-    fds[0] = high_fd(fds[0]);
-    fds[1] = high_fd(fds[1]);
-    if (fds[0] < 0 || fds[1] < 0) {
-        if (fds[0] >= 0)
-            close(fds[0]);
-        if (fds[1] >= 0)
-            close(fds[1]);
-        return false;
-    }
-    return true;
-}
 
 /* What a program needs to run, find its files and speak the user's
  * language; no secret is among them. */
@@ -136,58 +106,21 @@ ev_child *
 ev_child_start(const char *command, const char *input, size_t len, char *const *extra,
                char *const *pass, jv *err)
 {
-    int in[2], out[2];
-    if (!make_pipe(in)) {
-        *err = jv_invalid_with_msg(jv_string_fmt("cannot make a pipe: %s", strerror(errno)));
-        return NULL;
-    }
-    if (!make_pipe(out)) {
-        *err = jv_invalid_with_msg(jv_string_fmt("cannot make a pipe: %s", strerror(errno)));
-        close(in[0]);
-        close(in[1]);
-        return NULL;
-    }
-    posix_spawn_file_actions_t fa;
-    posix_spawnattr_t attr;
-    sigset_t def, none;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_adddup2(&fa, in[0], 0);
-    posix_spawn_file_actions_adddup2(&fa, out[1], 1);
-    posix_spawnattr_init(&attr);
-    sigemptyset(&def);
-    sigaddset(&def, SIGPIPE);
-    sigaddset(&def, SIGINT);
-    sigaddset(&def, SIGTERM);
-    sigaddset(&def, SIGQUIT);
-    sigaddset(&def, SIGUSR1);
-    sigemptyset(&none);
-    posix_spawnattr_setsigdefault(&attr, &def);
-    posix_spawnattr_setsigmask(&attr, &none);
-    posix_spawnattr_setpgroup(&attr, 0);
-    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK |
-                                        POSIX_SPAWN_SETPGROUP);
     char **envp = ev_child_env(extra, pass);
     char *argv[] = {"sh", "-c", (char *)command, NULL};
-    pid_t pid = -1;
-    int rc = posix_spawn(&pid, "/bin/sh", &fa, &attr, argv, envp);
+    ev_proc_spec spec = {"/bin/sh", argv, envp, EV_PROC_PIPE, EV_PROC_PIPE, EV_PROC_OURS, true};
+    ev_proc p;
+    bool started = ev_proc_spawn(&spec, &p, err);
     free(envp);
-    posix_spawn_file_actions_destroy(&fa);
-    posix_spawnattr_destroy(&attr);
-    close(in[0]);
-    close(out[1]);
-    if (rc != 0) {
-        close(in[1]);
-        close(out[0]);
-        *err = jv_invalid_with_msg(jv_string_fmt("cannot run /bin/sh: %s", strerror(rc)));
+    if (!started)
         return NULL;
-    }
-    fcntl(in[1], F_SETFL, O_NONBLOCK);
-    fcntl(out[0], F_SETFL, O_NONBLOCK);
+    fcntl(p.in, F_SETFL, O_NONBLOCK);
+    fcntl(p.out, F_SETFL, O_NONBLOCK);
     ev_child *c = ev_alloc_zero(1, sizeof(*c));
-    c->pid = pid;
-    register_pid(pid, 0);
-    c->in_fd = in[1];
-    c->out_fd = out[0];
+    c->pid = p.pid;
+    register_pid(p.pid, 0);
+    c->in_fd = p.in;
+    c->out_fd = p.out;
     c->input = input;
     c->input_len = len;
     if (len == 0) {
@@ -267,23 +200,16 @@ drain(ev_child *c)
 }
 
 static void
-reap(ev_child *c, int flags)
+reap(ev_child *c, bool block)
 {
     int st;
     if (c->exited)
         return;
-    pid_t r;
-    do
-        r = waitpid(c->pid, &st, flags);
-    while (r < 0 && errno == EINTR);
-    if (r == c->pid || r < 0)
+    int r = ev_proc_wait(c->pid, block, &st);
+    if (r != 0) {
         register_pid(0, c->pid);
-    if (r == c->pid) {
         c->exited = true;
-        c->status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-    } else if (r < 0) {
-        c->exited = true;
-        c->status = 127;
+        c->status = r > 0 ? ev_proc_status(st) : 127;
     }
 }
 
@@ -294,7 +220,7 @@ ev_child_step(ev_child *c)
     drain(c);
     if (c->out_fd < 0) {
         close_in(c);
-        reap(c, WNOHANG);
+        reap(c, false);
     }
     return c->exited && c->out_fd < 0;
 }
@@ -341,7 +267,7 @@ ev_child_free(ev_child *c)
         return;
     if (!c->exited) {
         ev_child_kill(c);
-        reap(c, 0);
+        reap(c, true);
     }
     close_in(c);
     if (c->out_fd >= 0)

@@ -2,20 +2,20 @@
  * child.h: a local command run once, fed and read without blocking, so
  * many can run at once beside network transfers in one poll loop.
  *
- * Ownership: returned jv values belong to the caller.
+ * Ownership: json.h.
  *
  * The command runs with /bin/sh -c in a process group of its own, so a
  * Ctrl-C at the terminal reaches ev-call alone, which decides whether the
  * command's work is still wanted; ev_child_kill ends the whole group. Its
  * standard input is the given bytes, then end of file; its standard output
  * is collected; its standard error is ours. The input never appears on the
- * command line. SIGPIPE, SIGINT and SIGTERM are reset to their defaults in
- * the child.
+ * command line. It starts as lib/proc.h starts every program, with its
+ * signals at their defaults.
  *
  * Every local command ev runs (a model command here, a cmd scorer through
- * lib/coproc.h, a trainer through lib/trainer.h) gets the environment that
- * ev_child_env makes, never ours whole: the few variables a program needs
- * to run, and none of the API keys ev holds.
+ * lib/coproc.h, a trainer through lib/localtrain.h) gets the environment
+ * that ev_child_env makes, never ours whole: the few variables a program
+ * needs to run, and none of the API keys ev holds.
  */
 #ifndef EV_CHILD_H
 #define EV_CHILD_H

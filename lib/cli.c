@@ -134,26 +134,20 @@ unknown(const ev_cli *c)
     const char *word = optind > 0 && optind <= c->argc ? c->argv[optind - 1] : "";
     if (strncmp(word, "--", 2) != 0) {
         if (optopt > 0 && optopt < 256)
-            ev_usage_error("unknown option '-%c'", optopt);
-        ev_usage_error("unknown option '%s'", word);
+            ev_diag_usage_error("unknown option '-%c'", optopt);
+        ev_diag_usage_error("unknown option '%s'", word);
     }
     char name[128];
     size_t len = strcspn(word + 2, "=");
     snprintf(name, sizeof(name), "%.*s", (int)(len < 120 ? len : 120), word + 2);
-    const char *best = NULL;
-    double best_sim = 0;
-    for (int i = 0; i < c->nopts; i++) {
-        double sim = ev_similarity(name, c->opts[i].name);
-        if (name[0] != '\0' && strncmp(c->opts[i].name, name, strlen(name)) == 0)
-            sim += 0.5; /* a prefix that more than one option shares */
-        if (sim > best_sim) {
-            best_sim = sim;
-            best = c->opts[i].name;
-        }
-    }
-    if (best != NULL && best_sim >= 0.5)
-        ev_usage_error("unknown option '--%s'; did you mean '--%s'?", name, best);
-    ev_usage_error("unknown option '--%s'", name);
+    const char **names = ev_alloc_array(NULL, (size_t)c->nopts, sizeof(char *));
+    for (int i = 0; i < c->nopts; i++)
+        names[i] = c->opts[i].name;
+    const char *best = ev_metric_nearest(name, names, c->nopts); /* a name of 'c->opts' */
+    free(names);
+    if (best != NULL)
+        ev_diag_usage_error("unknown option '--%s'; did you mean '--%s'?", name, best);
+    ev_diag_usage_error("unknown option '--%s'", name);
 }
 
 /* number reads the value of 'o' into 'c', or ends with a usage error that
@@ -168,16 +162,18 @@ number(ev_cli *c, const ev_opt *o)
         long lo = o->lo <= (double)LONG_MIN ? LONG_MIN : (long)o->lo;
         long hi = o->hi >= (double)LONG_MAX ? LONG_MAX : (long)o->hi;
         if (!ev_parse_long(c->text, lo, hi, &c->integer))
-            ev_usage_error("%s takes a whole number from %ld to %ld, not '%s'", opt, lo, hi,
-                           c->text);
+            ev_diag_usage_error("%s takes a whole number from %ld to %ld, not '%s'", opt, lo, hi,
+                                c->text);
         c->real = (double)c->integer;
         return;
     }
     if (!ev_parse_double(c->text, o->lo, o->hi, &c->real) || (o->above && c->real <= o->lo)) {
+        /* %.15g: a bound such as 1048576 reads as written, not 1.04858e+06 */
         if (o->above)
-            ev_usage_error("%s takes a number above %g and up to %g, not '%s'", opt, o->lo, o->hi,
-                           c->text);
-        ev_usage_error("%s takes a number from %g to %g, not '%s'", opt, o->lo, o->hi, c->text);
+            ev_diag_usage_error("%s takes a number above %.15g and up to %.15g, not '%s'", opt,
+                                o->lo, o->hi, c->text);
+        ev_diag_usage_error("%s takes a number from %.15g to %.15g, not '%s'", opt, o->lo, o->hi,
+                            c->text);
     }
 }
 
@@ -194,8 +190,8 @@ ev_cli_next(ev_cli *c)
         const ev_opt *o = find_key(c, optopt);
         char opt[64];
         if (o == NULL)
-            ev_usage_error("option '%s' needs a value", c->argv[optind - 1]);
-        ev_usage_error("%s needs a value", spelled(c, o, opt, sizeof(opt)));
+            ev_diag_usage_error("option '%s' needs a value", c->argv[optind - 1]);
+        ev_diag_usage_error("%s needs a value", spelled(c, o, opt, sizeof(opt)));
     }
     const ev_opt *o = find_key(c, key);
     c->text = optarg;

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "alloc.h"
+#include "json.h"
 #include "stats.h"
 
 /* A set of cases of 'run': the whole run or one group of it. */
@@ -151,6 +152,32 @@ mean_interval(const double *x, const long *cl, size_t n, double level, double *s
     return ci;
 }
 
+/* passes_case says whether case 'c' counts as passing where a case must be
+ * pass or fail (the 2x2 table): when more than half of its samples pass. A
+ * tie, 1 of 2 or 2 of 4, is not a pass. */
+static bool
+passes_case(const ev_case *c)
+{
+    return 2 * (uint64_t)c->passes > (uint64_t)c->samples;
+}
+
+/* floored widens 'ci' to hold 'single', the one-sample interval, and keeps
+ * it inside [lo, hi]: an interval from averaged samples or clusters is never
+ * narrower than the one the same cases give with one sample each, and never
+ * of zero width (ev-compare(1), "The floor"). */
+static ev_interval
+floored(ev_interval ci, ev_interval single, double lo, double hi)
+{
+    ev_interval r = ci;
+    if (!(r.lo <= single.lo)) /* NaN too */
+        r.lo = single.lo;
+    if (!(r.hi >= single.hi))
+        r.hi = single.hi;
+    r.lo = fmax(lo, r.lo);
+    r.hi = fmin(hi, r.hi);
+    return r;
+}
+
 static jv
 latency_report(caseset s)
 {
@@ -179,7 +206,10 @@ latency_report(caseset s)
 static jv
 goal_min(ev_interval ci, double min)
 {
-    const char *result = ci.lo >= min ? "meets" : ci.hi < min ? "below" : "inconclusive";
+    const char *result = isnan(ci.lo) || isnan(ci.hi) ? EV_COMPARE_NO_EVIDENCE
+                         : ci.lo >= min               ? "meets"
+                         : ci.hi < min                ? "below"
+                                                      : "inconclusive";
     jv g = jv_object();
     g = set(g, "min_accuracy", num(min));
     g = set(g, "result", jv_string(result));
@@ -234,19 +264,25 @@ set_report(caseset s, const ev_compare_opts *o, ev_interval *acc_ci)
     r = set(r, "accuracy", num(acc));
 
     long *cl = o->clustered ? cluster_ids(s.run, s.c, n) : NULL;
-    ev_interval ci;
+    double z = ev_norm_quantile(1 - (1 - o->level) / 2);
+    ev_interval ci = {NAN, NAN};
     const char *method;
     if (!repeats && cl == NULL) {
-        double z = ev_norm_quantile(1 - (1 - o->level) / 2);
-        ci = o->exact ? ev_clopper_pearson(passes, (long)n, 1 - o->level)
-                      : ev_wilson(passes, (long)n, z);
+        if (n > 0)
+            ci = o->exact ? ev_clopper_pearson(passes, (long)n, 1 - o->level)
+                          : ev_wilson((double)passes, (double)n, z);
         method = o->exact ? "clopper-pearson" : "wilson";
     } else {
         double se, df;
         size_t nc;
         ci = mean_interval(score, cl, n, o->level, &se, &df, &nc);
-        ci.lo = fmax(0, ci.lo);
-        ci.hi = fmin(1, ci.hi);
+        /* The floor: Wilson's interval of the count one sample per case
+         * would be expected to give, the sum of the per-case pass rates. */
+        if (n > 0) {
+            ev_interval single = ev_wilson(acc * (double)n, (double)n, z);
+            r = set(r, "floor_ci", interval(single));
+            ci = floored(ci, single, 0, 1);
+        }
         method = cl ? "t, clustered (CR1)" : "t, samples averaged per case";
         if (cl) {
             r = set(r, "clusters", jv_number((double)nc));
@@ -292,7 +328,7 @@ set_report(caseset s, const ev_compare_opts *o, ev_interval *acc_ci)
 }
 
 jv
-ev_run_report(const ev_run *run, const ev_compare_opts *o)
+ev_compare_run(const ev_run *run, const ev_compare_opts *o)
 {
     caseset all = whole_run(run);
     ev_interval ci;
@@ -372,6 +408,19 @@ pair_up(const ev_run *base, const ev_run *cand, jv group)
     return p;
 }
 
+/* no_verdict is the verdict of 'o->goal' on no paired case: none, and the
+ * goal is not met. */
+static jv
+no_verdict(const ev_compare_opts *o)
+{
+    jv g = jv_object();
+    g = set(g, "goal", jv_string(o->goal == EV_GOAL_SURPASS ? "surpass" : "match"));
+    if (o->goal == EV_GOAL_MATCH)
+        g = set(g, "margin", num(o->margin));
+    g = set(g, "result", jv_string(EV_COMPARE_NO_EVIDENCE));
+    return set(g, "met", jv_false());
+}
+
 /* verdict applies STATS.md §6 to the interval [L, U] of cand - base. */
 static const char *
 verdict(ev_interval ci, double margin)
@@ -416,12 +465,17 @@ paired_report(pairing p, const ev_compare_opts *o, bool full)
         r = set(r, "only_in_baseline", jv_number((double)p.only_base));
         r = set(r, "only_in_candidate", jv_number((double)p.only_cand));
     }
-    if (n == 0)
+    if (n == 0) {
+        r = set(r, "no_evidence", jv_string(EV_COMPARE_NOTHING_PAIRED));
+        if (full && o->goal != EV_GOAL_NONE)
+            r = set(r, "verdict", no_verdict(o));
         return r;
+    }
     double *sb = ev_alloc(n * sizeof(*sb)), *sc = ev_alloc(n * sizeof(*sc));
     double *d = ev_alloc(n * sizeof(*d)), *dv = ev_alloc(n * sizeof(*dv));
     bool binary = true, graded = false;
     long A = 0, B = 0, C = 0, D = 0;
+    double eb = 0, ec = 0; /* the expected 2x2 table of one sample per case */
     for (size_t i = 0; i < n; i++) {
         binary = binary && p.b[i]->samples == 1 && p.c[i]->samples == 1;
         graded = graded || p.b[i]->value != p.b[i]->passes || p.c[i]->value != p.c[i]->passes;
@@ -429,7 +483,9 @@ paired_report(pairing p, const ev_compare_opts *o, bool full)
         sc[i] = ev_case_score(p.c[i]);
         d[i] = sc[i] - sb[i];
         dv[i] = p.c[i]->value / p.c[i]->samples - p.b[i]->value / p.b[i]->samples;
-        bool pb = sb[i] >= 0.5, pc = sc[i] >= 0.5;
+        eb += sc[i] * (1 - sb[i]);
+        ec += sb[i] * (1 - sc[i]);
+        bool pb = passes_case(p.b[i]), pc = passes_case(p.c[i]);
         A += pb && pc;
         B += pc && !pb;
         C += pb && !pc;
@@ -441,7 +497,9 @@ paired_report(pairing p, const ev_compare_opts *o, bool full)
     table = set(table, "only_baseline", jv_number((double)C));
     table = set(table, "both_fail", jv_number((double)D));
     if (!binary)
-        table = set(table, "rule", jv_string("a case passes when most of its samples pass"));
+        table = set(table, "rule",
+                    jv_string("a case passes when more than half of its samples "
+                              "pass; a tie does not"));
     r = set(r, "table", table);
     r = set(r, "baseline_accuracy", num(ev_mean(sb, n)));
     r = set(r, "candidate_accuracy", num(ev_mean(sc, n)));
@@ -450,22 +508,31 @@ paired_report(pairing p, const ev_compare_opts *o, bool full)
 
     long *cl = o->clustered ? cluster_ids(p.cand, p.c, n) : NULL;
     double z = ev_norm_quantile(1 - (1 - o->level) / 2);
-    double psi = (double)(B + C) / (double)n;
+    double zsum = z + ev_norm_quantile(0.8);
+    /* psi, the share of discordant cases, of the table or of the expected
+     * one-sample table; 1/n when there are none (Connor's formula needs
+     * one). */
+    double psi = binary ? (double)(B + C) / (double)n : (eb + ec) / (double)n;
+    psi = psi > 0 ? psi : 1.0 / (double)n;
+    double mde = ev_mde_paired(psi, (long)n, 1 - o->level, 0.8);
+    double spread = psi; /* the variance of a per-case difference, for planning */
     ev_interval ci;
-    double se = NAN, df = NAN, var_d = n > 1 ? ev_var(d, n) : NAN;
+    double se = NAN, df = NAN;
     size_t nclusters = 0;
     if (binary && cl == NULL) {
-        ci = ev_tango(B, C, (long)n, z);
+        ci = ev_tango((double)B, (double)C, (double)n, z);
         r = set(r, "delta_ci", interval(ci));
         r = set(r, "ci_method", jv_string("tango"));
         ev_mcnemar t = ev_mcnemar_test(B, C);
         r = set(r, "mcnemar_p", num(t.p));
         r = set(r, "mcnemar_midp", num(t.midp));
-        r = set(r, "mde",
-                num(ev_mde_paired(psi > 0 ? psi : 1.0 / (double)n, (long)n, 1 - o->level, 0.8)));
     } else {
         ci = mean_interval(d, cl, n, o->level, &se, &df, &nclusters);
+        /* The floor: Tango's interval of the expected one-sample table. */
+        ev_interval single = ev_tango(eb, ec, (double)n, z);
+        ci = floored(ci, single, -1, 1);
         r = set(r, "delta_ci", interval(ci));
+        r = set(r, "floor_ci", interval(single));
         r = set(r, "delta_se", num(se));
         r = set(r, "ci_method", jv_string(cl ? "t, clustered (CR1)" : "paired t"));
         if (cl)
@@ -473,9 +540,14 @@ paired_report(pairing p, const ev_compare_opts *o, bool full)
         double pv =
             isfinite(se) && se > 0 && df >= 1 ? 2 * (1 - ev_t_cdf(fabs(delta / se), df)) : NAN;
         r = set(r, "p", num(pv));
-        double zz = ev_norm_quantile(1 - (1 - o->level) / 2) + ev_norm_quantile(0.8);
-        r = set(r, "mde", num(zz * sqrt(var_d / (double)n)));
+        /* Miller's Eq. 10 on the standard error used, clustered or not,
+         * never below the one-sample MDE. */
+        if (isfinite(se)) {
+            mde = fmax(mde, zsum * se);
+            spread = fmax(spread, (double)n * se * se);
+        }
     }
+    r = set(r, "mde", num(mde));
     r = set(r, "correlation", num(ev_pearson(sb, sc, n)));
     if (full) {
         long nreg, nfix;
@@ -546,15 +618,15 @@ paired_report(pairing p, const ev_compare_opts *o, bool full)
         g = set(g, "met", jv_bool(met));
         if (strcmp(v, "inconclusive") == 0) {
             /* How many paired cases would decide it, at the discordance seen
-             * here, with power 0.8 (STATS.md §5.3 and §6). */
+             * here, with power 0.8 (STATS.md §5.3 and §6): for match, if
+             * the true difference were 0; for surpass, if it were the one
+             * seen. */
             double need = NAN;
-            double zsum = ev_norm_quantile(1 - (1 - o->level) / 2) + ev_norm_quantile(0.8);
-            double spread = binary ? (psi > 0 ? psi : 1.0 / (double)n) : var_d;
             if (o->goal == EV_GOAL_MATCH)
                 need = zsum * zsum * spread / (o->margin * o->margin);
             else if (delta > 0)
-                need = binary ? ev_n_paired(spread, delta, 1 - o->level, 0.8)
-                              : zsum * zsum * spread / (delta * delta);
+                need = binary && cl == NULL ? ev_n_paired(spread, delta, 1 - o->level, 0.8)
+                                            : zsum * zsum * spread / (delta * delta);
             g = set(g, "cases_needed", isfinite(need) ? jv_number(ceil(need)) : jv_null());
             if (!isfinite(need))
                 g = set(g, "note",
@@ -572,7 +644,7 @@ paired_report(pairing p, const ev_compare_opts *o, bool full)
 }
 
 jv
-ev_compare_report(const ev_run *base, const ev_run *cand, const ev_compare_opts *o)
+ev_compare_pair(const ev_run *base, const ev_run *cand, const ev_compare_opts *o)
 {
     caseset cs = whole_run(cand);
     pairing p = pair_up(base, cand, jv_invalid());
@@ -595,6 +667,8 @@ ev_compare_report(const ev_run *base, const ev_run *cand, const ev_compare_opts 
         jv_free(r);
         r = body;
     }
+    bool evidence = p.n > 0;
+    met = met && evidence;
     free(p.b);
     free(p.c);
     if (!jv_is_valid(r)) {
@@ -625,8 +699,50 @@ ev_compare_report(const ev_run *base, const ev_run *cand, const ev_compare_opts 
         free(names);
         r = set(r, "groups", groups);
     }
-    if (o->goal != EV_GOAL_NONE || o->has_min)
+    if (o->goal != EV_GOAL_NONE || o->has_min || !evidence)
         r = set(r, "met", jv_bool(met));
     free(cs.c);
     return r;
+}
+
+/* met_at says whether the member at 'path' of 'r' (borrowed) is true. */
+static bool
+met_at(jv r, const char *path)
+{
+    jv m = ev_json_path(r, path);
+    bool met = jv_get_kind(m) == JV_KIND_TRUE;
+    jv_free(m);
+    return met;
+}
+
+jv
+ev_compare_runs(const ev_run *runs, size_t n, const ev_compare_opts *o)
+{
+    jv rr = jv_array(), cc = jv_array();
+    bool met = true, evidence = true;
+    for (size_t i = 0; i < n; i++) {
+        ev_compare_opts one = *o;
+        one.has_min = o->has_min && n == 1;
+        jv r = ev_compare_run(&runs[i], &one);
+        if (one.has_min) {
+            met = met && met_at(r, "goal.met");
+            evidence = evidence && runs[i].n > 0;
+        }
+        rr = jv_array_append(rr, r);
+        if (i > 0) {
+            jv c = ev_compare_pair(&runs[0], &runs[i], o);
+            jv no = ev_json_field(c, "no_evidence");
+            evidence = evidence && !jv_is_valid(no);
+            jv_free(no);
+            met = met && (o->goal == EV_GOAL_NONE && !o->has_min ? true : met_at(c, "met"));
+            cc = jv_array_append(cc, c);
+        }
+    }
+    jv rep = set(jv_object(), "runs", rr);
+    rep = set(rep, "comparisons", cc);
+    if (o->goal != EV_GOAL_NONE || o->has_min || !evidence)
+        rep = set(rep, "met", jv_bool(met && evidence));
+    if (!evidence)
+        rep = set(rep, "no_evidence", jv_true());
+    return rep;
 }

@@ -2,12 +2,15 @@
  * compare.h: what a scored run says, and whether a candidate matches or beats
  * a baseline, as one JSON report.
  *
- * Ownership: functions borrow the runs and return a jv the caller owns.
+ * Ownership: json.h.
  *
  * The methods are those of STATS.md: Wilson intervals for one accuracy,
  * pairing by case id, Tango's score interval and McNemar's exact test for a
  * binary paired difference, a t interval on per-case differences when cases
- * carry several samples or clusters, and the verdict rule of §6.
+ * carry several samples or clusters (never narrower than the Wilson or
+ * Tango interval of the expected one-sample counts: ev-compare(1), "The
+ * floor"), and the verdict rule of §6. With no paired case there is no
+ * verdict.
  */
 #ifndef EV_COMPARE_H
 #define EV_COMPARE_H
@@ -18,6 +21,13 @@
 #include <jv.h>
 
 #include "runs.h"
+
+/* The result of a goal with nothing to judge: no paired scored case, or an
+ * accuracy of no case. There is no verdict then, and no goal is met. */
+#define EV_COMPARE_NO_EVIDENCE "no evidence"
+/* What a comparison without a paired case says, as "no_evidence". */
+#define EV_COMPARE_NOTHING_PAIRED                                                                  \
+    "the runs have no scored case id in common: there is nothing to compare and no verdict"
 
 enum ev_goal { EV_GOAL_NONE, EV_GOAL_SURPASS, EV_GOAL_MATCH };
 
@@ -35,14 +45,26 @@ typedef struct ev_compare_opts {
     long max_ids;   /* how many regressed/fixed ids to list, -1 for all */
 } ev_compare_opts;
 
-/* ev_run_report summarises one run: cases, accuracy and its interval, graded
+/* ev_compare_run summarises one run: cases, accuracy and its interval, graded
  * score, failed calls, latency percentiles, tokens and cost, pass@k and
  * pass^k under repeats, per group when 'o->by', and the --min-accuracy goal. */
-jv ev_run_report(const ev_run *run, const ev_compare_opts *o);
+jv ev_compare_run(const ev_run *run /* borrowed */, const ev_compare_opts *o);
 
-/* ev_compare_report compares 'cand' with 'base' on the cases they share, and
+/* ev_compare_pair compares 'cand' with 'base' on the cases they share, and
  * gives the verdict for 'o->goal' and 'o->has_min'. The result's "met" is
  * true only when every goal asked for is met; an inconclusive result is not. */
-jv ev_compare_report(const ev_run *base, const ev_run *cand, const ev_compare_opts *o);
+jv ev_compare_pair(const ev_run *base /* borrowed */, const ev_run *cand /* borrowed */,
+                   const ev_compare_opts *o);
+
+/* A comparison without a paired case has no figures but its counts, says
+ * why in "no_evidence", and its "met" is false, goal or not. */
+
+/* ev_compare_runs is the whole report of the 'n' runs at 'runs': {runs,
+ * comparisons}, each run summarised and every run after the first compared
+ * with the first, and "met" when a goal was asked for: true only when every
+ * goal is met. The --min-accuracy goal is judged on the lone run, or on each
+ * candidate. When a comparison, or the goal of a lone run, has no case to
+ * rest on, "no_evidence" is true and "met" false. */
+jv ev_compare_runs(const ev_run *runs /* borrowed */, size_t n, const ev_compare_opts *o);
 
 #endif

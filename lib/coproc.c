@@ -1,18 +1,14 @@
 #include "coproc.h"
 #include "alloc.h"
 #include "child.h"
-#include "diag.h"
+#include "proc.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdbool.h>
-#include <stdio.h>
-#include <stdio_ext.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -32,91 +28,21 @@ struct ev_coproc {
     bool reaped;
 };
 
-/* start forks a child with its standard input and output connected to
- * pipes, close-on-exec on our side, and SIGPIPE back to its default. The
- * child execs 'argv' in the environment 'envp' (NULL: ours), or, when 'fn'
- * is set, runs 'fn'('arg') and exits with what it returns. This is ev's one
- * fork of a helper that it talks to over pipes. */
-static pid_t
-start(char *const *argv, char *const *envp, int (*fn)(void *), void *arg, int *in, int *out,
-      jv *err)
-{
-    int to[2], from[2];
-    if (pipe2(to, O_CLOEXEC) != 0) {
-        *err = jv_invalid_with_msg(jv_string_fmt("cannot create a pipe: %s", strerror(errno)));
-        return -1;
-    }
-    if (pipe2(from, O_CLOEXEC) != 0) {
-        *err = jv_invalid_with_msg(jv_string_fmt("cannot create a pipe: %s", strerror(errno)));
-        close(to[0]);
-        close(to[1]);
-        return -1;
-    }
-    pid_t pid = fork();
-    if (pid == 0) {
-        /* The child gets SIGPIPE back, like any command started by a shell. */
-        signal(SIGPIPE, SIG_DFL);
-        if (dup2(to[0], STDIN_FILENO) < 0 || dup2(from[1], STDOUT_FILENO) < 0)
-            _exit(127);
-        /* dup2 onto itself keeps close-on-exec: when standard input or output
-         * was closed, the pipe may already sit there. */
-        fcntl(STDIN_FILENO, F_SETFD, 0);
-        fcntl(STDOUT_FILENO, F_SETFD, 0);
-        if (fn != NULL) {
-            /* What the parent had buffered, read ahead or not yet
-             * written, is not the child's: an exit must not write it again. */
-            __fpurge(stdin);
-            __fpurge(stdout);
-            __fpurge(stderr);
-            _exit(fn(arg));
-        }
-        if (envp != NULL)
-            execvpe(argv[0], argv, envp);
-        else
-            execvp(argv[0], argv);
-        fprintf(stderr, "cannot run '%s': %s\n", argv[0], strerror(errno));
-        _exit(127);
-    }
-    int saved = errno;
-    close(to[0]);
-    close(from[1]);
-    if (pid < 0) {
-        *err = jv_invalid_with_msg(jv_string_fmt("cannot start a process: %s", strerror(saved)));
-        close(to[1]);
-        close(from[0]);
-        return -1;
-    }
-    *in = to[1];
-    *out = from[0];
-    return pid;
-}
-
-pid_t
-ev_coproc_spawn(char *const *argv, int *in, int *out, jv *err)
-{
-    return start(argv, NULL, NULL, NULL, in, out, err);
-}
-
-pid_t
-ev_coproc_fork(int (*fn)(void *), void *arg, int *in, int *out, jv *err)
-{
-    return start(NULL, NULL, fn, arg, in, out, err);
-}
-
 ev_coproc *
 ev_coproc_start(const char *command, char *const *pass, jv *err)
 {
     char *argv[] = {"sh", "-c", (char *)command, NULL};
-    int in, out;
     char **envp = ev_child_env(NULL, pass);
-    pid_t pid = start(argv, envp, NULL, NULL, &in, &out, err);
+    ev_proc_spec spec = {"/bin/sh", argv, envp, EV_PROC_PIPE, EV_PROC_PIPE, EV_PROC_OURS, false};
+    ev_proc child;
+    bool started = ev_proc_spawn(&spec, &child, err);
     free(envp);
-    if (pid < 0)
+    if (!started)
         return NULL;
     ev_coproc *p = ev_alloc_zero(1, sizeof(*p));
-    p->pid = pid;
-    p->in = in;
-    p->out = out;
+    p->pid = child.pid;
+    p->in = child.in;
+    p->out = child.out;
     p->broken = jv_invalid();
     return p;
 }
@@ -124,13 +50,8 @@ ev_coproc_start(const char *command, char *const *pass, jv *err)
 static void
 reap(ev_coproc *p, bool block)
 {
-    if (p->reaped)
-        return;
-    pid_t r;
-    do {
-        r = waitpid(p->pid, &p->status, block ? 0 : WNOHANG);
-    } while (r < 0 && errno == EINTR);
-    p->reaped = r == p->pid || r < 0;
+    if (!p->reaped)
+        p->reaped = ev_proc_wait(p->pid, block, &p->status) != 0;
 }
 
 /* fill reads what the helper has written into the buffer, waiting at most
@@ -220,10 +141,8 @@ how_it_ended(const ev_coproc *p)
 {
     if (jv_is_valid(p->broken))
         return jv_invalid_with_msg(jv_copy(p->broken));
-    if (p->reaped && WIFEXITED(p->status))
-        return jv_invalid_with_msg(jv_string_fmt("exited with status %d", WEXITSTATUS(p->status)));
-    if (p->reaped && WIFSIGNALED(p->status))
-        return jv_invalid_with_msg(jv_string_fmt("was killed by signal %d", WTERMSIG(p->status)));
+    if (p->reaped)
+        return jv_invalid_with_msg(ev_proc_ended(p->status));
     return jv_invalid_with_msg(jv_string("closed its output"));
 }
 
@@ -238,21 +157,6 @@ out_of_step(ev_coproc *p)
     return how_it_ended(p);
 }
 
-bool
-ev_coproc_write(int fd, const char *s, size_t n)
-{
-    while (n > 0) {
-        ssize_t w = write(fd, s, n);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            return false;
-        s += w;
-        n -= (size_t)w;
-    }
-    return true;
-}
-
 jv
 ev_coproc_ask(ev_coproc *p, const char *line, size_t len)
 {
@@ -263,11 +167,7 @@ ev_coproc_ask(ev_coproc *p, const char *line, size_t len)
         ;
     if (p->len > 0)
         return out_of_step(p);
-    struct sigaction ignore = {.sa_handler = SIG_IGN}, old;
-    sigemptyset(&ignore.sa_mask);
-    sigaction(SIGPIPE, &ignore, &old);
-    bool sent = ev_coproc_write(p->in, line, len) && ev_coproc_write(p->in, "\n", 1);
-    sigaction(SIGPIPE, &old, NULL);
+    bool sent = ev_proc_send(p->in, line, len) && ev_proc_send(p->in, "\n", 1);
     jv answer = jv_invalid();
     while (sent && !jv_is_valid(answer = take(p)) && (fill(p, -1) || p->len > 0))
         ;

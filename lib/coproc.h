@@ -1,47 +1,22 @@
 /*
  * coproc.h: a long-lived helper process that answers one line per line.
  *
- * Ownership: returned jv values belong to the caller.
+ * Ownership: json.h.
  *
  * The cmd scorer starts its command once and talks to it over pipes for the
  * whole run, so a judge that loads a model or opens a connection pays that
- * cost once. The helper's standard error is ours. This module is ev's one
- * fork of a helper that it talks to over pipes: a program (ev_coproc_spawn,
- * ev_coproc_start) or library code (ev_coproc_fork).
+ * cost once. The helper's standard error is ours; it is started as
+ * lib/proc.h starts every program.
  */
 #ifndef EV_COPROC_H
 #define EV_COPROC_H
 
 #include <stdbool.h>
 #include <stddef.h>
-#include <sys/types.h>
 
 #include <jv.h>
 
 typedef struct ev_coproc ev_coproc;
-
-/* ev_coproc_spawn runs 'argv' (NULL-terminated; argv[0] a path, or a name
- * looked up on PATH) with its standard input and output connected to
- * pipes, close-on-exec on our side: '*in' is the child's input, '*out' its
- * output. Returns the child's pid, or -1 with '*err' set to an invalid with
- * a message. The child gets SIGPIPE back, and our whole environment: it is
- * for ev's own tools, as lib/relay.h starts ev-score's judge, an ev-call
- * that needs the judge's key. */
-pid_t ev_coproc_spawn(char *const *argv, int *in, int *out, jv *err);
-
-/* ev_coproc_fork forks a child that runs 'fn'('arg') with its standard
- * input and output connected to pipes, as ev_coproc_spawn does for a
- * program, and exits with what 'fn' returns through _exit, so that no
- * stdio buffer or exit handler of the parent runs twice. What the parent
- * had buffered on stdin, stdout and stderr is dropped in the child. The
- * child must not return through the caller's stack: 'fn' runs in a copy of
- * the parent's memory, and whatever it changes stays in the child. */
-pid_t ev_coproc_fork(int (*fn)(void *), void *arg, int *in, int *out, jv *err);
-
-/* ev_coproc_write writes the 'n' bytes at 's' to the child's input 'fd',
- * through interrupts and short writes; false when the child no longer
- * reads. */
-bool ev_coproc_write(int fd, const char *s, size_t n);
 
 /* ev_coproc_start runs 'command' with /bin/sh -c, its standard input and
  * output connected to pipes, in the environment of a local command

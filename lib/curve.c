@@ -9,14 +9,29 @@
 /* Weights for least squares: N / (p(1 - p)) with p = (k + 0.5) / (N + 1),
  * which keeps the variance away from zero at 0% and 100% (§8.3). */
 static double
-wls_weight(const ev_point *p)
+wls_weight(const ev_curve_point *p)
 {
     double q = (p->k + 0.5) / (p->N + 1);
     return p->N / (q * (1 - q));
 }
 
-static size_t
-distinct_n(const ev_point *p, size_t np)
+/* The normal quantile of a two-sided 95% interval. */
+#define Z95 1.959963984540054
+
+ev_interval
+ev_curve_point_ci(const ev_curve_point *p)
+{
+    return ev_wilson((long)p->k, (long)p->N, Z95);
+}
+
+const char *
+ev_curve_model_name(enum ev_curve_model m)
+{
+    return m == EV_CURVE_LOGLINEAR ? "loglinear" : m == EV_CURVE_LOGIT ? "logit" : "power";
+}
+
+size_t
+ev_curve_distinct(const ev_curve_point *p, size_t np)
 {
     size_t d = 0;
     for (size_t i = 0; i < np; i++) {
@@ -29,11 +44,11 @@ distinct_n(const ev_point *p, size_t np)
 }
 
 static double
-deviance(const ev_fit *f, const ev_point *p, size_t np)
+deviance(const ev_curve_fit *f, const ev_curve_point *p, size_t np)
 {
     double d = 0;
     for (size_t i = 0; i < np; i++) {
-        double mu = ev_fit_predict(f, p[i].n);
+        double mu = ev_curve_predict(f, p[i].n);
         mu = fmin(fmax(mu, 1e-12), 1 - 1e-12);
         double k = p[i].k, N = p[i].N;
         if (k > 0)
@@ -64,10 +79,10 @@ fit_line(const double *x, const double *y, const double *w, size_t n, double *a,
     return true;
 }
 
-static ev_fit
-fit_loglinear(const ev_point *p, size_t np)
+static ev_curve_fit
+fit_loglinear(const ev_curve_point *p, size_t np)
 {
-    ev_fit f = {.model = EV_CURVE_LOGLINEAR};
+    ev_curve_fit f = {.model = EV_CURVE_LOGLINEAR};
     double x[np], y[np], w[np];
     for (size_t i = 0; i < np; i++) {
         x[i] = log2(p[i].n);
@@ -80,10 +95,10 @@ fit_loglinear(const ev_point *p, size_t np)
 
 /* fit_logit is logistic regression on ln n by iteratively reweighted least
  * squares: the binomial maximum-likelihood fit (§8.3). */
-static ev_fit
-fit_logit(const ev_point *p, size_t np)
+static ev_curve_fit
+fit_logit(const ev_curve_point *p, size_t np)
 {
-    ev_fit f = {.model = EV_CURVE_LOGIT};
+    ev_curve_fit f = {.model = EV_CURVE_LOGIT};
     double x[np], z[np], w[np];
     /* Start from the empirical logits. */
     for (size_t i = 0; i < np; i++) {
@@ -114,7 +129,7 @@ fit_logit(const ev_point *p, size_t np)
 
 /* power_sse is the weighted squared error of a - b n^-c. */
 static double
-power_sse(const ev_point *p, size_t np, const double *w, double a, double b, double c)
+power_sse(const ev_curve_point *p, size_t np, const double *w, double a, double b, double c)
 {
     double s = 0;
     for (size_t i = 0; i < np; i++) {
@@ -124,117 +139,124 @@ power_sse(const ev_point *p, size_t np, const double *w, double a, double b, dou
     return s;
 }
 
-/* fit_power is weighted nonlinear least squares by Levenberg-Marquardt, with
- * b > 0, c > 0 and a <= 1 kept by clamping (§8.3). */
-static ev_fit
-fit_power(const ev_point *p, size_t np)
+/* The power law's bounds: a ceiling a of at most 1 (100%), b >= 0, and an
+ * exponent c from POWER_CMIN to POWER_CMAX. */
+#define POWER_CMIN 1e-6
+#define POWER_CMAX 5.0
+/* The exponents tried before the search narrows down, evenly spaced in
+ * ln c. */
+#define POWER_GRID 128
+
+/* power_ab fits a and b of a - b n^-c for a fixed exponent 'c' to the
+ * points with weights 'w': a weighted linear least-squares problem with
+ * a <= 1 and b >= 0, whose optimum is the unconstrained one when that
+ * keeps the bounds, else the best of the two edges a = 1 and b = 0. It
+ * returns the weighted squared error. */
+static double
+power_ab(const ev_curve_point *p, size_t np, const double *w, double c, double *a, double *b)
 {
-    ev_fit f = {.model = EV_CURVE_POWER};
-    if (distinct_n(p, np) < 4)
-        return f;
-    double w[np], maxp = 0;
+    /* Weighted sums of t = n^-c and the accuracy y. */
+    double sw = 0, st = 0, sy = 0, stt = 0, sty = 0;
     for (size_t i = 0; i < np; i++) {
+        double t = pow(p[i].n, -c), y = p[i].k / p[i].N;
+        sw += w[i];
+        st += w[i] * t;
+        sy += w[i] * y;
+        stt += w[i] * t * t;
+        sty += w[i] * t * y;
+    }
+    /* Unconstrained: y = a - b t. */
+    double det = sw * stt - st * st;
+    if (fabs(det) > 1e-300) {
+        double ub = -(sw * sty - st * sy) / det, ua = (sy + ub * st) / sw;
+        if (ua <= 1 && ub >= 0) {
+            *a = ua;
+            *b = ub;
+            return power_sse(p, np, w, ua, ub, c);
+        }
+    }
+    /* The edge a = 1: b by least squares, kept at 0 or above. */
+    double eb = stt > 0 ? fmax(0, (st - sty) / stt) : 0;
+    double s1 = power_sse(p, np, w, 1, eb, c);
+    /* The edge b = 0: a is the weighted mean, kept at 1 or below. */
+    double ea = fmin(1, sy / sw);
+    double s0 = power_sse(p, np, w, ea, 0, c);
+    *a = s1 <= s0 ? 1 : ea;
+    *b = s1 <= s0 ? eb : 0;
+    return fmin(s1, s0);
+}
+
+/* power_slope is the derivative of the profile error min over a, b of the
+ * weighted squared error at the exponent 'c': by the envelope theorem, the
+ * partial derivative in c at the best a and b. */
+static double
+power_slope(const ev_curve_point *p, size_t np, const double *w, double c)
+{
+    double a, b, g = 0;
+    power_ab(p, np, w, c, &a, &b);
+    for (size_t i = 0; i < np; i++) {
+        double t = pow(p[i].n, -c);
+        double r = p[i].k / p[i].N - (a - b * t);
+        g -= 2 * w[i] * r * b * t * log(p[i].n);
+    }
+    return g;
+}
+
+/* fit_power is weighted nonlinear least squares (§8.3) within the bounds
+ * above, by variable projection: for each exponent c the best a and b are
+ * a bounded linear problem (power_ab), which leaves a search over c alone.
+ * A grid in ln c finds the best region, and the zero of the profile's
+ * derivative within it gives c to machine precision; a bound on a or b that
+ * holds at the optimum is met exactly, not approached. */
+static ev_curve_fit
+fit_power(const ev_curve_point *p, size_t np)
+{
+    ev_curve_fit f = {.model = EV_CURVE_POWER};
+    if (ev_curve_distinct(p, np) < 4)
+        return f;
+    double w[np], a, b;
+    for (size_t i = 0; i < np; i++)
         w[i] = wls_weight(&p[i]);
-        maxp = fmax(maxp, p[i].k / p[i].N);
-    }
-    double best = INFINITY;
-    /* A few starting exponents guard against a poor local minimum. */
-    static const double starts[] = {0.1, 0.3, 0.5, 1.0};
-    for (size_t s = 0; s < sizeof(starts) / sizeof(starts[0]); s++) {
-        double a = fmin(1, maxp + 0.1), c = starts[s], b;
-        /* With a and c fixed, b has a closed form; it seeds the search. */
-        double num = 0, den = 0;
-        for (size_t i = 0; i < np; i++) {
-            double t = pow(p[i].n, -c);
-            num += w[i] * t * (a - p[i].k / p[i].N);
-            den += w[i] * t * t;
+    double step = log(POWER_CMAX / POWER_CMIN) / (POWER_GRID - 1), best = INFINITY;
+    int at = 0;
+    for (int g = 0; g < POWER_GRID; g++) {
+        double s = power_ab(p, np, w, POWER_CMIN * exp(step * g), &a, &b);
+        if (s < best) {
+            best = s;
+            at = g;
         }
-        b = den > 0 ? fmax(num / den, 1e-6) : 0.5;
-        double lambda = 1e-3, sse = power_sse(p, np, w, a, b, c);
-        for (int it = 0; it < 500; it++) {
-            double JtJ[3][3] = {{0}}, Jtr[3] = {0};
-            for (size_t i = 0; i < np; i++) {
-                double t = pow(p[i].n, -c);
-                double r = p[i].k / p[i].N - (a - b * t);
-                double J[3] = {1, -t, b * t * log(p[i].n)};
-                for (int u = 0; u < 3; u++) {
-                    Jtr[u] += w[i] * J[u] * r;
-                    for (int v = 0; v < 3; v++)
-                        JtJ[u][v] += w[i] * J[u] * J[v];
-                }
-            }
-            bool improved = false;
-            for (int tries = 0; tries < 20 && !improved; tries++) {
-                double A[3][4];
-                for (int u = 0; u < 3; u++) {
-                    for (int v = 0; v < 3; v++)
-                        A[u][v] = JtJ[u][v] + (u == v ? lambda * (JtJ[u][u] + 1e-12) : 0);
-                    A[u][3] = Jtr[u];
-                }
-                /* Solve the 3x3 system by Gaussian elimination with pivoting. */
-                bool singular = false;
-                for (int col = 0; col < 3 && !singular; col++) {
-                    int piv = col;
-                    for (int row = col + 1; row < 3; row++)
-                        if (fabs(A[row][col]) > fabs(A[piv][col]))
-                            piv = row;
-                    if (fabs(A[piv][col]) < 1e-300) {
-                        singular = true;
-                        break;
-                    }
-                    for (int k = 0; k < 4; k++) {
-                        double tmp = A[col][k];
-                        A[col][k] = A[piv][k];
-                        A[piv][k] = tmp;
-                    }
-                    for (int row = 0; row < 3; row++) {
-                        if (row == col)
-                            continue;
-                        double m = A[row][col] / A[col][col];
-                        for (int k = col; k < 4; k++)
-                            A[row][k] -= m * A[col][k];
-                    }
-                }
-                if (singular) {
-                    lambda *= 10;
-                    continue;
-                }
-                double na = fmin(1, a + A[0][3] / A[0][0]);
-                double nb = fmax(1e-9, b + A[1][3] / A[1][1]);
-                double nc = fmin(5, fmax(1e-6, c + A[2][3] / A[2][2]));
-                double nsse = power_sse(p, np, w, na, nb, nc);
-                if (nsse < sse) {
-                    improved = sse - nsse > 1e-15 * (1 + sse);
-                    a = na;
-                    b = nb;
-                    c = nc;
-                    sse = nsse;
-                    lambda = fmax(lambda / 10, 1e-12);
-                    if (!improved)
-                        break;
-                } else {
-                    lambda *= 10;
-                }
-            }
-            if (!improved)
+    }
+    double lo = POWER_CMIN * exp(step * (at > 0 ? at - 1 : 0));
+    double hi = at + 1 < POWER_GRID ? POWER_CMIN * exp(step * (at + 1)) : POWER_CMAX;
+    double c = POWER_CMIN * exp(step * at);
+    if (power_slope(p, np, w, lo) < 0 && power_slope(p, np, w, hi) > 0) {
+        /* Bisection on the slope's sign, until the bracket cannot shrink. */
+        for (int it = 0; it < 200; it++) {
+            double mid = lo + (hi - lo) / 2;
+            if (!(mid > lo && mid < hi))
                 break;
+            if (power_slope(p, np, w, mid) < 0)
+                lo = mid;
+            else
+                hi = mid;
         }
-        if (sse < best && isfinite(a) && isfinite(b) && isfinite(c)) {
-            best = sse;
-            f.a = a;
-            f.b = b;
-            f.c = c;
-            f.ok = true;
-        }
+        c = lo + (hi - lo) / 2;
+    } else if (at == 0 && power_slope(p, np, w, POWER_CMIN) >= 0) {
+        c = POWER_CMIN;
+    } else if (at == POWER_GRID - 1 && power_slope(p, np, w, POWER_CMAX) <= 0) {
+        c = POWER_CMAX;
     }
+    power_ab(p, np, w, c, &f.a, &f.b);
+    f.c = c;
+    f.ok = isfinite(f.a) && isfinite(f.b);
     return f;
 }
 
-ev_fit
-ev_fit_curve(enum ev_curve_model model, const ev_point *p, size_t np)
+ev_curve_fit
+ev_curve_fit_points(enum ev_curve_model model, const ev_curve_point *p, size_t np)
 {
-    ev_fit f = {.model = model};
-    if (np < 2 || distinct_n(p, np) < 2)
+    ev_curve_fit f = {.model = model};
+    if (np < 2 || ev_curve_distinct(p, np) < 2)
         return f;
     switch (model) {
     case EV_CURVE_LOGLINEAR:
@@ -253,7 +275,7 @@ ev_fit_curve(enum ev_curve_model model, const ev_point *p, size_t np)
 }
 
 double
-ev_fit_predict(const ev_fit *f, double n)
+ev_curve_predict(const ev_curve_fit *f, double n)
 {
     switch (f->model) {
     case EV_CURVE_LOGLINEAR:
@@ -266,22 +288,56 @@ ev_fit_predict(const ev_fit *f, double n)
     return NAN;
 }
 
+enum ev_curve_trend
+ev_curve_trend(const ev_curve_fit *f)
+{
+    if (f->model == EV_CURVE_POWER)
+        return f->b > 0 && f->c > 0 ? EV_CURVE_RISING : EV_CURVE_FLAT;
+    return f->b > 0 ? EV_CURVE_RISING : f->b < 0 ? EV_CURVE_FALLING : EV_CURVE_FLAT;
+}
+
+const char *
+ev_curve_trend_name(enum ev_curve_trend t)
+{
+    return t == EV_CURVE_RISING ? "rising" : t == EV_CURVE_FALLING ? "falling" : "flat";
+}
+
+/* crossing is where a rising fit reaches 't', or INFINITY when it never
+ * does (a ceiling at or below it). */
+static double
+crossing(const ev_curve_fit *f, double t)
+{
+    switch (f->model) {
+    case EV_CURVE_LOGLINEAR:
+        return exp2((t - f->a) / f->b);
+    case EV_CURVE_LOGIT:
+        return t >= 1 ? INFINITY : exp((log(t / (1 - t)) - f->a) / f->b);
+    case EV_CURVE_POWER:
+        return f->a > t ? pow(f->b / (f->a - t), 1 / f->c) : INFINITY;
+    }
+    return NAN;
+}
+
 double
-ev_fit_solve(const ev_fit *f, double t)
+ev_curve_solve(const ev_curve_fit *f, double t, double nmin)
 {
     if (!f->ok)
         return NAN;
-    switch (f->model) {
-    case EV_CURVE_LOGLINEAR:
-        return f->b > 0 ? exp2((t - f->a) / f->b) : INFINITY;
-    case EV_CURVE_LOGIT:
-        if (t <= 0 || t >= 1)
-            return t <= 0 ? 1 : INFINITY;
-        return f->b > 0 ? exp((log(t / (1 - t)) - f->a) / f->b) : INFINITY;
-    case EV_CURVE_POWER:
-        return f->a > t && f->b > 0 && f->c > 0 ? pow(f->b / (f->a - t), 1 / f->c) : INFINITY;
-    }
-    return NAN;
+    if (ev_curve_predict(f, nmin) >= t)
+        return nmin;
+    if (ev_curve_trend(f) != EV_CURVE_RISING)
+        return INFINITY;
+    return fmax(nmin, crossing(f, t));
+}
+
+/* smallest is the smallest n of the 'np' points of 'p'. */
+static double
+smallest(const ev_curve_point *p, size_t np)
+{
+    double n = INFINITY;
+    for (size_t i = 0; i < np; i++)
+        n = fmin(n, p[i].n);
+    return n;
 }
 
 static int
@@ -291,10 +347,25 @@ cmp_double(const void *x, const void *y)
     return (a > b) - (a < b);
 }
 
-ev_nstar_range
-ev_quantiles_nstar(double *draws, size_t n)
+/* quantile is the type-7 quantile of the sorted 'x', where INFINITY is a
+ * value like any other: a quantile that lies between a number and INFINITY
+ * is INFINITY. */
+static double
+quantile(const double *x, size_t n, double p)
 {
-    ev_nstar_range r = {NAN, NAN, NAN, NAN, n};
+    double h = (double)(n - 1) * p;
+    size_t lo = (size_t)floor(h);
+    if (lo + 1 >= n || h == (double)lo)
+        return x[lo];
+    if (isinf(x[lo + 1]))
+        return INFINITY;
+    return x[lo] + (h - (double)lo) * (x[lo + 1] - x[lo]);
+}
+
+ev_curve_range
+ev_curve_quantiles(double *draws, size_t n)
+{
+    ev_curve_range r = {NAN, NAN, NAN, NAN, n};
     if (n == 0)
         return r;
     qsort(draws, n, sizeof(*draws), cmp_double);
@@ -302,50 +373,99 @@ ev_quantiles_nstar(double *draws, size_t n)
     while (reach < n && isfinite(draws[reach]))
         reach++;
     r.unreachable = (double)(n - reach) / (double)n;
-    if (reach > 0) {
-        r.lo = ev_quantile_sorted(draws, reach, 0.025);
-        r.median = ev_quantile_sorted(draws, reach, 0.5);
-        r.hi = ev_quantile_sorted(draws, reach, 0.975);
-    }
+    r.lo = quantile(draws, n, 0.025);
+    r.median = quantile(draws, n, 0.5);
+    r.hi = quantile(draws, n, 0.975);
     return r;
 }
 
-ev_nstar_range
-ev_bootstrap_nstar(enum ev_curve_model model, const ev_fit *source, const ev_point *p, size_t np,
-                   double target, double target_N, size_t B, uint64_t seed)
+ev_curve_range
+ev_curve_bootstrap(const ev_curve_fit *fit, const ev_curve_point *p, size_t np, double target,
+                   double target_N, size_t B, uint64_t seed)
 {
     double *draws = ev_alloc((B ? B : 1) * sizeof(*draws));
-    ev_point *sim = ev_alloc(np * sizeof(*sim));
+    ev_curve_point *sim = ev_alloc(np * sizeof(*sim));
+    double nmin = smallest(p, np);
     ev_rng r;
     ev_rng_seed(&r, seed);
     size_t n = 0;
     for (size_t b = 0; b < B; b++) {
         for (size_t i = 0; i < np; i++) {
-            double mu = fmin(fmax(ev_fit_predict(source, p[i].n), 0), 1);
+            double mu = fmin(fmax(ev_curve_predict(fit, p[i].n), 0), 1);
             sim[i] = p[i];
             sim[i].k = (double)ev_rng_binomial(&r, (long)p[i].N, mu);
         }
         double t = target;
         if (target_N > 0)
             t = (double)ev_rng_binomial(&r, (long)target_N, target) / target_N;
-        ev_fit f = ev_fit_curve(model, sim, np);
+        ev_curve_fit f = ev_curve_fit_points(fit->model, sim, np);
         if (!f.ok)
             continue;
-        double s = ev_fit_solve(&f, t);
+        double s = ev_curve_solve(&f, t, nmin);
         if (!isnan(s))
             draws[n++] = s;
     }
-    ev_nstar_range out = ev_quantiles_nstar(draws, n);
+    ev_curve_range out = ev_curve_quantiles(draws, n);
     free(draws);
     free(sim);
     return out;
 }
 
-ev_halving
-ev_half_data(double n, double gain, double gain_se, double gap, double gap_se, size_t B,
-             uint64_t seed)
+ev_curve_range
+ev_curve_case_bootstrap(const ev_curve_cases *d, enum ev_curve_model model, size_t B, uint64_t seed)
 {
-    ev_halving h = {gain, gain_se, gap, gap_se, NAN, NAN, {NAN, NAN, NAN, NAN, 0}};
+    double *draws = ev_alloc((B ? B : 1) * sizeof(*draws));
+    ev_curve_point *sim = ev_alloc(d->np * sizeof(*sim));
+    size_t *pick = ev_alloc((d->ncases ? d->ncases : 1) * sizeof(*pick));
+    double nmin = smallest(d->p, d->np);
+    ev_rng r;
+    ev_rng_seed(&r, seed);
+    size_t n = 0;
+    for (size_t b = 0; b < B; b++) {
+        for (size_t c = 0; c < d->ncases; c++)
+            pick[c] = ev_rng_below(&r, d->ncases);
+        for (size_t i = 0; i < d->np; i++) {
+            double k = 0;
+            for (size_t c = 0; c < d->ncases; c++)
+                k += d->scores[i][pick[c]];
+            sim[i] = (ev_curve_point){d->p[i].n, k, d->p[i].N};
+        }
+        double t = d->target;
+        if (d->target_scores != NULL) {
+            double k = 0;
+            for (size_t c = 0; c < d->ncases; c++)
+                k += d->target_scores[pick[c]];
+            t = k / (double)d->ncases;
+        }
+        ev_curve_fit f = ev_curve_fit_points(model, sim, d->np);
+        if (f.ok)
+            draws[n++] = ev_curve_solve(&f, t, nmin);
+    }
+    ev_curve_range out = ev_curve_quantiles(draws, n);
+    free(draws);
+    free(sim);
+    free(pick);
+    return out;
+}
+
+double
+ev_curve_paired_se(const double *a, const double *b, size_t n)
+{
+    double s = 0, s2 = 0;
+    for (size_t i = 0; i < n; i++) {
+        double x = a[i] - b[i];
+        s += x;
+        s2 += x * x;
+    }
+    double nn = (double)n;
+    return sqrt(fmax(0, s2 - s * s / nn)) / nn;
+}
+
+ev_curve_halving
+ev_curve_half_data(double n, double gain, double gain_se, double gap, double gap_se, size_t B,
+                   uint64_t seed)
+{
+    ev_curve_halving h = {gain, gain_se, gap, gap_se, NAN, NAN, {NAN, NAN, NAN, NAN, 0}};
     h.doublings = gain > 0 ? gap / gain : INFINITY;
     h.nstar = gain > 0 ? n * exp2(h.doublings) : INFINITY;
     double *draws = ev_alloc((B ? B : 1) * sizeof(*draws));
@@ -356,7 +476,7 @@ ev_half_data(double n, double gain, double gain_se, double gap, double gap_se, s
         double d = gap + gap_se * ev_rng_normal(&r);
         draws[b] = g > 0 ? n * exp2(d / g) : INFINITY;
     }
-    h.range = ev_quantiles_nstar(draws, B);
+    h.range = ev_curve_quantiles(draws, B);
     free(draws);
     return h;
 }

@@ -1,10 +1,12 @@
 #include "extract.h"
-#include "alloc.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+
+#include "alloc.h"
+#include "json.h"
 
 /* ASCII classes on purpose: the digits and words read here are ASCII, and a
  * byte of a UTF-8 sequence must never pass for a letter. */
@@ -394,22 +396,6 @@ bracketed(const char *s)
     return parse_span(open, (size_t)(close - open) + 1);
 }
 
-static jv
-strip_parser_context(jv msg)
-{
-    if (jv_get_kind(msg) != JV_KIND_STRING) {
-        jv_free(msg);
-        return jv_string("not JSON");
-    }
-    const char *m = jv_string_value(msg);
-    const char *cut = strstr(m, " (while parsing");
-    if (cut == NULL)
-        return msg;
-    jv out = jv_string_sized(m, (int)(cut - m));
-    jv_free(msg);
-    return out;
-}
-
 jv
 ev_extract_json(const char *s)
 {
@@ -425,5 +411,5 @@ ev_extract_json(const char *s)
         }
         jv_free(v);
     }
-    return jv_invalid_with_msg(strip_parser_context(jv_invalid_get_msg(whole)));
+    return jv_invalid_with_msg(ev_json_parse_error(whole));
 }

@@ -1,9 +1,6 @@
 /*
  * extract.h: answers pulled out of a model's free text.
  *
- * Ownership: functions consume their jv arguments unless the parameter says
- * borrowed; returned jv values belong to the caller.
- *
  * A model asked for a number, a letter or a JSON value rarely answers with
  * that alone: it says "The answer is 1,234.5.", "**B**" or wraps JSON in a
  * fenced code block. These functions find the answer the way a reader would,

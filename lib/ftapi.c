@@ -77,7 +77,7 @@ ev_ftapi_new(const char *base, const char *key, const volatile sig_atomic_t *sto
     a->anthropic = false;
     a->curl = curl_easy_init();
     if (a->curl == NULL)
-        ev_out_of_memory();
+        ev_diag_out_of_memory();
     return a;
 }
 
@@ -188,7 +188,7 @@ server_message(const answer *ans, jv body)
     jv_free(m);
     if (ans->len == 0)
         return jv_string("(empty body)");
-    return ev_excerpt(ans->data, ans->len, MAX_QUOTE);
+    return ev_jsonl_excerpt(ans->data, ans->len, MAX_QUOTE);
 }
 
 /* perform runs the request set up on the handle and returns the answer's
@@ -253,7 +253,7 @@ perform(ev_ftapi *a, const char *what, FILE *to, ev_ftapi_result *res)
         } else if (r.status >= 200 && r.status < 300) {
             jv_free(body);
             r.fail = EV_FTAPI_BAD_ANSWER;
-            jv ex = ans.len ? ev_excerpt(ans.data, ans.len, MAX_QUOTE) : jv_string("(empty)");
+            jv ex = ans.len ? ev_jsonl_excerpt(ans.data, ans.len, MAX_QUOTE) : jv_string("(empty)");
             out = jv_invalid_with_msg(jv_string_fmt("%s: HTTP %ld with a body that is not a JSON "
                                                     "object: '%s'",
                                                     what, r.status, jv_string_value(ex)));

@@ -15,7 +15,7 @@
 #include "report.h"
 #include "review.h"
 #include "text.h"
-#include "train.h"
+#include "example.h"
 
 bool
 ev_gaps_failed(jv rec)
@@ -72,7 +72,7 @@ ev_gaps_kind(jv rec, const char **pattern)
         return "refusal";
     jv out = ev_json_field(rec, "output");
     if (jv_get_kind(out) == JV_KIND_STRING) {
-        jv folded = ev_normalize(jv_string_value(out), EV_NORM_CASE | EV_NORM_SPACE);
+        jv folded = ev_text_normalize(jv_string_value(out), EV_TEXT_NORM_CASE | EV_TEXT_NORM_SPACE);
         const char *s = jv_string_value(folded);
         /* Only the opening of the answer: a refusal quoted deep inside a
          * long answer is not the model refusing. */
@@ -354,7 +354,7 @@ ev_gaps_summary_print(FILE *out, jv rep, enum ev_format f, bool regressions)
 /* The state of a run of ev-gaps. */
 typedef struct gaps {
     const ev_gaps_opts *o;
-    ev_reader r;
+    ev_jsonl_reader r;
     ev_baseline base, teacher;
     ev_gaps_tally tally;
     ev_sheet *sheet; /* EV_GAPS_REVIEW */
@@ -377,10 +377,10 @@ trouble(gaps *g, jv msg)
 static int
 example(gaps *g, jv rec, jv where)
 {
-    jv id = ev_rec_id(rec);
+    jv id = ev_record_id(rec);
     jv answer = ev_baseline_answer(&g->teacher, id);
     jv_free(id);
-    jv ex = ev_to_chat(rec, jv_copy(g->o->system), answer);
+    jv ex = ev_example_from_case(rec, jv_copy(g->o->system), answer);
     jv_free(rec);
     if (!jv_is_valid(ex)) {
         jv m = jv_invalid_get_msg(ex);
@@ -390,7 +390,7 @@ example(gaps *g, jv rec, jv where)
         return 0;
     }
     jv_free(where);
-    return ev_write_record(g->o->out, ex) == 0 ? 1 : -1;
+    return ev_jsonl_write(g->o->out, ex) == 0 ? 1 : -1;
 }
 
 /* tally_add counts a case in each of its 'tags', and leaves their numbers
@@ -441,14 +441,14 @@ scored_case(gaps *g, jv rec, ev_gaps_result *res)
     res->scored += !error && (kind == JV_KIND_TRUE || kind == JV_KIND_FALSE);
     jv_free(err);
     jv_free(pass);
-    jv id = ev_rec_id(rec);
+    jv id = ev_record_id(rec);
     jv vs = jv_invalid();
     uint32_t b = ev_baseline_find(&g->base, id);
     if (b != EV_INTERN_NONE && failed)
         vs = jv_string(ev_baseline_passed(&g->base, b) ? "regression" : "both-fail");
     jv_free(id);
     bool regression = jv_is_valid(vs) && strcmp(jv_string_value(vs), "regression") == 0;
-    jv tags = ev_rec_tags(rec);
+    jv tags = ev_record_tags(rec);
     if (jv_array_length(jv_copy(tags)) == 0)
         tags = jv_array_append(tags, jv_string("(untagged)"));
     if (o->mode == EV_GAPS_POOL)
@@ -460,9 +460,9 @@ scored_case(gaps *g, jv rec, ev_gaps_result *res)
         jv gap = gap_of(rec, vs);
         vs = jv_invalid();
         if (o->mode == EV_GAPS_REVIEW) {
-            ev_review_add(g->sheet, rec, gap, tags, g->num, ntags, ev_reader_where(&g->r));
+            ev_review_add(g->sheet, rec, gap, tags, g->num, ntags, ev_jsonl_where(&g->r));
         } else if (o->mode == EV_GAPS_RECORDS) {
-            rc = ev_write_merged(o->out, &g->r, rec, ev_json_set(jv_object(), "gap", gap));
+            rc = ev_jsonl_write_merged(o->out, &g->r, rec, ev_json_set(jv_object(), "gap", gap));
             rec = jv_invalid();
             gap = jv_invalid();
         }
@@ -481,17 +481,17 @@ read_run(gaps *g, ev_gaps_result *res)
     const ev_gaps_opts *o = g->o;
     unsigned long problems = 0;
     jv rec;
-    while (ev_reader_good(&g->r, &rec, o->log, &problems)) {
-        jv problem = o->mode == EV_GAPS_TRAIN ? jv_invalid() : ev_score_problem(rec);
+    while (ev_jsonl_good(&g->r, &rec, o->log, &problems)) {
+        jv problem = o->mode == EV_GAPS_TRAIN ? jv_invalid() : ev_record_score_problem(rec);
         if (jv_is_valid(problem)) {
-            trouble(g, ev_reader_at(&g->r, problem));
+            trouble(g, ev_jsonl_at(&g->r, problem));
             jv_free(rec);
             continue;
         }
         jv_free(problem);
         res->cases++;
         if (o->mode == EV_GAPS_TRAIN) {
-            int w = example(g, rec, ev_reader_where(&g->r));
+            int w = example(g, rec, ev_jsonl_where(&g->r));
             if (w < 0)
                 break;
             res->written += w;
@@ -585,9 +585,9 @@ ev_gaps_run(const ev_gaps_opts *o, char **paths, int npaths, ev_gaps_result *res
     if (o->mode == EV_GAPS_POOL)
         g.pick = ev_pick_new(o->threshold);
     ev_gaps_tally_init(&g.tally);
-    ev_reader_init(&g.r, paths, npaths, o->out);
+    ev_jsonl_init(&g.r, paths, npaths, o->out);
     read_run(&g, res);
-    ev_reader_free(&g.r);
+    ev_jsonl_free(&g.r);
     if (!ev_interrupted()) /* no report, and no picks, from part of the run */
         finish(&g, npaths >= 1 ? paths[0] : "-", res);
     ev_pick_free(g.pick);

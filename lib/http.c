@@ -187,7 +187,7 @@ new_easy(ev_http *h)
 {
     CURL *e = curl_easy_init();
     if (e == NULL)
-        ev_out_of_memory();
+        ev_diag_out_of_memory();
     curl_easy_setopt(e, CURLOPT_URL, h->cfg.url);
     curl_easy_setopt(e, CURLOPT_POST, 1L);
     curl_easy_setopt(e, CURLOPT_HTTPHEADER, h->headers);
@@ -808,7 +808,7 @@ ev_http_new(const ev_http_config *cfg, jv *err)
     for (const char **p = cfg->headers; p != NULL && *p != NULL; p++) {
         struct curl_slist *l = curl_slist_append(h->headers, *p);
         if (l == NULL)
-            ev_out_of_memory();
+            ev_diag_out_of_memory();
         h->headers = l;
     }
     ev_aimd_init(&h->aimd, cfg->jobs);

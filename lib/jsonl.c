@@ -1,6 +1,7 @@
 #include "jsonl.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +11,7 @@
 #include "alloc.h"
 #include "diag.h"
 #include "interrupt.h"
+#include "json.h"
 #include "record.h"
 #include "text.h"
 
@@ -28,7 +30,7 @@ enum {
 };
 
 void
-ev_reader_init(ev_reader *r, char **paths, int npaths, FILE *flush)
+ev_jsonl_init(ev_jsonl_reader *r, char **paths, int npaths, FILE *flush)
 {
     memset(r, 0, sizeof(*r));
     r->paths = paths;
@@ -45,7 +47,7 @@ is_stdin_name(const char *p)
 /* open_next opens the next operand. Returns 1 when one is open, 0 when there
  * are no more, -1 with '*err' set when one cannot be opened. */
 static int
-open_next(ev_reader *r, jv *err)
+open_next(ev_jsonl_reader *r, jv *err)
 {
     const char *p;
     struct stat st;
@@ -63,7 +65,8 @@ open_next(ev_reader *r, jv *err)
     r->name = p;
     r->line = 0;
     r->next = r->end = r->scanned = 0;
-    r->at_eof = r->skipping = false;
+    r->at_eof = r->skipping = r->seen = r->foreign = false;
+    r->hidden = 0;
     if (is_stdin_name(p)) {
         r->fp = stdin;
     } else if ((r->fp = fopen(p, "r")) == NULL) {
@@ -81,7 +84,7 @@ open_next(ev_reader *r, jv *err)
 }
 
 static void
-close_current(ev_reader *r)
+close_current(ev_jsonl_reader *r)
 {
     if (r->fp != NULL && r->fp != stdin)
         fclose(r->fp);
@@ -93,7 +96,7 @@ close_current(ev_reader *r)
  * so far reach the consumer now. Returns false when the run is interrupted
  * meanwhile. */
 static bool
-wait_for_input(ev_reader *r)
+wait_for_input(ev_jsonl_reader *r)
 {
     struct pollfd p[2] = {{.fd = fileno(r->fp), .events = POLLIN},
                           {.fd = ev_interrupt_fd(), .events = POLLIN}};
@@ -114,7 +117,7 @@ wait_for_input(ev_reader *r)
  * LINE_EOF at the end of the input, or LINE_ERROR (errno set), LINE_INTR or
  * LINE_NOMEM, when the line it is part of cannot grow. */
 static int
-fill(ev_reader *r)
+fill(ev_jsonl_reader *r)
 {
     if (r->next > 0) {
         memmove(r->buf, r->buf + r->next, r->end - r->next);
@@ -144,7 +147,7 @@ fill(ev_reader *r)
  * LINE_INTR, or LINE_NOMEM or LINE_LONG with the head of the line at 'next';
  * the rest of such a line is skipped on the next call. */
 static int
-next_line(ev_reader *r)
+next_line(ev_jsonl_reader *r)
 {
     for (;;) {
         size_t have = r->end - r->next;
@@ -184,7 +187,7 @@ next_line(ev_reader *r)
 /* trim removes a BOM on the first line, and trailing blanks and CR, from the
  * line at 'start'. */
 static void
-trim(ev_reader *r)
+trim(ev_jsonl_reader *r)
 {
     char *s = r->buf + r->start;
     size_t n = r->len;
@@ -201,23 +204,9 @@ trim(ev_reader *r)
 }
 
 static jv
-strip_parser_context(jv msg)
+bad_line(const ev_jsonl_reader *r, const char *text, size_t len, jv reason)
 {
-    /* jq 1.6 appends "(while parsing '<whole line>')"; we quote an excerpt
-     * ourselves, since a line can be large or secret. */
-    const char *m = jv_string_value(msg);
-    const char *cut = strstr(m, " (while parsing");
-    if (cut == NULL)
-        return msg;
-    jv out = jv_string_sized(m, (int)(cut - m));
-    jv_free(msg);
-    return out;
-}
-
-static jv
-bad_line(const ev_reader *r, const char *text, size_t len, jv reason)
-{
-    jv ex = ev_excerpt(text, len, EXCERPT_MAX);
+    jv ex = ev_jsonl_excerpt(text, len, EXCERPT_MAX);
     jv msg = jv_string_fmt("%s:%lu: %s: '%s'", r->name, r->line, jv_string_value(reason),
                            jv_string_value(ex));
     jv_free(ex);
@@ -311,14 +300,14 @@ non_json_literal(const char *s, size_t len, size_t *n)
 /* parse_line parses the line at 'start' into a record, or says why it is
  * not one. */
 static int
-parse_line(ev_reader *r, jv *rec)
+parse_line(ev_jsonl_reader *r, jv *rec)
 {
     const char *s = r->buf + r->start;
     size_t len = r->len;
 
     if (strlen(s) != len) {
         *rec = bad_line(r, s, len, jv_string("line contains a NUL byte"));
-        return EV_READ_BAD;
+        return EV_JSONL_BAD;
     }
     /* jq 1.6 takes an ASCII RS for the start of a new JSON text (RFC 7464)
      * and drops the rest of the line: {"a":1}<RS>... reads as {"a":1}, and
@@ -326,25 +315,21 @@ parse_line(ev_reader *r, jv *rec)
      * so the line is not a record. */
     if (memchr(s, '\x1e', len) != NULL) {
         *rec = bad_line(r, s, len, jv_string("line contains a record separator (0x1E)"));
-        return EV_READ_BAD;
+        return EV_JSONL_BAD;
     }
-    size_t good = ev_utf8_valid_len(s, len);
+    size_t good = ev_text_utf8_valid_len(s, len);
     if (good != len) {
         /* Quote only the valid part: a diagnostic must be text too. */
         *rec = bad_line(r, s, good, jv_string_fmt("invalid UTF-8 at byte %zu", good + 1));
-        return EV_READ_BAD;
+        return EV_JSONL_BAD;
     }
     jv v = jv_parse_sized(s, (int)len);
     if (!jv_is_valid(v)) {
-        jv m = jv_invalid_get_msg(v);
-        if (jv_get_kind(m) != JV_KIND_STRING) {
-            jv_free(m);
-            m = jv_string("invalid JSON");
-        }
-        m = strip_parser_context(m);
+        /* without jq's copy of the whole line: bad_line quotes an excerpt */
+        jv m = ev_json_parse_error(v);
         *rec = bad_line(r, s, len, jv_string_fmt("cannot parse record: %s", jv_string_value(m)));
         jv_free(m);
-        return EV_READ_BAD;
+        return EV_JSONL_BAD;
     }
     if (jv_get_kind(v) != JV_KIND_OBJECT) {
         jv reason = jv_string_fmt("record is %s %s, not an object",
@@ -352,54 +337,122 @@ parse_line(ev_reader *r, jv *rec)
                                   jv_kind_name(jv_get_kind(v)));
         jv_free(v);
         *rec = bad_line(r, s, len, reason);
-        return EV_READ_BAD;
+        return EV_JSONL_BAD;
     }
     size_t n;
     const char *lit = non_json_literal(s, len, &n);
     if (lit != NULL) {
-        jv ex = ev_excerpt(lit, n, 20);
+        jv ex = ev_jsonl_excerpt(lit, n, 20);
         jv_free(v);
         *rec = bad_line(
             r, s, len,
             jv_string_fmt("cannot parse record: '%s' is not a JSON number", jv_string_value(ex)));
         jv_free(ex);
-        return EV_READ_BAD;
+        return EV_JSONL_BAD;
     }
-    jv problem = ev_id_problem(v);
+    jv problem = ev_record_id_problem(v);
     if (jv_is_valid(problem)) {
         jv_free(v);
         *rec = bad_line(r, s, len, problem);
-        return EV_READ_BAD;
+        return EV_JSONL_BAD;
     }
     *rec = v;
-    return EV_READ_OK;
+    return EV_JSONL_OK;
+}
+
+/* foreign_kind says what the first line of an operand, 's' of 'len' bytes,
+ * which is not a record, looks like when it shows that the operand is not
+ * JSONL at all, or returns NULL when it may be a broken record. */
+static const char *
+foreign_kind(const char *s, size_t len)
+{
+    while (len > 0 && (*s == ' ' || *s == '\t'))
+        s++, len--;
+    if (len > 0 && s[0] == '[')
+        return "is a JSON array (jq -c '.[]' turns it into JSONL)";
+    if (len == 1 && s[0] == '{')
+        return "looks like pretty-printed JSON (jq -c . turns it into JSONL)";
+    if (len > 0 && s[0] == '{')
+        return NULL;
+    jv v = jv_parse_sized(s, (int)len);
+    bool json = jv_is_valid(v);
+    jv_free(v);
+    if (json)
+        return NULL; /* a string or a number: "record is a string" says it */
+    if (memchr(s, '\t', len) != NULL)
+        return "looks like TSV";
+    if (memchr(s, ',', len) != NULL)
+        return "looks like CSV";
+    return NULL;
+}
+
+/* judge_line passes on what parse_line made of a line ('got', '*rec'),
+ * unless the operand is not JSONL: then its first line says so, and the
+ * others are counted, not read. Returns EV_JSONL_EOF for a line counted. */
+static int
+judge_line(ev_jsonl_reader *r, int got, jv *rec)
+{
+    bool first = !r->seen;
+    r->seen = true;
+    if (r->foreign) {
+        jv_free(*rec);
+        r->hidden++;
+        return EV_JSONL_EOF;
+    }
+    if (got == EV_JSONL_OK)
+        return got;
+    const char *s = r->buf + r->start;
+    const char *kind = first ? foreign_kind(s, r->len) : NULL;
+    if (kind != NULL) {
+        jv_free(*rec);
+        r->foreign = true;
+        *rec = bad_line(
+            r, s, r->len,
+            jv_string_fmt("not JSONL: ev reads one JSON object per line, and this %s", kind));
+    }
+    return got;
+}
+
+/* hidden_lines reports the lines of a foreign operand counted, not read. */
+static jv
+hidden_lines(ev_jsonl_reader *r)
+{
+    char n[32];
+    jv m = jv_string_fmt("%s: and %s more line%s not read: the file is not JSONL", r->name,
+                         ev_diag_count(r->hidden, n, sizeof(n)), r->hidden == 1 ? "" : "s");
+    r->hidden = 0;
+    return jv_invalid_with_msg(m);
 }
 
 int
-ev_reader_next(ev_reader *r, jv *rec)
+ev_jsonl_next(ev_jsonl_reader *r, jv *rec)
 {
     for (;;) {
         if (ev_interrupted())
-            return EV_READ_EOF;
+            return EV_JSONL_EOF;
         if (r->fp == NULL) {
             int o = open_next(r, rec);
             if (o <= 0)
-                return o == 0 ? EV_READ_EOF : EV_READ_BAD;
+                return o == 0 ? EV_JSONL_EOF : EV_JSONL_BAD;
         }
         int got = next_line(r);
+        if (got == LINE_EOF && r->hidden > 0) {
+            *rec = hidden_lines(r);
+            return EV_JSONL_BAD;
+        }
         if (got == LINE_EOF) {
             close_current(r);
             continue;
         }
         if (got == LINE_INTR)
-            return EV_READ_EOF;
+            return EV_JSONL_EOF;
         if (got == LINE_ERROR) {
             int e = errno;
             const char *name = r->name;
             close_current(r);
             *rec = jv_invalid_with_msg(
                 jv_string_fmt("cannot read '%s': %s", name, strerror(e ? e : EIO)));
-            return EV_READ_BAD;
+            return EV_JSONL_BAD;
         }
         r->line++;
         ev_diag_position(r->name, r->line);
@@ -412,7 +465,7 @@ ev_reader_next(ev_reader *r, jv *rec)
             r->skipping = true;
             r->next = r->end;
             r->scanned = 0;
-            return EV_READ_BAD;
+            return EV_JSONL_BAD;
         }
         trim(r);
         size_t lead = 0;
@@ -420,29 +473,31 @@ ev_reader_next(ev_reader *r, jv *rec)
             lead++;
         if (lead == r->len)
             continue;
-        return parse_line(r, rec);
+        int read = judge_line(r, parse_line(r, rec), rec);
+        if (read != EV_JSONL_EOF)
+            return read;
     }
 }
 
 const char *
-ev_reader_raw(const ev_reader *r, size_t *len)
+ev_jsonl_raw(const ev_jsonl_reader *r, size_t *len)
 {
     *len = r->len;
     return r->buf + r->start;
 }
 
 jv
-ev_reader_where(const ev_reader *r)
+ev_jsonl_where(const ev_jsonl_reader *r)
 {
     return jv_string_fmt("%s:%lu", r->name ? r->name : "-", r->line);
 }
 
 jv
-ev_reader_at(const ev_reader *r, jv msg)
+ev_jsonl_at(const ev_jsonl_reader *r, jv msg)
 {
     if (jv_get_kind(msg) == JV_KIND_INVALID)
         msg = jv_invalid_get_msg(msg);
-    jv where = ev_reader_where(r);
+    jv where = ev_jsonl_where(r);
     jv s = jv_string_fmt("%s: %s", jv_string_value(where), jv_string_value(msg));
     jv_free(where);
     jv_free(msg);
@@ -450,18 +505,18 @@ ev_reader_at(const ev_reader *r, jv msg)
 }
 
 bool
-ev_reader_good(ev_reader *r, jv *rec, const ev_log *log, unsigned long *problems)
+ev_jsonl_good(ev_jsonl_reader *r, jv *rec, const ev_log *log, unsigned long *problems)
 {
     int rc;
-    while ((rc = ev_reader_next(r, rec)) == EV_READ_BAD) {
+    while ((rc = ev_jsonl_next(r, rec)) == EV_JSONL_BAD) {
         ev_log_warn_jv(log, *rec);
         (*problems)++;
     }
-    return rc == EV_READ_OK;
+    return rc == EV_JSONL_OK;
 }
 
 void
-ev_reader_free(ev_reader *r)
+ev_jsonl_free(ev_jsonl_reader *r)
 {
     ev_diag_position(NULL, 0);
     close_current(r);
@@ -470,8 +525,53 @@ ev_reader_free(ev_reader *r)
     r->cap = 0;
 }
 
+/* count_in counts the lines that are not empty in the regular file 'fd',
+ * or returns false when it is not one. A line of only a CR is empty. */
+static bool
+count_in(int fd, unsigned long *lines)
+{
+    struct stat st;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))
+        return false;
+    char buf[1 << 16];
+    off_t off = 0;
+    ssize_t got;
+    size_t len = 0; /* of the line so far, without a CR */
+    while ((got = pread(fd, buf, sizeof(buf), off)) > 0) {
+        for (ssize_t i = 0; i < got; i++) {
+            if (buf[i] == '\n') {
+                *lines += len > 0;
+                len = 0;
+            } else if (buf[i] != '\r') {
+                len++;
+            }
+        }
+        off += got;
+    }
+    *lines += len > 0;
+    return true;
+}
+
+unsigned long
+ev_jsonl_count_lines(char **paths, int npaths)
+{
+    unsigned long lines = 0;
+    for (int i = 0; i < (npaths > 0 ? npaths : 1); i++) {
+        const char *p = npaths > 0 ? paths[i] : "-";
+        int fd = is_stdin_name(p) ? STDIN_FILENO : open(p, O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+            continue; /* the reader reports it */
+        bool regular = count_in(fd, &lines);
+        if (fd != STDIN_FILENO)
+            close(fd);
+        if (!regular)
+            return 0;
+    }
+    return lines;
+}
+
 jv
-ev_excerpt(const char *s, size_t len, size_t max)
+ev_jsonl_excerpt(const char *s, size_t len, size_t max)
 {
     if (len <= max)
         return jv_string_sized(s, (int)len);
@@ -482,14 +582,14 @@ ev_excerpt(const char *s, size_t len, size_t max)
 }
 
 int
-ev_write_record(FILE *out, jv rec)
+ev_jsonl_write(FILE *out, jv rec)
 {
     jv_dumpf(rec, out, 0);
     return putc('\n', out) == EOF ? -1 : 0;
 }
 
 int
-ev_write_extended(FILE *out, const char *raw, size_t len, jv add)
+ev_jsonl_write_extended(FILE *out, const char *raw, size_t len, jv add)
 {
     /* The record is an object, so its text is '{', after any blanks, to
      * '}'. Whether anything lies between them decides the comma. */
@@ -519,7 +619,7 @@ ev_write_extended(FILE *out, const char *raw, size_t len, jv add)
 }
 
 int
-ev_write_merged(FILE *out, const ev_reader *r, jv rec, jv add)
+ev_jsonl_write_merged(FILE *out, const ev_jsonl_reader *r, jv rec, jv add)
 {
     bool has = false;
     jv_object_foreach(add, key, val)
@@ -529,15 +629,15 @@ ev_write_merged(FILE *out, const ev_reader *r, jv rec, jv add)
         jv_free(val);
     }
     if (has)
-        return ev_write_record(out, jv_object_merge(rec, add));
+        return ev_jsonl_write(out, jv_object_merge(rec, add));
     jv_free(rec);
     size_t len;
-    const char *raw = ev_reader_raw(r, &len);
-    return ev_write_extended(out, raw, len, add);
+    const char *raw = ev_jsonl_raw(r, &len);
+    return ev_jsonl_write_extended(out, raw, len, add);
 }
 
 void
-ev_output_setup(void)
+ev_jsonl_output_setup(void)
 {
     if (isatty(STDOUT_FILENO))
         setvbuf(stdout, NULL, _IOLBF, 0);

@@ -65,7 +65,7 @@ static const struct builtin {
                          "Does the OUTPUT meet the criterion?\n", rubric_labels, 2},
 };
 
-struct ev_rubric {
+struct ev_judge_rubric {
     enum ev_judge_kind kind;
     char *criterion;     /* rubric: the criterion */
     ev_template *tpl;    /* template */
@@ -73,10 +73,10 @@ struct ev_rubric {
     int n;
 };
 
-static ev_rubric *
+static ev_judge_rubric *
 rubric_new(enum ev_judge_kind kind)
 {
-    ev_rubric *r = ev_alloc_zero(1, sizeof(*r));
+    ev_judge_rubric *r = ev_alloc_zero(1, sizeof(*r));
     r->kind = kind;
     if (kind != EV_JUDGE_TEMPLATE) {
         r->labels = (judge_label *)builtins[kind].labels;
@@ -85,23 +85,23 @@ rubric_new(enum ev_judge_kind kind)
     return r;
 }
 
-ev_rubric *
-ev_rubric_criterion(const char *text)
+ev_judge_rubric *
+ev_judge_criterion(const char *text)
 {
-    ev_rubric *r = rubric_new(EV_JUDGE_RUBRIC);
+    ev_judge_rubric *r = rubric_new(EV_JUDGE_RUBRIC);
     r->criterion = ev_alloc_strdup(text);
     return r;
 }
 
-ev_rubric *
-ev_rubric_parse(const char *spec, jv *err)
+ev_judge_rubric *
+ev_judge_parse(const char *spec, jv *err)
 {
     if (strcmp(spec, "fact") == 0)
         return rubric_new(EV_JUDGE_FACT);
     if (strcmp(spec, "closedqa") == 0)
         return rubric_new(EV_JUDGE_CLOSEDQA);
     if (strncmp(spec, "rubric:", 7) == 0 && spec[7] != '\0')
-        return ev_rubric_criterion(spec + 7);
+        return ev_judge_criterion(spec + 7);
     *err = jv_invalid_with_msg(
         jv_string("a rubric is 'fact', 'closedqa' or 'rubric:TEXT' with TEXT not empty"));
     return NULL;
@@ -109,7 +109,7 @@ ev_rubric_parse(const char *spec, jv *err)
 
 /* add_label adds the label "NAME=VALUE" of 'len' bytes at 'item' to 'r'. */
 static bool
-add_label(ev_rubric *r, const char *item, size_t len, jv *err)
+add_label(ev_judge_rubric *r, const char *item, size_t len, jv *err)
 {
     char *name = ev_alloc_strndup(item, len);
     char *eq = strrchr(name, '=');
@@ -141,7 +141,7 @@ add_label(ev_rubric *r, const char *item, size_t len, jv *err)
 
 /* parse_labels reads "LABEL=VALUE,..." into 'r'. */
 static bool
-parse_labels(ev_rubric *r, const char *spec, jv *err)
+parse_labels(ev_judge_rubric *r, const char *spec, jv *err)
 {
     for (const char *p = spec;; p++) {
         size_t len = strcspn(p, ",");
@@ -153,32 +153,32 @@ parse_labels(ev_rubric *r, const char *spec, jv *err)
     }
 }
 
-ev_rubric *
-ev_rubric_template(const char *path, const char *labels, jv *err)
+ev_judge_rubric *
+ev_judge_from_template(const char *path, const char *labels, jv *err)
 {
-    ev_rubric *r = rubric_new(EV_JUDGE_TEMPLATE);
+    ev_judge_rubric *r = rubric_new(EV_JUDGE_TEMPLATE);
     r->tpl = ev_template_load(path, err);
     if (r->tpl == NULL || !parse_labels(r, labels, err)) {
-        ev_rubric_free(r);
+        ev_judge_free(r);
         return NULL;
     }
     return r;
 }
 
 const char *
-ev_rubric_scorer(const ev_rubric *r)
+ev_judge_scorer(const ev_judge_rubric *r)
 {
     return r->kind == EV_JUDGE_TEMPLATE ? "judge:template" : builtins[r->kind].scorer;
 }
 
 bool
-ev_rubric_needs_expected(const ev_rubric *r)
+ev_judge_needs_expected(const ev_judge_rubric *r)
 {
     return r->kind == EV_JUDGE_FACT;
 }
 
 const char *
-ev_rubric_meaning(const ev_rubric *r, const char *name)
+ev_judge_meaning(const ev_judge_rubric *r, const char *name)
 {
     for (int i = 0; i < r->n; i++) {
         if (strcmp(r->labels[i].name, name) == 0)
@@ -188,7 +188,7 @@ ev_rubric_meaning(const ev_rubric *r, const char *name)
 }
 
 static jv
-builtin_prompt(const ev_rubric *r, jv input, jv expected, jv output)
+builtin_prompt(const ev_judge_rubric *r, jv input, jv expected, jv output)
 {
     const struct builtin *b = &builtins[r->kind];
     jv p = jv_string(b->task);
@@ -213,14 +213,15 @@ builtin_prompt(const ev_rubric *r, jv input, jv expected, jv output)
 }
 
 jv
-ev_rubric_prompt(const ev_rubric *r, jv rec, jv expected, jv output)
+ev_judge_prompt(const ev_judge_rubric *r, jv rec, jv expected, jv output)
 {
-    if (!jv_is_valid(expected) && ev_rubric_needs_expected(r)) {
+    if (!jv_is_valid(expected) && ev_judge_needs_expected(r)) {
         jv_free(expected);
         jv_free(output);
-        return jv_invalid_with_msg(jv_string("no 'expected' for the judge"));
+        return jv_invalid_with_msg(
+            jv_string("no 'expected' for the judge (" EV_RECORD_EXPECTED_ELSEWHERE ")"));
     }
-    jv input = ev_prompt_text(rec);
+    jv input = ev_record_prompt_text(rec);
     if (r->kind != EV_JUDGE_TEMPLATE)
         return builtin_prompt(r, input, expected, output);
     jv fields = jv_copy(rec);
@@ -272,7 +273,7 @@ unwrap(const char *s, size_t len, char *buf)
 }
 
 jv
-ev_rubric_read(const ev_rubric *r, const char *text)
+ev_judge_read(const ev_judge_rubric *r, const char *text)
 {
     /* the last non-empty line; a one-line answer is its own last line */
     const char *stop = text + strlen(text);
@@ -358,7 +359,7 @@ ev_judge_aggregate(jv samples, bool mean)
 }
 
 void
-ev_rubric_free(ev_rubric *r)
+ev_judge_free(ev_judge_rubric *r)
 {
     if (r == NULL)
         return;

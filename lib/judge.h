@@ -1,8 +1,7 @@
 /*
  * judge.h: the judge prompt format, for model-graded scoring.
  *
- * Ownership: functions consume their jv arguments unless the parameter says
- * borrowed; returned jv values belong to the caller.
+ * Ownership: json.h.
  *
  * A rubric says how a judge model grades an answer: a built-in one (fact,
  * closedqa, rubric:TEXT) writes a prompt in the format below, and a user's
@@ -43,40 +42,40 @@ enum ev_judge_kind {
     EV_JUDGE_TEMPLATE, /* a user's template and labels */
 };
 
-typedef struct ev_rubric ev_rubric;
+typedef struct ev_judge_rubric ev_judge_rubric;
 
-/* ev_rubric_parse reads a --judge RUBRIC: "fact", "closedqa" or
+/* ev_judge_parse reads a --judge RUBRIC: "fact", "closedqa" or
  * "rubric:TEXT". On error it returns NULL and sets '*err' to an invalid
  * with a message. */
-ev_rubric *ev_rubric_parse(const char *spec, jv *err);
+ev_judge_rubric *ev_judge_parse(const char *spec, jv *err);
 
-/* ev_rubric_criterion returns the rubric "does it meet 'text'". */
-ev_rubric *ev_rubric_criterion(const char *text);
+/* ev_judge_criterion returns the rubric "does it meet 'text'". */
+ev_judge_rubric *ev_judge_criterion(const char *text);
 
-/* ev_rubric_template reads the template file 'path', whose placeholders
+/* ev_judge_from_template reads the template file 'path', whose placeholders
  * {{input}}, {{expected}} and {{output}} are the texts of the case, and
  * the label list 'labels', "LABEL=VALUE,..." with values in [0, 1]. */
-ev_rubric *ev_rubric_template(const char *path, const char *labels, jv *err);
+ev_judge_rubric *ev_judge_from_template(const char *path, const char *labels, jv *err);
 
-/* ev_rubric_scorer names the rubric in a score: "judge:fact",
+/* ev_judge_scorer names the rubric in a score: "judge:fact",
  * "judge:closedqa", "judge:rubric" or "judge:template". */
-const char *ev_rubric_scorer(const ev_rubric *r);
+const char *ev_judge_scorer(const ev_judge_rubric *r);
 
-/* ev_rubric_needs_expected says whether a case must have an expected
+/* ev_judge_needs_expected says whether a case must have an expected
  * answer to be graded (fact, and a template that names {{expected}}). */
-bool ev_rubric_needs_expected(const ev_rubric *r);
+bool ev_judge_needs_expected(const ev_judge_rubric *r);
 
-/* ev_rubric_prompt writes the judge's prompt for the case 'rec' (borrowed)
- * whose answer is 'output' and expected answer 'expected' (text, or invalid
- * when there is none). Returns a string, or an invalid with a message. */
-jv ev_rubric_prompt(const ev_rubric *r, jv rec, jv expected, jv output);
+/* ev_judge_prompt writes the judge's prompt for the case 'rec' whose
+ * answer is 'output' and expected answer 'expected' (text, or invalid when
+ * there is none). Returns a string, or an invalid with a message. */
+jv ev_judge_prompt(const ev_judge_rubric *r, jv rec /* borrowed */, jv expected, jv output);
 
-/* ev_rubric_read reads a judge's answer 'text': the whole trimmed answer,
+/* ev_judge_read reads a judge's answer 'text': the whole trimmed answer,
  * or its last non-empty line, must be a label, optionally wrapped in quotes,
  * asterisks or brackets, followed by a full stop, or after "Grade:",
  * "Answer:" or "Label:"; letters match in any case. Returns {label, value}:
  * the label as the rubric spells it, or INVALID with value 0. */
-jv ev_rubric_read(const ev_rubric *r, const char *text);
+jv ev_judge_read(const ev_judge_rubric *r, const char *text);
 
 /* ev_judge_aggregate combines the {label, value} of the samples (an array)
  * into {label, value, pass, agreement}. With 'mean' the value is the mean of
@@ -87,11 +86,11 @@ jv ev_rubric_read(const ev_rubric *r, const char *text);
  * 'pass' is value >= 0.5, except that INVALID never passes. */
 jv ev_judge_aggregate(jv samples, bool mean);
 
-/* ev_rubric_meaning returns what 'label' means in a built-in rubric, or
+/* ev_judge_meaning returns what 'label' means in a built-in rubric, or
  * NULL. */
-const char *ev_rubric_meaning(const ev_rubric *r, const char *label);
+const char *ev_judge_meaning(const ev_judge_rubric *r, const char *label);
 
-void ev_rubric_free(ev_rubric *r);
+void ev_judge_free(ev_judge_rubric *r);
 
 /* The reading side, for ev-mock: a built-in judge prompt taken apart. The
  * texts point into the prompt and are not NUL-terminated. */
@@ -102,7 +101,7 @@ typedef struct ev_judge_parts {
     bool has_expected;
 } ev_judge_parts;
 
-/* ev_judge_split takes apart a prompt written by ev_rubric_prompt for a
+/* ev_judge_split takes apart a prompt written by ev_judge_prompt for a
  * built-in rubric. Returns false when 'prompt' is not one. */
 bool ev_judge_split(const char *prompt, ev_judge_parts *p);
 

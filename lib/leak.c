@@ -47,11 +47,11 @@ static unsigned long
 load(checker *ck, const ev_leak_opts *o, ev_leak_result *res)
 {
     char *train[1] = {(char *)o->train};
-    ev_reader r;
+    ev_jsonl_reader r;
     unsigned long problems = 0;
     jv rec, id;
 
-    ev_reader_init(&r, train, 1, NULL);
+    ev_jsonl_init(&r, train, 1, NULL);
     while (ev_split_next(&r, &rec, &id, o->log, &problems)) {
         if (ck->n >= EV_MINHASH_MAX) {
             ev_log_warn(o->log, "too many training cases");
@@ -61,14 +61,14 @@ load(checker *ck, const ev_leak_opts *o, ev_leak_result *res)
             break;
         }
         add_id(ck, id);
-        jv text = ev_prompt_text(rec);
+        jv text = ev_record_prompt_text(rec);
         res->train_inputs += !ev_near_empty(ck->ix, jv_string_value(text));
         ev_near_add(ck->ix, jv_string_value(text));
         jv_free(text);
         jv_free(rec);
         res->train++;
     }
-    ev_reader_free(&r);
+    ev_jsonl_free(&r);
     return problems;
 }
 
@@ -80,7 +80,7 @@ write_pair(FILE *out, jv eval_id /* borrowed */, const char *train_id, const ev_
     p = jv_object_set(p, jv_string("train_id"), jv_string(train_id));
     p = jv_object_set(p, jv_string("kind"), jv_string(m->same ? "exact" : "near"));
     p = jv_object_set(p, jv_string("similarity"), jv_number(round(m->similarity * 1e4) / 1e4));
-    ev_write_record(out, p);
+    ev_jsonl_write(out, p);
 }
 
 /* check_case writes the pairs of the eval case 'rec' (consumed, like its
@@ -88,7 +88,7 @@ write_pair(FILE *out, jv eval_id /* borrowed */, const char *train_id, const ev_
 static void
 check_case(checker *ck, const ev_leak_opts *o, jv rec, jv id, ev_leak_result *res)
 {
-    jv text = ev_prompt_text(rec);
+    jv text = ev_record_prompt_text(rec);
     res->eval_inputs += !ev_near_empty(ck->ix, jv_string_value(text));
     size_t n = ev_near_find(ck->ix, jv_string_value(text), &ck->m, &ck->capm);
     for (size_t i = 0; i < n; i++)
@@ -106,19 +106,19 @@ unsigned long
 ev_leak_check(const ev_leak_opts *o, char **eval, int neval, ev_leak_result *res)
 {
     checker ck = {.ix = ev_near_new(o->threshold)};
-    ev_reader r;
+    ev_jsonl_reader r;
     jv rec, id;
 
     *res = (ev_leak_result){0};
     unsigned long problems = load(&ck, o, res);
-    ev_reader_init(&r, eval, neval, o->out);
+    ev_jsonl_init(&r, eval, neval, o->out);
     while (ev_split_next(&r, &rec, &id, o->log, &problems)) {
         res->eval++;
         check_case(&ck, o, rec, id, res);
         if (ferror(o->out))
             break;
     }
-    ev_reader_free(&r);
+    ev_jsonl_free(&r);
     ev_near_free(ck.ix);
     free(ck.ids);
     free(ck.idoff);

@@ -31,7 +31,7 @@ is_article(const char *w)
 static void
 tokenize(const char *s, tokens *t)
 {
-    jv norm = ev_normalize(s, EV_NORM_CASE | EV_NORM_PUNCT | EV_NORM_SPACE);
+    jv norm = ev_text_normalize(s, EV_TEXT_NORM_CASE | EV_TEXT_NORM_PUNCT | EV_TEXT_NORM_SPACE);
     size_t len = strlen(jv_string_value(norm));
     t->buf = ev_alloc(len + 1);
     memcpy(t->buf, jv_string_value(norm), len + 1);
@@ -52,7 +52,7 @@ tokenize(const char *s, tokens *t)
 }
 
 double
-ev_f1(const char *answer, const char *gold)
+ev_metric_f1(const char *answer, const char *gold)
 {
     tokens a, g;
     tokenize(answer, &a);
@@ -86,12 +86,12 @@ code_points(const char *s, size_t *n)
     uint32_t *cp = ev_alloc((strlen(s) + 1) * sizeof(uint32_t));
     *n = 0;
     while (*s)
-        cp[(*n)++] = ev_utf8_next(&s);
+        cp[(*n)++] = ev_text_utf8_next(&s);
     return cp;
 }
 
 double
-ev_similarity(const char *a, const char *b)
+ev_metric_similarity(const char *a, const char *b)
 {
     size_t m, n;
     uint32_t *x = code_points(a, &m);
@@ -125,4 +125,21 @@ ev_similarity(const char *a, const char *b)
     free(x);
     free(y);
     return 1 - d / (double)longest;
+}
+
+const char *
+ev_metric_nearest(const char *word, const char *const *names, int n)
+{
+    const char *best = NULL;
+    double best_sim = 0;
+    for (int i = 0; i < n; i++) {
+        double sim = ev_metric_similarity(word, names[i]);
+        if (word[0] != '\0' && strncmp(names[i], word, strlen(word)) == 0)
+            sim += 0.5; /* a prefix that more than one name may share */
+        if (sim > best_sim) {
+            best_sim = sim;
+            best = names[i];
+        }
+    }
+    return best_sim >= 0.5 ? best : NULL;
 }

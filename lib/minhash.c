@@ -45,7 +45,7 @@ shingle_of(const uint64_t *w, size_t n)
 static void
 shingle_text(ev_minhash_sketch *s, const char *text)
 {
-    jv words = ev_words(text);
+    jv words = ev_text_words(text);
     size_t nw = (size_t)jv_array_length(jv_copy(words));
     uint64_t small[64];
     uint64_t *wh = nw <= 64 ? small : ev_alloc_resize(NULL, nw * sizeof(*wh));

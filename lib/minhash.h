@@ -3,7 +3,7 @@
  *
  * Two texts are near duplicates when their word 3-grams (shingles) overlap:
  * the Jaccard similarity of the two sets, shared shingles over all shingles,
- * reaches a threshold. Words are those of ev_words: runs of letters and
+ * reaches a threshold. Words are those of ev_text_words: runs of letters and
  * digits, case-folded, so case, punctuation and spacing never matter. A text
  * of one or two words has a single shingle, its whole word sequence; a text
  * with no words has none and is near nothing.

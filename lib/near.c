@@ -28,7 +28,7 @@ struct ev_near {
 bool
 ev_near_key(const char *text, uint64_t *key)
 {
-    jv norm = ev_normalize(text, EV_NORM_CASE | EV_NORM_SPACE);
+    jv norm = ev_text_normalize(text, EV_TEXT_NORM_CASE | EV_TEXT_NORM_SPACE);
     size_t len = (size_t)jv_string_length_bytes(jv_copy(norm));
     *key = ev_hash64(jv_string_value(norm), len, 0);
     jv_free(norm);

@@ -52,7 +52,7 @@ ev_pick_free(ev_pick *p)
 void
 ev_pick_aim(ev_pick *p, jv rec, bool failed, jv tags)
 {
-    jv prompt = ev_prompt_text(rec);
+    jv prompt = ev_record_prompt_text(rec);
     ev_near_add(p->eval, jv_string_value(prompt));
     ev_minhash_sketch sk = {0};
     if (failed)
@@ -131,7 +131,7 @@ typedef struct walk {
 static bool
 consider(walk *w, jv rec, const ev_minhash_sketch *sk)
 {
-    jv ptags = ev_rec_tags(rec);
+    jv ptags = ev_record_tags(rec);
     if (jv_array_length(jv_copy(ptags)) == 0)
         ptags = jv_array_append(ptags, jv_string("(untagged)"));
     bool kept = false;
@@ -159,15 +159,15 @@ static unsigned long
 read_pool(walk *w, const char *path, const ev_log *log)
 {
     char *paths[] = {(char *)path};
-    ev_reader r;
+    ev_jsonl_reader r;
     unsigned long problems = 0;
     jv rec;
 
-    ev_reader_init(&r, paths, 1, NULL);
-    while (ev_reader_good(&r, &rec, log, &problems)) {
+    ev_jsonl_init(&r, paths, 1, NULL);
+    while (ev_jsonl_good(&r, &rec, log, &problems)) {
         w->pool++;
         ev_pick *p = w->p;
-        jv prompt = ev_prompt_text(rec);
+        jv prompt = ev_record_prompt_text(rec);
         const char *text = jv_string_value(prompt);
         bool kept = false;
         if (ev_near_find(p->eval, text, &p->hits, &p->caphits) > 0)
@@ -176,11 +176,11 @@ read_pool(walk *w, const char *path, const ev_log *log)
             kept = consider(w, rec, ev_near_sketch(p->eval, text));
         jv_free(prompt);
         size_t len;
-        const char *raw = ev_reader_raw(&r, &len);
+        const char *raw = ev_jsonl_raw(&r, &len);
         w->records = jv_array_append(w->records, kept ? jv_string_sized(raw, (int)len) : jv_null());
         jv_free(rec);
     }
-    ev_reader_free(&r);
+    ev_jsonl_free(&r);
     return problems;
 }
 

@@ -132,6 +132,19 @@ add_name(ev_prices *t, const char *s, size_t row)
     t->nnames++;
 }
 
+ev_prices *
+ev_prices_open(const char *const *paths, int n, jv *err)
+{
+    ev_prices *t = ev_prices_new();
+    for (int i = 0; i < n; i++) {
+        if (ev_prices_load(t, paths[i], err) != 0) {
+            ev_prices_free(t);
+            return NULL;
+        }
+    }
+    return t;
+}
+
 void
 ev_prices_add_custom(ev_prices *t, const char *model, double input, double output, double cached)
 {
@@ -723,11 +736,11 @@ get_count(jv call, const char *key, double *out, jv *err)
 }
 
 int
-ev_usage_from_call(jv call, ev_usage *u, jv *err)
+ev_price_usage_from_call(jv call, ev_price_usage *u, jv *err)
 {
     u->input = u->output = NAN;
     u->cached = u->cache_write = 0;
-    u->style = EV_USAGE_INCLUSIVE;
+    u->style = EV_PRICE_USAGE_INCLUSIVE;
     if (jv_get_kind(call) != JV_KIND_OBJECT)
         return 0;
     double cached, written;
@@ -742,13 +755,14 @@ ev_usage_from_call(jv call, ev_usage *u, jv *err)
 }
 
 int
-ev_price_cost(const ev_price *p, const ev_usage *u, bool batch, double rate, ev_cost *c, jv *err)
+ev_price_cost(const ev_price *p, const ev_price_usage *u, bool batch, double rate,
+              ev_price_charge *c, jv *err)
 {
     /* 'fresh' is the prompt tokens billed at the plain input price, and
      * 'prompt' every prompt token, which picks the tier. */
     double fresh = u->input, prompt = u->input;
     double cache = u->cached + u->cache_write;
-    if (u->style == EV_USAGE_INCLUSIVE) {
+    if (u->style == EV_PRICE_USAGE_INCLUSIVE) {
         if (cache > u->input) {
             *err = jv_invalid_with_msg(
                 jv_string_fmt("%.0f cached tokens but only %.0f input tokens, which include them",
@@ -820,7 +834,7 @@ has_system_message(jv in)
 double
 ev_estimate_prompt_tokens(jv rec, const char *system)
 {
-    jv in = ev_rec_input(rec);
+    jv in = ev_record_input(rec);
     if (!jv_is_valid(in)) {
         jv_free(in);
         return NAN;
@@ -832,7 +846,7 @@ ev_estimate_prompt_tokens(jv rec, const char *system)
         has_system = has_system_message(jv_copy(in));
     }
     jv_free(in);
-    jv text = ev_prompt_text(rec);
+    jv text = ev_record_prompt_text(rec);
     double tokens = ev_estimate_text_tokens((size_t)jv_string_length_bytes(text));
     if (system != NULL && !has_system) {
         tokens += ev_estimate_text_tokens(strlen(system));
@@ -844,11 +858,11 @@ ev_estimate_prompt_tokens(jv rec, const char *system)
 double
 ev_estimate_output_tokens(jv rec)
 {
-    jv e = ev_rec_expected(rec);
+    jv e = ev_record_expected(rec);
     if (!jv_is_valid(e)) {
         jv_free(e);
         return NAN;
     }
-    jv text = ev_text_of(e);
+    jv text = ev_record_text_of(e);
     return ev_estimate_text_tokens((size_t)jv_string_length_bytes(text));
 }

@@ -2,8 +2,7 @@
  * price.h: the price table: load it, look up a model, compute what a call
  * cost or will cost.
  *
- * Ownership: functions consume their jv arguments unless the parameter says
- * borrowed, and returned jv values belong to the caller. The ev_price rows a
+ * Ownership: json.h. The ev_price rows a
  * table hands out belong to the table and live as long as it does.
  *
  * A table is JSONL. An optional first line without 'model' holds the table's
@@ -74,6 +73,10 @@ ev_prices *ev_prices_new(void);
  * path, when it cannot be read); 't' then holds none of the file's rows. */
 int ev_prices_load(ev_prices *t, const char *path, jv *err);
 
+/* ev_prices_open returns a new table of the 'n' files at 'paths', loaded in
+ * order, or NULL with '*err' set as ev_prices_load sets it. */
+ev_prices *ev_prices_open(const char *const *paths, int n, jv *err);
+
 /* ev_prices_add_custom adds a row named 'model' with the given prices per
  * EV_PRICE_PER tokens, as from the command line. It has no tiers and no batch
  * factor. */
@@ -101,38 +104,38 @@ void ev_prices_free(ev_prices *t);
 jv ev_prices_locate(void);
 
 /* How a count of input tokens treats the prompt tokens of the cache. */
-enum ev_usage_style {
+enum ev_price_usage_style {
     /* Input counts every prompt token, cached or not: the convention of ev's
      * records (ev-call folds Anthropic's cache reads and writes in) and of
      * OpenAI's prompt_tokens. */
-    EV_USAGE_INCLUSIVE,
+    EV_PRICE_USAGE_INCLUSIVE,
     /* Input leaves out the cache reads and writes: Anthropic's raw usage. */
-    EV_USAGE_EXCLUSIVE,
+    EV_PRICE_USAGE_EXCLUSIVE,
 };
 
 /* The tokens of one call. A count the provider did not report is NAN, except
  * the cache counts, which are 0 then: a provider that reports no cache use
  * bills every prompt token at the input price. */
-typedef struct ev_usage {
+typedef struct ev_price_usage {
     double input, output;
     double cached;      /* prompt tokens read from the cache */
     double cache_write; /* prompt tokens written to the cache (Anthropic) */
-    enum ev_usage_style style;
-} ev_usage;
+    enum ev_price_usage_style style;
+} ev_price_usage;
 
-/* ev_usage_from_call reads the token counts of 'call' (borrowed), ev-call's
+/* ev_price_usage_from_call reads the token counts of 'call' (borrowed), ev-call's
  * record field: input_tokens, output_tokens, cached_tokens (cache reads) and
  * the optional cache_write_tokens, in the inclusive style whatever the
  * provider. 'call' may be invalid or null, which means nothing is known.
  * Returns 0, or -1 with '*err' set when a count is present but is not a
  * whole number of tokens from 0 up. */
-int ev_usage_from_call(jv call, ev_usage *u, jv *err);
+int ev_price_usage_from_call(jv call /* borrowed */, ev_price_usage *u, jv *err);
 
-typedef struct ev_cost {
+typedef struct ev_price_charge {
     double input, output, total; /* NAN where the usage lacks the count */
     const ev_price_tier *tier;   /* the prompt-size tier applied, or NULL */
     bool batch;                  /* the batch factor was applied */
-} ev_cost;
+} ev_price_charge;
 
 /* ev_price_cost prices usage 'u' at row 'p', in the table's currency times
  * 'rate'. The tier is chosen by the prompt's size: every prompt token, cached
@@ -140,8 +143,8 @@ typedef struct ev_cost {
  * '*c'.batch says whether it did. Returns 0, or -1 with '*err' set when the
  * counts contradict each other: more cache reads and writes than input
  * tokens, in the inclusive style. */
-int ev_price_cost(const ev_price *p, const ev_usage *u, bool batch, double rate, ev_cost *c,
-                  jv *err);
+int ev_price_cost(const ev_price *p, const ev_price_usage *u, bool batch, double rate,
+                  ev_price_charge *c, jv *err);
 
 /* ev_price_training returns what training on 'tokens' tokens costs at row 'p'
  * (epochs included in 'tokens'), or NAN when the row has no training price. */
@@ -164,11 +167,11 @@ double ev_estimate_text_tokens(size_t len);
 /* ev_estimate_prompt_tokens returns the prompt tokens of case 'rec'
  * (borrowed), with 'system' (or NULL) as an opening system message unless the
  * case's input already has one; or NAN when the case has no input. */
-double ev_estimate_prompt_tokens(jv rec, const char *system);
+double ev_estimate_prompt_tokens(jv rec /* borrowed */, const char *system);
 
 /* ev_estimate_output_tokens returns the tokens of the case's expected answer
  * (as text: a string as it is, anything else as compact JSON), or NAN when
  * it has none. */
-double ev_estimate_output_tokens(jv rec);
+double ev_estimate_output_tokens(jv rec /* borrowed */);
 
 #endif

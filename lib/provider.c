@@ -128,7 +128,7 @@ anthropic_body(const ev_request_opts *o, jv messages)
     jv_array_foreach(messages, i, m)
     {
         if (field_is(m, "role", "system"))
-            system = join(system, ev_content_text(ev_get(m, "content")), "\n\n");
+            system = join(system, ev_record_content_text(ev_get(m, "content")), "\n\n");
         else
             rest = jv_array_append(rest, jv_copy(m));
         jv_free(m);
@@ -157,7 +157,7 @@ cmd_body(const ev_request_opts *o, jv messages)
     jv text = jv_invalid();
     jv_array_foreach(messages, i, m)
     {
-        text = join(text, ev_content_text(ev_get(m, "content")), "\n");
+        text = join(text, ev_record_content_text(ev_get(m, "content")), "\n");
         jv_free(m);
         (void)i;
     }
@@ -274,7 +274,7 @@ fail(ev_reply *r, enum ev_outcome outcome, const char *kind, jv message)
     r->kind = kind;
     jv_free(r->message);
     const char *s = jv_string_value(message);
-    r->message = ev_excerpt(s, strlen(s), MESSAGE_MAX);
+    r->message = ev_jsonl_excerpt(s, strlen(s), MESSAGE_MAX);
     jv_free(message);
 }
 
@@ -284,7 +284,7 @@ excerpt(const char *body, size_t len)
 {
     while (len > 0 && (body[len - 1] == '\n' || body[len - 1] == '\r'))
         len--;
-    return ev_excerpt(body, len, 60);
+    return ev_jsonl_excerpt(body, len, 60);
 }
 
 /* tool_json returns the compact JSON of the elements of 'items' (borrowed)
@@ -330,7 +330,7 @@ openai_answer(jv body, ev_reply *r)
     jv content = ev_get(msg, "content");
     jv out;
     if (jv_get_kind(content) == JV_KIND_STRING || jv_get_kind(content) == JV_KIND_ARRAY) {
-        out = ev_content_text(content);
+        out = ev_record_content_text(content);
     } else {
         jv_free(content);
         jv refusal = ev_get(msg, "refusal");
@@ -375,7 +375,7 @@ anthropic_answer(jv body, ev_reply *r)
     {
         if (field_is(block, "type", "text")) {
             jv t = ev_get(block, "text");
-            text = join(text, ev_text_of(t), "");
+            text = join(text, ev_record_text_of(t), "");
         }
         jv_free(block);
         (void)i;

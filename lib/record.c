@@ -6,23 +6,18 @@
 #include <string.h>
 
 #include "hash.h"
+#include "json.h"
 
 jv
 ev_get(jv rec, const char *key)
 {
-    if (jv_get_kind(rec) != JV_KIND_OBJECT)
-        return jv_invalid();
-    return jv_object_get(jv_copy(rec), jv_string(key));
+    return ev_json_field(rec, key);
 }
 
 jv
 ev_get_kind(jv rec, const char *key, jv_kind kind)
 {
-    jv v = ev_get(rec, key);
-    if (jv_get_kind(v) == kind)
-        return v;
-    jv_free(v);
-    return jv_null();
+    return ev_json_field_kind(rec, key, kind);
 }
 
 static bool
@@ -53,9 +48,9 @@ last_assistant(jv msgs)
 }
 
 jv
-ev_rec_input(jv rec)
+ev_record_input(jv rec)
 {
-    jv in = ev_get(rec, "input");
+    jv in = ev_json_field(rec, "input");
     if (jv_get_kind(in) == JV_KIND_STRING || jv_get_kind(in) == JV_KIND_ARRAY)
         return in;
     if (jv_is_valid(in) && jv_get_kind(in) != JV_KIND_NULL) {
@@ -64,7 +59,7 @@ ev_rec_input(jv rec)
             jv_string("'input' is neither a string nor an array of messages"));
     }
     jv_free(in);
-    jv msgs = ev_get(rec, "messages");
+    jv msgs = ev_json_field(rec, "messages");
     if (jv_get_kind(msgs) != JV_KIND_ARRAY) {
         jv_free(msgs);
         return jv_invalid();
@@ -76,15 +71,15 @@ ev_rec_input(jv rec)
 }
 
 jv
-ev_rec_expected(jv rec)
+ev_record_expected(jv rec)
 {
     static const char *const names[] = {"expected", "ideal", "target"};
     for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-        jv v = ev_get(rec, names[i]);
+        jv v = ev_json_field(rec, names[i]);
         if (jv_is_valid(v))
             return v;
     }
-    jv msgs = ev_get(rec, "messages");
+    jv msgs = ev_json_field(rec, "messages");
     int k = last_assistant(msgs);
     if (k < 0) {
         jv_free(msgs);
@@ -95,9 +90,9 @@ ev_rec_expected(jv rec)
 }
 
 jv
-ev_id_problem(jv rec)
+ev_record_id_problem(jv rec)
 {
-    jv id = ev_get(rec, "id");
+    jv id = ev_json_field(rec, "id");
     jv_kind k = jv_get_kind(id);
     jv_free(id);
     if (k == JV_KIND_STRING || k == JV_KIND_NUMBER || k == JV_KIND_NULL || k == JV_KIND_INVALID)
@@ -106,9 +101,9 @@ ev_id_problem(jv rec)
 }
 
 jv
-ev_score_problem(jv rec)
+ev_record_score_problem(jv rec)
 {
-    jv score = ev_get(rec, "score");
+    jv score = ev_json_field(rec, "score");
     jv_kind kind = jv_get_kind(score);
     if (kind == JV_KIND_INVALID || kind == JV_KIND_NULL) {
         jv_free(score);
@@ -142,12 +137,12 @@ ev_score_problem(jv rec)
 }
 
 jv
-ev_rec_id(jv rec)
+ev_record_id(jv rec)
 {
-    jv problem = ev_id_problem(rec);
+    jv problem = ev_record_id_problem(rec);
     if (jv_is_valid(problem))
         return jv_invalid_with_msg(problem);
-    jv id = ev_get(rec, "id");
+    jv id = ev_json_field(rec, "id");
     if (jv_get_kind(id) == JV_KIND_STRING)
         return id;
     if (jv_get_kind(id) == JV_KIND_NUMBER)
@@ -155,10 +150,10 @@ ev_rec_id(jv rec)
     jv_free(id);
     /* The derived id must never change, so it hashes 'input' whatever its
      * type, even one that is not a prompt. */
-    jv in = ev_get(rec, "input");
+    jv in = ev_json_field(rec, "input");
     if (!jv_is_valid(in) || jv_get_kind(in) == JV_KIND_NULL) {
         jv_free(in);
-        in = ev_rec_input(rec);
+        in = ev_record_input(rec);
     }
     if (!jv_is_valid(in)) {
         jv_free(in);
@@ -174,14 +169,14 @@ ev_rec_id(jv rec)
 }
 
 jv
-ev_rec_with_id(jv rec)
+ev_record_with_id(jv rec)
 {
-    jv old = ev_get(rec, "id");
+    jv old = ev_json_field(rec, "id");
     bool has = jv_get_kind(old) == JV_KIND_STRING || jv_get_kind(old) == JV_KIND_NUMBER;
     jv_free(old);
     if (has)
         return rec;
-    jv id = ev_rec_id(rec);
+    jv id = ev_record_id(rec);
     if (!jv_is_valid(id)) {
         jv_free(id);
         return rec;
@@ -190,9 +185,9 @@ ev_rec_with_id(jv rec)
 }
 
 jv
-ev_rec_tags(jv rec)
+ev_record_tags(jv rec)
 {
-    jv t = ev_get(rec, "tags");
+    jv t = ev_json_field(rec, "tags");
     if (jv_get_kind(t) == JV_KIND_STRING)
         return jv_array_append(jv_array(), t);
     if (jv_get_kind(t) != JV_KIND_ARRAY) {
@@ -205,7 +200,7 @@ ev_rec_tags(jv rec)
         if (jv_get_kind(tag) == JV_KIND_STRING)
             out = jv_array_append(out, tag);
         else
-            out = jv_array_append(out, ev_text_of(tag));
+            out = jv_array_append(out, ev_record_text_of(tag));
         (void)i;
     }
     jv_free(t);
@@ -213,7 +208,7 @@ ev_rec_tags(jv rec)
 }
 
 jv
-ev_text_of(jv v)
+ev_record_text_of(jv v)
 {
     switch (jv_get_kind(v)) {
     case JV_KIND_STRING:
@@ -228,10 +223,10 @@ ev_text_of(jv v)
 }
 
 jv
-ev_content_text(jv c)
+ev_record_content_text(jv c)
 {
     if (jv_get_kind(c) != JV_KIND_ARRAY)
-        return ev_text_of(c);
+        return ev_record_text_of(c);
     jv out = jv_string("");
     jv_array_foreach(c, i, part)
     {
@@ -251,11 +246,11 @@ ev_content_text(jv c)
 }
 
 jv
-ev_prompt_text(jv rec)
+ev_record_prompt_text(jv rec)
 {
-    jv in = ev_rec_input(rec);
+    jv in = ev_record_input(rec);
     if (jv_get_kind(in) != JV_KIND_ARRAY)
-        return ev_text_of(in);
+        return ev_record_text_of(in);
     jv out = jv_string("");
     int first = 1;
     jv_array_foreach(in, i, m)
@@ -265,7 +260,7 @@ ev_prompt_text(jv rec)
         if (!first)
             out = jv_string_append_str(out, "\n");
         first = 0;
-        out = jv_string_concat(out, ev_content_text(c));
+        out = jv_string_concat(out, ev_record_content_text(c));
         (void)i;
     }
     jv_free(in);

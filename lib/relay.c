@@ -1,7 +1,5 @@
 #include "relay.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -11,8 +9,8 @@
 #include <unistd.h>
 
 #include "alloc.h"
-#include "coproc.h"
 #include "diag.h"
+#include "proc.h"
 
 typedef struct batch {
     int want, got;
@@ -83,20 +81,32 @@ read_answers(void *arg)
 ev_relay *
 ev_relay_start(char *const *argv, jv *err)
 {
-    int in, out;
-    pid_t pid = ev_coproc_spawn(argv, &in, &out, err);
-    if (pid < 0)
+    ev_proc_spec spec = {argv[0], argv, NULL, EV_PROC_PIPE, EV_PROC_PIPE, EV_PROC_OURS, false};
+    ev_proc child;
+    if (!ev_proc_spawn(&spec, &child, err))
         return NULL;
     ev_relay *r = ev_alloc_zero(1, sizeof(*r));
-    r->pid = pid;
-    r->in = in;
-    r->out = fdopen(out, "r");
+    r->pid = child.pid;
+    r->in = child.in;
+    r->out = fdopen(child.out, "r");
     if (r->out == NULL)
-        ev_out_of_memory();
+        ev_diag_out_of_memory();
     pthread_mutex_init(&r->mu, NULL);
     pthread_cond_init(&r->answered, NULL);
-    if (pthread_create(&r->reader, NULL, read_answers, r) != 0)
-        abort();
+    int e = pthread_create(&r->reader, NULL, read_answers, r);
+    if (e != 0) {
+        /* Without its reader the child could fill its pipe and wait for
+         * ever: end it, and say why. */
+        *err = jv_invalid_with_msg(jv_string_fmt("cannot start a thread: %s", strerror(e)));
+        close(r->in);
+        fclose(r->out);
+        kill(r->pid, SIGKILL);
+        ev_proc_wait(r->pid, true, NULL);
+        pthread_cond_destroy(&r->answered);
+        pthread_mutex_destroy(&r->mu);
+        free(r);
+        return NULL;
+    }
     return r;
 }
 
@@ -118,11 +128,7 @@ ev_relay_send(ev_relay *r, const char *requests, size_t len, int n)
     pthread_mutex_unlock(&r->mu);
     if (r->in < 0)
         return false;
-    struct sigaction ignore = {.sa_handler = SIG_IGN}, old;
-    sigemptyset(&ignore.sa_mask);
-    sigaction(SIGPIPE, &ignore, &old);
-    bool sent = ev_coproc_write(r->in, requests, len);
-    sigaction(SIGPIPE, &old, NULL);
+    bool sent = ev_proc_send(r->in, requests, len);
     if (!sent) {
         close(r->in);
         r->in = -1;
@@ -133,21 +139,9 @@ ev_relay_send(ev_relay *r, const char *requests, size_t len, int n)
 static void
 reap(ev_relay *r)
 {
-    pid_t w;
-    do {
-        w = waitpid(r->pid, &r->status, 0);
-    } while (w < 0 && errno == EINTR);
-    r->reaped = true;
-    if (w < 0)
+    if (ev_proc_wait(r->pid, true, &r->status) < 0)
         r->status = 0;
-}
-
-static int
-exit_status(const ev_relay *r)
-{
-    if (WIFSIGNALED(r->status))
-        return 128 + WTERMSIG(r->status);
-    return WEXITSTATUS(r->status);
+    r->reaped = true;
 }
 
 jv
@@ -182,10 +176,9 @@ ev_relay_next(ev_relay *r, bool wait)
             r->in = -1;
             reap(r);
         }
+        jv how = ev_proc_ended(r->status);
         out = jv_invalid_with_msg(
-            WIFSIGNALED(r->status)
-                ? jv_string_fmt("was killed by signal %d", WTERMSIG(r->status))
-                : jv_string_fmt("exited with status %d before answering", WEXITSTATUS(r->status)));
+            WIFSIGNALED(r->status) ? how : jv_string_append_str(how, " before answering"));
     }
     batch_free(b);
     return out;
@@ -218,7 +211,7 @@ ev_relay_finish(ev_relay *r)
     fclose(r->out);
     if (!r->reaped)
         reap(r);
-    int status = exit_status(r);
+    int status = ev_proc_status(r->status);
     if (status == 0 && r->overflow)
         status = 2;
     while (r->head) {

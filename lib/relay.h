@@ -1,7 +1,7 @@
 /*
  * relay.h: a filter program run as a child, fed and read at the same time.
  *
- * Ownership: returned jv values belong to the caller.
+ * Ownership: json.h.
  *
  * ev-score asks its judges through ev-call this way: requests go to the
  * child's standard input in batches, while a thread of the relay reads the

@@ -12,7 +12,7 @@ fenced(FILE *out, const char *label, jv v)
 {
     jv text = jv_get_kind(v) == JV_KIND_ARRAY || jv_get_kind(v) == JV_KIND_OBJECT
                   ? jv_dump_string(v, JV_PRINT_PRETTY | JV_PRINT_SPACE1)
-                  : ev_text_of(v);
+                  : ev_record_text_of(v);
     const char *s = jv_string_value(text);
     int longest = 0, run = 0;
     for (const char *p = s; *p; p++) {
@@ -29,7 +29,7 @@ void
 ev_review_add(ev_sheet *sheet, jv rec, jv gap, jv tags, const uint32_t *num, size_t ntags, jv where)
 {
     FILE *out = ev_sheet_out(sheet);
-    jv id = ev_rec_id(rec);
+    jv id = ev_record_id(rec);
     if (!jv_is_valid(id)) {
         jv_free(id);
         id = jv_string_fmt("(no id, %s)", jv_string_value(where));
@@ -44,8 +44,8 @@ ev_review_add(ev_sheet *sheet, jv rec, jv gap, jv tags, const uint32_t *num, siz
     fprintf(out, "- scorer reason: %s\n- tags: %s\n\n", ev_json_str(reason, "-"),
             jv_string_value(tagtext));
     jv_free(tagtext);
-    fenced(out, "Input", ev_rec_input(rec));
-    fenced(out, "Expected", ev_rec_expected(rec));
+    fenced(out, "Input", ev_record_input(rec));
+    fenced(out, "Expected", ev_record_expected(rec));
     jv err = ev_json_field(rec, "error");
     if (jv_is_valid(err))
         fenced(out, "Error", err);

@@ -6,6 +6,7 @@
 
 #include "alloc.h"
 #include "hash.h"
+#include "json.h"
 #include "jsonl.h"
 #include "record.h"
 
@@ -35,7 +36,7 @@ ev_field_path(jv rec, const char *path)
 static jv
 number_or_invalid(jv rec, const char *path)
 {
-    jv v = ev_field_path(rec, path);
+    jv v = ev_json_path(rec, path);
     if (jv_get_kind(v) == JV_KIND_NUMBER)
         return v;
     jv_free(v);
@@ -46,7 +47,7 @@ number_or_invalid(jv rec, const char *path)
 static uint32_t
 intern_text(ev_intern *t, jv v)
 {
-    jv s = ev_text_of(v);
+    jv s = ev_record_text_of(v);
     uint32_t n =
         ev_intern_add(t, jv_string_value(s), (size_t)jv_string_length_bytes(jv_copy(s)), NULL);
     jv_free(s);
@@ -73,7 +74,7 @@ set_groups(ev_run *run, ev_case *c, jv rec, const char *by)
     c->groups = (uint32_t)run->nglist;
     glist_push(run, 0);
     if (strcmp(by, "tag") == 0 || strcmp(by, "tags") == 0) {
-        jv t = ev_rec_tags(rec);
+        jv t = ev_record_tags(rec);
         if (jv_array_length(jv_copy(t)) == 0)
             t = jv_array_append(t, jv_string("(untagged)"));
         jv_array_foreach(t, i, tag)
@@ -83,7 +84,7 @@ set_groups(ev_run *run, ev_case *c, jv rec, const char *by)
         }
         jv_free(t);
     } else {
-        jv v = ev_field_path(rec, by);
+        jv v = ev_json_path(rec, by);
         if (!jv_is_valid(v) || jv_get_kind(v) == JV_KIND_NULL) {
             jv_free(v);
             v = jv_string("(none)");
@@ -170,17 +171,17 @@ new_sample(ev_run *run, size_t i, double s)
 static jv
 add_record(ev_run *run, jv rec, const ev_run_opts *o)
 {
-    jv id = ev_rec_id(rec);
+    jv id = ev_record_id(rec);
     if (!jv_is_valid(id))
         return jv_invalid_get_msg(id);
-    jv problem = ev_score_problem(rec);
+    jv problem = ev_record_score_problem(rec);
     if (jv_is_valid(problem)) {
         jv_free(id);
         return problem;
     }
     jv_free(problem);
-    jv score = ev_get(rec, "score");
-    jv err = ev_get(rec, "error");
+    jv score = ev_json_field(rec, "score");
+    jv err = ev_json_field(rec, "error");
     bool failed = jv_is_valid(err) && jv_get_kind(err) != JV_KIND_NULL;
     jv_free(err);
     if (jv_get_kind(score) != JV_KIND_OBJECT && !failed) {
@@ -217,7 +218,7 @@ add_record(ev_run *run, jv rec, const ev_run_opts *o)
         if (o->by != NULL)
             set_groups(run, c, rec, o->by);
         if (o->cluster != NULL) {
-            jv cl = ev_field_path(rec, o->cluster);
+            jv cl = ev_json_path(rec, o->cluster);
             if (!jv_is_valid(cl) || jv_get_kind(cl) == JV_KIND_NULL) {
                 jv_free(cl);
                 cl = jv_string("(none)");
@@ -262,18 +263,18 @@ ev_run_load(ev_run *run, const char *path, const ev_run_opts *o, ev_run_problem 
     run->labels = ev_intern_new();
     run->seen = ev_keymap_new();
     char *paths[] = {(char *)path};
-    ev_reader r;
-    ev_reader_init(&r, paths, 1, NULL);
+    ev_jsonl_reader r;
+    ev_jsonl_init(&r, paths, 1, NULL);
     int problems = 0, rc;
     jv rec;
-    while ((rc = ev_reader_next(&r, &rec)) != EV_READ_EOF) {
-        if (rc == EV_READ_BAD) {
+    while ((rc = ev_jsonl_next(&r, &rec)) != EV_JSONL_EOF) {
+        if (rc == EV_JSONL_BAD) {
             jv msg = jv_invalid_get_msg(rec);
             bool fatal = r.fp == NULL && r.line == 0;
             report(msg, ctx);
             problems++;
             if (fatal) {
-                ev_reader_free(&r);
+                ev_jsonl_free(&r);
                 ev_run_free(run);
                 return -1;
             }
@@ -282,14 +283,14 @@ ev_run_load(ev_run *run, const char *path, const ev_run_opts *o, ev_run_problem 
         jv msg = add_record(run, rec, o);
         jv_free(rec);
         if (jv_is_valid(msg)) {
-            jv where = ev_reader_where(&r);
+            jv where = ev_jsonl_where(&r);
             report(jv_string_fmt("%s: %s", jv_string_value(where), jv_string_value(msg)), ctx);
             jv_free(where);
             jv_free(msg);
             problems++;
         }
     }
-    ev_reader_free(&r);
+    ev_jsonl_free(&r);
     return problems;
 }
 

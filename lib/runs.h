@@ -1,8 +1,7 @@
 /*
  * runs.h: a scored run, gathered into one entry per case.
  *
- * Ownership: functions consume their jv arguments unless the parameter says
- * borrowed; returned jv values belong to the caller.
+ * Ownership: json.h.
  *
  * A run is the output of ev-score (and perhaps ev-call and ev-cost): records
  * with 'score', and maybe 'call', 'error' and 'cost'. Samples of the same case
@@ -65,7 +64,8 @@ typedef struct ev_run_opts {
 } ev_run_opts;
 
 /* A callback that receives each problem found while loading (a bad line, a
- * record without a score, a duplicate), as a string "file:line: ...". */
+ * record without a score, a duplicate), as a string "file:line: ...", which
+ * it consumes. */
 typedef void (*ev_run_problem)(jv msg, void *ctx);
 
 /* ev_run_load reads the scored run at 'path' ("-" for standard input) into
@@ -96,7 +96,7 @@ double ev_case_score(const ev_case *c);
 /* ev_field_path returns the value at dotted 'path' in 'rec' (borrowed), or
  * invalid when any step is missing. A step of digits indexes an array:
  * "score.value", "meta.source", "ci.0". */
-jv ev_field_path(jv rec, const char *path);
+jv ev_field_path(jv rec /* borrowed */, const char *path);
 
 void ev_run_free(ev_run *run);
 

@@ -18,7 +18,7 @@
 #include <unistd.h>
 
 #include "alloc.h"
-#include "coproc.h"
+#include "proc.h"
 
 /* How often the budget is checked while the worker works. */
 #define CHECK_MS 10
@@ -26,7 +26,7 @@
 struct ev_sandbox {
     ev_sandbox_fn fn;
     void *state;
-    ev_budget budget;
+    ev_sandbox_budget budget;
     pid_t parent;     /* our pid, for the worker to tell it was orphaned */
     pid_t pid;        /* the worker, or 0 when none runs */
     int in, out;      /* our ends of its standard input and output */
@@ -207,8 +207,8 @@ serve(void *p)
         jv text = jv_dump_string(
             JV_ARRAY(jv_number((double)t.tv_sec + (double)t.tv_nsec / 1e9), reply), 0);
         text = jv_string_append_str(text, "\n");
-        bool ok = ev_coproc_write(STDOUT_FILENO, jv_string_value(text),
-                                  (size_t)jv_string_length_bytes(jv_copy(text)));
+        bool ok = ev_proc_write(STDOUT_FILENO, jv_string_value(text),
+                                (size_t)jv_string_length_bytes(jv_copy(text)));
         jv_free(text);
         if (!ok)
             break;
@@ -220,7 +220,7 @@ serve(void *p)
 /* --- the caller's side ---------------------------------------------------- */
 
 ev_sandbox *
-ev_sandbox_new(ev_sandbox_fn fn, void *state, ev_budget budget)
+ev_sandbox_new(ev_sandbox_fn fn, void *state, ev_sandbox_budget budget)
 {
     ev_sandbox *sb = ev_alloc_zero(1, sizeof(*sb));
     sb->fn = fn;
@@ -304,7 +304,7 @@ static bool
 start(ev_sandbox *sb, jv *err)
 {
     sb->parent = getpid();
-    sb->pid = ev_coproc_fork(serve, sb, &sb->in, &sb->out, err);
+    sb->pid = ev_proc_fork(serve, sb, &sb->in, &sb->out, err);
     if (sb->pid < 0) {
         sb->pid = 0;
         return false;
@@ -427,12 +427,8 @@ ev_sandbox_call(ev_sandbox *sb, jv request, double *cpu_left, ev_sandbox_over *o
     }
     jv text = jv_dump_string(request, 0);
     text = jv_string_append_str(text, "\n");
-    struct sigaction ignore = {.sa_handler = SIG_IGN}, old;
-    sigemptyset(&ignore.sa_mask);
-    sigaction(SIGPIPE, &ignore, &old);
-    bool sent = ev_coproc_write(sb->in, jv_string_value(text),
-                                (size_t)jv_string_length_bytes(jv_copy(text)));
-    sigaction(SIGPIPE, &old, NULL);
+    bool sent =
+        ev_proc_send(sb->in, jv_string_value(text), (size_t)jv_string_length_bytes(jv_copy(text)));
     jv_free(text);
     if (!sent)
         return died(stop(sb), over, sb);

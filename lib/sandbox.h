@@ -3,10 +3,9 @@
  * cost and reach a record decides: the jq programs, regular expressions
  * and edit distances ev-score runs for data it cannot trust.
  *
- * Ownership: functions consume their jv arguments; returned jv values
- * belong to the caller.
+ * Ownership: json.h.
  *
- * The worker is forked (coproc.h) on the first call and kept for the run.
+ * The worker is forked (proc.h) on the first call and kept for the run.
  * It answers each request, a JSON value, with 'fn'('state', request),
  * another, computed in its own copy of the caller's memory. It runs
  * confined:
@@ -37,11 +36,11 @@
 #include <jv.h>
 
 /* A budget. */
-typedef struct ev_budget {
+typedef struct ev_sandbox_budget {
     double cpu_seconds; /* CPU time, user and system, of a piece of work
                          * that may take several requests (a record's) */
     double memory_mb;   /* growth of the worker's resident memory in MiB */
-} ev_budget;
+} ev_sandbox_budget;
 
 /* A worker that finds itself out of memory (in jq's out-of-memory handler,
  * say) exits with this status: its request is then over its memory
@@ -66,7 +65,7 @@ typedef enum ev_sandbox_over {
 /* ev_sandbox_new prepares a worker that answers with 'fn' and 'state'
  * (borrowed; it must outlive the sandbox); no process starts before the
  * first call. */
-ev_sandbox *ev_sandbox_new(ev_sandbox_fn fn, void *state, ev_budget budget);
+ev_sandbox *ev_sandbox_new(ev_sandbox_fn fn, void *state, ev_sandbox_budget budget);
 
 /* ev_sandbox_call sends 'request' (consumed) to the worker, starting one
  * when none runs, and returns its reply. '*cpu_left' is the CPU time the

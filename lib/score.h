@@ -1,8 +1,13 @@
 /*
- * score.h: the scorers of ev-score.
+ * score.h: a record's score, from the run's scorer or the record's own
+ * 'assert'.
  *
- * Ownership: functions consume their jv arguments unless the parameter says
- * borrowed; returned jv values belong to the caller.
+ * Ownership: json.h.
+ *
+ * This is what ev-score calls; the rooms behind it are assertion.h (SPEC
+ * strings and 'assert' values read), scorer.h (one assertion on one
+ * record), scorebox.h and jqprog.h (what runs in the sandbox), pattern.h
+ * (which regexes are safe) and reason.h (the wording of reasons).
  *
  * A scorer is compiled once from a SPEC string ("exact", "contains:Paris",
  * "not-regex:^A", "jq:.output == .expected", "cmd:./judge.py", ...) or from a
@@ -23,12 +28,12 @@
  *   cannot be scored: that is an error, not a failure.
  *
  * A judge assertion ("judge:TEXT", or "judge" for the run's rubric) is
- * scored in two steps, because a model answers it: ev_scoring_prompts says
- * what to ask the judge, and ev_scoring_run_judged scores the record with
+ * scored in two steps, because a model answers it: ev_score_prompts says
+ * what to ask the judge, and ev_score_run_judged scores the record with
  * the answers. Its score adds 'label' and 'judge' (judge.h).
  *
  * Regular expressions, jq programs and cmd processes are compiled or started
- * once per distinct text and kept for the run; ev_scoring_free releases them
+ * once per distinct text and kept for the run; ev_score_free releases them
  * and waits for the cmd processes to exit.
  *
  * A record is data from anywhere, and its 'assert' is held to that:
@@ -58,57 +63,57 @@
 
 /* Options that apply to every scorer of a run. */
 typedef struct ev_score_opts {
-    int norm;               /* enum ev_norm flags for exact, contains, starts-with, similar */
-    const ev_rubric *judge; /* the rubric of a bare "judge", borrowed; may be NULL */
-    bool judge_mean;        /* combine a judge's samples by their mean, not a vote */
-    char *const *pass_env;  /* patterns of our variables a cmd scorer also gets
-                               (lib/child.h: ev_child_env); may be NULL */
-    bool record_commands;   /* a record's 'assert' may run a cmd scorer */
-    ev_budget budget;       /* each record's; a field of 0 takes its default */
+    int norm; /* enum ev_text_norm flags for exact, contains, starts-with, similar */
+    const ev_judge_rubric *judge; /* the rubric of a bare "judge", borrowed; may be NULL */
+    bool judge_mean;              /* combine a judge's samples by their mean, not a vote */
+    char *const *pass_env;        /* patterns of our variables a cmd scorer also gets
+                                     (lib/child.h: ev_child_env); may be NULL */
+    bool record_commands;         /* a record's 'assert' may run a cmd scorer */
+    ev_sandbox_budget budget;     /* each record's; a field of 0 takes its default */
 } ev_score_opts;
 
 /* A scoring context: the run's default scorer, plus what per-case 'assert'
  * fields compile to (jq programs and cmd scorer processes are compiled or
  * started once and reused). */
-typedef struct ev_scoring ev_scoring;
+typedef struct ev_score ev_score;
 
-/* ev_scoring_new compiles the default 'spec': a SPEC string, or anything an
+/* ev_score_new compiles the default 'spec': a SPEC string, or anything an
  * 'assert' field may hold. A cmd scorer's process starts now. On error it
  * returns NULL and sets '*err' to an invalid whose message says what is
  * wrong, without naming the spec. */
-ev_scoring *ev_scoring_new(jv spec, const ev_score_opts *opts, jv *err);
+ev_score *ev_score_new(jv spec, const ev_score_opts *opts, jv *err);
 
-/* ev_scoring_run scores 'rec' (borrowed) and returns its score object. The
+/* ev_score_run scores 'rec' and returns its score object. The
  * record's own 'assert' overrides the default; a record with 'error' fails
  * with reason "call failed". When the record cannot be scored (a bad
  * 'assert', no expected answer, a jq runtime error, a dead cmd scorer) the
  * result is invalid with a message, and the caller reports it. When the
  * record failed because it ran over its budget, '*warning' is set to a
  * message for the caller to report; otherwise it is set to invalid. */
-jv ev_scoring_run(ev_scoring *s, jv rec, jv *warning);
+jv ev_score_run(ev_score *s, jv rec /* borrowed */, jv *warning);
 
-/* ev_scoring_prompts returns the judge prompts that scoring 'rec'
- * (borrowed) takes: an array of strings, one per judge assertion in order.
- * It is empty when there is none, or when the record fails before a judge
- * is asked (a failed call, no output). When the record cannot be scored the
- * result is invalid with a message, as from ev_scoring_run. */
-jv ev_scoring_prompts(ev_scoring *s, jv rec);
+/* ev_score_prompts returns the judge prompts that scoring 'rec' takes: an
+ * array of strings, one per judge assertion in order. It is empty when
+ * there is none, or when the record fails before a judge is asked (a
+ * failed call, no output). When the record cannot be scored the result is
+ * invalid with a message, as from ev_score_run. */
+jv ev_score_prompts(ev_score *s, jv rec /* borrowed */);
 
-/* ev_scoring_run_judged is ev_scoring_run with the judges' answers:
- * 'judged' (consumed) holds, for each prompt of ev_scoring_prompts, the
+/* ev_score_run_judged is ev_score_run with the judges' answers:
+ * 'judged' (consumed) holds, for each prompt of ev_score_prompts, the
  * array of records (with 'output' and 'call') that ev-call wrote for its
  * samples. A judge assertion without an answer is an error. */
-jv ev_scoring_run_judged(ev_scoring *s, jv rec, jv judged, jv *warning);
+jv ev_score_run_judged(ev_score *s, jv rec /* borrowed */, jv judged, jv *warning);
 
-/* ev_scoring_finish ends the cmd scorers' processes (their input is closed
+/* ev_score_finish ends the cmd scorers' processes (their input is closed
  * and they are waited for) and returns an array of messages about what no
  * record was told: a cmd scorer that wrote more lines than it was sent
  * records, whose answers were out of step. Call it once, after the last
  * record. */
-jv ev_scoring_finish(ev_scoring *s);
+jv ev_score_finish(ev_score *s);
 
-/* ev_scoring_free releases 's' and everything it compiled or started. NULL
+/* ev_score_free releases 's' and everything it compiled or started. NULL
  * is allowed. */
-void ev_scoring_free(ev_scoring *s);
+void ev_score_free(ev_score *s);
 
 #endif

@@ -45,13 +45,13 @@ ev_split_quota(double ratio, long n, uint64_t stratum_key)
 }
 
 bool
-ev_split_next(ev_reader *r, jv *rec, jv *id, const ev_log *log, unsigned long *problems)
+ev_split_next(ev_jsonl_reader *r, jv *rec, jv *id, const ev_log *log, unsigned long *problems)
 {
-    while (ev_reader_good(r, rec, log, problems)) {
-        *id = ev_rec_id(*rec);
+    while (ev_jsonl_good(r, rec, log, problems)) {
+        *id = ev_record_id(*rec);
         if (jv_is_valid(*id))
             return true;
-        ev_log_warn_jv(log, ev_reader_at(r, *id));
+        ev_log_warn_jv(log, ev_jsonl_at(r, *id));
         (*problems)++;
         jv_free(*rec);
     }
@@ -61,7 +61,7 @@ ev_split_next(ev_reader *r, jv *rec, jv *id, const ev_log *log, unsigned long *p
 /* A run of ev_split_run. */
 typedef struct run {
     const ev_split_opts *o;
-    ev_reader r;
+    ev_jsonl_reader r;
     ev_split_result *res;
     unsigned long problems;
     ev_near *ix;      /* the inputs of the cases kept so far (near.h) */
@@ -84,7 +84,7 @@ next_case(run *rn, jv *rec, jv *id)
 {
     while (ev_split_next(&rn->r, rec, id, rn->o->log, &rn->problems)) {
         if (rn->ix != NULL) {
-            jv text = ev_prompt_text(*rec);
+            jv text = ev_record_prompt_text(*rec);
             rn->nm = ev_near_find(rn->ix, jv_string_value(text), &rn->m, &rn->capm);
             bool drop = rn->o->dedupe && rn->nm > 0;
             bool full = !drop && ev_near_add(rn->ix, jv_string_value(text)) == UINT32_MAX;
@@ -131,9 +131,9 @@ emit(FILE *f, jv rec, jv id, const char *raw, size_t len)
         putc('\n', f);
     } else if (k == JV_KIND_INVALID) {
         jv_free(rec);
-        ev_write_extended(f, raw, len, jv_object_set(jv_object(), jv_string("id"), id));
+        ev_jsonl_write_extended(f, raw, len, jv_object_set(jv_object(), jv_string("id"), id));
     } else {
-        ev_write_record(f, jv_object_set(rec, jv_string("id"), id));
+        ev_jsonl_write(f, jv_object_set(rec, jv_string("id"), id));
     }
 }
 
@@ -141,7 +141,7 @@ static void
 emit_read(run *rn, FILE *f, jv rec, jv id)
 {
     size_t len;
-    const char *raw = ev_reader_raw(&rn->r, &len);
+    const char *raw = ev_jsonl_raw(&rn->r, &len);
     emit(f, rec, id, raw, len);
 }
 
@@ -179,10 +179,10 @@ line_of(run *rn, jv rec, jv id)
     size_t n = 0;
     FILE *m = open_memstream(&buf, &n);
     if (m == NULL)
-        ev_out_of_memory();
+        ev_diag_out_of_memory();
     emit_read(rn, m, rec, id);
     if (fclose(m) != 0)
-        ev_out_of_memory();
+        ev_diag_out_of_memory();
     size_t len = n > 0 ? n - 1 : 0;
     struct line *l = ev_alloc(sizeof(*l) + len);
     l->len = len;
@@ -368,14 +368,14 @@ ev_split_run(const ev_split_opts *o, char **paths, int npaths, ev_split_result *
     *res = (ev_split_result){0};
     if (o->dedupe || o->mode == EV_SPLIT_RATIO || o->mode == EV_SPLIT_SHARD)
         rn.ix = ev_near_new(o->threshold);
-    ev_reader_init(&rn.r, paths, npaths, o->out);
+    ev_jsonl_init(&rn.r, paths, npaths, o->out);
     if (o->mode == EV_SPLIT_TAKE)
         run_take(&rn);
     else if (o->mode == EV_SPLIT_DEDUPE)
         run_stream(&rn);
     else
         run_grouped(&rn);
-    ev_reader_free(&rn.r);
+    ev_jsonl_free(&rn.r);
     ev_near_free(rn.ix);
     free(rn.m);
     return rn.problems;

@@ -160,12 +160,12 @@ ev_binom_cdf(long k, long n, double p)
 }
 
 ev_interval
-ev_wilson(long k, long n, double z)
+ev_wilson(double k, double n, double z)
 {
     ev_interval ci = {0, 1};
-    if (n <= 0)
+    if (!(n > 0))
         return ci;
-    double p = (double)k / (double)n, nn = (double)n;
+    double p = k / n, nn = n;
     double denom = 1 + z * z / nn;
     double centre = (p + z * z / (2 * nn)) / denom;
     double half = z / denom * sqrt(p * (1 - p) / nn + z * z / (4 * nn * nn));
@@ -221,9 +221,9 @@ ev_mcnemar_test(long b, long c)
 }
 
 double
-ev_tango_z(long b, long c, long n, double delta0)
+ev_tango_z(double b, double c, double n, double delta0)
 {
-    double nn = (double)n, n12 = (double)b, n21 = (double)c;
+    double nn = n, n12 = b, n21 = c;
     double qa = 2 * nn;
     double qb = -n12 - n21 + (2 * nn - n12 + n21) * delta0;
     double qc = -n21 * delta0 * (1 - delta0);
@@ -237,13 +237,13 @@ ev_tango_z(long b, long c, long n, double delta0)
 }
 
 ev_interval
-ev_tango(long b, long c, long n, double z)
+ev_tango(double b, double c, double n, double z)
 {
     ev_interval ci = {-1, 1};
-    if (n <= 0)
+    if (!(n > 0))
         return ci;
     const double eps = 1e-12;
-    double est = (double)(b - c) / (double)n;
+    double est = (b - c) / n;
     /* Z falls as delta0 rises: the lower end is where Z = +z, the upper
      * where Z = -z. */
     double lo = -1 + eps, hi = est;

@@ -25,8 +25,10 @@ double ev_beta_inc(double a, double b, double x); /* regularised I_x(a, b) */
 double ev_binom_cdf(long k, long n, double p);    /* P(X <= k) */
 double ev_binom_pmf(long k, long n, double p);
 
-/* §3: one proportion, k successes out of n. */
-ev_interval ev_wilson(long k, long n, double z);
+/* §3: one proportion, k successes out of n. Wilson's interval takes a count
+ * that is not whole, such as an expected count (the sum of per-case pass
+ * rates), as its formula does. */
+ev_interval ev_wilson(double k, double n, double z);
 ev_interval ev_clopper_pearson(long k, long n, double alpha);
 
 /* §4.2: McNemar exact two-sided p and mid-p on the discordant counts. */
@@ -37,9 +39,10 @@ ev_mcnemar ev_mcnemar_test(long b, long c);
 
 /* §4.3: Tango score interval for the paired difference (b - c) / n, where b
  * counts the cases only the candidate got right, c those only the baseline
- * got right. ev_tango_z is the score statistic at a hypothesised difference. */
-ev_interval ev_tango(long b, long c, long n, double z);
-double ev_tango_z(long b, long c, long n, double delta0);
+ * got right. ev_tango_z is the score statistic at a hypothesised difference.
+ * The counts may be expected counts, not whole, as the formula allows. */
+ev_interval ev_tango(double b, double c, double n, double z);
+double ev_tango_z(double b, double c, double n, double delta0);
 
 /* §4.4: Newcombe's method 10, with the correction for positive association. */
 ev_interval ev_newcombe(long a, long b, long c, long d, double z);

@@ -90,7 +90,7 @@ distinct_sorted(jv tags)
 static uint32_t
 set_of(ev_strata *st, jv rec /* borrowed */)
 {
-    jv tags = distinct_sorted(ev_rec_tags(rec));
+    jv tags = distinct_sorted(ev_record_tags(rec));
     jv name = jv_dump_string(jv_copy(tags), 0);
     jv num = jv_object_get(jv_copy(st->index), jv_copy(name));
     if (jv_is_valid(num)) {

@@ -12,7 +12,7 @@ ev_text_locale(void)
 }
 
 uint32_t
-ev_utf8_next(const char **pp)
+ev_text_utf8_next(const char **pp)
 {
     const unsigned char *p = (const unsigned char *)*pp;
     uint32_t c = p[0];
@@ -77,7 +77,7 @@ utf8_seq_len(const unsigned char *p, size_t left)
 }
 
 size_t
-ev_utf8_valid_len(const char *s, size_t n)
+ev_text_utf8_valid_len(const char *s, size_t n)
 {
     const unsigned char *p = (const unsigned char *)s;
     size_t i = 0;
@@ -109,21 +109,21 @@ is_punct(uint32_t c)
 }
 
 jv
-ev_normalize(const char *s, int flags)
+ev_text_normalize(const char *s, int flags)
 {
     jv out = jv_string("");
     bool pending_space = false;
     bool started = false;
 
     while (*s) {
-        uint32_t c = ev_utf8_next(&s);
-        if ((flags & EV_NORM_PUNCT) && is_punct(c))
+        uint32_t c = ev_text_utf8_next(&s);
+        if ((flags & EV_TEXT_NORM_PUNCT) && is_punct(c))
             continue;
-        if ((flags & EV_NORM_SPACE) && is_space(c)) {
+        if ((flags & EV_TEXT_NORM_SPACE) && is_space(c)) {
             pending_space = started;
             continue;
         }
-        if (flags & EV_NORM_CASE)
+        if (flags & EV_TEXT_NORM_CASE)
             c = (uint32_t)towlower((wint_t)c);
         if (pending_space)
             out = jv_string_append_codepoint(out, ' ');
@@ -135,13 +135,13 @@ ev_normalize(const char *s, int flags)
 }
 
 jv
-ev_words(const char *s)
+ev_text_words(const char *s)
 {
     jv words = jv_array();
     jv cur = jv_invalid();
 
     while (*s) {
-        uint32_t c = ev_utf8_next(&s);
+        uint32_t c = ev_text_utf8_next(&s);
         if (iswalnum((wint_t)c)) {
             if (!jv_is_valid(cur))
                 cur = jv_string("");

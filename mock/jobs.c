@@ -10,10 +10,12 @@
 #include <unistd.h>
 
 #include "alloc.h"
+#include "dataset.h"
+#include "example.h"
 #include "hash.h"
 #include "jsonl.h"
+#include "quote.h"
 #include "record.h"
-#include "tune.h"
 
 /* The purposes OpenAI's files endpoint accepts. */
 static const char *const purposes[] = {"fine-tune", "batch",     "assistants",
@@ -349,13 +351,13 @@ evm_jobs_journal(evm_jobs *f, const char *path, jv *err)
 {
     if (access(path, F_OK) == 0) {
         char *paths[] = {(char *)path};
-        ev_reader r;
+        ev_jsonl_reader r;
         jv rec;
         int rc;
-        ev_reader_init(&r, paths, 1, NULL);
-        while ((rc = ev_reader_next(&r, &rec)) != EV_READ_EOF) {
-            if (rc == EV_READ_BAD) {
-                ev_reader_free(&r);
+        ev_jsonl_init(&r, paths, 1, NULL);
+        while ((rc = ev_jsonl_next(&r, &rec)) != EV_JSONL_EOF) {
+            if (rc == EV_JSONL_BAD) {
+                ev_jsonl_free(&r);
                 *err = rec;
                 return -1;
             }
@@ -372,14 +374,14 @@ evm_jobs_journal(evm_jobs *f, const char *path, jv *err)
             jv_free(v);
             jv_free(rec);
             if (why != NULL) {
-                jv where = ev_reader_where(&r);
+                jv where = ev_jsonl_where(&r);
                 *err = jv_invalid_with_msg(jv_string_fmt("%s: %s", jv_string_value(where), why));
                 jv_free(where);
-                ev_reader_free(&r);
+                ev_jsonl_free(&r);
                 return -1;
             }
         }
-        ev_reader_free(&r);
+        ev_jsonl_free(&r);
     }
     f->journal = fopen(path, "a");
     if (f->journal == NULL) {
@@ -608,7 +610,7 @@ option(jv hp, const char *key, double lo, double hi, bool whole, double *out)
 static const char *
 example_tag(const evm_jobs *f, jv rec, jv *hold)
 {
-    jv tags = ev_rec_tags(rec);
+    jv tags = ev_record_tags(rec);
     jv first = jv_array_length(jv_copy(tags)) > 0 ? jv_array_get(jv_copy(tags), 0) : jv_null();
     jv_free(tags);
     if (jv_get_kind(first) == JV_KIND_STRING) {
@@ -618,7 +620,7 @@ example_tag(const evm_jobs *f, jv rec, jv *hold)
     jv_free(first);
     *hold = jv_null();
     const char *tag = NULL;
-    jv in = ev_rec_input(rec);
+    jv in = ev_record_input(rec);
     if (f->c.model != NULL && jv_is_valid(in)) {
         jv full, last;
         evm_model_prompt(in, &full, &last);
@@ -645,7 +647,7 @@ scan_line(const evm_jobs *f, scan *s, char *line, size_t len, unsigned long line
 {
     jv rec = jv_parse_sized(line, (int)len);
     jv problems;
-    ev_tune_measure m = {0, 0, 0, false, false};
+    ev_example_measure m = {0, 0, 0, false, false};
     if (!jv_is_valid(rec)) {
         jv_free(rec);
         problems =
@@ -653,7 +655,7 @@ scan_line(const evm_jobs *f, scan *s, char *line, size_t len, unsigned long line
                                                         jv_string("not valid JSON")));
         rec = jv_null();
     } else {
-        problems = ev_tune_check(rec, f->c.max_tokens, &m);
+        problems = ev_example_check(rec, f->c.max_tokens, &m);
     }
     int n = jv_array_length(jv_copy(problems));
     if (n == 0) {
@@ -741,11 +743,11 @@ check_file(const evm_jobs *f, const ft_file *x, scan *s, evm_wire_reply *r)
         *r = bad(msg, "training_file", "invalid_training_file");
         return false;
     }
-    if (s->examples < EV_TUNE_MIN_EXAMPLES) {
+    if (s->examples < EV_DATASET_MIN_EXAMPLES) {
         *r = bad(jv_string_fmt("Training file '%s' has %.0f example%s, but at least %d are "
                                "required.",
                                x->id, s->examples, s->examples == 1 ? "" : "s",
-                               EV_TUNE_MIN_EXAMPLES),
+                               EV_DATASET_MIN_EXAMPLES),
                  "training_file", "invalid_n_examples");
         return false;
     }
@@ -871,7 +873,7 @@ evm_jobs_create(evm_jobs *f, const char *body, size_t len, int64_t now)
     jv_free(s.quoted);
     j->tally = s.tally;
     j->examples = s.examples;
-    j->epochs = isnan(epochs) ? ev_tune_default_epochs((size_t)s.examples, NULL) : (long)epochs;
+    j->epochs = isnan(epochs) ? ev_quote_default_epochs((size_t)s.examples, NULL) : (long)epochs;
     j->batch = isnan(batch) ? 1 : (long)batch;
     j->lr = isnan(lr) ? 2 : lr;
     j->trained_tokens = s.billing_tokens * (double)j->epochs;

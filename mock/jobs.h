@@ -88,7 +88,7 @@ evm_wire_reply evm_jobs_file(evm_jobs *f, const char *id);
 /* evm_jobs_create creates a job from the JSON request 'body' ('len' bytes,
  * NUL-terminated): {model, training_file, suffix?, seed?, hyperparameters?
  * or method.supervised.hyperparameters?}. The training file must exist,
- * have purpose fine-tune, pass ev-tune's checks (tune.h) and hold at least
+ * have purpose fine-tune, pass ev-tune's checks (example.h) and hold at least
  * 10 examples; otherwise the answer is a 400 in OpenAI's error shape. The
  * job counts its examples by tag: an example's own 'tags' (the first),
  * else the first tag of the case (in the mock) with its prompt, else

@@ -90,7 +90,7 @@ void
 evm_model_prompt(jv input, jv *full, jv *last)
 {
     if (jv_get_kind(input) != JV_KIND_ARRAY) {
-        *full = ev_text_of(input);
+        *full = ev_record_text_of(input);
         *last = jv_copy(*full);
         return;
     }
@@ -99,7 +99,7 @@ evm_model_prompt(jv input, jv *full, jv *last)
     jv_array_foreach(input, i, msg)
     {
         if (jv_get_kind(msg) == JV_KIND_OBJECT) {
-            jv text = ev_content_text(jv_object_get(jv_copy(msg), jv_string("content")));
+            jv text = ev_record_content_text(jv_object_get(jv_copy(msg), jv_string("content")));
             if (has_role(msg, "user")) {
                 jv_free(*last);
                 *last = jv_copy(text);
@@ -111,7 +111,7 @@ evm_model_prompt(jv input, jv *full, jv *last)
     }
     jv_free(input);
     jv rec = jv_object_set(jv_object(), jv_string("input"), msgs);
-    *full = ev_prompt_text(rec);
+    *full = ev_record_prompt_text(rec);
     jv_free(rec);
 }
 
@@ -127,7 +127,7 @@ take_prompt(jv in, char **full, char **last)
 }
 
 /* no_prompt returns what is wrong with the prompt 'in' (consumed) that
- * ev_rec_input refused: its own message, or 'none' when there is none. */
+ * ev_record_input refused: its own message, or 'none' when there is none. */
 static jv
 no_prompt(jv in, const char *none)
 {
@@ -140,19 +140,19 @@ no_prompt(jv in, const char *none)
 bool
 evm_model_add_case(evm_model *m, jv rec, jv *err)
 {
-    jv in = ev_rec_input(rec);
+    jv in = ev_record_input(rec);
     if (!jv_is_valid(in)) {
         *err = no_prompt(in, "case has no 'input' or 'messages'");
         return false;
     }
-    jv expected = ev_rec_expected(rec);
+    jv expected = ev_record_expected(rec);
     if (!jv_is_valid(expected)) {
         jv_free(in);
         jv_free(expected);
         *err = jv_string("case has no 'expected'");
         return false;
     }
-    jv id = ev_rec_id(rec);
+    jv id = ev_record_id(rec);
     if (!jv_is_valid(id)) {
         jv_free(in);
         jv_free(expected);
@@ -165,9 +165,9 @@ evm_model_add_case(evm_model *m, jv rec, jv *err)
     }
     mock_case *c = &m->cases[m->ncases++];
     take_prompt(in, &c->full, &c->last);
-    c->expected = take_string(ev_text_of(expected));
+    c->expected = take_string(ev_record_text_of(expected));
     c->id = take_string(id);
-    jv tags = ev_rec_tags(rec);
+    jv tags = ev_record_tags(rec);
     jv first = jv_array_length(jv_copy(tags)) > 0 ? jv_array_get(jv_copy(tags), 0) : jv_null();
     c->tag = jv_get_kind(first) == JV_KIND_STRING ? take_string(first) : (jv_free(first), NULL);
     jv_free(tags);
@@ -183,7 +183,7 @@ evm_model_add_replay(evm_model *m, jv rec, jv *err)
         jv_free(output);
         return true;
     }
-    jv in = ev_rec_input(rec);
+    jv in = ev_record_input(rec);
     if (!jv_is_valid(in)) {
         jv_free(output);
         *err = no_prompt(in, "record has no 'input' or 'messages'");
@@ -206,21 +206,21 @@ evm_model_add_replay(evm_model *m, jv rec, jv *err)
 bool
 evm_model_load(evm_model *m, char **paths, int n, bool replay, evm_model_report report, void *ctx)
 {
-    ev_reader r;
+    ev_jsonl_reader r;
     jv rec, err;
     int rc;
     bool ok = true;
     if (n == 0)
         return true;
-    ev_reader_init(&r, paths, n, NULL);
-    while ((rc = ev_reader_next(&r, &rec)) != EV_READ_EOF) {
-        if (rc == EV_READ_BAD) {
+    ev_jsonl_init(&r, paths, n, NULL);
+    while ((rc = ev_jsonl_next(&r, &rec)) != EV_JSONL_EOF) {
+        if (rc == EV_JSONL_BAD) {
             report(ctx, jv_invalid_get_msg(rec));
             ok = false;
             continue;
         }
         if (!(replay ? evm_model_add_replay(m, rec, &err) : evm_model_add_case(m, rec, &err))) {
-            jv where = ev_reader_where(&r);
+            jv where = ev_jsonl_where(&r);
             report(ctx, jv_string_fmt("%s: %s", jv_string_value(where), jv_string_value(err)));
             jv_free(where);
             jv_free(err);
@@ -228,7 +228,7 @@ evm_model_load(evm_model *m, char **paths, int n, bool replay, evm_model_report 
         }
         jv_free(rec);
     }
-    ev_reader_free(&r);
+    ev_jsonl_free(&r);
     return ok;
 }
 
@@ -596,7 +596,8 @@ static jv
 norm_part(const char *s, size_t len)
 {
     jv t = jv_string_sized(s, (int)len);
-    jv n = ev_normalize(jv_string_value(t), EV_NORM_CASE | EV_NORM_SPACE | EV_NORM_PUNCT);
+    jv n = ev_text_normalize(jv_string_value(t),
+                             EV_TEXT_NORM_CASE | EV_TEXT_NORM_SPACE | EV_TEXT_NORM_PUNCT);
     jv_free(t);
     return n;
 }

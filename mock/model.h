@@ -12,7 +12,7 @@
  *   3. otherwise "mock answer " and 8 hex digits of a hash of the prompt
  *      and the seed.
  *
- * A prompt is matched by its full text first (ev_prompt_text of the messages),
+ * A prompt is matched by its full text first (ev_record_prompt_text of the messages),
  * then by the text of its last user message alone, so a client that adds its
  * own system prompt still finds its cases. Among equals the first record in
  * file order wins.
@@ -55,7 +55,7 @@ typedef struct evm_model_reply {
 evm_model *evm_model_new(uint64_t seed);
 
 /* evm_model_add_case adds the case 'rec' (borrowed): its prompt (input or
- * messages), its expected answer as text (ev_text_of), its id (ev_rec_id)
+ * messages), its expected answer as text (ev_record_text_of), its id (ev_record_id)
  * and its first tag. Returns false and sets '*err' to a message when the
  * record has no prompt (or an 'input' of the wrong type) or no expected
  * answer. */
@@ -92,7 +92,7 @@ void evm_model_set_model_accuracy(evm_model *m, const char *model, double p);
 void evm_model_freeze(evm_model *m);
 
 /* evm_model_prompt sets '*full' to the prompt text of 'input' (a string or an
- * array of messages), as ev_prompt_text reads it, and '*last' to the content
+ * array of messages), as ev_record_prompt_text reads it, and '*last' to the content
  * of its last user message (the string itself for a string input; "" when
  * there is none). A content that is an array of parts counts as the
  * concatenated 'text' of its text parts. Both results are strings. */

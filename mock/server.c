@@ -22,7 +22,7 @@
 #include "counts.h"
 #include "hash.h"
 #include "rpm.h"
-#include "tune.h"
+#include "example.h"
 #include "wire.h"
 
 /* Anthropic's documented request limit for standard endpoints; OpenAI's for
@@ -954,7 +954,9 @@ evm_server_defaults(void)
     return (evm_server_config){
         .faults = evm_fault_defaults(),
         .rpm_window_ms = 60000,
-        .jobs = {.job_ms = 300, .params = evm_learner_defaults(), .max_tokens = EV_TUNE_MAX_TOKENS},
+        .jobs = {.job_ms = 300,
+                 .params = evm_learner_defaults(),
+                 .max_tokens = EV_EXAMPLE_MAX_TOKENS},
         .batches = {.batch_ms = 300},
     };
 }

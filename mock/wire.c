@@ -221,7 +221,7 @@ evm_wire_answer(enum evm_wire w, const evm_wire_request *req, const char *id, co
     /* the text is UTF-8 (a jv string's), so its longest valid prefix ends
      * on a character boundary */
     if (cut)
-        len = ev_utf8_valid_len(text, (size_t)req->max_tokens * 4);
+        len = ev_text_utf8_valid_len(text, (size_t)req->max_tokens * 4);
     long in = evm_wire_tokens(jv_string_length_bytes(jv_copy(req->full)));
     long out = evm_wire_tokens(len);
     jv u = jv_invalid();

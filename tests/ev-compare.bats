@@ -296,3 +296,173 @@ near() {
     [ "$status" -eq 2 ]
     [[ "$stderr" == *"cannot write standard output"* ]]
 }
+
+# no_common: base.jsonl and cand.jsonl with no case id in common.
+no_common() {
+    printf '{"id":"a%d","score":{"pass":true}}\n' 1 2 3 >"$BATS_TEST_TMPDIR/base.jsonl"
+    printf '{"id":"b%d","score":{"pass":true}}\n' 1 2 3 >"$BATS_TEST_TMPDIR/cand.jsonl"
+    base="$BATS_TEST_TMPDIR/base.jsonl"
+    cand="$BATS_TEST_TMPDIR/cand.jsonl"
+}
+
+@test "two runs with no case id in common give no verdict: met is false and the exit status 2" {
+    no_common
+    run --separate-stderr ev-compare "$base" "$cand"
+    [ "$status" -eq 2 ]
+    [[ "$stderr" == *"'$cand' and '$base' have no scored case id in common: nothing to compare, no verdict"* ]]
+    [ "$(field '.comparisons[0] | [.paired_cases, .met]')" = '[0,false]' ]
+    [ "$(field '.met')" = false ]
+    [ "$(field '.no_evidence')" = true ]
+    run --separate-stderr ev-compare --goal match "$base" "$cand"
+    [ "$status" -eq 2 ]
+    [ "$(field '.comparisons[0].verdict | [.result, .met]')" = '["no evidence",false]' ]
+    [ "$(field '.met')" = false ]
+}
+
+@test "no verdict on no evidence reads plainly in table, markdown and tsv, without a crash" {
+    no_common
+    run --separate-stderr ev-compare -f table --goal surpass "$base" "$cand"
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"0 paired cases"* ]]
+    [[ "$output" == *"there is nothing to compare and no verdict"* ]]
+    [[ "$output" == *"verdict: no evidence (goal: surpass)"* ]]
+    run --separate-stderr ev-compare -f markdown --goal match "$base" "$cand"
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"- verdict: no evidence (goal: match within 5.0 points)"* ]]
+    run --separate-stderr ev-compare -f tsv --goal match "$base" "$cand"
+    [ "$status" -eq 2 ]
+    [[ "$output" != *nan* ]]
+    [ "$(printf '%s\n' "$output" | awk -F'\t' '$1 == "compare" { print $4 "," $20 "," $21 }')" = "0,no evidence,false" ]
+}
+
+@test "an empty or an unscored candidate gives no verdict either (exit 2, met false)" {
+    no_common
+    : >"$BATS_TEST_TMPDIR/empty.jsonl"
+    run --separate-stderr ev-compare --goal match "$base" "$BATS_TEST_TMPDIR/empty.jsonl"
+    [ "$status" -eq 2 ]
+    [ "$(field '.comparisons[0].verdict.result')" = '"no evidence"' ]
+    [ "$(field '.met')" = false ]
+    sed 's/"score":{"pass":true}/"output":"x"/' "$base" >"$BATS_TEST_TMPDIR/unscored.jsonl"
+    for f in json table markdown tsv; do
+        run --separate-stderr ev-compare -f "$f" --goal surpass "$base" "$BATS_TEST_TMPDIR/unscored.jsonl"
+        [ "$status" -eq 2 ]
+    done
+    run --separate-stderr ev-compare --goal surpass "$base" "$BATS_TEST_TMPDIR/unscored.jsonl"
+    [ "$(field '.comparisons[0].met')" = false ]
+    [ "$(field '.met')" = false ]
+}
+
+@test "--min-accuracy on a run with no scored case has no verdict (exit 2)" {
+    : >"$BATS_TEST_TMPDIR/empty.jsonl"
+    run --separate-stderr ev-compare --min-accuracy 0.5 "$BATS_TEST_TMPDIR/empty.jsonl"
+    [ "$status" -eq 2 ]
+    [ "$(field '.runs[0].goal | [.result, .met]')" = '["no evidence",false]' ]
+    [ "$(field '.runs[0].accuracy_ci')" = '[null,null]' ]
+    [[ "$stderr" == *"no scored case to judge --min-accuracy by: no verdict"* ]]
+}
+
+# repeats FILE CASES SAMPLES PASSING ID: CASES cases of SAMPLES samples each,
+# the first PASSING of them passing.
+repeats() {
+    local i s
+    for ((i = 0; i < $2; i++)); do
+        for ((s = 0; s < $3; s++)); do
+            printf '{"id":"%s%d","call":{"sample":%d},"score":{"pass":%s}}\n' "$5" "$i" "$s" \
+                "$([ "$s" -lt "$4" ] && echo true || echo false)"
+        done
+    done >"$1"
+}
+
+# Reference values: tests/reference/compare_floor.py.
+@test "40 cases of 3 samples, all passing, get the interval of 40 single samples, Wilson [0.912, 1]" {
+    repeats "$BATS_TEST_TMPDIR/rep.jsonl" 40 3 3 r
+    repeats "$BATS_TEST_TMPDIR/one.jsonl" 40 1 1 r
+    run --separate-stderr ev-compare --min-accuracy 0.99 "$BATS_TEST_TMPDIR/rep.jsonl"
+    [ "$status" -eq 1 ]
+    near "$(field '.runs[0].accuracy_ci[0]')" 0.912378399
+    near "$(field '.runs[0].accuracy_ci[1]')" 1
+    [ "$(field '.runs[0].goal.result')" = '"inconclusive"' ]
+    rep_ci=$(field '.runs[0].accuracy_ci')
+    run --separate-stderr ev-compare --min-accuracy 0.99 "$BATS_TEST_TMPDIR/one.jsonl"
+    [ "$status" -eq 1 ]
+    [ "$(field '.runs[0].accuracy_ci')" = "$rep_ci" ]
+}
+
+@test "30 cases at 3/4 against 2/4 get Tango's interval of the expected one-sample table, not [0.25, 0.25]" {
+    repeats "$BATS_TEST_TMPDIR/b.jsonl" 30 4 2 p
+    repeats "$BATS_TEST_TMPDIR/c.jsonl" 30 4 3 p
+    run --separate-stderr ev-compare --goal surpass "$BATS_TEST_TMPDIR/b.jsonl" "$BATS_TEST_TMPDIR/c.jsonl"
+    [ "$status" -eq 1 ]
+    near "$(field '.comparisons[0].delta')" 0.25
+    # expected b = 30 * 3/4 * 1/2 = 11.25, c = 30 * 2/4 * 1/4 = 3.75
+    near "$(field '.comparisons[0].delta_ci[0]')" -0.003234090
+    near "$(field '.comparisons[0].delta_ci[1]')" 0.471853757
+    [ "$(field '.comparisons[0].verdict.result')" = '"inconclusive"' ]
+    # Connor's MDE at psi = (11.25 + 3.75) / 30 = 0.5, n = 30
+    awk -v m="$(field '.comparisons[0].mde')" 'BEGIN { exit !(m > 0.3 && m < 0.4) }'
+}
+
+@test "clustered intervals have the same floor: all passing in 4 clusters is not [1, 1]" {
+    for i in $(seq 0 39); do
+        printf '{"id":"k%d","g":"c%d","score":{"pass":true}}\n' "$i" $((i % 4))
+    done >"$BATS_TEST_TMPDIR/cl.jsonl"
+    run --separate-stderr ev-compare --cluster g "$BATS_TEST_TMPDIR/cl.jsonl"
+    near "$(field '.runs[0].accuracy_ci[0]')" 0.912378399
+    near "$(field '.runs[0].floor_ci[0]')" 0.912378399
+}
+
+@test "a tie, 1 of 2 samples, is not a pass in the 2x2 table" {
+    repeats "$BATS_TEST_TMPDIR/b.jsonl" 20 2 1 t
+    repeats "$BATS_TEST_TMPDIR/c.jsonl" 20 2 2 t
+    run --separate-stderr ev-compare "$BATS_TEST_TMPDIR/b.jsonl" "$BATS_TEST_TMPDIR/c.jsonl"
+    [ "$(field '.comparisons[0].table')" = '{"both_pass":0,"only_candidate":20,"only_baseline":0,"both_fail":0,"rule":"a case passes when more than half of its samples pass; a tie does not"}' ]
+    near "$(field '.comparisons[0].delta_ci[0]')" 0.258312263
+    near "$(field '.comparisons[0].delta_ci[1]')" 0.700701992
+}
+
+@test "-f markdown puts the regressed and fixed ids and each group in list items of their own" {
+    runs 45 5 15 35
+    run --separate-stderr ev-compare -f markdown --by tag "$base" "$cand"
+    [[ "$output" == *$'\n- cost x0.100, saving 0.000900 per case\n- regressed (15): `c50` `c51`'* ]]
+    [[ "$output" == *$'\n- fixed (5): `c45` `c46` `c47` `c48` `c49`\n- per group:\n    - geo: n 50, difference -12.0'* ]]
+    # no line is a lazy continuation of the bullet above it
+    [ "$(printf '%s\n' "$output" | grep -c '^  [^ -]')" = 0 ]
+}
+
+@test "-f tsv is one table: one header, and every row, run or compare, has its columns" {
+    runs 45 5 15 35
+    run --separate-stderr ev-compare -f tsv --by tag --goal match "$base" "$cand"
+    [ "$status" -eq 1 ]
+    [ "$(printf '%s\n' "$output" | head -n 1)" = "$(printf 'kind\trun\tgroup\tcases\tpasses\taccuracy\tci_lo\tci_hi\tfailed_calls\tp50_ms\tp95_ms\tcost_per_case\tbaseline\tbaseline_accuracy\tdelta\tdelta_ci_lo\tdelta_ci_hi\tp\tmde\tverdict\tmet')" ]
+    [ "$(printf '%s\n' "$output" | awk -F'\t' '{ print NF }' | sort -u)" = 21 ]
+    [ "$(printf '%s\n' "$output" | grep -c '^kind')" = 1 ]
+    [ "$(printf '%s\n' "$output" | awk -F'\t' '$1 == "run" { n++ } END { print n }')" = 6 ]
+    [ "$(printf '%s\n' "$output" | awk -F'\t' '$1 == "compare" && $3 == "" { print $4, $15, $20, $21 }')" = "100 -0.1 worse false" ]
+    [ "$(printf '%s\n' "$output" | awk -F'\t' '$1 == "compare" && $3 == "geo" { print $4 }')" = 50 ]
+    [ -z "$(printf '%s\n' "$output" | grep -E '(^|\t)(nan|-nan|inf)(\t|$)')" ]
+}
+
+@test "--margin takes a number above 0: 0 is refused" {
+    runs 5 0 0 5
+    run --separate-stderr ev-compare --goal match --margin 0 "$base" "$cand"
+    [ "$status" -eq 2 ]
+    [[ "$stderr" == *"--margin takes a number above 0 and up to 1, not '0'"* ]]
+}
+
+# 100 cases in 10 clusters of 10; the candidate fails the 20 cases of the
+# first two. CR1 (STATS.md 5.2): d = -1 on 20 cases, mean -0.2, cluster sums
+# of e = d + 0.2: -8, -8, then 2 eight times; SE = sqrt(10/9 * 160) / 100 =
+# 0.133333; MDE = (1.959964 + 0.841621) * SE = 0.373545, above Connor's
+# 0.1238 at psi = 0.2 (Python's statistics.NormalDist for the quantiles).
+@test "with --cluster the MDE is Miller's Eq. 10 on the clustered standard error, never below Connor's" {
+    for i in $(seq 0 99); do
+        printf '{"id":"c%d","k":"k%d","score":{"pass":true}}\n' "$i" $((i / 10)) >>"$BATS_TEST_TMPDIR/b.jsonl"
+        printf '{"id":"c%d","k":"k%d","score":{"pass":%s}}\n' "$i" $((i / 10)) \
+            "$([ "$i" -lt 20 ] && echo false || echo true)" >>"$BATS_TEST_TMPDIR/c.jsonl"
+    done
+    run --separate-stderr ev-compare --cluster k "$BATS_TEST_TMPDIR/b.jsonl" "$BATS_TEST_TMPDIR/c.jsonl"
+    near "$(field '.comparisons[0].delta_se')" 0.133333333
+    near "$(field '.comparisons[0].mde')" 0.373544696
+    run --separate-stderr ev-compare "$BATS_TEST_TMPDIR/b.jsonl" "$BATS_TEST_TMPDIR/c.jsonl"
+    near "$(field '.comparisons[0].mde')" 0.123819331
+}

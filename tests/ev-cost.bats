@@ -451,13 +451,35 @@ call() {
     [ "${lines[2]}" = "| gpt-4o-mini | 3 | 2 | 1 | 0 | 2000 | 1000 | 0.000900 |" ]
 }
 
-@test "--summary of nothing priced gives a null cost, not 0, and of no input one object of zeros" {
+@test "--summary of nothing priced gives a null cost, not 0, and of no input one object of zeros, with exit 2" {
     run --separate-stderr ev-cost --summary "$FIXTURES/cases.jsonl"
-    [ "$status" -eq 0 ]
+    [ "$status" -eq 2 ]
     expect '[.records, .priced, .unknown, .cost.total, .cost.per_case, .complete]' '[6,0,6,null,null,false]'
+    [[ "$stderr" == *"no record was priced (6 without token usage, 0 not priced): there is no cost to report"* ]]
     run --separate-stderr ev-cost --summary </dev/null
-    [ "$status" -eq 0 ]
+    [ "$status" -eq 2 ]
     expect '[.records, .cost.total, .complete, .models]' '[0,null,true,{}]'
+    expect '.no_evidence' '"no records: there is no cost to report"'
+}
+
+@test "--summary with no record priced, of errors only or of no input, says so in every format and exits 2" {
+    for f in json table markdown tsv; do
+        run --separate-stderr ev-cost -s -f "$f" --prices "$PRICES" <<<"$(call foo 1 1)"
+        [ "$status" -eq 2 ] || fail_with "$f: exit $status"
+        [[ "$stderr" == *"no record was priced (0 without token usage, 1 not priced): there is no cost to report"* ]]
+        run --separate-stderr ev-cost -s -f "$f" --prices "$PRICES" </dev/null
+        [ "$status" -eq 2 ] || fail_with "$f: exit $status on no input"
+        [[ "$stderr" == *"no records: there is no cost to report"* ]]
+    done
+    run --separate-stderr ev-cost -s -f table --prices "$PRICES" <<<"$(call foo 1 1)"
+    [[ "$output" == *$'\nno record was priced (0 without token usage, 1 not priced): there is no cost to report'* ]]
+    run --separate-stderr ev-cost -s -f tsv --prices "$PRICES" <<<"$(call foo 1 1)"
+    [ "$(printf '%s\n' "$output" | awk -F'\t' '$1 == "(total)" { print $10 "|" $11 "|" $12 }')" = "||" ]
+    # one priced record is enough for a total
+    run --separate-stderr ev-cost -s --prices "$PRICES" <<<"$(printf '%s\n' "$(call small 1000000 0)" "$(call foo 1 1)")"
+    [ "$status" -eq 2 ]
+    [[ "$stderr" != *"no cost to report"* ]]
+    expect 'has("no_evidence")' 'false'
 }
 
 @test "--summary still exits 2 when a model has no price, and counts it as an error" {
@@ -490,7 +512,8 @@ call() {
     [ "${#lines[@]}" -eq 1 ]
     expect '[.estimate, .model, .priced_as, .cases, .calls, .input_tokens, .output_tokens]' '[true,"small","small",3,3,29,5]'
     expect '.cost' '{"input":0.000029,"output":0.00001,"total":0.000039,"per_case":0.000013}'
-    expect '[.complete, has("range"), .currency]' '[true,false,"USD"]'
+    expect '[.complete, .headline, .currency]' '[true,"low","USD"]'
+    expect '.range' '{"low":{"output_tokens":5,"total":0.000039,"basis":"expected"},"high":{"output_tokens":null,"total":null,"basis":"unbounded"}}'
     [ "$(rfield '.assumptions[]' | head -n 1)" = "input tokens: UTF-8 bytes of the prompt / 4, rounded up, plus 3 per message and 3 per prompt" ]
     [[ "$(rfield '.assumptions[]')" == *"output tokens: as long as 'expected' (bytes / 4, rounded up)"* ]]
     [[ "$(rfield '.assumptions[]')" == *"each case called once"* ]]
@@ -505,6 +528,7 @@ call() {
     [ "$status" -eq 0 ]
     expect '[.output_tokens, .cost.output, .cost.total, .max_tokens]' '[6,0.000012,0.000041,2]'
     expect '.range' '{"low":{"output_tokens":4,"total":0.000037,"basis":"expected"},"high":{"output_tokens":6,"total":0.000041,"basis":"max_tokens"}}'
+    expect '.headline' '"high"'
     [[ "$(rfield '.assumptions[]')" == *"output tokens: 2 per call (--max-tokens), the worst case"* ]]
 }
 
@@ -566,6 +590,16 @@ call() {
     [[ "$output" == *"total "*"0.000041"* ]]
     [[ "$output" == *"range: 0.000037 USD (answers as long as 'expected') to 0.000041 USD (answers of --max-tokens)"* ]]
     [[ "$output" == *"assumptions:"*"  - input tokens: UTF-8 bytes of the prompt / 4"* ]]
+}
+
+@test "--estimate always shows its range, low to high, and says which end its total is" {
+    run --separate-stderr ev-cost -e -m small -f table --prices "$PRICES" "$FIXTURES/cost-cases.jsonl"
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"range: 0.000039 USD (answers as long as 'expected') to no upper bound (answers of any length: --max-tokens sets one); the total is the low end, an optimistic figure"* ]]
+    run --separate-stderr ev-cost -e -m small -f markdown --max-tokens 2 --prices "$PRICES" "$FIXTURES/cost-cases.jsonl"
+    [[ "$output" == *"range: 0.000037 USD (answers as long as 'expected') to 0.000041 USD (answers of --max-tokens); the total is the high end, the worst case"* ]]
+    run --separate-stderr ev-cost -e -m small -f tsv --prices "$PRICES" "$FIXTURES/cost-cases.jsonl"
+    [ "${lines[1]}" = "$(printf 'true\tsmall\t3\t3\t29\t5\t0.000029\t0.00001\t0.000039\t0.000039\t\tUSD')" ]
 }
 
 @test "--estimate --format tsv prints a header and one row" {

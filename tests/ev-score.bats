@@ -186,6 +186,28 @@ EOF
     [ "$(field .id)" = '"fine"' ]
 }
 
+@test "a record with no expected answer is told where ev looks for one: 'ideal', 'target', 'messages'" {
+    run --separate-stderr ev-score -q <<<'{"id":"a","output":"Lima"}'
+    [ "$status" -eq 2 ]
+    [ "$stderr" = "ev-score: -:1: cannot score record: no 'expected' for scorer 'exact' (nor its aliases 'ideal' and 'target', nor 'messages' ending with the assistant's answer)" ]
+}
+
+@test "records with no output are scored as failures, and the run says once that ev-call comes first" {
+    for i in $(seq 1 12); do echo "{\"id\":\"q$i\",\"input\":\"$i?\",\"expected\":\"$i\"}"; done \
+        >"$BATS_TEST_TMPDIR/cases.jsonl"
+    run --separate-stderr ev-score "$BATS_TEST_TMPDIR/cases.jsonl"
+    [ "$status" -eq 0 ]
+    [ "$(field .score.reason | sort -u)" = '"no output"' ]
+    [ "$stderr" = "ev-score: no record has an 'output' to score: ev-call comes first, as in 'ev-call -m MODEL cases.jsonl | ev-score'
+ev-score: 12 records, 0 passed (0.0%), 12 with no output" ]
+    # a run where calls failed, or where some records have answers, is no such mistake
+    run --separate-stderr ev-score "$FIXTURES/cases.jsonl" "$BATS_TEST_TMPDIR/cases.jsonl"
+    [ "$status" -eq 0 ]
+    [ "$stderr" = "ev-score: 18 records, 3 passed (16.7%), 12 with no output" ]
+    run --separate-stderr ev-score <<<'{"id":"a","error":{"kind":"http"}}'
+    [ "$stderr" = "ev-score: 1 records, 0 passed (0.0%)" ]
+}
+
 @test "the summary on stderr counts records and passes, and --quiet silences it" {
     run --separate-stderr ev-score "$FIXTURES/cases.jsonl"
     [ "$status" -eq 0 ]
@@ -741,12 +763,21 @@ EOF
 
 # --- usage ---------------------------------------------------------------
 
-@test "an unknown scorer is a usage error with exit 2 and a hint" {
+@test "an unknown scorer is a usage error with exit 2 and a hint, and lists the scorers there are" {
     run --separate-stderr ev-score -s levenshtein </dev/null
     [ "$status" -eq 2 ]
     [ -z "$output" ]
-    [ "$stderr" = "ev-score: bad scorer 'levenshtein': unknown scorer type 'levenshtein'
+    [ "$stderr" = "ev-score: bad scorer 'levenshtein': unknown scorer type 'levenshtein': the types are choice, cmd, contains, exact, f1, icontains, jq, judge, json, json-subset, number, regex, similar and starts-with, and not-TYPE for each but judge
 try 'ev-score --help'" ]
+}
+
+@test "an unknown scorer near a known one asks whether that one was meant, in -s and in an assert" {
+    run --separate-stderr ev-score -s not-containz:x </dev/null
+    [ "$status" -eq 2 ]
+    [[ "$stderr" == "ev-score: bad scorer 'not-containz:x': unknown scorer type 'containz' (did you mean 'contains'?): the types are choice, "* ]]
+    run --separate-stderr ev-score -q <<<'{"id":"a","output":"x","assert":"exactly"}'
+    [ "$status" -eq 2 ]
+    [[ "$stderr" == "ev-score: -:1: cannot score record: bad 'assert': unknown scorer type 'exactly' (did you mean 'exact'?): the types are "* ]]
 }
 
 @test "jq and cmd need a program after the colon" {
@@ -756,13 +787,6 @@ try 'ev-score --help'" ]
     run --separate-stderr ev-score -s cmd </dev/null
     [ "$status" -eq 2 ]
     [[ "$stderr" == *"'cmd' needs a command after ':'"* ]]
-}
-
-@test "lib/extract and lib/metric pass their unit tests" {
-    run --separate-stderr "$EV_BIN/unit/test_score"
-    printf '%s\n' "$output" | grep -v '^ok ' >&2 || true
-    [ "$status" -eq 0 ]
-    [[ "$output" != *"not ok"* ]]
 }
 
 # --- the examples of ev-score(1) ----------------------------------------
@@ -1181,7 +1205,11 @@ EOF
         "--memory-budget 0" "--memory-budget 2e6" "--memory-budget 1MB"; do
         run --separate-stderr ev-score $bad </dev/null
         [ "$status" -eq 2 ] || fail_with "$bad"
-        [[ "$stderr" == *"needs a number of"*"try 'ev-score --help'"* ]] || fail_with "$bad: $stderr"
+        case $bad in
+        --cpu-budget*) range="--cpu-budget takes a number from 0.01 to 86400, not '${bad#* }'" ;;
+        *) range="--memory-budget takes a number from 1 to 1048576, not '${bad#* }'" ;;
+        esac
+        [[ "$stderr" == *"$range"*"try 'ev-score --help'"* ]] || fail_with "$bad: $stderr"
     done
     run --separate-stderr ev-score -q --cpu-budget 0.5 --memory-budget 100 -s 'jq:.output == "x"' \
         <<<'{"id":"a","output":"x"}'
@@ -1253,4 +1281,32 @@ EOF
     [ "$status" -eq 2 ]
     [ "$(field .id | tr '\n' ' ')" = '"a" "b" ' ]
     [[ "$stderr" == *"ev-score: cmd scorer 'while read -r l; do echo true; done; ech...' wrote 1 line more than the records it was sent: its answers were out of step with the records"* ]]
+}
+
+# --- progress ----------------------------------------------------------------
+
+@test "on a terminal the judge's progress shows records done of the total, the rate and the ETA" {
+    command -v script >/dev/null || skip "no script(1)"
+    judge_mock
+    run script -qec "ev-score --judge fact --judge-model grader --judge-base-url '$BASE' '$JUDGE' >'$BATS_TEST_TMPDIR/out'" /dev/null
+    [ "$status" -eq 0 ]
+    # the first record drawn, of the four lines of the file, and the last, for good
+    [[ "$output" == *$'\r'"ev-score: judged 1/4 records (25%), "*"/s, ETA "* ]]
+    [[ "$output" == *$'\r'"ev-score: judged 4/4 records (100%), "*"/s"*$'\r\n'"ev-score: 4 records, 3 passed (75.0%)"* ]]
+    # ev-call draws no line of its own, and nothing writes an escape code
+    [[ "$output" != *"ev-call: "* ]]
+    [[ "$output" != *$'\033'* ]]
+    [ "$(wc -l <"$BATS_TEST_TMPDIR/out")" -eq 4 ]
+}
+
+@test "from a pipe the total is unknown, and what is known is shown; -q and a pipe show nothing" {
+    command -v script >/dev/null || skip "no script(1)"
+    judge_mock -f 500=1:all
+    run script -qec "cat '$JUDGE' | ev-score --judge fact --judge-model grader --judge-base-url '$BASE' --judge-opt=--retries=0 >/dev/null" /dev/null
+    [ "$status" -eq 2 ]
+    [[ "$output" == *$'\r'"ev-score: judged 4 records, "*"/s, 4 judge calls failed"* ]]
+    # a warning takes the progress line's place, and the line comes back after it
+    [[ "$output" == *$'\r'"ev-score: -:2: judge call failed: "* ]]
+    run script -qec "ev-score -q --judge fact --judge-model grader --judge-base-url '$BASE' '$JUDGE' >/dev/null" /dev/null
+    [[ "$output" != *"judged"* ]]
 }

@@ -59,3 +59,7 @@ replay() {
     [ "$status" -eq 2 ]
     [[ "$stderr" == *"cannot read '$BATS_TEST_TMPDIR/missing'"* ]]
 }
+
+@test "ev-compare's report, in every format, takes every pair of runs in the corpus" {
+    replay compare
+}

@@ -150,3 +150,61 @@ huge_run() {
     [[ "$stderr" == "ev-score: -:2: line is too long to hold in memory: skipped: '{\"id\":\"big\",\"output\":\"xxx"* ]]
     [ "$(field .id | paste -sd ' ')" = '"g1" "g2"' ]
 }
+
+@test "a CSV file is said once not to be JSONL, at its first line, and its other lines are counted" {
+    {
+        echo 'id,input,expected'
+        for i in $(seq 1 2000); do echo "q$i,What is $i?,$i"; done
+    } >"$BATS_TEST_TMPDIR/cases.csv"
+    for cmd in ev-score "ev-split --dedupe" ev-gaps; do
+        tool=${cmd%% *}
+        run --separate-stderr $cmd "$BATS_TEST_TMPDIR/cases.csv"
+        [ "$status" -eq 2 ] || fail_with "$tool exited $status"
+        [ -z "$output" ] || fail_with "$tool wrote $output"
+        # (ev-gaps then says what it found in no cases)
+        [ "$(printf '%s\n' "$stderr" | head -n 2)" = "$tool: $BATS_TEST_TMPDIR/cases.csv:1: not JSONL: ev reads one JSON object per line, and this looks like CSV: 'id,input,expected'
+$tool: $BATS_TEST_TMPDIR/cases.csv: and 2,000 more lines not read: the file is not JSONL" ] ||
+            fail_with "$tool: $stderr"
+        [ "$(printf '%s\n' "$stderr" | grep -c 'cases.csv')" -eq 2 ] || fail_with "$tool: $stderr"
+    done
+}
+
+@test "a JSON array, pretty-printed JSON and TSV are named, with how to turn JSON into JSONL" {
+    printf '[\n  {"id": "a", "output": "x"},\n  {"id": "b", "output": "x"}\n]\n' >"$BATS_TEST_TMPDIR/a.json"
+    printf '{\n  "id": "a"\n}\n' >"$BATS_TEST_TMPDIR/p.json"
+    printf 'id\tinput\nq1\thi\n' >"$BATS_TEST_TMPDIR/t.tsv"
+    run --separate-stderr ev-score -q "$BATS_TEST_TMPDIR/a.json" "$BATS_TEST_TMPDIR/p.json" \
+        "$BATS_TEST_TMPDIR/t.tsv" "$FIXTURES/cases.jsonl"
+    [ "$status" -eq 2 ]
+    [[ "$stderr" == *"a.json:1: not JSONL: ev reads one JSON object per line, and this is a JSON array (jq -c '.[]' turns it into JSONL): '['"* ]]
+    [[ "$stderr" == *"a.json: and 3 more lines not read: the file is not JSONL"* ]]
+    [[ "$stderr" == *"p.json:1: not JSONL: ev reads one JSON object per line, and this looks like pretty-printed JSON (jq -c . turns it into JSONL): '{'"* ]]
+    [[ "$stderr" == *"t.tsv:1: not JSONL: ev reads one JSON object per line, and this looks like TSV"* ]]
+    [ "$(printf '%s\n' "$stderr" | wc -l)" -eq 6 ]
+    # the JSONL operand after them is read whole, and no element of the array is
+    [ "$(field .id | tr '\n' ' ')" = '"q1" "q2" "q3" "q4" "q5" "q6" ' ]
+}
+
+@test "a first line that may be a broken record is reported as ever, and the lines after it are read" {
+    printf '{"id":"a", "output": \n{"id":"b","expected":"x","output":"x"}\nhello, world\n' \
+        >"$BATS_TEST_TMPDIR/broken.jsonl"
+    run --separate-stderr ev-score -q "$BATS_TEST_TMPDIR/broken.jsonl"
+    [ "$status" -eq 2 ]
+    [[ "$stderr" == *"broken.jsonl:1: cannot parse record: "* ]]
+    [[ "$stderr" == *"broken.jsonl:3: cannot parse record: "* ]]
+    [[ "$stderr" != *"not JSONL"* ]]
+    [ "$(field .id)" = '"b"' ]
+}
+
+@test "a message repeated for many lines is shown five times, then counted once with its thousands" {
+    for i in $(seq 1 2000); do echo "{\"id\":[$i]}"; done >"$BATS_TEST_TMPDIR/ids.jsonl"
+    for cmd in ev-score "ev-split --dedupe"; do
+        tool=${cmd%% *}
+        run --separate-stderr $cmd "$BATS_TEST_TMPDIR/ids.jsonl"
+        [ "$status" -eq 2 ] || fail_with "$tool exited $status"
+        [ "$(printf '%s\n' "$stderr" | grep -c "'id' is neither a string nor a number")" -eq 5 ] ||
+            fail_with "$tool: $stderr"
+        [ "$(printf '%s\n' "$stderr" | tail -n 1)" = "$tool: and 1,995 more lines like $BATS_TEST_TMPDIR/ids.jsonl:5" ] ||
+            fail_with "$tool: $stderr"
+    done
+}

@@ -10,7 +10,7 @@ run_unit() {
     [[ "$output" != *"not ok"* ]]
 }
 
-@test "records, ids, hashing and text normalisation behave as documented" {
+@test "records, ids and hashing behave as documented" {
     run_unit test_record
 }
 
@@ -79,7 +79,8 @@ run_unit() {
 }
 
 @test "training examples are checked, measured and converted as the cookbook and ev-tune(1) say" {
-    run_unit test_tune
+    run_unit test_example
+    run_unit test_convert
 }
 
 @test "the option table parses, range-checks and refuses options as documented" {
@@ -144,4 +145,119 @@ run_unit() {
 
 @test "the review sheet files each failure under its tags with its reason and fenced texts" {
     run_unit test_review
+}
+
+# ev-tune's modules and ev's one way to start a process (phase 2)
+
+@test "a process starts with pipes, /dev/null or ours, its signals at their defaults and none of our pipes" {
+    run_unit test_proc
+}
+
+@test "a training file is read, reported, converted and refused as ev-tune(1) says, and quoted at the table's price" {
+    run_unit test_dataset
+    run_unit test_quote
+}
+
+@test "a fine-tuning job is uploaded, created, followed with its events, retried, failed, interrupted and cancelled as lib/finetune.h says" {
+    run_unit test_finetune
+}
+
+@test "a local trainer gets the file, its variables and a stop, and its lines, exit and model make the line" {
+    run_unit test_localtrain
+}
+
+@test "library code's warnings and progress reach the command's callbacks, or nowhere" {
+    run_unit test_log
+}
+
+# ev-curve's modules: the chart and the report (the fits are test_curve, above).
+@test "the learning-curve chart draws the points, the fit, the target and n*, as SVG and as text" {
+    run_unit test_chart
+}
+
+@test "ev-curve's report reads points, reports bad lines as file:line, and prints JSON and a table" {
+    run_unit test_projection
+}
+
+# p2-compare: ev-compare's report in every format.
+@test "ev-compare's report writes one TSV layout, markdown lists and no evidence plainly" {
+    run_unit test_compare_report
+}
+
+@test "ev-cost's ledger prices records and judges, sums them, and estimates with a range" {
+    run_unit test_cost
+}
+
+@test "ev-cost's summary and estimate read as documented in every format" {
+    run_unit test_cost_report
+}
+
+# --- ev-score's modules (lib/score.c split by concept) and the reader ---
+
+@test "UTF-8 is checked and decoded, and texts normalised and split into words as documented" {
+    run_unit test_text
+}
+
+@test "answers are pulled out of free text: numbers, choice letters, JSON" {
+    run_unit test_extract
+}
+
+@test "F1 and edit-distance similarity give SQuAD's and Levenshtein's values" {
+    run_unit test_metric
+}
+
+@test "reasons quote texts cut short on one line, and values as JSON" {
+    run_unit test_reason
+}
+
+@test "a memo keeps one thing per text up to its bound, and releases them in order" {
+    run_unit test_memo
+}
+
+@test "regexes that compile or match for ever are refused, and a match is priced" {
+    run_unit test_pattern
+}
+
+@test "the first JSON difference is named by its jq path" {
+    run_unit test_jsondiff
+}
+
+@test "jq programs run with no modules, no other input and no debug output, and report as documented" {
+    run_unit test_jqprog
+}
+
+@test "jq, regexes and similarity run in the scoring sandbox under a budget" {
+    run_unit test_scorebox
+}
+
+@test "SPEC strings, assert objects and lists are read into plans, and bad ones say why" {
+    run_unit test_assertion
+}
+
+@test "each scorer gives the verdict and reason ev-score(1) documents" {
+    run_unit test_scorer
+}
+
+@test "a record's score comes from its assert or the default, lists combine, judges take two steps" {
+    run_unit test_score
+}
+
+@test "rubrics write and read the judge's prompt and labels, and samples combine by vote or mean" {
+    run_unit test_judge
+}
+
+@test "a run of ev-score checks its options, scores in input order and warns of each bad line once" {
+    run_unit test_scorerun
+}
+
+@test "diagnostics about many lines alike are shown five times, then counted with thousands separated" {
+    run_unit test_diag
+}
+
+@test "the reader says once that a file is not JSONL, and counts lines for a progress total" {
+    run_unit test_jsonl
+}
+
+@test "the relay gives each batch its answers in order, and says how a child that ended early ended" {
+    run_unit test_relay
 }

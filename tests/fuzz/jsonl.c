@@ -52,10 +52,10 @@ static void
 check_id(jv rec)
 {
     jv given = ev_get(rec, "id");
-    jv id = ev_rec_id(rec);
+    jv id = ev_record_id(rec);
     FUZZ_ASSERT(jv_get_kind(id) == JV_KIND_STRING || fuzz_has_message(id));
     jv_kind k = jv_get_kind(given);
-    /* The reader lets no other id through (ev_id_problem). */
+    /* The reader lets no other id through (ev_record_id_problem). */
     FUZZ_ASSERT(k == JV_KIND_STRING || k == JV_KIND_NUMBER || k == JV_KIND_NULL ||
                 k == JV_KIND_INVALID);
     if (k == JV_KIND_STRING) {
@@ -64,7 +64,7 @@ check_id(jv rec)
         const char *s = jv_string_value(id);
         FUZZ_ASSERT(strlen(s) == 17 && s[0] == 'h' && strspn(s + 1, "0123456789abcdef") == 16);
     }
-    jv with = ev_rec_with_id(jv_copy(rec));
+    jv with = ev_record_with_id(jv_copy(rec));
     FUZZ_ASSERT(jv_get_kind(with) == JV_KIND_OBJECT);
     jv now = ev_get(with, "id");
     if (k == JV_KIND_STRING || k == JV_KIND_NUMBER)
@@ -105,7 +105,7 @@ check_bodies(jv msgs)
 static void
 check_fields(jv rec)
 {
-    jv in = ev_rec_input(rec);
+    jv in = ev_record_input(rec);
     jv given = ev_get(rec, "input");
     if (jv_get_kind(given) == JV_KIND_STRING || jv_get_kind(given) == JV_KIND_ARRAY)
         FUZZ_ASSERT(same(in, given));
@@ -118,18 +118,18 @@ check_fields(jv rec)
         check_bodies(msgs);
     jv_free(msgs);
 
-    jv want = ev_rec_expected(rec);
+    jv want = ev_record_expected(rec);
     given = ev_get(rec, "expected");
     if (jv_is_valid(given))
         FUZZ_ASSERT(same(want, given));
     jv_free(given);
     jv_free(want);
 
-    jv tags = ev_rec_tags(rec);
+    jv tags = ev_record_tags(rec);
     FUZZ_ASSERT(all_of_kind(tags, JV_KIND_STRING));
     jv_free(tags);
 
-    jv text = ev_prompt_text(rec);
+    jv text = ev_record_prompt_text(rec);
     FUZZ_ASSERT(jv_get_kind(text) == JV_KIND_STRING);
     jv_free(text);
 }
@@ -137,14 +137,14 @@ check_fields(jv rec)
 /* check_write writes 'rec' (borrowed), the record 'r' read last, with one
  * field added, and checks that the line reads back as the two merged. */
 static void
-check_write(const ev_reader *r, jv rec, const char *key)
+check_write(const ev_jsonl_reader *r, jv rec, const char *key)
 {
     char *out = NULL;
     size_t len = 0;
     FILE *f = open_memstream(&out, &len);
     FUZZ_ASSERT(f != NULL);
     jv add = jv_object_set(jv_object(), jv_string(key), jv_true());
-    FUZZ_ASSERT(ev_write_merged(f, r, jv_copy(rec), jv_copy(add)) == 0);
+    FUZZ_ASSERT(ev_jsonl_write_merged(f, r, jv_copy(rec), jv_copy(add)) == 0);
     FUZZ_ASSERT(fclose(f) == 0);
     FUZZ_ASSERT(len > 0 && out[len - 1] == '\n' && memchr(out, '\n', len) == out + len - 1);
     jv back = jv_parse_sized(out, (int)len - 1);
@@ -170,12 +170,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     FUZZ_ASSERT(size == 0 || pwrite(fd, data, size, 0) == (ssize_t)size);
 
     char *paths[] = {path};
-    ev_reader r;
-    ev_reader_init(&r, paths, 1, NULL);
+    ev_jsonl_reader r;
+    ev_jsonl_init(&r, paths, 1, NULL);
     jv rec;
     int st, n = 0;
-    while ((st = ev_reader_next(&r, &rec)) != EV_READ_EOF) {
-        if (st == EV_READ_BAD) {
+    while ((st = ev_jsonl_next(&r, &rec)) != EV_JSONL_EOF) {
+        if (st == EV_JSONL_BAD) {
             jv m = jv_invalid_get_msg(rec);
             FUZZ_ASSERT(jv_get_kind(m) == JV_KIND_STRING);
             FUZZ_ASSERT(strncmp(jv_string_value(m), path, strlen(path)) == 0);
@@ -183,7 +183,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             continue;
         }
         FUZZ_ASSERT(jv_get_kind(rec) == JV_KIND_OBJECT);
-        jv where = ev_reader_where(&r);
+        jv where = ev_jsonl_where(&r);
         FUZZ_ASSERT(jv_get_kind(where) == JV_KIND_STRING);
         jv_free(where);
         check_id(rec);
@@ -194,6 +194,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         check_write(&r, rec, n++ % 2 ? "fuzz" : "score");
         jv_free(rec);
     }
-    ev_reader_free(&r);
+    ev_jsonl_free(&r);
     return 0;
 }

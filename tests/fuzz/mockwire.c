@@ -14,7 +14,7 @@
 #include <stdbool.h>
 
 #include "provider.h"
-#include "tune.h"
+#include "example.h"
 
 #include "mock/jobs.h"
 #include "mock/model.h"
@@ -152,7 +152,7 @@ check_job(const char *body, size_t len, const char *file, size_t file_len)
                           .model = m,
                           .learner = "gpt-4o-mini",
                           .params = evm_learner_defaults(),
-                          .max_tokens = EV_TUNE_MAX_TOKENS};
+                          .max_tokens = EV_EXAMPLE_MAX_TOKENS};
     evm_jobs *f = evm_jobs_new(&cf);
     char *id = upload(f, file, file_len);
     jv req = with_file(body, len, id);

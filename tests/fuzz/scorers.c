@@ -78,22 +78,22 @@ score(char *s, bool norm)
         return;
     }
     ev_score_opts opts = {
-        .norm = norm ? EV_NORM_CASE | EV_NORM_SPACE | EV_NORM_PUNCT : 0,
+        .norm = norm ? EV_TEXT_NORM_CASE | EV_TEXT_NORM_SPACE | EV_TEXT_NORM_PUNCT : 0,
         .budget = {.cpu_seconds = 0.3, .memory_mb = 256},
     };
     jv err;
-    ev_scoring *sc = ev_scoring_new(jv_string(s), &opts, &err);
+    ev_score *sc = ev_score_new(jv_string(s), &opts, &err);
     if (sc == NULL) {
         FUZZ_ASSERT(fuzz_has_message(err));
         jv_free(err);
     } else {
         jv warning;
-        jv score = ev_scoring_run(sc, rec, &warning);
+        jv score = ev_score_run(sc, rec, &warning);
         check_score(score, warning);
-        jv problems = ev_scoring_finish(sc);
+        jv problems = ev_score_finish(sc);
         FUZZ_ASSERT(jv_get_kind(problems) == JV_KIND_ARRAY);
         FUZZ_ASSERT(jv_array_length(problems) == 0);
-        ev_scoring_free(sc);
+        ev_score_free(sc);
     }
     jv_free(rec);
 }

@@ -2,6 +2,8 @@
  * and the verdict rule of STATS.md §6. */
 #include "alloc.h"
 #include "compare.h"
+#include "json.h"
+#include "stats.h"
 #include "unit.h"
 
 /* A growing text. */
@@ -87,7 +89,7 @@ goal(enum ev_goal g, double margin)
 static double
 num(jv r, const char *path)
 {
-    jv v = ev_field_path(r, path);
+    jv v = ev_json_path(r, path);
     double x = jv_get_kind(v) == JV_KIND_NUMBER ? jv_number_value(v) : NAN;
     jv_free(v);
     return x;
@@ -97,7 +99,7 @@ num(jv r, const char *path)
 static const char *
 str(jv r, const char *path, char *buf, size_t n)
 {
-    jv v = ev_field_path(r, path);
+    jv v = ev_json_path(r, path);
     jv t = jv_get_kind(v) == JV_KIND_INVALID ? jv_string("(none)") : jv_dump_string(v, 0);
     snprintf(buf, n, "%s", jv_string_value(t));
     jv_free(t);
@@ -112,7 +114,7 @@ verdict_of(int a, int b, int c, int d, enum ev_goal g, double margin)
     ev_run base, cand;
     pair(&base, &cand, a, b, c, d);
     ev_compare_opts o = goal(g, margin);
-    jv r = ev_compare_report(&base, &cand, &o);
+    jv r = ev_compare_pair(&base, &cand, &o);
     ev_run_free(&base);
     ev_run_free(&cand);
     return r;
@@ -214,13 +216,13 @@ test_min_accuracy(void)
     ev_compare_opts o = goal(EV_GOAL_NONE, 0);
     o.has_min = true;
     o.min_accuracy = 0.3;
-    jv r = ev_compare_report(&base, &cand, &o);
+    jv r = ev_compare_pair(&base, &cand, &o);
     CHECK_STR(str(r, "min_accuracy_goal.result", buf, sizeof(buf)), "\"meets\"",
               "an accuracy interval wholly above the minimum meets it");
     CHECK_STR(str(r, "met", buf, sizeof(buf)), "true", "and the goal is met");
     jv_free(r);
     o.min_accuracy = 0.5;
-    r = ev_compare_report(&base, &cand, &o);
+    r = ev_compare_pair(&base, &cand, &o);
     CHECK_STR(str(r, "min_accuracy_goal.result", buf, sizeof(buf)), "\"inconclusive\"",
               "an interval across the minimum is inconclusive");
     CHECK_STR(str(r, "met", buf, sizeof(buf)), "false", "which is not met");
@@ -228,7 +230,7 @@ test_min_accuracy(void)
     o.min_accuracy = 0.7;
     o.goal = EV_GOAL_MATCH;
     o.margin = 0.5;
-    r = ev_compare_report(&base, &cand, &o);
+    r = ev_compare_pair(&base, &cand, &o);
     CHECK_STR(str(r, "verdict.met", buf, sizeof(buf)), "true", "the match goal alone is met");
     CHECK_STR(str(r, "min_accuracy_goal.result", buf, sizeof(buf)), "\"below\"",
               "an interval wholly below the minimum is below");
@@ -256,7 +258,7 @@ test_pairing(void)
               "tag");
     ev_compare_opts o = goal(EV_GOAL_NONE, 0);
     o.max_ids = 0;
-    jv r = ev_compare_report(&base, &cand, &o);
+    jv r = ev_compare_pair(&base, &cand, &o);
     CHECK(num(r, "paired_cases") == 2 && num(r, "only_in_baseline") == 2 &&
               num(r, "only_in_candidate") == 1,
           "cases are paired by id, and the rest counted on each side");
@@ -271,9 +273,126 @@ test_pairing(void)
     ev_run_free(&cand);
 }
 
+static void
+test_no_evidence(void)
+{
+    char buf[160];
+    jv r = verdict_of(0, 0, 0, 0, EV_GOAL_MATCH, 0.05);
+    CHECK(num(r, "paired_cases") == 0, "no case is paired");
+    CHECK_STR(str(r, "verdict.result", buf, sizeof(buf)), "\"no evidence\"",
+              "no paired case: no verdict");
+    CHECK_STR(str(r, "met", buf, sizeof(buf)), "false", "and the goal is not met");
+    CHECK_STR(str(r, "delta_ci", buf, sizeof(buf)), "(none)", "no interval is made up");
+    jv_free(r);
+    r = verdict_of(0, 0, 0, 0, EV_GOAL_NONE, 0);
+    CHECK_STR(str(r, "met", buf, sizeof(buf)), "false", "without a goal 'met' is false too");
+    CHECK(strstr(str(r, "no_evidence", buf, sizeof(buf)), "nothing to compare") != NULL,
+          "and 'no_evidence' says why");
+    jv_free(r);
+
+    ev_run runs[2];
+    pair(&runs[0], &runs[1], 0, 0, 0, 0);
+    ev_compare_opts o = goal(EV_GOAL_NONE, 0);
+    r = ev_compare_runs(runs, 2, &o);
+    CHECK_STR(str(r, "no_evidence", buf, sizeof(buf)), "true",
+              "the whole report says a comparison had no evidence");
+    CHECK_STR(str(r, "met", buf, sizeof(buf)), "false", "and is not met");
+    jv_free(r);
+    o.has_min = true;
+    o.min_accuracy = 0.5;
+    r = ev_compare_runs(runs, 1, &o);
+    CHECK_STR(str(r, "runs.0.goal.result", buf, sizeof(buf)), "\"no evidence\"",
+              "--min-accuracy on a run of no case has no verdict");
+    CHECK_STR(str(r, "no_evidence", buf, sizeof(buf)), "true", "and the report says so");
+    jv_free(r);
+    ev_run_free(&runs[0]);
+    ev_run_free(&runs[1]);
+
+    pair(&runs[0], &runs[1], 45, 5, 15, 35);
+    o.has_min = false;
+    r = ev_compare_runs(runs, 2, &o);
+    CHECK_STR(str(r, "no_evidence", buf, sizeof(buf)), "(none)", "paired cases are evidence");
+    CHECK_STR(str(r, "met", buf, sizeof(buf)), "(none)", "and without a goal there is no 'met'");
+    jv_free(r);
+    ev_run_free(&runs[0]);
+    ev_run_free(&runs[1]);
+}
+
+/* The verdict rule as ev-compare(1) states it: an interval wholly inside
+ * (-margin, 0) matches; for surpass (no margin) it is worse. */
+static void
+test_inside_margin(void)
+{
+    char buf[64];
+    jv r = verdict_of(9000, 0, 100, 900, EV_GOAL_MATCH, 0.05);
+    CHECK(num(r, "delta_ci.0") > -0.05 && num(r, "delta_ci.1") < 0,
+          "10000 cases, 100 only the baseline: an interval inside (-0.05, 0)");
+    CHECK_STR(str(r, "verdict.result", buf, sizeof(buf)), "\"matches\"", "matches");
+    jv_free(r);
+    r = verdict_of(9000, 0, 100, 900, EV_GOAL_SURPASS, 0);
+    CHECK_STR(str(r, "verdict.result", buf, sizeof(buf)), "\"worse\"", "and is worse for surpass");
+    jv_free(r);
+}
+
+/* samples loads 'n' cases of 'k' samples each, 'pass' of them passing,
+ * with ids id0, id1... */
+static void
+samples(ev_run *run, const char *name, int n, int k, int pass)
+{
+    text t = {0};
+    for (int i = 0; i < n; i++)
+        for (int j = 0; j < k; j++) {
+            char line[128];
+            snprintf(line, sizeof(line),
+                     "{\"id\":\"id%d\",\"call\":{\"sample\":%d},\"score\":{\"pass\":%s}}\n", i, j,
+                     j < pass ? "true" : "false");
+            add(&t, line);
+        }
+    load_text(run, name, t.s, NULL);
+    free(t.s);
+}
+
+/* Reference values: tests/reference/compare_floor.py. */
+static void
+test_floor(void)
+{
+    char buf[256];
+    ev_run b, c;
+    samples(&b, "b.jsonl", 40, 3, 3);
+    ev_compare_opts o = goal(EV_GOAL_NONE, 0);
+    o.by = false;
+    jv r = ev_compare_run(&b, &o);
+    CHECK_NEAR(num(r, "accuracy_ci.0"), 0.912378399, 1e-6,
+               "40 cases of 3 passing samples: Wilson's 40 of 40, not [1, 1]");
+    CHECK_NEAR(num(r, "accuracy_ci.1"), 1, 1e-9, "up to 1");
+    jv_free(r);
+    ev_run_free(&b);
+
+    samples(&b, "b.jsonl", 30, 4, 2);
+    samples(&c, "c.jsonl", 30, 4, 3);
+    r = ev_compare_pair(&b, &c, &o);
+    CHECK_NEAR(num(r, "delta"), 0.25, 1e-9, "3/4 against 2/4: a difference of 0.25");
+    CHECK_NEAR(num(r, "delta_ci.0"), -0.003234090, 1e-6,
+               "the interval is Tango's of the expected table (11.25, 3.75): lower");
+    CHECK_NEAR(num(r, "delta_ci.1"), 0.471853757, 1e-6, "upper");
+    CHECK_STR(str(r, "table", buf, sizeof(buf)),
+              "{\"both_pass\":0,\"only_candidate\":30,\"only_baseline\":0,\"both_fail\":0,"
+              "\"rule\":\"a case passes when more than half of its samples pass; a tie does "
+              "not\"}",
+              "2 of 4 is a tie, and a tie is not a pass");
+    CHECK_NEAR(num(r, "mde"), ev_mde_paired(0.5, 30, 0.05, 0.8), 1e-9,
+               "the MDE is never below the one-sample MDE (psi = 15/30)");
+    jv_free(r);
+    ev_run_free(&b);
+    ev_run_free(&c);
+}
+
 int
 main(void)
 {
+    test_no_evidence();
+    test_inside_margin();
+    test_floor();
     test_paired();
     test_verdicts();
     test_min_accuracy();

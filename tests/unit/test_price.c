@@ -57,19 +57,22 @@ static void
 test_cost(const ev_prices *t)
 {
     const ev_price *p = ev_prices_find(t, "m");
-    ev_cost c;
+    ev_price_charge c;
     jv err = jv_invalid();
     /* 100 input of which 40 cached and 20 written: 40 x 1 + 40 x 0.5 + 20 x 1.25
      * = 85 -> 8.5e-5; 10 out x 2 -> 2e-5. */
-    ev_usage u = {.input = 100, .output = 10, .cached = 40, .cache_write = 20};
+    ev_price_usage u = {.input = 100, .output = 10, .cached = 40, .cache_write = 20};
     CHECK(ev_price_cost(p, &u, false, 1, &c, &err) == 0, "inclusive usage prices");
     CHECK_NEAR(c.input, 8.5e-5, 1e-15, "inclusive input");
     CHECK_NEAR(c.output, 2e-5, 1e-15, "output");
     CHECK(c.tier == NULL, "100 prompt tokens is not above 100");
     /* The same call as Anthropic reports it: 40 fresh, reads and writes apart;
      * the prompt is still 100. */
-    ev_usage x = {
-        .input = 40, .output = 10, .cached = 40, .cache_write = 20, .style = EV_USAGE_EXCLUSIVE};
+    ev_price_usage x = {.input = 40,
+                        .output = 10,
+                        .cached = 40,
+                        .cache_write = 20,
+                        .style = EV_PRICE_USAGE_EXCLUSIVE};
     CHECK(ev_price_cost(p, &x, false, 1, &c, &err) == 0, "exclusive usage prices");
     CHECK_NEAR(c.input, 8.5e-5, 1e-15, "exclusive input is the same");
     /* 101 tokens: the tier, whose cached price defaults to its input price. */
@@ -77,7 +80,7 @@ test_cost(const ev_prices *t)
     ev_price_cost(p, &u, true, 2, &c, &err);
     CHECK(c.tier != NULL && c.batch, "tier and batch applied");
     CHECK_NEAR(c.input, 101 * 2 / 1e6 * 0.5 * 2, 1e-15, "tier input at batch and rate");
-    ev_usage bad = {.input = 10, .output = 0, .cached = 11};
+    ev_price_usage bad = {.input = 10, .output = 0, .cached = 11};
     CHECK(ev_price_cost(p, &bad, false, 1, &c, &err) == -1, "more cached than input fails");
     jv_free(err);
     CHECK_NEAR(ev_price_training(p, 1e6), 8, 1e-12, "training per million tokens");
@@ -88,17 +91,17 @@ test_cost(const ev_prices *t)
 static void
 test_usage(void)
 {
-    ev_usage u;
+    ev_price_usage u;
     jv err = jv_invalid();
     jv call = jv_parse("{\"input_tokens\": 5, \"output_tokens\": null}");
-    CHECK(ev_usage_from_call(call, &u, &err) == 0, "null count is fine");
+    CHECK(ev_price_usage_from_call(call, &u, &err) == 0, "null count is fine");
     CHECK(u.input == 5 && isnan(u.output) && u.cached == 0, "null is unknown, cache 0");
     jv_free(call);
     call = jv_parse("{\"input_tokens\": -1}");
-    CHECK(ev_usage_from_call(call, &u, &err) == -1, "negative count fails");
+    CHECK(ev_price_usage_from_call(call, &u, &err) == -1, "negative count fails");
     jv_free(call);
     jv_free(err);
-    CHECK(ev_usage_from_call(jv_invalid(), &u, &err) == 0 && isnan(u.input), "no call");
+    CHECK(ev_price_usage_from_call(jv_invalid(), &u, &err) == 0 && isnan(u.input), "no call");
 }
 
 static void
@@ -117,9 +120,27 @@ test_estimates(void)
     jv_free(rec);
 }
 
+static void
+test_open(void)
+{
+    const char *paths[] = {"/nonexistent/prices.jsonl"};
+    jv err;
+    ev_prices *t = ev_prices_open(paths, 1, &err);
+    CHECK(t == NULL, "a table that cannot be read opens as nothing");
+    jv m = jv_invalid_get_msg(err);
+    CHECK(jv_get_kind(m) == JV_KIND_STRING &&
+              strstr(jv_string_value(m), "/nonexistent/prices.jsonl") != NULL,
+          "and the message names the file");
+    jv_free(m);
+    t = ev_prices_open(paths, 0, &err);
+    CHECK(t != NULL && ev_prices_find(t, "m") == NULL, "no file is an empty table");
+    ev_prices_free(t);
+}
+
 int
 main(void)
 {
+    test_open();
     ev_prices *t = load();
     test_lookup(t);
     test_cost(t);

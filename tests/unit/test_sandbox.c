@@ -129,7 +129,7 @@ static void
 test_confinement(void)
 {
     state st = {0};
-    ev_sandbox *sb = ev_sandbox_new(serve, &st, (ev_budget){5, 256});
+    ev_sandbox *sb = ev_sandbox_new(serve, &st, (ev_sandbox_budget){5, 256});
     ev_sandbox_over over;
     char msg[256];
     setenv("SANDBOX_CANARY", "secret", 1);
@@ -178,7 +178,7 @@ static void
 test_budget(void)
 {
     state st = {0};
-    ev_sandbox *sb = ev_sandbox_new(serve, &st, (ev_budget){0.2, 32});
+    ev_sandbox *sb = ev_sandbox_new(serve, &st, (ev_sandbox_budget){0.2, 32});
     ev_sandbox_over over;
     char msg[256];
     CHECK(number_of(call(sb, "calls", 0.2, &over, msg, sizeof(msg))) == 1, "a first request");

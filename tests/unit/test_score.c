@@ -1,171 +1,112 @@
-/* Unit tests of lib/extract and lib/metric: answers pulled out of free text,
- * and graded similarity. */
-#include <stdlib.h>
-
-#include "extract.h"
-#include "metric.h"
+/* Unit tests of lib/score: a record's score from the run's scorer or its
+ * own 'assert', lists of assertions, and the two steps of a judge. */
+#include "score.h"
 #include "text.h"
 #include "unit.h"
 
+/* score_is scores 'rec' (JSON text) and compares the score, as compact
+ * JSON with sorted keys, or "error: message", with 'want'. */
 static void
-number_is(const char *s, double want, const char *name)
+score_is(ev_score *s, const char *rec, const char *want, const char *name)
 {
-    double got = NAN;
-    bool found = ev_extract_number(s, &got);
-    CHECK(found, name);
-    if (found)
-        CHECK_NEAR(got, want, 1e-9, name);
+    jv r = jv_parse(rec), warning;
+    jv out = ev_score_run(s, r, &warning);
+    jv text = jv_is_valid(out) ? jv_dump_string(out, JV_PRINT_SORTED)
+                               : jv_string_concat(jv_string("error: "), jv_invalid_get_msg(out));
+    CHECK_STR(jv_string_value(text), want, name);
+    jv_free(text);
+    jv_free(warning);
+    jv_free(r);
 }
 
 static void
-no_number(const char *s, const char *name)
+test_plans(void)
 {
-    double got;
-    CHECK(!ev_extract_number(s, &got), name);
+    ev_score_opts opts = {0};
+    jv err = jv_invalid();
+    ev_score *s = ev_score_new(jv_string("exact"), &opts, &err);
+    CHECK(s != NULL, "a default scorer compiles");
+    score_is(s, "{\"output\":\"a\",\"expected\":\"a\"}",
+             "{\"pass\":true,\"reason\":\"exact match\",\"scorer\":\"exact\",\"value\":1}",
+             "the default scores a record");
+    score_is(s, "{\"output\":\"a\",\"expected\":\"a\",\"error\":{\"kind\":\"http\"}}",
+             "{\"pass\":false,\"reason\":\"call failed\",\"scorer\":\"exact\",\"value\":0}",
+             "a failed call fails whatever the output");
+    score_is(s,
+             "{\"output\":\"abc\",\"assert\":[{\"type\":\"contains\",\"value\":\"a\",\"weight\":3},"
+             "\"contains:z\"]}",
+             "{\"pass\":false,\"reason\":\"contains:z: no 'z' in 'abc'\",\"scorer\":\"contains:a & "
+             "contains:z\",\"value\":0.75}",
+             "a list fails when one fails, with the weighted mean as its value");
+    score_is(s, "{\"output\":\"abc\",\"assert\":[\"contains:a\",\"contains:b\"]}",
+             "{\"pass\":true,\"reason\":\"all 2 assertions passed\",\"scorer\":\"contains:a & "
+             "contains:b\",\"value\":1}",
+             "a list passes when all pass");
+    score_is(s, "{\"assert\":[\"contains:a\",\"jq:true\"]}",
+             "{\"pass\":false,\"reason\":\"no output\",\"scorer\":\"contains:a & jq:true\","
+             "\"value\":0}",
+             "a list that reads the output fails once when there is none");
+    score_is(s, "{\"output\":\"?\",\"expected\":\"B\",\"assert\":\"choice\"}",
+             "{\"parsed\":false,\"pass\":false,\"reason\":\"no choice letter found in "
+             "output\",\"scorer\":\"choice\",\"value\":0}",
+             "an output the scorer cannot read is marked parsed: false");
+    score_is(s, "{\"output\":\"a\",\"assert\":\"cmd:cat\"}",
+             "error: bad 'assert': 'cmd:cat' would run a command, which a record may do only "
+             "with --allow-record-commands",
+             "a record may not run a command");
+    jv problems = ev_score_finish(s);
+    CHECK(jv_array_length(problems) == 0, "a run with no cmd scorer ends with no problem");
+    ev_score_free(s);
+    s = ev_score_new(jv_string("nope"), &opts, &err);
+    CHECK(s == NULL && jv_invalid_has_msg(jv_copy(err)), "a bad default is refused");
+    jv_free(err);
 }
 
 static void
-test_numbers(void)
+test_judge(void)
 {
-    number_is("42", 42, "a bare integer");
-    number_is("The answer is 1,234.5.", 1234.5, "thousands separators and a decimal point");
-    number_is("about 1,234,567 people", 1234567, "several thousands groups");
-    number_is("-3 degrees", -3, "a leading minus sign");
-    number_is("x = -0.25", -0.25, "a minus sign after an equals sign");
-    number_is("\xE2\x88\x92"
-              "7",
-              -7, "a Unicode minus sign");
-    number_is("A-5 is the road", 5, "a hyphen glued to a word is no sign");
-    number_is("+8", 8, "a plus sign");
-    number_is(".5 of it", 0.5, "a number starting with its decimal point");
-    number_is("50%", 50, "a percentage is read as written");
-    number_is("costs $1,000", 1000, "a currency sign before the number");
-    number_is("1,2,3", 1, "commas not in groups of three end the number");
-    number_is("3,5", 3, "a decimal comma is not read");
-    number_is("1.5e3 metres", 1500, "an exponent");
-    number_is("3 eggs", 3, "a letter e that starts a word is no exponent");
-    number_is("It is 3.", 3, "a full stop after a number is no decimal point");
-    number_is("four", 4, "a number word");
-    number_is("Twenty-one", 21, "a hyphenated number word, capitalised");
-    number_is("twenty one", 21, "number words joined by a space");
-    number_is("three hundred and five", 305, "hundreds with 'and'");
-    number_is("one thousand two hundred thirty-four", 1234, "thousands in words");
-    number_is("two million", 2e6, "millions in words");
-    number_is("minus twelve", -12, "'minus' before number words");
-    number_is("zero", 0, "zero in words");
-    number_is("one of them is 7", 7, "digits win over words");
-    number_is("I have seven cats and one dog", 7, "the first number in words");
-    number_is("twenty twelve", 20, "two tens in a row are two numbers");
-}
-
-static void
-test_no_numbers(void)
-{
-    no_number("", "empty text has no number");
-    no_number("no numbers here", "plain words have no number");
-    no_number("someone is alone", "'one' inside a word is no number");
-    no_number("minus", "'minus' alone is no number");
-}
-
-static void
-choice_is(const char *s, char want, const char *name)
-{
-    char got = '?';
-    bool found = ev_extract_choice(s, &got);
-    CHECK(found && got == want, name);
-    if (!found || got != want)
-        printf("#   got '%c' (found %d), want '%c'\n", got, found, want);
-}
-
-static void
-no_choice(const char *s, const char *name)
-{
-    char got;
-    CHECK(!ev_extract_choice(s, &got), name);
-}
-
-static void
-test_choices(void)
-{
-    choice_is("B", 'B', "a bare letter");
-    choice_is("b", 'B', "a bare lower-case letter");
-    choice_is("(B)", 'B', "a letter in parentheses");
-    choice_is("**B**", 'B', "a letter in bold");
-    choice_is("B)", 'B', "a letter and a closing parenthesis");
-    choice_is(" C. \n", 'C', "a letter and a full stop, with blanks");
-    choice_is("Answer: B", 'B', "'Answer:' and a letter");
-    choice_is("The answer is B.", 'B', "'The answer is' and a letter");
-    choice_is("The correct answer is (c).", 'C', "'answer is' and a wrapped lower-case letter");
-    choice_is("I think the answer is **D** because", 'D', "the pronoun I is not taken");
-    choice_is("Option A looks wrong, so the answer is C", 'C', "the last keyword wins");
-    choice_is("B) Paris", 'B', "a leading letter and a parenthesis");
-    choice_is("D. Oslo is the capital", 'D', "a leading letter and a full stop");
-    choice_is("It must be (A), since", 'A', "the first wrapped letter anywhere");
-    no_choice("A cat sat on the mat", "a leading article is no choice");
-    no_choice("The answer is a bit unclear", "the article after 'answer is' is no choice");
-    no_choice("", "empty text has no choice");
-    no_choice("Paris", "a word is no choice");
-}
-
-static void
-json_is(const char *s, const char *want, const char *name)
-{
-    jv v = ev_extract_json(s);
-    if (!jv_is_valid(v)) {
-        jv_free(v);
-        CHECK(false, name);
-        return;
-    }
-    jv d = jv_dump_string(v, JV_PRINT_SORTED);
-    CHECK_STR(jv_string_value(d), want, name);
-    jv_free(d);
-}
-
-static void
-test_json(void)
-{
-    json_is("{\"b\":1,\"a\":[1,2]}", "{\"a\":[1,2],\"b\":1}", "plain JSON");
-    json_is("  [1, 2]\n", "[1,2]", "JSON with blanks around it");
-    json_is("Here:\n```json\n{\"a\": 1}\n```\nDone.", "{\"a\":1}", "a fenced json block");
-    json_is("```\n[true]\n```", "[true]", "a fence with no language");
-    json_is("The result is {\"a\": {\"b\": 2}}.", "{\"a\":{\"b\":2}}", "JSON inside prose");
-    json_is("\"Paris\"", "\"Paris\"", "a JSON string");
-    jv bad = ev_extract_json("{\"a\": 1");
-    CHECK(!jv_is_valid(bad) && jv_invalid_has_msg(jv_copy(bad)), "unfinished JSON is an error");
-    jv m = jv_invalid_get_msg(bad);
-    CHECK(jv_get_kind(m) == JV_KIND_STRING && strstr(jv_string_value(m), "while parsing") == NULL,
-          "the error does not quote the input");
-    jv_free(m);
-}
-
-static void
-test_metrics(void)
-{
-    CHECK_NEAR(ev_f1("The Cat sat.", "a cat sat"), 1.0, 1e-12,
-               "F1 ignores case, articles, punctuation");
-    CHECK_NEAR(ev_f1("cat sat on mat", "cat sat"), 2 * 0.5 * 1.0 / 1.5, 1e-12,
-               "F1 of a longer answer");
-    CHECK_NEAR(ev_f1("dog", "cat"), 0.0, 1e-12, "F1 without overlap is 0");
-    CHECK_NEAR(ev_f1("a the", "the"), 1.0, 1e-12, "F1 of two texts of articles only is 1");
-    CHECK_NEAR(ev_f1("", "cat"), 0.0, 1e-12, "F1 of an empty answer is 0");
-    CHECK_NEAR(ev_f1("cat cat dog", "cat dog dog"), 2.0 / 3.0, 1e-12,
-               "F1 counts repeated tokens as a multiset");
-    CHECK_NEAR(ev_f1("Zoë café", "zoë CAFÉ"), 1.0, 1e-12, "F1 folds non-ASCII case");
-    CHECK_NEAR(ev_similarity("kitten", "sitting"), 1 - 3.0 / 7, 1e-12, "kitten and sitting");
-    CHECK_NEAR(ev_similarity("", ""), 1.0, 1e-12, "two empty texts are the same");
-    CHECK_NEAR(ev_similarity("abc", ""), 0.0, 1e-12, "a text and nothing share nothing");
-    CHECK_NEAR(ev_similarity("café", "cafe"), 0.75, 1e-12,
-               "distance counts code points, not bytes");
+    jv err = jv_invalid();
+    ev_judge_rubric *rb = ev_judge_parse("rubric:is short", &err);
+    ev_score_opts opts = {.judge = rb};
+    ev_score *s = ev_score_new(jv_string("judge"), &opts, &err);
+    jv rec = jv_parse("{\"input\":\"q\",\"output\":\"yes\"}");
+    jv prompts = ev_score_prompts(s, rec);
+    CHECK(jv_get_kind(prompts) == JV_KIND_ARRAY && jv_array_length(jv_copy(prompts)) == 1,
+          "a judge asks one prompt");
+    jv p = jv_array_get(prompts, 0);
+    CHECK(strstr(jv_string_value(p), "Criterion: is short") != NULL,
+          "the prompt holds the criterion");
+    jv_free(p);
+    jv answers = jv_parse("[[{\"output\":\"PASS\",\"call\":{\"provider\":\"openai\","
+                          "\"model\":\"m\",\"input_tokens\":5}},"
+                          "{\"output\":\"FAIL\",\"call\":{\"input_tokens\":7}},"
+                          "{\"output\":\"PASS\"}]]");
+    jv warning;
+    jv out = ev_score_run_judged(s, rec, answers, &warning);
+    jv label = jv_object_get(jv_copy(out), jv_string("label"));
+    CHECK_STR(jv_string_value(label), "PASS", "the judges' majority gives the label");
+    jv_free(label);
+    jv reason = jv_object_get(jv_copy(out), jv_string("reason"));
+    CHECK_STR(jv_string_value(reason), "judged PASS by 2 of 3 samples",
+              "the reason counts the votes");
+    jv_free(reason);
+    jv tokens = jv_object_get(jv_object_get(out, jv_string("judge")), jv_string("input_tokens"));
+    CHECK(jv_number_value(tokens) == 12, "the judge's tokens add up over its samples");
+    jv_free(tokens);
+    jv_free(warning);
+    jv_free(rec);
+    rec = jv_parse("{\"input\":\"q\"}");
+    CHECK(jv_array_length(ev_score_prompts(s, rec)) == 0, "a record with no output asks no judge");
+    jv_free(rec);
+    ev_score_free(s);
+    ev_judge_free(rb);
 }
 
 int
 main(void)
 {
     ev_text_locale();
-    test_numbers();
-    test_no_numbers();
-    test_choices();
-    test_json();
-    test_metrics();
+    test_plans();
+    test_judge();
     UNIT_DONE();
 }

@@ -83,6 +83,11 @@ test_paired_intervals(void)
     check_ci(ev_tango(12, 4, 100, Z95), 0.001783, 0.165588, "Tango 40,12,4,44");
     check_ci(ev_tango(8, 10, 100, Z95), -0.108749, 0.067443, "Tango 50,8,10,32");
     check_ci(ev_tango(40, 50, 500, Z95), -0.057820, 0.017457, "Tango 250,40,50,160");
+    /* Expected counts, not whole (tests/reference/compare_floor.py). */
+    check_ci(ev_tango(11.25, 3.75, 30, Z95), -0.003234090, 0.471853757,
+             "Tango on an expected table 11.25, 3.75 of 30");
+    check_ci(ev_tango(10, 0, 20, Z95), 0.258312263, 0.700701992, "Tango 10, 0 of 20");
+    check_ci(ev_wilson(40, 40, Z95), 0.912378399, 1, "Wilson 40/40");
     CHECK_NEAR(ev_tango_z(8, 10, 100, -0.05), 0.699, 5e-4, "Tango Z(-0.05) at n 100");
     CHECK_NEAR(ev_tango_z(40, 50, 500, -0.05), 1.563, 5e-4, "Tango Z(-0.05) at n 500");
     CHECK_NEAR(1 - ev_norm_cdf(ev_tango_z(8, 10, 100, -0.05)), 0.242, 5e-4,

@@ -9,6 +9,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <jv.h>
+
 static int unit_failed;
 static int unit_count;
 
@@ -38,6 +40,26 @@ static int unit_count;
         if (!(fabs(g_ - w_) <= (tol)))                                                             \
             printf("#   got %.9g, want %.9g\n", g_, w_);                                           \
     } while (0)
+
+/* CHECK_JV compares the compact JSON of 'v' (consumed), its keys sorted,
+ * with 'want'. */
+#define CHECK_JV(v, want, name)                                                                    \
+    do {                                                                                           \
+        jv s_ = jv_dump_string((v), JV_PRINT_SORTED);                                              \
+        CHECK_STR(jv_string_value(s_), want, name);                                                \
+        jv_free(s_);                                                                               \
+    } while (0)
+
+/* unit_hear is a log's callback (lib/log.h) for tests: it adds 'line' to
+ * unit_said, after the prefix 'ctx' (a string) and before a newline. */
+static char unit_said[16384];
+
+static inline void
+unit_hear(void *ctx, const char *line)
+{
+    size_t len = strlen(unit_said);
+    snprintf(unit_said + len, sizeof(unit_said) - len, "%s%s\n", (const char *)ctx, line);
+}
 
 #define UNIT_DONE() return unit_failed
 

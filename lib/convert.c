@@ -1,69 +1,38 @@
-#include "train.h"
+#include "convert.h"
 
 #include <stdbool.h>
 #include <string.h>
 
-#include "record.h"
+#include "json.h"
 
-static jv
-message(const char *role, jv content)
+static const char *const names[] = {"chat", "alpaca", "sharegpt"};
+
+const char *
+ev_convert_name(enum ev_convert_to to)
 {
-    jv m = jv_object_set(jv_object(), jv_string("role"), jv_string(role));
-    return jv_object_set(m, jv_string("content"), content);
+    return names[to];
 }
 
-static bool
-has_system(jv msgs)
+bool
+ev_convert_parse(const char *name, enum ev_convert_to *to)
 {
-    bool yes = false;
-    jv_array_foreach(msgs, i, m)
-    {
-        jv role = jv_get_kind(m) == JV_KIND_OBJECT ? jv_object_get(m, jv_string("role"))
-                                                   : (jv_free(m), jv_invalid());
-        yes = yes ||
-              (jv_get_kind(role) == JV_KIND_STRING && strcmp(jv_string_value(role), "system") == 0);
-        jv_free(role);
-        (void)i;
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+        if (strcmp(name, names[i]) == 0) {
+            *to = (enum ev_convert_to)i;
+            return true;
+        }
     }
-    jv_free(msgs);
-    return yes;
+    return false;
 }
 
 jv
-ev_to_chat(jv rec, jv system, jv answer)
+ev_convert(jv chat, enum ev_convert_to to)
 {
-    jv in = ev_rec_input(rec);
-    if (!jv_is_valid(in)) {
-        jv_free(system);
-        jv_free(answer);
-        return jv_invalid_has_msg(jv_copy(in))
-                   ? in
-                   : jv_invalid_with_msg(jv_string("case has no input"));
-    }
-    if (jv_get_kind(answer) != JV_KIND_STRING) {
-        jv_free(answer);
-        answer = ev_rec_expected(rec);
-        if (!jv_is_valid(answer) || jv_get_kind(answer) == JV_KIND_NULL) {
-            jv_free(in);
-            jv_free(system);
-            jv_free(answer);
-            return jv_invalid_with_msg(jv_string("case has no expected answer"));
-        }
-        answer = ev_text_of(answer);
-    }
-    jv msgs = jv_array();
-    if (jv_get_kind(in) == JV_KIND_ARRAY) {
-        if (jv_get_kind(system) == JV_KIND_STRING && !has_system(jv_copy(in)))
-            msgs = jv_array_append(msgs, message("system", jv_copy(system)));
-        msgs = jv_array_concat(msgs, in);
-    } else {
-        if (jv_get_kind(system) == JV_KIND_STRING)
-            msgs = jv_array_append(msgs, message("system", jv_copy(system)));
-        msgs = jv_array_append(msgs, message("user", ev_text_of(in)));
-    }
-    jv_free(system);
-    msgs = jv_array_append(msgs, message("assistant", answer));
-    return jv_object_set(jv_object(), jv_string("messages"), msgs);
+    jv out = to == EV_CONVERT_ALPACA     ? ev_convert_alpaca(chat)
+             : to == EV_CONVERT_SHAREGPT ? ev_convert_sharegpt(chat)
+                                         : jv_copy(chat);
+    jv_free(chat);
+    return out;
 }
 
 /* role_content reads message 'm' (borrowed) into '*role' and '*content'
@@ -75,8 +44,8 @@ role_content(jv m, int k, jv *role, jv *content)
     *role = *content = jv_invalid();
     if (jv_get_kind(m) != JV_KIND_OBJECT)
         return jv_string_fmt("message %d is not an object", k);
-    jv r = jv_object_get(jv_copy(m), jv_string("role"));
-    jv c = jv_object_get(jv_copy(m), jv_string("content"));
+    jv r = ev_json_field(m, "role");
+    jv c = ev_json_field(m, "content");
     if (jv_get_kind(r) != JV_KIND_STRING || jv_get_kind(c) != JV_KIND_STRING) {
         bool bad_role = jv_get_kind(r) != JV_KIND_STRING;
         jv_free(r);
@@ -89,12 +58,22 @@ role_content(jv m, int k, jv *role, jv *content)
     return jv_invalid();
 }
 
+/* next_message reads message 'k' 'm' (consumed) into '*role' and
+ * '*content' as role_content does, unless '*why' already holds a reason to
+ * refuse the example, and says whether it did. */
+static bool
+next_message(jv m, int k, jv *why, jv *role, jv *content)
+{
+    if (!jv_is_valid(*why))
+        *why = role_content(m, k, role, content);
+    jv_free(m);
+    return !jv_is_valid(*why);
+}
+
 static jv
 chat_messages(jv chat)
 {
-    jv msgs = jv_get_kind(chat) == JV_KIND_OBJECT
-                  ? jv_object_get(jv_copy(chat), jv_string("messages"))
-                  : jv_invalid();
+    jv msgs = ev_json_field(chat, "messages");
     if (jv_get_kind(msgs) != JV_KIND_ARRAY) {
         jv_free(msgs);
         return jv_invalid_with_msg(jv_string("example has no 'messages' array"));
@@ -103,7 +82,7 @@ chat_messages(jv chat)
 }
 
 jv
-ev_chat_to_alpaca(jv chat)
+ev_convert_alpaca(jv chat)
 {
     jv msgs = chat_messages(chat);
     if (!jv_is_valid(msgs))
@@ -113,10 +92,7 @@ ev_chat_to_alpaca(jv chat)
     jv_array_foreach(msgs, i, m)
     {
         jv role, content;
-        if (!jv_is_valid(why))
-            why = role_content(m, i + 1, &role, &content);
-        jv_free(m);
-        if (jv_is_valid(why))
+        if (!next_message(m, i + 1, &why, &role, &content))
             continue;
         const char *r = jv_string_value(role);
         jv *slot = NULL;
@@ -160,7 +136,7 @@ ev_chat_to_alpaca(jv chat)
 }
 
 jv
-ev_chat_to_sharegpt(jv chat)
+ev_convert_sharegpt(jv chat)
 {
     static const char *const from[][2] = {
         {"system", "system"}, {"user", "human"}, {"assistant", "gpt"}};
@@ -171,10 +147,7 @@ ev_chat_to_sharegpt(jv chat)
     jv_array_foreach(msgs, i, m)
     {
         jv role, content;
-        if (!jv_is_valid(why))
-            why = role_content(m, i + 1, &role, &content);
-        jv_free(m);
-        if (jv_is_valid(why))
+        if (!next_message(m, i + 1, &why, &role, &content))
             continue;
         size_t k = 0;
         while (k < 3 && strcmp(from[k][0], jv_string_value(role)) != 0)

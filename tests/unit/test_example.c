@@ -1,26 +1,18 @@
-/* Unit tests of lib/tune and lib/train: checking chat fine-tuning examples,
- * estimating their tokens, the cookbook's epochs, and the conversions. */
+/* Unit tests of lib/example: making chat fine-tuning examples from records
+ * and cases, checking them as the cookbook does, and estimating their
+ * tokens. */
 #include <stdlib.h>
 
-#include "train.h"
-#include "tune.h"
+#include "example.h"
 #include "unit.h"
-
-static void
-check_jv(jv v, const char *want, const char *name)
-{
-    jv s = jv_dump_string(v, JV_PRINT_SORTED);
-    CHECK_STR(jv_string_value(s), want, name);
-    jv_free(s);
-}
 
 /* problems checks the example 'text' and returns the cookbook names of its
  * problems, space-separated, in 'buf'. */
 static const char *
-problems(const char *text, double max, ev_tune_measure *m, char *buf, size_t n)
+problems(const char *text, double max, ev_example_measure *m, char *buf, size_t n)
 {
     jv ex = jv_parse(text);
-    jv found = ev_tune_check(ex, max, m);
+    jv found = ev_example_check(ex, max, m);
     jv_free(ex);
     buf[0] = '\0';
     jv_array_foreach(found, i, p)
@@ -28,7 +20,7 @@ problems(const char *text, double max, ev_tune_measure *m, char *buf, size_t n)
         jv k = jv_array_get(p, 0);
         size_t len = strlen(buf);
         snprintf(buf + len, n - len, "%s%s", i ? " " : "",
-                 ev_tune_problem_name((enum ev_tune_problem)jv_number_value(k)));
+                 ev_example_problem_name((enum ev_example_problem)jv_number_value(k)));
         jv_free(k);
     }
     jv_free(found);
@@ -39,7 +31,7 @@ static void
 test_checks(void)
 {
     char buf[256];
-    ev_tune_measure m;
+    ev_example_measure m;
     problems("{\"messages\":[{\"role\":\"user\",\"content\":\"Hello\"},"
              "{\"role\":\"assistant\",\"content\":\"Hi\"}]}",
              16385, &m, buf, sizeof(buf));
@@ -94,42 +86,12 @@ test_checks(void)
 }
 
 static void
-test_epochs(void)
-{
-    const char *why;
-    CHECK(ev_tune_default_epochs(12, &why) == 8 && strcmp(why, "raised") == 0,
-          "12 examples: 3 raised to 100 / 12 = 8");
-    CHECK(ev_tune_default_epochs(1, NULL) == 25, "1 example: raised, at most 25");
-    CHECK(ev_tune_default_epochs(40, &why) == 3 && strcmp(why, "default") == 0,
-          "40 examples: 3, since 120 is within 100..25000");
-    CHECK(ev_tune_default_epochs(10000, &why) == 2 && strcmp(why, "lowered") == 0,
-          "10000 examples: lowered to 25000 / 10000 = 2");
-    CHECK(ev_tune_default_epochs(100000, NULL) == 1, "100000 examples: at least 1");
-
-    ev_tune_stats s;
-    ev_tune_stats_init(&s, 20);
-    ev_tune_measure a = {10, 2, 2, true, true}, b = {30, 4, 3, false, true},
-                    c = {20, 3, 4, false, false};
-    ev_tune_stats_add(&s, &a);
-    ev_tune_stats_add(&s, &b);
-    ev_tune_stats_add(&s, &c);
-    check_jv(ev_tune_stats_json(&s),
-             "{\"assistant_tokens\":{\"max\":4,\"median\":3,\"min\":2,\"total\":9},"
-             "\"billing_tokens\":50,\"examples\":3,"
-             "\"messages\":{\"max\":4,\"median\":3,\"min\":2,\"total\":9},"
-             "\"missing_system\":2,\"missing_user\":1,\"over_token_limit\":1,"
-             "\"tokens\":{\"max\":30,\"median\":20,\"min\":10,\"total\":60}}",
-             "statistics: distributions, and billing tokens cut at the limit");
-    ev_tune_stats_free(&s);
-}
-
-static void
 check_example(const char *rec, const char *system, const char *want, bool changed, const char *name)
 {
     bool ch;
-    enum ev_tune_problem kind;
-    jv ex = ev_tune_example(jv_parse(rec), system, &ch, &kind);
-    check_jv(ex, want, name);
+    enum ev_example_problem kind;
+    jv ex = ev_example_from_record(jv_parse(rec), system, &ch, &kind);
+    CHECK_JV(ex, want, name);
     CHECK(ch == changed, name);
 }
 
@@ -158,67 +120,20 @@ test_examples(void)
                   "{\"content\":\"q\",\"role\":\"user\"}]}",
                   true, "its own system message wins over --system; 'id' is left out");
     bool ch;
-    enum ev_tune_problem kind;
-    jv ex = ev_tune_example(jv_parse("{\"input\":\"q\"}"), NULL, &ch, &kind);
-    CHECK(!jv_is_valid(ex) && kind == EV_TUNE_MISSING_ASSISTANT,
+    enum ev_example_problem kind;
+    jv ex = ev_example_from_record(jv_parse("{\"input\":\"q\"}"), NULL, &ch, &kind);
+    CHECK(!jv_is_valid(ex) && kind == EV_EXAMPLE_MISSING_ASSISTANT,
           "a case without an answer has no assistant message");
     jv_free(ex);
-    ex = ev_tune_example(jv_parse("{\"output\":\"q\"}"), NULL, &ch, &kind);
-    CHECK(!jv_is_valid(ex) && kind == EV_TUNE_MISSING_MESSAGES, "neither messages nor input");
+    ex = ev_example_from_record(jv_parse("{\"output\":\"q\"}"), NULL, &ch, &kind);
+    CHECK(!jv_is_valid(ex) && kind == EV_EXAMPLE_MISSING_MESSAGES, "neither messages nor input");
     jv_free(ex);
-}
-
-static void
-check_convert(jv (*to)(jv), const char *chat, const char *want, const char *name)
-{
-    jv c = jv_parse(chat);
-    jv out = to(c);
-    jv_free(c);
-    if (jv_is_valid(out)) {
-        check_jv(out, want, name);
-    } else {
-        jv m = jv_invalid_get_msg(out);
-        CHECK_STR(jv_string_value(m), want, name);
-        jv_free(m);
-    }
-}
-
-static void
-test_conversions(void)
-{
-    const char *sys = "{\"messages\":[{\"role\":\"system\",\"content\":\"s\"},"
-                      "{\"role\":\"user\",\"content\":\"q\"},"
-                      "{\"role\":\"assistant\",\"content\":\"a\"}]}";
-    const char *plain = "{\"messages\":[{\"role\":\"user\",\"content\":\"q\"},"
-                        "{\"role\":\"assistant\",\"content\":\"a\"}]}";
-    check_convert(ev_chat_to_alpaca, sys,
-                  "{\"input\":\"q\",\"instruction\":\"s\",\"output\":\"a\"}",
-                  "alpaca: the system message is the instruction, the user's the input");
-    check_convert(ev_chat_to_alpaca, plain,
-                  "{\"input\":\"\",\"instruction\":\"q\",\"output\":\"a\"}",
-                  "alpaca: without a system message the user's is the instruction");
-    check_convert(
-        ev_chat_to_alpaca,
-        "{\"messages\":[{\"role\":\"user\",\"content\":\"q\"},"
-        "{\"role\":\"assistant\",\"content\":\"a\"},{\"role\":\"user\",\"content\":\"r\"},"
-        "{\"role\":\"assistant\",\"content\":\"b\"}]}",
-        "alpaca holds one exchange (system?, user, assistant), and message 2 is an "
-        "assistant message",
-        "alpaca refuses a second turn");
-    check_convert(ev_chat_to_sharegpt, sys,
-                  "{\"conversations\":[{\"from\":\"system\",\"value\":\"s\"},"
-                  "{\"from\":\"human\",\"value\":\"q\"},{\"from\":\"gpt\",\"value\":\"a\"}]}",
-                  "sharegpt: system, human, gpt");
-    check_convert(ev_chat_to_sharegpt, "{\"messages\":[{\"role\":\"tool\",\"content\":\"r\"}]}",
-                  "sharegpt has no role for 'tool' (message 1)", "sharegpt refuses a tool role");
 }
 
 int
 main(void)
 {
     test_checks();
-    test_epochs();
     test_examples();
-    test_conversions();
     UNIT_DONE();
 }

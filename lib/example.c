@@ -1,23 +1,12 @@
-#include "tune.h"
+#include "example.h"
 
-#include <math.h>
-#include <stdlib.h>
 #include <string.h>
 
-#include "alloc.h"
+#include "json.h"
 #include "price.h"
 #include "record.h"
-#include "stats.h"
-#include "train.h"
 
-/* The cookbook's epochs heuristic (APIS.md §4). */
-#define TARGET_EPOCHS 3
-#define MIN_TARGET_EXAMPLES 100
-#define MAX_TARGET_EXAMPLES 25000
-#define MIN_DEFAULT_EPOCHS 1
-#define MAX_DEFAULT_EPOCHS 25
-
-static const char *const problem_names[EV_TUNE_NPROBLEMS] = {
+static const char *const problem_names[EV_EXAMPLE_NPROBLEMS] = {
     "data_type",
     "missing_messages_list",
     "message_missing_key",
@@ -38,15 +27,9 @@ static const char *const example_keys[] = {"tools", "functions", "parallel_tool_
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
 const char *
-ev_tune_problem_name(enum ev_tune_problem p)
+ev_example_problem_name(enum ev_example_problem p)
 {
-    return p < EV_TUNE_NPROBLEMS ? problem_names[p] : "unknown";
-}
-
-double
-ev_tune_text_tokens(size_t len)
-{
-    return ev_estimate_text_tokens(len);
+    return p < EV_EXAMPLE_NPROBLEMS ? problem_names[p] : "unknown";
 }
 
 static bool
@@ -59,20 +42,30 @@ in(const char *s, const char *const *set, size_t n)
 }
 
 static jv
-field(jv o, const char *key)
+message(const char *role, jv content)
 {
-    return jv_object_get(jv_copy(o), jv_string(key));
+    jv m = jv_object_set(jv_object(), jv_string("role"), jv_string(role));
+    return jv_object_set(m, jv_string("content"), content);
 }
 
+/* role_is says whether 'm' is a message of 'role'. */
+static bool
+role_is(jv m /* borrowed */, const char *role)
+{
+    jv r = ev_json_field(m, "role");
+    bool yes = jv_get_kind(r) == JV_KIND_STRING && strcmp(jv_string_value(r), role) == 0;
+    jv_free(r);
+    return yes;
+}
+
+/* has_role says whether a message of 'msgs' is of 'role'. */
 static bool
 has_role(jv msgs, const char *role)
 {
     bool yes = false;
     jv_array_foreach(msgs, i, m)
     {
-        jv r = jv_get_kind(m) == JV_KIND_OBJECT ? field(m, "role") : jv_invalid();
-        yes = yes || (jv_get_kind(r) == JV_KIND_STRING && strcmp(jv_string_value(r), role) == 0);
-        jv_free(r);
+        yes = yes || role_is(m, role);
         jv_free(m);
         (void)i;
     }
@@ -81,43 +74,79 @@ has_role(jv msgs, const char *role)
 }
 
 jv
-ev_tune_example(jv rec, const char *system, bool *changed, enum ev_tune_problem *kind)
+ev_example_from_case(jv rec, jv system, jv answer)
+{
+    jv in = ev_record_input(rec);
+    if (!jv_is_valid(in)) {
+        jv_free(system);
+        jv_free(answer);
+        return jv_invalid_has_msg(jv_copy(in))
+                   ? in
+                   : jv_invalid_with_msg(jv_string("case has no input"));
+    }
+    if (jv_get_kind(answer) != JV_KIND_STRING) {
+        jv_free(answer);
+        answer = ev_record_expected(rec);
+        if (!jv_is_valid(answer) || jv_get_kind(answer) == JV_KIND_NULL) {
+            jv_free(in);
+            jv_free(system);
+            jv_free(answer);
+            return jv_invalid_with_msg(jv_string("case has no expected answer"));
+        }
+        answer = ev_record_text_of(answer);
+    }
+    jv msgs = jv_array();
+    if (jv_get_kind(in) == JV_KIND_ARRAY) {
+        if (jv_get_kind(system) == JV_KIND_STRING && !has_role(jv_copy(in), "system"))
+            msgs = jv_array_append(msgs, message("system", jv_copy(system)));
+        msgs = jv_array_concat(msgs, in);
+    } else {
+        if (jv_get_kind(system) == JV_KIND_STRING)
+            msgs = jv_array_append(msgs, message("system", jv_copy(system)));
+        msgs = jv_array_append(msgs, message("user", ev_record_text_of(in)));
+    }
+    jv_free(system);
+    msgs = jv_array_append(msgs, message("assistant", answer));
+    return jv_object_set(jv_object(), jv_string("messages"), msgs);
+}
+
+jv
+ev_example_from_record(jv rec, const char *system, bool *changed, enum ev_example_problem *kind)
 {
     *changed = false;
     if (jv_get_kind(rec) != JV_KIND_OBJECT) {
-        *kind = EV_TUNE_DATA_TYPE;
+        *kind = EV_EXAMPLE_DATA_TYPE;
         jv_free(rec);
         return jv_invalid_with_msg(jv_string("record is not an object"));
     }
-    jv msgs = field(rec, "messages");
+    jv msgs = ev_json_field(rec, "messages");
     if (!jv_is_valid(msgs)) {
         jv_free(msgs);
-        jv input = field(rec, "input");
+        jv input = ev_json_field(rec, "input");
         bool has_input = jv_is_valid(input) && jv_get_kind(input) != JV_KIND_NULL;
         jv_free(input);
         if (!has_input) {
             jv_free(rec);
-            *kind = EV_TUNE_MISSING_MESSAGES;
+            *kind = EV_EXAMPLE_MISSING_MESSAGES;
             return jv_invalid_with_msg(jv_string("no 'messages', and no 'input' to convert"));
         }
-        jv ex = ev_to_chat(rec, system ? jv_string(system) : jv_null(), jv_null());
+        jv ex = ev_example_from_case(rec, system ? jv_string(system) : jv_null(), jv_null());
         jv_free(rec);
         *changed = true;
         if (!jv_is_valid(ex))
-            *kind = EV_TUNE_MISSING_ASSISTANT;
+            *kind = EV_EXAMPLE_MISSING_ASSISTANT;
         return ex;
     }
     if (system != NULL && jv_get_kind(msgs) == JV_KIND_ARRAY &&
         !has_role(jv_copy(msgs), "system")) {
-        jv first = jv_object_set(jv_object(), jv_string("role"), jv_string("system"));
-        first = jv_object_set(first, jv_string("content"), jv_string(system));
+        jv first = message("system", jv_string(system));
         msgs = jv_array_concat(jv_array_append(jv_array(), first), msgs);
         *changed = true;
     }
     jv ex = jv_object_set(jv_object(), jv_string("messages"), msgs);
     int kept = 1;
     for (size_t i = 0; i < COUNT(example_keys); i++) {
-        jv v = field(rec, example_keys[i]);
+        jv v = ev_json_field(rec, example_keys[i]);
         if (jv_is_valid(v)) {
             ex = jv_object_set(ex, jv_string(example_keys[i]), v);
             kept++;
@@ -131,9 +160,9 @@ ev_tune_example(jv rec, const char *system, bool *changed, enum ev_tune_problem 
 }
 
 static jv
-problem(jv list, enum ev_tune_problem kind, jv message)
+problem(jv list, enum ev_example_problem kind, jv msg)
 {
-    jv p = jv_array_append(jv_array_append(jv_array(), jv_number(kind)), message);
+    jv p = jv_array_append(jv_array_append(jv_array(), jv_number(kind)), msg);
     return jv_array_append(list, p);
 }
 
@@ -144,32 +173,32 @@ string_tokens(jv v)
 {
     double t = 0;
     if (jv_get_kind(v) == JV_KIND_STRING) {
-        t = ev_tune_text_tokens((size_t)jv_string_length_bytes(jv_copy(v)));
+        t = ev_estimate_text_tokens((size_t)jv_string_length_bytes(jv_copy(v)));
     } else if (jv_is_valid(v) && jv_get_kind(v) != JV_KIND_NULL) {
         jv s = jv_dump_string(jv_copy(v), 0);
-        t = ev_tune_text_tokens(strlen(jv_string_value(s)));
+        t = ev_estimate_text_tokens(strlen(jv_string_value(s)));
         jv_free(s);
     }
     jv_free(v);
     return t;
 }
 
-/* check_message checks message 'k' (1-based) 'msg' (borrowed) and adds its
- * tokens to '*m'. */
+/* check_message checks message 'k' (1-based) 'msg' and adds its tokens to
+ * '*m'. */
 static jv
-check_message(jv list, jv msg, int k, ev_tune_measure *m)
+check_message(jv list, jv msg /* borrowed */, int k, ev_example_measure *m)
 {
     if (jv_get_kind(msg) != JV_KIND_OBJECT)
-        return problem(list, EV_TUNE_MISSING_KEY,
+        return problem(list, EV_EXAMPLE_MISSING_KEY,
                        jv_string_fmt("message %d is not an object with 'role' and 'content'", k));
-    jv role = field(msg, "role");
-    jv content = field(msg, "content");
+    jv role = ev_json_field(msg, "role");
+    jv content = ev_json_field(msg, "content");
     bool has_call = false;
     jv_object_foreach(msg, key, val)
     {
         const char *name = jv_string_value(key);
         if (!in(name, message_keys, COUNT(message_keys)))
-            list = problem(list, EV_TUNE_UNRECOGNIZED_KEY,
+            list = problem(list, EV_EXAMPLE_UNRECOGNIZED_KEY,
                            jv_string_fmt("message %d has unrecognized key '%s'", k, name));
         if (strcmp(name, "function_call") == 0 || strcmp(name, "tool_calls") == 0) {
             has_call = has_call || jv_get_kind(val) != JV_KIND_NULL;
@@ -187,15 +216,15 @@ check_message(jv list, jv msg, int k, ev_tune_measure *m)
     m->tokens += content_tokens;
     if (!jv_is_valid(role) || !jv_is_valid(content)) {
         list = problem(
-            list, EV_TUNE_MISSING_KEY,
+            list, EV_EXAMPLE_MISSING_KEY,
             jv_string_fmt("message %d has no '%s'", k, !jv_is_valid(role) ? "role" : "content"));
     }
     if (jv_is_valid(role)) {
         if (jv_get_kind(role) != JV_KIND_STRING ||
             !in(jv_string_value(role), roles, COUNT(roles))) {
-            jv text = ev_text_of(jv_copy(role));
+            jv text = ev_record_text_of(jv_copy(role));
             list = problem(
-                list, EV_TUNE_UNRECOGNIZED_ROLE,
+                list, EV_EXAMPLE_UNRECOGNIZED_ROLE,
                 jv_string_fmt("message %d has unrecognized role '%s'", k, jv_string_value(text)));
             jv_free(text);
         } else {
@@ -213,7 +242,7 @@ check_message(jv list, jv msg, int k, ev_tune_measure *m)
         if (has_call)
             ok = ok || empty || jv_get_kind(content) == JV_KIND_NULL;
         if (!ok)
-            list = problem(list, EV_TUNE_MISSING_CONTENT,
+            list = problem(list, EV_EXAMPLE_MISSING_CONTENT,
                            jv_string_fmt(empty || jv_get_kind(content) == JV_KIND_NULL
                                              ? "message %d has empty content"
                                              : "message %d has content that is not a string",
@@ -224,30 +253,19 @@ check_message(jv list, jv msg, int k, ev_tune_measure *m)
     return list;
 }
 
-static bool
-is_assistant(jv msg)
-{
-    if (jv_get_kind(msg) != JV_KIND_OBJECT)
-        return false;
-    jv r = field(msg, "role");
-    bool yes = jv_get_kind(r) == JV_KIND_STRING && strcmp(jv_string_value(r), "assistant") == 0;
-    jv_free(r);
-    return yes;
-}
-
 jv
-ev_tune_check(jv ex, double max_tokens, ev_tune_measure *m)
+ev_example_check(jv ex, double max_tokens, ev_example_measure *m)
 {
-    *m = (ev_tune_measure){0, 0, 0, false, false};
+    *m = (ev_example_measure){0, 0, 0, false, false};
     jv list = jv_array();
     if (jv_get_kind(ex) != JV_KIND_OBJECT)
-        return problem(list, EV_TUNE_DATA_TYPE, jv_string("record is not an object"));
-    jv msgs = field(ex, "messages");
+        return problem(list, EV_EXAMPLE_DATA_TYPE, jv_string("record is not an object"));
+    jv msgs = ev_json_field(ex, "messages");
     if (jv_get_kind(msgs) != JV_KIND_ARRAY || jv_array_length(jv_copy(msgs)) == 0) {
         bool absent = !jv_is_valid(msgs);
         bool array = jv_get_kind(msgs) == JV_KIND_ARRAY;
         jv_free(msgs);
-        return problem(list, EV_TUNE_MISSING_MESSAGES,
+        return problem(list, EV_EXAMPLE_MISSING_MESSAGES,
                        jv_string(absent  ? "no 'messages'"
                                  : array ? "'messages' is empty"
                                          : "'messages' is not an array"));
@@ -257,108 +275,16 @@ ev_tune_check(jv ex, double max_tokens, ev_tune_measure *m)
     jv_array_foreach(msgs, i, msg)
     {
         list = check_message(list, msg, i + 1, m);
-        assistant = assistant || is_assistant(msg);
+        assistant = assistant || role_is(msg, "assistant");
         m->messages++;
         jv_free(msg);
     }
     jv_free(msgs);
     if (!assistant)
-        list = problem(list, EV_TUNE_MISSING_ASSISTANT, jv_string("no assistant message"));
+        list = problem(list, EV_EXAMPLE_MISSING_ASSISTANT, jv_string("no assistant message"));
     if (m->tokens > max_tokens)
         list = problem(
-            list, EV_TUNE_OVER_TOKEN_LIMIT,
+            list, EV_EXAMPLE_OVER_TOKEN_LIMIT,
             jv_string_fmt("about %.0f tokens, over the limit of %.0f", m->tokens, max_tokens));
     return list;
-}
-
-void
-ev_tune_stats_init(ev_tune_stats *s, double max_tokens)
-{
-    memset(s, 0, sizeof(*s));
-    s->max_tokens = max_tokens;
-}
-
-void
-ev_tune_stats_add(ev_tune_stats *s, const ev_tune_measure *m)
-{
-    if (s->n == s->cap) {
-        s->cap = s->cap ? 2 * s->cap : 256;
-        s->tokens = ev_alloc_resize(s->tokens, s->cap * sizeof(double));
-        s->assistant = ev_alloc_resize(s->assistant, s->cap * sizeof(double));
-        s->messages = ev_alloc_resize(s->messages, s->cap * sizeof(double));
-    }
-    s->tokens[s->n] = m->tokens;
-    s->assistant[s->n] = m->assistant_tokens;
-    s->messages[s->n] = m->messages;
-    s->n++;
-    s->missing_system += !m->has_system;
-    s->missing_user += !m->has_user;
-    s->over_limit += m->tokens > s->max_tokens;
-    s->billing_tokens += m->tokens < s->max_tokens ? m->tokens : s->max_tokens;
-}
-
-static int
-cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-/* distribution sorts 'x' and returns {total, min, median, max}. */
-static jv
-distribution(double *x, size_t n)
-{
-    jv d = jv_object();
-    double total = 0;
-    for (size_t i = 0; i < n; i++)
-        total += x[i];
-    if (n > 0)
-        qsort(x, n, sizeof(*x), cmp_double);
-    d = jv_object_set(d, jv_string("total"), jv_number(total));
-    d = jv_object_set(d, jv_string("min"), n ? jv_number(x[0]) : jv_null());
-    d = jv_object_set(d, jv_string("median"),
-                      n ? jv_number(ev_quantile_sorted(x, n, 0.5)) : jv_null());
-    return jv_object_set(d, jv_string("max"), n ? jv_number(x[n - 1]) : jv_null());
-}
-
-jv
-ev_tune_stats_json(ev_tune_stats *s)
-{
-    jv o = jv_object_set(jv_object(), jv_string("examples"), jv_number((double)s->n));
-    o = jv_object_set(o, jv_string("tokens"), distribution(s->tokens, s->n));
-    o = jv_object_set(o, jv_string("assistant_tokens"), distribution(s->assistant, s->n));
-    jv msgs = distribution(s->messages, s->n);
-    o = jv_object_set(o, jv_string("messages"), msgs);
-    o = jv_object_set(o, jv_string("missing_system"), jv_number((double)s->missing_system));
-    o = jv_object_set(o, jv_string("missing_user"), jv_number((double)s->missing_user));
-    o = jv_object_set(o, jv_string("over_token_limit"), jv_number((double)s->over_limit));
-    return jv_object_set(o, jv_string("billing_tokens"), jv_number(s->billing_tokens));
-}
-
-void
-ev_tune_stats_free(ev_tune_stats *s)
-{
-    free(s->tokens);
-    free(s->assistant);
-    free(s->messages);
-    memset(s, 0, sizeof(*s));
-}
-
-long
-ev_tune_default_epochs(size_t n, const char **why)
-{
-    long epochs = TARGET_EPOCHS;
-    const char *w = "default";
-    if (n > 0 && n * TARGET_EPOCHS < MIN_TARGET_EXAMPLES) {
-        long e = (long)(MIN_TARGET_EXAMPLES / n);
-        epochs = e < MAX_DEFAULT_EPOCHS ? e : MAX_DEFAULT_EPOCHS;
-        w = "raised";
-    } else if (n * TARGET_EPOCHS > MAX_TARGET_EXAMPLES) {
-        long e = (long)(MAX_TARGET_EXAMPLES / n);
-        epochs = e > MIN_DEFAULT_EPOCHS ? e : MIN_DEFAULT_EPOCHS;
-        w = "lowered";
-    }
-    if (why != NULL)
-        *why = w;
-    return epochs;
 }

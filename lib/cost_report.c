@@ -1,0 +1,189 @@
+#include "cost_report.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "json.h"
+#include "report.h"
+
+static double
+per(double total, unsigned long n)
+{
+    return n > 0 ? total / (double)n : NAN;
+}
+
+/* summary_row prints the figures of one model, or of all: every column in
+ * tsv, and on a terminal or in markdown those that fit a screen. */
+static void
+summary_row(FILE *out, enum ev_format f, const char *name, const char *as, const ev_cost_tally *t,
+            const char *cur, const int *widths)
+{
+    char b[10][48];
+    int dec = f == EV_FORMAT_TSV ? 0 : 6;
+    double in = t->priced ? t->cost_in : NAN, cout = t->priced ? t->cost_out : NAN;
+    ev_report_fixed((double)t->records, 0, b[0], sizeof(b[0]));
+    ev_report_fixed((double)t->priced, 0, b[1], sizeof(b[1]));
+    ev_report_fixed((double)t->unknown, 0, b[2], sizeof(b[2]));
+    ev_report_fixed((double)t->errors, 0, b[3], sizeof(b[3]));
+    ev_report_fixed(t->in_tok, 0, b[4], sizeof(b[4]));
+    ev_report_fixed(t->out_tok, 0, b[5], sizeof(b[5]));
+    ev_report_fixed(t->cached_tok, 0, b[6], sizeof(b[6]));
+    ev_report_money(in, dec, b[7], sizeof(b[7]));
+    ev_report_money(cout, dec, b[8], sizeof(b[8]));
+    ev_report_money(in + cout, dec, b[9], sizeof(b[9]));
+    if (f == EV_FORMAT_TSV) {
+        if (t->priced == 0) /* an empty cell, not "-", for a number nobody knows */
+            b[7][0] = b[8][0] = b[9][0] = '\0';
+        const char *cells[] = {name, as,   b[0], b[1], b[2], b[3], b[4],
+                               b[5], b[6], b[7], b[8], b[9], cur};
+        ev_report_row(out, f, cells, 13, NULL);
+    } else {
+        const char *cells[] = {name, b[0], b[1], b[2], b[3], b[4], b[5], b[9]};
+        ev_report_row(out, f, cells, 8, widths);
+    }
+}
+
+void
+ev_cost_report_summary(FILE *out, const ev_cost_ledger *pc, enum ev_format f)
+{
+    char cost_head[32];
+    snprintf(cost_head, sizeof(cost_head), "cost %s", pc->currency);
+    int widths[] = {12, 7, 7, 7, 6, 11, 11, 12};
+    for (size_t i = 0; i < pc->nmodels; i++) {
+        size_t n = strlen(pc->models[i].model);
+        if ((int)n > widths[0] && n < 200)
+            widths[0] = (int)n;
+    }
+    if (f == EV_FORMAT_TSV) {
+        const char *h[] = {"model",         "priced_as",  "records",      "priced",
+                           "unknown",       "errors",     "input_tokens", "output_tokens",
+                           "cached_tokens", "input_cost", "output_cost",  "total_cost",
+                           "currency"};
+        ev_report_row(out, f, h, 13, NULL);
+    } else {
+        const char *h[] = {"model",  "records",   "priced",     "unknown",
+                           "errors", "input tok", "output tok", cost_head};
+        ev_report_header(out, f, h, 8, widths);
+    }
+    for (size_t i = 0; i < pc->nmodels; i++) {
+        const ev_cost_model *e = &pc->models[i];
+        if (e->t.records == 0)
+            continue;
+        summary_row(out, f, e->model, e->row ? e->row->model : "", &e->t, pc->currency, widths);
+    }
+    summary_row(out, f, "(total)", "", &pc->all, pc->currency, widths);
+    if (f == EV_FORMAT_TSV)
+        return;
+    const ev_cost_tally *t = &pc->all;
+    unsigned long ncases = pc->ncases;
+    char b1[48], b2[48];
+    const char *li = f == EV_FORMAT_MARKDOWN ? "\n- " : "\n";
+    double total = t->cost_in + t->cost_out;
+    if (t->priced > 0)
+        fprintf(out, "%scost per case %s %s over %lu cases (%s per record)", li,
+                ev_report_money(per(total, ncases), 6, b1, sizeof(b1)), pc->currency, ncases,
+                ev_report_money(per(total, t->priced), 6, b2, sizeof(b2)));
+    if (pc->judge.priced > 0)
+        fprintf(out, "%sjudging cost %s %s more for %lu judged record%s", li,
+                ev_report_money(pc->judge.cost_in + pc->judge.cost_out, 6, b1, sizeof(b1)),
+                pc->currency, pc->judge.priced, pc->judge.priced == 1 ? "" : "s");
+    jv none = ev_cost_nothing_priced(pc);
+    if (jv_is_valid(none))
+        fprintf(out, "%s%s", li, jv_string_value(none));
+    jv_free(none);
+    if (t->unknown > 0)
+        fprintf(out, "%s%lu record%s without token usage %s not in the total", li, t->unknown,
+                t->unknown == 1 ? "" : "s", t->unknown == 1 ? "is" : "are");
+    if (t->errors > 0)
+        fprintf(out, "%s%lu record%s could not be priced (see the errors above)", li, t->errors,
+                t->errors == 1 ? "" : "s");
+    if (pc->o->batch)
+        fprintf(out, "%sat batch rates", li);
+    else if (t->batch > 0)
+        fprintf(out, "%s%lu record%s answered by a batch API, at batch rates", li, t->batch,
+                t->batch == 1 ? "" : "s");
+    if (jv_is_valid(pc->as_of_min))
+        fprintf(out, "%sprices as of %s; verify them against each row's source before budgeting",
+                li, jv_string_value(pc->as_of_min));
+    fputc('\n', out);
+}
+
+void
+ev_cost_report_estimate(FILE *out, jv j, enum ev_format f)
+{
+    char cur[8];
+    jv c = ev_json_field(j, "currency");
+    snprintf(cur, sizeof(cur), "%s", ev_json_str(c, ""));
+    jv_free(c);
+    const char *currency = cur;
+    char b[8][48];
+    jv model = ev_json_field(j, "model");
+    double lo = ev_json_number(j, "range.low.total");
+    double hi = ev_json_number(j, "range.high.total");
+    if (f == EV_FORMAT_TSV) {
+        const char *h[] = {"estimate",     "model",         "cases",      "calls",
+                           "input_tokens", "output_tokens", "input_cost", "output_cost",
+                           "total_cost",   "low_total",     "high_total", "currency"};
+        ev_report_row(out, f, h, 12, NULL);
+        const char *cells[] = {
+            "true",
+            jv_string_value(model),
+            ev_report_fixed(ev_json_number(j, "cases"), 0, b[0], sizeof(b[0])),
+            ev_report_fixed(ev_json_number(j, "calls"), 0, b[1], sizeof(b[1])),
+            ev_report_fixed(ev_json_number(j, "input_tokens"), 0, b[2], sizeof(b[2])),
+            ev_report_fixed(ev_json_number(j, "output_tokens"), 0, b[3], sizeof(b[3])),
+            ev_report_money(ev_json_number(j, "cost.input"), 0, b[4], sizeof(b[4])),
+            ev_report_money(ev_json_number(j, "cost.output"), 0, b[5], sizeof(b[5])),
+            ev_report_money(ev_json_number(j, "cost.total"), 0, b[6], sizeof(b[6])),
+            isnan(lo) ? "" : ev_report_money(lo, 0, b[7], sizeof(b[7])),
+            "",
+            currency,
+        };
+        char hb[48];
+        if (!isnan(hi))
+            cells[10] = ev_report_money(hi, 0, hb, sizeof(hb));
+        ev_report_row(out, f, cells, 12, NULL);
+    } else {
+        static const int widths[] = {8, 12, 12};
+        bool md = f == EV_FORMAT_MARKDOWN;
+        fprintf(out, "%sESTIMATE for %.0f cases on %s (%.0f calls), before any call is made\n\n",
+                md ? "### " : "", ev_json_number(j, "cases"), jv_string_value(model),
+                ev_json_number(j, "calls"));
+        char cost_head[32];
+        snprintf(cost_head, sizeof(cost_head), "cost %s", currency);
+        const char *h[] = {"", "tokens", cost_head};
+        ev_report_header(out, f, h, 3, widths);
+        const char *r1[] = {
+            "input", ev_report_fixed(ev_json_number(j, "input_tokens"), 0, b[0], sizeof(b[0])),
+            ev_report_money(ev_json_number(j, "cost.input"), 6, b[1], sizeof(b[1]))};
+        const char *r2[] = {
+            "output", ev_report_fixed(ev_json_number(j, "output_tokens"), 0, b[2], sizeof(b[2])),
+            ev_report_money(ev_json_number(j, "cost.output"), 6, b[3], sizeof(b[3]))};
+        const char *r3[] = {
+            "total", "", ev_report_money(ev_json_number(j, "cost.total"), 6, b[4], sizeof(b[4]))};
+        ev_report_row(out, f, r1, 3, widths);
+        ev_report_row(out, f, r2, 3, widths);
+        ev_report_row(out, f, r3, 3, widths);
+        fprintf(out, "\nrange: %s %s (answers as long as 'expected') to ",
+                ev_report_money(lo, 6, b[5], sizeof(b[5])), currency);
+        if (!isnan(hi))
+            fprintf(out,
+                    "%s %s (answers of --max-tokens); the total is the high end, the worst "
+                    "case\n",
+                    ev_report_money(hi, 6, b[6], sizeof(b[6])), currency);
+        else
+            fprintf(out, "no upper bound (answers of any length: --max-tokens sets one); the "
+                         "total is the low end, an optimistic figure\n");
+        fprintf(out, "\n%s:\n", md ? "**assumptions**" : "assumptions");
+        jv as = ev_json_field(j, "assumptions");
+        jv_array_foreach(as, i, s)
+        {
+            fprintf(out, "%s%s\n", md ? "- " : "  - ", jv_string_value(s));
+            jv_free(s);
+            (void)i;
+        }
+        jv_free(as);
+    }
+    jv_free(model);
+}
