@@ -124,9 +124,9 @@ static void
 warn_eval_cases(void)
 {
     ev_diag_warn("these are eval cases: training on them makes the eval measure memory, not "
-            "skill. Keep them for evaluation, and train on new cases like them instead "
-            "(ev-gaps --from-pool POOL --budget K picks them; ev-split --check finds "
-            "leaks)");
+                 "skill. Keep them for evaluation, and train on new cases like them instead "
+                 "(ev-gaps --from-pool POOL --budget K picks them; ev-split --check finds "
+                 "leaks)");
 }
 
 /* report_picks says what --from-pool picked, per tag aimed at. */
@@ -201,7 +201,8 @@ main(int argc, char **argv)
             break;
         case 'f':
             if (!ev_parse_format(c.text, 4, &o.format))
-                ev_diag_usage_error("--format takes table, json, markdown or tsv, not '%s'", c.text);
+                ev_diag_usage_error("--format takes table, json, markdown or tsv, not '%s'",
+                                    c.text);
             break;
         case 'h':
             usage(stdout);

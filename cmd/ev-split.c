@@ -115,9 +115,11 @@ parse_shard(ev_split_opts *s, const char *text)
     memcpy(k, text, (size_t)(slash - text));
     k[slash - text] = '\0';
     if (!ev_parse_long(slash + 1, 1, 1000000, &s->nshards))
-        ev_diag_usage_error("--shard K/N: N is a whole number from 1 to 1000000, not '%s'", slash + 1);
+        ev_diag_usage_error("--shard K/N: N is a whole number from 1 to 1000000, not '%s'",
+                            slash + 1);
     if (!ev_parse_long(k, 1, s->nshards, &s->shard))
-        ev_diag_usage_error("--shard K/N: K is a whole number from 1 to %ld, not '%s'", s->nshards, k);
+        ev_diag_usage_error("--shard K/N: K is a whole number from 1 to %ld, not '%s'", s->nshards,
+                            k);
 }
 
 /* same_file says whether 'a' describes the file named 'b', or the one open
