@@ -515,6 +515,23 @@ ev_jsonl_good(ev_jsonl_reader *r, jv *rec, const ev_log *log, unsigned long *pro
     return rc == EV_JSONL_OK;
 }
 
+bool
+ev_jsonl_next_case(ev_jsonl_reader *r, jv *rec, jv *id, jv (*problem)(jv rec), const ev_log *log,
+                   unsigned long *problems)
+{
+    while (ev_jsonl_good(r, rec, log, problems)) {
+        *id = ev_record_id(*rec);
+        jv bad = !jv_is_valid(*id) ? jv_copy(*id) : problem ? problem(*rec) : jv_invalid();
+        if (!jv_is_valid(bad) && jv_is_valid(*id))
+            return true;
+        jv_free(*id);
+        ev_log_warn_jv(log, ev_jsonl_at(r, bad));
+        (*problems)++;
+        jv_free(*rec);
+    }
+    return false;
+}
+
 void
 ev_jsonl_free(ev_jsonl_reader *r)
 {

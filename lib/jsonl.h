@@ -100,6 +100,15 @@ jv ev_jsonl_at(const ev_jsonl_reader *r, jv msg);
  * '*problems' and reads on. Returns false at the end. */
 bool ev_jsonl_good(ev_jsonl_reader *r, jv *rec, const ev_log *log, unsigned long *problems);
 
+/* ev_jsonl_next_case reads the next case of 'r' into '*rec' and its id
+ * (ev_record_id) into '*id', both owned by the caller. A bad line, a case
+ * that has no id and cannot derive one, and one in which 'problem' (when not
+ * NULL) finds a problem (a string; invalid for none) is a warning to 'log'
+ * and counts in '*problems', and the reading goes on. Returns false at the
+ * end of the input. */
+bool ev_jsonl_next_case(ev_jsonl_reader *r, jv *rec, jv *id, jv (*problem)(jv rec),
+                        const ev_log *log, unsigned long *problems);
+
 void ev_jsonl_free(ev_jsonl_reader *r);
 
 /* ev_jsonl_count_lines counts the lines that are not empty in the 'npaths'

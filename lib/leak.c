@@ -52,7 +52,7 @@ load(checker *ck, const ev_leak_opts *o, ev_leak_result *res)
     jv rec, id;
 
     ev_jsonl_init(&r, train, 1, NULL);
-    while (ev_split_next(&r, &rec, &id, o->log, &problems)) {
+    while (ev_jsonl_next_case(&r, &rec, &id, NULL, o->log, &problems)) {
         if (ck->n >= EV_MINHASH_MAX) {
             ev_log_warn(o->log, "too many training cases");
             jv_free(rec);
@@ -112,7 +112,7 @@ ev_leak_check(const ev_leak_opts *o, char **eval, int neval, ev_leak_result *res
     *res = (ev_leak_result){0};
     unsigned long problems = load(&ck, o, res);
     ev_jsonl_init(&r, eval, neval, o->out);
-    while (ev_split_next(&r, &rec, &id, o->log, &problems)) {
+    while (ev_jsonl_next_case(&r, &rec, &id, NULL, o->log, &problems)) {
         res->eval++;
         check_case(&ck, o, rec, id, res);
         if (ferror(o->out))

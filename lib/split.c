@@ -44,20 +44,6 @@ ev_split_quota(double ratio, long n, uint64_t stratum_key)
     return q < 0 ? 0 : q > n ? n : q;
 }
 
-bool
-ev_split_next(ev_jsonl_reader *r, jv *rec, jv *id, const ev_log *log, unsigned long *problems)
-{
-    while (ev_jsonl_good(r, rec, log, problems)) {
-        *id = ev_record_id(*rec);
-        if (jv_is_valid(*id))
-            return true;
-        ev_log_warn_jv(log, ev_jsonl_at(r, *id));
-        (*problems)++;
-        jv_free(*rec);
-    }
-    return false;
-}
-
 /* A run of ev_split_run. */
 typedef struct run {
     const ev_split_opts *o;
@@ -82,7 +68,7 @@ stop(run *rn, jv msg)
 static bool
 next_case(run *rn, jv *rec, jv *id)
 {
-    while (ev_split_next(&rn->r, rec, id, rn->o->log, &rn->problems)) {
+    while (ev_jsonl_next_case(&rn->r, rec, id, NULL, rn->o->log, &rn->problems)) {
         if (rn->ix != NULL) {
             jv text = ev_record_prompt_text(*rec);
             rn->nm = ev_near_find(rn->ix, jv_string_value(text), &rn->m, &rn->capm);

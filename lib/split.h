@@ -94,10 +94,4 @@ typedef struct ev_split_result {
  * from the whole pool and writes nothing. Returns the number of problems. */
 unsigned long ev_split_run(const ev_split_opts *o, char **paths, int npaths, ev_split_result *res);
 
-/* ev_split_next reads the next case of 'r' into '*rec' and its id (ev_record_id)
- * into '*id', both owned by the caller. A bad line, or a case that has no id
- * and cannot derive one, is a warning to 'log' and counts in '*problems', and
- * the reading goes on. Returns false at the end of the input. */
-bool ev_split_next(ev_jsonl_reader *r, jv *rec, jv *id, const ev_log *log, unsigned long *problems);
-
 #endif
