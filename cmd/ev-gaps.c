@@ -6,11 +6,14 @@
  * whether it is a regression. --summary tabulates failures per tag and spreads
  * a budget of new training examples over them; --review writes a Markdown
  * sheet for the person who reviews failures; --as train turns cases into chat
- * training examples; --from-pool picks new cases from a pool, aimed at the
- * failures. The work is lib/gaps.c's.
+ * training examples, --as preference failures into preference pairs;
+ * --from-pool picks new cases from a pool, aimed at the failures; --labels
+ * takes a reviewer's decisions into account. The work is lib/gaps.c's.
  */
+#include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -23,15 +26,17 @@
 #include "jsonl.h"
 #include "text.h"
 
-enum { OPT_AS = 256, OPT_SYSTEM, OPT_THRESHOLD };
+enum { OPT_AS = 256, OPT_FIX_OUT, OPT_LABELS, OPT_SYSTEM, OPT_THRESHOLD };
 
 static const ev_opt opts[] = {
     {"as", OPT_AS, EV_ARG_TEXT, 0, 0, false},
     {"baseline", 'b', EV_ARG_TEXT, 0, 0, false},
     {"budget", 'k', EV_ARG_INT, 0, 100000000, false},
+    {"fix-out", OPT_FIX_OUT, EV_ARG_TEXT, 0, 0, false},
     {"format", 'f', EV_ARG_TEXT, 0, 0, false},
     {"from-pool", 'p', EV_ARG_TEXT, 0, 0, false},
     {"help", 'h', EV_ARG_NONE, 0, 0, false},
+    {"labels", OPT_LABELS, EV_ARG_TEXT, 0, 0, false},
     {"quiet", 'q', EV_ARG_NONE, 0, 0, false},
     {"review", 'r', EV_ARG_NONE, 0, 0, false},
     {"summary", 's', EV_ARG_NONE, 0, 0, false},
@@ -44,11 +49,12 @@ static const ev_opt opts[] = {
 static void
 usage(FILE *f)
 {
-    fputs("usage: ev-gaps [-b BASELINE] [-q] [RUN ...]\n"
-          "       ev-gaps --summary [-k BUDGET] [-b BASELINE] [-f FORMAT] [RUN]\n"
-          "       ev-gaps --review [-b BASELINE] [RUN]\n"
+    fputs("usage: ev-gaps [-b BASELINE] [-q] [LABELS] [RUN ...]\n"
+          "       ev-gaps --summary [-k BUDGET] [-b BASELINE] [-f FORMAT] [LABELS] [RUN]\n"
+          "       ev-gaps --review [-b BASELINE] [LABELS] [RUN]\n"
           "       ev-gaps --from-pool POOL -k BUDGET [--as train] [-t TEACHER] [RUN]\n"
-          "       ev-gaps --as train [-t TEACHER] [--system TEXT] [RUN]\n"
+          "       ev-gaps --as train|preference [-t TEACHER] [--system TEXT] [LABELS] [RUN]\n"
+          "  where LABELS is --labels REVIEW.jsonl [--fix-out FILE]\n"
           "\n"
           "Write the failures of a scored run, each with gap = {kind, ...}, where kind is\n"
           "error, truncated, refusal, format or wrong.\n"
@@ -67,9 +73,16 @@ usage(FILE *f)
           "      --threshold T    with --from-pool: the similarity, 0 to 1, from which a\n"
           "                       pool case counts as a leak (default 0.8)\n"
           "      --as train       write cases as chat fine-tuning examples instead\n"
-          "  -t, --teacher RUN    with --as train: take the answer from RUN (a baseline\n"
+          "      --as preference  write each failure as a preference (DPO) example: the\n"
+          "                       answer to train on preferred to the failing output\n"
+          "  -t, --teacher RUN    with --as: take the answer from RUN (a baseline\n"
           "                       model's run) where that run passed: distillation\n"
-          "      --system TEXT    with --as train: a system message for each example\n"
+          "      --system TEXT    with --as: a system message for each example\n"
+          "      --labels FILE    a reviewer's review.jsonl (ev-view): ok and model-wrong\n"
+          "                       set the verdict, expected-wrong cases leave the counts,\n"
+          "                       and a corrected answer is the answer to train on\n"
+          "      --fix-out FILE   with --labels: write the cases labelled expected-wrong,\n"
+          "                       with their corrected answers, to FILE\n"
           "  -f, --format FORMAT  for --summary: table, json, markdown or tsv (default:\n"
           "                       table on a terminal, json otherwise)\n"
           "  -q, --quiet          no summary line on standard error\n"
@@ -90,18 +103,27 @@ set_mode(ev_gaps_opts *o, enum ev_gaps_mode m)
 }
 
 static void
-validate(ev_gaps_opts *o, bool threshold_given)
+validate(ev_gaps_opts *o, bool threshold_given, const char *fix_out)
 {
+    if (o->as_preference && o->mode != EV_GAPS_RECORDS)
+        ev_diag_usage_error("--as preference goes alone");
+    if (o->as_preference)
+        o->mode = EV_GAPS_PREFERENCE;
     if (o->as_train && o->mode == EV_GAPS_RECORDS)
         o->mode = EV_GAPS_TRAIN;
     if (o->as_train && o->mode != EV_GAPS_TRAIN && o->mode != EV_GAPS_POOL)
         ev_diag_usage_error("--as train goes with --from-pool, or alone");
+    if (o->labels != NULL && o->mode == EV_GAPS_POOL)
+        ev_diag_usage_error("--labels does not go with --from-pool");
     if (o->budget >= 0 && o->mode != EV_GAPS_SUMMARY && o->mode != EV_GAPS_POOL)
         ev_diag_usage_error("--budget goes with --summary or --from-pool");
     if (o->mode == EV_GAPS_POOL && o->budget < 0)
         ev_diag_usage_error("--from-pool needs --budget: how many cases to pick");
-    if ((o->teacher || jv_get_kind(o->system) == JV_KIND_STRING) && !o->as_train)
-        ev_diag_usage_error("--teacher and --system go with --as train");
+    if ((o->teacher || jv_get_kind(o->system) == JV_KIND_STRING) && !o->as_train &&
+        !o->as_preference)
+        ev_diag_usage_error("--teacher and --system go with --as train or --as preference");
+    if (fix_out != NULL && o->labels == NULL)
+        ev_diag_usage_error("--fix-out goes with --labels");
     if (threshold_given && o->mode != EV_GAPS_POOL)
         ev_diag_usage_error("--threshold goes with --from-pool");
     if (o->format != EV_FORMAT_AUTO && o->mode != EV_GAPS_SUMMARY)
@@ -157,6 +179,21 @@ report_picks(jv rep /* borrowed */)
     jv_free(rows);
 }
 
+/* report_labels says what the reviewer's labels changed. */
+static void
+report_labels(const ev_gaps_opts *o, const ev_gaps_result *res)
+{
+    jv text = ev_gaps_labels_text(ev_gaps_labels(res));
+    fprintf(stderr, "ev-gaps: %s\n", jv_string_value(text));
+    jv_free(text);
+    if (res->expected_wrong > 0 && o->fixes == NULL)
+        fprintf(stderr, "ev-gaps: --fix-out FILE lists the %ld cases labelled expected-wrong\n",
+                res->expected_wrong);
+    if (res->labels_unused > 0)
+        ev_diag_warn("'%s': %ld of its labels name no case of the run", o->labels,
+                     res->labels_unused);
+}
+
 /* report says what was done, on standard error, unless 'quiet'. */
 static void
 report(const ev_gaps_opts *o, const ev_gaps_result *res, bool quiet)
@@ -167,12 +204,105 @@ report(const ev_gaps_opts *o, const ev_gaps_result *res, bool quiet)
     if (!quiet && o->mode == EV_GAPS_TRAIN)
         fprintf(stderr, "ev-gaps: %ld training examples written, %ld left out\n", res->written,
                 res->skipped);
+    if (!quiet && o->mode == EV_GAPS_PREFERENCE)
+        fprintf(stderr,
+                "ev-gaps: %ld preference examples written of %ld failures; left out %ld "
+                "failed calls with no output and %ld more, said above\n",
+                res->written, res->failures, res->no_output, res->skipped);
+    if (!quiet && o->labels != NULL)
+        report_labels(o, res);
     if (!quiet && picked)
         report_picks(res->picked);
     jv lines = picked ? ev_json_field(res->picked, "picked") : jv_array();
     long n = jv_array_length(lines);
     if (picked && n < o->budget)
         ev_diag_warn("the pool had only %ld usable cases for a budget of %ld", n, o->budget);
+}
+
+/* What the command line says beyond 'ev_gaps_opts'. */
+typedef struct extra {
+    bool quiet, threshold_given;
+    const char *fix_out; /* --fix-out */
+} extra;
+
+/* parse reads the command line into 'o' and 'x'; returns optind. */
+static int
+parse(ev_gaps_opts *o, extra *x, int argc, char **argv)
+{
+    ev_cli c;
+    int k;
+
+    ev_cli_init(&c, opts, (int)(sizeof(opts) / sizeof(opts[0])), argc, argv);
+    while ((k = ev_cli_next(&c)) != -1) {
+        switch (k) {
+        case OPT_AS:
+            if (strcmp(c.text, "train") != 0 && strcmp(c.text, "preference") != 0)
+                ev_diag_usage_error("--as takes 'train' or 'preference', not '%s'", c.text);
+            o->as_train = strcmp(c.text, "train") == 0;
+            o->as_preference = !o->as_train;
+            break;
+        case 'b':
+            o->baseline = c.text;
+            break;
+        case 'f':
+            if (!ev_parse_format(c.text, 4, &o->format))
+                ev_diag_usage_error("--format takes table, json, markdown or tsv, not '%s'",
+                                    c.text);
+            break;
+        case OPT_FIX_OUT:
+            x->fix_out = c.text;
+            break;
+        case 'h':
+            usage(stdout);
+            exit(ev_diag_close_stdout());
+        case 'k':
+            o->budget = c.integer;
+            break;
+        case OPT_LABELS:
+            o->labels = c.text;
+            break;
+        case 'p':
+            set_mode(o, EV_GAPS_POOL);
+            o->pool = c.text;
+            break;
+        case 'q':
+            x->quiet = true;
+            break;
+        case 'r':
+            set_mode(o, EV_GAPS_REVIEW);
+            break;
+        case 's':
+            set_mode(o, EV_GAPS_SUMMARY);
+            break;
+        case OPT_SYSTEM:
+            jv_free(o->system);
+            o->system = jv_string(c.text);
+            break;
+        case 't':
+            o->teacher = c.text;
+            break;
+        case OPT_THRESHOLD:
+            o->threshold = c.real;
+            x->threshold_given = true;
+            break;
+        default: /* 'V' */
+            ev_diag_version();
+        }
+    }
+    ev_cli_free(&c);
+    return optind;
+}
+
+/* open_fixes opens the --fix-out file 'path'. */
+static FILE *
+open_fixes(const char *path)
+{
+    if (path == NULL)
+        return NULL;
+    FILE *f = fopen(path, "w");
+    if (f == NULL)
+        ev_diag_die(EV_EXIT_TROUBLE, "cannot write '%s': %s", path, strerror(errno));
+    return f;
 }
 
 int
@@ -184,72 +314,24 @@ main(int argc, char **argv)
                       .threshold = 0.8,
                       .out = stdout,
                       .log = &warnings};
-    bool quiet = false, threshold_given = false;
-    ev_cli c;
-    int k;
-
-    ev_cli_init(&c, opts, (int)(sizeof(opts) / sizeof(opts[0])), argc, argv);
-    while ((k = ev_cli_next(&c)) != -1) {
-        switch (k) {
-        case OPT_AS:
-            if (strcmp(c.text, "train") != 0)
-                ev_diag_usage_error("--as takes 'train', not '%s'", c.text);
-            o.as_train = true;
-            break;
-        case 'b':
-            o.baseline = c.text;
-            break;
-        case 'f':
-            if (!ev_parse_format(c.text, 4, &o.format))
-                ev_diag_usage_error("--format takes table, json, markdown or tsv, not '%s'",
-                                    c.text);
-            break;
-        case 'h':
-            usage(stdout);
-            return ev_diag_close_stdout();
-        case 'k':
-            o.budget = c.integer;
-            break;
-        case 'p':
-            set_mode(&o, EV_GAPS_POOL);
-            o.pool = c.text;
-            break;
-        case 'q':
-            quiet = true;
-            break;
-        case 'r':
-            set_mode(&o, EV_GAPS_REVIEW);
-            break;
-        case 's':
-            set_mode(&o, EV_GAPS_SUMMARY);
-            break;
-        case OPT_SYSTEM:
-            jv_free(o.system);
-            o.system = jv_string(c.text);
-            break;
-        case 't':
-            o.teacher = c.text;
-            break;
-        case OPT_THRESHOLD:
-            o.threshold = c.real;
-            threshold_given = true;
-            break;
-        default: /* 'V' */
-            ev_diag_version();
-        }
-    }
-    ev_cli_free(&c);
-    validate(&o, threshold_given);
+    extra x = {0};
+    int first = parse(&o, &x, argc, argv);
+    validate(&o, x.threshold_given, x.fix_out);
     ev_text_locale();
     ev_interrupt_catch();
-    if (o.mode == EV_GAPS_TRAIN && !quiet)
+    if (o.mode == EV_GAPS_TRAIN && !x.quiet)
         warn_eval_cases();
+    o.fixes = open_fixes(x.fix_out);
     ev_jsonl_output_setup();
     ev_gaps_result res;
-    int status = ev_gaps_run(&o, argv + optind, argc - optind, &res);
-    report(&o, &res, quiet);
+    int status = ev_gaps_run(&o, argv + first, argc - first, &res);
+    report(&o, &res, x.quiet);
     jv_free(res.picked);
     jv_free(o.system);
+    if (o.fixes != NULL && fclose(o.fixes) != 0) {
+        ev_diag_warn("cannot write '%s': %s", x.fix_out, strerror(errno));
+        status = EV_EXIT_TROUBLE;
+    }
     if (ev_diag_close_stdout() != EV_EXIT_OK)
         status = EV_EXIT_TROUBLE;
     return ev_interrupt_status(status);

@@ -9,8 +9,8 @@
 #include "jsonl.h"
 #include "record.h"
 
-/* set records that case 'id' passed or not; of a teacher, only a passing
- * 'answer' is kept. */
+/* set records that case 'id' passed or not, and its 'answer' (a string, or
+ * null for none) when 'b' keeps answers. */
 static void
 set(ev_baseline *b, jv id, bool passed, jv answer)
 {
@@ -25,14 +25,35 @@ set(ev_baseline *b, jv id, bool passed, jv answer)
     }
     b->passed[i] = passed;
     if (b->answers != NULL) {
-        b->answer[i] = ev_intern_add(b->answers, jv_string_value(answer),
-                                     (size_t)jv_string_length_bytes(jv_copy(answer)), NULL);
+        b->answer[i] = jv_get_kind(answer) != JV_KIND_STRING
+                           ? EV_INTERN_NONE
+                           : ev_intern_add(b->answers, jv_string_value(answer),
+                                           (size_t)jv_string_length_bytes(jv_copy(answer)), NULL);
     }
     jv_free(answer);
 }
 
+/* shown returns what a review shows of the baseline's record 'rec'
+ * (borrowed): its output as text, or its error. */
+static jv
+shown(jv rec)
+{
+    jv err = ev_json_field(rec, "error");
+    if (jv_is_valid(err) && jv_get_kind(err) != JV_KIND_NULL) {
+        jv msg = ev_json_field(err, "message");
+        jv text =
+            jv_get_kind(msg) == JV_KIND_STRING ? jv_copy(msg) : ev_record_text_of(jv_copy(err));
+        jv_free(msg);
+        jv_free(err);
+        return jv_string_fmt("error: %s", jv_string_value(text));
+    }
+    jv_free(err);
+    jv out = ev_json_field(rec, "output");
+    return jv_is_valid(out) ? ev_record_text_of(out) : jv_null();
+}
+
 unsigned long
-ev_baseline_load(ev_baseline *b, const char *path, bool answers, const ev_log *log)
+ev_baseline_load(ev_baseline *b, const char *path, enum ev_baseline_keep keep, const ev_log *log)
 {
     char *paths[] = {(char *)path};
     ev_jsonl_reader r;
@@ -40,23 +61,16 @@ ev_baseline_load(ev_baseline *b, const char *path, bool answers, const ev_log *l
     unsigned long problems = 0;
 
     b->ids = ev_intern_new();
-    b->answers = answers ? ev_intern_new() : NULL;
+    b->answers = keep != EV_BASELINE_VERDICTS ? ev_intern_new() : NULL;
     ev_jsonl_init(&r, paths, 1, NULL);
-    while (ev_jsonl_good(&r, &rec, log, &problems)) {
-        jv id = ev_record_id(rec);
-        jv bad = jv_is_valid(id) ? ev_record_score_problem(rec) : jv_copy(id);
-        if (jv_is_valid(bad) || !jv_is_valid(id)) {
-            ev_log_warn_jv(log, ev_jsonl_at(&r, bad));
-            problems++;
-            jv_free(id);
-            jv_free(rec);
-            continue;
-        }
-        jv_free(bad);
+    jv id;
+    while (ev_jsonl_next_case(&r, &rec, &id, ev_record_score_problem, log, &problems)) {
         bool passed = !ev_gaps_failed(rec);
         jv out = ev_json_field(rec, "output");
-        if (!answers)
+        if (keep == EV_BASELINE_VERDICTS)
             set(b, id, passed, jv_null());
+        else if (keep == EV_BASELINE_OUTPUTS)
+            set(b, id, passed, shown(rec));
         else if (passed && jv_get_kind(out) == JV_KIND_STRING)
             set(b, id, passed, jv_copy(out));
         else
@@ -86,7 +100,7 @@ jv
 ev_baseline_answer(const ev_baseline *b, jv id)
 {
     uint32_t i = ev_baseline_find(b, id);
-    if (i == EV_INTERN_NONE || b->answers == NULL)
+    if (i == EV_INTERN_NONE || b->answers == NULL || b->answer[i] == EV_INTERN_NONE)
         return jv_invalid();
     size_t len;
     const char *s = ev_intern_get(b->answers, b->answer[i], &len);

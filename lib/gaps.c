@@ -10,7 +10,9 @@
 #include "interrupt.h"
 #include "json.h"
 #include "jsonl.h"
+#include "labels.h"
 #include "pick.h"
+#include "preference.h"
 #include "record.h"
 #include "report.h"
 #include "review.h"
@@ -347,6 +349,14 @@ ev_gaps_summary_print(FILE *out, jv rep, enum ev_format f, bool regressions)
         (void)i;
     }
     jv_free(rows);
+    jv labels = ev_json_field(rep, "labels");
+    if (jv_is_valid(labels) && f != EV_FORMAT_TSV) {
+        jv text = ev_gaps_labels_text(labels);
+        fprintf(out, "\n%s\n", jv_string_value(text));
+        jv_free(text);
+    } else {
+        jv_free(labels);
+    }
     jv_free(rep);
     return ferror(out) ? -1 : 0;
 }
@@ -356,6 +366,7 @@ typedef struct gaps {
     const ev_gaps_opts *o;
     ev_jsonl_reader r;
     ev_baseline base, teacher;
+    ev_labels labels;
     ev_gaps_tally tally;
     ev_sheet *sheet; /* EV_GAPS_REVIEW */
     ev_pick *pick;   /* EV_GAPS_POOL */
@@ -371,26 +382,119 @@ trouble(gaps *g, jv msg)
     g->status = EV_EXIT_TROUBLE;
 }
 
-/* example writes 'rec' (consumed) as a chat example, answered from the
- * teacher where it passed. Returns -1 when the output fails, 0 when the
- * case was left out (reported), 1 when written. */
-static int
-example(gaps *g, jv rec, jv where)
+/* answer_of returns the answer to train on for 'rec' (borrowed), whose
+ * label is 'label' and its line 'entry' (borrowed): the label's corrected
+ * answer, else the teacher's where it passed; invalid for the case's
+ * expected answer, or null for none when that is labelled wrong. */
+static jv
+answer_of(gaps *g, jv rec, enum ev_labels_label label, jv entry)
 {
+    jv corrected = ev_json_field_kind(entry, "corrected", JV_KIND_STRING);
+    if (jv_get_kind(corrected) == JV_KIND_STRING)
+        return corrected;
+    jv_free(corrected);
+    if (label == EV_LABELS_EXPECTED_WRONG)
+        return jv_null();
     jv id = ev_record_id(rec);
     jv answer = ev_baseline_answer(&g->teacher, id);
     jv_free(id);
+    return answer;
+}
+
+/* left_out says that the case at 'where' (consumed) was left out, and why
+ * ('why', a message or an invalid with one, consumed). */
+static void
+left_out(gaps *g, jv where, jv why)
+{
+    jv m = jv_get_kind(why) == JV_KIND_INVALID ? jv_invalid_get_msg(why) : why;
+    ev_log_warn(g->o->log, "%s: %s; left out", jv_string_value(where), jv_string_value(m));
+    jv_free(m);
+    jv_free(where);
+}
+
+/* example writes 'rec' (consumed) as a chat example answered by 'answer'
+ * (answer_of's). Returns -1 when the output fails, 0 when the case was left
+ * out (reported), 1 when written. */
+static int
+example(gaps *g, jv rec, jv where, jv answer)
+{
+    if (jv_get_kind(answer) == JV_KIND_NULL) {
+        jv_free(rec);
+        left_out(g, where,
+                 jv_string("its expected answer is labelled wrong, and the label gives no "
+                           "corrected answer"));
+        return 0;
+    }
     jv ex = ev_example_from_case(rec, jv_copy(g->o->system), answer);
     jv_free(rec);
     if (!jv_is_valid(ex)) {
-        jv m = jv_invalid_get_msg(ex);
-        ev_log_warn(g->o->log, "%s: %s; left out", jv_string_value(where), jv_string_value(m));
-        jv_free(m);
-        jv_free(where);
+        left_out(g, where, ex);
         return 0;
     }
     jv_free(where);
     return ev_jsonl_write(g->o->out, ex) == 0 ? 1 : -1;
+}
+
+/* preference writes the failure 'rec' (borrowed), labelled 'label' with the
+ * line 'entry' (borrowed), as a preference example: the answer to train on
+ * preferred to the failing output. A failure without an output is counted,
+ * and one that is not a scored failure, or breaks a rule of the format, is
+ * left out with a warning. Returns -1 when the output fails. */
+static int
+preference(gaps *g, jv rec, enum ev_labels_label label, jv entry, ev_gaps_result *res)
+{
+    jv err = ev_json_field(rec, "error"), out = ev_json_field(rec, "output");
+    jv pass = ev_json_path(rec, "score.pass");
+    bool error = jv_is_valid(err) && jv_get_kind(err) != JV_KIND_NULL;
+    bool none = !jv_is_valid(out) || jv_get_kind(out) == JV_KIND_NULL;
+    bool unscored = jv_get_kind(pass) != JV_KIND_FALSE && label != EV_LABELS_MODEL_WRONG;
+    jv_free(err);
+    jv_free(pass);
+    if (error || none) {
+        jv_free(out);
+        res->no_output++;
+        return 0;
+    }
+    if (unscored) {
+        jv_free(out);
+        res->skipped++;
+        left_out(g, ev_jsonl_where(&g->r), jv_string("case has no score; ev-score scores it"));
+        return 0;
+    }
+    jv ex = ev_preference_from_case(rec, jv_copy(g->o->system), answer_of(g, rec, label, entry),
+                                    ev_record_text_of(out));
+    if (!jv_is_valid(ex)) {
+        res->skipped++;
+        left_out(g, ev_jsonl_where(&g->r), ex);
+        return 0;
+    }
+    res->written++;
+    return ev_jsonl_write(g->o->out, ex) == 0 ? 0 : -1;
+}
+
+/* fix writes the case 'rec' (borrowed), labelled expected-wrong with the
+ * line 'entry' (borrowed), to the list of eval cases to fix. */
+static int
+fix(gaps *g, jv rec, jv entry)
+{
+    if (g->o->fixes == NULL)
+        return 0;
+    jv c = ev_json_set(jv_object(), "id", ev_record_id(rec));
+    c = ev_json_set(c, "input", ev_record_input(rec));
+    jv expected = ev_record_expected(rec);
+    if (jv_is_valid(expected))
+        c = ev_json_set(c, "expected", expected);
+    else
+        jv_free(expected);
+    static const char *const keys[] = {"tags", "corrected", "note", "reviewer"};
+    for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+        jv v = ev_json_field(i == 0 ? rec : entry, keys[i]);
+        if (jv_is_valid(v) && jv_get_kind(v) != JV_KIND_NULL)
+            c = ev_json_set(c, keys[i], v);
+        else
+            jv_free(v);
+    }
+    return ev_jsonl_write(g->o->fixes, c);
 }
 
 /* tally_add counts a case in each of its 'tags', and leaves their numbers
@@ -412,28 +516,43 @@ tally_add(gaps *g, jv tags /* borrowed */, bool failed, bool regression)
 }
 
 /* gap_of returns the gap of the failure 'rec' (borrowed), with its standing
- * against the baseline 'vs' (a string, or invalid). */
+ * against the baseline 'vs' (a string, or invalid) and its 'label'. */
 static jv
-gap_of(jv rec, jv vs)
+gap_of(jv rec, jv vs, enum ev_labels_label label)
 {
     const char *pattern;
     jv gap = ev_json_set(jv_object(), "kind", jv_string(ev_gaps_kind(rec, &pattern)));
     if (pattern != NULL)
         gap = ev_json_set(gap, "pattern", jv_string(pattern));
+    if (label != EV_LABELS_NONE)
+        gap = ev_json_set(gap, "label", jv_string(ev_labels_name(label)));
     if (jv_is_valid(vs))
         return ev_json_set(gap, "baseline", vs);
     jv_free(vs);
     return gap;
 }
 
-/* scored_case tallies the scored case 'rec' (consumed) and, when it failed,
- * writes it or files it as the mode says. Returns -1 when the output
- * fails. */
+/* relabel returns whether the case 'rec' (borrowed), labelled 'label',
+ * failed, and counts what the label changed. */
+static bool
+relabel(jv rec, enum ev_labels_label label, ev_gaps_result *res)
+{
+    bool scored = ev_gaps_failed(rec);
+    bool failed = label == EV_LABELS_OK ? false : label == EV_LABELS_MODEL_WRONG ? true : scored;
+    res->labelled_ok += label == EV_LABELS_OK;
+    res->made_failures += failed && !scored;
+    res->changed += failed != scored;
+    return failed;
+}
+
+/* scored_case tallies the scored case 'rec' (consumed), labelled 'label'
+ * with the line 'entry' (borrowed), and, when it failed, writes it or files
+ * it as the mode says. Returns -1 when the output fails. */
 static int
-scored_case(gaps *g, jv rec, ev_gaps_result *res)
+scored_case(gaps *g, jv rec, enum ev_labels_label label, jv entry, ev_gaps_result *res)
 {
     const ev_gaps_opts *o = g->o;
-    bool failed = ev_gaps_failed(rec);
+    bool failed = relabel(rec, label, res);
     jv err = ev_json_field(rec, "error"), pass = ev_json_path(rec, "score.pass");
     bool error = jv_is_valid(err) && jv_get_kind(err) != JV_KIND_NULL;
     jv_kind kind = jv_get_kind(pass);
@@ -446,6 +565,8 @@ scored_case(gaps *g, jv rec, ev_gaps_result *res)
     uint32_t b = ev_baseline_find(&g->base, id);
     if (b != EV_INTERN_NONE && failed)
         vs = jv_string(ev_baseline_passed(&g->base, b) ? "regression" : "both-fail");
+    jv beside =
+        o->mode == EV_GAPS_REVIEW && failed ? ev_baseline_answer(&g->base, id) : jv_invalid();
     jv_free(id);
     bool regression = jv_is_valid(vs) && strcmp(jv_string_value(vs), "regression") == 0;
     jv tags = ev_record_tags(rec);
@@ -457,10 +578,13 @@ scored_case(gaps *g, jv rec, ev_gaps_result *res)
     int rc = 0;
     if (failed) {
         res->failures++;
-        jv gap = gap_of(rec, vs);
+        jv gap = gap_of(rec, vs, label);
         vs = jv_invalid();
         if (o->mode == EV_GAPS_REVIEW) {
-            ev_review_add(g->sheet, rec, gap, tags, g->num, ntags, ev_jsonl_where(&g->r));
+            ev_review_add(g->sheet, rec, gap, beside, tags, g->num, ntags, ev_jsonl_where(&g->r));
+            beside = jv_invalid();
+        } else if (o->mode == EV_GAPS_PREFERENCE) {
+            rc = preference(g, rec, label, entry, res);
         } else if (o->mode == EV_GAPS_RECORDS) {
             rc = ev_jsonl_write_merged(o->out, &g->r, rec, ev_json_set(jv_object(), "gap", gap));
             rec = jv_invalid();
@@ -468,6 +592,7 @@ scored_case(gaps *g, jv rec, ev_gaps_result *res)
         }
         jv_free(gap);
     }
+    jv_free(beside);
     jv_free(vs);
     jv_free(tags);
     jv_free(rec);
@@ -489,16 +614,29 @@ read_run(gaps *g, ev_gaps_result *res)
             continue;
         }
         jv_free(problem);
-        res->cases++;
-        if (o->mode == EV_GAPS_TRAIN) {
-            int w = example(g, rec, ev_jsonl_where(&g->r));
-            if (w < 0)
-                break;
-            res->written += w;
-            res->skipped += w == 0;
-        } else if (scored_case(g, rec, res) != 0) {
-            break;
+        jv id = ev_record_id(rec), entry;
+        enum ev_labels_label label = ev_labels_find(&g->labels, id, &entry);
+        jv_free(id);
+        int rc = 0;
+        if (label == EV_LABELS_EXPECTED_WRONG) {
+            res->expected_wrong++;
+            res->changed++;
+            rc = fix(g, rec, entry);
         }
+        if (o->mode == EV_GAPS_TRAIN && rc == 0) {
+            res->cases++;
+            rc = example(g, jv_copy(rec), ev_jsonl_where(&g->r), answer_of(g, rec, label, entry));
+            res->written += rc == 1;
+            res->skipped += rc == 0;
+            rc = rc < 0 ? -1 : 0;
+        } else if (label != EV_LABELS_EXPECTED_WRONG && rc == 0) {
+            res->cases++;
+            rc = scored_case(g, jv_copy(rec), label, entry, res);
+        }
+        jv_free(entry);
+        jv_free(rec);
+        if (rc != 0)
+            break;
     }
     if (problems > 0)
         g->status = EV_EXIT_TROUBLE;
@@ -519,7 +657,9 @@ write_picks(gaps *g, jv picked /* borrowed */)
         int rc;
         if (o->as_train) {
             jv where = jv_string_fmt("%s:%ld", o->pool, at + 1);
-            rc = example(g, jv_parse(jv_string_value(raw)), where) < 0 ? -1 : 0;
+            jv rec = jv_parse(jv_string_value(raw));
+            jv answer = answer_of(g, rec, EV_LABELS_NONE, jv_null());
+            rc = example(g, rec, where, answer) < 0 ? -1 : 0;
         } else {
             fputs(jv_string_value(raw), o->out);
             rc = fputc('\n', o->out) == EOF ? -1 : 0;
@@ -538,7 +678,8 @@ finish(gaps *g, const char *run, ev_gaps_result *res)
 {
     const ev_gaps_opts *o = g->o;
     const char *why = ev_gaps_no_evidence(res);
-    if (o->mode == EV_GAPS_SUMMARY && why != NULL) {
+    bool claims = o->mode == EV_GAPS_SUMMARY || o->mode == EV_GAPS_PREFERENCE;
+    if (claims && why != NULL) {
         bool in = strcmp(run, "-") == 0;
         ev_log_warn(o->log, "%s%s%s %s: no gaps to report%s", in ? "" : "'",
                     in ? "standard input" : run, in ? "" : "'", why,
@@ -547,6 +688,8 @@ finish(gaps *g, const char *run, ev_gaps_result *res)
     } else if (o->mode == EV_GAPS_SUMMARY) {
         jv rep = ev_gaps_summary(&g->tally, run, res->cases, res->failures, o->budget,
                                  o->baseline != NULL);
+        if (o->labels != NULL)
+            rep = ev_json_set(rep, "labels", ev_gaps_labels(res));
         ev_gaps_summary_print(o->out, rep, o->format, o->baseline != NULL);
     } else if (o->mode == EV_GAPS_REVIEW) {
         jv err;
@@ -578,9 +721,13 @@ ev_gaps_run(const ev_gaps_opts *o, char **paths, int npaths, ev_gaps_result *res
             return EV_EXIT_TROUBLE;
         }
     }
-    if (o->baseline != NULL && ev_baseline_load(&g.base, o->baseline, false, o->log))
+    enum ev_baseline_keep keep =
+        o->mode == EV_GAPS_REVIEW ? EV_BASELINE_OUTPUTS : EV_BASELINE_VERDICTS;
+    if (o->baseline != NULL && ev_baseline_load(&g.base, o->baseline, keep, o->log))
         g.status = EV_EXIT_TROUBLE;
-    if (o->teacher != NULL && ev_baseline_load(&g.teacher, o->teacher, true, o->log))
+    if (o->teacher != NULL && ev_baseline_load(&g.teacher, o->teacher, EV_BASELINE_TEACHER, o->log))
+        g.status = EV_EXIT_TROUBLE;
+    if (o->labels != NULL && ev_labels_load(&g.labels, o->labels, o->log))
         g.status = EV_EXIT_TROUBLE;
     if (o->mode == EV_GAPS_POOL)
         g.pick = ev_pick_new(o->threshold);
@@ -596,6 +743,10 @@ ev_gaps_run(const ev_gaps_opts *o, char **paths, int npaths, ev_gaps_result *res
     ev_gaps_tally_free(&g.tally);
     ev_baseline_free(&g.base);
     ev_baseline_free(&g.teacher);
+    res->labels_unused = ev_labels_unused(&g.labels);
+    ev_labels_free(&g.labels);
+    if (o->fixes != NULL && fflush(o->fixes) != 0)
+        g.status = EV_EXIT_TROUBLE;
     return g.status;
 }
 
@@ -608,4 +759,25 @@ ev_gaps_no_evidence(const ev_gaps_result *res)
         return "has no case";
     return res->errors == res->cases ? "has no scored case, only failed calls"
                                      : "has no scored case";
+}
+
+jv
+ev_gaps_labels(const ev_gaps_result *res)
+{
+    jv l = ev_json_set(jv_object(), "changed", jv_number((double)res->changed));
+    l = ev_json_set(l, "expected_wrong", jv_number((double)res->expected_wrong));
+    l = ev_json_set(l, "ok", jv_number((double)res->labelled_ok));
+    return ev_json_set(l, "made_failures", jv_number((double)res->made_failures));
+}
+
+jv
+ev_gaps_labels_text(jv labels)
+{
+    jv t =
+        jv_string_fmt("the labels changed %.0f cases: %.0f expected-wrong, left out to fix; "
+                      "%.0f ok, not failures; %.0f model-wrong that had passed",
+                      ev_json_number(labels, "changed"), ev_json_number(labels, "expected_wrong"),
+                      ev_json_number(labels, "ok"), ev_json_number(labels, "made_failures"));
+    jv_free(labels);
+    return t;
 }

@@ -87,11 +87,12 @@ int ev_gaps_summary_print(FILE *out, jv rep, enum ev_format f, bool regressions)
 
 /* What ev-gaps does with a scored run. */
 enum ev_gaps_mode {
-    EV_GAPS_RECORDS, /* write each failure with 'gap' */
-    EV_GAPS_SUMMARY, /* a per-tag summary (ev_gaps_summary) */
-    EV_GAPS_REVIEW,  /* a Markdown review sheet (review.h) */
-    EV_GAPS_TRAIN,   /* every case as a chat training example */
-    EV_GAPS_POOL,    /* examples picked from a pool (pick.h) */
+    EV_GAPS_RECORDS,    /* write each failure with 'gap' */
+    EV_GAPS_SUMMARY,    /* a per-tag summary (ev_gaps_summary) */
+    EV_GAPS_REVIEW,     /* a Markdown review sheet (review.h) */
+    EV_GAPS_TRAIN,      /* every case as a chat training example */
+    EV_GAPS_POOL,       /* examples picked from a pool (pick.h) */
+    EV_GAPS_PREFERENCE, /* each failure as a preference example (preference.h) */
 };
 
 typedef struct ev_gaps_opts {
@@ -101,9 +102,12 @@ typedef struct ev_gaps_opts {
     const char *baseline;  /* a run to call regressions against, or NULL */
     const char *teacher;   /* a run whose passing answers to train on, or NULL */
     const char *pool;      /* EV_GAPS_POOL: the cases to pick from */
+    const char *labels;    /* a reviewer's review.jsonl (labels.h), or NULL */
+    FILE *fixes;           /* with 'labels': where expected-wrong cases go, or NULL */
     jv system;             /* a string or null (borrowed): a system message */
     double threshold;      /* EV_GAPS_POOL: the similarity that counts as a leak */
     bool as_train;         /* write cases as chat training examples */
+    bool as_preference;    /* EV_GAPS_PREFERENCE */
     FILE *out;
     const ev_log *log; /* problems ("file:line: ..." for a line); the run goes on */
 } ev_gaps_opts;
@@ -111,12 +115,23 @@ typedef struct ev_gaps_opts {
 typedef struct ev_gaps_result {
     long cases, failures;
     long scored, errors;   /* cases scored without a failed call; cases whose call failed */
-    long written, skipped; /* EV_GAPS_TRAIN: examples written and left out */
+    long written, skipped; /* EV_GAPS_TRAIN, _PREFERENCE: examples written and left out */
+    long no_output;        /* EV_GAPS_PREFERENCE: failures left out for want of an output */
+    long changed;          /* cases whose standing the labels changed */
+    long expected_wrong;   /* cases labelled expected-wrong: out of the counts, to fix */
+    long labelled_ok;      /* cases labelled ok: never failures, counted apart */
+    long made_failures;    /* passing cases labelled model-wrong: failures */
+    long labels_unused;    /* labels of cases the run does not have */
     jv picked;             /* EV_GAPS_POOL: what was picked (pick.h), or null */
 } ev_gaps_result;
 
 /* ev_gaps_run reads the run from the 'npaths' operands 'paths' and does what
- * 'o' says, writing to 'o->out'. An interrupted run (interrupt.h) writes no
+ * 'o' says, writing to 'o->out'. With 'o->labels', a reviewer's labels are
+ * the verdict: a case labelled ok is no failure and one labelled
+ * model-wrong is one, whatever its score; a case labelled expected-wrong
+ * leaves every count and is written to 'o->fixes' (when given) as
+ * {id, input, expected, tags?, corrected?, note?, reviewer?}, and training
+ * data is answered by a label's corrected answer first. An interrupted run (interrupt.h) writes no
  * summary, sheet or picks, which would speak for part of the run. Nor does
  * a run without evidence write a summary: with no case scored without a
  * failed call (an empty run, an unscored one, failed calls only) there are
@@ -130,5 +145,13 @@ int ev_gaps_run(const ev_gaps_opts *o, char **paths, int npaths, ev_gaps_result 
  * or returns NULL when it has: "has no case", "has no scored case", "has no
  * scored case, only failed calls". */
 const char *ev_gaps_no_evidence(const ev_gaps_result *res);
+
+/* ev_gaps_labels returns what the labels changed in the run 'res' read, as
+ * --summary reports it: {changed, expected_wrong, ok, made_failures}. */
+jv ev_gaps_labels(const ev_gaps_result *res);
+
+/* ev_gaps_labels_text says what the 'labels' (ev_gaps_labels's) changed, in
+ * one sentence. */
+jv ev_gaps_labels_text(jv labels);
 
 #endif

@@ -1,6 +1,7 @@
 #include "review.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 #include "json.h"
 #include "record.h"
@@ -26,7 +27,8 @@ fenced(FILE *out, const char *label, jv v)
 }
 
 void
-ev_review_add(ev_sheet *sheet, jv rec, jv gap, jv tags, const uint32_t *num, size_t ntags, jv where)
+ev_review_add(ev_sheet *sheet, jv rec, jv gap, jv beside, jv tags, const uint32_t *num,
+              size_t ntags, jv where)
 {
     FILE *out = ev_sheet_out(sheet);
     jv id = ev_record_id(rec);
@@ -51,6 +53,16 @@ ev_review_add(ev_sheet *sheet, jv rec, jv gap, jv tags, const uint32_t *num, siz
         fenced(out, "Error", err);
     else
         fenced(out, "Output", ev_json_field(rec, "output"));
+    if (jv_get_kind(beside) == JV_KIND_STRING) {
+        const char *standing = ev_json_str(vs, "");
+        fenced(out,
+               strcmp(standing, "regression") == 0  ? "Baseline output (passed)"
+               : strcmp(standing, "both-fail") == 0 ? "Baseline output (failed)"
+                                                    : "Baseline output",
+               beside);
+    } else {
+        jv_free(beside);
+    }
     fputs("- [ ] the expected answer is right\n- [ ] the scorer is fair\n"
           "- [ ] add training data for this\n",
           out);

@@ -23,7 +23,8 @@ test_load(void)
     ev_baseline b = {0};
     char said[256] = "";
     ev_log log = {.warn = keep, .ctx = said};
-    CHECK(ev_baseline_load(&b, path, false, &log) == 1, "a bad score is a problem, and counted");
+    CHECK(ev_baseline_load(&b, path, EV_BASELINE_VERDICTS, &log) == 1,
+          "a bad score is a problem, and counted");
     CHECK(strstr(said, "base.jsonl:3: 'score.value' is 7") != NULL,
           "it is a warning that names the file and line");
     jv a = jv_string("a"), d = jv_string("d"), c = jv_string("c"), bb = jv_string("b");
@@ -38,13 +39,26 @@ test_load(void)
     ev_baseline_free(&b);
 
     ev_baseline t = {0};
-    ev_baseline_load(&t, path, true, &log);
+    ev_baseline_load(&t, path, EV_BASELINE_TEACHER, &log);
     jv ans = ev_baseline_answer(&t, bb);
     CHECK_STR(jv_get_kind(ans) == JV_KIND_STRING ? jv_string_value(ans) : NULL, "Rome",
               "a teacher keeps the answer of each case it passed");
     jv_free(ans);
     CHECK(!jv_is_valid(ev_baseline_answer(&t, d)), "and none of a case it failed");
     ev_baseline_free(&t);
+
+    ev_baseline o = {0};
+    ev_baseline_load(&o, path, EV_BASELINE_OUTPUTS, &log);
+    ans = ev_baseline_answer(&o, bb);
+    CHECK_STR(jv_get_kind(ans) == JV_KIND_STRING ? jv_string_value(ans) : NULL, "Rome",
+              "a baseline shown beside keeps the output of the last record of an id");
+    jv_free(ans);
+    ans = ev_baseline_answer(&o, d);
+    CHECK_STR(jv_get_kind(ans) == JV_KIND_STRING ? jv_string_value(ans) : NULL,
+              "error: {\"kind\":\"http\"}",
+              "and the error of a failed call, without a message as JSON");
+    jv_free(ans);
+    ev_baseline_free(&o);
     jv_free(a);
     jv_free(bb);
     jv_free(c);
