@@ -313,6 +313,7 @@ main(int argc, char **argv)
             break;
         case 'h':
             usage(stdout);
+            ev_cli_free(&c);
             return ev_diag_close_stdout();
         case 'q':
             o.quiet = true;

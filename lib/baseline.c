@@ -45,7 +45,9 @@ shown(jv rec)
             jv_get_kind(msg) == JV_KIND_STRING ? jv_copy(msg) : ev_record_text_of(jv_copy(err));
         jv_free(msg);
         jv_free(err);
-        return jv_string_fmt("error: %s", jv_string_value(text));
+        jv shown = jv_string_fmt("error: %s", jv_string_value(text));
+        jv_free(text);
+        return shown;
     }
     jv_free(err);
     jv out = ev_json_field(rec, "output");

@@ -92,7 +92,8 @@ has_tag(jv tags /* borrowed */, jv tag /* borrowed */)
     bool member = false;
     jv_array_foreach(tags, i, t)
     {
-        member = member || jv_equal(t, jv_copy(tag));
+        bool same = jv_equal(t, jv_copy(tag)); /* consumes 't': never cut short */
+        member = member || same;
         (void)i;
     }
     return member;
