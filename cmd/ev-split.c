@@ -17,7 +17,6 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -122,32 +121,16 @@ parse_shard(ev_split_opts *s, const char *text)
                             k);
 }
 
-/* same_file says whether 'a' describes the file named 'b', or the one open
- * as 'fd' when 'b' is NULL. */
-static bool
-same_file(const struct stat *a, int fd, const char *b)
-{
-    struct stat st;
-    if ((b != NULL ? stat(b, &st) : fstat(fd, &st)) != 0)
-        return false;
-    return a->st_dev == st.st_dev && a->st_ino == st.st_ino;
-}
-
 /* check_rest refuses a --rest file that is also an input, which opening it
  * would empty before it is read. */
 static void
 check_rest(const char *rest, char **paths, int npaths)
 {
-    struct stat st;
-    if (stat(rest, &st) != 0 || !S_ISREG(st.st_mode))
-        return;
-    if (npaths == 0 && same_file(&st, STDIN_FILENO, NULL))
+    const char *in = ev_jsonl_same_input(rest, paths, npaths);
+    if (in != NULL && strcmp(in, "-") == 0)
         ev_diag_usage_error("'%s' is both --rest and standard input", rest);
-    for (int i = 0; i < npaths; i++) {
-        bool is_stdin = strcmp(paths[i], "-") == 0;
-        if (same_file(&st, STDIN_FILENO, is_stdin ? NULL : paths[i]))
-            ev_diag_usage_error("'%s' is both --rest and an input", rest);
-    }
+    if (in != NULL)
+        ev_diag_usage_error("'%s' is both --rest and an input", rest);
 }
 
 static void

@@ -532,6 +532,33 @@ ev_jsonl_next_case(ev_jsonl_reader *r, jv *rec, jv *id, jv (*problem)(jv rec), c
     return false;
 }
 
+/* same_file says whether 'a' describes the file named 'b', or the one open
+ * on 'fd' when 'b' is NULL. */
+static bool
+same_file(const struct stat *a, int fd, const char *b)
+{
+    struct stat st;
+    if ((b != NULL ? stat(b, &st) : fstat(fd, &st)) != 0)
+        return false;
+    return a->st_dev == st.st_dev && a->st_ino == st.st_ino;
+}
+
+const char *
+ev_jsonl_same_input(const char *out, char **paths, int npaths)
+{
+    struct stat st;
+    if (stat(out, &st) != 0 || !S_ISREG(st.st_mode))
+        return NULL;
+    if (npaths == 0 && same_file(&st, STDIN_FILENO, NULL))
+        return "-";
+    for (int i = 0; i < npaths; i++) {
+        bool is_stdin = strcmp(paths[i], "-") == 0;
+        if (same_file(&st, STDIN_FILENO, is_stdin ? NULL : paths[i]))
+            return paths[i];
+    }
+    return NULL;
+}
+
 void
 ev_jsonl_free(ev_jsonl_reader *r)
 {

@@ -111,6 +111,12 @@ bool ev_jsonl_next_case(ev_jsonl_reader *r, jv *rec, jv *id, jv (*problem)(jv re
 
 void ev_jsonl_free(ev_jsonl_reader *r);
 
+/* ev_jsonl_same_input returns the operand of the 'npaths' of 'paths' (none,
+ * or "-": standard input) that is the regular file 'out', which opening
+ * 'out' for writing would empty before it is read; "-" for standard input.
+ * NULL when none is, or 'out' is not a regular file. */
+const char *ev_jsonl_same_input(const char *out, char **paths, int npaths);
+
 /* ev_jsonl_count_lines counts the lines that are not empty in the 'npaths'
  * operands 'paths' (none: standard input), for a progress total, when all
  * are regular files; else it returns 0, for unknown. It reads them with
