@@ -293,12 +293,20 @@ parse(ev_gaps_opts *o, extra *x, int argc, char **argv)
     return optind;
 }
 
-/* open_fixes opens the --fix-out file 'path'. */
+/* open_fixes opens the --fix-out file 'path', unless it is one of the files
+ * the run reads ('o's and the 'n' operands 'paths'), which it would empty. */
 static FILE *
-open_fixes(const char *path)
+open_fixes(const char *path, const ev_gaps_opts *o, char **paths, int n)
 {
     if (path == NULL)
         return NULL;
+    const char *named[] = {o->labels, o->baseline, o->teacher};
+    const char *in = ev_jsonl_same_input(path, paths, n);
+    for (size_t i = 0; i < sizeof(named) / sizeof(named[0]) && in == NULL; i++)
+        if (named[i] != NULL)
+            in = ev_jsonl_same_input(path, (char **)&named[i], 1);
+    if (in != NULL)
+        ev_diag_usage_error("'%s' is both --fix-out and an input, which writing would empty", path);
     FILE *f = fopen(path, "w");
     if (f == NULL)
         ev_diag_die(EV_EXIT_TROUBLE, "cannot write '%s': %s", path, strerror(errno));
@@ -321,7 +329,7 @@ main(int argc, char **argv)
     ev_interrupt_catch();
     if (o.mode == EV_GAPS_TRAIN && !x.quiet)
         warn_eval_cases();
-    o.fixes = open_fixes(x.fix_out);
+    o.fixes = open_fixes(x.fix_out, &o, argv + first, argc - first);
     ev_jsonl_output_setup();
     ev_gaps_result res;
     int status = ev_gaps_run(&o, argv + first, argc - first, &res);

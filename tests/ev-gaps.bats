@@ -392,6 +392,15 @@ labels() {
     run --separate-stderr ev-gaps --fix-out "$BATS_TEST_TMPDIR/f.jsonl" "$RUN"
     [ "$status" -eq 2 ]
     [[ "$stderr" == *"--fix-out goes with --labels"* ]]
+    printf '%s\n' '{"id":"g2","label":"ok"}' >"$BATS_TEST_TMPDIR/review.jsonl"
+    run --separate-stderr ev-gaps --labels "$BATS_TEST_TMPDIR/review.jsonl" --fix-out "$BATS_TEST_TMPDIR/review.jsonl" "$RUN"
+    [ "$status" -eq 2 ]
+    [[ "$stderr" == *"is both --fix-out and an input, which writing would empty"* ]]
+    [ "$(cat "$BATS_TEST_TMPDIR/review.jsonl")" = '{"id":"g2","label":"ok"}' ]
+    cp "$RUN" "$BATS_TEST_TMPDIR/run.jsonl"
+    run --separate-stderr ev-gaps --labels "$BATS_TEST_TMPDIR/review.jsonl" --fix-out "$BATS_TEST_TMPDIR/run.jsonl" "$BATS_TEST_TMPDIR/run.jsonl"
+    [ "$status" -eq 2 ]
+    cmp "$RUN" "$BATS_TEST_TMPDIR/run.jsonl"
     run --separate-stderr ev-gaps --as dpo "$RUN"
     [ "$status" -eq 2 ]
     [[ "$stderr" == *"--as takes 'train' or 'preference', not 'dpo'"* ]]
