@@ -336,7 +336,8 @@ main(int argc, char **argv)
     report(&o, &res, x.quiet);
     jv_free(res.picked);
     jv_free(o.system);
-    if (o.fixes != NULL && fclose(o.fixes) != 0) {
+    bool fix_failed = o.fixes != NULL && ferror(o.fixes);
+    if (o.fixes != NULL && (fclose(o.fixes) != 0 || fix_failed)) {
         ev_diag_warn("cannot write '%s': %s", x.fix_out, strerror(errno));
         status = EV_EXIT_TROUBLE;
     }

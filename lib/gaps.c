@@ -745,8 +745,6 @@ ev_gaps_run(const ev_gaps_opts *o, char **paths, int npaths, ev_gaps_result *res
     ev_baseline_free(&g.teacher);
     res->labels_unused = ev_labels_unused(&g.labels);
     ev_labels_free(&g.labels);
-    if (o->fixes != NULL && fflush(o->fixes) != 0)
-        g.status = EV_EXIT_TROUBLE;
     return g.status;
 }
 

@@ -405,3 +405,11 @@ labels() {
     [ "$status" -eq 2 ]
     [[ "$stderr" == *"--as takes 'train' or 'preference', not 'dpo'"* ]]
 }
+
+@test "--fix-out that cannot be written is trouble, said with the file's name" {
+    [ -w /dev/full ] || skip "no /dev/full"
+    printf '%s\n' '{"id":"g2","label":"expected-wrong"}' >"$BATS_TEST_TMPDIR/review.jsonl"
+    run --separate-stderr ev-gaps -q --labels "$BATS_TEST_TMPDIR/review.jsonl" --fix-out /dev/full "$RUN"
+    [ "$status" -eq 2 ]
+    [[ "$stderr" == *"cannot write '/dev/full'"* ]]
+}
