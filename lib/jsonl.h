@@ -106,7 +106,7 @@ bool ev_jsonl_good(ev_jsonl_reader *r, jv *rec, const ev_log *log, unsigned long
  * NULL) finds a problem (a string; invalid for none) is a warning to 'log'
  * and counts in '*problems', and the reading goes on. Returns false at the
  * end of the input. */
-bool ev_jsonl_next_case(ev_jsonl_reader *r, jv *rec, jv *id, jv (*problem)(jv rec),
+bool ev_jsonl_next_case(ev_jsonl_reader *r, jv *rec, jv *id, jv (*problem)(jv rec /* borrowed */),
                         const ev_log *log, unsigned long *problems);
 
 void ev_jsonl_free(ev_jsonl_reader *r);
