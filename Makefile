@@ -63,7 +63,7 @@ MOCKSRC   := $(wildcard mock/*.c)
 MOCKOBJ   := $(patsubst %.c,$(O)/obj/%.o,$(MOCKSRC))
 MOCKUNITS := $(patsubst tests/unit/%.c,$(O)/unit/%,\
                $(filter $(patsubst mock/%.c,tests/unit/test_%.c,$(MOCKSRC)),$(UNITSRC)))
-MOCKFUZZ  := headers mockwire
+MOCKFUZZ  := headers mockwire mockproviders
 
 # Fuzz targets: tests/fuzz/NAME.c, each defining LLVMFuzzerTestOneInput, and
 # linked with tests/fuzz/jq16.c. 'make fuzz' builds them and the library with

@@ -483,16 +483,6 @@ ev_projection_chart(const ev_projection *pj)
                       pj->target_ci, pj->primary_n, pj->primary_range, pj->o.seed};
 }
 
-/* is_true says whether member 'key' of 'o' (borrowed) is true. */
-static bool
-is_true(jv o, const char *key)
-{
-    jv v = ev_json_field(o, key);
-    bool t = jv_get_kind(v) == JV_KIND_TRUE;
-    jv_free(v);
-    return t;
-}
-
 /* end writes an end of a range of n*: a whole number of examples, or
  * "never" for the null of an end that is never reached. */
 static const char *
@@ -509,7 +499,7 @@ table_fit(FILE *out, jv f, double smallest)
     char a[32], b[32], c[32];
     jv model = ev_json_field(f, "model"), note = ev_json_field(f, "note");
     fprintf(out, "%-10s ", ev_json_str(model, ""));
-    if (!is_true(f, "ok")) {
+    if (!ev_json_true(f, "ok")) {
         fprintf(out, "no fit: %s\n", ev_json_str(note, ""));
         jv_free(model);
         jv_free(note);
@@ -584,10 +574,10 @@ ev_projection_table(FILE *out, const ev_projection *pj, jv rep, bool chart)
     jv_free(trend);
     if (falling)
         fprintf(out, "%s, and the trend points down (%s points per doubling)\n",
-                is_true(rep, "reached") ? "reached at the sizes tried" : "not reached yet",
+                ev_json_true(rep, "reached") ? "reached at the sizes tried" : "not reached yet",
                 ev_report_points(ev_json_number(rep, "fits.0.gain_per_doubling"), N, sizeof(N)));
     else
-        fprintf(out, "%s\n", is_true(rep, "reached") ? "reached already" : "not reached yet");
+        fprintf(out, "%s\n", ev_json_true(rep, "reached") ? "reached already" : "not reached yet");
     jv fits = ev_json_field(rep, "fits");
     jv_array_foreach(fits, i, f)
     {

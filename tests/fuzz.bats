@@ -54,6 +54,10 @@ replay() {
     replay mockwire
 }
 
+@test "ev-mock's Together and Fireworks request and training-file readers take every corpus input" {
+    replay mockproviders
+}
+
 @test "a replay that cannot read a file says so and fails" {
     run --separate-stderr "$EV_BIN/replay/headers" "$BATS_TEST_TMPDIR/missing"
     [ "$status" -eq 2 ]

@@ -2,10 +2,11 @@
 # each JSON fragment that did not come out as written, with why; exits 1
 # when there is one. A fragment starts at '{"' and ends where its braces
 # close or its line ends. It may be a sketch, with words for values
-# ({"model": string}) and names without values ({"id", "object"}), but a
-# key is a string without a colon, a colon follows a key, and a string is
-# followed by ':', ',', '}', ']', '?' or '.': what an mdoc macro line that
-# took a '"' for its own quoting breaks.
+# ({"model": string}), names without values ({"id", "object"}), optional
+# keys ({"n"?: 1}) and alternatives ({"a" | "b"}), but a key is a string
+# without a colon, a colon follows a key, and a string is followed by ':',
+# ',', '}', ']', '?', '|' or '.': what an mdoc macro line that took a '"' for
+# its own quoting breaks.
 function bad(why) { print NR ": " why ": " substr($0, start); nbad++ }
 {
     line = $0
@@ -30,6 +31,8 @@ function bad(why) { print NR ": " why ": " substr($0, start); nbad++ }
                 continue
             }
             if (c == " ") continue
+            if (last == "string" && c == "?") continue  # an optional key: "n"?: 1
+            if (last == "string" && c == "|") { last = "|"; continue }  # "a" | "b"
             if (c == "\"") {
                 if (last == "string") { bad("a string follows a string"); ok = 0; break }
                 keypos = (last == "{" || last == ",") && substr(stack, length(stack)) == "{"

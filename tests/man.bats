@@ -77,6 +77,8 @@ rendered() {
     done
     run awk -f "$BATS_TEST_DIRNAME/man-json.awk" <<<'{"id", "object": "list", "data": [{"n": 1}], "x": string, "y"?}'
     [ "$status" -eq 0 ]
+    run awk -f "$BATS_TEST_DIRNAME/man-json.awk" <<<'{"a"?: 1, "b": {"c" | "d", "e"?}}'
+    [ "$status" -eq 0 ]
 }
 
 @test "the man pages are clean under mandoc -Tlint" {

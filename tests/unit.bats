@@ -269,3 +269,25 @@ run_unit() {
 @test "the relay gives each batch its answers in order, and says how a child that ended early ended" {
     run_unit test_relay
 }
+
+# i14-mock: ev-mock's fine-tuning providers (issue 14).
+
+@test "ev-mock's steps move by time at exact moments, one a poll, and stop" {
+    run_unit test_steps
+}
+
+@test "ev-mock's training data: the tag an example trains" {
+    run_unit test_trainset
+}
+
+@test "ev-mock's Together files and jobs: upload checks, steps by time and by poll, cancel, faults, requests" {
+    run_unit test_together
+}
+
+@test "ev-mock's Together deployments: endpoints, states by time and poll, traffic, stop and delete, names" {
+    run_unit test_dmi
+}
+
+@test "ev-mock's Fireworks datasets, jobs and deployments: states, Training V2's refusals, accounts, names" {
+    run_unit test_fireworks
+}
