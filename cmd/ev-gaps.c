@@ -21,6 +21,7 @@
 #include "diag.h"
 #include "ev.h"
 #include "gaps.h"
+#include "gaps_report.h"
 #include "interrupt.h"
 #include "json.h"
 #include "jsonl.h"
@@ -183,7 +184,7 @@ report_picks(jv rep /* borrowed */)
 static void
 report_labels(const ev_gaps_opts *o, const ev_gaps_result *res)
 {
-    jv text = ev_gaps_labels_text(ev_gaps_labels(res));
+    jv text = ev_gaps_report_labels(ev_gaps_labels(res));
     fprintf(stderr, "ev-gaps: %s\n", jv_string_value(text));
     jv_free(text);
     if (res->expected_wrong > 0 && o->fixes == NULL)

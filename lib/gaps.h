@@ -3,8 +3,9 @@
  *
  * The classification of a failure, the per-tag tally and its summary, and
  * ev_gaps_run, the whole of ev-gaps: it reads a scored run and writes its
- * failures, a summary, a review sheet (review.h), training examples, or
- * examples picked from a pool (pick.h). Ownership: json.h.
+ * failures, a summary (printed by gaps_report.h), a review sheet
+ * (review.h), training or preference examples (preference.h), or examples
+ * picked from a pool (pick.h). Ownership: json.h.
  */
 #ifndef EV_GAPS_H
 #define EV_GAPS_H
@@ -79,12 +80,6 @@ uint32_t *ev_gaps_tally_worst_first(const ev_gaps_tally *t, size_t *n);
 jv ev_gaps_summary(const ev_gaps_tally *t, const char *run, long cases, long failures, long budget,
                    bool regressions);
 
-/* ev_gaps_summary_print writes the summary 'rep' to 'out' as a table,
- * Markdown or TSV ('f', resolved), or as one JSON object; with
- * 'regressions', the tables have their column. Returns 0, or -1 when 'out'
- * fails. */
-int ev_gaps_summary_print(FILE *out, jv rep, enum ev_format f, bool regressions);
-
 /* What ev-gaps does with a scored run. */
 enum ev_gaps_mode {
     EV_GAPS_RECORDS,    /* write each failure with 'gap' */
@@ -149,9 +144,5 @@ const char *ev_gaps_no_evidence(const ev_gaps_result *res);
 /* ev_gaps_labels returns what the labels changed in the run 'res' read, as
  * --summary reports it: {changed, expected_wrong, ok, made_failures}. */
 jv ev_gaps_labels(const ev_gaps_result *res);
-
-/* ev_gaps_labels_text says what the 'labels' (ev_gaps_labels's) changed, in
- * one sentence. */
-jv ev_gaps_labels_text(jv labels);
 
 #endif

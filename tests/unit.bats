@@ -119,6 +119,10 @@ run_unit() {
     run_unit test_gaps
 }
 
+@test "ev-gaps' summary prints as a table, Markdown, TSV or JSON, and says what the labels changed" {
+    run_unit test_gaps_report
+}
+
 @test "a sheet files sections under headings in a temporary file and writes each heading's in order" {
     run_unit test_sheet
 }
