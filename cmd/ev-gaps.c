@@ -103,9 +103,30 @@ set_mode(ev_gaps_opts *o, enum ev_gaps_mode m)
     o->mode = m;
 }
 
+/* one_stdin refuses a command line on which two inputs read standard input:
+ * the run (no operand, or "-") and the files of 'o'. */
 static void
-validate(ev_gaps_opts *o, bool threshold_given, const char *fix_out)
+one_stdin(const ev_gaps_opts *o, char **paths, int npaths)
 {
+    const char *named[] = {"the run", "--baseline", "--teacher", "--labels", "--from-pool"};
+    const char *files[] = {npaths == 0 ? "-" : NULL, o->baseline, o->teacher, o->labels, o->pool};
+    for (int i = 0; i < npaths && files[0] == NULL; i++)
+        files[0] = strcmp(paths[i], "-") == 0 ? "-" : NULL;
+    const char *first = NULL;
+    for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+        if (files[i] == NULL || strcmp(files[i], "-") != 0)
+            continue;
+        if (first != NULL)
+            ev_diag_usage_error("%s and %s both read standard input: give one of them a file",
+                                first, named[i]);
+        first = named[i];
+    }
+}
+
+static void
+validate(ev_gaps_opts *o, bool threshold_given, const char *fix_out, char **paths, int npaths)
+{
+    one_stdin(o, paths, npaths);
     if (o->as_preference && o->mode != EV_GAPS_RECORDS)
         ev_diag_usage_error("--as preference goes alone");
     if (o->as_preference)
@@ -325,7 +346,7 @@ main(int argc, char **argv)
                       .log = &warnings};
     extra x = {0};
     int first = parse(&o, &x, argc, argv);
-    validate(&o, x.threshold_given, x.fix_out);
+    validate(&o, x.threshold_given, x.fix_out, argv + first, argc - first);
     ev_text_locale();
     ev_interrupt_catch();
     if (o.mode == EV_GAPS_TRAIN && !x.quiet)

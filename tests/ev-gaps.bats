@@ -401,6 +401,12 @@ labels() {
     run --separate-stderr ev-gaps --labels "$BATS_TEST_TMPDIR/review.jsonl" --fix-out "$BATS_TEST_TMPDIR/run.jsonl" "$BATS_TEST_TMPDIR/run.jsonl"
     [ "$status" -eq 2 ]
     cmp "$RUN" "$BATS_TEST_TMPDIR/run.jsonl"
+    run --separate-stderr ev-gaps --labels - < "$RUN"
+    [ "$status" -eq 2 ]
+    [[ "$stderr" == *"the run and --labels both read standard input: give one of them a file"* ]]
+    run --separate-stderr ev-gaps --baseline - --labels - "$RUN"
+    [ "$status" -eq 2 ]
+    [[ "$stderr" == *"--baseline and --labels both read standard input"* ]]
     run --separate-stderr ev-gaps --as dpo "$RUN"
     [ "$status" -eq 2 ]
     [[ "$stderr" == *"--as takes 'train' or 'preference', not 'dpo'"* ]]
