@@ -12,7 +12,6 @@
 #include "jsonl.h"
 #include "labels.h"
 #include "pick.h"
-#include "preference.h"
 #include "record.h"
 #include "gaps_report.h"
 #include "review.h"
@@ -371,8 +370,8 @@ preference(gaps *g, jv rec, enum ev_labels_label label, jv entry, ev_gaps_result
         left_out(g, ev_jsonl_where(&g->r), jv_string("case has no score; ev-score scores it"));
         return 0;
     }
-    jv ex = ev_preference_from_case(rec, jv_copy(g->o->system), answer_of(g, rec, label, entry),
-                                    ev_record_text_of(out));
+    jv ex = ev_example_preference_from_case(
+        rec, jv_copy(g->o->system), answer_of(g, rec, label, entry), ev_record_text_of(out));
     if (!jv_is_valid(ex)) {
         res->skipped++;
         left_out(g, ev_jsonl_where(&g->r), ex);

@@ -4,7 +4,7 @@
  * The classification of a failure, the per-tag tally and its summary, and
  * ev_gaps_run, the whole of ev-gaps: it reads a scored run and writes its
  * failures, a summary (printed by gaps_report.h), a review sheet
- * (review.h), training or preference examples (preference.h), or examples
+ * (review.h), training or preference examples (example.h), or examples
  * picked from a pool (pick.h). Ownership: json.h.
  */
 #ifndef EV_GAPS_H
@@ -87,7 +87,7 @@ enum ev_gaps_mode {
     EV_GAPS_REVIEW,     /* a Markdown review sheet (review.h) */
     EV_GAPS_TRAIN,      /* every case as a chat training example */
     EV_GAPS_POOL,       /* examples picked from a pool (pick.h) */
-    EV_GAPS_PREFERENCE, /* each failure as a preference example (preference.h) */
+    EV_GAPS_PREFERENCE, /* each failure as a preference example (example.h) */
 };
 
 typedef struct ev_gaps_opts {

@@ -271,7 +271,7 @@ POOL="$BATS_TEST_DIRNAME/fixtures/gaps-pool.jsonl"
     [ "$(field 'select(.non_preferred_output[0].content == "a equals one") | .preferred_output[0].content')" = '"{\"a\":1}"' ]
     # g3's call failed: no output, skipped and counted; s2's output is empty.
     [[ "$stderr" == *"5 preference examples written of 7 failures; left out 1 failed calls with no output and 1 more"* ]]
-    [[ "$stderr" == *"gaps-run.jsonl:8: the non-preferred answer is empty; left out"* ]]
+    [[ "$stderr" == *"gaps-run.jsonl:8: non_preferred_output message 1 has empty content; left out"* ]]
     [[ "$stderr" != *"these are eval cases"* ]]
 }
 
@@ -288,8 +288,8 @@ POOL="$BATS_TEST_DIRNAME/fixtures/gaps-pool.jsonl"
     [ "$(printf '%s\n' "$output" | jq -s 'map(.preferred_output, .non_preferred_output | length == 1 and .[0].role == "assistant" and (.[0].content | type == "string" and length > 0)) | all')" = true ]
     [ "$(printf '%s\n' "$output" | jq -s 'map(.preferred_output[0].content != .non_preferred_output[0].content) | all')" = true ]
     [ "$(printf '%s\n' "$output" | wc -l)" -eq 6 ]
-    [[ "$stderr" == *"run.jsonl:1: the input has several turns (message 3 is 'assistant'): OpenAI and Fireworks take one-turn preference data only; left out"* ]]
-    [[ "$stderr" == *"run.jsonl:2: the preferred and non-preferred answers are the same; left out"* ]]
+    [[ "$stderr" == *"run.jsonl:1: input message 3 has role 'assistant': the input must be one turn, an optional system message and one user message (OpenAI and Fireworks train on one-turn conversations only); left out"* ]]
+    [[ "$stderr" == *"run.jsonl:2: the preferred and non-preferred answers are the same, which trains nothing; left out"* ]]
 }
 
 @test "--as preference makes no pairs from an unscored or error-only run: it says so and exits 2" {

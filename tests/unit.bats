@@ -155,10 +155,6 @@ run_unit() {
     run_unit test_labels
 }
 
-@test "a preference example is one turn, one assistant message each side, two different answers" {
-    run_unit test_preference
-}
-
 # ev-tune's modules and ev's one way to start a process (phase 2)
 
 @test "a process starts with pipes, /dev/null or ours, its signals at their defaults and none of our pipes" {
