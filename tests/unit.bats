@@ -52,7 +52,10 @@ run_unit() {
 }
 
 @test "the key map, MinHash sketches, the LSH index and split assignment behave as documented" {
+    run_unit test_keymap
     run_unit test_minhash
+    run_unit test_split
+    run_unit test_take
 }
 
 @test "learning-curve fits reproduce the worked examples of STATS.md section 8" {
@@ -132,6 +135,10 @@ run_unit() {
     run_unit test_gaps
 }
 
+@test "ev-gaps' summary prints as a table, Markdown, TSV or JSON, and says what the labels changed" {
+    run_unit test_gaps_report
+}
+
 @test "a sheet files sections under headings in a temporary file and writes each heading's in order" {
     run_unit test_sheet
 }
@@ -164,6 +171,34 @@ run_unit() {
 
 @test "a progress line fits the terminal by leaving out whole fields, least important first" {
     run_unit test_progress
+}
+
+@test "near duplicates are one notion: the same input, or word 3-grams at the threshold" {
+    run_unit test_near
+}
+
+@test "a stratified split gives each stratum its quota and reports each tag's sides" {
+    run_unit test_strata
+}
+
+@test "the leak check writes each pair of an eval case and the training cases it leaks into" {
+    run_unit test_leak
+}
+
+@test "a baseline run says which cases passed, and a teacher's run its passing answers" {
+    run_unit test_baseline
+}
+
+@test "picks from a pool are aimed at the failing tags, nearest first, and never leak" {
+    run_unit test_pick
+}
+
+@test "the review sheet files each failure under its tags with its reason and fenced texts" {
+    run_unit test_review
+}
+
+@test "a reviewer's review.jsonl is read: labels, corrected answers, bad lines as file:line" {
+    run_unit test_labels
 }
 
 # ev-tune's modules and ev's one way to start a process (phase 2)
