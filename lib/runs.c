@@ -14,24 +14,7 @@
 jv
 ev_field_path(jv rec, const char *path)
 {
-    jv v = jv_copy(rec);
-    const char *p = path;
-    while (*p) {
-        const char *dot = strchr(p, '.');
-        size_t len = dot ? (size_t)(dot - p) : strlen(p);
-        if (jv_get_kind(v) == JV_KIND_ARRAY && len > 0 && strspn(p, "0123456789") >= len) {
-            v = jv_array_get(v, (int)strtol(p, NULL, 10));
-        } else if (jv_get_kind(v) == JV_KIND_OBJECT) {
-            v = jv_object_get(v, jv_string_sized(p, (int)len));
-        } else {
-            jv_free(v);
-            return jv_invalid();
-        }
-        if (!jv_is_valid(v))
-            return v;
-        p += len + (dot != NULL);
-    }
-    return v;
+    return ev_json_path(rec, path);
 }
 
 static jv

@@ -1,5 +1,7 @@
 /* Unit tests of lib/runs: gathering a scored run into cases. */
 #include "runs.h"
+
+#include "json.h"
 #include "unit.h"
 
 /* The problems a load reported, one a line. */
@@ -225,17 +227,17 @@ static void
 test_field_path(void)
 {
     jv rec = jv_parse("{\"a\":{\"b\":[10,{\"c\":\"x\"}]},\"n\":null}");
-    jv v = ev_field_path(rec, "a.b.0");
+    jv v = ev_json_path(rec, "a.b.0");
     CHECK(jv_get_kind(v) == JV_KIND_NUMBER && jv_number_value(v) == 10, "a step of digits indexes");
     jv_free(v);
-    v = ev_field_path(rec, "a.b.1.c");
+    v = ev_json_path(rec, "a.b.1.c");
     CHECK(jv_get_kind(v) == JV_KIND_STRING && strcmp(jv_string_value(v), "x") == 0,
           "steps go through arrays and objects");
     jv_free(v);
-    v = ev_field_path(rec, "a.z");
+    v = ev_json_path(rec, "a.z");
     CHECK(!jv_is_valid(v), "a missing step is invalid");
     jv_free(v);
-    v = ev_field_path(rec, "n.x");
+    v = ev_json_path(rec, "n.x");
     CHECK(!jv_is_valid(v), "a step into null is invalid");
     jv_free(v);
     jv_free(rec);
