@@ -11,7 +11,7 @@
 /* A set of cases of 'run': the whole run or one group of it. */
 typedef struct caseset {
     const ev_run *run;
-    const ev_case **c;
+    const ev_run_case **c;
     size_t n;
 } caseset;
 
@@ -59,10 +59,10 @@ whole_run(const ev_run *run)
 /* in_group says whether case 'c' of 'run' is in the group 'label' of that
  * run (EV_INTERN_NONE, a group the run does not have, holds no case). */
 static bool
-in_group(const ev_run *run, const ev_case *c, uint32_t label)
+in_group(const ev_run *run, const ev_run_case *c, uint32_t label)
 {
     size_t n;
-    const uint32_t *g = ev_case_groups(run, c, &n);
+    const uint32_t *g = ev_run_case_groups(run, c, &n);
     for (size_t i = 0; i < n; i++)
         if (g[i] == label)
             return true;
@@ -90,7 +90,7 @@ group_names(caseset s, size_t *n)
     *n = 0;
     for (size_t i = 0; i < s.n; i++) {
         size_t k;
-        const uint32_t *g = ev_case_groups(s.run, s.c[i], &k);
+        const uint32_t *g = ev_run_case_groups(s.run, s.c[i], &k);
         for (size_t j = 0; j < k; j++) {
             if (!seen[g[j]]) {
                 seen[g[j]] = true;
@@ -105,7 +105,7 @@ group_names(caseset s, size_t *n)
 /* cluster_ids numbers the clusters of the cases 'c' of 'run' 0, 1, 2... in
  * first-seen order. */
 static long *
-cluster_ids(const ev_run *run, const ev_case *const *c, size_t n)
+cluster_ids(const ev_run *run, const ev_run_case *const *c, size_t n)
 {
     size_t nlabels = ev_intern_count(run->labels);
     long *number = ev_alloc_array(NULL, nlabels + 1, sizeof(*number));
@@ -156,7 +156,7 @@ mean_interval(const double *x, const long *cl, size_t n, double level, double *s
  * pass or fail (the 2x2 table): when more than half of its samples pass. A
  * tie, 1 of 2 or 2 of 4, is not a pass. */
 static bool
-passes_case(const ev_case *c)
+passes_case(const ev_run_case *c)
 {
     return 2 * (uint64_t)c->passes > (uint64_t)c->samples;
 }
@@ -231,7 +231,7 @@ set_report(caseset s, const ev_compare_opts *o, ev_stats_interval *acc_ci)
     double *score = ev_alloc((n ? n : 1) * sizeof(*score));
     double *val = ev_alloc((n ? n : 1) * sizeof(*val));
     for (size_t i = 0; i < n; i++) {
-        const ev_case *c = s.c[i];
+        const ev_run_case *c = s.c[i];
         samples += c->samples;
         passes += c->passes;
         errors += c->errors;
@@ -239,7 +239,7 @@ set_report(caseset s, const ev_compare_opts *o, ev_stats_interval *acc_ci)
         kmax = c->samples > kmax ? c->samples : kmax;
         any_pass += c->passes > 0;
         all_pass += c->passes == c->samples;
-        score[i] = ev_case_score(c);
+        score[i] = ev_run_case_score(c);
         val[i] = c->value / c->samples;
         graded = graded || (c->value != c->passes);
         value += val[i];
@@ -362,7 +362,7 @@ ev_compare_run(const ev_run *run, const ev_compare_opts *o)
 /* A paired view: the cases of 'cand' that 'base' also has. */
 typedef struct pairing {
     const ev_run *cand;
-    const ev_case **b, **c;
+    const ev_run_case **b, **c;
     size_t n;
     size_t only_base, only_cand;
 } pairing;
@@ -386,7 +386,7 @@ pair_up(const ev_run *base, const ev_run *cand, jv group)
     jv_free(group);
     bool *paired = ev_alloc_zero(base->n + 1, sizeof(*paired));
     for (size_t i = 0; i < cand->n; i++) {
-        const ev_case *c = &cand->cases[i];
+        const ev_run_case *c = &cand->cases[i];
         if (grouped && !in_group(cand, c, gc))
             continue;
         size_t len;
@@ -442,7 +442,7 @@ ids_where(pairing p, int sign, long max, long *count)
     jv ids = jv_array();
     *count = 0;
     for (size_t i = 0; i < p.n; i++) {
-        double d = ev_case_score(p.c[i]) - ev_case_score(p.b[i]);
+        double d = ev_run_case_score(p.c[i]) - ev_run_case_score(p.b[i]);
         if ((sign > 0 && d > 0) || (sign < 0 && d < 0)) {
             if (max < 0 || *count < max) {
                 size_t len;
@@ -479,8 +479,8 @@ paired_report(pairing p, const ev_compare_opts *o, bool full)
     for (size_t i = 0; i < n; i++) {
         binary = binary && p.b[i]->samples == 1 && p.c[i]->samples == 1;
         graded = graded || p.b[i]->value != p.b[i]->passes || p.c[i]->value != p.c[i]->passes;
-        sb[i] = ev_case_score(p.b[i]);
-        sc[i] = ev_case_score(p.c[i]);
+        sb[i] = ev_run_case_score(p.b[i]);
+        sc[i] = ev_run_case_score(p.c[i]);
         d[i] = sc[i] - sb[i];
         dv[i] = p.c[i]->value / p.c[i]->samples - p.b[i]->value / p.b[i]->samples;
         eb += sc[i] * (1 - sb[i]);

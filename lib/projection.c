@@ -9,7 +9,7 @@
 #include "json.h"
 #include "jsonl.h"
 #include "report.h"
-#include "runs.h"
+#include "run.h"
 
 /* The Monte Carlo draws of the half-data range. */
 #define HALF_DATA_DRAWS 100000
@@ -141,7 +141,7 @@ ev_projection_read_points(ev_projection *pj, char **paths, int n)
     }
     double k = 0;
     for (size_t i = 0; i < run.n; i++)
-        k += ev_case_score(&run.cases[i]);
+        k += ev_run_case_score(&run.cases[i]);
     pj->target_N = (double)run.n;
     pj->target = k / (double)run.n;
     ev_run_free(&run);
@@ -215,7 +215,7 @@ ev_projection_read_runs(ev_projection *pj, const double *ns, char **paths, int n
         double *s = ev_alloc_zero(m + 1, sizeof(*s)), k = 0;
         for (size_t c = 0; c < m; c++) {
             size_t j = idx[(size_t)i * stride + c];
-            s[c] = ev_case_score(&runs[i].cases[j]);
+            s[c] = ev_run_case_score(&runs[i].cases[j]);
             k += s[c];
         }
         if (i < points) {
