@@ -124,7 +124,7 @@ run_unit() {
 }
 
 @test "a scored run gathers samples into cases, catches duplicates and refuses bad scores with file:line" {
-    run_unit test_runs
+    run_unit test_run
 }
 
 @test "paired comparisons pair by id and group, and the verdict follows STATS.md section 6" {

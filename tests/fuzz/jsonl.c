@@ -12,6 +12,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "json.h"
 #include "jsonl.h"
 #include "provider.h"
 #include "record.h"
@@ -51,7 +52,7 @@ same(jv a, jv b)
 static void
 check_id(jv rec)
 {
-    jv given = ev_get(rec, "id");
+    jv given = ev_json_field(rec, "id");
     jv id = ev_record_id(rec);
     FUZZ_ASSERT(jv_get_kind(id) == JV_KIND_STRING || fuzz_has_message(id));
     jv_kind k = jv_get_kind(given);
@@ -66,7 +67,7 @@ check_id(jv rec)
     }
     jv with = ev_record_with_id(jv_copy(rec));
     FUZZ_ASSERT(jv_get_kind(with) == JV_KIND_OBJECT);
-    jv now = ev_get(with, "id");
+    jv now = ev_json_field(with, "id");
     if (k == JV_KIND_STRING || k == JV_KIND_NUMBER)
         FUZZ_ASSERT(same(now, given));
     else if (jv_is_valid(id))
@@ -106,7 +107,7 @@ static void
 check_fields(jv rec)
 {
     jv in = ev_record_input(rec);
-    jv given = ev_get(rec, "input");
+    jv given = ev_json_field(rec, "input");
     if (jv_get_kind(given) == JV_KIND_STRING || jv_get_kind(given) == JV_KIND_ARRAY)
         FUZZ_ASSERT(same(in, given));
     else if (jv_is_valid(given) && jv_get_kind(given) != JV_KIND_NULL)
@@ -119,7 +120,7 @@ check_fields(jv rec)
     jv_free(msgs);
 
     jv want = ev_record_expected(rec);
-    given = ev_get(rec, "expected");
+    given = ev_json_field(rec, "expected");
     if (jv_is_valid(given))
         FUZZ_ASSERT(same(want, given));
     jv_free(given);
