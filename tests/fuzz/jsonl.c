@@ -79,22 +79,22 @@ check_id(jv rec)
 }
 
 /* check_bodies checks the request bodies that ev-call would send each
- * provider for 'msgs' (borrowed), as ev_prompt_messages made them. */
+ * provider for 'msgs' (borrowed), as ev_provider_messages made them. */
 static void
 check_bodies(jv msgs)
 {
     jv params = jv_parse("{\"top_p\":0.5,\"temperature\":null}");
-    ev_request_opts o = {.model = "m",
-                         .system = "Be brief.",
-                         .temperature = 0,
-                         .max_tokens = 16,
-                         .has_seed = true,
-                         .seed = 7,
-                         .params = params,
-                         .command = "cat"};
-    for (int p = EV_OPENAI; p <= EV_CMD; p++) {
+    ev_provider_opts o = {.model = "m",
+                          .system = "Be brief.",
+                          .temperature = 0,
+                          .max_tokens = 16,
+                          .has_seed = true,
+                          .seed = 7,
+                          .params = params,
+                          .command = "cat"};
+    for (int p = EV_PROVIDER_OPENAI; p <= EV_PROVIDER_CMD; p++) {
         o.provider = (ev_provider)p;
-        jv b = ev_request_body(&o, jv_copy(msgs), 1);
+        jv b = ev_provider_body(&o, jv_copy(msgs), 1);
         FUZZ_ASSERT(jv_get_kind(b) == JV_KIND_OBJECT || fuzz_has_message(b));
         jv_free(b);
     }
@@ -113,7 +113,7 @@ check_fields(jv rec)
     else if (jv_is_valid(given) && jv_get_kind(given) != JV_KIND_NULL)
         FUZZ_ASSERT(!jv_is_valid(in)); /* an input of another type is an error */
     jv_free(given);
-    jv msgs = ev_prompt_messages(in);
+    jv msgs = ev_provider_messages(in);
     FUZZ_ASSERT(all_of_kind(msgs, JV_KIND_OBJECT) || fuzz_has_message(msgs));
     if (jv_is_valid(msgs))
         check_bodies(msgs);
