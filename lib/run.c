@@ -11,12 +11,6 @@
 #include "jsonl.h"
 #include "record.h"
 
-jv
-ev_field_path(jv rec, const char *path)
-{
-    return ev_json_path(rec, path);
-}
-
 static jv
 number_or_invalid(jv rec, const char *path)
 {

@@ -93,11 +93,6 @@ jv ev_run_label(const ev_run *run, uint32_t label);
 /* ev_run_case_score is the case's pass rate over its samples, in [0, 1]. */
 double ev_run_case_score(const ev_run_case *c);
 
-/* ev_field_path returns the value at dotted 'path' in 'rec' (borrowed), or
- * invalid when any step is missing. A step of digits indexes an array:
- * "score.value", "meta.source", "ci.0". */
-jv ev_field_path(jv rec /* borrowed */, const char *path);
-
 void ev_run_free(ev_run *run);
 
 #endif
