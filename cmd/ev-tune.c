@@ -34,7 +34,7 @@
 #include "finetune_fireworks.h"
 #include "finetune_together.h"
 #include "jsonl.h"
-#include "key.h"
+#include "secret.h"
 #include "localtrain.h"
 #include "log.h"
 #include "quote.h"
@@ -527,7 +527,7 @@ open_cache(const opts *o)
  * succeeded ('status' EV_EXIT_OK), puts the deployment in the line, writes
  * it, and returns the exit status. */
 static int
-deploy(ev_ftapi *c, const ev_deploy_opts *o, int status, jv line)
+deploy(ev_rest *c, const ev_deploy_opts *o, int status, jv line)
 {
     if (jv_get_kind(line) != JV_KIND_OBJECT) {
         jv_free(line);
@@ -554,15 +554,19 @@ remote(const opts *o, const ev_dataset_opts *d, const ev_quote_opts *q)
     if (api->account_env != NULL && o->mode == M_SUBMIT && (account == NULL || *account == '\0'))
         ev_diag_usage_error("--provider %s needs the account: --account ID, or $%s", api->name,
                             api->account_env);
-    char *key = ev_key_read(o->key_file, o->key_env, api->key_env, NULL);
+    char *key;
+    jv err;
+    if (!ev_secret_read(o->key_file, o->key_env, api->key_env, &key, NULL, &err)) {
+        jv m = jv_invalid_get_msg(err);
+        ev_diag_usage_error("%s", jv_string_value(m));
+    }
     if (key == NULL && api != &ev_finetune_openai)
         ev_diag_usage_error("--provider %s needs a key: set $%s, or name one with --api-key-env "
                             "or --api-key-file",
                             api->name, api->key_env);
-    jv err;
-    ev_ftapi *c = ev_finetune_open(api, o->base_url, key, o->cacert, "ev-tune/" EV_VERSION,
-                                   &interrupted, &err);
-    ev_key_free(key);
+    ev_rest *c = ev_finetune_open(api, o->base_url, key, o->cacert, "ev-tune/" EV_VERSION,
+                                  &interrupted, &err);
+    ev_secret_free(key);
     if (c == NULL) {
         ev_diag_warn_jv(err);
         return EV_EXIT_TROUBLE;
@@ -580,7 +584,6 @@ remote(const opts *o, const ev_dataset_opts *d, const ev_quote_opts *q)
                           .account = account,
                           .dpo = o->method == EV_EXAMPLE_DPO,
                           .full = o->full,
-                          .base = o->base_url,
                           .max_tokens_given = o->max_tokens_set};
     ev_deploy_opts dep = {strcmp(api->name, "together") == 0 ? &ev_deploy_together
                                                              : &ev_deploy_fireworks,
@@ -598,7 +601,7 @@ remote(const opts *o, const ev_dataset_opts *d, const ev_quote_opts *q)
         status = deploy(c, &dep, status, line);
     if (f.cache != NULL)
         ev_cache_close(f.cache);
-    ev_ftapi_free(c);
+    ev_rest_free(c);
     return status;
 }
 

@@ -80,10 +80,10 @@ carry(jv was, jv now)
 }
 
 int
-ev_deploy_start(ev_ftapi *c, const ev_deploy_opts *o, jv job, jv *dep)
+ev_deploy_start(ev_rest *c, const ev_deploy_opts *o, jv job, jv *dep)
 {
     *dep = jv_null();
-    ev_ftapi_set_timeout(c, REQUEST_MS);
+    ev_rest_set_timeout(c, REQUEST_MS);
     jv d = o->api->start(c, o, job);
     if (!jv_is_valid(d)) {
         ev_log_warn_jv(o->log, d);
@@ -154,9 +154,9 @@ ev_deploy_remind(const ev_deploy_opts *o, jv dep)
 }
 
 int
-ev_deploy_stop(ev_ftapi *c, const ev_deploy_opts *o, const char *id, FILE *out)
+ev_deploy_stop(ev_rest *c, const ev_deploy_opts *o, const char *id, FILE *out)
 {
-    ev_ftapi_set_timeout(c, REQUEST_MS);
+    ev_rest_set_timeout(c, REQUEST_MS);
     jv d = o->api->stop(c, o, id);
     if (!jv_is_valid(d)) {
         ev_log_warn_jv(o->log, d);

@@ -30,7 +30,7 @@
 
 #include <jv.h>
 
-#include "ftapi.h"
+#include "rest.h"
 #include "log.h"
 
 typedef struct ev_deploy_opts ev_deploy_opts;
@@ -42,14 +42,14 @@ typedef struct ev_deploy_api {
     /* start starts serving the model of 'job', a line of lib/finetune.h
      * whose job succeeded, or finds the deployment an earlier start made,
      * and returns the deployment. */
-    jv (*start)(ev_ftapi *c, const ev_deploy_opts *o, jv job /* borrowed */);
+    jv (*start)(ev_rest *c, const ev_deploy_opts *o, jv job /* borrowed */);
     /* get returns the deployment 'dep' as it is now. */
-    jv (*get)(ev_ftapi *c, const ev_deploy_opts *o, jv dep /* borrowed */);
+    jv (*get)(ev_rest *c, const ev_deploy_opts *o, jv dep /* borrowed */);
     /* price returns 'dep' with its price an hour set, or as it is when the
      * provider does not say it. */
-    jv (*price)(ev_ftapi *c, const ev_deploy_opts *o, jv dep);
+    jv (*price)(ev_rest *c, const ev_deploy_opts *o, jv dep);
     /* stop stops deployment 'id' and removes it, and returns {id, state}. */
-    jv (*stop)(ev_ftapi *c, const ev_deploy_opts *o, const char *id);
+    jv (*stop)(ev_rest *c, const ev_deploy_opts *o, const char *id);
 } ev_deploy_api;
 
 struct ev_deploy_opts {
@@ -74,7 +74,7 @@ bool ev_deploy_stopped(const ev_deploy_opts *o);
  * EV_EXIT_INTR when interrupted and EV_EXIT_TROUBLE otherwise (a request
  * that failed, the time run out). Every deployment that may be running is
  * said to bill until stopped, with the command that stops it. */
-int ev_deploy_start(ev_ftapi *c, const ev_deploy_opts *o, jv job, jv *dep);
+int ev_deploy_start(ev_rest *c, const ev_deploy_opts *o, jv job, jv *dep);
 
 /* ev_deploy_remind says, at the end of a run, that deployment 'dep'
  * (borrowed; nothing when it is null) still bills until it is stopped. */
@@ -82,6 +82,6 @@ void ev_deploy_remind(const ev_deploy_opts *o, jv dep);
 
 /* ev_deploy_stop stops deployment 'id' and writes the line {id, state,
  * provider} to 'out'; EV_EXIT_OK, or EV_EXIT_TROUBLE when it could not. */
-int ev_deploy_stop(ev_ftapi *c, const ev_deploy_opts *o, const char *id, FILE *out);
+int ev_deploy_stop(ev_rest *c, const ev_deploy_opts *o, const char *id, FILE *out);
 
 #endif

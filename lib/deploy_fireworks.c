@@ -10,7 +10,7 @@
 /* deployment returns Fireworks' deployment 'd' as deploy.h says, serving
  * 'model'. */
 static jv
-deployment(ev_ftapi *c, jv d /* borrowed */, jv model)
+deployment(ev_rest *c, jv d /* borrowed */, jv model)
 {
     jv st = ev_json_field(d, "state");
     const char *s = ev_json_str(st, "STATE_UNSPECIFIED");
@@ -20,7 +20,7 @@ deployment(ev_ftapi *c, jv d /* borrowed */, jv model)
                                                                                  : NULL;
     jv out = ev_json_set(jv_object(), "id", ev_json_field(d, "name"));
     out = ev_json_set(out, "model", model);
-    out = ev_json_set(out, "base_url", jv_string_fmt("%s/inference/v1", ev_ftapi_base(c)));
+    out = ev_json_set(out, "base_url", jv_string_fmt("%s/inference/v1", ev_rest_base(c)));
     jv lower = jv_string("");
     for (const char *p = s; word == NULL && *p != '\0'; p++) {
         char ch = *p >= 'A' && *p <= 'Z' ? (char)(*p - 'A' + 'a') : *p;
@@ -38,7 +38,7 @@ deployment(ev_ftapi *c, jv d /* borrowed */, jv model)
 }
 
 static jv
-start(ev_ftapi *c, const ev_deploy_opts *o, jv job)
+start(ev_rest *c, const ev_deploy_opts *o, jv job)
 {
     (void)o;
     jv model = ev_json_field_kind(job, "fine_tuned_model", JV_KIND_STRING);
@@ -53,7 +53,7 @@ start(ev_ftapi *c, const ev_deploy_opts *o, jv job)
     jv id = ev_deploy_name(m);
     jv name =
         jv_string_fmt("accounts/%s/deployments/%s", jv_string_value(account), jv_string_value(id));
-    ev_ftapi_result res;
+    ev_rest_result res;
     jv d = ev_finetune_fireworks_send(c, "GET", jv_string_value(name), jv_invalid(),
                                       "cannot get the deployment", &res);
     bool gone = false;
@@ -64,7 +64,7 @@ start(ev_ftapi *c, const ev_deploy_opts *o, jv job)
         jv_free(st);
     }
     if (!jv_is_valid(d) || gone) {
-        bool absent = gone || (res.fail == EV_FTAPI_HTTP && res.status == 404);
+        bool absent = gone || (res.fail == EV_REST_HTTP && res.status == 404);
         if (!absent) {
             jv_free(name);
             jv_free(id);
@@ -80,7 +80,7 @@ start(ev_ftapi *c, const ev_deploy_opts *o, jv job)
         jv esc = ev_url_escape(jv_string_value(account), false);
         jv q = jv_string_fmt("/v1/accounts/%s/deployments?deploymentId=%s", jv_string_value(esc),
                              jv_string_value(id));
-        d = ev_ftapi_post(c, jv_string_value(q), body, "cannot create the deployment", NULL);
+        d = ev_rest_post(c, jv_string_value(q), body, "cannot create the deployment", NULL);
         jv_free(q);
         jv_free(esc);
         if (!jv_is_valid(d)) {
@@ -106,7 +106,7 @@ start(ev_ftapi *c, const ev_deploy_opts *o, jv job)
 }
 
 static jv
-get(ev_ftapi *c, const ev_deploy_opts *o, jv dep)
+get(ev_rest *c, const ev_deploy_opts *o, jv dep)
 {
     (void)o;
     jv id = ev_json_field(dep, "id");
@@ -123,7 +123,7 @@ get(ev_ftapi *c, const ev_deploy_opts *o, jv dep)
 }
 
 static jv
-price(ev_ftapi *c, const ev_deploy_opts *o, jv dep)
+price(ev_rest *c, const ev_deploy_opts *o, jv dep)
 {
     (void)c;
     (void)o;
@@ -134,7 +134,7 @@ price(ev_ftapi *c, const ev_deploy_opts *o, jv dep)
 }
 
 static jv
-stop(ev_ftapi *c, const ev_deploy_opts *o, const char *id)
+stop(ev_rest *c, const ev_deploy_opts *o, const char *id)
 {
     (void)o;
     jv d = ev_finetune_fireworks_send(c, "DELETE", id, jv_invalid(), "cannot delete the deployment",

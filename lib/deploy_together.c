@@ -12,7 +12,7 @@
 
 /* A project and a client of the v2 API, for one call. */
 typedef struct dmi {
-    ev_ftapi *v2;
+    ev_rest *v2;
     jv project; /* its id */
     jv slug;
 } dmi;
@@ -20,12 +20,12 @@ typedef struct dmi {
 /* open_dmi asks whoami for the key's project and opens the v2 API; an
  * invalid with a message when it cannot. */
 static jv
-open_dmi(ev_ftapi *c, dmi *d)
+open_dmi(ev_rest *c, dmi *d)
 {
     d->v2 = NULL;
     d->project = jv_null();
     d->slug = jv_null();
-    jv who = ev_ftapi_get(c, "/whoami", "cannot ask Together for the key's project", NULL);
+    jv who = ev_rest_get(c, "/whoami", "cannot ask Together for the key's project", NULL);
     if (!jv_is_valid(who))
         return who;
     d->project = ev_json_field_kind(who, "project_id", JV_KIND_STRING);
@@ -33,7 +33,7 @@ open_dmi(ev_ftapi *c, dmi *d)
     jv_free(who);
     if (jv_get_kind(d->project) != JV_KIND_STRING)
         return jv_invalid_with_msg(jv_string("Together's whoami names no project_id"));
-    const char *base = ev_ftapi_base(c);
+    const char *base = ev_rest_base(c);
     size_t n = strlen(base);
     if (n < 3 || strcmp(base + n - 3, "/v1") != 0)
         return jv_invalid_with_msg(jv_string_fmt(
@@ -41,7 +41,7 @@ open_dmi(ev_ftapi *c, dmi *d)
             base));
     jv v2 = jv_string_fmt("%.*s/v2", (int)(n - 3), base);
     jv err;
-    d->v2 = ev_ftapi_sibling(c, jv_string_value(v2), &err);
+    d->v2 = ev_rest_sibling(c, jv_string_value(v2), &err);
     jv_free(v2);
     return d->v2 != NULL ? jv_true() : err;
 }
@@ -50,7 +50,7 @@ static void
 close_dmi(dmi *d)
 {
     if (d->v2 != NULL)
-        ev_ftapi_free(d->v2);
+        ev_rest_free(d->v2);
     jv_free(d->project);
     jv_free(d->slug);
 }
@@ -71,7 +71,7 @@ static jv
 send(dmi *d, const char *method, jv tail, jv body, const char *what)
 {
     jv p = path(d, jv_string_value(tail));
-    jv out = ev_ftapi_send(d->v2, method, jv_string_value(p), body, what, NULL);
+    jv out = ev_rest_send(d->v2, method, jv_string_value(p), body, what, NULL);
     jv_free(p);
     jv_free(tail);
     return out;
@@ -160,11 +160,11 @@ state(jv dep /* borrowed */)
 /* deployment returns the deployment 'dep' of endpoint 'ep' as deploy.h
  * says. */
 static jv
-deployment(ev_ftapi *c, jv ep /* borrowed */, jv dep /* borrowed */)
+deployment(ev_rest *c, jv ep /* borrowed */, jv dep /* borrowed */)
 {
     jv out = ev_json_set(jv_object(), "id", ev_json_field(ep, "id"));
     out = ev_json_set(out, "model", ev_json_field(ep, "name"));
-    const char *base = ev_ftapi_base(c);
+    const char *base = ev_rest_base(c);
     bool real = strstr(base, "://api.together.ai/") != NULL || strstr(base, "://api.together.xyz/");
     out = ev_json_set(out, "base_url", jv_string(real ? INFERENCE : base));
     out = ev_json_set(out, "state", state(dep));
@@ -215,7 +215,7 @@ find_or_make(dmi *d, jv list, jv make, jv body, const char *what)
 
 /* serve finds or makes the endpoint, its deployment and its traffic. */
 static jv
-serve(ev_ftapi *c, dmi *d, const char *ml)
+serve(ev_rest *c, dmi *d, const char *ml)
 {
     jv name = ev_deploy_name(ml);
     jv cfg = config(d, ml);
@@ -265,7 +265,7 @@ serve(ev_ftapi *c, dmi *d, const char *ml)
 }
 
 static jv
-start(ev_ftapi *c, const ev_deploy_opts *o, jv job)
+start(ev_rest *c, const ev_deploy_opts *o, jv job)
 {
     (void)o;
     jv ml = ev_json_field_kind(job, "model_object_id", JV_KIND_STRING);
@@ -285,7 +285,7 @@ start(ev_ftapi *c, const ev_deploy_opts *o, jv job)
 }
 
 static jv
-get(ev_ftapi *c, const ev_deploy_opts *o, jv dep)
+get(ev_rest *c, const ev_deploy_opts *o, jv dep)
 {
     (void)o;
     dmi d;
@@ -318,7 +318,7 @@ get(ev_ftapi *c, const ev_deploy_opts *o, jv dep)
 }
 
 static jv
-price(ev_ftapi *c, const ev_deploy_opts *o, jv dep)
+price(ev_rest *c, const ev_deploy_opts *o, jv dep)
 {
     (void)o;
     jv hw = ev_json_field_kind(dep, "hardware", JV_KIND_STRING);
@@ -328,7 +328,7 @@ price(ev_ftapi *c, const ev_deploy_opts *o, jv dep)
         jv_free(ok);
         jv esc = ev_url_escape(jv_string_value(hw), false);
         jv p = jv_string_fmt("/public/inference-instance-types/%s", jv_string_value(esc));
-        jv t = ev_ftapi_get(d.v2, jv_string_value(p), "cannot get the hardware's price", NULL);
+        jv t = ev_rest_get(d.v2, jv_string_value(p), "cannot get the hardware's price", NULL);
         jv cents = jv_is_valid(t) ? ev_json_field_kind(t, "priceCentsPerHour", JV_KIND_NUMBER)
                                   : jv_invalid();
         if (jv_get_kind(cents) == JV_KIND_NUMBER) {
@@ -391,7 +391,7 @@ stop_one(dmi *d, const ev_deploy_opts *o, const char *eid, const char *did)
 }
 
 static jv
-stop(ev_ftapi *c, const ev_deploy_opts *o, const char *id)
+stop(ev_rest *c, const ev_deploy_opts *o, const char *id)
 {
     dmi d;
     jv ok = open_dmi(c, &d);

@@ -1,5 +1,6 @@
 #include "example.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -492,4 +493,62 @@ ev_example_preference_check(jv ex, double max_tokens, ev_example_measure *m)
     jv_free(good);
     jv_free(bad);
     return finish(list, m, max_tokens);
+}
+
+/* assistant_output returns [{"role": "assistant", "content": content}]. */
+static jv
+assistant_output(jv content)
+{
+    jv m = ev_json_set(jv_object(), "role", jv_string("assistant"));
+    return jv_array_append(jv_array(), ev_json_set(m, "content", content));
+}
+
+/* bare_messages returns the messages 'msgs' (consumed) with each one's role and
+ * content only: the shared format has no other message key. */
+static jv
+bare_messages(jv msgs)
+{
+    jv out = jv_array();
+    jv_array_foreach(msgs, i, m)
+    {
+        jv b = jv_object();
+        if (jv_get_kind(m) == JV_KIND_OBJECT) {
+            b = ev_json_set(b, "role", ev_json_field(m, "role"));
+            b = ev_json_set(b, "content", ev_json_field(m, "content"));
+        }
+        out = jv_array_append(out, b);
+        jv_free(m);
+        (void)i;
+    }
+    jv_free(msgs);
+    return out;
+}
+
+jv
+ev_example_preference_from_case(jv rec, jv system, jv preferred, jv rejected)
+{
+    jv chat = ev_example_from_case(rec, system, preferred);
+    if (!jv_is_valid(chat)) {
+        jv_free(rejected);
+        return chat;
+    }
+    jv msgs = ev_json_field(chat, "messages");
+    jv_free(chat);
+    int n = jv_array_length(jv_copy(msgs));
+    jv last = jv_array_get(jv_copy(msgs), n - 1);
+    jv answer = ev_json_field(last, "content");
+    jv_free(last);
+    jv input = bare_messages(jv_array_slice(msgs, 0, n - 1));
+    jv ex = ev_json_set(jv_object(), "input", ev_json_set(jv_object(), "messages", input));
+    ex = ev_json_set(ex, "preferred_output", assistant_output(answer));
+    ex = ev_json_set(ex, "non_preferred_output", assistant_output(rejected));
+    ev_example_measure m;
+    jv found = ev_example_preference_check(ex, INFINITY, &m);
+    if (jv_array_length(jv_copy(found)) > 0) {
+        jv why = jv_array_get(jv_array_get(found, 0), 1);
+        jv_free(ex);
+        return jv_invalid_with_msg(why);
+    }
+    jv_free(found);
+    return ex;
 }

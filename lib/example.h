@@ -150,4 +150,14 @@ jv ev_example_preference_from_record(jv rec, const char *system, bool *changed,
  * tokens those of the two answers. */
 jv ev_example_preference_check(jv ex /* borrowed */, double max_tokens, ev_example_measure *m);
 
+/* ev_example_preference_from_case returns the case 'rec' as a preference
+ * example: its input (a string becomes one user message; a message list
+ * keeps each message's role and content), opened by 'system' when that is a
+ * string and the input has no system message; 'preferred' as the preferred
+ * answer (when not a string, the case's expected value, as compact JSON when
+ * not a string); 'rejected' (a string) as the non-preferred one. The result
+ * is invalid with a message when the case has no input or no answer, or
+ * with the first problem ev_example_preference_check finds. */
+jv ev_example_preference_from_case(jv rec /* borrowed */, jv system, jv preferred, jv rejected);
+
 #endif

@@ -10,6 +10,7 @@
 #include "ev.h"
 #include "json.h"
 #include "jsonl.h"
+#include "secret.h"
 
 /* Polls in a row that may fail on their own before the follower gives up. */
 #define MAX_POLL_FAILURES 5
@@ -84,12 +85,12 @@ file_id(jv file /* borrowed */)
 }
 
 static jv
-openai_upload(ev_ftapi *c, const ev_finetune_opts *o, const char *name, const char *data,
-              size_t len, size_t examples, ev_ftapi_result *res)
+openai_upload(ev_rest *c, const ev_finetune_opts *o, const char *name, const char *data, size_t len,
+              size_t examples, ev_rest_result *res)
 {
     (void)o;
     (void)examples;
-    return ev_finetune_read_as(ev_ftapi_upload(c, "fine-tune", name, data, len, res), file_id);
+    return ev_finetune_read_as(ev_rest_upload(c, "fine-tune", name, data, len, res), file_id);
 }
 
 jv
@@ -131,9 +132,9 @@ ev_finetune_openai_find(jv list, const char *file, const char *model, const char
 }
 
 static jv
-openai_find(ev_ftapi *c, const ev_finetune_opts *o, jv file, ev_ftapi_result *res)
+openai_find(ev_rest *c, const ev_finetune_opts *o, jv file, ev_rest_result *res)
 {
-    jv list = ev_ftapi_get(c, "/fine_tuning/jobs?limit=100", "cannot list the jobs", res);
+    jv list = ev_rest_get(c, "/fine_tuning/jobs?limit=100", "cannot list the jobs", res);
     if (!jv_is_valid(list))
         return list;
     jv out = ev_finetune_openai_find(list, jv_string_value(file), o->model, o->suffix,
@@ -143,10 +144,9 @@ openai_find(ev_ftapi *c, const ev_finetune_opts *o, jv file, ev_ftapi_result *re
 }
 
 jv
-ev_finetune_openai_refused(jv job, const ev_ftapi_result *res)
+ev_finetune_openai_refused(jv job, const ev_rest_result *res)
 {
-    if (jv_is_valid(job) || res->fail != EV_FTAPI_HTTP ||
-        (res->status != 403 && res->status != 400))
+    if (jv_is_valid(job) || res->fail != EV_REST_HTTP || (res->status != 403 && res->status != 400))
         return job;
     jv m = jv_invalid_get_msg(job);
     const char *t = jv_string_value(m);
@@ -164,7 +164,7 @@ ev_finetune_openai_refused(jv job, const ev_ftapi_result *res)
 }
 
 static jv
-openai_create(ev_ftapi *c, const ev_finetune_opts *o, jv file, ev_ftapi_result *res)
+openai_create(ev_rest *c, const ev_finetune_opts *o, jv file, ev_rest_result *res)
 {
     jv req = ev_json_set(jv_object(), "model", jv_string(o->model));
     req = ev_json_set(req, "training_file", file);
@@ -183,25 +183,25 @@ openai_create(ev_ftapi *c, const ev_finetune_opts *o, jv file, ev_ftapi_result *
             ev_json_set(ev_json_set(jv_object(), "type", jv_string("dpo")), "dpo", dpo));
     }
     return ev_finetune_openai_refused(
-        ev_finetune_read_as(ev_ftapi_create(c, req, res), ev_finetune_openai_job), res);
+        ev_finetune_read_as(ev_rest_create(c, req, res), ev_finetune_openai_job), res);
 }
 
 static jv
-openai_job(ev_ftapi *c, const char *id, ev_ftapi_result *res)
+openai_job(ev_rest *c, const char *id, ev_rest_result *res)
 {
-    return ev_finetune_read_as(ev_ftapi_job(c, id, res), ev_finetune_openai_job);
+    return ev_finetune_read_as(ev_rest_job(c, id, res), ev_finetune_openai_job);
 }
 
 static jv
-openai_events(ev_ftapi *c, const char *id, ev_ftapi_result *res)
+openai_events(ev_rest *c, const char *id, ev_rest_result *res)
 {
-    return ev_finetune_read_as(ev_ftapi_events(c, id, EVENTS, res), ev_finetune_openai_events);
+    return ev_finetune_read_as(ev_rest_events(c, id, EVENTS, res), ev_finetune_openai_events);
 }
 
 static jv
-openai_cancel(ev_ftapi *c, const char *id, ev_ftapi_result *res)
+openai_cancel(ev_rest *c, const char *id, ev_rest_result *res)
 {
-    return ev_finetune_read_as(ev_ftapi_cancel(c, id, res), ev_finetune_openai_job);
+    return ev_finetune_read_as(ev_rest_cancel(c, id, res), ev_finetune_openai_job);
 }
 
 const ev_finetune_api ev_finetune_openai = {
@@ -219,26 +219,22 @@ const ev_finetune_api ev_finetune_openai = {
 
 /* --- the client ---------------------------------------------------------- */
 
-const char *
-ev_finetune_base(const ev_finetune_api *api, const char *base)
-{
-    if (base == NULL)
-        base = getenv(api->url_env);
-    if (base == NULL || *base == '\0')
-        base = api->url;
-    return base;
-}
-
-ev_ftapi *
+ev_rest *
 ev_finetune_open(const ev_finetune_api *api, const char *base, const char *key, const char *cacert,
                  const char *agent, const volatile sig_atomic_t *stop, jv *err)
 {
-    ev_ftapi *c = ev_ftapi_new(ev_finetune_base(api, base), key, stop, err);
+    jv url = ev_secret_base(base, api->url_env, api->url);
+    if (!jv_is_valid(url)) {
+        *err = url;
+        return NULL;
+    }
+    ev_rest *c = ev_rest_new(jv_string_value(url), key, stop, err);
+    jv_free(url);
     if (c == NULL)
         return NULL;
-    ev_ftapi_set_agent(c, agent);
+    ev_rest_set_agent(c, agent);
     if (cacert != NULL)
-        ev_ftapi_set_cacert(c, cacert);
+        ev_rest_set_cacert(c, cacert);
     return c;
 }
 
@@ -259,7 +255,7 @@ terminal(const char *status)
 
 /* The state of a job being followed. */
 typedef struct follower {
-    ev_ftapi *c;
+    ev_rest *c;
     const ev_finetune_opts *o;
     jv job;  /* the last answer, in the line's form */
     jv seen; /* ids of the events already shown */
@@ -271,10 +267,10 @@ typedef struct follower {
 static void
 show_events(follower *f)
 {
-    ev_ftapi_result res;
+    ev_rest_result res;
     jv events = f->o->api->events(f->c, f->id, &res);
     if (!jv_is_valid(events)) {
-        if (res.fail != EV_FTAPI_INTERRUPTED)
+        if (res.fail != EV_REST_INTERRUPTED)
             ev_log_progress_jv(f->o->log, events);
         else
             jv_free(events);
@@ -344,7 +340,7 @@ until(double deadline, long ms)
 static bool
 poll_job(follower *f, int *failures, int *status)
 {
-    ev_ftapi_result res;
+    ev_rest_result res;
     jv j = f->o->api->job(f->c, f->id, &res);
     if (jv_is_valid(j)) {
         *failures = 0;
@@ -353,11 +349,11 @@ poll_job(follower *f, int *failures, int *status)
         show_events(f);
         return true;
     }
-    if (res.fail == EV_FTAPI_INTERRUPTED) {
+    if (res.fail == EV_REST_INTERRUPTED) {
         jv_free(j);
         return true;
     }
-    if (ev_ftapi_transient(&res) && ++*failures < MAX_POLL_FAILURES) {
+    if (ev_rest_transient(&res) && ++*failures < MAX_POLL_FAILURES) {
         jv m = jv_invalid_get_msg(j);
         ev_log_warn(f->o->log, "%s; trying again", jv_string_value(m));
         jv_free(m);
@@ -401,7 +397,7 @@ write_line(const ev_finetune_opts *o, jv job)
  * writes the line and returns the exit status. A job that failed or was
  * cancelled drops the state 'state' (NULL: none). */
 static int
-follow(ev_ftapi *c, const ev_finetune_opts *o, jv job, const char *state)
+follow(ev_rest *c, const ev_finetune_opts *o, jv job, const char *state)
 {
     follower f = {c, o, job, jv_object(), NULL, ev_clock_mono()};
     jv id = ev_json_field(job, "job_id");
@@ -427,7 +423,7 @@ follow(ev_ftapi *c, const ev_finetune_opts *o, jv job, const char *state)
         ev_clock_nap(until(deadline, o->poll_ms), o->stop);
         if (ev_finetune_stopped(o))
             continue;
-        ev_ftapi_set_timeout(c, until(deadline, REQUEST_MS));
+        ev_rest_set_timeout(c, until(deadline, REQUEST_MS));
         if (!poll_job(&f, &failures, &status))
             break;
         char *now = status_of(&f);
@@ -471,16 +467,16 @@ upload_name(const ev_dataset_opts *d)
 
 /* ask asks the provider's 'fn' about job 'id', within REQUEST_MS. */
 static jv
-ask(ev_ftapi *c, jv (*fn)(ev_ftapi *, const char *, ev_ftapi_result *), const char *id)
+ask(ev_rest *c, jv (*fn)(ev_rest *, const char *, ev_rest_result *), const char *id)
 {
-    ev_ftapi_result res;
-    ev_ftapi_set_timeout(c, REQUEST_MS);
+    ev_rest_result res;
+    ev_rest_set_timeout(c, REQUEST_MS);
     return fn(c, id, &res);
 }
 
 /* A submission's state (lib/cache.h), named by what it submits. */
 typedef struct submission {
-    ev_ftapi *c;
+    ev_rest *c;
     ev_finetune_opts o; /* with 'run' set */
     char name[EV_CACHE_KEY_LEN + 1];
     char run[16];
@@ -569,8 +565,8 @@ follow_found(submission *s, jv job, const char *how)
 static jv
 look(submission *s, jv file /* borrowed */)
 {
-    ev_ftapi_result res;
-    ev_ftapi_set_timeout(s->c, REQUEST_MS);
+    ev_rest_result res;
+    ev_rest_set_timeout(s->c, REQUEST_MS);
     jv job = s->o.api->find(s->c, &s->o, file, &res);
     if (!jv_is_valid(job)) {
         jv m = jv_invalid_get_msg(job);
@@ -593,8 +589,8 @@ create(submission *s, jv file)
         jv_free(file);
         return EV_EXIT_TROUBLE;
     }
-    ev_ftapi_result res;
-    ev_ftapi_set_timeout(s->c, REQUEST_MS);
+    ev_rest_result res;
+    ev_rest_set_timeout(s->c, REQUEST_MS);
     jv job = s->o.api->create(s->c, &s->o, jv_copy(file), &res);
     if (jv_is_valid(job)) {
         jv_free(file);
@@ -607,9 +603,8 @@ create(submission *s, jv file)
         }
         return follow(s->c, &s->o, job, s->name);
     }
-    bool lost = res.fail == EV_FTAPI_NETWORK || res.fail == EV_FTAPI_TIMEOUT ||
-                res.fail == EV_FTAPI_INTERRUPTED ||
-                (res.fail == EV_FTAPI_HTTP && res.status >= 500);
+    bool lost = res.fail == EV_REST_NETWORK || res.fail == EV_REST_TIMEOUT ||
+                res.fail == EV_REST_INTERRUPTED || (res.fail == EV_REST_HTTP && res.status >= 500);
     int status = failed(&s->o, job);
     if (!lost) {
         /* the provider refused: nothing was made */
@@ -650,10 +645,10 @@ submit(submission *s, const ev_dataset *set, const ev_dataset_opts *d)
                         "an earlier run submitted this file as job '%s'; following it "
                         "(its state: %s/batches/%s.json)",
                         copy, ev_cache_dir(s->o.cache), s->name);
-        ev_ftapi_result got;
-        ev_ftapi_set_timeout(s->c, REQUEST_MS);
+        ev_rest_result got;
+        ev_rest_set_timeout(s->c, REQUEST_MS);
         jv job = s->o.api->job(s->c, copy, &got);
-        if (!jv_is_valid(job) && got.fail == EV_FTAPI_HTTP && got.status == 404) {
+        if (!jv_is_valid(job) && got.fail == EV_REST_HTTP && got.status == 404) {
             /* a job the provider no longer has is followed by no one */
             ev_cache_state_remove(s->o.cache, s->name);
             ev_log_warn(s->o.log,
@@ -665,7 +660,7 @@ submit(submission *s, const ev_dataset *set, const ev_dataset_opts *d)
         return jv_is_valid(job) ? follow(s->c, &s->o, job, s->name) : failed(&s->o, job);
     }
     jv file;
-    ev_ftapi_result res;
+    ev_rest_result res;
     if (saved(s, "file") != NULL) {
         file = jv_string(saved(s, "file"));
         ev_log_progress(s->o.log, "an earlier run uploaded this file as '%s'",
@@ -686,7 +681,7 @@ submit(submission *s, const ev_dataset *set, const ev_dataset_opts *d)
             jv_free(found);
         }
     } else {
-        ev_ftapi_set_timeout(s->c, UPLOAD_MS);
+        ev_rest_set_timeout(s->c, UPLOAD_MS);
         file = s->o.api->upload(s->c, &s->o, upload_name(d), set->text, set->len, set->valid, &res);
         if (!jv_is_valid(file))
             return failed(&s->o, file);
@@ -703,11 +698,11 @@ submit(submission *s, const ev_dataset *set, const ev_dataset_opts *d)
  * provider says it; false (said) when the provider says the base cannot be
  * tuned. */
 static bool
-limit(ev_ftapi *c, const ev_finetune_opts *o, ev_dataset_opts *d)
+limit(ev_rest *c, const ev_finetune_opts *o, ev_dataset_opts *d)
 {
     if (o->api->limits == NULL || o->max_tokens_given)
         return true;
-    ev_ftapi_set_timeout(c, REQUEST_MS);
+    ev_rest_set_timeout(c, REQUEST_MS);
     jv l = o->api->limits(c, o);
     if (!jv_is_valid(l)) {
         jv m = jv_invalid_get_msg(l);
@@ -737,7 +732,7 @@ limit(ev_ftapi *c, const ev_finetune_opts *o, ev_dataset_opts *d)
 }
 
 int
-ev_finetune_submit(ev_ftapi *c, const ev_finetune_opts *o, const ev_dataset_opts *d,
+ev_finetune_submit(ev_rest *c, const ev_finetune_opts *o, const ev_dataset_opts *d,
                    const ev_quote_opts *q)
 {
     ev_dataset set;
@@ -757,7 +752,7 @@ ev_finetune_submit(ev_ftapi *c, const ev_finetune_opts *o, const ev_dataset_opts
     if (o->epochs == 0 && o->api != &ev_finetune_openai)
         s.o.epochs = quote.epochs;
     ev_quote_free(&quote);
-    name_submission(&s, ev_finetune_base(o->api, o->base), set.text, set.len);
+    name_submission(&s, ev_rest_base(c), set.text, set.len);
     if (o->cache != NULL) {
         s.state = ev_cache_state_get(o->cache, s.name);
         if (!jv_is_valid(s.state) && jv_invalid_has_msg(jv_copy(s.state))) {
@@ -778,14 +773,14 @@ ev_finetune_submit(ev_ftapi *c, const ev_finetune_opts *o, const ev_dataset_opts
 }
 
 int
-ev_finetune_resume(ev_ftapi *c, const ev_finetune_opts *o, const char *id)
+ev_finetune_resume(ev_rest *c, const ev_finetune_opts *o, const char *id)
 {
     jv job = ask(c, o->api->job, id);
     return jv_is_valid(job) ? follow(c, o, job, NULL) : failed(o, job);
 }
 
 int
-ev_finetune_cancel(ev_ftapi *c, const ev_finetune_opts *o, const char *id)
+ev_finetune_cancel(ev_rest *c, const ev_finetune_opts *o, const char *id)
 {
     jv job = ask(c, o->api->cancel, id);
     if (!jv_is_valid(job))

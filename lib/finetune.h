@@ -46,7 +46,7 @@
 
 #include "cache.h"
 #include "dataset.h"
-#include "ftapi.h"
+#include "rest.h"
 #include "log.h"
 #include "quote.h"
 
@@ -64,27 +64,26 @@ typedef struct ev_finetune_api {
     /* upload sends the training file, the 'len' bytes at 'data' named
      * 'name' holding 'examples' examples, and returns its id at the
      * provider (a string). */
-    jv (*upload)(ev_ftapi *c, const ev_finetune_opts *o, const char *name, const char *data,
-                 size_t len, size_t examples, ev_ftapi_result *res);
+    jv (*upload)(ev_rest *c, const ev_finetune_opts *o, const char *name, const char *data,
+                 size_t len, size_t examples, ev_rest_result *res);
     /* create creates the job of 'o' on the uploaded file 'file' (a string). */
-    jv (*create)(ev_ftapi *c, const ev_finetune_opts *o, jv file, ev_ftapi_result *res);
+    jv (*create)(ev_rest *c, const ev_finetune_opts *o, jv file, ev_rest_result *res);
     /* find returns the job of 'o' on 'file' that a lost answer to create
      * made, or null when there is none. */
-    jv (*find)(ev_ftapi *c, const ev_finetune_opts *o, jv file /* borrowed */,
-               ev_ftapi_result *res);
+    jv (*find)(ev_rest *c, const ev_finetune_opts *o, jv file /* borrowed */, ev_rest_result *res);
     /* limits returns what the provider says of the base model 'o->model'
      * before anything is sent: {context, tunable, source}, where context
      * is the most tokens an example may have (null when unknown),
      * 'source' where that is from, and 'why', when it is not tunable,
      * what to do; NULL: nothing is known. */
-    jv (*limits)(ev_ftapi *c, const ev_finetune_opts *o);
+    jv (*limits)(ev_rest *c, const ev_finetune_opts *o);
     /* job fetches job 'id'. */
-    jv (*job)(ev_ftapi *c, const char *id, ev_ftapi_result *res);
+    jv (*job)(ev_rest *c, const char *id, ev_rest_result *res);
     /* events returns the job's newest events, oldest first, each
      * {id, level, message}. */
-    jv (*events)(ev_ftapi *c, const char *id, ev_ftapi_result *res);
+    jv (*events)(ev_rest *c, const char *id, ev_rest_result *res);
     /* cancel asks to cancel job 'id' and returns the job. */
-    jv (*cancel)(ev_ftapi *c, const char *id, ev_ftapi_result *res);
+    jv (*cancel)(ev_rest *c, const char *id, ev_rest_result *res);
 } ev_finetune_api;
 
 /* OpenAI's fine-tuning API: POST /files, POST /fine_tuning/jobs, GET
@@ -107,7 +106,7 @@ jv ev_finetune_openai_job(jv job /* borrowed */);
  * 'res' tells of, or, when OpenAI refused it (403, or 400 about
  * fine-tuning), the refusal with the dates of OpenAI's closing of
  * self-serve fine-tuning and a pointer to the other providers. */
-jv ev_finetune_openai_refused(jv job, const ev_ftapi_result *res);
+jv ev_finetune_openai_refused(jv job, const ev_rest_result *res);
 
 /* ev_finetune_openai_find returns the newest job (by created_at) of the
  * list 'list' ({data: [...]}) on 'file' for 'model' with 'suffix' (NULL:
@@ -139,7 +138,6 @@ struct ev_finetune_opts {
     const char *account;   /* the provider's account (Fireworks), or NULL */
     bool dpo;              /* preference tuning (DPO) rather than supervised */
     bool full;             /* full fine-tuning rather than LoRA (Together) */
-    const char *base;      /* the API as the user named it (NULL: the default), for the state */
     bool max_tokens_given; /* the user set the example limit: the base's context does not */
     const char *run;       /* set by ev_finetune_submit: "ev-" and 12 hex digits that name the
                             * submission (its state's name), for the ids a client chooses */
@@ -149,19 +147,15 @@ struct ev_finetune_opts {
  * function that waits (with ev_clock_nap). */
 bool ev_finetune_stopped(const ev_finetune_opts *o);
 
-/* ev_finetune_base returns the API of 'api' at 'base': 'base' itself, else
- * the one $url_env names, else 'api->url' (borrowed). */
-const char *ev_finetune_base(const ev_finetune_api *api, const char *base);
-
 /* ev_finetune_open returns a client of 'api' at 'base' (NULL: the API that
  * $url_env names, else 'api->url'), that sends 'key' (NULL: none), trusts
  * the certificates in 'cacert' (NULL: the system's; borrowed: it must
  * outlive the client), calls itself 'agent' and stops a request when
  * '*stop' becomes non-zero. NULL with '*err' set when the URL is not one,
- * or the key may not go to it (lib/ftapi.h). */
-ev_ftapi *ev_finetune_open(const ev_finetune_api *api, const char *base, const char *key,
-                           const char *cacert, const char *agent, const volatile sig_atomic_t *stop,
-                           jv *err);
+ * or the key may not go to it (lib/rest.h). */
+ev_rest *ev_finetune_open(const ev_finetune_api *api, const char *base, const char *key,
+                          const char *cacert, const char *agent, const volatile sig_atomic_t *stop,
+                          jv *err);
 
 /* ev_finetune_submit reads and checks the training file (lib/dataset.h) and
  * sends nothing unless it is valid: against the base model's context, as
@@ -172,16 +166,16 @@ ev_ftapi *ev_finetune_open(const ev_finetune_api *api, const char *base, const c
  * EV_EXIT_INTR when '*stop' was set, and EV_EXIT_TROUBLE otherwise: a file
  * that cannot be read, a request that failed, a job followed past
  * 'timeout_s'. Once a job exists, the line is written whatever happens. */
-int ev_finetune_submit(ev_ftapi *c, const ev_finetune_opts *o, const ev_dataset_opts *d,
+int ev_finetune_submit(ev_rest *c, const ev_finetune_opts *o, const ev_dataset_opts *d,
                        const ev_quote_opts *q);
 
 /* ev_finetune_resume follows job 'id', created before, to its end, as
  * ev_finetune_submit does. */
-int ev_finetune_resume(ev_ftapi *c, const ev_finetune_opts *o, const char *id);
+int ev_finetune_resume(ev_rest *c, const ev_finetune_opts *o, const char *id);
 
 /* ev_finetune_cancel asks to cancel job 'id' and writes its line; it
  * returns EV_EXIT_OK, or EV_EXIT_TROUBLE (EV_EXIT_INTR) when the request
  * failed. */
-int ev_finetune_cancel(ev_ftapi *c, const ev_finetune_opts *o, const char *id);
+int ev_finetune_cancel(ev_rest *c, const ev_finetune_opts *o, const char *id);
 
 #endif

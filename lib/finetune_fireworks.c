@@ -101,19 +101,19 @@ dataset_id(const ev_finetune_opts *o)
 /* upload makes the dataset, unless an earlier run made it, and sends the
  * file; it returns the dataset's name. */
 static jv
-upload(ev_ftapi *c, const ev_finetune_opts *o, const char *name, const char *data, size_t len,
-       size_t examples, ev_ftapi_result *res)
+upload(ev_rest *c, const ev_finetune_opts *o, const char *name, const char *data, size_t len,
+       size_t examples, ev_rest_result *res)
 {
     jv id = dataset_id(o);
     jv tail = jv_string_fmt("/datasets/%s", jv_string_value(id));
     jv path = account_path(o, jv_string_value(tail));
-    jv ds = ev_ftapi_get(c, jv_string_value(path), "cannot get the dataset", res);
+    jv ds = ev_rest_get(c, jv_string_value(path), "cannot get the dataset", res);
     bool ready = false;
     if (jv_is_valid(ds)) {
         jv st = ev_json_field(ds, "state");
         ready = strcmp(ev_json_str(st, ""), "READY") == 0;
         jv_free(st);
-    } else if (res->fail == EV_FTAPI_HTTP && res->status == 404) {
+    } else if (res->fail == EV_REST_HTTP && res->status == 404) {
         jv_free(ds);
         jv d = ev_json_set(jv_object(), "displayName", jv_string_fmt("ev-tune %s", name));
         d = ev_json_set(d, "exampleCount", jv_string_fmt("%zu", examples));
@@ -122,7 +122,7 @@ upload(ev_ftapi *c, const ev_finetune_opts *o, const char *name, const char *dat
         jv body = ev_json_set(jv_object(), "datasetId", jv_copy(id));
         body = ev_json_set(body, "dataset", d);
         jv made = account_path(o, "/datasets");
-        ds = ev_ftapi_post(c, jv_string_value(made), body, "cannot create the dataset", res);
+        ds = ev_rest_post(c, jv_string_value(made), body, "cannot create the dataset", res);
         jv_free(made);
     }
     jv out;
@@ -134,8 +134,8 @@ upload(ev_ftapi *c, const ev_finetune_opts *o, const char *name, const char *dat
             out = jv_true();
         } else {
             jv up = jv_string_fmt("%s:upload", jv_string_value(path));
-            out = ev_ftapi_upload_form(c, jv_string_value(up), jv_object(), name, data, len,
-                                       "cannot upload the training file", res);
+            out = ev_rest_upload_form(c, jv_string_value(up), jv_object(), name, data, len,
+                                      "cannot upload the training file", res);
             jv_free(up);
         }
         if (jv_is_valid(out)) {
@@ -157,9 +157,9 @@ upload(ev_ftapi *c, const ev_finetune_opts *o, const char *name, const char *dat
  * context, of which a job uses JOB_CONTEXT at most. A base it does not know
  * (404) is left for the job's creation to refuse. */
 static jv
-limits(ev_ftapi *c, const ev_finetune_opts *o)
+limits(ev_rest *c, const ev_finetune_opts *o)
 {
-    ev_ftapi_result res;
+    ev_rest_result res;
     jv m = ev_finetune_fireworks_send(c, "GET", o->model, jv_invalid(), "cannot get the base model",
                                       &res);
     if (!jv_is_valid(m))
@@ -190,7 +190,7 @@ collection(const ev_finetune_opts *o)
 }
 
 static jv
-create(ev_ftapi *c, const ev_finetune_opts *o, jv file, ev_ftapi_result *res)
+create(ev_rest *c, const ev_finetune_opts *o, jv file, ev_rest_result *res)
 {
     jv out_model = jv_string_fmt("accounts/%s/models/%s", o->account, o->run);
     jv training = ev_json_set(jv_object(), "baseModel", jv_string(o->model));
@@ -213,22 +213,22 @@ create(ev_ftapi *c, const ev_finetune_opts *o, jv file, ev_ftapi_result *res)
     jv tail = jv_string_fmt("/%s?%sId=%s", collection(o),
                             o->dpo ? "dpoJob" : "supervisedFineTuningJob", o->run);
     jv path = account_path(o, jv_string_value(tail));
-    jv job = ev_ftapi_post(c, jv_string_value(path), body, "cannot create the job", res);
+    jv job = ev_rest_post(c, jv_string_value(path), body, "cannot create the job", res);
     jv_free(path);
     jv_free(tail);
     return ev_finetune_read_as(job, ev_finetune_fireworks_job);
 }
 
 static jv
-find(ev_ftapi *c, const ev_finetune_opts *o, jv file, ev_ftapi_result *res)
+find(ev_rest *c, const ev_finetune_opts *o, jv file, ev_rest_result *res)
 {
     (void)file;
     jv tail = jv_string_fmt("/%s/%s", collection(o), o->run);
     jv path = account_path(o, jv_string_value(tail));
-    jv job = ev_ftapi_get(c, jv_string_value(path), "cannot get the job", res);
+    jv job = ev_rest_get(c, jv_string_value(path), "cannot get the job", res);
     jv_free(path);
     jv_free(tail);
-    if (!jv_is_valid(job) && res->fail == EV_FTAPI_HTTP && res->status == 404) {
+    if (!jv_is_valid(job) && res->fail == EV_REST_HTTP && res->status == 404) {
         jv_free(job);
         return jv_null();
     }
@@ -236,19 +236,19 @@ find(ev_ftapi *c, const ev_finetune_opts *o, jv file, ev_ftapi_result *res)
 }
 
 jv
-ev_finetune_fireworks_send(ev_ftapi *c, const char *method, const char *name, jv body,
-                           const char *what, ev_ftapi_result *res)
+ev_finetune_fireworks_send(ev_rest *c, const char *method, const char *name, jv body,
+                           const char *what, ev_rest_result *res)
 {
     jv esc = ev_url_escape(name, true);
     jv path = jv_string_fmt("/v1/%s", jv_string_value(esc));
-    jv out = ev_ftapi_send(c, method, jv_string_value(path), body, what, res);
+    jv out = ev_rest_send(c, method, jv_string_value(path), body, what, res);
     jv_free(path);
     jv_free(esc);
     return out;
 }
 
 static jv
-job(ev_ftapi *c, const char *id, ev_ftapi_result *res)
+job(ev_rest *c, const char *id, ev_rest_result *res)
 {
     return ev_finetune_read_as(
         ev_finetune_fireworks_send(c, "GET", id, jv_invalid(), "cannot get the job", res),
@@ -256,18 +256,18 @@ job(ev_ftapi *c, const char *id, ev_ftapi_result *res)
 }
 
 static jv
-events(ev_ftapi *c, const char *id, ev_ftapi_result *res)
+events(ev_rest *c, const char *id, ev_rest_result *res)
 {
     (void)c;
     (void)id;
-    *res = (ev_ftapi_result){EV_FTAPI_OK, 0};
+    *res = (ev_rest_result){EV_REST_OK, 0};
     return jv_array();
 }
 
 /* cancel deletes the job, Fireworks' documented way to stop one; the
  * line says cancelled, since a deleted job can no longer be asked. */
 static jv
-cancel(ev_ftapi *c, const char *id, ev_ftapi_result *res)
+cancel(ev_rest *c, const char *id, ev_rest_result *res)
 {
     jv j = ev_finetune_fireworks_send(c, "GET", id, jv_invalid(), "cannot get the job", res);
     if (!jv_is_valid(j))

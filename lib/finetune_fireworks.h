@@ -38,8 +38,8 @@ jv ev_finetune_fireworks_job(jv job /* borrowed */);
 
 /* ev_finetune_fireworks_send sends 'method' to /v1/'name', a resource
  * name such as accounts/a/deployments/d, with 'body' (consumed; invalid for
- * none), as ev_ftapi_send does. */
-jv ev_finetune_fireworks_send(ev_ftapi *c, const char *method, const char *name, jv body,
-                              const char *what, ev_ftapi_result *res);
+ * none), as ev_rest_send does. */
+jv ev_finetune_fireworks_send(ev_rest *c, const char *method, const char *name, jv body,
+                              const char *what, ev_rest_result *res);
 
 #endif

@@ -106,11 +106,11 @@ static const struct {
  * max_seq_length_sft or _dpo, else looks the base up in Together's table;
  * an unknown context is null. */
 static jv
-limits(ev_ftapi *c, const ev_finetune_opts *o)
+limits(ev_rest *c, const ev_finetune_opts *o)
 {
     jv name = ev_url_escape(o->model, false);
     jv path = jv_string_fmt("/fine-tunes/models/limits?model_name=%s", jv_string_value(name));
-    jv l = ev_ftapi_get(c, jv_string_value(path), "cannot get the base's limits", NULL);
+    jv l = ev_rest_get(c, jv_string_value(path), "cannot get the base's limits", NULL);
     jv_free(path);
     jv_free(name);
     jv ctx = jv_is_valid(l)
@@ -140,15 +140,15 @@ limits(ev_ftapi *c, const ev_finetune_opts *o)
  * Together's check refused (INVALID_FORMAT, FAILED) is an error with its
  * report's reason. */
 static jv
-upload(ev_ftapi *c, const ev_finetune_opts *o, const char *name, const char *data, size_t len,
-       size_t examples, ev_ftapi_result *res)
+upload(ev_rest *c, const ev_finetune_opts *o, const char *name, const char *data, size_t len,
+       size_t examples, ev_rest_result *res)
 {
     (void)examples;
     jv fields = ev_json_set(jv_object(), "purpose", jv_string("fine-tune"));
     fields = ev_json_set(fields, "file_name", jv_string(name));
     fields = ev_json_set(fields, "file_type", jv_string("jsonl"));
-    jv file = ev_ftapi_upload_form(c, "/files/upload", fields, name, data, len,
-                                   "cannot upload the training file", res);
+    jv file = ev_rest_upload_form(c, "/files/upload", fields, name, data, len,
+                                  "cannot upload the training file", res);
     if (!jv_is_valid(file))
         return file;
     jv id = ev_json_field_kind(file, "id", JV_KIND_STRING);
@@ -177,7 +177,7 @@ upload(ev_ftapi *c, const ev_finetune_opts *o, const char *name, const char *dat
                               jv_string_value(id)));
         } else {
             ev_clock_nap(o->poll_ms, o->stop);
-            jv next = ev_ftapi_get(c, jv_string_value(path), "cannot get the training file", res);
+            jv next = ev_rest_get(c, jv_string_value(path), "cannot get the training file", res);
             if (!jv_is_valid(next))
                 out = next;
             jv_free(file);
@@ -202,7 +202,7 @@ suffix(const ev_finetune_opts *o)
 }
 
 static jv
-create(ev_ftapi *c, const ev_finetune_opts *o, jv file, ev_ftapi_result *res)
+create(ev_rest *c, const ev_finetune_opts *o, jv file, ev_rest_result *res)
 {
     jv req = ev_json_set(jv_object(), "training_file", file);
     req = ev_json_set(req, "model", jv_string(o->model));
@@ -224,14 +224,14 @@ create(ev_ftapi *c, const ev_finetune_opts *o, jv file, ev_ftapi_result *res)
         type = ev_json_set(type, "lora_trainable_modules", jv_string("all-linear"));
     }
     req = ev_json_set(req, "training_type", type);
-    return ev_finetune_read_as(ev_ftapi_post(c, "/fine-tunes", req, "cannot create the job", res),
+    return ev_finetune_read_as(ev_rest_post(c, "/fine-tunes", req, "cannot create the job", res),
                                ev_finetune_together_job);
 }
 
 static jv
-find(ev_ftapi *c, const ev_finetune_opts *o, jv file, ev_ftapi_result *res)
+find(ev_rest *c, const ev_finetune_opts *o, jv file, ev_rest_result *res)
 {
-    jv list = ev_ftapi_get(c, "/fine-tunes", "cannot list the jobs", res);
+    jv list = ev_rest_get(c, "/fine-tunes", "cannot list the jobs", res);
     if (!jv_is_valid(list))
         return list;
     jv out = ev_finetune_openai_find(list, jv_string_value(file), o->model, suffix(o),
@@ -242,19 +242,19 @@ find(ev_ftapi *c, const ev_finetune_opts *o, jv file, ev_ftapi_result *res)
 
 /* call sends 'method' to /fine-tunes/{id}'tail' and returns the answer. */
 static jv
-call(ev_ftapi *c, const char *method, const char *id, const char *tail, const char *what,
-     ev_ftapi_result *res)
+call(ev_rest *c, const char *method, const char *id, const char *tail, const char *what,
+     ev_rest_result *res)
 {
     jv esc = ev_url_escape(id, false);
     jv path = jv_string_fmt("/fine-tunes/%s%s", jv_string_value(esc), tail);
-    jv out = ev_ftapi_send(c, method, jv_string_value(path), jv_invalid(), what, res);
+    jv out = ev_rest_send(c, method, jv_string_value(path), jv_invalid(), what, res);
     jv_free(path);
     jv_free(esc);
     return out;
 }
 
 static jv
-events(ev_ftapi *c, const char *id, ev_ftapi_result *res)
+events(ev_rest *c, const char *id, ev_rest_result *res)
 {
     return ev_finetune_read_as(call(c, "GET", id, "/events", "cannot get the job's events", res),
                                ev_finetune_together_events);
@@ -263,7 +263,7 @@ events(ev_ftapi *c, const char *id, ev_ftapi_result *res)
 /* job fetches the job; a failed one gets its last error event as its
  * error, since Together's job object holds no message. */
 static jv
-job(ev_ftapi *c, const char *id, ev_ftapi_result *res)
+job(ev_rest *c, const char *id, ev_rest_result *res)
 {
     jv j = ev_finetune_read_as(call(c, "GET", id, "", "cannot get the job", res),
                                ev_finetune_together_job);
@@ -272,7 +272,7 @@ job(ev_ftapi *c, const char *id, ev_ftapi_result *res)
     jv_free(st);
     if (!failed)
         return j;
-    ev_ftapi_result r;
+    ev_rest_result r;
     jv list = events(c, id, &r);
     jv msg = jv_string("the job failed, and Together gave no reason");
     if (jv_is_valid(list)) {
@@ -293,7 +293,7 @@ job(ev_ftapi *c, const char *id, ev_ftapi_result *res)
 }
 
 static jv
-cancel(ev_ftapi *c, const char *id, ev_ftapi_result *res)
+cancel(ev_rest *c, const char *id, ev_rest_result *res)
 {
     return ev_finetune_read_as(call(c, "POST", id, "/cancel", "cannot cancel the job", res),
                                ev_finetune_together_job);

@@ -23,7 +23,7 @@
 #include "report.h"
 #include "spill.h"
 
-/* The failure kinds of ev_gap_kind, in the order the page lists them. */
+/* The failure kinds of ev_gaps_kind, in the order the page lists them. */
 static const char *const kinds[] = {"error", "truncated", "refusal", "format", "wrong"};
 #define NKINDS (sizeof(kinds) / sizeof(kinds[0]))
 
@@ -35,7 +35,7 @@ typedef struct source {
     ev_run run;       /* what ev-compare reads of it */
     jv *entry;        /* per case: what the run answered, or null */
     /* candidates: the per-tag counts of ev-gaps --summary */
-    ev_tag_tally tally;
+    ev_gaps_tally tally;
     double (*kinds)[NKINDS]; /* per tag number: failures of each kind */
     size_t capkinds;
     long records, failures;
@@ -225,7 +225,7 @@ entry_of(jv rec, bool failed)
     e = ev_json_set(e, "pass", jv_bool(!failed));
     if (failed) {
         const char *pattern;
-        e = ev_json_set(e, "kind", jv_string(ev_gap_kind(rec, &pattern)));
+        e = ev_json_set(e, "kind", jv_string(ev_gaps_kind(rec, &pattern)));
     }
     return e;
 }
@@ -237,7 +237,7 @@ count_tags(source *src, jv rec, bool failed, bool regression)
 {
     int kind = -1;
     if (failed) {
-        const char *pattern, *k = ev_gap_kind(rec, &pattern);
+        const char *pattern, *k = ev_gaps_kind(rec, &pattern);
         for (size_t i = 0; i < NKINDS; i++)
             if (strcmp(k, kinds[i]) == 0)
                 kind = (int)i;
@@ -247,7 +247,7 @@ count_tags(source *src, jv rec, bool failed, bool regression)
         tags = jv_array_append(tags, jv_string("(untagged)"));
     jv_array_foreach(tags, i, tag)
     {
-        uint32_t t = ev_tag_tally_add(&src->tally, tag, failed, regression);
+        uint32_t t = ev_gaps_tally_add(&src->tally, tag, failed, regression);
         if (t >= src->capkinds) {
             size_t cap = src->capkinds ? 2 * src->capkinds : 16;
             while (cap <= t)
@@ -279,7 +279,7 @@ add_record(view *v, int s, jv rec)
     jv_free(bad);
     if (malformed)
         return;
-    bool failed = ev_failed(rec);
+    bool failed = ev_gaps_failed(rec);
     jv id = ev_record_id(rec);
     if (!jv_is_valid(id)) { /* no case to show, but ev-gaps counts it */
         if (candidate)
@@ -310,7 +310,7 @@ add_record(view *v, int s, jv rec)
         src->entry[i] = entry_of(rec, failed);
     } else if (failed && !jv_object_has(jv_copy(src->entry[i]), jv_string("kind"))) {
         const char *pattern;
-        src->entry[i] = ev_json_set(src->entry[i], "kind", jv_string(ev_gap_kind(rec, &pattern)));
+        src->entry[i] = ev_json_set(src->entry[i], "kind", jv_string(ev_gaps_kind(rec, &pattern)));
     }
 }
 
@@ -356,10 +356,11 @@ finish_entries(view *v)
             long c = ev_run_find(&src->run, id, len);
             if (c < 0)
                 continue;
-            const ev_case *ec = &src->run.cases[c];
+            const ev_run_case *ec = &src->run.cases[c];
             src->entry[i] = ev_json_set(src->entry[i], "samples", jv_number(ec->samples));
             src->entry[i] = ev_json_set(src->entry[i], "passes", jv_number(ec->passes));
-            src->entry[i] = ev_json_set(src->entry[i], "pass", jv_bool(ev_case_score(ec) >= 0.5));
+            src->entry[i] =
+                ev_json_set(src->entry[i], "pass", jv_bool(ev_run_case_score(ec) >= 0.5));
         }
     }
 }
@@ -468,9 +469,9 @@ statuses(const view *v, int r, jv c)
         size_t len;
         const char *id = ev_intern_get(v->ids, (uint32_t)i, &len);
         long ci = ev_run_find(&cand->run, id, len), bi = ev_run_find(&base->run, id, len);
-        status[i] = ci < 0 || bi < 0                             ? jv_null()
-                    : ev_case_score(&cand->run.cases[ci]) >= 0.5 ? jv_string("both-pass")
-                                                                 : jv_string("both-fail");
+        status[i] = ci < 0 || bi < 0                                 ? jv_null()
+                    : ev_run_case_score(&cand->run.cases[ci]) >= 0.5 ? jv_string("both-pass")
+                                                                     : jv_string("both-fail");
     }
     mark(v, status, ev_json_field(c, "regressed"), "regressed");
     mark(v, status, ev_json_field(c, "fixed"), "fixed");
@@ -531,12 +532,12 @@ static jv
 tag_table(const source *src, bool has_base)
 {
     size_t n;
-    uint32_t *order = ev_tag_tally_worst_first(&src->tally, &n);
+    uint32_t *order = ev_gaps_tally_worst_first(&src->tally, &n);
     jv rows = jv_array();
     for (size_t i = 0; i < n; i++) {
-        const ev_tag_count *tc = &src->tally.count[order[i]];
+        const ev_gaps_count *tc = &src->tally.count[order[i]];
         char b[32];
-        jv row = ev_json_set(jv_object(), "tag", ev_tag_tally_name(&src->tally, order[i]));
+        jv row = ev_json_set(jv_object(), "tag", ev_gaps_tally_name(&src->tally, order[i]));
         row = ev_json_set(row, "cases", jv_number(tc->cases));
         row = ev_json_set(row, "failures", jv_number(tc->failures));
         row = cell(row, "rate", ev_report_pct(tc->failures / tc->cases, b, sizeof(b)));
@@ -569,7 +570,7 @@ view_free(view *v)
         if (src->copy != NULL)
             fclose(src->copy);
         free(src->path);
-        ev_tag_tally_free(&src->tally);
+        ev_gaps_tally_free(&src->tally);
         free(src->kinds);
     }
     for (size_t i = 0; i < v->cap; i++)
@@ -591,7 +592,7 @@ open_sources(view *v, problems *pr)
 {
     for (int s = 0; s < v->nsrc; s++) {
         source *src = &v->src[s];
-        ev_tag_tally_init(&src->tally);
+        ev_gaps_tally_init(&src->tally);
         if (strcmp(src->name, "-") == 0) {
             jv err;
             src->copy = copy_stdin(&err);

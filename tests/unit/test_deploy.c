@@ -28,7 +28,7 @@ now(void)
 }
 
 static jv
-fake_start(ev_ftapi *c, const ev_deploy_opts *o, jv job)
+fake_start(ev_rest *c, const ev_deploy_opts *o, jv job)
 {
     (void)c;
     (void)o;
@@ -38,7 +38,7 @@ fake_start(ev_ftapi *c, const ev_deploy_opts *o, jv job)
 }
 
 static jv
-fake_get(ev_ftapi *c, const ev_deploy_opts *o, jv dep)
+fake_get(ev_rest *c, const ev_deploy_opts *o, jv dep)
 {
     (void)c;
     (void)o;
@@ -49,7 +49,7 @@ fake_get(ev_ftapi *c, const ev_deploy_opts *o, jv dep)
 }
 
 static jv
-fake_price(ev_ftapi *c, const ev_deploy_opts *o, jv dep)
+fake_price(ev_rest *c, const ev_deploy_opts *o, jv dep)
 {
     (void)c;
     (void)o;
@@ -60,7 +60,7 @@ fake_price(ev_ftapi *c, const ev_deploy_opts *o, jv dep)
 }
 
 static jv
-fake_stop(ev_ftapi *c, const ev_deploy_opts *o, const char *id)
+fake_stop(ev_rest *c, const ev_deploy_opts *o, const char *id)
 {
     (void)c;
     (void)o;
@@ -86,9 +86,9 @@ run(const ev_deploy_opts *o, const char *a, const char *b, const char *z, jv *de
     fake.at = 0;
     unit_said[0] = '\0';
     jv job = jv_object(), err;
-    ev_ftapi *c = ev_ftapi_new("http://127.0.0.1:1", NULL, NULL, &err);
+    ev_rest *c = ev_rest_new("http://127.0.0.1:1", NULL, NULL, &err);
     int status = ev_deploy_start(c, o, job, dep);
-    ev_ftapi_free(c);
+    ev_rest_free(c);
     jv_free(job);
     return status;
 }
@@ -157,7 +157,7 @@ test_stop(void)
 {
     ev_deploy_opts o = {&fake_api, 1, 0, NULL, &log_};
     jv err;
-    ev_ftapi *c = ev_ftapi_new("http://127.0.0.1:1", NULL, NULL, &err);
+    ev_rest *c = ev_rest_new("http://127.0.0.1:1", NULL, NULL, &err);
     char *out;
     size_t len;
     FILE *f = open_memstream(&out, &len);
@@ -179,7 +179,7 @@ test_stop(void)
     CHECK(strstr(unit_said, "! endpoint 'ep_gone' may still be running, and billing\n") != NULL,
           "and says it may still bill");
     free(out);
-    ev_ftapi_free(c);
+    ev_rest_free(c);
 }
 
 static void
@@ -204,17 +204,17 @@ test_names(void)
     /* Together's v2 API is a sibling of its v1 API: the key goes there,
      * and nowhere else */
     jv err;
-    ev_ftapi *v1 = ev_ftapi_new("https://api.together.ai/v1", "k-1", NULL, &err);
-    ev_ftapi *v2 = ev_ftapi_sibling(v1, "https://api.together.ai/v2", &err);
+    ev_rest *v1 = ev_rest_new("https://api.together.ai/v1", "k-1", NULL, &err);
+    ev_rest *v2 = ev_rest_sibling(v1, "https://api.together.ai/v2", &err);
     CHECK(v2 != NULL, "a sibling on the same host is made");
-    CHECK_STR(ev_ftapi_base(v2), "https://api.together.ai/v2", "at its own base");
-    ev_ftapi *other = ev_ftapi_sibling(v1, "https://api-inference.together.ai/v1", &err);
+    CHECK_STR(ev_rest_base(v2), "https://api.together.ai/v2", "at its own base");
+    ev_rest *other = ev_rest_sibling(v1, "https://api-inference.together.ai/v1", &err);
     CHECK(other == NULL, "one on another host is not");
     jv m = jv_invalid_get_msg(err);
     CHECK(strstr(jv_string_value(m), "the key goes only there") != NULL, "which is said");
     jv_free(m);
-    ev_ftapi_free(v2);
-    ev_ftapi_free(v1);
+    ev_rest_free(v2);
+    ev_rest_free(v1);
 }
 
 int

@@ -266,9 +266,80 @@ test_examples(void)
     jv_free(ex);
 }
 
+/* why_invalid returns the message of 'ex' (consumed) when it is invalid. */
+static jv
+why_invalid(jv ex)
+{
+    if (jv_is_valid(ex)) {
+        jv_free(ex);
+        return jv_string("(valid)");
+    }
+    return jv_invalid_get_msg(ex);
+}
+
+static void
+test_preference_from_case(void)
+{
+    jv rec = jv_parse("{\"id\":\"g2\",\"input\":\"Capital of Japan?\",\"expected\":\"Tokyo\"}");
+    CHECK_JV(ev_example_preference_from_case(rec, jv_null(), jv_invalid(), jv_string("Kyoto")),
+             "{\"input\":{\"messages\":[{\"content\":\"Capital of Japan?\",\"role\":\"user\"}]},"
+             "\"non_preferred_output\":[{\"content\":\"Kyoto\",\"role\":\"assistant\"}],"
+             "\"preferred_output\":[{\"content\":\"Tokyo\",\"role\":\"assistant\"}]}",
+             "a string input is one user message; expected is preferred to the output");
+    CHECK_JV(ev_example_preference_from_case(rec, jv_string("Be brief."), jv_string("Tokyo."),
+                                             jv_string("Kyoto")),
+             "{\"input\":{\"messages\":[{\"content\":\"Be brief.\",\"role\":\"system\"},"
+             "{\"content\":\"Capital of Japan?\",\"role\":\"user\"}]},"
+             "\"non_preferred_output\":[{\"content\":\"Kyoto\",\"role\":\"assistant\"}],"
+             "\"preferred_output\":[{\"content\":\"Tokyo.\",\"role\":\"assistant\"}]}",
+             "a system message opens it, and a given answer is preferred");
+    jv m = why_invalid(
+        ev_example_preference_from_case(rec, jv_null(), jv_invalid(), jv_string("Tokyo")));
+    CHECK_STR(jv_string_value(m),
+              "the preferred and non-preferred answers are the same, which trains nothing",
+              "a pair of equal answers is refused");
+    jv_free(m);
+    m = why_invalid(ev_example_preference_from_case(rec, jv_null(), jv_invalid(), jv_string("")));
+    CHECK_STR(jv_string_value(m), "non_preferred_output message 1 has empty content",
+              "so is an empty output");
+    jv_free(m);
+    jv_free(rec);
+
+    rec = jv_parse("{\"input\":[{\"role\":\"system\",\"content\":\"S\",\"name\":\"n\"},"
+                   "{\"role\":\"user\",\"content\":\"Q\"}],\"expected\":{\"a\":1}}");
+    CHECK_JV(
+        ev_example_preference_from_case(rec, jv_string("other"), jv_invalid(), jv_string("a=1")),
+        "{\"input\":{\"messages\":[{\"content\":\"S\",\"role\":\"system\"},"
+        "{\"content\":\"Q\",\"role\":\"user\"}]},"
+        "\"non_preferred_output\":[{\"content\":\"a=1\",\"role\":\"assistant\"}],"
+        "\"preferred_output\":[{\"content\":\"{\\\"a\\\":1}\",\"role\":\"assistant\"}]}",
+        "a message list keeps its system message, each message only its role and content, "
+        "and a JSON answer is its compact text");
+    jv_free(rec);
+
+    rec = jv_parse("{\"input\":[{\"role\":\"user\",\"content\":\"Q1\"},"
+                   "{\"role\":\"assistant\",\"content\":\"A1\"},"
+                   "{\"role\":\"user\",\"content\":\"Q2\"}],\"expected\":\"A2\"}");
+    m = why_invalid(ev_example_preference_from_case(rec, jv_null(), jv_invalid(), jv_string("B2")));
+    CHECK_STR(jv_string_value(m),
+              "input message 2 has role 'assistant': the input must be one turn, an optional "
+              "system message and one user message (OpenAI and Fireworks train on one-turn "
+              "conversations only)",
+              "several turns are refused");
+    jv_free(m);
+    jv_free(rec);
+
+    rec = jv_parse("{\"input\":\"Q\"}");
+    m = why_invalid(ev_example_preference_from_case(rec, jv_null(), jv_invalid(), jv_string("B")));
+    CHECK_STR(jv_string_value(m), "case has no expected answer", "no answer, no example");
+    jv_free(m);
+    jv_free(rec);
+}
+
 int
 main(void)
 {
+    test_preference_from_case();
     test_checks();
     test_examples();
     test_preference_checks();

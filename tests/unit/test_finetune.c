@@ -43,8 +43,8 @@ fake_job_now(void)
 }
 
 static jv
-fake_upload(ev_ftapi *c, const ev_finetune_opts *o, const char *name, const char *data, size_t len,
-            size_t examples, ev_ftapi_result *res)
+fake_upload(ev_rest *c, const ev_finetune_opts *o, const char *name, const char *data, size_t len,
+            size_t examples, ev_rest_result *res)
 {
     (void)c;
     (void)o;
@@ -52,49 +52,49 @@ fake_upload(ev_ftapi *c, const ev_finetune_opts *o, const char *name, const char
     (void)name;
     (void)data;
     (void)len;
-    *res = (ev_ftapi_result){EV_FTAPI_OK, 200};
+    *res = (ev_rest_result){EV_REST_OK, 200};
     fake.uploads++;
     return jv_string("file-1");
 }
 
 static jv
-fake_create(ev_ftapi *c, const ev_finetune_opts *o, jv file, ev_ftapi_result *res)
+fake_create(ev_rest *c, const ev_finetune_opts *o, jv file, ev_rest_result *res)
 {
     (void)c;
-    *res = (ev_ftapi_result){EV_FTAPI_OK, 200};
+    *res = (ev_rest_result){EV_REST_OK, 200};
     snprintf(fake.body, sizeof(fake.body), "%s x %ld", jv_string_value(file), o->epochs);
     jv_free(file);
     fake.creates++;
     fake.made = true;
     if (fake.lose) {
         fake.lose = false;
-        *res = (ev_ftapi_result){EV_FTAPI_NETWORK, 200};
+        *res = (ev_rest_result){EV_REST_NETWORK, 200};
         return jv_invalid_with_msg(jv_string("cannot create the job: connection cut"));
     }
     return fake_job_now();
 }
 
 static jv
-fake_find(ev_ftapi *c, const ev_finetune_opts *o, jv file, ev_ftapi_result *res)
+fake_find(ev_rest *c, const ev_finetune_opts *o, jv file, ev_rest_result *res)
 {
     (void)c;
     (void)o;
     (void)file;
-    *res = (ev_ftapi_result){EV_FTAPI_OK, 200};
+    *res = (ev_rest_result){EV_REST_OK, 200};
     return fake.made ? fake_job_now() : jv_null();
 }
 
 static jv
-fake_job(ev_ftapi *c, const char *id, ev_ftapi_result *res)
+fake_job(ev_rest *c, const char *id, ev_rest_result *res)
 {
     (void)c;
     (void)id;
     if (fake.failures > 0) {
         fake.failures--;
-        *res = (ev_ftapi_result){EV_FTAPI_NETWORK, 0};
+        *res = (ev_rest_result){EV_REST_NETWORK, 0};
         return jv_invalid_with_msg(jv_string("cannot connect"));
     }
-    *res = (ev_ftapi_result){EV_FTAPI_OK, 200};
+    *res = (ev_rest_result){EV_REST_OK, 200};
     if (fake.statuses[fake.at + 1] != NULL)
         fake.at++;
     return fake_job_now();
@@ -102,11 +102,11 @@ fake_job(ev_ftapi *c, const char *id, ev_ftapi_result *res)
 
 /* fake_events lists one event a status seen, and the same ones again. */
 static jv
-fake_events(ev_ftapi *c, const char *id, ev_ftapi_result *res)
+fake_events(ev_rest *c, const char *id, ev_rest_result *res)
 {
     (void)c;
     (void)id;
-    *res = (ev_ftapi_result){EV_FTAPI_OK, 200};
+    *res = (ev_rest_result){EV_REST_OK, 200};
     jv list = jv_array();
     for (int i = 0; i <= fake.at; i++) {
         jv e = jv_object_set(jv_object(), jv_string("id"), jv_string_fmt("e%d", i));
@@ -118,11 +118,11 @@ fake_events(ev_ftapi *c, const char *id, ev_ftapi_result *res)
 }
 
 static jv
-fake_cancel(ev_ftapi *c, const char *id, ev_ftapi_result *res)
+fake_cancel(ev_rest *c, const char *id, ev_rest_result *res)
 {
     (void)c;
     (void)id;
-    *res = (ev_ftapi_result){EV_FTAPI_OK, 200};
+    *res = (ev_rest_result){EV_REST_OK, 200};
     fake.statuses[fake.at] = "cancelled";
     return fake_job_now();
 }
@@ -175,7 +175,7 @@ test_openai(void)
     jv_free(raw);
 
     jv err;
-    ev_ftapi *c = ev_finetune_open(&ev_finetune_openai, "ftp://x", NULL, NULL, "t", NULL, &err);
+    ev_rest *c = ev_finetune_open(&ev_finetune_openai, "ftp://x", NULL, NULL, "t", NULL, &err);
     CHECK(c == NULL, "an API that is not http or https is refused");
     jv_free(err);
     c = ev_finetune_open(&ev_finetune_openai, "http://example.invalid/v1", "sk-1", NULL, "t", NULL,
@@ -191,7 +191,7 @@ typedef struct run {
     char *out; /* the line written */
     size_t len;
     FILE *f;
-    ev_ftapi *c;
+    ev_rest *c;
     ev_finetune_opts o;
 } run;
 
@@ -219,7 +219,7 @@ finish(run *r)
 {
     fclose(r->f);
     free(r->out);
-    ev_ftapi_free(r->c);
+    ev_rest_free(r->c);
 }
 
 static void
@@ -337,7 +337,7 @@ test_submit(void)
 static void
 test_refused(void)
 {
-    ev_ftapi_result res = {EV_FTAPI_HTTP, 403};
+    ev_rest_result res = {EV_REST_HTTP, 403};
     jv m = jv_invalid_get_msg(ev_finetune_openai_refused(
         jv_invalid_with_msg(jv_string("cannot create the job: HTTP 403: permission denied")),
         &res));
@@ -358,7 +358,7 @@ test_refused(void)
         jv_invalid_with_msg(jv_string("HTTP 400: invalid model")), &res));
     CHECK_STR(jv_string_value(m), "HTTP 400: invalid model", "another 400 is left as it is");
     jv_free(m);
-    res = (ev_ftapi_result){EV_FTAPI_OK, 200};
+    res = (ev_rest_result){EV_REST_OK, 200};
     CHECK_JV(ev_finetune_openai_refused(jv_parse("{\"job_id\":\"j\"}"), &res), "{\"job_id\":\"j\"}",
              "a job made is returned as it is");
 }
