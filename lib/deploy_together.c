@@ -355,7 +355,8 @@ price(ev_rest *c, const ev_deploy_opts *o, jv dep)
 }
 
 /* stop_one scales deployment 'did' of endpoint 'eid' to zero, waits until
- * it is stopped, takes it out of the traffic and deletes it. */
+ * it is stopped (at most --timeout), takes it out of the traffic and
+ * deletes it. */
 static jv
 stop_one(dmi *d, const ev_deploy_opts *o, const char *eid, const char *did)
 {
@@ -363,6 +364,7 @@ stop_one(dmi *d, const ev_deploy_opts *o, const char *eid, const char *did)
     scale = ev_json_set(scale, "maxReplicas", jv_number(0));
     jv r = send(d, "PATCH", jv_string_fmt("/endpoints/%s/deployments/%s", eid, did),
                 ev_json_set(jv_object(), "autoscaling", scale), "cannot stop the deployment");
+    double start = ev_clock_mono();
     for (;;) {
         if (!jv_is_valid(r))
             return r;
@@ -374,6 +376,11 @@ stop_one(dmi *d, const ev_deploy_opts *o, const char *eid, const char *did)
             break;
         if (ev_deploy_stopped(o))
             return jv_invalid_with_msg(jv_string("interrupted while the deployment stops"));
+        if (o->timeout_s > 0 && ev_clock_mono() - start >= o->timeout_s)
+            return jv_invalid_with_msg(jv_string_fmt(
+                "gave up after %g s: deployment '%s' is still stopping (it bills no more once "
+                "stopped); run --undeploy again to remove it",
+                o->timeout_s, did));
         ev_clock_nap(o->poll_ms, o->stop);
         r = send(d, "GET", jv_string_fmt("/endpoints/%s/deployments/%s", eid, did), jv_invalid(),
                  "cannot get the deployment");

@@ -422,3 +422,31 @@ stats() {
     [ "$status" -eq 1 ]
     [[ "$stderr" == *"three.jsonl: 3 valid examples, and at least 10 are required"* ]]
 }
+
+@test "SIGINT while an endpoint starts: exit 130, the line names the endpoint, and the run says it bills until stopped" {
+    start_mock --job-ms 50 --deploy-ms 3600000
+    ev-tune --submit --deploy --provider together -m "$TG_BASE" --poll-ms 20 --base-url "$TG" "$VALID" \
+        >"$BATS_TEST_TMPDIR/out" 2>"$BATS_TEST_TMPDIR/err" 3>&- &
+    pid=$!
+    for ((i = 0; i < 250; i++)); do
+        grep -q 'starting a dedicated endpoint' "$BATS_TEST_TMPDIR/err" && break
+        sleep 0.02
+    done
+    kill -INT "$pid"
+    st=0
+    wait "$pid" || st=$?
+    [ "$st" -eq 130 ]
+    ep=$(jq -r .deployment.id "$BATS_TEST_TMPDIR/out")
+    [[ "$ep" == ep_* ]]
+    [ "$(jq -r .status "$BATS_TEST_TMPDIR/out")" = succeeded ]
+    [ "$(jq -r .deployment.state "$BATS_TEST_TMPDIR/out")" != ready ]
+    grep -q "the run ends, but endpoint '$ep' bills" "$BATS_TEST_TMPDIR/err"
+    grep -q "'ev-tune --provider together --undeploy $ep' stops it" "$BATS_TEST_TMPDIR/err"
+    # the endpoint is still there, starting, as the line says
+    [ "$(stats .fine_tuning.together.endpoints)" = 1 ]
+    # --undeploy asks it to stop; --timeout bounds the wait for it to stop
+    run --separate-stderr ev-tune --undeploy "$ep" --provider together --poll-ms 20 --timeout 0.2 --base-url "$TG"
+    [ "$status" -eq 2 ]
+    [[ "$stderr" == *"gave up after 0.2 s: deployment 'dep_"*"' is still stopping (it bills no more once stopped); run --undeploy again to remove it"* ]]
+    [[ "$stderr" == *"endpoint '$ep' may still be running, and billing"* ]]
+}
