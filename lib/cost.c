@@ -101,7 +101,7 @@ count_case(ev_cost_ledger *pc, jv rec)
         pc->ncases++;
         return;
     }
-    uint64_t key = ev_hash64(jv_string_value(id), (size_t)jv_string_length_bytes(jv_copy(id)), 0);
+    uint64_t key = ev_hash_64(jv_string_value(id), (size_t)jv_string_length_bytes(jv_copy(id)), 0);
     jv_free(id);
     if (ev_keymap_find(pc->cases, key) == EV_KEYMAP_END) {
         ev_keymap_add(pc->cases, key, 0);

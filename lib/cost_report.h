@@ -17,10 +17,10 @@
 /* ev_cost_report_summary writes the summary of 'l' to 'out' in 'fmt' (table,
  * markdown or tsv): a row per model and one for the total, then, but in
  * TSV, what the figures leave out. */
-void ev_cost_report_summary(FILE *out, const ev_cost_ledger *l, enum ev_format fmt);
+void ev_cost_report_summary(FILE *out, const ev_cost_ledger *l, enum ev_cli_format fmt);
 
 /* ev_cost_report_estimate writes the estimate 'est' (ev_cost_estimate_report)
  * to 'out' in 'fmt' (table, markdown or tsv). */
-void ev_cost_report_estimate(FILE *out, jv est /* borrowed */, enum ev_format fmt);
+void ev_cost_report_estimate(FILE *out, jv est /* borrowed */, enum ev_cli_format fmt);
 
 #endif

@@ -20,7 +20,7 @@ jv
 ev_deploy_name(const char *model)
 {
     return jv_string_fmt("ev-%016llx",
-                         (unsigned long long)ev_hash64(model, strlen(model), 0x6465706c6f79ULL));
+                         (unsigned long long)ev_hash_64(model, strlen(model), 0x6465706c6f79ULL));
 }
 
 bool
