@@ -37,6 +37,7 @@
 #include "http.h"
 #include "jsonl.h"
 #include "key.h"
+#include "price.h"
 #include "provider.h"
 #include "ratelimit.h"
 #include "record.h"
@@ -3398,6 +3399,14 @@ main(int argc, char **argv)
     config c = {0};
     parse_options(&c, argc, argv);
     validate(&c);
+    /* A model past or near its shutdown (data/prices.jsonl; lib/price). */
+    if (c.req.provider != EV_CMD) {
+        jv gone = ev_prices_shutdown_warning(ev_provider_name(c.req.provider), c.req.model);
+        if (jv_is_valid(gone))
+            ev_diag_warn("%s: calls to it may fail or be answered by another model",
+                         jv_string_value(gone));
+        jv_free(gone);
+    }
 
     ev_jsonl_output_setup();
     if (!ev_http_global_init())

@@ -37,6 +37,7 @@ enum {
     OPT_PRICE_CACHED,
     OPT_PRICE_IN,
     OPT_PRICE_OUT,
+    OPT_PROVIDER,
     OPT_RATE,
     OPT_REPEAT,
     OPT_SYSTEM,
@@ -57,6 +58,7 @@ static const ev_opt options[] = {
     {"price-in", OPT_PRICE_IN, EV_ARG_REAL, 0, 1e6, false},
     {"price-out", OPT_PRICE_OUT, EV_ARG_REAL, 0, 1e6, false},
     {"prices", 'p', EV_ARG_TEXT, 0, 0, false},
+    {"provider", OPT_PROVIDER, EV_ARG_TEXT, 0, 0, false},
     {"quiet", 'q', EV_ARG_NONE, 0, 0, false},
     {"rate", OPT_RATE, EV_ARG_REAL, 0, 1e9, true},
     {"repeat", OPT_REPEAT, EV_ARG_INT, 1, 1000000, false},
@@ -75,6 +77,7 @@ typedef struct opts {
     int nprices;
     ev_cost_opts cost;
     char *system; /* owned */
+    char today[11];
 } opts;
 
 static void
@@ -95,6 +98,9 @@ usage(FILE *f)
           "      --price-in X        price input tokens at X per million, for every\n"
           "      --price-out Y       record, instead of the table (both needed)\n"
           "      --price-cached Z    cached input tokens (default: the --price-in price)\n"
+          "      --provider NAME     price models at the rows of NAME, such as together,\n"
+          "                          when several providers sell them (default:\n"
+          "                          call.provider)\n"
           "  -b, --batch             apply the table's batch discount\n"
           "      --currency CODE     report in CODE, such as GBP; needs --rate\n"
           "      --rate R            units of CODE per unit of the table's currency (USD)\n"
@@ -174,6 +180,11 @@ read_option(ev_cli *c, int k, opts *o, given *g)
         break;
     case 'p':
         o->prices[o->nprices++] = c->text;
+        break;
+    case OPT_PROVIDER:
+        if (*c->text == '\0')
+            ev_diag_usage_error("--provider takes a provider's name, such as together");
+        o->cost.provider = c->text;
         break;
     case 'q':
         o->quiet = true;
@@ -290,6 +301,8 @@ parse_options(int argc, char **argv, opts *o)
         o->system = ev_alloc_strdup(g.system);
     o->cost.system = o->system;
     o->cost.currency = o->currency[0] != '\0' ? o->currency : NULL;
+    ev_price_today(o->today);
+    o->cost.today = o->today;
     o->fmt = ev_format_resolve(o->fmt);
 }
 

@@ -28,17 +28,29 @@ entry_for(ev_cost_ledger *pc, const char *model)
     ev_cost_model *e = &pc->models[pc->nmodels];
     memset(e, 0, sizeof(*e));
     e->model = ev_alloc_strdup(model);
+    e->shutdown = jv_invalid();
     pc->index = jv_object_set(pc->index, jv_string(model), jv_number((double)pc->nmodels));
     pc->nmodels++;
     return e;
 }
 
+/* row_for returns the row of 'e', sold by the --provider or by 'provider'
+ * (or NULL), looking it up the first time; NULL with '*why' set to a string
+ * or invalid (ev_prices_lookup) when it has none. */
 static const ev_price *
-row_for(ev_cost_ledger *pc, ev_cost_model *e)
+row_for(ev_cost_ledger *pc, ev_cost_model *e, const char *provider, jv *why)
 {
+    *why = jv_invalid();
     if (e->row == NULL && !e->no_price_told) {
-        e->row = pc->o->custom ? ev_prices_find(pc->table, EV_COST_COMMAND_LINE)
-                               : ev_prices_find(pc->table, e->model);
+        e->row = pc->o->custom
+                     ? ev_prices_find(pc->table, EV_COST_COMMAND_LINE)
+                     : ev_prices_lookup(pc->table, pc->o->provider ? pc->o->provider : provider,
+                                        e->model, why);
+        if (e->row != NULL && !pc->o->custom) {
+            e->shutdown = ev_price_shutdown_note(e->row, pc->o->today);
+            if (jv_is_valid(e->shutdown) && pc->warn != NULL)
+                pc->warn(jv_copy(e->shutdown), pc->ctx);
+        }
         if (e->row != NULL && e->row->as_of != NULL) {
             const char *d = e->row->as_of;
             if (!jv_is_valid(pc->as_of_min) || strcmp(d, jv_string_value(pc->as_of_min)) < 0) {
@@ -87,6 +99,25 @@ add_to(ev_cost_tally *t, const ev_price_usage *u, double in, double out)
 
 enum outcome { PRICED, UNKNOWN, FAILED };
 
+/* no_price says why 'model' has no price, from 'why' (consumed;
+ * ev_prices_lookup's), and what to do. */
+static jv
+no_price(const char *model, jv why)
+{
+    if (!jv_is_valid(why))
+        return jv_string_fmt("no price for model '%s'; add it with --prices or "
+                             "--price-in/--price-out",
+                             model);
+    const char *w = jv_string_value(why);
+    jv out = strstr(w, "say which") != NULL
+                 ? jv_string_fmt("%s with --provider", w)
+                 : jv_string_fmt("%s: price its run with --hosting, or give its prices with "
+                                 "--price-in/--price-out",
+                                 w);
+    jv_free(why);
+    return out;
+}
+
 /* count_case counts the case of 'rec' (borrowed) once, however many of its
  * records are priced. Ids are kept as 64-bit hashes, 24 to 40 bytes a case
  * (keymap.h): two ids that share one would count as one case, with odds of
@@ -122,6 +153,7 @@ price_record(ev_cost_ledger *pc, jv rec, jv *cost, jv *problem)
     bool batch = pc->o->batch || (jv_get_kind(bid) == JV_KIND_STRING && !pc->o->custom);
     jv_free(bid);
     jv m = pc->o->model != NULL ? jv_string(pc->o->model) : ev_json_field(call, "model");
+    jv seller = ev_json_field_kind(call, "provider", JV_KIND_STRING);
     ev_cost_model *e =
         entry_for(pc, jv_get_kind(m) == JV_KIND_STRING ? jv_string_value(m) : "(none)");
     bool has_model = jv_get_kind(m) == JV_KIND_STRING || pc->o->custom;
@@ -134,26 +166,30 @@ price_record(ev_cost_ledger *pc, jv rec, jv *cost, jv *problem)
     int rc = ev_price_usage_from_call(call, &u, &err);
     jv_free(call);
     if (rc != 0) {
+        jv_free(seller);
         *problem = jv_invalid_get_msg(err);
         goto failed;
     }
     if (isnan(u.input) || isnan(u.output)) {
+        jv_free(seller);
         *cost = unknown_cost(pc, &u);
         e->t.unknown++;
         pc->all.unknown++;
         return UNKNOWN;
     }
     if (!has_model) {
+        jv_free(seller);
         *problem = jv_string("no model to price: the record has no 'call.model'; name one "
                              "with --model");
         goto failed;
     }
-    const ev_price *p = row_for(pc, e);
+    jv why;
+    const ev_price *p = row_for(pc, e, ev_json_str(seller, NULL), &why);
+    jv_free(seller);
     if (p == NULL) {
-        *problem = e->no_price_told ? jv_invalid()
-                                    : jv_string_fmt("no price for model '%s'; add it with "
-                                                    "--prices or --price-in/--price-out",
-                                                    e->model);
+        *problem = e->no_price_told ? jv_invalid() : no_price(e->model, why);
+        if (e->no_price_told)
+            jv_free(why);
         e->no_price_told = true;
         goto failed;
     }
@@ -225,11 +261,13 @@ price_judge(ev_cost_ledger *pc, jv rec, jv cost, bool *failed, jv *problem)
     } else if (!isnan(u.input) && !isnan(u.output)) {
         ev_cost_model *e =
             entry_for(pc, jv_get_kind(m) == JV_KIND_STRING ? jv_string_value(m) : "(none)");
-        const ev_price *p = row_for(pc, e);
+        jv why;
+        const ev_price *p = row_for(pc, e, NULL, &why);
         ev_price_charge c;
         if (p == NULL) {
             *problem = e->no_price_told ? jv_invalid()
                                         : jv_string_fmt("no price for judge model '%s'", e->model);
+            jv_free(why);
             e->no_price_told = true;
             *failed = true;
         } else if (ev_price_cost(p, &u, batch, pc->o->rate, &c, &err) != 0) {
@@ -304,6 +342,11 @@ ev_cost_summary(const ev_cost_ledger *pc)
         models = jv_object_set(models, jv_string(e->model), m);
     }
     o = jv_object_set(o, jv_string("models"), models);
+    jv notes = jv_array();
+    for (size_t i = 0; i < pc->nmodels; i++)
+        if (jv_is_valid(pc->models[i].shutdown))
+            notes = jv_array_append(notes, jv_copy(pc->models[i].shutdown));
+    o = jv_object_set(o, jv_string("notes"), notes);
     if (pc->judge.priced > 0) {
         c = jv_object_get(jv_copy(o), jv_string("cost"));
         c = jv_object_set(c, jv_string("judge"),
@@ -348,8 +391,10 @@ ev_cost_ledger_init(ev_cost_ledger *pc, const ev_cost_opts *o, const ev_prices *
 void
 ev_cost_ledger_free(ev_cost_ledger *pc)
 {
-    for (size_t i = 0; i < pc->nmodels; i++)
+    for (size_t i = 0; i < pc->nmodels; i++) {
         free(pc->models[i].model);
+        jv_free(pc->models[i].shutdown);
+    }
     free(pc->models);
     jv_free(pc->index);
     ev_keymap_free(pc->cases);

@@ -28,9 +28,11 @@
 #define EV_COST_COMMAND_LINE "(command line)"
 
 typedef struct ev_cost_opts {
-    const char *model; /* price every record as this model, or NULL */
-    bool batch;        /* apply the table's batch discount */
-    bool custom;       /* the table is one row of the command line's prices */
+    const char *model;    /* price every record as this model, or NULL */
+    const char *provider; /* the seller whose row prices a model, or NULL: call.provider */
+    const char *today;    /* YYYY-MM-DD, for the notes of shutdowns, or NULL */
+    bool batch;           /* apply the table's batch discount */
+    bool custom;          /* the table is one row of the command line's prices */
     double price_in, price_out, price_cached; /* those prices */
     double rate;                              /* units of 'currency' per unit of the table's */
     const char *currency;                     /* the currency reported, when converted, or NULL */
@@ -53,6 +55,7 @@ typedef struct ev_cost_model {
     const ev_price *row; /* NULL when the table has none */
     bool no_price_told;  /* its missing price was reported */
     bool no_batch_told;  /* its missing batch factor was reported */
+    jv shutdown;         /* the note of its row's shutdown, or invalid */
     ev_cost_tally t;
 } ev_cost_model;
 
@@ -96,7 +99,8 @@ int ev_cost_record(ev_cost_ledger *l, jv rec /* borrowed */, jv *cost, jv *probl
 
 /* ev_cost_summary reports the ledger: counts, tokens and cost in all, per
  * record and per case, per model, and of the judges, with the price files
- * used. "complete" says whether every record was priced. */
+ * used. "complete" says whether every record was priced; "notes" lists the
+ * models that have shut down or shut down soon (ev_price_shutdown_note). */
 jv ev_cost_summary(const ev_cost_ledger *l);
 
 /* ev_cost_nothing_priced says why the ledger has no cost to report when it

@@ -103,6 +103,9 @@ ev_cost_report_summary(FILE *out, const ev_cost_ledger *pc, enum ev_format f)
     else if (t->batch > 0)
         fprintf(out, "%s%lu record%s answered by a batch API, at batch rates", li, t->batch,
                 t->batch == 1 ? "" : "s");
+    for (size_t i = 0; i < pc->nmodels; i++)
+        if (jv_is_valid(pc->models[i].shutdown))
+            fprintf(out, "%s%s", li, jv_string_value(pc->models[i].shutdown));
     if (jv_is_valid(pc->as_of_min))
         fprintf(out, "%sprices as of %s; verify them against each row's source before budgeting",
                 li, jv_string_value(pc->as_of_min));
