@@ -67,6 +67,23 @@ row_for(ev_cost_ledger *pc, ev_cost_model *e, const char *provider, jv *why)
 }
 
 jv
+ev_cost_rate(const ev_cost_opts *o, const char *from)
+{
+    if (o->currency == NULL)
+        return jv_null();
+    jv r = jv_object();
+    r = jv_object_set(r, jv_string("rate"), jv_number(o->rate));
+    r = jv_object_set(r, jv_string("currency"), jv_string(o->currency));
+    r = jv_object_set(r, jv_string("from"), jv_string(from));
+    r = jv_object_set(r, jv_string("date"), ev_json_string_or_null(o->rate_date));
+    jv note = o->rate_date != NULL ? jv_string_fmt("%g %s per %s on %s, a rate given by the user",
+                                                   o->rate, o->currency, from, o->rate_date)
+                                   : jv_string_fmt("%g %s per %s, a rate given by the user",
+                                                   o->rate, o->currency, from);
+    return jv_object_set(r, jv_string("note"), note);
+}
+
+jv
 ev_cost_money(double x)
 {
     return isnan(x) ? jv_null() : jv_number(ev_money(x));
@@ -124,19 +141,19 @@ no_price(const char *model, jv why)
  * about one in 2^64 a pair. A record with neither an id nor an input to
  * derive one is a case of its own. */
 static void
-count_case(ev_cost_ledger *pc, jv rec)
+count_case(ev_keymap *cases, unsigned long *ncases, jv rec)
 {
     jv id = ev_record_id(rec);
     if (jv_get_kind(id) != JV_KIND_STRING) {
         jv_free(id);
-        pc->ncases++;
+        (*ncases)++;
         return;
     }
     uint64_t key = ev_hash64(jv_string_value(id), (size_t)jv_string_length_bytes(jv_copy(id)), 0);
     jv_free(id);
-    if (ev_keymap_find(pc->cases, key) == EV_KEYMAP_END) {
-        ev_keymap_add(pc->cases, key, 0);
-        pc->ncases++;
+    if (ev_keymap_find(cases, key) == EV_KEYMAP_END) {
+        ev_keymap_add(cases, key, 0);
+        (*ncases)++;
     }
 }
 
@@ -217,7 +234,7 @@ price_record(ev_cost_ledger *pc, jv rec, jv *cost, jv *problem)
     add_to(&e->t, &u, in, out);
     add_to(&pc->all, &u, in, out);
     if (pc->cases != NULL)
-        count_case(pc, rec);
+        count_case(pc->cases, &pc->ncases, rec);
     return PRICED;
 failed:
     e->t.errors++;
@@ -347,6 +364,7 @@ ev_cost_summary(const ev_cost_ledger *pc)
         if (jv_is_valid(pc->models[i].shutdown))
             notes = jv_array_append(notes, jv_copy(pc->models[i].shutdown));
     o = jv_object_set(o, jv_string("notes"), notes);
+    o = jv_object_set(o, jv_string("rate"), ev_cost_rate(pc->o, ev_prices_currency(pc->table)));
     if (pc->judge.priced > 0) {
         c = jv_object_get(jv_copy(o), jv_string("cost"));
         c = jv_object_set(c, jv_string("judge"),
@@ -548,9 +566,13 @@ assumptions(const ev_cost_estimate *es)
         a = add_str(a, jv_string_fmt("%lu case%s over the prompt-size tier of '%s', priced at "
                                      "the tier's rates",
                                      es->tiered, es->tiered == 1 ? "" : "s", p->model));
-    if (o->currency != NULL)
-        a = add_str(a, jv_string_fmt("converted at %g %s per %s (--rate)", o->rate, o->currency,
-                                     ev_prices_currency(es->table)));
+    if (o->currency != NULL) {
+        jv r = ev_cost_rate(o, ev_prices_currency(es->table));
+        jv note = ev_json_field(r, "note");
+        a = add_str(a, jv_string_fmt("converted at %s (--rate)", ev_json_str(note, "")));
+        jv_free(note);
+        jv_free(r);
+    }
     if (o->custom)
         a = add_str(a, jv_string_fmt("prices from the command line: %g input, %g output per "
                                      "million tokens",
@@ -606,4 +628,118 @@ ev_cost_estimate_report(const ev_cost_estimate *es)
     j = jv_object_set(j, jv_string("headline"), jv_string(worst ? "high" : "low"));
     j = jv_object_set(j, jv_string("complete"), jv_bool(worst || es->no_expected == 0));
     return jv_object_set(j, jv_string("assumptions"), assumptions(es));
+}
+
+/* Hosting ------------------------------------------------------------------ */
+
+#define SECONDS_PER_DAY 86400.0
+
+void
+ev_cost_hosting_init(ev_cost_hosting *h)
+{
+    h->records = h->timed = h->ncases = 0;
+    h->latency_ms = h->in_tok = h->out_tok = 0;
+    h->cases = ev_keymap_new();
+}
+
+void
+ev_cost_hosting_free(ev_cost_hosting *h)
+{
+    ev_keymap_free(h->cases);
+    h->cases = NULL;
+}
+
+void
+ev_cost_hosting_add(ev_cost_hosting *h, jv rec)
+{
+    h->records++;
+    count_case(h->cases, &h->ncases, rec);
+    jv call = ev_json_field(rec, "call");
+    double ms = ev_json_number(call, "latency_ms");
+    ev_price_usage u;
+    jv err;
+    if (ev_price_usage_from_call(call, &u, &err) != 0) {
+        jv_free(err);
+        u.input = u.output = NAN;
+    }
+    jv_free(call);
+    if (!(ms > 0))
+        return;
+    h->timed++;
+    h->latency_ms += ms;
+    h->in_tok += isnan(u.input) ? 0 : u.input;
+    h->out_tok += isnan(u.output) ? 0 : u.output;
+}
+
+static jv
+num_or_null(double x)
+{
+    return isfinite(x) ? jv_number(x) : jv_null();
+}
+
+jv
+ev_cost_hosting_report(const ev_cost_hosting *h, const ev_cost_ledger *base)
+{
+    if (h->timed == 0)
+        return jv_invalid_with_msg(jv_string("no call of the run has a 'call.latency_ms' to "
+                                             "measure its throughput from (batch answers have "
+                                             "none)"));
+    double latency = h->latency_ms / (double)h->timed / 1000; /* seconds a call */
+    double calls_per_case = (double)h->records / (double)h->ncases;
+    /* One replica answers 'concurrency' calls every 'latency' seconds. */
+    double capacity = SECONDS_PER_DAY * h->concurrency / latency / calls_per_case;
+    double replicas = fmax(1, ceil(h->traffic / capacity));
+    double per_hour = h->per_hour * h->rate;
+    double daily = replicas * 24 * per_hour;
+    jv j = jv_object();
+    jv host = jv_object();
+    host = jv_object_set(host, jv_string("per_hour"), jv_number(ev_money(per_hour)));
+    host = jv_object_set(host, jv_string("endpoint"), ev_json_string_or_null(h->endpoint));
+    if (h->row != NULL) {
+        host = jv_object_set(host, jv_string("provider"), jv_string(h->row->provider));
+        host = jv_object_set(host, jv_string("hardware"), ev_json_string_or_null(h->row->hardware));
+        host = jv_object_set(host, jv_string("source"), ev_json_string_or_null(h->row->source));
+        host = jv_object_set(host, jv_string("as_of"), ev_json_string_or_null(h->row->as_of));
+    }
+    j = jv_object_set(j, jv_string("hosting"), host);
+    j = jv_object_set(j, jv_string("currency"), jv_string(h->currency));
+    j = jv_object_set(j, jv_string("rate"), jv_copy(h->rate_said));
+    j = jv_object_set(j, jv_string("traffic"), jv_number(h->traffic));
+    j = jv_object_set(j, jv_string("concurrency"), jv_number(h->concurrency));
+    j = jv_object_set(j, jv_string("records"), jv_number((double)h->records));
+    j = jv_object_set(j, jv_string("timed"), jv_number((double)h->timed));
+    j = jv_object_set(j, jv_string("cases"), jv_number((double)h->ncases));
+    j = jv_object_set(j, jv_string("calls_per_case"), jv_number(calls_per_case));
+    j = jv_object_set(j, jv_string("latency_ms"), jv_number(latency * 1000));
+    j = jv_object_set(j, jv_string("output_tokens_per_second"),
+                      jv_number(h->concurrency * h->out_tok / (double)h->timed / latency));
+    j = jv_object_set(j, jv_string("capacity"), jv_number(floor(capacity)));
+    j = jv_object_set(j, jv_string("replicas"), jv_number(replicas));
+    j = jv_object_set(j, jv_string("daily_cost"), jv_number(ev_money(daily)));
+    j = jv_object_set(j, jv_string("per_case"), jv_number(ev_money(daily / h->traffic)));
+    jv b = jv_null(), even = jv_null();
+    const char *cheaper = NULL;
+    if (base != NULL && base->all.priced > 0) {
+        double per = (base->all.cost_in + base->all.cost_out) / (double)base->ncases;
+        b = jv_object();
+        b = jv_object_set(b, jv_string("per_case"), jv_number(ev_money(per)));
+        b = jv_object_set(b, jv_string("daily_cost"), jv_number(ev_money(per * h->traffic)));
+        b = jv_object_set(b, jv_string("cases"), jv_number((double)base->ncases));
+        /* One replica costs 24 x per_hour a day whatever its traffic; the
+         * baseline costs 'per' a case: equal at 24 x per_hour / per cases a
+         * day, if one replica can serve that many. */
+        double t = per > 0 ? 24 * per_hour / per : INFINITY;
+        even = num_or_null(t <= capacity ? ceil(t) : NAN);
+        cheaper = daily < per * h->traffic ? "hosting" : "baseline";
+    }
+    j = jv_object_set(j, jv_string("baseline"), b);
+    j = jv_object_set(j, jv_string("break_even"), even);
+    j = jv_object_set(j, jv_string("cheaper"), ev_json_string_or_null(cheaper));
+    return jv_object_set(
+        j, jv_string("formula"),
+        jv_string("capacity = 86400 x concurrency / (mean latency in seconds x calls per "
+                  "case) cases a day per replica; replicas = max(1, ceil(traffic / "
+                  "capacity)); daily cost = replicas x 24 x per_hour; per case = daily cost / "
+                  "traffic; break-even = 24 x per_hour / baseline cost per case, when one "
+                  "replica can serve it"));
 }

@@ -36,9 +36,10 @@ typedef struct ev_cost_opts {
     double price_in, price_out, price_cached; /* those prices */
     double rate;                              /* units of 'currency' per unit of the table's */
     const char *currency;                     /* the currency reported, when converted, or NULL */
-    long max_tokens;    /* estimate: answers of this many tokens; 0 for none */
-    long repeat;        /* estimate: calls per case */
-    const char *system; /* estimate: an opening system message, or NULL */
+    const char *rate_date; /* the day of the rate, as the user gave it, or NULL */
+    long max_tokens;       /* estimate: answers of this many tokens; 0 for none */
+    long repeat;           /* estimate: calls per case */
+    const char *system;    /* estimate: an opening system message, or NULL */
 } ev_cost_opts;
 
 /* What a set of records cost. */
@@ -141,6 +142,43 @@ int ev_cost_estimate_case(ev_cost_estimate *e, jv rec /* borrowed */, jv *proble
  * it); "headline" names the end that "cost" is: "high", the worst case, with
  * --max-tokens, and "low", an optimistic figure, without. */
 jv ev_cost_estimate_report(const ev_cost_estimate *e);
+
+/* Hosting: a run served from dedicated capacity, billed by the hour, priced
+ * at a traffic from the run's own measured latency (ev_cost_hosting_report
+ * states the formula). */
+typedef struct ev_cost_hosting {
+    double per_hour;              /* of one replica, in the table's currency */
+    const char *endpoint;         /* the endpoint row's name, or NULL for a number */
+    const ev_price_endpoint *row; /* or NULL */
+    double traffic;               /* cases per day */
+    double concurrency;           /* calls at once in the run */
+    double rate;                  /* units of 'currency' per unit of the table's */
+    const char *currency;
+    jv rate_said; /* ev_cost_rate's, borrowed, or null */
+    unsigned long records, timed, ncases;
+    double latency_ms, in_tok, out_tok; /* sums over the timed records */
+    ev_keymap *cases;
+} ev_cost_hosting;
+
+/* ev_cost_hosting_init starts 'h' for the run; the fields above 'records'
+ * are the caller's to set. */
+void ev_cost_hosting_init(ev_cost_hosting *h);
+void ev_cost_hosting_free(ev_cost_hosting *h);
+
+/* ev_cost_hosting_add counts record 'rec' (borrowed) of the hosted run: its
+ * case, and its call.latency_ms and tokens when it has them. */
+void ev_cost_hosting_add(ev_cost_hosting *h, jv rec /* borrowed */);
+
+/* ev_cost_hosting_report is what serving the run's cases at h->traffic
+ * costs, and, with 'baseline' (a ledger of a per-token run, or NULL), the
+ * traffic at which the two cost the same. Returns invalid with a message
+ * when the run has no timed call to measure. */
+jv ev_cost_hosting_report(const ev_cost_hosting *h, const ev_cost_ledger *baseline);
+
+/* ev_cost_rate says how the figures were converted, {rate, currency, from,
+ * date, note}, the note such as "0.79 GBP per USD, a rate given by the
+ * user"; or null when they were not. 'from' is the table's currency. */
+jv ev_cost_rate(const ev_cost_opts *o, const char *from);
 
 /* ev_cost_money returns an amount as a number, rounded (ev_money), or null
  * when it is not known (NaN). */

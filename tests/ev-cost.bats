@@ -574,7 +574,7 @@ call() {
     # 0.000039 at half price, times 2: 0.000039.
     expect '[.cost.total, .currency, .batch]' '[0.000039,"EUR",true]'
     [[ "$(rfield '.assumptions[]')" == *"batch rates: 0.5 of the standard price"* ]]
-    [[ "$(rfield '.assumptions[]')" == *"converted at 2 EUR per USD (--rate)"* ]]
+    [[ "$(rfield '.assumptions[]')" == *"converted at 2 EUR per USD, a rate given by the user (--rate)"* ]]
 }
 
 @test "--estimate without --max-tokens says that cases without expected make the figure too low" {
@@ -817,4 +817,95 @@ call() {
     [ "$status" -eq 0 ]
     expect '.cost.total' '0.36'
     expect '.notes' '["'"'"'meta-llama/Meta-Llama-3.1-8B-Instruct-Turbo'"'"' (together) was no longer in together'"'"'s catalog on 2026-04-07"]'
+}
+
+# --- hosting: the cost of owning the small model (issue 15) --------------------
+
+# hosted_run: four cases of a Together fine-tune of Llama 3.1 8B, 500 ms a call;
+# big_run: the same four cases on gpt-6.2-sol, 1000 in and 200 out each.
+hosted_run() {
+    for i in 1 2 3 4; do
+        printf '{"id":"c%s","call":{"provider":"openai","model":"acme/Meta-Llama-3.1-8B-Instruct-Reference-support-5f3a2b","latency_ms":500,"input_tokens":1000,"output_tokens":200}}\n' "$i"
+    done >"$BATS_TEST_TMPDIR/hosted.jsonl"
+    for i in 1 2 3 4; do
+        printf '{"id":"c%s","call":{"provider":"openai","model":"gpt-6.2-sol","latency_ms":900,"input_tokens":1000,"output_tokens":200}}\n' "$i"
+    done >"$BATS_TEST_TMPDIR/big.jsonl"
+}
+
+@test "--hosting at an endpoint row prices a run per case and per day, and gives the break-even against a per-token baseline" {
+    hosted_run
+    # together-1x-h100-80gb, 3.99 an hour: 95.76 a day. One replica at 4 calls
+    # at once, 0.5 s a call: 86400 x 4 / 0.5 = 691200 cases a day, so one
+    # replica serves 10,000: 95.76 / 10000 = 0.009576 a case. gpt-6.2-sol:
+    # 1000 x 2 + 200 x 10 per M = 0.004 a case, 40 a day; break-even at
+    # 95.76 / 0.004 = 23940 cases a day.
+    run --separate-stderr ev-cost --hosting together-1x-h100-80gb --traffic 10000 --concurrency 4 \
+        --baseline "$BATS_TEST_TMPDIR/big.jsonl" "$BATS_TEST_TMPDIR/hosted.jsonl"
+    [ "$status" -eq 0 ]
+    expect '[.hosting.per_hour, .hosting.provider, .capacity, .replicas, .daily_cost, .per_case]' '[3.99,"together",691200,1,95.76,0.009576]'
+    expect '[.baseline.per_case, .baseline.daily_cost, .break_even, .cheaper]' '[0.004,40,23940,"baseline"]'
+    # At 50,000 cases a day hosting is the cheaper: 95.76 against 200.
+    run --separate-stderr ev-cost --hosting together-1x-h100-80gb --traffic 50000 --concurrency 4 \
+        --baseline "$BATS_TEST_TMPDIR/big.jsonl" "$BATS_TEST_TMPDIR/hosted.jsonl"
+    expect '[.per_case, .baseline.daily_cost, .cheaper]' '[0.0019152,200,"hosting"]'
+}
+
+@test "--hosting takes a price per hour; more traffic than a replica serves takes more replicas" {
+    hosted_run
+    # 10 an hour, concurrency 1: 86400 / 0.5 = 172800 cases a day a replica;
+    # 200,000 a day needs 2 replicas: 480 a day, 0.0024 a case.
+    run --separate-stderr ev-cost --hosting 10 --traffic 200000 "$BATS_TEST_TMPDIR/hosted.jsonl"
+    [ "$status" -eq 0 ]
+    expect '[.hosting.endpoint, .capacity, .replicas, .daily_cost, .per_case, .baseline, .break_even]' '[null,172800,2,480,0.0024,null,null]'
+    run --separate-stderr ev-cost --hosting 10 --traffic 200000 -f table "$BATS_TEST_TMPDIR/hosted.jsonl"
+    [[ "$output" == *"capacity 172800 cases a day a replica (1 calls at once, 500 ms a call, 1.00 calls a case): 2 replicas"* ]]
+    [[ "$output" == *"daily cost 480.00 USD, 0.002400 USD per case"* ]]
+}
+
+@test "--hosting: no break-even when a full replica costs more per case than the baseline" {
+    hosted_run
+    # 1000 an hour: 24000 a day over at most 172800 cases is 0.1389 a case,
+    # above gpt-6.2-sol's 0.004.
+    run --separate-stderr ev-cost --hosting 1000 --traffic 1000 --baseline "$BATS_TEST_TMPDIR/big.jsonl" -f table "$BATS_TEST_TMPDIR/hosted.jsonl"
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"no break-even: a full replica costs more per case than the baseline"* ]]
+}
+
+@test "--hosting errors: an unknown endpoint lists the table's, no --traffic, a run without latency" {
+    hosted_run
+    run --separate-stderr ev-cost --hosting h100 --traffic 1 "$BATS_TEST_TMPDIR/hosted.jsonl"
+    [ "$status" -eq 2 ]
+    [[ "$stderr" == *"--hosting takes a price per hour or an endpoint of the price table (together-1x-h100-80gb, "*"), not 'h100'"* ]]
+    run --separate-stderr ev-cost --hosting 4 "$BATS_TEST_TMPDIR/hosted.jsonl"
+    [ "$status" -eq 2 ]
+    [[ "$stderr" == *"--hosting needs --traffic"* ]]
+    run --separate-stderr ev-cost --traffic 4 "$BATS_TEST_TMPDIR/hosted.jsonl"
+    [ "$status" -eq 2 ]
+    [[ "$stderr" == *"--traffic goes with --hosting"* ]]
+    run --separate-stderr ev-cost --hosting 4 --traffic 4 "$FIXTURES/cases.jsonl"
+    [ "$status" -eq 2 ]
+    [[ "$stderr" == *"no call of the run has a 'call.latency_ms'"* ]]
+    # A baseline that is not priced per token is no baseline.
+    run --separate-stderr ev-cost --hosting 4 --traffic 4 --baseline "$BATS_TEST_TMPDIR/hosted.jsonl" "$BATS_TEST_TMPDIR/hosted.jsonl"
+    [ "$status" -eq 2 ]
+    [[ "$stderr" == *"the baseline must be a run priced per token, every record"* ]]
+}
+
+@test "--currency, --rate and --rate-date: the rate and its date are printed with the figures" {
+    hosted_run
+    run --separate-stderr ev-cost --hosting together-1x-h100-80gb --traffic 10000 --concurrency 4 \
+        --baseline "$BATS_TEST_TMPDIR/big.jsonl" --currency GBP --rate 0.5 --rate-date 2026-12-04 \
+        "$BATS_TEST_TMPDIR/hosted.jsonl"
+    [ "$status" -eq 0 ]
+    # Everything at half: 1.995 an hour, 47.88 a day, 0.002 a case for the
+    # baseline; the break-even does not move.
+    expect '[.hosting.per_hour, .daily_cost, .baseline.per_case, .break_even, .currency]' '[1.995,47.88,0.002,23940,"GBP"]'
+    expect '.rate' '{"rate":0.5,"currency":"GBP","from":"USD","date":"2026-12-04","note":"0.5 GBP per USD on 2026-12-04, a rate given by the user"}'
+    run --separate-stderr ev-cost -s -f table --currency GBP --rate 0.5 "$BATS_TEST_TMPDIR/big.jsonl"
+    [[ "$output" == *"converted at 0.5 GBP per USD, a rate given by the user"* ]]
+    run --separate-stderr ev-cost -s --currency GBP --rate 0.5 "$BATS_TEST_TMPDIR/big.jsonl"
+    expect '[.rate.date, .cost.total]' '[null,0.008]'
+    run --separate-stderr ev-cost --rate-date 2026-12-04 </dev/null
+    [ "$status" -eq 2 ]
+    [[ "$stderr" == *"--rate-date goes with --rate"* ]]
 }
