@@ -988,6 +988,44 @@ ev_prices_band(const ev_prices *t, const char *provider, double params_b, bool l
     return NULL;
 }
 
+double
+ev_price_params_b(const char *model)
+{
+    const char *slash = strrchr(model, '/');
+    const char *s = slash != NULL ? slash + 1 : model;
+    for (size_t i = 0; s[i] != '\0'; i++) {
+        if (!isdigit((unsigned char)s[i]) || (i > 0 && strchr("-_.:", s[i - 1]) == NULL))
+            continue;
+        size_t j = i;
+        double x = 0, scale = 0;
+        for (; isdigit((unsigned char)s[j]) ||
+               ((s[j] == '.' || s[j] == 'p') && scale == 0 && isdigit((unsigned char)s[j + 1]));
+             j++) {
+            if (s[j] == '.' || s[j] == 'p')
+                scale = 1;
+            else if (scale > 0)
+                x += (s[j] - '0') * (scale /= 10);
+            else
+                x = 10 * x + (s[j] - '0');
+        }
+        if ((s[j] == 'b' || s[j] == 'B') && !isalnum((unsigned char)s[j + 1]) && x > 0)
+            return x;
+        i = j > i ? j - 1 : i;
+    }
+    return NAN;
+}
+
+const char *
+ev_price_provider_of(const char *model)
+{
+    if (strncmp(model, "accounts/fireworks/models/", 26) == 0)
+        return "fireworks";
+    if (strncmp(model, "ft:", 3) != 0 && strncmp(model, "accounts/", 9) != 0 &&
+        strchr(model, '/') != NULL)
+        return "together";
+    return NULL;
+}
+
 jv
 ev_price_shutdown_note(const ev_price *p, const char *today)
 {

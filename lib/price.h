@@ -151,6 +151,17 @@ jv ev_prices_endpoint_names(const ev_prices *t);
 const ev_price_band *ev_prices_band(const ev_prices *t, const char *provider, double params_b,
                                     bool lora, bool dpo);
 
+/* ev_price_params_b returns the size of 'model' in billions of parameters as
+ * its name says it, "8B" or "8b", "1p5b" (Fireworks' 1.5B), or NAN:
+ * "meta-llama/Meta-Llama-3.1-8B-Instruct-Reference" is 8,
+ * "accounts/fireworks/models/qwen3-30b-a3b" is 30. */
+double ev_price_params_b(const char *model);
+
+/* ev_price_provider_of returns the provider whose naming 'model' follows
+ * for fine-tuning: "fireworks" for "accounts/fireworks/models/M",
+ * "together" for "ORG/MODEL", else NULL (OpenAI's names need none). */
+const char *ev_price_provider_of(const char *model);
+
 /* ev_price_shutdown_note returns a warning when row 'p' has shut down, or
  * shuts down within EV_PRICE_SHUTDOWN_DAYS days of 'today' (YYYY-MM-DD):
  * "'gpt-4-turbo' (openai) shut down on 2026-10-23"; else invalid. */

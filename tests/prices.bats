@@ -86,3 +86,20 @@ rows() {
             fail_with "$pm: $output, want $want"
     done
 }
+
+@test "ev-tune's estimate prices a Fireworks base at the table's training band, and says Together's is missing" {
+    unset EV_PRICES
+    # llama-v3p1-8b-instruct: 8B, in Fireworks' band up to 16B, LoRA SFT.
+    want=$(jq -r 'select(.kind == "training" and .provider == "fireworks" and .params_b_above == 0 and .method == "lora" and .objective == "sft") | .training' "$TABLE")
+    [ -n "$want" ]
+    run --separate-stderr ev-tune -m accounts/fireworks/models/llama-v3p1-8b-instruct "$FIXTURES/tune-valid.jsonl"
+    [ "$status" -eq 0 ]
+    [ "$(jq -r '.cost.training_per_million' <<<"$output")" = "$want" ]
+    jq -e '.cost.total > 0' <<<"$output" >/dev/null
+    [[ "$(jq -r '.cost.note' <<<"$output")" == *"(fireworks, LoRA SFT, 8B models, as of 2026-10-07)"* ]]
+    # Together's training rates could not be sourced: no cost, and the note says why.
+    run --separate-stderr ev-tune -m meta-llama/Meta-Llama-3.1-8B-Instruct-Reference "$FIXTURES/tune-valid.jsonl"
+    [ "$status" -eq 0 ]
+    [ "$(jq -c '.cost.total' <<<"$output")" = null ]
+    [ "$(jq -r '.cost.note' <<<"$output")" = "the price table has no LoRA SFT training price of together for a 8B model" ]
+}

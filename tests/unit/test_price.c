@@ -152,6 +152,27 @@ bad_row(const char *row, const char *has)
 }
 
 static void
+test_names(void)
+{
+    CHECK_NEAR(ev_price_params_b("meta-llama/Meta-Llama-3.1-8B-Instruct-Reference"), 8, 0,
+               "8B after a version 3.1");
+    CHECK_NEAR(ev_price_params_b("accounts/fireworks/models/llama-v3p1-8b-instruct"), 8, 0,
+               "8b after v3p1");
+    CHECK_NEAR(ev_price_params_b("accounts/fireworks/models/qwen2p5-1p5b-instruct"), 1.5, 1e-12,
+               "1p5b is 1.5");
+    CHECK_NEAR(ev_price_params_b("Qwen/Qwen3-235B-A22B-Instruct-2507"), 235, 0,
+               "the total, not the active A22B");
+    CHECK_NEAR(ev_price_params_b("openai/gpt-oss-20b"), 20, 0, "gpt-oss-20b");
+    CHECK(isnan(ev_price_params_b("mistralai/Mixtral-8x7B-Instruct-v0.1")),
+          "8x7B says no one size");
+    CHECK(isnan(ev_price_params_b("gpt-4o-mini")), "no size in the name");
+    CHECK_STR(ev_price_provider_of("accounts/fireworks/models/x"), "fireworks", "Fireworks' base");
+    CHECK_STR(ev_price_provider_of("meta-llama/Llama-3.3-70B"), "together", "ORG/MODEL");
+    CHECK(ev_price_provider_of("gpt-4o-mini") == NULL, "OpenAI's names");
+    CHECK(ev_price_provider_of("ft:gpt-4o-mini:a:b:c/d") == NULL, "an OpenAI fine-tune");
+}
+
+static void
 test_bad_rows(void)
 {
     CHECK(bad_row("{\"model\": \"a\", \"provider\": \"x\", \"input\": 1, \"output\": 1}\n"
@@ -303,6 +324,7 @@ main(void)
     test_usage();
     test_estimates();
     test_hosts();
+    test_names();
     test_bad_rows();
     UNIT_DONE();
 }
