@@ -430,9 +430,17 @@ write_priced(const ev_jsonl_reader *r, jv rec, jv cost)
     return ev_jsonl_write_merged(stdout, r, rec, jv_object());
 }
 
-/* run_records prices every record; with 'write' it writes each one out. */
+/* What a record_fn says of a record. */
+enum { RECORD_OK, RECORD_TROUBLE, RECORD_STOP };
+
+/* A record_fn takes record 'rec' (consumed) of 'r' and returns RECORD_*. */
+typedef int (*record_fn)(const ev_jsonl_reader *r, jv rec, void *ctx);
+
+/* each_record calls 'fn' with every record of 'r', and reports the lines
+ * that are not records. Returns EV_EXIT_TROUBLE when a line was bad or 'fn'
+ * said trouble; RECORD_STOP ends the reading. */
 static int
-run_records(ev_cost_ledger *l, ev_jsonl_reader *r, bool write)
+each_record(ev_jsonl_reader *r, record_fn fn, void *ctx)
 {
     int status = EV_EXIT_OK;
     jv rec;
@@ -443,22 +451,70 @@ run_records(ev_cost_ledger *l, ev_jsonl_reader *r, bool write)
             status = EV_EXIT_TROUBLE;
             continue;
         }
-        jv cost, problem;
-        if (ev_cost_record(l, rec, &cost, &problem) != 0)
+        rc = fn(r, rec, ctx);
+        if (rc == RECORD_TROUBLE)
             status = EV_EXIT_TROUBLE;
-        if (jv_is_valid(problem))
-            report(r, problem);
-        else
-            jv_free(problem);
-        if (!write) {
-            jv_free(rec);
-            jv_free(cost);
-            continue;
-        }
-        if (write_priced(r, rec, cost) != 0)
+        else if (rc == RECORD_STOP)
             break;
     }
     return status;
+}
+
+typedef struct pricing {
+    ev_cost_ledger *l;
+    bool write;
+    bool trouble; /* a record could not be priced */
+} pricing;
+
+static int
+price_one(const ev_jsonl_reader *r, jv rec, void *ctx)
+{
+    pricing *p = ctx;
+    jv cost, problem;
+    bool failed = ev_cost_record(p->l, rec, &cost, &problem) != 0;
+    if (jv_is_valid(problem))
+        report(r, problem);
+    else
+        jv_free(problem);
+    if (!p->write) {
+        jv_free(rec);
+        jv_free(cost);
+    } else if (write_priced(r, rec, cost) != 0) {
+        p->trouble |= failed;
+        return RECORD_STOP;
+    }
+    return failed ? RECORD_TROUBLE : RECORD_OK;
+}
+
+/* run_records prices every record; with 'write' it writes each one out. */
+static int
+run_records(ev_cost_ledger *l, ev_jsonl_reader *r, bool write)
+{
+    pricing p = {.l = l, .write = write};
+    int status = each_record(r, price_one, &p);
+    return p.trouble ? EV_EXIT_TROUBLE : status;
+}
+
+static int
+estimate_one(const ev_jsonl_reader *r, jv rec, void *ctx)
+{
+    jv problem;
+    int rc = RECORD_OK;
+    if (ev_cost_estimate_case(ctx, rec, &problem) != 0) {
+        report(r, problem);
+        rc = RECORD_TROUBLE;
+    }
+    jv_free(rec);
+    return rc;
+}
+
+static int
+host_one(const ev_jsonl_reader *r, jv rec, void *ctx)
+{
+    (void)r;
+    ev_cost_hosting_add(ctx, rec);
+    jv_free(rec);
+    return RECORD_OK;
 }
 
 static int
@@ -470,22 +526,7 @@ run_estimate(const opts *o, const ev_prices *table, ev_jsonl_reader *r)
         ev_diag_warn_jv(err);
         return EV_EXIT_TROUBLE;
     }
-    int status = EV_EXIT_OK;
-    jv rec;
-    int rc;
-    while ((rc = ev_jsonl_next(r, &rec)) != EV_JSONL_EOF) {
-        if (rc == EV_JSONL_BAD) {
-            ev_diag_warn_jv(rec);
-            status = EV_EXIT_TROUBLE;
-            continue;
-        }
-        jv problem;
-        if (ev_cost_estimate_case(&es, rec, &problem) != 0) {
-            report(r, problem);
-            status = EV_EXIT_TROUBLE;
-        }
-        jv_free(rec);
-    }
+    int status = each_record(r, estimate_one, &es);
     if (ev_interrupted())
         return EV_EXIT_INTR; /* an estimate of part of the input would mislead */
     if (o->cost.batch && isnan(es.row->batch))
@@ -546,18 +587,7 @@ run_hosting(const opts *o, const ev_prices *table, ev_jsonl_reader *r)
                          .rate_said = ev_cost_rate(&o->cost, ev_prices_currency(table))};
     hosting_price(o, table, &h);
     ev_cost_hosting_init(&h);
-    int status = EV_EXIT_OK;
-    jv rec;
-    int rc;
-    while ((rc = ev_jsonl_next(r, &rec)) != EV_JSONL_EOF) {
-        if (rc == EV_JSONL_BAD) {
-            ev_diag_warn_jv(rec);
-            status = EV_EXIT_TROUBLE;
-            continue;
-        }
-        ev_cost_hosting_add(&h, rec);
-        jv_free(rec);
-    }
+    int status = each_record(r, host_one, &h);
     ev_cost_ledger base;
     bool have_base = o->baseline != NULL;
     if (have_base) {

@@ -278,8 +278,9 @@ price_judge(ev_cost_ledger *pc, jv rec, jv cost, bool *failed, jv *problem)
     } else if (!isnan(u.input) && !isnan(u.output)) {
         ev_cost_model *e =
             entry_for(pc, jv_get_kind(m) == JV_KIND_STRING ? jv_string_value(m) : "(none)");
-        jv why;
-        const ev_price *p = row_for(pc, e, NULL, &why);
+        jv why, seller = ev_json_field_kind(judge, "provider", JV_KIND_STRING);
+        const ev_price *p = row_for(pc, e, ev_json_str(seller, NULL), &why);
+        jv_free(seller);
         ev_price_charge c;
         if (p == NULL) {
             *problem = e->no_price_told ? jv_invalid()
@@ -465,13 +466,14 @@ ev_cost_estimate_init(ev_cost_estimate *es, const ev_cost_opts *o, const ev_pric
     *es = (ev_cost_estimate){.o = o, .table = table};
     es->model = o->model != NULL ? o->model : EV_COST_COMMAND_LINE;
     es->currency = o->currency != NULL ? o->currency : ev_prices_currency(table);
-    es->row = ev_prices_find(table, o->custom ? EV_COST_COMMAND_LINE : es->model);
+    jv why = jv_invalid();
+    es->row = o->custom ? ev_prices_find(table, EV_COST_COMMAND_LINE)
+                        : ev_prices_lookup(table, o->provider, es->model, &why);
     if (es->row == NULL) {
-        *err = jv_invalid_with_msg(jv_string_fmt("no price for model '%s'; add it with --prices "
-                                                 "or --price-in/--price-out",
-                                                 es->model));
+        *err = jv_invalid_with_msg(no_price(es->model, why));
         return -1;
     }
+    jv_free(why);
     return 0;
 }
 

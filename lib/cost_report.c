@@ -119,6 +119,22 @@ ev_cost_report_summary(FILE *out, const ev_cost_ledger *pc, enum ev_format f)
     fputc('\n', out);
 }
 
+/* fixed_at and money_at write the number at 'path' of 'j' into 'buf', a
+ * cell of TSV's precision. */
+#define CELL 48
+
+static const char *
+fixed_at(jv j, const char *path, char *buf)
+{
+    return ev_report_fixed(ev_json_number(j, path), 0, buf, CELL);
+}
+
+static const char *
+money_at(jv j, const char *path, char *buf)
+{
+    return ev_report_money(ev_json_number(j, path), 0, buf, CELL);
+}
+
 void
 ev_cost_report_estimate(FILE *out, jv j, enum ev_format f)
 {
@@ -127,7 +143,7 @@ ev_cost_report_estimate(FILE *out, jv j, enum ev_format f)
     snprintf(cur, sizeof(cur), "%s", ev_json_str(c, ""));
     jv_free(c);
     const char *currency = cur;
-    char b[8][48];
+    char b[8][CELL];
     jv model = ev_json_field(j, "model");
     double lo = ev_json_number(j, "range.low.total");
     double hi = ev_json_number(j, "range.high.total");
@@ -139,13 +155,13 @@ ev_cost_report_estimate(FILE *out, jv j, enum ev_format f)
         const char *cells[] = {
             "true",
             jv_string_value(model),
-            ev_report_fixed(ev_json_number(j, "cases"), 0, b[0], sizeof(b[0])),
-            ev_report_fixed(ev_json_number(j, "calls"), 0, b[1], sizeof(b[1])),
-            ev_report_fixed(ev_json_number(j, "input_tokens"), 0, b[2], sizeof(b[2])),
-            ev_report_fixed(ev_json_number(j, "output_tokens"), 0, b[3], sizeof(b[3])),
-            ev_report_money(ev_json_number(j, "cost.input"), 0, b[4], sizeof(b[4])),
-            ev_report_money(ev_json_number(j, "cost.output"), 0, b[5], sizeof(b[5])),
-            ev_report_money(ev_json_number(j, "cost.total"), 0, b[6], sizeof(b[6])),
+            fixed_at(j, "cases", b[0]),
+            fixed_at(j, "calls", b[1]),
+            fixed_at(j, "input_tokens", b[2]),
+            fixed_at(j, "output_tokens", b[3]),
+            money_at(j, "cost.input", b[4]),
+            money_at(j, "cost.output", b[5]),
+            money_at(j, "cost.total", b[6]),
             isnan(lo) ? "" : ev_report_money(lo, 0, b[7], sizeof(b[7])),
             "",
             currency,
@@ -165,10 +181,10 @@ ev_cost_report_estimate(FILE *out, jv j, enum ev_format f)
         const char *h[] = {"", "tokens", cost_head};
         ev_report_header(out, f, h, 3, widths);
         const char *r1[] = {
-            "input", ev_report_fixed(ev_json_number(j, "input_tokens"), 0, b[0], sizeof(b[0])),
+            "input", fixed_at(j, "input_tokens", b[0]),
             ev_report_money(ev_json_number(j, "cost.input"), 6, b[1], sizeof(b[1]))};
         const char *r2[] = {
-            "output", ev_report_fixed(ev_json_number(j, "output_tokens"), 0, b[2], sizeof(b[2])),
+            "output", fixed_at(j, "output_tokens", b[2]),
             ev_report_money(ev_json_number(j, "cost.output"), 6, b[3], sizeof(b[3]))};
         const char *r3[] = {
             "total", "", ev_report_money(ev_json_number(j, "cost.total"), 6, b[4], sizeof(b[4]))};
@@ -201,21 +217,21 @@ ev_cost_report_estimate(FILE *out, jv j, enum ev_format f)
 void
 ev_cost_report_hosting(FILE *out, jv j, enum ev_format f)
 {
-    char b[12][48];
+    char b[12][CELL];
     jv c = ev_json_field(j, "currency"), ep = ev_json_path(j, "hosting.endpoint"),
        rate = ev_json_path(j, "rate.note");
     const char *cur = ev_json_str(c, ""), *where = ev_json_str(ep, "a price per hour");
     double base = ev_json_number(j, "baseline.per_case"), even = ev_json_number(j, "break_even");
     const char *cells[] = {
         where,
-        ev_report_money(ev_json_number(j, "hosting.per_hour"), 0, b[0], sizeof(b[0])),
-        ev_report_fixed(ev_json_number(j, "traffic"), 0, b[1], sizeof(b[1])),
-        ev_report_fixed(ev_json_number(j, "concurrency"), 0, b[2], sizeof(b[2])),
-        ev_report_fixed(ev_json_number(j, "latency_ms"), 0, b[3], sizeof(b[3])),
-        ev_report_fixed(ev_json_number(j, "capacity"), 0, b[4], sizeof(b[4])),
-        ev_report_fixed(ev_json_number(j, "replicas"), 0, b[5], sizeof(b[5])),
-        ev_report_money(ev_json_number(j, "daily_cost"), 0, b[6], sizeof(b[6])),
-        ev_report_money(ev_json_number(j, "per_case"), 0, b[7], sizeof(b[7])),
+        money_at(j, "hosting.per_hour", b[0]),
+        fixed_at(j, "traffic", b[1]),
+        fixed_at(j, "concurrency", b[2]),
+        fixed_at(j, "latency_ms", b[3]),
+        fixed_at(j, "capacity", b[4]),
+        fixed_at(j, "replicas", b[5]),
+        money_at(j, "daily_cost", b[6]),
+        money_at(j, "per_case", b[7]),
         isnan(base) ? "" : ev_report_money(base, 0, b[8], sizeof(b[8])),
         isnan(even) ? "" : ev_report_fixed(even, 0, b[9], sizeof(b[9])),
         cur,

@@ -841,7 +841,9 @@ choose(const ev_prices *t, const char *want, const char *model, jv *why)
         const ev_price *p = &t->rows[t->names[i].row];
         if (strcmp(t->names[i].s, model) == 0 && p != last && p->provider != NULL &&
             strcmp(p->file, last->file) == 0 && !same_provider(p->provider, last->provider)) {
-            others = jv_string_fmt("%s, %s", jv_string_value(others), p->provider);
+            jv more = jv_string_fmt("%s, %s", jv_string_value(others), p->provider);
+            jv_free(others);
+            others = more;
             several = true;
         }
     }

@@ -909,3 +909,16 @@ hosted_run() {
     [ "$status" -eq 2 ]
     [[ "$stderr" == *"--rate-date goes with --rate"* ]]
 }
+
+@test "--estimate of a model several providers sell needs --provider, and a dedicated-only fine-tune has none" {
+    # 'hello there' (11 bytes): 3 + 3 + 3 = 9 input tokens; Groq's 0.075 per M.
+    run --separate-stderr ev-cost -e -m openai/gpt-oss-20b --provider groq <<<'{"input":"hello there"}'
+    [ "$status" -eq 0 ]
+    expect '[.input_tokens, .cost.input]' '[9,6.75e-07]'
+    run --separate-stderr ev-cost -e -m openai/gpt-oss-20b <<<'{"input":"hello there"}'
+    [ "$status" -eq 2 ]
+    [[ "$stderr" == *"'openai/gpt-oss-20b' is sold by several providers (deepinfra, groq, together): say which with --provider"* ]]
+    run --separate-stderr ev-cost -e -m accounts/acme/models/x <<<'{"input":"hello there"}'
+    [ "$status" -eq 2 ]
+    [[ "$stderr" == *"is a Fireworks fine-tune"*"price its run with --hosting"* ]]
+}
