@@ -549,29 +549,31 @@ run_estimate(const opts *o, const ev_prices *table, ev_jsonl_reader *r)
 }
 
 /* hosting_price sets 'h' to the price of --hosting: a number per hour, or
- * an endpoint row of 'table'. */
-static void
+ * an endpoint row of 'table'. Returns false when it is neither (reported). */
+static bool
 hosting_price(const opts *o, const ev_prices *table, ev_cost_hosting *h)
 {
     char *end;
     errno = 0;
     double x = strtod(o->hosting, &end);
     if (end != o->hosting && *end == '\0' && errno == 0) {
-        if (!(x > 0 && x <= 1e6))
-            ev_diag_usage_error("--hosting takes a price per hour above 0, not '%s'", o->hosting);
         h->per_hour = x;
-        return;
+        if (!(x > 0 && x <= 1e6))
+            ev_diag_warn("--hosting takes a price per hour above 0, not '%s'", o->hosting);
+        return x > 0 && x <= 1e6;
     }
     h->row = ev_prices_endpoint(table, o->hosting);
     if (h->row == NULL) {
         jv names = ev_prices_endpoint_names(table);
-        ev_diag_usage_error("--hosting takes a price per hour or an endpoint of the price table "
-                            "(%s), not '%s'",
-                            *jv_string_value(names) ? jv_string_value(names) : "it has none",
-                            o->hosting);
+        ev_diag_warn("--hosting takes a price per hour or an endpoint of the price table (%s), "
+                     "not '%s'",
+                     *jv_string_value(names) ? jv_string_value(names) : "it has none", o->hosting);
+        jv_free(names);
+        return false;
     }
     h->endpoint = h->row->name;
     h->per_hour = h->row->per_hour;
+    return true;
 }
 
 /* run_hosting measures the run of 'r' and prices it served from dedicated
@@ -585,7 +587,10 @@ run_hosting(const opts *o, const ev_prices *table, ev_jsonl_reader *r)
                          .currency =
                              o->cost.currency ? o->cost.currency : ev_prices_currency(table),
                          .rate_said = ev_cost_rate(&o->cost, ev_prices_currency(table))};
-    hosting_price(o, table, &h);
+    if (!hosting_price(o, table, &h)) {
+        jv_free(h.rate_said);
+        return EV_EXIT_TROUBLE;
+    }
     ev_cost_hosting_init(&h);
     int status = each_record(r, host_one, &h);
     ev_cost_ledger base;

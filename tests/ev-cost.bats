@@ -876,6 +876,9 @@ hosted_run() {
     run --separate-stderr ev-cost --hosting h100 --traffic 1 "$BATS_TEST_TMPDIR/hosted.jsonl"
     [ "$status" -eq 2 ]
     [[ "$stderr" == *"--hosting takes a price per hour or an endpoint of the price table (together-1x-h100-80gb, "*"), not 'h100'"* ]]
+    run --separate-stderr ev-cost --hosting 0 --traffic 1 "$BATS_TEST_TMPDIR/hosted.jsonl"
+    [ "$status" -eq 2 ]
+    [[ "$stderr" == *"--hosting takes a price per hour above 0, not '0'"* ]]
     run --separate-stderr ev-cost --hosting 4 "$BATS_TEST_TMPDIR/hosted.jsonl"
     [ "$status" -eq 2 ]
     [[ "$stderr" == *"--hosting needs --traffic"* ]]
