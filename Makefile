@@ -63,7 +63,7 @@ MOCKSRC   := $(wildcard mock/*.c)
 MOCKOBJ   := $(patsubst %.c,$(O)/obj/%.o,$(MOCKSRC))
 MOCKUNITS := $(patsubst tests/unit/%.c,$(O)/unit/%,\
                $(filter $(patsubst mock/%.c,tests/unit/test_%.c,$(MOCKSRC)),$(UNITSRC)))
-MOCKFUZZ  := headers mockwire
+MOCKFUZZ  := headers mockwire mockproviders
 
 # Fuzz targets: tests/fuzz/NAME.c, each defining LLVMFuzzerTestOneInput, and
 # linked with tests/fuzz/jq16.c. 'make fuzz' builds them and the library with
@@ -94,6 +94,20 @@ $(O)/datadir: FORCE
 	@mkdir -p $(@D)
 	@echo '$(DATADIR)' | cmp -s - $@ || echo '$(DATADIR)' > $@
 $(O)/obj/lib/price.o: $(O)/datadir
+
+# ev-view's page: lib/view.html with its style and script, made into the
+# array ev_view_page (lib/view.h) by scripts/embed-page, in libev.a.
+VIEWPAGE := lib/view.html lib/view.css lib/view.js
+LIBOBJ   += $(O)/obj/gen/view_page.o
+
+$(O)/gen/view_page.c: $(VIEWPAGE) scripts/embed-page
+	@mkdir -p $(@D)
+	scripts/embed-page $(VIEWPAGE) ev_view_page >$@.tmp
+	mv $@.tmp $@
+
+$(O)/obj/gen/view_page.o: $(O)/gen/view_page.c
+	@mkdir -p $(@D)
+	$(CC) $(STD) $(WARN) $(CFLAGS) -Ilib -c -o $@ $<
 
 $(O)/libev.a: $(LIBOBJ)
 	@rm -f $@

@@ -10,8 +10,9 @@
  * run reproduces whatever the client's concurrency. GET /stats says what the
  * server saw.
  *
- * It also serves OpenAI's files and fine-tuning jobs endpoints, and both
- * providers' batch APIs, as SIMULATIONS. All of it lives in mock/
+ * It also serves OpenAI's files and fine-tuning jobs endpoints, both
+ * providers' batch APIs, and Together's and Fireworks' fine-tuning and
+ * deployment endpoints (under /together and /fireworks), as SIMULATIONS. All of it lives in mock/
  * (libevmock.a; mock/server.h is the way in); this file reads the options
  * and runs the server until SIGINT or SIGTERM.
  */
@@ -40,13 +41,15 @@ usage(FILE *f)
           "               [--retry-after-ms MS] [--rpm N] [--rpm-window MS] [--slow-ms MS]\n"
           "               [--learner BASE] [--learner-floor P] [--learner-gain G]\n"
           "               [--learner-ceiling P] [--learner-scale N] [--learner-noise P]\n"
-          "               [--job-ms MS] [--job-advance time|poll]\n"
+          "               [--job-ms MS] [--deploy-ms MS] [--job-advance time|poll]\n"
+          "               [--fireworks-account ID]\n"
           "               [--batch-ms MS] [--batch-advance time|poll] [--state FILE]\n"
           "               [--tls-cert FILE --tls-key FILE] [--judge MODEL] [--echo-key]\n"
           "\n"
           "Serve the OpenAI and Anthropic chat endpoints, OpenAI's files and fine-tuning\n"
-          "jobs endpoints, and both providers' batch APIs (SIMULATIONS), on 127.0.0.1\n"
-          "for offline tests.\n"
+          "jobs endpoints, both providers' batch APIs, and Together's and Fireworks'\n"
+          "fine-tuning and deployment endpoints under /together and /fireworks\n"
+          "(SIMULATIONS), on 127.0.0.1 for offline tests.\n"
           "The first line of standard output is the port.\n"
           "\n"
           "  -p, --port N              port to listen on (default 0: any free port)\n"
@@ -65,6 +68,9 @@ usage(FILE *f)
           "                            auth quota 429 529 503 502 500 redirect flat-error\n"
           "                            nonjson truncated nousage reset slow judge-invalid;\n"
           "                            or job-fail=RATE: fail RATE of fine-tuning jobs;\n"
+          "                            lost-id=RATE: lose the answer that creates RATE of\n"
+          "                            jobs and deployments; slow-deploy=RATE: RATE of\n"
+          "                            deployments take ten times --deploy-ms;\n"
           "                            batch-fail=RATE: fail RATE of batch lines;\n"
           "                            batch-expire=RATE: never run RATE of batch lines\n"
           "      --judge MODEL         MODEL grades ev-score's judge prompts: the output\n"
@@ -91,15 +97,19 @@ usage(FILE *f)
           "      --learner-scale N     examples of a tag that make the first doubling (5)\n"
           "      --learner-noise P     fixed noise per job and tag, within +-P (0.02)\n"
           "      --job-ms MS           how long a fine-tuning job takes (default 300)\n"
+          "      --deploy-ms MS        how long a Together or Fireworks deployment takes\n"
+          "                            to come up (default 300)\n"
           "      --job-advance HOW     'time' (default), or 'poll': each GET of a job\n"
-          "                            moves it one step\n"
+          "                            or deployment moves it one step\n"
+          "      --fireworks-account ID\n"
+          "                            the key's account on /fireworks (default ev-mock)\n"
           "\n"
           "Batches, a SIMULATION: lines are answered as the chat endpoints answer them.\n"
           "      --batch-ms MS         how long a batch takes (default 300)\n"
           "      --batch-advance HOW   'time' (default), or 'poll': each GET of a batch\n"
           "                            moves it one step\n"
-          "      --state FILE          keep files and jobs (not batches) in FILE across\n"
-          "                            restarts\n"
+          "      --state FILE          keep OpenAI's files and jobs (not batches, nor\n"
+          "                            Together's or Fireworks') in FILE across restarts\n"
           "\n"
           "  -v, --verbose             log each request on standard error\n"
           "  -q, --quiet               no summary on standard error at exit\n"
@@ -115,7 +125,9 @@ usage(FILE *f)
 enum {
     OPT_BATCH_ADVANCE = 256,
     OPT_BATCH_MS,
+    OPT_DEPLOY_MS,
     OPT_ECHO_KEY,
+    OPT_FIREWORKS_ACCOUNT,
     OPT_JOB_ADVANCE,
     OPT_JOB_MS,
     OPT_JUDGE,
@@ -137,41 +149,42 @@ enum {
     OPT_TLS_KEY,
 };
 
-static const struct option longopts[] = {
-    {"accuracy", required_argument, NULL, 'a'},
-    {"batch-advance", required_argument, NULL, OPT_BATCH_ADVANCE},
-    {"batch-ms", required_argument, NULL, OPT_BATCH_MS},
-    {"cases", required_argument, NULL, 'c'},
-    {"echo-key", no_argument, NULL, OPT_ECHO_KEY},
-    {"fault", required_argument, NULL, 'f'},
-    {"help", no_argument, NULL, 'h'},
-    {"job-advance", required_argument, NULL, OPT_JOB_ADVANCE},
-    {"job-ms", required_argument, NULL, OPT_JOB_MS},
-    {"judge", required_argument, NULL, OPT_JUDGE},
-    {"latency", required_argument, NULL, 'l'},
-    {"latency-dist", required_argument, NULL, OPT_LATENCY_DIST},
-    {"learner", required_argument, NULL, OPT_LEARNER},
-    {"learner-ceiling", required_argument, NULL, OPT_LEARNER_CEILING},
-    {"learner-floor", required_argument, NULL, OPT_LEARNER_FLOOR},
-    {"learner-gain", required_argument, NULL, OPT_LEARNER_GAIN},
-    {"learner-noise", required_argument, NULL, OPT_LEARNER_NOISE},
-    {"learner-scale", required_argument, NULL, OPT_LEARNER_SCALE},
-    {"model-accuracy", required_argument, NULL, OPT_MODEL_ACCURACY},
-    {"port", required_argument, NULL, 'p'},
-    {"quiet", no_argument, NULL, 'q'},
-    {"replay", required_argument, NULL, 'r'},
-    {"require-key-env", required_argument, NULL, OPT_REQUIRE_KEY_ENV},
-    {"retry-after-ms", required_argument, NULL, OPT_RETRY_AFTER_MS},
-    {"rpm", required_argument, NULL, OPT_RPM},
-    {"rpm-window", required_argument, NULL, OPT_RPM_WINDOW},
-    {"seed", required_argument, NULL, 's'},
-    {"slow-ms", required_argument, NULL, OPT_SLOW_MS},
-    {"state", required_argument, NULL, OPT_STATE},
-    {"tls-cert", required_argument, NULL, OPT_TLS_CERT},
-    {"tls-key", required_argument, NULL, OPT_TLS_KEY},
-    {"verbose", no_argument, NULL, 'v'},
-    {"version", no_argument, NULL, 'V'},
-    {NULL, 0, NULL, 0},
+static const ev_opt table[] = {
+    {"accuracy", 'a', EV_ARG_TEXT, 0, 0, false},
+    {"batch-advance", OPT_BATCH_ADVANCE, EV_ARG_TEXT, 0, 0, false},
+    {"batch-ms", OPT_BATCH_MS, EV_ARG_INT, 0, 3600000, false},
+    {"cases", 'c', EV_ARG_TEXT, 0, 0, false},
+    {"deploy-ms", OPT_DEPLOY_MS, EV_ARG_INT, 0, 3600000, false},
+    {"echo-key", OPT_ECHO_KEY, EV_ARG_NONE, 0, 0, false},
+    {"fault", 'f', EV_ARG_TEXT, 0, 0, false},
+    {"fireworks-account", OPT_FIREWORKS_ACCOUNT, EV_ARG_TEXT, 0, 0, false},
+    {"help", 'h', EV_ARG_NONE, 0, 0, false},
+    {"job-advance", OPT_JOB_ADVANCE, EV_ARG_TEXT, 0, 0, false},
+    {"job-ms", OPT_JOB_MS, EV_ARG_INT, 0, 3600000, false},
+    {"judge", OPT_JUDGE, EV_ARG_TEXT, 0, 0, false},
+    {"latency", 'l', EV_ARG_TEXT, 0, 0, false},
+    {"latency-dist", OPT_LATENCY_DIST, EV_ARG_TEXT, 0, 0, false},
+    {"learner", OPT_LEARNER, EV_ARG_TEXT, 0, 0, false},
+    {"learner-ceiling", OPT_LEARNER_CEILING, EV_ARG_REAL, 0, 1, false},
+    {"learner-floor", OPT_LEARNER_FLOOR, EV_ARG_REAL, 0, 1, false},
+    {"learner-gain", OPT_LEARNER_GAIN, EV_ARG_REAL, 0, 1, false},
+    {"learner-noise", OPT_LEARNER_NOISE, EV_ARG_REAL, 0, 1, false},
+    {"learner-scale", OPT_LEARNER_SCALE, EV_ARG_REAL, 0, 1e9, true},
+    {"model-accuracy", OPT_MODEL_ACCURACY, EV_ARG_TEXT, 0, 0, false},
+    {"port", 'p', EV_ARG_INT, 0, 65535, false},
+    {"quiet", 'q', EV_ARG_NONE, 0, 0, false},
+    {"replay", 'r', EV_ARG_TEXT, 0, 0, false},
+    {"require-key-env", OPT_REQUIRE_KEY_ENV, EV_ARG_TEXT, 0, 0, false},
+    {"retry-after-ms", OPT_RETRY_AFTER_MS, EV_ARG_INT, 0, 3600000, false},
+    {"rpm", OPT_RPM, EV_ARG_INT, 1, 1000000, false},
+    {"rpm-window", OPT_RPM_WINDOW, EV_ARG_INT, 1, 3600000, false},
+    {"seed", 's', EV_ARG_TEXT, 0, 0, false},
+    {"slow-ms", OPT_SLOW_MS, EV_ARG_INT, 0, 3600000, false},
+    {"state", OPT_STATE, EV_ARG_TEXT, 0, 0, false},
+    {"tls-cert", OPT_TLS_CERT, EV_ARG_TEXT, 0, 0, false},
+    {"tls-key", OPT_TLS_KEY, EV_ARG_TEXT, 0, 0, false},
+    {"verbose", 'v', EV_ARG_NONE, 0, 0, false},
+    {"version", 'V', EV_ARG_NONE, 0, 0, false},
 };
 
 /* The options, as read. The server's configuration holds what it takes as
@@ -269,14 +282,15 @@ add_rule(options *o, const char *arg, bool model)
     o->model_rule[o->nrules++] = model;
 }
 
-/* read_option reads option 'c' with argument 'arg' into 'o'. */
+/* read_option reads option 'key', with its value in 'c', into 'o'. */
 static void
-read_option(options *o, int c, char *arg)
+read_option(options *o, int key, const ev_cli *c)
 {
+    char *arg = (char *)c->text;
     evm_server_config *sc = &o->c;
     evm_learner *lp = &sc->jobs.params;
     long seed;
-    switch (c) {
+    switch (key) {
     case 'a':
         add_rule(o, arg, false);
         break;
@@ -297,13 +311,24 @@ read_option(options *o, int c, char *arg)
         sc->batches.by_poll = by_poll("--batch-advance", arg);
         break;
     case OPT_BATCH_MS:
-        sc->batches.batch_ms = parse_ms("--batch-ms", arg);
+        sc->batches.batch_ms = c->integer;
+        break;
+    case OPT_DEPLOY_MS:
+        sc->jobs.deploy_ms = c->integer;
+        break;
+    case OPT_FIREWORKS_ACCOUNT:
+        if (!evm_wire_good_id(arg) || strcmp(arg, "fireworks") == 0)
+            ev_diag_usage_error(
+                "--fireworks-account must be an account id (a lowercase letter, then "
+                "lowercase letters, digits and '-'), not '%s'",
+                arg);
+        sc->fireworks_account = arg;
         break;
     case OPT_JOB_ADVANCE:
         sc->jobs.by_poll = by_poll("--job-advance", arg);
         break;
     case OPT_JOB_MS:
-        sc->jobs.job_ms = parse_ms("--job-ms", arg);
+        sc->jobs.job_ms = c->integer;
         break;
     case OPT_JUDGE:
         sc->judge = model_name("--judge", arg);
@@ -312,21 +337,19 @@ read_option(options *o, int c, char *arg)
         sc->jobs.learner = model_name("--learner", arg);
         break;
     case OPT_LEARNER_CEILING:
-        lp->ceiling = parse_share("--learner-ceiling", arg);
+        lp->ceiling = c->real;
         break;
     case OPT_LEARNER_FLOOR:
-        lp->floor = parse_share("--learner-floor", arg);
+        lp->floor = c->real;
         break;
     case OPT_LEARNER_GAIN:
-        lp->gain = parse_share("--learner-gain", arg);
+        lp->gain = c->real;
         break;
     case OPT_LEARNER_NOISE:
-        lp->noise = parse_share("--learner-noise", arg);
+        lp->noise = c->real;
         break;
     case OPT_LEARNER_SCALE:
-        if (!ev_parse_double(arg, 1e-6, 1e9, &lp->scale))
-            ev_diag_usage_error("--learner-scale must be a number of examples above 0, not '%s'",
-                                arg);
+        lp->scale = c->real;
         break;
     case OPT_LATENCY_DIST:
         if (strcmp(arg, "normal") != 0 && strcmp(arg, "lognormal") != 0)
@@ -337,8 +360,7 @@ read_option(options *o, int c, char *arg)
         add_rule(o, arg, true);
         break;
     case 'p':
-        if (!ev_parse_long(arg, 0, 65535, &sc->port))
-            ev_diag_usage_error("--port must be from 0 to 65535, not '%s'", arg);
+        sc->port = c->integer;
         break;
     case 'q':
         o->quiet = true;
@@ -350,16 +372,13 @@ read_option(options *o, int c, char *arg)
         o->key_env = arg;
         break;
     case OPT_RETRY_AFTER_MS:
-        sc->faults.retry_after_ms = parse_ms("--retry-after-ms", arg);
+        sc->faults.retry_after_ms = c->integer;
         break;
     case OPT_RPM:
-        if (!ev_parse_long(arg, 1, 1000000, &sc->rpm))
-            ev_diag_usage_error("--rpm must be from 1 to 1000000, not '%s'", arg);
+        sc->rpm = c->integer;
         break;
     case OPT_RPM_WINDOW:
-        sc->rpm_window_ms = parse_ms("--rpm-window", arg);
-        if (sc->rpm_window_ms == 0)
-            ev_diag_usage_error("--rpm-window must be at least 1 ms");
+        sc->rpm_window_ms = c->integer;
         break;
     case 's':
         if (!ev_parse_long(arg, 0, LONG_MAX, &seed))
@@ -367,7 +386,7 @@ read_option(options *o, int c, char *arg)
         sc->seed = (uint64_t)seed;
         break;
     case OPT_SLOW_MS:
-        sc->faults.slow_ms = parse_ms("--slow-ms", arg);
+        sc->faults.slow_ms = c->integer;
         break;
     case OPT_STATE:
         sc->state = arg;
@@ -386,9 +405,8 @@ read_option(options *o, int c, char *arg)
         break;
     case 'V':
         ev_diag_version();
-    default:
-        fprintf(stderr, "try 'ev-mock --help'\n");
-        exit(EV_EXIT_TROUBLE);
+    default: /* ev_cli_next refused every other option */
+        break;
     }
 }
 
@@ -523,10 +541,13 @@ int
 main(int argc, char **argv)
 {
     options o = {.c = evm_server_defaults()};
-    int c;
+    ev_cli c;
+    int key;
     o.c.report = report;
-    while ((c = getopt_long(argc, argv, "a:c:f:hl:p:qr:s:vV", longopts, NULL)) != -1)
-        read_option(&o, c, optarg);
+    ev_cli_init(&c, table, (int)(sizeof(table) / sizeof(table[0])), argc, argv);
+    while ((key = ev_cli_next(&c)) != -1)
+        read_option(&o, key, &c);
+    ev_cli_free(&c);
     if (optind < argc)
         ev_diag_usage_error("unexpected operand '%s'", argv[optind]);
     validate(&o);

@@ -34,12 +34,13 @@
 #include "log.h"
 #include "quote.h"
 
-enum mode { M_CHECK, M_CONVERT, M_SUBMIT, M_CMD, M_RESUME, M_CANCEL };
+enum mode { M_CHECK, M_CONVERT, M_INFO, M_SUBMIT, M_CMD, M_RESUME, M_CANCEL };
 
 typedef struct opts {
     enum mode mode;
     bool mode_set;
     const char *job;     /* --resume, --cancel */
+    const char *info;    /* --dataset-info */
     const char *command; /* --cmd */
     const char *model;
     const char *suffix;
@@ -58,6 +59,9 @@ typedef struct opts {
     double timeout_s; /* 0: none */
     enum ev_format format;
     enum ev_convert_to to;
+    bool to_set;
+    enum ev_example_method method;
+    bool method_set;
     bool quiet;
     char **files;
     int nfiles;
@@ -76,24 +80,31 @@ on_signal(int sig)
 static void
 usage(FILE *f)
 {
-    fputs("usage: ev-tune [--check] [-m MODEL] [--epochs N] [--max-example-tokens N]\n"
-          "               [--prices FILE] [--format table|json] [--system TEXT] [FILE ...]\n"
-          "       ev-tune --convert [--to chat|alpaca|sharegpt] [--system TEXT] [FILE ...]\n"
+    fputs("usage: ev-tune [--check] [--method sft|dpo] [-m MODEL] [--epochs N]\n"
+          "               [--max-example-tokens N] [--prices FILE] [--format table|json]\n"
+          "               [--system TEXT] [FILE ...]\n"
+          "       ev-tune --convert [--method sft|dpo] [--to FORMAT] [--system TEXT] [FILE ...]\n"
+          "       ev-tune --dataset-info NAME [--to FORMAT]\n"
           "       ev-tune --submit -m MODEL [--suffix S] [--seed N] [--epochs N]\n"
           "               [--base-url URL] [--api-key-env NAME | --api-key-file FILE]\n"
           "               [--cacert FILE]\n"
           "               [--poll-ms MS] [--timeout SEC] [FILE ...]\n"
-          "       ev-tune --cmd COMMAND [-m MODEL] [--to FORMAT] [--epochs N]\n"
+          "       ev-tune --cmd COMMAND [--method sft|dpo] [-m MODEL] [--to FORMAT]\n"
+          "               [--epochs N]\n"
           "               [--env NAME]... [FILE ...]\n"
           "       ev-tune --resume JOB | --cancel JOB [--base-url URL] ...\n"
           "\n"
-          "Check a chat fine-tuning file by the OpenAI cookbook's rules, estimate its\n"
-          "tokens and cost, convert cases to chat, Alpaca or ShareGPT, and fine-tune.\n"
-          "Records may be chat examples ({messages}) or cases ({input, expected}).\n"
+          "Check a fine-tuning file (chat by the OpenAI cookbook's rules, preference\n"
+          "pairs by the providers'), estimate its tokens and cost, convert it to what\n"
+          "TRL, Axolotl, Unsloth and LLaMA-Factory read, and fine-tune. Records may be\n"
+          "chat examples ({messages}) or cases ({input, expected}); with --method dpo,\n"
+          "preference examples ({input, preferred_output, non_preferred_output}).\n"
           "\n"
           "Modes:\n"
           "  -c, --check               check and report (the default)\n"
           "      --convert             write the examples as JSONL in --to's format\n"
+          "      --dataset-info NAME   write LLaMA-Factory's dataset_info.json entry for\n"
+          "                            NAME.jsonl in --to's format\n"
           "  -s, --submit              check, upload, create a job, follow it to its end\n"
           "      --cmd COMMAND         check, then run COMMAND with the training file as $1\n"
           "                            (and $EV_TRAIN_FILE); its last line of output names\n"
@@ -111,7 +122,10 @@ usage(FILE *f)
           "      --max-example-tokens N\n"
           "                            the most tokens an example may have (default 16385)\n"
           "      --system TEXT         a system message for examples that have none\n"
-          "      --to FORMAT           chat (default), alpaca or sharegpt\n"
+          "      --method METHOD       sft (default): chat examples; dpo: preference ones\n"
+          "      --to FORMAT           sft: chat (default), prompt-completion, alpaca,\n"
+          "                            sharegpt; dpo: preference (default), trl-dpo,\n"
+          "                            axolotl-dpo, alpaca-dpo, sharegpt-dpo\n"
           "  -p, --prices FILE         price table (default $EV_PRICES, else the installed one)\n"
           "  -f, --format FORMAT       report as table or json (default: table on a terminal)\n"
           "      --suffix S            suffix of the tuned model's name (up to 64 characters)\n"
@@ -144,9 +158,11 @@ enum {
     OPT_CANCEL,
     OPT_CMD,
     OPT_CONVERT,
+    OPT_DATASET_INFO,
     OPT_ENV,
     OPT_EPOCHS,
     OPT_MAX_EXAMPLE_TOKENS,
+    OPT_METHOD,
     OPT_POLL_MS,
     OPT_RESUME,
     OPT_SEED,
@@ -165,11 +181,13 @@ static const ev_opt options[] = {
     {"check", 'c', EV_ARG_NONE, 0, 0, false},
     {"cmd", OPT_CMD, EV_ARG_TEXT, 0, 0, false},
     {"convert", OPT_CONVERT, EV_ARG_NONE, 0, 0, false},
+    {"dataset-info", OPT_DATASET_INFO, EV_ARG_TEXT, 0, 0, false},
     {"env", OPT_ENV, EV_ARG_TEXT, 0, 0, false},
     {"epochs", OPT_EPOCHS, EV_ARG_INT, 1, 50, false},
     {"format", 'f', EV_ARG_TEXT, 0, 0, false},
     {"help", 'h', EV_ARG_NONE, 0, 0, false},
     {"max-example-tokens", OPT_MAX_EXAMPLE_TOKENS, EV_ARG_INT, 1, 100000000, false},
+    {"method", OPT_METHOD, EV_ARG_TEXT, 0, 0, false},
     {"model", 'm', EV_ARG_TEXT, 0, 0, false},
     {"poll-ms", OPT_POLL_MS, EV_ARG_INT, 1, 3600000, false},
     {"prices", 'p', EV_ARG_TEXT, 0, 0, false},
@@ -189,7 +207,9 @@ set_mode(opts *o, enum mode m, const char *name, const char *job)
 {
     if (o->mode_set && o->mode != m)
         ev_diag_usage_error(
-            "%s: give one of --check, --convert, --submit, --cmd, --resume, --cancel", name);
+            "%s: give one of --check, --convert, --dataset-info, --submit, --cmd, --resume, "
+            "--cancel",
+            name);
     o->mode = m;
     o->mode_set = true;
     o->job = job;
@@ -226,6 +246,12 @@ option(opts *o, int key, const ev_cli *c)
     case OPT_CONVERT:
         set_mode(o, M_CONVERT, "--convert", NULL);
         break;
+    case OPT_DATASET_INFO:
+        if (*v == '\0')
+            ev_diag_usage_error("--dataset-info needs the dataset's name");
+        set_mode(o, M_INFO, "--dataset-info", NULL);
+        o->info = v;
+        break;
     case OPT_ENV:
         if (!ev_child_pass_ok(v))
             ev_diag_usage_error("--env takes the name of a variable, or a pattern such as 'HF_*', "
@@ -241,6 +267,11 @@ option(opts *o, int key, const ev_cli *c)
         break;
     case OPT_MAX_EXAMPLE_TOKENS:
         o->max_tokens = c->real;
+        break;
+    case OPT_METHOD:
+        if (!ev_example_method_parse(v, &o->method))
+            ev_diag_usage_error("--method must be 'sft' or 'dpo', not '%s'", v);
+        o->method_set = true;
         break;
     case 'm':
         if (*v == '\0')
@@ -278,7 +309,10 @@ option(opts *o, int key, const ev_cli *c)
         break;
     case OPT_TO:
         if (!ev_convert_parse(v, &o->to))
-            ev_diag_usage_error("--to must be 'chat', 'alpaca' or 'sharegpt', not '%s'", v);
+            ev_diag_usage_error("--to must be one of %s; %s, not '%s'",
+                                ev_convert_names(EV_EXAMPLE_SFT), ev_convert_names(EV_EXAMPLE_DPO),
+                                v);
+        o->to_set = true;
         break;
     default: /* ev_cli_next refused every other option */
         break;
@@ -313,18 +347,37 @@ parse_options(opts *o, int argc, char **argv)
     o->nfiles = argc - optind;
 }
 
-/* check_options refuses the combinations that make no sense. */
+/* check_options refuses the combinations that make no sense, and settles
+ * the method and the format: each follows from the other when only one is
+ * given. */
 static void
-check_options(const opts *o)
+check_options(opts *o)
 {
+    if (o->to_set && o->method_set && ev_convert_method(o->to) != o->method)
+        ev_diag_usage_error("--to %s is not a format of --method %s, whose formats are %s",
+                            ev_convert_name(o->to), ev_example_method_name(o->method),
+                            ev_convert_names(o->method));
+    if (o->to_set)
+        o->method = ev_convert_method(o->to);
+    else
+        o->to = ev_convert_default(o->method);
+    bool reformat = o->to != ev_convert_default(o->method);
+    /* Until the provider clients send the method, a DPO file would go to
+     * an SFT job. */
+    if (o->mode == M_SUBMIT && o->method == EV_EXAMPLE_DPO)
+        ev_diag_usage_error("--submit sends SFT jobs only: check a DPO file with --method dpo, "
+                            "or train on it with --cmd");
+    if (o->mode == M_INFO && o->nfiles > 0)
+        ev_diag_usage_error("--dataset-info takes no file, not '%s'", o->files[0]);
     if (o->mode == M_SUBMIT && o->model == NULL)
         ev_diag_usage_error("--submit needs the base model: -m MODEL");
-    if (o->mode == M_SUBMIT && o->to != EV_CONVERT_CHAT)
+    if (o->mode == M_SUBMIT && reformat)
         ev_diag_usage_error("--submit uploads the chat format: drop --to");
     if ((o->mode == M_RESUME || o->mode == M_CANCEL) && o->nfiles > 0)
         ev_diag_usage_error("--resume and --cancel take no file, not '%s'", o->files[0]);
-    if (o->mode == M_CHECK && o->to != EV_CONVERT_CHAT)
-        ev_diag_usage_error("--check checks the chat format: drop --to, or use --convert");
+    if (o->mode == M_CHECK && reformat)
+        ev_diag_usage_error("--check checks the examples as they are: drop --to, or use "
+                            "--convert");
     if (o->key_env != NULL && o->key_file != NULL)
         ev_diag_usage_error("give --api-key-env or --api-key-file, not both");
     if (o->npass > 0 && o->mode != M_CMD)
@@ -384,6 +437,21 @@ remote(const opts *o, const ev_dataset_opts *d, const ev_quote_opts *q)
     return status;
 }
 
+/* dataset_info writes LLaMA-Factory's entry for --dataset-info. */
+static int
+dataset_info(const opts *o)
+{
+    jv info = ev_convert_dataset_info(o->to, o->info);
+    if (!jv_is_valid(info)) {
+        char why[256];
+        jv m = jv_invalid_get_msg(info);
+        snprintf(why, sizeof(why), "%s", jv_string_value(m));
+        jv_free(m);
+        ev_diag_usage_error("--dataset-info: %s", why);
+    }
+    return ev_jsonl_write(stdout, info) == 0 ? EV_EXIT_OK : EV_EXIT_TROUBLE;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -402,7 +470,7 @@ main(int argc, char **argv)
         signal(SIGPIPE, SIG_IGN);
 
     ev_log log = {say_warning, say_progress, say_output, &o};
-    ev_dataset_opts d = {o.files, o.nfiles, o.system, o.max_tokens, o.to, &log};
+    ev_dataset_opts d = {o.files, o.nfiles, o.system, o.max_tokens, o.to, &log, o.method};
     ev_quote_opts q = {o.model, o.epochs, o.prices, o.nprices};
     ev_localtrain_opts t = {o.command, "ev-tune",    o.pass_env, o.model,
                             o.suffix,  &interrupted, &log,       stdout};
@@ -414,6 +482,9 @@ main(int argc, char **argv)
     case M_CONVERT:
         ev_jsonl_output_setup();
         status = ev_dataset_convert(&d, stdout);
+        break;
+    case M_INFO:
+        status = dataset_info(&o);
         break;
     case M_CMD:
         status = ev_localtrain_train(&t, &d, &q);

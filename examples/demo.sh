@@ -37,5 +37,10 @@ echo
 
 loop BASE_URL="http://127.0.0.1:$port/v1" PRICES="$here/loop/prices.jsonl" loop
 echo
-echo "Everything is in $out/run; the chart is $out/run/curve.svg."
+last=$(tail -n 1 run/curve-runs | cut -d= -f2)
+echo "== Review what changed, label the failures: open run/review.html in a browser"
+echo "\$ ev-view --baseline run/base.jsonl $last > run/review.html"
+ev-view --baseline run/base.jsonl "$last" >run/review.html
+echo
+echo "Everything is in $out/run; the chart is $out/run/curve.svg, the review page $out/run/review.html."
 echo "Against real models: make -C examples/loop loop MODEL_BIG=... MODEL_SMALL=... BASE_URL=..."

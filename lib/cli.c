@@ -3,6 +3,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -157,9 +158,12 @@ number(ev_cli *c, const ev_opt *o)
     char opt[64];
     spelled(c, o, opt, sizeof(opt));
     if (o->arg == EV_ARG_INT) {
-        if (!ev_parse_long(c->text, (long)o->lo, (long)o->hi, &c->integer))
-            ev_diag_usage_error("%s takes a whole number from %.0f to %.0f, not '%s'", opt, o->lo,
-                                o->hi, c->text);
+        /* (double)LONG_MAX rounds up past LONG_MAX: a table's way of saying it. */
+        long lo = o->lo <= (double)LONG_MIN ? LONG_MIN : (long)o->lo;
+        long hi = o->hi >= (double)LONG_MAX ? LONG_MAX : (long)o->hi;
+        if (!ev_parse_long(c->text, lo, hi, &c->integer))
+            ev_diag_usage_error("%s takes a whole number from %ld to %ld, not '%s'", opt, lo, hi,
+                                c->text);
         c->real = (double)c->integer;
         return;
     }

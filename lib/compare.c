@@ -705,16 +705,6 @@ ev_compare_pair(const ev_run *base, const ev_run *cand, const ev_compare_opts *o
     return r;
 }
 
-/* met_at says whether the member at 'path' of 'r' (borrowed) is true. */
-static bool
-met_at(jv r, const char *path)
-{
-    jv m = ev_json_path(r, path);
-    bool met = jv_get_kind(m) == JV_KIND_TRUE;
-    jv_free(m);
-    return met;
-}
-
 jv
 ev_compare_runs(const ev_run *runs, size_t n, const ev_compare_opts *o)
 {
@@ -725,7 +715,7 @@ ev_compare_runs(const ev_run *runs, size_t n, const ev_compare_opts *o)
         one.has_min = o->has_min && n == 1;
         jv r = ev_compare_run(&runs[i], &one);
         if (one.has_min) {
-            met = met && met_at(r, "goal.met");
+            met = met && ev_json_true(r, "goal.met");
             evidence = evidence && runs[i].n > 0;
         }
         rr = jv_array_append(rr, r);
@@ -734,7 +724,7 @@ ev_compare_runs(const ev_run *runs, size_t n, const ev_compare_opts *o)
             jv no = ev_json_field(c, "no_evidence");
             evidence = evidence && !jv_is_valid(no);
             jv_free(no);
-            met = met && (o->goal == EV_GOAL_NONE && !o->has_min ? true : met_at(c, "met"));
+            met = met && (o->goal == EV_GOAL_NONE && !o->has_min ? true : ev_json_true(c, "met"));
             cc = jv_array_append(cc, c);
         }
     }

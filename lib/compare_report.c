@@ -159,8 +159,8 @@ verdict(FILE *f, jv c, const char *li)
     jv_free(v);
 }
 
-static void
-comparison(FILE *f, jv c, enum ev_format fmt)
+void
+ev_compare_report_pair(FILE *f, jv c, enum ev_format fmt)
 {
     char b1[64], b2[64], b3[64], b4[64];
     const char *base = text(c, "baseline", b1, sizeof(b1));
@@ -432,7 +432,7 @@ ev_compare_report_write(FILE *f, jv rep, enum ev_format fmt)
     if (jv_get_kind(comps) == JV_KIND_ARRAY) {
         jv_array_foreach(comps, j, c)
         {
-            comparison(f, c, fmt);
+            ev_compare_report_pair(f, c, fmt);
             jv_free(c);
             (void)j;
         }

@@ -21,4 +21,11 @@
  * EV_FORMAT_AUTO). */
 void ev_compare_report_write(FILE *f, jv rep /* borrowed */, enum ev_format fmt);
 
+/* ev_compare_report_pair writes one comparison of a report, 'c', as the
+ * table (EV_FORMAT_TABLE) or markdown writes it: a blank line, the line
+ * that names the runs and counts the paired cases, then a line for each
+ * figure. A page that shows the report, such as ev-view's, says it in
+ * ev-compare's words. */
+void ev_compare_report_pair(FILE *f, jv c /* borrowed */, enum ev_format fmt);
+
 #endif

@@ -5,7 +5,9 @@
 
 #include "json.h"
 
-static const char *const names[] = {"chat", "alpaca", "sharegpt"};
+static const char *const names[] = {"chat",        "prompt-completion", "alpaca",
+                                    "sharegpt",    "preference",        "trl-dpo",
+                                    "axolotl-dpo", "alpaca-dpo",        "sharegpt-dpo"};
 
 const char *
 ev_convert_name(enum ev_convert_to to)
@@ -25,13 +27,40 @@ ev_convert_parse(const char *name, enum ev_convert_to *to)
     return false;
 }
 
-jv
-ev_convert(jv chat, enum ev_convert_to to)
+const char *
+ev_convert_names(enum ev_example_method method)
 {
-    jv out = to == EV_CONVERT_ALPACA     ? ev_convert_alpaca(chat)
-             : to == EV_CONVERT_SHAREGPT ? ev_convert_sharegpt(chat)
-                                         : jv_copy(chat);
-    jv_free(chat);
+    return method == EV_EXAMPLE_SFT ? "chat, prompt-completion, alpaca, sharegpt"
+                                    : "preference, trl-dpo, axolotl-dpo, alpaca-dpo, sharegpt-dpo";
+}
+
+enum ev_example_method
+ev_convert_method(enum ev_convert_to to)
+{
+    return to >= EV_CONVERT_PREFERENCE ? EV_EXAMPLE_DPO : EV_EXAMPLE_SFT;
+}
+
+enum ev_convert_to
+ev_convert_default(enum ev_example_method method)
+{
+    return method == EV_EXAMPLE_DPO ? EV_CONVERT_PREFERENCE : EV_CONVERT_CHAT;
+}
+
+jv
+ev_convert(jv ex, enum ev_convert_to to)
+{
+    jv out;
+    if (!jv_is_valid(ex) || to == EV_CONVERT_CHAT)
+        out = jv_copy(ex);
+    else if (to == EV_CONVERT_PROMPT_COMPLETION)
+        out = ev_convert_prompt_completion(ex);
+    else if (to == EV_CONVERT_ALPACA)
+        out = ev_convert_alpaca(ex);
+    else if (to == EV_CONVERT_SHAREGPT)
+        out = ev_convert_sharegpt(ex);
+    else
+        out = ev_convert_dpo(ex, to);
+    jv_free(ex);
     return out;
 }
 
@@ -106,9 +135,8 @@ ev_convert_alpaca(jv chat)
             *slot = content;
         } else {
             why = jv_string_fmt("alpaca holds one exchange (system?, user, assistant), and "
-                                "message %d is a%s %s message",
-                                i + 1, strchr("aeiou", r[0]) != NULL ? "n" : "",
-                                r[0] ? r : "(no role)");
+                                "message %d, of role '%s', is more",
+                                i + 1, r);
             jv_free(content);
         }
         jv_free(role);
@@ -168,4 +196,175 @@ ev_convert_sharegpt(jv chat)
         return jv_invalid_with_msg(why);
     }
     return jv_object_set(jv_object(), jv_string("conversations"), conv);
+}
+
+jv
+ev_convert_prompt_completion(jv chat)
+{
+    jv msgs = chat_messages(chat);
+    if (!jv_is_valid(msgs))
+        return msgs;
+    int n = jv_array_length(jv_copy(msgs));
+    jv last = n > 0 ? jv_array_get(jv_copy(msgs), n - 1) : jv_null();
+    jv role = jv_get_kind(last) == JV_KIND_OBJECT ? ev_json_field(last, "role") : jv_null();
+    bool ok = n > 1 && jv_get_kind(role) == JV_KIND_STRING &&
+              strcmp(jv_string_value(role), "assistant") == 0;
+    jv_free(role);
+    if (!ok) {
+        jv_free(last);
+        jv_free(msgs);
+        return jv_invalid_with_msg(jv_string(
+            "prompt-completion needs a prompt and the example to end with an assistant message"));
+    }
+    jv o = jv_object_set(jv_object(), jv_string("prompt"), jv_array_slice(msgs, 0, n - 1));
+    o = jv_object_set(o, jv_string("completion"), jv_array_append(jv_array(), last));
+    jv tools = ev_json_field(chat, "tools");
+    if (jv_is_valid(tools))
+        return jv_object_set(o, jv_string("tools"), tools);
+    jv_free(tools);
+    return o;
+}
+
+/* answer returns the one message of the answer 'name' of preference example
+ * 'pref' (borrowed), with string content, or invalid with a message. */
+static jv
+answer(jv pref, const char *name)
+{
+    jv out = ev_json_field(pref, name);
+    jv msg = jv_null();
+    if (jv_get_kind(out) == JV_KIND_ARRAY && jv_array_length(jv_copy(out)) == 1)
+        msg = jv_array_get(jv_copy(out), 0);
+    jv_free(out);
+    jv content = jv_get_kind(msg) == JV_KIND_OBJECT ? ev_json_field(msg, "content") : jv_null();
+    bool ok = jv_get_kind(content) == JV_KIND_STRING;
+    jv_free(content);
+    if (!ok) {
+        jv_free(msg);
+        return jv_invalid_with_msg(
+            jv_string_fmt("'%s' is not a list of one message with string content", name));
+    }
+    return msg;
+}
+
+/* the string content of message 'm' (consumed) */
+static jv
+content_of(jv m)
+{
+    jv c = ev_json_field(m, "content");
+    jv_free(m);
+    return c;
+}
+
+/* gpt returns content 'c' as a ShareGPT turn of the assistant. */
+static jv
+gpt(jv c)
+{
+    jv t = jv_object_set(jv_object(), jv_string("from"), jv_string("gpt"));
+    return jv_object_set(t, jv_string("value"), c);
+}
+
+jv
+ev_convert_dpo(jv pref, enum ev_convert_to to)
+{
+    jv msgs = ev_json_path(pref, "input.messages");
+    if (jv_get_kind(msgs) != JV_KIND_ARRAY) {
+        jv_free(msgs);
+        return jv_invalid_with_msg(jv_string("example has no 'input' with a 'messages' list"));
+    }
+    jv good = answer(pref, "preferred_output");
+    jv bad = jv_is_valid(good) ? answer(pref, "non_preferred_output") : jv_null();
+    if (!jv_is_valid(good) || !jv_is_valid(bad)) {
+        jv_free(msgs);
+        jv_free(jv_is_valid(good) ? good : bad);
+        return jv_is_valid(good) ? bad : good;
+    }
+    jv o = jv_invalid();
+    if (to == EV_CONVERT_PREFERENCE) {
+        jv_free(msgs);
+        jv_free(good);
+        jv_free(bad);
+        return jv_copy(pref);
+    }
+    if (to == EV_CONVERT_TRL_DPO || to == EV_CONVERT_AXOLOTL_DPO) {
+        bool trl = to == EV_CONVERT_TRL_DPO;
+        o = jv_object_set(jv_object(), jv_string(trl ? "prompt" : "messages"), msgs);
+        o = jv_object_set(o, jv_string("chosen"), trl ? jv_array_append(jv_array(), good) : good);
+        o = jv_object_set(o, jv_string("rejected"), trl ? jv_array_append(jv_array(), bad) : bad);
+        jv tools = ev_json_path(pref, "input.tools");
+        if (jv_is_valid(tools) && trl)
+            o = jv_object_set(o, jv_string("tools"), tools);
+        else
+            jv_free(tools);
+        return o;
+    }
+    if (to == EV_CONVERT_ALPACA_DPO) {
+        jv chat =
+            jv_object_set(jv_object(), jv_string("messages"), jv_array_append(msgs, jv_copy(good)));
+        o = ev_convert_alpaca(chat);
+        jv_free(chat);
+        if (jv_is_valid(o))
+            o = jv_object_delete(o, jv_string("output"));
+    } else {
+        jv chat = jv_object_set(jv_object(), jv_string("messages"), msgs);
+        o = ev_convert_sharegpt(chat);
+        jv_free(chat);
+    }
+    if (!jv_is_valid(o)) {
+        jv_free(good);
+        jv_free(bad);
+        return o;
+    }
+    bool share = to == EV_CONVERT_SHAREGPT_DPO;
+    good = content_of(good);
+    bad = content_of(bad);
+    o = jv_object_set(o, jv_string("chosen"), share ? gpt(good) : good);
+    return jv_object_set(o, jv_string("rejected"), share ? gpt(bad) : bad);
+}
+
+jv
+ev_convert_dataset_info(enum ev_convert_to to, const char *name)
+{
+    static const char *const share_tags =
+        "{\"role_tag\":\"from\",\"content_tag\":\"value\",\"user_tag\":\"human\","
+        "\"assistant_tag\":\"gpt\",\"system_tag\":\"system\"}";
+    static const char *const chat_tags =
+        "{\"role_tag\":\"role\",\"content_tag\":\"content\",\"user_tag\":\"user\","
+        "\"assistant_tag\":\"assistant\",\"system_tag\":\"system\"}";
+    const char *columns, *tags = NULL;
+    bool ranking = to == EV_CONVERT_ALPACA_DPO || to == EV_CONVERT_SHAREGPT_DPO;
+    switch (to) {
+    case EV_CONVERT_CHAT:
+        columns = "{\"messages\":\"messages\"}";
+        tags = chat_tags;
+        break;
+    case EV_CONVERT_ALPACA:
+        columns = "{\"prompt\":\"instruction\",\"query\":\"input\",\"response\":\"output\"}";
+        break;
+    case EV_CONVERT_SHAREGPT:
+        columns = "{\"messages\":\"conversations\"}";
+        tags = share_tags;
+        break;
+    case EV_CONVERT_ALPACA_DPO:
+        columns = "{\"prompt\":\"instruction\",\"query\":\"input\",\"chosen\":\"chosen\","
+                  "\"rejected\":\"rejected\"}";
+        break;
+    case EV_CONVERT_SHAREGPT_DPO:
+        columns =
+            "{\"messages\":\"conversations\",\"chosen\":\"chosen\",\"rejected\":\"rejected\"}";
+        tags = share_tags;
+        break;
+    default:
+        return jv_invalid_with_msg(
+            jv_string_fmt("LLaMA-Factory reads chat, alpaca, sharegpt, alpaca-dpo and "
+                          "sharegpt-dpo, not '%s'",
+                          ev_convert_name(to)));
+    }
+    jv e = jv_object_set(jv_object(), jv_string("file_name"), jv_string_fmt("%s.jsonl", name));
+    e = jv_object_set(e, jv_string("formatting"), jv_string(tags != NULL ? "sharegpt" : "alpaca"));
+    if (ranking)
+        e = jv_object_set(e, jv_string("ranking"), jv_true());
+    e = jv_object_set(e, jv_string("columns"), jv_parse(columns));
+    if (tags != NULL)
+        e = jv_object_set(e, jv_string("tags"), jv_parse(tags));
+    return jv_object_set(jv_object(), jv_string(name), e);
 }

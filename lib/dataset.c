@@ -107,13 +107,22 @@ problem(ev_dataset *d, const ev_dataset_opts *o, jv where /* borrowed */,
     ev_log_warn(o->log, "%s: %s", jv_string_value(where), msg);
 }
 
+/* from_record returns the example of 'o->method' that 'rec' stands for. */
+static jv
+from_record(const ev_dataset_opts *o, jv rec, bool *changed, enum ev_example_problem *kind)
+{
+    return o->method == EV_EXAMPLE_DPO
+               ? ev_example_preference_from_record(rec, o->system, changed, kind)
+               : ev_example_from_record(rec, o->system, changed, kind);
+}
+
 /* take checks one record read at 'where'. */
 static void
 take(ev_dataset *d, const ev_dataset_opts *o, jv rec, jv where /* borrowed */)
 {
     enum ev_example_problem kind;
     bool changed;
-    jv ex = ev_example_from_record(rec, o->system, &changed, &kind);
+    jv ex = from_record(o, rec, &changed, &kind);
     if (!jv_is_valid(ex)) {
         jv m = jv_invalid_get_msg(ex);
         problem(d, o, where, kind, jv_string_value(m));
@@ -122,7 +131,8 @@ take(ev_dataset *d, const ev_dataset_opts *o, jv rec, jv where /* borrowed */)
         return;
     }
     ev_example_measure m;
-    jv found = ev_example_check(ex, o->max_tokens, &m);
+    jv found = o->method == EV_EXAMPLE_DPO ? ev_example_preference_check(ex, o->max_tokens, &m)
+                                           : ev_example_check(ex, o->max_tokens, &m);
     int n = jv_array_length(jv_copy(found));
     if (m.messages > 0)
         ev_dataset_stats_add(&d->stats, &m);
@@ -150,7 +160,7 @@ take(ev_dataset *d, const ev_dataset_opts *o, jv rec, jv where /* borrowed */)
         return;
     }
     d->valid++;
-    d->changed = d->changed || changed || o->to != EV_CONVERT_CHAT;
+    d->changed = d->changed || changed || o->to != ev_convert_default(o->method);
     jv text = jv_dump_string(out, 0);
     append(d, jv_string_value(text), (size_t)jv_string_length_bytes(jv_copy(text)));
     append(d, "\n", 1);
@@ -233,9 +243,11 @@ ev_dataset_report(ev_dataset *d, const ev_dataset_opts *o, const ev_quote *q, co
         files = jv_array_append(files, jv_string("-"));
     jv problems = jv_object();
     for (int k = 0; k < EV_EXAMPLE_NPROBLEMS; k++)
-        problems =
-            ev_json_set(problems, ev_example_problem_name(k), jv_number((double)d->problems[k]));
+        if (ev_example_problem_applies(k, o->method))
+            problems = ev_json_set(problems, ev_example_problem_name(k),
+                                   jv_number((double)d->problems[k]));
     jv r = ev_json_set(jv_object(), "files", files);
+    r = ev_json_set(r, "method", jv_string(ev_example_method_name(o->method)));
     r = ev_json_set(r, "valid", jv_bool(ev_dataset_valid(d)));
     r = ev_json_set(r, "valid_examples", jv_number((double)d->valid));
     r = ev_json_set(r, "invalid_examples", jv_number((double)d->invalid));
@@ -375,7 +387,7 @@ ev_dataset_convert(const ev_dataset_opts *o, FILE *out)
         }
         enum ev_example_problem kind;
         bool changed;
-        jv ex = ev_convert(ev_example_from_record(rec, o->system, &changed, &kind), o->to);
+        jv ex = ev_convert(from_record(o, rec, &changed, &kind), o->to);
         if (!jv_is_valid(ex)) {
             jv where = ev_jsonl_where(&r);
             jv m = jv_invalid_get_msg(ex);

@@ -1,6 +1,7 @@
 /*
- * dataset.h: a training file: its records read as chat examples
- * (lib/example.h), each checked as OpenAI's cookbook does, measured
+ * dataset.h: a training file: its records read as chat examples, or for
+ * DPO preference examples (lib/example.h), each checked (a chat example as
+ * OpenAI's cookbook does, a preference example by the providers' rules), measured
  * together, written in the format a trainer reads (lib/convert.h), and
  * quoted for training (lib/quote.h). ev-tune's --check and --convert are
  * here whole; --submit and --cmd read their file here (ev_dataset_prepare).
@@ -57,10 +58,11 @@ void ev_dataset_stats_free(ev_dataset_stats *s);
 typedef struct ev_dataset_opts {
     char **files; /* the operands (borrowed); none, or "-", is standard input */
     int nfiles;
-    const char *system;    /* a system message for examples without one, or NULL */
-    double max_tokens;     /* the most tokens an example may have */
-    enum ev_convert_to to; /* the format of the examples written */
-    const ev_log *log;     /* where problems go */
+    const char *system;            /* a system message for examples without one, or NULL */
+    double max_tokens;             /* the most tokens an example may have */
+    enum ev_convert_to to;         /* the format of the examples written, one of 'method' */
+    const ev_log *log;             /* where problems go */
+    enum ev_example_method method; /* the kind of example read: chat, or preference */
 } ev_dataset_opts;
 
 /* A training file read. */

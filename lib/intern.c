@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "alloc.h"
+#include "diag.h"
 #include "hash.h"
 #include "keymap.h"
 
@@ -67,7 +68,7 @@ ev_intern_add(ev_intern *t, const char *s, size_t len, bool *added)
     if (n != EV_INTERN_NONE)
         return n;
     if (t->n >= EV_INTERN_NONE - 1)
-        abort(); /* four billion strings: beyond any eval set */
+        ev_diag_out_of_memory(); /* four billion strings: beyond any eval set */
     if (t->len + len + 1 > t->cap) {
         size_t cap = t->cap ? t->cap : 1024;
         while (cap < t->len + len + 1)

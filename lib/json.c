@@ -54,6 +54,15 @@ ev_json_number(jv v, const char *path)
     return x;
 }
 
+bool
+ev_json_true(jv v, const char *path)
+{
+    jv t = ev_json_path(v, path);
+    bool yes = jv_get_kind(t) == JV_KIND_TRUE;
+    jv_free(t);
+    return yes;
+}
+
 const char *
 ev_json_str(jv v, const char *otherwise)
 {

@@ -15,6 +15,8 @@
 #ifndef EV_JSON_H
 #define EV_JSON_H
 
+#include <stdbool.h>
+
 #include <jv.h>
 
 /* ev_json_field returns member 'key' of 'obj', or invalid when 'obj' is not
@@ -32,6 +34,9 @@ jv ev_json_path(jv v /* borrowed */, const char *path);
 /* ev_json_number returns the number at 'path' in 'v', or NAN when there is
  * none or it is not a number. */
 double ev_json_number(jv v /* borrowed */, const char *path);
+
+/* ev_json_true says whether the value at 'path' in 'v' is true. */
+bool ev_json_true(jv v /* borrowed */, const char *path);
 
 /* ev_json_str returns the text of 'v' when it is a string, else 'otherwise'.
  * The text lives as long as 'v'. */

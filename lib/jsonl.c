@@ -492,6 +492,73 @@ ev_jsonl_where(const ev_jsonl_reader *r)
     return jv_string_fmt("%s:%lu", r->name ? r->name : "-", r->line);
 }
 
+jv
+ev_jsonl_at(const ev_jsonl_reader *r, jv msg)
+{
+    if (jv_get_kind(msg) == JV_KIND_INVALID)
+        msg = jv_invalid_get_msg(msg);
+    jv where = ev_jsonl_where(r);
+    jv s = jv_string_fmt("%s: %s", jv_string_value(where), jv_string_value(msg));
+    jv_free(where);
+    jv_free(msg);
+    return s;
+}
+
+bool
+ev_jsonl_good(ev_jsonl_reader *r, jv *rec, const ev_log *log, unsigned long *problems)
+{
+    int rc;
+    while ((rc = ev_jsonl_next(r, rec)) == EV_JSONL_BAD) {
+        ev_log_warn_jv(log, *rec);
+        (*problems)++;
+    }
+    return rc == EV_JSONL_OK;
+}
+
+bool
+ev_jsonl_next_case(ev_jsonl_reader *r, jv *rec, jv *id, jv (*problem)(jv rec), const ev_log *log,
+                   unsigned long *problems)
+{
+    while (ev_jsonl_good(r, rec, log, problems)) {
+        *id = ev_record_id(*rec);
+        jv bad = !jv_is_valid(*id) ? jv_copy(*id) : problem ? problem(*rec) : jv_invalid();
+        if (!jv_is_valid(bad) && jv_is_valid(*id))
+            return true;
+        jv_free(*id);
+        ev_log_warn_jv(log, ev_jsonl_at(r, bad));
+        (*problems)++;
+        jv_free(*rec);
+    }
+    return false;
+}
+
+/* same_file says whether 'a' describes the file named 'b', or the one open
+ * on 'fd' when 'b' is NULL. */
+static bool
+same_file(const struct stat *a, int fd, const char *b)
+{
+    struct stat st;
+    if ((b != NULL ? stat(b, &st) : fstat(fd, &st)) != 0)
+        return false;
+    return a->st_dev == st.st_dev && a->st_ino == st.st_ino;
+}
+
+const char *
+ev_jsonl_same_input(const char *out, char **paths, int npaths)
+{
+    struct stat st;
+    if (stat(out, &st) != 0 || !S_ISREG(st.st_mode))
+        return NULL;
+    if (npaths == 0 && same_file(&st, STDIN_FILENO, NULL))
+        return "-";
+    for (int i = 0; i < npaths; i++) {
+        bool is_stdin = strcmp(paths[i], "-") == 0;
+        if (same_file(&st, STDIN_FILENO, is_stdin ? NULL : paths[i]))
+            return paths[i];
+    }
+    return NULL;
+}
+
 void
 ev_jsonl_free(ev_jsonl_reader *r)
 {

@@ -45,6 +45,8 @@
 
 #include <jv.h>
 
+#include "log.h"
+
 typedef struct ev_jsonl_reader {
     char **paths; /* operands; NULL or empty means standard input */
     int npaths;
@@ -89,7 +91,31 @@ const char *ev_jsonl_raw(const ev_jsonl_reader *r, size_t *len);
 /* ev_jsonl_where returns "file:line" for the last line, owned by the caller. */
 jv ev_jsonl_where(const ev_jsonl_reader *r);
 
+/* ev_jsonl_at returns 'msg', a string or an invalid with a message, as the
+ * string "file:line: msg" of the last line. */
+jv ev_jsonl_at(const ev_jsonl_reader *r, jv msg);
+
+/* ev_jsonl_good reads the next record into '*rec', as ev_jsonl_next does,
+ * but warns of each bad line through 'log' (log.h), counts it in
+ * '*problems' and reads on. Returns false at the end. */
+bool ev_jsonl_good(ev_jsonl_reader *r, jv *rec, const ev_log *log, unsigned long *problems);
+
+/* ev_jsonl_next_case reads the next case of 'r' into '*rec' and its id
+ * (ev_record_id) into '*id', both owned by the caller. A bad line, a case
+ * that has no id and cannot derive one, and one in which 'problem' (when not
+ * NULL) finds a problem (a string; invalid for none) is a warning to 'log'
+ * and counts in '*problems', and the reading goes on. Returns false at the
+ * end of the input. */
+bool ev_jsonl_next_case(ev_jsonl_reader *r, jv *rec, jv *id, jv (*problem)(jv rec /* borrowed */),
+                        const ev_log *log, unsigned long *problems);
+
 void ev_jsonl_free(ev_jsonl_reader *r);
+
+/* ev_jsonl_same_input returns the operand of the 'npaths' of 'paths' (none,
+ * or "-": standard input) that is the regular file 'out', which opening
+ * 'out' for writing would empty before it is read; "-" for standard input.
+ * NULL when none is, or 'out' is not a regular file. */
+const char *ev_jsonl_same_input(const char *out, char **paths, int npaths);
 
 /* ev_jsonl_count_lines counts the lines that are not empty in the 'npaths'
  * operands 'paths' (none: standard input), for a progress total, when all

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 
 #include "alloc.h"
+#include "diag.h"
 #include "hash.h"
 
 /* An entry is one (key, item) pair; 'next' links it to the next older entry
@@ -84,7 +85,7 @@ void
 ev_keymap_add(ev_keymap *m, uint64_t key, uint32_t item)
 {
     if (m->n == UINT32_MAX)
-        abort(); /* 64 GiB of entries: beyond any eval set */
+        ev_diag_out_of_memory(); /* 64 GiB of entries: beyond any eval set */
     if (m->n == m->cap) {
         m->cap = m->cap ? 2 * m->cap : 64;
         m->e = ev_alloc_resize(m->e, m->cap * sizeof(*m->e));

@@ -22,7 +22,7 @@ cmp_u64(const void *a, const void *b)
 }
 
 static void
-push_shingle(ev_sketch *s, uint64_t h)
+push_shingle(ev_minhash_sketch *s, uint64_t h)
 {
     if (s->n == s->cap) {
         s->cap = s->cap ? 2 * s->cap : 32;
@@ -43,7 +43,7 @@ shingle_of(const uint64_t *w, size_t n)
 
 /* shingle_text fills 's->shingle' with the distinct shingles of 'text'. */
 static void
-shingle_text(ev_sketch *s, const char *text)
+shingle_text(ev_minhash_sketch *s, const char *text)
 {
     jv words = ev_text_words(text);
     size_t nw = (size_t)jv_array_length(jv_copy(words));
@@ -76,7 +76,7 @@ shingle_text(ev_sketch *s, const char *text)
 }
 
 void
-ev_sketch_text(ev_sketch *s, const char *text)
+ev_minhash_sketch_text(ev_minhash_sketch *s, const char *text)
 {
     /* The hash functions of the signature: h_j(x) = a_j x + b_j mod 2^64,
      * with a_j odd, a bijection for each j. The shingle hashes x are already
@@ -99,7 +99,7 @@ ev_sketch_text(ev_sketch *s, const char *text)
 }
 
 void
-ev_sketch_free(ev_sketch *s)
+ev_minhash_sketch_free(ev_minhash_sketch *s)
 {
     free(s->shingle);
     s->shingle = NULL;
@@ -129,13 +129,13 @@ jaccard(const uint64_t *a, size_t na, const uint64_t *b, size_t nb)
 }
 
 double
-ev_sketch_jaccard(const ev_sketch *a, const ev_sketch *b)
+ev_minhash_jaccard(const ev_minhash_sketch *a, const ev_minhash_sketch *b)
 {
     return jaccard(a->shingle, a->n, b->shingle, b->n);
 }
 
 double
-ev_sketch_estimate(const ev_sketch *a, const ev_sketch *b)
+ev_minhash_estimate(const ev_minhash_sketch *a, const ev_minhash_sketch *b)
 {
     size_t same = 0;
 
@@ -146,7 +146,7 @@ ev_sketch_estimate(const ev_sketch *a, const ev_sketch *b)
     return (double)same / EV_MINHASH_SIZE;
 }
 
-struct ev_lsh {
+struct ev_minhash_index {
     double threshold;
     int bands, rows;
     ev_keymap *buckets; /* band key -> items */
@@ -163,7 +163,7 @@ struct ev_lsh {
  * similarity s agrees on a band of r rows with probability s^r, and meets in
  * at least one of b bands with probability 1 - (1 - s^r)^b. */
 static void
-choose_bands(ev_lsh *ix)
+choose_bands(ev_minhash_index *ix)
 {
     for (int r = EV_MINHASH_SIZE; r >= 1; r--) {
         int b = EV_MINHASH_SIZE / r;
@@ -176,10 +176,10 @@ choose_bands(ev_lsh *ix)
     }
 }
 
-ev_lsh *
-ev_lsh_new(double threshold)
+ev_minhash_index *
+ev_minhash_index_new(double threshold)
 {
-    ev_lsh *ix = ev_alloc_resize(NULL, sizeof(*ix));
+    ev_minhash_index *ix = ev_alloc_resize(NULL, sizeof(*ix));
     memset(ix, 0, sizeof(*ix));
     ix->threshold = threshold < 0.01 ? 0.01 : threshold > 1 ? 1 : threshold;
     choose_bands(ix);
@@ -190,7 +190,7 @@ ev_lsh_new(double threshold)
 }
 
 void
-ev_lsh_free(ev_lsh *ix)
+ev_minhash_index_free(ev_minhash_index *ix)
 {
     if (ix == NULL)
         return;
@@ -202,7 +202,7 @@ ev_lsh_free(ev_lsh *ix)
 }
 
 int
-ev_lsh_bands(const ev_lsh *ix, int *rows)
+ev_minhash_index_bands(const ev_minhash_index *ix, int *rows)
 {
     *rows = ix->rows;
     return ix->bands;
@@ -211,7 +211,7 @@ ev_lsh_bands(const ev_lsh *ix, int *rows)
 /* band_key hashes band 'b' of 'sig'; the band number is part of the key, so
  * equal values in different bands do not meet. */
 static uint64_t
-band_key(const ev_lsh *ix, const uint64_t *sig, int b)
+band_key(const ev_minhash_index *ix, const uint64_t *sig, int b)
 {
     uint64_t h = ev_mix64((uint64_t)b + 1);
     for (int r = 0; r < ix->rows; r++)
@@ -220,10 +220,10 @@ band_key(const ev_lsh *ix, const uint64_t *sig, int b)
 }
 
 uint32_t
-ev_lsh_add(ev_lsh *ix, const ev_sketch *s)
+ev_minhash_index_add(ev_minhash_index *ix, const ev_minhash_sketch *s)
 {
-    if (ix->n >= UINT32_MAX - 1)
-        abort();
+    if (ix->n >= EV_MINHASH_MAX)
+        return UINT32_MAX;
     if (ix->n == ix->cap) {
         ix->cap = ix->cap ? 2 * ix->cap : 1024;
         ix->off = ev_alloc_resize(ix->off, (ix->cap + 1) * sizeof(*ix->off));
@@ -255,14 +255,15 @@ ev_lsh_add(ev_lsh *ix, const ev_sketch *s)
 static int
 cmp_match(const void *a, const void *b)
 {
-    const ev_match *x = a, *y = b;
+    const ev_minhash_match *x = a, *y = b;
     if (x->similarity != y->similarity)
         return x->similarity < y->similarity ? 1 : -1;
     return (x->item > y->item) - (x->item < y->item);
 }
 
 size_t
-ev_lsh_query(ev_lsh *ix, const ev_sketch *s, ev_match **out, size_t *cap)
+ev_minhash_index_query(ev_minhash_index *ix, const ev_minhash_sketch *s, ev_minhash_match **out,
+                       size_t *cap)
 {
     size_t n = 0;
 
@@ -293,7 +294,7 @@ ev_lsh_query(ev_lsh *ix, const ev_sketch *s, ev_match **out, size_t *cap)
                 *cap = *cap ? 2 * *cap : 16;
                 *out = ev_alloc_resize(*out, *cap * sizeof(**out));
             }
-            (*out)[n++] = (ev_match){item, sim};
+            (*out)[n++] = (ev_minhash_match){item, sim};
         }
     }
     if (n > 1)

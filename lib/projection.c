@@ -483,16 +483,6 @@ ev_projection_chart(const ev_projection *pj)
                       pj->target_ci, pj->primary_n, pj->primary_range, pj->o.seed};
 }
 
-/* is_true says whether member 'key' of 'o' (borrowed) is true. */
-static bool
-is_true(jv o, const char *key)
-{
-    jv v = ev_json_field(o, key);
-    bool t = jv_get_kind(v) == JV_KIND_TRUE;
-    jv_free(v);
-    return t;
-}
-
 /* end writes an end of a range of n*: a whole number of examples, or
  * "never" for the null of an end that is never reached. */
 static const char *
@@ -501,19 +491,15 @@ end(double x, char *buf, size_t n)
     return isnan(x) ? "never" : ev_report_fixed(ceil(x), 0, buf, n);
 }
 
-/* table_fit writes one fit of the report, 'f' (borrowed), as a table line;
- * 'smallest' is the smallest size tried. */
-static void
-table_fit(FILE *out, jv f, double smallest)
+jv
+ev_projection_fit_words(jv f, double smallest)
 {
     char a[32], b[32], c[32];
-    jv model = ev_json_field(f, "model"), note = ev_json_field(f, "note");
-    fprintf(out, "%-10s ", ev_json_str(model, ""));
-    if (!is_true(f, "ok")) {
-        fprintf(out, "no fit: %s\n", ev_json_str(note, ""));
-        jv_free(model);
+    if (!ev_json_true(f, "ok")) {
+        jv note = ev_json_field(f, "note");
+        jv t = jv_string_fmt("no fit: %s", ev_json_str(note, ""));
         jv_free(note);
-        return;
+        return t;
     }
     double need = ev_json_number(f, "examples_needed"), lo = ev_json_number(f, "range.lo");
     double hi = ev_json_number(f, "range.hi"), un = ev_json_number(f, "range.unreachable");
@@ -526,22 +512,36 @@ table_fit(FILE *out, jv f, double smallest)
     const char *why = strcmp(tr, "falling") == 0 ? "the fit falls"
                       : strcmp(tr, "flat") == 0  ? "the fit is flat below the target"
                                                  : "its ceiling is below the target";
+    jv t;
     if (isfinite(need) && need == ceil(smallest))
-        fprintf(out, "n* = %s (the smallest size tried%s)", ev_report_fixed(need, 0, a, sizeof(a)),
-                how);
+        t = jv_string_fmt("n* = %s (the smallest size tried%s)",
+                          ev_report_fixed(need, 0, a, sizeof(a)), how);
     else if (isfinite(need))
-        fprintf(out, "n* = %s", ev_report_fixed(need, 0, a, sizeof(a)));
+        t = jv_string_fmt("n* = %s", ev_report_fixed(need, 0, a, sizeof(a)));
     else
-        fprintf(out, "n* = never (%s)", why);
+        t = jv_string_fmt("n* = never (%s)", why);
     jv_free(trend);
     if (!isnan(un))
-        fprintf(out, ", 95%% range [%s, %s], unreachable in %s of resamples", end(lo, a, sizeof(a)),
-                end(hi, b, sizeof(b)), ev_report_pct(un, c, sizeof(c)));
+        t = jv_string_concat(t,
+                             jv_string_fmt(", 95%% range [%s, %s], unreachable in %s of resamples",
+                                           end(lo, a, sizeof(a)), end(hi, b, sizeof(b)),
+                                           ev_report_pct(un, c, sizeof(c))));
     if (isfinite(gain))
-        fprintf(out, ", %s points per doubling", ev_report_points(gain, a, sizeof(a)));
-    fprintf(out, "\n");
+        t = jv_string_concat(
+            t, jv_string_fmt(", %s points per doubling", ev_report_points(gain, a, sizeof(a))));
+    return t;
+}
+
+/* table_fit writes one fit of the report, 'f' (borrowed), as a table line;
+ * 'smallest' is the smallest size tried. */
+static void
+table_fit(FILE *out, jv f, double smallest)
+{
+    jv model = ev_json_field(f, "model");
+    jv words = ev_projection_fit_words(f, smallest);
+    fprintf(out, "%-10s %s\n", ev_json_str(model, ""), jv_string_value(words));
     jv_free(model);
-    jv_free(note);
+    jv_free(words);
 }
 
 /* table_half_data writes the half-data calculation of 'rep' (borrowed), if
@@ -584,10 +584,10 @@ ev_projection_table(FILE *out, const ev_projection *pj, jv rep, bool chart)
     jv_free(trend);
     if (falling)
         fprintf(out, "%s, and the trend points down (%s points per doubling)\n",
-                is_true(rep, "reached") ? "reached at the sizes tried" : "not reached yet",
+                ev_json_true(rep, "reached") ? "reached at the sizes tried" : "not reached yet",
                 ev_report_points(ev_json_number(rep, "fits.0.gain_per_doubling"), N, sizeof(N)));
     else
-        fprintf(out, "%s\n", is_true(rep, "reached") ? "reached already" : "not reached yet");
+        fprintf(out, "%s\n", ev_json_true(rep, "reached") ? "reached already" : "not reached yet");
     jv fits = ev_json_field(rep, "fits");
     jv_array_foreach(fits, i, f)
     {

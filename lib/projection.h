@@ -84,6 +84,12 @@ jv ev_projection_report(ev_projection *pj);
 /* ev_projection_chart describes the chart of the report last made. */
 ev_chart ev_projection_chart(const ev_projection *pj);
 
+/* ev_projection_fit_words is what the table says of the fit 'f' of a
+ * report, after the model's name: "n* = 558, 95% range [419, 863], ...";
+ * 'smallest' is the smallest size tried. A reader of the report, such as
+ * ev-view's chart, words a fit as ev-curve does with it. */
+jv ev_projection_fit_words(jv f /* borrowed */, double smallest);
+
 /* ev_projection_table writes 'rep' (borrowed), a report of 'pj', as a table
  * to 'f', with the text chart when 'chart' is true. */
 void ev_projection_table(FILE *f, const ev_projection *pj, jv rep /* borrowed */, bool chart);

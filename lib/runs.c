@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "alloc.h"
+#include "diag.h"
 #include "hash.h"
 #include "json.h"
 #include "jsonl.h"
@@ -70,7 +71,7 @@ static void
 set_groups(ev_run *run, ev_case *c, jv rec, const char *by)
 {
     if (run->nglist >= UINT32_MAX - 1)
-        abort(); /* four billion group labels: beyond any eval set */
+        ev_diag_out_of_memory(); /* four billion group labels: beyond any eval set */
     c->groups = (uint32_t)run->nglist;
     glist_push(run, 0);
     if (strcmp(by, "tag") == 0 || strcmp(by, "tags") == 0) {

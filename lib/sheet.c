@@ -7,6 +7,7 @@
 #include <sys/types.h>
 
 #include "alloc.h"
+#include "diag.h"
 #include "spill.h"
 
 struct ev_sheet {
@@ -74,7 +75,7 @@ void
 ev_sheet_file(ev_sheet *s, const uint32_t *heads, size_t n)
 {
     if (s->n >= UINT32_MAX - 1)
-        abort(); /* four billion sections: beyond any eval set */
+        ev_diag_out_of_memory(); /* four billion sections: beyond any eval set */
     if (s->n + 2 > s->cap) {
         s->cap *= 2;
         s->at = ev_alloc_array(s->at, s->cap, sizeof(*s->at));

@@ -2,13 +2,11 @@
  * sheet.h: a document of sections, each filed under one or more headings,
  * written grouped by heading once every section is known.
  *
- * Ownership: functions consume their jv arguments unless the parameter says
- * borrowed; returned jv values belong to the caller.
- *
  * The sections wait in a temporary file (spill.h), so memory holds about 20
  * bytes a section and heading however long the sections are: ev-gaps
  * --review files each failure under each of its tags this way. Headings are
- * the caller's numbers, such as tag numbers of an intern table.
+ * the caller's numbers, such as tag numbers of an intern table. Ownership:
+ * json.h.
  */
 #ifndef EV_SHEET_H
 #define EV_SHEET_H

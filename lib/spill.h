@@ -1,9 +1,7 @@
 /*
  * spill.h: a temporary file for what a tool must hold until the end of its
  * input but need not keep in memory, such as the lines of a split or the
- * sections of a review sheet.
- *
- * Ownership: the returned jv belongs to the caller.
+ * sections of a review sheet. Ownership: json.h.
  */
 #ifndef EV_SPILL_H
 #define EV_SPILL_H

@@ -37,16 +37,31 @@ typedef struct evm_answer_source {
     const char *case_id; /* borrowed from the model; NULL when no case */
 } evm_answer_source;
 
+/* Who says what the model names of a chat endpoint are: 'resolve' with
+ * 'store', as evm_jobs_resolve does for OpenAI's names. A name it calls
+ * EVM_JOBS_UNKNOWN gets a 404 whose message is the name between 'before'
+ * and 'after', and whose OpenAI code is 'code'. */
+typedef struct evm_answer_names {
+    enum evm_jobs_kind (*resolve)(void *store, const char *model, int64_t now, evm_model_as *as);
+    void *store;
+    const char *before, *after, *code;
+} evm_answer_names;
+
+/* evm_answer_openai returns the names of OpenAI's and Anthropic's
+ * endpoints: those of the job store 'jobs'. */
+evm_answer_names evm_answer_openai(evm_jobs *jobs);
+
 /* evm_answer_read reads the request body 'body' ('len' bytes,
- * NUL-terminated) for provider 'w' and resolves its model in 'jobs' at
+ * NUL-terminated) for provider 'w' and resolves its model by 'names' at
  * 'now'. Returns 0 and fills '*c', which the caller frees with
  * evm_answer_free; or returns the HTTP status of an error and sets '*err' to
  * its body in the provider's shape: 400 when the body is not a model request
- * (evm_wire_parse), 404 when the model has ev-mock's naming but no finished
- * job made it. 'request_id' goes into Anthropic's error body. '*c' is
- * always safe to free. */
-unsigned evm_answer_read(evm_jobs *jobs, enum evm_wire w, const char *body, size_t len, int64_t now,
-                         const char *request_id, evm_answer_chat *c, jv *err);
+ * (evm_wire_parse), 404 when 'names' call the model unknown (for OpenAI's:
+ * it has ev-mock's naming but no finished job made it). 'request_id' goes
+ * into Anthropic's error body. '*c' is always safe to free. */
+unsigned evm_answer_read(const evm_answer_names *names, enum evm_wire w, const char *body,
+                         size_t len, int64_t now, const char *request_id, evm_answer_chat *c,
+                         jv *err);
 
 /* evm_answer_body returns the body of the answer to 'c' (borrowed) from the
  * model 'm', with the id 'id' ("chatcmpl-..." or "msg_..."), with 'usage'
@@ -57,9 +72,9 @@ jv evm_answer_body(const evm_model *m, const evm_answer_chat *c, const char *id,
 /* evm_answer_reply is evm_answer_read and then evm_answer_body with usage:
  * it sets '*status' to 200 and returns the answer, or to the error's status
  * and returns the error body. 'id' is the answer's id. */
-jv evm_answer_reply(evm_jobs *jobs, const evm_model *m, enum evm_wire w, const char *body,
-                    size_t len, const char *id, int64_t now, const char *request_id,
-                    unsigned *status, evm_answer_source *src);
+jv evm_answer_reply(const evm_answer_names *names, const evm_model *m, enum evm_wire w,
+                    const char *body, size_t len, const char *id, int64_t now,
+                    const char *request_id, unsigned *status, evm_answer_source *src);
 
 /* evm_answer_id writes into 'buf' the id of the answer to attempt 'attempt'
  * of the body whose hash is 'body': "chatcmpl-" (OpenAI) or "msg_"

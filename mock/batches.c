@@ -58,12 +58,6 @@ struct evm_batches {
     unsigned long created[2], answered[2]; /* by enum evm_wire */
 };
 
-static evm_wire_reply
-reply(unsigned status, jv body)
-{
-    return (evm_wire_reply){status, body};
-}
-
 /* openai_bad returns an OpenAI 400 whose message is 'msg' (a string). */
 static evm_wire_reply
 openai_bad(jv msg, const char *param)
@@ -534,7 +528,8 @@ answer(const evm_batches *bs, const bs_batch *x, size_t i, jv body, int64_t now,
     char id[40];
     evm_answer_id(id, x->w, ev_hash64(t, len, 0), 1);
     unsigned status;
-    *out = evm_answer_reply(bs->c.jobs, bs->c.model, x->w, t, len, id, now, rid, &status, NULL);
+    evm_answer_names names = evm_answer_openai(bs->c.jobs);
+    *out = evm_answer_reply(&names, bs->c.model, x->w, t, len, id, now, rid, &status, NULL);
     jv_free(text);
     l->fate = status == 200 ? L_OK : L_ERROR;
     return status;
@@ -793,9 +788,8 @@ evm_batches_create(evm_batches *bs, const char *body, size_t len, int64_t now)
     char *purpose, *data;
     size_t n;
     if (!evm_jobs_content(bs->c.jobs, x->input_file, &purpose, &data, &n)) {
-        jv msg = jv_string_fmt("No such File object: %s", x->input_file);
-        r = reply(404, evm_wire_openai_error(jv_string_value(msg), "input_file_id", "not_found"));
-        jv_free(msg);
+        r = evm_wire_openai_reply(404, jv_string_fmt("No such File object: %s", x->input_file),
+                                  "input_file_id", "not_found");
         batch_free(x);
         return r;
     }
@@ -831,7 +825,7 @@ evm_batches_create(evm_batches *bs, const char *body, size_t len, int64_t now)
     jv_free(in.errors);
     jv_free(in.ids);
     jv_free(in.bodies);
-    return reply(200, add(bs, x, now));
+    return evm_wire_ok(add(bs, x, now));
 }
 
 /* Anthropic: the requests. */
@@ -911,7 +905,7 @@ evm_batches_msg_create(evm_batches *bs, const char *body, size_t len, int64_t no
         jv_free(q);
     }
     jv_free(reqs);
-    return reply(200, add(bs, x, now));
+    return evm_wire_ok(add(bs, x, now));
 }
 
 /* Reading, listing and cancelling. */
@@ -931,7 +925,7 @@ look(evm_batches *bs, enum evm_wire w, const char *id, bool step, int64_t now,
         if (step && bs->c.by_poll)
             advance(x, now);
         settle(bs, x, now);
-        r = reply(200, batch_json(bs, x, now));
+        r = evm_wire_ok(batch_json(bs, x, now));
     }
     pthread_mutex_unlock(&bs->mu);
     return r;
@@ -966,7 +960,7 @@ cancel(evm_batches *bs, enum evm_wire w, const char *id, int64_t now, const char
         x->cancel = now;
         x->cancelled =
             bs->c.by_poll ? -1 : now + (bs->c.batch_ms / 10 > 1 ? bs->c.batch_ms / 10 : 1);
-        r = reply(200, batch_json(bs, x, now));
+        r = evm_wire_ok(batch_json(bs, x, now));
     }
     pthread_mutex_unlock(&bs->mu);
     return r;
@@ -1044,7 +1038,7 @@ evm_batches_list(evm_batches *bs, long limit, const char *after, int64_t now)
     bool more;
     jv data = page(bs, EVM_WIRE_OPENAI, limit, after, NULL, now, &more);
     jv o = list(data, more);
-    return reply(200, jv_object_set(o, jv_string("object"), jv_string("list")));
+    return evm_wire_ok(jv_object_set(o, jv_string("object"), jv_string("list")));
 }
 
 evm_wire_reply
@@ -1053,7 +1047,7 @@ evm_batches_msg_list(evm_batches *bs, long limit, const char *after, const char 
 {
     bool more;
     jv data = page(bs, EVM_WIRE_ANTHROPIC, limit, after, before, now, &more);
-    return reply(200, list(data, more));
+    return evm_wire_ok(list(data, more));
 }
 
 evm_wire_reply
@@ -1078,7 +1072,7 @@ evm_batches_msg_results(evm_batches *bs, const char *id, int64_t now, const char
             *text = memcpy(ev_alloc(x->results_len + 1), x->results ? x->results : "",
                            x->results_len + 1);
             *len = x->results_len;
-            r = reply(200, jv_null());
+            r = evm_wire_ok(jv_null());
         }
     }
     pthread_mutex_unlock(&bs->mu);

@@ -8,8 +8,31 @@
 #include "keymap.h"
 
 static const char *const path_names[EVM_COUNTS_NPATHS] = {
-    "/v1/chat/completions", "/chat/completions", "/v1/messages",         "/messages", "/v1/files",
-    "/v1/fine_tuning/jobs", "/v1/batches",       "/v1/messages/batches", "other",
+    "/v1/chat/completions",
+    "/chat/completions",
+    "/v1/messages",
+    "/messages",
+    "/together/v1/chat/completions",
+    "/fireworks/inference/v1/chat/completions",
+    "/v1/files",
+    "/v1/fine_tuning/jobs",
+    "/v1/batches",
+    "/v1/messages/batches",
+    "/together/v1/files",
+    "/together/v1/fine-tunes",
+    "/together/v1/whoami",
+    "/together/v2",
+    "/fireworks/v1/accounts/{account}/datasets",
+    "/fireworks/v1/accounts/{account}/supervisedFineTuningJobs",
+    "/fireworks/v1/accounts/{account}/dpoJobs",
+    "/fireworks/v1/accounts/{account}/models",
+    "/fireworks/v1/accounts/{account}/deployments",
+    "other",
+};
+
+/* The collections of Fireworks' accounts, in the order of their paths. */
+static const char *const fireworks_collections[] = {
+    "datasets", "supervisedFineTuningJobs", "dpoJobs", "models", "deployments",
 };
 
 static const char *const source_names[] = {
@@ -50,14 +73,43 @@ evm_counts_new(void)
     return c;
 }
 
+/* below says whether 'url' is 'base' or below it: followed by nothing, a
+ * '/' or, with 'colon', a ':' (Fireworks' custom methods, ":upload"). */
+static bool
+below(const char *url, const char *base, bool colon)
+{
+    size_t n = strlen(base);
+    return strncmp(url, base, n) == 0 &&
+           (url[n] == '\0' || url[n] == '/' || (colon && url[n] == ':'));
+}
+
 /* under says whether 'url' is 'base' or below it, with or without /v1. */
 static bool
 under(const char *url, const char *base)
 {
-    if (strncmp(url, "/v1/", 4) == 0)
-        url += 3;
-    size_t n = strlen(base);
-    return strncmp(url, base, n) == 0 && (url[n] == '\0' || url[n] == '/');
+    return below(strncmp(url, "/v1/", 4) == 0 ? url + 3 : url, base, false);
+}
+
+/* fireworks_path_of returns the collection of Fireworks' account path
+ * 'url' ("/fireworks/v1/accounts/A/COLLECTION..."), or EVM_COUNTS_OTHER. */
+static enum evm_counts_path
+fireworks_path_of(const char *url)
+{
+    static const char root[] = "/fireworks/v1/accounts/";
+    if (strncmp(url, root, sizeof(root) - 1) != 0)
+        return EVM_COUNTS_OTHER;
+    const char *rest = strchr(url + sizeof(root) - 1, '/');
+    size_t n = sizeof(fireworks_collections) / sizeof(fireworks_collections[0]);
+    for (size_t i = 0; rest != NULL && i < n; i++)
+        if (below(rest + 1, fireworks_collections[i], true))
+            return (enum evm_counts_path)(EVM_COUNTS_FIREWORKS_DATASETS + (int)i);
+    return EVM_COUNTS_OTHER;
+}
+
+bool
+evm_counts_is_model(enum evm_counts_path path)
+{
+    return path <= EVM_COUNTS_FIREWORKS_CHAT;
 }
 
 enum evm_counts_path
@@ -66,6 +118,20 @@ evm_counts_path_of(const char *url)
     for (int i = 0; i < EVM_COUNTS_FILES; i++)
         if (strcmp(url, path_names[i]) == 0)
             return (enum evm_counts_path)i;
+    static const struct {
+        const char *base;
+        enum evm_counts_path path;
+    } provider[] = {
+        {"/together/v1/files", EVM_COUNTS_TOGETHER_FILES},
+        {"/together/v1/fine-tunes", EVM_COUNTS_TOGETHER_JOBS},
+        {"/together/v1/whoami", EVM_COUNTS_TOGETHER_WHOAMI},
+        {"/together/v2", EVM_COUNTS_TOGETHER_V2},
+    };
+    for (size_t i = 0; i < sizeof(provider) / sizeof(provider[0]); i++)
+        if (below(url, provider[i].base, false))
+            return provider[i].path;
+    if (strncmp(url, "/fireworks/", 11) == 0)
+        return fireworks_path_of(url);
     if (under(url, "/files"))
         return EVM_COUNTS_FILES;
     if (under(url, "/fine_tuning/jobs"))
@@ -80,7 +146,8 @@ evm_counts_path_of(const char *url)
 const char *
 evm_counts_outcome_name(enum evm_counts_outcome o)
 {
-    static const char *const rest[] = {"rate_limited", "unauthorized", "bad_request", "not_found"};
+    static const char *const rest[] = {"rate_limited", "unauthorized", "bad_request", "not_found",
+                                       "lost_id"};
     if (o == EVM_COUNTS_OK)
         return "ok";
     if (o < EVM_COUNTS_RATE_LIMITED)
@@ -204,6 +271,7 @@ evm_counts_summary(const evm_counts *c)
     unsigned long faulted = 0;
     for (int k = 0; k < EVM_FAULT_N; k++)
         faulted += c->by_outcome[EVM_COUNTS_FAULT + k];
+    faulted += c->by_outcome[EVM_COUNTS_LOST_ID];
     return jv_string_fmt(
         "%lu requests: %lu ok, %lu faulted, %lu rate limited, %lu unauthorized, "
         "%lu bad, %lu not found",

@@ -11,6 +11,7 @@
 #ifndef EVM_COUNTS_H
 #define EVM_COUNTS_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include <jv.h>
@@ -20,19 +21,37 @@
 
 /* The endpoints a request counts under, with or without /v1 and whatever
  * follows for the files, jobs and batches: /v1/fine_tuning/jobs/ID/events
- * counts as /v1/fine_tuning/jobs. */
+ * counts as /v1/fine_tuning/jobs. Together's and Fireworks' endpoints,
+ * under the roots /together and /fireworks, count the same way, every
+ * path under /together/v2 as one, and Fireworks' under its collection
+ * whatever the account. */
 enum evm_counts_path {
     EVM_COUNTS_CHAT_V1,
     EVM_COUNTS_CHAT,
     EVM_COUNTS_MESSAGES_V1,
     EVM_COUNTS_MESSAGES,
+    EVM_COUNTS_TOGETHER_CHAT,
+    EVM_COUNTS_FIREWORKS_CHAT,
     EVM_COUNTS_FILES,
     EVM_COUNTS_JOBS,
     EVM_COUNTS_BATCHES,
     EVM_COUNTS_MESSAGE_BATCHES,
+    EVM_COUNTS_TOGETHER_FILES,
+    EVM_COUNTS_TOGETHER_JOBS,
+    EVM_COUNTS_TOGETHER_WHOAMI,
+    EVM_COUNTS_TOGETHER_V2,
+    EVM_COUNTS_FIREWORKS_DATASETS,
+    EVM_COUNTS_FIREWORKS_SFT,
+    EVM_COUNTS_FIREWORKS_DPO,
+    EVM_COUNTS_FIREWORKS_MODELS,
+    EVM_COUNTS_FIREWORKS_DEPLOYMENTS,
     EVM_COUNTS_OTHER,
     EVM_COUNTS_NPATHS,
 };
+
+/* evm_counts_is_model says whether requests to 'path' are for a model:
+ * the chat and messages endpoints. */
+bool evm_counts_is_model(enum evm_counts_path path);
 
 /* What became of a request: ok, a fault, or a refusal. */
 enum evm_counts_outcome {
@@ -42,6 +61,7 @@ enum evm_counts_outcome {
     EVM_COUNTS_UNAUTHORIZED,
     EVM_COUNTS_BAD_REQUEST,
     EVM_COUNTS_NOT_FOUND,
+    EVM_COUNTS_LOST_ID, /* done, but the answer cut short (the lost-id fault) */
     EVM_COUNTS_NOUTCOMES,
 };
 
@@ -53,8 +73,8 @@ evm_counts *evm_counts_new(void);
 enum evm_counts_path evm_counts_path_of(const char *url);
 
 /* evm_counts_outcome_name returns the name of 'o' in by_outcome: "ok", a
- * fault's name (fault.h), "rate_limited", "unauthorized", "bad_request" or
- * "not_found". */
+ * fault's name (fault.h), "rate_limited", "unauthorized", "bad_request",
+ * "not_found" or "lost_id". */
 const char *evm_counts_outcome_name(enum evm_counts_outcome o);
 
 /* evm_counts_source_name returns the name of 'source' in answers:
@@ -91,7 +111,8 @@ void evm_counts_upload(evm_counts *c);
 jv evm_counts_json(const evm_counts *c, jv fine_tuning, jv batches);
 
 /* evm_counts_summary returns the line ev-mock prints at exit: "N requests:
- * N ok, N faulted, N rate limited, N unauthorized, N bad, N not found". */
+ * N ok, N faulted, N rate limited, N unauthorized, N bad, N not found",
+ * where the faulted count the lost ids too. */
 jv evm_counts_summary(const evm_counts *c);
 
 /* evm_counts_reset starts the counts over; requests in flight stay counted

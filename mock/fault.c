@@ -41,9 +41,9 @@ evm_fault_parse(evm_fault_plan *p, const char *spec, jv *err)
         const char *name;
         double *rate;
     } shares[] = {
-        {"batch-expire", &p->batch_expire},
-        {"batch-fail", &p->batch_fail},
-        {"job-fail", &p->job_fail},
+        {"batch-expire", &p->batch_expire}, {"batch-fail", &p->batch_fail},
+        {"job-fail", &p->job_fail},         {"lost-id", &p->lost_id},
+        {"slow-deploy", &p->slow_deploy},
     };
     for (size_t i = 0; eq != NULL && i < sizeof(shares) / sizeof(shares[0]); i++) {
         if (!is_kind(spec, n, shares[i].name))
@@ -131,6 +131,18 @@ bool
 evm_fault_job_fails(const evm_fault_plan *p, const char *id)
 {
     return picked(p, p->job_fail, 0x6a6f626661696cULL, id);
+}
+
+bool
+evm_fault_lost_id(const evm_fault_plan *p, const char *id)
+{
+    return picked(p, p->lost_id, 0x6c6f7374ULL, id);
+}
+
+bool
+evm_fault_slow_deploy(const evm_fault_plan *p, const char *id)
+{
+    return picked(p, p->slow_deploy, 0x736c6f77ULL, id);
 }
 
 enum evm_fault_fate

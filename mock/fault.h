@@ -61,6 +61,9 @@ typedef struct evm_fault_plan {
     uint64_t seed;
     evm_fault_rule rules[EVM_FAULT_N];
     double job_fail;               /* share of fine-tuning jobs that fail */
+    double lost_id;                /* share of created jobs and deployments whose
+                                      answer is lost */
+    double slow_deploy;            /* share of deployments that are slow to come up */
     double batch_fail;             /* share of batch lines that end errored */
     double batch_expire;           /* share of batch lines that never run */
     long slow_ms;                  /* the delay of the slow fault */
@@ -79,9 +82,9 @@ const char *evm_fault_name(enum evm_fault f);
 
 /* evm_fault_parse reads one --fault 'spec' into 'p': KIND=RATE[:TIMES] for
  * a fault of a model request (TIMES a positive integer or 'all'; default
- * 1), or job-fail=RATE, batch-fail=RATE or batch-expire=RATE; RATE is from
- * 0 to 1. Returns false and sets '*err' to a message (a string) when the
- * spec is none of these; 'p' is then unchanged. */
+ * 1), or job-fail=RATE, lost-id=RATE, slow-deploy=RATE, batch-fail=RATE or
+ * batch-expire=RATE; RATE is from 0 to 1. Returns false and sets '*err' to a message (a string)
+ * when the spec is none of these; 'p' is then unchanged. */
 bool evm_fault_parse(evm_fault_plan *p, const char *spec, jv *err);
 
 /* evm_fault_pick returns the fault of attempt 'attempt' (from 1) of the
@@ -97,8 +100,18 @@ enum evm_fault evm_fault_pick(const evm_fault_plan *p, uint64_t body, unsigned l
  * deviation; at most an hour. */
 long evm_fault_latency(const evm_fault_plan *p, uint64_t body, unsigned long attempt);
 
-/* evm_fault_job_fails says whether the job-fail fault picks the job 'id'. */
+/* evm_fault_job_fails says whether the job-fail fault picks the job 'id'
+ * (of any provider). */
 bool evm_fault_job_fails(const evm_fault_plan *p, const char *id);
+
+/* evm_fault_lost_id says whether the lost-id fault picks the new job,
+ * endpoint or deployment 'id': it is made, but the answer that says so is
+ * cut short, so the client must find it again. */
+bool evm_fault_lost_id(const evm_fault_plan *p, const char *id);
+
+/* evm_fault_slow_deploy says whether the slow-deploy fault picks the
+ * deployment 'id': it takes ten times as long to come up. */
+bool evm_fault_slow_deploy(const evm_fault_plan *p, const char *id);
 
 /* evm_fault_batch_line returns the fate of the batch line 'custom_id': the
  * batch-expire fault is asked first, then batch-fail. */

@@ -16,6 +16,8 @@
 #include "jsonl.h"
 #include "quote.h"
 #include "record.h"
+#include "steps.h"
+#include "trainset.h"
 
 /* The purposes OpenAI's files endpoint accepts. */
 static const char *const purposes[] = {"fine-tune", "batch",     "assistants",
@@ -42,12 +44,11 @@ typedef struct ft_job {
     long seed, epochs, batch;
     double lr;
     double examples, trained_tokens;
-    int64_t at[NSTEPS]; /* when each step was reached; -1 not yet known */
-    int64_t cancelled;  /* -1: never */
+    evm_steps steps; /* NSTEPS; stopped when cancelled */
     bool fail;
     uint64_t key;
     evm_learner_tally *tally;
-    const evm_learner *params;
+    evm_learner_tuned tuned; /* how the model it made answers */
 } ft_job;
 
 struct evm_jobs {
@@ -61,12 +62,6 @@ struct evm_jobs {
     FILE *journal;
     char *journal_path;
 };
-
-static evm_wire_reply
-reply(unsigned status, jv body)
-{
-    return (evm_wire_reply){status, body};
-}
 
 /* bad returns a 400 whose message is 'msg' (a string). */
 static evm_wire_reply
@@ -212,7 +207,7 @@ job_record(const ft_job *j)
     o = jv_object_set(o, jv_string("trained_tokens"), jv_number(j->trained_tokens));
     jv at = jv_array();
     for (int k = 0; k < NSTEPS; k++)
-        at = jv_array_append(at, jv_number((double)j->at[k]));
+        at = jv_array_append(at, jv_number((double)j->steps.at[k]));
     o = jv_object_set(o, jv_string("at"), at);
     o = jv_object_set(o, jv_string("fail"), jv_bool(j->fail));
     o = jv_object_set(o, jv_string("key"), jv_number((double)(j->key >> 11)));
@@ -289,8 +284,7 @@ replay_job(evm_jobs *f, jv o)
     j->examples = get_num(o, "examples", &ok);
     j->trained_tokens = get_num(o, "trained_tokens", &ok);
     j->key = (uint64_t)get_num(o, "key", &ok) << 11;
-    j->cancelled = -1;
-    j->params = &f->c.params;
+    j->steps = (evm_steps){.n = NSTEPS, .stopped = -1};
     j->tally = evm_learner_tally_new();
     jv at = ev_get(o, "at"), fail = ev_get(o, "fail"), tally = ev_get(o, "tally");
     ok = ok && j->id && j->model && j->file && jv_get_kind(at) == JV_KIND_ARRAY &&
@@ -298,7 +292,7 @@ replay_job(evm_jobs *f, jv o)
     for (int k = 0; ok && k < NSTEPS; k++) {
         jv v = jv_array_get(jv_copy(at), k);
         ok = jv_get_kind(v) == JV_KIND_NUMBER;
-        j->at[k] = ok ? (int64_t)jv_number_value(v) : -1;
+        j->steps.at[k] = ok ? (int64_t)jv_number_value(v) : -1;
         jv_free(v);
     }
     j->fail = jv_get_kind(fail) == JV_KIND_TRUE;
@@ -321,6 +315,7 @@ replay_job(evm_jobs *f, jv o)
     jv name = jv_string_fmt("ft:%s:ev-mock:%s:%s", j->model, j->suffix ? j->suffix : "", j->id);
     j->name = ev_alloc_strdup(jv_string_value(name));
     jv_free(name);
+    j->tuned = (evm_learner_tuned){&f->c.params, j->id, j->tally};
     add_job(f, j);
     return NULL;
 }
@@ -338,9 +333,9 @@ replay_change(evm_jobs *f, jv o, bool cancel)
     if (j == NULL)
         return "a change names an unknown job";
     if (cancel)
-        j->cancelled = (int64_t)at;
+        evm_steps_stop(&j->steps, (int64_t)at);
     else if (step >= 1 && step < NSTEPS)
-        j->at[(int)step] = (int64_t)at;
+        j->steps.at[(int)step] = (int64_t)at;
     else
         return "a step is out of range";
     return NULL;
@@ -456,7 +451,7 @@ evm_jobs_upload(evm_jobs *f, const char *filename, const char *purpose, const ch
         return bad(jv_string("The file is too large."), "file", NULL);
     jv body;
     store(f, filename, purpose, data, len, now, &body);
-    return reply(200, body);
+    return evm_wire_ok(body);
 }
 
 char *
@@ -490,7 +485,7 @@ evm_jobs_file(evm_jobs *f, const char *id)
 {
     pthread_mutex_lock(&f->mu);
     const ft_file *x = find_file(f, id);
-    evm_wire_reply r = x != NULL ? reply(200, file_json(x)) : not_found("file", id);
+    evm_wire_reply r = x != NULL ? evm_wire_ok(file_json(x)) : not_found("file", id);
     pthread_mutex_unlock(&f->mu);
     return r;
 }
@@ -501,16 +496,13 @@ evm_jobs_file(evm_jobs *f, const char *id)
 static int
 reached(const ft_job *j, int64_t now)
 {
-    int k = 0;
-    while (k + 1 < NSTEPS && j->at[k + 1] >= 0 && j->at[k + 1] <= now)
-        k++;
-    return k;
+    return evm_steps_reached(&j->steps, now);
 }
 
 static bool
 is_cancelled(const ft_job *j, int64_t now)
 {
-    return j->cancelled >= 0 && j->cancelled <= now;
+    return evm_steps_stopped(&j->steps, now);
 }
 
 static const char *
@@ -527,7 +519,7 @@ status(const ft_job *j, int64_t now)
 static bool
 ended(const ft_job *j, int64_t now)
 {
-    return is_cancelled(j, now) || reached(j, now) == S_DONE;
+    return evm_steps_ended(&j->steps, now);
 }
 
 static jv
@@ -554,11 +546,13 @@ job_json(const ft_job *j, int64_t now)
 {
     const char *st = status(j, now);
     bool ok = strcmp(st, "succeeded") == 0, failed = strcmp(st, "failed") == 0;
-    int64_t finished = is_cancelled(j, now) ? j->cancelled : ok || failed ? j->at[S_DONE] : -1;
+    int64_t finished = is_cancelled(j, now) ? j->steps.stopped
+                       : ok || failed       ? j->steps.at[S_DONE]
+                                            : -1;
     jv o = jv_object_set(jv_object(), jv_string("object"), jv_string("fine_tuning.job"));
     o = jv_object_set(o, jv_string("id"), jv_string(j->id));
     o = jv_object_set(o, jv_string("model"), jv_string(j->model));
-    o = jv_object_set(o, jv_string("created_at"), jv_number((double)(j->at[0] / 1000)));
+    o = jv_object_set(o, jv_string("created_at"), jv_number((double)(j->steps.at[0] / 1000)));
     o = jv_object_set(o, jv_string("finished_at"),
                       finished >= 0 ? jv_number((double)(finished / 1000)) : jv_null());
     o = jv_object_set(o, jv_string("fine_tuned_model"), ok ? jv_string(j->name) : jv_null());
@@ -604,36 +598,6 @@ option(jv hp, const char *key, double lo, double hi, bool whole, double *out)
     return ok;
 }
 
-/* example_tag returns the tag an example counts toward: its own first tag,
- * else its case's, else NULL (EVM_LEARNER_OTHER). The text is borrowed from
- * 'rec' or the mock: 'hold' keeps the jv it may come from. */
-static const char *
-example_tag(const evm_jobs *f, jv rec, jv *hold)
-{
-    jv tags = ev_record_tags(rec);
-    jv first = jv_array_length(jv_copy(tags)) > 0 ? jv_array_get(jv_copy(tags), 0) : jv_null();
-    jv_free(tags);
-    if (jv_get_kind(first) == JV_KIND_STRING) {
-        *hold = first;
-        return jv_string_value(*hold);
-    }
-    jv_free(first);
-    *hold = jv_null();
-    const char *tag = NULL;
-    jv in = ev_record_input(rec);
-    if (f->c.model != NULL && jv_is_valid(in)) {
-        jv full, last;
-        evm_model_prompt(in, &full, &last);
-        if (!evm_model_case_tag(f->c.model, jv_string_value(full), jv_string_value(last), &tag))
-            tag = NULL;
-        jv_free(full);
-        jv_free(last);
-    } else {
-        jv_free(in);
-    }
-    return tag;
-}
-
 /* The outcome of reading a training file. */
 typedef struct scan {
     double examples, billing_tokens;
@@ -659,10 +623,7 @@ scan_line(const evm_jobs *f, scan *s, char *line, size_t len, unsigned long line
     }
     int n = jv_array_length(jv_copy(problems));
     if (n == 0) {
-        jv hold;
-        const char *tag = example_tag(f, rec, &hold);
-        evm_learner_tally_add(s->tally, tag, 1);
-        jv_free(hold);
+        evm_trainset_count(s->tally, f->c.model, rec, ev_record_input(rec));
         s->examples++;
         s->billing_tokens += m.tokens < f->c.max_tokens ? m.tokens : f->c.max_tokens;
     }
@@ -821,16 +782,9 @@ read_hyperparameters(jv req, double *epochs, double *batch, double *lr, evm_wire
     return true;
 }
 
-/* step_ms returns when a job reaches step 'k', in milliseconds after its
- * creation: a fifth of 'job_ms' validating, a fifth queued, the rest
- * running; at least a millisecond a step, so a new job is always seen
- * validating first. */
-static int64_t
-step_ms(long job_ms, int k)
-{
-    int64_t at = k == S_DONE ? job_ms : (int64_t)job_ms * k / 5;
-    return at > k ? at : k;
-}
+/* When a job reaches each step, in fifths of 'job_ms': a fifth validating,
+ * a fifth queued, the rest running. */
+static const int step_parts[NSTEPS - 1] = {1, 2, 5};
 
 evm_wire_reply
 evm_jobs_create(evm_jobs *f, const char *body, size_t len, int64_t now)
@@ -842,8 +796,6 @@ evm_jobs_create(evm_jobs *f, const char *body, size_t len, int64_t now)
     }
     evm_wire_reply r;
     ft_job *j = ev_alloc_zero(1, sizeof(*j));
-    j->cancelled = -1;
-    j->params = &f->c.params;
     double epochs = NAN, batch = NAN, lr = NAN;
     if (!read_request(req, j, &r) || !read_hyperparameters(req, &epochs, &batch, &lr, &r)) {
         jv_free(req);
@@ -893,14 +845,14 @@ evm_jobs_create(evm_jobs *f, const char *body, size_t len, int64_t now)
     j->name = ev_alloc_strdup(jv_string_value(name));
     jv_free(name);
     j->fail = f->c.faults != NULL && evm_fault_job_fails(f->c.faults, j->id);
-    j->at[S_VALIDATING] = now;
-    for (int k = 1; k < NSTEPS; k++)
-        j->at[k] = f->c.by_poll ? -1 : now + step_ms(f->c.job_ms, k);
+    evm_steps_start(&j->steps, NSTEPS, now, f->c.job_ms, f->c.by_poll, step_parts);
+    j->tuned = (evm_learner_tuned){&f->c.params, j->id, j->tally};
     add_job(f, j);
     journal(f, "job", job_record(j));
-    jv out = job_json(j, now);
+    r = evm_wire_ok(job_json(j, now));
+    r.lost = f->c.faults != NULL && evm_fault_lost_id(f->c.faults, j->id);
     pthread_mutex_unlock(&f->mu);
-    return reply(200, out);
+    return r;
 }
 
 evm_wire_reply
@@ -912,14 +864,13 @@ evm_jobs_job(evm_jobs *f, const char *id, int64_t now)
     if (j == NULL) {
         r = not_found("job", id);
     } else {
-        if (f->c.by_poll && !ended(j, now)) {
-            int k = reached(j, now) + 1;
-            j->at[k] = now;
+        int k;
+        if (f->c.by_poll && (k = evm_steps_poll(&j->steps, now)) > 0) {
             jv step = jv_object_set(jv_object(), jv_string("id"), jv_string(j->id));
             step = jv_object_set(step, jv_string("step"), jv_number(k));
             journal(f, "step", jv_object_set(step, jv_string("at"), jv_number((double)now)));
         }
-        r = reply(200, job_json(j, now));
+        r = evm_wire_ok(job_json(j, now));
     }
     pthread_mutex_unlock(&f->mu);
     return r;
@@ -935,7 +886,7 @@ evm_jobs_list(evm_jobs *f, int64_t now)
     pthread_mutex_unlock(&f->mu);
     jv o = jv_object_set(jv_object(), jv_string("object"), jv_string("list"));
     o = jv_object_set(o, jv_string("data"), data);
-    return reply(200, jv_object_set(o, jv_string("has_more"), jv_false()));
+    return evm_wire_ok(jv_object_set(o, jv_string("has_more"), jv_false()));
 }
 
 /* Events. */
@@ -961,7 +912,7 @@ event(const ft_job *j, int index, int64_t at, const char *level, const char *typ
 static bool
 visible(const ft_job *j, int64_t at, int64_t now)
 {
-    return at >= 0 && at <= now && (j->cancelled < 0 || at <= j->cancelled);
+    return evm_steps_seen(&j->steps, at, now);
 }
 
 /* events returns the job's events at 'now', oldest first. The list only
@@ -971,19 +922,20 @@ events(const ft_job *j, int64_t now)
 {
     jv list = jv_array();
     int n = 0;
-    for (int k = 0; k < S_DONE && visible(j, j->at[k], now); k++) {
+    for (int k = 0; k < S_DONE && visible(j, j->steps.at[k], now); k++) {
         jv said = k == S_VALIDATING ? jv_string_fmt("Validating training file: %s", j->file)
                   : k == S_QUEUED   ? jv_string("Files validated, moving job to queued state")
                                     : jv_string("Fine-tuning job started");
-        list = jv_array_append(list, event(j, n++, j->at[k], "info", "message", said, jv_object()));
+        list = jv_array_append(list,
+                               event(j, n++, j->steps.at[k], "info", "message", said, jv_object()));
     }
-    bool done = visible(j, j->at[S_DONE], now);
-    if (!j->fail && j->at[S_RUNNING] >= 0 && j->at[S_DONE] >= 0) {
-        int64_t run = j->at[S_DONE] - j->at[S_RUNNING];
+    bool done = visible(j, j->steps.at[S_DONE], now);
+    if (!j->fail && j->steps.at[S_RUNNING] >= 0 && j->steps.at[S_DONE] >= 0) {
+        int64_t run = j->steps.at[S_DONE] - j->steps.at[S_RUNNING];
         long steps = (long)ceil(j->examples / (double)j->batch);
         for (long e = 1; e <= j->epochs; e++) {
-            int64_t at = j->at[S_RUNNING] + run * e / j->epochs;
-            if (!visible(j, at, now) || (at == j->at[S_DONE] && !done))
+            int64_t at = j->steps.at[S_RUNNING] + run * e / j->epochs;
+            if (!visible(j, at, now) || (at == j->steps.at[S_DONE] && !done))
                 break;
             double loss = 0.2 + 1.3 * pow(0.6, (double)e);
             jv data = jv_object_set(jv_object(), jv_string("step"), jv_number((double)(e * steps)));
@@ -1000,18 +952,18 @@ events(const ft_job *j, int64_t now)
         jv err = job_error(j);
         jv msg = ev_get(err, "message");
         jv_free(err);
-        list = jv_array_append(list,
-                               event(j, n++, j->at[S_DONE], "error", "message", msg, jv_object()));
+        list = jv_array_append(
+            list, event(j, n++, j->steps.at[S_DONE], "error", "message", msg, jv_object()));
     } else if (done) {
         list = jv_array_append(
-            list, event(j, n++, j->at[S_DONE], "info", "message",
+            list, event(j, n++, j->steps.at[S_DONE], "info", "message",
                         jv_string_fmt("New fine-tuned model created: %s", j->name), jv_object()));
         list = jv_array_append(list,
-                               event(j, n++, j->at[S_DONE], "info", "message",
+                               event(j, n++, j->steps.at[S_DONE], "info", "message",
                                      jv_string("The job has successfully completed"), jv_object()));
     }
     if (is_cancelled(j, now))
-        list = jv_array_append(list, event(j, n++, j->cancelled, "info", "message",
+        list = jv_array_append(list, event(j, n++, j->steps.stopped, "info", "message",
                                            jv_string("Fine-tuning job cancelled"), jv_object()));
     return list;
 }
@@ -1049,7 +1001,7 @@ evm_jobs_events(evm_jobs *f, const char *id, long limit, const char *after, int6
     jv_free(all);
     jv o = jv_object_set(jv_object(), jv_string("object"), jv_string("list"));
     o = jv_object_set(o, jv_string("data"), data);
-    return reply(200, jv_object_set(o, jv_string("has_more"), jv_bool(i >= 0)));
+    return evm_wire_ok(jv_object_set(o, jv_string("has_more"), jv_bool(i >= 0)));
 }
 
 evm_wire_reply
@@ -1064,31 +1016,16 @@ evm_jobs_cancel(evm_jobs *f, const char *id, int64_t now)
         r = bad(jv_string_fmt("Job %s has already %s.", j->id, status(j, now)), NULL,
                 "job_already_completed");
     } else {
-        j->cancelled = now;
+        evm_steps_stop(&j->steps, now);
         jv c = jv_object_set(jv_object(), jv_string("id"), jv_string(j->id));
         journal(f, "cancel", jv_object_set(c, jv_string("at"), jv_number((double)now)));
-        r = reply(200, job_json(j, now));
+        r = evm_wire_ok(job_json(j, now));
     }
     pthread_mutex_unlock(&f->mu);
     return r;
 }
 
 /* Answering as the learner's models. */
-
-static double
-base_accuracy(const void *ctx, const char *tag)
-{
-    const evm_jobs *f = ctx;
-    (void)tag;
-    return evm_learner_accuracy(&f->c.params, NULL, NULL, 0);
-}
-
-static double
-tuned_accuracy(const void *ctx, const char *tag)
-{
-    const ft_job *j = ctx;
-    return evm_learner_accuracy(j->params, j->id, tag, evm_learner_tally_get(j->tally, tag));
-}
 
 /* ours says whether 'model' has the shape of the names this store gives,
  * "ft:BASE:ev-mock:SUFFIX:ftjob-...", and sets '*id' to the job id in it. */
@@ -1108,7 +1045,7 @@ evm_jobs_resolve(evm_jobs *f, const char *model, int64_t now, evm_model_as *as)
 {
     const char *id;
     if (f->learner != NULL && strcmp(model, f->learner) == 0) {
-        *as = (evm_model_as){f->learner, base_accuracy, f};
+        *as = (evm_model_as){f->learner, evm_learner_base_accuracy, &f->c.params};
         return EVM_JOBS_BASE;
     }
     if (!ours(model, &id))
@@ -1122,7 +1059,7 @@ evm_jobs_resolve(evm_jobs *f, const char *model, int64_t now, evm_model_as *as)
         return EVM_JOBS_UNKNOWN;
     if (f->learner == NULL || strcmp(j->model, f->learner) != 0)
         return EVM_JOBS_PLAIN;
-    *as = (evm_model_as){f->learner, tuned_accuracy, j};
+    *as = (evm_model_as){f->learner, evm_learner_tuned_accuracy, &j->tuned};
     return EVM_JOBS_TUNED;
 }
 

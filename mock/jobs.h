@@ -44,7 +44,9 @@ typedef struct evm_jobs evm_jobs;
 typedef struct evm_jobs_config {
     uint64_t seed;
     long job_ms;                  /* by time: how long a job takes */
-    bool by_poll;                 /* each GET of a job moves it one step */
+    long deploy_ms;               /* by time: how long a deployment takes to come up
+                                     (Together's and Fireworks') */
+    bool by_poll;                 /* each GET of a job (or deployment) moves it one step */
     const evm_fault_plan *faults; /* its job-fail share picks the jobs that fail
                                      (borrowed; NULL: none fails) */
     const evm_model *model;       /* frozen; cases that training examples match
@@ -93,7 +95,8 @@ evm_wire_reply evm_jobs_file(evm_jobs *f, const char *id);
  * job counts its examples by tag: an example's own 'tags' (the first),
  * else the first tag of the case (in the mock) with its prompt, else
  * EVM_LEARNER_OTHER. Its trained_tokens are ev-tune's estimate of its
- * billing tokens times its epochs. */
+ * billing tokens times its epochs. When the lost-id fault picks the new
+ * job, the reply is marked lost (wire.h). */
 evm_wire_reply evm_jobs_create(evm_jobs *f, const char *body, size_t len, int64_t now);
 
 /* evm_jobs_job answers GET /v1/fine_tuning/jobs/{id}; by poll, it moves the

@@ -39,6 +39,20 @@ evm_learner_accuracy(const evm_learner *p, const char *job, const char *tag, dou
     return v < 0 ? 0 : v > 1 ? 1 : v;
 }
 
+double
+evm_learner_base_accuracy(const void *ctx, const char *tag)
+{
+    (void)tag;
+    return evm_learner_accuracy(ctx, NULL, NULL, 0);
+}
+
+double
+evm_learner_tuned_accuracy(const void *ctx, const char *tag)
+{
+    const evm_learner_tuned *t = ctx;
+    return evm_learner_accuracy(t->params, t->job, tag, evm_learner_tally_get(t->tally, tag));
+}
+
 typedef struct tally_row {
     char *tag;
     double n;

@@ -53,6 +53,22 @@ double evm_learner_accuracy(const evm_learner *p, const char *job, const char *t
 /* A count of examples by tag. */
 typedef struct evm_learner_tally evm_learner_tally;
 
+/* A model tuned by job 'job' on the examples counted in 'tally', with the
+ * learner 'params': what evm_learner_tuned_accuracy reads. What it points
+ * to must outlive every answer made with it. */
+typedef struct evm_learner_tuned {
+    const evm_learner *params;
+    const char *job;
+    const evm_learner_tally *tally;
+} evm_learner_tuned;
+
+/* evm_learner_base_accuracy and evm_learner_tuned_accuracy are the
+ * accuracies of model.h's evm_model_as, for the learner's models:
+ * the base model's (its 'ctx' is an evm_learner) on every tag, and a tuned
+ * model's (its 'ctx' is an evm_learner_tuned) on tag 'tag'. */
+double evm_learner_base_accuracy(const void *ctx, const char *tag);
+double evm_learner_tuned_accuracy(const void *ctx, const char *tag);
+
 evm_learner_tally *evm_learner_tally_new(void);
 
 /* evm_learner_tally_add counts 'n' more examples of 'tag' (NULL:

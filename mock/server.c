@@ -20,9 +20,12 @@
 #include "cli.h"
 #include "clock.h"
 #include "counts.h"
+#include "dmi.h"
+#include "example.h"
+#include "fireworks.h"
 #include "hash.h"
 #include "rpm.h"
-#include "example.h"
+#include "together.h"
 #include "wire.h"
 
 /* Anthropic's documented request limit for standard endpoints; OpenAI's for
@@ -36,6 +39,9 @@ struct evm_server {
     evm_model *model;    /* frozen */
     evm_jobs *jobs;      /* thread-safe on its own */
     evm_batches *batches;
+    evm_together *together; /* Together's files and jobs */
+    evm_dmi *dmi;           /* Together's deployments */
+    evm_fireworks *fireworks;
     struct MHD_Daemon *daemon;
     long port;
     char base[64];       /* the root URL, for the batches' results_url */
@@ -75,7 +81,8 @@ typedef struct reply {
 /* A model request, as far as it got. */
 typedef struct call {
     enum evm_wire pv;
-    evm_answer_chat chat; /* valid once the body is */
+    evm_answer_names names; /* who knows the endpoint's model names */
+    evm_answer_chat chat;   /* valid once the body is */
     uint64_t body_hash;
     unsigned long attempt; /* 0 until the request reaches the model */
     long remaining;        /* requests left in the rpm window */
@@ -176,14 +183,19 @@ set_error(evm_server *s, reply *r, enum evm_wire pv, enum evm_wire_error e, cons
     set_json(r, evm_wire_status(pv, e), evm_wire_error(pv, e, message, id));
 }
 
-/* set_reply sets the status and body of 'fr' and the outcome they mean. */
+/* set_reply sets the status and body of 'fr' and the outcome they mean.
+ * A lost answer (the lost-id fault) drops the connection halfway. */
 static void
 set_reply(reply *r, evm_wire_reply fr)
 {
     set_json(r, fr.status, fr.body);
-    r->outcome = fr.status == 200   ? EVM_COUNTS_OK
-                 : fr.status == 404 ? EVM_COUNTS_NOT_FOUND
-                                    : EVM_COUNTS_BAD_REQUEST;
+    r->outcome = fr.lost                                ? EVM_COUNTS_LOST_ID
+                 : fr.status == 200                     ? EVM_COUNTS_OK
+                 : fr.status == 404                     ? EVM_COUNTS_NOT_FOUND
+                 : fr.status == 401 || fr.status == 403 ? EVM_COUNTS_UNAUTHORIZED
+                                                        : EVM_COUNTS_BAD_REQUEST;
+    if (fr.lost)
+        r->cut = r->len > 1 ? r->len / 2 : 1;
 }
 
 /* add_rate_headers adds the headers each provider sends of its request
@@ -229,6 +241,9 @@ stats_json(evm_server *s)
 {
     int64_t now = ev_clock_wall_ms();
     jv jobs = evm_jobs_stats(s->jobs, now), batches = evm_batches_stats(s->batches, now);
+    jv together = jv_object_merge(evm_together_stats(s->together, now), evm_dmi_stats(s->dmi, now));
+    jobs = jv_object_set(jobs, jv_string("together"), together);
+    jobs = jv_object_set(jobs, jv_string("fireworks"), evm_fireworks_stats(s->fireworks, now));
     pthread_mutex_lock(&s->mu);
     jv o = evm_counts_json(s->counts, jobs, batches);
     pthread_mutex_unlock(&s->mu);
@@ -326,7 +341,7 @@ read_call(evm_server *s, struct MHD_Connection *conn, const request *rq, reply *
     if (no_version(s, conn, r, c->pv))
         return false;
     new_request_id(s, rid);
-    unsigned st = evm_answer_read(s->jobs, c->pv, rq->body ? rq->body : "", rq->len,
+    unsigned st = evm_answer_read(&c->names, c->pv, rq->body ? rq->body : "", rq->len,
                                   ev_clock_wall_ms(), rid, &c->chat, &err);
     if (st != 0) {
         add_request_id(r, c->pv, rid);
@@ -452,69 +467,57 @@ serve_model(evm_server *s, struct MHD_Connection *conn, const request *rq, reply
 
 /* The files, jobs and batches endpoints. */
 
-/* The multipart form of POST /v1/files, as the post processor reads it. */
-typedef struct form {
-    char *purpose, *filename, *data;
-    size_t purpose_len, len;
-    bool has_file;
-} form;
-
-static void
-grow(char **buf, size_t *len, const char *data, size_t n)
-{
-    *buf = ev_alloc_resize(*buf, *len + n + 1);
-    memcpy(*buf + *len, data, n);
-    *len += n;
-    (*buf)[*len] = '\0';
-}
-
+/* on_form adds a part of a multipart body to the form 'cls'. */
 static enum MHD_Result
 on_form(void *cls, enum MHD_ValueKind kind, const char *key, const char *filename,
         const char *content_type, const char *transfer_encoding, const char *data, uint64_t off,
         size_t size)
 {
-    form *fm = cls;
     (void)kind;
     (void)content_type;
     (void)transfer_encoding;
     (void)off;
-    if (strcmp(key, "file") == 0) {
-        if (!fm->has_file) {
-            fm->has_file = true;
-            fm->filename = ev_alloc_strdup(filename != NULL ? filename : "file");
-            grow(&fm->data, &fm->len, "", 0);
-        }
-        grow(&fm->data, &fm->len, data, size);
-    } else if (strcmp(key, "purpose") == 0) {
-        grow(&fm->purpose, &fm->purpose_len, data, size);
-    }
+    evm_wire_form_append(cls, key, filename, data, size);
     return MHD_YES;
+}
+
+/* read_form reads the multipart body of 'rq' into 'f'; false when it is
+ * not one. */
+static bool
+read_form(struct MHD_Connection *conn, const request *rq, evm_wire_form *f)
+{
+    *f = (evm_wire_form){NULL, 0};
+    struct MHD_PostProcessor *pp = MHD_create_post_processor(conn, 65536, on_form, f);
+    bool ok = pp != NULL && MHD_post_process(pp, rq->body ? rq->body : "", rq->len) == MHD_YES;
+    if (pp != NULL)
+        MHD_destroy_post_processor(pp);
+    return ok;
 }
 
 /* upload reads the multipart body of POST /v1/files and stores the file. */
 static evm_wire_reply
 upload(evm_server *s, struct MHD_Connection *conn, const request *rq)
 {
-    form fm = {0};
+    evm_wire_form fm;
     evm_wire_reply fr;
-    struct MHD_PostProcessor *pp = MHD_create_post_processor(conn, 65536, on_form, &fm);
-    if (pp == NULL || MHD_post_process(pp, rq->body ? rq->body : "", rq->len) != MHD_YES)
+    if (!read_form(conn, rq, &fm)) {
         fr = evm_wire_openai_reply(400,
                                    jv_string("The body must be multipart/form-data with the "
                                              "fields 'purpose' and 'file'."),
                                    NULL, NULL);
-    else
-        fr = evm_jobs_upload(s->jobs, fm.filename, fm.purpose, fm.data, fm.len, ev_clock_wall_ms());
+    } else {
+        const evm_wire_field *file = evm_wire_form_get(&fm, "file");
+        const evm_wire_field *purpose = evm_wire_form_get(&fm, "purpose");
+        const char *name = file && file->filename ? file->filename : file ? "file" : NULL;
+        fr = evm_jobs_upload(s->jobs, name, purpose ? purpose->data : NULL,
+                             file ? file->data : NULL, file ? file->len : 0, ev_clock_wall_ms());
+    }
     if (fr.status == 200) {
         pthread_mutex_lock(&s->mu);
         evm_counts_upload(s->counts);
         pthread_mutex_unlock(&s->mu);
     }
-    if (pp != NULL)
-        MHD_destroy_post_processor(pp);
-    free(fm.purpose);
-    free(fm.filename);
-    free(fm.data);
+    evm_wire_form_free(&fm);
     return fr;
 }
 
@@ -558,7 +561,7 @@ id_after(const char *p, const char *base, const char **rest)
 static evm_wire_reply
 not_found(enum evm_wire pv, const char *rid)
 {
-    return (evm_wire_reply){404, evm_wire_error(pv, EVM_WIRE_NOT_FOUND, NULL, rid)};
+    return (evm_wire_reply){404, evm_wire_error(pv, EVM_WIRE_NOT_FOUND, NULL, rid), false};
 }
 
 /* route_jobs answers a request under /v1/files or /v1/fine_tuning/jobs
@@ -577,7 +580,7 @@ route_jobs(evm_server *s, struct MHD_Connection *conn, const char *p, bool post,
     if (strcmp(p, "/fine_tuning/jobs") == 0 && !post)
         return evm_jobs_list(s->jobs, now);
     char *file = id_after(p, "/files", &rest), *job = id_after(p, "/fine_tuning/jobs", &rest);
-    evm_wire_reply fr = {0, jv_invalid()};
+    evm_wire_reply fr = {0, jv_invalid(), false};
     if (file != NULL && *rest == '\0' && !post)
         fr = evm_jobs_file(s->jobs, file);
     else if (job != NULL && *rest == '\0' && !post)
@@ -610,7 +613,7 @@ route_batches(evm_server *s, struct MHD_Connection *conn, const char *p, bool po
                    ? evm_batches_list(s->batches, n, query(conn, "after"), now)
                    : bad_limit();
     char *id = id_after(p, "/batches", &rest);
-    evm_wire_reply fr = {0, jv_invalid()};
+    evm_wire_reply fr = {0, jv_invalid(), false};
     if (id != NULL && *rest == '\0' && !post)
         fr = evm_batches_get(s->batches, id, now);
     else if (id != NULL && strcmp(rest, "/cancel") == 0 && post)
@@ -670,6 +673,66 @@ serve_store(evm_server *s, struct MHD_Connection *conn, const char *url, const c
     set_reply(r, post || get ? route(s, conn, p, post, rq) : not_found(EVM_WIRE_OPENAI, ""));
 }
 
+/* query_of is evm_wire_http's query: a query parameter of the connection
+ * 'ctx'. */
+static const char *
+query_of(void *ctx, const char *name)
+{
+    return query(ctx, name);
+}
+
+/* provider_refused answers a request to Together's or Fireworks' paths
+ * without the right key, when the server wants one, as refused does: in
+ * Together's error shape (OpenAI's), or Fireworks' (UNAUTHENTICATED). */
+static bool
+provider_refused(evm_server *s, struct MHD_Connection *conn, reply *r, bool fireworks)
+{
+    const char *given;
+    int e;
+    if (!fireworks)
+        return refused(s, conn, r, EVM_WIRE_OPENAI);
+    if (s->c.key == NULL || (e = check_key(conn, EVM_WIRE_OPENAI, s->c.key, &given)) < 0)
+        return false;
+    set_reply(r, evm_wire_grpc_reply(EVM_WIRE_GRPC_UNAUTHENTICATED,
+                                     given != NULL ? jv_string_fmt("invalid API key: %s", given)
+                                                   : jv_string("missing API key: send it as "
+                                                               "'Authorization: Bearer KEY'")));
+    return true;
+}
+
+/* serve_provider answers the REST endpoints of Together (under /together)
+ * and Fireworks (under /fireworks) from their stores: the key, the body's
+ * size, a multipart body read as a form, then the store. */
+static void
+serve_provider(evm_server *s, struct MHD_Connection *conn, const char *url, const char *method,
+               const request *rq, reply *r)
+{
+    char id[24];
+    bool fireworks = strncmp(url, "/fireworks/", 11) == 0;
+    const char *path = url + (fireworks ? 10 : 9);
+    if (provider_refused(s, conn, r, fireworks))
+        return;
+    request_id(s, r, EVM_WIRE_OPENAI, id);
+    if (rq->too_big) {
+        jv msg = jv_string("The request body is too large.");
+        set_reply(r, fireworks ? evm_wire_grpc_reply(EVM_WIRE_GRPC_INVALID_ARGUMENT, msg)
+                               : evm_wire_openai_reply(413, msg, NULL, NULL));
+        return;
+    }
+    const char *type = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "content-type");
+    evm_wire_form form = {NULL, 0};
+    bool multipart = type != NULL && strncasecmp(type, "multipart/form-data", 19) == 0 &&
+                     read_form(conn, rq, &form);
+    evm_wire_http h = {method,   path, rq->body ? rq->body : "", rq->len, multipart ? &form : NULL,
+                       query_of, conn, ev_clock_wall_ms()};
+    bool dmi = strncmp(path, "/v2/", 4) == 0 || strcmp(path, "/v1/whoami") == 0 ||
+               strcmp(path, "/v1/endpoints") == 0;
+    set_reply(r, fireworks ? evm_fireworks_serve(s->fireworks, &h)
+                 : dmi     ? evm_dmi_serve(s->dmi, &h)
+                           : evm_together_serve(s->together, &h));
+    evm_wire_form_free(&form);
+}
+
 /* route_message_batches answers a request under /v1/messages/batches ('p',
  * without /v1); a 200 of results sets the body of 'r' and gives a null
  * body. */
@@ -690,7 +753,7 @@ route_message_batches(evm_server *s, struct MHD_Connection *conn, const char *p,
                                     query(conn, "before_id"), now);
     char *id = id_after(p, "/messages/batches", &rest), *text;
     size_t len;
-    evm_wire_reply fr = {0, jv_invalid()};
+    evm_wire_reply fr = {0, jv_invalid(), false};
     if (id != NULL && *rest == '\0' && !post) {
         fr = evm_batches_msg_get(s->batches, id, now, rid);
     } else if (id != NULL && strcmp(rest, "/cancel") == 0 && post) {
@@ -833,14 +896,16 @@ route(evm_server *s, struct MHD_Connection *conn, const char *url, const char *m
       const request *rq, enum evm_counts_path p, reply *r, call *c)
 {
     bool post = strcmp(method, "POST") == 0;
-    if (p == EVM_COUNTS_FILES || p == EVM_COUNTS_JOBS) {
+    if (evm_counts_is_model(p) && post) {
+        serve_model(s, conn, rq, r, c);
+    } else if (strncmp(url, "/together/", 10) == 0 || strncmp(url, "/fireworks/", 11) == 0) {
+        serve_provider(s, conn, url, method, rq, r);
+    } else if (p == EVM_COUNTS_FILES || p == EVM_COUNTS_JOBS) {
         serve_store(s, conn, url, method, rq, r, route_jobs);
     } else if (p == EVM_COUNTS_BATCHES) {
         serve_store(s, conn, url, method, rq, r, route_batches);
     } else if (p == EVM_COUNTS_MESSAGE_BATCHES) {
         serve_message_batches(s, conn, url, method, rq, r);
-    } else if (p != EVM_COUNTS_OTHER && post) {
-        serve_model(s, conn, rq, r, c);
     } else {
         char msg[160];
         snprintf(msg, sizeof(msg), "Unknown request URL: %.16s %.100s", method, url);
@@ -881,7 +946,9 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *
         ev_alloc_thread_init();
         enum evm_counts_path p = evm_counts_path_of(url);
         rq = ev_alloc_zero(1, sizeof(*rq));
-        rq->limit = p == EVM_COUNTS_FILES             ? MAX_FILE_BODY
+        bool files = p == EVM_COUNTS_FILES || p == EVM_COUNTS_TOGETHER_FILES ||
+                     p == EVM_COUNTS_FIREWORKS_DATASETS;
+        rq->limit = files                             ? MAX_FILE_BODY
                     : p == EVM_COUNTS_MESSAGE_BATCHES ? MAX_BATCH_BODY
                                                       : MAX_BODY;
         rq->start = ev_clock_mono_ms();
@@ -906,6 +973,9 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *
     enum evm_counts_path p = evm_counts_path_of(url);
     call c = {.pv = p == EVM_COUNTS_MESSAGES_V1 || p == EVM_COUNTS_MESSAGES ? EVM_WIRE_ANTHROPIC
                                                                             : EVM_WIRE_OPENAI,
+              .names = p == EVM_COUNTS_TOGETHER_CHAT    ? evm_dmi_names(s->dmi)
+                       : p == EVM_COUNTS_FIREWORKS_CHAT ? evm_fireworks_names(s->fireworks)
+                                                        : evm_answer_openai(s->jobs),
               .chat = {.req = {jv_invalid(), jv_invalid(), jv_invalid(), -1}}};
     route(s, conn, url, method, rq, p, &r, &c);
     pthread_mutex_lock(&s->mu);
@@ -954,7 +1024,9 @@ evm_server_defaults(void)
     return (evm_server_config){
         .faults = evm_fault_defaults(),
         .rpm_window_ms = 60000,
+        .fireworks_account = "ev-mock",
         .jobs = {.job_ms = 300,
+                 .deploy_ms = 300,
                  .params = evm_learner_defaults(),
                  .max_tokens = EV_EXAMPLE_MAX_TOKENS},
         .batches = {.batch_ms = 300},
@@ -1050,6 +1122,9 @@ evm_server_start(const evm_server_config *c)
     jc.faults = &s->c.faults;
     jc.model = s->model;
     s->jobs = evm_jobs_new(&jc);
+    s->together = evm_together_new(&jc);
+    s->dmi = evm_dmi_new(&jc, s->together);
+    s->fireworks = evm_fireworks_new(&jc, c->fireworks_account);
     jv err;
     if (c->state != NULL && evm_jobs_journal(s->jobs, c->state, &err) != 0) {
         report(s, jv_invalid_get_msg(err));
@@ -1122,6 +1197,9 @@ evm_server_free(evm_server *s)
         return;
     evm_server_stop(s);
     evm_batches_free(s->batches);
+    evm_fireworks_free(s->fireworks);
+    evm_dmi_free(s->dmi);
+    evm_together_free(s->together);
     evm_jobs_free(s->jobs);
     evm_model_free(s->model);
     evm_rpm_free(s->rpm);

@@ -3,7 +3,10 @@
  * Completions and Anthropic Messages endpoints from the simulated model
  * (model.h), with the faults of fault.h and an optional rate limit
  * (rpm.h); OpenAI's files and fine-tuning jobs (jobs.h); both providers'
- * batch APIs (batches.h); and GET /stats and POST /stats/reset (counts.h).
+ * batch APIs (batches.h); Together's files, fine-tuning jobs and dedicated
+ * endpoints under /together (together.h, dmi.h) and Fireworks' datasets,
+ * jobs and deployments under /fireworks (fireworks.h), each with its
+ * inference endpoint; and GET /stats and POST /stats/reset (counts.h).
  * ev-mock(1) documents every endpoint.
  *
  * Ownership: functions consume their jv arguments unless the parameter says
@@ -50,26 +53,27 @@ typedef struct evm_server_config {
     int nreplays;
     const evm_server_accuracy *accuracy; /* applied in order */
     size_t naccuracy;
-    const char *judge;          /* the model that grades judge prompts, or NULL */
-    evm_fault_plan faults;      /* what to inject */
-    long rpm, rpm_window_ms;    /* the rate limit; 0 rpm: none */
-    const char *key;            /* the key a request must carry, or NULL */
-    bool echo_key;              /* quote each request's key in its answer's headers */
-    const char *tls_cert;       /* PEM texts of a certificate (chain) and its */
-    const char *tls_key;        /* key, to serve HTTPS; NULL: plain HTTP */
-    const char *state;          /* the journal of files and jobs, or NULL */
-    evm_jobs_config jobs;       /* job_ms, by_poll, learner, params, max_tokens */
-    evm_batches_config batches; /* batch_ms, by_poll */
-    bool verbose;               /* report each request, and libmicrohttpd's errors */
-    evm_model_report report;    /* where problems and the log go */
-    void *ctx;                  /* for 'report' */
+    const char *judge;             /* the model that grades judge prompts, or NULL */
+    evm_fault_plan faults;         /* what to inject */
+    long rpm, rpm_window_ms;       /* the rate limit; 0 rpm: none */
+    const char *key;               /* the key a request must carry, or NULL */
+    bool echo_key;                 /* quote each request's key in its answer's headers */
+    const char *tls_cert;          /* PEM texts of a certificate (chain) and its */
+    const char *tls_key;           /* key, to serve HTTPS; NULL: plain HTTP */
+    const char *state;             /* the journal of files and jobs, or NULL */
+    evm_jobs_config jobs;          /* job_ms, deploy_ms, by_poll, learner, params, max_tokens */
+    const char *fireworks_account; /* the account of the key on Fireworks' paths */
+    evm_batches_config batches;    /* batch_ms, by_poll */
+    bool verbose;                  /* report each request, and libmicrohttpd's errors */
+    evm_model_report report;       /* where problems and the log go */
+    void *ctx;                     /* for 'report' */
 } evm_server_config;
 
 /* evm_server_defaults returns ev-mock's defaults: any port, seed 0, no
  * cases, no fault (evm_fault_defaults), a 60 s rpm window with no limit,
- * jobs and batches that take 300 ms by time, the learner's default formula
- * (learner.h) and ev-tune's token limit of an example. 'report' is left
- * NULL: set it. */
+ * jobs, deployments and batches that take 300 ms by time, the learner's
+ * default formula (learner.h), ev-tune's token limit of an example and the
+ * Fireworks account "ev-mock". 'report' is left NULL: set it. */
 evm_server_config evm_server_defaults(void);
 
 /* evm_server_start loads the cases and replays, replays the journal, and

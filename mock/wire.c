@@ -4,6 +4,7 @@
 #include <limits.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -268,6 +269,22 @@ evm_wire_error(enum evm_wire w, enum evm_wire_error e, const char *message, cons
     return jv_object_set(body, jv_string("request_id"), jv_string(request_id));
 }
 
+bool
+evm_wire_good_id(const char *id)
+{
+    size_t n = strlen(id);
+    return n > 0 && n <= 63 && id[0] >= 'a' && id[0] <= 'z' &&
+           strspn(id, "abcdefghijklmnopqrstuvwxyz0123456789-") == n;
+}
+
+jv
+evm_wire_time(int64_t ms)
+{
+    char buf[32];
+    evm_wire_rfc3339(buf, sizeof(buf), ms);
+    return jv_string(buf);
+}
+
 jv
 evm_wire_nullable(const char *s)
 {
@@ -285,9 +302,16 @@ evm_wire_openai_error(const char *message, const char *param, const char *code)
 }
 
 evm_wire_reply
+evm_wire_ok(jv body)
+{
+    return (evm_wire_reply){200, body, false};
+}
+
+evm_wire_reply
 evm_wire_openai_reply(unsigned status, jv message, const char *param, const char *code)
 {
-    evm_wire_reply r = {status, evm_wire_openai_error(jv_string_value(message), param, code)};
+    evm_wire_reply r = {status, evm_wire_openai_error(jv_string_value(message), param, code),
+                        false};
     jv_free(message);
     return r;
 }
@@ -296,7 +320,7 @@ evm_wire_reply
 evm_wire_error_reply(enum evm_wire w, enum evm_wire_error e, jv message, const char *request_id)
 {
     evm_wire_reply r = {evm_wire_status(w, e),
-                        evm_wire_error(w, e, jv_string_value(message), request_id)};
+                        evm_wire_error(w, e, jv_string_value(message), request_id), false};
     jv_free(message);
     return r;
 }
@@ -305,6 +329,124 @@ char *
 evm_wire_id(const char *prefix, uint64_t key, size_t dup)
 {
     return ev_alloc_printf("%s%016" PRIx64, prefix, ev_mix64(key ^ ev_mix64((uint64_t)dup + 1)));
+}
+
+char *
+evm_wire_uuid(const char *prefix, uint64_t key, size_t dup)
+{
+    uint64_t a = ev_mix64(key ^ ev_mix64((uint64_t)dup + 1)), b = ev_mix64(a ^ key);
+    return ev_alloc_printf("%s%08" PRIx64 "-%04" PRIx64 "-%04" PRIx64 "-%04" PRIx64 "-%012" PRIx64,
+                           prefix, a >> 32, (a >> 16) & 0xffff, a & 0xffff, b >> 48,
+                           b & (uint64_t)0xffffffffffff);
+}
+
+evm_wire_reply
+evm_wire_grpc_reply(enum evm_wire_grpc code, jv message)
+{
+    unsigned status = code == EVM_WIRE_GRPC_NOT_FOUND           ? 404
+                      : code == EVM_WIRE_GRPC_ALREADY_EXISTS    ? 409
+                      : code == EVM_WIRE_GRPC_PERMISSION_DENIED ? 403
+                      : code == EVM_WIRE_GRPC_UNAUTHENTICATED   ? 401
+                                                                : 400;
+    jv o = jv_object_set(jv_object(), jv_string("code"), jv_number(code));
+    o = jv_object_set(o, jv_string("message"), message);
+    return (evm_wire_reply){status, jv_object_set(o, jv_string("details"), jv_array()), false};
+}
+
+void
+evm_wire_form_append(evm_wire_form *f, const char *name, const char *filename, const char *data,
+                     size_t n)
+{
+    evm_wire_field *x = (evm_wire_field *)evm_wire_form_get(f, name);
+    if (x == NULL) {
+        f->fields = ev_alloc_array(f->fields, f->n + 1, sizeof(*f->fields));
+        x = &f->fields[f->n++];
+        *x = (evm_wire_field){ev_alloc_strdup(name),
+                              filename != NULL ? ev_alloc_strdup(filename) : NULL,
+                              ev_alloc_zero(1, 1), 0};
+    }
+    x->data = ev_alloc_resize(x->data, x->len + n + 1);
+    memcpy(x->data + x->len, data, n);
+    x->len += n;
+    x->data[x->len] = '\0';
+}
+
+const evm_wire_field *
+evm_wire_form_get(const evm_wire_form *f, const char *name)
+{
+    for (size_t i = 0; f != NULL && i < f->n; i++)
+        if (strcmp(f->fields[i].name, name) == 0)
+            return &f->fields[i];
+    return NULL;
+}
+
+void
+evm_wire_form_free(evm_wire_form *f)
+{
+    for (size_t i = 0; i < f->n; i++) {
+        free(f->fields[i].name);
+        free(f->fields[i].filename);
+        free(f->fields[i].data);
+    }
+    free(f->fields);
+    *f = (evm_wire_form){NULL, 0};
+}
+
+const char *
+evm_wire_query(const evm_wire_http *h, const char *name)
+{
+    return h->query != NULL ? h->query(h->ctx, name) : NULL;
+}
+
+bool
+evm_wire_number(jv obj, const char *key, double lo, double hi, bool whole, double *out)
+{
+    jv v = jv_get_kind(obj) == JV_KIND_OBJECT ? jv_object_get(jv_copy(obj), jv_string(key))
+                                              : jv_invalid();
+    bool ok = !jv_is_valid(v) || jv_get_kind(v) == JV_KIND_NULL;
+    if (jv_get_kind(v) == JV_KIND_NUMBER) {
+        double x = jv_number_value(v);
+        ok = x >= lo && x <= hi && (!whole || x == floor(x));
+        *out = ok ? x : *out;
+    }
+    jv_free(v);
+    return ok;
+}
+
+bool
+evm_wire_match(const char *path, const char *pattern, char **caps)
+{
+    const char *p = path, *q = pattern;
+    const char *span[8];
+    size_t len[8], n = 0;
+    while (*q != '\0') {
+        if (*q == '*') {
+            size_t k = strcspn(p, "/:");
+            if (k == 0 || n == 8)
+                return false;
+            span[n] = p;
+            len[n++] = k;
+            p += k;
+            q++;
+        } else if (*p++ != *q++) {
+            return false;
+        }
+    }
+    if (*p != '\0')
+        return false;
+    for (size_t i = 0; i < n; i++)
+        caps[i] = ev_alloc_strndup(span[i], len[i]);
+    return true;
+}
+
+jv
+evm_wire_json_body(const evm_wire_http *h)
+{
+    jv v = h->len > 0 && h->len < INT_MAX ? jv_parse_sized(h->body, (int)h->len) : jv_invalid();
+    if (jv_get_kind(v) == JV_KIND_OBJECT)
+        return v;
+    jv_free(v);
+    return jv_invalid();
 }
 
 jv

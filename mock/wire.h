@@ -89,11 +89,72 @@ jv evm_wire_openai_error(const char *message, const char *param, const char *cod
 jv evm_wire_flat_error(int code, const char *message);
 
 /* An HTTP answer of the files, jobs and batches endpoints: 'status' and the
- * body, an object (or null where the endpoint answers with text). */
+ * body, an object (or null where the endpoint answers with text). With
+ * 'lost' (the lost-id fault) the server drops the connection halfway
+ * through the body, though what it answers was done. */
 typedef struct evm_wire_reply {
     unsigned status;
     jv body;
+    bool lost;
 } evm_wire_reply;
+
+/* evm_wire_ok returns the answer 200 with 'body', not lost. */
+evm_wire_reply evm_wire_ok(jv body);
+
+/* A part of a multipart/form-data body: its 'data' (NUL-terminated after
+ * 'len' bytes) and its file name, NULL when it had none. */
+typedef struct evm_wire_field {
+    char *name, *filename, *data;
+    size_t len;
+} evm_wire_field;
+
+typedef struct evm_wire_form {
+    evm_wire_field *fields;
+    size_t n;
+} evm_wire_form;
+
+/* evm_wire_form_append adds 'n' bytes of 'data' to the field 'name' of
+ * 'f', which it starts, with 'filename' (or NULL), when the form has no
+ * such field yet. evm_wire_form_get returns the field 'name', or NULL.
+ * evm_wire_form_free frees what the form holds. */
+void evm_wire_form_append(evm_wire_form *f, const char *name, const char *filename,
+                          const char *data, size_t n);
+const evm_wire_field *evm_wire_form_get(const evm_wire_form *f, const char *name);
+void evm_wire_form_free(evm_wire_form *f);
+
+/* A request to a provider's REST endpoints, as the server hands it to the
+ * store that answers them. */
+typedef struct evm_wire_http {
+    const char *method; /* "GET", "POST", "PATCH" or "DELETE" */
+    const char *path;   /* below the provider's root, without the query */
+    const char *body;   /* NUL-terminated after 'len' bytes */
+    size_t len;
+    const evm_wire_form *form; /* the body's fields when it is multipart, else NULL */
+    const char *(*query)(void *ctx, const char *name); /* a query parameter, or NULL */
+    void *ctx;
+    int64_t now; /* milliseconds since the epoch */
+} evm_wire_http;
+
+/* evm_wire_query returns the query parameter 'name' of 'h', or NULL. */
+const char *evm_wire_query(const evm_wire_http *h, const char *name);
+
+/* evm_wire_number reads the optional number 'key' of the request 'obj'
+ * into '*out', which keeps its value when the key is absent or null; false
+ * when it is anything but a number in [lo, hi] (a whole one when
+ * 'whole'). */
+bool evm_wire_number(jv obj /* borrowed */, const char *key, double lo, double hi, bool whole,
+                     double *out);
+
+/* evm_wire_match says whether 'path' is 'pattern', where each '*' stands
+ * for one or more characters other than '/' and ':' (an id; Fireworks'
+ * custom methods follow one after a ':'). When it is, 'caps' gets what each
+ * '*' stood for, in order, which the caller frees; else 'caps' is left
+ * alone. */
+bool evm_wire_match(const char *path, const char *pattern, char **caps);
+
+/* evm_wire_json_body returns the body of 'h' parsed, when it is a JSON
+ * object, else invalid. */
+jv evm_wire_json_body(const evm_wire_http *h);
 
 /* evm_wire_openai_reply returns 'status' with evm_wire_openai_error's body
  * for the message 'message' (a string). */
@@ -105,11 +166,41 @@ evm_wire_reply evm_wire_openai_reply(unsigned status, jv message, const char *pa
 evm_wire_reply evm_wire_error_reply(enum evm_wire w, enum evm_wire_error e, jv message,
                                     const char *request_id);
 
+/* The gRPC status codes of Fireworks' errors, which its REST gateway sends
+ * with the matching HTTP status. */
+enum evm_wire_grpc {
+    EVM_WIRE_GRPC_INVALID_ARGUMENT = 3,    /* 400 */
+    EVM_WIRE_GRPC_NOT_FOUND = 5,           /* 404 */
+    EVM_WIRE_GRPC_ALREADY_EXISTS = 6,      /* 409 */
+    EVM_WIRE_GRPC_PERMISSION_DENIED = 7,   /* 403 */
+    EVM_WIRE_GRPC_FAILED_PRECONDITION = 9, /* 400 */
+    EVM_WIRE_GRPC_UNAUTHENTICATED = 16,    /* 401 */
+};
+
+/* evm_wire_grpc_reply returns Fireworks' error {"code", "message",
+ * "details": []} of 'code' with the message 'message' (a string), and its
+ * HTTP status. */
+evm_wire_reply evm_wire_grpc_reply(enum evm_wire_grpc code, jv message);
+
 /* evm_wire_id returns a new id: 'prefix' and 16 hex digits of a hash of
  * 'key' and 'dup', the number of earlier objects with the same key, so that
  * equal requests get distinct ids and a restarted server gives the same
  * ones. The caller frees it. */
 char *evm_wire_id(const char *prefix, uint64_t key, size_t dup);
+
+/* evm_wire_uuid is evm_wire_id with the hash written as a UUID,
+ * 8-4-4-4-12 hex digits after 'prefix', as Together writes its ids. */
+char *evm_wire_uuid(const char *prefix, uint64_t key, size_t dup);
+
+/* evm_wire_good_id says whether 'id' may be an id a client chooses for a
+ * Fireworks resource or a Together endpoint: a lowercase letter, then
+ * lowercase letters, digits and '-', at most 63 in all. */
+bool evm_wire_good_id(const char *id);
+
+/* evm_wire_time returns the time 'ms' milliseconds after the epoch as an
+ * RFC 3339 string (evm_wire_rfc3339): how Together's and Fireworks' objects
+ * write their times. */
+jv evm_wire_time(int64_t ms);
 
 /* evm_wire_nullable returns the string 's', or null when it is NULL: how
  * the APIs write an optional string. */

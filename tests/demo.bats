@@ -20,11 +20,14 @@ load test_helper
     [[ "$output" == *"The small model matches the big one after 800 training examples."* ]]
     # The curve projects how many examples reach the target.
     [[ "$output" == *"loglinear  n* = "*", 95% range ["* ]]
+    # A review page of the last round against the baseline.
+    [[ "$output" == *"ev-view --baseline run/base.jsonl run/small-5.jsonl > run/review.html"* ]]
     run ev-compare --goal match "$demo/base.jsonl" "$demo/small-4.jsonl"
     [ "$status" -eq 1 ]
     # No eval case was ever trained on.
     [ "$(jq -r '.messages[0].content' "$demo/train.jsonl" | sort >"$BATS_TEST_TMPDIR/t"; jq -r .input "$demo/eval.jsonl" | sort | comm -12 - "$BATS_TEST_TMPDIR/t" | wc -l)" -eq 0 ]
     [ -s "$demo/curve.svg" ]
+    grep -q '"baseline":"run/base.jsonl"' "$demo/review.html"
 }
 
 @test "the loop runs on other models and a local trainer through variables, and stops at MAX_ITER" {

@@ -226,3 +226,196 @@ POOL="$BATS_TEST_DIRNAME/fixtures/gaps-pool.jsonl"
     run --separate-stderr ev-gaps --threshold 0.5 "$RUN"
     [ "$status" -eq 2 ]
 }
+
+@test "--summary makes no gaps claim on an empty, unscored or error-only run: it says so and exits 2" {
+    cd "$BATS_TEST_TMPDIR"
+    : >empty.jsonl
+    printf '%s\n' '{"id":"a","input":"q","tags":["t"]}' '{"id":"b","input":"r"}' >unscored.jsonl
+    printf '%s\n' '{"id":"a","error":{"kind":"http"},"tags":["t"]}' \
+        '{"id":"b","error":{"kind":"timeout"},"score":{"pass":false,"value":0}}' >failed.jsonl
+    local kind f
+    for kind in empty unscored failed; do
+        for f in table json markdown tsv; do
+            run --separate-stderr ev-gaps --summary --budget 5 -f "$f" "$kind.jsonl"
+            [ "$status" -eq 2 ] || fail_with "$kind -f $f exited $status"
+            [ -z "$output" ] || fail_with "$kind -f $f wrote $output"
+        done
+    done
+    run --separate-stderr ev-gaps -q --summary empty.jsonl
+    [ "$stderr" = "ev-gaps: 'empty.jsonl' has no case: no gaps to report" ]
+    run --separate-stderr ev-gaps --summary unscored.jsonl
+    [ "$stderr" = "ev-gaps: 'unscored.jsonl' has no scored case: no gaps to report; ev-score scores it" ]
+    run --separate-stderr ev-gaps --summary failed.jsonl
+    [ "$stderr" = "ev-gaps: 'failed.jsonl' has no scored case, only failed calls: no gaps to report" ]
+    run --separate-stderr ev-gaps --summary <empty.jsonl
+    [ "$stderr" = "ev-gaps: standard input has no case: no gaps to report" ]
+    # One scored case is evidence: the failed calls count as failures.
+    printf '%s\n' '{"id":"c","score":{"pass":true,"value":1},"tags":["t"]}' >>failed.jsonl
+    run --separate-stderr ev-gaps --summary -f json failed.jsonl
+    [ "$status" -eq 0 ]
+    [ "$(field '[.cases, .failures]')" = '[3,2]' ]
+}
+
+# --- preference data (issue 14) and a reviewer's labels (issue 16) ---
+
+@test "--as preference writes one DPO example per failure: the teacher's passing answer, else expected, preferred to the failing output" {
+    printf '%s\n' '{"id":"g2","output":"Tokyo, the capital.","score":{"pass":true}}' \
+        '{"id":"u1","output":"maybe","score":{"pass":false}}' >"$BATS_TEST_TMPDIR/teacher.jsonl"
+    run --separate-stderr ev-gaps --as preference --teacher "$BATS_TEST_TMPDIR/teacher.jsonl" "$RUN"
+    [ "$status" -eq 0 ]
+    [ "$(printf '%s\n' "$output" | wc -l)" -eq 5 ]
+    [ "$(field 'select(.input.messages[0].content == "Capital of Japan?") | [.preferred_output[0].content, .non_preferred_output[0].content]')" = '["Tokyo, the capital.","Kyoto"]' ]
+    # The teacher failed u1: the expected answer is preferred.
+    [ "$(field 'select(.input.messages[0].content == "Untagged question") | [.preferred_output[0].content, .non_preferred_output[0].content]')" = '["yes","no"]' ]
+    # A JSON expected answer is its compact text.
+    [ "$(field 'select(.non_preferred_output[0].content == "a equals one") | .preferred_output[0].content')" = '"{\"a\":1}"' ]
+    # g3's call failed: no output, skipped and counted; s2's output is empty.
+    [[ "$stderr" == *"5 preference examples written of 7 failures; left out 1 failed calls with no output and 1 more"* ]]
+    [[ "$stderr" == *"gaps-run.jsonl:8: non_preferred_output message 1 has empty content; left out"* ]]
+    [[ "$stderr" != *"these are eval cases"* ]]
+}
+
+@test "--as preference lines keep OpenAI's, Together's and Fireworks' rules: three keys, one user turn last, one assistant message a side, two different answers" {
+    printf '%s\n' '{"id":"t1","input":[{"role":"user","content":"Hi"},{"role":"assistant","content":"Hello"},{"role":"user","content":"2+2?"}],"expected":"4","output":"5","score":{"pass":false}}' \
+        '{"id":"t2","input":"Say yes","expected":"yes","output":"yes","score":{"pass":false}}' \
+        '{"id":"t3","input":"Say no","expected":"no","output":"nope","score":{"pass":false}}' >"$BATS_TEST_TMPDIR/run.jsonl"
+    cat "$RUN" >>"$BATS_TEST_TMPDIR/run.jsonl"
+    run --separate-stderr ev-gaps --as preference --system "Be brief." "$BATS_TEST_TMPDIR/run.jsonl"
+    [ "$status" -eq 0 ]
+    [ "$(printf '%s\n' "$output" | jq -s 'map(keys == ["input", "non_preferred_output", "preferred_output"]) | all')" = true ]
+    [ "$(printf '%s\n' "$output" | jq -s 'map(.input | keys == ["messages"]) | all')" = true ]
+    [ "$(printf '%s\n' "$output" | jq -s 'map(.input.messages | map(.role) == ["system", "user"]) | all')" = true ]
+    [ "$(printf '%s\n' "$output" | jq -s 'map(.preferred_output, .non_preferred_output | length == 1 and .[0].role == "assistant" and (.[0].content | type == "string" and length > 0)) | all')" = true ]
+    [ "$(printf '%s\n' "$output" | jq -s 'map(.preferred_output[0].content != .non_preferred_output[0].content) | all')" = true ]
+    [ "$(printf '%s\n' "$output" | wc -l)" -eq 6 ]
+    [[ "$stderr" == *"run.jsonl:1: input message 3 has role 'assistant': the input must be one turn, an optional system message and one user message (OpenAI and Fireworks train on one-turn conversations only); left out"* ]]
+    [[ "$stderr" == *"run.jsonl:2: the preferred and non-preferred answers are the same, which trains nothing; left out"* ]]
+}
+
+@test "--as preference makes no pairs from an unscored or error-only run: it says so and exits 2" {
+    printf '%s\n' '{"id":"a","input":"q","expected":"x","output":"y"}' >"$BATS_TEST_TMPDIR/unscored.jsonl"
+    run --separate-stderr ev-gaps --as preference "$BATS_TEST_TMPDIR/unscored.jsonl"
+    [ "$status" -eq 2 ]
+    [ -z "$output" ]
+    [[ "$stderr" == *"has no scored case: no gaps to report; ev-score scores it"* ]]
+    printf '%s\n' '{"id":"a","input":"q","expected":"x","error":{"kind":"http"}}' >"$BATS_TEST_TMPDIR/errors.jsonl"
+    run --separate-stderr ev-gaps --as preference "$BATS_TEST_TMPDIR/errors.jsonl"
+    [ "$status" -eq 2 ]
+    [[ "$stderr" == *"has no scored case, only failed calls"* ]]
+}
+
+# g2 and m2 fail; the reviewer says g2's expected answer is wrong and m2 is
+# fine; g1 passed, but the reviewer says the model is wrong.
+labels() {
+    printf '%s\n' '{"id":"g2","label":"expected-wrong","corrected":"Tokyo (the capital since 1869)","note":"be precise","reviewer":"ann"}' \
+        '{"id":"m2","label":"ok"}' '{"id":"g1","label":"model-wrong","corrected":"Paris, France"}' \
+        '{"id":"u1","label":"ambiguous"}' >"$BATS_TEST_TMPDIR/review.jsonl"
+}
+
+@test "--labels: expected-wrong cases leave the gap counts, ok cases are no failures, model-wrong ones are, and the summary says how many the labels changed" {
+    labels
+    run --separate-stderr ev-gaps --summary -f json "$RUN"
+    [ "$(field '[.cases, .failures]')" = '[9,7]' ]
+    [ "$(field '[.tags[] | select(.tag == "geo" or .tag == "math") | [.tag, .cases, .failures]]')" = '[["geo",3,2],["math",3,2]]' ]
+    run --separate-stderr ev-gaps --summary -f json --labels "$BATS_TEST_TMPDIR/review.jsonl" "$RUN"
+    [ "$status" -eq 0 ]
+    [ "$(field '[.cases, .failures]')" = '[8,6]' ]
+    [ "$(field '[.tags[] | select(.tag == "geo" or .tag == "math") | [.tag, .cases, .failures]]')" = '[["geo",2,2],["math",3,1]]' ]
+    [ "$(field '.labels')" = '{"changed":3,"expected_wrong":1,"ok":1,"made_failures":1}' ]
+    [[ "$stderr" == *"the labels changed 3 cases: 1 expected-wrong, left out to fix; 1 ok, not failures; 1 model-wrong that had passed"* ]]
+    [[ "$stderr" == *"--fix-out FILE lists the 1 cases labelled expected-wrong"* ]]
+    run --separate-stderr ev-gaps --summary -f table --labels "$BATS_TEST_TMPDIR/review.jsonl" "$RUN"
+    [[ "$output" == *"the labels changed 3 cases"* ]]
+}
+
+@test "--labels: the failures written carry their label, and --fix-out lists the expected-wrong cases with the corrected answer" {
+    labels
+    run --separate-stderr ev-gaps -q --labels "$BATS_TEST_TMPDIR/review.jsonl" --fix-out "$BATS_TEST_TMPDIR/fix.jsonl" "$RUN"
+    [ "$status" -eq 0 ]
+    [ "$(field '[.id, .gap.label]' | tr -d '\n')" = '["g1","model-wrong"]["g3",null]["m3",null]["s1",null]["s2",null]["u1","ambiguous"]' ]
+    run jq -c . "$BATS_TEST_TMPDIR/fix.jsonl"
+    [ "$output" = '{"id":"g2","input":"Capital of Japan?","expected":"Tokyo","tags":["geo"],"corrected":"Tokyo (the capital since 1869)","note":"be precise","reviewer":"ann"}' ]
+}
+
+@test "--labels: a corrected answer is the answer to train on, ahead of the teacher and expected, for --as train and --as preference" {
+    labels
+    run --separate-stderr ev-gaps -q --as preference --teacher "$BASE" --labels "$BATS_TEST_TMPDIR/review.jsonl" "$RUN"
+    [ "$status" -eq 0 ]
+    # g1 passed, but is labelled model-wrong with a correction; the teacher passed it.
+    [ "$(field 'select(.input.messages[0].content == "Capital of France?") | [.preferred_output[0].content, .non_preferred_output[0].content]')" = '["Paris, France","Paris"]' ]
+    # g2 (expected-wrong) and m2 (ok) make no pair.
+    [ "$(field 'select(.input.messages[0].content == "Capital of Japan?")')" = "" ]
+    [ "$(field 'select(.non_preferred_output[0].content | startswith("3.1415926"))')" = "" ]
+    run --separate-stderr ev-gaps -q --as train --teacher "$BASE" --labels "$BATS_TEST_TMPDIR/review.jsonl" "$RUN"
+    [ "$status" -eq 0 ]
+    [ "$(field 'select(.messages[0].content == "Capital of Japan?") | .messages[1].content')" = '"Tokyo (the capital since 1869)"' ]
+    [ "$(field 'select(.messages[0].content == "Capital of France?") | .messages[1].content')" = '"Paris, France"' ]
+}
+
+@test "--labels: an expected-wrong case without a corrected answer is not trained on" {
+    printf '%s\n' '{"id":"g2","label":"expected-wrong"}' >"$BATS_TEST_TMPDIR/review.jsonl"
+    run --separate-stderr ev-gaps -q --as train --labels "$BATS_TEST_TMPDIR/review.jsonl" "$RUN"
+    [ "$status" -eq 0 ]
+    [ "$(field 'select(.messages[0].content == "Capital of Japan?")')" = "" ]
+    [[ "$stderr" == *"gaps-run.jsonl:2: its expected answer is labelled wrong, and the label gives no corrected answer; left out"* ]]
+}
+
+@test "--labels: a bad label line is reported as file:line and the run goes on" {
+    printf '%s\n' '{"id":"g2","label":"wrong-ish"}' 'not json' '{"label":"ok"}' '{"id":"m2","label":"ok","note":3}' \
+        '{"id":"u1","label":"ok"}' '{"id":"nope","label":"ok"}' >"$BATS_TEST_TMPDIR/review.jsonl"
+    run --separate-stderr ev-gaps --summary -f json --labels "$BATS_TEST_TMPDIR/review.jsonl" "$RUN"
+    [ "$status" -eq 2 ]
+    [[ "$stderr" == *"review.jsonl:1: 'label' is 'wrong-ish': give one of model-wrong, expected-wrong, ambiguous, ok"* ]]
+    [[ "$stderr" == *"review.jsonl:2: "* ]]
+    [[ "$stderr" == *"review.jsonl:3: "* ]]
+    [[ "$stderr" == *"review.jsonl:4: 'note' is not a string"* ]]
+    [[ "$stderr" == *"1 of its labels name no case of the run"* ]]
+    # The good line counted: u1 is no failure.
+    [ "$(field '[.cases, .failures]')" = '[9,6]' ]
+}
+
+@test "--review with --baseline shows the baseline's output after the candidate's" {
+    run --separate-stderr ev-gaps --review --baseline "$BASE" "$RUN"
+    [ "$status" -eq 0 ]
+    want=$(printf '**Output**\n\n```\nKyoto\n```\n\n**Baseline output (passed)**\n\n```\nTokyo\n```')
+    [[ "$output" == *"$want"* ]]
+    want=$(printf '**Output**\n\n```\na equals one\n```\n\n**Baseline output (failed)**\n\n```\n{"a":1}\n```')
+    [[ "$output" == *"$want"* ]]
+    run --separate-stderr ev-gaps --review "$RUN"
+    [[ "$output" != *"baseline"* ]]
+}
+
+@test "usage errors of --as preference, --labels and --fix-out" {
+    run --separate-stderr ev-gaps --as preference --summary "$RUN"
+    [ "$status" -eq 2 ]
+    [[ "$stderr" == *"--as preference goes alone"* ]]
+    run --separate-stderr ev-gaps --fix-out "$BATS_TEST_TMPDIR/f.jsonl" "$RUN"
+    [ "$status" -eq 2 ]
+    [[ "$stderr" == *"--fix-out goes with --labels"* ]]
+    printf '%s\n' '{"id":"g2","label":"ok"}' >"$BATS_TEST_TMPDIR/review.jsonl"
+    run --separate-stderr ev-gaps --labels "$BATS_TEST_TMPDIR/review.jsonl" --fix-out "$BATS_TEST_TMPDIR/review.jsonl" "$RUN"
+    [ "$status" -eq 2 ]
+    [[ "$stderr" == *"is both --fix-out and an input, which writing would empty"* ]]
+    [ "$(cat "$BATS_TEST_TMPDIR/review.jsonl")" = '{"id":"g2","label":"ok"}' ]
+    cp "$RUN" "$BATS_TEST_TMPDIR/run.jsonl"
+    run --separate-stderr ev-gaps --labels "$BATS_TEST_TMPDIR/review.jsonl" --fix-out "$BATS_TEST_TMPDIR/run.jsonl" "$BATS_TEST_TMPDIR/run.jsonl"
+    [ "$status" -eq 2 ]
+    cmp "$RUN" "$BATS_TEST_TMPDIR/run.jsonl"
+    run --separate-stderr ev-gaps --labels - < "$RUN"
+    [ "$status" -eq 2 ]
+    [[ "$stderr" == *"the run and --labels both read standard input: give one of them a file"* ]]
+    run --separate-stderr ev-gaps --baseline - --labels - "$RUN"
+    [ "$status" -eq 2 ]
+    [[ "$stderr" == *"--baseline and --labels both read standard input"* ]]
+    run --separate-stderr ev-gaps --as dpo "$RUN"
+    [ "$status" -eq 2 ]
+    [[ "$stderr" == *"--as takes 'train' or 'preference', not 'dpo'"* ]]
+}
+
+@test "--fix-out that cannot be written is trouble, said with the file's name" {
+    [ -w /dev/full ] || skip "no /dev/full"
+    printf '%s\n' '{"id":"g2","label":"expected-wrong"}' >"$BATS_TEST_TMPDIR/review.jsonl"
+    run --separate-stderr ev-gaps -q --labels "$BATS_TEST_TMPDIR/review.jsonl" --fix-out /dev/full "$RUN"
+    [ "$status" -eq 2 ]
+    [[ "$stderr" == *"cannot write '/dev/full'"* ]]
+}

@@ -498,7 +498,7 @@ stop_mock_within() {
     curl -sS "$URL/nowhere" >/dev/null
     run curl -sS "$URL/stats"
     [ "$(field .requests)" = 5 ]
-    [ "$(field .by_path)" = '{"/v1/chat/completions":3,"/chat/completions":0,"/v1/messages":0,"/messages":1,"/v1/files":0,"/v1/fine_tuning/jobs":0,"/v1/batches":0,"/v1/messages/batches":0,"other":1}' ]
+    [ "$(field .by_path)" = '{"/v1/chat/completions":3,"/chat/completions":0,"/v1/messages":0,"/messages":1,"/together/v1/chat/completions":0,"/fireworks/inference/v1/chat/completions":0,"/v1/files":0,"/v1/fine_tuning/jobs":0,"/v1/batches":0,"/v1/messages/batches":0,"/together/v1/files":0,"/together/v1/fine-tunes":0,"/together/v1/whoami":0,"/together/v2":0,"/fireworks/v1/accounts/{account}/datasets":0,"/fireworks/v1/accounts/{account}/supervisedFineTuningJobs":0,"/fireworks/v1/accounts/{account}/dpoJobs":0,"/fireworks/v1/accounts/{account}/models":0,"/fireworks/v1/accounts/{account}/deployments":0,"other":1}' ]
     [ "$(field '.by_outcome | with_entries(select(.value > 0))')" = \
         '{"ok":1,"503":2,"bad_request":1,"not_found":1}' ]
     [ "$(field .by_model)" = '{"big":2,"claude":1}' ]
@@ -663,12 +663,17 @@ stop_mock_within() {
         '--job-ms x' '--job-ms -1' '--job-advance never' '--learner-floor 2' '--learner-gain x' \
         '--learner-scale 0' '--learner-noise -1' '--learner-ceiling 0.1' '--fault job-fail=2' \
         '--fault job-fail=0.5:2' '--learner ' '--batch-ms x' '--batch-ms -1' '--batch-advance never' \
-        '--fault batch-fail=2' '--fault batch-expire=x' '--fault batch-fail=0.5:2'; do
+        '--fault batch-fail=2' '--fault batch-expire=x' '--fault batch-fail=0.5:2' \
+        '--deploy-ms x' '--deploy-ms -1' '--fireworks-account Bad' '--fireworks-account fireworks' \
+        '--fault lost-id=2' '--fault slow-deploy=x' '--fault lost-id=0.5:2'; do
         run --separate-stderr ev-mock $args
         [ "$status" -eq 2 ] || fail_with "ev-mock $args exited $status"
         [ -z "$output" ] || fail_with "ev-mock $args wrote to stdout"
         [[ "$stderr" == *"try 'ev-mock --help'"* ]] || fail_with "ev-mock $args: $stderr"
     done
+    run --separate-stderr ev-mock --prot 1
+    [ "$status" -eq 2 ]
+    [[ "$stderr" == *"unknown option '--prot'; did you mean '--port'?"* ]]
 }
 
 # Fine-tuning: files, jobs, events and the learner, a simulation.
@@ -745,11 +750,12 @@ target_examples() {
         "$BATS_TEST_TMPDIR/lc.jsonl"
 }
 
-# right_share MODEL TAG: how many of the learner cases of TAG MODEL answers right.
+# right_share MODEL TAG [PATH]: how many of the learner cases of TAG MODEL
+# answers right, asked at PATH (default /v1/chat/completions).
 right_share() {
     local body args=()
     while IFS= read -r body; do
-        args+=(-sS -d "$body" "$URL/v1/chat/completions" --next)
+        args+=(-sS -d "$body" "$URL${3:-/v1/chat/completions}" --next)
     done < <(jq -c --arg m "$1" --arg t "$2" 'select(.tags[0] == $t) |
         {model: $m, messages: [{role: "user", content: .input}]}' "$BATS_TEST_TMPDIR/lc.jsonl")
     curl "${args[@]}" -sS -o /dev/null "$URL/stats" | jq -r '.choices[0].message.content' \
@@ -1499,4 +1505,445 @@ msg_requests() {
     [ -n "$got" ]
     [[ "$got" != *PASS* ]]
     [[ "$got" != *FAIL* ]]
+}
+
+# Together and Fireworks: fine-tuning and serving, simulations (issue 14).
+# Every test runs with --job-advance poll: jobs and deployments move one
+# step a GET, whatever the time.
+
+TG_BASE=meta-llama/Meta-Llama-3.1-8B-Instruct-Reference
+FW_BASE=accounts/fireworks/models/qwen3-8b
+TG_PROJECT=/together/v2/projects/proj_ev-mock
+FW_ACCOUNT=/fireworks/v1/accounts/ev-mock
+
+# tg_upload FILE: upload FILE to Together for fine-tuning; print the file.
+tg_upload() {
+    curl -sS "$URL/together/v1/files/upload" -F purpose=fine-tune -F "file_name=${1##*/}" -F "file=@$1"
+}
+
+# form PATH CURL ARGS...: post a multipart form to PATH, leaving the body in
+# $BATS_TEST_TMPDIR/body; prints the status.
+form() {
+    local path=$1
+    shift
+    curl -sS -o "$BATS_TEST_TMPDIR/body" -w '%{http_code}' "$@" "$URL$path"
+}
+
+# tg_create BODY: create a Together fine-tune; print it.
+tg_create() {
+    curl -sS "$URL/together/v1/fine-tunes" -H 'content-type: application/json' -d "$1"
+}
+
+# tg_job ID: GET a Together fine-tune.
+tg_job() {
+    curl -sS "$URL/together/v1/fine-tunes/$1"
+}
+
+# tg_finish ID: GET a Together fine-tune until it has ended; print it.
+tg_finish() {
+    local i
+    for ((i = 0; i < 10; i++)); do
+        case $(tg_job "$1" | jq -r .status) in
+        completed | error | cancelled) break ;;
+        esac
+    done
+    tg_job "$1"
+}
+
+# tg_v2 METHOD PATH [BODY]: a request to Together's project; prints the body.
+tg_v2() {
+    curl -sS -X "$1" "$URL$TG_PROJECT$2" ${3:+-d "$3"}
+}
+
+# tg_serve MODEL_OBJECT_ID NAME: put the model on a new endpoint NAME with
+# all its traffic, polled to ready; print the endpoint's and the
+# deployment's ids.
+tg_serve() {
+    local cfg ep dep
+    cfg=$(curl -sS "$URL$TG_PROJECT/configs?referenceModel=projects/proj_ev-mock/models/$1" | jq -r '.data[0].id')
+    ep=$(tg_v2 POST /endpoints "{\"name\":\"$2\"}" | jq -r .id)
+    dep=$(tg_v2 POST "/endpoints/$ep/deployments" "{\"name\":\"main\",\"model\":\"projects/proj_ev-mock/models/$1\",\"config\":\"projects/proj_ev-mock/configs/$cfg\",\"autoscaling\":{\"minReplicas\":1,\"maxReplicas\":1}}" | jq -r .id)
+    tg_v2 GET "/endpoints/$ep/deployments/$dep" >/dev/null
+    tg_v2 GET "/endpoints/$ep/deployments/$dep" >/dev/null
+    tg_v2 PATCH "/endpoints/$ep" "{\"trafficSplit\":[{\"deploymentId\":\"$dep\",\"weight\":1}]}" >/dev/null
+    echo "$ep $dep"
+}
+
+# preference_examples FILTER: the fixture cases FILTER selects as DPO
+# examples: the expected answer preferred to a wrong one.
+preference_examples() {
+    jq -c "$1"' | {input: {messages: [{role: "user", content: .input}]},
+        preferred_output: [{role: "assistant", content: .expected}],
+        non_preferred_output: [{role: "assistant", content: "I do not know"}]}' "$CASES"
+}
+
+# fw METHOD PATH [BODY]: a request to the Fireworks account's PATH; prints
+# the body.
+fw() {
+    curl -sS -X "$1" "$URL$FW_ACCOUNT$2" ${3:+-d "$3"}
+}
+
+# fw_dataset ID FILE: create the Fireworks dataset ID and upload FILE to it.
+fw_dataset() {
+    fw POST /datasets "{\"datasetId\":\"$1\",\"dataset\":{\"userUploaded\":{}}}" >/dev/null
+    curl -sS "$URL$FW_ACCOUNT/datasets/$1:upload" -F "file=@$2" >/dev/null
+}
+
+# fw_finish COLLECTION ID: GET a Fireworks job until it has ended; print it.
+fw_finish() {
+    local i
+    for ((i = 0; i < 10; i++)); do
+        case $(fw GET "/$1/$2" | jq -r .state) in
+        JOB_STATE_COMPLETED | JOB_STATE_FAILED) break ;;
+        esac
+    done
+    fw GET "/$1/$2"
+}
+
+@test "Together: a file uploaded, a LoRA job polled to completed, deployed on a v2 endpoint, answers chat, then is stopped and deleted" {
+    start_mock --cases "$CASES" --learner "$TG_BASE" --job-advance poll
+    chat_examples . >"$BATS_TEST_TMPDIR/train.jsonl"
+    run tg_upload "$BATS_TEST_TMPDIR/train.jsonl"
+    [ "$(field '[.object, .filename, .purpose, .FileType, .Processed, .LineCount, .processing_status, .validation_report]')" = \
+        '["file","train.jsonl","fine-tune","jsonl",true,40,"COMPLETED",{"valid":true,"dataset_format":"conversation","nlines":40}]' ]
+    fid=$(raw .id)
+    [[ "$fid" =~ ^file-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$ ]]
+    [ "$(tg_upload "$BATS_TEST_TMPDIR/train.jsonl" | jq -r .id)" = "$fid" ]
+    run tg_create "{\"model\":\"$TG_BASE\",\"training_file\":\"$fid\",\"suffix\":\"ev-1\",\"n_epochs\":2}"
+    [ "$(field '[.status, .model, .training_file, .suffix, .n_epochs, .training_method, .training_type.type, .training_type.lora_r, .token_count]')" = \
+        "[\"pending\",\"$TG_BASE\",\"$fid\",\"ev-1\",2,{\"method\":\"sft\",\"train_on_inputs\":\"auto\"},\"Lora\",64,0]" ]
+    jid=$(raw .id)
+    out=$(raw .model_output_name)
+    [[ "$jid" == ft-* ]]
+    [[ "$out" == ev-mock/Meta-Llama-3.1-8B-Instruct-Reference-ev-1-* ]]
+    for want in queued running uploading completed completed; do
+        run tg_job "$jid"
+        [ "$(raw .status)" = "$want" ]
+    done
+    [ "$(raw .model_output_name)" = "$out" ]
+    [ "$(field '[.token_count > 0, .total_price == .token_count * 500, .epochs_completed]')" = '[true,true,2]' ]
+    ml=$(raw .model_object_id)
+    [[ "$ml" == ml_* ]]
+    run curl -sS "$URL/together/v1/fine-tunes/$jid/events"
+    [ "$(field '[.data[].type]')" = '["job_pending","job_start","training_start","epoch_complete","epoch_complete","model_uploading","model_upload_complete","job_complete"]' ]
+    [ "$(field '.data | all(.object == "fine-tune-event" and (.created_at | type == "string") and .level == "info")')" = true ]
+    # Together serves a tuned model only on a dedicated endpoint
+    [ "$(fetch /together/v1/chat/completions "$(ask 'What is 1 plus 8?' "$out")")" = 404 ]
+    jq -e '.error.code == "model_not_available"' "$BATS_TEST_TMPDIR/body"
+    run curl -sS "$URL/together/v1/whoami"
+    [ "$(field '[.project_id, .project_slug]')" = '["proj_ev-mock","ev-mock"]' ]
+    run curl -sS "$URL$TG_PROJECT/configs?referenceModel=projects/proj_ev-mock/models/$ml"
+    [ "$(field '[(.data | length), (.data[0].selectors | from_entries)]')" = '[1,{"accelerator_type":"nvidia-h100-80gb","accelerator_count":"1"}]' ]
+    cfg=$(raw '.data[0].id')
+    run tg_v2 POST /endpoints '{"name":"ev-test"}'
+    [ "$(field '[.name, .endpointType, .trafficSplit]')" = '["ev-mock/ev-test","ENDPOINT_TYPE_DEDICATED",[]]' ]
+    ep=$(raw .id)
+    run tg_v2 POST "/endpoints/$ep/deployments" "{\"name\":\"main\",\"model\":\"projects/proj_ev-mock/models/$ml\",\"config\":\"projects/proj_ev-mock/configs/$cfg\",\"autoscaling\":{\"minReplicas\":1,\"maxReplicas\":1}}"
+    [ "$(field '[.status.state, .name, .hardware]')" = '["DEPLOYMENT_STATE_PROVISIONING","ev-mock/ev-test/main","1xnvidia-h100-80gb"]' ]
+    dep=$(raw .id)
+    # the price per hour of its hardware
+    run curl -sS "$URL/together/v2/public/inference-instance-types"
+    [ "$(field '.data[] | select(.id == "1xnvidia-h100-80gb") | .priceCentsPerHour')" = 399 ]
+    for want in SCALING READY READY; do
+        run tg_v2 GET "/endpoints/$ep/deployments/$dep"
+        [ "$(raw .status.state)" = "DEPLOYMENT_STATE_$want" ]
+    done
+    # ready, but no traffic until the endpoint's split names it
+    [ "$(fetch /together/v1/chat/completions "$(ask 'What is 1 plus 8?' ev-mock/ev-test)")" = 404 ]
+    run tg_v2 PATCH "/endpoints/$ep" "{\"trafficSplit\":[{\"deploymentId\":\"$dep\",\"weight\":1}]}"
+    [ "$(field '[.trafficSplit, .etag]')" = "[[{\"deploymentId\":\"$dep\",\"weight\":1}],\"2\"]" ]
+    [ "$(fetch /together/v1/chat/completions "$(ask 'What is 1 plus 8?' ev-mock/ev-test)")" = 200 ]
+    jq -e '.model == "ev-mock/ev-test" and (.choices[0].message.content | type == "string")' "$BATS_TEST_TMPDIR/body"
+    # stop, then take the traffic away, then delete
+    run tg_v2 PATCH "/endpoints/$ep/deployments/$dep" '{"autoscaling":{"minReplicas":0,"maxReplicas":0}}'
+    [ "$(raw .status.state)" = DEPLOYMENT_STATE_STOPPING ]
+    [ "$(fetch /together/v1/chat/completions "$(ask 'What is 1 plus 8?' ev-mock/ev-test)")" = 404 ]
+    [ "$(tg_v2 GET "/endpoints/$ep/deployments/$dep" | jq -r .status.state)" = DEPLOYMENT_STATE_STOPPED ]
+    [ "$(fetch "$TG_PROJECT/endpoints/$ep/deployments/$dep" '' -X DELETE)" = 400 ]
+    jq -e '.error.message | test("weight 1")' "$BATS_TEST_TMPDIR/body"
+    tg_v2 PATCH "/endpoints/$ep" "{\"trafficSplit\":[{\"deploymentId\":\"$dep\",\"weight\":0}]}" >/dev/null
+    [ "$(fetch "$TG_PROJECT/endpoints/$ep/deployments/$dep" '' -X DELETE)" = 200 ]
+    [ "$(fetch "$TG_PROJECT/endpoints/$ep" '' -X DELETE)" = 200 ]
+    [ "$(fetch /together/v1/chat/completions "$(ask 'What is 1 plus 8?' ev-mock/ev-test)")" = 404 ]
+    run curl -sS "$URL/stats"
+    [ "$(field '[.fine_tuning.together.files, .fine_tuning.together.jobs, .fine_tuning.together.by_status.completed, .fine_tuning.together.endpoints]')" = '[1,1,1,0]' ]
+    [ "$(field '[.by_path["/together/v1/files"], .by_path["/together/v1/fine-tunes"], .by_path["/together/v1/chat/completions"]]')" = '[2,7,5]' ]
+}
+
+@test "Together: a model tuned on 200 examples of a tag and deployed answers it right more often than the base" {
+    learner_cases
+    start_mock --cases "$BATS_TEST_TMPDIR/lc.jsonl" --learner "$TG_BASE" --job-advance poll
+    target_examples 200 >"$BATS_TEST_TMPDIR/t200.jsonl"
+    fid=$(tg_upload "$BATS_TEST_TMPDIR/t200.jsonl" | jq -r .id)
+    jid=$(tg_create "{\"model\":\"$TG_BASE\",\"training_file\":\"$fid\",\"suffix\":\"many\"}" | jq -r .id)
+    ml=$(tg_finish "$jid" | jq -r .model_object_id)
+    tg_serve "$ml" ev-many >/dev/null
+    base=$(right_share "$TG_BASE" target /together/v1/chat/completions)
+    tuned=$(right_share ev-mock/ev-many target /together/v1/chat/completions)
+    # p = 0.25 at the base, about 0.64 after 200 examples
+    [ "$base" -lt "$tuned" ] || fail_with "base $base, tuned $tuned"
+    [ "$tuned" -ge 18 ] || fail_with "tuned: $tuned of 40"
+    [ "$(right_share ev-mock/ev-many rest /together/v1/chat/completions)" -le 10 ]
+    # other models answer by the usual rules on Together's path too
+    [ "$(curl -sS "$URL/together/v1/chat/completions" -d "$(ask 'Target question 1?' big)" | jq -r '.choices[0].message.content')" = T1 ]
+}
+
+@test "Together: a DPO job on preference data, full training; files checked by Together's rules at upload" {
+    start_mock --cases "$CASES" --job-advance poll
+    preference_examples . >"$BATS_TEST_TMPDIR/pref.jsonl"
+    chat_examples . >"$BATS_TEST_TMPDIR/sft.jsonl"
+    pref=$(tg_upload "$BATS_TEST_TMPDIR/pref.jsonl" | jq -r .id)
+    sft=$(tg_upload "$BATS_TEST_TMPDIR/sft.jsonl" | jq -r .id)
+    run tg_create "{\"model\":\"$TG_BASE\",\"training_file\":\"$pref\",\"training_method\":{\"method\":\"dpo\",\"dpo_beta\":0.2},\"training_type\":{\"type\":\"Full\"}}"
+    [ "$(field '[.status, .training_method, .training_type]')" = '["pending",{"dpo_beta":0.2,"method":"dpo"},{"type":"Full"}]' ]
+    [ "$(tg_finish "$(raw .id)" | jq -r .status)" = completed ]
+    # the method and the file's format go together
+    [ "$(fetch /together/v1/fine-tunes "{\"model\":\"m\",\"training_file\":\"$sft\",\"training_method\":{\"method\":\"dpo\"}}")" = 400 ]
+    jq -e '.error.param == "training_file" and (.error.message | test("preference"))' "$BATS_TEST_TMPDIR/body"
+    [ "$(fetch /together/v1/fine-tunes "{\"model\":\"m\",\"training_file\":\"$pref\"}")" = 400 ]
+    # an estimate of the price before the job
+    run curl -sS "$URL/together/v1/fine-tunes/estimate-price" -d "{\"training_file\":\"$sft\",\"n_epochs\":3}"
+    [ "$(field '[.allowed_to_proceed, .estimated_train_token_count > 0, .estimated_total_price == .estimated_train_token_count * 0.5 / 1000000]')" = '[true,true,true]' ]
+    # a file that breaks a rule is INVALID_FORMAT, naming the line, and trains nothing
+    { chat_examples 'select(.id <= "c02")'; echo '{"messages":[{"role":"user","content":"q"},{"role":"user","content":"q"}]}'; } \
+        >"$BATS_TEST_TMPDIR/bad.jsonl"
+    run tg_upload "$BATS_TEST_TMPDIR/bad.jsonl"
+    [ "$(field '[.processing_status, .validation_report.valid, .validation_report.error_type]')" = '["INVALID_FORMAT",false,"INVALID_FORMAT"]' ]
+    [[ "$(raw .validation_report.error)" == "Line 3: \`messages[1]\` repeats the role 'user'"* ]]
+    [ "$(fetch /together/v1/fine-tunes "{\"model\":\"m\",\"training_file\":\"$(raw .id)\"}")" = 400 ]
+    chat_examples . | jq -c '. + {tags: ["x"]}' >"$BATS_TEST_TMPDIR/tags.jsonl"
+    [ "$(tg_upload "$BATS_TEST_TMPDIR/tags.jsonl" | jq -r .validation_report.error)" = 'Line 1: found extra column "tags"' ]
+    for body in "{\"model\":\"m\",\"training_file\":\"$sft\",\"suffix\":\"$(printf 'x%.0s' {1..41})\"}" \
+        "{\"model\":\"m\",\"training_file\":\"$sft\",\"training_method\":{\"method\":\"sft\"}}" \
+        "{\"model\":\"m\",\"training_file\":\"$sft\",\"training_type\":{\"type\":\"Lora\"}}" \
+        "{\"model\":\"m\",\"training_file\":\"$sft\",\"n_epochs\":0}" '{"model":"m"}' 'nope'; do
+        [ "$(fetch /together/v1/fine-tunes "$body")" = 400 ] || fail_with "accepted $body"
+        jq -e '.error.type == "invalid_request_error"' "$BATS_TEST_TMPDIR/body"
+    done
+    [ "$(form /together/v1/files/upload -F file=@"$BATS_TEST_TMPDIR/sft.jsonl" -F file_name=x)" = 400 ]
+    jq -e '.error.param == "purpose"' "$BATS_TEST_TMPDIR/body"
+}
+
+@test "Together: cancel asks, then cancels, and an ended job cannot be cancelled; job-fail ends a job in error" {
+    start_mock --cases "$CASES" --job-advance poll
+    chat_examples . >"$BATS_TEST_TMPDIR/train.jsonl"
+    fid=$(tg_upload "$BATS_TEST_TMPDIR/train.jsonl" | jq -r .id)
+    jid=$(tg_create "{\"model\":\"$TG_BASE\",\"training_file\":\"$fid\"}" | jq -r .id)
+    tg_job "$jid" >/dev/null
+    run curl -sS -X POST "$URL/together/v1/fine-tunes/$jid/cancel"
+    [ "$(raw .status)" = cancel_requested ]
+    [ "$(fetch "/together/v1/fine-tunes/$jid/cancel" '')" = 400 ]
+    [ "$(tg_job "$jid" | jq -r .status)" = cancelled ]
+    [ "$(tg_job "$jid" | jq -r .status)" = cancelled ]
+    run curl -sS "$URL/together/v1/fine-tunes/$jid/events"
+    [ "$(field '[.data[].type] | .[-2:]')" = '["cancel_requested","job_stopped"]' ]
+    [ "$(fetch /together/v1/fine-tunes/ft-nope/cancel '')" = 404 ]
+    start_mock --cases "$CASES" --job-advance poll --fault job-fail=1
+    fid=$(tg_upload "$BATS_TEST_TMPDIR/train.jsonl" | jq -r .id)
+    jid=$(tg_create "{\"model\":\"$TG_BASE\",\"training_file\":\"$fid\"}" | jq -r .id)
+    for want in queued running error error; do
+        [ "$(tg_job "$jid" | jq -r .status)" = "$want" ]
+    done
+    run tg_job "$jid"
+    [ "$(field '[.model_object_id, .token_count]')" = '[null,0]' ]
+    run curl -sS "$URL/together/v1/fine-tunes/$jid/events"
+    [ "$(field '.data[-1] | [.type, .level]')" = '["job_error","error"]' ]
+    [[ "$(raw '.data[-1].message')" == *job-fail* ]]
+}
+
+@test "Together (and OpenAI): a create whose answer is lost made one job, found again by listing by training_file and suffix" {
+    start_mock --cases "$CASES" --job-advance poll --fault lost-id=1
+    chat_examples . >"$BATS_TEST_TMPDIR/train.jsonl"
+    fid=$(tg_upload "$BATS_TEST_TMPDIR/train.jsonl" | jq -r .id)
+    # the connection drops halfway through the answer
+    run -18 curl -sS -o /dev/null "$URL/together/v1/fine-tunes" -d "{\"model\":\"$TG_BASE\",\"training_file\":\"$fid\",\"suffix\":\"ev-lost\"}"
+    run curl -sS "$URL/together/v1/fine-tunes"
+    [ "$(field "[.data[] | select(.training_file == \"$fid\" and .suffix == \"ev-lost\")] | length")" = 1 ]
+    jid=$(raw '.data[0].id')
+    [ "$(tg_finish "$jid" | jq -r .status)" = completed ]
+    run curl -sS "$URL/stats"
+    [ "$(field '[.fine_tuning.together.jobs, .by_outcome.lost_id]')" = '[1,1]' ]
+    # endpoints and deployments lose their answers too; the name finds them
+    ml=$(tg_job "$jid" | jq -r .model_object_id)
+    run -18 curl -sS -o /dev/null "$URL$TG_PROJECT/endpoints" -d '{"name":"ev-lost"}'
+    run curl -sS -G "$URL$TG_PROJECT/endpoints" --data-urlencode 'filter=name="ev-lost"'
+    [ "$(field '[(.data | length), .data[0].name]')" = '[1,"ev-mock/ev-lost"]' ]
+    [ "$(fetch "$TG_PROJECT/endpoints" '{"name":"ev-lost"}')" = 409 ]
+    [ "$(fetch "$TG_PROJECT/endpoints?filter=state:x" '' -G)" = 400 ]
+    # so do OpenAI's jobs
+    start_mock --cases "$CASES" --job-advance poll --fault lost-id=1
+    fid=$(upload "$BATS_TEST_TMPDIR/train.jsonl")
+    run -18 curl -sS -o /dev/null "$URL/v1/fine_tuning/jobs" -d "{\"model\":\"small\",\"training_file\":\"$fid\",\"suffix\":\"lost\"}"
+    run curl -sS "$URL/v1/fine_tuning/jobs"
+    [ "$(field "[.data[] | select(.training_file == \"$fid\" and .user_provided_suffix == \"lost\")] | length")" = 1 ]
+}
+
+@test "Together: every path needs the key of --require-key-env, and v1 endpoint creation is refused with 403" {
+    export MOCK_TEST_KEY=sk-test-together-0123
+    start_mock --require-key-env MOCK_TEST_KEY
+    chat_examples . >"$BATS_TEST_TMPDIR/train.jsonl"
+    [ "$(form /together/v1/files/upload -F purpose=fine-tune -F file_name=t -F "file=@$BATS_TEST_TMPDIR/train.jsonl")" = 401 ]
+    [ "$(fetch /together/v1/fine-tunes '{}' -H 'Authorization: Bearer sk-wrong')" = 401 ]
+    jq -e '.error.code == "invalid_api_key"' "$BATS_TEST_TMPDIR/body"
+    [ "$(fetch "$TG_PROJECT/endpoints" '' -G)" = 401 ]
+    [ "$(fetch /together/v1/chat/completions "$(ask 'What is 1 plus 8?')")" = 401 ]
+    [ "$(fetch /together/v1/fine-tunes '' -G -H "Authorization: Bearer $MOCK_TEST_KEY")" = 200 ]
+    [ "$(fetch /together/v1/endpoints '{"model":"m","hardware":"h"}' -H "Authorization: Bearer $MOCK_TEST_KEY")" = 403 ]
+    jq -e '.error.code == "endpoints_v1_create_access_disabled"' "$BATS_TEST_TMPDIR/body"
+    [ "$(fetch /together/v2/projects/proj_other/endpoints '' -G -H "Authorization: Bearer $MOCK_TEST_KEY")" = 404 ]
+    run curl -sS "$URL/stats"
+    [ "$(field '.by_outcome | [.ok, .unauthorized, .not_found]')" = '[1,5,1]' ]
+}
+
+@test "--fault slow-deploy=1 keeps a deployment coming up ten times as long, on Together (DEGRADED) and on Fireworks" {
+    start_mock --cases "$CASES" --learner "$TG_BASE" --job-advance poll --fault slow-deploy=1
+    chat_examples . >"$BATS_TEST_TMPDIR/train.jsonl"
+    fid=$(tg_upload "$BATS_TEST_TMPDIR/train.jsonl" | jq -r .id)
+    ml=$(tg_finish "$(tg_create "{\"model\":\"$TG_BASE\",\"training_file\":\"$fid\"}" | jq -r .id)" | jq -r .model_object_id)
+    cfg=$(curl -sS "$URL$TG_PROJECT/configs?referenceModel=projects/proj_ev-mock/models/$ml" | jq -r '.data[0].id')
+    ep=$(tg_v2 POST /endpoints '{"name":"slow"}' | jq -r .id)
+    dep=$(tg_v2 POST "/endpoints/$ep/deployments" "{\"name\":\"main\",\"model\":\"projects/proj_ev-mock/models/$ml\",\"config\":\"projects/proj_ev-mock/configs/$cfg\"}" | jq -r .id)
+    for i in $(seq 11); do
+        tg_v2 GET "/endpoints/$ep/deployments/$dep" | jq -r .status.state
+    done >"$BATS_TEST_TMPDIR/states"
+    [ "$(sort "$BATS_TEST_TMPDIR/states" | uniq -c | awk '{print $2 "=" $1}' | paste -sd ' ')" = \
+        'DEPLOYMENT_STATE_DEGRADED=9 DEPLOYMENT_STATE_READY=1 DEPLOYMENT_STATE_SCALING=1' ]
+    [ "$(tail -n 1 "$BATS_TEST_TMPDIR/states")" = DEPLOYMENT_STATE_READY ]
+    start_mock --cases "$CASES" --learner "$FW_BASE" --job-advance poll --fault slow-deploy=1
+    chat_examples . >"$BATS_TEST_TMPDIR/train.jsonl"
+    fw_dataset train "$BATS_TEST_TMPDIR/train.jsonl"
+    fw POST '/supervisedFineTuningJobs?supervisedFineTuningJobId=slow' "{\"dataset\":\"accounts/ev-mock/datasets/train\",\"baseModel\":\"$FW_BASE\"}" >/dev/null
+    fw_finish supervisedFineTuningJobs slow >/dev/null
+    fw POST '/deployments?deploymentId=slow' '{"baseModel":"accounts/ev-mock/models/slow"}' >/dev/null
+    for i in $(seq 10); do fw GET /deployments/slow | jq -r .state; done >"$BATS_TEST_TMPDIR/states"
+    [ "$(sort "$BATS_TEST_TMPDIR/states" | uniq -c | awk '{print $2 "=" $1}' | paste -sd ' ')" = 'CREATING=9 READY=1' ]
+}
+
+@test "Fireworks: a dataset uploaded to READY, a supervised job polled to COMPLETED, its model deployed, answers chat, deleted" {
+    start_mock --cases "$CASES" --learner "$FW_BASE" --job-advance poll
+    chat_examples . >"$BATS_TEST_TMPDIR/train.jsonl"
+    run fw POST /datasets '{"datasetId":"ev-train","dataset":{"userUploaded":{},"format":"CHAT","exampleCount":"40"}}'
+    [ "$(field '[.name, .state, .exampleCount, .format]')" = '["accounts/ev-mock/datasets/ev-train","UPLOADING","40","CHAT"]' ]
+    run curl -sS "$URL$FW_ACCOUNT/datasets/ev-train:upload" -F "file=@$BATS_TEST_TMPDIR/train.jsonl"
+    [ "$(field '[.bytes, .filename]')" = "[$(wc -c <"$BATS_TEST_TMPDIR/train.jsonl"),\"train.jsonl\"]" ]
+    run fw GET /datasets/ev-train
+    [ "$(field '[.state, .exampleCount, (.estimatedTokenCount | tonumber > 0)]')" = '["READY","40",true]' ]
+    run fw POST '/supervisedFineTuningJobs?supervisedFineTuningJobId=ev-sft' \
+        "{\"dataset\":\"accounts/ev-mock/datasets/ev-train\",\"baseModel\":\"$FW_BASE\",\"outputModel\":\"accounts/ev-mock/models/ev-tuned\",\"epochs\":2,\"learningRate\":0.0001,\"loraRank\":16,\"batchSizeSamples\":32}"
+    [ "$(field '[.name, .state, .outputModel, .epochs, .loraRank, .estimatedCost.currencyCode]')" = \
+        '["accounts/ev-mock/supervisedFineTuningJobs/ev-sft","JOB_STATE_CREATING","accounts/ev-mock/models/ev-tuned",2,16,"USD"]' ]
+    for want in PENDING RUNNING WRITING_RESULTS COMPLETED COMPLETED; do
+        [ "$(fw GET /supervisedFineTuningJobs/ev-sft | jq -r .state)" = "JOB_STATE_$want" ]
+    done
+    run fw GET /supervisedFineTuningJobs
+    [ "$(field '[(.supervisedFineTuningJobs | length), .supervisedFineTuningJobs[0].name]')" = '[1,"accounts/ev-mock/supervisedFineTuningJobs/ev-sft"]' ]
+    run fw GET /models/ev-tuned
+    [ "$(field '[.state, .kind, .peftDetails.baseModel, .peftDetails.r]')" = "[\"READY\",\"HF_PEFT_ADDON\",\"$FW_BASE\",16]" ]
+    # a LoRA is served on a deployment only
+    [ "$(fetch /fireworks/inference/v1/chat/completions "$(ask 'What is 1 plus 8?' accounts/ev-mock/models/ev-tuned)")" = 404 ]
+    run fw POST '/deployments?deploymentId=ev-dep' '{"baseModel":"accounts/ev-mock/models/ev-tuned","minReplicaCount":1,"maxReplicaCount":1,"acceleratorType":"NVIDIA_H100_80GB"}'
+    [ "$(field '[.name, .state, .baseModel]')" = '["accounts/ev-mock/deployments/ev-dep","CREATING","accounts/ev-mock/models/ev-tuned"]' ]
+    [ "$(fetch /fireworks/inference/v1/chat/completions "$(ask 'What is 1 plus 8?' accounts/ev-mock/models/ev-tuned)")" = 404 ]
+    [ "$(fw GET /deployments/ev-dep | jq -r .state)" = READY ]
+    for model in accounts/ev-mock/models/ev-tuned 'accounts/ev-mock/models/ev-tuned#accounts/ev-mock/deployments/ev-dep'; do
+        [ "$(fetch /fireworks/inference/v1/chat/completions "$(ask 'What is 1 plus 8?' "$model")")" = 200 ]
+        jq -e '.choices[0].message.content | type == "string"' "$BATS_TEST_TMPDIR/body"
+    done
+    [ "$(fetch /fireworks/inference/v1/chat/completions "$(ask 'What is 1 plus 8?' 'accounts/ev-mock/models/ev-tuned#accounts/ev-mock/deployments/other')")" = 404 ]
+    [ "$(fetch "$FW_ACCOUNT/deployments/ev-dep" '' -X DELETE)" = 200 ]
+    [ "$(fetch /fireworks/inference/v1/chat/completions "$(ask 'What is 1 plus 8?' accounts/ev-mock/models/ev-tuned)")" = 404 ]
+    jq -e '.error.code == "model_not_found"' "$BATS_TEST_TMPDIR/body"
+    [ "$(fw GET /deployments/ev-dep | jq -r .state)" = DELETED ]
+    run curl -sS "$URL/stats"
+    [ "$(field '.fine_tuning.fireworks | [.account, .datasets, .jobs, .by_state.JOB_STATE_COMPLETED, .deployments, .deployments_by_state.DELETED]')" = '["ev-mock",1,1,1,0,1]' ]
+    [ "$(field '[.by_path["/fireworks/v1/accounts/{account}/datasets"], .by_path["/fireworks/inference/v1/chat/completions"]]')" = '[3,6]' ]
+}
+
+@test "Fireworks: a DPO job on preference data; Training V2's refused fields, unknown fields and untunable bases are 400" {
+    start_mock --cases "$CASES" --job-advance poll
+    preference_examples . >"$BATS_TEST_TMPDIR/pref.jsonl"
+    chat_examples . >"$BATS_TEST_TMPDIR/train.jsonl"
+    fw_dataset pref "$BATS_TEST_TMPDIR/pref.jsonl"
+    fw_dataset train "$BATS_TEST_TMPDIR/train.jsonl"
+    run fw POST '/dpoJobs?dpoJobId=ev-dpo' "{\"dataset\":\"accounts/ev-mock/datasets/pref\",\"trainingConfig\":{\"baseModel\":\"$FW_BASE\",\"outputModel\":\"accounts/ev-mock/models/ev-dpo\",\"epochs\":1,\"batchSizeSamples\":4},\"lossConfig\":{\"method\":\"DPO\",\"dpo\":{\"beta\":0.1}}}"
+    [ "$(field '[.name, .state, .trainingConfig.outputModel, .lossConfig]')" = \
+        '["accounts/ev-mock/dpoJobs/ev-dpo","JOB_STATE_CREATING","accounts/ev-mock/models/ev-dpo",{"method":"DPO","dpo":{"beta":0.1}}]' ]
+    [ "$(fw_finish dpoJobs ev-dpo | jq -r .state)" = JOB_STATE_COMPLETED ]
+    [ "$(fw GET /dpoJobs | jq -r '.dpoJobs | length')" = 1 ]
+    [ "$(fw GET /models/ev-dpo | jq -r .state)" = READY ]
+    sft="\"dataset\":\"accounts/ev-mock/datasets/train\",\"baseModel\":\"$FW_BASE\""
+    for extra in '"batchSize":8' '"gradientAccumulationSteps":2' '"jinjaTemplate":"x"' '"earlyStop":true' \
+        '"mtpEnabled":true' '"nonsense":1' '"loraRank":12' '"epochs":0'; do
+        [ "$(fetch "$FW_ACCOUNT/supervisedFineTuningJobs" "{$sft,$extra}")" = 400 ] || fail_with "accepted $extra"
+        jq -e '.code == 3 and .details == [] and (.message | length > 0)' "$BATS_TEST_TMPDIR/body"
+    done
+    [ "$(fetch "$FW_ACCOUNT/supervisedFineTuningJobs" "{$sft,\"batchSize\":0}")" = 200 ]
+    [ "$(fetch "$FW_ACCOUNT/supervisedFineTuningJobs" '{"supervisedFineTuningJob":{"dataset":"accounts/ev-mock/datasets/train"}}')" = 400 ]
+    [ "$(fetch "$FW_ACCOUNT/supervisedFineTuningJobs" '{"dataset":"accounts/ev-mock/datasets/train","baseModel":"accounts/fireworks/models/llama-v3p1-8b-instruct"}')" = 400 ]
+    jq -e '.message | test("not tunable")' "$BATS_TEST_TMPDIR/body"
+    [ "$(fetch "$FW_ACCOUNT/supervisedFineTuningJobs" "{\"dataset\":\"accounts/ev-mock/datasets/pref\",\"baseModel\":\"$FW_BASE\"}")" = 400 ]
+    for loss in '' '"lossConfig":{"method":"ORPO"},' '"lossConfig":{"method":"DPO","dpo":{"beta":0.5}},'; do
+        [ "$(fetch "$FW_ACCOUNT/dpoJobs" "{$loss\"dataset\":\"accounts/ev-mock/datasets/pref\",\"trainingConfig\":{\"baseModel\":\"$FW_BASE\"}}")" = 400 ] ||
+            fail_with "accepted $loss"
+    done
+    fw POST /datasets '{"datasetId":"empty","dataset":{"userUploaded":{}}}' >/dev/null
+    [ "$(fetch "$FW_ACCOUNT/supervisedFineTuningJobs" "{\"dataset\":\"accounts/ev-mock/datasets/empty\",\"baseModel\":\"$FW_BASE\"}")" = 400 ]
+    jq -e '.code == 9' "$BATS_TEST_TMPDIR/body"
+    # an upload that breaks a rule is refused, naming the line, and the dataset stays UPLOADING
+    { chat_examples 'select(.id <= "c02")'; echo '{"messages":[{"role":"user","content":"q"},{"role":"system","content":"s"},{"role":"assistant","content":"a"}]}'; } \
+        >"$BATS_TEST_TMPDIR/bad.jsonl"
+    [ "$(form "$FW_ACCOUNT/datasets/empty:upload" -F "file=@$BATS_TEST_TMPDIR/bad.jsonl")" = 400 ]
+    jq -e '.message | test("Line 3: .messages.1... a system message must be the first message")' "$BATS_TEST_TMPDIR/body"
+    [ "$(fw GET /datasets/empty | jq -r .state)" = UPLOADING ]
+    chat_examples 'select(.id <= "c02")' >"$BATS_TEST_TMPDIR/two.jsonl"
+    [ "$(form "$FW_ACCOUNT/datasets/empty:upload" -F "file=@$BATS_TEST_TMPDIR/two.jsonl")" = 400 ]
+    jq -e '.message | test("at least 3")' "$BATS_TEST_TMPDIR/body"
+}
+
+@test "Fireworks: a lost answer is found again by the id the client chose, which cannot be taken twice; job-fail and DELETE" {
+    start_mock --cases "$CASES" --learner "$FW_BASE" --job-advance poll --fault lost-id=1
+    chat_examples . >"$BATS_TEST_TMPDIR/train.jsonl"
+    fw_dataset train "$BATS_TEST_TMPDIR/train.jsonl"
+    body="{\"dataset\":\"accounts/ev-mock/datasets/train\",\"baseModel\":\"$FW_BASE\"}"
+    run -18 curl -sS -o /dev/null "$URL$FW_ACCOUNT/supervisedFineTuningJobs?supervisedFineTuningJobId=ev-lost" -d "$body"
+    [ "$(fw GET /supervisedFineTuningJobs/ev-lost | jq -r .name)" = accounts/ev-mock/supervisedFineTuningJobs/ev-lost ]
+    [ "$(fetch "$FW_ACCOUNT/supervisedFineTuningJobs?supervisedFineTuningJobId=ev-lost" "$body")" = 409 ]
+    jq -e '.code == 6' "$BATS_TEST_TMPDIR/body"
+    [ "$(fetch "$FW_ACCOUNT/supervisedFineTuningJobs?supervisedFineTuningJobId=Bad_Id" "$body")" = 400 ]
+    [ "$(fw_finish supervisedFineTuningJobs ev-lost | jq -r .state)" = JOB_STATE_COMPLETED ]
+    run -18 curl -sS -o /dev/null "$URL$FW_ACCOUNT/deployments?deploymentId=ev-lost" -d '{"baseModel":"accounts/ev-mock/models/ev-lost"}'
+    [ "$(fw GET /deployments/ev-lost | jq -r .name)" = accounts/ev-mock/deployments/ev-lost ]
+    run curl -sS "$URL/stats"
+    [ "$(field '[.fine_tuning.fireworks.jobs, .fine_tuning.fireworks.deployments, .by_outcome.lost_id]')" = '[1,1,2]' ]
+    start_mock --cases "$CASES" --job-advance poll --fault job-fail=1
+    fw_dataset train "$BATS_TEST_TMPDIR/train.jsonl"
+    fw POST '/supervisedFineTuningJobs?supervisedFineTuningJobId=doomed' "$body" >/dev/null
+    run fw_finish supervisedFineTuningJobs doomed
+    [ "$(field '[.state, .status.code]')" = '["JOB_STATE_FAILED","INTERNAL"]' ]
+    [[ "$(raw .status.message)" == *job-fail* ]]
+    [ "$(fetch "$FW_ACCOUNT/models/doomed" '' -G)" = 404 ]
+    [ "$(fetch "$FW_ACCOUNT/supervisedFineTuningJobs/doomed" '' -X DELETE)" = 200 ]
+    [ "$(fetch "$FW_ACCOUNT/supervisedFineTuningJobs/doomed" '' -G)" = 404 ]
+    jq -e '.code == 5' "$BATS_TEST_TMPDIR/body"
+}
+
+@test "Fireworks: another account's paths are 403 PERMISSION_DENIED, a missing or wrong key 401; public base models are readable" {
+    export MOCK_TEST_KEY=fw-test-0123
+    start_mock --require-key-env MOCK_TEST_KEY --fireworks-account acme
+    auth=(-H "Authorization: Bearer $MOCK_TEST_KEY")
+    [ "$(fetch /fireworks/v1/accounts/acme/datasets '' -G)" = 401 ]
+    jq -e '.code == 16' "$BATS_TEST_TMPDIR/body"
+    [ "$(fetch /fireworks/v1/accounts/acme/datasets '' -G -H 'Authorization: Bearer fw-wrong')" = 401 ]
+    [ "$(fetch /fireworks/v1/accounts/acme/datasets '' -G "${auth[@]}")" = 200 ]
+    jq -e '.datasets == [] and .nextPageToken == ""' "$BATS_TEST_TMPDIR/body"
+    [ "$(fetch /fireworks/v1/accounts/ev-mock/datasets '' -G "${auth[@]}")" = 403 ]
+    jq -e '.code == 7 and .details == []' "$BATS_TEST_TMPDIR/body"
+    [ "$(fetch /fireworks/v1/accounts/fireworks/models/qwen3-8b '' -G "${auth[@]}")" = 200 ]
+    jq -e '[.tunable, .contextLength] == [true, 256000]' "$BATS_TEST_TMPDIR/body"
+    [ "$(fetch /fireworks/v1/accounts/fireworks/models/llama-v3p1-8b-instruct '' -G "${auth[@]}")" = 200 ]
+    jq -e '.tunable == false' "$BATS_TEST_TMPDIR/body"
+    [ "$(fetch /fireworks/v1/accounts/fireworks/datasets '' -G "${auth[@]}")" = 403 ]
+    [ "$(fetch /fireworks/inference/v1/chat/completions "$(ask 'What is 1 plus 8?')")" = 401 ]
+    run curl -sS "$URL/stats"
+    [ "$(field '.by_outcome | [.ok, .unauthorized]')" = '[3,5]' ]
 }

@@ -217,11 +217,11 @@ setup() {
     between "$(ev-split -q --shard 2/2 eval.jsonl | wc -l)" 70 130
 }
 
-@test "--dedupe drops inputs that repeat, ignoring case and white space, and says how many" {
+@test "--dedupe drops inputs that repeat, ignoring case, white space and punctuation, and says how many" {
     run --separate-stderr ev-split --dedupe "$DUPES"
     [ "$status" -eq 0 ]
-    [ "$(col .id | tr '\n' ' ')" = "d1 d3 d5 " ]
-    [[ "$stderr" == *"ev-split: dropped 3 cases whose input repeats an earlier one"* ]]
+    [ "$(col .id | tr '\n' ' ')" = "d1 d3 " ]
+    [[ "$stderr" == *"ev-split: dropped 4 cases whose input repeats an earlier one, or nearly"* ]]
 }
 
 @test "--dedupe before --ratio splits only the first case of each input" {
@@ -229,12 +229,12 @@ setup() {
     run --separate-stderr ev-split -d --ratio 0.5 --rest rest.jsonl pool.jsonl
     [ "$status" -eq 0 ]
     printf '%s\n' "$output" >out.jsonl
-    [ $(($(wc -l <out.jsonl) + $(wc -l <rest.jsonl))) -eq 38 ]
-    ! grep -q '"geo-11"\|"math-11"' out.jsonl rest.jsonl
-    [[ "$stderr" == *"dropped 2 cases"* ]]
-    [ "$(ev-split -q -d --take 100 pool.jsonl | wc -l)" -eq 38 ]
+    [ $(($(wc -l <out.jsonl) + $(wc -l <rest.jsonl))) -eq 37 ]
+    ! grep -q '"geo-11"\|"math-11"\|"geo-12"' out.jsonl rest.jsonl
+    [[ "$stderr" == *"dropped 3 cases"* ]]
+    [ "$(ev-split -q -d --take 100 pool.jsonl | wc -l)" -eq 37 ]
     [ "$(ev-split -q -d --shard 1/2 pool.jsonl | wc -l)" -eq \
-        $((38 - $(ev-split -q -d --shard 2/2 pool.jsonl | wc -l))) ]
+        $((37 - $(ev-split -q -d --shard 2/2 pool.jsonl | wc -l))) ]
 }
 
 @test "--check finds an exact leak despite case and spacing, and a near duplicate, and exits 1" {
@@ -280,6 +280,28 @@ setup() {
     [ "$status" -eq 1 ]
     [ "$(field '[.eval_id, .train_id, .kind, .similarity]' | tr -d '\n')" = \
         '["a","t","near",1]["b","u","near",1]' ]
+}
+
+@test "--check gives no verdict without eval and training cases that have inputs: it says so and exits 2" {
+    printf '%s\n' '{"id":"a","input":"   "}' '{"id":"b","input":""}' >blank.jsonl
+    : >empty.jsonl
+    echo 'not json' >bad.jsonl
+    while IFS='|' read -r train eval want; do
+        run --separate-stderr ev-split -q --check "$train" "$eval"
+        [ "$status" -eq 2 ] || fail_with "$train $eval exited $status"
+        [ -z "$output" ]
+        [[ "$stderr" == *"ev-split: no verdict: $want" ]] || fail_with "$train $eval: $stderr"
+    done <<EOF
+$TRAIN|empty.jsonl|the eval set has no case
+$TRAIN|bad.jsonl|the eval set has no case
+$TRAIN|blank.jsonl|no eval case has an input
+empty.jsonl|$EVAL|the training set has no case
+blank.jsonl|$EVAL|no training case has an input
+EOF
+    printf '%s\n' '{"id":"c","input":"Unrelated question?"}' >>blank.jsonl
+    run --separate-stderr ev-split --check "$TRAIN" blank.jsonl
+    [ "$status" -eq 0 ]
+    [[ "$stderr" == "ev-split: none of 3 eval cases leaks into 5 training cases" ]]
 }
 
 @test "--check reads the eval set from stdin, and not both sets" {
@@ -372,25 +394,102 @@ setup() {
 --seed 1|choose what to do
 --ratio 0.5 --take 3|--ratio and --take do not go together: choose one
 --shard 1/2 --check pool.jsonl|--shard and --check do not go together
---ratio 1.5|--ratio takes a share from 0 to 1, such as 0.2, not '1.5'
---ratio -0.1|--ratio takes a share from 0 to 1
---ratio half|--ratio takes a share from 0 to 1
+--ratio 1.5|--ratio takes a number from 0 to 1, not '1.5'
+--ratio -0.1|--ratio takes a number from 0 to 1, not '-0.1'
+--ratio half|--ratio takes a number from 0 to 1, not 'half'
 --shard 0/3|--shard K/N: K is a whole number from 1 to 3, not '0'
 --shard 4/3|--shard K/N: K is a whole number from 1 to 3, not '4'
 --shard 3|--shard takes K/N, such as 2/4, not '3'
 --shard 1/0|--shard K/N: N is a whole number from 1 to 1000000, not '0'
---take -1|--take takes a whole number of cases, not '-1'
---take 2.5|--take takes a whole number of cases
---ratio 0.5 --seed -1|--seed takes a whole number, not '-1'
+--take -1|--take takes a whole number from 0 to 9223372036854775807, not '-1'
+--take 2.5|--take takes a whole number from 0 to 9223372036854775807, not '2.5'
+--ratio 0.5 --seed -1|--seed takes a whole number from 0 to 9223372036854775807, not '-1'
 --stratify --take 3|--stratify goes with --ratio
 --take 3 --rest r.jsonl|--rest goes with --ratio or --shard
 --dedupe --rest r.jsonl|--rest goes with --ratio or --shard
---ratio 0.5 --threshold 0.9|--threshold goes with --check
---check pool.jsonl --threshold 0.05|--threshold takes a similarity from 0.1 to 1, not '0.05'
+--take 3 --threshold 0.9|--threshold goes with --ratio, --shard, --dedupe or --check
+--check pool.jsonl --threshold 0.05|--threshold takes a number from 0.1 to 1, not '0.05'
 --check pool.jsonl --seed 2|--seed goes with --ratio, --take or --shard
 --dedupe --seed 2|--seed goes with --ratio, --take or --shard
 --check pool.jsonl --dedupe|--dedupe does not go with --check
 EOF
+}
+
+# near_pool: 60 unrelated cases of 20 words, with near duplicates planted:
+# case, spacing and punctuation changed (n1, n2), the last of 36 words
+# changed (n3, n4: similarity 33/35 = 0.94), and a chain of 14 words shifted
+# by one (c1 ~ c2 ~ c3 at 11/13 = 0.85) whose ends are apart (10/14 = 0.71).
+near_pool() {
+    jq -nc 'range(60) | {id: "u\(.)", input: ([range(20) as $w | "w\(. * 100 + $w)"] | join(" "))}'
+    printf '%s\n' '{"id":"n1","input":"Which planet in our solar system is known as the Red Planet, and why is it red?"}' \
+        '{"id":"n2","input":"which planet in our SOLAR system is known as the red planet and why is it red"}' \
+        '{"id":"n3","input":"a b c d e f g h i j k l m n o p q r s t u v w x y z one two three four five six seven eight nine ten"}' \
+        '{"id":"n4","input":"a b c d e f g h i j k l m n o p q r s t u v w x y z one two three four five six seven eight nine eleven"}' \
+        '{"id":"c1","input":"p1 p2 p3 p4 p5 p6 p7 p8 p9 p10 p11 p12 p13 p14"}' \
+        '{"id":"c2","input":"p2 p3 p4 p5 p6 p7 p8 p9 p10 p11 p12 p13 p14 p15"}' \
+        '{"id":"c3","input":"p3 p4 p5 p6 p7 p8 p9 p10 p11 p12 p13 p14 p15 p16"}'
+}
+
+# side ID: "out" or "rest", where ID went.
+side() {
+    if grep -q "\"id\":\"$1\"" out.jsonl; then echo out; else echo rest; fi
+}
+
+@test "the README's split keeps near duplicates on one side, and --check finds no leak" {
+    cp "$EXAMPLES/pool.jsonl" pool.jsonl
+    run --separate-stderr ev-split --ratio 0.5 --seed 7 --rest train.jsonl pool.jsonl
+    [ "$status" -eq 0 ]
+    printf '%s\n' "$output" >out.jsonl
+    [ "$(side geo-02)" = "$(side geo-11)" ]
+    [ "$(side geo-10)" = "$(side geo-12)" ]
+    [ "$(side math-06)" = "$(side math-11)" ]
+    [[ "$stderr" == *"ev-split: kept 3 groups of near duplicates, 6 cases, each on one side"* ]]
+    run --separate-stderr ev-split --check train.jsonl out.jsonl
+    [ "$status" -eq 0 ]
+    [ -z "$output" ]
+}
+
+@test "no seed, ratio, shard or stratum puts near duplicates on both sides" {
+    near_pool >pool.jsonl
+    for seed in 1 2 3 4 5 6 7 8 9 10; do
+        for mode in "--ratio 0.5" "--ratio 0.2 --stratify" "--shard 2/3"; do
+            ev-split -q $mode --seed "$seed" --rest rest.jsonl pool.jsonl >out.jsonl
+            [ $(($(wc -l <out.jsonl) + $(wc -l <rest.jsonl))) -eq 67 ]
+            run --separate-stderr ev-split --check rest.jsonl out.jsonl
+            [ "$status" -eq 0 ] || fail_with "$mode --seed $seed: $output"
+            [ "$(side c1)" = "$(side c3)" ] || fail_with "$mode --seed $seed split the chain"
+        done
+    done
+}
+
+@test "--threshold sets what the split and --dedupe call a near duplicate, as --check does" {
+    near_pool >pool.jsonl
+    [ "$(ev-split -q --dedupe pool.jsonl | jq -r .id | grep -c '^[nc]')" -eq 4 ]
+    [ "$(ev-split -q --dedupe --threshold 0.95 pool.jsonl | jq -r .id | grep -c '^[nc]')" -eq 6 ]
+    [ "$(ev-split -q --dedupe --threshold 0.5 pool.jsonl | jq -r .id | grep -c '^[nc]')" -eq 3 ]
+    # At 0.95 n3 and n4 are apart; some seed sends them to two sides, and
+    # --check at the same threshold still finds nothing.
+    local split=0 seed
+    for seed in 1 2 3 4 5 6 7 8 9 10 11 12; do
+        ev-split -q --ratio 0.5 --threshold 0.95 --seed "$seed" --rest rest.jsonl pool.jsonl >out.jsonl
+        [ "$(side n3)" = "$(side n4)" ] || split=$((split + 1))
+        run --separate-stderr ev-split --check rest.jsonl --threshold 0.95 out.jsonl
+        [ "$status" -eq 0 ]
+    done
+    [ "$split" -gt 0 ]
+}
+
+@test "cases added at the end of the pool move no case, and near duplicates join their group's side" {
+    near_pool >small.jsonl
+    { cat small.jsonl; jq -nc 'range(100) | {id: "v\(.)", input: "new case \(.) about topic \(. * 7)"}'
+        echo '{"id":"n5","input":"Which planet in our solar system is known as the red planet - and why is it red?"}'
+    } >grown.jsonl
+    for seed in 1 2 3 4 5; do
+        ev-split -q --ratio 0.4 --seed "$seed" --rest r1.jsonl small.jsonl >o1.jsonl
+        ev-split -q --ratio 0.4 --seed "$seed" --rest r2.jsonl grown.jsonl >out.jsonl
+        [ "$(ids o1.jsonl)" = "$(comm -12 <(ids out.jsonl) <(ids small.jsonl))" ]
+        [ "$(side n5)" = "$(side n1)" ]
+    done
 }
 
 @test "--help prints the usage of every mode to stdout" {
@@ -401,41 +500,42 @@ EOF
     done
 }
 
-@test "the man page examples run and do what they say" {
+@test "the man page examples run as a shell runs them, and do what they say" {
     cp -r "$EXAMPLES" examples
-    local n=0 cmd
-    while IFS= read -r cmd; do
+    local n=0 display
+    while IFS= read -r -d '' display; do
         n=$((n + 1))
-        run --separate-stderr bash -c "set -o pipefail; $cmd" </dev/null
-        [ "$status" -eq 0 ] || fail_with "'$cmd' exited $status: $stderr"
+        run --separate-stderr bash -c "set -e -o pipefail"$'\n'"$display" </dev/null
+        [ "$status" -eq 0 ] || fail_with "'$display' exited $status: $stderr"
         case $n in
         1)
             [ $(($(wc -l <eval.jsonl) + $(wc -l <train.jsonl))) -eq 40 ]
             between "$(wc -l <eval.jsonl)" 12 28
+            # The pool's near duplicates stay together: nothing leaks.
+            [ -z "$output" ]
+            [ ! -s leaks.jsonl ]
             ;;
         2)
-            # The pool's repeated inputs leak unless they landed on one side.
-            [ "$(jq -r .kind leaks.jsonl | sort -u | tr '\n' ' ')" = "exact " ]
-            ;;
-        3)
-            [ $(($(wc -l <eval.jsonl) + $(wc -l <train.jsonl))) -eq 38 ]
+            [ $(($(wc -l <eval.jsonl) + $(wc -l <train.jsonl))) -eq 37 ]
             for tag in extract geo math sentiment trick; do
                 grep -q "\"$tag\"" eval.jsonl || fail_with "no '$tag' case held out"
             done
+            # Below the split's threshold: questions from one template.
+            [ -n "$output" ]
+            [ "$output" = "$(jq -r '"\(.eval_id) \(.train_id) \(.similarity)"' leaks.jsonl)" ]
+            [ "$(jq -s 'map(.similarity >= 0.5 and .similarity < 0.8) | all' leaks.jsonl)" = true ]
+            ;;
+        3)
+            [ "$(wc -l <train-5.jsonl)" -eq 5 ]
+            [ "$(wc -l <train-20.jsonl)" -eq 20 ]
+            [ -z "$(comm -23 <(ids train-5.jsonl) <(ids train-10.jsonl))" ]
+            [ -z "$(comm -23 <(ids train-10.jsonl) <(ids train-20.jsonl))" ]
             ;;
         4)
-            [ "$output" = "geo-12 geo-10 1" ]
-            [ "$output" = "$(jq -r 'select(.kind == "near") | "\(.eval_id) \(.train_id) \(.similarity)"' leaks.jsonl)" ]
+            [ "$(cat shard-*.jsonl | ids /dev/stdin)" = "$(ids examples/pool.jsonl)" ]
+            [ "$output" -eq 40 ]
             ;;
-        5)
-            [ "$(wc -l <train-10.jsonl)" -eq 10 ]
-            [ "$(wc -l <train-30.jsonl)" -eq 30 ]
-            [ -z "$(comm -23 <(ids train-10.jsonl) <(ids train-20.jsonl))" ]
-            [ -z "$(comm -23 <(ids train-20.jsonl) <(ids train-30.jsonl))" ]
-            ;;
-        6) [ "$(cat shard-*.jsonl | ids /dev/stdin)" = "$(ids examples/pool.jsonl)" ] ;;
-        7) [ "$output" -eq 40 ] ;;
         esac
     done < <("$BATS_TEST_DIRNAME/../scripts/man-examples" "$BATS_TEST_DIRNAME/../man/ev-split.1")
-    [ "$n" -eq 7 ] || fail_with "the man page has $n examples; this test checks 7"
+    [ "$n" -eq 4 ] || fail_with "the man page has $n examples; this test checks 4"
 }

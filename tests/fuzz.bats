@@ -54,6 +54,10 @@ replay() {
     replay mockwire
 }
 
+@test "ev-mock's Together and Fireworks request and training-file readers take every corpus input" {
+    replay mockproviders
+}
+
 @test "a replay that cannot read a file says so and fails" {
     run --separate-stderr "$EV_BIN/replay/headers" "$BATS_TEST_TMPDIR/missing"
     [ "$status" -eq 2 ]
@@ -62,4 +66,8 @@ replay() {
 
 @test "ev-compare's report, in every format, takes every pair of runs in the corpus" {
     replay compare
+}
+
+@test "training examples, their checks and every format of ev-tune --convert take every corpus input" {
+    replay training
 }

@@ -81,7 +81,7 @@ record() {
 
 @test "SIGINT on a filter waiting for input: the records fed come out whole, and it exits 130" {
     local cmd tool field
-    for cmd in "ev-score -q" "ev-cost -q --price-in 1 --price-out 2" "ev-split -q --ratio 1" \
+    for cmd in "ev-score -q" "ev-cost -q --price-in 1 --price-out 2" "ev-split -q --dedupe" \
         "ev-gaps -q"; do
         tool=${cmd%% *}
         rm -f "$OUT"
@@ -158,7 +158,8 @@ record() {
 @test "an interrupted tool that reports on its whole input prints no report, and exits 130" {
     local cmd tool
     for cmd in "ev-compare -f json -" "ev-curve -f json -t 0.9" "ev-cost --summary -f json --price-in 1 --price-out 2" \
-        "ev-gaps --summary -f json" "ev-split -q --take 1" "ev-split -q --ratio 0.5 --stratify"; do
+        "ev-gaps --summary -f json" "ev-split -q --take 1" "ev-split -q --ratio 0.5 --stratify" \
+        "ev-split -q --ratio 0.5" "ev-split -q --shard 1/2"; do
         tool=${cmd%% *}
         rm -f "$OUT"
         start $cmd

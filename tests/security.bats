@@ -425,7 +425,7 @@ pipe_head() {
 @test "head -n 5 downstream ends every filter promptly and quietly, by SIGPIPE" {
     local endless='awk '\''BEGIN { for (i = 1; ; i++) printf "{\"id\":\"c%d\",\"input\":\"q%d\",\"expected\":\"a\",\"output\":\"a\"}\n", i, i }'\'
     local t
-    for t in "ev-split -q -r 0.5" "ev-score -q" "ev-cost -q -m gpt-4o-mini" "ev-gaps -q" \
+    for t in "ev-split -q --dedupe" "ev-score -q" "ev-cost -q -m gpt-4o-mini" "ev-gaps -q" \
         "ev-tune --convert" "ev-call -q --no-cache -p cmd -c cat" "ev-call --dry-run -m m"; do
         pipe_head "$endless" "$t"
         # an endless input ends only because the tool stopped on the closed pipe

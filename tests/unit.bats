@@ -52,7 +52,10 @@ run_unit() {
 }
 
 @test "the key map, MinHash sketches, the LSH index and split assignment behave as documented" {
+    run_unit test_keymap
     run_unit test_minhash
+    run_unit test_split
+    run_unit test_take
 }
 
 @test "learning-curve fits reproduce the worked examples of STATS.md section 8" {
@@ -116,8 +119,40 @@ run_unit() {
     run_unit test_gaps
 }
 
+@test "ev-gaps' summary prints as a table, Markdown, TSV or JSON, and says what the labels changed" {
+    run_unit test_gaps_report
+}
+
 @test "a sheet files sections under headings in a temporary file and writes each heading's in order" {
     run_unit test_sheet
+}
+
+@test "near duplicates are one notion: the same input, or word 3-grams at the threshold" {
+    run_unit test_near
+}
+
+@test "a stratified split gives each stratum its quota and reports each tag's sides" {
+    run_unit test_strata
+}
+
+@test "the leak check writes each pair of an eval case and the training cases it leaks into" {
+    run_unit test_leak
+}
+
+@test "a baseline run says which cases passed, and a teacher's run its passing answers" {
+    run_unit test_baseline
+}
+
+@test "picks from a pool are aimed at the failing tags, nearest first, and never leak" {
+    run_unit test_pick
+}
+
+@test "the review sheet files each failure under its tags with its reason and fenced texts" {
+    run_unit test_review
+}
+
+@test "a reviewer's review.jsonl is read: labels, corrected answers, bad lines as file:line" {
+    run_unit test_labels
 }
 
 # ev-tune's modules and ev's one way to start a process (phase 2)
@@ -233,4 +268,39 @@ run_unit() {
 
 @test "the relay gives each batch its answers in order, and says how a child that ended early ended" {
     run_unit test_relay
+}
+
+# i14-mock: ev-mock's fine-tuning providers (issue 14).
+
+@test "ev-mock's steps move by time at exact moments, one a poll, and stop" {
+    run_unit test_steps
+}
+
+@test "ev-mock's training data: the tag an example trains" {
+    run_unit test_trainset
+}
+
+@test "ev-mock's Together files and jobs: upload checks, steps by time and by poll, cancel, faults, requests" {
+    run_unit test_together
+}
+
+@test "ev-mock's Together deployments: endpoints, states by time and poll, traffic, stop and delete, names" {
+    run_unit test_dmi
+}
+
+@test "ev-mock's Fireworks datasets, jobs and deployments: states, Training V2's refusals, accounts, names" {
+    run_unit test_fireworks
+}
+
+# ev-view (issue 16)
+@test "data goes into a page as JSON no record can break out of: every '<', '>' and '&' escaped" {
+    run_unit test_html
+}
+
+@test "the review page's data joins the runs by id, with ev-compare's statuses and ev-gaps' per-tag counts" {
+    run_unit test_view
+}
+
+@test "an ev-curve report is read back for a chart: its points, target and each fit's line and words" {
+    run_unit test_curvefile
 }

@@ -43,15 +43,6 @@ load(ev_run *run, int fd, const uint8_t *data, size_t size, const ev_run_opts *o
     FUZZ_ASSERT(ev_run_load(run, path, o, no_problem, NULL) >= 0);
 }
 
-static bool
-is_true(jv o, const char *path)
-{
-    jv v = ev_json_path(o, path);
-    bool t = jv_get_kind(v) == JV_KIND_TRUE;
-    jv_free(v);
-    return t;
-}
-
 /* check_ci checks the interval at 'path' of 'o' around the estimate at
  * 'at': inside [lo, hi], holding the estimate, and of some width when
  * 'wide'. A missing interval is fine only with no case. */
@@ -89,7 +80,7 @@ check_report(jv rep, bool averaged)
             jv m = ev_json_field(c, "met");
             FUZZ_ASSERT(jv_get_kind(m) == JV_KIND_FALSE);
             jv_free(m);
-            FUZZ_ASSERT(!is_true(c, "verdict.met"));
+            FUZZ_ASSERT(!ev_json_true(c, "verdict.met"));
         } else {
             check_ci(c, "delta_ci", "delta", -1, 1, averaged);
         }
@@ -99,7 +90,7 @@ check_report(jv rep, bool averaged)
     jv_free(runs);
     jv_free(comps);
     if (none) {
-        FUZZ_ASSERT(is_true(rep, "no_evidence"));
+        FUZZ_ASSERT(ev_json_true(rep, "no_evidence"));
         jv m = ev_json_field(rep, "met");
         FUZZ_ASSERT(jv_get_kind(m) == JV_KIND_FALSE);
         jv_free(m);

@@ -4,8 +4,10 @@
 
 #include <stdbool.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "mock/model.h"
+#include "mock/wire.h"
 #include "unit.h"
 
 /* check_jv checks that 'v' (consumed) is 'want' as compact JSON with sorted
@@ -53,6 +55,38 @@ model_of(const char *const *records, bool replay)
         jv_free(rec);
     }
     return m;
+}
+
+/* One chat example and one preference example, as training files' lines. */
+#define MOCK_CHAT                                                                                  \
+    "{\"messages\":[{\"role\":\"user\",\"content\":\"1+1?\"},"                                     \
+    "{\"role\":\"assistant\",\"content\":\"2\"}]}\n"
+#define MOCK_PREF                                                                                  \
+    "{\"input\":{\"messages\":[{\"role\":\"user\",\"content\":\"1+1?\"}]},"                        \
+    "\"preferred_output\":[{\"role\":\"assistant\",\"content\":\"2\"}],"                           \
+    "\"non_preferred_output\":[{\"role\":\"assistant\",\"content\":\"3\"}]}\n"
+
+/* query_of is the query of a request whose 'ctx' is "NAME=VALUE". */
+static inline const char *
+query_of(void *ctx, const char *name)
+{
+    const char *q = ctx, *eq = strchr(q, '=');
+    return eq != NULL && strncmp(q, name, (size_t)(eq - q)) == 0 && name[eq - q] == '\0' ? eq + 1
+                                                                                         : NULL;
+}
+
+/* http returns the request 'method' 'path' with the JSON 'body' (or none)
+ * and the query 'query' ("NAME=VALUE", or NULL) at 'now'. */
+static inline evm_wire_http
+http(const char *method, const char *path, const char *body, const char *query, int64_t now)
+{
+    evm_wire_http h = {method, path, body ? body : "", body ? strlen(body) : 0, NULL, NULL,
+                       NULL,   now};
+    if (query != NULL) {
+        h.query = query_of;
+        h.ctx = (void *)query;
+    }
+    return h;
 }
 
 #endif

@@ -147,7 +147,8 @@ test_by_time(void)
     char aid[40];
     unsigned st;
     evm_answer_id(aid, EVM_WIRE_OPENAI, ev_hash64(line_body, strlen(line_body), 0), 1);
-    jv sync = evm_answer_reply(s.jobs, s.model, EVM_WIRE_OPENAI, line_body, strlen(line_body), aid,
+    evm_answer_names names = evm_answer_openai(s.jobs);
+    jv sync = evm_answer_reply(&names, s.model, EVM_WIRE_OPENAI, line_body, strlen(line_body), aid,
                                T0, "req_x", &st, NULL);
     jv body = jv_object_get(resp, jv_string("body"));
     sync = jv_object_delete(sync, jv_string("created"));

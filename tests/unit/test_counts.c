@@ -18,6 +18,31 @@ test_paths(void)
     CHECK(evm_counts_path_of("/v1/batchesx") == EVM_COUNTS_OTHER, "a longer name is another path");
     CHECK(evm_counts_path_of("/v1/chat/completions/x") == EVM_COUNTS_OTHER,
           "the model endpoints are matched whole");
+    CHECK(evm_counts_path_of("/together/v1/files/upload") == EVM_COUNTS_TOGETHER_FILES,
+          "Together's upload counts under its files");
+    CHECK(evm_counts_path_of("/together/v1/fine-tunes/ft-1/events") == EVM_COUNTS_TOGETHER_JOBS,
+          "a Together job's events under its fine-tunes");
+    CHECK(evm_counts_path_of("/together/v2/projects/p/endpoints/e/deployments") ==
+              EVM_COUNTS_TOGETHER_V2,
+          "every Together v2 path counts as one");
+    CHECK(evm_counts_path_of("/together/v1/chat/completions") == EVM_COUNTS_TOGETHER_CHAT &&
+              evm_counts_is_model(EVM_COUNTS_TOGETHER_CHAT),
+          "Together's chat is a model endpoint");
+    CHECK(evm_counts_path_of("/fireworks/v1/accounts/a/datasets/d:upload") ==
+              EVM_COUNTS_FIREWORKS_DATASETS,
+          "a Fireworks custom method counts under its collection");
+    CHECK(evm_counts_path_of("/fireworks/v1/accounts/other/dpoJobs") == EVM_COUNTS_FIREWORKS_DPO,
+          "whatever the account");
+    CHECK(evm_counts_path_of("/fireworks/v1/accounts/a/deploymentsx") == EVM_COUNTS_OTHER &&
+              evm_counts_path_of("/fireworks/v1/accounts/a") == EVM_COUNTS_OTHER,
+          "a longer collection, or none, is another path");
+    CHECK(evm_counts_path_of("/fireworks/inference/v1/chat/completions") ==
+                  EVM_COUNTS_FIREWORKS_CHAT &&
+              !evm_counts_is_model(EVM_COUNTS_FIREWORKS_MODELS),
+          "Fireworks' inference path is a model endpoint, its models collection is not");
+    CHECK(evm_counts_path_of("/v1/files:upload") == EVM_COUNTS_OTHER,
+          "only Fireworks' paths take custom methods");
+    CHECK_STR(evm_counts_outcome_name(EVM_COUNTS_LOST_ID), "lost_id", "a lost id has its name");
     CHECK_STR(evm_counts_outcome_name(EVM_COUNTS_FAULT + EVM_FAULT_TRUNCATED), "truncated",
               "a fault's outcome is its name");
     CHECK_STR(evm_counts_outcome_name(EVM_COUNTS_RATE_LIMITED), "rate_limited",
@@ -34,6 +59,7 @@ test_counts(void)
     evm_counts_request(c, EVM_COUNTS_CHAT_V1, EVM_COUNTS_OK);
     evm_counts_request(c, EVM_COUNTS_CHAT_V1, EVM_COUNTS_FAULT + EVM_FAULT_500);
     evm_counts_request(c, EVM_COUNTS_OTHER, EVM_COUNTS_NOT_FOUND);
+    evm_counts_request(c, EVM_COUNTS_TOGETHER_JOBS, EVM_COUNTS_LOST_ID);
     evm_counts_model(c, "small");
     evm_counts_model(c, "small");
     evm_counts_answer(c, EVM_MODEL_WRONG);
@@ -44,7 +70,13 @@ test_counts(void)
     jv jobs = jv_object_set(jv_object(), jv_string("jobs"), jv_number(0));
     jv batches = jv_object_set(jv_object(), jv_string("openai"), jv_object());
     jv o = evm_counts_json(c, jobs, batches);
-    check_field(o, "requests", "3", "every request counts");
+    check_field(o, "requests", "4", "every request counts");
+    check_jv(jv_object_get(jv_object_get(jv_copy(o), jv_string("by_path")),
+                           jv_string("/together/v1/fine-tunes")),
+             "1", "a provider's path by its name");
+    check_jv(
+        jv_object_get(jv_object_get(jv_copy(o), jv_string("by_outcome")), jv_string("lost_id")),
+        "1", "a lost answer by its outcome");
     check_jv(jv_object_get(jv_object_get(jv_copy(o), jv_string("by_path")),
                            jv_string("/v1/chat/completions")),
              "2", "by its path");
@@ -63,8 +95,8 @@ test_counts(void)
     jv_free(o);
     jv line = evm_counts_summary(c);
     CHECK_STR(jv_string_value(line),
-              "3 requests: 1 ok, 1 faulted, 0 rate limited, 0 unauthorized, 0 bad, 1 not found",
-              "the summary at exit");
+              "4 requests: 1 ok, 2 faulted, 0 rate limited, 0 unauthorized, 0 bad, 1 not found",
+              "the summary at exit, a lost answer among the faulted");
     jv_free(line);
     evm_counts_reset(c);
     o = evm_counts_json(c, jv_null(), jv_object_set(jv_object(), jv_string("openai"), jv_object()));

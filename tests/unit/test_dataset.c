@@ -57,7 +57,8 @@ test_read(void)
                         "{\"role\":\"assistant\",\"content\":\"a\"}]}\n"
                         "{\"input\":\"case\",\"expected\":\"yes\",\"id\":\"c1\"}\n");
     char *files[] = {path};
-    ev_dataset_opts o = {files, 1, NULL, EV_EXAMPLE_MAX_TOKENS, EV_CONVERT_CHAT, &log_};
+    ev_dataset_opts o = {files,           1,     NULL,          EV_EXAMPLE_MAX_TOKENS,
+                         EV_CONVERT_CHAT, &log_, EV_EXAMPLE_SFT};
     ev_dataset d;
     unit_said[0] = '\0';
     ev_dataset_read(&d, &o);
@@ -131,7 +132,8 @@ test_flows(void)
     char path[64];
     unit_file(path, "t.jsonl", TEN_CHATS);
     char *files[] = {path};
-    ev_dataset_opts o = {files, 1, NULL, EV_EXAMPLE_MAX_TOKENS, EV_CONVERT_CHAT, &log_};
+    ev_dataset_opts o = {files,           1,     NULL,          EV_EXAMPLE_MAX_TOKENS,
+                         EV_CONVERT_CHAT, &log_, EV_EXAMPLE_SFT};
     int status;
     char *out = written(check_json, &o, &status);
     CHECK(status == EV_EXIT_OK, "--check of a valid file exits 0");
@@ -184,11 +186,81 @@ test_flows(void)
     unit_file_remove(path);
 }
 
+/* A file of preference examples, read for DPO. */
+static void
+test_preference(void)
+{
+    char path[64];
+    unit_file(path, "p.jsonl",
+              TEN_PREFS CHAT(
+                  10) "{\"input\":{\"messages\":[{\"role\":\"user\",\"content\":\"q\"}]},"
+                      "\"preferred_output\":[{\"role\":\"assistant\",\"content\":\"x\"}],"
+                      "\"non_preferred_output\":[{\"role\":\"assistant\",\"content\":\"x\"}]}\n");
+    char *files[] = {path};
+    ev_dataset_opts o = {
+        files, 1, NULL, EV_EXAMPLE_MAX_TOKENS, EV_CONVERT_PREFERENCE, &log_, EV_EXAMPLE_DPO};
+    ev_dataset d;
+    unit_said[0] = '\0';
+    ev_dataset_read(&d, &o);
+    CHECK(d.valid == 10, "ten preference examples are valid");
+    CHECK(d.invalid == 2, "a chat example and a pair of the same answer are not");
+    CHECK(d.problems[EV_EXAMPLE_MISSING_INPUT] == 1, "the chat example has no input");
+    CHECK(d.problems[EV_EXAMPLE_OUTPUT_NOT_ONE_MESSAGE] == 2, "and neither answer");
+    CHECK(d.problems[EV_EXAMPLE_IDENTICAL_OUTPUTS] == 1, "the pair of one answer is counted");
+    char want[160];
+    snprintf(want, sizeof(want), "! %s:12: the preferred and non-preferred answers are the same",
+             path);
+    CHECK(strstr(unit_said, want) != NULL, "each problem is said as file:line");
+    CHECK(!d.changed, "the examples are written as they are");
+    CHECK(d.stats.n == 11, "the statistics count every example with messages");
+    ev_dataset_free(&d);
+
+    int status;
+    char *out = written(check_json, &o, &status);
+    CHECK(status == EV_EXIT_NO, "--check --method dpo of a file with problems exits 1");
+    jv r = jv_parse(out);
+    CHECK_JV(jv_object_get(jv_copy(r), jv_string("method")), "\"dpo\"", "the report says dpo");
+    CHECK_JV(jv_object_get(r, jv_string("problems")),
+             "{\"data_type\":0,\"example_over_token_limit\":0,\"identical_outputs\":1,"
+             "\"input_not_one_turn\":0,\"message_missing_key\":0,"
+             "\"message_unrecognized_key\":0,\"missing_content\":0,\"missing_input\":1,"
+             "\"output_not_one_assistant_message\":2,\"too_few_examples\":0,"
+             "\"unrecognized_role\":0}",
+             "and counts the problems of preference examples, not those of chat ones");
+    free(out);
+
+    o.to = EV_CONVERT_TRL_DPO;
+    out = written(ev_dataset_convert, &o, &status);
+    CHECK(status == EV_EXIT_TROUBLE, "--convert of a chat example as trl-dpo exits 2");
+    CHECK(starts(out, "{\"prompt\":[{\"role\":\"user\",\"content\":\"q0\"}],"
+                      "\"chosen\":[{\"role\":\"assistant\",\"content\":\"a0\"}],"
+                      "\"rejected\":[{\"role\":\"assistant\",\"content\":\"b0\"}]}\n"),
+          "and writes the preference examples in TRL's format");
+    CHECK(count_lines(out) == 11, "all but the chat example, unchecked");
+    free(out);
+
+    ev_quote q;
+    ev_quote_opts qo = {NULL, 0, NULL, 0};
+    unit_said[0] = '\0';
+    status = ev_dataset_prepare(&d, &q, &o, &qo, "refused");
+    CHECK(status == EV_EXIT_NO, "a DPO file with problems is refused before training");
+    unit_file_remove(path);
+
+    unit_file(path, "p.jsonl", TEN_PREFS);
+    status = ev_dataset_prepare(&d, &q, &o, &qo, "refused");
+    CHECK(status == EV_EXIT_OK, "and ten valid pairs are trained on");
+    CHECK(d.changed, "in the format asked for");
+    ev_dataset_free(&d);
+    ev_quote_free(&q);
+    unit_file_remove(path);
+}
+
 int
 main(void)
 {
     test_stats();
     test_read();
     test_flows();
+    test_preference();
     UNIT_DONE();
 }

@@ -39,6 +39,8 @@ test_parse(void)
     CHECK(evm_fault_parse(&p, "job-fail=0.25", &err) && p.job_fail == 0.25, "job-fail=RATE");
     CHECK(evm_fault_parse(&p, "batch-fail=0.5", &err) && p.batch_fail == 0.5, "batch-fail=RATE");
     CHECK(evm_fault_parse(&p, "batch-expire=1", &err) && p.batch_expire == 1, "batch-expire=RATE");
+    CHECK(evm_fault_parse(&p, "lost-id=0.5", &err) && p.lost_id == 0.5, "lost-id=RATE");
+    CHECK(evm_fault_parse(&p, "slow-deploy=1", &err) && p.slow_deploy == 1, "slow-deploy=RATE");
 
     char buf[160];
     CHECK_STR(parse_error("nope=1", buf, sizeof(buf)),
@@ -55,6 +57,9 @@ test_parse(void)
     CHECK_STR(parse_error("job-fail=0.5:2", buf, sizeof(buf)),
               "bad fault 'job-fail=0.5:2': want job-fail=RATE, RATE a number from 0 to 1",
               "a share of jobs has no TIMES");
+    CHECK_STR(parse_error("lost-id=2", buf, sizeof(buf)),
+              "bad fault 'lost-id=2': want lost-id=RATE, RATE a number from 0 to 1",
+              "a share of lost ids is a share");
     evm_fault_plan q = evm_fault_defaults();
     CHECK(!evm_fault_parse(&q, "500=x", &err) && q.rules[EVM_FAULT_500].rate == 0,
           "a refused spec leaves the plan alone");
@@ -154,6 +159,32 @@ test_shares(void)
         lines += evm_fault_batch_line(&p, id) == EVM_FAULT_FAIL;
     }
     CHECK(jobs > 420 && jobs < 580, "job-fail picks about its share of jobs");
+    p = evm_fault_defaults();
+    CHECK(!evm_fault_lost_id(&p, "ft-1") && !evm_fault_slow_deploy(&p, "dep_1"),
+          "no lost-id or slow-deploy: nothing is lost or slow");
+    p.lost_id = 0.5;
+    p.slow_deploy = 0.5;
+    int lost = 0, slow = 0, both = 0;
+    for (int i = 0; i < 1000; i++) {
+        char id[32];
+        snprintf(id, sizeof(id), "id-%d", i);
+        lost += evm_fault_lost_id(&p, id);
+        slow += evm_fault_slow_deploy(&p, id);
+        both += evm_fault_lost_id(&p, id) && evm_fault_slow_deploy(&p, id);
+    }
+    CHECK(lost > 420 && lost < 580, "lost-id picks about its share of ids");
+    CHECK(slow > 420 && slow < 580, "slow-deploy picks about its share of deployments");
+    CHECK(both > 170 && both < 330, "and the two pick independently");
+    p.seed = 9;
+    int moved = 0;
+    for (int i = 0; i < 100; i++) {
+        char id[32];
+        snprintf(id, sizeof(id), "id-%d", i);
+        evm_fault_plan q = p;
+        q.seed = 0;
+        moved += evm_fault_lost_id(&p, id) != evm_fault_lost_id(&q, id);
+    }
+    CHECK(moved > 20, "another seed loses other ids");
     CHECK(lines > 420 && lines < 580, "batch-fail picks about its share of lines");
     CHECK(strcmp(evm_fault_name(EVM_FAULT_JUDGE_INVALID), "judge-invalid") == 0,
           "faults have the names --fault takes");

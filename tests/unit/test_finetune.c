@@ -210,7 +210,8 @@ test_submit(void)
     char path[64];
     unit_file(path, "train.jsonl", TEN_CHATS CHAT(10) CHAT(11));
     char *files[] = {path};
-    ev_dataset_opts d = {files, 1, NULL, EV_EXAMPLE_MAX_TOKENS, EV_CONVERT_CHAT, &log_};
+    ev_dataset_opts d = {files,           1,     NULL,          EV_EXAMPLE_MAX_TOKENS,
+                         EV_CONVERT_CHAT, &log_, EV_EXAMPLE_SFT};
     ev_quote_opts q = {NULL, 0, NULL, 0};
     run r;
     start(&r, NULL);

@@ -284,6 +284,24 @@ test_job_fail(void)
     jv_free(name);
     jv_free(id);
     evm_jobs_free(f);
+    /* the lost-id fault makes the job and loses the answer */
+    plan = evm_fault_defaults();
+    plan.lost_id = 1;
+    f = evm_jobs_new(&c);
+    jv text = examples(10);
+    r = evm_jobs_upload(f, "t.jsonl", "fine-tune", jv_string_value(text),
+                        strlen(jv_string_value(text)), T0);
+    jv fid = text_of(r.body, "id");
+    jv body = jv_string_fmt("{\"model\":\"small\",\"training_file\":\"%s\"}", jv_string_value(fid));
+    r = evm_jobs_create(f, jv_string_value(body), strlen(jv_string_value(body)), T0);
+    CHECK(r.status == 200 && r.lost, "lost-id: the job is made and its answer lost");
+    jv_free(r.body);
+    r = evm_jobs_list(f, T0);
+    CHECK(jv_array_length(jv_object_get(r.body, jv_string("data"))) == 1, "and the list has it");
+    jv_free(body);
+    jv_free(fid);
+    jv_free(text);
+    evm_jobs_free(f);
 }
 
 /* Files: what an upload needs, and what a GET of one gives. */

@@ -31,6 +31,13 @@ test_fields(void)
     CHECK(ev_json_number(o, "a.b.0") == 10, "a number at a path is read");
     CHECK(isnan(ev_json_number(o, "s")), "a string is not a number");
     CHECK(isnan(ev_json_number(o, "n")), "null is not a number");
+    jv flags = jv_parse("{\"t\":true,\"f\":false,\"one\":1,\"in\":{\"t\":true}}");
+    CHECK(ev_json_true(flags, "t"), "true is true");
+    CHECK(ev_json_true(flags, "in.t"), "true at a path is true");
+    CHECK(!ev_json_true(flags, "f"), "false is not true");
+    CHECK(!ev_json_true(flags, "one"), "a number is not true");
+    CHECK(!ev_json_true(flags, "zz"), "a missing member is not true");
+    jv_free(flags);
     jv s = ev_json_field(o, "s");
     CHECK_STR(ev_json_str(s, "-"), "x", "a string's text");
     jv_free(s);

@@ -70,10 +70,30 @@ test_count(void)
     unit_file_remove(b);
 }
 
+/* An output file that is an input is found, by what it is, not its name. */
+static void
+test_same_input(void)
+{
+    char a[64], b[64];
+    unit_file(a, "a.jsonl", "{}\n");
+    unit_file(b, "b.jsonl", "{}\n");
+    char dotted[80];
+    int dir = (int)(strrchr(a, '/') - a);
+    snprintf(dotted, sizeof(dotted), "%.*s/./a.jsonl", dir, a);
+    char *paths[] = {b, a};
+    CHECK_STR(ev_jsonl_same_input(dotted, paths, 2), a, "the same file by another name is found");
+    CHECK(ev_jsonl_same_input(b, paths, 1) == paths[0], "and the operand it is, returned");
+    CHECK(ev_jsonl_same_input(a, paths, 1) == NULL, "another file is no input");
+    CHECK(ev_jsonl_same_input("/dev/null", paths, 2) == NULL, "nor is what is not a regular file");
+    unit_file_remove(a);
+    unit_file_remove(b);
+}
+
 int
 main(void)
 {
     test_foreign();
     test_count();
+    test_same_input();
     UNIT_DONE();
 }

@@ -73,10 +73,29 @@ test_tally(void)
     evm_learner_tally_free(t);
 }
 
+/* The accuracies the learner's models answer with (model.h's evm_model_as). */
+static void
+test_accuracies(void)
+{
+    evm_learner p = evm_learner_defaults();
+    evm_learner_tally *t = evm_learner_tally_new();
+    evm_learner_tally_add(t, "geo", 50);
+    evm_learner_tuned tuned = {&p, "ftjob-1", t};
+    CHECK_NEAR(evm_learner_base_accuracy(&p, "geo"), 0.25, 1e-12, "the base model: the floor");
+    CHECK_NEAR(evm_learner_tuned_accuracy(&tuned, "geo"),
+               evm_learner_accuracy(&p, "ftjob-1", "geo", 50), 1e-12,
+               "a tuned model: the formula on its examples of the tag");
+    CHECK_NEAR(evm_learner_tuned_accuracy(&tuned, "math"),
+               evm_learner_accuracy(&p, "ftjob-1", "math", 0), 1e-12,
+               "a tag it was not tuned on: the formula at 0 examples");
+    evm_learner_tally_free(t);
+}
+
 int
 main(void)
 {
     test_formula();
     test_tally();
+    test_accuracies();
     UNIT_DONE();
 }

@@ -98,10 +98,85 @@ test_helpers(void)
              "vLLM's flat error has no wrapper and a number for code");
 }
 
+/* What the stores of Together and Fireworks are handed, and what they give
+ * back. */
+static void
+test_providers(void)
+{
+    char *u = evm_wire_uuid("ft-", 7, 0), *v = evm_wire_uuid("ft-", 7, 1);
+    CHECK(strlen(u) == 39 && u[11] == '-' && u[16] == '-' && u[21] == '-' && u[26] == '-',
+          "a uuid is its prefix and 8-4-4-4-12 hex digits");
+    CHECK(strspn(u + 3, "0123456789abcdef-") == 36, "lowercase hex");
+    CHECK(strcmp(u, v) != 0, "an equal earlier object makes another uuid");
+    free(u);
+    free(v);
+    evm_wire_reply r = evm_wire_grpc_reply(EVM_WIRE_GRPC_PERMISSION_DENIED, jv_string("no"));
+    CHECK(r.status == 403 && !r.lost, "PERMISSION_DENIED is a 403");
+    check_jv(r.body, "{\"code\":7,\"details\":[],\"message\":\"no\"}",
+             "Fireworks' error: the gRPC code, the message, no details");
+    static const struct {
+        enum evm_wire_grpc code;
+        unsigned status;
+    } codes[] = {
+        {EVM_WIRE_GRPC_ALREADY_EXISTS, 409},
+        {EVM_WIRE_GRPC_NOT_FOUND, 404},
+        {EVM_WIRE_GRPC_UNAUTHENTICATED, 401},
+        {EVM_WIRE_GRPC_FAILED_PRECONDITION, 400},
+    };
+    for (size_t i = 0; i < sizeof(codes) / sizeof(codes[0]); i++) {
+        r = evm_wire_grpc_reply(codes[i].code, jv_string("x"));
+        CHECK(r.status == codes[i].status, "each code has its HTTP status");
+        jv_free(r.body);
+    }
+
+    evm_wire_form f = {NULL, 0};
+    evm_wire_form_append(&f, "file", "t.jsonl", "ab", 2);
+    evm_wire_form_append(&f, "purpose", NULL, "fine-tune", 9);
+    evm_wire_form_append(&f, "file", NULL, "c\0d", 3);
+    const evm_wire_field *x = evm_wire_form_get(&f, "file");
+    CHECK(f.n == 2 && x != NULL && x->len == 5 && memcmp(x->data, "abc\0d", 6) == 0,
+          "a field's parts join, NUL-terminated, bytes and all");
+    CHECK_STR(x->filename, "t.jsonl", "a field keeps the file name of its first part");
+    CHECK(evm_wire_form_get(&f, "purpose")->filename == NULL && evm_wire_form_get(&f, "x") == NULL,
+          "a plain field has no file name, and a missing one is NULL");
+    evm_wire_form_free(&f);
+    CHECK(f.n == 0 && evm_wire_form_get(NULL, "file") == NULL, "a freed or absent form is empty");
+
+    evm_wire_http h = http("POST", "/v1/x", "{\"a\":1}", "pageSize=50", 0);
+    CHECK_STR(evm_wire_query(&h, "pageSize"), "50", "a query parameter");
+    CHECK(evm_wire_query(&h, "x") == NULL, "an absent one is NULL");
+    check_jv(evm_wire_json_body(&h), "{\"a\":1}", "a JSON object body");
+    h.body = "[1]";
+    h.len = 3;
+    CHECK(!jv_is_valid(evm_wire_json_body(&h)), "anything else is invalid");
+    h.query = NULL;
+    CHECK(evm_wire_query(&h, "pageSize") == NULL, "no query: no parameter");
+
+    char *caps[2] = {NULL, NULL};
+    CHECK(evm_wire_match("/v1/fine-tunes/ft-1/events", "/v1/fine-tunes/*/events", caps) &&
+              strcmp(caps[0], "ft-1") == 0,
+          "a '*' stands for an id");
+    free(caps[0]);
+    caps[0] = NULL;
+    CHECK(evm_wire_match("/v1/accounts/a/datasets/d:upload", "/v1/accounts/*/datasets/*:upload",
+                         caps) &&
+              strcmp(caps[0], "a") == 0 && strcmp(caps[1], "d") == 0,
+          "and ends at a custom method");
+    free(caps[0]);
+    free(caps[1]);
+    caps[0] = caps[1] = NULL;
+    CHECK(!evm_wire_match("/v1/files/", "/v1/files/*", caps) &&
+              !evm_wire_match("/v1/files/a/b", "/v1/files/*", caps) &&
+              !evm_wire_match("/v1/file", "/v1/files", caps) &&
+              !evm_wire_match("/v1/files/x:y", "/v1/files/*", caps) && caps[0] == NULL,
+          "an empty id, more or less path, or another method do not match, and capture nothing");
+}
+
 int
 main(void)
 {
     test_requests();
     test_helpers();
+    test_providers();
     UNIT_DONE();
 }
