@@ -679,6 +679,23 @@ num_or_null(double x)
     return isfinite(x) ? jv_number(x) : jv_null();
 }
 
+ev_cost_hosted
+ev_cost_hosted_at(double per_hour, double traffic, double concurrency, double latency_s,
+                  double calls_per_case, double baseline)
+{
+    ev_cost_hosted x;
+    x.capacity = SECONDS_PER_DAY * concurrency / latency_s / calls_per_case;
+    x.replicas = fmax(1, ceil(traffic / x.capacity));
+    x.daily = x.replicas * 24 * per_hour;
+    x.per_case = x.daily / traffic;
+    /* One replica costs 24 x per_hour a day whatever its traffic; the
+     * baseline costs 'baseline' a case: equal at 24 x per_hour / baseline
+     * cases a day, if one replica can serve that many. */
+    double t = baseline > 0 ? 24 * per_hour / baseline : INFINITY;
+    x.break_even = t <= x.capacity ? ceil(t) : NAN;
+    return x;
+}
+
 jv
 ev_cost_hosting_report(const ev_cost_hosting *h, const ev_cost_ledger *base)
 {
@@ -688,11 +705,12 @@ ev_cost_hosting_report(const ev_cost_hosting *h, const ev_cost_ledger *base)
                                              "none)"));
     double latency = h->latency_ms / (double)h->timed / 1000; /* seconds a call */
     double calls_per_case = (double)h->records / (double)h->ncases;
-    /* One replica answers 'concurrency' calls every 'latency' seconds. */
-    double capacity = SECONDS_PER_DAY * h->concurrency / latency / calls_per_case;
-    double replicas = fmax(1, ceil(h->traffic / capacity));
     double per_hour = h->per_hour * h->rate;
-    double daily = replicas * 24 * per_hour;
+    double per = NAN;
+    if (base != NULL && base->all.priced > 0)
+        per = (base->all.cost_in + base->all.cost_out) / (double)base->ncases;
+    ev_cost_hosted x =
+        ev_cost_hosted_at(per_hour, h->traffic, h->concurrency, latency, calls_per_case, per);
     jv j = jv_object();
     jv host = jv_object();
     host = jv_object_set(host, jv_string("per_hour"), jv_number(ev_money(per_hour)));
@@ -715,27 +733,21 @@ ev_cost_hosting_report(const ev_cost_hosting *h, const ev_cost_ledger *base)
     j = jv_object_set(j, jv_string("latency_ms"), jv_number(latency * 1000));
     j = jv_object_set(j, jv_string("output_tokens_per_second"),
                       jv_number(h->concurrency * h->out_tok / (double)h->timed / latency));
-    j = jv_object_set(j, jv_string("capacity"), jv_number(floor(capacity)));
-    j = jv_object_set(j, jv_string("replicas"), jv_number(replicas));
-    j = jv_object_set(j, jv_string("daily_cost"), jv_number(ev_money(daily)));
-    j = jv_object_set(j, jv_string("per_case"), jv_number(ev_money(daily / h->traffic)));
-    jv b = jv_null(), even = jv_null();
+    j = jv_object_set(j, jv_string("capacity"), jv_number(floor(x.capacity)));
+    j = jv_object_set(j, jv_string("replicas"), jv_number(x.replicas));
+    j = jv_object_set(j, jv_string("daily_cost"), jv_number(ev_money(x.daily)));
+    j = jv_object_set(j, jv_string("per_case"), jv_number(ev_money(x.per_case)));
+    jv b = jv_null();
     const char *cheaper = NULL;
-    if (base != NULL && base->all.priced > 0) {
-        double per = (base->all.cost_in + base->all.cost_out) / (double)base->ncases;
+    if (!isnan(per)) {
         b = jv_object();
         b = jv_object_set(b, jv_string("per_case"), jv_number(ev_money(per)));
         b = jv_object_set(b, jv_string("daily_cost"), jv_number(ev_money(per * h->traffic)));
         b = jv_object_set(b, jv_string("cases"), jv_number((double)base->ncases));
-        /* One replica costs 24 x per_hour a day whatever its traffic; the
-         * baseline costs 'per' a case: equal at 24 x per_hour / per cases a
-         * day, if one replica can serve that many. */
-        double t = per > 0 ? 24 * per_hour / per : INFINITY;
-        even = num_or_null(t <= capacity ? ceil(t) : NAN);
-        cheaper = daily < per * h->traffic ? "hosting" : "baseline";
+        cheaper = x.daily < per * h->traffic ? "hosting" : "baseline";
     }
     j = jv_object_set(j, jv_string("baseline"), b);
-    j = jv_object_set(j, jv_string("break_even"), even);
+    j = jv_object_set(j, jv_string("break_even"), num_or_null(x.break_even));
     j = jv_object_set(j, jv_string("cheaper"), ev_json_string_or_null(cheaper));
     return jv_object_set(
         j, jv_string("formula"),

@@ -143,6 +143,22 @@ int ev_cost_estimate_case(ev_cost_estimate *e, jv rec /* borrowed */, jv *proble
  * --max-tokens, and "low", an optimistic figure, without. */
 jv ev_cost_estimate_report(const ev_cost_estimate *e);
 
+/* The figures of serving cases from dedicated capacity (ev-cost(1),
+ * "Hosting"): one replica at 'per_hour' answers 'concurrency' calls every
+ * 'latency_s' seconds, 'calls_per_case' calls a case. */
+typedef struct ev_cost_hosted {
+    double capacity;   /* cases a day one replica serves */
+    double replicas;   /* max(1, ceil(traffic / capacity)) */
+    double daily;      /* replicas x 24 x per_hour */
+    double per_case;   /* daily / traffic */
+    double break_even; /* 24 x per_hour / baseline, when one replica serves it; else NAN */
+} ev_cost_hosted;
+
+/* ev_cost_hosted_at computes them at 'traffic' cases a day, against a
+ * per-token 'baseline' cost per case (NAN for none). */
+ev_cost_hosted ev_cost_hosted_at(double per_hour, double traffic, double concurrency,
+                                 double latency_s, double calls_per_case, double baseline);
+
 /* Hosting: a run served from dedicated capacity, billed by the hour, priced
  * at a traffic from the run's own measured latency (ev_cost_hosting_report
  * states the formula). */
