@@ -45,6 +45,11 @@ LIBS_ev-call = -lcurl -lcrypto
 LIBS_ev-tune = -lcurl
 LIBS_ev-mock = -lmicrohttpd
 LIBS_unit_test_cache = -lcrypto
+LIBS_unit_test_rest = -lcurl
+LIBS_unit_test_http = -lcurl
+LIBS_unit_test_call = -lcrypto
+LIBS_unit_test_syncrun = -lcurl -lcrypto
+LIBS_unit_test_batchrun = -lcurl -lcrypto
 LIBS_unit_test_finetune = -lcurl
 
 TOOLS    := $(patsubst cmd/%.c,%,$(wildcard cmd/ev-*.c))

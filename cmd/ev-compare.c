@@ -19,7 +19,7 @@
 #include "ev.h"
 #include "interrupt.h"
 #include "json.h"
-#include "runs.h"
+#include "run.h"
 
 static void
 usage(FILE *f)

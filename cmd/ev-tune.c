@@ -29,7 +29,7 @@
 #include "ev.h"
 #include "finetune.h"
 #include "jsonl.h"
-#include "key.h"
+#include "secret.h"
 #include "localtrain.h"
 #include "log.h"
 #include "quote.h"
@@ -419,11 +419,15 @@ static int
 remote(const opts *o, const ev_dataset_opts *d, const ev_quote_opts *q)
 {
     const ev_finetune_api *api = &ev_finetune_openai;
-    char *key = ev_key_read(o->key_file, o->key_env, api->key_env, NULL);
+    char *key;
     jv err;
-    ev_ftapi *c = ev_finetune_open(api, o->base_url, key, o->cacert, "ev-tune/" EV_VERSION,
-                                   &interrupted, &err);
-    ev_key_free(key);
+    if (!ev_secret_read(o->key_file, o->key_env, api->key_env, &key, NULL, &err)) {
+        jv m = jv_invalid_get_msg(err);
+        ev_diag_usage_error("%s", jv_string_value(m));
+    }
+    ev_rest *c = ev_finetune_open(api, o->base_url, key, o->cacert, "ev-tune/" EV_VERSION,
+                                  &interrupted, &err);
+    ev_secret_free(key);
     if (c == NULL) {
         ev_diag_warn_jv(err);
         return EV_EXIT_TROUBLE;
@@ -433,7 +437,7 @@ remote(const opts *o, const ev_dataset_opts *d, const ev_quote_opts *q)
     int status = o->mode == M_SUBMIT   ? ev_finetune_submit(c, &f, d, q)
                  : o->mode == M_RESUME ? ev_finetune_resume(c, &f, o->job)
                                        : ev_finetune_cancel(c, &f, o->job);
-    ev_ftapi_free(c);
+    ev_rest_free(c);
     return status;
 }
 

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "json.h"
 #include "jsonl.h"
 #include "record.h"
 
@@ -13,7 +14,7 @@
 ev_batch_limits
 ev_batch_limits_of(ev_provider p)
 {
-    if (p == EV_ANTHROPIC)
+    if (p == EV_PROVIDER_ANTHROPIC)
         return (ev_batch_limits){100000, 256UL * 1000 * 1000};
     return (ev_batch_limits){50000, 200UL * 1000 * 1000};
 }
@@ -51,7 +52,7 @@ ev_batch_line(ev_provider p, const char *custom_id, const char *body)
 {
     jv b = jv_parse(body);
     jv o = jv_object_set(jv_object(), jv_string("custom_id"), jv_string(custom_id));
-    if (p == EV_ANTHROPIC) {
+    if (p == EV_PROVIDER_ANTHROPIC) {
         o = jv_object_set(o, jv_string("params"), b);
     } else {
         o = jv_object_set(o, jv_string("method"), jv_string("POST"));
@@ -65,9 +66,7 @@ ev_batch_line(ev_provider p, const char *custom_id, const char *body)
 static double
 number(jv o, const char *key)
 {
-    jv v = ev_get_kind(o, key, JV_KIND_NUMBER);
-    double x = jv_get_kind(v) == JV_KIND_NUMBER ? jv_number_value(v) : 0;
-    jv_free(v);
+    double x = ev_json_number(o, key);
     return isfinite(x) && x > 0 ? x : 0;
 }
 
@@ -75,13 +74,13 @@ number(jv o, const char *key)
 static jv
 openai_errors(jv b)
 {
-    jv e = ev_get(b, "errors"), data = ev_get(e, "data");
+    jv e = ev_json_field(b, "errors"), data = ev_json_field(e, "data");
     jv_free(e);
     jv out = jv_string("");
     int n = jv_get_kind(data) == JV_KIND_ARRAY ? jv_array_length(jv_copy(data)) : 0;
     for (int i = 0; i < n && i < 3; i++) {
         jv d = jv_array_get(jv_copy(data), i);
-        jv m = ev_get_kind(d, "message", JV_KIND_STRING), line = ev_get(d, "line");
+        jv m = ev_json_field_kind(d, "message", JV_KIND_STRING), line = ev_json_field(d, "line");
         if (i > 0)
             out = jv_string_append_str(out, "; ");
         if (jv_get_kind(line) == JV_KIND_NUMBER)
@@ -105,8 +104,9 @@ openai_errors(jv b)
 bool
 ev_batch_status_read(ev_provider p, jv b, ev_batch_status *s)
 {
-    s->id = ev_get_kind(b, "id", JV_KIND_STRING);
-    s->state = ev_get_kind(b, p == EV_ANTHROPIC ? "processing_status" : "status", JV_KIND_STRING);
+    s->id = ev_json_field_kind(b, "id", JV_KIND_STRING);
+    s->state = ev_json_field_kind(b, p == EV_PROVIDER_ANTHROPIC ? "processing_status" : "status",
+                                  JV_KIND_STRING);
     s->output = jv_null();
     s->errors = jv_null();
     s->message = jv_null();
@@ -117,8 +117,8 @@ ev_batch_status_read(ev_provider p, jv b, ev_batch_status *s)
         return false;
     }
     const char *st = jv_string_value(s->state);
-    jv rc = ev_get(b, "request_counts");
-    if (p == EV_ANTHROPIC) {
+    jv rc = ev_json_field(b, "request_counts");
+    if (p == EV_PROVIDER_ANTHROPIC) {
         double ok = number(rc, "succeeded"), bad = number(rc, "errored"),
                gone = number(rc, "canceled") + number(rc, "expired");
         s->total = number(rc, "processing") + ok + bad + gone;
@@ -134,8 +134,8 @@ ev_batch_status_read(ev_provider p, jv b, ev_batch_status *s)
         s->failed = strcmp(st, "failed") == 0;
         jv_free(s->output);
         jv_free(s->errors);
-        s->output = ev_get_kind(b, "output_file_id", JV_KIND_STRING);
-        s->errors = ev_get_kind(b, "error_file_id", JV_KIND_STRING);
+        s->output = ev_json_field_kind(b, "output_file_id", JV_KIND_STRING);
+        s->errors = ev_json_field_kind(b, "error_file_id", JV_KIND_STRING);
         if (s->failed) {
             jv_free(s->message);
             s->message = openai_errors(b);
@@ -158,10 +158,10 @@ ev_batch_status_free(ev_batch_status *s)
 
 /* failed sets '*r' to a failure of 'kind' saying 'message' (consumed). */
 static void
-failed(ev_reply *r, const char *kind, jv message)
+failed(ev_provider_reply *r, const char *kind, jv message)
 {
-    ev_reply_free(r);
-    r->outcome = EV_FAILED;
+    ev_provider_reply_free(r);
+    r->outcome = EV_PROVIDER_FAILED;
     r->kind = kind;
     const char *m = jv_string_value(message);
     r->message = ev_jsonl_excerpt(m, strlen(m), MESSAGE_MAX);
@@ -172,12 +172,12 @@ failed(ev_reply *r, const char *kind, jv message)
 static jv
 error_text(jv e, const char *fallback)
 {
-    jv t = ev_get_kind(e, "code", JV_KIND_STRING);
+    jv t = ev_json_field_kind(e, "code", JV_KIND_STRING);
     if (jv_get_kind(t) != JV_KIND_STRING) {
         jv_free(t);
-        t = ev_get_kind(e, "type", JV_KIND_STRING);
+        t = ev_json_field_kind(e, "type", JV_KIND_STRING);
     }
-    jv m = ev_get_kind(e, "message", JV_KIND_STRING);
+    jv m = ev_json_field_kind(e, "message", JV_KIND_STRING);
     bool named = jv_get_kind(t) == JV_KIND_STRING;
     jv out = jv_string_fmt("%s%s%s", named ? jv_string_value(t) : "", named ? ": " : "",
                            jv_get_kind(m) == JV_KIND_STRING ? jv_string_value(m) : fallback);
@@ -188,28 +188,28 @@ error_text(jv e, const char *fallback)
 
 /* reply_of reads a response 'body' (consumed) with HTTP 'status'. */
 static void
-reply_of(ev_provider p, long status, jv body, ev_reply *r)
+reply_of(ev_provider p, long status, jv body, ev_provider_reply *r)
 {
     jv text = jv_dump_string(body, 0);
     const char *t = jv_string_value(text);
-    ev_reply_parse(p, status, t, strlen(t), r);
+    ev_provider_reply_parse(p, status, t, strlen(t), r);
     jv_free(text);
-    if (r->outcome == EV_RETRYABLE || r->outcome > EV_FAILED)
-        r->outcome = EV_FAILED; /* a batch answer is final */
+    if (r->outcome == EV_PROVIDER_RETRYABLE || r->outcome > EV_PROVIDER_FAILED)
+        r->outcome = EV_PROVIDER_FAILED; /* a batch answer is final */
 }
 
 static bool
-openai_result(jv o, long *status, ev_reply *r)
+openai_result(jv o, long *status, ev_provider_reply *r)
 {
-    jv resp = ev_get(o, "response"), err = ev_get(o, "error");
+    jv resp = ev_json_field(o, "response"), err = ev_json_field(o, "error");
     bool ok = true;
     if (jv_get_kind(resp) == JV_KIND_OBJECT) {
-        jv sc = ev_get(resp, "status_code");
+        jv sc = ev_json_field(resp, "status_code");
         *status = jv_get_kind(sc) == JV_KIND_NUMBER ? (long)jv_number_value(sc) : 0;
         jv_free(sc);
-        reply_of(EV_OPENAI, *status, ev_get(resp, "body"), r);
+        reply_of(EV_PROVIDER_OPENAI, *status, ev_json_field(resp, "body"), r);
     } else if (jv_get_kind(err) == JV_KIND_OBJECT) {
-        jv code = ev_get_kind(err, "code", JV_KIND_STRING);
+        jv code = ev_json_field_kind(err, "code", JV_KIND_STRING);
         bool expired = jv_get_kind(code) == JV_KIND_STRING &&
                        strcmp(jv_string_value(code), "batch_expired") == 0;
         jv_free(code);
@@ -223,17 +223,17 @@ openai_result(jv o, long *status, ev_reply *r)
 }
 
 static bool
-anthropic_result(jv o, long *status, ev_reply *r)
+anthropic_result(jv o, long *status, ev_provider_reply *r)
 {
-    jv res = ev_get(o, "result");
-    jv type = ev_get_kind(res, "type", JV_KIND_STRING);
+    jv res = ev_json_field(o, "result");
+    jv type = ev_json_field_kind(res, "type", JV_KIND_STRING);
     bool ok = jv_get_kind(type) == JV_KIND_STRING;
     const char *t = ok ? jv_string_value(type) : "";
     if (strcmp(t, "succeeded") == 0) {
         *status = 200;
-        reply_of(EV_ANTHROPIC, 200, ev_get(res, "message"), r);
+        reply_of(EV_PROVIDER_ANTHROPIC, 200, ev_json_field(res, "message"), r);
     } else if (strcmp(t, "errored") == 0) {
-        jv e = ev_get(res, "error"), inner = ev_get(e, "error");
+        jv e = ev_json_field(res, "error"), inner = ev_json_field(e, "error");
         failed(r, "http",
                error_text(jv_get_kind(inner) == JV_KIND_OBJECT ? inner : e, "the request failed"));
         jv_free(inner);
@@ -252,15 +252,16 @@ anthropic_result(jv o, long *status, ev_reply *r)
 
 bool
 ev_batch_result_read(ev_provider p, const char *line, size_t len, jv *custom_id, long *status,
-                     ev_reply *r)
+                     ev_provider_reply *r)
 {
     *status = 0;
     *custom_id = jv_invalid();
     jv o = jv_parse_sized(line, (int)len);
-    jv id =
-        jv_get_kind(o) == JV_KIND_OBJECT ? ev_get_kind(o, "custom_id", JV_KIND_STRING) : jv_null();
-    bool ok = jv_get_kind(id) == JV_KIND_STRING &&
-              (p == EV_ANTHROPIC ? anthropic_result(o, status, r) : openai_result(o, status, r));
+    jv id = jv_get_kind(o) == JV_KIND_OBJECT ? ev_json_field_kind(o, "custom_id", JV_KIND_STRING)
+                                             : jv_null();
+    bool ok =
+        jv_get_kind(id) == JV_KIND_STRING &&
+        (p == EV_PROVIDER_ANTHROPIC ? anthropic_result(o, status, r) : openai_result(o, status, r));
     if (ok) {
         *custom_id = id;
     } else {

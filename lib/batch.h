@@ -1,8 +1,7 @@
 /*
  * batch.h: the providers' batch APIs, as ev-call --batch speaks them.
  *
- * Ownership: functions consume their jv arguments unless the parameter says
- * borrowed; returned jv values belong to the caller.
+ * Ownership: json.h.
  *
  * Two providers:
  *   openai     the Batch API: the requests go up as a JSONL file (POST
@@ -18,7 +17,7 @@
  * Either way each answer names its request by the custom_id it was sent
  * with, in no promised order, and costs about half the synchronous price.
  *
- * Nothing here does I/O: lib/ftapi.c sends, cmd/ev-call.c runs the batch.
+ * Nothing here does I/O: lib/rest.c sends, lib/batchrun.c runs the batch.
  */
 #ifndef EV_BATCH_H
 #define EV_BATCH_H
@@ -47,7 +46,7 @@ ev_batch_limits ev_batch_limits_of(ev_provider p);
  * id is cut so that the whole is at most 64 bytes. It suits both providers
  * (Anthropic allows only those characters, at most 64), and the tag keeps
  * the results of another run's batch from joining this run's cases. */
-jv ev_batch_custom_id(const char *tag, jv id, int sample, int dup);
+jv ev_batch_custom_id(const char *tag, jv id /* borrowed */, int sample, int dup);
 
 /* ev_batch_line returns one request of a batch, as the JSON text of one
  * line: for openai {custom_id, method, url, body}, for anthropic
@@ -70,19 +69,19 @@ typedef struct ev_batch_status {
 /* ev_batch_status_read reads the batch object 'b' (borrowed) of provider
  * 'p' into '*s'. Returns false when 'b' is not a batch object (no id or no
  * status); '*s' is then set to nothing. Free with ev_batch_status_free. */
-bool ev_batch_status_read(ev_provider p, jv b, ev_batch_status *s);
+bool ev_batch_status_read(ev_provider p, jv b /* borrowed */, ev_batch_status *s);
 
 void ev_batch_status_free(ev_batch_status *s);
 
 /* ev_batch_result_read reads one line of a batch's results (the output or
  * error file of openai, the results of anthropic) into '*r' and sets
  * '*custom_id' to the line's custom_id. An answer reads as a synchronous
- * response would (ev_reply_parse). A request that failed, was cancelled or
+ * response would (ev_provider_reply_parse). A request that failed, was cancelled or
  * expired reads as a failure: kind "http" (with '*status' its HTTP status,
  * or 0 when none), or "timeout" for a request the batch never ran before it
  * expired. Returns false, with '*custom_id' invalid and a message in
  * r->message, for a line that is not a result. */
 bool ev_batch_result_read(ev_provider p, const char *line, size_t len, jv *custom_id, long *status,
-                          ev_reply *r);
+                          ev_provider_reply *r);
 
 #endif

@@ -1,6 +1,7 @@
 #include "cache.h"
 #include "alloc.h"
 #include "diag.h"
+#include "json.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -295,16 +296,17 @@ sweep(const char *dir)
     closedir(d);
 }
 
-/* subdir makes DIR/ab, and sweeps it, once per run. */
+/* subdir makes DIR/ab when 'make', and sweeps it, once per run. Without
+ * 'make' it only sweeps, for a reader that found an entry there. */
 static bool
-subdir(ev_cache *c, const char *key, jv *err)
+subdir(ev_cache *c, const char *key, bool make, jv *err)
 {
     unsigned b = (unsigned)(strchr(hexdigits, key[0]) - hexdigits) * 16 +
                  (unsigned)(strchr(hexdigits, key[1]) - hexdigits);
     if (c->made[b / 8] & (1u << (b % 8)))
         return true;
     jv d = jv_string_fmt("%s/%.2s", c->dir, key);
-    bool ok = mkdir(jv_string_value(d), 0700) == 0 || errno == EEXIST;
+    bool ok = !make || mkdir(jv_string_value(d), 0700) == 0 || errno == EEXIST;
     if (ok)
         sweep(jv_string_value(d));
     else
@@ -429,13 +431,13 @@ entry_problem(jv v)
 {
     if (jv_get_kind(v) != JV_KIND_OBJECT)
         return jv_string("it is not a JSON object");
-    jv out = jv_object_get(jv_copy(v), jv_string("output"));
+    jv out = ev_json_field(v, "output");
     bool text = jv_get_kind(out) == JV_KIND_STRING;
     jv_free(out);
     if (!text)
         return jv_string("'output' is not a string");
     for (size_t i = 0; i < sizeof(entry_numbers) / sizeof(entry_numbers[0]); i++) {
-        jv x = jv_object_get(jv_copy(v), jv_string(entry_numbers[i].name));
+        jv x = ev_json_field(v, entry_numbers[i].name);
         jv_kind k = jv_get_kind(x);
         double d = k == JV_KIND_NUMBER ? jv_number_value(x) : NAN;
         jv_free(x);
@@ -448,7 +450,7 @@ entry_problem(jv v)
                                  entry_numbers[i].lo, entry_numbers[i].hi);
     }
     for (size_t i = 0; i < sizeof(entry_strings) / sizeof(entry_strings[0]); i++) {
-        jv x = jv_object_get(jv_copy(v), jv_string(entry_strings[i]));
+        jv x = ev_json_field(v, entry_strings[i]);
         jv_kind k = jv_get_kind(x);
         jv_free(x);
         if (k != JV_KIND_INVALID && k != JV_KIND_NULL && k != JV_KIND_STRING)
@@ -457,8 +459,9 @@ entry_problem(jv v)
     return jv_null();
 }
 
-jv
-ev_cache_get(ev_cache *c, const char *key)
+/* lookup reads the entry of 'key': see ev_cache_get. */
+static jv
+lookup(ev_cache *c, const char *key)
 {
     if (!valid_key(key))
         return jv_invalid();
@@ -476,10 +479,23 @@ ev_cache_get(ev_cache *c, const char *key)
     return v;
 }
 
+jv
+ev_cache_get(ev_cache *c, const char *key)
+{
+    jv v = lookup(c, key);
+    if (!jv_is_valid(v))
+        return v;
+    /* A hit: the subdirectory is there. A run killed after it stored the
+     * answer and before it gave its claim back left a claim that no run
+     * writing would come to sweep: this run, which reads it, does. */
+    subdir(c, key, false, NULL);
+    return v;
+}
+
 bool
 ev_cache_has(ev_cache *c, const char *key)
 {
-    jv v = ev_cache_get(c, key);
+    jv v = lookup(c, key);
     bool yes = jv_is_valid(v);
     jv_free(v);
     return yes;
@@ -493,7 +509,7 @@ ev_cache_put(ev_cache *c, const char *key, jv entry, jv *err)
         *err = jv_invalid_with_msg(jv_string("bad cache key"));
         return false;
     }
-    if (!subdir(c, key, err)) {
+    if (!subdir(c, key, true, err)) {
         jv_free(entry);
         return false;
     }
@@ -575,7 +591,7 @@ ev_cache_claim(ev_cache *c, const char *key, int *fd, jv *err)
         *err = jv_invalid_with_msg(jv_string("bad cache key"));
         return EV_CACHE_FAILED;
     }
-    if (!subdir(c, key, err))
+    if (!subdir(c, key, true, err))
         return EV_CACHE_FAILED;
     return claim_path(claim_file(c, key), fd, err);
 }

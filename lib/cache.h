@@ -1,8 +1,7 @@
 /*
  * cache.h: the answer cache, so that no answer is paid for twice.
  *
- * Ownership: functions consume their jv arguments unless the parameter says
- * borrowed; returned jv values belong to the caller.
+ * Ownership: json.h.
  *
  * An entry is one small JSON file, DIR/ab/abcdef....json, named by the
  * SHA-256 (hex) of what was asked:
@@ -35,9 +34,9 @@
  * waits for the answer rather than asking for it. Temporary files
  * (DIR/ab/.KEY.XXXXXX) are locked the same way while they are written, and
  * those of a killed run, and its dead claims, are removed by the next run
- * that writes in their directory; a file some live process holds is never
- * removed. On a file system without flock(2), runs do not cooperate and
- * nothing is removed.
+ * that writes in their directory, or reads an entry there
+ * (ev_cache_get); a file some live process holds is never removed. On a file system without
+ * flock(2), runs do not cooperate and nothing is removed.
  */
 #ifndef EV_CACHE_H
 #define EV_CACHE_H
@@ -75,7 +74,8 @@ void ev_cache_key(const char *provider, const char *base, int sample, const char
  * way it is a miss. */
 jv ev_cache_get(ev_cache *c, const char *key);
 
-/* ev_cache_has says whether a good entry exists for 'key'. */
+/* ev_cache_has says whether a good entry exists for 'key', and changes
+ * nothing in the cache (a dry run asks it). */
 bool ev_cache_has(ev_cache *c, const char *key);
 
 /* ev_cache_put stores 'entry' (an object, consumed) under 'key', replacing

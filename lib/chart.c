@@ -159,7 +159,7 @@ y_range(axis *ax, const ev_chart *c)
 {
     double lo = c->target, hi = c->target;
     for (size_t i = 0; i < c->np; i++) {
-        ev_interval w = ev_curve_point_ci(&c->p[i]);
+        ev_stats_interval w = ev_curve_point_ci(&c->p[i]);
         lo = fmin(lo, w.lo);
         hi = fmax(hi, w.hi);
     }
@@ -297,7 +297,7 @@ ev_chart_svg(FILE *f, const ev_chart *c)
 {
     const ev_curve_point *p = c->p;
     ev_curve_range range = c->range;
-    ev_interval tci = c->target_ci;
+    ev_stats_interval tci = c->target_ci;
     axis ax;
     x_range(&ax, c);
     double step = y_range(&ax, c);
@@ -375,7 +375,7 @@ ev_chart_svg(FILE *f, const ev_chart *c)
     if (c->fit->ok)
         fit_line(f, &m, &ax, c->fit);
     for (size_t i = 0; i < c->np; i++) {
-        ev_interval w = ev_curve_point_ci(&p[i]);
+        ev_stats_interval w = ev_curve_point_ci(&p[i]);
         double x = sx(&ax, p[i].n), y = sy(&ax, p[i].k / p[i].N);
         line(f, &m, (seg){x, sy(&ax, w.lo), x, sy(&ax, w.hi)}, "ci", "stroke=\"#e76f51\"");
         fprintf(f, "<circle class=\"point\" cx=\"%.1f\" cy=\"%.1f\" r=\"4\" fill=\"#e76f51\"/>\n",

@@ -22,10 +22,10 @@ typedef struct ev_chart {
     size_t np;
     const ev_curve_fit *fit; /* the headline fit; drawn when ok */
     double target;
-    ev_interval target_ci; /* NaN ends for a target given as a number */
-    double nstar;          /* the headline fit's n*, or INFINITY */
-    ev_curve_range range;  /* its bootstrap range; NaN ends when none */
-    uint64_t seed;         /* the bootstrap's seed, named in the caption */
+    ev_stats_interval target_ci; /* NaN ends for a target given as a number */
+    double nstar;                /* the headline fit's n*, or INFINITY */
+    ev_curve_range range;        /* its bootstrap range; NaN ends when none */
+    uint64_t seed;               /* the bootstrap's seed, named in the caption */
 } ev_chart;
 
 /* ev_chart_svg writes the chart as a self-contained SVG document to 'f'.

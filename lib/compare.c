@@ -12,7 +12,7 @@
 /* A set of cases of 'run': the whole run or one group of it. */
 typedef struct caseset {
     const ev_run *run;
-    const ev_case **c;
+    const ev_run_case **c;
     size_t n;
 } caseset;
 
@@ -30,7 +30,7 @@ num(double x)
 }
 
 static jv
-interval(ev_interval ci)
+interval(ev_stats_interval ci)
 {
     return jv_array_append(jv_array_append(jv_array(), num(ci.lo)), num(ci.hi));
 }
@@ -60,10 +60,10 @@ whole_run(const ev_run *run)
 /* in_group says whether case 'c' of 'run' is in the group 'label' of that
  * run (EV_INTERN_NONE, a group the run does not have, holds no case). */
 static bool
-in_group(const ev_run *run, const ev_case *c, uint32_t label)
+in_group(const ev_run *run, const ev_run_case *c, uint32_t label)
 {
     size_t n;
-    const uint32_t *g = ev_case_groups(run, c, &n);
+    const uint32_t *g = ev_run_case_groups(run, c, &n);
     for (size_t i = 0; i < n; i++)
         if (g[i] == label)
             return true;
@@ -91,7 +91,7 @@ group_names(caseset s, size_t *n)
     *n = 0;
     for (size_t i = 0; i < s.n; i++) {
         size_t k;
-        const uint32_t *g = ev_case_groups(s.run, s.c[i], &k);
+        const uint32_t *g = ev_run_case_groups(s.run, s.c[i], &k);
         for (size_t j = 0; j < k; j++) {
             if (!seen[g[j]]) {
                 seen[g[j]] = true;
@@ -106,7 +106,7 @@ group_names(caseset s, size_t *n)
 /* cluster_ids numbers the clusters of the cases 'c' of 'run' 0, 1, 2... in
  * first-seen order. */
 static long *
-cluster_ids(const ev_run *run, const ev_case *const *c, size_t n)
+cluster_ids(const ev_run *run, const ev_run_case *const *c, size_t n)
 {
     size_t nlabels = ev_intern_count(run->labels);
     long *number = ev_alloc_array(NULL, nlabels + 1, sizeof(*number));
@@ -126,11 +126,11 @@ cluster_ids(const ev_run *run, const ev_case *const *c, size_t n)
 
 /* mean_interval is the t interval for the mean of 'x', with a clustered
  * standard error when 'cl' is not NULL. It sets '*se' and '*df'. */
-static ev_interval
+static ev_stats_interval
 mean_interval(const double *x, const long *cl, size_t n, double level, double *se, double *df,
               size_t *nclusters)
 {
-    ev_interval ci = {NAN, NAN};
+    ev_stats_interval ci = {NAN, NAN};
     *nclusters = 0;
     if (n < 2) {
         *se = NAN;
@@ -138,16 +138,16 @@ mean_interval(const double *x, const long *cl, size_t n, double level, double *s
         return ci;
     }
     if (cl != NULL) {
-        *se = ev_se_cluster_cr1(x, cl, n, nclusters);
+        *se = ev_stats_se_cluster_cr1(x, cl, n, nclusters);
         *df = (double)*nclusters - 1;
     } else {
-        *se = sqrt(ev_var(x, n) / (double)n);
+        *se = sqrt(ev_stats_var(x, n) / (double)n);
         *df = (double)n - 1;
     }
     if (!(*df >= 1))
         return ci;
-    double t = ev_t_quantile(1 - (1 - level) / 2, *df);
-    double m = ev_mean(x, n);
+    double t = ev_stats_t_quantile(1 - (1 - level) / 2, *df);
+    double m = ev_stats_mean(x, n);
     ci.lo = m - t * *se;
     ci.hi = m + t * *se;
     return ci;
@@ -157,7 +157,7 @@ mean_interval(const double *x, const long *cl, size_t n, double level, double *s
  * pass or fail (the 2x2 table): when more than half of its samples pass. A
  * tie, 1 of 2 or 2 of 4, is not a pass. */
 static bool
-passes_case(const ev_case *c)
+passes_case(const ev_run_case *c)
 {
     return 2 * (uint64_t)c->passes > (uint64_t)c->samples;
 }
@@ -166,10 +166,10 @@ passes_case(const ev_case *c)
  * it inside [lo, hi]: an interval from averaged samples or clusters is never
  * narrower than the one the same cases give with one sample each, and never
  * of zero width (ev-compare(1), "The floor"). */
-static ev_interval
-floored(ev_interval ci, ev_interval single, double lo, double hi)
+static ev_stats_interval
+floored(ev_stats_interval ci, ev_stats_interval single, double lo, double hi)
 {
-    ev_interval r = ci;
+    ev_stats_interval r = ci;
     if (!(r.lo <= single.lo)) /* NaN too */
         r.lo = single.lo;
     if (!(r.hi >= single.hi))
@@ -194,10 +194,10 @@ latency_report(caseset s)
     qsort(l, n, sizeof(*l), cmp_double);
     jv r = jv_object();
     r = set(r, "cases", jv_number((double)n));
-    r = set(r, "p50", num(ev_quantile_sorted(l, n, 0.50)));
-    r = set(r, "p90", num(ev_quantile_sorted(l, n, 0.90)));
-    r = set(r, "p95", num(ev_quantile_sorted(l, n, 0.95)));
-    r = set(r, "p99", num(ev_quantile_sorted(l, n, 0.99)));
+    r = set(r, "p50", num(ev_stats_quantile_sorted(l, n, 0.50)));
+    r = set(r, "p90", num(ev_stats_quantile_sorted(l, n, 0.90)));
+    r = set(r, "p95", num(ev_stats_quantile_sorted(l, n, 0.95)));
+    r = set(r, "p99", num(ev_stats_quantile_sorted(l, n, 0.99)));
     free(l);
     return r;
 }
@@ -205,7 +205,7 @@ latency_report(caseset s)
 /* goal_min judges an accuracy interval against an absolute goal: met only
  * when the whole interval is at or above it. */
 static jv
-goal_min(ev_interval ci, double min)
+goal_min(ev_stats_interval ci, double min)
 {
     const char *result = isnan(ci.lo) || isnan(ci.hi) ? EV_COMPARE_NO_EVIDENCE
                          : ci.lo >= min               ? "meets"
@@ -221,7 +221,7 @@ goal_min(ev_interval ci, double min)
 /* set_report is the per-run figures for a set of cases. '*acc_ci' receives
  * the accuracy interval. */
 static jv
-set_report(caseset s, const ev_compare_opts *o, ev_interval *acc_ci)
+set_report(caseset s, const ev_compare_opts *o, ev_stats_interval *acc_ci)
 {
     jv r = jv_object();
     size_t n = s.n;
@@ -232,7 +232,7 @@ set_report(caseset s, const ev_compare_opts *o, ev_interval *acc_ci)
     double *score = ev_alloc((n ? n : 1) * sizeof(*score));
     double *val = ev_alloc((n ? n : 1) * sizeof(*val));
     for (size_t i = 0; i < n; i++) {
-        const ev_case *c = s.c[i];
+        const ev_run_case *c = s.c[i];
         samples += c->samples;
         passes += c->passes;
         errors += c->errors;
@@ -240,7 +240,7 @@ set_report(caseset s, const ev_compare_opts *o, ev_interval *acc_ci)
         kmax = c->samples > kmax ? c->samples : kmax;
         any_pass += c->passes > 0;
         all_pass += c->passes == c->samples;
-        score[i] = ev_case_score(c);
+        score[i] = ev_run_case_score(c);
         val[i] = c->value / c->samples;
         graded = graded || (c->value != c->passes);
         value += val[i];
@@ -261,17 +261,17 @@ set_report(caseset s, const ev_compare_opts *o, ev_interval *acc_ci)
                                                jv_number((double)kmax)));
     }
     r = set(r, "passes", jv_number((double)passes));
-    double acc = n ? ev_mean(score, n) : NAN;
+    double acc = n ? ev_stats_mean(score, n) : NAN;
     r = set(r, "accuracy", num(acc));
 
     long *cl = o->clustered ? cluster_ids(s.run, s.c, n) : NULL;
-    double z = ev_norm_quantile(1 - (1 - o->level) / 2);
-    ev_interval ci = {NAN, NAN};
+    double z = ev_stats_norm_quantile(1 - (1 - o->level) / 2);
+    ev_stats_interval ci = {NAN, NAN};
     const char *method;
     if (!repeats && cl == NULL) {
         if (n > 0)
-            ci = o->exact ? ev_clopper_pearson(passes, (long)n, 1 - o->level)
-                          : ev_wilson((double)passes, (double)n, z);
+            ci = o->exact ? ev_stats_clopper_pearson(passes, (long)n, 1 - o->level)
+                          : ev_stats_wilson((double)passes, (double)n, z);
         method = o->exact ? "clopper-pearson" : "wilson";
     } else {
         double se, df;
@@ -280,7 +280,7 @@ set_report(caseset s, const ev_compare_opts *o, ev_interval *acc_ci)
         /* The floor: Wilson's interval of the count one sample per case
          * would be expected to give, the sum of the per-case pass rates. */
         if (n > 0) {
-            ev_interval single = ev_wilson(acc * (double)n, (double)n, z);
+            ev_stats_interval single = ev_stats_wilson(acc * (double)n, (double)n, z);
             r = set(r, "floor_ci", interval(single));
             ci = floored(ci, single, 0, 1);
         }
@@ -294,7 +294,7 @@ set_report(caseset s, const ev_compare_opts *o, ev_interval *acc_ci)
     r = set(r, "accuracy_ci", interval(ci));
     r = set(r, "ci_method", jv_string(method));
     if (graded) {
-        double se = n > 1 ? sqrt(ev_var(val, n) / (double)n) : NAN;
+        double se = n > 1 ? sqrt(ev_stats_var(val, n) / (double)n) : NAN;
         r = set(r, "mean_score", num(value / (double)(n ? n : 1)));
         r = set(r, "mean_score_se", num(se));
     }
@@ -332,7 +332,7 @@ jv
 ev_compare_run(const ev_run *run, const ev_compare_opts *o)
 {
     caseset all = whole_run(run);
-    ev_interval ci;
+    ev_stats_interval ci;
     jv r = set(jv_object(), "run", jv_string(run->path));
     jv body = set_report(all, o, &ci);
     if (!jv_is_valid(body)) {
@@ -349,7 +349,7 @@ ev_compare_run(const ev_run *run, const ev_compare_opts *o)
         uint32_t *names = group_names(all, &ng);
         for (size_t i = 0; i < ng; i++) {
             caseset gs = group_of(all, names[i]);
-            ev_interval gci;
+            ev_stats_interval gci;
             groups = jv_object_set(groups, ev_run_label(run, names[i]), set_report(gs, o, &gci));
             free(gs.c);
         }
@@ -363,7 +363,7 @@ ev_compare_run(const ev_run *run, const ev_compare_opts *o)
 /* A paired view: the cases of 'cand' that 'base' also has. */
 typedef struct pairing {
     const ev_run *cand;
-    const ev_case **b, **c;
+    const ev_run_case **b, **c;
     size_t n;
     size_t only_base, only_cand;
 } pairing;
@@ -420,7 +420,7 @@ pair_up(const ev_run *base, const ev_run *cand, jv group)
     jv_free(group);
     bool *paired = ev_alloc_zero(base->n + 1, sizeof(*paired));
     for (size_t i = 0; i < cand->n; i++) {
-        const ev_case *c = &cand->cases[i];
+        const ev_run_case *c = &cand->cases[i];
         if (grouped && !in_group(cand, c, gc))
             continue;
         size_t len;
@@ -457,7 +457,7 @@ no_verdict(const ev_compare_opts *o)
 
 /* verdict applies STATS.md §6 to the interval [L, U] of cand - base. */
 static const char *
-verdict(ev_interval ci, double margin)
+verdict(ev_stats_interval ci, double margin)
 {
     if (ci.lo > 0)
         return "surpasses";
@@ -476,7 +476,7 @@ ids_where(pairing p, int sign, long max, long *count)
     jv ids = jv_array();
     *count = 0;
     for (size_t i = 0; i < p.n; i++) {
-        double d = ev_case_score(p.c[i]) - ev_case_score(p.b[i]);
+        double d = ev_run_case_score(p.c[i]) - ev_run_case_score(p.b[i]);
         if ((sign > 0 && d > 0) || (sign < 0 && d < 0)) {
             if (max < 0 || *count < max) {
                 size_t len;
@@ -513,8 +513,8 @@ paired_report(pairing p, const ev_compare_opts *o, bool full)
     for (size_t i = 0; i < n; i++) {
         binary = binary && p.b[i]->samples == 1 && p.c[i]->samples == 1;
         graded = graded || p.b[i]->value != p.b[i]->passes || p.c[i]->value != p.c[i]->passes;
-        sb[i] = ev_case_score(p.b[i]);
-        sc[i] = ev_case_score(p.c[i]);
+        sb[i] = ev_run_case_score(p.b[i]);
+        sc[i] = ev_run_case_score(p.c[i]);
         d[i] = sc[i] - sb[i];
         dv[i] = p.c[i]->value / p.c[i]->samples - p.b[i]->value / p.b[i]->samples;
         eb += sc[i] * (1 - sb[i]);
@@ -535,35 +535,35 @@ paired_report(pairing p, const ev_compare_opts *o, bool full)
                     jv_string("a case passes when more than half of its samples "
                               "pass; a tie does not"));
     r = set(r, "table", table);
-    r = set(r, "baseline_accuracy", num(ev_mean(sb, n)));
-    r = set(r, "candidate_accuracy", num(ev_mean(sc, n)));
-    double delta = ev_mean(d, n);
+    r = set(r, "baseline_accuracy", num(ev_stats_mean(sb, n)));
+    r = set(r, "candidate_accuracy", num(ev_stats_mean(sc, n)));
+    double delta = ev_stats_mean(d, n);
     r = set(r, "delta", num(delta));
 
     long *cl = o->clustered ? cluster_ids(p.cand, p.c, n) : NULL;
-    double z = ev_norm_quantile(1 - (1 - o->level) / 2);
-    double zsum = z + ev_norm_quantile(0.8);
+    double z = ev_stats_norm_quantile(1 - (1 - o->level) / 2);
+    double zsum = z + ev_stats_norm_quantile(0.8);
     /* psi, the share of discordant cases, of the table or of the expected
      * one-sample table; 1/n when there are none (Connor's formula needs
      * one). */
     double psi = binary ? (double)(B + C) / (double)n : (eb + ec) / (double)n;
     psi = psi > 0 ? psi : 1.0 / (double)n;
-    double mde = ev_mde_paired(psi, (long)n, 1 - o->level, 0.8);
+    double mde = ev_stats_mde_paired(psi, (long)n, 1 - o->level, 0.8);
     double spread = psi; /* the variance of a per-case difference, for planning */
-    ev_interval ci;
+    ev_stats_interval ci;
     double se = NAN, df = NAN;
     size_t nclusters = 0;
     if (binary && cl == NULL) {
-        ci = ev_tango((double)B, (double)C, (double)n, z);
+        ci = ev_stats_tango((double)B, (double)C, (double)n, z);
         r = set(r, "delta_ci", interval(ci));
         r = set(r, "ci_method", jv_string("tango"));
-        ev_mcnemar t = ev_mcnemar_test(B, C);
+        ev_stats_mcnemar t = ev_stats_mcnemar_test(B, C);
         r = set(r, "mcnemar_p", num(t.p));
         r = set(r, "mcnemar_midp", num(t.midp));
     } else {
         ci = mean_interval(d, cl, n, o->level, &se, &df, &nclusters);
         /* The floor: Tango's interval of the expected one-sample table. */
-        ev_interval single = ev_tango(eb, ec, (double)n, z);
+        ev_stats_interval single = ev_stats_tango(eb, ec, (double)n, z);
         ci = floored(ci, single, -1, 1);
         r = set(r, "delta_ci", interval(ci));
         r = set(r, "floor_ci", interval(single));
@@ -571,8 +571,9 @@ paired_report(pairing p, const ev_compare_opts *o, bool full)
         r = set(r, "ci_method", jv_string(cl ? "t, clustered (CR1)" : "paired t"));
         if (cl)
             r = set(r, "clusters", jv_number((double)nclusters));
-        double pv =
-            isfinite(se) && se > 0 && df >= 1 ? 2 * (1 - ev_t_cdf(fabs(delta / se), df)) : NAN;
+        double pv = isfinite(se) && se > 0 && df >= 1
+                        ? 2 * (1 - ev_stats_t_cdf(fabs(delta / se), df))
+                        : NAN;
         r = set(r, "p", num(pv));
         /* Miller's Eq. 10 on the standard error used, clustered or not,
          * never below the one-sample MDE. */
@@ -582,7 +583,7 @@ paired_report(pairing p, const ev_compare_opts *o, bool full)
         }
     }
     r = set(r, "mde", num(mde));
-    r = set(r, "correlation", num(ev_pearson(sb, sc, n)));
+    r = set(r, "correlation", num(ev_stats_pearson(sb, sc, n)));
     if (full) {
         long nreg, nfix;
         r = set(r, "regressed", ids_where(p, -1, o->max_ids, &nreg));
@@ -592,9 +593,9 @@ paired_report(pairing p, const ev_compare_opts *o, bool full)
     }
     if (graded) {
         jv g = jv_object();
-        g = set(g, "delta", num(ev_mean(dv, n)));
+        g = set(g, "delta", num(ev_stats_mean(dv, n)));
         g = set(g, "ci",
-                interval(ev_bootstrap_mean(dv, n, (size_t)o->bootstrap, o->level, o->seed)));
+                interval(ev_stats_bootstrap_mean(dv, n, (size_t)o->bootstrap, o->level, o->seed)));
         g = set(g, "method", jv_string("paired bootstrap, percentile"));
         g = set(g, "resamples", jv_number((double)o->bootstrap));
         g = set(g, "seed", jv_number((double)o->seed));
@@ -611,11 +612,11 @@ paired_report(pairing p, const ev_compare_opts *o, bool full)
                 d[m++] = log(lc / lb);
         }
         if (m >= 2) {
-            double mr = ev_mean(d, m), s = sqrt(ev_var(d, m) / (double)m);
-            double t = ev_t_quantile(1 - (1 - o->level) / 2, (double)m - 1);
+            double mr = ev_stats_mean(d, m), s = sqrt(ev_stats_var(d, m) / (double)m);
+            double t = ev_stats_t_quantile(1 - (1 - o->level) / 2, (double)m - 1);
             jv l = jv_object();
             l = set(l, "geometric_mean", num(exp(mr)));
-            l = set(l, "ci", interval((ev_interval){exp(mr - t * s), exp(mr + t * s)}));
+            l = set(l, "ci", interval((ev_stats_interval){exp(mr - t * s), exp(mr + t * s)}));
             l = set(l, "cases", jv_number((double)m));
             r = set(r, "latency_ratio", l);
         }
@@ -661,7 +662,7 @@ paired_report(pairing p, const ev_compare_opts *o, bool full)
             if (o->goal == EV_GOAL_MATCH)
                 need = zsum * zsum * spread / (o->margin * o->margin);
             else if (delta > 0)
-                need = binary && cl == NULL ? ev_n_paired(spread, delta, 1 - o->level, 0.8)
+                need = binary && cl == NULL ? ev_stats_n_paired(spread, delta, 1 - o->level, 0.8)
                                             : zsum * zsum * spread / (delta * delta);
             g = set(g, "cases_needed", isfinite(need) ? jv_number(ceil(need)) : jv_null());
             if (!isfinite(need))
@@ -712,7 +713,7 @@ ev_compare_pair(const ev_run *base, const ev_run *cand, const ev_compare_opts *o
         return r;
     }
     if (o->has_min) {
-        ev_interval ci;
+        ev_stats_interval ci;
         jv cr = set_report(cs, o, &ci);
         jv_free(cr);
         jv g = goal_min(ci, o->min_accuracy);

@@ -20,7 +20,7 @@
 
 #include <jv.h>
 
-#include "runs.h"
+#include "run.h"
 
 /* The result of a goal with nothing to judge: no paired scored case, or an
  * accuracy of no case. There is no verdict then, and no goal is met. */

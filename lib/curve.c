@@ -18,10 +18,10 @@ wls_weight(const ev_curve_point *p)
 /* The normal quantile of a two-sided 95% interval. */
 #define Z95 1.959963984540054
 
-ev_interval
+ev_stats_interval
 ev_curve_point_ci(const ev_curve_point *p)
 {
-    return ev_wilson((long)p->k, (long)p->N, Z95);
+    return ev_stats_wilson((long)p->k, (long)p->N, Z95);
 }
 
 const char *
@@ -386,18 +386,18 @@ ev_curve_bootstrap(const ev_curve_fit *fit, const ev_curve_point *p, size_t np, 
     double *draws = ev_alloc((B ? B : 1) * sizeof(*draws));
     ev_curve_point *sim = ev_alloc(np * sizeof(*sim));
     double nmin = smallest(p, np);
-    ev_rng r;
-    ev_rng_seed(&r, seed);
+    ev_stats_rng r;
+    ev_stats_rng_seed(&r, seed);
     size_t n = 0;
     for (size_t b = 0; b < B; b++) {
         for (size_t i = 0; i < np; i++) {
             double mu = fmin(fmax(ev_curve_predict(fit, p[i].n), 0), 1);
             sim[i] = p[i];
-            sim[i].k = (double)ev_rng_binomial(&r, (long)p[i].N, mu);
+            sim[i].k = (double)ev_stats_rng_binomial(&r, (long)p[i].N, mu);
         }
         double t = target;
         if (target_N > 0)
-            t = (double)ev_rng_binomial(&r, (long)target_N, target) / target_N;
+            t = (double)ev_stats_rng_binomial(&r, (long)target_N, target) / target_N;
         ev_curve_fit f = ev_curve_fit_points(fit->model, sim, np);
         if (!f.ok)
             continue;
@@ -418,12 +418,12 @@ ev_curve_case_bootstrap(const ev_curve_cases *d, enum ev_curve_model model, size
     ev_curve_point *sim = ev_alloc(d->np * sizeof(*sim));
     size_t *pick = ev_alloc((d->ncases ? d->ncases : 1) * sizeof(*pick));
     double nmin = smallest(d->p, d->np);
-    ev_rng r;
-    ev_rng_seed(&r, seed);
+    ev_stats_rng r;
+    ev_stats_rng_seed(&r, seed);
     size_t n = 0;
     for (size_t b = 0; b < B; b++) {
         for (size_t c = 0; c < d->ncases; c++)
-            pick[c] = ev_rng_below(&r, d->ncases);
+            pick[c] = ev_stats_rng_below(&r, d->ncases);
         for (size_t i = 0; i < d->np; i++) {
             double k = 0;
             for (size_t c = 0; c < d->ncases; c++)
@@ -469,11 +469,11 @@ ev_curve_half_data(double n, double gain, double gain_se, double gap, double gap
     h.doublings = gain > 0 ? gap / gain : INFINITY;
     h.nstar = gain > 0 ? n * exp2(h.doublings) : INFINITY;
     double *draws = ev_alloc((B ? B : 1) * sizeof(*draws));
-    ev_rng r;
-    ev_rng_seed(&r, seed);
+    ev_stats_rng r;
+    ev_stats_rng_seed(&r, seed);
     for (size_t b = 0; b < B; b++) {
-        double g = gain + gain_se * ev_rng_normal(&r);
-        double d = gap + gap_se * ev_rng_normal(&r);
+        double g = gain + gain_se * ev_stats_rng_normal(&r);
+        double d = gap + gap_se * ev_stats_rng_normal(&r);
         draws[b] = g > 0 ? n * exp2(d / g) : INFINITY;
     }
     h.range = ev_curve_quantiles(draws, B);

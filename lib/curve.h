@@ -24,7 +24,7 @@ typedef struct ev_curve_point {
 } ev_curve_point;
 
 /* ev_curve_point_ci is the 95% Wilson interval of the point's accuracy. */
-ev_interval ev_curve_point_ci(const ev_curve_point *p);
+ev_stats_interval ev_curve_point_ci(const ev_curve_point *p);
 
 enum ev_curve_model {
     EV_CURVE_LOGLINEAR, /* acc = a + b log2 n: the same gain per doubling */

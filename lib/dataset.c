@@ -58,7 +58,7 @@ distribution(double *x, size_t n)
     d = jv_object_set(d, jv_string("total"), jv_number(total));
     d = jv_object_set(d, jv_string("min"), n ? jv_number(x[0]) : jv_null());
     d = jv_object_set(d, jv_string("median"),
-                      n ? jv_number(ev_quantile_sorted(x, n, 0.5)) : jv_null());
+                      n ? jv_number(ev_stats_quantile_sorted(x, n, 0.5)) : jv_null());
     return jv_object_set(d, jv_string("max"), n ? jv_number(x[n - 1]) : jv_null());
 }
 

@@ -10,6 +10,7 @@
 #include "ev.h"
 #include "json.h"
 #include "jsonl.h"
+#include "secret.h"
 
 /* Polls in a row that may fail on their own before the follower gives up. */
 #define MAX_POLL_FAILURES 5
@@ -87,13 +88,13 @@ file_id(jv file /* borrowed */)
 }
 
 static jv
-openai_upload(ev_ftapi *c, const char *name, const char *data, size_t len, ev_ftapi_result *res)
+openai_upload(ev_rest *c, const char *name, const char *data, size_t len, ev_rest_result *res)
 {
-    return read_as(ev_ftapi_upload(c, "fine-tune", name, data, len, res), file_id);
+    return read_as(ev_rest_upload(c, "fine-tune", name, data, len, res), file_id);
 }
 
 static jv
-openai_create(ev_ftapi *c, const ev_finetune_opts *o, jv file, ev_ftapi_result *res)
+openai_create(ev_rest *c, const ev_finetune_opts *o, jv file, ev_rest_result *res)
 {
     jv req = ev_json_set(jv_object(), "model", jv_string(o->model));
     req = ev_json_set(req, "training_file", file);
@@ -104,25 +105,25 @@ openai_create(ev_ftapi *c, const ev_finetune_opts *o, jv file, ev_ftapi_result *
     if (o->epochs > 0)
         req = ev_json_set(req, "hyperparameters",
                           ev_json_set(jv_object(), "n_epochs", jv_number((double)o->epochs)));
-    return read_as(ev_ftapi_create(c, req, res), ev_finetune_openai_job);
+    return read_as(ev_rest_create(c, req, res), ev_finetune_openai_job);
 }
 
 static jv
-openai_job(ev_ftapi *c, const char *id, ev_ftapi_result *res)
+openai_job(ev_rest *c, const char *id, ev_rest_result *res)
 {
-    return read_as(ev_ftapi_job(c, id, res), ev_finetune_openai_job);
+    return read_as(ev_rest_job(c, id, res), ev_finetune_openai_job);
 }
 
 static jv
-openai_events(ev_ftapi *c, const char *id, ev_ftapi_result *res)
+openai_events(ev_rest *c, const char *id, ev_rest_result *res)
 {
-    return read_as(ev_ftapi_events(c, id, EVENTS, res), ev_finetune_openai_events);
+    return read_as(ev_rest_events(c, id, EVENTS, res), ev_finetune_openai_events);
 }
 
 static jv
-openai_cancel(ev_ftapi *c, const char *id, ev_ftapi_result *res)
+openai_cancel(ev_rest *c, const char *id, ev_rest_result *res)
 {
-    return read_as(ev_ftapi_cancel(c, id, res), ev_finetune_openai_job);
+    return read_as(ev_rest_cancel(c, id, res), ev_finetune_openai_job);
 }
 
 const ev_finetune_api ev_finetune_openai = {
@@ -139,20 +140,22 @@ const ev_finetune_api ev_finetune_openai = {
 
 /* --- the client ---------------------------------------------------------- */
 
-ev_ftapi *
+ev_rest *
 ev_finetune_open(const ev_finetune_api *api, const char *base, const char *key, const char *cacert,
                  const char *agent, const volatile sig_atomic_t *stop, jv *err)
 {
-    if (base == NULL)
-        base = getenv(api->url_env);
-    if (base == NULL || *base == '\0')
-        base = api->url;
-    ev_ftapi *c = ev_ftapi_new(base, key, stop, err);
+    jv url = ev_secret_base(base, api->url_env, api->url);
+    if (!jv_is_valid(url)) {
+        *err = url;
+        return NULL;
+    }
+    ev_rest *c = ev_rest_new(jv_string_value(url), key, stop, err);
+    jv_free(url);
     if (c == NULL)
         return NULL;
-    ev_ftapi_set_agent(c, agent);
+    ev_rest_set_agent(c, agent);
     if (cacert != NULL)
-        ev_ftapi_set_cacert(c, cacert);
+        ev_rest_set_cacert(c, cacert);
     return c;
 }
 
@@ -182,7 +185,7 @@ terminal(const char *status)
 
 /* The state of a job being followed. */
 typedef struct follower {
-    ev_ftapi *c;
+    ev_rest *c;
     const ev_finetune_opts *o;
     jv job;  /* the last answer, in the line's form */
     jv seen; /* ids of the events already shown */
@@ -194,10 +197,10 @@ typedef struct follower {
 static void
 show_events(follower *f)
 {
-    ev_ftapi_result res;
+    ev_rest_result res;
     jv events = f->o->api->events(f->c, f->id, &res);
     if (!jv_is_valid(events)) {
-        if (res.fail != EV_FTAPI_INTERRUPTED)
+        if (res.fail != EV_REST_INTERRUPTED)
             ev_log_progress_jv(f->o->log, events);
         else
             jv_free(events);
@@ -263,7 +266,7 @@ until(double deadline, long ms)
 static bool
 poll_job(follower *f, int *failures, int *status)
 {
-    ev_ftapi_result res;
+    ev_rest_result res;
     jv j = f->o->api->job(f->c, f->id, &res);
     if (jv_is_valid(j)) {
         *failures = 0;
@@ -272,11 +275,11 @@ poll_job(follower *f, int *failures, int *status)
         show_events(f);
         return true;
     }
-    if (res.fail == EV_FTAPI_INTERRUPTED) {
+    if (res.fail == EV_REST_INTERRUPTED) {
         jv_free(j);
         return true;
     }
-    if (ev_ftapi_transient(&res) && ++*failures < MAX_POLL_FAILURES) {
+    if (ev_rest_transient(&res) && ++*failures < MAX_POLL_FAILURES) {
         jv m = jv_invalid_get_msg(j);
         ev_log_warn(f->o->log, "%s; trying again", jv_string_value(m));
         jv_free(m);
@@ -305,7 +308,7 @@ ended(const follower *f, const char *last)
 /* follow polls 'job' until it ends, the time is up or a signal comes, then
  * writes the line and returns the exit status. */
 static int
-follow(ev_ftapi *c, const ev_finetune_opts *o, jv job)
+follow(ev_rest *c, const ev_finetune_opts *o, jv job)
 {
     follower f = {c, o, job, jv_object(), NULL, ev_clock_mono()};
     jv id = ev_json_field(job, "job_id");
@@ -331,7 +334,7 @@ follow(ev_ftapi *c, const ev_finetune_opts *o, jv job)
         nap(o, until(deadline, o->poll_ms));
         if (stopped(o))
             continue;
-        ev_ftapi_set_timeout(c, until(deadline, REQUEST_MS));
+        ev_rest_set_timeout(c, until(deadline, REQUEST_MS));
         if (!poll_job(&f, &failures, &status))
             break;
         char *now = status_of(&f);
@@ -372,7 +375,7 @@ upload_name(const ev_dataset_opts *d)
 }
 
 int
-ev_finetune_submit(ev_ftapi *c, const ev_finetune_opts *o, const ev_dataset_opts *d,
+ev_finetune_submit(ev_rest *c, const ev_finetune_opts *o, const ev_dataset_opts *d,
                    const ev_quote_opts *q)
 {
     ev_dataset set;
@@ -382,17 +385,17 @@ ev_finetune_submit(ev_ftapi *c, const ev_finetune_opts *o, const ev_dataset_opts
     if (status != EV_EXIT_OK)
         return status;
     ev_quote_free(&quote);
-    ev_ftapi_result res;
-    ev_ftapi_set_timeout(c, UPLOAD_MS);
+    ev_rest_result res;
+    ev_rest_set_timeout(c, UPLOAD_MS);
     jv file = o->api->upload(c, upload_name(d), set.text, set.len, &res);
     ev_dataset_free(&set);
     if (!jv_is_valid(file))
         return failed(o, file);
     ev_log_progress(o->log, "uploaded the training file as '%s'", jv_string_value(file));
-    ev_ftapi_set_timeout(c, REQUEST_MS);
+    ev_rest_set_timeout(c, REQUEST_MS);
     jv job = o->api->create(c, o, file, &res);
     if (!jv_is_valid(job)) {
-        bool lost = res.fail == EV_FTAPI_INTERRUPTED || res.fail == EV_FTAPI_TIMEOUT;
+        bool lost = res.fail == EV_REST_INTERRUPTED || res.fail == EV_REST_TIMEOUT;
         status = failed(o, job);
         if (lost)
             ev_log_warn(o->log, "the job may have been created all the same: list the jobs to see");
@@ -407,22 +410,22 @@ ev_finetune_submit(ev_ftapi *c, const ev_finetune_opts *o, const ev_dataset_opts
 
 /* ask asks the provider's 'fn' about job 'id', within REQUEST_MS. */
 static jv
-ask(ev_ftapi *c, jv (*fn)(ev_ftapi *, const char *, ev_ftapi_result *), const char *id)
+ask(ev_rest *c, jv (*fn)(ev_rest *, const char *, ev_rest_result *), const char *id)
 {
-    ev_ftapi_result res;
-    ev_ftapi_set_timeout(c, REQUEST_MS);
+    ev_rest_result res;
+    ev_rest_set_timeout(c, REQUEST_MS);
     return fn(c, id, &res);
 }
 
 int
-ev_finetune_resume(ev_ftapi *c, const ev_finetune_opts *o, const char *id)
+ev_finetune_resume(ev_rest *c, const ev_finetune_opts *o, const char *id)
 {
     jv job = ask(c, o->api->job, id);
     return jv_is_valid(job) ? follow(c, o, job) : failed(o, job);
 }
 
 int
-ev_finetune_cancel(ev_ftapi *c, const ev_finetune_opts *o, const char *id)
+ev_finetune_cancel(ev_rest *c, const ev_finetune_opts *o, const char *id)
 {
     jv job = ask(c, o->api->cancel, id);
     if (!jv_is_valid(job))

@@ -32,7 +32,7 @@
 #include <jv.h>
 
 #include "dataset.h"
-#include "ftapi.h"
+#include "rest.h"
 #include "log.h"
 #include "quote.h"
 
@@ -47,16 +47,16 @@ typedef struct ev_finetune_api {
     const char *url;     /* the API, when neither --base-url nor 'url_env' names one */
     /* upload sends the training file, the 'len' bytes at 'data' named
      * 'name', and returns its id at the provider (a string). */
-    jv (*upload)(ev_ftapi *c, const char *name, const char *data, size_t len, ev_ftapi_result *res);
+    jv (*upload)(ev_rest *c, const char *name, const char *data, size_t len, ev_rest_result *res);
     /* create creates the job of 'o' on the uploaded file 'file' (a string). */
-    jv (*create)(ev_ftapi *c, const ev_finetune_opts *o, jv file, ev_ftapi_result *res);
+    jv (*create)(ev_rest *c, const ev_finetune_opts *o, jv file, ev_rest_result *res);
     /* job fetches job 'id'. */
-    jv (*job)(ev_ftapi *c, const char *id, ev_ftapi_result *res);
+    jv (*job)(ev_rest *c, const char *id, ev_rest_result *res);
     /* events returns the job's newest events, oldest first, each
      * {id, level, message}. */
-    jv (*events)(ev_ftapi *c, const char *id, ev_ftapi_result *res);
+    jv (*events)(ev_rest *c, const char *id, ev_rest_result *res);
     /* cancel asks to cancel job 'id' and returns the job. */
-    jv (*cancel)(ev_ftapi *c, const char *id, ev_ftapi_result *res);
+    jv (*cancel)(ev_rest *c, const char *id, ev_rest_result *res);
 } ev_finetune_api;
 
 /* OpenAI's fine-tuning API: POST /files, POST /fine_tuning/jobs, GET
@@ -91,10 +91,10 @@ struct ev_finetune_opts {
  * the certificates in 'cacert' (NULL: the system's; borrowed: it must
  * outlive the client), calls itself 'agent' and stops a request when
  * '*stop' becomes non-zero. NULL with '*err' set when the URL is not one,
- * or the key may not go to it (lib/ftapi.h). */
-ev_ftapi *ev_finetune_open(const ev_finetune_api *api, const char *base, const char *key,
-                           const char *cacert, const char *agent, const volatile sig_atomic_t *stop,
-                           jv *err);
+ * or the key may not go to it (lib/rest.h). */
+ev_rest *ev_finetune_open(const ev_finetune_api *api, const char *base, const char *key,
+                          const char *cacert, const char *agent, const volatile sig_atomic_t *stop,
+                          jv *err);
 
 /* ev_finetune_submit reads and checks the training file (lib/dataset.h) and
  * sends nothing unless it is valid; then it uploads it, creates the job and
@@ -103,16 +103,16 @@ ev_ftapi *ev_finetune_open(const ev_finetune_api *api, const char *base, const c
  * EV_EXIT_INTR when '*stop' was set, and EV_EXIT_TROUBLE otherwise: a file
  * that cannot be read, a request that failed, a job followed past
  * 'timeout_s'. Once a job exists, the line is written whatever happens. */
-int ev_finetune_submit(ev_ftapi *c, const ev_finetune_opts *o, const ev_dataset_opts *d,
+int ev_finetune_submit(ev_rest *c, const ev_finetune_opts *o, const ev_dataset_opts *d,
                        const ev_quote_opts *q);
 
 /* ev_finetune_resume follows job 'id', created before, to its end, as
  * ev_finetune_submit does. */
-int ev_finetune_resume(ev_ftapi *c, const ev_finetune_opts *o, const char *id);
+int ev_finetune_resume(ev_rest *c, const ev_finetune_opts *o, const char *id);
 
 /* ev_finetune_cancel asks to cancel job 'id' and writes its line; it
  * returns EV_EXIT_OK, or EV_EXIT_TROUBLE (EV_EXIT_INTR) when the request
  * failed. */
-int ev_finetune_cancel(ev_ftapi *c, const ev_finetune_opts *o, const char *id);
+int ev_finetune_cancel(ev_rest *c, const ev_finetune_opts *o, const char *id);
 
 #endif

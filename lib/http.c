@@ -14,7 +14,7 @@
 #include "alloc.h"
 #include "clock.h"
 #include "diag.h"
-#include "key.h"
+#include "secret.h"
 #include "ratelimit.h"
 #include "child.h"
 
@@ -27,19 +27,20 @@ struct ev_http {
     struct curl_slist *headers;
     CURL **pool; /* idle easy handles, options already set */
     size_t npool;
-    ev_job *ready_head, *ready_tail; /* submitted, first attempt not started */
-    ev_job *delayed;                 /* waiting for a retry */
-    ev_job *ended_head, *ended_tail; /* finished, to hand back */
-    ev_job **running;                /* in flight */
+    ev_http_job *ready_head, *ready_tail; /* submitted, first attempt not started */
+    ev_http_job *delayed;                 /* waiting for a retry */
+    ev_http_job *ended_head, *ended_tail; /* finished, to hand back */
+    ev_http_job **running;                /* in flight */
     size_t nrunning;
     size_t pending; /* submitted and not handed back */
     size_t queued;
     double in_flight_cost;
     double cost_started; /* the units of every attempt started */
-    ev_aimd aimd;
-    ev_pacer rpm, tpm;
-    ev_quota q_req, q_tok;
+    ev_ratelimit_aimd aimd;
+    ev_ratelimit_pacer rpm, tpm;
+    ev_ratelimit_quota q_req, q_tok;
     double pause_until;
+    double held_until;       /* when the start last logged as held may go */
     double next_timer;       /* when something may next start, or HUGE_VAL */
     struct curl_waitfd *fds; /* for curl_multi_poll */
     size_t nfds;
@@ -72,7 +73,7 @@ logf_(ev_http *h, const char *fmt, ...)
         return;
     va_list ap;
     va_start(ap, fmt);
-    jv line = ev_key_redact(jv_string_vfmt(fmt, ap), h->cfg.secret);
+    jv line = ev_secret_redact(jv_string_vfmt(fmt, ap), h->cfg.secret);
     va_end(ap);
     char *cut = ev_alloc_strndup(jv_string_value(line), LOG_MAX);
     h->cfg.log(h->cfg.ctx, cut);
@@ -94,8 +95,8 @@ ev_http_global_cleanup(void)
 
 /* Logging headers, with secrets masked. */
 
-static bool
-secret_header(const char *line, size_t len)
+bool
+ev_http_secret_header(const char *line, size_t len)
 {
     static const char *const names[] = {"authorization", "proxy-authorization", "x-api-key",
                                         "api-key", "cookie"};
@@ -119,7 +120,7 @@ log_header_lines(ev_http *h, const char *label, char dir, const char *data, size
         while (shown > 0 && (data[shown - 1] == '\r' || data[shown - 1] == '\n'))
             shown--;
         if (shown > 0) {
-            if (secret_header(data, shown)) {
+            if (ev_http_secret_header(data, shown)) {
                 const char *colon = memchr(data, ':', shown);
                 logf_(h, "%s%c %.*s: [redacted]", label, dir, (int)(colon - data), data);
             } else {
@@ -137,7 +138,7 @@ static int
 on_debug(CURL *e, curl_infotype type, char *data, size_t size, void *ud)
 {
     ev_http *h = ud;
-    ev_job *job = NULL;
+    ev_http_job *job = NULL;
     char label[160] = "";
     curl_easy_getinfo(e, CURLINFO_PRIVATE, (char **)&job);
     if (job != NULL && job->label != NULL)
@@ -163,7 +164,7 @@ on_debug(CURL *e, curl_infotype type, char *data, size_t size, void *ud)
 static size_t
 on_write(char *data, size_t size, size_t n, void *ud)
 {
-    ev_job *job = ud;
+    ev_http_job *job = ud;
     size_t len = size * n;
     if (job->resp_len + len > (size_t)RESP_MAX) {
         job->too_big = true;
@@ -210,7 +211,7 @@ new_easy(ev_http *h)
     curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
     if (h->cfg.cainfo != NULL)
         curl_easy_setopt(e, CURLOPT_CAINFO, h->cfg.cainfo);
-    if (ev_key_may_proxy(h->cfg.url))
+    if (ev_secret_may_proxy(h->cfg.url))
         curl_easy_setopt(e, CURLOPT_HTTPPROXYTUNNEL, 1L);
     else
         curl_easy_setopt(e, CURLOPT_PROXY, ""); /* none, whatever the environment says */
@@ -247,7 +248,7 @@ pool_put(ev_http *h, CURL *e)
 /* Queues. */
 
 static void
-running_add(ev_http *h, ev_job *job)
+running_add(ev_http *h, ev_http_job *job)
 {
     h->running = ev_alloc_resize(h->running, (h->nrunning + 1) * sizeof(*h->running));
     job->slot = h->nrunning;
@@ -256,7 +257,7 @@ running_add(ev_http *h, ev_job *job)
 }
 
 static void
-running_remove(ev_http *h, ev_job *job)
+running_remove(ev_http *h, ev_http_job *job)
 {
     size_t i = job->slot;
     h->running[i] = h->running[--h->nrunning];
@@ -270,7 +271,7 @@ running_remove(ev_http *h, ev_job *job)
  * so that an answer is cached before the request that replaces it is sent,
  * and a kill -9 loses at most the calls in flight. */
 static void
-deliver(ev_http *h, ev_job *job, enum ev_end end)
+deliver(ev_http *h, ev_http_job *job, enum ev_http_end end)
 {
     free(job->resp);
     job->resp = NULL;
@@ -290,19 +291,19 @@ static void
 hand_back(ev_http *h)
 {
     while (h->ended_head != NULL) {
-        ev_job *job = h->ended_head;
+        ev_http_job *job = h->ended_head;
         h->ended_head = job->next;
         if (h->ended_head == NULL)
             h->ended_tail = NULL;
         job->next = NULL;
         h->pending--;
         h->delivered++;
-        h->cfg.done(h->cfg.ctx, job, (enum ev_end)job->due);
+        h->cfg.done(h->cfg.ctx, job, (enum ev_http_end)job->due);
     }
 }
 
 void
-ev_http_submit(ev_http *h, ev_job *job)
+ev_http_submit(ev_http *h, ev_http_job *job)
 {
     job->attempts = 0;
     job->resp = NULL;
@@ -321,10 +322,10 @@ ev_http_submit(ev_http *h, ev_job *job)
 /* Attempts. */
 
 static void
-reset_attempt(ev_job *job)
+reset_attempt(ev_http_job *job)
 {
     job->too_big = false;
-    job->xfer = EV_XFER_OK;
+    job->xfer = EV_HTTP_XFER_OK;
     job->untrusted = false;
     job->xfer_msg[0] = '\0';
     job->status = 0;
@@ -336,10 +337,10 @@ reset_attempt(ev_job *job)
     job->should_retry = -1;
 }
 
-static void finish_attempt(ev_http *h, ev_job *job);
+static void finish_attempt(ev_http *h, ev_http_job *job);
 
 static void
-start(ev_http *h, ev_job *job, double now)
+start(ev_http *h, ev_http_job *job, double now)
 {
     reset_attempt(job);
     job->attempts++;
@@ -357,7 +358,7 @@ start(ev_http *h, ev_job *job, double now)
             ev_child_start(h->cfg.command, job->body, job->len, job->env, h->cfg.pass_env, &err);
         if (c == NULL) {
             jv m = jv_invalid_get_msg(err);
-            job->xfer = EV_XFER_FATAL;
+            job->xfer = EV_HTTP_XFER_FATAL;
             snprintf(job->xfer_msg, sizeof(job->xfer_msg), "%s", jv_string_value(m));
             jv_free(m);
             finish_attempt(h, job);
@@ -410,9 +411,9 @@ header_reset(CURL *e, const char *name, double now_epoch)
     double d;
     if (v == NULL)
         return -1;
-    if (ev_go_duration(v, &d))
+    if (ev_ratelimit_go_duration(v, &d))
         return d;
-    if (ev_rfc3339(v, &d))
+    if (ev_ratelimit_rfc3339(v, &d))
         return d - now_epoch > 0 ? d - now_epoch : 0;
     return -1;
 }
@@ -424,9 +425,9 @@ http_date(const char *s)
 }
 
 /* observe_limits mirrors the server's limits from the headers of the
- * response to 'job' (lib/ratelimit.h: ev_quota). */
+ * response to 'job' (lib/ratelimit.h: ev_ratelimit_quota). */
 static void
-observe_limits(ev_http *h, CURL *e, const ev_job *job, double now)
+observe_limits(ev_http *h, CURL *e, const ev_http_job *job, double now)
 {
     /* [requests, tokens][OpenAI, Anthropic][remaining, reset] */
     static const char *const names[2][2][2] = {
@@ -437,7 +438,7 @@ observe_limits(ev_http *h, CURL *e, const ev_job *job, double now)
     };
     double now_epoch = -1;
     for (int kind = 0; kind < 2; kind++) {
-        ev_quota *q = kind == 0 ? &h->q_req : &h->q_tok;
+        ev_ratelimit_quota *q = kind == 0 ? &h->q_req : &h->q_tok;
         double after =
             kind == 0 ? (double)h->attempts - job->seq : h->cost_started - job->cost_mark;
         double remaining = -1, reset = -1;
@@ -450,23 +451,23 @@ observe_limits(ev_http *h, CURL *e, const ev_job *job, double now)
             reset = header_reset(e, names[kind][who][1], now_epoch);
         }
         bool was = q->known && q->level > 0;
-        ev_quota_observe(q, now, job->seq, remaining, reset, after);
+        ev_ratelimit_quota_observe(q, now, job->seq, remaining, reset, after);
         if (was && q->known && q->level <= 0)
             logf_(h, "the server's %s limit is reached: %g left, room again in %.3g s",
                   kind == 0 ? "request" : "token", remaining, reset);
     }
 }
 
-static enum ev_xfer
-classify(CURLcode rc)
+enum ev_http_xfer
+ev_http_classify(int curl_code)
 {
-    switch (rc) {
+    switch ((CURLcode)curl_code) {
     case CURLE_OPERATION_TIMEDOUT:
-        return EV_XFER_TIMEOUT;
+        return EV_HTTP_XFER_TIMEOUT;
     case CURLE_COULDNT_CONNECT:
     case CURLE_COULDNT_RESOLVE_HOST:
     case CURLE_COULDNT_RESOLVE_PROXY:
-        return EV_XFER_CONNECT;
+        return EV_HTTP_XFER_CONNECT;
     case CURLE_UNSUPPORTED_PROTOCOL:
     case CURLE_URL_MALFORMAT:
     case CURLE_NOT_BUILT_IN:
@@ -478,16 +479,16 @@ classify(CURLcode rc)
     case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
     case CURLE_BAD_FUNCTION_ARGUMENT:
     case CURLE_OUT_OF_MEMORY:
-        return EV_XFER_FATAL;
+        return EV_HTTP_XFER_FATAL;
     default:
-        return EV_XFER_NETWORK;
+        return EV_HTTP_XFER_NETWORK;
     }
 }
 
 static void
 finish_transfer(ev_http *h, CURL *e, CURLcode rc)
 {
-    ev_job *job = NULL;
+    ev_http_job *job = NULL;
     curl_easy_getinfo(e, CURLINFO_PRIVATE, (char **)&job);
     curl_off_t us = 0;
     curl_easy_getinfo(e, CURLINFO_TOTAL_TIME_T, &us);
@@ -497,10 +498,10 @@ finish_transfer(ev_http *h, CURL *e, CURLcode rc)
         char a[64], b[64], c[16];
         curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &status);
         job->status = status;
-        job->xfer = EV_XFER_OK;
+        job->xfer = EV_HTTP_XFER_OK;
         const char *ms = header(e, "retry-after-ms", a, sizeof(a));
         const char *secs = header(e, "retry-after", b, sizeof(b));
-        job->retry_after = ev_retry_after(ms, secs, ev_clock_wall(), http_date);
+        job->retry_after = ev_ratelimit_retry_after(ms, secs, ev_clock_wall(), http_date);
         const char *sr = header(e, "x-should-retry", c, sizeof(c));
         job->should_retry = sr == NULL                     ? -1
                             : strcasecmp(sr, "true") == 0  ? 1
@@ -512,7 +513,7 @@ finish_transfer(ev_http *h, CURL *e, CURLcode rc)
             curl_easy_getinfo(e, CURLINFO_REDIRECT_URL, &to) == CURLE_OK && to != NULL)
             snprintf(job->xfer_msg, sizeof(job->xfer_msg), "%s", to);
     } else {
-        job->xfer = classify(rc);
+        job->xfer = ev_http_classify((int)rc);
         job->untrusted = rc == CURLE_PEER_FAILED_VERIFICATION || rc == CURLE_SSL_ISSUER_ERROR;
         if (rc == CURLE_WRITE_ERROR && job->too_big)
             snprintf(job->xfer_msg, sizeof(job->xfer_msg), "the response is larger than %ld MB",
@@ -532,16 +533,16 @@ finish_transfer(ev_http *h, CURL *e, CURLcode rc)
 }
 
 static void
-finish_child(ev_http *h, ev_job *job, bool timed_out)
+finish_child(ev_http *h, ev_http_job *job, bool timed_out)
 {
     ev_child *c = job->handle;
     job->latency_ms = (ev_clock_mono() - job->started) * 1000.0;
     if (timed_out) {
-        job->xfer = EV_XFER_TIMEOUT;
+        job->xfer = EV_HTTP_XFER_TIMEOUT;
         snprintf(job->xfer_msg, sizeof(job->xfer_msg), "the command ran past %.3g s and was killed",
                  (double)h->cfg.timeout_ms / 1000.0);
     } else if (ev_child_overflowed(c)) {
-        job->xfer = EV_XFER_NETWORK;
+        job->xfer = EV_HTTP_XFER_NETWORK;
         snprintf(job->xfer_msg, sizeof(job->xfer_msg),
                  "the command wrote more than %ld MB and was killed",
                  EV_CHILD_MAX_OUTPUT / (1024 * 1024));
@@ -549,7 +550,7 @@ finish_child(ev_http *h, ev_job *job, bool timed_out)
         size_t len;
         const char *out = ev_child_output(c, &len);
         job->status = ev_child_status(c);
-        job->xfer = EV_XFER_OK;
+        job->xfer = EV_HTTP_XFER_OK;
         job->resp = ev_alloc_resize(job->resp, len + 1);
         job->resp_cap = len + 1;
         memcpy(job->resp, out, len + 1);
@@ -567,7 +568,7 @@ overload(long status)
 }
 
 static void
-finish_attempt(ev_http *h, ev_job *job)
+finish_attempt(ev_http *h, ev_http_job *job)
 {
     running_remove(h, job);
     if (job->resp == NULL) {
@@ -575,39 +576,39 @@ finish_attempt(ev_http *h, ev_job *job)
         job->resp_cap = 1;
         job->resp[0] = '\0';
     }
-    enum ev_verdict v = h->cfg.judge(h->cfg.ctx, job);
+    enum ev_http_verdict v = h->cfg.judge(h->cfg.ctx, job);
     double now = ev_clock_mono();
-    bool http = h->cfg.url != NULL, answered = job->xfer == EV_XFER_OK;
+    bool http = h->cfg.url != NULL, answered = job->xfer == EV_HTTP_XFER_OK;
     if (http && answered && job->status == 429)
         h->rate_limited++;
-    if (http && answered && overload(job->status) && v == EV_VERDICT_RETRY) {
-        if (ev_aimd_overload(&h->aimd, job->started, now))
+    if (http && answered && overload(job->status) && v == EV_HTTP_VERDICT_RETRY) {
+        if (ev_ratelimit_aimd_overload(&h->aimd, job->started, now))
             logf_(h, "overloaded (HTTP %ld): at most %d requests in flight now", job->status,
                   h->aimd.cap);
-    } else if (answered && v == EV_VERDICT_DONE) {
-        ev_aimd_success(&h->aimd);
+    } else if (answered && v == EV_HTTP_VERDICT_DONE) {
+        ev_ratelimit_aimd_success(&h->aimd);
     }
     switch (v) {
-    case EV_VERDICT_DONE:
-        deliver(h, job, EV_END_DONE);
+    case EV_HTTP_VERDICT_DONE:
+        deliver(h, job, EV_HTTP_END_DONE);
         return;
-    case EV_VERDICT_STOP:
+    case EV_HTTP_VERDICT_STOP:
         h->stopping = true;
-        deliver(h, job, EV_END_STOP);
+        deliver(h, job, EV_HTTP_END_STOP);
         return;
-    case EV_VERDICT_RETRY:
+    case EV_HTTP_VERDICT_RETRY:
         break;
     }
     if (h->stopping) {
-        deliver(h, job, EV_END_CANCELLED);
+        deliver(h, job, EV_HTTP_END_CANCELLED);
         return;
     }
     double ra = job->retry_after;
-    if (job->attempts > h->cfg.retries || ra > EV_MAX_RETRY_AFTER) {
-        deliver(h, job, EV_END_GAVE_UP);
+    if (job->attempts > h->cfg.retries || ra > EV_RATELIMIT_MAX_RETRY_AFTER) {
+        deliver(h, job, EV_HTTP_END_GAVE_UP);
         return;
     }
-    double delay = ra > 0 ? ra : ev_backoff(job->attempts - 1, uniform(h));
+    double delay = ra > 0 ? ra : ev_ratelimit_backoff(job->attempts - 1, uniform(h));
     if (http && answered && job->status == 429 && now + delay > h->pause_until) {
         h->pause_until = now + delay;
         logf_(h, "rate limited: no new request for %.3g s", delay);
@@ -622,16 +623,41 @@ finish_attempt(ev_http *h, ev_job *job)
 
 /* Starting. */
 
-/* gate returns how long a job costing 'cost' must wait to start. */
+/* gate returns how long a job costing 'cost' must wait to start, and sets
+ * '*why' to what holds it longest. */
 static double
-gate(ev_http *h, double now, double cost)
+gate(ev_http *h, double now, double cost, const char **why)
 {
-    double w = h->pause_until - now;
-    w = fmax(w, ev_pacer_wait(&h->rpm, now));
-    w = fmax(w, ev_pacer_wait(&h->tpm, now));
-    w = fmax(w, ev_quota_wait(&h->q_req, now, 1));
-    w = fmax(w, ev_quota_wait(&h->q_tok, now, cost));
+    const struct {
+        double wait;
+        const char *why;
+    } holds[] = {
+        {h->pause_until - now, "rate limited"},
+        {ev_ratelimit_pacer_wait(&h->rpm, now), "--rpm"},
+        {ev_ratelimit_pacer_wait(&h->tpm, now), "--tpm"},
+        {ev_ratelimit_quota_wait(&h->q_req, now, 1), "the server's request limit"},
+        {ev_ratelimit_quota_wait(&h->q_tok, now, cost), "the server's token limit"},
+    };
+    double w = 0;
+    *why = "";
+    for (size_t i = 0; i < sizeof(holds) / sizeof(holds[0]); i++) {
+        if (holds[i].wait > w) {
+            w = holds[i].wait;
+            *why = holds[i].why;
+        }
+    }
     return w;
+}
+
+/* log_hold logs, once for each time a start is held until, how long the
+ * next request waits and why. */
+static void
+log_hold(ev_http *h, double now, double wait, const char *why)
+{
+    if (fabs(now + wait - h->held_until) < 1e-3)
+        return;
+    h->held_until = now + wait;
+    logf_(h, "next request in %.3g s: %s", wait, why);
 }
 
 static int
@@ -643,8 +669,8 @@ start_ready(ev_http *h)
         return 0;
     double now = ev_clock_mono();
     for (;;) {
-        ev_job **best = NULL;
-        for (ev_job **p = &h->delayed; *p != NULL; p = &(*p)->next) {
+        ev_http_job **best = NULL;
+        for (ev_http_job **p = &h->delayed; *p != NULL; p = &(*p)->next) {
             if ((*p)->due <= now) {
                 if (best == NULL || (*p)->due < (*best)->due)
                     best = p;
@@ -652,13 +678,15 @@ start_ready(ev_http *h)
                 h->next_timer = (*p)->due;
             }
         }
-        ev_job *job = best ? *best : h->ready_head;
+        ev_http_job *job = best ? *best : h->ready_head;
         if (job == NULL || (int)h->nrunning >= h->aimd.cap)
             break;
-        double w = gate(h, now, job->cost);
+        const char *why;
+        double w = gate(h, now, job->cost, &why);
         if (w > 0) {
             if (now + w < h->next_timer)
                 h->next_timer = now + w;
+            log_hold(h, now, w, why);
             break;
         }
         if (best != NULL) {
@@ -670,10 +698,10 @@ start_ready(ev_http *h)
         }
         job->next = NULL;
         h->queued--;
-        ev_pacer_take(&h->rpm, now, 1);
-        ev_pacer_take(&h->tpm, now, job->cost);
-        ev_quota_take(&h->q_req, now, 1);
-        ev_quota_take(&h->q_tok, now, job->cost);
+        ev_ratelimit_pacer_take(&h->rpm, now, 1);
+        ev_ratelimit_pacer_take(&h->tpm, now, job->cost);
+        ev_ratelimit_quota_take(&h->q_req, now, 1);
+        ev_ratelimit_quota_take(&h->q_tok, now, job->cost);
         start(h, job, now);
         started++;
     }
@@ -685,17 +713,17 @@ static void
 cancel_queued(ev_http *h)
 {
     while (h->ready_head != NULL) {
-        ev_job *job = h->ready_head;
+        ev_http_job *job = h->ready_head;
         h->ready_head = job->next;
         h->queued--;
-        deliver(h, job, EV_END_CANCELLED);
+        deliver(h, job, EV_HTTP_END_CANCELLED);
     }
     h->ready_tail = NULL;
     while (h->delayed != NULL) {
-        ev_job *job = h->delayed;
+        ev_http_job *job = h->delayed;
         h->delayed = job->next;
         h->queued--;
-        deliver(h, job, EV_END_CANCELLED);
+        deliver(h, job, EV_HTTP_END_CANCELLED);
     }
 }
 
@@ -714,7 +742,7 @@ collect(ev_http *h)
     }
     double now = ev_clock_mono(), limit = (double)h->cfg.timeout_ms / 1000.0;
     for (size_t i = 0; i < h->nrunning;) {
-        ev_job *job = h->running[i];
+        ev_http_job *job = h->running[i];
         if (job->handle == NULL) {
             i++;
             continue;
@@ -770,7 +798,7 @@ ev_http_run(ev_http *h, long wait_ms)
     if (h->cfg.url == NULL) {
         double limit = (double)h->cfg.timeout_ms / 1000.0;
         for (size_t i = 0; i < h->nrunning; i++) {
-            ev_job *job = h->running[i];
+            ev_http_job *job = h->running[i];
             struct pollfd pf[2];
             int k = job->handle ? ev_child_pollfds(job->handle, pf) : 0;
             if (k == 0 && timeout > 5)
@@ -805,15 +833,15 @@ ev_http_new(const ev_http_config *cfg, jv *err)
         return NULL;
     }
     curl_multi_setopt(h->multi, CURLMOPT_MAXCONNECTS, (long)(cfg->jobs + 8));
-    for (const char **p = cfg->headers; p != NULL && *p != NULL; p++) {
+    for (const char *const *p = cfg->headers; p != NULL && *p != NULL; p++) {
         struct curl_slist *l = curl_slist_append(h->headers, *p);
         if (l == NULL)
             ev_diag_out_of_memory();
         h->headers = l;
     }
-    ev_aimd_init(&h->aimd, cfg->jobs);
-    ev_pacer_init(&h->rpm, cfg->rpm, h->cfg.rate_margin);
-    ev_pacer_init(&h->tpm, cfg->tpm, h->cfg.rate_margin);
+    ev_ratelimit_aimd_init(&h->aimd, cfg->jobs);
+    ev_ratelimit_pacer_init(&h->rpm, cfg->rpm, h->cfg.rate_margin);
+    ev_ratelimit_pacer_init(&h->tpm, cfg->tpm, h->cfg.rate_margin);
     h->pause_until = -HUGE_VAL;
     h->next_timer = HUGE_VAL;
     h->rng = ((uint64_t)cfg->seed * 0x9E3779B97F4A7C15ULL) ^ 0xD1B54A32D192ED03ULL;
@@ -835,7 +863,7 @@ ev_http_abort(ev_http *h)
     h->delivered = 0;
     cancel_queued(h);
     while (h->nrunning > 0) {
-        ev_job *job = h->running[h->nrunning - 1];
+        ev_http_job *job = h->running[h->nrunning - 1];
         running_remove(h, job);
         if (h->cfg.url != NULL) {
             curl_multi_remove_handle(h->multi, job->handle);
@@ -844,7 +872,7 @@ ev_http_abort(ev_http *h)
             ev_child_free(job->handle);
         }
         job->handle = NULL;
-        deliver(h, job, EV_END_CANCELLED);
+        deliver(h, job, EV_HTTP_END_CANCELLED);
     }
     hand_back(h);
 }
@@ -869,7 +897,7 @@ ev_http_get_stats(const ev_http *h, ev_http_stats *s)
     s->cap = h->aimd.cap;
     s->queued = h->queued;
     s->fresh = 0;
-    for (const ev_job *j = h->ready_head; j != NULL; j = j->next)
+    for (const ev_http_job *j = h->ready_head; j != NULL; j = j->next)
         s->fresh++;
     s->attempts = h->attempts;
     s->retries = h->retries;

@@ -3,10 +3,8 @@
  * multi handle or local commands (lib/child), many at once, with retries,
  * backoff and rate limits, in one thread and one poll loop.
  *
- * Ownership: functions consume their jv arguments unless the parameter says
- * borrowed; returned jv values belong to the caller. A job belongs to the
- * engine from ev_http_submit until the engine hands it back through the
- * 'done' callback.
+ * Ownership: json.h. A job belongs to the engine from ev_http_submit until the engine hands it back
+ * through the 'done' callback.
  *
  * What the engine decides, so that callers do not have to:
  *   - How many jobs run at once: at most 'jobs', cut in half by an overload
@@ -20,7 +18,7 @@
  *     retrying; the engine retries at most 'retries' times, after the wait
  *     the server named in retry-after-ms or retry-after (seconds or an
  *     HTTP-date) when it is between 0 and 120 seconds, or else after
- *     exponential backoff with jitter (lib/ratelimit.h: ev_backoff). A wait
+ *     exponential backoff with jitter (lib/ratelimit.h: ev_ratelimit_backoff). A wait
  *     over 120 seconds is not retried. Retries due go before new jobs.
  *   - Timeouts: each attempt has 'timeout_ms' in all and 'connect_timeout_ms'
  *     to connect; there is no low-speed limit, because a model sends nothing
@@ -28,10 +26,10 @@
  *
  * What the engine never does: follow redirects, skip TLS verification, speak
  * anything but http and https, go through a proxy other than by a tunnel
- * over https (lib/key.h: ev_key_may_proxy), show a header value named
+ * over https (lib/secret.h: ev_secret_may_proxy), show a header value named
  * authorization, x-api-key, api-key, proxy-authorization or cookie in its
  * log, or show 'secret' anywhere in it: every log line, whatever header or
- * direction, goes through ev_key_redact. Request and response bodies are
+ * direction, goes through ev_secret_redact. Request and response bodies are
  * never logged.
  */
 #ifndef EV_HTTP_H
@@ -43,32 +41,32 @@
 #include <jv.h>
 
 /* How an attempt's transfer went. */
-enum ev_xfer {
-    EV_XFER_OK,      /* a complete response arrived (any status) */
-    EV_XFER_TIMEOUT, /* the attempt ran out of time */
-    EV_XFER_CONNECT, /* the server could not be reached: refused, no such host */
-    EV_XFER_NETWORK, /* the connection broke: reset, a cut body... */
-    EV_XFER_FATAL,   /* no attempt can work: a bad URL, a TLS certificate
+enum ev_http_xfer {
+    EV_HTTP_XFER_OK,      /* a complete response arrived (any status) */
+    EV_HTTP_XFER_TIMEOUT, /* the attempt ran out of time */
+    EV_HTTP_XFER_CONNECT, /* the server could not be reached: refused, no such host */
+    EV_HTTP_XFER_NETWORK, /* the connection broke: reset, a cut body... */
+    EV_HTTP_XFER_FATAL,   /* no attempt can work: a bad URL, a TLS certificate
                         that does not verify, a command that cannot start */
 };
 
 /* What the judge makes of an attempt. */
-enum ev_verdict {
-    EV_VERDICT_DONE,  /* finished: an answer, or a failure not worth retrying */
-    EV_VERDICT_RETRY, /* try again, if retries remain */
-    EV_VERDICT_STOP,  /* finished, and no job of this run can succeed: stop */
+enum ev_http_verdict {
+    EV_HTTP_VERDICT_DONE,  /* finished: an answer, or a failure not worth retrying */
+    EV_HTTP_VERDICT_RETRY, /* try again, if retries remain */
+    EV_HTTP_VERDICT_STOP,  /* finished, and no job of this run can succeed: stop */
 };
 
 /* How a job ended, as the done callback is told. */
-enum ev_end {
-    EV_END_DONE,      /* the judge's last verdict was DONE */
-    EV_END_GAVE_UP,   /* it was RETRY, but no retry remains or the wait asked
+enum ev_http_end {
+    EV_HTTP_END_DONE,      /* the judge's last verdict was DONE */
+    EV_HTTP_END_GAVE_UP,   /* it was RETRY, but no retry remains or the wait asked
                          for is over 120 s ('retry_after' says which) */
-    EV_END_STOP,      /* the judge said STOP */
-    EV_END_CANCELLED, /* never finished: the run was stopped or aborted */
+    EV_HTTP_END_STOP,      /* the judge said STOP */
+    EV_HTTP_END_CANCELLED, /* never finished: the run was stopped or aborted */
 };
 
-typedef struct ev_job {
+typedef struct ev_http_job {
     /* Set by the caller before ev_http_submit. */
     char *body; /* the request body, or the command's standard input */
     size_t len;
@@ -80,7 +78,7 @@ typedef struct ev_job {
 
     /* The last attempt, for the judge and the done callback. */
     int attempts;
-    enum ev_xfer xfer;
+    enum ev_http_xfer xfer;
     char xfer_msg[256]; /* what went wrong with the transfer; after a
                            redirect (3xx), where it pointed */
     long status;        /* HTTP status, or the command's exit status (128 + signal);
@@ -101,15 +99,15 @@ typedef struct ev_job {
     double seq;       /* the attempt's place in start order */
     double cost_mark; /* units started up to and including it */
     double due;       /* when a retry may start */
-    struct ev_job *next;
-} ev_job;
+    struct ev_http_job *next;
+} ev_http_job;
 
 typedef struct ev_http_config {
-    const char *url;       /* POST here; NULL when jobs are commands */
-    const char **headers;  /* "Name: value" lines, NULL-terminated (borrowed) */
-    const char *command;   /* /bin/sh -c command, when url is NULL */
-    char *const *pass_env; /* patterns of our variables the command also gets
-                              (lib/child.h: ev_child_env); may be NULL */
+    const char *url;            /* POST here; NULL when jobs are commands */
+    const char *const *headers; /* "Name: value" lines, NULL-terminated (borrowed) */
+    const char *command;        /* /bin/sh -c command, when url is NULL */
+    char *const *pass_env;      /* patterns of our variables the command also gets
+                                   (lib/child.h: ev_child_env); may be NULL */
     const char *user_agent;
     const char *cainfo; /* PEM file of the CAs to trust, or NULL for the system's */
     const char *secret; /* the API key, cut out of every log line; may be NULL */
@@ -121,8 +119,8 @@ typedef struct ev_http_config {
     int wake_fd;        /* also wake up when this fd is readable, or -1 */
     bool verbose;       /* log headers (keys masked), retries and waits */
     long seed;          /* of the retry jitter */
-    enum ev_verdict (*judge)(void *ctx, ev_job *job);
-    void (*done)(void *ctx, ev_job *job, enum ev_end end);
+    enum ev_http_verdict (*judge)(void *ctx, ev_http_job *job);
+    void (*done)(void *ctx, ev_http_job *job, enum ev_http_end end);
     void (*log)(void *ctx, const char *line); /* verbose log lines, no newline */
     void *ctx;
 } ev_http_config;
@@ -150,7 +148,7 @@ void ev_http_global_cleanup(void);
 ev_http *ev_http_new(const ev_http_config *cfg, jv *err);
 
 /* ev_http_submit queues 'job'; it starts as soon as the limits allow. */
-void ev_http_submit(ev_http *h, ev_job *job);
+void ev_http_submit(ev_http *h, ev_http_job *job);
 
 /* ev_http_run does what is due: collects finished attempts (calling the
  * judge, and the done callback for jobs that end), starts what may start,
@@ -160,12 +158,12 @@ void ev_http_submit(ev_http *h, ev_job *job);
 int ev_http_run(ev_http *h, long wait_ms);
 
 /* ev_http_stop makes the engine start nothing more: queued jobs, and jobs
- * waiting for a retry, are handed back as EV_END_CANCELLED by the next
+ * waiting for a retry, are handed back as EV_HTTP_END_CANCELLED by the next
  * ev_http_run; jobs in flight run to their end. */
 void ev_http_stop(ev_http *h);
 
 /* ev_http_abort also ends the jobs in flight, handing them back as
- * EV_END_CANCELLED now. */
+ * EV_HTTP_END_CANCELLED now. */
 void ev_http_abort(ev_http *h);
 
 /* ev_http_wakeup makes a waiting ev_http_run return. Safe from any thread. */
@@ -175,6 +173,17 @@ void ev_http_wakeup(ev_http *h);
 size_t ev_http_pending(const ev_http *h);
 
 void ev_http_get_stats(const ev_http *h, ev_http_stats *s);
+
+/* ev_http_classify says how a transfer that libcurl ended with the code
+ * 'curl_code' (a CURLcode other than CURLE_OK) went: out of time, the
+ * server not reached, a failure no attempt can mend (a bad URL, a TLS
+ * certificate that does not verify), or else a broken connection. */
+enum ev_http_xfer ev_http_classify(int curl_code);
+
+/* ev_http_secret_header says whether the header line of 'len' bytes at
+ * 'line' has a value the log must never show: Authorization,
+ * Proxy-Authorization, X-API-Key, API-Key or Cookie, in any case. */
+bool ev_http_secret_header(const char *line, size_t len);
 
 /* ev_http_free aborts what is left and frees the engine. NULL is allowed. */
 void ev_http_free(ev_http *h);

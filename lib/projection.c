@@ -9,7 +9,7 @@
 #include "json.h"
 #include "jsonl.h"
 #include "report.h"
-#include "runs.h"
+#include "run.h"
 
 /* The Monte Carlo draws of the half-data range. */
 #define HALF_DATA_DRAWS 100000
@@ -20,7 +20,7 @@ ev_projection_init(ev_projection *pj, const ev_projection_opts *o)
     memset(pj, 0, sizeof(*pj));
     pj->o = *o;
     pj->target = o->target;
-    pj->target_ci = (ev_interval){NAN, NAN};
+    pj->target_ci = (ev_stats_interval){NAN, NAN};
     pj->primary_n = NAN;
     pj->primary_range = (ev_curve_range){NAN, NAN, NAN, NAN, 0};
 }
@@ -141,7 +141,7 @@ ev_projection_read_points(ev_projection *pj, char **paths, int n)
     }
     double k = 0;
     for (size_t i = 0; i < run.n; i++)
-        k += ev_case_score(&run.cases[i]);
+        k += ev_run_case_score(&run.cases[i]);
     pj->target_N = (double)run.n;
     pj->target = k / (double)run.n;
     ev_run_free(&run);
@@ -215,7 +215,7 @@ ev_projection_read_runs(ev_projection *pj, const double *ns, char **paths, int n
         double *s = ev_alloc_zero(m + 1, sizeof(*s)), k = 0;
         for (size_t c = 0; c < m; c++) {
             size_t j = idx[(size_t)i * stride + c];
-            s[c] = ev_case_score(&runs[i].cases[j]);
+            s[c] = ev_run_case_score(&runs[i].cases[j]);
             k += s[c];
         }
         if (i < points) {
@@ -319,7 +319,7 @@ points(const ev_projection *pj)
 {
     jv pts = jv_array();
     for (size_t i = 0; i < pj->np; i++) {
-        ev_interval w = ev_curve_point_ci(&pj->p[i]);
+        ev_stats_interval w = ev_curve_point_ci(&pj->p[i]);
         jv p = ev_json_set(jv_object(), "n", num(pj->p[i].n));
         p = ev_json_set(p, "k", num(pj->p[i].k));
         p = ev_json_set(p, "N", num(pj->p[i].N));
@@ -571,7 +571,7 @@ ev_projection_table(FILE *out, const ev_projection *pj, jv rep, bool chart)
     fprintf(out, "%-10s %6s %6s %9s  %s\n", "examples", "right", "of", "accuracy", "95% CI");
     for (size_t i = 0; i < pj->np; i++) {
         const ev_curve_point *p = &pj->p[i];
-        ev_interval w = ev_curve_point_ci(p);
+        ev_stats_interval w = ev_curve_point_ci(p);
         fprintf(out, "%-10s %6s %6s %9s  %s\n", ev_report_fixed(p->n, 0, n, sizeof(n)),
                 ev_report_fixed(p->k, 0, k, sizeof(k)), ev_report_fixed(p->N, 0, N, sizeof(N)),
                 ev_report_pct(p->k / p->N, acc, sizeof(acc)),

@@ -49,8 +49,8 @@ typedef struct ev_projection {
     double **scores; /* [point][case], runs only */
     double *target_scores;
     size_t ncases;
-    double target, target_N; /* target_N is 0 for a fixed target */
-    ev_interval target_ci;   /* NaN ends for a fixed target */
+    double target, target_N;     /* target_N is 0 for a fixed target */
+    ev_stats_interval target_ci; /* NaN ends for a fixed target */
     ev_curve_fit primary;
     double primary_n;
     ev_curve_range primary_range;

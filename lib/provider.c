@@ -3,6 +3,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "json.h"
 #include "jsonl.h"
 #include "record.h"
 
@@ -12,11 +13,11 @@ const char *
 ev_provider_name(ev_provider p)
 {
     switch (p) {
-    case EV_OPENAI:
+    case EV_PROVIDER_OPENAI:
         return "openai";
-    case EV_ANTHROPIC:
+    case EV_PROVIDER_ANTHROPIC:
         return "anthropic";
-    case EV_CMD:
+    case EV_PROVIDER_CMD:
         return "cmd";
     }
     return "?";
@@ -25,7 +26,7 @@ ev_provider_name(ev_provider p)
 bool
 ev_provider_from_name(const char *name, ev_provider *p)
 {
-    static const ev_provider all[] = {EV_OPENAI, EV_ANTHROPIC, EV_CMD};
+    static const ev_provider all[] = {EV_PROVIDER_OPENAI, EV_PROVIDER_ANTHROPIC, EV_PROVIDER_CMD};
     for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
         if (strcmp(name, ev_provider_name(all[i])) == 0) {
             *p = all[i];
@@ -45,7 +46,7 @@ message(const char *role, jv content)
 }
 
 jv
-ev_prompt_messages(jv prompt)
+ev_provider_messages(jv prompt)
 {
     switch (jv_get_kind(prompt)) {
     case JV_KIND_STRING:
@@ -62,7 +63,7 @@ ev_prompt_messages(jv prompt)
     }
     jv_array_foreach(prompt, i, m)
     {
-        jv role = jv_get_kind(m) == JV_KIND_OBJECT ? ev_get(m, "role") : jv_invalid();
+        jv role = jv_get_kind(m) == JV_KIND_OBJECT ? ev_json_field(m, "role") : jv_invalid();
         bool ok = jv_get_kind(role) == JV_KIND_STRING;
         jv_free(role);
         jv_free(m);
@@ -81,7 +82,7 @@ field_is(jv o, const char *key, const char *want)
 {
     if (jv_get_kind(o) != JV_KIND_OBJECT)
         return false;
-    jv v = ev_get(o, key);
+    jv v = ev_json_field(o, key);
     bool yes = jv_get_kind(v) == JV_KIND_STRING && strcmp(jv_string_value(v), want) == 0;
     jv_free(v);
     return yes;
@@ -104,7 +105,7 @@ join(jv acc, jv text, const char *sep)
 }
 
 static jv
-openai_body(const ev_request_opts *o, jv messages, int sample)
+openai_body(const ev_provider_opts *o, jv messages, int sample)
 {
     if (o->system != NULL)
         messages = jv_array_concat(
@@ -121,14 +122,14 @@ openai_body(const ev_request_opts *o, jv messages, int sample)
 }
 
 static jv
-anthropic_body(const ev_request_opts *o, jv messages)
+anthropic_body(const ev_provider_opts *o, jv messages)
 {
     jv system = o->system != NULL ? jv_string(o->system) : jv_invalid();
     jv rest = jv_array();
     jv_array_foreach(messages, i, m)
     {
         if (field_is(m, "role", "system"))
-            system = join(system, ev_record_content_text(ev_get(m, "content")), "\n\n");
+            system = join(system, ev_record_content_text(ev_json_field(m, "content")), "\n\n");
         else
             rest = jv_array_append(rest, jv_copy(m));
         jv_free(m);
@@ -152,12 +153,12 @@ anthropic_body(const ev_request_opts *o, jv messages)
 }
 
 static jv
-cmd_body(const ev_request_opts *o, jv messages)
+cmd_body(const ev_provider_opts *o, jv messages)
 {
     jv text = jv_invalid();
     jv_array_foreach(messages, i, m)
     {
-        text = join(text, ev_record_content_text(ev_get(m, "content")), "\n");
+        text = join(text, ev_record_content_text(ev_json_field(m, "content")), "\n");
         jv_free(m);
         (void)i;
     }
@@ -173,14 +174,14 @@ cmd_body(const ev_request_opts *o, jv messages)
 }
 
 jv
-ev_request_body(const ev_request_opts *o, jv messages, int sample)
+ev_provider_body(const ev_provider_opts *o, jv messages, int sample)
 {
     jv b;
     switch (o->provider) {
-    case EV_OPENAI:
+    case EV_PROVIDER_OPENAI:
         b = openai_body(o, messages, sample);
         break;
-    case EV_ANTHROPIC:
+    case EV_PROVIDER_ANTHROPIC:
         b = anthropic_body(o, messages);
         break;
     default:
@@ -204,9 +205,9 @@ ev_request_body(const ev_request_opts *o, jv messages, int sample)
 /* Reading replies. */
 
 void
-ev_reply_init(ev_reply *r)
+ev_provider_reply_init(ev_provider_reply *r)
 {
-    r->outcome = EV_FAILED;
+    r->outcome = EV_PROVIDER_FAILED;
     r->output = jv_invalid();
     r->finish_reason = jv_null();
     r->input_tokens = jv_null();
@@ -217,7 +218,7 @@ ev_reply_init(ev_reply *r)
 }
 
 void
-ev_reply_free(ev_reply *r)
+ev_provider_reply_free(ev_provider_reply *r)
 {
     jv_free(r->output);
     jv_free(r->finish_reason);
@@ -225,33 +226,14 @@ ev_reply_free(ev_reply *r)
     jv_free(r->output_tokens);
     jv_free(r->cached_tokens);
     jv_free(r->message);
-    ev_reply_init(r);
-}
-
-/* path returns the value at the dotted 'path' of 'v' (borrowed), or invalid. */
-static jv
-path(jv v, const char *p)
-{
-    jv cur = jv_copy(v);
-    while (*p != '\0') {
-        size_t n = strcspn(p, ".");
-        if (jv_get_kind(cur) != JV_KIND_OBJECT) {
-            jv_free(cur);
-            return jv_invalid();
-        }
-        cur = jv_object_get(cur, jv_string_sized(p, (int)n));
-        p += n;
-        if (*p == '.')
-            p++;
-    }
-    return cur;
+    ev_provider_reply_init(r);
 }
 
 /* count returns the token count at 'p' of 'v' (borrowed), or null. */
 static jv
 count(jv v, const char *p)
 {
-    jv n = path(v, p);
+    jv n = ev_json_path(v, p);
     if (jv_get_kind(n) == JV_KIND_NUMBER && jv_number_value(n) >= 0)
         return n;
     jv_free(n);
@@ -268,7 +250,7 @@ string_or_null(jv v)
 }
 
 static void
-fail(ev_reply *r, enum ev_outcome outcome, const char *kind, jv message)
+fail(ev_provider_reply *r, enum ev_provider_outcome outcome, const char *kind, jv message)
 {
     r->outcome = outcome;
     r->kind = kind;
@@ -311,30 +293,31 @@ tool_json(jv items, const char *type)
 }
 
 static void
-openai_answer(jv body, ev_reply *r)
+openai_answer(jv body, ev_provider_reply *r)
 {
-    jv choice = path(body, "choices");
+    jv choice = ev_json_field(body, "choices");
     if (jv_get_kind(choice) != JV_KIND_ARRAY || jv_array_length(jv_copy(choice)) == 0) {
         jv_free(choice);
-        fail(r, EV_RETRYABLE, "parse", jv_string("the response has no 'choices'"));
+        fail(r, EV_PROVIDER_RETRYABLE, "parse", jv_string("the response has no 'choices'"));
         return;
     }
     choice = jv_array_get(choice, 0);
-    jv msg = path(choice, "message");
+    jv msg = ev_json_field(choice, "message");
     if (jv_get_kind(msg) != JV_KIND_OBJECT) {
         jv_free(msg);
         jv_free(choice);
-        fail(r, EV_RETRYABLE, "parse", jv_string("the response's choice has no 'message'"));
+        fail(r, EV_PROVIDER_RETRYABLE, "parse",
+             jv_string("the response's choice has no 'message'"));
         return;
     }
-    jv content = ev_get(msg, "content");
+    jv content = ev_json_field(msg, "content");
     jv out;
     if (jv_get_kind(content) == JV_KIND_STRING || jv_get_kind(content) == JV_KIND_ARRAY) {
         out = ev_record_content_text(content);
     } else {
         jv_free(content);
-        jv refusal = ev_get(msg, "refusal");
-        jv calls = ev_get(msg, "tool_calls");
+        jv refusal = ev_json_field(msg, "refusal");
+        jv calls = ev_json_field(msg, "tool_calls");
         if (jv_get_kind(refusal) == JV_KIND_STRING) {
             out = refusal;
         } else {
@@ -349,32 +332,32 @@ openai_answer(jv body, ev_reply *r)
     }
     r->output = out;
     jv_free(r->finish_reason);
-    r->finish_reason = string_or_null(ev_get(choice, "finish_reason"));
+    r->finish_reason = string_or_null(ev_json_field(choice, "finish_reason"));
     jv_free(r->input_tokens);
     jv_free(r->output_tokens);
     jv_free(r->cached_tokens);
     r->input_tokens = count(body, "usage.prompt_tokens");
     r->output_tokens = count(body, "usage.completion_tokens");
     r->cached_tokens = count(body, "usage.prompt_tokens_details.cached_tokens");
-    r->outcome = EV_ANSWERED;
+    r->outcome = EV_PROVIDER_ANSWERED;
     jv_free(msg);
     jv_free(choice);
 }
 
 static void
-anthropic_answer(jv body, ev_reply *r)
+anthropic_answer(jv body, ev_provider_reply *r)
 {
-    jv content = ev_get(body, "content");
+    jv content = ev_json_field(body, "content");
     if (jv_get_kind(content) != JV_KIND_ARRAY) {
         jv_free(content);
-        fail(r, EV_RETRYABLE, "parse", jv_string("the response has no 'content'"));
+        fail(r, EV_PROVIDER_RETRYABLE, "parse", jv_string("the response has no 'content'"));
         return;
     }
     jv text = jv_invalid();
     jv_array_foreach(content, i, block)
     {
         if (field_is(block, "type", "text")) {
-            jv t = ev_get(block, "text");
+            jv t = ev_json_field(block, "text");
             text = join(text, ev_record_text_of(t), "");
         }
         jv_free(block);
@@ -391,7 +374,7 @@ anthropic_answer(jv body, ev_reply *r)
     jv_free(content);
     r->output = text;
     jv_free(r->finish_reason);
-    r->finish_reason = string_or_null(ev_get(body, "stop_reason"));
+    r->finish_reason = string_or_null(ev_json_field(body, "stop_reason"));
     jv in = count(body, "usage.input_tokens");
     jv read = count(body, "usage.cache_read_input_tokens");
     jv made = count(body, "usage.cache_creation_input_tokens");
@@ -413,7 +396,7 @@ anthropic_answer(jv body, ev_reply *r)
     r->input_tokens = in;
     r->output_tokens = count(body, "usage.output_tokens");
     r->cached_tokens = read;
-    r->outcome = EV_ANSWERED;
+    r->outcome = EV_PROVIDER_ANSWERED;
 }
 
 static bool
@@ -423,11 +406,11 @@ is_string(jv v, const char *s)
 }
 
 /* error_outcome decides what an error answer means for the run. */
-static enum ev_outcome
+static enum ev_provider_outcome
 error_outcome(long status, jv err, jv msg)
 {
-    jv code = ev_get(err, "code"), type = ev_get(err, "type");
-    jv detail = path(err, "details.error_code");
+    jv code = ev_json_field(err, "code"), type = ev_json_field(err, "type");
+    jv detail = ev_json_path(err, "details.error_code");
     bool quota = is_string(code, "insufficient_quota") || is_string(type, "insufficient_quota") ||
                  is_string(code, "enforced_spend_limit_reached") ||
                  is_string(detail, "enforced_spend_limit_reached") ||
@@ -439,14 +422,14 @@ error_outcome(long status, jv err, jv msg)
         strcasestr(jv_string_value(msg), "credit balance") != NULL)
         quota = true; /* Anthropic: "Your credit balance is too low ..." */
     if (quota || status == 402)
-        return EV_STOP_QUOTA;
+        return EV_PROVIDER_STOP_QUOTA;
     if (status == 401 || status == 403)
-        return EV_STOP_AUTH;
+        return EV_PROVIDER_STOP_AUTH;
     if (status == 404)
-        return EV_STOP_MISSING;
+        return EV_PROVIDER_STOP_MISSING;
     if (status == 408 || status == 409 || status == 429 || status >= 500)
-        return EV_RETRYABLE;
-    return EV_FAILED;
+        return EV_PROVIDER_RETRYABLE;
+    return EV_PROVIDER_FAILED;
 }
 
 /* error_of finds the error object in a body: OpenAI and Anthropic nest it
@@ -454,7 +437,7 @@ error_outcome(long status, jv err, jv msg)
 static jv
 error_of(jv body)
 {
-    jv e = ev_get(body, "error");
+    jv e = ev_json_field(body, "error");
     if (jv_get_kind(e) == JV_KIND_OBJECT)
         return e;
     if (jv_get_kind(e) == JV_KIND_STRING) {
@@ -466,11 +449,11 @@ error_of(jv body)
 }
 
 static void
-http_error(long status, jv body, const char *raw, size_t len, ev_reply *r)
+http_error(long status, jv body, const char *raw, size_t len, ev_provider_reply *r)
 {
     jv err = error_of(body);
-    jv msg = ev_get(err, "message");
-    enum ev_outcome outcome = error_outcome(status, err, msg);
+    jv msg = ev_json_field(err, "message");
+    enum ev_provider_outcome outcome = error_outcome(status, err, msg);
     jv text;
     if (jv_get_kind(msg) == JV_KIND_STRING && jv_string_length_bytes(jv_copy(msg)) > 0) {
         text = jv_copy(msg);
@@ -487,9 +470,10 @@ http_error(long status, jv body, const char *raw, size_t len, ev_reply *r)
 }
 
 void
-ev_reply_parse(ev_provider provider, long status, const char *body, size_t len, ev_reply *r)
+ev_provider_reply_parse(ev_provider provider, long status, const char *body, size_t len,
+                        ev_provider_reply *r)
 {
-    ev_reply_free(r);
+    ev_provider_reply_free(r);
     jv v = len > 0 ? jv_parse_sized(body, (int)len) : jv_invalid();
     bool ok = status >= 200 && status < 300;
     if (!ok) {
@@ -500,24 +484,24 @@ ev_reply_parse(ev_provider provider, long status, const char *body, size_t len, 
     if (jv_get_kind(v) != JV_KIND_OBJECT) {
         jv_free(v);
         jv ex = excerpt(body, len);
-        fail(r, EV_RETRYABLE, "parse",
+        fail(r, EV_PROVIDER_RETRYABLE, "parse",
              len == 0 ? jv_string("the response body is empty")
                       : jv_string_fmt("the response body is not a JSON object: '%s'",
                                       jv_string_value(ex)));
         jv_free(ex);
         return;
     }
-    jv e = ev_get(v, "error");
-    jv answer = ev_get(v, provider == EV_ANTHROPIC ? "content" : "choices");
+    jv e = ev_json_field(v, "error");
+    jv answer = ev_json_field(v, provider == EV_PROVIDER_ANTHROPIC ? "content" : "choices");
     bool is_error = jv_is_valid(e) && jv_get_kind(e) != JV_KIND_NULL && !jv_is_valid(answer);
     jv_free(e);
     jv_free(answer);
     if (is_error) {
         /* A 200 that carries an error, as some proxies send. */
         http_error(status, v, body, len, r);
-        if (r->outcome == EV_FAILED)
-            r->outcome = EV_RETRYABLE;
-    } else if (provider == EV_ANTHROPIC) {
+        if (r->outcome == EV_PROVIDER_FAILED)
+            r->outcome = EV_PROVIDER_RETRYABLE;
+    } else if (provider == EV_PROVIDER_ANTHROPIC) {
         anthropic_answer(v, r);
     } else {
         openai_answer(v, r);

@@ -1,8 +1,7 @@
 /*
  * provider.h: what each model provider is sent and how its answers read.
  *
- * Ownership: functions consume their jv arguments unless the parameter says
- * borrowed; returned jv values belong to the caller.
+ * Ownership: json.h.
  *
  * Three providers:
  *   openai     POST {base}/chat/completions: OpenAI, and the servers that
@@ -27,7 +26,7 @@
 
 #include <jv.h>
 
-typedef enum ev_provider { EV_OPENAI, EV_ANTHROPIC, EV_CMD } ev_provider;
+typedef enum ev_provider { EV_PROVIDER_OPENAI, EV_PROVIDER_ANTHROPIC, EV_PROVIDER_CMD } ev_provider;
 
 /* ev_provider_name is "openai", "anthropic" or "cmd". */
 const char *ev_provider_name(ev_provider p);
@@ -36,7 +35,7 @@ const char *ev_provider_name(ev_provider p);
 bool ev_provider_from_name(const char *name, ev_provider *p);
 
 /* What a request asks for, the same for every case of a run. */
-typedef struct ev_request_opts {
+typedef struct ev_provider_opts {
     ev_provider provider;
     const char *model;            /* NULL only for cmd */
     const char *system;           /* --system text, or NULL */
@@ -48,35 +47,35 @@ typedef struct ev_request_opts {
     jv params;           /* borrowed: object merged last into the body; a null value
                             removes the field */
     const char *command; /* cmd only */
-} ev_request_opts;
+} ev_provider_opts;
 
-/* ev_prompt_messages turns a prompt (consumed), a string or an array of
+/* ev_provider_messages turns a prompt (consumed), a string or an array of
  * messages {role, content}, into an array of messages. A string becomes one
  * user message. The result is invalid with a message when the prompt is
  * neither, or a message is not an object with a string role. */
-jv ev_prompt_messages(jv prompt);
+jv ev_provider_messages(jv prompt);
 
-/* ev_request_body returns the request body for 'messages' (consumed, from
- * ev_prompt_messages) and sample number 'sample' (--repeat; with a seed,
+/* ev_provider_body returns the request body for 'messages' (consumed, from
+ * ev_provider_messages) and sample number 'sample' (--repeat; with a seed,
  * sample i is sent seed + i). For anthropic, system messages move to the
  * top-level 'system', joined by blank lines after the --system text; it is
  * invalid with a message when no other message is left. For cmd, the body
  * is {command, model, system, input} where input is the text of the
  * messages joined by newlines. */
-jv ev_request_body(const ev_request_opts *o, jv messages, int sample);
+jv ev_provider_body(const ev_provider_opts *o, jv messages, int sample);
 
 /* What became of one attempt, from its status and body. */
-enum ev_outcome {
-    EV_ANSWERED,     /* 'output' holds the answer */
-    EV_RETRYABLE,    /* failed; another attempt may succeed */
-    EV_FAILED,       /* failed; another attempt would fail the same way */
-    EV_STOP_AUTH,    /* 401 or 403: no request of this run can succeed */
-    EV_STOP_QUOTA,   /* out of quota or over a spend limit: likewise */
-    EV_STOP_MISSING, /* 404: the endpoint or the model does not exist */
+enum ev_provider_outcome {
+    EV_PROVIDER_ANSWERED,     /* 'output' holds the answer */
+    EV_PROVIDER_RETRYABLE,    /* failed; another attempt may succeed */
+    EV_PROVIDER_FAILED,       /* failed; another attempt would fail the same way */
+    EV_PROVIDER_STOP_AUTH,    /* 401 or 403: no request of this run can succeed */
+    EV_PROVIDER_STOP_QUOTA,   /* out of quota or over a spend limit: likewise */
+    EV_PROVIDER_STOP_MISSING, /* 404: the endpoint or the model does not exist */
 };
 
-typedef struct ev_reply {
-    enum ev_outcome outcome;
+typedef struct ev_provider_reply {
+    enum ev_provider_outcome outcome;
     jv output;        /* the answer text, or invalid */
     jv finish_reason; /* a string, or null */
     jv input_tokens;  /* a number, or null when the server did not say */
@@ -84,17 +83,18 @@ typedef struct ev_reply {
     jv cached_tokens;
     const char *kind; /* on failure: "http" or "parse" */
     jv message;       /* on failure: what went wrong, at most 300 bytes */
-} ev_reply;
+} ev_provider_reply;
 
-/* ev_reply_parse reads the response of 'provider' (openai or anthropic)
+/* ev_provider_reply_parse reads the response of 'provider' (openai or anthropic)
  * with HTTP status 'status' and the 'len' bytes of 'body', which must be
  * NUL-terminated, into '*r'. A 2xx body that is not the expected JSON is a
- * retryable 'parse' failure. Free '*r' with ev_reply_free. */
-void ev_reply_parse(ev_provider provider, long status, const char *body, size_t len, ev_reply *r);
+ * retryable 'parse' failure. Free '*r' with ev_provider_reply_free. */
+void ev_provider_reply_parse(ev_provider provider, long status, const char *body, size_t len,
+                             ev_provider_reply *r);
 
-/* ev_reply_init sets every field of '*r' to "nothing yet". */
-void ev_reply_init(ev_reply *r);
+/* ev_provider_reply_init sets every field of '*r' to "nothing yet". */
+void ev_provider_reply_init(ev_provider_reply *r);
 
-void ev_reply_free(ev_reply *r);
+void ev_provider_reply_free(ev_provider_reply *r);
 
 #endif

@@ -35,7 +35,7 @@ number(const char **s, double *out)
 }
 
 bool
-ev_go_duration(const char *s, double *secs)
+ev_ratelimit_go_duration(const char *s, double *secs)
 {
     static const struct {
         const char *name;
@@ -103,7 +103,7 @@ digits(const char **s, int n, int *out)
 }
 
 bool
-ev_rfc3339(const char *s, double *epoch)
+ev_ratelimit_rfc3339(const char *s, double *epoch)
 {
     struct tm tm = {0};
     int y, mo, d, h, mi, sec, oh = 0, om = 0;
@@ -181,7 +181,8 @@ plain_number(const char *s, double *out)
 }
 
 double
-ev_retry_after(const char *ms, const char *secs, double now, ev_date_parser date)
+ev_ratelimit_retry_after(const char *ms, const char *secs, double now,
+                         ev_ratelimit_date_parser date)
 {
     double v;
     if (ms != NULL && plain_number(ms, &v) && v >= 0)
@@ -199,7 +200,7 @@ ev_retry_after(const char *ms, const char *secs, double now, ev_date_parser date
 }
 
 double
-ev_backoff(int n, double u)
+ev_ratelimit_backoff(int n, double u)
 {
     double d = n >= 5 ? 8.0 : 0.5 * (double)(1 << n);
     if (d > 8.0)
@@ -208,7 +209,7 @@ ev_backoff(int n, double u)
 }
 
 void
-ev_pacer_init(ev_pacer *p, double per_minute, double margin)
+ev_ratelimit_pacer_init(ev_ratelimit_pacer *p, double per_minute, double margin)
 {
     p->rate = per_minute > 0 ? per_minute * margin / 60.0 : 0;
     p->next = -1e300;
@@ -217,7 +218,7 @@ ev_pacer_init(ev_pacer *p, double per_minute, double margin)
 }
 
 double
-ev_pacer_wait(const ev_pacer *p, double now)
+ev_ratelimit_pacer_wait(const ev_ratelimit_pacer *p, double now)
 {
     if (p->rate <= 0 || now >= p->next)
         return 0;
@@ -225,7 +226,7 @@ ev_pacer_wait(const ev_pacer *p, double now)
 }
 
 void
-ev_pacer_take(ev_pacer *p, double now, double units)
+ev_ratelimit_pacer_take(ev_ratelimit_pacer *p, double now, double units)
 {
     if (p->rate <= 0)
         return;
@@ -236,8 +237,8 @@ ev_pacer_take(ev_pacer *p, double now, double units)
 }
 
 void
-ev_quota_observe(ev_quota *q, double now, double seq, double remaining, double reset,
-                 double started_after)
+ev_ratelimit_quota_observe(ev_ratelimit_quota *q, double now, double seq, double remaining,
+                           double reset, double started_after)
 {
     if (q->known && seq < q->seq)
         return; /* older news than what is applied */
@@ -263,7 +264,7 @@ ev_quota_observe(ev_quota *q, double now, double seq, double remaining, double r
 }
 
 double
-ev_quota_wait(const ev_quota *q, double now, double units)
+ev_ratelimit_quota_wait(const ev_ratelimit_quota *q, double now, double units)
 {
     if (!q->known || q->level >= units)
         return 0;
@@ -272,7 +273,7 @@ ev_quota_wait(const ev_quota *q, double now, double units)
 }
 
 void
-ev_quota_take(ev_quota *q, double now, double units)
+ev_ratelimit_quota_take(ev_ratelimit_quota *q, double now, double units)
 {
     if (!q->known)
         return;
@@ -283,11 +284,11 @@ ev_quota_take(ev_quota *q, double now, double units)
     /* A probe: no room was reported, but the reset time has passed. The
      * next start waits for its answer, or for the probe gap. */
     q->level = 0;
-    q->probe_at = now + EV_QUOTA_PROBE_GAP;
+    q->probe_at = now + EV_RATELIMIT_PROBE_GAP;
 }
 
 void
-ev_aimd_init(ev_aimd *a, int max)
+ev_ratelimit_aimd_init(ev_ratelimit_aimd *a, int max)
 {
     a->max = max < 1 ? 1 : max;
     a->cap = a->max;
@@ -296,7 +297,7 @@ ev_aimd_init(ev_aimd *a, int max)
 }
 
 void
-ev_aimd_success(ev_aimd *a)
+ev_ratelimit_aimd_success(ev_ratelimit_aimd *a)
 {
     if (a->cap >= a->max)
         return;
@@ -307,7 +308,7 @@ ev_aimd_success(ev_aimd *a)
 }
 
 bool
-ev_aimd_overload(ev_aimd *a, double started, double now)
+ev_ratelimit_aimd_overload(ev_ratelimit_aimd *a, double started, double now)
 {
     a->ok = 0;
     if (started < a->last_cut)

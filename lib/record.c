@@ -8,18 +8,6 @@
 #include "hash.h"
 #include "json.h"
 
-jv
-ev_get(jv rec, const char *key)
-{
-    return ev_json_field(rec, key);
-}
-
-jv
-ev_get_kind(jv rec, const char *key, jv_kind kind)
-{
-    return ev_json_field_kind(rec, key, kind);
-}
-
 static bool
 is_role(jv msg, const char *role)
 {

@@ -15,11 +15,6 @@
 
 #include <jv.h>
 
-/* ev_get and ev_get_kind are ev_json_field and ev_json_field_kind
- * (json.h), under the names of callers not yet moved to those. */
-jv ev_get(jv rec /* borrowed */, const char *key);
-jv ev_get_kind(jv rec /* borrowed */, const char *key, jv_kind kind);
-
 /* ev_record_input returns the prompt: a string or an array of messages, or
  * invalid when the record has neither 'input' nor a usable 'messages'; when
  * it has an 'input' of another type, invalid with a message that says so. */

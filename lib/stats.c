@@ -10,13 +10,13 @@
 #define BINOMIAL_EXACT_MAX 1000
 
 double
-ev_norm_cdf(double x)
+ev_stats_norm_cdf(double x)
 {
     return 0.5 * erfc(-x / M_SQRT2);
 }
 
 double
-ev_norm_quantile(double p)
+ev_stats_norm_quantile(double p)
 {
     /* Acklam's rational approximation (relative error 1.15e-9), then one
      * Halley step on erfc, which brings it to double precision. */
@@ -52,7 +52,7 @@ ev_norm_quantile(double p)
         x = -(((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5]) /
             ((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1);
     }
-    double e = ev_norm_cdf(x) - p;
+    double e = ev_stats_norm_cdf(x) - p;
     double u = e * sqrt(2 * M_PI) * exp(x * x / 2);
     return x - u / (1 + x * u / 2);
 }
@@ -94,7 +94,7 @@ betacf(double a, double b, double x)
 }
 
 double
-ev_beta_inc(double a, double b, double x)
+ev_stats_beta_inc(double a, double b, double x)
 {
     if (x <= 0)
         return 0;
@@ -107,14 +107,14 @@ ev_beta_inc(double a, double b, double x)
 }
 
 double
-ev_t_cdf(double t, double df)
+ev_stats_t_cdf(double t, double df)
 {
-    double tail = 0.5 * ev_beta_inc(df / 2, 0.5, df / (df + t * t));
+    double tail = 0.5 * ev_stats_beta_inc(df / 2, 0.5, df / (df + t * t));
     return t > 0 ? 1 - tail : tail;
 }
 
 double
-ev_t_quantile(double p, double df)
+ev_stats_t_quantile(double p, double df)
 {
     if (p <= 0)
         return -INFINITY;
@@ -123,7 +123,7 @@ ev_t_quantile(double p, double df)
     double lo = -1e3, hi = 1e3;
     for (int i = 0; i < BISECT_STEPS && hi - lo > 1e-13; i++) {
         double mid = (lo + hi) / 2;
-        if (ev_t_cdf(mid, df) < p)
+        if (ev_stats_t_cdf(mid, df) < p)
             lo = mid;
         else
             hi = mid;
@@ -132,7 +132,7 @@ ev_t_quantile(double p, double df)
 }
 
 double
-ev_binom_pmf(long k, long n, double p)
+ev_stats_binom_pmf(long k, long n, double p)
 {
     if (k < 0 || k > n)
         return 0;
@@ -145,7 +145,7 @@ ev_binom_pmf(long k, long n, double p)
 }
 
 double
-ev_binom_cdf(long k, long n, double p)
+ev_stats_binom_cdf(long k, long n, double p)
 {
     if (k < 0)
         return 0;
@@ -156,13 +156,13 @@ ev_binom_cdf(long k, long n, double p)
     if (p >= 1)
         return 0;
     /* P(X <= k) = I_{1-p}(n - k, k + 1). */
-    return ev_beta_inc((double)(n - k), (double)k + 1, 1 - p);
+    return ev_stats_beta_inc((double)(n - k), (double)k + 1, 1 - p);
 }
 
-ev_interval
-ev_wilson(double k, double n, double z)
+ev_stats_interval
+ev_stats_wilson(double k, double n, double z)
 {
-    ev_interval ci = {0, 1};
+    ev_stats_interval ci = {0, 1};
     if (!(n > 0))
         return ci;
     double p = k / n, nn = n;
@@ -174,10 +174,10 @@ ev_wilson(double k, double n, double z)
     return ci;
 }
 
-ev_interval
-ev_clopper_pearson(long k, long n, double alpha)
+ev_stats_interval
+ev_stats_clopper_pearson(long k, long n, double alpha)
 {
-    ev_interval ci = {0, 1};
+    ev_stats_interval ci = {0, 1};
     if (n <= 0)
         return ci;
     if (k > 0) {
@@ -185,7 +185,7 @@ ev_clopper_pearson(long k, long n, double alpha)
         double lo = 0, hi = 1;
         for (int i = 0; i < BISECT_STEPS && hi - lo > 1e-15; i++) {
             double mid = (lo + hi) / 2;
-            if (1 - ev_binom_cdf(k - 1, n, mid) < alpha / 2)
+            if (1 - ev_stats_binom_cdf(k - 1, n, mid) < alpha / 2)
                 lo = mid;
             else
                 hi = mid;
@@ -197,7 +197,7 @@ ev_clopper_pearson(long k, long n, double alpha)
         double lo = 0, hi = 1;
         for (int i = 0; i < BISECT_STEPS && hi - lo > 1e-15; i++) {
             double mid = (lo + hi) / 2;
-            if (ev_binom_cdf(k, n, mid) > alpha / 2)
+            if (ev_stats_binom_cdf(k, n, mid) > alpha / 2)
                 lo = mid;
             else
                 hi = mid;
@@ -207,21 +207,21 @@ ev_clopper_pearson(long k, long n, double alpha)
     return ci;
 }
 
-ev_mcnemar
-ev_mcnemar_test(long b, long c)
+ev_stats_mcnemar
+ev_stats_mcnemar_test(long b, long c)
 {
-    ev_mcnemar t = {1, 1};
+    ev_stats_mcnemar t = {1, 1};
     long m = b + c, k = b < c ? b : c;
     if (m == 0 || b == c)
         return t;
-    double tail = ev_binom_cdf(k, m, 0.5);
+    double tail = ev_stats_binom_cdf(k, m, 0.5);
     t.p = fmin(1, 2 * tail);
-    t.midp = fmin(1, 2 * tail - ev_binom_pmf(k, m, 0.5));
+    t.midp = fmin(1, 2 * tail - ev_stats_binom_pmf(k, m, 0.5));
     return t;
 }
 
 double
-ev_tango_z(double b, double c, double n, double delta0)
+ev_stats_tango_z(double b, double c, double n, double delta0)
 {
     double nn = n, n12 = b, n21 = c;
     double qa = 2 * nn;
@@ -236,10 +236,10 @@ ev_tango_z(double b, double c, double n, double delta0)
     return num / sqrt(var);
 }
 
-ev_interval
-ev_tango(double b, double c, double n, double z)
+ev_stats_interval
+ev_stats_tango(double b, double c, double n, double z)
 {
-    ev_interval ci = {-1, 1};
+    ev_stats_interval ci = {-1, 1};
     if (!(n > 0))
         return ci;
     const double eps = 1e-12;
@@ -247,12 +247,12 @@ ev_tango(double b, double c, double n, double z)
     /* Z falls as delta0 rises: the lower end is where Z = +z, the upper
      * where Z = -z. */
     double lo = -1 + eps, hi = est;
-    if (ev_tango_z(b, c, n, lo) <= z) {
+    if (ev_stats_tango_z(b, c, n, lo) <= z) {
         ci.lo = -1;
     } else {
         for (int i = 0; i < BISECT_STEPS && hi - lo > 1e-14; i++) {
             double mid = (lo + hi) / 2;
-            if (ev_tango_z(b, c, n, mid) > z)
+            if (ev_stats_tango_z(b, c, n, mid) > z)
                 lo = mid;
             else
                 hi = mid;
@@ -261,12 +261,12 @@ ev_tango(double b, double c, double n, double z)
     }
     lo = est;
     hi = 1 - eps;
-    if (ev_tango_z(b, c, n, hi) >= -z) {
+    if (ev_stats_tango_z(b, c, n, hi) >= -z) {
         ci.hi = 1;
     } else {
         for (int i = 0; i < BISECT_STEPS && hi - lo > 1e-14; i++) {
             double mid = (lo + hi) / 2;
-            if (ev_tango_z(b, c, n, mid) > -z)
+            if (ev_stats_tango_z(b, c, n, mid) > -z)
                 lo = mid;
             else
                 hi = mid;
@@ -276,16 +276,16 @@ ev_tango(double b, double c, double n, double z)
     return ci;
 }
 
-ev_interval
-ev_newcombe(long a, long b, long c, long d, double z)
+ev_stats_interval
+ev_stats_newcombe(long a, long b, long c, long d, double z)
 {
     long n = a + b + c + d;
-    ev_interval ci = {-1, 1};
+    ev_stats_interval ci = {-1, 1};
     if (n <= 0)
         return ci;
     double nn = (double)n;
     double p1 = (double)(a + b) / nn, p2 = (double)(a + c) / nn;
-    ev_interval w1 = ev_wilson(a + b, n, z), w2 = ev_wilson(a + c, n, z);
+    ev_stats_interval w1 = ev_stats_wilson(a + b, n, z), w2 = ev_stats_wilson(a + c, n, z);
     double num = (double)a * (double)d - (double)b * (double)c;
     if (num > nn / 2)
         num -= nn / 2;
@@ -301,26 +301,26 @@ ev_newcombe(long a, long b, long c, long d, double z)
 }
 
 double
-ev_n_paired(double psi, double delta, double alpha, double power)
+ev_stats_n_paired(double psi, double delta, double alpha, double power)
 {
-    double za = ev_norm_quantile(1 - alpha / 2), zb = ev_norm_quantile(power);
+    double za = ev_stats_norm_quantile(1 - alpha / 2), zb = ev_stats_norm_quantile(power);
     double v = psi - delta * delta;
     double t = za * sqrt(psi) + zb * sqrt(v > 0 ? v : 0);
     return t * t / (delta * delta);
 }
 
 double
-ev_mde_paired(double psi, long n, double alpha, double power)
+ev_stats_mde_paired(double psi, long n, double alpha, double power)
 {
     if (psi <= 0 || n <= 0)
         return NAN;
     /* The n needed falls as delta grows; bisect on delta in (0, sqrt(psi)]. */
     double lo = 1e-9, hi = sqrt(psi);
-    if (ev_n_paired(psi, hi, alpha, power) > (double)n)
+    if (ev_stats_n_paired(psi, hi, alpha, power) > (double)n)
         return NAN;
     for (int i = 0; i < BISECT_STEPS && hi - lo > 1e-12; i++) {
         double mid = (lo + hi) / 2;
-        if (ev_n_paired(psi, mid, alpha, power) > (double)n)
+        if (ev_stats_n_paired(psi, mid, alpha, power) > (double)n)
             lo = mid;
         else
             hi = mid;
@@ -329,14 +329,14 @@ ev_mde_paired(double psi, long n, double alpha, double power)
 }
 
 double
-ev_n_noninferiority(double psi, double margin, double alpha, double power)
+ev_stats_n_noninferiority(double psi, double margin, double alpha, double power)
 {
-    double t = ev_norm_quantile(1 - alpha) + ev_norm_quantile(power);
+    double t = ev_stats_norm_quantile(1 - alpha) + ev_stats_norm_quantile(power);
     return t * t * psi / (margin * margin);
 }
 
 double
-ev_mean(const double *x, size_t n)
+ev_stats_mean(const double *x, size_t n)
 {
     double s = 0;
     for (size_t i = 0; i < n; i++)
@@ -345,20 +345,20 @@ ev_mean(const double *x, size_t n)
 }
 
 double
-ev_var(const double *x, size_t n)
+ev_stats_var(const double *x, size_t n)
 {
     if (n < 2)
         return NAN;
-    double m = ev_mean(x, n), s = 0;
+    double m = ev_stats_mean(x, n), s = 0;
     for (size_t i = 0; i < n; i++)
         s += (x[i] - m) * (x[i] - m);
     return s / (double)(n - 1);
 }
 
 double
-ev_pearson(const double *x, const double *y, size_t n)
+ev_stats_pearson(const double *x, const double *y, size_t n)
 {
-    double mx = ev_mean(x, n), my = ev_mean(y, n), sxy = 0, sxx = 0, syy = 0;
+    double mx = ev_stats_mean(x, n), my = ev_stats_mean(y, n), sxy = 0, sxx = 0, syy = 0;
     for (size_t i = 0; i < n; i++) {
         sxy += (x[i] - mx) * (y[i] - my);
         sxx += (x[i] - mx) * (x[i] - mx);
@@ -385,7 +385,7 @@ static int
 cluster_sums(const double *x, const long *cl, size_t n, double *tt, double *ee, size_t *nc)
 {
     labelled *v = ev_alloc(n * sizeof(*v));
-    double m = ev_mean(x, n);
+    double m = ev_stats_mean(x, n);
     for (size_t i = 0; i < n; i++) {
         v[i].label = cl[i];
         v[i].e = x[i] - m;
@@ -409,18 +409,18 @@ cluster_sums(const double *x, const long *cl, size_t n, double *tt, double *ee, 
 }
 
 double
-ev_se_cluster_miller(const double *x, const long *cl, size_t n, size_t *nclusters)
+ev_stats_se_cluster_miller(const double *x, const long *cl, size_t n, size_t *nclusters)
 {
     double tt, ee;
     if (n < 2 || cluster_sums(x, cl, n, &tt, &ee, nclusters) != 0)
         return NAN;
     double nn = (double)n;
-    double se2 = ev_var(x, n) / nn + (tt - ee) / (nn * nn);
+    double se2 = ev_stats_var(x, n) / nn + (tt - ee) / (nn * nn);
     return sqrt(se2 > 0 ? se2 : 0);
 }
 
 double
-ev_se_cluster_cr1(const double *x, const long *cl, size_t n, size_t *nclusters)
+ev_stats_se_cluster_cr1(const double *x, const long *cl, size_t n, size_t *nclusters)
 {
     double tt, ee;
     if (n < 2 || cluster_sums(x, cl, n, &tt, &ee, nclusters) != 0 || *nclusters < 2)
@@ -430,7 +430,7 @@ ev_se_cluster_cr1(const double *x, const long *cl, size_t n, size_t *nclusters)
 }
 
 double
-ev_quantile_sorted(const double *x, size_t n, double p)
+ev_stats_quantile_sorted(const double *x, size_t n, double p)
 {
     if (n == 0)
         return NAN;
@@ -442,36 +442,36 @@ ev_quantile_sorted(const double *x, size_t n, double p)
 }
 
 double
-ev_quantile_ci_ranks(size_t n, double p, double alpha, size_t *lo, size_t *hi)
+ev_stats_quantile_ci_ranks(size_t n, double p, double alpha, size_t *lo, size_t *hi)
 {
     long nn = (long)n;
     *lo = 0;
     *hi = 0;
     for (long l = nn; l >= 1; l--) {
-        if (ev_binom_cdf(l - 1, nn, p) <= alpha / 2) {
+        if (ev_stats_binom_cdf(l - 1, nn, p) <= alpha / 2) {
             *lo = (size_t)l;
             break;
         }
     }
     for (long u = 1; u <= nn; u++) {
-        if (ev_binom_cdf(u - 1, nn, p) >= 1 - alpha / 2) {
+        if (ev_stats_binom_cdf(u - 1, nn, p) >= 1 - alpha / 2) {
             *hi = (size_t)u;
             break;
         }
     }
     if (*lo == 0 || *hi == 0)
         return NAN;
-    return ev_binom_cdf((long)*hi - 1, nn, p) - ev_binom_cdf((long)*lo - 1, nn, p);
+    return ev_stats_binom_cdf((long)*hi - 1, nn, p) - ev_stats_binom_cdf((long)*lo - 1, nn, p);
 }
 
 void
-ev_rng_seed(ev_rng *r, uint64_t seed)
+ev_stats_rng_seed(ev_stats_rng *r, uint64_t seed)
 {
     r->s = seed;
 }
 
 uint64_t
-ev_rng_next(ev_rng *r)
+ev_stats_rng_next(ev_stats_rng *r)
 {
     uint64_t z = (r->s += 0x9e3779b97f4a7c15ULL);
     z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
@@ -480,37 +480,37 @@ ev_rng_next(ev_rng *r)
 }
 
 double
-ev_rng_unit(ev_rng *r)
+ev_stats_rng_unit(ev_stats_rng *r)
 {
-    return (double)(ev_rng_next(r) >> 11) * (1.0 / 9007199254740992.0);
+    return (double)(ev_stats_rng_next(r) >> 11) * (1.0 / 9007199254740992.0);
 }
 
 size_t
-ev_rng_below(ev_rng *r, size_t n)
+ev_stats_rng_below(ev_stats_rng *r, size_t n)
 {
     /* Rejection keeps every value equally likely. */
     uint64_t limit = UINT64_MAX - UINT64_MAX % n;
     uint64_t v;
     do {
-        v = ev_rng_next(r);
+        v = ev_stats_rng_next(r);
     } while (v >= limit);
     return (size_t)(v % n);
 }
 
 double
-ev_rng_normal(ev_rng *r)
+ev_stats_rng_normal(ev_stats_rng *r)
 {
-    double u1 = ev_rng_unit(r), u2 = ev_rng_unit(r);
+    double u1 = ev_stats_rng_unit(r), u2 = ev_stats_rng_unit(r);
     return sqrt(-2 * log(1 - u1)) * cos(2 * M_PI * u2);
 }
 
 long
-ev_rng_binomial(ev_rng *r, long n, double p)
+ev_stats_rng_binomial(ev_stats_rng *r, long n, double p)
 {
     long k = 0;
     if (n <= BINOMIAL_EXACT_MAX) {
         for (long i = 0; i < n; i++)
-            k += ev_rng_unit(r) < p;
+            k += ev_stats_rng_unit(r) < p;
         return k;
     }
     /* Past that, the time must not grow with n. Count the rarer outcome:
@@ -523,13 +523,13 @@ ev_rng_binomial(ev_rng *r, long n, double p)
     } else if ((double)n * q < 50) {
         double lq = log1p(-q), t = 0;
         for (;;) {
-            t += floor(log(1 - ev_rng_unit(r)) / lq) + 1;
+            t += floor(log(1 - ev_stats_rng_unit(r)) / lq) + 1;
             if (t > (double)n)
                 break;
             k++;
         }
     } else {
-        double m = (double)n * q, x = floor(m + sqrt(m * (1 - q)) * ev_rng_normal(r) + 0.5);
+        double m = (double)n * q, x = floor(m + sqrt(m * (1 - q)) * ev_stats_rng_normal(r) + 0.5);
         k = x < 0 ? 0 : x > (double)n ? n : (long)x;
     }
     return p < 0.5 ? k : n - k;
@@ -542,24 +542,24 @@ cmp_double(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-ev_interval
-ev_bootstrap_mean(const double *d, size_t n, size_t B, double level, uint64_t seed)
+ev_stats_interval
+ev_stats_bootstrap_mean(const double *d, size_t n, size_t B, double level, uint64_t seed)
 {
-    ev_interval ci = {NAN, NAN};
+    ev_stats_interval ci = {NAN, NAN};
     if (n == 0 || B == 0)
         return ci;
     double *means = ev_alloc(B * sizeof(*means));
-    ev_rng r;
-    ev_rng_seed(&r, seed);
+    ev_stats_rng r;
+    ev_stats_rng_seed(&r, seed);
     for (size_t b = 0; b < B; b++) {
         double s = 0;
         for (size_t i = 0; i < n; i++)
-            s += d[ev_rng_below(&r, n)];
+            s += d[ev_stats_rng_below(&r, n)];
         means[b] = s / (double)n;
     }
     qsort(means, B, sizeof(*means), cmp_double);
-    ci.lo = ev_quantile_sorted(means, B, (1 - level) / 2);
-    ci.hi = ev_quantile_sorted(means, B, 1 - (1 - level) / 2);
+    ci.lo = ev_stats_quantile_sorted(means, B, (1 - level) / 2);
+    ci.hi = ev_stats_quantile_sorted(means, B, 1 - (1 - level) / 2);
     free(means);
     return ci;
 }

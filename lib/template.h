@@ -1,8 +1,7 @@
 /*
  * template.h: prompts built from a record's fields.
  *
- * Ownership: functions consume their jv arguments unless the parameter says
- * borrowed; returned jv values belong to the caller.
+ * Ownership: json.h.
  *
  * A template is text with placeholders: {{field}} or a dotted path such as
  * {{meta.lang}}. Spaces inside the braces are allowed; a path is names of
@@ -33,7 +32,7 @@ ev_template *ev_template_parse(const char *name, const char *text, size_t len, j
 /* ev_template_render fills the template from 'rec' (borrowed) and returns
  * the text, or an invalid with a message naming the template and the
  * placeholder the record cannot fill. */
-jv ev_template_render(const ev_template *t, jv rec);
+jv ev_template_render(const ev_template *t, jv rec /* borrowed */);
 
 void ev_template_free(ev_template *t);
 

@@ -2,8 +2,7 @@
  * url.h: the few facts about a base URL that decide where a key may go and
  * which cache entries an answer belongs to.
  *
- * Ownership: returned jv values belong to the caller. Nothing here takes a
- * jv argument.
+ * Ownership: json.h.
  */
 #ifndef EV_URL_H
 #define EV_URL_H

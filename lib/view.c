@@ -356,10 +356,11 @@ finish_entries(view *v)
             long c = ev_run_find(&src->run, id, len);
             if (c < 0)
                 continue;
-            const ev_case *ec = &src->run.cases[c];
+            const ev_run_case *ec = &src->run.cases[c];
             src->entry[i] = ev_json_set(src->entry[i], "samples", jv_number(ec->samples));
             src->entry[i] = ev_json_set(src->entry[i], "passes", jv_number(ec->passes));
-            src->entry[i] = ev_json_set(src->entry[i], "pass", jv_bool(ev_case_score(ec) >= 0.5));
+            src->entry[i] =
+                ev_json_set(src->entry[i], "pass", jv_bool(ev_run_case_score(ec) >= 0.5));
         }
     }
 }
@@ -468,9 +469,9 @@ statuses(const view *v, int r, jv c)
         size_t len;
         const char *id = ev_intern_get(v->ids, (uint32_t)i, &len);
         long ci = ev_run_find(&cand->run, id, len), bi = ev_run_find(&base->run, id, len);
-        status[i] = ci < 0 || bi < 0                             ? jv_null()
-                    : ev_case_score(&cand->run.cases[ci]) >= 0.5 ? jv_string("both-pass")
-                                                                 : jv_string("both-fail");
+        status[i] = ci < 0 || bi < 0                                 ? jv_null()
+                    : ev_run_case_score(&cand->run.cases[ci]) >= 0.5 ? jv_string("both-pass")
+                                                                     : jv_string("both-fail");
     }
     mark(v, status, ev_json_field(c, "regressed"), "regressed");
     mark(v, status, ev_json_field(c, "fixed"), "fixed");

@@ -36,7 +36,7 @@
 #include <jv.h>
 
 #include "compare.h"
-#include "runs.h"
+#include "run.h"
 
 /* The page, with the marker EV_VIEW_MARKER where its data goes. */
 extern const unsigned char ev_view_page[];

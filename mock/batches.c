@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "alloc.h"
+#include "json.h"
 #include "answer.h"
 #include "hash.h"
 #include "keymap.h"
@@ -655,8 +656,9 @@ check_line(input *in, idset *seen_ids, char *text, size_t len, long lineno)
                 NULL, lineno);
         return;
     }
-    jv id = ev_get(rec, "custom_id"), method = ev_get(rec, "method"), url = ev_get(rec, "url");
-    jv body = ev_get(rec, "body");
+    jv id = ev_json_field(rec, "custom_id"), method = ev_json_field(rec, "method"),
+       url = ev_json_field(rec, "url");
+    jv body = ev_json_field(rec, "body");
     jv_free(rec);
     size_t first;
     if (jv_get_kind(id) != JV_KIND_STRING || jv_string_length_bytes(jv_copy(id)) == 0) {
@@ -741,8 +743,8 @@ read_create(evm_batches *bs, const char *body, size_t len, bs_batch *x, evm_wire
         *r = openai_bad(jv_string("We could not parse the JSON body of your request."), NULL);
         return false;
     }
-    jv file = ev_get(req, "input_file_id"), endpoint = ev_get(req, "endpoint");
-    jv window = ev_get(req, "completion_window"), meta = ev_get(req, "metadata");
+    jv file = ev_json_field(req, "input_file_id"), endpoint = ev_json_field(req, "endpoint");
+    jv window = ev_json_field(req, "completion_window"), meta = ev_json_field(req, "metadata");
     bool ok = false;
     if (jv_get_kind(file) != JV_KIND_STRING)
         *r = openai_bad(jv_string("Missing required parameter: 'input_file_id'."), "input_file_id");
@@ -853,8 +855,8 @@ check_requests(jv reqs)
     jv bad = jv_invalid();
     for (int i = 0; i < n && !jv_is_valid(bad); i++) {
         jv q = jv_array_get(jv_copy(reqs), i);
-        jv id = jv_get_kind(q) == JV_KIND_OBJECT ? ev_get(q, "custom_id") : jv_invalid();
-        jv params = jv_get_kind(q) == JV_KIND_OBJECT ? ev_get(q, "params") : jv_invalid();
+        jv id = jv_get_kind(q) == JV_KIND_OBJECT ? ev_json_field(q, "custom_id") : jv_invalid();
+        jv params = jv_get_kind(q) == JV_KIND_OBJECT ? ev_json_field(q, "params") : jv_invalid();
         size_t first;
         if (jv_get_kind(id) != JV_KIND_STRING || !good_custom_id(jv_string_value(id)))
             bad = jv_string_fmt("requests.%d.custom_id: String should match pattern "
@@ -884,7 +886,7 @@ evm_batches_msg_create(evm_batches *bs, const char *body, size_t len, int64_t no
         jv_free(req);
         return anthropic_bad(jv_string("The body is not a JSON object."), request_id);
     }
-    jv reqs = ev_get(req, "requests");
+    jv reqs = ev_json_field(req, "requests");
     jv_free(req);
     jv bad = check_requests(reqs);
     if (jv_is_valid(bad)) {
@@ -898,10 +900,10 @@ evm_batches_msg_create(evm_batches *bs, const char *body, size_t len, int64_t no
     x->lines = ev_alloc(x->n * sizeof(*x->lines));
     for (size_t i = 0; i < x->n; i++) {
         jv q = jv_array_get(jv_copy(reqs), (int)i);
-        jv id = ev_get(q, "custom_id");
+        jv id = ev_json_field(q, "custom_id");
         x->lines[i].custom_id = ev_alloc_strdup(jv_string_value(id));
         jv_free(id);
-        anthropic_line(bs, x, i, ev_get(q, "params"), now);
+        anthropic_line(bs, x, i, ev_json_field(q, "params"), now);
         jv_free(q);
     }
     jv_free(reqs);
@@ -1025,8 +1027,8 @@ list(jv data, bool more)
     jv first = n > 0 ? jv_array_get(jv_copy(data), 0) : jv_null();
     jv last = n > 0 ? jv_array_get(jv_copy(data), n - 1) : jv_null();
     jv o = jv_object_set(jv_object(), jv_string("data"), data);
-    o = jv_object_set(o, jv_string("first_id"), n > 0 ? ev_get(first, "id") : jv_null());
-    o = jv_object_set(o, jv_string("last_id"), n > 0 ? ev_get(last, "id") : jv_null());
+    o = jv_object_set(o, jv_string("first_id"), n > 0 ? ev_json_field(first, "id") : jv_null());
+    o = jv_object_set(o, jv_string("last_id"), n > 0 ? ev_json_field(last, "id") : jv_null());
     jv_free(first);
     jv_free(last);
     return jv_object_set(o, jv_string("has_more"), jv_bool(more));

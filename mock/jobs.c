@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "alloc.h"
+#include "json.h"
 #include "dataset.h"
 #include "example.h"
 #include "hash.h"
@@ -223,7 +224,7 @@ job_record(const ft_job *j)
 static char *
 get_str(jv o, const char *key, bool *ok)
 {
-    jv v = ev_get(o, key);
+    jv v = ev_json_field(o, key);
     char *s = NULL;
     if (jv_get_kind(v) == JV_KIND_STRING)
         s = ev_alloc_strdup(jv_string_value(v));
@@ -236,7 +237,7 @@ get_str(jv o, const char *key, bool *ok)
 static double
 get_num(jv o, const char *key, bool *ok)
 {
-    jv v = ev_get(o, key);
+    jv v = ev_json_field(o, key);
     double x = jv_get_kind(v) == JV_KIND_NUMBER ? jv_number_value(v) : NAN;
     *ok = *ok && !isnan(x);
     jv_free(v);
@@ -253,7 +254,7 @@ replay_file(evm_jobs *f, jv o)
     x->purpose = get_str(o, "purpose", &ok);
     x->created = (int64_t)get_num(o, "created", &ok);
     x->key = (uint64_t)get_num(o, "key", &ok) << 11;
-    jv content = ev_get(o, "content");
+    jv content = ev_json_field(o, "content");
     ok = ok && x->id && x->filename && x->purpose && jv_get_kind(content) == JV_KIND_STRING;
     if (ok) {
         x->len = (size_t)jv_string_length_bytes(jv_copy(content));
@@ -286,7 +287,8 @@ replay_job(evm_jobs *f, jv o)
     j->key = (uint64_t)get_num(o, "key", &ok) << 11;
     j->steps = (evm_steps){.n = NSTEPS, .stopped = -1};
     j->tally = evm_learner_tally_new();
-    jv at = ev_get(o, "at"), fail = ev_get(o, "fail"), tally = ev_get(o, "tally");
+    jv at = ev_json_field(o, "at"), fail = ev_json_field(o, "fail"),
+       tally = ev_json_field(o, "tally");
     ok = ok && j->id && j->model && j->file && jv_get_kind(at) == JV_KIND_ARRAY &&
          jv_array_length(jv_copy(at)) == NSTEPS && jv_get_kind(tally) == JV_KIND_OBJECT;
     for (int k = 0; ok && k < NSTEPS; k++) {
@@ -358,13 +360,13 @@ evm_jobs_journal(evm_jobs *f, const char *path, jv *err)
             }
             const char *why = "not a record of an ev-mock journal";
             jv v;
-            if (jv_is_valid(v = ev_get(rec, "file")))
+            if (jv_is_valid(v = ev_json_field(rec, "file")))
                 why = replay_file(f, v);
-            else if (jv_free(v), jv_is_valid(v = ev_get(rec, "job")))
+            else if (jv_free(v), jv_is_valid(v = ev_json_field(rec, "job")))
                 why = replay_job(f, v);
-            else if (jv_free(v), jv_is_valid(v = ev_get(rec, "step")))
+            else if (jv_free(v), jv_is_valid(v = ev_json_field(rec, "step")))
                 why = replay_change(f, v, false);
-            else if (jv_free(v), jv_is_valid(v = ev_get(rec, "cancel")))
+            else if (jv_free(v), jv_is_valid(v = ev_json_field(rec, "cancel")))
                 why = replay_change(f, v, true);
             jv_free(v);
             jv_free(rec);
@@ -584,7 +586,7 @@ job_json(const ft_job *j, int64_t now)
 static bool
 option(jv hp, const char *key, double lo, double hi, bool whole, double *out)
 {
-    jv v = jv_get_kind(hp) == JV_KIND_OBJECT ? ev_get(hp, key) : jv_invalid();
+    jv v = jv_get_kind(hp) == JV_KIND_OBJECT ? ev_json_field(hp, key) : jv_invalid();
     bool ok = true;
     if (jv_get_kind(v) == JV_KIND_NUMBER) {
         double x = jv_number_value(v);
@@ -720,8 +722,8 @@ check_file(const evm_jobs *f, const ft_file *x, scan *s, evm_wire_reply *r)
 static bool
 read_request(jv req, ft_job *j, evm_wire_reply *r)
 {
-    jv model = ev_get(req, "model"), file = ev_get(req, "training_file");
-    jv suffix = ev_get(req, "suffix"), seed = ev_get(req, "seed");
+    jv model = ev_json_field(req, "model"), file = ev_json_field(req, "training_file");
+    jv suffix = ev_json_field(req, "suffix"), seed = ev_json_field(req, "seed");
     bool ok = false;
     if (jv_get_kind(model) != JV_KIND_STRING || jv_string_length_bytes(jv_copy(model)) == 0) {
         *r = bad(jv_string("Missing required parameter: 'model'."), "model", NULL);
@@ -758,12 +760,13 @@ read_request(jv req, ft_job *j, evm_wire_reply *r)
 static bool
 read_hyperparameters(jv req, double *epochs, double *batch, double *lr, evm_wire_reply *r)
 {
-    jv hp = ev_get(req, "hyperparameters");
+    jv hp = ev_json_field(req, "hyperparameters");
     if (!jv_is_valid(hp) || jv_get_kind(hp) == JV_KIND_NULL) {
         jv_free(hp);
-        jv method = ev_get(req, "method");
-        jv sup = jv_get_kind(method) == JV_KIND_OBJECT ? ev_get(method, "supervised") : jv_null();
-        hp = jv_get_kind(sup) == JV_KIND_OBJECT ? ev_get(sup, "hyperparameters") : jv_null();
+        jv method = ev_json_field(req, "method");
+        jv sup =
+            jv_get_kind(method) == JV_KIND_OBJECT ? ev_json_field(method, "supervised") : jv_null();
+        hp = jv_get_kind(sup) == JV_KIND_OBJECT ? ev_json_field(sup, "hyperparameters") : jv_null();
         jv_free(method);
         jv_free(sup);
     }
@@ -950,7 +953,7 @@ events(const ft_job *j, int64_t now)
     }
     if (done && j->fail) {
         jv err = job_error(j);
-        jv msg = ev_get(err, "message");
+        jv msg = ev_json_field(err, "message");
         jv_free(err);
         list = jv_array_append(
             list, event(j, n++, j->steps.at[S_DONE], "error", "message", msg, jv_object()));
@@ -984,7 +987,7 @@ evm_jobs_events(evm_jobs *f, const char *id, long limit, const char *after, int6
     if (after != NULL) {
         for (int i = n - 1; i >= 0; i--) {
             jv e = jv_array_get(jv_copy(all), i);
-            jv eid = ev_get(e, "id");
+            jv eid = ev_json_field(e, "id");
             jv_free(e);
             bool hit = strcmp(jv_string_value(eid), after) == 0;
             jv_free(eid);

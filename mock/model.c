@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "alloc.h"
+#include "json.h"
 #include "hash.h"
 #include "jsonl.h"
 #include "judge.h"
@@ -178,7 +179,7 @@ evm_model_add_case(evm_model *m, jv rec, jv *err)
 bool
 evm_model_add_replay(evm_model *m, jv rec, jv *err)
 {
-    jv output = ev_get(rec, "output");
+    jv output = ev_json_field(rec, "output");
     if (jv_get_kind(output) != JV_KIND_STRING) {
         jv_free(output);
         return true;
@@ -196,8 +197,8 @@ evm_model_add_replay(evm_model *m, jv rec, jv *err)
     mock_replay *r = &m->replays[m->nreplays++];
     take_prompt(in, &r->full, &r->last);
     r->output = take_string(output);
-    jv call = ev_get(rec, "call");
-    jv model = ev_get(call, "model");
+    jv call = ev_json_field(rec, "call");
+    jv model = ev_json_field(call, "model");
     jv_free(call);
     r->model = jv_get_kind(model) == JV_KIND_STRING ? take_string(model) : (jv_free(model), NULL);
     return true;

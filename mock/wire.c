@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "alloc.h"
+#include "json.h"
 #include "clock.h"
 #include "hash.h"
 #include "model.h"
@@ -91,13 +92,13 @@ check(enum evm_wire w, jv req, long *limit)
 {
     bool anth = w == EVM_WIRE_ANTHROPIC;
     const char *bad = NULL;
-    jv model = ev_get(req, "model");
-    jv msgs = ev_get(req, "messages");
-    jv stream = ev_get(req, "stream");
-    jv max = ev_get(req, anth ? "max_tokens" : "max_completion_tokens");
+    jv model = ev_json_field(req, "model");
+    jv msgs = ev_json_field(req, "messages");
+    jv stream = ev_json_field(req, "stream");
+    jv max = ev_json_field(req, anth ? "max_tokens" : "max_completion_tokens");
     if (!anth && !jv_is_valid(max)) {
         jv_free(max);
-        max = ev_get(req, "max_tokens");
+        max = ev_json_field(req, "max_tokens");
     }
     if (jv_get_kind(model) != JV_KIND_STRING || jv_string_length_bytes(jv_copy(model)) == 0)
         bad = anth ? "model: Field required" : "you must provide a model parameter";
@@ -141,8 +142,8 @@ evm_wire_parse(enum evm_wire w, const char *body, size_t len, evm_wire_request *
         jv_free(req);
         return bad;
     }
-    jv msgs = ev_get(req, "messages");
-    jv system = w == EVM_WIRE_ANTHROPIC ? ev_get(req, "system") : jv_invalid();
+    jv msgs = ev_json_field(req, "messages");
+    jv system = w == EVM_WIRE_ANTHROPIC ? ev_json_field(req, "system") : jv_invalid();
     if (jv_is_valid(system) && jv_get_kind(system) != JV_KIND_NULL) {
         jv first = jv_object_set(jv_object(), jv_string("role"), jv_string("system"));
         first = jv_object_set(first, jv_string("content"), system);
@@ -151,7 +152,7 @@ evm_wire_parse(enum evm_wire w, const char *body, size_t len, evm_wire_request *
         jv_free(system);
     }
     evm_model_prompt(msgs, &out->full, &out->last);
-    out->model = ev_get(req, "model");
+    out->model = ev_json_field(req, "model");
     out->max_tokens = limit;
     jv_free(req);
     return NULL;

@@ -66,12 +66,28 @@ run_unit() {
     run_unit test_price
 }
 
-@test "ev-call's parsers, rate limits, provider bodies and errors, URLs and templates behave as documented" {
-    run_unit test_call
+@test "rate limits read servers' durations, dates and retry-after, and pace, mirror quotas and back off" {
+    run_unit test_ratelimit
 }
 
-@test "the key is redacted wherever it appears, and goes only where the rules of lib/key.h allow" {
-    run_unit test_key
+@test "provider bodies, and the answers and errors of every provider and compatible server, read as documented" {
+    run_unit test_provider
+}
+
+@test "base URLs normalise, and only this machine's hosts count as loopback" {
+    run_unit test_url
+}
+
+@test "templates fill placeholders from records, and name the file and line of what they cannot" {
+    run_unit test_template
+}
+
+@test "custom_ids fit both providers, and batch result lines read as answers or failures" {
+    run_unit test_batch
+}
+
+@test "a key is read, redacted wherever it appears, and goes only where the rules of lib/secret.h allow" {
+    run_unit test_secret
 }
 
 @test "a local command gets only the environment lib/child.h lists, what --env names, and its own variables" {
@@ -108,7 +124,7 @@ run_unit() {
 }
 
 @test "a scored run gathers samples into cases, catches duplicates and refuses bad scores with file:line" {
-    run_unit test_runs
+    run_unit test_run
 }
 
 @test "paired comparisons pair by id and group, and the verdict follows STATS.md section 6" {
@@ -125,6 +141,36 @@ run_unit() {
 
 @test "a sheet files sections under headings in a temporary file and writes each heading's in order" {
     run_unit test_sheet
+}
+
+# ev-call's modules (p2-call).
+
+@test "the REST client takes only base URLs and keys the rules allow, and words and classes failures" {
+    run_unit test_rest
+}
+
+@test "the request engine classes transfers, masks secret headers, and runs, retries, stops and times out jobs" {
+    run_unit test_http
+}
+
+@test "ev-call's configuration checks its options, builds requests and records, and dry-runs as documented" {
+    run_unit test_call
+}
+
+@test "records are read ahead in a thread, in order with their text and line, and a stop ends a blocked read" {
+    run_unit test_readahead
+}
+
+@test "the synchronous run keeps input order, pays once for identical requests, caches, and words its progress" {
+    run_unit test_syncrun
+}
+
+@test "the batch driver sends nothing when the cache answers all, stops on an unreachable provider, and words its progress" {
+    run_unit test_batchrun
+}
+
+@test "a progress line fits the terminal by leaving out whole fields, least important first" {
+    run_unit test_progress
 }
 
 @test "near duplicates are one notion: the same input, or word 3-grams at the threshold" {

@@ -1,5 +1,5 @@
 /*
- * Fuzz target: ev-compare's runs, statistics and report (lib/runs.c,
+ * Fuzz target: ev-compare's runs, statistics and report (lib/run.c,
  * lib/compare.c, lib/compare_report.c). The input is two runs, the
  * baseline and the candidate, split at the first byte 0x1d (GS); a lone run
  * when there is none. The first byte chooses the options: bit 0 --by tag,
@@ -19,7 +19,7 @@
 #include "compare.h"
 #include "compare_report.h"
 #include "json.h"
-#include "runs.h"
+#include "run.h"
 
 #include "fuzz.h"
 

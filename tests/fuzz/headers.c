@@ -1,9 +1,9 @@
 /*
  * Fuzz target: the parsers of rate-limit headers (lib/ratelimit.c), as
  * lib/http.c calls them. The first byte picks one:
- *   0  ev_go_duration: OpenAI's x-ratelimit-reset-* ("6m0s", "12ms");
- *   1  ev_rfc3339: Anthropic's anthropic-ratelimit-*-reset;
- *   2  ev_retry_after: retry-after-ms, a newline, then retry-after, in
+ *   0  ev_ratelimit_go_duration: OpenAI's x-ratelimit-reset-* ("6m0s", "12ms");
+ *   1  ev_ratelimit_rfc3339: Anthropic's anthropic-ratelimit-*-reset;
+ *   2  ev_ratelimit_retry_after: retry-after-ms, a newline, then retry-after, in
  *      seconds or as an HTTP-date read by curl_getdate;
  *   3  a round trip: the other bytes, as a number of milliseconds, written
  *      by ev-mock as a Go duration (evm_wire_duration) and read back.
@@ -36,11 +36,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     double v;
     switch (data[0] % 4) {
     case 0:
-        if (ev_go_duration(s, &v))
+        if (ev_ratelimit_go_duration(s, &v))
             FUZZ_ASSERT(isfinite(v) && v >= 0);
         break;
     case 1:
-        if (ev_rfc3339(s, &v))
+        if (ev_ratelimit_rfc3339(s, &v))
             FUZZ_ASSERT(isfinite(v));
         break;
     case 2: {
@@ -50,9 +50,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             *nl = '\0';
             secs = nl + 1;
         }
-        v = ev_retry_after(s, secs, 1.7e9, http_date);
+        v = ev_ratelimit_retry_after(s, secs, 1.7e9, http_date);
         FUZZ_ASSERT(v == -1 || isfinite(v));
-        v = ev_retry_after(NULL, secs, 1.7e9, http_date);
+        v = ev_ratelimit_retry_after(NULL, secs, 1.7e9, http_date);
         FUZZ_ASSERT(v == -1 || isfinite(v));
         break;
     }
@@ -64,7 +64,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         long ms = (long)(n % 31536000000u);
         char buf[64];
         evm_wire_duration(buf, sizeof(buf), ms);
-        FUZZ_ASSERT(ev_go_duration(buf, &v));
+        FUZZ_ASSERT(ev_ratelimit_go_duration(buf, &v));
         FUZZ_ASSERT(fabs(v - (double)ms / 1000) <= 1e-9 * fmax(1, v));
         break;
     }

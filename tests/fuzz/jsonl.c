@@ -12,6 +12,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "json.h"
 #include "jsonl.h"
 #include "provider.h"
 #include "record.h"
@@ -51,7 +52,7 @@ same(jv a, jv b)
 static void
 check_id(jv rec)
 {
-    jv given = ev_get(rec, "id");
+    jv given = ev_json_field(rec, "id");
     jv id = ev_record_id(rec);
     FUZZ_ASSERT(jv_get_kind(id) == JV_KIND_STRING || fuzz_has_message(id));
     jv_kind k = jv_get_kind(given);
@@ -66,7 +67,7 @@ check_id(jv rec)
     }
     jv with = ev_record_with_id(jv_copy(rec));
     FUZZ_ASSERT(jv_get_kind(with) == JV_KIND_OBJECT);
-    jv now = ev_get(with, "id");
+    jv now = ev_json_field(with, "id");
     if (k == JV_KIND_STRING || k == JV_KIND_NUMBER)
         FUZZ_ASSERT(same(now, given));
     else if (jv_is_valid(id))
@@ -78,22 +79,22 @@ check_id(jv rec)
 }
 
 /* check_bodies checks the request bodies that ev-call would send each
- * provider for 'msgs' (borrowed), as ev_prompt_messages made them. */
+ * provider for 'msgs' (borrowed), as ev_provider_messages made them. */
 static void
 check_bodies(jv msgs)
 {
     jv params = jv_parse("{\"top_p\":0.5,\"temperature\":null}");
-    ev_request_opts o = {.model = "m",
-                         .system = "Be brief.",
-                         .temperature = 0,
-                         .max_tokens = 16,
-                         .has_seed = true,
-                         .seed = 7,
-                         .params = params,
-                         .command = "cat"};
-    for (int p = EV_OPENAI; p <= EV_CMD; p++) {
+    ev_provider_opts o = {.model = "m",
+                          .system = "Be brief.",
+                          .temperature = 0,
+                          .max_tokens = 16,
+                          .has_seed = true,
+                          .seed = 7,
+                          .params = params,
+                          .command = "cat"};
+    for (int p = EV_PROVIDER_OPENAI; p <= EV_PROVIDER_CMD; p++) {
         o.provider = (ev_provider)p;
-        jv b = ev_request_body(&o, jv_copy(msgs), 1);
+        jv b = ev_provider_body(&o, jv_copy(msgs), 1);
         FUZZ_ASSERT(jv_get_kind(b) == JV_KIND_OBJECT || fuzz_has_message(b));
         jv_free(b);
     }
@@ -106,20 +107,20 @@ static void
 check_fields(jv rec)
 {
     jv in = ev_record_input(rec);
-    jv given = ev_get(rec, "input");
+    jv given = ev_json_field(rec, "input");
     if (jv_get_kind(given) == JV_KIND_STRING || jv_get_kind(given) == JV_KIND_ARRAY)
         FUZZ_ASSERT(same(in, given));
     else if (jv_is_valid(given) && jv_get_kind(given) != JV_KIND_NULL)
         FUZZ_ASSERT(!jv_is_valid(in)); /* an input of another type is an error */
     jv_free(given);
-    jv msgs = ev_prompt_messages(in);
+    jv msgs = ev_provider_messages(in);
     FUZZ_ASSERT(all_of_kind(msgs, JV_KIND_OBJECT) || fuzz_has_message(msgs));
     if (jv_is_valid(msgs))
         check_bodies(msgs);
     jv_free(msgs);
 
     jv want = ev_record_expected(rec);
-    given = ev_get(rec, "expected");
+    given = ev_json_field(rec, "expected");
     if (jv_is_valid(given))
         FUZZ_ASSERT(same(want, given));
     jv_free(given);

@@ -50,15 +50,16 @@ static const char job_request[] =
     "\"hyperparameters\":{\"n_epochs\":2}}";
 
 /* read_back returns what ev-call reads in 'body' (consumed), an answer of
- * ev-mock's with HTTP status 'status'. Free it with ev_reply_free. */
-static ev_reply
+ * ev-mock's with HTTP status 'status'. Free it with ev_provider_reply_free. */
+static ev_provider_reply
 read_back(enum evm_wire w, unsigned status, jv body)
 {
     jv text = jv_dump_string(body, 0);
-    ev_reply r;
-    ev_reply_init(&r);
-    ev_reply_parse(w == EVM_WIRE_OPENAI ? EV_OPENAI : EV_ANTHROPIC, status, jv_string_value(text),
-                   (size_t)jv_string_length_bytes(jv_copy(text)), &r);
+    ev_provider_reply r;
+    ev_provider_reply_init(&r);
+    ev_provider_reply_parse(w == EVM_WIRE_OPENAI ? EV_PROVIDER_OPENAI : EV_PROVIDER_ANTHROPIC,
+                            status, jv_string_value(text),
+                            (size_t)jv_string_length_bytes(jv_copy(text)), &r);
     jv_free(text);
     return r;
 }
@@ -72,11 +73,11 @@ check_wire(enum evm_wire w, const char *body, size_t len)
     const char *bad = evm_wire_parse(w, body, len, &req);
     if (bad != NULL) {
         FUZZ_ASSERT(bad[0] != '\0');
-        ev_reply r = read_back(w, evm_wire_status(w, EVM_WIRE_BAD_REQUEST),
-                               evm_wire_error(w, EVM_WIRE_BAD_REQUEST, bad, "req_fuzz"));
-        FUZZ_ASSERT(r.outcome == EV_FAILED);
+        ev_provider_reply r = read_back(w, evm_wire_status(w, EVM_WIRE_BAD_REQUEST),
+                                        evm_wire_error(w, EVM_WIRE_BAD_REQUEST, bad, "req_fuzz"));
+        FUZZ_ASSERT(r.outcome == EV_PROVIDER_FAILED);
         FUZZ_ASSERT(strcmp(jv_string_value(r.message), bad) == 0);
-        ev_reply_free(&r);
+        ev_provider_reply_free(&r);
         return;
     }
     FUZZ_ASSERT(jv_get_kind(req.model) == JV_KIND_STRING);
@@ -87,11 +88,11 @@ check_wire(enum evm_wire w, const char *body, size_t len)
     /* The answer is the prompt, cut to the token limit when over it. */
     const char *text = jv_string_value(req.full);
     for (int usage = 0; usage < 2; usage++) {
-        ev_reply r =
+        ev_provider_reply r =
             read_back(w, 200,
                       evm_wire_answer(w, &req, w == EVM_WIRE_OPENAI ? "chatcmpl-fuzz" : "msg_fuzz",
                                       text, usage));
-        FUZZ_ASSERT(r.outcome == EV_ANSWERED);
+        FUZZ_ASSERT(r.outcome == EV_PROVIDER_ANSWERED);
         const char *out = jv_string_value(r.output);
         size_t n = strlen(out);
         FUZZ_ASSERT(strncmp(out, text, n) == 0);
@@ -100,7 +101,7 @@ check_wire(enum evm_wire w, const char *body, size_t len)
         FUZZ_ASSERT(cut == (text[n] != '\0'));
         FUZZ_ASSERT(!cut || (long)n <= req.max_tokens * 4);
         FUZZ_ASSERT(jv_get_kind(r.output_tokens) == (usage ? JV_KIND_NUMBER : JV_KIND_NULL));
-        ev_reply_free(&r);
+        ev_provider_reply_free(&r);
     }
     evm_wire_request_free(&req);
 }

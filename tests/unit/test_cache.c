@@ -347,6 +347,18 @@ test_leftovers(void)
     CHECK(ev_cache_put(c, K2, entry("z"), &err) && !exists(live_tmp),
           "once its run is gone, the next run removes it");
     ev_cache_close(c);
+
+    /* A run killed after it stored an answer and before it gave the claim
+     * back: a dead claim next to a good entry, in a directory the next run
+     * may only read. */
+    write_file(dead_claim, "");
+    c = open_cache("leftovers");
+    CHECK(ev_cache_has(c, K2) && exists(dead_claim), "a look for an entry changes nothing");
+    jv v = ev_cache_get(c, K2);
+    CHECK(jv_is_valid(v), "the entry is read");
+    CHECK(!exists(dead_claim), "and the run that reads it removes the dead claim");
+    jv_free(v);
+    ev_cache_close(c);
 }
 
 static void

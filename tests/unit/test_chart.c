@@ -21,7 +21,7 @@ render(const ev_curve_point *p, size_t np, enum ev_curve_model model, double tar
 {
     ev_curve_fit fit = ev_curve_fit_points(model, p, np);
     ev_curve_range range = ev_curve_bootstrap(&fit, p, np, target, 0, 200, 1);
-    ev_interval ci = {NAN, NAN};
+    ev_stats_interval ci = {NAN, NAN};
     if (band) {
         ev_curve_point t = {0, round(target * 200), 200};
         ci = ev_curve_point_ci(&t);
@@ -173,7 +173,7 @@ check_svg(const char *name, const ev_curve_point *p, size_t np, enum ev_curve_mo
         hi = fmax(hi, strtod(text, NULL) / 100);
     }
     for (size_t i = 0; i < np; i++) {
-        ev_interval w = ev_curve_point_ci(&p[i]);
+        ev_stats_interval w = ev_curve_point_ci(&p[i]);
         dlo = fmin(dlo, w.lo);
         dhi = fmax(dhi, w.hi);
     }

@@ -380,7 +380,7 @@ test_floor(void)
               "\"rule\":\"a case passes when more than half of its samples pass; a tie does "
               "not\"}",
               "2 of 4 is a tie, and a tie is not a pass");
-    CHECK_NEAR(num(r, "mde"), ev_mde_paired(0.5, 30, 0.05, 0.8), 1e-9,
+    CHECK_NEAR(num(r, "mde"), ev_stats_mde_paired(0.5, 30, 0.05, 0.8), 1e-9,
                "the MDE is never below the one-sample MDE (psi = 15/30)");
     jv_free(r);
     ev_run_free(&b);

@@ -37,38 +37,38 @@ fake_job_now(void)
 }
 
 static jv
-fake_upload(ev_ftapi *c, const char *name, const char *data, size_t len, ev_ftapi_result *res)
+fake_upload(ev_rest *c, const char *name, const char *data, size_t len, ev_rest_result *res)
 {
     (void)c;
     (void)name;
     (void)data;
     (void)len;
-    *res = (ev_ftapi_result){EV_FTAPI_OK, 200};
+    *res = (ev_rest_result){EV_REST_OK, 200};
     fake.uploads++;
     return jv_string("file-1");
 }
 
 static jv
-fake_create(ev_ftapi *c, const ev_finetune_opts *o, jv file, ev_ftapi_result *res)
+fake_create(ev_rest *c, const ev_finetune_opts *o, jv file, ev_rest_result *res)
 {
     (void)c;
-    *res = (ev_ftapi_result){EV_FTAPI_OK, 200};
+    *res = (ev_rest_result){EV_REST_OK, 200};
     snprintf(fake.body, sizeof(fake.body), "%s x %ld", jv_string_value(file), o->epochs);
     jv_free(file);
     return fake_job_now();
 }
 
 static jv
-fake_job(ev_ftapi *c, const char *id, ev_ftapi_result *res)
+fake_job(ev_rest *c, const char *id, ev_rest_result *res)
 {
     (void)c;
     (void)id;
     if (fake.failures > 0) {
         fake.failures--;
-        *res = (ev_ftapi_result){EV_FTAPI_NETWORK, 0};
+        *res = (ev_rest_result){EV_REST_NETWORK, 0};
         return jv_invalid_with_msg(jv_string("cannot connect"));
     }
-    *res = (ev_ftapi_result){EV_FTAPI_OK, 200};
+    *res = (ev_rest_result){EV_REST_OK, 200};
     if (fake.statuses[fake.at + 1] != NULL)
         fake.at++;
     return fake_job_now();
@@ -76,11 +76,11 @@ fake_job(ev_ftapi *c, const char *id, ev_ftapi_result *res)
 
 /* fake_events lists one event a status seen, and the same ones again. */
 static jv
-fake_events(ev_ftapi *c, const char *id, ev_ftapi_result *res)
+fake_events(ev_rest *c, const char *id, ev_rest_result *res)
 {
     (void)c;
     (void)id;
-    *res = (ev_ftapi_result){EV_FTAPI_OK, 200};
+    *res = (ev_rest_result){EV_REST_OK, 200};
     jv list = jv_array();
     for (int i = 0; i <= fake.at; i++) {
         jv e = jv_object_set(jv_object(), jv_string("id"), jv_string_fmt("e%d", i));
@@ -92,11 +92,11 @@ fake_events(ev_ftapi *c, const char *id, ev_ftapi_result *res)
 }
 
 static jv
-fake_cancel(ev_ftapi *c, const char *id, ev_ftapi_result *res)
+fake_cancel(ev_rest *c, const char *id, ev_rest_result *res)
 {
     (void)c;
     (void)id;
-    *res = (ev_ftapi_result){EV_FTAPI_OK, 200};
+    *res = (ev_rest_result){EV_REST_OK, 200};
     fake.statuses[fake.at] = "cancelled";
     return fake_job_now();
 }
@@ -164,7 +164,7 @@ test_openai(void)
     jv_free(raw);
 
     jv err;
-    ev_ftapi *c = ev_finetune_open(&ev_finetune_openai, "ftp://x", NULL, NULL, "t", NULL, &err);
+    ev_rest *c = ev_finetune_open(&ev_finetune_openai, "ftp://x", NULL, NULL, "t", NULL, &err);
     CHECK(c == NULL, "an API that is not http or https is refused");
     jv_free(err);
     c = ev_finetune_open(&ev_finetune_openai, "http://example.invalid/v1", "sk-1", NULL, "t", NULL,
@@ -180,7 +180,7 @@ typedef struct run {
     char *out; /* the line written */
     size_t len;
     FILE *f;
-    ev_ftapi *c;
+    ev_rest *c;
     ev_finetune_opts o;
 } run;
 
@@ -201,7 +201,7 @@ finish(run *r)
 {
     fclose(r->f);
     free(r->out);
-    ev_ftapi_free(r->c);
+    ev_rest_free(r->c);
 }
 
 static void

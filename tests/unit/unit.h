@@ -86,4 +86,14 @@ unit_file_remove(char *path)
     rmdir(path);
 }
 
+/* CHECK_JV_ORDERED compares the compact JSON of 'v' (consumed), its keys in
+ * their order, with 'want': for what is written or sent as it is, where the
+ * order is part of what is checked. */
+#define CHECK_JV_ORDERED(v, want, name)                                                            \
+    do {                                                                                           \
+        jv s_ = jv_dump_string((v), 0);                                                            \
+        CHECK_STR(jv_string_value(s_), want, name);                                                \
+        jv_free(s_);                                                                               \
+    } while (0)
+
 #endif

@@ -1,4 +1,4 @@
-#include "runs.h"
+#include "run.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -10,29 +10,6 @@
 #include "json.h"
 #include "jsonl.h"
 #include "record.h"
-
-jv
-ev_field_path(jv rec, const char *path)
-{
-    jv v = jv_copy(rec);
-    const char *p = path;
-    while (*p) {
-        const char *dot = strchr(p, '.');
-        size_t len = dot ? (size_t)(dot - p) : strlen(p);
-        if (jv_get_kind(v) == JV_KIND_ARRAY && len > 0 && strspn(p, "0123456789") >= len) {
-            v = jv_array_get(v, (int)strtol(p, NULL, 10));
-        } else if (jv_get_kind(v) == JV_KIND_OBJECT) {
-            v = jv_object_get(v, jv_string_sized(p, (int)len));
-        } else {
-            jv_free(v);
-            return jv_invalid();
-        }
-        if (!jv_is_valid(v))
-            return v;
-        p += len + (dot != NULL);
-    }
-    return v;
-}
 
 static jv
 number_or_invalid(jv rec, const char *path)
@@ -68,7 +45,7 @@ glist_push(ev_run *run, uint32_t x)
 /* set_groups records the case's values of --by as labels: each of its tags,
  * or the value of the field. */
 static void
-set_groups(ev_run *run, ev_case *c, jv rec, const char *by)
+set_groups(ev_run *run, ev_run_case *c, jv rec, const char *by)
 {
     if (run->nglist >= UINT32_MAX - 1)
         ev_diag_out_of_memory(); /* four billion group labels: beyond any eval set */
@@ -97,7 +74,7 @@ set_groups(ev_run *run, ev_case *c, jv rec, const char *by)
 
 /* case_for returns the case of 'id', made anew (all zero) when the run has
  * none yet. */
-static ev_case *
+static ev_run_case *
 case_for(ev_run *run, const char *id, size_t len)
 {
     size_t before = ev_intern_count(run->ids);
@@ -108,7 +85,7 @@ case_for(ev_run *run, const char *id, size_t len)
         run->cap = run->cap ? run->cap * 2 : 256;
         run->cases = ev_alloc_array(run->cases, run->cap, sizeof(*run->cases));
     }
-    ev_case *c = &run->cases[run->n++];
+    ev_run_case *c = &run->cases[run->n++];
     memset(c, 0, sizeof(*c));
     c->cluster = EV_INTERN_NONE;
     return c;
@@ -144,22 +121,22 @@ seen_has(const ev_run *run, uint64_t key, size_t i)
 static bool
 new_sample(ev_run *run, size_t i, double s)
 {
-    ev_case *c = &run->cases[i];
-    bool small = s >= 0 && s < EV_SAMPLE_SEEN && s == floor(s);
+    ev_run_case *c = &run->cases[i];
+    bool small = s >= 0 && s < EV_RUN_SAMPLE_SEEN && s == floor(s);
     if (c->samples == 0) {
         if (small) {
             c->sample0 = (uint32_t)s;
             return true;
         }
-        c->sample0 = EV_SAMPLE_SEEN;
+        c->sample0 = EV_RUN_SAMPLE_SEEN;
         ev_keymap_add(run->seen, sample_key(i, s), (uint32_t)i);
         return true;
     }
-    if (c->sample0 != EV_SAMPLE_SEEN) {
+    if (c->sample0 != EV_RUN_SAMPLE_SEEN) {
         if (small && (uint32_t)s == c->sample0)
             return false;
         ev_keymap_add(run->seen, sample_key(i, c->sample0), (uint32_t)i);
-        c->sample0 = EV_SAMPLE_SEEN;
+        c->sample0 = EV_RUN_SAMPLE_SEEN;
     } else if (seen_has(run, sample_key(i, s), i)) {
         return false;
     }
@@ -193,7 +170,8 @@ add_record(ev_run *run, jv rec, const ev_run_opts *o)
     jv sample = number_or_invalid(rec, "call.sample");
     double s = jv_is_valid(sample) ? jv_number_value(sample) : 0;
     jv_free(sample);
-    ev_case *c = case_for(run, jv_string_value(id), (size_t)jv_string_length_bytes(jv_copy(id)));
+    ev_run_case *c =
+        case_for(run, jv_string_value(id), (size_t)jv_string_length_bytes(jv_copy(id)));
     size_t i = (size_t)(c - run->cases);
     if (!new_sample(run, i, s)) {
         jv msg = jv_string_fmt("duplicate record for id '%s'%s; the first is kept",
@@ -309,7 +287,7 @@ ev_run_find(const ev_run *run, const char *id, size_t len)
 }
 
 const uint32_t *
-ev_case_groups(const ev_run *run, const ev_case *c, size_t *n)
+ev_run_case_groups(const ev_run *run, const ev_run_case *c, size_t *n)
 {
     if (run->glist == NULL) {
         *n = 0;
@@ -328,7 +306,7 @@ ev_run_label(const ev_run *run, uint32_t label)
 }
 
 double
-ev_case_score(const ev_case *c)
+ev_run_case_score(const ev_run_case *c)
 {
     return c->samples ? (double)c->passes / c->samples : 0;
 }

@@ -1,5 +1,7 @@
-/* Unit tests of lib/runs: gathering a scored run into cases. */
-#include "runs.h"
+/* Unit tests of lib/run: gathering a scored run into cases. */
+#include "run.h"
+
+#include "json.h"
 #include "unit.h"
 
 /* The problems a load reported, one a line. */
@@ -60,7 +62,7 @@ test_cases(void)
     CHECK_STR(id_of(&run, 1), "7", "a numeric id becomes its JSON text");
     CHECK(id_of(&run, 2)[0] == 'h' && strlen(id_of(&run, 2)) == 17,
           "a case without an id gets the derived one");
-    const ev_case *a = &run.cases[0];
+    const ev_run_case *a = &run.cases[0];
     CHECK(a->samples == 1 && a->passes == 1 && a->value == 0.75, "pass and value are kept");
     CHECK(a->latency == 100 && a->nlatency == 1, "latency is kept");
     CHECK(a->tokens_in == 10 && a->tokens_out == 2 && a->cost == 0.5 && a->ncost == 1,
@@ -93,7 +95,7 @@ test_samples(void)
     CHECK(run.n == 3, "samples of one id are one case");
     CHECK(run.cases[0].samples == 3 && run.cases[0].passes == 2,
           "the samples of a case are gathered, each once");
-    CHECK_NEAR(ev_case_score(&run.cases[0]), 2.0 / 3, 1e-12, "a case scores its pass rate");
+    CHECK_NEAR(ev_run_case_score(&run.cases[0]), 2.0 / 3, 1e-12, "a case scores its pass rate");
     CHECK(has_problem("run.jsonl:4: duplicate record for id 'r' and sample; the first is kept"),
           "a sample seen before is a duplicate, with its line");
     CHECK(has_problem("run.jsonl:6: duplicate record for id 'q'; the first is kept"),
@@ -189,15 +191,15 @@ test_groups(void)
     ev_run_opts by_tag = {"tag", "m.src"};
     CHECK(load(&run, text, &by_tag) == 0, "a run loads with --by tag and --cluster");
     size_t n;
-    const uint32_t *g = ev_case_groups(&run, &run.cases[0], &n);
+    const uint32_t *g = ev_run_case_groups(&run, &run.cases[0], &n);
     CHECK(n == 2 && strcmp(label_of(&run, g[0], b1, sizeof(b1)), "geo") == 0 &&
               strcmp(label_of(&run, g[1], b2, sizeof(b2)), "hard") == 0,
           "a case is in each of its tags, from its first sample");
-    g = ev_case_groups(&run, &run.cases[1], &n);
+    g = ev_run_case_groups(&run, &run.cases[1], &n);
     CHECK(n == 1 && strcmp(label_of(&run, g[0], b1, sizeof(b1)), "(untagged)") == 0,
           "a case without tags is in '(untagged)'");
-    g = ev_case_groups(&run, &run.cases[2], &n);
-    CHECK(n == 1 && g[0] == ev_case_groups(&run, &run.cases[0], &n)[0],
+    g = ev_run_case_groups(&run, &run.cases[2], &n);
+    CHECK(n == 1 && g[0] == ev_run_case_groups(&run, &run.cases[0], &n)[0],
           "a lone tag is a tag, with the same label as in other cases");
     CHECK_STR(label_of(&run, run.cases[0].cluster, b1, sizeof(b1)), "web",
               "a case's cluster is the value of the field");
@@ -209,14 +211,14 @@ test_groups(void)
 
     ev_run_opts by_field = {"m.src", NULL};
     load(&run, text, &by_field);
-    g = ev_case_groups(&run, &run.cases[1], &n);
+    g = ev_run_case_groups(&run, &run.cases[1], &n);
     CHECK(n == 1 && strcmp(label_of(&run, g[0], b1, sizeof(b1)), "(none)") == 0,
           "--by a field puts a case without it in '(none)'");
     CHECK(run.cases[0].cluster == EV_INTERN_NONE, "without --cluster a case has no cluster");
     ev_run_free(&run);
 
     load(&run, text, NULL);
-    ev_case_groups(&run, &run.cases[0], &n);
+    ev_run_case_groups(&run, &run.cases[0], &n);
     CHECK(n == 0, "without --by a case has no groups");
     ev_run_free(&run);
 }
@@ -225,17 +227,17 @@ static void
 test_field_path(void)
 {
     jv rec = jv_parse("{\"a\":{\"b\":[10,{\"c\":\"x\"}]},\"n\":null}");
-    jv v = ev_field_path(rec, "a.b.0");
+    jv v = ev_json_path(rec, "a.b.0");
     CHECK(jv_get_kind(v) == JV_KIND_NUMBER && jv_number_value(v) == 10, "a step of digits indexes");
     jv_free(v);
-    v = ev_field_path(rec, "a.b.1.c");
+    v = ev_json_path(rec, "a.b.1.c");
     CHECK(jv_get_kind(v) == JV_KIND_STRING && strcmp(jv_string_value(v), "x") == 0,
           "steps go through arrays and objects");
     jv_free(v);
-    v = ev_field_path(rec, "a.z");
+    v = ev_json_path(rec, "a.z");
     CHECK(!jv_is_valid(v), "a missing step is invalid");
     jv_free(v);
-    v = ev_field_path(rec, "n.x");
+    v = ev_json_path(rec, "n.x");
     CHECK(!jv_is_valid(v), "a step into null is invalid");
     jv_free(v);
     jv_free(rec);

@@ -1,5 +1,5 @@
 /*
- * runs.h: a scored run, gathered into one entry per case.
+ * run.h: a scored run, gathered into one entry per case.
  *
  * Ownership: json.h.
  *
@@ -15,8 +15,8 @@
  * table of labels, and a case with several samples keeps 16 to 40 bytes a
  * sample to catch duplicates.
  */
-#ifndef EV_RUNS_H
-#define EV_RUNS_H
+#ifndef EV_RUN_H
+#define EV_RUN_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -29,7 +29,7 @@
 
 /* One case. Its id is string number i of the run's 'ids', where i is its
  * position in 'cases'. */
-typedef struct ev_case {
+typedef struct ev_run_case {
     double value;                 /* sum of score.value over samples */
     double latency;               /* sum of call.latency_ms over samples that have it */
     double cost;                  /* sum of cost.total over samples that have it */
@@ -41,15 +41,15 @@ typedef struct ev_case {
     uint32_t groups;  /* the case's values of --by: their count at 'groups' in the
                          run's 'glist', then their labels */
     uint32_t cluster; /* label of the case's value of --cluster, or EV_INTERN_NONE */
-    uint32_t sample0; /* the first record's call.sample, or EV_SAMPLE_SEEN */
-} ev_case;
+    uint32_t sample0; /* the first record's call.sample, or EV_RUN_SAMPLE_SEEN */
+} ev_run_case;
 
-/* EV_SAMPLE_SEEN: the case's samples are in the run's 'seen' map. */
-#define EV_SAMPLE_SEEN UINT32_MAX
+/* EV_RUN_SAMPLE_SEEN: the case's samples are in the run's 'seen' map. */
+#define EV_RUN_SAMPLE_SEEN UINT32_MAX
 
 typedef struct ev_run {
     char *path;
-    ev_case *cases;
+    ev_run_case *cases;
     size_t n, cap;
     ev_intern *ids;    /* the case ids, numbered as 'cases' */
     ev_intern *labels; /* names of groups and clusters */
@@ -83,20 +83,15 @@ const char *ev_run_id(const ev_run *run, size_t i, size_t *len);
  * at 'id', or -1. */
 long ev_run_find(const ev_run *run, const char *id, size_t len);
 
-/* ev_case_groups returns the labels of the case's groups, and their count in
+/* ev_run_case_groups returns the labels of the case's groups, and their count in
  * '*n'; none without --by. */
-const uint32_t *ev_case_groups(const ev_run *run, const ev_case *c, size_t *n);
+const uint32_t *ev_run_case_groups(const ev_run *run, const ev_run_case *c, size_t *n);
 
 /* ev_run_label returns the name of 'label' as a string. */
 jv ev_run_label(const ev_run *run, uint32_t label);
 
-/* ev_case_score is the case's pass rate over its samples, in [0, 1]. */
-double ev_case_score(const ev_case *c);
-
-/* ev_field_path returns the value at dotted 'path' in 'rec' (borrowed), or
- * invalid when any step is missing. A step of digits indexes an array:
- * "score.value", "meta.source", "ci.0". */
-jv ev_field_path(jv rec /* borrowed */, const char *path);
+/* ev_run_case_score is the case's pass rate over its samples, in [0, 1]. */
+double ev_run_case_score(const ev_run_case *c);
 
 void ev_run_free(ev_run *run);
 

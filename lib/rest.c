@@ -1,4 +1,4 @@
-#include "ftapi.h"
+#include "rest.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -10,16 +10,16 @@
 #include "alloc.h"
 #include "diag.h"
 #include "ev.h"
+#include "json.h"
 #include "jsonl.h"
-#include "key.h"
-#include "url.h"
+#include "secret.h"
 
 /* The most of an answer kept: a fine-tuning answer is a few kilobytes. */
 #define MAX_ANSWER (16L * 1024 * 1024)
 /* The most of a server's message quoted in ours. */
 #define MAX_QUOTE 300
 
-struct ev_ftapi {
+struct ev_rest {
     char *base; /* without a trailing slash */
     char *key;  /* NULL: none */
     const volatile sig_atomic_t *stop;
@@ -39,25 +39,15 @@ typedef struct answer {
     bool write_failed;
 } answer;
 
-ev_ftapi *
-ev_ftapi_new(const char *base, const char *key, const volatile sig_atomic_t *stop, jv *err)
+ev_rest *
+ev_rest_new(const char *base, const char *key, const volatile sig_atomic_t *stop, jv *err)
 {
-    jv norm = ev_url_normalize(base);
+    jv norm = ev_secret_base(base, NULL, base);
     if (!jv_is_valid(norm)) {
-        jv m = jv_invalid_get_msg(norm);
-        *err = jv_invalid_with_msg(jv_string_fmt(
-            "bad base URL '%s': %s", base,
-            jv_get_kind(m) == JV_KIND_STRING ? jv_string_value(m) : "not an http or https URL"));
-        jv_free(m);
+        *err = norm;
         return NULL;
     }
-    if (key != NULL && !ev_key_may_send(base, false)) {
-        jv host = ev_url_host(base);
-        *err = jv_invalid_with_msg(jv_string_fmt(
-            "refusing to send the API key over plain http to '%s': use https, or a loopback "
-            "address for a local server",
-            jv_is_valid(host) ? jv_string_value(host) : base));
-        jv_free(host);
+    if (!ev_secret_check(base, key, false, "a loopback address for a local server", err)) {
         jv_free(norm);
         return NULL;
     }
@@ -66,7 +56,7 @@ ev_ftapi_new(const char *base, const char *key, const volatile sig_atomic_t *sto
         *err = jv_invalid_with_msg(jv_string("cannot initialise libcurl"));
         return NULL;
     }
-    ev_ftapi *a = ev_alloc_resize(NULL, sizeof(*a));
+    ev_rest *a = ev_alloc_resize(NULL, sizeof(*a));
     a->base = ev_alloc_strdup(jv_string_value(norm));
     jv_free(norm);
     a->key = key != NULL ? ev_alloc_strdup(key) : NULL;
@@ -82,42 +72,36 @@ ev_ftapi_new(const char *base, const char *key, const volatile sig_atomic_t *sto
 }
 
 void
-ev_ftapi_set_timeout(ev_ftapi *a, long ms)
+ev_rest_set_timeout(ev_rest *a, long ms)
 {
     a->timeout_ms = ms > 0 ? ms : 1;
 }
 
 void
-ev_ftapi_set_cacert(ev_ftapi *a, const char *path)
+ev_rest_set_cacert(ev_rest *a, const char *path)
 {
     a->cacert = path;
 }
 
 void
-ev_ftapi_set_anthropic(ev_ftapi *a)
+ev_rest_set_anthropic(ev_rest *a)
 {
     a->anthropic = true;
 }
 
 void
-ev_ftapi_set_agent(ev_ftapi *a, const char *agent)
+ev_rest_set_agent(ev_rest *a, const char *agent)
 {
     a->agent = agent;
 }
 
 void
-ev_ftapi_free(ev_ftapi *a)
+ev_rest_free(ev_rest *a)
 {
     if (a == NULL)
         return;
     curl_easy_cleanup(a->curl);
-    if (a->key != NULL) {
-        /* the key leaves no copy behind in freed memory */
-        volatile char *k = a->key;
-        for (size_t i = 0; k[i] != '\0'; i++)
-            k[i] = '\0';
-        free(a->key);
-    }
+    ev_secret_free(a->key); /* the key leaves no copy behind in freed memory */
     free(a->base);
     free(a);
     curl_global_cleanup();
@@ -156,7 +140,7 @@ on_data(char *p, size_t size, size_t n, void *ctx)
 static int
 on_progress(void *ctx, curl_off_t dt, curl_off_t dn, curl_off_t ut, curl_off_t un)
 {
-    const ev_ftapi *a = ctx;
+    const ev_rest *a = ctx;
     (void)dt;
     (void)dn;
     (void)ut;
@@ -164,37 +148,36 @@ on_progress(void *ctx, curl_off_t dt, curl_off_t dn, curl_off_t ut, curl_off_t u
     return a->stop != NULL && *a->stop != 0;
 }
 
-/* server_message returns the message of an error body: OpenAI's
- * error.message, a flat message, or an excerpt of the body. */
-static jv
-server_message(const answer *ans, jv body)
+jv
+ev_rest_error_message(const char *body, size_t len)
 {
+    jv v = len > 0 ? jv_parse_sized(body, (int)len) : jv_invalid();
     jv m = jv_invalid();
-    if (jv_get_kind(body) == JV_KIND_OBJECT) {
-        jv e = jv_object_get(jv_copy(body), jv_string("error"));
+    if (jv_get_kind(v) == JV_KIND_OBJECT) {
+        jv e = ev_json_field(v, "error");
         if (jv_get_kind(e) == JV_KIND_OBJECT)
-            m = jv_object_get(jv_copy(e), jv_string("message"));
+            m = ev_json_field(e, "message");
         else if (jv_get_kind(e) == JV_KIND_STRING)
             m = jv_copy(e);
         jv_free(e);
         if (jv_get_kind(m) != JV_KIND_STRING) {
             jv_free(m);
-            m = jv_object_get(jv_copy(body), jv_string("message"));
+            m = ev_json_field(v, "message");
         }
     }
-    jv_free(body);
+    jv_free(v);
     if (jv_get_kind(m) == JV_KIND_STRING)
         return m;
     jv_free(m);
-    if (ans->len == 0)
+    if (len == 0)
         return jv_string("(empty body)");
-    return ev_jsonl_excerpt(ans->data, ans->len, MAX_QUOTE);
+    return ev_jsonl_excerpt(body, len, MAX_QUOTE);
 }
 
 /* perform runs the request set up on the handle and returns the answer's
  * JSON object, or an invalid with a message. */
 static jv
-perform(ev_ftapi *a, const char *what, FILE *to, ev_ftapi_result *res)
+perform(ev_rest *a, const char *what, FILE *to, ev_rest_result *res)
 {
     CURL *c = a->curl;
     answer ans = {NULL, 0, 0, false, c, to, false};
@@ -213,33 +196,33 @@ perform(ev_ftapi *a, const char *what, FILE *to, ev_ftapi_result *res)
     curl_easy_setopt(c, CURLOPT_USERAGENT, a->agent);
     if (a->cacert != NULL)
         curl_easy_setopt(c, CURLOPT_CAINFO, a->cacert);
-    if (ev_key_may_proxy(a->base))
+    if (ev_secret_may_proxy(a->base))
         curl_easy_setopt(c, CURLOPT_HTTPPROXYTUNNEL, 1L);
     else
         curl_easy_setopt(c, CURLOPT_PROXY, ""); /* none, whatever the environment says */
     CURLcode rc = curl_easy_perform(c);
-    ev_ftapi_result r = {EV_FTAPI_OK, 0};
+    ev_rest_result r = {EV_REST_OK, 0};
     curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r.status);
     jv out;
     if (rc == CURLE_ABORTED_BY_CALLBACK) {
-        r.fail = EV_FTAPI_INTERRUPTED;
+        r.fail = EV_REST_INTERRUPTED;
         out = jv_invalid_with_msg(jv_string_fmt("%s: interrupted", what));
     } else if (rc == CURLE_OPERATION_TIMEDOUT) {
-        r.fail = EV_FTAPI_TIMEOUT;
+        r.fail = EV_REST_TIMEOUT;
         out = jv_invalid_with_msg(
             jv_string_fmt("%s: no answer within %.1f s", what, (double)a->timeout_ms / 1000));
     } else if (rc == CURLE_PEER_FAILED_VERIFICATION || rc == CURLE_SSL_ISSUER_ERROR) {
-        r.fail = EV_FTAPI_UNTRUSTED;
+        r.fail = EV_REST_UNTRUSTED;
         out = jv_invalid_with_msg(jv_string_fmt(
             "%s: the server's TLS certificate is not trusted (%s)%s", what,
             errbuf[0] ? errbuf : curl_easy_strerror(rc),
             a->cacert ? "" : "; if you trust it, name the CA that signed it with --cacert FILE"));
     } else if (rc == CURLE_WRITE_ERROR && ans.write_failed) {
-        r.fail = EV_FTAPI_NETWORK;
+        r.fail = EV_REST_NETWORK;
         out = jv_invalid_with_msg(jv_string_fmt("%s: cannot write a temporary file: %s", what,
                                                 strerror(errno ? errno : EIO)));
     } else if (rc != CURLE_OK) {
-        r.fail = EV_FTAPI_NETWORK;
+        r.fail = EV_REST_NETWORK;
         out = jv_invalid_with_msg(
             jv_string_fmt("%s: %s", what, errbuf[0] ? errbuf : curl_easy_strerror(rc)));
     } else {
@@ -252,15 +235,17 @@ perform(ev_ftapi *a, const char *what, FILE *to, ev_ftapi_result *res)
             out = body;
         } else if (r.status >= 200 && r.status < 300) {
             jv_free(body);
-            r.fail = EV_FTAPI_BAD_ANSWER;
+            r.fail = EV_REST_BAD_ANSWER;
             jv ex = ans.len ? ev_jsonl_excerpt(ans.data, ans.len, MAX_QUOTE) : jv_string("(empty)");
             out = jv_invalid_with_msg(jv_string_fmt("%s: HTTP %ld with a body that is not a JSON "
                                                     "object: '%s'",
                                                     what, r.status, jv_string_value(ex)));
             jv_free(ex);
         } else {
-            r.fail = EV_FTAPI_HTTP;
-            jv m = server_message(&ans, body);
+            r.fail = EV_REST_HTTP;
+            jv_free(body);
+            jv m = ans.too_big ? ev_jsonl_excerpt(ans.data, ans.len, MAX_QUOTE)
+                               : ev_rest_error_message(ans.data, ans.len);
             out = jv_invalid_with_msg(
                 jv_string_fmt("%s: HTTP %ld: %s", what, r.status, jv_string_value(m)));
             jv_free(m);
@@ -268,7 +253,7 @@ perform(ev_ftapi *a, const char *what, FILE *to, ev_ftapi_result *res)
     }
     free(ans.data);
     if (!jv_is_valid(out))
-        out = jv_invalid_with_msg(ev_key_redact(jv_invalid_get_msg(out), a->key));
+        out = jv_invalid_with_msg(ev_secret_redact(jv_invalid_get_msg(out), a->key));
     if (res != NULL)
         *res = r;
     curl_easy_reset(c);
@@ -278,7 +263,7 @@ perform(ev_ftapi *a, const char *what, FILE *to, ev_ftapi_result *res)
 /* headers returns the request's headers: the key and, for a JSON body,
  * its content type. */
 static struct curl_slist *
-headers(const ev_ftapi *a, bool json)
+headers(const ev_rest *a, bool json)
 {
     struct curl_slist *h = NULL;
     if (a->key != NULL) {
@@ -304,8 +289,8 @@ free_headers(struct curl_slist *h)
     curl_slist_free_all(h);
 }
 
-static jv
-url(const ev_ftapi *a, const char *path)
+jv
+ev_rest_url(const ev_rest *a, const char *path)
 {
     return jv_string_fmt("%s%s", a->base, path);
 }
@@ -313,10 +298,10 @@ url(const ev_ftapi *a, const char *path)
 /* send_text sends 'method' to 'path' with the 'len' bytes of JSON at 'text'
  * (borrowed; NULL for no body). */
 static jv
-send_text(ev_ftapi *a, const char *method, const char *path, const char *text, size_t len,
-          const char *what, FILE *to, ev_ftapi_result *res)
+send_text(ev_rest *a, const char *method, const char *path, const char *text, size_t len,
+          const char *what, FILE *to, ev_rest_result *res)
 {
-    jv u = url(a, path);
+    jv u = ev_rest_url(a, path);
     struct curl_slist *h = headers(a, text != NULL);
     curl_easy_setopt(a->curl, CURLOPT_URL, jv_string_value(u));
     curl_easy_setopt(a->curl, CURLOPT_HTTPHEADER, h);
@@ -338,8 +323,8 @@ send_text(ev_ftapi *a, const char *method, const char *path, const char *text, s
 /* request sends 'method' to 'path' (consumed) with the JSON body 'body'
  * (consumed; an invalid for none). */
 static jv
-request(ev_ftapi *a, const char *method, jv path, jv body, const char *what, FILE *to,
-        ev_ftapi_result *res)
+request(ev_rest *a, const char *method, jv path, jv body, const char *what, FILE *to,
+        ev_rest_result *res)
 {
     jv text = jv_is_valid(body) ? jv_dump_string(body, 0) : (jv_free(body), jv_invalid());
     const char *t = jv_is_valid(text) ? jv_string_value(text) : NULL;
@@ -350,10 +335,10 @@ request(ev_ftapi *a, const char *method, jv path, jv body, const char *what, FIL
 }
 
 jv
-ev_ftapi_upload(ev_ftapi *a, const char *purpose, const char *filename, const char *data,
-                size_t len, ev_ftapi_result *res)
+ev_rest_upload(ev_rest *a, const char *purpose, const char *filename, const char *data, size_t len,
+               ev_rest_result *res)
 {
-    jv u = url(a, "/files");
+    jv u = ev_rest_url(a, "/files");
     struct curl_slist *h = headers(a, false);
     curl_mime *form = curl_mime_init(a->curl);
     curl_mimepart *part = curl_mime_addpart(form);
@@ -378,75 +363,78 @@ ev_ftapi_upload(ev_ftapi *a, const char *purpose, const char *filename, const ch
 }
 
 jv
-ev_ftapi_create(ev_ftapi *a, jv req, ev_ftapi_result *res)
+ev_rest_create(ev_rest *a, jv req, ev_rest_result *res)
 {
     return request(a, "POST", jv_string("/fine_tuning/jobs"), req, "cannot create the job", NULL,
                    res);
 }
 
-jv
-ev_ftapi_job(ev_ftapi *a, const char *id, ev_ftapi_result *res)
+/* job_request sends 'method' to the job 'id' (escaped here), with 'tail'
+ * after it ("", "/cancel", "/events?limit=N"). */
+static jv
+job_request(ev_rest *a, const char *method, const char *id, const char *tail, const char *what,
+            ev_rest_result *res)
 {
     char *esc = curl_easy_escape(a->curl, id, 0);
-    jv out = request(a, "GET", jv_string_fmt("/fine_tuning/jobs/%s", esc), jv_invalid(),
-                     "cannot get the job", NULL, res);
+    jv out = request(a, method, jv_string_fmt("/fine_tuning/jobs/%s%s", esc, tail), jv_invalid(),
+                     what, NULL, res);
     curl_free(esc);
     return out;
 }
 
 jv
-ev_ftapi_events(ev_ftapi *a, const char *id, long limit, ev_ftapi_result *res)
+ev_rest_job(ev_rest *a, const char *id, ev_rest_result *res)
 {
-    char *esc = curl_easy_escape(a->curl, id, 0);
-    jv out = request(a, "GET", jv_string_fmt("/fine_tuning/jobs/%s/events?limit=%ld", esc, limit),
-                     jv_invalid(), "cannot get the job's events", NULL, res);
-    curl_free(esc);
-    return out;
+    return job_request(a, "GET", id, "", "cannot get the job", res);
 }
 
 jv
-ev_ftapi_cancel(ev_ftapi *a, const char *id, ev_ftapi_result *res)
+ev_rest_events(ev_rest *a, const char *id, long limit, ev_rest_result *res)
 {
-    char *esc = curl_easy_escape(a->curl, id, 0);
-    jv out = request(a, "POST", jv_string_fmt("/fine_tuning/jobs/%s/cancel", esc), jv_invalid(),
-                     "cannot cancel the job", NULL, res);
-    curl_free(esc);
-    return out;
+    char tail[40];
+    snprintf(tail, sizeof(tail), "/events?limit=%ld", limit);
+    return job_request(a, "GET", id, tail, "cannot get the job's events", res);
 }
 
 jv
-ev_ftapi_get(ev_ftapi *a, const char *path, const char *what, ev_ftapi_result *res)
+ev_rest_cancel(ev_rest *a, const char *id, ev_rest_result *res)
+{
+    return job_request(a, "POST", id, "/cancel", "cannot cancel the job", res);
+}
+
+jv
+ev_rest_get(ev_rest *a, const char *path, const char *what, ev_rest_result *res)
 {
     return request(a, "GET", jv_string(path), jv_invalid(), what, NULL, res);
 }
 
 jv
-ev_ftapi_post(ev_ftapi *a, const char *path, jv body, const char *what, ev_ftapi_result *res)
+ev_rest_post(ev_rest *a, const char *path, jv body, const char *what, ev_rest_result *res)
 {
     return request(a, "POST", jv_string(path), body, what, NULL, res);
 }
 
 jv
-ev_ftapi_post_text(ev_ftapi *a, const char *path, const char *text, size_t len, const char *what,
-                   ev_ftapi_result *res)
+ev_rest_post_text(ev_rest *a, const char *path, const char *text, size_t len, const char *what,
+                  ev_rest_result *res)
 {
     return send_text(a, "POST", path, text, len, what, NULL, res);
 }
 
 jv
-ev_ftapi_download(ev_ftapi *a, const char *path, FILE *to, const char *what, ev_ftapi_result *res)
+ev_rest_download(ev_rest *a, const char *path, FILE *to, const char *what, ev_rest_result *res)
 {
     return request(a, "GET", jv_string(path), jv_invalid(), what, to, res);
 }
 
 bool
-ev_ftapi_transient(const ev_ftapi_result *res)
+ev_rest_transient(const ev_rest_result *res)
 {
     switch (res->fail) {
-    case EV_FTAPI_NETWORK:
-    case EV_FTAPI_TIMEOUT:
+    case EV_REST_NETWORK:
+    case EV_REST_TIMEOUT:
         return true;
-    case EV_FTAPI_HTTP:
+    case EV_REST_HTTP:
         return res->status == 408 || res->status == 409 || res->status == 429 || res->status >= 500;
     default:
         return false;
