@@ -520,7 +520,7 @@ main(int argc, char **argv)
     if (!ev_call_setup(&c, &err))
         usage_error(err);
     /* A model past or near its shutdown (data/prices.jsonl; lib/price). */
-    if (c.req.provider != EV_CMD) {
+    if (c.req.provider != EV_PROVIDER_CMD) {
         jv gone = ev_prices_shutdown_warning(ev_provider_name(c.req.provider), c.req.model);
         if (jv_is_valid(gone))
             ev_diag_warn("%s: calls to it may fail or be answered by another model",
