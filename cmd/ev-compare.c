@@ -71,27 +71,27 @@ enum {
 
 /* The options, sorted by long name. A seed is reported as a JSON number,
  * exact up to 2^53. */
-static const ev_opt opts[] = {
-    {"bootstrap", OPT_BOOTSTRAP, EV_ARG_INT, 100, 10000000, false},
-    {"by", 'b', EV_ARG_TEXT, 0, 0, false},
-    {"cluster", 'c', EV_ARG_TEXT, 0, 0, false},
-    {"concurrency", OPT_CONCURRENCY, EV_ARG_INT, 1, 100000, false},
-    {"exact", OPT_EXACT, EV_ARG_NONE, 0, 0, false},
-    {"format", 'f', EV_ARG_TEXT, 0, 0, false},
-    {"goal", 'g', EV_ARG_TEXT, 0, 0, false},
-    {"help", 'h', EV_ARG_NONE, 0, 0, false},
-    {"hosting", OPT_HOSTING, EV_ARG_REAL, 0, 1e6, true},
-    {"margin", 'M', EV_ARG_REAL, 0, 1, true},
-    {"min-accuracy", OPT_MIN_ACCURACY, EV_ARG_REAL, 0, 1, false},
-    {"seed", OPT_SEED, EV_ARG_INT, 0, 9007199254740991.0, false},
-    {"traffic", OPT_TRAFFIC, EV_ARG_REAL, 0, 1e12, true},
-    {"version", 'V', EV_ARG_NONE, 0, 0, false},
+static const ev_cli_opt opts[] = {
+    {"bootstrap", OPT_BOOTSTRAP, EV_CLI_ARG_INT, 100, 10000000, false},
+    {"by", 'b', EV_CLI_ARG_TEXT, 0, 0, false},
+    {"cluster", 'c', EV_CLI_ARG_TEXT, 0, 0, false},
+    {"concurrency", OPT_CONCURRENCY, EV_CLI_ARG_INT, 1, 100000, false},
+    {"exact", OPT_EXACT, EV_CLI_ARG_NONE, 0, 0, false},
+    {"format", 'f', EV_CLI_ARG_TEXT, 0, 0, false},
+    {"goal", 'g', EV_CLI_ARG_TEXT, 0, 0, false},
+    {"help", 'h', EV_CLI_ARG_NONE, 0, 0, false},
+    {"hosting", OPT_HOSTING, EV_CLI_ARG_REAL, 0, 1e6, true},
+    {"margin", 'M', EV_CLI_ARG_REAL, 0, 1, true},
+    {"min-accuracy", OPT_MIN_ACCURACY, EV_CLI_ARG_REAL, 0, 1, false},
+    {"seed", OPT_SEED, EV_CLI_ARG_INT, 0, 9007199254740991.0, false},
+    {"traffic", OPT_TRAFFIC, EV_CLI_ARG_REAL, 0, 1e12, true},
+    {"version", 'V', EV_CLI_ARG_NONE, 0, 0, false},
 };
 
 /* parse_options reads the options into 'o', 'ro' and '*fmt', checks that
  * they go together, and returns the index of the first run. */
 static int
-parse_options(int argc, char **argv, ev_compare_opts *o, ev_run_opts *ro, enum ev_format *fmt)
+parse_options(int argc, char **argv, ev_compare_opts *o, ev_run_opts *ro, enum ev_cli_format *fmt)
 {
     bool margin_given = false;
     ev_cli c;
@@ -114,15 +114,15 @@ parse_options(int argc, char **argv, ev_compare_opts *o, ev_run_opts *ro, enum e
             o->exact = true;
             break;
         case 'f':
-            if (!ev_parse_format(c.text, 4, fmt))
+            if (!ev_cli_parse_format(c.text, 4, fmt))
                 ev_diag_usage_error("--format takes table, json, markdown or tsv, not '%s'",
                                     c.text);
             break;
         case 'g':
             if (strcmp(c.text, "surpass") == 0)
-                o->goal = EV_GOAL_SURPASS;
+                o->goal = EV_COMPARE_GOAL_SURPASS;
             else if (strcmp(c.text, "match") == 0)
-                o->goal = EV_GOAL_MATCH;
+                o->goal = EV_COMPARE_GOAL_MATCH;
             else
                 ev_diag_usage_error("--goal takes surpass or match, not '%s'", c.text);
             break;
@@ -159,9 +159,9 @@ parse_options(int argc, char **argv, ev_compare_opts *o, ev_run_opts *ro, enum e
     int nruns = argc - optind;
     if (nruns < 1)
         ev_diag_usage_error("name at least one scored run");
-    if (o->goal != EV_GOAL_NONE && nruns < 2)
+    if (o->goal != EV_COMPARE_GOAL_NONE && nruns < 2)
         ev_diag_usage_error("--goal compares a candidate with a baseline: name two runs");
-    if (margin_given && o->goal != EV_GOAL_MATCH)
+    if (margin_given && o->goal != EV_COMPARE_GOAL_MATCH)
         ev_diag_usage_error("--margin goes with --goal match");
     if ((o->per_hour > 0) != (o->traffic > 0))
         ev_diag_usage_error("--hosting and --traffic go together");
@@ -174,7 +174,7 @@ parse_options(int argc, char **argv, ev_compare_opts *o, ev_run_opts *ro, enum e
         stdin_runs += strcmp(argv[i], "-") == 0;
     if (stdin_runs > 1)
         ev_diag_usage_error("standard input can be only one of the runs");
-    *fmt = ev_format_resolve(*fmt);
+    *fmt = ev_cli_format_resolve(*fmt);
     return optind;
 }
 
@@ -194,7 +194,7 @@ load_runs(ev_run *runs, char **paths, int n, const ev_run_opts *ro)
     int status = EV_EXIT_OK;
     for (int i = 0; i < n; i++) {
         int problems = ev_run_load(&runs[i], paths[i], ro, report_problem, NULL);
-        if (problems < 0 || ev_interrupted())
+        if (problems < 0 || ev_interrupt_pending())
             return -1;
         if (problems > 0)
             status = EV_EXIT_TROUBLE;
@@ -239,7 +239,7 @@ main(int argc, char **argv)
     ev_compare_opts o = {
         .level = 0.95, .margin = 0.05, .seed = 1, .bootstrap = 10000, .max_ids = -1};
     ev_run_opts ro = {0};
-    enum ev_format fmt = EV_FORMAT_AUTO;
+    enum ev_cli_format fmt = EV_CLI_FORMAT_AUTO;
     int first = parse_options(argc, argv, &o, &ro, &fmt);
     int nruns = argc - first;
     ev_interrupt_catch();
@@ -253,7 +253,7 @@ main(int argc, char **argv)
     if (status < 0)
         return ev_interrupt_status(EV_EXIT_TROUBLE);
     jv met = ev_json_field(rep, "met");
-    if (!ev_interrupted()) /* a report made while interrupted is not printed */
+    if (!ev_interrupt_pending()) /* a report made while interrupted is not printed */
         ev_compare_report_write(stdout, rep, fmt);
     if (ev_diag_close_stdout() != EV_EXIT_OK || no_evidence(rep))
         status = EV_EXIT_TROUBLE;

@@ -51,36 +51,36 @@ enum {
 
 /* The options, sorted by long name. Prices are per million tokens, up to a
  * million; a --rate up to a billion. */
-static const ev_opt options[] = {
-    {"baseline", OPT_BASELINE, EV_ARG_TEXT, 0, 0, false},
-    {"batch", 'b', EV_ARG_NONE, 0, 0, false},
-    {"concurrency", OPT_CONCURRENCY, EV_ARG_INT, 1, 100000, false},
-    {"currency", OPT_CURRENCY, EV_ARG_TEXT, 0, 0, false},
-    {"estimate", 'e', EV_ARG_NONE, 0, 0, false},
-    {"format", 'f', EV_ARG_TEXT, 0, 0, false},
-    {"help", 'h', EV_ARG_NONE, 0, 0, false},
-    {"hosting", OPT_HOSTING, EV_ARG_TEXT, 0, 0, false},
-    {"max-tokens", OPT_MAX_TOKENS, EV_ARG_INT, 1, 100000000, false},
-    {"model", 'm', EV_ARG_TEXT, 0, 0, false},
-    {"price-cached", OPT_PRICE_CACHED, EV_ARG_REAL, 0, 1e6, false},
-    {"price-in", OPT_PRICE_IN, EV_ARG_REAL, 0, 1e6, false},
-    {"price-out", OPT_PRICE_OUT, EV_ARG_REAL, 0, 1e6, false},
-    {"prices", 'p', EV_ARG_TEXT, 0, 0, false},
-    {"provider", OPT_PROVIDER, EV_ARG_TEXT, 0, 0, false},
-    {"quiet", 'q', EV_ARG_NONE, 0, 0, false},
-    {"rate", OPT_RATE, EV_ARG_REAL, 0, 1e9, true},
-    {"rate-date", OPT_RATE_DATE, EV_ARG_TEXT, 0, 0, false},
-    {"repeat", OPT_REPEAT, EV_ARG_INT, 1, 1000000, false},
-    {"summary", 's', EV_ARG_NONE, 0, 0, false},
-    {"system", OPT_SYSTEM, EV_ARG_TEXT, 0, 0, false},
-    {"system-file", OPT_SYSTEM_FILE, EV_ARG_TEXT, 0, 0, false},
-    {"traffic", OPT_TRAFFIC, EV_ARG_REAL, 0, 1e12, true},
-    {"version", 'V', EV_ARG_NONE, 0, 0, false},
+static const ev_cli_opt options[] = {
+    {"baseline", OPT_BASELINE, EV_CLI_ARG_TEXT, 0, 0, false},
+    {"batch", 'b', EV_CLI_ARG_NONE, 0, 0, false},
+    {"concurrency", OPT_CONCURRENCY, EV_CLI_ARG_INT, 1, 100000, false},
+    {"currency", OPT_CURRENCY, EV_CLI_ARG_TEXT, 0, 0, false},
+    {"estimate", 'e', EV_CLI_ARG_NONE, 0, 0, false},
+    {"format", 'f', EV_CLI_ARG_TEXT, 0, 0, false},
+    {"help", 'h', EV_CLI_ARG_NONE, 0, 0, false},
+    {"hosting", OPT_HOSTING, EV_CLI_ARG_TEXT, 0, 0, false},
+    {"max-tokens", OPT_MAX_TOKENS, EV_CLI_ARG_INT, 1, 100000000, false},
+    {"model", 'm', EV_CLI_ARG_TEXT, 0, 0, false},
+    {"price-cached", OPT_PRICE_CACHED, EV_CLI_ARG_REAL, 0, 1e6, false},
+    {"price-in", OPT_PRICE_IN, EV_CLI_ARG_REAL, 0, 1e6, false},
+    {"price-out", OPT_PRICE_OUT, EV_CLI_ARG_REAL, 0, 1e6, false},
+    {"prices", 'p', EV_CLI_ARG_TEXT, 0, 0, false},
+    {"provider", OPT_PROVIDER, EV_CLI_ARG_TEXT, 0, 0, false},
+    {"quiet", 'q', EV_CLI_ARG_NONE, 0, 0, false},
+    {"rate", OPT_RATE, EV_CLI_ARG_REAL, 0, 1e9, true},
+    {"rate-date", OPT_RATE_DATE, EV_CLI_ARG_TEXT, 0, 0, false},
+    {"repeat", OPT_REPEAT, EV_CLI_ARG_INT, 1, 1000000, false},
+    {"summary", 's', EV_CLI_ARG_NONE, 0, 0, false},
+    {"system", OPT_SYSTEM, EV_CLI_ARG_TEXT, 0, 0, false},
+    {"system-file", OPT_SYSTEM_FILE, EV_CLI_ARG_TEXT, 0, 0, false},
+    {"traffic", OPT_TRAFFIC, EV_CLI_ARG_REAL, 0, 1e12, true},
+    {"version", 'V', EV_CLI_ARG_NONE, 0, 0, false},
 };
 
 typedef struct opts {
     enum mode mode;
-    enum ev_format fmt;
+    enum ev_cli_format fmt;
     bool quiet;
     char currency[4];    /* empty: the table's */
     const char **prices; /* --prices, in order */
@@ -188,7 +188,7 @@ read_option(ev_cli *c, int k, opts *o, given *g)
         g->estimate = true;
         break;
     case 'f':
-        if (!ev_parse_format(c->text, 4, &o->fmt))
+        if (!ev_cli_parse_format(c->text, 4, &o->fmt))
             ev_diag_usage_error("--format takes table, json, markdown or tsv, not '%s'", c->text);
         break;
     case 'h':
@@ -312,7 +312,7 @@ parse_options(int argc, char **argv, opts *o)
               : g.estimate       ? MODE_ESTIMATE
               : g.summary        ? MODE_SUMMARY
                                  : MODE_RECORDS;
-    if (o->fmt != EV_FORMAT_AUTO && o->mode == MODE_RECORDS)
+    if (o->fmt != EV_CLI_FORMAT_AUTO && o->mode == MODE_RECORDS)
         ev_diag_usage_error("--format goes with --summary or --estimate; records are always JSONL");
     if (!g.estimate) {
         const char *only = o->cost.max_tokens > 0 ? "--max-tokens"
@@ -356,7 +356,7 @@ parse_options(int argc, char **argv, opts *o)
     o->cost.currency = o->currency[0] != '\0' ? o->currency : NULL;
     ev_price_today(o->today);
     o->cost.today = o->today;
-    o->fmt = ev_format_resolve(o->fmt);
+    o->fmt = ev_cli_format_resolve(o->fmt);
 }
 
 /* load_prices returns the table of --price-in/--price-out, of --prices, or
@@ -527,7 +527,7 @@ run_estimate(const opts *o, const ev_prices *table, ev_jsonl_reader *r)
         return EV_EXIT_TROUBLE;
     }
     int status = each_record(r, estimate_one, &es);
-    if (ev_interrupted())
+    if (ev_interrupt_pending())
         return EV_EXIT_INTR; /* an estimate of part of the input would mislead */
     if (o->cost.batch && isnan(es.row->batch))
         ev_diag_warn("no batch discount known for '%s'; estimated at the standard rate",
@@ -538,7 +538,7 @@ run_estimate(const opts *o, const ev_prices *table, ev_jsonl_reader *r)
                      es.no_expected, es.no_expected == 1 ? "" : "s",
                      es.no_expected == 1 ? "its" : "their");
     jv j = ev_cost_estimate_report(&es);
-    if (o->fmt == EV_FORMAT_JSON) {
+    if (o->fmt == EV_CLI_FORMAT_JSON) {
         jv_dumpf(j, stdout, 0);
         putchar('\n');
     } else {
@@ -607,16 +607,17 @@ run_hosting(const opts *o, const ev_prices *table, ev_jsonl_reader *r)
         }
         ev_jsonl_free(&br);
     }
-    jv j = ev_interrupted() ? jv_invalid() : ev_cost_hosting_report(&h, have_base ? &base : NULL);
+    jv j = ev_interrupt_pending() ? jv_invalid()
+                                  : ev_cost_hosting_report(&h, have_base ? &base : NULL);
     if (jv_is_valid(j)) {
-        if (o->fmt == EV_FORMAT_JSON) {
+        if (o->fmt == EV_CLI_FORMAT_JSON) {
             jv_dumpf(j, stdout, 0);
             putchar('\n');
         } else {
             ev_cost_report_hosting(stdout, j, o->fmt);
             jv_free(j);
         }
-    } else if (!ev_interrupted()) {
+    } else if (!ev_interrupt_pending()) {
         ev_diag_warn_jv(j);
         status = EV_EXIT_TROUBLE;
     } else {
@@ -636,7 +637,7 @@ run_ledger(const opts *o, const ev_prices *table, ev_jsonl_reader *r)
     ev_cost_ledger l;
     ev_cost_ledger_init(&l, &o->cost, table, o->mode == MODE_SUMMARY, warn, NULL);
     int status = run_records(&l, r, o->mode == MODE_RECORDS);
-    bool whole = !ev_interrupted(); /* no summary of part of the input */
+    bool whole = !ev_interrupt_pending(); /* no summary of part of the input */
     if (o->mode != MODE_SUMMARY) {
         if (!o->quiet && l.all.records > 0) {
             jv line = ev_cost_summary_line(&l);
@@ -644,7 +645,7 @@ run_ledger(const opts *o, const ev_prices *table, ev_jsonl_reader *r)
             jv_free(line);
         }
     } else if (whole) {
-        if (o->fmt == EV_FORMAT_JSON) {
+        if (o->fmt == EV_CLI_FORMAT_JSON) {
             jv_dumpf(ev_cost_summary(&l), stdout, 0);
             putchar('\n');
         } else {

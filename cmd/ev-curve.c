@@ -54,23 +54,23 @@ usage(FILE *f)
 
 enum { OPT_BOOTSTRAP = 256, OPT_PLOT, OPT_SEED };
 
-static const ev_opt opts[] = {
-    {"bootstrap", OPT_BOOTSTRAP, EV_ARG_INT, 100, 1000000, false},
-    {"format", 'f', EV_ARG_TEXT, 0, 0, false},
-    {"help", 'h', EV_ARG_NONE, 0, 0, false},
-    {"model", 'm', EV_ARG_TEXT, 0, 0, false},
-    {"plot", OPT_PLOT, EV_ARG_TEXT, 0, 0, false},
-    {"quiet", 'q', EV_ARG_NONE, 0, 0, false},
-    {"seed", OPT_SEED, EV_ARG_TEXT, 0, 0, false},
-    {"target", 't', EV_ARG_TEXT, 0, 0, false},
-    {"target-run", 'T', EV_ARG_TEXT, 0, 0, false},
-    {"version", 'V', EV_ARG_NONE, 0, 0, false},
+static const ev_cli_opt opts[] = {
+    {"bootstrap", OPT_BOOTSTRAP, EV_CLI_ARG_INT, 100, 1000000, false},
+    {"format", 'f', EV_CLI_ARG_TEXT, 0, 0, false},
+    {"help", 'h', EV_CLI_ARG_NONE, 0, 0, false},
+    {"model", 'm', EV_CLI_ARG_TEXT, 0, 0, false},
+    {"plot", OPT_PLOT, EV_CLI_ARG_TEXT, 0, 0, false},
+    {"quiet", 'q', EV_CLI_ARG_NONE, 0, 0, false},
+    {"seed", OPT_SEED, EV_CLI_ARG_TEXT, 0, 0, false},
+    {"target", 't', EV_CLI_ARG_TEXT, 0, 0, false},
+    {"target-run", 'T', EV_CLI_ARG_TEXT, 0, 0, false},
+    {"version", 'V', EV_CLI_ARG_NONE, 0, 0, false},
 };
 
 /* What the command line asks for, beyond the projection's options. */
 typedef struct options {
     ev_projection_opts pj;
-    enum ev_format format;
+    enum ev_cli_format format;
     const char *plot;
     bool quiet;
 } options;
@@ -109,7 +109,7 @@ option(options *o, int key, const ev_cli *c)
         o->pj.bootstrap = c->integer;
         break;
     case 'f':
-        if (!ev_parse_format(c->text, 2, &o->format))
+        if (!ev_cli_parse_format(c->text, 2, &o->format))
             ev_diag_usage_error("--format takes table or json, not '%s'", c->text);
         break;
     case 'h':
@@ -125,13 +125,13 @@ option(options *o, int key, const ev_cli *c)
         o->quiet = true;
         break;
     case OPT_SEED:
-        if (!ev_parse_long(c->text, 0, LONG_MAX, &l))
+        if (!ev_cli_parse_long(c->text, 0, LONG_MAX, &l))
             ev_diag_usage_error("--seed takes a whole number from 0 to %ld, not '%s'", LONG_MAX,
                                 c->text);
         o->pj.seed = (uint64_t)l;
         break;
     case 't':
-        if (!ev_parse_double(c->text, 0, 1, &o->pj.target) || o->pj.target <= 0 ||
+        if (!ev_cli_parse_double(c->text, 0, 1, &o->pj.target) || o->pj.target <= 0 ||
             o->pj.target >= 1)
             ev_diag_usage_error("--target takes an accuracy between 0 and 1, not '%s'", c->text);
         break;
@@ -157,7 +157,7 @@ load(ev_projection *pj, char **ops, int n, bool runs)
         char *eq = strchr(ops[i], '=');
         *eq = '\0';
         paths[i] = eq + 1;
-        if (!ev_parse_double(ops[i], 1, EV_PROJECTION_MAX_EXAMPLES, &ns[i]))
+        if (!ev_cli_parse_double(ops[i], 1, EV_PROJECTION_MAX_EXAMPLES, &ns[i]))
             ev_diag_usage_error(
                 "'%s=%s': N, the number of training examples, must be a number from 1 "
                 "to 1e12",
@@ -196,14 +196,14 @@ project(const options *o, char **ops, int n, bool runs)
     jv err = load(&pj, ops, n, runs);
     if (!jv_is_valid(err))
         ev_diag_die(EV_EXIT_TROUBLE, "%s", jv_string_value(jv_invalid_get_msg(err)));
-    if (ev_interrupted()) { /* no report of part of the points */
+    if (ev_interrupt_pending()) { /* no report of part of the points */
         ev_projection_free(&pj);
         return EV_EXIT_INTR;
     }
     jv rep = ev_projection_report(&pj);
     if (!jv_is_valid(rep))
         ev_diag_die(EV_EXIT_TROUBLE, "%s", jv_string_value(jv_invalid_get_msg(rep)));
-    if (ev_interrupted()) { /* during the bootstrap: no report, no chart */
+    if (ev_interrupt_pending()) { /* during the bootstrap: no report, no chart */
         jv_free(rep);
         ev_projection_free(&pj);
         return EV_EXIT_INTR;
@@ -217,7 +217,7 @@ project(const options *o, char **ops, int n, bool runs)
     jv r = ev_json_field(rep, "reached");
     bool reached = jv_get_kind(r) == JV_KIND_TRUE;
     jv_free(r);
-    if (ev_format_resolve(o->format) == EV_FORMAT_TABLE) {
+    if (ev_cli_format_resolve(o->format) == EV_CLI_FORMAT_TABLE) {
         ev_projection_table(stdout, &pj, rep, !o->quiet && isatty(STDOUT_FILENO));
     } else {
         jv_dumpf(jv_copy(rep), stdout, 0);
@@ -236,7 +236,7 @@ int
 main(int argc, char **argv)
 {
     options o = {.pj = {.target = NAN, .primary = EV_CURVE_LOGLINEAR, .seed = 1, .bootstrap = 1000},
-                 .format = EV_FORMAT_AUTO};
+                 .format = EV_CLI_FORMAT_AUTO};
     ev_cli c;
     ev_cli_init(&c, opts, (int)(sizeof(opts) / sizeof(opts[0])), argc, argv);
     for (int key; (key = ev_cli_next(&c)) != -1;)

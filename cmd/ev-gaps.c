@@ -29,22 +29,22 @@
 
 enum { OPT_AS = 256, OPT_FIX_OUT, OPT_LABELS, OPT_SYSTEM, OPT_THRESHOLD };
 
-static const ev_opt opts[] = {
-    {"as", OPT_AS, EV_ARG_TEXT, 0, 0, false},
-    {"baseline", 'b', EV_ARG_TEXT, 0, 0, false},
-    {"budget", 'k', EV_ARG_INT, 0, 100000000, false},
-    {"fix-out", OPT_FIX_OUT, EV_ARG_TEXT, 0, 0, false},
-    {"format", 'f', EV_ARG_TEXT, 0, 0, false},
-    {"from-pool", 'p', EV_ARG_TEXT, 0, 0, false},
-    {"help", 'h', EV_ARG_NONE, 0, 0, false},
-    {"labels", OPT_LABELS, EV_ARG_TEXT, 0, 0, false},
-    {"quiet", 'q', EV_ARG_NONE, 0, 0, false},
-    {"review", 'r', EV_ARG_NONE, 0, 0, false},
-    {"summary", 's', EV_ARG_NONE, 0, 0, false},
-    {"system", OPT_SYSTEM, EV_ARG_TEXT, 0, 0, false},
-    {"teacher", 't', EV_ARG_TEXT, 0, 0, false},
-    {"threshold", OPT_THRESHOLD, EV_ARG_REAL, 0.01, 1, false},
-    {"version", 'V', EV_ARG_NONE, 0, 0, false},
+static const ev_cli_opt opts[] = {
+    {"as", OPT_AS, EV_CLI_ARG_TEXT, 0, 0, false},
+    {"baseline", 'b', EV_CLI_ARG_TEXT, 0, 0, false},
+    {"budget", 'k', EV_CLI_ARG_INT, 0, 100000000, false},
+    {"fix-out", OPT_FIX_OUT, EV_CLI_ARG_TEXT, 0, 0, false},
+    {"format", 'f', EV_CLI_ARG_TEXT, 0, 0, false},
+    {"from-pool", 'p', EV_CLI_ARG_TEXT, 0, 0, false},
+    {"help", 'h', EV_CLI_ARG_NONE, 0, 0, false},
+    {"labels", OPT_LABELS, EV_CLI_ARG_TEXT, 0, 0, false},
+    {"quiet", 'q', EV_CLI_ARG_NONE, 0, 0, false},
+    {"review", 'r', EV_CLI_ARG_NONE, 0, 0, false},
+    {"summary", 's', EV_CLI_ARG_NONE, 0, 0, false},
+    {"system", OPT_SYSTEM, EV_CLI_ARG_TEXT, 0, 0, false},
+    {"teacher", 't', EV_CLI_ARG_TEXT, 0, 0, false},
+    {"threshold", OPT_THRESHOLD, EV_CLI_ARG_REAL, 0.01, 1, false},
+    {"version", 'V', EV_CLI_ARG_NONE, 0, 0, false},
 };
 
 static void
@@ -148,9 +148,9 @@ validate(ev_gaps_opts *o, bool threshold_given, const char *fix_out, char **path
         ev_diag_usage_error("--fix-out goes with --labels");
     if (threshold_given && o->mode != EV_GAPS_POOL)
         ev_diag_usage_error("--threshold goes with --from-pool");
-    if (o->format != EV_FORMAT_AUTO && o->mode != EV_GAPS_SUMMARY)
+    if (o->format != EV_CLI_FORMAT_AUTO && o->mode != EV_GAPS_SUMMARY)
         ev_diag_usage_error("--format goes with --summary");
-    o->format = ev_format_resolve(o->format);
+    o->format = ev_cli_format_resolve(o->format);
 }
 
 static void
@@ -267,7 +267,7 @@ parse(ev_gaps_opts *o, extra *x, int argc, char **argv)
             o->baseline = c.text;
             break;
         case 'f':
-            if (!ev_parse_format(c.text, 4, &o->format))
+            if (!ev_cli_parse_format(c.text, 4, &o->format))
                 ev_diag_usage_error("--format takes table, json, markdown or tsv, not '%s'",
                                     c.text);
             break;

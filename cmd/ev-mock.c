@@ -149,42 +149,42 @@ enum {
     OPT_TLS_KEY,
 };
 
-static const ev_opt table[] = {
-    {"accuracy", 'a', EV_ARG_TEXT, 0, 0, false},
-    {"batch-advance", OPT_BATCH_ADVANCE, EV_ARG_TEXT, 0, 0, false},
-    {"batch-ms", OPT_BATCH_MS, EV_ARG_INT, 0, 3600000, false},
-    {"cases", 'c', EV_ARG_TEXT, 0, 0, false},
-    {"deploy-ms", OPT_DEPLOY_MS, EV_ARG_INT, 0, 3600000, false},
-    {"echo-key", OPT_ECHO_KEY, EV_ARG_NONE, 0, 0, false},
-    {"fault", 'f', EV_ARG_TEXT, 0, 0, false},
-    {"fireworks-account", OPT_FIREWORKS_ACCOUNT, EV_ARG_TEXT, 0, 0, false},
-    {"help", 'h', EV_ARG_NONE, 0, 0, false},
-    {"job-advance", OPT_JOB_ADVANCE, EV_ARG_TEXT, 0, 0, false},
-    {"job-ms", OPT_JOB_MS, EV_ARG_INT, 0, 3600000, false},
-    {"judge", OPT_JUDGE, EV_ARG_TEXT, 0, 0, false},
-    {"latency", 'l', EV_ARG_TEXT, 0, 0, false},
-    {"latency-dist", OPT_LATENCY_DIST, EV_ARG_TEXT, 0, 0, false},
-    {"learner", OPT_LEARNER, EV_ARG_TEXT, 0, 0, false},
-    {"learner-ceiling", OPT_LEARNER_CEILING, EV_ARG_REAL, 0, 1, false},
-    {"learner-floor", OPT_LEARNER_FLOOR, EV_ARG_REAL, 0, 1, false},
-    {"learner-gain", OPT_LEARNER_GAIN, EV_ARG_REAL, 0, 1, false},
-    {"learner-noise", OPT_LEARNER_NOISE, EV_ARG_REAL, 0, 1, false},
-    {"learner-scale", OPT_LEARNER_SCALE, EV_ARG_REAL, 0, 1e9, true},
-    {"model-accuracy", OPT_MODEL_ACCURACY, EV_ARG_TEXT, 0, 0, false},
-    {"port", 'p', EV_ARG_INT, 0, 65535, false},
-    {"quiet", 'q', EV_ARG_NONE, 0, 0, false},
-    {"replay", 'r', EV_ARG_TEXT, 0, 0, false},
-    {"require-key-env", OPT_REQUIRE_KEY_ENV, EV_ARG_TEXT, 0, 0, false},
-    {"retry-after-ms", OPT_RETRY_AFTER_MS, EV_ARG_INT, 0, 3600000, false},
-    {"rpm", OPT_RPM, EV_ARG_INT, 1, 1000000, false},
-    {"rpm-window", OPT_RPM_WINDOW, EV_ARG_INT, 1, 3600000, false},
-    {"seed", 's', EV_ARG_TEXT, 0, 0, false},
-    {"slow-ms", OPT_SLOW_MS, EV_ARG_INT, 0, 3600000, false},
-    {"state", OPT_STATE, EV_ARG_TEXT, 0, 0, false},
-    {"tls-cert", OPT_TLS_CERT, EV_ARG_TEXT, 0, 0, false},
-    {"tls-key", OPT_TLS_KEY, EV_ARG_TEXT, 0, 0, false},
-    {"verbose", 'v', EV_ARG_NONE, 0, 0, false},
-    {"version", 'V', EV_ARG_NONE, 0, 0, false},
+static const ev_cli_opt table[] = {
+    {"accuracy", 'a', EV_CLI_ARG_TEXT, 0, 0, false},
+    {"batch-advance", OPT_BATCH_ADVANCE, EV_CLI_ARG_TEXT, 0, 0, false},
+    {"batch-ms", OPT_BATCH_MS, EV_CLI_ARG_INT, 0, 3600000, false},
+    {"cases", 'c', EV_CLI_ARG_TEXT, 0, 0, false},
+    {"deploy-ms", OPT_DEPLOY_MS, EV_CLI_ARG_INT, 0, 3600000, false},
+    {"echo-key", OPT_ECHO_KEY, EV_CLI_ARG_NONE, 0, 0, false},
+    {"fault", 'f', EV_CLI_ARG_TEXT, 0, 0, false},
+    {"fireworks-account", OPT_FIREWORKS_ACCOUNT, EV_CLI_ARG_TEXT, 0, 0, false},
+    {"help", 'h', EV_CLI_ARG_NONE, 0, 0, false},
+    {"job-advance", OPT_JOB_ADVANCE, EV_CLI_ARG_TEXT, 0, 0, false},
+    {"job-ms", OPT_JOB_MS, EV_CLI_ARG_INT, 0, 3600000, false},
+    {"judge", OPT_JUDGE, EV_CLI_ARG_TEXT, 0, 0, false},
+    {"latency", 'l', EV_CLI_ARG_TEXT, 0, 0, false},
+    {"latency-dist", OPT_LATENCY_DIST, EV_CLI_ARG_TEXT, 0, 0, false},
+    {"learner", OPT_LEARNER, EV_CLI_ARG_TEXT, 0, 0, false},
+    {"learner-ceiling", OPT_LEARNER_CEILING, EV_CLI_ARG_REAL, 0, 1, false},
+    {"learner-floor", OPT_LEARNER_FLOOR, EV_CLI_ARG_REAL, 0, 1, false},
+    {"learner-gain", OPT_LEARNER_GAIN, EV_CLI_ARG_REAL, 0, 1, false},
+    {"learner-noise", OPT_LEARNER_NOISE, EV_CLI_ARG_REAL, 0, 1, false},
+    {"learner-scale", OPT_LEARNER_SCALE, EV_CLI_ARG_REAL, 0, 1e9, true},
+    {"model-accuracy", OPT_MODEL_ACCURACY, EV_CLI_ARG_TEXT, 0, 0, false},
+    {"port", 'p', EV_CLI_ARG_INT, 0, 65535, false},
+    {"quiet", 'q', EV_CLI_ARG_NONE, 0, 0, false},
+    {"replay", 'r', EV_CLI_ARG_TEXT, 0, 0, false},
+    {"require-key-env", OPT_REQUIRE_KEY_ENV, EV_CLI_ARG_TEXT, 0, 0, false},
+    {"retry-after-ms", OPT_RETRY_AFTER_MS, EV_CLI_ARG_INT, 0, 3600000, false},
+    {"rpm", OPT_RPM, EV_CLI_ARG_INT, 1, 1000000, false},
+    {"rpm-window", OPT_RPM_WINDOW, EV_CLI_ARG_INT, 1, 3600000, false},
+    {"seed", 's', EV_CLI_ARG_TEXT, 0, 0, false},
+    {"slow-ms", OPT_SLOW_MS, EV_CLI_ARG_INT, 0, 3600000, false},
+    {"state", OPT_STATE, EV_CLI_ARG_TEXT, 0, 0, false},
+    {"tls-cert", OPT_TLS_CERT, EV_CLI_ARG_TEXT, 0, 0, false},
+    {"tls-key", OPT_TLS_KEY, EV_CLI_ARG_TEXT, 0, 0, false},
+    {"verbose", 'v', EV_CLI_ARG_NONE, 0, 0, false},
+    {"version", 'V', EV_CLI_ARG_NONE, 0, 0, false},
 };
 
 /* The options, as read. The server's configuration holds what it takes as
@@ -207,7 +207,7 @@ static long
 parse_ms(const char *opt, const char *s)
 {
     long v;
-    if (!ev_parse_long(s, 0, 3600000, &v))
+    if (!ev_cli_parse_long(s, 0, 3600000, &v))
         ev_diag_usage_error("%s must be milliseconds from 0 to 3600000, not '%s'", opt, s);
     return v;
 }
@@ -216,7 +216,7 @@ static double
 parse_share(const char *opt, const char *s)
 {
     double v;
-    if (!ev_parse_double(s, 0, 1, &v))
+    if (!ev_cli_parse_double(s, 0, 1, &v))
         ev_diag_usage_error("%s must be a number from 0 to 1, not '%s'", opt, s);
     return v;
 }
@@ -381,7 +381,7 @@ read_option(options *o, int key, const ev_cli *c)
         sc->rpm_window_ms = c->integer;
         break;
     case 's':
-        if (!ev_parse_long(arg, 0, LONG_MAX, &seed))
+        if (!ev_cli_parse_long(arg, 0, LONG_MAX, &seed))
             ev_diag_usage_error("--seed must be a non-negative integer, not '%s'", arg);
         sc->seed = (uint64_t)seed;
         break;

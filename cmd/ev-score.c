@@ -101,27 +101,27 @@ usage(FILE *f)
 }
 
 /* The options, sorted by their long names. */
-static const ev_opt opts[] = {
-    {"allow-record-commands", OPT_ALLOW_RECORD_COMMANDS, EV_ARG_NONE, 0, 0, false},
-    {"cpu-budget", OPT_CPU_BUDGET, EV_ARG_REAL, 0.01, 86400, false},
-    {"env", OPT_ENV, EV_ARG_TEXT, 0, 0, false},
-    {"help", 'h', EV_ARG_NONE, 0, 0, false},
-    {"ignore-case", 'i', EV_ARG_NONE, 0, 0, false},
-    {"ignore-punct", 'p', EV_ARG_NONE, 0, 0, false},
-    {"ignore-space", 'w', EV_ARG_NONE, 0, 0, false},
-    {"judge", OPT_JUDGE, EV_ARG_TEXT, 0, 0, false},
-    {"judge-aggregate", OPT_JUDGE_AGGREGATE, EV_ARG_TEXT, 0, 0, false},
-    {"judge-base-url", OPT_JUDGE_BASE_URL, EV_ARG_TEXT, 0, 0, false},
-    {"judge-labels", OPT_JUDGE_LABELS, EV_ARG_TEXT, 0, 0, false},
-    {"judge-model", OPT_JUDGE_MODEL, EV_ARG_TEXT, 0, 0, false},
-    {"judge-opt", OPT_JUDGE_OPT, EV_ARG_TEXT, 0, 0, false},
-    {"judge-provider", OPT_JUDGE_PROVIDER, EV_ARG_TEXT, 0, 0, false},
-    {"judge-samples", OPT_JUDGE_SAMPLES, EV_ARG_INT, 1, 100, false},
-    {"judge-template", OPT_JUDGE_TEMPLATE, EV_ARG_TEXT, 0, 0, false},
-    {"memory-budget", OPT_MEMORY_BUDGET, EV_ARG_REAL, 1, 1048576, false},
-    {"quiet", 'q', EV_ARG_NONE, 0, 0, false},
-    {"scorer", 's', EV_ARG_TEXT, 0, 0, false},
-    {"version", 'V', EV_ARG_NONE, 0, 0, false},
+static const ev_cli_opt opts[] = {
+    {"allow-record-commands", OPT_ALLOW_RECORD_COMMANDS, EV_CLI_ARG_NONE, 0, 0, false},
+    {"cpu-budget", OPT_CPU_BUDGET, EV_CLI_ARG_REAL, 0.01, 86400, false},
+    {"env", OPT_ENV, EV_CLI_ARG_TEXT, 0, 0, false},
+    {"help", 'h', EV_CLI_ARG_NONE, 0, 0, false},
+    {"ignore-case", 'i', EV_CLI_ARG_NONE, 0, 0, false},
+    {"ignore-punct", 'p', EV_CLI_ARG_NONE, 0, 0, false},
+    {"ignore-space", 'w', EV_CLI_ARG_NONE, 0, 0, false},
+    {"judge", OPT_JUDGE, EV_CLI_ARG_TEXT, 0, 0, false},
+    {"judge-aggregate", OPT_JUDGE_AGGREGATE, EV_CLI_ARG_TEXT, 0, 0, false},
+    {"judge-base-url", OPT_JUDGE_BASE_URL, EV_CLI_ARG_TEXT, 0, 0, false},
+    {"judge-labels", OPT_JUDGE_LABELS, EV_CLI_ARG_TEXT, 0, 0, false},
+    {"judge-model", OPT_JUDGE_MODEL, EV_CLI_ARG_TEXT, 0, 0, false},
+    {"judge-opt", OPT_JUDGE_OPT, EV_CLI_ARG_TEXT, 0, 0, false},
+    {"judge-provider", OPT_JUDGE_PROVIDER, EV_CLI_ARG_TEXT, 0, 0, false},
+    {"judge-samples", OPT_JUDGE_SAMPLES, EV_CLI_ARG_INT, 1, 100, false},
+    {"judge-template", OPT_JUDGE_TEMPLATE, EV_CLI_ARG_TEXT, 0, 0, false},
+    {"memory-budget", OPT_MEMORY_BUDGET, EV_CLI_ARG_REAL, 1, 1048576, false},
+    {"quiet", 'q', EV_CLI_ARG_NONE, 0, 0, false},
+    {"scorer", 's', EV_CLI_ARG_TEXT, 0, 0, false},
+    {"version", 'V', EV_CLI_ARG_NONE, 0, 0, false},
 };
 
 /* summary says how the scored records did, and how many had no answer. */
@@ -169,7 +169,7 @@ width(void)
     long cols;
     if (ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
         return ws.ws_col;
-    if (ev_parse_long(getenv("COLUMNS"), 20, 1000, &cols))
+    if (ev_cli_parse_long(getenv("COLUMNS"), 20, 1000, &cols))
         return (int)cols;
     return 80;
 }

@@ -29,19 +29,19 @@
 
 enum { OPT_CHECK = 256, OPT_REST, OPT_SEED, OPT_SHARD, OPT_STRATIFY, OPT_THRESHOLD };
 
-static const ev_opt opts[] = {
-    {"check", OPT_CHECK, EV_ARG_TEXT, 0, 0, false},
-    {"dedupe", 'd', EV_ARG_NONE, 0, 0, false},
-    {"help", 'h', EV_ARG_NONE, 0, 0, false},
-    {"quiet", 'q', EV_ARG_NONE, 0, 0, false},
-    {"ratio", 'r', EV_ARG_REAL, 0, 1, false},
-    {"rest", OPT_REST, EV_ARG_TEXT, 0, 0, false},
-    {"seed", OPT_SEED, EV_ARG_INT, 0, (double)LONG_MAX, false},
-    {"shard", OPT_SHARD, EV_ARG_TEXT, 0, 0, false},
-    {"stratify", OPT_STRATIFY, EV_ARG_NONE, 0, 0, false},
-    {"take", 't', EV_ARG_INT, 0, (double)LONG_MAX, false},
-    {"threshold", OPT_THRESHOLD, EV_ARG_REAL, 0.1, 1, false},
-    {"version", 'V', EV_ARG_NONE, 0, 0, false},
+static const ev_cli_opt opts[] = {
+    {"check", OPT_CHECK, EV_CLI_ARG_TEXT, 0, 0, false},
+    {"dedupe", 'd', EV_CLI_ARG_NONE, 0, 0, false},
+    {"help", 'h', EV_CLI_ARG_NONE, 0, 0, false},
+    {"quiet", 'q', EV_CLI_ARG_NONE, 0, 0, false},
+    {"ratio", 'r', EV_CLI_ARG_REAL, 0, 1, false},
+    {"rest", OPT_REST, EV_CLI_ARG_TEXT, 0, 0, false},
+    {"seed", OPT_SEED, EV_CLI_ARG_INT, 0, (double)LONG_MAX, false},
+    {"shard", OPT_SHARD, EV_CLI_ARG_TEXT, 0, 0, false},
+    {"stratify", OPT_STRATIFY, EV_CLI_ARG_NONE, 0, 0, false},
+    {"take", 't', EV_CLI_ARG_INT, 0, (double)LONG_MAX, false},
+    {"threshold", OPT_THRESHOLD, EV_CLI_ARG_REAL, 0.1, 1, false},
+    {"version", 'V', EV_CLI_ARG_NONE, 0, 0, false},
 };
 
 /* The command line: a split (lib/split.h) or a check (lib/leak.h). */
@@ -113,10 +113,10 @@ parse_shard(ev_split_opts *s, const char *text)
         ev_diag_usage_error("--shard takes K/N, such as 2/4, not '%s'", text);
     memcpy(k, text, (size_t)(slash - text));
     k[slash - text] = '\0';
-    if (!ev_parse_long(slash + 1, 1, 1000000, &s->nshards))
+    if (!ev_cli_parse_long(slash + 1, 1, 1000000, &s->nshards))
         ev_diag_usage_error("--shard K/N: N is a whole number from 1 to 1000000, not '%s'",
                             slash + 1);
-    if (!ev_parse_long(k, 1, s->nshards, &s->shard))
+    if (!ev_cli_parse_long(k, 1, s->nshards, &s->shard))
         ev_diag_usage_error("--shard K/N: K is a whole number from 1 to %ld, not '%s'", s->nshards,
                             k);
 }
@@ -179,11 +179,11 @@ check(options *o, char **eval, int neval)
     ev_leak_result r;
     int status = ev_leak_check(&o->check, eval, neval, &r) ? EV_EXIT_TROUBLE : EV_EXIT_OK;
     unsigned long leaked = r.exact + r.near;
-    const char *why = ev_interrupted() ? NULL : ev_leak_no_verdict(&r);
+    const char *why = ev_interrupt_pending() ? NULL : ev_leak_no_verdict(&r);
     if (why != NULL) {
         ev_diag_warn("no verdict: %s", why);
         status = EV_EXIT_TROUBLE;
-    } else if (!o->quiet && !ev_interrupted()) {
+    } else if (!o->quiet && !ev_interrupt_pending()) {
         if (leaked == 0)
             fprintf(stderr, "ev-split: none of %lu eval cases leaks into %lu training cases\n",
                     r.eval, r.train);
@@ -266,7 +266,7 @@ split(options *o, char **paths, int npaths)
         setvbuf(o->split.rest, NULL, _IOFBF, 1 << 16);
     }
     int status = ev_split_run(&o->split, paths, npaths, &r) ? EV_EXIT_TROUBLE : EV_EXIT_OK;
-    if (!ev_interrupted())
+    if (!ev_interrupt_pending())
         report(o, &r);
     ev_strata_free(r.strata);
     if (close_rest(o->split.rest, o->rest) != EV_EXIT_OK)

@@ -57,7 +57,7 @@ typedef struct opts {
     double max_tokens;
     long poll_ms;
     double timeout_s; /* 0: none */
-    enum ev_format format;
+    enum ev_cli_format format;
     enum ev_convert_to to;
     bool to_set;
     enum ev_example_method method;
@@ -172,34 +172,34 @@ enum {
     OPT_TO,
 };
 
-static const ev_opt options[] = {
-    {"api-key-env", OPT_API_KEY_ENV, EV_ARG_TEXT, 0, 0, false},
-    {"api-key-file", OPT_API_KEY_FILE, EV_ARG_TEXT, 0, 0, false},
-    {"base-url", OPT_BASE_URL, EV_ARG_TEXT, 0, 0, false},
-    {"cacert", OPT_CACERT, EV_ARG_TEXT, 0, 0, false},
-    {"cancel", OPT_CANCEL, EV_ARG_TEXT, 0, 0, false},
-    {"check", 'c', EV_ARG_NONE, 0, 0, false},
-    {"cmd", OPT_CMD, EV_ARG_TEXT, 0, 0, false},
-    {"convert", OPT_CONVERT, EV_ARG_NONE, 0, 0, false},
-    {"dataset-info", OPT_DATASET_INFO, EV_ARG_TEXT, 0, 0, false},
-    {"env", OPT_ENV, EV_ARG_TEXT, 0, 0, false},
-    {"epochs", OPT_EPOCHS, EV_ARG_INT, 1, 50, false},
-    {"format", 'f', EV_ARG_TEXT, 0, 0, false},
-    {"help", 'h', EV_ARG_NONE, 0, 0, false},
-    {"max-example-tokens", OPT_MAX_EXAMPLE_TOKENS, EV_ARG_INT, 1, 100000000, false},
-    {"method", OPT_METHOD, EV_ARG_TEXT, 0, 0, false},
-    {"model", 'm', EV_ARG_TEXT, 0, 0, false},
-    {"poll-ms", OPT_POLL_MS, EV_ARG_INT, 1, 3600000, false},
-    {"prices", 'p', EV_ARG_TEXT, 0, 0, false},
-    {"quiet", 'q', EV_ARG_NONE, 0, 0, false},
-    {"resume", OPT_RESUME, EV_ARG_TEXT, 0, 0, false},
-    {"seed", OPT_SEED, EV_ARG_INT, 0, 2147483647, false},
-    {"submit", 's', EV_ARG_NONE, 0, 0, false},
-    {"suffix", OPT_SUFFIX, EV_ARG_TEXT, 0, 0, false},
-    {"system", OPT_SYSTEM, EV_ARG_TEXT, 0, 0, false},
-    {"timeout", OPT_TIMEOUT, EV_ARG_REAL, 0.001, 1e7, false},
-    {"to", OPT_TO, EV_ARG_TEXT, 0, 0, false},
-    {"version", 'V', EV_ARG_NONE, 0, 0, false},
+static const ev_cli_opt options[] = {
+    {"api-key-env", OPT_API_KEY_ENV, EV_CLI_ARG_TEXT, 0, 0, false},
+    {"api-key-file", OPT_API_KEY_FILE, EV_CLI_ARG_TEXT, 0, 0, false},
+    {"base-url", OPT_BASE_URL, EV_CLI_ARG_TEXT, 0, 0, false},
+    {"cacert", OPT_CACERT, EV_CLI_ARG_TEXT, 0, 0, false},
+    {"cancel", OPT_CANCEL, EV_CLI_ARG_TEXT, 0, 0, false},
+    {"check", 'c', EV_CLI_ARG_NONE, 0, 0, false},
+    {"cmd", OPT_CMD, EV_CLI_ARG_TEXT, 0, 0, false},
+    {"convert", OPT_CONVERT, EV_CLI_ARG_NONE, 0, 0, false},
+    {"dataset-info", OPT_DATASET_INFO, EV_CLI_ARG_TEXT, 0, 0, false},
+    {"env", OPT_ENV, EV_CLI_ARG_TEXT, 0, 0, false},
+    {"epochs", OPT_EPOCHS, EV_CLI_ARG_INT, 1, 50, false},
+    {"format", 'f', EV_CLI_ARG_TEXT, 0, 0, false},
+    {"help", 'h', EV_CLI_ARG_NONE, 0, 0, false},
+    {"max-example-tokens", OPT_MAX_EXAMPLE_TOKENS, EV_CLI_ARG_INT, 1, 100000000, false},
+    {"method", OPT_METHOD, EV_CLI_ARG_TEXT, 0, 0, false},
+    {"model", 'm', EV_CLI_ARG_TEXT, 0, 0, false},
+    {"poll-ms", OPT_POLL_MS, EV_CLI_ARG_INT, 1, 3600000, false},
+    {"prices", 'p', EV_CLI_ARG_TEXT, 0, 0, false},
+    {"quiet", 'q', EV_CLI_ARG_NONE, 0, 0, false},
+    {"resume", OPT_RESUME, EV_CLI_ARG_TEXT, 0, 0, false},
+    {"seed", OPT_SEED, EV_CLI_ARG_INT, 0, 2147483647, false},
+    {"submit", 's', EV_CLI_ARG_NONE, 0, 0, false},
+    {"suffix", OPT_SUFFIX, EV_CLI_ARG_TEXT, 0, 0, false},
+    {"system", OPT_SYSTEM, EV_CLI_ARG_TEXT, 0, 0, false},
+    {"timeout", OPT_TIMEOUT, EV_CLI_ARG_REAL, 0.001, 1e7, false},
+    {"to", OPT_TO, EV_CLI_ARG_TEXT, 0, 0, false},
+    {"version", 'V', EV_CLI_ARG_NONE, 0, 0, false},
 };
 
 static void
@@ -262,7 +262,7 @@ option(opts *o, int key, const ev_cli *c)
         o->epochs = c->integer;
         break;
     case 'f':
-        if (!ev_parse_format(v, 2, &o->format))
+        if (!ev_cli_parse_format(v, 2, &o->format))
             ev_diag_usage_error("--format takes table or json, not '%s'", v);
         break;
     case OPT_MAX_EXAMPLE_TOKENS:

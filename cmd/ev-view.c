@@ -51,10 +51,10 @@ report_problem(jv msg, void *ctx)
     ev_diag_warn_jv(msg);
 }
 
-static const ev_opt opts[] = {
-    {"baseline", 'b', EV_ARG_TEXT, 0, 0, false}, {"curve", 'c', EV_ARG_TEXT, 0, 0, false},
-    {"goal", 'g', EV_ARG_TEXT, 0, 0, false},     {"help", 'h', EV_ARG_NONE, 0, 0, false},
-    {"margin", 'M', EV_ARG_REAL, 0, 1, true},    {"version", 'V', EV_ARG_NONE, 0, 0, false},
+static const ev_cli_opt opts[] = {
+    {"baseline", 'b', EV_CLI_ARG_TEXT, 0, 0, false}, {"curve", 'c', EV_CLI_ARG_TEXT, 0, 0, false},
+    {"goal", 'g', EV_CLI_ARG_TEXT, 0, 0, false},     {"help", 'h', EV_CLI_ARG_NONE, 0, 0, false},
+    {"margin", 'M', EV_CLI_ARG_REAL, 0, 1, true},    {"version", 'V', EV_CLI_ARG_NONE, 0, 0, false},
 };
 
 int
@@ -75,9 +75,9 @@ main(int argc, char **argv)
             break;
         case 'g':
             if (strcmp(c.text, "surpass") == 0)
-                o.goal = EV_GOAL_SURPASS;
+                o.goal = EV_COMPARE_GOAL_SURPASS;
             else if (strcmp(c.text, "match") == 0)
-                o.goal = EV_GOAL_MATCH;
+                o.goal = EV_COMPARE_GOAL_MATCH;
             else
                 ev_diag_usage_error("--goal takes surpass or match, not '%s'", c.text);
             break;
@@ -103,9 +103,9 @@ main(int argc, char **argv)
         stdin_runs += strcmp(argv[i], "-") == 0;
     if (stdin_runs > 1)
         ev_diag_usage_error("standard input can be only one of the runs");
-    if (o.goal != EV_GOAL_NONE && o.baseline == NULL)
+    if (o.goal != EV_COMPARE_GOAL_NONE && o.baseline == NULL)
         ev_diag_usage_error("--goal compares the runs with a baseline: add --baseline RUN");
-    if (margin_given && o.goal != EV_GOAL_MATCH)
+    if (margin_given && o.goal != EV_COMPARE_GOAL_MATCH)
         ev_diag_usage_error("--margin goes with --goal match");
     ev_interrupt_catch();
 

@@ -98,7 +98,7 @@ read_limit(ev_assertion *a, jv value, jv *err)
         d = jv_number_value(value);
         ok = isfinite(d) && d >= t->lo && d <= t->hi;
     } else if (jv_get_kind(value) == JV_KIND_STRING) {
-        ok = ev_parse_double(jv_string_value(value), t->lo, t->hi, &d);
+        ok = ev_cli_parse_double(jv_string_value(value), t->lo, t->hi, &d);
     }
     if (!ok) {
         char what[EV_REASON_SHOW_SIZE];

@@ -81,13 +81,13 @@ ev_call_set_max_errors(ev_call_config *c, const char *arg, jv *err)
             return fail(err, "--max-errors must be N or P%%, not '%s'", arg);
         memcpy(buf, arg, n - 1);
         buf[n - 1] = '\0';
-        if (!ev_parse_double(buf, 0, 100, &c->max_errors))
+        if (!ev_cli_parse_double(buf, 0, 100, &c->max_errors))
             return fail(err, "--max-errors P%% must be a number from 0 to 100, not '%s'", buf);
         c->max_errors_pct = true;
         return true;
     }
     long count;
-    if (!ev_parse_long(arg, 0, 1000000000L, &count))
+    if (!ev_cli_parse_long(arg, 0, 1000000000L, &count))
         return fail(err, "--max-errors must be a whole number from 0 to 1000000000, not '%s'", arg);
     c->max_errors = (double)count;
     return true;

@@ -15,7 +15,7 @@
 #include "metric.h"
 
 bool
-ev_parse_long(const char *s, long lo, long hi, long *out)
+ev_cli_parse_long(const char *s, long lo, long hi, long *out)
 {
     char *end;
     long v;
@@ -31,7 +31,7 @@ ev_parse_long(const char *s, long lo, long hi, long *out)
 }
 
 bool
-ev_parse_double(const char *s, double lo, double hi, double *out)
+ev_cli_parse_double(const char *s, double lo, double hi, double *out)
 {
     char *end;
     double v;
@@ -47,28 +47,28 @@ ev_parse_double(const char *s, double lo, double hi, double *out)
 }
 
 bool
-ev_parse_format(const char *s, int n, enum ev_format *out)
+ev_cli_parse_format(const char *s, int n, enum ev_cli_format *out)
 {
     static const char *const names[] = {"table", "json", "markdown", "tsv"};
     for (int i = 0; i < n && i < 4; i++) {
         if (strcmp(s, names[i]) == 0) {
-            *out = (enum ev_format)(EV_FORMAT_TABLE + i);
+            *out = (enum ev_cli_format)(EV_CLI_FORMAT_TABLE + i);
             return true;
         }
     }
     return false;
 }
 
-enum ev_format
-ev_format_resolve(enum ev_format f)
+enum ev_cli_format
+ev_cli_format_resolve(enum ev_cli_format f)
 {
-    if (f != EV_FORMAT_AUTO)
+    if (f != EV_CLI_FORMAT_AUTO)
         return f;
-    return isatty(STDOUT_FILENO) ? EV_FORMAT_TABLE : EV_FORMAT_JSON;
+    return isatty(STDOUT_FILENO) ? EV_CLI_FORMAT_TABLE : EV_CLI_FORMAT_JSON;
 }
 
 void
-ev_cli_init(ev_cli *c, const ev_opt *opts, int nopts, int argc, char **argv)
+ev_cli_init(ev_cli *c, const ev_cli_opt *opts, int nopts, int argc, char **argv)
 {
     struct option *lo = ev_alloc_zero((size_t)nopts + 1, sizeof(*lo));
     /* ':' first: a missing value comes back as ':' rather than a message. */
@@ -76,7 +76,7 @@ ev_cli_init(ev_cli *c, const ev_opt *opts, int nopts, int argc, char **argv)
     size_t k = 0;
     so[k++] = ':';
     for (int i = 0; i < nopts; i++) {
-        bool takes = opts[i].arg != EV_ARG_NONE;
+        bool takes = opts[i].arg != EV_CLI_ARG_NONE;
         lo[i] = (struct option){opts[i].name, takes ? required_argument : no_argument, NULL,
                                 opts[i].key};
         if (opts[i].key > 0 && opts[i].key < 256) {
@@ -100,7 +100,7 @@ ev_cli_free(ev_cli *c)
     c->shortopts = NULL;
 }
 
-static const ev_opt *
+static const ev_cli_opt *
 find_key(const ev_cli *c, int key)
 {
     for (int i = 0; i < c->nopts; i++)
@@ -112,7 +112,7 @@ find_key(const ev_cli *c, int key)
 /* spelled returns how the user wrote the option 'o' just read: "-x" when
  * the word was a short option, else "--name". */
 static const char *
-spelled(const ev_cli *c, const ev_opt *o, char *buf, size_t n)
+spelled(const ev_cli *c, const ev_cli_opt *o, char *buf, size_t n)
 {
     /* A value given as its own word is argv[optind - 1]; the option before. */
     int at = optind - 1;
@@ -153,21 +153,21 @@ unknown(const ev_cli *c)
 /* number reads the value of 'o' into 'c', or ends with a usage error that
  * says the range. */
 static void
-number(ev_cli *c, const ev_opt *o)
+number(ev_cli *c, const ev_cli_opt *o)
 {
     char opt[64];
     spelled(c, o, opt, sizeof(opt));
-    if (o->arg == EV_ARG_INT) {
+    if (o->arg == EV_CLI_ARG_INT) {
         /* (double)LONG_MAX rounds up past LONG_MAX: a table's way of saying it. */
         long lo = o->lo <= (double)LONG_MIN ? LONG_MIN : (long)o->lo;
         long hi = o->hi >= (double)LONG_MAX ? LONG_MAX : (long)o->hi;
-        if (!ev_parse_long(c->text, lo, hi, &c->integer))
+        if (!ev_cli_parse_long(c->text, lo, hi, &c->integer))
             ev_diag_usage_error("%s takes a whole number from %ld to %ld, not '%s'", opt, lo, hi,
                                 c->text);
         c->real = (double)c->integer;
         return;
     }
-    if (!ev_parse_double(c->text, o->lo, o->hi, &c->real) || (o->above && c->real <= o->lo)) {
+    if (!ev_cli_parse_double(c->text, o->lo, o->hi, &c->real) || (o->above && c->real <= o->lo)) {
         /* %.15g: a bound such as 1048576 reads as written, not 1.04858e+06 */
         if (o->above)
             ev_diag_usage_error("%s takes a number above %.15g and up to %.15g, not '%s'", opt,
@@ -187,17 +187,17 @@ ev_cli_next(ev_cli *c)
     if (key == '?')
         unknown(c);
     if (key == ':') {
-        const ev_opt *o = find_key(c, optopt);
+        const ev_cli_opt *o = find_key(c, optopt);
         char opt[64];
         if (o == NULL)
             ev_diag_usage_error("option '%s' needs a value", c->argv[optind - 1]);
         ev_diag_usage_error("%s needs a value", spelled(c, o, opt, sizeof(opt)));
     }
-    const ev_opt *o = find_key(c, key);
+    const ev_cli_opt *o = find_key(c, key);
     c->text = optarg;
     c->integer = 0;
     c->real = 0;
-    if (o != NULL && (o->arg == EV_ARG_INT || o->arg == EV_ARG_REAL))
+    if (o != NULL && (o->arg == EV_CLI_ARG_INT || o->arg == EV_CLI_ARG_REAL))
         number(c, o);
     return key;
 }

@@ -10,27 +10,27 @@
 
 #include <stdbool.h>
 
-bool ev_parse_long(const char *s, long lo, long hi, long *out);
-bool ev_parse_double(const char *s, double lo, double hi, double *out);
+bool ev_cli_parse_long(const char *s, long lo, long hi, long *out);
+bool ev_cli_parse_double(const char *s, double lo, double hi, double *out);
 
 /* How a report is printed (DESIGN.md): a table on a terminal and one JSON
  * object otherwise, unless --format chooses. */
-enum ev_format {
-    EV_FORMAT_AUTO,
-    EV_FORMAT_TABLE,
-    EV_FORMAT_JSON,
-    EV_FORMAT_MARKDOWN,
-    EV_FORMAT_TSV,
+enum ev_cli_format {
+    EV_CLI_FORMAT_AUTO,
+    EV_CLI_FORMAT_TABLE,
+    EV_CLI_FORMAT_JSON,
+    EV_CLI_FORMAT_MARKDOWN,
+    EV_CLI_FORMAT_TSV,
 };
 
-/* ev_parse_format reads a --format value. Only the first 'n' of table, json,
+/* ev_cli_parse_format reads a --format value. Only the first 'n' of table, json,
  * markdown and tsv are accepted: 2 for a tool that prints table or json, 4
  * for one that prints all four. */
-bool ev_parse_format(const char *s, int n, enum ev_format *out);
+bool ev_cli_parse_format(const char *s, int n, enum ev_cli_format *out);
 
-/* ev_format_resolve turns EV_FORMAT_AUTO into a table when standard output
+/* ev_cli_format_resolve turns EV_CLI_FORMAT_AUTO into a table when standard output
  * is a terminal and JSON when it is not; any other format stays. */
-enum ev_format ev_format_resolve(enum ev_format f);
+enum ev_cli_format ev_cli_format_resolve(enum ev_cli_format f);
 
 /* --- the option table ---------------------------------------------------
  *
@@ -42,38 +42,38 @@ enum ev_format ev_format_resolve(enum ev_format f);
  */
 
 /* What an option takes. */
-enum ev_arg {
-    EV_ARG_NONE, /* a flag */
-    EV_ARG_TEXT, /* any text: ev_cli.text */
-    EV_ARG_INT,  /* a whole number in [lo, hi]: ev_cli.integer */
-    EV_ARG_REAL, /* a number in [lo, hi], or (lo, hi] when 'above': ev_cli.real */
+enum ev_cli_arg {
+    EV_CLI_ARG_NONE, /* a flag */
+    EV_CLI_ARG_TEXT, /* any text: ev_cli.text */
+    EV_CLI_ARG_INT,  /* a whole number in [lo, hi]: ev_cli.integer */
+    EV_CLI_ARG_REAL, /* a number in [lo, hi], or (lo, hi] when 'above': ev_cli.real */
 };
 
-typedef struct ev_opt {
+typedef struct ev_cli_opt {
     const char *name; /* the long name, without "--" */
     int key;          /* the short option's letter, or a code of 256 and above */
-    enum ev_arg arg;
+    enum ev_cli_arg arg;
     double lo, hi; /* the range of a number, both ends included */
     bool above;    /* the range excludes 'lo': a number above it */
-} ev_opt;
+} ev_cli_opt;
 
 /* The state of a walk over the command line, and the value of the option
  * last returned. */
 typedef struct ev_cli {
-    const ev_opt *opts;
+    const ev_cli_opt *opts;
     int nopts;
     int argc;
     char **argv;
     void *longopts;   /* struct option[], built from 'opts' */
     char *shortopts;  /* the getopt string, built from 'opts' */
     const char *text; /* the option's value as written, or NULL for a flag */
-    long integer;     /* EV_ARG_INT's value */
-    double real;      /* EV_ARG_REAL's value (and EV_ARG_INT's, as a double) */
+    long integer;     /* EV_CLI_ARG_INT's value */
+    double real;      /* EV_CLI_ARG_REAL's value (and EV_CLI_ARG_INT's, as a double) */
 } ev_cli;
 
 /* ev_cli_init prepares to read 'argv' against the 'nopts' options of 'opts'
  * (borrowed; they must outlive the walk). */
-void ev_cli_init(ev_cli *c, const ev_opt *opts, int nopts, int argc, char **argv);
+void ev_cli_init(ev_cli *c, const ev_cli_opt *opts, int nopts, int argc, char **argv);
 
 /* ev_cli_next returns the key of the next option, with its value in 'c', or
  * -1 when the options end; the operands then start at 'optind'. A bad

@@ -448,8 +448,8 @@ static jv
 no_verdict(const ev_compare_opts *o)
 {
     jv g = jv_object();
-    g = set(g, "goal", jv_string(o->goal == EV_GOAL_SURPASS ? "surpass" : "match"));
-    if (o->goal == EV_GOAL_MATCH)
+    g = set(g, "goal", jv_string(o->goal == EV_COMPARE_GOAL_SURPASS ? "surpass" : "match"));
+    if (o->goal == EV_COMPARE_GOAL_MATCH)
         g = set(g, "margin", num(o->margin));
     g = set(g, "result", jv_string(EV_COMPARE_NO_EVIDENCE));
     return set(g, "met", jv_false());
@@ -501,7 +501,7 @@ paired_report(pairing p, const ev_compare_opts *o, bool full)
     }
     if (n == 0) {
         r = set(r, "no_evidence", jv_string(EV_COMPARE_NOTHING_PAIRED));
-        if (full && o->goal != EV_GOAL_NONE)
+        if (full && o->goal != EV_COMPARE_GOAL_NONE)
             r = set(r, "verdict", no_verdict(o));
         return r;
     }
@@ -639,18 +639,18 @@ paired_report(pairing p, const ev_compare_opts *o, bool full)
         if (o->per_hour > 0)
             r = set(r, "hosting", hosting(&p, n, o));
     }
-    if (full && o->goal != EV_GOAL_NONE) {
-        double margin = o->goal == EV_GOAL_MATCH ? o->margin : 0;
+    if (full && o->goal != EV_COMPARE_GOAL_NONE) {
+        double margin = o->goal == EV_COMPARE_GOAL_MATCH ? o->margin : 0;
         const char *v = verdict(ci, margin);
-        bool met = o->goal == EV_GOAL_SURPASS
+        bool met = o->goal == EV_COMPARE_GOAL_SURPASS
                        ? strcmp(v, "surpasses") == 0
                        : strcmp(v, "surpasses") == 0 || strcmp(v, "matches") == 0;
         jv g = jv_object();
-        g = set(g, "goal", jv_string(o->goal == EV_GOAL_SURPASS ? "surpass" : "match"));
-        if (o->goal == EV_GOAL_MATCH)
+        g = set(g, "goal", jv_string(o->goal == EV_COMPARE_GOAL_SURPASS ? "surpass" : "match"));
+        if (o->goal == EV_COMPARE_GOAL_MATCH)
             g = set(g, "margin", num(o->margin));
         g = set(g, "result", jv_string(v));
-        if (strcmp(v, "worse") == 0 && o->goal == EV_GOAL_MATCH)
+        if (strcmp(v, "worse") == 0 && o->goal == EV_COMPARE_GOAL_MATCH)
             g = set(g, "beyond_margin", jv_bool(ci.hi < -margin));
         g = set(g, "met", jv_bool(met));
         if (strcmp(v, "inconclusive") == 0) {
@@ -659,7 +659,7 @@ paired_report(pairing p, const ev_compare_opts *o, bool full)
              * the true difference were 0; for surpass, if it were the one
              * seen. */
             double need = NAN;
-            if (o->goal == EV_GOAL_MATCH)
+            if (o->goal == EV_COMPARE_GOAL_MATCH)
                 need = zsum * zsum * spread / (o->margin * o->margin);
             else if (delta > 0)
                 need = binary && cl == NULL ? ev_stats_n_paired(spread, delta, 1 - o->level, 0.8)
@@ -736,7 +736,7 @@ ev_compare_pair(const ev_run *base, const ev_run *cand, const ev_compare_opts *o
         free(names);
         r = set(r, "groups", groups);
     }
-    if (o->goal != EV_GOAL_NONE || o->has_min || !evidence)
+    if (o->goal != EV_COMPARE_GOAL_NONE || o->has_min || !evidence)
         r = set(r, "met", jv_bool(met));
     free(cs.c);
     return r;
@@ -761,13 +761,14 @@ ev_compare_runs(const ev_run *runs, size_t n, const ev_compare_opts *o)
             jv no = ev_json_field(c, "no_evidence");
             evidence = evidence && !jv_is_valid(no);
             jv_free(no);
-            met = met && (o->goal == EV_GOAL_NONE && !o->has_min ? true : ev_json_true(c, "met"));
+            met = met &&
+                  (o->goal == EV_COMPARE_GOAL_NONE && !o->has_min ? true : ev_json_true(c, "met"));
             cc = jv_array_append(cc, c);
         }
     }
     jv rep = set(jv_object(), "runs", rr);
     rep = set(rep, "comparisons", cc);
-    if (o->goal != EV_GOAL_NONE || o->has_min || !evidence)
+    if (o->goal != EV_COMPARE_GOAL_NONE || o->has_min || !evidence)
         rep = set(rep, "met", jv_bool(met && evidence));
     if (!evidence)
         rep = set(rep, "no_evidence", jv_true());

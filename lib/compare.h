@@ -29,15 +29,15 @@
 #define EV_COMPARE_NOTHING_PAIRED                                                                  \
     "the runs have no scored case id in common: there is nothing to compare and no verdict"
 
-enum ev_goal { EV_GOAL_NONE, EV_GOAL_SURPASS, EV_GOAL_MATCH };
+enum ev_compare_goal { EV_COMPARE_GOAL_NONE, EV_COMPARE_GOAL_SURPASS, EV_COMPARE_GOAL_MATCH };
 
 typedef struct ev_compare_opts {
     double level;   /* confidence level, 0.95 */
     bool exact;     /* Clopper-Pearson instead of Wilson for one accuracy */
     bool clustered; /* cases carry clusters: use clustered standard errors */
     bool by;        /* cases carry groups: add per-group figures */
-    enum ev_goal goal;
-    double margin; /* for EV_GOAL_MATCH: an absolute difference */
+    enum ev_compare_goal goal;
+    double margin; /* for EV_COMPARE_GOAL_MATCH: an absolute difference */
     bool has_min;  /* --min-accuracy given */
     double min_accuracy;
     uint64_t seed;  /* bootstrap seed, reported */

@@ -48,7 +48,7 @@ md_cell(FILE *f, const char *s)
 
 /* run_row writes one row per run, or per group of a run. */
 static void
-run_row(FILE *f, jv r, const char *name, enum ev_format fmt)
+run_row(FILE *f, jv r, const char *name, enum ev_cli_format fmt)
 {
     char a[32], ci[40], p50[24], p95[24], cost[32];
     double fails = num(r, "failed_calls");
@@ -57,7 +57,7 @@ run_row(FILE *f, jv r, const char *name, enum ev_format fmt)
     ev_report_fixed(num(r, "latency_ms.p50"), 0, p50, sizeof(p50));
     ev_report_fixed(num(r, "latency_ms.p95"), 0, p95, sizeof(p95));
     ev_report_fixed(num(r, "cost.per_case"), 6, cost, sizeof(cost));
-    if (fmt == EV_FORMAT_MARKDOWN) {
+    if (fmt == EV_CLI_FORMAT_MARKDOWN) {
         fputs("| ", f);
         md_cell(f, name);
         fprintf(f, " | %.0f | %.0f | %s | %s | %.0f | %s | %s | %s |\n", num(r, "cases"),
@@ -68,9 +68,9 @@ run_row(FILE *f, jv r, const char *name, enum ev_format fmt)
 }
 
 static void
-run_header(FILE *f, enum ev_format fmt)
+run_header(FILE *f, enum ev_cli_format fmt)
 {
-    if (fmt == EV_FORMAT_MARKDOWN)
+    if (fmt == EV_CLI_FORMAT_MARKDOWN)
         fprintf(f, "| run | cases | passes | accuracy | 95%% CI | failed calls | p50 ms | p95 ms | "
                    "cost/case |\n|---|--:|--:|--:|---|--:|--:|--:|--:|\n");
     else
@@ -160,13 +160,13 @@ verdict(FILE *f, jv c, const char *li)
 }
 
 void
-ev_compare_report_pair(FILE *f, jv c, enum ev_format fmt)
+ev_compare_report_pair(FILE *f, jv c, enum ev_cli_format fmt)
 {
     char b1[64], b2[64], b3[64], b4[64];
     const char *base = text(c, "baseline", b1, sizeof(b1));
     const char *cand = text(c, "candidate", b2, sizeof(b2));
     double n = num(c, "paired_cases");
-    bool md = fmt == EV_FORMAT_MARKDOWN;
+    bool md = fmt == EV_CLI_FORMAT_MARKDOWN;
     fprintf(f, "%s%s vs %s: %.0f paired cases", md ? "\n### " : "\n", cand, base, n);
     if (num(c, "only_in_baseline") > 0 || num(c, "only_in_candidate") > 0)
         fprintf(f, " (left out: %.0f only in the baseline, %.0f only in the candidate)",
@@ -237,7 +237,7 @@ ev_compare_report_pair(FILE *f, jv c, enum ev_format fmt)
 /* runs writes the table of runs, a row for each run and for each of its
  * groups. */
 static void
-runs(FILE *f, jv rep, enum ev_format fmt)
+runs(FILE *f, jv rep, enum ev_cli_format fmt)
 {
     jv rs = ev_json_field(rep, "runs");
     run_header(f, fmt);
@@ -262,7 +262,7 @@ runs(FILE *f, jv rep, enum ev_format fmt)
         }
         jv_free(gs);
         jv goal = ev_json_field(r, "goal");
-        if (jv_get_kind(goal) == JV_KIND_OBJECT && fmt != EV_FORMAT_TSV) {
+        if (jv_get_kind(goal) == JV_KIND_OBJECT && fmt != EV_CLI_FORMAT_TSV) {
             char b1[32], b2[32];
             fprintf(f, "  minimum accuracy %s: %s\n",
                     ev_report_pct(num(goal, "min_accuracy"), b1, sizeof(b1)),
@@ -432,14 +432,14 @@ tsv(FILE *f, jv rep)
 }
 
 void
-ev_compare_report_write(FILE *f, jv rep, enum ev_format fmt)
+ev_compare_report_write(FILE *f, jv rep, enum ev_cli_format fmt)
 {
-    if (fmt == EV_FORMAT_JSON) {
+    if (fmt == EV_CLI_FORMAT_JSON) {
         jv_dumpf(jv_copy(rep), f, 0);
         fputc('\n', f);
         return;
     }
-    if (fmt == EV_FORMAT_TSV) {
+    if (fmt == EV_CLI_FORMAT_TSV) {
         tsv(f, rep);
         return;
     }

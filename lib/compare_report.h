@@ -18,14 +18,14 @@
 #include "cli.h"
 
 /* ev_compare_report_write writes 'rep' to 'f' in format 'fmt' (not
- * EV_FORMAT_AUTO). */
-void ev_compare_report_write(FILE *f, jv rep /* borrowed */, enum ev_format fmt);
+ * EV_CLI_FORMAT_AUTO). */
+void ev_compare_report_write(FILE *f, jv rep /* borrowed */, enum ev_cli_format fmt);
 
 /* ev_compare_report_pair writes one comparison of a report, 'c', as the
- * table (EV_FORMAT_TABLE) or markdown writes it: a blank line, the line
+ * table (EV_CLI_FORMAT_TABLE) or markdown writes it: a blank line, the line
  * that names the runs and counts the paired cases, then a line for each
  * figure. A page that shows the report, such as ev-view's, says it in
  * ev-compare's words. */
-void ev_compare_report_pair(FILE *f, jv c /* borrowed */, enum ev_format fmt);
+void ev_compare_report_pair(FILE *f, jv c /* borrowed */, enum ev_cli_format fmt);
 
 #endif

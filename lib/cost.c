@@ -149,7 +149,7 @@ count_case(ev_keymap *cases, unsigned long *ncases, jv rec)
         (*ncases)++;
         return;
     }
-    uint64_t key = ev_hash64(jv_string_value(id), (size_t)jv_string_length_bytes(jv_copy(id)), 0);
+    uint64_t key = ev_hash_64(jv_string_value(id), (size_t)jv_string_length_bytes(jv_copy(id)), 0);
     jv_free(id);
     if (ev_keymap_find(cases, key) == EV_KEYMAP_END) {
         ev_keymap_add(cases, key, 0);

@@ -16,11 +16,11 @@ per(double total, unsigned long n)
 /* summary_row prints the figures of one model, or of all: every column in
  * tsv, and on a terminal or in markdown those that fit a screen. */
 static void
-summary_row(FILE *out, enum ev_format f, const char *name, const char *as, const ev_cost_tally *t,
-            const char *cur, const int *widths)
+summary_row(FILE *out, enum ev_cli_format f, const char *name, const char *as,
+            const ev_cost_tally *t, const char *cur, const int *widths)
 {
     char b[10][48];
-    int dec = f == EV_FORMAT_TSV ? 0 : 6;
+    int dec = f == EV_CLI_FORMAT_TSV ? 0 : 6;
     double in = t->priced ? t->cost_in : NAN, cout = t->priced ? t->cost_out : NAN;
     ev_report_fixed((double)t->records, 0, b[0], sizeof(b[0]));
     ev_report_fixed((double)t->priced, 0, b[1], sizeof(b[1]));
@@ -32,7 +32,7 @@ summary_row(FILE *out, enum ev_format f, const char *name, const char *as, const
     ev_report_money(in, dec, b[7], sizeof(b[7]));
     ev_report_money(cout, dec, b[8], sizeof(b[8]));
     ev_report_money(in + cout, dec, b[9], sizeof(b[9]));
-    if (f == EV_FORMAT_TSV) {
+    if (f == EV_CLI_FORMAT_TSV) {
         if (t->priced == 0) /* an empty cell, not "-", for a number nobody knows */
             b[7][0] = b[8][0] = b[9][0] = '\0';
         const char *cells[] = {name, as,   b[0], b[1], b[2], b[3], b[4],
@@ -45,7 +45,7 @@ summary_row(FILE *out, enum ev_format f, const char *name, const char *as, const
 }
 
 void
-ev_cost_report_summary(FILE *out, const ev_cost_ledger *pc, enum ev_format f)
+ev_cost_report_summary(FILE *out, const ev_cost_ledger *pc, enum ev_cli_format f)
 {
     char cost_head[32];
     snprintf(cost_head, sizeof(cost_head), "cost %s", pc->currency);
@@ -55,7 +55,7 @@ ev_cost_report_summary(FILE *out, const ev_cost_ledger *pc, enum ev_format f)
         if ((int)n > widths[0] && n < 200)
             widths[0] = (int)n;
     }
-    if (f == EV_FORMAT_TSV) {
+    if (f == EV_CLI_FORMAT_TSV) {
         const char *h[] = {"model",         "priced_as",  "records",      "priced",
                            "unknown",       "errors",     "input_tokens", "output_tokens",
                            "cached_tokens", "input_cost", "output_cost",  "total_cost",
@@ -73,12 +73,12 @@ ev_cost_report_summary(FILE *out, const ev_cost_ledger *pc, enum ev_format f)
         summary_row(out, f, e->model, e->row ? e->row->model : "", &e->t, pc->currency, widths);
     }
     summary_row(out, f, "(total)", "", &pc->all, pc->currency, widths);
-    if (f == EV_FORMAT_TSV)
+    if (f == EV_CLI_FORMAT_TSV)
         return;
     const ev_cost_tally *t = &pc->all;
     unsigned long ncases = pc->ncases;
     char b1[48], b2[48];
-    const char *li = f == EV_FORMAT_MARKDOWN ? "\n- " : "\n";
+    const char *li = f == EV_CLI_FORMAT_MARKDOWN ? "\n- " : "\n";
     double total = t->cost_in + t->cost_out;
     if (t->priced > 0)
         fprintf(out, "%scost per case %s %s over %lu cases (%s per record)", li,
@@ -136,7 +136,7 @@ money_at(jv j, const char *path, char *buf)
 }
 
 void
-ev_cost_report_estimate(FILE *out, jv j, enum ev_format f)
+ev_cost_report_estimate(FILE *out, jv j, enum ev_cli_format f)
 {
     char cur[8];
     jv c = ev_json_field(j, "currency");
@@ -147,7 +147,7 @@ ev_cost_report_estimate(FILE *out, jv j, enum ev_format f)
     jv model = ev_json_field(j, "model");
     double lo = ev_json_number(j, "range.low.total");
     double hi = ev_json_number(j, "range.high.total");
-    if (f == EV_FORMAT_TSV) {
+    if (f == EV_CLI_FORMAT_TSV) {
         const char *h[] = {"estimate",     "model",         "cases",      "calls",
                            "input_tokens", "output_tokens", "input_cost", "output_cost",
                            "total_cost",   "low_total",     "high_total", "currency"};
@@ -172,7 +172,7 @@ ev_cost_report_estimate(FILE *out, jv j, enum ev_format f)
         ev_report_row(out, f, cells, 12, NULL);
     } else {
         static const int widths[] = {8, 12, 12};
-        bool md = f == EV_FORMAT_MARKDOWN;
+        bool md = f == EV_CLI_FORMAT_MARKDOWN;
         fprintf(out, "%sESTIMATE for %.0f cases on %s (%.0f calls), before any call is made\n\n",
                 md ? "### " : "", ev_json_number(j, "cases"), jv_string_value(model),
                 ev_json_number(j, "calls"));
@@ -215,7 +215,7 @@ ev_cost_report_estimate(FILE *out, jv j, enum ev_format f)
 }
 
 void
-ev_cost_report_hosting(FILE *out, jv j, enum ev_format f)
+ev_cost_report_hosting(FILE *out, jv j, enum ev_cli_format f)
 {
     char b[12][CELL];
     jv c = ev_json_field(j, "currency"), ep = ev_json_path(j, "hosting.endpoint"),
@@ -236,16 +236,16 @@ ev_cost_report_hosting(FILE *out, jv j, enum ev_format f)
         isnan(even) ? "" : ev_report_fixed(even, 0, b[9], sizeof(b[9])),
         cur,
     };
-    if (f == EV_FORMAT_TSV) {
+    if (f == EV_CLI_FORMAT_TSV) {
         const char *h[] = {"hosting",    "per_hour",          "traffic",    "concurrency",
                            "latency_ms", "capacity",          "replicas",   "daily_cost",
                            "per_case",   "baseline_per_case", "break_even", "currency"};
         ev_report_row(out, f, h, 12, NULL);
         ev_report_row(out, f, cells, 12, NULL);
     } else {
-        const char *li = f == EV_FORMAT_MARKDOWN ? "- " : "";
+        const char *li = f == EV_CLI_FORMAT_MARKDOWN ? "- " : "";
         fprintf(out, "%sHOSTING on %s at %s %s an hour a replica, for %s cases a day\n\n",
-                f == EV_FORMAT_MARKDOWN ? "### " : "", where, cells[1], cur, cells[2]);
+                f == EV_CLI_FORMAT_MARKDOWN ? "### " : "", where, cells[1], cur, cells[2]);
         fprintf(out,
                 "%scapacity %s cases a day a replica (%s calls at once, %s ms a call, "
                 "%.2f calls a case): %s replica%s\n",

@@ -17,14 +17,14 @@
 /* ev_cost_report_summary writes the summary of 'l' to 'out' in 'fmt' (table,
  * markdown or tsv): a row per model and one for the total, then, but in
  * TSV, what the figures leave out. */
-void ev_cost_report_summary(FILE *out, const ev_cost_ledger *l, enum ev_format fmt);
+void ev_cost_report_summary(FILE *out, const ev_cost_ledger *l, enum ev_cli_format fmt);
 
 /* ev_cost_report_estimate writes the estimate 'est' (ev_cost_estimate_report)
  * to 'out' in 'fmt' (table, markdown or tsv). */
-void ev_cost_report_estimate(FILE *out, jv est /* borrowed */, enum ev_format fmt);
+void ev_cost_report_estimate(FILE *out, jv est /* borrowed */, enum ev_cli_format fmt);
 
 /* ev_cost_report_hosting writes the hosting report 'j'
  * (ev_cost_hosting_report) to 'out' in 'fmt' (table, markdown or tsv). */
-void ev_cost_report_hosting(FILE *out, jv j /* borrowed */, enum ev_format fmt);
+void ev_cost_report_hosting(FILE *out, jv j /* borrowed */, enum ev_cli_format fmt);
 
 #endif

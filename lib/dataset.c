@@ -344,7 +344,7 @@ ev_dataset_report_table(FILE *out, jv r)
 }
 
 int
-ev_dataset_check(const ev_dataset_opts *o, const ev_quote_opts *qo, enum ev_format format,
+ev_dataset_check(const ev_dataset_opts *o, const ev_quote_opts *qo, enum ev_cli_format format,
                  FILE *out)
 {
     ev_dataset d;
@@ -359,7 +359,7 @@ ev_dataset_check(const ev_dataset_opts *o, const ev_quote_opts *qo, enum ev_form
     bool ok = ev_dataset_valid(&d);
     bool bad = d.trouble || table_trouble;
     jv r = ev_dataset_report(&d, o, &q, qo->model);
-    if (ev_format_resolve(format) == EV_FORMAT_TABLE) {
+    if (ev_cli_format_resolve(format) == EV_CLI_FORMAT_TABLE) {
         ev_dataset_report_table(out, r);
         jv_free(r);
     } else {

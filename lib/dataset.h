@@ -106,7 +106,7 @@ void ev_dataset_report_table(FILE *out, jv report /* borrowed */);
  * It returns EV_EXIT_OK when the file may be trained on, EV_EXIT_NO when
  * not, and EV_EXIT_TROUBLE when a file or a price table of 'q' could not
  * be read. */
-int ev_dataset_check(const ev_dataset_opts *o, const ev_quote_opts *q, enum ev_format format,
+int ev_dataset_check(const ev_dataset_opts *o, const ev_quote_opts *q, enum ev_cli_format format,
                      FILE *out);
 
 /* ev_dataset_convert is --convert: a filter that writes each record of the

@@ -644,7 +644,7 @@ ev_gaps_run(const ev_gaps_opts *o, char **paths, int npaths, ev_gaps_result *res
     ev_jsonl_init(&g.r, paths, npaths, o->out);
     read_run(&g, res);
     ev_jsonl_free(&g.r);
-    if (!ev_interrupted()) /* no report, and no picks, from part of the run */
+    if (!ev_interrupt_pending()) /* no report, and no picks, from part of the run */
         finish(&g, npaths >= 1 ? paths[0] : "-", res);
     ev_pick_free(g.pick);
     ev_sheet_free(g.sheet);

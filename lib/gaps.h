@@ -92,17 +92,17 @@ enum ev_gaps_mode {
 
 typedef struct ev_gaps_opts {
     enum ev_gaps_mode mode;
-    enum ev_format format; /* EV_GAPS_SUMMARY: resolved */
-    long budget;           /* -1 when not given */
-    const char *baseline;  /* a run to call regressions against, or NULL */
-    const char *teacher;   /* a run whose passing answers to train on, or NULL */
-    const char *pool;      /* EV_GAPS_POOL: the cases to pick from */
-    const char *labels;    /* a reviewer's review.jsonl (labels.h), or NULL */
-    FILE *fixes;           /* with 'labels': where expected-wrong cases go, or NULL */
-    jv system;             /* a string or null (borrowed): a system message */
-    double threshold;      /* EV_GAPS_POOL: the similarity that counts as a leak */
-    bool as_train;         /* write cases as chat training examples */
-    bool as_preference;    /* EV_GAPS_PREFERENCE */
+    enum ev_cli_format format; /* EV_GAPS_SUMMARY: resolved */
+    long budget;               /* -1 when not given */
+    const char *baseline;      /* a run to call regressions against, or NULL */
+    const char *teacher;       /* a run whose passing answers to train on, or NULL */
+    const char *pool;          /* EV_GAPS_POOL: the cases to pick from */
+    const char *labels;        /* a reviewer's review.jsonl (labels.h), or NULL */
+    FILE *fixes;               /* with 'labels': where expected-wrong cases go, or NULL */
+    jv system;                 /* a string or null (borrowed): a system message */
+    double threshold;          /* EV_GAPS_POOL: the similarity that counts as a leak */
+    bool as_train;             /* write cases as chat training examples */
+    bool as_preference;        /* EV_GAPS_PREFERENCE */
     FILE *out;
     const ev_log *log; /* problems ("file:line: ..." for a line); the run goes on */
 } ev_gaps_opts;

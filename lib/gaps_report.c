@@ -6,11 +6,11 @@
 /* cell writes one cell of a summary row in the format 'f': the first of a
  * row opens it; 'width' pads a table's cell, negative to the left. */
 static void
-cell(FILE *out, enum ev_format f, const char *text, int width, bool first)
+cell(FILE *out, enum ev_cli_format f, const char *text, int width, bool first)
 {
-    if (f == EV_FORMAT_TSV)
+    if (f == EV_CLI_FORMAT_TSV)
         fprintf(out, "%s%s", first ? "" : "\t", text);
-    else if (f == EV_FORMAT_MARKDOWN)
+    else if (f == EV_CLI_FORMAT_MARKDOWN)
         fprintf(out, "%s%s |", first ? "| " : " ", text);
     else
         fprintf(out, "%s%*s", first ? "" : " ", width, text);
@@ -34,9 +34,9 @@ static const struct column {
 /* summary_line writes the headings, or with a 'row' (borrowed) its cells;
  * the last two columns only when 'reg' and 'bud'. */
 static void
-summary_line(FILE *out, jv row, enum ev_format f, bool reg, bool bud)
+summary_line(FILE *out, jv row, enum ev_cli_format f, bool reg, bool bud)
 {
-    int which = f == EV_FORMAT_MARKDOWN ? 1 : f == EV_FORMAT_TSV ? 2 : 0;
+    int which = f == EV_CLI_FORMAT_MARKDOWN ? 1 : f == EV_CLI_FORMAT_TSV ? 2 : 0;
     double rate = ev_json_number(row, "failures") / ev_json_number(row, "cases");
     jv tag = ev_json_field(row, "tag");
     for (size_t i = 0; i < sizeof(columns) / sizeof(columns[0]); i++) {
@@ -49,7 +49,7 @@ summary_line(FILE *out, jv row, enum ev_format f, bool reg, bool bud)
             text = col->head[which];
         else if (i == 0)
             text = ev_json_str(tag, "");
-        else if (i == 3 && f == EV_FORMAT_TSV)
+        else if (i == 3 && f == EV_CLI_FORMAT_TSV)
             ev_report_fixed(rate, 6, buf, sizeof(buf));
         else if (i == 3)
             ev_report_pct(rate, buf, sizeof(buf));
@@ -62,16 +62,16 @@ summary_line(FILE *out, jv row, enum ev_format f, bool reg, bool bud)
 }
 
 int
-ev_gaps_report_print(FILE *out, jv rep, enum ev_format f, bool regressions)
+ev_gaps_report_print(FILE *out, jv rep, enum ev_cli_format f, bool regressions)
 {
-    if (f == EV_FORMAT_JSON) {
+    if (f == EV_CLI_FORMAT_JSON) {
         jv_dumpf(rep, out, 0);
         fputc('\n', out);
         return ferror(out) ? -1 : 0;
     }
     bool bud = jv_object_has(jv_copy(rep), jv_string("budget"));
     summary_line(out, jv_invalid(), f, regressions, bud);
-    if (f == EV_FORMAT_MARKDOWN)
+    if (f == EV_CLI_FORMAT_MARKDOWN)
         fprintf(out, "|---|--:|--:|--:|%s%s\n", regressions ? "--:|" : "", bud ? "--:|" : "");
     jv rows = ev_json_field(rep, "tags");
     jv_array_foreach(rows, i, row)
@@ -82,7 +82,7 @@ ev_gaps_report_print(FILE *out, jv rep, enum ev_format f, bool regressions)
     }
     jv_free(rows);
     jv labels = ev_json_field(rep, "labels");
-    if (jv_is_valid(labels) && f != EV_FORMAT_TSV) {
+    if (jv_is_valid(labels) && f != EV_CLI_FORMAT_TSV) {
         jv text = ev_gaps_report_labels(labels);
         fprintf(out, "\n%s\n", jv_string_value(text));
         jv_free(text);

@@ -21,7 +21,7 @@
  * 'regressions', the tables have their column. When 'rep' has 'labels', a
  * table and Markdown end with the sentence of ev_gaps_report_labels.
  * Returns 0, or -1 when 'out' fails. */
-int ev_gaps_report_print(FILE *out, jv rep, enum ev_format f, bool regressions);
+int ev_gaps_report_print(FILE *out, jv rep, enum ev_cli_format f, bool regressions);
 
 /* ev_gaps_report_labels says what the 'labels' (ev_gaps_labels's) changed,
  * in one sentence. */

@@ -1,7 +1,7 @@
 #include "hash.h"
 
 uint64_t
-ev_mix64(uint64_t x)
+ev_hash_mix64(uint64_t x)
 {
     x ^= x >> 33;
     x *= 0xff51afd7ed558ccdULL;
@@ -12,7 +12,7 @@ ev_mix64(uint64_t x)
 }
 
 uint64_t
-ev_hash64(const void *p, size_t len, uint64_t seed)
+ev_hash_64(const void *p, size_t len, uint64_t seed)
 {
     const unsigned char *s = p;
     uint64_t h = 0xcbf29ce484222325ULL;
@@ -20,11 +20,11 @@ ev_hash64(const void *p, size_t len, uint64_t seed)
         h ^= s[i];
         h *= 0x100000001b3ULL;
     }
-    return ev_mix64(h ^ ev_mix64(seed + 0x9e3779b97f4a7c15ULL));
+    return ev_hash_mix64(h ^ ev_hash_mix64(seed + 0x9e3779b97f4a7c15ULL));
 }
 
 double
-ev_unit(uint64_t h)
+ev_hash_unit(uint64_t h)
 {
     return (double)(h >> 11) * (1.0 / 9007199254740992.0);
 }

@@ -11,13 +11,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* ev_hash64 hashes 'len' bytes at 'p' under 'seed'. */
-uint64_t ev_hash64(const void *p, size_t len, uint64_t seed);
+/* ev_hash_64 hashes 'len' bytes at 'p' under 'seed'. */
+uint64_t ev_hash_64(const void *p, size_t len, uint64_t seed);
 
-/* ev_mix64 is the finaliser alone: a bijection that scrambles all bits. */
-uint64_t ev_mix64(uint64_t x);
+/* ev_hash_mix64 is the finaliser alone: a bijection that scrambles all bits. */
+uint64_t ev_hash_mix64(uint64_t x);
 
-/* ev_unit maps a hash to [0, 1) with 53 bits of precision. */
-double ev_unit(uint64_t h);
+/* ev_hash_unit maps a hash to [0, 1) with 53 bits of precision. */
+double ev_hash_unit(uint64_t h);
 
 #endif

@@ -15,7 +15,7 @@ struct ev_intern {
     size_t len, cap;
     size_t *off;
     size_t n, capoff;
-    ev_keymap *index; /* ev_hash64 of the bytes -> number */
+    ev_keymap *index; /* ev_hash_64 of the bytes -> number */
 };
 
 ev_intern *
@@ -43,7 +43,7 @@ ev_intern_free(ev_intern *t)
 static uint64_t
 key_of(const char *s, size_t len)
 {
-    return ev_hash64(s, len, 0x696e7465726e); /* "intern" */
+    return ev_hash_64(s, len, 0x696e7465726e); /* "intern" */
 }
 
 static uint32_t

@@ -40,7 +40,7 @@ ev_interrupt_catch(void)
 }
 
 bool
-ev_interrupted(void)
+ev_interrupt_pending(void)
 {
     return seen != 0;
 }

@@ -9,7 +9,7 @@
  * the record being written is finished, the line being read is dropped, and
  * nothing more is begun. The tool then writes what it holds, leaves out any
  * report (a report of part of the input would mislead), and exits
- * EV_EXIT_INTR when ev_interrupted says so.
+ * EV_EXIT_INTR when ev_interrupt_pending says so.
  *
  * A second signal ends the process at once with status 130 (_exit(2) in
  * the handler: the one exit of this module), for a tool stuck where the
@@ -25,9 +25,9 @@
  * SA_RESTART, so that no read or write fails because of them. */
 void ev_interrupt_catch(void);
 
-/* ev_interrupted says whether SIGINT or SIGTERM has arrived since
+/* ev_interrupt_pending says whether SIGINT or SIGTERM has arrived since
  * ev_interrupt_catch. */
-bool ev_interrupted(void);
+bool ev_interrupt_pending(void);
 
 /* ev_interrupt_status returns EV_EXIT_INTR when the run was interrupted,
  * else 'status': what a tool returns from main. */

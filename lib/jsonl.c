@@ -107,9 +107,9 @@ wait_for_input(ev_jsonl_reader *r)
         fflush(r->flush);
     if (p[1].fd < 0)
         return true; /* read(2) waits */
-    while (!ev_interrupted() && poll(p, 2, -1) < 0 && errno == EINTR)
+    while (!ev_interrupt_pending() && poll(p, 2, -1) < 0 && errno == EINTR)
         ;
-    return !ev_interrupted();
+    return !ev_interrupt_pending();
 }
 
 /* fill reads more of the current input after what the buffer holds, first
@@ -428,7 +428,7 @@ int
 ev_jsonl_next(ev_jsonl_reader *r, jv *rec)
 {
     for (;;) {
-        if (ev_interrupted())
+        if (ev_interrupt_pending())
             return EV_JSONL_EOF;
         if (r->fp == NULL) {
             int o = open_next(r, rec);

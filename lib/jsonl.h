@@ -81,7 +81,7 @@ void ev_jsonl_init(ev_jsonl_reader *r, char **paths, int npaths, FILE *flush);
  * EV_JSONL_BAD: '*rec' is invalid with a message that starts "file:line: " or
  *   names the file; the caller reports it and may call again to go on.
  * EV_JSONL_EOF: every operand has been read, or the run was interrupted
- *   (ev_interrupted says which). */
+ *   (ev_interrupt_pending says which). */
 int ev_jsonl_next(ev_jsonl_reader *r, jv *rec);
 
 /* ev_jsonl_raw returns the text of the line last returned as a record, with

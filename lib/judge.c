@@ -114,7 +114,7 @@ add_label(ev_judge_rubric *r, const char *item, size_t len, jv *err)
     char *name = ev_alloc_strndup(item, len);
     char *eq = strrchr(name, '=');
     double v = 0;
-    bool ok = eq != NULL && eq != name && ev_parse_double(eq + 1, 0, 1, &v);
+    bool ok = eq != NULL && eq != name && ev_cli_parse_double(eq + 1, 0, 1, &v);
     if (!ok) {
         *err = jv_invalid_with_msg(
             jv_string_fmt("bad label '%s': want LABEL=VALUE with VALUE in [0, 1]", name));

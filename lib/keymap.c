@@ -57,7 +57,7 @@ ev_keymap_free(ev_keymap *m)
 static size_t
 probe(const ev_keymap *m, uint64_t key)
 {
-    uint64_t h = ev_mix64(key);
+    uint64_t h = ev_hash_mix64(key);
     uint32_t tag = (uint32_t)(h >> 32);
     size_t i = (size_t)h & m->mask;
     for (;; i = (i + 1) & m->mask) {
@@ -94,7 +94,7 @@ ev_keymap_add(ev_keymap *m, uint64_t key, uint32_t item)
     struct slot *s = &m->slot[i];
     m->e[m->n] = (struct entry){key, item, s->head};
     if (s->head == 0) {
-        s->tag = (uint32_t)(ev_mix64(key) >> 32);
+        s->tag = (uint32_t)(ev_hash_mix64(key) >> 32);
         m->keys++;
     }
     s->head = (uint32_t)++m->n;
@@ -112,7 +112,7 @@ ev_keymap_find(const ev_keymap *m, uint64_t key)
 void
 ev_keymap_prefetch(const ev_keymap *m, uint64_t key)
 {
-    __builtin_prefetch(&m->slot[(size_t)ev_mix64(key) & m->mask]);
+    __builtin_prefetch(&m->slot[(size_t)ev_hash_mix64(key) & m->mask]);
 }
 
 size_t

@@ -1,7 +1,7 @@
 /*
  * keymap.h: a multimap from 64-bit keys to item numbers.
  *
- * The keys are hashes the caller computed (ev_hash64 of a normalised text, a
+ * The keys are hashes the caller computed (ev_hash_64 of a normalised text, a
  * band of a MinHash signature), and two texts with the same key are taken to
  * be the same: at 64 bits a collision among a billion keys has odds of about
  * one in forty. Items are the caller's numbers for what it stored, such as the

@@ -37,7 +37,7 @@ shingle_of(const uint64_t *w, size_t n)
 {
     uint64_t h = 0x5368696e676c65ULL; /* "Shingle" */
     for (size_t i = 0; i < n; i++)
-        h = ev_mix64(h ^ w[i]) + 0x9e3779b97f4a7c15ULL;
+        h = ev_hash_mix64(h ^ w[i]) + 0x9e3779b97f4a7c15ULL;
     return h;
 }
 
@@ -53,16 +53,16 @@ shingle_text(ev_minhash_sketch *s, const char *text)
     jv_array_foreach(words, i, w)
     {
         const char *p = jv_string_value(w);
-        wh[i] = ev_hash64(p, strlen(p), 0);
+        wh[i] = ev_hash_64(p, strlen(p), 0);
         jv_free(w);
     }
     jv_free(words);
 
     s->n = 0;
-    if (nw > 0 && nw < EV_SHINGLE_WORDS)
+    if (nw > 0 && nw < EV_MINHASH_SHINGLE_WORDS)
         push_shingle(s, shingle_of(wh, nw));
-    for (size_t i = 0; i + EV_SHINGLE_WORDS <= nw; i++)
-        push_shingle(s, shingle_of(wh + i, EV_SHINGLE_WORDS));
+    for (size_t i = 0; i + EV_MINHASH_SHINGLE_WORDS <= nw; i++)
+        push_shingle(s, shingle_of(wh + i, EV_MINHASH_SHINGLE_WORDS));
     if (wh != small)
         free(wh);
 
@@ -84,8 +84,8 @@ ev_minhash_sketch_text(ev_minhash_sketch *s, const char *text)
      * mix, at a fraction of the cost. */
     uint64_t a[EV_MINHASH_SIZE], b[EV_MINHASH_SIZE];
     for (size_t j = 0; j < EV_MINHASH_SIZE; j++) {
-        a[j] = ev_mix64(0x4d696e48617368ULL + 2 * j) | 1; /* "MinHash" */
-        b[j] = ev_mix64(0x4d696e48617368ULL + 2 * j + 1);
+        a[j] = ev_hash_mix64(0x4d696e48617368ULL + 2 * j) | 1; /* "MinHash" */
+        b[j] = ev_hash_mix64(0x4d696e48617368ULL + 2 * j + 1);
         s->sig[j] = UINT64_MAX;
     }
     shingle_text(s, text);
@@ -213,9 +213,9 @@ ev_minhash_index_bands(const ev_minhash_index *ix, int *rows)
 static uint64_t
 band_key(const ev_minhash_index *ix, const uint64_t *sig, int b)
 {
-    uint64_t h = ev_mix64((uint64_t)b + 1);
+    uint64_t h = ev_hash_mix64((uint64_t)b + 1);
     for (int r = 0; r < ix->rows; r++)
-        h = ev_mix64(h ^ sig[b * ix->rows + r]) + 0x9e3779b97f4a7c15ULL;
+        h = ev_hash_mix64(h ^ sig[b * ix->rows + r]) + 0x9e3779b97f4a7c15ULL;
     return h;
 }
 

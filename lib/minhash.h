@@ -31,7 +31,7 @@
 #include <stdint.h>
 
 #define EV_MINHASH_SIZE 128             /* hashes in a signature */
-#define EV_SHINGLE_WORDS 3              /* words in a shingle */
+#define EV_MINHASH_SHINGLE_WORDS 3      /* words in a shingle */
 #define EV_MINHASH_MAX (UINT32_MAX - 1) /* texts in an index */
 
 typedef struct ev_minhash_sketch {

@@ -30,7 +30,7 @@ ev_near_key(const char *text, uint64_t *key)
 {
     jv norm = ev_text_normalize(text, EV_TEXT_NORM_CASE | EV_TEXT_NORM_SPACE);
     size_t len = (size_t)jv_string_length_bytes(jv_copy(norm));
-    *key = ev_hash64(jv_string_value(norm), len, 0);
+    *key = ev_hash_64(jv_string_value(norm), len, 0);
     jv_free(norm);
     return len > 0;
 }
@@ -62,7 +62,7 @@ static void
 look(ev_near *ix, const char *text)
 {
     size_t len = strlen(text);
-    uint64_t h = ev_hash64(text, len, 0x4e656172ULL); /* "Near" */
+    uint64_t h = ev_hash_64(text, len, 0x4e656172ULL); /* "Near" */
     if (ix->sk.shingle != NULL && h == ix->text_hash && len == ix->text_len)
         return;
     ix->text_hash = h;

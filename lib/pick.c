@@ -237,7 +237,7 @@ ev_pick_from(ev_pick *p, const ev_gaps_tally *t, const char *path, long budget, 
 
     *problems = read_pool(&w, path, log);
     jv rep = jv_null();
-    if (!ev_interrupted()) { /* picks from part of the pool would mislead */
+    if (!ev_interrupt_pending()) { /* picks from part of the pool would mislead */
         long *got = ev_alloc_zero((size_t)ntags + 1, sizeof(*got)), n;
         long *picked = choose(&w, budget, got, &n);
         jv lines = jv_array(), rows = jv_array();

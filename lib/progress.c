@@ -67,7 +67,7 @@ ev_progress_width(int fd)
         return ws.ws_col;
     const char *cols = getenv("COLUMNS");
     long n;
-    if (cols != NULL && ev_parse_long(cols, 1, 100000, &n))
+    if (cols != NULL && ev_cli_parse_long(cols, 1, 100000, &n))
         return (int)n;
     return 80;
 }

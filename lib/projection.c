@@ -181,7 +181,7 @@ ev_projection_read_runs(ev_projection *pj, const double *ns, char **paths, int n
     jv err = jv_null();
     /* A run without evidence is reported and left out; the target run
      * without it leaves nothing to project. */
-    for (int i = 0; i < nr && jv_is_valid(err) && !ev_interrupted(); i++) {
+    for (int i = 0; i < nr && jv_is_valid(err) && !ev_interrupt_pending(); i++) {
         const char *path = i < n ? paths[i] : target_run, *why;
         if (!load_run(pj, &runs[kept], path))
             err = jv_invalid_with_msg(jv_string_fmt(
@@ -202,7 +202,7 @@ ev_projection_read_runs(ev_projection *pj, const double *ns, char **paths, int n
     size_t m = points > 0 && jv_is_valid(err) ? shared(runs, kept, idx, stride) : 0;
     if (points > 0 && jv_is_valid(err) && m == 0)
         err = jv_invalid_with_msg(jv_string("no case id is in every run: nothing to project"));
-    if (!jv_is_valid(err) || ev_interrupted() || points <= 0) /* nothing to fit */
+    if (!jv_is_valid(err) || ev_interrupt_pending() || points <= 0) /* nothing to fit */
         kept = 0;
     for (int i = 0; i < kept; i++) {
         if (runs[i].n != m)

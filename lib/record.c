@@ -149,7 +149,7 @@ ev_record_id(jv rec)
     }
     jv canon = jv_dump_string(in, JV_PRINT_SORTED);
     const char *s = jv_string_value(canon);
-    uint64_t h = ev_hash64(s, strlen(s), 0);
+    uint64_t h = ev_hash_64(s, strlen(s), 0);
     jv_free(canon);
     char buf[24];
     snprintf(buf, sizeof(buf), "h%016" PRIx64, h);

@@ -112,26 +112,27 @@ ev_report_duration(double s, char *buf, size_t n)
 }
 
 void
-ev_report_row(FILE *f, enum ev_format fmt, const char *const *cells, int n, const int *widths)
+ev_report_row(FILE *f, enum ev_cli_format fmt, const char *const *cells, int n, const int *widths)
 {
     for (int i = 0; i < n; i++) {
-        if (fmt == EV_FORMAT_TSV)
+        if (fmt == EV_CLI_FORMAT_TSV)
             fprintf(f, "%s%s", i ? "\t" : "", cells[i]);
-        else if (fmt == EV_FORMAT_MARKDOWN)
+        else if (fmt == EV_CLI_FORMAT_MARKDOWN)
             fprintf(f, "| %s ", cells[i]);
         else if (i == 0)
             fprintf(f, "%-*s", widths[0], cells[i]);
         else
             fprintf(f, " %*s", widths[i], cells[i]);
     }
-    fputs(fmt == EV_FORMAT_MARKDOWN ? "|\n" : "\n", f);
+    fputs(fmt == EV_CLI_FORMAT_MARKDOWN ? "|\n" : "\n", f);
 }
 
 void
-ev_report_header(FILE *f, enum ev_format fmt, const char *const *cells, int n, const int *widths)
+ev_report_header(FILE *f, enum ev_cli_format fmt, const char *const *cells, int n,
+                 const int *widths)
 {
     ev_report_row(f, fmt, cells, n, widths);
-    if (fmt != EV_FORMAT_MARKDOWN)
+    if (fmt != EV_CLI_FORMAT_MARKDOWN)
         return;
     fputs("|---", f);
     for (int i = 1; i < n; i++)

@@ -47,12 +47,13 @@ const char *ev_report_duration(double s, char *buf, size_t n);
  * terminal, the first left-aligned in widths[0] columns and the rest
  * right-aligned in theirs; between pipes for markdown; between tabs for
  * TSV ('widths' may then be NULL). */
-void ev_report_row(FILE *f, enum ev_format fmt, const char *const *cells, int n, const int *widths);
+void ev_report_row(FILE *f, enum ev_cli_format fmt, const char *const *cells, int n,
+                   const int *widths);
 
 /* ev_report_header writes a header row as ev_report_row does, and under it,
  * for markdown, the line that makes it a table's header: the first column
  * aligned left, the others right. */
-void ev_report_header(FILE *f, enum ev_format fmt, const char *const *cells, int n,
+void ev_report_header(FILE *f, enum ev_cli_format fmt, const char *const *cells, int n,
                       const int *widths);
 
 #endif

@@ -102,7 +102,7 @@ sample_key(size_t i, double s)
     s = s == 0 ? 0 : s; /* -0 is 0 */
     memcpy(b, &ci, sizeof(ci));
     memcpy(b + sizeof(ci), &s, sizeof(s));
-    return ev_hash64(b, sizeof(b), 0x73616d706c65); /* "sample" */
+    return ev_hash_64(b, sizeof(b), 0x73616d706c65); /* "sample" */
 }
 
 static bool

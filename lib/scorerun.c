@@ -369,7 +369,7 @@ static void
 judge_done(ev_scorerun *r, entry *e, jv answers)
 {
     bool ended = !jv_is_valid(answers);
-    if (ended && ev_interrupted()) {
+    if (ended && ev_interrupt_pending()) {
         /* The judge was interrupted too: the record is left out, as one
          * not yet read would be. */
         jv_free(answers);

@@ -18,19 +18,19 @@
 uint64_t
 ev_split_key(const char *id, size_t len, uint64_t seed)
 {
-    return ev_hash64(id, len, seed);
+    return ev_hash_64(id, len, seed);
 }
 
 bool
 ev_split_in(uint64_t key, double ratio)
 {
-    return ev_unit(key) < ratio;
+    return ev_hash_unit(key) < ratio;
 }
 
 long
 ev_split_shard(uint64_t key, long n)
 {
-    long s = (long)(ev_unit(ev_mix64(key ^ 0x5368617264ULL)) * (double)n); /* "Shard" */
+    long s = (long)(ev_hash_unit(ev_hash_mix64(key ^ 0x5368617264ULL)) * (double)n); /* "Shard" */
     return (s < n ? s : n - 1) + 1;
 }
 
@@ -39,7 +39,7 @@ ev_split_quota(double ratio, long n, uint64_t stratum_key)
 {
     double x = ratio * (double)n;
     long q = (long)floor(x);
-    if (ev_unit(stratum_key) < x - (double)q)
+    if (ev_hash_unit(stratum_key) < x - (double)q)
         q++;
     return q < 0 ? 0 : q > n ? n : q;
 }
@@ -199,7 +199,7 @@ run_take(run *rn)
     }
     /* Interrupted, the cases kept are not the first of the whole input:
      * none is written. */
-    bool whole = !ev_interrupted();
+    bool whole = !ev_interrupt_pending();
     size_t n;
     ev_take_slot *kept = ev_take_sorted(&t, &n);
     for (size_t i = 0; i < n; i++) {
@@ -336,7 +336,7 @@ run_grouped(run *rn)
             ev_strata_add(st, rec, key);
         emit_read(rn, tmp, rec, id);
     }
-    if (!ev_interrupted()) { /* groups of part of the input: none is written */
+    if (!ev_interrupt_pending()) { /* groups of part of the input: none is written */
         bool *out = ev_alloc_zero(g.n ? g.n : 1, sizeof(*out));
         decide(rn, &g, st, out);
         write_back(rn, tmp, out, g.n);

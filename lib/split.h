@@ -2,8 +2,8 @@
  * split.h: a pool of cases cut into parts by a seeded hash of each case's
  * id: the split plan of ev-split.
  *
- * A case's key is ev_hash64 of its id under the seed, and its place is
- * ev_unit of the key, a number in [0, 1) that looks uniformly random and never
+ * A case's key is ev_hash_64 of its id under the seed, and its place is
+ * ev_hash_unit of the key, a number in [0, 1) that looks uniformly random and never
  * changes for that id and seed. A ratio, a shard or a place in line is decided
  * from a key alone, never from the other cases or their order, so a case
  * keeps its side when the pool grows. Only a stratified quota depends on how

@@ -182,7 +182,7 @@ make_strata(ev_strata *st, uint64_t seed, const uint32_t *leads)
         jv num = jv_object_get(jv_copy(number), jv_copy(tag));
         if (!jv_is_valid(num)) {
             const char *name = jv_string_value(tag);
-            st->s[st->n] = (stratum){0, 0, ev_hash64(name, strlen(name), seed)};
+            st->s[st->n] = (stratum){0, 0, ev_hash_64(name, strlen(name), seed)};
             jv_free(num);
             num = jv_number((double)st->n++);
             number = jv_object_set(number, jv_copy(tag), jv_copy(num));

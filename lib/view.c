@@ -92,11 +92,11 @@ copy_stdin(jv *err)
         return NULL;
     char buf[65536];
     int ifd = ev_interrupt_fd();
-    while (!ev_interrupted()) {
+    while (!ev_interrupt_pending()) {
         struct pollfd p[2] = {{0, POLLIN, 0}, {ifd, POLLIN, 0}};
         if (poll(p, ifd >= 0 ? 2 : 1, -1) < 0 && errno != EINTR)
             break;
-        if (ev_interrupted())
+        if (ev_interrupt_pending())
             break;
         ssize_t got = read(0, buf, sizeof(buf));
         if (got == 0)
@@ -322,7 +322,7 @@ read_source(view *v, int s)
     char *paths[] = {v->src[s].path};
     ev_jsonl_reader r;
     ev_jsonl_init(&r, paths, 1, NULL);
-    v->key = ev_mix64(v->key + 0x72756e); /* "run": a new run begins */
+    v->key = ev_hash_mix64(v->key + 0x72756e); /* "run": a new run begins */
     jv rec;
     int rc;
     while ((rc = ev_jsonl_next(&r, &rec)) != EV_JSONL_EOF) {
@@ -332,7 +332,7 @@ read_source(view *v, int s)
         }
         size_t len;
         const char *raw = ev_jsonl_raw(&r, &len);
-        v->key = ev_hash64(raw, len, v->key);
+        v->key = ev_hash_64(raw, len, v->key);
         add_record(v, s, rec);
         jv_free(rec);
     }
@@ -403,7 +403,7 @@ compare_cells(jv c)
     FILE *m = open_memstream(&buf, &len);
     if (m == NULL)
         ev_diag_out_of_memory();
-    ev_compare_report_pair(m, c, EV_FORMAT_TABLE);
+    ev_compare_report_pair(m, c, EV_CLI_FORMAT_TABLE);
     fclose(m);
     jv heading = jv_null(), lines = jv_array();
     for (char *line = buf, *end; line < buf + len; line = end + 1) {
@@ -607,7 +607,7 @@ open_sources(view *v, problems *pr)
         pr->path = src->copy != NULL ? src->path : NULL;
         int n = ev_run_load(&src->run, src->path, &(ev_run_opts){0}, problem, pr);
         pr->path = NULL;
-        if (n < 0 || ev_interrupted())
+        if (n < 0 || ev_interrupt_pending())
             return false;
         free(src->run.path);
         src->run.path = ev_alloc_strdup(src->name);
@@ -633,7 +633,7 @@ ev_view_data(char **paths, int n, const ev_view_opts *o, ev_run_problem report, 
     for (int k = 0; whole && k < v.nsrc; k++) /* the baseline first, for regressions */
         read_source(&v, (k + n) % v.nsrc);
     *problems_found += pr.count;
-    if (!whole || ev_interrupted()) {
+    if (!whole || ev_interrupt_pending()) {
         view_free(&v);
         return jv_invalid();
     }

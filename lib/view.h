@@ -44,10 +44,10 @@ extern const size_t ev_view_page_len;
 #define EV_VIEW_MARKER "@EV_DATA@"
 
 typedef struct ev_view_opts {
-    const char *baseline; /* a scored run, or NULL */
-    const char *curve;    /* an ev-curve JSON report, or NULL */
-    enum ev_goal goal;    /* the verdict the summary gives, as ev-compare --goal */
-    double margin;        /* for EV_GOAL_MATCH */
+    const char *baseline;      /* a scored run, or NULL */
+    const char *curve;         /* an ev-curve JSON report, or NULL */
+    enum ev_compare_goal goal; /* the verdict the summary gives, as ev-compare --goal */
+    double margin;             /* for EV_COMPARE_GOAL_MATCH */
 } ev_view_opts;
 
 /* ev_view_data reads the 'n' scored runs at 'paths' (borrowed; "-" is

@@ -81,7 +81,7 @@ void
 evm_answer_id(char buf[40], enum evm_wire w, uint64_t body, unsigned long attempt)
 {
     snprintf(buf, 40, w == EVM_WIRE_OPENAI ? "chatcmpl-%016" PRIx64 : "msg_%016" PRIx64,
-             ev_mix64(body ^ attempt));
+             ev_hash_mix64(body ^ attempt));
 }
 
 void

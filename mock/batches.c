@@ -455,7 +455,7 @@ idset_new(void)
 static bool
 idset_add(idset *s, const char *id, size_t where, size_t *first)
 {
-    uint64_t h = ev_hash64(id, strlen(id), 0);
+    uint64_t h = ev_hash_64(id, strlen(id), 0);
     for (size_t e = ev_keymap_find(s->index, h); e != EV_KEYMAP_END;
          e = ev_keymap_next(s->index, e)) {
         uint32_t i = ev_keymap_item(s->index, e);
@@ -504,8 +504,8 @@ answer(const evm_batches *bs, const bs_batch *x, size_t i, jv body, int64_t now,
        jv *out)
 {
     bs_line *l = &x->lines[i];
-    uint64_t h = ev_hash64(x->id, strlen(x->id), (uint64_t)i);
-    snprintf(rid, 24, "req_%016" PRIx64, ev_mix64(h));
+    uint64_t h = ev_hash_64(x->id, strlen(x->id), (uint64_t)i);
+    snprintf(rid, 24, "req_%016" PRIx64, ev_hash_mix64(h));
     enum evm_fault_fate fate =
         bs->c.faults != NULL ? evm_fault_batch_line(bs->c.faults, l->custom_id) : EVM_FAULT_RUN;
     if (fate == EVM_FAULT_EXPIRE) {
@@ -527,7 +527,7 @@ answer(const evm_batches *bs, const bs_batch *x, size_t i, jv body, int64_t now,
     const char *t = jv_string_value(text);
     size_t len = strlen(t);
     char id[40];
-    evm_answer_id(id, x->w, ev_hash64(t, len, 0), 1);
+    evm_answer_id(id, x->w, ev_hash_64(t, len, 0), 1);
     unsigned status;
     evm_answer_names names = evm_answer_openai(bs->c.jobs);
     *out = evm_answer_reply(&names, bs->c.model, x->w, t, len, id, now, rid, &status, NULL);
@@ -545,7 +545,7 @@ openai_line(const evm_batches *bs, const bs_batch *x, size_t i, jv body, int64_t
     jv reply_body;
     unsigned status = answer(bs, x, i, body, now, rid, &reply_body);
     snprintf(id, sizeof(id), "batch_req_%016" PRIx64,
-             ev_hash64(l->custom_id, strlen(l->custom_id), ev_hash64(x->id, strlen(x->id), 0)));
+             ev_hash_64(l->custom_id, strlen(l->custom_id), ev_hash_64(x->id, strlen(x->id), 0)));
     jv o = jv_object_set(jv_object(), jv_string("id"), jv_string(id));
     o = jv_object_set(o, jv_string("custom_id"), jv_string(l->custom_id));
     if (status == 0) {
@@ -805,8 +805,8 @@ evm_batches_create(evm_batches *bs, const char *body, size_t len, int64_t now)
         return r;
     }
     free(purpose);
-    uint64_t key =
-        ev_hash64(x->input_file, strlen(x->input_file) + 1, ev_mix64(bs->c.seed ^ 0x6261746368ULL));
+    uint64_t key = ev_hash_64(x->input_file, strlen(x->input_file) + 1,
+                              ev_hash_mix64(bs->c.seed ^ 0x6261746368ULL));
     x->id = reserve_id(bs, "batch_", key);
     input in = read_input(data, n);
     free(data);
@@ -895,7 +895,8 @@ evm_batches_msg_create(evm_batches *bs, const char *body, size_t len, int64_t no
     }
     jv_free(bad);
     bs_batch *x = new_batch(EVM_WIRE_ANTHROPIC);
-    x->id = reserve_id(bs, "msgbatch_", ev_hash64(body, len, ev_mix64(bs->c.seed ^ 0x6d7367ULL)));
+    x->id =
+        reserve_id(bs, "msgbatch_", ev_hash_64(body, len, ev_hash_mix64(bs->c.seed ^ 0x6d7367ULL)));
     x->n = (size_t)jv_array_length(jv_copy(reqs));
     x->lines = ev_alloc(x->n * sizeof(*x->lines));
     for (size_t i = 0; i < x->n; i++) {

@@ -179,7 +179,7 @@ model_id(const char *name)
 static char *
 config_of(const char *ml)
 {
-    return evm_wire_id("cr_", ev_hash64(ml, strlen(ml), 0x636667ULL), 0);
+    return evm_wire_id("cr_", ev_hash_64(ml, strlen(ml), 0x636667ULL), 0);
 }
 
 static jv
@@ -258,7 +258,7 @@ deployment_json(const dm_deployment *x, int64_t now)
     status = jv_object_set(status, jv_string("details"), jv_array());
     jv scaling = jv_object_set(jv_object(), jv_string("minReplicas"), jv_number((double)x->min));
     scaling = jv_object_set(scaling, jv_string("maxReplicas"), jv_number((double)x->max));
-    char *rev = evm_wire_id("rv_", ev_hash64(x->model, strlen(x->model), 0x7276ULL), 0);
+    char *rev = evm_wire_id("rv_", ev_hash_64(x->model, strlen(x->model), 0x7276ULL), 0);
     jv o = jv_object_set(jv_object(), jv_string("id"), jv_string(x->id));
     o = jv_object_set(o, jv_string("name"), jv_string(x->full));
     o = jv_object_set(o, jv_string("endpointId"), jv_string(x->endpoint));
@@ -366,8 +366,8 @@ create_endpoint(evm_dmi *d, const evm_wire_http *h)
         } else {
             dm_endpoint *e = ev_alloc_zero(1, sizeof(*e));
             const char *n = jv_string_value(name);
-            e->id =
-                evm_wire_id("ep_", ev_hash64(n, strlen(n), ev_mix64(d->c.seed ^ 0x6570ULL)), dup);
+            e->id = evm_wire_id(
+                "ep_", ev_hash_64(n, strlen(n), ev_hash_mix64(d->c.seed ^ 0x6570ULL)), dup);
             e->name = ev_alloc_strdup(n);
             e->full = ev_alloc_printf(SLUG "/%s", n);
             e->visibility = ev_alloc_strdup(ev_json_str(vis, "VISIBILITY_PRIVATE"));
@@ -620,8 +620,8 @@ create_deployment(evm_dmi *d, dm_endpoint *e, const evm_wire_http *h)
                      : bad(why, param);
     }
     jv_free(why);
-    uint64_t key = ev_hash64(x->name, strlen(x->name) + 1, ev_mix64(d->c.seed ^ 0x646570ULL));
-    x->id = evm_wire_id("dep_", ev_hash64(e->id, strlen(e->id), key), dup);
+    uint64_t key = ev_hash_64(x->name, strlen(x->name) + 1, ev_hash_mix64(d->c.seed ^ 0x646570ULL));
+    x->id = evm_wire_id("dep_", ev_hash_64(e->id, strlen(e->id), key), dup);
     x->full = ev_alloc_printf("%s/%s", e->full, x->name);
     x->endpoint = ev_alloc_strdup(e->id);
     x->slow = d->c.faults != NULL && evm_fault_slow_deploy(d->c.faults, x->id);

@@ -48,7 +48,7 @@ evm_fault_parse(evm_fault_plan *p, const char *spec, jv *err)
     for (size_t i = 0; eq != NULL && i < sizeof(shares) / sizeof(shares[0]); i++) {
         if (!is_kind(spec, n, shares[i].name))
             continue;
-        if (ev_parse_double(eq + 1, 0, 1, shares[i].rate))
+        if (ev_cli_parse_double(eq + 1, 0, 1, shares[i].rate))
             return true;
         *err = jv_string_fmt("bad fault '%s': want %s=RATE, RATE a number from 0 to 1", spec,
                              shares[i].name);
@@ -68,13 +68,13 @@ evm_fault_parse(evm_fault_plan *p, const char *spec, jv *err)
     snprintf(rate, sizeof(rate), "%.*s", (int)(len < sizeof(rate) ? len : sizeof(rate) - 1),
              eq + 1);
     evm_fault_rule r = {0, 1};
-    if (len >= sizeof(rate) || !ev_parse_double(rate, 0, 1, &r.rate)) {
+    if (len >= sizeof(rate) || !ev_cli_parse_double(rate, 0, 1, &r.rate)) {
         *err = jv_string_fmt("bad fault '%s': RATE must be a number from 0 to 1", spec);
         return false;
     }
     if (colon != NULL && strcmp(colon + 1, "all") == 0) {
         r.times = 0;
-    } else if (colon != NULL && !ev_parse_long(colon + 1, 1, INT_MAX, &r.times)) {
+    } else if (colon != NULL && !ev_cli_parse_long(colon + 1, 1, INT_MAX, &r.times)) {
         *err = jv_string_fmt("bad fault '%s': TIMES must be a positive integer or 'all'", spec);
         return false;
     }
@@ -90,7 +90,8 @@ evm_fault_pick(const evm_fault_plan *p, uint64_t body, unsigned long attempt)
         const evm_fault_rule *r = &p->rules[k];
         if (r->rate <= 0)
             continue;
-        if (ev_unit(ev_hash64(names[k], strlen(names[k]), body ^ ev_mix64(p->seed))) >= r->rate)
+        if (ev_hash_unit(ev_hash_64(names[k], strlen(names[k]), body ^ ev_hash_mix64(p->seed))) >=
+            r->rate)
             continue;
         if (r->times == 0 || n <= (unsigned long)r->times)
             return (enum evm_fault)k;
@@ -104,8 +105,8 @@ evm_fault_latency(const evm_fault_plan *p, uint64_t body, unsigned long attempt)
 {
     if (p->latency_sd == 0)
         return p->latency_mean;
-    uint64_t r = ev_hash64(&attempt, sizeof(attempt), body ^ ev_mix64(p->seed + 1));
-    double u1 = ev_unit(r), u2 = ev_unit(ev_mix64(r));
+    uint64_t r = ev_hash_64(&attempt, sizeof(attempt), body ^ ev_hash_mix64(p->seed + 1));
+    double u1 = ev_hash_unit(r), u2 = ev_hash_unit(ev_hash_mix64(r));
     double z = sqrt(-2.0 * log1p(-u1)) * cos(2.0 * M_PI * u2);
     double mean = (double)p->latency_mean, sd = (double)p->latency_sd, ms;
     if (!p->lognormal) {
@@ -124,7 +125,8 @@ evm_fault_latency(const evm_fault_plan *p, uint64_t body, unsigned long attempt)
 static bool
 picked(const evm_fault_plan *p, double rate, uint64_t salt, const char *key)
 {
-    return rate > 0 && ev_unit(ev_hash64(key, strlen(key), ev_mix64(p->seed ^ salt))) < rate;
+    return rate > 0 &&
+           ev_hash_unit(ev_hash_64(key, strlen(key), ev_hash_mix64(p->seed ^ salt))) < rate;
 }
 
 bool

@@ -342,7 +342,7 @@ create_dataset(evm_fireworks *f, const evm_wire_http *h)
     if (jv_get_kind(examples) == JV_KIND_NUMBER)
         count_ok = evm_wire_number(ds, "exampleCount", 0, 3e6, true, &declared);
     else if (jv_get_kind(examples) == JV_KIND_STRING &&
-             (count_ok = ev_parse_long(jv_string_value(examples), 0, 3000000, &n)))
+             (count_ok = ev_cli_parse_long(jv_string_value(examples), 0, 3000000, &n)))
         declared = (double)n;
     evm_wire_reply r;
     if (!count_ok)
@@ -732,7 +732,7 @@ new_id(const evm_fireworks *f, const evm_wire_http *h, const char *param, size_t
                              param, asked);
         return NULL;
     }
-    uint64_t key = ev_hash64(h->body, h->len, ev_mix64(f->c.seed ^ 0x66776964ULL));
+    uint64_t key = ev_hash_64(h->body, h->len, ev_hash_mix64(f->c.seed ^ 0x66776964ULL));
     return asked != NULL ? ev_alloc_strdup(asked) : evm_wire_uuid("", key, dup);
 }
 

@@ -410,9 +410,9 @@ static ft_file *
 store(evm_jobs *f, const char *filename, const char *purpose, const char *data, size_t len,
       int64_t now, jv *body)
 {
-    uint64_t key = ev_hash64(data, len, ev_mix64(f->c.seed ^ 0x66696c65ULL));
-    key = ev_hash64(filename, strlen(filename) + 1, key);
-    key = ev_hash64(purpose, strlen(purpose) + 1, key) & ~(uint64_t)0x7ff;
+    uint64_t key = ev_hash_64(data, len, ev_hash_mix64(f->c.seed ^ 0x66696c65ULL));
+    key = ev_hash_64(filename, strlen(filename) + 1, key);
+    key = ev_hash_64(purpose, strlen(purpose) + 1, key) & ~(uint64_t)0x7ff;
     ft_file *x = ev_alloc(sizeof(*x));
     x->filename = ev_alloc_strdup(filename);
     x->purpose = ev_alloc_strdup(purpose);
@@ -833,9 +833,9 @@ evm_jobs_create(evm_jobs *f, const char *body, size_t len, int64_t now)
     j->lr = isnan(lr) ? 2 : lr;
     j->trained_tokens = s.billing_tokens * (double)j->epochs;
 
-    uint64_t key = ev_hash64(j->file, strlen(j->file) + 1, ev_mix64(f->c.seed ^ 0x6a6f62ULL));
-    key = ev_hash64(j->model, strlen(j->model) + 1, key);
-    key = ev_hash64(j->suffix ? j->suffix : "", strlen(j->suffix ? j->suffix : "") + 1, key);
+    uint64_t key = ev_hash_64(j->file, strlen(j->file) + 1, ev_hash_mix64(f->c.seed ^ 0x6a6f62ULL));
+    key = ev_hash_64(j->model, strlen(j->model) + 1, key);
+    key = ev_hash_64(j->suffix ? j->suffix : "", strlen(j->suffix ? j->suffix : "") + 1, key);
     j->key = key & ~(uint64_t)0x7ff;
     pthread_mutex_lock(&f->mu);
     size_t dup = 0;
@@ -843,7 +843,7 @@ evm_jobs_create(evm_jobs *f, const char *body, size_t len, int64_t now)
         dup += f->jobs[i]->key == j->key;
     j->id = evm_wire_id("ftjob-", j->key, dup);
     if (j->seed < 0)
-        j->seed = (long)(ev_mix64(j->key ^ dup) % 2147483647u);
+        j->seed = (long)(ev_hash_mix64(j->key ^ dup) % 2147483647u);
     jv name = jv_string_fmt("ft:%s:ev-mock:%s:%s", j->model, j->suffix ? j->suffix : "", j->id);
     j->name = ev_alloc_strdup(jv_string_value(name));
     jv_free(name);
@@ -900,7 +900,7 @@ event(const ft_job *j, int index, int64_t at, const char *level, const char *typ
 {
     char id[40];
     snprintf(id, sizeof(id), "ftevent-%016" PRIx64,
-             ev_hash64(&index, sizeof(index), ev_hash64(j->id, strlen(j->id), 0)));
+             ev_hash_64(&index, sizeof(index), ev_hash_64(j->id, strlen(j->id), 0)));
     jv e = jv_object_set(jv_object(), jv_string("object"), jv_string("fine_tuning.job.event"));
     e = jv_object_set(e, jv_string("id"), jv_string(id));
     e = jv_object_set(e, jv_string("created_at"), jv_number((double)(at / 1000)));

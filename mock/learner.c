@@ -24,9 +24,9 @@ evm_learner_curve(const evm_learner *p, double n)
 double
 evm_learner_noise(const evm_learner *p, const char *job, const char *tag)
 {
-    uint64_t h = ev_hash64(job, strlen(job), ev_mix64(p->seed ^ 0x6c6561726e6572ULL));
-    h = ev_hash64(tag, strlen(tag), h);
-    return p->noise * (2 * ev_unit(h) - 1);
+    uint64_t h = ev_hash_64(job, strlen(job), ev_hash_mix64(p->seed ^ 0x6c6561726e6572ULL));
+    h = ev_hash_64(tag, strlen(tag), h);
+    return p->noise * (2 * ev_hash_unit(h) - 1);
 }
 
 double

@@ -274,7 +274,7 @@ evm_model_set_model_accuracy(evm_model *m, const char *model, double p)
 static uint64_t
 hash_str(const char *s, uint64_t seed)
 {
-    return ev_hash64(s, strlen(s), seed);
+    return ev_hash_64(s, strlen(s), seed);
 }
 
 typedef const char *(*text_fn)(const evm_model *m, size_t i);
@@ -505,11 +505,11 @@ evm_model_answer_as(const evm_model *m, const char *model, const char *full, con
     double p =
         as != NULL && as->accuracy != NULL ? as->accuracy(as->ctx, c->tag) : accuracy(m, model, c);
     uint64_t h = hash_str(c->id, hash_str(draw, m->seed));
-    if (ev_unit(h) < p) {
+    if (ev_hash_unit(h) < p) {
         r.text = ev_alloc_strdup(c->expected);
         r.source = EVM_MODEL_RIGHT;
     } else {
-        r.text = wrong_answer(m, c, ev_mix64(h ^ 0x5bd1e995u));
+        r.text = wrong_answer(m, c, ev_hash_mix64(h ^ 0x5bd1e995u));
         r.source = EVM_MODEL_WRONG;
     }
     return r;

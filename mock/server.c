@@ -152,7 +152,7 @@ static const char *
 new_request_id(evm_server *s, char buf[24])
 {
     pthread_mutex_lock(&s->mu);
-    uint64_t id = ev_mix64(++s->serial ^ s->c.seed);
+    uint64_t id = ev_hash_mix64(++s->serial ^ s->c.seed);
     pthread_mutex_unlock(&s->mu);
     snprintf(buf, 24, "req_%016" PRIx64, id);
     return buf;
@@ -349,7 +349,7 @@ read_call(evm_server *s, struct MHD_Connection *conn, const request *rq, reply *
         r->outcome = st == 404 ? EVM_COUNTS_NOT_FOUND : EVM_COUNTS_BAD_REQUEST;
         return false;
     }
-    c->body_hash = ev_hash64(rq->body, rq->len, 0);
+    c->body_hash = ev_hash_64(rq->body, rq->len, 0);
     return true;
 }
 
@@ -533,7 +533,7 @@ static bool
 query_limit(struct MHD_Connection *conn, long max, long *n)
 {
     const char *v = query(conn, "limit");
-    return v == NULL || ev_parse_long(v, 1, max, n);
+    return v == NULL || ev_cli_parse_long(v, 1, max, n);
 }
 
 /* bad_limit is OpenAI's 400 for a 'limit' that is not from 1 to 100. */

@@ -217,7 +217,7 @@ new_file(const evm_together *t, const char *name, const char *purpose, const cha
     x->filename = ev_alloc_strdup(name);
     x->purpose = ev_alloc_strdup(purpose);
     x->type = ev_alloc_strdup(type);
-    x->hash = ev_hash64(data, len, ev_mix64(t->c.seed ^ 0x746f67ULL));
+    x->hash = ev_hash_64(data, len, ev_hash_mix64(t->c.seed ^ 0x746f67ULL));
     x->len = len;
     x->lines = count_lines(data, len);
     x->created = now;
@@ -273,8 +273,8 @@ upload(evm_together *t, const evm_wire_http *h)
         return bad(jv_string_fmt("'%s' is not a file type: want jsonl, csv or parquet.", type),
                    "file_type");
     tg_file *x = new_file(t, name, purpose, type ? type : "jsonl", file->data, file->len, h->now);
-    uint64_t key = ev_hash64(name, strlen(name) + 1, x->hash);
-    key = ev_hash64(purpose, strlen(purpose) + 1, key);
+    uint64_t key = ev_hash_64(name, strlen(name) + 1, x->hash);
+    key = ev_hash_64(purpose, strlen(purpose) + 1, key);
     pthread_mutex_lock(&t->mu);
     const tg_file *same = NULL;
     size_t dup = 0;
@@ -663,16 +663,17 @@ check_files(const evm_together *t, const tg_job *j, bool dpo, const tg_file **x,
 static void
 name_job(evm_together *t, tg_job *j)
 {
-    uint64_t key = ev_hash64(j->file, strlen(j->file) + 1, ev_mix64(t->c.seed ^ 0x74676a6fULL));
-    key = ev_hash64(j->model, strlen(j->model) + 1, key);
-    key = ev_hash64(j->suffix ? j->suffix : "", strlen(j->suffix ? j->suffix : "") + 1, key);
+    uint64_t key =
+        ev_hash_64(j->file, strlen(j->file) + 1, ev_hash_mix64(t->c.seed ^ 0x74676a6fULL));
+    key = ev_hash_64(j->model, strlen(j->model) + 1, key);
+    key = ev_hash_64(j->suffix ? j->suffix : "", strlen(j->suffix ? j->suffix : "") + 1, key);
     j->key = key;
     size_t dup = 0;
     for (size_t i = 0; i < t->njobs; i++)
         dup += t->jobs[i]->key == key;
     j->id = evm_wire_uuid("ft-", key, dup);
     const char *slash = strrchr(j->model, '/'), *base = slash ? slash + 1 : j->model;
-    uint64_t h = ev_hash64(j->id, strlen(j->id), 0);
+    uint64_t h = ev_hash_64(j->id, strlen(j->id), 0);
     char *name = j->suffix ? ev_alloc_printf("%s-%s-%08" PRIx64, base, j->suffix, h >> 32)
                            : ev_alloc_printf("%s-%08" PRIx64, base, h >> 32);
     j->output = ev_alloc_printf("ev-mock/%s", name);

@@ -329,13 +329,14 @@ evm_wire_error_reply(enum evm_wire w, enum evm_wire_error e, jv message, const c
 char *
 evm_wire_id(const char *prefix, uint64_t key, size_t dup)
 {
-    return ev_alloc_printf("%s%016" PRIx64, prefix, ev_mix64(key ^ ev_mix64((uint64_t)dup + 1)));
+    return ev_alloc_printf("%s%016" PRIx64, prefix,
+                           ev_hash_mix64(key ^ ev_hash_mix64((uint64_t)dup + 1)));
 }
 
 char *
 evm_wire_uuid(const char *prefix, uint64_t key, size_t dup)
 {
-    uint64_t a = ev_mix64(key ^ ev_mix64((uint64_t)dup + 1)), b = ev_mix64(a ^ key);
+    uint64_t a = ev_hash_mix64(key ^ ev_hash_mix64((uint64_t)dup + 1)), b = ev_hash_mix64(a ^ key);
     return ev_alloc_printf("%s%08" PRIx64 "-%04" PRIx64 "-%04" PRIx64 "-%04" PRIx64 "-%012" PRIx64,
                            prefix, a >> 32, (a >> 16) & 0xffff, a & 0xffff, b >> 48,
                            b & (uint64_t)0xffffffffffff);

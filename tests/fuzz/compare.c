@@ -117,7 +117,8 @@ check_tsv(const char *s)
 static void
 write_all(jv rep)
 {
-    enum ev_format fmts[] = {EV_FORMAT_JSON, EV_FORMAT_TABLE, EV_FORMAT_MARKDOWN, EV_FORMAT_TSV};
+    enum ev_cli_format fmts[] = {EV_CLI_FORMAT_JSON, EV_CLI_FORMAT_TABLE, EV_CLI_FORMAT_MARKDOWN,
+                                 EV_CLI_FORMAT_TSV};
     for (size_t i = 0; i < 4; i++) {
         char *buf = NULL;
         size_t len = 0;
@@ -125,11 +126,11 @@ write_all(jv rep)
         FUZZ_ASSERT(f != NULL);
         ev_compare_report_write(f, rep, fmts[i]);
         FUZZ_ASSERT(fclose(f) == 0);
-        if (fmts[i] == EV_FORMAT_JSON) {
+        if (fmts[i] == EV_CLI_FORMAT_JSON) {
             jv back = jv_parse_sized(buf, (int)len);
             FUZZ_ASSERT(jv_get_kind(back) == JV_KIND_OBJECT);
             jv_free(back);
-        } else if (fmts[i] == EV_FORMAT_TSV) {
+        } else if (fmts[i] == EV_CLI_FORMAT_TSV) {
             check_tsv(buf);
         }
         free(buf);
@@ -158,9 +159,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                          .max_ids = -1,
                          .by = (flags & 1) != 0,
                          .clustered = (flags & 2) != 0,
-                         .goal = (flags >> 2 & 3) == 1   ? EV_GOAL_SURPASS
-                                 : (flags >> 2 & 3) == 2 ? EV_GOAL_MATCH
-                                                         : EV_GOAL_NONE,
+                         .goal = (flags >> 2 & 3) == 1   ? EV_COMPARE_GOAL_SURPASS
+                                 : (flags >> 2 & 3) == 2 ? EV_COMPARE_GOAL_MATCH
+                                                         : EV_COMPARE_GOAL_NONE,
                          .exact = (flags & 16) != 0,
                          .has_min = (flags & 32) != 0,
                          .min_accuracy = 0.5};

@@ -146,7 +146,7 @@ test_by_time(void)
     check_field(resp, "status_code", "200", "a line that ran answers 200");
     char aid[40];
     unsigned st;
-    evm_answer_id(aid, EVM_WIRE_OPENAI, ev_hash64(line_body, strlen(line_body), 0), 1);
+    evm_answer_id(aid, EVM_WIRE_OPENAI, ev_hash_64(line_body, strlen(line_body), 0), 1);
     evm_answer_names names = evm_answer_openai(s.jobs);
     jv sync = evm_answer_reply(&names, s.model, EVM_WIRE_OPENAI, line_body, strlen(line_body), aid,
                                T0, "req_x", &st, NULL);

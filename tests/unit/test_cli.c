@@ -8,11 +8,11 @@
 
 enum { OPT_MARGIN = 256, OPT_DRY_RUN };
 
-static const ev_opt table[] = {
-    {"dry-run", OPT_DRY_RUN, EV_ARG_NONE, 0, 0, false},
-    {"jobs", 'j', EV_ARG_INT, 1, 1000, false},
-    {"margin", OPT_MARGIN, EV_ARG_REAL, 0, 1, true},
-    {"model", 'm', EV_ARG_TEXT, 0, 0, false},
+static const ev_cli_opt table[] = {
+    {"dry-run", OPT_DRY_RUN, EV_CLI_ARG_NONE, 0, 0, false},
+    {"jobs", 'j', EV_CLI_ARG_INT, 1, 1000, false},
+    {"margin", OPT_MARGIN, EV_CLI_ARG_REAL, 0, 1, true},
+    {"model", 'm', EV_CLI_ARG_TEXT, 0, 0, false},
 };
 static const int ntable = (int)(sizeof(table) / sizeof(table[0]));
 
@@ -21,14 +21,14 @@ test_numbers(void)
 {
     long l = -1;
     double d = -1;
-    CHECK(ev_parse_long("12", 0, 100, &l) && l == 12, "a number in range parses");
-    CHECK(!ev_parse_long("12x", 0, 100, &l) && l == 12, "trailing junk is refused");
-    CHECK(!ev_parse_long("101", 0, 100, &l), "a number above the range is refused");
-    CHECK(!ev_parse_long("", 0, 100, &l), "an empty string is refused");
-    CHECK(!ev_parse_long(" 1", 0, 100, &l), "leading space is refused");
-    CHECK(ev_parse_double("0.25", 0, 1, &d) && d == 0.25, "a fraction parses");
-    CHECK(!ev_parse_double("nan", 0, 1, &d), "nan is refused");
-    CHECK(!ev_parse_double("1.5", 0, 1, &d), "a fraction above the range is refused");
+    CHECK(ev_cli_parse_long("12", 0, 100, &l) && l == 12, "a number in range parses");
+    CHECK(!ev_cli_parse_long("12x", 0, 100, &l) && l == 12, "trailing junk is refused");
+    CHECK(!ev_cli_parse_long("101", 0, 100, &l), "a number above the range is refused");
+    CHECK(!ev_cli_parse_long("", 0, 100, &l), "an empty string is refused");
+    CHECK(!ev_cli_parse_long(" 1", 0, 100, &l), "leading space is refused");
+    CHECK(ev_cli_parse_double("0.25", 0, 1, &d) && d == 0.25, "a fraction parses");
+    CHECK(!ev_cli_parse_double("nan", 0, 1, &d), "nan is refused");
+    CHECK(!ev_cli_parse_double("1.5", 0, 1, &d), "a fraction above the range is refused");
 }
 
 static void

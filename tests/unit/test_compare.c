@@ -74,7 +74,7 @@ pair(ev_run *base, ev_run *cand, int a, int b, int c, int d)
 }
 
 static ev_compare_opts
-goal(enum ev_goal g, double margin)
+goal(enum ev_compare_goal g, double margin)
 {
     ev_compare_opts o = {.level = 0.95,
                          .goal = g,
@@ -109,7 +109,7 @@ str(jv r, const char *path, char *buf, size_t n)
 /* verdict_of compares the table (a, b, c, d) under goal 'g' and returns the
  * report. */
 static jv
-verdict_of(int a, int b, int c, int d, enum ev_goal g, double margin)
+verdict_of(int a, int b, int c, int d, enum ev_compare_goal g, double margin)
 {
     ev_run base, cand;
     pair(&base, &cand, a, b, c, d);
@@ -124,7 +124,7 @@ static void
 test_paired(void)
 {
     char buf[128];
-    jv r = verdict_of(45, 5, 15, 35, EV_GOAL_NONE, 0);
+    jv r = verdict_of(45, 5, 15, 35, EV_COMPARE_GOAL_NONE, 0);
     CHECK_STR(str(r, "table", buf, sizeof(buf)),
               "{\"both_pass\":45,\"only_candidate\":5,\"only_baseline\":15,\"both_fail\":35}",
               "the paired table counts the four cells");
@@ -149,25 +149,25 @@ static void
 test_verdicts(void)
 {
     char buf[128];
-    jv r = verdict_of(40, 12, 4, 44, EV_GOAL_SURPASS, 0);
+    jv r = verdict_of(40, 12, 4, 44, EV_COMPARE_GOAL_SURPASS, 0);
     CHECK_STR(str(r, "verdict.result", buf, sizeof(buf)), "\"surpasses\"",
               "an interval above zero surpasses");
     CHECK_STR(str(r, "met", buf, sizeof(buf)), "true", "and meets the surpass goal");
     jv_free(r);
 
-    r = verdict_of(40, 12, 4, 44, EV_GOAL_MATCH, 0.05);
+    r = verdict_of(40, 12, 4, 44, EV_COMPARE_GOAL_MATCH, 0.05);
     CHECK_STR(str(r, "verdict.result", buf, sizeof(buf)), "\"surpasses\"",
               "a candidate that surpasses also meets the match goal");
     CHECK_STR(str(r, "met", buf, sizeof(buf)), "true", "so the match goal is met");
     jv_free(r);
 
-    r = verdict_of(590, 40, 45, 325, EV_GOAL_MATCH, 0.05);
+    r = verdict_of(590, 40, 45, 325, EV_COMPARE_GOAL_MATCH, 0.05);
     CHECK_STR(str(r, "verdict.result", buf, sizeof(buf)), "\"matches\"",
               "an interval above minus the margin, not above zero, matches");
     CHECK_STR(str(r, "met", buf, sizeof(buf)), "true", "and meets the match goal");
     jv_free(r);
 
-    r = verdict_of(590, 40, 45, 325, EV_GOAL_SURPASS, 0);
+    r = verdict_of(590, 40, 45, 325, EV_COMPARE_GOAL_SURPASS, 0);
     CHECK_STR(str(r, "verdict.result", buf, sizeof(buf)), "\"inconclusive\"",
               "the same interval, across zero, is inconclusive for surpass");
     CHECK_STR(str(r, "met", buf, sizeof(buf)), "false", "and inconclusive is not met");
@@ -176,14 +176,14 @@ test_verdicts(void)
           "a candidate behind can never be shown to surpass: no number of cases");
     jv_free(r);
 
-    r = verdict_of(50, 8, 10, 32, EV_GOAL_MATCH, 0.05);
+    r = verdict_of(50, 8, 10, 32, EV_COMPARE_GOAL_MATCH, 0.05);
     CHECK_STR(str(r, "verdict.result", buf, sizeof(buf)), "\"inconclusive\"",
               "an interval across minus the margin is inconclusive");
     CHECK(num(r, "verdict.cases_needed") == 566,
           "and says how many cases would decide (STATS.md 5.3: 565.12, rounded up)");
     jv_free(r);
 
-    r = verdict_of(30, 2, 30, 38, EV_GOAL_MATCH, 0.05);
+    r = verdict_of(30, 2, 30, 38, EV_COMPARE_GOAL_MATCH, 0.05);
     CHECK_STR(str(r, "verdict.result", buf, sizeof(buf)), "\"worse\"",
               "an interval below minus the margin is worse");
     CHECK_STR(str(r, "verdict.beyond_margin", buf, sizeof(buf)), "true", "beyond the margin");
@@ -192,7 +192,7 @@ test_verdicts(void)
 
     /* 400 cases, 10 only the candidate, 24 only the baseline: delta -0.035,
      * an interval wholly below zero that reaches below -0.05. */
-    r = verdict_of(300, 10, 24, 66, EV_GOAL_MATCH, 0.05);
+    r = verdict_of(300, 10, 24, 66, EV_COMPARE_GOAL_MATCH, 0.05);
     CHECK(num(r, "delta_ci.1") < 0 && num(r, "delta_ci.0") < -0.05,
           "the interval lies below zero and reaches past the margin");
     CHECK_STR(str(r, "verdict.result", buf, sizeof(buf)), "\"worse\"",
@@ -201,7 +201,7 @@ test_verdicts(void)
               "but not beyond the margin when it reaches above it");
     jv_free(r);
 
-    r = verdict_of(30, 2, 30, 38, EV_GOAL_SURPASS, 0);
+    r = verdict_of(30, 2, 30, 38, EV_COMPARE_GOAL_SURPASS, 0);
     CHECK_STR(str(r, "verdict.beyond_margin", buf, sizeof(buf)), "(none)",
               "the surpass goal has no margin to be beyond");
     jv_free(r);
@@ -213,7 +213,7 @@ test_min_accuracy(void)
     char buf[64];
     ev_run base, cand;
     pair(&base, &cand, 45, 5, 15, 35); /* the candidate: 50 of 100 */
-    ev_compare_opts o = goal(EV_GOAL_NONE, 0);
+    ev_compare_opts o = goal(EV_COMPARE_GOAL_NONE, 0);
     o.has_min = true;
     o.min_accuracy = 0.3;
     jv r = ev_compare_pair(&base, &cand, &o);
@@ -228,7 +228,7 @@ test_min_accuracy(void)
     CHECK_STR(str(r, "met", buf, sizeof(buf)), "false", "which is not met");
     jv_free(r);
     o.min_accuracy = 0.7;
-    o.goal = EV_GOAL_MATCH;
+    o.goal = EV_COMPARE_GOAL_MATCH;
     o.margin = 0.5;
     r = ev_compare_pair(&base, &cand, &o);
     CHECK_STR(str(r, "verdict.met", buf, sizeof(buf)), "true", "the match goal alone is met");
@@ -256,7 +256,7 @@ test_pairing(void)
               "{\"id\":\"c\",\"tags\":\"y\",\"score\":{\"pass\":true}}\n"
               "{\"id\":\"e\",\"tags\":\"z\",\"score\":{\"pass\":true}}\n",
               "tag");
-    ev_compare_opts o = goal(EV_GOAL_NONE, 0);
+    ev_compare_opts o = goal(EV_COMPARE_GOAL_NONE, 0);
     o.max_ids = 0;
     jv r = ev_compare_pair(&base, &cand, &o);
     CHECK(num(r, "paired_cases") == 2 && num(r, "only_in_baseline") == 2 &&
@@ -277,14 +277,14 @@ static void
 test_no_evidence(void)
 {
     char buf[160];
-    jv r = verdict_of(0, 0, 0, 0, EV_GOAL_MATCH, 0.05);
+    jv r = verdict_of(0, 0, 0, 0, EV_COMPARE_GOAL_MATCH, 0.05);
     CHECK(num(r, "paired_cases") == 0, "no case is paired");
     CHECK_STR(str(r, "verdict.result", buf, sizeof(buf)), "\"no evidence\"",
               "no paired case: no verdict");
     CHECK_STR(str(r, "met", buf, sizeof(buf)), "false", "and the goal is not met");
     CHECK_STR(str(r, "delta_ci", buf, sizeof(buf)), "(none)", "no interval is made up");
     jv_free(r);
-    r = verdict_of(0, 0, 0, 0, EV_GOAL_NONE, 0);
+    r = verdict_of(0, 0, 0, 0, EV_COMPARE_GOAL_NONE, 0);
     CHECK_STR(str(r, "met", buf, sizeof(buf)), "false", "without a goal 'met' is false too");
     CHECK(strstr(str(r, "no_evidence", buf, sizeof(buf)), "nothing to compare") != NULL,
           "and 'no_evidence' says why");
@@ -292,7 +292,7 @@ test_no_evidence(void)
 
     ev_run runs[2];
     pair(&runs[0], &runs[1], 0, 0, 0, 0);
-    ev_compare_opts o = goal(EV_GOAL_NONE, 0);
+    ev_compare_opts o = goal(EV_COMPARE_GOAL_NONE, 0);
     r = ev_compare_runs(runs, 2, &o);
     CHECK_STR(str(r, "no_evidence", buf, sizeof(buf)), "true",
               "the whole report says a comparison had no evidence");
@@ -324,12 +324,12 @@ static void
 test_inside_margin(void)
 {
     char buf[64];
-    jv r = verdict_of(9000, 0, 100, 900, EV_GOAL_MATCH, 0.05);
+    jv r = verdict_of(9000, 0, 100, 900, EV_COMPARE_GOAL_MATCH, 0.05);
     CHECK(num(r, "delta_ci.0") > -0.05 && num(r, "delta_ci.1") < 0,
           "10000 cases, 100 only the baseline: an interval inside (-0.05, 0)");
     CHECK_STR(str(r, "verdict.result", buf, sizeof(buf)), "\"matches\"", "matches");
     jv_free(r);
-    r = verdict_of(9000, 0, 100, 900, EV_GOAL_SURPASS, 0);
+    r = verdict_of(9000, 0, 100, 900, EV_COMPARE_GOAL_SURPASS, 0);
     CHECK_STR(str(r, "verdict.result", buf, sizeof(buf)), "\"worse\"", "and is worse for surpass");
     jv_free(r);
 }
@@ -359,7 +359,7 @@ test_floor(void)
     char buf[256];
     ev_run b, c;
     samples(&b, "b.jsonl", 40, 3, 3);
-    ev_compare_opts o = goal(EV_GOAL_NONE, 0);
+    ev_compare_opts o = goal(EV_COMPARE_GOAL_NONE, 0);
     o.by = false;
     jv r = ev_compare_run(&b, &o);
     CHECK_NEAR(num(r, "accuracy_ci.0"), 0.912378399, 1e-6,

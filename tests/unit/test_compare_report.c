@@ -8,7 +8,7 @@
 /* written returns what ev_compare_report_write writes of the report 'json'
  * in format 'fmt'; the caller frees it. */
 static char *
-written(const char *json, enum ev_format fmt)
+written(const char *json, enum ev_cli_format fmt)
 {
     char *buf = NULL;
     size_t len = 0;
@@ -58,7 +58,7 @@ static const char *const nothing =
 int
 main(void)
 {
-    char *s = written(compared, EV_FORMAT_TSV);
+    char *s = written(compared, EV_CLI_FORMAT_TSV);
     CHECK(strncmp(s, "kind\trun\tgroup\tcases\t", 20) == 0, "tsv opens with its one header");
     CHECK(columns(s, 21), "every tsv row has the header's 21 columns");
     CHECK(strstr(s, "\nrun\tb\tg\t1\t") != NULL, "a group of a run is a run row with its group");
@@ -67,20 +67,20 @@ main(void)
     CHECK(strstr(s, "\tinconclusive\tfalse\n") != NULL, "and ends with the verdict and met");
     free(s);
 
-    s = written(compared, EV_FORMAT_MARKDOWN);
+    s = written(compared, EV_CLI_FORMAT_MARKDOWN);
     CHECK(strstr(s, "\n- fixed (1): `x|y`\n") != NULL, "markdown lists ids as a bullet of code");
     free(s);
-    s = written("{\"runs\":[{\"run\":\"a|b\",\"groups\":{\"g|h\":{}}}]}", EV_FORMAT_MARKDOWN);
+    s = written("{\"runs\":[{\"run\":\"a|b\",\"groups\":{\"g|h\":{}}}]}", EV_CLI_FORMAT_MARKDOWN);
     CHECK(strstr(s, "\n| a\\|b | ") != NULL && strstr(s, "\n|   g\\|h | ") != NULL,
           "a pipe in a run's or group's name does not end its markdown cell");
     free(s);
 
-    s = written(nothing, EV_FORMAT_TABLE);
+    s = written(nothing, EV_CLI_FORMAT_TABLE);
     CHECK(strstr(s, "c vs b: 0 paired cases\n  nothing to compare\n  verdict: no evidence") != NULL,
           "a table says there is nothing to compare, and no verdict");
     CHECK(strstr(s, "both pass") == NULL, "and prints no 2x2 table of nothing");
     free(s);
-    s = written(nothing, EV_FORMAT_TSV);
+    s = written(nothing, EV_CLI_FORMAT_TSV);
     CHECK(strstr(s, "nan") == NULL && columns(s, 21), "tsv of no evidence has no nan");
     free(s);
 
@@ -91,8 +91,8 @@ main(void)
                          "\"regressed_count\":3,\"regressed\":5,\"delta_ci\":\"x\"}]}"};
     int printed = 0;
     for (size_t i = 0; i < sizeof(odd) / sizeof(odd[0]); i++) {
-        enum ev_format fmts[] = {EV_FORMAT_JSON, EV_FORMAT_TABLE, EV_FORMAT_MARKDOWN,
-                                 EV_FORMAT_TSV};
+        enum ev_cli_format fmts[] = {EV_CLI_FORMAT_JSON, EV_CLI_FORMAT_TABLE,
+                                     EV_CLI_FORMAT_MARKDOWN, EV_CLI_FORMAT_TSV};
         for (size_t j = 0; j < 4; j++) {
             s = written(odd[i], fmts[j]);
             printed += s != NULL && s[0] != '\0';

@@ -23,7 +23,7 @@ load(void)
 
 /* written is what the report of 'l', or else of 'est', reads as in 'fmt'. */
 static char *
-written(const ev_cost_ledger *l, jv est, enum ev_format fmt)
+written(const ev_cost_ledger *l, jv est, enum ev_cli_format fmt)
 {
     char *out = NULL;
     size_t len = 0;
@@ -43,7 +43,7 @@ main(void)
     ev_cost_opts o = {.rate = 1, .repeat = 1};
     ev_cost_ledger l;
     ev_cost_ledger_init(&l, &o, t, true, NULL, NULL);
-    char *s = written(&l, jv_null(), EV_FORMAT_TABLE);
+    char *s = written(&l, jv_null(), EV_CLI_FORMAT_TABLE);
     CHECK(strstr(s, "\nno records: there is no cost to report") != NULL,
           "a summary of nothing says there is no cost to report");
     free(s);
@@ -54,12 +54,12 @@ main(void)
     jv_free(rec);
     jv_free(cost);
     jv_free(problem);
-    s = written(&l, jv_null(), EV_FORMAT_MARKDOWN);
+    s = written(&l, jv_null(), EV_CLI_FORMAT_MARKDOWN);
     CHECK(strstr(s, "| small | 1 | 1 | 0 | 0 | 1000000 | 0 | 1.000000 |\n") != NULL,
           "markdown has a row per model");
     CHECK(strstr(s, "no cost to report") == NULL, "and, with a record priced, a cost");
     free(s);
-    s = written(&l, jv_null(), EV_FORMAT_TSV);
+    s = written(&l, jv_null(), EV_CLI_FORMAT_TSV);
     CHECK(strstr(s, "(total)\t\t1\t1\t0\t0\t1000000\t0\t0\t1\t0\t1\tUSD\n") != NULL,
           "TSV has every column, the total last");
     free(s);
@@ -73,7 +73,7 @@ main(void)
     ev_cost_estimate_case(&e, rec, &problem);
     jv_free(rec);
     jv est = ev_cost_estimate_report(&e);
-    s = written(NULL, est, EV_FORMAT_TABLE);
+    s = written(NULL, est, EV_CLI_FORMAT_TABLE);
     CHECK(strstr(s, "range: 0.000010 USD (answers as long as 'expected') to no upper bound") !=
               NULL,
           "the estimate's range has no upper bound without --max-tokens");

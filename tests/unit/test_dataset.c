@@ -116,14 +116,14 @@ static int
 check_json(const ev_dataset_opts *o, FILE *out)
 {
     ev_quote_opts q = {NULL, 2, NULL, 0};
-    return ev_dataset_check(o, &q, EV_FORMAT_JSON, out);
+    return ev_dataset_check(o, &q, EV_CLI_FORMAT_JSON, out);
 }
 
 static int
 check_table(const ev_dataset_opts *o, FILE *out)
 {
     ev_quote_opts q = {NULL, 0, NULL, 0};
-    return ev_dataset_check(o, &q, EV_FORMAT_TABLE, out);
+    return ev_dataset_check(o, &q, EV_CLI_FORMAT_TABLE, out);
 }
 
 static void

@@ -184,11 +184,11 @@ test_problems(void)
 static void
 test_hash(void)
 {
-    CHECK(ev_hash64("abc", 3, 1) != ev_hash64("abc", 3, 2), "the seed changes the hash");
-    CHECK(ev_hash64("abc", 3, 7) == ev_hash64("abc", 3, 7), "the hash is deterministic");
-    double u = ev_unit(UINT64_MAX);
-    CHECK(u < 1.0 && u > 0.999, "ev_unit stays below 1");
-    CHECK(ev_unit(0) == 0.0, "ev_unit of 0 is 0");
+    CHECK(ev_hash_64("abc", 3, 1) != ev_hash_64("abc", 3, 2), "the seed changes the hash");
+    CHECK(ev_hash_64("abc", 3, 7) == ev_hash_64("abc", 3, 7), "the hash is deterministic");
+    double u = ev_hash_unit(UINT64_MAX);
+    CHECK(u < 1.0 && u > 0.999, "ev_hash_unit stays below 1");
+    CHECK(ev_hash_unit(0) == 0.0, "ev_hash_unit of 0 is 0");
 }
 
 int

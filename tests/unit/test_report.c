@@ -38,9 +38,9 @@ main(void)
         FILE *f = open_memstream(&out, &len);
         const char *cells[] = {"model", "1", "22"};
         static const int widths[] = {6, 3, 4};
-        ev_report_header(f, EV_FORMAT_TABLE, cells, 3, widths);
-        ev_report_header(f, EV_FORMAT_MARKDOWN, cells, 3, widths);
-        ev_report_row(f, EV_FORMAT_TSV, cells, 3, NULL);
+        ev_report_header(f, EV_CLI_FORMAT_TABLE, cells, 3, widths);
+        ev_report_header(f, EV_CLI_FORMAT_MARKDOWN, cells, 3, widths);
+        ev_report_row(f, EV_CLI_FORMAT_TSV, cells, 3, NULL);
         fclose(f);
         CHECK_STR(out,
                   "model    1   22\n"

@@ -32,7 +32,7 @@ test_split(void)
           "quota: ratio 1 takes all, 0 none");
     long ups = 0;
     for (uint64_t k = 0; k < 10000; k++) {
-        long q = ev_split_quota(0.5, 1, ev_mix64(k));
+        long q = ev_split_quota(0.5, 1, ev_hash_mix64(k));
         ups += q;
         bad += q < 0 || q > 1;
     }

@@ -10,7 +10,7 @@ static void
 add(ev_strata *st, const char *tags, uint64_t n)
 {
     jv rec = jv_parse(tags);
-    filed = ev_strata_add(st, rec, ev_mix64(n)) && filed;
+    filed = ev_strata_add(st, rec, ev_hash_mix64(n)) && filed;
     jv_free(rec);
 }
 
