@@ -519,6 +519,14 @@ main(int argc, char **argv)
     parse_options(&c, argc, argv);
     if (!ev_call_setup(&c, &err))
         usage_error(err);
+    /* A model past or near its shutdown (data/prices.jsonl; lib/price). */
+    if (c.req.provider != EV_PROVIDER_CMD) {
+        jv gone = ev_prices_shutdown_warning(ev_provider_name(c.req.provider), c.req.model);
+        if (jv_is_valid(gone))
+            ev_diag_warn("%s: calls to it may fail or be answered by another model",
+                         jv_string_value(gone));
+        jv_free(gone);
+    }
 
     ev_jsonl_output_setup();
     if (!ev_http_global_init())

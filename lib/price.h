@@ -16,7 +16,27 @@
  *    "aliases": ["..."], "source": "https://...", "as_of": "2025-10-15"}
  *
  * Only model, input and output are required. Unknown fields are ignored, so
- * tables written for a later version still load.
+ * tables written for a later version still load. A row may also carry
+ * "checked" (the date its source was read, its as_of when it has none),
+ * "deprecated" and "shutdown" (the provider's dates, YYYY-MM-DD) and
+ * "shutdown_by" (gone from the provider's catalog by then, no date
+ * published). One file may price a model once per provider.
+ *
+ * Rows with "kind" price other things than a model's tokens:
+ *
+ *   {"kind": "training", "provider": "fireworks", "params_b_above": 0,
+ *    "params_b_max": 16, "method": "lora", "objective": "sft",
+ *    "training": 0.5, ...}
+ *
+ * per million training tokens for base models of more than params_b_above
+ * and at most params_b_max billion parameters (no max: no upper bound),
+ * method lora or full, objective sft or dpo; and
+ *
+ *   {"kind": "endpoint", "name": "together-1x-h100-80gb",
+ *    "provider": "together", "hardware": "1x H100 80GB", "gpus": 1,
+ *    "per_hour": 3.99, ...}
+ *
+ * dedicated capacity, per hour of one replica.
  *
  * Lookup (ev_prices_find), first match wins:
  *   1. a row whose model or alias is the name exactly;
@@ -29,6 +49,12 @@
  *      "gpt-4o-mini", but "gpt-4o-mini-audio-preview" finds nothing, because
  *      a different product may cost something else.
  * A table loaded later shadows an earlier one's rows of the same name.
+ * When rows of several providers answer to the name, the caller's provider
+ * picks one (ev_prices_lookup); without it the name is ambiguous. Fine-tunes
+ * that a provider serves only on dedicated capacity have no row:
+ * "accounts/A/models/M" (Fireworks, A other than "fireworks") and
+ * "ACCOUNT/BASE-SUFFIX..." (Together, BASE the name of a Together row after
+ * its organisation, without "-Turbo"); the lookup says so.
  */
 #ifndef EV_PRICE_H
 #define EV_PRICE_H
@@ -58,10 +84,28 @@ typedef struct ev_price {
     ev_price_tier *tiers; /* ascending by 'above' */
     size_t ntiers;
     char *source; /* where the figures come from, or NULL */
-    char *as_of;  /* when they were recorded: the row's date, else the table's, or NULL */
+    char *as_of;  /* when they were recorded: the row's as_of or checked, else the table's */
     char *file;   /* where the row was read */
     unsigned long line;
+    /* The provider's dates, YYYY-MM-DD, or NULL. */
+    char *deprecated, *shutdown, *shutdown_by;
 } ev_price;
+
+/* A training price: per EV_PRICE_PER training tokens (epochs included). */
+typedef struct ev_price_band {
+    char *provider;
+    double above, max; /* billions of parameters: above < size <= max */
+    bool lora, dpo;    /* else full, sft */
+    double training;
+    char *source, *as_of;
+} ev_price_band;
+
+/* Dedicated capacity, per hour of one replica. */
+typedef struct ev_price_endpoint {
+    char *name, *provider, *hardware;
+    double gpus, per_hour;
+    char *source, *as_of;
+} ev_price_endpoint;
 
 typedef struct ev_prices ev_prices;
 
@@ -86,6 +130,52 @@ void ev_prices_add_custom(ev_prices *t, const char *model, double input, double 
 /* ev_prices_find returns the row that prices 'model' by the lookup rules
  * above, or NULL. */
 const ev_price *ev_prices_find(const ev_prices *t, const char *model);
+
+/* ev_prices_lookup returns the row that prices 'model' as sold by
+ * 'provider' (or any, when NULL or when no row of that provider answers),
+ * or NULL with '*why' set to a string that says why: ambiguous between
+ * providers, or a fine-tune served only on dedicated capacity; '*why' is
+ * invalid when the table simply has no such model. */
+const ev_price *ev_prices_lookup(const ev_prices *t, const char *provider, const char *model,
+                                 jv *why);
+
+/* ev_prices_endpoint returns the endpoint row named 'name', or NULL. */
+const ev_price_endpoint *ev_prices_endpoint(const ev_prices *t, const char *id);
+
+/* ev_prices_endpoint_names returns the names of the endpoint rows, ", "
+ * between them ("" for none). */
+jv ev_prices_endpoint_names(const ev_prices *t);
+
+/* ev_prices_band returns the training price of 'provider' for a base model
+ * of 'params_b' billion parameters, or NULL. */
+const ev_price_band *ev_prices_band(const ev_prices *t, const char *provider, double params_b,
+                                    bool lora, bool dpo);
+
+/* ev_price_params_b returns the size of 'model' in billions of parameters as
+ * its name says it, "8B" or "8b", "1p5b" (Fireworks' 1.5B), or NAN:
+ * "meta-llama/Meta-Llama-3.1-8B-Instruct-Reference" is 8,
+ * "accounts/fireworks/models/qwen3-30b-a3b" is 30. */
+double ev_price_params_b(const char *model);
+
+/* ev_price_provider_of returns the provider whose naming 'model' follows
+ * for fine-tuning: "fireworks" for "accounts/fireworks/models/M",
+ * "together" for "ORG/MODEL", else NULL (OpenAI's names need none). */
+const char *ev_price_provider_of(const char *model);
+
+/* ev_price_shutdown_note returns a warning when row 'p' has shut down, or
+ * shuts down within EV_PRICE_SHUTDOWN_DAYS days of 'today' (YYYY-MM-DD):
+ * "'gpt-4-turbo' (openai) shut down on 2026-10-23"; else invalid. */
+#define EV_PRICE_SHUTDOWN_DAYS 30
+jv ev_price_shutdown_note(const ev_price *p, const char *today);
+
+/* ev_prices_shutdown_warning returns ev_price_shutdown_note for 'model' as
+ * sold by 'provider' (or NULL) at today's date, from the default table
+ * (ev_prices_locate); invalid when there is nothing to say, or no table to
+ * say it from: a warning, never a reason to stop. */
+jv ev_prices_shutdown_warning(const char *provider, const char *model);
+
+/* ev_price_today writes today's date, UTC, as YYYY-MM-DD into 'buf'. */
+void ev_price_today(char buf[11]);
 
 /* ev_prices_currency returns the table's currency code, "USD" by default. */
 const char *ev_prices_currency(const ev_prices *t);

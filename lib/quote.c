@@ -72,6 +72,33 @@ load(ev_quote *q, const ev_quote_opts *o, jv *trouble)
     return t;
 }
 
+/* price_band sets the cost of the quote's tokens at the LoRA SFT training
+ * price of 'provider' for a base of the size 'model' names, or says why
+ * there is none. */
+static void
+price_band(ev_quote *q, const ev_prices *table, const char *provider, const char *model)
+{
+    double size = ev_price_params_b(model);
+    const ev_price_band *b =
+        isnan(size) ? NULL : ev_prices_band(table, provider, size, true, false);
+    if (isnan(size)) {
+        q->cost_note = jv_string_fmt("the size of '%s' is not in its name, and %s prices "
+                                     "training by size",
+                                     model, provider);
+    } else if (b == NULL) {
+        q->cost_note = jv_string_fmt("the price table has no LoRA SFT training price of %s for "
+                                     "a %gB model",
+                                     provider, size);
+    } else {
+        q->price = b->training;
+        q->cost = ev_money(q->tokens * b->training / EV_PRICE_PER);
+        q->cost_note = jv_string_fmt("at %g per million training tokens (%s, LoRA SFT, %gB "
+                                     "models%s%s); verify prices before budgeting",
+                                     b->training, provider, size, b->as_of ? ", as of " : "",
+                                     b->as_of ? b->as_of : "");
+    }
+}
+
 /* price sets the cost of the quote's tokens at the training price of
  * 'model' in 'table', or says why there is none. */
 static void
@@ -79,7 +106,10 @@ price(ev_quote *q, const ev_prices *table, const char *model)
 {
     const ev_price *row = ev_prices_find(table, model);
     snprintf(q->currency, sizeof(q->currency), "%s", ev_prices_currency(table));
-    if (row == NULL) {
+    const char *provider = ev_price_provider_of(model);
+    if ((row == NULL || isnan(row->training)) && provider != NULL) {
+        price_band(q, table, provider, model);
+    } else if (row == NULL) {
         q->cost_note = jv_string_fmt("'%s' is not in the price table", model);
     } else if (isnan(row->training)) {
         q->cost_note = jv_string_fmt("the price table has no training price for '%s'", model);

@@ -1,5 +1,8 @@
 /* lib/price: lookup rules, costs in both usage styles, training, estimates. */
+#include <math.h>
+#include <stdbool.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "price.h"
@@ -13,19 +16,192 @@ static const char table[] =
     "{\"model\": \"m-2\", \"input\": 7, \"output\": 7, \"aliases\": [\"emm\"]}\n"
     "{\"model\": \"ft:m\", \"input\": 3, \"output\": 6}\n";
 
+/* Issue 15: rows per provider, kinds, dates. */
+static const char hosts[] =
+    "{\"as_of\": \"2026-12-05\"}\n"
+    "{\"model\": \"org/open-8b\", \"provider\": \"together\", \"input\": 1, \"output\": 1}\n"
+    "{\"model\": \"org/open-8b\", \"provider\": \"groq\", \"input\": 2, \"output\": 2}\n"
+    "{\"model\": \"org/Base-7B-Instruct-Turbo\", \"provider\": \"together\", \"input\": 1, "
+    "\"output\": 1, \"checked\": \"2026-11-01\", \"deprecated\": \"2026-10-01\", "
+    "\"shutdown\": \"2026-12-31\"}\n"
+    "{\"model\": \"solo\", \"provider\": \"openai\", \"input\": 1, \"output\": 1, "
+    "\"shutdown_by\": \"2026-04-07\"}\n"
+    "{\"kind\": \"training\", \"provider\": \"fw\", \"params_b_above\": 0, "
+    "\"params_b_max\": 16, \"method\": \"lora\", \"objective\": \"sft\", \"training\": 0.5}\n"
+    "{\"kind\": \"training\", \"provider\": \"fw\", \"params_b_above\": 16, \"method\": "
+    "\"lora\", \"objective\": \"sft\", \"training\": 3}\n"
+    "{\"kind\": \"endpoint\", \"name\": \"fw-h100\", \"provider\": \"fw\", \"hardware\": "
+    "\"1x H100\", \"per_hour\": 8}\n";
+
+/* load_text returns a table of 'text', or NULL with '*err' set. */
 static ev_prices *
-load(void)
+load_text(const char *text, jv *err)
 {
     char path[] = "/tmp/ev-price-XXXXXX";
     int fd = mkstemp(path);
-    if (fd < 0 || write(fd, table, sizeof(table) - 1) != (ssize_t)(sizeof(table) - 1))
+    size_t n = strlen(text);
+    if (fd < 0 || write(fd, text, n) != (ssize_t)n)
         abort();
     close(fd);
     ev_prices *t = ev_prices_new();
-    jv err;
-    CHECK(ev_prices_load(t, path, &err) == 0, "a well-formed table loads");
+    int rc = ev_prices_load(t, path, err);
     unlink(path);
+    if (rc == 0)
+        return t;
+    ev_prices_free(t);
+    return NULL;
+}
+
+static ev_prices *
+load(void)
+{
+    jv err;
+    ev_prices *t = load_text(table, &err);
+    CHECK(t != NULL, "a well-formed table loads");
     return t;
+}
+
+static const char *
+looked_up(const ev_prices *t, const char *provider, const char *model, const char *why_has)
+{
+    jv why;
+    const ev_price *p = ev_prices_lookup(t, provider, model, &why);
+    bool said = jv_is_valid(why) && strstr(jv_string_value(why), why_has) != NULL;
+    jv_free(why);
+    return p != NULL ? p->provider : said ? "(said)" : "(none)";
+}
+
+static void
+test_hosts(void)
+{
+    jv err;
+    ev_prices *t = load_text(hosts, &err);
+    CHECK(t != NULL, "one name for two providers loads");
+    if (t == NULL)
+        return;
+    CHECK_STR(looked_up(t, "groq", "org/open-8b", ""), "groq", "the provider named picks its row");
+    CHECK_STR(looked_up(t, "together", "org/open-8b", ""), "together", "either provider");
+    CHECK_STR(looked_up(t, NULL, "org/open-8b", "several providers (groq, together)"), "(said)",
+              "no provider: ambiguous, and the providers named");
+    CHECK_STR(looked_up(t, "openai", "org/open-8b", "say which"), "(said)",
+              "a provider that sells no such row is no provider");
+    CHECK_STR(looked_up(t, NULL, "solo", ""), "openai", "one provider needs no naming");
+    CHECK_STR(looked_up(t, NULL, "accounts/acme/models/x", "Fireworks fine-tune"), "(said)",
+              "a Fireworks fine-tune is dedicated only");
+    CHECK_STR(looked_up(t, NULL, "accounts/fireworks/models/x", ""), "(none)",
+              "a Fireworks base model without a row is just unknown");
+    CHECK_STR(looked_up(t, NULL, "me/Base-7B-Instruct-Reference-mine-12ab", "Together fine-tune"),
+              "(said)", "a Together fine-tune of a Together row's base is dedicated only");
+    CHECK_STR(looked_up(t, NULL, "org/Base-7B-Instruct-Other", ""), "(none)",
+              "the row's own organisation is not a fine-tune's account");
+
+    const ev_price *p = ev_prices_find(t, "org/Base-7B-Instruct-Turbo");
+    CHECK_STR(p != NULL ? p->as_of : "", "2026-11-01", "checked is the row's date");
+    jv n = ev_price_shutdown_note(p, "2026-12-01");
+    CHECK_STR(jv_is_valid(n) ? jv_string_value(n) : "",
+              "'org/Base-7B-Instruct-Turbo' (together) shuts down on 2026-12-31, in 30 days",
+              "30 days before: a warning");
+    jv_free(n);
+    n = ev_price_shutdown_note(p, "2026-11-30");
+    CHECK(!jv_is_valid(n), "31 days before: nothing");
+    jv_free(n);
+    n = ev_price_shutdown_note(p, "2027-01-01");
+    CHECK_STR(jv_is_valid(n) ? jv_string_value(n) : "",
+              "'org/Base-7B-Instruct-Turbo' (together) shut down on 2026-12-31",
+              "after: shut down");
+    jv_free(n);
+    n = ev_price_shutdown_note(ev_prices_find(t, "solo"), "2026-12-05");
+    CHECK_STR(jv_is_valid(n) ? jv_string_value(n) : "",
+              "'solo' (openai) was no longer in openai's catalog on 2026-04-07", "shutdown_by");
+    jv_free(n);
+    n = ev_price_shutdown_note(ev_prices_find(t, "solo"), "2025-12-05");
+    CHECK(!jv_is_valid(n), "long before shutdown_by: nothing");
+    jv_free(n);
+
+    const ev_price_band *b = ev_prices_band(t, "fw", 8, true, false);
+    CHECK_NEAR(b != NULL ? b->training : NAN, 0.5, 0, "8B is in the band up to 16B");
+    b = ev_prices_band(t, "fw", 16, true, false);
+    CHECK_NEAR(b != NULL ? b->training : NAN, 0.5, 0, "16B is at most 16B");
+    b = ev_prices_band(t, "fw", 405, true, false);
+    CHECK_NEAR(b != NULL ? b->training : NAN, 3, 0, "no max: no upper bound");
+    CHECK(ev_prices_band(t, "fw", 8, false, false) == NULL, "no full-parameter row");
+    CHECK(ev_prices_band(t, "together", 8, true, false) == NULL, "no row of that provider");
+    const ev_price_endpoint *e = ev_prices_endpoint(t, "fw-h100");
+    CHECK_NEAR(e != NULL ? e->per_hour : NAN, 8, 0, "an endpoint by name");
+    CHECK(ev_prices_endpoint(t, "nope") == NULL, "an unknown endpoint");
+    jv names = ev_prices_endpoint_names(t);
+    CHECK_STR(jv_string_value(names), "fw-h100", "the endpoint names");
+    jv_free(names);
+    ev_prices_free(t);
+}
+
+/* bad_row says whether 'row' fails to load with a message containing 'has'. */
+static bool
+bad_row(const char *row, const char *has)
+{
+    jv err;
+    ev_prices *t = load_text(row, &err);
+    if (t != NULL) {
+        ev_prices_free(t);
+        return false;
+    }
+    jv m = jv_invalid_get_msg(err);
+    bool yes = jv_get_kind(m) == JV_KIND_STRING && strstr(jv_string_value(m), has) != NULL;
+    jv_free(m);
+    return yes;
+}
+
+static void
+test_names(void)
+{
+    CHECK_NEAR(ev_price_params_b("meta-llama/Meta-Llama-3.1-8B-Instruct-Reference"), 8, 0,
+               "8B after a version 3.1");
+    CHECK_NEAR(ev_price_params_b("accounts/fireworks/models/llama-v3p1-8b-instruct"), 8, 0,
+               "8b after v3p1");
+    CHECK_NEAR(ev_price_params_b("accounts/fireworks/models/qwen2p5-1p5b-instruct"), 1.5, 1e-12,
+               "1p5b is 1.5");
+    CHECK_NEAR(ev_price_params_b("Qwen/Qwen3-235B-A22B-Instruct-2507"), 235, 0,
+               "the total, not the active A22B");
+    CHECK_NEAR(ev_price_params_b("openai/gpt-oss-20b"), 20, 0, "gpt-oss-20b");
+    CHECK(isnan(ev_price_params_b("mistralai/Mixtral-8x7B-Instruct-v0.1")),
+          "8x7B says no one size");
+    CHECK(isnan(ev_price_params_b("gpt-4o-mini")), "no size in the name");
+    CHECK_STR(ev_price_provider_of("accounts/fireworks/models/x"), "fireworks", "Fireworks' base");
+    CHECK_STR(ev_price_provider_of("meta-llama/Llama-3.3-70B"), "together", "ORG/MODEL");
+    CHECK(ev_price_provider_of("gpt-4o-mini") == NULL, "OpenAI's names");
+    CHECK(ev_price_provider_of("ft:gpt-4o-mini:a:b:c/d") == NULL, "an OpenAI fine-tune");
+}
+
+static void
+test_bad_rows(void)
+{
+    CHECK(bad_row("{\"model\": \"a\", \"provider\": \"x\", \"input\": 1, \"output\": 1}\n"
+                  "{\"model\": \"a\", \"provider\": \"x\", \"input\": 1, \"output\": 1}\n",
+                  ":2: 'a' is already priced on line 1"),
+          "a name twice for one provider");
+    CHECK(bad_row("{\"model\": \"a\", \"input\": 1, \"output\": 1, \"shutdown\": \"2026-02-30\"}\n",
+                  "'shutdown' is not a date YYYY-MM-DD: '2026-02-30'"),
+          "a date not of the calendar");
+    CHECK(bad_row("{\"model\": \"a\", \"input\": 1, \"output\": 1, \"checked\": \"5 Dec\"}\n",
+                  "'checked' is not a date"),
+          "a checked date in words");
+    CHECK(bad_row("{\"kind\": \"training\", \"provider\": \"x\", \"method\": \"lora\", "
+                  "\"objective\": \"sft\", \"training\": 0}\n",
+                  "'training' is not a number above 0"),
+          "a training price of 0");
+    CHECK(bad_row("{\"kind\": \"training\", \"provider\": \"x\", \"method\": \"qlora\", "
+                  "\"objective\": \"sft\", \"training\": 1}\n",
+                  "'method' is 'lora' or 'full'"),
+          "an unknown method");
+    CHECK(bad_row("{\"kind\": \"endpoint\", \"provider\": \"x\", \"per_hour\": 1}\n",
+                  "needs its 'name'"),
+          "an endpoint without a name");
+    CHECK(bad_row("{\"kind\": \"endpoint\", \"name\": \"e\", \"per_hour\": 1}\n",
+                  "needs its 'provider'"),
+          "an endpoint without a provider");
+    CHECK(bad_row("{\"kind\": \"model\", \"model\": \"a\", \"input\": 1, \"output\": 1}\n",
+                  "'kind' is serving, training or endpoint"),
+          "an unknown kind");
 }
 
 static const char *
@@ -147,5 +323,8 @@ main(void)
     ev_prices_free(t);
     test_usage();
     test_estimates();
+    test_hosts();
+    test_names();
+    test_bad_rows();
     UNIT_DONE();
 }
