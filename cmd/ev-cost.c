@@ -361,13 +361,13 @@ parse_options(int argc, char **argv, opts *o)
 
 /* load_prices returns the table of --price-in/--price-out, of --prices, or
  * the default one; NULL when it cannot be read (reported). */
-static ev_prices *
+static ev_price_table *
 load_prices(const opts *o)
 {
     if (o->cost.custom) {
-        ev_prices *t = ev_prices_new();
-        ev_prices_add_custom(t, EV_COST_COMMAND_LINE, o->cost.price_in, o->cost.price_out,
-                             o->cost.price_cached);
+        ev_price_table *t = ev_price_table_new();
+        ev_price_table_add_custom(t, EV_COST_COMMAND_LINE, o->cost.price_in, o->cost.price_out,
+                                  o->cost.price_cached);
         return t;
     }
     const char *const *paths = o->prices;
@@ -375,7 +375,7 @@ load_prices(const opts *o)
     jv path = jv_invalid();
     const char *located = NULL;
     if (n == 0) {
-        path = ev_prices_locate();
+        path = ev_price_table_locate();
         if (!jv_is_valid(path)) {
             jv m = jv_invalid_get_msg(path);
             ev_diag_warn("%s; give one with --prices FILE or EV_PRICES, or prices with "
@@ -389,7 +389,7 @@ load_prices(const opts *o)
         n = 1;
     }
     jv err;
-    ev_prices *t = ev_prices_open(paths, n, &err);
+    ev_price_table *t = ev_price_table_open(paths, n, &err);
     jv_free(path);
     if (t == NULL)
         ev_diag_warn_jv(err);
@@ -518,7 +518,7 @@ host_one(const ev_jsonl_reader *r, jv rec, void *ctx)
 }
 
 static int
-run_estimate(const opts *o, const ev_prices *table, ev_jsonl_reader *r)
+run_estimate(const opts *o, const ev_price_table *table, ev_jsonl_reader *r)
 {
     ev_cost_estimate es;
     jv err;
@@ -551,7 +551,7 @@ run_estimate(const opts *o, const ev_prices *table, ev_jsonl_reader *r)
 /* hosting_price sets 'h' to the price of --hosting: a number per hour, or
  * an endpoint row of 'table'. Returns false when it is neither (reported). */
 static bool
-hosting_price(const opts *o, const ev_prices *table, ev_cost_hosting *h)
+hosting_price(const opts *o, const ev_price_table *table, ev_cost_hosting *h)
 {
     char *end;
     errno = 0;
@@ -562,9 +562,9 @@ hosting_price(const opts *o, const ev_prices *table, ev_cost_hosting *h)
             ev_diag_warn("--hosting takes a price per hour above 0, not '%s'", o->hosting);
         return x > 0 && x <= 1e6;
     }
-    h->row = ev_prices_endpoint(table, o->hosting);
+    h->row = ev_price_table_endpoint(table, o->hosting);
     if (h->row == NULL) {
-        jv names = ev_prices_endpoint_names(table);
+        jv names = ev_price_table_endpoint_names(table);
         ev_diag_warn("--hosting takes a price per hour or an endpoint of the price table (%s), "
                      "not '%s'",
                      *jv_string_value(names) ? jv_string_value(names) : "it has none", o->hosting);
@@ -579,14 +579,14 @@ hosting_price(const opts *o, const ev_prices *table, ev_cost_hosting *h)
 /* run_hosting measures the run of 'r' and prices it served from dedicated
  * capacity, against --baseline when given. */
 static int
-run_hosting(const opts *o, const ev_prices *table, ev_jsonl_reader *r)
+run_hosting(const opts *o, const ev_price_table *table, ev_jsonl_reader *r)
 {
     ev_cost_hosting h = {.traffic = o->traffic,
                          .concurrency = o->concurrency > 0 ? (double)o->concurrency : 1,
                          .rate = o->cost.rate,
                          .currency =
-                             o->cost.currency ? o->cost.currency : ev_prices_currency(table),
-                         .rate_said = ev_cost_rate(&o->cost, ev_prices_currency(table))};
+                             o->cost.currency ? o->cost.currency : ev_price_table_currency(table),
+                         .rate_said = ev_cost_rate(&o->cost, ev_price_table_currency(table))};
     if (!hosting_price(o, table, &h)) {
         jv_free(h.rate_said);
         return EV_EXIT_TROUBLE;
@@ -632,7 +632,7 @@ run_hosting(const opts *o, const ev_prices *table, ev_jsonl_reader *r)
 
 /* run_ledger prices the records of 'r', and writes them, or the summary. */
 static int
-run_ledger(const opts *o, const ev_prices *table, ev_jsonl_reader *r)
+run_ledger(const opts *o, const ev_price_table *table, ev_jsonl_reader *r)
 {
     ev_cost_ledger l;
     ev_cost_ledger_init(&l, &o->cost, table, o->mode == MODE_SUMMARY, warn, NULL);
@@ -669,7 +669,7 @@ main(int argc, char **argv)
     opts o = {.cost = {.rate = 1, .repeat = 1}};
     o.prices = ev_alloc_zero((size_t)argc, sizeof(*o.prices));
     parse_options(argc, argv, &o);
-    ev_prices *table = load_prices(&o);
+    ev_price_table *table = load_prices(&o);
     if (table == NULL) {
         free(o.prices);
         free(o.system);
@@ -684,7 +684,7 @@ main(int argc, char **argv)
                  : o.mode == MODE_HOSTING ? run_hosting(&o, table, &r)
                                           : run_ledger(&o, table, &r);
     ev_jsonl_free(&r);
-    ev_prices_free(table);
+    ev_price_table_free(table);
     free(o.prices);
     free(o.system);
     if (ev_diag_close_stdout() != EV_EXIT_OK)

@@ -395,9 +395,9 @@ hosting(const pairing *p, size_t n, const ev_compare_opts *o)
     h = set(h, "latency_ms", num(lat / calls));
     h = set(h, "capacity", num(floor(x.capacity)));
     h = set(h, "replicas", num(x.replicas));
-    h = set(h, "daily_cost", num(ev_money(x.daily)));
-    h = set(h, "per_case", num(ev_money(x.per_case)));
-    h = set(h, "baseline_per_case", num(isnan(base) ? NAN : ev_money(base)));
+    h = set(h, "daily_cost", num(ev_price_money(x.daily)));
+    h = set(h, "per_case", num(ev_price_money(x.per_case)));
+    h = set(h, "baseline_per_case", num(isnan(base) ? NAN : ev_price_money(base)));
     return set(h, "break_even", num(x.break_even));
 }
 

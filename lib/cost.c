@@ -36,16 +36,16 @@ entry_for(ev_cost_ledger *pc, const char *model)
 
 /* row_for returns the row of 'e', sold by the --provider or by 'provider'
  * (or NULL), looking it up the first time; NULL with '*why' set to a string
- * or invalid (ev_prices_lookup) when it has none. */
+ * or invalid (ev_price_table_lookup) when it has none. */
 static const ev_price *
 row_for(ev_cost_ledger *pc, ev_cost_model *e, const char *provider, jv *why)
 {
     *why = jv_invalid();
     if (e->row == NULL && !e->no_price_told) {
-        e->row = pc->o->custom
-                     ? ev_prices_find(pc->table, EV_COST_COMMAND_LINE)
-                     : ev_prices_lookup(pc->table, pc->o->provider ? pc->o->provider : provider,
-                                        e->model, why);
+        e->row = pc->o->custom ? ev_price_table_find(pc->table, EV_COST_COMMAND_LINE)
+                               : ev_price_table_lookup(pc->table,
+                                                       pc->o->provider ? pc->o->provider : provider,
+                                                       e->model, why);
         if (e->row != NULL && !pc->o->custom) {
             e->shutdown = ev_price_shutdown_note(e->row, pc->o->today);
             if (jv_is_valid(e->shutdown) && pc->warn != NULL)
@@ -86,7 +86,7 @@ ev_cost_rate(const ev_cost_opts *o, const char *from)
 jv
 ev_cost_money(double x)
 {
-    return isnan(x) ? jv_null() : jv_number(ev_money(x));
+    return isnan(x) ? jv_null() : jv_number(ev_price_money(x));
 }
 
 static jv
@@ -117,7 +117,7 @@ add_to(ev_cost_tally *t, const ev_price_usage *u, double in, double out)
 enum outcome { PRICED, UNKNOWN, FAILED };
 
 /* no_price says why 'model' has no price, from 'why' (consumed;
- * ev_prices_lookup's), and what to do. */
+ * ev_price_table_lookup's), and what to do. */
 static jv
 no_price(const char *model, jv why)
 {
@@ -225,11 +225,11 @@ price_record(ev_cost_ledger *pc, jv rec, jv *cost, jv *problem)
                      pc->ctx);
         e->no_batch_told = true;
     }
-    double in = ev_money(c.input), out = ev_money(c.output);
+    double in = ev_price_money(c.input), out = ev_price_money(c.output);
     jv o = jv_object();
     o = jv_object_set(o, jv_string("input"), jv_number(in));
     o = jv_object_set(o, jv_string("output"), jv_number(out));
-    o = jv_object_set(o, jv_string("total"), jv_number(ev_money(in + out)));
+    o = jv_object_set(o, jv_string("total"), jv_number(ev_price_money(in + out)));
     *cost = jv_object_set(o, jv_string("currency"), jv_string(pc->currency));
     add_to(&e->t, &u, in, out);
     add_to(&pc->all, &u, in, out);
@@ -292,8 +292,8 @@ price_judge(ev_cost_ledger *pc, jv rec, jv cost, bool *failed, jv *problem)
             *problem = jv_invalid_get_msg(err);
             *failed = true;
         } else {
-            in = ev_money(c.input);
-            out = ev_money(c.output);
+            in = ev_price_money(c.input);
+            out = ev_price_money(c.output);
             add_to(&pc->judge, &u, in, out);
         }
     }
@@ -365,7 +365,8 @@ ev_cost_summary(const ev_cost_ledger *pc)
         if (jv_is_valid(pc->models[i].shutdown))
             notes = jv_array_append(notes, jv_copy(pc->models[i].shutdown));
     o = jv_object_set(o, jv_string("notes"), notes);
-    o = jv_object_set(o, jv_string("rate"), ev_cost_rate(pc->o, ev_prices_currency(pc->table)));
+    o = jv_object_set(o, jv_string("rate"),
+                      ev_cost_rate(pc->o, ev_price_table_currency(pc->table)));
     if (pc->judge.priced > 0) {
         c = jv_object_get(jv_copy(o), jv_string("cost"));
         c = jv_object_set(c, jv_string("judge"),
@@ -375,7 +376,7 @@ ev_cost_summary(const ev_cost_ledger *pc)
     }
     if (t->priced == 0)
         o = jv_object_set(o, jv_string("no_evidence"), ev_cost_nothing_priced(pc));
-    return jv_object_set(o, jv_string("prices"), ev_prices_meta(pc->table));
+    return jv_object_set(o, jv_string("prices"), ev_price_table_meta(pc->table));
 }
 
 jv
@@ -392,7 +393,7 @@ ev_cost_nothing_priced(const ev_cost_ledger *pc)
 }
 
 void
-ev_cost_ledger_init(ev_cost_ledger *pc, const ev_cost_opts *o, const ev_prices *table,
+ev_cost_ledger_init(ev_cost_ledger *pc, const ev_cost_opts *o, const ev_price_table *table,
                     bool count_cases, ev_cost_warn warn, void *ctx)
 {
     *pc = (ev_cost_ledger){.o = o,
@@ -402,7 +403,7 @@ ev_cost_ledger_init(ev_cost_ledger *pc, const ev_cost_opts *o, const ev_prices *
                            .as_of_max = jv_invalid(),
                            .warn = warn,
                            .ctx = ctx};
-    pc->currency = o->currency != NULL ? o->currency : ev_prices_currency(table);
+    pc->currency = o->currency != NULL ? o->currency : ev_price_table_currency(table);
     if (count_cases)
         pc->cases = ev_keymap_new();
 }
@@ -461,14 +462,15 @@ ev_cost_summary_line(const ev_cost_ledger *pc)
 }
 
 int
-ev_cost_estimate_init(ev_cost_estimate *es, const ev_cost_opts *o, const ev_prices *table, jv *err)
+ev_cost_estimate_init(ev_cost_estimate *es, const ev_cost_opts *o, const ev_price_table *table,
+                      jv *err)
 {
     *es = (ev_cost_estimate){.o = o, .table = table};
     es->model = o->model != NULL ? o->model : EV_COST_COMMAND_LINE;
-    es->currency = o->currency != NULL ? o->currency : ev_prices_currency(table);
+    es->currency = o->currency != NULL ? o->currency : ev_price_table_currency(table);
     jv why = jv_invalid();
-    es->row = o->custom ? ev_prices_find(table, EV_COST_COMMAND_LINE)
-                        : ev_prices_lookup(table, o->provider, es->model, &why);
+    es->row = o->custom ? ev_price_table_find(table, EV_COST_COMMAND_LINE)
+                        : ev_price_table_lookup(table, o->provider, es->model, &why);
     if (es->row == NULL) {
         *err = jv_invalid_with_msg(no_price(es->model, why));
         return -1;
@@ -481,12 +483,12 @@ int
 ev_cost_estimate_case(ev_cost_estimate *es, jv rec, jv *problem)
 {
     const ev_cost_opts *o = es->o;
-    double in = ev_estimate_prompt_tokens(rec, o->system);
+    double in = ev_price_estimate_prompt_tokens(rec, o->system);
     if (isnan(in)) {
         *problem = jv_string("case has no 'input' to estimate from");
         return -1;
     }
-    double want = ev_estimate_output_tokens(rec);
+    double want = ev_price_estimate_output_tokens(rec);
     double max = o->max_tokens > 0 ? (double)o->max_tokens : NAN;
     if (isnan(want))
         es->no_expected++;
@@ -528,7 +530,8 @@ assumptions(const ev_cost_estimate *es)
     jv a = jv_array();
     a = add_str(a, jv_string_fmt("input tokens: UTF-8 bytes of the prompt / %d, rounded up, plus "
                                  "%d per message and %d per prompt",
-                                 EV_BYTES_PER_TOKEN, EV_TOKENS_PER_MESSAGE, EV_TOKENS_PER_PROMPT));
+                                 EV_PRICE_BYTES_PER_TOKEN, EV_PRICE_TOKENS_PER_MESSAGE,
+                                 EV_PRICE_TOKENS_PER_PROMPT));
     if (o->system != NULL)
         a = add_str(a, jv_string_fmt("a system message of %zu bytes opens every case whose input "
                                      "has none",
@@ -537,13 +540,13 @@ assumptions(const ev_cost_estimate *es)
         a = add_str(a, jv_string_fmt("output tokens: %ld per call (--max-tokens), the worst "
                                      "case; the low end of the range takes answers as long as "
                                      "'expected' (bytes / %d, rounded up)",
-                                     o->max_tokens, EV_BYTES_PER_TOKEN));
+                                     o->max_tokens, EV_PRICE_BYTES_PER_TOKEN));
     else
         a = add_str(a, jv_string_fmt("output tokens: as long as 'expected' (bytes / %d, rounded "
                                      "up), with no hidden reasoning tokens, which reasoning "
                                      "models bill as output; real answers may be longer: "
                                      "--max-tokens gives the worst case",
-                                     EV_BYTES_PER_TOKEN));
+                                     EV_PRICE_BYTES_PER_TOKEN));
     if (es->no_expected > 0)
         a = add_str(a, o->max_tokens > 0
                            ? jv_string_fmt("%lu case%s without 'expected' counted at "
@@ -569,7 +572,7 @@ assumptions(const ev_cost_estimate *es)
                                      "the tier's rates",
                                      es->tiered, es->tiered == 1 ? "" : "s", p->model));
     if (o->currency != NULL) {
-        jv r = ev_cost_rate(o, ev_prices_currency(es->table));
+        jv r = ev_cost_rate(o, ev_price_table_currency(es->table));
         jv note = ev_json_field(r, "note");
         a = add_str(a, jv_string_fmt("converted at %s (--rate)", ev_json_str(note, "")));
         jv_free(note);
@@ -605,11 +608,11 @@ ev_cost_estimate_report(const ev_cost_estimate *es)
     j = jv_object_set(j, jv_string("batch"), jv_bool(o->batch));
     j = jv_object_set(j, jv_string("input_tokens"), jv_number(es->in_tok));
     j = jv_object_set(j, jv_string("output_tokens"), jv_number(out_tok));
-    double in = ev_money(es->cost_in), out = ev_money(out_cost);
+    double in = ev_price_money(es->cost_in), out = ev_price_money(out_cost);
     jv c = jv_object();
     c = jv_object_set(c, jv_string("input"), jv_number(in));
     c = jv_object_set(c, jv_string("output"), jv_number(out));
-    c = jv_object_set(c, jv_string("total"), jv_number(ev_money(in + out)));
+    c = jv_object_set(c, jv_string("total"), jv_number(ev_price_money(in + out)));
     c = jv_object_set(c, jv_string("per_case"), ev_cost_money(per(in + out, es->cases)));
     j = jv_object_set(j, jv_string("cost"), c);
     j = jv_object_set(j, jv_string("currency"), jv_string(es->currency));
@@ -618,12 +621,14 @@ ev_cost_estimate_report(const ev_cost_estimate *es)
      * end with --max-tokens, the worst case, and the low end without it. */
     jv lo = jv_object();
     lo = jv_object_set(lo, jv_string("output_tokens"), jv_number(es->out_low));
-    lo = jv_object_set(lo, jv_string("total"), jv_number(ev_money(in + ev_money(es->cost_low))));
+    lo = jv_object_set(lo, jv_string("total"),
+                       jv_number(ev_price_money(in + ev_price_money(es->cost_low))));
     lo = jv_object_set(lo, jv_string("basis"), jv_string("expected"));
     jv hi = jv_object();
     hi = jv_object_set(hi, jv_string("output_tokens"), worst ? jv_number(es->out_high) : jv_null());
     hi = jv_object_set(hi, jv_string("total"),
-                       worst ? jv_number(ev_money(in + ev_money(es->cost_high))) : jv_null());
+                       worst ? jv_number(ev_price_money(in + ev_price_money(es->cost_high)))
+                             : jv_null());
     hi = jv_object_set(hi, jv_string("basis"), jv_string(worst ? "max_tokens" : "unbounded"));
     jv r = jv_object_set(jv_object(), jv_string("low"), lo);
     j = jv_object_set(j, jv_string("range"), jv_object_set(r, jv_string("high"), hi));
@@ -713,7 +718,7 @@ ev_cost_hosting_report(const ev_cost_hosting *h, const ev_cost_ledger *base)
         ev_cost_hosted_at(per_hour, h->traffic, h->concurrency, latency, calls_per_case, per);
     jv j = jv_object();
     jv host = jv_object();
-    host = jv_object_set(host, jv_string("per_hour"), jv_number(ev_money(per_hour)));
+    host = jv_object_set(host, jv_string("per_hour"), jv_number(ev_price_money(per_hour)));
     host = jv_object_set(host, jv_string("endpoint"), ev_json_string_or_null(h->endpoint));
     if (h->row != NULL) {
         host = jv_object_set(host, jv_string("provider"), jv_string(h->row->provider));
@@ -735,14 +740,14 @@ ev_cost_hosting_report(const ev_cost_hosting *h, const ev_cost_ledger *base)
                       jv_number(h->concurrency * h->out_tok / (double)h->timed / latency));
     j = jv_object_set(j, jv_string("capacity"), jv_number(floor(x.capacity)));
     j = jv_object_set(j, jv_string("replicas"), jv_number(x.replicas));
-    j = jv_object_set(j, jv_string("daily_cost"), jv_number(ev_money(x.daily)));
-    j = jv_object_set(j, jv_string("per_case"), jv_number(ev_money(x.per_case)));
+    j = jv_object_set(j, jv_string("daily_cost"), jv_number(ev_price_money(x.daily)));
+    j = jv_object_set(j, jv_string("per_case"), jv_number(ev_price_money(x.per_case)));
     jv b = jv_null();
     const char *cheaper = NULL;
     if (!isnan(per)) {
         b = jv_object();
-        b = jv_object_set(b, jv_string("per_case"), jv_number(ev_money(per)));
-        b = jv_object_set(b, jv_string("daily_cost"), jv_number(ev_money(per * h->traffic)));
+        b = jv_object_set(b, jv_string("per_case"), jv_number(ev_price_money(per)));
+        b = jv_object_set(b, jv_string("daily_cost"), jv_number(ev_price_money(per * h->traffic)));
         b = jv_object_set(b, jv_string("cases"), jv_number((double)base->ncases));
         cheaper = x.daily < per * h->traffic ? "hosting" : "baseline";
     }

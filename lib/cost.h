@@ -11,7 +11,7 @@
  * reports. An estimate prices cases from the length of their prompt and of
  * their expected answer (price.h's rule of thumb), at one model.
  *
- * Money is rounded per record (ev_money) so that sums carry no float noise.
+ * Money is rounded per record (ev_price_money) so that sums carry no float noise.
  */
 #ifndef EV_COST_H
 #define EV_COST_H
@@ -66,7 +66,7 @@ typedef void (*ev_cost_warn)(jv msg, void *ctx);
 
 typedef struct ev_cost_ledger {
     const ev_cost_opts *o;
-    const ev_prices *table;
+    const ev_price_table *table;
     const char *currency;  /* of the reported figures */
     ev_cost_model *models; /* in first-seen order */
     size_t nmodels, cap;
@@ -84,7 +84,7 @@ typedef struct ev_cost_ledger {
 /* ev_cost_ledger_init starts a ledger of 'table' (borrowed; it must outlive
  * the ledger) under 'o' (likewise). With 'count_cases' it counts the
  * distinct cases priced, by id. Warnings go to 'warn' with 'ctx'. */
-void ev_cost_ledger_init(ev_cost_ledger *l, const ev_cost_opts *o, const ev_prices *table,
+void ev_cost_ledger_init(ev_cost_ledger *l, const ev_cost_opts *o, const ev_price_table *table,
                          bool count_cases, ev_cost_warn warn, void *ctx);
 
 void ev_cost_ledger_free(ev_cost_ledger *l);
@@ -117,7 +117,7 @@ jv ev_cost_summary_line(const ev_cost_ledger *l);
 /* An estimate in the making. */
 typedef struct ev_cost_estimate {
     const ev_cost_opts *o;
-    const ev_prices *table;
+    const ev_price_table *table;
     const ev_price *row; /* the model's */
     const char *model;   /* as named */
     const char *currency;
@@ -129,7 +129,7 @@ typedef struct ev_cost_estimate {
 /* ev_cost_estimate_init starts an estimate of running cases on 'o->model'
  * (or the command line's prices). Returns 0, or -1 with '*err' set when the
  * table has no price for it. */
-int ev_cost_estimate_init(ev_cost_estimate *e, const ev_cost_opts *o, const ev_prices *table,
+int ev_cost_estimate_init(ev_cost_estimate *e, const ev_cost_opts *o, const ev_price_table *table,
                           jv *err);
 
 /* ev_cost_estimate_case adds case 'rec' (borrowed). Returns 0, or -1 with
@@ -196,7 +196,7 @@ jv ev_cost_hosting_report(const ev_cost_hosting *h, const ev_cost_ledger *baseli
  * user"; or null when they were not. 'from' is the table's currency. */
 jv ev_cost_rate(const ev_cost_opts *o, const char *from);
 
-/* ev_cost_money returns an amount as a number, rounded (ev_money), or null
+/* ev_cost_money returns an amount as a number, rounded (ev_price_money), or null
  * when it is not known (NaN). */
 jv ev_cost_money(double x);
 

@@ -107,7 +107,7 @@ ev_cost_report_summary(FILE *out, const ev_cost_ledger *pc, enum ev_cli_format f
         if (jv_is_valid(pc->models[i].shutdown))
             fprintf(out, "%s%s", li, jv_string_value(pc->models[i].shutdown));
     if (pc->o->currency != NULL) {
-        jv r = ev_cost_rate(pc->o, ev_prices_currency(pc->table));
+        jv r = ev_cost_rate(pc->o, ev_price_table_currency(pc->table));
         jv note = ev_json_field(r, "note");
         fprintf(out, "%sconverted at %s", li, ev_json_str(note, ""));
         jv_free(note);

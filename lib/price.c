@@ -35,7 +35,7 @@ typedef struct file_meta {
     size_t rows;
 } file_meta;
 
-struct ev_prices {
+struct ev_price_table {
     ev_price *rows;
     size_t nrows, caprows;
     ev_price_band *bands;
@@ -49,10 +49,10 @@ struct ev_prices {
     char *currency; /* NULL until a file names one: "USD" */
 };
 
-ev_prices *
-ev_prices_new(void)
+ev_price_table *
+ev_price_table_new(void)
 {
-    ev_prices *t = ev_alloc_zero(1, sizeof(*t));
+    ev_price_table *t = ev_alloc_zero(1, sizeof(*t));
     return t;
 }
 
@@ -89,7 +89,7 @@ endpoint_free(ev_price_endpoint *e)
 }
 
 void
-ev_prices_free(ev_prices *t)
+ev_price_table_free(ev_price_table *t)
 {
     if (t == NULL)
         return;
@@ -116,7 +116,7 @@ ev_prices_free(ev_prices *t)
 }
 
 const char *
-ev_prices_currency(const ev_prices *t)
+ev_price_table_currency(const ev_price_table *t)
 {
     return t->currency != NULL ? t->currency : "USD";
 }
@@ -128,7 +128,7 @@ str_or_null(const char *s)
 }
 
 jv
-ev_prices_meta(const ev_prices *t)
+ev_price_table_meta(const ev_price_table *t)
 {
     jv out = jv_array();
     for (size_t i = 0; i < t->nfiles; i++) {
@@ -143,7 +143,7 @@ ev_prices_meta(const ev_prices *t)
 }
 
 static size_t
-add_row(ev_prices *t)
+add_row(ev_price_table *t)
 {
     if (t->nrows == t->caprows) {
         t->caprows = t->caprows ? 2 * t->caprows : 64;
@@ -154,7 +154,7 @@ add_row(ev_prices *t)
 }
 
 static void
-add_name(ev_prices *t, const char *s, size_t row)
+add_name(ev_price_table *t, const char *s, size_t row)
 {
     if (t->nnames == t->capnames) {
         t->capnames = t->capnames ? 2 * t->capnames : 64;
@@ -165,13 +165,13 @@ add_name(ev_prices *t, const char *s, size_t row)
     t->nnames++;
 }
 
-ev_prices *
-ev_prices_open(const char *const *paths, int n, jv *err)
+ev_price_table *
+ev_price_table_open(const char *const *paths, int n, jv *err)
 {
-    ev_prices *t = ev_prices_new();
+    ev_price_table *t = ev_price_table_new();
     for (int i = 0; i < n; i++) {
-        if (ev_prices_load(t, paths[i], err) != 0) {
-            ev_prices_free(t);
+        if (ev_price_table_load(t, paths[i], err) != 0) {
+            ev_price_table_free(t);
             return NULL;
         }
     }
@@ -179,7 +179,8 @@ ev_prices_open(const char *const *paths, int n, jv *err)
 }
 
 void
-ev_prices_add_custom(ev_prices *t, const char *model, double input, double output, double cached)
+ev_price_table_add_custom(ev_price_table *t, const char *model, double input, double output,
+                          double cached)
 {
     size_t r = add_row(t);
     ev_price *p = &t->rows[r];
@@ -198,7 +199,7 @@ ev_prices_add_custom(ev_prices *t, const char *model, double input, double outpu
 
 /* A loader holds one file's progress, so that a bad file can be undone. */
 typedef struct loader {
-    ev_prices *t;
+    ev_price_table *t;
     const char *path;
     unsigned long line;
     size_t first_row, first_name, first_band, first_endpoint;
@@ -485,7 +486,7 @@ need_provider(const loader *l, jv o, char **out, jv *err)
 static int
 parse_band(loader *l, jv o, jv *err)
 {
-    ev_prices *t = l->t;
+    ev_price_table *t = l->t;
     t->bands = ev_alloc_resize(t->bands, (t->nbands + 1) * sizeof(*t->bands));
     ev_price_band *b = &t->bands[t->nbands++];
     memset(b, 0, sizeof(*b));
@@ -509,7 +510,7 @@ parse_band(loader *l, jv o, jv *err)
 static int
 parse_endpoint(loader *l, jv o, jv *err)
 {
-    ev_prices *t = l->t;
+    ev_price_table *t = l->t;
     t->endpoints = ev_alloc_resize(t->endpoints, (t->nendpoints + 1) * sizeof(*t->endpoints));
     ev_price_endpoint *e = &t->endpoints[t->nendpoints++];
     memset(e, 0, sizeof(*e));
@@ -655,7 +656,7 @@ has_kind(jv o, const char *kind)
 static void
 undo(loader *l)
 {
-    ev_prices *t = l->t;
+    ev_price_table *t = l->t;
     while (t->nbands > l->first_band)
         band_free(&t->bands[--t->nbands]);
     while (t->nendpoints > l->first_endpoint)
@@ -711,7 +712,7 @@ parse_line(loader *l, char *s, size_t len, bool first, file_meta *fm, jv *err)
 }
 
 int
-ev_prices_load(ev_prices *t, const char *path, jv *err)
+ev_price_table_load(ev_price_table *t, const char *path, jv *err)
 {
     FILE *f = fopen(path, "r");
     if (f == NULL) {
@@ -763,10 +764,10 @@ ev_prices_load(ev_prices *t, const char *path, jv *err)
     }
     /* Rows of different tables are summed together, so they share a currency. */
     const char *currency = fm.currency != NULL ? fm.currency : "USD";
-    if (rc == 0 && t->nfiles > 0 && strcmp(currency, ev_prices_currency(t)) != 0) {
-        *err =
-            jv_invalid_with_msg(jv_string_fmt("price table '%s' is in %s, but '%s' is in %s", path,
-                                              currency, t->files[0].path, ev_prices_currency(t)));
+    if (rc == 0 && t->nfiles > 0 && strcmp(currency, ev_price_table_currency(t)) != 0) {
+        *err = jv_invalid_with_msg(jv_string_fmt("price table '%s' is in %s, but '%s' is in %s",
+                                                 path, currency, t->files[0].path,
+                                                 ev_price_table_currency(t)));
         rc = -1;
     }
     free(buf);
@@ -821,7 +822,7 @@ is_snapshot_tag(const char *s)
  * ambiguous when its file prices the name for another provider too: then
  * NULL, with '*why' naming them. */
 static const ev_price *
-choose(const ev_prices *t, const char *want, const char *model, jv *why)
+choose(const ev_price_table *t, const char *want, const char *model, jv *why)
 {
     const ev_price *last = NULL;
     for (size_t i = t->nnames; i-- > 0;) {
@@ -860,7 +861,7 @@ choose(const ev_prices *t, const char *want, const char *model, jv *why)
 /* snapshot_base returns the longest row name N such that 'model' is N-TAG,
  * as a new string, or NULL. */
 static char *
-snapshot_base(const ev_prices *t, const char *model)
+snapshot_base(const ev_price_table *t, const char *model)
 {
     size_t best = 0;
     for (size_t i = 0; i < t->nnames; i++) {
@@ -874,7 +875,7 @@ snapshot_base(const ev_prices *t, const char *model)
 }
 
 static const ev_price *
-find_plain(const ev_prices *t, const char *want, const char *model, jv *why)
+find_plain(const ev_price_table *t, const char *want, const char *model, jv *why)
 {
     const ev_price *p = choose(t, want, model, why);
     if (p != NULL || jv_is_valid(*why))
@@ -889,7 +890,7 @@ find_plain(const ev_prices *t, const char *want, const char *model, jv *why)
 /* dedicated_only sets '*why' when 'model' is named as a fine-tune of a
  * provider that serves fine-tunes only on dedicated capacity. */
 static void
-dedicated_only(const ev_prices *t, const char *model, jv *why)
+dedicated_only(const ev_price_table *t, const char *model, jv *why)
 {
     static const char fw[] = "accounts/";
     const char *slash = strchr(model, '/');
@@ -926,7 +927,7 @@ dedicated_only(const ev_prices *t, const char *model, jv *why)
 }
 
 const ev_price *
-ev_prices_lookup(const ev_prices *t, const char *provider, const char *model, jv *why)
+ev_price_table_lookup(const ev_price_table *t, const char *provider, const char *model, jv *why)
 {
     *why = jv_invalid();
     const ev_price *p = choose(t, provider, model, why);
@@ -948,16 +949,16 @@ ev_prices_lookup(const ev_prices *t, const char *provider, const char *model, jv
 }
 
 const ev_price *
-ev_prices_find(const ev_prices *t, const char *model)
+ev_price_table_find(const ev_price_table *t, const char *model)
 {
     jv why;
-    const ev_price *p = ev_prices_lookup(t, NULL, model, &why);
+    const ev_price *p = ev_price_table_lookup(t, NULL, model, &why);
     jv_free(why);
     return p;
 }
 
 const ev_price_endpoint *
-ev_prices_endpoint(const ev_prices *t, const char *id)
+ev_price_table_endpoint(const ev_price_table *t, const char *id)
 {
     for (size_t i = t->nendpoints; i-- > 0;)
         if (strcmp(t->endpoints[i].name, id) == 0)
@@ -966,7 +967,7 @@ ev_prices_endpoint(const ev_prices *t, const char *id)
 }
 
 jv
-ev_prices_endpoint_names(const ev_prices *t)
+ev_price_table_endpoint_names(const ev_price_table *t)
 {
     jv out = jv_string("");
     for (size_t i = 0; i < t->nendpoints; i++) {
@@ -979,7 +980,8 @@ ev_prices_endpoint_names(const ev_prices *t)
 }
 
 const ev_price_band *
-ev_prices_band(const ev_prices *t, const char *provider, double params_b, bool lora, bool dpo)
+ev_price_table_band(const ev_price_table *t, const char *provider, double params_b, bool lora,
+                    bool dpo)
 {
     for (size_t i = t->nbands; i-- > 0;) {
         const ev_price_band *b = &t->bands[i];
@@ -1050,19 +1052,19 @@ ev_price_shutdown_note(const ev_price *p, const char *today)
 }
 
 jv
-ev_prices_shutdown_warning(const char *provider, const char *model)
+ev_price_table_shutdown_warning(const char *provider, const char *model)
 {
-    jv path = ev_prices_locate();
+    jv path = ev_price_table_locate();
     if (!jv_is_valid(path)) {
         jv_free(path);
         return jv_invalid();
     }
-    ev_prices *t = ev_prices_new();
+    ev_price_table *t = ev_price_table_new();
     jv err, why = jv_invalid(), note = jv_invalid();
-    if (ev_prices_load(t, jv_string_value(path), &err) != 0) {
+    if (ev_price_table_load(t, jv_string_value(path), &err) != 0) {
         jv_free(err);
     } else {
-        const ev_price *p = ev_prices_lookup(t, provider, model, &why);
+        const ev_price *p = ev_price_table_lookup(t, provider, model, &why);
         char today[11];
         ev_price_today(today);
         if (p != NULL)
@@ -1070,7 +1072,7 @@ ev_prices_shutdown_warning(const char *provider, const char *model)
     }
     jv_free(why);
     jv_free(path);
-    ev_prices_free(t);
+    ev_price_table_free(t);
     return note;
 }
 
@@ -1124,12 +1126,12 @@ program_parent(char *dir, size_t size)
     return true;
 }
 
-/* ev_prices_locate looks, in order, at $EV_PRICES; at share/ev/prices.jsonl
+/* ev_price_table_locate looks, in order, at $EV_PRICES; at share/ev/prices.jsonl
  * beside the program's bin directory, so that a moved or staged install uses
  * the table installed with it; at the compiled-in EV_DATADIR; and at the
  * source tree's data/prices.jsonl, for bin/ev-cost and bin/san/ev-cost. */
 jv
-ev_prices_locate(void)
+ev_price_table_locate(void)
 {
     const char *env = getenv("EV_PRICES");
     if (env != NULL && *env != '\0')
@@ -1253,7 +1255,7 @@ ev_price_training(const ev_price *p, double tokens)
 }
 
 double
-ev_money(double x)
+ev_price_money(double x)
 {
     return round(x * 1e9) / 1e9;
 }
@@ -1261,9 +1263,9 @@ ev_money(double x)
 /* Estimates -------------------------------------------------------------- */
 
 double
-ev_estimate_text_tokens(size_t len)
+ev_price_estimate_text_tokens(size_t len)
 {
-    return (double)((len + EV_BYTES_PER_TOKEN - 1) / EV_BYTES_PER_TOKEN);
+    return (double)((len + EV_PRICE_BYTES_PER_TOKEN - 1) / EV_PRICE_BYTES_PER_TOKEN);
 }
 
 static bool
@@ -1284,7 +1286,7 @@ has_system_message(jv in)
 }
 
 double
-ev_estimate_prompt_tokens(jv rec, const char *system)
+ev_price_estimate_prompt_tokens(jv rec, const char *system)
 {
     jv in = ev_record_input(rec);
     if (!jv_is_valid(in)) {
@@ -1299,16 +1301,16 @@ ev_estimate_prompt_tokens(jv rec, const char *system)
     }
     jv_free(in);
     jv text = ev_record_prompt_text(rec);
-    double tokens = ev_estimate_text_tokens((size_t)jv_string_length_bytes(text));
+    double tokens = ev_price_estimate_text_tokens((size_t)jv_string_length_bytes(text));
     if (system != NULL && !has_system) {
-        tokens += ev_estimate_text_tokens(strlen(system));
+        tokens += ev_price_estimate_text_tokens(strlen(system));
         messages++;
     }
-    return tokens + messages * EV_TOKENS_PER_MESSAGE + EV_TOKENS_PER_PROMPT;
+    return tokens + messages * EV_PRICE_TOKENS_PER_MESSAGE + EV_PRICE_TOKENS_PER_PROMPT;
 }
 
 double
-ev_estimate_output_tokens(jv rec)
+ev_price_estimate_output_tokens(jv rec)
 {
     jv e = ev_record_expected(rec);
     if (!jv_is_valid(e)) {
@@ -1316,5 +1318,5 @@ ev_estimate_output_tokens(jv rec)
         return NAN;
     }
     jv text = ev_record_text_of(e);
-    return ev_estimate_text_tokens((size_t)jv_string_length_bytes(text));
+    return ev_price_estimate_text_tokens((size_t)jv_string_length_bytes(text));
 }

@@ -38,7 +38,7 @@
  *
  * dedicated capacity, per hour of one replica.
  *
- * Lookup (ev_prices_find), first match wins:
+ * Lookup (ev_price_table_find), first match wins:
  *   1. a row whose model or alias is the name exactly;
  *   2. a fine-tuned OpenAI name, "ft:BASE:org:suffix:id": the whole name
  *      exactly, then the row "ft:BASE" by rules 1 and 3; never the base
@@ -50,7 +50,7 @@
  *      a different product may cost something else.
  * A table loaded later shadows an earlier one's rows of the same name.
  * When rows of several providers answer to the name, the caller's provider
- * picks one (ev_prices_lookup); without it the name is ambiguous. Fine-tunes
+ * picks one (ev_price_table_lookup); without it the name is ambiguous. Fine-tunes
  * that a provider serves only on dedicated capacity have no row:
  * "accounts/A/models/M" (Fireworks, A other than "fireworks") and
  * "ACCOUNT/BASE-SUFFIX..." (Together, BASE the name of a Together row after
@@ -107,49 +107,49 @@ typedef struct ev_price_endpoint {
     char *source, *as_of;
 } ev_price_endpoint;
 
-typedef struct ev_prices ev_prices;
+typedef struct ev_price_table ev_price_table;
 
-/* ev_prices_new returns an empty table. */
-ev_prices *ev_prices_new(void);
+/* ev_price_table_new returns an empty table. */
+ev_price_table *ev_price_table_new(void);
 
-/* ev_prices_load adds the rows of the table in 'path' to 't'. Returns 0, or
+/* ev_price_table_load adds the rows of the table in 'path' to 't'. Returns 0, or
  * -1 with '*err' set to an invalid whose message names "path:line" (or the
  * path, when it cannot be read); 't' then holds none of the file's rows. */
-int ev_prices_load(ev_prices *t, const char *path, jv *err);
+int ev_price_table_load(ev_price_table *t, const char *path, jv *err);
 
-/* ev_prices_open returns a new table of the 'n' files at 'paths', loaded in
- * order, or NULL with '*err' set as ev_prices_load sets it. */
-ev_prices *ev_prices_open(const char *const *paths, int n, jv *err);
+/* ev_price_table_open returns a new table of the 'n' files at 'paths', loaded in
+ * order, or NULL with '*err' set as ev_price_table_load sets it. */
+ev_price_table *ev_price_table_open(const char *const *paths, int n, jv *err);
 
-/* ev_prices_add_custom adds a row named 'model' with the given prices per
+/* ev_price_table_add_custom adds a row named 'model' with the given prices per
  * EV_PRICE_PER tokens, as from the command line. It has no tiers and no batch
  * factor. */
-void ev_prices_add_custom(ev_prices *t, const char *model, double input, double output,
-                          double cached);
+void ev_price_table_add_custom(ev_price_table *t, const char *model, double input, double output,
+                               double cached);
 
-/* ev_prices_find returns the row that prices 'model' by the lookup rules
+/* ev_price_table_find returns the row that prices 'model' by the lookup rules
  * above, or NULL. */
-const ev_price *ev_prices_find(const ev_prices *t, const char *model);
+const ev_price *ev_price_table_find(const ev_price_table *t, const char *model);
 
-/* ev_prices_lookup returns the row that prices 'model' as sold by
+/* ev_price_table_lookup returns the row that prices 'model' as sold by
  * 'provider' (or any, when NULL or when no row of that provider answers),
  * or NULL with '*why' set to a string that says why: ambiguous between
  * providers, or a fine-tune served only on dedicated capacity; '*why' is
  * invalid when the table simply has no such model. */
-const ev_price *ev_prices_lookup(const ev_prices *t, const char *provider, const char *model,
-                                 jv *why);
+const ev_price *ev_price_table_lookup(const ev_price_table *t, const char *provider,
+                                      const char *model, jv *why);
 
-/* ev_prices_endpoint returns the endpoint row named 'name', or NULL. */
-const ev_price_endpoint *ev_prices_endpoint(const ev_prices *t, const char *id);
+/* ev_price_table_endpoint returns the endpoint row named 'name', or NULL. */
+const ev_price_endpoint *ev_price_table_endpoint(const ev_price_table *t, const char *id);
 
-/* ev_prices_endpoint_names returns the names of the endpoint rows, ", "
+/* ev_price_table_endpoint_names returns the names of the endpoint rows, ", "
  * between them ("" for none). */
-jv ev_prices_endpoint_names(const ev_prices *t);
+jv ev_price_table_endpoint_names(const ev_price_table *t);
 
-/* ev_prices_band returns the training price of 'provider' for a base model
+/* ev_price_table_band returns the training price of 'provider' for a base model
  * of 'params_b' billion parameters, or NULL. */
-const ev_price_band *ev_prices_band(const ev_prices *t, const char *provider, double params_b,
-                                    bool lora, bool dpo);
+const ev_price_band *ev_price_table_band(const ev_price_table *t, const char *provider,
+                                         double params_b, bool lora, bool dpo);
 
 /* ev_price_params_b returns the size of 'model' in billions of parameters as
  * its name says it, "8B" or "8b", "1p5b" (Fireworks' 1.5B), or NAN:
@@ -168,30 +168,30 @@ const char *ev_price_provider_of(const char *model);
 #define EV_PRICE_SHUTDOWN_DAYS 30
 jv ev_price_shutdown_note(const ev_price *p, const char *today);
 
-/* ev_prices_shutdown_warning returns ev_price_shutdown_note for 'model' as
+/* ev_price_table_shutdown_warning returns ev_price_shutdown_note for 'model' as
  * sold by 'provider' (or NULL) at today's date, from the default table
- * (ev_prices_locate); invalid when there is nothing to say, or no table to
+ * (ev_price_table_locate); invalid when there is nothing to say, or no table to
  * say it from: a warning, never a reason to stop. */
-jv ev_prices_shutdown_warning(const char *provider, const char *model);
+jv ev_price_table_shutdown_warning(const char *provider, const char *model);
 
 /* ev_price_today writes today's date, UTC, as YYYY-MM-DD into 'buf'. */
 void ev_price_today(char buf[11]);
 
-/* ev_prices_currency returns the table's currency code, "USD" by default. */
-const char *ev_prices_currency(const ev_prices *t);
+/* ev_price_table_currency returns the table's currency code, "USD" by default. */
+const char *ev_price_table_currency(const ev_price_table *t);
 
-/* ev_prices_meta returns what the loaded files say about themselves:
+/* ev_price_table_meta returns what the loaded files say about themselves:
  * [{file, as_of, note, rows}], one object per file, in load order. */
-jv ev_prices_meta(const ev_prices *t);
+jv ev_price_table_meta(const ev_price_table *t);
 
-void ev_prices_free(ev_prices *t);
+void ev_price_table_free(ev_price_table *t);
 
-/* ev_prices_locate returns the path of the default table: $EV_PRICES when set
+/* ev_price_table_locate returns the path of the default table: $EV_PRICES when set
  * and not empty, else EV_DATADIR/prices.jsonl, else data/prices.jsonl beside
  * the directory of the running program (so bin/ev-cost, and bin/san/ev-cost,
  * work in a source tree before installation). The last two only when the
  * file exists. Otherwise an invalid whose message lists the places tried. */
-jv ev_prices_locate(void);
+jv ev_price_table_locate(void);
 
 /* How a count of input tokens treats the prompt tokens of the cache. */
 enum ev_price_usage_style {
@@ -240,28 +240,28 @@ int ev_price_cost(const ev_price *p, const ev_price_usage *u, bool batch, double
  * (epochs included in 'tokens'), or NAN when the row has no training price. */
 double ev_price_training(const ev_price *p, double tokens);
 
-/* ev_money rounds an amount to 1e-9, so that sums print without float noise. */
-double ev_money(double x);
+/* ev_price_money rounds an amount to 1e-9, so that sums print without float noise. */
+double ev_price_money(double x);
 
 /* Estimates, before any call is made. A token is taken to be 4 bytes of UTF-8
- * text, rounded up, and each message to add EV_TOKENS_PER_MESSAGE tokens of
- * framing (role, separators), and each prompt EV_TOKENS_PER_PROMPT for the
+ * text, rounded up, and each message to add EV_PRICE_TOKENS_PER_MESSAGE tokens of
+ * framing (role, separators), and each prompt EV_PRICE_TOKENS_PER_PROMPT for the
  * start of the reply: OpenAI's rule of thumb for its chat models. */
-#define EV_BYTES_PER_TOKEN 4
-#define EV_TOKENS_PER_MESSAGE 3
-#define EV_TOKENS_PER_PROMPT 3
+#define EV_PRICE_BYTES_PER_TOKEN 4
+#define EV_PRICE_TOKENS_PER_MESSAGE 3
+#define EV_PRICE_TOKENS_PER_PROMPT 3
 
-/* ev_estimate_text_tokens returns the tokens of 'len' bytes of text. */
-double ev_estimate_text_tokens(size_t len);
+/* ev_price_estimate_text_tokens returns the tokens of 'len' bytes of text. */
+double ev_price_estimate_text_tokens(size_t len);
 
-/* ev_estimate_prompt_tokens returns the prompt tokens of case 'rec'
+/* ev_price_estimate_prompt_tokens returns the prompt tokens of case 'rec'
  * (borrowed), with 'system' (or NULL) as an opening system message unless the
  * case's input already has one; or NAN when the case has no input. */
-double ev_estimate_prompt_tokens(jv rec /* borrowed */, const char *system);
+double ev_price_estimate_prompt_tokens(jv rec /* borrowed */, const char *system);
 
-/* ev_estimate_output_tokens returns the tokens of the case's expected answer
+/* ev_price_estimate_output_tokens returns the tokens of the case's expected answer
  * (as text: a string as it is, anything else as compact JSON), or NAN when
  * it has none. */
-double ev_estimate_output_tokens(jv rec /* borrowed */);
+double ev_price_estimate_output_tokens(jv rec /* borrowed */);
 
 #endif

@@ -34,7 +34,7 @@ static const char hosts[] =
     "\"1x H100\", \"per_hour\": 8}\n";
 
 /* load_text returns a table of 'text', or NULL with '*err' set. */
-static ev_prices *
+static ev_price_table *
 load_text(const char *text, jv *err)
 {
     char path[] = "/tmp/ev-price-XXXXXX";
@@ -43,29 +43,29 @@ load_text(const char *text, jv *err)
     if (fd < 0 || write(fd, text, n) != (ssize_t)n)
         abort();
     close(fd);
-    ev_prices *t = ev_prices_new();
-    int rc = ev_prices_load(t, path, err);
+    ev_price_table *t = ev_price_table_new();
+    int rc = ev_price_table_load(t, path, err);
     unlink(path);
     if (rc == 0)
         return t;
-    ev_prices_free(t);
+    ev_price_table_free(t);
     return NULL;
 }
 
-static ev_prices *
+static ev_price_table *
 load(void)
 {
     jv err;
-    ev_prices *t = load_text(table, &err);
+    ev_price_table *t = load_text(table, &err);
     CHECK(t != NULL, "a well-formed table loads");
     return t;
 }
 
 static const char *
-looked_up(const ev_prices *t, const char *provider, const char *model, const char *why_has)
+looked_up(const ev_price_table *t, const char *provider, const char *model, const char *why_has)
 {
     jv why;
-    const ev_price *p = ev_prices_lookup(t, provider, model, &why);
+    const ev_price *p = ev_price_table_lookup(t, provider, model, &why);
     bool said = jv_is_valid(why) && strstr(jv_string_value(why), why_has) != NULL;
     jv_free(why);
     return p != NULL ? p->provider : said ? "(said)" : "(none)";
@@ -75,7 +75,7 @@ static void
 test_hosts(void)
 {
     jv err;
-    ev_prices *t = load_text(hosts, &err);
+    ev_price_table *t = load_text(hosts, &err);
     CHECK(t != NULL, "one name for two providers loads");
     if (t == NULL)
         return;
@@ -95,7 +95,7 @@ test_hosts(void)
     CHECK_STR(looked_up(t, NULL, "org/Base-7B-Instruct-Other", ""), "(none)",
               "the row's own organisation is not a fine-tune's account");
 
-    const ev_price *p = ev_prices_find(t, "org/Base-7B-Instruct-Turbo");
+    const ev_price *p = ev_price_table_find(t, "org/Base-7B-Instruct-Turbo");
     CHECK_STR(p != NULL ? p->as_of : "", "2026-11-01", "checked is the row's date");
     jv n = ev_price_shutdown_note(p, "2026-12-01");
     CHECK_STR(jv_is_valid(n) ? jv_string_value(n) : "",
@@ -110,29 +110,29 @@ test_hosts(void)
               "'org/Base-7B-Instruct-Turbo' (together) shut down on 2026-12-31",
               "after: shut down");
     jv_free(n);
-    n = ev_price_shutdown_note(ev_prices_find(t, "solo"), "2026-12-05");
+    n = ev_price_shutdown_note(ev_price_table_find(t, "solo"), "2026-12-05");
     CHECK_STR(jv_is_valid(n) ? jv_string_value(n) : "",
               "'solo' (openai) was no longer in openai's catalog on 2026-04-07", "shutdown_by");
     jv_free(n);
-    n = ev_price_shutdown_note(ev_prices_find(t, "solo"), "2025-12-05");
+    n = ev_price_shutdown_note(ev_price_table_find(t, "solo"), "2025-12-05");
     CHECK(!jv_is_valid(n), "long before shutdown_by: nothing");
     jv_free(n);
 
-    const ev_price_band *b = ev_prices_band(t, "fw", 8, true, false);
+    const ev_price_band *b = ev_price_table_band(t, "fw", 8, true, false);
     CHECK_NEAR(b != NULL ? b->training : NAN, 0.5, 0, "8B is in the band up to 16B");
-    b = ev_prices_band(t, "fw", 16, true, false);
+    b = ev_price_table_band(t, "fw", 16, true, false);
     CHECK_NEAR(b != NULL ? b->training : NAN, 0.5, 0, "16B is at most 16B");
-    b = ev_prices_band(t, "fw", 405, true, false);
+    b = ev_price_table_band(t, "fw", 405, true, false);
     CHECK_NEAR(b != NULL ? b->training : NAN, 3, 0, "no max: no upper bound");
-    CHECK(ev_prices_band(t, "fw", 8, false, false) == NULL, "no full-parameter row");
-    CHECK(ev_prices_band(t, "together", 8, true, false) == NULL, "no row of that provider");
-    const ev_price_endpoint *e = ev_prices_endpoint(t, "fw-h100");
+    CHECK(ev_price_table_band(t, "fw", 8, false, false) == NULL, "no full-parameter row");
+    CHECK(ev_price_table_band(t, "together", 8, true, false) == NULL, "no row of that provider");
+    const ev_price_endpoint *e = ev_price_table_endpoint(t, "fw-h100");
     CHECK_NEAR(e != NULL ? e->per_hour : NAN, 8, 0, "an endpoint by name");
-    CHECK(ev_prices_endpoint(t, "nope") == NULL, "an unknown endpoint");
-    jv names = ev_prices_endpoint_names(t);
+    CHECK(ev_price_table_endpoint(t, "nope") == NULL, "an unknown endpoint");
+    jv names = ev_price_table_endpoint_names(t);
     CHECK_STR(jv_string_value(names), "fw-h100", "the endpoint names");
     jv_free(names);
-    ev_prices_free(t);
+    ev_price_table_free(t);
 }
 
 /* bad_row says whether 'row' fails to load with a message containing 'has'. */
@@ -140,9 +140,9 @@ static bool
 bad_row(const char *row, const char *has)
 {
     jv err;
-    ev_prices *t = load_text(row, &err);
+    ev_price_table *t = load_text(row, &err);
     if (t != NULL) {
-        ev_prices_free(t);
+        ev_price_table_free(t);
         return false;
     }
     jv m = jv_invalid_get_msg(err);
@@ -205,14 +205,14 @@ test_bad_rows(void)
 }
 
 static const char *
-found(const ev_prices *t, const char *model)
+found(const ev_price_table *t, const char *model)
 {
-    const ev_price *p = ev_prices_find(t, model);
+    const ev_price *p = ev_price_table_find(t, model);
     return p != NULL ? p->model : "(none)";
 }
 
 static void
-test_lookup(const ev_prices *t)
+test_lookup(const ev_price_table *t)
 {
     CHECK_STR(found(t, "m"), "m", "exact name");
     CHECK_STR(found(t, "emm"), "m-2", "alias");
@@ -226,13 +226,13 @@ test_lookup(const ev_prices *t)
     CHECK_STR(found(t, "ft:m-2024-07-18:org::abc"), "ft:m", "fine-tune of a snapshot");
     CHECK_STR(found(t, "ft:m:org:suffix:id"), "ft:m", "fine-tune with a suffix");
     CHECK_STR(found(t, "ft:m-2:org::x"), "(none)", "a fine-tune never falls back to its base");
-    CHECK_STR(ev_prices_currency(t), "USD", "currency defaults to USD");
+    CHECK_STR(ev_price_table_currency(t), "USD", "currency defaults to USD");
 }
 
 static void
-test_cost(const ev_prices *t)
+test_cost(const ev_price_table *t)
 {
-    const ev_price *p = ev_prices_find(t, "m");
+    const ev_price *p = ev_price_table_find(t, "m");
     ev_price_charge c;
     jv err = jv_invalid();
     /* 100 input of which 40 cached and 20 written: 40 x 1 + 40 x 0.5 + 20 x 1.25
@@ -260,8 +260,8 @@ test_cost(const ev_prices *t)
     CHECK(ev_price_cost(p, &bad, false, 1, &c, &err) == -1, "more cached than input fails");
     jv_free(err);
     CHECK_NEAR(ev_price_training(p, 1e6), 8, 1e-12, "training per million tokens");
-    CHECK(isnan(ev_price_training(ev_prices_find(t, "ft:m"), 1)), "no training price is NAN");
-    CHECK_NEAR(ev_money(0.1 + 0.2), 0.3, 0, "money rounds away float noise");
+    CHECK(isnan(ev_price_training(ev_price_table_find(t, "ft:m"), 1)), "no training price is NAN");
+    CHECK_NEAR(ev_price_money(0.1 + 0.2), 0.3, 0, "money rounds away float noise");
 }
 
 static void
@@ -283,16 +283,16 @@ test_usage(void)
 static void
 test_estimates(void)
 {
-    CHECK_NEAR(ev_estimate_text_tokens(0), 0, 0, "empty text");
-    CHECK_NEAR(ev_estimate_text_tokens(9), 3, 0, "9 bytes round up to 3 tokens");
+    CHECK_NEAR(ev_price_estimate_text_tokens(0), 0, 0, "empty text");
+    CHECK_NEAR(ev_price_estimate_text_tokens(9), 3, 0, "9 bytes round up to 3 tokens");
     jv rec = jv_parse("{\"input\": \"abcdefgh\", \"expected\": [1, 2]}");
-    CHECK_NEAR(ev_estimate_prompt_tokens(rec, NULL), 2 + 3 + 3, 0, "string prompt");
-    CHECK_NEAR(ev_estimate_prompt_tokens(rec, "abcd"), 2 + 1 + 6 + 3, 0, "with a system");
-    CHECK_NEAR(ev_estimate_output_tokens(rec), 2, 0, "expected as compact JSON: [1,2]");
+    CHECK_NEAR(ev_price_estimate_prompt_tokens(rec, NULL), 2 + 3 + 3, 0, "string prompt");
+    CHECK_NEAR(ev_price_estimate_prompt_tokens(rec, "abcd"), 2 + 1 + 6 + 3, 0, "with a system");
+    CHECK_NEAR(ev_price_estimate_output_tokens(rec), 2, 0, "expected as compact JSON: [1,2]");
     jv_free(rec);
     rec = jv_parse("{\"id\": 1}");
-    CHECK(isnan(ev_estimate_prompt_tokens(rec, NULL)), "no input");
-    CHECK(isnan(ev_estimate_output_tokens(rec)), "no expected");
+    CHECK(isnan(ev_price_estimate_prompt_tokens(rec, NULL)), "no input");
+    CHECK(isnan(ev_price_estimate_output_tokens(rec)), "no expected");
     jv_free(rec);
 }
 
@@ -301,26 +301,26 @@ test_open(void)
 {
     const char *paths[] = {"/nonexistent/prices.jsonl"};
     jv err;
-    ev_prices *t = ev_prices_open(paths, 1, &err);
+    ev_price_table *t = ev_price_table_open(paths, 1, &err);
     CHECK(t == NULL, "a table that cannot be read opens as nothing");
     jv m = jv_invalid_get_msg(err);
     CHECK(jv_get_kind(m) == JV_KIND_STRING &&
               strstr(jv_string_value(m), "/nonexistent/prices.jsonl") != NULL,
           "and the message names the file");
     jv_free(m);
-    t = ev_prices_open(paths, 0, &err);
-    CHECK(t != NULL && ev_prices_find(t, "m") == NULL, "no file is an empty table");
-    ev_prices_free(t);
+    t = ev_price_table_open(paths, 0, &err);
+    CHECK(t != NULL && ev_price_table_find(t, "m") == NULL, "no file is an empty table");
+    ev_price_table_free(t);
 }
 
 int
 main(void)
 {
     test_open();
-    ev_prices *t = load();
+    ev_price_table *t = load();
     test_lookup(t);
     test_cost(t);
-    ev_prices_free(t);
+    ev_price_table_free(t);
     test_usage();
     test_estimates();
     test_hosts();
