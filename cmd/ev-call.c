@@ -301,16 +301,16 @@ draw_batches(void *ctx, const ev_batchrun_progress *p)
 /* load_prices loads the price table (lib/price.h: $EV_PRICES, else the one
  * ev ships), and sets '*row' to the model's price, for the money spent
  * that progress shows; none, quietly, when either is missing. */
-static ev_prices *
+static ev_price_table *
 load_prices(const ev_call_config *c, const ev_price **row)
 {
     *row = NULL;
     if (c->req.model == NULL)
         return NULL;
-    jv path = ev_prices_locate(), err;
-    ev_prices *t = ev_prices_new();
-    if (jv_is_valid(path) && ev_prices_load(t, jv_string_value(path), &err) == 0)
-        *row = ev_prices_find(t, c->req.model);
+    jv path = ev_price_table_locate(), err;
+    ev_price_table *t = ev_price_table_new();
+    if (jv_is_valid(path) && ev_price_table_load(t, jv_string_value(path), &err) == 0)
+        *row = ev_price_table_find(t, c->req.model);
     else if (jv_is_valid(path))
         jv_free(err);
     jv_free(path);
@@ -504,10 +504,10 @@ run(const ev_call_config *c, ev_cache *cache, char **paths, int n, ev_call_end *
         return ev_batchrun_run(c, cache, paths, n, stdout, &h, c->quiet ? NULL : draw_batches, end);
     bool shown = !c->quiet && !c->verbose && isatty(STDERR_FILENO);
     ev_syncrun_show show = {.progress = shown ? draw_calls : NULL, .count_total = shown};
-    ev_prices *prices = shown ? load_prices(c, &show.price) : NULL;
-    show.currency = prices != NULL ? ev_prices_currency(prices) : NULL;
+    ev_price_table *prices = shown ? load_prices(c, &show.price) : NULL;
+    show.currency = prices != NULL ? ev_price_table_currency(prices) : NULL;
     int status = ev_syncrun_run(c, cache, paths, n, stdout, &h, &show, end);
-    ev_prices_free(prices);
+    ev_price_table_free(prices);
     return status;
 }
 
@@ -519,6 +519,14 @@ main(int argc, char **argv)
     parse_options(&c, argc, argv);
     if (!ev_call_setup(&c, &err))
         usage_error(err);
+    /* A model past or near its shutdown (data/prices.jsonl; lib/price). */
+    if (c.req.provider != EV_PROVIDER_CMD) {
+        jv gone = ev_price_table_shutdown_warning(ev_provider_name(c.req.provider), c.req.model);
+        if (jv_is_valid(gone))
+            ev_diag_warn("%s: calls to it may fail or be answered by another model",
+                         jv_string_value(gone));
+        jv_free(gone);
+    }
 
     ev_jsonl_output_setup();
     if (!ev_http_global_init())

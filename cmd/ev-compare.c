@@ -43,6 +43,12 @@ usage(FILE *f)
           "      --exact             Clopper-Pearson instead of Wilson intervals\n"
           "      --seed N            bootstrap seed for graded scores (default 1)\n"
           "      --bootstrap B       bootstrap resamples (default 10000)\n"
+          "      --hosting H         the candidates served from dedicated capacity at H\n"
+          "                          per hour: their cost a case at --traffic, and the\n"
+          "                          break-even against the baseline's per-token cost\n"
+          "      --traffic T         with --hosting: T cases a day\n"
+          "      --concurrency N     with --hosting: calls the candidate ran at once\n"
+          "                          (default 1)\n"
           "  -h, --help              show this help\n"
           "  -V, --version           show the version\n"
           "\n"
@@ -53,7 +59,15 @@ usage(FILE *f)
 }
 
 /* Codes of the options that have no short form. */
-enum { OPT_BOOTSTRAP = 256, OPT_EXACT, OPT_MIN_ACCURACY, OPT_SEED };
+enum {
+    OPT_BOOTSTRAP = 256,
+    OPT_CONCURRENCY,
+    OPT_EXACT,
+    OPT_HOSTING,
+    OPT_MIN_ACCURACY,
+    OPT_SEED,
+    OPT_TRAFFIC
+};
 
 /* The options, sorted by long name. A seed is reported as a JSON number,
  * exact up to 2^53. */
@@ -61,13 +75,16 @@ static const ev_cli_opt opts[] = {
     {"bootstrap", OPT_BOOTSTRAP, EV_CLI_ARG_INT, 100, 10000000, false},
     {"by", 'b', EV_CLI_ARG_TEXT, 0, 0, false},
     {"cluster", 'c', EV_CLI_ARG_TEXT, 0, 0, false},
+    {"concurrency", OPT_CONCURRENCY, EV_CLI_ARG_INT, 1, 100000, false},
     {"exact", OPT_EXACT, EV_CLI_ARG_NONE, 0, 0, false},
     {"format", 'f', EV_CLI_ARG_TEXT, 0, 0, false},
     {"goal", 'g', EV_CLI_ARG_TEXT, 0, 0, false},
     {"help", 'h', EV_CLI_ARG_NONE, 0, 0, false},
+    {"hosting", OPT_HOSTING, EV_CLI_ARG_REAL, 0, 1e6, true},
     {"margin", 'M', EV_CLI_ARG_REAL, 0, 1, true},
     {"min-accuracy", OPT_MIN_ACCURACY, EV_CLI_ARG_REAL, 0, 1, false},
     {"seed", OPT_SEED, EV_CLI_ARG_INT, 0, 9007199254740991.0, false},
+    {"traffic", OPT_TRAFFIC, EV_CLI_ARG_REAL, 0, 1e12, true},
     {"version", 'V', EV_CLI_ARG_NONE, 0, 0, false},
 };
 
@@ -123,6 +140,15 @@ parse_options(int argc, char **argv, ev_compare_opts *o, ev_run_opts *ro, enum e
         case OPT_SEED:
             o->seed = (uint64_t)c.integer;
             break;
+        case OPT_HOSTING:
+            o->per_hour = c.real;
+            break;
+        case OPT_TRAFFIC:
+            o->traffic = c.real;
+            break;
+        case OPT_CONCURRENCY:
+            o->concurrency = c.real;
+            break;
         case 'V':
             ev_diag_version();
         default: /* ev_cli_next refuses every other option */
@@ -137,6 +163,12 @@ parse_options(int argc, char **argv, ev_compare_opts *o, ev_run_opts *ro, enum e
         ev_diag_usage_error("--goal compares a candidate with a baseline: name two runs");
     if (margin_given && o->goal != EV_COMPARE_GOAL_MATCH)
         ev_diag_usage_error("--margin goes with --goal match");
+    if ((o->per_hour > 0) != (o->traffic > 0))
+        ev_diag_usage_error("--hosting and --traffic go together");
+    if (o->concurrency > 0 && o->per_hour == 0)
+        ev_diag_usage_error("--concurrency goes with --hosting");
+    if (o->concurrency == 0)
+        o->concurrency = 1;
     int stdin_runs = 0;
     for (int i = optind; i < argc; i++)
         stdin_runs += strcmp(argv[i], "-") == 0;

@@ -28,41 +28,53 @@
 #include "jsonl.h"
 #include "price.h"
 
-enum mode { MODE_RECORDS, MODE_SUMMARY, MODE_ESTIMATE };
+enum mode { MODE_RECORDS, MODE_SUMMARY, MODE_ESTIMATE, MODE_HOSTING };
 
 /* Codes of the options that have no short form. */
 enum {
-    OPT_CURRENCY = 256,
+    OPT_BASELINE = 256,
+    OPT_CONCURRENCY,
+    OPT_CURRENCY,
+    OPT_HOSTING,
     OPT_MAX_TOKENS,
     OPT_PRICE_CACHED,
     OPT_PRICE_IN,
     OPT_PRICE_OUT,
+    OPT_PROVIDER,
     OPT_RATE,
+    OPT_RATE_DATE,
     OPT_REPEAT,
     OPT_SYSTEM,
     OPT_SYSTEM_FILE,
+    OPT_TRAFFIC,
 };
 
 /* The options, sorted by long name. Prices are per million tokens, up to a
  * million; a --rate up to a billion. */
 static const ev_cli_opt options[] = {
+    {"baseline", OPT_BASELINE, EV_CLI_ARG_TEXT, 0, 0, false},
     {"batch", 'b', EV_CLI_ARG_NONE, 0, 0, false},
+    {"concurrency", OPT_CONCURRENCY, EV_CLI_ARG_INT, 1, 100000, false},
     {"currency", OPT_CURRENCY, EV_CLI_ARG_TEXT, 0, 0, false},
     {"estimate", 'e', EV_CLI_ARG_NONE, 0, 0, false},
     {"format", 'f', EV_CLI_ARG_TEXT, 0, 0, false},
     {"help", 'h', EV_CLI_ARG_NONE, 0, 0, false},
+    {"hosting", OPT_HOSTING, EV_CLI_ARG_TEXT, 0, 0, false},
     {"max-tokens", OPT_MAX_TOKENS, EV_CLI_ARG_INT, 1, 100000000, false},
     {"model", 'm', EV_CLI_ARG_TEXT, 0, 0, false},
     {"price-cached", OPT_PRICE_CACHED, EV_CLI_ARG_REAL, 0, 1e6, false},
     {"price-in", OPT_PRICE_IN, EV_CLI_ARG_REAL, 0, 1e6, false},
     {"price-out", OPT_PRICE_OUT, EV_CLI_ARG_REAL, 0, 1e6, false},
     {"prices", 'p', EV_CLI_ARG_TEXT, 0, 0, false},
+    {"provider", OPT_PROVIDER, EV_CLI_ARG_TEXT, 0, 0, false},
     {"quiet", 'q', EV_CLI_ARG_NONE, 0, 0, false},
     {"rate", OPT_RATE, EV_CLI_ARG_REAL, 0, 1e9, true},
+    {"rate-date", OPT_RATE_DATE, EV_CLI_ARG_TEXT, 0, 0, false},
     {"repeat", OPT_REPEAT, EV_CLI_ARG_INT, 1, 1000000, false},
     {"summary", 's', EV_CLI_ARG_NONE, 0, 0, false},
     {"system", OPT_SYSTEM, EV_CLI_ARG_TEXT, 0, 0, false},
     {"system-file", OPT_SYSTEM_FILE, EV_CLI_ARG_TEXT, 0, 0, false},
+    {"traffic", OPT_TRAFFIC, EV_CLI_ARG_REAL, 0, 1e12, true},
     {"version", 'V', EV_CLI_ARG_NONE, 0, 0, false},
 };
 
@@ -75,6 +87,10 @@ typedef struct opts {
     int nprices;
     ev_cost_opts cost;
     char *system; /* owned */
+    char today[11];
+    const char *hosting, *baseline; /* --hosting, --baseline */
+    double traffic;
+    long concurrency;
 } opts;
 
 static void
@@ -85,6 +101,8 @@ usage(FILE *f)
           "       ev-cost -s [-f FORMAT] [options] [FILE ...]\n"
           "       ev-cost -e -m MODEL [--max-tokens N] [--repeat K] [--system TEXT |\n"
           "               --system-file FILE] [-f FORMAT] [options] [FILE ...]\n"
+          "       ev-cost --hosting USD_PER_HOUR|ENDPOINT --traffic CASES_PER_DAY\n"
+          "               [--concurrency N] [--baseline RUN] [-f FORMAT] [options] [FILE ...]\n"
           "\n"
           "Price each record from the token counts in 'call' and add\n"
           "cost = {input, output, total, currency}. Prices are per million tokens.\n"
@@ -95,9 +113,13 @@ usage(FILE *f)
           "      --price-in X        price input tokens at X per million, for every\n"
           "      --price-out Y       record, instead of the table (both needed)\n"
           "      --price-cached Z    cached input tokens (default: the --price-in price)\n"
+          "      --provider NAME     price models at the rows of NAME, such as together,\n"
+          "                          when several providers sell them (default:\n"
+          "                          call.provider)\n"
           "  -b, --batch             apply the table's batch discount\n"
           "      --currency CODE     report in CODE, such as GBP; needs --rate\n"
           "      --rate R            units of CODE per unit of the table's currency (USD)\n"
+          "      --rate-date DATE    the day of that rate, printed with the figures\n"
           "  -s, --summary           report totals, per model, instead of records\n"
           "  -e, --estimate          before calling: the expected cost of running the\n"
           "                          cases on --model (a report)\n"
@@ -106,6 +128,14 @@ usage(FILE *f)
           "      --repeat K          estimate: each case called K times (default 1)\n"
           "      --system TEXT       estimate: a system message opens each case\n"
           "      --system-file FILE  estimate: the system message from FILE\n"
+          "      --hosting H         the run served from dedicated capacity at H per hour\n"
+          "                          (USD), or at an endpoint row of the table, such as\n"
+          "                          together-1x-h100-80gb: cost per case and per day\n"
+          "      --traffic T         hosting: T cases a day\n"
+          "      --concurrency N     hosting: the calls the run made at once (ev-call -j;\n"
+          "                          default 1)\n"
+          "      --baseline RUN      hosting: a per-token run of the same cases, for the\n"
+          "                          break-even traffic\n"
           "  -f, --format FORMAT     report as table, json, markdown or tsv (default:\n"
           "                          table on a terminal, json otherwise)\n"
           "  -q, --quiet             no summary line on standard error\n"
@@ -131,8 +161,20 @@ static void
 read_option(ev_cli *c, int k, opts *o, given *g)
 {
     switch (k) {
+    case OPT_BASELINE:
+        o->baseline = c->text;
+        break;
     case 'b':
         o->cost.batch = true;
+        break;
+    case OPT_CONCURRENCY:
+        o->concurrency = c->integer;
+        break;
+    case OPT_HOSTING:
+        o->hosting = c->text;
+        break;
+    case OPT_TRAFFIC:
+        o->traffic = c->real;
         break;
     case OPT_CURRENCY:
         if (strlen(c->text) != 3 || !isalpha((unsigned char)c->text[0]) ||
@@ -175,12 +217,20 @@ read_option(ev_cli *c, int k, opts *o, given *g)
     case 'p':
         o->prices[o->nprices++] = c->text;
         break;
+    case OPT_PROVIDER:
+        if (*c->text == '\0')
+            ev_diag_usage_error("--provider takes a provider's name, such as together");
+        o->cost.provider = c->text;
+        break;
     case 'q':
         o->quiet = true;
         break;
     case OPT_RATE:
         o->cost.rate = c->real;
         g->rate = true;
+        break;
+    case OPT_RATE_DATE:
+        o->cost.rate_date = c->text;
         break;
     case OPT_REPEAT:
         o->cost.repeat = c->integer;
@@ -249,7 +299,19 @@ parse_options(int argc, char **argv, opts *o)
 
     if (g.summary && g.estimate)
         ev_diag_usage_error("--summary and --estimate are two different reports: choose one");
-    o->mode = g.estimate ? MODE_ESTIMATE : g.summary ? MODE_SUMMARY : MODE_RECORDS;
+    if (o->hosting != NULL && (g.summary || g.estimate))
+        ev_diag_usage_error("--hosting is a report of its own: drop --%s",
+                            g.summary ? "summary" : "estimate");
+    if (o->hosting != NULL && o->traffic <= 0)
+        ev_diag_usage_error("--hosting needs --traffic, the cases a day to serve");
+    if (o->hosting == NULL && (o->traffic > 0 || o->baseline != NULL || o->concurrency > 0))
+        ev_diag_usage_error("%s goes with --hosting", o->traffic > 0        ? "--traffic"
+                                                      : o->baseline != NULL ? "--baseline"
+                                                                            : "--concurrency");
+    o->mode = o->hosting != NULL ? MODE_HOSTING
+              : g.estimate       ? MODE_ESTIMATE
+              : g.summary        ? MODE_SUMMARY
+                                 : MODE_RECORDS;
     if (o->fmt != EV_CLI_FORMAT_AUTO && o->mode == MODE_RECORDS)
         ev_diag_usage_error("--format goes with --summary or --estimate; records are always JSONL");
     if (!g.estimate) {
@@ -282,6 +344,8 @@ parse_options(int argc, char **argv, opts *o)
             o->currency);
     if (g.rate && o->currency[0] == '\0')
         ev_diag_usage_error("--rate goes with --currency");
+    if (o->cost.rate_date != NULL && !g.rate)
+        ev_diag_usage_error("--rate-date goes with --rate, the day of that rate");
     if (g.estimate && o->cost.model == NULL && !o->cost.custom)
         ev_diag_usage_error("--estimate needs --model, the model the cases will be sent to");
     if (g.system_file != NULL)
@@ -290,18 +354,20 @@ parse_options(int argc, char **argv, opts *o)
         o->system = ev_alloc_strdup(g.system);
     o->cost.system = o->system;
     o->cost.currency = o->currency[0] != '\0' ? o->currency : NULL;
+    ev_price_today(o->today);
+    o->cost.today = o->today;
     o->fmt = ev_cli_format_resolve(o->fmt);
 }
 
 /* load_prices returns the table of --price-in/--price-out, of --prices, or
  * the default one; NULL when it cannot be read (reported). */
-static ev_prices *
+static ev_price_table *
 load_prices(const opts *o)
 {
     if (o->cost.custom) {
-        ev_prices *t = ev_prices_new();
-        ev_prices_add_custom(t, EV_COST_COMMAND_LINE, o->cost.price_in, o->cost.price_out,
-                             o->cost.price_cached);
+        ev_price_table *t = ev_price_table_new();
+        ev_price_table_add_custom(t, EV_COST_COMMAND_LINE, o->cost.price_in, o->cost.price_out,
+                                  o->cost.price_cached);
         return t;
     }
     const char *const *paths = o->prices;
@@ -309,7 +375,7 @@ load_prices(const opts *o)
     jv path = jv_invalid();
     const char *located = NULL;
     if (n == 0) {
-        path = ev_prices_locate();
+        path = ev_price_table_locate();
         if (!jv_is_valid(path)) {
             jv m = jv_invalid_get_msg(path);
             ev_diag_warn("%s; give one with --prices FILE or EV_PRICES, or prices with "
@@ -323,7 +389,7 @@ load_prices(const opts *o)
         n = 1;
     }
     jv err;
-    ev_prices *t = ev_prices_open(paths, n, &err);
+    ev_price_table *t = ev_price_table_open(paths, n, &err);
     jv_free(path);
     if (t == NULL)
         ev_diag_warn_jv(err);
@@ -364,9 +430,17 @@ write_priced(const ev_jsonl_reader *r, jv rec, jv cost)
     return ev_jsonl_write_merged(stdout, r, rec, jv_object());
 }
 
-/* run_records prices every record; with 'write' it writes each one out. */
+/* What a record_fn says of a record. */
+enum { RECORD_OK, RECORD_TROUBLE, RECORD_STOP };
+
+/* A record_fn takes record 'rec' (consumed) of 'r' and returns RECORD_*. */
+typedef int (*record_fn)(const ev_jsonl_reader *r, jv rec, void *ctx);
+
+/* each_record calls 'fn' with every record of 'r', and reports the lines
+ * that are not records. Returns EV_EXIT_TROUBLE when a line was bad or 'fn'
+ * said trouble; RECORD_STOP ends the reading. */
 static int
-run_records(ev_cost_ledger *l, ev_jsonl_reader *r, bool write)
+each_record(ev_jsonl_reader *r, record_fn fn, void *ctx)
 {
     int status = EV_EXIT_OK;
     jv rec;
@@ -377,26 +451,74 @@ run_records(ev_cost_ledger *l, ev_jsonl_reader *r, bool write)
             status = EV_EXIT_TROUBLE;
             continue;
         }
-        jv cost, problem;
-        if (ev_cost_record(l, rec, &cost, &problem) != 0)
+        rc = fn(r, rec, ctx);
+        if (rc == RECORD_TROUBLE)
             status = EV_EXIT_TROUBLE;
-        if (jv_is_valid(problem))
-            report(r, problem);
-        else
-            jv_free(problem);
-        if (!write) {
-            jv_free(rec);
-            jv_free(cost);
-            continue;
-        }
-        if (write_priced(r, rec, cost) != 0)
+        else if (rc == RECORD_STOP)
             break;
     }
     return status;
 }
 
+typedef struct pricing {
+    ev_cost_ledger *l;
+    bool write;
+    bool trouble; /* a record could not be priced */
+} pricing;
+
 static int
-run_estimate(const opts *o, const ev_prices *table, ev_jsonl_reader *r)
+price_one(const ev_jsonl_reader *r, jv rec, void *ctx)
+{
+    pricing *p = ctx;
+    jv cost, problem;
+    bool failed = ev_cost_record(p->l, rec, &cost, &problem) != 0;
+    if (jv_is_valid(problem))
+        report(r, problem);
+    else
+        jv_free(problem);
+    if (!p->write) {
+        jv_free(rec);
+        jv_free(cost);
+    } else if (write_priced(r, rec, cost) != 0) {
+        p->trouble |= failed;
+        return RECORD_STOP;
+    }
+    return failed ? RECORD_TROUBLE : RECORD_OK;
+}
+
+/* run_records prices every record; with 'write' it writes each one out. */
+static int
+run_records(ev_cost_ledger *l, ev_jsonl_reader *r, bool write)
+{
+    pricing p = {.l = l, .write = write};
+    int status = each_record(r, price_one, &p);
+    return p.trouble ? EV_EXIT_TROUBLE : status;
+}
+
+static int
+estimate_one(const ev_jsonl_reader *r, jv rec, void *ctx)
+{
+    jv problem;
+    int rc = RECORD_OK;
+    if (ev_cost_estimate_case(ctx, rec, &problem) != 0) {
+        report(r, problem);
+        rc = RECORD_TROUBLE;
+    }
+    jv_free(rec);
+    return rc;
+}
+
+static int
+host_one(const ev_jsonl_reader *r, jv rec, void *ctx)
+{
+    (void)r;
+    ev_cost_hosting_add(ctx, rec);
+    jv_free(rec);
+    return RECORD_OK;
+}
+
+static int
+run_estimate(const opts *o, const ev_price_table *table, ev_jsonl_reader *r)
 {
     ev_cost_estimate es;
     jv err;
@@ -404,22 +526,7 @@ run_estimate(const opts *o, const ev_prices *table, ev_jsonl_reader *r)
         ev_diag_warn_jv(err);
         return EV_EXIT_TROUBLE;
     }
-    int status = EV_EXIT_OK;
-    jv rec;
-    int rc;
-    while ((rc = ev_jsonl_next(r, &rec)) != EV_JSONL_EOF) {
-        if (rc == EV_JSONL_BAD) {
-            ev_diag_warn_jv(rec);
-            status = EV_EXIT_TROUBLE;
-            continue;
-        }
-        jv problem;
-        if (ev_cost_estimate_case(&es, rec, &problem) != 0) {
-            report(r, problem);
-            status = EV_EXIT_TROUBLE;
-        }
-        jv_free(rec);
-    }
+    int status = each_record(r, estimate_one, &es);
     if (ev_interrupt_pending())
         return EV_EXIT_INTR; /* an estimate of part of the input would mislead */
     if (o->cost.batch && isnan(es.row->batch))
@@ -441,9 +548,91 @@ run_estimate(const opts *o, const ev_prices *table, ev_jsonl_reader *r)
     return status;
 }
 
+/* hosting_price sets 'h' to the price of --hosting: a number per hour, or
+ * an endpoint row of 'table'. Returns false when it is neither (reported). */
+static bool
+hosting_price(const opts *o, const ev_price_table *table, ev_cost_hosting *h)
+{
+    char *end;
+    errno = 0;
+    double x = strtod(o->hosting, &end);
+    if (end != o->hosting && *end == '\0' && errno == 0) {
+        h->per_hour = x;
+        if (!(x > 0 && x <= 1e6))
+            ev_diag_warn("--hosting takes a price per hour above 0, not '%s'", o->hosting);
+        return x > 0 && x <= 1e6;
+    }
+    h->row = ev_price_table_endpoint(table, o->hosting);
+    if (h->row == NULL) {
+        jv names = ev_price_table_endpoint_names(table);
+        ev_diag_warn("--hosting takes a price per hour or an endpoint of the price table (%s), "
+                     "not '%s'",
+                     *jv_string_value(names) ? jv_string_value(names) : "it has none", o->hosting);
+        jv_free(names);
+        return false;
+    }
+    h->endpoint = h->row->name;
+    h->per_hour = h->row->per_hour;
+    return true;
+}
+
+/* run_hosting measures the run of 'r' and prices it served from dedicated
+ * capacity, against --baseline when given. */
+static int
+run_hosting(const opts *o, const ev_price_table *table, ev_jsonl_reader *r)
+{
+    ev_cost_hosting h = {.traffic = o->traffic,
+                         .concurrency = o->concurrency > 0 ? (double)o->concurrency : 1,
+                         .rate = o->cost.rate,
+                         .currency =
+                             o->cost.currency ? o->cost.currency : ev_price_table_currency(table),
+                         .rate_said = ev_cost_rate(&o->cost, ev_price_table_currency(table))};
+    if (!hosting_price(o, table, &h)) {
+        jv_free(h.rate_said);
+        return EV_EXIT_TROUBLE;
+    }
+    ev_cost_hosting_init(&h);
+    int status = each_record(r, host_one, &h);
+    ev_cost_ledger base;
+    bool have_base = o->baseline != NULL;
+    if (have_base) {
+        ev_cost_ledger_init(&base, &o->cost, table, true, warn, NULL);
+        char *paths[] = {(char *)o->baseline};
+        ev_jsonl_reader br;
+        ev_jsonl_init(&br, paths, 1, NULL);
+        if (run_records(&base, &br, false) != EV_EXIT_OK || base.all.priced < base.all.records) {
+            ev_diag_warn("%s: the baseline must be a run priced per token, every record",
+                         o->baseline);
+            status = EV_EXIT_TROUBLE;
+        }
+        ev_jsonl_free(&br);
+    }
+    jv j = ev_interrupt_pending() ? jv_invalid()
+                                  : ev_cost_hosting_report(&h, have_base ? &base : NULL);
+    if (jv_is_valid(j)) {
+        if (o->fmt == EV_CLI_FORMAT_JSON) {
+            jv_dumpf(j, stdout, 0);
+            putchar('\n');
+        } else {
+            ev_cost_report_hosting(stdout, j, o->fmt);
+            jv_free(j);
+        }
+    } else if (!ev_interrupt_pending()) {
+        ev_diag_warn_jv(j);
+        status = EV_EXIT_TROUBLE;
+    } else {
+        jv_free(j);
+    }
+    if (have_base)
+        ev_cost_ledger_free(&base);
+    ev_cost_hosting_free(&h);
+    jv_free(h.rate_said);
+    return status;
+}
+
 /* run_ledger prices the records of 'r', and writes them, or the summary. */
 static int
-run_ledger(const opts *o, const ev_prices *table, ev_jsonl_reader *r)
+run_ledger(const opts *o, const ev_price_table *table, ev_jsonl_reader *r)
 {
     ev_cost_ledger l;
     ev_cost_ledger_init(&l, &o->cost, table, o->mode == MODE_SUMMARY, warn, NULL);
@@ -480,7 +669,7 @@ main(int argc, char **argv)
     opts o = {.cost = {.rate = 1, .repeat = 1}};
     o.prices = ev_alloc_zero((size_t)argc, sizeof(*o.prices));
     parse_options(argc, argv, &o);
-    ev_prices *table = load_prices(&o);
+    ev_price_table *table = load_prices(&o);
     if (table == NULL) {
         free(o.prices);
         free(o.system);
@@ -491,9 +680,11 @@ main(int argc, char **argv)
     ev_interrupt_catch();
     ev_jsonl_reader r;
     ev_jsonl_init(&r, argv + optind, argc - optind, o.mode == MODE_RECORDS ? stdout : NULL);
-    int status = o.mode == MODE_ESTIMATE ? run_estimate(&o, table, &r) : run_ledger(&o, table, &r);
+    int status = o.mode == MODE_ESTIMATE  ? run_estimate(&o, table, &r)
+                 : o.mode == MODE_HOSTING ? run_hosting(&o, table, &r)
+                                          : run_ledger(&o, table, &r);
     ev_jsonl_free(&r);
-    ev_prices_free(table);
+    ev_price_table_free(table);
     free(o.prices);
     free(o.system);
     if (ev_diag_close_stdout() != EV_EXIT_OK)

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "alloc.h"
+#include "cost.h"
 #include "json.h"
 #include "stats.h"
 
@@ -367,6 +368,39 @@ typedef struct pairing {
     size_t only_base, only_cand;
 } pairing;
 
+/* hosting prices the candidate of the 'n' pairs 'p' served from dedicated
+ * capacity, from its mean latency, against the baseline's mean cost a call. */
+static jv
+hosting(const pairing *p, size_t n, const ev_compare_opts *o)
+{
+    double lat = 0, calls = 0, cost = 0;
+    size_t priced = 0;
+    for (size_t i = 0; i < n; i++) {
+        lat += p->c[i]->latency;
+        calls += p->c[i]->nlatency;
+        if (p->b[i]->ncost) {
+            cost += p->b[i]->cost / p->b[i]->ncost;
+            priced++;
+        }
+    }
+    jv h = jv_object();
+    h = set(h, "per_hour", num(o->per_hour));
+    h = set(h, "traffic", num(o->traffic));
+    h = set(h, "concurrency", num(o->concurrency));
+    if (calls == 0)
+        return set(h, "no_evidence", jv_string("the candidate has no call.latency_ms to measure"));
+    double base = priced > 0 ? cost / (double)priced : NAN;
+    ev_cost_hosted x =
+        ev_cost_hosted_at(o->per_hour, o->traffic, o->concurrency, lat / calls / 1000, 1, base);
+    h = set(h, "latency_ms", num(lat / calls));
+    h = set(h, "capacity", num(floor(x.capacity)));
+    h = set(h, "replicas", num(x.replicas));
+    h = set(h, "daily_cost", num(ev_price_money(x.daily)));
+    h = set(h, "per_case", num(ev_price_money(x.per_case)));
+    h = set(h, "baseline_per_case", num(isnan(base) ? NAN : ev_price_money(base)));
+    return set(h, "break_even", num(x.break_even));
+}
+
 /* pair_up pairs the cases of 'cand' with those of 'base' by id: all of them
  * when 'group' is NULL, else those in the group of that name in both runs. */
 static pairing
@@ -602,6 +636,8 @@ paired_report(pairing p, const ev_compare_opts *o, bool full)
             c = set(c, "cases", jv_number((double)k));
             r = set(r, "cost_ratio", c);
         }
+        if (o->per_hour > 0)
+            r = set(r, "hosting", hosting(&p, n, o));
     }
     if (full && o->goal != EV_COMPARE_GOAL_NONE) {
         double margin = o->goal == EV_COMPARE_GOAL_MATCH ? o->margin : 0;

@@ -43,6 +43,10 @@ typedef struct ev_compare_opts {
     uint64_t seed;  /* bootstrap seed, reported */
     long bootstrap; /* bootstrap resamples */
     long max_ids;   /* how many regressed/fixed ids to list, -1 for all */
+    /* The candidate served from dedicated capacity at 'per_hour' (0: not),
+     * 'traffic' cases a day, 'concurrency' calls at once (ev-cost(1),
+     * "Hosting"): its cost per call against the baseline's per token. */
+    double per_hour, traffic, concurrency;
 } ev_compare_opts;
 
 /* ev_compare_run summarises one run: cases, accuracy and its interval, graded

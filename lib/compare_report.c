@@ -212,6 +212,22 @@ ev_compare_report_pair(FILE *f, jv c, enum ev_cli_format fmt)
     if (!isnan(num(c, "cost_ratio.ratio")))
         fprintf(f, "%scost x%.3f, saving %.6f per case\n", li, num(c, "cost_ratio.ratio"),
                 num(c, "cost_ratio.saving_per_case"));
+    if (!isnan(num(c, "hosting.per_case"))) {
+        fprintf(f,
+                "%shosted at %g an hour: %.6f per case at %.0f cases a day (%.2f a day, %.0f "
+                "replica%s)",
+                li, num(c, "hosting.per_hour"), num(c, "hosting.per_case"),
+                num(c, "hosting.traffic"), num(c, "hosting.daily_cost"), num(c, "hosting.replicas"),
+                num(c, "hosting.replicas") == 1 ? "" : "s");
+        if (!isnan(num(c, "hosting.break_even")))
+            fprintf(f, "; break-even at %.0f cases a day against the baseline's %.6f per case\n",
+                    num(c, "hosting.break_even"), num(c, "hosting.baseline_per_case"));
+        else if (!isnan(num(c, "hosting.baseline_per_case")))
+            fprintf(f, "; no break-even against the baseline's %.6f per case\n",
+                    num(c, "hosting.baseline_per_case"));
+        else
+            fprintf(f, "; the baseline is not priced\n");
+    }
     ids(f, c, "regressed", md);
     ids(f, c, "fixed", md);
     groups(f, c, md);

@@ -28,17 +28,29 @@ entry_for(ev_cost_ledger *pc, const char *model)
     ev_cost_model *e = &pc->models[pc->nmodels];
     memset(e, 0, sizeof(*e));
     e->model = ev_alloc_strdup(model);
+    e->shutdown = jv_invalid();
     pc->index = jv_object_set(pc->index, jv_string(model), jv_number((double)pc->nmodels));
     pc->nmodels++;
     return e;
 }
 
+/* row_for returns the row of 'e', sold by the --provider or by 'provider'
+ * (or NULL), looking it up the first time; NULL with '*why' set to a string
+ * or invalid (ev_price_table_lookup) when it has none. */
 static const ev_price *
-row_for(ev_cost_ledger *pc, ev_cost_model *e)
+row_for(ev_cost_ledger *pc, ev_cost_model *e, const char *provider, jv *why)
 {
+    *why = jv_invalid();
     if (e->row == NULL && !e->no_price_told) {
-        e->row = pc->o->custom ? ev_prices_find(pc->table, EV_COST_COMMAND_LINE)
-                               : ev_prices_find(pc->table, e->model);
+        e->row = pc->o->custom ? ev_price_table_find(pc->table, EV_COST_COMMAND_LINE)
+                               : ev_price_table_lookup(pc->table,
+                                                       pc->o->provider ? pc->o->provider : provider,
+                                                       e->model, why);
+        if (e->row != NULL && !pc->o->custom) {
+            e->shutdown = ev_price_shutdown_note(e->row, pc->o->today);
+            if (jv_is_valid(e->shutdown) && pc->warn != NULL)
+                pc->warn(jv_copy(e->shutdown), pc->ctx);
+        }
         if (e->row != NULL && e->row->as_of != NULL) {
             const char *d = e->row->as_of;
             if (!jv_is_valid(pc->as_of_min) || strcmp(d, jv_string_value(pc->as_of_min)) < 0) {
@@ -55,9 +67,26 @@ row_for(ev_cost_ledger *pc, ev_cost_model *e)
 }
 
 jv
+ev_cost_rate(const ev_cost_opts *o, const char *from)
+{
+    if (o->currency == NULL)
+        return jv_null();
+    jv r = jv_object();
+    r = jv_object_set(r, jv_string("rate"), jv_number(o->rate));
+    r = jv_object_set(r, jv_string("currency"), jv_string(o->currency));
+    r = jv_object_set(r, jv_string("from"), jv_string(from));
+    r = jv_object_set(r, jv_string("date"), ev_json_string_or_null(o->rate_date));
+    jv note = o->rate_date != NULL ? jv_string_fmt("%g %s per %s on %s, a rate given by the user",
+                                                   o->rate, o->currency, from, o->rate_date)
+                                   : jv_string_fmt("%g %s per %s, a rate given by the user",
+                                                   o->rate, o->currency, from);
+    return jv_object_set(r, jv_string("note"), note);
+}
+
+jv
 ev_cost_money(double x)
 {
-    return isnan(x) ? jv_null() : jv_number(ev_money(x));
+    return isnan(x) ? jv_null() : jv_number(ev_price_money(x));
 }
 
 static jv
@@ -87,25 +116,44 @@ add_to(ev_cost_tally *t, const ev_price_usage *u, double in, double out)
 
 enum outcome { PRICED, UNKNOWN, FAILED };
 
+/* no_price says why 'model' has no price, from 'why' (consumed;
+ * ev_price_table_lookup's), and what to do. */
+static jv
+no_price(const char *model, jv why)
+{
+    if (!jv_is_valid(why))
+        return jv_string_fmt("no price for model '%s'; add it with --prices or "
+                             "--price-in/--price-out",
+                             model);
+    const char *w = jv_string_value(why);
+    jv out = strstr(w, "say which") != NULL
+                 ? jv_string_fmt("%s with --provider", w)
+                 : jv_string_fmt("%s: price its run with --hosting, or give its prices with "
+                                 "--price-in/--price-out",
+                                 w);
+    jv_free(why);
+    return out;
+}
+
 /* count_case counts the case of 'rec' (borrowed) once, however many of its
  * records are priced. Ids are kept as 64-bit hashes, 24 to 40 bytes a case
  * (keymap.h): two ids that share one would count as one case, with odds of
  * about one in 2^64 a pair. A record with neither an id nor an input to
  * derive one is a case of its own. */
 static void
-count_case(ev_cost_ledger *pc, jv rec)
+count_case(ev_keymap *cases, unsigned long *ncases, jv rec)
 {
     jv id = ev_record_id(rec);
     if (jv_get_kind(id) != JV_KIND_STRING) {
         jv_free(id);
-        pc->ncases++;
+        (*ncases)++;
         return;
     }
     uint64_t key = ev_hash_64(jv_string_value(id), (size_t)jv_string_length_bytes(jv_copy(id)), 0);
     jv_free(id);
-    if (ev_keymap_find(pc->cases, key) == EV_KEYMAP_END) {
-        ev_keymap_add(pc->cases, key, 0);
-        pc->ncases++;
+    if (ev_keymap_find(cases, key) == EV_KEYMAP_END) {
+        ev_keymap_add(cases, key, 0);
+        (*ncases)++;
     }
 }
 
@@ -122,6 +170,7 @@ price_record(ev_cost_ledger *pc, jv rec, jv *cost, jv *problem)
     bool batch = pc->o->batch || (jv_get_kind(bid) == JV_KIND_STRING && !pc->o->custom);
     jv_free(bid);
     jv m = pc->o->model != NULL ? jv_string(pc->o->model) : ev_json_field(call, "model");
+    jv seller = ev_json_field_kind(call, "provider", JV_KIND_STRING);
     ev_cost_model *e =
         entry_for(pc, jv_get_kind(m) == JV_KIND_STRING ? jv_string_value(m) : "(none)");
     bool has_model = jv_get_kind(m) == JV_KIND_STRING || pc->o->custom;
@@ -134,26 +183,30 @@ price_record(ev_cost_ledger *pc, jv rec, jv *cost, jv *problem)
     int rc = ev_price_usage_from_call(call, &u, &err);
     jv_free(call);
     if (rc != 0) {
+        jv_free(seller);
         *problem = jv_invalid_get_msg(err);
         goto failed;
     }
     if (isnan(u.input) || isnan(u.output)) {
+        jv_free(seller);
         *cost = unknown_cost(pc, &u);
         e->t.unknown++;
         pc->all.unknown++;
         return UNKNOWN;
     }
     if (!has_model) {
+        jv_free(seller);
         *problem = jv_string("no model to price: the record has no 'call.model'; name one "
                              "with --model");
         goto failed;
     }
-    const ev_price *p = row_for(pc, e);
+    jv why;
+    const ev_price *p = row_for(pc, e, ev_json_str(seller, NULL), &why);
+    jv_free(seller);
     if (p == NULL) {
-        *problem = e->no_price_told ? jv_invalid()
-                                    : jv_string_fmt("no price for model '%s'; add it with "
-                                                    "--prices or --price-in/--price-out",
-                                                    e->model);
+        *problem = e->no_price_told ? jv_invalid() : no_price(e->model, why);
+        if (e->no_price_told)
+            jv_free(why);
         e->no_price_told = true;
         goto failed;
     }
@@ -172,16 +225,16 @@ price_record(ev_cost_ledger *pc, jv rec, jv *cost, jv *problem)
                      pc->ctx);
         e->no_batch_told = true;
     }
-    double in = ev_money(c.input), out = ev_money(c.output);
+    double in = ev_price_money(c.input), out = ev_price_money(c.output);
     jv o = jv_object();
     o = jv_object_set(o, jv_string("input"), jv_number(in));
     o = jv_object_set(o, jv_string("output"), jv_number(out));
-    o = jv_object_set(o, jv_string("total"), jv_number(ev_money(in + out)));
+    o = jv_object_set(o, jv_string("total"), jv_number(ev_price_money(in + out)));
     *cost = jv_object_set(o, jv_string("currency"), jv_string(pc->currency));
     add_to(&e->t, &u, in, out);
     add_to(&pc->all, &u, in, out);
     if (pc->cases != NULL)
-        count_case(pc, rec);
+        count_case(pc->cases, &pc->ncases, rec);
     return PRICED;
 failed:
     e->t.errors++;
@@ -225,19 +278,22 @@ price_judge(ev_cost_ledger *pc, jv rec, jv cost, bool *failed, jv *problem)
     } else if (!isnan(u.input) && !isnan(u.output)) {
         ev_cost_model *e =
             entry_for(pc, jv_get_kind(m) == JV_KIND_STRING ? jv_string_value(m) : "(none)");
-        const ev_price *p = row_for(pc, e);
+        jv why, seller = ev_json_field_kind(judge, "provider", JV_KIND_STRING);
+        const ev_price *p = row_for(pc, e, ev_json_str(seller, NULL), &why);
+        jv_free(seller);
         ev_price_charge c;
         if (p == NULL) {
             *problem = e->no_price_told ? jv_invalid()
                                         : jv_string_fmt("no price for judge model '%s'", e->model);
+            jv_free(why);
             e->no_price_told = true;
             *failed = true;
         } else if (ev_price_cost(p, &u, batch, pc->o->rate, &c, &err) != 0) {
             *problem = jv_invalid_get_msg(err);
             *failed = true;
         } else {
-            in = ev_money(c.input);
-            out = ev_money(c.output);
+            in = ev_price_money(c.input);
+            out = ev_price_money(c.output);
             add_to(&pc->judge, &u, in, out);
         }
     }
@@ -304,6 +360,13 @@ ev_cost_summary(const ev_cost_ledger *pc)
         models = jv_object_set(models, jv_string(e->model), m);
     }
     o = jv_object_set(o, jv_string("models"), models);
+    jv notes = jv_array();
+    for (size_t i = 0; i < pc->nmodels; i++)
+        if (jv_is_valid(pc->models[i].shutdown))
+            notes = jv_array_append(notes, jv_copy(pc->models[i].shutdown));
+    o = jv_object_set(o, jv_string("notes"), notes);
+    o = jv_object_set(o, jv_string("rate"),
+                      ev_cost_rate(pc->o, ev_price_table_currency(pc->table)));
     if (pc->judge.priced > 0) {
         c = jv_object_get(jv_copy(o), jv_string("cost"));
         c = jv_object_set(c, jv_string("judge"),
@@ -313,7 +376,7 @@ ev_cost_summary(const ev_cost_ledger *pc)
     }
     if (t->priced == 0)
         o = jv_object_set(o, jv_string("no_evidence"), ev_cost_nothing_priced(pc));
-    return jv_object_set(o, jv_string("prices"), ev_prices_meta(pc->table));
+    return jv_object_set(o, jv_string("prices"), ev_price_table_meta(pc->table));
 }
 
 jv
@@ -330,7 +393,7 @@ ev_cost_nothing_priced(const ev_cost_ledger *pc)
 }
 
 void
-ev_cost_ledger_init(ev_cost_ledger *pc, const ev_cost_opts *o, const ev_prices *table,
+ev_cost_ledger_init(ev_cost_ledger *pc, const ev_cost_opts *o, const ev_price_table *table,
                     bool count_cases, ev_cost_warn warn, void *ctx)
 {
     *pc = (ev_cost_ledger){.o = o,
@@ -340,7 +403,7 @@ ev_cost_ledger_init(ev_cost_ledger *pc, const ev_cost_opts *o, const ev_prices *
                            .as_of_max = jv_invalid(),
                            .warn = warn,
                            .ctx = ctx};
-    pc->currency = o->currency != NULL ? o->currency : ev_prices_currency(table);
+    pc->currency = o->currency != NULL ? o->currency : ev_price_table_currency(table);
     if (count_cases)
         pc->cases = ev_keymap_new();
 }
@@ -348,8 +411,10 @@ ev_cost_ledger_init(ev_cost_ledger *pc, const ev_cost_opts *o, const ev_prices *
 void
 ev_cost_ledger_free(ev_cost_ledger *pc)
 {
-    for (size_t i = 0; i < pc->nmodels; i++)
+    for (size_t i = 0; i < pc->nmodels; i++) {
         free(pc->models[i].model);
+        jv_free(pc->models[i].shutdown);
+    }
     free(pc->models);
     jv_free(pc->index);
     ev_keymap_free(pc->cases);
@@ -397,18 +462,20 @@ ev_cost_summary_line(const ev_cost_ledger *pc)
 }
 
 int
-ev_cost_estimate_init(ev_cost_estimate *es, const ev_cost_opts *o, const ev_prices *table, jv *err)
+ev_cost_estimate_init(ev_cost_estimate *es, const ev_cost_opts *o, const ev_price_table *table,
+                      jv *err)
 {
     *es = (ev_cost_estimate){.o = o, .table = table};
     es->model = o->model != NULL ? o->model : EV_COST_COMMAND_LINE;
-    es->currency = o->currency != NULL ? o->currency : ev_prices_currency(table);
-    es->row = ev_prices_find(table, o->custom ? EV_COST_COMMAND_LINE : es->model);
+    es->currency = o->currency != NULL ? o->currency : ev_price_table_currency(table);
+    jv why = jv_invalid();
+    es->row = o->custom ? ev_price_table_find(table, EV_COST_COMMAND_LINE)
+                        : ev_price_table_lookup(table, o->provider, es->model, &why);
     if (es->row == NULL) {
-        *err = jv_invalid_with_msg(jv_string_fmt("no price for model '%s'; add it with --prices "
-                                                 "or --price-in/--price-out",
-                                                 es->model));
+        *err = jv_invalid_with_msg(no_price(es->model, why));
         return -1;
     }
+    jv_free(why);
     return 0;
 }
 
@@ -416,12 +483,12 @@ int
 ev_cost_estimate_case(ev_cost_estimate *es, jv rec, jv *problem)
 {
     const ev_cost_opts *o = es->o;
-    double in = ev_estimate_prompt_tokens(rec, o->system);
+    double in = ev_price_estimate_prompt_tokens(rec, o->system);
     if (isnan(in)) {
         *problem = jv_string("case has no 'input' to estimate from");
         return -1;
     }
-    double want = ev_estimate_output_tokens(rec);
+    double want = ev_price_estimate_output_tokens(rec);
     double max = o->max_tokens > 0 ? (double)o->max_tokens : NAN;
     if (isnan(want))
         es->no_expected++;
@@ -463,7 +530,8 @@ assumptions(const ev_cost_estimate *es)
     jv a = jv_array();
     a = add_str(a, jv_string_fmt("input tokens: UTF-8 bytes of the prompt / %d, rounded up, plus "
                                  "%d per message and %d per prompt",
-                                 EV_BYTES_PER_TOKEN, EV_TOKENS_PER_MESSAGE, EV_TOKENS_PER_PROMPT));
+                                 EV_PRICE_BYTES_PER_TOKEN, EV_PRICE_TOKENS_PER_MESSAGE,
+                                 EV_PRICE_TOKENS_PER_PROMPT));
     if (o->system != NULL)
         a = add_str(a, jv_string_fmt("a system message of %zu bytes opens every case whose input "
                                      "has none",
@@ -472,13 +540,13 @@ assumptions(const ev_cost_estimate *es)
         a = add_str(a, jv_string_fmt("output tokens: %ld per call (--max-tokens), the worst "
                                      "case; the low end of the range takes answers as long as "
                                      "'expected' (bytes / %d, rounded up)",
-                                     o->max_tokens, EV_BYTES_PER_TOKEN));
+                                     o->max_tokens, EV_PRICE_BYTES_PER_TOKEN));
     else
         a = add_str(a, jv_string_fmt("output tokens: as long as 'expected' (bytes / %d, rounded "
                                      "up), with no hidden reasoning tokens, which reasoning "
                                      "models bill as output; real answers may be longer: "
                                      "--max-tokens gives the worst case",
-                                     EV_BYTES_PER_TOKEN));
+                                     EV_PRICE_BYTES_PER_TOKEN));
     if (es->no_expected > 0)
         a = add_str(a, o->max_tokens > 0
                            ? jv_string_fmt("%lu case%s without 'expected' counted at "
@@ -503,9 +571,13 @@ assumptions(const ev_cost_estimate *es)
         a = add_str(a, jv_string_fmt("%lu case%s over the prompt-size tier of '%s', priced at "
                                      "the tier's rates",
                                      es->tiered, es->tiered == 1 ? "" : "s", p->model));
-    if (o->currency != NULL)
-        a = add_str(a, jv_string_fmt("converted at %g %s per %s (--rate)", o->rate, o->currency,
-                                     ev_prices_currency(es->table)));
+    if (o->currency != NULL) {
+        jv r = ev_cost_rate(o, ev_price_table_currency(es->table));
+        jv note = ev_json_field(r, "note");
+        a = add_str(a, jv_string_fmt("converted at %s (--rate)", ev_json_str(note, "")));
+        jv_free(note);
+        jv_free(r);
+    }
     if (o->custom)
         a = add_str(a, jv_string_fmt("prices from the command line: %g input, %g output per "
                                      "million tokens",
@@ -536,11 +608,11 @@ ev_cost_estimate_report(const ev_cost_estimate *es)
     j = jv_object_set(j, jv_string("batch"), jv_bool(o->batch));
     j = jv_object_set(j, jv_string("input_tokens"), jv_number(es->in_tok));
     j = jv_object_set(j, jv_string("output_tokens"), jv_number(out_tok));
-    double in = ev_money(es->cost_in), out = ev_money(out_cost);
+    double in = ev_price_money(es->cost_in), out = ev_price_money(out_cost);
     jv c = jv_object();
     c = jv_object_set(c, jv_string("input"), jv_number(in));
     c = jv_object_set(c, jv_string("output"), jv_number(out));
-    c = jv_object_set(c, jv_string("total"), jv_number(ev_money(in + out)));
+    c = jv_object_set(c, jv_string("total"), jv_number(ev_price_money(in + out)));
     c = jv_object_set(c, jv_string("per_case"), ev_cost_money(per(in + out, es->cases)));
     j = jv_object_set(j, jv_string("cost"), c);
     j = jv_object_set(j, jv_string("currency"), jv_string(es->currency));
@@ -549,16 +621,144 @@ ev_cost_estimate_report(const ev_cost_estimate *es)
      * end with --max-tokens, the worst case, and the low end without it. */
     jv lo = jv_object();
     lo = jv_object_set(lo, jv_string("output_tokens"), jv_number(es->out_low));
-    lo = jv_object_set(lo, jv_string("total"), jv_number(ev_money(in + ev_money(es->cost_low))));
+    lo = jv_object_set(lo, jv_string("total"),
+                       jv_number(ev_price_money(in + ev_price_money(es->cost_low))));
     lo = jv_object_set(lo, jv_string("basis"), jv_string("expected"));
     jv hi = jv_object();
     hi = jv_object_set(hi, jv_string("output_tokens"), worst ? jv_number(es->out_high) : jv_null());
     hi = jv_object_set(hi, jv_string("total"),
-                       worst ? jv_number(ev_money(in + ev_money(es->cost_high))) : jv_null());
+                       worst ? jv_number(ev_price_money(in + ev_price_money(es->cost_high)))
+                             : jv_null());
     hi = jv_object_set(hi, jv_string("basis"), jv_string(worst ? "max_tokens" : "unbounded"));
     jv r = jv_object_set(jv_object(), jv_string("low"), lo);
     j = jv_object_set(j, jv_string("range"), jv_object_set(r, jv_string("high"), hi));
     j = jv_object_set(j, jv_string("headline"), jv_string(worst ? "high" : "low"));
     j = jv_object_set(j, jv_string("complete"), jv_bool(worst || es->no_expected == 0));
     return jv_object_set(j, jv_string("assumptions"), assumptions(es));
+}
+
+/* Hosting ------------------------------------------------------------------ */
+
+#define SECONDS_PER_DAY 86400.0
+
+void
+ev_cost_hosting_init(ev_cost_hosting *h)
+{
+    h->records = h->timed = h->ncases = 0;
+    h->latency_ms = h->in_tok = h->out_tok = 0;
+    h->cases = ev_keymap_new();
+}
+
+void
+ev_cost_hosting_free(ev_cost_hosting *h)
+{
+    ev_keymap_free(h->cases);
+    h->cases = NULL;
+}
+
+void
+ev_cost_hosting_add(ev_cost_hosting *h, jv rec)
+{
+    h->records++;
+    count_case(h->cases, &h->ncases, rec);
+    jv call = ev_json_field(rec, "call");
+    double ms = ev_json_number(call, "latency_ms");
+    ev_price_usage u;
+    jv err;
+    if (ev_price_usage_from_call(call, &u, &err) != 0) {
+        jv_free(err);
+        u.input = u.output = NAN;
+    }
+    jv_free(call);
+    if (!(ms > 0))
+        return;
+    h->timed++;
+    h->latency_ms += ms;
+    h->in_tok += isnan(u.input) ? 0 : u.input;
+    h->out_tok += isnan(u.output) ? 0 : u.output;
+}
+
+static jv
+num_or_null(double x)
+{
+    return isfinite(x) ? jv_number(x) : jv_null();
+}
+
+ev_cost_hosted
+ev_cost_hosted_at(double per_hour, double traffic, double concurrency, double latency_s,
+                  double calls_per_case, double baseline)
+{
+    ev_cost_hosted x;
+    x.capacity = SECONDS_PER_DAY * concurrency / latency_s / calls_per_case;
+    x.replicas = fmax(1, ceil(traffic / x.capacity));
+    x.daily = x.replicas * 24 * per_hour;
+    x.per_case = x.daily / traffic;
+    /* One replica costs 24 x per_hour a day whatever its traffic; the
+     * baseline costs 'baseline' a case: equal at 24 x per_hour / baseline
+     * cases a day, if one replica can serve that many. */
+    double t = baseline > 0 ? 24 * per_hour / baseline : INFINITY;
+    x.break_even = t <= x.capacity ? ceil(t) : NAN;
+    return x;
+}
+
+jv
+ev_cost_hosting_report(const ev_cost_hosting *h, const ev_cost_ledger *base)
+{
+    if (h->timed == 0)
+        return jv_invalid_with_msg(jv_string("no call of the run has a 'call.latency_ms' to "
+                                             "measure its throughput from (batch answers have "
+                                             "none)"));
+    double latency = h->latency_ms / (double)h->timed / 1000; /* seconds a call */
+    double calls_per_case = (double)h->records / (double)h->ncases;
+    double per_hour = h->per_hour * h->rate;
+    double per = NAN;
+    if (base != NULL && base->all.priced > 0)
+        per = (base->all.cost_in + base->all.cost_out) / (double)base->ncases;
+    ev_cost_hosted x =
+        ev_cost_hosted_at(per_hour, h->traffic, h->concurrency, latency, calls_per_case, per);
+    jv j = jv_object();
+    jv host = jv_object();
+    host = jv_object_set(host, jv_string("per_hour"), jv_number(ev_price_money(per_hour)));
+    host = jv_object_set(host, jv_string("endpoint"), ev_json_string_or_null(h->endpoint));
+    if (h->row != NULL) {
+        host = jv_object_set(host, jv_string("provider"), jv_string(h->row->provider));
+        host = jv_object_set(host, jv_string("hardware"), ev_json_string_or_null(h->row->hardware));
+        host = jv_object_set(host, jv_string("source"), ev_json_string_or_null(h->row->source));
+        host = jv_object_set(host, jv_string("as_of"), ev_json_string_or_null(h->row->as_of));
+    }
+    j = jv_object_set(j, jv_string("hosting"), host);
+    j = jv_object_set(j, jv_string("currency"), jv_string(h->currency));
+    j = jv_object_set(j, jv_string("rate"), jv_copy(h->rate_said));
+    j = jv_object_set(j, jv_string("traffic"), jv_number(h->traffic));
+    j = jv_object_set(j, jv_string("concurrency"), jv_number(h->concurrency));
+    j = jv_object_set(j, jv_string("records"), jv_number((double)h->records));
+    j = jv_object_set(j, jv_string("timed"), jv_number((double)h->timed));
+    j = jv_object_set(j, jv_string("cases"), jv_number((double)h->ncases));
+    j = jv_object_set(j, jv_string("calls_per_case"), jv_number(calls_per_case));
+    j = jv_object_set(j, jv_string("latency_ms"), jv_number(latency * 1000));
+    j = jv_object_set(j, jv_string("output_tokens_per_second"),
+                      jv_number(h->concurrency * h->out_tok / (double)h->timed / latency));
+    j = jv_object_set(j, jv_string("capacity"), jv_number(floor(x.capacity)));
+    j = jv_object_set(j, jv_string("replicas"), jv_number(x.replicas));
+    j = jv_object_set(j, jv_string("daily_cost"), jv_number(ev_price_money(x.daily)));
+    j = jv_object_set(j, jv_string("per_case"), jv_number(ev_price_money(x.per_case)));
+    jv b = jv_null();
+    const char *cheaper = NULL;
+    if (!isnan(per)) {
+        b = jv_object();
+        b = jv_object_set(b, jv_string("per_case"), jv_number(ev_price_money(per)));
+        b = jv_object_set(b, jv_string("daily_cost"), jv_number(ev_price_money(per * h->traffic)));
+        b = jv_object_set(b, jv_string("cases"), jv_number((double)base->ncases));
+        cheaper = x.daily < per * h->traffic ? "hosting" : "baseline";
+    }
+    j = jv_object_set(j, jv_string("baseline"), b);
+    j = jv_object_set(j, jv_string("break_even"), num_or_null(x.break_even));
+    j = jv_object_set(j, jv_string("cheaper"), ev_json_string_or_null(cheaper));
+    return jv_object_set(
+        j, jv_string("formula"),
+        jv_string("capacity = 86400 x concurrency / (mean latency in seconds x calls per "
+                  "case) cases a day per replica; replicas = max(1, ceil(traffic / "
+                  "capacity)); daily cost = replicas x 24 x per_hour; per case = daily cost / "
+                  "traffic; break-even = 24 x per_hour / baseline cost per case, when one "
+                  "replica can serve it"));
 }

@@ -103,10 +103,36 @@ ev_cost_report_summary(FILE *out, const ev_cost_ledger *pc, enum ev_cli_format f
     else if (t->batch > 0)
         fprintf(out, "%s%lu record%s answered by a batch API, at batch rates", li, t->batch,
                 t->batch == 1 ? "" : "s");
+    for (size_t i = 0; i < pc->nmodels; i++)
+        if (jv_is_valid(pc->models[i].shutdown))
+            fprintf(out, "%s%s", li, jv_string_value(pc->models[i].shutdown));
+    if (pc->o->currency != NULL) {
+        jv r = ev_cost_rate(pc->o, ev_price_table_currency(pc->table));
+        jv note = ev_json_field(r, "note");
+        fprintf(out, "%sconverted at %s", li, ev_json_str(note, ""));
+        jv_free(note);
+        jv_free(r);
+    }
     if (jv_is_valid(pc->as_of_min))
         fprintf(out, "%sprices as of %s; verify them against each row's source before budgeting",
                 li, jv_string_value(pc->as_of_min));
     fputc('\n', out);
+}
+
+/* fixed_at and money_at write the number at 'path' of 'j' into 'buf', a
+ * cell of TSV's precision. */
+#define CELL 48
+
+static const char *
+fixed_at(jv j, const char *path, char *buf)
+{
+    return ev_report_fixed(ev_json_number(j, path), 0, buf, CELL);
+}
+
+static const char *
+money_at(jv j, const char *path, char *buf)
+{
+    return ev_report_money(ev_json_number(j, path), 0, buf, CELL);
 }
 
 void
@@ -117,7 +143,7 @@ ev_cost_report_estimate(FILE *out, jv j, enum ev_cli_format f)
     snprintf(cur, sizeof(cur), "%s", ev_json_str(c, ""));
     jv_free(c);
     const char *currency = cur;
-    char b[8][48];
+    char b[8][CELL];
     jv model = ev_json_field(j, "model");
     double lo = ev_json_number(j, "range.low.total");
     double hi = ev_json_number(j, "range.high.total");
@@ -129,13 +155,13 @@ ev_cost_report_estimate(FILE *out, jv j, enum ev_cli_format f)
         const char *cells[] = {
             "true",
             jv_string_value(model),
-            ev_report_fixed(ev_json_number(j, "cases"), 0, b[0], sizeof(b[0])),
-            ev_report_fixed(ev_json_number(j, "calls"), 0, b[1], sizeof(b[1])),
-            ev_report_fixed(ev_json_number(j, "input_tokens"), 0, b[2], sizeof(b[2])),
-            ev_report_fixed(ev_json_number(j, "output_tokens"), 0, b[3], sizeof(b[3])),
-            ev_report_money(ev_json_number(j, "cost.input"), 0, b[4], sizeof(b[4])),
-            ev_report_money(ev_json_number(j, "cost.output"), 0, b[5], sizeof(b[5])),
-            ev_report_money(ev_json_number(j, "cost.total"), 0, b[6], sizeof(b[6])),
+            fixed_at(j, "cases", b[0]),
+            fixed_at(j, "calls", b[1]),
+            fixed_at(j, "input_tokens", b[2]),
+            fixed_at(j, "output_tokens", b[3]),
+            money_at(j, "cost.input", b[4]),
+            money_at(j, "cost.output", b[5]),
+            money_at(j, "cost.total", b[6]),
             isnan(lo) ? "" : ev_report_money(lo, 0, b[7], sizeof(b[7])),
             "",
             currency,
@@ -155,10 +181,10 @@ ev_cost_report_estimate(FILE *out, jv j, enum ev_cli_format f)
         const char *h[] = {"", "tokens", cost_head};
         ev_report_header(out, f, h, 3, widths);
         const char *r1[] = {
-            "input", ev_report_fixed(ev_json_number(j, "input_tokens"), 0, b[0], sizeof(b[0])),
+            "input", fixed_at(j, "input_tokens", b[0]),
             ev_report_money(ev_json_number(j, "cost.input"), 6, b[1], sizeof(b[1]))};
         const char *r2[] = {
-            "output", ev_report_fixed(ev_json_number(j, "output_tokens"), 0, b[2], sizeof(b[2])),
+            "output", fixed_at(j, "output_tokens", b[2]),
             ev_report_money(ev_json_number(j, "cost.output"), 6, b[3], sizeof(b[3]))};
         const char *r3[] = {
             "total", "", ev_report_money(ev_json_number(j, "cost.total"), 6, b[4], sizeof(b[4]))};
@@ -186,4 +212,76 @@ ev_cost_report_estimate(FILE *out, jv j, enum ev_cli_format f)
         jv_free(as);
     }
     jv_free(model);
+}
+
+void
+ev_cost_report_hosting(FILE *out, jv j, enum ev_cli_format f)
+{
+    char b[12][CELL];
+    jv c = ev_json_field(j, "currency"), ep = ev_json_path(j, "hosting.endpoint"),
+       rate = ev_json_path(j, "rate.note");
+    const char *cur = ev_json_str(c, ""), *where = ev_json_str(ep, "a price per hour");
+    double base = ev_json_number(j, "baseline.per_case"), even = ev_json_number(j, "break_even");
+    const char *cells[] = {
+        where,
+        money_at(j, "hosting.per_hour", b[0]),
+        fixed_at(j, "traffic", b[1]),
+        fixed_at(j, "concurrency", b[2]),
+        fixed_at(j, "latency_ms", b[3]),
+        fixed_at(j, "capacity", b[4]),
+        fixed_at(j, "replicas", b[5]),
+        money_at(j, "daily_cost", b[6]),
+        money_at(j, "per_case", b[7]),
+        isnan(base) ? "" : ev_report_money(base, 0, b[8], sizeof(b[8])),
+        isnan(even) ? "" : ev_report_fixed(even, 0, b[9], sizeof(b[9])),
+        cur,
+    };
+    if (f == EV_CLI_FORMAT_TSV) {
+        const char *h[] = {"hosting",    "per_hour",          "traffic",    "concurrency",
+                           "latency_ms", "capacity",          "replicas",   "daily_cost",
+                           "per_case",   "baseline_per_case", "break_even", "currency"};
+        ev_report_row(out, f, h, 12, NULL);
+        ev_report_row(out, f, cells, 12, NULL);
+    } else {
+        const char *li = f == EV_CLI_FORMAT_MARKDOWN ? "- " : "";
+        fprintf(out, "%sHOSTING on %s at %s %s an hour a replica, for %s cases a day\n\n",
+                f == EV_CLI_FORMAT_MARKDOWN ? "### " : "", where, cells[1], cur, cells[2]);
+        fprintf(out,
+                "%scapacity %s cases a day a replica (%s calls at once, %s ms a call, "
+                "%.2f calls a case): %s replica%s\n",
+                li, cells[5], cells[3], cells[4], ev_json_number(j, "calls_per_case"), cells[6],
+                ev_json_number(j, "replicas") == 1 ? "" : "s");
+        fprintf(out, "%sdaily cost %s %s, %s %s per case\n", li,
+                ev_report_money(ev_json_number(j, "daily_cost"), 2, b[10], sizeof(b[10])), cur,
+                ev_report_money(ev_json_number(j, "per_case"), 6, b[11], sizeof(b[11])), cur);
+        if (!isnan(base)) {
+            fprintf(
+                out, "%sbaseline per token: %s %s per case, %s %s a day at this traffic\n", li,
+                ev_report_money(base, 6, b[10], sizeof(b[10])), cur,
+                ev_report_money(ev_json_number(j, "baseline.daily_cost"), 2, b[11], sizeof(b[11])),
+                cur);
+            if (!isnan(even))
+                fprintf(out,
+                        "%sbreak-even at %s cases a day: hosting is cheaper above it, up "
+                        "to one replica's capacity\n",
+                        li, cells[10]);
+            else
+                fprintf(out,
+                        "%sno break-even: a full replica costs more per case than the "
+                        "baseline\n",
+                        li);
+            jv ch = ev_json_field(j, "cheaper");
+            fprintf(out, "%sat %s cases a day the %s is cheaper\n", li, cells[2],
+                    ev_json_str(ch, "?"));
+            jv_free(ch);
+        }
+        if (jv_get_kind(rate) == JV_KIND_STRING)
+            fprintf(out, "%sconverted at %s\n", li, jv_string_value(rate));
+        jv formula = ev_json_field(j, "formula");
+        fprintf(out, "%s%s\n", li, ev_json_str(formula, ""));
+        jv_free(formula);
+    }
+    jv_free(c);
+    jv_free(ep);
+    jv_free(rate);
 }

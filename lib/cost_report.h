@@ -23,4 +23,8 @@ void ev_cost_report_summary(FILE *out, const ev_cost_ledger *l, enum ev_cli_form
  * to 'out' in 'fmt' (table, markdown or tsv). */
 void ev_cost_report_estimate(FILE *out, jv est /* borrowed */, enum ev_cli_format fmt);
 
+/* ev_cost_report_hosting writes the hosting report 'j'
+ * (ev_cost_hosting_report) to 'out' in 'fmt' (table, markdown or tsv). */
+void ev_cost_report_hosting(FILE *out, jv j /* borrowed */, enum ev_cli_format fmt);
+
 #endif

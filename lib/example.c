@@ -231,10 +231,10 @@ string_tokens(jv v)
 {
     double t = 0;
     if (jv_get_kind(v) == JV_KIND_STRING) {
-        t = ev_estimate_text_tokens((size_t)jv_string_length_bytes(jv_copy(v)));
+        t = ev_price_estimate_text_tokens((size_t)jv_string_length_bytes(jv_copy(v)));
     } else if (jv_is_valid(v) && jv_get_kind(v) != JV_KIND_NULL) {
         jv s = jv_dump_string(jv_copy(v), 0);
-        t = ev_estimate_text_tokens(strlen(jv_string_value(s)));
+        t = ev_price_estimate_text_tokens(strlen(jv_string_value(s)));
         jv_free(s);
     }
     jv_free(v);
@@ -269,7 +269,7 @@ check_message(jv list, jv msg /* borrowed */, const char *label, int k, ev_examp
         jv_free(key);
         jv_free(val);
     }
-    m->tokens += EV_TOKENS_PER_MESSAGE + string_tokens(jv_copy(role));
+    m->tokens += EV_PRICE_TOKENS_PER_MESSAGE + string_tokens(jv_copy(role));
     double content_tokens = string_tokens(jv_copy(content));
     m->tokens += content_tokens;
     if (!jv_is_valid(role) || !jv_is_valid(content)) {
@@ -350,7 +350,7 @@ ev_example_check(jv ex, double max_tokens, ev_example_measure *m)
                                          : "'messages' is not an array"));
     }
     bool assistant = false;
-    m->tokens = EV_TOKENS_PER_PROMPT;
+    m->tokens = EV_PRICE_TOKENS_PER_PROMPT;
     jv_array_foreach(msgs, i, msg)
     {
         list = check_message(list, msg, "message", i + 1, m);
@@ -480,7 +480,7 @@ ev_example_preference_check(jv ex, double max_tokens, ev_example_measure *m)
     jv list = begin(ex, m);
     if (jv_array_length(jv_copy(list)) > 0)
         return list;
-    m->tokens = EV_TOKENS_PER_PROMPT;
+    m->tokens = EV_PRICE_TOKENS_PER_PROMPT;
     jv input = ev_json_field(ex, "input");
     list = check_input(list, input, m);
     jv_free(input);

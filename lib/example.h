@@ -11,9 +11,9 @@
  * Ownership: json.h.
  *
  * Tokens are estimated, not counted with a tokenizer: a string field costs
- * ceil(bytes / 4) tokens (EV_BYTES_PER_TOKEN), each message 3 more
- * (EV_TOKENS_PER_MESSAGE) and 1 more when it has a name, and each example 3
- * more for the priming of the reply (EV_TOKENS_PER_PROMPT). The cookbook
+ * ceil(bytes / 4) tokens (EV_PRICE_BYTES_PER_TOKEN), each message 3 more
+ * (EV_PRICE_TOKENS_PER_MESSAGE) and 1 more when it has a name, and each example 3
+ * more for the priming of the reply (EV_PRICE_TOKENS_PER_PROMPT). The cookbook
  * counts the same way with the cl100k_base tokenizer in place of the 4
  * bytes. A message's string fields are its role, content and name; a
  * function_call or tool_calls counts as its compact JSON. An example's

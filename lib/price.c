@@ -7,9 +7,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "alloc.h"
+#include "clock.h"
 #include "record.h"
 
 #ifndef EV_DATADIR
@@ -33,9 +35,13 @@ typedef struct file_meta {
     size_t rows;
 } file_meta;
 
-struct ev_prices {
+struct ev_price_table {
     ev_price *rows;
     size_t nrows, caprows;
+    ev_price_band *bands;
+    size_t nbands;
+    ev_price_endpoint *endpoints;
+    size_t nendpoints;
     name *names;
     size_t nnames, capnames;
     file_meta *files;
@@ -43,10 +49,10 @@ struct ev_prices {
     char *currency; /* NULL until a file names one: "USD" */
 };
 
-ev_prices *
-ev_prices_new(void)
+ev_price_table *
+ev_price_table_new(void)
 {
-    ev_prices *t = ev_alloc_zero(1, sizeof(*t));
+    ev_price_table *t = ev_alloc_zero(1, sizeof(*t));
     return t;
 }
 
@@ -59,10 +65,31 @@ row_free(ev_price *p)
     free(p->source);
     free(p->as_of);
     free(p->file);
+    free(p->deprecated);
+    free(p->shutdown);
+    free(p->shutdown_by);
+}
+
+static void
+band_free(ev_price_band *b)
+{
+    free(b->provider);
+    free(b->source);
+    free(b->as_of);
+}
+
+static void
+endpoint_free(ev_price_endpoint *e)
+{
+    free(e->name);
+    free(e->provider);
+    free(e->hardware);
+    free(e->source);
+    free(e->as_of);
 }
 
 void
-ev_prices_free(ev_prices *t)
+ev_price_table_free(ev_price_table *t)
 {
     if (t == NULL)
         return;
@@ -70,6 +97,12 @@ ev_prices_free(ev_prices *t)
         row_free(&t->rows[i]);
     for (size_t i = 0; i < t->nnames; i++)
         free(t->names[i].s);
+    for (size_t i = 0; i < t->nbands; i++)
+        band_free(&t->bands[i]);
+    for (size_t i = 0; i < t->nendpoints; i++)
+        endpoint_free(&t->endpoints[i]);
+    free(t->bands);
+    free(t->endpoints);
     for (size_t i = 0; i < t->nfiles; i++) {
         free(t->files[i].path);
         free(t->files[i].as_of);
@@ -83,7 +116,7 @@ ev_prices_free(ev_prices *t)
 }
 
 const char *
-ev_prices_currency(const ev_prices *t)
+ev_price_table_currency(const ev_price_table *t)
 {
     return t->currency != NULL ? t->currency : "USD";
 }
@@ -95,7 +128,7 @@ str_or_null(const char *s)
 }
 
 jv
-ev_prices_meta(const ev_prices *t)
+ev_price_table_meta(const ev_price_table *t)
 {
     jv out = jv_array();
     for (size_t i = 0; i < t->nfiles; i++) {
@@ -110,7 +143,7 @@ ev_prices_meta(const ev_prices *t)
 }
 
 static size_t
-add_row(ev_prices *t)
+add_row(ev_price_table *t)
 {
     if (t->nrows == t->caprows) {
         t->caprows = t->caprows ? 2 * t->caprows : 64;
@@ -121,7 +154,7 @@ add_row(ev_prices *t)
 }
 
 static void
-add_name(ev_prices *t, const char *s, size_t row)
+add_name(ev_price_table *t, const char *s, size_t row)
 {
     if (t->nnames == t->capnames) {
         t->capnames = t->capnames ? 2 * t->capnames : 64;
@@ -132,13 +165,13 @@ add_name(ev_prices *t, const char *s, size_t row)
     t->nnames++;
 }
 
-ev_prices *
-ev_prices_open(const char *const *paths, int n, jv *err)
+ev_price_table *
+ev_price_table_open(const char *const *paths, int n, jv *err)
 {
-    ev_prices *t = ev_prices_new();
+    ev_price_table *t = ev_price_table_new();
     for (int i = 0; i < n; i++) {
-        if (ev_prices_load(t, paths[i], err) != 0) {
-            ev_prices_free(t);
+        if (ev_price_table_load(t, paths[i], err) != 0) {
+            ev_price_table_free(t);
             return NULL;
         }
     }
@@ -146,7 +179,8 @@ ev_prices_open(const char *const *paths, int n, jv *err)
 }
 
 void
-ev_prices_add_custom(ev_prices *t, const char *model, double input, double output, double cached)
+ev_price_table_add_custom(ev_price_table *t, const char *model, double input, double output,
+                          double cached)
 {
     size_t r = add_row(t);
     ev_price *p = &t->rows[r];
@@ -165,12 +199,14 @@ ev_prices_add_custom(ev_prices *t, const char *model, double input, double outpu
 
 /* A loader holds one file's progress, so that a bad file can be undone. */
 typedef struct loader {
-    ev_prices *t;
+    ev_price_table *t;
     const char *path;
     unsigned long line;
-    size_t first_row, first_name;
+    size_t first_row, first_name, first_band, first_endpoint;
     char *as_of; /* the file's date, from its metadata line */
 } loader;
+
+static bool all_digits(const char *s, size_t n);
 
 static jv
 fail(const loader *l, jv msg)
@@ -296,13 +332,22 @@ get_tiers(const loader *l, jv o, ev_price *p, jv *err)
     return rc;
 }
 
-/* name_in_file returns the line of this file that already uses 's', or 0. */
-static unsigned long
-name_in_file(const loader *l, const char *s)
+static bool
+same_provider(const char *a, const char *b)
 {
-    for (size_t i = l->first_name; i < l->t->nnames; i++)
-        if (strcmp(l->t->names[i].s, s) == 0)
-            return l->t->rows[l->t->names[i].row].line;
+    return a == NULL ? b == NULL : b != NULL && strcmp(a, b) == 0;
+}
+
+/* name_in_file returns the line of this file that already uses 's' for a
+ * row of 'provider', or 0. */
+static unsigned long
+name_in_file(const loader *l, const char *s, const char *provider)
+{
+    for (size_t i = l->first_name; i < l->t->nnames; i++) {
+        const ev_price *p = &l->t->rows[l->t->names[i].row];
+        if (strcmp(l->t->names[i].s, s) == 0 && same_provider(p->provider, provider))
+            return p->line;
+    }
     return 0;
 }
 
@@ -316,12 +361,175 @@ claim_name(loader *l, jv v, size_t row, jv *err)
         return -1;
     }
     const char *s = jv_string_value(v);
-    unsigned long other = name_in_file(l, s);
+    unsigned long other = name_in_file(l, s, l->t->rows[row].provider);
     if (other != 0) {
         *err = fail(l, jv_string_fmt("'%s' is already priced on line %lu", s, other));
         return -1;
     }
     add_name(l->t, s, row);
+    return 0;
+}
+
+/* Dates ------------------------------------------------------------------ */
+
+/* days_from_civil returns the days from 1970-01-01 to y-m-d (H. Hinnant's
+ * algorithm, proleptic Gregorian). */
+static long
+days_from_civil(long y, long m, long d)
+{
+    y -= m <= 2;
+    long era = (y >= 0 ? y : y - 399) / 400;
+    long yoe = y - era * 400;
+    long doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    long doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + doe - 719468;
+}
+
+/* parse_date reads YYYY-MM-DD as days since 1970-01-01; false when 's' is
+ * not such a date of the calendar. */
+static bool
+parse_date(const char *s, long *days)
+{
+    if (strlen(s) != 10 || !all_digits(s, 4) || s[4] != '-' || !all_digits(s + 5, 2) ||
+        s[7] != '-' || !all_digits(s + 8, 2))
+        return false;
+    long y = strtol(s, NULL, 10), m = strtol(s + 5, NULL, 10), d = strtol(s + 8, NULL, 10);
+    static const int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    if (m < 1 || m > 12 || d < 1 || d > mdays[m - 1])
+        return false;
+    bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    if (m == 2 && d == 29 && !leap)
+        return false;
+    *days = days_from_civil(y, m, d);
+    return true;
+}
+
+/* get_date reads optional date 'key' of 'o' as get_string does, and checks
+ * that it is YYYY-MM-DD. */
+static int
+get_date(const loader *l, jv o, const char *key, char **out, jv *err)
+{
+    if (get_string(l, o, key, out, err) != 0)
+        return -1;
+    long days;
+    if (*out != NULL && !parse_date(*out, &days)) {
+        *err = fail(l, jv_string_fmt("'%s' is not a date YYYY-MM-DD: '%s'", key, *out));
+        free(*out);
+        *out = NULL;
+        return -1;
+    }
+    return 0;
+}
+
+/* get_row_date sets '*out' to the row's as_of, else its checked date, else
+ * the file's as_of, else NULL. */
+static int
+get_row_date(const loader *l, jv o, char **out, jv *err)
+{
+    if (get_string(l, o, "as_of", out, err) != 0)
+        return -1;
+    if (*out == NULL && get_date(l, o, "checked", out, err) != 0)
+        return -1;
+    if (*out == NULL && l->as_of != NULL)
+        *out = ev_alloc_strdup(l->as_of);
+    return 0;
+}
+
+/* get_positive reads required number 'key' of 'o', above 0 and at most
+ * 'max'. */
+static int
+get_positive(const loader *l, jv o, const char *key, double max, double *out, jv *err)
+{
+    jv v = field(o, key);
+    double x = jv_get_kind(v) == JV_KIND_NUMBER ? jv_number_value(v) : NAN;
+    jv_free(v);
+    if (!(x > 0 && x <= max)) {
+        *err = fail(l, jv_string_fmt("'%s' is not a number above 0 and at most %g", key, max));
+        return -1;
+    }
+    *out = x;
+    return 0;
+}
+
+/* get_choice reads required string 'key' of 'o', 'yes' or 'no', into
+ * '*out' (true for 'yes'). */
+static int
+get_choice(const loader *l, jv o, const char *key, const char *yes, const char *no, bool *out,
+           jv *err)
+{
+    char *s;
+    if (get_string(l, o, key, &s, err) != 0)
+        return -1;
+    bool ok = s != NULL && (strcmp(s, yes) == 0 || strcmp(s, no) == 0);
+    *out = ok && strcmp(s, yes) == 0;
+    free(s);
+    if (!ok) {
+        *err = fail(l, jv_string_fmt("'%s' is '%s' or '%s'", key, yes, no));
+        return -1;
+    }
+    return 0;
+}
+
+/* need_provider reads the required provider of a training or endpoint row. */
+static int
+need_provider(const loader *l, jv o, char **out, jv *err)
+{
+    if (get_string(l, o, "provider", out, err) != 0)
+        return -1;
+    if (*out == NULL) {
+        *err = fail(l, jv_string("a training or endpoint row needs its 'provider'"));
+        return -1;
+    }
+    return 0;
+}
+
+static int
+parse_band(loader *l, jv o, jv *err)
+{
+    ev_price_table *t = l->t;
+    t->bands = ev_alloc_resize(t->bands, (t->nbands + 1) * sizeof(*t->bands));
+    ev_price_band *b = &t->bands[t->nbands++];
+    memset(b, 0, sizeof(*b));
+    b->above = 0;
+    b->max = INFINITY;
+    if (need_provider(l, o, &b->provider, err) != 0 ||
+        get_price(l, o, "params_b_above", &b->above, err) != 0 ||
+        get_price(l, o, "params_b_max", &b->max, err) != 0 ||
+        get_positive(l, o, "training", PRICE_MAX, &b->training, err) != 0 ||
+        get_choice(l, o, "method", "lora", "full", &b->lora, err) != 0 ||
+        get_choice(l, o, "objective", "dpo", "sft", &b->dpo, err) != 0 ||
+        get_string(l, o, "source", &b->source, err) != 0 || get_row_date(l, o, &b->as_of, err) != 0)
+        return -1;
+    if (!(b->max > b->above)) {
+        *err = fail(l, jv_string("'params_b_max' is not above 'params_b_above'"));
+        return -1;
+    }
+    return 0;
+}
+
+static int
+parse_endpoint(loader *l, jv o, jv *err)
+{
+    ev_price_table *t = l->t;
+    t->endpoints = ev_alloc_resize(t->endpoints, (t->nendpoints + 1) * sizeof(*t->endpoints));
+    ev_price_endpoint *e = &t->endpoints[t->nendpoints++];
+    memset(e, 0, sizeof(*e));
+    e->gpus = 1;
+    if (get_string(l, o, "name", &e->name, err) != 0 ||
+        need_provider(l, o, &e->provider, err) != 0 ||
+        get_string(l, o, "hardware", &e->hardware, err) != 0 ||
+        get_positive(l, o, "per_hour", PRICE_MAX, &e->per_hour, err) != 0 ||
+        get_string(l, o, "source", &e->source, err) != 0 || get_row_date(l, o, &e->as_of, err) != 0)
+        return -1;
+    if (e->name == NULL) {
+        *err = fail(l, jv_string("an endpoint row needs its 'name'"));
+        return -1;
+    }
+    for (size_t i = l->first_endpoint; i + 1 < t->nendpoints; i++)
+        if (strcmp(t->endpoints[i].name, e->name) == 0) {
+            *err = fail(l, jv_string_fmt("endpoint '%s' is priced twice", e->name));
+            return -1;
+        }
     return 0;
 }
 
@@ -334,7 +542,7 @@ parse_row(loader *l, jv o, jv *err)
     p->input = p->output = p->cached = p->cache_write = p->batch = p->training = NAN;
     p->file = ev_alloc_strdup(l->path);
     p->line = l->line;
-    if (claim_name(l, model, r, err) != 0) {
+    if (get_string(l, o, "provider", &p->provider, err) != 0 || claim_name(l, model, r, err) != 0) {
         jv_free(model);
         return -1;
     }
@@ -366,12 +574,12 @@ parse_row(loader *l, jv o, jv *err)
     }
     jv_free(b);
 
-    if (get_tiers(l, o, p, err) != 0 || get_string(l, o, "provider", &p->provider, err) != 0 ||
-        get_string(l, o, "source", &p->source, err) != 0 ||
-        get_string(l, o, "as_of", &p->as_of, err) != 0)
+    if (get_tiers(l, o, p, err) != 0 || get_string(l, o, "source", &p->source, err) != 0 ||
+        get_row_date(l, o, &p->as_of, err) != 0 ||
+        get_date(l, o, "deprecated", &p->deprecated, err) != 0 ||
+        get_date(l, o, "shutdown", &p->shutdown, err) != 0 ||
+        get_date(l, o, "shutdown_by", &p->shutdown_by, err) != 0)
         return -1;
-    if (p->as_of == NULL && l->as_of != NULL)
-        p->as_of = ev_alloc_strdup(l->as_of);
 
     jv aliases = field(o, "aliases");
     int rc = 0;
@@ -422,7 +630,7 @@ parse_meta(loader *l, jv o, file_meta *fm, jv *err)
 static bool
 is_meta(jv o)
 {
-    static const char *const keys[] = {"model", "input", "output"};
+    static const char *const keys[] = {"model", "input", "output", "kind"};
     for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
         jv v = field(o, keys[i]);
         bool has = jv_is_valid(v);
@@ -433,10 +641,26 @@ is_meta(jv o)
     return true;
 }
 
+/* has_kind says whether row 'o' has kind 'kind', or no kind when NULL. */
+static bool
+has_kind(jv o, const char *kind)
+{
+    jv k = field(o, "kind");
+    bool yes = kind == NULL
+                   ? !jv_is_valid(k)
+                   : jv_get_kind(k) == JV_KIND_STRING && strcmp(jv_string_value(k), kind) == 0;
+    jv_free(k);
+    return yes;
+}
+
 static void
 undo(loader *l)
 {
-    ev_prices *t = l->t;
+    ev_price_table *t = l->t;
+    while (t->nbands > l->first_band)
+        band_free(&t->bands[--t->nbands]);
+    while (t->nendpoints > l->first_endpoint)
+        endpoint_free(&t->endpoints[--t->nendpoints]);
     while (t->nrows > l->first_row)
         row_free(&t->rows[--t->nrows]);
     while (t->nnames > l->first_name)
@@ -463,6 +687,12 @@ parse_line(loader *l, char *s, size_t len, bool first, file_meta *fm, jv *err)
         rc = -1;
     } else if (first && is_meta(o)) {
         rc = parse_meta(l, o, fm, err);
+    } else if (has_kind(o, "training") || has_kind(o, "endpoint")) {
+        rc = has_kind(o, "training") ? parse_band(l, o, err) : parse_endpoint(l, o, err);
+        fm->rows += rc == 0;
+    } else if (!has_kind(o, NULL) && !has_kind(o, "serving")) {
+        *err = fail(l, jv_string("'kind' is serving, training or endpoint"));
+        rc = -1;
     } else {
         jv model = field(o, "model");
         bool has = jv_is_valid(model);
@@ -482,7 +712,7 @@ parse_line(loader *l, char *s, size_t len, bool first, file_meta *fm, jv *err)
 }
 
 int
-ev_prices_load(ev_prices *t, const char *path, jv *err)
+ev_price_table_load(ev_price_table *t, const char *path, jv *err)
 {
     FILE *f = fopen(path, "r");
     if (f == NULL) {
@@ -490,7 +720,12 @@ ev_prices_load(ev_prices *t, const char *path, jv *err)
             jv_string_fmt("cannot open price table '%s': %s", path, strerror(errno)));
         return -1;
     }
-    loader l = {.t = t, .path = path, .first_row = t->nrows, .first_name = t->nnames};
+    loader l = {.t = t,
+                .path = path,
+                .first_row = t->nrows,
+                .first_name = t->nnames,
+                .first_band = t->nbands,
+                .first_endpoint = t->nendpoints};
     file_meta fm = {0};
     char *buf = NULL;
     size_t cap = 0;
@@ -529,10 +764,10 @@ ev_prices_load(ev_prices *t, const char *path, jv *err)
     }
     /* Rows of different tables are summed together, so they share a currency. */
     const char *currency = fm.currency != NULL ? fm.currency : "USD";
-    if (rc == 0 && t->nfiles > 0 && strcmp(currency, ev_prices_currency(t)) != 0) {
-        *err =
-            jv_invalid_with_msg(jv_string_fmt("price table '%s' is in %s, but '%s' is in %s", path,
-                                              currency, t->files[0].path, ev_prices_currency(t)));
+    if (rc == 0 && t->nfiles > 0 && strcmp(currency, ev_price_table_currency(t)) != 0) {
+        *err = jv_invalid_with_msg(jv_string_fmt("price table '%s' is in %s, but '%s' is in %s",
+                                                 path, currency, t->files[0].path,
+                                                 ev_price_table_currency(t)));
         rc = -1;
     }
     free(buf);
@@ -581,54 +816,273 @@ is_snapshot_tag(const char *s)
            all_digits(s + 8, 2);
 }
 
-/* find_exact prefers the row loaded last, so later tables shadow earlier. */
+/* choose returns the row named exactly 'model' for 'want', preferring the
+ * row loaded last, so later tables shadow earlier: the last row of 'want'
+ * (or of no provider), else the last row of any provider. That last row is
+ * ambiguous when its file prices the name for another provider too: then
+ * NULL, with '*why' naming them. */
 static const ev_price *
-find_exact(const ev_prices *t, const char *model)
+choose(const ev_price_table *t, const char *want, const char *model, jv *why)
 {
-    for (size_t i = t->nnames; i-- > 0;)
-        if (strcmp(t->names[i].s, model) == 0)
-            return &t->rows[t->names[i].row];
+    const ev_price *last = NULL;
+    for (size_t i = t->nnames; i-- > 0;) {
+        if (strcmp(t->names[i].s, model) != 0)
+            continue;
+        const ev_price *p = &t->rows[t->names[i].row];
+        if (want != NULL && (p->provider == NULL || strcmp(p->provider, want) == 0))
+            return p;
+        if (last == NULL)
+            last = p;
+    }
+    if (last == NULL || last->provider == NULL)
+        return last;
+    jv others = jv_string(last->provider);
+    bool several = false;
+    for (size_t i = t->nnames; i-- > 0;) {
+        const ev_price *p = &t->rows[t->names[i].row];
+        if (strcmp(t->names[i].s, model) == 0 && p != last && p->provider != NULL &&
+            strcmp(p->file, last->file) == 0 && !same_provider(p->provider, last->provider)) {
+            jv more = jv_string_fmt("%s, %s", jv_string_value(others), p->provider);
+            jv_free(others);
+            others = more;
+            several = true;
+        }
+    }
+    if (!several) {
+        jv_free(others);
+        return last;
+    }
+    *why = jv_string_fmt("'%s' is sold by several providers (%s): say which", model,
+                         jv_string_value(others));
+    jv_free(others);
     return NULL;
 }
 
-static const ev_price *
-find_snapshot(const ev_prices *t, const char *model)
+/* snapshot_base returns the longest row name N such that 'model' is N-TAG,
+ * as a new string, or NULL. */
+static char *
+snapshot_base(const ev_price_table *t, const char *model)
 {
-    const ev_price *best = NULL;
-    size_t best_len = 0;
-    for (size_t i = t->nnames; i-- > 0;) {
+    size_t best = 0;
+    for (size_t i = 0; i < t->nnames; i++) {
         const char *s = t->names[i].s;
         size_t n = strlen(s);
-        if (n > best_len && strncmp(model, s, n) == 0 && model[n] == '-' &&
-            is_snapshot_tag(model + n + 1)) {
-            best = &t->rows[t->names[i].row];
-            best_len = n;
-        }
+        if (n > best && strncmp(model, s, n) == 0 && model[n] == '-' &&
+            is_snapshot_tag(model + n + 1))
+            best = n;
     }
-    return best;
+    return best > 0 ? ev_alloc_strndup(model, best) : NULL;
 }
 
 static const ev_price *
-find_plain(const ev_prices *t, const char *model)
+find_plain(const ev_price_table *t, const char *want, const char *model, jv *why)
 {
-    const ev_price *p = find_exact(t, model);
-    return p != NULL ? p : find_snapshot(t, model);
+    const ev_price *p = choose(t, want, model, why);
+    if (p != NULL || jv_is_valid(*why))
+        return p;
+    char *base = snapshot_base(t, model);
+    if (base != NULL)
+        p = choose(t, want, base, why);
+    free(base);
+    return p;
+}
+
+/* dedicated_only sets '*why' when 'model' is named as a fine-tune of a
+ * provider that serves fine-tunes only on dedicated capacity. */
+static void
+dedicated_only(const ev_price_table *t, const char *model, jv *why)
+{
+    static const char fw[] = "accounts/";
+    const char *slash = strchr(model, '/');
+    if (strncmp(model, fw, sizeof(fw) - 1) == 0) {
+        const char *acct = model + sizeof(fw) - 1, *end = strchr(acct, '/');
+        if (end != NULL && strncmp(end, "/models/", 8) == 0 && end[8] != '\0' &&
+            !(end - acct == 9 && strncmp(acct, "fireworks", 9) == 0))
+            *why = jv_string_fmt("'%s' is a Fireworks fine-tune: Fireworks serves fine-tuned "
+                                 "models only on dedicated (on-demand) deployments, billed by "
+                                 "the hour, not per token",
+                                 model);
+        return;
+    }
+    if (slash == NULL)
+        return;
+    for (size_t i = 0; i < t->nrows; i++) {
+        const ev_price *p = &t->rows[i];
+        const char *org = strchr(p->model, '/');
+        if (p->provider == NULL || strcmp(p->provider, "together") != 0 || org == NULL)
+            continue;
+        size_t n = strlen(org + 1);
+        if (n > 6 && strcmp(org + 1 + n - 6, "-Turbo") == 0)
+            n -= 6;
+        bool same_org = (size_t)(org - p->model) == (size_t)(slash - model) &&
+                        strncmp(p->model, model, (size_t)(slash - model)) == 0;
+        if (!same_org && strncmp(slash + 1, org + 1, n) == 0 && slash[1 + n] == '-') {
+            *why = jv_string_fmt("'%s' is a Together fine-tune of '%s': Together serves "
+                                 "fine-tuned models only on dedicated endpoints, billed by the "
+                                 "hour, not per token",
+                                 model, p->model);
+            return;
+        }
+    }
 }
 
 const ev_price *
-ev_prices_find(const ev_prices *t, const char *model)
+ev_price_table_lookup(const ev_price_table *t, const char *provider, const char *model, jv *why)
 {
-    const ev_price *p = find_exact(t, model);
-    if (p != NULL || strncmp(model, "ft:", 3) != 0)
-        return p != NULL ? p : find_snapshot(t, model);
+    *why = jv_invalid();
+    const ev_price *p = choose(t, provider, model, why);
+    if (p != NULL || jv_is_valid(*why))
+        return p;
+    if (strncmp(model, "ft:", 3) != 0) {
+        p = find_plain(t, provider, model, why);
+        if (p == NULL && !jv_is_valid(*why))
+            dedicated_only(t, model, why);
+        return p;
+    }
     /* ft:BASE:org:suffix:id is priced as the row ft:BASE. */
     const char *end = strchr(model + 3, ':');
     size_t n = end != NULL ? (size_t)(end - model) : strlen(model);
-    char *base = ev_alloc_strdup(model);
-    base[n] = '\0';
-    p = find_plain(t, base);
+    char *base = ev_alloc_strndup(model, n);
+    p = find_plain(t, provider, base, why);
     free(base);
     return p;
+}
+
+const ev_price *
+ev_price_table_find(const ev_price_table *t, const char *model)
+{
+    jv why;
+    const ev_price *p = ev_price_table_lookup(t, NULL, model, &why);
+    jv_free(why);
+    return p;
+}
+
+const ev_price_endpoint *
+ev_price_table_endpoint(const ev_price_table *t, const char *id)
+{
+    for (size_t i = t->nendpoints; i-- > 0;)
+        if (strcmp(t->endpoints[i].name, id) == 0)
+            return &t->endpoints[i];
+    return NULL;
+}
+
+jv
+ev_price_table_endpoint_names(const ev_price_table *t)
+{
+    jv out = jv_string("");
+    for (size_t i = 0; i < t->nendpoints; i++) {
+        jv more =
+            jv_string_fmt("%s%s%s", jv_string_value(out), i > 0 ? ", " : "", t->endpoints[i].name);
+        jv_free(out);
+        out = more;
+    }
+    return out;
+}
+
+const ev_price_band *
+ev_price_table_band(const ev_price_table *t, const char *provider, double params_b, bool lora,
+                    bool dpo)
+{
+    for (size_t i = t->nbands; i-- > 0;) {
+        const ev_price_band *b = &t->bands[i];
+        if (strcmp(b->provider, provider) == 0 && b->lora == lora && b->dpo == dpo &&
+            params_b > b->above && params_b <= b->max)
+            return b;
+    }
+    return NULL;
+}
+
+double
+ev_price_params_b(const char *model)
+{
+    const char *slash = strrchr(model, '/');
+    const char *s = slash != NULL ? slash + 1 : model;
+    for (size_t i = 0; s[i] != '\0'; i++) {
+        if (!isdigit((unsigned char)s[i]) || (i > 0 && strchr("-_.:", s[i - 1]) == NULL))
+            continue;
+        size_t j = i;
+        double x = 0, scale = 0;
+        for (; isdigit((unsigned char)s[j]) ||
+               ((s[j] == '.' || s[j] == 'p') && scale == 0 && isdigit((unsigned char)s[j + 1]));
+             j++) {
+            if (s[j] == '.' || s[j] == 'p')
+                scale = 1;
+            else if (scale > 0)
+                x += (s[j] - '0') * (scale /= 10);
+            else
+                x = 10 * x + (s[j] - '0');
+        }
+        if ((s[j] == 'b' || s[j] == 'B') && !isalnum((unsigned char)s[j + 1]) && x > 0)
+            return x;
+        i = j > i ? j - 1 : i;
+    }
+    return NAN;
+}
+
+const char *
+ev_price_provider_of(const char *model)
+{
+    if (strncmp(model, "accounts/fireworks/models/", 26) == 0)
+        return "fireworks";
+    if (strncmp(model, "ft:", 3) != 0 && strncmp(model, "accounts/", 9) != 0 &&
+        strchr(model, '/') != NULL)
+        return "together";
+    return NULL;
+}
+
+jv
+ev_price_shutdown_note(const ev_price *p, const char *today)
+{
+    long now, when;
+    if (today == NULL || !parse_date(today, &now))
+        return jv_invalid();
+    const char *who = p->provider != NULL ? p->provider : "its provider";
+    if (p->shutdown != NULL && parse_date(p->shutdown, &when)) {
+        if (when <= now)
+            return jv_string_fmt("'%s' (%s) shut down on %s", p->model, who, p->shutdown);
+        if (when - now <= EV_PRICE_SHUTDOWN_DAYS)
+            return jv_string_fmt("'%s' (%s) shuts down on %s, in %ld day%s", p->model, who,
+                                 p->shutdown, when - now, when - now == 1 ? "" : "s");
+    }
+    if (p->shutdown_by != NULL && parse_date(p->shutdown_by, &when) &&
+        when - now <= EV_PRICE_SHUTDOWN_DAYS)
+        return jv_string_fmt("'%s' (%s) was no longer in %s's catalog on %s", p->model, who, who,
+                             p->shutdown_by);
+    return jv_invalid();
+}
+
+jv
+ev_price_table_shutdown_warning(const char *provider, const char *model)
+{
+    jv path = ev_price_table_locate();
+    if (!jv_is_valid(path)) {
+        jv_free(path);
+        return jv_invalid();
+    }
+    ev_price_table *t = ev_price_table_new();
+    jv err, why = jv_invalid(), note = jv_invalid();
+    if (ev_price_table_load(t, jv_string_value(path), &err) != 0) {
+        jv_free(err);
+    } else {
+        const ev_price *p = ev_price_table_lookup(t, provider, model, &why);
+        char today[11];
+        ev_price_today(today);
+        if (p != NULL)
+            note = ev_price_shutdown_note(p, today);
+    }
+    jv_free(why);
+    jv_free(path);
+    ev_price_table_free(t);
+    return note;
+}
+
+void
+ev_price_today(char buf[11])
+{
+    time_t now = (time_t)ev_clock_wall();
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    strftime(buf, 11, "%Y-%m-%d", &tm);
 }
 
 /* Locating the default table ---------------------------------------------- */
@@ -672,12 +1126,12 @@ program_parent(char *dir, size_t size)
     return true;
 }
 
-/* ev_prices_locate looks, in order, at $EV_PRICES; at share/ev/prices.jsonl
+/* ev_price_table_locate looks, in order, at $EV_PRICES; at share/ev/prices.jsonl
  * beside the program's bin directory, so that a moved or staged install uses
  * the table installed with it; at the compiled-in EV_DATADIR; and at the
  * source tree's data/prices.jsonl, for bin/ev-cost and bin/san/ev-cost. */
 jv
-ev_prices_locate(void)
+ev_price_table_locate(void)
 {
     const char *env = getenv("EV_PRICES");
     if (env != NULL && *env != '\0')
@@ -801,7 +1255,7 @@ ev_price_training(const ev_price *p, double tokens)
 }
 
 double
-ev_money(double x)
+ev_price_money(double x)
 {
     return round(x * 1e9) / 1e9;
 }
@@ -809,9 +1263,9 @@ ev_money(double x)
 /* Estimates -------------------------------------------------------------- */
 
 double
-ev_estimate_text_tokens(size_t len)
+ev_price_estimate_text_tokens(size_t len)
 {
-    return (double)((len + EV_BYTES_PER_TOKEN - 1) / EV_BYTES_PER_TOKEN);
+    return (double)((len + EV_PRICE_BYTES_PER_TOKEN - 1) / EV_PRICE_BYTES_PER_TOKEN);
 }
 
 static bool
@@ -832,7 +1286,7 @@ has_system_message(jv in)
 }
 
 double
-ev_estimate_prompt_tokens(jv rec, const char *system)
+ev_price_estimate_prompt_tokens(jv rec, const char *system)
 {
     jv in = ev_record_input(rec);
     if (!jv_is_valid(in)) {
@@ -847,16 +1301,16 @@ ev_estimate_prompt_tokens(jv rec, const char *system)
     }
     jv_free(in);
     jv text = ev_record_prompt_text(rec);
-    double tokens = ev_estimate_text_tokens((size_t)jv_string_length_bytes(text));
+    double tokens = ev_price_estimate_text_tokens((size_t)jv_string_length_bytes(text));
     if (system != NULL && !has_system) {
-        tokens += ev_estimate_text_tokens(strlen(system));
+        tokens += ev_price_estimate_text_tokens(strlen(system));
         messages++;
     }
-    return tokens + messages * EV_TOKENS_PER_MESSAGE + EV_TOKENS_PER_PROMPT;
+    return tokens + messages * EV_PRICE_TOKENS_PER_MESSAGE + EV_PRICE_TOKENS_PER_PROMPT;
 }
 
 double
-ev_estimate_output_tokens(jv rec)
+ev_price_estimate_output_tokens(jv rec)
 {
     jv e = ev_record_expected(rec);
     if (!jv_is_valid(e)) {
@@ -864,5 +1318,5 @@ ev_estimate_output_tokens(jv rec)
         return NAN;
     }
     jv text = ev_record_text_of(e);
-    return ev_estimate_text_tokens((size_t)jv_string_length_bytes(text));
+    return ev_price_estimate_text_tokens((size_t)jv_string_length_bytes(text));
 }

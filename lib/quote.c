@@ -36,56 +36,86 @@ ev_quote_default_epochs(size_t n, const char **why)
 /* load loads the price table: the 'o->prices' files, else the installed
  * one. It returns NULL with the note set when there is none to price with,
  * and sets '*trouble' when a file of 'o->prices' cannot be read. */
-static ev_prices *
+static ev_price_table *
 load(ev_quote *q, const ev_quote_opts *o, jv *trouble)
 {
-    ev_prices *t = ev_prices_new();
+    ev_price_table *t = ev_price_table_new();
     jv err;
     if (o->nprices == 0) {
-        jv path = ev_prices_locate();
+        jv path = ev_price_table_locate();
         if (!jv_is_valid(path)) {
             jv m = jv_invalid_get_msg(path);
             q->cost_note = jv_string_fmt("no price table: %s", jv_string_value(m));
             jv_free(m);
-            ev_prices_free(t);
+            ev_price_table_free(t);
             return NULL;
         }
-        int rc = ev_prices_load(t, jv_string_value(path), &err);
+        int rc = ev_price_table_load(t, jv_string_value(path), &err);
         jv_free(path);
         if (rc != 0) {
             jv m = jv_invalid_get_msg(err);
             q->cost_note = jv_string_fmt("the price table is bad: %s", jv_string_value(m));
             jv_free(m);
-            ev_prices_free(t);
+            ev_price_table_free(t);
             return NULL;
         }
         return t;
     }
     for (int i = 0; i < o->nprices; i++) {
-        if (ev_prices_load(t, o->prices[i], &err) != 0) {
+        if (ev_price_table_load(t, o->prices[i], &err) != 0) {
             *trouble = err;
             q->cost_note = jv_string("the price table cannot be read");
-            ev_prices_free(t);
+            ev_price_table_free(t);
             return NULL;
         }
     }
     return t;
 }
 
+/* price_band sets the cost of the quote's tokens at the LoRA SFT training
+ * price of 'provider' for a base of the size 'model' names, or says why
+ * there is none. */
+static void
+price_band(ev_quote *q, const ev_price_table *table, const char *provider, const char *model)
+{
+    double size = ev_price_params_b(model);
+    const ev_price_band *b =
+        isnan(size) ? NULL : ev_price_table_band(table, provider, size, true, false);
+    if (isnan(size)) {
+        q->cost_note = jv_string_fmt("the size of '%s' is not in its name, and %s prices "
+                                     "training by size",
+                                     model, provider);
+    } else if (b == NULL) {
+        q->cost_note = jv_string_fmt("the price table has no LoRA SFT training price of %s for "
+                                     "a %gB model",
+                                     provider, size);
+    } else {
+        q->price = b->training;
+        q->cost = ev_price_money(q->tokens * b->training / EV_PRICE_PER);
+        q->cost_note = jv_string_fmt("at %g per million training tokens (%s, LoRA SFT, %gB "
+                                     "models%s%s); verify prices before budgeting",
+                                     b->training, provider, size, b->as_of ? ", as of " : "",
+                                     b->as_of ? b->as_of : "");
+    }
+}
+
 /* price sets the cost of the quote's tokens at the training price of
  * 'model' in 'table', or says why there is none. */
 static void
-price(ev_quote *q, const ev_prices *table, const char *model)
+price(ev_quote *q, const ev_price_table *table, const char *model)
 {
-    const ev_price *row = ev_prices_find(table, model);
-    snprintf(q->currency, sizeof(q->currency), "%s", ev_prices_currency(table));
-    if (row == NULL) {
+    const ev_price *row = ev_price_table_find(table, model);
+    snprintf(q->currency, sizeof(q->currency), "%s", ev_price_table_currency(table));
+    const char *provider = ev_price_provider_of(model);
+    if ((row == NULL || isnan(row->training)) && provider != NULL) {
+        price_band(q, table, provider, model);
+    } else if (row == NULL) {
         q->cost_note = jv_string_fmt("'%s' is not in the price table", model);
     } else if (isnan(row->training)) {
         q->cost_note = jv_string_fmt("the price table has no training price for '%s'", model);
     } else {
         q->price = row->training;
-        q->cost = ev_money(ev_price_training(row, q->tokens));
+        q->cost = ev_price_money(ev_price_training(row, q->tokens));
         q->cost_note = jv_string_fmt("at %g per million training tokens (row '%s'%s%s); verify "
                                      "prices before budgeting",
                                      row->training, row->model, row->as_of ? ", as of " : "",
@@ -126,10 +156,10 @@ ev_quote_make(ev_quote *q, const ev_quote_opts *o, size_t n, double billing_toke
         return jv_null();
     }
     jv trouble = jv_null();
-    ev_prices *table = load(q, o, &trouble);
+    ev_price_table *table = load(q, o, &trouble);
     if (table != NULL) {
         price(q, table, o->model);
-        ev_prices_free(table);
+        ev_price_table_free(table);
     }
     return trouble;
 }

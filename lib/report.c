@@ -68,7 +68,7 @@ ev_report_money(double x, int decimals, char *buf, size_t n)
         snprintf(buf, n, "%.*f", decimals, x);
         return buf;
     }
-    snprintf(buf, n, "%.9f", ev_money(x));
+    snprintf(buf, n, "%.9f", ev_price_money(x));
     char *dot = strchr(buf, '.');
     if (dot != NULL) {
         char *end = buf + strlen(buf);

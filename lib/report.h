@@ -34,7 +34,7 @@ const char *ev_report_fixed(double x, int decimals, char *buf, size_t n);
 const char *ev_report_raw(double x, char *buf, size_t n);
 
 /* ev_report_money writes an amount with 'decimals' places, or, with 0, as
- * it is to 1e-9 (ev_money) with trailing zeros cut: 0.0042, 12. */
+ * it is to 1e-9 (ev_price_money) with trailing zeros cut: 0.0042, 12. */
 const char *ev_report_money(double x, int decimals, char *buf, size_t n);
 
 /* ev_report_count writes a count short: 950, 12.3k, 4.5M. */

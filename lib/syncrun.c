@@ -114,7 +114,7 @@ static double
 estimate_tokens(const ev_call_config *c, size_t body_len)
 {
     double out = c->req.max_tokens >= 0 ? (double)c->req.max_tokens : ESTIMATE_MAX_TOKENS;
-    return ev_estimate_text_tokens(body_len) + out;
+    return ev_price_estimate_text_tokens(body_len) + out;
 }
 
 static jv

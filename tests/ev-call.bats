@@ -781,3 +781,19 @@ progress_lines() {
     wait "$pid"
     [ "$(cat "$BATS_TEST_TMPDIR/n")" -eq 6 ]
 }
+
+# Shutdowns (issue 15).
+
+@test "ev-call warns before it sends to a model past its shutdown, and still sends" {
+    start_mock --cases "$CASES"
+    # gpt-4-turbo shut down on 2026-10-23 (data/prices.jsonl).
+    run --separate-stderr ev-call -q -m gpt-4-turbo --base-url "$BASE" "$CASES"
+    [ "$status" -eq 0 ]
+    [[ "$stderr" == *"ev-call: 'gpt-4-turbo' (openai) shut down on 2026-10-23: calls to it may fail or be answered by another model"* ]]
+    [ "$(grep -c 'shut down' <<<"$stderr")" -eq 1 ]
+    [ "${#lines[@]}" -eq 6 ]
+    # A model the table does not date says nothing.
+    run --separate-stderr ev-call -q -m small --base-url "$BASE" "$CASES"
+    [ "$status" -eq 0 ]
+    [[ "$stderr" != *"shut down"* ]]
+}

@@ -466,3 +466,26 @@ repeats() {
     run --separate-stderr ev-compare "$BATS_TEST_TMPDIR/b.jsonl" "$BATS_TEST_TMPDIR/c.jsonl"
     near "$(field '.comparisons[0].mde')" 0.123819331
 }
+
+@test "--hosting prices the candidate on dedicated capacity and gives the break-even against the baseline (issue 15)" {
+    # Baseline: 0.004 a case (priced per token). Candidate: 500 ms a call at 4
+    # at once: 86400 x 4 / 0.5 = 691200 cases a day a replica; 3.99 an hour
+    # is 95.76 a day, 0.009576 a case at 10,000; break-even 95.76 / 0.004 = 23940.
+    for i in 1 2 3 4; do
+        printf '{"id":"c%d","score":{"pass":true,"value":1},"call":{"latency_ms":900},"cost":{"total":0.004}}\n' "$i"
+    done >"$BATS_TEST_TMPDIR/base.jsonl"
+    for i in 1 2 3 4; do
+        printf '{"id":"c%d","score":{"pass":true,"value":1},"call":{"latency_ms":500}}\n' "$i"
+    done >"$BATS_TEST_TMPDIR/cand.jsonl"
+    run --separate-stderr ev-compare --hosting 3.99 --traffic 10000 --concurrency 4 "$BATS_TEST_TMPDIR/base.jsonl" "$BATS_TEST_TMPDIR/cand.jsonl"
+    [ "$status" -eq 0 ]
+    [ "$(field '.comparisons[0].hosting | [.capacity, .replicas, .daily_cost, .per_case, .baseline_per_case, .break_even]')" = '[691200,1,95.76,0.009576,0.004,23940]' ]
+    run --separate-stderr ev-compare -f table --hosting 3.99 --traffic 10000 --concurrency 4 "$BATS_TEST_TMPDIR/base.jsonl" "$BATS_TEST_TMPDIR/cand.jsonl"
+    [[ "$output" == *"hosted at 3.99 an hour: 0.009576 per case at 10000 cases a day (95.76 a day, 1 replica); break-even at 23940 cases a day against the baseline's 0.004000 per case"* ]]
+    run --separate-stderr ev-compare --hosting 3.99 "$BATS_TEST_TMPDIR/base.jsonl" "$BATS_TEST_TMPDIR/cand.jsonl"
+    [ "$status" -eq 2 ]
+    [[ "$stderr" == *"--hosting and --traffic go together"* ]]
+    # Without --hosting there is no such figure.
+    run --separate-stderr ev-compare "$BATS_TEST_TMPDIR/base.jsonl" "$BATS_TEST_TMPDIR/cand.jsonl"
+    [ "$(field '.comparisons[0].hosting')" = null ]
+}

@@ -12,8 +12,8 @@
 #   ft:small openai     in 3, out 6
 #   nobatch             in 1, out 1, no batch factor
 #   small-2  (alias smol) in 7, out 7
-# and the shipped table (data/prices.jsonl) has gpt-4o-mini at 0.15 in,
-# 0.075 cached, 0.60 out.
+# and the shipped table (data/prices.jsonl) has gpt-6.1-terra at 1 in,
+# 0.05 cached, 5 out (and no shutdown date, so no warning on stderr).
 load test_helper
 
 setup() {
@@ -45,12 +45,12 @@ call() {
 # --- per-record pricing ---------------------------------------------------
 
 @test "prices a record from its token counts and the installed table, keeping every original byte" {
-    # 1,000 input and 500 output tokens of gpt-4o-mini at $0.15/$0.60 per M:
-    # $0.00015 + $0.0003 = $0.00045.
-    rec='{"id":"a",  "call":{"provider":"openai","model":"gpt-4o-mini","input_tokens":1000,"output_tokens":500,"cached_tokens":0}}'
+    # 1,000 input and 500 output tokens of gpt-6.1-terra at $1/$5 per M:
+    # $0.001 + $0.0025 = $0.0035.
+    rec='{"id":"a",  "call":{"provider":"openai","model":"gpt-6.1-terra","input_tokens":1000,"output_tokens":500,"cached_tokens":0}}'
     run --separate-stderr ev-cost <<<"$rec"
     [ "$status" -eq 0 ]
-    [ "$output" = "${rec%\}},\"cost\":{\"input\":0.00015,\"output\":0.0003,\"total\":0.00045,\"currency\":\"USD\"}}" ]
+    [ "$output" = "${rec%\}},\"cost\":{\"input\":0.001,\"output\":0.0025,\"total\":0.0035,\"currency\":\"USD\"}}" ]
 }
 
 @test "bills cached tokens at the cached price, inside input_tokens in OpenAI's style" {
@@ -92,11 +92,11 @@ call() {
     expect '.cost.input' '0.022'
 }
 
-@test "the installed table's long-context tier prices a large Claude Sonnet 4 prompt" {
-    # 250,000 > 200,000 prompt tokens: 250000 x 6 -> 1.5; 1000 x 22.5 -> 0.0225.
-    run --separate-stderr ev-cost <<<"$(call claude-sonnet-4-20250514 250000 1000 0 anthropic)"
+@test "the installed table's long-context tier prices a large Claude Haiku 5.5 prompt" {
+    # 250,000 > 100,000 prompt tokens: 250000 x 0.5 -> 0.125; 1000 x 2.5 -> 0.0025.
+    run --separate-stderr ev-cost <<<"$(call claude-haiku-5-5 250000 1000 0 anthropic)"
     [ "$status" -eq 0 ]
-    expect '[.cost.input, .cost.output, .cost.total]' '[1.5,0.0225,1.5225]'
+    expect '[.cost.input, .cost.output, .cost.total]' '[0.125,0.0025,0.1275]'
 }
 
 @test "finds a dated snapshot by the longest row name that a date tag follows" {
@@ -111,9 +111,9 @@ call() {
     run --separate-stderr ev-cost --prices "$PRICES" <<<"$(call small-audio-preview 1 1)"
     [ "$status" -eq 2 ]
     [[ "$stderr" == *"no price for model 'small-audio-preview'"* ]]
-    # The installed table: gpt-4o-mini-2024-07-18 is gpt-4o-mini.
-    run --separate-stderr ev-cost <<<"$(call gpt-4o-mini-2024-07-18 1000 500)"
-    expect '.cost.total' '0.00045'
+    # The installed table: gpt-6.1-terra-2026-09-29 is gpt-6.1-terra.
+    run --separate-stderr ev-cost <<<"$(call gpt-6.1-terra-2026-09-29 1000 500)"
+    expect '.cost.total' '0.0035'
 }
 
 @test "prices an alias like the row it belongs to" {
@@ -325,13 +325,19 @@ call() {
     table="$BATS_TEST_DIRNAME/../data/prices.jsonl"
     run jq -e 'select(.as_of) | (.as_of | test("^[0-9]{4}-[0-9]{2}-[0-9]{2}$")) and (.note | test("verify"))' <(head -n 1 "$table")
     [ "$status" -eq 0 ]
-    run jq -se '.[1:] | all(.source | test("^https://")) and all(.input >= 0 and .output >= 0)' "$table"
+    run jq -se '.[1:] | all(.source | test("^https://")) and all(.[] | select(.kind == null); .input >= 0 and .output >= 0)' "$table"
     [ "$status" -eq 0 ]
-    for m in gpt-4o gpt-4o-mini gpt-4-turbo gpt-4.1 gpt-4.1-mini gpt-4.1-nano gpt-3.5-turbo o3-mini \
-        ft:gpt-4o-mini claude-3-5-sonnet claude-3-5-haiku claude-3-haiku claude-3-opus \
-        claude-sonnet-4 claude-opus-4; do
+    for m in gpt-6.2-sol gpt-6.1-terra gpt-6-luna gpt-5.6-sol gpt-4o gpt-4o-mini gpt-4.1 \
+        ft:gpt-4o-mini claude-fable-5-2 claude-opus-5-5 claude-sonnet-5-5 claude-haiku-5-5 \
+        claude-haiku-4-5 gemini-4-argon gemini-3.8-flash gemini-3.5-flash \
+        accounts/fireworks/models/gpt-oss-20b; do
         run --separate-stderr ev-cost --prices "$table" <<<"$(call "$m" 1 1)"
         [ "$status" -eq 0 ] || fail_with "$m: $stderr"
+    done
+    # Open models sold by several hosts are priced at the host named.
+    for host in together groq deepinfra; do
+        run --separate-stderr ev-cost --prices "$table" --provider "$host" <<<"$(call openai/gpt-oss-20b 1 1)"
+        [ "$status" -eq 0 ] || fail_with "$host: $stderr"
     done
     run jq -se '[.[] | select(.model == "gpt-4o-mini")][0].training' "$table"
     [ "$output" = 3 ]
@@ -356,12 +362,12 @@ call() {
 }
 
 @test "--currency and --rate convert every amount and name the currency" {
-    # gpt-4o-mini 1000/500 = 0.00015 + 0.0003 USD; at 0.79 GBP per USD:
-    # 0.0001185 + 0.000237 = 0.0003555 GBP.
-    run --separate-stderr ev-cost --currency gbp --rate 0.79 <<<"$(call gpt-4o-mini 1000 500)"
+    # gpt-6.1-terra 1000/500 = 0.001 + 0.0025 USD; at 0.79 GBP per USD:
+    # 0.00079 + 0.001975 = 0.002765 GBP.
+    run --separate-stderr ev-cost --currency gbp --rate 0.79 <<<"$(call gpt-6.1-terra 1000 500)"
     [ "$status" -eq 0 ]
-    expect '.cost' '{"input":0.0001185,"output":0.000237,"total":0.0003555,"currency":"GBP"}'
-    [[ "$stderr" == *"total 0.0003555 GBP"* ]]
+    expect '.cost' '{"input":0.00079,"output":0.001975,"total":0.002765,"currency":"GBP"}'
+    [[ "$stderr" == *"total 0.002765 GBP"* ]]
 }
 
 @test "--currency without --rate is a usage error that says no rates are fetched" {
@@ -398,39 +404,39 @@ call() {
     run --separate-stderr ev-cost "$FIXTURES/cost-run.jsonl"
     [ "$status" -eq 0 ]
     [ "${#lines[@]}" -eq 5 ]
-    [ "$stderr" = "ev-cost: 5 records, 4 priced, 1 without token usage, 0 not priced; total 0.002945 USD (prices as of 2025-10-15)" ]
+    [ "$stderr" = "ev-cost: 5 records, 4 priced, 1 without token usage, 0 not priced; total 0.01075 USD (prices as of 2026-12-05)" ]
     run --separate-stderr ev-cost -q "$FIXTURES/cost-run.jsonl"
     [ -z "$stderr" ]
 }
 
 @test "--summary prints one JSON object with totals, per case and per model" {
-    # m1 gpt-4o-mini 1000/500: 0.00015 + 0.0003
-    # m2 snapshot 2000 in (1000 cached)/100: 1000 x 0.15 + 1000 x 0.075 = 0.000225, 0.00006
+    # m1 gpt-6.1-terra (1 in, 0.05 cached, 5 out) 1000/500: 0.001 + 0.0025
+    # m2 snapshot 2000 in (1000 cached)/100: 1000 x 1 + 1000 x 0.05 = 0.00105, 0.0005
     # m3 failed, no usage: unknown
-    # c1 claude-3-5-haiku (0.8 in, 0.08 cached, 4 out), 3000 in of which 2000
-    #    cached / 200: 0.0008 + 0.00016 = 0.00096, 0.0008
-    # m1 again (a second sample): 0.00015 + 0.0003
-    # input 0.001485, output 0.00146, total 0.002945; 3 cases (m1, m2, c1):
-    # 0.000981667 per case, 0.00073625 per record.
+    # c1 claude-haiku-4-5 (1 in, 0.1 cached, 5 out), 3000 in of which 2000
+    #    cached / 200: 0.001 + 0.0002 = 0.0012, 0.001
+    # m1 again (a second sample): 0.001 + 0.0025
+    # input 0.00425, output 0.0065, total 0.01075; 3 cases (m1, m2, c1):
+    # 0.003583333 per case, 0.0026875 per record.
     run --separate-stderr ev-cost --summary "$FIXTURES/cost-run.jsonl"
     [ "$status" -eq 0 ]
     [ "${#lines[@]}" -eq 1 ]
     expect '[.records, .priced, .unknown, .errors, .cases, .complete]' '[5,4,1,0,3,false]'
     expect '[.input_tokens, .output_tokens, .cached_tokens]' '[7000,1300,3000]'
-    expect '.cost' '{"input":0.001485,"output":0.00146,"total":0.002945,"per_record":0.00073625,"per_case":0.000981667}'
-    expect '.models | keys_unsorted' '["gpt-4o-mini","gpt-4o-mini-2024-07-18","claude-3-5-haiku-20241022"]'
-    expect '.models["gpt-4o-mini"] | [.records, .priced, .unknown, .cost.total, .priced_as]' '[3,2,1,0.0009,"gpt-4o-mini"]'
-    expect '.models["claude-3-5-haiku-20241022"] | [.priced_as, .as_of, .source]' '["claude-3-5-haiku","2025-10-15","https://docs.anthropic.com/en/docs/about-claude/pricing"]'
-    expect '[.currency, .batch, (.prices[0].as_of)]' '["USD",false,"2025-10-15"]'
+    expect '.cost' '{"input":0.00425,"output":0.0065,"total":0.01075,"per_record":0.0026875,"per_case":0.003583333}'
+    expect '.models | keys_unsorted' '["gpt-6.1-terra","gpt-6.1-terra-2026-09-29","claude-haiku-4-5-20251001"]'
+    expect '.models["gpt-6.1-terra"] | [.records, .priced, .unknown, .cost.total, .priced_as]' '[3,2,1,0.007,"gpt-6.1-terra"]'
+    expect '.models["claude-haiku-4-5-20251001"] | [.priced_as, .as_of, .source]' '["claude-haiku-4-5","2026-12-05","https://platform.claude.com/docs/en/models"]'
+    expect '[.currency, .batch, (.prices[0].as_of)]' '["USD",false,"2026-12-05"]'
 }
 
 @test "--summary --format tsv prints a header, one row per model and a total row" {
     run --separate-stderr ev-cost --summary --format tsv "$FIXTURES/cost-run.jsonl"
     [ "$status" -eq 0 ]
     [ "${lines[0]}" = "$(printf 'model\tpriced_as\trecords\tpriced\tunknown\terrors\tinput_tokens\toutput_tokens\tcached_tokens\tinput_cost\toutput_cost\ttotal_cost\tcurrency')" ]
-    [ "${lines[1]}" = "$(printf 'gpt-4o-mini\tgpt-4o-mini\t3\t2\t1\t0\t2000\t1000\t0\t0.0003\t0.0006\t0.0009\tUSD')" ]
-    [ "${lines[3]}" = "$(printf 'claude-3-5-haiku-20241022\tclaude-3-5-haiku\t1\t1\t0\t0\t3000\t200\t2000\t0.00096\t0.0008\t0.00176\tUSD')" ]
-    [ "${lines[4]}" = "$(printf '(total)\t\t5\t4\t1\t0\t7000\t1300\t3000\t0.001485\t0.00146\t0.002945\tUSD')" ]
+    [ "${lines[1]}" = "$(printf 'gpt-6.1-terra\tgpt-6.1-terra\t3\t2\t1\t0\t2000\t1000\t0\t0.002\t0.005\t0.007\tUSD')" ]
+    [ "${lines[3]}" = "$(printf 'claude-haiku-4-5-20251001\tclaude-haiku-4-5\t1\t1\t0\t0\t3000\t200\t2000\t0.0012\t0.001\t0.0022\tUSD')" ]
+    [ "${lines[4]}" = "$(printf '(total)\t\t5\t4\t1\t0\t7000\t1300\t3000\t0.00425\t0.0065\t0.01075\tUSD')" ]
     [ "${#lines[@]}" -eq 5 ]
 }
 
@@ -438,17 +444,18 @@ call() {
     run --separate-stderr ev-cost -s -f table "$FIXTURES/cost-run.jsonl"
     [ "$status" -eq 0 ]
     [[ "${lines[0]}" == "model "*"records"*"priced"*"unknown"*"errors"*"input tok"*"output tok"*"cost USD" ]]
-    [[ "$output" == *"(total) "*"5"*"4"*"1"*"0"*"7000"*"1300"*"0.002945"* ]]
-    [[ "$output" == *"cost per case 0.000982 USD over 3 cases (0.000736 per record)"* ]]
+    [[ "$output" == *"(total) "*"5"*"4"*"1"*"0"*"7000"*"1300"*"0.010750"* ]]
+    # 0.0026875 per record is a hair below that in binary: 0.002687.
+    [[ "$output" == *"cost per case 0.003583 USD over 3 cases (0.002687 per record)"* ]]
     [[ "$output" == *"1 record without token usage is not in the total"* ]]
-    [[ "$output" == *"prices as of 2025-10-15; verify them against each row's source before budgeting"* ]]
+    [[ "$output" == *"prices as of 2026-12-05; verify them against each row's source before budgeting"* ]]
 }
 
 @test "--summary --format markdown prints a pipe table" {
     run --separate-stderr ev-cost -s -f markdown "$FIXTURES/cost-run.jsonl"
     [ "${lines[0]}" = "| model | records | priced | unknown | errors | input tok | output tok | cost USD |" ]
     [ "${lines[1]}" = "|---|--:|--:|--:|--:|--:|--:|--:|" ]
-    [ "${lines[2]}" = "| gpt-4o-mini | 3 | 2 | 1 | 0 | 2000 | 1000 | 0.000900 |" ]
+    [ "${lines[2]}" = "| gpt-6.1-terra | 3 | 2 | 1 | 0 | 2000 | 1000 | 0.007000 |" ]
 }
 
 @test "--summary of nothing priced gives a null cost, not 0, and of no input one object of zeros, with exit 2" {
@@ -567,7 +574,7 @@ call() {
     # 0.000039 at half price, times 2: 0.000039.
     expect '[.cost.total, .currency, .batch]' '[0.000039,"EUR",true]'
     [[ "$(rfield '.assumptions[]')" == *"batch rates: 0.5 of the standard price"* ]]
-    [[ "$(rfield '.assumptions[]')" == *"converted at 2 EUR per USD (--rate)"* ]]
+    [[ "$(rfield '.assumptions[]')" == *"converted at 2 EUR per USD, a rate given by the user (--rate)"* ]]
 }
 
 @test "--estimate without --max-tokens says that cases without expected make the figure too low" {
@@ -637,11 +644,11 @@ call() {
     expect '.cases' '1'
 }
 
-@test "--estimate on the installed table: gpt-4o-mini over the example run" {
+@test "--estimate on the installed table: gpt-6.1-terra over the example run" {
     # 10 cases of examples/run-small.jsonl; just check it runs and is labelled.
-    run --separate-stderr ev-cost -e -m gpt-4o-mini "$EXAMPLES/run-small.jsonl"
+    run --separate-stderr ev-cost -e -m gpt-6.1-terra "$EXAMPLES/run-small.jsonl"
     [ "$status" -eq 0 ]
-    expect '[.estimate, .cases, .priced_as]' '[true,10,"gpt-4o-mini"]'
+    expect '[.estimate, .cases, .priced_as]' '[true,10,"gpt-6.1-terra"]'
 }
 
 # --- options and conventions -------------------------------------------------
@@ -703,7 +710,7 @@ call() {
     [[ "$stderr" == *"ev-cost: cannot write standard output"* ]]
     run --separate-stderr bash -c "ev-cost -s '$FIXTURES/cost-run.jsonl' >/dev/full"
     [ "$status" -eq 2 ]
-    run --separate-stderr bash -c "ev-cost -e -m gpt-4o-mini '$FIXTURES/cost-cases.jsonl' >/dev/full"
+    run --separate-stderr bash -c "ev-cost -e -m gpt-6.1-terra '$FIXTURES/cost-cases.jsonl' >/dev/full"
     [ "$status" -eq 2 ]
 }
 
@@ -750,4 +757,171 @@ call() {
     [ "$status" -eq 2 ]
     [[ "$stderr" == *"judged.jsonl:1: no price for judge model 'j'"* ]]
     [ "$(field '[.cost.total, .cost.judge]' | head -n 1)" = '[1,null]' ]
+}
+
+# --- providers, fine-tunes and shutdowns (issue 15) ----------------------------
+
+@test "a model sold by several providers is priced at the one --provider names, and is ambiguous without it" {
+    # openai/gpt-oss-20b, 1,000,000 in and out: Together 0.05 + 0.20, Groq
+    # 0.075 + 0.30, DeepInfra 0.03 + 0.14 (data/prices.jsonl).
+    run --separate-stderr ev-cost --provider together <<<"$(call openai/gpt-oss-20b 1000000 1000000)"
+    [ "$status" -eq 0 ]
+    expect '.cost.total' '0.25'
+    run --separate-stderr ev-cost --provider groq <<<"$(call openai/gpt-oss-20b 1000000 1000000)"
+    expect '.cost.total' '0.375'
+    run --separate-stderr ev-cost --provider deepinfra <<<"$(call openai/gpt-oss-20b 1000000 1000000)"
+    expect '.cost.total' '0.17'
+    # call.provider is the protocol (openai), which sells no such model here.
+    run --separate-stderr ev-cost <<<"$(call openai/gpt-oss-20b 1 1 0 openai)"
+    [ "$status" -eq 2 ]
+    [[ "$stderr" == *"-:1: 'openai/gpt-oss-20b' is sold by several providers (deepinfra, groq, together): say which with --provider"* ]]
+}
+
+@test "a model sold by one provider in the table is priced without --provider" {
+    # accounts/fireworks/models/gpt-oss-20b: 0.07 in, 0.30 out.
+    run --separate-stderr ev-cost <<<"$(call accounts/fireworks/models/gpt-oss-20b 1000000 1000000)"
+    [ "$status" -eq 0 ]
+    expect '.cost.total' '0.37'
+}
+
+@test "Together and Fireworks fine-tunes are named as served on dedicated capacity only, with no per-token price" {
+    run --separate-stderr ev-cost <<<"$(call accounts/acme/models/llama-support-v2 1 1)"
+    [ "$status" -eq 2 ]
+    [[ "$stderr" == *"'accounts/acme/models/llama-support-v2' is a Fireworks fine-tune: Fireworks serves fine-tuned models only on dedicated (on-demand) deployments, billed by the hour, not per token"* ]]
+    [ "$(jq -c '.cost' <<<"$output")" = null ]
+    run --separate-stderr ev-cost <<<"$(call acme/Meta-Llama-3.1-8B-Instruct-Reference-support-5f3a2b 1 1)"
+    [ "$status" -eq 2 ]
+    [[ "$stderr" == *"is a Together fine-tune of 'meta-llama/Meta-Llama-3.1-8B-Instruct-Turbo': Together serves fine-tuned models only on dedicated endpoints"* ]]
+    # A Together base model of another organisation is not taken for a fine-tune.
+    run --separate-stderr ev-cost <<<"$(call meta-llama/Llama-3.3-70B-Instruct-Turbo-Free 1 1)"
+    [ "$status" -eq 2 ]
+    [[ "$stderr" == *"no price for model 'meta-llama/Llama-3.3-70B-Instruct-Turbo-Free'"* ]]
+}
+
+@test "a model past its shutdown is priced, and the summary notes the shutdown" {
+    # gpt-4-turbo shut down on 2026-10-23 (openai's deprecations page).
+    run --separate-stderr ev-cost -s <<<"$(call gpt-4-turbo 1000 100)"
+    [ "$status" -eq 0 ]
+    expect '.notes' '["'"'"'gpt-4-turbo'"'"' (openai) shut down on 2026-10-23"]'
+    [[ "$stderr" == *"ev-cost: 'gpt-4-turbo' (openai) shut down on 2026-10-23"* ]]
+    run --separate-stderr ev-cost -s -f table <<<"$(call gpt-4-turbo 1000 100)"
+    [[ "$output" == *"'gpt-4-turbo' (openai) shut down on 2026-10-23"* ]]
+    # No note for a current model.
+    run --separate-stderr ev-cost -s <<<"$(call gpt-6.1-terra 1000 100)"
+    expect '.notes' '[]'
+}
+
+@test "the seed's small model, Llama 3.1 8B on Together, is priced from its last row and noted as gone" {
+    # 0.18 in and out per M (Together, last seen serverless before 2026-04-07).
+    run --separate-stderr ev-cost -s --provider together <<<"$(call meta-llama/Meta-Llama-3.1-8B-Instruct-Turbo 1000000 1000000)"
+    [ "$status" -eq 0 ]
+    expect '.cost.total' '0.36'
+    expect '.notes' '["'"'"'meta-llama/Meta-Llama-3.1-8B-Instruct-Turbo'"'"' (together) was no longer in together'"'"'s catalog on 2026-04-07"]'
+}
+
+# --- hosting: the cost of owning the small model (issue 15) --------------------
+
+# hosted_run: four cases of a Together fine-tune of Llama 3.1 8B, 500 ms a call;
+# big_run: the same four cases on gpt-6.2-sol, 1000 in and 200 out each.
+hosted_run() {
+    for i in 1 2 3 4; do
+        printf '{"id":"c%s","call":{"provider":"openai","model":"acme/Meta-Llama-3.1-8B-Instruct-Reference-support-5f3a2b","latency_ms":500,"input_tokens":1000,"output_tokens":200}}\n' "$i"
+    done >"$BATS_TEST_TMPDIR/hosted.jsonl"
+    for i in 1 2 3 4; do
+        printf '{"id":"c%s","call":{"provider":"openai","model":"gpt-6.2-sol","latency_ms":900,"input_tokens":1000,"output_tokens":200}}\n' "$i"
+    done >"$BATS_TEST_TMPDIR/big.jsonl"
+}
+
+@test "--hosting at an endpoint row prices a run per case and per day, and gives the break-even against a per-token baseline" {
+    hosted_run
+    # together-1x-h100-80gb, 3.99 an hour: 95.76 a day. One replica at 4 calls
+    # at once, 0.5 s a call: 86400 x 4 / 0.5 = 691200 cases a day, so one
+    # replica serves 10,000: 95.76 / 10000 = 0.009576 a case. gpt-6.2-sol:
+    # 1000 x 2 + 200 x 10 per M = 0.004 a case, 40 a day; break-even at
+    # 95.76 / 0.004 = 23940 cases a day.
+    run --separate-stderr ev-cost --hosting together-1x-h100-80gb --traffic 10000 --concurrency 4 \
+        --baseline "$BATS_TEST_TMPDIR/big.jsonl" "$BATS_TEST_TMPDIR/hosted.jsonl"
+    [ "$status" -eq 0 ]
+    expect '[.hosting.per_hour, .hosting.provider, .capacity, .replicas, .daily_cost, .per_case]' '[3.99,"together",691200,1,95.76,0.009576]'
+    expect '[.baseline.per_case, .baseline.daily_cost, .break_even, .cheaper]' '[0.004,40,23940,"baseline"]'
+    # At 50,000 cases a day hosting is the cheaper: 95.76 against 200.
+    run --separate-stderr ev-cost --hosting together-1x-h100-80gb --traffic 50000 --concurrency 4 \
+        --baseline "$BATS_TEST_TMPDIR/big.jsonl" "$BATS_TEST_TMPDIR/hosted.jsonl"
+    expect '[.per_case, .baseline.daily_cost, .cheaper]' '[0.0019152,200,"hosting"]'
+}
+
+@test "--hosting takes a price per hour; more traffic than a replica serves takes more replicas" {
+    hosted_run
+    # 10 an hour, concurrency 1: 86400 / 0.5 = 172800 cases a day a replica;
+    # 200,000 a day needs 2 replicas: 480 a day, 0.0024 a case.
+    run --separate-stderr ev-cost --hosting 10 --traffic 200000 "$BATS_TEST_TMPDIR/hosted.jsonl"
+    [ "$status" -eq 0 ]
+    expect '[.hosting.endpoint, .capacity, .replicas, .daily_cost, .per_case, .baseline, .break_even]' '[null,172800,2,480,0.0024,null,null]'
+    run --separate-stderr ev-cost --hosting 10 --traffic 200000 -f table "$BATS_TEST_TMPDIR/hosted.jsonl"
+    [[ "$output" == *"capacity 172800 cases a day a replica (1 calls at once, 500 ms a call, 1.00 calls a case): 2 replicas"* ]]
+    [[ "$output" == *"daily cost 480.00 USD, 0.002400 USD per case"* ]]
+}
+
+@test "--hosting: no break-even when a full replica costs more per case than the baseline" {
+    hosted_run
+    # 1000 an hour: 24000 a day over at most 172800 cases is 0.1389 a case,
+    # above gpt-6.2-sol's 0.004.
+    run --separate-stderr ev-cost --hosting 1000 --traffic 1000 --baseline "$BATS_TEST_TMPDIR/big.jsonl" -f table "$BATS_TEST_TMPDIR/hosted.jsonl"
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"no break-even: a full replica costs more per case than the baseline"* ]]
+}
+
+@test "--hosting errors: an unknown endpoint lists the table's, no --traffic, a run without latency" {
+    hosted_run
+    run --separate-stderr ev-cost --hosting h100 --traffic 1 "$BATS_TEST_TMPDIR/hosted.jsonl"
+    [ "$status" -eq 2 ]
+    [[ "$stderr" == *"--hosting takes a price per hour or an endpoint of the price table (together-1x-h100-80gb, "*"), not 'h100'"* ]]
+    run --separate-stderr ev-cost --hosting 0 --traffic 1 "$BATS_TEST_TMPDIR/hosted.jsonl"
+    [ "$status" -eq 2 ]
+    [[ "$stderr" == *"--hosting takes a price per hour above 0, not '0'"* ]]
+    run --separate-stderr ev-cost --hosting 4 "$BATS_TEST_TMPDIR/hosted.jsonl"
+    [ "$status" -eq 2 ]
+    [[ "$stderr" == *"--hosting needs --traffic"* ]]
+    run --separate-stderr ev-cost --traffic 4 "$BATS_TEST_TMPDIR/hosted.jsonl"
+    [ "$status" -eq 2 ]
+    [[ "$stderr" == *"--traffic goes with --hosting"* ]]
+    run --separate-stderr ev-cost --hosting 4 --traffic 4 "$FIXTURES/cases.jsonl"
+    [ "$status" -eq 2 ]
+    [[ "$stderr" == *"no call of the run has a 'call.latency_ms'"* ]]
+    # A baseline that is not priced per token is no baseline.
+    run --separate-stderr ev-cost --hosting 4 --traffic 4 --baseline "$BATS_TEST_TMPDIR/hosted.jsonl" "$BATS_TEST_TMPDIR/hosted.jsonl"
+    [ "$status" -eq 2 ]
+    [[ "$stderr" == *"the baseline must be a run priced per token, every record"* ]]
+}
+
+@test "--currency, --rate and --rate-date: the rate and its date are printed with the figures" {
+    hosted_run
+    run --separate-stderr ev-cost --hosting together-1x-h100-80gb --traffic 10000 --concurrency 4 \
+        --baseline "$BATS_TEST_TMPDIR/big.jsonl" --currency GBP --rate 0.5 --rate-date 2026-12-04 \
+        "$BATS_TEST_TMPDIR/hosted.jsonl"
+    [ "$status" -eq 0 ]
+    # Everything at half: 1.995 an hour, 47.88 a day, 0.002 a case for the
+    # baseline; the break-even does not move.
+    expect '[.hosting.per_hour, .daily_cost, .baseline.per_case, .break_even, .currency]' '[1.995,47.88,0.002,23940,"GBP"]'
+    expect '.rate' '{"rate":0.5,"currency":"GBP","from":"USD","date":"2026-12-04","note":"0.5 GBP per USD on 2026-12-04, a rate given by the user"}'
+    run --separate-stderr ev-cost -s -f table --currency GBP --rate 0.5 "$BATS_TEST_TMPDIR/big.jsonl"
+    [[ "$output" == *"converted at 0.5 GBP per USD, a rate given by the user"* ]]
+    run --separate-stderr ev-cost -s --currency GBP --rate 0.5 "$BATS_TEST_TMPDIR/big.jsonl"
+    expect '[.rate.date, .cost.total]' '[null,0.008]'
+    run --separate-stderr ev-cost --rate-date 2026-12-04 </dev/null
+    [ "$status" -eq 2 ]
+    [[ "$stderr" == *"--rate-date goes with --rate"* ]]
+}
+
+@test "--estimate of a model several providers sell needs --provider, and a dedicated-only fine-tune has none" {
+    # 'hello there' (11 bytes): 3 + 3 + 3 = 9 input tokens; Groq's 0.075 per M.
+    run --separate-stderr ev-cost -e -m openai/gpt-oss-20b --provider groq <<<'{"input":"hello there"}'
+    [ "$status" -eq 0 ]
+    expect '[.input_tokens, .cost.input]' '[9,6.75e-07]'
+    run --separate-stderr ev-cost -e -m openai/gpt-oss-20b <<<'{"input":"hello there"}'
+    [ "$status" -eq 2 ]
+    [[ "$stderr" == *"'openai/gpt-oss-20b' is sold by several providers (deepinfra, groq, together): say which with --provider"* ]]
+    run --separate-stderr ev-cost -e -m accounts/acme/models/x <<<'{"input":"hello there"}'
+    [ "$status" -eq 2 ]
+    [[ "$stderr" == *"is a Fireworks fine-tune"*"price its run with --hosting"* ]]
 }

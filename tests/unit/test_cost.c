@@ -13,14 +13,14 @@ static const char table[] = "{\"as_of\": \"2026-01-01\"}\n"
                             "{\"model\": \"judge\", \"input\": 10, \"output\": 10}\n"
                             "{\"model\": \"nobatch\", \"input\": 1, \"output\": 1}\n";
 
-static ev_prices *
+static ev_price_table *
 load(void)
 {
     char path[64];
     unit_file(path, "prices.jsonl", table);
     const char *paths[] = {path};
     jv err;
-    ev_prices *t = ev_prices_open(paths, 1, &err);
+    ev_price_table *t = ev_price_table_open(paths, 1, &err);
     unit_file_remove(path);
     if (t == NULL)
         abort();
@@ -63,7 +63,7 @@ price(ev_cost_ledger *l, const char *json, int *rc, char *buf, size_t n)
 }
 
 static void
-test_ledger(const ev_prices *t)
+test_ledger(const ev_price_table *t)
 {
     char buf[256];
     int rc;
@@ -122,7 +122,7 @@ test_ledger(const ev_prices *t)
 }
 
 static void
-test_nothing_priced(const ev_prices *t)
+test_nothing_priced(const ev_price_table *t)
 {
     ev_cost_opts o = {.rate = 1, .repeat = 1};
     ev_cost_ledger l;
@@ -150,7 +150,7 @@ test_nothing_priced(const ev_prices *t)
 }
 
 static void
-test_estimate(const ev_prices *t)
+test_estimate(const ev_price_table *t)
 {
     char buf[64];
     ev_cost_opts o = {.model = "small", .rate = 1, .repeat = 1};
@@ -193,10 +193,10 @@ test_estimate(const ev_prices *t)
 int
 main(void)
 {
-    ev_prices *t = load();
+    ev_price_table *t = load();
     test_ledger(t);
     test_nothing_priced(t);
     test_estimate(t);
-    ev_prices_free(t);
+    ev_price_table_free(t);
     UNIT_DONE();
 }

@@ -7,14 +7,14 @@
 #include "cost_report.h"
 #include "unit.h"
 
-static ev_prices *
+static ev_price_table *
 load(void)
 {
     char path[64];
     unit_file(path, "prices.jsonl", "{\"model\": \"small\", \"input\": 1, \"output\": 2}\n");
     const char *paths[] = {path};
     jv err;
-    ev_prices *t = ev_prices_open(paths, 1, &err);
+    ev_price_table *t = ev_price_table_open(paths, 1, &err);
     unit_file_remove(path);
     if (t == NULL)
         abort();
@@ -39,7 +39,7 @@ written(const ev_cost_ledger *l, jv est, enum ev_cli_format fmt)
 int
 main(void)
 {
-    ev_prices *t = load();
+    ev_price_table *t = load();
     ev_cost_opts o = {.rate = 1, .repeat = 1};
     ev_cost_ledger l;
     ev_cost_ledger_init(&l, &o, t, true, NULL, NULL);
@@ -81,6 +81,6 @@ main(void)
           "and says its total is the optimistic end");
     free(s);
     jv_free(est);
-    ev_prices_free(t);
+    ev_price_table_free(t);
     UNIT_DONE();
 }

@@ -97,10 +97,58 @@ test_cost(void)
     ev_quote_free(&q);
 }
 
+/* Training prices by provider and size band (issue 15). */
+static void
+test_bands(void)
+{
+    char path[64];
+    unit_file(path, "bands.jsonl",
+              "{\"as_of\": \"2026-10-07\"}\n"
+              "{\"kind\": \"training\", \"provider\": \"fireworks\", \"params_b_above\": 0, "
+              "\"params_b_max\": 16, \"method\": \"lora\", \"objective\": \"sft\", "
+              "\"training\": 0.5}\n"
+              "{\"kind\": \"training\", \"provider\": \"fireworks\", \"params_b_above\": 0, "
+              "\"params_b_max\": 16, \"method\": \"full\", \"objective\": \"sft\", "
+              "\"training\": 1}\n");
+    char *prices[] = {path};
+    ev_quote q;
+    ev_quote_opts o = {"accounts/fireworks/models/llama-v3p1-8b-instruct", 0, prices, 1};
+    ev_quote_make(&q, &o, 12, 250000);
+    /* 8 epochs of 250,000 tokens at 0.5 a million: 1. */
+    CHECK_NEAR(q.price, 0.5, 0, "an 8B Fireworks model at the LoRA SFT band up to 16B");
+    CHECK_NEAR(q.cost, 1, 1e-9, "2 million tokens at 0.5 a million");
+    CHECK_STR(note(&q),
+              "at 0.5 per million training tokens (fireworks, LoRA SFT, 8B models, as of "
+              "2026-10-07); verify prices before budgeting",
+              "the note names the band");
+    ev_quote_free(&q);
+    o.model = "accounts/fireworks/models/qwen3-30b-a3b";
+    ev_quote_make(&q, &o, 12, 100);
+    CHECK(isnan(q.cost), "no band for 30B: no cost");
+    CHECK_STR(note(&q),
+              "the price table has no LoRA SFT training price of fireworks for a 30B model",
+              "and the note says which band is missing");
+    ev_quote_free(&q);
+    o.model = "meta-llama/Meta-Llama-3.1-8B-Instruct-Reference";
+    ev_quote_make(&q, &o, 12, 100);
+    CHECK_STR(note(&q), "the price table has no LoRA SFT training price of together for a 8B model",
+              "a Together name is priced at Together's bands, never Fireworks'");
+    ev_quote_free(&q);
+    o.model = "accounts/fireworks/models/mixtral-8x7b-instruct";
+    ev_quote_make(&q, &o, 12, 100);
+    CHECK_STR(note(&q),
+              "the size of 'accounts/fireworks/models/mixtral-8x7b-instruct' is not in its name, "
+              "and fireworks prices training by size",
+              "a size the name does not say is not guessed");
+    ev_quote_free(&q);
+    unit_file_remove(path);
+}
+
 int
 main(void)
 {
     test_epochs();
     test_cost();
+    test_bands();
     UNIT_DONE();
 }
