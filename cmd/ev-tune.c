@@ -37,6 +37,7 @@
 #include "secret.h"
 #include "localtrain.h"
 #include "log.h"
+#include "price.h"
 #include "quote.h"
 
 enum mode { M_CHECK, M_CONVERT, M_INFO, M_SUBMIT, M_CMD, M_RESUME, M_CANCEL, M_UNDEPLOY };
@@ -523,6 +524,28 @@ open_cache(const opts *o)
     return cache;
 }
 
+/* hourly_prices returns the price table (--prices, else the installed one)
+ * for the price an hour of a deployment, or NULL, said, when there is none:
+ * a warning, never a reason to stop. */
+static ev_price_table *
+hourly_prices(const opts *o)
+{
+    jv err, where = o->nprices > 0 ? jv_null() : ev_price_table_locate();
+    if (o->nprices == 0 && !jv_is_valid(where)) {
+        ev_diag_warn_jv(where);
+        return NULL;
+    }
+    const char *one =
+        jv_is_valid(where) && jv_get_kind(where) == JV_KIND_STRING ? jv_string_value(where) : NULL;
+    ev_price_table *t = o->nprices > 0
+                            ? ev_price_table_open((const char *const *)o->prices, o->nprices, &err)
+                            : ev_price_table_open(&one, 1, &err);
+    jv_free(where);
+    if (t == NULL)
+        ev_diag_warn_jv(err);
+    return t;
+}
+
 /* deploy serves the model of the job of 'line' (consumed) when the job
  * succeeded ('status' EV_EXIT_OK), puts the deployment in the line, writes
  * it, and returns the exit status. */
@@ -587,7 +610,11 @@ remote(const opts *o, const ev_dataset_opts *d, const ev_quote_opts *q)
                           .max_tokens_given = o->max_tokens_set};
     ev_deploy_opts dep = {strcmp(api->name, "together") == 0 ? &ev_deploy_together
                                                              : &ev_deploy_fireworks,
-                          o->poll_ms, o->timeout_s, &interrupted, d->log};
+                          o->poll_ms,
+                          o->timeout_s,
+                          &interrupted,
+                          d->log,
+                          o->deploy ? hourly_prices(o) : NULL};
     if (o->mode == M_SUBMIT)
         f.cache = open_cache(o);
     jv line = jv_null();
@@ -601,6 +628,7 @@ remote(const opts *o, const ev_dataset_opts *d, const ev_quote_opts *q)
         status = deploy(c, &dep, status, line);
     if (f.cache != NULL)
         ev_cache_close(f.cache);
+    ev_price_table_free((ev_price_table *)dep.prices);
     ev_rest_free(c);
     return status;
 }

@@ -32,6 +32,7 @@
 
 #include "rest.h"
 #include "log.h"
+#include "price.h"
 
 typedef struct ev_deploy_opts ev_deploy_opts;
 
@@ -58,6 +59,7 @@ struct ev_deploy_opts {
     double timeout_s;                  /* how long to wait for it at most; 0: no limit */
     const volatile sig_atomic_t *stop; /* when it becomes non-zero, stop waiting */
     const ev_log *log;
+    const ev_price_table *prices; /* for a price an hour the provider does not say; NULL: none */
 };
 
 /* ev_deploy_name returns "ev-" and 16 hex digits of a hash of 'model': the

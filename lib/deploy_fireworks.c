@@ -126,11 +126,36 @@ static jv
 price(ev_rest *c, const ev_deploy_opts *o, jv dep)
 {
     (void)c;
-    (void)o;
-    dep = ev_json_set(dep, "price_per_hour", jv_null());
-    return ev_json_set(dep, "price_source",
-                       jv_string("unknown: Fireworks bills by the GPU-second at "
-                                 "https://fireworks.ai/pricing and says no price of a deployment"));
+    /* NVIDIA_H100_80GB is the row fireworks-1x-h100-80gb */
+    jv hw = ev_json_field_kind(dep, "hardware", JV_KIND_STRING);
+    const char *h = jv_get_kind(hw) == JV_KIND_STRING ? jv_string_value(hw) : "";
+    const char *cut = strchr(h, '_');
+    jv name = jv_string("fireworks-1x-");
+    for (const char *p = cut != NULL ? cut + 1 : h; *p != '\0'; p++) {
+        char ch = *p == '_' ? '-' : *p >= 'A' && *p <= 'Z' ? (char)(*p - 'A' + 'a') : *p;
+        name = jv_string_append_buf(name, &ch, 1);
+    }
+    const ev_price_endpoint *row = o->prices != NULL && *h != '\0'
+                                       ? ev_price_table_endpoint(o->prices, jv_string_value(name))
+                                       : NULL;
+    if (row != NULL) {
+        dep = ev_json_set(dep, "price_per_hour", jv_number(row->per_hour));
+        dep = ev_json_set(dep, "currency", jv_string(ev_price_table_currency(o->prices)));
+        dep = ev_json_set(dep, "price_source",
+                          jv_string_fmt("the price table's row %s (%s, %s)", row->name,
+                                        row->source ? row->source : "no source",
+                                        row->as_of ? row->as_of : "undated"));
+    } else {
+        dep = ev_json_set(dep, "price_per_hour", jv_null());
+        dep = ev_json_set(dep, "price_source",
+                          jv_string_fmt("unknown: Fireworks says no price of a deployment, and "
+                                        "the price table has no row %s; see "
+                                        "https://fireworks.ai/pricing",
+                                        jv_string_value(name)));
+    }
+    jv_free(name);
+    jv_free(hw);
+    return dep;
 }
 
 static jv

@@ -283,12 +283,19 @@ stats() {
     [ "$(raw .deployment.price_per_hour)" = null ]
     [[ "$stderr" == *"starting a dedicated endpoint for '$(raw .fine_tuned_model)': creating"* ]]
     [[ "$stderr" == *"endpoint: ready ("* ]]
-    [[ "$stderr" == *"bills by the hour, at a price ev does not know (unknown: Fireworks bills by the GPU-second"* ]]
+    [[ "$stderr" == *"bills by the hour, at a price ev does not know (unknown: Fireworks says no price of a deployment, and the price table has no row fireworks-1x-h100-80gb; see https://fireworks.ai/pricing)"* ]]
     run curl -sS "$FW/v1/$dep"
     [ "$(raw .state)" = READY ]
     run --separate-stderr ev-tune --undeploy "$dep" --provider fireworks --base-url "$FW"
     [ "$status" -eq 0 ]
     [ "$(raw .state)" = stopped ]
+    # with the installed table, the price an hour is its row's for the hardware
+    table="$BATS_TEST_DIRNAME/../data/prices.jsonl"
+    run --separate-stderr ev-tune --submit --deploy --provider fireworks --account ev-mock --suffix priced -m "$FW_BASE" --poll-ms 20 --prices "$table" --base-url "$FW" "$VALID"
+    [ "$status" -eq 0 ]
+    [ "$(raw .deployment.hardware)" = NVIDIA_H100_80GB ]
+    [ "$(raw .deployment.price_per_hour)" = "$(jq 'select(.name == "fireworks-1x-h100-80gb") | .per_hour' "$table")" ]
+    [[ "$(raw .deployment.price_source)" == "the price table's row fireworks-1x-h100-80gb ("* ]]
     run curl -sS "$FW/v1/$dep"
     [[ "$(raw .state)" =~ ^(DELETING|DELETED)$ ]]
 }

@@ -96,7 +96,7 @@ run(const ev_deploy_opts *o, const char *a, const char *b, const char *z, jv *de
 static void
 test_start(void)
 {
-    ev_deploy_opts o = {&fake_api, 1, 0, NULL, &log_};
+    ev_deploy_opts o = {&fake_api, 1, 0, NULL, &log_, NULL};
     jv dep;
     fake.priced = true;
     int status = run(&o, "provisioning", "scaling", "ready", &dep);
@@ -143,7 +143,7 @@ test_start(void)
     jv_free(dep);
 
     volatile sig_atomic_t stop = 1;
-    o = (ev_deploy_opts){&fake_api, 1, 0, &stop, &log_};
+    o = (ev_deploy_opts){&fake_api, 1, 0, &stop, &log_, NULL};
     status = run(&o, "provisioning", "ready", NULL, &dep);
     CHECK(status == EV_EXIT_INTR, "an interrupt stops the wait");
     CHECK(fake.at == 0, "without another look");
@@ -155,7 +155,7 @@ test_start(void)
 static void
 test_stop(void)
 {
-    ev_deploy_opts o = {&fake_api, 1, 0, NULL, &log_};
+    ev_deploy_opts o = {&fake_api, 1, 0, NULL, &log_, NULL};
     jv err;
     ev_rest *c = ev_rest_new("http://127.0.0.1:1", NULL, NULL, &err);
     char *out;
