@@ -39,10 +39,11 @@ else
 O       := bin
 endif
 
-# Only the tools that talk HTTP link libcurl (ev-call also libcrypto, for its
-# SHA-256 cache keys); only ev-mock links libmicrohttpd.
+# Only the tools that talk HTTP link libcurl (ev-call and ev-tune also
+# libcrypto, for the SHA-256 names of cache entries and states); only ev-mock
+# links libmicrohttpd.
 LIBS_ev-call = -lcurl -lcrypto
-LIBS_ev-tune = -lcurl
+LIBS_ev-tune = -lcurl -lcrypto
 LIBS_ev-mock = -lmicrohttpd
 LIBS_unit_test_cache = -lcrypto
 LIBS_unit_test_rest = -lcurl
@@ -50,7 +51,10 @@ LIBS_unit_test_http = -lcurl
 LIBS_unit_test_call = -lcrypto
 LIBS_unit_test_syncrun = -lcurl -lcrypto
 LIBS_unit_test_batchrun = -lcurl -lcrypto
-LIBS_unit_test_finetune = -lcurl
+LIBS_unit_test_finetune = -lcurl -lcrypto
+LIBS_unit_test_finetune_together = -lcurl -lcrypto
+LIBS_unit_test_finetune_fireworks = -lcurl -lcrypto
+LIBS_unit_test_deploy = -lcurl -lcrypto
 
 TOOLS    := $(patsubst cmd/%.c,%,$(wildcard cmd/ev-*.c))
 LIBSRC   := $(wildcard lib/*.c)
@@ -86,6 +90,7 @@ FUZZLIBOBJ   := $(patsubst %.c,$(FUZZDIR)/obj/%.o,$(LIBSRC))
 FUZZMOCKOBJ  := $(patsubst %.c,$(FUZZDIR)/obj/%.o,$(MOCKSRC))
 # The headers target reads HTTP-dates with curl_getdate, as lib/http.c does.
 LIBS_fuzz_headers = -lcurl
+LIBS_fuzz_finetunejobs = -lcurl -lcrypto
 
 all: $(addprefix $(O)/,$(TOOLS))
 

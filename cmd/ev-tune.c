@@ -21,20 +21,26 @@
 #include <unistd.h>
 
 #include "alloc.h"
+#include "cache.h"
 #include "child.h"
 #include "cli.h"
 #include "convert.h"
 #include "dataset.h"
+#include "deploy_fireworks.h"
+#include "deploy_together.h"
 #include "diag.h"
 #include "ev.h"
 #include "finetune.h"
+#include "finetune_fireworks.h"
+#include "finetune_together.h"
 #include "jsonl.h"
 #include "secret.h"
 #include "localtrain.h"
 #include "log.h"
+#include "price.h"
 #include "quote.h"
 
-enum mode { M_CHECK, M_CONVERT, M_INFO, M_SUBMIT, M_CMD, M_RESUME, M_CANCEL };
+enum mode { M_CHECK, M_CONVERT, M_INFO, M_SUBMIT, M_CMD, M_RESUME, M_CANCEL, M_UNDEPLOY };
 
 typedef struct opts {
     enum mode mode;
@@ -48,6 +54,8 @@ typedef struct opts {
     const char *base_url;
     const char *cacert;
     const char *key_env, *key_file;
+    const char *provider, *account, *cache_dir;
+    bool full, deploy;
     char **prices;
     int nprices;
     char **pass_env; /* --env, NULL-terminated */
@@ -55,6 +63,7 @@ typedef struct opts {
     long epochs; /* 0: the cookbook's default */
     long seed;   /* -1: none */
     double max_tokens;
+    bool max_tokens_set;
     long poll_ms;
     double timeout_s; /* 0: none */
     enum ev_cli_format format;
@@ -85,14 +94,17 @@ usage(FILE *f)
           "               [--system TEXT] [FILE ...]\n"
           "       ev-tune --convert [--method sft|dpo] [--to FORMAT] [--system TEXT] [FILE ...]\n"
           "       ev-tune --dataset-info NAME [--to FORMAT]\n"
-          "       ev-tune --submit -m MODEL [--suffix S] [--seed N] [--epochs N]\n"
+          "       ev-tune --submit [--provider together|fireworks|openai] -m MODEL\n"
+          "               [--method sft|dpo] [--full] [--account ID] [--suffix S]\n"
+          "               [--seed N] [--epochs N] [--cache-dir DIR] [--deploy]\n"
           "               [--base-url URL] [--api-key-env NAME | --api-key-file FILE]\n"
           "               [--cacert FILE]\n"
           "               [--poll-ms MS] [--timeout SEC] [FILE ...]\n"
           "       ev-tune --cmd COMMAND [--method sft|dpo] [-m MODEL] [--to FORMAT]\n"
           "               [--epochs N]\n"
           "               [--env NAME]... [FILE ...]\n"
-          "       ev-tune --resume JOB | --cancel JOB [--base-url URL] ...\n"
+          "       ev-tune --resume JOB | --cancel JOB [--provider P] [--base-url URL] ...\n"
+          "       ev-tune --undeploy ID --provider together|fireworks [--base-url URL] ...\n"
           "\n"
           "Check a fine-tuning file (chat by the OpenAI cookbook's rules, preference\n"
           "pairs by the providers'), estimate its tokens and cost, convert it to what\n"
@@ -114,8 +126,14 @@ usage(FILE *f)
           "                            LANG... and no key\n"
           "      --resume JOB          follow a job created earlier to its end\n"
           "      --cancel JOB          cancel a job\n"
-          "\n"
-          "Options:\n"
+          "      --deploy              with --submit or --resume (together, fireworks): then\n"
+          "                            start a dedicated endpoint for the tuned model, wait\n"
+          "                            until it is ready, say its model and price an hour;\n"
+          "                            it bills until --undeploy stops it\n"
+          "      --undeploy ID         stop and remove the endpoint ID\n"
+          "\n",
+          f);
+    fputs("Options:\n"
           "  -m, --model MODEL         base model: priced for the estimate, tuned by --submit\n"
           "      --epochs N            epochs (1-50); default: the cookbook's, 3 raised or\n"
           "                            lowered to keep examples x epochs in 100..25000\n"
@@ -128,11 +146,23 @@ usage(FILE *f)
           "                            axolotl-dpo, alpaca-dpo, sharegpt-dpo\n"
           "  -p, --prices FILE         price table (default $EV_PRICES, else the installed one)\n"
           "  -f, --format FORMAT       report as table or json (default: table on a terminal)\n"
-          "      --suffix S            suffix of the tuned model's name (up to 64 characters)\n"
+          "      --provider P          where --submit, --resume and --cancel tune: together,\n"
+          "                            fireworks or openai (default openai, which closes\n"
+          "                            self-serve fine-tuning to everyone on 2027-01-06)\n"
+          "      --full                full fine-tuning rather than LoRA (together)\n"
+          "      --account ID          the Fireworks account (default $FIREWORKS_ACCOUNT_ID)\n"
+          "      --cache-dir DIR       where a submission keeps its state, so that it is never\n"
+          "                            paid twice (default $EV_CACHE_DIR, else\n"
+          "                            $XDG_CACHE_HOME/ev, else ~/.cache/ev)\n"
+          "      --suffix S            suffix of the tuned model's name (up to 64 characters;\n"
+          "                            40 for together)\n"
           "      --seed N              the job's seed\n"
-          "      --base-url URL        the API (default $OPENAI_BASE_URL, else\n"
+          "      --base-url URL        the API (default $TOGETHER_BASE_URL, else\n"
+          "                            https://api.together.ai/v1; $FIREWORKS_BASE_URL, else\n"
+          "                            https://api.fireworks.ai; $OPENAI_BASE_URL, else\n"
           "                            https://api.openai.com/v1)\n"
-          "      --api-key-env NAME    read the key from $NAME (default $OPENAI_API_KEY)\n"
+          "      --api-key-env NAME    read the key from $NAME (default $TOGETHER_API_KEY,\n"
+          "                            $FIREWORKS_API_KEY or $OPENAI_API_KEY)\n"
           "      --api-key-file FILE   read the key from FILE\n"
           "      --cacert FILE         trust the CA certificates in FILE (PEM) for https\n"
           "      --poll-ms MS          time between polls of the job (default 5000)\n"
@@ -151,46 +181,57 @@ usage(FILE *f)
 /* Options. */
 
 enum {
-    OPT_API_KEY_ENV = 256,
+    OPT_ACCOUNT = 256,
+    OPT_API_KEY_ENV,
     OPT_API_KEY_FILE,
     OPT_BASE_URL,
     OPT_CACERT,
+    OPT_CACHE_DIR,
     OPT_CANCEL,
     OPT_CMD,
     OPT_CONVERT,
     OPT_DATASET_INFO,
+    OPT_DEPLOY,
     OPT_ENV,
     OPT_EPOCHS,
+    OPT_FULL,
     OPT_MAX_EXAMPLE_TOKENS,
     OPT_METHOD,
     OPT_POLL_MS,
+    OPT_PROVIDER,
     OPT_RESUME,
     OPT_SEED,
     OPT_SUFFIX,
     OPT_SYSTEM,
     OPT_TIMEOUT,
     OPT_TO,
+    OPT_UNDEPLOY,
 };
 
 static const ev_cli_opt options[] = {
+    {"account", OPT_ACCOUNT, EV_CLI_ARG_TEXT, 0, 0, false},
     {"api-key-env", OPT_API_KEY_ENV, EV_CLI_ARG_TEXT, 0, 0, false},
     {"api-key-file", OPT_API_KEY_FILE, EV_CLI_ARG_TEXT, 0, 0, false},
     {"base-url", OPT_BASE_URL, EV_CLI_ARG_TEXT, 0, 0, false},
+    {"cache-dir", OPT_CACHE_DIR, EV_CLI_ARG_TEXT, 0, 0, false},
     {"cacert", OPT_CACERT, EV_CLI_ARG_TEXT, 0, 0, false},
     {"cancel", OPT_CANCEL, EV_CLI_ARG_TEXT, 0, 0, false},
     {"check", 'c', EV_CLI_ARG_NONE, 0, 0, false},
     {"cmd", OPT_CMD, EV_CLI_ARG_TEXT, 0, 0, false},
     {"convert", OPT_CONVERT, EV_CLI_ARG_NONE, 0, 0, false},
     {"dataset-info", OPT_DATASET_INFO, EV_CLI_ARG_TEXT, 0, 0, false},
+    {"deploy", OPT_DEPLOY, EV_CLI_ARG_NONE, 0, 0, false},
     {"env", OPT_ENV, EV_CLI_ARG_TEXT, 0, 0, false},
     {"epochs", OPT_EPOCHS, EV_CLI_ARG_INT, 1, 50, false},
     {"format", 'f', EV_CLI_ARG_TEXT, 0, 0, false},
+    {"full", OPT_FULL, EV_CLI_ARG_NONE, 0, 0, false},
     {"help", 'h', EV_CLI_ARG_NONE, 0, 0, false},
     {"max-example-tokens", OPT_MAX_EXAMPLE_TOKENS, EV_CLI_ARG_INT, 1, 100000000, false},
     {"method", OPT_METHOD, EV_CLI_ARG_TEXT, 0, 0, false},
     {"model", 'm', EV_CLI_ARG_TEXT, 0, 0, false},
     {"poll-ms", OPT_POLL_MS, EV_CLI_ARG_INT, 1, 3600000, false},
     {"prices", 'p', EV_CLI_ARG_TEXT, 0, 0, false},
+    {"provider", OPT_PROVIDER, EV_CLI_ARG_TEXT, 0, 0, false},
     {"quiet", 'q', EV_CLI_ARG_NONE, 0, 0, false},
     {"resume", OPT_RESUME, EV_CLI_ARG_TEXT, 0, 0, false},
     {"seed", OPT_SEED, EV_CLI_ARG_INT, 0, 2147483647, false},
@@ -199,6 +240,7 @@ static const ev_cli_opt options[] = {
     {"system", OPT_SYSTEM, EV_CLI_ARG_TEXT, 0, 0, false},
     {"timeout", OPT_TIMEOUT, EV_CLI_ARG_REAL, 0.001, 1e7, false},
     {"to", OPT_TO, EV_CLI_ARG_TEXT, 0, 0, false},
+    {"undeploy", OPT_UNDEPLOY, EV_CLI_ARG_TEXT, 0, 0, false},
     {"version", 'V', EV_CLI_ARG_NONE, 0, 0, false},
 };
 
@@ -208,7 +250,7 @@ set_mode(opts *o, enum mode m, const char *name, const char *job)
     if (o->mode_set && o->mode != m)
         ev_diag_usage_error(
             "%s: give one of --check, --convert, --dataset-info, --submit, --cmd, --resume, "
-            "--cancel",
+            "--cancel, --undeploy",
             name);
     o->mode = m;
     o->mode_set = true;
@@ -221,6 +263,9 @@ option(opts *o, int key, const ev_cli *c)
 {
     const char *v = c->text;
     switch (key) {
+    case OPT_ACCOUNT:
+        o->account = v;
+        break;
     case OPT_API_KEY_ENV:
         o->key_env = v;
         break;
@@ -232,6 +277,9 @@ option(opts *o, int key, const ev_cli *c)
         break;
     case OPT_CACERT:
         o->cacert = v;
+        break;
+    case OPT_CACHE_DIR:
+        o->cache_dir = v;
         break;
     case OPT_CANCEL:
         set_mode(o, M_CANCEL, "--cancel", v);
@@ -252,6 +300,9 @@ option(opts *o, int key, const ev_cli *c)
         set_mode(o, M_INFO, "--dataset-info", NULL);
         o->info = v;
         break;
+    case OPT_DEPLOY:
+        o->deploy = true;
+        break;
     case OPT_ENV:
         if (!ev_child_pass_ok(v))
             ev_diag_usage_error("--env takes the name of a variable, or a pattern such as 'HF_*', "
@@ -265,8 +316,12 @@ option(opts *o, int key, const ev_cli *c)
         if (!ev_cli_parse_format(v, 2, &o->format))
             ev_diag_usage_error("--format takes table or json, not '%s'", v);
         break;
+    case OPT_FULL:
+        o->full = true;
+        break;
     case OPT_MAX_EXAMPLE_TOKENS:
         o->max_tokens = c->real;
+        o->max_tokens_set = true;
         break;
     case OPT_METHOD:
         if (!ev_example_method_parse(v, &o->method))
@@ -286,6 +341,12 @@ option(opts *o, int key, const ev_cli *c)
         break;
     case 'q':
         o->quiet = true;
+        break;
+    case OPT_PROVIDER:
+        if (strcmp(v, "together") != 0 && strcmp(v, "fireworks") != 0 && strcmp(v, "openai") != 0)
+            ev_diag_usage_error("--provider must be 'together', 'fireworks' or 'openai', not '%s'",
+                                v);
+        o->provider = v;
         break;
     case OPT_RESUME:
         set_mode(o, M_RESUME, "--resume", v);
@@ -313,6 +374,9 @@ option(opts *o, int key, const ev_cli *c)
                                 ev_convert_names(EV_EXAMPLE_SFT), ev_convert_names(EV_EXAMPLE_DPO),
                                 v);
         o->to_set = true;
+        break;
+    case OPT_UNDEPLOY:
+        set_mode(o, M_UNDEPLOY, "--undeploy", v);
         break;
     default: /* ev_cli_next refused every other option */
         break;
@@ -362,11 +426,6 @@ check_options(opts *o)
     else
         o->to = ev_convert_default(o->method);
     bool reformat = o->to != ev_convert_default(o->method);
-    /* Until the provider clients send the method, a DPO file would go to
-     * an SFT job. */
-    if (o->mode == M_SUBMIT && o->method == EV_EXAMPLE_DPO)
-        ev_diag_usage_error("--submit sends SFT jobs only: check a DPO file with --method dpo, "
-                            "or train on it with --cmd");
     if (o->mode == M_INFO && o->nfiles > 0)
         ev_diag_usage_error("--dataset-info takes no file, not '%s'", o->files[0]);
     if (o->mode == M_SUBMIT && o->model == NULL)
@@ -382,6 +441,26 @@ check_options(opts *o)
         ev_diag_usage_error("give --api-key-env or --api-key-file, not both");
     if (o->npass > 0 && o->mode != M_CMD)
         ev_diag_usage_error("--env goes with --cmd");
+    bool remote =
+        o->mode == M_SUBMIT || o->mode == M_RESUME || o->mode == M_CANCEL || o->mode == M_UNDEPLOY;
+    if (!remote && (o->provider || o->account || o->full || o->cache_dir))
+        ev_diag_usage_error("--provider, --account, --full and --cache-dir go with --submit, "
+                            "--resume, --cancel or --undeploy");
+    bool together = o->provider != NULL && strcmp(o->provider, "together") == 0;
+    bool serving = together || (o->provider != NULL && strcmp(o->provider, "fireworks") == 0);
+    if (o->deploy && (!serving || (o->mode != M_SUBMIT && o->mode != M_RESUME)))
+        ev_diag_usage_error("--deploy goes with --submit or --resume, and --provider together or "
+                            "fireworks");
+    if (o->mode == M_UNDEPLOY && !serving)
+        ev_diag_usage_error("--undeploy needs --provider together or --provider fireworks");
+    if (o->mode == M_UNDEPLOY && o->nfiles > 0)
+        ev_diag_usage_error("--undeploy takes no file, not '%s'", o->files[0]);
+    if (o->full && !together)
+        ev_diag_usage_error("--full is Together's choice of full fine-tuning over LoRA: add "
+                            "--provider together, or drop --full");
+    if (together && o->suffix != NULL && strlen(o->suffix) > 40)
+        ev_diag_usage_error("--suffix must be at most 40 characters for Together, not '%s'",
+                            o->suffix);
     if (o->cacert != NULL && access(o->cacert, R_OK) != 0)
         ev_diag_usage_error("--cacert: cannot read '%s': %s", o->cacert, strerror(errno));
 }
@@ -415,16 +494,99 @@ say_output(void *ctx, const char *line)
 /* remote runs --submit, --resume or --cancel at the provider. The key is
  * read, and the client made, before the training file is: a mistake there
  * is found before the reading of a large file. */
+/* provider returns the API --provider names. */
+static const ev_finetune_api *
+provider(const opts *o)
+{
+    if (o->provider != NULL && strcmp(o->provider, "together") == 0)
+        return &ev_finetune_together;
+    if (o->provider != NULL && strcmp(o->provider, "fireworks") == 0)
+        return &ev_finetune_fireworks;
+    return &ev_finetune_openai;
+}
+
+/* open_cache opens the directory where a submission keeps its state. */
+static ev_cache *
+open_cache(const opts *o)
+{
+    jv dir = o->cache_dir ? jv_string(o->cache_dir) : ev_cache_default_dir();
+    if (!jv_is_valid(dir))
+        ev_diag_die(EV_EXIT_TROUBLE, "%s; name one with --cache-dir",
+                    jv_string_value(jv_invalid_get_msg(dir)));
+    jv err;
+    ev_cache *cache = ev_cache_open(jv_string_value(dir), &err);
+    jv_free(dir);
+    if (cache == NULL)
+        ev_diag_die(EV_EXIT_TROUBLE,
+                    "%s; a submission keeps its state there so that it is never paid twice: name "
+                    "a directory that can be written with --cache-dir",
+                    jv_string_value(jv_invalid_get_msg(err)));
+    return cache;
+}
+
+/* hourly_prices returns the price table (--prices, else the installed one)
+ * for the price an hour of a deployment, or NULL, said, when there is none:
+ * a warning, never a reason to stop. */
+static ev_price_table *
+hourly_prices(const opts *o)
+{
+    jv err, where = o->nprices > 0 ? jv_null() : ev_price_table_locate();
+    if (o->nprices == 0 && !jv_is_valid(where)) {
+        ev_diag_warn_jv(where);
+        return NULL;
+    }
+    const char *one =
+        jv_is_valid(where) && jv_get_kind(where) == JV_KIND_STRING ? jv_string_value(where) : NULL;
+    ev_price_table *t = o->nprices > 0
+                            ? ev_price_table_open((const char *const *)o->prices, o->nprices, &err)
+                            : ev_price_table_open(&one, 1, &err);
+    jv_free(where);
+    if (t == NULL)
+        ev_diag_warn_jv(err);
+    return t;
+}
+
+/* deploy serves the model of the job of 'line' (consumed) when the job
+ * succeeded ('status' EV_EXIT_OK), puts the deployment in the line, writes
+ * it, and returns the exit status. */
+static int
+deploy(ev_rest *c, const ev_deploy_opts *o, int status, jv line)
+{
+    if (jv_get_kind(line) != JV_KIND_OBJECT) {
+        jv_free(line);
+        return status;
+    }
+    jv dep = jv_null();
+    if (status == EV_EXIT_OK)
+        status = ev_deploy_start(c, o, line, &dep);
+    if (jv_get_kind(dep) == JV_KIND_OBJECT)
+        line = jv_object_set(line, jv_string("deployment"), jv_copy(dep));
+    ev_jsonl_write(stdout, line);
+    ev_deploy_remind(o, dep);
+    jv_free(dep);
+    return status;
+}
+
 static int
 remote(const opts *o, const ev_dataset_opts *d, const ev_quote_opts *q)
 {
-    const ev_finetune_api *api = &ev_finetune_openai;
+    const ev_finetune_api *api = provider(o);
+    const char *account = o->account;
+    if (account == NULL && api->account_env != NULL)
+        account = getenv(api->account_env);
+    if (api->account_env != NULL && o->mode == M_SUBMIT && (account == NULL || *account == '\0'))
+        ev_diag_usage_error("--provider %s needs the account: --account ID, or $%s", api->name,
+                            api->account_env);
     char *key;
     jv err;
     if (!ev_secret_read(o->key_file, o->key_env, api->key_env, &key, NULL, &err)) {
         jv m = jv_invalid_get_msg(err);
         ev_diag_usage_error("%s", jv_string_value(m));
     }
+    if (key == NULL && api != &ev_finetune_openai)
+        ev_diag_usage_error("--provider %s needs a key: set $%s, or name one with --api-key-env "
+                            "or --api-key-file",
+                            api->name, api->key_env);
     ev_rest *c = ev_finetune_open(api, o->base_url, key, o->cacert, "ev-tune/" EV_VERSION,
                                   &interrupted, &err);
     ev_secret_free(key);
@@ -432,11 +594,41 @@ remote(const opts *o, const ev_dataset_opts *d, const ev_quote_opts *q)
         ev_diag_warn_jv(err);
         return EV_EXIT_TROUBLE;
     }
-    ev_finetune_opts f = {api,        o->model,     o->suffix,    o->seed, o->epochs,
-                          o->poll_ms, o->timeout_s, &interrupted, d->log,  stdout};
+    ev_finetune_opts f = {.api = api,
+                          .model = o->model,
+                          .suffix = o->suffix,
+                          .seed = o->seed,
+                          .epochs = o->epochs,
+                          .poll_ms = o->poll_ms,
+                          .timeout_s = o->timeout_s,
+                          .stop = &interrupted,
+                          .log = d->log,
+                          .out = stdout,
+                          .account = account,
+                          .dpo = o->method == EV_EXAMPLE_DPO,
+                          .full = o->full,
+                          .max_tokens_given = o->max_tokens_set};
+    ev_deploy_opts dep = {strcmp(api->name, "together") == 0 ? &ev_deploy_together
+                                                             : &ev_deploy_fireworks,
+                          o->poll_ms,
+                          o->timeout_s,
+                          &interrupted,
+                          d->log,
+                          o->deploy ? hourly_prices(o) : NULL};
+    if (o->mode == M_SUBMIT)
+        f.cache = open_cache(o);
+    jv line = jv_null();
+    if (o->deploy)
+        f.line = &line;
     int status = o->mode == M_SUBMIT   ? ev_finetune_submit(c, &f, d, q)
                  : o->mode == M_RESUME ? ev_finetune_resume(c, &f, o->job)
-                                       : ev_finetune_cancel(c, &f, o->job);
+                 : o->mode == M_CANCEL ? ev_finetune_cancel(c, &f, o->job)
+                                       : ev_deploy_stop(c, &dep, o->job, stdout);
+    if (o->deploy)
+        status = deploy(c, &dep, status, line);
+    if (f.cache != NULL)
+        ev_cache_close(f.cache);
+    ev_price_table_free((ev_price_table *)dep.prices);
     ev_rest_free(c);
     return status;
 }
@@ -470,11 +662,11 @@ main(int argc, char **argv)
     sigaction(SIGTERM, &sa, NULL);
     /* Only the modes that talk HTTP ignore SIGPIPE, as libcurl needs; the
      * others end quietly by it when a reader such as head(1) goes away. */
-    if (o.mode == M_SUBMIT || o.mode == M_RESUME || o.mode == M_CANCEL)
+    if (o.mode == M_SUBMIT || o.mode == M_RESUME || o.mode == M_CANCEL || o.mode == M_UNDEPLOY)
         signal(SIGPIPE, SIG_IGN);
 
     ev_log log = {say_warning, say_progress, say_output, &o};
-    ev_dataset_opts d = {o.files, o.nfiles, o.system, o.max_tokens, o.to, &log, o.method};
+    ev_dataset_opts d = {o.files, o.nfiles, o.system, o.max_tokens, o.to, &log, o.method, 0};
     ev_quote_opts q = {o.model, o.epochs, o.prices, o.nprices};
     ev_localtrain_opts t = {o.command, "ev-tune",    o.pass_env, o.model,
                             o.suffix,  &interrupted, &log,       stdout};

@@ -50,3 +50,11 @@ ev_clock_wall_ms(void)
     struct timespec ts = now(CLOCK_REALTIME);
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
+
+void
+ev_clock_nap(long ms, const volatile sig_atomic_t *stop)
+{
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+    if (stop == NULL || !*stop)
+        nanosleep(&ts, NULL);
+}

@@ -8,6 +8,7 @@
 #ifndef EV_CLOCK_H
 #define EV_CLOCK_H
 
+#include <signal.h>
 #include <stdint.h>
 #include <time.h>
 
@@ -21,6 +22,11 @@ int64_t ev_clock_mono_ms(void);
  * milliseconds from now, to the nanosecond, as a deadline for
  * clock_nanosleep or a timed wait on that clock. */
 struct timespec ev_clock_mono_after(long ms);
+
+/* ev_clock_nap sleeps 'ms' milliseconds between two looks at something
+ * being waited for: not at all when '*stop' is set (NULL: never), and less
+ * when a signal comes. */
+void ev_clock_nap(long ms, const volatile sig_atomic_t *stop);
 
 /* ev_clock_wall returns seconds since the epoch. */
 double ev_clock_wall(void);

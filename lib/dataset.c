@@ -205,11 +205,11 @@ ev_dataset_read(ev_dataset *d, const ev_dataset_opts *o)
         jv_free(where);
     }
     ev_jsonl_free(&r);
-    if (d->valid < EV_DATASET_MIN_EXAMPLES) {
+    unsigned long least = o->min_examples > 0 ? o->min_examples : EV_DATASET_MIN_EXAMPLES;
+    if (d->valid < least) {
         d->problems[EV_EXAMPLE_TOO_FEW_EXAMPLES]++;
-        ev_log_warn(o->log, "%s: %lu valid example%s, and at least %d are required",
-                    ev_dataset_name(o), d->valid, d->valid == 1 ? "" : "s",
-                    EV_DATASET_MIN_EXAMPLES);
+        ev_log_warn(o->log, "%s: %lu valid example%s, and at least %lu are required",
+                    ev_dataset_name(o), d->valid, d->valid == 1 ? "" : "s", least);
     }
 }
 

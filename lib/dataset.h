@@ -63,6 +63,7 @@ typedef struct ev_dataset_opts {
     enum ev_convert_to to;         /* the format of the examples written, one of 'method' */
     const ev_log *log;             /* where problems go */
     enum ev_example_method method; /* the kind of example read: chat, or preference */
+    unsigned long min_examples;    /* the fewest valid examples; 0: EV_DATASET_MIN_EXAMPLES */
 } ev_dataset_opts;
 
 /* A training file read. */
@@ -78,7 +79,7 @@ typedef struct ev_dataset {
 } ev_dataset;
 
 /* ev_dataset_read reads and checks every record of the files into '*d'.
- * Fewer than EV_DATASET_MIN_EXAMPLES valid examples is a problem of the
+ * Fewer than 'min_examples' valid examples is a problem of the
  * file. */
 void ev_dataset_read(ev_dataset *d, const ev_dataset_opts *o);
 

@@ -13,6 +13,7 @@
 #include "json.h"
 #include "jsonl.h"
 #include "secret.h"
+#include "url.h"
 
 /* The most of an answer kept: a fine-tuning answer is a few kilobytes. */
 #define MAX_ANSWER (16L * 1024 * 1024)
@@ -27,6 +28,7 @@ struct ev_rest {
     const char *cacert; /* NULL: the system's CAs */
     const char *agent;  /* the User-Agent */
     bool anthropic;     /* x-api-key and anthropic-version, not Bearer */
+    bool empty_ok;      /* the next answer may have no body: {} (a DELETE's) */
     CURL *curl;
 };
 
@@ -69,6 +71,34 @@ ev_rest_new(const char *base, const char *key, const volatile sig_atomic_t *stop
     if (a->curl == NULL)
         ev_diag_out_of_memory();
     return a;
+}
+
+ev_rest *
+ev_rest_sibling(const ev_rest *a, const char *base, jv *err)
+{
+    jv h1 = ev_url_host(a->base), h2 = ev_url_host(base);
+    bool same = jv_is_valid(h1) && jv_is_valid(h2) && jv_equal(jv_copy(h1), jv_copy(h2));
+    jv_free(h1);
+    jv_free(h2);
+    if (!same) {
+        *err = jv_invalid_with_msg(jv_string_fmt(
+            "'%s' is not on the host of '%s': the key goes only there", base, a->base));
+        return NULL;
+    }
+    ev_rest *b = ev_rest_new(base, a->key, a->stop, err);
+    if (b != NULL) {
+        b->timeout_ms = a->timeout_ms;
+        b->cacert = a->cacert;
+        b->agent = a->agent;
+        b->anthropic = a->anthropic;
+    }
+    return b;
+}
+
+const char *
+ev_rest_base(const ev_rest *a)
+{
+    return a->base;
 }
 
 void
@@ -233,6 +263,9 @@ perform(ev_rest *a, const char *what, FILE *to, ev_rest_result *res)
             out = jv_true();
         } else if (r.status >= 200 && r.status < 300 && jv_get_kind(body) == JV_KIND_OBJECT) {
             out = body;
+        } else if (r.status >= 200 && r.status < 300 && a->empty_ok && ans.len == 0) {
+            jv_free(body);
+            out = jv_object();
         } else if (r.status >= 200 && r.status < 300) {
             jv_free(body);
             r.fail = EV_REST_BAD_ANSWER;
@@ -257,6 +290,7 @@ perform(ev_rest *a, const char *what, FILE *to, ev_rest_result *res)
     if (res != NULL)
         *res = r;
     curl_easy_reset(c);
+    a->empty_ok = false;
     return out;
 }
 
@@ -335,15 +369,22 @@ request(ev_rest *a, const char *method, jv path, jv body, const char *what, FILE
 }
 
 jv
-ev_rest_upload(ev_rest *a, const char *purpose, const char *filename, const char *data, size_t len,
-               ev_rest_result *res)
+ev_rest_upload_form(ev_rest *a, const char *path, jv fields, const char *filename, const char *data,
+                    size_t len, const char *what, ev_rest_result *res)
 {
-    jv u = ev_rest_url(a, "/files");
+    jv u = ev_rest_url(a, path);
     struct curl_slist *h = headers(a, false);
     curl_mime *form = curl_mime_init(a->curl);
-    curl_mimepart *part = curl_mime_addpart(form);
-    curl_mime_name(part, "purpose");
-    curl_mime_data(part, purpose, CURL_ZERO_TERMINATED);
+    curl_mimepart *part;
+    jv_object_foreach(fields, k, v)
+    {
+        part = curl_mime_addpart(form);
+        curl_mime_name(part, jv_string_value(k));
+        curl_mime_data(part, jv_string_value(v), CURL_ZERO_TERMINATED);
+        jv_free(k);
+        jv_free(v);
+    }
+    jv_free(fields);
     part = curl_mime_addpart(form);
     curl_mime_name(part, "file");
     curl_mime_data(part, data, len);
@@ -352,14 +393,23 @@ ev_rest_upload(ev_rest *a, const char *purpose, const char *filename, const char
     curl_easy_setopt(a->curl, CURLOPT_URL, jv_string_value(u));
     curl_easy_setopt(a->curl, CURLOPT_HTTPHEADER, h);
     curl_easy_setopt(a->curl, CURLOPT_MIMEPOST, form);
-    jv out = perform(a,
-                     strcmp(purpose, "batch") == 0 ? "cannot upload the batch's requests"
-                                                   : "cannot upload the training file",
-                     NULL, res);
+    jv out = perform(a, what, NULL, res);
     curl_mime_free(form);
     free_headers(h);
     jv_free(u);
     return out;
+}
+
+jv
+ev_rest_upload(ev_rest *a, const char *purpose, const char *filename, const char *data, size_t len,
+               ev_rest_result *res)
+{
+    return ev_rest_upload_form(a, "/files",
+                               jv_object_set(jv_object(), jv_string("purpose"), jv_string(purpose)),
+                               filename, data, len,
+                               strcmp(purpose, "batch") == 0 ? "cannot upload the batch's requests"
+                                                             : "cannot upload the training file",
+                               res);
 }
 
 jv
@@ -412,6 +462,17 @@ jv
 ev_rest_post(ev_rest *a, const char *path, jv body, const char *what, ev_rest_result *res)
 {
     return request(a, "POST", jv_string(path), body, what, NULL, res);
+}
+
+jv
+ev_rest_send(ev_rest *a, const char *method, const char *path, jv body, const char *what,
+             ev_rest_result *res)
+{
+    if (strcmp(method, "GET") != 0 && strcmp(method, "POST") != 0)
+        curl_easy_setopt(a->curl, CURLOPT_CUSTOMREQUEST, method); /* reset by perform */
+    a->empty_ok = strcmp(method, "DELETE") == 0;
+    return request(a, jv_is_valid(body) || strcmp(method, "POST") == 0 ? "POST" : "GET",
+                   jv_string(path), body, what, NULL, res);
 }
 
 jv

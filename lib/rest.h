@@ -51,6 +51,15 @@ typedef struct ev_rest_result {
  * http to a host other than this machine. The client keeps copies. */
 ev_rest *ev_rest_new(const char *base, const char *key, const volatile sig_atomic_t *stop, jv *err);
 
+/* ev_rest_sibling returns a client of another API, 'base', on the same
+ * host as 'a''s, with its key and settings (a provider's other version of
+ * its API); NULL with '*err' set when 'base' is on another host, where the
+ * key may not go, or is not a URL. */
+ev_rest *ev_rest_sibling(const ev_rest *a, const char *base, jv *err);
+
+/* ev_rest_base returns the base URL of 'a', normalised (borrowed). */
+const char *ev_rest_base(const ev_rest *a);
+
 /* ev_rest_set_timeout limits each later request to 'ms' milliseconds. */
 void ev_rest_set_timeout(ev_rest *a, long ms);
 
@@ -76,6 +85,13 @@ void ev_rest_set_cacert(ev_rest *a, const char *path);
 jv ev_rest_upload(ev_rest *a, const char *purpose, const char *filename, const char *data,
                   size_t len, ev_rest_result *res);
 
+/* ev_rest_upload_form uploads 'len' bytes at 'data' (borrowed) as the
+ * form field "file" named 'filename', after the text fields of 'fields'
+ * (an object of strings, consumed): POST {base}'path', multipart/form-data.
+ * 'what' begins the message of a failure. */
+jv ev_rest_upload_form(ev_rest *a, const char *path, jv fields, const char *filename,
+                       const char *data, size_t len, const char *what, ev_rest_result *res);
+
 /* ev_rest_create creates a job from 'request' (consumed), an object such
  * as {model, training_file, suffix, seed, hyperparameters}: POST
  * {base}/fine_tuning/jobs. */
@@ -98,6 +114,12 @@ jv ev_rest_cancel(ev_rest *a, const char *id, ev_rest_result *res);
  * ("cannot get the batch"). */
 jv ev_rest_get(ev_rest *a, const char *path, const char *what, ev_rest_result *res);
 jv ev_rest_post(ev_rest *a, const char *path, jv body, const char *what, ev_rest_result *res);
+
+/* ev_rest_send is ev_rest_post with any method: "GET", "POST", "PATCH",
+ * "DELETE" (a DELETE, or a GET, without a body: 'body' invalid). A
+ * DELETE's answer may have no body: it is {} then. */
+jv ev_rest_send(ev_rest *a, const char *method, const char *path, jv body, const char *what,
+                ev_rest_result *res);
 
 /* ev_rest_post_text is ev_rest_post with a body that is already JSON
  * text: the 'len' bytes at 'text' (borrowed), which may be large. */

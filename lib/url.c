@@ -1,6 +1,7 @@
 #include "url.h"
 
 #include <ctype.h>
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
@@ -127,4 +128,23 @@ ev_url_is_loopback(const char *url)
     }
     jv_free(h);
     return yes;
+}
+
+jv
+ev_url_escape(const char *s, bool keep_slash)
+{
+    jv out = jv_string("");
+    for (const unsigned char *p = (const unsigned char *)s; *p != '\0'; p++) {
+        char hex[4];
+        bool plain = (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+                     (*p >= '0' && *p <= '9') || strchr("-._~", *p) != NULL ||
+                     (keep_slash && *p == '/');
+        if (plain)
+            out = jv_string_append_buf(out, (const char *)p, 1);
+        else {
+            snprintf(hex, sizeof(hex), "%%%02X", *p);
+            out = jv_string_append_str(out, hex);
+        }
+    }
+    return out;
 }

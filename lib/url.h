@@ -28,4 +28,9 @@ bool ev_url_is_https(const char *url);
  * localhost (and names under .localhost), 127.0.0.0/8 or ::1. */
 bool ev_url_is_loopback(const char *url);
 
+/* ev_url_escape returns 's' percent-encoded for a URL's path or query:
+ * every byte but letters, digits, '-', '.', '_', '~' and, when
+ * 'keep_slash', '/' (for a resource name such as "accounts/a/jobs/j"). */
+jv ev_url_escape(const char *s, bool keep_slash);
+
 #endif

@@ -11,6 +11,12 @@ load test_helper
     [[ "$output" == *"ev-split --dedupe --ratio 0.2 --seed 7"* ]]
     [[ "$output" == *"ev-gaps --quiet --from-pool run/remaining.jsonl"* ]]
     [[ "$output" == *"ev-tune --submit"* ]]
+    # The small model is tuned and served through Together's flow, and each
+    # round's endpoint is stopped once the round has evaluated it.
+    [[ "$output" == *"ev-tune --submit --quiet --poll-ms 100 --provider together --deploy -m small"* ]]
+    [ "$(grep -c -- '--undeploy ep_' <<<"$output")" -eq 5 ]
+    [ "$(jq -s '[.[] | select(.deployment.state == "ready")] | length' "$demo"/job-*.json)" -eq 5 ]
+    [ "$(cat "$demo"/job-*.json.stopped | jq -s '[.[] | select(.state == "stopped")] | length')" -eq 5 ]
     # The baseline is the simulated big model at about 60%.
     [ "$(ev-compare "$demo/base.jsonl" | jq '.runs[0].accuracy')" = 0.604278075 ]
     # Training sets double, and only the last round meets the goal.

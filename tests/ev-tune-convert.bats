@@ -110,7 +110,7 @@ setup() {
 @test "formats, methods and modes that do not go together are usage errors" {
     local args
     for args in '--method ppo' '--to trl' '--method sft --to trl-dpo' '--method dpo --to alpaca' \
-        '--check --to trl-dpo' '--method dpo --submit -m m' '--dataset-info x --to trl-dpo' \
+        '--check --to trl-dpo' '--dataset-info x --to trl-dpo' \
         '--dataset-info x --to prompt-completion' '--dataset-info x file' '--dataset-info x --convert'; do
         run --separate-stderr ev-tune $args </dev/null
         [ "$status" -eq 2 ] || fail_with "ev-tune $args exited $status"

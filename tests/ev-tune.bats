@@ -206,7 +206,7 @@ expected_tokens() {
     run --separate-stderr ev-tune --submit -m gpt-4o-mini --suffix t1 --poll-ms 50 --base-url "$URL" "$VALID"
     [ "$status" -eq 0 ]
     [ "$(printf '%s\n' "$output" | wc -l)" = 1 ]
-    [ "$(field 'keys_unsorted')" = '["job_id","status","fine_tuned_model","trained_tokens","training_file","model"]' ]
+    [ "$(field 'keys_unsorted')" = '["job_id","status","fine_tuned_model","trained_tokens","training_file","model","provider"]' ]
     jid=$(raw .job_id)
     [[ "$jid" == ftjob-* ]]
     [ "$(field '[.status, .model]')" = '["succeeded","gpt-4o-mini"]' ]

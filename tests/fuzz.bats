@@ -71,3 +71,7 @@ replay() {
 @test "training examples, their checks and every format of ev-tune --convert take every corpus input" {
     replay training
 }
+
+@test "ev-tune's readers of the providers' jobs, events and job lists take every corpus input" {
+    replay finetunejobs
+}

@@ -212,7 +212,7 @@ run_unit() {
     run_unit test_quote
 }
 
-@test "a fine-tuning job is uploaded, created, followed with its events, retried, failed, interrupted and cancelled as lib/finetune.h says" {
+@test "a fine-tuning job is uploaded, created, followed with its events, retried, failed, interrupted, cancelled, found again when its answer was lost, and refused by OpenAI as lib/finetune.h says" {
     run_unit test_finetune
 }
 
@@ -349,4 +349,18 @@ run_unit() {
 
 @test "an ev-curve report is read back for a chart: its points, target and each fit's line and words" {
     run_unit test_curvefile
+}
+
+# i14-client: ev-tune's providers (issue 14).
+
+@test "Together's jobs and events read as the line: its statuses, output model, tokens and event ids" {
+    run_unit test_finetune_together
+}
+
+@test "Fireworks' supervised and DPO jobs read as the line: states, output model, tokens, errors" {
+    run_unit test_finetune_fireworks
+}
+
+@test "a deployment is started, followed to ready, failed, out of time or interrupted, said to bill, and stopped; URL escapes" {
+    run_unit test_deploy
 }

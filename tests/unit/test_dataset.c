@@ -57,8 +57,8 @@ test_read(void)
                         "{\"role\":\"assistant\",\"content\":\"a\"}]}\n"
                         "{\"input\":\"case\",\"expected\":\"yes\",\"id\":\"c1\"}\n");
     char *files[] = {path};
-    ev_dataset_opts o = {files,           1,     NULL,          EV_EXAMPLE_MAX_TOKENS,
-                         EV_CONVERT_CHAT, &log_, EV_EXAMPLE_SFT};
+    ev_dataset_opts o = {files,           1,     NULL,           EV_EXAMPLE_MAX_TOKENS,
+                         EV_CONVERT_CHAT, &log_, EV_EXAMPLE_SFT, 0};
     ev_dataset d;
     unit_said[0] = '\0';
     ev_dataset_read(&d, &o);
@@ -132,8 +132,8 @@ test_flows(void)
     char path[64];
     unit_file(path, "t.jsonl", TEN_CHATS);
     char *files[] = {path};
-    ev_dataset_opts o = {files,           1,     NULL,          EV_EXAMPLE_MAX_TOKENS,
-                         EV_CONVERT_CHAT, &log_, EV_EXAMPLE_SFT};
+    ev_dataset_opts o = {files,           1,     NULL,           EV_EXAMPLE_MAX_TOKENS,
+                         EV_CONVERT_CHAT, &log_, EV_EXAMPLE_SFT, 0};
     int status;
     char *out = written(check_json, &o, &status);
     CHECK(status == EV_EXIT_OK, "--check of a valid file exits 0");
@@ -198,7 +198,7 @@ test_preference(void)
                       "\"non_preferred_output\":[{\"role\":\"assistant\",\"content\":\"x\"}]}\n");
     char *files[] = {path};
     ev_dataset_opts o = {
-        files, 1, NULL, EV_EXAMPLE_MAX_TOKENS, EV_CONVERT_PREFERENCE, &log_, EV_EXAMPLE_DPO};
+        files, 1, NULL, EV_EXAMPLE_MAX_TOKENS, EV_CONVERT_PREFERENCE, &log_, EV_EXAMPLE_DPO, 0};
     ev_dataset d;
     unit_said[0] = '\0';
     ev_dataset_read(&d, &o);

@@ -2,7 +2,10 @@
  * flow (upload, create, follow, cancel) driven through a provider made up
  * here, whose job moves one status a poll, so that nothing waits on a
  * clock or a server. */
+#include <dirent.h>
+#include <stdbool.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "chats.h"
 #include "ev.h"
@@ -16,6 +19,9 @@ static struct {
     int at;
     int failures;      /* polls still to fail, as a network error would */
     int uploads;       /* files uploaded */
+    int creates;       /* jobs created */
+    bool lose;         /* the next creation's answer is lost, the job made all the same */
+    bool made;         /* a job exists for find to find */
     char body[64];     /* what was created: the file and the epochs */
     const char *error; /* the message of a job that fails */
 } fake;
@@ -37,9 +43,12 @@ fake_job_now(void)
 }
 
 static jv
-fake_upload(ev_rest *c, const char *name, const char *data, size_t len, ev_rest_result *res)
+fake_upload(ev_rest *c, const ev_finetune_opts *o, const char *name, const char *data, size_t len,
+            size_t examples, ev_rest_result *res)
 {
     (void)c;
+    (void)o;
+    (void)examples;
     (void)name;
     (void)data;
     (void)len;
@@ -55,7 +64,24 @@ fake_create(ev_rest *c, const ev_finetune_opts *o, jv file, ev_rest_result *res)
     *res = (ev_rest_result){EV_REST_OK, 200};
     snprintf(fake.body, sizeof(fake.body), "%s x %ld", jv_string_value(file), o->epochs);
     jv_free(file);
+    fake.creates++;
+    fake.made = true;
+    if (fake.lose) {
+        fake.lose = false;
+        *res = (ev_rest_result){EV_REST_NETWORK, 200};
+        return jv_invalid_with_msg(jv_string("cannot create the job: connection cut"));
+    }
     return fake_job_now();
+}
+
+static jv
+fake_find(ev_rest *c, const ev_finetune_opts *o, jv file, ev_rest_result *res)
+{
+    (void)c;
+    (void)o;
+    (void)file;
+    *res = (ev_rest_result){EV_REST_OK, 200};
+    return fake.made ? fake_job_now() : jv_null();
 }
 
 static jv
@@ -101,37 +127,22 @@ fake_cancel(ev_rest *c, const char *id, ev_rest_result *res)
     return fake_job_now();
 }
 
-static const ev_finetune_api fake_api = {"fake",      "FAKE_KEY",  "FAKE_URL", "http://127.0.0.1:1",
-                                         fake_upload, fake_create, fake_job,   fake_events,
-                                         fake_cancel};
+static const ev_finetune_api fake_api = {
+    .name = "fake",
+    .key_env = "FAKE_KEY",
+    .url_env = "FAKE_URL",
+    .url = "http://127.0.0.1:1",
+    .upload = fake_upload,
+    .create = fake_create,
+    .find = fake_find,
+    .job = fake_job,
+    .events = fake_events,
+    .cancel = fake_cancel,
+};
 
 /* --- what the flow says -------------------------------------------------- */
 
-static void
-hear_warning(void *ctx, const char *line)
-{
-    (void)ctx;
-    unit_hear("! ", line);
-}
-
-static void
-hear_progress(void *ctx, const char *line)
-{
-    (void)ctx;
-    unit_hear("- ", line);
-}
-
-static const ev_log log_ = {hear_warning, hear_progress, NULL, NULL};
-
-/* count returns how many times 'needle' is in 'hay'. */
-static int
-count(const char *hay, const char *needle)
-{
-    int n = 0;
-    for (const char *p = strstr(hay, needle); p != NULL; p = strstr(p + 1, needle))
-        n++;
-    return n;
-}
+static const ev_log log_ = {unit_hear_warning, unit_hear_progress, NULL, NULL};
 
 /* --- the tests ----------------------------------------------------------- */
 
@@ -193,7 +204,14 @@ start(run *r, const volatile sig_atomic_t *stop)
     r->f = open_memstream(&r->out, &r->len);
     jv err;
     r->c = ev_finetune_open(&fake_api, NULL, NULL, NULL, "t", stop, &err);
-    r->o = (ev_finetune_opts){&fake_api, "base", NULL, -1, 2, 1, 0, stop, &log_, r->f};
+    r->o = (ev_finetune_opts){.api = &fake_api,
+                              .model = "base",
+                              .seed = -1,
+                              .epochs = 2,
+                              .poll_ms = 1,
+                              .stop = stop,
+                              .log = &log_,
+                              .out = r->f};
 }
 
 static void
@@ -210,8 +228,8 @@ test_submit(void)
     char path[64];
     unit_file(path, "train.jsonl", TEN_CHATS CHAT(10) CHAT(11));
     char *files[] = {path};
-    ev_dataset_opts d = {files,           1,     NULL,          EV_EXAMPLE_MAX_TOKENS,
-                         EV_CONVERT_CHAT, &log_, EV_EXAMPLE_SFT};
+    ev_dataset_opts d = {files,           1,     NULL,           EV_EXAMPLE_MAX_TOKENS,
+                         EV_CONVERT_CHAT, &log_, EV_EXAMPLE_SFT, 0};
     ev_quote_opts q = {NULL, 0, NULL, 0};
     run r;
     start(&r, NULL);
@@ -225,9 +243,10 @@ test_submit(void)
     CHECK(status == EV_EXIT_OK, "a job that succeeds exits 0");
     CHECK_JV(jv_parse(r.out),
              "{\"fine_tuned_model\":\"base:tuned\",\"job_id\":\"job-1\",\"model\":\"base\","
-             "\"status\":\"succeeded\",\"trained_tokens\":null,\"training_file\":\"file-1\"}",
+             "\"provider\":\"fake\",\"status\":\"succeeded\",\"trained_tokens\":null,\"training_"
+             "file\":\"file-1\"}",
              "one line names the tuned model");
-    CHECK(count(r.out, "\n") == 1, "and it is the only one");
+    CHECK(unit_occurrences(r.out, "\n") == 1, "and it is the only one");
     CHECK_STR(fake.body, "file-1 x 2", "the job is created on the uploaded file, with the epochs");
     CHECK(strncmp(unit_said, "- 12 examples, about", 20) == 0, "the plan is unit_said first");
     CHECK(strstr(unit_said, "- uploaded the training file as 'file-1'\n") != NULL,
@@ -235,13 +254,14 @@ test_submit(void)
     CHECK(strstr(unit_said, "- created job 'job-1' to tune 'base'; following it every 0.001 s\n") !=
               NULL,
           "so is the job");
-    CHECK(count(unit_said, "- job-1: step 0\n") == 1,
+    CHECK(unit_occurrences(unit_said, "- job-1: step 0\n") == 1,
           "each event is unit_said once, however often listed");
-    CHECK(count(unit_said, "- job-1: warn: step 1\n") == 1, "with its level when it is not info");
-    CHECK(count(unit_said, "- job-1: running (") == 1,
+    CHECK(unit_occurrences(unit_said, "- job-1: warn: step 1\n") == 1,
+          "with its level when it is not info");
+    CHECK(unit_occurrences(unit_said, "- job-1: running (") == 1,
           "a status is unit_said when it changes, not again");
-    CHECK(count(unit_said, "- job-1: succeeded (") == 1, "and the end");
-    CHECK(count(unit_said, "! ") == 0, "nothing is wrong");
+    CHECK(unit_occurrences(unit_said, "- job-1: succeeded (") == 1, "and the end");
+    CHECK(unit_occurrences(unit_said, "! ") == 0, "nothing is wrong");
     finish(&r);
 
     /* Polls that fail may pass: they are tried again, up to five. */
@@ -249,13 +269,15 @@ test_submit(void)
     fake.failures = 2;
     status = ev_finetune_submit(r.c, &r.o, &d, &q);
     CHECK(status == EV_EXIT_OK, "two failed polls in a row do not end the following");
-    CHECK(count(unit_said, "! cannot connect; trying again\n") == 2, "each is unit_said");
+    CHECK(unit_occurrences(unit_said, "! cannot connect; trying again\n") == 2,
+          "each is unit_said");
     finish(&r);
     start(&r, NULL);
     fake.failures = 5;
     status = ev_finetune_submit(r.c, &r.o, &d, &q);
     CHECK(status == EV_EXIT_TROUBLE, "five do");
-    CHECK(count(unit_said, "! cannot connect; trying again\n") == 4, "after four tries again");
+    CHECK(unit_occurrences(unit_said, "! cannot connect; trying again\n") == 4,
+          "after four tries again");
     CHECK(strstr(unit_said, "! cannot connect\n! job 'job-1' was not cancelled and goes on") !=
               NULL,
           "with the last failure and how to pick the job up again");
@@ -311,9 +333,134 @@ test_submit(void)
     unit_file_remove(path);
 }
 
+/* OpenAI's refusal to create a job says why and where to go. */
+static void
+test_refused(void)
+{
+    ev_rest_result res = {EV_REST_HTTP, 403};
+    jv m = jv_invalid_get_msg(ev_finetune_openai_refused(
+        jv_invalid_with_msg(jv_string("cannot create the job: HTTP 403: permission denied")),
+        &res));
+    CHECK(strstr(jv_string_value(m), "HTTP 403: permission denied; OpenAI is closing") != NULL,
+          "a 403 keeps OpenAI's message");
+    CHECK(strstr(jv_string_value(m), "2026-05-07") && strstr(jv_string_value(m), "2026-07-02") &&
+              strstr(jv_string_value(m), "2027-01-06"),
+          "and says the dates of the closing");
+    CHECK(strstr(jv_string_value(m), "--provider together or --provider fireworks") != NULL,
+          "and where to tune instead");
+    jv_free(m);
+    res.status = 400;
+    m = jv_invalid_get_msg(ev_finetune_openai_refused(
+        jv_invalid_with_msg(jv_string("HTTP 400: Fine-tuning is not available")), &res));
+    CHECK(strstr(jv_string_value(m), "2027-01-06") != NULL, "so does a 400 about fine-tuning");
+    jv_free(m);
+    m = jv_invalid_get_msg(ev_finetune_openai_refused(
+        jv_invalid_with_msg(jv_string("HTTP 400: invalid model")), &res));
+    CHECK_STR(jv_string_value(m), "HTTP 400: invalid model", "another 400 is left as it is");
+    jv_free(m);
+    res = (ev_rest_result){EV_REST_OK, 200};
+    CHECK_JV(ev_finetune_openai_refused(jv_parse("{\"job_id\":\"j\"}"), &res), "{\"job_id\":\"j\"}",
+             "a job made is returned as it is");
+}
+
+/* A lost job is found in a list by its file, model and suffix, the newest
+ * of those that match. */
+static void
+test_find(void)
+{
+    jv list = jv_parse("{\"data\":["
+                       "{\"id\":\"a\",\"training_file\":\"f\",\"model\":\"m\",\"suffix\":\"s\","
+                       "\"created_at\":5,\"status\":\"running\"},"
+                       "{\"id\":\"b\",\"training_file\":\"f\",\"model\":\"m\",\"suffix\":\"s\","
+                       "\"created_at\":9,\"status\":\"running\"},"
+                       "{\"id\":\"c\",\"training_file\":\"f\",\"model\":\"m\",\"suffix\":\"t\","
+                       "\"created_at\":20,\"status\":\"running\"},"
+                       "{\"id\":\"d\",\"training_file\":\"g\",\"model\":\"m\",\"suffix\":\"s\","
+                       "\"created_at\":30,\"status\":\"running\"}]}");
+    jv job = ev_finetune_openai_find(list, "f", "m", "s", ev_finetune_openai_job);
+    CHECK_JV(jv_object_get(job, jv_string("job_id")), "\"b\"", "the newest that matches");
+    job = ev_finetune_openai_find(list, "f", "m", "x", ev_finetune_openai_job);
+    CHECK_JV(job, "null", "none with another suffix");
+    job = ev_finetune_openai_find(list, "f", "n", "s", ev_finetune_openai_job);
+    CHECK_JV(job, "null", "none for another model");
+    jv_free(list);
+    list = jv_parse("{\"data\":[{\"id\":\"o\",\"training_file\":\"f\",\"model\":\"m\"}]}");
+    job = ev_finetune_openai_find(list, "f", "m", "s", ev_finetune_openai_job);
+    CHECK_JV(jv_object_get(job, jv_string("job_id")), "\"o\"",
+             "a job without a suffix field (OpenAI's) matches by file and model");
+    jv_free(list);
+}
+
+/* remove_tree removes the directory 'dir', its files and those of its
+ * directories (a cache of a test). */
+static void
+remove_tree(const char *dir)
+{
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    while (d != NULL && (e = readdir(d)) != NULL) {
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+            continue;
+        char p[512];
+        snprintf(p, sizeof(p), "%s/%s", dir, e->d_name);
+        if (unlink(p) != 0)
+            remove_tree(p);
+    }
+    if (d != NULL)
+        closedir(d);
+    rmdir(dir);
+}
+
+/* With a cache, a submission whose creation's answer was lost finds its
+ * job rather than creating another, and a second run follows it. */
+static void
+test_lost(void)
+{
+    char path[64], dir[80];
+    unit_file(path, "lost.jsonl", TEN_CHATS CHAT(10));
+    snprintf(dir, sizeof(dir), "%s.cache", path);
+    char *files[] = {path};
+    ev_dataset_opts d = {files,           1,     NULL,           EV_EXAMPLE_MAX_TOKENS,
+                         EV_CONVERT_CHAT, &log_, EV_EXAMPLE_SFT, 0};
+    ev_quote_opts q = {NULL, 0, NULL, 0};
+    jv err;
+    ev_cache *cache = ev_cache_open(dir, &err);
+    CHECK(cache != NULL, "the cache opens");
+    run r;
+    start(&r, NULL);
+    r.o.cache = cache;
+    fake.statuses[0] = "running";
+    fake.statuses[1] = "succeeded";
+    fake.statuses[2] = NULL;
+    fake.creates = 0;
+    fake.made = false;
+    fake.lose = true;
+    int status = ev_finetune_submit(r.c, &r.o, &d, &q);
+    CHECK(status == EV_EXIT_OK, "a job whose answer was lost is found and followed to its end");
+    CHECK(fake.creates == 1, "and created once");
+    CHECK(strstr(unit_said, "the answer was lost, but the provider has the job 'job-1'") != NULL,
+          "which is said");
+    finish(&r);
+    start(&r, NULL);
+    r.o.cache = cache;
+    fake.at = 0;
+    status = ev_finetune_submit(r.c, &r.o, &d, &q);
+    CHECK(status == EV_EXIT_OK, "a second run of the same file succeeds");
+    CHECK(fake.creates == 1 && fake.uploads == 0, "with nothing uploaded or created again");
+    CHECK(strstr(unit_said, "an earlier run submitted this file as job 'job-1'") != NULL,
+          "following the earlier run's job");
+    finish(&r);
+    ev_cache_close(cache);
+    remove_tree(dir);
+    unit_file_remove(path);
+}
+
 int
 main(void)
 {
+    test_refused();
+    test_find();
+    test_lost();
     test_openai();
     test_submit();
     UNIT_DONE();

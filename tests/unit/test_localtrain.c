@@ -78,7 +78,8 @@ static int
 train(const char *command, char *path, enum ev_convert_to to, char *line, size_t n)
 {
     char *files[] = {path};
-    ev_dataset_opts d = {files, 1, NULL, EV_EXAMPLE_MAX_TOKENS, to, &log_, ev_convert_method(to)};
+    ev_dataset_opts d = {files, 1, NULL, EV_EXAMPLE_MAX_TOKENS, to, &log_, ev_convert_method(to),
+                         0};
     ev_quote_opts q = {NULL, 3, NULL, 0};
     char *buf;
     size_t len;

@@ -61,6 +61,32 @@ unit_hear(void *ctx, const char *line)
     snprintf(unit_said + len, sizeof(unit_said) - len, "%s%s\n", (const char *)ctx, line);
 }
 
+/* unit_hear_warning and unit_hear_progress are a log's two callbacks for
+ * tests: warnings go to unit_said after "! ", progress after "- ". */
+static inline void
+unit_hear_warning(void *ctx, const char *line)
+{
+    (void)ctx;
+    unit_hear("! ", line);
+}
+
+static inline void
+unit_hear_progress(void *ctx, const char *line)
+{
+    (void)ctx;
+    unit_hear("- ", line);
+}
+
+/* unit_occurrences returns how many times 'needle' is in 'hay'. */
+static inline int
+unit_occurrences(const char *hay, const char *needle)
+{
+    int n = 0;
+    for (const char *p = strstr(hay, needle); p != NULL; p = strstr(p + 1, needle))
+        n++;
+    return n;
+}
+
 #define UNIT_DONE() return unit_failed
 
 /* unit_file writes 'text' to 'name' in a new directory under /tmp, and
