@@ -78,13 +78,6 @@ in(const char *s, const char *const *set, size_t n)
     return false;
 }
 
-static jv
-message(const char *role, jv content)
-{
-    jv m = jv_object_set(jv_object(), jv_string("role"), jv_string(role));
-    return jv_object_set(m, jv_string("content"), content);
-}
-
 /* role_is says whether 'm' is a message of 'role'. */
 static bool
 role_is(jv m /* borrowed */, const char *role)
@@ -135,15 +128,15 @@ ev_example_from_case(jv rec, jv system, jv answer)
     jv msgs = jv_array();
     if (jv_get_kind(in) == JV_KIND_ARRAY) {
         if (jv_get_kind(system) == JV_KIND_STRING && !has_role(jv_copy(in), "system"))
-            msgs = jv_array_append(msgs, message("system", jv_copy(system)));
+            msgs = jv_array_append(msgs, ev_record_message("system", jv_copy(system)));
         msgs = jv_array_concat(msgs, in);
     } else {
         if (jv_get_kind(system) == JV_KIND_STRING)
-            msgs = jv_array_append(msgs, message("system", jv_copy(system)));
-        msgs = jv_array_append(msgs, message("user", ev_record_text_of(in)));
+            msgs = jv_array_append(msgs, ev_record_message("system", jv_copy(system)));
+        msgs = jv_array_append(msgs, ev_record_message("user", ev_record_text_of(in)));
     }
     jv_free(system);
-    msgs = jv_array_append(msgs, message("assistant", answer));
+    msgs = jv_array_append(msgs, ev_record_message("assistant", answer));
     return jv_object_set(jv_object(), jv_string("messages"), msgs);
 }
 
@@ -156,7 +149,8 @@ with_system(jv msgs, const char *system, bool *changed)
     if (system == NULL || jv_get_kind(msgs) != JV_KIND_ARRAY || has_role(jv_copy(msgs), "system"))
         return msgs;
     *changed = true;
-    return jv_array_concat(jv_array_append(jv_array(), message("system", jv_string(system))), msgs);
+    return jv_array_concat(
+        jv_array_append(jv_array(), ev_record_message("system", jv_string(system))), msgs);
 }
 
 /* keep returns 'ex' with the fields of 'keys' that 'rec' has, and sets
@@ -499,8 +493,7 @@ ev_example_preference_check(jv ex, double max_tokens, ev_example_measure *m)
 static jv
 assistant_output(jv content)
 {
-    jv m = ev_json_set(jv_object(), "role", jv_string("assistant"));
-    return jv_array_append(jv_array(), ev_json_set(m, "content", content));
+    return jv_array_append(jv_array(), ev_record_message("assistant", content));
 }
 
 /* bare_messages returns the messages 'msgs' (consumed) with each one's role and

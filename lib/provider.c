@@ -38,19 +38,12 @@ ev_provider_from_name(const char *name, ev_provider *p)
 
 /* Building requests. */
 
-static jv
-message(const char *role, jv content)
-{
-    jv m = jv_object_set(jv_object(), jv_string("role"), jv_string(role));
-    return jv_object_set(m, jv_string("content"), content);
-}
-
 jv
 ev_provider_messages(jv prompt)
 {
     switch (jv_get_kind(prompt)) {
     case JV_KIND_STRING:
-        return jv_array_append(jv_array(), message("user", prompt));
+        return jv_array_append(jv_array(), ev_record_message("user", prompt));
     case JV_KIND_ARRAY:
         break;
     default:
@@ -109,7 +102,8 @@ openai_body(const ev_provider_opts *o, jv messages, int sample)
 {
     if (o->system != NULL)
         messages = jv_array_concat(
-            jv_array_append(jv_array(), message("system", jv_string(o->system))), messages);
+            jv_array_append(jv_array(), ev_record_message("system", jv_string(o->system))),
+            messages);
     jv b = jv_object_set(jv_object(), jv_string("model"), jv_string(o->model));
     b = jv_object_set(b, jv_string("messages"), messages);
     b = jv_object_set(b, jv_string("temperature"), jv_number(o->temperature));

@@ -211,6 +211,13 @@ ev_record_text_of(jv v)
 }
 
 jv
+ev_record_message(const char *role, jv content)
+{
+    jv m = ev_json_set(jv_object(), "role", jv_string(role));
+    return ev_json_set(m, "content", content);
+}
+
+jv
 ev_record_content_text(jv c)
 {
     if (jv_get_kind(c) != JV_KIND_ARRAY)

@@ -60,6 +60,10 @@ jv ev_record_tags(jv rec /* borrowed */);
  * newlines. Empty when there is none. */
 jv ev_record_prompt_text(jv rec /* borrowed */);
 
+/* ev_record_message returns the chat message {"role": role, "content":
+ * content}. */
+jv ev_record_message(const char *role, jv content);
+
 /* ev_record_content_text returns a message's content (consumed) as text: a string
  * as it is; an array of parts (the multimodal form) as the concatenation of
  * its string parts and the 'text' of its object parts; anything else as

@@ -22,6 +22,16 @@ parse(const char *s)
 }
 
 static void
+test_message(void)
+{
+    CHECK_JV_ORDERED(ev_record_message("user", jv_string("Hi")),
+                     "{\"role\":\"user\",\"content\":\"Hi\"}",
+                     "a chat message is its role, then its content");
+    CHECK_JV(ev_record_message("assistant", jv_null()), "{\"content\":null,\"role\":\"assistant\"}",
+             "the content is taken as given");
+}
+
+static void
 test_fields(void)
 {
     jv r = parse("{\"input\":\"hi\",\"ideal\":\"there\"}");
@@ -194,6 +204,7 @@ test_hash(void)
 int
 main(void)
 {
+    test_message();
     ev_text_locale();
     test_fields();
     test_ids();
