@@ -364,3 +364,8 @@ run_unit() {
 @test "a deployment is started, followed to ready, failed, out of time or interrupted, said to bill, and stopped; URL escapes" {
     run_unit test_deploy
 }
+
+# issue 12: the modules of lib/ that had no unit test.
+@test "hashes keep their pinned values, seeds differ, and ev_hash_unit stays in [0, 1) with 53 bits" {
+    run_unit test_hash
+}
