@@ -369,3 +369,7 @@ run_unit() {
 @test "hashes keep their pinned values, seeds differ, and ev_hash_unit stays in [0, 1) with 53 bits" {
     run_unit test_hash
 }
+
+@test "the monotonic clock never goes back, its units agree, deadlines lie ahead, and naps stop or are cut short" {
+    run_unit test_clock
+}
