@@ -373,3 +373,7 @@ run_unit() {
 @test "the monotonic clock never goes back, its units agree, deadlines lie ahead, and naps stop or are cut short" {
     run_unit test_clock
 }
+
+@test "a spill file is made in \$TMPDIR or /tmp, already unlinked, and gives back every line in order" {
+    run_unit test_spill
+}
