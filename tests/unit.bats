@@ -377,3 +377,7 @@ run_unit() {
 @test "a spill file is made in \$TMPDIR or /tmp, already unlinked, and gives back every line in order" {
     run_unit test_spill
 }
+
+@test "the allocator zeroes, keeps contents, copies and formats, and out of memory says so and exits 2" {
+    run_unit test_alloc
+}
