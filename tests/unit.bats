@@ -381,3 +381,7 @@ run_unit() {
 @test "the allocator zeroes, keeps contents, copies and formats, and out of memory says so and exits 2" {
     run_unit test_alloc
 }
+
+@test "a helper answers line per line; one that ends, is killed, cannot start or writes out of step is told" {
+    run_unit test_coproc
+}
