@@ -385,3 +385,7 @@ run_unit() {
 @test "a helper answers line per line; one that ends, is killed, cannot start or writes out of step is told" {
     run_unit test_coproc
 }
+
+@test "the first SIGINT or SIGTERM is noted, wakes a poll and makes status 130; a second ends the process" {
+    run_unit test_interrupt
+}
