@@ -389,3 +389,7 @@ run_unit() {
 @test "the first SIGINT or SIGTERM is noted, wakes a poll and makes status 130; a second ends the process" {
     run_unit test_interrupt
 }
+
+# lib/deploy_together, lib/deploy_fireworks and mock/server have no unit test
+# of their own: they speak HTTP, and are covered from outside, against
+# ev-mock, by tests/ev-tune-providers.bats and tests/ev-mock.bats.
