@@ -364,3 +364,32 @@ run_unit() {
 @test "a deployment is started, followed to ready, failed, out of time or interrupted, said to bill, and stopped; URL escapes" {
     run_unit test_deploy
 }
+
+# issue 12: the modules of lib/ that had no unit test.
+@test "hashes keep their pinned values, seeds differ, and ev_hash_unit stays in [0, 1) with 53 bits" {
+    run_unit test_hash
+}
+
+@test "the monotonic clock never goes back, its units agree, deadlines lie ahead, and naps stop or are cut short" {
+    run_unit test_clock
+}
+
+@test "a spill file is made in \$TMPDIR or /tmp, already unlinked, and gives back every line in order" {
+    run_unit test_spill
+}
+
+@test "the allocator zeroes, keeps contents, copies and formats, and out of memory says so and exits 2" {
+    run_unit test_alloc
+}
+
+@test "a helper answers line per line; one that ends, is killed, cannot start or writes out of step is told" {
+    run_unit test_coproc
+}
+
+@test "the first SIGINT or SIGTERM is noted, wakes a poll and makes status 130; a second ends the process" {
+    run_unit test_interrupt
+}
+
+# lib/deploy_together, lib/deploy_fireworks and mock/server have no unit test
+# of their own: they speak HTTP, and are covered from outside, against
+# ev-mock, by tests/ev-tune-providers.bats and tests/ev-mock.bats.
