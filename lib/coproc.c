@@ -4,6 +4,7 @@
 #include "proc.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -44,6 +45,10 @@ ev_coproc_start(const char *command, char *const *pass, jv *err)
     p->in = child.in;
     p->out = child.out;
     p->broken = jv_invalid();
+    /* Sending never blocks: a helper that answers as it reads (cat, a
+     * stream editor) fills its output pipe while a long line is still being
+     * written to it, so ask reads while it writes (send). */
+    fcntl(p->in, F_SETFL, fcntl(p->in, F_GETFL) | O_NONBLOCK);
     return p;
 }
 
@@ -157,6 +162,42 @@ out_of_step(ev_coproc *p)
     return how_it_ended(p);
 }
 
+/* send writes 'len' bytes of 's' to the helper while reading what it
+ * writes meanwhile, so that neither side waits for the other for ever.
+ * Returns false when the helper stopped reading (it ended, or closed its
+ * input). */
+static bool
+send(ev_coproc *p, const char *s, size_t len)
+{
+    struct sigaction ignore = {.sa_handler = SIG_IGN}, old;
+    sigemptyset(&ignore.sa_mask);
+    sigaction(SIGPIPE, &ignore, &old);
+    bool ok = true;
+    while (ok && len > 0) {
+        struct pollfd pfd[2] = {{.fd = p->in, .events = POLLOUT}, {.fd = p->out, .events = POLLIN}};
+        int r = poll(pfd, p->out >= 0 ? 2 : 1, -1);
+        if (r < 0) {
+            ok = errno == EINTR;
+            continue;
+        }
+        if (p->out >= 0 && (pfd[1].revents & (POLLIN | POLLHUP)))
+            fill(p, 0);
+        if (pfd[0].revents & (POLLERR | POLLHUP)) {
+            ok = false;
+        } else if (pfd[0].revents & POLLOUT) {
+            ssize_t n = write(p->in, s, len);
+            if (n > 0) {
+                s += n;
+                len -= (size_t)n;
+            } else if (n < 0 && errno != EINTR && errno != EAGAIN) {
+                ok = false;
+            }
+        }
+    }
+    sigaction(SIGPIPE, &old, NULL);
+    return ok;
+}
+
 jv
 ev_coproc_ask(ev_coproc *p, const char *line, size_t len)
 {
@@ -167,7 +208,7 @@ ev_coproc_ask(ev_coproc *p, const char *line, size_t len)
         ;
     if (p->len > 0)
         return out_of_step(p);
-    bool sent = ev_proc_send(p->in, line, len) && ev_proc_send(p->in, "\n", 1);
+    bool sent = send(p, line, len) && send(p, "\n", 1);
     jv answer = jv_invalid();
     while (sent && !jv_is_valid(answer = take(p)) && (fill(p, -1) || p->len > 0))
         ;

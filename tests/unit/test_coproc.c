@@ -43,16 +43,15 @@ test_answers(void)
         jv_free(got);
     }
     CHECK(in_order == 500, "500 lines are each answered with their own, in order");
-    /* Long, but less than a pipe holds: ev_coproc_ask writes the whole
-     * line before it reads, so a helper that answers as it reads, as cat
-     * does, would block on a full pipe with a line of 128 KiB or more
-     * while we block writing to it. */
-    size_t big = 60000;
+    /* Far more than a pipe holds: cat answers as it reads, so its answer
+     * fills its output while the line is still being written; asking reads
+     * while it writes, or both would wait for ever. */
+    size_t big = 4 * 1024 * 1024;
     char *text = ev_alloc(big);
     memset(text, 'x', big);
     jv got = ev_coproc_ask(p, text, big);
     CHECK(jv_is_valid(got) && (size_t)jv_string_length_bytes(jv_copy(got)) == big,
-          "a line of 60000 bytes comes back whole");
+          "a line of 4 MiB comes back whole");
     jv_free(got);
     free(text);
     CHECK_JV(ev_coproc_end(p), "null", "a helper that answered every line ends with null");
