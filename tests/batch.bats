@@ -42,16 +42,12 @@ batch() {
 # (start_mock_held) the batch is then still running whatever the machine's
 # speed, and a later run's looks move it to its end.
 submit_in_background() {
-    local out=$1 i
+    local out=$1
     shift
     ev-call --batch --poll-interval 3600 --base-url "$BASE" "$@" "$CASES" \
         >"$out" 2>"$BATS_TEST_TMPDIR/err" &
     PID=$!
-    for ((i = 0; i < 1200; i++)); do
-        grep -q "submitted batch" "$BATS_TEST_TMPDIR/err" && return 0
-        sleep 0.05
-    done
-    fail_with "no batch was submitted: $(cat "$BATS_TEST_TMPDIR/err")"
+    wait_for_line "$BATS_TEST_TMPDIR/err" "submitted batch" "$PID"
 }
 
 state_files() {

@@ -36,13 +36,9 @@ raw() {
 }
 
 # wait_created FILE: wait until ev-tune's stderr in FILE says it created a
-# job (at most 5 s, by 20 ms looks).
+# job.
 wait_created() {
-    local i
-    for ((i = 0; i < 250; i++)); do
-        grep -q 'created job' "$1" && return 0
-        sleep 0.02
-    done
+    wait_for_line "$1" 'created job'
 }
 
 # stats JQ: a figure of the newest ev-mock's /stats.
@@ -435,10 +431,7 @@ stats() {
     ev-tune --submit --deploy --provider together -m "$TG_BASE" --poll-ms 20 --base-url "$TG" "$VALID" \
         >"$BATS_TEST_TMPDIR/out" 2>"$BATS_TEST_TMPDIR/err" 3>&- &
     pid=$!
-    for ((i = 0; i < 250; i++)); do
-        grep -q 'starting a dedicated endpoint' "$BATS_TEST_TMPDIR/err" && break
-        sleep 0.02
-    done
+    wait_for_line "$BATS_TEST_TMPDIR/err" 'starting a dedicated endpoint' "$pid"
     kill -INT "$pid"
     st=0
     wait "$pid" || st=$?

@@ -330,10 +330,7 @@ expected_tokens() {
     ev-tune --submit -m small --poll-ms 100 --base-url "$URL" "$VALID" \
         >"$BATS_TEST_TMPDIR/out" 2>"$BATS_TEST_TMPDIR/err" 3>&- &
     pid=$!
-    for ((i = 0; i < 250; i++)); do
-        grep -q 'created job' "$BATS_TEST_TMPDIR/err" && break
-        sleep 0.02
-    done
+    wait_for_line "$BATS_TEST_TMPDIR/err" 'created job' "$pid"
     kill -INT "$pid"
     st=0
     wait "$pid" || st=$?

@@ -51,6 +51,20 @@ fail_with() {
     return 1
 }
 
+# wait_for_line FILE PATTERN [PID]: wait until FILE holds a line matching
+# PATTERN (grep), and fail the test, showing FILE, when it never does: when
+# process PID ends first, or after two minutes, a cap against a hang only,
+# never a margin a busy machine could miss.
+wait_for_line() {
+    local i
+    for ((i = 0; i < 6000; i++)); do
+        grep -q -- "$2" "$1" 2>/dev/null && return 0
+        [ -z "${3:-}" ] || kill -0 "$3" 2>/dev/null || break
+        sleep 0.02
+    done
+    grep -q -- "$2" "$1" 2>/dev/null || fail_with "no line like '$2' in $1: $(cat "$1" 2>/dev/null)"
+}
+
 # ev_mock_start ARGS...: start ev-mock on a free port in the background, with
 # fd 3 closed so bats does not wait for it. Sets PORT, MOCK (its root URL,
 # http://127.0.0.1:PORT) and MOCK_ERR (its stderr), and adds it to MOCK_PIDS
@@ -60,7 +74,7 @@ ev_mock_start() {
     ev-mock --port 0 "$@" >"$out.port" 2>"$out.err" 3>&- &
     MOCK_PIDS+=($!)
     MOCK_ERR="$out.err"
-    for ((i = 0; i < 250; i++)); do
+    for ((i = 0; i < 6000; i++)); do
         [ -s "$out.port" ] && break
         kill -0 "${MOCK_PIDS[-1]}" 2>/dev/null || break
         sleep 0.02
